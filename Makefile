@@ -1,0 +1,32 @@
+# Two commands set everything up on a fresh Debian machine with Python 3.11:
+#   make demo   - create .venv, install, start the kiosk on the demo school
+#   make test   - the same set-up, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup system-deps bench clean
+
+demo: setup
+	$(BIN)/kiosk run --demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@PYTHON=$(PYTHON) sh .ci/system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

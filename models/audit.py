@@ -1,0 +1,146 @@
+"""The hash-chained audit log.
+
+Each entry stores the SHA-256 of the entry before it, so an edited, removed or
+reordered entry breaks the chain from that point. The newest seq and hash are also
+kept in ``AuditHead`` and each custody event records its entry's seq, so a cut-off
+tail is reported too.
+
+Entries name records by id and carry no names or free text about people, so they can
+outlive a purge or an erasure and the chain still verifies.
+
+Appends must happen inside :func:`models.db.write_tx`: that transaction serialises
+writers, so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .tables import AuditEntry, AuditHead, CustodyEvent
+
+GENESIS = "0" * 64
+SYSTEM = "system"
+
+
+def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str) -> bytes:
+    return json.dumps(
+        [seq, at, actor, action, entity, entity_id, details], ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str) -> str:
+    h = hashlib.sha256()
+    h.update(prev_hash.encode("ascii"))
+    h.update(_canonical(seq, at, actor, action, entity, entity_id, details))
+    return h.hexdigest()
+
+
+def actor_name(actor: Any) -> str:
+    if actor is None:
+        return SYSTEM
+    if isinstance(actor, str):
+        return actor
+    return f"staff:{actor.id}"
+
+
+def next_seq() -> int:
+    head = AuditHead.get_or_none(AuditHead.id == 1)
+    return (head.seq if head else 0) + 1
+
+
+def append(
+    actor: Any,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    details: dict[str, Any] | None,
+    now: dt.datetime,
+    *,
+    seq: int | None = None,
+) -> AuditEntry:
+    """Append one entry; call inside the write transaction of the change it records."""
+    head = AuditHead.get_or_none(AuditHead.id == 1)
+    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if seq is None:
+        seq = prev_seq + 1
+    elif seq != prev_seq + 1:
+        raise RuntimeError("audit sequence out of step")
+    at = now.isoformat(timespec="microseconds")
+    who = actor_name(actor)
+    body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    ident = str(entity_id)
+    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body)
+    entry = AuditEntry.create(
+        seq=seq, at=at, actor=who, action=action, entity=entity, entity_id=ident,
+        details=body, prev_hash=prev_hash, hash=digest,
+    )
+    if head:
+        AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == 1).execute()
+    else:
+        AuditHead.create(id=1, seq=seq, hash=digest)
+    return entry
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def bad(self, seq: int | None, message: str) -> None:
+        if self.first_bad_seq is None and seq is not None:
+            self.first_bad_seq = seq
+        self.problems.append(message)
+
+
+def verify(batch: int = 5000) -> VerifyReport:
+    """Walk the chain from the start and report the first entry that does not fit."""
+    report = VerifyReport()
+    expected_seq = 1
+    prev_hash = GENESIS
+    last_seq = 0
+    broken = False
+    query = AuditEntry.select().order_by(AuditEntry.seq)
+    for e in query.iterator():
+        report.entries += 1
+        if not broken:
+            if e.seq != expected_seq:
+                if e.seq > expected_seq:
+                    missing = f"{expected_seq}" if e.seq == expected_seq + 1 else f"{expected_seq}–{e.seq - 1}"
+                    report.bad(expected_seq, f"Entry {missing} is missing: removed from the log (next present is {e.seq}).")
+                else:
+                    report.bad(e.seq, f"Entry {e.seq} is out of order.")
+                broken = True
+            elif e.prev_hash != prev_hash:
+                report.bad(e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered.")
+                broken = True
+            else:
+                digest = entry_hash(e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details)
+                if digest != e.hash:
+                    report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
+                    broken = True
+        prev_hash = e.hash
+        expected_seq = e.seq + 1
+        last_seq = e.seq
+    head = AuditHead.get_or_none(AuditHead.id == 1)
+    if head is not None:
+        if head.seq > last_seq:
+            report.bad(last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end.")
+        elif head.seq < last_seq:
+            report.bad(head.seq + 1, f"Entries after {head.seq} were added outside the kiosk.")
+        elif not broken and head.hash != prev_hash:
+            report.bad(last_seq, f"Entry {last_seq} does not match the recorded head of the log.")
+    elif last_seq:
+        report.bad(None, "The record of the log's head is missing.")
+    newest_event = CustodyEvent.select(CustodyEvent.audit_seq).order_by(CustodyEvent.audit_seq.desc()).first()
+    if newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
+        report.bad(last_seq + 1, f"The log is cut short: custody events refer to entry {newest_event.audit_seq} but the log ends at {last_seq}.")
+    return report

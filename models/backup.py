@@ -1,0 +1,35 @@
+"""Online backup of the SQLite database (consistent while terminals keep writing)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .db import db, is_sqlite
+from .errors import StorageError, ValidationError
+
+
+def backup_to(dest: Path) -> Path:
+    if not is_sqlite():
+        raise ValidationError("kiosk backup copies SQLite databases; back up PostgreSQL with pg_dump.")
+    dest = dest.expanduser().resolve()
+    if dest.exists():
+        raise ValidationError(f"{dest} already exists: choose a new file name.")
+    if not dest.parent.is_dir():
+        raise ValidationError(f"The folder {dest.parent} does not exist.")
+    source = db.obj.connection()
+    tmp = dest.with_name(dest.name + ".partial")
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target)  # SQLite's online backup API: a consistent snapshot
+            ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+        if ok != "ok":
+            raise StorageError(f"The backup failed its integrity check: {ok}.")
+        tmp.replace(dest)
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"Backup failed: {exc}.") from None
+    return dest

@@ -1,0 +1,564 @@
+"""The custody ledger: every hand-in, release, confiscation, search and police hand-over.
+
+The ledger (``CustodyEvent``) is append-only. Where a phone is now is a pure function
+of its events (:func:`replay`); ``DeviceState`` keeps that answer at hand for fast
+scans, is written in the same transaction as the event and its audit entry, and
+:func:`verify_states` proves it agrees with a replay.
+
+The rules (each refusal is one plain line):
+
+* a phone already in the tray is "already in slot B-07", not a second event;
+* a confiscated phone goes only to a listed parent or carer, with ID seen;
+* a phone handed to the police is final: nothing after it;
+* only the roles allowed for each action (``models.auth.PERMISSIONS``) may do it;
+* undo is a reversal of the phone's latest action, with a reason.
+"""
+
+from __future__ import annotations
+
+from peewee import JOIN
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import peewee
+
+from . import audit, codes
+from .auth import require
+from .clock import local_from_utc_naive, to_local, utcnow
+from .db import write_tx
+from .devices import Resolved, resolve
+from .errors import NotFound, RuleViolation, ValidationError
+from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
+from .trays import assign_slot, slot_is_free, slot_name
+
+# States
+OUT, IN_TRAY, CONFISCATED, POLICE = "out", "in_tray", "confiscated", "police"
+STATE_WORDS = {OUT: "with its owner", IN_TRAY: "in the tray", CONFISCATED: "confiscated", POLICE: "with the police"}
+
+# Event kinds
+HANDED_IN = "handed_in"
+RELEASED = "released_to_pupil"
+CONFISCATED_EV = "confiscated"
+RELEASED_TO_CONTACT = "released_to_contact"
+SEARCHED = "searched"
+POLICE_EV = "handed_to_police"
+MOVED = "moved"
+REVERSAL = "reversal"
+EVENT_WORDS = {
+    HANDED_IN: "handed in", RELEASED: "released to pupil", CONFISCATED_EV: "confiscated",
+    RELEASED_TO_CONTACT: "released to parent/carer", SEARCHED: "searched",
+    POLICE_EV: "handed to police", MOVED: "moved", REVERSAL: "reversal",
+}
+# The permission each event kind needs (also to reverse it).
+EVENT_ACTION = {
+    HANDED_IN: "hand_in", RELEASED: "release", CONFISCATED_EV: "confiscate",
+    RELEASED_TO_CONTACT: "release_to_contact", SEARCHED: "search", POLICE_EV: "police", MOVED: "move",
+}
+SEARCH_OUTCOMES = {
+    "nothing_found": "nothing found",
+    "content_deleted": "content deleted",
+    "pupil_asked_to_delete": "pupil asked to delete",
+    "passed_to_police": "passed to police",
+}
+CONSENT_BY = ("pupil", "parent")
+
+
+@dataclass(frozen=True)
+class Custody:
+    state: str = OUT
+    tray_id: int | None = None
+    slot_no: int | None = None
+
+
+class LedgerError(Exception):
+    """The stored ledger breaks its own rules (only possible if edited outside the kiosk)."""
+
+
+def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | None = None) -> Custody:
+    """Apply one event to a state, or refuse. Pure: used live and for replay."""
+    if cur.state == POLICE:
+        raise RuleViolation("This phone was handed to the police: that is final, nothing more can be recorded.")
+    held = cur.state in (IN_TRAY, CONFISCATED)
+    if kind == HANDED_IN:
+        if cur.state != OUT:
+            raise RuleViolation(f"This phone is already {STATE_WORDS[cur.state]}.")
+        return Custody(IN_TRAY, tray_id, slot_no)
+    if kind == RELEASED:
+        if cur.state == CONFISCATED:
+            raise RuleViolation("Confiscated: parent/carer collection only.")
+        if cur.state != IN_TRAY:
+            raise RuleViolation("This phone is not in the tray: it was not handed in or has been released.")
+        return Custody()
+    if kind == CONFISCATED_EV:
+        if cur.state == CONFISCATED:
+            raise RuleViolation("This phone is already confiscated.")
+        if cur.state == IN_TRAY:
+            return Custody(CONFISCATED, cur.tray_id, cur.slot_no)
+        return Custody(CONFISCATED, tray_id, slot_no)
+    if kind == RELEASED_TO_CONTACT:
+        if not held:
+            raise RuleViolation("This phone is not held by the school.")
+        return Custody()
+    if kind == SEARCHED:
+        if cur.state != CONFISCATED:
+            raise RuleViolation("Only a confiscated phone can be searched: record the confiscation first.")
+        return cur
+    if kind == POLICE_EV:
+        if not held:
+            raise RuleViolation("Only a phone held by the school can be handed to the police.")
+        return Custody(POLICE)
+    if kind == MOVED:
+        if not held:
+            raise RuleViolation("Only a phone in the tray can be moved.")
+        return Custody(cur.state, tray_id, slot_no)
+    raise ValueError(f"unknown event kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Replayed:
+    custody: Custody
+    undo_stack: tuple[tuple[int, str, Custody], ...]  # (event id, kind, state before)
+
+
+def replay(events: Iterable[CustodyEvent]) -> Replayed:
+    """The state a device's events lead to, in id order. Reversals pop the latest action."""
+    cur = Custody()
+    stack: list[tuple[int, str, Custody]] = []
+    for e in events:
+        if e.kind == REVERSAL:
+            if not stack or stack[-1][0] != e.reverses_id:
+                raise LedgerError(f"event {e.id} reverses event {e.reverses_id}, which is not the latest action")
+            cur = stack.pop()[2]
+            continue
+        try:
+            nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+        except RuleViolation as exc:
+            raise LedgerError(f"event {e.id} ({e.kind}) is impossible here: {exc}") from None
+        stack.append((e.id, e.kind, cur))
+        cur = nxt
+    return Replayed(cur, tuple(stack))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a custody action, for the screen and the headless scanner."""
+
+    outcome: str  # OK | DUPLICATE
+    code: str
+    owner: str
+    class_name: str
+    slot: str
+    message: str
+    device_id: int
+    event_id: int | None = None
+    state: str = ""
+
+    def line(self) -> str:
+        parts = [self.outcome, self.code, self.owner]
+        if self.class_name:
+            parts.append(self.class_name)
+        return " ".join(parts) + (f" {self.message}" if self.message else "")
+
+
+def _state_row(device_id: int) -> DeviceState:
+    row = DeviceState.get_or_none(DeviceState.device == device_id)
+    if row is None:  # a device registered before projections existed: derive it
+        events = CustodyEvent.select().where(CustodyEvent.device == device_id).order_by(CustodyEvent.id)
+        r = replay(events).custody
+        row = DeviceState.create(device=device_id, state=r.state, tray=r.tray_id, slot_no=r.slot_no, since=utcnow())
+    return row
+
+
+def _custody(row: DeviceState) -> Custody:
+    return Custody(row.state, row.tray_id, row.slot_no)
+
+
+def _slot_text(tray_id: int | None, slot_no: int | None) -> str:
+    if tray_id is None or slot_no is None:
+        return ""
+    tray = Tray.get_by_id(tray_id)
+    return slot_name(tray.name, slot_no)
+
+
+def _append(
+    device_id: int,
+    kind: str,
+    actor: Staff | None,
+    now: dt.datetime,
+    *,
+    row: DeviceState,
+    tray_id: int | None = None,
+    slot_no: int | None = None,
+    audit_details: dict | None = None,
+    **fields,
+) -> tuple[CustodyEvent, Custody]:
+    """Append one event, update the projection and write the audit entry (same tx)."""
+    cur = _custody(row)
+    if kind == REVERSAL:
+        raise AssertionError("use reverse()")
+    nxt = step(cur, kind, tray_id, slot_no)
+    ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
+    seq = audit.next_seq()
+    event = CustodyEvent.create(
+        device=device_id, kind=kind, at=now, actor=actor, tray=ev_tray, slot_no=ev_slot,
+        audit_seq=seq, **fields,
+    )
+    _save_state(row, nxt, now, event)
+    details = {"event_id": event.id, "device_id": device_id, "kind": kind}
+    if ev_slot is not None:
+        details["slot"] = [ev_tray, ev_slot]
+    details.update(audit_details or {})
+    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, now, seq=seq)
+    return event, nxt
+
+
+def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: CustodyEvent) -> None:
+    try:
+        with DeviceState._meta.database.atomic():
+            DeviceState.update(
+                state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event
+            ).where(DeviceState.device == row.device_id).execute()
+    except peewee.IntegrityError:
+        raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
+    row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
+
+
+def _describe(r: Resolved, outcome: str, message: str, row: DeviceState, event: CustodyEvent | None = None) -> Outcome:
+    return Outcome(
+        outcome=outcome, code=r.label.code, owner=r.owner, class_name=r.class_name,
+        slot=_slot_text(row.tray_id, row.slot_no) if event is None or event.kind != RELEASED else _slot_text(event.tray_id, event.slot_no),
+        message=message, device_id=r.device.id, event_id=event.id if event else None, state=row.state,
+    )
+
+
+def _class_id(r: Resolved) -> int | None:
+    return r.pupil.school_class_id if r.pupil else None
+
+
+def _blocked_message(row: DeviceState) -> str:
+    if row.state == CONFISCATED:
+        return f"Confiscated: parent/carer collection only (held in slot {_slot_text(row.tray_id, row.slot_no)})."
+    if row.state == POLICE:
+        return "Handed to the police: it cannot be released or handed in."
+    return ""
+
+
+# ---------------------------------------------------------------- scans
+
+
+def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
+    """Morning hand-in of a scanned code. Idempotent: a second scan says where it is."""
+    now = now or utcnow()
+    code = codes.normalise(code)
+    with write_tx():
+        r = resolve(code)
+        require(actor, "hand_in", school_class_id=_class_id(r))
+        row = _state_row(r.device.id)
+        if row.state == IN_TRAY:
+            slot = _slot_text(row.tray_id, row.slot_no)
+            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in slot {slot}", r.device.id, state=row.state)
+        if row.state != OUT:
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}")
+        tray, slot_no = assign_slot(_class_id(r))
+        event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
+        slot = slot_name(tray.name, slot_no)
+        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY)
+
+
+def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
+    """End-of-day release to the pupil. Confiscated or police phones are blocked."""
+    now = now or utcnow()
+    code = codes.normalise(code)
+    with write_tx():
+        r = resolve(code)
+        require(actor, "release", school_class_id=_class_id(r))
+        row = _state_row(r.device.id)
+        if row.state in (CONFISCATED, POLICE):
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}")
+        if row.state == OUT:
+            last = last_event_of(r.device.id, RELEASED)
+            when = f" at {to_local(last.at).strftime('%H:%M')}" if last and to_local(last.at).date() == to_local(now).date() else ""
+            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, "", f"already released{when}" if when else "not in the tray", r.device.id, state=OUT)
+        slot = _slot_text(row.tray_id, row.slot_no)
+        event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
+        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"released from slot {slot}", r.device.id, event.id, OUT)
+
+
+def last_event_of(device_id: int, kind: str) -> CustodyEvent | None:
+    return (
+        CustodyEvent.select().where((CustodyEvent.device == device_id) & (CustodyEvent.kind == kind))
+        .order_by(CustodyEvent.id.desc()).first()
+    )
+
+
+# ---------------------------------------------------------------- safeguarding
+
+
+def _device(device_id: int) -> Device:
+    device = Device.get_or_none(Device.id == device_id)
+    if device is None:
+        raise NotFound("No such phone.")
+    return device
+
+
+def _text(value: str | None, what: str, *, required: bool = True, limit: int = 500) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationError(f"Give the {what}.")
+        return None
+    if len(value) > limit:
+        raise ValidationError(f"The {what} is too long ({len(value)} characters; at most {limit}).")
+    if any(not (ch.isprintable() or ch == "\n") for ch in value):
+        raise ValidationError(f"The {what} contains control characters.")
+    return value
+
+
+def _device_class_id(device: Device) -> int | None:
+    return device.pupil.school_class_id if device.pupil_id else None
+
+
+def confiscate(
+    device_id: int, actor: Staff, *, reason: str, policy: str, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """Confiscate a phone for a policy breach. It stays in (or is given) a slot."""
+    now = now or utcnow()
+    reason = _text(reason, "reason for the confiscation")
+    policy = _text(policy, "policy that was breached", limit=200)
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "confiscate", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        tray_id = slot_no = None
+        if row.state == OUT:
+            tray, slot_no = assign_slot(_device_class_id(device))
+            tray_id = tray.id
+        event, _ = _append(device.id, CONFISCATED_EV, actor, now, row=row, tray_id=tray_id, slot_no=slot_no, reason=reason, policy=policy)
+        return event
+
+
+def _listed_contact(device: Device, contact_id: int | None, what: str) -> Contact:
+    if not device.pupil_id:
+        raise RuleViolation("This phone does not belong to a pupil.")
+    contact = Contact.get_or_none((Contact.id == contact_id) & (Contact.pupil == device.pupil_id)) if contact_id else None
+    if contact is None or not contact.active:
+        raise RuleViolation(f"A confiscated phone goes only to a parent or carer listed for {device.pupil.full_name}: pick one from the list." if what == "release" else f"Pick the parent or carer who consented from those listed for {device.pupil.full_name}.")
+    return contact
+
+
+def release_to_contact(
+    device_id: int, actor: Staff, *, contact_id: int | None, id_seen: bool, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """Hand a held (usually confiscated) phone to a listed parent or carer, ID seen."""
+    now = now or utcnow()
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "release_to_contact", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        if row.state == POLICE:
+            raise RuleViolation(_blocked_message(row))
+        contact = _listed_contact(device, contact_id, "release")
+        if not contact.can_collect:
+            raise RuleViolation(f"{contact.name} is listed but may not collect for {device.pupil.full_name}.")
+        if not id_seen:
+            raise ValidationError(f"Check {contact.name}'s ID and confirm it was seen before releasing the phone.")
+        event, _ = _append(device.id, RELEASED_TO_CONTACT, actor, now, row=row, contact=contact, id_seen=True,
+                           audit_details={"contact_id": contact.id})
+        return event
+
+
+def record_search(
+    device_id: int,
+    actor: Staff,
+    *,
+    consent_by: str,
+    consent_contact_id: int | None = None,
+    witness: str,
+    grounds: str,
+    outcome: str,
+    parents_informed_at: dt.datetime | None = None,
+    parents_informed_how: str | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """Record a search of a confiscated phone by a member of the leadership team.
+
+    Only the fact of the search is stored: never anything from the phone's contents.
+    """
+    now = now or utcnow()
+    if consent_by not in CONSENT_BY:
+        raise ValidationError("Say who consented: the pupil or a named parent/carer.")
+    if outcome not in SEARCH_OUTCOMES:
+        raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
+    witness = _text(witness, "witness's name", limit=100)
+    grounds = _text(grounds, "grounds for the search")
+    how = _text(parents_informed_how, "way parents were informed", required=False, limit=100)
+    if (parents_informed_at is None) != (how is None):
+        raise ValidationError("Give both when and how the parents were informed, or neither.")
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "search", school_class_id=_device_class_id(device))
+        if witness.casefold() == actor.display_name.casefold():
+            raise ValidationError("The witness must be someone other than the person searching.")
+        consent_contact = None
+        if consent_by == "parent":
+            consent_contact = _listed_contact(device, consent_contact_id, "consent")
+        row = _state_row(device.id)
+        event, _ = _append(
+            device.id, SEARCHED, actor, now, row=row, consent_by=consent_by, consent_contact=consent_contact,
+            witness=witness, grounds=grounds, outcome=outcome, parents_informed_at=parents_informed_at,
+            parents_informed_how=how, audit_details={"outcome": outcome},
+        )
+        return event
+
+
+def hand_to_police(
+    device_id: int,
+    actor: Staff,
+    *,
+    officer: str,
+    force_reference: str,
+    handed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """Hand a phone to the police. Final: nothing may follow it."""
+    now = now or utcnow()
+    officer = _text(officer, "officer's name and number", limit=100)
+    force_reference = _text(force_reference, "police reference", limit=60)
+    if handed_at is not None and handed_at > now + dt.timedelta(minutes=5):
+        raise ValidationError("The hand-over time is in the future.")
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "police", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        event, _ = _append(device.id, POLICE_EV, actor, handed_at or now, row=row, officer=officer, force_reference=force_reference)
+        return event
+
+
+def move(device_id: int, actor: Staff, *, tray_id: int, slot_no: int, now: dt.datetime | None = None) -> CustodyEvent:
+    now = now or utcnow()
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "move", school_class_id=_device_class_id(device))
+        tray = Tray.get_or_none((Tray.id == tray_id) & (Tray.active == True))  # noqa: E712
+        if tray is None or not 1 <= slot_no <= tray.slots:
+            raise ValidationError("There is no such slot.")
+        row = _state_row(device.id)
+        if row.tray_id == tray.id and row.slot_no == slot_no:
+            raise ValidationError(f"The phone is already in slot {slot_name(tray.name, slot_no)}.")
+        if not slot_is_free(tray, slot_no):
+            raise RuleViolation(f"Slot {slot_name(tray.name, slot_no)} already holds another phone.")
+        event, _ = _append(device.id, MOVED, actor, now, row=row, tray_id=tray.id, slot_no=slot_no)
+        return event
+
+
+# ---------------------------------------------------------------- undo
+
+
+def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
+    """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
+    now = now or utcnow()
+    reason = _text(reason, "reason for the undo", limit=200)
+    with write_tx():
+        target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
+        if target is None:
+            raise NotFound("There is no such custody event.")
+        if target.kind == REVERSAL:
+            raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
+        if target.kind == POLICE_EV:
+            raise RuleViolation("A police hand-over is final and cannot be undone.")
+        device = _device(target.device_id)
+        require(actor, EVENT_ACTION[target.kind], school_class_id=_device_class_id(device))
+        events = list(CustodyEvent.select().where(CustodyEvent.device == device.id).order_by(CustodyEvent.id))
+        history = replay(events)
+        if not history.undo_stack or history.undo_stack[-1][0] != target.id:
+            if any(e.reverses_id == target.id for e in events):
+                raise RuleViolation("That action has already been undone.")
+            raise RuleViolation("Only the latest action on a phone can be undone: undo the later ones first.")
+        before = history.undo_stack[-1][2]
+        row = _state_row(device.id)
+        if before.slot_no is not None and (before.tray_id, before.slot_no) != (row.tray_id, row.slot_no):
+            tray = Tray.get_by_id(before.tray_id)
+            if not slot_is_free(tray, before.slot_no):
+                raise RuleViolation(f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone.")
+        seq = audit.next_seq()
+        event = CustodyEvent.create(
+            device=device.id, kind=REVERSAL, at=now, actor=actor, reverses=target.id, note=reason,
+            tray=before.tray_id, slot_no=before.slot_no, audit_seq=seq,
+        )
+        _save_state(row, before, now, event)
+        audit.append(actor, "custody.reversal", "custody_event", event.id,
+                     {"event_id": event.id, "device_id": device.id, "reverses": target.id}, now, seq=seq)
+        return event
+
+
+# ---------------------------------------------------------------- reading
+
+
+def state_of(device_id: int) -> DeviceState:
+    return _state_row(device_id)
+
+
+def history(device_id: int) -> list[CustodyEvent]:
+    return list(
+        CustodyEvent.select(CustodyEvent, Staff)
+        .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
+        .where(CustodyEvent.device == device_id)
+        .order_by(CustodyEvent.id)
+    )
+
+
+def describe_event(e: CustodyEvent) -> str:
+    """One line of the chain of custody, in plain English."""
+    slot = _slot_text(e.tray_id, e.slot_no)
+    who = e.actor.display_name if e.actor_id else "system"
+    if e.kind == HANDED_IN:
+        text = f"handed in, slot {slot}"
+    elif e.kind == RELEASED:
+        text = f"released to pupil from slot {slot}" if slot else "released to pupil"
+    elif e.kind == CONFISCATED_EV:
+        text = f"confiscated ({e.policy}): {e.reason}; held in slot {slot}"
+    elif e.kind == RELEASED_TO_CONTACT:
+        c = e.contact
+        text = f"released to {c.name} ({c.relationship}), ID seen"
+    elif e.kind == SEARCHED:
+        consent = "pupil" if e.consent_by == "pupil" else (e.consent_contact.name if e.consent_contact_id else "parent")
+        informed = (
+            f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
+            if e.parents_informed_at else "; parents not yet informed"
+        )
+        text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {SEARCH_OUTCOMES.get(e.outcome, e.outcome)}{informed}"
+    elif e.kind == POLICE_EV:
+        text = f"handed to police: {e.officer}, reference {e.force_reference}"
+    elif e.kind == MOVED:
+        text = f"moved to slot {slot}"
+    elif e.kind == REVERSAL:
+        text = f"undo of event {e.reverses_id}: {e.note}"
+    else:  # pragma: no cover
+        text = e.kind
+    return f"{local_from_utc_naive(e.at)}  {text}  (by {who})"
+
+
+def verify_states() -> list[str]:
+    """Replay every device's events and compare with the stored current state."""
+    problems: list[str] = []
+    events_by_device: dict[int, list[CustodyEvent]] = {}
+    for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
+        events_by_device.setdefault(e.device_id, []).append(e)
+    rows = {r.device_id: r for r in DeviceState.select()}
+    for device_id in {d.id for d in Device.select(Device.id)} | set(events_by_device):
+        try:
+            derived = replay(events_by_device.get(device_id, [])).custody
+        except LedgerError as exc:
+            problems.append(f"device {device_id}: {exc}")
+            continue
+        row = rows.get(device_id)
+        stored = Custody(row.state, row.tray_id, row.slot_no) if row else Custody()
+        if stored != derived:
+            problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
+    return problems
+
+
+def pupil_for_device(device: Device) -> Pupil | None:
+    return device.pupil if device.pupil_id else None

@@ -1,0 +1,157 @@
+"""The one database handle, initialised late.
+
+Models bind to :data:`db`, a :class:`peewee.DatabaseProxy`; :func:`init_db` points it
+at SQLite (the default, embedded) or PostgreSQL (a trust with several terminals).
+
+SQLite is opened for safety first: WAL, foreign keys on, a busy timeout, and
+``synchronous=FULL`` so a committed hand-in survives a power cut. Every write runs in
+:func:`write_tx`, which on SQLite is ``BEGIN IMMEDIATE`` (the write lock is taken at the
+start, so two terminals never deadlock upgrading a read lock) and on PostgreSQL takes a
+transaction-scoped advisory lock so audit entries are chained in one order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+from playhouse.db_url import connect as url_connect
+
+from .errors import ConfigError, StorageError
+
+db = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": 2,  # FULL
+    "busy_timeout": 15000,
+}
+BUSY_TIMEOUT_S = 15.0
+# Any 64-bit number unique to this app; all writers take it for the whole transaction.
+_PG_WRITE_LOCK = 0x4B494F534B  # "KIOSK"
+
+
+def normalise_url(url: str | os.PathLike) -> str:
+    """Accept a file path, ``sqlite:///…`` or ``postgresql://…``; return a URL."""
+    text = os.fspath(url).strip()
+    if not text:
+        raise ConfigError("No database given: pass --db or set KIOSK_DATABASE_URL.")
+    if "://" not in text:
+        if text == ":memory:":
+            return "sqlite:///:memory:"
+        return "sqlite:///" + str(Path(text).expanduser().resolve())
+    scheme = text.split("://", 1)[0].lower()
+    if scheme in ("sqlite",):
+        return text
+    if scheme in ("postgres", "postgresql"):
+        return "postgresql://" + text.split("://", 1)[1]
+    raise ConfigError(
+        f"Unsupported database URL scheme {scheme!r}: use a file path, sqlite:///… or postgresql://…"
+    )
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, peewee.SqliteDatabase)
+
+
+def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
+    """Point :data:`db` at ``url``, open it, and bring the schema up to date."""
+    full = normalise_url(url)
+    if full.startswith("sqlite:"):
+        path = full[len("sqlite:///") :]
+        if path != ":memory:":
+            parent = Path(path).parent
+            if not parent.exists():
+                parent.mkdir(parents=True, exist_ok=True)
+        database: peewee.Database = peewee.SqliteDatabase(
+            path,
+            pragmas=SQLITE_PRAGMAS,
+            lock_type="IMMEDIATE",
+            timeout=BUSY_TIMEOUT_S,
+        )
+    else:
+        parsed = urlparse(full)
+        if not parsed.path.strip("/"):
+            raise ConfigError("The PostgreSQL URL names no database: postgresql://user@host/dbname")
+        database = url_connect(full)
+    if db.obj is not None and not db.obj.is_closed():
+        db.obj.close()
+    db.initialize(database)
+    try:
+        database.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise StorageError(f"Cannot open the database: {_first_line(exc)}") from None
+    if migrate:
+        from .migrations import migrate as run_migrations
+
+        run_migrations()
+    return database
+
+
+def close_db() -> None:
+    if db.obj is not None and not db.obj.is_closed():
+        db.obj.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+_TRANSIENT = ("database is locked", "database table is locked", "could not serialize", "deadlock detected")
+
+
+@contextlib.contextmanager
+def write_tx() -> Iterator[None]:
+    """One write transaction: the state change and its audit entry commit together.
+
+    Nested calls join the outer transaction (as a savepoint).
+    """
+    database = db.obj
+    if database is None:
+        raise StorageError("The database is not open.")
+    if database.transaction_depth() > 0:
+        with database.atomic():
+            yield
+        return
+    try:
+        with database.atomic():
+            if not isinstance(database, peewee.SqliteDatabase):
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
+            yield
+    except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+        raise _storage_error(exc) from None
+
+
+def _storage_error(exc: BaseException) -> StorageError:
+    text = str(exc).lower()
+    if "locked" in text:
+        return StorageError("The database is busy: another terminal held it too long. Nothing was saved; try again.")
+    if "readonly" in text or "read-only" in text:
+        return StorageError("The database is read-only: nothing was saved. Ask the school's IT support.")
+    if "disk" in text and ("full" in text or "i/o" in text) or "no space" in text:
+        return StorageError("The disk is full or failing: nothing was saved. Ask the school's IT support.")
+    return StorageError(f"The database refused the change: {_first_line(exc)}. Nothing was saved.")
+
+
+def retrying(fn, *args, attempts: int = 5, **kwargs):
+    """Run a write operation, retrying transient lock/serialisation failures.
+
+    A busy database must never reach a person as "database is locked": with a busy
+    timeout and a few retries, concurrent terminals simply queue.
+    """
+    for attempt in range(attempts):
+        try:
+            return fn(*args, **kwargs)
+        except StorageError as exc:
+            if "busy" not in exc.message or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")

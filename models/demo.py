@@ -1,0 +1,120 @@
+"""The demo school: a roster, staff, trays, registered phones and a few days of history.
+
+Deterministic (seeded), so the demo's label codes are the same on every machine and
+the README can list some to try.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from . import auth, codes, custody
+from .clock import SCHOOL_TZ, local_to_utc, to_local, utcnow
+from .config import ASSETS, Settings
+from .devices import register_pupil_device
+from .errors import ValidationError
+from .people import contacts_of, import_roster
+from .roster import parse_roster
+from .tables import Device, Pupil, SchoolClass, Staff
+from .trays import sync_trays
+
+DEMO_STAFF = [
+    # username, display name, roles, PIN, classes
+    ("office", "Mrs J Patel (office)", [auth.OFFICE], "1111", []),
+    ("oak", "Mr T Okoro (Oak)", [auth.TEACHER], "2222", ["Oak"]),
+    ("deputy", "Mrs R Hughes (deputy head)", [auth.LEADERSHIP], "3333", []),
+    ("head", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "4444", []),
+    ("admin", "IT admin", [auth.ADMIN], "9999", []),
+]
+PHONE_YEARS = (5, 6)
+SEED = 2026
+
+
+def _school_days_before(today: dt.date, n: int) -> list[dt.date]:
+    days, d = [], today
+    while len(days) < n:
+        d -= dt.timedelta(days=1)
+        if d.weekday() < 5:
+            days.append(d)
+    return sorted(days)
+
+
+def _at(day: dt.date, hh: int, mm: int, ss: int = 0) -> dt.datetime:
+    return local_to_utc(dt.datetime(day.year, day.month, day.day, hh, mm, ss), SCHOOL_TZ)
+
+
+def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_days: int = 4) -> dict[str, int]:
+    """Fill an empty database with the demo school. Refuses a database that has pupils."""
+    now = now or utcnow()
+    if Pupil.select().exists() or Staff.select().exists():
+        raise ValidationError("This database already has a school in it: the demo needs an empty database.")
+    rng = random.Random(SEED)
+    result = parse_roster(ASSETS / "demo-roster.csv")
+    import_roster(result, actor="demo", now=now - dt.timedelta(days=30))
+    staff = {}
+    for username, name, roles, pin, classes in DEMO_STAFF:
+        staff[username] = auth.create_staff(username, name, roles, pin, classes=classes, actor="demo", now=now)
+    sync_trays(settings.trays, actor="demo", now=now)
+
+    # Phones for years 5 and 6: most pupils have one.
+    used: set[str] = set()
+    pupils = list(
+        Pupil.select().join(SchoolClass).where(Pupil.year_group.in_(PHONE_YEARS))
+        .order_by(Pupil.admission_no)
+    )
+    phones = 0
+    for i, pupil in enumerate(pupils):
+        if i % 7 == 6:
+            continue  # about one in seven has no phone
+        while True:
+            code = codes.make_code(codes.PUPIL_PREFIX, rng.randrange(10**codes.SERIAL_DIGITS))
+            if code not in used:
+                used.add(code)
+                break
+        register_pupil_device(pupil.admission_no, actor="demo", code=code, now=now - dt.timedelta(days=21))
+        phones += 1
+
+    devices = list(Device.select().join(Pupil).order_by(Pupil.admission_no))
+    office, deputy, head = staff["office"], staff["deputy"], staff["head"]
+    today = to_local(now).date()
+    events = 0
+    past_days = _school_days_before(today, history_days)
+    for n, day in enumerate(past_days):
+        for j, device in enumerate(devices):
+            if rng.random() < 0.08:
+                continue  # did not bring it that day
+            t = _at(day, 8, 40) + dt.timedelta(seconds=7 * j)
+            custody.hand_in(device.labels[0].code, office, now=t)
+            events += 1
+        if n == 1:  # a confiscation, a search, and collection by a parent
+            device = devices[3]
+            custody.confiscate(device.id, deputy, reason="Used to photograph another pupil at break",
+                               policy="Mobile technology policy 6; online safety 9.3", now=_at(day, 11, 5))
+            contact = contacts_of(device.pupil_id)[0]
+            custody.record_search(
+                device.id, deputy, consent_by="parent", consent_contact_id=contact.id, witness="Miss A Lavelle",
+                grounds="Reported photograph of another pupil", outcome="pupil_asked_to_delete",
+                parents_informed_at=_at(day, 12, 0), parents_informed_how="telephone", now=_at(day, 12, 10),
+            )
+            events += 2
+        for j, device in enumerate(devices):
+            st = custody.state_of(device.id)
+            if st.state == custody.IN_TRAY and not (n == len(past_days) - 1 and j == 10):
+                custody.release(device.labels[0].code, office, now=_at(day, 15, 10) + dt.timedelta(seconds=5 * j))
+                events += 1
+            elif st.state == custody.CONFISCATED:
+                contact = contacts_of(device.pupil_id)[0]
+                custody.release_to_contact(device.id, office, contact_id=contact.id, id_seen=True, now=_at(day, 15, 30))
+                events += 1
+    # Today: the morning hand-in is under way, and one phone was confiscated.
+    morning = _at(today, 8, 35)
+    if now > morning:
+        for j, device in enumerate(devices[: len(devices) * 2 // 3]):
+            if custody.state_of(device.id).state == custody.OUT:
+                custody.hand_in(device.labels[0].code, office, now=min(now, morning + dt.timedelta(seconds=9 * j)))
+                events += 1
+        custody.confiscate(devices[5].id, head, reason="Phone kept in bag and used in class",
+                           policy="Mobile technology policy 3 and 6", now=min(now, morning + dt.timedelta(hours=2)))
+        events += 1
+    return {"pupils": Pupil.select().count(), "staff": len(staff), "phones": phones, "events": events}

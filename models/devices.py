@@ -1,0 +1,137 @@
+"""Registering phones under labels, revoking lost labels, and looking codes up."""
+
+from __future__ import annotations
+
+from peewee import JOIN
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import audit, codes
+from .auth import require
+from .clock import local_from_utc_naive, utcnow
+from .db import write_tx
+from .errors import NotFound, RevokedCode, UnknownCode, ValidationError
+from .tables import Device, DeviceState, Label, Pupil, SchoolClass
+
+
+@dataclass(frozen=True)
+class Resolved:
+    label: Label
+    device: Device
+    pupil: Pupil | None
+    class_name: str
+
+    @property
+    def owner(self) -> str:
+        return self.pupil.full_name if self.pupil else "Visitor"
+
+
+def resolve(code: str) -> Resolved:
+    """A scanned code to its label, device and pupil, or a plain-English refusal.
+
+    The code's shape and check digit are checked first (:func:`codes.normalise`), so a
+    misread never reaches the database.
+    """
+    code = codes.normalise(code)
+    row = (
+        Label.select(Label, Device, Pupil, SchoolClass)
+        .join(Device)
+        .join(Pupil, on=(Device.pupil == Pupil.id), join_type=JOIN.LEFT_OUTER)
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id), join_type=JOIN.LEFT_OUTER)
+        .where(Label.code == code)
+        .first()
+    )
+    if row is None:
+        raise UnknownCode(f"{code} is not registered to any phone.")
+    if row.revoked_at is not None:
+        new = Label.get_or_none(Label.id == row.replaced_by_id) if row.replaced_by_id else None
+        when = local_from_utc_naive(row.revoked_at)[:10]
+        if new is not None:
+            raise RevokedCode(f"Label {code} was revoked on {when} and replaced by {new.code}: use the new label.", new.code)
+        raise RevokedCode(f"Label {code} was revoked on {when} and not replaced: register the phone again.")
+    device = row.device
+    pupil = device.pupil if device.pupil_id else None
+    class_name = pupil.school_class.name if pupil else ""
+    return Resolved(row, device, pupil, class_name)
+
+
+def _new_code(prefix: str) -> str:
+    for _ in range(100):
+        code = codes.random_code(prefix)
+        if not Label.select().where(Label.code == code).exists():
+            return code
+    raise RuntimeError("could not find a free label code")  # 1 in 10**200 with a few thousand labels
+
+
+def register_pupil_device(
+    admission_no: str,
+    *,
+    actor: object = None,
+    description: str = "phone",
+    code: str | None = None,
+    now: dt.datetime | None = None,
+) -> Label:
+    """Register a pupil's phone and issue its first label."""
+    now = now or utcnow()
+    description = (description or "phone").strip()
+    if len(description) > 100 or not description.isprintable():
+        raise ValidationError("A device description is up to 100 printable characters.")
+    if code is not None:
+        code = codes.normalise(code)
+    with write_tx():
+        pupil = Pupil.get_or_none(Pupil.admission_no == (admission_no or "").strip())
+        if pupil is None:
+            raise NotFound(f"No pupil has admission number {admission_no!r}.")
+        if not pupil.active:
+            raise ValidationError(f"{pupil.full_name} has left the school (inactive).")
+        if actor is not None and not isinstance(actor, str):
+            require(actor, "register_device")
+        if code is not None and Label.select().where(Label.code == code).exists():
+            raise ValidationError(f"Label {code} is already in use.")
+        code = code or _new_code(codes.PUPIL_PREFIX)
+        device = Device.create(kind="pupil", pupil=pupil, description=description, registered_at=now)
+        DeviceState.create(device=device, state="out", since=now)
+        label = Label.create(code=code, device=device, issued_at=now)
+        audit.append(actor, "device.register", "device", device.id, {"label_id": label.id, "pupil_id": pupil.id}, now)
+    return label
+
+
+def revoke_label(
+    code: str,
+    *,
+    actor: object = None,
+    reason: str = "lost",
+    reissue: bool = True,
+    now: dt.datetime | None = None,
+) -> Label | None:
+    """Revoke a label (lost, damaged); issue its replacement unless told not to."""
+    now = now or utcnow()
+    code = codes.normalise(code)
+    reason = (reason or "").strip() or "lost"
+    if len(reason) > 200 or not reason.isprintable():
+        raise ValidationError("A reason is up to 200 printable characters.")
+    with write_tx():
+        label = Label.get_or_none(Label.code == code)
+        if label is None:
+            raise UnknownCode(f"{code} is not registered to any phone.")
+        if label.revoked_at is not None:
+            raise ValidationError(f"Label {code} is already revoked.")
+        if actor is not None and not isinstance(actor, str):
+            require(actor, "revoke_label")
+        new = None
+        if reissue:
+            new = Label.create(code=_new_code(code[0]), device=label.device_id, issued_at=now)
+        Label.update(revoked_at=now, revoke_reason=reason, replaced_by=new).where(Label.id == label.id).execute()
+        audit.append(
+            actor, "label.revoke", "label", label.id,
+            {"device_id": label.device_id, "replaced_by": new.id if new else None}, now,
+        )
+    return new
+
+
+def current_label(device: Device) -> Label | None:
+    return (
+        Label.select().where((Label.device == device) & Label.revoked_at.is_null())
+        .order_by(Label.id.desc()).first()
+    )

@@ -1,0 +1,82 @@
+"""Errors a person may see.
+
+Every rule the domain enforces raises a :class:`KioskError` whose ``str()`` is one
+plain-English line, fit to show on the reception screen or print from the CLI.
+``outcome`` is the short result word used by the headless scanner
+(``OK``/``DUPLICATE``/``UNKNOWN``/``INVALID``/``REVOKED``/``BLOCKED``).
+"""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """Base class: a refusal with a one-line message, never a crash."""
+
+    outcome = "BLOCKED"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidCode(KioskError):
+    """The text is not a well-formed label code (bad shape or check character)."""
+
+    outcome = "INVALID"
+
+
+class UnknownCode(KioskError):
+    """A well-formed code that no label carries."""
+
+    outcome = "UNKNOWN"
+
+
+class RevokedCode(KioskError):
+    """A label that was revoked; the message names its replacement."""
+
+    outcome = "REVOKED"
+
+    def __init__(self, message: str, replaced_by: str | None = None) -> None:
+        super().__init__(message)
+        self.replaced_by = replaced_by
+
+
+class RuleViolation(KioskError):
+    """The custody rules forbid this action on this phone now."""
+
+    outcome = "BLOCKED"
+
+
+class PermissionDenied(KioskError):
+    """The signed-in member of staff's role may not do this."""
+
+    outcome = "BLOCKED"
+
+
+class AuthError(KioskError):
+    """Wrong username or PIN, or a locked account."""
+
+
+class TrayFull(KioskError):
+    """No free slot where the rules would put the phone."""
+
+    outcome = "BLOCKED"
+
+
+class NotFound(KioskError):
+    """A pupil, member of staff, contact or record that does not exist."""
+
+
+class ValidationError(KioskError):
+    """Bad input in a form or on the command line."""
+
+
+class ConfigError(KioskError):
+    """The configuration file or a setting is wrong."""
+
+
+class StorageError(KioskError):
+    """The database could not be written (disk full, read-only, locked too long)."""

@@ -1,0 +1,72 @@
+"""Schema versioning.
+
+A new database gets every table from the current models and is stamped with the
+newest version. An existing one gets each pending migration in order, each in its
+own transaction together with its version record. A database newer than this code
+is refused rather than misread.
+
+To change the schema: change the model in ``tables.py``, then append a
+``Migration`` here whose function uses Peewee's ``SchemaMigrator`` (``migrate(
+migrator.add_column(...))``) to bring an older database to the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playhouse.migrate import SchemaMigrator
+
+from .clock import utcnow
+from .db import db
+from .errors import StorageError
+from .tables import ALL_MODELS, SchemaVersion
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[SchemaMigrator], None]
+
+
+def _initial(_migrator: SchemaMigrator) -> None:  # pragma: no cover - version 1 is created whole
+    raise AssertionError("version 1 is created from the models")
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _initial),
+]
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version() -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def migrate() -> int:
+    """Bring the open database to :data:`LATEST`; return the version it is now at."""
+    version = current_version()
+    if version > LATEST:
+        raise StorageError(
+            f"This database is at schema version {version}, newer than this kiosk "
+            f"understands ({LATEST}): update the kiosk software."
+        )
+    if version == 0:
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            SchemaVersion.create(version=LATEST, description="created", applied_at=utcnow())
+        return LATEST
+    migrator = SchemaMigrator.from_database(db.obj)
+    for step in MIGRATIONS:
+        if step.version <= version:
+            continue
+        with db.atomic():
+            step.apply(migrator)
+            SchemaVersion.create(version=step.version, description=step.description, applied_at=utcnow())
+        version = step.version
+    return version

@@ -1,0 +1,211 @@
+"""Peewee models: the tables, and nothing else.
+
+Domain operations live beside this module (``custody``, ``people``, ``devices`` …);
+they are the only code that writes these tables, each write inside
+:func:`models.db.write_tx` together with its audit entry.
+
+Times are stored as naive UTC. Nothing from a device's contents is ever stored.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .db import db
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField(primary_key=True)
+    description = pw.CharField()
+    applied_at = pw.DateTimeField()
+
+
+class SchoolClass(BaseModel):
+    name = pw.CharField(unique=True, max_length=60)
+    year_group = pw.IntegerField()  # -1 Nursery, 0 Reception, 1..6
+
+
+class Pupil(BaseModel):
+    admission_no = pw.CharField(unique=True, max_length=20)
+    first_name = pw.CharField(max_length=100)
+    last_name = pw.CharField(max_length=100)
+    year_group = pw.IntegerField()
+    school_class = pw.ForeignKeyField(SchoolClass, backref="pupils", on_delete="RESTRICT")
+    dob = pw.DateField(null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Contact(BaseModel):
+    """A parent or carer listed for a pupil. Never deleted: events may refer to it."""
+
+    pupil = pw.ForeignKeyField(Pupil, backref="contacts", on_delete="CASCADE")
+    name = pw.CharField(max_length=100)
+    relationship = pw.CharField(max_length=60, default="")
+    priority = pw.IntegerField(default=1)
+    can_collect = pw.BooleanField(default=True)
+    active = pw.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("pupil", "name"), True),)
+
+
+class Staff(BaseModel):
+    username = pw.CharField(unique=True, max_length=40)
+    display_name = pw.CharField(max_length=100)
+    roles = pw.CharField(max_length=200)  # comma-separated, see models.auth.ROLES
+    pin_hash = pw.CharField(max_length=200)
+    failed_attempts = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class StaffClass(BaseModel):
+    """The classes a teacher teaches."""
+
+    staff = pw.ForeignKeyField(Staff, backref="class_links", on_delete="CASCADE")
+    school_class = pw.ForeignKeyField(SchoolClass, backref="staff_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("staff", "school_class"), True),)
+
+
+class Tray(BaseModel):
+    """A locked tray with numbered slots; optionally reserved for one class."""
+
+    name = pw.CharField(unique=True, max_length=20)
+    slots = pw.IntegerField()
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="trays", on_delete="SET NULL")
+    position = pw.IntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+
+class Device(BaseModel):
+    """A phone (or other device) that the school holds from time to time."""
+
+    kind = pw.CharField(max_length=20, default="pupil")  # pupil | visitor
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="devices", on_delete="RESTRICT")
+    description = pw.CharField(max_length=100, default="")
+    registered_at = pw.DateTimeField()
+    active = pw.BooleanField(default=True)
+
+
+class Label(BaseModel):
+    """A printed barcode label. A lost label is revoked and points to its replacement."""
+
+    code = pw.CharField(unique=True, max_length=16)
+    device = pw.ForeignKeyField(Device, backref="labels", on_delete="RESTRICT")
+    issued_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+    revoke_reason = pw.CharField(null=True, max_length=200)
+    replaced_by = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+
+
+class CustodyEvent(BaseModel):
+    """The custody ledger: append-only. No update, no delete; undo is a reversal."""
+
+    device = pw.ForeignKeyField(Device, backref="events", on_delete="RESTRICT")
+    kind = pw.CharField(max_length=30)
+    at = pw.DateTimeField(index=True)
+    actor = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    label_code = pw.CharField(null=True, max_length=16)
+    tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    slot_no = pw.IntegerField(null=True)
+    # confiscation
+    reason = pw.TextField(null=True)
+    policy = pw.CharField(null=True, max_length=200)
+    # release to a contact
+    contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="releases")
+    id_seen = pw.BooleanField(null=True)
+    # search
+    consent_by = pw.CharField(null=True, max_length=20)  # pupil | parent
+    consent_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="consents")
+    witness = pw.CharField(null=True, max_length=100)
+    grounds = pw.TextField(null=True)
+    outcome = pw.CharField(null=True, max_length=40)
+    parents_informed_at = pw.DateTimeField(null=True)
+    parents_informed_how = pw.CharField(null=True, max_length=100)
+    # police
+    officer = pw.CharField(null=True, max_length=100)
+    force_reference = pw.CharField(null=True, max_length=60)
+    # reversal
+    reverses = pw.ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT", backref="reversed_by")
+    note = pw.TextField(null=True)
+    audit_seq = pw.IntegerField(unique=True)
+
+    class Meta:
+        indexes = ((("device", "id"), False),)
+
+
+class DeviceState(BaseModel):
+    """Where each device is now: a projection of the ledger, kept in the same transaction.
+
+    ``(tray, slot_no)`` is unique, so no slot ever holds two phones and no phone is
+    ever in two slots. ``models.custody.verify_states`` replays the ledger to prove it
+    agrees.
+    """
+
+    device = pw.ForeignKeyField(Device, primary_key=True, backref="state_row", on_delete="RESTRICT")
+    state = pw.CharField(max_length=20)
+    tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    slot_no = pw.IntegerField(null=True)
+    since = pw.DateTimeField()
+    last_event = pw.ForeignKeyField(CustodyEvent, null=True, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("tray", "slot_no"), True),)
+
+
+class AuditEntry(BaseModel):
+    """Hash-chained audit log. Refers to records by id, so it survives a purge."""
+
+    seq = pw.IntegerField(primary_key=True)
+    at = pw.CharField(max_length=40)  # ISO text: hashed exactly as stored
+    actor = pw.CharField(max_length=60)
+    action = pw.CharField(max_length=60)
+    entity = pw.CharField(max_length=40)
+    entity_id = pw.CharField(max_length=40)
+    details = pw.TextField()  # canonical JSON
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64)
+
+
+class AuditHead(BaseModel):
+    """The newest entry's seq and hash, kept with each append: reveals a cut-off tail."""
+
+    id = pw.IntegerField(primary_key=True)
+    seq = pw.IntegerField()
+    hash = pw.CharField(max_length=64)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaVersion,
+    SchoolClass,
+    Pupil,
+    Contact,
+    Staff,
+    StaffClass,
+    Tray,
+    Device,
+    Label,
+    CustodyEvent,
+    DeviceState,
+    AuditEntry,
+    AuditHead,
+]

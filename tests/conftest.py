@@ -1,0 +1,71 @@
+"""Shared fixtures. Tests never touch the user's real directories or settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports platformdirs or reads the environment: point every
+# directory the app could use at a throw-away folder, and drop user overrides.
+_SANDBOX = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
+for _var in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PRINTER", "KIOSK_PIN"):
+    os.environ.pop(_var, None)
+os.environ["HOME"] = str(_SANDBOX / "home")
+os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "data")
+os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
+os.environ["XDG_CACHE_HOME"] = str(_SANDBOX / "cache")
+os.environ["KIOSK_DATA_DIR"] = str(_SANDBOX / "kiosk-data")
+
+from models import auth  # noqa: E402
+from models.db import close_db, db, init_db  # noqa: E402
+
+auth.use_fast_hashing_for_tests()
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = Path(os.environ.get("KIOSK_SAMPLES_DIR", REPO.parent / "shared" / "samples"))
+POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES")
+
+# A fixed instant: Thursday 12 November 2026, 08:30 in London (GMT).
+NOW = dt.datetime(2026, 11, 12, 8, 30)
+
+
+def _reset_postgres(url: str) -> None:
+    init_db(url, migrate=False)
+    db.execute_sql("DROP SCHEMA public CASCADE")
+    db.execute_sql("CREATE SCHEMA public")
+    close_db()
+
+
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path):
+    """An empty, migrated database: SQLite always, PostgreSQL when KIOSK_TEST_POSTGRES is set."""
+    if request.param == "postgres":
+        _reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = str(tmp_path / "kiosk.sqlite3")
+    init_db(url)
+    yield url
+    close_db()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    url = str(tmp_path / "kiosk.sqlite3")
+    init_db(url)
+    yield url
+    close_db()
+
+
+@pytest.fixture
+def samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    return SAMPLES

@@ -1,0 +1,58 @@
+"""A small school for domain tests: two classes, a few pupils and staff, trays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from models import auth
+from models.devices import register_pupil_device
+from models.people import import_roster
+from models.roster import RosterContact, RosterResult, RosterRow
+from models.tables import Staff
+from models.trays import TraySpec, sync_trays
+
+NOW = dt.datetime(2026, 11, 12, 8, 30)
+
+
+def _row(line, adno, first, last, year, cls, contacts=()):
+    return RosterRow(
+        line=line, admission_no=adno, first_name=first, last_name=last, year_group=year,
+        class_name=cls, dob=dt.date(2015, 1, 1),
+        contacts=tuple(RosterContact(name=n, relationship=r, priority=i + 1) for i, (n, r) in enumerate(contacts)),
+    )
+
+
+@dataclass
+class School:
+    office: Staff
+    oak: Staff
+    beech_teacher: Staff
+    deputy: Staff
+    head: Staff
+    admin: Staff
+    codes: dict[str, str]  # admission_no -> label code
+
+
+def build(slots_oak: int = 30, shared_slots: int = 10, now: dt.datetime = NOW) -> School:
+    rows = [
+        _row(2, "000001", "Ava", "Patel", 6, "Oak", [("Priya Patel", "Mother"), ("Raj Patel", "Father")]),
+        _row(3, "000002", "Ben", "Jones", 6, "Oak", [("Carol Jones", "Mother")]),
+        _row(4, "000003", "Cara", "Smith", 6, "Oak", []),
+        _row(5, "000004", "Dan", "Brown", 5, "Beech", [("Eve Brown", "Grandparent")]),
+        _row(6, "000005", "Ella", "Green", 5, "Beech", [("Fay Green", "Mother")]),
+    ]
+    import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="test"), now=now)
+    sync_trays([TraySpec("B", slots_oak, "Oak"), TraySpec("C", shared_slots)], now=now)
+    staff = {
+        "office": auth.create_staff("office", "Office", [auth.OFFICE], "1111", now=now),
+        "oak": auth.create_staff("oak", "Oak Teacher", [auth.TEACHER], "2222", classes=["Oak"], now=now),
+        "beech": auth.create_staff("beech", "Beech Teacher", [auth.TEACHER], "2323", classes=["Beech"], now=now),
+        "deputy": auth.create_staff("deputy", "Deputy", [auth.LEADERSHIP], "3333", now=now),
+        "head": auth.create_staff("head", "Head", [auth.HEADTEACHER, auth.DSL], "4444", now=now),
+        "admin": auth.create_staff("admin", "Admin", [auth.ADMIN], "9999", now=now),
+    }
+    codes = {}
+    for r in rows:
+        codes[r.admission_no] = register_pupil_device(r.admission_no, actor="test", now=now).code
+    return School(staff["office"], staff["oak"], staff["beech"], staff["deputy"], staff["head"], staff["admin"], codes)
