@@ -68,8 +68,10 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
         path = full[len("sqlite:///") :]
         if path != ":memory:":
             parent = Path(path).parent
-            if not parent.exists():
+            try:
                 parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"Cannot create the folder for the database ({parent}): {exc.strerror}.") from None
         database: peewee.Database = peewee.SqliteDatabase(
             path,
             pragmas=SQLITE_PRAGMAS,

@@ -1,0 +1,202 @@
+"""The command line: exit codes, one-line errors, no tracebacks."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from models.db import close_db
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run(capsys):
+    def _run(*args):
+        code = main([str(a) for a in args])
+        close_db()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture
+def demo_db(tmp_path, run):
+    path = tmp_path / "demo.sqlite3"
+    code, out, _ = run("demo", "--db", path)
+    assert code == 0 and out.startswith("Demo school created: 210 pupils, 5 staff,")
+    return path
+
+
+def scan(db, mode, user, lines, pin):
+    env = {**os.environ, "KIOSK_PIN": pin}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "scan", "--mode", mode, "--as", user, "--db", str(db)],
+        input=lines, capture_output=True, cwd=REPO, env=env, timeout=60,
+    )
+
+
+def test_demo_refuses_a_database_with_a_school(demo_db, run):
+    code, _, err = run("demo", "--db", demo_db)
+    assert code == 1
+    assert err == "Error: This database already has a school in it: the demo needs an empty database.\n"
+
+
+def test_devices_list_json_and_class_filter(demo_db, run):
+    code, out, _ = run("devices", "list", "--class", "Oak", "--format", "json", "--db", demo_db)
+    rows = json.loads(out)
+    assert code == 0 and rows
+    assert {"code", "admission_no", "pupil", "class", "state"} <= set(rows[0])
+    assert {r["class"] for r in rows} == {"Oak"}
+
+
+def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples):
+    db = tmp_path / "k.sqlite3"
+    code, out, err = run("roster", "import", samples / "roster-with-errors.csv", "--db", db)
+    assert code == 1
+    assert "line 3: " in err and "line 8: " in err
+    assert err.strip().endswith("Fix the file, or use --skip-invalid to import the other rows.")
+    code, out, _ = run("roster", "import", samples / "roster-with-errors.csv", "--skip-invalid", "--db", db)
+    assert code == 0 and "3 added" in out
+    code, out, _ = run("devices", "register", "002008", "--db", db)
+    assert code == 0 and out.startswith("Registered K")
+    label = out.split()[1]
+    code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
+    assert "Formula =cmd|' /C calc'!A0" in out  # stored and exported as text
+    evil = tmp_path / "evil.csv"
+    evil.write_text("Adno,Legal Surname,Legal Forename,Year,Reg\n009001,Smith,=HYPERLINK(\"http://x\"),Year 6,Oak\n")
+    assert run("roster", "import", evil, "--db", db)[0] == 0
+    assert run("devices", "register", "009001", "--db", db)[0] == 0
+    code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
+    import csv, io
+
+    cells = [row[2] for row in csv.reader(io.StringIO(out))]
+    assert "'=HYPERLINK(\"http://x\") Smith" in cells
+    code, out, _ = run("devices", "revoke", label, "--db", db)
+    assert code == 0 and f"Revoked {label}. Replacement label: K" in out
+    code, _, err = run("devices", "register", "nope", "--db", db)
+    assert code == 1 and err == "Error: No pupil has admission number 'nope'.\n"
+    code, _, err = run("devices", "revoke", "K12", "--db", db)
+    assert code == 1 and "a label code is a letter and 7 digits" in err
+
+
+def test_headless_scan_results(demo_db, run):
+    code, out, _ = run("devices", "list", "--format", "json", "--db", demo_db)
+    rows = json.loads(out)
+    out_rows = [r for r in rows if r["state"] == "out"]
+    a, b = out_rows[0], out_rows[1]
+    code, out, _ = run("devices", "revoke", b["code"], "--db", demo_db)
+    lines = "\n".join([a["code"], a["code"], "K0000000"[:-1] + "1", "garbage\x1b[2J", b["code"], "", a["code"].lower()]) + "\n"
+    proc = scan(demo_db, "hand-in", "office", lines.encode(), "1111")
+    assert proc.returncode == 0, proc.stderr
+    results = proc.stdout.decode().splitlines()
+    words = [r.split()[0] for r in results]
+    assert words == ["OK", "DUPLICATE", "INVALID", "INVALID", "REVOKED", "DUPLICATE"]
+    assert results[0].startswith(f"OK {a['code']} {a['pupil']} {a['class']} slot ")
+    assert "\x1b" not in proc.stdout.decode()
+
+
+def test_scan_unknown_and_blocked(demo_db):
+    from models import codes
+
+    unknown = codes.make_code("K", 1)
+    proc = scan(demo_db, "release", "office", f"{unknown}\n".encode(), "1111")
+    assert proc.stdout.decode().startswith(f"UNKNOWN {unknown} {unknown} is not registered")
+    conn = sqlite3.connect(demo_db)
+    code = conn.execute(
+        "SELECT l.code FROM device_state s JOIN label l ON l.device_id = s.device_id "
+        "WHERE s.state = 'confiscated' AND l.revoked_at IS NULL"
+    ).fetchone()[0]
+    conn.close()
+    proc = scan(demo_db, "release", "office", f"{code}\n".encode(), "1111")
+    assert proc.stdout.decode().startswith(f"BLOCKED {code} ")
+    assert "parent/carer collection only" in proc.stdout.decode()
+
+
+def test_scan_wrong_pin_and_role(demo_db, run):
+    proc = scan(demo_db, "hand-in", "office", b"", "0000")
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == "Error: Wrong PIN. 4 tries left before the account locks.\n"
+    rows = json.loads(run("devices", "list", "--format", "json", "--db", demo_db)[1])
+    chestnut = next(r for r in rows if r["class"] == "Chestnut")
+    proc = scan(demo_db, "hand-in", "admin", f"{chestnut['code']}\n".encode(), "9999")
+    assert proc.returncode == 0
+    assert proc.stdout.decode() == f"BLOCKED {chestnut['code']} IT admin (admin) may not hand in phones.\n"
+    proc = scan(demo_db, "hand-in", "oak", f"{chestnut['code']}\n".encode(), "2222")
+    assert proc.stdout.decode().startswith(f"BLOCKED {chestnut['code']} Mr T Okoro (Oak) may hand in phones only for their own class, not Chestnut.")
+
+
+def test_scan_survives_invalid_utf8_and_huge_lines(demo_db):
+    proc = scan(demo_db, "hand-in", "office", b"\xff\xfe\xfa\n" + b"9" * 10_000 + b"\n", "1111")
+    assert proc.returncode == 0
+    lines = proc.stdout.decode().splitlines()
+    assert [l.split()[0] for l in lines] == ["INVALID", "INVALID"]
+    assert all(len(l) < 200 for l in lines)
+
+
+def test_reports(demo_db, run):
+    code, out, _ = run("report", "uncollected", "--format", "json", "--db", demo_db)
+    assert code == 0 and any(r["state"] == "confiscated" for r in json.loads(out))
+    code, out, _ = run("report", "day", "--format", "json", "--db", demo_db)
+    assert code == 0 and isinstance(json.loads(out), list)
+    code, out, err = run("report", "day", "--date", "31/12/2026", "--db", demo_db)
+    assert code == 2 and "'31/12/2026' is not a date: write it as YYYY-MM-DD." in err
+
+
+def test_audit_verify_and_tamper(demo_db, run):
+    code, out, _ = run("audit", "verify", "--db", demo_db)
+    assert code == 0 and out.startswith("Audit log OK:")
+    conn = sqlite3.connect(demo_db)
+    conn.execute("UPDATE audit_entry SET actor = 'someone' WHERE seq = 42")
+    conn.commit()
+    conn.close()
+    code, out, err = run("audit", "verify", "--db", demo_db)
+    assert code == 1
+    assert "Entry 42 was edited" in err and err.strip().endswith("Audit check FAILED. First bad entry: 42.")
+
+
+def test_audit_verify_catches_a_projection_out_of_step(demo_db, run):
+    conn = sqlite3.connect(demo_db)
+    conn.execute("UPDATE device_state SET state = 'out', tray_id = NULL, slot_no = NULL WHERE state = 'in_tray' AND device_id = (SELECT MIN(device_id) FROM device_state WHERE state = 'in_tray')")
+    conn.commit()
+    conn.close()
+    code, _, err = run("audit", "verify", "--db", demo_db)
+    assert code == 1 and "differs from the ledger" in err
+
+
+def test_backup_is_consistent_and_refuses_to_overwrite(demo_db, tmp_path, run):
+    dest = tmp_path / "backup.sqlite3"
+    code, out, _ = run("backup", dest, "--db", demo_db)
+    assert code == 0 and dest.exists()
+    conn = sqlite3.connect(dest)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM custody_event").fetchone()[0] > 100
+    conn.close()
+    code, _, err = run("backup", dest, "--db", demo_db)
+    assert code == 1 and "already exists" in err
+
+
+def test_bad_database_and_config_are_one_line(tmp_path, run):
+    code, _, err = run("devices", "list", "--db", "mysql://x@y/z")
+    assert code == 1 and err.count("\n") == 1 and "Unsupported database URL scheme" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("school_name = [unclosed")
+    code, _, err = run("devices", "list", "--config", bad, "--db", tmp_path / "k.sqlite3")
+    assert code == 1 and err.startswith("Error: ") and "is not valid TOML" in err and err.count("\n") == 1
+    code, _, err = run("devices", "list", "--config", tmp_path / "missing.toml", "--db", tmp_path / "k.sqlite3")
+    assert code == 1 and "Config file not found" in err
+    code, _, err = run("roster", "import", tmp_path / "nope.csv", "--db", tmp_path / "k.sqlite3")
+    assert code == 1 and err.count("\n") == 1
+
+
+def test_env_database_url_is_used(tmp_path, run, monkeypatch, demo_db):
+    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{demo_db}")
+    code, out, _ = run("devices", "list", "--format", "json")
+    assert code == 0 and len(json.loads(out)) > 40

@@ -1,0 +1,80 @@
+"""Database set-up: SQLite pragmas, URLs, schema versions."""
+
+import pytest
+
+from models import migrations
+from models.db import close_db, db, init_db, normalise_url
+from models.errors import ConfigError, StorageError
+from models.tables import SchemaVersion
+
+
+def test_sqlite_is_opened_for_durability(sqlite_db):
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert db.obj._lock_type == "IMMEDIATE"
+
+
+def test_urls(tmp_path):
+    assert normalise_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert normalise_url("postgres://u@h/d") == "postgresql://u@h/d"
+    with pytest.raises(ConfigError, match="Unsupported database URL scheme 'mysql'"):
+        normalise_url("mysql://u@h/d")
+    with pytest.raises(ConfigError, match="No database given"):
+        normalise_url("  ")
+
+
+def test_new_database_is_stamped_with_the_latest_version(database):
+    assert migrations.current_version() == migrations.LATEST
+    assert SchemaVersion.select().count() == 1
+
+
+def test_reopening_is_idempotent(tmp_path):
+    url = str(tmp_path / "k.sqlite3")
+    init_db(url)
+    close_db()
+    init_db(url)
+    assert migrations.current_version() == migrations.LATEST
+    close_db()
+
+
+def test_newer_database_is_refused(tmp_path):
+    url = str(tmp_path / "k.sqlite3")
+    init_db(url)
+    SchemaVersion.create(version=migrations.LATEST + 1, description="future", applied_at="2030-01-01 00:00:00")
+    close_db()
+    with pytest.raises(StorageError, match="newer than this kiosk understands"):
+        init_db(url)
+    close_db()
+
+
+def test_pending_migration_runs_once_with_its_version(tmp_path, monkeypatch):
+    from playhouse.migrate import migrate as run
+
+    url = str(tmp_path / "k.sqlite3")
+    init_db(url)
+    calls = []
+
+    def add_column(migrator):
+        import peewee
+
+        calls.append(1)
+        run(migrator.add_column("tray", "colour", peewee.CharField(null=True)))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + [migrations.Migration(migrations.LATEST + 1, "tray colour", add_column)])
+    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
+    assert migrations.migrate() == migrations.LATEST
+    assert migrations.migrate() == migrations.LATEST
+    assert calls == [1]
+    assert "colour" in [c.name for c in db.get_columns("tray")]
+    close_db()
+
+
+def test_impossible_location_is_a_plain_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match="Cannot create the folder for the database"):
+        init_db(str(blocker / "k.sqlite3"))
+    close_db()
