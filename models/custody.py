@@ -16,13 +16,12 @@ The rules (each refusal is one plain line):
 
 from __future__ import annotations
 
-from peewee import JOIN
-
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import peewee
+from peewee import JOIN
 
 from . import audit, codes
 from .auth import require

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from peewee import JOIN
-
 import datetime as dt
 from dataclasses import dataclass
+
+from peewee import JOIN
 
 from . import audit, codes
 from .auth import require

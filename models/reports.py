@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from peewee import JOIN
-
 import datetime as dt
 from typing import Any
+
+from peewee import JOIN, fn
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from .custody import EVENT_WORDS, STATE_WORDS, describe_event
@@ -93,8 +93,8 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
         .order_by(Tray.position, Tray.name, DeviceState.slot_no)
     )
     labels = {
-        l.device_id: l.code
-        for l in Label.select(Label.device, Label.code).where(Label.revoked_at.is_null())
+        lab.device_id: lab.code
+        for lab in Label.select(Label.device, Label.code).where(Label.revoked_at.is_null())
     }
     out = []
     for st in query:
@@ -109,3 +109,102 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
             "since": local_from_utc_naive(st.since, tz),
         })
     return out
+
+
+def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+    """Per class: pupils with a registered phone, and how many phones were handed in today.
+
+    A phone counts once however often it was scanned; a hand-in that was undone does
+    not count.
+    """
+    start, end = day_bounds(day, tz)
+    expected = (
+        Device.select(SchoolClass.name, fn.COUNT(fn.DISTINCT(Device.pupil)).alias("n"))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
+        .group_by(SchoolClass.name)
+        .tuples()
+    )
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    handed = (
+        CustodyEvent.select(SchoolClass.name, fn.COUNT(fn.DISTINCT(Device.pupil)).alias("n"))
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(
+            (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
+            & CustodyEvent.id.not_in(reversed_ids)
+        )
+        .group_by(SchoolClass.name)
+        .tuples()
+    )
+    done = dict(handed)
+    return [
+        {"class": name, "handed_in": done.get(name, 0), "expected": n}
+        for name, n in sorted(expected)
+    ]
+
+
+CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
+    "in_slot", "released", "confiscated", "not_handed_in", "police", "no_phone",
+)
+
+
+def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+    """Every pupil in a class with their phone's state today, for the teacher's checklist."""
+    start, end = day_bounds(day, tz)
+    pupils = list(
+        Pupil.select(Pupil).join(SchoolClass)
+        .where((SchoolClass.name == class_name) & (Pupil.active == True))  # noqa: E712
+        .order_by(Pupil.last_name, Pupil.first_name)
+    )
+    devices = {}
+    for d in (
+        Device.select(Device, DeviceState, Tray)
+        .join(DeviceState, on=(DeviceState.device == Device.id))
+        .join(Tray, join_type=JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .where(Device.pupil.in_([p.id for p in pupils]) & (Device.active == True))  # noqa: E712
+    ):
+        devices.setdefault(d.pupil_id, []).append(d)
+    device_ids = [d.id for ds in devices.values() for d in ds]
+    today_events: dict[int, list[CustodyEvent]] = {}
+    for e in (
+        CustodyEvent.select().where(
+            CustodyEvent.device.in_(device_ids) & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
+        ).order_by(CustodyEvent.id)
+    ):
+        today_events.setdefault(e.device_id, []).append(e)
+    labels = {
+        lab.device_id: lab.code for lab in Label.select(Label.device, Label.code)
+        .where(Label.device.in_(device_ids) & Label.revoked_at.is_null())
+    }
+    rows = []
+    for p in pupils:
+        for d in devices.get(p.id) or [None]:
+            row = {"admission_no": p.admission_no, "pupil": p.full_name, "device_id": None, "code": "",
+                   "status": CHECK_NO_PHONE, "text": "no registered phone", "slot": ""}
+            if d is not None:
+                st = d.devicestate
+                row.update(device_id=d.id, code=labels.get(d.id, ""))
+                slot = slot_name(st.tray.name, st.slot_no) if st.tray_id else ""
+                row["slot"] = slot
+                evs = today_events.get(d.id, [])
+                if st.state == "in_tray":
+                    row.update(status=CHECK_IN_SLOT, text=f"in slot {slot}")
+                elif st.state == "confiscated":
+                    row.update(status=CHECK_CONFISCATED, text=f"confiscated: parent collection (slot {slot})")
+                elif st.state == "police":
+                    row.update(status=CHECK_POLICE, text="with the police")
+                else:
+                    released = [e for e in evs if e.kind in ("released_to_pupil", "released_to_contact")]
+                    if released:
+                        when = local_from_utc_naive(released[-1].at, tz)[11:]
+                        who = "pupil" if released[-1].kind == "released_to_pupil" else "parent/carer"
+                        row.update(status=CHECK_RELEASED, text=f"released to {who} at {when}")
+                    else:
+                        row.update(status=CHECK_NOT_HANDED_IN, text="not handed in today")
+            rows.append(row)
+    return rows

@@ -50,7 +50,7 @@ from functools import lru_cache
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from .errors import PrintError, PrinterConfigError
+from .errors import PrinterConfigError, PrintError
 
 KINDS = ("network", "usb", "serial", "file", "cups", "dummy")
 _KINDS_TEXT = "network, usb, serial, file, cups or dummy"

@@ -35,7 +35,7 @@ def test_lockout_after_five_wrong_pins_survives_restart(tmp_path):
     url = str(tmp_path / "k.sqlite3")
     init_db(url)
     build()
-    for i in range(4):
+    for _ in range(4):
         with pytest.raises(AuthError, match="(try|tries) left"):
             auth.authenticate("oak", "9999", now=NOW)
     with pytest.raises(AuthError) as err:

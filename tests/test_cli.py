@@ -75,7 +75,8 @@ def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples):
     assert run("roster", "import", evil, "--db", db)[0] == 0
     assert run("devices", "register", "009001", "--db", db)[0] == 0
     code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
-    import csv, io
+    import csv
+    import io
 
     cells = [row[2] for row in csv.reader(io.StringIO(out))]
     assert "'=HYPERLINK(\"http://x\") Smith" in cells
@@ -137,8 +138,8 @@ def test_scan_survives_invalid_utf8_and_huge_lines(demo_db):
     proc = scan(demo_db, "hand-in", "office", b"\xff\xfe\xfa\n" + b"9" * 10_000 + b"\n", "1111")
     assert proc.returncode == 0
     lines = proc.stdout.decode().splitlines()
-    assert [l.split()[0] for l in lines] == ["INVALID", "INVALID"]
-    assert all(len(l) < 200 for l in lines)
+    assert [line.split()[0] for line in lines] == ["INVALID", "INVALID"]
+    assert all(len(line) < 200 for line in lines)
 
 
 def test_reports(demo_db, run):

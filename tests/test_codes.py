@@ -1,7 +1,8 @@
 """Label codes: the check digit rejects misreads before any lookup."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models import codes
 from models.errors import InvalidCode

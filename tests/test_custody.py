@@ -6,7 +6,15 @@ import pytest
 
 from models import audit, codes, custody
 from models.devices import register_pupil_device, resolve, revoke_label
-from models.errors import InvalidCode, PermissionDenied, RevokedCode, RuleViolation, TrayFull, UnknownCode, ValidationError
+from models.errors import (
+    InvalidCode,
+    PermissionDenied,
+    RevokedCode,
+    RuleViolation,
+    TrayFull,
+    UnknownCode,
+    ValidationError,
+)
 from models.people import contacts_of
 from models.tables import AuditEntry, CustodyEvent, DeviceState, Pupil
 from tests.school import NOW, build

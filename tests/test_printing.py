@@ -36,9 +36,10 @@ from printing import (
     Paragraph,
     PhoneLabel,
     PrinterConfigError,
-    PrinterSpec,
     PrintError,
+    PrinterSpec,
     QRCode,
+    code128,
     exception_agreement,
     phone_labels,
     roll_call,
@@ -47,7 +48,6 @@ from printing import (
     uncollected_phones,
     visitor_slip,
 )
-from printing import code128
 from printing.documents import QR_MODULE_DOTS
 from printing.text import clean, to_codepage
 
