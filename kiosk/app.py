@@ -1,19 +1,27 @@
 """The Textual application and its factory.
 
 ``create_app`` is the one way to build the app: the CLI and the tests both use it, and
-inject the settings, the clock, the printer and the camera source.
+inject the settings, the clock, the printer and the camera source. Screens get what
+they need as constructor arguments (attributes down) and report back with messages
+(messages up); blocking work runs in thread workers (``kiosk.work``).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from models.clock import Clock
-from models.config import Settings
+from models.config import Settings, data_dir
+
+log = logging.getLogger("kiosk")
 
 
 @dataclass
@@ -22,26 +30,181 @@ class Services:
 
     settings: Settings
     clock: Clock = field(default_factory=Clock)
-    printer: Any = None
-    camera_source: Any = None
+    printer: Any = None  # printer URL or spec; None means the settings' printer
+    camera_source: Any = None  # device index, video file or folder; None means the settings' camera
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The member of staff using the terminal (a plain snapshot, safe across threads)."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+
+    def may(self, action: str) -> bool:
+        from models.auth import PERMISSIONS
+
+        return bool(self.roles & PERMISSIONS[action])
+
+    def staff(self):
+        """The Staff row, for domain calls (call from a worker thread)."""
+        from models.tables import Staff
+
+        return Staff.get_by_id(self.id)
 
 
 class KioskApp(App[None]):
     CSS_PATH = "app.tcss"
+    raise_in_tests = True  # headless runs re-raise unexpected errors so pytest sees them
     TITLE = "Reception kiosk"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False)]
+    BINDINGS = [
+        Binding("ctrl+q", "request_quit", "Quit", id="app.quit", show=False, priority=True),
+        Binding("ctrl+c", "request_quit", "Quit", id="app.interrupt", show=False, priority=True),
+        Binding("ctrl+z", "ignore", show=False, id="app.suspend", priority=True),
+        Binding("f12", "lock", "Lock", id="app.lock", priority=True),
+    ]
 
-    def __init__(self, services: Services, *, start: str | None = None, kiosk_mode: bool = False) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        start: str | None = None,
+        kiosk_mode: bool = False,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.services = services
         self.start_screen = start
         self.kiosk_mode = kiosk_mode
+        self.cursor_blink = cursor_blink
+        self.signed_in: SignedIn | None = None
+        self.last_input = time.monotonic()
         self.sub_title = services.settings.school_name
 
-    def on_mount(self) -> None:
-        from kiosk.screens.welcome import WelcomeScreen
+    # ------------------------------------------------------------ life cycle
 
-        self.push_screen(WelcomeScreen())
+    def on_mount(self) -> None:
+        from kiosk.screens.login import LoginScreen
+
+        self.push_screen(LoginScreen())
+        self.set_interval(1.0, self._check_idle, name="idle-lock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.signed_in is None:
+            return
+        if time.monotonic() - self.last_input >= self.services.settings.idle_lock_seconds:
+            self.lock("Locked after a period without use.")
+
+    # ------------------------------------------------------------ session
+
+    def sign_in(self, who: SignedIn) -> None:
+        from kiosk.screens.home import HomeScreen
+
+        self.signed_in = who
+        self.last_input = time.monotonic()
+        self.switch_screen(HomeScreen(who, start=self.start_screen))
+
+    def lock(self, reason: str = "") -> None:
+        from kiosk.screens.login import LoginScreen
+
+        self.signed_in = None
+        # Drop every screen above the base and start again at the login screen.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(notice=reason))
+
+    def action_lock(self) -> None:
+        if self.signed_in is not None:
+            self.lock("Signed out.")
+
+    def action_ignore(self) -> None:
+        """ctrl+z would suspend the app and leave a shell: never at reception."""
+
+    def action_request_quit(self) -> None:
+        if not self.kiosk_mode:
+            self.exit()
+            return
+        from kiosk.dialogs.admin_pin import AdminPinDialog
+
+        if not any(isinstance(s, AdminPinDialog) for s in self.screen_stack):
+            self.push_screen(AdminPinDialog(), self._quit_if_allowed)
+
+    def _quit_if_allowed(self, allowed: bool | None) -> None:
+        if allowed:
+            self.exit()
+
+    def action_command_palette(self) -> None:
+        # Staff only: never on the login screen or in a visitor's hands.
+        if self.signed_in is not None and not self.kiosk_mode:
+            super().action_command_palette()
+
+    # ------------------------------------------------------------ errors
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Log an unexpected error, show a calm message and carry on: never a traceback."""
+        log_error(error)
+        if self.is_headless and self.raise_in_tests and self._exception is None:
+            # Under test, let pytest see the failure.
+            return super()._handle_exception(error)
+        try:
+            self.notify(
+                "Something went wrong. Nothing was half-saved; the screen has been reset.",
+                title="Sorry", severity="error", timeout=8,
+            )
+            if self.signed_in is not None:
+                self.call_later(self.sign_in, self.signed_in)
+            else:
+                self.call_later(self.lock, "")
+        except Exception as again:  # noqa: BLE001
+            log_error(again)
+            self._fatal_error()
+
+    def _fatal_error(self) -> None:
+        """Exit quietly: the details are in the log, never on the reception screen."""
+        self._return_code = 1
+        self._close_messages_no_wait()
+
+
+def log_path() -> Path:
+    return data_dir() / "kiosk.log"
+
+
+def log_error(error: BaseException) -> None:
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("kiosk.crash")
+        logger.addHandler(handler)
+        try:
+            logger.error("unexpected error in the terminal app", exc_info=(type(error), error, error.__traceback__))
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+    except OSError:
+        pass
+
+
+def configure_logging() -> None:
+    """Send the app's log to a file in the data directory, never to the screen."""
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("kiosk")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def create_app(
@@ -52,6 +215,7 @@ def create_app(
     camera_source: Any = None,
     start: str | None = None,
     kiosk_mode: bool = False,
+    cursor_blink: bool = True,
 ) -> KioskApp:
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
-    return KioskApp(services, start=start, kiosk_mode=kiosk_mode)
+    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink)

@@ -156,8 +156,9 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
         if not Staff.select().exists():
             create_demo(env.settings)
     env.sync_trays()
-    from kiosk.app import create_app
+    from kiosk.app import configure_logging, create_app
 
+    configure_logging()
     app = create_app(env.settings, start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.run()
 

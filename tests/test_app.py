@@ -1,22 +1,217 @@
-"""The app factory builds the terminal app with injected services."""
+"""Pilot tests of the terminal: real key presses, frozen clock, no sleeps."""
 
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from kiosk.app import create_app
+from models import custody
 from models.clock import FrozenClock
 from models.config import Settings
+from models.tables import CustodyEvent
+from models.trays import TraySpec
 from tests.school import NOW, build
 
 
-async def test_placeholder_screen_shows_what_the_tray_holds(database):
-    from textual.widgets import Static
+def settings(**kw) -> Settings:
+    return Settings(school_name="Test School", trays=[TraySpec("B", 30, "Oak"), TraySpec("C", 10)], **kw)
 
-    from kiosk.app import create_app
-    from models import custody
 
-    school = build()
-    custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    app = create_app(Settings(school_name="Test School"), clock=FrozenClock(NOW))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.app.workers.wait_for_complete()
+@pytest.fixture
+def school(database):
+    return build()
+
+
+def make_app(**kw):
+    return create_app(settings(), clock=FrozenClock(NOW), cursor_blink=False, **kw)
+
+
+async def settle(pilot):
+    """Wait for every finite worker (not the long-lived scan lane) and a quiet message queue."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for worker in [w for w in pilot.app.workers if w.group != "scanner"]:
+        try:
+            await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            pass  # a worker of a screen that has gone: nothing to wait for
+    await pilot.pause()
+
+
+def burst(app, keys):
+    """Send key events through the driver back to back, as a scanner in continuous mode does.
+
+    (``pilot.press`` waits for the app to go idle after every key, which no scanner does.)
+    """
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def scans_done(pilot, n):
+    """Wait until the scan screen has shown ``n`` results."""
+    while pilot.app.screen.count < n:
         await pilot.pause()
-        screen = pilot.app.screen
-        assert str(screen.query_one("#school", Static).render()) == "Test School"
-        assert "1 phones held now" in str(screen.query_one("#summary", Static).render())
+
+
+async def sign_in(pilot, username, pin):
+    await pilot.press(*username, "enter", *pin, "enter")
+    await settle(pilot)
+
+
+def text(app, selector) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_login_wrong_pin_then_right(school):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "0000")
+        assert text(app, "#login-message") == "Wrong PIN. 4 tries left before the account locks."
+        assert app.signed_in is None
+        await pilot.press(*"1111", "enter")
+        await settle(pilot)
+        assert app.signed_in.username == "office"
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_start_screen_opens_after_login(school):
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        assert type(app.screen).__name__ == "HandInScreen"
+        assert app.focused.id == "scan"
+
+
+async def test_hand_in_shows_pupil_class_and_slot(school):
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert text(app, "#outcome-who") == "Ava Patel · Oak"
+        assert "B-01" in str(app.screen.query_one("#outcome-slot").value)
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 2)
+        assert text(app, "#outcome-word") == "ALREADY DONE"
+        assert text(app, "#outcome-message") == "already in slot B-01"
+        await pilot.press(*"K1", "enter")
+        await scans_done(pilot, 3)
+        assert text(app, "#outcome-word") == "INVALID CODE"
+        assert text(app, "#counter") == "3 scans"
+
+
+async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_order(database, tmp_path):
+    from models import codes
+    from models.devices import register_pupil_device
+    from models.people import import_roster
+    from models.roster import RosterResult, RosterRow
+
+    rows = [
+        RosterRow(line=i + 2, admission_no=f"{i:06d}", first_name=f"P{i}", last_name="Test", year_group=6,
+                  class_name="Oak", dob=None, contacts=())
+        for i in range(300)
+    ]
+    import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="test"), now=NOW)
+    from models import auth
+    from models.trays import sync_trays
+
+    sync_trays([TraySpec("B", 300, "Oak")], now=NOW)
+    auth.create_staff("office", "Office", [auth.OFFICE], "1111", now=NOW)
+    scan_codes = [register_pupil_device(r.admission_no, actor="t", code=codes.make_code("K", 100000 + i), now=NOW).code
+                  for i, r in enumerate(rows)]
+    app = create_app(Settings(trays=[TraySpec("B", 300, "Oak")]), clock=FrozenClock(NOW), cursor_blink=False, start="hand-in")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        keys = [k for code in scan_codes for k in (*code, "enter")]
+        burst(app, keys)
+        await scans_done(pilot, 300)
+        events = list(CustodyEvent.select().where(CustodyEvent.kind == "handed_in").order_by(CustodyEvent.id))
+        assert [e.label_code for e in events] == scan_codes
+        assert app.screen.query_one("#log", DataTable).row_count == 300
+        assert all(r.outcome == "OK" for r in app.screen.results)
+
+
+async def test_undo_last_scan_records_a_reversal(school):
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*school.codes["000002"], "enter")
+        await scans_done(pilot, 1)
+        await pilot.press("f2")
+        await pilot.press("enter")  # empty reason is refused
+        assert "Give a reason" in text(app, "#reason-error")
+        await pilot.press(*"wrong phone", "enter")
+        await settle(pilot)
+        last = CustodyEvent.select().order_by(CustodyEvent.id.desc()).first()
+        assert last.kind == "reversal" and last.note == "wrong phone"
+        assert custody.state_of(last.device_id).state == "out"
+
+
+async def test_unknown_code_can_be_registered_by_name_search(school):
+    from models import codes
+
+    new_code = codes.make_code("K", 555555)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*new_code, "enter")
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-word") == "NOT REGISTERED"
+        await pilot.press("f3")
+        await pilot.press(*"Cara")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await scans_done(pilot, 2)
+        assert text(app, "#outcome-who") == "Cara Smith · Oak"
+        assert text(app, "#outcome-word") == "HANDED IN"
+
+
+async def test_each_role_sees_only_its_tasks(school):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "admin", "9999")
+        assert [b.id for b in app.screen.query(".task")] == ["task-uncollected"]
+        await pilot.press("h")
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("l")
+        await settle(pilot)
+        await sign_in(pilot, "oak", "2222")
+        assert [b.id for b in app.screen.query(".task")] == ["task-hand-in", "task-release", "task-checklist", "task-history"]
+
+
+async def test_idle_lock(school):
+    app = create_app(settings(idle_lock_seconds=15), clock=FrozenClock(NOW), cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        app.last_input -= 60
+        app._check_idle()
+        await pilot.pause()
+        assert app.signed_in is None
+        assert type(app.screen).__name__ == "LoginScreen"
+        assert text(app, "#login-message") == "Locked after a period without use."
+
+
+async def test_kiosk_mode_quit_needs_admin_pin(school):
+    app = make_app(kiosk_mode=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in ("ctrl+q", "ctrl+c", "ctrl+z"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running
+        assert type(app.screen).__name__ == "AdminPinDialog"
+        await pilot.press(*"office", "enter", *"1111", "enter")
+        await settle(pilot)
+        assert app.is_running
+        assert "may not close the kiosk" in str(app.screen.query_one("#admin-message", Static).render())
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await pilot.press(*"admin", "enter", *"9999", "enter")
+        await settle(pilot)
+        assert not app.is_running

@@ -1,0 +1,59 @@
+"""Kiosk mode: leaving the app needs an admin's username and PIN."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from kiosk.work import DbResult, call_db
+
+
+def _check_admin(username: str, pin: str, now) -> bool:
+    from models.auth import authenticate, require
+
+    staff = authenticate(username, pin, now=now)
+    require(staff, "quit_kiosk")
+    return True
+
+
+class AdminPinDialog(ModalScreen[bool]):
+    """Returns True when an admin signed off the quit, False if cancelled."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="admin_pin.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="admin-box", classes="dialog"):
+            yield Static("Close the kiosk: an admin must sign this off.")
+            yield Label("Admin username")
+            yield Input(id="admin-user", max_length=40)
+            yield Label("PIN")
+            yield Input(id="admin-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Static("", id="admin-message", classes="dialog-error", markup=False)
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#admin-user", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "admin-user":
+            self.query_one("#admin-pin", Input).focus()
+            return
+        user = self.query_one("#admin-user", Input).value
+        pin = event.value
+        event.input.value = ""
+        call_db(self, "admin", _check_admin, user, pin, self.app.services.clock.now())
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.ok:
+            self.dismiss(True)
+        else:
+            self.query_one("#admin-message", Static).update(result.error or "")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

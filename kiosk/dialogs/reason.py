@@ -1,0 +1,46 @@
+"""Ask for a short reason (for an undo, a revoke…); returns the text, or None if cancelled."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
+
+    def __init__(self, title: str, detail: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Static(self.detail, markup=False)
+            yield Input(id="reason", placeholder="Reason (required)", max_length=200)
+            yield Static("Enter to confirm, Esc to cancel.", classes="dialog-error", id="reason-error")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#reason", Input)
+        box.cursor_blink = self.app.cursor_blink
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.query_one("#reason-error", Static).update("Give a reason: it is kept with the record.")
+            return
+        if not text.isprintable():
+            self.query_one("#reason-error", Static).update("The reason contains control characters.")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

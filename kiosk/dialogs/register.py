@@ -1,0 +1,82 @@
+"""Register an unknown label code to a pupil found by name search."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.work import DbResult, call_db
+
+
+def _search(text: str) -> list[tuple[str, str]]:
+    from models.people import find_pupils
+
+    return [(p.admission_no, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find_pupils(text)]
+
+
+class RegisterDialog(ModalScreen[str | None]):
+    """Returns the chosen pupil's admission number, or None if cancelled."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="register.cancel")]
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Register {self.code} to a pupil", classes="dialog-title", markup=False)
+            yield Input(id="register-search", placeholder="Type at least 2 letters of the pupil's name", max_length=60)
+            yield OptionList(id="register-results")
+            yield Static("Down/Up to choose, Enter to register, Esc to cancel.", id="register-help", classes="dialog-error")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#register-search", Input)
+        box.cursor_blink = self.app.cursor_blink
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if len(event.value.strip()) >= 2:
+            call_db(self, "search", _search, event.value)
+        else:
+            self.query_one("#register-results", OptionList).clear_options()
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.tag != "search":
+            return
+        options = self.query_one("#register-results", OptionList)
+        options.clear_options()
+        if not result.ok:
+            self.query_one("#register-help", Static).update(result.error or "")
+            return
+        options.add_options([Option(label, id=adno) for adno, label in result.value])
+        if result.value:
+            options.highlighted = 0
+        self.query_one("#register-help", Static).update(
+            f"{len(result.value)} found. Down/Up to choose, Enter to register." if result.value else "No pupil found."
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.query_one("#register-results", OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    def on_key(self, event) -> None:
+        options = self.query_one("#register-results", OptionList)
+        if event.key in ("down", "up") and options.option_count:
+            event.stop()
+            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

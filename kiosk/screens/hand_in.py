@@ -1,0 +1,123 @@
+"""Morning hand-in: scan each phone, put it in the slot shown."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Static
+
+from kiosk.scanning import ScanResult
+from kiosk.screens.scan_base import ScanScreen
+from kiosk.work import DbResult, call_db
+
+
+def _progress(now) -> list[dict]:
+    from models import reports
+    from models.clock import local_day
+
+    return reports.class_progress(local_day(now))
+
+
+def _undo(event_id: int, staff_id: int, reason: str, now) -> str:
+    from models import custody
+    from models.tables import Staff
+
+    custody.reverse(event_id, Staff.get_by_id(staff_id), reason=reason, now=now)
+    return "Undone: the phone is recorded as not handed in."
+
+
+def _register(code: str, admission_no: str, staff_id: int, now) -> str:
+    from models.devices import register_pupil_device
+    from models.tables import Staff
+
+    label = register_pupil_device(admission_no, actor=Staff.get_by_id(staff_id), code=code, now=now)
+    return label.code
+
+
+class HandInScreen(ScanScreen):
+    TITLE_TEXT = "Morning hand-in"
+    OK_WORD = "HANDED IN"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="hand_in.back"),
+        Binding("f2", "undo", "Undo last", id="hand_in.undo"),
+        Binding("f3", "register", "Register code", id="hand_in.register"),
+    ]
+
+    def __init__(self, who) -> None:
+        super().__init__(who)
+        self.progress: dict[str, list[int]] = {}
+        self.last_ok: ScanResult | None = None
+        self.last_unknown: str | None = None
+
+    def operation(self):
+        from models.custody import hand_in
+
+        return hand_in
+
+    def on_mount(self) -> None:
+        # Textual also runs ScanScreen.on_mount (handlers are called along the MRO).
+        call_db(self, "progress", _progress, self.app.services.clock.now())
+
+    def after_result(self, result: ScanResult) -> None:
+        if result.outcome == "OK":
+            self.last_ok = result
+            if result.class_name in self.progress:
+                self.progress[result.class_name][0] += 1
+                self.show_progress()
+        if result.outcome == "UNKNOWN":
+            self.last_unknown = result.code
+            self.query_one("#outcome-message", Static).update(f"{result.message} Press F3 to register it to a pupil.")
+
+    def show_progress(self) -> None:
+        text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
+        self.query_one("#progress", Static).update(text)
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.tag == "progress" and result.ok:
+            self.progress = {p["class"]: [p["handed_in"], p["expected"]] for p in result.value}
+            self.show_progress()
+        elif result.tag == "undo":
+            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error")
+            if result.ok:
+                self.last_ok = None
+                call_db(self, "progress", _progress, self.app.services.clock.now())
+        elif result.tag == "register":
+            if result.ok:
+                self.notify(f"Registered {result.value}. Handing it in now.")
+                assert self.pipeline is not None
+                self.pipeline.submit(result.value)
+                self.last_unknown = None
+            else:
+                self.notify(result.error or "", severity="error")
+
+    # ------------------------------------------------------------ undo
+
+    def action_undo(self) -> None:
+        if self.last_ok is None:
+            self.notify("Nothing to undo: no phone has been handed in on this screen since the last undo.")
+            return
+        from kiosk.dialogs.reason import ReasonDialog
+
+        last = self.last_ok
+        self.app.push_screen(
+            ReasonDialog("Undo the last hand-in", f"{last.owner} · {last.class_name} · slot {last.slot}"),
+            lambda reason: self._undo(last, reason),
+        )
+
+    def _undo(self, last: ScanResult, reason: str | None) -> None:
+        if reason and last.event_id is not None:
+            call_db(self, "undo", _undo, last.event_id, self.who.id, reason, self.app.services.clock.now())
+
+    # ------------------------------------------------------------ register
+
+    def action_register(self) -> None:
+        if self.last_unknown is None:
+            self.notify("Scan the unregistered label first, then press F3.")
+            return
+        from kiosk.dialogs.register import RegisterDialog
+
+        code = self.last_unknown
+        self.app.push_screen(RegisterDialog(code), lambda adno: self._register(code, adno))
+
+    def _register(self, code: str, admission_no: str | None) -> None:
+        if admission_no:
+            call_db(self, "register", _register, code, admission_no, self.who.id, self.app.services.clock.now())

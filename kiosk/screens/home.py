@@ -1,0 +1,119 @@
+"""Home: the signed-in member of staff's own tasks, and the state of the tray."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from kiosk.app import SignedIn
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    name: str  # also the --start value
+    label: str
+    permission: str
+    target: str  # "module:Class", a Screen taking (who: SignedIn)
+
+
+TASKS = (
+    Task("h", "hand-in", "Morning hand-in", "hand_in", "kiosk.screens.hand_in:HandInScreen"),
+    Task("r", "release", "End-of-day release", "release", "kiosk.screens.release:ReleaseScreen"),
+    Task("c", "checklist", "Class checklist", "release", "kiosk.screens.checklist:ChecklistScreen"),
+    Task("p", "history", "Phone history and safeguarding", "release_to_contact", "kiosk.screens.history:HistoryScreen"),
+    Task("u", "uncollected", "Phones not collected", "view_reports", "kiosk.screens.uncollected:UncollectedScreen"),
+)
+
+
+def allowed_tasks(who: SignedIn) -> list[Task]:
+    return [t for t in TASKS if who.may(t.permission) or (t.name == "history" and who.may("search"))]
+
+
+def _summary(now) -> str:
+    from models import reports
+    from models.clock import local_day
+
+    held = reports.uncollected(now)
+    progress = reports.class_progress(local_day(now))
+    done = sum(p["handed_in"] for p in progress)
+    expected = sum(p["expected"] for p in progress)
+    confiscated = sum(1 for h in held if h["state"] == "confiscated")
+    return (
+        f"Today: {done} of {expected} registered phones handed in. "
+        f"Held now: {len(held)} ({confiscated} confiscated)."
+    )
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("h", "open('hand-in')", "Hand-in", id="home.hand_in"),
+        Binding("r", "open('release')", "Release", id="home.release"),
+        Binding("c", "open('checklist')", "Checklist", id="home.checklist"),
+        Binding("p", "open('history')", "History", id="home.history"),
+        Binding("u", "open('uncollected')", "Uncollected", id="home.uncollected"),
+        Binding("l", "app.lock", "Sign out", id="home.sign_out"),
+    ]
+
+    def __init__(self, who: SignedIn, start: str | None = None) -> None:
+        super().__init__()
+        self.who = who
+        self.start = start  # a task to open straight away (kiosk run --start)
+        self.tasks = allowed_tasks(who)
+
+    @staticmethod
+    def screen_for(name: str, who: SignedIn) -> Screen | None:
+        for task in allowed_tasks(who):
+            if task.name == name:
+                module, cls = task.target.split(":")
+                return getattr(importlib.import_module(module), cls)(who)
+        return None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Home")
+        with Vertical(id="home-box"):
+            yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
+            for task in self.tasks:
+                yield Button(f"[{task.key.upper()}] {task.label}", id=f"task-{task.name}", classes="task")
+            if not self.tasks:
+                yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
+            yield Static("", id="home-summary")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return any(t.name == parameters[0] for t in self.tasks)
+        return True
+
+    def on_mount(self) -> None:
+        self.refresh_summary()
+        if self.start:
+            self.call_after_refresh(self.action_open, self.start)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_summary()
+
+    def refresh_summary(self) -> None:
+        call_db(self, "summary", _summary, self.app.services.clock.now())
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.tag == "summary":
+            self.query_one("#home-summary", Static).update(result.value if result.ok else result.error)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("task-"):
+            self.action_open(event.button.id.removeprefix("task-"))
+
+    def action_open(self, name: str) -> None:
+        screen = self.screen_for(name, self.who)
+        if screen is not None:
+            self.app.push_screen(screen)

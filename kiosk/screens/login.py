@@ -1,0 +1,82 @@
+"""Sign in: username, Enter, PIN, Enter. Works from a numeric keypad."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+
+def _authenticate(username: str, pin: str, now):
+    from kiosk.app import SignedIn
+    from models.auth import authenticate
+
+    staff = authenticate(username, pin, now=now)
+    return SignedIn(staff.id, staff.username, staff.display_name, staff.role_set)
+
+
+class LoginScreen(Screen[None]):
+    CSS_PATH = "login.tcss"
+    AUTO_FOCUS = "#username"
+    BINDINGS = [Binding("escape", "clear", "Clear", id="login.clear")]
+
+    def __init__(self, notice: str = "") -> None:
+        super().__init__()
+        self.notice = notice
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Staff sign-in")
+        with Vertical(id="login-box"):
+            yield Static(self.app.services.settings.school_name, id="login-school")
+            yield Static("Staff sign-in", id="login-title")
+            yield Label("Username")
+            yield Input(id="username", placeholder="e.g. office", max_length=40)
+            yield Label("PIN")
+            yield Input(id="pin", password=True, placeholder="4 to 8 digits", max_length=8, restrict=r"[0-9]*")
+            yield Static(self.notice, id="login-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "username":
+            if event.value.strip():
+                self.query_one("#pin", Input).focus()
+            else:
+                self.say("Type your username.")
+            return
+        username = self.query_one("#username", Input).value
+        pin = event.value
+        event.input.value = ""
+        if not username.strip():
+            self.query_one("#username", Input).focus()
+            self.say("Type your username.")
+            return
+        self.say("Checking…")
+        call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now())
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.tag != "login":
+            return
+        if not result.ok:
+            self.say(result.error or "")
+            self.query_one("#pin", Input).focus()
+            return
+        self.app.sign_in(result.value)
+
+    def say(self, text: str) -> None:
+        self.query_one("#login-message", Static).update(text)
+
+    def action_clear(self) -> None:
+        for box in self.query(Input):
+            box.value = ""
+        self.query_one("#username", Input).focus()
+        self.say("")
