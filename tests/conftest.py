@@ -69,3 +69,6 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES}")
     return SAMPLES
+
+
+from tests.pilot import school  # noqa: E402,F401  (the small school, for Pilot tests)

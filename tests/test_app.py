@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import DataTable, Static
 
 from kiosk.app import create_app
@@ -11,60 +10,8 @@ from models.clock import FrozenClock
 from models.config import Settings
 from models.tables import CustodyEvent
 from models.trays import TraySpec
-from tests.school import NOW, build
-
-
-def settings(**kw) -> Settings:
-    return Settings(school_name="Test School", trays=[TraySpec("B", 30, "Oak"), TraySpec("C", 10)], **kw)
-
-
-@pytest.fixture
-def school(database):
-    return build()
-
-
-def make_app(**kw):
-    return create_app(settings(), clock=FrozenClock(NOW), cursor_blink=False, **kw)
-
-
-async def settle(pilot):
-    """Wait for every finite worker (not the long-lived scan lane) and a quiet message queue."""
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    for worker in [w for w in pilot.app.workers if w.group != "scanner"]:
-        try:
-            await worker.wait()
-        except (WorkerCancelled, WorkerFailed):
-            pass  # a worker of a screen that has gone: nothing to wait for
-    await pilot.pause()
-
-
-def burst(app, keys):
-    """Send key events through the driver back to back, as a scanner in continuous mode does.
-
-    (``pilot.press`` waits for the app to go idle after every key, which no scanner does.)
-    """
-    from textual import events
-
-    for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
-
-
-async def scans_done(pilot, n):
-    """Wait until the scan screen has shown ``n`` results."""
-    while pilot.app.screen.count < n:
-        await pilot.pause()
-
-
-async def sign_in(pilot, username, pin):
-    await pilot.press(*username, "enter", *pin, "enter")
-    await settle(pilot)
-
-
-def text(app, selector) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+from tests.pilot import burst, make_app, scans_done, settings, settle, sign_in, text
+from tests.school import NOW
 
 
 async def test_login_wrong_pin_then_right(school):
