@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models import auth
+from models.codes import make_code
 from models.devices import register_pupil_device
 from models.people import import_roster
 from models.roster import RosterContact, RosterResult, RosterRow
@@ -53,6 +54,7 @@ def build(slots_oak: int = 30, shared_slots: int = 10, now: dt.datetime = NOW) -
         "admin": auth.create_staff("admin", "Admin", [auth.ADMIN], "9999", now=now),
     }
     codes = {}
-    for r in rows:
-        codes[r.admission_no] = register_pupil_device(r.admission_no, actor="test", now=now).code
+    for i, r in enumerate(rows):  # fixed codes, so screenshots are stable
+        code = make_code("K", 123450 + i * 1111)
+        codes[r.admission_no] = register_pupil_device(r.admission_no, actor="test", code=code, now=now).code
     return School(staff["office"], staff["oak"], staff["beech"], staff["deputy"], staff["head"], staff["admin"], codes)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
@@ -83,7 +84,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home-box"):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
             for task in self.tasks:
-                yield Button(f"[{task.key.upper()}] {task.label}", id=f"task-{task.name}", classes="task")
+                yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
             if not self.tasks:
                 yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
             yield Static("", id="home-summary")
