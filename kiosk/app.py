@@ -210,6 +210,7 @@ def configure_logging() -> None:
 def create_app(
     settings: Settings,
     *,
+    database: str | None = None,
     clock: Clock | None = None,
     printer: Any = None,
     camera_source: Any = None,
@@ -217,5 +218,11 @@ def create_app(
     kiosk_mode: bool = False,
     cursor_blink: bool = True,
 ) -> KioskApp:
+    """Build the app. ``database`` (a URL or path) is opened here when given; otherwise
+    the caller has already called ``models.db.init_db``."""
+    if database is not None:
+        from models.db import init_db
+
+        init_db(database)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
     return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink)

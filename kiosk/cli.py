@@ -159,7 +159,7 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     from kiosk.app import configure_logging, create_app
 
     configure_logging()
-    app = create_app(env.settings, start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
+    app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.run()
 
 
@@ -298,6 +298,35 @@ def scan(env: Env, mode: str, username: str) -> None:
         out.flush()
 
 
+# ------------------------------------------------------------------ camera
+
+
+@cli.group()
+def camera() -> None:
+    """The webcam barcode reader."""
+
+
+@camera.command("test")
+@click.option("--source", default=None, metavar="SOURCE",
+              help="A camera index (0), a video file or a folder of images. Default: [camera] source in the config.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@common
+def camera_test_command(env: Env, source: str | None, fmt: str) -> None:
+    """Decode every frame of a source with the kiosk's own pipeline: one line per frame.
+
+    Each line gives the file name (or frame number), the code read or "-", and the
+    milliseconds it took. A live camera is tested on its first 100 frames.
+    """
+    from kiosk.camera import CameraError, camera_test, format_results
+
+    spec = source if source is not None else str(env.settings.camera.get("source", "0"))
+    try:
+        results = camera_test(spec)
+    except CameraError as exc:
+        raise KioskError(str(exc)) from None
+    click.echo(format_results(results, fmt))
+
+
 # ------------------------------------------------------------------ reports
 
 
@@ -396,6 +425,26 @@ def staff_unlock(env: Env, username: str) -> None:
     env.open()
     unlock(username, actor="cli")
     click.echo(f"{username} unlocked.")
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Name shown on screen, e.g. \"Mrs J Patel\".")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["office", "teacher", "leadership", "headteacher", "dsl", "admin"]),
+              help="Repeat for several roles.")
+@click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
+@common
+def staff_add(env: Env, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]) -> None:
+    """Add a member of staff. The PIN comes from $KIOSK_PIN or is asked for."""
+    from models.auth import create_staff
+
+    pin = os.environ.get("KIOSK_PIN")
+    if pin is None:
+        pin = click.prompt(f"PIN for {username} (4 to 8 digits)", hide_input=True, confirmation_prompt=True)
+    env.open()
+    who = create_staff(username, display_name, roles, pin, classes=classes, actor="cli")
+    click.echo(f"Added {who.username} ({', '.join(sorted(who.role_set))}).")
 
 
 @staff.command("list")

@@ -162,3 +162,15 @@ async def test_kiosk_mode_quit_needs_admin_pin(school):
         await pilot.press(*"admin", "enter", *"9999", "enter")
         await settle(pilot)
         assert not app.is_running
+
+
+async def test_factory_opens_the_database_and_an_empty_school_says_what_to_do(tmp_path):
+    from models.db import close_db
+
+    app = create_app(Settings(), database=str(tmp_path / "empty.sqlite3"), clock=FrozenClock(NOW), cursor_blink=False)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert text(app, "#login-message").startswith("No staff accounts yet: add one with `kiosk staff add`")
+    finally:
+        close_db()

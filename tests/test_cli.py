@@ -201,3 +201,20 @@ def test_env_database_url_is_used(tmp_path, run, monkeypatch, demo_db):
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{demo_db}")
     code, out, _ = run("devices", "list", "--format", "json")
     assert code == 0 and len(json.loads(out)) > 40
+
+
+def test_staff_add_and_list(tmp_path, run, monkeypatch, samples):
+    db = tmp_path / "k.sqlite3"
+    assert run("roster", "import", samples / "roster-sims-style.csv", "--db", db)[0] == 0
+    monkeypatch.setenv("KIOSK_PIN", "2468")
+    code, out, _ = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "teacher", "--class", "Oak", "--db", db)
+    assert code == 0 and out == "Added msmith (teacher).\n"
+    code, _, err = run("staff", "add", "msmith", "--name", "Again", "--role", "office", "--db", db)
+    assert code == 1 and err == "Error: There is already a member of staff called 'msmith'.\n"
+    code, _, err = run("staff", "add", "x1", "--name", "X", "--role", "teacher", "--class", "Narnia", "--db", db)
+    assert code == 1 and err == "Error: There is no class called 'Narnia'.\n"
+    monkeypatch.setenv("KIOSK_PIN", "12")
+    code, _, err = run("staff", "add", "x2", "--name", "X", "--role", "office", "--db", db)
+    assert code == 1 and err == "Error: A PIN is 4 to 8 digits.\n"
+    code, out, _ = run("staff", "list", "--format", "json", "--db", db)
+    assert [r["username"] for r in json.loads(out)] == ["msmith"]

@@ -20,6 +20,12 @@ def _authenticate(username: str, pin: str, now):
     return SignedIn(staff.id, staff.username, staff.display_name, staff.role_set)
 
 
+def _any_staff() -> bool:
+    from models.tables import Staff
+
+    return Staff.select().exists()
+
+
 class LoginScreen(Screen[None]):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
@@ -44,6 +50,7 @@ class LoginScreen(Screen[None]):
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = self.app.cursor_blink
+        call_db(self, "staff-exists", _any_staff)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -64,6 +71,10 @@ class LoginScreen(Screen[None]):
         call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now())
 
     def on_db_result(self, result: DbResult) -> None:
+        if result.tag == "staff-exists":
+            if result.ok and not result.value:
+                self.say("No staff accounts yet: add one with `kiosk staff add`, or try `kiosk run --demo`.")
+            return
         if result.tag != "login":
             return
         if not result.ok:
