@@ -259,7 +259,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
             slot = _slot_text(row.tray_id, row.slot_no)
             return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in slot {slot}", r.device.id, state=row.state)
         if row.state != OUT:
-            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}")
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
         tray, slot_no = assign_slot(_class_id(r))
         event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
         slot = slot_name(tray.name, slot_no)
@@ -275,7 +275,7 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
         require(actor, "release", school_class_id=_class_id(r))
         row = _state_row(r.device.id)
         if row.state in (CONFISCATED, POLICE):
-            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}")
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
         if row.state == OUT:
             last = last_event_of(r.device.id, RELEASED)
             when = f" at {to_local(last.at).strftime('%H:%M')}" if last and to_local(last.at).date() == to_local(now).date() else ""

@@ -14,9 +14,10 @@ class KioskError(Exception):
 
     outcome = "BLOCKED"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, device_id: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.device_id = device_id  # the phone concerned, when there is one
 
     def __str__(self) -> str:
         return self.message
