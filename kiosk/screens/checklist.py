@@ -1,0 +1,394 @@
+"""The class checklist: every pupil of a class and where their phone is today.
+
+A teacher sees only their own classes (one class opens straight away); office staff,
+leadership and the headteacher pick any class. Phones are released by scan (the scan
+field at the bottom feeds the same ordered pipeline as the release screen) or by
+selection: Enter on a row whose phone is in a slot releases it; Enter on a confiscated
+phone opens the release-to-parent/carer dialog.
+
+A code typed or scanned while the list has focus is taken as a scan (the list keeps
+it, shows it in the scan field and submits it on the terminator), so a scanner's
+Enter never releases whichever row happens to be highlighted.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.app import SignedIn
+from kiosk.scanning import ScanPipeline, ScanProcessed, ScanResult
+from kiosk.screens.release import HINT_F4, contact_offer, record_release_to_contact
+from kiosk.screens.scan_base import OUTCOME_WORDS
+from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+# Row statuses (models.reports.CHECK_*), in the order the summary counts them.
+# Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
+SUMMARY_WORDS = {
+    "in_slot": "in a slot",
+    "released": "released",
+    "confiscated": "confiscated",
+    "police": "with the police",
+    "not_handed_in": "not handed in",
+    "no_phone": "no phone",
+}
+# Statuses where Enter on the row has nothing to release (the row's text says why).
+NOTHING_TO_DO = {"released", "not_handed_in", "no_phone"}
+
+
+# ---------------------------------------------------------------- worker functions (plain data)
+
+
+def _classes(staff_id: int) -> list[str]:
+    """The classes this member of staff may release for: a teacher's own, else every class."""
+    from models.auth import CLASS_SCOPED, PERMISSIONS, require
+    from models.tables import SchoolClass, Staff, StaffClass
+
+    staff = Staff.get_by_id(staff_id)
+    require(staff, "release")
+    if staff.role_set & PERMISSIONS["release"] <= CLASS_SCOPED:
+        query = (SchoolClass.select(SchoolClass.name).join(StaffClass)
+                 .where(StaffClass.staff == staff).order_by(SchoolClass.name))
+    else:
+        query = SchoolClass.select(SchoolClass.name).order_by(SchoolClass.name)
+    return [c.name for c in query]
+
+
+def _checklist(generation: int, class_name: str, staff_id: int, now) -> tuple[int, list[dict]]:
+    from models import reports
+    from models.auth import require
+    from models.clock import local_day
+    from models.errors import NotFound
+    from models.tables import SchoolClass, Staff
+
+    cls = SchoolClass.get_or_none(SchoolClass.name == class_name)
+    if cls is None:
+        raise NotFound(f"There is no class called {class_name}.")
+    require(Staff.get_by_id(staff_id), "release", school_class_id=cls.id)
+    return generation, reports.class_checklist(class_name, local_day(now))
+
+
+def summary_text(class_name: str, rows: list[dict]) -> tuple[str, str | None]:
+    """The counts line, and the banner text when no phone of the class waits in a slot."""
+    counts = {status: 0 for status in SUMMARY_WORDS}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = f"{class_name}: " + " · ".join(f"{n} {SUMMARY_WORDS.get(s, s)}" for s, n in counts.items() if n)
+    if counts["in_slot"]:
+        return summary, None
+    if counts["released"]:
+        banner = f"All released: no phone of {class_name} is waiting in a slot."
+    else:
+        banner = f"No phone of {class_name} is waiting in a slot today."
+    held = counts["confiscated"]
+    if held:
+        banner += f" {held} confiscated {'phone is' if held == 1 else 'phones are'} held for a parent or carer."
+    return summary, banner
+
+
+# ---------------------------------------------------------------- the list
+
+
+class ChecklistTable(DataTable):
+    """The checklist rows. Enter releases the highlighted row, unless a code is being typed.
+
+    Keys reach this widget in order, so the printable keys of a scan are collected
+    here (never handed to another widget mid-scan, which could reorder them) and the
+    scanner's terminator submits them as a scan instead of selecting the row.
+    """
+
+    def __init__(self, *, terminators: tuple[str, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.terminators = terminators
+        self.typed = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        scan = self.screen.query_one("#scan", ScanInput)
+        if event.is_printable and event.character and event.character.strip():
+            event.stop()
+            event.prevent_default()
+            if len(self.typed) < MAX_SCAN:
+                self.typed += event.character
+            scan.value = self.typed
+            return
+        if event.key in self.terminators and self.typed:
+            event.stop()
+            event.prevent_default()
+            text, self.typed = self.typed, ""
+            scan.value = ""
+            self.post_message(ScanInput.Scanned(text))
+            return
+        if event.key in ("escape", "backspace") and self.typed:
+            event.stop()
+            event.prevent_default()
+            self.typed = self.typed[:-1] if event.key == "backspace" else ""
+            scan.value = self.typed
+        # Anything else: DataTable's own handling (Textual calls the base handlers next).
+
+
+# ---------------------------------------------------------------- screen
+
+
+class ChecklistScreen(Screen[None]):
+    CSS_PATH = "checklist.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
+        Binding("f3", "choose_class", "Change class", id="checklist.change_class"),
+        Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
+        Binding("f5", "refresh_rows", "Refresh", id="checklist.refresh"),
+    ]
+
+    def __init__(self, who: SignedIn) -> None:
+        super().__init__()
+        self.who = who
+        self.class_names: list[str] = []
+        self.class_name: str | None = None
+        self.rows: list[dict] = []
+        self.count = 0  # scans processed (tests wait on it, as on the scan screens)
+        self.results: list[ScanResult] = []
+        self.offer: dict | None = None  # a confiscated phone ready for the dialog (F4)
+        self.pipeline: ScanPipeline | None = None
+        self.rows_asked = self.rows_shown = 0  # row refreshes can finish out of order
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Class checklist")
+        with Vertical(id="checklist-body"):
+            yield Static("Class checklist", id="checklist-title", markup=False)
+            yield Static("", id="checklist-banner", markup=False)
+            yield Static("Loading…", id="checklist-summary", markup=False)
+            yield OptionList(id="class-list", markup=False)
+            yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
+            yield Static("", id="checklist-message", markup=False)
+            yield ScanInput(id="scan", placeholder="Scan a label to release it, or Down to the list and Enter on a row",
+                            terminators=self.terminators())
+        yield Footer()
+
+    def terminators(self) -> tuple[str, ...]:
+        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+
+    def on_mount(self) -> None:
+        from models.custody import release
+
+        self.query_one("#class-list", OptionList).display = False
+        table = self.query_one("#checklist", DataTable)
+        table.add_columns("Pupil", "Code", "Phone today")
+        table.display = False
+        scan = self.query_one("#scan", ScanInput)
+        scan.cursor_blink = self.app.cursor_blink
+        scan.focus()
+        self.pipeline = ScanPipeline(self, release, self.who.id, self.app.services.clock)
+        self.pipeline.start()
+        call_db(self, "classes", _classes, self.who.id)
+
+    def on_unmount(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.stop()
+
+    def on_screen_resume(self) -> None:
+        if self.focused is None and self.class_name is not None:
+            self.query_one("#scan", ScanInput).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose_class":
+            return len(self.class_names) > 1
+        return True
+
+    def say(self, text: str, kind: str = "info") -> None:
+        message = self.query_one("#checklist-message", Static)
+        message.set_classes(f"msg-{kind}")
+        message.update(text)
+
+    # ------------------------------------------------------------ choosing the class
+
+    def action_choose_class(self) -> None:
+        if len(self.class_names) < 2:
+            return
+        picker = self.query_one("#class-list", OptionList)
+        picker.display = True
+        picker.highlighted = self.class_names.index(self.class_name) if self.class_name in self.class_names else 0
+        self.query_one("#checklist-title", Static).update("Choose a class: Down/Up, then Enter")
+        picker.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_list.id == "class-list":
+            self.open_class(self.class_names[event.option_index])
+
+    def open_class(self, name: str) -> None:
+        self.class_name = name
+        self.rows = []
+        self.rows_shown = self.rows_asked  # rows still on their way are for the old class
+        self.query_one("#class-list", OptionList).display = False
+        table = self.query_one("#checklist", DataTable)
+        table.clear()
+        table.display = True
+        self.query_one("#checklist-title", Static).update(f"Class checklist: {name}")
+        self.query_one("#scan", ScanInput).focus()
+        self.action_refresh_rows()
+
+    def action_refresh_rows(self) -> None:
+        if self.class_name is not None:
+            self.rows_asked += 1
+            call_db(self, "rows", _checklist, self.rows_asked, self.class_name, self.who.id,
+                    self.app.services.clock.now())
+
+    # ------------------------------------------------------------ results from workers
+
+    def on_db_result(self, result: DbResult) -> None:
+        if result.tag == "classes":
+            self.got_classes(result)
+        elif result.tag == "rows":
+            if result.ok:
+                generation, rows = result.value
+                if generation > self.rows_shown:  # else a later answer is already on screen
+                    self.rows_shown = generation
+                    self.show_rows(rows)
+            else:
+                self.say(result.error or "", "blocked")
+        elif result.tag == "offer":
+            self.got_offer(result)
+        elif result.tag == "to_contact":
+            if result.ok:
+                self.say(f"RELEASED: {result.value['pupil']} to {result.value['contact']}, ID seen.", "ok")
+                self.app.bell()
+                self.action_refresh_rows()
+            else:
+                self.say(result.error or "", "blocked")
+
+    def got_classes(self, result: DbResult) -> None:
+        if not result.ok:
+            self.query_one("#checklist-summary", Static).update(result.error or "")
+            return
+        self.class_names = result.value
+        self.refresh_bindings()
+        summary = self.query_one("#checklist-summary", Static)
+        if not self.class_names:
+            summary.update("You are not linked to a class. Ask the office to link you to your class.")
+            return
+        if len(self.class_names) == 1:
+            self.open_class(self.class_names[0])
+            return
+        picker = self.query_one("#class-list", OptionList)
+        picker.add_options([Option(name, id=name) for name in self.class_names])
+        summary.update(f"{len(self.class_names)} classes.")
+        self.action_choose_class()
+
+    def show_rows(self, rows: list[dict]) -> None:
+        table = self.query_one("#checklist", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.rows = rows
+        for i, row in enumerate(rows):
+            table.add_row(Text(row["pupil"]), Text(row["code"]), Text(row["text"]),
+                          key=str(i))
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        summary, banner = summary_text(self.class_name or "", rows)
+        self.query_one("#checklist-summary", Static).update(summary)
+        shown = self.query_one("#checklist-banner", Static)
+        shown.update(banner or "")
+        shown.set_class(banner is not None, "shown")
+
+    # ------------------------------------------------------------ release by selection
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is None or not 0 <= int(event.row_key.value) < len(self.rows):
+            return
+        row = self.rows[int(event.row_key.value)]
+        status = row["status"]
+        if status == "in_slot":
+            if not row["code"]:
+                self.say(f"{row['pupil']}'s phone has no current label, so it cannot be released from the list: "
+                         "register a new label for it first.", "blocked")
+                return
+            assert self.pipeline is not None
+            self.say(f"Releasing {row['pupil']}'s phone…")
+            self.pipeline.submit(row["code"])
+        elif status == "confiscated":
+            call_db(self, "offer", contact_offer, row["device_id"], self.who.id, None)
+        elif status == "police":
+            self.say(f"{row['pupil']}: handed to the police, it cannot be released.", "blocked")
+        elif status in NOTHING_TO_DO:
+            self.say(f"{row['pupil']}: {row['text']}, nothing to release.")
+        else:  # a status added later (agreed exceptions) without a selection action yet
+            self.say(f"{row['pupil']}: {row['text']}.")
+
+    # ------------------------------------------------------------ release by scan
+
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        assert self.pipeline is not None
+        self.pipeline.submit(message.text)
+
+    def on_scan_processed(self, message: ScanProcessed) -> None:
+        message.stop()
+        result = message.result
+        self.results.append(result)
+        self.count += 1
+        self.offer = None
+        word = "RELEASED" if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        who = f"{result.owner} · {result.class_name}" if result.owner else result.code
+        self.say(f"{word}: {who}: {result.message}", "ok" if result.outcome == "OK" else
+                 "duplicate" if result.outcome == "DUPLICATE" else "blocked")
+        if result.outcome == "BLOCKED" and result.device_id is not None:
+            call_db(self, "offer", contact_offer, result.device_id, self.who.id, result.seq)
+        self.action_refresh_rows()
+
+    # ------------------------------------------------------------ release to a parent or carer
+
+    def got_offer(self, result: DbResult) -> None:
+        if not result.ok:
+            self.say(result.error or "", "blocked")
+            return
+        offer = result.value
+        if offer["state"] != "confiscated":
+            if offer["seq"] is None:  # selected, but it changed since the list was drawn
+                self.say(f"{offer['pupil']}'s phone is no longer confiscated: the list has been refreshed.")
+                self.action_refresh_rows()
+            return
+        if offer["seq"] is None:  # Enter on the row: open the dialog at once
+            self.open_dialog(offer)
+        elif self.results and self.results[-1].seq == offer["seq"]:  # a scan: offer F4
+            self.offer = offer
+            latest = self.results[-1]
+            self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
+
+    def action_release_to_contact(self) -> None:
+        if self.offer is not None:
+            self.open_dialog(self.offer)
+            return
+        self.say("Choose a confiscated phone in the list and press Enter, or scan it and press F4.")
+
+    def open_dialog(self, offer: dict) -> None:
+        from kiosk.dialogs.release_contact import ReleaseToContactDialog
+
+        if isinstance(self.app.screen, ReleaseToContactDialog):
+            return  # Enter pressed twice: one dialog is enough
+        self.app.push_screen(ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
+                             lambda contact_id: self._to_contact(offer, contact_id))
+
+    def _to_contact(self, offer: dict, contact_id: int | None) -> None:
+        if contact_id is None:
+            self.say("Cancelled: nothing was recorded.")
+            return
+        self.offer = None
+        call_db(self, "to_contact", record_release_to_contact, offer["device_id"], self.who.id, contact_id,
+                self.app.services.clock.now())
+
+    # ------------------------------------------------------------ keys
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.focused is self.query_one("#scan", ScanInput) and self.class_name is not None:
+            event.stop()
+            self.query_one("#checklist", DataTable).focus()
