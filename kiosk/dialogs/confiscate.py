@@ -1,0 +1,177 @@
+"""Confiscate a phone: the reason and the policy breached, then a confirmation step.
+
+Attributes down: the pupil's name. The dialog returns a :class:`Confiscation`, or None
+if cancelled; it never touches the database (the caller records the confiscation with
+``models.custody.confiscate``, which checks everything again).
+
+Keys: type the reason and Enter; Down/Up and Enter to choose the policy (with "Other",
+type its name and Enter); Enter on Continue; Enter on Confirm. Esc goes back from the
+confirmation step, and cancels from the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+# Sections of the school's policies a confiscation can cite (mobile and smart technology
+# policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.
+POLICIES = (
+    "Mobile technology policy 3 (not used in class)",
+    "Mobile technology policy 6 (learners' use)",
+    "Online safety policy 9.3",
+)
+OTHER = "Other (name the policy)"
+REASON_LIMIT = 500  # models.custody.confiscate's limits
+POLICY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Confiscation:
+    reason: str
+    policy: str
+
+
+def _bad_text(value: str, what: str) -> str | None:
+    if any(not ch.isprintable() for ch in value):
+        return f"The {what} contains control characters."
+    return None
+
+
+class ConfiscateDialog(ModalScreen[Confiscation | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
+
+    def __init__(self, pupil_name: str) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.result: Confiscation | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="confiscate-box"):
+            yield Static(f"Confiscate {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+            with VerticalScroll(classes="dialog-form", id="confiscate-form"):
+                yield Label("Reason (required)")
+                yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
+                yield Label("Policy breached")
+                with RadioSet(id="confiscate-policy"):
+                    for text in (*POLICIES, OTHER):
+                        yield RadioButton(Content(text))
+                yield Input(id="confiscate-other", placeholder="Other: the policy and section", max_length=POLICY_LIMIT,
+                            disabled=True)
+                yield Static("Enter to go on, Esc to cancel.", id="confiscate-error", classes="dialog-error",
+                             markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Continue", id="confiscate-continue", variant="primary")
+                    yield Button("Cancel", id="confiscate-cancel")
+            with Vertical(classes="dialog-confirm"):
+                yield Static("", id="confiscate-summary", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Confirm confiscation", id="confiscate-yes", variant="warning")
+                    yield Button("Back", id="confiscate-back")
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#confiscate-reason", Input).focus()
+
+    # ------------------------------------------------------------ form
+
+    def say(self, text: str) -> None:
+        self.query_one("#confiscate-error", Static).update(text)
+
+    def policy(self) -> str | None:
+        index = self.query_one("#confiscate-policy", RadioSet).pressed_index
+        if index < 0:
+            return None
+        if index < len(POLICIES):
+            return POLICIES[index]
+        return self.query_one("#confiscate-other", Input).value.strip()
+
+    def check(self) -> tuple[str, str] | None:
+        """The first problem with the form, as (message, widget id), or None."""
+        reason = self.query_one("#confiscate-reason", Input).value.strip()
+        if not reason:
+            return "Give the reason for the confiscation.", "confiscate-reason"
+        if problem := _bad_text(reason, "reason"):
+            return problem, "confiscate-reason"
+        policy = self.policy()
+        if policy is None:
+            return "Choose the policy that was breached (Down/Up, then Enter).", "confiscate-policy"
+        if not policy:
+            return "Name the policy that was breached.", "confiscate-other"
+        if problem := _bad_text(policy, "policy"):
+            return problem, "confiscate-other"
+        return None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "confiscate-reason":
+            if not event.value.strip():
+                self.say("Give the reason for the confiscation.")
+                return
+            self.say("Down/Up and Enter to choose the policy.")
+            self.query_one("#confiscate-policy", RadioSet).focus()
+        else:
+            self.action_continue()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        other = self.query_one("#confiscate-other", Input)
+        other.disabled = event.index < len(POLICIES)
+        if other.disabled:
+            self.query_one("#confiscate-continue", Button).focus()
+        else:
+            other.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        {
+            "confiscate-continue": self.action_continue,
+            "confiscate-cancel": self.action_cancel,
+            "confiscate-yes": self.action_confirm,
+            "confiscate-back": self.action_back,
+        }[event.button.id or ""]()
+
+    def action_continue(self) -> None:
+        problem = self.check()
+        if problem is not None:
+            message, widget = problem
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        policy = self.policy()
+        assert policy
+        self.result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
+        self.query_one("#confiscate-summary", Static).update(
+            f"Confiscate {self.pupil_name}'s phone?\n\n"
+            f"Reason: {self.result.reason}\n"
+            f"Policy: {self.result.policy}\n\n"
+            "It will be held in the office and released only to a listed parent or carer, with ID seen."
+        )
+        self.add_class("confirming")
+        self.query_one("#confiscate-yes", Button).focus()
+
+    # ------------------------------------------------------------ confirm
+
+    def action_confirm(self) -> None:
+        if self.result is not None and self.has_class("confirming"):
+            self.dismiss(self.result)
+
+    def action_back(self) -> None:
+        if self.has_class("confirming"):
+            self.remove_class("confirming")
+            self.result = None
+            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
+            self.query_one("#confiscate-continue", Button).focus()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,173 @@
+"""Hand a phone to the police: officer, reference, time, a warning that it is final.
+
+Attributes down: the pupil's name and the current time (``now``, naive UTC; the time
+of the hand-over defaults to it and is a time today). The dialog returns a
+:class:`PoliceHandover`, or None if cancelled. It never touches the database: the
+caller records it with ``models.custody.hand_to_police``, after which nothing more can
+be recorded for the phone.
+
+Keys: Enter after each field, Enter on Continue, Enter on Confirm. Esc goes back from
+the confirmation step, and cancels from the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from kiosk.dialogs.search import parse_hhmm
+from models.clock import to_local
+
+FINAL = (
+    "This is final. Once the hand-over is recorded nothing more can be recorded for this phone, "
+    "and it cannot be undone. Check every detail with the officer first."
+)
+FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.hand_to_police allows the same
+
+
+@dataclass(frozen=True)
+class PoliceHandover:
+    officer_name: str
+    officer_number: str
+    force_reference: str
+    handed_at: dt.datetime  # naive UTC
+
+    @property
+    def officer(self) -> str:
+        """The officer as stored on the custody event (``officer`` field)."""
+        return f"{self.officer_name}, number {self.officer_number}"
+
+
+FIELDS = (
+    # widget id, message when empty, what (for control characters)
+    ("police-officer", "Give the officer's name.", "officer's name"),
+    ("police-number", "Give the officer's number (collar or warrant number).", "officer's number"),
+    ("police-reference", "Give the police reference (force reference or crime number).", "police reference"),
+    ("police-time", "Give the time of the hand-over as HH:MM.", "time"),
+)
+
+
+class PoliceDialog(ModalScreen[PoliceHandover | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
+
+    def __init__(self, pupil_name: str, now: dt.datetime) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.now = now
+        self.result: PoliceHandover | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="police-box"):
+            yield Static(f"Hand {self.pupil_name}'s phone to the police", classes="dialog-title", markup=False)
+            yield Static(FINAL, id="police-warning", classes="dialog-warning")
+            with VerticalScroll(classes="dialog-form", id="police-form"):
+                yield Label("Officer's name (required)")
+                yield Input(id="police-officer", placeholder="e.g. PC Jane Smith", max_length=70)
+                yield Label("Officer's number (required)")
+                yield Input(id="police-number", placeholder="Collar or warrant number", max_length=20)
+                yield Label("Police reference (required)")
+                yield Input(id="police-reference", placeholder="Force reference or crime number", max_length=60)
+                yield Label("Time handed over (HH:MM, today)")
+                yield Input(to_local(self.now).strftime("%H:%M"), id="police-time", max_length=5, restrict=r"[0-9:]*")
+                yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Continue", id="police-continue", variant="primary")
+                    yield Button("Cancel", id="police-cancel")
+            with Vertical(classes="dialog-confirm"):
+                yield Static("", id="police-summary", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Confirm: handed to police", id="police-yes", variant="error")
+                    yield Button("Back", id="police-back")
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#police-officer", Input).focus()
+
+    # ------------------------------------------------------------ form
+
+    def say(self, text: str) -> None:
+        self.query_one("#police-error", Static).update(text)
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def build(self) -> tuple[PoliceHandover | None, str, str]:
+        """The hand-over, or None with the first problem's message and the widget to fix."""
+        for widget, empty, what in FIELDS:
+            text = self.value(widget)
+            if not text:
+                return None, empty, widget
+            if any(not ch.isprintable() for ch in text):
+                return None, f"The {what} contains control characters.", widget
+        handed_at = parse_hhmm(self.value("police-time"), self.now)
+        if handed_at is None:
+            return None, "Give the time of the hand-over as HH:MM, e.g. 14:05.", "police-time"
+        if handed_at > self.now + FUTURE_GRACE:
+            return None, "The hand-over time is in the future.", "police-time"
+        handover = PoliceHandover(self.value("police-officer"), self.value("police-number"),
+                                  self.value("police-reference"), handed_at)
+        return handover, "", ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        ids = [f[0] for f in FIELDS]
+        index = ids.index(event.input.id or "")
+        if not event.value.strip():
+            self.say(FIELDS[index][1])
+        elif index + 1 < len(ids):
+            self.say("")
+            self.query_one(f"#{ids[index + 1]}", Input).focus()
+        else:
+            self.action_continue()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        {
+            "police-continue": self.action_continue,
+            "police-cancel": self.action_cancel,
+            "police-yes": self.action_confirm,
+            "police-back": self.action_back,
+        }[event.button.id or ""]()
+
+    def action_continue(self) -> None:
+        handover, message, widget = self.build()
+        if handover is None:
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        self.result = handover
+        self.query_one("#police-summary", Static).update(
+            f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
+            f"Officer: {handover.officer}\n"
+            f"Reference: {handover.force_reference}\n"
+            f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
+            "This is final: it cannot be undone, and nothing more can be recorded for this phone."
+        )
+        self.add_class("confirming")
+        self.query_one("#police-yes", Button).focus()
+
+    # ------------------------------------------------------------ confirm
+
+    def action_confirm(self) -> None:
+        if self.result is not None and self.has_class("confirming"):
+            self.dismiss(self.result)
+
+    def action_back(self) -> None:
+        if self.has_class("confirming"):
+            self.remove_class("confirming")
+            self.result = None
+            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
+            self.query_one("#police-continue", Button).focus()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

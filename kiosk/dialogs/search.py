@@ -1,0 +1,273 @@
+"""Record the search of a confiscated phone (leadership only), then confirm.
+
+Attributes down: the pupil's name, the contacts listed for the pupil as
+``(contact id, label)`` pairs, the searcher's name (the witness must be someone else)
+and the current time (``now``, naive UTC: "parents informed" is a time today, not
+later than now). The dialog returns a :class:`SearchRecord` whose fields are the
+keyword arguments of ``models.custody.record_search``, or None if cancelled. It never
+touches the database, and it records only the fact of the search: nothing from the
+phone's contents.
+
+Keys: Down/Up and Enter in each list, Enter after each field, Enter on Continue and
+on Confirm. Esc goes back from the confirmation step, and cancels from the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from models.clock import local_to_utc, to_local
+from models.custody import SEARCH_OUTCOMES
+
+OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
+NO_CONTENTS = (
+    "Record only that the phone was searched, why, and what was done. Nothing from the phone's "
+    "contents is recorded here: do not type any messages, images, names or numbers found on it."
+)
+_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    consent_by: str  # "pupil" | "parent" (models.custody.CONSENT_BY)
+    consent_contact_id: int | None
+    witness: str
+    grounds: str
+    outcome: str  # a key of models.custody.SEARCH_OUTCOMES
+    parents_informed_at: dt.datetime | None  # naive UTC
+    parents_informed_how: str | None
+
+
+def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
+    """``HH:MM`` (or ``HHMM``) today in the school's time zone, as naive UTC; None if malformed."""
+    match = _HHMM.match(text.strip())
+    if match is None:
+        return None
+    day = to_local(now).date()
+    local = dt.datetime.combine(day, dt.time(int(match.group(1)), int(match.group(2))))
+    return local_to_utc(local)
+
+
+def _bad_text(value: str, what: str) -> str | None:
+    if any(not ch.isprintable() for ch in value):
+        return f"The {what} contains control characters."
+    return None
+
+
+class SearchDialog(ModalScreen[SearchRecord | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="search.back")]
+
+    def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.contacts = list(contacts)
+        self.searcher = searcher
+        self.now = now
+        self.result: SearchRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="search-box"):
+            yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+            yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
+            with VerticalScroll(classes="dialog-form", id="search-form"):
+                yield Label("Consent given by")
+                with RadioSet(id="search-consent"):
+                    yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
+                    yield RadioButton(Content("A parent or carer listed for the pupil"))
+                yield Label("Which parent or carer (when a parent or carer consented)")
+                with RadioSet(id="search-contact", disabled=True):
+                    for _, label in self.contacts:
+                        yield RadioButton(Content(label))
+                if not self.contacts:
+                    yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts",
+                                 markup=False)
+                yield Label(f"Witness (required; someone other than {self.searcher})", markup=False)
+                yield Input(id="search-witness", placeholder="Witness's name", max_length=100)
+                yield Label("Grounds for the search (required)")
+                yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=500)
+                yield Label("Outcome")
+                with RadioSet(id="search-outcome"):
+                    for text in SEARCH_OUTCOMES.values():
+                        yield RadioButton(Content(text[:1].upper() + text[1:]))
+                yield Label("Parents/carers informed (optional: give both or neither)")
+                with Horizontal(id="search-informed"):
+                    yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
+                    yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=100)
+                yield Static("Enter to go on, Esc to cancel.", id="search-error", classes="dialog-error", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Continue", id="search-continue", variant="primary")
+                    yield Button("Cancel", id="search-cancel")
+            with Vertical(classes="dialog-confirm"):
+                yield Static("", id="search-summary", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Confirm search record", id="search-yes", variant="warning")
+                    yield Button("Back", id="search-back")
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#search-consent", RadioSet).focus()
+
+    # ------------------------------------------------------------ form
+
+    def say(self, text: str) -> None:
+        self.query_one("#search-error", Static).update(text)
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def pressed(self, widget_id: str) -> int:
+        return self.query_one(f"#{widget_id}", RadioSet).pressed_index
+
+    def build(self) -> tuple[SearchRecord | None, str, str]:
+        """The record, or None with the first problem's message and the widget to fix."""
+        consent = self.pressed("search-consent")
+        if consent < 0:
+            return None, "Say who consented: the pupil or a named parent/carer.", "search-consent"
+        contact_id = None
+        if consent == 1:
+            if not self.contacts:
+                return None, (f"No parent or carer is listed for {self.pupil_name}, so only the pupil's consent "
+                              "can be recorded."), "search-consent"
+            index = self.pressed("search-contact")
+            if index < 0:
+                return None, (f"Pick the parent or carer who consented from those listed for "
+                              f"{self.pupil_name}."), "search-contact"
+            contact_id = self.contacts[index][0]
+        witness = self.value("search-witness")
+        if not witness:
+            return None, "Give the witness's name.", "search-witness"
+        if witness.casefold() == self.searcher.strip().casefold():
+            return None, "The witness must be someone other than the person searching.", "search-witness"
+        grounds = self.value("search-grounds")
+        if not grounds:
+            return None, "Give the grounds for the search.", "search-grounds"
+        for text, what, widget in ((witness, "witness's name", "search-witness"),
+                                   (grounds, "grounds", "search-grounds")):
+            if problem := _bad_text(text, what):
+                return None, problem, widget
+        outcome = self.pressed("search-outcome")
+        if outcome < 0:
+            return None, "Choose the outcome (Down/Up, then Enter).", "search-outcome"
+        at_text, how = self.value("search-informed-at"), self.value("search-informed-how")
+        if bool(at_text) != bool(how):
+            return None, "Give both when and how the parents were informed, or neither.", (
+                "search-informed-how" if at_text else "search-informed-at")
+        informed_at = None
+        if at_text:
+            informed_at = parse_hhmm(at_text, self.now)
+            if informed_at is None:
+                return None, "Give the time the parents were informed as HH:MM, e.g. 09:45.", "search-informed-at"
+            if informed_at > self.now:
+                return None, "The time the parents were informed is later than now.", "search-informed-at"
+            if problem := _bad_text(how, "way parents were informed"):
+                return None, problem, "search-informed-how"
+        record = SearchRecord(
+            consent_by="parent" if consent == 1 else "pupil", consent_contact_id=contact_id, witness=witness,
+            grounds=grounds, outcome=OUTCOME_KEYS[outcome], parents_informed_at=informed_at,
+            parents_informed_how=how or None,
+        )
+        return record, "", ""
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        set_id = event.radio_set.id
+        if set_id == "search-consent":
+            contacts = self.query_one("#search-contact", RadioSet)
+            contacts.disabled = event.index != 1 or not self.contacts
+            if event.index == 1 and not self.contacts:
+                self.say(f"No parent or carer is listed for {self.pupil_name}: only the pupil can consent.")
+                return
+            if not contacts.disabled:
+                self.say("Down/Up and Enter: who consented?")
+                contacts.focus()
+                return
+            self.say("")
+            self.query_one("#search-witness", Input).focus()
+        elif set_id == "search-contact":
+            self.say("")
+            self.query_one("#search-witness", Input).focus()
+        elif set_id == "search-outcome":
+            self.say("")
+            self.query_one("#search-informed-at", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        following = {
+            "search-witness": "#search-grounds",
+            "search-grounds": "#search-outcome",
+            "search-informed-at": "#search-informed-how",
+        }
+        widget = event.input.id or ""
+        if widget == "search-witness" and not event.value.strip():
+            self.say("Give the witness's name.")
+        elif widget == "search-grounds" and not event.value.strip():
+            self.say("Give the grounds for the search.")
+        elif widget in following:
+            self.say("")
+            self.query_one(following[widget]).focus()
+        else:
+            self.action_continue()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        {
+            "search-continue": self.action_continue,
+            "search-cancel": self.action_cancel,
+            "search-yes": self.action_confirm,
+            "search-back": self.action_back,
+        }[event.button.id or ""]()
+
+    def action_continue(self) -> None:
+        record, message, widget = self.build()
+        if record is None:
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        self.result = record
+        if record.consent_by == "parent":
+            consent = dict(self.contacts)[record.consent_contact_id]
+        else:
+            consent = f"the pupil, {self.pupil_name}"
+        informed = (f"at {to_local(record.parents_informed_at).strftime('%H:%M')} by {record.parents_informed_how}"
+                    if record.parents_informed_at else "not yet")
+        self.query_one("#search-summary", Static).update(
+            f"Record this search of {self.pupil_name}'s phone?\n\n"
+            f"Searched by: {self.searcher}\n"
+            f"Consent: {consent}\n"
+            f"Witness: {record.witness}\n"
+            f"Grounds: {record.grounds}\n"
+            f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
+            f"Parents informed: {informed}\n\n"
+            "Nothing from the phone's contents is recorded."
+        )
+        self.add_class("confirming")
+        self.query_one("#search-yes", Button).focus()
+
+    # ------------------------------------------------------------ confirm
+
+    def action_confirm(self) -> None:
+        if self.result is not None and self.has_class("confirming"):
+            self.dismiss(self.result)
+
+    def action_back(self) -> None:
+        if self.has_class("confirming"):
+            self.remove_class("confirming")
+            self.result = None
+            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
+            self.query_one("#search-continue", Button).focus()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

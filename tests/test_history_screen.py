@@ -1,0 +1,431 @@
+"""Pilot tests of the phone history and safeguarding screen and its dialogs.
+
+Real key presses, a frozen clock, no sleeps: every flow a member of staff can take, and
+the bad input each one refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.widgets import Static
+
+from kiosk.app import SignedIn
+from models import custody
+from models.devices import resolve
+from models.people import contacts_of
+from models.tables import CustodyEvent, Pupil, Staff
+from tests.pilot import make_app, settle, sign_in, text
+from tests.school import NOW
+
+SIZE = (120, 50)
+
+
+def device_of(school, adno: str) -> int:
+    return resolve(school.codes[adno]).device.id
+
+
+def events_of(device_id: int) -> list[CustodyEvent]:
+    return list(CustodyEvent.select().where(CustodyEvent.device == device_id).order_by(CustodyEvent.id))
+
+
+def mother_of_ava():
+    return contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
+
+
+async def quiet(pilot) -> None:
+    """Settle until no database worker is left (a result may start a reload)."""
+    for _ in range(20):
+        await settle(pilot)
+        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
+            return
+
+
+async def open_history(pilot, username: str, pin: str | None = None) -> None:
+    """Sign in (typing the PIN when given; the login screen has its own tests) and open the screen."""
+    if pin is not None:
+        await sign_in(pilot, username, pin)
+    else:
+        staff = Staff.get(Staff.username == username)
+        pilot.app.sign_in(SignedIn(staff.id, staff.username, staff.display_name, staff.role_set))
+    await quiet(pilot)
+    assert type(pilot.app.screen).__name__ == "HistoryScreen"
+
+
+async def find(pilot, code: str) -> None:
+    await pilot.press(*code, "enter")
+    await quiet(pilot)
+
+
+def message(app) -> str:
+    return text(app, "#history-message")
+
+
+def chain(app) -> list[str]:
+    return text(app, "#history-chain").splitlines()
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+# ---------------------------------------------------------------- finding a phone
+
+
+async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(school):
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    wrong = custody.confiscate(dev, school.deputy, reason="Wrong pupil", policy="MST 6", now=NOW + dt.timedelta(minutes=5))
+    custody.reverse(wrong.id, school.deputy, reason="meant Ben", now=NOW + dt.timedelta(minutes=6))
+    custody.confiscate(dev, school.deputy, reason="[b]Filming[/b] in class", policy="Online safety policy 9.3",
+                       now=NOW + dt.timedelta(minutes=10))
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy", "3333")
+        assert app.focused.id == "history-scan"
+        assert message(app).startswith("Find a phone first")
+        await find(pilot, school.codes["000001"].lower())  # a scanner with caps lock on still works
+        assert text(app, "#history-pupil") == f"Ava Patel · Oak · admission no. 000001 · phone {school.codes['000001']}"
+        assert text(app, "#history-state").startswith("Now: Confiscated, slot B-01")
+        lines = chain(app)
+        assert len(lines) == 4
+        assert "handed in, slot B-01  (by Office)" in lines[0]
+        assert "confiscated (MST 6): Wrong pupil" in lines[1] and lines[1].endswith(f"[undone by #{wrong.id + 1}]")
+        assert f"undo of event {wrong.id}: meant Ben" in lines[2]
+        assert "[b]Filming[/b] in class" in lines[3]  # data is shown literally, never as markup
+        assert message(app) == ""
+
+
+async def test_unknown_and_invalid_codes_say_why_and_show_no_phone(school):
+    from models import codes
+
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000002"])
+        assert text(app, "#history-pupil").startswith("Ben Jones")
+        unknown = codes.make_code("K", 999999)
+        await find(pilot, unknown)
+        assert message(app) == f"{unknown} is not registered to any phone."
+        assert text(app, "#history-pupil") == "" and chain(app) == []
+        await pilot.press("f6")  # no phone shown: no action
+        assert screen_name(app) == "HistoryScreen"
+        bad = school.codes["000001"][:-1] + str((int(school.codes["000001"][-1]) + 1) % 10)
+        await find(pilot, bad)
+        assert message(app) == f"Invalid code {bad}: the check digit is wrong (misread or mistyped)."
+        await find(pilot, "K12")
+        assert message(app) == "Invalid code 'K12': a label code is a letter and 7 digits."
+
+
+async def test_find_by_pupil_name(school):
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "office")
+        await pilot.press("f5", *"Smith")
+        await quiet(pilot)
+        assert app.focused.id == "history-name"
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert text(app, "#history-pupil").startswith("Cara Smith · Oak · admission no. 000003")
+        assert text(app, "#history-state").startswith("Now: With its owner")
+        assert chain(app) == ["Nothing has been recorded for this phone yet."]
+        assert app.focused.id == "history-scan"
+        await pilot.press("tab", *"zzz")
+        await quiet(pilot)
+        assert message(app) == "No pupil found for 'zzz'."
+
+
+# ---------------------------------------------------------------- confiscate
+
+
+async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school):
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "oak")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f6")
+        assert screen_name(app) == "ConfiscateDialog"
+        await pilot.press("enter")
+        assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
+        await pilot.press("tab", "enter", "enter")  # first policy, then Continue: still no reason
+        assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
+        assert app.focused.id == "confiscate-reason"
+        await pilot.press(*"Filming", "enter", "down", "down", "down", "enter")  # Other
+        assert app.focused.id == "confiscate-other"
+        await pilot.press("enter")
+        assert text(app, "#confiscate-error") == "Name the policy that was breached."
+        await pilot.press("shift+tab", "up", "up", "enter", "enter")  # Mobile technology policy 6, Continue
+        assert "Policy: Mobile technology policy 6 (learners' use)" in text(app, "#confiscate-summary")
+        await pilot.press("enter")  # Confirm
+        await quiet(pilot)
+        assert screen_name(app) == "HistoryScreen"
+        assert message(app) == "Confiscated Ava Patel's phone: keep it in slot B-01."
+        last = events_of(dev)[-1]
+        assert (last.kind, last.reason, last.policy, last.actor_id) == (
+            "confiscated", "Filming", "Mobile technology policy 6 (learners' use)", school.oak.id)
+        assert text(app, "#history-state").startswith("Now: Confiscated, slot B-01")
+        assert "confiscated (Mobile technology policy 6 (learners' use)): Filming" in chain(app)[-1]
+        await pilot.press("f6")  # already confiscated: refused before any dialog
+        assert screen_name(app) == "HistoryScreen"
+        assert message(app) == "This phone is already confiscated."
+
+
+async def test_teacher_may_confiscate_only_for_their_own_class(school):
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "beech")
+        await find(pilot, school.codes["000001"])
+        for key in ("f6", "f4"):
+            await pilot.press(key)
+            assert screen_name(app) == "HistoryScreen"
+        assert message(app) == "Beech Teacher may release a phone to a parent or carer only for their own class, not Oak."
+        await pilot.press("f6")
+        assert message(app) == "Beech Teacher may confiscate a phone only for their own class, not Oak."
+        assert events_of(device_of(school, "000001")) == []
+
+
+# ---------------------------------------------------------------- search
+
+
+async def test_search_by_leadership_is_recorded_without_contents(school):
+    dev = device_of(school, "000001")
+    custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000001"])
+        assert "f7" in app.screen.active_bindings
+        await pilot.press("f7")
+        assert screen_name(app) == "SearchDialog"
+        assert "Nothing from the phone's contents is recorded" in text(app, "#search-reminder")
+        await pilot.press("enter")  # consent: the pupil
+        assert app.focused.id == "search-witness"
+        await pilot.press(*"Head", "enter", *"image", "enter")
+        await pilot.press("down", "down", "enter")  # pupil asked to delete
+        await pilot.press(*"0815", "enter", *"phone", "enter")
+        summary = text(app, "#search-summary")
+        assert "Consent: the pupil, Ava Patel" in summary and "Parents informed: at 08:15 by phone" in summary
+        assert "Nothing from the phone's contents is recorded." in summary
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert message(app) == "Recorded the search of Ava Patel's phone."
+        last = events_of(dev)[-1]
+        assert (last.kind, last.consent_by, last.witness, last.outcome, last.parents_informed_how) == (
+            "searched", "pupil", "Head", "pupil_asked_to_delete", "phone")
+        assert last.parents_informed_at == dt.datetime(2026, 11, 12, 8, 15)  # GMT: local = UTC in November
+        assert "searched, consent pupil, witness Head" in chain(app)[-1]
+
+
+async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is_refused(school):
+    from kiosk.dialogs.search import SearchRecord
+    from kiosk.screens.history import do_search
+
+    dev = device_of(school, "000001")
+    custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
+    before = len(events_of(dev))
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "office")
+        await find(pilot, school.codes["000001"])
+        offered = set(app.screen.active_bindings)
+        assert "f7" not in offered and "f6" not in offered and "f8" not in offered and "f4" in offered
+        await pilot.press("f7", "f6", "f8")
+        assert screen_name(app) == "HistoryScreen"
+        app.screen.action_search()  # forced: the screen refuses with the rule's message
+        await quiet(pilot)
+        assert screen_name(app) == "HistoryScreen"
+        assert message(app) == "Office (office staff) may not record a search."
+        record = SearchRecord("pupil", None, "Head", "grounds", "nothing_found", None, None)
+        app.screen.record(do_search, dev, school.office.id, record)  # forced past the screen: the ledger refuses
+        await quiet(pilot)
+        assert message(app) == "Office (office staff) may not record a search."
+        assert len(events_of(dev)) == before
+        await pilot.press("escape", "l")
+        await quiet(pilot)
+        await open_history(pilot, "oak")
+        await find(pilot, school.codes["000001"])
+        assert "f7" not in app.screen.active_bindings and "f6" in app.screen.active_bindings
+        await pilot.press("f7")
+        assert screen_name(app) == "HistoryScreen"
+        app.screen.action_search()
+        assert message(app) == "Oak Teacher (teacher) may not record a search."
+        assert len(events_of(dev)) == before
+
+
+async def test_search_witness_cannot_be_the_searcher(school):
+    dev = device_of(school, "000002")
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000002"])
+        await pilot.press("f7", "enter", "enter")
+        assert text(app, "#search-error") == "Give the witness's name."
+        await pilot.press(*"deputy", "enter", *"grounds", "enter", "enter")  # outcome: nothing found
+        await pilot.press("tab", "tab", "enter")  # Continue
+        assert text(app, "#search-error") == "The witness must be someone other than the person searching."
+        assert app.focused.id == "search-witness"
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert message(app) == "Cancelled: nothing was recorded."
+        assert [e.kind for e in events_of(dev)] == ["confiscated"]
+
+
+async def test_parent_consent_needs_a_listed_contact(school):
+    dev = device_of(school, "000001")
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f7", "down", "enter")  # a parent or carer
+        assert app.focused.id == "search-contact"
+        await pilot.press("tab", *"Deputy", "enter", *"image", "enter", "enter", "tab", "tab", "enter")
+        assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
+        assert app.focused.id == "search-contact"
+        await pilot.press("down", "enter")  # Raj Patel (Father)
+        assert app.focused.id == "search-witness"
+        await pilot.press("tab", "tab", "tab", *"0930", "tab", "tab", "enter")  # when without how
+        assert text(app, "#search-error") == "Give both when and how the parents were informed, or neither."
+        assert app.focused.id == "search-informed-how"
+        await pilot.press(*"visit", "enter")
+        assert text(app, "#search-error") == "The time the parents were informed is later than now."
+        assert app.focused.id == "search-informed-at"
+        await pilot.press("end", *["backspace"] * 4, *"2530", "enter", "enter")
+        assert text(app, "#search-error") == "Give the time the parents were informed as HH:MM, e.g. 09:45."
+        await pilot.press("end", *["backspace"] * 4, *"0825", "enter", "enter")
+        assert "Consent: Raj Patel (Father)" in text(app, "#search-summary")
+        await pilot.press("escape")  # back to the form, then Continue and Confirm
+        assert text(app, "#search-error") == "Nothing recorded yet. Change anything (Shift+Tab), then Continue."
+        await pilot.press("enter", "enter")
+        await quiet(pilot)
+        last = events_of(dev)[-1]
+        assert (last.kind, last.consent_by, last.consent_contact.name) == ("searched", "parent", "Raj Patel")
+        assert "consent Raj Patel, witness Deputy" in chain(app)[-1]
+
+
+async def test_no_listed_contact_means_only_pupil_consent(school):
+    dev = device_of(school, "000003")  # Cara Smith: nobody listed
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000003"])
+        await pilot.press("f7", "down", "enter")
+        assert text(app, "#search-error") == "No parent or carer is listed for Cara Smith: only the pupil can consent."
+        await pilot.press("escape", "f4")
+        assert screen_name(app) == "HistoryScreen"
+        assert message(app).startswith("No parent or carer who may collect is listed for Cara Smith")
+
+
+# ---------------------------------------------------------------- police, release, undo
+
+
+async def test_police_hand_over_is_final_and_release_is_then_refused(school):
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f8")
+        assert screen_name(app) == "PoliceDialog"
+        assert text(app, "#police-warning").startswith("This is final.")
+        await pilot.press(*"PC Ng", "enter", "enter")
+        assert text(app, "#police-error") == "Give the officer's number (collar or warrant number)."
+        await pilot.press(*"4521", "enter", *"K/1", "enter")
+        await pilot.press("end", *["backspace"] * 5, *"0850", "enter")  # time: 20 minutes from now
+        assert text(app, "#police-error") == "The hand-over time is in the future."
+        await pilot.press("end", *["backspace"] * 4, *"0825", "enter")
+        assert "Officer: PC Ng, number 4521" in text(app, "#police-summary")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
+        last = events_of(dev)[-1]
+        assert (last.kind, last.officer, last.force_reference, last.at) == (
+            "handed_to_police", "PC Ng, number 4521", "K/1", dt.datetime(2026, 11, 12, 8, 25))
+        assert text(app, "#history-state").startswith("Now: With the police")
+        final = "This phone was handed to the police: that is final, nothing more can be recorded."
+        for key in ("f4", "f6", "f7", "f8"):
+            await pilot.press(key)
+            assert screen_name(app) == "HistoryScreen"
+            assert message(app) == final
+        await pilot.press("f2")
+        assert message(app) == "A police hand-over is final and cannot be undone."
+        assert events_of(dev)[-1].kind == "handed_to_police"
+    assert custody.verify_states() == []
+
+
+async def test_release_to_a_listed_parent_with_id_seen(school):
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "office")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f4")
+        assert screen_name(app) == "ReleaseToContactDialog"
+        await pilot.press("down", "enter", "space", "tab", "enter")
+        await quiet(pilot)
+        assert message(app) == "Ava Patel's phone released to Priya Patel (Mother), ID seen."
+        last = events_of(dev)[-1]
+        assert (last.kind, last.contact_id, last.id_seen) == ("released_to_contact", mother_of_ava().id, True)
+        assert text(app, "#history-state").startswith("Now: With its owner")
+
+
+async def test_undo_latest_action_needs_a_reason(school):
+    dev = device_of(school, "000002")
+    custody.hand_in(school.codes["000002"], school.office, now=NOW)
+    conf = custody.confiscate(dev, school.deputy, reason="wrong phone", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000002"])
+        await pilot.press("f2")
+        assert screen_name(app) == "ReasonDialog"
+        await pilot.press("enter")
+        assert text(app, "#reason-error") == "Give a reason: it is kept with the record."
+        await pilot.press(*"wrong phone", "enter")
+        await quiet(pilot)
+        assert message(app) == f"Undone on Ben Jones's phone: event #{conf.id} is reversed by #{conf.id + 1}."
+        last = events_of(dev)[-1]
+        assert (last.kind, last.reverses_id, last.note) == ("reversal", conf.id, "wrong phone")
+        assert text(app, "#history-state").startswith("Now: In the tray, slot B-01")
+        assert chain(app)[1].endswith(f"[undone by #{last.id}]")
+        assert f"undo of event {conf.id}: wrong phone" in chain(app)[2]
+
+
+async def test_cancel_at_any_step_leaves_nothing_recorded(school):
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW)
+    before = [e.id for e in events_of(dev)]
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f7", "escape")
+        await pilot.press("f8", *"PC Smith", "enter", *"1", "enter", *"REF", "enter", "enter")
+        assert "Reference: REF" in text(app, "#police-summary")
+        await pilot.press("escape", "escape")  # back from the confirmation, then cancel
+        await pilot.press("f4", "escape", "f2", "escape")
+        await quiet(pilot)
+        assert message(app) == "Cancelled: nothing was recorded."
+        assert screen_name(app) == "HistoryScreen"
+        await pilot.press("escape")
+        assert screen_name(app) == "HomeScreen"
+    assert [e.id for e in events_of(dev)] == before
+
+
+async def test_dialog_text_is_never_markup(school):
+    from kiosk.dialogs.confiscate import ConfiscateDialog
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(ConfiscateDialog("[bold]Ava[/bold]"))
+        await pilot.pause()
+        assert str(app.screen.query_one(".dialog-title", Static).render()) == "Confiscate [bold]Ava[/bold]'s phone"
