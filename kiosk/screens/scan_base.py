@@ -3,15 +3,29 @@
 The scan field always has focus. Each result is readable from a step away: the
 outcome word in its own colour, the pupil and class, and the slot in large digits;
 each outcome has its own bell pattern.
+
+F5 switches the camera on and off. A thread worker reads frames, decodes them
+(:mod:`kiosk.camera`, which imports OpenCV only then) and drops repeats; each new code
+is posted to the screen and submitted from the UI thread into the same
+:class:`ScanPipeline` as the scan field, so keyboard and camera scans share one
+ordered lane.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from typing import Any
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Static
+from textual.worker import Worker
 
 from kiosk.app import SignedIn
 from kiosk.scanning import ScanPipeline, ScanProcessed, ScanResult
@@ -29,6 +43,40 @@ OUTCOME_WORDS = {
 }
 BELLS = {"OK": 1, "DUPLICATE": 2, "EXCEPTION": 2}  # everything else: 3
 DIGITS_OK = set("0123456789ABCDEF-+:.")
+CAMERA_ON = "● CAMERA ON"
+CAMERA_STARTING = "○ camera starting…"
+CAMERA_FAILED = "The camera stopped unexpectedly. The details are in the log; press F5 to try again."
+
+log = logging.getLogger("kiosk")
+
+
+class CameraMessage(Message):
+    """From the camera worker; ``run`` tells a stale run's messages from the current one's."""
+
+    def __init__(self, run: int) -> None:
+        super().__init__()
+        self.run = run
+
+
+class CameraStarted(CameraMessage):
+    """The source is open and frames are being decoded."""
+
+
+class CameraRead(CameraMessage):
+    """A new code (repeats already dropped by the debouncer)."""
+
+    def __init__(self, run: int, code: str) -> None:
+        super().__init__(run)
+        self.code = code
+
+
+class CameraStopped(CameraMessage):
+    """The worker has finished: the source failed, could not be opened, or has no more frames."""
+
+    def __init__(self, run: int, note: str, error: bool) -> None:
+        super().__init__(run)
+        self.note = note
+        self.error = error
 
 
 class ScanScreen(Screen[None]):
@@ -37,7 +85,10 @@ class ScanScreen(Screen[None]):
     CSS_PATH = "scan.tcss"
     TITLE_TEXT = ""
     OK_WORD = "DONE"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="scan.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="scan.back"),
+        Binding("f5", "camera", "Camera", id="scan.camera"),
+    ]
 
     def __init__(self, who: SignedIn) -> None:
         super().__init__()
@@ -45,6 +96,9 @@ class ScanScreen(Screen[None]):
         self.count = 0
         self.results: list[ScanResult] = []
         self.pipeline: ScanPipeline | None = None
+        self.camera_worker: Worker | None = None
+        self.camera_run = 0  # numbers each switch-on, so a stopped run's late messages are ignored
+        self.camera_live = threading.Event()  # set while this screen is on top: frames are decoded
 
     # ------------------------------------------------------------ layout
 
@@ -84,9 +138,15 @@ class ScanScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.pipeline is not None:
             self.pipeline.stop()
+        self._cancel_camera()
 
     def on_screen_resume(self) -> None:
         self.query_one("#scan", ScanInput).focus()
+        self.camera_live.set()
+
+    def on_screen_suspend(self) -> None:
+        # A dialog is on top: the camera keeps running but reads nothing until it closes.
+        self.camera_live.clear()
 
     def operation(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -109,6 +169,97 @@ class ScanScreen(Screen[None]):
 
     def after_result(self, result: ScanResult) -> None:
         """Hook for subclasses (progress counts, follow-up dialogs)."""
+
+    # ------------------------------------------------------------ camera
+
+    def action_camera(self) -> None:
+        if self.camera_worker is not None:
+            self._cancel_camera()
+            self._show_camera("")
+        else:
+            self.start_camera()
+
+    def start_camera(self) -> None:
+        services = self.app.services
+        camera = services.settings.camera
+        source = services.camera_source if services.camera_source is not None else camera.get("source", "0")
+        try:
+            window = float(camera.get("debounce_seconds", 3))
+        except (TypeError, ValueError):
+            window = 3.0
+        self.camera_run += 1
+        run = self.camera_run
+        if self.is_current:
+            self.camera_live.set()
+        self._show_camera(CAMERA_STARTING, "camera-starting")
+        self.camera_worker = self.run_worker(
+            lambda: self._camera_loop(run, source, window),
+            thread=True, exit_on_error=False, group="camera", name="camera", exclusive=True,
+        )
+
+    def _cancel_camera(self) -> None:
+        if self.camera_worker is not None:
+            self.camera_worker.cancel()
+            self.camera_worker = None
+
+    def _show_camera(self, text: str, state: str = "") -> None:
+        indicator = self.query_one("#camera-indicator", Static)
+        indicator.update(text)
+        indicator.set_classes(state)
+
+    def _camera_loop(self, run: int, source: Any, window: float) -> None:
+        """In a thread: open the source, decode frames, post each new code. Never raises."""
+        from textual.worker import get_current_worker
+
+        from kiosk.camera import CameraError, Debouncer, Decoder, open_source
+
+        worker = get_current_worker()
+
+        def gone() -> bool:
+            return worker.is_cancelled or not self.is_running
+
+        note, error = "Camera off: the source has no more frames.", False
+        try:
+            with open_source(source) as frames:
+                if gone():
+                    return
+                self.post_message(CameraStarted(run))
+                decoder, debouncer = Decoder(), Debouncer(window)
+                for frame in frames:
+                    if gone():
+                        return
+                    if not self.camera_live.is_set():
+                        continue  # a dialog is open: keep the camera's buffer fresh, read nothing
+                    code = decoder.decode(frame.image).text
+                    if code is not None and not debouncer.seen(code):
+                        self.post_message(CameraRead(run, code))
+        except CameraError as exc:
+            note, error = str(exc), True
+        except Exception:  # noqa: BLE001 - logged; the screen gets one calm line
+            log.exception("camera worker failed")
+            note, error = CAMERA_FAILED, True
+        if not gone():
+            self.post_message(CameraStopped(run, note, error))
+
+    def _current_run(self, message: CameraMessage) -> bool:
+        message.stop()
+        return message.run == self.camera_run and self.camera_worker is not None
+
+    def on_camera_started(self, message: CameraStarted) -> None:
+        if self._current_run(message):
+            self._show_camera(CAMERA_ON, "camera-on")
+
+    def on_camera_read(self, message: CameraRead) -> None:
+        if self._current_run(message) and self.pipeline is not None and self.is_current:
+            self.app.last_input = time.monotonic()  # a camera scan is use, as a scanner's keys are
+            self.pipeline.submit(message.code)
+
+    def on_camera_stopped(self, message: CameraStopped) -> None:
+        if self._current_run(message):
+            self.camera_worker = None
+            self._show_camera("")
+            self.notify(message.note, title="Camera", severity="error" if message.error else "information",
+                        markup=False)
 
     def show(self, result: ScanResult) -> None:
         panel = self.query_one("#outcome")
@@ -139,7 +290,8 @@ class ScanScreen(Screen[None]):
         table = self.query_one("#log", DataTable)
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         text = f"slot {result.slot}" if result.outcome == "OK" and result.slot else result.message
-        table.add_row(str(result.seq), now, result.code, result.owner, result.class_name,
-                      f"{OUTCOME_WORDS.get(result.outcome, result.outcome) if result.outcome != 'OK' else self.OK_WORD}: {text}",
-                      key=str(result.seq))
+        word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        # Names and messages are data: Text() so "[bold]" in a name is shown, not obeyed.
+        table.add_row(*(Text(v) for v in (str(result.seq), now, result.code, result.owner, result.class_name,
+                                           f"{word}: {text}")), key=str(result.seq))
         table.move_cursor(row=table.row_count - 1)
