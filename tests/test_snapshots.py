@@ -95,3 +95,64 @@ def test_kiosk_quit_dialog(snap_compare, snap_school):
         await settle(pilot)
 
     assert snap_compare(make_app(kiosk_mode=True), terminal_size=SIZE, run_before=quit_keys)
+
+
+@pytest.fixture
+def busy_school(snap_school):
+    """Ava and Ben handed in; Dan (Beech) confiscated with a search; Ella released."""
+    from models import custody
+    from models.devices import resolve
+    from models.people import contacts_of
+    from tests.school import NOW
+
+    s = snap_school
+    for adno in ("000001", "000002", "000004", "000005"):
+        custody.hand_in(s.codes[adno], s.office, now=NOW)
+    custody.release(s.codes["000005"], s.office, now=NOW.replace(hour=15, minute=12))
+    dan = resolve(s.codes["000004"]).device
+    custody.confiscate(dan.id, s.deputy, reason="Filming at break", policy="Mobile technology policy 6", now=NOW.replace(hour=10))
+    mum = contacts_of(dan.pupil_id)[0]
+    custody.record_search(dan.id, s.deputy, consent_by="parent", consent_contact_id=mum.id, witness="Head",
+                          grounds="Reported filming", outcome="nothing_found", now=NOW.replace(hour=11))
+    return s
+
+
+def test_release_after_scans(snap_compare, busy_school):
+    c = busy_school.codes
+    run = login("office", "1111", scans(c["000001"], c["000005"], c["000004"]))
+    assert snap_compare(make_app(start="release"), terminal_size=SIZE, run_before=run)
+
+
+def test_release_to_contact_dialog(snap_compare, busy_school):
+    run = login("office", "1111", scans(busy_school.codes["000004"]), keys("f4"))
+    assert snap_compare(make_app(start="release"), terminal_size=SIZE, run_before=run)
+
+
+def test_checklist_for_the_oak_teacher(snap_compare, busy_school):
+    assert snap_compare(make_app(start="checklist"), terminal_size=SIZE, run_before=login("oak", "2222"))
+
+
+def test_uncollected(snap_compare, busy_school):
+    assert snap_compare(make_app(start="uncollected"), terminal_size=SIZE, run_before=login("office", "1111"))
+
+
+def _history(code, *more):
+    async def step(pilot):
+        await pilot.press(*code, "enter")
+        await settle(pilot)
+        for m in more:
+            await m(pilot)
+
+    return step
+
+
+def test_history_chain_of_custody(snap_compare, busy_school):
+    run = login("deputy", "3333", _history(busy_school.codes["000004"]))
+    assert snap_compare(make_app(start="history"), terminal_size=SIZE, run_before=run)
+
+
+@pytest.mark.parametrize("key", ["f6", "f7", "f8"])
+def test_safeguarding_dialogs(snap_compare, busy_school, key):
+    adno = "000001" if key == "f6" else "000004"
+    run = login("deputy", "3333", _history(busy_school.codes[adno], keys(key)))
+    assert snap_compare(make_app(start="history"), terminal_size=SIZE, run_before=run)
