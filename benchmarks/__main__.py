@@ -1,0 +1,153 @@
+"""Run the benchmarks and print one markdown table: ``python -m benchmarks [--quick]``.
+
+- bench_scan: the real kiosk in a pseudo-terminal (burst throughput, latency at a
+  human pace, start-up); see benchmarks/bench_scan.py.
+- bench_camera: kiosk.camera.Decoder on the shared sample frames
+  (``../shared/samples/camera``, or ``$KIOSK_SAMPLES_DIR/camera``), if they are there.
+
+``--runs N`` repeats the scan benchmarks; the table then gives the median and the range.
+Run from the repository root (``make bench`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TICK, CROSS = "yes", "**no**"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
+            f"{platform.system()} {platform.release()}")
+
+
+def samples_dir() -> Path:
+    base = os.environ.get("KIOSK_SAMPLES_DIR")
+    return (Path(base) if base else ROOT.parent / "shared" / "samples") / "camera"
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """One figure, or the median and range of several runs."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def scan_rows(runs: list[dict]) -> list[tuple[str, str, str, str, str]]:
+    from models.db import SQLITE_PRAGMAS
+
+    sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(SQLITE_PRAGMAS.get("synchronous"), "?")
+    bursts = [r["burst"] for r in runs]
+    lats = [r["latency"] for r in runs]
+    starts = [r["startup"] for r in runs]
+    n = bursts[0]["typed"]
+    committed = all(b["committed"] == b["typed"] and b["in_order"] for b in bursts)
+    faults = [(b["merged"] or 0) + (b["split"] or 0) + b["dropped"] + b["unexpected"] for b in bursts]
+    rate = [b["per_second"] for b in bursts]
+    p50 = [lat["p50_ms"] for lat in lats]
+    p99 = [lat["p99_ms"] for lat in lats]
+    start = [s["median_s"] for s in starts]
+    where = f"{n:,} codes back to back, WAL + synchronous={sync}"
+    return [
+        ("scan burst", f"committed events, in typed order ({where})",
+         " / ".join(f"{b['committed']:,}/{b['typed']:,}" for b in bursts), "all", TICK if committed else CROSS),
+        ("scan burst", "codes merged / split / dropped",
+         " · ".join(f"{b['merged']}/{b['split']}/{b['dropped']}" for b in bursts), "0/0/0",
+         TICK if not any(faults) else CROSS),
+        ("scan burst", "scans per second, first byte to last commit", spread(rate, ".0f"), "≥ 200",
+         TICK if statistics.median(rate) >= 200 else CROSS),
+        ("scan latency", f"p50, write to name on screen ({lats[0]['scans']} scans, one per 300 ms)",
+         spread(p50, ".1f") + " ms", "", ""),
+        ("scan latency", "p99", spread(p99, ".1f") + " ms", "≤ 30 ms",
+         TICK if statistics.median(p99) <= 30 else CROSS),
+        ("start-up", f"spawn to sign-in screen drawn, median of {starts[0]['runs']}", spread(start, ".3f") + " s",
+         "≤ 0.6 s", TICK if statistics.median(start) <= 0.6 else CROSS),
+    ]
+
+
+def camera_rows(folder: Path, repeat: int) -> list[tuple[str, str, str, str, str]]:
+    import cv2
+
+    from benchmarks import bench_camera
+
+    truth = json.loads((folder / "truth.json").read_text())
+    frames = {name: cv2.imread(str(folder / name), cv2.IMREAD_COLOR) for name in sorted(truth)}
+    expected = sum(text is not None for text in truth.values())
+    decoders: dict[str, Callable] = {"kiosk.camera.Decoder": bench_camera._ours()}
+    try:
+        decoders["zxing-cpp (comparison)"] = bench_camera._zxing()
+        decoders["zxing-cpp (comparison)"](next(iter(frames.values())))
+    except ImportError:
+        decoders.pop("zxing-cpp (comparison)", None)
+    rows = []
+    for name, read in decoders.items():
+        s = bench_camera.score(read, frames, truth, repeat)
+        ours = name == "kiosk.camera.Decoder"
+        where = f"{name}, {len(frames)} sample frames"
+        rows.append(("camera", f"{where}: codes read", f"{s['hits']} / {expected}", "", ""))
+        rows.append(("camera", f"{where}: wrong reads", str(s["wrong"]), "0" if ours else "",
+                     (TICK if s["wrong"] == 0 else CROSS) if ours else ""))
+        rows.append(("camera", f"{where}: ms per frame, median / p95", f"{s['median']:.1f} / {s['p95']:.1f}",
+                     "", ""))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run: 100 burst scans, 30 paced, 2 start-ups")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the scan benchmarks N times")
+    parser.add_argument("--no-scan", action="store_true", help="skip the terminal benchmarks")
+    parser.add_argument("--no-camera", action="store_true", help="skip the camera decoder benchmark")
+    args = parser.parse_args(argv)
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    notes: list[str] = []
+    if not args.no_scan:
+        from benchmarks import bench_scan
+
+        runs = []
+        for i in range(max(1, args.runs)):
+            print(f"scan benchmarks, run {i + 1} of {args.runs}…", file=sys.stderr, flush=True)
+            runs.append(bench_scan.run_all(quick=args.quick))
+        rows += scan_rows(runs)
+    if not args.no_camera:
+        folder = samples_dir()
+        if (folder / "truth.json").is_file():
+            print("camera benchmark…", file=sys.stderr, flush=True)
+            rows += camera_rows(folder, repeat=1 if args.quick else 3)
+        else:
+            notes.append(f"Camera benchmark skipped: no sample frames at {folder}.")
+
+    print(f"Benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}{' (quick)' if args.quick else ''}")
+    print(f"Machine: {machine()}\n")
+    print("| benchmark | measure | result | target | met |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    for note in notes:
+        print(f"\n{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
