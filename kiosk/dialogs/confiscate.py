@@ -17,8 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
 # policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.
@@ -38,20 +39,13 @@ class Confiscation:
     policy: str
 
 
-def _bad_text(value: str, what: str) -> str | None:
-    if any(not ch.isprintable() for ch in value):
-        return f"The {what} contains control characters."
-    return None
-
-
-class ConfiscateDialog(ModalScreen[Confiscation | None]):
-    CSS_PATH = "dialogs.tcss"
+class ConfiscateDialog(TwoStepDialog[Confiscation]):
+    PREFIX = "confiscate"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
 
     def __init__(self, pupil_name: str) -> None:
         super().__init__()
         self.pupil_name = pupil_name
-        self.result: Confiscation | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confiscate-box"):
@@ -77,14 +71,9 @@ class ConfiscateDialog(ModalScreen[Confiscation | None]):
                     yield Button("Back", id="confiscate-back")
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#confiscate-reason", Input).focus()
 
     # ------------------------------------------------------------ form
-
-    def say(self, text: str) -> None:
-        self.query_one("#confiscate-error", Static).update(text)
 
     def policy(self) -> str | None:
         index = self.query_one("#confiscate-policy", RadioSet).pressed_index
@@ -99,14 +88,14 @@ class ConfiscateDialog(ModalScreen[Confiscation | None]):
         reason = self.query_one("#confiscate-reason", Input).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
-        if problem := _bad_text(reason, "reason"):
+        if problem := bad_text(reason, "reason"):
             return problem, "confiscate-reason"
         policy = self.policy()
         if policy is None:
             return "Choose the policy that was breached (Down/Up, then Enter).", "confiscate-policy"
         if not policy:
             return "Name the policy that was breached.", "confiscate-other"
-        if problem := _bad_text(policy, "policy"):
+        if problem := bad_text(policy, "policy"):
             return problem, "confiscate-other"
         return None
 
@@ -130,15 +119,6 @@ class ConfiscateDialog(ModalScreen[Confiscation | None]):
         else:
             other.focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        {
-            "confiscate-continue": self.action_continue,
-            "confiscate-cancel": self.action_cancel,
-            "confiscate-yes": self.action_confirm,
-            "confiscate-back": self.action_back,
-        }[event.button.id or ""]()
-
     def action_continue(self) -> None:
         problem = self.check()
         if problem is not None:
@@ -148,30 +128,10 @@ class ConfiscateDialog(ModalScreen[Confiscation | None]):
             return
         policy = self.policy()
         assert policy
-        self.result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
-        self.query_one("#confiscate-summary", Static).update(
+        result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
+        self.confirm_step(result, (
             f"Confiscate {self.pupil_name}'s phone?\n\n"
-            f"Reason: {self.result.reason}\n"
-            f"Policy: {self.result.policy}\n\n"
+            f"Reason: {result.reason}\n"
+            f"Policy: {result.policy}\n\n"
             "It will be held in the office and released only to a listed parent or carer, with ID seen."
-        )
-        self.add_class("confirming")
-        self.query_one("#confiscate-yes", Button).focus()
-
-    # ------------------------------------------------------------ confirm
-
-    def action_confirm(self) -> None:
-        if self.result is not None and self.has_class("confirming"):
-            self.dismiss(self.result)
-
-    def action_back(self) -> None:
-        if self.has_class("confirming"):
-            self.remove_class("confirming")
-            self.result = None
-            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
-            self.query_one("#confiscate-continue", Button).focus()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        ))

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from kiosk.dialogs.search import parse_hhmm
+from kiosk.dialogs.two_step import TwoStepDialog
 from models.clock import to_local
 
 FINAL = (
@@ -53,15 +53,14 @@ FIELDS = (
 )
 
 
-class PoliceDialog(ModalScreen[PoliceHandover | None]):
-    CSS_PATH = "dialogs.tcss"
+class PoliceDialog(TwoStepDialog[PoliceHandover]):
+    PREFIX = "police"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
 
     def __init__(self, pupil_name: str, now: dt.datetime) -> None:
         super().__init__()
         self.pupil_name = pupil_name
         self.now = now
-        self.result: PoliceHandover | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="police-box"):
@@ -87,14 +86,9 @@ class PoliceDialog(ModalScreen[PoliceHandover | None]):
                     yield Button("Back", id="police-back")
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#police-officer", Input).focus()
 
     # ------------------------------------------------------------ form
-
-    def say(self, text: str) -> None:
-        self.query_one("#police-error", Static).update(text)
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
@@ -128,46 +122,16 @@ class PoliceDialog(ModalScreen[PoliceHandover | None]):
         else:
             self.action_continue()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        {
-            "police-continue": self.action_continue,
-            "police-cancel": self.action_cancel,
-            "police-yes": self.action_confirm,
-            "police-back": self.action_back,
-        }[event.button.id or ""]()
-
     def action_continue(self) -> None:
         handover, message, widget = self.build()
         if handover is None:
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.result = handover
-        self.query_one("#police-summary", Static).update(
+        self.confirm_step(handover, (
             f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
             f"Officer: {handover.officer}\n"
             f"Reference: {handover.force_reference}\n"
             f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
             "This is final: it cannot be undone, and nothing more can be recorded for this phone."
-        )
-        self.add_class("confirming")
-        self.query_one("#police-yes", Button).focus()
-
-    # ------------------------------------------------------------ confirm
-
-    def action_confirm(self) -> None:
-        if self.result is not None and self.has_class("confirming"):
-            self.dismiss(self.result)
-
-    def action_back(self) -> None:
-        if self.has_class("confirming"):
-            self.remove_class("confirming")
-            self.result = None
-            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
-            self.query_one("#police-continue", Button).focus()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        ))

@@ -22,9 +22,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
 from models.custody import SEARCH_OUTCOMES
 
@@ -57,14 +57,8 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-def _bad_text(value: str, what: str) -> str | None:
-    if any(not ch.isprintable() for ch in value):
-        return f"The {what} contains control characters."
-    return None
-
-
-class SearchDialog(ModalScreen[SearchRecord | None]):
-    CSS_PATH = "dialogs.tcss"
+class SearchDialog(TwoStepDialog[SearchRecord]):
+    PREFIX = "search"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="search.back")]
 
     def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
@@ -73,7 +67,6 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
         self.contacts = list(contacts)
         self.searcher = searcher
         self.now = now
-        self.result: SearchRecord | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="search-box"):
@@ -114,14 +107,9 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
                     yield Button("Back", id="search-back")
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#search-consent", RadioSet).focus()
 
     # ------------------------------------------------------------ form
-
-    def say(self, text: str) -> None:
-        self.query_one("#search-error", Static).update(text)
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
@@ -154,7 +142,7 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
             return None, "Give the grounds for the search.", "search-grounds"
         for text, what, widget in ((witness, "witness's name", "search-witness"),
                                    (grounds, "grounds", "search-grounds")):
-            if problem := _bad_text(text, what):
+            if problem := bad_text(text, what):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
         if outcome < 0:
@@ -170,7 +158,7 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
                 return None, "Give the time the parents were informed as HH:MM, e.g. 09:45.", "search-informed-at"
             if informed_at > self.now:
                 return None, "The time the parents were informed is later than now.", "search-informed-at"
-            if problem := _bad_text(how, "way parents were informed"):
+            if problem := bad_text(how, "way parents were informed"):
                 return None, problem, "search-informed-how"
         record = SearchRecord(
             consent_by="parent" if consent == 1 else "pupil", consent_contact_id=contact_id, witness=witness,
@@ -219,29 +207,19 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
         else:
             self.action_continue()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        {
-            "search-continue": self.action_continue,
-            "search-cancel": self.action_cancel,
-            "search-yes": self.action_confirm,
-            "search-back": self.action_back,
-        }[event.button.id or ""]()
-
     def action_continue(self) -> None:
         record, message, widget = self.build()
         if record is None:
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.result = record
         if record.consent_by == "parent":
             consent = dict(self.contacts)[record.consent_contact_id]
         else:
             consent = f"the pupil, {self.pupil_name}"
         informed = (f"at {to_local(record.parents_informed_at).strftime('%H:%M')} by {record.parents_informed_how}"
                     if record.parents_informed_at else "not yet")
-        self.query_one("#search-summary", Static).update(
+        self.confirm_step(record, (
             f"Record this search of {self.pupil_name}'s phone?\n\n"
             f"Searched by: {self.searcher}\n"
             f"Consent: {consent}\n"
@@ -250,24 +228,4 @@ class SearchDialog(ModalScreen[SearchRecord | None]):
             f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
             f"Parents informed: {informed}\n\n"
             "Nothing from the phone's contents is recorded."
-        )
-        self.add_class("confirming")
-        self.query_one("#search-yes", Button).focus()
-
-    # ------------------------------------------------------------ confirm
-
-    def action_confirm(self) -> None:
-        if self.result is not None and self.has_class("confirming"):
-            self.dismiss(self.result)
-
-    def action_back(self) -> None:
-        if self.has_class("confirming"):
-            self.remove_class("confirming")
-            self.result = None
-            self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
-            self.query_one("#search-continue", Button).focus()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        ))
