@@ -47,9 +47,10 @@ def actor_name(actor: Any) -> str:
     return f"staff:{actor.id}"
 
 
-def next_seq() -> int:
-    head = AuditHead.get_or_none(AuditHead.id == 1)
-    return (head.seq if head else 0) + 1
+def head() -> tuple[int, str]:
+    """The newest entry's (seq, hash); (0, GENESIS) for an empty log. Read inside the write tx."""
+    row = AuditHead.get_or_none(AuditHead.id == 1)
+    return (row.seq, row.hash) if row else (0, GENESIS)
 
 
 def append(
@@ -60,15 +61,15 @@ def append(
     details: dict[str, Any] | None,
     now: dt.datetime,
     *,
-    seq: int | None = None,
+    prev: tuple[int, str] | None = None,
 ) -> AuditEntry:
-    """Append one entry; call inside the write transaction of the change it records."""
-    head = AuditHead.get_or_none(AuditHead.id == 1)
-    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if seq is None:
-        seq = prev_seq + 1
-    elif seq != prev_seq + 1:
-        raise RuntimeError("audit sequence out of step")
+    """Append one entry; call inside the write transaction of the change it records.
+
+    ``prev`` is the :func:`head` the caller already read in this transaction (a custody
+    event records its entry's seq before the entry exists); otherwise it is read here.
+    """
+    prev_seq, prev_hash = prev if prev is not None else head()
+    seq = prev_seq + 1
     at = now.isoformat(timespec="microseconds")
     who = actor_name(actor)
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
@@ -78,7 +79,7 @@ def append(
         seq=seq, at=at, actor=who, action=action, entity=entity, entity_id=ident,
         details=body, prev_hash=prev_hash, hash=digest,
     )
-    if head:
+    if prev_seq:
         AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == 1).execute()
     else:
         AuditHead.create(id=1, seq=seq, hash=digest)

@@ -199,26 +199,27 @@ def _append(
         raise AssertionError("use reverse()")
     nxt = step(cur, kind, tray_id, slot_no)
     ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
-    seq = audit.next_seq()
+    prev = audit.head()
     event = CustodyEvent.create(
         device=device_id, kind=kind, at=now, actor=actor, tray=ev_tray, slot_no=ev_slot,
-        audit_seq=seq, **fields,
+        audit_seq=prev[0] + 1, **fields,
     )
     _save_state(row, nxt, now, event)
     details = {"event_id": event.id, "device_id": device_id, "kind": kind}
     if ev_slot is not None:
         details["slot"] = [ev_tray, ev_slot]
     details.update(audit_details or {})
-    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, now, seq=seq)
+    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, now, prev=prev)
     return event, nxt
 
 
 def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: CustodyEvent) -> None:
+    # No savepoint: slots are checked free under the write lock, and if the unique index
+    # ever fires, the refusal rolls the whole write transaction back.
     try:
-        with DeviceState._meta.database.atomic():
-            DeviceState.update(
-                state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event
-            ).where(DeviceState.device == row.device_id).execute()
+        DeviceState.update(
+            state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event
+        ).where(DeviceState.device == row.device_id).execute()
     except peewee.IntegrityError:
         raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
     row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
@@ -481,14 +482,14 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
             tray = Tray.get_by_id(before.tray_id)
             if not slot_is_free(tray, before.slot_no):
                 raise RuleViolation(f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone.")
-        seq = audit.next_seq()
+        prev = audit.head()
         event = CustodyEvent.create(
             device=device.id, kind=REVERSAL, at=now, actor=actor, reverses=target.id, note=reason,
-            tray=before.tray_id, slot_no=before.slot_no, audit_seq=seq,
+            tray=before.tray_id, slot_no=before.slot_no, audit_seq=prev[0] + 1,
         )
         _save_state(row, before, now, event)
         audit.append(actor, "custody.reversal", "custody_event", event.id,
-                     {"event_id": event.id, "device_id": device.id, "reverses": target.id}, now, seq=seq)
+                     {"event_id": event.id, "device_id": device.id, "reverses": target.id}, now, prev=prev)
         return event
 
 
