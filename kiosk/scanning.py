@@ -1,13 +1,22 @@
 """The scan loop behind the hand-in and release screens.
 
 Codes go into a queue in the order they were scanned; one thread worker takes them in
-that order, commits each one (its event and audit entry in one transaction), and only
-then posts a :class:`ScanProcessed` message. So every code becomes exactly one result,
-in order, and the screen never shows "handed in" for something not yet durable.
+that order and commits them, and only then posts their results. So every code
+becomes exactly one result, in order, and the screen never shows "handed in" for
+something not yet durable.
+
+Group commit: when codes arrive faster than one commit (a scanner in continuous mode,
+a teacher emptying a class box), the worker takes every code already waiting, up to
+:data:`BATCH`, and runs them in one transaction, each inside its own savepoint. A
+refused scan rolls back only its savepoint; the batch then commits with one sync to
+disk, and one :class:`ScansProcessed` message carries all its results. At a human
+pace a batch is a single scan. If the commit itself fails (disk full, read-only),
+every scan of the batch is reported as not saved: nothing is shown as handed in.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from collections.abc import Callable
@@ -16,8 +25,11 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from kiosk.work import run_guarded
+from kiosk.work import CALM, run_guarded
 from models.codes import printable
+from models.errors import KioskError, StorageError
+
+log = logging.getLogger("kiosk")
 
 
 @dataclass(frozen=True)
@@ -35,10 +47,15 @@ class ScanResult:
     ms: float
 
 
-class ScanProcessed(Message):
-    def __init__(self, result: ScanResult) -> None:
+BATCH = 64
+
+
+class ScansProcessed(Message):
+    """The results of one committed batch, in scan order."""
+
+    def __init__(self, results: list[ScanResult]) -> None:
         super().__init__()
-        self.result = result
+        self.results = results
 
 
 class ScanPipeline:
@@ -63,6 +80,44 @@ class ScanPipeline:
     def stop(self) -> None:
         self.queue.put(None)
 
+    def _take_batch(self, first) -> tuple[list, bool]:
+        """``first`` and every item already waiting (up to BATCH); True if the lane was stopped."""
+        batch = [first]
+        while len(batch) < BATCH:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _commit(self, batch: list, staff) -> list[tuple]:
+        """Run the batch in one transaction; each scan's (value, error, exc) in order."""
+        from models.db import write_tx
+
+        outcomes: list[tuple] = []
+
+        def body() -> None:
+            outcomes.clear()
+            with write_tx():
+                for _seq, text, _started in batch:
+                    try:
+                        outcomes.append((self.operation(text, staff, now=self.clock.now()), None, None))
+                    except KioskError as exc:
+                        outcomes.append((None, str(exc), exc))
+                    except StorageError:
+                        raise  # the transaction itself is broken: the whole batch fails
+                    except Exception as exc:  # noqa: BLE001 - its savepoint is rolled back; logged
+                        log.exception("unexpected error while scanning")
+                        outcomes.append((None, CALM, exc))
+
+        value, error, exc = run_guarded(body)
+        if error is not None:
+            return [(None, error, exc)] * len(batch)
+        return outcomes
+
     def _loop(self) -> None:
         from textual.worker import get_current_worker
 
@@ -81,17 +136,23 @@ class ScanPipeline:
                     continue
                 if item is None:
                     return
-                seq, text, started = item
-                value, error, exc = run_guarded(self.operation, text, staff, now=self.clock.now())
-                ms = (time.perf_counter() - started) * 1000
-                if error is None:
-                    result = ScanResult(seq, printable(text.strip()), value.outcome, value.code, value.owner,
-                                        value.class_name, value.slot, value.message, value.event_id, value.device_id, ms)
-                else:
-                    outcome = getattr(exc, "outcome", "BLOCKED")
-                    result = ScanResult(seq, printable(text.strip()), outcome, printable(text.strip().upper()),
-                                        "", "", "", error, None, getattr(exc, "device_id", None), ms)
-                self.node.post_message(ScanProcessed(result))
+                batch, stopped = self._take_batch(item)
+                outcomes = self._commit(batch, staff)
+                done = time.perf_counter()
+                results = []
+                for (seq, text, started), (value, error, exc) in zip(batch, outcomes, strict=True):
+                    ms = (done - started) * 1000
+                    shown = printable(text.strip())
+                    if error is None:
+                        results.append(ScanResult(seq, shown, value.outcome, value.code, value.owner, value.class_name,
+                                                  value.slot, value.message, value.event_id, value.device_id, ms))
+                    else:
+                        outcome = getattr(exc, "outcome", "BLOCKED")
+                        results.append(ScanResult(seq, shown, outcome, printable(text.strip().upper()), "", "", "",
+                                                  error, None, getattr(exc, "device_id", None), ms))
+                self.node.post_message(ScansProcessed(results))
+                if stopped:
+                    return
         finally:
             if not db.is_closed():
                 db.close()

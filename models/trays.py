@@ -56,11 +56,22 @@ def used_slots(tray: Tray) -> set[int]:
 
 
 def first_free(tray: Tray) -> int | None:
-    used = used_slots(tray)
-    for n in range(1, tray.slots + 1):
-        if n not in used:
-            return n
-    return None
+    """The lowest free slot of ``tray``, found by the database in one indexed query.
+
+    The candidates are slot 1 and the slot after each used one; the lowest candidate
+    inside the tray that is not itself used is the first gap. (Reading every used
+    slot into Python cost milliseconds per scan on a full tray.)
+    """
+    database = DeviceState._meta.database
+    table = DeviceState._meta.table_name
+    p = database.param
+    sql = (
+        f"SELECT MIN(n) FROM (SELECT 1 AS n UNION ALL "
+        f"SELECT slot_no + 1 FROM {table} WHERE tray_id = {p} AND slot_no IS NOT NULL) AS cand "
+        f"WHERE n <= {p} AND n NOT IN (SELECT slot_no FROM {table} WHERE tray_id = {p} AND slot_no IS NOT NULL)"
+    )
+    row = database.execute_sql(sql, (tray.id, tray.slots, tray.id)).fetchone()
+    return row[0] if row and row[0] is not None else None
 
 
 def assign_slot(school_class_id: int | None) -> tuple[Tray, int]:

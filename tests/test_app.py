@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kiosk.app import create_app
+from kiosk.widgets.scan_log import ScanLog
 from models import custody
 from models.clock import FrozenClock
 from models.config import Settings
@@ -50,7 +51,7 @@ async def test_hand_in_shows_pupil_class_and_slot(school):
         await pilot.press(*"K1", "enter")
         await scans_done(pilot, 3)
         assert text(app, "#outcome-word") == "INVALID CODE"
-        assert text(app, "#counter") == "3 scans"
+        assert text(app, "#counter") == "3 scans · 1 to check"
 
 
 async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_order(database, tmp_path):
@@ -80,7 +81,7 @@ async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_ord
         await scans_done(pilot, 300)
         events = list(CustodyEvent.select().where(CustodyEvent.kind == "handed_in").order_by(CustodyEvent.id))
         assert [e.label_code for e in events] == scan_codes
-        assert app.screen.query_one("#log", DataTable).row_count == 300
+        assert app.screen.query_one("#log", ScanLog).row_count == 300
         assert all(r.outcome == "OK" for r in app.screen.results)
 
 

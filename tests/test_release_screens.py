@@ -11,6 +11,7 @@ import datetime as dt
 
 from textual.widgets import Checkbox, DataTable, OptionList
 
+from kiosk.widgets.scan_log import ScanLog
 from models import custody
 from models.codes import make_code
 from models.devices import resolve
@@ -47,6 +48,8 @@ def events(kind: str) -> list[CustodyEvent]:
 
 
 def rows(app, selector: str = "#checklist") -> list[list[str]]:
+    if selector == "#log":
+        return [list(r.cells()) for r in app.screen.query_one(selector, ScanLog).rows]
     table = app.screen.query_one(selector, DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
@@ -105,7 +108,7 @@ async def test_release_by_scan_ok_duplicate_invalid_unknown(school):
         assert text(app, "#outcome-word") == "ALREADY DONE"
         assert text(app, "#outcome-message") == "not in the tray"
 
-        assert text(app, "#counter") == "5 scans"
+        assert text(app, "#counter") == "5 scans · 2 to check"
         assert [e.device_id for e in events("released_to_pupil")] == [device_of(school, "000001")]
         assert custody.state_of(device_of(school, "000002")).state == "in_tray"
         log = rows(app, "#log")

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.app import SignedIn
-from kiosk.scanning import ScanPipeline, ScanProcessed, ScanResult
+from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
 from kiosk.screens.release import HINT_F4, contact_offer, record_release_to_contact
 from kiosk.screens.scan_base import OUTCOME_WORDS
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
@@ -331,12 +331,12 @@ class ChecklistScreen(Screen[None]):
         assert self.pipeline is not None
         self.pipeline.submit(message.text)
 
-    def on_scan_processed(self, message: ScanProcessed) -> None:
+    def on_scans_processed(self, message: ScansProcessed) -> None:
         message.stop()
-        result = message.result
-        self.results.append(result)
-        self.count += 1
+        self.results.extend(message.results)
+        self.count += len(message.results)
         self.offer = None
+        result = message.results[-1]
         word = "RELEASED" if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(f"{word}: {who}: {result.message}", "ok" if result.outcome == "OK" else

@@ -57,19 +57,24 @@ class HandInScreen(ScanScreen):
         # Textual also runs ScanScreen.on_mount (handlers are called along the MRO).
         call_db(self, "progress", _progress, self.app.services.clock.now())
 
-    def after_result(self, result: ScanResult) -> None:
+    def note_result(self, result: ScanResult) -> None:
         if result.outcome == "OK":
             self.last_ok = result
             if result.class_name in self.progress:
                 self.progress[result.class_name][0] += 1
-                self.show_progress()
         if result.outcome == "UNKNOWN":
             self.last_unknown = result.code
-            self.query_one("#outcome-message", Static).update(f"{result.message} Press F3 to register it to a pupil.")
+
+    def after_batch(self, batch: list[ScanResult]) -> None:
+        self.show_progress()
+        last = batch[-1]
+        if last.outcome == "UNKNOWN":
+            self.query_one("#outcome-message", Static).update(
+                f"{last.message} Press F3 to register it to a pupil.", layout=False)
 
     def show_progress(self) -> None:
         text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
-        self.query_one("#progress", Static).update(text)
+        self.query_one("#progress", Static).update(text, layout=False)
 
     def on_db_result(self, result: DbResult) -> None:
         if result.tag == "progress" and result.ok:

@@ -7,12 +7,12 @@ parent or carer, with ID seen, can take it. A phone with the police is refused.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
+from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.work import DbResult, call_db
 
 HINT_F4 = "Press F4 to release it to a listed parent or carer."
@@ -106,12 +106,13 @@ class ReleaseScreen(ScanScreen):
         self.held_asked += 1
         call_db(self, "held", _held_by_class, self.held_asked, self.app.services.clock.now())
 
-    def after_result(self, result: ScanResult) -> None:
+    def after_batch(self, batch: list[ScanResult]) -> None:
         self.offer = None  # F4 acts only on the phone whose result is on screen
-        if result.outcome == "OK":
+        if any(r.outcome == "OK" for r in batch):
             self.refresh_held()
-        elif result.outcome == "BLOCKED" and result.device_id is not None:
-            call_db(self, "offer", contact_offer, result.device_id, self.who.id, result.seq)
+        last = batch[-1]
+        if last.outcome == "BLOCKED" and last.device_id is not None:
+            call_db(self, "offer", contact_offer, last.device_id, self.who.id, last.seq)
 
     def on_db_result(self, result: DbResult) -> None:
         if result.tag == "held" and result.ok:
@@ -167,9 +168,7 @@ class ReleaseScreen(ScanScreen):
         self.query_one("#outcome-slot-label", Static).update("")
         self.query_one("#outcome-slot").update("")
         self.query_one("#outcome-message", Static).update(message)
-        table = self.query_one("#log", DataTable)
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
-        table.add_row("", now, done["code"], Text(done["pupil"]), Text(done["class"]),
-                      Text(f"{self.OK_WORD}: {message}"), key=f"contact-{done['event_id']}")
-        table.move_cursor(row=table.row_count - 1)
+        self.query_one("#log", ScanLog).add(LogRow("", now, done["code"], done["pupil"], done["class"],
+                                                   f"{self.OK_WORD}: {message}", "OK"))
         self.ring("OK")

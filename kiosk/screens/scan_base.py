@@ -18,18 +18,18 @@ import threading
 import time
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Footer, Static
+from textual.widgets import Digits, Footer, Static
 from textual.worker import Worker
 
 from kiosk.app import SignedIn
-from kiosk.scanning import ScanPipeline, ScanProcessed, ScanResult
+from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
 from kiosk.widgets.scan_input import ScanInput
+from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
 
 OUTCOME_WORDS = {
@@ -42,6 +42,8 @@ OUTCOME_WORDS = {
     "EXCEPTION": "AGREED EXCEPTION",
 }
 BELLS = {"OK": 1, "DUPLICATE": 2, "EXCEPTION": 2}  # everything else: 3
+# Which result of a batch rings: the one that most needs a person's attention.
+URGENCY = {"OK": 0, "DUPLICATE": 1, "EXCEPTION": 2}  # everything else: 3
 DIGITS_OK = set("0123456789ABCDEF-+:.")
 CAMERA_ON = "● CAMERA ON"
 CAMERA_STARTING = "○ camera starting…"
@@ -94,6 +96,7 @@ class ScanScreen(Screen[None]):
         super().__init__()
         self.who = who
         self.count = 0
+        self.problems = 0  # results that were not OK or DUPLICATE
         self.results: list[ScanResult] = []
         self.pipeline: ScanPipeline | None = None
         self.camera_worker: Worker | None = None
@@ -117,7 +120,7 @@ class ScanScreen(Screen[None]):
                 yield Static("0 scans", id="counter")
                 yield Static("", id="progress")
                 yield Static("", id="camera-indicator")
-            yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+            yield ScanLog(id="log")
             yield ScanInput(id="scan", placeholder="Scan a label, or type its code and press Enter",
                             terminators=self.terminators())
         yield Footer()
@@ -126,9 +129,6 @@ class ScanScreen(Screen[None]):
         return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
 
     def on_mount(self) -> None:
-        table = self.query_one("#log", DataTable)
-        table.can_focus = False
-        table.add_columns("#", "Time", "Code", "Pupil", "Class", "Result")
         scan = self.query_one("#scan", ScanInput)
         scan.cursor_blink = self.app.cursor_blink
         scan.focus()
@@ -158,17 +158,26 @@ class ScanScreen(Screen[None]):
         assert self.pipeline is not None
         self.pipeline.submit(message.text)
 
-    def on_scan_processed(self, message: ScanProcessed) -> None:
+    def on_scans_processed(self, message: ScansProcessed) -> None:
+        """One committed batch: log every result, show the last, ring for the most urgent."""
         message.stop()
-        result = message.result
-        self.results.append(result)
-        self.count += 1
-        self.show(result)
-        self.log_row(result)
-        self.after_result(result)
+        batch = message.results
+        for result in batch:
+            self.results.append(result)
+            self.count += 1
+            if result.outcome not in ("OK", "DUPLICATE"):
+                self.problems += 1
+            self.log_row(result)
+            self.note_result(result)
+        self.show(batch[-1])
+        self.ring(max((r.outcome for r in batch), key=lambda o: URGENCY.get(o, 3)))
+        self.after_batch(batch)
 
-    def after_result(self, result: ScanResult) -> None:
-        """Hook for subclasses (progress counts, follow-up dialogs)."""
+    def note_result(self, result: ScanResult) -> None:
+        """Hook for subclasses: account for one result (no drawing: a batch may hold many)."""
+
+    def after_batch(self, batch: list[ScanResult]) -> None:
+        """Hook for subclasses: update the screen once the batch is shown."""
 
     # ------------------------------------------------------------ camera
 
@@ -262,21 +271,28 @@ class ScanScreen(Screen[None]):
                         markup=False)
 
     def show(self, result: ScanResult) -> None:
+        """The big result panel. Every field has a fixed size, so no layout pass is needed."""
         panel = self.query_one("#outcome")
         outcome = result.outcome
         panel.set_classes(f"outcome-{outcome.lower()}")
         word = self.OK_WORD if outcome == "OK" else OUTCOME_WORDS.get(outcome, outcome)
-        self.query_one("#outcome-word", Static).update(word)
+        self.query_one("#outcome-word", Static).update(word, layout=False)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
-        self.query_one("#outcome-who", Static).update(who)
+        self.query_one("#outcome-who", Static).update(who, layout=False)
         slot = result.slot if outcome in ("OK", "DUPLICATE") else ""
-        self.query_one("#outcome-slot-label", Static).update("SLOT" if slot else "")
-        self.query_one("#outcome-slot", Digits).update(slot if set(slot) <= DIGITS_OK else "")
+        label = "SLOT" if slot else ""
         if slot and not set(slot) <= DIGITS_OK:
-            self.query_one("#outcome-slot-label", Static).update(f"SLOT {slot}")
-        self.query_one("#outcome-message", Static).update(result.message)
-        self.query_one("#counter", Static).update(f"{self.count} {'scan' if self.count == 1 else 'scans'}")
-        self.ring(outcome)
+            label = f"SLOT {slot}"
+        self.query_one("#outcome-slot-label", Static).update(label, layout=False)
+        self.query_one("#outcome-slot", Digits).update(slot if set(slot) <= DIGITS_OK else "")
+        self.query_one("#outcome-message", Static).update(result.message, layout=False)
+        self.show_counter()
+
+    def show_counter(self) -> None:
+        text = f"{self.count} {'scan' if self.count == 1 else 'scans'}"
+        if self.problems:
+            text += f" · {self.problems} to check"
+        self.query_one("#counter", Static).update(text, layout=False)
 
     def ring(self, outcome: str) -> None:
         times = BELLS.get(outcome, 3)
@@ -287,11 +303,8 @@ class ScanScreen(Screen[None]):
     def log_row(self, result: ScanResult) -> None:
         from models.clock import to_local
 
-        table = self.query_one("#log", DataTable)
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         text = f"slot {result.slot}" if result.outcome == "OK" and result.slot else result.message
         word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
-        # Names and messages are data: Text() so "[bold]" in a name is shown, not obeyed.
-        table.add_row(*(Text(v) for v in (str(result.seq), now, result.code, result.owner, result.class_name,
-                                           f"{word}: {text}")), key=str(result.seq))
-        table.move_cursor(row=table.row_count - 1)
+        self.query_one("#log", ScanLog).add(LogRow(str(result.seq), now, result.code, result.owner,
+                                                   result.class_name, f"{word}: {text}", result.outcome))

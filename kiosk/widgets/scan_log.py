@@ -1,0 +1,138 @@
+"""The running list of scans on the hand-in and release screens: newest first.
+
+A DataTable re-rendered its visible cells on every new row, which cost tens of
+milliseconds a frame once a few dozen scans were listed, and so delayed the next
+result. This widget keeps every row (the whole session's list) but draws each line
+once per width from a cache; a new scan at the top repaints only this widget. The
+mouse wheel scrolls back through older rows; the scan field keeps the focus.
+
+Every cell is data, drawn as plain text, so "[bold]" in a name is shown, not obeyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
+
+COLUMNS = (("#", 5), ("Time", 9), ("Code", 10), ("Pupil", 24), ("Class", 11))  # then "Result", the rest
+
+
+@dataclass(frozen=True)
+class LogRow:
+    seq: str
+    time: str
+    code: str
+    pupil: str
+    class_name: str
+    result: str
+    outcome: str  # OK | DUPLICATE | ... : picks the colour of the result
+
+    def cells(self) -> tuple[str, str, str, str, str, str]:
+        return (self.seq, self.time, self.code, self.pupil, self.class_name, self.result)
+
+
+def _fit(text: str, width: int) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class ScanLog(Widget, can_focus=False):
+    DEFAULT_CSS = """
+    ScanLog {
+        height: 1fr;
+        background: $surface;
+    }
+    ScanLog > .scan-log--header {
+        text-style: bold;
+        background: $panel;
+    }
+    ScanLog > .scan-log--ok { color: $text-success; }
+    ScanLog > .scan-log--duplicate { color: $text-accent; }
+    ScanLog > .scan-log--warning { color: $text-warning; }
+    ScanLog > .scan-log--error { color: $text-error; }
+    ScanLog > .scan-log--exception { color: $text-secondary; }
+    """
+    COMPONENT_CLASSES = {
+        "scan-log--header", "scan-log--ok", "scan-log--duplicate", "scan-log--warning",
+        "scan-log--error", "scan-log--exception",
+    }
+    OUTCOME_CLASS = {
+        "OK": "scan-log--ok", "DUPLICATE": "scan-log--duplicate", "UNKNOWN": "scan-log--warning",
+        "REVOKED": "scan-log--warning", "INVALID": "scan-log--error", "BLOCKED": "scan-log--error",
+        "EXCEPTION": "scan-log--exception",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.rows: list[LogRow] = []  # oldest first
+        self.scrolled_back = 0  # rows scrolled back from the newest
+        self._cache: dict[tuple[int, int], Strip] = {}
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def add(self, row: LogRow) -> None:
+        self.rows.append(row)
+        if self.scrolled_back:
+            self.scrolled_back += 1  # someone is reading older rows: keep them still
+        self.refresh()
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self._cache.clear()
+        self.scrolled_back = 0
+        self.refresh()
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scrolled_back = min(self.scrolled_back + 3, max(0, len(self.rows) - 1))
+        self.refresh()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scrolled_back = max(0, self.scrolled_back - 3)
+        self.refresh()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def _line(self, cells: tuple[str, ...], width: int, style: Style, result_style: Style) -> Strip:
+        segments = []
+        used = 0
+        for (_, w), text in zip(COLUMNS, cells[:-1], strict=True):
+            segments.append(Segment(_fit(text, w) + " ", style))
+            used += w + 1
+        segments.append(Segment(_fit(cells[-1], max(0, width - used)), result_style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        base = self.rich_style
+        if y == 0:
+            key = (-1, width)
+            if key not in self._cache:
+                header = self.get_component_rich_style("scan-log--header")
+                self._cache[key] = self._line(tuple(c for c, _ in COLUMNS) + ("Result",), width, base + header, base + header)
+            return self._cache[key]
+        index = len(self.rows) - self.scrolled_back - y  # newest first
+        if index < 0 or index >= len(self.rows):
+            return Strip.blank(width, base)
+        key = (index, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            row = self.rows[index]
+            colour = self.get_component_rich_style(self.OUTCOME_CLASS.get(row.outcome, "scan-log--error"))
+            strip = self._cache[key] = self._line(row.cells(), width, base, base + colour)
+        return strip
