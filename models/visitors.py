@@ -156,8 +156,10 @@ def _new_visitor_phone(actor: Staff | None, now: dt.datetime) -> tuple[Device, L
 
 def _matching_exception(name: str, organisation: str, day: dt.date):
     """The headteacher's recorded exception for this visitor today, or None."""
-    try:
-        from . import exceptions  # noqa: PLC0415 - written in another branch; lazy on purpose
+    import importlib  # noqa: PLC0415
+
+    try:  # i.e. ``from . import exceptions``, lazily (written in another branch)
+        exceptions = importlib.import_module(f"{__package__}.exceptions")
     except ModuleNotFoundError as exc:
         if exc.name != f"{__package__}.exceptions":
             raise
@@ -248,7 +250,7 @@ def sign_in(
         visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now)
         open_visit = Visit.get_or_none((Visit.visitor == visitor.id) & Visit.signed_out_at.is_null())
         if open_visit is not None:
-            raise RuleViolation(f"{name} is already signed in (badge {open_visit.badge_number}): sign out first.")
+            raise RuleViolation(f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first.")
         badge = _badge_number(now, tz)
         slip_code = _new_slip_code()
         device = label = None
