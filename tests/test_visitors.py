@@ -344,3 +344,19 @@ def test_reprint_slip_makes_a_new_audited_job(school, settings):
     with pytest.raises(NotFound):
         visitors.reprint_slip(9999, now=NOW)
 
+
+
+def test_the_demo_school_has_visitors(database):
+    from models.config import DEMO_CONFIG, load_settings
+    from models.demo import create_demo
+
+    settings = load_settings(DEMO_CONFIG)
+    afternoon = NOW + dt.timedelta(hours=6)  # 14:30 on a Thursday
+    create_demo(settings, now=afternoon, history_days=2)
+    rows = visitors.on_site(settings, afternoon)
+    assert [r.name for r in rows] == ["Gary Mills", "Dave Collins", "Dr Amara Okafor"]
+    assert [r.flagged for r in rows] == [True, False, False]  # Gary is still in from yesterday
+    assert rows[1].phone_choice == "tray" and rows[1].slot.startswith("C-")
+    assert Visit.select().where(Visit.signed_out_at.is_null(False)).count() == 2
+    assert PrintJob.select().where(PrintJob.status != "sent").count() == 0  # the dummy printer took the slips
+    assert custody.verify_states() == [] and audit.verify().ok
