@@ -170,7 +170,7 @@ def send_pending(
     ``now`` decides which jobs are due; ``clock`` (default: ``now`` throughout) stamps
     the outcome of each send. Returns which jobs went, failed or were found in doubt.
     """
-    from printing import PrinterSpec, PrintError, send  # noqa: PLC0415 - keep models light
+    from printing import PrintError, PrinterSpec, send  # noqa: PLC0415 - keep models light
 
     spec = _spec(printer_spec, PrinterSpec)
     now = now or utcnow()
