@@ -2,6 +2,8 @@
 
 - bench_scan: the real kiosk in a pseudo-terminal (burst throughput, latency at a
   human pace, start-up); see benchmarks/bench_scan.py.
+- bench_print: a visitor slip rendered and sent to a loopback printer, directly and
+  through the outbox (target <= 100 ms); see benchmarks/bench_print.py.
 - bench_camera: kiosk.camera.Decoder on the shared sample frames
   (``../shared/samples/camera``, or ``$KIOSK_SAMPLES_DIR/camera``), if they are there.
 
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="repeat the scan benchmarks N times")
     parser.add_argument("--no-scan", action="store_true", help="skip the terminal benchmarks")
     parser.add_argument("--no-camera", action="store_true", help="skip the camera decoder benchmark")
+    parser.add_argument("--no-print", action="store_true", help="skip the slip printing benchmark")
     args = parser.parse_args(argv)
 
     rows: list[tuple[str, str, str, str, str]] = []
@@ -130,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scan benchmarks, run {i + 1} of {args.runs}…", file=sys.stderr, flush=True)
             runs.append(bench_scan.run_all(quick=args.quick))
         rows += scan_rows(runs)
+    if not args.no_print:
+        from benchmarks import bench_print
+
+        print("print benchmark…", file=sys.stderr, flush=True)
+        rows += bench_print.rows(bench_print.run_all(runs=20 if args.quick else 50))
     if not args.no_camera:
         folder = samples_dir()
         if (folder / "truth.json").is_file():

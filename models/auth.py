@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_concerns": frozenset({DSL, HEADTEACHER}),
     "record_exception": frozenset({HEADTEACHER}),
     "quit_kiosk": frozenset({ADMIN}),
+    # Visitors: staff sign-in (with the ID / DBS checks), sign-out, roll call, reprints.
+    "visitors": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
+    "print": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones", "release": "release phones",
@@ -57,6 +60,7 @@ ACTION_WORDS = {
     "manage_staff": "manage staff", "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns", "record_exception": "record exceptions",
     "quit_kiosk": "close the kiosk",
+    "visitors": "sign visitors in or out", "print": "reprint or manage print jobs",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 

@@ -3,7 +3,7 @@
 A code is one prefix letter and seven digits, e.g. ``K1234566``:
 
 * the prefix says what the label is on (``K`` a pupil's phone, ``V`` a visitor's
-  phone or badge);
+  phone in the tray, ``S`` a visitor's slip, scanned to sign out);
 * six serial digits;
 * one Damm check digit, computed over the prefix's digit and the serial.
 
@@ -38,8 +38,9 @@ _DAMM = (
 
 PUPIL_PREFIX = "K"
 VISITOR_PREFIX = "V"
+SLIP_PREFIX = "S"  # a visitor slip's sign-out QR code: never on a phone label
 # Each prefix maps to a distinct digit that is fed to the check first.
-PREFIXES = {PUPIL_PREFIX: 1, VISITOR_PREFIX: 2}
+PREFIXES = {PUPIL_PREFIX: 1, VISITOR_PREFIX: 2, SLIP_PREFIX: 3}
 SERIAL_DIGITS = 6
 CODE_LENGTH = 1 + SERIAL_DIGITS + 1
 

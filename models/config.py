@@ -12,7 +12,9 @@ Where things are:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,43 @@ def default_config_path() -> Path:
 
 
 RETENTION_KINDS = ("visits", "hand_ins", "confiscations", "exceptions", "audit")
+DEVICE_RULES = ASSETS / "device-rules.md"
+
+# Visitor types, in the order the sign-in screen offers them.
+VISITOR_TYPES = ("parent_carer", "contractor", "professional", "volunteer", "governor", "other")
+VISITOR_TYPE_NAMES = {
+    "parent_carer": "Parent or carer",
+    "contractor": "Contractor",
+    "professional": "Professional or multi-agency",
+    "volunteer": "Volunteer",
+    "governor": "Governor",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True)
+class VisitorChecks:
+    """What the office must check for one visitor type (KCSIE leaves this to the school).
+
+    ``id_seen``: photo ID must be seen. ``dbs_assured``: the employer's DBS assurance
+    must be confirmed, and by whom. ``supervised``: the default band on the slip (staff
+    may change it for one visit; self-service sign-in always takes the default).
+    """
+
+    id_seen: bool = False
+    dbs_assured: bool = False
+    supervised: bool = True
+
+
+def _default_visitor_checks() -> dict[str, VisitorChecks]:
+    return {
+        "parent_carer": VisitorChecks(id_seen=False, dbs_assured=False, supervised=True),
+        "contractor": VisitorChecks(id_seen=True, dbs_assured=False, supervised=True),
+        "professional": VisitorChecks(id_seen=True, dbs_assured=True, supervised=False),
+        "volunteer": VisitorChecks(id_seen=True, dbs_assured=True, supervised=False),
+        "governor": VisitorChecks(id_seen=True, dbs_assured=True, supervised=False),
+        "other": VisitorChecks(id_seen=True, dbs_assured=False, supervised=True),
+    }
 
 
 @dataclass
@@ -68,6 +107,9 @@ class Settings:
     retention_days: dict[str, int] = field(
         default_factory=lambda: {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "audit": 2190}
     )
+    device_rules_path: Path = DEVICE_RULES
+    visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
+    visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
     source: Path | None = None
 
     @property
@@ -146,8 +188,49 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"retention.{key} must be a whole number of days.")
             settings.retention_days[key] = value
+    if "device_rules" in raw:
+        rules = Path(_expect(raw, "device_rules", str, "")).expanduser()
+        if not rules.is_absolute():
+            rules = cfg_path.parent / rules
+        settings.device_rules_path = rules
+    if "visitor_flag_time" in raw:
+        settings.visitor_flag_time = parse_flag_time(_expect(raw, "visitor_flag_time", str, ""))
+    if "visitors" in raw:
+        _load_visitor_checks(raw["visitors"], settings)
     _apply_env(settings)
     return settings
+
+
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def parse_flag_time(text: str) -> dt.time:
+    """"16:30" -> 16:30; anything else is a one-line ConfigError."""
+    m = _HHMM.match(text.strip())
+    if not m:
+        raise ConfigError(f"visitor_flag_time must be a time of day such as \"16:30\", not {text!r}.")
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+_CHECK_KEYS = ("id_seen", "dbs_assured", "supervised")
+
+
+def _load_visitor_checks(table: Any, settings: Settings) -> None:
+    """``[visitors.<type>]`` tables: id_seen, dbs_assured, supervised (true/false)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[visitors] must be a table of visitor types.")
+    for vtype, checks in table.items():
+        if vtype not in VISITOR_TYPES:
+            raise ConfigError(f"Unknown visitor type {vtype!r} in [visitors]: use {', '.join(VISITOR_TYPES)}.")
+        if not isinstance(checks, dict):
+            raise ConfigError(f"[visitors.{vtype}] must be a table of checks.")
+        current = settings.visitor_checks[vtype]
+        values = {k: getattr(current, k) for k in _CHECK_KEYS}
+        for key in checks:
+            if key not in _CHECK_KEYS:
+                raise ConfigError(f"Unknown check {key!r} in [visitors.{vtype}]: use {', '.join(_CHECK_KEYS)}.")
+            values[key] = _expect(checks, key, bool, f"visitors.{vtype}.")
+        settings.visitor_checks[vtype] = VisitorChecks(**values)
 
 
 def _apply_env(settings: Settings) -> None:

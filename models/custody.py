@@ -562,3 +562,42 @@ def verify_states() -> list[str]:
 
 def pupil_for_device(device: Device) -> Pupil | None:
     return device.pupil if device.pupil_id else None
+
+
+# ---------------------------------------------------------------- visitor phones
+# Used by models.visitors inside its own sign-in / sign-out transaction. A visitor's
+# phone is a Device(kind="visitor") under a V-label, so the tray and the ledger stay
+# one truth. ``actor`` None means the visitor signed in at the self-service terminal
+# (the event's actor is then empty, like any system event).
+
+
+def hand_in_visitor_phone(device_id: int, actor: Staff | None, code: str, *, now: dt.datetime) -> tuple[CustodyEvent, str]:
+    """Put a visitor's phone in the first free shared slot; returns the event and slot name."""
+    with write_tx():
+        if actor is not None:
+            require(actor, "hand_in")
+        row = _state_row(device_id)
+        if row.state != OUT:
+            raise RuleViolation(f"This visitor phone is already {STATE_WORDS[row.state]}.", device_id=device_id)
+        tray, slot_no = assign_slot(None)
+        event, _ = _append(device_id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
+        return event, slot_name(tray.name, slot_no)
+
+
+def release_visitor_phone(device_id: int, actor: Staff | None, *, now: dt.datetime) -> tuple[CustodyEvent | None, str]:
+    """Give a visitor's phone back at sign-out. Returns (event, slot it came from).
+
+    A phone that is not in the tray any more gives (None, ""); a confiscated or police
+    phone stays where it is (the caller says so): (None, state).
+    """
+    with write_tx():
+        if actor is not None:
+            require(actor, "release")
+        row = _state_row(device_id)
+        if row.state == OUT:
+            return None, ""
+        if row.state != IN_TRAY:
+            return None, row.state
+        slot = _slot_text(row.tray_id, row.slot_no)
+        event, _ = _append(device_id, RELEASED, actor, now, row=row)
+        return event, slot

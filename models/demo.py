@@ -117,4 +117,47 @@ def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_d
         custody.confiscate(devices[5].id, head, reason="Phone kept in bag and used in class",
                            policy="Mobile technology policy 3 and 6", now=min(now, morning + dt.timedelta(hours=2)))
         events += 1
+    _demo_visitors(settings, staff, past_days[-1] if past_days else _school_days_before(today, 1)[0], today, now)
     return {"pupils": Pupil.select().count(), "staff": len(staff), "phones": phones, "events": events}
+
+
+DEMO_VISITORS = [
+    # name, organisation, type, purpose, visiting, phone, local sign-in (h, m), sign-out (h, m) or None
+    ("Priya Shah", "", "parent_carer", "Reading volunteer induction", "Mrs J Patel", "car_or_off", (8, 50), (9, 40)),
+    ("Dave Collins", "Kent Roofing Ltd", "contractor", "Gutter repair, hall roof", "Site manager", "tray", (9, 5), None),
+    ("Dr Amara Okafor", "Kent Educational Psychology", "professional", "Observation, Year 4", "Miss A Lavelle", "car_or_off", (9, 30), None),
+    ("Tom Birch", "", "governor", "Safeguarding governor visit", "Miss A Lavelle", "car_or_off", (10, 15), (11, 45)),
+]
+
+
+def _demo_visitors(settings: Settings, staff: dict, yesterday: dt.date, today: dt.date, now: dt.datetime) -> None:
+    """Visitors: some in today (one phone in the tray), some out, one left from yesterday (flagged)."""
+    from . import outbox, visitors
+    from .rules import rules_for
+
+    rules = rules_for(settings)
+    office = staff["office"]
+
+    def sign_in(name, org, vtype, purpose, visiting, phone, when):
+        checks = settings.visitor_checks[vtype]
+        staffed = checks.id_seen or checks.dbs_assured
+        return visitors.sign_in(
+            settings=settings, rules=rules, rules_accepted=True, name=name, organisation=org, visitor_type=vtype,
+            purpose=purpose, visiting=visiting, phone=phone, actor=office if staffed else None,
+            id_seen=checks.id_seen if staffed else False,
+            dbs_assured=True if checks.dbs_assured else None,
+            dbs_confirmed_by=f"{org} (letter of assurance)" if checks.dbs_assured else None, now=when,
+        )
+
+    # Yesterday's contractor never signed out: flagged to the office.
+    sign_in("Gary Mills", "Southern Electrical", "contractor", "PAT testing", "Site manager", "car_or_off",
+            _at(yesterday, 13, 20))
+    for name, org, vtype, purpose, visiting, phone, t_in, t_out in DEMO_VISITORS:
+        when = _at(today, *t_in)
+        if when > now:
+            continue
+        r = sign_in(name, org, vtype, purpose, visiting, phone, when)
+        if t_out is not None and _at(today, *t_out) <= now:
+            visitors.sign_out(visit_id=r.visit.id, actor=office, now=_at(today, *t_out))
+    if str(settings.printer.get("url", "")).startswith("dummy:"):
+        outbox.send_pending(settings.printer, now)  # the demo's slips "printed" on the dummy printer

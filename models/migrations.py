@@ -20,7 +20,7 @@ from playhouse.migrate import SchemaMigrator
 from .clock import utcnow
 from .db import db
 from .errors import StorageError
-from .tables import ALL_MODELS, SchemaVersion
+from .tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,14 @@ def _initial(_migrator: SchemaMigrator) -> None:  # pragma: no cover - version 1
     raise AssertionError("version 1 is created from the models")
 
 
+def _visitors(_migrator: SchemaMigrator) -> None:
+    """Version 2: visitors, their visits, and the print outbox."""
+    db.create_tables(VISITOR_MODELS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
+    Migration(2, "visitors, visits and the print outbox", _visitors),
 ]
 
 LATEST = MIGRATIONS[-1].version

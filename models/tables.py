@@ -194,6 +194,79 @@ class AuditHead(BaseModel):
     hash = pw.CharField(max_length=64)
 
 
+# ---------------------------------------------------------------- visitors (schema version 2)
+
+
+class Visitor(BaseModel):
+    """A person who has visited: kept so a returning visitor is found by three letters."""
+
+    name = pw.CharField(max_length=100)
+    name_key = pw.CharField(max_length=100, index=True)  # casefolded, single spaces: for type-ahead
+    organisation = pw.CharField(max_length=100, default="")
+    visitor_type = pw.CharField(max_length=20)  # models.config.VISITOR_TYPES
+    car_reg = pw.CharField(max_length=12, null=True)
+    last_visit_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField()
+
+
+class Visit(BaseModel):
+    """One visit, from sign-in to sign-out. Name and organisation are as given that day."""
+
+    visitor = pw.ForeignKeyField(Visitor, backref="visits", on_delete="RESTRICT")
+    name = pw.CharField(max_length=100)
+    organisation = pw.CharField(max_length=100, default="")
+    visitor_type = pw.CharField(max_length=20)
+    badge_number = pw.CharField(max_length=10)
+    slip_code = pw.CharField(max_length=16, unique=True)  # S-code in the slip's QR, scanned to sign out
+    purpose = pw.CharField(max_length=200)
+    visiting = pw.CharField(max_length=100)
+    car_reg = pw.CharField(max_length=12, null=True)
+    # checks (models.config.VisitorChecks)
+    id_seen = pw.BooleanField(default=False)
+    dbs_assured = pw.BooleanField(null=True)  # None: not asked for this visitor type
+    dbs_confirmed_by = pw.CharField(max_length=100, null=True)
+    supervised = pw.BooleanField()
+    # the phone question: tray | car_or_off | exception
+    phone_choice = pw.CharField(max_length=20)
+    exception_id = pw.IntegerField(null=True)  # models.exceptions record, when phone_choice == exception
+    device = pw.ForeignKeyField(Device, null=True, backref="visits", on_delete="RESTRICT")
+    # the device rules accepted
+    rules_version = pw.CharField(max_length=40)
+    rules_sha256 = pw.CharField(max_length=64)
+    rules_accepted_at = pw.DateTimeField()
+    signed_in_at = pw.DateTimeField(index=True)
+    signed_in_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_in")  # None: self-service
+    signed_out_at = pw.DateTimeField(null=True, index=True)
+    signed_out_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_out")
+
+
+class PrintJob(BaseModel):
+    """The print outbox: rendered bytes, committed with the record they print.
+
+    status: pending (to send, at ``next_attempt_at``) -> sending (claimed by a sender)
+    -> sent; a job left in ``sending`` by a crash becomes ``in_doubt`` and is never
+    sent again by itself (see models.outbox); ``cancelled`` by staff.
+    """
+
+    kind = pw.CharField(max_length=20)  # slip | labels | roll_call | test | other
+    ref = pw.CharField(max_length=40, default="")  # e.g. "visit:12"
+    title = pw.CharField(max_length=200, default="")
+    printer_url = pw.CharField(max_length=300)
+    data = pw.BlobField()
+    status = pw.CharField(max_length=12, index=True)
+    attempts = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField()
+    next_attempt_at = pw.DateTimeField()
+    claimed_at = pw.DateTimeField(null=True)
+    sent_at = pw.DateTimeField(null=True)
+    last_failed_at = pw.DateTimeField(null=True)
+    last_error = pw.CharField(max_length=300, null=True)
+    reprint_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="reprints")
+
+
+VISITOR_MODELS: list[type[BaseModel]] = [Visitor, Visit, PrintJob]
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     SchoolClass,
@@ -208,4 +281,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     DeviceState,
     AuditEntry,
     AuditHead,
+    *VISITOR_MODELS,
 ]

@@ -1,0 +1,524 @@
+"""Visitors: sign-in with the device rules, the phone question and the slip; sign-out.
+
+Everything here is one transaction per action. :func:`sign_in` validates all its
+input first (nothing is written if anything is wrong), then writes together: the
+visitor (new, or the returning one updated), the visit, its audit entry, the custody
+hand-in of a phone put in the tray (a ``Device(kind="visitor")`` under a V-label, so
+the tray and the ledger stay one truth), and the slip's print job in the outbox. A
+printer that is off never loses a visit: the slip waits in the outbox.
+
+Self-service (``actor=None``) may sign in only visitor types whose checks need no
+member of staff (no ID to see, no DBS assurance to confirm); for the others it says
+"please see the office". Staff (``actor`` a Staff with the ``visitors`` permission)
+confirm the checks the school's config asks for each type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from . import audit, codes, custody
+from .auth import require
+from .clock import day_bounds, local_day, local_to_utc, to_local, utcnow
+from .config import VISITOR_TYPE_NAMES, VISITOR_TYPES, Settings, VisitorChecks
+from .db import write_tx
+from .errors import InvalidCode, NotFound, RuleViolation, ValidationError
+from .rules import DeviceRules
+from .tables import Device, DeviceState, Label, Staff, Tray, Visit, Visitor
+from .trays import slot_name
+
+TRAY, CAR_OR_OFF, EXCEPTION = "tray", "car_or_off", "exception"
+PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)
+PHONE_WORDS = {TRAY: "handed in to the office", CAR_OR_OFF: "left in the car or switched off", EXCEPTION: "agreed exception"}
+SELF_SERVICE = "self-service"
+
+LIMITS = {"name": 100, "organisation": 100, "purpose": 200, "visiting": 100, "dbs_confirmed_by": 100}
+_CAR_REG = re.compile(r"^[A-Z0-9]{1,10}$")
+_PREFIX = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]*)*$")
+NO_EXCEPTION = "No agreed exception found for you: please see the office."
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _line(value: object, what: str, *, required: bool = True, limit: int = 100) -> str:
+    """One line of typed text: trimmed, single spaces, printable, at most ``limit``."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"The {what} must be text.")
+    if any(not ch.isprintable() for ch in value.strip()):
+        raise ValidationError(f"The {what} contains control characters: type it again.")
+    text = " ".join(value.split())
+    if not text:
+        if required:
+            raise ValidationError(f"Please give the {what}.")
+        return ""
+    if len(text) > limit:
+        raise ValidationError(f"The {what} is too long ({len(text)} characters; at most {limit}).")
+    return text
+
+
+def _car_reg(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or any(not ch.isprintable() for ch in value):
+        raise ValidationError("The car registration contains control characters: type it again.")
+    reg = "".join(value.split()).upper()
+    if not reg:
+        return None
+    if not _CAR_REG.match(reg):
+        raise ValidationError("A car registration is up to 10 letters and digits, e.g. AB12 CDE.")
+    return reg
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def visitor_type_name(vtype: str) -> str:
+    return VISITOR_TYPE_NAMES.get(vtype, vtype)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    visit: Visit
+    visitor: Visitor
+    badge_number: str
+    slip_code: str
+    supervised: bool
+    phone_choice: str
+    slot: str = ""  # the tray slot of a handed-in phone
+    phone_label: str = ""  # the V-code to stick on it
+    print_job_id: int | None = None
+
+    def line(self) -> str:
+        text = f"Signed in {self.visit.name}, badge {self.badge_number}"
+        if self.slot:
+            text += f"; phone in slot {self.slot} (label {self.phone_label})"
+        return text + "."
+
+
+@dataclass(frozen=True)
+class SignedOut:
+    visit: Visit
+    slot: str = ""  # where the returned phone was
+    phone_held: str = ""  # a phone the school still holds (confiscated/police): its state
+
+    def line(self) -> str:
+        text = f"Signed out {self.visit.name}"
+        if self.slot:
+            text += f": give back the phone from slot {self.slot}"
+        elif self.phone_held:
+            text += f": their phone is {custody.STATE_WORDS.get(self.phone_held, self.phone_held)}; see the DSL"
+        return text + "."
+
+
+# ---------------------------------------------------------------- sign in
+
+
+def _checks_for(settings: Settings, vtype: str) -> VisitorChecks:
+    return settings.visitor_checks.get(vtype) or VisitorChecks()
+
+
+def _new_slip_code() -> str:
+    for _ in range(100):
+        code = codes.random_code(codes.SLIP_PREFIX)
+        if not Visit.select().where(Visit.slip_code == code).exists():
+            return code
+    raise RuntimeError("could not find a free slip code")
+
+
+def _badge_number(now: dt.datetime, tz) -> str:
+    """The day's next badge number (001, 002 …); runs under the write lock."""
+    start, end = day_bounds(local_day(now, tz), tz)
+    n = Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).count()
+    return f"{n + 1:03d}"
+
+
+def _new_visitor_phone(actor: Staff | None, now: dt.datetime) -> tuple[Device, Label]:
+    from .devices import _new_code  # noqa: PLC0415 - the one place codes are allocated
+
+    device = Device.create(kind="visitor", pupil=None, description="visitor phone", registered_at=now)
+    DeviceState.create(device=device, state=custody.OUT, since=now)
+    label = Label.create(code=_new_code(codes.VISITOR_PREFIX), device=device, issued_at=now)
+    audit.append(actor, "device.register", "device", device.id, {"label_id": label.id, "kind": "visitor"}, now)
+    return device, label
+
+
+def _matching_exception(name: str, organisation: str, day: dt.date):
+    """The headteacher's recorded exception for this visitor today, or None."""
+    import importlib  # noqa: PLC0415
+
+    try:  # i.e. ``from . import exceptions``, lazily (written in another branch)
+        exceptions = importlib.import_module(f"{__package__}.exceptions")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.exceptions":
+            raise
+        return None  # no exceptions module: nothing can have been agreed
+    return exceptions.active_for_visitor(name, organisation, day)
+
+
+def sign_in(
+    *,
+    settings: Settings,
+    rules: DeviceRules,
+    rules_accepted: bool,
+    name: str,
+    organisation: str,
+    visitor_type: str,
+    purpose: str,
+    visiting: str,
+    phone: str,
+    car_reg: str | None = None,
+    actor: Staff | None = None,
+    id_seen: bool = False,
+    dbs_assured: bool | None = None,
+    dbs_confirmed_by: str | None = None,
+    supervised: bool | None = None,
+    visitor_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> SignedIn:
+    """Sign a visitor in; one plain-English KioskError if anything is missing or wrong.
+
+    ``rules`` is the :class:`DeviceRules` the visitor was shown; its version and hash
+    are stored. ``phone`` is ``tray``, ``car_or_off`` or ``exception``. ``visitor_id``
+    names a returning visitor found by :func:`find_returning` or a scanned slip.
+    """
+    now = now or utcnow()
+    tz = settings.tz
+    # -- everything that needs no database
+    name = _line(name, "name", limit=LIMITS["name"])
+    organisation = _line(organisation, "organisation", required=False, limit=LIMITS["organisation"])
+    purpose = _line(purpose, "purpose of your visit", limit=LIMITS["purpose"])
+    visiting = _line(visiting, "name of the person you are visiting", limit=LIMITS["visiting"])
+    car = _car_reg(car_reg)
+    if visitor_type not in VISITOR_TYPES:
+        raise ValidationError("Choose the kind of visitor: " + ", ".join(VISITOR_TYPE_NAMES[t].lower() for t in VISITOR_TYPES) + ".")
+    if phone not in PHONE_CHOICES:
+        raise ValidationError("Say where your phone is: handed in, in the car or switched off, or an agreed exception.")
+    if rules_accepted is not True:
+        raise RuleViolation("Please read the device rules and accept them to sign in.")
+    if not isinstance(rules, DeviceRules):
+        raise TypeError("rules must be the DeviceRules shown to the visitor")
+    checks = _checks_for(settings, visitor_type)
+    kind_words = visitor_type_name(visitor_type).lower()
+    if actor is None:
+        if checks.id_seen or checks.dbs_assured:
+            raise RuleViolation(f"A {kind_words} is signed in by the office (ID and checks): please see the office.")
+        if supervised is not None and supervised != checks.supervised:
+            raise RuleViolation("Only the office can change whether a visitor is supervised.")
+        id_seen, dbs_assured, dbs_by = False, None, None
+    else:
+        if checks.id_seen and id_seen is not True:
+            raise RuleViolation(f"Check the photo ID of a {kind_words} and confirm it was seen.")
+        dbs_by = _line(dbs_confirmed_by, "name of who confirmed the DBS assurance", required=False, limit=LIMITS["dbs_confirmed_by"]) or None
+        if checks.dbs_assured:
+            if dbs_assured is not True:
+                raise RuleViolation(f"A {kind_words} needs DBS assurance from their employer: without it they cannot be signed in.")
+            if dbs_by is None:
+                raise ValidationError("Say who confirmed the DBS assurance (name and organisation).")
+        elif dbs_assured is None:
+            dbs_by = None
+        elif dbs_assured and dbs_by is None:
+            raise ValidationError("Say who confirmed the DBS assurance (name and organisation).")
+    band = checks.supervised if supervised is None else bool(supervised)
+    exception_id = None
+    if phone == EXCEPTION:
+        found = _matching_exception(name, organisation, local_day(now, tz))
+        if found is None:
+            raise RuleViolation(NO_EXCEPTION)
+        exception_id = int(found.id)
+
+    from printing import PrinterSpec, render_for, visitor_slip  # noqa: PLC0415
+    from printing._escpos import printer_module  # noqa: PLC0415
+
+    spec = PrinterSpec.from_config(settings.printer)
+    printer_module()  # import python-escpos before taking the write lock (first time ~0.2 s)
+
+    with write_tx():
+        if actor is not None:
+            require(actor, "visitors")
+        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now)
+        open_visit = Visit.get_or_none((Visit.visitor == visitor.id) & Visit.signed_out_at.is_null())
+        if open_visit is not None:
+            raise RuleViolation(f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first.")
+        badge = _badge_number(now, tz)
+        slip_code = _new_slip_code()
+        device = label = None
+        if phone == TRAY:
+            device, label = _new_visitor_phone(actor, now)
+        visit = Visit.create(
+            visitor=visitor, name=name, organisation=organisation, visitor_type=visitor_type,
+            badge_number=badge, slip_code=slip_code, purpose=purpose, visiting=visiting, car_reg=car,
+            id_seen=bool(id_seen), dbs_assured=dbs_assured, dbs_confirmed_by=dbs_by, supervised=band,
+            phone_choice=phone, exception_id=exception_id, device=device,
+            rules_version=rules.version, rules_sha256=rules.sha256, rules_accepted_at=now,
+            signed_in_at=now, signed_in_by=actor,
+        )
+        audit.append(
+            actor if actor is not None else SELF_SERVICE, "visit.sign_in", "visit", visit.id,
+            {
+                "visitor_id": visitor.id, "type": visitor_type, "badge": badge, "slip_code": slip_code,
+                "phone": phone, "exception_id": exception_id, "device_id": device.id if device else None,
+                "id_seen": bool(id_seen), "dbs_assured": dbs_assured, "supervised": band,
+                "rules_version": rules.version, "rules_sha256": rules.sha256,
+            },
+            now,
+        )
+        slot = ""
+        if device is not None:
+            _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
+        doc = visitor_slip(
+            school_name=settings.school_name, visitor_name=name, organisation=organisation,
+            time_in=to_local(now, tz).replace(tzinfo=None), badge_number=badge, supervised=band,
+            device_rules=list(rules.short), dsl_name=settings.dsl_name, report_concern=settings.report_concern,
+            signout_code=slip_code, visiting=visiting,
+        )
+        from . import outbox  # noqa: PLC0415
+
+        job = outbox.enqueue(
+            render_for(spec, doc), kind="slip", printer_url=spec.to_url(), ref=f"visit:{visit.id}",
+            title=f"Visitor slip, badge {badge}", actor=actor if actor is not None else SELF_SERVICE, now=now,
+        )
+    return SignedIn(visit, visitor, badge, slip_code, band, phone, slot, label.code if label else "", job.id)
+
+
+def _returning_or_new(
+    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime
+) -> Visitor:
+    key = name_key(name)
+    if visitor_id is not None:
+        visitor = Visitor.get_or_none(Visitor.id == visitor_id)
+        if visitor is None:
+            raise NotFound("That returning visitor is no longer on record: sign in as new.")
+    else:
+        visitor = (
+            Visitor.select()
+            .where((Visitor.name_key == key) & (Visitor.organisation == organisation))
+            .order_by(Visitor.id.desc()).first()
+        )
+    if visitor is None:
+        return Visitor.create(
+            name=name, name_key=key, organisation=organisation, visitor_type=vtype, car_reg=car,
+            last_visit_at=now, created_at=now,
+        )
+    Visitor.update(
+        name=name, name_key=key, organisation=organisation, visitor_type=vtype,
+        car_reg=car if car is not None else visitor.car_reg, last_visit_at=now,
+    ).where(Visitor.id == visitor.id).execute()
+    return Visitor.get_by_id(visitor.id)
+
+
+# ---------------------------------------------------------------- sign out
+
+
+def _visit_by_slip(code: str) -> Visit:
+    try:
+        code = codes.normalise(code)
+    except InvalidCode:
+        raise InvalidCode("That is not a visitor slip: scan the QR code on the slip.") from None
+    if code[0] != codes.SLIP_PREFIX:
+        raise InvalidCode(f"{code} is a phone label, not a visitor slip: scan the QR code on the slip.")
+    visit = Visit.get_or_none(Visit.slip_code == code)
+    if visit is None:
+        raise NotFound(f"No visit has slip {code}.")
+    return visit
+
+
+def find_by_slip_code(code: str) -> Visit:
+    """The visit whose slip was scanned (for sign-out, or to prefill a returning visitor)."""
+    return _visit_by_slip(code)
+
+
+def sign_out(
+    *,
+    slip_code: str | None = None,
+    visit_id: int | None = None,
+    actor: Staff | None = None,
+    now: dt.datetime | None = None,
+) -> SignedOut:
+    """Sign a visitor out by their slip's QR code or by the visit picked from the list.
+
+    A phone in the tray is released in the same transaction and its V-label retired.
+    """
+    now = now or utcnow()
+    if (slip_code is None) == (visit_id is None):
+        raise ValidationError("Scan the slip or pick the visitor from the list.")
+    with write_tx():
+        if actor is not None:
+            require(actor, "visitors")
+        if slip_code is not None:
+            visit = _visit_by_slip(slip_code)
+        else:
+            visit = Visit.get_or_none(Visit.id == visit_id)
+            if visit is None:
+                raise NotFound("There is no such visit.")
+        if visit.signed_out_at is not None:
+            when = to_local(visit.signed_out_at).strftime("%H:%M")
+            raise RuleViolation(f"{visit.name} already signed out at {when}.")
+        slot, held = "", ""
+        details: dict = {"visitor_id": visit.visitor_id}
+        if visit.device_id is not None:
+            event, info = custody.release_visitor_phone(visit.device_id, actor, now=now)
+            if event is not None:
+                slot = info
+                details["custody_event_id"] = event.id
+            elif info:
+                held = info
+            if not held:  # the phone has gone home: its label is spent
+                label = Label.get_or_none((Label.device == visit.device_id) & Label.revoked_at.is_null())
+                if label is not None:
+                    Label.update(revoked_at=now, revoke_reason="visit ended").where(Label.id == label.id).execute()
+                    details["label_id"] = label.id
+                Device.update(active=False).where(Device.id == visit.device_id).execute()
+            details["device_id"] = visit.device_id
+        n = (
+            Visit.update(signed_out_at=now, signed_out_by=actor)
+            .where((Visit.id == visit.id) & Visit.signed_out_at.is_null())
+            .execute()
+        )
+        if n != 1:  # pragma: no cover - the write lock makes this impossible
+            raise RuleViolation(f"{visit.name} has just been signed out.")
+        audit.append(actor if actor is not None else SELF_SERVICE, "visit.sign_out", "visit", visit.id, details, now)
+        visit = Visit.get_by_id(visit.id)
+    return SignedOut(visit, slot, held)
+
+
+# ---------------------------------------------------------------- finding and listing
+
+
+def find_returning(prefix: str, *, limit: int = 10) -> list[Visitor]:
+    """Returning visitors whose name (any word of it) starts with ``prefix`` (3+ letters).
+
+    Newest visit first. Fewer than three letters gives [] (type-ahead waits).
+    """
+    text = " ".join((prefix or "").split()).casefold()
+    if len(text) < 3:
+        return []
+    if len(text) > LIMITS["name"] or not _PREFIX.match(text):
+        return []  # digits, wildcards, control characters: no visitor's name starts so
+    query = (
+        Visitor.select()
+        .where(Visitor.name_key.startswith(text) | Visitor.name_key.contains(" " + text))
+        .order_by(Visitor.last_visit_at.desc(), Visitor.id.desc())
+        .limit(limit)
+    )
+    return list(query)
+
+
+@dataclass(frozen=True)
+class OnSiteRow:
+    visit_id: int
+    name: str
+    organisation: str
+    visitor_type: str
+    visiting: str
+    badge_number: str
+    signed_in_at: dt.datetime  # naive UTC
+    supervised: bool
+    phone_choice: str
+    slot: str  # tray slot of a handed-in phone, if it is there
+    flagged: bool  # still signed in after the flag time (or since an earlier day)
+
+    @property
+    def type_name(self) -> str:
+        return visitor_type_name(self.visitor_type)
+
+
+def flag_instant(signed_in_at: dt.datetime, settings: Settings) -> dt.datetime:
+    """When a visit that began at ``signed_in_at`` gets flagged (naive UTC)."""
+    day = local_day(signed_in_at, settings.tz)
+    return local_to_utc(dt.datetime.combine(day, settings.visitor_flag_time), settings.tz)
+
+
+def on_site(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
+    """Everyone signed in and not yet out (whatever day they came), by time in."""
+    now = now or utcnow()
+    query = (
+        Visit.select(Visit, DeviceState, Tray)
+        .join(DeviceState, JOIN.LEFT_OUTER, on=(Visit.device == DeviceState.device))
+        .join(Tray, JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .where(Visit.signed_out_at.is_null() & (Visit.signed_in_at <= now))
+        .order_by(Visit.signed_in_at, Visit.id)
+    )
+    rows = []
+    for v in query:
+        state = getattr(v, "devicestate", None)
+        slot = ""
+        if state is not None and state.tray_id is not None and state.state == custody.IN_TRAY:
+            slot = slot_name(state.tray.name, state.slot_no)
+        rows.append(OnSiteRow(
+            v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
+            v.supervised, v.phone_choice, slot, now >= flag_instant(v.signed_in_at, settings),
+        ))
+    return rows
+
+
+def flagged(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
+    """Visitors still signed in after the configured time: the office should check on them."""
+    return [r for r in on_site(settings, now) if r.flagged]
+
+
+def visits_on(day: dt.date, settings: Settings) -> list[Visit]:
+    """Every visit that began on a local day, in order (for the day's visitor book)."""
+    start, end = day_bounds(day, settings.tz)
+    return list(Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).order_by(Visit.signed_in_at, Visit.id))
+
+
+def roll_call_rows(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
+    """Everyone on site for the fire roll call, by surname then name."""
+    rows = on_site(settings, now)
+    return sorted(rows, key=lambda r: (r.name.split()[-1].casefold(), r.name.casefold()))
+
+
+def roll_call_document(settings: Settings, now: dt.datetime | None = None):
+    """The printable fire roll call (printing.Document) of everyone on site now."""
+    from printing import OnSite, roll_call  # noqa: PLC0415
+
+    now = now or utcnow()
+    tz = settings.tz
+    return roll_call(
+        school_name=settings.school_name,
+        taken_at=to_local(now, tz).replace(tzinfo=None),
+        visitors=[
+            OnSite(r.name, r.organisation, to_local(r.signed_in_at, tz).replace(tzinfo=None), r.visiting)
+            for r in roll_call_rows(settings, now)
+        ],
+    )
+
+
+def print_roll_call(settings: Settings, *, actor: object = None, now: dt.datetime | None = None) -> int:
+    """Put the fire roll call in the outbox; returns the job id (send it with the worker)."""
+    from printing import PrinterSpec, render_for  # noqa: PLC0415
+
+    from . import outbox  # noqa: PLC0415
+
+    now = now or utcnow()
+    spec = PrinterSpec.from_config(settings.printer)
+    data = render_for(spec, roll_call_document(settings, now))
+    with write_tx():
+        job = outbox.enqueue(data, kind="roll_call", printer_url=spec.to_url(), ref="roll_call",
+                             title="Fire roll call", actor=actor, now=now)
+    return job.id
+
+
+def reprint_slip(visit_id: int, *, actor: object = None, now: dt.datetime | None = None) -> int:
+    """Print a visit's slip again (a new outbox job); returns the job id."""
+    from . import outbox  # noqa: PLC0415
+    from .tables import PrintJob  # noqa: PLC0415
+
+    job = (
+        PrintJob.select(PrintJob.id).where((PrintJob.ref == f"visit:{visit_id}") & (PrintJob.kind == "slip"))
+        .order_by(PrintJob.id).first()
+    )
+    if job is None:
+        raise NotFound("That visit has no slip to reprint.")
+    return outbox.reprint(job.id, actor=actor, now=now).id
