@@ -34,8 +34,16 @@ def _initial(_migrator: SchemaMigrator) -> None:  # pragma: no cover - version 1
     raise AssertionError("version 1 is created from the models")
 
 
+def _exceptions_and_concerns(_migrator: SchemaMigrator) -> None:
+    from .tables import EXCEPTION_MODELS
+
+    db.create_tables(EXCEPTION_MODELS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
+    # Version 2 (visitors) is added on the visitors branch.
+    Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
 ]
 
 LATEST = MIGRATIONS[-1].version
