@@ -2,13 +2,14 @@
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from models import audit, custody, exceptions, reports
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from models.people import contacts_of
-from models.tables import AgreedException, AuditEntry, Pupil
+from models.tables import AgreedException, AuditEntry, Pupil, Staff
 from printing import to_text
 from tests.school import NOW, build
 
@@ -278,3 +279,32 @@ def test_checklist_and_progress_count_an_exception_apart(school):
     # after the end date it counts as not handed in again
     assert exceptions.scan_note(ava.id, d(61)) is None
     assert {r["class"]: r for r in reports.class_progress(d(61))}["Oak"]["exceptions"] == 0
+
+
+# ---------------------------------------------------------------- schema upgrade
+
+
+def test_a_version_1_database_upgrades_and_keeps_its_data(database):
+    from models import migrations
+    from models.clock import utcnow
+    from models.db import close_db, db, init_db
+    from models.tables import EXCEPTION_MODELS, Concern, SchemaVersion
+
+    school = build()
+    custody.hand_in(school.codes["000002"], school.office, now=NOW)
+    # make it a version-1 database: no new tables, stamped 1
+    db.drop_tables(EXCEPTION_MODELS)
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=1, description="created", applied_at=utcnow())
+    close_db()
+    init_db(database)
+    assert migrations.current_version() == migrations.LATEST == 3
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 3]
+    assert Concern.select().count() == 0
+    staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
+    exc = pupil_exception(staff)
+    assert exceptions.active_for_pupil(exc.pupil_id, TODAY).id == exc.id
+    assert {r["class"]: r for r in reports.class_progress(TODAY)}["Oak"] == {
+        "class": "Oak", "handed_in": 1, "expected": 2, "exceptions": 1}
+    assert audit.verify().ok
+
