@@ -195,6 +195,8 @@ def record(
 
     visitor_name = _one_line(visitor_name, "visitor's name", required=subject_kind == VISITOR)
     organisation = _one_line(organisation, "organisation", required=subject_kind == ORGANISATION)
+    visitor_name = _SPACES.sub(" ", visitor_name) if visitor_name else None
+    organisation = _SPACES.sub(" ", organisation) if organisation else None
     if subject_kind != PUPIL and (pupil_id is not None or agreed_with_contact_id is not None):
         raise ValidationError("Only a pupil's exception names a pupil or one of their contacts.")
     if subject_kind != STAFF and staff_id is not None:
