@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from .custody import EVENT_WORDS, STATE_WORDS, describe_event
