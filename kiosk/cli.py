@@ -369,6 +369,197 @@ def report_uncollected(env: Env, fmt: str) -> None:
     emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
 
 
+@report.command("compliance")
+@click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
+@click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
+@FORMAT
+@common
+def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt: str) -> None:
+    """Hand-in rates per class per school day, the last 30 school days, phones not collected.
+
+    School days are weekdays on which any phone was handed in (holidays are left out).
+    Pupils with an agreed exception are counted separately.
+    """
+    from models import compliance
+
+    from_day, to_day = _parse_date(from_text), _parse_date(to_text)
+    env.open()
+    rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
+    if fmt == "json":
+        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+
+    def pct(rate: float | None) -> str:
+        return "" if rate is None else f"{rate:.1f}"
+
+    def day_row(section: str, r: dict[str, Any]) -> dict[str, Any]:
+        return {"section": section, "date": r["date"].isoformat(), "class": r.get("class", "all"),
+                "handed_in": r["handed_in"], "expected": r["expected"], "exceptions": r["exceptions"],
+                "rate_percent": pct(r["rate"])}
+
+    day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
+    held_cols = ["slot", "code", "pupil", "class", "state", "since"]
+    if fmt == "csv":
+        rows = [day_row("class_day", r) for r in rep.class_days]
+        rows += [day_row("school_day", r) for r in rep.last_30]
+        rows += [{"section": "not_collected", **{k: h[k] for k in held_cols}} for h in rep.not_collected]
+        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since"])
+        return
+    t = rep.totals
+    click.echo(f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
+               f"({pct(t['rate']) or '-'} %) over {t['school_days']} school days.")
+    click.echo(f"\nToday ({rep.to_day}), per class:")
+    emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
+    click.echo("\nLast 30 school days (all classes):")
+    for line in compliance.chart(rep.last_30):
+        click.echo(line)
+    click.echo("\nPer class per school day:")
+    emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)
+    click.echo(f"\nPhones not collected ({len(rep.not_collected)}):")
+    emit(rep.not_collected, "table", held_cols)
+    click.echo("\nVisitors not signed out: not available in this build.")
+    for note in rep.notes:
+        click.echo(f"Note: {note}")
+
+
+# ------------------------------------------------------------------ exceptions
+
+
+@cli.group("exceptions")
+def exceptions_group() -> None:
+    """Phone exceptions agreed with the headteacher."""
+
+
+def _exception_rows(items, day) -> list[dict[str, Any]]:
+    from models import exceptions
+
+    return [exceptions.describe(e, day) for e in items]
+
+
+EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "ends_on", "status", "signed_copy"]
+
+
+@exceptions_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include ended and revoked exceptions.")
+@click.option("--due-within", type=click.IntRange(0, 365), default=None, metavar="DAYS",
+              help="Only those due for review within DAYS days (overdue included).")
+@FORMAT
+@common
+def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) -> None:
+    """List exceptions: who, kind, dates, status."""
+    from models import exceptions
+    from models.clock import local_day, utcnow
+
+    today = local_day(utcnow(), env.settings.tz)
+    env.open()
+    items = (exceptions.due_for_review(today, due_within) if due_within is not None
+             else exceptions.list_exceptions(today, include_past=show_all))
+    emit(_exception_rows(items, today), fmt, EXC_COLUMNS)
+
+
+@exceptions_group.command("add")
+@click.option("--as", "username", required=True, help="The headteacher recording it (PIN from $KIOSK_PIN or asked).")
+@click.option("--pupil", "admission_no", default=None, help="For a pupil: admission number.")
+@click.option("--staff", "staff_username", default=None, help="For a member of staff: username.")
+@click.option("--visitor", "visitor_name", default=None, help="For a named visitor.")
+@click.option("--organisation", default=None, help="The visitor's organisation; alone: for everyone from it.")
+@click.option("--kind", type=click.Choice(["medical_monitoring", "young_carer", "multi_agency", "emergency_use",
+                                           "remote_learning", "other"]), required=True)
+@click.option("--medical-category", type=click.Choice(["monitoring_device", "emergency_alert", "medication_reminder",
+                                                       "communication_aid", "other_medical"]), default=None)
+@click.option("--allowed", required=True, help="Exactly what is allowed.")
+@click.option("--where", "where", required=True, help="Where it is allowed.")
+@click.option("--condition", "conditions", multiple=True, help="A condition (repeatable).")
+@click.option("--sanction", default=None, help="For pupils: the sanction for misuse.")
+@click.option("--agreed-with", default=None, help="Who it was agreed with (for pupils, a listed parent/carer's name).")
+@click.option("--agreed-on", "agreed_text", required=True, help="YYYY-MM-DD")
+@click.option("--from", "from_text", required=True, help="YYYY-MM-DD: first day it has effect.")
+@click.option("--review", "review_text", required=True, help="YYYY-MM-DD")
+@click.option("--to", "to_text", required=True, help="YYYY-MM-DD: last day it has effect.")
+@click.option("--risk-assessment", "risk_ref", default=None, help="Risk assessment reference.")
+@common
+def exceptions_add(env: Env, username: str, admission_no, staff_username, visitor_name, organisation, kind,
+                   medical_category, allowed, where, conditions, sanction, agreed_with, agreed_text, from_text,
+                   review_text, to_text, risk_ref) -> None:
+    """Record an exception agreed with the headteacher."""
+    from models import exceptions
+    from models.auth import authenticate
+    from models.errors import NotFound
+    from models.people import contacts_of
+    from models.tables import Pupil, Staff
+
+    chosen = [x for x in (admission_no, staff_username, visitor_name) if x]
+    if len(chosen) > 1:
+        raise KioskError("Give one of --pupil, --staff or --visitor (with --organisation), or --organisation alone.")
+    subject = "pupil" if admission_no else "staff" if staff_username else "visitor" if visitor_name else "organisation"
+    dates = {k: _parse_date(v) for k, v in
+             (("agreed_on", agreed_text), ("starts_on", from_text), ("review_on", review_text), ("ends_on", to_text))}
+    env.open()
+    head = authenticate(username, _read_pin(username))
+    extra: dict[str, Any] = {}
+    if subject == "pupil":
+        pupil = Pupil.get_or_none(Pupil.admission_no == admission_no.strip())
+        if pupil is None:
+            raise NotFound(f"There is no pupil with admission number {admission_no!r}.")
+        extra["pupil_id"] = pupil.id
+        wanted = exceptions.name_key(agreed_with)
+        contact = next((c for c in contacts_of(pupil.id) if exceptions.name_key(c.name) == wanted), None)
+        if contact is not None:
+            extra["agreed_with_contact_id"] = contact.id
+        else:
+            extra["agreed_with"] = agreed_with
+    else:
+        extra["agreed_with"] = agreed_with
+        if subject == "staff":
+            who = Staff.get_or_none(Staff.username == staff_username.strip().lower())
+            if who is None:
+                raise NotFound(f"There is no member of staff called {staff_username!r}.")
+            extra["staff_id"] = who.id
+    exc = exceptions.record(
+        head, subject_kind=subject, kind=kind, medical_category=medical_category, allowed=allowed, where=where,
+        conditions=list(conditions), sanction=sanction, visitor_name=visitor_name, organisation=organisation,
+        risk_assessment_ref=risk_ref, **dates, **extra,
+    )
+    click.echo(f"Exception {exc.id} recorded for {exceptions.subject_name(exc)} ({exceptions.kind_text(exc)}), "
+               f"{exc.starts_on} to {exc.ends_on}." + (" It has effect once the signed copy is back."
+                                                       if subject == "pupil" else ""))
+
+
+@exceptions_group.command("revoke")
+@click.argument("exception_id", type=int)
+@click.option("--as", "username", required=True, help="The headteacher (PIN from $KIOSK_PIN or asked).")
+@click.option("--reason", required=True)
+@common
+def exceptions_revoke(env: Env, exception_id: int, username: str, reason: str) -> None:
+    """Revoke an exception from now on. The record is kept."""
+    from models import exceptions
+    from models.auth import authenticate
+
+    env.open()
+    head = authenticate(username, _read_pin(username))
+    exc = exceptions.revoke(exception_id, head, reason=reason)
+    click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} revoked.")
+
+
+@exceptions_group.command("agreement")
+@click.argument("exception_id", type=int)
+@common
+def exceptions_agreement(env: Env, exception_id: int) -> None:
+    """Show the written agreement as text (print it from the kiosk)."""
+    from models import exceptions
+    from models.tables import AgreedException
+    from printing.render import to_text
+
+    env.open()
+    exc = AgreedException.get_or_none(AgreedException.id == exception_id)
+    if exc is None:
+        raise KioskError("There is no such exception.")
+    doc = exceptions.agreement_document(exc, school_name=env.settings.school_name,
+                                        headteacher_name="" if env.settings.headteacher_name.startswith("the ")
+                                        else env.settings.headteacher_name)
+    click.echo(to_text(doc), nl=False)
+
+
 # ------------------------------------------------------------------ audit, backup, staff
 
 

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_reports": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
     "view_concerns": frozenset({DSL, HEADTEACHER}),
     "record_exception": frozenset({HEADTEACHER}),
+    # The signed copy of an agreement usually comes back to the office.
+    "file_exception_paperwork": frozenset({OFFICE, HEADTEACHER}),
+    # Any member of staff may raise a concern for the DSL (policy 7: inform the DSL of breaches).
+    "raise_concern": frozenset(ROLES),
     "quit_kiosk": frozenset({ADMIN}),
     # Visitors: staff sign-in (with the ID / DBS checks), sign-out, roll call, reprints.
     "visitors": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
@@ -59,6 +63,8 @@ ACTION_WORDS = {
     "revoke_label": "revoke labels", "import_roster": "import the roster",
     "manage_staff": "manage staff", "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns", "record_exception": "record exceptions",
+    "file_exception_paperwork": "file the signed copy of an exception agreement",
+    "raise_concern": "raise a concern",
     "quit_kiosk": "close the kiosk",
     "visitors": "sign visitors in or out", "print": "reprint or manage print jobs",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from . import auth, codes, custody
+from . import auth, codes, concerns, custody, exceptions
 from .clock import SCHOOL_TZ, local_to_utc, to_local, utcnow
 from .config import ASSETS, Settings
 from .devices import register_pupil_device
@@ -80,10 +80,11 @@ def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_d
     today = to_local(now).date()
     events = 0
     past_days = _school_days_before(today, history_days)
+    excepted = _demo_exceptions(devices[8], head, office, now, today, past_days[0])
     for n, day in enumerate(past_days):
         for j, device in enumerate(devices):
-            if rng.random() < 0.08:
-                continue  # did not bring it that day
+            if rng.random() < 0.08 or device.id == excepted:
+                continue  # did not bring it that day, or keeps it under an agreed exception
             t = _at(day, 8, 40) + dt.timedelta(seconds=7 * j)
             custody.hand_in(device.labels[0].code, office, now=t)
             events += 1
@@ -111,12 +112,19 @@ def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_d
     morning = _at(today, 8, 35)
     if now > morning:
         for j, device in enumerate(devices[: len(devices) * 2 // 3]):
-            if custody.state_of(device.id).state == custody.OUT:
+            if custody.state_of(device.id).state == custody.OUT and device.id != excepted:
                 custody.hand_in(device.labels[0].code, office, now=min(now, morning + dt.timedelta(seconds=9 * j)))
                 events += 1
         custody.confiscate(devices[5].id, head, reason="Phone kept in bag and used in class",
                            policy="Mobile technology policy 3 and 6", now=min(now, morning + dt.timedelta(hours=2)))
         events += 1
+    # An open concern for the DSL, not yet seen: about the pupil whose phone was confiscated.
+    concerns.raise_concern(
+        staff["oak"] if devices[5].pupil.school_class.name == "Oak" else deputy, about_kind="pupil",
+        pupil_id=devices[5].pupil_id, device_id=devices[5].id, category="online_safety",
+        what="Upset after messages in a class group chat; phone used in class to reply.",
+        now=min(now, morning + dt.timedelta(hours=2, minutes=10)),
+    )
     _demo_visitors(settings, staff, past_days[-1] if past_days else _school_days_before(today, 1)[0], today, now)
     return {"pupils": Pupil.select().count(), "staff": len(staff), "phones": phones, "events": events}
 
@@ -125,7 +133,7 @@ DEMO_VISITORS = [
     # name, organisation, type, purpose, visiting, phone, local sign-in (h, m), sign-out (h, m) or None
     ("Priya Shah", "", "parent_carer", "Reading volunteer induction", "Mrs J Patel", "car_or_off", (8, 50), (9, 40)),
     ("Dave Collins", "Kent Roofing Ltd", "contractor", "Gutter repair, hall roof", "Site manager", "tray", (9, 5), None),
-    ("Dr Amara Okafor", "Kent Educational Psychology", "professional", "Observation, Year 4", "Miss A Lavelle", "car_or_off", (9, 30), None),
+    ("Dr Amara Okafor", "Kent Educational Psychology Service", "professional", "Observation, Year 4", "Miss A Lavelle", "exception", (9, 30), None),
     ("Tom Birch", "", "governor", "Safeguarding governor visit", "Miss A Lavelle", "car_or_off", (10, 15), (11, 45)),
 ]
 
@@ -161,3 +169,34 @@ def _demo_visitors(settings: Settings, staff: dict, yesterday: dt.date, today: d
             visitors.sign_out(visit_id=r.visit.id, actor=office, now=_at(today, *t_out))
     if str(settings.printer.get("url", "")).startswith("dummy:"):
         outbox.send_pending(settings.printer, now)  # the demo's slips "printed" on the dummy printer
+
+
+def _demo_exceptions(device: Device, head: Staff, office: Staff, now: dt.datetime, today: dt.date,
+                     first_day: dt.date) -> int:
+    """An active pupil exception (signed copy back) and a visitor organisation's exception
+    ending within days. Returns the device of the pupil under the exception."""
+    pupil = device.pupil
+    contact = contacts_of(pupil.id)[0] if contacts_of(pupil.id) else None
+    agreed = first_day - dt.timedelta(days=3)
+    exc = exceptions.record(
+        head, subject_kind=exceptions.PUPIL, pupil_id=pupil.id, kind=exceptions.MEDICAL,
+        medical_category="monitoring_device",
+        allowed=f"{pupil.first_name} keeps their phone to read a medical sensor app.",
+        where="In their bag on silent; out only in the medical room or with their teacher",
+        conditions=["No photos, video or messaging in school", "A teacher may check the app screen"],
+        sanction="The phone is handed in at the office for the rest of the day and parents are called.",
+        agreed_with_contact_id=contact.id if contact else None, agreed_with=None if contact else "Parent",
+        agreed_on=agreed, starts_on=first_day, review_on=today + dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=120), now=local_to_utc(dt.datetime.combine(agreed, dt.time(9, 0)), SCHOOL_TZ),
+    )
+    exceptions.mark_signed_copy(exc.id, office, received_at=local_to_utc(
+        dt.datetime.combine(agreed + dt.timedelta(days=1), dt.time(8, 50)), SCHOOL_TZ), now=now)
+    exceptions.record(
+        head, subject_kind=exceptions.ORGANISATION, organisation="Kent Educational Psychology Service",
+        kind=exceptions.MULTI_AGENCY, allowed="Phones for case notes and calls to their team.",
+        where="Meeting room and staff room only", conditions=["Never photograph or record pupils"],
+        agreed_with="Team lead, Kent EPS", agreed_on=today - dt.timedelta(days=30),
+        starts_on=today - dt.timedelta(days=30), review_on=today + dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=3), now=now,
+    )
+    return device.id

@@ -39,9 +39,16 @@ def _visitors(_migrator: SchemaMigrator) -> None:
     db.create_tables(VISITOR_MODELS)
 
 
+def _exceptions_and_concerns(_migrator: SchemaMigrator) -> None:
+    from .tables import EXCEPTION_MODELS
+
+    db.create_tables(EXCEPTION_MODELS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
+    Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from .custody import EVENT_WORDS, STATE_WORDS, describe_event
@@ -115,22 +115,32 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     """Per class: pupils with a registered phone, and how many phones were handed in today.
 
     A phone counts once however often it was scanned; a hand-in that was undone does
-    not count.
+    not count. Pupils with an agreed exception in effect today are counted apart
+    (``exceptions``): they are neither expected nor counted as handed in.
     """
+    from .exceptions import active_pupil_ids
+
     start, end = day_bounds(day, tz)
-    expected = (
-        Device.select(SchoolClass.name, fn.COUNT(fn.DISTINCT(Device.pupil)).alias("n"))
+    excepted = active_pupil_ids(day)
+    with_phone = (
+        Device.select(SchoolClass.name, Device.pupil)
         .join(Pupil, on=(Device.pupil == Pupil.id))
         .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
         .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
-        .group_by(SchoolClass.name)
+        .distinct()
         .tuples()
     )
+    expected_n: dict[str, int] = {}
+    exceptions_n: dict[str, int] = {}
+    for name, pupil_id in with_phone:
+        target = exceptions_n if pupil_id in excepted else expected_n
+        target[name] = target.get(name, 0) + 1
+        expected_n.setdefault(name, 0)
     reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
         (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
     )
     handed = (
-        CustodyEvent.select(SchoolClass.name, fn.COUNT(fn.DISTINCT(Device.pupil)).alias("n"))
+        CustodyEvent.select(SchoolClass.name, Device.pupil)
         .join(Device, on=(CustodyEvent.device == Device.id))
         .join(Pupil, on=(Device.pupil == Pupil.id))
         .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
@@ -138,23 +148,33 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
             & CustodyEvent.id.not_in(reversed_ids)
         )
-        .group_by(SchoolClass.name)
+        .distinct()
         .tuples()
     )
-    done = dict(handed)
+    done: dict[str, int] = {}
+    for name, pupil_id in handed:
+        if pupil_id not in excepted:
+            done[name] = done.get(name, 0) + 1
     return [
-        {"class": name, "handed_in": done.get(name, 0), "expected": n}
-        for name, n in sorted(expected)
+        {"class": name, "handed_in": done.get(name, 0), "expected": n, "exceptions": exceptions_n.get(name, 0)}
+        for name, n in sorted(expected_n.items())
     ]
 
 
 CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
     "in_slot", "released", "confiscated", "not_handed_in", "police", "no_phone",
 )
+CHECK_EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
 
 
 def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
-    """Every pupil in a class with their phone's state today, for the teacher's checklist."""
+    """Every pupil in a class with their phone's state today, for the teacher's checklist.
+
+    A pupil with an agreed exception in effect whose phone is not held shows
+    ``exception`` (not "not handed in"), with the exception's kind and end date.
+    """
+    from .exceptions import active_for_pupil, kind_text
+
     start, end = day_bounds(day, tz)
     pupils = list(
         Pupil.select(Pupil).join(SchoolClass)
@@ -204,6 +224,9 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
                         when = local_from_utc_naive(released[-1].at, tz)[11:]
                         who = "pupil" if released[-1].kind == "released_to_pupil" else "parent/carer"
                         row.update(status=CHECK_RELEASED, text=f"released to {who} at {when}")
+                    elif (exc := active_for_pupil(p.id, day)) is not None:
+                        row.update(status=CHECK_EXCEPTION, exception_id=exc.id,
+                                   text=f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}")
                     else:
                         row.update(status=CHECK_NOT_HANDED_IN, text="not handed in today")
             rows.append(row)

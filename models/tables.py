@@ -283,3 +283,80 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditHead,
     *VISITOR_MODELS,
 ]
+
+
+# ---------------------------------------------------------------- exceptions and concerns (migration 3)
+
+
+class AgreedException(BaseModel):
+    """A phone exception agreed with the headteacher (policy 6 and 7), for one subject.
+
+    The subject is a pupil, a member of staff, a named visitor (``visitor_name``, with
+    their organisation if any) or a whole organisation (``organisation`` only).
+    ``name_key`` / ``org_key`` hold the case- and space-folded forms for look-ups at
+    sign-in. A medical exception stores a CATEGORY from a fixed list
+    (``models.exceptions.MEDICAL_CATEGORIES``), never a diagnosis. Revoking keeps the
+    record.
+    """
+
+    subject_kind = pw.CharField(max_length=20)  # pupil | staff | visitor | organisation
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    staff = pw.ForeignKeyField(Staff, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    visitor_name = pw.CharField(null=True, max_length=100)
+    organisation = pw.CharField(null=True, max_length=100)
+    name_key = pw.CharField(null=True, max_length=100, index=True)
+    org_key = pw.CharField(null=True, max_length=100, index=True)
+    kind = pw.CharField(max_length=30)
+    medical_category = pw.CharField(null=True, max_length=30)
+    allowed = pw.TextField()
+    location = pw.TextField()  # where it is allowed
+    conditions = pw.TextField(default="")  # one condition per line
+    sanction = pw.TextField(null=True)  # for pupils: the sanction for misuse
+    agreed_with_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="agreed_exceptions")
+    agreed_with = pw.CharField(null=True, max_length=100)  # a name, when not a listed contact
+    agreed_on = pw.DateField()
+    starts_on = pw.DateField()
+    review_on = pw.DateField()
+    ends_on = pw.DateField()  # the last day it has effect
+    risk_assessment_ref = pw.CharField(null=True, max_length=60)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="exceptions_recorded")
+    recorded_at = pw.DateTimeField()
+    signed_copy_at = pw.DateTimeField(null=True)
+    signed_copy_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    revoked_at = pw.DateTimeField(null=True)
+    revoked_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    revoke_reason = pw.TextField(null=True)
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("starts_on", "ends_on"), False),)
+
+
+class Concern(BaseModel):
+    """A breach of the phone policy or a safeguarding concern, for the DSL.
+
+    About a pupil, a member of staff or a visitor (``visit_id`` refers to the visitors'
+    Visit table by id; ``name`` is the person's name as given when no record fits).
+    """
+
+    about_kind = pw.CharField(max_length=20)  # pupil | staff | visitor
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="concerns", on_delete="RESTRICT")
+    staff = pw.ForeignKeyField(Staff, null=True, backref="concerns_about", on_delete="RESTRICT")
+    visit_id = pw.IntegerField(null=True, index=True)
+    name = pw.CharField(null=True, max_length=100)
+    device = pw.ForeignKeyField(Device, null=True, backref="concerns", on_delete="RESTRICT")
+    category = pw.CharField(max_length=30)
+    what = pw.TextField()
+    raised_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="concerns_raised")
+    raised_at = pw.DateTimeField(index=True)
+    seen_at = pw.DateTimeField(null=True)
+    seen_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    followed_up_at = pw.DateTimeField(null=True)
+    followed_up_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    follow_up_note = pw.TextField(null=True)
+    status = pw.CharField(max_length=10, default="open")  # open | closed
+    updated_at = pw.DateTimeField()
+
+
+EXCEPTION_MODELS: list[type[BaseModel]] = [AgreedException, Concern]
+ALL_MODELS += EXCEPTION_MODELS

@@ -393,11 +393,27 @@ def exception_agreement(
     headteacher_name: str,
     parent_name: str = "",
     review_on: date | None = None,
+    subject_role: str = "Pupil",
+    kind: str = "",
+    reference: str = "",
+    signers: Sequence[tuple[str, str]] | None = None,
 ) -> Document:
-    """Written agreement of a phone exception agreed with the headteacher, for signing."""
+    """Written agreement of a phone exception agreed with the headteacher, for signing.
+
+    ``subject_role`` labels the person it is for ("Pupil", "Visitor", "Staff");
+    ``class_name`` is their class or organisation. ``signers`` replaces the default
+    signature lines (learner, parent/carer, headteacher) for visitors and staff.
+    """
     dates = [
-        ("Pupil", pupil_name),
-        ("Class", class_name),
+        (subject_role, pupil_name),
+    ]
+    if class_name:
+        dates.append(("Class" if subject_role == "Pupil" else "Organisation", class_name))
+    if kind:
+        dates.append(("Kind", kind))
+    if reference:
+        dates.append(("Reference", reference))
+    dates += [
         ("Agreed on", format_date(agreed_on)),
         ("From", format_date(starts_on)),
         ("Until", format_date(ends_on) if ends_on else "further notice"),
@@ -425,9 +441,13 @@ def exception_agreement(
         Paragraph(
             "We have read this agreement and agree to it. The school keeps the signed copy."
         ),
-        SignatureLine("Learner", pupil_name),
-        SignatureLine("Parent/carer", parent_name),
-        SignatureLine("Headteacher", headteacher_name),
+        *(
+            SignatureLine(role, name)
+            for role, name in (
+                signers if signers is not None
+                else (("Learner", pupil_name), ("Parent/carer", parent_name), ("Headteacher", headteacher_name))
+            )
+        ),
         Cut(),
     ]
     return Document(f"Phone exception agreement: {clean(pupil_name)}", tuple(blocks))

@@ -1,0 +1,169 @@
+"""The compliance report against a whole autumn term of seeded history.
+
+The history is made with the real custody operations (one transaction per day, so it
+is quick), and the generator keeps its own record of who handed in on which day; the
+report's figures are checked against that record, not against other report code.
+"""
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from models import compliance, custody, exceptions
+from models.clock import SCHOOL_TZ, local_to_utc
+from models.db import write_tx
+from models.devices import resolve
+from models.errors import ValidationError
+from models.people import contacts_of
+from models.tables import Pupil
+from tests.school import NOW, build
+
+TERM_START = dt.date(2026, 9, 3)  # 2 September is an INSET day: no scanning
+HALF_TERM = (dt.date(2026, 10, 26), dt.date(2026, 10, 30))
+TODAY = dt.date(2026, 11, 12)
+CLASS_OF = {"000001": "Oak", "000002": "Oak", "000003": "Oak", "000004": "Beech", "000005": "Beech"}
+EXC_FROM, EXC_TO = dt.date(2026, 10, 5), dt.date(2026, 10, 23)  # Ava's medical exception
+UNDONE_DAY = dt.date(2026, 9, 15)  # Ben's hand-in that day was undone
+
+
+def at(day, hh, mm):
+    return local_to_utc(dt.datetime(day.year, day.month, day.day, hh, mm), SCHOOL_TZ)
+
+
+@dataclass
+class Term:
+    school: object
+    school_days: list  # the days with scanning, oldest first
+    handed: dict  # day -> set of admission numbers handed in (and not undone)
+    exception_id: int
+
+
+@pytest.fixture
+def term(database):
+    school = build(now=dt.datetime(2026, 9, 1, 7, 0))
+    rng = random.Random(20260903)
+    with write_tx():
+        exc = exceptions.record(
+            school.head, subject_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
+            kind="medical_monitoring", medical_category="emergency_alert", allowed="Phone for alerts",
+            where="With her teacher", sanction="Handed in for the day", agreed_with="Priya Patel",
+            agreed_on=dt.date(2026, 10, 1), starts_on=EXC_FROM, review_on=EXC_FROM, ends_on=EXC_TO,
+            now=at(dt.date(2026, 10, 1), 9, 0),
+        )
+        exceptions.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 10, 2), 9, 0))
+    days, handed = [], {}
+    day = TERM_START
+    while day <= TODAY:
+        if day.weekday() < 5 and not HALF_TERM[0] <= day <= HALF_TERM[1]:
+            days.append(day)
+            handed[day] = set()
+            with write_tx():
+                for n, (adno, code) in enumerate(sorted(school.codes.items())):
+                    if adno == "000001" and EXC_FROM <= day <= EXC_TO:
+                        continue  # keeps her phone under the exception
+                    if day == TODAY and adno == "000003":
+                        continue  # her phone is still in the tray from yesterday
+                    if rng.random() < 0.12 and day < TODAY - dt.timedelta(days=1):
+                        continue  # did not hand it in (everyone did yesterday and today)
+                    if day == TODAY and n >= 3:
+                        continue  # the morning is under way: Beech not scanned yet
+                    out = custody.hand_in(code, school.office, now=at(day, 8, 20 + n))
+                    handed[day].add(adno)
+                    if day == UNDONE_DAY and adno == "000002":
+                        custody.reverse(out.event_id, school.office, reason="scanned by mistake", now=at(day, 8, 30))
+                        handed[day].discard(adno)
+                if day < TODAY:
+                    for adno, code in sorted(school.codes.items()):
+                        if day == TODAY - dt.timedelta(days=1) and adno == "000003":
+                            continue  # not collected
+                        if custody.state_of(resolve(code).device.id).state == custody.IN_TRAY:
+                            custody.release(code, school.office, now=at(day, 15, 15))
+        day += dt.timedelta(days=1)
+    # a confiscation yesterday, still held for a parent
+    dan = resolve(school.codes["000004"]).device.id
+    custody.confiscate(dan, school.head, reason="Used in class", policy="MTP 6", now=at(TODAY - dt.timedelta(days=1), 14, 0))
+    assert contacts_of(Pupil.get(Pupil.admission_no == "000004").id)
+    return Term(school, days, handed, exc.id)
+
+
+def truth(term, day):
+    """Per class: (handed_in, expected, exceptions) from the generator's own record."""
+    out = {"Oak": [0, 0, 0], "Beech": [0, 0, 0]}
+    for adno, cls in CLASS_OF.items():
+        if adno == "000001" and EXC_FROM <= day <= EXC_TO:
+            out[cls][2] += 1
+            continue
+        out[cls][1] += 1
+        out[cls][0] += adno in term.handed.get(day, set())
+    return {cls: tuple(v) for cls, v in out.items()}
+
+
+def test_whole_term_figures_per_class_per_day(term):
+    report = compliance.compliance(TERM_START - dt.timedelta(days=2), TODAY, now=NOW)
+    assert report.school_days == term.school_days
+    assert dt.date(2026, 9, 2) not in report.school_days  # INSET: no scanning, weekday
+    assert not any(HALF_TERM[0] <= d <= HALF_TERM[1] for d in report.school_days)
+    assert len(report.class_days) == 2 * len(term.school_days)
+    for row in report.class_days:
+        assert (row["handed_in"], row["expected"], row["exceptions"]) == truth(term, row["date"])[row["class"]], row
+        assert row["rate"] == (round(100 * row["handed_in"] / row["expected"], 1) if row["expected"] else None)
+    # spot checks that the record itself is what the story says
+    assert truth(term, dt.date(2026, 10, 14))["Oak"][2] == 1
+    assert truth(term, EXC_TO + dt.timedelta(days=3))["Oak"][2] == 0
+    assert "000002" not in term.handed[UNDONE_DAY]
+    totals = report.totals
+    assert totals["handed_in"] == sum(len(v) for v in term.handed.values())
+    assert totals["school_days"] == len(term.school_days)
+
+
+def test_default_range_is_the_last_30_school_days_and_today(term):
+    report = compliance.compliance(now=NOW)
+    last30 = term.school_days[-30:]
+    assert [r["date"] for r in report.last_30] == last30
+    assert report.school_days == last30 and report.from_day == last30[0]
+    for r in report.last_30:
+        t = truth(term, r["date"])
+        assert (r["handed_in"], r["expected"], r["exceptions"]) == tuple(sum(v[i] for v in t.values()) for i in range(3))
+    today = {r["class"]: r for r in report.today}
+    assert (today["Beech"]["handed_in"], today["Beech"]["expected"]) == (0, 2)
+    assert today["Oak"]["handed_in"] == len(term.handed[TODAY])
+    lines = compliance.chart(report.last_30, width=20)
+    assert len(lines) == 30 and lines[-1].startswith("2026-11-12 Thu")
+    assert any("+1 exc." in line for line in lines) == any(r["exceptions"] for r in report.last_30)
+
+
+def test_a_short_range_still_charts_the_last_30_school_days(term):
+    report = compliance.compliance(dt.date(2026, 11, 9), dt.date(2026, 11, 11), now=NOW)
+    assert report.school_days == [dt.date(2026, 11, 9), dt.date(2026, 11, 10), dt.date(2026, 11, 11)]
+    assert len(report.last_30) == 30 and report.last_30[-1]["date"] == dt.date(2026, 11, 11)
+
+
+def test_phones_not_collected_and_visitors_left_out(term):
+    report = compliance.compliance(now=NOW)
+    held = {(r["pupil"], r["state"]) for r in report.not_collected}
+    assert term.handed[TODAY] == {"000001", "000002"}
+    assert held == {("Cara Smith", "in the tray"), ("Dan Brown", "confiscated"), ("Ava Patel", "in the tray"),
+                    ("Ben Jones", "in the tray")}
+    assert report.visitors_not_signed_out is None
+    assert any("Visitors not signed out" in n for n in report.notes)
+    data = json.loads(json.dumps(report.as_dict()))
+    assert data["last_30_school_days"][-1]["date"] == "2026-11-12"
+
+
+def test_a_revoked_exception_counts_only_before_its_revocation(term):
+    exceptions.revoke(term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0))
+    report = compliance.compliance(dt.date(2026, 10, 5), dt.date(2026, 10, 16), now=NOW)
+    by_day = {(r["date"], r["class"]): r for r in report.class_days}
+    assert by_day[(dt.date(2026, 10, 9), "Oak")]["exceptions"] == 1
+    assert by_day[(dt.date(2026, 10, 12), "Oak")]["exceptions"] == 0
+    assert by_day[(dt.date(2026, 10, 12), "Oak")]["expected"] == 3
+
+
+def test_bad_ranges_are_refused(term):
+    with pytest.raises(ValidationError, match="start date is after"):
+        compliance.compliance(TODAY, TODAY - dt.timedelta(days=1), now=NOW)
+    with pytest.raises(ValidationError, match="at most"):
+        compliance.compliance(dt.date(2024, 1, 1), TODAY, now=NOW)
