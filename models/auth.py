@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_concerns": frozenset({DSL, HEADTEACHER}),
     "record_exception": frozenset({HEADTEACHER}),
     "quit_kiosk": frozenset({ADMIN}),
+    # Records duties (models.records): retention purge, subject access, erasure.
+    "manage_records": frozenset({HEADTEACHER, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones", "release": "release phones",
@@ -57,6 +59,7 @@ ACTION_WORDS = {
     "manage_staff": "manage staff", "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns", "record_exception": "record exceptions",
     "quit_kiosk": "close the kiosk",
+    "manage_records": "purge, export or erase records",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 
