@@ -37,7 +37,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,12 @@ class Subject:
     kind: str  # pupil | visitor | staff
     key: str
     row_id: int | None = None
+    device_ids: tuple[int, ...] | None = None  # their phones, fixed before erasing starts
+
+    def with_devices(self) -> Subject:
+        """This subject with its phones looked up now, so erasing one kind cannot hide them."""
+        owner = DEVICE_OWNERS.get(self.kind)
+        return replace(self, device_ids=tuple(owner(self)) if owner else ())
 
     @property
     def label(self) -> str:
@@ -121,7 +127,7 @@ def pupil_subject(admission_no: str) -> Subject:
 def visitor_subject(name: str) -> Subject:
     """A visitor, found by name (case and spacing ignored) by the kinds that hold visitors."""
     name = " ".join(_clean(name, "visitor's name").split())
-    if not any(VISITOR in k.subjects for k in KINDS):
+    if not any(VISITOR in k.subjects and k.identifies for k in KINDS):
         raise NotFound("This kiosk keeps no visitor records yet: nothing is held about visitors.")
     return Subject(VISITOR, name)
 
@@ -178,6 +184,7 @@ class RecordKind:
     title: str = ""
     retention: tuple[str, ...] = ()  # keys of Settings.retention_days it uses
     subjects: frozenset[str] = frozenset()  # subject kinds it can export / erase
+    identifies: bool = True  # False: only follows another kind's records (e.g. a person's phones)
     columns: tuple[str, ...] = ()  # SAR CSV columns
 
     def plan_purge(self, ctx: PurgeContext) -> PurgePart:
@@ -225,10 +232,20 @@ def _rows(query: Iterable[Any], columns: Iterable[str]) -> list[dict[str, Any]]:
     return [{c: _iso(getattr(r, c)) for c in cols} for r in query]
 
 
-def _pupil_device_ids(subject: Subject) -> list[int]:
-    if subject.kind != PUPIL:
-        return []
+def _pupil_devices(subject: Subject) -> list[int]:
     return [d.id for d in Device.select(Device.id).where(Device.pupil == subject.row_id)]
+
+
+# Whose phones are whose: subject kind -> the ids of the devices that are that person's.
+# The devices, labels and custody kinds export, hold and erase through this, so a
+# visitor's phones join a visitor's SAR once the visits kind registers VISITOR here.
+DEVICE_OWNERS: dict[str, Callable[[Subject], list[int]]] = {PUPIL: _pupil_devices}
+
+
+def _pupil_device_ids(subject: Subject) -> list[int]:
+    if subject.device_ids is None:
+        subject = subject.with_devices()
+    return list(subject.device_ids or ())
 
 
 # ---------------------------------------------------------------- pupils and what hangs off them
@@ -279,7 +296,8 @@ class DeviceKind(RecordKind):
     """Registered phones and where each is now (the ``DeviceState`` projection)."""
 
     name, title = "devices", "Registered phones"
-    subjects = frozenset({PUPIL})
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
     columns = ("id", "kind", "description", "registered_at", "active", "state", "tray_id", "slot_no", "since")
 
     def export(self, subject):
@@ -307,7 +325,8 @@ class LabelKind(RecordKind):
     """Printed barcode labels (a code identifies a pupil's phone: pseudonymous data)."""
 
     name, title = "labels", "Phone labels"
-    subjects = frozenset({PUPIL})
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
     columns = ("id", "code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id")
 
     def export(self, subject):
@@ -450,7 +469,8 @@ class CustodyKind(RecordKind):
 
     name, title = "custody_events", "Chain of custody"
     retention = ("hand_ins", "confiscations")
-    subjects = frozenset({PUPIL})
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
     columns = (
         "id", "device_id", "kind", "at", "by", "label_code", "tray_id", "slot_no", "reason", "policy", "contact_id",
         "id_seen", "consent_by", "consent_contact_id", "witness", "grounds", "outcome", "parents_informed_at",
@@ -726,6 +746,7 @@ def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime 
         require(actor, "manage_records")
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     with write_tx():
+        subject = subject.with_devices()
         sections = {k.name: k.export(subject) for k in kinds}
         audit.append(actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
                      {"rows": {name: len(rows) for name, rows in sections.items()}}, now)
@@ -785,6 +806,7 @@ def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = 
         require(actor, "manage_records")
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     with write_tx():
+        subject = subject.with_devices()
         holds = holds_for(subject)
         if holds:
             reasons = "; ".join(h.reason for h in holds[:3]) + (f"; and {len(holds) - 3} more" if len(holds) > 3 else "")

@@ -425,3 +425,45 @@ def test_the_never_stored_check_catches_such_a_column():
     assert "Bad.id_document_photo can hold binary data" in problems
     assert "Bad.id_document_photo is named like a photograph or device content" in problems
     assert "Bad.phone_contents is named like a photograph or device content" in problems
+
+
+# ---------------------------------------------------------------- how the lead adds visitors
+
+
+def test_a_registered_visitor_kind_brings_the_visitors_phones_along(school, monkeypatch):
+    """The shape the visits kind will take: it identifies visitors, and names their phones."""
+    phones = {}
+    for name in ("Mr A Visitor", "Ms B Visitor"):
+        device = Device.create(kind="visitor", description="phone", registered_at=ago(1))
+        DeviceState.create(device=device, state="out", since=ago(1))
+        phones[name.casefold()] = [device.id]
+
+    class FakeVisits(records.RecordKind):
+        name, subjects, columns = "visits", frozenset({records.VISITOR}), ("name",)
+
+        def export(self, subject):
+            return [{"name": subject.key}] if subject.key.casefold() in phones else []
+
+        def erase(self, subject):
+            return len(phones.pop(subject.key.casefold(), []))
+
+    monkeypatch.setattr(records, "KINDS", list(records.KINDS))
+    monkeypatch.setitem(records.DEVICE_OWNERS, records.VISITOR, lambda s: phones.get(s.key.casefold(), []))
+    records.register(FakeVisits())
+    assert [k.name for k in records.KINDS][-2:] == ["visits", "audit"]
+
+    a = records.visitor_subject("  mr a   visitor ")
+    assert a.key == "mr a visitor"
+    a_phone = phones["mr a visitor"][0]
+    export = records.subject_access(a, now=NOW)
+    assert export.sections["visits"] == [{"name": "mr a visitor"}]
+    assert [r["id"] for r in export.sections["devices"]] == [a_phone]
+    custody.confiscate(a_phone, school.deputy, reason="filming", policy="visitor agreement", now=ago(0, 1))
+    with pytest.raises(RuleViolation, match="confiscated and is still held"):
+        records.erase(a, now=NOW)
+    b = records.visitor_subject("Ms B Visitor")
+    b_phone = phones["ms b visitor"][0]
+    result = records.erase(b, now=NOW)
+    assert result.deleted["visits"] == 1 and result.deleted["devices"] == 1
+    assert Device.get_or_none(Device.id == b_phone) is None
+    assert_consistent()
