@@ -349,7 +349,7 @@ SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
 HOLD_WORDS = {
     POLICE: "handed to the police: its whole history is kept",
     CONFISCATED: "confiscated and still held by the school: its whole history is kept",
-    IN_TRAY: "still in the tray: the visit in progress is kept",
+    IN_TRAY: "still in the tray, never collected: its current hand-in is kept",
 }
 
 # Extra legal holds on devices, added by other kinds (e.g. an open safeguarding concern
