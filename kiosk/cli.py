@@ -781,6 +781,87 @@ def labels_print(env: Env, class_name: str | None, admission_no: str | None) -> 
     env.open()
     job_id, count = enqueue_labels(env.settings, class_name=class_name, admission_no=admission_no, actor="cli")
     click.echo(f"{count} label{'s' if count != 1 else ''} (job {job_id}): {_send_now(env, job_id)}.")
+# ------------------------------------------------------------------ records duties (UK GDPR)
+
+
+def _subject(pupil: str | None, visitor: str | None, staff_user: str | None = None, *, options: str = "--pupil or --visitor"):
+    from models import records
+
+    given = [x for x in (pupil, visitor, staff_user) if x is not None]
+    if len(given) != 1:
+        raise click.UsageError(f"Give exactly one of {options}.")
+    if pupil is not None:
+        return records.pupil_subject(pupil)
+    if visitor is not None:
+        return records.visitor_subject(visitor)
+    return records.staff_subject(staff_user)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted and what is kept under a legal hold.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@common
+def purge(env: Env, dry_run: bool, fmt: str) -> None:
+    """Delete records past their retention period ([retention] in the config).
+
+    Lists what is kept because of a legal hold (a phone handed to the police, a
+    confiscated phone still held). One transaction, with its own audit entry.
+    """
+    from models import records
+
+    env.open()
+    result = records.purge(env.settings.retention_days, actor="cli", dry_run=dry_run)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "dry_run": result.dry_run, "deleted": result.deleted,
+            "cutoffs": {k: v.isoformat() for k, v in result.cutoffs.items()},
+            "holds": [{"entity": h.entity, "id": h.entity_id, "why": h.code, "reason": h.reason} for h in result.holds],
+            "audit_seq": result.audit_seq,
+        }, indent=2))
+        return
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--pupil", "pupil", metavar="ADMISSION_NO", default=None, help="A pupil, by admission number.")
+@click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
+@click.option("--staff", "staff_user", metavar="USERNAME", default=None, help="A member of staff, by username.")
+@click.option("--out", "out", type=click.Path(), default=None,
+              help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
+@common
+def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
+    """Subject access: everything held about one person, as JSON and one CSV per kind."""
+    from models import records
+    from models.clock import utcnow
+
+    env.open()
+    subject = _subject(pupil, visitor, staff_user, options="--pupil, --visitor or --staff")
+    export = records.subject_access(subject, actor="cli")
+    if out is None:
+        safe = "".join(ch if ch.isalnum() else "-" for ch in subject.key).strip("-") or "subject"
+        out = f"sar-{subject.kind}-{safe}-{utcnow():%Y%m%d-%H%M%S}.zip"
+    path = records.write_sar(export, out)
+    counts = ", ".join(f"{len(rows)} {name.replace('_', ' ')}" for name, rows in export.sections.items())
+    click.echo(f"Subject access export for {subject.label} written to {path} ({counts}).")
+
+
+@cli.command()
+@click.option("--pupil", "pupil", metavar="ADMISSION_NO", default=None, help="A pupil, by admission number.")
+@click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common
+def erase(env: Env, pupil: str | None, visitor: str | None, yes: bool) -> None:
+    """Erase one person's data. Refused, with the reason, under a legal hold."""
+    from models import records
+
+    env.open()
+    subject = _subject(pupil, visitor)
+    holds = records.holds_for(subject)
+    if not holds and not yes:
+        click.confirm(f"Erase everything held about {subject.label}? This cannot be undone", abort=True)
+    result = records.erase(subject, actor="cli")
+    click.echo(result.line())
 
 
 # ------------------------------------------------------------------ entry point

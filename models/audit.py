@@ -10,6 +10,11 @@ outlive a purge or an erasure and the chain still verifies.
 
 Appends must happen inside :func:`models.db.write_tx`: that transaction serialises
 writers, so the chain never forks.
+
+Retention (``models.records``) may delete the oldest entries. The seq and hash of the
+last entry it deleted are kept as the *anchor* (``AuditHead`` row 2), and the purge's
+own entry records the same anchor in its details, so :func:`verify` starts the chain
+from the anchor and still notices an entry removed, or an anchor moved, by anyone else.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from .tables import AuditEntry, AuditHead, CustodyEvent
 
 GENESIS = "0" * 64
 SYSTEM = "system"
+HEAD_ID = 1
+ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
+PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
 
 
 def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str) -> bytes:
@@ -49,8 +57,20 @@ def actor_name(actor: Any) -> str:
 
 def head() -> tuple[int, str]:
     """The newest entry's (seq, hash); (0, GENESIS) for an empty log. Read inside the write tx."""
-    row = AuditHead.get_or_none(AuditHead.id == 1)
+    row = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
     return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def anchor() -> tuple[int, str]:
+    """The (seq, hash) of the last entry a purge removed; (0, GENESIS) if none was."""
+    row = AuditHead.get_or_none(AuditHead.id == ANCHOR_ID)
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def set_anchor(seq: int, digest: str) -> None:
+    """Record where the chain now starts. Only a retention purge calls this, in its write tx."""
+    if AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == ANCHOR_ID).execute() == 0:
+        AuditHead.create(id=ANCHOR_ID, seq=seq, hash=digest)
 
 
 def append(
@@ -80,9 +100,9 @@ def append(
         details=body, prev_hash=prev_hash, hash=digest,
     )
     if prev_seq:
-        AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == 1).execute()
+        AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == HEAD_ID).execute()
     else:
-        AuditHead.create(id=1, seq=seq, hash=digest)
+        AuditHead.create(id=HEAD_ID, seq=seq, hash=digest)
     return entry
 
 
@@ -103,15 +123,22 @@ class VerifyReport:
 
 
 def verify(batch: int = 5000) -> VerifyReport:
-    """Walk the chain from the start and report the first entry that does not fit."""
+    """Walk the chain from the start (or the purge anchor) and report the first entry that does not fit."""
     report = VerifyReport()
-    expected_seq = 1
-    prev_hash = GENESIS
-    last_seq = 0
+    anchor_seq, anchor_hash = anchor()
+    expected_seq = anchor_seq + 1
+    prev_hash = anchor_hash
+    last_seq = anchor_seq
     broken = False
+    recorded_anchor: list | None = None  # what the newest purge entry says the anchor is
     query = AuditEntry.select().order_by(AuditEntry.seq)
     for e in query.iterator():
         report.entries += 1
+        if e.action == PURGE_ACTION:
+            try:
+                recorded_anchor = json.loads(e.details).get("audit_anchor")
+            except (ValueError, AttributeError):
+                recorded_anchor = None
         if not broken:
             if e.seq != expected_seq:
                 if e.seq > expected_seq:
@@ -131,7 +158,13 @@ def verify(batch: int = 5000) -> VerifyReport:
         prev_hash = e.hash
         expected_seq = e.seq + 1
         last_seq = e.seq
-    head = AuditHead.get_or_none(AuditHead.id == 1)
+    expected_anchor = [anchor_seq, anchor_hash] if anchor_seq else None
+    if recorded_anchor != expected_anchor:
+        report.bad(
+            anchor_seq + 1 if anchor_seq else None,
+            "The log's starting point does not match the one the last purge recorded: entries were removed outside a purge.",
+        )
+    head = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
     if head is not None:
         if head.seq > last_seq:
             report.bad(last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end.")

@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Visitors: staff sign-in (with the ID / DBS checks), sign-out, roll call, reprints.
     "visitors": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
     "print": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
+    # Records duties (models.records): retention purge, subject access, erasure.
+    "manage_records": frozenset({HEADTEACHER, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones", "release": "release phones",
@@ -67,6 +69,7 @@ ACTION_WORDS = {
     "raise_concern": "raise a concern",
     "quit_kiosk": "close the kiosk",
     "visitors": "sign visitors in or out", "print": "reprint or manage print jobs",
+    "manage_records": "purge, export or erase records",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 

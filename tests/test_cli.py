@@ -218,3 +218,49 @@ def test_staff_add_and_list(tmp_path, run, monkeypatch, samples):
     assert code == 1 and err == "Error: A PIN is 4 to 8 digits.\n"
     code, out, _ = run("staff", "list", "--format", "json", "--db", db)
     assert [r["username"] for r in json.loads(out)] == ["msmith"]
+
+
+# ------------------------------------------------------------------ records duties
+
+
+def test_purge_dry_run_then_purge_with_config_retention(demo_db, run, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[retention]\nhand_ins = 1\n", encoding="utf-8")
+    code, out, _ = run("purge", "--dry-run", "--format", "json", "--db", demo_db, "--config", cfg)
+    dry = json.loads(out)
+    assert code == 0 and dry["dry_run"] and dry["deleted"]["hand_ins"] > 0 and dry["audit_seq"] is None
+    code, out, _ = run("purge", "--db", demo_db, "--config", cfg)
+    assert code == 0 and out.startswith(f"Deleted: {dry['deleted']['hand_ins']} hand ins,")
+    code, out, _ = run("purge", "--dry-run", "--db", demo_db, "--config", cfg)
+    assert out.startswith("Would delete: 0 hand ins,")
+    code, out, _ = run("audit", "verify", "--db", demo_db)
+    assert code == 0 and "chain intact" in out
+
+
+def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path):
+    con = sqlite3.connect(demo_db)
+    adno = con.execute("SELECT admission_no FROM pupil ORDER BY id LIMIT 1").fetchone()[0]
+    con.close()
+    out_zip = tmp_path / "sar.zip"
+    code, out, _ = run("sar", "--pupil", adno, "--out", out_zip, "--db", demo_db)
+    assert code == 0 and out.startswith(f"Subject access export for pupil {adno} written to {out_zip} (1 pupil,")
+    code, _, err = run("sar", "--db", demo_db)
+    assert code == 2 and "Give exactly one of --pupil, --visitor or --staff." in err
+    code, _, err = run("sar", "--visitor", "Mr Visitor", "--db", demo_db)
+    assert code == 1 and err == "Error: This kiosk keeps no visitor records yet: nothing is held about visitors.\n"
+    code, out, _ = run("erase", "--pupil", adno, "--yes", "--db", demo_db)
+    assert code == 0 and out.startswith(f"Erased pupil {adno}: 1 pupil,")
+    code, _, err = run("sar", "--pupil", adno, "--db", demo_db)
+    assert code == 1 and err.startswith(f"Error: No pupil has admission number '{adno}'")
+
+
+def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run):
+    con = sqlite3.connect(demo_db)
+    adno = con.execute(
+        "SELECT p.admission_no FROM device_state s JOIN device d ON d.id = s.device_id JOIN pupil p ON p.id = d.pupil_id"
+        " WHERE s.state = 'confiscated'"
+    ).fetchone()[0]
+    con.close()
+    code, _, err = run("erase", "--pupil", adno, "--db", demo_db)
+    assert code == 1 and err.startswith(f"Error: Cannot erase pupil {adno}: phone ") and "still held" in err
+    assert err.count("\n") == 1

@@ -1,0 +1,841 @@
+"""Records duties (UK GDPR): retention purge, subject access, erasure.
+
+Each kind of record the kiosk keeps is a :class:`RecordKind` in :data:`KINDS`. A kind
+knows its table(s), which retention period applies (``Settings.retention_days``), what
+date decides a record's age, what counts as a legal hold, how to export its rows for a
+subject access request (SAR) and how to erase them for one person. The three duties
+walk the registry:
+
+* :func:`purge` deletes what has expired, in ONE write transaction with its audit
+  entry, and lists what it keeps because of a legal hold;
+* :func:`subject_access` collects everything held about one person, and
+  :func:`write_sar` writes it as a JSON file plus one CSV per kind (folder or zip);
+* :func:`erase` deletes one person's data, refused (with the reason) while any of it
+  is under a legal hold; ONE write transaction with its audit entry.
+
+The custody ledger is append-only in normal use. Retention deletes whole *episodes*
+of a phone's history: a run of events that starts and ends with the phone back with
+its owner (state "out"), with no undo reaching across its edges. Replaying what is
+left therefore gives the same current state as before (checked for every device
+before anything is deleted), and ``DeviceState`` never points at a deleted event.
+A phone handed to the police, or confiscated and still held, keeps its whole history.
+
+Audit entries hold ids only, so they outlive the rows they name. When audit entries
+themselves expire, the oldest run is deleted and its last seq and hash become the
+chain's anchor (see :mod:`models.audit`), recorded in the purge's own audit entry.
+
+Adding a kind (visits, exceptions, concerns): subclass :class:`RecordKind` and call
+:func:`register` (it goes before the audit kind, which must stay last). Dependants
+must come after what they reference: erase walks the registry backwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import peewee
+from peewee import fn
+
+from . import audit
+from .auth import require
+from .clock import utcnow
+from .csvsafe import write_csv
+from .custody import (
+    CONFISCATED,
+    CONFISCATED_EV,
+    IN_TRAY,
+    OUT,
+    POLICE,
+    POLICE_EV,
+    REVERSAL,
+    SEARCHED,
+    LedgerError,
+    replay,
+)
+from .db import db, write_tx
+from .errors import NotFound, RuleViolation, StorageError, ValidationError
+from .tables import (
+    AuditEntry,
+    Contact,
+    CustodyEvent,
+    Device,
+    DeviceState,
+    Label,
+    Pupil,
+    SchoolClass,
+    Staff,
+    StaffClass,
+)
+
+PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
+ERASE_ACTION = "records.erase"
+SAR_ACTION = "records.sar"
+
+# ---------------------------------------------------------------- subjects
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One person whose records are exported or erased.
+
+    ``key`` is what was typed (admission number, visitor name, username); ``row_id``
+    the id of their own row where there is one (pupil, staff), for audit entries.
+    """
+
+    kind: str  # pupil | visitor | staff
+    key: str
+    row_id: int | None = None
+    device_ids: tuple[int, ...] | None = None  # their phones, fixed before erasing starts
+
+    def with_devices(self) -> Subject:
+        """This subject with its phones looked up now, so erasing one kind cannot hide them."""
+        owner = DEVICE_OWNERS.get(self.kind)
+        return replace(self, device_ids=tuple(owner(self)) if owner else ())
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+def _clean(value: str | None, what: str, limit: int = 100) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(f"Give the {what}.")
+    if len(value) > limit:
+        raise ValidationError(f"The {what} is too long ({len(value)} characters; at most {limit}).")
+    if not value.isprintable():
+        raise ValidationError(f"The {what} contains control characters.")
+    return value
+
+
+def pupil_subject(admission_no: str) -> Subject:
+    adno = _clean(admission_no, "admission number", 20)
+    pupil = Pupil.get_or_none(Pupil.admission_no == adno)
+    if pupil is None:
+        raise NotFound(f"No pupil has admission number {adno!r}: nothing is held under it.")
+    return Subject(PUPIL, adno, pupil.id)
+
+
+def visitor_subject(name: str) -> Subject:
+    """A visitor, found by name (case and spacing ignored) by the kinds that hold visitors."""
+    name = " ".join(_clean(name, "visitor's name").split())
+    if not any(VISITOR in k.subjects and k.identifies for k in KINDS):
+        raise NotFound("This kiosk keeps no visitor records yet: nothing is held about visitors.")
+    return Subject(VISITOR, name)
+
+
+def staff_subject(username: str) -> Subject:
+    username = _clean(username, "username", 40).lower()
+    staff = Staff.get_or_none(Staff.username == username)
+    if staff is None:
+        raise NotFound(f"There is no member of staff called {username!r}.")
+    return Subject(STAFF, username, staff.id)
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A record kept (from purge) or blocking erasure, because of a legal hold."""
+
+    kind: str  # the record kind
+    entity: str  # e.g. "device"
+    entity_id: int
+    code: str  # short reason code for the audit entry: police | confiscated | in_tray | ...
+    reason: str  # one plain-English line, no names
+
+    def audit_ref(self) -> dict[str, Any]:
+        return {"entity": self.entity, "id": self.entity_id, "why": self.code}
+
+
+@dataclass
+class PurgeContext:
+    now: dt.datetime
+    retention_days: Mapping[str, int]
+
+    def cutoff(self, key: str) -> dt.datetime:
+        """Records whose age-deciding date is before this have expired."""
+        return self.now - dt.timedelta(days=self.retention_days[key])
+
+
+@dataclass
+class PurgePart:
+    """What one kind would delete (counts per retention key) and keeps under hold."""
+
+    deletes: dict[str, int] = field(default_factory=dict)
+    holds: list[Hold] = field(default_factory=list)
+    apply: Callable[[], None] | None = None  # does the deleting, inside the purge's tx
+    notes: dict[str, Any] = field(default_factory=dict)  # ids/codes for the audit entry
+
+
+class RecordKind:
+    """One kind of record. Override what applies; the defaults do nothing."""
+
+    name: str = ""  # file name of its SAR CSV, key in counts
+    title: str = ""
+    retention: tuple[str, ...] = ()  # keys of Settings.retention_days it uses
+    subjects: frozenset[str] = frozenset()  # subject kinds it can export / erase
+    identifies: bool = True  # False: only follows another kind's records (e.g. a person's phones)
+    columns: tuple[str, ...] = ()  # SAR CSV columns
+
+    def plan_purge(self, ctx: PurgeContext) -> PurgePart:
+        return PurgePart()
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        return []
+
+    def holds_for(self, subject: Subject) -> list[Hold]:
+        """Legal holds that must block erasing this subject."""
+        return []
+
+    def erase(self, subject: Subject) -> int:
+        """Delete (or strip of personal fields) this subject's rows; return how many."""
+        return 0
+
+
+KINDS: list[RecordKind] = []
+
+
+def register(kind: RecordKind, *, after: str | None = None) -> RecordKind:
+    """Add a kind: after the named kind, else just before the audit kind (which stays last)."""
+    if any(k.name == kind.name for k in KINDS):
+        raise ValueError(f"record kind {kind.name!r} is already registered")
+    if after is not None:
+        index = next(i for i, k in enumerate(KINDS) if k.name == after) + 1
+    else:
+        index = next((i for i, k in enumerate(KINDS) if k.name == "audit"), len(KINDS))
+    KINDS.insert(index, kind)
+    return kind
+
+
+def kind(name: str) -> RecordKind:
+    return next(k for k in KINDS if k.name == name)
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _rows(query: Iterable[Any], columns: Iterable[str]) -> list[dict[str, Any]]:
+    cols = tuple(columns)
+    return [{c: _iso(getattr(r, c)) for c in cols} for r in query]
+
+
+def _pupil_devices(subject: Subject) -> list[int]:
+    return [d.id for d in Device.select(Device.id).where(Device.pupil == subject.row_id)]
+
+
+# Whose phones are whose: subject kind -> the ids of the devices that are that person's.
+# The devices, labels and custody kinds export, hold and erase through this, so a
+# visitor's phones join a visitor's SAR once the visits kind registers VISITOR here.
+DEVICE_OWNERS: dict[str, Callable[[Subject], list[int]]] = {PUPIL: _pupil_devices}
+
+
+def _pupil_device_ids(subject: Subject) -> list[int]:
+    if subject.device_ids is None:
+        subject = subject.with_devices()
+    return list(subject.device_ids or ())
+
+
+# ---------------------------------------------------------------- pupils and what hangs off them
+
+
+class PupilKind(RecordKind):
+    """The pupil's own row, from the MIS roster. Kept while on roll; erased on request."""
+
+    name, title = "pupil", "Pupil record"
+    subjects = frozenset({PUPIL})
+    columns = ("id", "admission_no", "first_name", "last_name", "year_group", "class", "dob", "active", "created_at", "updated_at")
+
+    def export(self, subject):
+        if subject.kind != PUPIL:
+            return []
+        rows = []
+        for p in Pupil.select(Pupil, SchoolClass).join(SchoolClass).where(Pupil.id == subject.row_id):
+            row = {c: _iso(getattr(p, c)) for c in self.columns if c != "class"}
+            row["class"] = p.school_class.name
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject):
+        if subject.kind != PUPIL:
+            return 0
+        return Pupil.delete().where(Pupil.id == subject.row_id).execute()
+
+
+class ContactKind(RecordKind):
+    """Parents and carers listed for a pupil (also third parties named in their SAR)."""
+
+    name, title = "contacts", "Parents and carers"
+    subjects = frozenset({PUPIL})
+    columns = ("id", "name", "relationship", "priority", "can_collect", "active")
+
+    def export(self, subject):
+        if subject.kind != PUPIL:
+            return []
+        return _rows(Contact.select().where(Contact.pupil == subject.row_id).order_by(Contact.id), self.columns)
+
+    def erase(self, subject):
+        if subject.kind != PUPIL:
+            return 0
+        return Contact.delete().where(Contact.pupil == subject.row_id).execute()
+
+
+class DeviceKind(RecordKind):
+    """Registered phones and where each is now (the ``DeviceState`` projection)."""
+
+    name, title = "devices", "Registered phones"
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = ("id", "kind", "description", "registered_at", "active", "state", "tray_id", "slot_no", "since")
+
+    def export(self, subject):
+        rows = []
+        ids = _pupil_device_ids(subject)
+        states = {s.device_id: s for s in DeviceState.select().where(DeviceState.device.in_(ids))} if ids else {}
+        for d in Device.select().where(Device.id.in_(ids)).order_by(Device.id) if ids else []:
+            s = states.get(d.id)
+            rows.append({
+                "id": d.id, "kind": d.kind, "description": d.description, "registered_at": _iso(d.registered_at),
+                "active": d.active, "state": s.state if s else OUT, "tray_id": s.tray_id if s else None,
+                "slot_no": s.slot_no if s else None, "since": _iso(s.since) if s else None,
+            })
+        return rows
+
+    def erase(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return 0
+        DeviceState.delete().where(DeviceState.device.in_(ids)).execute()
+        return Device.delete().where(Device.id.in_(ids)).execute()
+
+
+class LabelKind(RecordKind):
+    """Printed barcode labels (a code identifies a pupil's phone: pseudonymous data)."""
+
+    name, title = "labels", "Phone labels"
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = ("id", "code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id")
+
+    def export(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return []
+        return _rows(Label.select().where(Label.device.in_(ids)).order_by(Label.id), self.columns)
+
+    def erase(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return 0
+        Label.update(replaced_by=None).where(Label.device.in_(ids)).execute()
+        return Label.delete().where(Label.device.in_(ids)).execute()
+
+
+# ---------------------------------------------------------------- the custody ledger
+
+SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
+HOLD_WORDS = {
+    POLICE: "handed to the police: its whole history is kept",
+    CONFISCATED: "confiscated and still held by the school: its whole history is kept",
+    IN_TRAY: "still in the tray, never collected: its current hand-in is kept",
+}
+
+# Extra legal holds on devices, added by other kinds (e.g. an open safeguarding concern
+# about the pupil): each gets device ids and returns {device_id: (code, reason)}.
+DEVICE_HOLDS: list[Callable[[Collection[int]], dict[int, tuple[str, str]]]] = []
+
+
+@dataclass
+class _DevicePlan:
+    delete_ids: list[int]
+    counts: dict[str, int]
+    new_last_event: int | None
+    hold: Hold | None
+
+
+def _episodes(events: list[CustodyEvent]) -> tuple[list[tuple[int, int]], str]:
+    """Split a device's events (id order) into closed units that start and end "out".
+
+    Returns the units as (start, end) index pairs, inclusive, and the final state.
+    Episodes joined by an undo that reaches across their edge form one unit; whatever
+    is joined to the still-open tail is left out (the current state depends on it).
+    """
+    state = replay(events).custody.state  # raises LedgerError on a broken ledger
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for r in _rest_points(events):
+        bounds.append((start, r))
+        start = r + 1
+    tail = len(bounds)  # episode number of the open tail, events[start:] (maybe empty)
+    episode_of = [tail] * len(events)
+    for u, (s, t) in enumerate(bounds):
+        for i in range(s, t + 1):
+            episode_of[i] = u
+    index_of = {e.id: i for i, e in enumerate(events)}
+    joined = [False] * (tail + 1)  # joined[u]: episode u and u+1 are one unit
+    for i, e in enumerate(events):
+        if e.kind == REVERSAL and e.reverses_id in index_of:
+            for u in range(episode_of[index_of[e.reverses_id]], episode_of[i]):
+                joined[u] = True
+    units: list[tuple[int, int]] = []
+    u = 0
+    while u < tail:
+        first = u
+        while u < tail and joined[u]:
+            u += 1
+        if u == tail:
+            break  # joined to the open tail
+        units.append((bounds[first][0], bounds[u][1]))
+        u += 1
+    return units, state
+
+
+def _rest_points(events: list[CustodyEvent]) -> list[int]:
+    """Indexes after which the state is "out", by one incremental replay."""
+    from .custody import Custody, step
+
+    cur = Custody()
+    stack: list[tuple[int, Custody]] = []
+    rests = []
+    for i, e in enumerate(events):
+        if e.kind == REVERSAL:
+            cur = stack.pop()[1]
+        else:
+            stack.append((e.id, cur))
+            cur = step(cur, e.kind, e.tray_id, e.slot_no)
+        if cur.state == OUT:
+            rests.append(i)
+    return rests
+
+
+def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, extra_hold: tuple[str, str] | None) -> _DevicePlan:
+    cut = {"hand_ins": ctx.cutoff("hand_ins"), "confiscations": ctx.cutoff("confiscations")}
+    earliest = min(e.at for e in events)
+    try:
+        units, state = _episodes(events)
+    except (LedgerError, IndexError):
+        hold = Hold("custody", "device", device_id, "ledger", "its ledger does not replay (run kiosk audit verify): kept untouched")
+        return _DevicePlan([], {}, None, hold)
+    held = state in (POLICE, CONFISCATED) or extra_hold is not None
+    if held:
+        code, reason = extra_hold if extra_hold and state not in (POLICE, CONFISCATED) else (state, HOLD_WORDS[state])
+        hold = Hold("custody", "device", device_id, code, reason) if earliest < cut["hand_ins"] else None
+        return _DevicePlan([], {}, None, hold)
+    delete: list[int] = []
+    counts = {"hand_ins": 0, "confiscations": 0}
+    for s, t in units:
+        unit = events[s : t + 1]
+        key = "confiscations" if any(e.kind in SERIOUS_KINDS for e in unit) else "hand_ins"
+        if max(e.at for e in unit) < cut[key]:
+            delete.extend(e.id for e in unit)
+            counts[key] += len(unit)
+    hold = None
+    if state == IN_TRAY:
+        tail_start = units[-1][1] + 1 if units else 0
+        if any(e.at < cut["hand_ins"] for e in events[tail_start:]):
+            hold = Hold("custody", "device", device_id, IN_TRAY, HOLD_WORDS[IN_TRAY])
+    if not delete:
+        return _DevicePlan([], counts, None, hold)
+    gone = set(delete)
+    kept = [e for e in events if e.id not in gone]
+    try:
+        same = replay(kept).custody == replay(events).custody
+    except LedgerError:  # pragma: no cover - _episodes guarantees it; never risk it
+        same = False
+    if not same:  # pragma: no cover
+        raise StorageError(f"Purge stopped: removing old events would change device {device_id}'s state. Nothing was deleted.")
+    return _DevicePlan(delete, counts, kept[-1].id if kept else None, hold)
+
+
+class CustodyKind(RecordKind):
+    """The ledger: routine hand-ins (``hand_ins``) and confiscations/searches (``confiscations``).
+
+    Age: the last event of an episode (when the phone went back to its owner). An
+    episode with a confiscation, search or police hand-over is kept for the
+    confiscations period, otherwise for the hand-ins period.
+    """
+
+    name, title = "custody_events", "Chain of custody"
+    retention = ("hand_ins", "confiscations")
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = (
+        "id", "device_id", "kind", "at", "by", "label_code", "tray_id", "slot_no", "reason", "policy", "contact_id",
+        "id_seen", "consent_by", "consent_contact_id", "witness", "grounds", "outcome", "parents_informed_at",
+        "parents_informed_how", "officer", "force_reference", "reverses_id", "note",
+    )
+
+    def plan_purge(self, ctx):
+        latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
+        candidates = [
+            r.device_id for r in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.at < latest_cut)
+            .group_by(CustodyEvent.device).order_by(CustodyEvent.device)
+        ]
+        extra: dict[int, tuple[str, str]] = {}
+        for provider in DEVICE_HOLDS:
+            for device_id, why in provider(candidates).items():
+                extra.setdefault(device_id, why)
+        part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
+        plans: dict[int, _DevicePlan] = {}
+        for chunk in _chunks(candidates, 200):
+            by_device: dict[int, list[CustodyEvent]] = {d: [] for d in chunk}
+            for e in CustodyEvent.select().where(CustodyEvent.device.in_(chunk)).order_by(CustodyEvent.id).iterator():
+                by_device[e.device_id].append(e)
+            for device_id, events in by_device.items():
+                plan = _plan_device(device_id, events, ctx, extra.get(device_id))
+                plans[device_id] = plan
+                for key, n in plan.counts.items():
+                    part.deletes[key] += n
+                if plan.hold:
+                    part.holds.append(plan.hold)
+
+        def apply() -> None:
+            for device_id, plan in plans.items():
+                if not plan.delete_ids:
+                    continue
+                DeviceState.update(last_event=plan.new_last_event).where(
+                    (DeviceState.device == device_id) & DeviceState.last_event.in_(plan.delete_ids)
+                ).execute()
+                _delete_events(plan.delete_ids)
+
+        part.apply = apply
+        part.notes["devices"] = sorted(d for d, p in plans.items() if p.delete_ids)
+        return part
+
+    def export(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return []
+        staff = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+        rows = []
+        for e in CustodyEvent.select().where(CustodyEvent.device.in_(ids)).order_by(CustodyEvent.id).iterator():
+            row = {c: _iso(getattr(e, c)) for c in self.columns if c != "by"}
+            row["by"] = staff.get(e.actor_id, "system") if e.actor_id else "system"
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def holds_for(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return []
+        holds = []
+        for s in DeviceState.select().where(DeviceState.device.in_(ids) & DeviceState.state.in_([POLICE, CONFISCATED])):
+            holds.append(Hold(self.name, "device", s.device_id, s.state, f"phone {s.device_id} was {'handed to the police' if s.state == POLICE else 'confiscated and is still held'}"))
+        handed = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.device.in_(ids) & (CustodyEvent.kind == POLICE_EV))}
+        for device_id in sorted(handed - {h.entity_id for h in holds}):  # only possible if the ledger was edited
+            holds.append(Hold(self.name, "device", device_id, POLICE, f"phone {device_id} was handed to the police"))
+        for provider in DEVICE_HOLDS:
+            for device_id, (code, reason) in provider(ids).items():
+                holds.append(Hold(self.name, "device", device_id, code, reason))
+        return holds
+
+    def erase(self, subject):
+        ids = _pupil_device_ids(subject)
+        if not ids:
+            return 0
+        DeviceState.update(last_event=None).where(DeviceState.device.in_(ids)).execute()
+        event_ids = [e.id for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_(ids))]
+        return _delete_events(event_ids)
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _delete_events(ids: list[int]) -> int:
+    """Delete ledger rows: reversals first (they reference the events they undo)."""
+    n = 0
+    for chunk in _chunks(sorted(ids), 500):
+        n += CustodyEvent.delete().where(CustodyEvent.id.in_(chunk) & (CustodyEvent.kind == REVERSAL)).execute()
+    for chunk in _chunks(sorted(ids), 500):
+        n += CustodyEvent.delete().where(CustodyEvent.id.in_(chunk)).execute()
+    return n
+
+
+# ---------------------------------------------------------------- staff
+
+
+class StaffKind(RecordKind):
+    """Staff accounts. Exported on request; never erased here (the ledger names who acted)."""
+
+    name, title = "staff", "Staff account"
+    subjects = frozenset({STAFF})
+    columns = ("id", "username", "display_name", "roles", "active", "created_at", "failed_attempts", "locked_until", "classes")
+
+    def export(self, subject):
+        if subject.kind != STAFF:
+            return []
+        s = Staff.get_by_id(subject.row_id)
+        classes = [c.school_class.name for c in StaffClass.select(StaffClass, SchoolClass).join(SchoolClass).where(StaffClass.staff == s.id)]
+        row = {c: _iso(getattr(s, c)) for c in self.columns if c != "classes"}  # never the PIN hash
+        row["classes"] = ", ".join(sorted(classes))
+        return [{c: row[c] for c in self.columns}]
+
+    def holds_for(self, subject):
+        if subject.kind != STAFF:
+            return []
+        return [Hold(self.name, "staff", subject.row_id, "ledger_actor",
+                     "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)")]
+
+
+# ---------------------------------------------------------------- audit
+
+
+class AuditKind(RecordKind):
+    """The audit log. Entries hold ids, not names: nothing to erase. Age: the entry's time."""
+
+    name, title = "audit", "Audit log entries"
+    retention = ("audit",)
+    subjects = frozenset({PUPIL, STAFF})
+    columns = ("seq", "at", "actor", "action", "entity", "entity_id", "details")
+
+    def plan_purge(self, ctx):
+        cut = ctx.cutoff("audit").isoformat(timespec="microseconds")
+        first_kept = AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.at >= cut).scalar()
+        query = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+        if first_kept is not None:
+            query = query.where(AuditEntry.seq < first_kept)
+        last = query.first()
+        if last is None:
+            return PurgePart(deletes={"audit": 0})
+        count = AuditEntry.select().where(AuditEntry.seq <= last.seq).count()
+
+        def apply() -> None:
+            AuditEntry.delete().where(AuditEntry.seq <= last.seq).execute()
+            audit.set_anchor(last.seq, last.hash)
+
+        return PurgePart(deletes={"audit": count}, apply=apply)
+
+    def export(self, subject):
+        if subject.kind == STAFF:
+            actor = f"staff:{subject.row_id}"
+            query = AuditEntry.select().where(
+                (AuditEntry.actor == actor) | ((AuditEntry.entity == "staff") & (AuditEntry.entity_id == str(subject.row_id)))
+            )
+            return _rows(query.order_by(AuditEntry.seq), self.columns)
+        if subject.kind != PUPIL:
+            return []
+        devices = [str(i) for i in _pupil_device_ids(subject)]
+        labels = [str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_([int(d) for d in devices]))] if devices else []
+        events = [str(e.id) for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_([int(d) for d in devices]))] if devices else []
+        cond = (AuditEntry.entity == PUPIL) & (AuditEntry.entity_id == str(subject.row_id))
+        for entity, ids in (("device", devices), ("label", labels), ("custody_event", events)):
+            for chunk in _chunks(ids, 500):
+                cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(chunk)
+        rows = {e.seq: e for e in AuditEntry.select().where(cond)}
+        # Roster imports name pupils in their details' "pupil_ids".
+        for e in AuditEntry.select().where((AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))):
+            if subject.row_id in json.loads(e.details).get("pupil_ids", []):
+                rows[e.seq] = e
+        return _rows((rows[s] for s in sorted(rows)), self.columns)
+
+
+for _kind in (PupilKind(), ContactKind(), DeviceKind(), LabelKind(), CustodyKind(), StaffKind(), AuditKind()):
+    KINDS.append(_kind)
+
+
+# ---------------------------------------------------------------- purge
+
+
+@dataclass
+class PurgeResult:
+    dry_run: bool
+    deleted: dict[str, int]  # retention key -> rows deleted (or that would be)
+    holds: list[Hold]
+    cutoffs: dict[str, dt.datetime]
+    audit_seq: int | None = None  # the purge's own audit entry
+
+    def lines(self) -> list[str]:
+        verb = "Would delete" if self.dry_run else "Deleted"
+        out = [f"{verb}: " + ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in self.deleted.items()) + "."]
+        if self.holds:
+            out.append(f"Kept because of a legal hold ({len(self.holds)}):")
+            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in self.holds)
+        else:
+            out.append("Nothing kept because of a legal hold.")
+        return out
+
+
+def purge(retention_days: Mapping[str, int], *, actor: object = "cli", dry_run: bool = False, now: dt.datetime | None = None) -> PurgeResult:
+    """Delete every record past its retention period, all in one transaction with its audit entry."""
+    now = now or utcnow()
+    missing = sorted({key for k in KINDS for key in k.retention} - set(retention_days))
+    if missing:
+        raise ValidationError(f"No retention period is set for {', '.join(missing)}.")
+    ctx = PurgeContext(now, retention_days)
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+
+    def run() -> tuple[PurgeResult, list[tuple[RecordKind, PurgePart]]]:
+        deleted: dict[str, int] = {}
+        holds: list[Hold] = []
+        parts = []
+        for k in KINDS:
+            part = k.plan_purge(ctx)
+            for key, n in part.deletes.items():
+                deleted[key] = deleted.get(key, 0) + n
+            holds.extend(part.holds)
+            parts.append((k, part))
+        cutoffs = {key: ctx.cutoff(key) for k in KINDS for key in k.retention}
+        return PurgeResult(dry_run, deleted, holds, cutoffs), parts
+
+    if dry_run:
+        with db.atomic():  # one consistent read; nothing written
+            result, _ = run()
+        return result
+    with write_tx():
+        result, parts = run()
+        for _k, part in parts:
+            if part.apply is not None and any(part.deletes.values()):
+                part.apply()
+        anchor_seq, anchor_hash = audit.anchor()
+        details = {
+            "deleted": result.deleted,
+            "cutoffs": {key: c.date().isoformat() for key, c in result.cutoffs.items()},
+            "holds": [h.audit_ref() for h in result.holds[:500]],
+            "hold_count": len(result.holds),
+            "audit_anchor": [anchor_seq, anchor_hash] if anchor_seq else None,
+        }
+        entry = audit.append(actor, audit.PURGE_ACTION, "records", "purge", details, now)
+        result.audit_seq = entry.seq
+    return result
+
+
+# ---------------------------------------------------------------- subject access
+
+
+@dataclass
+class SarExport:
+    subject: Subject
+    generated_at: dt.datetime
+    sections: dict[str, list[dict[str, Any]]]  # kind name -> rows
+    columns: dict[str, tuple[str, ...]]
+    titles: dict[str, str]
+
+    @property
+    def total(self) -> int:
+        return sum(len(rows) for rows in self.sections.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "subject": {"kind": self.subject.kind, "key": self.subject.key},
+            "generated_at": self.generated_at.isoformat(),
+            "note": "Everything the reception kiosk holds about this person. Times are UTC. "
+                    "Check third parties (other people named) before disclosing.",
+            "records": {name: {"title": self.titles[name], "rows": rows} for name, rows in self.sections.items()},
+        }
+
+
+def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> SarExport:
+    """Everything held about one person, by kind. The export itself is audited (ids only)."""
+    now = now or utcnow()
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+    kinds = [k for k in KINDS if subject.kind in k.subjects]
+    with write_tx():
+        subject = subject.with_devices()
+        sections = {k.name: k.export(subject) for k in kinds}
+        audit.append(actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
+                     {"rows": {name: len(rows) for name, rows in sections.items()}}, now)
+    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds})
+
+
+def write_sar(export: SarExport, path: str | Path) -> Path:
+    """Write ``sar.json`` and one CSV per kind, to a folder or (``.zip``) a zip file."""
+    path = Path(path).expanduser()
+    files: dict[str, bytes] = {"sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")}
+    for name, rows in export.sections.items():
+        buf = io.StringIO(newline="")
+        columns = list(export.columns[name])
+        write_csv(buf, columns, [[r.get(c) for c in columns] for r in rows])
+        files[f"{name}.csv"] = ("\ufeff" + buf.getvalue()).encode("utf-8")  # utf-8-sig: Excel keeps accents
+    try:
+        if path.suffix.lower() == ".zip":
+            if path.exists():
+                raise ValidationError(f"{path} already exists: choose a new file name.")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(path, "x", compression=zipfile.ZIP_DEFLATED) as zf:
+                for name, data in files.items():
+                    zf.writestr(name, data)
+        else:
+            if path.exists() and (not path.is_dir() or any(path.iterdir())):
+                raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one.")
+            path.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (path / name).write_bytes(data)
+    except OSError as exc:
+        raise StorageError(f"Cannot write the export to {path}: {exc.strerror}.") from None
+    return path
+
+
+# ---------------------------------------------------------------- erasure
+
+
+@dataclass
+class EraseResult:
+    subject: Subject
+    deleted: dict[str, int]
+    audit_seq: int
+
+    def line(self) -> str:
+        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.deleted.items() if n)
+        return f"Erased {self.subject.label}: {parts or 'nothing was held'}."
+
+
+def holds_for(subject: Subject) -> list[Hold]:
+    return [h for k in KINDS if subject.kind in k.subjects for h in k.holds_for(subject)]
+
+
+def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> EraseResult:
+    """Delete one person's data, or refuse with the reason if any of it is under a legal hold."""
+    now = now or utcnow()
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+    kinds = [k for k in KINDS if subject.kind in k.subjects]
+    with write_tx():
+        subject = subject.with_devices()
+        holds = holds_for(subject)
+        if holds:
+            reasons = "; ".join(h.reason for h in holds[:3]) + (f"; and {len(holds) - 3} more" if len(holds) > 3 else "")
+            raise RuleViolation(f"Cannot erase {subject.label}: {reasons}.")
+        deleted: dict[str, int] = {}
+        for k in reversed(kinds):  # dependants first
+            deleted[k.name] = k.erase(subject)
+        deleted = {k.name: deleted[k.name] for k in kinds}
+        entry = audit.append(actor, ERASE_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
+                             {"deleted": deleted}, now)
+    return EraseResult(subject, deleted, entry.seq)
+
+
+# ---------------------------------------------------------------- never stored
+
+# Columns allowed to hold bytes: only a print outbox's rendered job (the lead adds it
+# with the PrintJob table, e.g. ("PrintJob", "payload")).
+BINARY_ALLOWED: set[tuple[str, str]] = set()
+_FORBIDDEN_NAME = re.compile(r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob", re.I)
+
+
+def never_stored_problems(models: Iterable[type[peewee.Model]]) -> list[str]:
+    """Columns that could hold a photograph of an ID document or anything from a device."""
+    problems = []
+    for model in models:
+        for f in model._meta.sorted_fields:
+            where = f"{model.__name__}.{f.name}"
+            if isinstance(f, (peewee.BlobField, peewee.BareField)) and (model.__name__, f.name) not in BINARY_ALLOWED:
+                problems.append(f"{where} can hold binary data")
+            if _FORBIDDEN_NAME.search(f.name):
+                problems.append(f"{where} is named like a photograph or device content")
+    return problems
