@@ -17,6 +17,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from models.clock import Clock
 from models.config import Settings, data_dir
@@ -55,6 +56,14 @@ class SignedIn:
         return Staff.get_by_id(self.id)
 
 
+class PrintRound(Message):
+    """From the print worker: one round of sending the outbox."""
+
+    def __init__(self, sent: int, failed: int, in_doubt: int, error: str | None) -> None:
+        super().__init__()
+        self.sent, self.failed, self.in_doubt, self.error = sent, failed, in_doubt, error
+
+
 class KioskApp(App[None]):
     CSS_PATH = "app.tcss"
     raise_in_tests = True  # headless runs re-raise unexpected errors so pytest sees them
@@ -73,8 +82,12 @@ class KioskApp(App[None]):
         start: str | None = None,
         kiosk_mode: bool = False,
         cursor_blink: bool = True,
+        print_worker: bool = True,
     ) -> None:
         super().__init__()
+        self.print_worker = print_worker
+        self.outbox = None  # models.outbox.OutboxWorker, while the app runs
+        self.printer_offline: str | None = None  # the printer's last error, while it is offline
         self.services = services
         self.start_screen = start
         self.kiosk_mode = kiosk_mode
@@ -90,6 +103,43 @@ class KioskApp(App[None]):
 
         self.push_screen(LoginScreen())
         self.set_interval(1.0, self._check_idle, name="idle-lock")
+        if self.print_worker:
+            self.start_printing()
+
+    def on_unmount(self) -> None:
+        if self.outbox is not None:
+            self.outbox.stop(timeout=0)
+
+    # ------------------------------------------------------------ printing
+
+    def start_printing(self) -> None:
+        """Send the print outbox from a thread worker; the UI never waits on the printer."""
+        from models.outbox import OutboxWorker
+
+        spec = self.services.printer if self.services.printer is not None else self.services.settings.printer
+
+        def report(r) -> None:
+            self.post_message(PrintRound(len(r.sent), len(r.failed), len(r.in_doubt), r.error))
+
+        self.outbox = OutboxWorker(spec, now=self.services.clock.now, on_round=report)
+        self.run_worker(self.outbox.run, thread=True, exit_on_error=False, group="printer", name="printer")
+
+    def print_jobs_added(self) -> None:
+        """A screen committed print jobs: wake the print worker now."""
+        if self.outbox is not None:
+            self.outbox.notify()
+
+    def on_print_round(self, message: PrintRound) -> None:
+        if message.error and self.printer_offline is None:
+            self.printer_offline = message.error
+            self.notify(f"Printer offline: {message.error} Slips wait in the outbox and print when it is back.",
+                        title="Printer", severity="warning", timeout=10, markup=False)
+        elif not message.error and message.sent and self.printer_offline is not None:
+            self.printer_offline = None
+            self.notify("The printer is back: waiting slips have printed.", title="Printer", markup=False)
+        if message.in_doubt:
+            self.notify(f"{message.in_doubt} print job(s) may not have printed: check the printer and reprint "
+                        "from the visitor list if needed.", title="Printer", severity="warning", markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -217,6 +267,7 @@ def create_app(
     start: str | None = None,
     kiosk_mode: bool = False,
     cursor_blink: bool = True,
+    print_worker: bool = True,
 ) -> KioskApp:
     """Build the app. ``database`` (a URL or path) is opened here when given; otherwise
     the caller has already called ``models.db.init_db``."""
@@ -225,4 +276,5 @@ def create_app(
 
         init_db(database)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
-    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink)
+    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink,
+                    print_worker=print_worker)

@@ -402,6 +402,10 @@ class OutboxWorker:
             self._thread.join(timeout)
             self._thread = None
 
+    def run(self) -> None:
+        """The loop itself, for a caller that owns the thread (the app's thread worker)."""
+        self._run()
+
     def _run(self) -> None:
         from .db import db  # noqa: PLC0415
 

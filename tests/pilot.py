@@ -17,6 +17,7 @@ def settings(**kw) -> Settings:
 
 
 def make_app(**kw):
+    kw.setdefault("print_worker", False)  # tests that print start it themselves
     return create_app(settings(), clock=FrozenClock(NOW), cursor_blink=False, **kw)
 
 
