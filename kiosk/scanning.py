@@ -72,9 +72,10 @@ class ScanPipeline:
     def start(self) -> None:
         self.node.run_worker(self._loop, thread=True, exit_on_error=False, group="scanner", name="scanner")
 
-    def submit(self, text: str) -> int:
+    def submit(self, text: str, **options) -> int:
+        """Queue one code; ``options`` go to the operation (e.g. ``despite_exception``)."""
         self.seq += 1
-        self.queue.put((self.seq, text, time.perf_counter()))
+        self.queue.put((self.seq, text, time.perf_counter(), options))
         return self.seq
 
     def stop(self) -> None:
@@ -102,9 +103,9 @@ class ScanPipeline:
         def body() -> None:
             outcomes.clear()
             with write_tx():
-                for _seq, text, _started in batch:
+                for _seq, text, _started, options in batch:
                     try:
-                        outcomes.append((self.operation(text, staff, now=self.clock.now()), None, None))
+                        outcomes.append((self.operation(text, staff, now=self.clock.now(), **options), None, None))
                     except KioskError as exc:
                         outcomes.append((None, str(exc), exc))
                     except StorageError:
@@ -140,7 +141,7 @@ class ScanPipeline:
                 outcomes = self._commit(batch, staff)
                 done = time.perf_counter()
                 results = []
-                for (seq, text, started), (value, error, exc) in zip(batch, outcomes, strict=True):
+                for (seq, text, started, _options), (value, error, exc) in zip(batch, outcomes, strict=True):
                     ms = (done - started) * 1000
                     shown = printable(text.strip())
                     if error is None:

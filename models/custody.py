@@ -25,7 +25,7 @@ from peewee import JOIN
 
 from . import audit, codes
 from .auth import require
-from .clock import local_from_utc_naive, to_local, utcnow
+from .clock import local_day, local_from_utc_naive, to_local, utcnow
 from .db import write_tx
 from .devices import Resolved, resolve
 from .errors import NotFound, RuleViolation, ValidationError
@@ -248,8 +248,13 @@ def _blocked_message(row: DeviceState) -> str:
 # ---------------------------------------------------------------- scans
 
 
-def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
-    """Morning hand-in of a scanned code. Idempotent: a second scan says where it is."""
+def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_exception: bool = False) -> Outcome:
+    """Morning hand-in of a scanned code. Idempotent: a second scan says where it is.
+
+    A pupil with an exception agreed with the headteacher (models.exceptions) keeps
+    their phone: the scan says so (outcome ``EXCEPTION``) and records nothing, unless
+    the office chooses to take it in anyway (``despite_exception``).
+    """
     now = now or utcnow()
     code = codes.normalise(code)
     with write_tx():
@@ -261,6 +266,13 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
             return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in slot {slot}", r.device.id, state=row.state)
         if row.state != OUT:
             raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
+        if r.pupil is not None and not despite_exception:
+            from . import exceptions
+
+            note = exceptions.scan_note(r.pupil.id, local_day(now))
+            if note:
+                return Outcome("EXCEPTION", r.label.code, r.owner, r.class_name, "",
+                               f"{note}. The pupil keeps this phone: nothing was recorded.", r.device.id, state=OUT)
         tray, slot_no = assign_slot(_class_id(r))
         event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
         slot = slot_name(tray.name, slot_no)

@@ -40,6 +40,7 @@ class HandInScreen(ScanScreen):
         Binding("escape", "app.pop_screen", "Back", id="hand_in.back"),
         Binding("f2", "undo", "Undo last", id="hand_in.undo"),
         Binding("f3", "register", "Register code", id="hand_in.register"),
+        Binding("f6", "despite_exception", "Hand in anyway", id="hand_in.despite_exception"),
     ]
 
     def __init__(self, who) -> None:
@@ -47,6 +48,7 @@ class HandInScreen(ScanScreen):
         self.progress: dict[str, list[int]] = {}
         self.last_ok: ScanResult | None = None
         self.last_unknown: str | None = None
+        self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
 
     def operation(self):
         from models.custody import hand_in
@@ -64,6 +66,7 @@ class HandInScreen(ScanScreen):
                 self.progress[result.class_name][0] += 1
         if result.outcome == "UNKNOWN":
             self.last_unknown = result.code
+        self.last_exception = result if result.outcome == "EXCEPTION" else None
 
     def after_batch(self, batch: list[ScanResult]) -> None:
         self.show_progress()
@@ -71,6 +74,9 @@ class HandInScreen(ScanScreen):
         if last.outcome == "UNKNOWN":
             self.query_one("#outcome-message", Static).update(
                 f"{last.message} Press F3 to register it to a pupil.", layout=False)
+        elif last.outcome == "EXCEPTION":
+            self.query_one("#outcome-message", Static).update(
+                f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False)
 
     def show_progress(self) -> None:
         text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
@@ -111,6 +117,17 @@ class HandInScreen(ScanScreen):
     def _undo(self, last: ScanResult, reason: str | None) -> None:
         if reason and last.event_id is not None:
             call_db(self, "undo", _undo, last.event_id, self.who.id, reason, self.app.services.clock.now())
+
+    # ------------------------------------------------------------ exception
+
+    def action_despite_exception(self) -> None:
+        """The pupil hands the phone in today although an exception lets them keep it."""
+        if self.last_exception is None:
+            self.notify("F6 is for a pupil with an agreed exception: scan their phone first.")
+            return
+        assert self.pipeline is not None
+        code, self.last_exception = self.last_exception.code, None
+        self.pipeline.submit(code, despite_exception=True)
 
     # ------------------------------------------------------------ register
 

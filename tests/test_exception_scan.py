@@ -1,0 +1,80 @@
+"""A pupil with an agreed exception keeps their phone: the hand-in scan says so.
+
+The scan records nothing (the pupil is not "not handed in": the exception covers
+them), unless the office takes the phone in anyway (F6 / ``despite_exception``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models import custody, exceptions
+from models.tables import CustodyEvent, Pupil
+from tests.pilot import make_app, scans_done, settle, sign_in, text
+from tests.school import NOW
+
+TODAY = dt.date(2026, 11, 12)
+
+
+def _medical_exception(school, *, ends_on=TODAY + dt.timedelta(days=60), signed=True):
+    start = min(TODAY - dt.timedelta(days=5), ends_on - dt.timedelta(days=3))
+    ava = Pupil.get(Pupil.admission_no == "000001")
+    exc = exceptions.record(
+        school.head, subject_kind=exceptions.PUPIL, pupil_id=ava.id, kind=exceptions.MEDICAL,
+        medical_category="monitoring_device",
+        allowed="Keeps her phone to read a sensor app.", where="In her bag on silent",
+        sanction="Phone handed in for the day.", agreed_with="Priya Patel",
+        agreed_on=start, starts_on=start, review_on=min(TODAY + dt.timedelta(days=20), ends_on),
+        ends_on=ends_on, now=dt.datetime.combine(start, dt.time(9)),
+    )
+    if signed:
+        exceptions.mark_signed_copy(exc.id, school.office, now=dt.datetime.combine(start, dt.time(10)))
+    return exc
+
+
+def test_scan_of_a_pupil_with_an_exception_records_nothing(school):
+    _medical_exception(school)
+    before = CustodyEvent.select().count()
+    out = custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    assert out.outcome == "EXCEPTION"
+    assert "Agreed exception" in out.message and "nothing was recorded" in out.message
+    assert CustodyEvent.select().count() == before
+    assert custody.state_of(out.device_id).state == custody.OUT
+    # Other pupils are unaffected.
+    assert custody.hand_in(school.codes["000002"], school.office, now=NOW).outcome == "OK"
+
+
+def test_office_can_take_the_phone_in_anyway(school):
+    _medical_exception(school)
+    out = custody.hand_in(school.codes["000001"], school.office, now=NOW, despite_exception=True)
+    assert out.outcome == "OK" and out.slot == "B-01"
+
+
+def test_an_ended_exception_has_no_effect(school):
+    _medical_exception(school, ends_on=TODAY - dt.timedelta(days=1))
+    assert custody.hand_in(school.codes["000001"], school.office, now=NOW).outcome == "OK"
+
+
+def test_an_unsigned_pupil_exception_has_no_effect_yet(school):
+    _medical_exception(school, signed=False)
+    assert custody.hand_in(school.codes["000001"], school.office, now=NOW).outcome == "OK"
+
+
+async def test_hand_in_screen_shows_the_exception_and_f6_takes_it_in(school):
+    _medical_exception(school)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-word") == "AGREED EXCEPTION"
+        assert "press F6 to hand it in anyway" in text(app, "#outcome-message")
+        assert app.screen.query_one("#outcome").has_class("outcome-exception")
+        await pilot.press("f6")
+        await scans_done(pilot, 2)
+        await settle(pilot)
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert custody.state_of(app.screen.results[-1].device_id).state == custody.IN_TRAY
+        await pilot.press("f6")  # nothing left to take in: says so, records nothing
+        await settle(pilot)
+        assert CustodyEvent.select().where(CustodyEvent.kind == "handed_in").count() == 1
