@@ -156,11 +156,36 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
         if not Staff.select().exists():
             create_demo(env.settings)
     env.sync_trays()
+    tune_for_scanning()
     from kiosk.app import configure_logging, create_app
 
     configure_logging()
     app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
+    app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def tune_for_scanning() -> None:
+    """Process settings for the terminal app (measured in benchmarks/bench_scan.py).
+
+    * Redraw up to 240 times a second instead of Textual's 60 (unless TEXTUAL_FPS is
+      set): a result then reaches the screen up to 13 ms sooner. Frames are drawn only
+      when something changed, so an idle kiosk costs nothing more.
+    * Switch threads every 1 ms instead of 5 ms, so the UI thread is not held up
+      behind the scan worker's Python work.
+    Must run before Textual is imported (it reads TEXTUAL_FPS then).
+    """
+    os.environ.setdefault("TEXTUAL_FPS", "240")
+    sys.setswitchinterval(0.001)
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight, so
+    a collection during a burst of scans walks only the objects made since."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 # ------------------------------------------------------------------ roster

@@ -274,7 +274,9 @@ class ScanScreen(Screen[None]):
         """The big result panel. Every field has a fixed size, so no layout pass is needed."""
         panel = self.query_one("#outcome")
         outcome = result.outcome
-        panel.set_classes(f"outcome-{outcome.lower()}")
+        state = f"outcome-{outcome.lower()}"
+        if not panel.has_class(state):  # restyling the panel costs a frame's worth of work
+            panel.set_classes(state)
         word = self.OK_WORD if outcome == "OK" else OUTCOME_WORDS.get(outcome, outcome)
         self.query_one("#outcome-word", Static).update(word, layout=False)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
