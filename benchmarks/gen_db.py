@@ -219,7 +219,7 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
             emit(device_id, custody.HANDED_IN, base + dt.timedelta(seconds=j * step_s), office,
                  tray_id=tray_id, slot_no=first_free(tray_id), label_code=code)
         taken = rng.sample(brought, min(CONFISCATIONS_PER_DAY, len(brought)))
-        for k, (device_id, pupil_id, _c, _code) in enumerate(taken):
+        for k, (device_id, _pupil_id, _c, _code) in enumerate(taken):
             at = base + dt.timedelta(hours=2, minutes=17 * k)
             emit(device_id, custody.CONFISCATED_EV, at, deputy, reason="Used in class", policy="Mobile technology policy 6")
             if k == 0:
