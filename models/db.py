@@ -140,13 +140,15 @@ def _storage_error(exc: BaseException) -> StorageError:
         exc = exc.__context__
     text = str(exc).lower()
     if "i/o" in text and _on_read_only_filesystem():
-        text = "readonly"  # a filesystem turned read-only under an open database shows as an I/O error
+        # A filesystem remounted read-only under an open database shows as an I/O error. (A
+        # kernel's "emergency" read-only is not visible to statvfs: the disk message then says it.)
+        text = "readonly"
     if "locked" in text:
         return StorageError("The database is busy: another terminal held it too long. Nothing was saved; try again.")
     if "readonly" in text or "read-only" in text:
         return StorageError("The database is read-only: nothing was saved. Ask the school's IT support.")
     if "disk" in text and ("full" in text or "i/o" in text) or "no space" in text:
-        return StorageError("The disk is full or failing: nothing was saved. Ask the school's IT support.")
+        return StorageError("The disk is full, read-only or failing: nothing was saved. Ask the school's IT support.")
     return StorageError(f"The database refused the change: {_first_line(exc)}. Nothing was saved.")
 
 
