@@ -71,6 +71,7 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         .tuples()
     )
     trays = {t.id: t.name for t in Tray.select(Tray.id, Tray.name)}
+    slots: dict[tuple[int | None, int | None], str] = {}
     times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
     out = []
     rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
@@ -83,7 +84,9 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         if local is None:
             when = dt.datetime.fromisoformat(minute) if isinstance(minute, str) else minute
             local = times[minute] = local_from_utc_naive(when, tz)
-        slot = slot_name(trays[tray_id], slot_no) if tray_id else ""
+        slot = slots.get((tray_id, slot_no))
+        if slot is None:
+            slot = slots[(tray_id, slot_no)] = slot_name(trays[tray_id], slot_no) if tray_id else ""
         if kind == HANDED_IN:
             detail = f"handed in, slot {slot}"
         elif kind == RELEASED:
