@@ -6,6 +6,11 @@
   through the outbox (target <= 100 ms); see benchmarks/bench_print.py.
 - bench_camera: kiosk.camera.Decoder on the shared sample frames
   (``../shared/samples/camera``, or ``$KIOSK_SAMPLES_DIR/camera``), if they are there.
+- bench_queries: the reports on a 5,000-pupil, 1M-event database made by gen_db.py
+  (``--big-db PATH`` reuses one; otherwise it is generated in a temporary folder).
+- bench_kill, bench_concurrent: kill -9 at random moments; four writers at once
+  (``--postgres URL``: also on that empty, throw-away PostgreSQL database).
+- bench_memory: RSS of the kiosk with the camera worker decoding.
 
 ``--runs N`` repeats the scan benchmarks; the table then gives the median and the range.
 Run from the repository root (``make bench`` does).
@@ -114,6 +119,45 @@ def camera_rows(folder: Path, repeat: int) -> list[tuple[str, str, str, str, str
     return rows
 
 
+def query_rows(big_db: Path | None, quick: bool) -> list[tuple[str, str, str, str, str]]:
+    import tempfile
+
+    from benchmarks import bench_queries, gen_db
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-big-") as scratch:
+        path = big_db
+        if path is None or not path.exists():
+            path = path or Path(scratch) / "big.sqlite3"
+            events = 100_000 if quick else 1_000_000
+            print(f"generating a {events:,}-event database at {path}…", file=sys.stderr, flush=True)
+            gen_db.generate(str(path), events=events, log=lambda m: print(m, file=sys.stderr, flush=True))
+        print("query benchmark…", file=sys.stderr, flush=True)
+        return bench_queries.rows_for_table(bench_queries.run(str(path), 5 if quick else 20), "SQLite")
+
+
+def fault_rows(quick: bool, postgres: str | None) -> list[tuple[str, str, str, str, str]]:
+    import tempfile
+
+    from benchmarks import bench_concurrent, bench_kill
+
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    rows: list[tuple[str, str, str, str, str]] = []
+    print("kill -9 benchmark…", file=sys.stderr, flush=True)
+    scan = bench_kill.run_scan_kills(20 if quick else 500, log=log)
+    tui = bench_kill.run_tui_kills(3 if quick else 100, log=log)
+    rows += bench_kill.rows_for_table(scan, tui)
+    print("concurrent writers…", file=sys.stderr, flush=True)
+    per = 50 if quick else 500
+    with tempfile.TemporaryDirectory(prefix="kiosk-conc-") as scratch:
+        folder = Path(scratch)
+        r = bench_concurrent.run_concurrent(str(folder / "conc.sqlite3"), 4, per, folder=folder)
+        rows += bench_concurrent.rows_for_table(r, "SQLite")
+        if postgres:
+            r = bench_concurrent.run_concurrent(postgres, 4, per, folder=folder)
+            rows += bench_concurrent.rows_for_table(r, "PostgreSQL")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run: 100 burst scans, 30 paced, 2 start-ups")
@@ -121,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scan", action="store_true", help="skip the terminal benchmarks")
     parser.add_argument("--no-camera", action="store_true", help="skip the camera decoder benchmark")
     parser.add_argument("--no-print", action="store_true", help="skip the slip printing benchmark")
+    parser.add_argument("--no-queries", action="store_true", help="skip the big-database report timings")
+    parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
+    parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
+    parser.add_argument("--postgres", metavar="URL", help="an empty throw-away PostgreSQL database for the fault runs")
     args = parser.parse_args(argv)
 
     rows: list[tuple[str, str, str, str, str]] = []
@@ -145,6 +194,20 @@ def main(argv: list[str] | None = None) -> int:
             rows += camera_rows(folder, repeat=1 if args.quick else 3)
         else:
             notes.append(f"Camera benchmark skipped: no sample frames at {folder}.")
+
+    if not args.no_queries:
+        rows += query_rows(args.big_db, args.quick)
+    if not args.no_faults:
+        rows += fault_rows(args.quick, args.postgres)
+    if not args.no_memory:
+        folder = samples_dir()
+        if folder.is_dir():
+            from benchmarks import bench_memory
+
+            print("memory benchmark…", file=sys.stderr, flush=True)
+            rows += bench_memory.rows_for_table(bench_memory.run(folder, 5 if args.quick else 15))
+        else:
+            notes.append(f"Memory benchmark skipped: no sample frames at {folder}.")
 
     print(f"Benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}{' (quick)' if args.quick else ''}")
     print(f"Machine: {machine()}\n")

@@ -521,9 +521,15 @@ def history(device_id: int) -> list[CustodyEvent]:
     )
 
 
-def describe_event(e: CustodyEvent) -> str:
-    """One line of the chain of custody, in plain English."""
-    slot = _slot_text(e.tray_id, e.slot_no)
+def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) -> str:
+    """One line of the chain of custody, in plain English.
+
+    ``tray_names`` (tray id -> name) saves a query per event when describing many.
+    """
+    if tray_names is not None and e.tray_id is not None and e.slot_no is not None:
+        slot = slot_name(tray_names[e.tray_id], e.slot_no)
+    else:
+        slot = _slot_text(e.tray_id, e.slot_no)
     who = e.actor.display_name if e.actor_id else "system"
     if e.kind == HANDED_IN:
         text = f"handed in, slot {slot}"

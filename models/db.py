@@ -133,14 +133,33 @@ def write_tx() -> Iterator[None]:
 
 
 def _storage_error(exc: BaseException) -> StorageError:
+    # When SQLite gives up on a statement (disk full, I/O error) it has already rolled
+    # the transaction back, so the rollback on the way out fails with "cannot rollback -
+    # no transaction is active": the cause is the error that rollback was handling.
+    while "cannot rollback" in str(exc).lower() and exc.__context__ is not None:
+        exc = exc.__context__
     text = str(exc).lower()
+    if "i/o" in text and _on_read_only_filesystem():
+        # A filesystem remounted read-only under an open database shows as an I/O error. (A
+        # kernel's "emergency" read-only is not visible to statvfs: the disk message then says it.)
+        text = "readonly"
     if "locked" in text:
         return StorageError("The database is busy: another terminal held it too long. Nothing was saved; try again.")
     if "readonly" in text or "read-only" in text:
         return StorageError("The database is read-only: nothing was saved. Ask the school's IT support.")
     if "disk" in text and ("full" in text or "i/o" in text) or "no space" in text:
-        return StorageError("The disk is full or failing: nothing was saved. Ask the school's IT support.")
+        return StorageError("The disk is full, read-only or failing: nothing was saved. Ask the school's IT support.")
     return StorageError(f"The database refused the change: {_first_line(exc)}. Nothing was saved.")
+
+
+def _on_read_only_filesystem() -> bool:
+    database = db.obj
+    if not isinstance(database, peewee.SqliteDatabase) or database.database == ":memory:":
+        return False
+    try:
+        return bool(os.statvfs(Path(database.database).parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def retrying(fn, *args, attempts: int = 5, **kwargs):

@@ -8,8 +8,9 @@ from typing import Any
 from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
-from .custody import EVENT_WORDS, STATE_WORDS, describe_event
-from .tables import CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
+from .custody import EVENT_WORDS, HANDED_IN, RELEASED, STATE_WORDS, describe_event
+from .db import db
+from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
 from .trays import slot_name
 
 
@@ -47,35 +48,80 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
 
 
 def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
-    """Every custody event of a local school day, in order."""
+    """Every custody event of a local school day, in order.
+
+    One query of plain tuples (a full school day is thousands of hand-ins and
+    releases); the few events with more to say (confiscations, searches, police,
+    parents, undo) are described by :func:`models.custody.describe_event`.
+    """
     start, end = day_bounds(day, tz)
     query = (
-        CustodyEvent.select(CustodyEvent, Device, Pupil, SchoolClass, Staff)
-        .join(Device)
+        CustodyEvent.select(
+            CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind, CustodyEvent.label_code, CustodyEvent.tray,
+            CustodyEvent.slot_no, CustodyEvent.actor, Pupil.admission_no, Pupil.first_name, Pupil.last_name,
+            SchoolClass.name, Staff.username,
+        )
+        .join(Device, on=(CustodyEvent.device == Device.id))
         .join(Pupil, join_type=JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
         .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
         .switch(CustodyEvent)
         .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
         .where((CustodyEvent.at >= start) & (CustodyEvent.at < end))
         .order_by(CustodyEvent.at, CustodyEvent.id)
+        .tuples()
     )
-    trays = {t.id: t.name for t in Tray.select()}
+    trays = {t.id: t.name for t in Tray.select(Tray.id, Tray.name)}
+    slots: dict[tuple[int | None, int | None], str] = {}
+    times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
     out = []
-    for e in query:
-        pupil = e.device.pupil if e.device.pupil_id else None
+    rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
+    # Raw rows (no per-value conversion): a full day is thousands of rows and this is the hot loop.
+    for event_id, at, kind, code, tray_id, slot_no, actor_id, adno, first, last, class_name, username in (
+        db.execute(query).fetchall()
+    ):
+        minute = at[:16] if isinstance(at, str) else at.replace(second=0, microsecond=0)
+        local = times.get(minute)
+        if local is None:
+            when = dt.datetime.fromisoformat(minute) if isinstance(minute, str) else minute
+            local = times[minute] = local_from_utc_naive(when, tz)
+        slot = slots.get((tray_id, slot_no))
+        if slot is None:
+            slot = slots[(tray_id, slot_no)] = slot_name(trays[tray_id], slot_no) if tray_id else ""
+        if kind == HANDED_IN:
+            detail = f"handed in, slot {slot}"
+        elif kind == RELEASED:
+            detail = f"released to pupil from slot {slot}" if slot else "released to pupil"
+        else:
+            detail = ""
+            rare.append((len(out), event_id))
         out.append({
-            "event_id": e.id,
-            "time": local_from_utc_naive(e.at, tz),
-            "event": EVENT_WORDS.get(e.kind, e.kind),
-            "kind": e.kind,
-            "code": e.label_code or "",
-            "admission_no": pupil.admission_no if pupil else "",
-            "pupil": pupil.full_name if pupil else "",
-            "class": pupil.school_class.name if pupil else "",
-            "slot": slot_name(trays[e.tray_id], e.slot_no) if e.tray_id else "",
-            "by": e.actor.username if e.actor_id else "system",
-            "detail": describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0],
+            "event_id": event_id,
+            "time": local,
+            "event": EVENT_WORDS.get(kind, kind),
+            "kind": kind,
+            "code": code or "",
+            "admission_no": adno or "",
+            "pupil": f"{first} {last}" if adno else "",
+            "class": class_name or "",
+            "slot": slot,
+            "by": username if actor_id else "system",
+            "detail": detail,
         })
+    if rare:
+        full = {
+            e.id: e for e in CustodyEvent.select(CustodyEvent, Staff)
+            .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
+            .where(CustodyEvent.id.in_([i for _, i in rare]))
+        }
+        contact_ids = {c for e in full.values() for c in (e.contact_id, e.consent_contact_id) if c}
+        contacts = {c.id: c for c in Contact.select().where(Contact.id.in_(contact_ids))} if contact_ids else {}
+        for e in full.values():
+            if e.contact_id:
+                e.contact = contacts[e.contact_id]
+            if e.consent_contact_id:
+                e.consent_contact = contacts[e.consent_contact_id]
+        for index, event_id in rare:
+            out[index]["detail"] = describe_event(full[event_id], trays).split("  ", 1)[1].rsplit("  (by", 1)[0]
     return out
 
 
@@ -92,12 +138,14 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
         .where(DeviceState.state.in_(["in_tray", "confiscated"]))
         .order_by(Tray.position, Tray.name, DeviceState.slot_no)
     )
-    labels = {
-        lab.device_id: lab.code
-        for lab in Label.select(Label.device, Label.code).where(Label.revoked_at.is_null())
-    }
+    held = list(query)
+    ids = [st.device_id for st in held]
+    current = Label.revoked_at.is_null()
+    if len(ids) <= 500:  # the usual end-of-day handful: look up only theirs
+        current &= Label.device.in_(ids or [0])
+    labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
     out = []
-    for st in query:
+    for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append({
             "slot": slot_name(st.tray.name, st.slot_no) if st.tray_id else "",

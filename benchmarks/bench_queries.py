@@ -1,0 +1,126 @@
+"""Time the reports on the big database (benchmarks/gen_db.py): each target <= 20 ms.
+
+    python -m benchmarks.bench_queries PATH_OR_URL [--repeat 20]
+
+Each query is the real function in ``models/`` (what the screens and the CLI call),
+run once to warm the caches and then ``--repeat`` times; the median and the worst are
+reported, with the number of rows it returned. The day used is the database's last
+school day (the newest custody event's local date).
+
+Queries that live on other branches are hooks: :data:`HOOKS` names the module and
+function to call; while the function does not exist on this branch the row says
+"not on this branch" instead of a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TARGET_MS = 20.0
+
+# name -> (module, function, how to call it given the context dict)
+HOOKS: dict[str, tuple[str, str, Callable[[Callable, dict], object]]] = {
+    "who is on site": ("models.visitors", "on_site", lambda fn, ctx: fn(now=ctx["now"])),
+    "compliance for a term": ("models.records", "term_compliance", lambda fn, ctx: fn(ctx["term_start"], ctx["day"])),
+}
+
+
+def time_call(fn: Callable[[], object], repeat: int) -> dict:
+    result = fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t) * 1000)
+    rows = len(result) if hasattr(result, "__len__") else None
+    return {"median_ms": statistics.median(times), "max_ms": max(times), "rows": rows}
+
+
+def run(url: str, repeat: int = 20) -> dict[str, dict]:
+    import datetime as dt
+
+    from peewee import fn
+
+    from models import reports
+    from models.clock import local_day
+    from models.db import close_db, init_db
+    from models.tables import CustodyEvent, Device, Pupil, SchoolClass
+
+    init_db(url)
+    try:
+        newest = CustodyEvent.select(CustodyEvent.at).order_by(CustodyEvent.id.desc()).first()
+        if newest is None:
+            raise SystemExit(f"{url} has no custody events: generate it with benchmarks/gen_db.py first.")
+        day = local_day(newest.at)
+        now = newest.at + dt.timedelta(minutes=30)
+        # The class with the most phones: the biggest checklist.
+        biggest = (
+            SchoolClass.select(SchoolClass.name).join(Pupil).join(Device, on=(Device.pupil == Pupil.id))
+            .group_by(SchoolClass.name).order_by(fn.COUNT(Device.id).desc(), SchoolClass.name).first()
+        )
+        ctx = {"day": day, "now": now, "term_start": day - dt.timedelta(weeks=12),
+               "events": CustodyEvent.select().count()}
+        out: dict[str, dict] = {}
+        out["class checklist"] = time_call(lambda: reports.class_checklist(biggest.name, day), repeat)
+        out["day report"] = time_call(lambda: reports.day(day), repeat)
+        out["uncollected"] = time_call(lambda: reports.uncollected(now=now), repeat)
+        out["class progress (hand-in screen)"] = time_call(lambda: reports.class_progress(day), repeat)
+        for name, (module, func, call) in HOOKS.items():
+            try:
+                fn = getattr(importlib.import_module(module), func)
+            except (ImportError, AttributeError):
+                out[name] = {"missing": f"{module}.{func} is not on this branch"}
+                continue
+            out[name] = time_call(lambda fn=fn, call=call: call(fn, ctx), repeat)
+        out["_context"] = {"day": str(day), "class": biggest.name, "events": ctx["events"]}
+        return out
+    finally:
+        close_db()
+
+
+def rows_for_table(result: dict[str, dict], where: str) -> list[tuple[str, str, str, str, str]]:
+    ctx = result["_context"]
+    rows = []
+    for name, r in result.items():
+        if name.startswith("_"):
+            continue
+        if "missing" in r:
+            rows.append(("queries", f"{name} ({where})", r["missing"], f"≤ {TARGET_MS:.0f} ms", ""))
+            continue
+        target = name != "class progress (hand-in screen)"
+        rows.append((
+            "queries", f"{name}, {r['rows']:,} rows ({where}, {ctx['events']:,} events, day {ctx['day']})",
+            f"{r['median_ms']:.1f} ms (max {r['max_ms']:.1f})", f"≤ {TARGET_MS:.0f} ms" if target else "",
+            ("yes" if r["median_ms"] <= TARGET_MS else "**no**") if target else "",
+        ))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_queries", description=__doc__.splitlines()[0])
+    parser.add_argument("db", help="the database made by benchmarks/gen_db.py (file path or postgresql:// URL)")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.db, args.repeat)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for row in rows_for_table(result, "SQLite" if "://" not in args.db else args.db.split("://")[0]):
+        print(" | ".join(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

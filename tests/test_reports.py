@@ -1,0 +1,58 @@
+"""Reports: the day report's fast path says exactly what the chain of custody says."""
+
+import datetime as dt
+
+import pytest
+
+from models import custody, reports
+from models.devices import resolve
+from models.people import contacts_of
+from models.tables import CustodyEvent, Pupil, Tray
+from tests.school import NOW, build
+
+
+def at(minutes):
+    return NOW + dt.timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def busy_day(database):
+    s = build()
+    dev = {adno: resolve(code).device.id for adno, code in s.codes.items()}
+    for i, code in enumerate(s.codes.values()):
+        custody.hand_in(code, s.office, now=at(i))
+    custody.confiscate(dev["000001"], s.deputy, reason="Used in class", policy="MST 6", now=at(10))
+    mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
+    custody.record_search(dev["000001"], s.deputy, consent_by="parent", consent_contact_id=mum.id, witness="Head",
+                          grounds="Reported image", outcome="nothing_found", now=at(20))
+    custody.release_to_contact(dev["000001"], s.office, contact_id=mum.id, id_seen=True, now=at(30))
+    custody.move(dev["000002"], s.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=20, now=at(40))
+    custody.release(s.codes["000002"], s.office, now=at(50))
+    custody.release(s.codes["000003"], s.office, now=at(55))
+    last = custody.release(s.codes["000004"], s.office, now=at(60))
+    custody.reverse(last.event_id, s.office, reason="Scanned the wrong phone", now=at(61))
+    custody.confiscate(dev["000005"], s.head, reason="Threatening messages", policy="MST 6", now=at(70))
+    custody.hand_to_police(dev["000005"], s.head, officer="PC 123 Smith", force_reference="AB/1", now=at(80))
+    return s
+
+
+def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy_day):
+    rows = reports.day(NOW.date())
+    events = list(CustodyEvent.select().order_by(CustodyEvent.at, CustodyEvent.id))
+    assert [r["event_id"] for r in rows] == [e.id for e in events]
+    assert {r["kind"] for r in rows} == set(custody.EVENT_WORDS)  # every kind is covered here
+    for row, e in zip(rows, events, strict=True):
+        full = custody.describe_event(CustodyEvent.get_by_id(e.id))
+        assert row["detail"] == full.split("  ", 1)[1].rsplit("  (by", 1)[0]
+        assert row["time"] == full.split("  ", 1)[0]
+        assert row["by"] == e.actor.username
+    first = rows[0]
+    assert (first["pupil"], first["class"], first["admission_no"], first["slot"]) == ("Ava Patel", "Oak", "000001", "B-01")
+    assert first["event"] == "handed in" and first["detail"] == "handed in, slot B-01"
+    released = next(r for r in rows if r["kind"] == "released_to_pupil")
+    assert released["detail"] == "released to pupil from slot B-20" and released["code"] == busy_day.codes["000002"]
+
+
+def test_day_report_keeps_to_the_local_day(busy_day):
+    assert reports.day(NOW.date() + dt.timedelta(days=1)) == []
+    assert reports.day(NOW.date() - dt.timedelta(days=1)) == []
