@@ -106,7 +106,16 @@ class KioskApp(App[None]):
         if self.print_worker:
             self.start_printing()
 
+    async def _on_exit_app(self) -> None:
+        # Textual waits for thread workers before it sends Unmount: stop the print loop
+        # first, or quitting would wait for its next round.
+        self.stop_printing()
+        await super()._on_exit_app()
+
     def on_unmount(self) -> None:
+        self.stop_printing()
+
+    def stop_printing(self) -> None:
         if self.outbox is not None:
             self.outbox.stop(timeout=0)
 

@@ -21,11 +21,14 @@ def make_app(**kw):
     return create_app(settings(), clock=FrozenClock(NOW), cursor_blink=False, **kw)
 
 
+LONG_LIVED = ("scanner", "printer")  # worker groups that run until their screen or the app closes
+
+
 async def settle(pilot):
-    """Wait for every finite worker (not the long-lived scan lane) and a quiet message queue."""
+    """Wait for every finite worker (not the scan lane or the print loop) and a quiet message queue."""
     from textual.worker import WorkerCancelled, WorkerFailed
 
-    for worker in [w for w in pilot.app.workers if w.group != "scanner"]:
+    for worker in [w for w in pilot.app.workers if w.group not in LONG_LIVED]:
         try:
             await worker.wait()
         except (WorkerCancelled, WorkerFailed):
