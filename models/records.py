@@ -98,8 +98,9 @@ class Subject:
 
     def with_devices(self) -> Subject:
         """This subject with its phones and rows looked up now, so erasing one kind cannot hide them."""
-        rows = tuple((table, tuple(owner(self))) for table, owner in ROW_OWNERS.get(self.kind, {}).items())
-        subject = replace(self, row_ids=rows)
+        subject = replace(self, row_ids=())
+        for table, owner in ROW_OWNERS.get(self.kind, {}).items():  # in order: each may use those before it
+            subject = replace(subject, row_ids=(*subject.row_ids, (table, tuple(owner(subject)))))
         owner = DEVICE_OWNERS.get(self.kind)
         return replace(subject, device_ids=tuple(owner(subject)) if owner else ())
 
