@@ -57,6 +57,7 @@ from .records import (
     Subject,
     _chunks,
     _iso,
+    _pupil_device_ids,
     register,
 )
 from .tables import (
@@ -402,7 +403,7 @@ class ConcernKind(RecordKind):
         return rows
 
     def holds_for(self, subject):
-        devices = list(subject.device_ids or ())
+        devices = _pupil_device_ids(subject)  # the subject's phones (looked up if not fixed yet)
         cond = _in(Concern.id, subject.ids("concern")) | _in(Concern.device, devices)
         return [
             Hold(self.name, "concern", c.id, "open_concern", f"concern {c.id} is still open with the DSL")
@@ -411,7 +412,7 @@ class ConcernKind(RecordKind):
 
     def erase(self, subject):
         ids = subject.ids("concern")
-        devices = list(subject.device_ids or ())
+        devices = _pupil_device_ids(subject)
         if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
             Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
         return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0

@@ -300,3 +300,15 @@ def test_purge_json_from_the_cli_lists_the_new_kinds(database, capsys):
     data = json.loads(capsys.readouterr().out)
     assert {"visits", "visitors", "visitor_phones", "print_jobs", "exceptions", "concerns"} <= set(data["deleted"])
     assert set(data["cutoffs"]) == {"hand_ins", "confiscations", "visits", "exceptions", "concerns", "audit"}
+
+
+def test_the_concerns_retention_period_is_configurable(tmp_path):
+    from models.config import ConfigError, load_settings
+
+    assert Settings().retention_days["concerns"] == 2190
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[retention]\nconcerns_days = 400\n", encoding="utf-8")
+    assert load_settings(cfg).retention_days["concerns"] == 400
+    cfg.write_text("[retention]\nconcerns = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="retention.concerns must be a whole number of days"):
+        load_settings(cfg)
