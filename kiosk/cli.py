@@ -424,11 +424,13 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
 
     day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
     held_cols = ["slot", "code", "pupil", "class", "state", "since"]
+    visit_cols = ["badge", "name", "organisation", "type", "signed_in", "signed_out"]
     if fmt == "csv":
         rows = [day_row("class_day", r) for r in rep.class_days]
         rows += [day_row("school_day", r) for r in rep.last_30]
         rows += [{"section": "not_collected", **{k: h[k] for k in held_cols}} for h in rep.not_collected]
-        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since"])
+        rows += [{"section": "visitor_not_signed_out", **v} for v in rep.visitors_not_signed_out_rows]
+        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols])
         return
     t = rep.totals
     click.echo(f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
@@ -442,7 +444,10 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)
     click.echo(f"\nPhones not collected ({len(rep.not_collected)}):")
     emit(rep.not_collected, "table", held_cols)
-    click.echo("\nVisitors not signed out: not available in this build.")
+    click.echo(f"\nVisitors not signed out by the end of their day ({rep.visitors_not_signed_out}):")
+    if rep.visitors_not_signed_out_rows:
+        emit([{**v, "signed_out": v["signed_out"] or "still signed in"} for v in rep.visitors_not_signed_out_rows],
+             "table", ["date", *visit_cols])
     for note in rep.notes:
         click.echo(f"Note: {note}")
 

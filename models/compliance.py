@@ -17,8 +17,10 @@ the end of that day, in the class they are in now (the roster keeps no history o
 class moves or of pupils leaving: a pupil who has left is not counted on past days
 either).
 
-Visitors not signed out are NOT in this build (the Visit table is on the visitors
-branch): ``visitors_not_signed_out`` is None and the notes say so.
+**Visitors not signed out**: visits that began on a day in the range and were not
+signed out by the end of that local day (still signed in, or signed out on a later
+day, e.g. by the office the next morning). Today's visits count only once today is
+over: a visitor still in the building at 10:00 has not failed to sign out yet.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from .errors import ValidationError
 from .exceptions import PUPIL, in_effect
 from .reports import uncollected
-from .tables import AgreedException, CustodyEvent, Device, Pupil, SchoolClass
+from .tables import AgreedException, CustodyEvent, Device, Pupil, SchoolClass, Visit
 
 CHART_DAYS = 30
 MAX_RANGE_DAYS = 400
@@ -39,7 +41,8 @@ NOTES = (
     "School days are weekdays on which at least one phone was handed in (plus the last day of the range "
     "if a weekday); holidays and closures are left out.",
     "Pupils with an agreed exception are shown separately and are neither expected nor counted as handed in.",
-    "Visitors not signed out: not available in this build.",
+    "Visitors not signed out: visits not signed out by the end of the day they began (today's count once "
+    "today is over).",
 )
 
 
@@ -54,6 +57,7 @@ class ComplianceReport:
     today: list[dict[str, Any]]  # per class on to_day
     not_collected: list[dict[str, Any]]
     visitors_not_signed_out: int | None = None
+    visitors_not_signed_out_rows: list[dict[str, Any]] = field(default_factory=list)  # date, badge, name, ...
     notes: tuple[str, ...] = field(default=NOTES)
 
     @property
@@ -73,6 +77,7 @@ class ComplianceReport:
             "totals": self.totals, "today": days(self.today), "class_days": days(self.class_days),
             "daily": days(self.daily), "last_30_school_days": days(self.last_30),
             "not_collected": self.not_collected, "visitors_not_signed_out": self.visitors_not_signed_out,
+            "visitors_not_signed_out_rows": self.visitors_not_signed_out_rows,
             "notes": list(self.notes),
         }
 
@@ -164,6 +169,32 @@ class _Ledger:
         return days
 
 
+def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+    """Visits begun on a local day in the range and not signed out by that day's end (see the module).
+
+    One row per visit, oldest first: date, badge, name, organisation, type, signed_in
+    (local HH:MM) and signed_out (local "YYYY-MM-DD HH:MM", or "" while still signed in).
+    """
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    rows = []
+    query = Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).order_by(
+        Visit.signed_in_at, Visit.id)
+    for v in query:
+        day = to_local(v.signed_in_at, tz).date()
+        _, day_end = day_bounds(day, tz)
+        if now < day_end:
+            continue  # the day is not over yet
+        if v.signed_out_at is not None and v.signed_out_at < day_end:
+            continue
+        rows.append({
+            "date": day.isoformat(), "badge": v.badge_number, "name": v.name, "organisation": v.organisation,
+            "type": v.visitor_type, "signed_in": to_local(v.signed_in_at, tz).strftime("%H:%M"),
+            "signed_out": to_local(v.signed_out_at, tz).strftime("%Y-%m-%d %H:%M") if v.signed_out_at else "",
+        })
+    return rows
+
+
 def _total(day: dt.date, rows: list[dict[str, Any]]) -> dict[str, Any]:
     handed = sum(r["handed_in"] for r in rows)
     expected = sum(r["expected"] for r in rows)
@@ -206,11 +237,13 @@ def compliance(
     per_day = {d: ledger.by_class(d) for d in sorted(set(days) | set(chart_days))}
     class_days = [row for d in days for row in per_day[d]]
     today = per_day[to_day] if to_day in per_day else ledger.by_class(to_day)
+    late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
     return ComplianceReport(
         from_day=from_day, to_day=to_day, school_days=days, class_days=class_days,
         daily=[_total(d, per_day[d]) for d in days],
         last_30=[_total(d, per_day[d]) for d in chart_days],
         today=today, not_collected=uncollected(now, tz),
+        visitors_not_signed_out=len(late), visitors_not_signed_out_rows=late,
     )
 
 

@@ -50,7 +50,11 @@ def default_config_path() -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
-RETENTION_KINDS = ("visits", "hand_ins", "confiscations", "exceptions", "audit")
+# Days each kind of record is kept (``[retention]``; see models.records and models.record_kinds).
+# ``concerns``: a CLOSED concern, from its last follow-up (an open one is never purged);
+# six years, like confiscations: the DSL's own safeguarding file (which may keep a child
+# protection record far longer) is kept outside the kiosk.
+RETENTION_KINDS = ("visits", "hand_ins", "confiscations", "exceptions", "concerns", "audit")
 DEVICE_RULES = ASSETS / "device-rules.md"
 
 # Visitor types, in the order the sign-in screen offers them.
@@ -105,7 +109,8 @@ class Settings:
     printer: dict[str, Any] = field(default_factory=lambda: {"url": "dummy://", "paper_mm": 80, "profile": "default"})
     camera: dict[str, Any] = field(default_factory=lambda: {"source": "0", "debounce_seconds": 3.0})
     retention_days: dict[str, int] = field(
-        default_factory=lambda: {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "audit": 2190}
+        default_factory=lambda: {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
+                                 "audit": 2190}
     )
     device_rules_path: Path = DEVICE_RULES
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)

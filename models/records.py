@@ -94,11 +94,21 @@ class Subject:
     key: str
     row_id: int | None = None
     device_ids: tuple[int, ...] | None = None  # their phones, fixed before erasing starts
+    row_ids: tuple[tuple[str, tuple[int, ...]], ...] | None = None  # other rows of theirs (ROW_OWNERS), ditto
 
     def with_devices(self) -> Subject:
-        """This subject with its phones looked up now, so erasing one kind cannot hide them."""
+        """This subject with its phones and rows looked up now, so erasing one kind cannot hide them."""
+        subject = replace(self, row_ids=())
+        for table, owner in ROW_OWNERS.get(self.kind, {}).items():  # in order: each may use those before it
+            subject = replace(subject, row_ids=(*subject.row_ids, (table, tuple(owner(subject)))))
         owner = DEVICE_OWNERS.get(self.kind)
-        return replace(self, device_ids=tuple(owner(self)) if owner else ())
+        return replace(subject, device_ids=tuple(owner(subject)) if owner else ())
+
+    def ids(self, table: str) -> tuple[int, ...]:
+        """The ids of this person's rows in ``table`` (a ROW_OWNERS key), fixed by :meth:`with_devices`."""
+        if self.row_ids is None:
+            return self.with_devices().ids(table)
+        return dict(self.row_ids).get(table, ())
 
     @property
     def label(self) -> str:
@@ -129,6 +139,9 @@ def visitor_subject(name: str) -> Subject:
     name = " ".join(_clean(name, "visitor's name").split())
     if not any(VISITOR in k.subjects and k.identifies for k in KINDS):
         raise NotFound("This kiosk keeps no visitor records yet: nothing is held about visitors.")
+    subject = Subject(VISITOR, name).with_devices()
+    if not any(ids for _table, ids in subject.row_ids or ()):
+        raise NotFound(f"No visitor called {name!r} is on record: nothing is held under that name.")
     return Subject(VISITOR, name)
 
 
@@ -240,6 +253,15 @@ def _pupil_devices(subject: Subject) -> list[int]:
 # The devices, labels and custody kinds export, hold and erase through this, so a
 # visitor's phones join a visitor's SAR once the visits kind registers VISITOR here.
 DEVICE_OWNERS: dict[str, Callable[[Subject], list[int]]] = {PUPIL: _pupil_devices}
+
+# Other rows that are a person's and that several kinds need to find (e.g. a visitor's
+# visits, found by name): subject kind -> {table: callable giving the row ids}. Looked
+# up once, before erasing starts, so deleting one kind's rows cannot hide another's.
+ROW_OWNERS: dict[str, dict[str, Callable[[Subject], Iterable[int]]]] = {}
+
+# Audit entries about a person beyond their pupil row and phones: each gets the subject
+# and returns {entity: ids} (e.g. {"visit": [3, 4], "concern": [7]}).
+AUDIT_REFS: list[Callable[[Subject], Mapping[str, Iterable[int]]]] = []
 
 
 def _pupil_device_ids(subject: Subject) -> list[int]:
@@ -599,7 +621,7 @@ class AuditKind(RecordKind):
 
     name, title = "audit", "Audit log entries"
     retention = ("audit",)
-    subjects = frozenset({PUPIL, STAFF})
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
     columns = ("seq", "at", "actor", "action", "entity", "entity_id", "details")
 
     def plan_purge(self, ctx):
@@ -620,26 +642,36 @@ class AuditKind(RecordKind):
         return PurgePart(deletes={"audit": count}, apply=apply)
 
     def export(self, subject):
+        refs: dict[str, set[str]] = {}
         if subject.kind == STAFF:
-            actor = f"staff:{subject.row_id}"
-            query = AuditEntry.select().where(
-                (AuditEntry.actor == actor) | ((AuditEntry.entity == "staff") & (AuditEntry.entity_id == str(subject.row_id)))
+            cond = (AuditEntry.actor == f"staff:{subject.row_id}") | (
+                (AuditEntry.entity == "staff") & (AuditEntry.entity_id == str(subject.row_id))
             )
-            return _rows(query.order_by(AuditEntry.seq), self.columns)
-        if subject.kind != PUPIL:
+        elif subject.kind in (PUPIL, VISITOR):
+            devices = _pupil_device_ids(subject)
+            refs["device"] = {str(i) for i in devices}
+            for chunk in _chunks(devices, 500):
+                refs.setdefault("label", set()).update(str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_(chunk)))
+                refs.setdefault("custody_event", set()).update(
+                    str(e.id) for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_(chunk))
+                )
+            cond = AuditEntry.seq < 0  # nothing, until a reference is added
+            if subject.kind == PUPIL:
+                cond = (AuditEntry.entity == PUPIL) & (AuditEntry.entity_id == str(subject.row_id))
+        else:
             return []
-        devices = [str(i) for i in _pupil_device_ids(subject)]
-        labels = [str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_([int(d) for d in devices]))] if devices else []
-        events = [str(e.id) for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_([int(d) for d in devices]))] if devices else []
-        cond = (AuditEntry.entity == PUPIL) & (AuditEntry.entity_id == str(subject.row_id))
-        for entity, ids in (("device", devices), ("label", labels), ("custody_event", events)):
-            for chunk in _chunks(ids, 500):
+        for provider in AUDIT_REFS:
+            for entity, ids in provider(subject).items():
+                refs.setdefault(entity, set()).update(str(i) for i in ids)
+        for entity, ids in refs.items():
+            for chunk in _chunks(sorted(ids), 500):
                 cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(chunk)
         rows = {e.seq: e for e in AuditEntry.select().where(cond)}
-        # Roster imports name pupils in their details' "pupil_ids".
-        for e in AuditEntry.select().where((AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))):
-            if subject.row_id in json.loads(e.details).get("pupil_ids", []):
-                rows[e.seq] = e
+        if subject.kind == PUPIL:
+            # Roster imports name pupils in their details' "pupil_ids".
+            for e in AuditEntry.select().where((AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))):
+                if subject.row_id in json.loads(e.details).get("pupil_ids", []):
+                    rows[e.seq] = e
         return _rows((rows[s] for s in sorted(rows)), self.columns)
 
 
@@ -822,9 +854,9 @@ def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = 
 
 # ---------------------------------------------------------------- never stored
 
-# Columns allowed to hold bytes: only a print outbox's rendered job (the lead adds it
-# with the PrintJob table, e.g. ("PrintJob", "payload")).
-BINARY_ALLOWED: set[tuple[str, str]] = set()
+# Columns allowed to hold bytes: only the print outbox's rendered job (what the kiosk
+# itself printed: a slip, labels, a roll call), purged with the visit it prints.
+BINARY_ALLOWED: set[tuple[str, str]] = {("PrintJob", "data")}
 _FORBIDDEN_NAME = re.compile(r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob", re.I)
 
 
@@ -839,3 +871,9 @@ def never_stored_problems(models: Iterable[type[peewee.Model]]) -> list[str]:
             if _FORBIDDEN_NAME.search(f.name):
                 problems.append(f"{where} is named like a photograph or device content")
     return problems
+
+
+# The kinds that live beside their modules' tables (visits, exceptions, concerns)
+# register themselves on import; importing them here means every purge, SAR and
+# erasure sees them, whoever imported this module first.
+from . import record_kinds  # noqa: E402,F401

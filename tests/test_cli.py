@@ -247,11 +247,16 @@ def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path):
     code, _, err = run("sar", "--db", demo_db)
     assert code == 2 and "Give exactly one of --pupil, --visitor or --staff." in err
     code, _, err = run("sar", "--visitor", "Mr Visitor", "--db", demo_db)
-    assert code == 1 and err == "Error: This kiosk keeps no visitor records yet: nothing is held about visitors.\n"
+    assert code == 1 and err == "Error: No visitor called 'Mr Visitor' is on record: nothing is held under that name.\n"
     code, out, _ = run("erase", "--pupil", adno, "--yes", "--db", demo_db)
     assert code == 0 and out.startswith(f"Erased pupil {adno}: 1 pupil,")
     code, _, err = run("sar", "--pupil", adno, "--db", demo_db)
     assert code == 1 and err.startswith(f"Error: No pupil has admission number '{adno}'")
+    # The demo's contractor from yesterday never signed out: exported, but not erased.
+    code, out, _ = run("sar", "--visitor", "gary  mills", "--out", tmp_path / "gary", "--db", demo_db)
+    assert code == 0 and "1 visitors, 1 visits," in out and (tmp_path / "gary" / "visits.csv").exists()
+    code, _, err = run("erase", "--visitor", "Gary Mills", "--yes", "--db", demo_db)
+    assert code == 1 and err.startswith("Error: Cannot erase visitor Gary Mills: visit ") and "still signed in" in err
 
 
 def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run):

@@ -1,6 +1,7 @@
 """`kiosk report compliance` and `kiosk exceptions …`: figures, formats, one-line errors."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -29,6 +30,17 @@ def small_db(tmp_path, monkeypatch):
 
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     custody.hand_in(school.codes["000004"], school.office, now=NOW)
+    from models import visitors
+    from models.config import Settings
+    from models.rules import load_rules
+
+    settings = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"})
+    for name, when, out in (("Val Late", NOW - dt.timedelta(days=1), None), ("Olly Ontime", NOW - dt.timedelta(days=1), 5),
+                            ("Tod Ay", NOW, None)):
+        r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name=name, organisation="",
+                             visitor_type="parent_carer", purpose="Meeting", visiting="Office", phone="car_or_off", now=when)
+        if out:
+            visitors.sign_out(visit_id=r.visit.id, now=when + dt.timedelta(hours=out))
     close_db()
     monkeypatch.setenv("KIOSK_PIN", "4444")
     return path
@@ -102,7 +114,7 @@ def test_report_compliance_formats(small_db, run):
     today = {r["class"]: r for r in data["today"]}
     assert (today["Oak"]["handed_in"], today["Oak"]["expected"]) == (1, 3)
     assert (today["Beech"]["handed_in"], today["Beech"]["expected"]) == (1, 2)
-    assert data["visitors_not_signed_out"] is None and data["to"] == "2026-11-12"
+    assert data["visitors_not_signed_out"] == 0 and data["to"] == "2026-11-12"  # today is not over
     assert len(data["not_collected"]) == 2
 
     code, out, _ = run("report", "compliance", "--format", "csv", "--from", "2026-11-12", "--to", "2026-11-12",
@@ -116,7 +128,14 @@ def test_report_compliance_formats(small_db, run):
     code, out, _ = run("report", "compliance", "--db", small_db)
     assert code == 0
     assert out.startswith("Compliance 2026-11-12 to 2026-11-12: 2 of 5 phones handed in (40.0 %) over 1 school days.")
-    assert "2026-11-12 Thu  40.0%" in out and "Visitors not signed out: not available" in out
+    assert "2026-11-12 Thu  40.0%" in out and "Visitors not signed out by the end of their day (0):" in out
+
+    code, out, _ = run("report", "compliance", "--format", "csv", "--from", "2026-11-11", "--db", small_db)
+    late = [r for r in csv.DictReader(io.StringIO(out)) if r["section"] == "visitor_not_signed_out"]
+    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in late] == [("2026-11-11", "Val Late", "08:30", "")]
+    code, out, _ = run("report", "compliance", "--from", "2026-11-11", "--db", small_db)
+    assert "Visitors not signed out by the end of their day (1):" in out and "Val Late" in out and "still signed in" in out
+    assert "Olly Ontime" not in out and "Tod Ay" not in out
 
     code, _, err = run("report", "compliance", "--from", "2026-11-13", "--to", "2026-11-12", "--db", small_db)
     assert code == 1 and err == "Error: The start date is after the end date.\n"

@@ -147,7 +147,7 @@ def test_phones_not_collected_and_visitors_left_out(term):
     assert term.handed[TODAY] == {"000001", "000002"}
     assert held == {("Cara Smith", "in the tray"), ("Dan Brown", "confiscated"), ("Ava Patel", "in the tray"),
                     ("Ben Jones", "in the tray")}
-    assert report.visitors_not_signed_out is None
+    assert report.visitors_not_signed_out == 0 and report.visitors_not_signed_out_rows == []
     assert any("Visitors not signed out" in n for n in report.notes)
     data = json.loads(json.dumps(report.as_dict()))
     assert data["last_30_school_days"][-1]["date"] == "2026-11-12"
@@ -167,3 +167,36 @@ def test_bad_ranges_are_refused(term):
         compliance.compliance(TODAY, TODAY - dt.timedelta(days=1), now=NOW)
     with pytest.raises(ValidationError, match="at most"):
         compliance.compliance(dt.date(2024, 1, 1), TODAY, now=NOW)
+
+
+def test_visitors_not_signed_out_by_the_end_of_their_day(database):
+    from models import visitors
+    from models.config import Settings
+    from models.rules import load_rules
+
+    build(now=NOW - dt.timedelta(days=10))
+    settings, rules = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"}), load_rules()
+
+    def come(name, day, hh, out=None):
+        r = visitors.sign_in(settings=settings, rules=rules, rules_accepted=True, name=name, organisation="Acme",
+                             visitor_type="parent_carer", purpose="Meeting", visiting="Office", phone="car_or_off",
+                             now=at(day, hh, 0))
+        if out is not None:
+            visitors.sign_out(visit_id=r.visit.id, now=at(*out))
+        return r
+
+    mon, tue, wed = dt.date(2026, 11, 9), dt.date(2026, 11, 10), dt.date(2026, 11, 11)
+    come("On Time", mon, 9, out=(mon, 15, 0))
+    come("Next Morning", mon, 9, out=(tue, 8, 0))
+    come("Never Out", tue, 10)
+    come("Just Before Midnight", wed, 13, out=(wed, 23, 59))
+    come("Here Now", TODAY, 8)  # today is not over: not yet late
+    come("Before The Range", dt.date(2026, 11, 6), 9)
+
+    report = compliance.compliance(mon, TODAY, now=NOW)
+    assert report.visitors_not_signed_out == 2
+    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in report.visitors_not_signed_out_rows] == [
+        ("2026-11-09", "Next Morning", "09:00", "2026-11-10 08:00"), ("2026-11-10", "Never Out", "10:00", "")]
+    tomorrow = compliance.compliance(mon, TODAY, now=NOW + dt.timedelta(days=1))
+    assert tomorrow.visitors_not_signed_out == 3
+    assert json.loads(json.dumps(tomorrow.as_dict()))["visitors_not_signed_out_rows"][-1]["name"] == "Here Now"

@@ -288,18 +288,18 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     from models import migrations
     from models.clock import utcnow
     from models.db import close_db, db, init_db
-    from models.tables import EXCEPTION_MODELS, Concern, SchemaVersion
+    from models.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
 
     school = build()
     custody.hand_in(school.codes["000002"], school.office, now=NOW)
     # make it a version-1 database: no new tables, stamped 1
-    db.drop_tables(EXCEPTION_MODELS)
+    db.drop_tables([*EXCEPTION_MODELS, *VISITOR_MODELS])
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
     init_db(database)
     assert migrations.current_version() == migrations.LATEST == 3
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 3]
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3]
     assert Concern.select().count() == 0
     staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
     exc = pupil_exception(staff)

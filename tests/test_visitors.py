@@ -267,8 +267,7 @@ def test_a_visitor_cannot_be_signed_in_twice(school, settings):
 
 
 def test_phone_exception_without_a_recorded_exception_asks_for_the_office(school, settings):
-    # The exceptions module is built in another branch; without a matching record the
-    # answer is always this (the matching path is tested after the merge).
+    # Without a matching record the answer is always this (matching: see the end of this file).
     before = counts()
     with pytest.raises(RuleViolation) as info:
         sign_in(settings, phone="exception")
@@ -360,3 +359,55 @@ def test_the_demo_school_has_visitors(database):
     assert Visit.select().where(Visit.signed_out_at.is_null(False)).count() == 2
     assert PrintJob.select().where(PrintJob.status != "sent").count() == 0  # the dummy printer took the slips
     assert custody.verify_states() == [] and audit.verify().ok
+
+
+# ---------------------------------------------------------------- agreed exceptions at sign-in (after the merge)
+
+
+def _exception(school, **over):
+    from models import exceptions
+
+    day = NOW.date()
+    args = dict(kind="multi_agency", allowed="Phone for calls to the team", where="Meeting room only",
+                agreed_on=day - dt.timedelta(days=3), starts_on=day - dt.timedelta(days=3), review_on=day,
+                ends_on=day + dt.timedelta(days=2), now=NOW - dt.timedelta(days=3))
+    args.update(over)
+    return exceptions.record(school.head, **args)
+
+
+@pytest.mark.parametrize("who", ["named", "organisation"])
+def test_an_agreed_exception_lets_the_visitor_sign_in_and_is_stored_on_the_visit(school, settings, who):
+    if who == "named":
+        exc = _exception(school, subject_kind="visitor", visitor_name="Ann  LEE")
+    else:
+        exc = _exception(school, subject_kind="organisation", organisation="kent county  council")
+    r = staff_sign_in(settings, school, phone="exception")
+    assert r.visit.phone_choice == "exception" and r.visit.exception_id == exc.id and r.visit.device_id is None
+    entry = AuditEntry.select().where(AuditEntry.action == "visit.sign_in").get()
+    assert f'"exception_id":{exc.id}' in entry.details.replace(" ", "")
+
+
+def test_a_named_exception_comes_before_the_organisations(school, settings):
+    org = _exception(school, subject_kind="organisation", organisation="Kent County Council")
+    own = _exception(school, subject_kind="visitor", visitor_name="Ann Lee", organisation="Kent County Council")
+    assert staff_sign_in(settings, school, phone="exception").visit.exception_id == own.id
+    other = staff_sign_in(settings, school, phone="exception", name="Bob Smith")
+    assert other.visit.exception_id == org.id
+
+
+def test_a_revoked_or_ended_exception_is_refused_and_writes_nothing(school, settings):
+    from models import exceptions
+
+    exc = _exception(school, subject_kind="visitor", visitor_name="Ann Lee")
+    exceptions.revoke(exc.id, school.head, reason="Misused", now=NOW - dt.timedelta(hours=1))
+    before = counts()
+    with pytest.raises(RuleViolation) as info:
+        staff_sign_in(settings, school, phone="exception")
+    assert str(info.value) == "No agreed exception found for you: please see the office."
+    assert counts() == before
+    _exception(school, subject_kind="organisation", organisation="Kent County Council")  # ends on NOW + 2 days
+    assert staff_sign_in(settings, school, phone="exception", now=NOW + dt.timedelta(days=2)).visit.exception_id
+    with pytest.raises(RuleViolation, match="No agreed exception found for you: please see the office."):
+        staff_sign_in(settings, school, phone="exception", name="Cy Late", now=NOW + dt.timedelta(days=3))
+    with pytest.raises(RuleViolation, match="No agreed exception found for you"):  # before it starts
+        staff_sign_in(settings, school, phone="exception", name="Di Early", now=NOW - dt.timedelta(days=4))

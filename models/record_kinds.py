@@ -1,0 +1,449 @@
+"""Records duties for visitors, visits, print jobs, agreed exceptions and concerns.
+
+The kinds registered here join :data:`models.records.KINDS` (imported by
+``models.records`` itself, so every purge, subject access request and erasure sees
+them). Registry order (erasure walks it backwards, dependants first)::
+
+    ... custody_events, staff, visitors, visits, print_jobs, exceptions, concerns, audit
+
+**Visitors** are found by name, case and spacing ignored: their ``Visitor`` rows
+(matched on the name they last gave) and every visit given under that name, plus the
+other visits of the same ``Visitor`` rows. Their phones (``Device(kind="visitor")``,
+through the visits) join the devices, labels and custody kinds via ``DEVICE_OWNERS``.
+Two different people of the same name are one subject: check the export before
+disclosing, and before erasing.
+
+Retention and age:
+
+* ``visits``: a visit (with its slip's print jobs) expires this long after it was signed
+  out. A visit never signed out, a visit whose phone the school still holds and a visit
+  named by an open concern are kept and listed as holds. A visitor's own row goes
+  with their last visit; their phone (device, label, state) goes once its custody
+  events have gone (custody keeps them for ``hand_ins``/``confiscations``), at the same
+  purge or a later one. Other print jobs (labels, roll calls, tests) expire this long
+  after they were made.
+* ``exceptions``: an agreed exception expires this long after its end date, or after
+  the day it was revoked if earlier.
+* ``concerns``: a closed concern expires this long after it was closed (its last
+  follow-up). An OPEN concern is a legal hold: it is never purged (listed once past the
+  period), it keeps the history of the phone it links and the visit it names, and the
+  person it is about cannot be erased until the DSL closes it.
+
+SAR: exceptions show a medical need as its category from the fixed list (there is no
+diagnosis to show); print jobs are listed without their printed bytes. Erasure deletes
+the rows outright, so revocation reasons and concern notes go with the person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from .clock import local_day
+from .custody import OUT
+from .records import (
+    AUDIT_REFS,
+    DEVICE_HOLDS,
+    DEVICE_OWNERS,
+    PUPIL,
+    ROW_OWNERS,
+    STAFF,
+    VISITOR,
+    Hold,
+    PurgeContext,
+    PurgePart,
+    RecordKind,
+    Subject,
+    _chunks,
+    _iso,
+    _pupil_device_ids,
+    register,
+)
+from .tables import (
+    AgreedException,
+    Concern,
+    CustodyEvent,
+    Device,
+    DeviceState,
+    Label,
+    PrintJob,
+    Staff,
+    Visit,
+    Visitor,
+)
+
+OPEN = "open"  # models.concerns.OPEN
+MEDICAL_WORDS = {  # models.exceptions.MEDICAL_CATEGORIES (not imported: keeps this module light)
+    "monitoring_device": "reads a medical sensor, pump or monitor",
+    "emergency_alert": "raises or receives medical emergency alerts",
+    "medication_reminder": "medication reminders",
+    "communication_aid": "communication or accessibility aid",
+    "other_medical": "other medical need (see the healthcare plan)",
+}
+
+
+def _key(text: str | None) -> str:
+    """Case- and space-folded, as ``Visitor.name_key`` and ``AgreedException.name_key`` are."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _staff_names() -> dict[int, str]:
+    return {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+
+
+def _in(field, ids: Iterable[int]):
+    """``field IN ids`` for any number of ids (chunked), or a condition matching nothing."""
+    ids = sorted(set(ids))
+    if not ids:
+        return field.is_null() & field.is_null(False)
+    cond = None
+    for chunk in _chunks(ids, 500):
+        part = field.in_(chunk)
+        cond = part if cond is None else cond | part
+    return cond
+
+
+# ---------------------------------------------------------------- who is the visitor
+
+
+def _visits_named(key: str) -> set[int]:
+    # Names are matched in Python: SQLite's lower() folds ASCII only.
+    return {v.id for v in Visit.select(Visit.id, Visit.name).iterator() if _key(v.name) == key}
+
+
+def _visitor_ids(subject: Subject) -> list[int]:
+    key = _key(subject.key)
+    ids = {v.id for v in Visitor.select(Visitor.id).where(Visitor.name_key == key)}
+    named = _visits_named(key)
+    ids |= {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, named))}
+    return sorted(ids)
+
+
+def _visit_ids(subject: Subject) -> list[int]:
+    named = _visits_named(_key(subject.key))
+    mine = {v.id for v in Visit.select(Visit.id).where(_in(Visit.visitor, _visitor_ids(subject)))}
+    return sorted(named | mine)
+
+
+def _visitor_devices(subject: Subject) -> list[int]:
+    visits = subject.ids("visit")
+    return sorted({v.device_id for v in Visit.select(Visit.device).where(_in(Visit.id, visits) & Visit.device.is_null(False))})
+
+
+def _slip_refs(visit_ids: Iterable[int]) -> list[str]:
+    return [f"visit:{i}" for i in visit_ids]
+
+
+def _print_job_ids(subject: Subject) -> list[int]:
+    refs = _slip_refs(subject.ids("visit"))
+    ids: set[int] = set()
+    for chunk in _chunks(refs, 500):
+        ids |= {j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))}
+    return sorted(ids)
+
+
+def _exception_ids(subject: Subject) -> list[int]:
+    q = AgreedException.select(AgreedException.id)
+    if subject.kind == PUPIL:
+        q = q.where(AgreedException.pupil == subject.row_id)
+    elif subject.kind == STAFF:
+        q = q.where(AgreedException.staff == subject.row_id)
+    elif subject.kind == VISITOR:
+        q = q.where((AgreedException.subject_kind == VISITOR) & (AgreedException.name_key == _key(subject.key)))
+    else:
+        return []
+    return sorted(e.id for e in q)
+
+
+def _concern_ids(subject: Subject) -> list[int]:
+    if subject.kind == PUPIL:
+        return sorted(c.id for c in Concern.select(Concern.id).where(Concern.pupil == subject.row_id))
+    if subject.kind == STAFF:
+        return sorted(c.id for c in Concern.select(Concern.id).where(Concern.staff == subject.row_id))
+    if subject.kind != VISITOR:
+        return []
+    key, visits = _key(subject.key), set(subject.ids("visit"))
+    return sorted(
+        c.id for c in Concern.select(Concern.id, Concern.name, Concern.visit_id).where(Concern.about_kind == VISITOR)
+        if (c.visit_id in visits) or (c.name and _key(c.name) == key)
+    )
+
+
+ROW_OWNERS[VISITOR] = {"visitor": _visitor_ids, "visit": _visit_ids, "print_job": _print_job_ids}
+DEVICE_OWNERS[VISITOR] = _visitor_devices
+for _kind in (PUPIL, STAFF, VISITOR):
+    ROW_OWNERS.setdefault(_kind, {}).update({"agreed_exception": _exception_ids, "concern": _concern_ids})
+
+
+def _audit_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
+    return {table: subject.ids(table) for table in ("visitor", "visit", "print_job", "agreed_exception", "concern")}
+
+
+AUDIT_REFS.append(_audit_refs)
+
+
+# ---------------------------------------------------------------- visitors and visits
+
+
+class VisitorKind(RecordKind):
+    """A visitor's own row (kept so a returning visitor is found). Goes with their last visit."""
+
+    name, title = "visitors", "Visitor record"
+    subjects = frozenset({VISITOR})
+    columns = ("id", "name", "organisation", "visitor_type", "car_reg", "last_visit_at", "created_at")
+
+    def export(self, subject):
+        ids = subject.ids("visitor")
+        return [{c: _iso(getattr(v, c)) for c in self.columns} for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)]
+
+    def erase(self, subject):
+        ids = subject.ids("visitor")
+        return Visitor.delete().where(_in(Visitor.id, ids)).execute() if ids else 0
+
+
+class VisitKind(RecordKind):
+    """Visits, from sign-in to sign-out; purging one takes its slip, visitor row and phone too."""
+
+    name, title = "visits", "Visits"
+    retention = ("visits",)
+    subjects = frozenset({VISITOR})
+    columns = (
+        "id", "visitor_id", "name", "organisation", "visitor_type", "badge_number", "slip_code", "purpose", "visiting",
+        "car_reg", "id_seen", "dbs_assured", "dbs_confirmed_by", "supervised", "phone_choice", "exception_id",
+        "device_id", "rules_version", "rules_accepted_at", "signed_in_at", "signed_in_by", "signed_out_at",
+        "signed_out_by",
+    )
+
+    def export(self, subject):
+        staff = _staff_names()
+        rows = []
+        for v in Visit.select().where(_in(Visit.id, subject.ids("visit"))).order_by(Visit.id):
+            row = {c: _iso(getattr(v, c)) for c in self.columns if c not in ("signed_in_by", "signed_out_by")}
+            row["signed_in_by"] = staff.get(v.signed_in_by_id, "self-service") if v.signed_in_by_id else "self-service"
+            row["signed_out_by"] = (staff.get(v.signed_out_by_id, "") if v.signed_out_by_id
+                                    else ("self-service" if v.signed_out_at else ""))
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def holds_for(self, subject):
+        return [
+            Hold(self.name, "visit", v.id, "signed_in", f"visit {v.id} is still signed in: sign the visitor out first")
+            for v in Visit.select(Visit.id).where(_in(Visit.id, subject.ids("visit")) & Visit.signed_out_at.is_null())
+        ]
+
+    def erase(self, subject):
+        ids = subject.ids("visit")
+        return Visit.delete().where(_in(Visit.id, ids)).execute() if ids else 0
+
+    def plan_purge(self, ctx: PurgeContext) -> PurgePart:
+        cut = ctx.cutoff("visits")
+        part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
+        concerned = {c.visit_id for c in Concern.select(Concern.visit_id).where(
+            (Concern.status == OPEN) & Concern.visit_id.is_null(False))}
+        expired: list[int] = []
+        for v in Visit.select(Visit.id, Visit.device, Visit.signed_out_at, Visit.signed_in_at).where(
+            (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
+        ).order_by(Visit.id):
+            state = DeviceState.get_or_none(DeviceState.device == v.device_id) if v.device_id else None
+            if v.signed_out_at is None:
+                part.holds.append(Hold(self.name, "visit", v.id, "signed_in",
+                                       "never signed out: sign the visitor out (or check the roll call) first"))
+            elif v.id in concerned:
+                part.holds.append(Hold(self.name, "visit", v.id, "open_concern",
+                                       "named by a concern still open with the DSL: kept until it is closed"))
+            elif state is not None and state.state != OUT:
+                part.holds.append(Hold(self.name, "visit", v.id, "phone_held",
+                                       "the school still holds the visitor's phone: kept with its history"))
+            else:
+                expired.append(v.id)
+        gone = set(expired)
+        # A visitor row goes when none of its visits is left.
+        touched = {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, gone))}
+        remaining = {v.visitor_id for v in Visit.select(Visit.id, Visit.visitor).where(_in(Visit.visitor, touched))
+                     if v.id not in gone}
+        visitors = sorted(touched - remaining)
+        # Visitor phones with no visit left, no custody events, back with their owner, in no concern.
+        candidates = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        still_used = {v.device_id for v in Visit.select(Visit.id, Visit.device).where(Visit.device.is_null(False))
+                      if v.id not in gone}
+        with_events = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
+            _in(CustodyEvent.device, candidates)).distinct()}
+        in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
+        not_out = {s.device_id for s in DeviceState.select(DeviceState.device).where(
+            _in(DeviceState.device, candidates) & (DeviceState.state != OUT))}
+        phones = sorted(candidates - still_used - with_events - in_concern - not_out)
+        part.deletes.update(visits=len(expired), visitors=len(visitors), visitor_phones=len(phones))
+        part.notes.update(visits=expired, visitors=visitors, phones=phones)
+
+        def apply() -> None:
+            refs = _slip_refs(expired)
+            for chunk in _chunks(refs, 500):
+                jobs = [j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))]
+                _delete_jobs(jobs)
+            Visit.delete().where(_in(Visit.id, expired)).execute()
+            Visitor.delete().where(_in(Visitor.id, visitors)).execute()
+            _delete_devices(phones)
+
+        part.apply = apply
+        return part
+
+
+def _delete_jobs(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    PrintJob.update(reprint_of=None).where(_in(PrintJob.reprint_of, ids)).execute()
+    return PrintJob.delete().where(_in(PrintJob.id, ids)).execute()
+
+
+def _delete_devices(ids: list[int]) -> None:
+    if not ids:
+        return
+    Label.update(replaced_by=None).where(_in(Label.device, ids)).execute()
+    Label.delete().where(_in(Label.device, ids)).execute()
+    DeviceState.delete().where(_in(DeviceState.device, ids)).execute()
+    Device.delete().where(_in(Device.id, ids)).execute()
+
+
+class PrintJobKind(RecordKind):
+    """The print outbox: a visit's slip (its bytes hold the visitor's name), labels, roll calls."""
+
+    name, title = "print_jobs", "Printed slips"
+    retention = ("visits",)
+    subjects = frozenset({VISITOR})
+    identifies = False
+    columns = ("id", "kind", "ref", "title", "status", "created_at", "sent_at")  # never the printed bytes
+
+    def export(self, subject):
+        ids = subject.ids("print_job")
+        return [{c: _iso(getattr(j, c)) for c in self.columns} for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)]
+
+    def erase(self, subject):
+        return _delete_jobs(list(subject.ids("print_job")))
+
+    def plan_purge(self, ctx):
+        """Jobs not for a visit (labels, roll calls, tests) go this long after they were made."""
+        cut = ctx.cutoff("visits")
+        ids = [j.id for j in PrintJob.select(PrintJob.id).where(
+            (PrintJob.created_at < cut) & ~PrintJob.ref.startswith("visit:"))]
+        return PurgePart(deletes={"print_jobs": len(ids)}, apply=lambda: _delete_jobs(ids))
+
+
+# ---------------------------------------------------------------- agreed exceptions
+
+
+def _exception_age(e: AgreedException) -> dt.date:
+    end = e.ends_on
+    if e.revoked_at is not None:
+        end = min(end, local_day(e.revoked_at))
+    return end
+
+
+class ExceptionKind(RecordKind):
+    """Phone exceptions agreed with the headteacher. Age: the end date, or the revocation."""
+
+    name, title = "exceptions", "Agreed phone exceptions"
+    retention = ("exceptions",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = (
+        "id", "subject_kind", "visitor_name", "organisation", "kind", "medical_category", "allowed", "location",
+        "conditions", "sanction", "agreed_with", "agreed_on", "starts_on", "review_on", "ends_on",
+        "risk_assessment_ref", "recorded_by", "recorded_at", "signed_copy_at", "revoked_at", "revoke_reason",
+    )
+
+    def export(self, subject):
+        staff = _staff_names()
+        rows = []
+        for e in AgreedException.select().where(_in(AgreedException.id, subject.ids("agreed_exception"))).order_by(AgreedException.id):
+            row: dict[str, Any] = {c: _iso(getattr(e, c)) for c in self.columns
+                                   if c not in ("medical_category", "agreed_with", "recorded_by")}
+            # A medical need is shown as its category: nothing more medical is held.
+            row["medical_category"] = MEDICAL_WORDS.get(e.medical_category, e.medical_category) if e.medical_category else None
+            row["agreed_with"] = e.agreed_with_contact.name if e.agreed_with_contact_id else e.agreed_with
+            row["recorded_by"] = staff.get(e.recorded_by_id, "")
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject):
+        ids = subject.ids("agreed_exception")
+        return AgreedException.delete().where(_in(AgreedException.id, ids)).execute() if ids else 0
+
+    def plan_purge(self, ctx):
+        cut = ctx.cutoff("exceptions").date()
+        # Candidates by SQL (ended before the cut-off, or revoked before it), then exactly by local day.
+        q = AgreedException.select().where(
+            (AgreedException.ends_on < cut) | (AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1))
+        )
+        ids = [e.id for e in q if _exception_age(e) < cut]
+        return PurgePart(deletes={"exceptions": len(ids)},
+                         apply=lambda: AgreedException.delete().where(_in(AgreedException.id, ids)).execute())
+
+
+# ---------------------------------------------------------------- concerns
+
+
+class ConcernKind(RecordKind):
+    """Concerns for the DSL. Open: a legal hold. Closed: age from the last follow-up."""
+
+    name, title = "concerns", "Concerns raised with the DSL"
+    retention = ("concerns",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = (
+        "id", "about_kind", "name", "visit_id", "device_id", "category", "what", "raised_by", "raised_at", "seen_at",
+        "followed_up_at", "follow_up_note", "status",
+    )
+
+    def export(self, subject):
+        staff = _staff_names()
+        rows = []
+        for c in Concern.select().where(_in(Concern.id, subject.ids("concern"))).order_by(Concern.id):
+            row = {col: _iso(getattr(c, col)) for col in self.columns if col != "raised_by"}
+            row["raised_by"] = staff.get(c.raised_by_id, "")
+            rows.append({col: row[col] for col in self.columns})
+        return rows
+
+    def holds_for(self, subject):
+        devices = _pupil_device_ids(subject)  # the subject's phones (looked up if not fixed yet)
+        cond = _in(Concern.id, subject.ids("concern")) | _in(Concern.device, devices)
+        return [
+            Hold(self.name, "concern", c.id, "open_concern", f"concern {c.id} is still open with the DSL")
+            for c in Concern.select(Concern.id).where(cond & (Concern.status == OPEN)).order_by(Concern.id)
+        ]
+
+    def erase(self, subject):
+        ids = subject.ids("concern")
+        devices = _pupil_device_ids(subject)
+        if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
+            Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
+        return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0
+
+    def plan_purge(self, ctx):
+        cut = ctx.cutoff("concerns")
+        part = PurgePart(deletes={"concerns": 0})
+        ids = []
+        for c in Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at).where(
+            Concern.raised_at < cut
+        ).order_by(Concern.id):
+            if c.status == OPEN:
+                part.holds.append(Hold(self.name, "concern", c.id, "open_concern",
+                                       "still open with the DSL: kept until it is closed"))
+            elif (c.followed_up_at or c.updated_at) < cut:
+                ids.append(c.id)
+        part.deletes["concerns"] = len(ids)
+        part.apply = lambda: Concern.delete().where(_in(Concern.id, ids)).execute()
+        return part
+
+
+def _open_concern_devices(device_ids) -> dict[int, tuple[str, str]]:
+    """Phones linked to an open concern: their whole history is kept (a DEVICE_HOLDS provider)."""
+    out: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(device_ids), 500):
+        for c in Concern.select(Concern.id, Concern.device).where(Concern.device.in_(chunk) & (Concern.status == OPEN)):
+            out.setdefault(c.device_id, ("open_concern", f"linked to concern {c.id}, still open with the DSL: its whole history is kept"))
+    return out
+
+
+DEVICE_HOLDS.append(_open_concern_devices)
+
+for _k in (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind()):
+    register(_k)
