@@ -68,7 +68,13 @@ class HandInScreen(ScanScreen):
             self.last_unknown = result.code
         self.last_exception = result if result.outcome == "EXCEPTION" else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "despite_exception":
+            return True if self.last_exception is not None else None  # shown dimmed until it applies
+        return True
+
     def after_batch(self, batch: list[ScanResult]) -> None:
+        self.refresh_bindings()
         self.show_progress()
         last = batch[-1]
         if last.outcome == "UNKNOWN":
@@ -127,6 +133,7 @@ class HandInScreen(ScanScreen):
             return
         assert self.pipeline is not None
         code, self.last_exception = self.last_exception.code, None
+        self.refresh_bindings()
         self.pipeline.submit(code, despite_exception=True)
 
     # ------------------------------------------------------------ register
