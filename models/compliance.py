@@ -35,7 +35,7 @@ from peewee import JOIN, fn
 
 from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from .audit import PURGE_ACTION
-from .db import write_tx
+from .db import db, write_tx
 from .errors import StorageError, ValidationError
 from .exceptions import PUPIL, in_effect
 from .reports import uncollected
@@ -146,13 +146,21 @@ def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
             )
             .tuples()
         )
-        for at, pupil_id in query:
-            i = bisect_right(starts, at) - 1
-            if i < 0 or at >= bounds[i][2]:
-                continue  # a weekend day between two days of the run: not asked for
-            entry = found.setdefault(bounds[i][0], (True, set()))
-            if pupil_id is not None:
-                entry[1].add(pupil_id)
+        # Raw rows (SQLite gives text times): a school day is thousands of hand-ins.
+        rows = db.execute(query).fetchall()
+        if len(run) == 1:
+            if rows:
+                found[run[0]] = (True, {p for _, p in rows if p is not None})
+        else:
+            for at, pupil_id in rows:
+                if isinstance(at, str):
+                    at = dt.datetime.fromisoformat(at)
+                i = bisect_right(starts, at) - 1
+                if i < 0 or at >= bounds[i][2]:
+                    continue  # a weekend day between two days of the run: not asked for
+                entry = found.setdefault(bounds[i][0], (True, set()))
+                if pupil_id is not None:
+                    entry[1].add(pupil_id)
         for d in run:
             active, pupils = found.get(d, (False, set()))
             out[d] = (active, _bitmap(pupils))
@@ -284,14 +292,13 @@ class _Ledger:
         self.active_days = {d for d, (active, _) in by_day.items() if active}
         # pupil -> (class name, first registration of a current phone)
         phones: list[tuple[int, str, dt.datetime]] = []
-        for pupil_id, class_name, registered in (
+        for pupil_id, class_name, registered in db.execute(
             Device.select(Device.pupil, SchoolClass.name, fn.MIN(Device.registered_at))
             .join(Pupil, on=(Device.pupil == Pupil.id))
             .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
             .group_by(Device.pupil, SchoolClass.name)
-            .tuples()
-        ):
+        ).fetchall():
             if isinstance(registered, str):
                 registered = dt.datetime.fromisoformat(registered)
             phones.append((pupil_id, class_name, registered))
@@ -306,6 +313,7 @@ class _Ledger:
         self.registered = [p[2] for p in by_registration]
         self.pupils_by_registration = [p[0] for p in by_registration]
         self._late: dict[int, int] = {len(phones): 0}
+        self.totals: dict[dt.date, dict[str, Any]] = {}
         self.exceptions = list(
             AgreedException.select().where(
                 (AgreedException.subject_kind == PUPIL) & (AgreedException.starts_on <= last)
@@ -327,16 +335,21 @@ class _Ledger:
     def by_class(self, day: dt.date) -> list[dict[str, Any]]:
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
-        excepted = self.excepted(day) & ~late
+        excepted = self.excepted(day) & ~late & self.everyone
         counted = self.everyone & ~late & ~excepted
         handed = self.handed.get(day, 0) & counted
+        # The day's totals over all classes, straight from the bitmaps (the classes partition them).
+        self.totals[day] = _day_total(day, handed.bit_count(), counted.bit_count(), excepted.bit_count())
+        masks, sizes = self.masks, self.sizes
+        everyone = counted == self.everyone
         rows = []
-        for c in self.classes:
-            mask = self.masks[c]
-            expected = self.sizes[c] if counted == self.everyone else (mask & counted).bit_count()
-            n = {"handed_in": (mask & handed).bit_count() if handed else 0, "expected": expected,
-                 "exceptions": (mask & excepted).bit_count() if excepted else 0}
-            rows.append({"date": day, "class": c, **n, "rate": _rate(n["handed_in"], n["expected"])})
+        for c in self.classes:  # hot: classes x days; one dict per row, ints and bit counts only
+            mask = masks[c]
+            expected = sizes[c] if everyone else (mask & counted).bit_count()
+            n = (mask & handed).bit_count() if handed else 0
+            rows.append({"date": day, "class": c, "handed_in": n, "expected": expected,
+                         "exceptions": (mask & excepted).bit_count() if excepted else 0,
+                         "rate": round(100.0 * n / expected, 1) if expected else None})
         return rows
 
     def school_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -372,11 +385,9 @@ def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datet
     return rows
 
 
-def _total(day: dt.date, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    handed = sum(r["handed_in"] for r in rows)
-    expected = sum(r["expected"] for r in rows)
-    return {"date": day, "handed_in": handed, "expected": expected,
-            "exceptions": sum(r["exceptions"] for r in rows), "rate": _rate(handed, expected)}
+def _day_total(day: dt.date, handed: int, expected: int, exceptions: int) -> dict[str, Any]:
+    return {"date": day, "handed_in": handed, "expected": expected, "exceptions": exceptions,
+            "rate": _rate(handed, expected)}
 
 
 def _chart_start(to_day: dt.date, tz) -> dt.date:
@@ -418,8 +429,8 @@ def compliance(
     late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
     return ComplianceReport(
         from_day=from_day, to_day=to_day, school_days=days, class_days=class_days,
-        daily=[_total(d, per_day[d]) for d in days],
-        last_30=[_total(d, per_day[d]) for d in chart_days],
+        daily=[dict(ledger.totals[d]) for d in days],
+        last_30=[dict(ledger.totals[d]) for d in chart_days],
         today=today, not_collected=uncollected(now, tz),
         visitors_not_signed_out=len(late), visitors_not_signed_out_rows=late,
     )
