@@ -26,15 +26,15 @@ over: a visitor still in the building at 10:00 has not failed to sign out yet.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from peewee import JOIN, fn
 
-from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from .audit import PURGE_ACTION
+from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from .db import db, write_tx
 from .errors import StorageError, ValidationError
 from .exceptions import PUPIL, in_effect
@@ -284,7 +284,7 @@ class _Ledger:
 
     def __init__(self, first: dt.date, last: dt.date, tz, now: dt.datetime, cache: bool = True) -> None:
         self.tz = tz
-        wanted = [d for d in _weekdays(first, last)]
+        wanted = _weekdays(first, last)
         if last not in wanted:
             wanted.append(last)
         by_day = handed_in_by_day(wanted, now=now, tz=tz, cache=cache)
