@@ -26,14 +26,31 @@ over: a visitor still in the building at 10:00 has not failed to sign out yet.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import JOIN, fn
+
+from .audit import PURGE_ACTION
 from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
-from .errors import ValidationError
+from .db import db, write_tx
+from .errors import StorageError, ValidationError
 from .exceptions import PUPIL, in_effect
 from .reports import uncollected
-from .tables import AgreedException, CustodyEvent, Device, Pupil, SchoolClass, Visit
+from .tables import (
+    AgreedException,
+    AuditEntry,
+    AuditHead,
+    ComplianceDay,
+    ComplianceMark,
+    CustodyEvent,
+    Device,
+    Pupil,
+    SchoolClass,
+    Visit,
+)
 
 CHART_DAYS = 30
 MAX_RANGE_DAYS = 400
@@ -95,44 +112,208 @@ def _weekdays(a: dt.date, b: dt.date) -> list[dt.date]:
     return out
 
 
-class _Ledger:
-    """Hand-ins, phones and exceptions over a span of days, read once."""
+def _days_with_bounds(days: list[dt.date], tz) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+    return [(d, *day_bounds(d, tz)) for d in days]
 
-    def __init__(self, first: dt.date, last: dt.date, tz) -> None:
-        self.tz = tz
-        start, _ = day_bounds(first, tz)
-        _, end = day_bounds(last, tz)
-        reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
-            (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
-        )
-        self.handed: dict[dt.date, set[int]] = {}
-        self.active_days: set[dt.date] = set()
-        for at, pupil_id in (
+
+def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
+    """From the ledger: per local day, (any hand-in at all, bitmap of pupils handed in).
+
+    A hand-in that was undone (a reversal points at it) does not count. One query per
+    run of nearby days, so a cold cache costs about what the old full read did.
+    """
+    out: dict[dt.date, tuple[bool, int]] = {}
+    if not days:
+        return out
+    runs: list[list[dt.date]] = [[days[0]]]
+    for d in days[1:]:
+        if (d - runs[-1][-1]).days <= 3:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    undone = CustodyEvent.alias()
+    for run in runs:
+        bounds = _days_with_bounds(run, tz)
+        starts = [b[1] for b in bounds]
+        found: dict[dt.date, tuple[bool, set[int]]] = {}
+        query = (
             CustodyEvent.select(CustodyEvent.at, Device.pupil)
             .join(Device, on=(CustodyEvent.device == Device.id))
             .where(
-                (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
-                & CustodyEvent.id.not_in(reversed_ids)
+                (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= bounds[0][1])
+                & (CustodyEvent.at < bounds[-1][2])
+                & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
             )
             .tuples()
+        )
+        # Raw rows (SQLite gives text times): a school day is thousands of hand-ins.
+        rows = db.execute(query).fetchall()
+        if len(run) == 1:
+            if rows:
+                found[run[0]] = (True, {p for _, p in rows if p is not None})
+        else:
+            for at, pupil_id in rows:
+                if isinstance(at, str):
+                    at = dt.datetime.fromisoformat(at)
+                i = bisect_right(starts, at) - 1
+                if i < 0 or at >= bounds[i][2]:
+                    continue  # a weekend day between two days of the run: not asked for
+                entry = found.setdefault(bounds[i][0], (True, set()))
+                if pupil_id is not None:
+                    entry[1].add(pupil_id)
+        for d in run:
+            active, pupils = found.get(d, (False, set()))
+            out[d] = (active, _bitmap(pupils))
+    return out
+
+
+def _bitmap(ids: Iterable[int]) -> int:
+    ids = list(ids)
+    if not ids:
+        return 0
+    buf = bytearray(max(ids) // 8 + 1)
+    for i in ids:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+def _blob(mask: int) -> bytes:
+    return mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+
+
+_MARK_ID = 1
+_WIPING_ACTIONS = (PURGE_ACTION, "records.erase")  # they delete ledger rows
+
+
+def _audit_head() -> int:
+    head = AuditHead.select(AuditHead.seq).order_by(AuditHead.id).first()
+    return head.seq if head else 0
+
+
+def _refresh_cache(tz) -> int | None:
+    """Drop cached days that events since the last check touch; return the new mark.
+
+    Every ledger row carries the audit seq of its entry, and the audit seq grows under
+    the single write lock, so "events with a seq above the mark" are exactly the events
+    written since. A hand-in touches its own day; a reversal touches the day of the
+    event it undoes (however much later it is made); a back-dated event touches the day
+    it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
+    Returns None when the cache cannot be written (read-only database, say).
+    """
+    head = _audit_head()
+    mark_row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
+    mark = mark_row.audit_seq if mark_row else 0
+    if mark == head and mark_row is not None:
+        return mark
+    try:
+        with write_tx():
+            head = _audit_head()
+            mark_row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
+            mark = mark_row.audit_seq if mark_row else 0
+            wiped = mark_row is None or head < mark or AuditEntry.select().where(
+                (AuditEntry.seq > mark) & AuditEntry.action.in_(_WIPING_ACTIONS)).exists()
+            if wiped:
+                ComplianceDay.delete().execute()
+            else:
+                undone = CustodyEvent.alias()
+                touched = set()
+                for kind, at, undone_at in (
+                    CustodyEvent.select(CustodyEvent.kind, CustodyEvent.at, undone.at)
+                    .join(undone, JOIN.LEFT_OUTER, on=(CustodyEvent.reverses == undone.id))
+                    .where((CustodyEvent.audit_seq > mark) & CustodyEvent.kind.in_(["handed_in", "reversal"]))
+                    .tuples()
+                ):
+                    when = undone_at if kind == "reversal" else at
+                    if when is not None:
+                        touched.add(to_local(when, tz).date())
+                if touched:
+                    ComplianceDay.delete().where(ComplianceDay.day.in_(sorted(touched))).execute()
+            ComplianceMark.insert(id=_MARK_ID, audit_seq=head).on_conflict(
+                conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}).execute()
+            return head
+    except StorageError:
+        return None
+
+
+def handed_in_by_day(days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cache: bool = True) -> dict[dt.date, tuple[bool, int]]:
+    """Per local day: (any phone handed in, bitmap of pupil ids handed in and not undone).
+
+    Days whose end has passed (by ``now``) are kept in :class:`ComplianceDay` and read
+    from there; the others are read from the ledger each time. ``cache=False`` reads
+    everything from the ledger (for tests that compare the two).
+    """
+    days = sorted(set(days))
+    if not days:
+        return {}
+    if not cache:
+        return _scan(days, tz)
+    mark = _refresh_cache(tz)
+    out: dict[dt.date, tuple[bool, int]] = {}
+    if mark is not None:
+        for d, active, pupils in (
+            ComplianceDay.select(ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils)
+            .where((ComplianceDay.day >= days[0]) & (ComplianceDay.day <= days[-1]))
+            .tuples()
         ):
-            day = to_local(at, tz).date()
-            self.active_days.add(day)
-            if pupil_id is not None:
-                self.handed.setdefault(day, set()).add(pupil_id)
+            if isinstance(d, str):
+                d = dt.date.fromisoformat(d)
+            out[d] = (bool(active), int.from_bytes(bytes(pupils), "little"))
+    missing = [d for d in days if d not in out]
+    fresh = _scan(missing, tz)
+    out.update(fresh)
+    closed = [d for d in missing if day_bounds(d, tz)[1] <= now]
+    if mark is not None and closed:
+        try:
+            with write_tx():
+                # Only if no one moved the mark meanwhile: what we read is then still current
+                # (anything written since has a seq above the mark and is checked next time).
+                row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
+                if row is not None and row.audit_seq == mark:
+                    have = {r.day for r in ComplianceDay.select(ComplianceDay.day).where(ComplianceDay.day.in_(closed))}
+                    ComplianceDay.insert_many(
+                        [{"day": d, "active": fresh[d][0], "pupils": _blob(fresh[d][1])}
+                         for d in closed if d not in have]
+                    ).execute() if len(have) < len(closed) else None
+        except StorageError:
+            pass
+    return {d: out[d] for d in days}
+
+
+class _Ledger:
+    """Hand-ins (as pupil bitmaps per day), phones and exceptions over a span of days."""
+
+    def __init__(self, first: dt.date, last: dt.date, tz, now: dt.datetime, cache: bool = True) -> None:
+        self.tz = tz
+        wanted = _weekdays(first, last)
+        if last not in wanted:
+            wanted.append(last)
+        by_day = handed_in_by_day(wanted, now=now, tz=tz, cache=cache)
+        self.handed = {d: mask for d, (_, mask) in by_day.items()}
+        self.active_days = {d for d, (active, _) in by_day.items() if active}
         # pupil -> (class name, first registration of a current phone)
-        self.phones: dict[int, tuple[str, dt.datetime]] = {}
-        for pupil_id, class_name, registered in (
-            Device.select(Device.pupil, SchoolClass.name, Device.registered_at)
+        phones: list[tuple[int, str, dt.datetime]] = []
+        for pupil_id, class_name, registered in db.execute(
+            Device.select(Device.pupil, SchoolClass.name, fn.MIN(Device.registered_at))
             .join(Pupil, on=(Device.pupil == Pupil.id))
             .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
-            .tuples()
-        ):
-            seen = self.phones.get(pupil_id)
-            if seen is None or registered < seen[1]:
-                self.phones[pupil_id] = (class_name, registered)
-        self.classes = sorted({c for c, _ in self.phones.values()})
+            .group_by(Device.pupil, SchoolClass.name)
+        ).fetchall():
+            if isinstance(registered, str):
+                registered = dt.datetime.fromisoformat(registered)
+            phones.append((pupil_id, class_name, registered))
+        members: dict[str, list[int]] = {}
+        for pupil_id, class_name, _ in phones:
+            members.setdefault(class_name, []).append(pupil_id)
+        self.classes = sorted(members)
+        self.masks = {c: _bitmap(members[c]) for c in self.classes}
+        self.sizes = {c: len(members[c]) for c in self.classes}
+        self.everyone = _bitmap(p for p, _, _ in phones)
+        by_registration = sorted(phones, key=lambda p: p[2])
+        self.registered = [p[2] for p in by_registration]
+        self.pupils_by_registration = [p[0] for p in by_registration]
+        self._late: dict[int, int] = {len(phones): 0}
+        self.totals: dict[dt.date, dict[str, Any]] = {}
         self.exceptions = list(
             AgreedException.select().where(
                 (AgreedException.subject_kind == PUPIL) & (AgreedException.starts_on <= last)
@@ -140,27 +321,36 @@ class _Ledger:
             )
         )
 
-    def excepted(self, day: dt.date) -> set[int]:
-        return {e.pupil_id for e in self.exceptions if in_effect(e, day)}
+    def excepted(self, day: dt.date) -> int:
+        return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
+
+    def late(self, end: dt.datetime) -> int:
+        """Bitmap of pupils whose first current phone was registered at or after ``end``."""
+        i = bisect_left(self.registered, end)
+        mask = self._late.get(i)
+        if mask is None:
+            mask = self._late[i] = _bitmap(self.pupils_by_registration[i:])
+        return mask
 
     def by_class(self, day: dt.date) -> list[dict[str, Any]]:
         _, end = day_bounds(day, self.tz)
-        excepted = self.excepted(day)
-        handed = self.handed.get(day, set())
-        counts = {c: {"handed_in": 0, "expected": 0, "exceptions": 0} for c in self.classes}
-        for pupil_id, (class_name, registered) in self.phones.items():
-            if registered >= end:
-                continue
-            row = counts[class_name]
-            if pupil_id in excepted:
-                row["exceptions"] += 1
-            else:
-                row["expected"] += 1
-                row["handed_in"] += pupil_id in handed
-        return [
-            {"date": day, "class": c, **n, "rate": _rate(n["handed_in"], n["expected"])}
-            for c, n in counts.items()
-        ]
+        late = self.late(end)
+        excepted = self.excepted(day) & ~late & self.everyone
+        counted = self.everyone & ~late & ~excepted
+        handed = self.handed.get(day, 0) & counted
+        # The day's totals over all classes, straight from the bitmaps (the classes partition them).
+        self.totals[day] = _day_total(day, handed.bit_count(), counted.bit_count(), excepted.bit_count())
+        masks, sizes = self.masks, self.sizes
+        everyone = counted == self.everyone
+        rows = []
+        for c in self.classes:  # hot: classes x days; one dict per row, ints and bit counts only
+            mask = masks[c]
+            expected = sizes[c] if everyone else (mask & counted).bit_count()
+            n = (mask & handed).bit_count() if handed else 0
+            rows.append({"date": day, "class": c, "handed_in": n, "expected": expected,
+                         "exceptions": (mask & excepted).bit_count() if excepted else 0,
+                         "rate": round(100.0 * n / expected, 1) if expected else None})
+        return rows
 
     def school_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
         days = [d for d in _weekdays(first, last) if d in self.active_days]
@@ -195,11 +385,9 @@ def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datet
     return rows
 
 
-def _total(day: dt.date, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    handed = sum(r["handed_in"] for r in rows)
-    expected = sum(r["expected"] for r in rows)
-    return {"date": day, "handed_in": handed, "expected": expected,
-            "exceptions": sum(r["exceptions"] for r in rows), "rate": _rate(handed, expected)}
+def _day_total(day: dt.date, handed: int, expected: int, exceptions: int) -> dict[str, Any]:
+    return {"date": day, "handed_in": handed, "expected": expected, "exceptions": exceptions,
+            "rate": _rate(handed, expected)}
 
 
 def _chart_start(to_day: dt.date, tz) -> dt.date:
@@ -216,6 +404,7 @@ def compliance(
     *,
     now: dt.datetime | None = None,
     tz=SCHOOL_TZ,
+    cache: bool = True,
 ) -> ComplianceReport:
     """The compliance figures for ``from_day``..``to_day`` (local, inclusive).
 
@@ -229,7 +418,7 @@ def compliance(
     if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
         raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
     first = min(chart_first, from_day) if from_day else chart_first
-    ledger = _Ledger(first, to_day, tz)
+    ledger = _Ledger(first, to_day, tz, now, cache)
     chart_days = ledger.school_days(chart_first, to_day)[-CHART_DAYS:]
     if from_day is None:
         from_day = chart_days[0] if chart_days else to_day
@@ -240,8 +429,8 @@ def compliance(
     late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
     return ComplianceReport(
         from_day=from_day, to_day=to_day, school_days=days, class_days=class_days,
-        daily=[_total(d, per_day[d]) for d in days],
-        last_30=[_total(d, per_day[d]) for d in chart_days],
+        daily=[dict(ledger.totals[d]) for d in days],
+        last_30=[dict(ledger.totals[d]) for d in chart_days],
         today=today, not_collected=uncollected(now, tz),
         visitors_not_signed_out=len(late), visitors_not_signed_out_rows=late,
     )

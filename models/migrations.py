@@ -45,10 +45,17 @@ def _exceptions_and_concerns(_migrator: SchemaMigrator) -> None:
     db.create_tables(EXCEPTION_MODELS)
 
 
+def _compliance_cache(_migrator: SchemaMigrator) -> None:
+    from .tables import COMPLIANCE_MODELS
+
+    db.create_tables(COMPLIANCE_MODELS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
     Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
+    Migration(4, "compliance summary cache", _compliance_cache),
 ]
 
 LATEST = MIGRATIONS[-1].version

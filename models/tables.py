@@ -360,3 +360,30 @@ class Concern(BaseModel):
 
 EXCEPTION_MODELS: list[type[BaseModel]] = [AgreedException, Concern]
 ALL_MODELS += EXCEPTION_MODELS
+
+
+# ---------------------------------------------------------------- compliance cache (schema version 4)
+
+
+class ComplianceDay(BaseModel):
+    """Derived, not a record: per local day, the pupils whose phone was handed in (not undone).
+
+    ``pupils`` is a bitmap of pupil ids (bit n = pupil n, little-endian bytes); ``active``
+    says whether any phone (a visitor's too) was handed in that day. Rebuilt from the
+    ledger whenever a later event touches the day (see ``models.compliance``).
+    """
+
+    day = pw.DateField(primary_key=True)
+    active = pw.BooleanField()
+    pupils = pw.BlobField()
+
+
+class ComplianceMark(BaseModel):
+    """The audit seq up to which :class:`ComplianceDay` has been checked against new events."""
+
+    id = pw.IntegerField(primary_key=True)
+    audit_seq = pw.IntegerField()
+
+
+COMPLIANCE_MODELS: list[type[BaseModel]] = [ComplianceDay, ComplianceMark]
+ALL_MODELS += COMPLIANCE_MODELS
