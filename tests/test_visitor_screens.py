@@ -352,3 +352,252 @@ async def test_sign_out_by_name_that_is_not_on_site(school):
         assert text(app, "#self-out-error") == "Nobody signed in has that name: please see the office."
         await pilot.press("escape")
         assert screen.step == DETAILS
+
+
+# ---------------------------------------------------------------- the office's visitors screen
+
+
+def staff_signed_in(username: str) -> SignedIn:
+    staff = Staff.get(Staff.username == username)
+    return SignedIn(staff.id, staff.username, staff.display_name, staff.role_set)
+
+
+async def open_visitors(pilot, username: str = "office"):
+    from kiosk.screens.visitors import VisitorsScreen
+
+    who = staff_signed_in(username)
+    pilot.app.sign_in(who)
+    await quiet(pilot)
+    await pilot.app.push_screen(VisitorsScreen(pilot.app.signed_in))
+    await quiet(pilot)
+    assert type(pilot.app.screen).__name__ == "VisitorsScreen"
+    return pilot.app.screen
+
+
+def vmessage(app) -> str:
+    return text(app, "#visitors-message")
+
+
+def table_rows(app) -> list[list[str]]:
+    table = app.screen.query_one("#visitors-list")
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_list_shows_who_is_on_site_flags_late_ones_and_markup_is_literal(school):
+    import datetime as dt
+
+    self_sign_in_directly(name="Old Stayer", at=NOW - dt.timedelta(days=1))
+    self_sign_in_directly(name="[b]Bold[/b] Name", org="[red]Org", phone="tray")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        rows = table_rows(app)
+        assert rows[0][:2] == ["001", "Old Stayer"] and rows[0][-1] == "STILL IN"
+        assert rows[1] == ["001", "[b]Bold[/b] Name", "[red]Org", "Parent or carer", "08:30", "supervised",
+                           "slot C-01", ""]
+        assert text(app, "#visitors-summary") == "2 visitors on site. 1 still signed in after 16:30: check on them."
+        assert text(app, "#visitors-printer") == "Printer: nothing printed yet. 2 jobs waiting."
+
+
+async def test_sign_out_by_scan_says_which_slot_the_phone_comes_from(school):
+    signed = self_sign_in_directly(phone="tray")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        assert app.focused.id == "visitors-scan"
+        await pilot.press(*signed.slip_code, "enter")
+        await quiet(pilot)
+        assert vmessage(app) == "Signed out Jane Doe: give back the phone from slot C-01."
+        assert table_rows(app) == [] and text(app, "#visitors-summary") == "No visitors on site."
+        out = Visit.get_by_id(signed.visit.id)
+        assert out.signed_out_at == NOW and out.signed_out_by_id == Staff.get(Staff.username == "office").id
+        await pilot.press(*signed.slip_code, "enter")  # twice: refused, one line
+        await quiet(pilot)
+        assert vmessage(app) == "Jane Doe already signed out at 08:30."
+
+
+async def test_unknown_slip_and_phone_label_scans_are_refused(school):
+    unknown = codes.make_code("S", 4242)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await pilot.press(*unknown, "enter")
+        await quiet(pilot)
+        assert vmessage(app) == f"No visit has slip {unknown}."
+        await pilot.press(*school.codes["000001"], "enter")
+        await quiet(pilot)
+        assert vmessage(app) == f"{school.codes['000001']} is a phone label, not a visitor slip: scan the QR code on the slip."
+        await pilot.press(*"garbage", "enter")
+        await quiet(pilot)
+        assert vmessage(app) == "That is not a visitor slip: scan the QR code on the slip."
+
+
+async def test_enter_on_a_row_signs_that_visitor_out(school):
+    self_sign_in_directly(name="Amy Alpha")
+    second = self_sign_in_directly(name="Bob Beta")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await pilot.press("tab", "down", "enter")
+        await quiet(pilot)
+        assert vmessage(app) == "Signed out Bob Beta."
+        assert Visit.get_by_id(second.visit.id).signed_out_at == NOW
+        assert [r[1] for r in table_rows(app)] == ["Amy Alpha"]
+
+
+async def fill_dialog(pilot, name="Bob Builder", org="Fixit", type_moves=1, purpose="Boiler", visiting="Caretaker"):
+    await pilot.press("f2")
+    await quiet(pilot)
+    assert type(pilot.app.screen).__name__ == "VisitorSignInDialog"
+    for value, then in ((name, ["enter"]), (org, ["enter"] + ["down"] * type_moves + ["enter"]),
+                        (purpose, ["enter"]), (visiting, ["enter", "enter"])):
+        if value:
+            await pilot.press(*value)
+        await pilot.press(*then)
+    await quiet(pilot)
+    assert pilot.app.focused.id == "vsign-phone"
+
+
+async def test_staff_sign_in_with_the_checks_for_a_contractor(school):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await fill_dialog(pilot)
+        assert text(app, "#vsign-checks") == "Contractor: photo ID seen; supervised by default."
+        await pilot.press("tab", "tab", "tab", "tab", "enter")  # rules not ticked: Continue
+        assert text(app, "#vsign-error") == "The visitor must read and accept the device rules first."
+        assert app.focused.id == "vsign-rules"
+        await pilot.press("space", "tab", "tab", "tab", "enter")  # ID not ticked
+        assert text(app, "#vsign-error") == "Check the photo ID of a contractor and tick that it was seen."
+        assert app.focused.id == "vsign-id"
+        await pilot.press("space", "tab", "tab", "enter")  # from the DBS-by box: Continue
+        summary = text(app, "#vsign-summary")
+        assert summary.startswith("Sign in Bob Builder (Fixit)?") and "ID seen: yes" in summary
+        assert summary.endswith("SUPERVISED")
+        await pilot.press("enter")  # Confirm
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "VisitorsScreen"
+        assert vmessage(app) == "Signed in Bob Builder, badge 001; phone in slot C-01 (label " + \
+            Visit.get().device.labels[0].code + "). The slip is printing."
+        v = Visit.get()
+        assert (v.visitor_type, v.id_seen, v.supervised, v.dbs_assured, v.signed_in_by_id) == (
+            "contractor", True, True, None, school.office.id)
+        assert [r[1] for r in table_rows(app)] == ["Bob Builder"]
+        assert PrintJob.select().where(PrintJob.kind == "slip").count() == 1
+
+
+async def test_staff_sign_in_of_a_professional_needs_dbs_confirmed_by_someone(school):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await fill_dialog(pilot, name="Pat Pro", org="NHS", type_moves=2, purpose="Review", visiting="DSL")
+        await pilot.press("tab", "space", "tab", "space", "tab", "tab", "enter")  # rules, ID; no DBS
+        assert text(app, "#vsign-error") == ("A professional or multi-agency needs DBS assurance from their employer: "
+                                             "without it they cannot be signed in.")
+        await pilot.press("space", "tab", "enter")
+        assert text(app, "#vsign-error") == "Say who confirmed the DBS assurance (name and organisation)."
+        assert app.focused.id == "vsign-dbs-by"
+        await pilot.press(*"HR at NHS Trust", "enter", "enter")
+        await quiet(pilot)
+        v = Visit.get()
+        assert (v.dbs_assured, v.dbs_confirmed_by, v.supervised) == (True, "HR at NHS Trust", False)
+
+
+async def test_staff_dialog_refuses_bad_details_and_cancel_records_nothing(school):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await fill_dialog(pilot, name="")
+        await pilot.press("tab", "space", "tab", "space", "tab", "tab", "enter")
+        assert text(app, "#vsign-error") == "Please give the name."
+        assert app.focused.id == "vsign-name"
+        await paste(pilot, "Bo\x1b]0;x\x07b")
+        app.screen.query_one("#vsign-dbs-by").focus()
+        await pilot.press("enter")
+        assert text(app, "#vsign-error") == "The name contains control characters: type it again."
+        app.screen.query_one("#vsign-name").value = "Bob"
+        app.screen.query_one("#vsign-visiting").value = "v" * 500
+        app.screen.query_one("#vsign-dbs-by").focus()
+        await pilot.press("enter")
+        assert text(app, "#vsign-error") == ("The name of the person you are visiting is too long "
+                                             "(500 characters; at most 100).")
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "VisitorsScreen"
+        assert vmessage(app) == "Nobody was signed in."
+        assert Visit.select().count() == 0
+
+
+async def test_reprint_roll_call_and_retry(school):
+    signed = self_sign_in_directly()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await pilot.press("tab", "f4")
+        await quiet(pilot)
+        assert vmessage(app) == "Reprinting Jane Doe's slip."
+        slips = list(PrintJob.select().where(PrintJob.ref == f"visit:{signed.visit.id}").order_by(PrintJob.id))
+        assert len(slips) == 2 and slips[1].reprint_of_id == slips[0].id
+        await pilot.press("f7")
+        await quiet(pilot)
+        assert vmessage(app) == "Fire roll call sent to the printer: 1 visitor on site."
+        assert PrintJob.select().where(PrintJob.kind == "roll_call").count() == 1
+        await pilot.press("f8")
+        await quiet(pilot)
+        assert vmessage(app) == "Trying the printer again now: 3 jobs waiting."
+        assert text(app, "#visitors-printer") == "Printer: nothing printed yet. 3 jobs waiting."
+
+
+async def test_printer_offline_is_shown(school):
+    self_sign_in_directly()
+    PrintJob.update(last_failed_at=NOW, last_error="Connection refused by 192.0.2.1:9100.").execute()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        assert text(app, "#visitors-printer") == "Printer offline: Connection refused by 192.0.2.1:9100. 1 job waiting."
+
+
+async def test_concern_about_a_visitors_device_use_is_recorded_for_the_dsl(school):
+    signed = self_sign_in_directly()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot)
+        await pilot.press("f6")  # the scan field has focus, but a row is highlighted
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "VisitorConcernDialog"
+        await pilot.press("enter")
+        assert text(app, "#vconcern-error") == "Say what happened."
+        await paste(pilot, "x" * 2500)
+        await pilot.press("enter")
+        assert text(app, "#vconcern-error") == "The description is too long (2500 characters; at most 2000)."
+        app.focused.value = ""
+        await pilot.press(*"Filming in the hall", "enter")
+        assert "What happened: Filming in the hall" in text(app, "#vconcern-summary")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert vmessage(app) == "Concern about Jane Doe's device use recorded for the DSL."
+        c = Concern.get()
+        assert (c.about_kind, c.visit_id, c.what, c.raised_by_id, c.status) == (
+            "visitor", signed.visit.id, "Filming in the hall", school.office.id, "open")
+
+
+async def test_roles_without_the_visitors_permission_get_nothing(school):
+    self_sign_in_directly()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_visitors(pilot, "admin")  # may print, may not sign visitors in
+        assert text(app, "#visitors-summary") == "Admin (admin) may not sign visitors in or out."
+        assert table_rows(app) == []
+        await pilot.press("f2")
+        await quiet(pilot)
+        assert app.screen is screen
+        await pilot.press("f7")
+        await quiet(pilot)
+        assert PrintJob.select().where(PrintJob.kind == "roll_call").count() == 0
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_visitors(pilot, "oak")  # a teacher: only concerns, and nobody is listed
+        await pilot.press(*Visit.get().slip_code, "enter")
+        await quiet(pilot)
+        assert Visit.get().signed_out_at is None
+        assert "may not sign visitors in or out" in vmessage(app)
