@@ -109,7 +109,7 @@ class VisitorSelfServiceScreen(Screen[None]):
         Binding("escape", "back", "Back", id="visitor_self.back"),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
         Binding("down", "to_returning", "Returning visitor", show=False, id="visitor_self.returning"),
-        Binding("enter", "accept", "I accept", id="visitor_self.accept"),
+        Binding("enter", "accept", "Go on", id="visitor_self.accept"),
         Binding("n", "decline", "I do not accept", id="visitor_self.decline"),
         Binding("1", "phone('tray')", "Hand in", show=False, id="visitor_self.phone_tray"),
         Binding("2", "phone('car_or_off')", "In car / off", show=False, id="visitor_self.phone_car"),
@@ -158,7 +158,7 @@ class VisitorSelfServiceScreen(Screen[None]):
                 yield Static("", id="self-error", markup=False)
             with Vertical(id=RULES):
                 with VerticalScroll(id="self-rules-scroll"):
-                    yield Markdown("", id="self-rules")
+                    yield Markdown("", id="self-rules", open_links=False)  # never a browser on the kiosk
                 yield Static("Up/Down to read.  Enter: I accept these rules.  N: I do not accept.", id="self-rules-keys")
                 with Horizontal(id="self-rules-buttons"):
                     yield Button("I accept (Enter)", id="self-accept", variant="success")
@@ -182,7 +182,7 @@ class VisitorSelfServiceScreen(Screen[None]):
                 yield Input(id="self-out-name", placeholder="Your name", max_length=INPUT_MAX)
                 yield OptionList(id="self-out-list")
                 yield Static("", id="self-out-error", markup=False)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # a visitor never gets the palette (the app refuses it too)
 
     def on_mount(self) -> None:
         for box in self.query(Input):
