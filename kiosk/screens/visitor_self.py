@@ -1,0 +1,483 @@
+"""Visitor self-service: a visitor signs themselves in (or out) at the reception terminal.
+
+No member of staff is signed in. The steps, one at a time on the same screen:
+
+1. **details** (the first screen): name (after three letters, returning visitors are
+   offered: Down, then Enter to pick), organisation, kind of visitor, purpose, who they
+   are visiting, car registration (optional). Enter moves on from each field; Enter in
+   the last one goes on. Scanning a slip's QR code into the name box signs that visitor
+   out; F2 finds a visitor's name to sign out instead.
+2. **rules**: the school's device rules (Markdown from the asset), Up/Down to read;
+   Enter accepts, N does not (nothing is recorded).
+3. **phone**: 1 hand it in at the office, 2 left in the car or switched off, 3 an
+   agreed exception (Up/Down and Enter work too). This signs the visitor in.
+4. **done**: badge number, "your slip is printing", supervised or not, and where a
+   handed-in phone goes. Back to the start after a few seconds, or on Enter.
+
+A kind of visitor that needs the office (ID or DBS checks) ends at "please see the
+office" before the rules, and the domain refuses it too: nothing is half-recorded.
+Escape goes back one step, or to the start; never further: this screen never leaves
+itself, and the command palette stays off (the app allows it only to staff).
+
+Keys beyond the visitor's typing: Enter after each field, Enter to accept the rules,
+1 for the phone. Eight in all, even counting every Enter (tests/test_visitor_screens).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.dialogs.visitor_details import (
+    INPUT_MAX,
+    Details,
+    Returning,
+    check_details,
+    load_rules,
+    needs_office,
+    returning_visitors,
+    type_name,
+)
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+from models.config import VISITOR_TYPES
+
+RESET_SECONDS = 12.0  # the done / message step goes back to the start after this
+DETAILS, RULES, PHONE, DONE, MESSAGE, SIGN_OUT = "details", "rules", "phone", "done", "message", "sign-out"
+PHONE_OPTIONS = (
+    ("tray", "1  I will hand it in at the office (kept in a locked tray, returned when I sign out)"),
+    ("car_or_off", "2  It is in my car, or switched off and out of sight"),
+    ("exception", "3  I have an exception agreed with the headteacher"),
+)
+WELCOME = "Sign in: type your name. Leaving? Scan the QR code on your slip, or press F2 to find your name."
+TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
+
+
+# ---------------------------------------------------------------- worker functions (plain data)
+
+
+def _looks_like_slip(text: str) -> bool:
+    from models import codes
+
+    try:
+        return codes.normalise(text)[0] == codes.SLIP_PREFIX
+    except Exception:  # noqa: BLE001 - anything that is not a code is a name
+        return False
+
+
+def _sign_in(settings, rules, details: Details, phone: str, now) -> dict:
+    from models import visitors
+
+    done = visitors.sign_in(
+        settings=settings, rules=rules, rules_accepted=True, name=details.name, organisation=details.organisation,
+        visitor_type=details.visitor_type, purpose=details.purpose, visiting=details.visiting, phone=phone,
+        car_reg=details.car_reg or None, visitor_id=details.visitor_id, actor=None, now=now,
+    )
+    return {"name": done.visit.name, "badge": done.badge_number, "supervised": done.supervised,
+            "slot": done.slot, "label": done.phone_label, "job": done.print_job_id}
+
+
+def _sign_out(now, slip_code: str | None = None, visit_id: int | None = None) -> dict:
+    from models import visitors
+
+    out = visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=None, now=now)
+    return {"name": out.visit.name, "slot": out.slot, "held": out.phone_held}
+
+
+def _on_site_named(settings, prefix: str, now) -> list[tuple[int, str, str]]:
+    """Visitors on site whose name (any word) starts with ``prefix``: (visit id, name, badge)."""
+    from models import visitors
+
+    key = " ".join(prefix.split()).casefold()
+    if len(key) < 3:
+        return []
+    return [
+        (r.visit_id, r.name, r.badge_number) for r in visitors.on_site(settings, now)
+        if any(w.startswith(key) for w in [r.name.casefold()] + r.name.casefold().split())
+    ]
+
+
+class VisitorSelfServiceScreen(Screen[None]):
+    CSS_PATH = "visitor_self.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="visitor_self.back"),
+        Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
+        Binding("down", "to_returning", "Returning visitor", show=False, id="visitor_self.returning"),
+        Binding("enter", "accept", "Go on", id="visitor_self.accept"),
+        Binding("n", "decline", "I do not accept", id="visitor_self.decline"),
+        Binding("1", "phone('tray')", "Hand in", show=False, id="visitor_self.phone_tray"),
+        Binding("2", "phone('car_or_off')", "In car / off", show=False, id="visitor_self.phone_car"),
+        Binding("3", "phone('exception')", "Exception", show=False, id="visitor_self.phone_exception"),
+    ]
+
+    def __init__(self, reset_after: float = RESET_SECONDS) -> None:
+        super().__init__()
+        self.reset_after = reset_after
+        self.rules = None  # models.rules.DeviceRules, once loaded
+        self.rules_error = ""
+        self.details: Details | None = None
+        self.visitor_type = VISITOR_TYPES[0]
+        self.returning: list[Returning] = []
+        self.picked: Returning | None = None
+        self.leaving: list[tuple[int, str, str]] = []
+        self.busy = False
+        self._reset_timer: Timer | None = None
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Visitors: sign in or out")
+        with ContentSwitcher(initial=DETAILS, id="self-steps"):
+            with VerticalScroll(id=DETAILS):
+                yield Static(WELCOME, id="self-welcome")
+                with Horizontal(classes="self-row"):
+                    yield Label("Your name", classes="self-label")
+                    yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
+                yield OptionList(id="self-returning")
+                with Horizontal(classes="self-row"):
+                    yield Label("Organisation", classes="self-label")
+                    yield Input(id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX)
+                with Horizontal(id="self-type-row"):
+                    yield Label("I am a", classes="self-label")
+                    yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
+                with Horizontal(classes="self-row"):
+                    yield Label("Purpose of visit", classes="self-label")
+                    yield Input(id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX)
+                with Horizontal(classes="self-row"):
+                    yield Label("Visiting", classes="self-label")
+                    yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
+                with Horizontal(classes="self-row"):
+                    yield Label("Car registration", classes="self-label")
+                    yield Input(id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX)
+                yield Static("", id="self-error", markup=False)
+            with Vertical(id=RULES):
+                with VerticalScroll(id="self-rules-scroll"):
+                    yield Markdown("", id="self-rules", open_links=False)  # never a browser on the kiosk
+                yield Static("Up/Down to read.  Enter: I accept these rules.  N: I do not accept.", id="self-rules-keys")
+                with Horizontal(id="self-rules-buttons"):
+                    yield Button("I accept (Enter)", id="self-accept", variant="success")
+                    yield Button("I do not accept (N)", id="self-decline")
+            with Vertical(id=PHONE):
+                yield Static("Where is your phone while you are here?", id="self-phone-title")
+                yield OptionList(*[Option(Content(text), id=key) for key, text in PHONE_OPTIONS], id="self-phone")
+                yield Static("Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.", id="self-phone-keys")
+            with Vertical(id=DONE):
+                yield Static("", id="self-done-title", markup=False)
+                yield Static("", id="self-badge", markup=False)
+                yield Static("", id="self-band", markup=False)
+                yield Static("", id="self-done-text", markup=False)
+                yield Static("Press Enter to finish.", id="self-done-keys")
+            with Vertical(id=MESSAGE):
+                yield Static("", id="self-message", markup=False)
+                yield Static("Press Enter to start again.", id="self-message-keys")
+            with Vertical(id=SIGN_OUT):
+                yield Static("Signing out: type the first three letters of your name, then pick it (Down, Enter).",
+                             id="self-out-title")
+                yield Input(id="self-out-name", placeholder="Your name", max_length=INPUT_MAX)
+                yield OptionList(id="self-out-list")
+                yield Static("", id="self-out-error", markup=False)
+        yield Footer(show_command_palette=False)  # a visitor never gets the palette (the app refuses it too)
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#self-returning", OptionList).display = False
+        self.query_one("#self-type", OptionList).highlighted = 0
+        self.query_one("#self-name", Input).focus()
+        call_db(self, "rules", load_rules, self.app.services.settings)
+
+    @property
+    def step(self) -> str:
+        return self.query_one("#self-steps", ContentSwitcher).current or DETAILS
+
+    def show(self, step: str) -> None:
+        self.query_one("#self-steps", ContentSwitcher).current = step
+        if self._reset_timer is not None:
+            self._reset_timer.stop()
+            self._reset_timer = None
+        if step in (DONE, MESSAGE):
+            self._reset_timer = self.set_timer(self.reset_after, self.start_again, name="visitor-reset")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        step = self.step
+        if action in ("accept", "decline"):
+            return step in (RULES, DONE, MESSAGE) if action == "accept" else step == RULES
+        if action == "phone":
+            return step == PHONE and not self.busy
+        if action == "find_name":
+            return step == DETAILS
+        if action == "to_returning":
+            return step == DETAILS and bool(self.returning) and self.focused is not None and self.focused.id == "self-name"
+        return True
+
+    # ------------------------------------------------------------ start / back
+
+    def start_again(self) -> None:
+        """Back to an empty first screen (after a visit, a refusal, a timer or Escape)."""
+        for box in self.query(Input):
+            box.value = ""
+        self.details = None
+        self.picked = None
+        self.busy = False
+        self.visitor_type = VISITOR_TYPES[0]
+        self.query_one("#self-type", OptionList).highlighted = 0
+        self.set_returning([])
+        self.say("")
+        self.query_one("#self-out-error", Static).update("")
+        self.query_one("#self-out-list", OptionList).clear_options()
+        self.query_one("#self-welcome", Static).update(WELCOME)
+        self.show(DETAILS)
+        self.query_one("#self-name", Input).focus()
+
+    def action_back(self) -> None:
+        step = self.step
+        if step == RULES:
+            self.show(DETAILS)
+            self.query_one("#self-car", Input).focus()
+        elif step == PHONE and not self.busy:
+            self.show(RULES)
+            self.query_one("#self-rules-scroll").focus()
+        elif step == PHONE:
+            return  # signing in: wait for the answer
+        else:
+            self.start_again()
+
+    # ------------------------------------------------------------ details
+
+    def say(self, text: str) -> None:
+        self.query_one("#self-error", Static).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "self-name":
+            if self.picked is not None and event.value != self.picked.name:
+                self.picked = None  # they changed the name: a new visitor, not the one picked
+            if len(" ".join(event.value.split())) >= 3:
+                call_db(self, "returning", returning_visitors, event.value)
+            else:
+                self.set_returning([])
+        elif event.input.id == "self-out-name":
+            settings, now = self.app.services.settings, self.app.services.clock.now()
+            call_db(self, "leaving", _on_site_named, settings, event.value, now)
+
+    def set_returning(self, found: list[Returning]) -> None:
+        self.returning = found
+        box = self.query_one("#self-returning", OptionList)
+        box.clear_options()
+        box.add_options([Option(Content(f"Returning visitor? {r.label()}"), id=str(r.id)) for r in found])
+        box.display = bool(found)
+        self.refresh_bindings()
+
+    def action_to_returning(self) -> None:
+        box = self.query_one("#self-returning", OptionList)
+        box.highlighted = 0
+        box.focus()
+
+    def pick_returning(self, index: int) -> None:
+        r = self.returning[index]
+        self.picked = r
+        self.query_one("#self-name", Input).value = r.name
+        self.query_one("#self-organisation", Input).value = r.organisation
+        self.query_one("#self-car", Input).value = r.car_reg
+        if r.visitor_type in VISITOR_TYPES:
+            self.visitor_type = r.visitor_type
+            self.query_one("#self-type", OptionList).highlighted = VISITOR_TYPES.index(r.visitor_type)
+        self.picked = r  # setting the name above cleared nothing: it matches
+        self.set_returning([])
+        self.say("Welcome back. Check your details, then say what brings you here today.")
+        self.query_one("#self-purpose", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        box = event.input.id or ""
+        if box == "self-out-name":
+            if self.leaving:
+                self.query_one("#self-out-list", OptionList).highlighted = 0
+                self.query_one("#self-out-list", OptionList).focus()
+            return
+        if box == "self-name" and _looks_like_slip(event.value):
+            code, event.input.value = event.value, ""
+            self.say("Signing you out…")
+            call_db(self, "sign-out", _sign_out, self.app.services.clock.now(), slip_code=code)
+            return
+        following = {
+            "self-name": "#self-organisation", "self-organisation": "#self-type",
+            "self-purpose": "#self-visiting", "self-visiting": "#self-car",
+        }
+        if box in following:
+            self.query_one(following[box]).focus()
+        elif box == "self-car":
+            self.submit_details()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        box = event.option_list.id
+        if box == "self-returning":
+            self.pick_returning(event.option_index)
+        elif box == "self-type":
+            self.visitor_type = VISITOR_TYPES[event.option_index]
+            self.query_one("#self-purpose", Input).focus()
+        elif box == "self-phone":
+            self.action_phone(event.option.id or "")
+        elif box == "self-out-list" and self.leaving:
+            visit_id = self.leaving[event.option_index][0]
+            call_db(self, "sign-out", _sign_out, self.app.services.clock.now(), visit_id=visit_id)
+
+    def current_details(self) -> Details:
+        def value(name: str) -> str:
+            return self.query_one(f"#self-{name}", Input).value
+
+        return Details(
+            name=value("name"), organisation=value("organisation"), visitor_type=self.visitor_type,
+            purpose=value("purpose"), visiting=value("visiting"), car_reg=value("car"),
+            visitor_id=self.picked.id if self.picked is not None else None,
+        )
+
+    def submit_details(self) -> None:
+        details = self.current_details()
+        problem = check_details(details)
+        if problem is not None:
+            message, field = problem
+            self.say(message)
+            self.query_one(f"#self-{field}").focus()
+            return
+        settings = self.app.services.settings
+        if needs_office(settings, details.visitor_type):
+            self.message(
+                f"{type_name(details.visitor_type)} visitors are signed in by the office, who check ID first. "
+                "Please see the office. You have not been signed in."
+            )
+            return
+        if self.rules is None:
+            self.message(self.rules_error or "The device rules are not available: please see the office to sign in.")
+            return
+        self.details = details
+        self.say("")
+        self.show(RULES)
+        self.query_one("#self-rules-scroll").focus()
+
+    # ------------------------------------------------------------ rules and phone
+
+    def action_accept(self) -> None:
+        if self.step in (DONE, MESSAGE):
+            self.start_again()
+            return
+        self.show(PHONE)
+        phone = self.query_one("#self-phone", OptionList)
+        phone.highlighted = 0
+        phone.focus()
+
+    def action_decline(self) -> None:
+        self.message("You have not accepted the device rules, so you are not signed in. "
+                     "Please speak to the office if you have any questions.")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "self-accept":
+            self.action_accept()
+        elif event.button.id == "self-decline":
+            self.action_decline()
+
+    def action_phone(self, choice: str) -> None:
+        if self.busy or self.details is None or self.rules is None:
+            return
+        self.busy = True
+        self.query_one("#self-phone-keys", Static).update("Signing you in…")
+        services = self.app.services
+        call_db(self, "sign-in", _sign_in, services.settings, self.rules, self.details, choice, services.clock.now())
+
+    # ------------------------------------------------------------ sign-out by name
+
+    def action_find_name(self) -> None:
+        self.show(SIGN_OUT)
+        self.query_one("#self-out-name", Input).focus()
+
+    # ------------------------------------------------------------ results
+
+    def message(self, text: str) -> None:
+        self.query_one("#self-message", Static).update(text)
+        self.show(MESSAGE)
+        self.focus_nothing()
+
+    def focus_nothing(self) -> None:
+        self.set_focus(None)
+
+    def on_db_result(self, result: DbResult) -> None:
+        tag = result.tag
+        if tag == "rules":
+            if result.ok:
+                self.rules = result.value
+                self.query_one("#self-rules", Markdown).update(self.rules.text)
+            else:
+                self.rules_error = f"{result.error} Please see the office to sign in."
+        elif tag == "returning":
+            if self.step != DETAILS:
+                return
+            typed = " ".join(self.query_one("#self-name", Input).value.split())
+            found = result.value if result.ok else []
+            # an answer for an older prefix: keep only names that still match what is typed
+            found = [r for r in found if any(w.startswith(typed.casefold()) for w in
+                                             [r.name.casefold()] + r.name.casefold().split())]
+            self.set_returning(found if len(typed) >= 3 else [])
+        elif tag == "leaving":
+            self.leaving = result.value if result.ok else []
+            box = self.query_one("#self-out-list", OptionList)
+            box.clear_options()
+            box.add_options([Option(Content(f"{name}  (badge {badge})"), id=str(vid)) for vid, name, badge in self.leaving])
+            typed = self.query_one("#self-out-name", Input).value.strip()
+            self.query_one("#self-out-error", Static).update(
+                "" if self.leaving or len(typed) < 3 else "Nobody signed in has that name: please see the office."
+            )
+        elif tag == "sign-in":
+            self.busy = False
+            self.query_one("#self-phone-keys", Static).update(
+                "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.")
+            if not result.ok:
+                text = result.error or ""
+                if "office" not in text:
+                    text += " Please see the office."
+                self.message(f"{text} You have not been signed in.")
+                return
+            self.app.print_jobs_added()
+            self.done(result.value)
+        elif tag == "sign-out":
+            if not result.ok:
+                if self.step == SIGN_OUT:
+                    self.query_one("#self-out-error", Static).update(result.error or "")
+                else:
+                    self.say(result.error or "")
+                return
+            v = result.value
+            text = "You are signed out. Thank you for visiting."
+            if v["slot"]:
+                text += f"\n\nPlease collect your phone from the office: it is in slot {v['slot']}."
+            elif v["held"]:
+                text += "\n\nPlease see the office about your phone."
+            self.query_one("#self-done-title", Static).update(f"Goodbye, {v['name']}.")
+            self.query_one("#self-badge", Static).update("Please hand your visitor badge back to the office.")
+            self.query_one("#self-band", Static).update("")
+            self.query_one("#self-band").set_classes("")
+            self.query_one("#self-done-text", Static).update(text)
+            self.show(DONE)
+            self.focus_nothing()
+
+    def done(self, v: dict) -> None:
+        self.query_one("#self-done-title", Static).update(f"Welcome, {v['name']}. You are signed in.")
+        self.query_one("#self-badge", Static).update(f"Your badge number is {v['badge']}. Your slip is printing.")
+        band = self.query_one("#self-band", Static)
+        band.update("SUPERVISED: a member of staff will stay with you." if v["supervised"]
+                    else "UNSUPERVISED")
+        band.set_classes("supervised" if v["supervised"] else "unsupervised")
+        text = "Please wear your slip where it can be seen, and scan it here when you leave."
+        if v["slot"]:
+            text = (f"Please hand your phone to the office now: it goes in slot {v['slot']} "
+                    f"(label {v['label']}) and comes back when you sign out.\n\n" + text)
+        self.query_one("#self-done-text", Static).update(text)
+        self.show(DONE)
+        self.focus_nothing()

@@ -1,0 +1,294 @@
+"""Visitors, for the office: who is on site, sign in and out, slips, roll call, concerns.
+
+The list shows everyone signed in (badge, name, organisation, type, time in,
+supervised, where their phone is) with visitors still in after the configured time
+flagged. Scan a slip's QR code into the scan field (or press Enter on a row) to sign a
+visitor out: the screen says which tray slot their phone comes back from. The printer
+line shows the outbox (waiting, offline, in doubt) from ``models.outbox``.
+
+Keys: F2 sign a visitor in · Enter on a row sign out · F4 reprint the row's slip ·
+F6 report a concern about the row's visitor's device use · F7 print the fire roll
+call · F8 retry printing now · F5 refresh · Tab between the scan field and the list ·
+Esc back. Actions a role may not take are not offered; the domain checks again.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.app import SignedIn
+from kiosk.dialogs.visitor_concern import VisitorConcernDialog
+from kiosk.dialogs.visitor_details import load_rules
+from kiosk.dialogs.visitor_sign_in import StaffSignIn, VisitorSignInDialog
+from kiosk.widgets.scan_input import ScanInput
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+# Screen action -> the permission it needs (models.auth.PERMISSIONS).
+PERMISSION = {
+    "sign_in": "visitors",
+    "roll_call": "visitors",
+    "reprint": "print",
+    "retry": "print",
+    "concern": "raise_concern",
+}
+PHONE_SHORT = {"tray": "handed in", "car_or_off": "car / off", "exception": "exception"}
+FLAG_MARK = "STILL IN"
+
+
+# ---------------------------------------------------------------- worker functions (plain data)
+
+
+def _staff(staff_id: int, permission: str = "visitors"):
+    from models.auth import require
+    from models.tables import Staff
+
+    staff = Staff.get_by_id(staff_id)
+    require(staff, permission)
+    return staff
+
+
+def _load(staff_id: int, settings, printer, now) -> dict:
+    from models import outbox, visitors
+
+    _staff(staff_id)
+    return {"rows": visitors.on_site(settings, now), "printer": outbox.printer_status(printer).line()}
+
+
+def _printer_line(printer) -> str:
+    from models import outbox
+
+    return outbox.printer_status(printer).line()
+
+
+def _sign_in(staff_id: int, settings, rules, s: StaffSignIn, now) -> str:
+    from models import visitors
+
+    d = s.details
+    done = visitors.sign_in(
+        settings=settings, rules=rules, rules_accepted=s.rules_accepted, name=d.name, organisation=d.organisation,
+        visitor_type=d.visitor_type, purpose=d.purpose, visiting=d.visiting, phone=s.phone,
+        car_reg=d.car_reg or None, actor=_staff(staff_id), id_seen=s.id_seen, dbs_assured=s.dbs_assured,
+        dbs_confirmed_by=s.dbs_confirmed_by or None, supervised=s.supervised, visitor_id=d.visitor_id, now=now,
+    )
+    return done.line() + " The slip is printing."
+
+
+def _sign_out(staff_id: int, now, slip_code: str | None = None, visit_id: int | None = None) -> str:
+    from models import visitors
+
+    return visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), now=now).line()
+
+
+def _roll_call(staff_id: int, settings, now) -> str:
+    from models import visitors
+
+    _staff(staff_id)
+    n = len(visitors.on_site(settings, now))
+    visitors.print_roll_call(settings, actor=_staff(staff_id), now=now)
+    return f"Fire roll call sent to the printer: {n} visitor{'' if n == 1 else 's'} on site."
+
+
+def _reprint(staff_id: int, visit_id: int, name: str, now) -> str:
+    from models import visitors
+
+    visitors.reprint_slip(visit_id, actor=_staff(staff_id, "print"), now=now)
+    return f"Reprinting {name}'s slip."
+
+
+def _retry(staff_id: int, now) -> str:
+    from models import outbox
+
+    n = outbox.retry_now(actor=_staff(staff_id, "print"), now=now)
+    if not n:
+        return "No print jobs are waiting."
+    return f"Trying the printer again now: {n} job{'' if n == 1 else 's'} waiting."
+
+
+def _concern(staff_id: int, visit_id: int, name: str, what: str, now) -> str:
+    from models.concerns import raise_concern
+
+    raise_concern(_staff(staff_id, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
+    return f"Concern about {name}'s device use recorded for the DSL."
+
+
+class VisitorsScreen(Screen[None]):
+    CSS_PATH = "visitors.tcss"
+    AUTO_FOCUS = "#visitors-scan"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="visitors.back"),
+        Binding("f2", "sign_in", "Sign in", id="visitors.sign_in"),
+        Binding("f4", "reprint", "Reprint slip", id="visitors.reprint"),
+        Binding("f5", "refresh_list", "Refresh", id="visitors.refresh"),
+        Binding("f6", "concern", "Concern", id="visitors.concern"),
+        Binding("f7", "roll_call", "Roll call", id="visitors.roll_call"),
+        Binding("f8", "retry", "Retry printer", id="visitors.retry"),
+    ]
+
+    def __init__(self, who: SignedIn) -> None:
+        super().__init__()
+        self.who = who
+        self.rows: list = []  # models.visitors.OnSiteRow, in table order
+        self.rules = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Visitors")
+        with Vertical(id="visitors-body"):
+            yield Static("Loading…", id="visitors-summary", markup=False)
+            yield Static("", id="visitors-printer", markup=False)
+            yield ScanInput(id="visitors-scan", placeholder="Scan a visitor's slip to sign them out",
+                            terminators=self._terminators())
+            yield DataTable(id="visitors-list", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="visitors-message", markup=False)
+        yield Footer()
+
+    def _terminators(self) -> tuple[str, ...]:
+        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+
+    def on_mount(self) -> None:
+        self.query_one("#visitors-list", DataTable).add_columns(
+            "Badge", "Name", "Organisation", "Type", "In at", "Supervised", "Phone", "Flag")
+        self.action_refresh_list()
+        call_db(self, "rules", load_rules, self.app.services.settings)
+        self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh_list()
+
+    @property
+    def printer(self):
+        services = self.app.services
+        return services.printer if services.printer is not None else services.settings.printer
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        permission = PERMISSION.get(action)
+        if permission is not None and not self.who.may(permission):
+            return False
+        return True
+
+    def say(self, text: str) -> None:
+        self.query_one("#visitors-message", Static).update(text)
+
+    def now(self):
+        return self.app.services.clock.now()
+
+    # ------------------------------------------------------------ loading
+
+    def action_refresh_list(self) -> None:
+        call_db(self, "load", _load, self.who.id, self.app.services.settings, self.printer, self.now())
+
+    def refresh_printer(self) -> None:
+        call_db(self, "printer", _printer_line, self.printer)
+
+    def show_rows(self, rows: list) -> None:
+        from models.clock import to_local
+
+        tz = self.app.services.settings.tz
+        table = self.query_one("#visitors-list", DataTable)
+        table.clear()
+        self.rows = rows
+        for r in rows:
+            phone = f"slot {r.slot}" if r.slot else PHONE_SHORT.get(r.phone_choice, r.phone_choice)
+            table.add_row(
+                Text(r.badge_number), Text(r.name), Text(r.organisation), Text(r.type_name),
+                Text(to_local(r.signed_in_at, tz).strftime("%H:%M")),
+                Text("supervised" if r.supervised else "unsupervised"), Text(phone),
+                Text(FLAG_MARK, style="bold") if r.flagged else Text(""), key=str(r.visit_id),
+            )
+        flagged = sum(1 for r in rows if r.flagged)
+        summary = f"{len(rows)} visitor{'' if len(rows) == 1 else 's'} on site." if rows else "No visitors on site."
+        if flagged:
+            flag_time = self.app.services.settings.visitor_flag_time.strftime("%H:%M")
+            summary += f" {flagged} still signed in after {flag_time}: check on them."
+        self.query_one("#visitors-summary", Static).update(summary)
+
+    def selected(self):
+        """The highlighted visitor's row, or None (with a message)."""
+        table = self.query_one("#visitors-list", DataTable)
+        if not self.rows or table.cursor_row is None or not 0 <= table.cursor_row < len(self.rows):
+            self.say("No visitor is on site." if not self.rows else "Choose a visitor in the list first (Tab, Up/Down).")
+            return None
+        return self.rows[table.cursor_row]
+
+    # ------------------------------------------------------------ sign in / out
+
+    def action_sign_in(self) -> None:
+        if self.rules is None:
+            self.say("The device rules could not be loaded, so visitors cannot be signed in: check the config.")
+            return
+        self.app.push_screen(VisitorSignInDialog(self.app.services.settings, self.rules.version), self.signed_in)
+
+    def signed_in(self, result: StaffSignIn | None) -> None:
+        if result is None:
+            self.say("Nobody was signed in.")
+            return
+        self.say("Signing in…")
+        call_db(self, "sign-in", _sign_in, self.who.id, self.app.services.settings, self.rules, result, self.now())
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        event.stop()
+        call_db(self, "sign-out", _sign_out, self.who.id, self.now(), slip_code=event.text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=int(event.row_key.value))
+
+    # ------------------------------------------------------------ printing and concerns
+
+    def action_reprint(self) -> None:
+        row = self.selected()
+        if row is not None:
+            call_db(self, "print", _reprint, self.who.id, row.visit_id, row.name, self.now())
+
+    def action_roll_call(self) -> None:
+        call_db(self, "print", _roll_call, self.who.id, self.app.services.settings, self.now())
+
+    def action_retry(self) -> None:
+        call_db(self, "print", _retry, self.who.id, self.now())
+
+    def action_concern(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+
+        def record(what: str | None) -> None:
+            if what is None:
+                self.say("No concern was recorded.")
+                return
+            call_db(self, "concern", _concern, self.who.id, row.visit_id, row.name, what, self.now())
+
+        self.app.push_screen(VisitorConcernDialog(row.name), record)
+
+    # ------------------------------------------------------------ results
+
+    def on_db_result(self, result: DbResult) -> None:
+        tag = result.tag
+        if tag == "rules":
+            if result.ok:
+                self.rules = result.value
+            else:
+                self.say(result.error or "")
+            return
+        if tag == "printer":
+            if result.ok:
+                self.query_one("#visitors-printer", Static).update(result.value)
+            return
+        if tag == "load":
+            if not result.ok:
+                self.query_one("#visitors-summary", Static).update(result.error or "")
+                return
+            self.show_rows(result.value["rows"])
+            self.query_one("#visitors-printer", Static).update(result.value["printer"])
+            return
+        if not result.ok:
+            self.say(result.error or "")
+            return
+        self.say(result.value)
+        if tag in ("sign-in", "print"):
+            self.app.print_jobs_added()
+        self.action_refresh_list()
