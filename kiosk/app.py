@@ -102,6 +102,8 @@ class KioskApp(App[None]):
         from kiosk.screens.login import LoginScreen
 
         self.push_screen(LoginScreen())
+        if self.start_screen == "visitor":  # a terminal for visitors: staff press F10, then sign in
+            self.open_self_service()
         self.set_interval(1.0, self._check_idle, name="idle-lock")
         if self.print_worker:
             self.start_printing()
@@ -168,7 +170,7 @@ class KioskApp(App[None]):
 
         self.signed_in = who
         self.last_input = time.monotonic()
-        self.switch_screen(HomeScreen(who, start=self.start_screen))
+        self.switch_screen(HomeScreen(who, start=None if self.start_screen == "visitor" else self.start_screen))
 
     def lock(self, reason: str = "") -> None:
         from kiosk.screens.login import LoginScreen
@@ -178,6 +180,32 @@ class KioskApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen(notice=reason))
+        if self.start_screen == "visitor":
+            self.open_self_service()
+
+    # ------------------------------------------------------------ visitor self-service
+
+    def open_self_service(self) -> None:
+        from kiosk.screens.visitor_self import VisitorSelfServiceScreen
+
+        if not isinstance(self.screen, VisitorSelfServiceScreen):
+            self.push_screen(VisitorSelfServiceScreen())
+
+    def leave_self_service(self) -> None:
+        from kiosk.screens.visitor_self import VisitorSelfServiceScreen
+
+        if isinstance(self.screen, VisitorSelfServiceScreen):
+            self.pop_screen()
+
+    def in_self_service(self) -> bool:
+        from kiosk.screens.visitor_self import VisitorSelfServiceScreen
+
+        return any(isinstance(s, VisitorSelfServiceScreen) for s in self.screen_stack)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.signed_in is not None  # nothing to lock at the sign-in or visitor screens
+        return True
 
     def action_lock(self) -> None:
         if self.signed_in is not None:
@@ -187,7 +215,8 @@ class KioskApp(App[None]):
         """ctrl+z would suspend the app and leave a shell: never at reception."""
 
     def action_request_quit(self) -> None:
-        if not self.kiosk_mode:
+        # A visitor at the self-service screen never closes the app: an admin PIN is needed.
+        if not self.kiosk_mode and not self.in_self_service():
             self.exit()
             return
         from kiosk.dialogs.admin_pin import AdminPinDialog

@@ -140,7 +140,8 @@ def demo(env: Env) -> None:
 
 @cli.command()
 @click.option("--demo", is_flag=True, help="Use the demo school (created on first run) in its own database.")
-@click.option("--start", type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected"]), default=None,
+@click.option("--start", type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors",
+                                            "visitor"]), default=None,
               help="Open this screen straight after login.")
 @click.option("--kiosk", "kiosk_mode", is_flag=True, help="Lock the app down: quitting needs the admin PIN.")
 @common

@@ -32,6 +32,7 @@ TASKS = (
     Task("c", "checklist", "Class checklist", "release", "kiosk.screens.checklist:ChecklistScreen"),
     Task("p", "history", "Phone history and safeguarding", "release_to_contact", "kiosk.screens.history:HistoryScreen"),
     Task("u", "uncollected", "Phones not collected", "view_reports", "kiosk.screens.uncollected:UncollectedScreen"),
+    Task("v", "visitors", "Visitors: sign in and out, who is on site", "visitors", "kiosk.screens.visitors:VisitorsScreen"),
 )
 
 
@@ -62,6 +63,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "open('checklist')", "Checklist", id="home.checklist"),
         Binding("p", "open('history')", "History", id="home.history"),
         Binding("u", "open('uncollected')", "Uncollected", id="home.uncollected"),
+        Binding("v", "open('visitors')", "Visitors", id="home.visitors"),
         Binding("l", "app.lock", "Sign out", id="home.sign_out"),
     ]
 

@@ -29,7 +29,10 @@ def _any_staff() -> bool:
 class LoginScreen(Screen[None]):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
-    BINDINGS = [Binding("escape", "clear", "Clear", id="login.clear")]
+    BINDINGS = [
+        Binding("escape", "clear", "Clear", id="login.clear"),
+        Binding("f2", "visitors", "Visitors: sign in or out", id="login.visitors"),
+    ]
 
     def __init__(self, notice: str = "") -> None:
         super().__init__()
@@ -45,6 +48,7 @@ class LoginScreen(Screen[None]):
             yield Label("PIN")
             yield Input(id="pin", password=True, placeholder="4 to 8 digits", max_length=8, restrict=r"[0-9]*")
             yield Static(self.notice, id="login-message", markup=False)
+            yield Static("Visitors: press F2 to sign in or out", id="login-visitors")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,6 +89,9 @@ class LoginScreen(Screen[None]):
 
     def say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
+
+    def action_visitors(self) -> None:
+        self.app.open_self_service()
 
     def action_clear(self) -> None:
         for box in self.query(Input):

@@ -107,6 +107,7 @@ class VisitorSelfServiceScreen(Screen[None]):
     CSS_PATH = "visitor_self.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="visitor_self.back"),
+        Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff"),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
         Binding("down", "to_returning", "Returning visitor", show=False, id="visitor_self.returning"),
         Binding("enter", "accept", "Go on", id="visitor_self.accept"),
@@ -191,6 +192,23 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.query_one("#self-type", OptionList).highlighted = 0
         self.query_one("#self-name", Input).focus()
         call_db(self, "rules", load_rules, self.app.services.settings)
+        self.set_interval(5, self._reset_if_abandoned, name="visitor-idle")
+
+    IDLE_RESET_SECONDS = 90
+
+    def _reset_if_abandoned(self) -> None:
+        """A visitor who walks away mid-form: clear it, so the next one never sees it."""
+        import time
+
+        if self.busy or self.step in (DONE, MESSAGE):  # signing in, or the end screens' own timer
+            return
+        started = self.step != DETAILS or any(box.value for box in self.query(Input))
+        if started and time.monotonic() - self.app.last_input >= self.IDLE_RESET_SECONDS:
+            self.start_again()
+
+    def action_staff(self) -> None:
+        """Back to the staff sign-in screen (which shows nothing without a PIN)."""
+        self.app.leave_self_service()
 
     @property
     def step(self) -> str:
