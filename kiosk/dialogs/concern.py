@@ -124,7 +124,12 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
         event.stop()
         self.show_parts()
         self.say("")
-        self.call_after_refresh(self.focus_next)
+        if event.radio_set.id == "concern-about":
+            target = {"pupil": "concern-pupil-find", "staff": "concern-staff-list",
+                      "visitor": "concern-visitor"}[self.about() or "pupil"]
+        else:
+            target = "concern-what"
+        self.query_one(f"#{target}").focus()
 
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
         box = self.query_one(selector, OptionList)

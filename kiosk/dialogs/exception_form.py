@@ -248,7 +248,14 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
         event.stop()
         self.show_parts()
         self.say("")
-        self.call_after_refresh(self.focus_next)
+        if event.radio_set.id == "exc-subject":
+            target = {"pupil": "exc-pupil-find", "staff": "exc-staff-list", "visitor": "exc-visitor",
+                      "organisation": "exc-org"}[self.subject_kind() or "pupil"]
+        elif event.radio_set.id == "exc-kind" and self.kind() == "medical_monitoring":
+            target = "exc-medical"
+        else:
+            target = "exc-allowed"
+        self.query_one(f"#{target}").focus()
 
     # ------------------------------------------------------------ pickers
 

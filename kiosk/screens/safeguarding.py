@@ -25,7 +25,8 @@ from kiosk.dialogs.exception_form import parse_date
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
-DEFAULT_DAYS = 30  # the feed opens on the last 30 days
+DEFAULT_DAYS = 30
+NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
 KIND_FILTERS = (None, "concern", "confiscation", "search", "police", "phone_breach", "online_safety", "safeguarding")
 
 
@@ -148,7 +149,7 @@ class SafeguardingScreen(Screen[None]):
         super().__init__()
         self.who = who
         self.entries: list = []
-        self.classes: list[str] = []
+        self.class_names: list[str] = []
         self.class_name: str | None = None
         self.kind: str | None = None
         self.from_day: dt.date | None = None
@@ -210,7 +211,7 @@ class SafeguardingScreen(Screen[None]):
         return f"Class: {self.class_name or 'all'} (C) · Kind: {kind_words(self.kind)} (K)"
 
     def action_next_class(self) -> None:
-        options = [None, *self.classes]
+        options = [None, *self.class_names]
         self.class_name = options[(options.index(self.class_name) + 1) % len(options)] \
             if self.class_name in options else None
         self.action_refresh_feed()
@@ -253,7 +254,7 @@ class SafeguardingScreen(Screen[None]):
     def fill(self, feed: Feed) -> None:
         keep = self.current()
         keep_key = (keep.concern_id, keep.event_id) if keep else None
-        self.entries, self.classes = feed.entries, feed.classes
+        self.entries, self.class_names = feed.entries, feed.classes
         table = self.query_one("#sg-feed", DataTable)
         table.clear()
         for e in self.entries:
@@ -274,7 +275,9 @@ class SafeguardingScreen(Screen[None]):
         )
         self.query_one("#sg-filter-text", Static).update(self.filter_text())
         if not self.entries:
-            self.say("Nothing in this range with these filters.")
+            self.say(NOTHING)
+        elif str(self.query_one("#sg-message", Static).render()) == NOTHING:
+            self.say("")
 
     def on_db_result(self, result: DbResult) -> None:
         result.stop()
