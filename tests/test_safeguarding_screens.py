@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.app import SignedIn
+from kiosk.work import call_db
 from models import concerns, custody
 from models import exceptions as ex
 from models.devices import resolve
@@ -132,10 +133,11 @@ async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(s
 
 async def test_form_refuses_bad_input_before_the_summary(school):
     from kiosk.dialogs.exception_form import ExceptionFormDialog
+    from kiosk.screens.exceptions import ExceptionsScreen
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "head", __import__("kiosk.screens.exceptions", fromlist=["x"]).ExceptionsScreen)
+        await open_screen(pilot, "head", ExceptionsScreen)
         await pilot.press("n")
         await quiet(pilot)
         dialog = app.screen
@@ -468,8 +470,6 @@ async def test_office_and_teacher_cannot_see_the_feed(school):
         assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
         assert app.screen.query_one("#sg-feed").row_count == 0
         assert "f" not in app.screen.active_bindings
-        app.screen.busy = False
-        from kiosk.work import call_db
         call_db(app.screen, "open", open_entry, app.signed_in.id, concern.id, None, NOW)
         await quiet(pilot)
         assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
@@ -482,10 +482,11 @@ async def test_office_and_teacher_cannot_see_the_feed(school):
 
 async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school):
     from kiosk.dialogs.concern import RaiseConcernDialog, do_raise
+    from kiosk.screens.history import HistoryScreen  # a screen a teacher can open
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "oak", __import__("kiosk.screens.uncollected", fromlist=["x"]).UncollectedScreen)
+        await open_screen(pilot, "oak", HistoryScreen)
         results = []
         app.push_screen(RaiseConcernDialog(), results.append)
         await quiet(pilot)

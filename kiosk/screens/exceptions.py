@@ -224,7 +224,7 @@ class ExceptionsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#exceptions", DataTable)
-        table.add_columns("#", "For", "Kind", "Status", "Until")
+        table.add_columns("#", "For", "Status", "Until", "Kind")
         table.focus()
         self.action_refresh_list()
 
@@ -260,7 +260,7 @@ class ExceptionsScreen(Screen[None]):
         table = self.query_one("#exceptions", DataTable)
         table.clear()
         for r in self.shown:
-            table.add_row(Text(str(r.id)), Text(r.subject), Text(r.kind_text), Text(r.status_text), Text(r.ends_on),
+            table.add_row(Text(str(r.id)), Text(r.subject), Text(r.status_text), Text(r.ends_on), Text(r.kind_text),
                           key=str(r.id))
         counts = {f: sum(1 for r in self.rows if r.matches(f)) for f in FILTERS[1:4]}
         self.query_one("#exceptions-filter", Static).update(
