@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_exception": frozenset({HEADTEACHER}),
     # The signed copy of an agreement usually comes back to the office.
     "file_exception_paperwork": frozenset({OFFICE, HEADTEACHER}),
+    # Who may see the exceptions list (read-only unless record_exception / file_exception_paperwork).
+    "view_exceptions": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
     # Any member of staff may raise a concern for the DSL (policy 7: inform the DSL of breaches).
     "raise_concern": frozenset(ROLES),
     "quit_kiosk": frozenset({ADMIN}),
@@ -66,6 +68,7 @@ ACTION_WORDS = {
     "manage_staff": "manage staff", "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns", "record_exception": "record exceptions",
     "file_exception_paperwork": "file the signed copy of an exception agreement",
+    "view_exceptions": "see phone exceptions",
     "raise_concern": "raise a concern",
     "quit_kiosk": "close the kiosk",
     "visitors": "sign visitors in or out", "print": "reprint or manage print jobs",

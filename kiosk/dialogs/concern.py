@@ -1,0 +1,237 @@
+"""Raise a concern for the DSL about a pupil, a member of staff or a visitor.
+
+Any member of staff may use it (``raise_concern``). Attributes down: nothing but an
+optional title. The dialog looks up pupils and staff in thread workers and returns a
+:class:`ConcernForm`, or None if cancelled; the caller records it with
+``models.concerns.raise_concern`` (see :func:`do_raise`), which checks everything again.
+
+Keys: Down/Up and Enter to choose who it is about, find them, choose the kind of
+concern, type what happened and Enter; Enter on Confirm. Esc goes back from the
+summary, and cancels from the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+
+from kiosk.dialogs.exception_form import find_pupils, options, staff_list
+from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.work import DbResult, call_db
+from models.concerns import ABOUT_KINDS, CATEGORIES
+
+ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
+WHAT_LIMIT = 2000
+NAME_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ConcernForm:
+    about_kind: str
+    category: str
+    what: str
+    pupil_id: int | None = None
+    staff_id: int | None = None
+    name: str | None = None
+    subject_label: str = field(default="", compare=False)
+
+
+def do_raise(staff_id: int, form: ConcernForm, now) -> str:
+    """Record the concern (worker thread); the one line to show."""
+    from models import concerns
+    from models.tables import Staff
+
+    concern = concerns.raise_concern(
+        Staff.get_by_id(staff_id), about_kind=form.about_kind, what=form.what, category=form.category,
+        pupil_id=form.pupil_id, staff_id=form.staff_id, name=form.name, now=now,
+    )
+    return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
+
+
+class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
+    PREFIX = "concern"
+    CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="concern.back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pupil: tuple[int, str] | None = None
+        self.staff: tuple[int, str] | None = None
+        self.pupil_rows: dict[int, str] = {}
+        self.staff_rows: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog", id="concern-box"):
+            yield Static("Raise a concern for the DSL", classes="dialog-title")
+            with VerticalScroll(classes="dialog-form", id="concern-form"):
+                yield Label("Who it is about")
+                with RadioSet(id="concern-about"):
+                    for key in ABOUT_KINDS:
+                        yield RadioButton(Content(ABOUT_WORDS[key]))
+                with Vertical(id="concern-pupil-box"):
+                    yield Label("Pupil: type part of the name, then Down/Up and Enter")
+                    yield Input(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+                    yield OptionList(id="concern-pupil-list")
+                    yield Static("", id="concern-pupil-chosen", markup=False)
+                with Vertical(id="concern-staff-box"):
+                    yield Label("Member of staff: Down/Up and Enter")
+                    yield OptionList(id="concern-staff-list")
+                with Vertical(id="concern-visitor-box"):
+                    yield Label("Visitor's name")
+                    yield Input(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
+                yield Label("Kind of concern")
+                with RadioSet(id="concern-category"):
+                    for text in CATEGORIES.values():
+                        yield RadioButton(Content(text.capitalize()))
+                yield Label("What happened (facts: when, where, what was seen or said)")
+                yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
+            yield Static("Choose who it is about (Down/Up, then Enter). Esc to cancel.", id="concern-error",
+                         classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons dialog-form"):
+                yield Button("Continue", id="concern-continue", variant="primary")
+                yield Button("Cancel", id="concern-cancel")
+            with Vertical(classes="dialog-confirm"):
+                yield Static("", id="concern-summary", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Confirm: tell the DSL", id="concern-yes", variant="warning")
+                    yield Button("Back", id="concern-back")
+
+    def on_mount(self) -> None:
+        self.show_parts()
+        self.query_one("#concern-about", RadioSet).focus()
+        call_db(self, "staff", staff_list)
+
+    def about(self) -> str | None:
+        i = self.query_one("#concern-about", RadioSet).pressed_index
+        return ABOUT_KINDS[i] if i >= 0 else None
+
+    def category(self) -> str | None:
+        i = self.query_one("#concern-category", RadioSet).pressed_index
+        return list(CATEGORIES)[i] if i >= 0 else None
+
+    def show_parts(self) -> None:
+        about = self.about()
+        self.query_one("#concern-pupil-box").display = about == "pupil"
+        self.query_one("#concern-staff-box").display = about == "staff"
+        self.query_one("#concern-visitor-box").display = about == "visitor"
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        self.show_parts()
+        self.say("")
+        if event.radio_set.id == "concern-about":
+            target = {"pupil": "concern-pupil-find", "staff": "concern-staff-list",
+                      "visitor": "concern-visitor"}[self.about() or "pupil"]
+        else:
+            target = "concern-what"
+        self.query_one(f"#{target}").focus()
+
+    def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
+        box = self.query_one(selector, OptionList)
+        box.clear_options()
+        box.add_options(options(rows))
+        box.highlighted = 0 if rows else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "concern-pupil-find":
+            return
+        event.stop()
+        if len(event.value.strip()) >= 2:
+            call_db(self, "pupils", find_pupils, event.value)
+        else:
+            self.set_list("#concern-pupil-list", [])
+
+    def on_db_result(self, result: DbResult) -> None:
+        result.stop()
+        if not result.ok:
+            self.say(result.error or "")
+        elif result.tag == "staff":
+            self.staff_rows = dict(result.value)
+            self.set_list("#concern-staff-list", result.value)
+        elif result.tag == "pupils":
+            text, rows = result.value
+            if text != self.query_one("#concern-pupil-find", Input).value:
+                return
+            self.pupil_rows = dict(rows)
+            self.set_list("#concern-pupil-list", rows)
+            self.say(f"No pupil found for {text.strip()!r}." if not rows else "Down/Up to choose, Enter to pick.")
+
+    def on_key(self, event) -> None:
+        results = self.query_one("#concern-pupil-list", OptionList)
+        if self.focused is not None and self.focused.id == "concern-pupil-find" and event.key in ("down", "up") \
+                and results.option_count:
+            event.stop()
+            results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.pick(event.option_list.id or "", int(event.option.id or 0))
+
+    def pick(self, list_id: str, row_id: int) -> None:
+        if list_id == "concern-pupil-list":
+            self.pupil = (row_id, self.pupil_rows[row_id])
+            self.query_one("#concern-pupil-chosen", Static).update(f"Chosen: {self.pupil[1]}")
+        else:
+            self.staff = (row_id, self.staff_rows[row_id])
+        self.say("")
+        self.query_one("#concern-category", RadioSet).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "concern-pupil-find":
+            box = self.query_one("#concern-pupil-list", OptionList)
+            if box.highlighted is not None and box.option_count:
+                self.pick("concern-pupil-list", int(box.get_option_at_index(box.highlighted).id or 0))
+        elif event.input.id == "concern-visitor":
+            self.query_one("#concern-category", RadioSet).focus()
+        else:
+            self.action_continue()
+
+    def check(self) -> tuple[str, str] | ConcernForm:
+        about = self.about()
+        if about is None:
+            return "Choose who the concern is about.", "concern-about"
+        kw: dict = {"about_kind": about}
+        if about == "pupil":
+            if self.pupil is None:
+                return "Find and pick the pupil (type part of the name, then Enter).", "concern-pupil-find"
+            kw["pupil_id"], label = self.pupil
+        elif about == "staff":
+            if self.staff is None:
+                return "Pick the member of staff from the list.", "concern-staff-list"
+            kw["staff_id"], label = self.staff
+        else:
+            name = self.query_one("#concern-visitor", Input).value.strip()
+            if not name:
+                return "Give the visitor's name.", "concern-visitor"
+            if problem := bad_text(name, "visitor's name"):
+                return problem, "concern-visitor"
+            kw["name"] = label = name
+        category = self.category()
+        if category is None:
+            return "Choose the kind of concern.", "concern-category"
+        what = self.query_one("#concern-what", Input).value.strip()
+        if not what:
+            return "Say what happened.", "concern-what"
+        if problem := bad_text(what, "description"):
+            return problem, "concern-what"
+        return ConcernForm(category=category, what=what, subject_label=label, **kw)
+
+    def action_continue(self) -> None:
+        checked = self.check()
+        if isinstance(checked, tuple):
+            message, widget = checked
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        self.confirm_step(checked, (
+            "Tell the DSL?\n\n"
+            f"About: {checked.subject_label} ({checked.about_kind})\n"
+            f"Kind: {CATEGORIES[checked.category]}\n"
+            f"What happened: {checked.what}"
+        ))

@@ -1,0 +1,485 @@
+"""Record an exception agreed with the headteacher: every field of the record, then a
+confirmation step.
+
+Attributes down: today's local date. The dialog looks up pupils (by name), their
+listed contacts and the staff list in thread workers (plain data only) and returns an
+:class:`ExceptionForm`, or None if cancelled. It never writes: the caller records the
+exception with ``models.exceptions.record``, which checks every rule again.
+
+Keys: Enter moves to the next field (Down/Up and Enter in a list or a choice);
+Continue (Enter on the last field, or on the button) shows the summary; Enter on
+Confirm returns it. Esc goes back from the summary, and cancels from the form.
+A medical exception takes a category from the list: there is no field for a diagnosis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.work import DbResult, call_db
+from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
+
+SUBJECT_WORDS = {
+    "pupil": "A pupil",
+    "staff": "A member of staff",
+    "visitor": "A visitor",
+    "organisation": "A visiting organisation (everyone from it)",
+}
+KIND_SUBJECTS_UI = {  # mirrors models.exceptions.KIND_SUBJECTS, to say so before Continue
+    "young_carer": {"pupil"},
+    "remote_learning": {"pupil", "staff"},
+}
+LIMITS = {"allowed": 500, "where": 200, "condition": 200, "sanction": 500, "name": 100, "risk": 60}
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date typed as YYYY-MM-DD or DD/MM/YYYY, or None."""
+    text = text.strip()
+    try:
+        if _ISO.match(text):
+            return dt.date.fromisoformat(text)
+        if m := _UK.match(text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class ExceptionForm:
+    """What the headteacher typed: the keyword arguments of ``models.exceptions.record``."""
+
+    subject_kind: str
+    kind: str
+    allowed: str
+    where: str
+    agreed_on: dt.date
+    starts_on: dt.date
+    review_on: dt.date
+    ends_on: dt.date
+    pupil_id: int | None = None
+    staff_id: int | None = None
+    visitor_name: str | None = None
+    organisation: str | None = None
+    conditions: tuple[str, ...] = ()
+    sanction: str | None = None
+    agreed_with_contact_id: int | None = None
+    agreed_with: str | None = None
+    risk_assessment_ref: str | None = None
+    medical_category: str | None = None
+    subject_label: str = field(default="", compare=False)  # for the summary only
+    agreed_with_label: str = field(default="", compare=False)
+
+    def record_kwargs(self) -> dict[str, Any]:
+        kw = {k: getattr(self, k) for k in (
+            "subject_kind", "kind", "allowed", "where", "agreed_on", "starts_on", "review_on", "ends_on",
+            "pupil_id", "staff_id", "visitor_name", "organisation", "sanction", "agreed_with_contact_id",
+            "agreed_with", "risk_assessment_ref", "medical_category")}
+        kw["conditions"] = list(self.conditions)
+        return kw
+
+
+# ---------------------------------------------------------------- worker functions (plain data)
+
+
+def find_pupils(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Pupils matching ``text``: (pupil id, "Name · Class · admission no")."""
+    from models.people import find_pupils as find
+
+    return text, [(p.id, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find(text)]
+
+
+def pupil_contacts(pupil_id: int) -> tuple[int, list[tuple[int, str]]]:
+    from models.people import contacts_of
+
+    return pupil_id, [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
+                      for c in contacts_of(pupil_id)]
+
+
+def staff_list() -> list[tuple[int, str]]:
+    from models.tables import Staff
+
+    return [(s.id, s.display_name) for s in
+            Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
+
+
+def options(rows: list[tuple[int, str]]) -> list[Option]:
+    """OptionList rows whose text is never read as markup."""
+    return [Option(Content(text), id=str(i)) for i, text in rows]
+
+
+# ---------------------------------------------------------------- dialog
+
+
+class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
+    PREFIX = "exc"
+    CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="exception_form.back")]
+
+    def __init__(self, today: dt.date) -> None:
+        super().__init__()
+        self.today = today
+        self.pupil: tuple[int, str] | None = None
+        self.contact: tuple[int, str] | None = None
+        self.staff: tuple[int, str] | None = None
+        self.pupil_rows: dict[int, str] = {}
+        self.contact_rows: dict[int, str] = {}
+        self.staff_rows: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog", id="exc-box"):
+            yield Static("Record an exception agreed with the headteacher", classes="dialog-title")
+            with VerticalScroll(classes="dialog-form", id="exc-form"):
+                yield Label("Who it is for")
+                with RadioSet(id="exc-subject"):
+                    for key in SUBJECT_KINDS:
+                        yield RadioButton(Content(SUBJECT_WORDS[key]))
+                with Vertical(id="exc-pupil-box", classes="subject-box"):
+                    yield Label("Pupil: type part of the name, then Down/Up and Enter")
+                    yield Input(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+                    yield OptionList(id="exc-pupil-list")
+                    yield Static("", id="exc-pupil-chosen", markup=False)
+                with Vertical(id="exc-staff-box", classes="subject-box"):
+                    yield Label("Member of staff: Down/Up and Enter")
+                    yield OptionList(id="exc-staff-list")
+                with Vertical(id="exc-visitor-box", classes="subject-box"):
+                    yield Label("Visitor's name", id="exc-visitor-label")
+                    yield Input(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
+                    yield Label("Organisation", id="exc-org-label")
+                    yield Input(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
+                yield Label("Kind of exception")
+                with RadioSet(id="exc-kind"):
+                    for text in KINDS.values():
+                        yield RadioButton(Content(text.capitalize()))
+                with Vertical(id="exc-medical-box"):
+                    yield Label("What the phone is needed for (a category, never a diagnosis)")
+                    with RadioSet(id="exc-medical"):
+                        for text in MEDICAL_CATEGORIES.values():
+                            yield RadioButton(Content(text.capitalize()))
+                yield Label("Exactly what is allowed")
+                yield Input(id="exc-allowed", placeholder="e.g. check glucose readings on the phone",
+                            max_length=LIMITS["allowed"])
+                yield Label("Where")
+                yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
+                yield Label("Conditions (separate them with ;)")
+                yield Input(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
+                with Vertical(id="exc-sanction-box"):
+                    yield Label("Sanction for misuse (pupils)")
+                    yield Input(id="exc-sanction", placeholder="e.g. the exception is withdrawn",
+                                max_length=LIMITS["sanction"])
+                with Vertical(id="exc-contact-box"):
+                    yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
+                    yield OptionList(id="exc-contact-list")
+                with Vertical(id="exc-agreed-with-box"):
+                    yield Label("Agreed with (name, if not the person themselves)")
+                    yield Input(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
+                with Horizontal(id="exc-dates"):
+                    for wid, label, value in (
+                        ("exc-agreed-on", "Agreed on", self.today.isoformat()),
+                        ("exc-starts", "Starts", self.today.isoformat()),
+                        ("exc-review", "Review", ""),
+                        ("exc-ends", "Ends (last day)", ""),
+                    ):
+                        with Vertical(classes="date-field"):
+                            yield Label(label)
+                            yield Input(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
+                with Vertical(id="exc-risk-box"):
+                    yield Label("Risk assessment reference")
+                    yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
+            yield Static("Choose who it is for (Down/Up, then Enter). Esc to cancel.", id="exc-error",
+                         classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons dialog-form"):
+                yield Button("Continue", id="exc-continue", variant="primary")
+                yield Button("Cancel", id="exc-cancel")
+            with VerticalScroll(classes="dialog-confirm"):
+                yield Static("", id="exc-summary", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Confirm: record it", id="exc-yes", variant="warning")
+                    yield Button("Back", id="exc-back")
+
+    def on_mount(self) -> None:
+        self.show_parts()
+        self.query_one("#exc-subject", RadioSet).focus()
+        call_db(self, "staff", staff_list)
+
+    # ------------------------------------------------------------ what is shown
+
+    def subject_kind(self) -> str | None:
+        i = self.query_one("#exc-subject", RadioSet).pressed_index
+        return SUBJECT_KINDS[i] if i >= 0 else None
+
+    def kind(self) -> str | None:
+        i = self.query_one("#exc-kind", RadioSet).pressed_index
+        return list(KINDS)[i] if i >= 0 else None
+
+    def medical_category(self) -> str | None:
+        i = self.query_one("#exc-medical", RadioSet).pressed_index
+        return list(MEDICAL_CATEGORIES)[i] if i >= 0 else None
+
+    def show_parts(self) -> None:
+        subject, kind = self.subject_kind(), self.kind()
+        self.query_one("#exc-pupil-box").display = subject == "pupil"
+        self.query_one("#exc-staff-box").display = subject == "staff"
+        self.query_one("#exc-visitor-box").display = subject in ("visitor", "organisation")
+        self.query_one("#exc-visitor").display = subject == "visitor"
+        self.query_one("#exc-visitor-label").display = subject == "visitor"
+        self.query_one("#exc-org-label", Label).update(
+            "Organisation" + (" (required)" if subject == "organisation" else " (if any)"))
+        self.query_one("#exc-sanction-box").display = subject == "pupil"
+        self.query_one("#exc-contact-box").display = subject == "pupil"
+        self.query_one("#exc-agreed-with-box").display = subject not in (None, "pupil")
+        self.query_one("#exc-medical-box").display = kind == "medical_monitoring"
+        self.query_one("#exc-risk-box").display = kind in NEEDS_RISK_ASSESSMENT
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        self.show_parts()
+        self.say("")
+        if event.radio_set.id == "exc-subject":
+            target = {"pupil": "exc-pupil-find", "staff": "exc-staff-list", "visitor": "exc-visitor",
+                      "organisation": "exc-org"}[self.subject_kind() or "pupil"]
+        elif event.radio_set.id == "exc-kind" and self.kind() == "medical_monitoring":
+            target = "exc-medical"
+        else:
+            target = "exc-allowed"
+        self.query_one(f"#{target}").focus()
+
+    # ------------------------------------------------------------ pickers
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "exc-pupil-find":
+            return
+        event.stop()
+        if len(event.value.strip()) >= 2:
+            call_db(self, "pupils", find_pupils, event.value)
+        else:
+            self.set_list("#exc-pupil-list", [])
+
+    def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
+        box = self.query_one(selector, OptionList)
+        box.clear_options()
+        box.add_options(options(rows))
+        box.highlighted = 0 if rows else None
+
+    def on_db_result(self, result: DbResult) -> None:
+        result.stop()
+        if not result.ok:
+            self.say(result.error or "")
+            return
+        if result.tag == "staff":
+            self.staff_rows = dict(result.value)
+            self.set_list("#exc-staff-list", result.value)
+        elif result.tag == "pupils":
+            text, rows = result.value
+            if text != self.query_one("#exc-pupil-find", Input).value:
+                return  # typed on since
+            self.pupil_rows = dict(rows)
+            self.set_list("#exc-pupil-list", rows)
+            if not rows:
+                self.say(f"No pupil found for {text.strip()!r}.")
+            else:
+                self.say("Down/Up to choose the pupil, Enter to pick.")
+        elif result.tag == "contacts":
+            pupil_id, rows = result.value
+            if self.pupil is None or self.pupil[0] != pupil_id:
+                return
+            self.contact_rows = dict(rows)
+            self.set_list("#exc-contact-list", rows)
+            if not rows:
+                self.say(f"No parent or carer is listed for {self.pupil[1].split(' · ')[0]}: add one to the "
+                         "school's records first.")
+
+    def on_key(self, event) -> None:
+        # Down/Up in the pupil search box move through the results.
+        results = self.query_one("#exc-pupil-list", OptionList)
+        if self.focused is not None and self.focused.id == "exc-pupil-find" and event.key in ("down", "up") \
+                and results.option_count:
+            event.stop()
+            results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.pick(event.option_list.id or "", int(event.option.id or 0))
+
+    def pick(self, list_id: str, row_id: int) -> None:
+        if list_id == "exc-pupil-list":
+            self.pupil = (row_id, self.pupil_rows[row_id])
+            self.contact = None
+            self.query_one("#exc-pupil-chosen", Static).update(f"Chosen: {self.pupil[1]}")
+            self.set_list("#exc-contact-list", [])
+            call_db(self, "contacts", pupil_contacts, row_id)
+            self.query_one("#exc-kind", RadioSet).focus()
+        elif list_id == "exc-staff-list":
+            self.staff = (row_id, self.staff_rows[row_id])
+            self.query_one("#exc-kind", RadioSet).focus()
+        elif list_id == "exc-contact-list":
+            self.contact = (row_id, self.contact_rows[row_id])
+            self.query_one("#exc-agreed-on", Input).focus()
+        self.say("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "exc-pupil-find":
+            box = self.query_one("#exc-pupil-list", OptionList)
+            if box.highlighted is not None and box.option_count:
+                option = box.get_option_at_index(box.highlighted)
+                self.pick("exc-pupil-list", int(option.id or 0))
+            return
+        if event.input.id in ("exc-risk",) or (event.input.id == "exc-ends" and not
+                                                self.query_one("#exc-risk-box").display):
+            self.action_continue()
+        else:
+            self.focus_next()
+
+    # ------------------------------------------------------------ checking
+
+    def value(self, wid: str) -> str:
+        return self.query_one(f"#{wid}", Input).value.strip()
+
+    def check(self) -> tuple[str, str] | ExceptionForm:
+        """The first problem as (message, widget id), or the form."""
+        subject = self.subject_kind()
+        if subject is None:
+            return "Choose who the exception is for.", "exc-subject"
+        kw: dict[str, Any] = {"subject_kind": subject}
+        label = ""
+        if subject == "pupil":
+            if self.pupil is None:
+                return "Find and pick the pupil (type part of the name, then Enter).", "exc-pupil-find"
+            kw["pupil_id"], label = self.pupil[0], self.pupil[1]
+        elif subject == "staff":
+            if self.staff is None:
+                return "Pick the member of staff from the list.", "exc-staff-list"
+            kw["staff_id"], label = self.staff
+        else:
+            org = self.value("exc-org")
+            if subject == "visitor":
+                name = self.value("exc-visitor")
+                if not name:
+                    return "Give the visitor's name.", "exc-visitor"
+                if problem := bad_text(name, "visitor's name"):
+                    return problem, "exc-visitor"
+                kw["visitor_name"] = name
+                label = name + (f" ({org})" if org else "")
+            elif not org:
+                return "Give the organisation's name.", "exc-org"
+            else:
+                label = f"{org} (everyone from it)"
+            if problem := bad_text(org, "organisation"):
+                return problem, "exc-org"
+            kw["organisation"] = org or None
+        kind = self.kind()
+        if kind is None:
+            return "Choose the kind of exception.", "exc-kind"
+        if kind in KIND_SUBJECTS_UI and subject not in KIND_SUBJECTS_UI[kind]:
+            return f"A {KINDS[kind]} exception cannot be for {SUBJECT_WORDS[subject].lower()}.", "exc-kind"
+        kw["kind"] = kind
+        if kind == "medical_monitoring":
+            if (category := self.medical_category()) is None:
+                return "Choose what the phone is needed for (never write a diagnosis).", "exc-medical"
+            kw["medical_category"] = category
+        for wid, key, what in (("exc-allowed", "allowed", "description of what is allowed"),
+                               ("exc-where", "where", "place where it is allowed")):
+            text = self.value(wid)
+            if not text:
+                return f"Give the {what}.", wid
+            if problem := bad_text(text, what):
+                return problem, wid
+            kw[key] = text
+        conditions = tuple(c.strip() for c in self.value("exc-conditions").split(";") if c.strip())
+        for c in conditions:
+            if problem := bad_text(c, "condition"):
+                return problem, "exc-conditions"
+            if len(c) > LIMITS["condition"]:
+                return f"Keep each condition to {LIMITS['condition']} characters.", "exc-conditions"
+        kw["conditions"] = conditions
+        agreed_label = ""
+        if subject == "pupil":
+            sanction = self.value("exc-sanction")
+            if not sanction:
+                return "Give the sanction for misuse.", "exc-sanction"
+            if problem := bad_text(sanction, "sanction"):
+                return problem, "exc-sanction"
+            kw["sanction"] = sanction
+            if self.contact is None:
+                return "Pick the parent or carer it was agreed with, from those listed.", "exc-contact-list"
+            kw["agreed_with_contact_id"], agreed_label = self.contact
+        else:
+            agreed = self.value("exc-agreed-with")
+            if problem := bad_text(agreed, "name of the person it was agreed with"):
+                return problem, "exc-agreed-with"
+            kw["agreed_with"] = agreed or None
+            agreed_label = agreed
+        dates: dict[str, dt.date] = {}
+        for wid, key, what in (("exc-agreed-on", "agreed_on", "date it was agreed"),
+                               ("exc-starts", "starts_on", "start date"),
+                               ("exc-review", "review_on", "review date"),
+                               ("exc-ends", "ends_on", "end date")):
+            day = parse_date(self.value(wid))
+            if day is None:
+                return f"Give the {what} as YYYY-MM-DD, e.g. {self.today.isoformat()}.", wid
+            dates[key] = day
+        if dates["agreed_on"] > self.today:
+            return "The date it was agreed is in the future.", "exc-agreed-on"
+        if dates["agreed_on"] > dates["starts_on"]:
+            return "An exception must be agreed before it starts.", "exc-starts"
+        if dates["ends_on"] < dates["starts_on"]:
+            return "The end date is before the start date.", "exc-ends"
+        if not dates["starts_on"] <= dates["review_on"] <= dates["ends_on"]:
+            return "The review date must fall between the start and end dates.", "exc-review"
+        if dates["ends_on"] < self.today:
+            return "The end date has already passed.", "exc-ends"
+        kw.update(dates)
+        if kind in NEEDS_RISK_ASSESSMENT:
+            ref = self.value("exc-risk")
+            if not ref:
+                return "Give the risk assessment reference.", "exc-risk"
+            if problem := bad_text(ref, "risk assessment reference"):
+                return problem, "exc-risk"
+            kw["risk_assessment_ref"] = ref
+        return ExceptionForm(**kw, subject_label=label, agreed_with_label=agreed_label)
+
+    def action_continue(self) -> None:
+        checked = self.check()
+        if isinstance(checked, tuple):
+            message, widget = checked
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        self.confirm_step(checked, summary(checked))
+
+
+def summary(f: ExceptionForm) -> str:
+    kind = KINDS[f.kind] + (f": {MEDICAL_CATEGORIES[f.medical_category]}" if f.medical_category else "")
+    lines = [
+        "Record this exception?",
+        "",
+        f"For: {f.subject_label} ({f.subject_kind})",
+        f"Kind: {kind}",
+        f"Allowed: {f.allowed}",
+        f"Where: {f.where}",
+        "Conditions: " + ("; ".join(f.conditions) if f.conditions else "none"),
+    ]
+    if f.sanction:
+        lines.append(f"Sanction for misuse: {f.sanction}")
+    lines.append(f"Agreed with: {f.agreed_with_label or 'the person themselves'}, on {f.agreed_on.isoformat()}")
+    lines.append(f"From {f.starts_on.isoformat()} until {f.ends_on.isoformat()} (inclusive), "
+                 f"review on {f.review_on.isoformat()}")
+    if f.risk_assessment_ref:
+        lines.append(f"Risk assessment: {f.risk_assessment_ref}")
+    if f.subject_kind == "pupil":
+        lines += ["", "It has effect only once the signed copy is back: print the agreement next (P)."]
+    return "\n".join(lines)

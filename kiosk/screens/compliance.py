@@ -1,0 +1,175 @@
+"""Compliance at a glance (``view_reports``): is the phone policy followed consistently?
+
+Today's hand-in rate per class (handed in against pupils with a registered phone,
+pupils under an agreed exception shown separately), the last 30 school days as a bar
+chart drawn in the terminal, the phones the school still holds and the visitors not
+signed out. The figures are ``models.compliance.compliance()``: the same as
+``kiosk report compliance``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.app import SignedIn
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """Plain data for the screen (built in a worker)."""
+
+    today: dt.date
+    classes: list[dict[str, Any]]  # class, handed_in, expected, exceptions, rate
+    last_30: list[dict[str, Any]]  # date, handed_in, expected, exceptions, rate
+    not_collected: list[dict[str, Any]]
+    visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
+
+
+def load_compliance(staff_id: int, settings, now: dt.datetime) -> Compliance:
+    from models import compliance, visitors
+    from models.auth import require
+    from models.clock import local_from_utc_naive
+    from models.tables import Staff
+
+    require(Staff.get_by_id(staff_id), "view_reports")
+    report = compliance.compliance(now=now, tz=settings.tz)
+    on_site = [(v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
+               for v in visitors.on_site(settings, now)]
+    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
+
+
+def rate_text(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.1f}%"
+
+
+def bar_chart(rows: list[dict[str, Any]], height: int = CHART_HEIGHT) -> list[str]:
+    """Daily hand-in rates as vertical bars, one 2-wide column per school day.
+
+    ``height`` rows of eighth-blocks, a y axis (100 %, 50 %, 0 %) and the day of the
+    month under each bar; a day with nobody expected shows "·" at the bottom.
+    """
+    steps = height * 8
+    levels = [None if r["rate"] is None else round(r["rate"] * steps / 100) for r in rows]
+    lines = []
+    for line in range(height, 0, -1):
+        floor = (line - 1) * 8
+        cells = []
+        for level in levels:
+            if level is None:
+                cells.append("··" if line == 1 else "  ")
+            else:
+                cells.append(_BLOCKS[max(0, min(8, level - floor))] * 2)
+        axis = "100%" if line == height else "  0%" if line == 1 else " 50%" if line == height // 2 else "    "
+        lines.append(f"{axis} │" + " ".join(cells))
+    lines.append("     └" + "─" * max(0, len(rows) * 3 - 1))
+    lines.append("      " + " ".join(f"{r['date'].day:02d}" for r in rows))
+    return lines
+
+
+class ComplianceScreen(Screen[None]):
+    CSS_PATH = "compliance.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="compliance.back"),
+        Binding("f5,r", "refresh_report", "Refresh", id="compliance.refresh"),
+    ]
+
+    def __init__(self, who: SignedIn) -> None:
+        super().__init__()
+        self.who = who
+        self.data: Compliance | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Compliance at a glance")
+        with VerticalScroll(id="comp-body"):
+            yield Static("Loading…", id="comp-summary", markup=False)
+            yield DataTable(id="comp-classes", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="comp-chart-title", markup=False)
+            yield Static("", id="comp-chart", markup=False)
+            yield Static("", id="comp-uncollected", markup=False)
+            yield Static("", id="comp-visitors", markup=False)
+            yield Static("", id="comp-note", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#comp-classes", DataTable)
+        table.add_columns("Class", "Handed in", "Registered phones", "Rate", "With an exception")
+        table.focus()
+        self.action_refresh_report()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh_report()
+
+    def action_refresh_report(self) -> None:
+        services = self.app.services
+        call_db(self, "compliance", load_compliance, self.who.id, services.settings, services.clock.now())
+
+    def on_db_result(self, result: DbResult) -> None:
+        result.stop()
+        if result.tag != "compliance":
+            return
+        if not result.ok:
+            self.query_one("#comp-summary", Static).update(result.error or "")
+            return
+        self.show(result.value)
+
+    def show(self, data: Compliance) -> None:
+        self.data = data
+        handed = sum(c["handed_in"] for c in data.classes)
+        expected = sum(c["expected"] for c in data.classes)
+        excepted = sum(c["exceptions"] for c in data.classes)
+        rate = rate_text(round(100.0 * handed / expected, 1) if expected else None)
+        self.query_one("#comp-summary", Static).update(
+            f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {expected} registered phones handed in "
+            f"({rate}); {excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception, "
+            "counted separately."
+        )
+        table = self.query_one("#comp-classes", DataTable)
+        table.clear()
+        for c in data.classes:
+            table.add_row(Text(c["class"]), Text(str(c["handed_in"]), justify="right"),
+                          Text(str(c["expected"]), justify="right"), Text(rate_text(c["rate"]), justify="right"),
+                          Text(str(c["exceptions"]), justify="right"))
+        days = data.last_30
+        if days:
+            title = (f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
+                     f"({days[0]['date'].isoformat()} to {days[-1]['date'].isoformat()}), all classes:")
+            chart = "\n".join(bar_chart(days))
+        else:
+            title, chart = "No school days with hand-ins yet: nothing to chart.", ""
+        self.query_one("#comp-chart-title", Static).update(title)
+        self.query_one("#comp-chart", Static).update(chart)
+        held = data.not_collected
+        confiscated = sum(1 for r in held if r["state"] == "confiscated")
+        if held:
+            names = ", ".join(f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["state"] == "confiscated" else "")
+                              for r in held[:6])
+            more = f" and {len(held) - 6} more" if len(held) > 6 else ""
+            uncollected = f"Phones not collected: {len(held)} ({confiscated} confiscated): {names}{more}."
+        else:
+            uncollected = "Phones not collected: none."
+        self.query_one("#comp-uncollected", Static).update(uncollected)
+        if data.visitors:
+            names = ", ".join(f"{n}" + (f" ({o})" if o else "") + f" in since {t}" for n, o, t in data.visitors[:4])
+            more = f" and {len(data.visitors) - 4} more" if len(data.visitors) > 4 else ""
+            visitors = f"Visitors not signed out: {len(data.visitors)}: {names}{more}."
+        else:
+            visitors = "Visitors not signed out: none."
+        self.query_one("#comp-visitors", Static).update(visitors)
+        self.query_one("#comp-note", Static).update(
+            "School days are weekdays with hand-ins (holidays left out). The same figures: kiosk report compliance. "
+            "F5 or R to refresh, Esc to go back."
+        )

@@ -1,0 +1,349 @@
+"""The DSL's view: breaches and concerns, confiscations, searches and police hand-overs.
+
+For ``view_concerns`` (DSL, headteacher). The feed covers a date range (typed in the
+From / To boxes, Enter to apply), filtered by class (C cycles) and kind (K cycles).
+Enter on an entry opens its full history: the chain of custody for a phone, the
+concern's story for a concern (opening a concern marks it seen). F follows up the
+highlighted concern with a note (closing it unless told not to). N raises a new
+concern (any member of staff may, with :class:`kiosk.dialogs.concern.RaiseConcernDialog`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from kiosk.app import SignedIn
+from kiosk.dialogs.exception_form import parse_date
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.work import DbResult, call_db
+
+DEFAULT_DAYS = 30
+NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
+KIND_FILTERS = (None, "concern", "confiscation", "search", "police", "phone_breach", "online_safety", "safeguarding")
+
+
+def kind_words(kind: str | None) -> str:
+    from models.concerns import CATEGORIES, FEED_KINDS
+
+    if kind is None:
+        return "all kinds"
+    return FEED_KINDS.get(kind) or f"concerns: {CATEGORIES[kind]}"
+
+
+@dataclass(frozen=True)
+class Feed:
+    entries: list  # models.concerns.FeedEntry (frozen, plain data)
+    classes: list[str]
+    unseen: int
+    open: int
+
+
+# ---------------------------------------------------------------- worker functions (plain data)
+
+
+def _staff(staff_id: int):
+    from models.tables import Staff
+
+    return Staff.get_by_id(staff_id)
+
+
+def load_feed(staff_id: int, from_day: dt.date, to_day: dt.date, class_name: str | None, kind: str | None) -> Feed:
+    from models import concerns
+    from models.tables import SchoolClass
+
+    entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=_staff(staff_id))
+    classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
+    return Feed(entries, classes, concerns.unseen_count(), concerns.open_count())
+
+
+def open_entry(staff_id: int, concern_id: int | None, device_id: int | None, now: dt.datetime) -> tuple[str, list[str]]:
+    """The entry's full history; opening a concern marks it seen by the DSL."""
+    from models import concerns, custody
+    from models.auth import require
+
+    staff = _staff(staff_id)
+    require(staff, "view_concerns")
+    lines: list[str] = []
+    title = ""
+    if concern_id is not None:
+        concern = concerns.mark_seen(concern_id, staff, now=now)
+        title = f"Concern #{concern.id} about {concerns.subject_of(concern)}"
+        lines += concerns.concern_history(concern_id)
+    if device_id is not None:
+        events = custody.history(device_id)
+        undone = {e.reverses_id: e.id for e in events if e.reverses_id}
+        if lines:
+            lines += ["", "The phone's chain of custody:"]
+        else:
+            from models.tables import Device
+
+            device = Device.get_by_id(device_id)
+            owner = device.pupil.full_name if device.pupil_id else "a visitor"
+            title = f"Chain of custody of {owner}'s phone (device {device_id})"
+        lines += [f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
+                  for e in events] or ["Nothing recorded for this phone."]
+    return title, lines
+
+
+def do_follow_up(concern_id: int, staff_id: int, note: str, close: bool, now: dt.datetime) -> str:
+    from models import concerns
+
+    concern = concerns.follow_up(concern_id, _staff(staff_id), note=note, close=close, now=now)
+    return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
+
+
+# ---------------------------------------------------------------- the history dialog
+
+
+class EntryHistoryDialog(ModalScreen[None]):
+    """One feed entry's full history, read-only. Esc or Enter closes it."""
+
+    CSS_PATH = ["../dialogs/dialogs.tcss", "../dialogs/safeguarding.tcss"]
+    BINDINGS = [
+        Binding("escape,enter", "close", "Close", id="entry_history.close"),
+    ]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog", id="history-dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            with VerticalScroll(id="history-lines"):
+                yield Static("\n".join(self.lines), id="history-text", markup=False)
+            yield Static("Esc or Enter to close.", classes="dialog-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#history-lines").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+# ---------------------------------------------------------------- screen
+
+
+class SafeguardingScreen(Screen[None]):
+    CSS_PATH = "safeguarding.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="safeguarding.back"),
+        Binding("f", "follow_up", "Follow up", id="safeguarding.follow_up"),
+        Binding("n", "raise_concern", "New concern", id="safeguarding.raise"),
+        Binding("c", "next_class", "Class", id="safeguarding.class"),
+        Binding("k", "next_kind", "Kind", id="safeguarding.kind"),
+        Binding("d", "dates", "Dates", id="safeguarding.dates"),
+        Binding("f5,r", "refresh_feed", "Refresh", id="safeguarding.refresh"),
+    ]
+
+    def __init__(self, who: SignedIn) -> None:
+        super().__init__()
+        self.who = who
+        self.entries: list = []
+        self.class_names: list[str] = []
+        self.class_name: str | None = None
+        self.kind: str | None = None
+        self.from_day: dt.date | None = None
+        self.to_day: dt.date | None = None
+        self.load_seq = 0
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Safeguarding")
+        with Vertical(id="sg-body"):
+            yield Static("", id="sg-counts", markup=False)
+            with Horizontal(id="sg-filters"):
+                yield Label("From", classes="sg-label")
+                yield Input(id="sg-from", placeholder="YYYY-MM-DD", max_length=10)
+                yield Label("To", classes="sg-label")
+                yield Input(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
+                yield Static("", id="sg-filter-text", markup=False)
+            yield DataTable(id="sg-feed", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="sg-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from models.clock import local_day
+
+        today = local_day(self.app.services.clock.now())
+        self.to_day, self.from_day = today, today - dt.timedelta(days=DEFAULT_DAYS)
+        self.query_one("#sg-from", Input).value = self.from_day.isoformat()
+        self.query_one("#sg-to", Input).value = self.to_day.isoformat()
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        table = self.query_one("#sg-feed", DataTable)
+        table.add_columns("When", "Kind", "About", "Class", "Status", "What", "By")
+        table.focus()
+        self.action_refresh_feed()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh_feed()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow_up":
+            return self.who.may("view_concerns")
+        return True
+
+    def say(self, text: str, kind: str = "") -> None:
+        message = self.query_one("#sg-message", Static)
+        message.update(text)
+        message.set_classes(kind)
+
+    # ------------------------------------------------------------ the feed
+
+    def action_refresh_feed(self) -> None:
+        if self.from_day is None or self.to_day is None:
+            return
+        self.load_seq += 1
+        call_db(self, f"feed:{self.load_seq}", load_feed, self.who.id, self.from_day, self.to_day, self.class_name,
+                self.kind)
+
+    def filter_text(self) -> str:
+        return f"Class: {self.class_name or 'all'} (C) · Kind: {kind_words(self.kind)} (K)"
+
+    def action_next_class(self) -> None:
+        options = [None, *self.class_names]
+        self.class_name = options[(options.index(self.class_name) + 1) % len(options)] \
+            if self.class_name in options else None
+        self.action_refresh_feed()
+
+    def action_next_kind(self) -> None:
+        self.kind = KIND_FILTERS[(KIND_FILTERS.index(self.kind) + 1) % len(KIND_FILTERS)]
+        self.action_refresh_feed()
+
+    def action_dates(self) -> None:
+        self.query_one("#sg-from", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        days = {}
+        for wid, what in (("sg-from", "start date"), ("sg-to", "end date")):
+            day = parse_date(self.query_one(f"#{wid}", Input).value)
+            if day is None:
+                self.say(f"Give the {what} as YYYY-MM-DD.", "error")
+                self.query_one(f"#{wid}", Input).focus()
+                return
+            days[wid] = day
+        if days["sg-to"] < days["sg-from"]:
+            self.say("The end date is before the start date.", "error")
+            self.query_one("#sg-to", Input).focus()
+            return
+        if event.input.id == "sg-from":
+            self.query_one("#sg-to", Input).focus()
+        else:
+            self.query_one("#sg-feed", DataTable).focus()
+        self.from_day, self.to_day = days["sg-from"], days["sg-to"]
+        self.say("")
+        self.action_refresh_feed()
+
+    def current(self):
+        table = self.query_one("#sg-feed", DataTable)
+        if not self.entries or table.cursor_row is None or not 0 <= table.cursor_row < len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    def fill(self, feed: Feed) -> None:
+        keep = self.current()
+        keep_key = (keep.concern_id, keep.event_id) if keep else None
+        self.entries, self.class_names = feed.entries, feed.classes
+        table = self.query_one("#sg-feed", DataTable)
+        table.clear()
+        for e in self.entries:
+            if e.kind == "concern":
+                status = ("NEW, " if not e.seen else "") + e.status
+            else:
+                status = "undone" if e.undone else ""
+            kind = "concern: " + e.kind_text if e.kind == "concern" else e.kind_text
+            table.add_row(Text(e.time), Text(kind), Text(e.subject), Text(e.class_name),
+                          Text(status, style="bold" if e.kind == "concern" and not e.seen else ""),
+                          Text(e.summary), Text(e.by))
+        index = next((i for i, e in enumerate(self.entries) if (e.concern_id, e.event_id) == keep_key), 0)
+        if self.entries:
+            table.move_cursor(row=index)
+        self.query_one("#sg-counts", Static).update(
+            f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
+            f"from {self.from_day} to {self.to_day}."
+        )
+        self.query_one("#sg-filter-text", Static).update(self.filter_text())
+        if not self.entries:
+            self.say(NOTHING)
+        elif str(self.query_one("#sg-message", Static).render()) == NOTHING:
+            self.say("")
+
+    def on_db_result(self, result: DbResult) -> None:
+        result.stop()
+        if result.tag.startswith("feed:"):
+            if int(result.tag.removeprefix("feed:")) != self.load_seq:
+                return
+            if result.ok:
+                self.fill(result.value)
+            else:
+                self.say(result.error or "", "error")
+        elif result.tag == "open":
+            self.busy = False
+            if result.ok:
+                title, lines = result.value
+                self.app.push_screen(EntryHistoryDialog(title, lines))
+                self.action_refresh_feed()
+            else:
+                self.say(result.error or "", "error")
+        elif result.tag == "act":
+            self.busy = False
+            self.say(result.value if result.ok else (result.error or ""), "ok" if result.ok else "error")
+            if result.ok:
+                self.action_refresh_feed()
+
+    # ------------------------------------------------------------ actions
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        entry = self.current()
+        if entry is None or self.busy:
+            return
+        self.busy = True
+        call_db(self, "open", open_entry, self.who.id, entry.concern_id, entry.device_id,
+                self.app.services.clock.now())
+
+    def action_follow_up(self) -> None:
+        from kiosk.dialogs.follow_up import FollowUpDialog
+
+        entry = self.current()
+        if entry is None or entry.concern_id is None:
+            self.say("Choose a concern in the list first: only concerns are followed up.", "error")
+            return
+        if entry.status == "closed":
+            self.say("This concern is already closed.", "error")
+            return
+        dialog = FollowUpDialog(f"Concern #{entry.concern_id} about {entry.subject}: {entry.summary}")
+        self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
+
+    def after_follow_up(self, concern_id: int, follow) -> None:
+        if follow is None:
+            self.say("Cancelled: nothing was recorded.")
+            return
+        self.busy = True
+        call_db(self, "act", do_follow_up, concern_id, self.who.id, follow.note, follow.close,
+                self.app.services.clock.now())
+
+    def action_raise_concern(self) -> None:
+        from kiosk.dialogs.concern import RaiseConcernDialog
+
+        self.app.push_screen(RaiseConcernDialog(), self.after_raise)
+
+    def after_raise(self, form) -> None:
+        from kiosk.dialogs.concern import do_raise
+
+        if form is None:
+            self.say("Cancelled: nothing was recorded.")
+            return
+        self.busy = True
+        call_db(self, "act", do_raise, self.who.id, form, self.app.services.clock.now())

@@ -1,0 +1,632 @@
+"""Pilot tests of the exceptions, safeguarding (DSL) and compliance screens and their
+dialogs: real key presses, a frozen clock, no sleeps. Every flow, bad input and role check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.app import SignedIn
+from kiosk.work import call_db
+from models import concerns, custody
+from models import exceptions as ex
+from models.devices import resolve
+from models.people import contacts_of
+from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
+from tests.pilot import make_app, settle, sign_in, text
+from tests.school import NOW
+
+SIZE = (110, 40)
+TODAY = NOW.date()
+
+
+async def quiet(pilot) -> None:
+    """Settle until no database worker is left (a result may start a reload)."""
+    for _ in range(20):
+        await settle(pilot)
+        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
+            return
+
+
+async def open_screen(pilot, username: str, screen_cls, pin: str | None = None) -> None:
+    """Sign in (typing the PIN when given) and open the screen as the lead's home key will."""
+    if pin is not None:
+        await sign_in(pilot, username, pin)
+    else:
+        staff = Staff.get(Staff.username == username)
+        pilot.app.sign_in(SignedIn(staff.id, staff.username, staff.display_name, staff.role_set))
+        await quiet(pilot)
+    await pilot.app.push_screen(screen_cls(pilot.app.signed_in))
+    await quiet(pilot)
+    assert type(pilot.app.screen) is screen_cls
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+def pupil(adno: str) -> Pupil:
+    return Pupil.get(Pupil.admission_no == adno)
+
+
+def pupil_exception(school, adno="000001", signed=True, **kw) -> AgreedException:
+    p = pupil(adno)
+    args = dict(subject_kind="pupil", kind="medical_monitoring", medical_category="monitoring_device",
+                allowed="Read the glucose monitor app", where="Medical room", agreed_on=TODAY,
+                starts_on=TODAY, review_on=TODAY + dt.timedelta(days=7), ends_on=TODAY + dt.timedelta(days=60),
+                pupil_id=p.id, sanction="Exception withdrawn", agreed_with_contact_id=contacts_of(p.id)[0].id,
+                conditions=["Phone on silent"], now=NOW)
+    args.update(kw)
+    exc = ex.record(school.head, **args)
+    if signed:
+        exc = ex.mark_signed_copy(exc.id, school.office, now=NOW)
+    return exc
+
+
+def visitor_exception(school, **kw) -> AgreedException:
+    args = dict(subject_kind="visitor", kind="emergency_use", allowed="Take calls from the care home",
+                where="Reception only", agreed_on=TODAY, starts_on=TODAY, review_on=TODAY + dt.timedelta(days=30),
+                ends_on=TODAY + dt.timedelta(days=90), visitor_name="Grace Hopper", organisation="Navy", now=NOW)
+    args.update(kw)
+    return ex.record(school.head, **args)
+
+
+def msg(app, selector="#exceptions-message") -> str:
+    return text(app, selector)
+
+
+# ================================================================ exceptions
+
+
+async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen, pin="4444")
+        assert "No exceptions to show." in text(app, "#exceptions-detail")
+        await pilot.press("n")
+        await quiet(pilot)
+        assert screen_name(app) == "ExceptionFormDialog"
+        await pilot.press("enter")  # a pupil
+        await pilot.pause()
+        assert app.focused.id == "exc-pupil-find"
+        await pilot.press(*"Ava")
+        await quiet(pilot)
+        await pilot.press("enter")  # pick Ava Patel
+        await quiet(pilot)
+        assert text(app, "#exc-pupil-chosen") == "Chosen: Ava Patel · Oak · 000001"
+        assert app.focused.id == "exc-kind"
+        await pilot.press("enter")  # medical monitoring: the category list appears
+        await pilot.pause()
+        assert app.focused.id == "exc-medical"
+        await pilot.press("enter")  # reads a medical sensor
+        await pilot.pause()
+        assert app.focused.id == "exc-allowed"
+        await pilot.press(*"Read the glucose app", "enter", *"Medical room", "enter")
+        await pilot.press(*"On silent; kept in the bag", "enter", *"Exception withdrawn", "enter")
+        assert app.focused.id == "exc-contact-list"
+        await pilot.press("down", "enter")  # Raj Patel (Father)
+        assert app.focused.id == "exc-agreed-on"
+        await pilot.press("enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter")
+        summary = text(app, "#exc-summary")
+        assert "For: Ava Patel · Oak · 000001 (pupil)" in summary
+        assert "Kind: medical monitoring: reads a medical sensor, pump or monitor" in summary
+        assert "Conditions: On silent; kept in the bag" in summary
+        assert "Agreed with: Raj Patel (Father), on 2026-11-12" in summary
+        assert "From 2026-11-12 until 2026-12-18 (inclusive), review on 2026-12-01" in summary
+        assert AgreedException.select().count() == 0  # nothing until confirmed
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert screen_name(app) == "ExceptionsScreen"
+        exc = AgreedException.get()
+        assert msg(app).startswith(f"Exception #{exc.id} for Ava Patel recorded.")
+        assert (exc.kind, exc.medical_category, exc.allowed, exc.location, exc.conditions, exc.sanction) == (
+            "medical_monitoring", "monitoring_device", "Read the glucose app", "Medical room",
+            "On silent\nkept in the bag", "Exception withdrawn")
+        assert exc.agreed_with_contact.name == "Raj Patel"
+        assert (exc.agreed_on, exc.starts_on, exc.review_on, exc.ends_on) == (
+            TODAY, TODAY, dt.date(2026, 12, 1), dt.date(2026, 12, 18))
+        detail = text(app, "#exceptions-detail")
+        assert "Status: awaiting signed copy" in detail and "Signed copy: not back yet" in detail
+
+
+async def test_form_refuses_bad_input_before_the_summary(school):
+    from kiosk.dialogs.exception_form import ExceptionFormDialog
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("n")
+        await quiet(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExceptionFormDialog)
+        dialog.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "Choose who the exception is for."
+        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.pause()
+        assert app.focused.id == "exc-visitor"
+        await pilot.press("tab", *"Navy", "tab")  # organisation, but no name
+        dialog.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "Give the visitor's name."
+        assert app.focused.id == "exc-visitor"
+        await pilot.press(*"[bold]Grace[/bold]", "tab", "tab")
+        assert app.focused.id == "exc-kind"
+        await pilot.press("down", "enter")  # young carer: pupils only
+        await pilot.pause()
+        dialog.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "A young carer exception cannot be for a visitor."
+        await pilot.press("down", "down", "down", "enter")  # remote learning: pupils and staff only
+        await pilot.pause()
+        dialog.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "A remote learning on a personal device (risk assessed) exception cannot be " \
+                                          "for a visitor."
+        await pilot.press("up", "up", "enter")  # emergency use
+        await pilot.pause()
+        assert app.focused.id == "exc-allowed"
+        await pilot.press("enter")
+        dialog.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "Give the description of what is allowed."
+        await pilot.press(*"Calls", "enter", *"Reception", "enter", "enter", "enter")
+        assert app.focused.id == "exc-agreed-on"
+        await pilot.press("enter", "enter", *"tomorrow", "enter", "enter")
+        assert text(app, "#exc-error") == "Give the review date as YYYY-MM-DD, e.g. 2026-11-12."
+        assert app.focused.id == "exc-review"
+        await pilot.press(*["backspace"] * 8, *"2027-02-01", "tab", *"2027-01-01", "enter")
+        assert text(app, "#exc-error") == "The review date must fall between the start and end dates."
+        await pilot.press("tab", "end", *["backspace"] * 10, *"2026-11-01", "enter")
+        assert text(app, "#exc-error") == "The end date is before the start date."
+        await pilot.press("end", *["backspace"] * 10, *"2027-03-01", "enter")
+        summary = text(app, "#exc-summary")
+        assert "For: [bold]Grace[/bold] (Navy) (visitor)" in summary  # shown, never obeyed
+        await pilot.press("escape")  # back to the form
+        assert text(app, "#exc-error") == "Nothing recorded yet. Change anything (Shift+Tab), then Continue."
+        await pilot.press("escape")  # cancel
+        await quiet(pilot)
+        assert msg(app) == "Cancelled: nothing was recorded."
+    assert AgreedException.select().count() == 0
+
+
+async def test_remote_learning_needs_a_risk_assessment_reference_and_staff_pick(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("n")
+        await quiet(pilot)
+        await pilot.press("down", "enter")  # a member of staff
+        await pilot.pause()
+        assert app.focused.id == "exc-staff-list"
+        await pilot.press("down", "down", "enter")  # Beech Teacher, Deputy, Head, ... sorted: pick the 3rd
+        await pilot.pause()
+        staff_name = app.screen.staff[1]
+        assert app.focused.id == "exc-kind"
+        await pilot.press(*["down"] * 4, "enter")  # remote learning
+        await pilot.pause()
+        await pilot.press(*"Teach from home", "enter", *"Home", "enter", "enter", "enter")
+        await pilot.press("enter", "enter", *"2026-12-01", "enter", *"2026-12-18", "enter")
+        assert app.focused.id == "exc-risk"
+        await pilot.press("enter")
+        assert text(app, "#exc-error") == "Give the risk assessment reference."
+        await pilot.press(*"RA-7", "enter")
+        assert "Risk assessment: RA-7" in text(app, "#exc-summary")
+        await pilot.press("enter")
+        await quiet(pilot)
+        exc = AgreedException.get()
+        assert (exc.subject_kind, exc.staff.display_name, exc.kind, exc.risk_assessment_ref) == (
+            "staff", staff_name, "remote_learning", "RA-7")
+        assert "active" in text(app, "#exceptions-detail")
+
+
+async def test_a_domain_refusal_is_shown_as_its_one_line(school):
+    from kiosk.dialogs.exception_form import ExceptionForm
+    from kiosk.screens.exceptions import ExceptionsScreen, do_record
+
+    first = visitor_exception(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        form = ExceptionForm(subject_kind="visitor", kind="emergency_use", allowed="x", where="y",
+                             agreed_on=TODAY, starts_on=TODAY, review_on=TODAY, ends_on=TODAY,
+                             visitor_name="grace  HOPPER")
+        app.screen.record("act", do_record, app.signed_in.id, form)
+        await quiet(pilot)
+        assert msg(app) == (f"Grace Hopper (Navy) already has a emergency use exception from {first.starts_on} to "
+                            f"{first.ends_on}: revoke it first or choose dates that do not overlap.")
+    assert AgreedException.select().count() == 1
+
+
+async def test_head_revokes_with_a_reason_and_the_record_is_kept(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    exc = pupil_exception(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("x")
+        assert screen_name(app) == "ReasonDialog"
+        await pilot.press("enter")
+        assert text(app, "#reason-error") == "Give a reason: it is kept with the record."
+        await pilot.press(*"No longer needed", "enter")
+        await quiet(pilot)
+        assert msg(app) == f"Exception #{exc.id} for Ava Patel revoked. The record is kept."
+        row = AgreedException.get_by_id(exc.id)
+        assert (row.revoke_reason, row.revoked_by_id) == ("No longer needed", school.head.id)
+        assert "Revoked 2026-11-12 08:30 by Head: No longer needed" in text(app, "#exceptions-detail")
+        await pilot.press("x")
+        assert msg(app) == "This exception was already revoked."
+        await pilot.press("f", "f", "f", "f", "f", "f")  # the "revoked" filter
+        assert text(app, "#exceptions-filter").startswith("Showing: revoked (1 of 1)")
+        await pilot.press("f")
+        assert text(app, "#exceptions-filter").startswith("Showing: all (1 of 1)")
+
+
+async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_record(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    exc = pupil_exception(school, signed=False)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "office", ExceptionsScreen, pin="1111")
+        offered = set(app.screen.active_bindings)
+        assert {"s", "p"} <= offered and not {"n", "x"} & offered
+        await pilot.press("n", "x")
+        assert screen_name(app) == "ExceptionsScreen"
+        app.screen.action_new()  # forced: refused with the rule's words
+        assert msg(app) == "Office (office staff) may not record exceptions."
+        assert "awaiting signed copy" in text(app, "#exceptions-detail")
+        await pilot.press("s")
+        assert msg(app) == f"Press S again to record that the signed copy of #{exc.id} for Ava Patel is back."
+        assert AgreedException.get_by_id(exc.id).signed_copy_at is None
+        await pilot.press("s")
+        await quiet(pilot)
+        assert msg(app) == f"Signed copy of exception #{exc.id} for Ava Patel recorded as back."
+        assert AgreedException.get_by_id(exc.id).signed_copy_by_id == school.office.id
+        assert "Status: active" in text(app, "#exceptions-detail")
+        await pilot.press("s")
+        assert msg(app) == "The signed copy of this exception is already recorded."
+        await pilot.press("p")
+        await quiet(pilot)
+        assert msg(app) == f"The agreement for exception #{exc.id} is printing: have it signed and bring the copy back."
+        job = PrintJob.get()
+        assert (job.ref, job.status, job.kind) == (f"exception:{exc.id}", "pending", "other")
+        assert b"Ava Patel" in bytes(job.data)
+
+
+async def test_leadership_and_dsl_see_exceptions_read_only(school):
+    from kiosk.screens.exceptions import ExceptionsScreen, do_revoke
+
+    exc = visitor_exception(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "deputy", ExceptionsScreen)
+        assert not {"n", "x", "s", "p"} & set(app.screen.active_bindings)
+        assert msg(app) == "Read only: the headteacher records and revokes exceptions."
+        assert "For: Grace Hopper (Navy) (visitor)" in text(app, "#exceptions-detail")
+        await pilot.press("n", "x", "s", "p")
+        assert screen_name(app) == "ExceptionsScreen"
+        app.screen.record("act", do_revoke, exc.id, app.signed_in.id, "forced")  # past the screen: refused
+        await quiet(pilot)
+        assert msg(app) == "Deputy (leadership) may not record exceptions."
+    assert AgreedException.get_by_id(exc.id).revoked_at is None
+
+
+async def test_a_teacher_cannot_see_exceptions(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    visitor_exception(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "oak", ExceptionsScreen)
+        assert msg(app) == "Oak Teacher (teacher) may not see phone exceptions."
+        assert "Grace" not in text(app, "#exceptions-detail")
+
+
+# ================================================================ safeguarding
+
+
+def seed_feed(school):
+    dev = resolve(school.codes["000001"]).device.id
+    custody.hand_in(school.codes["000001"], school.office, now=NOW - dt.timedelta(minutes=20))
+    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=10))
+    concern = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil("000002").id,
+                                     what="Seen [bold]texting[/bold] in class", now=NOW - dt.timedelta(minutes=5))
+    old = concerns.raise_concern(school.office, about_kind="visitor", name="Sam Visitor", category="safeguarding",
+                                 what="Photographed pupils", now=NOW - dt.timedelta(days=40))
+    return dev, concern, old
+
+
+async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    dev, concern, old = seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen, pin="4444")
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
+        table = app.screen.query_one("#sg-feed")
+        assert [str(c) for c in table.get_row_at(0)][:5] == [
+            "2026-11-12 08:25", "concern: breach of the phone policy", "Ben Jones", "Oak", "NEW, open"]
+        assert str(table.get_row_at(0)[5]) == "Seen [bold]texting[/bold] in class"
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert screen_name(app) == "EntryHistoryDialog"
+        lines = text(app, "#history-text").splitlines()
+        assert lines[0].endswith("raised by Oak Teacher: Seen [bold]texting[/bold] in class")
+        assert lines[1:] == ["2026-11-12 08:30  seen by Head", "open"]
+        assert Concern.get_by_id(concern.id).seen_by_id == school.head.id
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 1 · open: 2.")
+        await pilot.press("f")
+        assert screen_name(app) == "FollowUpDialog"
+        await pilot.press("enter")
+        assert text(app, "#follow-error") == "Write the follow-up note: it is kept with the concern."
+        await pilot.press(*"Spoke to Ben and his mother", "enter")
+        assert "The concern will be CLOSED." in text(app, "#follow-summary")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert msg(app, "#sg-message") == f"Follow-up of concern #{concern.id} recorded; the concern is closed."
+        row = Concern.get_by_id(concern.id)
+        assert row.status == "closed" and row.follow_up_note.endswith("Head: Spoke to Ben and his mother")
+        await pilot.press("f")
+        assert msg(app, "#sg-message") == "This concern is already closed."
+        await pilot.press("down", "f")  # the confiscation: not a concern
+        assert msg(app, "#sg-message") == "Choose a concern in the list first: only concerns are followed up."
+
+
+async def test_follow_up_can_keep_the_concern_open(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    _, concern, _ = seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        await pilot.press("f", *"Waiting for the parents", "tab", "space", "tab", "enter")
+        assert "The concern stays open." in text(app, "#follow-summary")
+        await pilot.press("escape", "escape")
+        await quiet(pilot)
+        assert msg(app, "#sg-message") == "Cancelled: nothing was recorded."
+        assert Concern.get_by_id(concern.id).follow_up_note is None
+        await pilot.press("f", *"Waiting for the parents", "tab", "space", "enter")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert Concern.get_by_id(concern.id).status == "open"
+
+
+async def test_a_confiscation_opens_the_phones_chain_of_custody(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    dev, _, _ = seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        await pilot.press("down", "enter")
+        await quiet(pilot)
+        assert text(app, ".dialog-title") == f"Chain of custody of Ava Patel's phone (device {dev})"
+        lines = text(app, "#history-text").splitlines()
+        assert len(lines) == 2 and "handed in" in lines[0] and "confiscated (MST 6): Filming" in lines[1]
+        await pilot.press("enter")
+        assert screen_name(app) == "SafeguardingScreen"
+
+
+async def test_feed_filters_by_kind_class_and_dates(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        table = app.screen.query_one("#sg-feed")
+        await pilot.press("k", "k")  # confiscations
+        await quiet(pilot)
+        assert text(app, "#sg-filter-text") == "Class: all (C) · Kind: confiscation (K)"
+        assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "confiscation"
+        await pilot.press("k")  # searches: none
+        await quiet(pilot)
+        assert table.row_count == 0
+        assert msg(app, "#sg-message") == "Nothing in this range with these filters."
+        await pilot.press(*["k"] * 5)  # round to all kinds
+        await quiet(pilot)
+        assert text(app, "#sg-filter-text") == "Class: all (C) · Kind: all kinds (K)"
+        assert msg(app, "#sg-message") == ""
+        await pilot.press("c")  # Beech
+        await quiet(pilot)
+        assert text(app, "#sg-filter-text").startswith("Class: Beech (C)") and table.row_count == 0
+        await pilot.press("c")  # Oak
+        await quiet(pilot)
+        assert table.row_count == 2
+        await pilot.press("c")  # all
+        await pilot.press("d")
+        assert app.focused.id == "sg-from"
+        await pilot.press(*["backspace"] * 10, *"2026-10-01", "enter")
+        assert app.focused.id == "sg-to"
+        await pilot.press("enter")  # the end date as it is: back to the feed
+        await quiet(pilot)
+        assert app.focused.id == "sg-feed"
+        assert table.row_count == 3  # the visitor concern of 40 days ago
+        assert str(table.get_row_at(2)[2]) == "Sam Visitor"
+        await pilot.press("d", *["backspace"] * 10, *"01-10-2026", "enter")
+        assert msg(app, "#sg-message") == "Give the start date as YYYY-MM-DD."
+        await pilot.press(*["backspace"] * 10, *"2026-12-01", "enter")
+        assert msg(app, "#sg-message") == "The end date is before the start date."
+        assert app.focused.id == "sg-to"
+
+
+async def test_office_and_teacher_cannot_see_the_feed(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen, open_entry
+
+    _, concern, _ = seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "office", SafeguardingScreen)
+        assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
+        assert app.screen.query_one("#sg-feed").row_count == 0
+        assert "f" not in app.screen.active_bindings
+        call_db(app.screen, "open", open_entry, app.signed_in.id, concern.id, None, NOW)
+        await quiet(pilot)
+        assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
+        assert Concern.get_by_id(concern.id).seen_at is None
+        await pilot.press("escape", "l")
+        await quiet(pilot)
+        await open_screen(pilot, "oak", SafeguardingScreen)
+        assert msg(app, "#sg-message") == "Oak Teacher (teacher) may not see safeguarding concerns."
+
+
+async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school):
+    from kiosk.dialogs.concern import RaiseConcernDialog, do_raise
+    from kiosk.screens.history import HistoryScreen  # a screen a teacher can open
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "oak", HistoryScreen)
+        results = []
+        app.push_screen(RaiseConcernDialog(), results.append)
+        await quiet(pilot)
+        await pilot.press("tab", "tab")  # to Continue with nothing chosen
+        app.screen.action_continue()
+        await pilot.pause()
+        assert text(app, "#concern-error") == "Choose who the concern is about."
+        await pilot.press("enter")  # a pupil
+        await pilot.pause()
+        await pilot.press(*"Dan")
+        await quiet(pilot)
+        await pilot.press("enter")
+        assert text(app, "#concern-pupil-chosen") == "Chosen: Dan Brown · Beech · 000004"
+        assert app.focused.id == "concern-category"
+        await pilot.press("down", "enter")  # online safety
+        await pilot.pause()
+        assert app.focused.id == "concern-what"
+        await pilot.press("enter")
+        assert text(app, "#concern-error") == "Say what happened."
+        await pilot.press(*"Shared a [red]video[/red]", "enter")
+        assert "About: Dan Brown · Beech · 000004 (pupil)" in text(app, "#concern-summary")
+        await pilot.press("enter")
+        await quiet(pilot)
+        form = results[0]
+        assert (form.about_kind, form.category, form.what) == ("pupil", "online_safety", "Shared a [red]video[/red]")
+        assert do_raise(school.oak.id, form, NOW).startswith("Concern #")
+        c = Concern.get()
+        assert (c.pupil.admission_no, c.raised_by_id, c.seen_at) == ("000004", school.oak.id, None)
+
+        app.push_screen(RaiseConcernDialog(), results.append)
+        await quiet(pilot)
+        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.pause()
+        assert app.focused.id == "concern-visitor"
+        await pilot.press("enter", "enter")  # no name yet; breach of the phone policy
+        await pilot.pause()
+        await pilot.press(*"Took photos", "enter")
+        assert text(app, "#concern-error") == "Give the visitor's name."
+        assert app.focused.id == "concern-visitor"
+        await pilot.press(*"Sam Visitor", "enter", "down", "down", "enter")  # safeguarding
+        await pilot.pause()
+        assert app.focused.id == "concern-what"
+        await pilot.press("enter", "enter")
+        await quiet(pilot)
+        assert (results[1].about_kind, results[1].name, results[1].category) == ("visitor", "Sam Visitor", "safeguarding")
+
+        app.push_screen(RaiseConcernDialog(), results.append)
+        await quiet(pilot)
+        await pilot.press("down", "enter")  # staff
+        await pilot.pause()
+        assert app.focused.id == "concern-staff-list"
+        await pilot.press("enter")  # the first, alphabetically: Admin
+        await pilot.press("enter", *"Used a phone in class", "enter", "enter")
+        await quiet(pilot)
+        assert (results[2].about_kind, results[2].staff_id) == ("staff", school.admin.id)
+
+
+async def test_a_new_concern_from_the_dsl_feed_appears_unseen(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        assert msg(app, "#sg-message") == "Nothing in this range with these filters."
+        await pilot.press("n")
+        await quiet(pilot)
+        await pilot.press("enter", *"Ella")
+        await quiet(pilot)
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        await pilot.press(*"Phone seen at lunch", "enter", "enter")
+        await quiet(pilot)
+        assert msg(app, "#sg-message").endswith("about Ella Green raised: the DSL will see it.")
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 1 · open: 1.   Showing 1")
+
+
+# ================================================================ compliance
+
+
+def seed_term(school):
+    """Hand-ins over three weeks (the small school's phones were registered before)."""
+    days = [d for d in (TODAY - dt.timedelta(days=n) for n in range(21, 0, -1)) if d.weekday() < 5]
+    for i, day in enumerate(days):
+        at = dt.datetime.combine(day, dt.time(8, 30))
+        for adno in ["000001", "000002", "000003", "000004", "000005"][: i % 5 + 1]:
+            custody.hand_in(school.codes[adno], school.office, now=at)
+            custody.release(school.codes[adno], school.office, now=at + dt.timedelta(hours=7))
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    return days
+
+
+def test_bar_chart_draws_rates_as_eighth_blocks():
+    from kiosk.screens.compliance import bar_chart
+
+    rows = [{"date": dt.date(2026, 11, d), "rate": r, "handed_in": 0, "expected": 0, "exceptions": 0}
+            for d, r in ((10, 100.0), (11, 50.0), (12, None), (13, 0.0))]
+    assert bar_chart(rows, height=2) == [
+        "100% │██" + " " * 9,  # 50 % of 16 steps fills only the bottom row
+        "  0% │██ ██ ··   ",  # no one expected on the 12th: a dotted base, not 0 %
+        "     └───────────",
+        "      10 11 12 13",
+    ]
+    tall = bar_chart([{**rows[1], "rate": 56.25}], height=8)  # 36 of 64 steps: 4 full rows and half of one
+    assert [line[6:] for line in tall[:8]] == ["  ", "  ", "  ", "▄▄", "██", "██", "██", "██"]
+    assert [line[:4] for line in tall[:8]] == ["100%", "    ", "    ", "    ", " 50%", "    ", "    ", "  0%"]
+
+
+async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(school):
+    from kiosk.screens.compliance import ComplianceScreen
+    from models import visitors
+    from models.rules import load_rules
+
+    school_days = seed_term(school)
+    pupil_exception(school, adno="000002")
+    settings = make_app().services.settings
+    visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Jo [b]Bloggs[/b]",
+                     organisation="", visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith",
+                     phone="car_or_off", now=NOW - dt.timedelta(minutes=15))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "office", ComplianceScreen, pin="1111")
+        assert text(app, "#comp-summary") == (
+            "Today, Thursday 12 November 2026: 1 of 4 registered phones handed in (25.0%); 1 pupil with an "
+            "agreed exception, counted separately.")
+        table = app.screen.query_one("#comp-classes")
+        assert [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)] == [
+            ["Beech", "0", "2", "0.0%", "0"], ["Oak", "1", "2", "50.0%", "1"]]
+        n = len(school_days) + 1
+        assert text(app, "#comp-chart-title").startswith(f"Hand-in rate, last {n} school days ({school_days[0]}")
+        chart = text(app, "#comp-chart").splitlines()
+        assert len(chart) == 10 and chart[-1].split() == [f"{d.day:02d}" for d in school_days] + ["12"]
+        assert text(app, "#comp-uncollected") == "Phones not collected: 1 (0 confiscated): B-01 Ava Patel."
+        assert text(app, "#comp-visitors") == "Visitors not signed out: 1: Jo [b]Bloggs[/b] in since 2026-11-12 08:15."
+
+
+async def test_teacher_cannot_see_the_compliance_report(school):
+    from kiosk.screens.compliance import ComplianceScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "oak", ComplianceScreen)
+        assert text(app, "#comp-summary") == "Oak Teacher (teacher) may not see reports."
+        assert app.screen.query_one("#comp-classes").row_count == 0
