@@ -57,7 +57,7 @@ def test_login_wrong_pin(snap_compare, snap_school):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=login("office", "0000"))
 
 
-@pytest.mark.parametrize("user,pin", [("office", "1111"), ("oak", "2222"), ("deputy", "3333"), ("admin", "9999")])
+@pytest.mark.parametrize("user,pin", [("office", "1111"), ("oak", "2222"), ("deputy", "3333"), ("head", "4444"), ("admin", "9999")])
 def test_home_per_role(snap_compare, snap_school, user, pin):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=login(user, pin))
 

@@ -33,6 +33,11 @@ TASKS = (
     Task("p", "history", "Phone history and safeguarding", "release_to_contact", "kiosk.screens.history:HistoryScreen"),
     Task("u", "uncollected", "Phones not collected", "view_reports", "kiosk.screens.uncollected:UncollectedScreen"),
     Task("v", "visitors", "Visitors: sign in and out, who is on site", "visitors", "kiosk.screens.visitors:VisitorsScreen"),
+    Task("e", "exceptions", "Exceptions agreed with the headteacher", "view_exceptions",
+         "kiosk.screens.exceptions:ExceptionsScreen"),
+    Task("s", "safeguarding", "Safeguarding: breaches and concerns", "view_concerns",
+         "kiosk.screens.safeguarding:SafeguardingScreen"),
+    Task("k", "compliance", "Compliance at a glance", "view_reports", "kiosk.screens.compliance:ComplianceScreen"),
 )
 
 
@@ -40,30 +45,70 @@ def allowed_tasks(who: SignedIn) -> list[Task]:
     return [t for t in TASKS if who.may(t.permission) or (t.name == "history" and (who.may("search") or who.may("police")))]
 
 
-def _summary(now) -> str:
+def _summary(now, roles: frozenset[str], settings) -> str:
+    """Today's figures, and what needs this member of staff's attention."""
     from models import reports
+    from models.auth import PERMISSIONS
     from models.clock import local_day
+
+    def may(action: str) -> bool:
+        return bool(roles & PERMISSIONS[action])
 
     held = reports.uncollected(now)
     progress = reports.class_progress(local_day(now))
     done = sum(p["handed_in"] for p in progress)
     expected = sum(p["expected"] for p in progress)
+    excepted = sum(p.get("exceptions", 0) for p in progress)
     confiscated = sum(1 for h in held if h["state"] == "confiscated")
-    return (
-        f"Today: {done} of {expected} registered phones handed in. "
-        f"Held now: {len(held)} ({confiscated} confiscated)."
-    )
+    lines = [
+        f"Today: {done} of {expected} registered phones handed in"
+        + (f" ({excepted} pupils with an agreed exception keep theirs)" if excepted else "")
+        + f". Held now: {len(held)} ({confiscated} confiscated)."
+    ]
+    if may("visitors"):
+        from models import visitors
+
+        on_site = visitors.on_site(settings, now)
+        flagged = visitors.flagged(settings, now)
+        lines.append(f"Visitors on site: {len(on_site)}" + (f", {len(flagged)} still signed in after "
+                     f"{settings.visitor_flag_time:%H:%M} or from an earlier day." if flagged else "."))
+    if may("print"):
+        from models import outbox
+
+        status = outbox.printer_status(settings.printer)
+        if status.waiting or status.in_doubt or status.online is False:
+            lines.append(status.line())
+    if may("view_concerns"):
+        from models import concerns
+
+        unseen = concerns.unseen_count()
+        if unseen:
+            lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
+    if may("record_exception") or may("view_concerns"):
+        from models import exceptions
+
+        due = exceptions.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
+        if due:
+            lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
+    return "\n".join(lines)
+
+
+REVIEW_WITHIN_DAYS = 14
 
 
 class HomeScreen(Screen[None]):
     CSS_PATH = "home.tcss"
     BINDINGS = [
-        Binding("h", "open('hand-in')", "Hand-in", id="home.hand_in"),
-        Binding("r", "open('release')", "Release", id="home.release"),
-        Binding("c", "open('checklist')", "Checklist", id="home.checklist"),
-        Binding("p", "open('history')", "History", id="home.history"),
-        Binding("u", "open('uncollected')", "Uncollected", id="home.uncollected"),
-        Binding("v", "open('visitors')", "Visitors", id="home.visitors"),
+        Binding("h", "open('hand-in')", "Hand-in", show=False, id="home.hand_in"),
+        Binding("r", "open('release')", "Release", show=False, id="home.release"),
+        Binding("c", "open('checklist')", "Checklist", show=False, id="home.checklist"),
+        Binding("p", "open('history')", "History", show=False, id="home.history"),
+        Binding("u", "open('uncollected')", "Uncollected", show=False, id="home.uncollected"),
+        Binding("v", "open('visitors')", "Visitors", show=False, id="home.visitors"),
+        Binding("e", "open('exceptions')", "Exceptions", show=False, id="home.exceptions"),
+        Binding("s", "open('safeguarding')", "Safeguarding", show=False, id="home.safeguarding"),
+        Binding("k", "open('compliance')", "Compliance", show=False, id="home.compliance"),
+        Binding("n", "raise_concern", "Raise a concern", id="home.raise_concern"),
         Binding("l", "app.lock", "Sign out", id="home.sign_out"),
     ]
 
@@ -89,12 +134,16 @@ class HomeScreen(Screen[None]):
                 yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
             if not self.tasks:
                 yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
+            if self.who.may("raise_concern"):
+                yield Button(Content("N  Raise a concern for the DSL"), id="home-raise-concern", classes="task")
             yield Static("", id="home-summary")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
             return any(t.name == parameters[0] for t in self.tasks)
+        if action == "raise_concern":
+            return self.who.may("raise_concern")
         return True
 
     def on_mount(self) -> None:
@@ -106,15 +155,35 @@ class HomeScreen(Screen[None]):
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
-        call_db(self, "summary", _summary, self.app.services.clock.now())
+        call_db(self, "summary", _summary, self.app.services.clock.now(), self.who.roles, self.app.services.settings)
 
     def on_db_result(self, result: DbResult) -> None:
         if result.tag == "summary":
             self.query_one("#home-summary", Static).update(result.value if result.ok else result.error)
+        elif result.tag == "concern":
+            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
+                        markup=False)
+            self.refresh_summary()
+
+    # ------------------------------------------------------------ a concern, from any member of staff
+
+    def action_raise_concern(self) -> None:
+        from kiosk.dialogs.concern import RaiseConcernDialog
+
+        self.app.push_screen(RaiseConcernDialog(), self._raise)
+
+    def _raise(self, form) -> None:
+        if form is None:
+            return
+        from kiosk.dialogs.concern import do_raise
+
+        call_db(self, "concern", do_raise, self.who.id, form, self.app.services.clock.now())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("task-"):
             self.action_open(event.button.id.removeprefix("task-"))
+        elif event.button.id == "home-raise-concern":
+            self.action_raise_concern()
 
     def action_open(self, name: str) -> None:
         screen = self.screen_for(name, self.who)

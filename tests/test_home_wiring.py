@@ -1,0 +1,131 @@
+"""How the screens are reached: Home's keys per role, a concern from Home, the
+summary of what needs each role's attention, and the way in and out of visitor
+self-service (which never leaves the app and never reaches a staff screen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.dialogs.admin_pin import AdminPinDialog
+from models import concerns
+from models.tables import Concern
+from tests.pilot import make_app, settle, sign_in, text
+from tests.school import NOW
+
+
+def screen(app) -> str:
+    return type(app.screen).__name__
+
+
+@pytest.mark.parametrize("user,pin,key,expected", [
+    ("office", "1111", "v", "VisitorsScreen"),
+    ("office", "1111", "e", "ExceptionsScreen"),
+    ("office", "1111", "k", "ComplianceScreen"),
+    ("head", "4444", "s", "SafeguardingScreen"),
+    ("head", "4444", "e", "ExceptionsScreen"),
+    ("oak", "2222", "v", "HomeScreen"),  # a teacher has no visitor desk
+    ("oak", "2222", "s", "HomeScreen"),  # nor the DSL's feed
+    ("office", "1111", "s", "HomeScreen"),
+    ("admin", "9999", "e", "HomeScreen"),
+])
+async def test_home_keys_open_only_the_roles_own_screens(school, user, pin, key, expected):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, user, pin)
+        await pilot.press(key)
+        await settle(pilot)
+        assert screen(app) == expected
+
+
+async def test_any_staff_raises_a_concern_from_home_and_the_dsl_sees_it_counted(school):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "oak", "2222")
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen(app) == "RaiseConcernDialog"
+        await pilot.press("escape")  # cancelled: nothing recorded
+        await settle(pilot)
+        assert screen(app) == "HomeScreen" and Concern.select().count() == 0
+    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=1, what="Phone out in the playground", now=NOW)
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "head", "4444")
+        await settle(pilot)
+        assert "Concerns not yet seen by the DSL: 1" in text(app, "#home-summary")
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:  # the office is not told about concerns
+        await sign_in(pilot, "office", "1111")
+        await settle(pilot)
+        summary = text(app, "#home-summary")
+        assert "Concerns" not in summary and "Visitors on site: 0." in summary
+
+
+async def test_f2_at_sign_in_opens_self_service_and_f10_goes_back(school):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await settle(pilot)
+        assert "Visitors: press F2" in text(app, "#login-visitors")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen(app) == "VisitorSelfServiceScreen"
+        await pilot.press("f12", "ctrl+p", "ctrl+z", "escape", "escape")
+        await settle(pilot)
+        assert screen(app) == "VisitorSelfServiceScreen" and app.signed_in is None
+        await pilot.press("f10")
+        await settle(pilot)
+        assert screen(app) == "LoginScreen"
+
+
+async def test_quitting_from_self_service_needs_the_admin_pin_even_outside_kiosk_mode(school):
+    app = make_app(kiosk_mode=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminPinDialog) and app.is_running
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen(app) == "VisitorSelfServiceScreen"
+
+
+async def test_a_visitors_terminal_starts_in_self_service_and_returns_there_after_lock(school):
+    app = make_app(start="visitor")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await settle(pilot)
+        assert screen(app) == "VisitorSelfServiceScreen"
+        await pilot.press("f10")
+        await settle(pilot)
+        await sign_in(pilot, "office", "1111")
+        assert screen(app) == "HomeScreen"  # not thrown back into self-service
+        await pilot.press("f12")
+        await settle(pilot)
+        assert screen(app) == "VisitorSelfServiceScreen" and app.signed_in is None
+
+
+async def test_lock_is_hidden_when_nobody_is_signed_in(school):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await settle(pilot)
+        assert app.check_action("lock", ()) is False
+        await sign_in(pilot, "office", "1111")
+        assert app.check_action("lock", ()) is True
+
+
+async def test_a_half_filled_visitor_form_is_cleared_after_a_while(school, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press(*"Jane")
+        await settle(pilot)
+        self_service = app.screen
+        self_service._reset_if_abandoned()  # just typed: kept
+        assert self_service.query_one("#self-name").value == "Jane"
+        app.last_input -= self_service.IDLE_RESET_SECONDS + 1  # ...then nobody touches it
+        self_service._reset_if_abandoned()
+        await settle(pilot)
+        assert self_service.query_one("#self-name").value == ""
