@@ -4,8 +4,6 @@ self-service (which never leaves the app and never reaches a staff screen)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from kiosk.dialogs.admin_pin import AdminPinDialog
