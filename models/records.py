@@ -856,7 +856,10 @@ def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = 
 
 # Columns allowed to hold bytes: only the print outbox's rendered job (what the kiosk
 # itself printed: a slip, labels, a roll call), purged with the visit it prints.
-BINARY_ALLOWED: set[tuple[str, str]] = {("PrintJob", "data")}
+BINARY_ALLOWED: set[tuple[str, str]] = {
+    ("PrintJob", "data"),  # the ESC/POS bytes of a slip or label the kiosk itself made
+    ("ComplianceDay", "pupils"),  # a bitmap of pupil ids who handed in on a closed day (derived)
+}
 _FORBIDDEN_NAME = re.compile(r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob", re.I)
 
 

@@ -432,7 +432,7 @@ def _year_group(value: str) -> tuple[int | None, str | None]:
     m = _YEAR_N.fullmatch(norm)
     if m and int(m.group(1)) <= 6:
         return int(m.group(1)), None  # "Year 0" / "0" is Reception
-    return None, f"year group '{value}' is not a primary-school year {_YEAR_RANGE}"
+    return None, f"year group {_show(value, 24)} is not a primary-school year {_YEAR_RANGE}"
 
 
 def _date(value: str, today: datetime.date) -> tuple[datetime.date | None, str | None]:
@@ -441,7 +441,7 @@ def _date(value: str, today: datetime.date) -> tuple[datetime.date | None, str |
     elif m := _ISO_DATE.fullmatch(value):
         year, month, day = (int(g) for g in m.groups())
     else:
-        return None, f"date of birth '{value}' is not a date in the form DD/MM/YYYY or YYYY-MM-DD"
+        return None, f"date of birth {_show(value, 24)} is not a date in the form DD/MM/YYYY or YYYY-MM-DD"
     try:
         dob = datetime.date(year, month, day)
     except ValueError:

@@ -125,13 +125,15 @@ async def test_each_role_sees_only_its_tasks(school):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "admin", "9999")
-        assert [b.id for b in app.screen.query(".task")] == ["task-uncollected"]
+        assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == ["task-uncollected",
+                                                                                         "task-compliance"]
         await pilot.press("h")
         assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("l")
         await settle(pilot)
         await sign_in(pilot, "oak", "2222")
-        assert [b.id for b in app.screen.query(".task")] == ["task-hand-in", "task-release", "task-checklist", "task-history"]
+        assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == [
+            "task-hand-in", "task-release", "task-checklist", "task-history"]
 
 
 async def test_idle_lock(school):

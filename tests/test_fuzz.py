@@ -117,8 +117,10 @@ def _check_parsed(result) -> None:
         assert clean(w), repr(w)
     for row in result.rows:
         for value in (row.admission_no, row.first_name, row.last_name, row.class_name,
-                      *(c.name for c in row.contacts), *(c.relationship for c in row.contacts)):
+                      *(c.name for c in row.contacts)):
             assert value.isprintable() and value == value.strip() and value, repr(value)
+        for c in row.contacts:  # a relationship may be left blank
+            assert c.relationship.isprintable() and c.relationship == c.relationship.strip(), repr(c.relationship)
 
 
 @given(st.binary(max_size=3000))
