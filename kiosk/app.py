@@ -9,6 +9,7 @@ they need as constructor arguments (attributes down) and report back with messag
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class KioskApp(App[None]):
         self.print_worker = print_worker
         self.outbox = None  # models.outbox.OutboxWorker, while the app runs
         self.printer_offline: str | None = None  # the printer's last error, while it is offline
+        self._stop_background = threading.Event()  # ends the print and checkpoint loops
         self.services = services
         self.start_screen = start
         self.kiosk_mode = kiosk_mode
@@ -107,6 +109,7 @@ class KioskApp(App[None]):
         self.set_interval(1.0, self._check_idle, name="idle-lock")
         if self.print_worker:
             self.start_printing()
+            self.start_checkpoints()
 
     async def _on_exit_app(self) -> None:
         # Textual waits for thread workers before it sends Unmount: stop the print loop
@@ -120,6 +123,29 @@ class KioskApp(App[None]):
     def stop_printing(self) -> None:
         if self.outbox is not None:
             self.outbox.stop(timeout=0)
+        self._stop_background.set()
+
+    def start_checkpoints(self, every: float = 2.0) -> None:
+        """SQLite: checkpoint the write-ahead log here, not in a scan's commit."""
+        from models.db import checkpoint, defer_checkpoints
+
+        if not defer_checkpoints():
+            return
+
+        def loop() -> None:
+            from models.db import db
+
+            try:
+                while not self._stop_background.wait(every):
+                    try:
+                        checkpoint()
+                    except Exception:  # noqa: BLE001 - a failed checkpoint is retried; commits are unaffected
+                        log.exception("WAL checkpoint failed")
+            finally:
+                if db.obj is not None and not db.obj.is_closed():
+                    db.obj.close()  # this thread's connection only
+
+        self.run_worker(loop, thread=True, exit_on_error=False, group="checkpoint", name="checkpoint")
 
     # ------------------------------------------------------------ printing
 

@@ -21,7 +21,7 @@ def make_app(**kw):
     return create_app(settings(), clock=FrozenClock(NOW), cursor_blink=False, **kw)
 
 
-LONG_LIVED = ("scanner", "printer")  # worker groups that run until their screen or the app closes
+LONG_LIVED = ("scanner", "printer", "checkpoint")  # worker groups that run until their screen or the app closes
 
 
 async def settle(pilot):

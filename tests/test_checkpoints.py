@@ -1,0 +1,34 @@
+"""WAL checkpoints off the scan path: the terminal app defers them to a background
+thread, so no scan's commit pays for copying the log back into the database."""
+
+from __future__ import annotations
+
+from models import custody
+from models.db import checkpoint, db, defer_checkpoints, is_sqlite
+from tests.school import NOW, build
+
+
+def test_deferred_checkpoints_leave_the_log_to_the_background_checkpoint(sqlite_db):
+    school = build()
+    assert defer_checkpoints() is True
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    for adno in ("000001", "000002", "000003"):
+        custody.hand_in(school.codes[adno], school.office, now=NOW)
+    busy, frames, done = checkpoint()
+    assert busy == 0 and frames > 0 and done == frames  # everything copied back, by us
+    assert checkpoint()[0] == 0  # again: nothing new, nothing busy
+    assert custody.state_of(custody.resolve(school.codes["000001"]).device.id).state == custody.IN_TRAY
+
+
+async def test_the_app_runs_the_checkpoint_loop_and_stops_it_on_exit(school):
+    from tests.pilot import make_app
+
+    app = make_app(print_worker=True)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        if is_sqlite():
+            assert any(w.group == "checkpoint" for w in app.workers)
+            assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        else:  # PostgreSQL has no write-ahead log of ours to tend
+            assert not any(w.group == "checkpoint" for w in app.workers)
+    assert app._stop_background.is_set()
