@@ -125,9 +125,15 @@ class KioskApp(App[None]):
             self.outbox.stop(timeout=0)
         self._stop_background.set()
 
-    def start_checkpoints(self, every: float = 2.0) -> None:
-        """SQLite: checkpoint the write-ahead log here, not in a scan's commit."""
-        from models.db import checkpoint, defer_checkpoints
+    def start_checkpoints(self, every: float = 1.0, quiet: float = 1.5, backlog: int = 500) -> None:
+        """SQLite: checkpoint the write-ahead log here, not in a scan's commit.
+
+        It runs when there are new commits and nobody has pressed a key for ``quiet``
+        seconds (a checkpoint's sync to disk would otherwise delay the next scan's
+        commit), or at once after ``backlog`` commits, so a long scanning session
+        cannot grow the log without bound.
+        """
+        from models.db import checkpoint, commits, defer_checkpoints
 
         if not defer_checkpoints():
             return
@@ -135,10 +141,15 @@ class KioskApp(App[None]):
         def loop() -> None:
             from models.db import db
 
+            done = commits()
             try:
                 while not self._stop_background.wait(every):
                     try:
-                        checkpoint()
+                        now = commits()
+                        idle = time.monotonic() - self.last_input >= quiet
+                        if now != done and (idle or now - done >= backlog):
+                            checkpoint()
+                            done = now
                     except Exception:  # noqa: BLE001 - a failed checkpoint is retried; commits are unaffected
                         log.exception("WAL checkpoint failed")
             finally:

@@ -112,6 +112,15 @@ def defer_checkpoints() -> bool:
     return True
 
 
+_commits = 0  # write transactions committed by this process (see commits())
+
+
+def commits() -> int:
+    """How many write transactions this process has committed: the checkpoint loop
+    compares it with the count at its last checkpoint to know whether there is work."""
+    return _commits
+
+
 def checkpoint() -> tuple[int, int, int] | None:
     """A passive WAL checkpoint (never blocks readers or writers): (busy, log frames,
     frames checkpointed), or None on PostgreSQL."""
@@ -147,6 +156,7 @@ def write_tx() -> Iterator[None]:
         with database.atomic():
             yield
         return
+    global _commits
     try:
         with database.atomic():
             if not isinstance(database, peewee.SqliteDatabase):
@@ -154,6 +164,7 @@ def write_tx() -> Iterator[None]:
             yield
     except (peewee.OperationalError, sqlite3.OperationalError) as exc:
         raise _storage_error(exc) from None
+    _commits += 1
 
 
 def _storage_error(exc: BaseException) -> StorageError:

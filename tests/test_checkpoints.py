@@ -4,7 +4,7 @@ thread, so no scan's commit pays for copying the log back into the database."""
 from __future__ import annotations
 
 from models import custody
-from models.db import checkpoint, db, defer_checkpoints, is_sqlite
+from models.db import checkpoint, commits, db, defer_checkpoints, is_sqlite
 from tests.school import NOW, build
 
 
@@ -12,8 +12,10 @@ def test_deferred_checkpoints_leave_the_log_to_the_background_checkpoint(sqlite_
     school = build()
     assert defer_checkpoints() is True
     assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    before = commits()
     for adno in ("000001", "000002", "000003"):
         custody.hand_in(school.codes[adno], school.office, now=NOW)
+    assert commits() == before + 3  # what tells the checkpoint loop there is work
     busy, frames, done = checkpoint()
     assert busy == 0 and frames > 0 and done == frames  # everything copied back, by us
     assert checkpoint()[0] == 0  # again: nothing new, nothing busy
