@@ -32,6 +32,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": 2,  # FULL
     "busy_timeout": 15000,
+    "cache_size": -16000,  # 16 MB of pages (default 2 MB): fewer reads on a large database
 }
 BUSY_TIMEOUT_S = 15.0
 # Any 64-bit number unique to this app; all writers take it for the whole transaction.
