@@ -62,7 +62,8 @@ def _summary(now, roles: frozenset[str], settings) -> str:
     confiscated = sum(1 for h in held if h["state"] == "confiscated")
     lines = [
         f"Today: {done} of {expected} registered phones handed in"
-        + (f" ({excepted} pupils with an agreed exception keep theirs)" if excepted else "")
+        + (f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
+           f"{'keeps' if excepted == 1 else 'keep'} their phone)" if excepted else "")
         + f". Held now: {len(held)} ({confiscated} confiscated)."
     ]
     if may("visitors"):

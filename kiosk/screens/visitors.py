@@ -152,7 +152,7 @@ class VisitorsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#visitors-list", DataTable).add_columns(
-            "Badge", "Name", "Organisation", "Type", "In at", "Supervised", "Phone", "Flag")
+            "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type")
         self.action_refresh_list()
         call_db(self, "rules", load_rules, self.app.services.settings)
         self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
@@ -194,11 +194,12 @@ class VisitorsScreen(Screen[None]):
         self.rows = rows
         for r in rows:
             phone = f"slot {r.slot}" if r.slot else PHONE_SHORT.get(r.phone_choice, r.phone_choice)
-            table.add_row(
-                Text(r.badge_number), Text(r.name), Text(r.organisation), Text(r.type_name),
-                Text(to_local(r.signed_in_at, tz).strftime("%H:%M")),
-                Text("supervised" if r.supervised else "unsupervised"), Text(phone),
-                Text(FLAG_MARK, style="bold") if r.flagged else Text(""), key=str(r.visit_id),
+            org = r.organisation if len(r.organisation) <= 28 else r.organisation[:27] + "…"
+            table.add_row(  # what the office acts on first; organisation and type last
+                Text(FLAG_MARK, style="bold") if r.flagged else Text(""), Text(r.badge_number), Text(r.name),
+                Text(to_local(r.signed_in_at, tz).strftime("%H:%M")), Text(phone),
+                Text("supervised" if r.supervised else "unsupervised"), Text(org), Text(r.type_name),
+                key=str(r.visit_id),
             )
         flagged = sum(1 for r in rows if r.flagged)
         summary = f"{len(rows)} visitor{'' if len(rows) == 1 else 's'} on site." if rows else "No visitors on site."
