@@ -114,7 +114,7 @@ class ScanPipeline:
                         log.exception("unexpected error while scanning")
                         outcomes.append((None, CALM, exc))
 
-        value, error, exc = run_guarded(body)
+        _, error, exc = run_guarded(body)
         if error is not None:
             return [(None, error, exc)] * len(batch)
         return outcomes

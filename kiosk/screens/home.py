@@ -70,7 +70,7 @@ def _summary(now, roles: frozenset[str], settings) -> str:
         from models import visitors
 
         on_site = visitors.on_site(settings, now)
-        flagged = visitors.flagged(settings, now)
+        flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
         lines.append(f"Visitors on site: {len(on_site)}" + (f", {len(flagged)} still signed in after "
                      f"{settings.visitor_flag_time:%H:%M} or from an earlier day." if flagged else "."))
     if may("print"):
