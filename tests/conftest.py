@@ -65,6 +65,21 @@ def sqlite_db(tmp_path):
 
 
 @pytest.fixture
+def run(capsys):
+    """Run the ``kiosk`` CLI in-process: (exit code, stdout, stderr); never a traceback."""
+    from kiosk.cli import main
+
+    def _run(*args):
+        code = main([str(a) for a in args])
+        close_db()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture
 def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES}")

@@ -9,22 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
-from models.db import close_db
-
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def run(capsys):
-    def _run(*args):
-        code = main([str(a) for a in args])
-        close_db()
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return _run
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import models.clock
 import models.compliance
 import models.exceptions
 import models.reports
-from kiosk.cli import main
 from models.db import close_db, init_db
 from models.tables import AgreedException
 from tests.school import NOW, build
@@ -44,18 +43,6 @@ def small_db(tmp_path, monkeypatch):
     close_db()
     monkeypatch.setenv("KIOSK_PIN", "4444")
     return path
-
-
-@pytest.fixture
-def run(capsys):
-    def _run(*args):
-        code = main([str(a) for a in args])
-        close_db()
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return _run
 
 
 ADD_ORG = ["exceptions", "add", "--as", "head", "--organisation", "NHS  School Nursing", "--kind", "multi_agency",

@@ -7,24 +7,11 @@ import json
 import pytest
 
 import printing
-from kiosk.cli import main
 from models.db import close_db
 from models.rules import load_rules
 
 ESC = b"\x1b"
 INIT_CP858 = ESC + b"@" + ESC + b"t\x13"
-
-
-@pytest.fixture
-def run(capsys):
-    def _run(*args):
-        code = main([str(a) for a in args])
-        close_db()
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return _run
 
 
 @pytest.fixture
