@@ -182,6 +182,8 @@ def _blob(mask: int) -> bytes:
 
 
 _MARK_ID = 1
+_UNSET = object()
+_FEW_LEFT_OUT = 64  # above this many pupils left out of a day, every class is counted from the bitmaps
 _WIPING_ACTIONS = (PURGE_ACTION, "records.erase")  # they delete ledger rows
 
 
@@ -290,30 +292,38 @@ class _Ledger:
         by_day = handed_in_by_day(wanted, now=now, tz=tz, cache=cache)
         self.handed = {d: mask for d, (_, mask) in by_day.items()}
         self.active_days = {d for d, (active, _) in by_day.items() if active}
-        # pupil -> (class name, first registration of a current phone)
-        phones: list[tuple[int, str, dt.datetime]] = []
-        for pupil_id, class_name, registered in db.execute(
-            Device.select(Device.pupil, SchoolClass.name, fn.MIN(Device.registered_at))
+        # pupil -> (class name, first registration of a current phone). Not grouped in SQL:
+        # a plain join scans the device table once, where GROUP BY walks an index and
+        # sorts (about 2.5x slower on 4,000 phones); a pupil's earliest phone is kept here.
+        class_names = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples())
+        first_phone: dict[int, tuple[int, Any]] = {}
+        for pupil_id, class_id, registered in db.execute(
+            Device.select(Device.pupil, Pupil.school_class, Device.registered_at)
             .join(Pupil, on=(Device.pupil == Pupil.id))
-            .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
-            .group_by(Device.pupil, SchoolClass.name)
         ).fetchall():
             if isinstance(registered, str):
                 registered = dt.datetime.fromisoformat(registered)
-            phones.append((pupil_id, class_name, registered))
+            seen = first_phone.get(pupil_id)
+            if seen is None or registered < seen[1]:
+                first_phone[pupil_id] = (class_id, registered)
+        phones: list[tuple[int, str, dt.datetime]] = [
+            (pupil_id, class_names[class_id], registered) for pupil_id, (class_id, registered) in first_phone.items()
+        ]
         members: dict[str, list[int]] = {}
         for pupil_id, class_name, _ in phones:
             members.setdefault(class_name, []).append(pupil_id)
         self.classes = sorted(members)
         self.masks = {c: _bitmap(members[c]) for c in self.classes}
         self.sizes = {c: len(members[c]) for c in self.classes}
+        self.class_of = {pupil_id: class_name for pupil_id, class_name, _ in phones}
         self.everyone = _bitmap(p for p, _, _ in phones)
         by_registration = sorted(phones, key=lambda p: p[2])
         self.registered = [p[2] for p in by_registration]
         self.pupils_by_registration = [p[0] for p in by_registration]
         self._late: dict[int, int] = {len(phones): 0}
         self.totals: dict[dt.date, dict[str, Any]] = {}
+        self._rates: dict[tuple[int, int], float | None] = {}
         self.exceptions = list(
             AgreedException.select().where(
                 (AgreedException.subject_kind == PUPIL) & (AgreedException.starts_on <= last)
@@ -340,17 +350,36 @@ class _Ledger:
         handed = self.handed.get(day, 0) & counted
         # The day's totals over all classes, straight from the bitmaps (the classes partition them).
         self.totals[day] = _day_total(day, handed.bit_count(), counted.bit_count(), excepted.bit_count())
-        masks, sizes = self.masks, self.sizes
-        everyone = counted == self.everyone
+        masks, sizes, rates = self.masks, self.sizes, self._rates
+        # Classes with a pupil left out today (an exception, or a phone registered later):
+        # only they need their expected and exception counts from the bitmaps.
+        touched = self._classes_of(self.everyone & ~counted)
         rows = []
         for c in self.classes:  # hot: classes x days; one dict per row, ints and bit counts only
             mask = masks[c]
-            expected = sizes[c] if everyone else (mask & counted).bit_count()
+            if touched is None or c in touched:
+                expected = (mask & counted).bit_count()
+                exceptions = (mask & excepted).bit_count() if excepted else 0
+            else:
+                expected, exceptions = sizes[c], 0
             n = (mask & handed).bit_count() if handed else 0
+            rate = rates.get((n, expected), _UNSET)
+            if rate is _UNSET:  # round() is the slowest step of a row; class sizes repeat
+                rate = rates[n, expected] = _rate(n, expected)
             rows.append({"date": day, "class": c, "handed_in": n, "expected": expected,
-                         "exceptions": (mask & excepted).bit_count() if excepted else 0,
-                         "rate": round(100.0 * n / expected, 1) if expected else None})
+                         "exceptions": exceptions, "rate": rate})
         return rows
+
+    def _classes_of(self, pupils: int) -> set[str] | None:
+        """The classes of the pupils in a bitmap; None (all of them) when there are many."""
+        if pupils.bit_count() > _FEW_LEFT_OUT:
+            return None
+        out = set()
+        while pupils:
+            low = pupils & -pupils
+            out.add(self.class_of[low.bit_length() - 1])
+            pupils ^= low
+        return out
 
     def school_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
         days = [d for d in _weekdays(first, last) if d in self.active_days]

@@ -55,30 +55,36 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     parents, undo) are described by :func:`models.custody.describe_event`.
     """
     start, end = day_bounds(day, tz)
+    in_day = (CustodyEvent.at >= start) & (CustodyEvent.at < end)
     query = (
         CustodyEvent.select(
             CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind, CustodyEvent.label_code, CustodyEvent.tray,
-            CustodyEvent.slot_no, CustodyEvent.actor, Pupil.admission_no, Pupil.first_name, Pupil.last_name,
-            SchoolClass.name, Staff.username,
+            CustodyEvent.slot_no, CustodyEvent.actor, CustodyEvent.device,
         )
-        .join(Device, on=(CustodyEvent.device == Device.id))
-        .join(Pupil, join_type=JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
-        .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
-        .switch(CustodyEvent)
-        .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
-        .where((CustodyEvent.at >= start) & (CustodyEvent.at < end))
+        .where(in_day)
         .order_by(CustodyEvent.at, CustodyEvent.id)
         .tuples()
     )
-    trays = {t.id: t.name for t in Tray.select(Tray.id, Tray.name)}
+    # The pupil of each phone of the day and every username, once each rather than
+    # joined into every row: a phone is handed in and released, so the names would be
+    # fetched (and decoded) twice, and every value fetched costs more than the lookup.
+    owners: dict[int, tuple[str, str, str]] = {
+        device_id: (adno or "", f"{first} {last}" if adno else "", class_name or "")
+        for device_id, adno, first, last, class_name in db.execute(
+            Device.select(Device.id, Pupil.admission_no, Pupil.first_name, Pupil.last_name, SchoolClass.name)
+            .join(Pupil, join_type=JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
+            .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+            .where(Device.id.in_(CustodyEvent.select(CustodyEvent.device).where(in_day)))
+        ).fetchall()
+    }
+    usernames = dict(db.execute(Staff.select(Staff.id, Staff.username)).fetchall())
+    trays = dict(db.execute(Tray.select(Tray.id, Tray.name)).fetchall())
     slots: dict[tuple[int | None, int | None], str] = {}
     times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
     out = []
     rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
     # Raw rows (no per-value conversion): a full day is thousands of rows and this is the hot loop.
-    for event_id, at, kind, code, tray_id, slot_no, actor_id, adno, first, last, class_name, username in (
-        db.execute(query).fetchall()
-    ):
+    for event_id, at, kind, code, tray_id, slot_no, actor_id, device_id in db.execute(query).fetchall():
         minute = at[:16] if isinstance(at, str) else at.replace(second=0, microsecond=0)
         local = times.get(minute)
         if local is None:
@@ -94,17 +100,18 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         else:
             detail = ""
             rare.append((len(out), event_id))
+        adno, pupil, class_name = owners[device_id]
         out.append({
             "event_id": event_id,
             "time": local,
             "event": EVENT_WORDS.get(kind, kind),
             "kind": kind,
             "code": code or "",
-            "admission_no": adno or "",
-            "pupil": f"{first} {last}" if adno else "",
-            "class": class_name or "",
+            "admission_no": adno,
+            "pupil": pupil,
+            "class": class_name,
             "slot": slot,
-            "by": username if actor_id else "system",
+            "by": usernames.get(actor_id) if actor_id else "system",
             "detail": detail,
         })
     if rare:

@@ -162,6 +162,15 @@ def test_a_revoked_exception_counts_only_before_its_revocation(term):
     assert by_day[(dt.date(2026, 10, 12), "Oak")]["expected"] == 3
 
 
+def test_counting_only_the_classes_with_a_pupil_left_out_changes_no_figure(term, monkeypatch):
+    """On a day with few pupils left out (an exception, a phone registered later) only
+    their classes are counted from the bitmaps; with the shortcut off, every class is."""
+    shortcut = compliance.compliance(TERM_START, TODAY, now=NOW).as_dict()
+    assert any(r["exceptions"] for r in shortcut["class_days"])  # the shortcut had work to do
+    monkeypatch.setattr(compliance, "_FEW_LEFT_OUT", -1)
+    assert compliance.compliance(TERM_START, TODAY, now=NOW).as_dict() == shortcut
+
+
 def test_bad_ranges_are_refused(term):
     with pytest.raises(ValidationError, match="start date is after"):
         compliance.compliance(TODAY, TODAY - dt.timedelta(days=1), now=NOW)
