@@ -78,3 +78,35 @@ async def test_hand_in_screen_shows_the_exception_and_f6_takes_it_in(school):
         await pilot.press("f6")  # nothing left to take in: says so, records nothing
         await settle(pilot)
         assert CustodyEvent.select().where(CustodyEvent.kind == "handed_in").count() == 1
+
+
+def _f6(app):
+    from textual.widgets._footer import FooterKey
+
+    return next(k for k in app.screen.query(FooterKey) if k.key == "f6")
+
+
+async def test_the_footer_changes_only_when_f6_comes_or_goes(school):
+    """F6 lights up for a pupil with an exception and dims after the next scan; an
+    ordinary scan leaves the footer alone (rebuilding it made a dozen widgets a scan)."""
+    _medical_exception(school)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*school.codes["000002"], "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        before = _f6(app)
+        assert before.has_class("-disabled")
+        await pilot.press(*school.codes["000004"], "enter")
+        await scans_done(pilot, 2)
+        await settle(pilot)
+        assert _f6(app) is before  # the same footer, not a rebuilt one
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 3)
+        await settle(pilot)
+        assert not _f6(app).has_class("-disabled")
+        await pilot.press(*school.codes["000005"], "enter")
+        await scans_done(pilot, 4)
+        await settle(pilot)
+        assert _f6(app).has_class("-disabled")

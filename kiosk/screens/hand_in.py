@@ -49,6 +49,7 @@ class HandInScreen(ScanScreen):
         self.last_ok: ScanResult | None = None
         self.last_unknown: str | None = None
         self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
+        self.f6_live = False  # what the footer shows for F6 (hand in anyway)
 
     def operation(self):
         from models.custody import hand_in
@@ -74,7 +75,11 @@ class HandInScreen(ScanScreen):
         return True
 
     def after_batch(self, batch: list[ScanResult]) -> None:
-        self.refresh_bindings()
+        if (self.last_exception is not None) != self.f6_live:
+            # Only when F6 comes or goes: refreshing the bindings rebuilds the whole footer,
+            # a dozen widgets made and dropped per scan (and garbage the collector must chase).
+            self.f6_live = self.last_exception is not None
+            self.refresh_bindings()
         self.show_progress()
         last = batch[-1]
         if last.outcome == "UNKNOWN":
@@ -133,6 +138,7 @@ class HandInScreen(ScanScreen):
             return
         assert self.pipeline is not None
         code, self.last_exception = self.last_exception.code, None
+        self.f6_live = False
         self.refresh_bindings()
         self.pipeline.submit(code, despite_exception=True)
 
