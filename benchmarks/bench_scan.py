@@ -234,6 +234,12 @@ def school_from_db(source: Path, folder: Path, need: int) -> School:
                COLUMNS=str(COLS), LINES=str(ROWS), PYTHONPATH=str(ROOT))
     db_path = folder / "bench.sqlite3"
     shutil.copyfile(source, db_path)
+    # Write the copy out now (and anything else left dirty, e.g. by gen_db.py). Left to
+    # the kernel, its 500 MB of dirty pages are flushed about 30 s later
+    # (vm.dirty_expire_centisecs), in the middle of the timed scans, and a scan's sync
+    # to disk then waits behind them: the benchmark would be timing its own set-up (a
+    # paced run showed single 70-100 ms commits exactly then, and none after a sync).
+    os.sync()
     conn = sqlite3.connect(db_path)
     try:
         trays = conn.execute("SELECT t.name, t.slots, c.name FROM tray t LEFT JOIN school_class c "
