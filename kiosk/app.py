@@ -8,6 +8,7 @@ they need as constructor arguments (attributes down) and report back with messag
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -96,6 +97,9 @@ class KioskApp(App[None]):
         self.cursor_blink = cursor_blink
         self.signed_in: SignedIn | None = None
         self.last_input = time.monotonic()
+        self.last_collection = time.monotonic()
+        self.collections = 0  # full garbage collections run by collect_garbage()
+        self.collection_timer = None
         self.sub_title = services.settings.school_name
 
     # ------------------------------------------------------------ life cycle
@@ -195,10 +199,50 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
+        if time.monotonic() - self.last_input >= self.GC_QUIET:
+            self.collect_garbage()
         if self.signed_in is None:
             return
         if time.monotonic() - self.last_input >= self.services.settings.idle_lock_seconds:
             self.lock("Locked after a period without use.")
+
+    # ------------------------------------------------------------ garbage collection
+
+    GC_QUIET = 1.5  # seconds without a key press: a quiet moment
+    GC_EVERY = 5.0  # while scanning, at most one full collection this often
+
+    def collect_garbage(self, *, every: float = 0.0) -> bool:
+        """Run Python's full garbage collection now, if there is anything for it to do.
+
+        Textual's drawing leaves reference cycles (every line it crops keeps itself in
+        its own cache), which only the full collection frees; left to Python it runs
+        whenever enough has piled up, which during scanning means in the middle of
+        one: an 8-50 ms pause. The kiosk runs it instead at moments nobody is waiting:
+        when no key has been pressed for ``GC_QUIET`` seconds, and just after a scan's
+        result has been drawn (at most every ``GC_EVERY`` seconds; the next scan is
+        then furthest away). ``kiosk run`` also makes Python's own full collections
+        ten times rarer (kiosk.cli.tune_for_scanning). Returns True if it ran.
+        """
+        now = time.monotonic()
+        if gc.get_count()[2] == 0 or now - self.last_collection < every:
+            return False  # nothing has reached the oldest generation since the last one
+        gc.collect()
+        self.last_collection = time.monotonic()
+        self.collections += 1
+        return True
+
+    GC_AFTER_SCAN = 0.05  # seconds after a result: the frame showing it has been written
+
+    def collect_garbage_after_scan(self) -> None:
+        """Called by the scan screens with a result: collect once it is on the screen
+        (a frame is drawn within a few ms; collecting before would delay the result)."""
+        if self.collection_timer is None:
+            self.collection_timer = self.set_timer(self.GC_AFTER_SCAN, self._collect_after_scan)
+
+    def _collect_after_scan(self) -> None:
+        self.collection_timer = None
+        if time.monotonic() - self.last_input >= self.GC_AFTER_SCAN:  # not while a scan is coming in
+            self.collect_garbage(every=self.GC_EVERY)
 
     # ------------------------------------------------------------ session
 

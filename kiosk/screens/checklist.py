@@ -344,6 +344,7 @@ class ChecklistScreen(Screen[None]):
         if result.outcome == "BLOCKED" and result.device_id is not None:
             call_db(self, "offer", contact_offer, result.device_id, self.who.id, result.seq)
         self.action_refresh_rows()
+        self.app.collect_garbage_after_scan()
 
     # ------------------------------------------------------------ release to a parent or carer
 

@@ -172,6 +172,7 @@ class ScanScreen(Screen[None]):
         self.show(batch[-1])
         self.ring(max((r.outcome for r in batch), key=lambda o: URGENCY.get(o, 3)))
         self.after_batch(batch)
+        self.app.collect_garbage_after_scan()
 
     def note_result(self, result: ScanResult) -> None:
         """Hook for subclasses: account for one result (no drawing: a batch may hold many)."""
