@@ -145,13 +145,15 @@ def fault_rows(quick: bool, postgres: str | None) -> list[tuple[str, str, str, s
     import tempfile
 
     from benchmarks import bench_concurrent, bench_kill
+    from benchmarks.fault_school import wipe_postgres
 
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     rows: list[tuple[str, str, str, str, str]] = []
     print("kill -9 benchmark…", file=sys.stderr, flush=True)
     scan = bench_kill.run_scan_kills(20 if quick else 500, log=log)
-    tui = bench_kill.run_tui_kills(3 if quick else 100, log=log)
-    rows += bench_kill.rows_for_table(scan, tui)
+    tui = bench_kill.run_tui_kills(3 if quick else 500, log=log)
+    pg = bench_kill.run_scan_kills(20 if quick else 500, log=log, postgres=postgres) if postgres else None
+    rows += bench_kill.rows_for_table(scan, tui, pg)
     print("concurrent writers…", file=sys.stderr, flush=True)
     per = 50 if quick else 500
     with tempfile.TemporaryDirectory(prefix="kiosk-conc-") as scratch:
@@ -159,6 +161,7 @@ def fault_rows(quick: bool, postgres: str | None) -> list[tuple[str, str, str, s
         r = bench_concurrent.run_concurrent(str(folder / "conc.sqlite3"), 4, per, folder=folder)
         rows += bench_concurrent.rows_for_table(r, "SQLite")
         if postgres:
+            wipe_postgres(postgres)
             r = bench_concurrent.run_concurrent(postgres, 4, per, folder=folder)
             rows += bench_concurrent.rows_for_table(r, "PostgreSQL")
     return rows
@@ -175,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
     parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
-    parser.add_argument("--postgres", metavar="URL", help="an empty throw-away PostgreSQL database for the fault runs")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a throw-away PostgreSQL database for the fault runs (its contents are dropped)")
     args = parser.parse_args(argv)
 
     rows: list[tuple[str, str, str, str, str]] = []

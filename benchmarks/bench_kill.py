@@ -1,6 +1,6 @@
 """Kill -9 the kiosk at random moments; after each kill the database must be sound.
 
-    python -m benchmarks.bench_kill [--scan-runs 500] [--tui-runs 100] [--seed 9]
+    python -m benchmarks.bench_kill [--scan-runs 500] [--tui-runs 500] [--seed 9] [--postgres URL]
 
 ``kiosk scan`` (headless): one process per run, alternately hand-in and release of the
 same 60 phones, all codes written to its stdin at once; SIGKILL after a random delay
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.fault_school import PIN, check_database, make_school, states  # noqa: E402
+from benchmarks.fault_school import PIN, check_database, make_school, states, wipe_postgres  # noqa: E402
 
 EXPECTED = {"hand-in": "in_tray", "release": "out"}
 
@@ -97,11 +97,15 @@ def kill_scan_once(db: str, codes: list[str], mode: str, delay: float, env: dict
 
 
 def run_scan_kills(runs: int, seed: int = 9, folder: Path | None = None, phones: int = 60,
-                   max_delay: float = 1.5, log=None) -> dict:
+                   max_delay: float = 1.5, log=None, postgres: str | None = None) -> dict:
+    """``postgres``: an empty, throw-away PostgreSQL database to use instead of a new
+    SQLite file (its contents are dropped first)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="kiosk-kill-") as scratch:
         base = folder or Path(scratch)
-        db = str(base / "kill.sqlite3")
+        db = postgres or str(base / "kill.sqlite3")
+        if postgres:
+            wipe_postgres(postgres)
         codes = make_school(db, phones)
         env = scan_env(base)
         acked, failures, finished, t0 = 0, [], 0, time.perf_counter()
@@ -166,13 +170,14 @@ def run_tui_kills(runs: int, seed: int = 9, folder: Path | None = None, per_run:
             "seconds": time.perf_counter() - t0}
 
 
-def rows_for_table(scan: dict | None, tui: dict | None) -> list[tuple[str, str, str, str, str]]:
+def rows_for_table(scan: dict | None, tui: dict | None, pg_scan: dict | None = None) -> list[tuple[str, str, str, str, str]]:
     rows = []
-    for name, r in (("kiosk scan", scan), ("TUI in a pty", tui)):
+    for name, r in (("kiosk scan", scan), ("TUI in a pty", tui), ("kiosk scan on PostgreSQL", pg_scan)):
         if r is None:
             continue
+        enough = r["runs"] >= 500
         rows.append(("kill -9", f"{name}: runs killed at random / acknowledged scans checked",
-                     f"{r['runs']:,} / {r['acked']:,}", "≥ 500 runs" if name == "kiosk scan" else "", ""))
+                     f"{r['runs']:,} / {r['acked']:,}", "≥ 500 runs", "yes" if enough else "**no**"))
         rows.append(("kill -9", f"{name}: runs with a lost acknowledged scan, integrity, slot, ledger or audit fault",
                      str(r["failed_runs"]), "0", "yes" if r["failed_runs"] == 0 else "**no**"))
     return rows
@@ -181,8 +186,10 @@ def rows_for_table(scan: dict | None, tui: dict | None) -> list[tuple[str, str, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_kill", description=__doc__.splitlines()[0])
     parser.add_argument("--scan-runs", type=int, default=500)
-    parser.add_argument("--tui-runs", type=int, default=100)
+    parser.add_argument("--tui-runs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also kill `kiosk scan` on this empty, throw-away PostgreSQL database (its contents are dropped)")
     args = parser.parse_args(argv)
 
     def log(m: str) -> None:
@@ -190,10 +197,11 @@ def main(argv: list[str] | None = None) -> int:
 
     scan = run_scan_kills(args.scan_runs, args.seed, log=log) if args.scan_runs else None
     tui = run_tui_kills(args.tui_runs, args.seed, log=log) if args.tui_runs else None
-    print(json.dumps({"scan": scan, "tui": tui}, indent=2, default=str))
-    for row in rows_for_table(scan, tui):
+    pg = run_scan_kills(args.scan_runs, args.seed, log=log, postgres=args.postgres) if args.postgres else None
+    print(json.dumps({"scan": scan, "tui": tui, "postgres": pg}, indent=2, default=str))
+    for row in rows_for_table(scan, tui, pg):
         print(" | ".join(row))
-    return 0 if all(r is None or r["failed_runs"] == 0 for r in (scan, tui)) else 1
+    return 0 if all(r is None or r["failed_runs"] == 0 for r in (scan, tui, pg)) else 1
 
 
 if __name__ == "__main__":

@@ -56,6 +56,19 @@ def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[
     return out
 
 
+def wipe_postgres(url: str) -> None:
+    """Empty a throw-away PostgreSQL database (drop and recreate its public schema), so
+    each fault run starts on an empty one, as a fresh SQLite file does."""
+    from models.db import close_db, db, init_db
+
+    init_db(url, migrate=False)
+    try:
+        db.execute_sql("DROP SCHEMA public CASCADE")
+        db.execute_sql("CREATE SCHEMA public")
+    finally:
+        close_db()
+
+
 def check_database(url: str | os.PathLike) -> list[str]:
     """Every invariant a fault must not break; [] when the database is sound."""
     from peewee import fn

@@ -15,7 +15,7 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from models.db import retrying
+from models.db import reset_if_disconnected, retrying
 from models.errors import KioskError
 
 log = logging.getLogger("kiosk")
@@ -46,6 +46,7 @@ def run_guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any,
         return None, str(exc), exc
     except Exception as exc:  # noqa: BLE001 - logged, never shown as a traceback
         log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
+        reset_if_disconnected()  # a read on a lost PostgreSQL connection: the next call reconnects
         return None, CALM, exc
 
 

@@ -141,6 +141,12 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
+# What a database that cannot take a write raises. PostgreSQL's "read-only transaction"
+# (a standby after a failover, default_transaction_read_only) is an InternalError, and a
+# server that has gone away an InterfaceError; constraint violations (IntegrityError)
+# are not storage failures and are left to the domain code.
+_STORAGE_FAILURES = (peewee.OperationalError, peewee.InternalError, peewee.InterfaceError, sqlite3.OperationalError)
+
 _TRANSIENT = ("database is locked", "database table is locked", "could not serialize", "deadlock detected")
 
 
@@ -163,7 +169,8 @@ def write_tx() -> Iterator[None]:
             if not isinstance(database, peewee.SqliteDatabase):
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
             yield
-    except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+    except _STORAGE_FAILURES as exc:
+        reset_if_disconnected()
         raise _storage_error(exc) from None
     _commits += 1
 
@@ -175,6 +182,10 @@ def _storage_error(exc: BaseException) -> StorageError:
     while "cannot rollback" in str(exc).lower() and exc.__context__ is not None:
         exc = exc.__context__
     text = str(exc).lower()
+    if any(words in text for words in _CONNECTION_LOST):
+        # If it went during the commit, the server may have committed: do not say "nothing".
+        return StorageError("Lost the connection to the database server: this may not have been saved. "
+                            "Try again; if it goes on, ask the school's IT support.")
     if "i/o" in text and _on_read_only_filesystem():
         # A filesystem remounted read-only under an open database shows as an I/O error. (A
         # kernel's "emergency" read-only is not visible to statvfs: the disk message then says it.)
@@ -186,6 +197,29 @@ def _storage_error(exc: BaseException) -> StorageError:
     if "disk" in text and ("full" in text or "i/o" in text) or "no space" in text:
         return StorageError("The disk is full, read-only or failing: nothing was saved. Ask the school's IT support.")
     return StorageError(f"The database refused the change: {_first_line(exc)}. Nothing was saved.")
+
+
+_CONNECTION_LOST = (
+    "server closed the connection", "connection already closed", "terminating connection",
+    "could not connect", "connection refused", "no connection to the server", "ssl connection has been closed",
+)
+
+
+def reset_if_disconnected() -> bool:
+    """PostgreSQL: if this thread's connection to the server has been lost (a restart, a
+    network cut), close it, so that the next query opens a new one instead of failing
+    for as long as the kiosk runs. True if it was lost."""
+    database = db.obj
+    if database is None or isinstance(database, peewee.SqliteDatabase) or database.transaction_depth() > 0:
+        return False
+    conn = database._state.conn  # peewee keeps one connection per thread here
+    if conn is None or not getattr(conn, "closed", 0):
+        return False
+    try:
+        database.close()
+    except Exception:  # noqa: BLE001 - it is gone either way; peewee forgets it below
+        database._state.reset()
+    return True
 
 
 def _on_read_only_filesystem() -> bool:

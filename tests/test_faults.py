@@ -29,8 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- kill -9
 
 
-def test_kill_minus_9_of_kiosk_scan_loses_no_acknowledged_scan(tmp_path):
-    result = run_scan_kills(20, seed=20, folder=tmp_path, phones=30, max_delay=1.2)
+def test_kill_minus_9_of_kiosk_scan_loses_no_acknowledged_scan(database, tmp_path):
+    close_db()
+    postgres = database if database.startswith("postgresql") else None  # else a new SQLite file in tmp_path
+    result = run_scan_kills(20, seed=20, folder=tmp_path, phones=30, max_delay=1.2, postgres=postgres)
     assert result["failed_runs"] == 0, result["failures"]
     assert result["acked"] > 0  # the kills did land mid-scan, not only during start-up
 
@@ -194,3 +196,117 @@ def test_disk_turned_read_only_in_use_is_a_clear_refusal_and_nothing_acknowledge
         if scanner:
             scanner.kill()
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _postgres(database: str) -> str:
+    if not database.startswith("postgresql"):
+        pytest.skip("a PostgreSQL fault")
+    close_db()
+    return database
+
+
+def _server_read_only(url: str, on: bool) -> None:
+    """Turn the whole (throw-away) server read-only, or back, as after a failover to a
+    standby or an administrator's emergency switch: ALTER SYSTEM and a reload. Returns
+    once a new session sees the change; an open session takes it at its next command,
+    so its next transaction may still be the old kind (the test allows for that)."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            if on:
+                cur.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+            else:
+                cur.execute("ALTER SYSTEM RESET default_transaction_read_only")
+            cur.execute("SELECT pg_reload_conf()")
+    finally:
+        conn.close()
+    want = "on" if on else "off"
+    for _ in range(500):  # the server reloads its configuration asynchronously
+        probe = psycopg2.connect(url)
+        try:
+            with probe.cursor() as cur:
+                cur.execute("SHOW default_transaction_read_only")
+                if cur.fetchone()[0] == want:
+                    return
+        finally:
+            probe.close()
+    raise AssertionError(f"the server did not turn default_transaction_read_only {want}")
+
+
+READ_ONLY = "The database is read-only: nothing was saved. Ask the school's IT support."
+
+
+def test_postgres_turned_read_only_in_use_is_a_clear_refusal_and_recovers(database, tmp_path):
+    url = _postgres(database)
+    codes = make_school(url, 12)
+    scanner = None
+    try:
+        scanner = Scanner(url, scan_env(tmp_path))
+        assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
+        acknowledged, waiting = [codes[0]], list(codes[1:])
+        _server_read_only(url, True)
+        try:
+            # The session's next transaction may still be read-write; the one after is not.
+            while (line := scanner.scan(waiting[0])).startswith("OK "):
+                acknowledged.append(waiting.pop(0))
+                assert len(acknowledged) <= 3, "the kiosk never saw the server turn read-only"
+            assert line == f"BLOCKED {waiting[0]} {READ_ONLY}", line
+            assert scanner.scan(waiting[1]) == f"BLOCKED {waiting[1]} {READ_ONLY}"  # still refused, no crash
+        finally:
+            _server_read_only(url, False)
+        for _ in range(3):  # the same process carries on once the server is writable again
+            if (line := scanner.scan(waiting[0])).startswith("OK "):
+                break
+            assert line == f"BLOCKED {waiting[0]} {READ_ONLY}", line
+        assert line.startswith(f"OK {waiting[0]} "), line
+        acknowledged.append(waiting.pop(0))
+        code, err = scanner.close()
+        assert code == 0 and err == ""
+        scanner = None
+    finally:
+        if scanner:
+            scanner.kill()
+    assert states(url, acknowledged + waiting) == {**{c: "in_tray" for c in acknowledged}, **{c: "out" for c in waiting}}
+    assert check_database(url) == []
+
+
+def _drop_other_sessions(url: str) -> int:
+    """End every other session on the database, as a server restart or a network cut does."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_reconnects(database, tmp_path):
+    url = _postgres(database)
+    codes = make_school(url, 8)
+    scanner = Scanner(url, scan_env(tmp_path))
+    try:
+        assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
+        assert _drop_other_sessions(url) >= 1
+        refused = scanner.scan(codes[1])
+        assert refused == (f"BLOCKED {codes[1]} Lost the connection to the database server: this may not have been "
+                           "saved. Try again; if it goes on, ask the school's IT support."), refused
+        assert scanner.scan(codes[1]).startswith(f"OK {codes[1]} ")  # reconnected by itself
+        code, err = scanner.close()
+        assert code == 0 and err == ""
+        scanner = None
+    finally:
+        if scanner:
+            scanner.kill()
+    assert states(url, codes[:3]) == {codes[0]: "in_tray", codes[1]: "in_tray", codes[2]: "out"}
+    assert check_database(url) == []
