@@ -76,6 +76,42 @@ def _car_reg(value: str | None) -> str | None:
     return reg
 
 
+# The typed details, in form order: (field, how a message names it).
+DETAIL_FIELDS = (
+    ("name", "name"),
+    ("organisation", "organisation"),
+    ("purpose", "purpose of your visit"),
+    ("visiting", "name of the person you are visiting"),
+)
+
+
+class DetailError(ValidationError):
+    """A visitor's typed detail is wrong; ``field`` names it (a DETAIL_FIELDS key or ``car_reg``)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_details(*, name: object, organisation: object, purpose: object, visiting: object,
+                  car_reg: str | None) -> dict[str, str | None]:
+    """The details a visitor typed, trimmed and checked, in form order: the first
+    problem raises :class:`DetailError` naming the field. Used by :func:`sign_in` and by
+    the forms (so they can say which box to correct before anything is sent)."""
+    given = {"name": name, "organisation": organisation, "purpose": purpose, "visiting": visiting}
+    out: dict[str, str | None] = {}
+    for field, words in DETAIL_FIELDS:
+        try:
+            out[field] = _line(given[field], words, required=field != "organisation", limit=LIMITS[field])
+        except ValidationError as exc:
+            raise DetailError(exc.message, field) from None
+    try:
+        out["car_reg"] = _car_reg(car_reg)
+    except ValidationError as exc:
+        raise DetailError(exc.message, "car_reg") from None
+    return out
+
+
 def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -195,11 +231,9 @@ def sign_in(
     now = now or utcnow()
     tz = settings.tz
     # -- everything that needs no database
-    name = _line(name, "name", limit=LIMITS["name"])
-    organisation = _line(organisation, "organisation", required=False, limit=LIMITS["organisation"])
-    purpose = _line(purpose, "purpose of your visit", limit=LIMITS["purpose"])
-    visiting = _line(visiting, "name of the person you are visiting", limit=LIMITS["visiting"])
-    car = _car_reg(car_reg)
+    details = clean_details(name=name, organisation=organisation, purpose=purpose, visiting=visiting, car_reg=car_reg)
+    name, organisation, purpose, visiting = (details[f] for f, _ in DETAIL_FIELDS)
+    car = details["car_reg"]
     if visitor_type not in VISITOR_TYPES:
         raise ValidationError("Choose the kind of visitor: " + ", ".join(VISITOR_TYPE_NAMES[t].lower() for t in VISITOR_TYPES) + ".")
     if phone not in PHONE_CHOICES:

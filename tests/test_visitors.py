@@ -411,3 +411,23 @@ def test_a_revoked_or_ended_exception_is_refused_and_writes_nothing(school, sett
         staff_sign_in(settings, school, phone="exception", name="Cy Late", now=NOW + dt.timedelta(days=3))
     with pytest.raises(RuleViolation, match="No agreed exception found for you"):  # before it starts
         staff_sign_in(settings, school, phone="exception", name="Di Early", now=NOW - dt.timedelta(days=4))
+
+
+def test_clean_details_names_the_first_wrong_field_in_form_order():
+    from models.visitors import DetailError, clean_details
+
+    good = {"name": "  Jo   Bloggs ", "organisation": "", "purpose": "Meeting", "visiting": "Mrs Khan", "car_reg": "ab12 cde"}
+    assert clean_details(**good) == {"name": "Jo Bloggs", "organisation": "", "purpose": "Meeting",
+                                     "visiting": "Mrs Khan", "car_reg": "AB12CDE"}
+    for field, bad, message in (
+        ("name", " ", "Please give the name."),
+        ("purpose", "x\x1b[2J", "The purpose of your visit contains control characters: type it again."),
+        ("visiting", "", "Please give the name of the person you are visiting."),
+        ("car_reg", "TOO-LONG-REG-123", "A car registration is up to 10 letters and digits, e.g. AB12 CDE."),
+    ):
+        with pytest.raises(DetailError) as caught:
+            clean_details(**{**good, field: bad})
+        assert (caught.value.field, caught.value.message) == (field, message)
+    with pytest.raises(DetailError) as caught:  # two wrong: the first in form order is named
+        clean_details(**{**good, "name": "", "car_reg": "!!"})
+    assert caught.value.field == "name"

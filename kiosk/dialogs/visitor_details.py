@@ -47,12 +47,8 @@ class Returning:
 
 
 # widget suffix -> (Details field, the domain's words for it)
-FIELDS = (
-    ("name", "name", "name"),
-    ("organisation", "organisation", "organisation"),
-    ("purpose", "purpose", "purpose of your visit"),
-    ("visiting", "visiting", "name of the person you are visiting"),
-)
+SUFFIXES = {"name": "name", "organisation": "organisation", "purpose": "purpose", "visiting": "visiting",
+            "car_reg": "car"}  # a detail's field -> the suffix of its input's id
 
 
 def checks_for(settings: Settings, visitor_type: str) -> VisitorChecks:
@@ -71,18 +67,13 @@ def type_name(visitor_type: str) -> str:
 
 def check_details(details: Details) -> tuple[str, str] | None:
     """The first problem with the details as (one-line message, field suffix), or None."""
-    from models.errors import KioskError
-    from models.visitors import LIMITS, _car_reg, _line
+    from models.visitors import DetailError, clean_details
 
-    for suffix, attr, words in FIELDS:
-        try:
-            _line(getattr(details, attr), words, required=attr != "organisation", limit=LIMITS[attr])
-        except KioskError as exc:
-            return str(exc), suffix
     try:
-        _car_reg(details.car_reg)
-    except KioskError as exc:
-        return str(exc), "car"
+        clean_details(name=details.name, organisation=details.organisation, purpose=details.purpose,
+                      visiting=details.visiting, car_reg=details.car_reg)
+    except DetailError as exc:
+        return exc.message, SUFFIXES[exc.field]
     if details.visitor_type not in VISITOR_TYPES:
         return "Choose the kind of visitor (Down/Up, then Enter).", "type"
     return None
