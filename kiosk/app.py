@@ -116,15 +116,16 @@ class KioskApp(App[None]):
             self.start_checkpoints()
 
     async def _on_exit_app(self) -> None:
-        # Textual waits for thread workers before it sends Unmount: stop the print loop
-        # first, or quitting would wait for its next round.
-        self.stop_printing()
+        # Textual waits for thread workers before it sends Unmount: stop the print and
+        # checkpoint loops first, or quitting would wait for their next round.
+        self.stop_background()
         await super()._on_exit_app()
 
     def on_unmount(self) -> None:
-        self.stop_printing()
+        self.stop_background()
 
-    def stop_printing(self) -> None:
+    def stop_background(self) -> None:
+        """End the background loops: the print outbox sender and the WAL checkpoints."""
         if self.outbox is not None:
             self.outbox.stop(timeout=0)
         self._stop_background.set()
