@@ -104,3 +104,8 @@ def test_visitors_sign_in_dialog(snap_compare, snap_school):
 def test_visitors_concern_dialog(snap_compare, snap_school):
     on_site("Jane Doe")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("f6", *"Filming", "enter"))
+
+
+def test_visitors_sign_out_confirmation(snap_compare, snap_school):
+    on_site("Jane Doe", "Bob Builder")
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("tab", "enter"))

@@ -432,15 +432,26 @@ async def test_unknown_slip_and_phone_label_scans_are_refused(school):
         assert vmessage(app) == "That is not a visitor slip: scan the QR code on the slip."
 
 
-async def test_enter_on_a_row_signs_that_visitor_out(school):
+async def test_enter_on_a_row_asks_then_signs_that_visitor_out(school):
     self_sign_in_directly(name="Amy Alpha")
-    second = self_sign_in_directly(name="Bob Beta")
+    second = self_sign_in_directly(name="Bob Beta", phone="tray")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_visitors(pilot)
         await pilot.press("tab", "down", "enter")
         await quiet(pilot)
-        assert vmessage(app) == "Signed out Bob Beta."
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert text(app, ".dialog-title") == "Sign out Bob Beta (badge 002)?"
+        assert "Signed in at 08:30. Their phone is in slot C-01." in [str(w.render()) for w in app.screen.query("Static")]
+        await pilot.press("escape")  # a slip of the finger: nobody is signed out
+        await quiet(pilot)
+        assert vmessage(app) == "Bob Beta is still signed in."
+        assert Visit.get_by_id(second.visit.id).signed_out_at is None
+        await pilot.press("enter")  # the row still has the cursor
+        await quiet(pilot)
+        await pilot.press("enter")  # "Sign out" has the focus
+        await quiet(pilot)
+        assert vmessage(app) == "Signed out Bob Beta: give back the phone from slot C-01."
         assert Visit.get_by_id(second.visit.id).signed_out_at == NOW
         assert [r[2] for r in table_rows(app)] == ["Amy Alpha"]
 

@@ -190,6 +190,9 @@ class VisitorsScreen(Screen[None]):
 
         tz = self.app.services.settings.tz
         table = self.query_one("#visitors-list", DataTable)
+        # Keep the cursor on the same visitor across a refresh (after a dialog, a reprint…).
+        was = table.cursor_row
+        keep = self.rows[was].visit_id if self.rows and 0 <= was < len(self.rows) else None
         table.clear()
         self.rows = rows
         for r in rows:
@@ -201,6 +204,9 @@ class VisitorsScreen(Screen[None]):
                 Text("supervised" if r.supervised else "unsupervised"), Text(org), Text(r.type_name),
                 key=str(r.visit_id),
             )
+        if rows:
+            index = next((i for i, r in enumerate(rows) if r.visit_id == keep), min(was, len(rows) - 1))
+            table.move_cursor(row=index, animate=False)
         flagged = sum(1 for r in rows if r.flagged)
         summary = f"{len(rows)} visitor{'' if len(rows) == 1 else 's'} on site." if rows else "No visitors on site."
         if flagged:
@@ -236,8 +242,33 @@ class VisitorsScreen(Screen[None]):
         call_db(self, "sign-out", _sign_out, self.who.id, self.now(), slip_code=event.text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: ask first (a slip's scan needs no question: the visitor is there)."""
         event.stop()
-        call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=int(event.row_key.value))
+        visit_id = int(event.row_key.value)
+        row = next((r for r in self.rows if r.visit_id == visit_id), None)
+        if row is None:
+            return
+        from kiosk.dialogs.confirm import ConfirmDialog
+
+        phone = f" Their phone is in slot {row.slot}." if row.slot else ""
+        question = f"Sign out {row.name} (badge {row.badge_number})?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id)
+            else:
+                self.say(f"{row.name} is still signed in.")
+
+        self.app.push_screen(ConfirmDialog(question, f"Signed in at {self._time_in(row)}.{phone}", yes="Sign out"),
+                             answered)
+
+    def _time_in(self, row) -> str:
+        from models.clock import to_local
+
+        tz = self.app.services.settings.tz
+        when = to_local(row.signed_in_at, tz)
+        same_day = when.date() == to_local(self.now(), tz).date()
+        return when.strftime("%H:%M" if same_day else "%H:%M on %A %d %B")
 
     # ------------------------------------------------------------ printing and concerns
 
