@@ -268,6 +268,34 @@ async def test_head_revokes_with_a_reason_and_the_record_is_kept(school):
         assert text(app, "#exceptions-filter").startswith("Showing: all (1 of 1)")
 
 
+async def test_head_records_a_review_and_the_exception_is_no_longer_due(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    exc = pupil_exception(school)  # review in 7 days: due
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        assert "review due" in text(app, "#exceptions-detail")
+        await pilot.press("v")
+        assert screen_name(app) == "ReviewDialog"
+        assert app.screen.query_one("#review-date").value == (TODAY + dt.timedelta(weeks=6)).isoformat()
+        await pilot.press(*["backspace"] * 10, *"12/01/2027", "enter")
+        assert text(app, "#review-error") == f"Give the date as YYYY-MM-DD, e.g. {(TODAY + dt.timedelta(weeks=6)).isoformat()}."
+        await pilot.press(*["backspace"] * 10, *TODAY.isoformat(), "enter")
+        ends = (TODAY + dt.timedelta(days=60)).isoformat()
+        assert text(app, "#review-error") == f"The next review must be after today and no later than the end date, {ends}."
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert msg(app) == "Cancelled: nothing was recorded."
+        assert AgreedException.get_by_id(exc.id).review_on == TODAY + dt.timedelta(days=7)
+        await pilot.press("v", *["backspace"] * 10, *"2026-12-10", "enter")
+        await quiet(pilot)
+        assert msg(app) == f"Review of exception #{exc.id} for Ava Patel recorded: next review 2026-12-10."
+        assert AgreedException.get_by_id(exc.id).review_on == dt.date(2026, 12, 10)
+        assert "review due" not in text(app, "#exceptions-detail")
+        assert "review 2026-12-10" in text(app, "#exceptions-detail")
+
+
 async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_record(school):
     from kiosk.screens.exceptions import ExceptionsScreen
 
@@ -276,7 +304,7 @@ async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "office", ExceptionsScreen, pin="1111")
         offered = set(app.screen.active_bindings)
-        assert {"s", "p"} <= offered and not {"n", "x"} & offered
+        assert {"s", "p"} <= offered and not {"n", "x", "v"} & offered
         await pilot.press("n", "x")
         assert screen_name(app) == "ExceptionsScreen"
         app.screen.action_new()  # forced: refused with the rule's words
@@ -307,7 +335,7 @@ async def test_leadership_and_dsl_see_exceptions_read_only(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "deputy", ExceptionsScreen)
-        assert not {"n", "x", "s", "p"} & set(app.screen.active_bindings)
+        assert not {"n", "x", "v", "s", "p"} & set(app.screen.active_bindings)
         assert msg(app) == "Read only: the headteacher records and revokes exceptions."
         assert "For: Grace Hopper (Navy) (visitor)" in text(app, "#exceptions-detail")
         await pilot.press("n", "x", "s", "p")

@@ -116,3 +116,7 @@ def test_raise_concern_dialog(snap_compare, sg_school):
 
 def test_compliance(snap_compare, sg_school):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", "1111", COMP))
+
+
+def test_exception_review_dialog(snap_compare, sg_school):
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", EXC, "v"))

@@ -3,7 +3,8 @@ headteacher's and the office's actions on it.
 
 Everyone with ``view_exceptions`` (office, leadership, headteacher, DSL) sees the list
 and the highlighted record. Only the headteacher (``record_exception``) records a new
-exception (N) or revokes one (X, with a reason; the record is kept). The office or the
+exception (N), revokes one (X, with a reason; the record is kept) or records that they
+reviewed one and keeps it (V, with the next review date). The office or the
 headteacher (``file_exception_paperwork``) notes that the signed copy came back (S)
 and prints the written agreement for signature (P, queued in the print outbox). Keys
 a role may not use are not offered; a forced one is refused by the domain, whose
@@ -33,6 +34,7 @@ FILTERS = ("all", "active", DUE, "awaiting signed copy", "not started", "ended",
 PERMISSION = {
     "new": "record_exception",
     "revoke": "record_exception",
+    "review": "record_exception",
     "signed_copy": "file_exception_paperwork",
     "print_agreement": "file_exception_paperwork",
 }
@@ -145,6 +147,13 @@ def do_revoke(exception_id: int, staff_id: int, reason: str, now: dt.datetime) -
     return exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} revoked. The record is kept."
 
 
+def do_review(exception_id: int, staff_id: int, next_review_on: dt.date, now: dt.datetime) -> tuple[int, str]:
+    from models import exceptions as ex
+
+    exc = ex.record_review(exception_id, _staff(staff_id), next_review_on=next_review_on, now=now)
+    return exc.id, f"Review of exception #{exc.id} for {ex.subject_name(exc)} recorded: next review {exc.review_on.isoformat()}."
+
+
 def do_signed_copy(exception_id: int, staff_id: int, now: dt.datetime) -> tuple[int, str]:
     from models import exceptions as ex
 
@@ -195,6 +204,7 @@ class ExceptionsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="exceptions.back"),
         Binding("n", "new", "New", id="exceptions.new"),
         Binding("x", "revoke", "Revoke", id="exceptions.revoke"),
+        Binding("v", "review", "Reviewed", id="exceptions.review"),
         Binding("s", "signed_copy", "Signed copy back", id="exceptions.signed_copy"),
         Binding("p", "print_agreement", "Print agreement", id="exceptions.print"),
         Binding("f", "next_filter", "Filter", id="exceptions.filter"),
@@ -318,7 +328,7 @@ class ExceptionsScreen(Screen[None]):
     def hint(self) -> str:
         keys = []
         if self.who.may("record_exception"):
-            keys += ["N new", "X revoke"]
+            keys += ["N new", "X revoke", "V reviewed (next review date)"]
         if self.who.may("file_exception_paperwork"):
             keys += ["S signed copy back", "P print agreement"]
         if not keys:
@@ -381,6 +391,28 @@ class ExceptionsScreen(Screen[None]):
             self.say("Cancelled: nothing was recorded.")
         else:
             self.record("act", do_revoke, row.id, self.who.id, reason)
+
+    def action_review(self) -> None:
+        """The headteacher reviewed the exception and keeps it: set the next review date."""
+        from kiosk.dialogs.review import ReviewDialog
+        from models.clock import local_day
+
+        if (row := self.ready("review")) is None:
+            return
+        today = local_day(self.app.services.clock.now())
+        if row.revoked or dt.date.fromisoformat(row.ends_on) <= today:
+            self.say("This exception has ended or was revoked: there is nothing to review.", "error")
+            return
+        dialog = ReviewDialog(f"Review of exception #{row.id} for {row.subject}",
+                              f"{row.kind_text}, until {row.ends_on}; review was due {row.review_on}.",
+                              today, dt.date.fromisoformat(row.ends_on))
+        self.app.push_screen(dialog, lambda when: self.after_review(row, when))
+
+    def after_review(self, row: ExceptionRow, when: dt.date | None) -> None:
+        if when is None:
+            self.say("Cancelled: nothing was recorded.")
+        else:
+            self.record("act", do_review, row.id, self.who.id, when)
 
     def action_signed_copy(self) -> None:
         if (row := self.ready("signed_copy")) is None:

@@ -1,0 +1,61 @@
+"""The headteacher reviewed an exception and keeps it: ask for the next review date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
+
+
+class ReviewDialog(ModalScreen[dt.date | None]):
+    """Returns the next review date (after today, no later than the end date), or None."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="review.cancel")]
+
+    def __init__(self, title: str, detail: str, today: dt.date, ends_on: dt.date) -> None:
+        super().__init__()
+        self.title_text = title
+        self.detail = detail
+        self.today = today
+        self.ends_on = ends_on
+
+    def suggestion(self) -> dt.date:
+        return min(self.today + dt.timedelta(weeks=SUGGEST_WEEKS), self.ends_on)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.detail, markup=False)
+            yield Static(f"Next review (YYYY-MM-DD, after today and no later than {self.ends_on.isoformat()}):",
+                         markup=False)
+            yield Input(self.suggestion().isoformat(), id="review-date", max_length=10)
+            yield Static("Enter to record the review, Esc to cancel.", classes="dialog-error", id="review-error")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#review-date", Input)
+        box.cursor_blink = self.app.cursor_blink
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        error = self.query_one("#review-error", Static)
+        text = event.value.strip()
+        try:
+            when = dt.date.fromisoformat(text)
+        except ValueError:
+            error.update(f"Give the date as YYYY-MM-DD, e.g. {self.suggestion().isoformat()}.")
+            return
+        if not self.today < when <= self.ends_on:
+            error.update(f"The next review must be after today and no later than the end date, {self.ends_on.isoformat()}.")
+            return
+        self.dismiss(when)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
