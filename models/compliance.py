@@ -281,6 +281,63 @@ def handed_in_by_day(days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cac
     return {d: out[d] for d in days}
 
 
+@dataclass
+class _Roster:
+    """Who is expected: every pupil with a current phone, by class, as bitmaps."""
+
+    classes: list[str]
+    masks: dict[str, int]  # class -> bitmap of its pupils with a phone
+    sizes: dict[str, int]
+    class_of: dict[int, str]  # pupil id -> class
+    everyone: int
+    registered: list[dt.datetime]  # first registration of each pupil's current phone, ascending
+    pupils_by_registration: list[int]
+    _late: dict[int, int] = field(default_factory=dict)
+
+    def late(self, end: dt.datetime) -> int:
+        """Bitmap of pupils whose first current phone was registered at or after ``end``."""
+        i = bisect_left(self.registered, end)
+        mask = self._late.get(i)
+        if mask is None:
+            mask = self._late[i] = _bitmap(self.pupils_by_registration[i:])
+        return mask
+
+
+# The last roster built, with the raw rows it was built from: the phones change a few
+# times a term, the report is asked for many times a day, and comparing the rows costs
+# a fraction of building the bitmaps again. Replaced whole (safe between threads).
+_last_roster: tuple[list, dict, _Roster] | None = None
+
+
+def _roster(rows: list[tuple], class_names: dict[int, str]) -> _Roster:
+    """The roster from (pupil id, class id, registered at) rows, one per current phone."""
+    global _last_roster
+    last = _last_roster
+    if last is not None and last[0] == rows and last[1] == class_names:
+        return last[2]
+    first_phone: dict[int, tuple[int, Any]] = {}  # pupil -> (class id, first registration)
+    for pupil_id, class_id, registered in rows:
+        if isinstance(registered, str):
+            registered = dt.datetime.fromisoformat(registered)
+        seen = first_phone.get(pupil_id)
+        if seen is None or registered < seen[1]:
+            first_phone[pupil_id] = (class_id, registered)
+    phones = [(pupil_id, class_names[class_id], registered) for pupil_id, (class_id, registered) in first_phone.items()]
+    members: dict[str, list[int]] = {}
+    for pupil_id, class_name, _ in phones:
+        members.setdefault(class_name, []).append(pupil_id)
+    classes = sorted(members)
+    by_registration = sorted(phones, key=lambda p: p[2])
+    roster = _Roster(
+        classes=classes, masks={c: _bitmap(members[c]) for c in classes}, sizes={c: len(members[c]) for c in classes},
+        class_of={pupil_id: class_name for pupil_id, class_name, _ in phones}, everyone=_bitmap(p for p, _, _ in phones),
+        registered=[p[2] for p in by_registration], pupils_by_registration=[p[0] for p in by_registration],
+        _late={len(phones): 0},
+    )
+    _last_roster = (rows, class_names, roster)
+    return roster
+
+
 class _Ledger:
     """Hand-ins (as pupil bitmaps per day), phones and exceptions over a span of days."""
 
@@ -292,36 +349,19 @@ class _Ledger:
         by_day = handed_in_by_day(wanted, now=now, tz=tz, cache=cache)
         self.handed = {d: mask for d, (_, mask) in by_day.items()}
         self.active_days = {d for d, (active, _) in by_day.items() if active}
-        # pupil -> (class name, first registration of a current phone). Not grouped in SQL:
-        # a plain join scans the device table once, where GROUP BY walks an index and
-        # sorts (about 2.5x slower on 4,000 phones); a pupil's earliest phone is kept here.
-        class_names = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples())
-        first_phone: dict[int, tuple[int, Any]] = {}
-        for pupil_id, class_id, registered in db.execute(
+        # Every current phone with its pupil's class. Not grouped in SQL: a plain join scans
+        # the device table once, where GROUP BY walks an index and sorts (about 2.5x
+        # slower on 4,000 phones).
+        rows = db.execute(
             Device.select(Device.pupil, Pupil.school_class, Device.registered_at)
             .join(Pupil, on=(Device.pupil == Pupil.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
-        ).fetchall():
-            if isinstance(registered, str):
-                registered = dt.datetime.fromisoformat(registered)
-            seen = first_phone.get(pupil_id)
-            if seen is None or registered < seen[1]:
-                first_phone[pupil_id] = (class_id, registered)
-        phones: list[tuple[int, str, dt.datetime]] = [
-            (pupil_id, class_names[class_id], registered) for pupil_id, (class_id, registered) in first_phone.items()
-        ]
-        members: dict[str, list[int]] = {}
-        for pupil_id, class_name, _ in phones:
-            members.setdefault(class_name, []).append(pupil_id)
-        self.classes = sorted(members)
-        self.masks = {c: _bitmap(members[c]) for c in self.classes}
-        self.sizes = {c: len(members[c]) for c in self.classes}
-        self.class_of = {pupil_id: class_name for pupil_id, class_name, _ in phones}
-        self.everyone = _bitmap(p for p, _, _ in phones)
-        by_registration = sorted(phones, key=lambda p: p[2])
-        self.registered = [p[2] for p in by_registration]
-        self.pupils_by_registration = [p[0] for p in by_registration]
-        self._late: dict[int, int] = {len(phones): 0}
+        ).fetchall()
+        class_names = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples())
+        roster = _roster(rows, class_names)
+        self.classes, self.masks, self.sizes = roster.classes, roster.masks, roster.sizes
+        self.class_of, self.everyone = roster.class_of, roster.everyone
+        self.late = roster.late
         self.totals: dict[dt.date, dict[str, Any]] = {}
         self._rates: dict[tuple[int, int], float | None] = {}
         self.exceptions = list(
@@ -333,14 +373,6 @@ class _Ledger:
 
     def excepted(self, day: dt.date) -> int:
         return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
-
-    def late(self, end: dt.datetime) -> int:
-        """Bitmap of pupils whose first current phone was registered at or after ``end``."""
-        i = bisect_left(self.registered, end)
-        mask = self._late.get(i)
-        if mask is None:
-            mask = self._late[i] = _bitmap(self.pupils_by_registration[i:])
-        return mask
 
     def by_class(self, day: dt.date) -> list[dict[str, Any]]:
         _, end = day_bounds(day, self.tz)

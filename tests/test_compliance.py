@@ -209,3 +209,26 @@ def test_visitors_not_signed_out_by_the_end_of_their_day(database):
     tomorrow = compliance.compliance(mon, TODAY, now=NOW + dt.timedelta(days=1))
     assert tomorrow.visitors_not_signed_out == 3
     assert json.loads(json.dumps(tomorrow.as_dict()))["visitors_not_signed_out_rows"][-1]["name"] == "Here Now"
+
+
+def test_the_roster_is_read_again_when_phones_or_classes_change(database):
+    """The phones and classes are remembered between reports only while they are unchanged."""
+    from models.devices import register_pupil_device
+    from models.people import import_roster
+    from models.roster import RosterResult
+    from tests.school import _row
+
+    build(now=NOW - dt.timedelta(days=1))
+
+    def expected():
+        rows = compliance.compliance(TODAY, TODAY, now=NOW).today
+        return {r["class"]: r["expected"] for r in rows}
+
+    assert expected() == {"Oak": 3, "Beech": 2}
+    assert expected() == {"Oak": 3, "Beech": 2}  # the remembered roster
+    import_roster(RosterResult(rows=[_row(4, "000003", "Cara", "Smith", 5, "Beech"),
+                                     _row(7, "000006", "Finn", "Gray", 5, "Beech")],
+                               errors=[], warnings=[], source_format="test"), now=NOW - dt.timedelta(hours=1))
+    assert expected() == {"Oak": 2, "Beech": 3}  # Cara moved; Finn has no phone yet
+    register_pupil_device("000006", actor="test", now=NOW - dt.timedelta(minutes=30))
+    assert expected() == {"Oak": 2, "Beech": 4}
