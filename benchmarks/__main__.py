@@ -49,6 +49,22 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
+def reference_loop() -> float:
+    """Seconds for 10 million additions in a pure-Python loop, best of 3: how fast this
+    machine runs Python at the moment (a shared or virtual machine varies by a third
+    over a day; every figure of the table moves with it)."""
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def samples_dir() -> Path:
     base = os.environ.get("KIOSK_SAMPLES_DIR")
     return (Path(base) if base else ROOT.parent / "shared" / "samples") / "camera"
@@ -181,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL",
                         help="a throw-away PostgreSQL database for the fault runs (its contents are dropped)")
     args = parser.parse_args(argv)
+    before = reference_loop()
 
     rows: list[tuple[str, str, str, str, str]] = []
     notes: list[str] = []
@@ -232,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"Memory benchmark skipped: no sample frames at {folder}.")
 
     print(f"Benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}{' (quick)' if args.quick else ''}")
-    print(f"Machine: {machine()}\n")
+    print(f"Machine: {machine()}")
+    print(f"Reference loop (10M additions in pure Python, best of 3; lower is faster): before {before:.2f} s, "
+          f"after {reference_loop():.2f} s\n")
     print("| benchmark | measure | result | target | met |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
