@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_kill import scan_env  # noqa: E402
-from benchmarks.fault_school import check_database, handed_in_count, make_school  # noqa: E402
+from benchmarks.fault_school import check_database, handed_in_count, make_school, wipe_postgres  # noqa: E402
 
 
 def run_concurrent(url: str, writers: int = 4, scans: int = 500, *, folder: Path) -> dict:
@@ -91,13 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_concurrent", description=__doc__.splitlines()[0])
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--scans", type=int, default=500)
-    parser.add_argument("--postgres", metavar="URL", help="also run on this (empty, throw-away) PostgreSQL database")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also run on this throw-away PostgreSQL database (its contents are dropped)")
     args = parser.parse_args(argv)
     out = {}
     with tempfile.TemporaryDirectory(prefix="kiosk-conc-") as scratch:
         folder = Path(scratch)
         out["SQLite"] = run_concurrent(str(folder / "conc.sqlite3"), args.writers, args.scans, folder=folder)
         if args.postgres:
+            wipe_postgres(args.postgres)
             out["PostgreSQL"] = run_concurrent(args.postgres, args.writers, args.scans, folder=folder)
     print(json.dumps(out, indent=2))
     for where, r in out.items():
