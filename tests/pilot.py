@@ -36,6 +36,24 @@ async def settle(pilot):
     await pilot.pause()
 
 
+async def drawn(pilot, rounds: int = 50):
+    """Settle until no finite worker is left and every table has laid out its rows.
+
+    A result may start another worker, and a DataTable sizes its columns on the next
+    idle after rows are added: a snapshot taken before that shows cut-off columns.
+    """
+    from textual.widgets import DataTable
+
+    for _ in range(rounds):
+        await settle(pilot)
+        busy = [w for w in pilot.app.workers if w.group not in LONG_LIVED and not w.is_finished]
+        tables = [t for t in pilot.app.screen.query(DataTable) if t._require_update_dimensions]
+        if not busy and not tables:
+            await pilot.pause()
+            return
+    raise AssertionError("the screen did not settle")
+
+
 def burst(app, keys):
     """Send key events through the driver back to back, as a scanner in continuous mode does.
 

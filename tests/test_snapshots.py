@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import burst, make_app, scans_done, settle
+from tests.pilot import burst, drawn, make_app, scans_done, settle
 
 SIZE = (110, 32)
 
@@ -27,7 +27,7 @@ def login(username, pin, *then):
         await settle(pilot)
         for step in then:
             await step(pilot)
-        await settle(pilot)
+        await drawn(pilot)
 
     return run_before
 
@@ -92,7 +92,7 @@ def test_register_dialog(snap_compare, snap_school):
 def test_kiosk_quit_dialog(snap_compare, snap_school):
     async def quit_keys(pilot):
         await pilot.press("ctrl+q")
-        await settle(pilot)
+        await drawn(pilot)
 
     assert snap_compare(make_app(kiosk_mode=True), terminal_size=SIZE, run_before=quit_keys)
 

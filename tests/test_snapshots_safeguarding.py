@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from tests.pilot import make_app, settle
+from tests.pilot import drawn, make_app, settle
 from tests.school import NOW
 
 SIZE = (110, 32)
@@ -76,7 +76,7 @@ def open_screen(username, pin, target, *keys):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
-        await settle(pilot)
+        await drawn(pilot)
 
     return run_before
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import make_app, settle
+from tests.pilot import drawn, make_app
 from tests.school import NOW
 
 SIZE = (110, 32)
@@ -35,10 +35,7 @@ def on_site(*names):
 
 
 async def quiet(pilot):
-    for _ in range(10):
-        await settle(pilot)
-        if not [w for w in pilot.app.workers if not w.is_finished]:
-            return
+    await drawn(pilot)  # workers done, tables laid out
 
 
 def self_service(*keys):
