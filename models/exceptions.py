@@ -316,6 +316,14 @@ def mark_signed_copy(
         return _get(exc.id)
 
 
+def check_next_review(next_review_on: dt.date, *, today: dt.date, ends_on: dt.date) -> None:
+    """The next review must fall after today and no later than the end date (the
+    review dialog checks this too, so the headteacher can correct it there)."""
+    if not today < next_review_on <= ends_on:
+        raise ValidationError(
+            f"The next review must be after today and no later than the end date, {ends_on.isoformat()}.")
+
+
 def record_review(
     exception_id: int, actor: Staff, *, next_review_on: dt.date, now: dt.datetime | None = None
 ) -> AgreedException:
@@ -327,8 +335,7 @@ def record_review(
         exc = _get(exception_id)
         if exc.revoked_at is not None:
             raise RuleViolation("This exception was revoked: there is nothing to review.")
-        if not local_day(now) < next_review_on <= exc.ends_on:
-            raise ValidationError(f"The next review date must be after today and no later than the end date ({exc.ends_on}).")
+        check_next_review(next_review_on, today=local_day(now), ends_on=exc.ends_on)
         AgreedException.update(review_on=next_review_on, updated_at=now).where(AgreedException.id == exc.id).execute()
         audit.append(actor, "exception.review", "agreed_exception", exc.id,
                      {"exception_id": exc.id, "review_on": next_review_on.isoformat()}, now)

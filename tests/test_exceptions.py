@@ -237,6 +237,26 @@ def test_due_for_review_within_days_includes_overdue_excludes_revoked_and_ended(
     assert [e.id for e in exceptions.ending_within(TODAY, 5)] == [b.id]
 
 
+def test_a_review_refuses_bad_dates_other_roles_and_revoked_exceptions(school):
+    exc = pupil_exception(school)  # ends d(60)
+    for bad, message in (
+        (TODAY, "The next review must be after today and no later than the end date, 2027-01-11."),
+        (d(61), "The next review must be after today and no later than the end date, 2027-01-11."),
+        ("2026-12-01", "Give the next review date as a date."),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            exceptions.record_review(exc.id, school.head, next_review_on=bad, now=NOW)
+        assert caught.value.message == message
+    with pytest.raises(PermissionDenied):
+        exceptions.record_review(exc.id, school.office, next_review_on=d(20), now=NOW)
+    assert AgreedException.get_by_id(exc.id).review_on == d(30)  # nothing changed
+    exceptions.revoke(exc.id, school.head, reason="ended early", now=NOW)
+    with pytest.raises(RuleViolation, match="revoked: there is nothing to review"):
+        exceptions.record_review(exc.id, school.head, next_review_on=d(20), now=NOW)
+    assert exceptions.record_review(visitor_exception(school).id, school.head, next_review_on=d(3),
+                                    now=NOW).review_on == d(3)  # the end date itself is allowed
+
+
 def test_agreement_document_has_signature_lines_and_the_category_not_a_diagnosis(school):
     exc = pupil_exception(school)
     text = to_text(exceptions.agreement_document(exc, school_name="Mereworth CP School",

@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from models.errors import ValidationError
+from models.exceptions import check_next_review
+
 SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 
 
@@ -52,8 +55,10 @@ class ReviewDialog(ModalScreen[dt.date | None]):
         except ValueError:
             error.update(f"Give the date as YYYY-MM-DD, e.g. {self.suggestion().isoformat()}.")
             return
-        if not self.today < when <= self.ends_on:
-            error.update(f"The next review must be after today and no later than the end date, {self.ends_on.isoformat()}.")
+        try:
+            check_next_review(when, today=self.today, ends_on=self.ends_on)
+        except ValidationError as exc:
+            error.update(exc.message)
             return
         self.dismiss(when)
 

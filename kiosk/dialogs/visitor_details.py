@@ -46,7 +46,6 @@ class Returning:
         return f"{self.name} ({self.organisation})" if self.organisation else self.name
 
 
-# widget suffix -> (Details field, the domain's words for it)
 SUFFIXES = {"name": "name", "organisation": "organisation", "purpose": "purpose", "visiting": "visiting",
             "car_reg": "car"}  # a detail's field -> the suffix of its input's id
 
