@@ -208,34 +208,33 @@ def _postgres(database: str) -> str:
     return database
 
 
-def _server_read_only(url: str, on: bool) -> None:
-    """Turn the whole (throw-away) server read-only, or back, as after a failover to a
-    standby or an administrator's emergency switch: ALTER SYSTEM and a reload. Returns
-    once a new session sees the change; an open session takes it at its next command,
-    so its next transaction may still be the old kind (the test allows for that)."""
+def _as_admin(url: str, *statements: str):
+    """Run statements on a separate autocommit connection (the test's, not the kiosk's);
+    the last one's first row."""
     import psycopg2
 
     conn = psycopg2.connect(url)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
-            if on:
-                cur.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-            else:
-                cur.execute("ALTER SYSTEM RESET default_transaction_read_only")
-            cur.execute("SELECT pg_reload_conf()")
+            for sql in statements:
+                cur.execute(sql)
+            return cur.fetchone() if cur.description else None
     finally:
         conn.close()
+
+
+def _server_read_only(url: str, on: bool) -> None:
+    """Turn the whole (throw-away) server read-only, or back, as after a failover to a
+    standby or an administrator's emergency switch: ALTER SYSTEM and a reload. Returns
+    once a new session sees the change; an open session takes it at its next command,
+    so its next transaction may still be the old kind (the test allows for that)."""
+    _as_admin(url, "ALTER SYSTEM SET default_transaction_read_only = on" if on
+              else "ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()")
     want = "on" if on else "off"
     for _ in range(500):  # the server reloads its configuration asynchronously
-        probe = psycopg2.connect(url)
-        try:
-            with probe.cursor() as cur:
-                cur.execute("SHOW default_transaction_read_only")
-                if cur.fetchone()[0] == want:
-                    return
-        finally:
-            probe.close()
+        if _as_admin(url, "SHOW default_transaction_read_only")[0] == want:
+            return
     raise AssertionError(f"the server did not turn default_transaction_read_only {want}")
 
 
@@ -278,17 +277,8 @@ def test_postgres_turned_read_only_in_use_is_a_clear_refusal_and_recovers(databa
 
 def _drop_other_sessions(url: str) -> int:
     """End every other session on the database, as a server restart or a network cut does."""
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
+    return _as_admin(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")[0]
 
 
 def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_reconnects(database, tmp_path):
