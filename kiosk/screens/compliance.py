@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from kiosk.app import SignedIn
+from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
@@ -96,7 +97,7 @@ class ComplianceScreen(Screen[None]):
         yield TitleBar("Compliance at a glance")
         with VerticalScroll(id="comp-body"):
             yield Static("Loading…", id="comp-summary", markup=False)
-            yield DataTable(id="comp-classes", cursor_type="row", zebra_stripes=True)
+            yield Table(id="comp-classes", cursor_type="row", zebra_stripes=True)
             yield Static("", id="comp-chart-title", markup=False)
             yield Static("", id="comp-chart", markup=False)
             yield Static("", id="comp-uncollected", markup=False)

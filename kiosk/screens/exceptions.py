@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from kiosk.app import SignedIn
+from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
@@ -226,7 +227,7 @@ class ExceptionsScreen(Screen[None]):
         with Vertical(id="exceptions-body"):
             yield Static("", id="exceptions-filter", markup=False)
             with Horizontal(id="exceptions-main"):
-                yield DataTable(id="exceptions", cursor_type="row", zebra_stripes=True)
+                yield Table(id="exceptions", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="exceptions-detail-box"):
                     yield Static("", id="exceptions-detail", markup=False)
             yield Static("Loading…", id="exceptions-message", markup=False)

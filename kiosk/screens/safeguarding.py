@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kiosk.app import SignedIn
 from kiosk.dialogs.exception_form import parse_date
+from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
@@ -167,7 +168,7 @@ class SafeguardingScreen(Screen[None]):
                 yield Label("To", classes="sg-label")
                 yield Input(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
                 yield Static("", id="sg-filter-text", markup=False)
-            yield DataTable(id="sg-feed", cursor_type="row", zebra_stripes=True)
+            yield Table(id="sg-feed", cursor_type="row", zebra_stripes=True)
             yield Static("", id="sg-message", markup=False)
         yield Footer()
 

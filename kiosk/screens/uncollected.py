@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from kiosk.app import SignedIn
+from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
@@ -58,7 +59,7 @@ class UncollectedScreen(Screen[None]):
             yield Static("Phones not collected", id="uncollected-title")
             yield Static("Loading…", id="uncollected-summary", markup=False)
             yield Static("", id="uncollected-classes", markup=False)
-            yield DataTable(id="uncollected", cursor_type="row", zebra_stripes=True)
+            yield Table(id="uncollected", cursor_type="row", zebra_stripes=True)
             yield Static("", id="uncollected-updated", markup=False)
         yield Footer()
 

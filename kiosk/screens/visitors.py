@@ -26,6 +26,7 @@ from kiosk.dialogs.visitor_concern import VisitorConcernDialog
 from kiosk.dialogs.visitor_details import load_rules
 from kiosk.dialogs.visitor_sign_in import StaffSignIn, VisitorSignInDialog
 from kiosk.widgets.scan_input import ScanInput
+from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
@@ -143,7 +144,7 @@ class VisitorsScreen(Screen[None]):
             yield Static("", id="visitors-printer", markup=False)
             yield ScanInput(id="visitors-scan", placeholder="Scan a visitor's slip to sign them out",
                             terminators=self._terminators())
-            yield DataTable(id="visitors-list", cursor_type="row", zebra_stripes=True)
+            yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="visitors-message", markup=False)
         yield Footer()
 
