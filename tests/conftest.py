@@ -87,3 +87,28 @@ def samples() -> Path:
 
 
 from tests.pilot import school  # noqa: E402,F401  (the small school, for Pilot tests)
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request):
+    """pytest-textual-snapshot's ``snap_compare``, which also prints what differs.
+
+    The plugin's HTML report stays on the machine that ran the tests; on CI only the
+    log comes back, so a mismatch prints the lines of the screen that changed.
+    """
+    import pickle
+
+    from pytest_textual_snapshot import node_to_report_path
+
+    from tests.svg_text import differences
+
+    def compare(*args, **kwargs):
+        same = snap_compare(*args, **kwargs)
+        if not same:
+            data = pickle.loads(node_to_report_path(request.node).read_bytes())
+            expected, actual = data[1], data[2]
+            print(f"\n{request.node.nodeid}: the screen differs from the snapshot")
+            print("\n".join(differences(expected, actual)) or "(no difference in the drawn cells)")
+        return same
+
+    return compare

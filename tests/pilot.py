@@ -36,22 +36,38 @@ async def settle(pilot):
     await pilot.pause()
 
 
-async def drawn(pilot, rounds: int = 50):
-    """Settle until no finite worker is left and every table has laid out its rows.
+async def drawn(pilot, rounds: int = 100):
+    """Settle until the screen has nothing left to do, twice in a row.
 
-    A result may start another worker, and a DataTable sizes its columns on the next
-    idle after rows are added: a snapshot taken before that shows cut-off columns.
+    A result may start another worker; a DataTable sizes its columns on the next idle
+    after rows are added; the footer recomposes after the screen's next refresh. Each
+    leaves the screen looking finished for a moment. ``pilot.pause()`` alone judges
+    "idle" by the process's CPU time, which a busy CI machine fools (a starved process
+    looks idle), so this also checks Textual's own to-do lists: workers, message
+    queues, pending layout and repaint, and callbacks waiting for a refresh.
     """
-    from textual.widgets import DataTable
-
+    quiet_rounds = 0
     for _ in range(rounds):
         await settle(pilot)
-        busy = [w for w in pilot.app.workers if w.group not in LONG_LIVED and not w.is_finished]
-        tables = [t for t in pilot.app.screen.query(DataTable) if t._require_update_dimensions]
-        if not busy and not tables:
-            await pilot.pause()
+        quiet_rounds = quiet_rounds + 1 if _quiet(pilot.app) else 0
+        if quiet_rounds >= 2:
             return
     raise AssertionError("the screen did not settle")
+
+
+def _quiet(app) -> bool:
+    from textual.widgets import DataTable
+
+    screen = app.screen
+    if any(w.group not in LONG_LIVED and not w.is_finished for w in app.workers):
+        return False
+    if any(t._require_update_dimensions for t in screen.query(DataTable)):
+        return False
+    if (screen._layout_required or screen._scroll_required or screen._repaint_required
+            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
+        return False
+    pumps = [app, *screen.walk_children(with_self=True)]
+    return all(p._message_queue.empty() for p in pumps)
 
 
 def burst(app, keys):
