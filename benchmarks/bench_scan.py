@@ -10,8 +10,12 @@ keyboard-wedge scanner sends them; what the app draws is read back from the pty.
    merged / split / dropped (the ledger's ordered ``label_code`` list against what
    was typed, and the on-screen scan counter), and scans per second from the first
    byte written to the last commit seen.
-2. Human pace: one scan every 300 ms; latency is from writing the code and its
-   terminator to the pupil's name appearing in the terminal output (ANSI stripped).
+2. Human pace: one scan every 200-400 ms (seeded random gaps, 300 ms on average);
+   latency is from writing the code and its terminator to the pupil's name
+   appearing in the terminal output (ANSI stripped). The gaps are random because a
+   fixed one is a whole number of Textual's frame periods (300 ms is 18 frames at
+   60 fps, 72 at 240), so every scan would arrive at the same point of the frame
+   clock and a run would measure that one phase, lucky or unlucky, 200 times over.
 3. Start-up: from spawning ``kiosk run`` to "Staff sign-in" appearing; median of 5.
 
     python benchmarks/bench_scan.py [--quick] [--keep DIR]
@@ -372,20 +376,22 @@ def bench_burst(school: School, codes: list[str], timeout: float = 300.0) -> dic
     }
 
 
-def bench_latency(school: School, codes: list[str], pace: float = 0.3) -> dict:
-    """One scan every `pace` seconds; time from writing it to the pupil's name on screen."""
+def bench_latency(school: School, codes: list[str], pace: float = 0.3, seed: int = 1) -> dict:
+    """One scan every `pace` seconds on average (uniform 2/3 to 4/3 of it, seeded);
+    time from writing it to the pupil's name on screen."""
+    import random
+
+    gaps = random.Random(seed)
     term = start_kiosk(school)
     latencies: list[float] = []
     try:
         sign_in(term)
-        next_at = time.perf_counter()
         for code in codes:
-            next_at += pace
             mark = term.mark()
             sent = term.write(code.encode() + b"\r")
             shown = term.wait_for(school.names[code], since=mark, timeout=10)
             latencies.append((shown - sent) * 1000)
-            time.sleep(max(0.0, next_at - time.perf_counter()))
+            time.sleep(max(0.0, sent + gaps.uniform(pace * 2 / 3, pace * 4 / 3) - time.perf_counter()))
     finally:
         term.close()
     ordered = sorted(latencies)
