@@ -104,6 +104,12 @@ class Scanner:
             self.proc.kill()
             self.proc.wait()
 
+    def __enter__(self) -> "Scanner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()  # nothing to do if the test has closed it
+
 
 def _mount(*args: str) -> None:
     if os.geteuid() != 0 or not shutil.which("mount"):
@@ -244,9 +250,7 @@ READ_ONLY = "The database is read-only: nothing was saved. Ask the school's IT s
 def test_postgres_turned_read_only_in_use_is_a_clear_refusal_and_recovers(database, tmp_path):
     url = _postgres(database)
     codes = make_school(url, 12)
-    scanner = None
-    try:
-        scanner = Scanner(url, scan_env(tmp_path))
+    with Scanner(url, scan_env(tmp_path)) as scanner:
         assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
         acknowledged, waiting = [codes[0]], list(codes[1:])
         _server_read_only(url, True)
@@ -267,10 +271,6 @@ def test_postgres_turned_read_only_in_use_is_a_clear_refusal_and_recovers(databa
         acknowledged.append(waiting.pop(0))
         code, err = scanner.close()
         assert code == 0 and err == ""
-        scanner = None
-    finally:
-        if scanner:
-            scanner.kill()
     assert states(url, acknowledged + waiting) == {**{c: "in_tray" for c in acknowledged}, **{c: "out" for c in waiting}}
     assert check_database(url) == []
 
@@ -284,8 +284,7 @@ def _drop_other_sessions(url: str) -> int:
 def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_reconnects(database, tmp_path):
     url = _postgres(database)
     codes = make_school(url, 8)
-    scanner = Scanner(url, scan_env(tmp_path))
-    try:
+    with Scanner(url, scan_env(tmp_path)) as scanner:
         assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
         assert _drop_other_sessions(url) >= 1
         refused = scanner.scan(codes[1])
@@ -294,9 +293,5 @@ def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_re
         assert scanner.scan(codes[1]).startswith(f"OK {codes[1]} ")  # reconnected by itself
         code, err = scanner.close()
         assert code == 0 and err == ""
-        scanner = None
-    finally:
-        if scanner:
-            scanner.kill()
     assert states(url, codes[:3]) == {codes[0]: "in_tray", codes[1]: "in_tray", codes[2]: "out"}
     assert check_database(url) == []
