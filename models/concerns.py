@@ -241,7 +241,8 @@ class FeedEntry:
         return d
 
 
-def _short(text: str, limit: int = 120) -> str:
+def one_line(text: str, limit: int = 120) -> str:
+    """``text`` on one line of at most ``limit`` characters, ending in "…" when cut."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
@@ -288,7 +289,7 @@ def safeguarding_feed(
             entries.append(FeedEntry(
                 at=c.raised_at, time=local_from_utc_naive(c.raised_at, tz), kind=CONCERN,
                 kind_text=CATEGORIES.get(c.category, c.category), subject=subject_of(c), about=c.about_kind,
-                class_name=c.pupil.school_class.name if c.pupil_id else "", summary=_short(c.what),
+                class_name=c.pupil.school_class.name if c.pupil_id else "", summary=one_line(c.what),
                 by=staff_names.get(c.raised_by_id, ""), device_id=c.device_id, concern_id=c.id,
                 category=c.category, status=c.status, seen=c.seen_at is not None,
             ))
@@ -321,7 +322,7 @@ def safeguarding_feed(
                 at=e.at, time=local_from_utc_naive(e.at, tz), kind=feed_kind, kind_text=FEED_KINDS[feed_kind],
                 subject=pupil.full_name if pupil else "Visitor's phone", about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
                 class_name=pupil.school_class.name if pupil else "",
-                summary=_short(detail) + (" (undone)" if undone else ""),
+                summary=one_line(detail) + (" (undone)" if undone else ""),
                 by=e.actor.display_name if e.actor_id else "system", device_id=e.device_id, event_id=e.id,
                 undone=undone,
             ))

@@ -381,8 +381,10 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
         assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
         table = app.screen.query_one("#sg-feed")
         assert [str(c) for c in table.get_row_at(0)][:5] == [
-            "2026-11-12 08:25", "concern: breach of the phone policy", "Ben Jones", "Oak", "NEW, open"]
+            "2026-11-12 08:25", "phone breach", "Ben Jones", "Oak", "NEW, open"]
         assert str(table.get_row_at(0)[5]) == "Seen [bold]texting[/bold] in class"
+        assert text(app, "#sg-detail") == ("2026-11-12 08:25 · concern: breach of the phone policy · Ben Jones (Oak)"
+                                           " · by Oak Teacher\nSeen [bold]texting[/bold] in class")
         await pilot.press("enter")
         await quiet(pilot)
         assert screen_name(app) == "EntryHistoryDialog"
@@ -486,6 +488,32 @@ async def test_feed_filters_by_kind_class_and_dates(school):
         await pilot.press(*["backspace"] * 10, *"2026-12-01", "enter")
         assert msg(app, "#sg-message") == "The end date is before the start date."
         assert app.focused.id == "sg-to"
+
+
+async def test_the_feed_fits_the_screen_and_shows_the_highlighted_entry_whole(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+
+    seed_feed(school)
+    long_what = "Seen on the school field at lunchtime showing other pupils a video on a phone " * 3
+    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil("000003").id, what=long_what,
+                           now=NOW - dt.timedelta(minutes=1))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        table = app.screen.query_one("#sg-feed")
+        assert table.row_count == 3
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scrolling
+        what = str(table.get_row_at(0)[5])
+        assert what.endswith("…") and long_what.startswith(what[:-1])
+        detail = text(app, "#sg-detail").splitlines()[1]  # under the table: as much as the feed holds
+        assert len(detail) == 120 and long_what.startswith(detail[:-1]) and len(detail) > len(what)
+        await pilot.press("down")
+        assert text(app, "#sg-detail").splitlines()[1] == "Seen [bold]texting[/bold] in class"
+        await pilot.resize_terminal(160, 40)
+        await quiet(pilot)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert len(str(table.get_row_at(0)[5])) > len(what)  # a wider screen shows more of "What"
+        assert table.cursor_row == 1  # the highlighted entry is kept
 
 
 async def test_office_and_teacher_cannot_see_the_feed(school):

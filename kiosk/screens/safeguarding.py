@@ -30,6 +30,39 @@ DEFAULT_DAYS = 30
 NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
 KIND_FILTERS = (None, "concern", "confiscation", "search", "police", "phone_breach", "online_safety", "safeguarding")
 
+# The feed fits the screen: short kinds, capped names, and "What" takes the width that
+# is left (cut with "…"; the line under the table shows the highlighted entry whole).
+SHORT_CATEGORY = {"phone_breach": "phone breach", "online_safety": "online safety",
+                  "safeguarding": "safeguarding", "other": "other concern"}
+FIXED = {"when": 16, "kind": 16, "status": 9}
+CAPS = {"about": 20, "class": 10}
+MIN_WHAT = 20
+SCROLLBAR = 2  # the table keeps room for its vertical scrollbar (scrollbar-gutter: stable)
+
+
+def short_kind(entry) -> str:
+    if entry.kind == "concern":
+        return SHORT_CATEGORY.get(entry.category, entry.kind_text)
+    return entry.kind_text
+
+
+def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]:
+    """Widths of the feed's columns for a table ``total`` cells wide."""
+    widths = dict(FIXED)
+    for key, label, values in (("about", "About", [e.subject for e in entries]),
+                               ("class", "Class", [e.class_name for e in entries])):
+        widths[key] = min(CAPS[key], max([len(label), *map(len, values)]))
+    used = sum(widths.values()) + 2 * padding * (len(widths) + 1) + SCROLLBAR
+    widths["what"] = max(MIN_WHAT, total - used)
+    return widths
+
+
+def detail_of(entry) -> str:
+    """The highlighted entry in full, under the table."""
+    kind = f"concern: {entry.kind_text}" if entry.kind == "concern" else entry.kind_text
+    where = f" ({entry.class_name})" if entry.class_name else ""
+    return f"{entry.time} · {kind} · {entry.subject}{where} · by {entry.by}\n{' '.join(entry.summary.split())}"
+
 
 def kind_words(kind: str | None) -> str:
     from models.concerns import CATEGORIES, FEED_KINDS
@@ -150,6 +183,7 @@ class SafeguardingScreen(Screen[None]):
         super().__init__()
         self.who = who
         self.entries: list = []
+        self.feed: Feed | None = None
         self.class_names: list[str] = []
         self.class_name: str | None = None
         self.kind: str | None = None
@@ -169,6 +203,7 @@ class SafeguardingScreen(Screen[None]):
                 yield Input(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
                 yield Static("", id="sg-filter-text", markup=False)
             yield Table(id="sg-feed", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="sg-detail", markup=False)
             yield Static("", id="sg-message", markup=False)
         yield Footer()
 
@@ -182,9 +217,22 @@ class SafeguardingScreen(Screen[None]):
         for box in self.query(Input):
             box.cursor_blink = self.app.cursor_blink
         table = self.query_one("#sg-feed", DataTable)
-        table.add_columns("When", "Kind", "About", "Class", "Status", "What", "By")
+        self.set_columns(table, [])
         table.focus()
         self.action_refresh_feed()
+
+    def set_columns(self, table: DataTable, entries: list) -> dict[str, int]:
+        table.clear(columns=True)
+        total = table.size.width or self.app.size.width - 2
+        widths = column_widths(entries, total, table.cell_padding)
+        for key, label in (("when", "When"), ("kind", "Kind"), ("about", "About"), ("class", "Class"),
+                           ("status", "Status"), ("what", "What")):
+            table.add_column(label, width=widths[key], key=key)
+        return widths
+
+    def on_resize(self) -> None:
+        if self.entries:
+            self.fill(self.feed)
 
     def on_screen_resume(self) -> None:
         self.action_refresh_feed()
@@ -253,23 +301,27 @@ class SafeguardingScreen(Screen[None]):
         return self.entries[table.cursor_row]
 
     def fill(self, feed: Feed) -> None:
+        from models.concerns import one_line
+
         keep = self.current()
         keep_key = (keep.concern_id, keep.event_id) if keep else None
+        self.feed = feed
         self.entries, self.class_names = feed.entries, feed.classes
         table = self.query_one("#sg-feed", DataTable)
-        table.clear()
+        widths = self.set_columns(table, self.entries)
         for e in self.entries:
             if e.kind == "concern":
                 status = ("NEW, " if not e.seen else "") + e.status
             else:
                 status = "undone" if e.undone else ""
-            kind = "concern: " + e.kind_text if e.kind == "concern" else e.kind_text
-            table.add_row(Text(e.time), Text(kind), Text(e.subject), Text(e.class_name),
+            table.add_row(Text(e.time), Text(short_kind(e)), Text(one_line(e.subject, widths["about"])),
+                          Text(one_line(e.class_name, widths["class"])),
                           Text(status, style="bold" if e.kind == "concern" and not e.seen else ""),
-                          Text(e.summary), Text(e.by))
+                          Text(one_line(e.summary, widths["what"])))
         index = next((i for i, e in enumerate(self.entries) if (e.concern_id, e.event_id) == keep_key), 0)
         if self.entries:
             table.move_cursor(row=index)
+        self.show_detail()
         self.query_one("#sg-counts", Static).update(
             f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
             f"from {self.from_day} to {self.to_day}."
@@ -279,6 +331,14 @@ class SafeguardingScreen(Screen[None]):
             self.say(NOTHING)
         elif str(self.query_one("#sg-message", Static).render()) == NOTHING:
             self.say("")
+
+    def show_detail(self) -> None:
+        entry = self.current()
+        self.query_one("#sg-detail", Static).update(detail_of(entry) if entry else "")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.show_detail()
 
     def on_db_result(self, result: DbResult) -> None:
         result.stop()
