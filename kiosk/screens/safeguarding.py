@@ -61,7 +61,7 @@ def detail_of(entry) -> str:
     """The highlighted entry in full, under the table."""
     kind = f"concern: {entry.kind_text}" if entry.kind == "concern" else entry.kind_text
     where = f" ({entry.class_name})" if entry.class_name else ""
-    return f"{entry.time} · {kind} · {entry.subject}{where} · by {entry.by}\n{' '.join(entry.summary.split())}"
+    return f"{entry.time} · {kind} · {entry.subject}{where} · by {entry.by}\n{entry.summary}"
 
 
 def kind_words(kind: str | None) -> str:
@@ -182,9 +182,7 @@ class SafeguardingScreen(Screen[None]):
     def __init__(self, who: SignedIn) -> None:
         super().__init__()
         self.who = who
-        self.entries: list = []
-        self.feed: Feed | None = None
-        self.class_names: list[str] = []
+        self.feed: Feed | None = None  # the last feed loaded
         self.class_name: str | None = None
         self.kind: str | None = None
         self.from_day: dt.date | None = None
@@ -230,8 +228,12 @@ class SafeguardingScreen(Screen[None]):
             table.add_column(label, width=widths[key], key=key)
         return widths
 
+    @property
+    def entries(self) -> list:
+        return self.feed.entries if self.feed else []
+
     def on_resize(self) -> None:
-        if self.entries:
+        if self.feed and self.feed.entries:
             self.fill(self.feed)
 
     def on_screen_resume(self) -> None:
@@ -260,7 +262,7 @@ class SafeguardingScreen(Screen[None]):
         return f"Class: {self.class_name or 'all'} (C) · Kind: {kind_words(self.kind)} (K)"
 
     def action_next_class(self) -> None:
-        options = [None, *self.class_names]
+        options = [None, *(self.feed.classes if self.feed else [])]
         self.class_name = options[(options.index(self.class_name) + 1) % len(options)] \
             if self.class_name in options else None
         self.action_refresh_feed()
@@ -306,7 +308,6 @@ class SafeguardingScreen(Screen[None]):
         keep = self.current()
         keep_key = (keep.concern_id, keep.event_id) if keep else None
         self.feed = feed
-        self.entries, self.class_names = feed.entries, feed.classes
         table = self.query_one("#sg-feed", DataTable)
         widths = self.set_columns(table, self.entries)
         for e in self.entries:
