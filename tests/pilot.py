@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import Static
 
@@ -36,7 +38,7 @@ async def settle(pilot):
     await pilot.pause()
 
 
-async def drawn(pilot, rounds: int = 100):
+async def drawn(pilot, seconds: float = 60.0):
     """Settle until the screen has nothing left to do, twice in a row.
 
     A result may start another worker; a DataTable sizes its columns on the next idle
@@ -45,14 +47,18 @@ async def drawn(pilot, rounds: int = 100):
     "idle" by the process's CPU time, which a busy CI machine fools (a starved process
     looks idle), so this also checks Textual's own to-do lists: workers, message
     queues, pending layout and repaint, and callbacks waiting for a refresh.
+
+    The wait is bounded by wall-clock time, not by a count of rounds: a loaded CI
+    machine may need many more rounds than a quiet one, but never a minute.
     """
+    deadline = time.monotonic() + seconds
     quiet_rounds = 0
-    for _ in range(rounds):
+    while time.monotonic() < deadline:
         await settle(pilot)
         quiet_rounds = quiet_rounds + 1 if _quiet(pilot.app) else 0
         if quiet_rounds >= 2:
             return
-    raise AssertionError("the screen did not settle")
+    raise AssertionError(f"the screen did not settle within {seconds:.0f} s")
 
 
 def _quiet(app) -> bool:
@@ -83,9 +89,32 @@ def burst(app, keys):
         app._driver.send_message(event)
 
 
-async def scans_done(pilot, n):
-    """Wait until the scan screen has shown ``n`` results."""
+async def scans_done(pilot, n, seconds: float = 60.0):
+    """Wait until the scan screen has shown ``n`` results, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
     while pilot.app.screen.count < n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {pilot.app.screen.count} of {n} scans shown after {seconds:.0f} s")
+        await pilot.pause()
+
+
+async def quiet(pilot, seconds: float = 60.0) -> None:
+    """Settle until no database worker is left (a result may start another), for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        await settle(pilot)
+        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"database workers were still running after {seconds:.0f} s")
+
+
+async def until(pilot, condition, seconds: float = 60.0, what: str = "the condition") -> None:
+    """Pause until ``condition()`` holds, for at most ``seconds`` of wall-clock time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {seconds:.0f} s")
         await pilot.pause()
 
 

@@ -23,7 +23,7 @@ from kiosk import camera
 from kiosk.cli import main
 from kiosk.screens.scan_base import CAMERA_ON
 from models.tables import CustodyEvent
-from tests.pilot import make_app, scans_done, settle, sign_in, text
+from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 
 REPO = Path(__file__).resolve().parent.parent
 BLANK = np.full((120, 160, 3), 120, np.uint8)
@@ -47,8 +47,7 @@ def write_frames(folder: Path, images: list[np.ndarray]) -> Path:
 
 async def camera_stopped(pilot):
     """Wait until the screen has heard that the camera worker finished."""
-    while pilot.app.screen.camera_worker is not None:
-        await pilot.pause()
+    await until(pilot, lambda: pilot.app.screen.camera_worker is None, what="the camera worker stopping")
 
 
 def notes(app) -> list[str]:
@@ -195,8 +194,7 @@ def live(monkeypatch) -> LiveCamera:
 
 
 async def wait_for(pilot, condition) -> None:
-    while not condition():
-        await pilot.pause()
+    await until(pilot, condition)
 
 
 async def test_f5_switches_the_camera_on_and_off(school, live):

@@ -15,7 +15,7 @@ from models import custody
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import CustodyEvent, Pupil, Staff
-from tests.pilot import make_app, settle, sign_in, text
+from tests.pilot import make_app, settle, sign_in, text, quiet
 from tests.school import NOW
 
 SIZE = (120, 50)
@@ -32,13 +32,6 @@ def events_of(device_id: int) -> list[CustodyEvent]:
 def mother_of_ava():
     return contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
 
-
-async def quiet(pilot) -> None:
-    """Settle until no database worker is left (a result may start a reload)."""
-    for _ in range(20):
-        await settle(pilot)
-        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
-            return
 
 
 async def open_history(pilot, username: str, pin: str | None = None) -> None:

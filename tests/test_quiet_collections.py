@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.pilot import make_app, scans_done, settle, sign_in
+from tests.pilot import make_app, scans_done, settle, sign_in, until
 
 
 @pytest.fixture
@@ -36,14 +36,12 @@ async def test_a_collection_follows_a_drawn_result_at_most_every_few_seconds(sch
         before = app.collections
         await pilot.press(*school.codes["000002"], "enter")
         await scans_done(pilot, 1)
-        while app.collection_timer is not None:
-            await pilot.pause()
+        await until(pilot, lambda: app.collection_timer is None, what="the collection timer firing")
         assert app.collections == before + 1
         gc.collect(1)
         await pilot.press(*school.codes["000004"], "enter")  # within GC_EVERY of the last one
         await scans_done(pilot, 2)
-        while app.collection_timer is not None:
-            await pilot.pause()
+        await until(pilot, lambda: app.collection_timer is None, what="the collection timer firing")
         await settle(pilot)
         assert app.collections == before + 1
 

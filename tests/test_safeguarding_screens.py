@@ -13,19 +13,12 @@ from models import exceptions as ex
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
-from tests.pilot import make_app, settle, sign_in, text
+from tests.pilot import make_app, settle, sign_in, text, quiet
 from tests.school import NOW
 
 SIZE = (110, 40)
 TODAY = NOW.date()
 
-
-async def quiet(pilot) -> None:
-    """Settle until no database worker is left (a result may start a reload)."""
-    for _ in range(20):
-        await settle(pilot)
-        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
-            return
 
 
 async def open_screen(pilot, username: str, screen_cls, pin: str | None = None) -> None:

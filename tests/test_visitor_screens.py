@@ -7,7 +7,6 @@ unknown slip codes) and that a visitor can never leave the self-service screen.
 
 from __future__ import annotations
 
-import asyncio
 
 from textual import events
 from textual.command import CommandPalette
@@ -17,18 +16,12 @@ from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, RULES, SIGN_OUT, 
 from models import codes, visitors
 from models.rules import rules_for
 from models.tables import Concern, CustodyEvent, PrintJob, Staff, Visit
-from tests.pilot import make_app, settle, text
+from tests.pilot import make_app, settle, text, quiet
+from tests.pilot import until as pilot_until
 from tests.school import NOW
 
 SIZE = (110, 32)
 
-
-async def quiet(pilot) -> None:
-    """Settle until no database worker is left (a result may start another)."""
-    for _ in range(20):
-        await settle(pilot)
-        if not [w for w in pilot.app.workers if w.group != "scanner" and not w.is_finished]:
-            return
 
 
 async def open_self_service(pilot, **kw) -> VisitorSelfServiceScreen:
@@ -39,12 +32,8 @@ async def open_self_service(pilot, **kw) -> VisitorSelfServiceScreen:
     return screen
 
 
-async def until(pilot, condition, timeout: float = 5.0) -> None:
-    async def wait() -> None:
-        while not condition():
-            await pilot.pause()
-
-    await asyncio.wait_for(wait(), timeout)
+async def until(pilot, condition, timeout: float = 60.0) -> None:
+    await pilot_until(pilot, condition, seconds=timeout)
 
 
 class Keys:
