@@ -32,9 +32,13 @@ must come after what they reference: erase walks the registry backwards.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
+import os
 import re
+import secrets
+import shutil
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -756,6 +760,7 @@ class SarExport:
     sections: dict[str, list[dict[str, Any]]]  # kind name -> rows
     columns: dict[str, tuple[str, ...]]
     titles: dict[str, str]
+    actor: object = "cli"  # who asked: named in the audit entry once the file is written
 
     @property
     def total(self) -> int:
@@ -772,44 +777,121 @@ class SarExport:
 
 
 def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> SarExport:
-    """Everything held about one person, by kind. The export itself is audited (ids only)."""
+    """Everything held about one person, by kind, read in one consistent snapshot.
+
+    Nothing is audited here: collecting is not disclosing. :func:`write_sar` audits the
+    export once its file is completely written.
+    """
     now = now or utcnow()
     if actor is not None and not isinstance(actor, str):
         require(actor, "manage_records")
     kinds = [k for k in KINDS if subject.kind in k.subjects]
-    with write_tx():
+    with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
         sections = {k.name: k.export(subject) for k in kinds}
-        audit.append(actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
-                     {"rows": {name: len(rows) for name, rows in sections.items()}}, now)
-    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds})
+    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor)
 
 
-def write_sar(export: SarExport, path: str | Path) -> Path:
-    """Write ``sar.json`` and one CSV per kind, to a folder or (``.zip``) a zip file."""
-    path = Path(path).expanduser()
+_NOTHING = "Nothing was exported."
+
+
+def _sar_files(export: SarExport) -> dict[str, bytes]:
     files: dict[str, bytes] = {"sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")}
     for name, rows in export.sections.items():
         buf = io.StringIO(newline="")
         columns = list(export.columns[name])
         write_csv(buf, columns, [[r.get(c) for c in columns] for r in rows])
         files[f"{name}.csv"] = ("\ufeff" + buf.getvalue()).encode("utf-8")  # utf-8-sig: Excel keeps accents
+    return files
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (never over an existing file) readable by its owner only, and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        if path.suffix.lower() == ".zip":
-            if path.exists():
-                raise ValidationError(f"{path} already exists: choose a new file name.")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(path, "x", compression=zipfile.ZIP_DEFLATED) as zf:
+        os.fchmod(fd, 0o600)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def write_sar(export: SarExport, path: str | Path) -> Path:
+    """Write ``sar.json`` and one CSV per kind, to a new folder or (``.zip``) a new zip file,
+    and only then audit the export (``records.sar``).
+
+    The export is written to a temporary name in the target folder, fsynced and renamed
+    into place; the audit entry follows. If the audit cannot be written the file is
+    removed, so an export on disk is always an audited one and a failed export is never
+    recorded as a disclosure. The target folder must exist; an existing zip or a folder
+    that is not empty is refused. Files are created 0600, a folder 0700.
+    """
+    path = Path(path).expanduser()
+    parent = path.parent if str(path.parent) else Path(".")
+    is_zip = path.suffix.lower() == ".zip"
+    if not parent.is_dir():
+        raise ValidationError(f"There is no folder {parent}: create it first, or choose another place. {_NOTHING}")
+    if is_zip and (path.exists() or path.is_symlink()):
+        raise ValidationError(f"{path} already exists: choose a new file name. {_NOTHING}")
+    if not is_zip and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
+        raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one. {_NOTHING}")
+    files = _sar_files(export)
+    tmp = parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    placed = False
+    try:
+        if is_zip:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 for name, data in files.items():
                     zf.writestr(name, data)
+            _write_private(tmp, buf.getvalue())
+            os.link(tmp, path)  # never over a file that appeared meanwhile
+            placed = True
+            os.unlink(tmp)
         else:
-            if path.exists() and (not path.is_dir() or any(path.iterdir())):
-                raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one.")
-            path.mkdir(parents=True, exist_ok=True)
+            os.mkdir(tmp, 0o700)
+            os.chmod(tmp, 0o700)
             for name, data in files.items():
-                (path / name).write_bytes(data)
+                _write_private(tmp / name, data)
+            _fsync_dir(tmp)
+            os.rename(tmp, path)  # replaces only an empty folder
+            placed = True
+        _fsync_dir(parent)
     except OSError as exc:
-        raise StorageError(f"Cannot write the export to {path}: {exc.strerror}.") from None
+        _remove(tmp)
+        if placed:
+            _remove(path)
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise ValidationError(f"{path} already exists: choose a new one. {_NOTHING}") from None
+        raise StorageError(f"Cannot write the export to {path}: {exc.strerror or exc}. {_NOTHING}") from None
+    subject = export.subject
+    try:
+        with write_tx():
+            audit.append(export.actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
+                         {"rows": {name: len(rows) for name, rows in export.sections.items()}}, utcnow())
+    except BaseException:
+        _remove(path)  # not audited: not disclosed
+        raise
     return path
 
 

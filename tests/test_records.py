@@ -299,7 +299,7 @@ def history(school):
     return school
 
 
-def test_sar_holds_everything_about_the_pupil_and_nothing_else(history):
+def test_sar_holds_everything_about_the_pupil_and_nothing_else(history, tmp_path):
     subject = records.pupil_subject("000001")
     export = records.subject_access(subject, now=NOW)
     s = export.sections
@@ -318,6 +318,7 @@ def test_sar_holds_everything_about_the_pupil_and_nothing_else(history):
     ben = device_of(history, "000002")
     assert all(r["device_id"] != ben.id for r in s["custody_events"])
     assert "staff" not in s  # staff accounts are not the pupil's data
+    records.write_sar(export, tmp_path / "ava.zip")  # audited once written
     sar_entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     assert (sar_entry.action, sar_entry.entity, sar_entry.entity_id) == ("records.sar", "pupil", str(subject.row_id))
     assert "Ava" not in sar_entry.details and "000001" not in sar_entry.details

@@ -91,7 +91,7 @@ def jo(school):
     return dict(first=first, second=second, exc=exc, concern=concern, sam=sam)
 
 
-def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo):
+def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo, tmp_path):
     subject = records.visitor_subject("  JO   bloggs ")
     export = records.subject_access(subject, now=NOW)
     s = export.sections
@@ -115,6 +115,7 @@ def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo):
     assert sam.id not in {r["id"] for r in s["visits"]}
     assert sam.device_id not in {r["id"] for r in s["devices"]}
     assert ("visit", str(sam.id)) not in audited
+    records.write_sar(export, tmp_path / "jo.zip")  # audited once written
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     assert (entry.action, entry.entity) == ("records.sar", "visitor") and "Bloggs" not in entry.details
 
