@@ -224,6 +224,8 @@ def roster_import(env: Env, file: str, skip_invalid: bool) -> None:
         raise KioskError(str(exc)) from None
     env.sync_trays()
     click.echo(f"Roster imported ({result.source_format}): {summary.line()}.")
+    for line in summary.contact_lines():  # every contact added, changed or switched off
+        click.echo(f"  {line}")
 
 
 # ------------------------------------------------------------------ devices
