@@ -840,8 +840,9 @@ def _subject(pupil: str | None, visitor: str | None, staff_user: str | None = No
 def purge(env: Env, dry_run: bool, fmt: str) -> None:
     """Delete records past their retention period ([retention] in the config).
 
-    Lists what is kept because of a legal hold (a phone handed to the police, a
-    confiscated phone still held). One transaction, with its own audit entry.
+    Lists what is kept because of a legal hold (a phone in a tray, confiscated or with
+    the police; an open concern; a visitor on site): the same holds that stop an
+    erasure. One transaction, with its own audit entry.
     """
     from models import records
 
@@ -867,7 +868,10 @@ def purge(env: Env, dry_run: bool, fmt: str) -> None:
               help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
 @common
 def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
-    """Subject access: everything held about one person, as JSON and one CSV per kind."""
+    """Subject access: everything held about one person, as JSON and one CSV per kind.
+
+    Audited only once the file is completely written; the folder it goes in must exist.
+    """
     from models import records
     from models.clock import utcnow
 
@@ -888,7 +892,8 @@ def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @common
 def erase(env: Env, pupil: str | None, visitor: str | None, yes: bool) -> None:
-    """Erase one person's data. Refused, with the reason, under a legal hold."""
+    """Erase one person's data. Refused, with the reason, under a legal hold (a phone in
+    a tray, confiscated or with the police; an open concern; a visitor on site)."""
     from models import records
 
     env.open()

@@ -29,6 +29,9 @@ Retention and age:
   period), it keeps the history of the phone it links and the visit it names, and the
   person it is about cannot be erased until the DSL closes it.
 
+What is held is decided by :func:`models.records.legal_holds` alone (erase calls it
+too); the purges here only ask it about the records that would otherwise expire.
+
 SAR: exceptions show a medical need as its category from the fixed list (there is no
 diagnosis to show); print jobs are listed without their printed bytes. Erasure deletes
 the rows outright, so revocation reasons and concern notes go with the person.
@@ -50,7 +53,6 @@ from .records import (
     ROW_OWNERS,
     STAFF,
     VISITOR,
-    Hold,
     PurgeContext,
     PurgePart,
     RecordKind,

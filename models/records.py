@@ -10,8 +10,16 @@ walk the registry:
   entry, and lists what it keeps because of a legal hold;
 * :func:`subject_access` collects everything held about one person, and
   :func:`write_sar` writes it as a JSON file plus one CSV per kind (folder or zip);
-* :func:`erase` deletes one person's data, refused (with the reason) while any of it
-  is under a legal hold; ONE write transaction with its audit entry.
+* :func:`erase` deletes one person's data, refused (with the reason, in one line) while
+  any of it is under a legal hold; ONE write transaction with its audit entry.
+
+What a legal hold is has ONE definition, :func:`legal_holds`, which purge and erase
+both call: a phone in a tray, confiscated or with the police; an open concern (and the
+phone and visit it names); a visitor on site (a visit not signed out), or a visitor's
+phone the school still holds. Purge keeps what is held and lists it; erase refuses.
+
+A subject access export is audited (``records.sar``) only once its file is completely
+written (:func:`write_sar`): a failed export is never recorded as a disclosure.
 
 The custody ledger is append-only in normal use. Retention deletes whole *episodes*
 of a phone's history: a run of events that starts and ends with the phone back with
@@ -68,6 +76,7 @@ from .db import db, write_tx
 from .errors import NotFound, RuleViolation, StorageError, ValidationError
 from .tables import (
     AuditEntry,
+    Concern,
     Contact,
     CustodyEvent,
     Device,
@@ -77,6 +86,8 @@ from .tables import (
     SchoolClass,
     Staff,
     StaffClass,
+    Tray,
+    Visit,
 )
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
@@ -391,14 +402,12 @@ class Hold:
         return (self.ask or f"{{who}}: {self.entity} {self.entity_id} {self.reason}").replace("{who}", who)
 
 
-# Codes of the holds: the one definition (see legal_holds).
-IN_TRAY_HOLD, CONFISCATED_HOLD, POLICE_HOLD = IN_TRAY, CONFISCATED, POLICE
+# Codes of the holds (with POLICE, CONFISCATED and IN_TRAY): the one definition is legal_holds.
 OPEN_CONCERN, SIGNED_IN, PHONE_HELD = "open_concern", "signed_in", "phone_held"
 HOLD_ORDER = (POLICE, CONFISCATED, OPEN_CONCERN, IN_TRAY, SIGNED_IN, PHONE_HELD)  # strongest first
 
 
 def _slot_words(state: Any) -> str:
-    from .tables import Tray
     from .trays import slot_name
 
     tray = Tray.get_or_none(Tray.id == state.tray_id) if state.tray_id is not None else None
@@ -417,8 +426,6 @@ def legal_holds(*, devices: Collection[int] = (), visits: Collection[int] = (), 
     strongest first for each record. Purge keeps what is held (a phone in the tray keeps
     its current hand-in); erase refuses while anything of the person's is held.
     """
-    from .tables import Concern, Visit
-
     holds: list[Hold] = []
     device_ids = sorted(set(devices))
     held_devices: set[int] = set()
