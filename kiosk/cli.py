@@ -125,18 +125,30 @@ def cli() -> None:
 @cli.command()
 @common
 def demo(env: Env) -> None:
-    """Create the demo school in an empty database."""
-    from models.demo import create_demo
-
+    """Create the demo school in an empty database (all or nothing: if stopped, run it again)."""
     if env.config_arg is None and "KIOSK_CONFIG" not in os.environ:
         env.demo = True  # the demo's own config (trays for its classes)
         env._settings = None
     env.open()
-    counts = create_demo(env.settings)
+    counts = _create_demo(env)
     click.echo(
         f"Demo school created: {counts['pupils']} pupils, {counts['staff']} staff, "
         f"{counts['phones']} registered phones, {counts['events']} custody events."
     )
+
+
+def _create_demo(env: Env) -> dict[str, int]:
+    """Build the demo school (one transaction: an interrupted build leaves nothing)."""
+    from models.demo import create_demo
+    from models.errors import ValidationError
+
+    try:
+        return create_demo(env.settings)
+    except ValidationError as exc:
+        if env.demo and not env.db_arg and "KIOSK_DATABASE_URL" not in os.environ:  # the demo's own database
+            raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
+                                  "and run the demo again.") from None
+        raise
 
 
 @cli.command()
@@ -152,11 +164,10 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     env._settings = None
     env.open()
     if demo:
-        from models.demo import create_demo
         from models.tables import Staff
 
         if not Staff.select().exists():
-            create_demo(env.settings)
+            _create_demo(env)
     env.sync_trays()
     tune_for_scanning()
     from kiosk.app import configure_logging, create_app

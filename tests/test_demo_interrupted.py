@@ -115,3 +115,24 @@ def test_a_demo_killed_midway_is_built_whole_by_the_next_run(database, capsys):
     assert school_rows()["Staff"] == 5
     assert main(["demo", "--db", database]) != 0  # a finished demo is not built twice
     assert "already has a school" in capsys.readouterr().err
+
+
+def test_the_demo_database_with_a_school_in_it_says_what_to_do(capsys):
+    """A demo database left half-built by an older version: the refusal says how to start again."""
+    from models.config import data_dir
+    from models.db import close_db, init_db
+    from tests.school import build
+
+    path = data_dir() / "demo.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        init_db(str(path))
+        build()
+        close_db()
+        assert main(["demo"]) != 0
+        err = capsys.readouterr().err
+        assert "already has a school in it" in err and f"delete {path}" in err and err.count("\n") == 1
+    finally:
+        close_db()
+        for p in path.parent.glob("demo.sqlite3*"):
+            p.unlink()
