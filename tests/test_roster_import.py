@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models import audit
 from models.people import RosterRejected, contacts_of, import_roster
@@ -135,3 +137,71 @@ def test_the_cli_lists_every_contact_change(database, samples, tmp_path, capsys)
     assert main(["roster", "import", str(samples / "roster-arbor-style.csv"), "--db", database]) == 0
     out = capsys.readouterr().out
     assert "switched off" not in out and "Ivy" not in out
+
+
+# ---------------------------------------------------------------- the rule, for any two files
+
+PEOPLE = ["Ivy Phillips", "Ibrahim Jones", "Sam Allen", "Jo Ward"]
+SPELLINGS = st.sampled_from([str, str, lambda n: n.upper() + " ", lambda n: " " + n.replace(" ", "  "), str.lower])
+_counter = iter(range(100000, 999999))
+
+
+@st.composite
+def contact_file(draw):
+    """Which contact positions the file has columns for, and who it names in them."""
+    positions = sorted(draw(st.sets(st.integers(1, 3), max_size=3)))
+    with_relationship = draw(st.booleans())
+    cells = {}
+    for p in positions:
+        name = draw(st.sampled_from(PEOPLE + [""]))
+        cells[p] = (draw(SPELLINGS)(name) if name else "", draw(st.sampled_from(["Mother", "Father", "Aunt", ""])))
+    return positions, with_relationship, cells
+
+
+def _csv(adno, spec):
+    positions, with_relationship, cells = spec
+    head = ["Adno", "Legal Surname", "Legal Forename", "Year", "Reg"]
+    row = [adno, "Jones", "Arthur", "Reception", "Acorns"]
+    for p in positions:
+        head.append(f"Priority {p} Contact Name")
+        row.append(cells[p][0])
+        if with_relationship:
+            head.append(f"Priority {p} Contact Relationship")
+            row.append(cells[p][1])
+    return parse_roster((",".join(head) + "\n" + ",".join(row) + "\n").encode())
+
+
+def _state(pupil_id):
+    return {c.id: (c.name, c.relationship, c.priority, c.active) for c in Contact.select().where(Contact.pupil == pupil_id)}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=contact_file(), second=contact_file())
+def test_a_second_file_changes_only_its_columns_and_lists_every_change(database, first, second):
+    adno = f"{next(_counter)}"
+    import_roster(_csv(adno, first), now=NOW)
+    pupil = Pupil.get(Pupil.admission_no == adno)
+    before = _state(pupil.id)
+    summary = import_roster(_csv(adno, second), now=NOW)
+    after = _state(pupil.id)
+    positions, _rel, cells = second
+    named = {}
+    for p in positions:  # the first position a person is named at counts
+        key = " ".join(cells[p][0].split()).casefold()
+        if key:
+            named.setdefault(key, p)
+    for cid, (name, relationship, priority, active) in before.items():
+        key = " ".join(name.split()).casefold()
+        if key in named:
+            assert after[cid][2:] == (named[key], True)  # matched by name, whatever its position was
+        elif active and priority in positions:
+            assert after[cid][3] is False  # its position is in the file and someone else is there
+        else:
+            assert after[cid] == (name, relationship, priority, active)  # the file says nothing about it
+    # Every difference is listed, and nothing else.
+    listed = {(c.action, c.contact_id) for c in summary.contact_changes}
+    expected = {("added", cid) for cid in after.keys() - before.keys()}
+    expected |= {("switched off", cid) for cid in before if before[cid][3] and not after[cid][3]}
+    expected |= {("changed", cid) for cid in before if before[cid] != after[cid] and after[cid][3]}
+    assert listed == expected
+    assert all(len(c.line().splitlines()) == 1 and c.admission_no == adno for c in summary.contact_changes)
