@@ -166,3 +166,72 @@ def test_several_holds_are_one_line(school):
     assert "\n" not in text and text.endswith("Nothing was erased.")
     assert text.startswith("Pupil 000001's phone is confiscated and still held by the school")
     assert f"concern {c.id}" in text
+
+
+# ---------------------------------------------------------------- any history: erase and purge agree
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from models.errors import KioskError  # noqa: E402
+from tests.test_ledger_properties import ADNOS, apply, op  # noqa: E402
+
+concern_op = st.one_of(
+    st.tuples(st.just("concern"), st.sampled_from(ADNOS), st.just("oak")),
+    st.tuples(st.just("close"), st.sampled_from(ADNOS), st.just("head")),
+)
+_clock = {"at": NOW - 60 * DAY}
+_schools: dict[str, object] = {}
+
+
+def _expected_hold(device_id: int) -> bool:
+    state = custody.state_of(device_id).state
+    police_ever = CustodyEvent.select().where((CustodyEvent.device == device_id) & (CustodyEvent.kind == "handed_to_police")).exists()
+    d = Device.get_by_id(device_id)
+    open_concern = concerns.Concern.select().where(
+        ((concerns.Concern.pupil == d.pupil_id) | (concerns.Concern.device == device_id)) & (concerns.Concern.status == "open")
+    ).exists()
+    return state != custody.OUT or police_ever or open_concern
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.one_of(op, concern_op), max_size=20))
+def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps):
+    school = _schools.get(database)
+    if school is None or not Pupil.select().exists():
+        school = _schools[database] = build(slots_oak=3, shared_slots=4, now=NOW - 90 * DAY)
+    for step in steps:
+        _clock["at"] += dt.timedelta(seconds=30)
+        at = _clock["at"]
+        try:
+            if step[0] == "concern":
+                d = device_of(step[1])
+                concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=d.pupil_id, device_id=d.id, what="x", now=at)
+            elif step[0] == "close":
+                d = device_of(step[1])
+                for c in concerns.Concern.select().where((concerns.Concern.device == d.id) & (concerns.Concern.status == "open")):
+                    concerns.follow_up(c.id, school.head, note="closed", now=at)
+            else:
+                apply(school, step, at)
+        except KioskError:
+            pass
+    kept = records.purge(SHORT, dry_run=True, now=NOW)
+    listed = {(h.entity, h.entity_id): h.code for h in kept.holds}
+    for adno in ADNOS:
+        subject = records.pupil_subject(adno).with_devices()
+        holds = records.holds_for(subject)
+        [device_id] = subject.device_ids
+        assert bool(holds) == _expected_hold(device_id)
+        strongest = records.strongest(holds)
+        if ("device", device_id) in strongest and CustodyEvent.select().where(CustodyEvent.device == device_id).exists():
+            assert listed.get(("device", device_id)) == strongest[("device", device_id)].code
+        elif CustodyEvent.select().where(CustodyEvent.device == device_id).exists():
+            assert ("device", device_id) not in listed
+        for cid in subject.ids("concern"):
+            assert listed.get(("concern", cid)) == (strongest[("concern", cid)].code if ("concern", cid) in strongest else None)
+        if holds:
+            head = audit.head()
+            with pytest.raises(RuleViolation) as info:
+                records.erase(subject, now=NOW)
+            assert str(info.value).endswith("Nothing was erased.") and "\n" not in str(info.value)
+            assert audit.head() == head
