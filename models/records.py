@@ -39,6 +39,7 @@ must come after what they reference: erase walks the registry backwards.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import io
@@ -905,7 +906,8 @@ def _write_private(path: Path, data: bytes) -> None:
     """Create ``path`` (never over an existing file) readable by its owner only, and fsync it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.fchmod(fd, 0o600)  # whatever the umask
+        with contextlib.suppress(OSError):  # a FAT drive has no modes to set
+            os.fchmod(fd, 0o600)  # whatever the umask
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
@@ -915,11 +917,30 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (where the filesystem can: not every one syncs a folder)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES):
+            raise
     finally:
         os.close(fd)
+
+
+_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV)
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Move the finished file to its name, never over a file that appeared meanwhile."""
+    try:
+        os.link(tmp, path)
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if path.exists() or path.is_symlink():  # no hard links (a FAT USB stick): check, then rename
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)) from None
+        os.rename(tmp, path)
 
 
 def _remove(path: Path) -> None:
@@ -951,6 +972,14 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
         raise ValidationError(f"{path} already exists: choose a new file name. {_NOTHING}")
     if not is_zip and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
         raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one. {_NOTHING}")
+    was_empty_folder = not is_zip and path.is_dir()
+
+    def undo() -> None:
+        _remove(path)
+        if was_empty_folder:  # put back the empty folder that was chosen
+            with contextlib.suppress(OSError):
+                os.mkdir(path)
+
     files = _sar_files(export)
     tmp = parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     placed = False
@@ -961,12 +990,13 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
                 for name, data in files.items():
                     zf.writestr(name, data)
             _write_private(tmp, buf.getvalue())
-            os.link(tmp, path)  # never over a file that appeared meanwhile
+            _place(tmp, path)
             placed = True
-            os.unlink(tmp)
+            _remove(tmp)  # the temporary name of a hard link (already gone after a rename)
         else:
             os.mkdir(tmp, 0o700)
-            os.chmod(tmp, 0o700)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o700)  # whatever the umask
             for name, data in files.items():
                 _write_private(tmp / name, data)
             _fsync_dir(tmp)
@@ -976,7 +1006,7 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
     except OSError as exc:
         _remove(tmp)
         if placed:
-            _remove(path)
+            undo()
         if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
             raise ValidationError(f"{path} already exists: choose a new one. {_NOTHING}") from None
         raise StorageError(f"Cannot write the export to {path}: {exc.strerror or exc}. {_NOTHING}") from None
@@ -986,7 +1016,7 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
             audit.append(export.actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
                          {"rows": {name: len(rows) for name, rows in export.sections.items()}}, utcnow())
     except BaseException:
-        _remove(path)  # not audited: not disclosed
+        undo()  # not audited: not disclosed
         raise
     return path
 

@@ -120,3 +120,27 @@ def test_the_cli_refuses_an_existing_zip_without_an_audit_entry(database, tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.startswith("Error: ") and "already exists" in err and "\n" not in err
     assert sar_entries() == 0 and target.read_bytes() == b"old"
+
+
+def test_a_zip_on_a_drive_without_hard_links_is_still_written(school, out, monkeypatch):
+    """USB sticks (FAT) have no hard links: the zip is renamed into place instead."""
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(records.os, "link", no_links)
+    path = records.write_sar(export(), out / "ava.zip")
+    assert zipfile.ZipFile(path).namelist() and sar_entries() == 1
+    assert [p.name for p in out.iterdir()] == ["ava.zip"]
+
+
+def test_a_chosen_empty_folder_is_left_empty_when_the_audit_fails(school, out, monkeypatch):
+    (out / "empty").mkdir()
+
+    def broken(*args, **kwargs):
+        raise StorageError("The disk is full or failing: nothing was saved.")
+
+    monkeypatch.setattr(records.audit, "append", broken)
+    with pytest.raises(StorageError):
+        records.write_sar(export(), out / "empty")
+    assert [p.name for p in out.iterdir()] == ["empty"] and list((out / "empty").iterdir()) == []
