@@ -144,6 +144,9 @@ def _create_demo(env: Env) -> dict[str, int]:
 
     try:
         return create_demo(env.settings)
+    except KeyboardInterrupt:
+        raise click.exceptions.Abort(
+            "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.") from None
     except ValidationError as exc:
         if env.demo and not env.db_arg and "KIOSK_DATABASE_URL" not in os.environ:  # the demo's own database
             raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
@@ -930,8 +933,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="kiosk", standalone_mode=False)
         return 0
-    except click.exceptions.Abort:
-        click.echo("Stopped.", err=True)
+    except click.exceptions.Abort as exc:
+        click.echo(str(exc) or "Stopped.", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()

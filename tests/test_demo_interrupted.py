@@ -136,3 +136,19 @@ def test_the_demo_database_with_a_school_in_it_says_what_to_do(capsys):
         close_db()
         for p in path.parent.glob("demo.sqlite3*"):
             p.unlink()
+
+
+def test_ctrl_c_during_kiosk_demo_says_nothing_was_kept(database, monkeypatch, capsys):
+    real = demo.custody.confiscate
+
+    def ctrl_c(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo.custody, "confiscate", ctrl_c)
+    assert main(["demo", "--db", database]) == 130
+    err = capsys.readouterr().err
+    assert err == "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.\n"
+    monkeypatch.undo()
+    assert school_rows() == EMPTY
+    assert main(["demo", "--db", database]) == 0
