@@ -125,18 +125,33 @@ def cli() -> None:
 @cli.command()
 @common
 def demo(env: Env) -> None:
-    """Create the demo school in an empty database."""
-    from models.demo import create_demo
-
+    """Create the demo school in an empty database (all or nothing: if stopped, run it again)."""
     if env.config_arg is None and "KIOSK_CONFIG" not in os.environ:
         env.demo = True  # the demo's own config (trays for its classes)
         env._settings = None
     env.open()
-    counts = create_demo(env.settings)
+    counts = _create_demo(env)
     click.echo(
         f"Demo school created: {counts['pupils']} pupils, {counts['staff']} staff, "
         f"{counts['phones']} registered phones, {counts['events']} custody events."
     )
+
+
+def _create_demo(env: Env) -> dict[str, int]:
+    """Build the demo school (one transaction: an interrupted build leaves nothing)."""
+    from models.demo import create_demo
+    from models.errors import ValidationError
+
+    try:
+        return create_demo(env.settings)
+    except KeyboardInterrupt:
+        raise click.exceptions.Abort(
+            "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.") from None
+    except ValidationError as exc:
+        if env.demo and not env.db_arg and "KIOSK_DATABASE_URL" not in os.environ:  # the demo's own database
+            raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
+                                  "and run the demo again.") from None
+        raise
 
 
 @cli.command()
@@ -152,11 +167,10 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     env._settings = None
     env.open()
     if demo:
-        from models.demo import create_demo
         from models.tables import Staff
 
         if not Staff.select().exists():
-            create_demo(env.settings)
+            _create_demo(env)
     env.sync_trays()
     tune_for_scanning()
     from kiosk.app import configure_logging, create_app
@@ -224,6 +238,8 @@ def roster_import(env: Env, file: str, skip_invalid: bool) -> None:
         raise KioskError(str(exc)) from None
     env.sync_trays()
     click.echo(f"Roster imported ({result.source_format}): {summary.line()}.")
+    for line in summary.contact_lines():  # every contact added, changed or switched off
+        click.echo(f"  {line}")
 
 
 # ------------------------------------------------------------------ devices
@@ -838,8 +854,9 @@ def _subject(pupil: str | None, visitor: str | None, staff_user: str | None = No
 def purge(env: Env, dry_run: bool, fmt: str) -> None:
     """Delete records past their retention period ([retention] in the config).
 
-    Lists what is kept because of a legal hold (a phone handed to the police, a
-    confiscated phone still held). One transaction, with its own audit entry.
+    Lists what is kept because of a legal hold (a phone in a tray, confiscated or with
+    the police; an open concern; a visitor on site): the same holds that stop an
+    erasure. One transaction, with its own audit entry.
     """
     from models import records
 
@@ -865,7 +882,10 @@ def purge(env: Env, dry_run: bool, fmt: str) -> None:
               help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
 @common
 def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
-    """Subject access: everything held about one person, as JSON and one CSV per kind."""
+    """Subject access: everything held about one person, as JSON and one CSV per kind.
+
+    Audited only once the file is completely written; the folder it goes in must exist.
+    """
     from models import records
     from models.clock import utcnow
 
@@ -886,7 +906,8 @@ def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @common
 def erase(env: Env, pupil: str | None, visitor: str | None, yes: bool) -> None:
-    """Erase one person's data. Refused, with the reason, under a legal hold."""
+    """Erase one person's data. Refused, with the reason, under a legal hold (a phone in
+    a tray, confiscated or with the police; an open concern; a visitor on site)."""
     from models import records
 
     env.open()
@@ -912,8 +933,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="kiosk", standalone_mode=False)
         return 0
-    except click.exceptions.Abort:
-        click.echo("Stopped.", err=True)
+    except click.exceptions.Abort as exc:
+        click.echo(str(exc) or "Stopped.", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()

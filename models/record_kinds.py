@@ -29,6 +29,9 @@ Retention and age:
   period), it keeps the history of the phone it links and the visit it names, and the
   person it is about cannot be erased until the DSL closes it.
 
+What is held is decided by :func:`models.records.legal_holds` alone (erase calls it
+too); the purges here only ask it about the records that would otherwise expire.
+
 SAR: exceptions show a medical need as its category from the fixed list (there is no
 diagnosis to show); print jobs are listed without their printed bytes. Erasure deletes
 the rows outright, so revocation reasons and concern notes go with the person.
@@ -40,17 +43,16 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from . import records
 from .clock import local_day
 from .custody import OUT
 from .records import (
     AUDIT_REFS,
-    DEVICE_HOLDS,
     DEVICE_OWNERS,
     PUPIL,
     ROW_OWNERS,
     STAFF,
     VISITOR,
-    Hold,
     PurgeContext,
     PurgePart,
     RecordKind,
@@ -226,12 +228,6 @@ class VisitKind(RecordKind):
             rows.append({c: row[c] for c in self.columns})
         return rows
 
-    def holds_for(self, subject):
-        return [
-            Hold(self.name, "visit", v.id, "signed_in", f"visit {v.id} is still signed in: sign the visitor out first")
-            for v in Visit.select(Visit.id).where(_in(Visit.id, subject.ids("visit")) & Visit.signed_out_at.is_null())
-        ]
-
     def erase(self, subject):
         ids = subject.ids("visit")
         return Visit.delete().where(_in(Visit.id, ids)).execute() if ids else 0
@@ -239,24 +235,16 @@ class VisitKind(RecordKind):
     def plan_purge(self, ctx: PurgeContext) -> PurgePart:
         cut = ctx.cutoff("visits")
         part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
-        concerned = {c.visit_id for c in Concern.select(Concern.visit_id).where(
-            (Concern.status == OPEN) & Concern.visit_id.is_null(False))}
-        expired: list[int] = []
-        for v in Visit.select(Visit.id, Visit.device, Visit.signed_out_at, Visit.signed_in_at).where(
+        candidates = [v.id for v in Visit.select(Visit.id).where(
             (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
-        ).order_by(Visit.id):
-            state = DeviceState.get_or_none(DeviceState.device == v.device_id) if v.device_id else None
-            if v.signed_out_at is None:
-                part.holds.append(Hold(self.name, "visit", v.id, "signed_in",
-                                       "never signed out: sign the visitor out (or check the roll call) first"))
-            elif v.id in concerned:
-                part.holds.append(Hold(self.name, "visit", v.id, "open_concern",
-                                       "named by a concern still open with the DSL: kept until it is closed"))
-            elif state is not None and state.state != OUT:
-                part.holds.append(Hold(self.name, "visit", v.id, "phone_held",
-                                       "the school still holds the visitor's phone: kept with its history"))
+        ).order_by(Visit.id)]
+        held = {key[1]: h for key, h in records.strongest(records.legal_holds(visits=candidates)).items()}
+        expired: list[int] = []
+        for visit_id in candidates:
+            if visit_id in held:
+                part.holds.append(held[visit_id])
             else:
-                expired.append(v.id)
+                expired.append(visit_id)
         gone = set(expired)
         # A visitor row goes when none of its visits is left.
         touched = {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, gone))}
@@ -402,14 +390,6 @@ class ConcernKind(RecordKind):
             rows.append({col: row[col] for col in self.columns})
         return rows
 
-    def holds_for(self, subject):
-        devices = _pupil_device_ids(subject)  # the subject's phones (looked up if not fixed yet)
-        cond = _in(Concern.id, subject.ids("concern")) | _in(Concern.device, devices)
-        return [
-            Hold(self.name, "concern", c.id, "open_concern", f"concern {c.id} is still open with the DSL")
-            for c in Concern.select(Concern.id).where(cond & (Concern.status == OPEN)).order_by(Concern.id)
-        ]
-
     def erase(self, subject):
         ids = subject.ids("concern")
         devices = _pupil_device_ids(subject)
@@ -421,12 +401,12 @@ class ConcernKind(RecordKind):
         cut = ctx.cutoff("concerns")
         part = PurgePart(deletes={"concerns": 0})
         ids = []
-        for c in Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at).where(
-            Concern.raised_at < cut
-        ).order_by(Concern.id):
-            if c.status == OPEN:
-                part.holds.append(Hold(self.name, "concern", c.id, "open_concern",
-                                       "still open with the DSL: kept until it is closed"))
+        old = list(Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
+                   .where(Concern.raised_at < cut).order_by(Concern.id))
+        held = {key[1]: h for key, h in records.strongest(records.legal_holds(concerns=[c.id for c in old])).items()}
+        for c in old:
+            if c.id in held:
+                part.holds.append(held[c.id])
             elif (c.followed_up_at or c.updated_at) < cut:
                 ids.append(c.id)
         part.deletes["concerns"] = len(ids)
@@ -434,16 +414,6 @@ class ConcernKind(RecordKind):
         return part
 
 
-def _open_concern_devices(device_ids) -> dict[int, tuple[str, str]]:
-    """Phones linked to an open concern: their whole history is kept (a DEVICE_HOLDS provider)."""
-    out: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(device_ids), 500):
-        for c in Concern.select(Concern.id, Concern.device).where(Concern.device.in_(chunk) & (Concern.status == OPEN)):
-            out.setdefault(c.device_id, ("open_concern", f"linked to concern {c.id}, still open with the DSL: its whole history is kept"))
-    return out
-
-
-DEVICE_HOLDS.append(_open_concern_devices)
 
 for _k in (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind()):
     register(_k)

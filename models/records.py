@@ -10,8 +10,16 @@ walk the registry:
   entry, and lists what it keeps because of a legal hold;
 * :func:`subject_access` collects everything held about one person, and
   :func:`write_sar` writes it as a JSON file plus one CSV per kind (folder or zip);
-* :func:`erase` deletes one person's data, refused (with the reason) while any of it
-  is under a legal hold; ONE write transaction with its audit entry.
+* :func:`erase` deletes one person's data, refused (with the reason, in one line) while
+  any of it is under a legal hold; ONE write transaction with its audit entry.
+
+What a legal hold is has ONE definition, :func:`legal_holds`, which purge and erase
+both call: a phone in a tray, confiscated or with the police; an open concern (and the
+phone and visit it names); a visitor on site (a visit not signed out), or a visitor's
+phone the school still holds. Purge keeps what is held and lists it; erase refuses.
+
+A subject access export is audited (``records.sar``) only once its file is completely
+written (:func:`write_sar`): a failed export is never recorded as a disclosure.
 
 The custody ledger is append-only in normal use. Retention deletes whole *episodes*
 of a phone's history: a run of events that starts and ends with the phone back with
@@ -31,10 +39,15 @@ must come after what they reference: erase walks the registry backwards.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import io
 import json
+import os
 import re
+import secrets
+import shutil
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -64,6 +77,7 @@ from .db import db, write_tx
 from .errors import NotFound, RuleViolation, StorageError, ValidationError
 from .tables import (
     AuditEntry,
+    Concern,
     Contact,
     CustodyEvent,
     Device,
@@ -73,6 +87,8 @@ from .tables import (
     SchoolClass,
     Staff,
     StaffClass,
+    Tray,
+    Visit,
 )
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
@@ -155,19 +171,6 @@ def staff_subject(username: str) -> Subject:
 
 # ---------------------------------------------------------------- the registry
 
-
-@dataclass(frozen=True)
-class Hold:
-    """A record kept (from purge) or blocking erasure, because of a legal hold."""
-
-    kind: str  # the record kind
-    entity: str  # e.g. "device"
-    entity_id: int
-    code: str  # short reason code for the audit entry: police | confiscated | in_tray | ...
-    reason: str  # one plain-English line, no names
-
-    def audit_ref(self) -> dict[str, Any]:
-        return {"entity": self.entity, "id": self.entity_id, "why": self.code}
 
 
 @dataclass
@@ -374,9 +377,121 @@ HOLD_WORDS = {
     IN_TRAY: "still in the tray, never collected: its current hand-in is kept",
 }
 
-# Extra legal holds on devices, added by other kinds (e.g. an open safeguarding concern
-# about the pupil): each gets device ids and returns {device_id: (code, reason)}.
-DEVICE_HOLDS: list[Callable[[Collection[int]], dict[int, tuple[str, str]]]] = []
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A record kept (from purge) or blocking erasure, because of a legal hold.
+
+    ``reason`` is purge's line (what is kept, no names); ``ask`` is erase's refusal, a
+    template naming the person as ``{who}`` (e.g. "{who}'s phone is in tray A-01:
+    release it first").
+    """
+
+    kind: str  # the record kind
+    entity: str  # e.g. "device"
+    entity_id: int
+    code: str  # short reason code for the audit entry: police | confiscated | in_tray | ...
+    reason: str  # one plain-English line, no names
+    ask: str = ""  # erase's refusal, with "{who}" for the person
+    concern_id: int | None = None  # the open concern behind it, if that is the reason
+
+    def audit_ref(self) -> dict[str, Any]:
+        return {"entity": self.entity, "id": self.entity_id, "why": self.code}
+
+    def refusal(self, who: str) -> str:
+        return (self.ask or f"{{who}}: {self.entity} {self.entity_id} {self.reason}").replace("{who}", who)
+
+
+# Codes of the holds (with POLICE, CONFISCATED and IN_TRAY): the one definition is legal_holds.
+OPEN_CONCERN, SIGNED_IN, PHONE_HELD = "open_concern", "signed_in", "phone_held"
+HOLD_ORDER = (POLICE, CONFISCATED, OPEN_CONCERN, IN_TRAY, SIGNED_IN, PHONE_HELD)  # strongest first
+
+
+def _slot_words(state: Any) -> str:
+    from .trays import slot_name
+
+    tray = Tray.get_or_none(Tray.id == state.tray_id) if state.tray_id is not None else None
+    if tray is None:
+        return "is handed in at the office"
+    return f"is in tray {slot_name(tray.name, state.slot_no)}"
+
+
+def legal_holds(*, devices: Collection[int] = (), visits: Collection[int] = (), concerns: Collection[int] = ()) -> list[Hold]:
+    """THE definition of a legal hold, for purge and erase alike.
+
+    A hold is: a phone the school holds (in a tray, confiscated, or with the police,
+    now or ever handed to them); a phone, visit or concern tied to a concern still
+    open with the DSL; a visitor still on site (a visit not signed out) or whose phone
+    the school still holds. Given the ids to look at, returns every hold on them,
+    strongest first for each record. Purge keeps what is held (a phone in the tray keeps
+    its current hand-in); erase refuses while anything of the person's is held.
+    """
+    holds: list[Hold] = []
+    device_ids = sorted(set(devices))
+    held_devices: set[int] = set()
+    for chunk in _chunks(device_ids, 500):
+        for s in DeviceState.select().where(DeviceState.device.in_(chunk) & DeviceState.state.in_([IN_TRAY, CONFISCATED, POLICE])):
+            held_devices.add(s.device_id)
+            if s.state == POLICE:
+                holds.append(Hold("custody_events", "device", s.device_id, POLICE, HOLD_WORDS[POLICE],
+                                  "{who}'s phone was handed to the police: its record is evidence"))
+            elif s.state == CONFISCATED:
+                holds.append(Hold("custody_events", "device", s.device_id, CONFISCATED, HOLD_WORDS[CONFISCATED],
+                                  "{who}'s phone is confiscated and still held by the school: return it first"))
+            else:
+                holds.append(Hold("custody_events", "device", s.device_id, IN_TRAY, HOLD_WORDS[IN_TRAY],
+                                  f"{{who}}'s phone {_slot_words(s)}: release it first"))
+        police = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
+            CustodyEvent.device.in_(chunk) & (CustodyEvent.kind == POLICE_EV)).distinct()}
+        for device_id in sorted(police - {h.entity_id for h in holds if h.code == POLICE}):
+            holds.append(Hold("custody_events", "device", device_id, POLICE, HOLD_WORDS[POLICE],
+                              "{who}'s phone was handed to the police: its record is evidence"))
+        for c in Concern.select(Concern.id, Concern.device).where(Concern.device.in_(chunk) & (Concern.status == "open")).order_by(Concern.id):
+            if any(h.entity_id == c.device_id and h.code == OPEN_CONCERN for h in holds if h.entity == "device"):
+                continue
+            holds.append(Hold("custody_events", "device", c.device_id, OPEN_CONCERN,
+                              f"linked to concern {c.id}, still open with the DSL: its whole history is kept",
+                              f"{{who}}'s phone is linked to concern {c.id}, still open with the DSL: the DSL must close it first",
+                              c.id))
+    visit_ids = sorted(set(visits))
+    for chunk in _chunks(visit_ids, 500):
+        open_concerns = {c.visit_id: c.id for c in Concern.select(Concern.id, Concern.visit_id).where(
+            Concern.visit_id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id.desc())}
+        rows = list(Visit.select(Visit.id, Visit.device, Visit.signed_out_at).where(Visit.id.in_(chunk)).order_by(Visit.id))
+        phones = {v.device_id for v in rows if v.device_id is not None}
+        phone_held = {s.device_id for s in DeviceState.select(DeviceState.device).where(
+            DeviceState.device.in_(sorted(phones) or [0]) & (DeviceState.state != OUT))}
+        for v in rows:
+            if v.signed_out_at is None:
+                holds.append(Hold("visits", "visit", v.id, SIGNED_IN,
+                                  "never signed out: sign the visitor out (or check the roll call) first",
+                                  f"{{who}} is still signed in (visit {v.id}): sign them out first"))
+            if v.id in open_concerns:
+                holds.append(Hold("visits", "visit", v.id, OPEN_CONCERN,
+                                  "named by a concern still open with the DSL: kept until it is closed",
+                                  f"{{who}}'s visit {v.id} is named by concern {open_concerns[v.id]}, still open with the DSL: the DSL must close it first",
+                                  open_concerns[v.id]))
+            if v.device_id in phone_held and v.device_id not in held_devices:  # else the phone's own hold says it
+                holds.append(Hold("visits", "visit", v.id, PHONE_HELD,
+                                  "the school still holds the visitor's phone: kept with its history",
+                                  "{who}'s phone is still held by the school: return it first"))
+    concern_ids = sorted(set(concerns))
+    for chunk in _chunks(concern_ids, 500):
+        for c in Concern.select(Concern.id).where(Concern.id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id):
+            holds.append(Hold("concerns", "concern", c.id, OPEN_CONCERN, "still open with the DSL: kept until it is closed",
+                              f"{{who}} is named in concern {c.id}, still open with the DSL: the DSL must close it first",
+                              c.id))
+    rank = {code: i for i, code in enumerate(HOLD_ORDER)}
+    return sorted(holds, key=lambda h: (h.entity != "device", h.entity, h.entity_id, rank.get(h.code, len(rank))))
+
+
+def strongest(holds: Iterable[Hold]) -> dict[tuple[str, int], Hold]:
+    """The first (strongest) hold on each record."""
+    out: dict[tuple[str, int], Hold] = {}
+    for h in holds:
+        out.setdefault((h.entity, h.entity_id), h)
+    return out
 
 
 @dataclass
@@ -442,7 +557,10 @@ def _rest_points(events: list[CustodyEvent]) -> list[int]:
     return rests
 
 
-def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, extra_hold: tuple[str, str] | None) -> _DevicePlan:
+def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, on_hold: Hold | None) -> _DevicePlan:
+    """What purge deletes of one phone's history. ``on_hold``: its strongest legal hold
+    (:func:`legal_holds`). Police, confiscated or an open concern keep the whole history;
+    a phone in the tray keeps its current hand-in (the open tail, never deleted)."""
     cut = {"hand_ins": ctx.cutoff("hand_ins"), "confiscations": ctx.cutoff("confiscations")}
     earliest = min(e.at for e in events)
     try:
@@ -450,11 +568,11 @@ def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, 
     except (LedgerError, IndexError):
         hold = Hold("custody", "device", device_id, "ledger", "its ledger does not replay (run kiosk audit verify): kept untouched")
         return _DevicePlan([], {}, None, hold)
-    held = state in (POLICE, CONFISCATED) or extra_hold is not None
-    if held:
-        code, reason = extra_hold if extra_hold and state not in (POLICE, CONFISCATED) else (state, HOLD_WORDS[state])
-        hold = Hold("custody", "device", device_id, code, reason) if earliest < cut["hand_ins"] else None
-        return _DevicePlan([], {}, None, hold)
+    if state in (POLICE, CONFISCATED) and (on_hold is None or on_hold.code not in (POLICE, CONFISCATED)):
+        # The ledger says held but the projection does not (run kiosk audit verify): keep it all.
+        on_hold = Hold("custody_events", "device", device_id, state, HOLD_WORDS[state])
+    if on_hold is not None and on_hold.code != IN_TRAY:
+        return _DevicePlan([], {}, None, on_hold if earliest < cut["hand_ins"] else None)
     delete: list[int] = []
     counts = {"hand_ins": 0, "confiscations": 0}
     for s, t in units:
@@ -467,7 +585,7 @@ def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, 
     if state == IN_TRAY:
         tail_start = units[-1][1] + 1 if units else 0
         if any(e.at < cut["hand_ins"] for e in events[tail_start:]):
-            hold = Hold("custody", "device", device_id, IN_TRAY, HOLD_WORDS[IN_TRAY])
+            hold = on_hold or Hold("custody_events", "device", device_id, IN_TRAY, HOLD_WORDS[IN_TRAY])
     if not delete:
         return _DevicePlan([], counts, None, hold)
     gone = set(delete)
@@ -505,10 +623,7 @@ class CustodyKind(RecordKind):
             r.device_id for r in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.at < latest_cut)
             .group_by(CustodyEvent.device).order_by(CustodyEvent.device)
         ]
-        extra: dict[int, tuple[str, str]] = {}
-        for provider in DEVICE_HOLDS:
-            for device_id, why in provider(candidates).items():
-                extra.setdefault(device_id, why)
+        on_hold = {key[1]: h for key, h in strongest(legal_holds(devices=candidates)).items()}
         part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
         plans: dict[int, _DevicePlan] = {}
         for chunk in _chunks(candidates, 200):
@@ -516,7 +631,7 @@ class CustodyKind(RecordKind):
             for e in CustodyEvent.select().where(CustodyEvent.device.in_(chunk)).order_by(CustodyEvent.id).iterator():
                 by_device[e.device_id].append(e)
             for device_id, events in by_device.items():
-                plan = _plan_device(device_id, events, ctx, extra.get(device_id))
+                plan = _plan_device(device_id, events, ctx, on_hold.get(device_id))
                 plans[device_id] = plan
                 for key, n in plan.counts.items():
                     part.deletes[key] += n
@@ -547,21 +662,6 @@ class CustodyKind(RecordKind):
             row["by"] = staff.get(e.actor_id, "system") if e.actor_id else "system"
             rows.append({c: row[c] for c in self.columns})
         return rows
-
-    def holds_for(self, subject):
-        ids = _pupil_device_ids(subject)
-        if not ids:
-            return []
-        holds = []
-        for s in DeviceState.select().where(DeviceState.device.in_(ids) & DeviceState.state.in_([POLICE, CONFISCATED])):
-            holds.append(Hold(self.name, "device", s.device_id, s.state, f"phone {s.device_id} was {'handed to the police' if s.state == POLICE else 'confiscated and is still held'}"))
-        handed = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.device.in_(ids) & (CustodyEvent.kind == POLICE_EV))}
-        for device_id in sorted(handed - {h.entity_id for h in holds}):  # only possible if the ledger was edited
-            holds.append(Hold(self.name, "device", device_id, POLICE, f"phone {device_id} was handed to the police"))
-        for provider in DEVICE_HOLDS:
-            for device_id, (code, reason) in provider(ids).items():
-                holds.append(Hold(self.name, "device", device_id, code, reason))
-        return holds
 
     def erase(self, subject):
         ids = _pupil_device_ids(subject)
@@ -610,7 +710,8 @@ class StaffKind(RecordKind):
         if subject.kind != STAFF:
             return []
         return [Hold(self.name, "staff", subject.row_id, "ledger_actor",
-                     "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)")]
+                     "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)",
+                     "{who} is not erased: the chain of custody must show who acted (deactivate the account instead)")]
 
 
 # ---------------------------------------------------------------- audit
@@ -756,6 +857,7 @@ class SarExport:
     sections: dict[str, list[dict[str, Any]]]  # kind name -> rows
     columns: dict[str, tuple[str, ...]]
     titles: dict[str, str]
+    actor: object = "cli"  # who asked: named in the audit entry once the file is written
 
     @property
     def total(self) -> int:
@@ -772,44 +874,150 @@ class SarExport:
 
 
 def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> SarExport:
-    """Everything held about one person, by kind. The export itself is audited (ids only)."""
+    """Everything held about one person, by kind, read in one consistent snapshot.
+
+    Nothing is audited here: collecting is not disclosing. :func:`write_sar` audits the
+    export once its file is completely written.
+    """
     now = now or utcnow()
     if actor is not None and not isinstance(actor, str):
         require(actor, "manage_records")
     kinds = [k for k in KINDS if subject.kind in k.subjects]
-    with write_tx():
+    with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
         sections = {k.name: k.export(subject) for k in kinds}
-        audit.append(actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
-                     {"rows": {name: len(rows) for name, rows in sections.items()}}, now)
-    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds})
+    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor)
 
 
-def write_sar(export: SarExport, path: str | Path) -> Path:
-    """Write ``sar.json`` and one CSV per kind, to a folder or (``.zip``) a zip file."""
-    path = Path(path).expanduser()
+_NOTHING = "Nothing was exported."
+
+
+def _sar_files(export: SarExport) -> dict[str, bytes]:
     files: dict[str, bytes] = {"sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")}
     for name, rows in export.sections.items():
         buf = io.StringIO(newline="")
         columns = list(export.columns[name])
         write_csv(buf, columns, [[r.get(c) for c in columns] for r in rows])
         files[f"{name}.csv"] = ("\ufeff" + buf.getvalue()).encode("utf-8")  # utf-8-sig: Excel keeps accents
+    return files
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (never over an existing file) readable by its owner only, and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        if path.suffix.lower() == ".zip":
-            if path.exists():
-                raise ValidationError(f"{path} already exists: choose a new file name.")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(path, "x", compression=zipfile.ZIP_DEFLATED) as zf:
+        with contextlib.suppress(OSError):  # a FAT drive has no modes to set
+            os.fchmod(fd, 0o600)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (where the filesystem can: not every one syncs a folder)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES):
+            raise
+    finally:
+        os.close(fd)
+
+
+_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV)
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Move the finished file to its name, never over a file that appeared meanwhile."""
+    try:
+        os.link(tmp, path)
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if path.exists() or path.is_symlink():  # no hard links (a FAT USB stick): check, then rename
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)) from None
+        os.rename(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def write_sar(export: SarExport, path: str | Path) -> Path:
+    """Write ``sar.json`` and one CSV per kind, to a new folder or (``.zip``) a new zip file,
+    and only then audit the export (``records.sar``).
+
+    The export is written to a temporary name in the target folder, fsynced and renamed
+    into place; the audit entry follows. If the audit cannot be written the file is
+    removed, so an export on disk is always an audited one and a failed export is never
+    recorded as a disclosure. The target folder must exist; an existing zip or a folder
+    that is not empty is refused. Files are created 0600, a folder 0700.
+    """
+    path = Path(path).expanduser()
+    parent = path.parent if str(path.parent) else Path(".")
+    is_zip = path.suffix.lower() == ".zip"
+    if not parent.is_dir():
+        raise ValidationError(f"There is no folder {parent}: create it first, or choose another place. {_NOTHING}")
+    if is_zip and (path.exists() or path.is_symlink()):
+        raise ValidationError(f"{path} already exists: choose a new file name. {_NOTHING}")
+    if not is_zip and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
+        raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one. {_NOTHING}")
+    was_empty_folder = not is_zip and path.is_dir()
+
+    def undo() -> None:
+        _remove(path)
+        if was_empty_folder:  # put back the empty folder that was chosen
+            with contextlib.suppress(OSError):
+                os.mkdir(path)
+
+    files = _sar_files(export)
+    tmp = parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    placed = False
+    try:
+        if is_zip:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 for name, data in files.items():
                     zf.writestr(name, data)
+            _write_private(tmp, buf.getvalue())
+            _place(tmp, path)
+            placed = True
+            _remove(tmp)  # the temporary name of a hard link (already gone after a rename)
         else:
-            if path.exists() and (not path.is_dir() or any(path.iterdir())):
-                raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one.")
-            path.mkdir(parents=True, exist_ok=True)
+            os.mkdir(tmp, 0o700)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o700)  # whatever the umask
             for name, data in files.items():
-                (path / name).write_bytes(data)
+                _write_private(tmp / name, data)
+            _fsync_dir(tmp)
+            os.rename(tmp, path)  # replaces only an empty folder
+            placed = True
+        _fsync_dir(parent)
     except OSError as exc:
-        raise StorageError(f"Cannot write the export to {path}: {exc.strerror}.") from None
+        _remove(tmp)
+        if placed:
+            undo()
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise ValidationError(f"{path} already exists: choose a new one. {_NOTHING}") from None
+        raise StorageError(f"Cannot write the export to {path}: {exc.strerror or exc}. {_NOTHING}") from None
+    subject = export.subject
+    try:
+        with write_tx():
+            audit.append(export.actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
+                         {"rows": {name: len(rows) for name, rows in export.sections.items()}}, utcnow())
+    except BaseException:
+        undo()  # not audited: not disclosed
+        raise
     return path
 
 
@@ -828,7 +1036,26 @@ class EraseResult:
 
 
 def holds_for(subject: Subject) -> list[Hold]:
-    return [h for k in KINDS if subject.kind in k.subjects for h in k.holds_for(subject)]
+    """What blocks erasing this person: every legal hold on their phones, visits and
+    concerns (:func:`legal_holds`, the definition purge uses too), then anything a kind
+    refuses to erase (a staff account)."""
+    if subject.device_ids is None or subject.row_ids is None:
+        subject = subject.with_devices()
+    holds = legal_holds(devices=subject.device_ids or (), visits=subject.ids("visit"), concerns=subject.ids("concern"))
+    return holds + [h for k in KINDS if subject.kind in k.subjects for h in k.holds_for(subject)]
+
+
+def _who(subject: Subject) -> str:
+    return {PUPIL: "Pupil", VISITOR: "Visitor", STAFF: "Staff member"}.get(subject.kind, subject.kind.title()) + f" {subject.key}"
+
+
+def refusal(subject: Subject, holds: list[Hold]) -> str:
+    """Erase's refusal: every hold in one line, then "Nothing was erased."."""
+    who = _who(subject)
+    named = {h.concern_id for h in holds if h.entity == "concern"}  # said once, by the concern itself
+    lines = list(dict.fromkeys(h.refusal(who) for h in holds if h.entity == "concern" or h.concern_id not in named))
+    text = "; ".join(lines[:3]) + (f"; and {len(lines) - 3} more" if len(lines) > 3 else "")
+    return f"{text[:1].upper()}{text[1:]}. Nothing was erased."
 
 
 def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> EraseResult:
@@ -841,8 +1068,7 @@ def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = 
         subject = subject.with_devices()
         holds = holds_for(subject)
         if holds:
-            reasons = "; ".join(h.reason for h in holds[:3]) + (f"; and {len(holds) - 3} more" if len(holds) > 3 else "")
-            raise RuleViolation(f"Cannot erase {subject.label}: {reasons}.")
+            raise RuleViolation(refusal(subject, holds))
         deleted: dict[str, int] = {}
         for k in reversed(kinds):  # dependants first
             deleted[k.name] = k.erase(subject)

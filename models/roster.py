@@ -140,6 +140,19 @@ class RosterResult:
     warnings: list[str]
     source_format: str  # "SIMS" | "Arbor" | "generic"
     encoding: str = "utf-8"  # "utf-8", "utf-16" or "cp1252": how the bytes were read
+    # The fields the file has columns for: "dob", (priority, "name"), (priority,
+    # "relationship")... An import changes only these. None: every field (a roster
+    # built in code, which says everything about its pupils).
+    columns: frozenset | None = None
+
+    def has_column(self, key: object) -> bool:
+        return self.columns is None or key in self.columns
+
+    def contact_priorities(self) -> frozenset[int]:
+        """The contact positions the file has a name column for (built in code: every position)."""
+        if self.columns is None:
+            return frozenset(range(1, 100))
+        return frozenset(k[0] for k in self.columns if isinstance(k, tuple) and k[1] == "name")
 
 
 def parse_roster(
@@ -185,7 +198,7 @@ def parse_roster(
         raise RosterFileError(
             f"the roster file has column headings on line {header_line} but no pupils below them"
         )
-    return RosterResult(rows, errors, warnings, _source_format(header), encoding)
+    return RosterResult(rows, errors, warnings, _source_format(header), encoding, frozenset(columns))
 
 
 # --- reading the file -------------------------------------------------------------

@@ -91,7 +91,7 @@ def jo(school):
     return dict(first=first, second=second, exc=exc, concern=concern, sam=sam)
 
 
-def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo):
+def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo, tmp_path):
     subject = records.visitor_subject("  JO   bloggs ")
     export = records.subject_access(subject, now=NOW)
     s = export.sections
@@ -115,6 +115,7 @@ def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo):
     assert sam.id not in {r["id"] for r in s["visits"]}
     assert sam.device_id not in {r["id"] for r in s["devices"]}
     assert ("visit", str(sam.id)) not in audited
+    records.write_sar(export, tmp_path / "jo.zip")  # audited once written
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     assert (entry.action, entry.entity) == ("records.sar", "visitor") and "Bloggs" not in entry.details
 
@@ -134,11 +135,11 @@ def test_an_unknown_visitor_is_refused_and_a_concern_alone_is_found(school):
 def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(jo, school):
     subject = records.visitor_subject("Jo Bloggs")
     head = audit.head()
-    with pytest.raises(RuleViolation, match=f"Cannot erase visitor Jo Bloggs: concern {jo['concern'].id} is still open with the DSL"):
+    with pytest.raises(RuleViolation, match=f"^Visitor Jo Bloggs is named in concern {jo['concern'].id}, still open with the DSL: the DSL must close it first. Nothing was erased.$"):
         records.erase(subject, now=NOW)
     concerns.follow_up(jo["concern"].id, school.head, note="Spoke to them; photo deleted.", now=NOW)
     visit("Jo Bloggs", at=NOW, out_after=None)  # back on site
-    with pytest.raises(RuleViolation, match="is still signed in: sign the visitor out first"):
+    with pytest.raises(RuleViolation, match=r"^Visitor Jo Bloggs is still signed in \(visit \d+\): sign them out first. Nothing was erased.$"):
         records.erase(subject, now=NOW + DAY)
     assert audit.head()[0] == head[0] + 3  # the follow-up and the sign-in only: refusals write nothing
 
@@ -189,7 +190,7 @@ def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_op
     export = records.subject_access(records.pupil_subject("000001"), now=NOW)
     assert [r["revoke_reason"] for r in export.sections["exceptions"]] == ["Mum is well again"]
     assert [r["id"] for r in export.sections["concerns"]] == [c.id]
-    with pytest.raises(RuleViolation, match=f"concern {c.id} is still open with the DSL"):
+    with pytest.raises(RuleViolation, match=f"^Pupil 000001 is named in concern {c.id}, still open with the DSL: the DSL must close it first. Nothing was erased.$"):
         records.erase(records.pupil_subject("000001"), now=NOW)
     concerns.follow_up(c.id, school.head, note="Talked to Ava and her mum.", now=NOW)
     result = records.erase(records.pupil_subject("000001"), now=NOW)
