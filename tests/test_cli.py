@@ -13,7 +13,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def demo_db(tmp_path, run):
+def demo_db(tmp_path, run, monkeypatch):
+    """The demo school as it stood at 14:00 yesterday, so that the day's confiscation is
+    always in it whatever time the suite runs (at 08:00 today's would not have happened)."""
+    import datetime as dt
+
+    from models import clock, demo
+
+    yesterday = clock.to_local(clock.utcnow()).date() - dt.timedelta(days=1)
+    at = clock.local_to_utc(dt.datetime.combine(yesterday, dt.time(14, 0)), clock.SCHOOL_TZ)
+    monkeypatch.setattr(demo, "utcnow", lambda: at)
     path = tmp_path / "demo.sqlite3"
     code, out, _ = run("demo", "--db", path)
     assert code == 0 and out.startswith("Demo school created: 210 pupils, 5 staff,")
