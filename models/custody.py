@@ -565,7 +565,8 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
         return  # recorded by the system (no member of staff): any role that may do it
     need = _rank(recorder, action)
     if _rank(actor, action) < need:
-        senior = " or ".join(ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need)
+        names = [ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need]
+        senior = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
         raise PermissionDenied(
             f"Only {recorder.display_name} or someone at least as senior ({senior}) may undo this "
             f"{EVENT_NOUNS[target.kind]}."

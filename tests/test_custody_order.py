@@ -231,3 +231,12 @@ def test_undo_refusal_is_offered_to_the_screen(school):
     with pytest.raises(PermissionDenied):
         custody.check_undo(school.oak, conf)
     custody.check_undo(school.head, conf)
+
+
+def test_the_refusal_names_every_role_that_may_undo(school):
+    dev = device_of(school, "000001")
+    out = custody.hand_in(school.codes["000001"], school.deputy, now=at(8, 35))
+    with pytest.raises(PermissionDenied) as err:
+        custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(8, 40))
+    assert str(err.value) == "Only Deputy or someone at least as senior (leadership or headteacher) may undo this hand-in."
+    assert custody.state_of(dev).state == custody.IN_TRAY
