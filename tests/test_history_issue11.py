@@ -28,10 +28,18 @@ def at(hh: int, mm: int, ss: int = 0) -> dt.datetime:
 
 
 def visible(app, selector: str) -> bool:
-    """The widget is inside its screen's visible area (not scrolled off, not clipped away)."""
+    """The widget is drawn where a person sees it: what is on screen at its middle is itself
+    (not scrolled off, clipped by its dialog or covered)."""
     widget = app.screen.query_one(selector)
     region = widget.region
-    return widget.display and region.height > 0 and app.screen.region.contains_region(region)
+    if not widget.display or region.height == 0 or region.width == 0:
+        return False
+    x, y = region.x + region.width // 2, region.y + region.height // 2
+    try:
+        found, _ = app.screen.get_widget_at(x, y)
+    except Exception:  # nothing there: off the screen
+        return False
+    return found is widget or widget in found.ancestors
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -58,6 +66,7 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 4, *"0820", "enter")  # the same minute: allowed
         assert "Time: 08:20 today" in text(app, "#police-summary")
+        assert visible(app, "#police-yes")
         await pilot.press("enter")
         await quiet(pilot)
         assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."

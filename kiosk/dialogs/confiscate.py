@@ -137,6 +137,7 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
             f"Confiscate {self.pupil_name}'s phone?\n\n"
             f"Reason: {result.reason}\n"
             f"Policy: {result.policy}\n\n"
-            + (f"{self.where}\n\n" if self.where else "")
-            + "It will be held in the office and released only to a listed parent or carer, with ID seen."
+            # What it means, said again where it is confirmed (the note above the form is hidden here).
+            + (self.where or "It will be held in the office and released only to a listed parent or carer, "
+               "with ID seen.")
         ))
