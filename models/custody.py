@@ -661,7 +661,9 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
 
 
 def verify_states() -> list[str]:
-    """Replay every device's events and compare with the stored current state."""
+    """Replay every device's events and compare with the stored current state; and check
+    that each phone's events are in time order (in ledger order, no event dated earlier
+    than the one before it)."""
     problems: list[str] = []
     events_by_device: dict[int, list[CustodyEvent]] = {}
     for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
@@ -677,6 +679,13 @@ def verify_states() -> list[str]:
         stored = Custody(row.state, row.tray_id, row.slot_no) if row else Custody()
         if stored != derived:
             problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
+        events = events_by_device.get(device_id, [])
+        for before, e in zip(events, events[1:]):  # per phone, events are in time order
+            if e.at < before.at:
+                problems.append(
+                    f"device {device_id}: event {e.id} ({e.kind}) is dated {local_from_utc_naive(e.at)}, "
+                    f"before event {before.id} ({before.kind}) at {local_from_utc_naive(before.at)}")
+                break
     return problems
 
 

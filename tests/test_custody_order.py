@@ -240,3 +240,15 @@ def test_the_refusal_names_every_role_that_may_undo(school):
         custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(8, 40))
     assert str(err.value) == "Only Deputy or someone at least as senior (leadership or headteacher) may undo this hand-in."
     assert custody.state_of(dev).state == custody.IN_TRAY
+
+
+def test_verify_finds_events_out_of_time_order(school):
+    """A ledger edited outside the kiosk (or written before the rule) is reported, not hidden."""
+    dev = searched_at(school, at(14, 55))
+    assert custody.verify_states() == []
+    police = custody.hand_to_police(dev, school.head, officer="PC Ng, 4521", force_reference="K/1",
+                                    handed_at=at(14, 56), now=at(15, 0))
+    CustodyEvent.update(at=at(14, 50)).where(CustodyEvent.id == police.id).execute()
+    problems = custody.verify_states()
+    assert problems == [f"device {dev}: event {police.id} (handed_to_police) is dated 2026-11-12 14:50, "
+                        f"before event {police.id - 1} (searched) at 2026-11-12 14:55"]
