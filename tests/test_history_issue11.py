@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from textual.widgets import Input
@@ -21,6 +22,15 @@ from tests.school import NOW
 from tests.test_history_screen import chain, device_of, events_of, find, message, open_history, quiet, screen_name
 
 SIZES = [(80, 24), (110, 32)]
+
+
+async def until(pilot, condition, seconds: float = 60.0, what: str = "the condition") -> None:
+    """Pause until ``condition()`` holds, for at most ``seconds`` of wall-clock time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {seconds:.0f} s")
+        await pilot.pause()
 
 
 def at(hh: int, mm: int, ss: int = 0) -> dt.datetime:
@@ -92,6 +102,17 @@ async def test_oak_is_not_offered_undo_of_the_headteachers_confiscation(school, 
         assert message(app) == "Only Head or someone at least as senior (headteacher) may undo this confiscation."
         assert [e.id for e in events_of(dev)] == before
         assert f"#{conf.id}" in chain(app)[-1]
+        # The rest of the journey the issue found: to the release screen, and scan it for the pupil.
+        await pilot.press("escape")
+        assert screen_name(app) == "HomeScreen"
+        await pilot.press("r")
+        await quiet(pilot)
+        assert screen_name(app) == "ReleaseScreen"
+        await pilot.press(*school.codes["000001"], "enter")
+        await until(pilot, lambda: app.screen.count >= 1, what="the scan's result")
+        await quiet(pilot)
+        assert text(app, "#outcome-word") == "BLOCKED"
+        assert [e.id for e in events_of(dev)] == before
     assert custody.state_of(dev).state == custody.CONFISCATED
 
 
