@@ -86,6 +86,10 @@ class Custody:
     slot_no: int | None = None
 
 
+class OutOfOrder(RuleViolation):
+    """An event dated before the phone's latest event (a form can let the time be corrected)."""
+
+
 class LedgerError(Exception):
     """The stored ledger breaks its own rules (only possible if edited outside the kiosk)."""
 
@@ -241,7 +245,7 @@ def _in_order(device_id: int, at: dt.datetime, *, typed: bool) -> dt.datetime:
         return at
     problem = time_order_problem(at, latest.at, latest.kind, typed=typed)
     if problem:
-        raise RuleViolation(problem, device_id=device_id)
+        raise OutOfOrder(problem, device_id=device_id)
     return max(at, latest.at)
 
 

@@ -176,3 +176,34 @@ async def test_confiscating_a_phone_the_pupil_has_says_it_is_taken_in(school):
         assert text(app, "#confiscate-where") == (
             "This phone is with Ben Jones. Confiscating it means taking it now: the office keeps it in a slot "
             "until a listed parent or carer collects it.")
+
+
+async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was_typed(school):
+    """Another terminal records a search while the police form is open: the domain refuses the
+    earlier time, and the form comes back with everything typed and the refusal on the time."""
+    dev = device_of(school, "000001")
+    custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
+    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(8, 10))
+    app = make_app(start="history")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f8", *"PC Ng", "enter", *"4521", "enter", *"K/1", "enter")
+        await pilot.press("end", *["backspace"] * 5, *"0815", "enter")
+        assert "Time: 08:15 today" in text(app, "#police-summary")
+        custody.record_search(dev, school.deputy, consent_by="pupil", witness="Head", grounds="Image",
+                              outcome="passed_to_police", now=at(8, 20))  # at the other terminal
+        await pilot.press("enter")  # Confirm
+        await quiet(pilot)
+        assert screen_name(app) == "PoliceDialog"
+        assert text(app, "#police-error") == "That time is before the search at 08:20; enter 08:20 or later."
+        typed = [app.screen.query_one(f"#{w}", Input).value
+                 for w in ("police-officer", "police-number", "police-reference", "police-time")]
+        assert typed == ["PC Ng", "4521", "K/1", "08:15"]
+        assert app.focused.id == "police-time"
+        await pilot.press("end", *["backspace"] * 5, *"0820", "enter", "enter")
+        await quiet(pilot)
+        assert screen_name(app) == "HistoryScreen"
+        assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
+    assert [e.kind for e in events_of(dev)][-2:] == ["searched", "handed_to_police"]
+    assert custody.verify_states() == []

@@ -60,11 +60,14 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
     PREFIX = "police"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
 
-    def __init__(self, pupil_name: str, now: dt.datetime, latest: tuple[dt.datetime, str] | None = None) -> None:
+    def __init__(self, pupil_name: str, now: dt.datetime, latest: tuple[dt.datetime, str] | None = None,
+                 *, typed: PoliceHandover | None = None, error: str = "") -> None:
         super().__init__()
         self.pupil_name = pupil_name
         self.now = now
         self.latest = latest  # the phone's latest event (time, kind): the hand-over may not be dated before it
+        self.typed = typed  # what was typed before, when the form is opened again after a refusal
+        self.error = error  # that refusal, shown on the time
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="police-box"):
@@ -72,13 +75,18 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             yield Static(FINAL, id="police-warning", classes="dialog-warning")
             with VerticalScroll(classes="dialog-form", id="police-form"):
                 yield Label("Officer's name (required)")
-                yield Input(id="police-officer", placeholder="e.g. PC Jane Smith", max_length=70)
+                typed = self.typed
+                yield Input(typed.officer_name if typed else "", id="police-officer",
+                            placeholder="e.g. PC Jane Smith", max_length=70)
                 yield Label("Officer's number (required)")
-                yield Input(id="police-number", placeholder="Collar or warrant number", max_length=20)
+                yield Input(typed.officer_number if typed else "", id="police-number",
+                            placeholder="Collar or warrant number", max_length=20)
                 yield Label("Police reference (required)")
-                yield Input(id="police-reference", placeholder="Force reference or crime number", max_length=60)
+                yield Input(typed.force_reference if typed else "", id="police-reference",
+                            placeholder="Force reference or crime number", max_length=60)
                 yield Label("Time handed over (HH:MM, today)")
-                yield Input(to_local(self.now).strftime("%H:%M"), id="police-time", max_length=5, restrict=r"[0-9:]*")
+                yield Input(to_local(typed.handed_at if typed else self.now).strftime("%H:%M"), id="police-time",
+                            max_length=5, restrict=r"[0-9:]*")
                 yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="police-continue", variant="primary")
@@ -90,7 +98,11 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
                     yield Button("Back", id="police-back")
 
     def on_mount(self) -> None:
-        self.query_one("#police-officer", Input).focus()
+        if self.error:
+            self.say(self.error)
+            self.query_one("#police-time", Input).focus()
+        else:
+            self.query_one("#police-officer", Input).focus()
 
     # ------------------------------------------------------------ form
 

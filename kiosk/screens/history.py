@@ -282,6 +282,7 @@ class HistoryScreen(Screen[None]):
         self.load_seq = 0  # only the latest lookup's answer is shown
         self.clear_message_on_load = True
         self.busy = False  # an action is being recorded, or the phone reloaded after it
+        self.again = None  # reopens the last form with what was typed, if it is refused for its time
 
     # ------------------------------------------------------------ layout
 
@@ -449,7 +450,12 @@ class HistoryScreen(Screen[None]):
             elif self.view is None:
                 self.say("Down/Up to choose, Enter to open.")
         elif result.tag == "act":
+            from models.custody import OutOfOrder
+
             self.say(result.value if result.ok else (result.error or ""), "ok" if result.ok else "error")
+            again, self.again = self.again, None
+            if again is not None and isinstance(result.exc, OutOfOrder):
+                again(result.error or "")
             if self.view is not None:  # show what the ledger now says (busy until then)
                 self.load(device_id=self.view.device_id, keep_message=True)
             else:
@@ -508,18 +514,24 @@ class HistoryScreen(Screen[None]):
             self.record(do_search, view.device_id, self.who.id, record)
 
     def action_police(self) -> None:
-        from kiosk.dialogs.police import PoliceDialog
-
         if (view := self.ready("police")) is None:
             return
-        dialog = PoliceDialog(view.owner, self.app.services.clock.now(), latest=view.latest)
-        self.app.push_screen(dialog, lambda h: self.after_police(view, h))
+        self.police_form(view)
 
     def after_police(self, view: PhoneView, handover) -> None:
         if handover is None:
             self.cancelled()
         else:
+            # Refused for its time (something was recorded for the phone meanwhile): the
+            # form opens again with everything typed, and the refusal on the time.
+            self.again = lambda error: self.police_form(view, typed=handover, error=error)
             self.record(do_police, view.device_id, self.who.id, handover)
+
+    def police_form(self, view: PhoneView, *, typed=None, error: str = "") -> None:
+        from kiosk.dialogs.police import PoliceDialog
+
+        dialog = PoliceDialog(view.owner, self.app.services.clock.now(), latest=view.latest, typed=typed, error=error)
+        self.app.push_screen(dialog, lambda h: self.after_police(view, h))
 
     def action_release_contact(self) -> None:
         from kiosk.dialogs.release_contact import ReleaseToContactDialog
