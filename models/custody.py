@@ -11,7 +11,11 @@ The rules (each refusal is one plain line):
 * a confiscated phone goes only to a listed parent or carer, with ID seen;
 * a phone handed to the police is final: nothing after it;
 * only the roles allowed for each action (``models.auth.PERMISSIONS``) may do it;
-* undo is a reversal of the phone's latest action, with a reason.
+* undo is a reversal of the phone's latest action, with a reason, by the person who
+  recorded the action or by someone whose role may do it and is at least as senior
+  (:data:`SENIORITY`);
+* per phone, events are in time order: an event may not be dated before the phone's
+  latest event (to the minute; within the same minute it keeps ledger order).
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ import peewee
 from peewee import JOIN
 
 from . import audit, codes
-from .auth import require
+from .auth import ADMIN, DSL, HEADTEACHER, LEADERSHIP, OFFICE, PERMISSIONS, ROLE_NAMES, ROLES, TEACHER, require
 from .clock import local_day, local_from_utc_naive, to_local, utcnow
 from .db import write_tx
 from .devices import Resolved, resolve
-from .errors import NotFound, RuleViolation, ValidationError
+from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
 from .trays import assign_slot, slot_is_free, slot_name
 
@@ -55,6 +59,17 @@ EVENT_ACTION = {
     HANDED_IN: "hand_in", RELEASED: "release", CONFISCATED_EV: "confiscate",
     RELEASED_TO_CONTACT: "release_to_contact", SEARCHED: "search", POLICE_EV: "police", MOVED: "move",
 }
+# The latest event as a refusal names it: "That time is before the search at 14:55".
+EVENT_NOUNS = {
+    HANDED_IN: "hand-in", RELEASED: "release to the pupil", CONFISCATED_EV: "confiscation",
+    RELEASED_TO_CONTACT: "release to a parent or carer", SEARCHED: "search", POLICE_EV: "police hand-over",
+    MOVED: "move", REVERSAL: "undo",
+}
+# Who may undo someone else's action: a role that may do the action and ranks at least
+# as high as the role in which it was recorded. Office staff and teachers are equal;
+# the leadership team and the DSL above them; the headteacher above all. Admin runs the
+# system and takes no custody action, so ranks lowest.
+SENIORITY = {ADMIN: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
 SEARCH_OUTCOMES = {
     "nothing_found": "nothing found",
     "content_deleted": "content deleted",
@@ -69,6 +84,10 @@ class Custody:
     state: str = OUT
     tray_id: int | None = None
     slot_no: int | None = None
+
+
+class OutOfOrder(RuleViolation):
+    """An event dated before the phone's latest event (a form can let the time be corrected)."""
 
 
 class LedgerError(Exception):
@@ -181,6 +200,55 @@ def _slot_text(tray_id: int | None, slot_no: int | None) -> str:
     return slot_name(tray.name, slot_no)
 
 
+# ---------------------------------------------------------------- time order
+
+
+def _minute(t: dt.datetime) -> dt.datetime:
+    return t.replace(second=0, microsecond=0)
+
+
+def time_order_problem(
+    at: dt.datetime, latest_at: dt.datetime | None, latest_kind: str | None, *, typed: bool = True
+) -> str | None:
+    """Why ``at`` (naive UTC) cannot follow the phone's latest event, or None if it can.
+
+    Pure, so a form can check a typed time with the domain's own words. Times are
+    compared to the minute, as forms give them: a time in the latest event's minute is
+    allowed (and stored no earlier than that event, so it keeps ledger order).
+    ``typed`` False is for actions timed by the clock ("now"): the clock is then wrong.
+    """
+    if latest_at is None or _minute(at) >= _minute(latest_at):
+        return None
+    local_latest, local_at = to_local(latest_at), to_local(at)
+    when = local_latest.strftime("%H:%M")
+    if local_latest.date() != local_at.date():
+        when += local_latest.strftime(" on %a %d %b").replace(" 0", " ")
+    noun = EVENT_NOUNS.get(latest_kind or "", "latest event")
+    if typed:
+        return f"That time is before the {noun} at {when}; enter {local_latest.strftime('%H:%M')} or later."
+    return (f"The time now ({local_at.strftime('%H:%M')}) is before this phone's {noun} at {when}: "
+            "check the kiosk's clock. Nothing was recorded.")
+
+
+def latest_event(device_id: int) -> CustodyEvent | None:
+    """The phone's latest event in the ledger (reversals included)."""
+    return (
+        CustodyEvent.select(CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind)
+        .where(CustodyEvent.device == device_id).order_by(CustodyEvent.id.desc()).first()
+    )
+
+
+def _in_order(device_id: int, at: dt.datetime, *, typed: bool) -> dt.datetime:
+    """The time to store for a new event at ``at``, or a refusal naming the latest event."""
+    latest = latest_event(device_id)
+    if latest is None:
+        return at
+    problem = time_order_problem(at, latest.at, latest.kind, typed=typed)
+    if problem:
+        raise OutOfOrder(problem, device_id=device_id)
+    return max(at, latest.at)
+
+
 def _append(
     device_id: int,
     kind: str,
@@ -191,13 +259,19 @@ def _append(
     tray_id: int | None = None,
     slot_no: int | None = None,
     audit_details: dict | None = None,
+    typed: bool = False,
     **fields,
 ) -> tuple[CustodyEvent, Custody]:
-    """Append one event, update the projection and write the audit entry (same tx)."""
+    """Append one event, update the projection and write the audit entry (same tx).
+
+    ``now`` is the event's time: refused if before the phone's latest event (``typed``:
+    a time given on a form, not the clock's).
+    """
     cur = _custody(row)
     if kind == REVERSAL:
         raise AssertionError("use reverse()")
     nxt = step(cur, kind, tray_id, slot_no)
+    now = _in_order(device_id, now, typed=typed)
     ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
     prev = audit.head()
     event = CustodyEvent.create(
@@ -444,7 +518,8 @@ def hand_to_police(
         device = _device(device_id)
         require(actor, "police", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
-        event, _ = _append(device.id, POLICE_EV, actor, handed_at or now, row=row, officer=officer, force_reference=force_reference)
+        event, _ = _append(device.id, POLICE_EV, actor, handed_at or now, row=row, officer=officer,
+                           force_reference=force_reference, typed=handed_at is not None)
         return event
 
 
@@ -468,6 +543,40 @@ def move(device_id: int, actor: Staff, *, tray_id: int, slot_no: int, now: dt.da
 # ---------------------------------------------------------------- undo
 
 
+def _rank(staff: Staff, action: str) -> int:
+    """The rank in which ``staff`` does ``action``: their most senior role that may do it
+    (or, if none may any more, their most senior role)."""
+    roles = staff.role_set & PERMISSIONS[action] or staff.role_set
+    return max((SENIORITY.get(r, 0) for r in roles), default=0)
+
+
+def check_undo(actor: Staff, target: CustodyEvent) -> None:
+    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target``.
+
+    Allowed to the person who recorded it, or to someone whose role may do that action
+    (for that pupil's class) and is at least as senior as the role it was recorded in.
+    """
+    if target.kind == REVERSAL:
+        raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
+    if target.kind == POLICE_EV:
+        raise RuleViolation("A police hand-over is final and cannot be undone.")
+    recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
+    if recorder is not None and actor is not None and recorder.id == actor.id:
+        return
+    action = EVENT_ACTION[target.kind]
+    require(actor, action, school_class_id=_device_class_id(_device(target.device_id)))
+    if recorder is None:
+        return  # recorded by the system (no member of staff): any role that may do it
+    need = _rank(recorder, action)
+    if _rank(actor, action) < need:
+        names = [ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need]
+        senior = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise PermissionDenied(
+            f"Only {recorder.display_name} or someone at least as senior ({senior}) may undo this "
+            f"{EVENT_NOUNS[target.kind]}."
+        )
+
+
 def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
     """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
     now = now or utcnow()
@@ -476,12 +585,8 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
         target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
         if target is None:
             raise NotFound("There is no such custody event.")
-        if target.kind == REVERSAL:
-            raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
-        if target.kind == POLICE_EV:
-            raise RuleViolation("A police hand-over is final and cannot be undone.")
+        check_undo(actor, target)
         device = _device(target.device_id)
-        require(actor, EVENT_ACTION[target.kind], school_class_id=_device_class_id(device))
         events = list(CustodyEvent.select().where(CustodyEvent.device == device.id).order_by(CustodyEvent.id))
         history = replay(events)
         if not history.undo_stack or history.undo_stack[-1][0] != target.id:
@@ -494,6 +599,7 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
             tray = Tray.get_by_id(before.tray_id)
             if not slot_is_free(tray, before.slot_no):
                 raise RuleViolation(f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone.")
+        now = _in_order(device.id, now, typed=False)
         prev = audit.head()
         event = CustodyEvent.create(
             device=device.id, kind=REVERSAL, at=now, actor=actor, reverses=target.id, note=reason,
@@ -559,7 +665,9 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
 
 
 def verify_states() -> list[str]:
-    """Replay every device's events and compare with the stored current state."""
+    """Replay every device's events and compare with the stored current state; and check
+    that each phone's events are in time order (in ledger order, no event dated earlier
+    than the one before it)."""
     problems: list[str] = []
     events_by_device: dict[int, list[CustodyEvent]] = {}
     for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
@@ -575,6 +683,13 @@ def verify_states() -> list[str]:
         stored = Custody(row.state, row.tray_id, row.slot_no) if row else Custody()
         if stored != derived:
             problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
+        events = events_by_device.get(device_id, [])
+        for before, e in zip(events, events[1:]):  # per phone, events are in time order
+            if e.at < before.at:
+                problems.append(
+                    f"device {device_id}: event {e.id} ({e.kind}) is dated {local_from_utc_naive(e.at)}, "
+                    f"before event {before.id} ({before.kind}) at {local_from_utc_naive(before.at)}")
+                break
     return problems
 
 

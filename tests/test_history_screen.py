@@ -318,8 +318,9 @@ async def test_no_listed_contact_means_only_pupil_consent(school):
 
 async def test_police_hand_over_is_final_and_release_is_then_refused(school):
     dev = device_of(school, "000001")
-    custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=NOW)
+    earlier = NOW - dt.timedelta(minutes=10)  # the hand-over at 08:25 comes after these (time order)
+    custody.hand_in(school.codes["000001"], school.office, now=earlier)
+    custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=earlier)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")

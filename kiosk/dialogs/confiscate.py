@@ -1,6 +1,7 @@
 """Confiscate a phone: the reason and the policy breached, then a confirmation step.
 
-Attributes down: the pupil's name. The dialog returns a :class:`Confiscation`, or None
+Attributes down: the pupil's name and what confiscating this phone means (where it
+is now and what happens to it), shown before anything is typed. The dialog returns a :class:`Confiscation`, or None
 if cancelled; it never touches the database (the caller records the confiscation with
 ``models.custody.confiscate``, which checks everything again).
 
@@ -43,13 +44,16 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
     PREFIX = "confiscate"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
 
-    def __init__(self, pupil_name: str) -> None:
+    def __init__(self, pupil_name: str, where: str = "") -> None:
         super().__init__()
         self.pupil_name = pupil_name
+        self.where = where  # what confiscating this phone means, e.g. "This phone is in slot B-01. …"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confiscate-box"):
             yield Static(f"Confiscate {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+            if self.where:
+                yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
             with VerticalScroll(classes="dialog-form", id="confiscate-form"):
                 yield Label("Reason (required)")
                 yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
@@ -133,5 +137,7 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
             f"Confiscate {self.pupil_name}'s phone?\n\n"
             f"Reason: {result.reason}\n"
             f"Policy: {result.policy}\n\n"
-            "It will be held in the office and released only to a listed parent or carer, with ID seen."
+            # What it means, said again where it is confirmed (the note above the form is hidden here).
+            + (self.where or "It will be held in the office and released only to a listed parent or carer, "
+               "with ID seen.")
         ))

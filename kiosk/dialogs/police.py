@@ -1,7 +1,9 @@
 """Hand a phone to the police: officer, reference, time, a warning that it is final.
 
-Attributes down: the pupil's name and the current time (``now``, naive UTC; the time
-of the hand-over defaults to it and is a time today). The dialog returns a
+Attributes down: the pupil's name, the current time (``now``, naive UTC; the time
+of the hand-over defaults to it and is a time today) and the phone's latest event
+(``latest``: its time and kind), before which the hand-over may not be dated
+(``models.custody.time_order_problem``, the domain's own rule and words). The dialog returns a
 :class:`PoliceHandover`, or None if cancelled. It never touches the database: the
 caller records it with ``models.custody.hand_to_police``, after which nothing more can
 be recorded for the phone.
@@ -23,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import TwoStepDialog
 from models.clock import to_local
+from models.custody import time_order_problem
 
 FINAL = (
     "This is final. Once the hand-over is recorded nothing more can be recorded for this phone, "
@@ -57,10 +60,14 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
     PREFIX = "police"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
 
-    def __init__(self, pupil_name: str, now: dt.datetime) -> None:
+    def __init__(self, pupil_name: str, now: dt.datetime, latest: tuple[dt.datetime, str] | None = None,
+                 *, typed: PoliceHandover | None = None, error: str = "") -> None:
         super().__init__()
         self.pupil_name = pupil_name
         self.now = now
+        self.latest = latest  # the phone's latest event (time, kind): the hand-over may not be dated before it
+        self.typed = typed  # what was typed before, when the form is opened again after a refusal
+        self.error = error  # that refusal, shown on the time
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="police-box"):
@@ -68,13 +75,18 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             yield Static(FINAL, id="police-warning", classes="dialog-warning")
             with VerticalScroll(classes="dialog-form", id="police-form"):
                 yield Label("Officer's name (required)")
-                yield Input(id="police-officer", placeholder="e.g. PC Jane Smith", max_length=70)
+                typed = self.typed
+                yield Input(typed.officer_name if typed else "", id="police-officer",
+                            placeholder="e.g. PC Jane Smith", max_length=70)
                 yield Label("Officer's number (required)")
-                yield Input(id="police-number", placeholder="Collar or warrant number", max_length=20)
+                yield Input(typed.officer_number if typed else "", id="police-number",
+                            placeholder="Collar or warrant number", max_length=20)
                 yield Label("Police reference (required)")
-                yield Input(id="police-reference", placeholder="Force reference or crime number", max_length=60)
+                yield Input(typed.force_reference if typed else "", id="police-reference",
+                            placeholder="Force reference or crime number", max_length=60)
                 yield Label("Time handed over (HH:MM, today)")
-                yield Input(to_local(self.now).strftime("%H:%M"), id="police-time", max_length=5, restrict=r"[0-9:]*")
+                yield Input(to_local(typed.handed_at if typed else self.now).strftime("%H:%M"), id="police-time",
+                            max_length=5, restrict=r"[0-9:]*")
                 yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="police-continue", variant="primary")
@@ -86,7 +98,11 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
                     yield Button("Back", id="police-back")
 
     def on_mount(self) -> None:
-        self.query_one("#police-officer", Input).focus()
+        if self.error:
+            self.say(self.error)
+            self.query_one("#police-time", Input).focus()
+        else:
+            self.query_one("#police-officer", Input).focus()
 
     # ------------------------------------------------------------ form
 
@@ -106,6 +122,8 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             return None, "Give the time of the hand-over as HH:MM, e.g. 14:05.", "police-time"
         if handed_at > self.now + FUTURE_GRACE:
             return None, "The hand-over time is in the future.", "police-time"
+        if self.latest is not None and (problem := time_order_problem(handed_at, *self.latest)):
+            return None, problem, "police-time"
         handover = PoliceHandover(self.value("police-officer"), self.value("police-number"),
                                   self.value("police-reference"), handed_at)
         return handover, "", ""

@@ -10,6 +10,7 @@ worker, which checks every rule again. A refusal is shown as its one-line messag
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
@@ -51,6 +52,8 @@ class PhoneView:
     contacts: tuple[tuple[int, str], ...]  # listed contacts (search consent)
     collectors: tuple[tuple[int, str], ...]  # listed contacts who may collect (release)
     refusals: dict[str, str] = field(default_factory=dict)  # action -> why it cannot be done now
+    latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
+    slot: str = ""  # where the school holds it now, e.g. "B-01"
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
@@ -139,10 +142,7 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
             raise RuleViolation(broken)
         if undo is None:
             raise RuleViolation("Nothing to undo: no action on this phone is left to reverse.")
-        kind = stack[-1][1]
-        if kind == custody.POLICE_EV:
-            raise RuleViolation("A police hand-over is final and cannot be undone.")
-        require(staff, custody.EVENT_ACTION[kind], school_class_id=class_id)
+        custody.check_undo(staff, next(e for e in events if e.id == stack[-1][0]))  # the domain's own rule
 
     refusals = {
         "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
@@ -157,6 +157,7 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
         admission_no=pupil.admission_no if pupil else "", state=row.state, state_text=state_text,
         chain=chain, undo=undo, contacts=contacts, collectors=collectors,
         refusals={k: v for k, v in refusals.items() if v is not None},
+        latest=(events[-1].at, events[-1].kind) if events else None, slot=slot,
     )
 
 
@@ -246,6 +247,18 @@ def do_undo(event_id: int, staff_id: int, reason: str, now) -> str:
     return f"Undone on {_owner(event.device_id)}'s phone: event #{event_id} is reversed by #{event.id}."
 
 
+def confiscation_meaning(view: PhoneView) -> str:
+    """What confiscating this phone does, in plain words, for the form to show first."""
+    from models import custody
+
+    if view.state == custody.IN_TRAY:
+        where = f"in slot {view.slot}" if view.slot else "in the tray"
+        return (f"This phone is {where}. Confiscating it keeps it in the office until a listed parent or carer "
+                f"collects it: it will not go back to {view.owner} at the end of the day.")
+    return (f"This phone is with {view.owner}. Confiscating it means taking it now: the office keeps it in a slot "
+            "until a listed parent or carer collects it.")
+
+
 # ---------------------------------------------------------------- screen
 
 
@@ -269,6 +282,7 @@ class HistoryScreen(Screen[None]):
         self.load_seq = 0  # only the latest lookup's answer is shown
         self.clear_message_on_load = True
         self.busy = False  # an action is being recorded, or the phone reloaded after it
+        self.again = None  # reopens the last form with what was typed, if it is refused for its time
 
     # ------------------------------------------------------------ layout
 
@@ -304,6 +318,8 @@ class HistoryScreen(Screen[None]):
         permission = PERMISSION.get(action)
         if permission is not None and not self.who.may(permission):
             return False  # not this role's action: not offered at all
+        if action == "undo" and self.view is not None and "undo" in self.view.refusals:
+            return False  # the domain would refuse it (whose action, or nothing left): not offered
         if permission is not None or action == "undo":
             return True if self.view is not None else None  # greyed out until a phone is shown
         return True
@@ -379,6 +395,10 @@ class HistoryScreen(Screen[None]):
             self.open_option(options.get_option_at_index(options.highlighted))
 
     def on_key(self, event) -> None:
+        if event.key == "f2" and self.view is not None and "undo" in self.view.refusals:
+            event.stop()  # F2 is not offered here; pressed anyway, it says why
+            self.say(self.view.refusals["undo"], "error")
+            return
         options = self.query_one("#history-results", OptionList)
         if self.focused is not None and self.focused.id == "history-name" and event.key in ("down", "up") \
                 and options.option_count:
@@ -430,7 +450,12 @@ class HistoryScreen(Screen[None]):
             elif self.view is None:
                 self.say("Down/Up to choose, Enter to open.")
         elif result.tag == "act":
+            from models.custody import OutOfOrder
+
             self.say(result.value if result.ok else (result.error or ""), "ok" if result.ok else "error")
+            again, self.again = self.again, None
+            if again is not None and isinstance(result.exc, OutOfOrder):
+                again(result.error or "")
             if self.view is not None:  # show what the ledger now says (busy until then)
                 self.load(device_id=self.view.device_id, keep_message=True)
             else:
@@ -465,7 +490,8 @@ class HistoryScreen(Screen[None]):
 
         if (view := self.ready("confiscate")) is None:
             return
-        self.app.push_screen(ConfiscateDialog(view.owner), lambda c: self.after_confiscate(view, c))
+        self.app.push_screen(ConfiscateDialog(view.owner, where=confiscation_meaning(view)),
+                             lambda c: self.after_confiscate(view, c))
 
     def after_confiscate(self, view: PhoneView, confiscation) -> None:
         if confiscation is None:
@@ -488,18 +514,24 @@ class HistoryScreen(Screen[None]):
             self.record(do_search, view.device_id, self.who.id, record)
 
     def action_police(self) -> None:
-        from kiosk.dialogs.police import PoliceDialog
-
         if (view := self.ready("police")) is None:
             return
-        dialog = PoliceDialog(view.owner, self.app.services.clock.now())
-        self.app.push_screen(dialog, lambda h: self.after_police(view, h))
+        self.police_form(view)
 
     def after_police(self, view: PhoneView, handover) -> None:
         if handover is None:
             self.cancelled()
         else:
+            # Refused for its time (something was recorded for the phone meanwhile): the
+            # form opens again with everything typed, and the refusal on the time.
+            self.again = lambda error: self.police_form(view, typed=handover, error=error)
             self.record(do_police, view.device_id, self.who.id, handover)
+
+    def police_form(self, view: PhoneView, *, typed=None, error: str = "") -> None:
+        from kiosk.dialogs.police import PoliceDialog
+
+        dialog = PoliceDialog(view.owner, self.app.services.clock.now(), latest=view.latest, typed=typed, error=error)
+        self.app.push_screen(dialog, lambda h: self.after_police(view, h))
 
     def action_release_contact(self) -> None:
         from kiosk.dialogs.release_contact import ReleaseToContactDialog
