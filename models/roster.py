@@ -361,9 +361,11 @@ def _parse_record(line, record, ncols, columns, contact_prios, first_seen, today
     for key, index in columns.items():
         label = _label(key)
         raw = record[index]
+        raw = _plain_spaces(raw)
         bad = _bad_char(raw)
         if bad is not None:
-            problems.append(f"{label} contains a control character (U+{ord(bad):04X}), which is not allowed")
+            what = "a character that cannot be shown" if unicodedata.category(bad) in ("Cn", "Co", "Cs") else "a control character"
+            problems.append(f"{label} contains {what} (U+{ord(bad):04X}), which is not allowed")
             continue
         value = raw.strip()
         if len(value) > MAX_FIELD:
@@ -467,19 +469,26 @@ def _date(value: str, today: datetime.date) -> tuple[datetime.date | None, str |
 # --- text safety --------------------------------------------------------------------
 
 
+def _plain_spaces(value: str) -> str:
+    """Every Unicode space (no-break, thin, ideographic... as spreadsheets export them) as a plain space."""
+    if value.isascii():
+        return value
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
+
+
 def _bad_char(value: str) -> str | None:
-    """The first control, format or line-separator character in *value*, if any.
+    """The first character in *value* that cannot be shown as it is, if any.
 
     Covers C0/C1 controls (tab, newline, ESC of terminal escape sequences, DEL),
     invisible format characters (bidi overrides, zero-width space, BOM, soft
-    hyphen) except ZWNJ/ZWJ, and the Unicode line/paragraph separators.
+    hyphen) except ZWNJ/ZWJ, the Unicode line/paragraph separators, surrogates,
+    private-use and unassigned code points (no font draws them the same way twice).
+    Other spaces are made plain by :func:`_plain_spaces` first.
     """
     for ch in value:
-        if ch.isprintable() or ch == " ":
+        if ch.isprintable() or ch == " " or ch in _ALLOWED_FORMAT:
             continue
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp", "Cs") and ch not in _ALLOWED_FORMAT:
-            return ch
+        return ch
     return None
 
 

@@ -20,6 +20,14 @@ os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
 os.environ["XDG_CACHE_HOME"] = str(_SANDBOX / "cache")
 os.environ["KIOSK_DATA_DIR"] = str(_SANDBOX / "kiosk-data")
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# Hypothesis: the same examples on every run ("ci", the default), so a property test
+# can never fail by the luck of one run; KIOSK_HYPOTHESIS=explore searches afresh.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("KIOSK_HYPOTHESIS", "ci"))
+
 from models import auth  # noqa: E402
 from models.db import close_db, db, init_db  # noqa: E402
 

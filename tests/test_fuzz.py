@@ -34,9 +34,14 @@ nasty_text = st.one_of(
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+def shown_as_is(name: str) -> bool:
+    """Printable, apart from the joiners some scripts need to spell a name (ZWNJ, ZWJ)."""
+    return name.replace("\u200c", "").replace("\u200d", "").isprintable()
+
+
 def clean(message: str) -> bool:
     """One printable line: no control character of any kind, no escape, no line break."""
-    return message.isprintable() and len(message) < 500
+    return message.isprintable() and len(message) < 1000  # a row may have several faults, each named
 
 
 # ---------------------------------------------------------------- scanned codes
@@ -141,6 +146,9 @@ cell = st.one_of(nasty_text, st.sampled_from(["Smith", "O'Brien", "Zoë", "5", "
 
 @given(rows=st.lists(st.tuples(st.integers(0, 999_999), cell, cell, cell, cell, cell, cell), min_size=1, max_size=5),
        tail=st.binary(max_size=20))
+@example(rows=[(1, "\ud7fc", "Ava", "6", "Oak", "Mum", "Mother")], tail=b"")  # unassigned: refused
+@example(rows=[(2, "\ue000", "Ava", "6", "Oak", "Mum", "Mother")], tail=b"")  # private use: refused
+@example(rows=[(3, "Smith\u00a0Jones", "Ava", "6", "Oak", "Mum\u3000Smith", "Mother")], tail=b"")  # spaces made plain
 @FUZZ
 def test_fuzzed_roster_rows_import_or_are_rejected_cleanly(sqlite_db, rows, tail):
     def field(text: str) -> str:
@@ -159,10 +167,10 @@ def test_fuzzed_roster_rows_import_or_are_rejected_cleanly(sqlite_db, rows, tail
     except KioskError as exc:
         assert clean(str(exc)), repr(str(exc))
     for p in Pupil.select():
-        assert p.first_name.isprintable() and p.last_name.isprintable() and len(p.first_name) <= 100
+        assert shown_as_is(p.first_name) and shown_as_is(p.last_name) and len(p.first_name) <= 100
     for c in Contact.select():
-        assert c.name.isprintable() and len(c.name) <= 100
-    assert all(c.name.isprintable() for c in SchoolClass.select())
+        assert shown_as_is(c.name) and len(c.name) <= 100
+    assert all(shown_as_is(c.name) for c in SchoolClass.select())
 
 
 def test_roster_values_longer_than_their_columns_are_rejected_not_stored(database):
