@@ -474,11 +474,12 @@ def sign_out(
             raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
                                   "give the time they left.")
         if left_at is not None:
-            if left_at < visit.signed_in_at:
+            if left_at < visit.signed_in_at.replace(second=0, microsecond=0):
                 raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
                                       "the time they left cannot be before that.")
             if left_at > now:
                 raise ValidationError("The time they left is in the future.")
+            left_at = max(left_at, visit.signed_in_at)  # the minute they came: never a second before
         out_at = left_at or now
         slot, held, collect = "", "", ""
         details: dict = {"visitor_id": visit.visitor_id}
