@@ -27,7 +27,7 @@ class Resolved:
     def owner(self) -> str:
         if self.pupil:
             return self.pupil.full_name
-        return f"{self.visitor_name} (visitor)" if self.visitor_name else "Visitor"
+        return self.visitor_name or "Visitor"
 
 
 def resolve(code: str) -> Resolved:
@@ -62,6 +62,7 @@ def resolve(code: str) -> Resolved:
 
         visit = Visit.select(Visit.name).where(Visit.device == device.id).order_by(Visit.id.desc()).first()
         visitor_name = visit.name if visit else ""
+        class_name = "visitor"  # shown where a pupil's class is: "Dave Collins · visitor"
     return Resolved(row, device, pupil, class_name, visitor_name)
 
 

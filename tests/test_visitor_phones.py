@@ -133,7 +133,8 @@ def test_office_sign_out_returns_the_phone_named_and_a_promised_phone_just_ends(
 def test_a_visitors_phone_carries_their_name_in_reports_and_scans(school, settings):
     r = sign_in(settings, name="Dave Collins", phone="tray")
     visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
-    assert resolve(r.phone_label).owner == "Dave Collins (visitor)"
+    found = resolve(r.phone_label)
+    assert (found.owner, found.class_name) == ("Dave Collins", "visitor")  # "Dave Collins · visitor" on a scan
     [held] = [row for row in reports.uncollected(LATER) if row["code"] == r.phone_label]
     assert held["pupil"] == "Dave Collins (visitor)"
     visitors.sign_out(slip_code=r.slip_code, actor=school.office, now=LATER)

@@ -190,7 +190,7 @@ class VisitorsScreen(Screen[None]):
         with Vertical(id="visitors-body"):
             yield Static("Loading…", id="visitors-summary", markup=False)
             yield Static("", id="visitors-printer", markup=False)
-            yield ScanInput(id="visitors-scan", placeholder="Scan a visitor's slip to sign them out",
+            yield ScanInput(id="visitors-scan", placeholder="Scan a slip to sign out, or a V label to receive or return a phone",
                             terminators=self._terminators())
             yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="visitors-message", markup=False)
@@ -366,7 +366,11 @@ class VisitorsScreen(Screen[None]):
             return
         from kiosk.dialogs.confirm import ConfirmDialog
 
+        from models.visitors import PENDING
+
         phone = f" Their phone in slot {row.slot} is returned to them, recorded by you." if row.slot else ""
+        if row.phone_state == PENDING:
+            phone = " They said they would hand their phone in, but the office never received it."
         question = f"Sign out {row.name} (badge {row.badge_number})?"
 
         def answered(yes: bool | None) -> None:
