@@ -2,15 +2,27 @@
 
 Everything here is one transaction per action. :func:`sign_in` validates all its
 input first (nothing is written if anything is wrong), then writes together: the
-visitor (new, or the returning one updated), the visit, its audit entry, the custody
-hand-in of a phone put in the tray (a ``Device(kind="visitor")`` under a V-label, so
-the tray and the ledger stay one truth), and the slip's print job in the outbox. A
-printer that is off never loses a visit: the slip waits in the outbox.
+visitor (new, or the returning one updated), the visit, its audit entry, the V-label
+of a phone to hand in (a ``Device(kind="visitor")``, so the tray and the ledger stay
+one truth), and the slip's print job in the outbox. A printer that is off never loses
+a visit: the slip waits in the outbox.
+
+A visitor's phone is received and returned only by a member of staff, and the custody
+event names them (:func:`phone_action`): at self-service the visitor only says they
+will hand it in (the phone is *pending*, with no slot); the office receives it when it
+applies or scans the V label, and returns it ("returned to the visitor") when it scans
+that label again, acts from its list, or signs the visitor out. A slot is free only
+after that return: a visitor who signs out at self-service with their phone still held
+is told to collect it from the office, and the phone stays held until then.
 
 Self-service (``actor=None``) may sign in only visitor types whose checks need no
 member of staff (no ID to see, no DBS assurance to confirm); for the others it says
-"please see the office". Staff (``actor`` a Staff with the ``visitors`` permission)
-confirm the checks the school's config asks for each type.
+"please see the office". It signs out only with the visitor's own slip, on the day
+they came, and says nothing about anyone else. An exception is claimed there only by
+the person it names; an organisation's exception waits for the office to confirm it
+with ID seen (:func:`confirm_exception`). Staff (``actor`` a Staff with the
+``visitors`` permission) confirm the checks the school's config asks for each type,
+and give the time a visitor from an earlier day left.
 """
 
 from __future__ import annotations
