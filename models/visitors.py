@@ -596,7 +596,7 @@ def phone_action(*, code: str | None = None, visit_id: int | None = None, actor:
         row = custody.state_of(visit.device_id)
         device = Device.get_by_id(visit.device_id)
         if row.state == custody.OUT:
-            if not device.active or label is None:
+            if not device.active or label is None or _gone_back([device.id]):
                 raise RuleViolation(f"{visit.name}'s phone has already gone back to them.")
             if visit.signed_out_at is not None:
                 raise RuleViolation(f"{visit.name} has signed out: their phone cannot be received now.")
@@ -720,6 +720,18 @@ def flag_instant(signed_in_at: dt.datetime, settings: Settings) -> dt.datetime:
 
 
 PENDING = "pending"
+_GIVEN_BACK = (custody.RETURNED, custody.RELEASED, custody.RELEASED_TO_CONTACT)
+
+
+def _gone_back(device_ids) -> set[int]:
+    """Those of ``device_ids`` whose phone has been given back at least once (never pending again)."""
+    from .tables import CustodyEvent  # noqa: PLC0415
+
+    ids = list(set(device_ids))
+    if not ids:
+        return set()
+    return {d for (d,) in CustodyEvent.select(CustodyEvent.device).where(
+        CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK)).tuples()}
 
 
 def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = False) -> list[OnSiteRow]:
@@ -733,14 +745,16 @@ def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = Fal
         .order_by(Visit.signed_in_at, Visit.id)
     )
     today = local_day(now, settings.tz)
+    visits = list(query)
+    gone_back = _gone_back([v.device_id for v in visits if v.device_id is not None])
     rows = []
-    for v in query:
+    for v in visits:
         state = getattr(v, "devicestate", None)
         slot, phone_state = "", ""
         if state is not None and state.device_id is not None:
             phone_state = state.state
             if state.state == custody.OUT:
-                phone_state = PENDING if v.device.active else ""
+                phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
             if state.tray_id is not None and state.state == custody.IN_TRAY:
                 slot = slot_name(state.tray.name, state.slot_no)
         rows.append(OnSiteRow(

@@ -222,3 +222,13 @@ def test_a_visit_from_an_earlier_day_is_signed_out_at_the_time_the_office_gives(
     assert out.visit.signed_out_at == left and out.visit.signed_out_by_id == school.office.id
     entry = AuditEntry.select().where(AuditEntry.action == "visit.sign_out").get()
     assert str(entry.at).startswith("2026-11-13T08:30") and "left_at_given" in entry.details
+
+
+def test_a_phone_given_back_by_another_route_is_never_to_hand_in_again(school, settings):
+    r = sign_in(settings, phone="tray")
+    visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
+    custody.release(r.phone_label, school.office, now=NOW + dt.timedelta(minutes=5))  # e.g. the release screen
+    [row] = visitors.on_site(settings, LATER)
+    assert row.phone_state != visitors.PENDING and row.phone_words == "returned"
+    with pytest.raises(RuleViolation, match="already gone back"):
+        visitors.phone_action(code=r.phone_label, actor=school.office, now=LATER)
