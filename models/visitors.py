@@ -319,11 +319,15 @@ def sign_in(
     with write_tx():
         if actor is not None:
             require(actor, "visitors")
-        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now)
+        # At self-service a typed name never finds anyone: only the visitor's own (scanned) slip
+        # does. Matching on a typed name would tell a stranger that someone of that name is
+        # here, and write their visit (and car) into another person's record.
+        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now,
+                                    match_name=actor is not None)
         open_visit = Visit.get_or_none((Visit.visitor == visitor.id) & Visit.signed_out_at.is_null())
         if open_visit is not None:
-            if actor is None:  # the public screen says nothing about anyone
-                raise RuleViolation("You may be signed in already: please see the office.")
+            if actor is None:  # their own slip was scanned: it is theirs to hear
+                raise RuleViolation("You are signed in already: scan today's slip to sign out, or see the office.")
             raise RuleViolation(f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first.")
         badge = _badge_number(now, tz)
         slip_code = _new_slip_code()
@@ -368,13 +372,16 @@ def sign_in(
 
 
 def _returning_or_new(
-    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime
+    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime,
+    *, match_name: bool = True,
 ) -> Visitor:
     key = name_key(name)
     if visitor_id is not None:
         visitor = Visitor.get_or_none(Visitor.id == visitor_id)
         if visitor is None:
             raise NotFound("That returning visitor is no longer on record: sign in as new.")
+    elif not match_name:
+        visitor = None
     else:
         visitor = (
             Visitor.select()

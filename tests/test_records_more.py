@@ -89,7 +89,7 @@ def no_name_in_audit(*words):
 def jo(school):
     """Jo Bloggs: two visits (one with a phone in the tray), an exception, a concern; and Sam, someone else."""
     first = visit(at=ago(3), phone="tray")
-    second = visit("jo  BLOGGS", at=ago(1))
+    second = visit("jo  BLOGGS", at=ago(1), visitor_id=first.visitor.id)  # she scanned her old slip
     exc = visitor_exception(school, at=ago(2))
     concern = concerns.raise_concern(school.office, about_kind="visitor", visit_id=second.visit.id,
                                      what="Took a photo in the hall", category="phone_breach", now=ago(1, -1))
@@ -217,7 +217,7 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     stuck = visit("Never Out", at=ago(390), out_after=None)
     recent = visit("New Visitor", at=ago(10))
     again = visit("Back Again", at=ago(500))
-    again2 = visit("Back Again", at=ago(20))  # a returning visitor keeps their row
+    again2 = visit("Back Again", at=ago(20), visitor_id=again.visitor.id)  # returning (old slip): keeps the row
     roll = visitors.print_roll_call(SETTINGS, now=ago(380))
 
     dry = records.purge(RETENTION, dry_run=True, now=NOW)

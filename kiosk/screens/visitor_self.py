@@ -271,7 +271,9 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.query_one("#self-error", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "self-name" and self.picked is not None and event.value != self.picked.name:
+        # (the box's value now, not the event's: clearing the box after a scan may arrive late)
+        name_box = self.query_one("#self-name", Input)
+        if event.input.id == "self-name" and self.picked is not None and name_box.value != self.picked.name:
             self.picked = None  # they changed the name: a new visitor, not the one whose slip was scanned
 
     def pick_returning(self, r: Returning) -> None:
