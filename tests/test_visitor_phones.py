@@ -238,3 +238,15 @@ def test_a_phone_given_back_by_another_route_is_never_to_hand_in_again(school, s
     assert row.phone_state != visitors.PENDING and row.phone_words == "returned"
     with pytest.raises(RuleViolation, match="already gone back"):
         visitors.phone_action(code=r.phone_label, actor=school.office, now=LATER)
+
+
+def test_the_phone_history_names_the_visitor_and_the_return(school, settings):
+    from kiosk.screens.history import load_phone
+
+    r = sign_in(settings, name="Dave Collins", phone="tray")
+    visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
+    visitors.sign_out(slip_code=r.slip_code, actor=school.office, now=LATER)
+    view = load_phone(school.office.id, device_id=r.visit.device_id)
+    assert view.owner == "Dave Collins (visitor)"
+    assert "returned to the visitor from slot C-01" in view.chain[-1] and "(by Office" in view.chain[-1]
+    assert "system" not in " ".join(view.chain)

@@ -198,7 +198,7 @@ def _owner(device_id: int) -> str:
     from models.tables import Device
 
     device = Device.get_by_id(device_id)
-    return device.pupil.full_name if device.pupil_id else "A visitor"
+    return device.pupil.full_name if device.pupil_id else _visitor_owner(device_id)
 
 
 def _slot_of(event) -> str:
