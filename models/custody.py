@@ -43,6 +43,7 @@ STATE_WORDS = {OUT: "with its owner", IN_TRAY: "in the tray", CONFISCATED: "conf
 # Event kinds
 HANDED_IN = "handed_in"
 RELEASED = "released_to_pupil"
+RETURNED = "returned_to_visitor"  # a visitor's phone given back by a member of staff
 CONFISCATED_EV = "confiscated"
 RELEASED_TO_CONTACT = "released_to_contact"
 SEARCHED = "searched"
@@ -52,12 +53,13 @@ REVERSAL = "reversal"
 EVENT_WORDS = {
     HANDED_IN: "handed in", RELEASED: "released to pupil", CONFISCATED_EV: "confiscated",
     RELEASED_TO_CONTACT: "released to parent/carer", SEARCHED: "searched",
-    POLICE_EV: "handed to police", MOVED: "moved", REVERSAL: "reversal",
+    POLICE_EV: "handed to police", MOVED: "moved", REVERSAL: "reversal", RETURNED: "returned to the visitor",
 }
 # The permission each event kind needs (also to reverse it).
 EVENT_ACTION = {
     HANDED_IN: "hand_in", RELEASED: "release", CONFISCATED_EV: "confiscate",
     RELEASED_TO_CONTACT: "release_to_contact", SEARCHED: "search", POLICE_EV: "police", MOVED: "move",
+    RETURNED: "release",
 }
 # The latest event as a refusal names it: "That time is before the search at 14:55".
 EVENT_NOUNS = {
@@ -103,7 +105,7 @@ def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | Non
         if cur.state != OUT:
             raise RuleViolation(f"This phone is already {STATE_WORDS[cur.state]}.")
         return Custody(IN_TRAY, tray_id, slot_no)
-    if kind == RELEASED:
+    if kind in (RELEASED, RETURNED):
         if cur.state == CONFISCATED:
             raise RuleViolation("Confiscated: parent/carer collection only.")
         if cur.state != IN_TRAY:
@@ -641,6 +643,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
         text = f"handed in, slot {slot}"
     elif e.kind == RELEASED:
         text = f"released to pupil from slot {slot}" if slot else "released to pupil"
+    elif e.kind == RETURNED:
+        text = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
     elif e.kind == CONFISCATED_EV:
         text = f"confiscated ({e.policy}): {e.reason}; held in slot {slot}"
     elif e.kind == RELEASED_TO_CONTACT:
@@ -698,17 +702,22 @@ def pupil_for_device(device: Device) -> Pupil | None:
 
 
 # ---------------------------------------------------------------- visitor phones
-# Used by models.visitors inside its own sign-in / sign-out transaction. A visitor's
-# phone is a Device(kind="visitor") under a V-label, so the tray and the ledger stay
-# one truth. ``actor`` None means the visitor signed in at the self-service terminal
-# (the event's actor is then empty, like any system event).
+# Used by models.visitors inside its own transactions. A visitor's phone is a
+# Device(kind="visitor") under a V-label, so the tray and the ledger stay one truth.
+# Only a member of staff receives or returns one, and the event names them: the
+# self-service screen only records that the visitor says they will hand it in.
 
 
-def hand_in_visitor_phone(device_id: int, actor: Staff | None, code: str, *, now: dt.datetime) -> tuple[CustodyEvent, str]:
-    """Put a visitor's phone in the first free shared slot; returns the event and slot name."""
+def _staff_only(actor: Staff | None, what: str) -> Staff:
+    if not isinstance(actor, Staff):
+        raise RuleViolation(f"Only a member of staff can {what} a visitor's phone: please see the office.")
+    return actor
+
+
+def hand_in_visitor_phone(device_id: int, actor: Staff, code: str, *, now: dt.datetime) -> tuple[CustodyEvent, str]:
+    """The office receives a visitor's phone into the first free shared slot; returns the event and slot name."""
     with write_tx():
-        if actor is not None:
-            require(actor, "hand_in")
+        require(_staff_only(actor, "receive"), "hand_in")
         row = _state_row(device_id)
         if row.state != OUT:
             raise RuleViolation(f"This visitor phone is already {STATE_WORDS[row.state]}.", device_id=device_id)
@@ -717,20 +726,19 @@ def hand_in_visitor_phone(device_id: int, actor: Staff | None, code: str, *, now
         return event, slot_name(tray.name, slot_no)
 
 
-def release_visitor_phone(device_id: int, actor: Staff | None, *, now: dt.datetime) -> tuple[CustodyEvent | None, str]:
-    """Give a visitor's phone back at sign-out. Returns (event, slot it came from).
+def return_visitor_phone(device_id: int, actor: Staff, *, now: dt.datetime) -> tuple[CustodyEvent | None, str]:
+    """The office gives a visitor's phone back. Returns (event, slot it came from).
 
-    A phone that is not in the tray any more gives (None, ""); a confiscated or police
-    phone stays where it is (the caller says so): (None, state).
+    A phone that is not in the tray gives (None, ""); a confiscated or police phone
+    stays where it is (the caller says so): (None, state).
     """
     with write_tx():
-        if actor is not None:
-            require(actor, "release")
+        require(_staff_only(actor, "return"), "release")
         row = _state_row(device_id)
         if row.state == OUT:
             return None, ""
         if row.state != IN_TRAY:
             return None, row.state
         slot = _slot_text(row.tray_id, row.slot_no)
-        event, _ = _append(device_id, RELEASED, actor, now, row=row)
+        event, _ = _append(device_id, RETURNED, actor, now, row=row)
         return event, slot

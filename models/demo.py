@@ -181,6 +181,8 @@ def _demo_visitors(settings: Settings, staff: dict, yesterday: dt.date, today: d
         if when > now:
             continue
         r = sign_in(name, org, vtype, purpose, visiting, phone, when)
+        if r.phone_pending:  # the office receives the phone the visitor said they would hand in
+            visitors.phone_action(visit_id=r.visit.id, actor=office, now=when + dt.timedelta(minutes=1))
         if t_out is not None and _at(today, *t_out) <= now:
             visitors.sign_out(visit_id=r.visit.id, actor=office, now=_at(today, *t_out))
 

@@ -21,10 +21,13 @@ class Resolved:
     device: Device
     pupil: Pupil | None
     class_name: str
+    visitor_name: str = ""  # a visitor's phone: the name they signed in under
 
     @property
     def owner(self) -> str:
-        return self.pupil.full_name if self.pupil else "Visitor"
+        if self.pupil:
+            return self.pupil.full_name
+        return self.visitor_name or "Visitor"
 
 
 def resolve(code: str) -> Resolved:
@@ -53,7 +56,14 @@ def resolve(code: str) -> Resolved:
     device = row.device
     pupil = device.pupil if device.pupil_id else None
     class_name = pupil.school_class.name if pupil else ""
-    return Resolved(row, device, pupil, class_name)
+    visitor_name = ""
+    if pupil is None and device.kind == "visitor":
+        from .tables import Visit  # noqa: PLC0415
+
+        visit = Visit.select(Visit.name).where(Visit.device == device.id).order_by(Visit.id.desc()).first()
+        visitor_name = visit.name if visit else ""
+        class_name = "visitor"  # shown where a pupil's class is: "Dave Collins · visitor"
+    return Resolved(row, device, pupil, class_name, visitor_name)
 
 
 def _new_code(prefix: str) -> str:

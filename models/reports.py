@@ -8,7 +8,7 @@ from typing import Any
 from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
-from .custody import EVENT_WORDS, HANDED_IN, RELEASED, STATE_WORDS, describe_event
+from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event
 from .db import db
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
 from .trays import slot_name
@@ -77,6 +77,7 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             .where(Device.id.in_(CustodyEvent.select(CustodyEvent.device).where(in_day)))
         ).fetchall()
     }
+    _name_visitor_phones(owners)
     usernames = dict(db.execute(Staff.select(Staff.id, Staff.username)).fetchall())
     trays = dict(db.execute(Tray.select(Tray.id, Tray.name)).fetchall())
     slots: dict[tuple[int | None, int | None], str] = {}
@@ -97,6 +98,8 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             detail = f"handed in, slot {slot}"
         elif kind == RELEASED:
             detail = f"released to pupil from slot {slot}" if slot else "released to pupil"
+        elif kind == RETURNED:
+            detail = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
         else:
             detail = ""
             rare.append((len(out), event_id))
@@ -132,6 +135,20 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     return out
 
 
+def _visitor_names(device_ids) -> dict[int, str]:
+    """Visitor phones among ``device_ids``: device id -> "Name (visitor)"."""
+    from .visitors import names_for_devices  # noqa: PLC0415
+
+    return {d: f"{name} (visitor)" for d, name in names_for_devices(device_ids).items()}
+
+
+def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
+    """A visitor's phone is shown with the visitor's name (class column: "visitor")."""
+    names = _visitor_names([d for d, (adno, _, _) in owners.items() if not adno])
+    for device_id, name in names.items():
+        owners[device_id] = ("", name, "visitor")
+
+
 def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     """Phones the school still holds (in the tray or confiscated), by slot."""
     now = now or utcnow()
@@ -152,13 +169,14 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
         current &= Label.device.in_(ids or [0])
     labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
     out = []
+    visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append({
             "slot": slot_name(st.tray.name, st.slot_no) if st.tray_id else "",
             "code": labels.get(st.device_id, ""),
             "admission_no": pupil.admission_no if pupil else "",
-            "pupil": pupil.full_name if pupil else "Visitor",
+            "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
             "class": pupil.school_class.name if pupil else "",
             "state": STATE_WORDS[st.state],
             "since": local_from_utc_naive(st.since, tz),

@@ -2,15 +2,27 @@
 
 Everything here is one transaction per action. :func:`sign_in` validates all its
 input first (nothing is written if anything is wrong), then writes together: the
-visitor (new, or the returning one updated), the visit, its audit entry, the custody
-hand-in of a phone put in the tray (a ``Device(kind="visitor")`` under a V-label, so
-the tray and the ledger stay one truth), and the slip's print job in the outbox. A
-printer that is off never loses a visit: the slip waits in the outbox.
+visitor (new, or the returning one updated), the visit, its audit entry, the V-label
+of a phone to hand in (a ``Device(kind="visitor")``, so the tray and the ledger stay
+one truth), and the slip's print job in the outbox. A printer that is off never loses
+a visit: the slip waits in the outbox.
+
+A visitor's phone is received and returned only by a member of staff, and the custody
+event names them (:func:`phone_action`): at self-service the visitor only says they
+will hand it in (the phone is *pending*, with no slot); the office receives it when it
+applies or scans the V label, and returns it ("returned to the visitor") when it scans
+that label again, acts from its list, or signs the visitor out. A slot is free only
+after that return: a visitor who signs out at self-service with their phone still held
+is told to collect it from the office, and the phone stays held until then.
 
 Self-service (``actor=None``) may sign in only visitor types whose checks need no
 member of staff (no ID to see, no DBS assurance to confirm); for the others it says
-"please see the office". Staff (``actor`` a Staff with the ``visitors`` permission)
-confirm the checks the school's config asks for each type.
+"please see the office". It signs out only with the visitor's own slip, on the day
+they came, and says nothing about anyone else. An exception is claimed there only by
+the person it names; an organisation's exception waits for the office to confirm it
+with ID seen (:func:`confirm_exception`). Staff (``actor`` a Staff with the
+``visitors`` permission) confirm the checks the school's config asks for each type,
+and give the time a visitor from an earlier day left.
 """
 
 from __future__ import annotations
@@ -33,8 +45,15 @@ from .trays import slot_name
 
 TRAY, CAR_OR_OFF, EXCEPTION = "tray", "car_or_off", "exception"
 PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)
-PHONE_WORDS = {TRAY: "handed in to the office", CAR_OR_OFF: "left in the car or switched off", EXCEPTION: "agreed exception"}
+# Stored, never chosen: an organisation's exception claimed at self-service, for the
+# office to confirm (ID seen) from its list.
+EXCEPTION_PENDING = "exception_pending"
+PHONE_WORDS = {TRAY: "handed in to the office", CAR_OR_OFF: "left in the car or switched off", EXCEPTION: "agreed exception",
+               EXCEPTION_PENDING: "exception claimed: the office to confirm"}
 SELF_SERVICE = "self-service"
+SLIP_NEEDED = "To sign out here, scan the QR code on your slip. No slip? Please see the office."
+ORG_EXCEPTION_PENDING = ("Your organisation's exception is confirmed by the office, with photo ID: "
+                         "please see the office. Until then, keep your phone switched off and out of sight.")
 
 LIMITS = {"name": 100, "organisation": 100, "purpose": 200, "visiting": 100, "dbs_confirmed_by": 100}
 _CAR_REG = re.compile(r"^[A-Z0-9]{1,10}$")
@@ -131,27 +150,39 @@ class SignedIn:
     slip_code: str
     supervised: bool
     phone_choice: str
-    slot: str = ""  # the tray slot of a handed-in phone
+    slot: str = ""  # the tray slot of a phone the office received
     phone_label: str = ""  # the V-code to stick on it
     print_job_id: int | None = None
+
+    @property
+    def phone_pending(self) -> bool:
+        """The visitor said they will hand their phone in; the office has not received it yet."""
+        return self.phone_choice == TRAY and not self.slot
+
+    @property
+    def exception_pending(self) -> bool:
+        return self.visit.phone_choice == EXCEPTION_PENDING
 
     def line(self) -> str:
         text = f"Signed in {self.visit.name}, badge {self.badge_number}"
         if self.slot:
-            text += f"; phone in slot {self.slot} (label {self.phone_label})"
+            text += f"; phone received into slot {self.slot} (label {self.phone_label})"
         return text + "."
 
 
 @dataclass(frozen=True)
 class SignedOut:
     visit: Visit
-    slot: str = ""  # where the returned phone was
+    slot: str = ""  # where the phone the office returned was
     phone_held: str = ""  # a phone the school still holds (confiscated/police): its state
+    collect_slot: str = ""  # signed out at self-service: the phone waits in this slot for the office to return it
 
     def line(self) -> str:
         text = f"Signed out {self.visit.name}"
         if self.slot:
-            text += f": give back the phone from slot {self.slot}"
+            text += f": give back the phone from slot {self.slot} (recorded as returned to the visitor)"
+        elif self.collect_slot:
+            text += f": their phone stays in slot {self.collect_slot} until the office returns it"
         elif self.phone_held:
             text += f": their phone is {custody.STATE_WORDS.get(self.phone_held, self.phone_held)}; see the DSL"
         return text + "."
@@ -265,11 +296,19 @@ def sign_in(
             raise ValidationError("Say who confirmed the DBS assurance (name and organisation).")
     band = checks.supervised if supervised is None else bool(supervised)
     exception_id = None
+    stored_choice = phone
     if phone == EXCEPTION:
         found = _matching_exception(name, organisation, local_day(now, tz))
         if found is None:
             raise RuleViolation(NO_EXCEPTION)
-        exception_id = int(found.id)
+        if found.subject_kind == "visitor":  # names this person: theirs to claim
+            exception_id = int(found.id)
+        elif actor is None:  # an organisation's: only the office confirms it, with ID seen
+            stored_choice = EXCEPTION_PENDING
+        elif id_seen is not True:
+            raise RuleViolation("An organisation's exception is confirmed with photo ID: check it and tick ID seen.")
+        else:
+            exception_id = int(found.id)
 
     from printing import PrinterSpec, render_for, visitor_slip  # noqa: PLC0415
     from printing._escpos import printer_module  # noqa: PLC0415
@@ -280,9 +319,15 @@ def sign_in(
     with write_tx():
         if actor is not None:
             require(actor, "visitors")
-        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now)
+        # At self-service a typed name never finds anyone: only the visitor's own (scanned) slip
+        # does. Matching on a typed name would tell a stranger that someone of that name is
+        # here, and write their visit (and car) into another person's record.
+        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now,
+                                    match_name=actor is not None)
         open_visit = Visit.get_or_none((Visit.visitor == visitor.id) & Visit.signed_out_at.is_null())
         if open_visit is not None:
+            if actor is None:  # their own slip was scanned: it is theirs to hear
+                raise RuleViolation("You are signed in already: scan today's slip to sign out, or see the office.")
             raise RuleViolation(f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first.")
         badge = _badge_number(now, tz)
         slip_code = _new_slip_code()
@@ -293,7 +338,7 @@ def sign_in(
             visitor=visitor, name=name, organisation=organisation, visitor_type=visitor_type,
             badge_number=badge, slip_code=slip_code, purpose=purpose, visiting=visiting, car_reg=car,
             id_seen=bool(id_seen), dbs_assured=dbs_assured, dbs_confirmed_by=dbs_by, supervised=band,
-            phone_choice=phone, exception_id=exception_id, device=device,
+            phone_choice=stored_choice, exception_id=exception_id, device=device,
             rules_version=rules.version, rules_sha256=rules.sha256, rules_accepted_at=now,
             signed_in_at=now, signed_in_by=actor,
         )
@@ -301,15 +346,16 @@ def sign_in(
             actor if actor is not None else SELF_SERVICE, "visit.sign_in", "visit", visit.id,
             {
                 "visitor_id": visitor.id, "type": visitor_type, "badge": badge, "slip_code": slip_code,
-                "phone": phone, "exception_id": exception_id, "device_id": device.id if device else None,
+                "phone": stored_choice, "exception_id": exception_id, "device_id": device.id if device else None,
                 "id_seen": bool(id_seen), "dbs_assured": dbs_assured, "supervised": band,
                 "rules_version": rules.version, "rules_sha256": rules.sha256,
             },
             now,
         )
         slot = ""
-        if device is not None:
+        if device is not None and actor is not None:  # the office has the phone in its hands
             _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
+        # at self-service the phone is only promised: the office receives it (receive_phone)
         doc = visitor_slip(
             school_name=settings.school_name, visitor_name=name, organisation=organisation,
             time_in=to_local(now, tz).replace(tzinfo=None), badge_number=badge, supervised=band,
@@ -326,13 +372,16 @@ def sign_in(
 
 
 def _returning_or_new(
-    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime
+    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime,
+    *, match_name: bool = True,
 ) -> Visitor:
     key = name_key(name)
     if visitor_id is not None:
         visitor = Visitor.get_or_none(Visitor.id == visitor_id)
         if visitor is None:
             raise NotFound("That returning visitor is no longer on record: sign in as new.")
+    elif not match_name:
+        visitor = None
     else:
         visitor = (
             Visitor.select()
@@ -372,20 +421,58 @@ def find_by_slip_code(code: str) -> Visit:
     return _visit_by_slip(code)
 
 
+def _spend_label(device_id: int, now: dt.datetime, reason: str) -> int | None:
+    """The phone has gone back to its visitor (or never came): its V-label is spent."""
+    label = Label.get_or_none((Label.device == device_id) & Label.revoked_at.is_null())
+    Device.update(active=False).where(Device.id == device_id).execute()
+    if label is None:
+        return None
+    Label.update(revoked_at=now, revoke_reason=reason).where(Label.id == label.id).execute()
+    return label.id
+
+
+def is_earlier_day(visit: Visit, now: dt.datetime, tz=None) -> bool:
+    """The visit began on an earlier local day than ``now``."""
+    from .clock import SCHOOL_TZ  # noqa: PLC0415
+
+    tz = tz or SCHOOL_TZ
+    return local_day(visit.signed_in_at, tz) < local_day(now, tz)
+
+
+def _when(at: dt.datetime, tz=None) -> str:
+    from .clock import SCHOOL_TZ  # noqa: PLC0415
+
+    local = to_local(at, tz or SCHOOL_TZ)
+    return f"{local:%H:%M} on {local:%A} {local.day} {local:%B}"
+
+
 def sign_out(
     *,
     slip_code: str | None = None,
     visit_id: int | None = None,
     actor: Staff | None = None,
+    left_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> SignedOut:
-    """Sign a visitor out by their slip's QR code or by the visit picked from the list.
+    """Sign a visitor out by their slip's QR code, or (office only) by the visit picked from the list.
 
-    A phone in the tray is released in the same transaction and its V-label retired.
+    At self-service (``actor`` None) only the visitor's own slip signs them out, and
+    only on the day they came. A phone the office holds stays held: the visitor
+    collects it from the office, who return it (:func:`return_phone`). When the
+    office signs a visitor out, their phone is returned in the same transaction, by
+    that member of staff.
+
+    ``left_at`` (naive UTC) is when the visitor left, given by the office; it is
+    required for a visit from an earlier day (never today's time silently), and may
+    not be before the sign-in or in the future.
     """
     now = now or utcnow()
     if (slip_code is None) == (visit_id is None):
         raise ValidationError("Scan the slip or pick the visitor from the list.")
+    if actor is None and visit_id is not None:
+        raise RuleViolation(SLIP_NEEDED)
+    if actor is None and left_at is not None:
+        raise RuleViolation("Only the office can record an earlier time of leaving.")
     with write_tx():
         if actor is not None:
             require(actor, "visitors")
@@ -398,24 +485,44 @@ def sign_out(
         if visit.signed_out_at is not None:
             when = to_local(visit.signed_out_at).strftime("%H:%M")
             raise RuleViolation(f"{visit.name} already signed out at {when}.")
-        slot, held = "", ""
+        earlier = is_earlier_day(visit, now)
+        if earlier and actor is None:
+            raise RuleViolation(f"This slip is from {to_local(visit.signed_in_at):%A} {to_local(visit.signed_in_at).day} "
+                                f"{to_local(visit.signed_in_at):%B}: please see the office to sign out.")
+        if earlier and left_at is None:
+            raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
+                                  "give the time they left.")
+        if left_at is not None:
+            if left_at < visit.signed_in_at.replace(second=0, microsecond=0):
+                raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
+                                      "the time they left cannot be before that.")
+            if left_at > now:
+                raise ValidationError("The time they left is in the future.")
+            left_at = max(left_at, visit.signed_in_at)  # the minute they came: never a second before
+        out_at = left_at or now
+        slot, held, collect = "", "", ""
         details: dict = {"visitor_id": visit.visitor_id}
+        if left_at is not None:
+            details["left_at_given"] = True
+            details["recorded_at"] = now.isoformat(timespec="seconds")
         if visit.device_id is not None:
-            event, info = custody.release_visitor_phone(visit.device_id, actor, now=now)
-            if event is not None:
-                slot = info
+            row = custody.state_of(visit.device_id)
+            device = Device.get_by_id(visit.device_id)
+            if row.state == custody.IN_TRAY and actor is None:
+                collect = _slot_of(row)
+                details["phone_awaits_return"] = True
+            elif row.state == custody.IN_TRAY:
+                event, slot = custody.return_visitor_phone(visit.device_id, actor, now=now)
                 details["custody_event_id"] = event.id
-            elif info:
-                held = info
-            if not held:  # the phone has gone home: its label is spent
-                label = Label.get_or_none((Label.device == visit.device_id) & Label.revoked_at.is_null())
-                if label is not None:
-                    Label.update(revoked_at=now, revoke_reason="visit ended").where(Label.id == label.id).execute()
-                    details["label_id"] = label.id
-                Device.update(active=False).where(Device.id == visit.device_id).execute()
+                details["label_id"] = _spend_label(visit.device_id, now, "returned to the visitor")
+            elif row.state in (custody.CONFISCATED, custody.POLICE):
+                held = row.state
+            elif device.active:  # promised at self-service, never received by the office
+                details["phone_not_received"] = True
+                details["label_id"] = _spend_label(visit.device_id, now, "visit ended; phone never received")
             details["device_id"] = visit.device_id
         n = (
-            Visit.update(signed_out_at=now, signed_out_by=actor)
+            Visit.update(signed_out_at=out_at, signed_out_by=actor)
             .where((Visit.id == visit.id) & Visit.signed_out_at.is_null())
             .execute()
         )
@@ -423,7 +530,135 @@ def sign_out(
             raise RuleViolation(f"{visit.name} has just been signed out.")
         audit.append(actor if actor is not None else SELF_SERVICE, "visit.sign_out", "visit", visit.id, details, now)
         visit = Visit.get_by_id(visit.id)
-    return SignedOut(visit, slot, held)
+    return SignedOut(visit, slot, held, collect)
+
+
+def _slot_of(row: DeviceState) -> str:
+    if row.tray_id is None:
+        return ""
+    return slot_name(Tray.get_by_id(row.tray_id).name, row.slot_no)
+
+
+# ---------------------------------------------------------------- the office receives and returns phones
+
+
+@dataclass(frozen=True)
+class PhoneDone:
+    """A visitor's phone received or returned by the office."""
+
+    name: str
+    received: bool  # True: received into ``slot``; False: returned from it
+    slot: str
+    code: str
+
+    def line(self) -> str:
+        if self.received:
+            return f"Received {self.name}'s phone ({self.code}): put it in slot {self.slot}."
+        return f"Returned {self.name}'s phone ({self.code}) from slot {self.slot}: give it back to them."
+
+
+def _visit_of_device(device_id: int) -> Visit:
+    visit = Visit.select().where(Visit.device == device_id).order_by(Visit.id.desc()).first()
+    if visit is None:
+        raise NotFound("No visit has that phone.")
+    return visit
+
+
+def _visit_and_label(code: str | None, visit_id: int | None) -> tuple[Visit, Label | None]:
+    if (code is None) == (visit_id is None):
+        raise ValidationError("Scan the phone's V label or pick the visitor from the list.")
+    if code is not None:
+        code = codes.normalise(code)
+        if code[0] != codes.VISITOR_PREFIX:
+            raise InvalidCode(f"{code} is not a visitor's phone label: scan the V label on the phone.")
+        label = Label.get_or_none(Label.code == code)
+        if label is None:
+            raise NotFound(f"No visitor's phone has label {code}.")
+        visit = _visit_of_device(label.device_id)
+        if label.revoked_at is not None:
+            raise RuleViolation(f"Label {code} was {label.revoke_reason or 'retired'}: "
+                                f"{visit.name}'s visit is over.")
+        return visit, label
+    visit = Visit.get_or_none(Visit.id == visit_id)
+    if visit is None:
+        raise NotFound("There is no such visit.")
+    if visit.device_id is None:
+        raise RuleViolation(f"{visit.name} did not say they would hand a phone in.")
+    label = Label.get_or_none((Label.device == visit.device_id) & Label.revoked_at.is_null())
+    return visit, label
+
+
+def phone_action(*, code: str | None = None, visit_id: int | None = None, actor: Staff,
+                 now: dt.datetime | None = None) -> PhoneDone:
+    """The office scans a visitor's V label (or acts on their row of the list).
+
+    A phone the visitor said they would hand in is received into the first free shared
+    slot; a phone in the tray is returned to the visitor and its label retired (the
+    slot is free again). Either way the event names the member of staff.
+    """
+    now = now or utcnow()
+    with write_tx():
+        require(_staff(actor), "visitors")
+        visit, label = _visit_and_label(code, visit_id)
+        row = custody.state_of(visit.device_id)
+        device = Device.get_by_id(visit.device_id)
+        if row.state == custody.OUT:
+            if not device.active or label is None or _gone_back([device.id]):
+                raise RuleViolation(f"{visit.name}'s phone has already gone back to them.")
+            if visit.signed_out_at is not None:
+                raise RuleViolation(f"{visit.name} has signed out: their phone cannot be received now.")
+            _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
+            audit.append(actor, "visit.phone_received", "visit", visit.id, {"device_id": device.id, "slot": slot}, now)
+            return PhoneDone(visit.name, True, slot, label.code)
+        if row.state != custody.IN_TRAY:
+            raise RuleViolation(f"{visit.name}'s phone is {custody.STATE_WORDS[row.state]}: see the DSL.")
+        event, slot = custody.return_visitor_phone(device.id, actor, now=now)
+        label_id = _spend_label(device.id, now, "returned to the visitor")
+        audit.append(actor, "visit.phone_returned", "visit", visit.id,
+                     {"device_id": device.id, "custody_event_id": event.id, "label_id": label_id}, now)
+        return PhoneDone(visit.name, False, slot, label.code if label else "")
+
+
+def _staff(actor: object) -> Staff:
+    if not isinstance(actor, Staff):
+        raise RuleViolation("Only a member of staff can receive or return a visitor's phone: please see the office.")
+    return actor
+
+
+def confirm_exception(visit_id: int, *, actor: Staff, id_seen: bool, now: dt.datetime | None = None) -> Visit:
+    """The office confirms an organisation's exception claimed at self-service, with photo ID seen."""
+    now = now or utcnow()
+    with write_tx():
+        require(_staff(actor), "visitors")
+        visit = Visit.get_or_none(Visit.id == visit_id)
+        if visit is None:
+            raise NotFound("There is no such visit.")
+        if visit.phone_choice != EXCEPTION_PENDING:
+            raise RuleViolation(f"{visit.name} has no exception waiting to be confirmed.")
+        if visit.signed_out_at is not None:
+            raise RuleViolation(f"{visit.name} has signed out.")
+        if id_seen is not True:
+            raise RuleViolation(f"Check {visit.name}'s photo ID and tick that it was seen.")
+        found = _matching_exception(visit.name, visit.organisation, local_day(now))
+        if found is None:
+            raise RuleViolation(f"No exception covers {visit.name} ({visit.organisation or 'no organisation'}) "
+                                "today: they keep their phone switched off, or hand it in.")
+        Visit.update(phone_choice=EXCEPTION, exception_id=found.id, id_seen=True).where(Visit.id == visit.id).execute()
+        audit.append(actor, "visit.exception_confirmed", "visit", visit.id,
+                     {"exception_id": found.id, "id_seen": True}, now)
+        return Visit.get_by_id(visit.id)
+
+
+def names_for_devices(device_ids) -> dict[int, str]:
+    """The visitor's name for each visitor phone among ``device_ids`` (device id -> name)."""
+    ids = list(set(device_ids))
+    if not ids:
+        return {}
+    out: dict[int, str] = {}
+    for device_id, name in (Visit.select(Visit.device, Visit.name).where(Visit.device.in_(ids))
+                            .order_by(Visit.id).tuples()):
+        out[device_id] = name
+    return out
 
 
 # ---------------------------------------------------------------- finding and listing
@@ -461,10 +696,28 @@ class OnSiteRow:
     phone_choice: str
     slot: str  # tray slot of a handed-in phone, if it is there
     flagged: bool  # still signed in after the flag time (or since an earlier day)
+    phone_state: str = ""  # "pending" (to hand in), custody state of a received phone, or ""
+    signed_out: bool = False  # left, but the office still holds their phone (to return)
+    earlier_day: bool = False  # signed in on an earlier day than now
 
     @property
     def type_name(self) -> str:
         return visitor_type_name(self.visitor_type)
+
+    @property
+    def phone_words(self) -> str:
+        """Where their phone is, in a few words for the office's list."""
+        if self.slot:
+            return f"slot {self.slot}" + (": to return" if self.signed_out else "")
+        if self.phone_state == PENDING:
+            return "to hand in"
+        if self.phone_state in (custody.CONFISCATED, custody.POLICE):
+            return custody.STATE_WORDS[self.phone_state]
+        if self.phone_choice == EXCEPTION_PENDING:
+            return "exception: confirm"
+        if self.phone_choice == TRAY:
+            return "returned"
+        return {CAR_OR_OFF: "car / off", EXCEPTION: "exception"}.get(self.phone_choice, self.phone_choice)
 
 
 def flag_instant(signed_in_at: dt.datetime, settings: Settings) -> dt.datetime:
@@ -473,27 +726,69 @@ def flag_instant(signed_in_at: dt.datetime, settings: Settings) -> dt.datetime:
     return local_to_utc(dt.datetime.combine(day, settings.visitor_flag_time), settings.tz)
 
 
+PENDING = "pending"
+_GIVEN_BACK = (custody.RETURNED, custody.RELEASED, custody.RELEASED_TO_CONTACT)
+
+
+def _gone_back(device_ids) -> set[int]:
+    """Those of ``device_ids`` whose phone has been given back at least once (never pending again)."""
+    from .tables import CustodyEvent  # noqa: PLC0415
+
+    ids = list(set(device_ids))
+    if not ids:
+        return set()
+    return {d for (d,) in CustodyEvent.select(CustodyEvent.device).where(
+        CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK)).tuples()}
+
+
+def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = False) -> list[OnSiteRow]:
+    query = (
+        Visit.select(Visit, DeviceState, Tray, Device)
+        .join(DeviceState, JOIN.LEFT_OUTER, on=(Visit.device == DeviceState.device))
+        .join(Tray, JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .switch(Visit)
+        .join(Device, JOIN.LEFT_OUTER, on=(Visit.device == Device.id))
+        .where(where)
+        .order_by(Visit.signed_in_at, Visit.id)
+    )
+    today = local_day(now, settings.tz)
+    visits = list(query)
+    gone_back = _gone_back([v.device_id for v in visits if v.device_id is not None])
+    rows = []
+    for v in visits:
+        state = getattr(v, "devicestate", None)
+        slot, phone_state = "", ""
+        if state is not None and state.device_id is not None:
+            phone_state = state.state
+            if state.state == custody.OUT:
+                phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
+            if state.tray_id is not None and state.state == custody.IN_TRAY:
+                slot = slot_name(state.tray.name, state.slot_no)
+        rows.append(OnSiteRow(
+            v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
+            v.supervised, v.phone_choice, slot, not signed_out and now >= flag_instant(v.signed_in_at, settings),
+            phone_state, signed_out, local_day(v.signed_in_at, settings.tz) < today,
+        ))
+    return rows
+
+
 def on_site(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
     """Everyone signed in and not yet out (whatever day they came), by time in."""
     now = now or utcnow()
-    query = (
-        Visit.select(Visit, DeviceState, Tray)
-        .join(DeviceState, JOIN.LEFT_OUTER, on=(Visit.device == DeviceState.device))
-        .join(Tray, JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
-        .where(Visit.signed_out_at.is_null() & (Visit.signed_in_at <= now))
-        .order_by(Visit.signed_in_at, Visit.id)
+    return _rows(Visit.signed_out_at.is_null() & (Visit.signed_in_at <= now), settings, now)
+
+
+def phones_to_return(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
+    """Visitors who have signed out while the office still holds their phone in the tray."""
+    now = now or utcnow()
+    return _rows(
+        Visit.signed_out_at.is_null(False) & (DeviceState.state == custody.IN_TRAY), settings, now, signed_out=True
     )
-    rows = []
-    for v in query:
-        state = getattr(v, "devicestate", None)
-        slot = ""
-        if state is not None and state.tray_id is not None and state.state == custody.IN_TRAY:
-            slot = slot_name(state.tray.name, state.slot_no)
-        rows.append(OnSiteRow(
-            v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
-            v.supervised, v.phone_choice, slot, now >= flag_instant(v.signed_in_at, settings),
-        ))
-    return rows
+
+
+def office_list(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
+    """The office's list: everyone on site, then those gone whose phone is still to return."""
+    return on_site(settings, now) + phones_to_return(settings, now)
 
 
 def flagged(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:

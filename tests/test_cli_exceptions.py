@@ -39,7 +39,7 @@ def small_db(tmp_path, monkeypatch):
         r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name=name, organisation="",
                              visitor_type="parent_carer", purpose="Meeting", visiting="Office", phone="car_or_off", now=when)
         if out:
-            visitors.sign_out(visit_id=r.visit.id, now=when + dt.timedelta(hours=out))
+            visitors.sign_out(slip_code=r.slip_code, now=when + dt.timedelta(hours=out))
     close_db()
     monkeypatch.setenv("KIOSK_PIN", "4444")
     return path

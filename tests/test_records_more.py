@@ -23,6 +23,7 @@ from models.tables import (
     Label,
     PrintJob,
     Pupil,
+    Staff,
     Visit,
     Visitor,
 )
@@ -50,8 +51,13 @@ def visit(name="Jo Bloggs", *, at, out_after=6, phone="car_or_off", organisation
                 visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone=phone, now=at)
     data.update(kw)
     r = visitors.sign_in(**data)
-    if out_after is not None:
-        visitors.sign_out(visit_id=r.visit.id, now=at + dt.timedelta(hours=out_after))
+    office = Staff.get(Staff.username == "office")
+    if r.phone_pending:  # the office receives the phone the visitor promised
+        visitors.phone_action(visit_id=r.visit.id, actor=office, now=at + dt.timedelta(minutes=5))
+    if out_after is not None and r.visit.device_id:  # the office signs them out and returns it
+        visitors.sign_out(visit_id=r.visit.id, actor=office, now=at + dt.timedelta(hours=out_after))
+    elif out_after is not None:
+        visitors.sign_out(slip_code=r.slip_code, now=at + dt.timedelta(hours=out_after))
     return r
 
 
@@ -83,7 +89,7 @@ def no_name_in_audit(*words):
 def jo(school):
     """Jo Bloggs: two visits (one with a phone in the tray), an exception, a concern; and Sam, someone else."""
     first = visit(at=ago(3), phone="tray")
-    second = visit("jo  BLOGGS", at=ago(1))
+    second = visit("jo  BLOGGS", at=ago(1), visitor_id=first.visitor.id)  # she scanned her old slip
     exc = visitor_exception(school, at=ago(2))
     concern = concerns.raise_concern(school.office, about_kind="visitor", visit_id=second.visit.id,
                                      what="Took a photo in the hall", category="phone_breach", now=ago(1, -1))
@@ -103,7 +109,7 @@ def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo, 
     phone = jo["first"].visit.device_id
     assert [r["id"] for r in s["devices"]] == [phone]
     assert [r["code"] for r in s["labels"]] == [jo["first"].phone_label]
-    assert [r["kind"] for r in s["custody_events"]] == ["handed_in", "released_to_pupil"]
+    assert [r["kind"] for r in s["custody_events"]] == ["handed_in", "returned_to_visitor"]
     [exc] = s["exceptions"]
     assert exc["id"] == jo["exc"].id and exc["medical_category"] == "raises or receives medical emergency alerts"
     assert [r["id"] for r in s["concerns"]] == [jo["concern"].id] and s["concerns"][0]["what"] == "Took a photo in the hall"
@@ -212,7 +218,7 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     stuck = visit("Never Out", at=ago(390), out_after=None)
     recent = visit("New Visitor", at=ago(10))
     again = visit("Back Again", at=ago(500))
-    again2 = visit("Back Again", at=ago(20))  # a returning visitor keeps their row
+    again2 = visit("Back Again", at=ago(20), visitor_id=again.visitor.id)  # returning (old slip): keeps the row
     roll = visitors.print_roll_call(SETTINGS, now=ago(380))
 
     dry = records.purge(RETENTION, dry_run=True, now=NOW)
@@ -247,7 +253,7 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
 def test_a_visitors_phone_still_confiscated_keeps_its_visit(school):
     r = visit("Phil Mer", at=ago(400), phone="tray", out_after=None)
     custody.confiscate(r.visit.device_id, school.deputy, reason="Filming", policy="visitor rules", now=ago(400, -1))
-    visitors.sign_out(visit_id=r.visit.id, now=ago(400, -2))
+    visitors.sign_out(slip_code=r.slip_code, now=ago(400, -2))
     result = records.purge(RETENTION, now=NOW)
     assert ("visit", r.visit.id, "phone_held") in {(h.entity, h.entity_id, h.code) for h in result.holds}
     assert Visit.get_by_id(r.visit.id) and result.deleted["visits"] == 0

@@ -36,7 +36,22 @@ def busy_day(database):
     return s
 
 
+def _visitor_phone_in_and_back(s) -> None:
+    """A visitor's phone, received and returned by the office."""
+    from models import visitors
+    from models.config import Settings
+    from models.rules import load_rules
+
+    settings = Settings(printer={"url": "dummy://report", "paper_mm": 80, "profile": "default"})
+    r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Dave Collins",
+                         organisation="", visitor_type="parent_carer", purpose="Meeting", visiting="Office",
+                         phone="tray", now=at(90))
+    visitors.phone_action(code=r.phone_label, actor=s.office, now=at(91))
+    visitors.sign_out(slip_code=r.slip_code, actor=s.office, now=at(95))
+
+
 def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy_day):
+    _visitor_phone_in_and_back(busy_day)
     rows = reports.day(NOW.date())
     events = list(CustodyEvent.select().order_by(CustodyEvent.at, CustodyEvent.id))
     assert [r["event_id"] for r in rows] == [e.id for e in events]
@@ -51,6 +66,9 @@ def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy
     assert first["event"] == "handed in" and first["detail"] == "handed in, slot B-01"
     released = next(r for r in rows if r["kind"] == "released_to_pupil")
     assert released["detail"] == "released to pupil from slot B-20" and released["code"] == busy_day.codes["000002"]
+    returned = next(r for r in rows if r["kind"] == "returned_to_visitor")
+    assert (returned["pupil"], returned["class"], returned["event"], returned["by"]) == (
+        "Dave Collins (visitor)", "visitor", "returned to the visitor", "office")
 
 
 def test_day_report_keeps_to_the_local_day(busy_day):

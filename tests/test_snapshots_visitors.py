@@ -22,7 +22,7 @@ def snap_school(sqlite_db):
     return build()
 
 
-def on_site(*names):
+def on_site(*names, at=NOW):
     from models import visitors
     from models.rules import rules_for
     from tests.pilot import settings
@@ -31,7 +31,7 @@ def on_site(*names):
     for i, name in enumerate(names):
         visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name=name, organisation="Acme Ltd",
                          visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Head",
-                         phone="tray" if i == 0 else "car_or_off", now=NOW)
+                         phone="tray" if i == 0 else "car_or_off", now=at)
 
 
 async def quiet(pilot):
@@ -78,13 +78,15 @@ def office(*keys):
     ("rules", [*DETAILS, "enter"]),
     ("phone", [*DETAILS, "enter", "enter"]),
     ("done", [*DETAILS, "enter", "enter", "2"]),
+    ("done_phone_to_hand_in", [*DETAILS, "enter", "enter", "1"]),
+    ("sign_out", ["f2"]),
     ("see_the_office", [*DETAILS[:12], "down", "enter", *"Repair", "enter", *"Caretaker", "enter", "enter"]),
 ])
 def test_self_service(snap_compare, snap_school, name, keys):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=self_service(*keys))
 
 
-def test_self_service_returning_visitor(snap_compare, snap_school):
+def test_self_service_typing_a_name_shows_no_other_visitor(snap_compare, snap_school):
     on_site("Janet Okafor")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=self_service(*"Jan"))
 
@@ -101,6 +103,13 @@ def test_visitors_sign_in_dialog(snap_compare, snap_school):
 def test_visitors_concern_dialog(snap_compare, snap_school):
     on_site("Jane Doe")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("f6", *"Filming", "enter"))
+
+
+def test_visitors_left_at_dialog_for_yesterdays_visitor(snap_compare, snap_school):
+    import datetime as dt
+
+    on_site("Gary Mills", at=NOW - dt.timedelta(hours=19, minutes=10))  # 13:20 yesterday
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("tab", "enter"))
 
 
 def test_visitors_sign_out_confirmation(snap_compare, snap_school):

@@ -172,7 +172,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
     r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Jo Bloggs", organisation="",
                          visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone="tray",
                          now=NOW + dt.timedelta(minutes=5))
-    assert Visit.select().count() == 1 and PrintJob.select().count() == 1 and r.slot
+    assert Visit.select().count() == 1 and PrintJob.select().count() == 1 and r.phone_pending
     assert audit.verify().ok and custody.verify_states() == []
     close_db()
     init_db(url)  # and reopening is a no-op

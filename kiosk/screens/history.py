@@ -59,6 +59,14 @@ class PhoneView:
 # ---------------------------------------------------------------- worker functions (plain data)
 
 
+
+def _visitor_owner(device_id: int) -> str:
+    """A visitor's phone is shown with the visitor's name."""
+    from models.visitors import names_for_devices
+
+    name = names_for_devices([device_id]).get(device_id)
+    return f"{name} (visitor)" if name else "Visitor"
+
 def _contact_label(contact) -> str:
     return f"{contact.name} ({contact.relationship})" if contact.relationship else contact.name
 
@@ -153,7 +161,7 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
     }
     return PhoneView(
         device_id=device.id, code=label.code if label else "", description=device.description or "phone",
-        owner=pupil.full_name if pupil else "Visitor", class_name=pupil.school_class.name if pupil else "",
+        owner=pupil.full_name if pupil else _visitor_owner(device.id), class_name=pupil.school_class.name if pupil else "",
         admission_no=pupil.admission_no if pupil else "", state=row.state, state_text=state_text,
         chain=chain, undo=undo, contacts=contacts, collectors=collectors,
         refusals={k: v for k, v in refusals.items() if v is not None},
@@ -191,7 +199,7 @@ def _owner(device_id: int) -> str:
     from models.tables import Device
 
     device = Device.get_by_id(device_id)
-    return device.pupil.full_name if device.pupil_id else "A visitor"
+    return device.pupil.full_name if device.pupil_id else _visitor_owner(device_id)
 
 
 def _slot_of(event) -> str:

@@ -21,6 +21,14 @@ HINT_F4 = "Press F4 to release it to a listed parent or carer."
 # ---------------------------------------------------------------- worker functions (plain data)
 
 
+
+def _visitor_owner(device_id: int) -> str:
+    """A visitor's phone is shown with the visitor's name."""
+    from models.visitors import names_for_devices
+
+    name = names_for_devices([device_id]).get(device_id)
+    return f"{name} (visitor)" if name else "Visitor"
+
 def contact_offer(device_id: int, staff_id: int, seq: int | None = None) -> dict:
     """A held phone's state, owner and the contacts who may collect it (for the dialog)."""
     from models import custody
@@ -40,7 +48,7 @@ def contact_offer(device_id: int, staff_id: int, seq: int | None = None) -> dict
     ]
     return {
         "seq": seq, "device_id": device.id, "state": custody.state_of(device.id).state,
-        "pupil": pupil.full_name if pupil else "Visitor",
+        "pupil": pupil.full_name if pupil else _visitor_owner(device.id),
         "class": pupil.school_class.name if pupil else "", "contacts": contacts,
     }
 

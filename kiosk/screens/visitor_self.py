@@ -2,17 +2,22 @@
 
 No member of staff is signed in. The steps, one at a time on the same screen:
 
-1. **details** (the first screen): name (after three letters, returning visitors are
-   offered: Down, then Enter to pick), organisation, kind of visitor, purpose, who they
-   are visiting, car registration (optional). Enter moves on from each field; Enter in
-   the last one goes on. Scanning a slip's QR code into the name box signs that visitor
-   out; F2 finds a visitor's name to sign out instead.
+1. **details** (the first screen): name, organisation, kind of visitor, purpose, who
+   they are visiting, car registration (optional). Enter moves on from each field;
+   Enter in the last one goes on. Scanning a slip's QR code into the name box signs
+   that visitor out (today's slip), or fills in their details from an earlier visit
+   (an old slip). F2 says how to sign out: with the slip, or at the office.
+
+The public screen shows nothing about anyone else: no type-ahead of names, no list
+of who is on site, no sign-out by name (anyone could sign anyone out, and the fire
+roll call would lose them).
 2. **rules**: the school's device rules (Markdown from the asset), Up/Down to read;
    Enter accepts, N does not (nothing is recorded).
 3. **phone**: 1 hand it in at the office, 2 left in the car or switched off, 3 an
    agreed exception (Up/Down and Enter work too). This signs the visitor in.
-4. **done**: badge number, "your slip is printing", supervised or not, and where a
-   handed-in phone goes. Back to the start after a few seconds, or on Enter.
+4. **done**: badge number, "your slip is printing", supervised or not, and (for a
+   phone to hand in) "please hand it to the office now": the office receives it.
+   Back to the start after a few seconds, or on Enter.
 
 A kind of visitor that needs the office (ID or DBS checks) ends at "please see the
 office" before the rules, and the domain refuses it too: nothing is half-recorded.
@@ -41,7 +46,6 @@ from kiosk.dialogs.visitor_details import (
     check_details,
     load_rules,
     needs_office,
-    returning_visitors,
     type_name,
 )
 from kiosk.widgets.title_bar import TitleBar
@@ -55,7 +59,11 @@ PHONE_OPTIONS = (
     ("car_or_off", "2  It is in my car, or switched off and out of sight"),
     ("exception", "3  I have an exception agreed with the headteacher"),
 )
-WELCOME = "Sign in: type your name. Leaving? Scan the QR code on your slip, or press F2 to find your name."
+WELCOME = ("Sign in: type your name (been before? scan your old slip). "
+           "Leaving? Scan the QR code on your slip.")
+SIGN_OUT_HELP = ("Signing out: scan the QR code on your slip. "
+                 "No slip? Please see the office: they will sign you out.")
+NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
 
 
@@ -71,6 +79,18 @@ def _looks_like_slip(text: str) -> bool:
         return False
 
 
+def _slip_scanned(now, code: str) -> dict:
+    """A slip scanned at the public screen: today's open visit signs out; an old one fills in the details."""
+    from models import visitors
+    from models.tables import Visitor
+
+    visit = visitors.find_by_slip_code(code)
+    if visit.signed_out_at is None:
+        return {"kind": "out", **_sign_out(now, slip_code=code)}
+    v = Visitor.get_by_id(visit.visitor_id)
+    return {"kind": "returning", "returning": Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "")}
+
+
 def _sign_in(settings, rules, details: Details, phone: str, now) -> dict:
     from models import visitors
 
@@ -80,27 +100,15 @@ def _sign_in(settings, rules, details: Details, phone: str, now) -> dict:
         car_reg=details.car_reg or None, visitor_id=details.visitor_id, actor=None, now=now,
     )
     return {"name": done.visit.name, "badge": done.badge_number, "supervised": done.supervised,
-            "slot": done.slot, "label": done.phone_label, "job": done.print_job_id}
+            "pending": done.phone_pending, "exception_pending": done.exception_pending, "job": done.print_job_id}
 
 
-def _sign_out(now, slip_code: str | None = None, visit_id: int | None = None) -> dict:
+def _sign_out(now, slip_code: str) -> dict:
+    """Sign out with the visitor's own slip (the only way at the public screen)."""
     from models import visitors
 
-    out = visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=None, now=now)
-    return {"name": out.visit.name, "slot": out.slot, "held": out.phone_held}
-
-
-def _on_site_named(settings, prefix: str, now) -> list[tuple[int, str, str]]:
-    """Visitors on site whose name (any word) starts with ``prefix``: (visit id, name, badge)."""
-    from models import visitors
-
-    key = " ".join(prefix.split()).casefold()
-    if len(key) < 3:
-        return []
-    return [
-        (r.visit_id, r.name, r.badge_number) for r in visitors.on_site(settings, now)
-        if any(w.startswith(key) for w in [r.name.casefold()] + r.name.casefold().split())
-    ]
+    out = visitors.sign_out(slip_code=slip_code, actor=None, now=now)
+    return {"name": out.visit.name, "collect": out.collect_slot, "held": out.phone_held}
 
 
 class VisitorSelfServiceScreen(Screen[None]):
@@ -109,7 +117,6 @@ class VisitorSelfServiceScreen(Screen[None]):
         Binding("escape", "back", "Back", id="visitor_self.back"),
         Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff"),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
-        Binding("down", "to_returning", "Returning visitor", show=False, id="visitor_self.returning"),
         Binding("enter", "accept", "Go on", id="visitor_self.accept"),
         Binding("n", "decline", "I do not accept", id="visitor_self.decline"),
         Binding("1", "phone('tray')", "Hand in", show=False, id="visitor_self.phone_tray"),
@@ -124,9 +131,7 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.rules_error = ""
         self.details: Details | None = None
         self.visitor_type = VISITOR_TYPES[0]
-        self.returning: list[Returning] = []
         self.picked: Returning | None = None
-        self.leaving: list[tuple[int, str, str]] = []
         self.busy = False
         self._reset_timer: Timer | None = None
 
@@ -140,7 +145,6 @@ class VisitorSelfServiceScreen(Screen[None]):
                 with Horizontal(classes="self-row"):
                     yield Label("Your name", classes="self-label")
                     yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
-                yield OptionList(id="self-returning")
                 with Horizontal(classes="self-row"):
                     yield Label("Organisation", classes="self-label")
                     yield Input(id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX)
@@ -178,17 +182,15 @@ class VisitorSelfServiceScreen(Screen[None]):
                 yield Static("", id="self-message", markup=False)
                 yield Static("Press Enter to start again.", id="self-message-keys")
             with Vertical(id=SIGN_OUT):
-                yield Static("Signing out: type the first three letters of your name, then pick it (Down, Enter).",
-                             id="self-out-title")
-                yield Input(id="self-out-name", placeholder="Your name", max_length=INPUT_MAX)
-                yield OptionList(id="self-out-list")
+                yield Static(SIGN_OUT_HELP, id="self-out-title")
+                yield Input(id="self-out-slip", placeholder="Scan your slip", max_length=INPUT_MAX)
                 yield Static("", id="self-out-error", markup=False)
+                yield Static("Esc goes back to the start.", id="self-out-keys")
         yield Footer(show_command_palette=False)  # a visitor never gets the palette (the app refuses it too)
 
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = self.app.cursor_blink
-        self.query_one("#self-returning", OptionList).display = False
         self.query_one("#self-type", OptionList).highlighted = 0
         self.query_one("#self-name", Input).focus()
         call_db(self, "rules", load_rules, self.app.services.settings)
@@ -231,8 +233,6 @@ class VisitorSelfServiceScreen(Screen[None]):
             return step == PHONE and not self.busy
         if action == "find_name":
             return step == DETAILS
-        if action == "to_returning":
-            return step == DETAILS and bool(self.returning) and self.focused is not None and self.focused.id == "self-name"
         return True
 
     # ------------------------------------------------------------ start / back
@@ -246,10 +246,8 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.busy = False
         self.visitor_type = VISITOR_TYPES[0]
         self.query_one("#self-type", OptionList).highlighted = 0
-        self.set_returning([])
         self.say("")
         self.query_one("#self-out-error", Static).update("")
-        self.query_one("#self-out-list", OptionList).clear_options()
         self.query_one("#self-welcome", Static).update(WELCOME)
         self.show(DETAILS)
         self.query_one("#self-name", Input).focus()
@@ -273,32 +271,13 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.query_one("#self-error", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "self-name":
-            if self.picked is not None and event.value != self.picked.name:
-                self.picked = None  # they changed the name: a new visitor, not the one picked
-            if len(" ".join(event.value.split())) >= 3:
-                call_db(self, "returning", returning_visitors, event.value)
-            else:
-                self.set_returning([])
-        elif event.input.id == "self-out-name":
-            settings, now = self.app.services.settings, self.app.services.clock.now()
-            call_db(self, "leaving", _on_site_named, settings, event.value, now)
+        # (the box's value now, not the event's: clearing the box after a scan may arrive late)
+        name_box = self.query_one("#self-name", Input)
+        if event.input.id == "self-name" and self.picked is not None and name_box.value != self.picked.name:
+            self.picked = None  # they changed the name: a new visitor, not the one whose slip was scanned
 
-    def set_returning(self, found: list[Returning]) -> None:
-        self.returning = found
-        box = self.query_one("#self-returning", OptionList)
-        box.clear_options()
-        box.add_options([Option(Content(f"Returning visitor? {r.label()}"), id=str(r.id)) for r in found])
-        box.display = bool(found)
-        self.refresh_bindings()
-
-    def action_to_returning(self) -> None:
-        box = self.query_one("#self-returning", OptionList)
-        box.highlighted = 0
-        box.focus()
-
-    def pick_returning(self, index: int) -> None:
-        r = self.returning[index]
+    def pick_returning(self, r: Returning) -> None:
+        """An earlier visit's slip was scanned: fill in that visitor's details."""
         self.picked = r
         self.query_one("#self-name", Input).value = r.name
         self.query_one("#self-organisation", Input).value = r.organisation
@@ -307,22 +286,24 @@ class VisitorSelfServiceScreen(Screen[None]):
             self.visitor_type = r.visitor_type
             self.query_one("#self-type", OptionList).highlighted = VISITOR_TYPES.index(r.visitor_type)
         self.picked = r  # setting the name above cleared nothing: it matches
-        self.set_returning([])
         self.say("Welcome back. Check your details, then say what brings you here today.")
         self.query_one("#self-purpose", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         box = event.input.id or ""
-        if box == "self-out-name":
-            if self.leaving:
-                self.query_one("#self-out-list", OptionList).highlighted = 0
-                self.query_one("#self-out-list", OptionList).focus()
+        if box == "self-out-slip":
+            code, event.input.value = event.value, ""
+            if not _looks_like_slip(code):
+                self.query_one("#self-out-error", Static).update(NOT_A_SLIP)
+                return
+            self.query_one("#self-out-error", Static).update("Signing you out…")
+            call_db(self, "slip", _slip_scanned, self.app.services.clock.now(), code)
             return
         if box == "self-name" and _looks_like_slip(event.value):
             code, event.input.value = event.value, ""
-            self.say("Signing you out…")
-            call_db(self, "sign-out", _sign_out, self.app.services.clock.now(), slip_code=code)
+            self.say("Reading your slip…")
+            call_db(self, "slip", _slip_scanned, self.app.services.clock.now(), code)
             return
         following = {
             "self-name": "#self-organisation", "self-organisation": "#self-type",
@@ -336,16 +317,11 @@ class VisitorSelfServiceScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         box = event.option_list.id
-        if box == "self-returning":
-            self.pick_returning(event.option_index)
-        elif box == "self-type":
+        if box == "self-type":
             self.visitor_type = VISITOR_TYPES[event.option_index]
             self.query_one("#self-purpose", Input).focus()
         elif box == "self-phone":
             self.action_phone(event.option.id or "")
-        elif box == "self-out-list" and self.leaving:
-            visit_id = self.leaving[event.option_index][0]
-            call_db(self, "sign-out", _sign_out, self.app.services.clock.now(), visit_id=visit_id)
 
     def current_details(self) -> Details:
         def value(name: str) -> str:
@@ -413,8 +389,10 @@ class VisitorSelfServiceScreen(Screen[None]):
     # ------------------------------------------------------------ sign-out by name
 
     def action_find_name(self) -> None:
+        """Signing out: only with the visitor's own slip (no names are shown here)."""
         self.show(SIGN_OUT)
-        self.query_one("#self-out-name", Input).focus()
+        self.query_one("#self-out-error", Static).update("")
+        self.query_one("#self-out-slip", Input).focus()
 
     # ------------------------------------------------------------ results
 
@@ -434,24 +412,24 @@ class VisitorSelfServiceScreen(Screen[None]):
                 self.query_one("#self-rules", Markdown).update(self.rules.text)
             else:
                 self.rules_error = f"{result.error} Please see the office to sign in."
-        elif tag == "returning":
-            if self.step != DETAILS:
+        elif tag == "slip":
+            if not result.ok:
+                text = result.error or ""
+                if "office" not in text:
+                    text += " Please see the office."
+                if self.step == SIGN_OUT:
+                    self.query_one("#self-out-error", Static).update(text)
+                else:
+                    self.say(text)
                 return
-            typed = " ".join(self.query_one("#self-name", Input).value.split())
-            found = result.value if result.ok else []
-            # an answer for an older prefix: keep only names that still match what is typed
-            found = [r for r in found if any(w.startswith(typed.casefold()) for w in
-                                             [r.name.casefold()] + r.name.casefold().split())]
-            self.set_returning(found if len(typed) >= 3 else [])
-        elif tag == "leaving":
-            self.leaving = result.value if result.ok else []
-            box = self.query_one("#self-out-list", OptionList)
-            box.clear_options()
-            box.add_options([Option(Content(f"{name}  (badge {badge})"), id=str(vid)) for vid, name, badge in self.leaving])
-            typed = self.query_one("#self-out-name", Input).value.strip()
-            self.query_one("#self-out-error", Static).update(
-                "" if self.leaving or len(typed) < 3 else "Nobody signed in has that name: please see the office."
-            )
+            if result.value["kind"] == "returning":
+                if self.step == SIGN_OUT:
+                    self.query_one("#self-out-error", Static).update(
+                        "That slip is from an earlier visit: you are not signed in. Esc to sign in.")
+                    return
+                self.pick_returning(result.value["returning"])
+                return
+            self.signed_out(result.value)
         elif tag == "sign-in":
             self.busy = False
             self.query_one("#self-phone-keys", Static).update(
@@ -464,26 +442,20 @@ class VisitorSelfServiceScreen(Screen[None]):
                 return
             self.app.print_jobs_added()
             self.done(result.value)
-        elif tag == "sign-out":
-            if not result.ok:
-                if self.step == SIGN_OUT:
-                    self.query_one("#self-out-error", Static).update(result.error or "")
-                else:
-                    self.say(result.error or "")
-                return
-            v = result.value
-            text = "You are signed out. Thank you for visiting."
-            if v["slot"]:
-                text += f"\n\nPlease collect your phone from the office: it is in slot {v['slot']}."
-            elif v["held"]:
-                text += "\n\nPlease see the office about your phone."
-            self.query_one("#self-done-title", Static).update(f"Goodbye, {v['name']}.")
-            self.query_one("#self-badge", Static).update("Please hand your visitor badge back to the office.")
-            self.query_one("#self-band", Static).update("")
-            self.query_one("#self-band").set_classes("")
-            self.query_one("#self-done-text", Static).update(text)
-            self.show(DONE)
-            self.focus_nothing()
+
+    def signed_out(self, v: dict) -> None:
+        text = "You are signed out. Thank you for visiting."
+        if v["collect"]:
+            text += "\n\nPlease collect your phone from the office: a member of staff will give it back to you."
+        elif v["held"]:
+            text += "\n\nPlease see the office about your phone."
+        self.query_one("#self-done-title", Static).update(f"Goodbye, {v['name']}.")
+        self.query_one("#self-badge", Static).update("Please hand your visitor badge back to the office.")
+        self.query_one("#self-band", Static).update("")
+        self.query_one("#self-band").set_classes("")
+        self.query_one("#self-done-text", Static).update(text)
+        self.show(DONE)
+        self.focus_nothing()
 
     def done(self, v: dict) -> None:
         self.query_one("#self-done-title", Static).update(f"Welcome, {v['name']}. You are signed in.")
@@ -493,9 +465,13 @@ class VisitorSelfServiceScreen(Screen[None]):
                     else "UNSUPERVISED")
         band.set_classes("supervised" if v["supervised"] else "unsupervised")
         text = "Please wear your slip where it can be seen, and scan it here when you leave."
-        if v["slot"]:
-            text = (f"Please hand your phone to the office now: it goes in slot {v['slot']} "
-                    f"(label {v['label']}) and comes back when you sign out.\n\n" + text)
+        if v["pending"]:
+            text = ("Please hand your phone to the office now: they label it, keep it in a locked tray "
+                    "and give it back when you leave.\n\n" + text)
+        elif v["exception_pending"]:
+            from models.visitors import ORG_EXCEPTION_PENDING
+
+            text = ORG_EXCEPTION_PENDING + "\n\n" + text
         self.query_one("#self-done-text", Static).update(text)
         self.show(DONE)
         self.focus_nothing()

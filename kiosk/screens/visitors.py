@@ -1,15 +1,21 @@
 """Visitors, for the office: who is on site, sign in and out, slips, roll call, concerns.
 
-The list shows everyone signed in (badge, name, organisation, type, time in,
-supervised, where their phone is) with visitors still in after the configured time
-flagged. Scan a slip's QR code into the scan field (or press Enter on a row) to sign a
-visitor out: the screen says which tray slot their phone comes back from. The printer
-line shows the outbox (waiting, offline, in doubt) from ``models.outbox``.
+The list shows everyone signed in (badge, name, organisation, type, time in, with the
+date for an earlier day, supervised, where their phone is) with visitors still in
+after the configured time flagged, then those who have left while the office still
+holds their phone ("LEFT", phone to return). Scan a slip's QR code into the scan field
+(or press Enter on a row) to sign a visitor out: their phone is returned to them by
+you, and the screen says which slot it comes from. Scan a visitor's V label to
+receive their phone (a phone they said they would hand in) or to return it. A visit
+from an earlier day asks for the time they left. The printer line shows the outbox
+(waiting, offline, in doubt) from ``models.outbox``.
 
-Keys: F2 sign a visitor in · Enter on a row sign out · F4 reprint the row's slip ·
-F6 report a concern about the row's visitor's device use · F7 print the fire roll
-call · F8 retry printing now · F5 refresh · Tab between the scan field and the list ·
-Esc back. Actions a role may not take are not offered; the domain checks again.
+Keys: F2 sign a visitor in · Enter on a row sign out (or return the phone of one who
+has left) · F3 the row's phone: receive it, return it, or confirm an organisation's
+exception with ID seen · F4 reprint the row's slip · F6 report a concern about the
+row's visitor's device use · F7 print the fire roll call · F8 retry printing now ·
+F5 refresh · Tab between the scan field and the list · Esc back. Actions a role may
+not take are not offered; the domain checks again.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from kiosk.work import DbResult, call_db
 # Screen action -> the permission it needs (models.auth.PERMISSIONS).
 PERMISSION = {
     "sign_in": "visitors",
+    "phone": "visitors",
     "roll_call": "visitors",
     "reprint": "print",
     "retry": "print",
@@ -40,6 +47,7 @@ PERMISSION = {
 }
 PHONE_SHORT = {"tray": "handed in", "car_or_off": "car / off", "exception": "exception"}
 FLAG_MARK = "STILL IN"
+LEFT_MARK = "LEFT"  # signed out; their phone is still to return
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
@@ -58,7 +66,7 @@ def _load(staff_id: int, settings, printer, now) -> dict:
     from models import outbox, visitors
 
     _staff(staff_id)
-    return {"rows": visitors.on_site(settings, now), "printer": outbox.printer_status(printer).line()}
+    return {"rows": visitors.office_list(settings, now), "printer": outbox.printer_status(printer).line()}
 
 
 def _printer_line(printer) -> str:
@@ -80,10 +88,49 @@ def _sign_in(staff_id: int, settings, rules, s: StaffSignIn, now) -> str:
     return done.line() + " The slip is printing."
 
 
-def _sign_out(staff_id: int, now, slip_code: str | None = None, visit_id: int | None = None) -> str:
+def _sign_out(staff_id: int, now, slip_code: str | None = None, visit_id: int | None = None, left_at=None) -> str:
     from models import visitors
 
-    return visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), now=now).line()
+    return visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), left_at=left_at,
+                             now=now).line()
+
+
+def _scan(staff_id: int, settings, now, code: str) -> dict:
+    """A code scanned at the visitors screen: a V label (receive / return the phone) or a slip (sign out).
+
+    A slip of a visit from an earlier day signs nobody out here: the screen asks for
+    the time they left first (``{"ask": ...}``).
+    """
+    from models import codes, visitors
+    from models.errors import InvalidCode
+
+    staff = _staff(staff_id)
+    try:
+        prefix = codes.normalise(code)[0]
+    except InvalidCode:
+        raise InvalidCode("That is not a visitor's slip or phone label: scan the QR code on the slip, "
+                          "or the V label on the phone.") from None
+    if prefix == codes.VISITOR_PREFIX:
+        return {"line": visitors.phone_action(code=code, actor=staff, now=now).line()}
+    if prefix == codes.PUPIL_PREFIX:
+        raise InvalidCode(f"{codes.normalise(code)} is a pupil's phone label: use Hand in or Release for pupils' phones.")
+    visit = visitors.find_by_slip_code(code)
+    if visit.signed_out_at is None and visitors.is_earlier_day(visit, now, settings.tz):
+        return {"ask": (visit.id, visit.name, visit.signed_in_at)}
+    return {"line": visitors.sign_out(slip_code=code, actor=staff, now=now).line()}
+
+
+def _phone(staff_id: int, visit_id: int, now) -> str:
+    from models import visitors
+
+    return visitors.phone_action(visit_id=visit_id, actor=_staff(staff_id), now=now).line()
+
+
+def _confirm_exception(staff_id: int, visit_id: int, now) -> str:
+    from models import visitors
+
+    visit = visitors.confirm_exception(visit_id, actor=_staff(staff_id), id_seen=True, now=now)
+    return f"Exception confirmed for {visit.name}, ID seen: they may use their phone as it allows."
 
 
 def _roll_call(staff_id: int, settings, now) -> str:
@@ -124,6 +171,7 @@ class VisitorsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="visitors.back"),
         Binding("f2", "sign_in", "Sign in", id="visitors.sign_in"),
+        Binding("f3", "phone", "Phone", id="visitors.phone"),
         Binding("f4", "reprint", "Reprint slip", id="visitors.reprint"),
         Binding("f5", "refresh_list", "Refresh", id="visitors.refresh"),
         Binding("f6", "concern", "Concern", id="visitors.concern"),
@@ -142,7 +190,7 @@ class VisitorsScreen(Screen[None]):
         with Vertical(id="visitors-body"):
             yield Static("Loading…", id="visitors-summary", markup=False)
             yield Static("", id="visitors-printer", markup=False)
-            yield ScanInput(id="visitors-scan", placeholder="Scan a visitor's slip to sign them out",
+            yield ScanInput(id="visitors-scan", placeholder="Scan a slip to sign out, or a V label to receive or return a phone",
                             terminators=self._terminators())
             yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="visitors-message", markup=False)
@@ -197,22 +245,32 @@ class VisitorsScreen(Screen[None]):
         table.clear()
         self.rows = rows
         for r in rows:
-            phone = f"slot {r.slot}" if r.slot else PHONE_SHORT.get(r.phone_choice, r.phone_choice)
+            phone = r.phone_words
             org = r.organisation if len(r.organisation) <= 28 else r.organisation[:27] + "…"
+            mark = Text(LEFT_MARK, style="bold") if r.signed_out else (
+                Text(FLAG_MARK, style="bold") if r.flagged else Text(""))
+            when = to_local(r.signed_in_at, tz)
             table.add_row(  # what the office acts on first; organisation and type last
-                Text(FLAG_MARK, style="bold") if r.flagged else Text(""), Text(r.badge_number), Text(r.name),
-                Text(to_local(r.signed_in_at, tz).strftime("%H:%M")), Text(phone),
+                mark, Text(r.badge_number), Text(r.name),
+                Text(when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M")), Text(phone),
                 Text("supervised" if r.supervised else "unsupervised"), Text(org), Text(r.type_name),
                 key=str(r.visit_id),
             )
         if rows:
             index = next((i for i, r in enumerate(rows) if r.visit_id == keep), min(was, len(rows) - 1))
             table.move_cursor(row=index, animate=False)
-        flagged = sum(1 for r in rows if r.flagged)
-        summary = f"{len(rows)} visitor{'' if len(rows) == 1 else 's'} on site." if rows else "No visitors on site."
+        here = [r for r in rows if not r.signed_out]
+        earlier = sum(1 for r in here if r.earlier_day)
+        flagged = sum(1 for r in here if r.flagged and not r.earlier_day)
+        to_return = len(rows) - len(here)
+        summary = f"{len(here)} visitor{'' if len(here) == 1 else 's'} on site." if here else "No visitors on site."
+        if earlier:
+            summary += f" {earlier} signed in on an earlier day: sign them out with the time they left."
         if flagged:
             flag_time = self.app.services.settings.visitor_flag_time.strftime("%H:%M")
             summary += f" {flagged} still signed in after {flag_time}: check on them."
+        if to_return:
+            summary += f" {to_return} phone{'' if to_return == 1 else 's'} to return (LEFT)."
         self.query_one("#visitors-summary", Static).update(summary)
 
     def selected(self):
@@ -240,7 +298,58 @@ class VisitorsScreen(Screen[None]):
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
-        call_db(self, "sign-out", _sign_out, self.who.id, self.now(), slip_code=event.text)
+        call_db(self, "scan", _scan, self.who.id, self.app.services.settings, self.now(), event.text)
+
+    def ask_left_at(self, visit_id: int, name: str, signed_in_at) -> None:
+        """A visit from an earlier day: the office gives the time they left (never today's, silently)."""
+        from kiosk.dialogs.visitor_left_at import LeftAtDialog
+        from models.clock import local_to_utc, to_local
+
+        tz = self.app.services.settings.tz
+        signed_in = to_local(signed_in_at, tz).replace(tzinfo=None)
+        now = to_local(self.now(), tz).replace(tzinfo=None)
+
+        def answered(left) -> None:
+            if left is None:
+                self.say(f"{name} is still signed in.")
+                return
+            call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id,
+                    left_at=local_to_utc(left, tz))
+
+        self.app.push_screen(LeftAtDialog(name, signed_in, now), answered)
+
+    def action_phone(self) -> None:
+        """The row's phone: receive it, return it, or confirm an organisation's exception (ID seen)."""
+        row = self.selected()
+        if row is None:
+            return
+        from kiosk.dialogs.confirm import ConfirmDialog
+        from models.visitors import EXCEPTION_PENDING, PENDING
+
+        if row.slot:
+            question, detail, yes = (f"Return {row.name}'s phone from slot {row.slot}?",
+                                     "Give it back to them now: it is recorded as returned by you.", "Returned")
+            work = _phone
+        elif row.phone_state == PENDING:
+            question, detail, yes = (f"Receive {row.name}'s phone?",
+                                     "Take it now and stick its V label on it: it is recorded as received by you, "
+                                     "and the screen names its slot.", "Received")
+            work = _phone
+        elif row.phone_choice == EXCEPTION_PENDING:
+            question, detail, yes = (f"Confirm {row.name}'s exception ({row.organisation})?",
+                                     "Check their photo ID first: it is recorded as seen by you.", "ID seen")
+            work = _confirm_exception
+        else:
+            self.say(f"{row.name}'s phone: {row.phone_words}. Nothing for the office to take or give back.")
+            return
+
+        def answered(yes_: bool | None) -> None:
+            if yes_:
+                call_db(self, "phone", work, self.who.id, row.visit_id, self.now())
+            else:
+                self.say("Nothing was recorded.")
+
+        self.app.push_screen(ConfirmDialog(question, detail, yes=yes), answered)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row: ask first (a slip's scan needs no question: the visitor is there)."""
@@ -249,9 +358,19 @@ class VisitorsScreen(Screen[None]):
         row = next((r for r in self.rows if r.visit_id == visit_id), None)
         if row is None:
             return
+        if row.signed_out:  # gone, phone still here: Enter returns it
+            self.action_phone()
+            return
+        if row.earlier_day:
+            self.ask_left_at(row.visit_id, row.name, row.signed_in_at)
+            return
         from kiosk.dialogs.confirm import ConfirmDialog
 
-        phone = f" Their phone is in slot {row.slot}." if row.slot else ""
+        from models.visitors import PENDING
+
+        phone = f" Their phone in slot {row.slot} is returned to them, recorded by you." if row.slot else ""
+        if row.phone_state == PENDING:
+            phone = " They said they would hand their phone in, but the office never received it."
         question = f"Sign out {row.name} (badge {row.badge_number})?"
 
         def answered(yes: bool | None) -> None:
@@ -320,6 +439,13 @@ class VisitorsScreen(Screen[None]):
             return
         if not result.ok:
             self.say(result.error or "")
+            return
+        if tag == "scan":
+            if "ask" in result.value:
+                self.ask_left_at(*result.value["ask"])
+                return
+            self.say(result.value["line"])
+            self.action_refresh_list()
             return
         self.say(result.value)
         if tag in ("sign-in", "print"):
