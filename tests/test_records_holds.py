@@ -49,7 +49,7 @@ def visit(name, *, at, phone="car_or_off", out=True):
     r = visitors.sign_in(settings=SETTINGS, rules=load_rules(), rules_accepted=True, name=name, organisation="",
                          visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone=phone, now=at)
     if out:
-        visitors.sign_out(visit_id=r.visit.id, now=at + dt.timedelta(hours=1))
+        visitors.sign_out(slip_code=r.slip_code, now=at + dt.timedelta(hours=1))
     return r
 
 
@@ -110,9 +110,10 @@ def _visitor_on_site(school):
 
 def _visitor_phone_held(school):
     r = visit("Phil Held", at=NOW - 3 * DAY, phone="tray", out=False)
+    visitors.phone_action(visit_id=r.visit.id, actor=school.office, now=NOW - 3 * DAY + dt.timedelta(minutes=1))
     custody.confiscate(r.visit.device_id, school.deputy, reason="Filming", policy="visitor rules",
                        now=NOW - 3 * DAY + dt.timedelta(minutes=5))
-    visitors.sign_out(visit_id=r.visit.id, now=NOW - 3 * DAY + dt.timedelta(minutes=10))
+    visitors.sign_out(slip_code=r.slip_code, now=NOW - 3 * DAY + dt.timedelta(minutes=10))
     return records.visitor_subject("Phil Held"), {("device", "confiscated"), ("visit", "phone_held")}
 
 
