@@ -416,6 +416,10 @@ class LedgerMachine(RuleBasedStateMachine):
         headteacher's records duties, one rule so that they do not crowd out the daily journeys."""
         staff = self.who(actor)
         if what == "erase pupil":
+            if pick < 50:  # often the owner of a phone the school holds: the hard case
+                held = (Pupil.select(Pupil.admission_no).join(Device).join(DeviceState, on=(DeviceState.device == Device.id))
+                        .where(DeviceState.state.in_(HELD)).order_by(Device.id))
+                adno = _pick([p.admission_no for p in held], pick) or adno
             self.attempt(lambda: records.erase(records.pupil_subject(adno), actor=staff, now=self.now()))
         elif what == "erase visitor":
             visit = Visit.get_or_none(Visit.id == (_pick(self.visits, pick) or (0,))[0])
@@ -524,7 +528,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 MACHINE_SETTINGS = settings(
-    max_examples=40,
+    max_examples=30,
     stateful_step_count=40,
     derandomize=True,
     deadline=None,
