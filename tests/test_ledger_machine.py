@@ -33,7 +33,7 @@ and the minimal sequences of the false records issue 11 found.
 Runs on SQLite, and on PostgreSQL when KIOSK_TEST_POSTGRES is set. Each example starts
 from a fresh small school (the tables are emptied, not dropped: cheap). Deterministic
 (``derandomize``) and bounded: 30 examples of up to 40 steps, about 17 s on SQLite and
-27 s on PostgreSQL on the 2-CPU CI machine (measured with the other agents' load).
+27 s on PostgreSQL, measured on a shared 2-CPU machine.
 """
 
 from __future__ import annotations
