@@ -99,8 +99,8 @@ TINY_RETENTION = {"visits": 1, "hand_ins": 1, "confiscations": 2, "exceptions": 
 DEFAULT_RETENTION = dict(Settings().retention_days)
 
 # The seniority an undo needs (the issue's rule: the person who recorded the action, or
-# someone whose role may do it and is at least as senior).
-# TODO(i11-merge): align with the seniority order the undo fix writes in models/auth.py and the README.
+# someone whose role may do it and is at least as senior). Written out here, not imported,
+# so the check is independent; it is the order of ``custody.SENIORITY`` on main.
 RANK = {auth.OFFICE: 1, auth.TEACHER: 1, auth.LEADERSHIP: 2, auth.DSL: 2, auth.HEADTEACHER: 3, auth.ADMIN: 0}
 
 HELD = (custody.IN_TRAY, custody.CONFISCATED, custody.POLICE)
@@ -131,17 +131,18 @@ ROSTERS = {
 
 # ---------------------------------------------------------------- an independent replay
 
-# Every kind of custody event, each written into the replay below by hand: a new kind (a
-# visitor's phone "returned to the visitor", a move to the overflow place) must be added
-# here too, with the states it may follow, or the machine fails on "unknown kind".
-# TODO(i11-merge): add the kinds the visitor-phone and overflow fixes introduce, if any.
+# Every kind of custody event, each written into the replay below by hand: a new kind
+# must be added here too, with the states it may follow, or the machine fails on
+# "unknown kind". A visitor's phone given back by staff is "returned to the visitor"
+# (``custody.RETURNED`` once the visitor-phone fix is merged), never "released to pupil".
+RETURNED_TO_VISITOR = "returned_to_visitor"
 LEDGER_KINDS = {
     custody.HANDED_IN, custody.RELEASED, custody.CONFISCATED_EV, custody.RELEASED_TO_CONTACT,
-    custody.SEARCHED, custody.POLICE_EV, custody.MOVED, custody.REVERSAL,
+    custody.SEARCHED, custody.POLICE_EV, custody.MOVED, custody.REVERSAL, RETURNED_TO_VISITOR,
 }
 
 
-def model_replay(events: list[CustodyEvent]) -> tuple[str, int | None, int | None]:
+def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tuple[str, int | None, int | None]:
     """Where a phone is after its events, written from the rules, not from ``custody.step``.
 
     Raises AssertionError naming the event that the rules forbid.
@@ -162,8 +163,10 @@ def model_replay(events: list[CustodyEvent]) -> tuple[str, int | None, int | Non
             assert state == custody.OUT, f"{where}: handed in while not with its owner"
             assert e.slot_no is not None, f"{where}: handed in to no slot"
             state, tray, slot = custody.IN_TRAY, e.tray_id, e.slot_no
-        elif e.kind == custody.RELEASED:
-            assert state == custody.IN_TRAY, f"{where}: released to the pupil while not in the tray"
+        elif e.kind in (custody.RELEASED, RETURNED_TO_VISITOR):
+            assert state == custody.IN_TRAY, f"{where}: given back while not in the tray"
+            visitor = device_kind == "visitor"
+            assert (e.kind == RETURNED_TO_VISITOR) == visitor, f"{where}: a {device_kind}'s phone given back as {e.kind}"
             state, tray, slot = custody.OUT, None, None
         elif e.kind == custody.CONFISCATED_EV:
             assert state in (custody.OUT, custody.IN_TRAY), f"{where}: confiscated twice"
@@ -375,7 +378,8 @@ class LedgerMachine(RuleBasedStateMachine):
             action = custody.EVENT_ACTION[target.kind]
             mine = max((RANK[r] for r in staff.role_set if r in auth.PERMISSIONS[action]), default=0)
             recorder = Staff.get_by_id(target.actor_id)
-            theirs = max(RANK.get(r, 0) for r in recorder.role_set)
+            may = [r for r in recorder.role_set if r in auth.PERMISSIONS[action]] or recorder.role_set
+            theirs = max(RANK.get(r, 0) for r in may)  # the rank in which they recorded it
             assert mine >= theirs, (
                 f"{staff.username} ({staff.roles}) undid {target.kind} {target.id} recorded by "
                 f"{recorder.username} ({recorder.roles}), who is more senior"
@@ -497,14 +501,16 @@ class LedgerMachine(RuleBasedStateMachine):
         for e in CustodyEvent.select().order_by(CustodyEvent.id):
             events.setdefault(e.device_id, []).append(e)
         rows = {r.device_id: r for r in DeviceState.select()}
-        devices = {d.id for d in Device.select(Device.id)}
+        kinds = {d.id: d.kind for d in Device.select(Device.id, Device.kind)}
+        devices = set(kinds)
         assert set(events) <= devices
         for device_id in devices:
             row = rows.get(device_id)
             assert row is not None, f"device {device_id} has no current state"
             evs = events.get(device_id, [])
-            assert model_replay(evs) == (row.state, row.tray_id, row.slot_no), (
-                f"device {device_id}: stored {row.state, row.tray_id, row.slot_no}, ledger {model_replay(evs)}"
+            replayed = model_replay(evs, kinds[device_id])
+            assert replayed == (row.state, row.tray_id, row.slot_no), (
+                f"device {device_id}: stored {row.state, row.tray_id, row.slot_no}, ledger {replayed}"
             )
             if evs:
                 assert row.last_event_id == evs[-1].id, f"device {device_id}: last event {row.last_event_id}, ledger {evs[-1].id}"
