@@ -256,7 +256,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
     the office chooses to take it in anyway (``despite_exception``).
     """
     now = now or utcnow()
-    code = codes.normalise(code)
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
     with write_tx():
         r = resolve(code)
         require(actor, "hand_in", school_class_id=_class_id(r))
@@ -282,7 +282,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
 def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
     """End-of-day release to the pupil. Confiscated or police phones are blocked."""
     now = now or utcnow()
-    code = codes.normalise(code)
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
     with write_tx():
         r = resolve(code)
         require(actor, "release", school_class_id=_class_id(r))

@@ -79,6 +79,9 @@ def register_pupil_device(
         raise ValidationError("A device description is up to 100 printable characters.")
     if code is not None:
         code = codes.normalise(code)
+        if code[0] != codes.PUPIL_PREFIX:  # only K codes become pupils' phones
+            raise ValidationError(f"{code} is a {codes.CODE_KINDS[code[0]]}, not a pupil's phone label: "
+                                  "only K labels are registered to pupils.")
     with write_tx():
         pupil = Pupil.get_or_none(Pupil.admission_no == (admission_no or "").strip())
         if pupil is None:

@@ -65,8 +65,8 @@ class HandInScreen(ScanScreen):
             self.last_ok = result
             if result.class_name in self.progress:
                 self.progress[result.class_name][0] += 1
-        if result.outcome == "UNKNOWN":
-            self.last_unknown = result.code
+        # F3 registers only the unregistered K label whose result is on screen, never an older one.
+        self.last_unknown = result.code if result.outcome == "UNKNOWN" else None
         self.last_exception = result if result.outcome == "EXCEPTION" else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -40,6 +40,7 @@ OUTCOME_WORDS = {
     "REVOKED": "LABEL REVOKED",
     "BLOCKED": "BLOCKED",
     "EXCEPTION": "AGREED EXCEPTION",
+    "NOT_PUPIL": "NOT A PUPIL'S PHONE",  # a visitor's slip or phone label: the message says where to use it
 }
 BELLS = {"OK": 1, "DUPLICATE": 2, "EXCEPTION": 2}  # everything else: 3
 # Which result of a batch rings: the one that most needs a person's attention.

@@ -66,7 +66,7 @@ class ScanLog(Widget, can_focus=False):
     OUTCOME_CLASS = {
         "OK": "scan-log--ok", "DUPLICATE": "scan-log--duplicate", "UNKNOWN": "scan-log--warning",
         "REVOKED": "scan-log--warning", "INVALID": "scan-log--error", "BLOCKED": "scan-log--error",
-        "EXCEPTION": "scan-log--exception",
+        "EXCEPTION": "scan-log--exception", "NOT_PUPIL": "scan-log--warning",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
