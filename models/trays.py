@@ -35,6 +35,13 @@ def slot_name(tray_name: str, slot_no: int | None) -> str:
     return "" if slot_no is None else f"{tray_name}-{slot_no:02d}"
 
 
+def place_name(tray: Tray | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a sentence: "slot B-07"."""
+    if tray is None or slot_no is None:
+        return ""
+    return f"slot {slot_name(tray.name, slot_no)}"
+
+
 def parse_slot(text: str) -> tuple[Tray, int]:
     match = re.match(r"^\s*([A-Za-z0-9]{1,12})\s*-\s*(\d{1,3})\s*$", text or "")
     if not match:

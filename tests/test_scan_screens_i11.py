@@ -7,11 +7,21 @@ import pytest
 from kiosk.widgets.scan_log import ScanLog
 from models import codes, custody
 from models.tables import CustodyEvent, Label
-from tests.pilot import drawn, make_app, scans_done, settle, sign_in, text
+import asyncio
+
+from tests.pilot import drawn, make_app, sign_in, text
+from tests.school import NOW
+from tests.pilot import scans_done as _scans_done
 
 SLIP = codes.make_code("S", 121367)
 VISITOR = codes.make_code("V", 345678)
 SIZES = [(80, 24), (110, 32)]
+
+
+async def scans_done(pilot, n, seconds=20):
+    """Wait, bounded by wall-clock time, until the scan screen has shown ``n`` results."""
+    assert hasattr(pilot.app.screen, "count"), type(pilot.app.screen).__name__
+    await asyncio.wait_for(_scans_done(pilot, n), seconds)
 
 
 def fits(app) -> None:
@@ -84,3 +94,136 @@ async def test_f3_after_an_unknown_pupil_label_then_a_slip_does_not_register_the
         assert type(app.screen).__name__ == "HandInScreen"
         assert not Label.select().where(Label.code == unknown).exists()
         assert custody.verify_states() == []
+
+
+# ---------------------------------------------------------------- item 13: no scan vanishes
+
+
+def log_rows(app) -> list[list[str]]:
+    return [list(r.cells()) for r in app.screen.query_one("#log", ScanLog).rows]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_after_undo_the_row_and_the_panel_show_the_undone_state(school, size):
+    app = make_app(start="hand-in")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await scan(pilot, school.codes["000002"])
+        assert text(app, "#outcome-word") == "HANDED IN"
+        await pilot.press("f2", *"wrong phone", "enter")
+        await drawn(pilot)
+        assert custody.state_of(custody.resolve(school.codes["000002"]).device.id).state == "out"
+        assert text(app, "#outcome-word") == "UNDONE"
+        assert text(app, "#outcome-who") == "Ben Jones · Oak"
+        assert app.screen.query_one("#outcome-slot").value == ""
+        assert text(app, "#outcome-message") == ("Undone (wrong phone): the phone is recorded as not handed in; "
+                                                 "slot B-01 is free.")
+        assert "HANDED IN" not in str(app.screen.query_one("#outcome").render())
+        assert len(log_rows(app)) == 1
+        assert log_rows(app)[0][5] == "UNDONE: not handed in (wrong phone)"
+        assert app.screen.query_one("#outcome").has_class("outcome-undone")
+        fits(app)
+        await pilot.press("f2")  # nothing left to undo on this screen
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HandInScreen"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_h_and_a_code_at_once_hands_the_phone_in(school, size):
+    from tests.pilot import burst
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        assert type(app.screen).__name__ == "HomeScreen"
+        burst(app, ["h", *school.codes["000001"], "enter"])
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HandInScreen"
+        await scans_done(pilot, 1)
+        await drawn(pilot)
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert text(app, "#outcome-who") == "Ava Patel · Oak"
+        assert CustodyEvent.select().where(CustodyEvent.kind == "handed_in").count() == 1
+        assert app.focused.id == "scan"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_phone_scanned_at_home_is_handed_in_on_the_hand_in_screen(school, size):
+    from tests.pilot import burst
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        burst(app, [*school.codes["000004"], "enter"])
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HandInScreen"
+        await scans_done(pilot, 1)
+        await drawn(pilot)
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert text(app, "#outcome-who") == "Dan Brown · Beech"
+        assert CustodyEvent.select().where(CustodyEvent.kind == "handed_in").count() == 1
+        fits(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_phone_typed_slowly_at_home_is_handed_in_too(school, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await pilot.press(*school.codes["000004"], "enter")
+        await drawn(pilot)
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-word") == "HANDED IN"
+
+
+async def home_line(pilot, keys) -> str:
+    from tests.pilot import burst
+
+    burst(pilot.app, [*keys, "enter"])
+    await drawn(pilot)
+    assert type(pilot.app.screen).__name__ == "HomeScreen"
+    return text(pilot.app, "#home-scan")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_home_says_in_one_line_what_to_do_with_a_scan_it_cannot_record(school, size):
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        assert text(app, "#home-scan") == ""
+        assert await home_line(pilot, SLIP) == (
+            f"{SLIP} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out.")
+        assert await home_line(pilot, VISITOR) == (
+            f"{VISITOR} is a visitor's phone label: press V for Visitors to receive or return a visitor's phone.")
+        assert await home_line(pilot, school.codes["000001"]) == (
+            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.")
+        assert await home_line(pilot, school.codes["000001"].lower()[0].upper() + school.codes["000001"][1:]) == (
+            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.")
+        assert await home_line(pilot, "K1234") == (
+            "Invalid code 'K1234': a label code is a letter and 7 digits. Scan a phone's label again.")
+        assert CustodyEvent.select().count() == 1
+        assert app.screen.query_one("#home-scan").region.bottom <= size[1] - 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_home_line_fits_for_the_role_with_most_tasks(school, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "head", "4444")
+        line = await home_line(pilot, SLIP)
+        assert line.startswith(SLIP)
+        box = app.screen.query_one("#home-scan").region
+        assert box.height >= 1 and box.bottom <= size[1] - 1  # above the footer
+        assert app.screen.query_one("#home-summary").region.bottom <= size[1] - 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_home_tells_a_role_that_cannot_hand_in_what_to_do(school, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "admin", "9999")
+        line = await home_line(pilot, school.codes["000001"])
+        assert line == ("K1234501 is Ava Patel's phone: your role does not hand phones in. "
+                        "Ask the office to scan it on the Morning hand-in screen.")
+        assert CustodyEvent.select().count() == 0

@@ -18,6 +18,7 @@ import threading
 import time
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -103,6 +104,7 @@ class ScanScreen(Screen[None]):
         self.camera_worker: Worker | None = None
         self.camera_run = 0  # numbers each switch-on, so a stopped run's late messages are ignored
         self.camera_live = threading.Event()  # set while this screen is on top: frames are decoded
+        self.pending: list[str] = []  # codes scanned elsewhere (at Home) for this screen to record
 
     # ------------------------------------------------------------ layout
 
@@ -135,6 +137,23 @@ class ScanScreen(Screen[None]):
         scan.focus()
         self.pipeline = ScanPipeline(self, self.operation(), self.who.id, self.app.services.clock)
         self.pipeline.start()
+        for code in self.pending:
+            self.pipeline.submit(code)
+        self.pending.clear()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that reached the screen, not the scan field: typed while the screen was opening.
+
+        The scan field takes every key it uses, so a printable key, backspace or terminator
+        arriving here was meant for it (a scanner does not wait for the screen): give it to
+        the field rather than drop it.
+        """
+        scan = self.query_one("#scan", ScanInput)
+        if scan.take_key(event):
+            event.stop()
+            event.prevent_default()
+            if not scan.has_focus:
+                scan.focus()
 
     def on_unmount(self) -> None:
         if self.pipeline is not None:
