@@ -65,3 +65,118 @@ def test_a_registered_visitor_phone_is_not_handed_in_as_a_pupils_phone(school):
         custody.hand_in(VISITOR, school.office, now=NOW)
     assert CustodyEvent.select().count() == before
     assert custody.verify_states() == [] and audit.verify().ok
+
+
+# ---------------------------------------------------------------- item 15: a full tray never blocks the record
+
+
+@pytest.fixture
+def full_school(database):
+    from models import trays
+
+    trays.set_overflow_place("Office cupboard, box O")
+    school = build(slots_oak=2, shared_slots=1)
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.hand_in(school.codes["000002"], school.office, now=NOW)
+    yield school
+    trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
+
+
+def _later(minutes):
+    import datetime as dt
+
+    return NOW + dt.timedelta(minutes=minutes)
+
+
+def test_a_phone_with_no_free_slot_is_recorded_in_the_overflow_place(full_school):
+    from models.tables import AuditEntry, DeviceState
+
+    school = full_school
+    out = custody.hand_in(school.codes["000003"], school.office, now=_later(1))
+    assert out.outcome == "OK" and out.overflow
+    assert out.slot == "Office cupboard, box O"
+    assert out.message == "No free slot: put it in Office cupboard, box O, and tell the office to add slots."
+    device = custody.resolve(school.codes["000003"]).device.id
+    row = DeviceState.get_by_id(device)
+    assert (row.state, row.tray_id, row.slot_no) == ("in_tray", None, None)
+    event = CustodyEvent.get(CustodyEvent.device == device)
+    assert event.kind == "handed_in" and event.note == "overflow: Office cupboard, box O"
+    assert AuditEntry.select().order_by(AuditEntry.seq.desc()).first().action == "custody.handed_in"
+    assert "overflow: Office cupboard, box O" in custody.describe_event(event)
+    # a second scan says where it is
+    again = custody.hand_in(school.codes["000003"], school.office, now=_later(2))
+    assert again.outcome == "DUPLICATE" and again.message == "already in Office cupboard, box O"
+    assert custody.verify_states() == [] and audit.verify().ok
+
+
+def test_many_phones_share_the_overflow_place_and_each_is_released(full_school):
+    from models import reports
+
+    school = full_school
+    for i, adno in enumerate(("000003", "000004", "000005")):  # Beech has no tray; the shared tray has 1 slot
+        custody.hand_in(school.codes[adno], school.office, now=_later(i))
+    places = {r["pupil"]: r["slot"] for r in reports.uncollected(_later(10))}
+    assert places["Cara Smith"] == "Office cupboard, box O"
+    assert list(places.values()).count("Office cupboard, box O") == 2
+    assert "C-01" in places.values()
+    out = custody.release(school.codes["000003"], school.office, now=_later(20))
+    assert out.outcome == "OK" and out.message == "released from Office cupboard, box O"
+    assert custody.verify_states() == [] and audit.verify().ok
+
+
+def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_released_to_a_parent(full_school):
+    from models.people import contacts_of
+    from models.tables import DeviceState
+
+    school = full_school
+    custody.hand_in(school.codes["000003"], school.office, now=_later(1))
+    cara = custody.resolve(school.codes["000003"]).device.id
+    custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
+    row = DeviceState.get_by_id(cara)
+    assert (row.state, row.tray_id) == ("confiscated", None)
+    with pytest.raises(KioskError, match="Office cupboard, box O"):
+        custody.release(school.codes["000003"], school.office, now=_later(3))
+    custody.release(school.codes["000001"], school.office, now=_later(4))  # frees B-01
+    from models.tables import Tray
+
+    custody.move(cara, school.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=1, now=_later(5))
+    assert DeviceState.get_by_id(cara).slot_no == 1
+    ava = custody.resolve(school.codes["000001"]).device.id
+    custody.confiscate(ava, school.deputy, reason="photos", policy="4.2", now=_later(6))  # out: to overflow
+    assert DeviceState.get_by_id(ava).tray_id is None
+    mother = [c for c in contacts_of(1) if c.name == "Priya Patel"][0]
+    custody.release_to_contact(ava, school.deputy, contact_id=mother.id, id_seen=True, now=_later(7))
+    assert DeviceState.get_by_id(ava).state == "out"
+    assert custody.verify_states() == [] and audit.verify().ok
+
+
+def test_undo_of_an_overflow_hand_in_and_of_a_move_out_of_overflow(full_school):
+    from models.tables import DeviceState, Tray
+
+    school = full_school
+    out = custody.hand_in(school.codes["000003"], school.office, now=_later(1))
+    custody.reverse(out.event_id, school.office, reason="wrong phone", now=_later(2))
+    cara = custody.resolve(school.codes["000003"]).device.id
+    assert DeviceState.get_by_id(cara).state == "out"
+    custody.hand_in(school.codes["000003"], school.office, now=_later(3))
+    custody.release(school.codes["000002"], school.office, now=_later(4))
+    moved = custody.move(cara, school.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=2, now=_later(5))
+    custody.reverse(moved.id, school.office, reason="wrong slot", now=_later(6))
+    row = DeviceState.get_by_id(cara)
+    assert (row.state, row.tray_id, row.slot_no) == ("in_tray", None, None)
+    assert custody.verify_states() == [] and audit.verify().ok
+
+
+def test_overflow_place_is_read_from_the_configuration_with_a_default(tmp_path):
+    from models import trays
+    from models.config import Settings, load_settings
+    from models.errors import ConfigError
+
+    assert Settings().overflow_place == trays.DEFAULT_OVERFLOW_PLACE == "Office overflow box"
+    path = tmp_path / "kiosk.toml"
+    path.write_text('overflow_place = "Office cupboard, box O"\n', encoding="utf-8")
+    assert load_settings(path).overflow_place == "Office cupboard, box O"
+    for bad in ('overflow_place = ""', 'overflow_place = 3', f'overflow_place = "{"x" * 81}"'):
+        path.write_text(bad + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="overflow_place"):
+            load_settings(path)

@@ -227,3 +227,110 @@ async def test_home_tells_a_role_that_cannot_hand_in_what_to_do(school, size):
         assert line == ("K1234501 is Ava Patel's phone: your role does not hand phones in. "
                         "Ask the office to scan it on the Morning hand-in screen.")
         assert CustodyEvent.select().count() == 0
+
+
+# ---------------------------------------------------------------- item 15: the overflow place
+
+
+PLACE = "Office cupboard, box O"
+
+
+@pytest.fixture
+def small_school(database):
+    from models import trays
+    from tests.school import build
+
+    school = build(slots_oak=1, shared_slots=1)
+    yield school
+    trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
+
+
+def overflow_app(start):
+    from kiosk.app import create_app
+    from models.clock import FrozenClock
+    from tests.pilot import settings
+
+    return create_app(settings(overflow_place=PLACE), clock=FrozenClock(NOW), cursor_blink=False,
+                      print_worker=False, start=start)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_full_tray_records_the_phone_in_the_overflow_place_shown_big(small_school, size):
+    school = small_school
+    app = overflow_app("hand-in")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await scan(pilot, school.codes["000001"])
+        assert str(app.screen.query_one("#outcome-slot").value) == "B-01"
+        await scan(pilot, school.codes["000002"])  # Oak's tray (1 slot) is full
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert text(app, "#outcome-who") == "Ben Jones · Oak"
+        label = app.screen.query_one("#outcome-slot-label")
+        assert str(label.render()) == f"OVERFLOW: {PLACE}"
+        assert label.region.width >= len(f"OVERFLOW: {PLACE}")  # big and whole, not cut to a slot's width
+        assert text(app, "#outcome-message") == f"No free slot: put it in {PLACE}, and tell the office to add slots."
+        assert log_rows(app)[-1][5] == f"HANDED IN: OVERFLOW {PLACE} (no free slot)"
+        fits(app)
+        await scan(pilot, school.codes["000002"])
+        assert text(app, "#outcome-word") == "ALREADY DONE"
+        assert text(app, "#outcome-message") == f"already in {PLACE}"
+        await scan(pilot, school.codes["000001"])  # back to a slot: the panel is a slot again
+        assert str(app.screen.query_one("#outcome-slot").value) == "B-01"
+        assert str(label.render()) == "SLOT"
+        assert custody.verify_states() == []
+    ben = custody.resolve(school.codes["000002"]).device.id
+    assert custody.state_of(ben).state == "in_tray" and custody.state_of(ben).tray_id is None
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_school, size):
+    import datetime as dt
+
+    from kiosk.screens.uncollected import counts_text  # noqa: F401 - the screen's own summary
+
+    school = small_school
+    from models import trays
+
+    trays.set_overflow_place(PLACE)
+    for adno in ("000001", "000002", "000004", "000005"):  # B-01, overflow, C-01, overflow
+        custody.hand_in(school.codes[adno], school.office, now=NOW)
+    app = overflow_app("uncollected")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await drawn(pilot)
+        from textual.widgets import DataTable
+
+        table = app.screen.query_one("#uncollected", DataTable)
+        slots = {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert slots == {"Ava Patel": "B-01", "Ben Jones": PLACE, "Dan Brown": "C-01", "Ella Green": PLACE}
+        assert text(app, "#uncollected-summary") == (
+            f"4 phones not collected: 4 in the tray, 0 confiscated. 2 in {PLACE} (no free slot): add slots to the trays.")
+    app = overflow_app("release")
+    app.services.clock.at = NOW + dt.timedelta(hours=7)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await scan(pilot, school.codes["000002"])
+        assert text(app, "#outcome-word") == "RELEASED"
+        assert text(app, "#outcome-message") == f"released from {PLACE}"
+        assert str(app.screen.query_one("#outcome-slot-label").render()) == f"OVERFLOW: {PLACE}"
+        fits(app)
+    ben = custody.resolve(school.codes["000002"]).device.id
+    assert custody.state_of(ben).state == "out"
+    assert custody.verify_states() == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_undo_of_an_overflow_hand_in_says_not_handed_in(small_school, size):
+    school = small_school
+    app = overflow_app("hand-in")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        await scan(pilot, school.codes["000001"])
+        await scan(pilot, school.codes["000002"])
+        await pilot.press("f2", *"wrong pupil", "enter")
+        await drawn(pilot)
+        assert text(app, "#outcome-word") == "UNDONE"
+        assert text(app, "#outcome-message") == "Undone (wrong pupil): the phone is recorded as not handed in."
+        assert str(app.screen.query_one("#outcome-slot-label").render()) == ""
+        assert log_rows(app)[-1][5] == "UNDONE: not handed in (wrong pupil)"
+        fits(app)

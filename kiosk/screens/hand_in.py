@@ -142,9 +142,10 @@ class HandInScreen(ScanScreen):
         self.query_one("#outcome-word", Static).update("UNDONE", layout=False)
         who = f"{last.owner} · {last.class_name}" if last.owner else last.code
         self.query_one("#outcome-who", Static).update(who, layout=False)
+        self.query_one("#outcome-slot-row").remove_class("overflow")
         self.query_one("#outcome-slot-label", Static).update("", layout=False)
         self.query_one("#outcome-slot").update("")
-        free = f"; slot {last.slot} is free" if last.slot else ""
+        free = f"; slot {last.slot} is free" if last.slot and not last.overflow else ""
         self.query_one("#outcome-message", Static).update(
             f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False)
         log = self.query_one("#log", ScanLog)

@@ -306,8 +306,14 @@ class ScanScreen(Screen[None]):
         label = "SLOT" if slot else ""
         if slot and not set(slot) <= DIGITS_OK:
             label = f"SLOT {slot}"
+        overflow = bool(slot) and result.overflow
+        row = self.query_one("#outcome-slot-row")
+        if overflow != row.has_class("overflow"):  # rare: only then is a layout pass needed
+            row.set_class(overflow, "overflow")
+        if overflow:  # no free slot: the overflow place, as big as a slot
+            label = f"OVERFLOW: {slot}"
         self.query_one("#outcome-slot-label", Static).update(label, layout=False)
-        self.query_one("#outcome-slot", Digits).update(slot if set(slot) <= DIGITS_OK else "")
+        self.query_one("#outcome-slot", Digits).update(slot if not overflow and set(slot) <= DIGITS_OK else "")
         self.query_one("#outcome-message", Static).update(result.message, layout=False)
         self.show_counter()
 
@@ -328,6 +334,8 @@ class ScanScreen(Screen[None]):
 
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         text = f"slot {result.slot}" if result.outcome == "OK" and result.slot else result.message
+        if result.outcome == "OK" and result.overflow:
+            text = f"OVERFLOW {result.slot} (no free slot)"
         word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
         self.query_one("#log", ScanLog).add(LogRow(str(result.seq), now, result.code, result.owner,
                                                    result.class_name, f"{word}: {text}", result.outcome))
