@@ -180,3 +180,32 @@ def test_overflow_place_is_read_from_the_configuration_with_a_default(tmp_path):
         path.write_text(bad + "\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="overflow_place"):
             load_settings(path)
+
+
+# ---------------------------------------------------------------- item 13: where a code scanned at Home belongs
+
+
+def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_otherwise(school):
+    from models import auth
+    from models.devices import route_scan
+
+    office = frozenset({auth.OFFICE})
+    admin = frozenset({auth.ADMIN})
+    ava, unknown = school.codes["000001"], codes.make_code("K", 555555)
+    assert route_scan(ava, office) == ("hand-in", ava)
+    assert route_scan(" " + ava.lower() + " ", office) == ("hand-in", ava)
+    assert route_scan(unknown, office) == ("hand-in", unknown)  # the hand-in screen offers F3
+    assert route_scan(SLIP, office) == (None, f"{SLIP} is a visitor's slip: press V for Visitors and scan it "
+                                              "there to sign the visitor out.")
+    assert route_scan(VISITOR, office)[0] is None
+    assert route_scan("hello", office) == (None, "Invalid code 'hello': a label code is a letter and 7 digits. "
+                                                 "Scan a phone's label again.")
+    assert route_scan(ava, admin) == (None, f"{ava} is Ava Patel's phone: your role does not hand phones in. "
+                                            "Ask the office to scan it on the Morning hand-in screen.")
+    custody.hand_in(ava, school.office, now=NOW)
+    assert route_scan(ava, office) == (None, "Ava Patel's phone is in slot B-01: press R for end-of-day release "
+                                             "to give it back.")
+    custody.confiscate(custody.resolve(ava).device.id, school.deputy, reason="r", policy="p", now=NOW)
+    assert route_scan(ava, office) == (None, "Ava Patel's phone is confiscated (held in slot B-01): only a listed "
+                                             "parent or carer may collect it.")
+    assert CustodyEvent.select().count() == 2  # routing records nothing itself
