@@ -129,6 +129,7 @@ class HomeScreen(Screen[None]):
         self.tasks = allowed_tasks(who)
         self.scanned = ""  # a code being scanned (or typed) at Home, until its terminator
         self.opened: Screen | None = None  # the scan screen Home opened for a scanned code
+        self.carry: list[events.Key] = []  # keys typed at once with the one that opened a screen
 
     @staticmethod
     def screen_for(name: str, who: SignedIn) -> Screen | None:
@@ -213,8 +214,9 @@ class HomeScreen(Screen[None]):
             if top is not self:
                 event.stop()
                 event.prevent_default()
-                key = events.Key(event.key, event.character)
-                (top.focused or top).post_message(key)
+                self.carry.append(events.Key(event.key, event.character))
+                if len(self.carry) == 1:  # once the screen has drawn (mounted, focus set), hand them over in order
+                    top.call_after_refresh(self._hand_over, top)
             return
         terminators = ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
         character = event.character
@@ -236,6 +238,14 @@ class HomeScreen(Screen[None]):
             return
         event.stop()
         event.prevent_default()
+
+    def _hand_over(self, top: Screen) -> None:
+        keys, self.carry = self.carry, []
+        if top not in self.app.screen_stack:  # closed before it drew: nothing to give the keys to
+            return
+        target = top.focused or top  # a scan screen gives a key that reaches it to its scan field
+        for key in keys:
+            target.post_message(key)
 
     def _typing(self) -> str:
         from models.codes import printable
