@@ -334,3 +334,21 @@ async def test_undo_of_an_overflow_hand_in_says_not_handed_in(small_school, size
         assert str(app.screen.query_one("#outcome-slot-label").render()) == ""
         assert log_rows(app)[-1][5] == "UNDONE: not handed in (wrong pupil)"
         fits(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_keys_that_reach_home_after_it_opened_a_screen_are_handed_to_that_screen(school, size):
+    """The race behind "h and a code at once": the scanner's keys were already on their way to Home."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        home = app.screen
+        await pilot.press("h")
+        for key in [*school.codes["000003"], "enter"]:
+            home.post_message(events.Key(key, key if len(key) == 1 else None))
+        await drawn(pilot)
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-who") == "Cara Smith · Oak"
+        assert home.carry == []
