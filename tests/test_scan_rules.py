@@ -209,3 +209,20 @@ def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_
     assert route_scan(ava, office) == (None, "Ava Patel's phone is confiscated (held in slot B-01): only a listed "
                                              "parent or carer may collect it.")
     assert CustodyEvent.select().count() == 2  # routing records nothing itself
+
+
+def test_reports_name_the_overflow_place(full_school):
+    from models import reports
+
+    school = full_school
+    custody.hand_in(school.codes["000003"], school.office, now=_later(1))
+    cara = custody.resolve(school.codes["000003"]).device.id
+    custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
+    rows = [r for r in reports.day(NOW.date()) if r["pupil"] == "Cara Smith"]
+    assert [r["detail"] for r in rows] == ["handed in, overflow: Office cupboard, box O",
+                                           "confiscated (4.2): used in class; held in Office cupboard, box O"]
+    check = {r["pupil"]: r for r in reports.class_checklist("Oak", NOW.date())}
+    assert check["Cara Smith"]["text"] == "confiscated: parent collection (Office cupboard, box O)"
+    assert check["Ava Patel"]["text"] == "in slot B-01"
+    listed = {r["pupil"]: r["slot"] for r in reports.devices("Oak")}
+    assert listed["Cara Smith"] == "Office cupboard, box O" and listed["Ava Patel"] == "B-01"
