@@ -352,3 +352,27 @@ async def test_keys_that_reach_home_after_it_opened_a_screen_are_handed_to_that_
         await scans_done(pilot, 1)
         assert text(app, "#outcome-who") == "Cara Smith · Oak"
         assert home.carry == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_lower_case_scan_at_home_is_not_taken_for_home_keys(school, size):
+    """A scanner with caps lock on sends k1234501: K is also Home's key for Compliance (office may open it)."""
+    from tests.pilot import burst
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", "1111")
+        burst(app, [*school.codes["000001"].lower(), "enter"])
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HandInScreen"
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-who") == "Ava Patel · Oak"
+        await pilot.press("escape")
+        await drawn(pilot)
+        burst(app, [*SLIP.lower(), "enter"])  # s: a key the office does not have
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert text(app, "#home-scan").startswith(f"{SLIP} is a visitor's slip")
+        await pilot.press("k")  # a person pressing K still opens Compliance
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "ComplianceScreen"

@@ -98,6 +98,10 @@ def _summary(now, roles: frozenset[str], settings) -> str:
 
 REVIEW_WITHIN_DAYS = 14
 CODE_START = set(string.ascii_uppercase + string.digits)  # a scan starts so; Home's keys are lower case
+# A scanner with caps lock on sends a code in lower case: k, v or s (Home's keys for Compliance, Visitors
+# and Safeguarding) then digits at once. Such a key waits this long for a digit before it acts.
+PREFIX_KEYS = {"k", "v", "s"}
+HOLD_SECONDS = 0.12
 
 
 def _route(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
@@ -130,6 +134,8 @@ class HomeScreen(Screen[None]):
         self.scanned = ""  # a code being scanned (or typed) at Home, until its terminator
         self.opened: Screen | None = None  # the scan screen Home opened for a scanned code
         self.carry: list[events.Key] = []  # keys typed at once with the one that opened a screen
+        self.held: str | None = None  # k, v or s pressed at Home: a task key, or a lower-case scan's first letter
+        self.held_count = 0  # numbers each hold, so a stale timer does nothing
 
     @staticmethod
     def screen_for(name: str, who: SignedIn) -> Screen | None:
@@ -220,6 +226,22 @@ class HomeScreen(Screen[None]):
             return
         terminators = ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
         character = event.character
+        if self.held is not None:
+            letter, self.held = self.held, None
+            if character and character.isdigit():  # a lower-case scan: k1234501
+                self.scanned = letter.upper()
+            else:
+                self._task_key(letter)  # a person's key after all: act on it, then on this key
+                if not self.is_current:
+                    self.on_key(event)  # typed at once with it: it belongs to the screen just opened
+                    return
+        elif not self.scanned and event.key in PREFIX_KEYS:
+            self.held = event.key
+            self.held_count += 1
+            self.run_worker(self._hold(self.held_count), group="home-key", exit_on_error=False)
+            event.stop()
+            event.prevent_default()
+            return
         if self.scanned and event.key in terminators:
             text, self.scanned = self.scanned, ""
             self._show_scan("Looking up " + text + "…")
@@ -238,6 +260,21 @@ class HomeScreen(Screen[None]):
             return
         event.stop()
         event.prevent_default()
+
+    async def _hold(self, count: int) -> None:
+        import asyncio
+
+        await asyncio.sleep(HOLD_SECONDS)
+        if self.held is not None and self.held_count == count:  # no digit followed: a person's key
+            letter, self.held = self.held, None
+            self._task_key(letter)
+
+    def _task_key(self, letter: str) -> None:
+        """Do what Home's key ``letter`` does for this member of staff (nothing if not theirs)."""
+        for task in self.tasks:
+            if task.key == letter:
+                self.action_open(task.name)
+                return
 
     def _hand_over(self, top: Screen) -> None:
         keys, self.carry = self.carry, []
