@@ -395,6 +395,9 @@ def create_app(
         from models.db import init_db
 
         init_db(database)
+    from models.trays import set_overflow_place
+
+    set_overflow_place(settings.overflow_place)  # where phones go when no slot is free
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
     return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink,
                     print_worker=print_worker)

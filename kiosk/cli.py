@@ -49,6 +49,9 @@ class Env:
             if path is None and self.demo and "KIOSK_CONFIG" not in os.environ:
                 path = str(DEMO_CONFIG)
             self._settings = load_settings(path)
+            from models.trays import set_overflow_place
+
+            set_overflow_place(self._settings.overflow_place)  # where phones go when no slot is free
         return self._settings
 
     def db_url(self) -> str:

@@ -45,6 +45,7 @@ class ScanResult:
     event_id: int | None
     device_id: int | None
     ms: float
+    overflow: bool = False  # no slot was free: ``slot`` is the configured overflow place
 
 
 BATCH = 64
@@ -146,7 +147,8 @@ class ScanPipeline:
                     shown = printable(text.strip())
                     if error is None:
                         results.append(ScanResult(seq, shown, value.outcome, value.code, value.owner, value.class_name,
-                                                  value.slot, value.message, value.event_id, value.device_id, ms))
+                                                  value.slot, value.message, value.event_id, value.device_id, ms,
+                                                  getattr(value, "overflow", False)))
                     else:
                         outcome = getattr(exc, "outcome", "BLOCKED")
                         results.append(ScanResult(seq, shown, outcome, printable(text.strip().upper()), "", "", "",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from .errors import InvalidCode
+from .errors import InvalidCode, KioskError
 
 # Damm's totally anti-symmetric quasigroup of order 10.
 _DAMM = (
@@ -107,4 +107,31 @@ def normalise(text: str) -> str:
         raise InvalidCode(f"Invalid code {code}: no label starts with {code[0]!r}.")
     if not is_valid(code):
         raise InvalidCode(f"Invalid code {code}: the check digit is wrong (misread or mistyped).")
+    return code
+
+
+# ---------------------------------------------------------------- what a code is for
+
+CODE_KINDS = {SLIP_PREFIX: "visitor's slip", VISITOR_PREFIX: "visitor's phone label"}
+WHERE_TO_USE = {
+    SLIP_PREFIX: "sign visitors out on the Visitors screen",
+    VISITOR_PREFIX: "receive and return visitors' phones on the Visitors screen",
+}
+
+
+class NotAPupilPhone(KioskError):
+    """A valid code that is not a pupil's phone label (a slip or a visitor's phone)."""
+
+    outcome = "NOT_PUPIL"
+
+
+def pupil_phone_code(text: str) -> str:
+    """Like :func:`normalise`, but only a pupil's phone label (K) passes.
+
+    An S or V code is refused in one line that says what it is and where to use it,
+    so the hand-in and release scans never touch a slip or a visitor's phone.
+    """
+    code = normalise(text)
+    if code[0] != PUPIL_PREFIX:
+        raise NotAPupilPhone(f"{code} is a {CODE_KINDS[code[0]]}: {WHERE_TO_USE[code[0]]}.")
     return code

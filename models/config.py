@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .trays import TraySpec
+from .trays import DEFAULT_OVERFLOW_PLACE, TraySpec, check_overflow_place
 
 APP_NAME = "reception-kiosk"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +106,7 @@ class Settings:
     scanner_terminator: str = "enter"  # enter | tab
     database: str | None = None
     trays: list[TraySpec] = field(default_factory=list)
+    overflow_place: str = DEFAULT_OVERFLOW_PLACE  # where phones go when no slot is free
     printer: dict[str, Any] = field(default_factory=lambda: {"url": "dummy://", "paper_mm": 80, "profile": "default"})
     camera: dict[str, Any] = field(default_factory=lambda: {"source": "0", "debounce_seconds": 3.0})
     retention_days: dict[str, int] = field(
@@ -164,6 +165,8 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"Unknown timezone {settings.timezone!r}.") from None
+    if "overflow_place" in raw:
+        settings.overflow_place = check_overflow_place(raw["overflow_place"])
     trays = raw.get("trays", [])
     if not isinstance(trays, list):
         raise ConfigError("trays must be a list of [[trays]] tables.")

@@ -34,7 +34,7 @@ from .db import write_tx
 from .devices import Resolved, resolve
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
-from .trays import assign_slot, slot_is_free, slot_name
+from .trays import assign_slot, overflow_place, place_for, slot_is_free, slot_name
 
 # States
 OUT, IN_TRAY, CONFISCATED, POLICE = "out", "in_tray", "confiscated", "police"
@@ -174,6 +174,7 @@ class Outcome:
     device_id: int
     event_id: int | None = None
     state: str = ""
+    overflow: bool = False  # no slot was free: the phone is in the configured overflow place (``slot``)
 
     def line(self) -> str:
         parts = [self.outcome, self.code, self.owner]
@@ -189,6 +190,13 @@ def _state_row(device_id: int) -> DeviceState:
         r = replay(events).custody
         row = DeviceState.create(device=device_id, state=r.state, tray=r.tray_id, slot_no=r.slot_no, since=utcnow())
     return row
+
+
+def _where(tray_id: int | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a sentence: "slot B-07", or the overflow place (no slot)."""
+    if tray_id is None or slot_no is None:
+        return overflow_place()
+    return f"slot {_slot_text(tray_id, slot_no)}"
 
 
 def _custody(row: DeviceState) -> Custody:
@@ -315,7 +323,7 @@ def _class_id(r: Resolved) -> int | None:
 
 def _blocked_message(row: DeviceState) -> str:
     if row.state == CONFISCATED:
-        return f"Confiscated: parent/carer collection only (held in slot {_slot_text(row.tray_id, row.slot_no)})."
+        return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no)})."
     if row.state == POLICE:
         return "Handed to the police: it cannot be released or handed in."
     return ""
@@ -332,14 +340,15 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
     the office chooses to take it in anyway (``despite_exception``).
     """
     now = now or utcnow()
-    code = codes.normalise(code)
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
     with write_tx():
         r = resolve(code)
         require(actor, "hand_in", school_class_id=_class_id(r))
         row = _state_row(r.device.id)
         if row.state == IN_TRAY:
-            slot = _slot_text(row.tray_id, row.slot_no)
-            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in slot {slot}", r.device.id, state=row.state)
+            slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
+            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in {_where(row.tray_id, row.slot_no)}",
+                           r.device.id, state=row.state, overflow=row.slot_no is None)
         if row.state != OUT:
             raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
         if r.pupil is not None and not despite_exception:
@@ -349,7 +358,14 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
             if note:
                 return Outcome("EXCEPTION", r.label.code, r.owner, r.class_name, "",
                                f"{note}. The pupil keeps this phone: nothing was recorded.", r.device.id, state=OUT)
-        tray, slot_no = assign_slot(_class_id(r))
+        tray, slot_no = place_for(_class_id(r))
+        if tray is None:  # no free slot: the office has the phone all the same
+            place = overflow_place()
+            event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, label_code=code, note=f"overflow: {place}",
+                               audit_details={"overflow": place})
+            return Outcome("OK", r.label.code, r.owner, r.class_name, place,
+                           f"No free slot: put it in {place}, and tell the office to add slots.", r.device.id, event.id,
+                           IN_TRAY, overflow=True)
         event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
         slot = slot_name(tray.name, slot_no)
         return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY)
@@ -358,7 +374,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
 def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
     """End-of-day release to the pupil. Confiscated or police phones are blocked."""
     now = now or utcnow()
-    code = codes.normalise(code)
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
     with write_tx():
         r = resolve(code)
         require(actor, "release", school_class_id=_class_id(r))
@@ -369,9 +385,11 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
             last = last_event_of(r.device.id, RELEASED)
             when = f" at {to_local(last.at).strftime('%H:%M')}" if last and to_local(last.at).date() == to_local(now).date() else ""
             return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, "", f"already released{when}" if when else "not in the tray", r.device.id, state=OUT)
-        slot = _slot_text(row.tray_id, row.slot_no)
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
+        where, overflow = _where(row.tray_id, row.slot_no), row.slot_no is None
         event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
-        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"released from slot {slot}", r.device.id, event.id, OUT)
+        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"released from {where}", r.device.id, event.id, OUT,
+                       overflow=overflow)
 
 
 def last_event_of(device_id: int, kind: str) -> CustodyEvent | None:
@@ -420,10 +438,13 @@ def confiscate(
         require(actor, "confiscate", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
         tray_id = slot_no = None
+        note = None
         if row.state == OUT:
-            tray, slot_no = assign_slot(_device_class_id(device))
-            tray_id = tray.id
-        event, _ = _append(device.id, CONFISCATED_EV, actor, now, row=row, tray_id=tray_id, slot_no=slot_no, reason=reason, policy=policy)
+            tray, slot_no = place_for(_device_class_id(device))
+            tray_id = tray.id if tray is not None else None
+            note = None if tray is not None else f"overflow: {overflow_place()}"  # no free slot
+        event, _ = _append(device.id, CONFISCATED_EV, actor, now, row=row, tray_id=tray_id, slot_no=slot_no, reason=reason,
+                           policy=policy, note=note)
         return event
 
 
@@ -639,14 +660,16 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
     else:
         slot = _slot_text(e.tray_id, e.slot_no)
     who = e.actor.display_name if e.actor_id else "system"
+    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
+        slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
     if e.kind == HANDED_IN:
-        text = f"handed in, slot {slot}"
+        text = f"handed in, slot {slot}" if e.slot_no is not None else f"handed in, overflow: {slot}"
     elif e.kind == RELEASED:
         text = f"released to pupil from slot {slot}" if slot else "released to pupil"
     elif e.kind == RETURNED:
         text = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
     elif e.kind == CONFISCATED_EV:
-        text = f"confiscated ({e.policy}): {e.reason}; held in slot {slot}"
+        text = f"confiscated ({e.policy}): {e.reason}; held in {'slot ' if e.slot_no is not None else ''}{slot}"
     elif e.kind == RELEASED_TO_CONTACT:
         c = e.contact
         text = f"released to {c.name} ({c.relationship}), ID seen"

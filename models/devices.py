@@ -11,7 +11,7 @@ from . import audit, codes
 from .auth import require
 from .clock import local_from_utc_naive, utcnow
 from .db import write_tx
-from .errors import NotFound, RevokedCode, UnknownCode, ValidationError
+from .errors import InvalidCode, NotFound, RevokedCode, UnknownCode, ValidationError
 from .tables import Device, DeviceState, Label, Pupil, SchoolClass
 
 
@@ -89,6 +89,9 @@ def register_pupil_device(
         raise ValidationError("A device description is up to 100 printable characters.")
     if code is not None:
         code = codes.normalise(code)
+        if code[0] != codes.PUPIL_PREFIX:  # only K codes become pupils' phones
+            raise ValidationError(f"{code} is a {codes.CODE_KINDS[code[0]]}, not a pupil's phone label: "
+                                  "only K labels are registered to pupils.")
     with write_tx():
         pupil = Pupil.get_or_none(Pupil.admission_no == (admission_no or "").strip())
         if pupil is None:
@@ -145,3 +148,52 @@ def current_label(device: Device) -> Label | None:
         Label.select().where((Label.device == device) & Label.revoked_at.is_null())
         .order_by(Label.id.desc()).first()
     )
+
+
+def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
+    """Where a code scanned at Home belongs, so that no scan is silently dropped.
+
+    Returns ``("hand-in", code)`` when the hand-in screen should record it (a pupil's
+    phone that is with its owner, or a K label not yet registered: that screen offers
+    F3), or ``(None, line)``: one plain line saying what the code is and what to do.
+    A phone the school already holds is never released from Home: releasing is a
+    deliberate act on its own screen.
+    """
+    from .auth import PERMISSIONS
+    from .tables import Tray
+    from .trays import place_name
+
+    def may(action: str) -> bool:
+        return bool(roles & PERMISSIONS[action])
+
+    try:
+        code = codes.normalise(text)
+    except InvalidCode as exc:
+        return None, f"{exc} Scan a phone's label again."
+    if code[0] == codes.SLIP_PREFIX:
+        return None, f"{code} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out."
+    if code[0] == codes.VISITOR_PREFIX:
+        return None, f"{code} is a visitor's phone label: press V for Visitors to receive or return a visitor's phone."
+    try:
+        r: Resolved | None = resolve(code)
+    except (UnknownCode, RevokedCode):
+        r = None  # the hand-in screen says so, and offers F3 to register a new label
+    if r is not None:
+        row = DeviceState.get_or_none(DeviceState.device == r.device.id)
+        state = row.state if row else "out"
+        where = place_name(Tray.get_or_none(Tray.id == row.tray_id) if row and row.tray_id else None,
+                           row.slot_no if row else None) if row else ""
+        if state == "in_tray":
+            todo = "press R for end-of-day release to give it back" if may("release") else \
+                "ask the office to release it on the End-of-day release screen"
+            return None, f"{r.owner}'s phone is in {where}: {todo}."
+        if state == "confiscated":
+            return None, (f"{r.owner}'s phone is confiscated (held in {where}): only a listed parent or carer "
+                          "may collect it.")
+        if state == "police":
+            return None, f"{r.owner}'s phone was handed to the police: nothing more can be recorded."
+    if not may("hand_in"):
+        what = f"{r.owner}'s phone" if r is not None else "not registered to any phone"
+        return None, (f"{code} is {what}: your role does not hand phones in. "
+                      "Ask the office to scan it on the Morning hand-in screen.")
+    return "hand-in", code

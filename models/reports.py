@@ -11,7 +11,7 @@ from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event
 from .db import db
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
-from .trays import slot_name
+from .trays import held_place, slot_name
 
 
 def devices(class_name: str | None = None) -> list[dict[str, Any]]:
@@ -42,7 +42,7 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
             "class": d.pupil.school_class.name,
             "description": d.description,
             "state": st.state,
-            "slot": slot_name(tray.name, st.slot_no) if tray else "",
+            "slot": held_place(tray.name if tray else None, st.slot_no) if st.state in ("in_tray", "confiscated") else "",
         })
     return rows
 
@@ -94,7 +94,7 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         slot = slots.get((tray_id, slot_no))
         if slot is None:
             slot = slots[(tray_id, slot_no)] = slot_name(trays[tray_id], slot_no) if tray_id else ""
-        if kind == HANDED_IN:
+        if kind == HANDED_IN and tray_id:
             detail = f"handed in, slot {slot}"
         elif kind == RELEASED:
             detail = f"released to pupil from slot {slot}" if slot else "released to pupil"
@@ -173,7 +173,8 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append({
-            "slot": slot_name(st.tray.name, st.slot_no) if st.tray_id else "",
+            "slot": held_place(st.tray.name if st.tray_id else None, st.slot_no),  # no slot: the overflow place
+            "overflow": not st.tray_id,
             "code": labels.get(st.device_id, ""),
             "admission_no": pupil.admission_no if pupil else "",
             "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
@@ -282,13 +283,15 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
             if d is not None:
                 st = d.devicestate
                 row.update(device_id=d.id, code=labels.get(d.id, ""))
-                slot = slot_name(st.tray.name, st.slot_no) if st.tray_id else ""
+                held = st.state in ("in_tray", "confiscated")
+                slot = held_place(st.tray.name if st.tray_id else None, st.slot_no) if held else ""
                 row["slot"] = slot
+                where = f"slot {slot}" if st.tray_id else slot  # no slot: the overflow place
                 evs = today_events.get(d.id, [])
                 if st.state == "in_tray":
-                    row.update(status=CHECK_IN_SLOT, text=f"in slot {slot}")
+                    row.update(status=CHECK_IN_SLOT, text=f"in {where}")
                 elif st.state == "confiscated":
-                    row.update(status=CHECK_CONFISCATED, text=f"confiscated: parent collection (slot {slot})")
+                    row.update(status=CHECK_CONFISCATED, text=f"confiscated: parent collection ({where})")
                 elif st.state == "police":
                     row.update(status=CHECK_POLICE, text="with the police")
                 else:

@@ -2,9 +2,15 @@
 
 The rule: a pupil's phone goes to the first free slot of the tray reserved for their
 class; a pupil whose class has no tray (and a visitor) gets the first free slot of the
-shared trays, in tray order. A full tray is an error, never an over-filled slot: the
-unique index on ``(tray, slot_no)`` makes a double-booked slot impossible even if this
-code were wrong.
+shared trays, in tray order. A full tray is never an over-filled slot: the unique index
+on ``(tray, slot_no)`` makes a double-booked slot impossible even if this code were
+wrong.
+
+A full tray never blocks the record either: the office has the phone whether or not a
+slot is free. :func:`place_for` then gives no slot, and the phone is recorded in the
+*overflow place* that the configuration names (``overflow_place``), held there like a
+slot (released, confiscated, moved to a slot when one is free) until the office adds
+slots. A held phone with no slot is in the overflow place.
 """
 
 from __future__ import annotations
@@ -22,6 +28,28 @@ from .tables import DeviceState, SchoolClass, Tray
 
 _TRAY_NAME = re.compile(r"^[A-Za-z0-9]{1,12}$")
 MAX_SLOTS = 500
+DEFAULT_OVERFLOW_PLACE = "Office overflow box"
+MAX_OVERFLOW_PLACE = 80
+_overflow = [DEFAULT_OVERFLOW_PLACE]  # set from the configuration at start (set_overflow_place)
+
+
+def check_overflow_place(name: object) -> str:
+    """The configured overflow place, or a ConfigError saying what is wrong."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("overflow_place must be the name of a place, e.g. \"Office cupboard, box O\".")
+    name = name.strip()
+    if len(name) > MAX_OVERFLOW_PLACE or not name.isprintable():
+        raise ConfigError(f"overflow_place must be up to {MAX_OVERFLOW_PLACE} printable characters.")
+    return name
+
+
+def set_overflow_place(name: str) -> None:
+    """Name the place where phones go when no slot is free (from ``overflow_place``)."""
+    _overflow[0] = check_overflow_place(name)
+
+
+def overflow_place() -> str:
+    return _overflow[0]
 
 
 @dataclass(frozen=True)
@@ -33,6 +61,20 @@ class TraySpec:
 
 def slot_name(tray_name: str, slot_no: int | None) -> str:
     return "" if slot_no is None else f"{tray_name}-{slot_no:02d}"
+
+
+def place_name(tray: Tray | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a sentence: "slot B-07", or the overflow place."""
+    if tray is None or slot_no is None:
+        return overflow_place()
+    return f"slot {slot_name(tray.name, slot_no)}"
+
+
+def held_place(tray_name: str | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a column: "B-07", or the overflow place."""
+    if tray_name is None or slot_no is None:
+        return overflow_place()
+    return slot_name(tray_name, slot_no)
 
 
 def parse_slot(text: str) -> tuple[Tray, int]:
@@ -102,6 +144,14 @@ def assign_slot(school_class_id: int | None) -> tuple[Tray, int]:
         if slot is not None:
             return tray, slot
     raise TrayFull("All shared trays are full. Nothing was recorded.")
+
+
+def place_for(school_class_id: int | None) -> tuple[Tray | None, int | None]:
+    """A slot by the rule above, or ``(None, None)``: no slot is free, so the overflow place."""
+    try:
+        return assign_slot(school_class_id)
+    except TrayFull:
+        return None, None
 
 
 def slot_is_free(tray: Tray, slot_no: int) -> bool:

@@ -64,18 +64,16 @@ def test_freed_slot_is_reused_lowest_first(school):
     assert custody.hand_in(school.codes["000003"], school.office, now=later(6)).slot == "B-01"
 
 
-def test_full_tray_is_a_clear_error_and_nothing_is_written(database):
+def test_full_tray_never_blocks_the_record_the_phone_goes_to_the_overflow_place(database):
     school = build(slots_oak=2)
     custody.hand_in(school.codes["000001"], school.office, now=T)
     custody.hand_in(school.codes["000002"], school.office, now=T)
     events = CustodyEvent.select().count()
-    entries = AuditEntry.select().count()
-    with pytest.raises(TrayFull) as err:
-        custody.hand_in(school.codes["000003"], school.office, now=T)
-    assert str(err.value) == "Tray B is full: all 2 slots are in use. Nothing was recorded."
-    assert CustodyEvent.select().count() == events
-    assert AuditEntry.select().count() == entries
-    assert DeviceState.get(DeviceState.device == device_of(school, "000003")).state == "out"
+    out = custody.hand_in(school.codes["000003"], school.office, now=T)  # issue 11 item 15: no TrayFull
+    assert out.outcome == "OK" and out.overflow and out.slot == "Office overflow box"
+    assert CustodyEvent.select().count() == events + 1
+    row = DeviceState.get(DeviceState.device == device_of(school, "000003"))
+    assert (row.state, row.tray_id, row.slot_no) == ("in_tray", None, None)
 
 
 def test_invalid_unknown_and_revoked_codes(school):

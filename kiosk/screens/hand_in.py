@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
+from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.work import DbResult, call_db
 
 
@@ -50,6 +51,7 @@ class HandInScreen(ScanScreen):
         self.last_unknown: str | None = None
         self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
         self.f6_live = False  # what the footer shows for F6 (hand in anyway)
+        self.undoing: tuple[ScanResult, str] | None = None  # the hand-in being undone, and why
 
     def operation(self):
         from models.custody import hand_in
@@ -65,8 +67,8 @@ class HandInScreen(ScanScreen):
             self.last_ok = result
             if result.class_name in self.progress:
                 self.progress[result.class_name][0] += 1
-        if result.outcome == "UNKNOWN":
-            self.last_unknown = result.code
+        # F3 registers only the unregistered K label whose result is on screen, never an older one.
+        self.last_unknown = result.code if result.outcome == "UNKNOWN" else None
         self.last_exception = result if result.outcome == "EXCEPTION" else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -99,8 +101,12 @@ class HandInScreen(ScanScreen):
             self.show_progress()
         elif result.tag == "undo":
             self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error")
+            undone, self.undoing = self.undoing, None
             if result.ok:
-                self.last_ok = None
+                if undone is not None and self.last_ok is undone[0]:
+                    self.last_ok = None
+                if undone is not None:
+                    self.show_undone(*undone)
                 call_db(self, "progress", _progress, self.app.services.clock.now())
         elif result.tag == "register":
             if result.ok:
@@ -127,7 +133,26 @@ class HandInScreen(ScanScreen):
 
     def _undo(self, last: ScanResult, reason: str | None) -> None:
         if reason and last.event_id is not None:
+            self.undoing = (last, reason)
             call_db(self, "undo", _undo, last.event_id, self.who.id, reason, self.app.services.clock.now())
+
+    def show_undone(self, last: ScanResult, reason: str) -> None:
+        """The undone hand-in's row and the big panel now say what the ledger says: not handed in."""
+        self.query_one("#outcome").set_classes("outcome-undone")
+        self.query_one("#outcome-word", Static).update("UNDONE", layout=False)
+        who = f"{last.owner} · {last.class_name}" if last.owner else last.code
+        self.query_one("#outcome-who", Static).update(who, layout=False)
+        self.query_one("#outcome-slot-row").remove_class("overflow")
+        self.query_one("#outcome-slot-label", Static).update("", layout=False)
+        self.query_one("#outcome-slot").update("")
+        free = f"; slot {last.slot} is free" if last.slot and not last.overflow else ""
+        self.query_one("#outcome-message", Static).update(
+            f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False)
+        log = self.query_one("#log", ScanLog)
+        old = next((r for r in reversed(log.rows) if r.seq == str(last.seq)), None)
+        if old is not None:
+            log.replace(old.seq, LogRow(old.seq, old.time, old.code, old.pupil, old.class_name,
+                                        f"UNDONE: not handed in ({reason})", "UNDONE"))
 
     # ------------------------------------------------------------ exception
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import string
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -95,6 +97,17 @@ def _summary(now, roles: frozenset[str], settings) -> str:
 
 
 REVIEW_WITHIN_DAYS = 14
+CODE_START = set(string.ascii_uppercase + string.digits)  # a scan starts so; Home's keys are lower case
+# A scanner with caps lock on sends a code in lower case: k, v or s (Home's keys for Compliance, Visitors
+# and Safeguarding) then digits at once. Such a key waits this long for a digit before it acts.
+PREFIX_KEYS = {"k", "v", "s"}
+HOLD_SECONDS = 0.12
+
+
+def _route(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
+    from models.devices import route_scan
+
+    return route_scan(text, roles)
 
 
 class HomeScreen(Screen[None]):
@@ -118,6 +131,11 @@ class HomeScreen(Screen[None]):
         self.who = who
         self.start = start  # a task to open straight away (kiosk run --start)
         self.tasks = allowed_tasks(who)
+        self.scanned = ""  # a code being scanned (or typed) at Home, until its terminator
+        self.opened: Screen | None = None  # the scan screen Home opened for a scanned code
+        self.carry: list[events.Key] = []  # keys typed at once with the one that opened a screen
+        self.held: str | None = None  # k, v or s pressed at Home: a task key, or a lower-case scan's first letter
+        self.held_count = 0  # numbers each hold, so a stale timer does nothing
 
     @staticmethod
     def screen_for(name: str, who: SignedIn) -> Screen | None:
@@ -137,6 +155,7 @@ class HomeScreen(Screen[None]):
                 yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
             if self.who.may("raise_concern"):
                 yield Button(Content("N  Raise a concern for the DSL"), id="home-raise-concern", classes="task")
+            yield Static("", id="home-scan", markup=False)
             yield Static("", id="home-summary")
         yield Footer()
 
@@ -153,6 +172,7 @@ class HomeScreen(Screen[None]):
             self.call_after_refresh(self.action_open, self.start)
 
     def on_screen_resume(self) -> None:
+        self.opened = None
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
@@ -161,6 +181,11 @@ class HomeScreen(Screen[None]):
     def on_db_result(self, result: DbResult) -> None:
         if result.tag == "summary":
             self.query_one("#home-summary", Static).update(result.value if result.ok else result.error)
+        elif result.tag == "scan":
+            if result.ok:
+                self._routed(*result.value)
+            else:
+                self._show_scan(result.error or "")
         elif result.tag == "concern":
             self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
                         markup=False)
@@ -179,6 +204,120 @@ class HomeScreen(Screen[None]):
         from kiosk.dialogs.concern import do_raise
 
         call_db(self, "concern", do_raise, self.who.id, form, self.app.services.clock.now())
+
+    # ------------------------------------------------------------ a code scanned at Home
+
+    def on_key(self, event: events.Key) -> None:
+        """No scan at Home is dropped: it is recorded on its screen, or Home says what to do.
+
+        A key that reaches Home after it has opened a screen (``h`` and a scan at once)
+        was typed for that screen: it is passed on, in order. At Home itself, a scanner's
+        code (an upper-case letter or a digit first: Home's own keys are lower case) is
+        gathered until its terminator and then routed by :func:`models.devices.route_scan`.
+        """
+        if not self.is_current:
+            top = self.app.screen
+            if top is not self:
+                event.stop()
+                event.prevent_default()
+                self.carry.append(events.Key(event.key, event.character))
+                if len(self.carry) == 1:  # once the screen has drawn (mounted, focus set), hand them over in order
+                    top.call_after_refresh(self._hand_over, top)
+            return
+        terminators = ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        character = event.character
+        if self.held is not None:
+            letter, self.held = self.held, None
+            if character and character.isdigit():  # a lower-case scan: k1234501
+                self.scanned = letter.upper()
+            else:
+                self._task_key(letter)  # a person's key after all: act on it, then on this key
+                if not self.is_current:
+                    self.on_key(event)  # typed at once with it: it belongs to the screen just opened
+                    return
+        elif not self.scanned and event.key in PREFIX_KEYS:
+            self.held = event.key
+            self.held_count += 1
+            self.run_worker(self._hold(self.held_count), group="home-key", exit_on_error=False)
+            event.stop()
+            event.prevent_default()
+            return
+        if self.scanned and event.key in terminators:
+            text, self.scanned = self.scanned, ""
+            self._show_scan("Looking up " + text + "…")
+            call_db(self, "scan", _route, text, self.who.roles)
+        elif self.scanned and event.key == "backspace":
+            self.scanned = self.scanned[:-1]
+            self._show_scan(self._typing())
+        elif self.scanned and event.key == "escape":
+            self.scanned = ""
+            self._show_scan("")
+        elif event.is_printable and character and (self.scanned or character in CODE_START):
+            if len(self.scanned) < 64:
+                self.scanned += character
+            self._show_scan(self._typing())
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    async def _hold(self, count: int) -> None:
+        import asyncio
+
+        await asyncio.sleep(HOLD_SECONDS)
+        if self.held is not None and self.held_count == count:  # no digit followed: a person's key
+            letter, self.held = self.held, None
+            self._task_key(letter)
+
+    def _task_key(self, letter: str) -> None:
+        """Do what Home's key ``letter`` does for this member of staff (nothing if not theirs)."""
+        for task in self.tasks:
+            if task.key == letter:
+                self.action_open(task.name)
+                return
+
+    def _hand_over(self, top: Screen) -> None:
+        keys, self.carry = self.carry, []
+        if top not in self.app.screen_stack:  # closed before it drew: nothing to give the keys to
+            return
+        target = top.focused or top  # a scan screen gives a key that reaches it to its scan field
+        for key in keys:
+            target.post_message(key)
+
+    def _typing(self) -> str:
+        from models.codes import printable
+
+        return f"Scanned: {printable(self.scanned)} (Enter to look it up, Esc to clear)" if self.scanned else ""
+
+    def _show_scan(self, line: str) -> None:
+        scan = self.query_one("#home-scan", Static)
+        scan.update(line)
+        scan.set_class(bool(line), "shown")
+
+    def _routed(self, route: str | None, value: str) -> None:
+        if route is None:
+            self._show_scan(value)
+            self.app.bell()
+            return
+        self._show_scan("")
+        top = self.app.screen
+        if self.opened is not None and top is self.opened:
+            pipeline = getattr(top, "pipeline", None)  # a second scan while the first opened the screen
+            if pipeline is not None:
+                pipeline.submit(value)
+            else:
+                top.pending.append(value)
+            return
+        if not self.is_current:
+            self._show_scan(f"{value} was scanned while another screen was open: scan it again.")
+            return
+        screen = self.screen_for(route, self.who)
+        if screen is None:  # route_scan checked the role; the task list says the same
+            self._show_scan(f"{value}: your role cannot open that screen.")
+            return
+        screen.pending.append(value)
+        self.opened = screen
+        self.app.push_screen(screen)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("task-"):

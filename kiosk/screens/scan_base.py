@@ -18,6 +18,7 @@ import threading
 import time
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,6 +41,7 @@ OUTCOME_WORDS = {
     "REVOKED": "LABEL REVOKED",
     "BLOCKED": "BLOCKED",
     "EXCEPTION": "AGREED EXCEPTION",
+    "NOT_PUPIL": "NOT A PUPIL'S PHONE",  # a visitor's slip or phone label: the message says where to use it
 }
 BELLS = {"OK": 1, "DUPLICATE": 2, "EXCEPTION": 2}  # everything else: 3
 # Which result of a batch rings: the one that most needs a person's attention.
@@ -102,6 +104,7 @@ class ScanScreen(Screen[None]):
         self.camera_worker: Worker | None = None
         self.camera_run = 0  # numbers each switch-on, so a stopped run's late messages are ignored
         self.camera_live = threading.Event()  # set while this screen is on top: frames are decoded
+        self.pending: list[str] = []  # codes scanned elsewhere (at Home) for this screen to record
 
     # ------------------------------------------------------------ layout
 
@@ -134,6 +137,23 @@ class ScanScreen(Screen[None]):
         scan.focus()
         self.pipeline = ScanPipeline(self, self.operation(), self.who.id, self.app.services.clock)
         self.pipeline.start()
+        for code in self.pending:
+            self.pipeline.submit(code)
+        self.pending.clear()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that reached the screen, not the scan field: typed while the screen was opening.
+
+        The scan field takes every key it uses, so a printable key, backspace or terminator
+        arriving here was meant for it (a scanner does not wait for the screen): give it to
+        the field rather than drop it.
+        """
+        scan = self.query_one("#scan", ScanInput)
+        if scan.take_key(event):
+            event.stop()
+            event.prevent_default()
+            if not scan.has_focus:
+                scan.focus()
 
     def on_unmount(self) -> None:
         if self.pipeline is not None:
@@ -286,8 +306,14 @@ class ScanScreen(Screen[None]):
         label = "SLOT" if slot else ""
         if slot and not set(slot) <= DIGITS_OK:
             label = f"SLOT {slot}"
+        overflow = bool(slot) and result.overflow
+        row = self.query_one("#outcome-slot-row")
+        if overflow != row.has_class("overflow"):  # rare: only then is a layout pass needed
+            row.set_class(overflow, "overflow")
+        if overflow:  # no free slot: the overflow place, as big as a slot
+            label = f"OVERFLOW: {slot}"
         self.query_one("#outcome-slot-label", Static).update(label, layout=False)
-        self.query_one("#outcome-slot", Digits).update(slot if set(slot) <= DIGITS_OK else "")
+        self.query_one("#outcome-slot", Digits).update(slot if not overflow and set(slot) <= DIGITS_OK else "")
         self.query_one("#outcome-message", Static).update(result.message, layout=False)
         self.show_counter()
 
@@ -308,6 +334,8 @@ class ScanScreen(Screen[None]):
 
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         text = f"slot {result.slot}" if result.outcome == "OK" and result.slot else result.message
+        if result.outcome == "OK" and result.overflow:
+            text = f"OVERFLOW {result.slot} (no free slot)"
         word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
         self.query_one("#log", ScanLog).add(LogRow(str(result.seq), now, result.code, result.owner,
                                                    result.class_name, f"{word}: {text}", result.outcome))

@@ -34,6 +34,9 @@ def counts_text(rows: list[dict]) -> tuple[str, str]:
     in_tray = len(rows) - confiscated
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
     total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated."
+    overflow = [r for r in rows if r.get("overflow")]
+    if overflow:  # phones with no slot: held in the configured overflow place
+        total += f" {len(overflow)} in {overflow[0]['slot']} (no free slot): add slots to the trays."
     per_class: dict[str, int] = {}
     for r in rows:
         name = r["class"] or "Visitors"

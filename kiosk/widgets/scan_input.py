@@ -102,32 +102,38 @@ class ScanInput(Widget, can_focus=True):
     # ------------------------------------------------------------ keys
 
     async def _on_key(self, event: events.Key) -> None:
-        key = event.key
-        if key in self.terminators:
+        if self.take_key(event):
             event.stop()
             event.prevent_default()
+        # Anything else (function keys, Escape, Down …) goes on to the bindings.
+
+    def take_key(self, event: events.Key) -> bool:
+        """Apply one key to the field; True if it was the field's (typed text, backspace, terminator).
+
+        Also called by a screen for keys that reached it before this field had the focus
+        (typed while the screen was opening), so they are not lost.
+        """
+        key = event.key
+        if key in self.terminators:
             text = self._take()
             if text.strip():
                 self.post_message(self.Scanned(text))
-            return
+            return True
         if key == "backspace":
-            event.stop()
-            event.prevent_default()
             if self._value:
                 self._value = self._value[:-1]
                 self._overflow = False
                 self.refresh()
-            return
+            return True
         character = event.character
         if event.is_printable and character:
-            event.stop()
-            event.prevent_default()
             if len(self._value) < MAX_SCAN:
                 self._value += character
                 self.refresh()
             else:
                 self._overflow = True
-        # Anything else (function keys, Escape, Down …) goes on to the bindings.
+            return True
+        return False
 
     def _on_paste(self, event: events.Paste) -> None:
         """Pasted text: each line that ends in a newline is one scan; the rest stays typed."""

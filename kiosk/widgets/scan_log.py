@@ -66,7 +66,8 @@ class ScanLog(Widget, can_focus=False):
     OUTCOME_CLASS = {
         "OK": "scan-log--ok", "DUPLICATE": "scan-log--duplicate", "UNKNOWN": "scan-log--warning",
         "REVOKED": "scan-log--warning", "INVALID": "scan-log--error", "BLOCKED": "scan-log--error",
-        "EXCEPTION": "scan-log--exception",
+        "EXCEPTION": "scan-log--exception", "NOT_PUPIL": "scan-log--warning",
+        "UNDONE": "scan-log--duplicate",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -84,6 +85,17 @@ class ScanLog(Widget, can_focus=False):
         if self.scrolled_back:
             self.scrolled_back += 1  # someone is reading older rows: keep them still
         self.refresh()
+
+    def replace(self, seq: str, row: LogRow) -> bool:
+        """Redraw the row of scan ``seq`` as ``row`` (e.g. after an undo); False if it is not listed."""
+        for index in range(len(self.rows) - 1, -1, -1):
+            if self.rows[index].seq == seq:
+                self.rows[index] = row
+                for key in [k for k in self._cache if k[0] == index]:
+                    del self._cache[key]
+                self.refresh()
+                return True
+        return False
 
     def clear(self) -> None:
         self.rows.clear()
