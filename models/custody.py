@@ -738,13 +738,22 @@ def _staff_only(actor: Staff | None, what: str) -> Staff:
 
 
 def hand_in_visitor_phone(device_id: int, actor: Staff, code: str, *, now: dt.datetime) -> tuple[CustodyEvent, str]:
-    """The office receives a visitor's phone into the first free shared slot; returns the event and slot name."""
+    """The office receives a visitor's phone into the first free shared slot; returns the event and slot name.
+
+    With no slot free it is recorded in the overflow place, as a pupil's phone would be:
+    the office has the phone either way.
+    """
     with write_tx():
         require(_staff_only(actor, "receive"), "hand_in")
         row = _state_row(device_id)
         if row.state != OUT:
             raise RuleViolation(f"This visitor phone is already {STATE_WORDS[row.state]}.", device_id=device_id)
-        tray, slot_no = assign_slot(None)
+        tray, slot_no = place_for(None)
+        if tray is None:
+            place = overflow_place()
+            event, _ = _append(device_id, HANDED_IN, actor, now, row=row, label_code=code, note=f"overflow: {place}",
+                               audit_details={"overflow": place})
+            return event, place
         event, _ = _append(device_id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
         return event, slot_name(tray.name, slot_no)
 
@@ -762,6 +771,6 @@ def return_visitor_phone(device_id: int, actor: Staff, *, now: dt.datetime) -> t
             return None, ""
         if row.state != IN_TRAY:
             return None, row.state
-        slot = _slot_text(row.tray_id, row.slot_no)
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
         event, _ = _append(device_id, RETURNED, actor, now, row=row)
         return event, slot

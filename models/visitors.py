@@ -41,7 +41,7 @@ from .db import write_tx
 from .errors import InvalidCode, NotFound, RuleViolation, ValidationError
 from .rules import DeviceRules
 from .tables import Device, DeviceState, Label, Staff, Tray, Visit, Visitor
-from .trays import slot_name
+from .trays import overflow_place, slot_name
 
 TRAY, CAR_OR_OFF, EXCEPTION = "tray", "car_or_off", "exception"
 PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)
@@ -552,9 +552,12 @@ class PhoneDone:
     code: str
 
     def line(self) -> str:
+        overflow = self.slot == overflow_place()
+        where = self.slot if overflow else f"slot {self.slot}"
         if self.received:
-            return f"Received {self.name}'s phone ({self.code}): put it in slot {self.slot}."
-        return f"Returned {self.name}'s phone ({self.code}) from slot {self.slot}: give it back to them."
+            extra = " No free slot: tell the office to add slots." if overflow else ""
+            return f"Received {self.name}'s phone ({self.code}): put it in {where}.{extra}"
+        return f"Returned {self.name}'s phone ({self.code}) from {where}: give it back to them."
 
 
 def _visit_of_device(device_id: int) -> Visit:
@@ -762,8 +765,8 @@ def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = Fal
             phone_state = state.state
             if state.state == custody.OUT:
                 phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
-            if state.tray_id is not None and state.state == custody.IN_TRAY:
-                slot = slot_name(state.tray.name, state.slot_no)
+            if state.state == custody.IN_TRAY:
+                slot = slot_name(state.tray.name, state.slot_no) if state.tray_id is not None else overflow_place()
         rows.append(OnSiteRow(
             v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
             v.supervised, v.phone_choice, slot, not signed_out and now >= flag_instant(v.signed_in_at, settings),

@@ -51,7 +51,7 @@ from models.clock import FrozenClock
 from models.config import Settings
 from models.db import db, is_sqlite
 from models.devices import register_pupil_device
-from models.errors import KioskError
+from models.errors import KioskError, TrayFull
 from models.people import import_roster
 from models.roster import parse_roster
 from models.rules import load_rules
@@ -77,7 +77,7 @@ SETTINGS = Settings(
     printer={"url": "dummy://machine", "paper_mm": 80, "profile": "default"},
 )
 # Small trays, so that full trays, reused slots and moves happen within a few steps.
-SLOTS_OAK, SLOTS_SHARED = 2, 3
+SLOTS_OAK, SLOTS_SHARED = 2, 2  # five phones, four slots: the overflow place is reached too
 
 STAFF = ("office", "oak", "beech", "deputy", "head", "admin", "dsl")
 STAFF_ROLES = {
@@ -142,6 +142,11 @@ LEDGER_KINDS = {
 }
 
 
+def _overflow(e: CustodyEvent) -> bool:
+    """The event put the phone in the configured overflow place (no slot was free)."""
+    return (e.note or "").startswith("overflow: ")
+
+
 def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tuple[str, int | None, int | None]:
     """Where a phone is after its events, written from the rules, not from ``custody.step``.
 
@@ -161,7 +166,7 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
         before = (state, tray, slot)
         if e.kind == custody.HANDED_IN:
             assert state == custody.OUT, f"{where}: handed in while not with its owner"
-            assert e.slot_no is not None, f"{where}: handed in to no slot"
+            assert e.slot_no is not None or _overflow(e), f"{where}: handed in to no slot and not to the overflow place"
             state, tray, slot = custody.IN_TRAY, e.tray_id, e.slot_no
         elif e.kind in (custody.RELEASED, RETURNED_TO_VISITOR):
             assert state == custody.IN_TRAY, f"{where}: given back while not in the tray"
@@ -172,7 +177,7 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
             assert state in (custody.OUT, custody.IN_TRAY), f"{where}: confiscated twice"
             if state == custody.OUT:
                 tray, slot = e.tray_id, e.slot_no
-            assert slot is not None, f"{where}: a confiscated phone is held in no slot"
+                assert slot is not None or _overflow(e), f"{where}: confiscated into no slot and not the overflow place"
             state = custody.CONFISCATED
         elif e.kind == custody.RELEASED_TO_CONTACT:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: released to a contact while not held"
@@ -272,6 +277,8 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self._snapshot()
         try:
             return fn(*args, **kwargs)
+        except TrayFull as exc:  # issue 11 item 15: the record never depends on a free slot
+            raise AssertionError(f"{getattr(fn, '__name__', fn)} refused for a full tray: {exc}") from exc
         except KioskError:
             assert self._snapshot() == before, f"a refusal by {getattr(fn, '__name__', fn)} left something behind"
             return None
@@ -292,8 +299,6 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             code = self.code(pick, custody.OUT)
         if code is not None:
-            # TODO(i11-merge): once full trays record to the configured overflow place (issue
-            # item 15), give this school an overflow place and treat TrayFull as a failure.
             self.attempt(custody.hand_in, code, self.who(actor), now=self.now())
 
     @rule(pick=st.integers(0, 99), actor=actor_for("release"))
@@ -462,15 +467,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert len(slots) == len(set(slots)), f"a slot holds two phones: {sorted(slots)}"
         assert len({r.device_id for r in rows}) == len(rows)
         trays = {t.id: t for t in Tray.select()}
-        # TODO(i11-merge): if the overflow fix (issue item 15) keeps phones in a place that is
-        # not a numbered slot of a tray, say here how such a phone is told apart.
+        # A held phone in no slot is in the overflow place: model_replay checks that the event
+        # that put it there says so, and the replay invariant that the ledger agrees.
         for r in rows:
             assert (r.slot_no is None) == (r.tray_id is None), f"device {r.device_id}: half a slot {r.tray_id, r.slot_no}"
             if r.slot_no is not None:
                 assert 1 <= r.slot_no <= trays[r.tray_id].slots, f"device {r.device_id}: slot {r.slot_no} is outside its tray"
-            if r.state in (custody.IN_TRAY, custody.CONFISCATED):
-                assert r.slot_no is not None, f"device {r.device_id} is {r.state} in no slot"
-            else:
+            if r.state not in (custody.IN_TRAY, custody.CONFISCATED):
                 assert r.slot_no is None, f"device {r.device_id} is {r.state} but keeps slot {r.slot_no}"
 
     @invariant()
@@ -672,3 +675,37 @@ def test_the_tables_are_emptied_between_examples(database):
     build()  # and a school can be built again at once (sequences and constraints are fine)
     assert Pupil.select().count() == 5
 
+
+
+def _check_all(machine: LedgerMachine, step: str) -> None:
+    for name in INVARIANTS:
+        try:
+            getattr(machine, name)()
+        except AssertionError as exc:
+            raise AssertionError(f"after {step}: {name}: {exc}") from None
+
+
+def test_full_trays_send_phones_to_the_overflow_place_and_the_rules_still_hold(database):
+    """Issue 11 item 15 through the machine: every phone handed in while the trays are
+    full is recorded in the overflow place (never refused), then confiscated, moved,
+    undone and given back like any other, with every invariant checked after each step."""
+    machine = LedgerMachine()
+    machine.fresh_school()
+    phones = DeviceState.select().where(DeviceState.state == custody.OUT).count()
+    assert phones > SLOTS_OAK + SLOTS_SHARED, "the test school must have more phones than slots"
+    for n in range(phones):
+        machine.hand_in(pick=0, actor="office", scanned="label")
+        _check_all(machine, f"hand-in {n + 1}")
+    overflow = [e for e in CustodyEvent.select().order_by(CustodyEvent.id) if _overflow(e)]
+    assert overflow, "no phone went to the overflow place"
+    assert DeviceState.select().where(DeviceState.state == custody.OUT).count() == 0, "a hand-in was refused"
+    held = overflow[-1].device_id
+    machine.clock_moves(minutes=5)
+    custody.confiscate(held, machine.who("head"), reason="Used in class", policy="policy 6", now=machine.now())
+    _check_all(machine, "confiscating a phone in the overflow place")
+    machine.undo(pick=0, actor="head", older=False, by_recorder=True)
+    _check_all(machine, "undo")
+    for n in range(phones):
+        machine.release(pick=0, actor="office")
+        _check_all(machine, f"release {n + 1}")
+    assert custody.state_of(held).state == custody.OUT

@@ -15,7 +15,7 @@ import pytest
 
 from models import audit, custody, reports, visitors
 from models.devices import resolve
-from models.errors import PermissionDenied, RuleViolation, ValidationError
+from models.errors import KioskError, PermissionDenied, RuleViolation, ValidationError
 from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, Visit, Visitor
 from tests.conftest import NOW
 from tests.test_visitors import _exception, settings, sign_in, staff_sign_in  # noqa: F401 - fixtures
@@ -230,13 +230,19 @@ def test_a_visit_from_an_earlier_day_is_signed_out_at_the_time_the_office_gives(
     assert str(entry.at).startswith("2026-11-13T08:30") and "left_at_given" in entry.details
 
 
-def test_a_phone_given_back_by_another_route_is_never_to_hand_in_again(school, settings):
+def test_a_visitors_phone_cannot_be_given_back_at_the_pupils_release(school, settings):
+    """Item 7 of issue 11: a V label at the pupils' release screen says where to go; the
+    phone stays held, still to return on the Visitors screen, and is returned there once."""
     r = sign_in(settings, phone="tray")
     visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
-    custody.release(r.phone_label, school.office, now=NOW + dt.timedelta(minutes=5))  # e.g. the release screen
+    with pytest.raises(KioskError, match="Visitors screen"):
+        custody.release(r.phone_label, school.office, now=NOW + dt.timedelta(minutes=5))
     [row] = visitors.on_site(settings, LATER)
-    assert row.phone_state != visitors.PENDING and row.phone_words == "returned"
-    with pytest.raises(RuleViolation, match="already gone back"):
+    assert row.phone_state == custody.IN_TRAY
+    visitors.phone_action(code=r.phone_label, actor=school.office, now=LATER)
+    [row] = visitors.on_site(settings, LATER)
+    assert row.phone_words == "returned"
+    with pytest.raises(RuleViolation, match="was returned to the visitor"):  # the label is retired with the return
         visitors.phone_action(code=r.phone_label, actor=school.office, now=LATER)
 
 
@@ -250,3 +256,25 @@ def test_the_phone_history_names_the_visitor_and_the_return(school, settings):
     assert view.owner == "Dave Collins (visitor)"
     assert "returned to the visitor from slot C-01" in view.chain[-1] and "(by Office" in view.chain[-1]
     assert "system" not in " ".join(view.chain)
+
+
+def test_a_visitors_phone_with_every_shared_slot_taken_goes_to_the_overflow_place(school, settings):
+    """Issue 11 item 15 for visitors: a full tray never blocks the record of a phone the office has."""
+    from models import trays
+
+    place = None
+    for n in range(60):  # more visitors than the test school has shared slots
+        r = sign_in(settings, name=f"Visitor {n}", phone="tray", now=NOW + dt.timedelta(minutes=n))
+        done = visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW + dt.timedelta(minutes=n))
+        if done.slot == trays.overflow_place():
+            place = done.slot
+            break
+    assert place is not None, "the shared slots never filled"
+    [row] = [x for x in visitors.on_site(settings, LATER) if x.name == f"Visitor {n}"]
+    assert row.slot == trays.overflow_place()
+    event = CustodyEvent.select().where(CustodyEvent.device == r.visit.device_id).get()
+    assert event.tray_id is None and event.note == f"overflow: {trays.overflow_place()}"
+    returned = visitors.phone_action(code=r.phone_label, actor=school.office, now=LATER)
+    assert returned.slot == trays.overflow_place()
+    assert custody.state_of(r.visit.device_id).state == custody.OUT
+    assert returned.line().startswith(f"Returned Visitor {n}'s phone ({r.phone_label}) from {trays.overflow_place()}:")
