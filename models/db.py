@@ -164,11 +164,19 @@ def write_tx() -> Iterator[None]:
             yield
         return
     global _commits
+    from . import integrity  # content binding: capture the protected rows this transaction writes
+
     try:
+        integrity.prepare()
         with database.atomic():
             if not isinstance(database, peewee.SqliteDatabase):
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
-            yield
+            try:
+                yield
+            except BaseException:
+                integrity.discard()
+                raise
+            integrity.seal()
     except _STORAGE_FAILURES as exc:
         reset_if_disconnected()
         raise _storage_error(exc) from None
