@@ -62,7 +62,8 @@ def _content_binding(migrator: SchemaMigrator) -> None:
 
     from . import integrity
 
-    migrate_columns(migrator.add_column("audit_entry", "rows", peewee.TextField(null=True)))
+    if "rows" not in {c.name for c in db.get_columns("audit_entry")}:
+        migrate_columns(migrator.add_column("audit_entry", "rows", peewee.TextField(null=True)))
     if not isinstance(db.obj, peewee.SqliteDatabase):
         integrity.install_pg_triggers()
     integrity.baseline(utcnow())
