@@ -114,6 +114,27 @@ class KioskApp(App[None]):
         if self.print_worker:
             self.start_printing()
             self.start_checkpoints()
+            self.set_interval(300.0, self.anchor_if_due, name="audit-anchor")
+
+    def anchor_if_due(self) -> None:
+        """The daily audit anchor, after the end of the school day (models.anchors)."""
+        from models import anchors
+
+        path = anchors.configured()
+        if path is None:
+            return
+
+        def work() -> None:
+            try:
+                anchors.write_if_due(path, self.services.clock.now(), self.services.settings.tz)
+            except Exception:  # noqa: BLE001 - retried at the next check; scanning is unaffected
+                log.exception("Daily audit anchor not written")
+            finally:
+                from models.db import close_db
+
+                close_db()  # this thread's connection only
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="anchor", name="anchor")
 
     async def _on_exit_app(self) -> None:
         # Textual waits for thread workers before it sends Unmount: stop the print and
