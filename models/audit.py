@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +148,26 @@ def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None)
     covers it (:mod:`models.integrity`). With ``anchors_path``, compare the chain with
     every anchor written outside the database (:mod:`models.anchors`).
     """
+    import peewee
+
+    from .db import damage_message, integrity_problems
+
     report = VerifyReport()
+    damage = integrity_problems()
+    if damage:
+        report.bad(None, f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
+                         + (f", and {len(damage) - 1} more" if len(damage) > 1 else "") + ").")
+    try:
+        _verify(report, batch, content, anchors_path)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        message = damage_message(exc)
+        if message is None:
+            raise
+        report.bad(None, f"The check stopped: {message}")
+    return report
+
+
+def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) -> None:
     cov = integrity.Coverage()
     anchor_seq, anchor_hash = anchor()
     expected_seq = anchor_seq + 1
@@ -212,7 +232,6 @@ def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None)
         from . import anchors
 
         anchors.check(report, anchors_path)
-    return report
 
 
 def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:

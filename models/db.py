@@ -87,15 +87,71 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
     if db.obj is not None and not db.obj.is_closed():
         db.obj.close()
     db.initialize(database)
+    global _damaged
+    _damaged = None
     try:
         database.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        if (message := damage_message(exc)) is not None:
+            database.close()
+            raise StorageError(message) from None
         raise StorageError(f"Cannot open the database: {_first_line(exc)}") from None
     if migrate:
         from .migrations import migrate as run_migrations
 
-        run_migrations()
+        try:
+            run_migrations()
+        except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+            if (message := damage_message(exc)) is None:
+                raise
+            raise StorageError(message) from None
     return database
+
+
+# What SQLite says of a file that is not a database, or one that is damaged.
+_DAMAGE = ("file is not a database", "malformed", "database corrupt", "disk image is malformed", "file is encrypted")
+_damaged: str | None = None  # set once this process has seen the open database damaged: no more writes
+
+
+def damage_message(exc: BaseException) -> str | None:
+    """One plain line for a corrupt, truncated or non-database file; None for other errors."""
+    text = str(exc).lower()
+    if not any(words in text for words in _DAMAGE) or isinstance(exc, peewee.IntegrityError):
+        return None
+    database = db.obj
+    where = f" ({database.database})" if isinstance(database, peewee.SqliteDatabase) else ""
+    if "not a database" in text or "encrypted" in text:
+        return f"The database file{where} is not a kiosk database, or is damaged beyond reading. Nothing was changed."
+    return (f"The database file{where} is damaged: nothing more will be written to it. "
+            "Restore the last backup and ask the school's IT support.")
+
+
+def mark_damaged(message: str) -> None:
+    """Stop this process writing to the open database (a failed integrity check)."""
+    global _damaged
+    _damaged = message
+
+
+def damaged() -> str | None:
+    return _damaged
+
+
+def integrity_problems(quick: bool = False, limit: int = 20) -> list[str]:
+    """SQLite's own check of the database file (``PRAGMA integrity_check``); [] when it is
+    sound, or on PostgreSQL (whose pages carry their own checksums when enabled)."""
+    if not is_sqlite():
+        return []
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        rows = db.execute_sql(f"PRAGMA {pragma}({int(limit)})").fetchall()
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        return [_first_line(exc)]
+    lines = [str(r[0]) for r in rows]
+    problems = [] if lines == ["ok"] else lines
+    if problems:
+        mark_damaged("The database file failed its integrity check: nothing more will be written to it. "
+                     "Restore the last backup and ask the school's IT support.")
+    return problems
 
 
 def defer_checkpoints() -> bool:
@@ -159,6 +215,8 @@ def write_tx() -> Iterator[None]:
     database = db.obj
     if database is None:
         raise StorageError("The database is not open.")
+    if _damaged is not None:
+        raise StorageError(_damaged)
     if database.transaction_depth() > 0:
         with database.atomic():
             yield
@@ -179,7 +237,15 @@ def write_tx() -> Iterator[None]:
             integrity.seal()
     except _STORAGE_FAILURES as exc:
         reset_if_disconnected()
+        if (message := damage_message(exc)) is not None:
+            mark_damaged(message)
+            raise StorageError(message) from None
         raise _storage_error(exc) from None
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        if (message := damage_message(exc)) is None:
+            raise
+        mark_damaged(message)
+        raise StorageError(message) from None
     _commits += 1
 
 
