@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,15 +218,23 @@ def write_tx() -> Iterator[None]:
         raise StorageError("The database is not open.")
     if _damaged is not None:
         raise StorageError(_damaged)
+    from . import integrity  # content binding: capture the protected rows this transaction writes
+
     if database.transaction_depth() > 0:
+        # Inside another transaction: a write_tx (then its commit binds what is left), or
+        # a plain atomic() around domain calls (then this one does, before it ends).
+        integrity.prepare()
+        ours = getattr(_tx_local, "depth", 0) > 0
         with database.atomic():
             yield
+            if not ours:
+                integrity.seal()
         return
     global _commits
-    from . import integrity  # content binding: capture the protected rows this transaction writes
 
     try:
         integrity.prepare()
+        _tx_local.depth = 1
         with database.atomic():
             if not isinstance(database, peewee.SqliteDatabase):
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
@@ -246,7 +255,12 @@ def write_tx() -> Iterator[None]:
             raise
         mark_damaged(message)
         raise StorageError(message) from None
+    finally:
+        _tx_local.depth = 0
     _commits += 1
+
+
+_tx_local = threading.local()  # depth > 0 while this thread is inside write_tx
 
 
 def _storage_error(exc: BaseException) -> StorageError:

@@ -157,6 +157,7 @@ def expand(spans: Iterable[Iterable[int]]) -> Iterator[int]:
 # id -> the connection itself (sqlite3 connections take no weak reference; holding the
 # object means an id reused by a later connection is never mistaken for it)
 _prepared: dict[int, Any] = {}
+_fragile: set[int] = set()
 _lock = threading.Lock()
 _enabled = True
 
@@ -221,33 +222,52 @@ def install_pg_triggers() -> None:
 
 
 def prepare() -> None:
-    """Make this connection capture the protected rows it writes. Called outside a transaction."""
+    """Make this connection capture the protected rows it writes. Cheap when it already
+    does (one query); checked at every write transaction, since a rolled-back
+    transaction takes temporary objects it created with it."""
     if not _enabled:
         return
     database = db.obj
     if database is None:
         return
     conn = database.connection()
-    if _is_prepared(conn):
-        return
-    if not database.table_exists("custody_event"):
-        return  # not migrated yet
+    want = 3 * len(PROTECTED)
+    created = False
     if isinstance(database, peewee.SqliteDatabase):
-        for stmt in _sqlite_triggers():
-            database.execute_sql(stmt)
+        (have,) = database.execute_sql(
+            "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'kiosk_cap_%' OR name = ?", (DIRTY,)).fetchone()
+        if have < want + 1:
+            if not database.table_exists("custody_event"):
+                return  # not migrated yet
+            for stmt in _sqlite_triggers():
+                database.execute_sql(stmt)
+            created = True
     else:
-        with _lock:
-            database.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id BIGINT NOT NULL) "
-                                 "ON COMMIT DELETE ROWS")
-            ok = database.execute_sql("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%'").fetchone()[0]
-            if ok < 3 * len(PROTECTED):
-                with database.atomic():
+        has_tmp, have = database.execute_sql(
+            f"SELECT to_regclass('pg_temp.{DIRTY}') IS NOT NULL, "
+            "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%')").fetchone()
+        if not has_tmp or have < want:
+            if not database.table_exists("custody_event"):
+                return
+            if not has_tmp:
+                database.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, "
+                                     "row_id BIGINT NOT NULL) ON COMMIT DELETE ROWS")
+                created = True
+            if have < want:
+                with _lock, database.atomic():
                     database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (0x4B494F534C,))
                     install_pg_triggers()
-    with _lock:
-        for key in [k for k, c in _prepared.items() if _closed(c)]:
-            del _prepared[key]
-        _prepared[id(conn)] = conn
+    if created or not _is_prepared(conn):
+        # created now: if inside a transaction, a rollback may take the objects away again
+        with _lock:
+            for key in [k for k, c in _prepared.items() if _closed(c)]:
+                del _prepared[key]
+                _fragile.discard(key)
+            _prepared[id(conn)] = conn
+            if database.in_transaction():
+                _fragile.add(id(conn))
+            else:
+                _fragile.discard(id(conn))
 
 
 def _closed(conn: Any) -> bool:
@@ -261,7 +281,19 @@ def _closed(conn: Any) -> bool:
 
 
 def _is_prepared(conn: Any) -> bool:
-    return _prepared.get(id(conn)) is conn
+    if _prepared.get(id(conn)) is not conn:
+        return False
+    if id(conn) in _fragile:  # made inside a transaction that may since have been rolled back
+        database = db.obj
+        if isinstance(database, peewee.SqliteDatabase):
+            sql = "SELECT count(*) FROM temp.sqlite_master WHERE name = ?"
+        else:
+            sql = "SELECT count(*) FROM pg_class WHERE oid = to_regclass('pg_temp.' || %s)"
+        if not database.execute_sql(sql, (DIRTY,)).fetchone()[0]:
+            del _prepared[id(conn)]
+            _fragile.discard(id(conn))
+            return False
+    return True
 
 
 def _dirty_table() -> str:
