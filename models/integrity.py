@@ -162,9 +162,16 @@ _lock = threading.Lock()
 _enabled = True
 
 
+def _existing() -> list[str]:
+    """The protected tables this database has (an old one, mid-upgrade, may lack some)."""
+    have = set(db.get_tables())
+    return [t for t in PROTECTED if t in have]
+
+
 def _sqlite_triggers() -> list[str]:
     stmts = [f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id INTEGER NOT NULL)"]
-    for table, cols in PROTECTED.items():
+    for table in _existing():
+        cols = PROTECTED[table]
         col_list = ", ".join(f'"{c}"' for c in ("id", *cols))
         stmts += [
             f'CREATE TEMP TRIGGER IF NOT EXISTS kiosk_cap_{table}_i AFTER INSERT ON main."{table}" '
@@ -214,7 +221,7 @@ def install_pg_triggers() -> None:
     for stmt in _PG_FUNCTIONS:
         db.execute_sql(stmt)
     existing = {r[0] for r in db.execute_sql("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%'").fetchall()}
-    for table in PROTECTED:
+    for table in _existing():
         for stmt in _pg_triggers(table):
             name = stmt.split()[2]
             if name not in existing:
