@@ -461,3 +461,24 @@ def test_a_truncated_database_gives_one_plain_line(sqlite_db, run):
         assert code != 0, (args, out, err)
         assert "Unexpected error" not in err
         assert len(err.strip().splitlines()) >= 1
+
+
+async def test_the_terminal_checks_the_file_at_start_and_stops_writing_to_a_damaged_one(sqlite_db):
+    import time
+
+    from models.db import damaged
+    from models.errors import StorageError
+    from tests.pilot import make_app, settle
+
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "pupil")
+    init_db(sqlite_db)
+    app = make_app(print_worker=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 30
+        while damaged() is None and time.monotonic() < deadline:
+            await settle(pilot)
+        assert damaged() is not None and "nothing more will be written" in damaged()
+        with pytest.raises(StorageError, match="nothing more will be written"):
+            custody.hand_in(school.codes["000003"], Staff.get_by_id(school.office.id), now=later(9))
