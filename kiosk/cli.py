@@ -154,7 +154,7 @@ def _create_demo(env: Env) -> dict[str, int]:
     from models.errors import ValidationError
 
     try:
-        return create_demo(env.settings)
+        counts = create_demo(env.settings)
     except KeyboardInterrupt:
         raise click.exceptions.Abort(
             "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.") from None
@@ -163,6 +163,11 @@ def _create_demo(env: Env) -> dict[str, int]:
             raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
                                   "and run the demo again.") from None
         raise
+    if env.settings.audit_anchors is None:  # a new demo log: an earlier demo's anchors are not its own
+        old = env.anchors_path()
+        if old.exists():
+            old.rename(old.with_name(f"{old.name}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}"))
+    return counts
 
 
 @cli.command()
