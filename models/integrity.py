@@ -396,14 +396,33 @@ def seal(now: dt.datetime | None = None) -> None:
 
 @dataclass
 class Coverage:
-    """What the chain says each protected row should be: (seq of the entry, hash)."""
+    """What the chain says each protected row should be, from a walk of the entries.
 
-    rows: dict[str, dict[int, tuple[int, str]]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
-    # rows whose latest word in the chain is a deletion: table -> {id: seq}
+    Kept small (a verify of a million rows holds a million of these): the digest as
+    bytes, and the seq of the entry only when ``track_seq`` (for a purge's carry).
+    """
+
+    track_seq: bool = False
+    rows: dict[str, dict[int, bytes]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
+    # rows whose latest word in the chain is a deletion: table -> {id: seq of that entry}
     gone: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
-    touched: dict[str, set[int]] = field(default_factory=lambda: {t: set() for t in PROTECTED})
+    # rows whose state so far comes from a purge's carried copy (older than any entry seen)
+    from_carry: dict[str, set[int]] = field(default_factory=lambda: {t: set() for t in PROTECTED})
+    seqs: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
     first_bound_seq: int | None = None  # the first entry carrying row hashes
     baseline_seq: int | None = None  # an upgraded database: content bound from here
+
+    def _set(self, table: str, rid: int, digest: bytes, seq: int) -> None:
+        self.rows[table][rid] = digest
+        self.gone[table].pop(rid, None)
+        if self.track_seq:
+            self.seqs[table][rid] = seq
+
+    def _drop(self, table: str, rid: int, seq: int) -> None:
+        self.rows[table].pop(rid, None)
+        self.gone[table][rid] = seq
+        if self.track_seq:
+            self.seqs[table].pop(rid, None)
 
     def apply(self, seq: int, action: str, rows_text: str | None) -> None:
         if action == BASELINE_ACTION and self.baseline_seq is None:
@@ -413,40 +432,44 @@ class Coverage:
         doc = json.loads(rows_text)
         if self.first_bound_seq is None:
             self.first_bound_seq = seq
-        # carried state is older than anything already seen in this walk
+        # A carried state is older than anything an entry already seen in this walk said
+        # (it is the state as of the entries the purge removed), but newer than an
+        # earlier purge's carried state.
         for table, m in doc.get("c", {}).items():
             if table in PROTECTED:
+                rows, gone, carried = self.rows[table], self.gone[table], self.from_carry[table]
                 for rid, h in m.items():
                     rid = int(rid)
-                    if rid not in self.touched[table]:
-                        self.rows[table][rid] = (seq, h)
-                        self.gone[table].pop(rid, None)
+                    if rid in carried or (rid not in rows and rid not in gone):
+                        self._set(table, rid, bytes.fromhex(h), seq)
+                        carried.add(rid)
         for table, spans in doc.get("cd", {}).items():
             if table in PROTECTED:
+                rows, gone, carried = self.rows[table], self.gone[table], self.from_carry[table]
                 for rid in expand(spans):
-                    if rid not in self.touched[table]:
-                        self.rows[table].pop(rid, None)
-                        self.gone[table][rid] = seq
+                    if rid in carried or (rid not in rows and rid not in gone):
+                        self._drop(table, rid, seq)
+                        carried.add(rid)
         for table, m in doc.get("b", {}).items():
             if table in PROTECTED:
+                carried = self.from_carry[table]
                 for rid, h in m.items():
                     rid = int(rid)
-                    self.rows[table][rid] = (seq, h)
-                    self.gone[table].pop(rid, None)
-                    self.touched[table].add(rid)
+                    self._set(table, rid, bytes.fromhex(h), seq)
+                    carried.discard(rid)
         for table, spans in doc.get("d", {}).items():
             if table in PROTECTED:
+                carried = self.from_carry[table]
                 for rid in expand(spans):
-                    self.rows[table].pop(rid, None)
-                    self.gone[table][rid] = seq
-                    self.touched[table].add(rid)
+                    self._drop(table, rid, seq)
+                    carried.discard(rid)
 
 
-def replay(upto: int | None = None) -> Coverage:
+def replay(upto: int | None = None, *, track_seq: bool = False) -> Coverage:
     """Coverage from the entries now in the log (up to ``upto``), without checking the chain."""
     from .tables import AuditEntry
 
-    cov = Coverage()
+    cov = Coverage(track_seq=track_seq)
     q = AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.rows).order_by(AuditEntry.seq)
     if upto is not None:
         q = q.where(AuditEntry.seq <= upto)
@@ -458,11 +481,12 @@ def replay(upto: int | None = None) -> Coverage:
 def carry_forward(last_removed_seq: int) -> None:
     """A purge is about to remove entries up to ``last_removed_seq``: carry the row hashes
     and deletions only they hold into the purge's own entry (appended next in this tx)."""
-    cov = replay()
+    cov = replay(track_seq=True)
     carried: dict[str, dict[str, str]] = {}
     carried_gone: dict[str, list[list[int]]] = {}
     for table in PROTECTED:
-        keep = {str(rid): h for rid, (seq, h) in sorted(cov.rows[table].items()) if seq <= last_removed_seq}
+        seqs = cov.seqs[table]
+        keep = {str(rid): h.hex() for rid, h in sorted(cov.rows[table].items()) if seqs[rid] <= last_removed_seq}
         if keep:
             carried[table] = keep
         gone = [rid for rid, seq in cov.gone[table].items() if seq <= last_removed_seq]
@@ -504,38 +528,72 @@ def baseline(now: dt.datetime) -> None:
 # ---------------------------------------------------------------- verify
 
 
+def binding_seqs(wanted: dict[str, set[int]]) -> dict[tuple[str, int], int]:
+    """The newest entry that binds each of these rows (for naming it in a message)."""
+    from .tables import AuditEntry
+
+    out: dict[tuple[str, int], int] = {}
+    tables = [t for t, ids in wanted.items() if ids]
+    if not tables:
+        return out
+    q = AuditEntry.select(AuditEntry.seq, AuditEntry.rows).where(AuditEntry.rows.is_null(False)).order_by(AuditEntry.seq)
+    for seq, text in q.tuples().iterator():
+        if not any(f'"{t}"' in text for t in tables):
+            continue
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            continue
+        for part in ("c", "b"):
+            for table, m in doc.get(part, {}).items():
+                ids = wanted.get(table)
+                if ids:
+                    for rid in m:
+                        if int(rid) in ids:
+                            out[(table, int(rid))] = seq
+    return out
+
+
 def check_rows(cov: Coverage, report_bad, limit: int = 50, *, broken: bool = False) -> int:
-    """Compare every protected row with ``cov``; report each difference. Returns the rows checked."""
-    problems = 0
+    """Compare every protected row with ``cov`` (which it uses up); report each
+    difference, naming the table and the row. Returns the number of rows checked."""
     checked = 0
-
-    def bad(message: str) -> None:
-        nonlocal problems
-        problems += 1
-        if problems <= limit:
-            report_bad(None, message)
-
+    found: list[tuple[str, int, str]] = []  # (table, id, what)
+    count = 0
     for table in PROTECTED:
         expected = cov.rows[table]
-        seen: set[int] = set()
-        words = WORDS[table]
         for rid, h in all_hashes(table):
             checked += 1
-            seen.add(rid)
-            want = expected.get(rid)
+            want = expected.pop(rid, None)
             if want is None:
-                if rid in cov.gone[table]:
-                    bad(f"Table {table}: {words} {rid} was deleted by entry {cov.gone[table][rid]} but is back: "
-                        "put back outside the kiosk.")
-                else:
-                    bad(f"Table {table}: {words} {rid} has no audit entry: inserted outside the kiosk"
-                        + (", or its entry was removed." if broken else "."))
-            elif want[1] != h:
-                bad(f"Table {table}: {words} {rid} was edited outside the kiosk: "
-                    f"it no longer matches audit entry {want[0]}.")
-        for rid in sorted(expected.keys() - seen):
-            bad(f"Table {table}: {words} {rid} is missing: deleted outside the kiosk "
-                f"(audit entry {expected[rid][0]} recorded it, and no purge or erasure removed it).")
-    if problems > limit:
-        report_bad(None, f"… and {problems - limit} more row problems.")
+                what = "back" if rid in cov.gone[table] else "inserted"
+            elif want != bytes.fromhex(h):
+                what = "edited"
+            else:
+                continue
+            count += 1
+            if len(found) < limit:
+                found.append((table, rid, what))
+        for rid in sorted(expected):  # covered, and not in the table
+            count += 1
+            if len(found) < limit:
+                found.append((table, rid, "missing"))
+    seqs = binding_seqs({t: {rid for tt, rid, w in found if tt == t and w in ("edited", "missing")} for t in PROTECTED})
+    for table, rid, what in found:
+        words = f"Table {table}: {WORDS[table]} {rid}"
+        entry = seqs.get((table, rid))
+        by = f"audit entry {entry}" if entry else "the log"
+        if what == "back":
+            report_bad(None, f"{words} was deleted by audit entry {cov.gone[table][rid]} but is back: "
+                             "put back outside the kiosk.")
+        elif what == "inserted":
+            report_bad(None, f"{words} has no audit entry: inserted outside the kiosk"
+                             + (", or its entry was removed." if broken else "."))
+        elif what == "edited":
+            report_bad(None, f"{words} was edited outside the kiosk: it no longer matches {by}.")
+        else:
+            report_bad(None, f"{words} is missing: deleted outside the kiosk ({by} recorded it, "
+                             "and no purge or erasure removed it).")
+    if count > limit:
+        report_bad(None, f"… and {count - limit} more row problems.")
     return checked
