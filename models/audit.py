@@ -241,4 +241,6 @@ def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:
             f"Row contents are bound into the log from entry {cov.baseline_seq} (this database was upgraded then): "
             "a change made before that cannot be seen."
         )
-    report.rows_checked = integrity.check_rows(cov, report.bad, broken=bool(report.problems))
+    broken = bool(report.problems)
+    integrity.report_changed_unseen(cov, report.bad)
+    report.rows_checked = integrity.check_rows(cov, report.bad, broken=broken)

@@ -169,37 +169,55 @@ def _existing() -> list[str]:
 
 
 def _sqlite_triggers() -> list[str]:
-    stmts = [f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id INTEGER NOT NULL)"]
+    # vals: the row as it was before the first change in this window (a BEFORE UPDATE
+    # trigger), so the entry can show the kiosk changed the row the log held
+    stmts = [f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id INTEGER NOT NULL, vals TEXT)",
+             f"CREATE INDEX IF NOT EXISTS temp.kiosk_cap_index ON {DIRTY} (tbl, row_id)"]
     for table in _existing():
         cols = PROTECTED[table]
         col_list = ", ".join(f'"{c}"' for c in ("id", *cols))
+        old_vals = ", ".join(f'OLD."{c}"' for c in cols)
         stmts += [
             f'CREATE TEMP TRIGGER IF NOT EXISTS kiosk_cap_{table}_i AFTER INSERT ON main."{table}" '
-            f"BEGIN INSERT INTO {DIRTY} VALUES ('{table}', NEW.id); END",
+            f"BEGIN INSERT INTO {DIRTY} (tbl, row_id) VALUES ('{table}', NEW.id); END",
+            f'CREATE TEMP TRIGGER IF NOT EXISTS kiosk_cap_{table}_p BEFORE UPDATE OF {col_list} ON main."{table}" '
+            f"BEGIN INSERT INTO {DIRTY} SELECT '{table}', OLD.id, json_array({old_vals}) WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {DIRTY} WHERE tbl = '{table}' AND row_id = OLD.id); END",
             f'CREATE TEMP TRIGGER IF NOT EXISTS kiosk_cap_{table}_u AFTER UPDATE OF {col_list} ON main."{table}" '
-            f"BEGIN INSERT INTO {DIRTY} VALUES ('{table}', NEW.id); INSERT INTO {DIRTY} SELECT '{table}', OLD.id "
-            f"WHERE OLD.id <> NEW.id; END",
+            f"BEGIN INSERT INTO {DIRTY} (tbl, row_id) VALUES ('{table}', NEW.id); "
+            f"INSERT INTO {DIRTY} (tbl, row_id) SELECT '{table}', OLD.id WHERE OLD.id <> NEW.id; END",
             f'CREATE TEMP TRIGGER IF NOT EXISTS kiosk_cap_{table}_d AFTER DELETE ON main."{table}" '
-            f"BEGIN INSERT INTO {DIRTY} VALUES ('{table}', OLD.id); END",
+            f"BEGIN INSERT INTO {DIRTY} (tbl, row_id) VALUES ('{table}', OLD.id); END",
         ]
     return stmts
 
+
+TRIGGERS_PER_TABLE = 4
 
 _PG_FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION kiosk_capture_set() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF to_regclass('pg_temp.{DIRTY}') IS NOT NULL THEN
-    INSERT INTO pg_temp.{DIRTY} SELECT TG_TABLE_NAME, id FROM changed;
+    INSERT INTO pg_temp.{DIRTY} (tbl, row_id) SELECT TG_TABLE_NAME, id FROM changed;
   END IF;
   RETURN NULL;
 END $$""",
     f"""CREATE OR REPLACE FUNCTION kiosk_capture_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF to_regclass('pg_temp.{DIRTY}') IS NOT NULL THEN
-    INSERT INTO pg_temp.{DIRTY} VALUES (TG_TABLE_NAME, NEW.id);
-    IF OLD.id <> NEW.id THEN INSERT INTO pg_temp.{DIRTY} VALUES (TG_TABLE_NAME, OLD.id); END IF;
+    INSERT INTO pg_temp.{DIRTY} (tbl, row_id) VALUES (TG_TABLE_NAME, NEW.id);
+    IF OLD.id <> NEW.id THEN INSERT INTO pg_temp.{DIRTY} (tbl, row_id) VALUES (TG_TABLE_NAME, OLD.id); END IF;
   END IF;
   RETURN NULL;
+END $$""",
+    f"""CREATE OR REPLACE FUNCTION kiosk_capture_pre() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF to_regclass('pg_temp.{DIRTY}') IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_temp.{DIRTY} WHERE tbl = TG_TABLE_NAME AND row_id = OLD.id) THEN
+      INSERT INTO pg_temp.{DIRTY} VALUES (TG_TABLE_NAME, OLD.id, row_to_json(OLD)::text);
+    END IF;
+  END IF;
+  RETURN NEW;
 END $$""",
 ]
 
@@ -211,6 +229,8 @@ def _pg_triggers(table: str) -> list[str]:
         f"FOR EACH STATEMENT EXECUTE FUNCTION kiosk_capture_set()",
         f'CREATE TRIGGER kiosk_cap_{table}_d AFTER DELETE ON "{table}" REFERENCING OLD TABLE AS changed '
         f"FOR EACH STATEMENT EXECUTE FUNCTION kiosk_capture_set()",
+        f'CREATE TRIGGER kiosk_cap_{table}_p BEFORE UPDATE OF {cols} ON "{table}" '
+        f"FOR EACH ROW EXECUTE FUNCTION kiosk_capture_pre()",
         f'CREATE TRIGGER kiosk_cap_{table}_u AFTER UPDATE OF {cols} ON "{table}" '
         f"FOR EACH ROW EXECUTE FUNCTION kiosk_capture_row()",
     ]
@@ -238,12 +258,12 @@ def prepare() -> None:
     if database is None:
         return
     conn = database.connection()
-    want = 3 * len(PROTECTED)
+    want = TRIGGERS_PER_TABLE * len(PROTECTED)
     created = False
     if isinstance(database, peewee.SqliteDatabase):
         (have,) = database.execute_sql(
             "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'kiosk_cap_%' OR name = ?", (DIRTY,)).fetchone()
-        if have < want + 1:
+        if have < want + 2:  # and the table and its index
             if not database.table_exists("custody_event"):
                 return  # not migrated yet
             for stmt in _sqlite_triggers():
@@ -258,7 +278,8 @@ def prepare() -> None:
                 return
             if not has_tmp:
                 database.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, "
-                                     "row_id BIGINT NOT NULL) ON COMMIT DELETE ROWS")
+                                     "row_id BIGINT NOT NULL, vals TEXT) ON COMMIT DELETE ROWS")
+                database.execute_sql(f"CREATE INDEX IF NOT EXISTS kiosk_cap_index ON pg_temp.{DIRTY} (tbl, row_id)")
                 created = True
             if have < want:
                 with _lock, database.atomic():
@@ -307,19 +328,55 @@ def _dirty_table() -> str:
     return f"temp.{DIRTY}" if is_sqlite() else f"pg_temp.{DIRTY}"
 
 
-def _take_dirty() -> dict[str, set[int]]:
-    """The protected rows this connection wrote since the last take (and forget them)."""
+def _take_dirty() -> tuple[dict[str, set[int]], dict[str, dict[int, str]]]:
+    """The protected rows this connection wrote since the last take, and the content
+    (``vals``) of those it changed as they were before (and forget them)."""
     database = db.obj
     if not _is_prepared(database.connection()):
-        return {}
-    rows = database.execute_sql(f"SELECT tbl, row_id FROM {_dirty_table()}").fetchall()
+        return {}, {}
+    rows = database.execute_sql(f"SELECT tbl, row_id, vals FROM {_dirty_table()}").fetchall()
     if not rows:
-        return {}
+        return {}, {}
     database.execute_sql(f"DELETE FROM {_dirty_table()}")
     out: dict[str, set[int]] = {}
-    for tbl, rid in rows:
+    before: dict[str, dict[int, str]] = {}
+    for tbl, rid, vals in rows:
         out.setdefault(tbl, set()).add(int(rid))
-    return out
+        if vals is not None:
+            before.setdefault(tbl, {}).setdefault(int(rid), vals)
+    return out, before
+
+
+_KINDS: dict[str, dict[str, str]] = {}
+
+
+def _pg_kinds(table: str) -> dict[str, str]:
+    """PostgreSQL's row_to_json writes times as ISO text: which columns to read back as times."""
+    if not _KINDS:
+        from . import tables
+
+        for model in tables.ALL_MODELS:
+            name = model._meta.table_name
+            if name in PROTECTED:
+                _KINDS[name] = {
+                    f.column_name: "dt" if isinstance(f, peewee.DateTimeField) else "d"
+                    for f in model._meta.sorted_fields if isinstance(f, (peewee.DateTimeField, peewee.DateField))
+                }
+    return _KINDS.get(table, {})
+
+
+def _before_hash(table: str, rid: int, vals: str) -> str:
+    data = json.loads(vals)
+    if isinstance(data, list):  # SQLite: json_array of the protected columns, in order
+        return row_hash(table, rid, data)
+    kinds = _pg_kinds(table)
+    values = []
+    for col in PROTECTED[table]:
+        v = data.get(col)
+        if isinstance(v, str) and col in kinds:
+            v = dt.datetime.fromisoformat(v) if kinds[col] == "dt" else dt.date.fromisoformat(v)
+        values.append(v)
+    return row_hash(table, rid, values)
 
 
 _carry = threading.local()
@@ -329,7 +386,7 @@ def collect() -> str | None:
     """The ``rows`` text for the entry being appended now: what this transaction wrote
     since its last entry (hashes of rows that exist, ids of rows deleted), plus anything
     a purge carries forward. None when there is nothing."""
-    dirty = _take_dirty()
+    dirty, before = _take_dirty()
     carried = getattr(_carry, "value", None)
     _carry.value = None
     if not dirty and not carried:
@@ -348,6 +405,9 @@ def collect() -> str | None:
             deleted[table] = ranges(gone)
     if bound:
         doc["b"] = bound
+    changed = {t: {str(i): _before_hash(t, i, v) for i, v in sorted(m.items())} for t, m in before.items() if t in PROTECTED}
+    if changed:
+        doc["p"] = changed
     if deleted:
         doc["d"] = deleted
     if carried:
@@ -411,6 +471,9 @@ class Coverage:
     seqs: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
     first_bound_seq: int | None = None  # the first entry carrying row hashes
     baseline_seq: int | None = None  # an upgraded database: content bound from here
+    # rows the kiosk changed that were not as the log held them just before: (table, id, seq, how)
+    changed_unseen: list[tuple[str, int, int, str]] = field(default_factory=list)
+    changed_unseen_count: int = 0
 
     def _set(self, table: str, rid: int, digest: bytes, seq: int) -> None:
         self.rows[table][rid] = digest
@@ -450,6 +513,23 @@ class Coverage:
                     if rid in carried or (rid not in rows and rid not in gone):
                         self._drop(table, rid, seq)
                         carried.add(rid)
+        # the rows this entry's transaction changed, as they were before: they must be
+        # what the log held, or someone changed them outside the kiosk in between
+        for table, m in doc.get("p", {}).items():
+            if table in PROTECTED:
+                rows, gone = self.rows[table], self.gone[table]
+                for rid, h in m.items():
+                    rid = int(rid)
+                    want = rows.get(rid)
+                    if want is None:
+                        how = "back" if rid in gone else "inserted"
+                    elif want != bytes.fromhex(h):
+                        how = "edited"
+                    else:
+                        continue
+                    self.changed_unseen_count += 1
+                    if len(self.changed_unseen) < 50:
+                        self.changed_unseen.append((table, rid, seq, how))
         for table, m in doc.get("b", {}).items():
             if table in PROTECTED:
                 carried = self.from_carry[table]
@@ -552,6 +632,21 @@ def binding_seqs(wanted: dict[str, set[int]]) -> dict[tuple[str, int], int]:
                         if int(rid) in ids:
                             out[(table, int(rid))] = seq
     return out
+
+
+def report_changed_unseen(cov: Coverage, report_bad) -> None:
+    """Rows someone changed outside the kiosk before the kiosk itself changed them (which
+    bound the changed row again): the entry's before-image gives them away."""
+    for table, rid, seq, how in cov.changed_unseen:
+        words = f"Table {table}: {WORDS[table]} {rid}"
+        if how == "edited":
+            report_bad(seq, f"{words} was edited outside the kiosk before audit entry {seq} changed it.")
+        elif how == "inserted":
+            report_bad(seq, f"{words} had no audit entry when audit entry {seq} changed it: inserted outside the kiosk.")
+        else:
+            report_bad(seq, f"{words} had been deleted, yet audit entry {seq} changed it: put back outside the kiosk.")
+    if cov.changed_unseen_count > len(cov.changed_unseen):
+        report_bad(None, f"… and {cov.changed_unseen_count - len(cov.changed_unseen)} more rows changed outside the kiosk.")
 
 
 def check_rows(cov: Coverage, report_bad, limit: int = 50, *, broken: bool = False) -> int:

@@ -482,3 +482,42 @@ async def test_the_terminal_checks_the_file_at_start_and_stops_writing_to_a_dama
         assert damaged() is not None and "nothing more will be written" in damaged()
         with pytest.raises(StorageError, match="nothing more will be written"):
             custody.hand_in(school.codes["000003"], Staff.get_by_id(school.office.id), now=later(9))
+
+
+def test_an_edit_the_kiosk_later_changes_again_is_still_caught(episode, verify):
+    """The insider closes the open concern's text; later the DSL marks it seen, which
+    binds the row again. The entry's before-image shows the row was not the one the log held."""
+    cid = episode["concern"]
+    episode["insider"](f"UPDATE concern SET what = 'Nothing happened' WHERE id = {cid}")
+    init_db(episode["url"])
+    concerns.mark_seen(cid, Staff.get(Staff.username == "head"), now=later(40))
+    close_db()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table concern: concern {cid} was edited outside the kiosk before audit entry" in text
+
+
+def test_a_row_inserted_outside_and_then_changed_by_the_kiosk_is_still_caught(episode, verify):
+    episode["insider"](
+        "INSERT INTO staff (id, username, display_name, roles, pin_hash, failed_attempts, active, created_at) "
+        "SELECT 98, 'sneak', 'Sneak', 'office', pin_hash, 0, TRUE, created_at FROM staff WHERE username = 'office'"
+    )
+    init_db(episode["url"])
+    from models.db import write_tx
+
+    with write_tx():  # a change by the kiosk (here a bare one: its commit binds it)
+        Staff.update(display_name="Sneaky").where(Staff.id == 98).execute()
+    close_db()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "Table staff: staff member 98 had no audit entry when audit entry" in text
+
+
+def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, verify):
+    init_db(episode["url"])
+    head = Staff.get(Staff.username == "head")
+    concerns.mark_seen(episode["concern"], head, now=later(41))
+    concerns.follow_up(episode["concern"], head, note="Spoke to parents", close=True, now=later(42))
+    close_db()
+    code, text = verify(episode["url"])
+    assert code == 0, text
