@@ -458,34 +458,47 @@ def seal(now: dt.datetime | None = None) -> None:
 class Coverage:
     """What the chain says each protected row should be, from a walk of the entries.
 
-    Kept small (a verify of a million rows holds a million of these): the digest as
-    bytes, and the seq of the entry only when ``track_seq`` (for a purge's carry).
+    Kept small (a verify of a million rows holds a million of these): the digest as bytes.
     """
 
-    track_seq: bool = False
     rows: dict[str, dict[int, bytes]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
     # rows whose latest word in the chain is a deletion: table -> {id: seq of that entry}
     gone: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
     # rows whose state so far comes from a purge's carried copy (older than any entry seen)
     from_carry: dict[str, set[int]] = field(default_factory=lambda: {t: set() for t in PROTECTED})
-    seqs: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in PROTECTED})
     first_bound_seq: int | None = None  # the first entry carrying row hashes
     baseline_seq: int | None = None  # an upgraded database: content bound from here
     # rows the kiosk changed that were not as the log held them just before: (table, id, seq, how)
     changed_unseen: list[tuple[str, int, int, str]] = field(default_factory=list)
     changed_unseen_count: int = 0
+    # before-images whose earlier state is not known where they stand (it was in entries a
+    # purge removed): (table, id) -> [seq, before hash, the state known: digest, "gone" or None].
+    # A later purge's carried state (as of a point before them) settles them.
+    pending: dict[tuple[str, int], list] = field(default_factory=dict)
 
     def _set(self, table: str, rid: int, digest: bytes, seq: int) -> None:
         self.rows[table][rid] = digest
         self.gone[table].pop(rid, None)
-        if self.track_seq:
-            self.seqs[table][rid] = seq
 
     def _drop(self, table: str, rid: int, seq: int) -> None:
         self.rows[table].pop(rid, None)
         self.gone[table][rid] = seq
-        if self.track_seq:
-            self.seqs[table].pop(rid, None)
+
+    def _judge(self, table: str, rid: int, seq: int, before: bytes, known: Any) -> None:
+        """A row entry ``seq`` changed was ``before``; the log held ``known`` (a digest,
+        "gone", or None for no entry)."""
+        if known == before:
+            return
+        how = "back" if known == "gone" else "inserted" if known is None else "edited"
+        self.changed_unseen_count += 1
+        if len(self.changed_unseen) < 50:
+            self.changed_unseen.append((table, rid, seq, how))
+
+    def finish(self) -> None:
+        """Settle the before-images left pending (see :attr:`pending`)."""
+        for (table, rid), (seq, before, known) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
+            self._judge(table, rid, seq, before, known)
+        self.pending.clear()
 
     def apply(self, seq: int, action: str, rows_text: str | None) -> None:
         if action == BASELINE_ACTION and self.baseline_seq is None:
@@ -498,18 +511,24 @@ class Coverage:
         # A carried state is older than anything an entry already seen in this walk said
         # (it is the state as of the entries the purge removed), but newer than an
         # earlier purge's carried state.
+        pending = self.pending
         for table, m in doc.get("c", {}).items():
             if table in PROTECTED:
                 rows, gone, carried = self.rows[table], self.gone[table], self.from_carry[table]
                 for rid, h in m.items():
                     rid = int(rid)
+                    digest = bytes.fromhex(h)
+                    if pending and (table, rid) in pending:
+                        pending[(table, rid)][2] = digest
                     if rid in carried or (rid not in rows and rid not in gone):
-                        self._set(table, rid, bytes.fromhex(h), seq)
+                        self._set(table, rid, digest, seq)
                         carried.add(rid)
         for table, spans in doc.get("cd", {}).items():
             if table in PROTECTED:
                 rows, gone, carried = self.rows[table], self.gone[table], self.from_carry[table]
                 for rid in expand(spans):
+                    if pending and (table, rid) in pending:
+                        pending[(table, rid)][2] = "gone"
                     if rid in carried or (rid not in rows and rid not in gone):
                         self._drop(table, rid, seq)
                         carried.add(rid)
@@ -517,19 +536,16 @@ class Coverage:
         # what the log held, or someone changed them outside the kiosk in between
         for table, m in doc.get("p", {}).items():
             if table in PROTECTED:
-                rows, gone = self.rows[table], self.gone[table]
+                rows, gone, carried = self.rows[table], self.gone[table], self.from_carry[table]
                 for rid, h in m.items():
                     rid = int(rid)
-                    want = rows.get(rid)
-                    if want is None:
-                        how = "back" if rid in gone else "inserted"
-                    elif want != bytes.fromhex(h):
-                        how = "edited"
-                    else:
+                    digest = bytes.fromhex(h)
+                    if rid in carried or (rid not in rows and rid not in gone):
+                        # known only from a purge's copy, or not at all: settled at the end
+                        known = rows.get(rid, "gone" if rid in gone else None)
+                        pending.setdefault((table, rid), [seq, digest, known])
                         continue
-                    self.changed_unseen_count += 1
-                    if len(self.changed_unseen) < 50:
-                        self.changed_unseen.append((table, rid, seq, how))
+                    self._judge(table, rid, seq, digest, rows.get(rid, "gone"))
         for table, m in doc.get("b", {}).items():
             if table in PROTECTED:
                 carried = self.from_carry[table]
@@ -545,11 +561,11 @@ class Coverage:
                     carried.discard(rid)
 
 
-def replay(upto: int | None = None, *, track_seq: bool = False) -> Coverage:
+def replay(upto: int | None = None) -> Coverage:
     """Coverage from the entries now in the log (up to ``upto``), without checking the chain."""
     from .tables import AuditEntry
 
-    cov = Coverage(track_seq=track_seq)
+    cov = Coverage()
     q = AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.rows).order_by(AuditEntry.seq)
     if upto is not None:
         q = q.where(AuditEntry.seq <= upto)
@@ -561,17 +577,18 @@ def replay(upto: int | None = None, *, track_seq: bool = False) -> Coverage:
 def carry_forward(last_removed_seq: int) -> None:
     """A purge is about to remove entries up to ``last_removed_seq``: carry the row hashes
     and deletions only they hold into the purge's own entry (appended next in this tx)."""
-    cov = replay(track_seq=True)
+    # The state as of the last entry removed, from the entries removed (and any copy an
+    # earlier purge carried into them). Rows changed again later keep their newer state
+    # in verify's walk; their carried state checks those later entries' before-images.
+    cov = replay(upto=last_removed_seq)
     carried: dict[str, dict[str, str]] = {}
     carried_gone: dict[str, list[list[int]]] = {}
     for table in PROTECTED:
-        seqs = cov.seqs[table]
-        keep = {str(rid): h.hex() for rid, h in sorted(cov.rows[table].items()) if seqs[rid] <= last_removed_seq}
+        keep = {str(rid): h.hex() for rid, h in sorted(cov.rows[table].items())}
         if keep:
             carried[table] = keep
-        gone = [rid for rid, seq in cov.gone[table].items() if seq <= last_removed_seq]
-        if gone:
-            carried_gone[table] = ranges(gone)
+        if cov.gone[table]:
+            carried_gone[table] = ranges(cov.gone[table])
     doc: dict[str, Any] = {}
     if carried:
         doc["c"] = carried
@@ -637,6 +654,7 @@ def binding_seqs(wanted: dict[str, set[int]]) -> dict[tuple[str, int], int]:
 def report_changed_unseen(cov: Coverage, report_bad) -> None:
     """Rows someone changed outside the kiosk before the kiosk itself changed them (which
     bound the changed row again): the entry's before-image gives them away."""
+    cov.finish()
     for table, rid, seq, how in cov.changed_unseen:
         words = f"Table {table}: {WORDS[table]} {rid}"
         if how == "edited":

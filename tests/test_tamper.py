@@ -521,3 +521,20 @@ def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, veri
     close_db()
     code, text = verify(episode["url"])
     assert code == 0, text
+
+
+def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_changes_it(database, verify):
+    from models import records
+    from models.trays import TraySpec, sync_trays
+
+    build(now=T - dt.timedelta(days=400))
+    records.purge({"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
+                   "audit": 30}, actor="test", now=T)
+    assert audit.verify().ok  # the trays' hashes were carried into the purge's entry
+    Insider(database)("UPDATE tray SET position = 7 WHERE name = 'C'")
+    init_db(database)
+    sync_trays([TraySpec("B", 30, "Oak"), TraySpec("C", 12)], actor="config", now=later(1))
+    close_db()
+    code, text = verify(database)
+    assert code != 0
+    assert "was edited outside the kiosk before audit entry" in text
