@@ -581,10 +581,12 @@ def carry_forward(last_removed_seq: int) -> None:
     # earlier purge carried into them). Rows changed again later keep their newer state
     # in verify's walk; their carried state checks those later entries' before-images.
     cov = replay(upto=last_removed_seq)
+    deleted_now = _deleted_in_this_transaction()  # the purge's own entry records those
     carried: dict[str, dict[str, str]] = {}
     carried_gone: dict[str, list[list[int]]] = {}
     for table in PROTECTED:
-        keep = {str(rid): h.hex() for rid, h in sorted(cov.rows[table].items())}
+        skip = deleted_now.get(table, set())
+        keep = {str(rid): h.hex() for rid, h in sorted(cov.rows[table].items()) if rid not in skip}
         if keep:
             carried[table] = keep
         if cov.gone[table]:
@@ -595,6 +597,21 @@ def carry_forward(last_removed_seq: int) -> None:
     if carried_gone:
         doc["cd"] = carried_gone
     _carry.value = doc or None
+
+
+def _deleted_in_this_transaction() -> dict[str, set[int]]:
+    """Rows this connection has deleted since its last entry (looked at, not taken)."""
+    database = db.obj
+    if not _is_prepared(database.connection()):
+        return {}
+    touched: dict[str, set[int]] = {}
+    for tbl, rid in database.execute_sql(f"SELECT DISTINCT tbl, row_id FROM {_dirty_table()}").fetchall():
+        if tbl in PROTECTED:
+            touched.setdefault(tbl, set()).add(int(rid))
+    out: dict[str, set[int]] = {}
+    for table, ids in touched.items():
+        out[table] = ids - current_hashes(table, ids).keys()
+    return out
 
 
 def baseline(now: dt.datetime) -> None:
