@@ -538,3 +538,37 @@ def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_cha
     code, text = verify(database)
     assert code != 0
     assert "was edited outside the kiosk before audit entry" in text
+
+
+def test_an_erasure_deletes_rows_without_looking_like_tampering(database):
+    from models import records
+
+    school = build()
+    custody.hand_in(school.codes["000001"], school.office, now=T)
+    custody.release(school.codes["000001"], school.office, now=later(60))
+    result = records.erase(records.pupil_subject("000001"), actor="test", now=later(90))
+    assert result  # the pupil, their contacts, phone, label and events are gone
+    report = audit.verify()
+    assert report.ok, report.problems
+    entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    assert set(json.loads(entry.rows)["d"]) >= {"contact", "custody_event", "label"}
+
+
+async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(database, tmp_path):
+    from models.clock import FrozenClock
+    from tests.pilot import make_app, settle
+
+    build()
+    path = anchors.configure(tmp_path / "app.anchors")
+    try:
+        app = make_app()
+        app.services.clock = FrozenClock(T.replace(hour=17, minute=30))
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.anchor_if_due()
+            await settle(pilot)
+        (written,) = anchors.read(path)
+        init_db(database)
+        assert written.seq == audit.head()[0] - 1  # the anchor's own entry follows it
+        assert audit.verify(anchors_path=path).ok
+    finally:
+        anchors.configure(None)
