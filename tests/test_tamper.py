@@ -224,7 +224,8 @@ def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_
     assert alone.ok, alone.problems
     code, text = verify(episode["url"])
     assert code != 0
-    assert "the log was re-written (re-chained) after it" in text or "The log is cut short: the anchor" in text
+    assert "does not match the anchor written at 2026-11-12T09:00:00Z" in text
+    assert "the log was re-written (re-chained) after it" in text
 
 
 def test_office_given_admin_dsl_and_head_roles(episode, verify):
@@ -572,3 +573,25 @@ async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(databas
         assert audit.verify(anchors_path=path).ok
     finally:
         anchors.configure(None)
+
+
+def test_the_anchors_setting(tmp_path):
+    from models.config import load_settings
+    from models.errors import ConfigError
+
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[audit]\nanchors = "share/kiosk.anchors"\n')
+    assert load_settings(cfg).audit_anchors == tmp_path / "share" / "kiosk.anchors"
+    cfg.write_text('[audit]\nanchor = "x"\n')
+    with pytest.raises(ConfigError, match="Unknown setting 'anchor' in \\[audit\\]"):
+        load_settings(cfg)
+    cfg.write_text('[audit]\nanchors = ""\n')
+    with pytest.raises(ConfigError, match="audit.anchors must be a file path"):
+        load_settings(cfg)
+
+
+def test_an_unwritable_anchors_file_is_one_plain_line(episode, run, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f'[audit]\nanchors = "{tmp_path}"\n')  # a folder, not a file
+    code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", cfg)
+    assert code != 0 and "Cannot write the audit anchor to" in err and len(err.strip().splitlines()) == 1
