@@ -351,11 +351,12 @@ def scan(env: Env, mode: str, username: str) -> None:
     from models.auth import authenticate
     from models.clock import Clock
     from models.codes import printable
-    from models.db import retrying
+    from models.db import check_in_background, retrying
 
     env.open()
     env.sync_trays()
     staff = authenticate(username, _read_pin(username))
+    check_in_background()  # a damaged file gets no more scans written to it
     op = custody.hand_in if mode == "hand-in" else custody.release
     clock = Clock()
     out = sys.stdout

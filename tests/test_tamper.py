@@ -405,14 +405,14 @@ def test_purge_writes_an_anchor(episode, verify, run):
 # ---------------------------------------------------------------- integrity of the file
 
 
-def _corrupt_table_page(path: str, table: str) -> None:
+def _corrupt_table_page(path: str, table: str, offset: int = 8) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
     (size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.close()
     with open(path, "r+b") as fh:
-        fh.seek((root - 1) * size + 8)
+        fh.seek((root - 1) * size + offset)
         fh.write(hashlib.sha256(b"x").digest() * 8)
 
 
@@ -595,3 +595,19 @@ def test_an_unwritable_anchors_file_is_one_plain_line(episode, run, tmp_path):
     cfg.write_text(f'[audit]\nanchors = "{tmp_path}"\n')  # a folder, not a file
     code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", cfg)
     assert code != 0 and "Cannot write the audit anchor to" in err and len(err.strip().splitlines()) == 1
+
+
+def test_kiosk_scan_stops_writing_once_its_background_check_finds_the_file_damaged(sqlite_db):
+    from models.db import check_in_background, damaged
+    from models.errors import StorageError
+
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "visit", offset=0)  # a table scanning never reads
+    init_db(sqlite_db)
+    custody.hand_in(school.codes["000001"], Staff.get_by_id(school.office.id), now=later(1))  # before the check
+    check_in_background().join(timeout=60)
+    assert damaged() is not None
+    with pytest.raises(StorageError, match="failed its integrity check"):
+        custody.hand_in(school.codes["000002"], Staff.get_by_id(school.office.id), now=later(2))
+    close_db()
