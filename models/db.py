@@ -163,9 +163,9 @@ def integrity_problems(quick: bool = False, limit: int = 20) -> list[str]:
     pragma = "quick_check" if quick else "integrity_check"
     try:
         rows = db.execute_sql(f"PRAGMA {pragma}({int(limit)})").fetchall()
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        return [_first_line(exc)]
-    lines = [str(r[0]) for r in rows]
+        lines = [str(r[0]) for r in rows]
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:  # too damaged even to check
+        lines = [_first_line(exc)]
     problems = [] if lines == ["ok"] else lines
     if problems:
         mark_damaged("The database file failed its integrity check: nothing more will be written to it. "
