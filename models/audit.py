@@ -158,13 +158,31 @@ def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None)
         report.bad(None, f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
                          + (f", and {len(damage) - 1} more" if len(damage) > 1 else "") + ").")
     try:
-        _verify(report, batch, content, anchors_path)
+        with _snapshot():
+            _verify(report, batch, content, anchors_path)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         message = damage_message(exc)
         if message is None:
             raise
         report.bad(None, f"The check stopped: {message}")
     return report
+
+
+def _snapshot():
+    """One consistent read of the log and the rows, while terminals go on writing (a read
+    transaction: SQLite's WAL gives it a snapshot without blocking writers)."""
+    import contextlib
+
+    import peewee
+
+    from .db import db
+
+    database = db.obj
+    if database.transaction_depth() > 0:
+        return contextlib.nullcontext()
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic(lock_type="DEFERRED")
+    return database.atomic(isolation_level="REPEATABLE READ")
 
 
 def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) -> None:

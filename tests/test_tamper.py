@@ -611,3 +611,39 @@ def test_kiosk_scan_stops_writing_once_its_background_check_finds_the_file_damag
     with pytest.raises(StorageError, match="failed its integrity check"):
         custody.hand_in(school.codes["000002"], Staff.get_by_id(school.office.id), now=later(2))
     close_db()
+
+
+def test_verify_reads_one_snapshot_while_a_terminal_writes(database):
+    """A scan committed while verify runs is neither half-seen nor taken for tampering."""
+    import threading
+
+    from models import integrity as content
+
+    school = build()
+    office = Staff.get_by_id(school.office.id)
+    started, release = threading.Event(), threading.Event()
+    real = content.check_rows
+
+    def slow_check(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    def scan() -> None:
+        started.wait(30)
+        try:
+            custody.hand_in(school.codes["000001"], office, now=later(1))
+        finally:
+            close_db()
+            release.set()
+
+    content.check_rows = slow_check
+    try:
+        writer = threading.Thread(target=scan)
+        writer.start()
+        report = audit.verify()
+        writer.join(30)
+    finally:
+        content.check_rows = real
+    assert report.ok, report.problems
+    assert audit.verify().ok
