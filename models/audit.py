@@ -8,6 +8,12 @@ tail is reported too.
 Entries name records by id and carry no names or free text about people, so they can
 outlive a purge or an erasure and the chain still verifies.
 
+Since schema 5 an entry also carries, in ``rows``, the SHA-256 of each protected row
+its transaction wrote (and of each changed row as it was before), and the ids of those
+it deleted (:mod:`models.integrity`); :func:`verify` recomputes every protected row
+against them, and compares the chain with the anchors kept outside the database
+(:mod:`models.anchors`).
+
 Appends must happen inside :func:`models.db.write_tx`: that transaction serialises
 writers, so the chain never forks.
 
