@@ -232,6 +232,10 @@ def check(report: Any, path: str | os.PathLike) -> None:
             lost.append((seq, d.get("seq")))
     if lost:
         first = lost[0]
-        where = "is missing" if readable else "is missing (there is no anchors file)"
-        report.bad(first[0], f"The anchors file {path} {where} {len(lost)} anchor(s) the log recorded writing, "
-                             f"the first for entry {first[1]} (recorded by entry {first[0]}): it was cut or replaced.")
+        if readable:
+            report.bad(first[0], f"The anchors file {path} is missing {len(lost)} anchor(s) the log recorded writing, "
+                                 f"the first for entry {first[1]} (recorded by entry {first[0]}): it was cut or replaced.")
+        else:
+            report.bad(first[0], f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
+                                 f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
+                                 "(a network share?) cannot be reached.")

@@ -647,3 +647,11 @@ def test_verify_reads_one_snapshot_while_a_terminal_writes(database):
         content.check_rows = real
     assert report.ok, report.problems
     assert audit.verify().ok
+
+
+def test_a_removed_anchors_file_is_noticed(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.unlink()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "is not there, but the log recorded writing 1 anchor(s) to it" in text
