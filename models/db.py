@@ -117,8 +117,10 @@ _damaged: str | None = None  # set once this process has seen the open database 
 
 def damage_message(exc: BaseException) -> str | None:
     """One plain line for a corrupt, truncated or non-database file; None for other errors."""
+    if not isinstance(exc, (peewee.DatabaseError, sqlite3.DatabaseError)) or isinstance(exc, peewee.IntegrityError):
+        return None
     text = str(exc).lower()
-    if not any(words in text for words in _DAMAGE) or isinstance(exc, peewee.IntegrityError):
+    if not any(words in text for words in _DAMAGE):
         return None
     database = db.obj
     where = f" ({database.database})" if isinstance(database, peewee.SqliteDatabase) else ""
