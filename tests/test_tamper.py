@@ -442,10 +442,12 @@ def test_a_non_database_or_truncated_file_gives_one_plain_line(tmp_path, run, co
     if content == b"":  # an empty file is a new, empty database to SQLite
         assert code == 0
         return
-    assert code != 0
-    assert len(err.strip().splitlines()) == 1, err
-    assert "Unexpected error" not in err
-    assert "not a kiosk database" in err or "damaged" in err
+    for args in (("audit", "verify"), ("run",), ("report", "day")):  # the command line and the app's start
+        code, out, err = run(*args, "--db", path)
+        assert code != 0, args
+        assert len(err.strip().splitlines()) == 1, (args, err)
+        assert "Unexpected error" not in err
+        assert "not a kiosk database" in err or "damaged" in err
 
 
 def test_a_truncated_database_gives_one_plain_line(sqlite_db, run):
