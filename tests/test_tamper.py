@@ -83,7 +83,6 @@ def episode(database):
     collect = custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=later(3))
     concern = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
                                      what="Filming in the playground", now=later(4))
-    path = Path(str(database).replace("/", "_")[-40:] + ".anchors")
     return {
         "school": school, "dev": dev, "mum": mum, "dad": dad, "conf": conf.id, "search": search.id,
         "collect": collect.id, "concern": concern.id, "url": database, "insider": Insider(database),
@@ -139,7 +138,6 @@ def test_search_outcome_changed(episode, verify):
 
 
 def test_collection_pointed_at_another_pupils_parent(episode, verify):
-    other = Concern  # noqa: F841 - readability: another pupil's parent below
     init_db(episode["url"])
     carol = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0].id
     close_db()
