@@ -19,7 +19,7 @@ from models import anchors, audit, concerns, custody, integrity
 from models.db import close_db, init_db
 from models.devices import resolve
 from models.people import contacts_of
-from models.tables import AuditEntry, Concern, CustodyEvent, Pupil, Staff
+from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
 from tests.school import NOW, build
 
 T = NOW
