@@ -14,8 +14,8 @@ The school, staff, trays and phones are created through the ordinary domain func
 history is bulk-inserted (big transactions, ``executemany`` / ``execute_values``)
 because a million single ``write_tx`` commits would take hours; it is built by the
 same rules: each event goes through :func:`models.custody.step`, each has the audit
-entry :func:`models.custody._append` would write (same details, hash chained with
-:func:`models.audit.entry_hash`), ``audit_seq`` points at it, and ``DeviceState`` ends
+entry :func:`models.custody._append` would write (same details, the event's content hash
+as :mod:`models.integrity` binds it, hash chained with :func:`models.audit.entry_hash`), ``audit_seq`` points at it, and ``DeviceState`` ends
 equal to a replay of the ledger. ``--verify`` runs ``audit.verify()`` and
 ``custody.verify_states()`` at the end (about a minute on 1M events).
 
@@ -59,7 +59,7 @@ class Writer:
 
     EVENT_COLS = ("id", "device_id", "kind", "at", "actor_id", "label_code", "tray_id", "slot_no", "reason",
                   "policy", "contact_id", "id_seen", "consent_by", "witness", "grounds", "outcome", "audit_seq")
-    AUDIT_COLS = ("seq", "at", "actor", "action", "entity", "entity_id", "details", "prev_hash", "hash")
+    AUDIT_COLS = ("seq", "at", "actor", "action", "entity", "entity_id", "details", "prev_hash", "hash", "rows")
 
     def __init__(self) -> None:
         from models import audit
@@ -82,12 +82,18 @@ class Writer:
               label_code=None, reason=None, policy=None, contact_id=None, id_seen=None, consent_by=None,
               witness=None, grounds=None, outcome=None, audit_extra: dict | None = None) -> int:
         from models.audit import entry_hash
+        from models.integrity import PROTECTED, row_hash
 
         event_id = self.next_id
         self.next_id += 1
         seq = self.seq + 1
-        self.events.append((event_id, device_id, kind, self._t(at), actor_id, label_code, tray_id, slot_no, reason,
-                            policy, contact_id, id_seen, consent_by, witness, grounds, outcome, seq))
+        values = (event_id, device_id, kind, self._t(at), actor_id, label_code, tray_id, slot_no, reason,
+                  policy, contact_id, id_seen, consent_by, witness, grounds, outcome, seq)
+        self.events.append(values)
+        # the row's content hash, as models.integrity binds it (the columns not set are NULL)
+        named = dict(zip(self.EVENT_COLS, values, strict=True))
+        bound = row_hash("custody_event", event_id, [named.get(c) for c in PROTECTED["custody_event"]])
+        rows = json.dumps({"b": {"custody_event": {str(event_id): bound}}}, sort_keys=True, separators=(",", ":"))
         details = {"event_id": event_id, "device_id": device_id, "kind": kind}
         if slot_no is not None:
             details["slot"] = [tray_id, slot_no]
@@ -95,8 +101,8 @@ class Writer:
         body = json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
         at_text = at.isoformat(timespec="microseconds")
         who, action, ident = f"staff:{actor_id}", f"custody.{kind}", str(event_id)
-        digest = entry_hash(self.hash, seq, at_text, who, action, "custody_event", ident, body)
-        self.audits.append((seq, at_text, who, action, "custody_event", ident, body, self.hash, digest))
+        digest = entry_hash(self.hash, seq, at_text, who, action, "custody_event", ident, body, rows)
+        self.audits.append((seq, at_text, who, action, "custody_event", ident, body, self.hash, digest, rows))
         self.seq, self.hash = seq, digest
         self.count += 1
         if len(self.events) >= FLUSH_EVERY:
@@ -122,6 +128,9 @@ class Writer:
             self._insert("audit_entry", self.AUDIT_COLS, self.audits)
             self.db.execute_sql('UPDATE "audit_head" SET "seq" = %s, "hash" = %s WHERE "id" = 1'.replace(
                 "%s", "?" if self.sqlite else "%s"), (self.seq, self.hash))
+            from models.integrity import forget_captured
+
+            forget_captured()  # their entries above already carry the events' hashes
         self.events.clear()
         self.audits.clear()
 

@@ -114,6 +114,46 @@ class KioskApp(App[None]):
         if self.print_worker:
             self.start_printing()
             self.start_checkpoints()
+            self.set_interval(300.0, self.anchor_if_due, name="audit-anchor")
+            self.check_database_file()
+
+    def check_database_file(self) -> None:
+        """SQLite's quick integrity check, once, in the background: a damaged file gets no
+        more writes (models.db.integrity_problems marks it) and the office is told."""
+
+        def work() -> None:
+            from models.db import close_db, damaged, integrity_problems
+
+            try:
+                if integrity_problems(quick=True):
+                    self.call_from_thread(self.notify, damaged() or "The database file is damaged.",
+                                          title="Database", severity="error", timeout=30, markup=False)
+            except Exception:  # noqa: BLE001 - the check is a safeguard, not a condition of running
+                log.exception("Database integrity check failed to run")
+            finally:
+                close_db()  # this thread's connection only
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="integrity", name="integrity")
+
+    def anchor_if_due(self) -> None:
+        """The daily audit anchor, after the end of the school day (models.anchors)."""
+        from models import anchors
+
+        path = anchors.configured()
+        if path is None:
+            return
+
+        def work() -> None:
+            try:
+                anchors.write_if_due(path, self.services.clock.now(), self.services.settings.tz)
+            except Exception:  # noqa: BLE001 - retried at the next check; scanning is unaffected
+                log.exception("Daily audit anchor not written")
+            finally:
+                from models.db import close_db
+
+                close_db()  # this thread's connection only
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="anchor", name="anchor")
 
     async def _on_exit_app(self) -> None:
         # Textual waits for thread workers before it sends Unmount: stop the print and

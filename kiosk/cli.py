@@ -62,9 +62,20 @@ class Env:
         return database_url(self.db_arg, self.settings)
 
     def open(self) -> None:
+        from models import anchors
         from models.db import init_db
 
-        init_db(self.db_url())
+        url = self.db_url()
+        init_db(url)
+        anchors.configure(self.anchors_path(url))
+
+    def anchors_path(self, url: str | None = None) -> Path:
+        """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
+        from models import anchors
+
+        if self.settings.audit_anchors is not None:
+            return self.settings.audit_anchors
+        return anchors.default_path(url or self.db_url())
 
     def sync_trays(self) -> None:
         from models.tables import SchoolClass
@@ -146,7 +157,7 @@ def _create_demo(env: Env) -> dict[str, int]:
     from models.errors import ValidationError
 
     try:
-        return create_demo(env.settings)
+        counts = create_demo(env.settings)
     except KeyboardInterrupt:
         raise click.exceptions.Abort(
             "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.") from None
@@ -155,6 +166,11 @@ def _create_demo(env: Env) -> dict[str, int]:
             raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
                                   "and run the demo again.") from None
         raise
+    if env.settings.audit_anchors is None:  # a new demo log: an earlier demo's anchors are not its own
+        old = env.anchors_path()
+        if old.exists():
+            old.rename(old.with_name(f"{old.name}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}"))
+    return counts
 
 
 @cli.command()
@@ -175,6 +191,7 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
         if not Staff.select().exists():
             _create_demo(env)
     env.sync_trays()
+    _daily_anchor(env)
     tune_for_scanning()
     from kiosk.app import configure_logging, create_app
 
@@ -182,6 +199,18 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def _daily_anchor(env: Env) -> None:
+    """The first start on a new day anchors the log (the app also does after the school day)."""
+    from models import anchors
+    from models.clock import utcnow
+
+    try:
+        anchors.write_if_due(env.anchors_path(), utcnow(), env.settings.tz)
+    except KioskError as exc:
+        log.warning("Daily audit anchor not written: %s", exc)
+        click.echo(f"Warning: {exc}", err=True)
 
 
 def tune_for_scanning() -> None:
@@ -325,11 +354,12 @@ def scan(env: Env, mode: str, username: str) -> None:
     from models.auth import authenticate
     from models.clock import Clock
     from models.codes import printable
-    from models.db import retrying
+    from models.db import check_in_background, retrying
 
     env.open()
     env.sync_trays()
     staff = authenticate(username, _read_pin(username))
+    check_in_background()  # a damaged file gets no more scans written to it
     op = custody.hand_in if mode == "hand-in" else custody.release
     clock = Clock()
     out = sys.stdout
@@ -629,17 +659,37 @@ def audit_verify(env: Env) -> None:
     from models.custody import verify_states
 
     env.open()
-    report = audit_log.verify()
+    report = audit_log.verify(anchors_path=env.anchors_path())
     states = verify_states()
     if report.ok and not states:
-        click.echo(f"Audit log OK: {report.entries} entries, chain intact; current state agrees with the ledger.")
+        click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "
+                   f"match the log; {report.anchors_checked} anchors agree; current state agrees with the ledger.")
+        for note in report.notes:
+            click.echo(note)
         return
+    for note in report.notes:
+        click.echo(note, err=True)
     for problem in report.problems:
         click.echo(problem, err=True)
     for problem in states[:20]:
         click.echo(f"Ledger: {problem}", err=True)
     first = f" First bad entry: {report.first_bad_seq}." if report.first_bad_seq else ""
     raise KioskError(f"Audit check FAILED.{first}")
+
+
+@audit.command("anchor")
+@common
+def audit_anchor(env: Env) -> None:
+    """Append the log's head (entry number, hash, time) to the anchors file outside the database."""
+    from models import anchors
+
+    env.open()
+    path = env.anchors_path()
+    written = anchors.write(path, actor="cli")
+    if written is None:
+        click.echo("The audit log is empty: nothing to anchor.")
+        return
+    click.echo(f"Anchored entry {written.seq} ({written.hash[:16]}…) in {path}.")
 
 
 @cli.command()
@@ -865,6 +915,13 @@ def purge(env: Env, dry_run: bool, fmt: str) -> None:
 
     env.open()
     result = records.purge(env.settings.retention_days, actor="cli", dry_run=dry_run)
+    if not dry_run:
+        from models import anchors
+
+        try:
+            anchors.write(env.anchors_path(), actor="cli", why="purge")
+        except KioskError as exc:
+            click.echo(f"Warning: the purge is done, but {exc}", err=True)
     if fmt == "json":
         click.echo(json.dumps({
             "dry_run": result.dry_run, "deleted": result.deleted,
@@ -953,6 +1010,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        from models.db import damage_message
+
+        if (message := damage_message(exc)) is not None:  # a corrupt, truncated or non-database file
+            click.echo(f"Error: {message}", err=True)
+            return EXIT_REFUSED
         where = _record_crash(exc)
         click.echo(f"Unexpected error ({type(exc).__name__}). Nothing more was changed.{where}", err=True)
         return EXIT_UNEXPECTED

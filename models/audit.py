@@ -8,6 +8,12 @@ tail is reported too.
 Entries name records by id and carry no names or free text about people, so they can
 outlive a purge or an erasure and the chain still verifies.
 
+Since schema 5 an entry also carries, in ``rows``, the SHA-256 of each protected row
+its transaction wrote (and of each changed row as it was before), and the ids of those
+it deleted (:mod:`models.integrity`); :func:`verify` recomputes every protected row
+against them, and compares the chain with the anchors kept outside the database
+(:mod:`models.anchors`).
+
 Appends must happen inside :func:`models.db.write_tx`: that transaction serialises
 writers, so the chain never forks.
 
@@ -22,9 +28,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import integrity
 from .tables import AuditEntry, AuditHead, CustodyEvent
 
 GENESIS = "0" * 64
@@ -34,16 +42,19 @@ ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts a
 PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
 
 
-def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str) -> bytes:
-    return json.dumps(
-        [seq, at, actor, action, entity, entity_id, details], ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
+               rows: str | None = None) -> bytes:
+    fields = [seq, at, actor, action, entity, entity_id, details]
+    if rows is not None:  # entries written before content binding (schema 5) have none
+        fields.append(rows)
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str) -> str:
+def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
+               rows: str | None = None) -> str:
     h = hashlib.sha256()
     h.update(prev_hash.encode("ascii"))
-    h.update(_canonical(seq, at, actor, action, entity, entity_id, details))
+    h.update(_canonical(seq, at, actor, action, entity, entity_id, details, rows))
     return h.hexdigest()
 
 
@@ -73,6 +84,15 @@ def set_anchor(seq: int, digest: str) -> None:
         AuditHead.create(id=ANCHOR_ID, seq=seq, hash=digest)
 
 
+def remove_through(seq: int, digest: str) -> None:
+    """Retention: delete the entries up to ``seq`` (whose hash is ``digest``) and start the
+    chain after it. The row hashes only those entries hold are carried into the next
+    entry of this transaction (the purge's own), so the rows stay protected."""
+    integrity.carry_forward(seq)
+    AuditEntry.delete().where(AuditEntry.seq <= seq).execute()
+    set_anchor(seq, digest)
+
+
 def append(
     actor: Any,
     action: str,
@@ -94,10 +114,11 @@ def append(
     who = actor_name(actor)
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     ident = str(entity_id)
-    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body)
+    rows = integrity.collect()
+    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body, rows)
     entry = AuditEntry.create(
         seq=seq, at=at, actor=who, action=action, entity=entity, entity_id=ident,
-        details=body, prev_hash=prev_hash, hash=digest,
+        details=body, prev_hash=prev_hash, hash=digest, rows=rows,
     )
     if prev_seq:
         AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == HEAD_ID).execute()
@@ -111,6 +132,10 @@ class VerifyReport:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    notes: list[str] = field(default_factory=list)  # what was and was not checked, not problems
+    content_from: int | None = None  # the seq from which row content is bound (None: the whole log)
+    rows_checked: int = 0
+    anchors_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -122,9 +147,52 @@ class VerifyReport:
         self.problems.append(message)
 
 
-def verify(batch: int = 5000) -> VerifyReport:
-    """Walk the chain from the start (or the purge anchor) and report the first entry that does not fit."""
+def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None) -> VerifyReport:
+    """Walk the chain from the start (or the purge anchor) and report the first entry that does not fit.
+
+    With ``content``, also recompute every protected row against the newest entry that
+    covers it (:mod:`models.integrity`). With ``anchors_path``, compare the chain with
+    every anchor written outside the database (:mod:`models.anchors`).
+    """
+    import peewee
+
+    from .db import damage_message, integrity_problems
+
     report = VerifyReport()
+    damage = integrity_problems()
+    if damage:
+        report.bad(None, f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
+                         + (f", and {len(damage) - 1} more" if len(damage) > 1 else "") + ").")
+    try:
+        with _snapshot():
+            _verify(report, batch, content, anchors_path)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        message = damage_message(exc)
+        if message is None:
+            raise
+        report.bad(None, f"The check stopped: {message}")
+    return report
+
+
+def _snapshot():
+    """One consistent read of the log and the rows, while terminals go on writing (a read
+    transaction: SQLite's WAL gives it a snapshot without blocking writers)."""
+    import contextlib
+
+    import peewee
+
+    from .db import db
+
+    database = db.obj
+    if database.transaction_depth() > 0:
+        return contextlib.nullcontext()
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic(lock_type="DEFERRED")
+    return database.atomic(isolation_level="REPEATABLE READ")
+
+
+def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) -> None:
+    cov = integrity.Coverage()
     anchor_seq, anchor_hash = anchor()
     expected_seq = anchor_seq + 1
     prev_hash = anchor_hash
@@ -134,6 +202,11 @@ def verify(batch: int = 5000) -> VerifyReport:
     query = AuditEntry.select().order_by(AuditEntry.seq)
     for e in query.iterator():
         report.entries += 1
+        if content:
+            try:
+                cov.apply(e.seq, e.action, e.rows)
+            except (ValueError, TypeError, AttributeError):
+                report.bad(e.seq, f"Entry {e.seq} was edited: its list of rows cannot be read.")
         if e.action == PURGE_ACTION:
             try:
                 recorded_anchor = json.loads(e.details).get("audit_anchor")
@@ -151,7 +224,7 @@ def verify(batch: int = 5000) -> VerifyReport:
                 report.bad(e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered.")
                 broken = True
             else:
-                digest = entry_hash(e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details)
+                digest = entry_hash(e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
                 if digest != e.hash:
                     report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
                     broken = True
@@ -177,4 +250,21 @@ def verify(batch: int = 5000) -> VerifyReport:
     newest_event = CustodyEvent.select(CustodyEvent.audit_seq).order_by(CustodyEvent.audit_seq.desc()).first()
     if newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
         report.bad(last_seq + 1, f"The log is cut short: custody events refer to entry {newest_event.audit_seq} but the log ends at {last_seq}.")
-    return report
+    if content:
+        _check_content(report, cov)
+    if anchors_path is not None:
+        from . import anchors
+
+        anchors.check(report, anchors_path)
+
+
+def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:
+    if cov.baseline_seq is not None:
+        report.content_from = cov.baseline_seq
+        report.notes.append(
+            f"Row contents are bound into the log from entry {cov.baseline_seq} (this database was upgraded then): "
+            "a change made before that cannot be seen."
+        )
+    broken = bool(report.problems)
+    integrity.report_changed_unseen(cov, report.bad)
+    report.rows_checked = integrity.check_rows(cov, report.bad, broken=broken)

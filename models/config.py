@@ -116,6 +116,7 @@ class Settings:
     device_rules_path: Path = DEVICE_RULES
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
     visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
+    audit_anchors: Path | None = None  # [audit] anchors: None = beside the database in the data directory
     source: Path | None = None
 
     @property
@@ -205,8 +206,25 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         settings.visitor_flag_time = parse_flag_time(_expect(raw, "visitor_flag_time", str, ""))
     if "visitors" in raw:
         _load_visitor_checks(raw["visitors"], settings)
+    if "audit" in raw:
+        _load_audit(raw["audit"], settings, cfg_path)
     _apply_env(settings)
     return settings
+
+
+def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
+    """``[audit] anchors = PATH``: where the audit anchors file is (models.anchors)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[audit] must be a table.")
+    for key in table:
+        if key != "anchors":
+            raise ConfigError(f"Unknown setting {key!r} in [audit]: use anchors.")
+    if "anchors" in table:
+        text = _expect(table, "anchors", str, "audit.").strip()
+        if not text:
+            raise ConfigError("audit.anchors must be a file path.")
+        path = Path(text).expanduser()
+        settings.audit_anchors = path if path.is_absolute() else cfg_path.parent / path
 
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as migrate_columns
 
 from .clock import utcnow
-from .db import db
+from .db import db, is_sqlite
 from .errors import StorageError
 from .tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
 
@@ -51,11 +52,29 @@ def _compliance_cache(_migrator: SchemaMigrator) -> None:
     db.create_tables(COMPLIANCE_MODELS)
 
 
+def _content_binding(migrator: SchemaMigrator) -> None:
+    """Version 5: audit entries carry the hashes of the rows they write (models.integrity).
+
+    The rows that exist now are bound by ``audit.content_bound`` entries, so verify
+    checks them from here on (and says so: an edit made before this cannot be seen).
+    """
+    import peewee
+
+    from . import integrity
+
+    if "rows" not in {c.name for c in db.get_columns("audit_entry")}:
+        migrate_columns(migrator.add_column("audit_entry", "rows", peewee.TextField(null=True)))
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    integrity.baseline(utcnow())
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
     Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
     Migration(4, "compliance summary cache", _compliance_cache),
+    Migration(5, "audit entries bind the content of the rows they write", _content_binding),
 ]
 
 LATEST = MIGRATIONS[-1].version
@@ -79,6 +98,10 @@ def migrate() -> int:
     if version == 0:
         with db.atomic():
             db.create_tables(ALL_MODELS)
+            if not is_sqlite():
+                from .integrity import install_pg_triggers
+
+                install_pg_triggers()
             SchemaVersion.create(version=LATEST, description="created", applied_at=utcnow())
         return LATEST
     migrator = SchemaMigrator.from_database(db.obj)

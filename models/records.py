@@ -737,8 +737,7 @@ class AuditKind(RecordKind):
         count = AuditEntry.select().where(AuditEntry.seq <= last.seq).count()
 
         def apply() -> None:
-            AuditEntry.delete().where(AuditEntry.seq <= last.seq).execute()
-            audit.set_anchor(last.seq, last.hash)
+            audit.remove_through(last.seq, last.hash)
 
         return PurgePart(deletes={"audit": count}, apply=apply)
 

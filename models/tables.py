@@ -184,6 +184,9 @@ class AuditEntry(BaseModel):
     details = pw.TextField()  # canonical JSON
     prev_hash = pw.CharField(max_length=64)
     hash = pw.CharField(max_length=64)
+    # canonical JSON: hashes of the protected rows this entry's transaction wrote, ids of
+    # those it deleted (models.integrity); part of the entry's hash when present (version 5)
+    rows = pw.TextField(null=True)
 
 
 class AuditHead(BaseModel):

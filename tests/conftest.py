@@ -46,6 +46,9 @@ def _reset_postgres(url: str) -> None:
     db.execute_sql("DROP SCHEMA public CASCADE")
     db.execute_sql("CREATE SCHEMA public")
     close_db()
+    from models.anchors import default_path
+
+    default_path(url).unlink(missing_ok=True)  # a new database: the last one's audit anchors are not its own
 
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])

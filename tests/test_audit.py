@@ -57,7 +57,7 @@ def test_truncated_tail_is_reported(chain):
     AuditEntry.delete().where(AuditEntry.seq > chain - 3).execute()
     report = audit.verify()
     assert not report.ok
-    assert report.problems[-1] == f"The log is cut short: entries {chain - 2}–{chain} are missing from the end."
+    assert f"The log is cut short: entries {chain - 2}–{chain} are missing from the end." in report.problems
 
 
 def test_truncated_tail_with_head_rewritten_is_still_reported(chain):
@@ -66,7 +66,7 @@ def test_truncated_tail_with_head_rewritten_is_still_reported(chain):
     AuditHead.update(seq=last.seq, hash=last.hash).execute()
     report = audit.verify()
     assert not report.ok
-    assert "custody events refer to entry" in report.problems[-1]
+    assert any("custody events refer to entry" in p for p in report.problems)
 
 
 def test_entries_hold_ids_not_names(chain):

@@ -210,8 +210,8 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
     init_db(database)
-    assert migrations.current_version() == migrations.LATEST == 4
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3, 4]
+    assert migrations.current_version() == migrations.LATEST
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(range(1, migrations.LATEST + 1))
     tue = MON + dt.timedelta(days=1)
     report = both(MON, tue, at(tue, 9))
     assert oak(report, MON)["handed_in"] == 1

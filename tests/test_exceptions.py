@@ -319,8 +319,8 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
     init_db(database)
-    assert migrations.current_version() == migrations.LATEST == 4
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3, 4]
+    assert migrations.current_version() == migrations.LATEST
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(range(1, migrations.LATEST + 1))
     assert Concern.select().count() == 0
     staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
     exc = pupil_exception(staff)

@@ -21,3 +21,14 @@ def test_generated_history_is_valid_on_every_backend(database):
     # A new event goes on the end of the chain like any other.
     new = CustodyEvent.select().order_by(CustodyEvent.id.desc()).first()
     assert new.audit_seq == audit.head()[0]
+    # every event's content is bound by its own entry, and the next write binds only its own rows
+    from models import custody as ledger
+    from models.tables import AuditEntry, Staff
+
+    from models.tables import Label
+
+    out = DeviceState.select().where(DeviceState.state == "out").first()
+    code = Label.get(Label.device == out.device_id).code
+    ledger.hand_in(code, Staff.get(Staff.username == "office"), now=dt.datetime(2026, 11, 21, 8, 30))
+    newest = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    assert newest.rows is not None and len(newest.rows) < 1000

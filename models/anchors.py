@@ -1,0 +1,241 @@
+"""Anchors: copies of the audit log's head kept outside the database.
+
+A hash chain proves nothing on its own: whoever can write the database can cut its
+newest entries, or remove one and recompute every hash after it. So the kiosk appends
+the head (sequence number, hash, time) to an *anchors file* outside the database: by
+default beside it in the data directory, or wherever ``[audit] anchors = PATH`` says
+(another machine's share is best: someone with the database then cannot also reach
+the anchors). Each anchor is also recorded in the log itself (``audit.anchor``), so a
+file that loses lines is noticed too.
+
+:func:`check` (run by ``models.audit.verify``) compares every anchor it can read with
+the chain: an anchored entry that is no longer there at the end is a cut tail; one
+whose hash differs is a history re-written after it.
+
+The file is plain text, one anchor a line: ``seq<TAB>sha256<TAB>time (UTC)``; lines
+starting with ``#`` are comments. It is opened for appending only and synced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import StorageError
+
+ACTION = "audit.anchor"
+END_OF_DAY = dt.time(17, 0)  # local: the daily anchor is written at the first chance after this
+
+_configured: Path | None = None  # set by the command line / app for the open database
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str  # ISO UTC
+    line: int
+
+    @property
+    def when(self) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(self.at.rstrip("Z"))
+        except ValueError:
+            return None
+
+    def short(self) -> str:
+        """For paper: ``#1234 3f2a9c1e…`` (seq and the first 16 hex digits)."""
+        return f"#{self.seq} {self.hash[:16]}"
+
+
+def default_path(db_url: str) -> Path:
+    """The data directory, one file per database (named after it, so a demo and the real
+    school, or two test databases, never share one)."""
+    from .config import data_dir
+
+    text = str(db_url)
+    if "://" in text and not text.startswith("sqlite"):
+        from urllib.parse import urlparse
+
+        p = urlparse(text)
+        stem = f"{p.hostname or 'local'}-{p.path.strip('/') or 'db'}"
+        ident = f"{p.hostname}:{p.port}/{p.path.strip('/')}"
+    else:
+        path = text.split("sqlite:///", 1)[-1]
+        stem = Path(path).stem or "kiosk"
+        ident = os.path.abspath(path)
+    digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:8]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)
+    return data_dir() / f"{safe}-{digest}.anchors"
+
+
+def configure(path: str | os.PathLike | None) -> Path | None:
+    global _configured
+    _configured = Path(path).expanduser() if path is not None else None
+    return _configured
+
+
+def configured() -> Path | None:
+    return _configured
+
+
+def read(path: str | os.PathLike) -> list[Anchor]:
+    """Every anchor in the file (bad lines are skipped). Raises OSError if unreadable."""
+    out: list[Anchor] = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 3 or not parts[0].isdigit() or len(parts[1]) != 64:
+                continue
+            out.append(Anchor(int(parts[0]), parts[1].lower(), parts[2], n))
+    return out
+
+
+def last(path: str | os.PathLike) -> Anchor | None:
+    try:
+        anchors = read(path)
+    except OSError:
+        return None
+    return max(anchors, key=lambda a: (a.seq, a.line)) if anchors else None
+
+
+def _append_line(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"Cannot write the audit anchor to {path}: {exc.strerror or exc}.") from None
+
+
+def write(path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None = None,
+          why: str = "asked") -> Anchor | None:
+    """Append the log's head to the anchors file, and record that in the log. None if the log is empty."""
+    from . import audit
+    from .clock import utcnow
+    from .db import write_tx
+
+    path = Path(path).expanduser()
+    now = now or utcnow()
+    with write_tx():
+        seq, digest = audit.head()
+        if seq == 0:
+            return None
+        at = now.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        _append_line(path, f"{seq}\t{digest}\t{at}\n")
+        audit.append(actor, ACTION, "audit", seq, {"seq": seq, "hash": digest, "file": str(path), "why": why}, now)
+    return Anchor(seq, digest, at, 0)
+
+
+def due(path: str | os.PathLike, now: dt.datetime, tz: Any) -> bool:
+    """Whether the daily anchor is due: the log has moved since the last anchor, and that
+    anchor is from an earlier day, or from before the end of today's school day when it is
+    now past it."""
+    from . import audit
+
+    seq, _ = audit.head()
+    prev = last(path)
+    if seq == 0 or (prev is not None and prev.seq >= seq - 1):  # -1: the anchor's own entry
+        return False
+    if prev is None or prev.when is None:
+        return True
+    utc = dt.UTC
+
+    def local(t: dt.datetime) -> dt.datetime:
+        return t.replace(tzinfo=utc).astimezone(tz)
+
+    then, today = local(prev.when), local(now)
+    if then.date() < today.date():
+        return True
+    return today.time() >= END_OF_DAY and then.time() < END_OF_DAY
+
+
+def write_if_due(path: str | os.PathLike | None, now: dt.datetime, tz: Any) -> Anchor | None:
+    """The kiosk's own anchors: at the first start on a new day, and after the end of the
+    school day (the app checks every few minutes)."""
+    if path is None or not due(path, now, tz):
+        return None
+    return write(path, now=now, why="daily")
+
+
+def check(report: Any, path: str | os.PathLike) -> None:
+    """Compare the chain with every anchor in ``path`` (for ``models.audit.verify``)."""
+    import json
+
+    from . import audit
+    from .tables import AuditEntry
+
+    path = Path(path).expanduser()
+    try:
+        anchors = read(path)
+    except FileNotFoundError:
+        anchors = []
+        readable = False
+        report.notes.append(f"No anchors file at {path} yet.")
+    except OSError as exc:
+        report.notes.append(f"Could not read the anchors file {path}: {exc.strerror or exc}; the chain was not checked against it.")
+        return
+    else:
+        readable = True
+    start_seq, start_hash = audit.anchor()
+    newest = AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).scalar() or 0
+    wanted = sorted({a.seq for a in anchors if a.seq > start_seq})
+    hashes: dict[int, str] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        hashes.update(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk)).tuples())
+    cut_reported = False
+    for a in sorted(anchors, key=lambda x: (x.seq, x.line)):
+        report.anchors_checked += 1
+        if a.seq < start_seq:
+            continue  # before what a purge removed
+        if a.seq == start_seq:
+            if a.hash != start_hash:
+                report.bad(a.seq, f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
+                                  "the log was re-written (re-chained).")
+            continue
+        if a.seq > newest:
+            if not cut_reported:
+                report.bad(newest + 1, f"The log is cut short: the anchor written at {a.at} records entry {a.seq}, "
+                                       f"but the log ends at entry {newest} ({path}, line {a.line}).")
+                cut_reported = True
+            continue
+        have = hashes.get(a.seq)
+        if have is None:
+            continue  # a missing entry in the middle: the chain check names it
+        if have != a.hash:
+            report.bad(a.seq, f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
+                              "the log was re-written (re-chained) after it.")
+    # the anchors the log says were written to this file must be in it
+    in_file = {(a.seq, a.hash) for a in anchors}
+    lost = []
+    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
+                         .where(AuditEntry.action == ACTION).order_by(AuditEntry.seq).tuples()):
+        try:
+            d = json.loads(details)
+        except ValueError:
+            continue
+        if Path(str(d.get("file", ""))).expanduser() != path:
+            continue
+        if (d.get("seq"), d.get("hash")) not in in_file:
+            lost.append((seq, d.get("seq")))
+    if lost:
+        first = lost[0]
+        if readable:
+            report.bad(first[0], f"The anchors file {path} is missing {len(lost)} anchor(s) the log recorded writing, "
+                                 f"the first for entry {first[1]} (recorded by entry {first[0]}): it was cut or replaced.")
+        else:
+            report.bad(first[0], f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
+                                 f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
+                                 "(a network share?) cannot be reached.")

@@ -1,0 +1,657 @@
+"""Issue 12, "Tamper evidence": each edit an insider made with the database file and
+``sqlite3`` (or ``psql``) is caught by ``kiosk audit verify``, naming what changed.
+
+The insider works through their own connection, as they would: not the kiosk's (whose
+capture triggers exist only inside the kiosk's own sessions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from models import anchors, audit, concerns, custody, integrity
+from models.db import close_db, init_db
+from models.devices import resolve
+from models.people import contacts_of
+from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
+from tests.school import NOW, build
+
+T = NOW
+
+
+def later(minutes: int) -> dt.datetime:
+    return T + dt.timedelta(minutes=minutes)
+
+
+class Insider:
+    """Raw SQL on the database, through a connection of one's own."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pg = url.startswith("postgres")
+
+    def __call__(self, *statements: str) -> None:
+        close_db()
+        if self.pg:
+            import psycopg2
+
+            conn = psycopg2.connect(self.url)
+            with conn, conn.cursor() as cur:
+                for stmt in statements:
+                    cur.execute(stmt)
+            conn.close()
+        else:
+            conn = sqlite3.connect(self.url)
+            conn.execute("PRAGMA foreign_keys=OFF")
+            for stmt in statements:
+                conn.execute(stmt)
+            conn.commit()
+            conn.close()
+
+    def rows(self, sql: str) -> list[tuple]:
+        close_db()
+        if self.pg:
+            import psycopg2
+
+            conn = psycopg2.connect(self.url)
+            with conn, conn.cursor() as cur:
+                cur.execute(sql)
+                out = cur.fetchall()
+            conn.close()
+        else:
+            conn = sqlite3.connect(self.url)
+            out = conn.execute(sql).fetchall()
+            conn.close()
+        return out
+
+
+@pytest.fixture
+def episode(database):
+    """A confiscation, a search and a collection by a parent; an open concern; anchored."""
+    school = build()
+    dev = resolve(school.codes["000001"]).device.id
+    mum, dad = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[:2]
+    conf = custody.confiscate(dev, school.deputy, reason="Phone out in class", policy="MTP 6", now=later(1))
+    search = custody.record_search(dev, school.deputy, consent_by="pupil", witness="Mr Head", grounds="Reported image",
+                                   outcome="nothing_found", now=later(2))
+    collect = custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=later(3))
+    concern = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
+                                     what="Filming in the playground", now=later(4))
+    return {
+        "school": school, "dev": dev, "mum": mum, "dad": dad, "conf": conf.id, "search": search.id,
+        "collect": collect.id, "concern": concern.id, "url": database, "insider": Insider(database),
+    }
+
+
+@pytest.fixture
+def verify(run, tmp_path):
+    """``kiosk audit verify`` with this test's anchors file: (exit code, everything it printed)."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[audit]\nanchors = "{tmp_path / "anchors.txt"}"\n')
+
+    def _verify(url: str) -> tuple[int, str]:
+        code, out, err = run("audit", "verify", "--db", url, "--config", cfg)
+        return code, out + err
+
+    _verify.config = cfg
+    _verify.anchors = tmp_path / "anchors.txt"
+    return _verify
+
+
+def _anchor(url: str, path: Path) -> None:
+    init_db(url)
+    anchors.write(path, actor="test", now=later(30))
+    close_db()
+
+
+def test_an_untouched_database_verifies(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    code, text = verify(episode["url"])
+    assert code == 0, text
+    assert "chain intact" in text and "protected rows match the log" in text and "1 anchors agree" in text
+
+
+def test_search_witness_grounds_confiscator_and_time_changed(episode, verify):
+    office = episode["school"].office.id
+    episode["insider"](
+        f"UPDATE custody_event SET witness = 'Mrs Nobody', grounds = 'Routine check' WHERE id = {episode['search']}",
+        f"UPDATE custody_event SET actor_id = {office}, at = '2026-11-12 07:00:00' WHERE id = {episode['conf']}",
+    )
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table custody_event: custody event {episode['search']} was edited outside the kiosk" in text
+    assert f"Table custody_event: custody event {episode['conf']} was edited outside the kiosk" in text
+    assert "Unexpected error" not in text
+
+
+def test_search_outcome_changed(episode, verify):
+    episode["insider"](f"UPDATE custody_event SET outcome = 'pupil_asked_to_delete' WHERE id = {episode['search']}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"custody event {episode['search']} was edited outside the kiosk" in text
+
+
+def test_collection_pointed_at_another_pupils_parent(episode, verify):
+    init_db(episode["url"])
+    carol = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0].id
+    close_db()
+    episode["insider"](f"UPDATE custody_event SET contact_id = {carol} WHERE id = {episode['collect']}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"custody event {episode['collect']} was edited outside the kiosk" in text
+
+
+def test_a_whole_episode_deleted(episode, verify):
+    ids = (episode["conf"], episode["search"], episode["collect"])
+    init_db(episode["url"])
+    before = CustodyEvent.select().where(CustodyEvent.device == episode["dev"], CustodyEvent.id.not_in(ids)).order_by(CustodyEvent.id.desc()).first()
+    close_db()
+    episode["insider"](
+        f"UPDATE device_state SET last_event_id = {before.id if before else 'NULL'} WHERE device_id = {episode['dev']}",
+        f"DELETE FROM custody_event WHERE id IN {ids}",
+    )
+    code, text = verify(episode["url"])
+    assert code != 0
+    for i in ids:
+        assert f"Table custody_event: custody event {i} is missing: deleted outside the kiosk" in text
+
+
+def test_newest_entries_cut_and_head_moved_back(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    (keep,) = episode["insider"].rows("SELECT max(seq) - 3 FROM audit_entry")[0]
+    (digest,) = episode["insider"].rows(f"SELECT hash FROM audit_entry WHERE seq = {keep}")[0]
+    episode["insider"](
+        f"DELETE FROM audit_entry WHERE seq > {keep}",
+        f"UPDATE audit_head SET seq = {keep}, hash = '{digest}' WHERE id = 1",
+    )
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "The log is cut short: the anchor written at 2026-11-12T09:00:00Z records entry" in text
+    assert f"but the log ends at entry {keep}" in text
+
+
+def _rechain_without(url: str, insider: Insider, event_id: int) -> None:
+    """The attack from the issue: remove one event and its entry from the middle, then
+    renumber and recompute every hash after it with the same unkeyed SHA-256 (and, since
+    rows are bound now, re-hash the rows the later entries name)."""
+    (gone_seq,) = insider.rows(f"SELECT audit_seq FROM custody_event WHERE id = {event_id}")[0]
+    insider(
+        f"DELETE FROM custody_event WHERE id = {event_id}",
+        f"DELETE FROM audit_entry WHERE seq = {gone_seq}",
+        f"UPDATE custody_event SET audit_seq = audit_seq - 1 WHERE audit_seq > {gone_seq}",
+    )
+    cols = {t: ", ".join(f'"{c}"' for c in cs) for t, cs in integrity.PROTECTED.items()}
+    entries = insider.rows(
+        f'SELECT seq, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry WHERE seq > {gone_seq} ORDER BY seq')
+    (prev,) = insider.rows(f"SELECT hash FROM audit_entry WHERE seq = {gone_seq - 1}")[0]
+    statements = [f"DELETE FROM audit_entry WHERE seq > {gone_seq}"]
+    seq = gone_seq - 1
+    for _old, at, actor, action, entity, entity_id, details, rows in entries:
+        seq += 1
+        if rows is not None:
+            doc = json.loads(rows)
+            for table, m in doc.get("b", {}).items():
+                for rid in list(m):
+                    found = insider.rows(f'SELECT {cols[table]} FROM "{table}" WHERE id = {rid}')
+                    if found:
+                        m[rid] = integrity.row_hash(table, int(rid), found[0])
+            rows = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+        digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows)
+        q = lambda v: "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"  # noqa: E731
+        statements.append(
+            "INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, \"rows\") VALUES "
+            f"({seq}, {q(at)}, {q(actor)}, {q(action)}, {q(entity)}, {q(entity_id)}, {q(details)}, {q(prev)}, {q(digest)}, {q(rows)})")
+        prev = digest
+    statements.append(f"UPDATE audit_head SET seq = {seq}, hash = '{prev}' WHERE id = 1")
+    insider(*statements)
+
+
+def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_the_anchor(episode, verify, tmp_path):
+    _anchor(episode["url"], verify.anchors)
+    _rechain_without(episode["url"], episode["insider"], episode["search"])
+    # the chain alone (no anchors) cannot tell: this is why anchors exist
+    init_db(episode["url"])
+    alone = audit.verify()
+    close_db()
+    assert alone.ok, alone.problems
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "does not match the anchor written at 2026-11-12T09:00:00Z" in text
+    assert "the log was re-written (re-chained) after it" in text
+
+
+def test_office_given_admin_dsl_and_head_roles(episode, verify):
+    office = episode["school"].office.id
+    episode["insider"](f"UPDATE staff SET roles = 'office,admin,dsl,headteacher' WHERE id = {office}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table staff: staff member {office} was edited outside the kiosk" in text
+
+
+def test_office_pin_hash_copied_onto_the_head(episode, verify):
+    head, office = episode["school"].head.id, episode["school"].office.id
+    episode["insider"](f"UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE id = {office}) WHERE id = {head}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table staff: staff member {head} was edited outside the kiosk" in text
+
+
+def test_a_new_headteacher_inserted(episode, verify):
+    episode["insider"](
+        "INSERT INTO staff (id, username, display_name, roles, pin_hash, failed_attempts, active, created_at) "
+        "SELECT 99, 'newhead', 'New Head', 'headteacher,admin', pin_hash, 0, TRUE, created_at FROM staff WHERE username = 'office'"
+    )
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "Table staff: staff member 99 has no audit entry: inserted outside the kiosk" in text
+
+
+def test_an_open_concern_closed(episode, verify):
+    episode["insider"](f"UPDATE concern SET status = 'closed' WHERE id = {episode['concern']}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table concern: concern {episode['concern']} was edited outside the kiosk" in text
+
+
+def test_an_open_concern_deleted(episode, verify):
+    episode["insider"](f"DELETE FROM concern WHERE id = {episode['concern']}")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table concern: concern {episode['concern']} is missing: deleted outside the kiosk" in text
+
+
+def test_a_contact_allowed_to_collect_and_a_label_and_tray_changed(episode, verify):
+    dad = episode["dad"].id
+    episode["insider"](
+        f"UPDATE contact SET can_collect = FALSE WHERE id = {dad}",
+        "UPDATE tray SET slots = 99 WHERE name = 'C'",
+        "UPDATE label SET revoked_at = '2026-11-12 09:00:00' WHERE id = 1",
+    )
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table contact: contact {dad} was edited" in text
+    assert "Table tray: tray" in text and "Table label: label 1 was edited" in text
+
+
+# ---------------------------------------------------------------- what stays honest
+
+
+def test_purge_and_erase_deletions_are_not_called_tampering(episode, verify, run):
+    from models import records
+
+    init_db(episode["url"])
+    later_now = T + dt.timedelta(days=4000)
+    records.purge({"visits": 1, "hand_ins": 1, "confiscations": 1, "exceptions": 1, "concerns": 1, "audit": 1},
+                  actor="test", now=later_now)
+    gone = CustodyEvent.select().where(CustodyEvent.id == episode["conf"]).count()
+    close_db()
+    assert gone == 0
+    code, text = verify(episode["url"])
+    assert code == 0, text
+
+
+def test_rows_written_by_the_kiosk_after_a_purge_of_old_entries_still_verify(database):
+    from models import records
+
+    school = build()
+    custody.hand_in(school.codes["000001"], school.office, now=T)
+    far = T + dt.timedelta(days=400)
+    records.purge({"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
+                   "audit": 30}, actor="test", now=far)
+    assert AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq).first().seq > 1  # old entries are gone
+    Staff.update(roles="office,admin").where(Staff.id == school.office.id).execute()  # outside any entry
+    report = audit.verify()
+    assert report.problems == [f"Table staff: staff member {school.office.id} was edited outside the kiosk: "
+                               "it no longer matches audit entry " + report.problems[0].rsplit(" ", 1)[1]]
+
+
+def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp_path):
+    """Schema 4: entries carry no row hashes. After the upgrade verify checks every row
+    from the upgrade on, and says so; an edit made after it is caught."""
+    from models import migrations
+    from models.db import db
+    from models.tables import SchemaVersion
+
+    url = str(tmp_path / "old.sqlite3")
+    init_db(url)
+    integrity._enabled = False  # write as the old code did: no capture
+    try:
+        close_db()
+        init_db(url)
+        school = build()
+        custody.hand_in(school.codes["000001"], school.office, now=T)
+    finally:
+        integrity._enabled = True
+    assert not AuditEntry.select().where(AuditEntry.rows.is_null(False)).exists()
+    db.execute_sql('ALTER TABLE audit_entry DROP COLUMN "rows"')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=4, description="created", applied_at=T)
+    close_db()
+    init_db(url)
+    assert migrations.current_version() == migrations.LATEST
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert report.content_from is not None and report.rows_checked > 0
+    assert f"bound into the log from entry {report.content_from}" in report.notes[0]
+    Staff.update(roles="office,admin").where(Staff.id == school.office.id).execute()
+    assert any("staff member" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
+    close_db()
+
+
+# ---------------------------------------------------------------- anchors
+
+
+def test_kiosk_audit_anchor_appends_to_the_configured_file(episode, verify, run):
+    code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", verify.config)
+    assert code == 0, err
+    assert "Anchored entry" in out and str(verify.anchors) in out
+    lines = verify.anchors.read_text().splitlines()
+    assert len(lines) == 1 and len(lines[0].split("\t")) == 3
+    assert oct(verify.anchors.stat().st_mode & 0o777) == "0o600"
+    code, text = verify(episode["url"])
+    assert code == 0, text
+
+
+def test_an_anchors_file_that_loses_lines_is_noticed(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.write_text("")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "is missing 1 anchor(s) the log recorded writing" in text
+
+
+def test_the_default_anchors_file_is_in_the_data_directory_and_one_per_database(tmp_path):
+    from models.config import data_dir
+
+    a = anchors.default_path(str(tmp_path / "a" / "kiosk.sqlite3"))
+    b = anchors.default_path(str(tmp_path / "b" / "kiosk.sqlite3"))
+    assert a.parent == data_dir() and a != b and a.name.startswith("kiosk-")
+
+
+def test_the_daily_anchor_is_due_at_the_first_start_on_a_new_day_and_after_school(database, tmp_path):
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Europe/London")
+    path = tmp_path / "daily.anchors"
+    school = build()
+    assert anchors.write_if_due(path, T, tz) is not None  # no anchor yet
+    assert anchors.write_if_due(path, later(5), tz) is None  # nothing new since
+    custody.hand_in(school.codes["000001"], school.office, now=later(6))
+    assert anchors.write_if_due(path, later(7), tz) is None  # same day, before the end of the school day
+    assert anchors.write_if_due(path, T.replace(hour=17, minute=5), tz) is not None  # after school
+    custody.hand_in(school.codes["000002"], school.office, now=T.replace(hour=17, minute=10))
+    assert anchors.write_if_due(path, T.replace(hour=17, minute=20), tz) is None  # already anchored after school
+    assert anchors.write_if_due(path, T + dt.timedelta(days=1), tz) is not None  # first start next day
+    assert len(anchors.read(path)) == 3
+    assert audit.verify(anchors_path=path).ok
+
+
+def test_purge_writes_an_anchor(episode, verify, run):
+    code, out, err = run("purge", "--db", episode["url"], "--config", verify.config)
+    assert code == 0, err
+    assert len(anchors.read(verify.anchors)) == 1
+    code, text = verify(episode["url"])
+    assert code == 0, text
+
+
+# ---------------------------------------------------------------- integrity of the file
+
+
+def _corrupt_table_page(path: str, table: str, offset: int = 8) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    with open(path, "r+b") as fh:
+        fh.seek((root - 1) * size + offset)
+        fh.write(hashlib.sha256(b"x").digest() * 8)
+
+
+def test_a_corrupt_pupil_page_fails_verify_and_stops_writing(sqlite_db, verify, run):
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "pupil")
+    code, text = verify(sqlite_db)
+    assert code != 0
+    assert "integrity check failed" in text
+    assert "Unexpected error" not in text
+    init_db(sqlite_db)
+    from models.db import integrity_problems
+    from models.errors import StorageError
+
+    assert integrity_problems(quick=True)
+    with pytest.raises(StorageError, match="nothing more will be written"):
+        custody.hand_in(school.codes["000003"], Staff.get_by_id(school.office.id), now=later(9))
+    close_db()
+
+
+@pytest.mark.parametrize("content", [b"this is not a database, just text\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, b""])
+def test_a_non_database_or_truncated_file_gives_one_plain_line(tmp_path, run, content):
+    path = tmp_path / "broken.sqlite3"
+    path.write_bytes(content)
+    code, out, err = run("audit", "verify", "--db", path)
+    if content == b"":  # an empty file is a new, empty database to SQLite
+        assert code == 0
+        return
+    for args in (("audit", "verify"), ("run",), ("report", "day")):  # the command line and the app's start
+        code, out, err = run(*args, "--db", path)
+        assert code != 0, args
+        assert len(err.strip().splitlines()) == 1, (args, err)
+        assert "Unexpected error" not in err
+        assert "not a kiosk database" in err or "damaged" in err
+
+
+def test_a_truncated_database_gives_one_plain_line(sqlite_db, run):
+    build()
+    close_db()
+    conn = sqlite3.connect(sqlite_db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    data = Path(sqlite_db).read_bytes()
+    Path(sqlite_db).write_bytes(data[: len(data) // 2])
+    for args in (("audit", "verify"), ("report", "day")):
+        code, out, err = run(*args, "--db", sqlite_db)
+        assert code != 0, (args, out, err)
+        assert "Unexpected error" not in err
+        assert len(err.strip().splitlines()) >= 1
+
+
+async def test_the_terminal_checks_the_file_at_start_and_stops_writing_to_a_damaged_one(sqlite_db):
+    import time
+
+    from models.db import damaged
+    from models.errors import StorageError
+    from tests.pilot import make_app, settle
+
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "pupil")
+    init_db(sqlite_db)
+    app = make_app(print_worker=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 30
+        while damaged() is None and time.monotonic() < deadline:
+            await settle(pilot)
+        assert damaged() is not None and "nothing more will be written" in damaged()
+        with pytest.raises(StorageError, match="nothing more will be written"):
+            custody.hand_in(school.codes["000003"], Staff.get_by_id(school.office.id), now=later(9))
+
+
+def test_an_edit_the_kiosk_later_changes_again_is_still_caught(episode, verify):
+    """The insider closes the open concern's text; later the DSL marks it seen, which
+    binds the row again. The entry's before-image shows the row was not the one the log held."""
+    cid = episode["concern"]
+    episode["insider"](f"UPDATE concern SET what = 'Nothing happened' WHERE id = {cid}")
+    init_db(episode["url"])
+    concerns.mark_seen(cid, Staff.get(Staff.username == "head"), now=later(40))
+    close_db()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Table concern: concern {cid} was edited outside the kiosk before audit entry" in text
+
+
+def test_a_row_inserted_outside_and_then_changed_by_the_kiosk_is_still_caught(episode, verify):
+    episode["insider"](
+        "INSERT INTO staff (id, username, display_name, roles, pin_hash, failed_attempts, active, created_at) "
+        "SELECT 98, 'sneak', 'Sneak', 'office', pin_hash, 0, TRUE, created_at FROM staff WHERE username = 'office'"
+    )
+    init_db(episode["url"])
+    from models.db import write_tx
+
+    with write_tx():  # a change by the kiosk (here a bare one: its commit binds it)
+        Staff.update(display_name="Sneaky").where(Staff.id == 98).execute()
+    close_db()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "Table staff: staff member 98 had no audit entry when audit entry" in text
+
+
+def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, verify):
+    init_db(episode["url"])
+    head = Staff.get(Staff.username == "head")
+    concerns.mark_seen(episode["concern"], head, now=later(41))
+    concerns.follow_up(episode["concern"], head, note="Spoke to parents", close=True, now=later(42))
+    close_db()
+    code, text = verify(episode["url"])
+    assert code == 0, text
+
+
+def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_changes_it(database, verify):
+    from models import records
+    from models.trays import TraySpec, sync_trays
+
+    build(now=T - dt.timedelta(days=400))
+    records.purge({"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
+                   "audit": 30}, actor="test", now=T)
+    assert audit.verify().ok  # the trays' hashes were carried into the purge's entry
+    Insider(database)("UPDATE tray SET position = 7 WHERE name = 'C'")
+    init_db(database)
+    sync_trays([TraySpec("B", 30, "Oak"), TraySpec("C", 12)], actor="config", now=later(1))
+    close_db()
+    code, text = verify(database)
+    assert code != 0
+    assert "was edited outside the kiosk before audit entry" in text
+
+
+def test_an_erasure_deletes_rows_without_looking_like_tampering(database):
+    from models import records
+
+    school = build()
+    custody.hand_in(school.codes["000001"], school.office, now=T)
+    custody.release(school.codes["000001"], school.office, now=later(60))
+    result = records.erase(records.pupil_subject("000001"), actor="test", now=later(90))
+    assert result  # the pupil, their contacts, phone, label and events are gone
+    report = audit.verify()
+    assert report.ok, report.problems
+    entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    assert set(json.loads(entry.rows)["d"]) >= {"contact", "custody_event", "label"}
+
+
+async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(database, tmp_path):
+    from models.clock import FrozenClock
+    from tests.pilot import make_app, settle
+
+    build()
+    path = anchors.configure(tmp_path / "app.anchors")
+    try:
+        app = make_app()
+        app.services.clock = FrozenClock(T.replace(hour=17, minute=30))
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.anchor_if_due()
+            await settle(pilot)
+        (written,) = anchors.read(path)
+        init_db(database)
+        assert written.seq == audit.head()[0] - 1  # the anchor's own entry follows it
+        assert audit.verify(anchors_path=path).ok
+    finally:
+        anchors.configure(None)
+
+
+def test_the_anchors_setting(tmp_path):
+    from models.config import load_settings
+    from models.errors import ConfigError
+
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[audit]\nanchors = "share/kiosk.anchors"\n')
+    assert load_settings(cfg).audit_anchors == tmp_path / "share" / "kiosk.anchors"
+    cfg.write_text('[audit]\nanchor = "x"\n')
+    with pytest.raises(ConfigError, match="Unknown setting 'anchor' in \\[audit\\]"):
+        load_settings(cfg)
+    cfg.write_text('[audit]\nanchors = ""\n')
+    with pytest.raises(ConfigError, match="audit.anchors must be a file path"):
+        load_settings(cfg)
+
+
+def test_an_unwritable_anchors_file_is_one_plain_line(episode, run, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f'[audit]\nanchors = "{tmp_path}"\n')  # a folder, not a file
+    code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", cfg)
+    assert code != 0 and "Cannot write the audit anchor to" in err and len(err.strip().splitlines()) == 1
+
+
+def test_kiosk_scan_stops_writing_once_its_background_check_finds_the_file_damaged(sqlite_db):
+    from models.db import check_in_background, damaged
+    from models.errors import StorageError
+
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "visit", offset=0)  # a table scanning never reads
+    init_db(sqlite_db)
+    custody.hand_in(school.codes["000001"], Staff.get_by_id(school.office.id), now=later(1))  # before the check
+    check_in_background().join(timeout=60)
+    assert damaged() is not None
+    with pytest.raises(StorageError, match="failed its integrity check"):
+        custody.hand_in(school.codes["000002"], Staff.get_by_id(school.office.id), now=later(2))
+    close_db()
+
+
+def test_verify_reads_one_snapshot_while_a_terminal_writes(database):
+    """A scan committed while verify runs is neither half-seen nor taken for tampering."""
+    import threading
+
+    from models import integrity as content
+
+    school = build()
+    office = Staff.get_by_id(school.office.id)
+    started, release = threading.Event(), threading.Event()
+    real = content.check_rows
+
+    def slow_check(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    def scan() -> None:
+        started.wait(30)
+        try:
+            custody.hand_in(school.codes["000001"], office, now=later(1))
+        finally:
+            close_db()
+            release.set()
+
+    content.check_rows = slow_check
+    try:
+        writer = threading.Thread(target=scan)
+        writer.start()
+        report = audit.verify()
+        writer.join(30)
+    finally:
+        content.check_rows = real
+    assert report.ok, report.problems
+    assert audit.verify().ok
+
+
+def test_a_removed_anchors_file_is_noticed(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.unlink()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "is not there, but the log recorded writing 1 anchor(s) to it" in text
