@@ -54,6 +54,16 @@ def _reset_postgres(url: str) -> None:
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
+@pytest.fixture(autouse=True)
+def _default_overflow_place():
+    """The overflow place is set process-wide by the app and CLI at start: each test starts from the default."""
+    from models import trays
+
+    trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
+    yield
+    trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
+
+
 @pytest.fixture(params=BACKENDS)
 def database(request, tmp_path):
     """An empty, migrated database: SQLite always, PostgreSQL when KIOSK_TEST_POSTGRES is set."""
