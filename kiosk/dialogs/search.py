@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
-from models.custody import SEARCH_OUTCOMES
+from models.custody import SEARCH_OUTCOMES, searcher_name, witness_problem
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -84,7 +84,7 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                 if not self.contacts:
                     yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts",
                                  markup=False)
-                yield Label(f"Witness (required; someone other than {self.searcher})", markup=False)
+                yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
                 yield Input(id="search-witness", placeholder="Witness's name", max_length=100)
                 yield Label("Grounds for the search (required)")
                 yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=500)
@@ -135,8 +135,8 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         witness = self.value("search-witness")
         if not witness:
             return None, "Give the witness's name.", "search-witness"
-        if witness.casefold() == self.searcher.strip().casefold():
-            return None, "The witness must be someone other than the person searching.", "search-witness"
+        if problem := witness_problem(witness, self.searcher):
+            return None, problem, "search-witness"
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"
