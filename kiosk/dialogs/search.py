@@ -69,9 +69,10 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         self.now = now
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="search-box"):
-            yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
-            yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
+        with Vertical(classes="dialog docked", id="search-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+                yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
             with VerticalScroll(classes="dialog-form", id="search-form"):
                 yield Label("Consent given by")
                 with RadioSet(id="search-consent"):
@@ -96,15 +97,16 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                 with Horizontal(id="search-informed"):
                     yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
                     yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=100)
+            with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="search-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="search-continue", variant="primary")
                     yield Button("Cancel", id="search-cancel")
-            with Vertical(classes="dialog-confirm"):
+            with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id="search-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm search record", id="search-yes", variant="warning")
-                    yield Button("Back", id="search-back")
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button("Confirm search record", id="search-yes", variant="warning")
+                yield Button("Back", id="search-back")
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()
