@@ -21,6 +21,7 @@ The rules (each refusal is one plain line):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -478,6 +479,33 @@ def release_to_contact(
         return event
 
 
+_BRACKETED = re.compile(r"\([^)]*\)?")
+_TITLES = frozenset({"mr", "mrs", "miss", "ms", "mx", "dr"})
+
+
+def searcher_name(display_name: str) -> str:
+    """The person's name in a display name, without the role or class in brackets:
+    "Miss A Lavelle (head, DSL)" -> "Miss A Lavelle"."""
+    name = " ".join(_BRACKETED.sub(" ", display_name or "").split())
+    return name or (display_name or "").strip()
+
+
+def _name_key(name: str) -> tuple[str, ...]:
+    """A name as compared: brackets dropped, case, spacing and punctuation ignored, no leading title."""
+    words = re.sub(r"[\W_]+", " ", _BRACKETED.sub(" ", name or "").casefold()).split()
+    while len(words) > 1 and words[0] in _TITLES:
+        words = words[1:]
+    return tuple(words)
+
+
+def witness_problem(witness: str, searcher_display_name: str) -> str | None:
+    """The refusal when the witness is the searcher themselves, or None."""
+    key = _name_key(witness)
+    if key and key == _name_key(searcher_display_name):
+        return "The witness must be someone other than the person searching."
+    return None
+
+
 def record_search(
     device_id: int,
     actor: Staff,
@@ -508,8 +536,8 @@ def record_search(
     with write_tx():
         device = _device(device_id)
         require(actor, "search", school_class_id=_device_class_id(device))
-        if witness.casefold() == actor.display_name.casefold():
-            raise ValidationError("The witness must be someone other than the person searching.")
+        if problem := witness_problem(witness, actor.display_name):
+            raise ValidationError(problem)
         consent_contact = None
         if consent_by == "parent":
             consent_contact = _listed_contact(device, consent_contact_id, "consent")

@@ -316,3 +316,26 @@ def test_register_device_errors(school):
         register_pupil_device("000001", actor="test", code=school.codes["000002"], now=T)
     with pytest.raises(PermissionDenied):
         register_pupil_device("000001", actor=school.oak, now=T)
+
+
+def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(school):
+    """A display name carries a role in brackets ("Miss A Lavelle (head, DSL)"): the witness is
+    compared with the person's name, ignoring case, spacing, punctuation and a title."""
+    from models import auth
+
+    head = auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "5151", now=T)
+    dev = device_of(school, "000001")
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=T)
+    kw = dict(consent_by="pupil", grounds="Reported image", outcome="nothing_found")
+    for typed in ("Miss A Lavelle", "miss a lavelle", "  Miss  A.  Lavelle ", "A Lavelle", "Ms A Lavelle",
+                  "Dr. A Lavelle", "MISS A LAVELLE (head, DSL)", "Miss A-Lavelle"):
+        assert custody.witness_problem(typed, head.display_name) is not None, typed
+        with pytest.raises(ValidationError, match="witness must be someone other than the person searching"):
+            custody.record_search(dev, head, now=T, witness=typed, **kw)
+    assert custody.searcher_name("Miss A Lavelle (head, DSL)") == "Miss A Lavelle"
+    assert custody.searcher_name("IT admin") == "IT admin"
+    assert [e.kind for e in CustodyEvent.select().where(CustodyEvent.device == dev)] == ["confiscated"]
+    for other in ("Mrs R Hughes", "Miss B Lavelle", "Lavelle"):
+        assert custody.witness_problem(other, head.display_name) is None, other
+    event = custody.record_search(dev, head, now=T, witness="Mrs R Hughes", **kw)
+    assert event.witness == "Mrs R Hughes"

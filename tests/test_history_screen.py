@@ -266,6 +266,32 @@ async def test_search_witness_cannot_be_the_searcher(school):
         assert [e.kind for e in events_of(dev)] == ["confiscated"]
 
 
+async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school):
+    """The display name carries the role ("Miss A Lavelle (head, DSL)"); typing the plain name
+    as witness is refused with the domain's line and the form keeps what was typed."""
+    from models import auth
+
+    auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "5151", now=NOW)
+    dev = device_of(school, "000002")
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "lavelle")
+        await find(pilot, school.codes["000002"])
+        await pilot.press("f7")
+        hints = [str(label.content) for label in app.screen.query("Label")]
+        assert "Witness (required; someone other than Miss A Lavelle)" in hints
+        await pilot.press("enter", *"miss a. lavelle", "enter", *"grounds", "enter", "enter")
+        await pilot.press("tab", "tab", "enter")  # Continue
+        assert text(app, "#search-error") == "The witness must be someone other than the person searching."
+        assert app.focused.id == "search-witness"
+        assert app.focused.value == "miss a. lavelle"
+        assert app.screen.query_one("#search-grounds").value == "grounds"
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert [e.kind for e in events_of(dev)] == ["confiscated"]
+
+
 async def test_parent_consent_needs_a_listed_contact(school):
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)

@@ -50,10 +50,11 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
         self.where = where  # what confiscating this phone means, e.g. "This phone is in slot B-01. …"
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="confiscate-box"):
-            yield Static(f"Confiscate {self.pupil_name}'s phone", classes="dialog-title", markup=False)
-            if self.where:
-                yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
+        with Vertical(classes="dialog docked", id="confiscate-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(f"Confiscate {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+                if self.where:
+                    yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
             with VerticalScroll(classes="dialog-form", id="confiscate-form"):
                 yield Label("Reason (required)")
                 yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
@@ -63,16 +64,17 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
                         yield RadioButton(Content(text))
                 yield Input(id="confiscate-other", placeholder="Other: the policy and section", max_length=POLICY_LIMIT,
                             disabled=True)
+            with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="confiscate-error", classes="dialog-error",
                              markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="confiscate-continue", variant="primary")
                     yield Button("Cancel", id="confiscate-cancel")
-            with Vertical(classes="dialog-confirm"):
+            with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id="confiscate-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm confiscation", id="confiscate-yes", variant="warning")
-                    yield Button("Back", id="confiscate-back")
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button("Confirm confiscation", id="confiscate-yes", variant="warning")
+                yield Button("Back", id="confiscate-back")
 
     def on_mount(self) -> None:
         self.query_one("#confiscate-reason", Input).focus()

@@ -70,9 +70,10 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
         self.error = error  # that refusal, shown on the time
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="police-box"):
-            yield Static(f"Hand {self.pupil_name}'s phone to the police", classes="dialog-title", markup=False)
-            yield Static(FINAL, id="police-warning", classes="dialog-warning")
+        with Vertical(classes="dialog docked", id="police-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(f"Hand {self.pupil_name}'s phone to the police", classes="dialog-title", markup=False)
+                yield Static(FINAL, id="police-warning", classes="dialog-warning")
             with VerticalScroll(classes="dialog-form", id="police-form"):
                 yield Label("Officer's name (required)")
                 typed = self.typed
@@ -87,15 +88,16 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
                 yield Label("Time handed over (HH:MM, today)")
                 yield Input(to_local(typed.handed_at if typed else self.now).strftime("%H:%M"), id="police-time",
                             max_length=5, restrict=r"[0-9:]*")
+            with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="police-continue", variant="primary")
                     yield Button("Cancel", id="police-cancel")
-            with Vertical(classes="dialog-confirm"):
+            with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id="police-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm: handed to police", id="police-yes", variant="error")
-                    yield Button("Back", id="police-back")
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button("Confirm: handed to police", id="police-yes", variant="error")
+                yield Button("Back", id="police-back")
 
     def on_mount(self) -> None:
         if self.error:

@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
-from models.custody import SEARCH_OUTCOMES
+from models.custody import SEARCH_OUTCOMES, searcher_name, witness_problem
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -69,9 +69,10 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         self.now = now
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="search-box"):
-            yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
-            yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
+        with Vertical(classes="dialog docked", id="search-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
+                yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
             with VerticalScroll(classes="dialog-form", id="search-form"):
                 yield Label("Consent given by")
                 with RadioSet(id="search-consent"):
@@ -84,7 +85,7 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                 if not self.contacts:
                     yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts",
                                  markup=False)
-                yield Label(f"Witness (required; someone other than {self.searcher})", markup=False)
+                yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
                 yield Input(id="search-witness", placeholder="Witness's name", max_length=100)
                 yield Label("Grounds for the search (required)")
                 yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=500)
@@ -96,15 +97,16 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                 with Horizontal(id="search-informed"):
                     yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
                     yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=100)
+            with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="search-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="search-continue", variant="primary")
                     yield Button("Cancel", id="search-cancel")
-            with Vertical(classes="dialog-confirm"):
+            with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id="search-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm search record", id="search-yes", variant="warning")
-                    yield Button("Back", id="search-back")
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button("Confirm search record", id="search-yes", variant="warning")
+                yield Button("Back", id="search-back")
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()
@@ -135,8 +137,8 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         witness = self.value("search-witness")
         if not witness:
             return None, "Give the witness's name.", "search-witness"
-        if witness.casefold() == self.searcher.strip().casefold():
-            return None, "The witness must be someone other than the person searching.", "search-witness"
+        if problem := witness_problem(witness, self.searcher):
+            return None, problem, "search-witness"
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"

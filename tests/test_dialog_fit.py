@@ -1,0 +1,103 @@
+"""The safeguarding dialogs of the phone history screen fit the terminal.
+
+At 80x24 and 110x32 every step of the confiscate (F6), search (F7) and police (F8)
+dialogs shows its error line and its buttons whole: a long form scrolls inside itself,
+the error line and the buttons stay docked below it. Real keys, no sleeps.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.geometry import Region
+
+from models import custody
+from tests.pilot import make_app, quiet, sign_in, text
+from tests.school import NOW
+from tests.test_history_screen import device_of, find
+
+SIZES = [(80, 24), (110, 32)]
+
+
+def shown_whole(app, selector: str) -> bool:
+    """The widget is displayed and every cell of it is on screen, inside each of its containers."""
+    widget = app.screen.query_one(selector)
+    region = widget.region
+    if not widget.display or region.area == 0:
+        return False
+    width, height = app.size
+    if not Region(0, 0, width, height).contains_region(region):
+        return False
+    for ancestor in widget.ancestors:
+        if ancestor is app.screen:
+            break
+        if not ancestor.region.contains_region(region):
+            return False
+    return True
+
+
+def assert_whole(app, *ids: str) -> None:
+    missing = [i for i in ids if not shown_whole(app, f"#{i}")]
+    assert not missing, f"cut off at {app.size}: {missing}"
+
+
+async def open_dialog(pilot, school, size, key: str) -> None:
+    await sign_in(pilot, "head", "4444")
+    await quiet(pilot)
+    await find(pilot, school.codes["000001" if key == "f6" else "000002"])
+    await pilot.press(key)
+    await quiet(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
+    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f7")
+        assert type(app.screen).__name__ == "SearchDialog"
+        assert_whole(app, "search-error", "search-continue", "search-cancel")
+        await pilot.press("enter", "enter")  # consent: the pupil; no witness
+        assert text(app, "#search-error") == "Give the witness's name."
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-witness")
+        await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", "enter")  # nothing found
+        assert app.focused.id == "search-informed-at"
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-informed-at")
+        await pilot.press("enter", "enter")  # not informed yet: Continue
+        assert app.screen.has_class("confirming")
+        assert "Witness: Mrs R Hughes" in text(app, "#search-summary")
+        assert_whole(app, "search-summary", "search-yes", "search-back")
+        await pilot.press("escape")  # back to the form
+        assert_whole(app, "search-error", "search-continue", "search-cancel")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
+    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f8")
+        assert type(app.screen).__name__ == "PoliceDialog"
+        assert_whole(app, "police-error", "police-continue", "police-cancel")
+        await pilot.press("enter")
+        assert text(app, "#police-error") != "Enter to go on, Esc to cancel."
+        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-officer")
+        await pilot.press(*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter")
+        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-time")
+        await pilot.press("enter")
+        assert app.screen.has_class("confirming")
+        assert_whole(app, "police-summary", "police-yes", "police-back")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f6")
+        assert type(app.screen).__name__ == "ConfiscateDialog"
+        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel")
+        await pilot.press("enter")
+        assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
+        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
+        await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue
+        assert app.screen.has_class("confirming")
+        assert_whole(app, "confiscate-summary", "confiscate-yes", "confiscate-back")
