@@ -41,3 +41,15 @@ def test_the_overflow_place_is_the_one_recorded_at_hand_in(school, settings, fir
     assert returned.slot == first_place
     assert f"from {first_place}:" in returned.line()
     assert custody.verify_states() == []
+
+
+def test_the_uncollected_list_names_the_recorded_overflow_place(school, settings, first_place):
+    from models import reports
+
+    r, name = visitor_in_overflow(school, settings)
+    trays.set_overflow_place("Office cupboard, box O")
+    rows = reports.uncollected(LATER)
+    over = [x for x in rows if x["overflow"]]
+    assert len(over) == 1, rows
+    row = over[0]
+    assert row["slot"] == first_place
