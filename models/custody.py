@@ -193,11 +193,30 @@ def _state_row(device_id: int) -> DeviceState:
     return row
 
 
-def _where(tray_id: int | None, slot_no: int | None) -> str:
-    """Where a held phone is, for a sentence: "slot B-07", or the overflow place (no slot)."""
+def _where(tray_id: int | None, slot_no: int | None, device_id: int | None = None) -> str:
+    """Where a held phone is, for a sentence: "slot B-07", or the overflow place it was put in (no slot)."""
     if tray_id is None or slot_no is None:
-        return overflow_place()
+        return overflow_place_of(device_id) if device_id is not None else overflow_place()
     return f"slot {_slot_text(tray_id, slot_no)}"
+
+
+OVERFLOW_NOTE = "overflow: "
+
+
+def overflow_place_of(device_id: int) -> str:
+    """The overflow place a phone was put in, as the ledger recorded it then.
+
+    The latest event that put the phone in the overflow place (a hand-in or confiscation
+    with no slot) names it in its note; later events carry it. The place configured now
+    is only the fallback for a ledger written before places were recorded.
+    """
+    e = (
+        CustodyEvent.select(CustodyEvent.note)
+        .where((CustodyEvent.device == device_id) & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV])
+               & CustodyEvent.slot_no.is_null() & CustodyEvent.note.startswith(OVERFLOW_NOTE))
+        .order_by(CustodyEvent.id.desc()).first()
+    )
+    return (e.note.removeprefix(OVERFLOW_NOTE) if e is not None else "") or overflow_place()
 
 
 def _custody(row: DeviceState) -> Custody:
@@ -324,7 +343,7 @@ def _class_id(r: Resolved) -> int | None:
 
 def _blocked_message(row: DeviceState) -> str:
     if row.state == CONFISCATED:
-        return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no)})."
+        return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == POLICE:
         return "Handed to the police: it cannot be released or handed in."
     return ""
@@ -347,8 +366,8 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
         require(actor, "hand_in", school_class_id=_class_id(r))
         row = _state_row(r.device.id)
         if row.state == IN_TRAY:
-            slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
-            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in {_where(row.tray_id, row.slot_no)}",
+            slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
+            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in {_where(row.tray_id, row.slot_no, r.device.id)}",
                            r.device.id, state=row.state, overflow=row.slot_no is None)
         if row.state != OUT:
             raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
@@ -386,8 +405,8 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
             last = last_event_of(r.device.id, RELEASED)
             when = f" at {to_local(last.at).strftime('%H:%M')}" if last and to_local(last.at).date() == to_local(now).date() else ""
             return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, "", f"already released{when}" if when else "not in the tray", r.device.id, state=OUT)
-        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
-        where, overflow = _where(row.tray_id, row.slot_no), row.slot_no is None
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
+        where, overflow = _where(row.tray_id, row.slot_no, r.device.id), row.slot_no is None
         event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
         return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"released from {where}", r.device.id, event.id, OUT,
                        overflow=overflow)
@@ -444,6 +463,8 @@ def confiscate(
             tray, slot_no = place_for(_device_class_id(device))
             tray_id = tray.id if tray is not None else None
             note = None if tray is not None else f"overflow: {overflow_place()}"  # no free slot
+        elif row.slot_no is None and row.state == IN_TRAY:  # in the overflow place: it stays where it was put
+            note = f"{OVERFLOW_NOTE}{overflow_place_of(device.id)}"
         event, _ = _append(device.id, CONFISCATED_EV, actor, now, row=row, tray_id=tray_id, slot_no=slot_no, reason=reason,
                            policy=policy, note=note)
         return event
@@ -799,6 +820,6 @@ def return_visitor_phone(device_id: int, actor: Staff, *, now: dt.datetime) -> t
             return None, ""
         if row.state != IN_TRAY:
             return None, row.state
-        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place()
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(device_id)
         event, _ = _append(device_id, RETURNED, actor, now, row=row)
         return event, slot

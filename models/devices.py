@@ -52,6 +52,8 @@ def resolve(code: str) -> Resolved:
         when = local_from_utc_naive(row.revoked_at)[:10]
         if new is not None:
             raise RevokedCode(f"Label {code} was revoked on {when} and replaced by {new.code}: use the new label.", new.code)
+        if row.device.kind == "visitor":  # spent when the phone went back: the visit is over
+            raise RevokedCode(f"Label {code} was retired on {when}: the phone was returned to the visitor.")
         raise RevokedCode(f"Label {code} was revoked on {when} and not replaced: register the phone again.")
     device = row.device
     pupil = device.pupil if device.pupil_id else None
@@ -64,6 +66,23 @@ def resolve(code: str) -> Resolved:
         visitor_name = visit.name if visit else ""
         class_name = "visitor"  # shown where a pupil's class is: "Dave Collins · visitor"
     return Resolved(row, device, pupil, class_name, visitor_name)
+
+
+def retired_label_device(code: str) -> tuple[Device, str] | None:
+    """A revoked or retired label's phone and why it is retired, for reading its history.
+
+    None if the code is not a revoked label. The phone is shown read-only: a retired
+    label never records anything.
+    """
+    code = codes.normalise(code)
+    label = Label.get_or_none(Label.code == code)
+    if label is None or label.revoked_at is None:
+        return None
+    try:
+        resolve(code)
+    except RevokedCode as exc:
+        return label.device, str(exc)
+    return None  # pragma: no cover - resolve always refuses a revoked label
 
 
 def _new_code(prefix: str) -> str:

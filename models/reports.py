@@ -8,10 +8,17 @@ from typing import Any
 from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
-from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event
+from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event, overflow_place_of
 from .db import db
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
 from .trays import held_place, slot_name
+
+
+def _held(device_id: int, tray_name: str | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a column: "B-07", or the overflow place recorded when it was put there."""
+    if tray_name is None or slot_no is None:
+        return overflow_place_of(device_id)
+    return held_place(tray_name, slot_no)
 
 
 def devices(class_name: str | None = None) -> list[dict[str, Any]]:
@@ -42,7 +49,7 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
             "class": d.pupil.school_class.name,
             "description": d.description,
             "state": st.state,
-            "slot": held_place(tray.name if tray else None, st.slot_no) if st.state in ("in_tray", "confiscated") else "",
+            "slot": _held(st.device_id, tray.name if tray else None, st.slot_no) if st.state in ("in_tray", "confiscated") else "",
         })
     return rows
 
@@ -173,7 +180,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append({
-            "slot": held_place(st.tray.name if st.tray_id else None, st.slot_no),  # no slot: the overflow place
+            "slot": _held(st.device_id, st.tray.name if st.tray_id else None, st.slot_no),  # no slot: the overflow place
             "overflow": not st.tray_id,
             "code": labels.get(st.device_id, ""),
             "admission_no": pupil.admission_no if pupil else "",
@@ -284,7 +291,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
                 st = d.devicestate
                 row.update(device_id=d.id, code=labels.get(d.id, ""))
                 held = st.state in ("in_tray", "confiscated")
-                slot = held_place(st.tray.name if st.tray_id else None, st.slot_no) if held else ""
+                slot = _held(d.id, st.tray.name if st.tray_id else None, st.slot_no) if held else ""
                 row["slot"] = slot
                 where = f"slot {slot}" if st.tray_id else slot  # no slot: the overflow place
                 evs = today_events.get(d.id, [])

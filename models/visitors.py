@@ -550,9 +550,10 @@ class PhoneDone:
     received: bool  # True: received into ``slot``; False: returned from it
     slot: str
     code: str
+    overflow: bool | None = None  # in the overflow place (``slot`` names it); None: compare with the configured one
 
     def line(self) -> str:
-        overflow = self.slot == overflow_place()
+        overflow = self.slot == overflow_place() if self.overflow is None else self.overflow
         where = self.slot if overflow else f"slot {self.slot}"
         if self.received:
             extra = " No free slot: tell the office to add slots." if overflow else ""
@@ -610,16 +611,16 @@ def phone_action(*, code: str | None = None, visit_id: int | None = None, actor:
                 raise RuleViolation(f"{visit.name}'s phone has already gone back to them.")
             if visit.signed_out_at is not None:
                 raise RuleViolation(f"{visit.name} has signed out: their phone cannot be received now.")
-            _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
+            event, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
             audit.append(actor, "visit.phone_received", "visit", visit.id, {"device_id": device.id, "slot": slot}, now)
-            return PhoneDone(visit.name, True, slot, label.code)
+            return PhoneDone(visit.name, True, slot, label.code, event.slot_no is None)
         if row.state != custody.IN_TRAY:
             raise RuleViolation(f"{visit.name}'s phone is {custody.STATE_WORDS[row.state]}: see the DSL.")
         event, slot = custody.return_visitor_phone(device.id, actor, now=now)
         label_id = _spend_label(device.id, now, "returned to the visitor")
         audit.append(actor, "visit.phone_returned", "visit", visit.id,
                      {"device_id": device.id, "custody_event_id": event.id, "label_id": label_id}, now)
-        return PhoneDone(visit.name, False, slot, label.code if label else "")
+        return PhoneDone(visit.name, False, slot, label.code if label else "", event.slot_no is None)
 
 
 def _staff(actor: object) -> Staff:
@@ -702,6 +703,14 @@ class OnSiteRow:
     phone_state: str = ""  # "pending" (to hand in), custody state of a received phone, or ""
     signed_out: bool = False  # left, but the office still holds their phone (to return)
     earlier_day: bool = False  # signed in on an earlier day than now
+    overflow: bool = False  # the phone is in the overflow place (``slot`` names it), not a slot
+
+    @property
+    def place(self) -> str:
+        """Where the office holds their phone, for a sentence: "slot C-01", or the overflow place."""
+        if not self.slot:
+            return ""
+        return self.slot if self.overflow else f"slot {self.slot}"
 
     @property
     def type_name(self) -> str:
@@ -711,7 +720,7 @@ class OnSiteRow:
     def phone_words(self) -> str:
         """Where their phone is, in a few words for the office's list."""
         if self.slot:
-            return f"slot {self.slot}" + (": to return" if self.signed_out else "")
+            return self.place + (": to return" if self.signed_out else "")
         if self.phone_state == PENDING:
             return "to hand in"
         if self.phone_state in (custody.CONFISCATED, custody.POLICE):
@@ -760,17 +769,19 @@ def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = Fal
     rows = []
     for v in visits:
         state = getattr(v, "devicestate", None)
-        slot, phone_state = "", ""
+        slot, phone_state, overflow = "", "", False
         if state is not None and state.device_id is not None:
             phone_state = state.state
             if state.state == custody.OUT:
                 phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
             if state.state == custody.IN_TRAY:
-                slot = slot_name(state.tray.name, state.slot_no) if state.tray_id is not None else overflow_place()
+                slot = slot_name(state.tray.name, state.slot_no) if state.tray_id is not None \
+                    else custody.overflow_place_of(v.device_id)
+                overflow = state.tray_id is None
         rows.append(OnSiteRow(
             v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
             v.supervised, v.phone_choice, slot, not signed_out and now >= flag_instant(v.signed_in_at, settings),
-            phone_state, signed_out, local_day(v.signed_in_at, settings.tz) < today,
+            phone_state, signed_out, local_day(v.signed_in_at, settings.tz) < today, overflow,
         ))
     return rows
 

@@ -32,6 +32,8 @@ PERMISSION = {
     "police": "police",
     "release_contact": "release_to_contact",
 }
+# The action keys, for saying why one that is not offered was refused.
+ACTION_KEYS = {"f2": "undo", "f4": "release_contact", "f6": "confiscate", "f7": "search", "f8": "police"}
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
 
 
@@ -54,6 +56,7 @@ class PhoneView:
     refusals: dict[str, str] = field(default_factory=dict)  # action -> why it cannot be done now
     latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
     slot: str = ""  # where the school holds it now, e.g. "B-01"
+    note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
@@ -86,14 +89,22 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
     from models import custody
     from models.auth import require
     from models.clock import local_from_utc_naive
-    from models.devices import current_label, resolve
-    from models.errors import NotFound, RuleViolation
+    from models.devices import current_label, resolve, retired_label_device
+    from models.errors import NotFound, RevokedCode, RuleViolation
     from models.people import contacts_of
     from models.tables import Device, Staff
     from models.trays import slot_name
 
+    read_only = ""
     if code is not None:
-        device = resolve(code).device
+        try:
+            device = resolve(code).device
+        except RevokedCode:
+            retired = retired_label_device(code)
+            if retired is None:
+                raise
+            device, why = retired
+            read_only = f"{why} Its history, read-only."
     else:
         device = Device.get_or_none(Device.id == device_id)
         if device is None:
@@ -159,13 +170,15 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
         "release_contact": _refusal(release_check),
         "undo": _refusal(undo_check),
     }
+    if read_only:  # a retired label records nothing: every action refused, none offered
+        refusals = dict.fromkeys(refusals, read_only)
     return PhoneView(
         device_id=device.id, code=label.code if label else "", description=device.description or "phone",
         owner=pupil.full_name if pupil else _visitor_owner(device.id), class_name=pupil.school_class.name if pupil else "",
         admission_no=pupil.admission_no if pupil else "", state=row.state, state_text=state_text,
         chain=chain, undo=undo, contacts=contacts, collectors=collectors,
         refusals={k: v for k, v in refusals.items() if v is not None},
-        latest=(events[-1].at, events[-1].kind) if events else None, slot=slot,
+        latest=(events[-1].at, events[-1].kind) if events else None, slot=slot, note=read_only,
     )
 
 
@@ -326,8 +339,8 @@ class HistoryScreen(Screen[None]):
         permission = PERMISSION.get(action)
         if permission is not None and not self.who.may(permission):
             return False  # not this role's action: not offered at all
-        if action == "undo" and self.view is not None and "undo" in self.view.refusals:
-            return False  # the domain would refuse it (whose action, or nothing left): not offered
+        if self.view is not None and action in self.view.refusals:
+            return False  # the domain would refuse it (state, whose action, nothing left): not offered
         if permission is not None or action == "undo":
             return True if self.view is not None else None  # greyed out until a phone is shown
         return True
@@ -403,9 +416,10 @@ class HistoryScreen(Screen[None]):
             self.open_option(options.get_option_at_index(options.highlighted))
 
     def on_key(self, event) -> None:
-        if event.key == "f2" and self.view is not None and "undo" in self.view.refusals:
-            event.stop()  # F2 is not offered here; pressed anyway, it says why
-            self.say(self.view.refusals["undo"], "error")
+        action = ACTION_KEYS.get(event.key)
+        if action is not None and self.view is not None and action in self.view.refusals:
+            event.stop()  # not offered here; pressed anyway, it says why
+            self.say(self.view.refusals[action], "error")
             return
         options = self.query_one("#history-results", OptionList)
         if self.focused is not None and self.focused.id == "history-name" and event.key in ("down", "up") \
@@ -440,7 +454,9 @@ class HistoryScreen(Screen[None]):
             self.busy = False
             if result.ok:
                 self.show(result.value)
-                if self.clear_message_on_load:
+                if result.value.note:
+                    self.say(result.value.note)
+                elif self.clear_message_on_load:
                     self.say("")
             else:
                 self.show(None)

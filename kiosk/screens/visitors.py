@@ -327,7 +327,7 @@ class VisitorsScreen(Screen[None]):
         from models.visitors import EXCEPTION_PENDING, PENDING
 
         if row.slot:
-            question, detail, yes = (f"Return {row.name}'s phone from slot {row.slot}?",
+            question, detail, yes = (f"Return {row.name}'s phone from {row.place}?",
                                      "Give it back to them now: it is recorded as returned by you.", "Returned")
             work = _phone
         elif row.phone_state == PENDING:
@@ -368,7 +368,7 @@ class VisitorsScreen(Screen[None]):
 
         from models.visitors import PENDING
 
-        phone = f" Their phone in slot {row.slot} is returned to them, recorded by you." if row.slot else ""
+        phone = f" Their phone in {row.place} is returned to them, recorded by you." if row.slot else ""
         if row.phone_state == PENDING:
             phone = " They said they would hand their phone in, but the office never received it."
         question = f"Sign out {row.name} (badge {row.badge_number})?"
