@@ -33,6 +33,8 @@ DEMO_STAFF = [
     ("head", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "4444", []),
     ("admin", "IT admin", [auth.ADMIN], "9999", []),
 ]
+# Tests and docs read the demo PINs from here, so a change of PIN policy is one edit.
+DEMO_PINS = {username: pin for username, _name, _roles, pin, _classes in DEMO_STAFF}
 PHONE_YEARS = (5, 6)
 SEED = 2026
 
