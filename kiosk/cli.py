@@ -652,14 +652,21 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--anchor", "paper", multiple=True, metavar="'#SEQ HASH'",
+              help="An anchor copied from an end-of-day slip, checked against the log (repeatable).")
 @common
-def audit_verify(env: Env) -> None:
+def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
+    from models import anchors
     from models import audit as audit_log
     from models.custody import verify_states
 
+    for text in paper:  # a mistyped anchor is refused before any work
+        anchors.parse_short(text)
     env.open()
     report = audit_log.verify(anchors_path=env.anchors_path())
+    for text in paper:
+        anchors.check_paper(report, text)
     states = verify_states()
     if report.ok and not states:
         click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "

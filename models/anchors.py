@@ -239,3 +239,41 @@ def check(report: Any, path: str | os.PathLike) -> None:
             report.bad(first[0], f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
                                  f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
                                  "(a network share?) cannot be reached.")
+
+
+def parse_short(text: str) -> tuple[int, str]:
+    """``#1234 3f2a9c1e4b5d6a7f`` (as printed on the end-of-day slip) -> (1234, "3f2a9c1e4b5d6a7f")."""
+    from .errors import ValidationError
+
+    parts = (text or "").replace("…", " ").split()
+    if len(parts) >= 2 and parts[0].lstrip("#").isdigit():
+        seq, prefix = int(parts[0].lstrip("#")), parts[1].lower()
+        if 8 <= len(prefix) <= 64 and all(c in "0123456789abcdef" for c in prefix):
+            return seq, prefix
+    raise ValidationError(f"{text!r} is not an anchor: copy it from the slip, e.g. \"#1234 3f2a9c1e4b5d6a7f\".")
+
+
+def check_paper(report: Any, text: str) -> None:
+    """Compare an anchor copied from paper with the chain (for ``kiosk audit verify --anchor``)."""
+    from . import audit
+    from .tables import AuditEntry
+
+    seq, prefix = parse_short(text)
+    report.anchors_checked += 1
+    start_seq, start_hash = audit.anchor()
+    if seq < start_seq:
+        report.notes.append(f"The paper anchor #{seq} is from before the records a purge removed; nothing to compare.")
+        return
+    have = start_hash if seq == start_seq else (
+        AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == seq).scalar())
+    if have is None:
+        newest = AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).scalar() or 0
+        if seq > newest:
+            report.bad(newest + 1, f"The log is cut short: the paper anchor records entry {seq}, "
+                                   f"but the log ends at entry {newest}.")
+        else:
+            report.bad(seq, f"Entry {seq}, recorded by the paper anchor, is missing from the log.")
+        return
+    if not have.startswith(prefix):
+        report.bad(seq, f"Entry {seq} does not match the paper anchor ({prefix}): "
+                        "the log was re-written (re-chained) after it.")

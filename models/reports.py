@@ -7,7 +7,7 @@ from typing import Any
 
 from peewee import JOIN
 
-from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
+from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
 from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event, overflow_place_of
 from .db import db
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
@@ -314,3 +314,42 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
                         row.update(status=CHECK_NOT_HANDED_IN, text="not handed in today")
             rows.append(row)
     return rows
+
+
+def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path: Any,
+                    now: dt.datetime | None = None, tz=SCHOOL_TZ) -> tuple[int, Any]:
+    """Print the phones not collected, with the audit log's head anchored at that moment.
+
+    One transaction: the anchor line is appended to the anchors file and recorded in the
+    log, and the slip (carrying the anchor in short form, the school's paper copy of it)
+    is queued in the print outbox. Returns (print job id, the anchor or None when the log
+    is empty or no anchors file is configured).
+    """
+    from printing import PrinterSpec, render_for, uncollected_phones  # noqa: PLC0415
+    from printing._escpos import printer_module  # noqa: PLC0415
+
+    from . import anchors, outbox  # noqa: PLC0415
+    from .auth import require  # noqa: PLC0415
+    from .db import write_tx  # noqa: PLC0415
+
+    now = now or utcnow()
+    require(staff, "view_reports")
+    require(staff, "print")
+    spec = printer if isinstance(printer, PrinterSpec) else (
+        PrinterSpec.from_url(printer) if isinstance(printer, str) else PrinterSpec.from_config(printer))
+    printer_module()  # import python-escpos before taking the write lock
+    local_now = to_local(now, tz)
+    with write_tx():
+        rows = uncollected(now, tz)
+        anchor = anchors.write(anchors_path, actor=staff, now=now, why="end-of-day slip") if anchors_path else None
+        short = f"{anchor.short()} at {local_now:%H:%M}" if anchor else None
+        doc = uncollected_phones(
+            school_name=school_name, at=local_now.replace(tzinfo=None),
+            phones=[{"slot": r["slot"], "pupil_name": r["pupil"], "class_name": r["class"] or "Visitor",
+                     "state": r["state"]} for r in rows],
+            anchor=short,
+        )
+        job = outbox.enqueue(render_for(spec, doc), kind="other", printer_url=spec.to_url(),
+                             ref=f"end-of-day:{local_now.date().isoformat()}",
+                             title=f"End-of-day slip: {len(rows)} not collected", actor=staff, now=now)
+    return job.id, anchor

@@ -458,8 +458,12 @@ def uncollected_phones(
     school_name: str,
     at: datetime,
     phones: Iterable[HeldPhone | Mapping[str, Any]],
+    anchor: str | None = None,
 ) -> Document:
-    """Phones still held at the end of the day: slot, pupil, class and state."""
+    """Phones still held at the end of the day: slot, pupil, class and state.
+
+    ``anchor`` is the audit log's head in short form (``#1234 3f2a9c1e…``), written to
+    the anchors file as this slip was made: the school's paper copy of it."""
     rows = [_row(HeldPhone, item) for item in phones]
     blocks: list[Block] = [
         Heading("Phones not collected", level=2),
@@ -471,5 +475,13 @@ def uncollected_phones(
         blocks.append(Paragraph("Every phone has been collected."))
     for p in rows:
         blocks += [Text(f"{p.slot}  {p.pupil_name}", bold=True), Paragraph(f"{p.class_name}; {p.state}", indent=4)]
-    blocks += [Rule("="), Text(f"Total still held: {len(rows)}", bold=True), Cut()]
+    blocks += [Rule("="), Text(f"Total still held: {len(rows)}", bold=True)]
+    if anchor:
+        blocks += [
+            Rule(),
+            KeyValue((("Audit anchor", _str(anchor, "anchor")),)),
+            Paragraph("Keep this slip. `kiosk audit verify --anchor` with this line shows whether "
+                      "any record up to now was changed later."),
+        ]
+    blocks.append(Cut())
     return Document(f"Uncollected phones {format_datetime(at)}", tuple(blocks))

@@ -26,6 +26,16 @@ def _uncollected(staff_id: int, now) -> list[dict]:
     return reports.uncollected(now)
 
 
+def _print_slip(staff_id: int, printer, school_name: str, now) -> str:
+    from models import anchors, reports
+    from models.tables import Staff
+
+    job_id, anchor = reports.end_of_day_slip(Staff.get_by_id(staff_id), printer=printer, school_name=school_name,
+                                             anchors_path=anchors.configured(), now=now)
+    kept = f" It carries the audit anchor {anchor.short()}: keep it." if anchor else ""
+    return f"End-of-day slip queued for printing (job {job_id}).{kept}"
+
+
 def counts_text(rows: list[dict]) -> tuple[str, str]:
     """The totals line and the per-class line."""
     if not rows:
@@ -49,6 +59,7 @@ class UncollectedScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="uncollected.back"),
         Binding("f5,r", "refresh_list", "Refresh", id="uncollected.refresh"),
+        Binding("f9,p", "print_slip", "Print end-of-day slip", id="uncollected.print"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -78,7 +89,16 @@ class UncollectedScreen(Screen[None]):
     def action_refresh_list(self) -> None:
         call_db(self, "uncollected", _uncollected, self.who.id, self.app.services.clock.now())
 
+    def action_print_slip(self) -> None:
+        services = self.app.services
+        printer = services.printer if services.printer is not None else services.settings.printer
+        self.query_one("#uncollected-updated", Static).update("Printing the end-of-day slip…")
+        call_db(self, "print", _print_slip, self.who.id, printer, services.settings.school_name, services.clock.now())
+
     def on_db_result(self, result: DbResult) -> None:
+        if result.tag == "print":
+            self.query_one("#uncollected-updated", Static).update(result.value if result.ok else (result.error or ""))
+            return
         if result.tag != "uncollected":
             return
         if not result.ok:
@@ -98,4 +118,4 @@ class UncollectedScreen(Screen[None]):
         self.query_one("#uncollected-classes", Static).update(per_class)
         self.query_one("#uncollected-summary").set_class(not self.rows, "all-collected")
         updated = to_local(self.app.services.clock.now()).strftime("%H:%M")
-        self.query_one("#uncollected-updated", Static).update(f"As of {updated}. F5 or R to refresh, Esc to go back.")
+        self.query_one("#uncollected-updated", Static).update(f"As of {updated}. F5 or R to refresh, F9 or P to print the end-of-day slip, Esc to go back.")
