@@ -140,26 +140,28 @@ class VisitorSelfServiceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar("Visitors: sign in or out")
         with ContentSwitcher(initial=DETAILS, id="self-steps"):
-            with VerticalScroll(id=DETAILS):
-                yield Static(WELCOME, id="self-welcome")
-                with Horizontal(classes="self-row"):
-                    yield Label("Your name", classes="self-label")
-                    yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
-                with Horizontal(classes="self-row"):
-                    yield Label("Organisation", classes="self-label")
-                    yield Input(id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX)
-                with Horizontal(id="self-type-row"):
-                    yield Label("I am a", classes="self-label")
-                    yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
-                with Horizontal(classes="self-row"):
-                    yield Label("Purpose of visit", classes="self-label")
-                    yield Input(id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX)
-                with Horizontal(classes="self-row"):
-                    yield Label("Visiting", classes="self-label")
-                    yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
-                with Horizontal(classes="self-row"):
-                    yield Label("Car registration", classes="self-label")
-                    yield Input(id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX)
+            with Vertical(id=DETAILS):
+                with VerticalScroll(id="self-form"):
+                    yield Static(WELCOME, id="self-welcome")
+                    with Horizontal(classes="self-row"):
+                        yield Label("Your name", classes="self-label")
+                        yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
+                    with Horizontal(classes="self-row"):
+                        yield Label("Organisation", classes="self-label")
+                        yield Input(id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX)
+                    with Horizontal(id="self-type-row"):
+                        yield Label("I am a", classes="self-label")
+                        yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
+                    with Horizontal(classes="self-row"):
+                        yield Label("Purpose of visit", classes="self-label")
+                        yield Input(id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX)
+                    with Horizontal(classes="self-row"):
+                        yield Label("Visiting", classes="self-label")
+                        yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
+                    with Horizontal(classes="self-row"):
+                        yield Label("Car registration", classes="self-label")
+                        yield Input(id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX)
+                # below the form, not in it: an error (or "Welcome back") is never scrolled out of sight
                 yield Static("", id="self-error", markup=False)
             with Vertical(id=RULES):
                 with VerticalScroll(id="self-rules-scroll"):
@@ -250,7 +252,15 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.query_one("#self-out-error", Static).update("")
         self.query_one("#self-welcome", Static).update(WELCOME)
         self.show(DETAILS)
+        self.form_to_top()
         self.query_one("#self-name", Input).focus()
+
+    def form_to_top(self) -> None:
+        """Scroll the form back to its first line (now and once it is laid out again), so the
+        welcome and the name field are in view on a small screen."""
+        form = self.query_one("#self-form", VerticalScroll)
+        form.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(form.scroll_home, animate=False, immediate=True)
 
     def action_back(self) -> None:
         step = self.step
@@ -287,6 +297,7 @@ class VisitorSelfServiceScreen(Screen[None]):
             self.query_one("#self-type", OptionList).highlighted = VISITOR_TYPES.index(r.visitor_type)
         self.picked = r  # setting the name above cleared nothing: it matches
         self.say("Welcome back. Check your details, then say what brings you here today.")
+        self.form_to_top()
         self.query_one("#self-purpose", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

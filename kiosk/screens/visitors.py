@@ -165,6 +165,15 @@ def _concern(staff_id: int, visit_id: int, name: str, what: str, now) -> str:
     return f"Concern about {name}'s device use recorded for the DSL."
 
 
+# Column caps, so that one long name never pushes "In at", "Phone" and "Supervised" off an
+# 80-column screen, and the whole row fits at 110 (the full name is in the visitor's dialog).
+NAME_CAP, ORG_CAP = 24, 20
+
+
+def _cap(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class VisitorsScreen(Screen[None]):
     CSS_PATH = "visitors.tcss"
     AUTO_FOCUS = "#visitors-scan"
@@ -246,12 +255,12 @@ class VisitorsScreen(Screen[None]):
         self.rows = rows
         for r in rows:
             phone = r.phone_words
-            org = r.organisation if len(r.organisation) <= 28 else r.organisation[:27] + "…"
+            org = _cap(r.organisation, ORG_CAP)
             mark = Text(LEFT_MARK, style="bold") if r.signed_out else (
                 Text(FLAG_MARK, style="bold") if r.flagged else Text(""))
             when = to_local(r.signed_in_at, tz)
             table.add_row(  # what the office acts on first; organisation and type last
-                mark, Text(r.badge_number), Text(r.name),
+                mark, Text(r.badge_number), Text(_cap(r.name, NAME_CAP)),
                 Text(when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M")), Text(phone),
                 Text("supervised" if r.supervised else "unsupervised"), Text(org), Text(r.type_name),
                 key=str(r.visit_id),
