@@ -712,6 +712,21 @@ def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
     click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} revoked.")
 
 
+@exceptions_group.command("review")
+@click.argument("exception_id", type=int)
+@click.option("--next", "next_text", required=True, metavar="YYYY-MM-DD", help="The next review date.")
+@common
+@acts("record_exception")
+def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
+    """The headteacher reviewed an exception and kept it: set the next review date."""
+    from models import exceptions
+
+    next_review_on = _parse_date(next_text)
+    env.open()
+    exc = exceptions.record_review(exception_id, who, next_review_on=next_review_on)
+    click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} reviewed: next review {exc.review_on}.")
+
+
 @exceptions_group.command("agreement")
 @click.argument("exception_id", type=int)
 @open_command("read-only: shows an agreement to print")
