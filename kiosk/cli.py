@@ -850,7 +850,7 @@ def staff_deactivate(env: Env, who, username: str) -> None:
               help="Repeat for several roles.")
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
 @common
-@acts("manage_staff", open_when=lambda options: "admin" in options["roles"])
+@acts("manage_staff", open_when=lambda options: True)  # without --as: only the first admin (models.staffing)
 def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]) -> None:
     """Add a member of staff (--as an admin). Their PIN comes from $KIOSK_NEW_PIN or is asked for.
 

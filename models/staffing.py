@@ -35,11 +35,12 @@ def create_first_admin(
 ) -> Staff:
     """Create the database's first admin, without anyone signing in: only while it has no active admin."""
     roles = list(roles)
-    if ADMIN not in roles:
-        raise PermissionDenied("Only the first admin can be added without --as: give --role admin.")
     with write_tx():  # checked and created in one transaction: two at once cannot both get in
         if active_admins():
-            raise PermissionDenied("There is already an admin: kiosk staff add needs --as an admin's username.")
+            raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
+                                   "the PIN comes from $KIOSK_PIN or is asked for.")
+        if ADMIN not in roles:
+            raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
         return create_staff(username, display_name, roles, pin, classes=classes, actor=FIRST_ADMIN, now=now)
 
 

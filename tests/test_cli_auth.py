@@ -312,14 +312,15 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_admin"])
     # Without an admin, only an admin can be added without --as.
     code, _, err = run("staff", "add", "first", "--name", "First Office", "--role", "office", "--db", database)
-    assert code == 1 and "--as USERNAME" in err
+    assert code == 1 and err == "Error: There is no admin yet: add the first one with --role admin (no --as needed).\n"
     code, out, err = run("staff", "add", "boss", "--name", "The Boss", "--role", "admin", "--db", database)
     assert code == 0 and out == "Added boss (admin).\n", err
     assert entries_after(database, 0)[-1] == (FIRST_ADMIN, "staff.create")
     # Now the door is shut: another admin needs --as an admin.
     before = last_seq(database)
     code, _, err = run("staff", "add", "boss2", "--name", "Second", "--role", "admin", "--db", database)
-    assert code == 1 and err == "Error: There is already an admin: kiosk staff add needs --as an admin's username.\n"
+    assert code == 1 and err == ("Error: There is already an admin: say who you are with --as USERNAME (an admin); "
+                                 "the PIN comes from $KIOSK_PIN or is asked for.\n")
     assert entries_after(database, before) == []
     monkeypatch.setenv("KIOSK_PIN", PINS["c_admin"])
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_office"])
