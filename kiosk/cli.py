@@ -857,8 +857,11 @@ def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str,
     A database with no active admin: the first admin is added without --as.
     """
     from models.auth import create_staff
-    from models.staffing import create_first_admin
+    from models.staffing import check_first_admin, create_first_admin
 
+    if who is None:  # refused before asking for a PIN unless this is the first admin
+        env.open()
+        check_first_admin(roles)
     pin = os.environ.get("KIOSK_NEW_PIN")
     if pin is None:
         pin = _tty_pin(f"New PIN for {username}: ", confirm=True)

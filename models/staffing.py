@@ -24,6 +24,15 @@ def active_admins() -> list[Staff]:
     return [s for s in Staff.select().where(Staff.active == True) if ADMIN in s.role_set]  # noqa: E712
 
 
+def check_first_admin(roles: Iterable[str]) -> None:
+    """Refuse unless ``roles`` may be added without anyone signing in: the first admin, while there is none."""
+    if active_admins():
+        raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
+                               "the PIN comes from $KIOSK_PIN or is asked for.")
+    if ADMIN not in roles:
+        raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
+
+
 def create_first_admin(
     username: str,
     display_name: str,
@@ -36,11 +45,7 @@ def create_first_admin(
     """Create the database's first admin, without anyone signing in: only while it has no active admin."""
     roles = list(roles)
     with write_tx():  # checked and created in one transaction: two at once cannot both get in
-        if active_admins():
-            raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
-                                   "the PIN comes from $KIOSK_PIN or is asked for.")
-        if ADMIN not in roles:
-            raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
+        check_first_admin(roles)
         return create_staff(username, display_name, roles, pin, classes=classes, actor=FIRST_ADMIN, now=now)
 
 

@@ -216,10 +216,11 @@ def _refused_and_nothing_done(url, before, case, code, err, *, allowed_actions=(
 
 
 @pytest.mark.parametrize("name", _case_ids())
-def test_refused_without_as(school, kiosk, tmp_path, name):
+def test_refused_without_as(school, kiosk, tmp_path, name, monkeypatch):
     url, codes = school
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
+    monkeypatch.delenv("KIOSK_NEW_PIN")  # refused for want of --as, before any PIN is asked for
     code, _, err = kiosk(case, None, PINS[case.allowed])  # a PIN alone is not enough: whose is it?
     _refused_and_nothing_done(url, before, case, code, err)
     assert "--as USERNAME" in err
