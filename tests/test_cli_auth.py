@@ -203,7 +203,8 @@ def kiosk(run, monkeypatch, school):
 
 
 def _case_ids():
-    return list(cases(Path("."), {"000005": "K", "000002": "K"}))
+    """Every command the tree marks as acting for someone (a new one with no row in cases() errors)."""
+    return sorted(name for name, cmd in command_tree() if (access(cmd) or ("",))[0] == "acts")
 
 
 def _refused_and_nothing_done(url, before, case, code, err, *, allowed_actions=()):
@@ -386,3 +387,28 @@ def test_sqlite_file_untouched_when_refused(tmp_path, run, monkeypatch):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM pupil WHERE admission_no = '000001'").fetchone()[0] == 1
     conn.close()
+
+
+def test_on_a_terminal_the_pin_is_asked_for_hidden(school, run, monkeypatch):
+    import getpass
+
+    url, _ = school
+    asked = []
+
+    def fake_getpass(prompt="", stream=None):
+        asked.append(stream.getvalue())
+        return PINS["c_admin"]
+
+    monkeypatch.setattr(cli_module, "_open_tty", io.StringIO)
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    code, out, err = run("staff", "unlock", "c_office", "--as", "c_admin", "--db", url)
+    assert code == 0 and out == "c_office unlocked.\n", err
+    assert asked == ["PIN for c_admin: "]
+    # The new member's PIN is asked twice; two different PINs change nothing.
+    monkeypatch.delenv("KIOSK_NEW_PIN")
+    answers = iter([PINS["c_admin"], "950483", "950484"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="", stream=None: next(answers))
+    before = last_seq(url)
+    code, _, err = run("staff", "add", "newbie", "--name", "New", "--role", "office", "--as", "c_admin", "--db", url)
+    assert code == 1 and err == "Error: The two PINs differ: nothing was changed.\n"
+    assert {a for _, a in entries_after(url, before)} <= {"auth.login"}
