@@ -113,12 +113,12 @@ def common(fn: Callable) -> Callable:
 ACCESS = "kiosk_access"  # attribute on a command's callback: ("open", why) or ("acts", action)
 
 
-def open_command(why: str) -> Callable[[Callable], Callable]:
-    """Mark a command as open to the kiosk's OS account without --as, and say why."""
+def open_command(why: str) -> Callable[[click.Command], click.Command]:
+    """Mark a command (above its ``@….command``) as open to the kiosk's OS account without --as, and say why."""
 
-    def mark(fn: Callable) -> Callable:
-        setattr(fn, ACCESS, ("open", why))
-        return fn
+    def mark(command: click.Command) -> click.Command:
+        setattr(command.callback, ACCESS, ("open", why))
+        return command
 
     return mark
 
@@ -232,8 +232,8 @@ def cli() -> None:
 # ------------------------------------------------------------------ demo / run
 
 
-@cli.command()
 @open_command("creates the demo school only in an empty database")
+@cli.command()
 @common
 def demo(env: Env) -> None:
     """Create the demo school in an empty database (all or nothing: if stopped, run it again)."""
@@ -270,13 +270,13 @@ def _create_demo(env: Env) -> dict[str, int]:
     return counts
 
 
+@open_command("the terminal app: staff sign in on its screens")
 @cli.command()
 @click.option("--demo", is_flag=True, help="Use the demo school (created on first run) in its own database.")
 @click.option("--start", type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors",
                                             "visitor"]), default=None,
               help="Open this screen straight after login.")
 @click.option("--kiosk", "kiosk_mode", is_flag=True, help="Lock the app down: quitting needs the admin PIN.")
-@open_command("the terminal app: staff sign in on its screens")
 @common
 def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     """Start the reception terminal."""
@@ -381,10 +381,10 @@ def devices() -> None:
     """Registered phones and their labels."""
 
 
+@open_command("read-only report")
 @devices.command("list")
 @click.option("--class", "class_name", default=None, help="Only this class.")
 @FORMAT
-@open_command("read-only report")
 @common
 def devices_list(env: Env, class_name: str | None, fmt: str) -> None:
     """List registered phones: code, pupil, class, state, slot."""
@@ -470,11 +470,11 @@ def camera() -> None:
     """The webcam barcode reader."""
 
 
+@open_command("reads the camera; no records")
 @camera.command("test")
 @click.option("--source", default=None, metavar="SOURCE",
               help="A camera index (0), a video file or a folder of images. Default: [camera] source in the config.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@open_command("reads the camera; no records")
 @common
 def camera_test_command(env: Env, source: str | None, fmt: str) -> None:
     """Decode every frame of a source with the kiosk's own pipeline: one line per frame.
@@ -509,10 +509,10 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD.") from None
 
 
+@open_command("read-only report")
 @report.command("day")
 @click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today).")
 @FORMAT
-@open_command("read-only report")
 @common
 def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     """Every custody event of one day."""
@@ -524,9 +524,9 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
 
 
+@open_command("read-only report")
 @report.command("uncollected")
 @FORMAT
-@open_command("read-only report")
 @common
 def report_uncollected(env: Env, fmt: str) -> None:
     """Phones the school still holds."""
@@ -536,11 +536,11 @@ def report_uncollected(env: Env, fmt: str) -> None:
     emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
 
 
+@open_command("read-only report")
 @report.command("compliance")
 @click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
 @click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
 @FORMAT
-@open_command("read-only report")
 @common
 def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt: str) -> None:
     """Hand-in rates per class per school day, the last 30 school days, phones not collected.
@@ -612,12 +612,12 @@ def _exception_rows(items, day) -> list[dict[str, Any]]:
 EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "ends_on", "status", "signed_copy"]
 
 
+@open_command("read-only report")
 @exceptions_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include ended and revoked exceptions.")
 @click.option("--due-within", type=click.IntRange(0, 365), default=None, metavar="DAYS",
               help="Only those due for review within DAYS days (overdue included).")
 @FORMAT
-@open_command("read-only report")
 @common
 def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) -> None:
     """List exceptions: who, kind, dates, status."""
@@ -727,9 +727,9 @@ def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
     click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} reviewed: next review {exc.review_on}.")
 
 
+@open_command("read-only: shows an agreement to print")
 @exceptions_group.command("agreement")
 @click.argument("exception_id", type=int)
-@open_command("read-only: shows an agreement to print")
 @common
 def exceptions_agreement(env: Env, exception_id: int) -> None:
     """Show the written agreement as text (print it from the kiosk)."""
@@ -755,8 +755,8 @@ def audit() -> None:
     """The tamper-evident audit log."""
 
 
-@audit.command("verify")
 @open_command("read-only check")
+@audit.command("verify")
 @common
 def audit_verify(env: Env) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
@@ -782,8 +782,8 @@ def audit_verify(env: Env) -> None:
     raise KioskError(f"Audit check FAILED.{first}")
 
 
-@audit.command("anchor")
 @open_command("only witnesses the log's head outside the database (for cron); no records or personal data")
+@audit.command("anchor")
 @common
 def audit_anchor(env: Env) -> None:
     """Append the log's head (entry number, hash, time) to the anchors file outside the database."""
@@ -875,9 +875,9 @@ def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str,
     click.echo(f"Added {added.username} ({', '.join(sorted(added.role_set))}).")
 
 
+@open_command("read-only report")
 @staff.command("list")
 @FORMAT
-@open_command("read-only report")
 @common
 def staff_list(env: Env, fmt: str) -> None:
     from models.auth import roles_text
@@ -924,8 +924,8 @@ def print_group() -> None:
     """The receipt printer and its outbox of jobs."""
 
 
-@print_group.command("test")
 @open_command("prints a sample slip; no records or personal data")
+@print_group.command("test")
 @common
 def print_test(env: Env) -> None:
     """Print a sample visitor slip with the current device rules (straight to the printer)."""
@@ -950,11 +950,11 @@ def print_test(env: Env) -> None:
     click.echo(f"Sample slip ({len(data):,} bytes, device rules version {rules.version}) sent to {spec.describe()}.")
 
 
+@open_command("read-only report")
 @print_group.command("queue")
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "in_doubt", "cancelled"]), default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @FORMAT
-@open_command("read-only report")
 @common
 def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
     """List print jobs, newest first, and the printer's status."""
