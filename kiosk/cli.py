@@ -68,10 +68,10 @@ class Env:
 
         if self._opened:  # already open (e.g. to check who is acting)
             return
+        self._opened = True
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
-        self._opened = True
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -144,18 +144,6 @@ def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
             return pin
     except OSError:
         return None
-
-
-def _read_pin(username: str) -> str:
-    """The PIN of the person in --as: $KIOSK_PIN, or asked for (hidden) on the terminal."""
-    pin = os.environ.get("KIOSK_PIN")
-    if pin is None:
-        pin = _tty_pin(f"PIN for {username}: ")
-        if pin is None:
-            raise KioskError("No PIN: set KIOSK_PIN or run from a terminal. Nothing was changed.")
-    if not pin.strip():
-        raise KioskError("No PIN: KIOSK_PIN is empty. Nothing was changed.")
-    return pin
 
 
 def acts(action: str | Callable[[dict[str, Any]], str], *,
@@ -425,6 +413,18 @@ def devices_revoke(env: Env, who, code: str, reason: str, no_reissue: bool) -> N
 
 
 # ------------------------------------------------------------------ scan
+
+
+def _read_pin(username: str) -> str:
+    """The PIN of the person in --as: $KIOSK_PIN, or asked for (hidden) on the terminal."""
+    pin = os.environ.get("KIOSK_PIN")
+    if pin is None:
+        pin = _tty_pin(f"PIN for {username}: ")
+        if pin is None:
+            raise KioskError("No PIN: set KIOSK_PIN or run from a terminal. Nothing was changed.")
+    if not pin.strip():
+        raise KioskError("No PIN: KIOSK_PIN is empty. Nothing was changed.")
+    return pin
 
 
 @cli.command()
