@@ -38,8 +38,8 @@ class Env:
         self.db_arg = db
         self.config_arg = config
         self.demo = demo
-        self._settings = None
         self._opened = False
+        self._settings = None
 
     @property
     def settings(self):
