@@ -1,7 +1,9 @@
 """The ``kiosk`` command line.
 
 Every command takes ``--db`` and ``--config``. Success exits 0; a refusal or bad input
-exits non-zero with one plain line on stderr and no traceback. Textual is imported only
+exits non-zero with one plain line on stderr and no traceback. A command that changes
+records or exports personal data acts for someone: ``--as USERNAME`` and their PIN
+(``$KIOSK_PIN``, or asked on the terminal), see :func:`acts`. Textual is imported only
 by ``kiosk run``, so the other commands start fast and work on a machine with no
 terminal.
 """
