@@ -125,27 +125,28 @@ def open_command(why: str) -> Callable[[click.Command], click.Command]:
     return mark
 
 
-def _open_tty():
-    return open("/dev/tty", "r+")  # noqa: SIM115 - stdin may carry codes, so ask on the terminal itself
+def _has_terminal() -> bool:
+    """Whether this process has a terminal to ask on (stdin may carry codes, so not stdin)."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
 
 
 def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
-    """A PIN typed (hidden) on the terminal; None when there is no terminal."""
+    """A PIN typed (not echoed) on the terminal; None when there is no terminal."""
     import getpass
 
-    try:
-        with _open_tty() as tty:
-            tty.write(prompt)
-            tty.flush()
-            pin = getpass.getpass("", stream=tty)
-            if confirm:
-                tty.write("Again: ")
-                tty.flush()
-                if getpass.getpass("", stream=tty) != pin:
-                    raise KioskError("The two PINs differ: nothing was changed.")
-            return pin
-    except OSError:
+    if not _has_terminal():
         return None
+    try:
+        pin = getpass.getpass(prompt)  # reads and prompts on /dev/tty itself
+        if confirm and getpass.getpass("Again: ") != pin:
+            raise KioskError("The two PINs differ: nothing was changed.")
+    except EOFError:
+        raise KioskError("No PIN was typed. Nothing was changed.") from None
+    return pin
 
 
 def acts(action: str | Callable[[dict[str, Any]], str], *,

@@ -150,14 +150,14 @@ def school(database, tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://auth")
     monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_open_tty", _no_terminal)
+    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
     monkeypatch.chdir(tmp_path)
     yield database, built.codes
     close_db()
 
 
 def _no_terminal():
-    raise OSError("no terminal")
+    return False
 
 
 def entries_after(url: str, seq: int) -> list[tuple[str, str]]:
@@ -291,7 +291,7 @@ def test_read_only_commands_stay_open(school, run, tmp_path):
 
 def test_no_pin_leaves_no_database_behind(tmp_path, run, monkeypatch):
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_open_tty", _no_terminal)
+    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
     db = tmp_path / "none.sqlite3"
     code, _, err = run("staff", "unlock", "someone", "--as", "admin", "--db", db)
     assert code == 1 and err == "Error: No PIN: set KIOSK_PIN or run from a terminal. Nothing was changed.\n"
@@ -310,7 +310,7 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
 
     close_db()
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_open_tty", _no_terminal)
+    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_admin"])
     # Without an admin, only an admin can be added without --as.
     code, _, err = run("staff", "add", "first", "--name", "First Office", "--role", "office", "--db", database)
@@ -339,7 +339,7 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
 
 def test_first_admin_bootstrap_reopens_only_if_no_admin_is_active(database, run, monkeypatch):
     close_db()
-    monkeypatch.setattr(cli_module, "_open_tty", _no_terminal)
+    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_admin"])
     assert run("staff", "add", "boss", "--name", "Boss", "--role", "admin", "--db", database)[0] == 0
     monkeypatch.setenv("KIOSK_PIN", PINS["c_admin"])
@@ -378,7 +378,7 @@ def test_sqlite_file_untouched_when_refused(tmp_path, run, monkeypatch):
     init_db(str(db))
     build()
     close_db()
-    monkeypatch.setattr(cli_module, "_open_tty", _no_terminal)
+    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
     before = db.read_bytes()
     for args in (["erase", "--pupil", "000001", "--yes"], ["sar", "--pupil", "000001", "--as", "head"]):
         code, _, err = run(*args, "--db", db)
@@ -396,10 +396,10 @@ def test_on_a_terminal_the_pin_is_asked_for_hidden(school, run, monkeypatch):
     asked = []
 
     def fake_getpass(prompt="", stream=None):
-        asked.append(stream.getvalue())
+        asked.append(prompt)
         return PINS["c_admin"]
 
-    monkeypatch.setattr(cli_module, "_open_tty", io.StringIO)
+    monkeypatch.setattr(cli_module, "_has_terminal", lambda: True)
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
     code, out, err = run("staff", "unlock", "c_office", "--as", "c_admin", "--db", url)
     assert code == 0 and out == "c_office unlocked.\n", err
@@ -412,3 +412,57 @@ def test_on_a_terminal_the_pin_is_asked_for_hidden(school, run, monkeypatch):
     code, _, err = run("staff", "add", "newbie", "--name", "New", "--role", "office", "--as", "c_admin", "--db", url)
     assert code == 1 and err == "Error: The two PINs differ: nothing was changed.\n"
     assert {a for _, a in entries_after(url, before)} <= {"auth.login"}
+
+
+def test_a_real_terminal_asks_for_the_pin(tmp_path):
+    """On a real terminal (a pty as the controlling terminal), the PIN is asked for, hidden."""
+    import os
+    import pty
+    import select
+    import time
+
+    from tests.school import build
+
+    db = tmp_path / "k.sqlite3"
+    init_db(str(db))
+    build()
+    auth.create_staff("c_admin", "Test Admin", [auth.ADMIN], PINS["c_admin"])
+    close_db()
+    env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_PIN", "KIOSK_NEW_PIN")}
+    repo = Path(__file__).resolve().parent.parent
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a new session whose controlling terminal is the pty
+        try:
+            os.chdir(repo)
+            os.execve(sys.executable, [sys.executable, "-m", "kiosk.cli", "staff", "unlock", "office",
+                                       "--as", "c_admin", "--db", str(db)], env)
+        finally:
+            os._exit(99)
+    seen = b""
+    deadline = time.monotonic() + 60
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+
+    try:
+        read_until(b"PIN for c_admin: ")
+        assert b"PIN for c_admin: " in seen, seen
+        os.write(fd, PINS["c_admin"].encode() + b"\n")
+        read_until(b"unlocked.")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert b"office unlocked." in seen, seen
+    assert PINS["c_admin"].encode() not in seen  # not echoed
+    assert os.waitstatus_to_exitcode(status) == 0
