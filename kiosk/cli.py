@@ -1,7 +1,9 @@
 """The ``kiosk`` command line.
 
 Every command takes ``--db`` and ``--config``. Success exits 0; a refusal or bad input
-exits non-zero with one plain line on stderr and no traceback. Textual is imported only
+exits non-zero with one plain line on stderr and no traceback. A command that changes
+records or exports personal data acts for someone: ``--as USERNAME`` and their PIN
+(``$KIOSK_PIN``, or asked on the terminal), see :func:`acts`. Textual is imported only
 by ``kiosk run``, so the other commands start fast and work on a machine with no
 terminal.
 """
@@ -38,6 +40,7 @@ class Env:
         self.db_arg = db
         self.config_arg = config
         self.demo = demo
+        self._opened = False
         self._settings = None
 
     @property
@@ -65,6 +68,9 @@ class Env:
         from models import anchors
         from models.db import init_db
 
+        if self._opened:  # already open (e.g. to check who is acting)
+            return
+        self._opened = True
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
@@ -97,6 +103,87 @@ def common(fn: Callable) -> Callable:
         return fn(Env(db, config, demo=kwargs.get("demo", False)), **kwargs)
 
     return wrapper
+
+
+# ------------------------------------------------------------------ who may run a command
+#
+# Every command is either open to the kiosk's own OS account (reports, verify: @open_command)
+# or acts for a member of staff (@acts: --as USERNAME and their PIN, checked against the same
+# permission as the screens, and that person is the audit actor). tests/test_cli_auth.py walks
+# the command tree: a command with neither is a failing test.
+
+ACCESS = "kiosk_access"  # attribute on a command's callback: ("open", why) or ("acts", action)
+
+
+def open_command(why: str) -> Callable[[click.Command], click.Command]:
+    """Mark a command (above its ``@….command``) as open to the kiosk's OS account without --as, and say why."""
+
+    def mark(command: click.Command) -> click.Command:
+        setattr(command.callback, ACCESS, ("open", why))
+        return command
+
+    return mark
+
+
+def _has_terminal() -> bool:
+    """Whether this process has a terminal to ask on (stdin may carry codes, so not stdin)."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
+def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
+    """A PIN typed (not echoed) on the terminal; None when there is no terminal."""
+    import getpass
+
+    if not _has_terminal():
+        return None
+    try:
+        pin = getpass.getpass(prompt)  # reads and prompts on /dev/tty itself
+        if confirm and getpass.getpass("Again: ") != pin:
+            raise KioskError("The two PINs differ: nothing was changed.")
+    except EOFError:
+        raise KioskError("No PIN was typed. Nothing was changed.") from None
+    return pin
+
+
+def acts(action: str | Callable[[dict[str, Any]], str], *,
+         open_when: Callable[[dict[str, Any]], bool] | None = None) -> Callable[[Callable], Callable]:
+    """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
+    be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
+    command's options). The command gets them as ``who``.
+
+    ``open_when(options)``: without --as the command runs with ``who=None`` (purge
+    --dry-run; the first admin). Use inside :func:`common` (``@common`` above ``@acts``).
+    """
+    words = action if isinstance(action, str) else "do this"
+
+    def decorate(fn: Callable) -> Callable:
+        @click.option("--as", "as_user", default=None, metavar="USERNAME",
+                      help="Who is acting (a member of staff). The PIN comes from $KIOSK_PIN or is asked for.")
+        @functools.wraps(fn)
+        def wrapper(env: Env, as_user: str | None, **kwargs: Any) -> Any:
+            from models.auth import ACTION_WORDS, authenticate, require
+            from models.errors import PermissionDenied
+
+            wanted = action if isinstance(action, str) else action(kwargs)
+            if as_user is None:
+                if open_when is not None and open_when(kwargs):
+                    return fn(env, who=None, **kwargs)
+                raise PermissionDenied(f"Say who you are with --as USERNAME (a member of staff who may "
+                                       f"{ACTION_WORDS[wanted]}); the PIN comes from $KIOSK_PIN or is asked for.")
+            pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
+            env.open()
+            who = authenticate(as_user, pin)
+            require(who, wanted)
+            return fn(env, who=who, **kwargs)
+
+        setattr(wrapper, ACCESS, ("acts", words))
+        return wrapper
+
+    return decorate
 
 
 def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
@@ -136,6 +223,7 @@ def cli() -> None:
 # ------------------------------------------------------------------ demo / run
 
 
+@open_command("creates the demo school only in an empty database")
 @cli.command()
 @common
 def demo(env: Env) -> None:
@@ -173,6 +261,7 @@ def _create_demo(env: Env) -> dict[str, int]:
     return counts
 
 
+@open_command("the terminal app: staff sign in on its screens")
 @cli.command()
 @click.option("--demo", is_flag=True, help="Use the demo school (created on first run) in its own database.")
 @click.option("--start", type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors",
@@ -250,7 +339,8 @@ def roster() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows even if some rows are rejected.")
 @common
-def roster_import(env: Env, file: str, skip_invalid: bool) -> None:
+@acts("import_roster")
+def roster_import(env: Env, who, file: str, skip_invalid: bool) -> None:
     """Import a SIMS- or Arbor-style CSV export. All or nothing unless --skip-invalid."""
     from models.people import RosterRejected, import_roster
     from models.roster import RosterFileError, parse_roster
@@ -265,7 +355,7 @@ def roster_import(env: Env, file: str, skip_invalid: bool) -> None:
         click.echo(e.message, err=True)
     env.open()
     try:
-        summary = import_roster(result, skip_invalid=skip_invalid)
+        summary = import_roster(result, skip_invalid=skip_invalid, actor=who)
     except RosterRejected as exc:
         raise KioskError(str(exc)) from None
     env.sync_trays()
@@ -282,6 +372,7 @@ def devices() -> None:
     """Registered phones and their labels."""
 
 
+@open_command("read-only report")
 @devices.command("list")
 @click.option("--class", "class_name", default=None, help="Only this class.")
 @FORMAT
@@ -298,12 +389,13 @@ def devices_list(env: Env, class_name: str | None, fmt: str) -> None:
 @click.argument("admission_no")
 @click.option("--description", default="phone", show_default=True)
 @common
-def devices_register(env: Env, admission_no: str, description: str) -> None:
+@acts("register_device")
+def devices_register(env: Env, who, admission_no: str, description: str) -> None:
     """Register a pupil's phone and issue its label code."""
     from models.devices import register_pupil_device
 
     env.open()
-    label = register_pupil_device(admission_no, actor="cli", description=description)
+    label = register_pupil_device(admission_no, actor=who, description=description)
     pupil = label.device.pupil
     click.echo(f"Registered {label.code} to {pupil.full_name} ({pupil.school_class.name}). Print its label with: kiosk labels print --pupil {pupil.admission_no}")
 
@@ -313,12 +405,13 @@ def devices_register(env: Env, admission_no: str, description: str) -> None:
 @click.option("--reason", default="lost", show_default=True)
 @click.option("--no-reissue", is_flag=True, help="Do not issue a replacement label.")
 @common
-def devices_revoke(env: Env, code: str, reason: str, no_reissue: bool) -> None:
+@acts("revoke_label")
+def devices_revoke(env: Env, who, code: str, reason: str, no_reissue: bool) -> None:
     """Revoke a lost or damaged label and issue its replacement."""
     from models.devices import revoke_label
 
     env.open()
-    new = revoke_label(code, actor="cli", reason=reason, reissue=not no_reissue)
+    new = revoke_label(code, actor=who, reason=reason, reissue=not no_reissue)
     click.echo(f"Revoked {code.strip().upper()}." + (f" Replacement label: {new.code}." if new else ""))
 
 
@@ -326,39 +419,35 @@ def devices_revoke(env: Env, code: str, reason: str, no_reissue: bool) -> None:
 
 
 def _read_pin(username: str) -> str:
+    """The PIN of the person in --as: $KIOSK_PIN, or asked for (hidden) on the terminal."""
     pin = os.environ.get("KIOSK_PIN")
-    if pin is not None:
-        return pin
-    import getpass
-
-    try:
-        with open("/dev/tty", "r+") as tty:  # stdin carries the codes
-            tty.write(f"PIN for {username}: ")
-            tty.flush()
-            return getpass.getpass("", stream=tty)
-    except OSError:
-        raise KioskError("No PIN: set KIOSK_PIN or run from a terminal.") from None
+    if pin is None:
+        pin = _tty_pin(f"PIN for {username}: ")
+        if pin is None:
+            raise KioskError("No PIN: set KIOSK_PIN or run from a terminal. Nothing was changed.")
+    if not pin.strip():
+        raise KioskError("No PIN: KIOSK_PIN is empty. Nothing was changed.")
+    return pin
 
 
 @cli.command()
 @click.option("--mode", type=click.Choice(["hand-in", "release"]), required=True)
-@click.option("--as", "username", required=True, help="The member of staff scanning.")
 @common
-def scan(env: Env, mode: str, username: str) -> None:
+@acts(lambda options: "hand_in" if options["mode"] == "hand-in" else "release")
+def scan(env: Env, who, mode: str) -> None:
     """Headless scanning: one code per line on stdin, one result line per code.
 
     Each result is printed only after that code is committed, and starts with OK,
     DUPLICATE, UNKNOWN, INVALID, REVOKED or BLOCKED.
     """
     from models import custody
-    from models.auth import authenticate
     from models.clock import Clock
     from models.codes import printable
     from models.db import check_in_background, retrying
 
     env.open()
     env.sync_trays()
-    staff = authenticate(username, _read_pin(username))
+    staff = who
     check_in_background()  # a damaged file gets no more scans written to it
     op = custody.hand_in if mode == "hand-in" else custody.release
     clock = Clock()
@@ -384,6 +473,7 @@ def camera() -> None:
     """The webcam barcode reader."""
 
 
+@open_command("reads the camera; no records")
 @camera.command("test")
 @click.option("--source", default=None, metavar="SOURCE",
               help="A camera index (0), a video file or a folder of images. Default: [camera] source in the config.")
@@ -422,6 +512,7 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD.") from None
 
 
+@open_command("read-only report")
 @report.command("day")
 @click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today).")
 @FORMAT
@@ -436,6 +527,7 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
 
 
+@open_command("read-only report")
 @report.command("uncollected")
 @FORMAT
 @common
@@ -447,6 +539,7 @@ def report_uncollected(env: Env, fmt: str) -> None:
     emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
 
 
+@open_command("read-only report")
 @report.command("compliance")
 @click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
 @click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
@@ -522,6 +615,7 @@ def _exception_rows(items, day) -> list[dict[str, Any]]:
 EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "ends_on", "status", "signed_copy"]
 
 
+@open_command("read-only report")
 @exceptions_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include ended and revoked exceptions.")
 @click.option("--due-within", type=click.IntRange(0, 365), default=None, metavar="DAYS",
@@ -541,7 +635,6 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
 
 
 @exceptions_group.command("add")
-@click.option("--as", "username", required=True, help="The headteacher recording it (PIN from $KIOSK_PIN or asked).")
 @click.option("--pupil", "admission_no", default=None, help="For a pupil: admission number.")
 @click.option("--staff", "staff_username", default=None, help="For a member of staff: username.")
 @click.option("--visitor", "visitor_name", default=None, help="For a named visitor.")
@@ -561,12 +654,12 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
 @click.option("--to", "to_text", required=True, help="YYYY-MM-DD: last day it has effect.")
 @click.option("--risk-assessment", "risk_ref", default=None, help="Risk assessment reference.")
 @common
-def exceptions_add(env: Env, username: str, admission_no, staff_username, visitor_name, organisation, kind,
+@acts("record_exception")
+def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, organisation, kind,
                    medical_category, allowed, where, conditions, sanction, agreed_with, agreed_text, from_text,
                    review_text, to_text, risk_ref) -> None:
     """Record an exception agreed with the headteacher."""
     from models import exceptions
-    from models.auth import authenticate
     from models.errors import NotFound
     from models.people import contacts_of
     from models.tables import Pupil, Staff
@@ -578,7 +671,7 @@ def exceptions_add(env: Env, username: str, admission_no, staff_username, visito
     dates = {k: _parse_date(v) for k, v in
              (("agreed_on", agreed_text), ("starts_on", from_text), ("review_on", review_text), ("ends_on", to_text))}
     env.open()
-    head = authenticate(username, _read_pin(username))
+    head = who
     extra: dict[str, Any] = {}
     if subject == "pupil":
         pupil = Pupil.get_or_none(Pupil.admission_no == admission_no.strip())
@@ -610,20 +703,34 @@ def exceptions_add(env: Env, username: str, admission_no, staff_username, visito
 
 @exceptions_group.command("revoke")
 @click.argument("exception_id", type=int)
-@click.option("--as", "username", required=True, help="The headteacher (PIN from $KIOSK_PIN or asked).")
 @click.option("--reason", required=True)
 @common
-def exceptions_revoke(env: Env, exception_id: int, username: str, reason: str) -> None:
+@acts("record_exception")
+def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
     """Revoke an exception from now on. The record is kept."""
     from models import exceptions
-    from models.auth import authenticate
 
     env.open()
-    head = authenticate(username, _read_pin(username))
-    exc = exceptions.revoke(exception_id, head, reason=reason)
+    exc = exceptions.revoke(exception_id, who, reason=reason)
     click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} revoked.")
 
 
+@exceptions_group.command("review")
+@click.argument("exception_id", type=int)
+@click.option("--next", "next_text", required=True, metavar="YYYY-MM-DD", help="The next review date.")
+@common
+@acts("record_exception")
+def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
+    """The headteacher reviewed an exception and kept it: set the next review date."""
+    from models import exceptions
+
+    next_review_on = _parse_date(next_text)
+    env.open()
+    exc = exceptions.record_review(exception_id, who, next_review_on=next_review_on)
+    click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} reviewed: next review {exc.review_on}.")
+
+
+@open_command("read-only: shows an agreement to print")
 @exceptions_group.command("agreement")
 @click.argument("exception_id", type=int)
 @common
@@ -651,6 +758,7 @@ def audit() -> None:
     """The tamper-evident audit log."""
 
 
+@open_command("read-only check")
 @audit.command("verify")
 @click.option("--anchor", "paper", multiple=True, metavar="'#SEQ HASH'",
               help="An anchor copied from an end-of-day slip, checked against the log (repeatable).")
@@ -684,6 +792,7 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     raise KioskError(f"Audit check FAILED.{first}")
 
 
+@open_command("only witnesses the log's head outside the database (for cron); no records or personal data")
 @audit.command("anchor")
 @common
 def audit_anchor(env: Env) -> None:
@@ -702,12 +811,14 @@ def audit_anchor(env: Env) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @common
-def backup(env: Env, path: str) -> None:
-    """A consistent copy of the SQLite database, safe while the kiosk runs."""
-    from models.backup import backup_to
+@acts("manage_records")
+def backup(env: Env, who, path: str) -> None:
+    """A consistent copy of the SQLite database, safe while the kiosk runs (audited: it holds everyone's data)."""
+    from models.backup import backup_to, record_backup
 
     env.open()
     dest = backup_to(Path(path))
+    record_backup(dest, actor=who)
     click.echo(f"Backup written to {dest}.")
 
 
@@ -719,13 +830,26 @@ def staff() -> None:
 @staff.command("unlock")
 @click.argument("username")
 @common
-def staff_unlock(env: Env, username: str) -> None:
+@acts("manage_staff")
+def staff_unlock(env: Env, who, username: str) -> None:
     """Clear a lockout after repeated wrong PINs."""
     from models.auth import unlock
 
     env.open()
-    unlock(username, actor="cli")
+    unlock(username, actor=who)
     click.echo(f"{username} unlocked.")
+
+
+@staff.command("deactivate")
+@click.argument("username")
+@common
+@acts("manage_staff")
+def staff_deactivate(env: Env, who, username: str) -> None:
+    """Switch off a leaver's account. It stays on record: the chain of custody names who acted."""
+    from models.staffing import deactivate
+
+    gone = deactivate(username, actor=who)
+    click.echo(f"{gone.username} deactivated: they can no longer sign in.")
 
 
 @staff.command("add")
@@ -736,18 +860,32 @@ def staff_unlock(env: Env, username: str) -> None:
               help="Repeat for several roles.")
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
 @common
-def staff_add(env: Env, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]) -> None:
-    """Add a member of staff. The PIN comes from $KIOSK_PIN or is asked for."""
+@acts("manage_staff", open_when=lambda options: True)  # without --as: only the first admin (models.staffing)
+def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]) -> None:
+    """Add a member of staff (--as an admin). Their PIN comes from $KIOSK_NEW_PIN or is asked for.
+
+    A database with no active admin: the first admin is added without --as.
+    """
     from models.auth import create_staff
+    from models.staffing import check_first_admin, create_first_admin
 
-    pin = os.environ.get("KIOSK_PIN")
+    if who is None:  # refused before asking for a PIN unless this is the first admin
+        env.open()
+        check_first_admin(roles)
+    pin = os.environ.get("KIOSK_NEW_PIN")
     if pin is None:
-        pin = click.prompt(f"PIN for {username} (4 to 8 digits)", hide_input=True, confirmation_prompt=True)
+        pin = _tty_pin(f"New PIN for {username}: ", confirm=True)
+        if pin is None:
+            raise KioskError(f"No PIN for {username}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.")
     env.open()
-    who = create_staff(username, display_name, roles, pin, classes=classes, actor="cli")
-    click.echo(f"Added {who.username} ({', '.join(sorted(who.role_set))}).")
+    if who is None:
+        added = create_first_admin(username, display_name, roles, pin, classes=classes)
+    else:
+        added = create_staff(username, display_name, roles, pin, classes=classes, actor=who)
+    click.echo(f"Added {added.username} ({', '.join(sorted(added.role_set))}).")
 
 
+@open_command("read-only report")
 @staff.command("list")
 @FORMAT
 @common
@@ -796,6 +934,7 @@ def print_group() -> None:
     """The receipt printer and its outbox of jobs."""
 
 
+@open_command("prints a sample slip; no records or personal data")
 @print_group.command("test")
 @common
 def print_test(env: Env) -> None:
@@ -821,6 +960,7 @@ def print_test(env: Env) -> None:
     click.echo(f"Sample slip ({len(data):,} bytes, device rules version {rules.version}) sent to {spec.describe()}.")
 
 
+@open_command("read-only report")
 @print_group.command("queue")
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "in_doubt", "cancelled"]), default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
@@ -846,13 +986,14 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 @print_group.command("retry")
 @click.option("--job", "job_id", type=int, default=None, help="Only this job (default: every waiting job).")
 @common
-def print_retry(env: Env, job_id: int | None) -> None:
+@acts("print")
+def print_retry(env: Env, who, job_id: int | None) -> None:
     """Send waiting jobs now, without waiting for their back-off."""
     from models import outbox
 
     env.open()
     spec = _printer_spec(env)
-    n = outbox.retry_now(job_id, actor="cli")
+    n = outbox.retry_now(job_id, actor=who)
     report = outbox.send_pending(spec, timeout=spec.timeout_s)
     click.echo(f"{len(report.sent)} of {n} waiting job{'s' if n != 1 else ''} printed.")
     if report.error:
@@ -862,12 +1003,13 @@ def print_retry(env: Env, job_id: int | None) -> None:
 @print_group.command("reprint")
 @click.argument("job_id", type=int)
 @common
-def print_reprint(env: Env, job_id: int) -> None:
+@acts("print")
+def print_reprint(env: Env, who, job_id: int) -> None:
     """Print a job again as a new job (e.g. one in doubt that did not come out)."""
     from models import outbox
 
     env.open()
-    job = outbox.reprint(job_id, actor="cli", printer_url=_printer_spec(env).to_url())
+    job = outbox.reprint(job_id, actor=who, printer_url=_printer_spec(env).to_url())
     click.echo(f"Job {job.id} (reprint of {job_id}): {_send_now(env, job.id)}.")
 
 
@@ -881,7 +1023,8 @@ def labels() -> None:
 @click.option("--pupil", "admission_no", default=None, metavar="ADMISSION_NO",
               help="One pupil's phone (after a revoke: its new code).")
 @common
-def labels_print(env: Env, class_name: str | None, admission_no: str | None) -> None:
+@acts("register_device")
+def labels_print(env: Env, who, class_name: str | None, admission_no: str | None) -> None:
     """Print phone labels (QR code and Code 128, name and class) for a class or a pupil."""
     from models.labels import enqueue_labels
 
@@ -889,7 +1032,7 @@ def labels_print(env: Env, class_name: str | None, admission_no: str | None) -> 
         raise click.UsageError("Give --class NAME or --pupil ADMISSION_NO (one of them).")
     _printer_spec(env)
     env.open()
-    job_id, count = enqueue_labels(env.settings, class_name=class_name, admission_no=admission_no, actor="cli")
+    job_id, count = enqueue_labels(env.settings, class_name=class_name, admission_no=admission_no, actor=who)
     click.echo(f"{count} label{'s' if count != 1 else ''} (job {job_id}): {_send_now(env, job_id)}.")
 # ------------------------------------------------------------------ records duties (UK GDPR)
 
@@ -911,7 +1054,8 @@ def _subject(pupil: str | None, visitor: str | None, staff_user: str | None = No
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted and what is kept under a legal hold.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @common
-def purge(env: Env, dry_run: bool, fmt: str) -> None:
+@acts("manage_records", open_when=lambda options: options["dry_run"])
+def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
     """Delete records past their retention period ([retention] in the config).
 
     Lists what is kept because of a legal hold (a phone in a tray, confiscated or with
@@ -921,12 +1065,12 @@ def purge(env: Env, dry_run: bool, fmt: str) -> None:
     from models import records
 
     env.open()
-    result = records.purge(env.settings.retention_days, actor="cli", dry_run=dry_run)
+    result = records.purge(env.settings.retention_days, actor=who, dry_run=dry_run)
     if not dry_run:
         from models import anchors
 
         try:
-            anchors.write(env.anchors_path(), actor="cli", why="purge")
+            anchors.write(env.anchors_path(), actor=who, why="purge")
         except KioskError as exc:
             click.echo(f"Warning: the purge is done, but {exc}", err=True)
     if fmt == "json":
@@ -948,7 +1092,8 @@ def purge(env: Env, dry_run: bool, fmt: str) -> None:
 @click.option("--out", "out", type=click.Path(), default=None,
               help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
 @common
-def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
+@acts("manage_records")
+def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
     """Subject access: everything held about one person, as JSON and one CSV per kind.
 
     Audited only once the file is completely written; the folder it goes in must exist.
@@ -958,7 +1103,7 @@ def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None
 
     env.open()
     subject = _subject(pupil, visitor, staff_user, options="--pupil, --visitor or --staff")
-    export = records.subject_access(subject, actor="cli")
+    export = records.subject_access(subject, actor=who)
     if out is None:
         safe = "".join(ch if ch.isalnum() else "-" for ch in subject.key).strip("-") or "subject"
         out = f"sar-{subject.kind}-{safe}-{utcnow():%Y%m%d-%H%M%S}.zip"
@@ -972,7 +1117,8 @@ def sar(env: Env, pupil: str | None, visitor: str | None, staff_user: str | None
 @click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @common
-def erase(env: Env, pupil: str | None, visitor: str | None, yes: bool) -> None:
+@acts("manage_records")
+def erase(env: Env, who, pupil: str | None, visitor: str | None, yes: bool) -> None:
     """Erase one person's data. Refused, with the reason, under a legal hold (a phone in
     a tray, confiscated or with the police; an open concern; a visitor on site)."""
     from models import records
@@ -982,7 +1128,7 @@ def erase(env: Env, pupil: str | None, visitor: str | None, yes: bool) -> None:
     holds = records.holds_for(subject)
     if not holds and not yes:
         click.confirm(f"Erase everything held about {subject.label}? This cannot be undone", abort=True)
-    result = records.erase(subject, actor="cli")
+    result = records.erase(subject, actor=who)
     click.echo(result.line())
 
 

@@ -33,3 +33,13 @@ def backup_to(dest: Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"Backup failed: {exc}.") from None
     return dest
+
+
+def record_backup(dest: Path, *, actor: object, now=None) -> None:
+    """Audit a finished backup: it holds everyone's data, so who made it and where is on record."""
+    from . import audit
+    from .clock import utcnow
+    from .db import write_tx
+
+    with write_tx():
+        audit.append(actor, "backup.write", "database", "-", {"file": str(dest)}, now or utcnow())

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from models.demo import DEMO_PINS
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -51,43 +53,48 @@ def test_devices_list_json_and_class_filter(demo_db, run):
     assert {r["class"] for r in rows} == {"Oak"}
 
 
-def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples):
+def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples, monkeypatch):
     db = tmp_path / "k.sqlite3"
-    code, out, err = run("roster", "import", samples / "roster-with-errors.csv", "--db", db)
+    # A new install: the first admin needs no --as, then acts for the rest.
+    monkeypatch.setenv("KIOSK_NEW_PIN", "836150")
+    assert run("staff", "add", "boss", "--name", "IT Admin", "--role", "admin", "--db", db)[0] == 0
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    code, out, err = run("roster", "import", samples / "roster-with-errors.csv", "--as", "boss", "--db", db)
     assert code == 1
     assert "line 3: " in err and "line 8: " in err
     assert err.strip().endswith("Fix the file, or use --skip-invalid to import the other rows.")
-    code, out, _ = run("roster", "import", samples / "roster-with-errors.csv", "--skip-invalid", "--db", db)
+    code, out, _ = run("roster", "import", samples / "roster-with-errors.csv", "--skip-invalid", "--as", "boss", "--db", db)
     assert code == 0 and "3 added" in out
-    code, out, _ = run("devices", "register", "002008", "--db", db)
+    code, out, _ = run("devices", "register", "002008", "--as", "boss", "--db", db)
     assert code == 0 and out.startswith("Registered K")
     label = out.split()[1]
     code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
     assert "Formula =cmd|' /C calc'!A0" in out  # stored and exported as text
     evil = tmp_path / "evil.csv"
     evil.write_text("Adno,Legal Surname,Legal Forename,Year,Reg\n009001,Smith,=HYPERLINK(\"http://x\"),Year 6,Oak\n")
-    assert run("roster", "import", evil, "--db", db)[0] == 0
-    assert run("devices", "register", "009001", "--db", db)[0] == 0
+    assert run("roster", "import", evil, "--as", "boss", "--db", db)[0] == 0
+    assert run("devices", "register", "009001", "--as", "boss", "--db", db)[0] == 0
     code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
     import csv
     import io
 
     cells = [row[2] for row in csv.reader(io.StringIO(out))]
     assert "'=HYPERLINK(\"http://x\") Smith" in cells
-    code, out, _ = run("devices", "revoke", label, "--db", db)
+    code, out, _ = run("devices", "revoke", label, "--as", "boss", "--db", db)
     assert code == 0 and f"Revoked {label}. Replacement label: K" in out
-    code, _, err = run("devices", "register", "nope", "--db", db)
+    code, _, err = run("devices", "register", "nope", "--as", "boss", "--db", db)
     assert code == 1 and err == "Error: No pupil has admission number 'nope'.\n"
-    code, _, err = run("devices", "revoke", "K12", "--db", db)
+    code, _, err = run("devices", "revoke", "K12", "--as", "boss", "--db", db)
     assert code == 1 and "a label code is a letter and 7 digits" in err
 
 
-def test_headless_scan_results(demo_db, run):
+def test_headless_scan_results(demo_db, run, monkeypatch):
     code, out, _ = run("devices", "list", "--format", "json", "--db", demo_db)
     rows = json.loads(out)
     out_rows = [r for r in rows if r["state"] == "out"]
     a, b = out_rows[-1], out_rows[-2]  # (the demo's pupil with a medical exception is near the start)
-    code, out, _ = run("devices", "revoke", b["code"], "--db", demo_db)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
+    code, out, _ = run("devices", "revoke", b["code"], "--as", "office", "--db", demo_db)
     lines = "\n".join([a["code"], a["code"], "K0000000"[:-1] + "1", "garbage\x1b[2J", b["code"], "", a["code"].lower()]) + "\n"
     proc = scan(demo_db, "hand-in", "office", lines.encode(), "1111")
     assert proc.returncode == 0, proc.stderr
@@ -121,9 +128,10 @@ def test_scan_wrong_pin_and_role(demo_db, run):
     assert proc.stderr.decode() == "Error: Wrong PIN. 4 tries left before the account locks.\n"
     rows = json.loads(run("devices", "list", "--format", "json", "--db", demo_db)[1])
     chestnut = next(r for r in rows if r["class"] == "Chestnut")
-    proc = scan(demo_db, "hand-in", "admin", f"{chestnut['code']}\n".encode(), "9999")
-    assert proc.returncode == 0
-    assert proc.stdout.decode() == f"BLOCKED {chestnut['code']} IT admin (admin) may not hand in phones.\n"
+    # A role that may not hand in is refused before any code is read, as the screens do.
+    proc = scan(demo_db, "hand-in", "admin", f"{chestnut['code']}\n".encode(), DEMO_PINS["admin"])
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.stderr.decode() == "Error: IT admin (admin) may not hand in phones.\n"
     proc = scan(demo_db, "hand-in", "oak", f"{chestnut['code']}\n".encode(), "2222")
     assert proc.stdout.decode().startswith(f"BLOCKED {chestnut['code']} Mr T Okoro (Oak) may hand in phones only for their own class, not Chestnut.")
 
@@ -166,15 +174,16 @@ def test_audit_verify_catches_a_projection_out_of_step(demo_db, run):
     assert code == 1 and "differs from the ledger" in err
 
 
-def test_backup_is_consistent_and_refuses_to_overwrite(demo_db, tmp_path, run):
+def test_backup_is_consistent_and_refuses_to_overwrite(demo_db, tmp_path, run, monkeypatch):
     dest = tmp_path / "backup.sqlite3"
-    code, out, _ = run("backup", dest, "--db", demo_db)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, out, _ = run("backup", dest, "--as", "admin", "--db", demo_db)
     assert code == 0 and dest.exists()
     conn = sqlite3.connect(dest)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT COUNT(*) FROM custody_event").fetchone()[0] > 100
     conn.close()
-    code, _, err = run("backup", dest, "--db", demo_db)
+    code, _, err = run("backup", dest, "--as", "admin", "--db", demo_db)
     assert code == 1 and "already exists" in err
 
 
@@ -199,31 +208,37 @@ def test_env_database_url_is_used(tmp_path, run, monkeypatch, demo_db):
 
 def test_staff_add_and_list(tmp_path, run, monkeypatch, samples):
     db = tmp_path / "k.sqlite3"
-    assert run("roster", "import", samples / "roster-sims-style.csv", "--db", db)[0] == 0
-    monkeypatch.setenv("KIOSK_PIN", "2468")
-    code, out, _ = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "teacher", "--class", "Oak", "--db", db)
+    monkeypatch.setenv("KIOSK_NEW_PIN", "836150")  # the new member's PIN; KIOSK_PIN is the acting admin's
+    assert run("staff", "add", "boss", "--name", "IT Admin", "--role", "admin", "--db", db)[0] == 0
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    assert run("roster", "import", samples / "roster-sims-style.csv", "--as", "boss", "--db", db)[0] == 0
+    monkeypatch.setenv("KIOSK_NEW_PIN", "503827")
+    code, out, _ = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "teacher", "--class", "Oak",
+                       "--as", "boss", "--db", db)
     assert code == 0 and out == "Added msmith (teacher).\n"
-    code, _, err = run("staff", "add", "msmith", "--name", "Again", "--role", "office", "--db", db)
+    code, _, err = run("staff", "add", "msmith", "--name", "Again", "--role", "office", "--as", "boss", "--db", db)
     assert code == 1 and err == "Error: There is already a member of staff called 'msmith'.\n"
-    code, _, err = run("staff", "add", "x1", "--name", "X", "--role", "teacher", "--class", "Narnia", "--db", db)
+    code, _, err = run("staff", "add", "x1", "--name", "X", "--role", "teacher", "--class", "Narnia", "--as", "boss",
+                       "--db", db)
     assert code == 1 and err == "Error: There is no class called 'Narnia'.\n"
-    monkeypatch.setenv("KIOSK_PIN", "12")
-    code, _, err = run("staff", "add", "x2", "--name", "X", "--role", "office", "--db", db)
-    assert code == 1 and err == "Error: A PIN is 4 to 8 digits.\n"
+    monkeypatch.setenv("KIOSK_NEW_PIN", "12")
+    code, _, err = run("staff", "add", "x2", "--name", "X", "--role", "office", "--as", "boss", "--db", db)
+    assert code == 1 and err.startswith("Error: A PIN is ")
     code, out, _ = run("staff", "list", "--format", "json", "--db", db)
-    assert [r["username"] for r in json.loads(out)] == ["msmith"]
+    assert [r["username"] for r in json.loads(out)] == ["boss", "msmith"]
 
 
 # ------------------------------------------------------------------ records duties
 
 
-def test_purge_dry_run_then_purge_with_config_retention(demo_db, run, tmp_path):
+def test_purge_dry_run_then_purge_with_config_retention(demo_db, run, tmp_path, monkeypatch):
     cfg = tmp_path / "config.toml"
     cfg.write_text("[retention]\nhand_ins = 1\n", encoding="utf-8")
     code, out, _ = run("purge", "--dry-run", "--format", "json", "--db", demo_db, "--config", cfg)
     dry = json.loads(out)
     assert code == 0 and dry["dry_run"] and dry["deleted"]["hand_ins"] > 0 and dry["audit_seq"] is None
-    code, out, _ = run("purge", "--db", demo_db, "--config", cfg)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, out, _ = run("purge", "--as", "admin", "--db", demo_db, "--config", cfg)
     assert code == 0 and out.startswith(f"Deleted: {dry['deleted']['hand_ins']} hand ins,")
     code, out, _ = run("purge", "--dry-run", "--db", demo_db, "--config", cfg)
     assert out.startswith("Would delete: 0 hand ins,")
@@ -231,36 +246,38 @@ def test_purge_dry_run_then_purge_with_config_retention(demo_db, run, tmp_path):
     assert code == 0 and "chain intact" in out
 
 
-def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path):
+def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     con = sqlite3.connect(demo_db)
     adno = con.execute("SELECT admission_no FROM pupil ORDER BY id LIMIT 1").fetchone()[0]
     con.close()
     out_zip = tmp_path / "sar.zip"
-    code, out, _ = run("sar", "--pupil", adno, "--out", out_zip, "--db", demo_db)
+    code, out, _ = run("sar", "--as", "head", "--pupil", adno, "--out", out_zip, "--db", demo_db)
     assert code == 0 and out.startswith(f"Subject access export for pupil {adno} written to {out_zip} (1 pupil,")
-    code, _, err = run("sar", "--db", demo_db)
+    code, _, err = run("sar", "--as", "head", "--db", demo_db)
     assert code == 2 and "Give exactly one of --pupil, --visitor or --staff." in err
-    code, _, err = run("sar", "--visitor", "Mr Visitor", "--db", demo_db)
+    code, _, err = run("sar", "--as", "head", "--visitor", "Mr Visitor", "--db", demo_db)
     assert code == 1 and err == "Error: No visitor called 'Mr Visitor' is on record: nothing is held under that name.\n"
-    code, out, _ = run("erase", "--pupil", adno, "--yes", "--db", demo_db)
+    code, out, _ = run("erase", "--as", "head", "--pupil", adno, "--yes", "--db", demo_db)
     assert code == 0 and out.startswith(f"Erased pupil {adno}: 1 pupil,")
-    code, _, err = run("sar", "--pupil", adno, "--db", demo_db)
+    code, _, err = run("sar", "--as", "head", "--pupil", adno, "--db", demo_db)
     assert code == 1 and err.startswith(f"Error: No pupil has admission number '{adno}'")
     # The demo's contractor from yesterday never signed out: exported, but not erased.
-    code, out, _ = run("sar", "--visitor", "gary  mills", "--out", tmp_path / "gary", "--db", demo_db)
+    code, out, _ = run("sar", "--as", "head", "--visitor", "gary  mills", "--out", tmp_path / "gary", "--db", demo_db)
     assert code == 0 and "1 visitors, 1 visits," in out and (tmp_path / "gary" / "visits.csv").exists()
-    code, _, err = run("erase", "--visitor", "Gary Mills", "--yes", "--db", demo_db)
+    code, _, err = run("erase", "--as", "head", "--visitor", "Gary Mills", "--yes", "--db", demo_db)
     assert code == 1 and err.startswith("Error: Visitor Gary Mills is still signed in (visit ") and err.endswith("Nothing was erased.\n")
 
 
-def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run):
+def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     con = sqlite3.connect(demo_db)
     # The demo's open concern exists at any time of day (its confiscation only after 08:35).
     adno = con.execute(
         "SELECT p.admission_no FROM concern c JOIN pupil p ON p.id = c.pupil_id WHERE c.status = 'open'"
     ).fetchone()[0]
     con.close()
-    code, _, err = run("erase", "--pupil", adno, "--db", demo_db)
+    code, _, err = run("erase", "--as", "head", "--pupil", adno, "--db", demo_db)
     assert code == 1 and err.startswith(f"Error: Pupil {adno}") and "still open with the DSL" in err
     assert err.endswith("Nothing was erased.\n")
     assert err.count("\n") == 1

@@ -85,13 +85,13 @@ def test_exceptions_add_list_revoke(small_db, run):
 def test_exceptions_errors_are_one_line(small_db, run, monkeypatch):
     code, _, err = run(*[a if a != "multi_agency" else "young_carer" for a in ADD_ORG], "--db", small_db)
     assert code == 1 and err == "Error: A young carer exception cannot be for an organisation.\n"
+    code, _, err = run(*ADD_ORG[:-1], "2026-13-01", "--db", small_db)
+    assert code == 2 and "is not a date" in err
     monkeypatch.setenv("KIOSK_PIN", "1111")
     code, _, err = run(*[a if a != "head" else "office" for a in ADD_ORG], "--db", small_db)
     assert code == 1 and err == "Error: Office (office staff) may not record exceptions.\n"
     code, _, err = run("exceptions", "revoke", "99", "--as", "office", "--reason", "x", "--db", small_db)
     assert code == 1 and err.count("\n") == 1
-    code, _, err = run(*ADD_ORG[:-1], "2026-13-01", "--db", small_db)
-    assert code == 2 and "is not a date" in err
 
 
 def test_report_compliance_formats(small_db, run):

@@ -22,7 +22,11 @@ def school_db(tmp_path, monkeypatch):
     path = tmp_path / "k.sqlite3"
     init_db(str(path))
     school = build()
+    from models.auth import OFFICE, create_staff
+
+    create_staff("printer", "Print Office", [OFFICE], "482916")  # acts with --as printer
     close_db()
+    monkeypatch.setenv("KIOSK_PIN", "482916")
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://cli")
     printing.clear_dummy_jobs()
     yield path, school
@@ -49,7 +53,7 @@ def test_print_test_on_an_offline_printer_is_one_line(school_db, run, monkeypatc
 
 def test_labels_for_a_class_and_a_reissued_pupil_label(school_db, run):
     path, school = school_db
-    code, out, _ = run("labels", "print", "--class", "Oak", "--db", path)
+    code, out, _ = run("labels", "print", "--as", "printer", "--class", "Oak", "--db", path)
     assert code == 0 and out == "3 labels (job 1): printed.\n"
     (job,) = printing.dummy_jobs("cli")
     for adno in ("000001", "000002", "000003"):
@@ -57,9 +61,9 @@ def test_labels_for_a_class_and_a_reissued_pupil_label(school_db, run):
     assert school.codes["000004"].encode() not in job  # Beech
     assert job.count(b"\x1d(k\x03\x001C\x06") == 3  # a QR code each, 6 dots a module (>= 4 at 203 dpi)
     # a lost label is revoked; reissuing prints the new code, not the old one
-    code, out, _ = run("devices", "revoke", school.codes["000002"], "--db", path)
+    code, out, _ = run("devices", "revoke", "--as", "printer", school.codes["000002"], "--db", path)
     new_code = out.split("Replacement label: ")[1].strip().rstrip(".")
-    code, out, _ = run("labels", "print", "--pupil", "000002", "--db", path)
+    code, out, _ = run("labels", "print", "--as", "printer", "--pupil", "000002", "--db", path)
     assert code == 0 and out == "1 label (job 2): printed.\n"
     reissue = printing.dummy_jobs("cli")[-1]
     assert new_code.encode() in reissue and school.codes["000002"].encode() not in reissue
@@ -68,20 +72,20 @@ def test_labels_for_a_class_and_a_reissued_pupil_label(school_db, run):
 
 def test_labels_refusals(school_db, run):
     path, _ = school_db
-    code, _, err = run("labels", "print", "--db", path)
+    code, _, err = run("labels", "print", "--as", "printer", "--db", path)
     assert code == 2 and "Give --class NAME or --pupil ADMISSION_NO" in err
-    code, _, err = run("labels", "print", "--class", "Elm", "--db", path)
+    code, _, err = run("labels", "print", "--as", "printer", "--class", "Elm", "--db", path)
     assert code == 1 and err == "Error: There is no class called 'Elm'.\n"
-    code, _, err = run("labels", "print", "--pupil", "000003\x1b", "--db", path)
+    code, _, err = run("labels", "print", "--as", "printer", "--pupil", "000003\x1b", "--db", path)
     assert code == 1 and err.count("\n") == 1
 
 
 def test_offline_printer_keeps_the_job_and_retry_prints_it_once(school_db, run, monkeypatch):
     path, _ = school_db
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://cli?offline=1")
-    code, out, _ = run("labels", "print", "--pupil", "000001", "--db", path)
+    code, out, _ = run("labels", "print", "--as", "printer", "--pupil", "000001", "--db", path)
     assert code == 0 and "not printed" in out and "waits in the outbox" in out
-    code, _, err = run("print", "retry", "--db", path)
+    code, _, err = run("print", "retry", "--as", "printer", "--db", path)
     assert code == 1 and "Printer still offline" in err
     code, out, _ = run("print", "queue", "--format", "json", "--db", path)
     (row,) = json.loads(out)
@@ -91,8 +95,8 @@ def test_offline_printer_keeps_the_job_and_retry_prints_it_once(school_db, run, 
     assert printing.dummy_jobs("cli") == []
     # the office reprints it on a working printer: a new job, and the old one can be cancelled
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://cli")
-    code, out, _ = run("print", "reprint", "1", "--db", path)
+    code, out, _ = run("print", "reprint", "--as", "printer", "1", "--db", path)
     assert code == 0 and out == "Job 2 (reprint of 1): printed.\n"
     assert len(printing.dummy_jobs("cli")) == 1
-    code, _, err = run("print", "reprint", "99", "--db", path)
+    code, _, err = run("print", "reprint", "--as", "printer", "99", "--db", path)
     assert code == 1 and err == "Error: There is no print job 99.\n"

@@ -110,13 +110,16 @@ def test_an_empty_folder_is_used(school, out):
     assert (folder / "sar.json").exists() and sar_entries() == 1
 
 
-def test_the_cli_refuses_an_existing_zip_without_an_audit_entry(database, tmp_path, capsys):
+def test_the_cli_refuses_an_existing_zip_without_an_audit_entry(database, tmp_path, capsys, monkeypatch):
     from kiosk.cli import main
+    from models.auth import HEADTEACHER, create_staff
 
     build(now=NOW)
+    create_staff("records", "Records Head", [HEADTEACHER], "725649")
+    monkeypatch.setenv("KIOSK_PIN", "725649")
     target = tmp_path / "ava.zip"
     target.write_bytes(b"old")
-    assert main(["sar", "--pupil", "000001", "--out", str(target), "--db", database]) != 0
+    assert main(["sar", "--pupil", "000001", "--out", str(target), "--as", "records", "--db", database]) != 0
     err = capsys.readouterr().err.strip()
     assert err.startswith("Error: ") and "already exists" in err and "\n" not in err
     assert sar_entries() == 0 and target.read_bytes() == b"old"

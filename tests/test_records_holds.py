@@ -13,6 +13,7 @@ import pytest
 import printing
 from kiosk.cli import main
 from models import audit, concerns, custody, records, visitors
+from models.auth import HEADTEACHER, create_staff
 from models.config import Settings
 from models.errors import RuleViolation
 from models.rules import load_rules
@@ -66,11 +67,13 @@ def test_erase_refuses_a_phone_in_the_tray_in_one_line(school):
     assert records.erase(records.pupil_subject("000001"), now=NOW + DAY).deleted["pupil"] == 1
 
 
-def test_the_cli_refuses_a_phone_in_the_tray_without_asking(database, capsys):
+def test_the_cli_refuses_a_phone_in_the_tray_without_asking(database, capsys, monkeypatch):
     school = build(now=NOW - 30 * DAY)
+    create_staff("records", "Records Head", [HEADTEACHER], "725649")
+    monkeypatch.setenv("KIOSK_PIN", "725649")
     custody.hand_in(school.codes["000002"], school.office, now=NOW)
     slot = slot_of(device_of("000002").id)
-    assert main(["erase", "--pupil", "000002", "--db", database]) == 1  # no confirmation asked: refused outright
+    assert main(["erase", "--pupil", "000002", "--as", "records", "--db", database]) == 1  # no confirmation asked: refused outright
     err = capsys.readouterr().err
     assert err == f"Error: Pupil 000002's phone is in tray {slot}: release it first. Nothing was erased.\n"
     assert Pupil.get_or_none(Pupil.admission_no == "000002") is not None

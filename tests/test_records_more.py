@@ -10,6 +10,7 @@ import pytest
 import printing
 from kiosk.cli import main
 from models import audit, concerns, custody, exceptions, records, visitors
+from models.auth import HEADTEACHER, create_staff
 from models.config import Settings
 from models.errors import NotFound, RuleViolation
 from models.rules import load_rules
@@ -171,15 +172,17 @@ def test_visitor_erase_removes_everything_and_the_cli_does_it_too(jo, school):
     assert PrintJob.select().where(PrintJob.ref == f"visit:{sam.visit.id}").exists()
 
 
-def test_cli_sar_and_erase_for_a_visitor(database, tmp_path, capsys):
+def test_cli_sar_and_erase_for_a_visitor(database, tmp_path, capsys, monkeypatch):
     build(now=NOW - 10 * DAY)
+    create_staff("records", "Records Head", [HEADTEACHER], "725649")
+    monkeypatch.setenv("KIOSK_PIN", "725649")
     visit("Ann Lee", at=ago(2), phone="tray")
     out = tmp_path / "ann.zip"
-    assert main(["sar", "--visitor", "ann lee", "--out", str(out), "--db", database]) == 0
+    assert main(["sar", "--visitor", "ann lee", "--out", str(out), "--as", "records", "--db", database]) == 0
     assert "Subject access export for visitor ann lee" in capsys.readouterr().out and out.exists()
-    assert main(["erase", "--visitor", "Ann Lee", "--yes", "--db", database]) == 0
+    assert main(["erase", "--visitor", "Ann Lee", "--yes", "--as", "records", "--db", database]) == 0
     assert "Erased visitor Ann Lee: 1 devices, 1 labels, 2 custody events, 1 visitors, 1 visits, 1 print jobs" in capsys.readouterr().out
-    assert main(["erase", "--visitor", "Ann Lee", "--yes", "--db", database]) != 0
+    assert main(["erase", "--visitor", "Ann Lee", "--yes", "--as", "records", "--db", database]) != 0
     assert capsys.readouterr().err.strip() == "Error: No visitor called 'Ann Lee' is on record: nothing is held under that name."
 
 

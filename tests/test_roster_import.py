@@ -123,18 +123,22 @@ def test_an_import_changes_only_what_its_file_has_columns_for(database, samples)
     assert (summary.unchanged, summary.contact_changes) == (1, [])
 
 
-def test_the_cli_lists_every_contact_change(database, samples, tmp_path, capsys):
+def test_the_cli_lists_every_contact_change(database, samples, tmp_path, capsys, monkeypatch):
     from kiosk.cli import main
+    from models.auth import OFFICE, create_staff
 
-    assert main(["roster", "import", str(samples / "roster-sims-style.csv"), "--db", database]) == 0
+    create_staff("roster", "Roster Office", [OFFICE], "482916")
+    monkeypatch.setenv("KIOSK_PIN", "482916")
+
+    assert main(["roster", "import", str(samples / "roster-sims-style.csv"), "--as", "roster", "--db", database]) == 0
     capsys.readouterr()
     f = tmp_path / "one.csv"
     f.write_text(SIMS_HEADER + "001003,Jones,Arthur,Reception,Acorns,24/11/2019,Ibrahim Jones,Father,,\n")
-    assert main(["roster", "import", str(f), "--db", database]) == 0
+    assert main(["roster", "import", str(f), "--as", "roster", "--db", database]) == 0
     out = capsys.readouterr().out
     assert "0 added, 1 updated, 0 unchanged; contacts: 1 switched off" in out
     assert "  switched off: Ivy Phillips (Mother), contact of Arthur Jones (001003)" in out.splitlines()
-    assert main(["roster", "import", str(samples / "roster-arbor-style.csv"), "--db", database]) == 0
+    assert main(["roster", "import", str(samples / "roster-arbor-style.csv"), "--as", "roster", "--db", database]) == 0
     out = capsys.readouterr().out
     assert "switched off" not in out and "Ivy" not in out
 

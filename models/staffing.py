@@ -1,0 +1,68 @@
+"""Staff accounts from the command line: the first admin, and switching an account off.
+
+Every other change to staff goes through an admin who signed in (``manage_staff``).
+The one way in without a PIN is the first admin of a database that has none: once an
+active admin exists, that door is shut.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from . import audit
+from .auth import ADMIN, create_staff, require
+from .clock import utcnow
+from .db import write_tx
+from .errors import NotFound, PermissionDenied, RuleViolation
+from .tables import Staff
+
+FIRST_ADMIN = "first-admin bootstrap"  # the audit actor of the first admin's creation
+
+
+def active_admins() -> list[Staff]:
+    return [s for s in Staff.select().where(Staff.active == True) if ADMIN in s.role_set]  # noqa: E712
+
+
+def check_first_admin(roles: Iterable[str]) -> None:
+    """Refuse unless ``roles`` may be added without anyone signing in: the first admin, while there is none."""
+    if active_admins():
+        raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
+                               "the PIN comes from $KIOSK_PIN or is asked for.")
+    if ADMIN not in roles:
+        raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
+
+
+def create_first_admin(
+    username: str,
+    display_name: str,
+    roles: Iterable[str],
+    pin: str,
+    *,
+    classes: Iterable[str] = (),
+    now: dt.datetime | None = None,
+) -> Staff:
+    """Create the database's first admin, without anyone signing in: only while it has no active admin."""
+    roles = list(roles)
+    with write_tx():  # checked and created in one transaction: two at once cannot both get in
+        check_first_admin(roles)
+        return create_staff(username, display_name, roles, pin, classes=classes, actor=FIRST_ADMIN, now=now)
+
+
+def deactivate(username: str, *, actor: Staff, now: dt.datetime | None = None) -> Staff:
+    """Switch an account off (a leaver). The row stays: the chain of custody names who acted."""
+    now = now or utcnow()
+    username = (username or "").strip().lower()
+    with write_tx():
+        require(actor, "manage_staff")
+        staff = Staff.get_or_none(Staff.username == username)
+        if staff is None:
+            raise NotFound(f"There is no member of staff called {username!r}.")
+        if not staff.active:
+            raise RuleViolation(f"{username} is already deactivated.")
+        if ADMIN in staff.role_set and [s.id for s in active_admins()] == [staff.id]:
+            raise RuleViolation(f"{username} is the only active admin: add another admin first.")
+        Staff.update(active=False).where(Staff.id == staff.id).execute()
+        audit.append(actor, "staff.deactivate", "staff", staff.id, {}, now)
+    staff.active = False
+    return staff
