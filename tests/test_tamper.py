@@ -392,8 +392,9 @@ def test_the_daily_anchor_is_due_at_the_first_start_on_a_new_day_and_after_schoo
     assert audit.verify(anchors_path=path).ok
 
 
-def test_purge_writes_an_anchor(episode, verify, run):
-    code, out, err = run("purge", "--db", episode["url"], "--config", verify.config)
+def test_purge_writes_an_anchor(episode, verify, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", "4444")  # the head's PIN in tests/school.py
+    code, out, err = run("purge", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 0, err
     assert len(anchors.read(verify.anchors)) == 1
     code, text = verify(episode["url"])
