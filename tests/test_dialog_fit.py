@@ -14,6 +14,7 @@ from models import custody
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 from tests.test_history_screen import device_of, find
+from models.demo import DEMO_PINS
 
 SIZES = [(80, 24), (110, 32)]
 
@@ -41,7 +42,7 @@ def assert_whole(app, *ids: str) -> None:
 
 
 async def open_dialog(pilot, school, size, key: str) -> None:
-    await sign_in(pilot, "head", "4444")
+    await sign_in(pilot, "head", DEMO_PINS["head"])
     await quiet(pilot)
     await find(pilot, school.codes["000001" if key == "f6" else "000002"])
     await pilot.press(key)

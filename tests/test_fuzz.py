@@ -23,6 +23,7 @@ from models.people import import_roster
 from models.roster import RosterFileError, parse_roster
 from models.tables import Contact, Pupil, SchoolClass
 from tests.school import NOW, build
+from models.demo import DEMO_PINS
 
 NASTY = ["\x1b[2J", "\x1b]0;pwned\x07", "\x1bP+q\x1b\\", "\x9b31m", "\x00", "\x07", "\x08", "\r", "\x7f",
          "\u202e", "\u2028", "\x85", "\ufeff", "\ud800", "K1234566", " ", ",", '"', ";", "\t", "é", "😀"]
@@ -81,7 +82,7 @@ def test_resolve_and_hand_in_refuse_bad_text_cleanly_and_write_nothing(school, t
 
 
 def _scan(monkeypatch, capsys, db, data: bytes):
-    monkeypatch.setenv("KIOSK_PIN", "1111")
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     rc = main(["scan", "--mode", "hand-in", "--as", "office", "--db", db])
     close_db()
