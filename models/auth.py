@@ -407,7 +407,7 @@ def bursts(now: dt.datetime, *, here: str | None = None) -> list[str]:
     :data:`BURST_WINDOW`: how many since the burst began (no gap over the window), and when."""
     here = here or this_terminal()
     recent = (AuthFailure.select(AuthFailure.terminal, AuthFailure.surface, fn.COUNT(AuthFailure.id).alias("n"))
-              .where(AuthFailure.at > now - BURST_WINDOW)
+              .where((AuthFailure.at > now - BURST_WINDOW) & (AuthFailure.at <= now))
               .group_by(AuthFailure.terminal, AuthFailure.surface))
     lines = []
     for r in recent:
