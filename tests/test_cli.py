@@ -119,7 +119,7 @@ def test_scan_unknown_and_blocked(demo_db):
 def test_scan_wrong_pin_and_role(demo_db, run):
     proc = scan(demo_db, "hand-in", "office", b"", "0000")
     assert proc.returncode == 1
-    assert proc.stderr.decode() == "Error: Wrong PIN. 4 tries left before the account locks.\n"
+    assert proc.stderr.decode() == "Error: Wrong username or PIN.\n"
     rows = json.loads(run("devices", "list", "--format", "json", "--db", demo_db)[1])
     chestnut = next(r for r in rows if r["class"] == "Chestnut")
     proc = scan(demo_db, "hand-in", "admin", f"{chestnut['code']}\n".encode(), DEMO_PINS["admin"])
