@@ -452,6 +452,10 @@ def create_app(
     from models.trays import set_overflow_place
 
     set_overflow_place(settings.overflow_place)  # where phones go when no slot is free
+    if settings.pin_key_file is not None:  # [auth] key_file (the command line has set it already otherwise)
+        from models import pinkey
+
+        pinkey.configure(settings.pin_key_file)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
     return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink,
                     print_worker=print_worker)

@@ -68,6 +68,9 @@ class Env:
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
+        from models import pinkey
+
+        pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""

@@ -304,3 +304,24 @@ def test_a_backup_does_not_hold_the_key(sqlite_db, tmp_path):
     assert key not in data and key.hex().encode() not in data
     assert not list(copy.parent.glob("*.key"))
     close_db()
+
+
+def test_the_key_file_can_live_elsewhere_and_a_bad_setting_is_one_line(tmp_path, run, monkeypatch):
+    db_path = tmp_path / "k.sqlite3"
+    config = tmp_path / "config.toml"
+    config.write_text('[auth]\nkey_file = "keys/school-pin.key"\n')
+    monkeypatch.setenv("KIOSK_PIN", "271845")
+    try:
+        code, out, err = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "office",
+                             "--db", db_path, "--config", config)
+        assert code == 0, err
+        key = tmp_path / "keys" / "school-pin.key"
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    finally:
+        pinkey.configure(None)
+    config.write_text("[auth]\nkey_file = 3\n")
+    code, _, err = run("staff", "list", "--db", db_path, "--config", config)
+    assert code != 0 and err.count("\n") == 1 and "auth.key_file" in err
+    config.write_text('[auth]\npepper = "x"\n')
+    code, _, err = run("staff", "list", "--db", db_path, "--config", config)
+    assert code != 0 and err == "Error: Unknown setting 'pepper' in [auth]: use key_file.\n"
