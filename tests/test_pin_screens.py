@@ -82,6 +82,7 @@ async def test_only_the_demo_school_shows_its_pins(database, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.screen.query_one("#login-demo").display, 30, "the demo PINs")
+        await until(pilot, lambda: app.screen.query_one("#login-demo").region.height > 0, 30, "the demo PINs drawn")
         line = text(app, "#login-demo")
         assert all(f"{user} {pin}" in line for user, pin in DEMO_PINS.items())
         box = app.screen.query_one("#login-demo")
