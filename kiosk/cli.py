@@ -738,7 +738,7 @@ def staff_add(env: Env, username: str, display_name: str, roles: tuple[str, ...]
 
     pin = os.environ.get("KIOSK_PIN")
     if pin is None:
-        pin = click.prompt(f"PIN for {username} (4 to 8 digits)", hide_input=True, confirmation_prompt=True)
+        pin = click.prompt(f"PIN for {username} (6 to 12 digits)", hide_input=True, confirmation_prompt=True)
     env.open()
     who = create_staff(username, display_name, roles, pin, classes=classes, actor="cli")
     click.echo(f"Added {who.username} ({', '.join(sorted(who.role_set))}).")
@@ -748,13 +748,15 @@ def staff_add(env: Env, username: str, display_name: str, roles: tuple[str, ...]
 @FORMAT
 @common
 def staff_list(env: Env, fmt: str) -> None:
-    from models.auth import roles_text
+    from models.auth import capped, roles_text
+    from models.clock import utcnow
     from models.tables import Staff
 
     env.open()
+    now = utcnow()
     rows = [
         {"username": s.username, "name": s.display_name, "roles": roles_text(s),
-         "locked": "yes" if s.locked_until else ""}
+         "locked": "yes" if capped(s.id, now) else ""}  # over today's cap of wrong PINs: kiosk staff unlock
         for s in Staff.select().order_by(Staff.username)
     ]
     emit(rows, fmt)

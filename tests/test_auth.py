@@ -325,3 +325,22 @@ def test_the_key_file_can_live_elsewhere_and_a_bad_setting_is_one_line(tmp_path,
     config.write_text('[auth]\npepper = "x"\n')
     code, _, err = run("staff", "list", "--db", db_path, "--config", config)
     assert code != 0 and err == "Error: Unknown setting 'pepper' in [auth]: use key_file.\n"
+
+
+def test_staff_list_shows_an_account_over_its_daily_cap(tmp_path, run):
+    import json
+
+    from models.clock import utcnow
+
+    url = str(tmp_path / "k.sqlite3")
+    init_db(url)
+    build()
+    now = utcnow()
+    for i in range(auth.DAILY_CAP):
+        with pytest.raises(AuthError):
+            auth.authenticate("oak", "480001", now=now, terminal=f"pc{i}", surface=RECEPTION)
+    close_db()
+    code, out, _ = run("staff", "list", "--format", "json", "--db", url)
+    assert code == 0
+    assert {r["username"]: r["locked"] for r in json.loads(out)}["oak"] == "yes"
+    assert {r["username"]: r["locked"] for r in json.loads(out)}["office"] == ""
