@@ -69,6 +69,7 @@ def test_unknown_user_and_wrong_pin_get_the_same_words_after_the_same_work(datab
     # Both are counted alike (the unknown one with no account), and audited.
     assert AuthFailure.select().count() == 2
     assert AuditEntry.select().where(AuditEntry.action == "auth.failed").count() == 2
+    assert audit.verify().ok
 
 
 def test_empty_pins_are_not_counted(database):
