@@ -9,11 +9,11 @@ from kiosk.widgets.scan_log import ScanLog
 from models import custody
 from models.clock import FrozenClock
 from models.config import Settings
+from models.demo import DEMO_PINS
 from models.tables import CustodyEvent
 from models.trays import TraySpec
 from tests.pilot import burst, make_app, scans_done, settings, settle, sign_in, text
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 
 async def test_login_wrong_pin_then_right(school):

@@ -23,8 +23,8 @@ from kiosk import camera
 from kiosk.cli import main
 from kiosk.screens.scan_base import CAMERA_ON
 from models.tables import CustodyEvent
-from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 from models.demo import DEMO_PINS
+from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 
 REPO = Path(__file__).resolve().parent.parent
 BLANK = np.full((120, 160, 3), 120, np.uint8)

@@ -13,9 +13,9 @@ import models.compliance
 import models.exceptions
 import models.reports
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.tables import AgreedException
 from tests.school import NOW, build
-from models.demo import DEMO_PINS
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from textual.geometry import Region
 
 from models import custody
+from models.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 from tests.test_history_screen import device_of, find
-from models.demo import DEMO_PINS
 
 SIZES = [(80, 24), (110, 32)]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from models import custody, exceptions
+from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Pupil
 from tests.pilot import make_app, scans_done, settle, sign_in, text
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 TODAY = dt.date(2026, 11, 12)
 

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from kiosk.cli import main
 from models import codes, custody
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.errors import InvalidCode, KioskError
 from models.people import import_roster
 from models.roster import RosterFileError, parse_roster
 from models.tables import Contact, Pupil, SchoolClass
 from tests.school import NOW, build
-from models.demo import DEMO_PINS
 
 NASTY = ["\x1b[2J", "\x1b]0;pwned\x07", "\x1bP+q\x1b\\", "\x9b31m", "\x00", "\x07", "\x08", "\r", "\x7f",
          "\u202e", "\u2028", "\x85", "\ufeff", "\ud800", "K1234566", " ", ",", '"', ";", "\t", "é", "😀"]

@@ -12,12 +12,12 @@ from textual.widgets import Static
 
 from kiosk.app import SignedIn
 from models import custody
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import CustodyEvent, Pupil, Staff
 from tests.pilot import make_app, settle, sign_in, text, quiet
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 SIZE = (120, 50)
 

@@ -8,10 +8,10 @@ import pytest
 
 from kiosk.dialogs.admin_pin import AdminPinDialog
 from models import concerns
+from models.demo import DEMO_PINS
 from models.tables import Concern
 from tests.pilot import make_app, settle, sign_in, text
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 
 def screen(app) -> str:

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.pilot import make_app, scans_done, settle, sign_in, until
 from models.demo import DEMO_PINS
+from tests.pilot import make_app, scans_done, settle, sign_in, until
 
 
 @pytest.fixture

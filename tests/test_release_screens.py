@@ -14,11 +14,11 @@ from textual.widgets import Checkbox, DataTable, OptionList
 from kiosk.widgets.scan_log import ScanLog
 from models import custody
 from models.codes import make_code
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.tables import Contact, CustodyEvent, Device
 from tests.pilot import burst, make_app, scans_done, settle, sign_in, text
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 T1512 = dt.datetime(2026, 11, 12, 15, 12)
 

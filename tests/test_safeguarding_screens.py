@@ -10,12 +10,12 @@ from kiosk.app import SignedIn
 from kiosk.work import call_db
 from models import concerns, custody
 from models import exceptions as ex
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
 from tests.pilot import make_app, settle, sign_in, text, quiet
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 SIZE = (110, 40)
 TODAY = NOW.date()

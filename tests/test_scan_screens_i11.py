@@ -6,13 +6,13 @@ import pytest
 
 from kiosk.widgets.scan_log import ScanLog
 from models import codes, custody
+from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Label
 import asyncio
 
 from tests.pilot import drawn, make_app, sign_in, text
 from tests.school import NOW
 from tests.pilot import scans_done as _scans_done
-from models.demo import DEMO_PINS
 
 SLIP = codes.make_code("S", 121367)
 VISITOR = codes.make_code("V", 345678)

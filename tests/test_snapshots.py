@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pilot import burst, drawn, make_app, scans_done, settle
 from models.demo import DEMO_PINS
+from tests.pilot import burst, drawn, make_app, scans_done, settle
 
 SIZE = (110, 32)
 

@@ -10,9 +10,9 @@ import datetime as dt
 
 import pytest
 
+from models.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, settle
 from tests.school import NOW
-from models.demo import DEMO_PINS
 
 SIZE = (110, 32)
 TODAY = NOW.date()
