@@ -37,12 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.fault_school import PIN, check_database, make_school, states, wipe_postgres  # noqa: E402
+from benchmarks.fault_school import PIN, check_database, make_school, share_pin_key, states, wipe_postgres  # noqa: E402
 
 EXPECTED = {"hand-in": "in_tray", "release": "out"}
 
 
 def scan_env(data_dir: Path) -> dict[str, str]:
+    share_pin_key(data_dir)  # the school was made in this process, with its PIN key
     env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PRINTER")}
     env.update(KIOSK_PIN=PIN, KIOSK_DATA_DIR=str(data_dir), XDG_CONFIG_HOME=str(data_dir / "config"),
                PYTHONPATH=str(ROOT))

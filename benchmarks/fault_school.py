@@ -2,7 +2,7 @@
 
 ``make_school(url, phones)``: classes F01… of 30 pupils, each with its own tray of 30
 slots, one registered phone per pupil (codes K300000… in order), and the staff member
-``office`` with PIN 1111. Built through the domain functions, in one transaction.
+``office`` with PIN 482916 (the demo office PIN). Built through the domain functions, in one transaction.
 
 ``check_database(url)``: what must hold after any fault (kill -9, concurrent writers,
 a full or read-only disk) — PRAGMA integrity_check (SQLite), no phone in two slots and
@@ -22,7 +22,20 @@ if str(ROOT) not in sys.path:
 
 CLASS_SIZE = 30
 FIRST_SERIAL = 300000
-PIN = "1111"
+PIN = "482916"
+
+
+def share_pin_key(data_dir: str | os.PathLike) -> None:
+    """Give another process's data directory this process's PIN key (models.pinkey), so
+    `kiosk scan` there can check the PINs of a school made here."""
+    from models import pinkey
+
+    target = Path(data_dir) / pinkey.FILE_NAME
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pinkey.load(create=True))
 
 
 def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[str]:

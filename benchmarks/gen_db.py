@@ -19,8 +19,8 @@ as :mod:`models.integrity` binds it, hash chained with :func:`models.audit.entry
 equal to a replay of the ledger. ``--verify`` runs ``audit.verify()`` and
 ``custody.verify_states()`` at the end (about a minute on 1M events).
 
-Staff PINs are the demo's (office 1111, deputy 3333, head 4444, admin 9999, teacher
-of class C001 2222). Label codes are K100000… in pupil order.
+Staff PINs are the demo's (models.demo.DEMO_PINS: office 482916, deputy 614738, head
+725649, admin 836150, teacher of class C001 503827), hashed with this process's PIN key. Label codes are K100000… in pupil order.
 """
 
 from __future__ import annotations
@@ -169,12 +169,14 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
         ))
     import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="generated"), actor="gen", now=setup_at)
     sync_trays([TraySpec(f"T{c + 1:03d}", CLASS_SIZE, f"C{c + 1:03d}") for c in range(n_classes)], actor="gen", now=setup_at)
+    from models.demo import DEMO_PINS
+
     staff = {
-        "office": auth.create_staff("office", "Office", [auth.OFFICE], "1111", actor="gen", now=setup_at),
-        "teacher": auth.create_staff("teacher", "Teacher C001", [auth.TEACHER], "2222", classes=["C001"], actor="gen", now=setup_at),
-        "deputy": auth.create_staff("deputy", "Deputy head", [auth.LEADERSHIP], "3333", actor="gen", now=setup_at),
-        "head": auth.create_staff("head", "Head (DSL)", [auth.HEADTEACHER, auth.DSL], "4444", actor="gen", now=setup_at),
-        "admin": auth.create_staff("admin", "IT admin", [auth.ADMIN], "9999", actor="gen", now=setup_at),
+        "office": auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], actor="gen", now=setup_at),
+        "teacher": auth.create_staff("teacher", "Teacher C001", [auth.TEACHER], DEMO_PINS["oak"], classes=["C001"], actor="gen", now=setup_at),
+        "deputy": auth.create_staff("deputy", "Deputy head", [auth.LEADERSHIP], DEMO_PINS["deputy"], actor="gen", now=setup_at),
+        "head": auth.create_staff("head", "Head (DSL)", [auth.HEADTEACHER, auth.DSL], DEMO_PINS["head"], actor="gen", now=setup_at),
+        "admin": auth.create_staff("admin", "IT admin", [auth.ADMIN], DEMO_PINS["admin"], actor="gen", now=setup_at),
     }
     owners = sorted(rng.sample(range(pupils), phones))
     with db.atomic():  # one commit for the registrations

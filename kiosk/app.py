@@ -107,7 +107,7 @@ class KioskApp(App[None]):
     def on_mount(self) -> None:
         from kiosk.screens.login import LoginScreen
 
-        self.push_screen(LoginScreen())
+        self.push_screen(LoginScreen(surface="visitor" if self.start_screen == "visitor" else "reception"))
         if self.start_screen == "visitor":  # a terminal for visitors: staff press F10, then sign in
             self.open_self_service()
         self.set_interval(1.0, self._check_idle, name="idle-lock")
@@ -301,7 +301,7 @@ class KioskApp(App[None]):
         # Drop every screen above the base and start again at the login screen.
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.switch_screen(LoginScreen(notice=reason))
+        self.switch_screen(LoginScreen(notice=reason, surface="visitor" if self.start_screen == "visitor" else "reception"))
         if self.start_screen == "visitor":
             self.open_self_service()
 
@@ -314,10 +314,23 @@ class KioskApp(App[None]):
             self.push_screen(VisitorSelfServiceScreen())
 
     def leave_self_service(self) -> None:
+        from kiosk.screens.login import LoginScreen
         from kiosk.screens.visitor_self import VisitorSelfServiceScreen
 
         if isinstance(self.screen, VisitorSelfServiceScreen):
             self.pop_screen()
+            if isinstance(self.screen, LoginScreen):
+                # Reached from the public screen: its wrong PINs are the visitor screen's, until
+                # someone signs in (then the next sign-in screen is the reception's again).
+                self.screen.surface = "visitor"
+
+    def _login_surface(self) -> str | None:
+        from kiosk.screens.login import LoginScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                return screen.surface
+        return None
 
     def in_self_service(self) -> bool:
         from kiosk.screens.visitor_self import VisitorSelfServiceScreen
@@ -344,7 +357,8 @@ class KioskApp(App[None]):
         from kiosk.dialogs.admin_pin import AdminPinDialog
 
         if not any(isinstance(s, AdminPinDialog) for s in self.screen_stack):
-            self.push_screen(AdminPinDialog(), self._quit_if_allowed)
+            surface = "visitor" if self.in_self_service() or self._login_surface() == "visitor" else "reception"
+            self.push_screen(AdminPinDialog(surface), self._quit_if_allowed)
 
     def _quit_if_allowed(self, allowed: bool | None) -> None:
         if allowed:
@@ -438,6 +452,10 @@ def create_app(
     from models.trays import set_overflow_place
 
     set_overflow_place(settings.overflow_place)  # where phones go when no slot is free
+    if settings.pin_key_file is not None:  # [auth] key_file (the command line has set it already otherwise)
+        from models import pinkey
+
+        pinkey.configure(settings.pin_key_file)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
     return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink,
                     print_worker=print_worker)

@@ -74,6 +74,9 @@ class Env:
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
+        from models import pinkey
+
+        pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -874,7 +877,7 @@ def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str,
         check_first_admin(roles)
     pin = os.environ.get("KIOSK_NEW_PIN")
     if pin is None:
-        pin = _tty_pin(f"New PIN for {username}: ", confirm=True)
+        pin = _tty_pin(f"New PIN for {username} (6 to 12 digits): ", confirm=True)
         if pin is None:
             raise KioskError(f"No PIN for {username}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.")
     env.open()
@@ -890,13 +893,15 @@ def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str,
 @FORMAT
 @common
 def staff_list(env: Env, fmt: str) -> None:
-    from models.auth import roles_text
+    from models.auth import capped, roles_text
+    from models.clock import utcnow
     from models.tables import Staff
 
     env.open()
+    now = utcnow()
     rows = [
         {"username": s.username, "name": s.display_name, "roles": roles_text(s),
-         "locked": "yes" if s.locked_until else ""}
+         "locked": "yes" if capped(s.id, now) else ""}  # over today's cap of wrong PINs: kiosk staff unlock
         for s in Staff.select().order_by(Staff.username)
     ]
     emit(rows, fmt)

@@ -1,24 +1,31 @@
 """Staff, roles, PINs and who may do what.
 
-PINs are hashed with argon2id (argon2-cffi); the clear PIN is never stored or logged.
-Repeated wrong PINs lock the account; the count and the lock are database columns,
-so a restart does not reset them.
+PINs are hashed with argon2id (argon2-cffi) over an HMAC with the PIN key
+(:mod:`models.pinkey`), bound to the staff row; the clear PIN is never stored or logged.
+Wrong PINs slow down the terminal and surface they come from (never the account
+everywhere), and an account takes at most :data:`DAILY_CAP` wrong PINs a day. Both
+are counted in the database (``AuthFailure``), so a restart does not reset them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
+import secrets
+import socket
 from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from peewee import fn
 
 from . import audit
-from .clock import local_from_utc_naive, to_local, utcnow
+from .clock import day_bounds, local_day, to_local, utcnow
 from .db import write_tx
-from .errors import AuthError, NotFound, PermissionDenied, ValidationError
-from .tables import SchoolClass, Staff, StaffClass
+from .errors import AuthError, NotFound, PermissionDenied, StorageError, ValidationError
+from .tables import AuthFailure, SchoolClass, Staff, StaffClass
 
 OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN = (
     "office", "teacher", "leadership", "headteacher", "dsl", "admin",
@@ -76,31 +83,98 @@ ACTION_WORDS = {
 }
 CLASS_SCOPED = frozenset({TEACHER})
 
-MAX_ATTEMPTS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-_PIN = re.compile(r"^[0-9]{4,8}$")
+_PIN = re.compile(r"^[0-9]{6,12}$")
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+PIN_RULE = "A PIN is 6 to 12 digits."
 
 _hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
+PEPPERED = "k1$"  # a hash over HMAC(pin.key, "<id>|<username>|<PIN>"); without it, a hash from before the key
 
 
 def use_fast_hashing_for_tests() -> None:
     """Cheap argon2id parameters so a test suite can create many staff quickly."""
-    global _hasher
+    global _hasher, _dummy
     _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _dummy = None
 
 
-def hash_pin(pin: str) -> str:
+# ------------------------------------------------------------------ PIN rules
+
+_COMMON_PINS = frozenset({
+    "121212", "123123", "112233", "102030", "101010", "696969", "159753", "147258", "789456", "456789",
+    "000000", "123321", "147852", "258369", "852456", "010203", "246810", "135790", "142536",
+})
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why a new PIN is refused (one plain line), or None."""
     if not _PIN.match(pin or ""):
-        raise ValidationError("A PIN is 4 to 8 digits.")
-    return _hasher.hash(pin)
+        return PIN_RULE
+    if len(set(pin)) <= 2 and all(pin[i] == pin[i % 2] for i in range(len(pin))):
+        return "That PIN is too easy to guess (a digit or a pair repeated): choose another."
+    if pin in _COMMON_PINS or any(len(pin) % k == 0 and pin == pin[:k] * (len(pin) // k) for k in (3, 4, 5, 6) if len(pin) > k):
+        return "That PIN is too easy to guess (a common PIN or a repeated group): choose another."
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    if len(steps) == 1 and steps <= {1, 9}:
+        return "That PIN is too easy to guess (a run of digits): choose another."
+    return None
 
 
-def pin_matches(pin_hash: str, pin: str) -> bool:
+def check_new_pin(pin: str) -> None:
+    problem = pin_problem(pin)
+    if problem:
+        raise ValidationError(problem)
+
+
+# ------------------------------------------------------------------ hashing
+
+def _pepper(*, create: bool) -> bytes:
+    from . import pinkey
+
+    if create:
+        return pinkey.load(create=True)
     try:
-        return _hasher.verify(pin_hash, pin)
+        return pinkey.load(create=False)
+    except StorageError:
+        # No key file: a new one is safe only while no hash was made with the old one.
+        if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists():
+            raise
+        return pinkey.load(create=True)
+
+
+def _peppered(staff_id: int, username: str, pin: str) -> str:
+    mac = hmac.new(_pepper(create=False), f"{staff_id}|{username}|{pin}".encode("utf-8"), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def hash_pin(pin: str, *, staff_id: int, username: str) -> str:
+    """The stored hash of ``pin`` for that staff row (bound to its id and username)."""
+    return PEPPERED + _hasher.hash(_peppered(staff_id, username, pin))
+
+
+def pin_matches(staff: Staff, pin: str) -> bool:
+    """Whether ``pin`` is this member of staff's PIN (a hash copied from another row never is)."""
+    stored = staff.pin_hash or ""
+    try:
+        if stored.startswith(PEPPERED):
+            return _hasher.verify(stored[len(PEPPERED):], _peppered(staff.id, staff.username, pin))
+        return _hasher.verify(stored, pin)  # from before the PIN key: re-hashed at this sign-in
     except (VerificationError, InvalidHashError):
         return False
+
+
+_dummy: str | None = None
+
+
+def _dummy_verify(pin: str) -> None:
+    """Spend the time of a real check, so an unknown username is not told apart by speed."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _hasher.hash("not a pin " + secrets.token_hex(8))
+    try:
+        _hasher.verify(_dummy, hmac.new(_pepper(create=False), pin.encode("utf-8"), hashlib.sha256).hexdigest())
+    except (VerificationError, InvalidHashError):
+        pass
 
 
 def may(staff: Staff, action: str) -> bool:
@@ -153,14 +227,17 @@ def create_staff(
     display_name = (display_name or "").strip()
     if not display_name or not display_name.isprintable() or len(display_name) > 100:
         raise ValidationError("A display name is 1 to 100 printable characters.")
-    pin_hash = hash_pin(pin)
+    check_new_pin(pin)
+    _pepper(create=False)  # a missing key file is one plain line before anything is written
     with write_tx():
         if Staff.select().where(Staff.username == username).exists():
             raise ValidationError(f"There is already a member of staff called {username!r}.")
         staff = Staff.create(
-            username=username, display_name=display_name, roles=",".join(roles),
-            pin_hash=pin_hash, created_at=now,
+            username=username, display_name=display_name, roles=",".join(roles), pin_hash="", created_at=now,
         )
+        # The hash is bound to the row's id, known only now: written in the same transaction.
+        staff.pin_hash = hash_pin(pin, staff_id=staff.id, username=username)
+        Staff.update(pin_hash=staff.pin_hash).where(Staff.id == staff.id).execute()
         class_ids = []
         for name in classes:
             cls = SchoolClass.get_or_none(SchoolClass.name == name)
@@ -172,48 +249,179 @@ def create_staff(
     return staff
 
 
-def authenticate(username: str, pin: str, *, now: dt.datetime | None = None) -> Staff:
-    """Check a username and PIN. Wrong PINs count towards a lockout that survives restarts."""
+# ------------------------------------------------------------------ signing in
+
+# Where a PIN is typed. Failures slow down only the terminal and surface they come from:
+# the public visitor screen (its F10 sign-in and its quit dialog) never slows the reception.
+RECEPTION, VISITOR, COMMAND_LINE = "reception", "visitor", "cli"
+SURFACE_WORDS = {RECEPTION: "the staff sign-in", VISITOR: "the visitor screen", COMMAND_LINE: "the command line"}
+FREE_FAILURES = 3  # then 2, 4, 8 … seconds between tries, at most MAX_WAIT
+MAX_WAIT = dt.timedelta(minutes=5)
+STREAK_WINDOW = dt.timedelta(hours=1)  # failures older than this no longer slow a terminal down
+DAILY_CAP = 50  # wrong PINs a day for one account, from anywhere: then it refuses PINs until tomorrow
+BURST = 5  # this many failures …
+BURST_WINDOW = dt.timedelta(minutes=10)  # … within this long at one terminal and surface: shown to the office
+WRONG = "Wrong username or PIN."
+
+
+def this_terminal() -> str:
+    return (socket.gethostname() or "this computer")[:100]
+
+
+def _wait_words(seconds: float) -> str:
+    secs = max(1, int(-(-seconds // 1)))
+    if secs < 60:
+        return f"{secs} second{'s' if secs != 1 else ''}"
+    mins = -(-secs // 60)
+    return f"{mins} minute{'s' if mins != 1 else ''}"
+
+
+def _backoff(terminal: str, surface: str, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """(failures in the current streak, the time before which another try is refused)."""
+    rows = list(
+        AuthFailure.select(AuthFailure.at)
+        .where((AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
+               & (AuthFailure.streak_over == False) & (AuthFailure.at > now - STREAK_WINDOW))  # noqa: E712
+        .order_by(AuthFailure.at.desc())
+        .limit(1000)
+    )
+    n = len(rows)
+    if n < FREE_FAILURES:
+        return n, None
+    wait = min(dt.timedelta(seconds=2 ** (n - FREE_FAILURES + 1)), MAX_WAIT)
+    return n, rows[0].at + wait
+
+
+def _day_start(now: dt.datetime) -> dt.datetime:
+    return day_bounds(local_day(now))[0]
+
+
+def failures_today(staff_id: int, now: dt.datetime) -> int:
+    """Wrong PINs for this account since local midnight, not cleared by an admin."""
+    return (AuthFailure.select()
+            .where((AuthFailure.staff_id == staff_id) & (AuthFailure.at >= _day_start(now))
+                   & (AuthFailure.unlocked == False))  # noqa: E712
+            .count())
+
+
+def capped(staff_id: int, now: dt.datetime) -> bool:
+    return failures_today(staff_id, now) >= DAILY_CAP
+
+
+def authenticate(
+    username: str,
+    pin: str,
+    *,
+    now: dt.datetime | None = None,
+    surface: str = COMMAND_LINE,
+    terminal: str | None = None,
+    action: str | None = None,
+) -> Staff:
+    """Check a username and PIN typed at ``surface`` of ``terminal`` (default: this computer).
+
+    An empty PIN is not an attempt. An unknown username, a wrong PIN and an account over
+    its daily cap get the same words after the same work. Failures slow down only that
+    terminal and surface (:data:`FREE_FAILURES` free, then a growing wait). ``action``:
+    only staff who may do it are accepted (anyone else is treated as an unknown username).
+    """
     now = now or utcnow()
+    terminal = (terminal or this_terminal())[:100]
     username = (username or "").strip().lower()
+    pin = pin or ""
+    if not username:
+        raise AuthError("Type your username.")
+    if not pin:
+        raise AuthError("Type your PIN.")
+    _n, not_before = _backoff(terminal, surface, now)
+    if not_before is not None and now < not_before:
+        raise AuthError(f"Too many wrong PINs here: wait {_wait_words((not_before - now).total_seconds())}, "
+                        "then try again.")
+    staff = Staff.get_or_none((Staff.username == username) & (Staff.active == True))  # noqa: E712
+    if staff is not None and action is not None and not may(staff, action):
+        staff = None  # e.g. the quit dialog: only an admin's PIN is ever checked there
+    refused = staff is not None and surface != COMMAND_LINE and capped(staff.id, now)
+    if staff is None or refused:
+        _dummy_verify(pin)
+        ok = False
+    else:
+        ok = pin_matches(staff, pin)  # outside the write transaction: argon2 takes a while
+    if ok:
+        old = staff.pin_hash
+        new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)
+        with write_tx():
+            details: dict = {"surface": surface}
+            if new is not None:  # from before the PIN key: re-hashed now, audited with the sign-in
+                if Staff.update(pin_hash=new).where((Staff.id == staff.id) & (Staff.pin_hash == old)).execute():
+                    staff.pin_hash = new
+                    details["rehashed"] = True
+            AuthFailure.update(streak_over=True).where(
+                (AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
+                & (AuthFailure.streak_over == False)).execute()  # noqa: E712
+            audit.append(staff, "auth.login", "staff", staff.id, details, now)
+        return staff
     with write_tx():
-        staff = Staff.get_or_none((Staff.username == username) & (Staff.active == True))  # noqa: E712
-        if staff is None:
-            raise AuthError("Unknown username." if username else "Type your username.")
-        if staff.locked_until is not None and staff.locked_until > now:
-            until = to_local(staff.locked_until).strftime("%H:%M")
-            raise AuthError(f"Account {username} is locked until {until} after {MAX_ATTEMPTS} wrong PINs.")
-        if pin_matches(staff.pin_hash, pin or ""):
-            if staff.failed_attempts or staff.locked_until is not None:
-                Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
-            audit.append(staff, "auth.login", "staff", staff.id, {}, now)
-            staff.failed_attempts, staff.locked_until = 0, None
-            return staff
-        attempts = staff.failed_attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            until_utc = now + LOCKOUT
-            Staff.update(failed_attempts=0, locked_until=until_utc).where(Staff.id == staff.id).execute()
-            audit.append(None, "auth.locked", "staff", staff.id, {"until": until_utc.isoformat()}, now)
-            message = f"Wrong PIN. Account {username} is now locked until {to_local(until_utc).strftime('%H:%M')}."
-        else:
-            Staff.update(failed_attempts=attempts).where(Staff.id == staff.id).execute()
-            audit.append(None, "auth.failed", "staff", staff.id, {"attempt": attempts}, now)
-            left = MAX_ATTEMPTS - attempts
-            message = f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before the account locks."
-    raise AuthError(message)
+        AuthFailure.create(at=now, terminal=terminal, surface=surface, staff_id=staff.id if staff else None)
+        audit.append(None, "auth.failed", "staff", staff.id if staff else None, {"surface": surface}, now)
+    n, not_before = _backoff(terminal, surface, now)
+    if not_before is not None:
+        raise AuthError(f"{WRONG} Wait {_wait_words((not_before - now).total_seconds())} before the next try.")
+    raise AuthError(WRONG)
 
 
 def unlock(username: str, *, actor: object = None, now: dt.datetime | None = None) -> None:
+    """An admin clears an account's wrong PINs from its daily count (audited)."""
     now = now or utcnow()
+    username = (username or "").strip().lower()
     with write_tx():
         staff = Staff.get_or_none(Staff.username == username)
         if staff is None:
             raise NotFound(f"There is no member of staff called {username!r}.")
-        Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
-        audit.append(actor, "auth.unlock", "staff", staff.id, {}, now)
+        cleared = (AuthFailure.update(unlocked=True)
+                   .where((AuthFailure.staff_id == staff.id) & (AuthFailure.unlocked == False))  # noqa: E712
+                   .execute())
+        if staff.failed_attempts or staff.locked_until is not None:  # the lockout columns of older versions
+            Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
+        audit.append(actor, "auth.unlock", "staff", staff.id, {"cleared": cleared}, now)
 
 
 def locked_message(staff: Staff, now: dt.datetime) -> str | None:
-    if staff.locked_until and staff.locked_until > now:
-        return f"locked until {local_from_utc_naive(staff.locked_until)}"
+    if capped(staff.id, now):
+        return f"refuses PINs until tomorrow after {DAILY_CAP} wrong PINs today"
     return None
+
+
+def capped_accounts(now: dt.datetime) -> list[str]:
+    """Usernames over today's cap of wrong PINs (for the office and admin)."""
+    rows = (AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
+            .where((AuthFailure.staff_id.is_null(False)) & (AuthFailure.at >= _day_start(now))
+                   & (AuthFailure.unlocked == False))  # noqa: E712
+            .group_by(AuthFailure.staff_id))
+    ids = [r.staff_id for r in rows if r.n >= DAILY_CAP]
+    if not ids:
+        return []
+    return [s.username for s in Staff.select(Staff.username).where(Staff.id.in_(ids)).order_by(Staff.username)]
+
+
+def bursts(now: dt.datetime, *, here: str | None = None) -> list[str]:
+    """One line per terminal and surface with :data:`BURST` or more wrong PINs in the last
+    :data:`BURST_WINDOW`: how many since the burst began (no gap over the window), and when."""
+    here = here or this_terminal()
+    recent = (AuthFailure.select(AuthFailure.terminal, AuthFailure.surface, fn.COUNT(AuthFailure.id).alias("n"))
+              .where((AuthFailure.at > now - BURST_WINDOW) & (AuthFailure.at <= now))
+              .group_by(AuthFailure.terminal, AuthFailure.surface))
+    lines = []
+    for r in recent:
+        if r.n < BURST:
+            continue
+        times = [a.at for a in AuthFailure.select(AuthFailure.at)
+                 .where((AuthFailure.terminal == r.terminal) & (AuthFailure.surface == r.surface)
+                        & (AuthFailure.at >= _day_start(now)) & (AuthFailure.at <= now))
+                 .order_by(AuthFailure.at.desc()).limit(5000)]
+        start, count = times[0], 0
+        for t in times:
+            if start - t > BURST_WINDOW:
+                break
+            start, count = t, count + 1
+        where = SURFACE_WORDS.get(r.surface, r.surface) + ("" if r.terminal == here else f" of {r.terminal}")
+        lines.append(f"{count} wrong PINs at {where} since {to_local(start):%H:%M}.")
+    return sorted(lines)

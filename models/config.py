@@ -117,6 +117,7 @@ class Settings:
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
     visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
     audit_anchors: Path | None = None  # [audit] anchors: None = beside the database in the data directory
+    pin_key_file: Path | None = None  # [auth] key_file: None = pin.key in the data directory (models.pinkey)
     source: Path | None = None
 
     @property
@@ -208,6 +209,8 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         _load_visitor_checks(raw["visitors"], settings)
     if "audit" in raw:
         _load_audit(raw["audit"], settings, cfg_path)
+    if "auth" in raw:
+        _load_auth(raw["auth"], settings, cfg_path)
     _apply_env(settings)
     return settings
 
@@ -225,6 +228,21 @@ def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
             raise ConfigError("audit.anchors must be a file path.")
         path = Path(text).expanduser()
         settings.audit_anchors = path if path.is_absolute() else cfg_path.parent / path
+
+
+def _load_auth(table: Any, settings: Settings, cfg_path: Path) -> None:
+    """``[auth] key_file = PATH``: where the PIN key is (models.pinkey)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[auth] must be a table.")
+    for key in table:
+        if key != "key_file":
+            raise ConfigError(f"Unknown setting {key!r} in [auth]: use key_file.")
+    text = _expect(table, "key_file", str, "auth.").strip() if "key_file" in table else ""
+    if "key_file" in table and not text:
+        raise ConfigError("auth.key_file must be a file path.")
+    if text:
+        path = Path(text).expanduser()
+        settings.pin_key_file = path if path.is_absolute() else cfg_path.parent / path
 
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")

@@ -22,21 +22,28 @@ from .devices import register_pupil_device
 from .errors import ValidationError
 from .people import contacts_of, import_roster
 from .roster import parse_roster
-from .tables import Device, Pupil, SchoolClass, Staff
+from .tables import Device, KioskSetting, Pupil, SchoolClass, Staff
 from .trays import sync_trays
 
 DEMO_STAFF = [
     # username, display name, roles, PIN, classes
-    ("office", "Mrs J Patel (office)", [auth.OFFICE], "1111", []),
-    ("oak", "Mr T Okoro (Oak)", [auth.TEACHER], "2222", ["Oak"]),
-    ("deputy", "Mrs R Hughes (deputy head)", [auth.LEADERSHIP], "3333", []),
-    ("head", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "4444", []),
-    ("admin", "IT admin", [auth.ADMIN], "9999", []),
+    ("office", "Mrs J Patel (office)", [auth.OFFICE], "482916", []),
+    ("oak", "Mr T Okoro (Oak)", [auth.TEACHER], "503827", ["Oak"]),
+    ("deputy", "Mrs R Hughes (deputy head)", [auth.LEADERSHIP], "614738", []),
+    ("head", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "725649", []),
+    ("admin", "IT admin", [auth.ADMIN], "836150", []),
 ]
 # Tests and docs read the demo PINs from here, so a change of PIN policy is one edit.
 DEMO_PINS = {username: pin for username, _name, _roles, pin, _classes in DEMO_STAFF}
+DEMO_SETTING = "demo"
 PHONE_YEARS = (5, 6)
 SEED = 2026
+
+
+def is_demo_school() -> bool:
+    """Whether the open database is the demo school (so its sign-in screen may show the demo PINs)."""
+    row = KioskSetting.get_or_none(KioskSetting.name == DEMO_SETTING)
+    return row is not None and row.value == "1"
 
 
 def _school_days_before(today: dt.date, n: int) -> list[dt.date]:
@@ -68,6 +75,7 @@ def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_d
 
 def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str, int]:
     rng = random.Random(SEED)
+    KioskSetting.create(name=DEMO_SETTING, value="1")  # in the build's transaction: only the demo school has it
     result = parse_roster(ASSETS / "demo-roster.csv")
     import_roster(result, actor="demo", now=now - dt.timedelta(days=30))
     staff = {}

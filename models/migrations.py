@@ -69,12 +69,20 @@ def _content_binding(migrator: SchemaMigrator) -> None:
     integrity.baseline(utcnow())
 
 
+def _auth_failures(_migrator: SchemaMigrator) -> None:
+    """Version 6: wrong PINs per terminal and surface (back-off, daily cap), and settings such as the demo flag."""
+    from .tables import AUTH_MODELS
+
+    db.create_tables(AUTH_MODELS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
     Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
     Migration(4, "compliance summary cache", _compliance_cache),
     Migration(5, "audit entries bind the content of the rows they write", _content_binding),
+    Migration(6, "wrong PINs per terminal and surface, and database settings", _auth_failures),
 ]
 
 LATEST = MIGRATIONS[-1].version

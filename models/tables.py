@@ -390,3 +390,35 @@ class ComplianceMark(BaseModel):
 
 COMPLIANCE_MODELS: list[type[BaseModel]] = [ComplianceDay, ComplianceMark]
 ALL_MODELS += COMPLIANCE_MODELS
+
+
+class AuthFailure(BaseModel):
+    """A wrong (or refused) PIN: for the back-off of the screen it came from, the daily cap
+    of the account it named, and the office's view of bursts (``models.auth``).
+
+    ``staff_id`` is None when the username is unknown (or not one the screen accepts).
+    ``streak_over``: a later sign-in at the same terminal and surface ended its back-off;
+    ``unlocked``: an admin cleared it from the account's daily count.
+    """
+
+    at = pw.DateTimeField(index=True)
+    terminal = pw.CharField(max_length=100)
+    surface = pw.CharField(max_length=20)
+    staff_id = pw.IntegerField(null=True, index=True)
+    streak_over = pw.BooleanField(default=False)
+    unlocked = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("terminal", "surface", "at"), False),)
+
+
+class KioskSetting(BaseModel):
+    """Facts about this database kept in it, e.g. ``demo`` = "1" for the demo school
+    (written by ``models.demo.create_demo`` in the transaction that builds it)."""
+
+    name = pw.CharField(primary_key=True, max_length=40)
+    value = pw.CharField(max_length=200)
+
+
+AUTH_MODELS: list[type[BaseModel]] = [AuthFailure, KioskSetting]
+ALL_MODELS += AUTH_MODELS

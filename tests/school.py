@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from models import auth
 from models.codes import make_code
+from models.demo import DEMO_PINS
 from models.devices import register_pupil_device
 from models.people import import_roster
 from models.roster import RosterContact, RosterResult, RosterRow
@@ -14,6 +15,7 @@ from models.tables import Staff
 from models.trays import TraySpec, sync_trays
 
 NOW = dt.datetime(2026, 11, 12, 8, 30)
+BEECH_PIN = "271845"  # the other staff have the demo's PINs (models.demo.DEMO_PINS)
 
 
 def _row(line, adno, first, last, year, cls, contacts=()):
@@ -46,12 +48,12 @@ def build(slots_oak: int = 30, shared_slots: int = 10, now: dt.datetime = NOW) -
     import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="test"), now=now)
     sync_trays([TraySpec("B", slots_oak, "Oak"), TraySpec("C", shared_slots)], now=now)
     staff = {
-        "office": auth.create_staff("office", "Office", [auth.OFFICE], "1111", now=now),
-        "oak": auth.create_staff("oak", "Oak Teacher", [auth.TEACHER], "2222", classes=["Oak"], now=now),
-        "beech": auth.create_staff("beech", "Beech Teacher", [auth.TEACHER], "2323", classes=["Beech"], now=now),
-        "deputy": auth.create_staff("deputy", "Deputy", [auth.LEADERSHIP], "3333", now=now),
-        "head": auth.create_staff("head", "Head", [auth.HEADTEACHER, auth.DSL], "4444", now=now),
-        "admin": auth.create_staff("admin", "Admin", [auth.ADMIN], "9999", now=now),
+        "office": auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], now=now),
+        "oak": auth.create_staff("oak", "Oak Teacher", [auth.TEACHER], DEMO_PINS["oak"], classes=["Oak"], now=now),
+        "beech": auth.create_staff("beech", "Beech Teacher", [auth.TEACHER], BEECH_PIN, classes=["Beech"], now=now),
+        "deputy": auth.create_staff("deputy", "Deputy", [auth.LEADERSHIP], DEMO_PINS["deputy"], now=now),
+        "head": auth.create_staff("head", "Head", [auth.HEADTEACHER, auth.DSL], DEMO_PINS["head"], now=now),
+        "admin": auth.create_staff("admin", "Admin", [auth.ADMIN], DEMO_PINS["admin"], now=now),
     }
     codes = {}
     for i, r in enumerate(rows):  # fixed codes, so screenshots are stable

@@ -23,6 +23,7 @@ from kiosk import camera
 from kiosk.cli import main
 from kiosk.screens.scan_base import CAMERA_ON
 from models.tables import CustodyEvent
+from models.demo import DEMO_PINS
 from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ async def test_codes_in_frames_become_hand_ins_once_each(school, tmp_path):
     folder = write_frames(tmp_path / "frames", [qr_frame(ava), qr_frame(ava), BLANK, qr_frame(ben), qr_frame(dan)])
     app = make_app(start="hand-in", camera_source=folder)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press("f5")
         await settle(pilot)  # waits for the camera worker: a folder ends
         await scans_done(pilot, 3)
@@ -101,7 +102,7 @@ async def test_shared_sample_frames_are_scanned_like_typed_codes(school, tmp_pat
         shutil.copy(camera_samples / name, folder / name)
     app = make_app(start="hand-in", camera_source=str(folder))
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press("f5")
         await settle(pilot)
         await scans_done(pilot, 3)
@@ -124,7 +125,7 @@ async def test_the_release_screen_has_the_camera_too(school, tmp_path):
     folder = write_frames(tmp_path / "frames", [qr_frame(ava)])
     app = make_app(start="release", camera_source=folder)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert type(app.screen).__name__ == "ReleaseScreen"
         await pilot.press("f5")
         await settle(pilot)
@@ -142,7 +143,7 @@ async def test_missing_camera_gives_one_line_and_scanning_goes_on(school, tmp_pa
     spec = str(tmp_path / source) if not source.isdigit() else source
     app = make_app(start="hand-in", camera_source=spec)
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press("f5")
         await settle(pilot)
         await camera_stopped(pilot)
@@ -201,7 +202,7 @@ async def test_f5_switches_the_camera_on_and_off(school, live):
     ava, ben = school.codes["000001"], school.codes["000002"]
     app = make_app(start="hand-in")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert text(app, "#camera-indicator") == ""
         await pilot.press("f5")
         await wait_for(pilot, lambda: text(app, "#camera-indicator") == CAMERA_ON)
@@ -219,7 +220,7 @@ async def test_f5_switches_the_camera_on_and_off(school, live):
 async def test_leaving_the_screen_stops_the_camera(school, live):
     app = make_app(start="hand-in")
     async with app.run_test(size=(100, 30)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press("f5")
         await wait_for(pilot, lambda: text(app, "#camera-indicator") == CAMERA_ON)
         await pilot.press("escape")

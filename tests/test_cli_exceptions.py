@@ -13,6 +13,7 @@ import models.compliance
 import models.exceptions
 import models.reports
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.tables import AgreedException
 from tests.school import NOW, build
 
@@ -41,7 +42,7 @@ def small_db(tmp_path, monkeypatch):
         if out:
             visitors.sign_out(slip_code=r.slip_code, now=when + dt.timedelta(hours=out))
     close_db()
-    monkeypatch.setenv("KIOSK_PIN", "4444")
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     return path
 
 
@@ -87,7 +88,7 @@ def test_exceptions_errors_are_one_line(small_db, run, monkeypatch):
     assert code == 1 and err == "Error: A young carer exception cannot be for an organisation.\n"
     code, _, err = run(*ADD_ORG[:-1], "2026-13-01", "--db", small_db)
     assert code == 2 and "is not a date" in err
-    monkeypatch.setenv("KIOSK_PIN", "1111")
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
     code, _, err = run(*[a if a != "head" else "office" for a in ADD_ORG], "--db", small_db)
     assert code == 1 and err == "Error: Office (office staff) may not record exceptions.\n"
     code, _, err = run("exceptions", "revoke", "99", "--as", "office", "--reason", "x", "--db", small_db)

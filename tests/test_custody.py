@@ -323,7 +323,7 @@ def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(scho
     compared with the person's name, ignoring case, spacing, punctuation and a title."""
     from models import auth
 
-    head = auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "5151", now=T)
+    head = auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=T)
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=T)
     kw = dict(consent_by="pupil", grounds="Reported image", outcome="nothing_found")

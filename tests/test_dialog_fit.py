@@ -11,6 +11,7 @@ import pytest
 from textual.geometry import Region
 
 from models import custody
+from models.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 from tests.test_history_screen import device_of, find
@@ -41,7 +42,7 @@ def assert_whole(app, *ids: str) -> None:
 
 
 async def open_dialog(pilot, school, size, key: str) -> None:
-    await sign_in(pilot, "head", "4444")
+    await sign_in(pilot, "head", DEMO_PINS["head"])
     await quiet(pilot)
     await find(pilot, school.codes["000001" if key == "f6" else "000002"])
     await pilot.press(key)

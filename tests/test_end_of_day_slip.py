@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from models.demo import DEMO_PINS
 from models import anchors, audit, custody, reports
 from models.db import close_db, init_db
 from models.errors import PermissionDenied, ValidationError
@@ -107,7 +108,7 @@ async def test_f9_on_the_uncollected_screen_prints_the_slip_with_the_anchor(held
         app = make_app(start="uncollected")
         async with app.run_test(size=(80, 24)) as pilot:
             app.services.clock.at = LATE
-            await sign_in(pilot, "office", "1111")
+            await sign_in(pilot, "office", DEMO_PINS["office"])
             await settle(pilot)
             assert type(app.screen).__name__ == "UncollectedScreen"
             await pilot.press("f9")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models import custody, exceptions
+from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Pupil
 from tests.pilot import make_app, scans_done, settle, sign_in, text
 from tests.school import NOW
@@ -64,7 +65,7 @@ async def test_hand_in_screen_shows_the_exception_and_f6_takes_it_in(school):
     _medical_exception(school)
     app = make_app(start="hand-in")
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press(*school.codes["000001"], "enter")
         await scans_done(pilot, 1)
         assert text(app, "#outcome-word") == "AGREED EXCEPTION"
@@ -92,7 +93,7 @@ async def test_the_footer_changes_only_when_f6_comes_or_goes(school):
     _medical_exception(school)
     app = make_app(start="hand-in")
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press(*school.codes["000002"], "enter")
         await scans_done(pilot, 1)
         await settle(pilot)

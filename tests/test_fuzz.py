@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from kiosk.cli import main
 from models import codes, custody
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.errors import InvalidCode, KioskError
 from models.people import import_roster
@@ -81,7 +82,7 @@ def test_resolve_and_hand_in_refuse_bad_text_cleanly_and_write_nothing(school, t
 
 
 def _scan(monkeypatch, capsys, db, data: bytes):
-    monkeypatch.setenv("KIOSK_PIN", "1111")
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     rc = main(["scan", "--mode", "hand-in", "--as", "office", "--db", db])
     close_db()

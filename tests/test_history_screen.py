@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from kiosk.app import SignedIn
 from models import custody
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import CustodyEvent, Pupil, Staff
@@ -74,7 +75,7 @@ async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(schoo
                        now=NOW + dt.timedelta(minutes=10))
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
-        await open_history(pilot, "deputy", "3333")
+        await open_history(pilot, "deputy", DEMO_PINS["deputy"])
         assert app.focused.id == "history-scan"
         assert message(app).startswith("Find a phone first")
         await find(pilot, school.codes["000001"].lower())  # a scanner with caps lock on still works
@@ -272,7 +273,7 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
     as witness is refused with the domain's line and the form keeps what was typed."""
     from models import auth
 
-    auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "5151", now=NOW)
+    auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=NOW)
     dev = device_of(school, "000002")
     custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
     app = make_app(start="history")

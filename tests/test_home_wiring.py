@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.dialogs.admin_pin import AdminPinDialog
 from models import concerns
+from models.demo import DEMO_PINS
 from models.tables import Concern
 from tests.pilot import make_app, settle, sign_in, text
 from tests.school import NOW
@@ -18,15 +19,15 @@ def screen(app) -> str:
 
 
 @pytest.mark.parametrize("user,pin,key,expected", [
-    ("office", "1111", "v", "VisitorsScreen"),
-    ("office", "1111", "e", "ExceptionsScreen"),
-    ("office", "1111", "k", "ComplianceScreen"),
-    ("head", "4444", "s", "SafeguardingScreen"),
-    ("head", "4444", "e", "ExceptionsScreen"),
-    ("oak", "2222", "v", "HomeScreen"),  # a teacher has no visitor desk
-    ("oak", "2222", "s", "HomeScreen"),  # nor the DSL's feed
-    ("office", "1111", "s", "HomeScreen"),
-    ("admin", "9999", "e", "HomeScreen"),
+    ("office", DEMO_PINS["office"], "v", "VisitorsScreen"),
+    ("office", DEMO_PINS["office"], "e", "ExceptionsScreen"),
+    ("office", DEMO_PINS["office"], "k", "ComplianceScreen"),
+    ("head", DEMO_PINS["head"], "s", "SafeguardingScreen"),
+    ("head", DEMO_PINS["head"], "e", "ExceptionsScreen"),
+    ("oak", DEMO_PINS["oak"], "v", "HomeScreen"),  # a teacher has no visitor desk
+    ("oak", DEMO_PINS["oak"], "s", "HomeScreen"),  # nor the DSL's feed
+    ("office", DEMO_PINS["office"], "s", "HomeScreen"),
+    ("admin", DEMO_PINS["admin"], "e", "HomeScreen"),
 ])
 async def test_home_keys_open_only_the_roles_own_screens(school, user, pin, key, expected):
     app = make_app()
@@ -40,7 +41,7 @@ async def test_home_keys_open_only_the_roles_own_screens(school, user, pin, key,
 async def test_any_staff_raises_a_concern_from_home_and_the_dsl_sees_it_counted(school):
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "oak", "2222")
+        await sign_in(pilot, "oak", DEMO_PINS["oak"])
         await pilot.press("n")
         await settle(pilot)
         assert screen(app) == "RaiseConcernDialog"
@@ -50,12 +51,12 @@ async def test_any_staff_raises_a_concern_from_home_and_the_dsl_sees_it_counted(
     concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=1, what="Phone out in the playground", now=NOW)
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "head", "4444")
+        await sign_in(pilot, "head", DEMO_PINS["head"])
         await settle(pilot)
         assert "Concerns not yet seen by the DSL: 1" in text(app, "#home-summary")
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:  # the office is not told about concerns
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await settle(pilot)
         summary = text(app, "#home-summary")
         assert "Concerns" not in summary and "Visitors on site: 0." in summary
@@ -97,7 +98,7 @@ async def test_a_visitors_terminal_starts_in_self_service_and_returns_there_afte
         assert screen(app) == "VisitorSelfServiceScreen"
         await pilot.press("f10")
         await settle(pilot)
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert screen(app) == "HomeScreen"  # not thrown back into self-service
         await pilot.press("f12")
         await settle(pilot)
@@ -109,7 +110,7 @@ async def test_lock_is_hidden_when_nobody_is_signed_in(school):
     async with app.run_test(size=(110, 32)) as pilot:
         await settle(pilot)
         assert app.check_action("lock", ()) is False
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert app.check_action("lock", ()) is True
 
 

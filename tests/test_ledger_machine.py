@@ -232,7 +232,7 @@ class LedgerMachine(RuleBasedStateMachine):
         printing.clear_dummy_jobs()
         self.clock = FrozenClock(NOW)
         school = build(slots_oak=SLOTS_OAK, shared_slots=SLOTS_SHARED, now=NOW)
-        dsl = auth.create_staff("dsl", "Des Lead", [auth.DSL], "5555", now=NOW)
+        dsl = auth.create_staff("dsl", "Des Lead", [auth.DSL], "271845", now=NOW)
         self.staff = {
             "office": school.office, "oak": school.oak, "beech": school.beech_teacher, "deputy": school.deputy,
             "head": school.head, "admin": school.admin, "dsl": dsl,

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from models.demo import DEMO_PINS
 from tests.pilot import make_app, scans_done, settle, sign_in, until
 
 
@@ -30,7 +31,7 @@ async def test_a_collection_follows_a_drawn_result_at_most_every_few_seconds(sch
     app.GC_AFTER_SCAN = 0.001  # fires on the next turn of the loop: no waiting in tests
     app.GC_QUIET = 1e9  # a slow machine's pauses are not quiet moments: only the after-scan path collects
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         app.last_collection = time.monotonic() - app.GC_EVERY  # the last one was a while ago
         gc.collect(1)  # something has reached the oldest generation
         before = app.collections

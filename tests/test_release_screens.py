@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, DataTable, OptionList
 from kiosk.widgets.scan_log import ScanLog
 from models import custody
 from models.codes import make_code
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.tables import Contact, CustodyEvent, Device
 from tests.pilot import burst, make_app, scans_done, settle, sign_in, text
@@ -59,7 +60,7 @@ def options(app, selector: str) -> list[str]:
     return [str(box.get_option_at_index(i).prompt) for i in range(box.option_count)]
 
 
-async def open_release(pilot, user="office", pin="1111"):
+async def open_release(pilot, user="office", pin=DEMO_PINS["office"]):
     pilot.app.services.clock.at = T1512
     await sign_in(pilot, user, pin)
     assert type(pilot.app.screen).__name__ == "ReleaseScreen"
@@ -260,7 +261,7 @@ async def test_teacher_of_oak_cannot_release_a_beech_phone(school):
     hand_in(school, "000001", "000004")
     app = make_app(start="release")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_release(pilot, "oak", "2222")
+        await open_release(pilot, "oak", DEMO_PINS["oak"])
         await scan(pilot, school.codes["000004"])
         assert text(app, "#outcome-word") == "BLOCKED"
         assert text(app, "#outcome-message") == "Oak Teacher may release phones only for their own class, not Beech."
@@ -274,7 +275,7 @@ async def test_teacher_of_oak_cannot_release_a_confiscated_beech_phone_to_a_cont
     device_id = confiscate(school, "000004")
     app = make_app(start="release")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_release(pilot, "oak", "2222")
+        await open_release(pilot, "oak", DEMO_PINS["oak"])
         await scan(pilot, school.codes["000004"])
         assert text(app, "#outcome-message") == "Oak Teacher may release phones only for their own class, not Beech."
         await pilot.press("f4")
@@ -297,7 +298,7 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
     custody.release(school.codes["000002"], school.office, now=T1512)
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_checklist(pilot, "oak", "2222")
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
         screen = app.screen
         assert screen.class_names == ["Oak"] and not screen.query_one("#class-list").display
         assert text(app, "#checklist-title") == "Class checklist: Oak"
@@ -338,7 +339,7 @@ async def test_checklist_release_by_scan_even_with_the_list_focused(school):
     revoke_label(school.codes["000003"], actor=school.office, reason="lost", reissue=False, now=NOW)
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_checklist(pilot, "oak", "2222")
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
         await pilot.press("down")  # list focused, cursor on Ben (in slot)
         assert app.focused.id == "checklist"
         burst(app, [*school.codes["000001"], "enter"])  # a scanner: Ava's code, then Enter
@@ -380,7 +381,7 @@ async def test_leadership_picks_a_class_and_handles_confiscated_and_police_phone
     eve = Contact.get(Contact.name == "Eve Brown")
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_checklist(pilot, "deputy", "3333")
+        await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
         assert options(app, "#class-list") == ["Beech", "Oak"]
         assert app.focused.id == "class-list"
         await pilot.press("enter")  # Beech
@@ -423,7 +424,7 @@ async def test_checklist_confiscated_scan_then_f4_and_cancel_records_nothing(sch
     device_id = confiscate(school, "000001")
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
-        await open_checklist(pilot, "oak", "2222")
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
         assert rows(app)[1][2] == "confiscated: parent collection (slot B-01)"
         await pilot.press(*school.codes["000001"], "enter")
         await scans_done(pilot, 1)
@@ -451,7 +452,7 @@ async def test_uncollected_lists_held_phones_with_counts_and_refreshes(school):
     app = make_app(start="uncollected")
     async with app.run_test(size=(110, 32)) as pilot:
         app.services.clock.at = T1512
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await settle(pilot)
         assert type(app.screen).__name__ == "UncollectedScreen"
         assert rows(app, "#uncollected") == [
@@ -478,7 +479,7 @@ async def test_uncollected_lists_held_phones_with_counts_and_refreshes(school):
 async def test_who_may_open_the_release_checklist_and_uncollected_screens(school):
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:
-        await sign_in(pilot, "oak", "2222")
+        await sign_in(pilot, "oak", DEMO_PINS["oak"])
         await pilot.press("u")  # a teacher does not see reports
         assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("c")
@@ -492,7 +493,7 @@ async def test_who_may_open_the_release_checklist_and_uncollected_screens(school
         await pilot.press("l")
         await settle(pilot)
 
-        await sign_in(pilot, "admin", "9999")
+        await sign_in(pilot, "admin", DEMO_PINS["admin"])
         await pilot.press("r", "c")  # admin neither releases nor sees checklists
         assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("u")

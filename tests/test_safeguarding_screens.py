@@ -10,6 +10,7 @@ from kiosk.app import SignedIn
 from kiosk.work import call_db
 from models import concerns, custody
 from models import exceptions as ex
+from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
@@ -76,7 +77,7 @@ async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(s
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "head", ExceptionsScreen, pin="4444")
+        await open_screen(pilot, "head", ExceptionsScreen, pin=DEMO_PINS["head"])
         assert "No exceptions to show." in text(app, "#exceptions-detail")
         await pilot.press("n")
         await quiet(pilot)
@@ -295,7 +296,7 @@ async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_
     exc = pupil_exception(school, signed=False)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "office", ExceptionsScreen, pin="1111")
+        await open_screen(pilot, "office", ExceptionsScreen, pin=DEMO_PINS["office"])
         offered = set(app.screen.active_bindings)
         assert {"s", "p"} <= offered and not {"n", "x", "v"} & offered
         await pilot.press("n", "x")
@@ -370,7 +371,7 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
     dev, concern, old = seed_feed(school)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "head", SafeguardingScreen, pin="4444")
+        await open_screen(pilot, "head", SafeguardingScreen, pin=DEMO_PINS["head"])
         assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
         table = app.screen.query_one("#sg-feed")
         assert [str(c) for c in table.get_row_at(0)][:5] == [
@@ -656,7 +657,7 @@ async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(scho
                      phone="car_or_off", now=NOW - dt.timedelta(minutes=15))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot, "office", ComplianceScreen, pin="1111")
+        await open_screen(pilot, "office", ComplianceScreen, pin=DEMO_PINS["office"])
         assert text(app, "#comp-summary") == (
             "Today, Thursday 12 November 2026: 1 of 4 registered phones handed in (25.0%); 1 pupil with an "
             "agreed exception, counted separately.")

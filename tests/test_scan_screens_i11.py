@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.widgets.scan_log import ScanLog
 from models import codes, custody
+from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Label
 import asyncio
 
@@ -48,7 +49,7 @@ async def scan(pilot, code: str) -> None:
 async def test_a_slip_at_hand_in_or_release_says_what_it_is_and_f3_does_not_register_it(school, size, start):
     app = make_app(start=start)
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, SLIP)
         assert text(app, "#outcome-word") == "NOT A PUPIL'S PHONE"
         assert text(app, "#outcome-message") == f"{SLIP} is a visitor's slip: sign visitors out on the Visitors screen."
@@ -66,7 +67,7 @@ async def test_a_slip_at_hand_in_or_release_says_what_it_is_and_f3_does_not_regi
 async def test_a_visitor_label_at_hand_in_points_to_the_visitors_screen(school, size):
     app = make_app(start="hand-in")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, VISITOR)
         assert text(app, "#outcome-word") == "NOT A PUPIL'S PHONE"
         assert text(app, "#outcome-message") == (
@@ -85,7 +86,7 @@ async def test_f3_after_an_unknown_pupil_label_then_a_slip_does_not_register_the
     unknown = codes.make_code("K", 555555)
     app = make_app(start="hand-in")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, unknown)
         assert text(app, "#outcome-word") == "NOT REGISTERED"
         await scan(pilot, SLIP)
@@ -107,7 +108,7 @@ def log_rows(app) -> list[list[str]]:
 async def test_after_undo_the_row_and_the_panel_show_the_undone_state(school, size):
     app = make_app(start="hand-in")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, school.codes["000002"])
         assert text(app, "#outcome-word") == "HANDED IN"
         await pilot.press("f2", *"wrong phone", "enter")
@@ -134,7 +135,7 @@ async def test_h_and_a_code_at_once_hands_the_phone_in(school, size):
 
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert type(app.screen).__name__ == "HomeScreen"
         burst(app, ["h", *school.codes["000001"], "enter"])
         await drawn(pilot)
@@ -153,7 +154,7 @@ async def test_a_phone_scanned_at_home_is_handed_in_on_the_hand_in_screen(school
 
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         burst(app, [*school.codes["000004"], "enter"])
         await drawn(pilot)
         assert type(app.screen).__name__ == "HandInScreen"
@@ -169,7 +170,7 @@ async def test_a_phone_scanned_at_home_is_handed_in_on_the_hand_in_screen(school
 async def test_a_phone_typed_slowly_at_home_is_handed_in_too(school, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await pilot.press(*school.codes["000004"], "enter")
         await drawn(pilot)
         await scans_done(pilot, 1)
@@ -190,7 +191,7 @@ async def test_home_says_in_one_line_what_to_do_with_a_scan_it_cannot_record(sch
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         assert text(app, "#home-scan") == ""
         assert await home_line(pilot, SLIP) == (
             f"{SLIP} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out.")
@@ -210,7 +211,7 @@ async def test_home_says_in_one_line_what_to_do_with_a_scan_it_cannot_record(sch
 async def test_the_home_line_fits_for_the_role_with_most_tasks(school, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "head", "4444")
+        await sign_in(pilot, "head", DEMO_PINS["head"])
         line = await home_line(pilot, SLIP)
         assert line.startswith(SLIP)
         box = app.screen.query_one("#home-scan").region
@@ -222,7 +223,7 @@ async def test_the_home_line_fits_for_the_role_with_most_tasks(school, size):
 async def test_home_tells_a_role_that_cannot_hand_in_what_to_do(school, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "admin", "9999")
+        await sign_in(pilot, "admin", DEMO_PINS["admin"])
         line = await home_line(pilot, school.codes["000001"])
         assert line == ("K1234501 is Ava Patel's phone: your role does not hand phones in. "
                         "Ask the office to scan it on the Morning hand-in screen.")
@@ -259,7 +260,7 @@ async def test_a_full_tray_records_the_phone_in_the_overflow_place_shown_big(sma
     school = small_school
     app = overflow_app("hand-in")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, school.codes["000001"])
         assert str(app.screen.query_one("#outcome-slot").value) == "B-01"
         await scan(pilot, school.codes["000002"])  # Oak's tray (1 slot) is full
@@ -296,7 +297,7 @@ async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_schoo
         custody.hand_in(school.codes[adno], school.office, now=NOW)
     app = overflow_app("uncollected")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await drawn(pilot)
         from textual.widgets import DataTable
 
@@ -308,7 +309,7 @@ async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_schoo
     app = overflow_app("release")
     app.services.clock.at = NOW + dt.timedelta(hours=7)
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, school.codes["000002"])
         assert text(app, "#outcome-word") == "RELEASED"
         assert text(app, "#outcome-message") == f"released from {PLACE}"
@@ -324,7 +325,7 @@ async def test_undo_of_an_overflow_hand_in_says_not_handed_in(small_school, size
     school = small_school
     app = overflow_app("hand-in")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await scan(pilot, school.codes["000001"])
         await scan(pilot, school.codes["000002"])
         await pilot.press("f2", *"wrong pupil", "enter")
@@ -343,7 +344,7 @@ async def test_keys_that_reach_home_after_it_opened_a_screen_are_handed_to_that_
 
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         home = app.screen
         await pilot.press("h")
         for key in [*school.codes["000003"], "enter"]:
@@ -366,7 +367,7 @@ async def test_a_lower_case_scan_at_home_is_not_taken_for_home_keys(school, size
 
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         burst(app, [*school.codes["000001"].lower(), "enter"])
         await drawn(pilot)
         assert type(app.screen).__name__ == "HandInScreen"

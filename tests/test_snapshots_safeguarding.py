@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from models.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, settle
 from tests.school import NOW
 
@@ -87,36 +88,36 @@ COMP = "kiosk.screens.compliance:ComplianceScreen"
 
 
 def test_exceptions_head(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", EXC))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC))
 
 
 def test_exceptions_office_read_only_but_paperwork(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", "1111", EXC, "down", "s"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", DEMO_PINS["office"], EXC, "down", "s"))
 
 
 def test_exception_form(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", EXC, "n", "enter"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "n", "enter"))
 
 
 def test_safeguarding_feed(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", SG))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG))
 
 
 def test_safeguarding_concern_history(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", SG, "enter"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "enter"))
 
 
 def test_safeguarding_follow_up_dialog(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", SG, "f", "O", "k"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "f", "O", "k"))
 
 
 def test_raise_concern_dialog(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", SG, "n", "enter"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "n", "enter"))
 
 
 def test_compliance(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", "1111", COMP))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", DEMO_PINS["office"], COMP))
 
 
 def test_exception_review_dialog(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", "4444", EXC, "v"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "v"))

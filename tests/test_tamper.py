@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from models.demo import DEMO_PINS
 from models import anchors, audit, concerns, custody, integrity
 from models.db import close_db, init_db
 from models.devices import resolve
@@ -393,7 +394,7 @@ def test_the_daily_anchor_is_due_at_the_first_start_on_a_new_day_and_after_schoo
 
 
 def test_purge_writes_an_anchor(episode, verify, run, monkeypatch):
-    monkeypatch.setenv("KIOSK_PIN", "4444")  # the head's PIN in tests/school.py
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     code, out, err = run("purge", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 0, err
     assert len(anchors.read(verify.anchors)) == 1

@@ -13,6 +13,7 @@ import pytest
 
 from kiosk.screens.visitor_self import DETAILS, DONE
 from models import visitors
+from models.demo import DEMO_PINS
 from models.rules import rules_for
 from tests.pilot import make_app, quiet, settings, sign_in, text
 from tests.pilot import until as pilot_until
@@ -88,7 +89,7 @@ async def test_a_long_visitor_name_leaves_every_column_of_the_office_list_on_scr
                      phone="car_or_off", now=NOW)
     app = make_app(start="visitors")
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot, "office", "1111")
+        await sign_in(pilot, "office", DEMO_PINS["office"])
         await quiet(pilot)
         table = app.screen.query_one("DataTable")
         assert table.row_count == 1

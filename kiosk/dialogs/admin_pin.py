@@ -11,11 +11,12 @@ from textual.widgets import Input, Label, Static
 from kiosk.work import DbResult, call_db
 
 
-def _check_admin(username: str, pin: str, now) -> bool:
-    from models.auth import authenticate, require
+def _check_admin(username: str, pin: str, now, surface: str) -> bool:
+    from models.auth import authenticate
 
-    staff = authenticate(username, pin, now=now)
-    require(staff, "quit_kiosk")
+    # Only an admin's PIN is checked here; any other username gets the words of a wrong PIN,
+    # and failures slow down only this surface (the visitor screen's), never an account.
+    authenticate(username, pin, now=now, surface=surface, action="quit_kiosk")
     return True
 
 
@@ -25,13 +26,17 @@ class AdminPinDialog(ModalScreen[bool]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="admin_pin.cancel")]
 
+    def __init__(self, surface: str = "visitor") -> None:
+        super().__init__()
+        self.surface = surface
+
     def compose(self) -> ComposeResult:
         with Vertical(id="admin-box", classes="dialog"):
             yield Static("Close the kiosk: an admin must sign this off.")
             yield Label("Admin username")
             yield Input(id="admin-user", max_length=40)
             yield Label("PIN")
-            yield Input(id="admin-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Input(id="admin-pin", password=True, max_length=12, restrict=r"[0-9]*")
             yield Static("", id="admin-message", classes="dialog-error", markup=False)
 
     def on_mount(self) -> None:
@@ -47,7 +52,7 @@ class AdminPinDialog(ModalScreen[bool]):
         user = self.query_one("#admin-user", Input).value
         pin = event.value
         event.input.value = ""
-        call_db(self, "admin", _check_admin, user, pin, self.app.services.clock.now())
+        call_db(self, "admin", _check_admin, user, pin, self.app.services.clock.now(), self.surface)
 
     def on_db_result(self, result: DbResult) -> None:
         if result.ok:

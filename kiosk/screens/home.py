@@ -75,6 +75,14 @@ def _summary(now, roles: frozenset[str], settings) -> str:
         flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
         lines.append(f"Visitors on site: {len(on_site)}" + (f", {len(flagged)} still signed in after "
                      f"{settings.visitor_flag_time:%H:%M} or from an earlier day." if flagged else "."))
+    if roles & {"office", "admin"}:
+        from models import auth
+
+        lines += auth.bursts(now)
+        capped = auth.capped_accounts(now)
+        if capped:
+            lines.append(f"Refusing PINs after {auth.DAILY_CAP} wrong ones today: {', '.join(capped)} "
+                         "(an admin can unlock them" + (": press A)." if may("manage_staff") else ")."))
     if may("print"):
         from models import outbox
 
@@ -94,6 +102,22 @@ def _summary(now, roles: frozenset[str], settings) -> str:
         if due:
             lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
     return "\n".join(lines)
+
+
+def _capped(now) -> list[str]:
+    from models.auth import capped_accounts
+
+    return capped_accounts(now)
+
+
+def _do_unlock(staff_id: int, username: str, now) -> str:
+    from models import auth
+    from models.tables import Staff
+
+    admin = Staff.get_by_id(staff_id)
+    auth.require(admin, "manage_staff")
+    auth.unlock(username, actor=admin, now=now)
+    return f"{username} may use their PIN again."
 
 
 REVIEW_WITHIN_DAYS = 14
@@ -123,6 +147,7 @@ class HomeScreen(Screen[None]):
         Binding("s", "open('safeguarding')", "Safeguarding", show=False, id="home.safeguarding"),
         Binding("k", "open('compliance')", "Compliance", show=False, id="home.compliance"),
         Binding("n", "raise_concern", "Raise a concern", id="home.raise_concern"),
+        Binding("a", "unlock", "Unlock an account", id="home.unlock"),
         Binding("l", "app.lock", "Sign out", id="home.sign_out"),
     ]
 
@@ -155,6 +180,8 @@ class HomeScreen(Screen[None]):
                 yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
             if self.who.may("raise_concern"):
                 yield Button(Content("N  Raise a concern for the DSL"), id="home-raise-concern", classes="task")
+            if self.who.may("manage_staff"):
+                yield Button(Content("A  Unlock an account (too many wrong PINs)"), id="home-unlock", classes="task")
             yield Static("", id="home-scan", markup=False)
             yield Static("", id="home-summary")
         yield Footer()
@@ -164,6 +191,8 @@ class HomeScreen(Screen[None]):
             return any(t.name == parameters[0] for t in self.tasks)
         if action == "raise_concern":
             return self.who.may("raise_concern")
+        if action == "unlock":
+            return self.who.may("manage_staff")
         return True
 
     def on_mount(self) -> None:
@@ -186,6 +215,17 @@ class HomeScreen(Screen[None]):
                 self._routed(*result.value)
             else:
                 self._show_scan(result.error or "")
+        elif result.tag == "capped":
+            if result.ok:
+                from kiosk.dialogs.unlock import UnlockDialog
+
+                self.app.push_screen(UnlockDialog(result.value), self._unlock)
+            else:
+                self.notify(result.error or "", severity="error", markup=False)
+        elif result.tag == "unlock":
+            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
+                        markup=False)
+            self.refresh_summary()
         elif result.tag == "concern":
             self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
                         markup=False)
@@ -204,6 +244,15 @@ class HomeScreen(Screen[None]):
         from kiosk.dialogs.concern import do_raise
 
         call_db(self, "concern", do_raise, self.who.id, form, self.app.services.clock.now())
+
+    # ------------------------------------------------------------ an admin unlocks an account
+
+    def action_unlock(self) -> None:
+        call_db(self, "capped", _capped, self.app.services.clock.now())
+
+    def _unlock(self, username: str | None) -> None:
+        if username:
+            call_db(self, "unlock", _do_unlock, self.who.id, username, self.app.services.clock.now())
 
     # ------------------------------------------------------------ a code scanned at Home
 
@@ -324,6 +373,8 @@ class HomeScreen(Screen[None]):
             self.action_open(event.button.id.removeprefix("task-"))
         elif event.button.id == "home-raise-concern":
             self.action_raise_concern()
+        elif event.button.id == "home-unlock":
+            self.action_unlock()
 
     def action_open(self, name: str) -> None:
         screen = self.screen_for(name, self.who)

@@ -12,18 +12,23 @@ from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
 
-def _authenticate(username: str, pin: str, now):
+def _authenticate(username: str, pin: str, now, surface: str):
     from kiosk.app import SignedIn
     from models.auth import authenticate
 
-    staff = authenticate(username, pin, now=now)
+    staff = authenticate(username, pin, now=now, surface=surface)
     return SignedIn(staff.id, staff.username, staff.display_name, staff.role_set)
 
 
-def _any_staff() -> bool:
+def _staff_and_demo() -> tuple[bool, str]:
+    """Whether there are staff, and the demo school's PINs (only in the demo school)."""
+    from models.demo import DEMO_PINS, is_demo_school
     from models.tables import Staff
 
-    return Staff.select().exists()
+    pins = ""
+    if is_demo_school():
+        pins = "Demo PINs: " + ", ".join(f"{user} {pin}" for user, pin in DEMO_PINS.items())
+    return Staff.select().exists(), pins
 
 
 class LoginScreen(Screen[None]):
@@ -34,9 +39,12 @@ class LoginScreen(Screen[None]):
         Binding("f2", "visitors", "Visitors: sign in or out", id="login.visitors"),
     ]
 
-    def __init__(self, notice: str = "") -> None:
+    def __init__(self, notice: str = "", *, surface: str = "reception") -> None:
         super().__init__()
         self.notice = notice
+        # "visitor": reached from the public visitor screen (F10), so wrong PINs typed here slow
+        # down only that surface, never the reception's own sign-in (models.auth).
+        self.surface = surface
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Staff sign-in")
@@ -46,15 +54,16 @@ class LoginScreen(Screen[None]):
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
-            yield Input(id="pin", password=True, placeholder="4 to 8 digits", max_length=8, restrict=r"[0-9]*")
+            yield Input(id="pin", password=True, placeholder="your PIN (digits)", max_length=12, restrict=r"[0-9]*")
             yield Static(self.notice, id="login-message", markup=False)
             yield Static("Visitors: press F2 to sign in or out", id="login-visitors")
+            yield Static("", id="login-demo", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = self.app.cursor_blink
-        call_db(self, "staff-exists", _any_staff)
+        call_db(self, "staff-exists", _staff_and_demo)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -71,13 +80,21 @@ class LoginScreen(Screen[None]):
             self.query_one("#username", Input).focus()
             self.say("Type your username.")
             return
+        if not pin:  # not an attempt: nothing is counted
+            self.say("Type your PIN.")
+            return
         self.say("Checking…")
-        call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now())
+        call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now(), self.surface)
 
     def on_db_result(self, result: DbResult) -> None:
         if result.tag == "staff-exists":
-            if result.ok and not result.value:
-                self.say("No staff accounts yet: add one with `kiosk staff add`, or try `kiosk run --demo`.")
+            if result.ok:
+                any_staff, demo_pins = result.value
+                if not any_staff:
+                    self.say("No staff accounts yet: add one with `kiosk staff add`, or try `kiosk run --demo`.")
+                demo = self.query_one("#login-demo", Static)
+                demo.update(demo_pins)
+                demo.display = bool(demo_pins)
             return
         if result.tag != "login":
             return

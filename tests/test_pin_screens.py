@@ -1,0 +1,136 @@
+"""Issue 12 on screen: an empty PIN is not an attempt; the visitor screen's F10 sign-in and its
+quit dialog are their own surface, so guessing there never slows the reception; only an admin
+closes the kiosk; the demo school (only) shows its PINs; bursts are shown to the office and an
+admin unlocks an account from Home."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import Static
+
+from models import auth
+from models.config import DEMO_CONFIG, load_settings
+from models.demo import DEMO_PINS, create_demo
+from models.tables import AuditEntry, AuthFailure, Staff
+from tests.pilot import make_app, settle, sign_in, text, until
+from tests.school import NOW
+
+SIZES = [(80, 24), (110, 32)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_on_an_empty_pin_is_not_an_attempt(school, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        for _ in range(6):
+            await sign_in(pilot, "office", "")
+            assert text(app, "#login-message") == "Type your PIN."
+            await pilot.press("escape")
+        assert AuthFailure.select().count() == 0
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_guessing_at_the_visitor_screen_never_slows_the_reception(school):
+    visitor = make_app(start="visitor")
+    async with visitor.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert type(visitor.screen).__name__ == "VisitorSelfServiceScreen"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert type(visitor.screen).__name__ == "LoginScreen"
+        for username in ["office", "admin", "head", "office"]:
+            await sign_in(pilot, username, "480001")
+            await pilot.press("escape")
+        await sign_in(pilot, "office", DEMO_PINS["office"])  # even the right PIN waits here now
+        assert text(visitor, "#login-message").startswith("Too many wrong PINs here: wait")
+        assert type(visitor.screen).__name__ == "LoginScreen"
+    assert {f.surface for f in AuthFailure.select()} == {auth.VISITOR}
+    reception = make_app()  # the reception's own sign-in (same machine, same moment)
+    async with reception.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        assert type(reception.screen).__name__ == "HomeScreen"
+
+
+async def test_the_visitor_screens_quit_dialog_takes_only_an_admin(school):
+    app = make_app(start="visitor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AdminPinDialog"
+        await pilot.press(*"office", "enter", *DEMO_PINS["office"], "enter")
+        await settle(pilot)
+        assert str(app.screen.query_one("#admin-message", Static).render()) == "Wrong username or PIN."
+        await pilot.press("enter")  # the PIN box is empty again: Enter is not an attempt
+        await settle(pilot)
+        assert str(app.screen.query_one("#admin-message", Static).render()) == "Type your PIN."
+        failures = list(AuthFailure.select())
+        assert [(f.surface, f.staff_id) for f in failures] == [(auth.VISITOR, None)]  # the office's count: untouched
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await pilot.press(*"admin", "enter", *DEMO_PINS["admin"], "enter")
+        await settle(pilot)
+        assert not app.is_running
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_only_the_demo_school_shows_its_pins(database, size):
+    create_demo(load_settings(str(DEMO_CONFIG)), now=NOW)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.screen.query_one("#login-demo").display, 30, "the demo PINs")
+        await until(pilot, lambda: app.screen.query_one("#login-demo").region.height > 0, 30, "the demo PINs drawn")
+        line = text(app, "#login-demo")
+        assert all(f"{user} {pin}" in line for user, pin in DEMO_PINS.items())
+        box = app.screen.query_one("#login-demo")
+        assert box.region.bottom <= size[1] - 1 and box.region.height >= 1  # on screen, above the footer
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_real_school_does_not_show_pins(school):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one("#login-demo").display
+        assert "PIN" not in text(app, "#login-demo")
+
+
+async def test_the_office_sees_a_burst_and_an_admin_unlocks_an_account(school):
+    at = NOW - dt.timedelta(minutes=3)
+    for _ in range(9):  # someone at the visitor screen, as fast as allowed (2 minutes 6 seconds)
+        _n, not_before = auth._backoff(auth.this_terminal(), auth.VISITOR, at)
+        at = max(at, not_before or at)
+        with pytest.raises(auth.AuthError):
+            auth.authenticate("nobody", "480001", now=at, surface=auth.VISITOR)
+    for i in range(auth.DAILY_CAP):  # and the deputy's account has had its fill today
+        with pytest.raises(auth.AuthError):
+            auth.authenticate("deputy", "480001", now=NOW + dt.timedelta(seconds=i), terminal=f"pc{i}")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        summary = text(app, "#home-summary")
+        assert "9 wrong PINs at the visitor screen since 08:27." in summary
+        assert "Refusing PINs after 50 wrong ones today: deputy (an admin can unlock them)." in summary
+        await pilot.press("a")  # not the office's key
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("l")
+        await settle(pilot)
+        await sign_in(pilot, "admin", DEMO_PINS["admin"])
+        assert "deputy (an admin can unlock them: press A)." in text(app, "#home-summary")
+        await pilot.press("a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnlockDialog"
+        assert "deputy" in text(app, "#unlock-capped")
+        await pilot.press("enter")  # the only account refusing PINs is filled in
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert "deputy" not in text(app, "#home-summary")
+    deputy = Staff.get(Staff.username == "deputy")
+    entry = AuditEntry.select().where(AuditEntry.action == "auth.unlock").get()
+    assert entry.entity_id == str(deputy.id) and entry.actor == f"staff:{Staff.get(Staff.username == 'admin').id}"
+    assert auth.authenticate("deputy", DEMO_PINS["deputy"], now=NOW + dt.timedelta(minutes=5), surface=auth.RECEPTION)
