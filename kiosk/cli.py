@@ -68,6 +68,7 @@ class Env:
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
+        _say_tightened()
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -85,10 +86,21 @@ class Env:
             sync_trays(self.settings.trays, actor="config")
 
 
+def _say_tightened() -> None:
+    """Files made before they were kept private (the data directory, the database) are
+    narrowed at start: say which, once."""
+    from models import files
+
+    files.note(files.tighten_data_dir())
+    for line in files.take_notes():
+        log.warning("Permissions tightened: %s", line)
+        click.echo(f"Note: {line}", err=True)
+
+
 def common(fn: Callable) -> Callable:
     """Add --db and --config to a command and pass an :class:`Env`."""
 
-    @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+    @click.option("--config", "config", type=click.Path(), default=None,  # a folder: one line from load_settings
                   help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.")
     @click.option("--db", "db", default=None, metavar="URL",
                   help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.")
@@ -182,6 +194,9 @@ def _create_demo(env: Env) -> dict[str, int]:
 @common
 def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     """Start the reception terminal."""
+    if not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
+        raise KioskError("kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
+                         "window (for piped codes, use kiosk scan).")
     env.demo = demo
     env._settings = None
     env.open()
@@ -199,6 +214,13 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):  # closed
+        return False
 
 
 def _daily_anchor(env: Env) -> None:
@@ -325,6 +347,28 @@ def devices_revoke(env: Env, code: str, reason: str, no_reissue: bool) -> None:
 # ------------------------------------------------------------------ scan
 
 
+MAX_SCAN_LINE = 1024  # bytes: a label code is 8 characters
+LINE_TOO_LONG = "A scanned line over 1 KB was refused."
+
+
+def scan_lines(stream: io.BufferedIOBase, limit: int = MAX_SCAN_LINE, chunk: int = 64 * 1024):
+    """The lines of scanner input on ``stream`` (bytes, with their line end), or None for a
+    line over ``limit`` bytes. No more than ``limit`` + 1 bytes of one line are held: the
+    rest of a long line is read in ``chunk``-sized pieces and dropped, up to its newline."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if line.endswith(b"\n") or len(line) <= limit:
+            yield line
+            continue
+        while True:  # discard to the end of the line
+            rest = stream.readline(chunk)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield None
+
+
 def _read_pin(username: str) -> str:
     pin = os.environ.get("KIOSK_PIN")
     if pin is not None:
@@ -363,7 +407,11 @@ def scan(env: Env, mode: str, username: str) -> None:
     op = custody.hand_in if mode == "hand-in" else custody.release
     clock = Clock()
     out = sys.stdout
-    for raw in sys.stdin.buffer:
+    for raw in scan_lines(sys.stdin.buffer):
+        if raw is None:  # over 1 KB: not a label (a stuck key, a pasted file); never read whole
+            out.write(f"INVALID - {LINE_TOO_LONG}\n")
+            out.flush()
+            continue
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text.strip():
             continue
@@ -413,13 +461,32 @@ def report() -> None:
     """Reports for the office, leadership and inspectors."""
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+# Dates the kiosk accepts on the command line: none of its records is older, and a
+# date past 2099 is a typing slip (and 9999-12-31 overflows the day after it).
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2099, 12, 31)
+
+
+class BadInput(click.ClickException):
+    """A bad value on the command line: one line ("Error: …"), no usage text, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _parse_date(value: str | None, option: str = "--date") -> dt.date | None:
+    """YYYY-MM-DD between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value)
+        if len(text) != 10:
+            raise ValueError
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD.") from None
+        raise BadInput(f"{option} {value[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise BadInput(f"{option} {text} is out of range: give a date from {FIRST_DATE} to {LAST_DATE}.")
+    return day
 
 
 @report.command("day")
@@ -431,7 +498,7 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     from models import reports
     from models.clock import local_day, utcnow
 
-    day = _parse_date(date_text) or local_day(utcnow(), env.settings.tz)
+    day = _parse_date(date_text, "--date") or local_day(utcnow(), env.settings.tz)
     env.open()
     emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
 
@@ -460,7 +527,7 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     """
     from models import compliance
 
-    from_day, to_day = _parse_date(from_text), _parse_date(to_text)
+    from_day, to_day = _parse_date(from_text, "--from"), _parse_date(to_text, "--to")
     env.open()
     rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
     if fmt == "json":
@@ -575,8 +642,9 @@ def exceptions_add(env: Env, username: str, admission_no, staff_username, visito
     if len(chosen) > 1:
         raise KioskError("Give one of --pupil, --staff or --visitor (with --organisation), or --organisation alone.")
     subject = "pupil" if admission_no else "staff" if staff_username else "visitor" if visitor_name else "organisation"
-    dates = {k: _parse_date(v) for k, v in
-             (("agreed_on", agreed_text), ("starts_on", from_text), ("review_on", review_text), ("ends_on", to_text))}
+    dates = {k: _parse_date(v, opt) for k, v, opt in
+             (("agreed_on", agreed_text, "--agreed-on"), ("starts_on", from_text, "--from"),
+              ("review_on", review_text, "--review"), ("ends_on", to_text, "--to"))}
     env.open()
     head = authenticate(username, _read_pin(username))
     extra: dict[str, Any] = {}
@@ -1022,11 +1090,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _record_crash(exc: BaseException) -> str:
     try:
+        from models.files import open_private, private_dir
+
         path = _log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         import traceback
 
-        with path.open("a", encoding="utf-8") as fh:
+        with open_private(path, "a") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} ---\n")
             fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         return f" Details are in {path}."

@@ -112,9 +112,10 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
 
 def _prepare_file(path: Path) -> None:
     """Refuse anything but a regular file or a new name in an existing folder (``/dev/null``
-    would get a ``/dev/null-journal`` beside it); create a new database 0600, and narrow an
-    existing one (and its -wal, -shm, -journal) to 0600. The data directory is created 0700
-    when it is missing; any other folder must exist."""
+    would get a ``/dev/null-journal`` beside it), and create a new database 0600. The data
+    directory is created 0700 when it is missing; any other folder must exist. An existing
+    database, and its -wal, -shm and -journal, are narrowed to 0600 (SQLite gives new -wal
+    and -shm files the database's own mode)."""
     from . import files
 
     try:
@@ -144,7 +145,17 @@ def _prepare_file(path: Path) -> None:
         what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
         raise StorageError(f"{path} is {what}: the database must be a file, or a new name in an existing "
                            "folder. Nothing was changed.")
-    files.note(files.tighten_database(path))
+    if _looks_like_sqlite(path):  # a file that is not a database is left as it was
+        files.note(files.tighten_database(path))
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
 
 
 def _inside(path: Path, root: Path) -> bool:
