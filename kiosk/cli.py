@@ -39,6 +39,7 @@ class Env:
         self.config_arg = config
         self.demo = demo
         self._settings = None
+        self.tightened: list[str] = []
 
     @property
     def settings(self):
@@ -68,7 +69,7 @@ class Env:
         url = self.db_url()
         init_db(url)
         anchors.configure(self.anchors_path(url))
-        _say_tightened()
+        self.tightened = _say_tightened()  # `kiosk run` also puts them in kiosk.log
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -86,15 +87,16 @@ class Env:
             sync_trays(self.settings.trays, actor="config")
 
 
-def _say_tightened() -> None:
+def _say_tightened() -> list[str]:
     """Files made before they were kept private (the data directory, the database) are
     narrowed at start: say which, once."""
     from models import files
 
     files.note(files.tighten_data_dir())
-    for line in files.take_notes():
-        log.warning("Permissions tightened: %s", line)
+    lines = files.take_notes()
+    for line in lines:
         click.echo(f"Note: {line}", err=True)
+    return lines
 
 
 def common(fn: Callable) -> Callable:
@@ -211,6 +213,8 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     from kiosk.app import configure_logging, create_app
 
     configure_logging()
+    for line in env.tightened:
+        log.warning("Permissions tightened at start: %s", line)
     app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
