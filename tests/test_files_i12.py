@@ -225,3 +225,25 @@ def test_a_hand_in_under_umask_022_leaves_nothing_readable(umask022, data_dir, t
             p.name: 0o600 for p in data_dir.iterdir()}
     finally:
         close_db()
+
+
+def test_a_printer_that_is_a_file_keeps_its_slips_private(umask022, tmp_path):
+    """``[printer] url = "file:///…"`` (a spool file): slips name visitors and pupils."""
+    import printing
+    from printing import PrinterSpec
+
+    out = tmp_path / "slips.bin"
+    printing.send(PrinterSpec.from_url(f"file://{out}"), b"a slip")
+    assert mode(out) == 0o600
+
+
+def test_anchors_beside_either_database(umask022, data_dir, database):
+    """The default anchors file is in the data directory for SQLite and PostgreSQL alike."""
+    from models import anchors
+
+    _staff()
+    path = anchors.default_path(database)
+    anchors.write(path, actor="test")
+    assert path.parent == data_dir
+    assert mode(data_dir) == 0o700
+    assert mode(path) == 0o600
