@@ -137,22 +137,23 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a kiosk's config is a few KB
 MAX_RETENTION_DAYS = 36500  # 100 years: any longer is a typing slip (and overflows the date arithmetic)
 
 
-def _read_config(path: Path) -> bytes | None:
-    """The config file's bytes; None if there is none. Refuses, before reading it whole, a
-    folder, a device (``/dev/zero``), a pipe (without waiting for a writer) or a file over 1 MB."""
+def read_small_file(path: Path, what: str = "The config file", hint: str = "a TOML file",
+                 size_hint: str = "a kiosk config is a few KB of TOML") -> bytes | None:
+    """The bytes of a file the kiosk is configured with (the config itself, the device rules);
+    None if there is none. Refuses, before reading it whole, a folder, a device
+    (``/dev/zero``), a pipe (without waiting for a writer) or a file over 1 MB."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from None
+        raise ConfigError(f"Cannot read {what[0].lower()}{what[1:]} {path}: {exc.strerror}.") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device or a pipe?)"
-            raise ConfigError(f"The config file {path} is {what}: give a TOML file.")
-        too_big = ConfigError(f"The config file {path} is over 1 MB: a kiosk config is a few KB of TOML. "
-                              "Check the path.")
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device or a pipe?)"
+            raise ConfigError(f"{what} {path} is {kind}: give {hint}.")
+        too_big = ConfigError(f"{what} {path} is over 1 MB: {size_hint}. Check the path.")
         if st.st_size > MAX_CONFIG_BYTES:
             raise too_big
         chunks, size = [], 0
@@ -166,7 +167,7 @@ def _read_config(path: Path) -> bytes | None:
             raise too_big
         return b"".join(chunks)
     except OSError as exc:
-        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from None
+        raise ConfigError(f"Cannot read {what[0].lower()}{what[1:]} {path}: {exc.strerror}.") from None
     finally:
         os.close(fd)
 
@@ -176,7 +177,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     explicit = path is not None or "KIOSK_CONFIG" in os.environ
     cfg_path = Path(path).expanduser() if path is not None else default_config_path()
     settings = Settings()
-    data = _read_config(cfg_path)
+    data = read_small_file(cfg_path)
     if data is None:
         if explicit or required:
             raise ConfigError(f"Config file not found: {cfg_path}")

@@ -346,3 +346,17 @@ def test_a_50_mb_scanned_line_is_refused_without_reading_it_whole(scanner_db, ru
     assert lines[0] == "INVALID - A scanned line over 1 KB was refused."
     assert len(lines) == 2 and lines[1].split()[0] in ("INVALID", "UNKNOWN")  # and the next line is scanned
     assert peak < 8 << 20, f"peak {peak / 1e6:.1f} MB for a 50 MB line"
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
+def test_device_rules_that_are_a_device_or_a_pipe_are_refused_before_reading(tmp_path, kind):
+    """``device_rules = PATH`` in the config names a file the kiosk reads: the same care."""
+    rules = Path("/dev/zero") if kind == "dev-zero" else tmp_path / "rules.md"
+    if kind == "fifo":
+        os.mkfifo(rules)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'device_rules = "{rules}"\n')
+    result = kiosk("print", "test", "--config", cfg, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"Error: The device rules file {rules} is not a regular file (a device or a pipe?): "
+                             "give a Markdown file.\n")
