@@ -360,3 +360,29 @@ def test_device_rules_that_are_a_device_or_a_pipe_are_refused_before_reading(tmp
     assert result.returncode == 1, result.stderr
     assert result.stderr == (f"Error: The device rules file {rules} is not a regular file (a device or a pipe?): "
                              "give a Markdown file.\n")
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
+def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, kind):
+    from models.roster import RosterFileError, parse_roster
+
+    source = Path("/dev/zero") if kind == "dev-zero" else tmp_path / "roster.csv"
+    if kind == "fifo":
+        os.mkfifo(source)  # nobody writes to it: opening it for reading used to wait for ever
+    result: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            parse_roster(str(source))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            result.append(exc)
+
+    thread = threading.Thread(target=parse, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    if thread.is_alive():  # unblock it, so the test run can end
+        with open(source, "wb"):
+            pass
+        pytest.fail("parse_roster waited on a pipe")
+    assert len(result) == 1 and isinstance(result[0], RosterFileError)
+    assert str(result[0]) == f"cannot read the roster file '{source}': it is not a regular file (a device or a pipe?)"
