@@ -108,6 +108,7 @@ def common(fn: Callable) -> Callable:
                   help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.")
     @functools.wraps(fn)
     def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
+        _check_dates(kwargs)  # before anything is opened, asked for or written
         return fn(Env(db, config, demo=kwargs.get("demo", False)), **kwargs)
 
     return wrapper
@@ -469,6 +470,22 @@ def report() -> None:
 # date past 2099 is a typing slip (and 9999-12-31 overflows the day after it).
 FIRST_DATE = dt.date(2000, 1, 1)
 LAST_DATE = dt.date(2099, 12, 31)
+
+
+def _is_date_option(param: click.Parameter) -> bool:
+    """An option that takes a date says so: its help starts with, or its metavar is, YYYY-MM-DD."""
+    return isinstance(param, click.Option) and (
+        param.metavar == "YYYY-MM-DD" or (param.help or "").startswith("YYYY-MM-DD"))
+
+
+def _check_dates(kwargs: dict[str, Any]) -> None:
+    """Every date option of the running command, checked as :func:`_parse_date` does, first."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for param in ctx.command.params:
+        if _is_date_option(param) and isinstance(kwargs.get(param.name), str):
+            _parse_date(kwargs[param.name], param.opts[0])
 
 
 class BadInput(click.ClickException):
