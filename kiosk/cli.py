@@ -466,12 +466,6 @@ def report() -> None:
     """Reports for the office, leadership and inspectors."""
 
 
-# Dates the kiosk accepts on the command line: none of its records is older, and a
-# date past 2099 is a typing slip (and 9999-12-31 overflows the day after it).
-FIRST_DATE = dt.date(2000, 1, 1)
-LAST_DATE = dt.date(2099, 12, 31)
-
-
 def _is_date_option(param: click.Parameter) -> bool:
     """An option that takes a date says so: its help starts with, or its metavar is, YYYY-MM-DD."""
     return isinstance(param, click.Option) and (
@@ -505,8 +499,10 @@ def _parse_date(value: str | None, option: str = "--date") -> dt.date | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"{option} {value[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise BadInput(f"{option} {text} is out of range: give a date from {FIRST_DATE} to {LAST_DATE}.")
+    from models.clock import DAY_RANGE_TEXT, in_day_range
+
+    if not in_day_range(day):  # models.clock: the same range as the screens
+        raise BadInput(f"{option} {text} is out of range: give {DAY_RANGE_TEXT}.")
     return day
 
 
