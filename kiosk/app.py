@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -400,11 +401,19 @@ def log_path() -> Path:
     return data_dir() / "kiosk.log"
 
 
+def _log_handler() -> logging.FileHandler:
+    """A handler appending to ``kiosk.log``, which is created 0600 in a 0700 data directory."""
+    from models.files import create_private, private_dir
+
+    path = log_path()
+    private_dir(path.parent)
+    os.close(create_private(path, os.O_WRONLY | os.O_APPEND, exclusive=False))
+    return logging.FileHandler(path, encoding="utf-8")
+
+
 def log_error(error: BaseException) -> None:
     try:
-        path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _log_handler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger = logging.getLogger("kiosk.crash")
         logger.addHandler(handler)
@@ -420,9 +429,7 @@ def log_error(error: BaseException) -> None:
 def configure_logging() -> None:
     """Send the app's log to a file in the data directory, never to the screen."""
     try:
-        path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _log_handler()
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))

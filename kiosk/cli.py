@@ -42,6 +42,7 @@ class Env:
         self.demo = demo
         self._opened = False
         self._settings = None
+        self.tightened: list[str] = []
 
     @property
     def settings(self):
@@ -77,6 +78,7 @@ class Env:
         from models import pinkey
 
         pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
+        self.tightened = _say_tightened()  # `kiosk run` also puts them in kiosk.log
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -94,15 +96,28 @@ class Env:
             sync_trays(self.settings.trays, actor="config")
 
 
+def _say_tightened() -> list[str]:
+    """Files made before they were kept private (the data directory, the database) are
+    narrowed at start: say which, once."""
+    from models import files
+
+    files.note(files.tighten_data_dir())
+    lines = files.take_notes()
+    for line in lines:
+        click.echo(f"Note: {line}", err=True)
+    return lines
+
+
 def common(fn: Callable) -> Callable:
     """Add --db and --config to a command and pass an :class:`Env`."""
 
-    @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+    @click.option("--config", "config", type=click.Path(), default=None,  # a folder: one line from load_settings
                   help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.")
     @click.option("--db", "db", default=None, metavar="URL",
                   help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.")
     @functools.wraps(fn)
     def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
+        _check_dates(kwargs)  # before anything is opened, asked for or written
         return fn(Env(db, config, demo=kwargs.get("demo", False)), **kwargs)
 
     return wrapper
@@ -274,6 +289,9 @@ def _create_demo(env: Env) -> dict[str, int]:
 @common
 def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     """Start the reception terminal."""
+    if not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
+        raise KioskError("kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
+                         "window (for piped codes, use kiosk scan).")
     env.demo = demo
     env._settings = None
     env.open()
@@ -288,9 +306,18 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     from kiosk.app import configure_logging, create_app
 
     configure_logging()
+    for line in env.tightened:
+        log.warning("Permissions tightened at start: %s", line)
     app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):  # closed
+        return False
 
 
 def _daily_anchor(env: Env) -> None:
@@ -421,6 +448,28 @@ def devices_revoke(env: Env, who, code: str, reason: str, no_reissue: bool) -> N
 # ------------------------------------------------------------------ scan
 
 
+MAX_SCAN_LINE = 1024  # bytes: a label code is 8 characters
+LINE_TOO_LONG = "A scanned line over 1 KB was refused."
+
+
+def scan_lines(stream: io.BufferedIOBase, limit: int = MAX_SCAN_LINE, chunk: int = 64 * 1024):
+    """The lines of scanner input on ``stream`` (bytes, with their line end), or None for a
+    line over ``limit`` bytes. No more than ``limit`` + 1 bytes of one line are held: the
+    rest of a long line is read in ``chunk``-sized pieces and dropped, up to its newline."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if line.endswith(b"\n") or len(line) <= limit:
+            yield line
+            continue
+        while True:  # discard to the end of the line
+            rest = stream.readline(chunk)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield None
+
+
 def _read_pin(username: str) -> str:
     """The PIN of the person in --as: $KIOSK_PIN, or asked for (hidden) on the terminal."""
     pin = os.environ.get("KIOSK_PIN")
@@ -455,7 +504,11 @@ def scan(env: Env, who, mode: str) -> None:
     op = custody.hand_in if mode == "hand-in" else custody.release
     clock = Clock()
     out = sys.stdout
-    for raw in sys.stdin.buffer:
+    for raw in scan_lines(sys.stdin.buffer):
+        if raw is None:  # over 1 KB: not a label (a stuck key, a pasted file); never read whole
+            out.write(f"INVALID - {LINE_TOO_LONG}\n")
+            out.flush()
+            continue
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text.strip():
             continue
@@ -506,13 +559,44 @@ def report() -> None:
     """Reports for the office, leadership and inspectors."""
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def _is_date_option(param: click.Parameter) -> bool:
+    """An option that takes a date says so: its help starts with, or its metavar is, YYYY-MM-DD."""
+    return isinstance(param, click.Option) and (
+        param.metavar == "YYYY-MM-DD" or (param.help or "").startswith("YYYY-MM-DD"))
+
+
+def _check_dates(kwargs: dict[str, Any]) -> None:
+    """Every date option of the running command, checked as :func:`_parse_date` does, first."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for param in ctx.command.params:
+        if _is_date_option(param) and isinstance(kwargs.get(param.name), str):
+            _parse_date(kwargs[param.name], param.opts[0])
+
+
+class BadInput(click.ClickException):
+    """A bad value on the command line: one line ("Error: …"), no usage text, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _parse_date(value: str | None, option: str = "--date") -> dt.date | None:
+    """YYYY-MM-DD between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value)
+        if len(text) != 10:
+            raise ValueError
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD.") from None
+        raise BadInput(f"{option} {value[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
+    from models.clock import DAY_RANGE_TEXT, in_day_range
+
+    if not in_day_range(day):  # models.clock: the same range as the screens
+        raise BadInput(f"{option} {text} is out of range: give {DAY_RANGE_TEXT}.")
+    return day
 
 
 @open_command("read-only report")
@@ -525,7 +609,7 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     from models import reports
     from models.clock import local_day, utcnow
 
-    day = _parse_date(date_text) or local_day(utcnow(), env.settings.tz)
+    day = _parse_date(date_text, "--date") or local_day(utcnow(), env.settings.tz)
     env.open()
     emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
 
@@ -556,7 +640,7 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     """
     from models import compliance
 
-    from_day, to_day = _parse_date(from_text), _parse_date(to_text)
+    from_day, to_day = _parse_date(from_text, "--from"), _parse_date(to_text, "--to")
     env.open()
     rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
     if fmt == "json":
@@ -671,8 +755,9 @@ def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, or
     if len(chosen) > 1:
         raise KioskError("Give one of --pupil, --staff or --visitor (with --organisation), or --organisation alone.")
     subject = "pupil" if admission_no else "staff" if staff_username else "visitor" if visitor_name else "organisation"
-    dates = {k: _parse_date(v) for k, v in
-             (("agreed_on", agreed_text), ("starts_on", from_text), ("review_on", review_text), ("ends_on", to_text))}
+    dates = {k: _parse_date(v, opt) for k, v, opt in
+             (("agreed_on", agreed_text, "--agreed-on"), ("starts_on", from_text, "--from"),
+              ("review_on", review_text, "--review"), ("ends_on", to_text, "--to"))}
     env.open()
     head = who
     extra: dict[str, Any] = {}
@@ -1180,11 +1265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _record_crash(exc: BaseException) -> str:
     try:
+        from models.files import open_private, private_dir
+
         path = _log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         import traceback
 
-        with path.open("a", encoding="utf-8") as fh:
+        with open_private(path, "a") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} ---\n")
             fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         return f" Details are in {path}."

@@ -108,8 +108,10 @@ def last(path: str | os.PathLike) -> Anchor | None:
 
 def _append_line(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        from .files import create_private, private_dir
+
+        private_dir(path.parent)
+        fd = create_private(path, os.O_WRONLY | os.O_APPEND, exclusive=False)  # 0600 whatever the umask
         try:
             os.write(fd, text.encode("utf-8"))
             os.fsync(fd)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from .db import db, is_sqlite
 from .errors import StorageError, ValidationError
+from .files import create_private
 
 
 def backup_to(dest: Path) -> Path:
@@ -20,6 +22,7 @@ def backup_to(dest: Path) -> Path:
     source = db.obj.connection()
     tmp = dest.with_name(dest.name + ".partial")
     try:
+        os.close(create_private(tmp))  # 0600 whatever the umask; SQLite keeps the mode (and its journal's)
         target = sqlite3.connect(tmp)
         try:
             source.backup(target)  # SQLite's online backup API: a consistent snapshot

@@ -12,6 +12,17 @@ from zoneinfo import ZoneInfo
 SCHOOL_TZ = ZoneInfo("Europe/London")
 
 
+# The dates the kiosk takes from people (command line and screens): none of its records is
+# older, a date past 2099 is a typing slip, and 9999-12-31 overflows the day after it.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+DAY_RANGE_TEXT = f"a date from {FIRST_DAY} to {LAST_DAY}"
+
+
+def in_day_range(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 

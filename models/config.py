@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,24 +134,62 @@ def _expect(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     return value
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a kiosk's config is a few KB
+MAX_RETENTION_DAYS = 36500  # 100 years: any longer is a typing slip (and overflows the date arithmetic)
+
+
+def read_small_file(path: Path, what: str = "The config file", hint: str = "a TOML file",
+                 size_hint: str = "a kiosk config is a few KB of TOML") -> bytes | None:
+    """The bytes of a file the kiosk is configured with (the config itself, the device rules);
+    None if there is none. Refuses, before reading it whole, a folder, a device
+    (``/dev/zero``), a pipe (without waiting for a writer) or a file over 1 MB."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {what[0].lower()}{what[1:]} {path}: {exc.strerror}.") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device or a pipe?)"
+            raise ConfigError(f"{what} {path} is {kind}: give {hint}.")
+        too_big = ConfigError(f"{what} {path} is over 1 MB: {size_hint}. Check the path.")
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise too_big
+        chunks, size = [], 0
+        while size <= MAX_CONFIG_BYTES:
+            chunk = os.read(fd, MAX_CONFIG_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_CONFIG_BYTES:
+            raise too_big
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {what[0].lower()}{what[1:]} {path}: {exc.strerror}.") from None
+    finally:
+        os.close(fd)
+
+
 def load_settings(path: str | os.PathLike | None = None, *, required: bool = False) -> Settings:
     """Read the config file (or the default location); missing file → defaults."""
     explicit = path is not None or "KIOSK_CONFIG" in os.environ
     cfg_path = Path(path).expanduser() if path is not None else default_config_path()
     settings = Settings()
-    if not cfg_path.exists():
+    data = read_small_file(cfg_path)
+    if data is None:
         if explicit or required:
             raise ConfigError(f"Config file not found: {cfg_path}")
         _apply_env(settings)
         return settings
     try:
-        raw = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{cfg_path} is not UTF-8 text.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}.") from None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {cfg_path}: {exc.strerror}.") from None
     settings.source = cfg_path
     for key in ("school_name", "dsl_name", "headteacher_name", "report_concern", "timezone", "scanner_terminator", "database"):
         if key in raw:
@@ -195,8 +234,9 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
             key = key.removesuffix("_days")
             if key not in RETENTION_KINDS:
                 raise ConfigError(f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)}.")
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"retention.{key} must be a whole number of days.")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
+                raise ConfigError(f"retention.{key} must be a whole number of days from 1 to "
+                                  f"{MAX_RETENTION_DAYS}.")
             settings.retention_days[key] = value
     if "device_rules" in raw:
         rules = Path(_expect(raw, "device_rules", str, "")).expanduser()

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -69,12 +70,11 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
     full = normalise_url(url)
     if full.startswith("sqlite:"):
         path = full[len("sqlite:///") :]
-        if path != ":memory:":
-            parent = Path(path).parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"Cannot create the folder for the database ({parent}): {exc.strerror}.") from None
+        if path != ":memory:" and not path.startswith("file:"):
+            from .files import take_notes
+
+            take_notes()  # what an earlier open narrowed has been said (or not) already
+            _prepare_file(Path(path))
         database: peewee.Database = peewee.SqliteDatabase(
             path,
             pragmas=SQLITE_PRAGMAS,
@@ -108,6 +108,62 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
                 raise
             raise StorageError(message) from None
     return database
+
+
+def _prepare_file(path: Path) -> None:
+    """Refuse anything but a regular file or a new name in an existing folder (``/dev/null``
+    would get a ``/dev/null-journal`` beside it), and create a new database 0600. The data
+    directory is created 0700 when it is missing; any other folder must exist. An existing
+    database, and its -wal, -shm and -journal, are narrowed to 0600 (SQLite gives new -wal
+    and -shm files the database's own mode)."""
+    from . import files
+
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        parent = path.parent
+        if not parent.is_dir():
+            from .config import data_dir
+
+            if parent.exists() or not _inside(parent, data_dir()):
+                raise StorageError(f"Cannot create the folder for the database ({parent}): there is no such "
+                                   "folder. Create it first, or give another path. Nothing was changed.") from None
+            try:
+                files.private_dir(parent)
+            except OSError as exc:
+                raise StorageError(f"Cannot create the folder for the database ({parent}): {exc.strerror}.") from None
+        try:
+            os.close(files.create_private(path))  # SQLite keeps the mode; its -wal and -shm copy it
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise StorageError(f"Cannot create the database {path}: {exc.strerror}. Nothing was changed.") from None
+        return
+    except OSError as exc:
+        raise StorageError(f"Cannot open the database {path}: {exc.strerror}. Nothing was changed.") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise StorageError(f"{path} is {what}: the database must be a file, or a new name in an existing "
+                           "folder. Nothing was changed.")
+    if _looks_like_sqlite(path):  # a file that is not a database is left as it was
+        files.note(files.tighten_database(path))
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.expanduser().resolve())
+    except ValueError:
+        return False
+    return True
 
 
 # What SQLite says of a file that is not a database, or one that is damaged.

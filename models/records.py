@@ -903,16 +903,9 @@ def _sar_files(export: SarExport) -> dict[str, bytes]:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Create ``path`` (never over an existing file) readable by its owner only, and fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with contextlib.suppress(OSError):  # a FAT drive has no modes to set
-            os.fchmod(fd, 0o600)  # whatever the umask
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from .files import write_private
+
+    write_private(path, data)
 
 
 def _fsync_dir(path: Path) -> None:

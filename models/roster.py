@@ -27,6 +27,7 @@ import datetime
 import io
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 
@@ -210,10 +211,17 @@ def _read(source: str | os.PathLike[str] | bytes) -> bytes:
     elif isinstance(source, (str, os.PathLike)):
         name = _show(os.fspath(source), 80)
         try:
-            size = os.stat(source).st_size
-            if size > MAX_BYTES:
-                raise RosterFileError(_too_large(size))
-            with open(source, "rb") as fh:
+            # O_NONBLOCK: a pipe with no writer is refused below instead of waiting for ever
+            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            with open(fd, "rb") as fh:
+                st = os.fstat(fd)
+                if stat.S_ISDIR(st.st_mode):
+                    raise IsADirectoryError
+                if not stat.S_ISREG(st.st_mode):
+                    raise RosterFileError(f"cannot read the roster file {name}: it is not a regular file "
+                                          "(a device or a pipe?)")
+                if st.st_size > MAX_BYTES:
+                    raise RosterFileError(_too_large(st.st_size))
                 data = fh.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise RosterFileError(f"cannot open the roster file {name}: it does not exist") from None

@@ -97,17 +97,17 @@ def _short_form(body: str, where: str) -> tuple[str, ...]:
 
 def load_rules(path: str | Path | None = None) -> DeviceRules:
     """Read and parse the rules file (the settings' ``device_rules_path``; default the asset)."""
-    from .config import DEVICE_RULES
+    from .config import DEVICE_RULES, read_small_file
 
     p = Path(path) if path is not None else DEVICE_RULES
+    # never a device, a pipe or a huge file: refused before it is read whole
+    data = read_small_file(p, "The device rules file", "a Markdown file", "the device rules are a page or two of text")
+    if data is None:
+        raise ConfigError(f"The device rules file is missing: {p}")
     try:
-        raw = p.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"The device rules file is missing: {p}") from None
+        raw = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"The device rules file {p} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the device rules file {p}: {exc.strerror}.") from None
     rules = parse_rules(raw, where=f"The device rules file {p.name}")
     return DeviceRules(rules.version, rules.text, rules.sha256, rules.short, rules.title, p)
 

@@ -580,7 +580,7 @@ def _send_file(spec: PrinterSpec, data: bytes, timeout: float) -> None:
     elif stat.S_ISREG(os.stat(path).st_mode):
         flags |= os.O_APPEND  # a file keeps every job, one after the other
     try:
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, flags, 0o600)  # a spool file holds slips that name people: owner only
     except OSError as exc:
         raise _file_error(spec, exc) from exc
     try:

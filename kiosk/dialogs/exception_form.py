@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.work import DbResult, call_db
+from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
 
 SUBJECT_WORDS = {
@@ -431,6 +432,8 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             day = parse_date(self.value(wid))
             if day is None:
                 return f"Give the {what} as YYYY-MM-DD, e.g. {self.today.isoformat()}.", wid
+            if not in_day_range(day):
+                return f"Give the {what} as {DAY_RANGE_TEXT}.", wid
             dates[key] = day
         if dates["agreed_on"] > self.today:
             return "The date it was agreed is in the future.", "exc-agreed-on"

@@ -25,6 +25,7 @@ from kiosk.dialogs.exception_form import parse_date
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
+from models.clock import DAY_RANGE_TEXT, in_day_range
 
 DEFAULT_DAYS = 30
 NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
@@ -281,6 +282,10 @@ class SafeguardingScreen(Screen[None]):
             day = parse_date(self.query_one(f"#{wid}", Input).value)
             if day is None:
                 self.say(f"Give the {what} as YYYY-MM-DD.", "error")
+                self.query_one(f"#{wid}", Input).focus()
+                return
+            if not in_day_range(day):
+                self.say(f"Give the {what} as {DAY_RANGE_TEXT}.", "error")
                 self.query_one(f"#{wid}", Input).focus()
                 return
             days[wid] = day
