@@ -1345,24 +1345,96 @@ def refusal(subject: Subject, holds: list[Hold]) -> str:
     return f"{text[:1].upper()}{text[1:]}. Nothing was erased."
 
 
-def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> EraseResult:
-    """Delete one person's data, or refuse with the reason if any of it is under a legal hold."""
+def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None, batch_rows: int | None = None,
+          pause: float | None = None, after_batch: Callable[[int], None] | None = None) -> EraseResult:
+    """Delete one person's data, or refuse with the reason if any of it is under a legal hold.
+
+    In short transactions: while the person's phones have more than ``batch_rows``
+    custody events, a batch deletes the oldest whole episodes (each starts and ends with
+    the phone back with its owner, so what is left replays the same and the projection
+    stays true), with its own ``records.erase`` entry saying ``"complete": false``. The
+    last batch deletes everything else and says ``"complete": true``. Every batch checks
+    the legal holds again: a phone handed in meanwhile stops the erasure, and what was
+    erased stays erased. Running it again finishes the job.
+    """
     now = now or utcnow()
     if actor is not None and not isinstance(actor, str):
         require(actor, "manage_records")
     kinds = [k for k in KINDS if subject.kind in k.subjects]
-    with write_tx():
-        subject = subject.with_devices()
-        holds = holds_for(subject)
-        if holds:
-            raise RuleViolation(refusal(subject, holds))
-        deleted: dict[str, int] = {}
-        for k in reversed(kinds):  # dependants first
-            deleted[k.name] = k.erase(subject)
-        deleted = {k.name: deleted[k.name] for k in kinds}
-        entry = audit.append(actor, ERASE_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
-                             {"deleted": deleted}, now)
-    return EraseResult(subject, deleted, entry.seq)
+    batch_rows = max(1, batch_rows or BATCH_ROWS)
+    pause = _pause() if pause is None else pause
+    batch = 0
+    totals: dict[str, int] = {k.name: 0 for k in kinds}
+    while True:
+        batch += 1
+        with write_tx():
+            subject = subject.with_devices()
+            holds = holds_for(subject)
+            if holds:
+                text = refusal(subject, holds)
+                if batch > 1:
+                    text = text.replace("Nothing was erased.", "The erasure stopped part way: what it had erased stays "
+                                        "erased; run it again once the hold is released.")
+                raise RuleViolation(text)
+            step = _erase_step(subject, batch_rows)
+            ident = subject.row_id if subject.row_id is not None else "-"
+            if step is not None:
+                totals["custody_events"] = totals.get("custody_events", 0) + step
+                entry = audit.append(actor, ERASE_ACTION, subject.kind, ident,
+                                     {"deleted": {"custody_events": step}, "batch": batch, "complete": False}, now)
+            else:
+                deleted: dict[str, int] = {}
+                for k in reversed(kinds):  # dependants first
+                    deleted[k.name] = k.erase(subject)
+                deleted = {k.name: deleted[k.name] for k in kinds}
+                details: dict[str, Any] = {"deleted": deleted}
+                if batch > 1:
+                    details.update(batch=batch, complete=True)
+                entry = audit.append(actor, ERASE_ACTION, subject.kind, ident, details, now)
+                for name, n in deleted.items():
+                    totals[name] = totals.get(name, 0) + n
+                return EraseResult(subject, {k.name: totals[k.name] for k in kinds}, entry.seq)
+        if after_batch is not None:
+            after_batch(batch)
+        if pause:
+            time.sleep(pause)
+
+
+def _erase_step(subject: Subject, batch_rows: int) -> int | None:
+    """If the person's phones have more than ``batch_rows`` events: delete the oldest whole
+    episodes, about ``batch_rows`` events (at least one episode), and return how many; else None."""
+    devices = list(subject.device_ids or ())
+    if not devices:
+        return None
+    total = CustodyEvent.select().where(CustodyEvent.device.in_(devices)).count()
+    if total <= batch_rows:
+        return None
+    by_device: dict[int, list[Any]] = {d: [] for d in devices}
+    for e in _light_events(devices):
+        by_device[e.device_id].append(e)
+    delete: list[int] = []
+    newest: dict[int, int | None] = {}
+    for device_id, events in by_device.items():
+        if not events or len(delete) >= batch_rows:
+            continue
+        try:
+            units, _state = _episodes(events)
+        except (LedgerError, IndexError):
+            continue  # does not replay: left for the last batch, which deletes it whole
+        taken = 0
+        for s, t in units:
+            if delete and len(delete) + (t - s + 1) > batch_rows:
+                break
+            delete.extend(e.id for e in events[s : t + 1])
+            taken = t + 1
+        if taken:
+            newest[device_id] = events[-1].id if taken < len(events) else None
+    if not delete:
+        return None  # no whole episode to take: the last batch deletes it all at once
+    for device_id, last in newest.items():
+        DeviceState.update(last_event=last).where(
+            (DeviceState.device == device_id) & DeviceState.last_event.in_(delete)).execute()
+    return _delete_events(delete)
 
 
 # ---------------------------------------------------------------- never stored
