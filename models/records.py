@@ -966,7 +966,7 @@ class PurgeResult:
 # Short transactions: a batch deletes about this many rows. Measured on the 1M-event
 # benchmark database (python -m benchmarks.bench_purge): 1,000 custody events take about
 # 40 ms from the write lock to the commit, so a scan at another terminal waits one batch.
-BATCH_ROWS = 1000
+BATCH_ROWS = 500
 # Between batches the write lock is left free this long. SQLite's busy handler retries a
 # waiting writer 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 ms apart (100 ms only after it has
 # waited 228 ms), so a gap of 60 ms lets in every terminal that waited through one batch;
@@ -1101,6 +1101,8 @@ def _purge_batches(ctx, queue, totals, cutoffs, earlier, actor, now, batch_rows,
                     deleted[key] = deleted.get(key, 0) + n
                     totals[key] = totals.get(key, 0) + n
                 holds.extend(part.holds)
+            while queue and queue[0][1] is not None and not queue[0][1]:
+                queue.pop(0)  # nothing (more) to do for that kind: no batch of its own
             for h in holds:
                 kept.setdefault((h.entity, h.entity_id, h.code), h)
             complete = not queue
