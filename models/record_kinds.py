@@ -241,6 +241,10 @@ class VisitKind(RecordKind):
     def purge_units(self, ctx):
         # a visit, its slip, its visitor and phone; then None: the visitor phones left with no
         # visit and no events (looked for in every batch, so also when no visit expires)
+        # A phone whose custody events this purge deletes goes at the next one, as in a dry run.
+        phones = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        ctx.marks["visitor_phones"] = phones - {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
+            _in(CustodyEvent.device, phones)).distinct()}
         return [(i, 4) for (i,) in Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id).tuples()] + [(None, 4)]
 
     def plan_purge(self, ctx: PurgeContext, units=None, limit=None) -> PurgePart:
@@ -269,7 +273,10 @@ class VisitKind(RecordKind):
         in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
         not_out = {s.device_id for s in DeviceState.select(DeviceState.device).where(
             _in(DeviceState.device, candidates) & (DeviceState.state != OUT))}
-        phones = sorted(candidates - still_used - with_events - in_concern - not_out)
+        phones = candidates - still_used - with_events - in_concern - not_out
+        if "visitor_phones" in ctx.marks:  # batched: only those that had no events when it began
+            phones &= ctx.marks["visitor_phones"]
+        phones = sorted(phones)
         part.deletes.update(visits=len(expired), visitors=len(visitors), visitor_phones=len(phones))
         part.notes.update(visits=expired, visitors=visitors, phones=phones)
 
