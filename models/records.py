@@ -6,12 +6,15 @@ date decides a record's age, what counts as a legal hold, how to export its rows
 subject access request (SAR) and how to erase them for one person. The three duties
 walk the registry:
 
-* :func:`purge` deletes what has expired, in ONE write transaction with its audit
-  entry, and lists what it keeps because of a legal hold;
+* :func:`purge` deletes what has expired and lists what it keeps because of a legal
+  hold, in short transactions (batches of :data:`BATCH_ROWS` rows, each ONE write
+  transaction with its own audit entry saying whether the purge is complete), so the
+  terminals go on scanning while it runs;
 * :func:`subject_access` collects everything held about one person, and
   :func:`write_sar` writes it as a JSON file plus one CSV per kind (folder or zip);
 * :func:`erase` deletes one person's data, refused (with the reason, in one line) while
-  any of it is under a legal hold; ONE write transaction with its audit entry.
+  any of it is under a legal hold; a long custody history goes oldest episodes first in
+  batches of its own, then the rest in ONE last transaction; every batch has its audit entry.
 
 What a legal hold is has ONE definition, :func:`legal_holds`, which purge and erase
 both call: a phone in a tray, confiscated or with the police; an open concern (and the
