@@ -260,3 +260,36 @@ def test_an_interrupted_import_is_completed_by_importing_the_same_file_again(dat
     assert first["resumes"] is True and first["batch"] == 1
     assert Pupil.select().count() == 210
     assert audit.verify().ok
+
+
+# ---------------------------------------------------------------- the anchor after a purge
+
+
+def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, database, run, tmp_path, monkeypatch):
+    from models import anchors
+    from models import db as dbmod
+    from models.errors import StorageError
+
+    path = tmp_path / "anchors.txt"
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[audit]\nanchors = "{path}"\n')
+    for name, value in (("BATCH_ROWS", 4), ("PAUSE_SQLITE_S", 0), ("PAUSE_POSTGRES_S", 0)):
+        monkeypatch.setattr(records, name, value)
+    with monkeypatch.context() as m:
+        def disk_fails():  # after batch 1 has committed
+            raise StorageError("The disk is full or failing: nothing was saved.")
+
+        m.setattr(dbmod, "checkpoint", disk_fails)
+        code, out, err = run("purge", "--db", database, "--config", cfg)
+    assert code != 0 and "disk is full" in err
+    assert not path.exists() or anchors.read(path) == []  # no anchor for a purge that did not finish
+    code, out, err = run("purge", "--db", database, "--config", cfg)
+    assert code == 0, err
+    code, text, err = run("audit", "verify", "--db", database, "--config", cfg)
+    assert code == 0, text + err
+    from models.db import init_db
+
+    init_db(database)
+    (anchor,) = anchors.read(path)
+    last = AuditEntry.select().where(AuditEntry.action == audit.PURGE_ACTION).order_by(AuditEntry.seq.desc()).first()
+    assert json.loads(last.details)["complete"] is True and anchor.seq == last.seq
