@@ -167,7 +167,7 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
             year_group=year, class_name=f"C{c + 1:03d}", dob=dt.date(2014 + (6 - year) % 7, 1 + i % 12, 1 + i % 28),
             contacts=(RosterContact(name=f"Parent {i:05d}", relationship="Parent", priority=1),),
         ))
-    import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="generated"), actor="gen", now=setup_at, pause=0)
+    import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="generated"), actor="gen", now=setup_at)
     sync_trays([TraySpec(f"T{c + 1:03d}", CLASS_SIZE, f"C{c + 1:03d}") for c in range(n_classes)], actor="gen", now=setup_at)
     staff = {
         "office": auth.create_staff("office", "Office", [auth.OFFICE], "1111", actor="gen", now=setup_at),

@@ -265,6 +265,17 @@ def test_an_interrupted_import_is_completed_by_importing_the_same_file_again(dat
 # ---------------------------------------------------------------- the anchor after a purge
 
 
+def as_head(monkeypatch) -> list[str]:
+    """``--as head`` (PIN in $KIOSK_PIN) where ``kiosk purge`` asks who you are (issue 12)."""
+    from kiosk.cli import purge as command
+    from models.demo import DEMO_PINS
+
+    if not any("--as" in getattr(p, "opts", ()) for p in command.params):
+        return []
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    return ["--as", "head"]
+
+
 def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, database, run, tmp_path, monkeypatch):
     from models import anchors
     from models import db as dbmod
@@ -275,15 +286,16 @@ def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, databa
     cfg.write_text(f'[audit]\nanchors = "{path}"\n')
     for name, value in (("BATCH_ROWS", 4), ("PAUSE_SQLITE_S", 0), ("PAUSE_POSTGRES_S", 0)):
         monkeypatch.setattr(records, name, value)
+    who = as_head(monkeypatch)
     with monkeypatch.context() as m:
         def disk_fails():  # after batch 1 has committed
             raise StorageError("The disk is full or failing: nothing was saved.")
 
         m.setattr(dbmod, "checkpoint", disk_fails)
-        code, out, err = run("purge", "--db", database, "--config", cfg)
+        code, out, err = run("purge", *who, "--db", database, "--config", cfg)
     assert code != 0 and "disk is full" in err
     assert not path.exists() or anchors.read(path) == []  # no anchor for a purge that did not finish
-    code, out, err = run("purge", "--db", database, "--config", cfg)
+    code, out, err = run("purge", *who, "--db", database, "--config", cfg)
     assert code == 0, err
     code, text, err = run("audit", "verify", "--db", database, "--config", cfg)
     assert code == 0, text + err
