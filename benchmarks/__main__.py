@@ -8,6 +8,8 @@
   (``../shared/samples/camera``, or ``$KIOSK_SAMPLES_DIR/camera``), if they are there.
 - bench_queries: the reports on a 5,000-pupil, 1M-event database made by gen_db.py
   (``--big-db PATH`` reuses one; otherwise it is generated in a temporary folder).
+- bench_purge: a scan's latency while a retention purge runs on that database (a copy),
+  the purge's longest transaction, and those of an erasure and a 5,000-pupil roster import.
 - bench_kill, bench_concurrent: kill -9 at random moments; four writers at once
   (``--postgres URL``: also on that empty, throw-away PostgreSQL database).
 - bench_memory: RSS of the kiosk with the camera worker decoding.
@@ -191,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-camera", action="store_true", help="skip the camera decoder benchmark")
     parser.add_argument("--no-print", action="store_true", help="skip the slip printing benchmark")
     parser.add_argument("--no-queries", action="store_true", help="skip the big-database report timings")
+    parser.add_argument("--no-purge", action="store_true", help="skip the scan-while-purging benchmark")
     parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
     parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
@@ -203,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     scratch_dir = tempfile.TemporaryDirectory(prefix="kiosk-big-")
     big: Path | None = None
-    if not (args.no_scan and args.no_queries):
+    if not (args.no_scan and args.no_queries and args.no_purge):
         big = big_database(args.big_db, Path(scratch_dir.name), args.quick)
     if not args.no_scan:
         from benchmarks import bench_scan
@@ -236,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_queries and big is not None:
         rows += query_rows(big, args.quick)
+    if not args.no_purge and big is not None:
+        from benchmarks import bench_purge
+
+        print("purge benchmark…", file=sys.stderr, flush=True)
+        where = "5,000 pupils, 100k events" if args.quick else "5,000 pupils, 1M events"
+        rows += bench_purge.rows_for_table(bench_purge.run(big, log=lambda m: print(m, file=sys.stderr, flush=True)), where)
     if not args.no_faults:
         rows += fault_rows(args.quick, args.postgres)
     if not args.no_memory:

@@ -232,12 +232,25 @@ class VisitKind(RecordKind):
         ids = subject.ids("visit")
         return Visit.delete().where(_in(Visit.id, ids)).execute() if ids else 0
 
-    def plan_purge(self, ctx: PurgeContext) -> PurgePart:
+    purge_counts = ("visits", "visitors", "visitor_phones")
+
+    def _expired(self, ctx: PurgeContext):
         cut = ctx.cutoff("visits")
+        return (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
+
+    def purge_units(self, ctx):
+        # a visit, its slip, its visitor and phone; then None: the visitor phones left with no
+        # visit and no events (looked for in every batch, so also when no visit expires)
+        # A phone whose custody events this purge deletes goes at the next one, as in a dry run.
+        phones = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        ctx.marks["visitor_phones"] = phones - {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
+            _in(CustodyEvent.device, phones)).distinct()}
+        return [(i, 4) for (i,) in Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id).tuples()] + [(None, 4)]
+
+    def plan_purge(self, ctx: PurgeContext, units=None, limit=None) -> PurgePart:
         part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
-        candidates = [v.id for v in Visit.select(Visit.id).where(
-            (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
-        ).order_by(Visit.id)]
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(Visit.id, [u for u in units if u is not None])
+        candidates = [v.id for v in Visit.select(Visit.id).where(where).order_by(Visit.id)]
         held = {key[1]: h for key, h in records.strongest(records.legal_holds(visits=candidates)).items()}
         expired: list[int] = []
         for visit_id in candidates:
@@ -260,7 +273,10 @@ class VisitKind(RecordKind):
         in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
         not_out = {s.device_id for s in DeviceState.select(DeviceState.device).where(
             _in(DeviceState.device, candidates) & (DeviceState.state != OUT))}
-        phones = sorted(candidates - still_used - with_events - in_concern - not_out)
+        phones = candidates - still_used - with_events - in_concern - not_out
+        if "visitor_phones" in ctx.marks:  # batched: only those that had no events when it began
+            phones &= ctx.marks["visitor_phones"]
+        phones = sorted(phones)
         part.deletes.update(visits=len(expired), visitors=len(visitors), visitor_phones=len(phones))
         part.notes.update(visits=expired, visitors=visitors, phones=phones)
 
@@ -309,11 +325,18 @@ class PrintJobKind(RecordKind):
     def erase(self, subject):
         return _delete_jobs(list(subject.ids("print_job")))
 
-    def plan_purge(self, ctx):
+    purge_counts = ("print_jobs",)
+
+    def _expired(self, ctx):
+        return (PrintJob.created_at < ctx.cutoff("visits")) & ~PrintJob.ref.startswith("visit:")
+
+    def purge_units(self, ctx):
+        return [(i, 1) for (i,) in PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id).tuples()]
+
+    def plan_purge(self, ctx, units=None, limit=None):
         """Jobs not for a visit (labels, roll calls, tests) go this long after they were made."""
-        cut = ctx.cutoff("visits")
-        ids = [j.id for j in PrintJob.select(PrintJob.id).where(
-            (PrintJob.created_at < cut) & ~PrintJob.ref.startswith("visit:"))]
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(PrintJob.id, units)
+        ids = [j.id for j in PrintJob.select(PrintJob.id).where(where)]
         return PurgePart(deletes={"print_jobs": len(ids)}, apply=lambda: _delete_jobs(ids))
 
 
@@ -356,12 +379,21 @@ class ExceptionKind(RecordKind):
         ids = subject.ids("agreed_exception")
         return AgreedException.delete().where(_in(AgreedException.id, ids)).execute() if ids else 0
 
-    def plan_purge(self, ctx):
+    purge_counts = ("exceptions",)
+
+    def _maybe(self, ctx):
+        """Candidates by SQL (ended before the cut-off, or revoked before it); then exactly by local day."""
         cut = ctx.cutoff("exceptions").date()
-        # Candidates by SQL (ended before the cut-off, or revoked before it), then exactly by local day.
-        q = AgreedException.select().where(
-            (AgreedException.ends_on < cut) | (AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1))
-        )
+        return (AgreedException.ends_on < cut) | (AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1))
+
+    def purge_units(self, ctx):
+        return [(i, 1) for (i,) in AgreedException.select(AgreedException.id).where(self._maybe(ctx))
+                .order_by(AgreedException.id).tuples()]
+
+    def plan_purge(self, ctx, units=None, limit=None):
+        cut = ctx.cutoff("exceptions").date()
+        where = self._maybe(ctx) if units is None else self._maybe(ctx) & _in(AgreedException.id, units)
+        q = AgreedException.select().where(where)
         ids = [e.id for e in q if _exception_age(e) < cut]
         return PurgePart(deletes={"exceptions": len(ids)},
                          apply=lambda: AgreedException.delete().where(_in(AgreedException.id, ids)).execute())
@@ -397,12 +429,21 @@ class ConcernKind(RecordKind):
             Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
         return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0
 
-    def plan_purge(self, ctx):
+    purge_counts = ("concerns",)
+
+    def purge_units(self, ctx):
+        return [(i, 1) for (i,) in Concern.select(Concern.id).where(Concern.raised_at < ctx.cutoff("concerns"))
+                .order_by(Concern.id).tuples()]
+
+    def plan_purge(self, ctx, units=None, limit=None):
         cut = ctx.cutoff("concerns")
         part = PurgePart(deletes={"concerns": 0})
         ids = []
+        where = Concern.raised_at < cut
+        if units is not None:
+            where &= _in(Concern.id, units)
         old = list(Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
-                   .where(Concern.raised_at < cut).order_by(Concern.id))
+                   .where(where).order_by(Concern.id))
         held = {key[1]: h for key, h in records.strongest(records.legal_holds(concerns=[c.id for c in old])).items()}
         for c in old:
             if c.id in held:
