@@ -371,7 +371,10 @@ def roster() -> None:
 @common
 @acts("import_roster")
 def roster_import(env: Env, who, file: str, skip_invalid: bool) -> None:
-    """Import a SIMS- or Arbor-style CSV export. All or nothing unless --skip-invalid."""
+    """Import a SIMS- or Arbor-style CSV export. Any rejected row stops it unless --skip-invalid.
+
+    Applied 40 pupils at a time, each step audited; an import cut off part way is
+    finished by importing the same file again."""
     from models.people import RosterRejected, import_roster
     from models.roster import RosterFileError, parse_roster
 
@@ -1150,7 +1153,8 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
 
     Lists what is kept because of a legal hold (a phone in a tray, confiscated or with
     the police; an open concern; a visitor on site): the same holds that stop an
-    erasure. One transaction, with its own audit entry.
+    erasure. Works in short transactions (terminals keep scanning), each with its own
+    audit entry; if it is cut off, run it again to finish.
     """
     from models import records
 
