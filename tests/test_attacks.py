@@ -76,11 +76,9 @@ def test_no_pin_is_in_a_database_dump(database):
 
 
 def _scan(url: str, username: str, pin: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    from models import pinkey
+    from benchmarks.fault_school import share_pin_key
 
-    key = tmp_path / pinkey.FILE_NAME  # the other process's data directory holds the same PIN key
-    if not key.exists():
-        key.write_bytes(pinkey.load(create=False))
+    share_pin_key(tmp_path)  # the other process's data directory holds the same PIN key (0600)
     env = {**os.environ, "KIOSK_PIN": pin, "KIOSK_DATA_DIR": str(tmp_path)}
     return subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", username,
                            "--db", url], input=b"", capture_output=True, cwd=REPO, env=env, timeout=60)
