@@ -584,6 +584,25 @@ class BadInput(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+class RecordNumber(click.ParamType):
+    """A record's number (an exception, a print job): a whole number from 1 to 2**62, else one
+    plain line. Python's int would take 99999999999999999999 and the database overflow on it."""
+
+    name = "number"
+    LIMIT = 2**62
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > 19 or not 1 <= int(text) < self.LIMIT:
+            raise BadInput(f"{text[:40]!r} is not {self.what} number: give a whole number, such as 12.")
+        return int(text)
+
+
 def _parse_date(value: str | None, option: str = "--date") -> dt.date | None:
     """YYYY-MM-DD between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
     if value is None:
@@ -793,7 +812,7 @@ def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, or
 
 
 @exceptions_group.command("revoke")
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=RecordNumber("an exception"))
 @click.option("--reason", required=True)
 @common
 @acts("record_exception")
@@ -807,7 +826,7 @@ def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
 
 
 @exceptions_group.command("review")
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=RecordNumber("an exception"))
 @click.option("--next", "next_text", required=True, metavar="YYYY-MM-DD", help="The next review date.")
 @common
 @acts("record_exception")
@@ -823,7 +842,7 @@ def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
 
 @open_command("read-only: shows an agreement to print")
 @exceptions_group.command("agreement")
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=RecordNumber("an exception"))
 @common
 def exceptions_agreement(env: Env, exception_id: int) -> None:
     """Show the written agreement as text (print it from the kiosk)."""
@@ -1077,7 +1096,7 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 
 
 @print_group.command("retry")
-@click.option("--job", "job_id", type=int, default=None, help="Only this job (default: every waiting job).")
+@click.option("--job", "job_id", type=RecordNumber("a print job"), default=None, help="Only this job (default: every waiting job).")
 @common
 @acts("print")
 def print_retry(env: Env, who, job_id: int | None) -> None:
@@ -1094,7 +1113,7 @@ def print_retry(env: Env, who, job_id: int | None) -> None:
 
 
 @print_group.command("reprint")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=RecordNumber("a print job"))
 @common
 @acts("print")
 def print_reprint(env: Env, who, job_id: int) -> None:

@@ -248,7 +248,7 @@ def parse_short(text: str) -> tuple[int, str]:
     from .errors import ValidationError
 
     parts = (text or "").replace("…", " ").split()
-    if len(parts) >= 2 and parts[0].lstrip("#").isdigit():
+    if len(parts) >= 2 and parts[0].lstrip("#").isdigit() and len(parts[0].lstrip("#")) <= 18:
         seq, prefix = int(parts[0].lstrip("#")), parts[1].lower()
         if 8 <= len(prefix) <= 64 and all(c in "0123456789abcdef" for c in prefix):
             return seq, prefix
