@@ -168,13 +168,17 @@ def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
 
 
 def acts(action: str | Callable[[dict[str, Any]], str], *,
-         open_when: Callable[[dict[str, Any]], bool] | None = None) -> Callable[[Callable], Callable]:
+         open_when: Callable[[dict[str, Any]], bool] | None = None,
+         doing: str | None = None) -> Callable[[Callable], Callable]:
     """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
     be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
     command's options). The command gets them as ``who``.
 
     ``open_when(options)``: without --as the command runs with ``who=None`` (purge
     --dry-run; the first admin). Use inside :func:`common` (``@common`` above ``@acts``).
+    ``doing``: what the command does, in a refusal, when the permission's words do not
+    say it ("make a backup" needs someone who may purge, export or erase records).
+    A refusal after a right PIN is audited (``auth.refused``): who tried what.
     """
     words = action if isinstance(action, str) else "do this"
 
@@ -195,13 +199,34 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
             pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
             env.open()
             who = authenticate(as_user, pin)
-            require(who, wanted)
+            try:
+                require(who, wanted)
+            except PermissionDenied as refused:
+                _audit_refused(who, wanted)
+                if doing:
+                    from models.auth import who_text
+
+                    raise PermissionDenied(f"{who_text(who)} may not {doing}: that needs someone who may "
+                                           f"{ACTION_WORDS[wanted]}.") from None
+                raise refused from None
             return fn(env, who=who, **kwargs)
 
         setattr(wrapper, ACCESS, ("acts", words))
         return wrapper
 
     return decorate
+
+
+def _audit_refused(who: Any, action: str) -> None:
+    """Record that a member of staff, signed in, was refused a command (what they tried)."""
+    from models import audit
+    from models.clock import utcnow
+    from models.db import write_tx
+
+    ctx = click.get_current_context(silent=True)
+    command = ctx.command_path if ctx is not None else "kiosk"
+    with write_tx():
+        audit.append(who, "auth.refused", "staff", who.id, {"command": command[:80], "needs": action}, utcnow())
 
 
 def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
@@ -921,7 +946,7 @@ def audit_anchor(env: Env) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @common
-@acts("manage_records")
+@acts("manage_records", doing="make a backup")
 def backup(env: Env, who, path: str) -> None:
     """A consistent copy of the SQLite database, safe while the kiosk runs (audited: it holds everyone's data)."""
     from models.backup import backup_to, record_backup
@@ -1135,7 +1160,7 @@ def labels() -> None:
 @click.option("--pupil", "admission_no", default=None, metavar="ADMISSION_NO",
               help="One pupil's phone (after a revoke: its new code).")
 @common
-@acts("register_device")
+@acts("register_device", doing="print phone labels")
 def labels_print(env: Env, who, class_name: str | None, admission_no: str | None) -> None:
     """Print phone labels (QR code and Code 128, name and class) for a class or a pupil."""
     from models.labels import enqueue_labels
@@ -1205,7 +1230,7 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
 @click.option("--out", "out", type=click.Path(), default=None,
               help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
 @common
-@acts("manage_records")
+@acts("manage_records", doing="export a subject access request")
 def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
     """Subject access: everything held about one person, as JSON and one CSV per kind.
 

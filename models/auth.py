@@ -195,11 +195,18 @@ def require(staff: Staff | None, action: str, *, school_class_id: int | None = N
         raise PermissionDenied("Sign in first.")
     allowed = staff.role_set & PERMISSIONS[action]
     if not allowed:
-        raise PermissionDenied(f"{staff.display_name} ({roles_text(staff)}) may not {ACTION_WORDS[action]}.")
+        raise PermissionDenied(f"{who_text(staff)} may not {ACTION_WORDS[action]}.")
     if allowed <= CLASS_SCOPED and school_class_id is not None and not teaches(staff, school_class_id):
         cls = SchoolClass.get_or_none(SchoolClass.id == school_class_id)
         name = cls.name if cls else "that class"
         raise PermissionDenied(f"{staff.display_name} may {ACTION_WORDS[action]} only for their own class, not {name}.")
+
+
+def who_text(staff: Staff) -> str:
+    """"IT admin (admin)"; a display name that already says who they are in brackets,
+    "Mrs J Patel (office)", is not given a second pair."""
+    name = staff.display_name
+    return name if name.rstrip().endswith(")") else f"{name} ({roles_text(staff)})"
 
 
 def roles_text(staff: Staff) -> str:

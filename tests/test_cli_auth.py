@@ -253,8 +253,10 @@ def test_refused_for_a_role_that_may_not_act(school, kiosk, tmp_path, name):
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
     code, _, err = kiosk(case, case.refused, PINS[case.refused])
-    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.login",))
+    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.login", "auth.refused"))
     assert " may not " in err
+    # what they tried is on record, by name (a tester found only "auth.login" for a refused purge)
+    assert (f"staff:{staff_id(url, case.refused)}", "auth.refused") in entries_after(url, before)
 
 
 @pytest.mark.parametrize("name", _case_ids())

@@ -37,3 +37,18 @@ def test_a_record_number_out_of_range_is_one_plain_line(demo_db, run, monkeypatc
 def test_a_paper_anchor_with_a_huge_entry_number_is_one_plain_line(demo_db, run):
     code, out, err = run("audit", "verify", "--anchor", f"#{HUGE} 7afa637916d58874", "--db", demo_db)
     assert code == 1 and "is not an anchor" in err and "Unexpected error" not in err
+
+
+@pytest.mark.parametrize("args,user,said", [
+    (["labels", "print", "--class", "Oak"], "oak",
+     "Error: Mr T Okoro (Oak) may not print phone labels: that needs someone who may register phones.\n"),
+    (["backup", "copy.sqlite3"], "office",
+     "Error: Mrs J Patel (office) may not make a backup: that needs someone who may purge, export or erase records.\n"),
+    (["purge"], "office", "Error: Mrs J Patel (office) may not purge, export or erase records.\n"),
+])
+def test_a_refusal_names_the_person_once_and_what_they_tried(demo_db, run, monkeypatch, tmp_path, args, user, said):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS[user])
+    code, out, err = run(*args, "--as", user, "--db", demo_db)
+    assert code == 1 and err == said
+    assert not (tmp_path / "copy.sqlite3").exists()
