@@ -325,7 +325,7 @@ def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path:
     is queued in the print outbox. Returns (print job id, the anchor or None when the log
     is empty or no anchors file is configured).
     """
-    from printing import PrinterSpec, render_for, uncollected_phones  # noqa: PLC0415
+    from printing import render_for, uncollected_phones  # noqa: PLC0415
     from printing._escpos import printer_module  # noqa: PLC0415
 
     from . import anchors, outbox  # noqa: PLC0415
@@ -335,8 +335,7 @@ def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path:
     now = now or utcnow()
     require(staff, "view_reports")
     require(staff, "print")
-    spec = printer if isinstance(printer, PrinterSpec) else (
-        PrinterSpec.from_url(printer) if isinstance(printer, str) else PrinterSpec.from_config(printer))
+    spec = printer  # a printing.PrinterSpec: the one the app's print worker sends to
     printer_module()  # import python-escpos before taking the write lock
     local_now = to_local(now, tz)
     with write_tx():

@@ -90,8 +90,10 @@ class UncollectedScreen(Screen[None]):
         call_db(self, "uncollected", _uncollected, self.who.id, self.app.services.clock.now())
 
     def action_print_slip(self) -> None:
+        from kiosk.screens.exceptions import printer_spec
+
         services = self.app.services
-        printer = services.printer if services.printer is not None else services.settings.printer
+        printer = printer_spec(services)  # the printer the print worker sends to
         self.query_one("#uncollected-updated", Static).update("Printing the end-of-day slip…")
         call_db(self, "print", _print_slip, self.who.id, printer, services.settings.school_name, services.clock.now())
 
