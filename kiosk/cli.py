@@ -975,6 +975,30 @@ def staff_unlock(env: Env, who, username: str) -> None:
     click.echo(f"{username} unlocked.")
 
 
+@staff.command("set-pin")
+@click.argument("username")
+@common
+@acts("manage_staff")
+def staff_set_pin(env: Env, who, username: str) -> None:
+    """Replace a member of staff's PIN (--as an admin). The new PIN comes from $KIOSK_NEW_PIN or is asked for."""
+    from models.auth import set_pin
+    from models.errors import NotFound
+    from models.tables import Staff
+
+    env.open()
+    target = Staff.get_or_none(Staff.username == (username or "").strip().lower())
+    if target is None:
+        raise NotFound(f"There is no member of staff called {username!r}.")
+    pin = os.environ.get("KIOSK_NEW_PIN")
+    if pin is None:
+        pin = _tty_pin(f"New PIN for {target.username} (6 to 12 digits): ", confirm=True)
+        if pin is None:
+            raise KioskError(f"No PIN for {target.username}: set KIOSK_NEW_PIN or run from a terminal. "
+                             "Nothing was changed.")
+    set_pin(target.id, pin, who)
+    click.echo(f"New PIN set for {target.username}.")
+
+
 @staff.command("deactivate")
 @click.argument("username")
 @common

@@ -158,9 +158,41 @@ def pin_matches(staff: Staff, pin: str) -> bool:
     try:
         if stored.startswith(PEPPERED):
             return _hasher.verify(stored[len(PEPPERED):], _peppered(staff.id, staff.username, pin))
-        return _hasher.verify(stored, pin)  # from before the PIN key: re-hashed at this sign-in
+        # From before the PIN key (re-hashed at this sign-in): only while the row is still
+        # exactly as the audit chain last bound it, so a plain hash written into the database
+        # outside the kiosk is never accepted.
+        return _hasher.verify(stored, pin) and _bound_as_is(staff.id)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _bound_as_is(staff_id: int) -> bool:
+    """Whether the staff row's content is what the newest audit entry binding it says
+    (models.integrity): one row hashed, audit entries read newest first until one names it."""
+    import json
+
+    from . import integrity
+    from .tables import AuditEntry
+
+    have = integrity.current_hashes("staff", [staff_id]).get(staff_id)
+    if have is None:
+        return False
+    key = str(staff_id)
+    entries = (AuditEntry.select(AuditEntry.rows)
+               .where(AuditEntry.rows.is_null(False) & AuditEntry.rows.contains('"staff"'))
+               .order_by(AuditEntry.seq.desc()))
+    for (text,) in entries.tuples().iterator():
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            continue
+        for part in ("b", "c"):
+            bound = doc.get(part, {}).get("staff", {})
+            if key in bound:
+                return hmac.compare_digest(str(bound[key]), have)
+        if staff_id in integrity.expand(doc.get("d", {}).get("staff", [])):
+            return False
+    return False
 
 
 _dummy: str | None = None
@@ -256,6 +288,24 @@ def create_staff(
     return staff
 
 
+def set_pin(staff_id: int, new_pin: str, actor: Staff | None, now: dt.datetime | None = None) -> Staff:
+    """Replace a member of staff's PIN (a leaked one, or an old short one): by an admin, for
+    anyone. The new PIN follows the rules for new PINs; the change is audited (never the PIN)."""
+    now = now or utcnow()
+    new_pin = _clean_pin(new_pin)
+    require(actor, "manage_staff")
+    check_new_pin(new_pin)
+    _pepper(create=False)  # a missing key file is one plain line before anything is written
+    with write_tx():
+        staff = Staff.get_or_none(Staff.id == staff_id)
+        if staff is None:
+            raise NotFound("There is no such member of staff.")
+        staff.pin_hash = hash_pin(new_pin, staff_id=staff.id, username=staff.username)
+        Staff.update(pin_hash=staff.pin_hash).where(Staff.id == staff.id).execute()
+        audit.append(actor, "staff.set_pin", "staff", staff.id, {"username": staff.username}, now)
+    return staff
+
+
 # ------------------------------------------------------------------ signing in
 
 # Where a PIN is typed. Failures slow down only the terminal and surface they come from:
@@ -265,7 +315,8 @@ SURFACE_WORDS = {RECEPTION: "the staff sign-in", VISITOR: "the visitor screen", 
 FREE_FAILURES = 3  # then 2, 4, 8 … seconds between tries, at most MAX_WAIT
 MAX_WAIT = dt.timedelta(minutes=5)
 STREAK_WINDOW = dt.timedelta(hours=1)  # failures older than this no longer slow a terminal down
-DAILY_CAP = 50  # wrong PINs a day for one account, from anywhere: then it refuses PINs until tomorrow
+DAILY_CAP = 50  # wrong PINs a day for one account at the reception and command line together, and
+# (counted apart) at the visitor screen: then it refuses PINs there until tomorrow
 BURST = 5  # this many failures …
 BURST_WINDOW = dt.timedelta(minutes=10)  # … within this long at one terminal and surface: shown to the office
 WRONG = "Wrong username or PIN."
@@ -303,16 +354,33 @@ def _day_start(now: dt.datetime) -> dt.datetime:
     return day_bounds(local_day(now))[0]
 
 
-def failures_today(staff_id: int, now: dt.datetime) -> int:
-    """Wrong PINs for this account since local midnight, not cleared by an admin."""
+def _pool(surface: str):
+    """The failures that count toward a surface's daily cap: the visitor screen has its own,
+    so guessing there never makes an account refuse PINs at the reception or command line."""
+    if surface == VISITOR:
+        return AuthFailure.surface == VISITOR
+    return AuthFailure.surface != VISITOR
+
+
+def failures_today(staff_id: int, now: dt.datetime, *, surface: str = RECEPTION) -> int:
+    """Wrong PINs for this account since local midnight, not cleared by an admin, in the
+    pool of ``surface`` (the visitor screen's own, or the reception's and command line's)."""
     return (AuthFailure.select()
             .where((AuthFailure.staff_id == staff_id) & (AuthFailure.at >= _day_start(now))
-                   & (AuthFailure.unlocked == False))  # noqa: E712
+                   & (AuthFailure.unlocked == False) & _pool(surface))  # noqa: E712
             .count())
 
 
-def capped(staff_id: int, now: dt.datetime) -> bool:
-    return failures_today(staff_id, now) >= DAILY_CAP
+def capped(staff_id: int, now: dt.datetime, *, surface: str = RECEPTION) -> bool:
+    return failures_today(staff_id, now, surface=surface) >= DAILY_CAP
+
+
+def _clean_pin(pin: str | None) -> str:
+    return (pin or "").strip()  # a PIN pasted or set in $KIOSK_PIN with spaces around it
+
+
+def _clamped_wait(not_before: dt.datetime, now: dt.datetime) -> str:
+    return _wait_words(min(max((not_before - now).total_seconds(), 1), MAX_WAIT.total_seconds()))
 
 
 def authenticate(
@@ -330,23 +398,29 @@ def authenticate(
     its daily cap get the same words after the same work. Failures slow down only that
     terminal and surface (:data:`FREE_FAILURES` free, then a growing wait). ``action``:
     only staff who may do it are accepted (anyone else is treated as an unknown username).
+
+    The attempt is recorded as a failure, in a short write transaction that also checks
+    the back-off and the cap, before the (slow) PIN check: parallel attempts see each
+    other. A right PIN then removes that record in the transaction that audits the sign-in.
     """
     now = now or utcnow()
     terminal = (terminal or this_terminal())[:100]
     username = (username or "").strip().lower()
-    pin = pin or ""
+    pin = _clean_pin(pin)
     if not username:
         raise AuthError("Type your username.")
     if not pin:
         raise AuthError("Type your PIN.")
-    _n, not_before = _backoff(terminal, surface, now)
-    if not_before is not None and now < not_before:
-        raise AuthError(f"Too many wrong PINs here: wait {_wait_words((not_before - now).total_seconds())}, "
-                        "then try again.")
-    staff = Staff.get_or_none((Staff.username == username) & (Staff.active == True))  # noqa: E712
-    if staff is not None and action is not None and not may(staff, action):
-        staff = None  # e.g. the quit dialog: only an admin's PIN is ever checked there
-    refused = staff is not None and surface != COMMAND_LINE and capped(staff.id, now)
+    _pepper(create=False)  # a missing key file is one plain line before anything is written
+    with write_tx():
+        _n, not_before = _backoff(terminal, surface, now)
+        if not_before is not None and now < not_before:
+            raise AuthError(f"Too many wrong PINs here: wait {_clamped_wait(not_before, now)}, then try again.")
+        staff = Staff.get_or_none((Staff.username == username) & (Staff.active == True))  # noqa: E712
+        if staff is not None and action is not None and not may(staff, action):
+            staff = None  # e.g. the quit dialog: only an admin's PIN is ever checked there
+        refused = staff is not None and surface != COMMAND_LINE and capped(staff.id, now, surface=surface)
+        attempt = AuthFailure.create(at=now, terminal=terminal, surface=surface, staff_id=staff.id if staff else None)
     if staff is None or refused:
         _dummy_verify(pin)
         ok = False
@@ -361,17 +435,17 @@ def authenticate(
                 if Staff.update(pin_hash=new).where((Staff.id == staff.id) & (Staff.pin_hash == old)).execute():
                     staff.pin_hash = new
                     details["rehashed"] = True
+            AuthFailure.delete().where(AuthFailure.id == attempt.id).execute()  # not a wrong PIN after all
             AuthFailure.update(streak_over=True).where(
                 (AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
                 & (AuthFailure.streak_over == False)).execute()  # noqa: E712
             audit.append(staff, "auth.login", "staff", staff.id, details, now)
         return staff
     with write_tx():
-        AuthFailure.create(at=now, terminal=terminal, surface=surface, staff_id=staff.id if staff else None)
         audit.append(None, "auth.failed", "staff", staff.id if staff else None, {"surface": surface}, now)
     n, not_before = _backoff(terminal, surface, now)
     if not_before is not None:
-        raise AuthError(f"{WRONG} Wait {_wait_words((not_before - now).total_seconds())} before the next try.")
+        raise AuthError(f"{WRONG} Wait {_clamped_wait(not_before, now)} before the next try.")
     raise AuthError(WRONG)
 
 
@@ -394,16 +468,20 @@ def unlock(username: str, *, actor: object = None, now: dt.datetime | None = Non
 def locked_message(staff: Staff, now: dt.datetime) -> str | None:
     if capped(staff.id, now):
         return f"refuses PINs until tomorrow after {DAILY_CAP} wrong PINs today"
+    if capped(staff.id, now, surface=VISITOR):
+        return f"refuses PINs at the visitor screen until tomorrow after {DAILY_CAP} wrong PINs there today"
     return None
 
 
 def capped_accounts(now: dt.datetime) -> list[str]:
     """Usernames over today's cap of wrong PINs (for the office and admin)."""
-    rows = (AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
-            .where((AuthFailure.staff_id.is_null(False)) & (AuthFailure.at >= _day_start(now))
-                   & (AuthFailure.unlocked == False))  # noqa: E712
-            .group_by(AuthFailure.staff_id))
-    ids = [r.staff_id for r in rows if r.n >= DAILY_CAP]
+    ids: set[int] = set()
+    for surface in (RECEPTION, VISITOR):  # the visitor screen's own cap, and everywhere else's
+        rows = (AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
+                .where((AuthFailure.staff_id.is_null(False)) & (AuthFailure.at >= _day_start(now))
+                       & (AuthFailure.unlocked == False) & _pool(surface))  # noqa: E712
+                .group_by(AuthFailure.staff_id))
+        ids |= {r.staff_id for r in rows if r.n >= DAILY_CAP}
     if not ids:
         return []
     return [s.username for s in Staff.select(Staff.username).where(Staff.id.in_(ids)).order_by(Staff.username)]

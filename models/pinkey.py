@@ -13,6 +13,7 @@ is one plain line asking for the separate copy, never a new key that locks every
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from pathlib import Path
 
@@ -69,12 +70,27 @@ def forget() -> None:
 
 
 def _read(where: Path) -> bytes:
+    """The key, read only from a regular file of exactly :data:`KEY_BYTES` bytes: a device
+    (/dev/zero), a FIFO or a directory is one plain line, never a hang or a huge read."""
     try:
-        data = where.read_bytes()
+        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise StorageError(f"The PIN key file {where} cannot be read: {exc.strerror or exc}.") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StorageError(f"The PIN key file {where} is not a regular file: point [auth] key_file "
+                               "at the key file itself.")
+        if info.st_size != KEY_BYTES:
+            raise StorageError(f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): "
+                               "restore it from your separate copy.")
+        data = os.read(fd, KEY_BYTES + 1)
+    except OSError as exc:
+        raise StorageError(f"The PIN key file {where} cannot be read: {exc.strerror or exc}.") from None
+    finally:
+        os.close(fd)
     if len(data) != KEY_BYTES:
         raise StorageError(f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): "
                            "restore it from your separate copy.")

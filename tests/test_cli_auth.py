@@ -60,6 +60,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
     return {
         "staff add": Case(["staff", "add", "newbie", "--name", "New Person", "--role", "office"],
                           "c_admin", "c_office", "staff.create"),
+        "staff set-pin": Case(["staff", "set-pin", "c_teacher"], "c_admin", "c_head", "staff.set_pin"),
         "staff unlock": Case(["staff", "unlock", "c_teacher"], "c_admin", "c_head", "auth.unlock"),
         "staff deactivate": Case(["staff", "deactivate", "c_lead"], "c_admin", "c_teacher", "staff.deactivate"),
         "roster import": Case(["roster", "import", str(roster)], "c_office", "c_teacher", "roster.import"),
