@@ -134,3 +134,27 @@ async def test_the_office_sees_a_burst_and_an_admin_unlocks_an_account(school):
     entry = AuditEntry.select().where(AuditEntry.action == "auth.unlock").get()
     assert entry.entity_id == str(deputy.id) and entry.actor == f"staff:{Staff.get(Staff.username == 'admin').id}"
     assert auth.authenticate("deputy", DEMO_PINS["deputy"], now=NOW + dt.timedelta(minutes=5), surface=auth.RECEPTION)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_leaving_the_sign_in_for_the_visitor_screen_clears_it(school, size):
+    """F10, a wrong PIN for deputy, F2 back: the next F10 shows an empty form and no message."""
+    from textual.widgets import Input
+
+    app = make_app(start="visitor")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        await sign_in(pilot, "deputy", "480001")
+        assert text(app, "#login-message") == auth.WRONG
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "VisitorSelfServiceScreen"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LoginScreen"
+        assert app.screen.query_one("#username", Input).value == ""
+        assert app.screen.query_one("#pin", Input).value == ""
+        assert text(app, "#login-message") == ""
+        assert app.screen.focused is app.screen.query_one("#username", Input)

@@ -107,6 +107,11 @@ class LoginScreen(Screen[None]):
     def say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
 
+    def on_screen_suspend(self) -> None:
+        # Left for the visitor screen (F2, or the visitor terminal after a lock): the next
+        # person to press F10 sees an empty form, not someone's username and error.
+        self.action_clear()
+
     def action_visitors(self) -> None:
         self.app.open_self_service()
 
