@@ -289,11 +289,13 @@ def create_staff(
 
 
 def set_pin(staff_id: int, new_pin: str, actor: Staff | None, now: dt.datetime | None = None) -> Staff:
-    """Replace a member of staff's PIN (a leaked one, or an old short one): by an admin, for
-    anyone. The new PIN follows the rules for new PINs; the change is audited (never the PIN)."""
+    """Replace a member of staff's PIN (a leaked one, or an old short one): by an admin for
+    anyone, or by the member of staff themself (``actor``, signed in with their current PIN).
+    The new PIN follows the rules for new PINs; the change is audited (never the PIN)."""
     now = now or utcnow()
     new_pin = _clean_pin(new_pin)
-    require(actor, "manage_staff")
+    if actor is None or getattr(actor, "id", None) != staff_id:
+        require(actor, "manage_staff")
     check_new_pin(new_pin)
     _pepper(create=False)  # a missing key file is one plain line before anything is written
     with write_tx():

@@ -169,6 +169,10 @@ def test_an_admin_replaces_a_pin_audited(database):
     entry = AuditEntry.get(AuditEntry.action == "staff.set_pin")
     assert entry.actor == f"staff:{school.admin.id}" and "271845" not in (entry.details or "")
     assert audit.verify().ok
+    auth.set_pin(school.head.id, "603917", school.head, later(5))  # one's own PIN, signed in
+    assert auth.authenticate("head", "603917", now=later(6), terminal=T)
+    with pytest.raises(PermissionDenied):
+        auth.set_pin(school.head.id, "603917", None, later(7))
 
 
 def test_staff_set_pin_on_the_command_line(sqlite_db, run, monkeypatch):
