@@ -3,8 +3,11 @@
 PINs are hashed with argon2id (argon2-cffi) over an HMAC with the PIN key
 (:mod:`models.pinkey`), bound to the staff row; the clear PIN is never stored or logged.
 Wrong PINs slow down the terminal and surface they come from (never the account
-everywhere), and an account takes at most :data:`DAILY_CAP` wrong PINs a day. Both
-are counted in the database (``AuthFailure``), so a restart does not reset them.
+everywhere), and an account takes at most :data:`DAILY_CAP` wrong PINs a day at the
+reception and command line together, and as many again at the visitor screen (counted
+apart, so the public screen cannot lock anyone out elsewhere). Both are counted in the
+database (``AuthFailure``), so a restart does not reset them. An attempt is recorded
+before its PIN is checked, so parallel attempts see each other.
 """
 
 from __future__ import annotations
