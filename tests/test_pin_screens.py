@@ -158,3 +158,26 @@ async def test_leaving_the_sign_in_for_the_visitor_screen_clears_it(school, size
         assert app.screen.query_one("#pin", Input).value == ""
         assert text(app, "#login-message") == ""
         assert app.screen.focused is app.screen.query_one("#username", Input)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_admin_sets_a_new_pin_in_the_unlock_dialog(school, size):
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "admin", DEMO_PINS["admin"])
+        await pilot.press("a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnlockDialog"
+        await pilot.press(*"oak", "tab", *"123456", "enter")  # a run of digits: refused, kept
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnlockDialog"
+        assert "too easy to guess" in text(app, "#unlock-error")
+        assert app.screen.query_one("#unlock-user", Input).value == "oak"
+        app.screen.query_one("#unlock-pin", Input).value = ""
+        await pilot.press(*"271845", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+    assert AuditEntry.select().where(AuditEntry.action == "staff.set_pin").count() == 1
+    assert auth.authenticate("oak", "271845", now=NOW + dt.timedelta(minutes=5), surface=auth.RECEPTION)

@@ -1,4 +1,5 @@
-"""An admin unlocks an account that reached its daily cap of wrong PINs; returns the username, or None."""
+"""An admin unlocks an account that reached its daily cap of wrong PINs, and may give it a new
+PIN (a leaked or forgotten one); returns (username, new PIN or ""), or None."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 
-class UnlockDialog(ModalScreen[str | None]):
+class UnlockDialog(ModalScreen[tuple[str, str] | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="unlock.cancel")]
 
@@ -27,20 +28,31 @@ class UnlockDialog(ModalScreen[str | None]):
                 yield Static("No account is refusing PINs today.", id="unlock-capped")
             yield Input(id="unlock-user", placeholder="Username to unlock", max_length=40,
                         value=self.capped[0] if len(self.capped) == 1 else "")
-            yield Static("Enter to unlock, Esc to cancel.", classes="dialog-error", id="unlock-error")
+            yield Input(id="unlock-pin", placeholder="New PIN (optional, 6 to 12 digits)", password=True,
+                        max_length=12, restrict=r"[0-9]*")
+            yield Static("Enter to unlock (Tab: a new PIN too), Esc to cancel.", classes="dialog-error",
+                         id="unlock-error")
 
     def on_mount(self) -> None:
-        box = self.query_one("#unlock-user", Input)
-        box.cursor_blink = self.app.cursor_blink
-        box.focus()
+        for box in self.query(Input):
+            box.cursor_blink = self.app.cursor_blink
+        self.query_one("#unlock-user", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        name = event.value.strip().lower()
+        from models.auth import pin_problem
+
+        name = self.query_one("#unlock-user", Input).value.strip().lower()
+        pin = self.query_one("#unlock-pin", Input).value.strip()
+        error = self.query_one("#unlock-error", Static)
         if not name:
-            self.query_one("#unlock-error", Static).update("Type the username to unlock.")
+            error.update("Type the username to unlock.")
+            self.query_one("#unlock-user", Input).focus()
             return
-        self.dismiss(name)
+        if pin and (problem := pin_problem(pin)):
+            error.update(problem)  # what was typed stays
+            return
+        self.dismiss((name, pin))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -110,14 +110,20 @@ def _capped(now) -> list[str]:
     return capped_accounts(now)
 
 
-def _do_unlock(staff_id: int, username: str, now) -> str:
+def _do_unlock(staff_id: int, username: str, now, new_pin: str = "") -> str:
     from models import auth
+    from models.db import write_tx
     from models.tables import Staff
 
     admin = Staff.get_by_id(staff_id)
     auth.require(admin, "manage_staff")
-    auth.unlock(username, actor=admin, now=now)
-    return f"{username} may use their PIN again."
+    if not new_pin:
+        auth.unlock(username, actor=admin, now=now)
+        return f"{username} may use their PIN again."
+    with write_tx():  # unlocked and given the new PIN together, or neither
+        auth.unlock(username, actor=admin, now=now)
+        auth.set_pin(Staff.get(Staff.username == username).id, new_pin, admin, now)
+    return f"{username} has a new PIN and may use it now."
 
 
 REVIEW_WITHIN_DAYS = 14
@@ -250,9 +256,10 @@ class HomeScreen(Screen[None]):
     def action_unlock(self) -> None:
         call_db(self, "capped", _capped, self.app.services.clock.now())
 
-    def _unlock(self, username: str | None) -> None:
-        if username:
-            call_db(self, "unlock", _do_unlock, self.who.id, username, self.app.services.clock.now())
+    def _unlock(self, chosen: tuple[str, str] | None) -> None:
+        if chosen:
+            username, new_pin = chosen
+            call_db(self, "unlock", _do_unlock, self.who.id, username, self.app.services.clock.now(), new_pin)
 
     # ------------------------------------------------------------ a code scanned at Home
 
