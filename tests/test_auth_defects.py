@@ -180,7 +180,7 @@ def test_staff_set_pin_on_the_command_line(sqlite_db, run, monkeypatch):
 
     build()
     close_db()
-    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    monkeypatch.setenv("KIOSK_PIN", f" {DEMO_PINS['admin']}  ")  # spaces around it are not a wrong PIN
     monkeypatch.setenv("KIOSK_NEW_PIN", "271845")
     code, out, err = run("staff", "set-pin", "oak", "--as", "admin", "--db", sqlite_db)
     assert code == 0, err
@@ -227,3 +227,16 @@ def test_a_key_file_that_is_a_device_or_fifo_is_one_line(database, key_at, tmp_p
             auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
         assert "\n" not in str(err.value) and "not a regular file" in str(err.value), where
     assert AuthFailure.select().count() == 0
+
+
+def test_the_command_line_says_one_line_for_a_key_file_at_dev_zero(sqlite_db, run, tmp_path, monkeypatch, key_at):
+    from models.db import close_db
+
+    build()
+    close_db()
+    config = tmp_path / "config.toml"
+    for where in ("/dev/zero", tmp_path):
+        config.write_text(f'[auth]\nkey_file = "{where}"\n')
+        monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+        code, _, err = run("staff", "unlock", "oak", "--as", "admin", "--db", sqlite_db, "--config", config)
+        assert code != 0 and err.count("\n") == 1 and "not a regular file" in err, err
