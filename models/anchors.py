@@ -18,6 +18,7 @@ starting with ``#`` are comments. It is opened for appending only and synced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -83,19 +84,57 @@ def configured() -> Path | None:
     return _configured
 
 
+MAX_BYTES = 64 * 1024 * 1024  # far more than a lifetime of daily anchors: anything bigger is not ours
+
+
+class NotAnAnchorsFile(OSError):
+    """The anchors path is a device, a pipe, a folder or something far too big to be ours."""
+
+
+def _regular(fd: int, path: Any, *, limit: bool) -> None:
+    import stat
+
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAnAnchorsFile("it is not a regular file (a device, a pipe or a folder?)")
+    if limit and st.st_size > MAX_BYTES:
+        raise NotAnAnchorsFile(f"it is {st.st_size // (1024 * 1024)} MB, far too big to be an anchors file")
+
+
+def read_lines(path: str | os.PathLike) -> tuple[list[Anchor], int]:
+    """Every anchor in the file, and how many lines were not anchors (comments and blank
+    lines are neither). Only a regular file is read (never a device or a pipe, which could
+    hang or fill the memory). Raises OSError if it cannot be read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _regular(fd, path, limit=True)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_BYTES:
+                raise NotAnAnchorsFile("it is far too big to be an anchors file")
+    finally:
+        os.close(fd)
+    out: list[Anchor] = []
+    bad = 0
+    for n, raw in enumerate(b"".join(chunks).decode("utf-8", errors="replace").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[0].isdigit() or len(parts[1]) != 64:
+            bad += 1
+            continue
+        out.append(Anchor(int(parts[0]), parts[1].lower(), parts[2], n))
+    return out, bad
+
+
 def read(path: str | os.PathLike) -> list[Anchor]:
     """Every anchor in the file (bad lines are skipped). Raises OSError if unreadable."""
-    out: list[Anchor] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for n, raw in enumerate(fh, 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) < 3 or not parts[0].isdigit() or len(parts[1]) != 64:
-                continue
-            out.append(Anchor(int(parts[0]), parts[1].lower(), parts[2], n))
-    return out
+    return read_lines(path)[0]
 
 
 def last(path: str | os.PathLike) -> Anchor | None:
@@ -110,9 +149,16 @@ def _append_line(path: Path, text: str) -> None:
     try:
         from .files import create_private, private_dir
 
+        import stat
+
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would hang, a device swallow it
+                raise NotAnAnchorsFile("it is not a regular file (a device, a pipe or a folder?)")
         private_dir(path.parent)
-        fd = create_private(path, os.O_WRONLY | os.O_APPEND, exclusive=False)  # 0600 whatever the umask
+        fd = create_private(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0),
+                            exclusive=False)  # 0600 whatever the umask
         try:
+            _regular(fd, path, limit=False)
             os.write(fd, text.encode("utf-8"))
             os.fsync(fd)
         finally:
@@ -171,25 +217,58 @@ def write_if_due(path: str | os.PathLike | None, now: dt.datetime, tz: Any) -> A
     return write(path, now=now, why="daily")
 
 
-def check(report: Any, path: str | os.PathLike) -> None:
-    """Compare the chain with every anchor in ``path`` (for ``models.audit.verify``)."""
+def _recorded() -> dict[Path, list[tuple[int, Any, Any]]]:
+    """The anchors the log says it wrote, by file: (entry that recorded it, seq, hash)."""
     import json
 
+    from .tables import AuditEntry
+
+    out: dict[Path, list[tuple[int, Any, Any]]] = {}
+    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
+                         .where(AuditEntry.action == ACTION).order_by(AuditEntry.seq).tuples()):
+        try:
+            d = json.loads(details)
+        except ValueError:
+            continue
+        if not isinstance(d, dict) or not d.get("file"):
+            continue
+        out.setdefault(Path(str(d["file"])).expanduser(), []).append((seq, d.get("seq"), d.get("hash")))
+    return out
+
+
+def check(report: Any, path: str | os.PathLike | None) -> None:
+    """Compare the chain with every anchor in ``path`` (the configured file), and in every
+    other file the log records writing anchors to (for ``models.audit.verify``): a backup
+    restored elsewhere, a moved folder or a changed setting does not lose its anchors."""
+    recorded = _recorded()
+    files = [Path(path).expanduser()] if path is not None else []
+    files += sorted(f for f in recorded if f not in files)
+    for i, f in enumerate(files):
+        _check_file(report, f, recorded.get(f, []), configured=path is not None and i == 0)
+
+
+def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]], *, configured: bool) -> None:
     from . import audit
     from .tables import AuditEntry
 
-    path = Path(path).expanduser()
     try:
-        anchors = read(path)
+        anchors, bad_lines = read_lines(path)
     except FileNotFoundError:
-        anchors = []
+        anchors, bad_lines = [], 0
         readable = False
-        report.notes.append(f"No anchors file at {path} yet.")
+        if not recorded:
+            report.notes.append(f"No anchors file at {path} yet.")
     except OSError as exc:
-        report.notes.append(f"Could not read the anchors file {path}: {exc.strerror or exc}; the chain was not checked against it.")
+        message = f"Could not read the anchors file {path}: {exc.strerror or exc}; the chain could not be checked against it."
+        if recorded:
+            report.bad(recorded[0][0], f"{message[:-1]} (the log recorded writing {len(recorded)} anchor(s) to it).")
+        else:
+            report.notes.append(message)
         return
     else:
         readable = True
+    if bad_lines:
+        report.notes.append(f"The anchors file {path} has {bad_lines} line(s) that are not anchors (skipped).")
     start_seq, start_hash = audit.anchor()
     newest = AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).scalar() or 0
     wanted = sorted({a.seq for a in anchors if a.seq > start_seq})
@@ -221,17 +300,7 @@ def check(report: Any, path: str | os.PathLike) -> None:
                               "the log was re-written (re-chained) after it.")
     # the anchors the log says were written to this file must be in it
     in_file = {(a.seq, a.hash) for a in anchors}
-    lost = []
-    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
-                         .where(AuditEntry.action == ACTION).order_by(AuditEntry.seq).tuples()):
-        try:
-            d = json.loads(details)
-        except ValueError:
-            continue
-        if Path(str(d.get("file", ""))).expanduser() != path:
-            continue
-        if (d.get("seq"), d.get("hash")) not in in_file:
-            lost.append((seq, d.get("seq")))
+    lost = [(seq, anchored) for seq, anchored, digest in recorded if (anchored, digest) not in in_file]
     if lost:
         first = lost[0]
         if readable:
@@ -240,7 +309,8 @@ def check(report: Any, path: str | os.PathLike) -> None:
         else:
             report.bad(first[0], f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
                                  f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
-                                 "(a network share?) cannot be reached.")
+                                 "(a network share?) cannot be reached, or this database was moved or restored "
+                                 "from a backup; the chain could not be checked against it.")
 
 
 def parse_short(text: str) -> tuple[int, str]:

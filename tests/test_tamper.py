@@ -658,3 +658,64 @@ def test_a_removed_anchors_file_is_noticed(episode, verify):
     code, text = verify(episode["url"])
     assert code != 0
     assert "is not there, but the log recorded writing 1 anchor(s) to it" in text
+
+
+def _verify_with_anchors(run, tmp_path, url: str, path: Path) -> tuple[int, str]:
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text(f'[audit]\nanchors = "{path}"\n')
+    code, out, err = run("audit", "verify", "--db", url, "--config", cfg)
+    return code, out + err
+
+
+def test_a_rechained_log_checked_where_its_anchors_are_not_configured_is_still_caught(episode, verify, run, tmp_path):
+    # a backup restored in another folder (or [audit] anchors changed): the configured file is
+    # new and empty, but the log's own audit.anchor entries name the file they wrote
+    _anchor(episode["url"], verify.anchors)
+    _rechain_without(episode["url"], episode["insider"], episode["search"])
+    code, text = _verify_with_anchors(run, tmp_path, episode["url"], tmp_path / "other" / "anchors.txt")
+    assert code != 0, text
+    assert "does not match the anchor written at 2026-11-12T09:00:00Z" in text
+    assert str(verify.anchors) in text
+
+
+def test_a_recorded_anchors_file_that_cannot_be_read_fails_verify_and_says_where(episode, verify, run, tmp_path):
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.rename(tmp_path / "moved.txt")
+    code, text = _verify_with_anchors(run, tmp_path, episode["url"], tmp_path / "other" / "anchors.txt")
+    assert code != 0, text
+    assert str(verify.anchors) in text
+    assert "the chain could not be checked against it" in text
+
+
+def test_a_removed_anchors_file_is_reported_once(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.unlink()
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert "No anchors file at" not in text
+    assert "is not there, but the log recorded writing 1 anchor(s) to it" in text
+
+
+def test_lines_in_the_anchors_file_that_are_not_anchors_are_counted_in_a_note(episode, verify):
+    _anchor(episode["url"], verify.anchors)
+    with open(verify.anchors, "a", encoding="utf-8") as fh:
+        fh.write("# a comment is fine\nnot an anchor\n12\tshort\tx\n")
+    code, text = verify(episode["url"])
+    assert code == 0, text
+    assert "2 line(s)" in text and "not anchors" in text
+
+
+def test_an_anchors_path_that_is_not_a_regular_file_is_one_plain_line(episode, run, tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        code, text = _verify_with_anchors(run, tmp_path, episode["url"], path)
+        assert "not a regular file" in text, text
+        assert "Traceback" not in text
+        cfg = tmp_path / "elsewhere.toml"
+        code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", cfg)
+        assert code != 0
+        assert "not a regular file" in out + err
+        assert "Traceback" not in out + err
