@@ -265,6 +265,11 @@ def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:
             f"Row contents are bound into the log from entry {cov.baseline_seq} (this database was upgraded then): "
             "a change made before that cannot be seen."
         )
+    if cov.extended_seq is not None and (cov.baseline_seq is None or cov.extended_seq > cov.baseline_seq):
+        report.notes.append(
+            f"Teachers' classes, devices and pupils are bound into the log from entry {cov.extended_seq} "
+            "(this database was upgraded then): a change made to them before that cannot be seen."
+        )
     broken = bool(report.problems)
     integrity.report_changed_unseen(cov, report.bad)
     report.rows_checked = integrity.check_rows(cov, report.bad, broken=broken)

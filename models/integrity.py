@@ -71,15 +71,24 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     "contact": ("pupil_id", "name", "relationship", "priority", "can_collect", "active"),
     "label": ("code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id"),
     "tray": ("name", "slots", "school_class_id", "position", "active"),
+    # bound from schema version 7: a teacher's classes are their powers, a device's pupil
+    # is whose history its events are, and a pupil row is who that child is
+    "staff_class": ("staff_id", "school_class_id"),
+    "device": ("kind", "pupil_id", "description", "registered_at", "active"),
+    "pupil": ("admission_no", "first_name", "last_name", "year_group", "school_class_id", "dob", "active",
+              "created_at", "updated_at"),
 }
+LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 
 WORDS = {
     "custody_event": "custody event", "concern": "concern", "agreed_exception": "agreed exception",
     "visit": "visit", "staff": "staff member", "contact": "contact", "label": "label", "tray": "tray",
+    "staff_class": "teacher's class link", "device": "device", "pupil": "pupil",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry
 BASELINE_ACTION = "audit.content_bound"  # an upgraded database: every protected row as it was then
+EXTEND_ACTION = "audit.content_bound_more"  # tables bound later (version 7): their rows as they were then
 DIRTY = "kiosk_dirty"
 
 
@@ -468,6 +477,7 @@ class Coverage:
     from_carry: dict[str, set[int]] = field(default_factory=lambda: {t: set() for t in PROTECTED})
     first_bound_seq: int | None = None  # the first entry carrying row hashes
     baseline_seq: int | None = None  # an upgraded database: content bound from here
+    extended_seq: int | None = None  # an upgraded database: the LATER_TABLES bound from here
     # rows the kiosk changed that were not as the log held them just before: (table, id, seq, how)
     changed_unseen: list[tuple[str, int, int, str]] = field(default_factory=list)
     changed_unseen_count: int = 0
@@ -503,6 +513,8 @@ class Coverage:
     def apply(self, seq: int, action: str, rows_text: str | None) -> None:
         if action == BASELINE_ACTION and self.baseline_seq is None:
             self.baseline_seq = seq
+        if action == EXTEND_ACTION and self.extended_seq is None:
+            self.extended_seq = seq
         if not rows_text:
             return
         doc = json.loads(rows_text)
@@ -614,29 +626,30 @@ def _deleted_in_this_transaction() -> dict[str, set[int]]:
     return out
 
 
-def baseline(now: dt.datetime) -> None:
-    """An upgraded database: bind every protected row as it is now, in entries of at most
-    5,000 rows, so verify can check them from here on."""
+def baseline(now: dt.datetime, tables: Iterable[str] | None = None, action: str = BASELINE_ACTION) -> None:
+    """An upgraded database: bind every protected row (of ``tables``) as it is now, in
+    entries of at most 5,000 rows, so verify can check them from here on."""
     from . import audit
     from .tables import AuditEntry
 
+    tables = list(PROTECTED if tables is None else tables)
     if not AuditEntry.select().exists() and not any(
         db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in PROTECTED
     ):
         return  # a new, empty database: bound from its first entry
-    for table in PROTECTED:
+    for table in tables:
         chunk: dict[str, str] = {}
         for rid, h in all_hashes(table):
             chunk[str(rid)] = h
             if len(chunk) >= 5000:
                 _carry.value = {"b": {table: chunk}}
-                audit.append(None, BASELINE_ACTION, "audit", table, {"table": table}, now)
+                audit.append(None, action, "audit", table, {"table": table}, now)
                 chunk = {}
         if chunk:
             _carry.value = {"b": {table: chunk}}
-            audit.append(None, BASELINE_ACTION, "audit", table, {"table": table}, now)
+            audit.append(None, action, "audit", table, {"table": table}, now)
     _carry.value = None
-    audit.append(None, BASELINE_ACTION, "audit", "-", {"tables": sorted(PROTECTED)}, now)
+    audit.append(None, action, "audit", "-", {"tables": sorted(tables)}, now)
 
 
 # ---------------------------------------------------------------- verify

@@ -76,6 +76,20 @@ def _auth_failures(_migrator: SchemaMigrator) -> None:
     db.create_tables(AUTH_MODELS)
 
 
+def _bind_more_tables(_migrator: SchemaMigrator) -> None:
+    """Version 7: teachers' classes, devices and pupils are bound too (models.integrity.LATER_TABLES).
+
+    Their rows as they are now are bound by ``audit.content_bound_more`` entries; verify
+    says from which entry (a change made to them before that cannot be seen)."""
+    import peewee
+
+    from . import integrity
+
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    integrity.baseline(utcnow(), integrity.LATER_TABLES, integrity.EXTEND_ACTION)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -83,6 +97,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "compliance summary cache", _compliance_cache),
     Migration(5, "audit entries bind the content of the rows they write", _content_binding),
     Migration(6, "wrong PINs per terminal and surface, and database settings", _auth_failures),
+    Migration(7, "teachers' classes, devices and pupils are bound into the audit log", _bind_more_tables),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -719,3 +719,73 @@ def test_an_anchors_path_that_is_not_a_regular_file_is_one_plain_line(episode, r
         assert code != 0
         assert "not a regular file" in out + err
         assert "Traceback" not in out + err
+
+
+# ---------------------------------------------------------------- powers and whose phone
+
+
+def test_a_teacher_given_another_class_is_caught(episode, verify):
+    oak = episode["school"].oak.id
+    other = episode["insider"].rows(
+        "SELECT id FROM school_class WHERE id NOT IN (SELECT school_class_id FROM staff_class WHERE staff_id = "
+        f"{oak}) ORDER BY id LIMIT 1")[0][0]
+    episode["insider"](f"INSERT INTO staff_class (id, staff_id, school_class_id) VALUES (999, {oak}, {other})")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert "Table staff_class: teacher's class link 999 has no audit entry: inserted outside the kiosk" in text
+
+
+def test_a_teacher_class_link_moved_is_caught(episode, verify):
+    (link,) = episode["insider"].rows(f"SELECT id FROM staff_class WHERE staff_id = {episode['school'].oak.id}")[0]
+    episode["insider"](f"UPDATE staff_class SET school_class_id = school_class_id + 1 WHERE id = {link}")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert f"Table staff_class: teacher's class link {link} was edited outside the kiosk" in text
+
+
+def test_a_phone_moved_to_another_pupil_is_caught(episode, verify):
+    (other,) = episode["insider"].rows("SELECT id FROM pupil WHERE admission_no = '000002'")[0]
+    episode["insider"](f"UPDATE device SET pupil_id = {other} WHERE id = {episode['dev']}")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert f"Table device: device {episode['dev']} was edited outside the kiosk" in text
+
+
+def test_a_pupil_renamed_is_caught(episode, verify):
+    episode["insider"]("UPDATE pupil SET first_name = 'Someone', last_name = 'Else' WHERE admission_no = '000001'")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert "Table pupil: pupil" in text and "was edited outside the kiosk" in text
+
+
+def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from_where(tmp_path):
+    from models import migrations
+    from models.tables import Device, SchemaVersion
+
+    url = str(tmp_path / "six.sqlite3")
+    init_db(url)
+    saved = dict(integrity.PROTECTED)
+    for t in integrity.LATER_TABLES:  # write as version 6 did: these tables not bound
+        del integrity.PROTECTED[t]
+    try:
+        close_db()
+        init_db(url)
+        school = build()
+        custody.hand_in(school.codes["000001"], school.office, now=T)
+    finally:
+        integrity.PROTECTED.clear()
+        integrity.PROTECTED.update(saved)
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=6, description="created", applied_at=T)
+    close_db()
+    init_db(url)
+    assert migrations.current_version() == migrations.LATEST
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert any("devices and pupils are bound into the log from entry" in n for n in report.notes)
+    Device.update(pupil=Pupil.get(Pupil.admission_no == "000002")).where(
+        Device.pupil == Pupil.get(Pupil.admission_no == "000001")).execute()
+    close_db()
+    init_db(url)
+    assert any("device" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
+    close_db()
