@@ -92,6 +92,7 @@ class KioskApp(App[None]):
         self.outbox = None  # models.outbox.OutboxWorker, while the app runs
         self.printer_offline: str | None = None  # the printer's last error, while it is offline
         self._stop_background = threading.Event()  # ends the print and checkpoint loops
+        self._closing_anchored = False
         self.services = services
         self.start_screen = start
         self.kiosk_mode = kiosk_mode
@@ -136,8 +137,10 @@ class KioskApp(App[None]):
 
         self.run_worker(work, thread=True, exit_on_error=False, group="integrity", name="integrity")
 
-    def anchor_if_due(self) -> None:
-        """The daily audit anchor, after the end of the school day (models.anchors)."""
+    def anchor_if_due(self, why: str | None = None) -> None:
+        """The daily audit anchor, after the end of the school day (models.anchors); with
+        ``why``, an anchor now if the log moved since the last one (the terminal locked
+        after the school day)."""
         from models import anchors
 
         path = anchors.configured()
@@ -146,7 +149,10 @@ class KioskApp(App[None]):
 
         def work() -> None:
             try:
-                anchors.write_if_due(path, self.services.clock.now(), self.services.settings.tz)
+                if why is None:
+                    anchors.write_if_due(path, self.services.clock.now(), self.services.settings.tz)
+                else:
+                    anchors.write_if_moved(path, why=why, now=self.services.clock.now())
             except Exception:  # noqa: BLE001 - retried at the next check; scanning is unaffected
                 log.exception("Daily audit anchor not written")
             finally:
@@ -160,10 +166,26 @@ class KioskApp(App[None]):
         # Textual waits for thread workers before it sends Unmount: stop the print and
         # checkpoint loops first, or quitting would wait for their next round.
         self.stop_background()
+        self.anchor_on_close()
         await super()._on_exit_app()
+
+    def anchor_on_close(self) -> None:
+        """Closing: anchor the log if it moved since the last anchor, so the day's newest
+        records cannot be cut without a trace (models.anchors.write_if_moved)."""
+        from models import anchors
+
+        path = anchors.configured()
+        if path is None or self._closing_anchored:
+            return
+        self._closing_anchored = True
+        try:
+            anchors.write_if_moved(path, why="closed", now=self.services.clock.now())
+        except Exception:  # noqa: BLE001 - closing must not fail; the next start's daily anchor follows
+            log.exception("Audit anchor on closing not written")
 
     def on_unmount(self) -> None:
         self.stop_background()
+        self.anchor_on_close()
 
     def stop_background(self) -> None:
         """End the background loops: the print outbox sender and the WAL checkpoints."""
@@ -297,7 +319,13 @@ class KioskApp(App[None]):
 
     def lock(self, reason: str = "") -> None:
         from kiosk.screens.login import LoginScreen
+        import datetime as dt
 
+        from models.anchors import END_OF_DAY
+
+        if self.signed_in is not None and self.services.clock.now().replace(tzinfo=dt.UTC).astimezone(
+                self.services.settings.tz).time() >= END_OF_DAY:
+            self.anchor_if_due(why="locked")  # after the school day: the records so far, anchored
         self.signed_in = None
         # Drop every screen above the base and start again at the login screen.
         while len(self.screen_stack) > 2:

@@ -209,7 +209,13 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
                     raise PermissionDenied(f"{who_text(who)} may not {doing}: that needs someone who may "
                                            f"{ACTION_WORDS[wanted]}.") from None
                 raise refused from None
-            return fn(env, who=who, **kwargs)
+            from models.db import commits
+
+            before = commits()
+            result = fn(env, who=who, **kwargs)
+            if commits() != before:  # it wrote records: anchor them (not a job that stopped part way)
+                _anchor_after(env, who)
+            return result
 
         setattr(wrapper, ACCESS, ("acts", words))
         return wrapper
@@ -343,6 +349,17 @@ def _is_terminal(stream: Any) -> bool:
         return stream is not None and stream.isatty()
     except (OSError, ValueError):  # closed
         return False
+
+
+def _anchor_after(env: Env, who: Any) -> None:
+    """After a command that wrote records, an anchor if the log moved since the last one."""
+    from models import anchors
+
+    try:
+        anchors.write_if_moved(env.anchors_path(), why="command", actor=who)
+    except KioskError as exc:
+        log.warning("Audit anchor after the command not written: %s", exc)
+        click.echo(f"Warning: {exc}", err=True)
 
 
 def _daily_anchor(env: Env) -> None:

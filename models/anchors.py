@@ -236,6 +236,25 @@ def _recorded() -> dict[Path, list[tuple[int, Any, Any]]]:
     return out
 
 
+def moved(path: str | os.PathLike) -> bool:
+    """Whether the log has entries after the last anchor in ``path`` (other than that anchor's own)."""
+    from . import audit
+
+    seq, _ = audit.head()
+    prev = last(path)
+    return seq > 0 and (prev is None or prev.seq < seq - 1)
+
+
+def write_if_moved(path: str | os.PathLike | None, *, why: str, actor: Any = None,
+                   now: dt.datetime | None = None) -> Anchor | None:
+    """An anchor now if the log moved since the last one: when the kiosk closes, when the
+    terminal locks after the school day, after a command that wrote records. Entries after
+    the last anchor could otherwise be cut without a trace until the next daily anchor."""
+    if path is None or not moved(path):
+        return None
+    return write(path, actor=actor, now=now, why=why)
+
+
 def check(report: Any, path: str | os.PathLike | None) -> None:
     """Compare the chain with every anchor in ``path`` (the configured file), and in every
     other file the log records writing anchors to (for ``models.audit.verify``): a backup

@@ -789,3 +789,70 @@ def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from
     init_db(url)
     assert any("device" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
     close_db()
+
+
+# ---------------------------------------------------------------- anchors when the day's records stop
+
+
+def test_a_command_that_wrote_records_anchors_them_and_a_refused_one_does_not(episode, verify, run, monkeypatch):
+    _anchor(episode["url"], verify.anchors)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    add = ["exceptions", "add", "--as", "head", "--organisation", "NHS", "--kind", "multi_agency", "--allowed", "Calls",
+           "--where", "Medical room", "--agreed-on", "2026-11-10", "--from", "2026-11-10", "--review", "2026-11-20",
+           "--to", "2026-12-18", "--db", episode["url"], "--config", verify.config]
+    code, out, err = run(*add)
+    assert code == 0, out + err
+    newest = anchors.last(verify.anchors)
+    init_db(episode["url"])
+    assert newest.seq == audit.head()[0] - 1  # the command's records are anchored (the anchor's entry follows)
+    close_db()
+    code, out, err = run(*add[:-4], "--where", "", "--db", episode["url"], "--config", verify.config)
+    assert code != 0
+    assert anchors.last(verify.anchors) == newest  # nothing written, no anchor
+    assert verify(episode["url"])[0] == 0
+
+
+async def test_closing_the_kiosk_anchors_the_records_since_the_last_anchor(database, tmp_path):
+    from models.clock import FrozenClock
+    from tests.pilot import make_app, settle
+
+    build()
+    path = anchors.configure(tmp_path / "app.anchors")
+    try:
+        app = make_app()
+        app.services.clock = FrozenClock(T.replace(hour=10))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert not path.exists()
+        (written,) = anchors.read(path)
+        init_db(database)
+        assert written.seq == audit.head()[0] - 1
+        assert audit.verify(anchors_path=path).ok
+    finally:
+        anchors.configure(None)
+
+
+async def test_locking_after_the_school_day_anchors_and_before_it_does_not(database, tmp_path):
+    from models.clock import FrozenClock
+    from tests.pilot import make_app, settle
+
+    school = build()
+    path = anchors.configure(tmp_path / "app.anchors")
+    try:
+        app = make_app()
+        clock = app.services.clock = FrozenClock(T.replace(hour=15))  # T is UTC in November: local = UTC
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.signed_in = school.office
+            app.lock("")
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            assert not path.exists()
+            clock.at = T.replace(hour=17, minute=10)
+            app.signed_in = school.office
+            app.lock("")
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            (written,) = anchors.read(path)
+            assert "locked" in AuditEntry.select().order_by(AuditEntry.seq.desc()).first().details
+    finally:
+        anchors.configure(None)
