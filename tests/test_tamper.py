@@ -856,3 +856,20 @@ async def test_locking_after_the_school_day_anchors_and_before_it_does_not(datab
             assert "locked" in AuditEntry.select().order_by(AuditEntry.seq.desc()).first().details
     finally:
         anchors.configure(None)
+
+
+def test_a_backup_restored_in_another_folder_and_rechained_is_caught(episode, run, tmp_path, monkeypatch):
+    if episode["insider"].pg:
+        pytest.skip("kiosk backup copies SQLite files (PostgreSQL: pg_dump)")
+    code, out, err = run("audit", "anchor", "--db", episode["url"])  # the default anchors file, beside the data
+    assert code == 0, err
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    copy = tmp_path / "elsewhere" / "restored.sqlite3"
+    copy.parent.mkdir()
+    code, out, err = run("backup", "--as", "head", "--db", episode["url"], copy)
+    assert code == 0, err
+    _rechain_without(str(copy), Insider(str(copy)), episode["search"])
+    code, out, err = run("audit", "verify", "--db", copy)
+    assert code != 0, out + err
+    assert "does not match the anchor written at" in err
+    assert str(anchors.default_path(episode["url"])) in err
