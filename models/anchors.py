@@ -10,7 +10,13 @@ file that loses lines is noticed too.
 
 :func:`check` (run by ``models.audit.verify``) compares every anchor it can read with
 the chain: an anchored entry that is no longer there at the end is a cut tail; one
-whose hash differs is a history re-written after it.
+whose hash differs is a history re-written after it. It reads the configured file and
+every other file the log's ``audit.anchor`` entries name (a backup restored elsewhere, a
+moved folder, a changed setting): a named file that cannot be read fails the check.
+
+Anchors are written daily (:func:`write_if_due`), and whenever the records stop for a
+while (:func:`write_if_moved`: the app closing, the terminal locking after the school
+day, a command that wrote records). Only a regular file is read or appended to.
 
 The file is plain text, one anchor a line: ``seq<TAB>sha256<TAB>time (UTC)``; lines
 starting with ``#`` are comments. It is opened for appending only and synced.
@@ -262,11 +268,11 @@ def check(report: Any, path: str | os.PathLike | None) -> None:
     recorded = _recorded()
     files = [Path(path).expanduser()] if path is not None else []
     files += sorted(f for f in recorded if f not in files)
-    for i, f in enumerate(files):
-        _check_file(report, f, recorded.get(f, []), configured=path is not None and i == 0)
+    for f in files:
+        _check_file(report, f, recorded.get(f, []))
 
 
-def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]], *, configured: bool) -> None:
+def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -> None:
     from . import audit
     from .tables import AuditEntry
 
