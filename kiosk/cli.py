@@ -65,15 +65,20 @@ class Env:
             return str(data_dir() / "demo.sqlite3")
         return database_url(self.db_arg, self.settings)
 
-    def open(self) -> None:
+    def open(self, *, create: bool = True) -> None:
+        """Open the database. ``create=False`` (read-only commands, and commands that act
+        for someone, who must already be in it): a database path given on purpose (--db,
+        $KIOSK_DATABASE_URL, the config) that does not exist is one line, not a new empty
+        database; the default database in the data directory is still made."""
         from models import anchors
         from models.db import init_db
 
         if self._opened:  # already open (e.g. to check who is acting)
             return
-        self._opened = True
         url = self.db_url()
-        init_db(url)
+        named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or self.settings.database)
+        init_db(url, create=create or not named)
+        self._opened = True
         anchors.configure(self.anchors_path(url))
         from models import pinkey
 
@@ -197,7 +202,7 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
                 raise PermissionDenied(f"Say who you are with --as USERNAME (a member of staff who may "
                                        f"{ACTION_WORDS[wanted]}); the PIN comes from $KIOSK_PIN or is asked for.")
             pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
-            env.open()
+            env.open(create=False)  # whoever acts is in it already: a mistyped --db makes nothing
             who = authenticate(as_user, pin)
             try:
                 require(who, wanted)
@@ -456,7 +461,7 @@ def devices_list(env: Env, class_name: str | None, fmt: str) -> None:
     """List registered phones: code, pupil, class, state, slot."""
     from models import reports
 
-    env.open()
+    env.open(create=False)
     emit(reports.devices(class_name), fmt, ["code", "admission_no", "pupil", "class", "state", "slot"])
 
 
@@ -674,7 +679,7 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     from models.clock import local_day, utcnow
 
     day = _parse_date(date_text, "--date") or local_day(utcnow(), env.settings.tz)
-    env.open()
+    env.open(create=False)
     emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
 
 
@@ -686,7 +691,7 @@ def report_uncollected(env: Env, fmt: str) -> None:
     """Phones the school still holds."""
     from models import reports
 
-    env.open()
+    env.open(create=False)
     emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
 
 
@@ -705,7 +710,7 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     from models import compliance
 
     from_day, to_day = _parse_date(from_text, "--from"), _parse_date(to_text, "--to")
-    env.open()
+    env.open(create=False)
     rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
     if fmt == "json":
         click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2, default=str))
@@ -779,7 +784,7 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
     from models.clock import local_day, utcnow
 
     today = local_day(utcnow(), env.settings.tz)
-    env.open()
+    env.open(create=False)
     items = (exceptions.due_for_review(today, due_within) if due_within is not None
              else exceptions.list_exceptions(today, include_past=show_all))
     emit(_exception_rows(items, today), fmt, EXC_COLUMNS)
@@ -892,7 +897,7 @@ def exceptions_agreement(env: Env, exception_id: int) -> None:
     from models.tables import AgreedException
     from printing.render import to_text
 
-    env.open()
+    env.open(create=False)
     exc = AgreedException.get_or_none(AgreedException.id == exception_id)
     if exc is None:
         raise KioskError("There is no such exception.")
@@ -923,7 +928,7 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
 
     for text in paper:  # a mistyped anchor is refused before any work
         anchors.parse_short(text)
-    env.open()
+    env.open(create=False)
     report = audit_log.verify(anchors_path=env.anchors_path())
     for text in paper:
         anchors.check_paper(report, text)
@@ -951,7 +956,7 @@ def audit_anchor(env: Env) -> None:
     """Append the log's head (entry number, hash, time) to the anchors file outside the database."""
     from models import anchors
 
-    env.open()
+    env.open(create=False)
     path = env.anchors_path()
     written = anchors.write(path, actor="cli")
     if written is None:
@@ -1070,7 +1075,7 @@ def staff_list(env: Env, fmt: str) -> None:
     from models.clock import utcnow
     from models.tables import Staff
 
-    env.open()
+    env.open(create=False)
     now = utcnow()
     rows = [
         {"username": s.username, "name": s.display_name, "roles": roles_text(s),
@@ -1149,7 +1154,7 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
     from models import outbox
     from models.clock import local_from_utc_naive
 
-    env.open()
+    env.open(create=False)
     rows = [
         {"job": j.id, "kind": j.kind, "ref": j.ref, "status": outbox.STATUS_WORDS.get(j.status, j.status),
          "tries": j.attempts, "queued": local_from_utc_naive(j.created_at, env.settings.tz),

@@ -65,8 +65,11 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
-def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
-    """Point :data:`db` at ``url``, open it, and bring the schema up to date."""
+def init_db(url: str | os.PathLike, *, migrate: bool = True, create: bool = True) -> peewee.Database:
+    """Point :data:`db` at ``url``, open it, and bring the schema up to date.
+
+    ``create=False``: a SQLite file that does not exist is one plain line, not a new empty
+    database (a read-only command given a mistyped path)."""
     full = normalise_url(url)
     if full.startswith("sqlite:"):
         path = full[len("sqlite:///") :]
@@ -74,7 +77,7 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
             from .files import take_notes
 
             take_notes()  # what an earlier open narrowed has been said (or not) already
-            _prepare_file(Path(path))
+            _prepare_file(Path(path), create=create)
         database: peewee.Database = peewee.SqliteDatabase(
             path,
             pragmas=SQLITE_PRAGMAS,
@@ -110,7 +113,7 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True) -> peewee.Database:
     return database
 
 
-def _prepare_file(path: Path) -> None:
+def _prepare_file(path: Path, *, create: bool = True) -> None:
     """Refuse anything but a regular file or a new name in an existing folder (``/dev/null``
     would get a ``/dev/null-journal`` beside it), and create a new database 0600. The data
     directory is created 0700 when it is missing; any other folder must exist. An existing
@@ -121,6 +124,9 @@ def _prepare_file(path: Path) -> None:
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
+        if not create:
+            raise StorageError(f"There is no database at {path}: check the path (--db, KIOSK_DATABASE_URL or the "
+                               "config's database). Nothing was created.") from None
         parent = path.parent
         if not parent.is_dir():
             from .config import data_dir

@@ -104,6 +104,8 @@ def test_a_date_out_of_range_or_impossible_is_one_line_on_every_command(tmp_path
 
 
 def test_dates_at_the_ends_of_the_range_are_taken(tmp_path, run):
+    init_db(str(tmp_path / "k.sqlite3"))  # read-only commands never make a database
+    close_db()
     for day in ("2000-01-01", "2099-12-31"):
         code, _, err = run("report", "day", "--date", day, "--db", tmp_path / "k.sqlite3")
         assert code == 0, err
@@ -123,6 +125,8 @@ def test_retention_beyond_its_range_names_the_setting_and_the_range(tmp_path, ru
         assert err == "Error: retention.hand_ins must be a whole number of days from 1 to 36500.\n"
         assert list(folder.iterdir()) == []
     cfg.write_text("[retention]\nhand_ins = 36500\n")
+    init_db(str(folder / "kiosk.sqlite3"))
+    close_db()
     code, _, err = run("report", "uncollected", "--config", cfg, "--db", folder / "kiosk.sqlite3")
     assert code == 0, err
 
@@ -192,7 +196,7 @@ def test_db_that_is_a_fifo_or_a_folder_is_refused(tmp_path):
 
 
 def test_db_in_a_folder_that_does_not_exist_is_refused(tmp_path, run):
-    code, _, err = run("report", "uncollected", "--db", tmp_path / "no-such-folder" / "k.sqlite3")
+    code, _, err = run("demo", "--db", tmp_path / "no-such-folder" / "k.sqlite3")  # a command that makes one
     assert code == 1 and one_line(err) and "there is no such folder" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -223,6 +227,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "backup": ["backup", str(tmp_path / "school" / "copy.sqlite3")],
         "staff unlock": ["staff", "unlock", "office"],
         "staff deactivate": ["staff", "deactivate", "office"],
+        "staff set-pin": ["staff", "set-pin", "office"],
         "exceptions review": ["exceptions", "review", "1", "--next", "2026-12-01"],
         "staff add": ["staff", "add", "newbie", "--name", "New Person", "--role", "office"],
         "staff list": ["staff", "list"],
@@ -409,3 +414,39 @@ def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, k
         pytest.fail("parse_roster waited on a pipe")
     assert len(result) == 1 and isinstance(result[0], RosterFileError)
     assert str(result[0]) == f"cannot read the roster file '{source}': it is not a regular file (a device or a pipe?)"
+
+
+# ------------------------------------------------------------------ a mistyped --db
+
+
+@pytest.mark.parametrize("args", [
+    ("report", "day"), ("report", "uncollected"), ("report", "compliance"), ("staff", "list"),
+    ("devices", "list"), ("exceptions", "list"), ("audit", "verify"), ("audit", "anchor"),
+    ("print", "queue"), ("exceptions", "agreement", "1"),
+])
+def test_a_read_only_command_on_a_mistyped_db_makes_no_empty_database(tmp_path, run, args):
+    """A new-user walk: `kiosk report day --db kiosk.sqlte3` printed an empty day and left
+    an empty database behind, and verify said OK on it."""
+    typo = tmp_path / "kiosk.sqlte3"
+    code, out, err = run(*args, "--db", typo)
+    assert code == 1
+    assert one_line(err) and f"There is no database at {typo}" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_command_acting_for_someone_on_a_mistyped_db_makes_nothing(tmp_path, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", PIN)
+    typo = tmp_path / "kiosk.sqlte3"
+    code, _, err = run("staff", "unlock", "oak", "--as", "office", "--db", typo)
+    assert code == 1
+    assert one_line(err) and "There is no database at" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_first_admin_and_the_demo_still_make_a_new_database(tmp_path, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_NEW_PIN", "836150")
+    code, _, err = run("staff", "add", "admin", "--name", "Ada Admin", "--role", "admin", "--db", tmp_path / "new.sqlite3")
+    assert code == 0, err
+    code, _, err = run("demo", "--db", tmp_path / "demo.sqlite3")
+    assert code == 0, err
+    assert {p.name for p in tmp_path.iterdir()} >= {"new.sqlite3", "demo.sqlite3"}
