@@ -431,6 +431,15 @@ def authenticate(
         ok = False
     else:
         ok = pin_matches(staff, pin)  # outside the write transaction: argon2 takes a while
+    if ok and not _bound_as_is(staff.id):
+        # The right PIN, but the row (roles, active, classes' owner) is not what the log
+        # last bound: roles given with sqlite3 must not act. The failure stays counted, and
+        # the log says why.
+        with write_tx():
+            audit.append(None, "auth.failed", "staff", staff.id,
+                         {"surface": surface, "reason": "account changed outside the kiosk"}, now)
+        raise AuthError(f"{staff.username}'s account was changed outside the kiosk, so it cannot sign in: "
+                        "an admin should run kiosk audit verify.")
     if ok:
         old = staff.pin_hash
         new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)

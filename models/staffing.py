@@ -1,8 +1,8 @@
 """Staff accounts from the command line: the first admin, and switching an account off.
 
 Every other change to staff goes through an admin who signed in (``manage_staff``).
-The one way in without a PIN is the first admin of a database that has none: once an
-active admin exists, that door is shut.
+The one way in without a PIN is the first admin of a database that has never had staff:
+once anyone was added, that door is shut for good (whatever the rows say later).
 """
 
 from __future__ import annotations
@@ -24,11 +24,28 @@ def active_admins() -> list[Staff]:
     return [s for s in Staff.select().where(Staff.active == True) if ADMIN in s.role_set]  # noqa: E712
 
 
+def had_staff() -> bool:
+    """Whether this database has ever had a member of staff: a row, or an entry in the log.
+
+    The first-admin door is decided by this, not by which rows say ``active`` or ``admin``:
+    switching the admins off with sqlite3 must not open it again.
+    """
+    from .tables import AuditEntry
+
+    return (Staff.select().exists()
+            or AuditEntry.select().where(AuditEntry.action == "staff.create").exists())
+
+
 def check_first_admin(roles: Iterable[str]) -> None:
-    """Refuse unless ``roles`` may be added without anyone signing in: the first admin, while there is none."""
+    """Refuse unless ``roles`` may be added without anyone signing in: the first admin of a
+    database that has never had staff."""
     if active_admins():
         raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
                                "the PIN comes from $KIOSK_PIN or is asked for.")
+    if had_staff():
+        raise PermissionDenied("This database has had staff before, so no one is added without --as: an admin adds "
+                               "staff. If no admin can sign in, run kiosk audit verify (records may have been "
+                               "changed outside the kiosk).")
     if ADMIN not in roles:
         raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
 
@@ -42,7 +59,7 @@ def create_first_admin(
     classes: Iterable[str] = (),
     now: dt.datetime | None = None,
 ) -> Staff:
-    """Create the database's first admin, without anyone signing in: only while it has no active admin."""
+    """Create the database's first admin, without anyone signing in: only while it has never had staff."""
     roles = list(roles)
     with write_tx():  # checked and created in one transaction: two at once cannot both get in
         check_first_admin(roles)

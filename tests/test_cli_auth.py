@@ -469,3 +469,60 @@ def test_a_real_terminal_asks_for_the_pin(tmp_path):
     assert b"office unlocked." in seen, seen
     assert PINS["c_admin"].encode() not in seen  # not echoed
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+# ------------------------------------------------------------------ rows edited outside the kiosk (issue-12 walk)
+
+
+def test_switching_the_admin_off_outside_the_kiosk_does_not_reopen_the_first_admin_door(school, run, monkeypatch):
+    """An insider set the admins inactive with sqlite3, added themselves as admin, headteacher
+    and DSL through the first-admin door, then switched the admins back on: verify said OK."""
+    from tests.test_tamper import Insider
+
+    url, _ = school
+    insider = Insider(url)
+    admins = [r[0] for r in insider.rows("SELECT id FROM staff WHERE roles LIKE '%admin%' AND active = TRUE")]
+    assert admins
+    insider(*[f"UPDATE staff SET active = FALSE WHERE id = {i}" for i in admins])
+    before = last_seq(url)
+    monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
+    code, _, err = run("staff", "add", "mallory", "--name", "Mallory", "--role", "admin", "--role", "headteacher",
+                       "--role", "dsl", "--db", url)
+    assert code == 1
+    assert err.startswith("Error: This database has had staff before")
+    assert entries_after(url, before) == []
+    code, out, _ = run("staff", "list", "--format", "csv", "--db", url)
+    assert "mallory" not in out
+
+
+def test_roles_given_outside_the_kiosk_do_not_let_anyone_act(school, run, monkeypatch):
+    """Office given admin, DSL and headteacher with sqlite3: their PIN must not open the
+    subject access export (which shows the DSL's concerns) nor anything else."""
+    from tests.test_tamper import Insider
+
+    url, _ = school
+    Insider(url)("UPDATE staff SET roles = 'office,admin,dsl,headteacher' WHERE username = 'c_office'")
+    before = last_seq(url)
+    monkeypatch.setenv("KIOSK_PIN", PINS["c_office"])
+    code, out, err = run("staff", "unlock", "c_head", "--as", "c_office", "--db", url)
+    assert code == 1
+    assert err == ("Error: c_office's account was changed outside the kiosk, so it cannot sign in: "
+                   "an admin should run kiosk audit verify.\n")
+    assert [a for _, a in entries_after(url, before)] == ["auth.failed"]
+
+
+def test_a_pin_hash_copied_onto_another_account_does_not_sign_in_even_with_the_copied_pin(database):
+    """(The hash is bound to its row's id and username, and the row to the log.)"""
+    from tests.school import build
+    from tests.test_tamper import Insider
+
+    build()
+    auth.create_staff("c_office", "Office", [auth.OFFICE], PINS["c_office"])
+    auth.create_staff("c_head", "Head", [auth.HEADTEACHER], PINS["c_head"])
+    close_db()
+    Insider(database)("UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'c_office') "
+                      "WHERE username = 'c_head'")
+    init_db(database)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate("c_head", PINS["c_office"])
+    assert auth.authenticate("c_office", PINS["c_office"]).username == "c_office"
