@@ -971,11 +971,19 @@ def audit_anchor(env: Env) -> None:
 @acts("manage_records", doing="make a backup")
 def backup(env: Env, who, path: str) -> None:
     """A consistent copy of the SQLite database, safe while the kiosk runs (audited: it holds everyone's data)."""
-    from models.backup import backup_to, record_backup
+    from models.backup import backup_to, check_destination, record_backup
 
     env.open()
-    dest = backup_to(Path(path))
+    dest = check_destination(Path(path))
+    # Recorded and anchored before the copy, so the copy holds both: restored, it is the
+    # log as anchored (after the copy, the restored log would look cut short).
     record_backup(dest, actor=who)
+    _anchor_after(env, who)  # a file that cannot be written is a warning, as after any command
+    try:
+        dest = backup_to(dest)
+    except KioskError as exc:
+        record_backup(dest, actor=who, failed=str(exc))
+        raise
     click.echo(f"Backup written to {dest}.")
 
 

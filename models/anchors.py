@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import StorageError
+from .errors import RuleViolation, StorageError
 
 ACTION = "audit.anchor"
 END_OF_DAY = dt.time(17, 0)  # local: the daily anchor is written at the first chance after this
@@ -186,6 +186,12 @@ def write(path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None
         seq, digest = audit.head()
         if seq == 0:
             return None
+        prev = last(path)
+        if prev is not None and prev.seq > seq:
+            # An older head after a newer one would hide the cut: verify must say it first.
+            raise RuleViolation(f"The anchors file {path} already anchors entry {prev.seq}, but this log ends at "
+                                f"entry {seq}: it was cut, or restored from a backup. Nothing was written: "
+                                "run kiosk audit verify.")
         at = now.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
         _append_line(path, f"{seq}\t{digest}\t{at}\n")
         audit.append(actor, ACTION, "audit", seq, {"seq": seq, "hash": digest, "file": str(path), "why": why}, now)

@@ -11,7 +11,8 @@ from .errors import StorageError, ValidationError
 from .files import create_private
 
 
-def backup_to(dest: Path) -> Path:
+def check_destination(dest: Path) -> Path:
+    """The resolved path a backup may be written to, or one plain line why not."""
     if not is_sqlite():
         raise ValidationError("kiosk backup copies SQLite databases; back up PostgreSQL with pg_dump.")
     dest = dest.expanduser().resolve()
@@ -19,6 +20,13 @@ def backup_to(dest: Path) -> Path:
         raise ValidationError(f"{dest} already exists: choose a new file name.")
     if not dest.parent.is_dir():
         raise ValidationError(f"The folder {dest.parent} does not exist.")
+    return dest
+
+
+def backup_to(dest: Path) -> Path:
+    """Copy the database to ``dest``. Record it first (:func:`record_backup`), and anchor,
+    so the copy holds its own record and matches the anchors file when restored."""
+    dest = check_destination(dest)
     source = db.obj.connection()
     tmp = dest.with_name(dest.name + ".partial")
     try:
@@ -38,11 +46,18 @@ def backup_to(dest: Path) -> Path:
     return dest
 
 
-def record_backup(dest: Path, *, actor: object, now=None) -> None:
-    """Audit a finished backup: it holds everyone's data, so who made it and where is on record."""
+def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = None) -> None:
+    """Audit a backup: it holds everyone's data, so who made it and where is on record.
+
+    Written before the copy (the copy then holds it); ``failed``: the copy did not happen
+    after all, and why (a second entry, since the first cannot be taken back)."""
     from . import audit
     from .clock import utcnow
     from .db import write_tx
 
     with write_tx():
-        audit.append(actor, "backup.write", "database", "-", {"file": str(dest)}, now or utcnow())
+        if failed is None:
+            audit.append(actor, "backup.write", "database", "-", {"file": str(dest)}, now or utcnow())
+        else:
+            audit.append(actor, "backup.failed", "database", "-", {"file": str(dest), "why": failed[:300]},
+                         now or utcnow())

@@ -873,3 +873,43 @@ def test_a_backup_restored_in_another_folder_and_rechained_is_caught(episode, ru
     assert code != 0, out + err
     assert "does not match the anchor written at" in err
     assert str(anchors.default_path(episode["url"])) in err
+
+
+def test_a_fresh_backup_restored_in_place_verifies(episode, verify, run, monkeypatch):
+    """The backup's own audit entry and its anchor are written before the copy, so the copy
+    holds them: restored at once, it is the log as anchored, not a log 'cut short'."""
+    if episode["insider"].pg:
+        pytest.skip("kiosk backup copies SQLite files (PostgreSQL: pg_dump)")
+    import shutil
+
+    _anchor(episode["url"], verify.anchors)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    copy = Path(episode["url"]).with_name("backup.sqlite3")
+    code, out, err = run("backup", "--as", "head", "--db", episode["url"], "--config", verify.config, copy)
+    assert code == 0, err
+    init_db(str(copy))
+    newest = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    assert [e.action for e in AuditEntry.select().where(AuditEntry.seq >= newest.seq - 1)
+            .order_by(AuditEntry.seq)] == ["backup.write", anchors.ACTION]
+    close_db()
+    shutil.copyfile(copy, episode["url"])
+    for extra in ("-wal", "-shm"):
+        Path(episode["url"] + extra).unlink(missing_ok=True)
+    code, text = verify(episode["url"])
+    assert code == 0, text
+
+
+def test_anchoring_a_log_that_ends_before_the_files_last_anchor_is_refused(episode, verify, run):
+    """After the newest entries were cut, ``kiosk audit anchor`` must not write an older
+    head after a newer one (which reads as if the log had always ended there)."""
+    _anchor(episode["url"], verify.anchors)
+    newest = anchors.last(verify.anchors)
+    episode["insider"](f"DELETE FROM audit_entry WHERE seq > {newest.seq - 3}",
+                       f"UPDATE audit_head SET seq = {newest.seq - 3}, "
+                       f"hash = (SELECT hash FROM audit_entry WHERE seq = {newest.seq - 3})")
+    code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", verify.config)
+    assert code == 1
+    assert err == (f"Error: The anchors file {verify.anchors} already anchors entry {newest.seq}, but this log ends at "
+                   f"entry {newest.seq - 3}: it was cut, or restored from a backup. Nothing was written: "
+                   "run kiosk audit verify.\n")
+    assert anchors.last(verify.anchors) == newest
