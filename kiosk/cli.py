@@ -174,7 +174,8 @@ def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
 
 def acts(action: str | Callable[[dict[str, Any]], str], *,
          open_when: Callable[[dict[str, Any]], bool] | None = None,
-         doing: str | None = None) -> Callable[[Callable], Callable]:
+         doing: str | None = None,
+         own: Callable[[dict[str, Any]], str] | None = None) -> Callable[[Callable], Callable]:
     """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
     be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
     command's options). The command gets them as ``who``.
@@ -183,6 +184,8 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
     --dry-run; the first admin). Use inside :func:`common` (``@common`` above ``@acts``).
     ``doing``: what the command does, in a refusal, when the permission's words do not
     say it ("make a backup" needs someone who may purge, export or erase records).
+    ``own(options)``: the username the command acts on; anyone may do it to their own
+    account (their new PIN), whatever ``action`` says.
     A refusal after a right PIN is audited (``auth.refused``): who tried what.
     """
     words = action if isinstance(action, str) else "do this"
@@ -205,7 +208,8 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
             env.open(create=False)  # whoever acts is in it already: a mistyped --db makes nothing
             who = authenticate(as_user, pin)
             try:
-                require(who, wanted)
+                if own is None or (own(kwargs) or "").strip().lower() != who.username:
+                    require(who, wanted)
             except PermissionDenied as refused:
                 _audit_refused(who, wanted)
                 if doing:
@@ -1008,9 +1012,10 @@ def staff_unlock(env: Env, who, username: str) -> None:
 @staff.command("set-pin")
 @click.argument("username")
 @common
-@acts("manage_staff")
+@acts("manage_staff", own=lambda options: options["username"])
 def staff_set_pin(env: Env, who, username: str) -> None:
-    """Replace a member of staff's PIN (--as an admin). The new PIN comes from $KIOSK_NEW_PIN or is asked for."""
+    """Replace a member of staff's PIN (--as an admin, or --as yourself for your own).
+    The new PIN comes from $KIOSK_NEW_PIN or is asked for."""
     from models.auth import set_pin
     from models.errors import NotFound
     from models.tables import Staff

@@ -526,3 +526,16 @@ def test_a_pin_hash_copied_onto_another_account_does_not_sign_in_even_with_the_c
     with pytest.raises(auth.AuthError):
         auth.authenticate("c_head", PINS["c_office"])
     assert auth.authenticate("c_office", PINS["c_office"]).username == "c_office"
+
+
+def test_anyone_may_change_their_own_pin_but_not_anothers(school, run, monkeypatch):
+    url, _ = school
+    monkeypatch.setenv("KIOSK_PIN", PINS["c_teacher"])
+    monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
+    code, out, err = run("staff", "set-pin", "C_Teacher", "--as", "c_teacher", "--db", url)
+    assert code == 0 and out == "New PIN set for c_teacher.\n", err
+    me = f"staff:{staff_id(url, 'c_teacher')}"
+    assert ((me, "staff.set_pin") in entries_after(url, last_seq(url) - 3))
+    monkeypatch.setenv("KIOSK_PIN", "950483")
+    code, _, err = run("staff", "set-pin", "c_office", "--as", "c_teacher", "--db", url)
+    assert code == 1 and err == "Error: Test Teacher (teacher) may not manage staff.\n"
