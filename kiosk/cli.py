@@ -316,6 +316,7 @@ def _create_demo(env: Env) -> dict[str, int]:
         old = env.anchors_path()
         if old.exists():
             old.rename(old.with_name(f"{old.name}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}"))
+    _anchor_after(env, "demo")  # its hundreds of entries, anchored at once
     return counts
 
 

@@ -281,3 +281,17 @@ def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run, monkey
     assert code == 1 and err.startswith(f"Error: Pupil {adno}") and "still open with the DSL" in err
     assert err.endswith("Nothing was erased.\n")
     assert err.count("\n") == 1
+
+
+def test_the_demo_anchors_its_log(demo_db):
+    """The demo writes hundreds of entries: anchored at once, not at the first daily anchor."""
+    from models import anchors, audit
+    from models.db import close_db, init_db
+
+    init_db(str(demo_db))
+    try:
+        head, _ = audit.head()
+    finally:
+        close_db()
+    last = anchors.last(anchors.default_path(str(demo_db)))
+    assert last is not None and last.seq == head - 1  # the anchor's own entry follows it
