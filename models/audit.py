@@ -270,6 +270,11 @@ def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:
             f"Teachers' classes, devices and pupils are bound into the log from entry {cov.extended_seq} "
             "(this database was upgraded then): a change made to them before that cannot be seen."
         )
+    if cov.extended_8_seq is not None and (cov.baseline_seq is None or cov.extended_8_seq > cov.baseline_seq):
+        report.notes.append(
+            f"Classes and visitors are bound into the log from entry {cov.extended_8_seq} "
+            "(this database was upgraded then): a change made to them before that cannot be seen."
+        )
     broken = bool(report.problems)
     integrity.report_changed_unseen(cov, report.bad)
     report.rows_checked = integrity.check_rows(cov, report.bad, broken=broken)

@@ -77,18 +77,25 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     "device": ("kind", "pupil_id", "description", "registered_at", "active"),
     "pupil": ("admission_no", "first_name", "last_name", "year_group", "school_class_id", "dob", "active",
               "created_at", "updated_at"),
+    # bound from schema version 8: a class's name is how staff find a class's phones, and
+    # a visitor row is who came (a returning visitor is found by it)
+    "school_class": ("name", "year_group"),
+    "visitor": ("name", "name_key", "organisation", "visitor_type", "car_reg", "last_visit_at", "created_at"),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
+SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
 
 WORDS = {
     "custody_event": "custody event", "concern": "concern", "agreed_exception": "agreed exception",
     "visit": "visit", "staff": "staff member", "contact": "contact", "label": "label", "tray": "tray",
     "staff_class": "teacher's class link", "device": "device", "pupil": "pupil",
+    "school_class": "class", "visitor": "visitor",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry
 BASELINE_ACTION = "audit.content_bound"  # an upgraded database: every protected row as it was then
 EXTEND_ACTION = "audit.content_bound_more"  # tables bound later (version 7): their rows as they were then
+EXTEND_8_ACTION = "audit.content_bound_classes_visitors"  # version 8: classes and visitors as they were then
 DIRTY = "kiosk_dirty"
 
 
@@ -478,6 +485,7 @@ class Coverage:
     first_bound_seq: int | None = None  # the first entry carrying row hashes
     baseline_seq: int | None = None  # an upgraded database: content bound from here
     extended_seq: int | None = None  # an upgraded database: the LATER_TABLES bound from here
+    extended_8_seq: int | None = None  # an upgraded database: the SCHEMA_8_TABLES bound from here
     # rows the kiosk changed that were not as the log held them just before: (table, id, seq, how)
     changed_unseen: list[tuple[str, int, int, str]] = field(default_factory=list)
     changed_unseen_count: int = 0
@@ -515,6 +523,8 @@ class Coverage:
             self.baseline_seq = seq
         if action == EXTEND_ACTION and self.extended_seq is None:
             self.extended_seq = seq
+        if action == EXTEND_8_ACTION and self.extended_8_seq is None:
+            self.extended_8_seq = seq
         if not rows_text:
             return
         doc = json.loads(rows_text)

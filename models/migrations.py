@@ -90,6 +90,18 @@ def _bind_more_tables(_migrator: SchemaMigrator) -> None:
     integrity.baseline(utcnow(), integrity.LATER_TABLES, integrity.EXTEND_ACTION)
 
 
+def _bind_classes_and_visitors(_migrator: SchemaMigrator) -> None:
+    """Version 8: classes and visitors are bound too (models.integrity.SCHEMA_8_TABLES),
+    their rows as they are now, by ``audit.content_bound_classes_visitors`` entries."""
+    import peewee
+
+    from . import integrity
+
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    integrity.baseline(utcnow(), integrity.SCHEMA_8_TABLES, integrity.EXTEND_8_ACTION)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -98,6 +110,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "audit entries bind the content of the rows they write", _content_binding),
     Migration(6, "wrong PINs per terminal and surface, and database settings", _auth_failures),
     Migration(7, "teachers' classes, devices and pupils are bound into the audit log", _bind_more_tables),
+    Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -913,3 +913,59 @@ def test_anchoring_a_log_that_ends_before_the_files_last_anchor_is_refused(episo
                    f"entry {newest.seq - 3}: it was cut, or restored from a backup. Nothing was written: "
                    "run kiosk audit verify.\n")
     assert anchors.last(verify.anchors) == newest
+
+
+# ---------------------------------------------------------------- classes and visitors (schema 8)
+
+
+def test_a_class_renamed_is_caught(episode, verify):
+    """Swapping two classes' names shows a teacher's checklist under another class's name."""
+    episode["insider"]("UPDATE school_class SET name = 'Renamed' WHERE id = (SELECT MIN(id) FROM school_class)")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert "Table school_class: class" in text and "was edited outside the kiosk" in text
+
+
+def test_a_visitor_edited_is_caught(episode, verify):
+    from models.config import Settings
+    from tests.test_visitors import sign_in
+
+    init_db(episode["url"])
+    visitor = sign_in(Settings(school_name="Test Primary", printer={"url": "dummy://slips"}), now=later(5)).visitor
+    close_db()
+    episode["insider"](f"UPDATE visitor SET name = 'Someone Else', organisation = 'Police' WHERE id = {visitor.id}")
+    code, text = verify(episode["url"])
+    assert code != 0, text
+    assert "Table visitor: visitor" in text and "was edited outside the kiosk" in text
+
+
+def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where(tmp_path):
+    from models import migrations
+    from models.tables import SchemaVersion, SchoolClass
+
+    url = str(tmp_path / "seven.sqlite3")
+    init_db(url)
+    saved = dict(integrity.PROTECTED)
+    for t in integrity.SCHEMA_8_TABLES:  # write as version 7 did: these tables not bound
+        del integrity.PROTECTED[t]
+    try:
+        close_db()
+        init_db(url)
+        school = build()
+        custody.hand_in(school.codes["000001"], school.office, now=T)
+    finally:
+        integrity.PROTECTED.clear()
+        integrity.PROTECTED.update(saved)
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=7, description="created", applied_at=T)
+    close_db()
+    init_db(url)
+    assert migrations.current_version() == migrations.LATEST
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert any(n.startswith("Classes and visitors are bound into the log from entry") for n in report.notes), report.notes
+    SchoolClass.update(name="Renamed").where(SchoolClass.id == SchoolClass.select().first().id).execute()
+    close_db()
+    init_db(url)
+    assert any("class" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
+    close_db()
