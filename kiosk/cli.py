@@ -43,6 +43,7 @@ class Env:
         self._opened = False
         self._settings = None
         self.tightened: list[str] = []
+        self.damaged = False  # the file failed SQLite's quick check: what a report shows may be wrong
 
     @property
     def settings(self):
@@ -65,13 +66,15 @@ class Env:
             return str(data_dir() / "demo.sqlite3")
         return database_url(self.db_arg, self.settings)
 
-    def open(self, *, create: bool = True) -> None:
+    def open(self, *, create: bool = True, check: bool = True) -> None:
         """Open the database. ``create=False`` (read-only commands, and commands that act
         for someone, who must already be in it): a database path given on purpose (--db,
         $KIOSK_DATABASE_URL, the config) that does not exist is one line, not a new empty
-        database; the default database in the data directory is still made."""
+        database; the default database in the data directory is still made. Those also
+        run SQLite's quick check (``check``; verify runs the full one): a damaged file is
+        written no more, and a report from it ends with a warning and exit code 1."""
         from models import anchors
-        from models.db import init_db
+        from models.db import init_db, integrity_problems
 
         if self._opened:  # already open (e.g. to check who is acting)
             return
@@ -79,6 +82,8 @@ class Env:
         named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or self.settings.database)
         init_db(url, create=create or not named)
         self._opened = True
+        if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
+            self.damaged = True
         anchors.configure(self.anchors_path(url))
         from models import pinkey
 
@@ -113,6 +118,10 @@ def _say_tightened() -> list[str]:
     return lines
 
 
+class _Warned(Exception):
+    """The command ran, but ended with a warning on stderr: exit code 1 (see :func:`main`)."""
+
+
 def common(fn: Callable) -> Callable:
     """Add --db and --config to a command and pass an :class:`Env`."""
 
@@ -123,7 +132,13 @@ def common(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
         _check_dates(kwargs)  # before anything is opened, asked for or written
-        return fn(Env(db, config, demo=kwargs.get("demo", False)), **kwargs)
+        env = Env(db, config, demo=kwargs.get("demo", False))
+        result = fn(env, **kwargs)
+        if env.damaged:  # (a command that writes was stopped before this by models.db.damaged)
+            click.echo("Warning: The database file failed its integrity check, so what is shown may be wrong or "
+                       "incomplete: run kiosk audit verify, and restore the last backup.", err=True)
+            raise _Warned()
+        return result
 
     return wrapper
 
@@ -933,7 +948,7 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
 
     for text in paper:  # a mistyped anchor is refused before any work
         anchors.parse_short(text)
-    env.open(create=False)
+    env.open(create=False, check=False)  # its own full check
     report = audit_log.verify(anchors_path=env.anchors_path())
     for text in paper:
         anchors.check_paper(report, text)
@@ -1352,6 +1367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except _Warned:
+        return EXIT_REFUSED
     except KioskError as exc:
         click.echo(f"Error: {exc}", err=True)
         return EXIT_REFUSED

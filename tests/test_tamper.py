@@ -969,3 +969,16 @@ def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where
     init_db(url)
     assert any("class" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
     close_db()
+
+
+@pytest.mark.parametrize("args", [["report", "day"], ["report", "uncollected"], ["devices", "list"], ["staff", "list"]])
+def test_a_report_from_a_damaged_file_says_so_and_exits_non_zero(sqlite_db, run, args):
+    """A damaged pupil page: the day report printed as if all were well, exit 0."""
+    build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "pupil")
+    code, out, err = run(*args, "--db", sqlite_db)
+    assert code == 1, (out, err)
+    assert err.endswith("Warning: The database file failed its integrity check, so what is shown may be wrong or "
+                        "incomplete: run kiosk audit verify, and restore the last backup.\n"), err
+    assert "Traceback" not in out + err
