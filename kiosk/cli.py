@@ -944,9 +944,22 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     for problem in report.problems:
         click.echo(problem, err=True)
     for problem in states[:20]:
-        click.echo(f"Ledger: {problem}", err=True)
-    first = f" First bad entry: {report.first_bad_seq}." if report.first_bad_seq else ""
-    raise KioskError(f"Audit check FAILED.{first}")
+        click.echo(problem if problem.startswith("Table ") else f"Ledger: {problem}", err=True)
+    raise KioskError(f"Audit check FAILED.{_first_bad(report)}")
+
+
+def _first_bad(report) -> str:
+    """Where the log first goes wrong, for the last line of a failed verify: never an
+    entry past the end of the log (a cut-off tail is what follows the last entry), and
+    nothing invented for a row written outside the kiosk (it has no entry)."""
+    seq = report.first_bad_seq
+    if seq is None:
+        if report.problems and all(p.startswith(("Table ", "…")) for p in report.problems):
+            return " No entry of the log is bad: the rows named above were changed outside the kiosk."
+        return ""
+    if seq > report.last_seq:
+        return f" The log ends at entry {report.last_seq}: the entries after it are missing."
+    return f" First bad entry: {seq}."
 
 
 @open_command("only witnesses the log's head outside the database (for cron); no records or personal data")
