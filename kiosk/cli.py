@@ -1295,13 +1295,15 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
 @click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
 @click.option("--staff", "staff_user", metavar="USERNAME", default=None, help="A member of staff, by username.")
 @click.option("--out", "out", type=click.Path(), default=None,
-              help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
+              help="A new (or empty) folder; a new file ending .zip (JSON and CSVs); or a new file ending "
+                   ".json (the JSON alone). Default: sar-<who>-<date>.zip here.")
 @common
 @acts("manage_records", doing="export a subject access request")
 def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
     """Subject access: everything held about one person, as JSON and one CSV per kind.
 
     Audited only once the file is completely written; the folder it goes in must exist.
+    --out m.json writes the JSON alone, as one file.
     """
     from models import records
     from models.clock import utcnow
