@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -653,21 +654,55 @@ class BadInput(click.ClickException):
 
 class RecordNumber(click.ParamType):
     """A record's number (an exception, a print job): a whole number from 1 to 2**62, else one
-    plain line. Python's int would take 99999999999999999999 and the database overflow on it."""
+    plain line. Python's int would take 99999999999999999999 and the database overflow on it.
+
+    A number no record can have (0, -5) is a refusal like a number not on record (exit 1),
+    pointing at the list that shows the numbers; text that is not a number is bad usage (exit 2).
+    """
 
     name = "number"
     LIMIT = 2**62
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, listing: str) -> None:
         self.what = what
+        self.listing = listing  # the command that shows these numbers
 
     def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        from models.errors import ValidationError
+
         if isinstance(value, int):
             return value
         text = str(value).strip()
+        if re.fullmatch(r"-?[0-9]+", text) and int(text) < 1:
+            raise ValidationError(f"{text[:40]} is not {self.what} number: use the number shown by {self.listing}.")
         if not text.isdigit() or len(text) > 19 or not 1 <= int(text) < self.LIMIT:
             raise BadInput(f"{text[:40]!r} is not {self.what} number: give a whole number, such as 12.")
         return int(text)
+
+
+class RecordCommand(click.Command):
+    """A command whose argument is a record number (:class:`RecordNumber`).
+
+    Click reads "-5" as an unknown option and prints its usage block; here a bare negative
+    number that is not an option's value is that argument, refused in one plain line.
+    Real options, and an option's value that starts with a minus ("--reason -5"), are
+    parsed by click as before.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        numbers = [p for p in self.params if isinstance(p, click.Argument) and isinstance(p.type, RecordNumber)]
+        for p in self.params:
+            if isinstance(p, click.Option) and not p.is_flag and not p.count:
+                takes_value.update(p.opts)
+        prev = None
+        for token in args:
+            if token == "--":
+                break
+            if numbers and re.fullmatch(r"-[0-9]+", token) and prev not in takes_value:
+                numbers[0].type.convert(token, numbers[0], ctx)  # refuses it in one line
+            prev = token
+        return super().parse_args(ctx, args)
 
 
 def _parse_date(value: str | None, option: str = "--date") -> dt.date | None:
@@ -878,8 +913,8 @@ def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, or
                                                        if subject == "pupil" else ""))
 
 
-@exceptions_group.command("revoke")
-@click.argument("exception_id", type=RecordNumber("an exception"))
+@exceptions_group.command("revoke", cls=RecordCommand)
+@click.argument("exception_id", type=RecordNumber("an exception", "kiosk exceptions list"))
 @click.option("--reason", required=True)
 @common
 @acts("record_exception")
@@ -892,8 +927,8 @@ def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
     click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} revoked.")
 
 
-@exceptions_group.command("review")
-@click.argument("exception_id", type=RecordNumber("an exception"))
+@exceptions_group.command("review", cls=RecordCommand)
+@click.argument("exception_id", type=RecordNumber("an exception", "kiosk exceptions list"))
 @click.option("--next", "next_text", required=True, metavar="YYYY-MM-DD", help="The next review date.")
 @common
 @acts("record_exception")
@@ -908,8 +943,8 @@ def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
 
 
 @open_command("read-only: shows an agreement to print")
-@exceptions_group.command("agreement")
-@click.argument("exception_id", type=RecordNumber("an exception"))
+@exceptions_group.command("agreement", cls=RecordCommand)
+@click.argument("exception_id", type=RecordNumber("an exception", "kiosk exceptions list"))
 @common
 def exceptions_agreement(env: Env, exception_id: int) -> None:
     """Show the written agreement as text (print it from the kiosk)."""
@@ -964,9 +999,22 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     for problem in report.problems:
         click.echo(problem, err=True)
     for problem in states[:20]:
-        click.echo(f"Ledger: {problem}", err=True)
-    first = f" First bad entry: {report.first_bad_seq}." if report.first_bad_seq else ""
-    raise KioskError(f"Audit check FAILED.{first}")
+        click.echo(problem if problem.startswith("Table ") else f"Ledger: {problem}", err=True)
+    raise KioskError(f"Audit check FAILED.{_first_bad(report)}")
+
+
+def _first_bad(report) -> str:
+    """Where the log first goes wrong, for the last line of a failed verify: never an
+    entry past the end of the log (a cut-off tail is what follows the last entry), and
+    nothing invented for a row written outside the kiosk (it has no entry)."""
+    seq = report.first_bad_seq
+    if seq is None:
+        if report.problems and all(p.startswith(("Table ", "…")) for p in report.problems):
+            return " No entry of the log is bad: the rows named above were changed outside the kiosk."
+        return ""
+    if seq > report.last_seq:
+        return f" The log ends at entry {report.last_seq}: the entries after it are missing."
+    return f" First bad entry: {seq}."
 
 
 @open_command("only witnesses the log's head outside the database (for cron); no records or personal data")
@@ -1196,7 +1244,7 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 
 
 @print_group.command("retry")
-@click.option("--job", "job_id", type=RecordNumber("a print job"), default=None, help="Only this job (default: every waiting job).")
+@click.option("--job", "job_id", type=RecordNumber("a print job", "kiosk print queue"), default=None, help="Only this job (default: every waiting job).")
 @common
 @acts("print")
 def print_retry(env: Env, who, job_id: int | None) -> None:
@@ -1212,8 +1260,8 @@ def print_retry(env: Env, who, job_id: int | None) -> None:
         raise KioskError(f"Printer still offline: {report.error}")
 
 
-@print_group.command("reprint")
-@click.argument("job_id", type=RecordNumber("a print job"))
+@print_group.command("reprint", cls=RecordCommand)
+@click.argument("job_id", type=RecordNumber("a print job", "kiosk print queue"))
 @common
 @acts("print")
 def print_reprint(env: Env, who, job_id: int) -> None:
@@ -1303,13 +1351,15 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
 @click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
 @click.option("--staff", "staff_user", metavar="USERNAME", default=None, help="A member of staff, by username.")
 @click.option("--out", "out", type=click.Path(), default=None,
-              help="A new folder, or a file ending .zip. Default: sar-<who>-<date>.zip here.")
+              help="A new (or empty) folder; a new file ending .zip (JSON and CSVs); or a new file ending "
+                   ".json (the JSON alone). Default: sar-<who>-<date>.zip here.")
 @common
 @acts("manage_records", doing="export a subject access request")
 def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:
     """Subject access: everything held about one person, as JSON and one CSV per kind.
 
     Audited only once the file is completely written; the folder it goes in must exist.
+    --out m.json writes the JSON alone, as one file.
     """
     from models import records
     from models.clock import utcnow

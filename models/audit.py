@@ -136,6 +136,7 @@ class VerifyReport:
     content_from: int | None = None  # the seq from which row content is bound (None: the whole log)
     rows_checked: int = 0
     anchors_checked: int = 0
+    last_seq: int = 0  # the newest entry in the log (the purge anchor's seq for an empty one)
 
     @property
     def ok(self) -> bool:
@@ -196,7 +197,7 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
     anchor_seq, anchor_hash = anchor()
     expected_seq = anchor_seq + 1
     prev_hash = anchor_hash
-    last_seq = anchor_seq
+    last_seq = report.last_seq = anchor_seq
     broken = False
     recorded_anchor: list | None = None  # what the newest purge entry says the anchor is
     query = AuditEntry.select().order_by(AuditEntry.seq)
@@ -230,7 +231,7 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
                     broken = True
         prev_hash = e.hash
         expected_seq = e.seq + 1
-        last_seq = e.seq
+        last_seq = report.last_seq = e.seq
     expected_anchor = [anchor_seq, anchor_hash] if anchor_seq else None
     if recorded_anchor != expected_anchor:
         report.bad(
@@ -238,7 +239,11 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
             "The log's starting point does not match the one the last purge recorded: entries were removed outside a purge.",
         )
     head = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
-    if head is not None:
+    if head is not None and not isinstance(head.seq, int):
+        report.bad(None, f"The record of the log's head names entry {head.seq!r}, which is not an entry number: "
+                         "edited outside the kiosk.")
+        head = None
+    elif head is not None:
         if head.seq > last_seq:
             report.bad(last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end.")
         elif head.seq < last_seq:
@@ -247,9 +252,18 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
             report.bad(last_seq, f"Entry {last_seq} does not match the recorded head of the log.")
     elif last_seq:
         report.bad(None, "The record of the log's head is missing.")
-    newest_event = CustodyEvent.select(CustodyEvent.audit_seq).order_by(CustodyEvent.audit_seq.desc()).first()
-    if newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
-        report.bad(last_seq + 1, f"The log is cut short: custody events refer to entry {newest_event.audit_seq} but the log ends at {last_seq}.")
+    newest_event = (CustodyEvent.select(CustodyEvent.id, CustodyEvent.audit_seq)
+                    .order_by(CustodyEvent.audit_seq.desc()).first())
+    if newest_event is not None and not isinstance(newest_event.audit_seq, int):
+        report.bad(None, f"Table custody_event: custody event {newest_event.id} refers to entry "
+                         f"{newest_event.audit_seq!r}, which is not an entry number: edited outside the kiosk.")
+    elif newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
+        # No entry to name: the event was written with an entry number the log never
+        # reached (inserted outside the kiosk), or the end of the log and its head were
+        # cut back together (the anchors, when there are any, tell which).
+        report.bad(None, f"Table custody_event: custody event {newest_event.id} refers to entry "
+                         f"{newest_event.audit_seq}, but the log ends at entry {last_seq}: the log was cut short, "
+                         "or the event was inserted outside the kiosk.")
     if content:
         _check_content(report, cov)
     if anchors_path is not None:

@@ -56,6 +56,7 @@ EVENT_WORDS = {
     RELEASED_TO_CONTACT: "released to parent/carer", SEARCHED: "searched",
     POLICE_EV: "handed to police", MOVED: "moved", REVERSAL: "reversal", RETURNED: "returned to the visitor",
 }
+KINDS = frozenset(EVENT_WORDS)  # every kind the kiosk records; anything else was written outside it
 # The permission each event kind needs (also to reverse it).
 EVENT_ACTION = {
     HANDED_IN: "hand_in", RELEASED: "release", CONFISCATED_EV: "confiscate",
@@ -148,6 +149,8 @@ def replay(events: Iterable[CustodyEvent]) -> Replayed:
     cur = Custody()
     stack: list[tuple[int, str, Custody]] = []
     for e in events:
+        if e.kind not in KINDS:  # only possible if written outside the kiosk: not a crash
+            raise LedgerError(f"event {e.id} is of a kind the kiosk never records ({e.kind!r})")
         if e.kind == REVERSAL:
             if not stack or stack[-1][0] != e.reverses_id:
                 raise LedgerError(f"event {e.id} reverses event {e.reverses_id}, which is not the latest action")
@@ -743,13 +746,33 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
 def verify_states() -> list[str]:
     """Replay every device's events and compare with the stored current state; and check
     that each phone's events are in time order (in ledger order, no event dated earlier
-    than the one before it)."""
+    than the one before it).
+
+    A value the kiosk never writes (an event kind, a stored state, a time that is not a
+    time: only possible with ``sqlite3`` or ``psql``) is a problem naming the table and
+    the row, never a crash; that phone's replay is then not attempted."""
     problems: list[str] = []
     events_by_device: dict[int, list[CustodyEvent]] = {}
+    unreadable: set[int] = set()  # devices with an event the replay cannot read
     for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
         events_by_device.setdefault(e.device_id, []).append(e)
+        if e.kind not in KINDS:
+            problems.append(f"Table custody_event: custody event {e.id} is of a kind the kiosk never records "
+                            f"({e.kind!r}): written outside the kiosk.")
+            unreadable.add(e.device_id)
+        if not isinstance(e.at, dt.datetime):
+            problems.append(f"Table custody_event: custody event {e.id} has a time the kiosk cannot read "
+                            f"({e.at!r}): written outside the kiosk.")
+            unreadable.add(e.device_id)
     rows = {r.device_id: r for r in DeviceState.select()}
-    for device_id in {d.id for d in Device.select(Device.id)} | set(events_by_device):
+    for device_id, row in sorted(rows.items()):
+        if row.state not in STATE_WORDS:
+            problems.append(f"Table device_state: device {device_id} has a state the kiosk never records "
+                            f"({row.state!r}): written outside the kiosk.")
+            unreadable.add(device_id)
+    for device_id in sorted({d.id for d in Device.select(Device.id)} | set(events_by_device)):
+        if device_id in unreadable:
+            continue  # named above: a replay of it would mean nothing
         try:
             derived = replay(events_by_device.get(device_id, [])).custody
         except LedgerError as exc:

@@ -1242,7 +1242,11 @@ def _remove(path: Path) -> None:
 
 def write_sar(export: SarExport, path: str | Path) -> Path:
     """Write ``sar.json`` and one CSV per kind, to a new folder or (``.zip``) a new zip file,
-    and only then audit the export (``records.sar``).
+    or (``.json``) the whole export as one new JSON file (``sar.json`` alone: the CSVs
+    hold the same rows), and only then audit the export (``records.sar``).
+
+    Any other suffix is refused unless the name is an existing empty folder: a user who
+    typed ``m.csv`` or ``m.txt`` meant a file, and would not find one.
 
     The export is written to a temporary name in the target folder, fsynced and renamed
     into place; the audit entry follows. If the audit cannot be written the file is
@@ -1252,14 +1256,19 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
     """
     path = Path(path).expanduser()
     parent = path.parent if str(path.parent) else Path(".")
-    is_zip = path.suffix.lower() == ".zip"
+    suffix = path.suffix.lower()
+    is_json = suffix == ".json"
+    one_file = suffix in (".zip", ".json")  # a new file, never over an existing one
+    if suffix not in ("", ".zip", ".json") and not (path.is_dir() and not path.is_symlink()):
+        raise ValidationError(f"{path} is not a name the export can take: name a new folder, or a file ending "
+                              f".zip or .json. {_NOTHING}")
     if not parent.is_dir():
         raise ValidationError(f"There is no folder {parent}: create it first, or choose another place. {_NOTHING}")
-    if is_zip and (path.exists() or path.is_symlink()):
+    if one_file and (path.exists() or path.is_symlink()):
         raise ValidationError(f"{path} already exists: choose a new file name. {_NOTHING}")
-    if not is_zip and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
+    if not one_file and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
         raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one. {_NOTHING}")
-    was_empty_folder = not is_zip and path.is_dir()
+    was_empty_folder = not one_file and path.is_dir()
 
     def undo() -> None:
         _remove(path)
@@ -1271,12 +1280,16 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
     tmp = parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     placed = False
     try:
-        if is_zip:
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, data in files.items():
-                    zf.writestr(name, data)
-            _write_private(tmp, buf.getvalue())
+        if one_file:
+            if is_json:
+                data = files["sar.json"]
+            else:
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    for name, data in files.items():
+                        zf.writestr(name, data)
+                data = buf.getvalue()
+            _write_private(tmp, data)
             _place(tmp, path)
             placed = True
             _remove(tmp)  # the temporary name of a hard link (already gone after a rename)
