@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.test_tamper import episode, verify  # noqa: F401  (fixtures)
 
 
@@ -91,6 +93,8 @@ def test_a_cut_off_tail_names_where_the_log_ends_not_an_entry_past_it(episode, v
 
 
 def test_an_event_time_that_is_not_a_time_is_reported_not_a_crash(episode, verify):
+    if episode["insider"].pg:
+        pytest.skip("PostgreSQL refuses text in a timestamp column: the edit does not apply")
     episode["insider"](f"UPDATE custody_event SET at = 'teatime' WHERE id = {episode['collect']}")
     code, text = verify(episode["url"])
     assert code == 1, text
@@ -100,6 +104,8 @@ def test_an_event_time_that_is_not_a_time_is_reported_not_a_crash(episode, verif
 
 def test_an_entry_number_that_is_not_a_number_is_reported_not_a_crash(episode, verify):
     """SQLite keeps text put into a number column: the head's and an event's entry numbers."""
+    if episode["insider"].pg:
+        pytest.skip("PostgreSQL refuses text in an integer column: the edit does not apply")
     episode["insider"]("UPDATE audit_head SET seq = 'x' WHERE id = 1",
                        f"UPDATE custody_event SET audit_seq = 'y' WHERE id = {episode['search']}")
     code, text = verify(episode["url"])
