@@ -1033,6 +1033,27 @@ def audit_anchor(env: Env) -> None:
     click.echo(f"Anchored entry {written.seq} ({written.hash[:16]}…) in {path}.")
 
 
+@audit.command("restored")
+@common
+@acts("manage_records", doing="record a restore")
+def audit_restored(env: Env, who) -> None:
+    """Record that this database was restored from a backup (run it after copying the backup
+    into place): anchors written after the backup are set aside in a file of their own,
+    and the restore is recorded and anchored, so verify no longer reports a cut log."""
+    from models import anchors
+
+    env.open(create=False)
+    path = env.anchors_path()
+    done = anchors.declare_restored(path, actor=who)
+    if done.set_aside is None:
+        click.echo(f"Restore recorded: the log ends at entry {done.log_ends_at}, and every anchor in {path} agrees "
+                   "with it (nothing set aside).")
+    else:
+        click.echo(f"Restore recorded: the log ends at entry {done.log_ends_at}. {done.dropped} anchor(s) of the "
+                   f"history it replaced (up to entry {done.newest_dropped}) were set aside in {done.set_aside}: "
+                   "keep that file.")
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @common

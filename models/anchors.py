@@ -276,6 +276,7 @@ def check(report: Any, path: str | os.PathLike | None) -> None:
     files += sorted(f for f in recorded if f not in files)
     for f in files:
         _check_file(report, f, recorded.get(f, []))
+    restore_notes(report)
 
 
 def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -> None:
@@ -380,3 +381,98 @@ def check_paper(report: Any, text: str) -> None:
     if not have.startswith(prefix):
         report.bad(seq, f"Entry {seq} does not match the paper anchor ({prefix}): "
                         "the log was re-written (re-chained) after it.")
+
+
+RESTORED_ACTION = "audit.restored"
+
+
+@dataclass(frozen=True)
+class Restored:
+    log_ends_at: int
+    kept: int
+    set_aside: Path | None  # the anchors file as it was, if it held anchors this log does not have
+    dropped: int
+    newest_dropped: int | None
+
+
+def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | None = None) -> Restored:
+    """This database was restored from a backup: the anchors written after the backup
+    (or for a history it does not hold) are set aside in a file of their own, kept as
+    evidence of what the restore lost, and the restore is recorded in the log and anchored.
+
+    Without this, a restored log is rightly reported as cut short by every later verify.
+    The anchors that agree with the log stay in ``path``; the file as it was is renamed
+    ``<name>.before-restore-<UTC time>``, never deleted.
+    """
+    from . import audit
+    from .clock import utcnow
+    from .db import write_tx
+    from .tables import AuditEntry
+
+    path = Path(path).expanduser()
+    now = now or utcnow()
+    try:
+        found, _bad = read_lines(path)
+    except FileNotFoundError:
+        found = []
+    except OSError as exc:
+        raise StorageError(f"Cannot read the anchors file {path}: {exc.strerror or exc}. Nothing was changed.") from None
+    seq, _ = audit.head()
+    if seq == 0:
+        raise RuleViolation("The audit log is empty: there is nothing restored to record. Nothing was changed.")
+    start_seq, start_hash = audit.anchor()
+    wanted = sorted({a.seq for a in found if start_seq < a.seq <= seq})
+    hashes: dict[int, str] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        hashes.update(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk)).tuples())
+
+    def agrees(a: Anchor) -> bool:
+        if a.seq < start_seq:
+            return True  # before what a purge removed: nothing to compare it with
+        if a.seq == start_seq:
+            return a.hash == start_hash
+        return hashes.get(a.seq) == a.hash
+
+    keep = [a for a in found if agrees(a)]
+    drop = [a for a in found if not agrees(a)]
+    aside: Path | None = None
+    if drop:
+        aside = path.with_name(f"{path.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+        try:
+            os.rename(path, aside)
+        except OSError as exc:
+            raise StorageError(f"Cannot set the anchors file {path} aside: {exc.strerror or exc}. "
+                               "Nothing was changed.") from None
+        for a in sorted(keep, key=lambda x: x.line):
+            _append_line(path, f"{a.seq}\t{a.hash}\t{a.at}\n")
+    with write_tx():
+        audit.append(actor, RESTORED_ACTION, "audit", seq, {
+            "file": str(path), "set_aside": str(aside) if aside else None, "kept": len(keep),
+            "dropped": len(drop), "newest_dropped": max(a.seq for a in drop) if drop else None,
+        }, now)
+    write(path, actor=actor, now=now, why="restored")
+    return Restored(seq, len(keep), aside, len(drop), max(a.seq for a in drop) if drop else None)
+
+
+def restore_notes(report: Any) -> None:
+    """Verify's notes on restores this log records (see :func:`declare_restored`)."""
+    import json
+
+    from .tables import AuditEntry
+
+    for seq, at, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.at, AuditEntry.details)
+                             .where(AuditEntry.action == RESTORED_ACTION).order_by(AuditEntry.seq).tuples()):
+        try:
+            d = json.loads(details)
+        except ValueError:
+            d = {}
+        if not isinstance(d, dict):
+            d = {}
+        text = f"Restored from a backup (recorded by entry {seq}, {str(at)[:16]})"
+        if d.get("dropped"):
+            text += (f": {d['dropped']} anchor(s) of the history it replaced, up to entry {d.get('newest_dropped')}, "
+                     f"were set aside in {d.get('set_aside')}.")
+        else:
+            text += "."
+        report.notes.append(text)

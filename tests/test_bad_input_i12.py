@@ -224,6 +224,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "exceptions agreement": ["exceptions", "agreement", "1"],
         "audit verify": ["audit", "verify"],
         "audit anchor": ["audit", "anchor"],
+        "audit restored": ["audit", "restored"],
         "backup": ["backup", str(tmp_path / "school" / "copy.sqlite3")],
         "staff unlock": ["staff", "unlock", "office"],
         "staff deactivate": ["staff", "deactivate", "office"],

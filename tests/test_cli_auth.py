@@ -82,6 +82,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
         "sar": Case(["sar", "--pupil", "000001", "--out", str(tmp / "sar.zip")], "c_head", "c_office", "records.sar",
                     outputs=[str(tmp / "sar.zip")]),
         "erase": Case(["erase", "--pupil", "000003", "--yes"], "c_head", "c_office", "records.erase"),
+        "audit restored": Case(["audit", "restored"], "c_head", "c_office", "audit.restored"),
         "backup": Case(["backup", str(tmp / "copy.sqlite3")], "c_admin", "c_office", "backup.write",
                        sqlite_only=True, outputs=[str(tmp / "copy.sqlite3")]),
         "scan": Case(["scan", "--mode", "hand-in"], "c_office", "c_admin", "custody.handed_in",

@@ -982,3 +982,41 @@ def test_a_report_from_a_damaged_file_says_so_and_exits_non_zero(sqlite_db, run,
     assert err.endswith("Warning: The database file failed its integrity check, so what is shown may be wrong or "
                         "incomplete: run kiosk audit verify, and restore the last backup.\n"), err
     assert "Traceback" not in out + err
+
+
+def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifies(episode, verify, run, monkeypatch):
+    """Restoring an older backup really does lose the entries after it: verify says the log
+    is cut short. ``kiosk audit restored`` records the restore, sets the later anchors aside
+    (kept, as evidence of what was lost), and verify passes with a note saying so."""
+    if episode["insider"].pg:
+        pytest.skip("kiosk backup copies SQLite files (PostgreSQL: pg_dump)")
+    import shutil
+
+    url = episode["url"]
+    _anchor(url, verify.anchors)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    copy = Path(url).with_name("backup.sqlite3")
+    assert run("backup", "--as", "head", "--db", url, "--config", verify.config, copy)[0] == 0
+    init_db(url)  # the school carries on: more records, anchored
+    custody.confiscate(episode["dev"], episode["school"].deputy, reason="Again", policy="MTP 6", now=later(40))
+    anchors.write(verify.anchors, actor="test", now=later(41))
+    later_anchor = anchors.last(verify.anchors)
+    close_db()
+    shutil.copyfile(copy, url)  # the restore, by hand (the kiosk stopped)
+    for extra in ("-wal", "-shm"):
+        Path(url + extra).unlink(missing_ok=True)
+    code, text = verify(url)
+    assert code != 0 and "The log is cut short" in text
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
+    code, out, err = run("audit", "restored", "--as", "office", "--db", url, "--config", verify.config)
+    assert code == 1 and "may not record a restore" in err
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    code, out, err = run("audit", "restored", "--as", "head", "--db", url, "--config", verify.config)
+    assert code == 0, err
+    aside = next(verify.anchors.parent.glob(verify.anchors.name + ".before-restore-*"))
+    assert out.startswith("Restore recorded: the log ends at entry ") and str(aside) in out
+    assert later_anchor in anchors.read(aside)  # what was lost stays on record
+    assert later_anchor not in anchors.read(verify.anchors)
+    code, text = verify(url)
+    assert code == 0, text
+    assert f"anchor(s) of the history it replaced, up to entry {later_anchor.seq}, were set aside in {aside}" in text
