@@ -131,18 +131,48 @@ def check_new_pin(pin: str) -> None:
 
 # ------------------------------------------------------------------ hashing
 
+KEY_ID_SETTING = "pin_key_id"  # a fingerprint of the PIN key the stored hashes were made with
+
+
+def _key_id(key: bytes) -> str:
+    return hmac.new(key, b"reception-kiosk PIN key id", hashlib.sha256).hexdigest()[:32]
+
+
 def _pepper(*, create: bool) -> bytes:
     from . import pinkey
 
     if create:
-        return pinkey.load(create=True)
-    try:
-        return pinkey.load(create=False)
-    except StorageError:
-        # No key file: a new one is safe only while no hash was made with the old one.
-        if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists():
-            raise
-        return pinkey.load(create=True)
+        key = pinkey.load(create=True)
+    else:
+        try:
+            key = pinkey.load(create=False)
+        except StorageError:
+            # No key file: a new one is safe only while no hash was made with the old one.
+            if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists():
+                raise
+            key = pinkey.load(create=True)
+    _check_key_id(key)
+    return key
+
+
+def _check_key_id(key: bytes) -> None:
+    """A key file replaced by another of the right size made every PIN 'wrong' for everyone,
+    with nothing to say why: the database keeps the key's fingerprint (not the key)."""
+    from . import pinkey
+    from .tables import KioskSetting
+
+    row = KioskSetting.get_or_none(KioskSetting.name == KEY_ID_SETTING)
+    if row is not None and not hmac.compare_digest(row.value, _key_id(key)):
+        raise StorageError(f"The PIN key file {pinkey.path()} is not the one this database's PINs were made with "
+                           "(was it replaced?): restore it from your separate copy. No one can sign in until then.")
+
+
+def _remember_key_id() -> None:
+    """Record the key's fingerprint (inside the write transaction that stores a hash or a sign-in)."""
+    from .tables import KioskSetting
+
+    if KioskSetting.get_or_none(KioskSetting.name == KEY_ID_SETTING) is None:
+        KioskSetting.create(name=KEY_ID_SETTING, value=_key_id(_pepper(create=False)))
 
 
 def _peppered(staff_id: int, username: str, pin: str) -> str:
@@ -279,6 +309,7 @@ def create_staff(
         )
         # The hash is bound to the row's id, known only now: written in the same transaction.
         staff.pin_hash = hash_pin(pin, staff_id=staff.id, username=username)
+        _remember_key_id()
         Staff.update(pin_hash=staff.pin_hash).where(Staff.id == staff.id).execute()
         class_ids = []
         for name in classes:
@@ -307,6 +338,7 @@ def set_pin(staff_id: int, new_pin: str, actor: Staff | None, now: dt.datetime |
             raise NotFound("There is no such member of staff.")
         staff.pin_hash = hash_pin(new_pin, staff_id=staff.id, username=staff.username)
         Staff.update(pin_hash=staff.pin_hash).where(Staff.id == staff.id).execute()
+        _remember_key_id()
         audit.append(actor, "staff.set_pin", "staff", staff.id, {"username": staff.username}, now)
     return staff
 
@@ -453,6 +485,8 @@ def authenticate(
             AuthFailure.update(streak_over=True).where(
                 (AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
                 & (AuthFailure.streak_over == False)).execute()  # noqa: E712
+            if staff.pin_hash.startswith(PEPPERED):
+                _remember_key_id()  # a database from before the fingerprint: the key that just worked
             audit.append(staff, "auth.login", "staff", staff.id, details, now)
         return staff
     with write_tx():

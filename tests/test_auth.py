@@ -295,6 +295,20 @@ def test_a_missing_key_file_is_one_plain_line_never_a_new_key(database, key_file
     assert auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
 
 
+def test_a_replaced_key_file_says_so_instead_of_wrong_pin_for_everyone(database, key_file):
+    build()
+    key = key_file.read_bytes()
+    key_file.write_bytes(os.urandom(pinkey.KEY_BYTES))  # the right size, another key
+    pinkey.forget()
+    with pytest.raises(StorageError) as err:
+        auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
+    assert str(err.value) == (f"The PIN key file {key_file} is not the one this database's PINs were made with "
+                              "(was it replaced?): restore it from your separate copy. No one can sign in until then.")
+    key_file.write_bytes(key)  # the right one back
+    pinkey.forget()
+    assert auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
+
+
 def test_a_backup_does_not_hold_the_key(sqlite_db, tmp_path):
     from models.backup import backup_to
 
