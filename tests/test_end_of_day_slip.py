@@ -116,7 +116,12 @@ async def test_f9_on_the_uncollected_screen_prints_the_slip_with_the_anchor(held
             line = text(app, "#uncollected-updated")
             assert line.startswith("End-of-day slip queued for printing (job ")
             anchor = anchors.last(path)
-            assert anchor is not None and f"audit anchor {anchor.short()}: keep it." in line
+            assert anchor is not None and f"Audit anchor on the slip (keep it): {anchor.short()}" in line
+            # the anchor is copied from the screen: never split over two lines (80 columns)
+            from tests.svg_text import cells, text_of
+
+            rows = [text_of(r) for r in cells(app.export_screenshot()).values()]
+            assert any(anchor.short() in r for r in rows), rows
             job = PrintJob.get()
             assert f"#{anchor.seq} {anchor.hash[:16]}" in _slip_text(job)
     finally:

@@ -32,7 +32,7 @@ def _print_slip(staff_id: int, printer, school_name: str, now) -> str:
 
     job_id, anchor = reports.end_of_day_slip(Staff.get_by_id(staff_id), printer=printer, school_name=school_name,
                                              anchors_path=anchors.configured(), now=now)
-    kept = f" It carries the audit anchor {anchor.short()}: keep it." if anchor else ""
+    kept = f"\nAudit anchor on the slip (keep it): {anchor.short()}" if anchor else ""  # one line: copied by hand
     return f"End-of-day slip queued for printing (job {job_id}).{kept}"
 
 
