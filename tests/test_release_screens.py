@@ -456,17 +456,19 @@ async def test_uncollected_lists_held_phones_with_counts_and_refreshes(school):
         await settle(pilot)
         assert type(app.screen).__name__ == "UncollectedScreen"
         assert rows(app, "#uncollected") == [
-            ["B-01", "Ava Patel", "Oak", school.codes["000001"], "in the tray", "2026-11-12 08:30"],
-            ["C-01", "Dan Brown", "Beech", school.codes["000004"], "CONFISCATED: parent/carer only", "2026-11-12 08:30"],
+            ["B-01", "Ava Patel", "Oak", school.codes["000001"], "in the tray", "08:30"],
+            ["C-01", "Dan Brown", "Beech", school.codes["000004"], "CONFISCATED", "08:30"],
         ]
-        assert text(app, "#uncollected-summary") == "2 phones not collected: 1 in the tray, 1 confiscated."
+        assert text(app, "#uncollected-summary") == ("2 phones not collected: 1 in the tray, 1 confiscated "
+                                                     "(to a listed parent or carer only).")
         assert text(app, "#uncollected-classes") == "By class: Beech 1 · Oak 1"
 
         custody.release(school.codes["000001"], school.office, now=T1512)
         await pilot.press("f5")
         await settle(pilot)
         assert [r[1] for r in rows(app, "#uncollected")] == ["Dan Brown"]
-        assert text(app, "#uncollected-summary") == "1 phone not collected: 0 in the tray, 1 confiscated."
+        assert text(app, "#uncollected-summary") == ("1 phone not collected: 0 in the tray, 1 confiscated "
+                                                     "(to a listed parent or carer only).")
 
         custody.release_to_contact(device_of(school, "000004"), school.office,
                                    contact_id=Contact.get(Contact.name == "Eve Brown").id, id_seen=True, now=T1512)
@@ -500,3 +502,21 @@ async def test_who_may_open_the_release_checklist_and_uncollected_screens(school
         await settle(pilot)
         assert type(app.screen).__name__ == "UncollectedScreen"
         assert text(app, "#uncollected-summary") == "Every phone has been collected: the school holds none."
+
+
+async def test_uncollected_fits_80_columns_with_a_confiscated_phone_from_an_earlier_day(school):
+    """At 80x24 the State was cut and the Since column was dropped."""
+    from tests.svg_text import cells, text_of
+
+    hand_in(school, "000001", "000004")
+    confiscate(school, "000004")
+    app = make_app(start="uncollected")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.services.clock.at = T1512 + dt.timedelta(days=1)
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await settle(pilot)
+        screen = [text_of(r) for r in cells(app.export_screenshot()).values()]
+        header = next(r for r in screen if "Slot" in r and "Pupil" in r)
+        assert all(h in header for h in ("Class", "Code", "State", "Since")), header
+        dan = next(r for r in screen if "Dan Brown" in r)
+        assert "CONFISCATED" in dan and "12 Nov 08:30" in dan, dan

@@ -14,7 +14,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 
-CONFISCATED_MARK = "CONFISCATED: parent/carer only"
+CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 
 
 def _uncollected(staff_id: int, now) -> list[dict]:
@@ -43,7 +43,8 @@ def counts_text(rows: list[dict]) -> tuple[str, str]:
     confiscated = sum(1 for r in rows if r["state"] == "confiscated")
     in_tray = len(rows) - confiscated
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
-    total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated."
+    who = " (to a listed parent or carer only)" if confiscated else ""
+    total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated{who}."
     overflow = [r for r in rows if r.get("overflow")]
     if overflow:  # phones with no slot: held in the configured overflow place
         total += f" {len(overflow)} in {overflow[0]['slot']} (no free slot): add slots to the trays."
@@ -52,6 +53,22 @@ def counts_text(rows: list[dict]) -> tuple[str, str]:
         name = r["class"] or "Visitors"
         per_class[name] = per_class.get(name, 0) + 1
     return total, "By class: " + " · ".join(f"{name} {n}" for name, n in sorted(per_class.items()))
+
+
+def _since(value, today) -> str:
+    """Short, to fit 80 columns: "08:41" today, "4 Dec 08:41" before (the slip has it in full)."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return str(value)
+    if value.date() == today:
+        return value.strftime("%H:%M")
+    return f"{value.day} {value:%b %H:%M}"
 
 
 class UncollectedScreen(Screen[None]):
@@ -111,10 +128,11 @@ class UncollectedScreen(Screen[None]):
         self.rows = result.value
         table = self.query_one("#uncollected", DataTable)
         table.clear()
+        today = to_local(self.app.services.clock.now()).date()
         for i, r in enumerate(self.rows):
             state = CONFISCATED_MARK if r["state"] == "confiscated" else r["state"]
             table.add_row(Text(r["slot"]), Text(r["pupil"]), Text(r["class"]), Text(r["code"]), Text(state),
-                          Text(r["since"]), key=str(i))
+                          Text(_since(r["since"], today)), key=str(i))
         total, per_class = counts_text(self.rows)
         self.query_one("#uncollected-summary", Static).update(total)
         self.query_one("#uncollected-classes", Static).update(per_class)
