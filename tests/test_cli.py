@@ -295,3 +295,25 @@ def test_the_demo_anchors_its_log(demo_db):
         close_db()
     last = anchors.last(anchors.default_path(str(demo_db)))
     assert last is not None and last.seq == head - 1  # the anchor's own entry follows it
+
+
+@pytest.mark.parametrize("action, details, note", [
+    ("roster.import", {"import": "x", "batch": 2, "batches": 5, "complete": False},
+     "Note: The last roster import stopped part way (after batch 2 of 5): import the same file again to finish it.\n"),
+    ("records.purge", {"run": "r1", "complete": False},
+     "Note: The last retention purge stopped part way: run kiosk purge again to finish it.\n"),
+])
+def test_every_command_says_when_a_long_job_stopped_part_way(demo_db, run, action, details, note):
+    """An import or purge cut off by a power cut was mentioned nowhere: the office thought it done."""
+    from models import audit
+    from models.clock import utcnow
+    from models.db import close_db, init_db, write_tx
+
+    init_db(str(demo_db))
+    with write_tx():
+        audit.append("cli", action, "roster" if action == "roster.import" else "records", "-", details, utcnow())
+    close_db()
+    code, out, err = run("report", "day", "--db", demo_db)
+    assert code == 0 and note in err, err
+    code, out, err = run("devices", "list", "--db", demo_db)
+    assert note in err
