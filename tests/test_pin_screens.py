@@ -181,3 +181,18 @@ async def test_an_admin_sets_a_new_pin_in_the_unlock_dialog(school, size):
         assert type(app.screen).__name__ == "HomeScreen"
     assert AuditEntry.select().where(AuditEntry.action == "staff.set_pin").count() == 1
     assert auth.authenticate("oak", "271845", now=NOW + dt.timedelta(minutes=5), surface=auth.RECEPTION)
+
+
+@pytest.mark.parametrize("between", ["tab", "enter"])
+async def test_a_sign_in_typed_in_one_burst_lands_in_the_right_fields(school, between):
+    """Typed fast (or by a password manager), the keys after Tab reached the username
+    field before the focus moved: "office482916", and no sign-in."""
+    from tests.pilot import burst, until
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, [*"office", between, *DEMO_PINS["office"], "enter"])
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen" or "PIN" in text(app, "#login-message"),
+                    what="the sign-in to finish")
+        assert type(app.screen).__name__ == "HomeScreen", text(app, "#login-message")

@@ -36,6 +36,12 @@ class LoginScreen(Screen[None]):
     AUTO_FOCUS = "#username"
     BINDINGS = [
         Binding("escape", "clear", "Clear", id="login.clear"),
+        # Priority: run by the app as the key arrives, before it forwards the next keys, so
+        # a username, Tab and PIN typed in one burst (fast, or by a password manager) land
+        # in the right fields (forwarded normally, the PIN's digits reached the username).
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
         Binding("f2", "visitors", "Visitors: sign in or out", id="login.visitors"),
     ]
 
@@ -65,17 +71,43 @@ class LoginScreen(Screen[None]):
             box.cursor_blink = self.app.cursor_blink
         call_db(self, "staff-exists", _staff_and_demo)
 
+    def action_next_field(self) -> None:
+        other = "#pin" if self.focused is self.query_one("#username", Input) else "#username"
+        self.set_focus(self.query_one(other, Input))  # at once (Widget.focus() waits for the next turn)
+
+    def action_previous_field(self) -> None:
+        self.action_next_field()  # two fields: the other one
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter":  # only Enter in the username field; in the PIN field it reaches the field
+            return self.focused is not None and self.focused.id == "username"
+        return True
+
+    def action_enter(self) -> None:
+        # The username's own keys may still be on their way to it: move on now (so the PIN's
+        # keys go to the PIN field) and check the username once they have arrived.
+        self.set_focus(self.query_one("#pin", Input))
+        self.call_later(self._username_typed)
+
+    def _username_typed(self) -> None:
+        if not self.query_one("#username", Input).value.strip():
+            self.set_focus(self.query_one("#username", Input))
+            self.say("Type your username.")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "username":
-            if event.value.strip():
-                self.query_one("#pin", Input).focus()
+        self.submit(event.input)
+
+    def submit(self, field: Input) -> None:
+        if field.id == "username":
+            if field.value.strip():
+                self.set_focus(self.query_one("#pin", Input))
             else:
                 self.say("Type your username.")
             return
         username = self.query_one("#username", Input).value
-        pin = event.value
-        event.input.value = ""
+        pin = field.value
+        field.value = ""
         if not username.strip():
             self.query_one("#username", Input).focus()
             self.say("Type your username.")
