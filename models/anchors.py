@@ -186,6 +186,15 @@ def write(path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None
         seq, digest = audit.head()
         if seq == 0:
             return None
+        from .tables import AuditEntry
+
+        newest = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).first()
+        if newest is None or newest.seq != seq or newest.hash != digest:
+            # The head record and the log disagree (entries cut, the head left alone):
+            # anchoring the head would vouch for entries that are not there.
+            ends = newest.seq if newest is not None else 0
+            raise RuleViolation(f"The log's head record names entry {seq}, but the log ends at entry {ends}: "
+                                "entries were cut or changed. Nothing was written: run kiosk audit verify.")
         prev = last(path)
         if prev is not None and prev.seq > seq:
             # An older head after a newer one would hide the cut: verify must say it first.
@@ -414,6 +423,12 @@ def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | 
     try:
         found, _bad = read_lines(path)
     except FileNotFoundError:
+        recorded = _recorded().get(path, [])
+        if recorded:
+            # A new, empty file would not hold the anchors the log says it wrote: verify would
+            # fail for ever. The file (or its copy) must come back first.
+            raise StorageError(f"The anchors file {path} is not there, but this log recorded writing {len(recorded)} "
+                               "anchor(s) to it: put it (or its copy) back first. Nothing was changed.")
         found = []
     except OSError as exc:
         raise StorageError(f"Cannot read the anchors file {path}: {exc.strerror or exc}. Nothing was changed.") from None

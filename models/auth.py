@@ -470,8 +470,8 @@ def authenticate(
         with write_tx():
             audit.append(None, "auth.failed", "staff", staff.id,
                          {"surface": surface, "reason": "account changed outside the kiosk"}, now)
-        raise AuthError(f"{staff.username}'s account was changed outside the kiosk, so it cannot sign in: "
-                        "an admin should run kiosk audit verify.")
+        raise AuthError(f"{staff.username}'s account was changed outside the kiosk: "
+                        "an admin must run kiosk audit verify.")  # two lines of the sign-in box
     if ok:
         old = staff.pin_hash
         new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)

@@ -196,3 +196,21 @@ async def test_a_sign_in_typed_in_one_burst_lands_in_the_right_fields(school, be
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen" or "PIN" in text(app, "#login-message"),
                     what="the sign-in to finish")
         assert type(app.screen).__name__ == "HomeScreen", text(app, "#login-message")
+
+
+async def test_the_refusal_of_an_account_changed_outside_the_kiosk_is_shown_whole(school, database):
+    from tests.test_tamper import Insider
+    from models.db import close_db, init_db
+
+    url = database
+    close_db()
+    Insider(url)("UPDATE staff SET roles = 'office,admin,dsl,headteacher' WHERE username = 'office'")
+    init_db(url)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await until(pilot, lambda: "outside" in text(app, "#login-message"), what="the refusal")
+        from tests.svg_text import cells, text_of
+
+        screen = " ".join(text_of(r).strip(" │") for r in cells(app.export_screenshot()).values())
+        assert "an admin must run kiosk audit verify." in " ".join(screen.split()), screen

@@ -1020,3 +1020,30 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     code, text = verify(url)
     assert code == 0, text
     assert f"anchor(s) of the history it replaced, up to entry {later_anchor.seq}, were set aside in {aside}" in text
+
+
+def test_anchoring_a_log_cut_with_its_head_record_left_alone_is_refused(episode, verify, run):
+    _anchor(episode["url"], verify.anchors)
+    newest = anchors.last(verify.anchors)
+    episode["insider"](f"DELETE FROM audit_entry WHERE seq > {newest.seq - 2}")
+    code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", verify.config)
+    assert code == 1
+    assert err == (f"Error: The log's head record names entry {newest.seq + 1}, but the log ends at entry "
+                   f"{newest.seq - 2}: entries were cut or changed. Nothing was written: run kiosk audit verify.\n")
+    assert anchors.last(verify.anchors) == newest
+
+
+def test_recording_a_restore_with_the_anchors_file_missing_is_refused(episode, verify, run, monkeypatch):
+    """A new, empty anchors file would lack the anchors the log recorded: verify failed for ever."""
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.rename(verify.anchors.with_name("elsewhere.txt"))
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
+    assert code == 1
+    assert err == (f"Error: The anchors file {verify.anchors} is not there, but this log recorded writing 1 "
+                   "anchor(s) to it: put it (or its copy) back first. Nothing was changed.\n")
+    assert not verify.anchors.exists()
+    verify.anchors.with_name("elsewhere.txt").rename(verify.anchors)  # put back
+    code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
+    assert code == 0, err
+    assert verify(episode["url"])[0] == 0
