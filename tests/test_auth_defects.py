@@ -5,7 +5,6 @@ admin replaces a PIN; spaces around a PIN; a key file that is not a regular file
 import datetime as dt
 import os
 import threading
-import time
 
 import pytest
 
@@ -91,13 +90,16 @@ def test_parallel_wrong_pins_see_each_other(database, monkeypatch):
     real = auth._hasher
     release = threading.Event()
     checking = []
+    moved = threading.Condition()  # signalled when a thread reaches the gate or finishes
 
     class Gated:  # every PIN check waits until all twelve have been let in or refused
         def hash(self, secret):
             return real.hash(secret)
 
         def verify(self, hash_, secret):
-            checking.append(1)
+            with moved:
+                checking.append(1)
+                moved.notify_all()
             release.wait(WAIT_S)
             return real.verify(hash_, secret)
 
@@ -119,13 +121,14 @@ def test_parallel_wrong_pins_see_each_other(database, monkeypatch):
                 outcomes.append(f"error {exc!r}")
         finally:
             close_db()
+            with moved:
+                moved.notify_all()
 
     threads = [threading.Thread(target=attempt) for _ in range(12)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + WAIT_S
-    while len(checking) + len(outcomes) < 12 and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling the threads, bounded by the deadline (not a wait in the test's logic)
+    with moved:  # every thread at the gate or done, waited for at most WAIT_S
+        moved.wait_for(lambda: len(checking) + len(outcomes) >= 12, timeout=WAIT_S)
     release.set()
     for t in threads:
         t.join(WAIT_S)
