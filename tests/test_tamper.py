@@ -758,14 +758,15 @@ def test_a_pupil_renamed_is_caught(episode, verify):
     assert "Table pupil: pupil" in text and "was edited outside the kiosk" in text
 
 
-def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from_where(tmp_path):
+def _upgraded_from(url: str, version: int, unbound: tuple[str, ...]) -> None:
+    """A school written as schema ``version`` did (``unbound`` tables not in the log), then
+    opened by this kiosk, which upgrades it; the database is left open."""
     from models import migrations
-    from models.tables import Device, SchemaVersion
+    from models.tables import SchemaVersion
 
-    url = str(tmp_path / "six.sqlite3")
     init_db(url)
     saved = dict(integrity.PROTECTED)
-    for t in integrity.LATER_TABLES:  # write as version 6 did: these tables not bound
+    for t in unbound:
         del integrity.PROTECTED[t]
     try:
         close_db()
@@ -776,10 +777,17 @@ def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from
         integrity.PROTECTED.clear()
         integrity.PROTECTED.update(saved)
     SchemaVersion.delete().execute()
-    SchemaVersion.create(version=6, description="created", applied_at=T)
+    SchemaVersion.create(version=version, description="created", applied_at=T)
     close_db()
     init_db(url)
     assert migrations.current_version() == migrations.LATEST
+
+
+def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from_where(tmp_path):
+    from models.tables import Device
+
+    url = str(tmp_path / "six.sqlite3")
+    _upgraded_from(url, 6, integrity.LATER_TABLES)
     report = audit.verify()
     assert report.ok, report.problems
     assert any("devices and pupils are bound into the log from entry" in n for n in report.notes)
@@ -940,27 +948,10 @@ def test_a_visitor_edited_is_caught(episode, verify):
 
 
 def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where(tmp_path):
-    from models import migrations
-    from models.tables import SchemaVersion, SchoolClass
+    from models.tables import SchoolClass
 
     url = str(tmp_path / "seven.sqlite3")
-    init_db(url)
-    saved = dict(integrity.PROTECTED)
-    for t in integrity.SCHEMA_8_TABLES:  # write as version 7 did: these tables not bound
-        del integrity.PROTECTED[t]
-    try:
-        close_db()
-        init_db(url)
-        school = build()
-        custody.hand_in(school.codes["000001"], school.office, now=T)
-    finally:
-        integrity.PROTECTED.clear()
-        integrity.PROTECTED.update(saved)
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=7, description="created", applied_at=T)
-    close_db()
-    init_db(url)
-    assert migrations.current_version() == migrations.LATEST
+    _upgraded_from(url, 7, integrity.SCHEMA_8_TABLES)
     report = audit.verify()
     assert report.ok, report.problems
     assert any(n.startswith("Classes and visitors are bound into the log from entry") for n in report.notes), report.notes
