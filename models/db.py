@@ -13,7 +13,6 @@ transaction-scoped advisory lock so audit entries are chained in one order.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 import stat
@@ -200,23 +199,6 @@ def mark_damaged(message: str) -> None:
 
 def damaged() -> str | None:
     return _damaged
-
-
-def check_in_background() -> threading.Thread:
-    """SQLite's quick integrity check on a thread of its own (0.3 s per 130 MB measured):
-    if the file is damaged, this process writes nothing more to it. For ``kiosk scan``."""
-
-    def run() -> None:
-        try:
-            integrity_problems(quick=True)
-        except Exception:  # noqa: BLE001 - a safeguard, not a condition of scanning
-            logging.getLogger("kiosk").exception("Database integrity check failed to run")
-        finally:
-            close_db()  # this thread's connection only
-
-    thread = threading.Thread(target=run, name="integrity-check", daemon=True)
-    thread.start()
-    return thread
 
 
 def integrity_problems(quick: bool = False, limit: int = 20) -> list[str]:

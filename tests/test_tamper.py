@@ -600,8 +600,8 @@ def test_an_unwritable_anchors_file_is_one_plain_line(episode, run, tmp_path):
     assert code != 0 and "Cannot write the audit anchor to" in err and len(err.strip().splitlines()) == 1
 
 
-def test_kiosk_scan_stops_writing_once_its_background_check_finds_the_file_damaged(sqlite_db):
-    from models.db import check_in_background, damaged
+def test_writing_stops_once_the_quick_check_finds_the_file_damaged(sqlite_db):
+    from models.db import damaged, integrity_problems
     from models.errors import StorageError
 
     school = build()
@@ -609,7 +609,7 @@ def test_kiosk_scan_stops_writing_once_its_background_check_finds_the_file_damag
     _corrupt_table_page(sqlite_db, "visit", offset=0)  # a table scanning never reads
     init_db(sqlite_db)
     custody.hand_in(school.codes["000001"], Staff.get_by_id(school.office.id), now=later(1))  # before the check
-    check_in_background().join(timeout=60)
+    assert integrity_problems(quick=True)
     assert damaged() is not None
     with pytest.raises(StorageError, match="failed its integrity check"):
         custody.hand_in(school.codes["000002"], Staff.get_by_id(school.office.id), now=later(2))
@@ -1038,3 +1038,18 @@ def test_recording_a_restore_with_the_anchors_file_missing_is_refused(episode, v
     code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 0, err
     assert verify(episode["url"])[0] == 0
+
+
+def test_kiosk_scan_on_a_damaged_file_is_one_line_and_exit_1(sqlite_db, run, monkeypatch):
+    """It printed BLOCKED for each code and exited 0."""
+    import io
+    import sys
+
+    school = build()
+    close_db()
+    _corrupt_table_page(sqlite_db, "visit", offset=0)
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((school.codes["000001"] + "\n").encode())))
+    code, out, err = run("scan", "--mode", "hand-in", "--as", "office", "--db", sqlite_db)
+    assert code == 1 and out == "", out
+    assert err.startswith("Error: The database file failed its integrity check") and err.count("\n") == 1, err
