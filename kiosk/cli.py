@@ -1039,9 +1039,11 @@ def audit_anchor(env: Env) -> None:
 
 
 @audit.command("restored")
+@click.option("--anchors-lost", is_flag=True,
+              help="The anchors file is lost for good (no copy anywhere): record that, by name.")
 @common
 @acts("manage_records", doing="record a restore")
-def audit_restored(env: Env, who) -> None:
+def audit_restored(env: Env, who, anchors_lost: bool) -> None:
     """Record that this database was restored from a backup (run it after copying the backup
     into place): anchors written after the backup are set aside in a file of their own,
     and the restore is recorded and anchored, so verify no longer reports a cut log."""
@@ -1049,14 +1051,17 @@ def audit_restored(env: Env, who) -> None:
 
     env.open(create=False)
     path = env.anchors_path()
-    done = anchors.declare_restored(path, actor=who)
-    if done.set_aside is None:
-        click.echo(f"Restore recorded: the log ends at entry {done.log_ends_at}, and every anchor in {path} agrees "
-                   "with it (nothing set aside).")
+    done = anchors.declare_restored(path, actor=who, anchors_lost=anchors_lost)
+    if done.lost:
+        click.echo(f"Recorded: the anchors file {path} and the {done.lost} anchor(s) written to it are lost. "
+                   "A new file is started; every verify will say so.")
+    elif done.set_aside is None:
+        click.echo(f"Nothing to record: every anchor in {path} agrees with this log, which ends at entry "
+                   f"{done.log_ends_at} (a backup restored straight after it was made needs nothing more).")
     else:
-        click.echo(f"Restore recorded: the log ends at entry {done.log_ends_at}. {done.dropped} anchor(s) of the "
-                   f"history it replaced (up to entry {done.newest_dropped}) were set aside in {done.set_aside}: "
-                   "keep that file.")
+        click.echo(f"Restore recorded: the restored log ended at entry {done.log_ends_at}. {done.dropped} anchor(s) "
+                   f"of the history it replaced (up to entry {done.newest_dropped}) were set aside in "
+                   f"{done.set_aside}: keep that file.")
 
 
 @cli.command()

@@ -339,7 +339,11 @@ def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -
         if have != a.hash:
             report.bad(a.seq, f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
                               "the log was re-written (re-chained) after it.")
-    # the anchors the log says were written to this file must be in it
+    # the anchors the log says were written to this file must be in it (but those a restore
+    # declared lost with the file: noted, by whom and when, in restore_notes)
+    declared = _declared_lost(path)
+    if declared:
+        recorded = [r for r in recorded if r[0] > declared]
     in_file = {(a.seq, a.hash) for a in anchors}
     lost = [(seq, anchored) for seq, anchored, digest in recorded if (anchored, digest) not in in_file]
     if lost:
@@ -402,9 +406,29 @@ class Restored:
     set_aside: Path | None  # the anchors file as it was, if it held anchors this log does not have
     dropped: int
     newest_dropped: int | None
+    lost: int = 0  # anchors declared lost with their file (--anchors-lost)
 
 
-def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | None = None) -> Restored:
+def _declared_lost(path: Path) -> int:
+    """The newest entry that declared the anchors written to ``path`` lost (0: none)."""
+    import json
+
+    from .tables import AuditEntry
+
+    newest = 0
+    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
+                         .where(AuditEntry.action == RESTORED_ACTION).tuples()):
+        try:
+            d = json.loads(details)
+        except ValueError:
+            continue
+        if isinstance(d, dict) and d.get("anchors_lost") and Path(str(d.get("file"))).expanduser() == path:
+            newest = max(newest, seq)
+    return newest
+
+
+def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | None = None,
+                     anchors_lost: bool = False) -> Restored:
     """This database was restored from a backup: the anchors written after the backup
     (or for a history it does not hold) are set aside in a file of their own, kept as
     evidence of what the restore lost, and the restore is recorded in the log and anchored.
@@ -424,11 +448,22 @@ def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | 
         found, _bad = read_lines(path)
     except FileNotFoundError:
         recorded = _recorded().get(path, [])
+        if recorded and anchors_lost:
+            # Lost for good (a new PC, no copy): on record, by name, and noted by every verify.
+            with write_tx():
+                seq, _ = audit.head()
+                audit.append(actor, RESTORED_ACTION, "audit", seq, {
+                    "file": str(path), "anchors_lost": True, "lost": len(recorded),
+                    "set_aside": None, "kept": 0, "dropped": 0, "newest_dropped": None,
+                }, now)
+            write(path, actor=actor, now=now, why="restored")
+            return Restored(seq, 0, None, 0, None, lost=len(recorded))
         if recorded:
             # A new, empty file would not hold the anchors the log says it wrote: verify would
             # fail for ever. The file (or its copy) must come back first.
             raise StorageError(f"The anchors file {path} is not there, but this log recorded writing {len(recorded)} "
-                               "anchor(s) to it: put it (or its copy) back first. Nothing was changed.")
+                               "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, "
+                               "run this again with --anchors-lost. Nothing was changed.")
         found = []
     except OSError as exc:
         raise StorageError(f"Cannot read the anchors file {path}: {exc.strerror or exc}. Nothing was changed.") from None
@@ -451,6 +486,10 @@ def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | 
 
     keep = [a for a in found if agrees(a)]
     drop = [a for a in found if not agrees(a)]
+    if not drop:
+        # Nothing the restore lost is anchored (a backup restored straight after it was
+        # made, or this was run twice): recording a restore here would be a false record.
+        return Restored(seq, len(keep), None, 0, None)
     aside: Path | None = None
     if drop:
         aside = path.with_name(f"{path.name}.before-restore-{now:%Y%m%d-%H%M%S}")
@@ -485,7 +524,10 @@ def restore_notes(report: Any) -> None:
         if not isinstance(d, dict):
             d = {}
         text = f"Restored from a backup (recorded by entry {seq}, {str(at)[:16]})"
-        if d.get("dropped"):
+        if d.get("anchors_lost"):
+            text += (f": the anchors file {d.get('file')} was declared lost, with the {d.get('lost')} anchor(s) "
+                     "written to it before then; the log before that entry is checked by its chain only.")
+        elif d.get("dropped"):
             text += (f": {d['dropped']} anchor(s) of the history it replaced, up to entry {d.get('newest_dropped')}, "
                      f"were set aside in {d.get('set_aside')}.")
         else:

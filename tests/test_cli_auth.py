@@ -82,7 +82,8 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
         "sar": Case(["sar", "--pupil", "000001", "--out", str(tmp / "sar.zip")], "c_head", "c_office", "records.sar",
                     outputs=[str(tmp / "sar.zip")]),
         "erase": Case(["erase", "--pupil", "000003", "--yes"], "c_head", "c_office", "records.erase"),
-        "audit restored": Case(["audit", "restored"], "c_head", "c_office", "audit.restored"),
+        "audit restored": Case(["audit", "restored", "--config", str(tmp / "restored.toml")], "c_head", "c_office",
+                               "audit.restored"),
         "backup": Case(["backup", str(tmp / "copy.sqlite3")], "c_admin", "c_office", "backup.write",
                        sqlite_only=True, outputs=[str(tmp / "copy.sqlite3")]),
         "scan": Case(["scan", "--mode", "hand-in"], "c_office", "c_admin", "custody.handed_in",
@@ -148,6 +149,9 @@ def school(database, tmp_path, monkeypatch):
         "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship\n"
         "000009,Irwin,Isla,Year 6,Oak,01/02/2015,Ian Irwin,Father\n", encoding="utf-8")
     (tmp_path / "retention.toml").write_text("[retention]\nhand_ins = 1\n", encoding="utf-8")
+    # an anchors file holding an anchor past the log's end, as after restoring an older backup
+    (tmp_path / "restored.toml").write_text(f'[audit]\nanchors = "{tmp_path / "restored.anchors"}"\n', encoding="utf-8")
+    (tmp_path / "restored.anchors").write_text(f"999999\t{'ab' * 32}\t2026-11-12T09:00:00Z\n", encoding="utf-8")
     close_db()
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://auth")
     monkeypatch.setenv("KIOSK_NEW_PIN", "950483")

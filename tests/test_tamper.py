@@ -1005,7 +1005,9 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     code, out, err = run("audit", "restored", "--as", "head", "--db", url, "--config", verify.config)
     assert code == 0, err
     aside = next(verify.anchors.parent.glob(verify.anchors.name + ".before-restore-*"))
-    assert out.startswith("Restore recorded: the log ends at entry ") and str(aside) in out
+    assert out.startswith("Restore recorded: the restored log ended at entry ") and str(aside) in out
+    code, again, err = run("audit", "restored", "--as", "head", "--db", url, "--config", verify.config)
+    assert code == 0 and again.startswith("Nothing to record: every anchor in "), again + err  # run twice: no false record
     assert later_anchor in anchors.read(aside)  # what was lost stays on record
     assert later_anchor not in anchors.read(verify.anchors)
     code, text = verify(url)
@@ -1032,7 +1034,8 @@ def test_recording_a_restore_with_the_anchors_file_missing_is_refused(episode, v
     code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 1
     assert err == (f"Error: The anchors file {verify.anchors} is not there, but this log recorded writing 1 "
-                   "anchor(s) to it: put it (or its copy) back first. Nothing was changed.\n")
+                   "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, run this again "
+                   "with --anchors-lost. Nothing was changed.\n")
     assert not verify.anchors.exists()
     verify.anchors.with_name("elsewhere.txt").rename(verify.anchors)  # put back
     code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
@@ -1053,3 +1056,19 @@ def test_kiosk_scan_on_a_damaged_file_is_one_line_and_exit_1(sqlite_db, run, mon
     code, out, err = run("scan", "--mode", "hand-in", "--as", "office", "--db", sqlite_db)
     assert code == 1 and out == "", out
     assert err.startswith("Error: The database file failed its integrity check") and err.count("\n") == 1, err
+
+
+def test_an_anchors_file_lost_for_good_can_be_declared_lost_and_verify_says_so(episode, verify, run, monkeypatch):
+    """A backup restored on a new PC with no copy of the anchors: verify failed for ever."""
+    _anchor(episode["url"], verify.anchors)
+    verify.anchors.unlink()
+    assert verify(episode["url"])[0] != 0
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    code, out, err = run("audit", "restored", "--anchors-lost", "--as", "head", "--db", episode["url"],
+                         "--config", verify.config)
+    assert code == 0, err
+    assert out == (f"Recorded: the anchors file {verify.anchors} and the 1 anchor(s) written to it are lost. "
+                   "A new file is started; every verify will say so.\n")
+    code, text = verify(episode["url"])
+    assert code == 0, text
+    assert f"the anchors file {verify.anchors} was declared lost, with the 1 anchor(s)" in text
