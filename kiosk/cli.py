@@ -1179,15 +1179,20 @@ def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str,
 @FORMAT
 @common
 def staff_list(env: Env, fmt: str) -> None:
-    from models.auth import capped, roles_text
+    from models.auth import VISITOR, capped, roles_text
     from models.clock import utcnow
     from models.tables import Staff
 
     env.open(create=False)
     now = utcnow()
+
+    def locked(staff_id: int) -> str:  # over today's cap of wrong PINs (kiosk staff unlock)
+        if capped(staff_id, now):  # the staff sign-in and the command line
+            return "yes"
+        return "at the visitor screen" if capped(staff_id, now, surface=VISITOR) else ""  # its own cap
+
     rows = [
-        {"username": s.username, "name": s.display_name, "roles": roles_text(s),
-         "locked": "yes" if capped(s.id, now) else ""}  # over today's cap of wrong PINs: kiosk staff unlock
+        {"username": s.username, "name": s.display_name, "roles": roles_text(s), "locked": locked(s.id)}
         for s in Staff.select().order_by(Staff.username)
     ]
     emit(rows, fmt)
@@ -1443,6 +1448,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort as exc:
         click.echo(str(exc) or "Stopped.", err=True)
         return 130
+    except click.UsageError as exc:  # one line, not click's usage block
+        command = exc.ctx.command_path if exc.ctx is not None else "kiosk"
+        click.echo(f"Error: {exc.format_message()} ({command} --help says more.)", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

@@ -62,3 +62,17 @@ def test_real_options_and_help_still_work(demo_db, run):
 def test_a_word_is_still_not_a_number(demo_db, run):
     code, _, err = run("exceptions", "agreement", "twelve", "--db", demo_db)
     assert code == 2 and err.count("\n") == 1 and "is not an exception number" in err
+
+
+@pytest.mark.parametrize("args,said", [
+    (["print", "queue", "--limit", "-5"], "Invalid value for '--limit': -5 is not in the range 1<=x<=1000."),
+    (["print", "queue", "--limit", "abc"], "Invalid value for '--limit': 'abc' is not a valid integer range."),
+    (["report", "uncollected", "--nonsense"], "No such option '--nonsense'."),
+    (["report", "nosuch"], "No such command 'nosuch'."),
+])
+def test_a_usage_mistake_is_one_line_that_names_the_help(demo_db, run, args, said):
+    """Click printed its usage block: three lines and a blank before the error."""
+    code, out, err = run(*args, "--db", demo_db)
+    command = "kiosk " + " ".join(a for a in args[:2] if not a.startswith("-") and a != "nosuch")
+    assert (code, out) == (2, "")
+    assert err == f"Error: {said} ({command} --help says more.)\n", err
