@@ -359,3 +359,25 @@ def test_staff_list_shows_an_account_over_its_daily_cap(tmp_path, run):
     assert code == 0
     assert {r["username"]: r["locked"] for r in json.loads(out)}["oak"] == "yes"
     assert {r["username"]: r["locked"] for r in json.loads(out)}["office"] == ""
+
+
+def test_staff_list_says_when_only_the_visitor_screen_refuses_an_account(tmp_path, run):
+    """It said "yes" for the reception's cap only: an account refusing PINs at the visitor
+    screen showed nothing, while the sign-in screens named it."""
+    import json
+
+    from models.clock import utcnow
+
+    url = str(tmp_path / "k.sqlite3")
+    init_db(url)
+    build()
+    now = utcnow()
+    for i in range(auth.DAILY_CAP):
+        with pytest.raises(AuthError):
+            auth.authenticate("admin", "480001", now=now, terminal=f"pc{i}", surface=auth.VISITOR)
+    close_db()
+    code, out, _ = run("staff", "list", "--format", "json", "--db", url)
+    assert code == 0
+    locked = {r["username"]: r["locked"] for r in json.loads(out)}
+    assert locked["admin"] == "at the visitor screen"
+    assert locked["office"] == ""
