@@ -15,7 +15,7 @@ history is bulk-inserted (big transactions, ``executemany`` / ``execute_values``
 because a million single ``write_tx`` commits would take hours; it is built by the
 same rules: each event goes through :func:`models.custody.step`, each has the audit
 entry :func:`models.custody._append` would write (same details, the event's content hash
-as :mod:`models.integrity` binds it, hash chained with :func:`models.audit.entry_hash`), ``audit_seq`` points at it, and ``DeviceState`` ends
+as :mod:`models.integrity` binds it, hash chained with :func:`models.audit.entry_hash` and the chain key), ``audit_seq`` points at it, and ``DeviceState`` ends
 equal to a replay of the ledger. ``--verify`` runs ``audit.verify()`` and
 ``custody.verify_states()`` at the end (about a minute on 1M events).
 
@@ -74,6 +74,7 @@ class Writer:
         last = CustodyEvent.select(CustodyEvent.id).order_by(CustodyEvent.id.desc()).first()
         self.next_id = (last.id if last else 0) + 1
         self.count = 0
+        self.key: bytes | None = None
 
     def _t(self, when: dt.datetime):
         return str(when) if self.sqlite else when  # SQLite: the text peewee itself stores
@@ -101,7 +102,11 @@ class Writer:
         body = json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
         at_text = at.isoformat(timespec="microseconds")
         who, action, ident = f"staff:{actor_id}", f"custody.{kind}", str(event_id)
-        digest = entry_hash(self.hash, seq, at_text, who, action, "custody_event", ident, body, rows)
+        if self.key is None:  # the chain key, from the PIN key file the school was built with
+            from models.audit import chain_key
+
+            self.key = chain_key()
+        digest = entry_hash(self.hash, seq, at_text, who, action, "custody_event", ident, body, rows, key=self.key)
         self.audits.append((seq, at_text, who, action, "custody_event", ident, body, self.hash, digest, rows))
         self.seq, self.hash = seq, digest
         self.count += 1

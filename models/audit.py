@@ -1,7 +1,12 @@
 """The hash-chained audit log.
 
-Each entry stores the SHA-256 of the entry before it, so an edited, removed or
-reordered entry breaks the chain from that point. The newest seq and hash are also
+Each entry stores the hash of the entry before it, so an edited, removed or reordered
+entry breaks the chain from that point. Since schema 9 the hash is an HMAC-SHA256 with
+a key derived from the PIN key file (:func:`chain_key`), which is kept outside the
+database: someone with only the database file cannot add an entry, or re-chain the log
+after removing one, so that verify accepts it. Entries written before a database was
+upgraded to schema 9 keep their plain SHA-256, up to the ``audit.chain_keyed`` entry
+the upgrade wrote. The newest seq and hash are also
 kept in ``AuditHead`` and each custody event records its entry's seq, so a cut-off
 tail is reported too.
 
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -40,6 +46,7 @@ SYSTEM = "system"
 HEAD_ID = 1
 ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
 PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
+KEYED_ACTION = "audit.chain_keyed"  # schema 9 on an upgraded database: every entry from here is keyed
 
 
 def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
@@ -51,11 +58,41 @@ def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_i
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
-               rows: str | None = None) -> str:
-    h = hashlib.sha256()
-    h.update(prev_hash.encode("ascii"))
-    h.update(_canonical(seq, at, actor, action, entity, entity_id, details, rows))
-    return h.hexdigest()
+               rows: str | None = None, *, key: bytes | None = None) -> str:
+    """The entry's hash: HMAC-SHA256 with the chain key (:func:`chain_key`), or, for
+    entries written before the chain was keyed (schema 9), plain SHA-256."""
+    body = prev_hash.encode("ascii") + _canonical(seq, at, actor, action, entity, entity_id, details, rows)
+    if key is not None:
+        return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def chain_key() -> bytes:
+    """The key the chain is hashed with, derived from the PIN key file (kept outside the
+    database and its backups): without it, no one can add, change or re-chain entries so
+    that verify accepts them."""
+    from .auth import pin_key
+
+    return hmac.new(pin_key(), b"reception-kiosk audit chain v1", hashlib.sha256).digest()
+
+
+def keyed_from() -> int | None:
+    """The entry from which every entry must carry the keyed hash: the first
+    :data:`KEYED_ACTION` entry of an upgraded database; None for a database whose whole
+    log is keyed (made at schema 9 or later)."""
+    from peewee import fn
+
+    return (AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == KEYED_ACTION).scalar())
+
+
+def newest_is_keyed() -> bool:
+    """Whether the log's newest entry carries the keyed hash (written by schema 9 or later)."""
+    last = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    if last is None:
+        return False
+    digest = entry_hash(last.prev_hash, last.seq, last.at, last.actor, last.action, last.entity, last.entity_id,
+                        last.details, last.rows, key=chain_key())
+    return hmac.compare_digest(digest, last.hash)
 
 
 def actor_name(actor: Any) -> str:
@@ -115,7 +152,7 @@ def append(
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     ident = str(entity_id)
     rows = integrity.collect()
-    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body, rows)
+    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body, rows, key=chain_key())
     entry = AuditEntry.create(
         seq=seq, at=at, actor=who, action=action, entity=entity, entity_id=ident,
         details=body, prev_hash=prev_hash, hash=digest, rows=rows,
@@ -200,6 +237,8 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
     last_seq = report.last_seq = anchor_seq
     broken = False
     recorded_anchor: list | None = None  # what the newest purge entry says the anchor is
+    key = chain_key()
+    plain_before = keyed_from() or 0  # entries before this may carry a plain SHA-256 (written before schema 9)
     query = AuditEntry.select().order_by(AuditEntry.seq)
     for e in query.iterator():
         report.entries += 1
@@ -225,10 +264,16 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
                 report.bad(e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered.")
                 broken = True
             else:
-                digest = entry_hash(e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
-                if digest != e.hash:
-                    report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
-                    broken = True
+                fields = (e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
+                if not hmac.compare_digest(entry_hash(*fields, key=key), str(e.hash)):
+                    plain = hmac.compare_digest(entry_hash(*fields), str(e.hash))
+                    if not plain:
+                        report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
+                        broken = True
+                    elif e.seq >= plain_before:
+                        report.bad(e.seq, f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
+                                          "it was added, or the log re-chained, outside the kiosk.")
+                        broken = True
         prev_hash = e.hash
         expected_seq = e.seq + 1
         last_seq = report.last_seq = e.seq

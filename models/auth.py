@@ -147,12 +147,29 @@ def _pepper(*, create: bool) -> bytes:
         try:
             key = pinkey.load(create=False)
         except StorageError:
-            # No key file: a new one is safe only while no hash was made with the old one.
-            if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists():
+            # No key file: a new one is safe only while no hash (of a PIN or of the audit
+            # chain) was made with the old one.
+            if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists() or _chain_is_keyed():
                 raise
             key = pinkey.load(create=True)
     _check_key_id(key)
     return key
+
+
+def pin_key() -> bytes:
+    """The PIN key (also the root of the audit chain's key: models.audit.chain_key), checked
+    against the fingerprint the database keeps; created only when nothing was made with one."""
+    return _pepper(create=False)
+
+
+def _chain_is_keyed() -> bool:
+    """Whether the audit log holds entries hashed with the key (schema 9 or later)."""
+    from .migrations import current_version
+    from .tables import AuditEntry
+
+    if not AuditEntry.select().exists():
+        return False
+    return current_version() >= 9 or AuditEntry.select().where(AuditEntry.action == audit.KEYED_ACTION).exists()
 
 
 def _check_key_id(key: bytes) -> None:

@@ -102,6 +102,19 @@ def _bind_classes_and_visitors(_migrator: SchemaMigrator) -> None:
     integrity.baseline(utcnow(), integrity.SCHEMA_8_TABLES, integrity.EXTEND_8_ACTION)
 
 
+def _key_the_chain(_migrator: SchemaMigrator) -> None:
+    """Version 9: audit entries are hashed with a key kept outside the database
+    (models.audit.chain_key). The entries already written keep their plain SHA-256; the
+    ``audit.chain_keyed`` entry, itself keyed, seals them: re-chaining any of them breaks
+    it, and every entry after it must be keyed."""
+    from . import audit
+    from .db import write_tx
+
+    with write_tx():
+        if audit.head()[0]:  # an empty log is keyed from its first entry
+            audit.append(None, audit.KEYED_ACTION, "audit", "chain", {"plain_through": audit.head()[0]}, utcnow())
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -111,7 +124,36 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "wrong PINs per terminal and surface, and database settings", _auth_failures),
     Migration(7, "teachers' classes, devices and pupils are bound into the audit log", _bind_more_tables),
     Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
+    Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
 ]
+
+
+def _log_newer_than(version: int) -> str | None:
+    """Why the audit log shows that a newer kiosk wrote it than ``version`` says, or None.
+
+    Winding the recorded schema version back with sqlite3 would make the upgrades run
+    again, and bind every protected row as it is now, edits included: refused."""
+    import peewee
+
+    from . import audit, integrity
+    from .tables import AuditEntry
+
+    if not db.table_exists(AuditEntry._meta.table_name):
+        return None
+    actions = {integrity.EXTEND_ACTION: 7, integrity.EXTEND_8_ACTION: 8, audit.KEYED_ACTION: 9}
+    for action, made_by in actions.items():
+        if version < made_by and AuditEntry.select().where(AuditEntry.action == action).exists():
+            return f"its log has an entry ({action}) that only version {made_by} writes"
+    if version < 5 and "rows" in {c.name for c in db.get_columns("audit_entry")}:
+        if AuditEntry.select(AuditEntry.seq).where(AuditEntry.rows.is_null(False)).exists():
+            return "its log binds row contents, which only version 5 and later do"
+    if version < 9:
+        try:
+            if audit.newest_is_keyed():
+                return "its log is hashed with the key, which only version 9 and later do"
+        except (StorageError, peewee.DatabaseError):
+            return None  # no key file to tell: nothing was keyed with one that is here
+    return None
 
 LATEST = MIGRATIONS[-1].version
 
@@ -140,6 +182,12 @@ def migrate() -> int:
                 install_pg_triggers()
             SchemaVersion.create(version=LATEST, description="created", applied_at=utcnow())
         return LATEST
+    if version < LATEST and (why := _log_newer_than(version)) is not None:
+        raise StorageError(
+            f"This database says it is at schema version {version}, but {why}: its version record "
+            "was changed outside the kiosk. Nothing was changed; an admin must run kiosk audit verify "
+            "and restore the last good backup."
+        )
     migrator = SchemaMigrator.from_database(db.obj)
     for step in MIGRATIONS:
         if step.version <= version:

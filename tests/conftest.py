@@ -11,7 +11,12 @@ import pytest
 
 # Before anything imports platformdirs or reads the environment: point every
 # directory the app could use at a throw-away folder, and drop user overrides.
-_SANDBOX = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
+# Some test modules import this file as ``tests.conftest``, which runs it a second time:
+# the same sandbox then, or the data directory (and the PIN key in it) would move mid-run.
+_SANDBOX = Path(os.environ.get("KIOSK_TESTS_SANDBOX") or tempfile.mkdtemp(prefix="kiosk-tests-"))
+if not _SANDBOX.is_dir():  # left in the environment by another run: not ours
+    _SANDBOX = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
+os.environ["KIOSK_TESTS_SANDBOX"] = str(_SANDBOX)
 for _var in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PRINTER", "KIOSK_PIN"):
     os.environ.pop(_var, None)
 os.environ["HOME"] = str(_SANDBOX / "home")

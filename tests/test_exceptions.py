@@ -311,8 +311,11 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     from models.db import close_db, db, init_db
     from models.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
 
-    school = build()
-    custody.hand_in(school.codes["000002"], school.office, now=NOW)
+    from tests.oldschema import written_as
+
+    with written_as(1):
+        school = build()
+        custody.hand_in(school.codes["000002"], school.office, now=NOW)
     # make it a version-1 database: no new tables, stamped 1
     db.drop_tables([*EXCEPTION_MODELS, *VISITOR_MODELS])
     SchemaVersion.delete().execute()

@@ -21,6 +21,7 @@ from models.db import close_db, init_db
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
+from tests.oldschema import written_as
 from tests.school import NOW, build
 
 T = NOW
@@ -177,10 +178,20 @@ def test_newest_entries_cut_and_head_moved_back(episode, verify):
     assert f"but the log ends at entry {keep}" in text
 
 
-def _rechain_without(url: str, insider: Insider, event_id: int) -> None:
+def _chain_key(url: str) -> bytes:
+    """The chain key, as an insider who also took the PIN key file would have it."""
+    init_db(url)
+    try:
+        return audit.chain_key()
+    finally:
+        close_db()
+
+
+def _rechain_without(url: str, insider: Insider, event_id: int, *, key: bytes | None = None) -> None:
     """The attack from the issue: remove one event and its entry from the middle, then
     renumber and recompute every hash after it with the same unkeyed SHA-256 (and, since
-    rows are bound now, re-hash the rows the later entries name)."""
+    rows are bound now, re-hash the rows the later entries name). With ``key``: an
+    insider who has the PIN key file as well as the database."""
     (gone_seq,) = insider.rows(f"SELECT audit_seq FROM custody_event WHERE id = {event_id}")[0]
     insider(
         f"DELETE FROM custody_event WHERE id = {event_id}",
@@ -203,7 +214,7 @@ def _rechain_without(url: str, insider: Insider, event_id: int) -> None:
                     if found:
                         m[rid] = integrity.row_hash(table, int(rid), found[0])
             rows = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-        digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows)
+        digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows, key=key)
         q = lambda v: "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"  # noqa: E731
         statements.append(
             "INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, \"rows\") VALUES "
@@ -213,10 +224,45 @@ def _rechain_without(url: str, insider: Insider, event_id: int) -> None:
     insider(*statements)
 
 
-def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_the_anchor(episode, verify, tmp_path):
-    _anchor(episode["url"], verify.anchors)
+def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_the_chain_alone(episode, verify):
+    """The issue's attack, with the unkeyed SHA-256 anyone can compute: the chain is keyed
+    now, so verify names the first re-chained entry without needing any anchor."""
+    init_db(episode["url"])
+    gone = CustodyEvent.get_by_id(episode["search"]).audit_seq
+    close_db()
     _rechain_without(episode["url"], episode["insider"], episode["search"])
-    # the chain alone (no anchors) cannot tell: this is why anchors exist
+    init_db(episode["url"])
+    alone = audit.verify()
+    close_db()
+    assert alone.problems == [f"Entry {gone} was written without the kiosk's key (a plain SHA-256): it was added, "
+                              "or the log re-chained, outside the kiosk."]
+
+
+def test_an_entry_added_by_hand_with_a_plain_hash_is_caught(episode, verify):
+    """A forged entry re-binding an edited search (helper-32's attack): without the key its
+    hash cannot be made, so verify names it."""
+    insider = episode["insider"]
+    insider(f"UPDATE custody_event SET witness = 'Mr Nobody' WHERE id = {episode['search']}")
+    cols = ", ".join(f'"{c}"' for c in integrity.PROTECTED["custody_event"])
+    found = insider.rows(f'SELECT {cols} FROM custody_event WHERE id = {episode["search"]}')[0]
+    rows = json.dumps({"b": {"custody_event": {str(episode["search"]): integrity.row_hash(
+        "custody_event", episode["search"], found)}}}, sort_keys=True, separators=(",", ":"))
+    (seq, prev), = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
+    at, details = "2026-11-12T10:00:00.000000+00:00", "{}"
+    digest = audit.entry_hash(prev, seq + 1, at, "system", "audit.bind", "audit", "x", details, rows)
+    insider("INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, \"rows\") "
+            f"VALUES ({seq + 1}, '{at}', 'system', 'audit.bind', 'audit', 'x', '{details}', '{prev}', '{digest}', '{rows}')",
+            f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1")
+    code, text = verify(episode["url"])
+    assert code != 0
+    assert f"Entry {seq + 1} was written without the kiosk's key" in text
+
+
+def test_an_event_removed_and_the_chain_recomputed_with_the_key_is_caught_by_the_anchor(episode, verify, tmp_path):
+    _anchor(episode["url"], verify.anchors)
+    key = _chain_key(episode["url"])
+    _rechain_without(episode["url"], episode["insider"], episode["search"], key=key)
+    # with the key file too, the chain alone cannot tell: this is why anchors exist
     init_db(episode["url"])
     alone = audit.verify()
     close_db()
@@ -321,14 +367,11 @@ def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp
 
     url = str(tmp_path / "old.sqlite3")
     init_db(url)
-    integrity._enabled = False  # write as the old code did: no capture
-    try:
+    with written_as(4):  # write as the old code did: no capture, no chain key
         close_db()
         init_db(url)
         school = build()
         custody.hand_in(school.codes["000001"], school.office, now=T)
-    finally:
-        integrity._enabled = True
     assert not AuditEntry.select().where(AuditEntry.rows.is_null(False)).exists()
     db.execute_sql('ALTER TABLE audit_entry DROP COLUMN "rows"')
     SchemaVersion.delete().execute()
@@ -671,7 +714,7 @@ def test_a_rechained_log_checked_where_its_anchors_are_not_configured_is_still_c
     # a backup restored in another folder (or [audit] anchors changed): the configured file is
     # new and empty, but the log's own audit.anchor entries name the file they wrote
     _anchor(episode["url"], verify.anchors)
-    _rechain_without(episode["url"], episode["insider"], episode["search"])
+    _rechain_without(episode["url"], episode["insider"], episode["search"], key=_chain_key(episode["url"]))
     code, text = _verify_with_anchors(run, tmp_path, episode["url"], tmp_path / "other" / "anchors.txt")
     assert code != 0, text
     assert "does not match the anchor written at 2026-11-12T09:00:00Z" in text
@@ -765,17 +808,12 @@ def _upgraded_from(url: str, version: int, unbound: tuple[str, ...]) -> None:
     from models.tables import SchemaVersion
 
     init_db(url)
-    saved = dict(integrity.PROTECTED)
-    for t in unbound:
-        del integrity.PROTECTED[t]
-    try:
+    with written_as(version):
+        assert not set(unbound) & set(integrity.PROTECTED)
         close_db()
         init_db(url)
         school = build()
         custody.hand_in(school.codes["000001"], school.office, now=T)
-    finally:
-        integrity.PROTECTED.clear()
-        integrity.PROTECTED.update(saved)
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=version, description="created", applied_at=T)
     close_db()
@@ -876,7 +914,7 @@ def test_a_backup_restored_in_another_folder_and_rechained_is_caught(episode, ru
     copy.parent.mkdir()
     code, out, err = run("backup", "--as", "head", "--db", episode["url"], copy)
     assert code == 0, err
-    _rechain_without(str(copy), Insider(str(copy)), episode["search"])
+    _rechain_without(str(copy), Insider(str(copy)), episode["search"], key=_chain_key(str(copy)))
     code, out, err = run("audit", "verify", "--db", copy)
     assert code != 0, out + err
     assert "does not match the anchor written at" in err
@@ -1072,3 +1110,70 @@ def test_an_anchors_file_lost_for_good_can_be_declared_lost_and_verify_says_so(e
     code, text = verify(episode["url"])
     assert code == 0, text
     assert f"the anchors file {verify.anchors} was declared lost, with the 1 anchor(s)" in text
+
+
+@pytest.mark.parametrize("version", [4, 6, 7, 8])
+def test_a_schema_version_wound_back_is_refused_and_nothing_is_rebound(episode, verify, run, version):
+    """helper-32: with the version record set back, opening the database re-ran the
+    upgrades, which bound every protected row as it was, edits included; verify itself
+    did it, then said OK."""
+    insider = episode["insider"]
+    insider(f"UPDATE custody_event SET witness = 'Mr Nobody' WHERE id = {episode['search']}",
+            "DELETE FROM schema_version",
+            f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')")
+    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    code, text = verify(episode["url"])
+    assert code == 1
+    assert text.startswith(f"Error: This database says it is at schema version {version}, but its log ")
+    assert "its version record was changed outside the kiosk. Nothing was changed" in text and text.count("\n") == 1
+    assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
+    assert insider.rows("SELECT MAX(version) FROM schema_version") == [(version,)]
+
+
+def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_are_sealed(tmp_path):
+    """Entries from before the key keep their plain SHA-256; the keyed entry the upgrade
+    writes seals them, so re-chaining them with SHA-256 is still caught."""
+    url = str(tmp_path / "eight.sqlite3")
+    _upgraded_from(url, 8, ())
+    marker = AuditEntry.get(AuditEntry.action == audit.KEYED_ACTION)
+    assert marker.seq == AuditEntry.select().count() and audit.newest_is_keyed()
+    report = audit.verify()
+    assert report.ok, report.problems
+    first = AuditEntry.get(AuditEntry.seq == 1)
+    assert first.hash == audit.entry_hash(first.prev_hash, first.seq, first.at, first.actor, first.action, first.entity,
+                                          first.entity_id, first.details, first.rows)  # plain, as schema 8 wrote it
+    close_db()
+    insider = Insider(url)
+    entries = insider.rows('SELECT seq, prev_hash, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry '
+                           f"WHERE seq < {marker.seq} ORDER BY seq")
+    statements, prev = [], None
+    for seq, prev_hash, at, actor, action, entity, entity_id, details, rows in entries:  # re-chain with one edit
+        prev = prev_hash if prev is None else prev
+        details = '{"edited":true}' if seq == 2 else details
+        digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows)
+        statements.append(f"UPDATE audit_entry SET details = '{details}', prev_hash = '{prev}', hash = '{digest}' "
+                          f"WHERE seq = {seq}")
+        prev = digest
+    insider(*statements)
+    init_db(url)
+    problems = audit.verify().problems
+    close_db()
+    assert f"Entry {marker.seq} does not follow entry {marker.seq - 1}: entries were removed or reordered." in problems
+
+
+def test_the_chain_cannot_be_checked_or_written_without_the_key_file(episode, run):
+    from models import pinkey
+
+    init_db(episode["url"])
+    where = pinkey.path()
+    close_db()
+    saved = where.read_bytes()
+    where.unlink()
+    pinkey.forget()
+    try:
+        code, out, err = run("audit", "verify", "--db", episode["url"])
+        assert code == 1 and err == f"Error: {pinkey.missing_message(where)}\n", err
+    finally:
+        where.write_bytes(saved)
+        where.chmod(0o600)
+        pinkey.forget()

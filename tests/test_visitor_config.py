@@ -158,8 +158,11 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
 
     url = str(tmp_path / "v1.sqlite3")
     _make_v1_database(url)
-    school = build()  # a school with phones, on the version-1 schema
-    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    from tests.oldschema import written_as
+
+    with written_as(1):
+        school = build()  # a school with phones, on the version-1 schema
+        custody.hand_in(school.codes["000001"], school.office, now=NOW)
     assert not db.table_exists("visit") and not db.table_exists("print_job")
     close_db()
 

@@ -1,0 +1,35 @@
+"""Write records as the kiosk of an older schema did, to test upgrades honestly: a
+database stamped with an old version whose log was written by this code is what an
+insider who winds the version back makes, and the upgrade refuses it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def written_as(version: int) -> Iterator[None]:
+    """Inside, audit entries are written as schema ``version`` wrote them: before 9 with a
+    plain SHA-256 (no chain key), before 5 with no row hashes, before 7 and 8 without the
+    tables those versions bound."""
+    from models import audit, integrity
+
+    saved_protected = dict(integrity.PROTECTED)
+    saved_key = audit.chain_key
+    saved_enabled = integrity._enabled
+    try:
+        if version < 9:
+            audit.chain_key = lambda: None  # type: ignore[assignment]
+        if version < 5:
+            integrity._enabled = False
+        for made_by, tables in ((7, integrity.LATER_TABLES), (8, integrity.SCHEMA_8_TABLES)):
+            if version < made_by:
+                for table in tables:
+                    integrity.PROTECTED.pop(table, None)
+        yield
+    finally:
+        audit.chain_key = saved_key  # type: ignore[assignment]
+        integrity._enabled = saved_enabled
+        integrity.PROTECTED.clear()
+        integrity.PROTECTED.update(saved_protected)
