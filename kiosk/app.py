@@ -379,8 +379,10 @@ class KioskApp(App[None]):
         """ctrl+z would suspend the app and leave a shell: never at reception."""
 
     def action_request_quit(self) -> None:
-        # A visitor at the self-service screen never closes the app: an admin PIN is needed.
-        if not self.kiosk_mode and not self.in_self_service():
+        # A visitor at the self-service screen never closes the app, nor at the staff sign-in
+        # it leads to (F10) while no one is signed in: an admin PIN is needed.
+        public = self.in_self_service() or (self.signed_in is None and self._login_surface() == "visitor")
+        if not self.kiosk_mode and not public:
             self.exit()
             return
         from kiosk.dialogs.admin_pin import AdminPinDialog

@@ -76,6 +76,33 @@ async def test_the_visitor_screens_quit_dialog_takes_only_an_admin(school):
         assert not app.is_running
 
 
+@pytest.mark.parametrize("start", ["visitor", None])
+async def test_the_staff_sign_in_reached_from_the_visitor_screen_does_not_quit_without_an_admin(school, start):
+    """helper-31: F10 at the public screen, then Ctrl+C or Ctrl+Q, closed the app to the shell."""
+    app = make_app(start=start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        if start is None:
+            await pilot.press("f2")  # the reception opens the public screen for a visitor
+            await settle(pilot)
+        assert type(app.screen).__name__ == "VisitorSelfServiceScreen"
+        await pilot.press("f10")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LoginScreen"
+        for key in ("ctrl+c", "ctrl+q"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.is_running
+        assert type(app.screen).__name__ == "AdminPinDialog"
+        await pilot.press("escape")
+        await settle(pilot)
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("ctrl+q")  # staff signed in may close an unlocked terminal
+        await settle(pilot)
+        assert not app.is_running
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_only_the_demo_school_shows_its_pins(database, size):
     create_demo(load_settings(str(DEMO_CONFIG)), now=NOW)
