@@ -241,3 +241,29 @@ async def test_the_refusal_of_an_account_changed_outside_the_kiosk_is_shown_whol
 
         screen = " ".join(text_of(r).strip(" │") for r in cells(app.export_screenshot()).values())
         assert "an admin must run kiosk audit verify." in " ".join(screen.split()), screen
+
+
+async def test_keys_typed_while_a_right_pin_is_checked_are_not_a_second_attempt(school, monkeypatch):
+    """helper-31: office, Enter, PIN, Enter, then a phone's code straight away (a scan after
+    signing in): the code's digits went into the emptied PIN box, its Enter checked them,
+    and a right PIN ended as "Wrong username or PIN." with a wrong PIN counted."""
+    import threading
+
+    from kiosk.screens import login
+
+    release = threading.Event()
+    real = login._authenticate
+
+    def slow(*args):  # the PIN check is still running while the next keys arrive
+        assert release.wait(timeout=10)
+        return real(*args)
+
+    monkeypatch.setattr(login, "_authenticate", slow)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"office", "enter", *DEMO_PINS["office"], "enter", *"K2637309", "enter")
+        release.set()
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        assert AuthFailure.select().count() == 0
+        assert app.signed_in.username == "office"

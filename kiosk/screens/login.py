@@ -51,6 +51,7 @@ class LoginScreen(Screen[None]):
         # "visitor": reached from the public visitor screen (F10), so wrong PINs typed here slow
         # down only that surface, never the reception's own sign-in (models.auth).
         self.surface = surface
+        self.checking = False  # a PIN is being checked: keys typed meanwhile are not another try
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Staff sign-in")
@@ -105,6 +106,9 @@ class LoginScreen(Screen[None]):
             else:
                 self.say("Type your username.")
             return
+        if self.checking:  # e.g. a phone scanned straight after the PIN's Enter: not a PIN
+            field.value = ""
+            return
         username = self.query_one("#username", Input).value
         pin = field.value
         field.value = ""
@@ -116,6 +120,7 @@ class LoginScreen(Screen[None]):
             self.say("Type your PIN.")
             return
         self.say("Checking…")
+        self.checking = True
         call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now(), self.surface)
 
     def on_db_result(self, result: DbResult) -> None:
@@ -130,8 +135,10 @@ class LoginScreen(Screen[None]):
             return
         if result.tag != "login":
             return
+        self.checking = False
         if not result.ok:
             self.say(result.error or "")
+            self.query_one("#pin", Input).value = ""  # anything typed while it was checked
             self.query_one("#pin", Input).focus()
             return
         self.app.sign_in(result.value)
