@@ -206,6 +206,10 @@ def make_school(folder: Path, phones: int) -> School:
     config.write_text(text, encoding="utf-8")
 
     school = School(folder, db_path, config, env)
+    from models import pinkey
+
+    before = pinkey.configured()
+    pinkey.configure(data / pinkey.FILE_NAME)  # the key `kiosk demo` made: the audit chain's too
     init_db(db_path)
     try:
         import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="bench"), actor="bench")
@@ -222,6 +226,7 @@ def make_school(folder: Path, phones: int) -> School:
                 school.names[code] = row.last_name
     finally:
         close_db()
+        pinkey.configure(before)
     return school
 
 

@@ -34,6 +34,11 @@ def configure(path: str | os.PathLike | None) -> Path | None:
     return _configured
 
 
+def configured() -> Path | None:
+    """The key file :func:`configure` set (None: the default in the data directory)."""
+    return _configured
+
+
 def path() -> Path:
     if _configured is not None:
         return _configured

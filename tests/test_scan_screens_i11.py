@@ -356,6 +356,34 @@ async def test_keys_that_reach_home_after_it_opened_a_screen_are_handed_to_that_
 
 
 @pytest.mark.parametrize("size", SIZES)
+async def test_a_code_split_by_the_screen_opening_reaches_it_whole(school, size):
+    """helper-31, typing h and a code at once in a real terminal: the code's first keys were
+    gathered at Home, the screen opened, and the rest (with Enter) went to it: 0 scans,
+    and the first part stayed in Home's hidden buffer to spoil a later key ("K7123901u")."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        home = app.screen
+        code = school.codes["000003"]
+        for key in code[:4]:
+            await pilot.press(key)  # gathered at Home as a scan
+        assert home.scanned == code[:4]
+        home.action_open("hand-in")  # h: its binding ran just after them
+        for key in [*code[4:], "enter"]:
+            home.post_message(events.Key(key, key if len(key) == 1 else None))
+        await drawn(pilot)
+        await scans_done(pilot, 1)
+        assert text(app, "#outcome-who") == "Cara Smith · Oak"
+        assert home.scanned == "" and home.carry == []
+        await pilot.press("escape")
+        await drawn(pilot)
+        assert app.screen is home and text(app, "#home-scan") == ""
+        assert [type(x).__name__ for x in app.screen_stack][-1] == "HomeScreen"
+
+
+@pytest.mark.parametrize("size", SIZES)
 async def test_a_lower_case_scan_at_home_is_not_taken_for_home_keys(school, size, monkeypatch):
     """A scanner with caps lock on sends k1234501: K is also Home's key for Compliance (office may open it)."""
     from kiosk.screens import home

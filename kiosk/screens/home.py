@@ -208,6 +208,9 @@ class HomeScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.opened = None
+        if self.scanned:  # keys gathered here just before another screen opened: not a scan now
+            self.scanned = ""
+            self._show_scan("")
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
@@ -271,13 +274,25 @@ class HomeScreen(Screen[None]):
         code (an upper-case letter or a digit first: Home's own keys are lower case) is
         gathered until its terminator and then routed by :func:`models.devices.route_scan`.
         """
-        if not self.is_current:
+        # Not ``is_current``: that stays true while a screen pushed over Home is still opening.
+        if self.app.screen is not self:
             top = self.app.screen
             if top is not self:
                 event.stop()
                 event.prevent_default()
-                self.carry.append(events.Key(event.key, event.character))
-                if len(self.carry) == 1:  # once the screen has drawn (mounted, focus set), hand them over in order
+                first = not self.carry
+                keys = []
+                if self.scanned:  # a code's first keys were gathered here before the screen opened:
+                    gathered, self.scanned = self.scanned, ""  # they go with the rest, in order
+                    self._show_scan("")
+                    keys = [events.Key(c, c) for c in gathered]
+                keys.append(events.Key(event.key, event.character))
+                early = getattr(top, "early_keys", None)
+                if early is not None and not self.carry:
+                    early.extend(keys)  # a scan screen still opening takes them first, as it mounts
+                    return
+                self.carry.extend(keys)
+                if first:  # once the screen has drawn (mounted, focus set), hand them over in order
                     top.call_after_refresh(self._hand_over, top)
             return
         terminators = ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
@@ -288,9 +303,17 @@ class HomeScreen(Screen[None]):
                 self.scanned = letter.upper()
             else:
                 self._task_key(letter)  # a person's key after all: act on it, then on this key
-                if not self.is_current:
+                if self.app.screen is not self:
                     self.on_key(event)  # typed at once with it: it belongs to the screen just opened
                     return
+        elif not self.scanned and event.key not in PREFIX_KEYS and any(t.key == event.key for t in self.tasks):
+            # A task's key opens its screen now, not as a binding once the key has bubbled up
+            # to the app: by then the keys typed with it (h and a code at once) had reached
+            # Home as a scan of their own, and the code's Enter the new screen.
+            event.stop()
+            event.prevent_default()
+            self._task_key(event.key)
+            return
         elif not self.scanned and event.key in PREFIX_KEYS:
             self.held = event.key
             self.held_count += 1
@@ -364,7 +387,7 @@ class HomeScreen(Screen[None]):
             else:
                 top.pending.append(value)
             return
-        if not self.is_current:
+        if self.app.screen is not self:
             self._show_scan(f"{value} was scanned while another screen was open: scan it again.")
             return
         screen = self.screen_for(route, self.who)
@@ -386,4 +409,5 @@ class HomeScreen(Screen[None]):
     def action_open(self, name: str) -> None:
         screen = self.screen_for(name, self.who)
         if screen is not None:
+            self.opened = screen  # a scan gathered here as it opens is recorded there
             self.app.push_screen(screen)

@@ -105,6 +105,9 @@ class ScanScreen(Screen[None]):
         self.camera_run = 0  # numbers each switch-on, so a stopped run's late messages are ignored
         self.camera_live = threading.Event()  # set while this screen is on top: frames are decoded
         self.pending: list[str] = []  # codes scanned elsewhere (at Home) for this screen to record
+        # Keys typed at Home at once with the key that opened this screen (h and a code): given
+        # to the scan field as it mounts, before any key that reaches the field itself.
+        self.early_keys: list[events.Key] | None = []  # None once mounted
 
     # ------------------------------------------------------------ layout
 
@@ -140,6 +143,9 @@ class ScanScreen(Screen[None]):
         for code in self.pending:
             self.pipeline.submit(code)
         self.pending.clear()
+        keys, self.early_keys = self.early_keys or [], None
+        for key in keys:
+            scan.take_key(key)
 
     def on_key(self, event: events.Key) -> None:
         """A key that reached the screen, not the scan field: typed while the screen was opening.
