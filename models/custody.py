@@ -557,11 +557,16 @@ def record_search(
     how = _text(parents_informed_how, "way parents were informed", required=False, limit=100)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
+    # Not checked against the confiscation's time: that is when it was recorded here, and
+    # parents may be phoned from the classroom before the phone reaches the office.
+    if parents_informed_at is not None and _minute(parents_informed_at) > _minute(now):
+        raise ValidationError("The time the parents were informed is later than now.")
     with write_tx():
         device = _device(device_id)
         require(actor, "search", school_class_id=_device_class_id(device))
         if problem := witness_problem(witness, actor.display_name):
             raise ValidationError(problem)
+
         consent_contact = None
         if consent_by == "parent":
             consent_contact = _listed_contact(device, consent_contact_id, "consent")

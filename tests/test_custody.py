@@ -196,6 +196,21 @@ def test_search_rules(school):
     assert "consent Priya Patel, witness Head" in line and "pupil asked to delete" in line
 
 
+def test_parents_cannot_be_informed_later_than_now(school):
+    """The form refused it; the command line and any other caller did not. (A time before
+    the confiscation is allowed: that is when it was recorded at the kiosk, and parents
+    may be phoned from the classroom first.)"""
+    dev = device_of(school, "000001")
+    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=later(10))
+    kw = dict(consent_by="pupil", witness="Head", grounds="Reported image", outcome="nothing_found",
+              parents_informed_how="telephone", now=later(15))
+    with pytest.raises(ValidationError, match="^The time the parents were informed is later than now.$"):
+        custody.record_search(dev, school.deputy, parents_informed_at=later(60), **kw)
+    assert not CustodyEvent.select().where(CustodyEvent.kind == "searched").exists()
+    ev = custody.record_search(dev, school.deputy, parents_informed_at=later(-5), **kw)
+    assert ev.parents_informed_at == later(-5)
+
+
 def test_roles(school):
     code_oak = school.codes["000001"]
     code_beech = school.codes["000004"]
