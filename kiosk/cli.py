@@ -227,21 +227,28 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
                                        f"{ACTION_WORDS[wanted]}); the PIN comes from $KIOSK_PIN or is asked for.")
             pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
             env.open(create=False)  # whoever acts is in it already: a mistyped --db makes nothing
-            who = authenticate(as_user, pin)
+            from models.db import commits
+
+            signing_in = commits()
+            try:
+                who = authenticate(as_user, pin)
+            except KioskError:
+                if commits() != signing_in:  # the wrong PIN is in the log: anchored like any record
+                    _anchor_after(env, None, quiet=True)
+                raise
             try:
                 if own is None or (own(kwargs) or "").strip().lower() != who.username:
                     require(who, wanted)
             except PermissionDenied as refused:
                 _audit_refused(who, wanted)
+                _anchor_after(env, who, quiet=True)  # the refusal is in the log: anchored like any record
                 if doing:
                     from models.auth import who_text
 
                     raise PermissionDenied(f"{who_text(who)} may not {doing}: that needs someone who may "
                                            f"{ACTION_WORDS[wanted]}.") from None
                 raise refused from None
-            from models.db import commits
-
-            before = commits()
+            before = signing_in
             result = fn(env, who=who, **kwargs)
             if commits() != before:  # it wrote records: anchor them (not a job that stopped part way)
                 _anchor_after(env, who)
@@ -382,15 +389,17 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
-def _anchor_after(env: Env, who: Any) -> None:
-    """After a command that wrote records, an anchor if the log moved since the last one."""
+def _anchor_after(env: Env, who: Any, *, quiet: bool = False) -> None:
+    """After a command that wrote records, an anchor if the log moved since the last one.
+    ``quiet``: after a refusal, whose one line stays the only one (a failure is logged)."""
     from models import anchors
 
     try:
         anchors.write_if_moved(env.anchors_path(), why="command", actor=who)
     except KioskError as exc:
         log.warning("Audit anchor after the command not written: %s", exc)
-        click.echo(f"Warning: {exc}", err=True)
+        if not quiet:
+            click.echo(f"Warning: {exc}", err=True)
 
 
 def _daily_anchor(env: Env) -> None:

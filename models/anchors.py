@@ -215,6 +215,8 @@ def due(path: str | os.PathLike, now: dt.datetime, tz: Any) -> bool:
 
     seq, _ = audit.head()
     prev = last(path)
+    if seq > 0 and prev is not None and prev.seq > seq:
+        return True  # a file ahead of the log: writing says why (never a silent stop)
     if seq == 0 or (prev is not None and prev.seq >= seq - 1):  # -1: the anchor's own entry
         return False
     if prev is None or prev.when is None:
@@ -263,7 +265,9 @@ def moved(path: str | os.PathLike) -> bool:
 
     seq, _ = audit.head()
     prev = last(path)
-    return seq > 0 and (prev is None or prev.seq < seq - 1)
+    # A file ahead of the log (cut, restored, or a line written into it) counts as moved:
+    # :func:`write` then refuses and says why, where anchoring used to stop without a word.
+    return seq > 0 and (prev is None or prev.seq < seq - 1 or prev.seq > seq)
 
 
 def write_if_moved(path: str | os.PathLike | None, *, why: str, actor: Any = None,

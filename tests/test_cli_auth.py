@@ -249,7 +249,7 @@ def test_refused_with_a_wrong_pin(school, kiosk, tmp_path, name):
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
     code, _, err = kiosk(case, case.allowed, WRONG_PIN)
-    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.failed", "auth.locked"))
+    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.failed", "auth.locked", "audit.anchor"))
     assert "PIN" in err
 
 
@@ -259,7 +259,7 @@ def test_refused_for_a_role_that_may_not_act(school, kiosk, tmp_path, name):
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
     code, _, err = kiosk(case, case.refused, PINS[case.refused])
-    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.login", "auth.refused"))
+    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.login", "auth.refused", "audit.anchor"))
     assert " may not " in err
     # what they tried is on record, by name (a tester found only "auth.login" for a refused purge)
     assert (f"staff:{staff_id(url, case.refused)}", "auth.refused") in entries_after(url, before)
@@ -512,7 +512,7 @@ def test_roles_given_outside_the_kiosk_do_not_let_anyone_act(school, run, monkey
     code, out, err = run("staff", "unlock", "c_head", "--as", "c_office", "--db", url)
     assert code == 1
     assert err == "Error: c_office's account was changed outside the kiosk: an admin must run kiosk audit verify.\n"
-    assert [a for _, a in entries_after(url, before)] == ["auth.failed"]
+    assert [a for _, a in entries_after(url, before)] == ["auth.failed", "audit.anchor"]
 
 
 def test_a_pin_hash_copied_onto_another_account_does_not_sign_in_even_with_the_copied_pin(database):
@@ -543,3 +543,24 @@ def test_anyone_may_change_their_own_pin_but_not_anothers(school, run, monkeypat
     monkeypatch.setenv("KIOSK_PIN", "950483")
     code, _, err = run("staff", "set-pin", "c_office", "--as", "c_teacher", "--db", url)
     assert code == 1 and err == "Error: Test Teacher (teacher) may not manage staff.\n"
+
+
+def test_a_wrong_pin_or_a_refusal_at_the_command_line_is_anchored(school, kiosk, tmp_path, monkeypatch):
+    """helper-32: refused and failed commands wrote audit entries but no anchor, so they
+    could be cut from the log (and the wrong-PIN counts emptied) without a trace."""
+    from models import anchors
+    from models.db import close_db, init_db
+
+    url, codes = school
+    case = cases(tmp_path, codes)["backup"]
+    for who, pin in (("c_office", PINS["c_office"]), ("c_head", WRONG_PIN)):
+        before = last_seq(url)
+        code, _, err = kiosk(case, who, pin)
+        assert code != 0 and err.count("\n") == 1, err
+        new = entries_after(url, before)
+        assert [a for _, a in new][-1] == "audit.anchor", new
+        init_db(url)
+        try:
+            assert not anchors.moved(anchors.default_path(url))
+        finally:
+            close_db()

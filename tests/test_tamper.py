@@ -20,6 +20,7 @@ from models import anchors, audit, concerns, custody, integrity
 from models.db import close_db, init_db
 from models.devices import resolve
 from models.people import contacts_of
+from models.errors import RuleViolation
 from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
 from tests.oldschema import written_as
 from tests.school import NOW, build
@@ -1177,3 +1178,23 @@ def test_the_chain_cannot_be_checked_or_written_without_the_key_file(episode, ru
         where.write_bytes(saved)
         where.chmod(0o600)
         pinkey.forget()
+
+
+def test_an_anchors_file_ahead_of_the_log_stops_anchoring_with_a_warning_not_silently(episode, verify, run, monkeypatch):
+    """helper-32: one line for entry 999999 written into the file stopped every later anchor,
+    and commands went on with exit 0 and no word."""
+    _anchor(episode["url"], verify.anchors)
+    with verify.anchors.open("a") as fh:
+        fh.write("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
+    init_db(episode["url"])
+    try:
+        assert anchors.moved(verify.anchors) and anchors.due(verify.anchors, later(60 * 30), dt.UTC)
+        with pytest.raises(RuleViolation, match="already anchors entry 999999"):
+            anchors.write_if_moved(verify.anchors, why="command")
+    finally:
+        close_db()
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
+    monkeypatch.setenv("KIOSK_NEW_PIN", "739164")
+    code, out, err = run("staff", "set-pin", "head", "--as", "head", "--db", episode["url"], "--config", verify.config)
+    assert code == 0, err
+    assert f"Warning: The anchors file {verify.anchors} already anchors entry 999999" in err
