@@ -993,6 +993,7 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
     from models import anchors
     from models import audit as audit_log
+    from models.compliance import cache_problems
     from models.custody import verify_states
 
     for text in paper:  # a mistyped anchor is refused before any work
@@ -1001,7 +1002,7 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     report = audit_log.verify(anchors_path=env.anchors_path())
     for text in paper:
         anchors.check_paper(report, text)
-    states = verify_states()
+    states = verify_states() + cache_problems(env.settings.tz)  # the projections, by replay
     if report.ok and not states:
         click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "
                    f"match the log; {report.anchors_checked} anchors agree; current state agrees with the ledger.")

@@ -237,6 +237,23 @@ def _refresh_cache(tz) -> int | None:
         return None
 
 
+def cache_problems(tz=SCHOOL_TZ) -> list[str]:
+    """Each cached day that a replay of the ledger does not give (for ``kiosk audit verify``):
+    the cache is a projection, not bound into the audit log, so it is checked by replay."""
+    cached: dict[dt.date, tuple[bool, int]] = {}
+    for d, active, pupils in ComplianceDay.select(ComplianceDay.day, ComplianceDay.active,
+                                                  ComplianceDay.pupils).tuples():
+        day = dt.date.fromisoformat(d) if isinstance(d, str) else d
+        try:
+            cached[day] = (bool(active), int.from_bytes(bytes(pupils or b""), "little"))
+        except (TypeError, ValueError):
+            cached[day] = (bool(active), -1)  # unreadable: never equal to a replay
+    replay = _scan(sorted(cached), tz)
+    return [f"Table compliance_day: the cached count for {day.isoformat()} does not match the ledger "
+            "(edited outside the kiosk): the compliance report would show it wrongly."
+            for day in sorted(cached) if replay.get(day) != cached[day]]
+
+
 def handed_in_by_day(days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cache: bool = True) -> dict[dt.date, tuple[bool, int]]:
     """Per local day: (any phone handed in, bitmap of pupil ids handed in and not undone).
 

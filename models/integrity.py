@@ -22,7 +22,7 @@ rows that still exist (and the ids of rows they recorded as deleted) are carried
 the purge's own entry (:func:`carry_forward`), so the rows stay protected.
 
 Projection tables (device state, the compliance cache) are not bound: they are checked
-by replaying the ledger (``models.custody.verify_states``).
+by replaying the ledger (``models.custody.verify_states``, ``models.compliance.cache_problems``).
 """
 
 from __future__ import annotations
