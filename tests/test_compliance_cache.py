@@ -221,10 +221,10 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     assert ComplianceDay.select().count() == 1
 
 
-def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(school, run):
+def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(database, school, run):
     """helper-32: the cache is not bound, and verify did not check it: a day set to 51/51 in
     sqlite3 showed 100% in the compliance report, and verify said OK."""
-    from models.db import close_db, db
+    from models.db import close_db
 
     mon, tue = school_days(2)
     custody.hand_in(school.codes["000002"], school.office, now=at(mon, 8, 30))
@@ -234,7 +234,6 @@ def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(school, run):
     assert compliance.cache_problems(SCHOOL_TZ) == [
         f"Table compliance_day: the cached count for {mon.isoformat()} does not match the ledger "
         "(edited outside the kiosk): the compliance report would show it wrongly."]
-    url = db.database
     close_db()
-    code, out, err = run("audit", "verify", "--db", url)
+    code, out, err = run("audit", "verify", "--db", database)
     assert code == 1 and "Table compliance_day: the cached count for" in err, out + err
