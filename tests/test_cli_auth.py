@@ -564,3 +564,21 @@ def test_a_wrong_pin_or_a_refusal_at_the_command_line_is_anchored(school, kiosk,
             assert not anchors.moved(anchors.default_path(url))
         finally:
             close_db()
+
+
+def test_deleting_every_staff_row_and_staff_create_entry_does_not_reopen_the_first_admin_door(school, run, monkeypatch):
+    """helper-32: with the staff rows and the staff.create entries deleted in sqlite3, the
+    first-admin door opened (and the new admin took id 1, so office's old records named them)."""
+    from tests.test_tamper import Insider
+
+    url, _ = school
+    insider = Insider(url)
+    fk = [] if insider.pg else ["PRAGMA foreign_keys = OFF"]
+    cascade = " CASCADE" if insider.pg else ""
+    insider(*fk, f"DELETE FROM staff_class", "DELETE FROM auth_failure",
+            "ALTER TABLE staff DISABLE TRIGGER ALL" if insider.pg else "SELECT 1",
+            "DELETE FROM staff", "DELETE FROM audit_entry WHERE action = 'staff.create'")
+    monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
+    code, _, err = run("staff", "add", "boot", "--name", "Boot", "--role", "admin", "--db", url)
+    assert code == 1, err
+    assert err.startswith("Error: This database has had staff before")
