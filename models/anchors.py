@@ -532,8 +532,11 @@ def restore_notes(report: Any) -> None:
             text += (f": the anchors file {d.get('file')} was declared lost, with the {d.get('lost')} anchor(s) "
                      "written to it before then; the log before that entry is checked by its chain only.")
         elif d.get("dropped"):
+            aside = d.get("set_aside")
+            gone = not (isinstance(aside, str) and os.path.lexists(aside))
             text += (f": {d['dropped']} anchor(s) of the history it replaced, up to entry {d.get('newest_dropped')}, "
-                     f"were set aside in {d.get('set_aside')}.")
+                     f"were set aside in {aside}"
+                     + (", which is no longer there: what the restore replaced cannot be shown." if gone else "."))
         else:
             text += "."
         report.notes.append(text)

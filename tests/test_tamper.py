@@ -1051,7 +1051,10 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     assert later_anchor not in anchors.read(verify.anchors)
     code, text = verify(url)
     assert code == 0, text
-    assert f"anchor(s) of the history it replaced, up to entry {later_anchor.seq}, were set aside in {aside}" in text
+    assert f"anchor(s) of the history it replaced, up to entry {later_anchor.seq}, were set aside in {aside}." in text
+    aside.unlink()  # helper-32: verify went on naming a file that was gone
+    code, text = verify(url)
+    assert f"were set aside in {aside}, which is no longer there: what the restore replaced cannot be shown." in text
 
 
 def test_anchoring_a_log_cut_with_its_head_record_left_alone_is_refused(episode, verify, run):
