@@ -139,8 +139,8 @@ def tighten_data_dir() -> list[str]:
     changed = [] if st.st_mode & stat.S_ISVTX else [tighten(root, DIR_MODE)]
     with contextlib.suppress(OSError):
         for child in root.iterdir():
-            if _ours(child.name):
-                changed.append(tighten(child, FILE_MODE))
+            if _ours(child.name) and not child.is_dir():  # a folder by one of our names is not ours:
+                changed.append(tighten(child, FILE_MODE))  # 0600 would lock it (helper-32)
     return [c for c in changed if c]
 
 

@@ -247,3 +247,16 @@ def test_anchors_beside_either_database(umask022, data_dir, database):
     assert path.parent == data_dir
     assert mode(data_dir) == 0o700
     assert mode(path) == 0o600
+
+
+def test_a_folder_with_one_of_the_kiosks_names_is_left_alone(umask022, data_dir, run):
+    """helper-32: a folder where the anchors file goes lost its x bit (0755 to 0600) when a
+    read-only command tightened the data directory's files."""
+    code, _, err = run("staff", "list")
+    assert code == 0, err
+    folder = data_dir / "kiosk-00000000.anchors"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    code, _, err = run("staff", "list")
+    assert code == 0, err
+    assert mode(folder) == 0o755 and str(folder) not in err
