@@ -102,3 +102,16 @@ async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
         await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue
         assert app.screen.has_class("confirming")
         assert_whole(app, "confiscate-summary", "confiscate-yes", "confiscate-back")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_raise_a_concern_dialog_fits_with_buttons_and_error_line(school, size):
+    """helper-31: at 80x24 the dialog (N at Home) ended after "What happened": no help line, no buttons."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await quiet(pilot)
+        await pilot.press("n")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "RaiseConcernDialog"
+        assert_whole(app, "concern-error", "concern-continue", "concern-cancel")

@@ -66,8 +66,9 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
         self.staff_rows: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide-dialog", id="concern-box"):
-            yield Static("Raise a concern for the DSL", classes="dialog-title")
+        with Vertical(classes="dialog wide-dialog docked", id="concern-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static("Raise a concern for the DSL", classes="dialog-title")
             with VerticalScroll(classes="dialog-form", id="concern-form"):
                 yield Label("Who it is about")
                 with RadioSet(id="concern-about"):
@@ -90,16 +91,17 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
                         yield RadioButton(Content(text.capitalize()))
                 yield Label("What happened (facts: when, where, what was seen or said)")
                 yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
-            yield Static("Choose who it is about (Down/Up, then Enter). Esc to cancel.", id="concern-error",
-                         classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons dialog-form"):
-                yield Button("Continue", id="concern-continue", variant="primary")
-                yield Button("Cancel", id="concern-cancel")
-            with Vertical(classes="dialog-confirm"):
-                yield Static("", id="concern-summary", markup=False)
+            with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
+                yield Static("Choose who it is about (Down/Up, then Enter). Esc to cancel.", id="concern-error",
+                             classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm: tell the DSL", id="concern-yes", variant="warning")
-                    yield Button("Back", id="concern-back")
+                    yield Button("Continue", id="concern-continue", variant="primary")
+                    yield Button("Cancel", id="concern-cancel")
+            with VerticalScroll(classes="dialog-confirm"):
+                yield Static("", id="concern-summary", markup=False)
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button("Confirm: tell the DSL", id="concern-yes", variant="warning")
+                yield Button("Back", id="concern-back")
 
     def on_mount(self) -> None:
         self.show_parts()
