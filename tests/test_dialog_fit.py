@@ -115,3 +115,23 @@ async def test_raise_a_concern_dialog_fits_with_buttons_and_error_line(school, s
         await quiet(pilot)
         assert type(app.screen).__name__ == "RaiseConcernDialog"
         assert_whole(app, "concern-error", "concern-continue", "concern-cancel")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_release_to_a_parent_dialog_fits_with_buttons_and_error_line(school, size):
+    """helper-31: at 80x24 the line under the buttons (its help, and why Release did nothing) was not shown."""
+    from tests.test_release_screens import confiscate, hand_in, open_release, scan
+
+    hand_in(school, "000001")
+    confiscate(school, "000001")
+    app = make_app(start="release")
+    async with app.run_test(size=size) as pilot:
+        await open_release(pilot)
+        await scan(pilot, school.codes["000001"])
+        await pilot.press("f4")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "ReleaseToContactDialog"
+        assert_whole(app, "contact-error", "contact-release", "contact-cancel")
+        await pilot.press("tab", "tab", "enter")  # Release phone with nobody chosen
+        assert text(app, "#contact-error").startswith("Choose the person collecting the phone")
+        assert_whole(app, "contact-error", "contact-release", "contact-cancel")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.widgets.option_list import Option
@@ -34,24 +34,29 @@ class ReleaseToContactDialog(ModalScreen[int | None]):
         self.stray = False  # printable keys arrived: a scan, not a person choosing
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="contact-box"):
-            yield Static(f"Release {self.pupil_name}'s phone to a parent or carer", classes="dialog-title",
-                         id="contact-title", markup=False)
-            if self.contacts:
-                yield Static("Only to a parent or carer listed for the pupil, after checking their photo ID.",
-                             id="contact-rule")
-                yield OptionList(*[Option(label, id=str(cid)) for cid, label in self.contacts],
-                                 id="contact-list", markup=False)
-                yield Static("Collecting: nobody chosen yet", id="contact-chosen", markup=False)
-                yield Checkbox("ID seen: I have checked their photo ID", id="id-seen")
-            else:
-                yield Static(f"No parent or carer who may collect is listed for {self.pupil_name}, "
-                             "so the phone cannot be released here.", id="contact-rule", markup=False)
-            with Horizontal(classes="dialog-buttons"):
+        # Docked like the confiscate and search dialogs: the buttons and the line under them
+        # (its help, and why Release did nothing) always show, even at 80x24.
+        with Vertical(classes="dialog docked", id="contact-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(f"Release {self.pupil_name}'s phone to a parent or carer", classes="dialog-title",
+                             id="contact-title", markup=False)
+            with VerticalScroll(classes="dialog-form", id="contact-form"):
                 if self.contacts:
-                    yield Button("Release phone", id="contact-release", variant="success")
-                yield Button("Cancel", id="contact-cancel")
-            yield Static(HELP if self.contacts else "Esc to close.", id="contact-error", classes="dialog-error")
+                    yield Static("Only to a parent or carer listed for the pupil, after checking their photo ID.",
+                                 id="contact-rule")
+                    yield OptionList(*[Option(label, id=str(cid)) for cid, label in self.contacts],
+                                     id="contact-list", markup=False)
+                    yield Static("Collecting: nobody chosen yet", id="contact-chosen", markup=False)
+                    yield Checkbox("ID seen: I have checked their photo ID", id="id-seen")
+                else:
+                    yield Static(f"No parent or carer who may collect is listed for {self.pupil_name}, "
+                                 "so the phone cannot be released here.", id="contact-rule", markup=False)
+            with Vertical(classes="dialog-foot"):
+                with Horizontal(classes="dialog-buttons"):
+                    if self.contacts:
+                        yield Button("Release phone", id="contact-release", variant="success")
+                    yield Button("Cancel", id="contact-cancel")
+                yield Static(HELP if self.contacts else "Esc to close.", id="contact-error", classes="dialog-error")
 
     def on_mount(self) -> None:
         if self.contacts:
