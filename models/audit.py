@@ -95,6 +95,20 @@ def newest_is_keyed() -> bool:
     return hmac.compare_digest(digest, last.hash)
 
 
+def any_keyed() -> bool:
+    """Whether any entry of the log carries the keyed hash: then a kiosk of schema 9 or
+    later wrote it, whatever came after (one plain entry appended by hand hides nothing).
+    Reads the whole log: for an upgrade's check only."""
+    key = chain_key()
+    query = AuditEntry.select(AuditEntry.prev_hash, AuditEntry.seq, AuditEntry.at, AuditEntry.actor,
+                              AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.details,
+                              AuditEntry.rows, AuditEntry.hash).order_by(AuditEntry.seq.desc()).tuples()
+    for *fields, digest in query.iterator():
+        if hmac.compare_digest(entry_hash(*fields, key=key), str(digest)):
+            return True
+    return False
+
+
 def actor_name(actor: Any) -> str:
     if actor is None:
         return SYSTEM

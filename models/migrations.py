@@ -128,6 +128,13 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+def _has_records() -> bool:
+    """Whether a database with no version record holds an audit log (a kiosk wrote it)."""
+    from .tables import AuditEntry
+
+    return db.table_exists(AuditEntry._meta.table_name) and AuditEntry.select().exists()
+
+
 def _log_newer_than(version: int) -> str | None:
     """Why the audit log shows that a newer kiosk wrote it than ``version`` says, or None.
 
@@ -149,7 +156,7 @@ def _log_newer_than(version: int) -> str | None:
             return "its log binds row contents, which only version 5 and later do"
     if version < 9:
         try:
-            if audit.newest_is_keyed():
+            if audit.any_keyed():
                 return "its log is hashed with the key, which only version 9 and later do"
         except (StorageError, peewee.DatabaseError):
             return None  # no key file to tell: nothing was keyed with one that is here
@@ -173,6 +180,11 @@ def migrate() -> int:
             f"This database is at schema version {version}, newer than this kiosk "
             f"understands ({LATEST}): update the kiosk software."
         )
+    if version == 0 and _has_records():
+        raise StorageError(
+            "This database holds records but no schema version: its version record was removed outside the "
+            "kiosk. Nothing was changed: restore the last good backup, and keep this file to show what was done."
+        )
     if version == 0:
         with db.atomic():
             db.create_tables(ALL_MODELS)
@@ -185,8 +197,8 @@ def migrate() -> int:
     if version < LATEST and (why := _log_newer_than(version)) is not None:
         raise StorageError(
             f"This database says it is at schema version {version}, but {why}: its version record "
-            "was changed outside the kiosk. Nothing was changed; an admin must run kiosk audit verify "
-            "and restore the last good backup."
+            "was changed outside the kiosk. Nothing was changed: restore the last good backup, and keep "
+            "this file to show what was done."
         )
     migrator = SchemaMigrator.from_database(db.obj)
     for step in MIGRATIONS:

@@ -267,3 +267,21 @@ async def test_keys_typed_while_a_right_pin_is_checked_are_not_a_second_attempt(
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
         assert AuthFailure.select().count() == 0
         assert app.signed_in.username == "office"
+
+
+async def test_the_pin_checked_is_the_one_enter_submitted(school):
+    """helper-33, in tmux: office, Enter, PIN, Enter, then a phone's code in one burst. The
+    PIN box's Enter was its binding, run once the key had gone round the app, after the
+    code's digits had joined the PIN: "482916107622" was checked, a wrong PIN counted."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"office", "enter")
+        box = app.screen.query_one("#pin")
+        assert app.focused is box
+        for key in [*DEMO_PINS["office"], "enter", *"1076228", "enter"]:  # queued at once, as a burst arrives
+            box.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen", seconds=20)
+        assert AuthFailure.select().count() == 0

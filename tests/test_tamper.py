@@ -1129,9 +1129,49 @@ def test_a_schema_version_wound_back_is_refused_and_nothing_is_rebound(episode, 
     code, text = verify(episode["url"])
     assert code == 1
     assert text.startswith(f"Error: This database says it is at schema version {version}, but its log ")
-    assert "its version record was changed outside the kiosk. Nothing was changed" in text and text.count("\n") == 1
+    assert text.endswith("its version record was changed outside the kiosk. Nothing was changed: restore the last "
+                         "good backup, and keep this file to show what was done.\n") and text.count("\n") == 1
     assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
     assert insider.rows("SELECT MAX(version) FROM schema_version") == [(version,)]
+
+
+def _append_plain_entry(insider) -> None:
+    """One entry with the plain SHA-256 anyone can compute, on the end of the log."""
+    (seq, prev), = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
+    at, details = "2026-11-12T10:00:00.000000+00:00", "{}"
+    digest = audit.entry_hash(prev, seq + 1, at, "system", "audit.note", "audit", "x", details)
+    insider("INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash) "
+            f"VALUES ({seq + 1}, '{at}', 'system', 'audit.note', 'audit', 'x', '{details}', '{prev}', '{digest}')",
+            f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1")
+
+
+@pytest.mark.parametrize("version", [6, 8])
+def test_a_wound_back_version_behind_one_plain_entry_is_still_refused(episode, verify, version):
+    """helper-33: only the newest entry was checked for the key, so one plain entry appended
+    first let the upgrades run again, bind the edited rows and seal them with a keyed entry."""
+    insider = episode["insider"]
+    insider(f"UPDATE pupil SET last_name = 'FORGED' WHERE id = 1")
+    _append_plain_entry(insider)
+    insider("DELETE FROM schema_version",
+            f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')")
+    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    code, text = verify(episode["url"])
+    assert code == 1 and "its log is hashed with the key, which only version 9 and later do" in text, text
+    assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
+
+
+@pytest.mark.parametrize("how", ["DELETE FROM schema_version", "DROP TABLE schema_version"])
+def test_a_database_with_records_and_no_version_is_refused(episode, verify, how):
+    """helper-33: with the version record gone, the database was taken for a new one and stamped."""
+    insider = episode["insider"]
+    insider(how)
+    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    code, text = verify(episode["url"])
+    assert code == 1
+    assert text == ("Error: This database holds records but no schema version: its version record was removed "
+                    "outside the kiosk. Nothing was changed: restore the last good backup, and keep this file to "
+                    "show what was done.\n")
+    assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
 
 
 def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_are_sealed(tmp_path):

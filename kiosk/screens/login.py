@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,6 +11,18 @@ from textual.widgets import Footer, Input, Label, Static
 
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
+
+
+class PinInput(Input):
+    """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
+    ran only once the key had gone round the app, after digits typed straight after it (a
+    phone scanned just after signing in) had joined the PIN, and a right PIN failed."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value))
 
 
 def _authenticate(username: str, pin: str, now, surface: str):
@@ -61,7 +74,7 @@ class LoginScreen(Screen[None]):
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
-            yield Input(id="pin", password=True, placeholder="your PIN (digits)", max_length=12, restrict=r"[0-9]*")
+            yield PinInput(id="pin", password=True, placeholder="your PIN (digits)", max_length=12, restrict=r"[0-9]*")
             yield Static(self.notice, id="login-message", markup=False)
             yield Static("Visitors: press F2 to sign in or out", id="login-visitors")
             yield Static("", id="login-demo", markup=False)
@@ -97,9 +110,11 @@ class LoginScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit(event.input)
+        self.submit(event.input, event.value)
 
-    def submit(self, field: Input) -> None:
+    def submit(self, field: Input, value: str | None = None) -> None:
+        """``value``: what the field held when Enter was pressed (keys typed straight after,
+        such as a phone scanned, may have reached the field before this message is handled)."""
         if field.id == "username":
             if field.value.strip():
                 self.set_focus(self.query_one("#pin", Input))
@@ -110,7 +125,7 @@ class LoginScreen(Screen[None]):
             field.value = ""
             return
         username = self.query_one("#username", Input).value
-        pin = field.value
+        pin = field.value if value is None else value
         field.value = ""
         if not username.strip():
             self.query_one("#username", Input).focus()
