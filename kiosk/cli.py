@@ -1452,6 +1452,8 @@ def _log_path() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every failure into one plain line and an exit code."""
+    if not log.handlers:  # what a command logs it also says: not again through Python's last-resort handler
+        log.addHandler(logging.NullHandler())  # (`kiosk run` adds kiosk.log's handler)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="kiosk", standalone_mode=False)
         return 0

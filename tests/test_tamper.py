@@ -1241,3 +1241,22 @@ def test_an_anchors_file_ahead_of_the_log_stops_anchoring_with_a_warning_not_sil
     code, out, err = run("staff", "set-pin", "head", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 0, err
     assert f"Warning: The anchors file {verify.anchors} already anchors entry 999999" in err
+
+
+def test_a_command_says_an_anchor_warning_once(episode, verify, tmp_path):
+    """helper-33: the warning came twice, once from Python's last-resort log handler."""
+    import os
+    import subprocess
+    import sys
+
+    if episode["insider"].pg:
+        pytest.skip("one run is enough: the output, not the database, is under test")
+    _anchor(episode["url"], verify.anchors)
+    with verify.anchors.open("a") as fh:
+        fh.write("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
+    env = dict(os.environ, KIOSK_PIN=DEMO_PINS["head"], KIOSK_NEW_PIN="739164")
+    done = subprocess.run([sys.executable, "-m", "kiosk.cli", "staff", "set-pin", "head", "--as", "head",
+                           "--db", episode["url"], "--config", str(verify.config)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("already anchors entry 999999") == 1, done.stderr
