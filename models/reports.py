@@ -10,6 +10,7 @@ from peewee import JOIN
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
 from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event, overflow_place_of
 from .db import db
+from .errors import KioskError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
 from .trays import held_place, slot_name
 
@@ -317,13 +318,15 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
 
 
 def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path: Any,
-                    now: dt.datetime | None = None, tz=SCHOOL_TZ) -> tuple[int, Any]:
+                    now: dt.datetime | None = None, tz=SCHOOL_TZ) -> tuple[int, Any, str | None]:
     """Print the phones not collected, with the audit log's head anchored at that moment.
 
     One transaction: the anchor line is appended to the anchors file and recorded in the
     log, and the slip (carrying the anchor in short form, the school's paper copy of it)
     is queued in the print outbox. Returns (print job id, the anchor or None when the log
-    is empty or no anchors file is configured).
+    is empty or no anchors file is configured, why no anchor could be written or None).
+    An anchor refused (the file ahead of the log, not a regular file) never stops the
+    slip: the list of phones still held is printed without one, and the reason returned.
     """
     from printing import render_for, uncollected_phones  # noqa: PLC0415
     from printing._escpos import printer_module  # noqa: PLC0415
@@ -340,7 +343,11 @@ def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path:
     local_now = to_local(now, tz)
     with write_tx():
         rows = uncollected(now, tz)
-        anchor = anchors.write(anchors_path, actor=staff, now=now, why="end-of-day slip") if anchors_path else None
+        problem = None
+        try:
+            anchor = anchors.write(anchors_path, actor=staff, now=now, why="end-of-day slip") if anchors_path else None
+        except (KioskError, OSError) as exc:  # checked before anything is written: nothing to undo
+            anchor, problem = None, str(exc)
         short = f"{anchor.short()} at {local_now:%H:%M}" if anchor else None
         doc = uncollected_phones(
             school_name=school_name, at=local_now.replace(tzinfo=None),
@@ -351,4 +358,4 @@ def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path:
         job = outbox.enqueue(render_for(spec, doc), kind="other", printer_url=spec.to_url(),
                              ref=f"end-of-day:{local_now.date().isoformat()}",
                              title=f"End-of-day slip: {len(rows)} not collected", actor=staff, now=now)
-    return job.id, anchor
+    return job.id, anchor, problem

@@ -36,9 +36,9 @@ def held(database, tmp_path):
 
 def test_the_slip_lists_the_phones_held_and_carries_the_anchor_it_wrote(held):
     school, path = held
-    job_id, anchor = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
-                                             anchors_path=path, now=LATE)
-    assert anchor is not None
+    job_id, anchor, problem = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
+                                                      anchors_path=path, now=LATE)
+    assert anchor is not None and problem is None
     assert anchors.last(path).seq == anchor.seq  # the same anchor is in the file
     job = PrintJob.get_by_id(job_id)
     slip = _slip_text(job)
@@ -61,8 +61,8 @@ def test_a_teacher_may_not_print_it_and_nothing_is_written(held):
 
 def test_the_paper_anchor_is_checked_by_verify(held):
     school, path = held
-    _, anchor = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
-                                        anchors_path=None, now=LATE)
+    _, anchor, _ = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
+                                           anchors_path=None, now=LATE)
     assert anchor is None  # no anchors file configured: the slip is printed without one
     written = anchors.write(path, actor="test", now=LATE)
     report = audit.verify()
@@ -124,5 +124,38 @@ async def test_f9_on_the_uncollected_screen_prints_the_slip_with_the_anchor(held
             assert any(anchor.short() in r for r in rows), rows
             job = PrintJob.get()
             assert f"#{anchor.seq} {anchor.hash[:16]}" in _slip_text(job)
+    finally:
+        anchors.configure(None)
+
+
+def test_an_anchors_file_that_refuses_an_anchor_does_not_stop_the_slip(held):
+    """helper-33: with a bogus line in the anchors file, F9 printed nothing at all: no list
+    of the phones still held at the end of the day."""
+    school, path = held
+    path.write_text("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
+    job_id, anchor, problem = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
+                                                      anchors_path=path, now=LATE)
+    assert anchor is None
+    assert problem.startswith(f"The anchors file {path} already anchors entry 999999")
+    slip = _slip_text(PrintJob.get_by_id(job_id))
+    assert "Ava Patel" in slip and "Audit anchor" not in slip
+
+
+async def test_f9_with_an_anchors_file_that_refuses_still_prints_and_says_why(held):
+    school, path = held
+    path.write_text("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
+    anchors.configure(path)
+    try:
+        app = make_app(start="uncollected")
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.services.clock.at = LATE
+            await sign_in(pilot, "office", DEMO_PINS["office"])
+            await settle(pilot)
+            await pilot.press("f9")
+            await settle(pilot)
+            line = text(app, "#uncollected-updated")
+            assert line.startswith("End-of-day slip queued for printing (job ")
+            assert f"No audit anchor on it: The anchors file {path} already anchors entry 999999" in line
+            assert PrintJob.select().count() == 1
     finally:
         anchors.configure(None)

@@ -30,9 +30,12 @@ def _print_slip(staff_id: int, printer, school_name: str, now) -> str:
     from models import anchors, reports
     from models.tables import Staff
 
-    job_id, anchor = reports.end_of_day_slip(Staff.get_by_id(staff_id), printer=printer, school_name=school_name,
-                                             anchors_path=anchors.configured(), now=now)
+    job_id, anchor, problem = reports.end_of_day_slip(Staff.get_by_id(staff_id), printer=printer,
+                                                      school_name=school_name, anchors_path=anchors.configured(),
+                                                      now=now)
     kept = f"\nAudit anchor on the slip (keep it): {anchor.short()}" if anchor else ""  # one line: copied by hand
+    if problem:
+        kept = f"\nNo audit anchor on it: {problem}"
     return f"End-of-day slip queued for printing (job {job_id}).{kept}"
 
 
