@@ -13,10 +13,15 @@ import pytest
 # directory the app could use at a throw-away folder, and drop user overrides.
 # Some test modules import this file as ``tests.conftest``, which runs it a second time:
 # the same sandbox then, or the data directory (and the PIN key in it) would move mid-run.
-_SANDBOX = Path(os.environ.get("KIOSK_TESTS_SANDBOX") or tempfile.mkdtemp(prefix="kiosk-tests-"))
-if not _SANDBOX.is_dir():  # left in the environment by another run: not ours
-    _SANDBOX = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
-os.environ["KIOSK_TESTS_SANDBOX"] = str(_SANDBOX)
+# Under pytest-xdist each worker has a sandbox of its own inside it (its data directory,
+# PIN key and default database), so workers never share a file.
+_ROOT = Path(os.environ.get("KIOSK_TESTS_SANDBOX") or tempfile.mkdtemp(prefix="kiosk-tests-"))
+if not _ROOT.is_dir():  # left in the environment by another run: not ours
+    _ROOT = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
+os.environ["KIOSK_TESTS_SANDBOX"] = str(_ROOT)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SANDBOX = _ROOT / _WORKER if _WORKER else _ROOT
+_SANDBOX.mkdir(exist_ok=True)
 for _var in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PRINTER", "KIOSK_PIN"):
     os.environ.pop(_var, None)
 os.environ["HOME"] = str(_SANDBOX / "home")
@@ -40,7 +45,29 @@ auth.use_fast_hashing_for_tests()
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("KIOSK_SAMPLES_DIR", REPO.parent / "shared" / "samples"))
-POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist, a PostgreSQL database of the worker's own beside the one given."""
+    if not url or not _WORKER:
+        return url
+    import psycopg2
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{_WORKER}"
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{own}"')
+    finally:
+        conn.close()
+    return f"{base}/{own}"
+
+
+POSTGRES_URL = _worker_database(os.environ.get("KIOSK_TEST_POSTGRES"))
 
 # A fixed instant: Thursday 12 November 2026, 08:30 in London (GMT).
 NOW = dt.datetime(2026, 11, 12, 8, 30)
