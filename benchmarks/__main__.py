@@ -47,8 +47,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; {platform.system()} {platform.release()}"
+    )
 
 
 def reference_loop() -> float:
@@ -95,19 +96,42 @@ def scan_rows(runs: list[dict], school: str = "demo school") -> list[tuple[str, 
     start = [s["median_s"] for s in starts]
     where = f"{school}: {n:,} codes back to back, WAL + synchronous={sync}"
     return [
-        ("scan burst", f"committed events, in typed order ({where})",
-         " / ".join(f"{b['committed']:,}/{b['typed']:,}" for b in bursts), "all", TICK if committed else CROSS),
-        ("scan burst", "codes merged / split / dropped",
-         " · ".join(f"{b['merged']}/{b['split']}/{b['dropped']}" for b in bursts), "0/0/0",
-         TICK if not any(faults) else CROSS),
-        ("scan burst", "scans per second, first byte to last commit", spread(rate, ".0f"), "≥ 200",
-         TICK if statistics.median(rate) >= 200 else CROSS),
-        ("scan latency", f"{school}: p50, write to name on screen ({lats[0]['scans']} scans, one per 200–400 ms)",
-         spread(p50, ".1f") + " ms", "", ""),
-        ("scan latency", "p99", spread(p99, ".1f") + " ms", "≤ 30 ms",
-         TICK if statistics.median(p99) <= 30 else CROSS),
-        ("start-up", f"spawn to sign-in screen drawn, median of {starts[0]['runs']}", spread(start, ".3f") + " s",
-         "≤ 0.6 s", TICK if statistics.median(start) <= 0.6 else CROSS),
+        (
+            "scan burst",
+            f"committed events, in typed order ({where})",
+            " / ".join(f"{b['committed']:,}/{b['typed']:,}" for b in bursts),
+            "all",
+            TICK if committed else CROSS,
+        ),
+        (
+            "scan burst",
+            "codes merged / split / dropped",
+            " · ".join(f"{b['merged']}/{b['split']}/{b['dropped']}" for b in bursts),
+            "0/0/0",
+            TICK if not any(faults) else CROSS,
+        ),
+        (
+            "scan burst",
+            "scans per second, first byte to last commit",
+            spread(rate, ".0f"),
+            "≥ 200",
+            TICK if statistics.median(rate) >= 200 else CROSS,
+        ),
+        (
+            "scan latency",
+            f"{school}: p50, write to name on screen ({lats[0]['scans']} scans, one per 200–400 ms)",
+            spread(p50, ".1f") + " ms",
+            "",
+            "",
+        ),
+        ("scan latency", "p99", spread(p99, ".1f") + " ms", "≤ 30 ms", TICK if statistics.median(p99) <= 30 else CROSS),
+        (
+            "start-up",
+            f"spawn to sign-in screen drawn, median of {starts[0]['runs']}",
+            spread(start, ".3f") + " s",
+            "≤ 0.6 s",
+            TICK if statistics.median(start) <= 0.6 else CROSS,
+        ),
     ]
 
 
@@ -131,11 +155,15 @@ def camera_rows(folder: Path, repeat: int, label: str = "sample frames") -> list
     for name, read in decoders.items():
         s = bench_camera.score(read, frames, truth, repeat)
         ours = name == "kiosk.camera.Decoder"
-        rows.append(("camera", f"{name}, {len(frames)} {label}",
-                     f"{s['hits']} / {expected} read, {s['wrong']} wrong, {s['median']:.1f} ms median "
-                     f"({s['p95']:.1f} p95)",
-                     "≥ zxing-cpp's reads, 0 wrong, ≤ 25 ms" if ours else "comparison",
-                     (TICK if s["wrong"] == 0 and s["median"] <= 25 else CROSS) if ours else ""))
+        rows.append(
+            (
+                "camera",
+                f"{name}, {len(frames)} {label}",
+                f"{s['hits']} / {expected} read, {s['wrong']} wrong, {s['median']:.1f} ms median ({s['p95']:.1f} p95)",
+                "≥ zxing-cpp's reads, 0 wrong, ≤ 25 ms" if ours else "comparison",
+                (TICK if s["wrong"] == 0 and s["median"] <= 25 else CROSS) if ours else "",
+            )
+        )
     return rows
 
 
@@ -197,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
     parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="a throw-away PostgreSQL database for the fault runs (its contents are dropped)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a throw-away PostgreSQL database for the fault runs (its contents are dropped)",
+    )
     args = parser.parse_args(argv)
     before = reference_loop()
 
@@ -234,8 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         generated = Path(scratch_dir.name) / "camera-set"
         print("camera benchmark, generated frames…", file=sys.stderr, flush=True)
         camera_set.make_set(generated, n=60 if args.quick else 200)
-        rows += camera_rows(generated, repeat=1, label="generated frames (rotation, perspective, blur, "
-                            "low contrast, JPEG noise, QR and Code 128, frames with no code)")
+        rows += camera_rows(
+            generated,
+            repeat=1,
+            label="generated frames (rotation, perspective, blur, "
+            "low contrast, JPEG noise, QR and Code 128, frames with no code)",
+        )
 
     if not args.no_queries and big is not None:
         rows += query_rows(big, args.quick)
@@ -244,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("purge benchmark…", file=sys.stderr, flush=True)
         where = "5,000 pupils, 100k events" if args.quick else "5,000 pupils, 1M events"
-        rows += bench_purge.rows_for_table(bench_purge.run(big, log=lambda m: print(m, file=sys.stderr, flush=True)), where)
+        rows += bench_purge.rows_for_table(
+            bench_purge.run(big, log=lambda m: print(m, file=sys.stderr, flush=True)), where
+        )
     if not args.no_faults:
         rows += fault_rows(args.quick, args.postgres)
     if not args.no_memory:
@@ -259,8 +296,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}{' (quick)' if args.quick else ''}")
     print(f"Machine: {machine()}")
-    print(f"Reference loop (10M additions in pure Python, best of 3; lower is faster): before {before:.2f} s, "
-          f"after {reference_loop():.2f} s\n")
+    print(
+        f"Reference loop (10M additions in pure Python, best of 3; lower is faster): before {before:.2f} s, "
+        f"after {reference_loop():.2f} s\n"
+    )
     print("| benchmark | measure | result | target | met |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:

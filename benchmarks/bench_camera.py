@@ -77,8 +77,9 @@ def decoders() -> dict[str, Callable[[np.ndarray], str | None]]:
     }
 
 
-def score(read: Callable[[np.ndarray], str | None], frames: dict[str, np.ndarray],
-          truth: dict[str, str | None], repeat: int) -> dict[str, float]:
+def score(
+    read: Callable[[np.ndarray], str | None], frames: dict[str, np.ndarray], truth: dict[str, str | None], repeat: int
+) -> dict[str, float]:
     """Hits, wrong reads and per-frame timings (best of `repeat`) of one decoder."""
     hits = wrong = 0
     times = []
@@ -93,8 +94,12 @@ def score(read: Callable[[np.ndarray], str | None], frames: dict[str, np.ndarray
             hits += text == truth[name]
             wrong += text != truth[name]
     times.sort()
-    return {"hits": hits, "wrong": wrong, "median": statistics.median(times),
-            "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]}
+    return {
+        "hits": hits,
+        "wrong": wrong,
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+    }
 
 
 def report(folder: Path, repeat: int) -> None:
@@ -105,8 +110,7 @@ def report(folder: Path, repeat: int) -> None:
     frames = {name: cv2.imread(str(folder / name), cv2.IMREAD_COLOR) for name in sorted(truth)}
     expected = sum(text is not None for text in truth.values())
 
-    print(f"Set: {folder} ({len(frames)} frames, {expected} with a code; "
-          f"timings: best of {repeat} per frame)\n")
+    print(f"Set: {folder} ({len(frames)} frames, {expected} with a code; timings: best of {repeat} per frame)\n")
     print("| decoder | hits / expected | wrong reads | median ms | p95 ms |")
     print("| --- | --- | --- | --- | --- |")
     for name, read in decoders().items():

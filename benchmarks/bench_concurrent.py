@@ -36,10 +36,19 @@ def run_concurrent(url: str, writers: int = 4, scans: int = 500, *, folder: Path
     t0 = time.perf_counter()
     for w in range(writers):
         mine = codes[w::writers]
-        procs.append((subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", "office", "--db", url],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
-        ), mine))
+        procs.append(
+            (
+                subprocess.Popen(
+                    [sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", "office", "--db", url],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    cwd=ROOT,
+                ),
+                mine,
+            )
+        )
     outputs = []
     results: dict[int, tuple[bytes, bytes]] = {}
 
@@ -57,33 +66,65 @@ def run_concurrent(url: str, writers: int = 4, scans: int = 500, *, folder: Path
         outputs.append((proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")))
     lines = [ln for _, out, _ in outputs for ln in out.splitlines()]
     not_ok = [ln for ln in lines if not ln.startswith("OK ")]
-    locked = [ln for _, out, err in outputs for ln in (out + err).splitlines()
-              if "locked" in ln.lower() or "busy" in ln.lower()]
+    locked = [
+        ln
+        for _, out, err in outputs
+        for ln in (out + err).splitlines()
+        if "locked" in ln.lower() or "busy" in ln.lower()
+    ]
     events = handed_in_count(url) - before
     problems = check_database(url)
     return {
-        "writers": writers, "scans_each": scans, "exit_codes": [rc for rc, _, _ in outputs],
-        "ok_lines": len(lines) - len(not_ok), "not_ok": not_ok[:5], "locked_or_busy_lines": locked[:5],
+        "writers": writers,
+        "scans_each": scans,
+        "exit_codes": [rc for rc, _, _ in outputs],
+        "ok_lines": len(lines) - len(not_ok),
+        "not_ok": not_ok[:5],
+        "locked_or_busy_lines": locked[:5],
         "stderr": [err.strip()[:200] for _, _, err in outputs if err.strip()],
-        "events": events, "problems": problems[:5], "seconds": seconds, "scans_per_second": events / seconds,
+        "events": events,
+        "problems": problems[:5],
+        "seconds": seconds,
+        "scans_per_second": events / seconds,
     }
 
 
 def passed(r: dict) -> bool:
     expected = r["writers"] * r["scans_each"]
-    return (all(rc == 0 for rc in r["exit_codes"]) and r["ok_lines"] == expected and r["events"] == expected
-            and not r["locked_or_busy_lines"] and not r["problems"] and not r["stderr"])
+    return (
+        all(rc == 0 for rc in r["exit_codes"])
+        and r["ok_lines"] == expected
+        and r["events"] == expected
+        and not r["locked_or_busy_lines"]
+        and not r["problems"]
+        and not r["stderr"]
+    )
 
 
 def rows_for_table(r: dict, where: str) -> list[tuple[str, str, str, str, str]]:
     n = r["writers"] * r["scans_each"]
     return [
-        ("concurrent writers", f"{where}: {r['writers']} kiosk scan processes x {r['scans_each']}: events committed",
-         f"{r['events']:,}", f"{n:,}", "yes" if r["events"] == n else "**no**"),
-        ("concurrent writers", f"{where}: \"locked\"/\"busy\" shown to a person; results not OK; database faults",
-         f"{len(r['locked_or_busy_lines'])} / {n - r['ok_lines']} / {len(r['problems'])}", "0 / 0 / 0",
-         "yes" if passed(r) else "**no**"),
-        ("concurrent writers", f"{where}: scans per second, all writers together", f"{r['scans_per_second']:.0f}", "", ""),
+        (
+            "concurrent writers",
+            f"{where}: {r['writers']} kiosk scan processes x {r['scans_each']}: events committed",
+            f"{r['events']:,}",
+            f"{n:,}",
+            "yes" if r["events"] == n else "**no**",
+        ),
+        (
+            "concurrent writers",
+            f'{where}: "locked"/"busy" shown to a person; results not OK; database faults',
+            f"{len(r['locked_or_busy_lines'])} / {n - r['ok_lines']} / {len(r['problems'])}",
+            "0 / 0 / 0",
+            "yes" if passed(r) else "**no**",
+        ),
+        (
+            "concurrent writers",
+            f"{where}: scans per second, all writers together",
+            f"{r['scans_per_second']:.0f}",
+            "",
+            "",
+        ),
     ]
 
 
@@ -91,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_concurrent", description=__doc__.splitlines()[0])
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--scans", type=int, default=500)
-    parser.add_argument("--postgres", metavar="URL",
-                        help="also run on this throw-away PostgreSQL database (its contents are dropped)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also run on this throw-away PostgreSQL database (its contents are dropped)"
+    )
     args = parser.parse_args(argv)
     out = {}
     with tempfile.TemporaryDirectory(prefix="kiosk-conc-") as scratch:

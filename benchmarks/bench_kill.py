@@ -45,15 +45,20 @@ EXPECTED = {"hand-in": "in_tray", "release": "out"}
 def scan_env(data_dir: Path) -> dict[str, str]:
     share_pin_key(data_dir)  # the school was made in this process, with its PIN key
     env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PRINTER")}
-    env.update(KIOSK_PIN=PIN, KIOSK_DATA_DIR=str(data_dir), XDG_CONFIG_HOME=str(data_dir / "config"),
-               PYTHONPATH=str(ROOT))
+    env.update(
+        KIOSK_PIN=PIN, KIOSK_DATA_DIR=str(data_dir), XDG_CONFIG_HOME=str(data_dir / "config"), PYTHONPATH=str(ROOT)
+    )
     return env
 
 
 def start_scan(db: str, mode: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "kiosk.cli", "scan", "--mode", mode, "--as", "office", "--db", db],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
     )
 
 
@@ -91,14 +96,22 @@ def kill_scan_once(db: str, codes: list[str], mode: str, delay: float, env: dict
     if finished and stderr.strip():
         problems.append(f"kiosk scan failed before the kill: {stderr.strip()[:200]}")
     now = states(db, acked) if acked else {}
-    problems += [f"{c} acknowledged ({mode}) but the database has it {now.get(c)}" for c in acked
-                 if now.get(c) != EXPECTED[mode]]
+    problems += [
+        f"{c} acknowledged ({mode}) but the database has it {now.get(c)}" for c in acked if now.get(c) != EXPECTED[mode]
+    ]
     problems += check_database(db)
     return {"acked": len(acked), "problems": problems, "finished": finished}
 
 
-def run_scan_kills(runs: int, seed: int = 9, folder: Path | None = None, phones: int = 60,
-                   max_delay: float = 1.5, log=None, postgres: str | None = None) -> dict:
+def run_scan_kills(
+    runs: int,
+    seed: int = 9,
+    folder: Path | None = None,
+    phones: int = 60,
+    max_delay: float = 1.5,
+    log=None,
+    postgres: str | None = None,
+) -> dict:
     """``postgres``: an empty, throw-away PostgreSQL database to use instead of a new
     SQLite file (its contents are dropped first)."""
     rng = random.Random(seed)
@@ -119,8 +132,14 @@ def run_scan_kills(runs: int, seed: int = 9, folder: Path | None = None, phones:
                 failures.append((i, r["problems"][:5]))
             if log and (i + 1) % 50 == 0:
                 log(f"  kiosk scan: {i + 1} kills, {acked} acknowledged scans, {len(failures)} failed checks")
-        return {"runs": runs, "acked": acked, "failed_runs": len(failures), "failures": failures[:10],
-                "finished_before_kill": finished, "seconds": time.perf_counter() - t0}
+        return {
+            "runs": runs,
+            "acked": acked,
+            "failed_runs": len(failures),
+            "failures": failures[:10],
+            "finished_before_kill": finished,
+            "seconds": time.perf_counter() - t0,
+        }
 
 
 def run_tui_kills(runs: int, seed: int = 9, folder: Path | None = None, per_run: int = 60, log=None) -> dict:
@@ -159,28 +178,50 @@ def run_tui_kills(runs: int, seed: int = 9, folder: Path | None = None, per_run:
                     pass
             seen = [c for c in codes if school.names[c] in shown]
             now = states(school.db, seen) if seen else {}
-            problems = [f"{c} shown as handed in but the database has it {now.get(c)}" for c in seen
-                        if now.get(c) != "in_tray"]
+            problems = [
+                f"{c} shown as handed in but the database has it {now.get(c)}" for c in seen if now.get(c) != "in_tray"
+            ]
             problems += check_database(school.db)
             acked += len(seen)
             if problems:
                 failures.append((i, problems[:5]))
             if log and (i + 1) % 10 == 0:
                 log(f"  TUI: {i + 1} kills, {acked} acknowledged scans, {len(failures)} failed checks")
-    return {"runs": runs, "acked": acked, "failed_runs": len(failures), "failures": failures[:10],
-            "seconds": time.perf_counter() - t0}
+    return {
+        "runs": runs,
+        "acked": acked,
+        "failed_runs": len(failures),
+        "failures": failures[:10],
+        "seconds": time.perf_counter() - t0,
+    }
 
 
-def rows_for_table(scan: dict | None, tui: dict | None, pg_scan: dict | None = None) -> list[tuple[str, str, str, str, str]]:
+def rows_for_table(
+    scan: dict | None, tui: dict | None, pg_scan: dict | None = None
+) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for name, r in (("kiosk scan", scan), ("TUI in a pty", tui), ("kiosk scan on PostgreSQL", pg_scan)):
         if r is None:
             continue
         enough = r["runs"] >= 500
-        rows.append(("kill -9", f"{name}: runs killed at random / acknowledged scans checked",
-                     f"{r['runs']:,} / {r['acked']:,}", "≥ 500 runs", "yes" if enough else "**no**"))
-        rows.append(("kill -9", f"{name}: runs with a lost acknowledged scan, integrity, slot, ledger or audit fault",
-                     str(r["failed_runs"]), "0", "yes" if r["failed_runs"] == 0 else "**no**"))
+        rows.append(
+            (
+                "kill -9",
+                f"{name}: runs killed at random / acknowledged scans checked",
+                f"{r['runs']:,} / {r['acked']:,}",
+                "≥ 500 runs",
+                "yes" if enough else "**no**",
+            )
+        )
+        rows.append(
+            (
+                "kill -9",
+                f"{name}: runs with a lost acknowledged scan, integrity, slot, ledger or audit fault",
+                str(r["failed_runs"]),
+                "0",
+                "yes" if r["failed_runs"] == 0 else "**no**",
+            )
+        )
     return rows
 
 
@@ -189,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan-runs", type=int, default=500)
     parser.add_argument("--tui-runs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--postgres", metavar="URL",
-                        help="also kill `kiosk scan` on this empty, throw-away PostgreSQL database (its contents are dropped)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also kill `kiosk scan` on this empty, throw-away PostgreSQL database (its contents are dropped)",
+    )
     args = parser.parse_args(argv)
 
     def log(m: str) -> None:

@@ -80,17 +80,27 @@ def run(samples: Path, seconds: float = 15.0) -> dict:
             peak = rss_mb(term.proc.pid)[1]
         finally:
             term.close()
-    return {"login_mb": at_login, "hand_in_mb": on_hand_in, "camera_median_mb": sorted(samples_mb)[len(samples_mb) // 2],
-            "camera_max_mb": max(samples_mb), "peak_hwm_mb": peak, "seconds": seconds,
-            "camera_still_on": camera_still_on}
+    return {
+        "login_mb": at_login,
+        "hand_in_mb": on_hand_in,
+        "camera_median_mb": sorted(samples_mb)[len(samples_mb) // 2],
+        "camera_max_mb": max(samples_mb),
+        "peak_hwm_mb": peak,
+        "seconds": seconds,
+        "camera_still_on": camera_still_on,
+    }
 
 
 def rows_for_table(r: dict) -> list[tuple[str, str, str, str, str]]:
     return [
         ("memory", "RSS at the sign-in screen", f"{r['login_mb']:.0f} MB", "", ""),
-        ("memory", f"RSS with the camera worker decoding ({r['seconds']:.0f} s), max / process peak (VmHWM)",
-         f"{r['camera_max_mb']:.0f} / {r['peak_hwm_mb']:.0f} MB", f"≤ {TARGET_MB:.0f} MB",
-         "yes" if r["peak_hwm_mb"] <= TARGET_MB else "**no**"),
+        (
+            "memory",
+            f"RSS with the camera worker decoding ({r['seconds']:.0f} s), max / process peak (VmHWM)",
+            f"{r['camera_max_mb']:.0f} / {r['peak_hwm_mb']:.0f} MB",
+            f"≤ {TARGET_MB:.0f} MB",
+            "yes" if r["peak_hwm_mb"] <= TARGET_MB else "**no**",
+        ),
     ]
 
 

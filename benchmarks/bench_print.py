@@ -68,17 +68,28 @@ def _slip(i: int):
     from printing import visitor_slip
 
     return visitor_slip(
-        school_name="Mereworth Community Primary School", visitor_name=f"Siobhán Ó Briain {i}",
-        organisation="Kent County Council SEND team", time_in=dt.datetime(2026, 11, 12, 9, 5),
-        badge_number=f"{i % 1000:03d}", supervised=bool(i % 2), device_rules=list(load_rules().short),
-        dsl_name="Miss A Lavelle (Headteacher)", report_concern="Tell the office or the DSL straight away.",
-        signout_code="S0000013", visiting="Mr Patel, Year 4",
+        school_name="Mereworth Community Primary School",
+        visitor_name=f"Siobhán Ó Briain {i}",
+        organisation="Kent County Council SEND team",
+        time_in=dt.datetime(2026, 11, 12, 9, 5),
+        badge_number=f"{i % 1000:03d}",
+        supervised=bool(i % 2),
+        device_rules=list(load_rules().short),
+        dsl_name="Miss A Lavelle (Headteacher)",
+        report_concern="Tell the office or the DSL straight away.",
+        signout_code="S0000013",
+        visiting="Mr Patel, Year 4",
     )
 
 
 def _stats(ms: list[float]) -> dict[str, float]:
     ms = sorted(ms)
-    return {"median_ms": statistics.median(ms), "p95_ms": ms[int(0.95 * (len(ms) - 1))], "max_ms": ms[-1], "runs": len(ms)}
+    return {
+        "median_ms": statistics.median(ms),
+        "p95_ms": ms[int(0.95 * (len(ms) - 1))],
+        "max_ms": ms[-1],
+        "runs": len(ms),
+    }
 
 
 def run_all(runs: int = 50) -> dict[str, dict[str, float]]:
@@ -127,12 +138,21 @@ def _outbox_runs(spec, runs: int) -> list[float]:
 
 def rows(result: dict) -> list[tuple[str, str, str, str, str]]:
     out = []
-    for key, what in (("render+send", "render a slip + send to a loopback printer"),
-                      ("outbox", "the same through the outbox (enqueue on SQLite, claim, send, record)")):
+    for key, what in (
+        ("render+send", "render a slip + send to a loopback printer"),
+        ("outbox", "the same through the outbox (enqueue on SQLite, claim, send, record)"),
+    ):
         s = result[key]
         ok = s["p95_ms"] <= TARGET_MS
-        out.append(("print", f"{what}, median / p95 of {s['runs']}", f"{s['median_ms']:.1f} / {s['p95_ms']:.1f} ms",
-                    f"≤ {TARGET_MS:.0f} ms", "yes" if ok else "**no**"))
+        out.append(
+            (
+                "print",
+                f"{what}, median / p95 of {s['runs']}",
+                f"{s['median_ms']:.1f} / {s['p95_ms']:.1f} ms",
+                f"≤ {TARGET_MS:.0f} ms",
+                "yes" if ok else "**no**",
+            )
+        )
     return out
 
 

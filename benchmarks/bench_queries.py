@@ -31,8 +31,11 @@ TARGET_MS = 20.0
 # name -> (module, function, how to call it given the context dict)
 HOOKS: dict[str, tuple[str, str, Callable[[Callable, dict], object]]] = {
     "who is on site": ("models.visitors", "on_site", lambda fn, ctx: fn(_settings(), ctx["now"])),
-    "compliance for a term": ("models.compliance", "compliance",
-                              lambda fn, ctx: fn(ctx["term_start"], ctx["day"], now=ctx["now"])),
+    "compliance for a term": (
+        "models.compliance",
+        "compliance",
+        lambda fn, ctx: fn(ctx["term_start"], ctx["day"], now=ctx["now"]),
+    ),
 }
 
 
@@ -72,11 +75,19 @@ def run(url: str, repeat: int = 20) -> dict[str, dict]:
         now = newest.at + dt.timedelta(minutes=30)
         # The class with the most phones: the biggest checklist.
         biggest = (
-            SchoolClass.select(SchoolClass.name).join(Pupil).join(Device, on=(Device.pupil == Pupil.id))
-            .group_by(SchoolClass.name).order_by(fn.COUNT(Device.id).desc(), SchoolClass.name).first()
+            SchoolClass.select(SchoolClass.name)
+            .join(Pupil)
+            .join(Device, on=(Device.pupil == Pupil.id))
+            .group_by(SchoolClass.name)
+            .order_by(fn.COUNT(Device.id).desc(), SchoolClass.name)
+            .first()
         )
-        ctx = {"day": day, "now": now, "term_start": day - dt.timedelta(weeks=12),
-               "events": CustodyEvent.select().count()}
+        ctx = {
+            "day": day,
+            "now": now,
+            "term_start": day - dt.timedelta(weeks=12),
+            "events": CustodyEvent.select().count(),
+        }
         out: dict[str, dict] = {}
         out["class checklist"] = time_call(lambda: reports.class_checklist(biggest.name, day), repeat)
         out["day report"] = time_call(lambda: reports.day(day), repeat)
@@ -109,11 +120,15 @@ def rows_for_table(result: dict[str, dict], where: str) -> list[tuple[str, str, 
             rows.append(("queries", f"{name} ({where})", r["missing"], f"≤ {TARGET_MS:.0f} ms", ""))
             continue
         target = name != "class progress (hand-in screen)"
-        rows.append((
-            "queries", f"{name}{_rows(r)} ({where}, {ctx['events']:,} events, day {ctx['day']})",
-            f"{r['median_ms']:.1f} ms (max {r['max_ms']:.1f})", f"≤ {TARGET_MS:.0f} ms" if target else "",
-            ("yes" if r["median_ms"] <= TARGET_MS else "**no**") if target else "",
-        ))
+        rows.append(
+            (
+                "queries",
+                f"{name}{_rows(r)} ({where}, {ctx['events']:,} events, day {ctx['day']})",
+                f"{r['median_ms']:.1f} ms (max {r['max_ms']:.1f})",
+                f"≤ {TARGET_MS:.0f} ms" if target else "",
+                ("yes" if r["median_ms"] <= TARGET_MS else "**no**") if target else "",
+            )
+        )
     return rows
 
 

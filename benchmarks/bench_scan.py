@@ -70,8 +70,9 @@ class Terminal:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.spawned = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True, close_fds=True
+        )
         os.close(slave)
         self.fd = master
         self.chunks: list[tuple[float, bytes]] = []  # (time read, bytes), in order
@@ -105,7 +106,7 @@ class Terminal:
         start = time.perf_counter()
         view = memoryview(data)
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(self.fd, view) :]
         return start
 
     def wait_for(self, text: str | bytes, since: int = 0, timeout: float = 10.0, tail: int = 1 << 18) -> float:
@@ -176,13 +177,27 @@ def make_school(folder: Path, phones: int) -> School:
     """The demo school plus `phones` pupils with one registered phone each, in classes with trays."""
     data = folder / "data"
     data.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PIN", "KIOSK_PRINTER")}
-    env.update(KIOSK_DATA_DIR=str(data), XDG_CONFIG_HOME=str(folder / "config"), TERM="xterm-256color",
-               COLUMNS=str(COLS), LINES=str(ROWS), PYTHONPATH=str(ROOT))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PIN", "KIOSK_PRINTER")
+    }
+    env.update(
+        KIOSK_DATA_DIR=str(data),
+        XDG_CONFIG_HOME=str(folder / "config"),
+        TERM="xterm-256color",
+        COLUMNS=str(COLS),
+        LINES=str(ROWS),
+        PYTHONPATH=str(ROOT),
+    )
     db_path = folder / "bench.sqlite3"
-    subprocess.run([sys.executable, "-m", "kiosk.cli", "demo", "--db", str(db_path)], env=env, cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "demo", "--db", str(db_path)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
     from models import codes
     from models.config import DEMO_CONFIG, load_settings
@@ -195,8 +210,16 @@ def make_school(folder: Path, phones: int) -> School:
 
     classes = -(-phones // CLASS_SIZE)
     rows = [
-        RosterRow(line=i + 2, admission_no=f"B{i:05d}", first_name="Pupil", last_name=f"N{i:04d}",
-                  year_group=6, class_name=f"Maple{i // CLASS_SIZE + 1:02d}", dob=None, contacts=())
+        RosterRow(
+            line=i + 2,
+            admission_no=f"B{i:05d}",
+            first_name="Pupil",
+            last_name=f"N{i:04d}",
+            year_group=6,
+            class_name=f"Maple{i // CLASS_SIZE + 1:02d}",
+            dob=None,
+            contacts=(),
+        )
         for i in range(phones)
     ]
     trays = [TraySpec(f"M{c + 1:02d}", CLASS_SIZE, f"Maple{c + 1:02d}") for c in range(classes)]
@@ -237,10 +260,19 @@ def school_from_db(source: Path, folder: Path, need: int) -> School:
 
     data = folder / "data"
     data.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PIN", "KIOSK_PRINTER")}
-    env.update(KIOSK_DATA_DIR=str(data), XDG_CONFIG_HOME=str(folder / "config"), TERM="xterm-256color",
-               COLUMNS=str(COLS), LINES=str(ROWS), PYTHONPATH=str(ROOT))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KIOSK_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_PIN", "KIOSK_PRINTER")
+    }
+    env.update(
+        KIOSK_DATA_DIR=str(data),
+        XDG_CONFIG_HOME=str(folder / "config"),
+        TERM="xterm-256color",
+        COLUMNS=str(COLS),
+        LINES=str(ROWS),
+        PYTHONPATH=str(ROOT),
+    )
     db_path = folder / "bench.sqlite3"
     shutil.copyfile(source, db_path)
     from benchmarks.fault_school import share_pin_key
@@ -254,18 +286,22 @@ def school_from_db(source: Path, folder: Path, need: int) -> School:
     os.sync()
     conn = sqlite3.connect(db_path)
     try:
-        trays = conn.execute("SELECT t.name, t.slots, c.name FROM tray t LEFT JOIN school_class c "
-                             "ON c.id = t.school_class_id WHERE t.active ORDER BY t.position, t.name").fetchall()
+        trays = conn.execute(
+            "SELECT t.name, t.slots, c.name FROM tray t LEFT JOIN school_class c "
+            "ON c.id = t.school_class_id WHERE t.active ORDER BY t.position, t.name"
+        ).fetchall()
         rows = conn.execute(
             "SELECT l.code, p.first_name || ' ' || p.last_name FROM label l "
             "JOIN device d ON d.id = l.device_id JOIN pupil p ON p.id = d.pupil_id "
             "JOIN device_state s ON s.device_id = d.id "
-            "WHERE s.state = 'out' AND l.revoked_at IS NULL AND d.active ORDER BY l.id").fetchall()
+            "WHERE s.state = 'out' AND l.revoked_at IS NULL AND d.active ORDER BY l.id"
+        ).fetchall()
     finally:
         conn.close()
     text = 'school_name = "Benchmark School"\n' + "".join(
         f'\n[[trays]]\nname = "{name}"\nslots = {slots}\n' + (f'class = "{cls}"\n' if cls else "")
-        for name, slots, cls in trays)
+        for name, slots, cls in trays
+    )
     config = folder / "config.toml"
     config.write_text(text, encoding="utf-8")
     school = School(folder, db_path, config, env)
@@ -278,7 +314,9 @@ def school_from_db(source: Path, folder: Path, need: int) -> School:
         if len(school.codes) >= need:
             break
     if len(school.codes) < need:
-        raise SystemExit(f"{source} has only {len(school.codes)} phones out of the tray with distinct names; need {need}.")
+        raise SystemExit(
+            f"{source} has only {len(school.codes)} phones out of the tray with distinct names; need {need}."
+        )
     return school
 
 
@@ -318,12 +356,14 @@ class Ledger:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM custody_event").fetchone()[0]
 
     def handed_in_since(self, after_id: int) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM custody_event WHERE kind = 'handed_in' AND id > ?",
-                                 (after_id,)).fetchone()[0]
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM custody_event WHERE kind = 'handed_in' AND id > ?", (after_id,)
+        ).fetchone()[0]
 
     def codes_since(self, after_id: int) -> list[str]:
-        rows = self.conn.execute("SELECT label_code FROM custody_event WHERE kind = 'handed_in' AND id > ? "
-                                 "ORDER BY id", (after_id,))
+        rows = self.conn.execute(
+            "SELECT label_code FROM custody_event WHERE kind = 'handed_in' AND id > ? ORDER BY id", (after_id,)
+        )
         return [r[0] for r in rows]
 
     def pragma(self, name: str):
@@ -363,7 +403,9 @@ def bench_burst(school: School, codes: list[str], timeout: float = 300.0) -> dic
             found = COUNTER.findall(strip_ansi(term.text_tail().encode()))
             screen_scans = int(found[-1]) if found else -1
         got = ledger.codes_since(base)
-        journal = ledger.pragma("journal_mode")  # a property of the file; synchronous=FULL is per connection (models/db.py)
+        journal = ledger.pragma(
+            "journal_mode"
+        )  # a property of the file; synchronous=FULL is per connection (models/db.py)
     finally:
         term.close()
         ledger.close()
@@ -426,8 +468,13 @@ def bench_startup(school: School, runs: int = 5) -> dict:
             term.quiet(0.1)
         finally:
             term.close()
-    return {"runs": len(times), "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "times": times}
+    return {
+        "runs": len(times),
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "times": times,
+    }
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -451,7 +498,7 @@ def run_all(quick: bool = False, keep: Path | None = None, big_db: Path | None =
             "phones_added": len(school.codes),
             "startup": bench_startup(school, startups),
             "burst": bench_burst(school, school.codes[:burst_n]),
-            "latency": bench_latency(school, school.codes[burst_n:burst_n + latency_n]),
+            "latency": bench_latency(school, school.codes[burst_n : burst_n + latency_n]),
         }
 
 
@@ -459,16 +506,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 burst scans, 30 paced scans, 2 start-ups")
     parser.add_argument("--keep", type=Path, help="build the school under this folder and keep it")
-    parser.add_argument("--big-db", type=Path, help="a SQLite database made by benchmarks/gen_db.py (copied, not changed)")
+    parser.add_argument(
+        "--big-db", type=Path, help="a SQLite database made by benchmarks/gen_db.py (copied, not changed)"
+    )
     args = parser.parse_args(argv)
     result = run_all(args.quick, args.keep, args.big_db)
     s, b, lat = result["startup"], result["burst"], result["latency"]
     print(f"start-up: median {s['median_s']:.3f} s of {s['runs']} ({', '.join(f'{t:.3f}' for t in s['times'])})")
-    print(f"burst: {b['committed']}/{b['typed']} committed, in order {b['in_order']}, dropped {b['dropped']}, "
-          f"merged {b['merged']}, split {b['split']}, {b['per_second']:.0f} scans/s over {b['seconds']:.2f} s "
-          f"(bytes written in {b['write_s']:.2f} s)")
-    print(f"latency: {lat['scans']} scans, p50 {lat['p50_ms']:.1f} ms, p90 {lat['p90_ms']:.1f} ms, "
-          f"p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms")
+    print(
+        f"burst: {b['committed']}/{b['typed']} committed, in order {b['in_order']}, dropped {b['dropped']}, "
+        f"merged {b['merged']}, split {b['split']}, {b['per_second']:.0f} scans/s over {b['seconds']:.2f} s "
+        f"(bytes written in {b['write_s']:.2f} s)"
+    )
+    print(
+        f"latency: {lat['scans']} scans, p50 {lat['p50_ms']:.1f} ms, p90 {lat['p90_ms']:.1f} ms, "
+        f"p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

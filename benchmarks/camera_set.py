@@ -47,7 +47,7 @@ def _label(rng: np.random.Generator, kind: str, text: str) -> np.ndarray:
         code = cv2.resize((~modules).astype(np.float32), (side, side), interpolation=cv2.INTER_NEAREST)
         pad = int(round(px * rng.uniform(4, 7)))
         label = np.ones((side + 2 * pad, side + 2 * pad), np.float32)
-        label[pad:pad + side, pad:pad + side] = code
+        label[pad : pad + side, pad : pad + side] = code
         return label
     if kind == "code128":
         modules = _code128_modules(text)
@@ -58,13 +58,14 @@ def _label(rng: np.random.Generator, kind: str, text: str) -> np.ndarray:
         pad_x = int(round(px * rng.uniform(11, 16)))
         pad_y = int(round(height * rng.uniform(0.35, 0.6)))
         label = np.ones((height + 2 * pad_y, width + 2 * pad_x), np.float32)
-        label[pad_y:pad_y + height, pad_x:pad_x + width] = np.repeat(row, height, axis=0)
+        label[pad_y : pad_y + height, pad_x : pad_x + width] = np.repeat(row, height, axis=0)
         return label
     # A decoy: a label with printed text but no symbol.
     w, h = int(rng.uniform(220, 380)), int(rng.uniform(100, 170))
     label = np.full((h, w), 255, np.uint8)  # putText draws on 8-bit images only
-    cv2.putText(label, "NO CODE", (w // 6, h // 2 + 12), cv2.FONT_HERSHEY_SIMPLEX,
-                w / 300, 0, max(2, w // 110), cv2.LINE_AA)
+    cv2.putText(
+        label, "NO CODE", (w // 6, h // 2 + 12), cv2.FONT_HERSHEY_SIMPLEX, w / 300, 0, max(2, w // 110), cv2.LINE_AA
+    )
     return label.astype(np.float32) / 255
 
 
@@ -81,9 +82,16 @@ def _background(rng: np.random.Generator) -> np.ndarray:
         cv2.rectangle(bg, (x, y), (x + w, y + h), int(rng.integers(10, 250)), -1)
     for _ in range(int(rng.integers(0, 3))):
         x, y = int(rng.integers(0, WIDTH - 200)), int(rng.integers(20, HEIGHT))
-        cv2.putText(bg, "".join(rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), 8)),
-                    (x, y), cv2.FONT_HERSHEY_SIMPLEX, rng.uniform(0.5, 1.2),
-                    int(rng.integers(0, 255)), int(rng.integers(1, 3)), cv2.LINE_AA)
+        cv2.putText(
+            bg,
+            "".join(rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), 8)),
+            (x, y),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            rng.uniform(0.5, 1.2),
+            int(rng.integers(0, 255)),
+            int(rng.integers(1, 3)),
+            cv2.LINE_AA,
+        )
     return bg.astype(np.float32)
 
 

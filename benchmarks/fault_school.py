@@ -49,8 +49,16 @@ def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[
 
     classes = -(-phones // CLASS_SIZE)
     rows = [
-        RosterRow(line=i + 2, admission_no=f"F{i:05d}", first_name="Pupil", last_name=f"F{i:05d}",
-                  year_group=6, class_name=f"F{i // CLASS_SIZE + 1:02d}", dob=None, contacts=())
+        RosterRow(
+            line=i + 2,
+            admission_no=f"F{i:05d}",
+            first_name="Pupil",
+            last_name=f"F{i:05d}",
+            year_group=6,
+            class_name=f"F{i // CLASS_SIZE + 1:02d}",
+            dob=None,
+            contacts=(),
+        )
         for i in range(phones)
     ]
     init_db(url)
@@ -100,7 +108,9 @@ def check_database(url: str | os.PathLike) -> list[str]:
         double = (
             DeviceState.select(DeviceState.tray, DeviceState.slot_no, fn.COUNT(DeviceState.device))
             .where(DeviceState.slot_no.is_null(False))
-            .group_by(DeviceState.tray, DeviceState.slot_no).having(fn.COUNT(DeviceState.device) > 1).tuples()
+            .group_by(DeviceState.tray, DeviceState.slot_no)
+            .having(fn.COUNT(DeviceState.device) > 1)
+            .tuples()
         )
         problems += [f"slot {t}-{s} holds {n} phones" for t, s, n in double]
         problems += custody.verify_states()  # one row per device: a phone in two slots would differ here
@@ -121,7 +131,8 @@ def states(url: str | os.PathLike, codes: list[str]) -> dict[str, str]:
         rows = (
             Label.select(Label.code, DeviceState.state)
             .join(DeviceState, on=(DeviceState.device == Label.device))
-            .where(Label.code.in_(codes)).tuples()
+            .where(Label.code.in_(codes))
+            .tuples()
         )
         return dict(rows)
     finally:

@@ -57,8 +57,25 @@ def school_days(end: dt.date, n: int) -> list[dt.date]:
 class Writer:
     """Bulk inserts of events and audit entries, flushed in big transactions."""
 
-    EVENT_COLS = ("id", "device_id", "kind", "at", "actor_id", "label_code", "tray_id", "slot_no", "reason",
-                  "policy", "contact_id", "id_seen", "consent_by", "witness", "grounds", "outcome", "audit_seq")
+    EVENT_COLS = (
+        "id",
+        "device_id",
+        "kind",
+        "at",
+        "actor_id",
+        "label_code",
+        "tray_id",
+        "slot_no",
+        "reason",
+        "policy",
+        "contact_id",
+        "id_seen",
+        "consent_by",
+        "witness",
+        "grounds",
+        "outcome",
+        "audit_seq",
+    )
     AUDIT_COLS = ("seq", "at", "actor", "action", "entity", "entity_id", "details", "prev_hash", "hash", "rows")
 
     def __init__(self) -> None:
@@ -79,17 +96,51 @@ class Writer:
     def _t(self, when: dt.datetime):
         return str(when) if self.sqlite else when  # SQLite: the text peewee itself stores
 
-    def event(self, device_id: int, kind: str, at: dt.datetime, actor_id: int, tray_id, slot_no, *,
-              label_code=None, reason=None, policy=None, contact_id=None, id_seen=None, consent_by=None,
-              witness=None, grounds=None, outcome=None, audit_extra: dict | None = None) -> int:
+    def event(
+        self,
+        device_id: int,
+        kind: str,
+        at: dt.datetime,
+        actor_id: int,
+        tray_id,
+        slot_no,
+        *,
+        label_code=None,
+        reason=None,
+        policy=None,
+        contact_id=None,
+        id_seen=None,
+        consent_by=None,
+        witness=None,
+        grounds=None,
+        outcome=None,
+        audit_extra: dict | None = None,
+    ) -> int:
         from models.audit import entry_hash
         from models.integrity import PROTECTED, row_hash
 
         event_id = self.next_id
         self.next_id += 1
         seq = self.seq + 1
-        values = (event_id, device_id, kind, self._t(at), actor_id, label_code, tray_id, slot_no, reason,
-                  policy, contact_id, id_seen, consent_by, witness, grounds, outcome, seq)
+        values = (
+            event_id,
+            device_id,
+            kind,
+            self._t(at),
+            actor_id,
+            label_code,
+            tray_id,
+            slot_no,
+            reason,
+            policy,
+            contact_id,
+            id_seen,
+            consent_by,
+            witness,
+            grounds,
+            outcome,
+            seq,
+        )
         self.events.append(values)
         # the row's content hash, as models.integrity binds it (the columns not set are NULL)
         named = dict(zip(self.EVENT_COLS, values, strict=True))
@@ -131,8 +182,12 @@ class Writer:
         with self.db.atomic():
             self._insert("custody_event", self.EVENT_COLS, self.events)
             self._insert("audit_entry", self.AUDIT_COLS, self.audits)
-            self.db.execute_sql('UPDATE "audit_head" SET "seq" = %s, "hash" = %s WHERE "id" = 1'.replace(
-                "%s", "?" if self.sqlite else "%s"), (self.seq, self.hash))
+            self.db.execute_sql(
+                'UPDATE "audit_head" SET "seq" = %s, "hash" = %s WHERE "id" = 1'.replace(
+                    "%s", "?" if self.sqlite else "%s"
+                ),
+                (self.seq, self.hash),
+            )
             from models.integrity import forget_captured
 
             forget_captured()  # their entries above already carry the events' hashes
@@ -140,8 +195,17 @@ class Writer:
         self.audits.clear()
 
 
-def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 1_000_000,
-             end: dt.date | None = None, seed: int = 6, verify: bool = False, log=print) -> dict:
+def generate(
+    url: str,
+    *,
+    pupils: int = 5000,
+    phones: int = 4000,
+    events: int = 1_000_000,
+    end: dt.date | None = None,
+    seed: int = 6,
+    verify: bool = False,
+    log=print,
+) -> dict:
     from models import auth, custody
     from models.clock import SCHOOL_TZ, local_to_utc
     from models.db import close_db, db, init_db, is_sqlite
@@ -167,20 +231,35 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
     for i in range(pupils):
         c = i // CLASS_SIZE
         year = c * 8 // n_classes - 1  # Nursery (-1) to Year 6
-        rows.append(RosterRow(
-            line=i + 2, admission_no=f"{i + 1:06d}", first_name=f"First{i % 997:03d}", last_name=f"Family{i:05d}",
-            year_group=year, class_name=f"C{c + 1:03d}", dob=dt.date(2014 + (6 - year) % 7, 1 + i % 12, 1 + i % 28),
-            contacts=(RosterContact(name=f"Parent {i:05d}", relationship="Parent", priority=1),),
-        ))
+        rows.append(
+            RosterRow(
+                line=i + 2,
+                admission_no=f"{i + 1:06d}",
+                first_name=f"First{i % 997:03d}",
+                last_name=f"Family{i:05d}",
+                year_group=year,
+                class_name=f"C{c + 1:03d}",
+                dob=dt.date(2014 + (6 - year) % 7, 1 + i % 12, 1 + i % 28),
+                contacts=(RosterContact(name=f"Parent {i:05d}", relationship="Parent", priority=1),),
+            )
+        )
     import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="generated"), actor="gen", now=setup_at)
-    sync_trays([TraySpec(f"T{c + 1:03d}", CLASS_SIZE, f"C{c + 1:03d}") for c in range(n_classes)], actor="gen", now=setup_at)
+    sync_trays(
+        [TraySpec(f"T{c + 1:03d}", CLASS_SIZE, f"C{c + 1:03d}") for c in range(n_classes)], actor="gen", now=setup_at
+    )
     from models.demo import DEMO_PINS
 
     staff = {
         "office": auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], actor="gen", now=setup_at),
-        "teacher": auth.create_staff("teacher", "Teacher C001", [auth.TEACHER], DEMO_PINS["oak"], classes=["C001"], actor="gen", now=setup_at),
-        "deputy": auth.create_staff("deputy", "Deputy head", [auth.LEADERSHIP], DEMO_PINS["deputy"], actor="gen", now=setup_at),
-        "head": auth.create_staff("head", "Head (DSL)", [auth.HEADTEACHER, auth.DSL], DEMO_PINS["head"], actor="gen", now=setup_at),
+        "teacher": auth.create_staff(
+            "teacher", "Teacher C001", [auth.TEACHER], DEMO_PINS["oak"], classes=["C001"], actor="gen", now=setup_at
+        ),
+        "deputy": auth.create_staff(
+            "deputy", "Deputy head", [auth.LEADERSHIP], DEMO_PINS["deputy"], actor="gen", now=setup_at
+        ),
+        "head": auth.create_staff(
+            "head", "Head (DSL)", [auth.HEADTEACHER, auth.DSL], DEMO_PINS["head"], actor="gen", now=setup_at
+        ),
         "admin": auth.create_staff("admin", "IT admin", [auth.ADMIN], DEMO_PINS["admin"], actor="gen", now=setup_at),
     }
     owners = sorted(rng.sample(range(pupils), phones))
@@ -194,8 +273,11 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
     # --- lookups for the bulk history
     devices = list(
         Device.select(Device.id, Pupil.id, Pupil.school_class, Label.code)
-        .join(Pupil, on=(Device.pupil == Pupil.id)).switch(Device)
-        .join(Label, on=(Label.device == Device.id)).order_by(Device.id).tuples()
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .switch(Device)
+        .join(Label, on=(Label.device == Device.id))
+        .order_by(Device.id)
+        .tuples()
     )
     tray_of_class = {t.school_class_id: t.id for t in Tray.select()}
     contact_of = {c.pupil_id: c.id for c in Contact.select(Contact.id, Contact.pupil)}
@@ -232,16 +314,38 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
         step_s = 25 * 60 / max(1, len(brought))
         for j, (device_id, _pupil, class_id, code) in enumerate(brought):
             tray_id = tray_of_class[class_id]
-            emit(device_id, custody.HANDED_IN, base + dt.timedelta(seconds=j * step_s), office,
-                 tray_id=tray_id, slot_no=first_free(tray_id), label_code=code)
+            emit(
+                device_id,
+                custody.HANDED_IN,
+                base + dt.timedelta(seconds=j * step_s),
+                office,
+                tray_id=tray_id,
+                slot_no=first_free(tray_id),
+                label_code=code,
+            )
         taken = rng.sample(brought, min(CONFISCATIONS_PER_DAY, len(brought)))
         for k, (device_id, _pupil_id, _c, _code) in enumerate(taken):
             at = base + dt.timedelta(hours=2, minutes=17 * k)
-            emit(device_id, custody.CONFISCATED_EV, at, deputy, reason="Used in class", policy="Mobile technology policy 6")
+            emit(
+                device_id,
+                custody.CONFISCATED_EV,
+                at,
+                deputy,
+                reason="Used in class",
+                policy="Mobile technology policy 6",
+            )
             if k == 0:
-                emit(device_id, custody.SEARCHED, at + dt.timedelta(minutes=30), deputy, consent_by="pupil",
-                     witness="Head", grounds="Reported image", outcome="nothing_found",
-                     audit_extra={"outcome": "nothing_found"})
+                emit(
+                    device_id,
+                    custody.SEARCHED,
+                    at + dt.timedelta(minutes=30),
+                    deputy,
+                    consent_by="pupil",
+                    witness="Head",
+                    grounds="Reported image",
+                    outcome="nothing_found",
+                    audit_extra={"outcome": "nothing_found"},
+                )
         release_at = local_to_utc(dt.datetime.combine(day, dt.time(15, 10)), SCHOOL_TZ)
         step_s = 25 * 60 / max(1, len(brought))
         for j, (device_id, _pupil, _c, code) in enumerate(brought):
@@ -252,8 +356,15 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
         for k, (device_id, pupil_id, _c, _code) in enumerate(taken):
             if last_day and k == 0:
                 continue  # still confiscated tonight
-            emit(device_id, custody.RELEASED_TO_CONTACT, collect_at + dt.timedelta(minutes=k), office,
-                 contact_id=contact_of[pupil_id], id_seen=True, audit_extra={"contact_id": contact_of[pupil_id]})
+            emit(
+                device_id,
+                custody.RELEASED_TO_CONTACT,
+                collect_at + dt.timedelta(minutes=k),
+                office,
+                contact_id=contact_of[pupil_id],
+                id_seen=True,
+                audit_extra={"contact_id": contact_of[pupil_id]},
+            )
         if n % 20 == 0:
             log(f"  {day}: {w.count:,} events ({time.perf_counter() - t0:.0f} s)")
     w.flush()
@@ -264,10 +375,13 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
             if device_id not in last_event:
                 continue
             event_id, at = last_event[device_id]
-            DeviceState.update(state=cur.state, tray=cur.tray_id, slot_no=cur.slot_no, since=at,
-                               last_event=event_id).where(DeviceState.device == device_id).execute()
+            DeviceState.update(
+                state=cur.state, tray=cur.tray_id, slot_no=cur.slot_no, since=at, last_event=event_id
+            ).where(DeviceState.device == device_id).execute()
         if not is_sqlite():
-            db.execute_sql("SELECT setval(pg_get_serial_sequence('custody_event', 'id'), (SELECT MAX(id) FROM custody_event))")
+            db.execute_sql(
+                "SELECT setval(pg_get_serial_sequence('custody_event', 'id'), (SELECT MAX(id) FROM custody_event))"
+            )
     if is_sqlite():
         db.execute_sql("PRAGMA synchronous = FULL")
         db.execute_sql("ANALYZE")
@@ -275,9 +389,15 @@ def generate(url: str, *, pupils: int = 5000, phones: int = 4000, events: int = 
     else:
         db.execute_sql("ANALYZE")
     result = {
-        "pupils": Pupil.select().count(), "classes": SchoolClass.select().count(), "phones": phones,
-        "events": CustodyEvent.select().count(), "days": len(days), "first_day": str(days[0]), "last_day": str(days[-1]),
-        "seconds": round(time.perf_counter() - t0, 1), "staff": Staff.select().count(),
+        "pupils": Pupil.select().count(),
+        "classes": SchoolClass.select().count(),
+        "phones": phones,
+        "events": CustodyEvent.select().count(),
+        "days": len(days),
+        "first_day": str(days[0]),
+        "last_day": str(days[-1]),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "staff": Staff.select().count(),
     }
     if verify:
         from models import audit
@@ -301,8 +421,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last school day (default today)")
     parser.add_argument("--verify", action="store_true", help="check the audit chain and the projection afterwards")
     args = parser.parse_args(argv)
-    result = generate(args.db, pupils=args.pupils, phones=args.phones, events=args.events, end=args.end,
-                      verify=args.verify, log=lambda m: print(m, file=sys.stderr, flush=True))
+    result = generate(
+        args.db,
+        pupils=args.pupils,
+        phones=args.phones,
+        events=args.events,
+        end=args.end,
+        verify=args.verify,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     print(json.dumps(result))
     return 0
 

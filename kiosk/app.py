@@ -128,8 +128,14 @@ class KioskApp(App[None]):
 
             try:
                 if integrity_problems(quick=True):
-                    self.call_from_thread(self.notify, damaged() or "The database file is damaged.",
-                                          title="Database", severity="error", timeout=30, markup=False)
+                    self.call_from_thread(
+                        self.notify,
+                        damaged() or "The database file is damaged.",
+                        title="Database",
+                        severity="error",
+                        timeout=30,
+                        markup=False,
+                    )
             except Exception:  # noqa: BLE001 - the check is a safeguard, not a condition of running
                 log.exception("Database integrity check failed to run")
             finally:
@@ -248,14 +254,24 @@ class KioskApp(App[None]):
     def on_print_round(self, message: PrintRound) -> None:
         if message.error and self.printer_offline is None:
             self.printer_offline = message.error
-            self.notify(f"Printer offline: {message.error} Slips wait in the outbox and print when it is back.",
-                        title="Printer", severity="warning", timeout=10, markup=False)
+            self.notify(
+                f"Printer offline: {message.error} Slips wait in the outbox and print when it is back.",
+                title="Printer",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         elif not message.error and message.sent and self.printer_offline is not None:
             self.printer_offline = None
             self.notify("The printer is back: waiting slips have printed.", title="Printer", markup=False)
         if message.in_doubt:
-            self.notify(f"{message.in_doubt} print job(s) may not have printed: check the printer and reprint "
-                        "from the visitor list if needed.", title="Printer", severity="warning", markup=False)
+            self.notify(
+                f"{message.in_doubt} print job(s) may not have printed: check the printer and reprint "
+                "from the visitor list if needed.",
+                title="Printer",
+                severity="warning",
+                markup=False,
+            )
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -318,19 +334,24 @@ class KioskApp(App[None]):
         self.switch_screen(HomeScreen(who, start=None if self.start_screen == "visitor" else self.start_screen))
 
     def lock(self, reason: str = "") -> None:
-        from kiosk.screens.login import LoginScreen
         import datetime as dt
 
+        from kiosk.screens.login import LoginScreen
         from models.anchors import END_OF_DAY
 
-        if self.signed_in is not None and self.services.clock.now().replace(tzinfo=dt.UTC).astimezone(
-                self.services.settings.tz).time() >= END_OF_DAY:
+        if (
+            self.signed_in is not None
+            and self.services.clock.now().replace(tzinfo=dt.UTC).astimezone(self.services.settings.tz).time()
+            >= END_OF_DAY
+        ):
             self.anchor_if_due(why="locked")  # after the school day: the records so far, anchored
         self.signed_in = None
         # Drop every screen above the base and start again at the login screen.
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.switch_screen(LoginScreen(notice=reason, surface="visitor" if self.start_screen == "visitor" else "reception"))
+        self.switch_screen(
+            LoginScreen(notice=reason, surface="visitor" if self.start_screen == "visitor" else "reception")
+        )
         if self.start_screen == "visitor":
             self.open_self_service()
 
@@ -411,7 +432,9 @@ class KioskApp(App[None]):
         try:
             self.notify(
                 "Something went wrong. Nothing was half-saved; the screen has been reset.",
-                title="Sorry", severity="error", timeout=8,
+                title="Sorry",
+                severity="error",
+                timeout=8,
             )
             if self.signed_in is not None:
                 self.call_later(self.sign_in, self.signed_in)
@@ -494,5 +517,4 @@ def create_app(
 
         pinkey.configure(settings.pin_key_file)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
-    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink,
-                    print_worker=print_worker)
+    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink, print_worker=print_worker)

@@ -333,8 +333,14 @@ def _regions(gray: np.ndarray, limit: int) -> list[tuple[int, int, int, int]]:
     boxes = []
     for label in sorted(strength, key=lambda k: -strength[k])[:limit]:
         x, y, bw, bh = (int(v) for v in stats[label, :4])
-        boxes.append((max(0, (x - 2) * _CELL), max(0, (y - 2) * _CELL),
-                      min(w, (x + bw + 2) * _CELL), min(h, (y + bh + 2) * _CELL)))
+        boxes.append(
+            (
+                max(0, (x - 2) * _CELL),
+                max(0, (y - 2) * _CELL),
+                min(w, (x + bw + 2) * _CELL),
+                min(h, (y + bh + 2) * _CELL),
+            )
+        )
     return boxes
 
 
@@ -360,8 +366,7 @@ def _deskew(crop: np.ndarray) -> tuple[np.ndarray, bool]:
     out_w, out_h = int(w * cos + h * sin), int(w * sin + h * cos)
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), theta, 1.0)
     matrix[:, 2] += ((out_w - w) / 2, (out_h - h) / 2)
-    return cv2.warpAffine(crop, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE), one_d
+    return cv2.warpAffine(crop, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), one_d
 
 
 def _enhanced(crop: np.ndarray, one_d: bool) -> Iterator[np.ndarray]:
@@ -415,8 +420,9 @@ class Debouncer:
 # --------------------------------------------------------------------------- self-test
 
 
-def camera_test(spec: str | int | os.PathLike[str], decoder: Decoder | None = None,
-                max_frames: int | None = None) -> list[FrameResult]:
+def camera_test(
+    spec: str | int | os.PathLike[str], decoder: Decoder | None = None, max_frames: int | None = None
+) -> list[FrameResult]:
     """Decode every frame of a source (a live camera: the first CAMERA_TEST_FRAMES frames)."""
     decoder = decoder or Decoder()
     source = open_source(spec)

@@ -131,18 +131,31 @@ class _Warned(Exception):
 def common(fn: Callable) -> Callable:
     """Add --db and --config to a command and pass an :class:`Env`."""
 
-    @click.option("--config", "config", type=click.Path(), default=None,  # a folder: one line from load_settings
-                  help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.")
-    @click.option("--db", "db", default=None, metavar="URL",
-                  help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.")
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(),
+        default=None,  # a folder: one line from load_settings
+        help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.",
+    )
+    @click.option(
+        "--db",
+        "db",
+        default=None,
+        metavar="URL",
+        help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.",
+    )
     @functools.wraps(fn)
     def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
         _check_dates(kwargs)  # before anything is opened, asked for or written
         env = Env(db, config, demo=kwargs.get("demo", False))
         result = fn(env, **kwargs)
         if env.damaged:  # (a command that writes was stopped before this by models.db.damaged)
-            click.echo("Warning: The database file failed its integrity check, so what is shown may be wrong or "
-                       "incomplete: run kiosk audit verify, and restore the last backup.", err=True)
+            click.echo(
+                "Warning: The database file failed its integrity check, so what is shown may be wrong or "
+                "incomplete: run kiosk audit verify, and restore the last backup.",
+                err=True,
+            )
             raise _Warned()
         return result
 
@@ -193,10 +206,13 @@ def _tty_pin(prompt: str, *, confirm: bool = False) -> str | None:
     return pin
 
 
-def acts(action: str | Callable[[dict[str, Any]], str], *,
-         open_when: Callable[[dict[str, Any]], bool] | None = None,
-         doing: str | None = None,
-         own: Callable[[dict[str, Any]], str] | None = None) -> Callable[[Callable], Callable]:
+def acts(
+    action: str | Callable[[dict[str, Any]], str],
+    *,
+    open_when: Callable[[dict[str, Any]], bool] | None = None,
+    doing: str | None = None,
+    own: Callable[[dict[str, Any]], str] | None = None,
+) -> Callable[[Callable], Callable]:
     """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
     be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
     command's options). The command gets them as ``who``.
@@ -212,8 +228,13 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
     words = action if isinstance(action, str) else "do this"
 
     def decorate(fn: Callable) -> Callable:
-        @click.option("--as", "as_user", default=None, metavar="USERNAME",
-                      help="Who is acting (a member of staff). The PIN comes from $KIOSK_PIN or is asked for.")
+        @click.option(
+            "--as",
+            "as_user",
+            default=None,
+            metavar="USERNAME",
+            help="Who is acting (a member of staff). The PIN comes from $KIOSK_PIN or is asked for.",
+        )
         @functools.wraps(fn)
         def wrapper(env: Env, as_user: str | None, **kwargs: Any) -> Any:
             from models.auth import ACTION_WORDS, authenticate, require
@@ -223,8 +244,10 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
             if as_user is None:
                 if open_when is not None and open_when(kwargs):
                     return fn(env, who=None, **kwargs)
-                raise PermissionDenied(f"Say who you are with --as USERNAME (a member of staff who may "
-                                       f"{ACTION_WORDS[wanted]}); the PIN comes from $KIOSK_PIN or is asked for.")
+                raise PermissionDenied(
+                    f"Say who you are with --as USERNAME (a member of staff who may "
+                    f"{ACTION_WORDS[wanted]}); the PIN comes from $KIOSK_PIN or is asked for."
+                )
             pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
             env.open(create=False)  # whoever acts is in it already: a mistyped --db makes nothing
             from models.db import commits
@@ -245,8 +268,9 @@ def acts(action: str | Callable[[dict[str, Any]], str], *,
                 if doing:
                     from models.auth import who_text
 
-                    raise PermissionDenied(f"{who_text(who)} may not {doing}: that needs someone who may "
-                                           f"{ACTION_WORDS[wanted]}.") from None
+                    raise PermissionDenied(
+                        f"{who_text(who)} may not {doing}: that needs someone who may {ACTION_WORDS[wanted]}."
+                    ) from None
                 raise refused from None
             before = signing_in
             result = fn(env, who=who, **kwargs)
@@ -297,7 +321,9 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -334,11 +360,13 @@ def _create_demo(env: Env) -> dict[str, int]:
         counts = create_demo(env.settings)
     except KeyboardInterrupt:
         raise click.exceptions.Abort(
-            "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again.") from None
+            "Stopped: the demo school was not created (nothing of it was kept). Run kiosk demo again."
+        ) from None
     except ValidationError as exc:
         if env.demo and not env.db_arg and "KIOSK_DATABASE_URL" not in os.environ:  # the demo's own database
-            raise ValidationError(f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} "
-                                  "and run the demo again.") from None
+            raise ValidationError(
+                f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} and run the demo again."
+            ) from None
         raise
     if env.settings.audit_anchors is None:  # a new demo log: an earlier demo's anchors are not its own
         old = env.anchors_path()
@@ -351,16 +379,21 @@ def _create_demo(env: Env) -> dict[str, int]:
 @open_command("the terminal app: staff sign in on its screens")
 @cli.command()
 @click.option("--demo", is_flag=True, help="Use the demo school (created on first run) in its own database.")
-@click.option("--start", type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors",
-                                            "visitor"]), default=None,
-              help="Open this screen straight after login.")
+@click.option(
+    "--start",
+    type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors", "visitor"]),
+    default=None,
+    help="Open this screen straight after login.",
+)
 @click.option("--kiosk", "kiosk_mode", is_flag=True, help="Lock the app down: quitting needs the admin PIN.")
 @common
 def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     """Start the reception terminal."""
     if not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
-        raise KioskError("kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
-                         "window (for piped codes, use kiosk scan).")
+        raise KioskError(
+            "kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
+            "window (for piped codes, use kiosk scan)."
+        )
     env.demo = demo
     env._settings = None
     env.open()
@@ -512,7 +545,9 @@ def devices_register(env: Env, who, admission_no: str, description: str) -> None
     env.open()
     label = register_pupil_device(admission_no, actor=who, description=description)
     pupil = label.device.pupil
-    click.echo(f"Registered {label.code} to {pupil.full_name} ({pupil.school_class.name}). Print its label with: kiosk labels print --pupil {pupil.admission_no}")
+    click.echo(
+        f"Registered {label.code} to {pupil.full_name} ({pupil.school_class.name}). Print its label with: kiosk labels print --pupil {pupil.admission_no}"
+    )
 
 
 @devices.command("revoke")
@@ -616,8 +651,12 @@ def camera() -> None:
 
 @open_command("reads the camera; no records")
 @camera.command("test")
-@click.option("--source", default=None, metavar="SOURCE",
-              help="A camera index (0), a video file or a folder of images. Default: [camera] source in the config.")
+@click.option(
+    "--source",
+    default=None,
+    metavar="SOURCE",
+    help="A camera index (0), a video file or a folder of images. Default: [camera] source in the config.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @common
 def camera_test_command(env: Env, source: str | None, fmt: str) -> None:
@@ -647,7 +686,8 @@ def report() -> None:
 def _is_date_option(param: click.Parameter) -> bool:
     """An option that takes a date says so: its help starts with, or its metavar is, YYYY-MM-DD."""
     return isinstance(param, click.Option) and (
-        param.metavar == "YYYY-MM-DD" or (param.help or "").startswith("YYYY-MM-DD"))
+        param.metavar == "YYYY-MM-DD" or (param.help or "").startswith("YYYY-MM-DD")
+    )
 
 
 def _check_dates(kwargs: dict[str, Any]) -> None:
@@ -789,9 +829,15 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
         return "" if rate is None else f"{rate:.1f}"
 
     def day_row(section: str, r: dict[str, Any]) -> dict[str, Any]:
-        return {"section": section, "date": r["date"].isoformat(), "class": r.get("class", "all"),
-                "handed_in": r["handed_in"], "expected": r["expected"], "exceptions": r["exceptions"],
-                "rate_percent": pct(r["rate"])}
+        return {
+            "section": section,
+            "date": r["date"].isoformat(),
+            "class": r.get("class", "all"),
+            "handed_in": r["handed_in"],
+            "expected": r["expected"],
+            "exceptions": r["exceptions"],
+            "rate_percent": pct(r["rate"]),
+        }
 
     day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
     held_cols = ["slot", "code", "pupil", "class", "state", "since"]
@@ -804,8 +850,10 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
         emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols])
         return
     t = rep.totals
-    click.echo(f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
-               f"({pct(t['rate']) or '-'} %) over {t['school_days']} school days.")
+    click.echo(
+        f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
+        f"({pct(t['rate']) or '-'} %) over {t['school_days']} school days."
+    )
     click.echo(f"\nToday ({rep.to_day}), per class:")
     emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
     click.echo("\nLast 30 school days (all classes):")
@@ -817,8 +865,11 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     emit(rep.not_collected, "table", held_cols)
     click.echo(f"\nVisitors not signed out by the end of their day ({rep.visitors_not_signed_out}):")
     if rep.visitors_not_signed_out_rows:
-        emit([{**v, "signed_out": v["signed_out"] or "still signed in"} for v in rep.visitors_not_signed_out_rows],
-             "table", ["date", *visit_cols])
+        emit(
+            [{**v, "signed_out": v["signed_out"] or "still signed in"} for v in rep.visitors_not_signed_out_rows],
+            "table",
+            ["date", *visit_cols],
+        )
     for note in rep.notes:
         click.echo(f"Note: {note}")
 
@@ -843,8 +894,13 @@ EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "end
 @open_command("read-only report")
 @exceptions_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include ended and revoked exceptions.")
-@click.option("--due-within", type=click.IntRange(0, 365), default=None, metavar="DAYS",
-              help="Only those due for review within DAYS days (overdue included).")
+@click.option(
+    "--due-within",
+    type=click.IntRange(0, 365),
+    default=None,
+    metavar="DAYS",
+    help="Only those due for review within DAYS days (overdue included).",
+)
 @FORMAT
 @common
 def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) -> None:
@@ -854,8 +910,11 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
 
     today = local_day(utcnow(), env.settings.tz)
     env.open(create=False)
-    items = (exceptions.due_for_review(today, due_within) if due_within is not None
-             else exceptions.list_exceptions(today, include_past=show_all))
+    items = (
+        exceptions.due_for_review(today, due_within)
+        if due_within is not None
+        else exceptions.list_exceptions(today, include_past=show_all)
+    )
     emit(_exception_rows(items, today), fmt, EXC_COLUMNS)
 
 
@@ -864,10 +923,20 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
 @click.option("--staff", "staff_username", default=None, help="For a member of staff: username.")
 @click.option("--visitor", "visitor_name", default=None, help="For a named visitor.")
 @click.option("--organisation", default=None, help="The visitor's organisation; alone: for everyone from it.")
-@click.option("--kind", type=click.Choice(["medical_monitoring", "young_carer", "multi_agency", "emergency_use",
-                                           "remote_learning", "other"]), required=True)
-@click.option("--medical-category", type=click.Choice(["monitoring_device", "emergency_alert", "medication_reminder",
-                                                       "communication_aid", "other_medical"]), default=None)
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["medical_monitoring", "young_carer", "multi_agency", "emergency_use", "remote_learning", "other"]
+    ),
+    required=True,
+)
+@click.option(
+    "--medical-category",
+    type=click.Choice(
+        ["monitoring_device", "emergency_alert", "medication_reminder", "communication_aid", "other_medical"]
+    ),
+    default=None,
+)
 @click.option("--allowed", required=True, help="Exactly what is allowed.")
 @click.option("--where", "where", required=True, help="Where it is allowed.")
 @click.option("--condition", "conditions", multiple=True, help="A condition (repeatable).")
@@ -880,9 +949,26 @@ def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) 
 @click.option("--risk-assessment", "risk_ref", default=None, help="Risk assessment reference.")
 @common
 @acts("record_exception")
-def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, organisation, kind,
-                   medical_category, allowed, where, conditions, sanction, agreed_with, agreed_text, from_text,
-                   review_text, to_text, risk_ref) -> None:
+def exceptions_add(
+    env: Env,
+    who,
+    admission_no,
+    staff_username,
+    visitor_name,
+    organisation,
+    kind,
+    medical_category,
+    allowed,
+    where,
+    conditions,
+    sanction,
+    agreed_with,
+    agreed_text,
+    from_text,
+    review_text,
+    to_text,
+    risk_ref,
+) -> None:
     """Record an exception agreed with the headteacher."""
     from models import exceptions
     from models.errors import NotFound
@@ -893,9 +979,15 @@ def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, or
     if len(chosen) > 1:
         raise KioskError("Give one of --pupil, --staff or --visitor (with --organisation), or --organisation alone.")
     subject = "pupil" if admission_no else "staff" if staff_username else "visitor" if visitor_name else "organisation"
-    dates = {k: _parse_date(v, opt) for k, v, opt in
-             (("agreed_on", agreed_text, "--agreed-on"), ("starts_on", from_text, "--from"),
-              ("review_on", review_text, "--review"), ("ends_on", to_text, "--to"))}
+    dates = {
+        k: _parse_date(v, opt)
+        for k, v, opt in (
+            ("agreed_on", agreed_text, "--agreed-on"),
+            ("starts_on", from_text, "--from"),
+            ("review_on", review_text, "--review"),
+            ("ends_on", to_text, "--to"),
+        )
+    }
     env.open()
     head = who
     extra: dict[str, Any] = {}
@@ -918,13 +1010,25 @@ def exceptions_add(env: Env, who, admission_no, staff_username, visitor_name, or
                 raise NotFound(f"There is no member of staff called {staff_username!r}.")
             extra["staff_id"] = who.id
     exc = exceptions.record(
-        head, subject_kind=subject, kind=kind, medical_category=medical_category, allowed=allowed, where=where,
-        conditions=list(conditions), sanction=sanction, visitor_name=visitor_name, organisation=organisation,
-        risk_assessment_ref=risk_ref, **dates, **extra,
+        head,
+        subject_kind=subject,
+        kind=kind,
+        medical_category=medical_category,
+        allowed=allowed,
+        where=where,
+        conditions=list(conditions),
+        sanction=sanction,
+        visitor_name=visitor_name,
+        organisation=organisation,
+        risk_assessment_ref=risk_ref,
+        **dates,
+        **extra,
     )
-    click.echo(f"Exception {exc.id} recorded for {exceptions.subject_name(exc)} ({exceptions.kind_text(exc)}), "
-               f"{exc.starts_on} to {exc.ends_on}." + (" It has effect once the signed copy is back."
-                                                       if subject == "pupil" else ""))
+    click.echo(
+        f"Exception {exc.id} recorded for {exceptions.subject_name(exc)} ({exceptions.kind_text(exc)}), "
+        f"{exc.starts_on} to {exc.ends_on}."
+        + (" It has effect once the signed copy is back." if subject == "pupil" else "")
+    )
 
 
 @exceptions_group.command("revoke", cls=RecordCommand)
@@ -970,9 +1074,11 @@ def exceptions_agreement(env: Env, exception_id: int) -> None:
     exc = AgreedException.get_or_none(AgreedException.id == exception_id)
     if exc is None:
         raise KioskError("There is no such exception.")
-    doc = exceptions.agreement_document(exc, school_name=env.settings.school_name,
-                                        headteacher_name="" if env.settings.headteacher_name.startswith("the ")
-                                        else env.settings.headteacher_name)
+    doc = exceptions.agreement_document(
+        exc,
+        school_name=env.settings.school_name,
+        headteacher_name="" if env.settings.headteacher_name.startswith("the ") else env.settings.headteacher_name,
+    )
     click.echo(to_text(doc), nl=False)
 
 
@@ -986,8 +1092,13 @@ def audit() -> None:
 
 @open_command("read-only check")
 @audit.command("verify")
-@click.option("--anchor", "paper", multiple=True, metavar="'#SEQ HASH'",
-              help="An anchor copied from an end-of-day slip, checked against the log (repeatable).")
+@click.option(
+    "--anchor",
+    "paper",
+    multiple=True,
+    metavar="'#SEQ HASH'",
+    help="An anchor copied from an end-of-day slip, checked against the log (repeatable).",
+)
 @common
 def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
@@ -1004,8 +1115,10 @@ def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
         anchors.check_paper(report, text)
     states = verify_states() + cache_problems(env.settings.tz)  # the projections, by replay
     if report.ok and not states:
-        click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "
-                   f"match the log; {report.anchors_checked} anchors agree; current state agrees with the ledger.")
+        click.echo(
+            f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "
+            f"match the log; {report.anchors_checked} anchors agree; current state agrees with the ledger."
+        )
         for note in report.notes:
             click.echo(note)
         return
@@ -1049,8 +1162,9 @@ def audit_anchor(env: Env) -> None:
 
 
 @audit.command("restored")
-@click.option("--anchors-lost", is_flag=True,
-              help="The anchors file is lost for good (no copy anywhere): record that, by name.")
+@click.option(
+    "--anchors-lost", is_flag=True, help="The anchors file is lost for good (no copy anywhere): record that, by name."
+)
 @common
 @acts("manage_records", doing="record a restore")
 def audit_restored(env: Env, who, anchors_lost: bool) -> None:
@@ -1063,15 +1177,21 @@ def audit_restored(env: Env, who, anchors_lost: bool) -> None:
     path = env.anchors_path()
     done = anchors.declare_restored(path, actor=who, anchors_lost=anchors_lost)
     if done.lost:
-        click.echo(f"Recorded: the anchors file {path} and the {done.lost} anchor(s) written to it are lost. "
-                   "A new file is started; every verify will say so.")
+        click.echo(
+            f"Recorded: the anchors file {path} and the {done.lost} anchor(s) written to it are lost. "
+            "A new file is started; every verify will say so."
+        )
     elif done.set_aside is None:
-        click.echo(f"Nothing to record: every anchor in {path} agrees with this log, which ends at entry "
-                   f"{done.log_ends_at} (a backup restored straight after it was made needs nothing more).")
+        click.echo(
+            f"Nothing to record: every anchor in {path} agrees with this log, which ends at entry "
+            f"{done.log_ends_at} (a backup restored straight after it was made needs nothing more)."
+        )
     else:
-        click.echo(f"Restore recorded: the restored log ended at entry {done.log_ends_at}. {done.dropped} anchor(s) "
-                   f"of the history it replaced (up to entry {done.newest_dropped}) were set aside in "
-                   f"{done.set_aside}: keep that file.")
+        click.echo(
+            f"Restore recorded: the restored log ended at entry {done.log_ends_at}. {done.dropped} anchor(s) "
+            f"of the history it replaced (up to entry {done.newest_dropped}) were set aside in "
+            f"{done.set_aside}: keep that file."
+        )
 
 
 @cli.command()
@@ -1133,8 +1253,9 @@ def staff_set_pin(env: Env, who, username: str) -> None:
     if pin is None:
         pin = _tty_pin(f"New PIN for {target.username} (6 to 12 digits): ", confirm=True)
         if pin is None:
-            raise KioskError(f"No PIN for {target.username}: set KIOSK_NEW_PIN or run from a terminal. "
-                             "Nothing was changed.")
+            raise KioskError(
+                f"No PIN for {target.username}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed."
+            )
     set_pin(target.id, pin, who)
     click.echo(f"New PIN set for {target.username}.")
 
@@ -1153,14 +1274,21 @@ def staff_deactivate(env: Env, who, username: str) -> None:
 
 @staff.command("add")
 @click.argument("username")
-@click.option("--name", "display_name", required=True, help="Name shown on screen, e.g. \"Mrs J Patel\".")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["office", "teacher", "leadership", "headteacher", "dsl", "admin"]),
-              help="Repeat for several roles.")
+@click.option("--name", "display_name", required=True, help='Name shown on screen, e.g. "Mrs J Patel".')
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["office", "teacher", "leadership", "headteacher", "dsl", "admin"]),
+    help="Repeat for several roles.",
+)
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
 @common
 @acts("manage_staff", open_when=lambda options: True)  # without --as: only the first admin (models.staffing)
-def staff_add(env: Env, who, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]) -> None:
+def staff_add(
+    env: Env, who, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]
+) -> None:
     """Add a member of staff (--as an admin). Their PIN comes from $KIOSK_NEW_PIN or is asked for.
 
     A database with no active admin: the first admin is added without --as.
@@ -1254,10 +1382,17 @@ def print_test(env: Env) -> None:
     settings = env.settings
     rules = rules_for(settings)
     doc = printing.visitor_slip(
-        school_name=settings.school_name, visitor_name="Sample Visitor", organisation="Test print",
-        time_in=to_local(utcnow(), settings.tz).replace(tzinfo=None), badge_number="000", supervised=True,
-        device_rules=list(rules.short), dsl_name=settings.dsl_name, report_concern=settings.report_concern,
-        signout_code=make_code(SLIP_PREFIX, 0), visiting="the office",
+        school_name=settings.school_name,
+        visitor_name="Sample Visitor",
+        organisation="Test print",
+        time_in=to_local(utcnow(), settings.tz).replace(tzinfo=None),
+        badge_number="000",
+        supervised=True,
+        device_rules=list(rules.short),
+        dsl_name=settings.dsl_name,
+        report_concern=settings.report_concern,
+        signout_code=make_code(SLIP_PREFIX, 0),
+        visiting="the office",
     )
     try:
         data = printing.print_document(spec, doc)
@@ -1279,9 +1414,16 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 
     env.open(create=False)
     rows = [
-        {"job": j.id, "kind": j.kind, "ref": j.ref, "status": outbox.STATUS_WORDS.get(j.status, j.status),
-         "tries": j.attempts, "queued": local_from_utc_naive(j.created_at, env.settings.tz),
-         "printed": local_from_utc_naive(j.sent_at, env.settings.tz), "error": j.last_error or ""}
+        {
+            "job": j.id,
+            "kind": j.kind,
+            "ref": j.ref,
+            "status": outbox.STATUS_WORDS.get(j.status, j.status),
+            "tries": j.attempts,
+            "queued": local_from_utc_naive(j.created_at, env.settings.tz),
+            "printed": local_from_utc_naive(j.sent_at, env.settings.tz),
+            "error": j.last_error or "",
+        }
         for j in outbox.jobs(status=status, limit=limit)
     ]
     emit(rows, fmt, ["job", "kind", "ref", "status", "tries", "queued", "printed", "error"])
@@ -1290,7 +1432,13 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 
 
 @print_group.command("retry")
-@click.option("--job", "job_id", type=RecordNumber("a print job", "kiosk print queue"), default=None, help="Only this job (default: every waiting job).")
+@click.option(
+    "--job",
+    "job_id",
+    type=RecordNumber("a print job", "kiosk print queue"),
+    default=None,
+    help="Only this job (default: every waiting job).",
+)
 @common
 @acts("print")
 def print_retry(env: Env, who, job_id: int | None) -> None:
@@ -1326,8 +1474,13 @@ def labels() -> None:
 
 @labels.command("print")
 @click.option("--class", "class_name", default=None, help="Every registered phone in this class.")
-@click.option("--pupil", "admission_no", default=None, metavar="ADMISSION_NO",
-              help="One pupil's phone (after a revoke: its new code).")
+@click.option(
+    "--pupil",
+    "admission_no",
+    default=None,
+    metavar="ADMISSION_NO",
+    help="One pupil's phone (after a revoke: its new code).",
+)
 @common
 @acts("register_device", doing="print phone labels")
 def labels_print(env: Env, who, class_name: str | None, admission_no: str | None) -> None:
@@ -1340,10 +1493,14 @@ def labels_print(env: Env, who, class_name: str | None, admission_no: str | None
     env.open()
     job_id, count = enqueue_labels(env.settings, class_name=class_name, admission_no=admission_no, actor=who)
     click.echo(f"{count} label{'s' if count != 1 else ''} (job {job_id}): {_send_now(env, job_id)}.")
+
+
 # ------------------------------------------------------------------ records duties (UK GDPR)
 
 
-def _subject(pupil: str | None, visitor: str | None, staff_user: str | None = None, *, options: str = "--pupil or --visitor"):
+def _subject(
+    pupil: str | None, visitor: str | None, staff_user: str | None = None, *, options: str = "--pupil or --visitor"
+):
     from models import records
 
     given = [x for x in (pupil, visitor, staff_user) if x is not None]
@@ -1381,12 +1538,20 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
         except KioskError as exc:
             click.echo(f"Warning: the purge is done, but {exc}", err=True)
     if fmt == "json":
-        click.echo(json.dumps({
-            "dry_run": result.dry_run, "deleted": result.deleted,
-            "cutoffs": {k: v.isoformat() for k, v in result.cutoffs.items()},
-            "holds": [{"entity": h.entity, "id": h.entity_id, "why": h.code, "reason": h.reason} for h in result.holds],
-            "audit_seq": result.audit_seq,
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "dry_run": result.dry_run,
+                    "deleted": result.deleted,
+                    "cutoffs": {k: v.isoformat() for k, v in result.cutoffs.items()},
+                    "holds": [
+                        {"entity": h.entity, "id": h.entity_id, "why": h.code, "reason": h.reason} for h in result.holds
+                    ],
+                    "audit_seq": result.audit_seq,
+                },
+                indent=2,
+            )
+        )
         return
     for line in result.lines():
         click.echo(line)
@@ -1396,9 +1561,14 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
 @click.option("--pupil", "pupil", metavar="ADMISSION_NO", default=None, help="A pupil, by admission number.")
 @click.option("--visitor", "visitor", metavar="NAME", default=None, help="A visitor, by name.")
 @click.option("--staff", "staff_user", metavar="USERNAME", default=None, help="A member of staff, by username.")
-@click.option("--out", "out", type=click.Path(), default=None,
-              help="A new (or empty) folder; a new file ending .zip (JSON and CSVs); or a new file ending "
-                   ".json (the JSON alone). Default: sar-<who>-<date>.zip here.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    default=None,
+    help="A new (or empty) folder; a new file ending .zip (JSON and CSVs); or a new file ending "
+    ".json (the JSON alone). Default: sar-<who>-<date>.zip here.",
+)
 @common
 @acts("manage_records", doing="export a subject access request")
 def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str | None, out: str | None) -> None:

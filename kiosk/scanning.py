@@ -146,13 +146,39 @@ class ScanPipeline:
                     ms = (done - started) * 1000
                     shown = printable(text.strip())
                     if error is None:
-                        results.append(ScanResult(seq, shown, value.outcome, value.code, value.owner, value.class_name,
-                                                  value.slot, value.message, value.event_id, value.device_id, ms,
-                                                  getattr(value, "overflow", False)))
+                        results.append(
+                            ScanResult(
+                                seq,
+                                shown,
+                                value.outcome,
+                                value.code,
+                                value.owner,
+                                value.class_name,
+                                value.slot,
+                                value.message,
+                                value.event_id,
+                                value.device_id,
+                                ms,
+                                getattr(value, "overflow", False),
+                            )
+                        )
                     else:
                         outcome = getattr(exc, "outcome", "BLOCKED")
-                        results.append(ScanResult(seq, shown, outcome, printable(text.strip().upper()), "", "", "",
-                                                  error, None, getattr(exc, "device_id", None), ms))
+                        results.append(
+                            ScanResult(
+                                seq,
+                                shown,
+                                outcome,
+                                printable(text.strip().upper()),
+                                "",
+                                "",
+                                "",
+                                error,
+                                None,
+                                getattr(exc, "device_id", None),
+                                ms,
+                            )
+                        )
                 self.node.post_message(ScansProcessed(results))
                 if stopped:
                     return

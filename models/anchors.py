@@ -153,16 +153,17 @@ def last(path: str | os.PathLike) -> Anchor | None:
 
 def _append_line(path: Path, text: str) -> None:
     try:
-        from .files import create_private, private_dir
-
         import stat
+
+        from .files import create_private, private_dir
 
         with contextlib.suppress(FileNotFoundError):
             if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would hang, a device swallow it
                 raise NotAnAnchorsFile("it is not a regular file (a device, a pipe or a folder?)")
         private_dir(path.parent)
-        fd = create_private(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0),
-                            exclusive=False)  # 0600 whatever the umask
+        fd = create_private(
+            path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0), exclusive=False
+        )  # 0600 whatever the umask
         try:
             _regular(fd, path, limit=False)
             os.write(fd, text.encode("utf-8"))
@@ -173,8 +174,9 @@ def _append_line(path: Path, text: str) -> None:
         raise StorageError(f"Cannot write the audit anchor to {path}: {exc.strerror or exc}.") from None
 
 
-def write(path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None = None,
-          why: str = "asked") -> Anchor | None:
+def write(
+    path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None = None, why: str = "asked"
+) -> Anchor | None:
     """Append the log's head to the anchors file, and record that in the log. None if the log is empty."""
     from . import audit
     from .clock import utcnow
@@ -193,14 +195,18 @@ def write(path: str | os.PathLike, *, actor: Any = None, now: dt.datetime | None
             # The head record and the log disagree (entries cut, the head left alone):
             # anchoring the head would vouch for entries that are not there.
             ends = newest.seq if newest is not None else 0
-            raise RuleViolation(f"The log's head record names entry {seq}, but the log ends at entry {ends}: "
-                                "entries were cut or changed. Nothing was written: run kiosk audit verify.")
+            raise RuleViolation(
+                f"The log's head record names entry {seq}, but the log ends at entry {ends}: "
+                "entries were cut or changed. Nothing was written: run kiosk audit verify."
+            )
         prev = last(path)
         if prev is not None and prev.seq > seq:
             # An older head after a newer one would hide the cut: verify must say it first.
-            raise RuleViolation(f"The anchors file {path} already anchors entry {prev.seq}, but this log ends at "
-                                f"entry {seq}: it was cut, or restored from a backup. Nothing was written: "
-                                "run kiosk audit verify.")
+            raise RuleViolation(
+                f"The anchors file {path} already anchors entry {prev.seq}, but this log ends at "
+                f"entry {seq}: it was cut, or restored from a backup. Nothing was written: "
+                "run kiosk audit verify."
+            )
         at = now.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
         _append_line(path, f"{seq}\t{digest}\t{at}\n")
         audit.append(actor, ACTION, "audit", seq, {"seq": seq, "hash": digest, "file": str(path), "why": why}, now)
@@ -247,8 +253,12 @@ def _recorded() -> dict[Path, list[tuple[int, Any, Any]]]:
     from .tables import AuditEntry
 
     out: dict[Path, list[tuple[int, Any, Any]]] = {}
-    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
-                         .where(AuditEntry.action == ACTION).order_by(AuditEntry.seq).tuples()):
+    for seq, details in (
+        AuditEntry.select(AuditEntry.seq, AuditEntry.details)
+        .where(AuditEntry.action == ACTION)
+        .order_by(AuditEntry.seq)
+        .tuples()
+    ):
         try:
             d = json.loads(details)
         except ValueError:
@@ -270,8 +280,9 @@ def moved(path: str | os.PathLike) -> bool:
     return seq > 0 and (prev is None or prev.seq < seq - 1 or prev.seq > seq)
 
 
-def write_if_moved(path: str | os.PathLike | None, *, why: str, actor: Any = None,
-                   now: dt.datetime | None = None) -> Anchor | None:
+def write_if_moved(
+    path: str | os.PathLike | None, *, why: str, actor: Any = None, now: dt.datetime | None = None
+) -> Anchor | None:
     """An anchor now if the log moved since the last one: when the kiosk closes, when the
     terminal locks after the school day, after a command that wrote records. Entries after
     the last anchor could otherwise be cut without a trace until the next daily anchor."""
@@ -304,7 +315,9 @@ def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -
         if not recorded:
             report.notes.append(f"No anchors file at {path} yet.")
     except OSError as exc:
-        message = f"Could not read the anchors file {path}: {exc.strerror or exc}; the chain could not be checked against it."
+        message = (
+            f"Could not read the anchors file {path}: {exc.strerror or exc}; the chain could not be checked against it."
+        )
         if recorded:
             report.bad(recorded[0][0], f"{message[:-1]} (the log recorded writing {len(recorded)} anchor(s) to it).")
         else:
@@ -328,21 +341,30 @@ def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -
             continue  # before what a purge removed
         if a.seq == start_seq:
             if a.hash != start_hash:
-                report.bad(a.seq, f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
-                                  "the log was re-written (re-chained).")
+                report.bad(
+                    a.seq,
+                    f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
+                    "the log was re-written (re-chained).",
+                )
             continue
         if a.seq > newest:
             if not cut_reported:
-                report.bad(newest + 1, f"The log is cut short: the anchor written at {a.at} records entry {a.seq}, "
-                                       f"but the log ends at entry {newest} ({path}, line {a.line}).")
+                report.bad(
+                    newest + 1,
+                    f"The log is cut short: the anchor written at {a.at} records entry {a.seq}, "
+                    f"but the log ends at entry {newest} ({path}, line {a.line}).",
+                )
                 cut_reported = True
             continue
         have = hashes.get(a.seq)
         if have is None:
             continue  # a missing entry in the middle: the chain check names it
         if have != a.hash:
-            report.bad(a.seq, f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
-                              "the log was re-written (re-chained) after it.")
+            report.bad(
+                a.seq,
+                f"Entry {a.seq} does not match the anchor written at {a.at} ({path}, line {a.line}): "
+                "the log was re-written (re-chained) after it.",
+            )
     # the anchors the log says were written to this file must be in it (but those a restore
     # declared lost with the file: noted, by whom and when, in restore_notes)
     declared = _declared_lost(path)
@@ -353,13 +375,19 @@ def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -
     if lost:
         first = lost[0]
         if readable:
-            report.bad(first[0], f"The anchors file {path} is missing {len(lost)} anchor(s) the log recorded writing, "
-                                 f"the first for entry {first[1]} (recorded by entry {first[0]}): it was cut or replaced.")
+            report.bad(
+                first[0],
+                f"The anchors file {path} is missing {len(lost)} anchor(s) the log recorded writing, "
+                f"the first for entry {first[1]} (recorded by entry {first[0]}): it was cut or replaced.",
+            )
         else:
-            report.bad(first[0], f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
-                                 f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
-                                 "(a network share?) cannot be reached, or this database was moved or restored "
-                                 "from a backup; the chain could not be checked against it.")
+            report.bad(
+                first[0],
+                f"The anchors file {path} is not there, but the log recorded writing {len(lost)} "
+                f"anchor(s) to it, the first for entry {first[1]}: it was removed, or its folder "
+                "(a network share?) cannot be reached, or this database was moved or restored "
+                "from a backup; the chain could not be checked against it.",
+            )
 
 
 def parse_short(text: str) -> tuple[int, str]:
@@ -371,7 +399,7 @@ def parse_short(text: str) -> tuple[int, str]:
         seq, prefix = int(parts[0].lstrip("#")), parts[1].lower()
         if 8 <= len(prefix) <= 64 and all(c in "0123456789abcdef" for c in prefix):
             return seq, prefix
-    raise ValidationError(f"{text!r} is not an anchor: copy it from the slip, e.g. \"#1234 3f2a9c1e4b5d6a7f\".")
+    raise ValidationError(f'{text!r} is not an anchor: copy it from the slip, e.g. "#1234 3f2a9c1e4b5d6a7f".')
 
 
 def check_paper(report: Any, text: str) -> None:
@@ -385,19 +413,24 @@ def check_paper(report: Any, text: str) -> None:
     if seq < start_seq:
         report.notes.append(f"The paper anchor #{seq} is from before the records a purge removed; nothing to compare.")
         return
-    have = start_hash if seq == start_seq else (
-        AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == seq).scalar())
+    have = (
+        start_hash if seq == start_seq else (AuditEntry.select(AuditEntry.hash).where(AuditEntry.seq == seq).scalar())
+    )
     if have is None:
         newest = AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).scalar() or 0
         if seq > newest:
-            report.bad(newest + 1, f"The log is cut short: the paper anchor records entry {seq}, "
-                                   f"but the log ends at entry {newest}.")
+            report.bad(
+                newest + 1,
+                f"The log is cut short: the paper anchor records entry {seq}, but the log ends at entry {newest}.",
+            )
         else:
             report.bad(seq, f"Entry {seq}, recorded by the paper anchor, is missing from the log.")
         return
     if not have.startswith(prefix):
-        report.bad(seq, f"Entry {seq} does not match the paper anchor ({prefix}): "
-                        "the log was re-written (re-chained) after it.")
+        report.bad(
+            seq,
+            f"Entry {seq} does not match the paper anchor ({prefix}): the log was re-written (re-chained) after it.",
+        )
 
 
 RESTORED_ACTION = "audit.restored"
@@ -420,8 +453,9 @@ def _declared_lost(path: Path) -> int:
     from .tables import AuditEntry
 
     newest = 0
-    for seq, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.details)
-                         .where(AuditEntry.action == RESTORED_ACTION).tuples()):
+    for seq, details in (
+        AuditEntry.select(AuditEntry.seq, AuditEntry.details).where(AuditEntry.action == RESTORED_ACTION).tuples()
+    ):
         try:
             d = json.loads(details)
         except ValueError:
@@ -431,8 +465,9 @@ def _declared_lost(path: Path) -> int:
     return newest
 
 
-def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | None = None,
-                     anchors_lost: bool = False) -> Restored:
+def declare_restored(
+    path: str | os.PathLike, *, actor: Any, now: dt.datetime | None = None, anchors_lost: bool = False
+) -> Restored:
     """This database was restored from a backup: the anchors written after the backup
     (or for a history it does not hold) are set aside in a file of their own, kept as
     evidence of what the restore lost, and the restore is recorded in the log and anchored.
@@ -456,21 +491,37 @@ def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | 
             # Lost for good (a new PC, no copy): on record, by name, and noted by every verify.
             with write_tx():
                 seq, _ = audit.head()
-                audit.append(actor, RESTORED_ACTION, "audit", seq, {
-                    "file": str(path), "anchors_lost": True, "lost": len(recorded),
-                    "set_aside": None, "kept": 0, "dropped": 0, "newest_dropped": None,
-                }, now)
+                audit.append(
+                    actor,
+                    RESTORED_ACTION,
+                    "audit",
+                    seq,
+                    {
+                        "file": str(path),
+                        "anchors_lost": True,
+                        "lost": len(recorded),
+                        "set_aside": None,
+                        "kept": 0,
+                        "dropped": 0,
+                        "newest_dropped": None,
+                    },
+                    now,
+                )
             write(path, actor=actor, now=now, why="restored")
             return Restored(seq, 0, None, 0, None, lost=len(recorded))
         if recorded:
             # A new, empty file would not hold the anchors the log says it wrote: verify would
             # fail for ever. The file (or its copy) must come back first.
-            raise StorageError(f"The anchors file {path} is not there, but this log recorded writing {len(recorded)} "
-                               "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, "
-                               "run this again with --anchors-lost. Nothing was changed.")
+            raise StorageError(
+                f"The anchors file {path} is not there, but this log recorded writing {len(recorded)} "
+                "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, "
+                "run this again with --anchors-lost. Nothing was changed."
+            ) from None
         found = []
     except OSError as exc:
-        raise StorageError(f"Cannot read the anchors file {path}: {exc.strerror or exc}. Nothing was changed.") from None
+        raise StorageError(
+            f"Cannot read the anchors file {path}: {exc.strerror or exc}. Nothing was changed."
+        ) from None
     seq, _ = audit.head()
     if seq == 0:
         raise RuleViolation("The audit log is empty: there is nothing restored to record. Nothing was changed.")
@@ -500,15 +551,26 @@ def declare_restored(path: str | os.PathLike, *, actor: Any, now: dt.datetime | 
         try:
             os.rename(path, aside)
         except OSError as exc:
-            raise StorageError(f"Cannot set the anchors file {path} aside: {exc.strerror or exc}. "
-                               "Nothing was changed.") from None
+            raise StorageError(
+                f"Cannot set the anchors file {path} aside: {exc.strerror or exc}. Nothing was changed."
+            ) from None
         for a in sorted(keep, key=lambda x: x.line):
             _append_line(path, f"{a.seq}\t{a.hash}\t{a.at}\n")
     with write_tx():
-        audit.append(actor, RESTORED_ACTION, "audit", seq, {
-            "file": str(path), "set_aside": str(aside) if aside else None, "kept": len(keep),
-            "dropped": len(drop), "newest_dropped": max(a.seq for a in drop) if drop else None,
-        }, now)
+        audit.append(
+            actor,
+            RESTORED_ACTION,
+            "audit",
+            seq,
+            {
+                "file": str(path),
+                "set_aside": str(aside) if aside else None,
+                "kept": len(keep),
+                "dropped": len(drop),
+                "newest_dropped": max(a.seq for a in drop) if drop else None,
+            },
+            now,
+        )
     write(path, actor=actor, now=now, why="restored")
     return Restored(seq, len(keep), aside, len(drop), max(a.seq for a in drop) if drop else None)
 
@@ -519,8 +581,12 @@ def restore_notes(report: Any) -> None:
 
     from .tables import AuditEntry
 
-    for seq, at, details in (AuditEntry.select(AuditEntry.seq, AuditEntry.at, AuditEntry.details)
-                             .where(AuditEntry.action == RESTORED_ACTION).order_by(AuditEntry.seq).tuples()):
+    for seq, at, details in (
+        AuditEntry.select(AuditEntry.seq, AuditEntry.at, AuditEntry.details)
+        .where(AuditEntry.action == RESTORED_ACTION)
+        .order_by(AuditEntry.seq)
+        .tuples()
+    ):
         try:
             d = json.loads(details)
         except ValueError:
@@ -529,14 +595,18 @@ def restore_notes(report: Any) -> None:
             d = {}
         text = f"Restored from a backup (recorded by entry {seq}, {str(at)[:16]})"
         if d.get("anchors_lost"):
-            text += (f": the anchors file {d.get('file')} was declared lost, with the {d.get('lost')} anchor(s) "
-                     "written to it before then; the log before that entry is checked by its chain only.")
+            text += (
+                f": the anchors file {d.get('file')} was declared lost, with the {d.get('lost')} anchor(s) "
+                "written to it before then; the log before that entry is checked by its chain only."
+            )
         elif d.get("dropped"):
             aside = d.get("set_aside")
             gone = not (isinstance(aside, str) and os.path.lexists(aside))
-            text += (f": {d['dropped']} anchor(s) of the history it replaced, up to entry {d.get('newest_dropped')}, "
-                     f"were set aside in {aside}"
-                     + (", which is no longer there: what the restore replaced cannot be shown." if gone else "."))
+            text += (
+                f": {d['dropped']} anchor(s) of the history it replaced, up to entry {d.get('newest_dropped')}, "
+                f"were set aside in {aside}"
+                + (", which is no longer there: what the restore replaced cannot be shown." if gone else ".")
+            )
         else:
             text += "."
         report.notes.append(text)

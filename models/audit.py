@@ -49,16 +49,28 @@ PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] 
 KEYED_ACTION = "audit.chain_keyed"  # schema 9 on an upgraded database: every entry from here is keyed
 
 
-def _canonical(seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
-               rows: str | None = None) -> bytes:
+def _canonical(
+    seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str, rows: str | None = None
+) -> bytes:
     fields = [seq, at, actor, action, entity, entity_id, details]
     if rows is not None:  # entries written before content binding (schema 5) have none
         fields.append(rows)
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str,
-               rows: str | None = None, *, key: bytes | None = None) -> str:
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    details: str,
+    rows: str | None = None,
+    *,
+    key: bytes | None = None,
+) -> str:
     """The entry's hash: HMAC-SHA256 with the chain key (:func:`chain_key`), or, for
     entries written before the chain was keyed (schema 9), plain SHA-256."""
     body = prev_hash.encode("ascii") + _canonical(seq, at, actor, action, entity, entity_id, details, rows)
@@ -82,7 +94,7 @@ def keyed_from() -> int | None:
     log is keyed (made at schema 9 or later)."""
     from peewee import fn
 
-    return (AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == KEYED_ACTION).scalar())
+    return AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == KEYED_ACTION).scalar()
 
 
 def newest_is_keyed() -> bool:
@@ -90,8 +102,18 @@ def newest_is_keyed() -> bool:
     last = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     if last is None:
         return False
-    digest = entry_hash(last.prev_hash, last.seq, last.at, last.actor, last.action, last.entity, last.entity_id,
-                        last.details, last.rows, key=chain_key())
+    digest = entry_hash(
+        last.prev_hash,
+        last.seq,
+        last.at,
+        last.actor,
+        last.action,
+        last.entity,
+        last.entity_id,
+        last.details,
+        last.rows,
+        key=chain_key(),
+    )
     return hmac.compare_digest(digest, last.hash)
 
 
@@ -100,9 +122,22 @@ def any_keyed() -> bool:
     later wrote it, whatever came after (one plain entry appended by hand hides nothing).
     Reads the whole log: for an upgrade's check only."""
     key = chain_key()
-    query = AuditEntry.select(AuditEntry.prev_hash, AuditEntry.seq, AuditEntry.at, AuditEntry.actor,
-                              AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.details,
-                              AuditEntry.rows, AuditEntry.hash).order_by(AuditEntry.seq.desc()).tuples()
+    query = (
+        AuditEntry.select(
+            AuditEntry.prev_hash,
+            AuditEntry.seq,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.details,
+            AuditEntry.rows,
+            AuditEntry.hash,
+        )
+        .order_by(AuditEntry.seq.desc())
+        .tuples()
+    )
     for *fields, digest in query.iterator():
         if hmac.compare_digest(entry_hash(*fields, key=key), str(digest)):
             return True
@@ -168,8 +203,16 @@ def append(
     rows = integrity.collect()
     digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body, rows, key=chain_key())
     entry = AuditEntry.create(
-        seq=seq, at=at, actor=who, action=action, entity=entity, entity_id=ident,
-        details=body, prev_hash=prev_hash, hash=digest, rows=rows,
+        seq=seq,
+        at=at,
+        actor=who,
+        action=action,
+        entity=entity,
+        entity_id=ident,
+        details=body,
+        prev_hash=prev_hash,
+        hash=digest,
+        rows=rows,
     )
     if prev_seq:
         AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == HEAD_ID).execute()
@@ -213,8 +256,12 @@ def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None)
     report = VerifyReport()
     damage = integrity_problems()
     if damage:
-        report.bad(None, f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
-                         + (f", and {len(damage) - 1} more" if len(damage) > 1 else "") + ").")
+        report.bad(
+            None,
+            f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
+            + (f", and {len(damage) - 1} more" if len(damage) > 1 else "")
+            + ").",
+        )
     try:
         with _snapshot():
             _verify(report, batch, content, anchors_path)
@@ -270,12 +317,16 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
             if e.seq != expected_seq:
                 if e.seq > expected_seq:
                     missing = f"{expected_seq}" if e.seq == expected_seq + 1 else f"{expected_seq}–{e.seq - 1}"
-                    report.bad(expected_seq, f"Entry {missing} is missing: removed from the log (next present is {e.seq}).")
+                    report.bad(
+                        expected_seq, f"Entry {missing} is missing: removed from the log (next present is {e.seq})."
+                    )
                 else:
                     report.bad(e.seq, f"Entry {e.seq} is out of order.")
                 broken = True
             elif e.prev_hash != prev_hash:
-                report.bad(e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered.")
+                report.bad(
+                    e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered."
+                )
                 broken = True
             else:
                 fields = (e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
@@ -285,8 +336,11 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
                         report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
                         broken = True
                     elif e.seq >= plain_before:
-                        report.bad(e.seq, f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
-                                          "it was added, or the log re-chained, outside the kiosk.")
+                        report.bad(
+                            e.seq,
+                            f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
+                            "it was added, or the log re-chained, outside the kiosk.",
+                        )
                         broken = True
         prev_hash = e.hash
         expected_seq = e.seq + 1
@@ -299,30 +353,42 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
         )
     head = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
     if head is not None and not isinstance(head.seq, int):
-        report.bad(None, f"The record of the log's head names entry {head.seq!r}, which is not an entry number: "
-                         "edited outside the kiosk.")
+        report.bad(
+            None,
+            f"The record of the log's head names entry {head.seq!r}, which is not an entry number: "
+            "edited outside the kiosk.",
+        )
         head = None
     elif head is not None:
         if head.seq > last_seq:
-            report.bad(last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end.")
+            report.bad(
+                last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end."
+            )
         elif head.seq < last_seq:
             report.bad(head.seq + 1, f"Entries after {head.seq} were added outside the kiosk.")
         elif not broken and head.hash != prev_hash:
             report.bad(last_seq, f"Entry {last_seq} does not match the recorded head of the log.")
     elif last_seq:
         report.bad(None, "The record of the log's head is missing.")
-    newest_event = (CustodyEvent.select(CustodyEvent.id, CustodyEvent.audit_seq)
-                    .order_by(CustodyEvent.audit_seq.desc()).first())
+    newest_event = (
+        CustodyEvent.select(CustodyEvent.id, CustodyEvent.audit_seq).order_by(CustodyEvent.audit_seq.desc()).first()
+    )
     if newest_event is not None and not isinstance(newest_event.audit_seq, int):
-        report.bad(None, f"Table custody_event: custody event {newest_event.id} refers to entry "
-                         f"{newest_event.audit_seq!r}, which is not an entry number: edited outside the kiosk.")
+        report.bad(
+            None,
+            f"Table custody_event: custody event {newest_event.id} refers to entry "
+            f"{newest_event.audit_seq!r}, which is not an entry number: edited outside the kiosk.",
+        )
     elif newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
         # No entry to name: the event was written with an entry number the log never
         # reached (inserted outside the kiosk), or the end of the log and its head were
         # cut back together (the anchors, when there are any, tell which).
-        report.bad(None, f"Table custody_event: custody event {newest_event.id} refers to entry "
-                         f"{newest_event.audit_seq}, but the log ends at entry {last_seq}: the log was cut short, "
-                         "or the event was inserted outside the kiosk.")
+        report.bad(
+            None,
+            f"Table custody_event: custody event {newest_event.id} refers to entry "
+            f"{newest_event.audit_seq}, but the log ends at entry {last_seq}: the log was cut short, "
+            "or the event was inserted outside the kiosk.",
+        )
     if content:
         _check_content(report, cov)
     if anchors_path is not None:

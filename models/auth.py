@@ -31,12 +31,21 @@ from .errors import AuthError, NotFound, PermissionDenied, StorageError, Validat
 from .tables import AuthFailure, SchoolClass, Staff, StaffClass
 
 OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN = (
-    "office", "teacher", "leadership", "headteacher", "dsl", "admin",
+    "office",
+    "teacher",
+    "leadership",
+    "headteacher",
+    "dsl",
+    "admin",
 )
 ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN)
 ROLE_NAMES = {
-    OFFICE: "office staff", TEACHER: "teacher", LEADERSHIP: "leadership",
-    HEADTEACHER: "headteacher", DSL: "DSL", ADMIN: "admin",
+    OFFICE: "office staff",
+    TEACHER: "teacher",
+    LEADERSHIP: "leadership",
+    HEADTEACHER: "headteacher",
+    DSL: "DSL",
+    ADMIN: "admin",
 }
 
 # Who may do each action. Teachers act only on pupils in their own classes.
@@ -70,18 +79,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_records": frozenset({HEADTEACHER, ADMIN}),
 }
 ACTION_WORDS = {
-    "hand_in": "hand in phones", "release": "release phones",
-    "release_to_contact": "release a phone to a parent or carer", "move": "move phones between slots",
-    "confiscate": "confiscate a phone", "search": "record a search",
-    "police": "hand a phone to the police", "register_device": "register phones",
-    "revoke_label": "revoke labels", "import_roster": "import the roster",
-    "manage_staff": "manage staff", "view_reports": "see reports",
-    "view_concerns": "see safeguarding concerns", "record_exception": "record exceptions",
+    "hand_in": "hand in phones",
+    "release": "release phones",
+    "release_to_contact": "release a phone to a parent or carer",
+    "move": "move phones between slots",
+    "confiscate": "confiscate a phone",
+    "search": "record a search",
+    "police": "hand a phone to the police",
+    "register_device": "register phones",
+    "revoke_label": "revoke labels",
+    "import_roster": "import the roster",
+    "manage_staff": "manage staff",
+    "view_reports": "see reports",
+    "view_concerns": "see safeguarding concerns",
+    "record_exception": "record exceptions",
     "file_exception_paperwork": "file the signed copy of an exception agreement",
     "view_exceptions": "see phone exceptions",
     "raise_concern": "raise a concern",
     "quit_kiosk": "close the kiosk",
-    "visitors": "sign visitors in or out", "print": "reprint or manage print jobs",
+    "visitors": "sign visitors in or out",
+    "print": "reprint or manage print jobs",
     "manage_records": "purge, export or erase records",
 }
 CLASS_SCOPED = frozenset({TEACHER})
@@ -103,10 +120,29 @@ def use_fast_hashing_for_tests() -> None:
 
 # ------------------------------------------------------------------ PIN rules
 
-_COMMON_PINS = frozenset({
-    "121212", "123123", "112233", "102030", "101010", "696969", "159753", "147258", "789456", "456789",
-    "000000", "123321", "147852", "258369", "852456", "010203", "246810", "135790", "142536",
-})
+_COMMON_PINS = frozenset(
+    {
+        "121212",
+        "123123",
+        "112233",
+        "102030",
+        "101010",
+        "696969",
+        "159753",
+        "147258",
+        "789456",
+        "456789",
+        "000000",
+        "123321",
+        "147852",
+        "258369",
+        "852456",
+        "010203",
+        "246810",
+        "135790",
+        "142536",
+    }
+)
 
 
 def pin_problem(pin: str) -> str | None:
@@ -115,9 +151,11 @@ def pin_problem(pin: str) -> str | None:
         return PIN_RULE
     if len(set(pin)) <= 2 and all(pin[i] == pin[i % 2] for i in range(len(pin))):
         return "That PIN is too easy to guess (a digit or a pair repeated): choose another."
-    if pin in _COMMON_PINS or any(len(pin) % k == 0 and pin == pin[:k] * (len(pin) // k) for k in (3, 4, 5, 6) if len(pin) > k):
+    if pin in _COMMON_PINS or any(
+        len(pin) % k == 0 and pin == pin[:k] * (len(pin) // k) for k in (3, 4, 5, 6) if len(pin) > k
+    ):
         return "That PIN is too easy to guess (a common PIN or a repeated group): choose another."
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if len(steps) == 1 and steps <= {1, 9}:
         return "That PIN is too easy to guess (a run of digits): choose another."
     return None
@@ -180,8 +218,10 @@ def _check_key_id(key: bytes) -> None:
 
     row = KioskSetting.get_or_none(KioskSetting.name == KEY_ID_SETTING)
     if row is not None and not hmac.compare_digest(row.value, _key_id(key)):
-        raise StorageError(f"The PIN key file {pinkey.path()} is not the one this database's PINs were made with "
-                           "(was it replaced?): restore it from your separate copy. No one can sign in until then.")
+        raise StorageError(
+            f"The PIN key file {pinkey.path()} is not the one this database's PINs were made with "
+            "(was it replaced?): restore it from your separate copy. No one can sign in until then."
+        )
 
 
 def _remember_key_id() -> None:
@@ -207,7 +247,7 @@ def pin_matches(staff: Staff, pin: str) -> bool:
     stored = staff.pin_hash or ""
     try:
         if stored.startswith(PEPPERED):
-            return _hasher.verify(stored[len(PEPPERED):], _peppered(staff.id, staff.username, pin))
+            return _hasher.verify(stored[len(PEPPERED) :], _peppered(staff.id, staff.username, pin))
         # From before the PIN key (re-hashed at this sign-in): only while the row is still
         # exactly as the audit chain last bound it, so a plain hash written into the database
         # outside the kiosk is never accepted.
@@ -228,9 +268,11 @@ def _bound_as_is(staff_id: int) -> bool:
     if have is None:
         return False
     key = str(staff_id)
-    entries = (AuditEntry.select(AuditEntry.rows)
-               .where(AuditEntry.rows.is_null(False) & AuditEntry.rows.contains('"staff"'))
-               .order_by(AuditEntry.seq.desc()))
+    entries = (
+        AuditEntry.select(AuditEntry.rows)
+        .where(AuditEntry.rows.is_null(False) & AuditEntry.rows.contains('"staff"'))
+        .order_by(AuditEntry.seq.desc())
+    )
     for (text,) in entries.tuples().iterator():
         try:
             doc = json.loads(text)
@@ -266,9 +308,9 @@ def may(staff: Staff, action: str) -> bool:
 def teaches(staff: Staff, school_class_id: int | None) -> bool:
     if school_class_id is None:
         return False
-    return StaffClass.select().where(
-        (StaffClass.staff == staff) & (StaffClass.school_class == school_class_id)
-    ).exists()
+    return (
+        StaffClass.select().where((StaffClass.staff == staff) & (StaffClass.school_class == school_class_id)).exists()
+    )
 
 
 def require(staff: Staff | None, action: str, *, school_class_id: int | None = None) -> None:
@@ -285,7 +327,7 @@ def require(staff: Staff | None, action: str, *, school_class_id: int | None = N
 
 
 def who_text(staff: Staff) -> str:
-    """"IT admin (admin)"; a display name that already says who they are in brackets,
+    """ "IT admin (admin)"; a display name that already says who they are in brackets,
     "Mrs J Patel (office)", is not given a second pair."""
     name = staff.display_name
     return name if name.rstrip().endswith(")") else f"{name} ({roles_text(staff)})"
@@ -308,11 +350,15 @@ def create_staff(
     now = now or utcnow()
     username = (username or "").strip().lower()
     if not _USERNAME.match(username):
-        raise ValidationError("A username is 2 to 40 lower-case letters, digits, dots, dashes or underscores, starting with a letter.")
+        raise ValidationError(
+            "A username is 2 to 40 lower-case letters, digits, dots, dashes or underscores, starting with a letter."
+        )
     roles = sorted(set(roles))
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise ValidationError(f"Unknown role {unknown[0]!r}: use {', '.join(ROLES)}." if unknown else "Give at least one role.")
+        raise ValidationError(
+            f"Unknown role {unknown[0]!r}: use {', '.join(ROLES)}." if unknown else "Give at least one role."
+        )
     display_name = (display_name or "").strip()
     if not display_name or not display_name.isprintable() or len(display_name) > 100:
         raise ValidationError("A display name is 1 to 100 printable characters.")
@@ -322,7 +368,11 @@ def create_staff(
         if Staff.select().where(Staff.username == username).exists():
             raise ValidationError(f"There is already a member of staff called {username!r}.")
         staff = Staff.create(
-            username=username, display_name=display_name, roles=",".join(roles), pin_hash="", created_at=now,
+            username=username,
+            display_name=display_name,
+            roles=",".join(roles),
+            pin_hash="",
+            created_at=now,
         )
         # The hash is bound to the row's id, known only now: written in the same transaction.
         staff.pin_hash = hash_pin(pin, staff_id=staff.id, username=username)
@@ -392,8 +442,12 @@ def _backoff(terminal: str, surface: str, now: dt.datetime) -> tuple[int, dt.dat
     """(failures in the current streak, the time before which another try is refused)."""
     rows = list(
         AuthFailure.select(AuthFailure.at)
-        .where((AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
-               & (AuthFailure.streak_over == False) & (AuthFailure.at > now - STREAK_WINDOW))  # noqa: E712
+        .where(
+            (AuthFailure.terminal == terminal)
+            & (AuthFailure.surface == surface)
+            & (AuthFailure.streak_over == False)
+            & (AuthFailure.at > now - STREAK_WINDOW)
+        )  # noqa: E712
         .order_by(AuthFailure.at.desc())
         .limit(1000)
     )
@@ -419,10 +473,16 @@ def _pool(surface: str):
 def failures_today(staff_id: int, now: dt.datetime, *, surface: str = RECEPTION) -> int:
     """Wrong PINs for this account since local midnight, not cleared by an admin, in the
     pool of ``surface`` (the visitor screen's own, or the reception's and command line's)."""
-    return (AuthFailure.select()
-            .where((AuthFailure.staff_id == staff_id) & (AuthFailure.at >= _day_start(now))
-                   & (AuthFailure.unlocked == False) & _pool(surface))  # noqa: E712
-            .count())
+    return (
+        AuthFailure.select()
+        .where(
+            (AuthFailure.staff_id == staff_id)
+            & (AuthFailure.at >= _day_start(now))
+            & (AuthFailure.unlocked == False)
+            & _pool(surface)
+        )  # noqa: E712
+        .count()
+    )
 
 
 def capped(staff_id: int, now: dt.datetime, *, surface: str = RECEPTION) -> bool:
@@ -485,10 +545,17 @@ def authenticate(
         # last bound: roles given with sqlite3 must not act. The failure stays counted, and
         # the log says why.
         with write_tx():
-            audit.append(None, "auth.failed", "staff", staff.id,
-                         {"surface": surface, "reason": "account changed outside the kiosk"}, now)
-        raise AuthError(f"{staff.username}'s account was changed outside the kiosk: "
-                        "an admin must run kiosk audit verify.")  # two lines of the sign-in box
+            audit.append(
+                None,
+                "auth.failed",
+                "staff",
+                staff.id,
+                {"surface": surface, "reason": "account changed outside the kiosk"},
+                now,
+            )
+        raise AuthError(
+            f"{staff.username}'s account was changed outside the kiosk: an admin must run kiosk audit verify."
+        )  # two lines of the sign-in box
     if ok:
         old = staff.pin_hash
         new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)
@@ -500,8 +567,10 @@ def authenticate(
                     details["rehashed"] = True
             AuthFailure.delete().where(AuthFailure.id == attempt.id).execute()  # not a wrong PIN after all
             AuthFailure.update(streak_over=True).where(
-                (AuthFailure.terminal == terminal) & (AuthFailure.surface == surface)
-                & (AuthFailure.streak_over == False)).execute()  # noqa: E712
+                (AuthFailure.terminal == terminal)
+                & (AuthFailure.surface == surface)
+                & (AuthFailure.streak_over == False)
+            ).execute()  # noqa: E712
             if staff.pin_hash.startswith(PEPPERED):
                 _remember_key_id()  # a database from before the fingerprint: the key that just worked
             audit.append(staff, "auth.login", "staff", staff.id, details, now)
@@ -522,9 +591,11 @@ def unlock(username: str, *, actor: object = None, now: dt.datetime | None = Non
         staff = Staff.get_or_none(Staff.username == username)
         if staff is None:
             raise NotFound(f"There is no member of staff called {username!r}.")
-        cleared = (AuthFailure.update(unlocked=True)
-                   .where((AuthFailure.staff_id == staff.id) & (AuthFailure.unlocked == False))  # noqa: E712
-                   .execute())
+        cleared = (
+            AuthFailure.update(unlocked=True)
+            .where((AuthFailure.staff_id == staff.id) & (AuthFailure.unlocked == False))  # noqa: E712
+            .execute()
+        )
         if staff.failed_attempts or staff.locked_until is not None:  # the lockout columns of older versions
             Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
         audit.append(actor, "auth.unlock", "staff", staff.id, {"cleared": cleared}, now)
@@ -542,10 +613,16 @@ def capped_accounts(now: dt.datetime) -> list[str]:
     """Usernames over today's cap of wrong PINs (for the office and admin)."""
     ids: set[int] = set()
     for surface in (RECEPTION, VISITOR):  # the visitor screen's own cap, and everywhere else's
-        rows = (AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
-                .where((AuthFailure.staff_id.is_null(False)) & (AuthFailure.at >= _day_start(now))
-                       & (AuthFailure.unlocked == False) & _pool(surface))  # noqa: E712
-                .group_by(AuthFailure.staff_id))
+        rows = (
+            AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
+            .where(
+                (AuthFailure.staff_id.is_null(False))
+                & (AuthFailure.at >= _day_start(now))
+                & (AuthFailure.unlocked == False)
+                & _pool(surface)
+            )  # noqa: E712
+            .group_by(AuthFailure.staff_id)
+        )
         ids |= {r.staff_id for r in rows if r.n >= DAILY_CAP}
     if not ids:
         return []
@@ -556,17 +633,27 @@ def bursts(now: dt.datetime, *, here: str | None = None) -> list[str]:
     """One line per terminal and surface with :data:`BURST` or more wrong PINs in the last
     :data:`BURST_WINDOW`: how many since the burst began (no gap over the window), and when."""
     here = here or this_terminal()
-    recent = (AuthFailure.select(AuthFailure.terminal, AuthFailure.surface, fn.COUNT(AuthFailure.id).alias("n"))
-              .where((AuthFailure.at > now - BURST_WINDOW) & (AuthFailure.at <= now))
-              .group_by(AuthFailure.terminal, AuthFailure.surface))
+    recent = (
+        AuthFailure.select(AuthFailure.terminal, AuthFailure.surface, fn.COUNT(AuthFailure.id).alias("n"))
+        .where((AuthFailure.at > now - BURST_WINDOW) & (AuthFailure.at <= now))
+        .group_by(AuthFailure.terminal, AuthFailure.surface)
+    )
     lines = []
     for r in recent:
         if r.n < BURST:
             continue
-        times = [a.at for a in AuthFailure.select(AuthFailure.at)
-                 .where((AuthFailure.terminal == r.terminal) & (AuthFailure.surface == r.surface)
-                        & (AuthFailure.at >= _day_start(now)) & (AuthFailure.at <= now))
-                 .order_by(AuthFailure.at.desc()).limit(5000)]
+        times = [
+            a.at
+            for a in AuthFailure.select(AuthFailure.at)
+            .where(
+                (AuthFailure.terminal == r.terminal)
+                & (AuthFailure.surface == r.surface)
+                & (AuthFailure.at >= _day_start(now))
+                & (AuthFailure.at <= now)
+            )
+            .order_by(AuthFailure.at.desc())
+            .limit(5000)
+        ]
         start, count = times[0], 0
         for t in times:
             if start - t > BURST_WINDOW:

@@ -59,5 +59,6 @@ def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = N
         if failed is None:
             audit.append(actor, "backup.write", "database", "-", {"file": str(dest)}, now or utcnow())
         else:
-            audit.append(actor, "backup.failed", "database", "-", {"file": str(dest), "why": failed[:300]},
-                         now or utcnow())
+            audit.append(
+                actor, "backup.failed", "database", "-", {"file": str(dest), "why": failed[:300]}, now or utcnow()
+            )

@@ -100,9 +100,7 @@ def normalise(text: str) -> str:
     if not code:
         raise InvalidCode("Nothing was scanned.")
     if len(code) != CODE_LENGTH or not _SHAPE.match(code):
-        raise InvalidCode(
-            f"Invalid code {printable(text.strip())!r}: a label code is a letter and 7 digits."
-        )
+        raise InvalidCode(f"Invalid code {printable(text.strip())!r}: a label code is a letter and 7 digits.")
     if code[0] not in PREFIXES:
         raise InvalidCode(f"Invalid code {code}: no label starts with {code[0]!r}.")
     if not is_valid(code):

@@ -81,19 +81,28 @@ class ComplianceReport:
     def totals(self) -> dict[str, Any]:
         handed = sum(d["handed_in"] for d in self.daily)
         expected = sum(d["expected"] for d in self.daily)
-        return {"handed_in": handed, "expected": expected, "rate": _rate(handed, expected),
-                "school_days": len(self.school_days)}
+        return {
+            "handed_in": handed,
+            "expected": expected,
+            "rate": _rate(handed, expected),
+            "school_days": len(self.school_days),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         def days(rows):
             return [{**r, "date": r["date"].isoformat()} for r in rows]
 
         return {
-            "from": self.from_day.isoformat(), "to": self.to_day.isoformat(),
+            "from": self.from_day.isoformat(),
+            "to": self.to_day.isoformat(),
             "school_days": [d.isoformat() for d in self.school_days],
-            "totals": self.totals, "today": days(self.today), "class_days": days(self.class_days),
-            "daily": days(self.daily), "last_30_school_days": days(self.last_30),
-            "not_collected": self.not_collected, "visitors_not_signed_out": self.visitors_not_signed_out,
+            "totals": self.totals,
+            "today": days(self.today),
+            "class_days": days(self.class_days),
+            "daily": days(self.daily),
+            "last_30_school_days": days(self.last_30),
+            "not_collected": self.not_collected,
+            "visitors_not_signed_out": self.visitors_not_signed_out,
             "visitors_not_signed_out_rows": self.visitors_not_signed_out_rows,
             "notes": list(self.notes),
         }
@@ -140,7 +149,8 @@ def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
             CustodyEvent.select(CustodyEvent.at, Device.pupil)
             .join(Device, on=(CustodyEvent.device == Device.id))
             .where(
-                (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= bounds[0][1])
+                (CustodyEvent.kind == "handed_in")
+                & (CustodyEvent.at >= bounds[0][1])
                 & (CustodyEvent.at < bounds[-1][2])
                 & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
             )
@@ -212,8 +222,11 @@ def _refresh_cache(tz) -> int | None:
             head = _audit_head()
             mark_row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
             mark = mark_row.audit_seq if mark_row else 0
-            wiped = mark_row is None or head < mark or AuditEntry.select().where(
-                (AuditEntry.seq > mark) & AuditEntry.action.in_(_WIPING_ACTIONS)).exists()
+            wiped = (
+                mark_row is None
+                or head < mark
+                or AuditEntry.select().where((AuditEntry.seq > mark) & AuditEntry.action.in_(_WIPING_ACTIONS)).exists()
+            )
             if wiped:
                 ComplianceDay.delete().execute()
             else:
@@ -231,7 +244,8 @@ def _refresh_cache(tz) -> int | None:
                 if touched:
                     ComplianceDay.delete().where(ComplianceDay.day.in_(sorted(touched))).execute()
             ComplianceMark.insert(id=_MARK_ID, audit_seq=head).on_conflict(
-                conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}).execute()
+                conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}
+            ).execute()
             return head
     except StorageError:
         return None
@@ -241,20 +255,26 @@ def cache_problems(tz=SCHOOL_TZ) -> list[str]:
     """Each cached day that a replay of the ledger does not give (for ``kiosk audit verify``):
     the cache is a projection, not bound into the audit log, so it is checked by replay."""
     cached: dict[dt.date, tuple[bool, int]] = {}
-    for d, active, pupils in ComplianceDay.select(ComplianceDay.day, ComplianceDay.active,
-                                                  ComplianceDay.pupils).tuples():
+    for d, active, pupils in ComplianceDay.select(
+        ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils
+    ).tuples():
         day = dt.date.fromisoformat(d) if isinstance(d, str) else d
         try:
             cached[day] = (bool(active), int.from_bytes(bytes(pupils or b""), "little"))
         except (TypeError, ValueError):
             cached[day] = (bool(active), -1)  # unreadable: never equal to a replay
     replay = _scan(sorted(cached), tz)
-    return [f"Table compliance_day: the cached count for {day.isoformat()} does not match the ledger "
-            "(edited outside the kiosk): the compliance report would show it wrongly."
-            for day in sorted(cached) if replay.get(day) != cached[day]]
+    return [
+        f"Table compliance_day: the cached count for {day.isoformat()} does not match the ledger "
+        "(edited outside the kiosk): the compliance report would show it wrongly."
+        for day in sorted(cached)
+        if replay.get(day) != cached[day]
+    ]
 
 
-def handed_in_by_day(days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cache: bool = True) -> dict[dt.date, tuple[bool, int]]:
+def handed_in_by_day(
+    days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cache: bool = True
+) -> dict[dt.date, tuple[bool, int]]:
     """Per local day: (any phone handed in, bitmap of pupil ids handed in and not undone).
 
     Days whose end has passed (by ``now``) are kept in :class:`ComplianceDay` and read
@@ -290,8 +310,11 @@ def handed_in_by_day(days: list[dt.date], *, now: dt.datetime, tz=SCHOOL_TZ, cac
                 if row is not None and row.audit_seq == mark:
                     have = {r.day for r in ComplianceDay.select(ComplianceDay.day).where(ComplianceDay.day.in_(closed))}
                     ComplianceDay.insert_many(
-                        [{"day": d, "active": fresh[d][0], "pupils": _blob(fresh[d][1])}
-                         for d in closed if d not in have]
+                        [
+                            {"day": d, "active": fresh[d][0], "pupils": _blob(fresh[d][1])}
+                            for d in closed
+                            if d not in have
+                        ]
                     ).execute() if len(have) < len(closed) else None
         except StorageError:
             pass
@@ -346,9 +369,13 @@ def _roster(rows: list[tuple], class_names: dict[int, str]) -> _Roster:
     classes = sorted(members)
     by_registration = sorted(phones, key=lambda p: p[2])
     roster = _Roster(
-        classes=classes, masks={c: _bitmap(members[c]) for c in classes}, sizes={c: len(members[c]) for c in classes},
-        class_of={pupil_id: class_name for pupil_id, class_name, _ in phones}, everyone=_bitmap(p for p, _, _ in phones),
-        registered=[p[2] for p in by_registration], pupils_by_registration=[p[0] for p in by_registration],
+        classes=classes,
+        masks={c: _bitmap(members[c]) for c in classes},
+        sizes={c: len(members[c]) for c in classes},
+        class_of={pupil_id: class_name for pupil_id, class_name, _ in phones},
+        everyone=_bitmap(p for p, _, _ in phones),
+        registered=[p[2] for p in by_registration],
+        pupils_by_registration=[p[0] for p in by_registration],
         _late={len(phones): 0},
     )
     _last_roster = (rows, class_names, roster)
@@ -383,7 +410,8 @@ class _Ledger:
         self._rates: dict[tuple[int, int], float | None] = {}
         self.exceptions = list(
             AgreedException.select().where(
-                (AgreedException.subject_kind == PUPIL) & (AgreedException.starts_on <= last)
+                (AgreedException.subject_kind == PUPIL)
+                & (AgreedException.starts_on <= last)
                 & (AgreedException.ends_on >= first)
             )
         )
@@ -415,8 +443,9 @@ class _Ledger:
             rate = rates.get((n, expected), _UNSET)
             if rate is _UNSET:  # round() is the slowest step of a row; class sizes repeat
                 rate = rates[n, expected] = _rate(n, expected)
-            rows.append({"date": day, "class": c, "handed_in": n, "expected": expected,
-                         "exceptions": exceptions, "rate": rate})
+            rows.append(
+                {"date": day, "class": c, "handed_in": n, "expected": expected, "exceptions": exceptions, "rate": rate}
+            )
         return rows
 
     def _classes_of(self, pupils: int) -> set[str] | None:
@@ -437,7 +466,9 @@ class _Ledger:
         return days
 
 
-def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+def visitors_not_signed_out(
+    from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ
+) -> list[dict[str, Any]]:
     """Visits begun on a local day in the range and not signed out by that day's end (see the module).
 
     One row per visit, oldest first: date, badge, name, organisation, type, signed_in
@@ -446,8 +477,11 @@ def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datet
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
     rows = []
-    query = Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).order_by(
-        Visit.signed_in_at, Visit.id)
+    query = (
+        Visit.select()
+        .where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end))
+        .order_by(Visit.signed_in_at, Visit.id)
+    )
     for v in query:
         day = to_local(v.signed_in_at, tz).date()
         _, day_end = day_bounds(day, tz)
@@ -455,17 +489,28 @@ def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datet
             continue  # the day is not over yet
         if v.signed_out_at is not None and v.signed_out_at < day_end:
             continue
-        rows.append({
-            "date": day.isoformat(), "badge": v.badge_number, "name": v.name, "organisation": v.organisation,
-            "type": v.visitor_type, "signed_in": to_local(v.signed_in_at, tz).strftime("%H:%M"),
-            "signed_out": to_local(v.signed_out_at, tz).strftime("%Y-%m-%d %H:%M") if v.signed_out_at else "",
-        })
+        rows.append(
+            {
+                "date": day.isoformat(),
+                "badge": v.badge_number,
+                "name": v.name,
+                "organisation": v.organisation,
+                "type": v.visitor_type,
+                "signed_in": to_local(v.signed_in_at, tz).strftime("%H:%M"),
+                "signed_out": to_local(v.signed_out_at, tz).strftime("%Y-%m-%d %H:%M") if v.signed_out_at else "",
+            }
+        )
     return rows
 
 
 def _day_total(day: dt.date, handed: int, expected: int, exceptions: int) -> dict[str, Any]:
-    return {"date": day, "handed_in": handed, "expected": expected, "exceptions": exceptions,
-            "rate": _rate(handed, expected)}
+    return {
+        "date": day,
+        "handed_in": handed,
+        "expected": expected,
+        "exceptions": exceptions,
+        "rate": _rate(handed, expected),
+    }
 
 
 def _chart_start(to_day: dt.date, tz) -> dt.date:
@@ -506,11 +551,16 @@ def compliance(
     today = per_day[to_day] if to_day in per_day else ledger.by_class(to_day)
     late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
     return ComplianceReport(
-        from_day=from_day, to_day=to_day, school_days=days, class_days=class_days,
+        from_day=from_day,
+        to_day=to_day,
+        school_days=days,
+        class_days=class_days,
         daily=[dict(ledger.totals[d]) for d in days],
         last_30=[dict(ledger.totals[d]) for d in chart_days],
-        today=today, not_collected=uncollected(now, tz),
-        visitors_not_signed_out=len(late), visitors_not_signed_out_rows=late,
+        today=today,
+        not_collected=uncollected(now, tz),
+        visitors_not_signed_out=len(late),
+        visitors_not_signed_out_rows=late,
     )
 
 
@@ -521,6 +571,8 @@ def chart(rows: list[dict[str, Any]], width: int = 40) -> list[str]:
         rate = r["rate"]
         bar = "#" * round((rate or 0) * width / 100)
         figure = "  n/a" if rate is None else f"{rate:5.1f}%"
-        lines.append(f"{r['date'].isoformat()} {r['date'].strftime('%a')} {figure} {bar.ljust(width)} "
-                     f"{r['handed_in']}/{r['expected']}" + (f" +{r['exceptions']} exc." if r["exceptions"] else ""))
+        lines.append(
+            f"{r['date'].isoformat()} {r['date'].strftime('%a')} {figure} {bar.ljust(width)} "
+            f"{r['handed_in']}/{r['expected']}" + (f" +{r['exceptions']} exc." if r["exceptions"] else "")
+        )
     return lines

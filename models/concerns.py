@@ -120,11 +120,26 @@ def raise_concern(
             if pupil is not None and device.pupil_id not in (None, pupil.id):
                 raise RuleViolation(f"That phone is not registered to {pupil.full_name}.")
         concern = Concern.create(
-            about_kind=about_kind, pupil=pupil, staff=staff, visit_id=visit_id, name=name, device=device,
-            category=category, what=what, raised_by=actor, raised_at=now, status=OPEN, updated_at=now,
+            about_kind=about_kind,
+            pupil=pupil,
+            staff=staff,
+            visit_id=visit_id,
+            name=name,
+            device=device,
+            category=category,
+            what=what,
+            raised_by=actor,
+            raised_at=now,
+            status=OPEN,
+            updated_at=now,
         )
         details: dict[str, Any] = {"about": about_kind, "category": category}
-        for key, value in (("pupil_id", pupil_id), ("staff_id", staff_id), ("visit_id", visit_id), ("device_id", device_id)):
+        for key, value in (
+            ("pupil_id", pupil_id),
+            ("staff_id", staff_id),
+            ("visit_id", visit_id),
+            ("device_id", device_id),
+        ):
             if value is not None:
                 details[key] = value
         audit.append(actor, "concern.raise", "concern", concern.id, details, now)
@@ -168,8 +183,9 @@ def follow_up(
         if close:
             values["status"] = CLOSED
         Concern.update(**values).where(Concern.id == concern.id).execute()
-        audit.append(actor, "concern.follow_up", "concern", concern.id,
-                     {"concern_id": concern.id, "closed": close}, now)
+        audit.append(
+            actor, "concern.follow_up", "concern", concern.id, {"concern_id": concern.id, "closed": close}, now
+        )
         return _get(concern.id)
 
 
@@ -286,13 +302,24 @@ def safeguarding_feed(
             q = q.where(SchoolClass.name == class_name)
         staff_names = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
         for c in q:
-            entries.append(FeedEntry(
-                at=c.raised_at, time=local_from_utc_naive(c.raised_at, tz), kind=CONCERN,
-                kind_text=CATEGORIES.get(c.category, c.category), subject=subject_of(c), about=c.about_kind,
-                class_name=c.pupil.school_class.name if c.pupil_id else "", summary=one_line(c.what),
-                by=staff_names.get(c.raised_by_id, ""), device_id=c.device_id, concern_id=c.id,
-                category=c.category, status=c.status, seen=c.seen_at is not None,
-            ))
+            entries.append(
+                FeedEntry(
+                    at=c.raised_at,
+                    time=local_from_utc_naive(c.raised_at, tz),
+                    kind=CONCERN,
+                    kind_text=CATEGORIES.get(c.category, c.category),
+                    subject=subject_of(c),
+                    about=c.about_kind,
+                    class_name=c.pupil.school_class.name if c.pupil_id else "",
+                    summary=one_line(c.what),
+                    by=staff_names.get(c.raised_by_id, ""),
+                    device_id=c.device_id,
+                    concern_id=c.id,
+                    category=c.category,
+                    status=c.status,
+                    seen=c.seen_at is not None,
+                )
+            )
 
     wanted = [k for k, feed_kind in _EVENT_FEED_KIND.items() if kind is None or kind == feed_kind]
     if wanted:
@@ -309,7 +336,8 @@ def safeguarding_feed(
             q = q.where(SchoolClass.name == class_name)
         events = list(q)
         reversed_ids = {
-            r.reverses_id for r in CustodyEvent.select(CustodyEvent.reverses).where(
+            r.reverses_id
+            for r in CustodyEvent.select(CustodyEvent.reverses).where(
                 (CustodyEvent.kind == REVERSAL) & CustodyEvent.reverses.in_([e.id for e in events] or [0])
             )
         }
@@ -318,13 +346,21 @@ def safeguarding_feed(
             feed_kind = _EVENT_FEED_KIND[e.kind]
             detail = describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
-            entries.append(FeedEntry(
-                at=e.at, time=local_from_utc_naive(e.at, tz), kind=feed_kind, kind_text=FEED_KINDS[feed_kind],
-                subject=pupil.full_name if pupil else "Visitor's phone", about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
-                class_name=pupil.school_class.name if pupil else "",
-                summary=one_line(detail) + (" (undone)" if undone else ""),
-                by=e.actor.display_name if e.actor_id else "system", device_id=e.device_id, event_id=e.id,
-                undone=undone,
-            ))
+            entries.append(
+                FeedEntry(
+                    at=e.at,
+                    time=local_from_utc_naive(e.at, tz),
+                    kind=feed_kind,
+                    kind_text=FEED_KINDS[feed_kind],
+                    subject=pupil.full_name if pupil else "Visitor's phone",
+                    about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
+                    class_name=pupil.school_class.name if pupil else "",
+                    summary=one_line(detail) + (" (undone)" if undone else ""),
+                    by=e.actor.display_name if e.actor_id else "system",
+                    device_id=e.device_id,
+                    event_id=e.id,
+                    undone=undone,
+                )
+            )
     entries.sort(key=lambda x: (x.at, x.concern_id or 0, x.event_id or 0), reverse=True)
     return entries

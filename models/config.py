@@ -111,8 +111,14 @@ class Settings:
     printer: dict[str, Any] = field(default_factory=lambda: {"url": "dummy://", "paper_mm": 80, "profile": "default"})
     camera: dict[str, Any] = field(default_factory=lambda: {"source": "0", "debounce_seconds": 3.0})
     retention_days: dict[str, int] = field(
-        default_factory=lambda: {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
-                                 "audit": 2190}
+        default_factory=lambda: {
+            "visits": 365,
+            "hand_ins": 60,
+            "confiscations": 2190,
+            "exceptions": 2190,
+            "concerns": 2190,
+            "audit": 2190,
+        }
     )
     device_rules_path: Path = DEVICE_RULES
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
@@ -130,7 +136,9 @@ def _expect(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     value = table[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{where}{key} must be {names.replace('str', 'text').replace('int', 'a whole number').replace('bool', 'true or false')}.")
+        raise ConfigError(
+            f"{where}{key} must be {names.replace('str', 'text').replace('int', 'a whole number').replace('bool', 'true or false')}."
+        )
     return value
 
 
@@ -138,8 +146,12 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a kiosk's config is a few KB
 MAX_RETENTION_DAYS = 36500  # 100 years: any longer is a typing slip (and overflows the date arithmetic)
 
 
-def read_small_file(path: Path, what: str = "The config file", hint: str = "a TOML file",
-                 size_hint: str = "a kiosk config is a few KB of TOML") -> bytes | None:
+def read_small_file(
+    path: Path,
+    what: str = "The config file",
+    hint: str = "a TOML file",
+    size_hint: str = "a kiosk config is a few KB of TOML",
+) -> bytes | None:
     """The bytes of a file the kiosk is configured with (the config itself, the device rules);
     None if there is none. Refuses, before reading it whole, a folder, a device
     (``/dev/zero``), a pipe (without waiting for a writer) or a file over 1 MB."""
@@ -191,7 +203,15 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}.") from None
     settings.source = cfg_path
-    for key in ("school_name", "dsl_name", "headteacher_name", "report_concern", "timezone", "scanner_terminator", "database"):
+    for key in (
+        "school_name",
+        "dsl_name",
+        "headteacher_name",
+        "report_concern",
+        "timezone",
+        "scanner_terminator",
+        "database",
+    ):
         if key in raw:
             setattr(settings, key, _expect(raw, key, str, ""))
     if "idle_lock_seconds" in raw:
@@ -201,7 +221,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     if "kiosk_mode" in raw:
         settings.kiosk_mode = _expect(raw, "kiosk_mode", bool, "")
     if settings.scanner_terminator not in ("enter", "tab"):
-        raise ConfigError("scanner_terminator must be \"enter\" or \"tab\".")
+        raise ConfigError('scanner_terminator must be "enter" or "tab".')
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -235,8 +255,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
             if key not in RETENTION_KINDS:
                 raise ConfigError(f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)}.")
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
-                raise ConfigError(f"retention.{key} must be a whole number of days from 1 to "
-                                  f"{MAX_RETENTION_DAYS}.")
+                raise ConfigError(f"retention.{key} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}.")
             settings.retention_days[key] = value
     if "device_rules" in raw:
         rules = Path(_expect(raw, "device_rules", str, "")).expanduser()
@@ -289,10 +308,10 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 def parse_flag_time(text: str) -> dt.time:
-    """"16:30" -> 16:30; anything else is a one-line ConfigError."""
+    """ "16:30" -> 16:30; anything else is a one-line ConfigError."""
     m = _HHMM.match(text.strip())
     if not m:
-        raise ConfigError(f"visitor_flag_time must be a time of day such as \"16:30\", not {text!r}.")
+        raise ConfigError(f'visitor_flag_time must be a time of day such as "16:30", not {text!r}.')
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 

@@ -35,7 +35,7 @@ from .db import write_tx
 from .devices import Resolved, resolve
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
-from .trays import assign_slot, overflow_place, place_for, slot_is_free, slot_name
+from .trays import overflow_place, place_for, slot_is_free, slot_name
 
 # States
 OUT, IN_TRAY, CONFISCATED, POLICE = "out", "in_tray", "confiscated", "police"
@@ -52,22 +52,38 @@ POLICE_EV = "handed_to_police"
 MOVED = "moved"
 REVERSAL = "reversal"
 EVENT_WORDS = {
-    HANDED_IN: "handed in", RELEASED: "released to pupil", CONFISCATED_EV: "confiscated",
-    RELEASED_TO_CONTACT: "released to parent/carer", SEARCHED: "searched",
-    POLICE_EV: "handed to police", MOVED: "moved", REVERSAL: "reversal", RETURNED: "returned to the visitor",
+    HANDED_IN: "handed in",
+    RELEASED: "released to pupil",
+    CONFISCATED_EV: "confiscated",
+    RELEASED_TO_CONTACT: "released to parent/carer",
+    SEARCHED: "searched",
+    POLICE_EV: "handed to police",
+    MOVED: "moved",
+    REVERSAL: "reversal",
+    RETURNED: "returned to the visitor",
 }
 KINDS = frozenset(EVENT_WORDS)  # every kind the kiosk records; anything else was written outside it
 # The permission each event kind needs (also to reverse it).
 EVENT_ACTION = {
-    HANDED_IN: "hand_in", RELEASED: "release", CONFISCATED_EV: "confiscate",
-    RELEASED_TO_CONTACT: "release_to_contact", SEARCHED: "search", POLICE_EV: "police", MOVED: "move",
+    HANDED_IN: "hand_in",
+    RELEASED: "release",
+    CONFISCATED_EV: "confiscate",
+    RELEASED_TO_CONTACT: "release_to_contact",
+    SEARCHED: "search",
+    POLICE_EV: "police",
+    MOVED: "move",
     RETURNED: "release",
 }
 # The latest event as a refusal names it: "That time is before the search at 14:55".
 EVENT_NOUNS = {
-    HANDED_IN: "hand-in", RELEASED: "release to the pupil", CONFISCATED_EV: "confiscation",
-    RELEASED_TO_CONTACT: "release to a parent or carer", SEARCHED: "search", POLICE_EV: "police hand-over",
-    MOVED: "move", REVERSAL: "undo",
+    HANDED_IN: "hand-in",
+    RELEASED: "release to the pupil",
+    CONFISCATED_EV: "confiscation",
+    RELEASED_TO_CONTACT: "release to a parent or carer",
+    SEARCHED: "search",
+    POLICE_EV: "police hand-over",
+    MOVED: "move",
+    REVERSAL: "undo",
 }
 # Who may undo someone else's action: a role that may do the action and ranks at least
 # as high as the role in which it was recorded. Office staff and teachers are equal;
@@ -215,9 +231,14 @@ def overflow_place_of(device_id: int) -> str:
     """
     e = (
         CustodyEvent.select(CustodyEvent.note)
-        .where((CustodyEvent.device == device_id) & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV])
-               & CustodyEvent.slot_no.is_null() & CustodyEvent.note.startswith(OVERFLOW_NOTE))
-        .order_by(CustodyEvent.id.desc()).first()
+        .where(
+            (CustodyEvent.device == device_id)
+            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV])
+            & CustodyEvent.slot_no.is_null()
+            & CustodyEvent.note.startswith(OVERFLOW_NOTE)
+        )
+        .order_by(CustodyEvent.id.desc())
+        .first()
     )
     return (e.note.removeprefix(OVERFLOW_NOTE) if e is not None else "") or overflow_place()
 
@@ -259,15 +280,19 @@ def time_order_problem(
     noun = EVENT_NOUNS.get(latest_kind or "", "latest event")
     if typed:
         return f"That time is before the {noun} at {when}; enter {local_latest.strftime('%H:%M')} or later."
-    return (f"The time now ({local_at.strftime('%H:%M')}) is before this phone's {noun} at {when}: "
-            "check the kiosk's clock. Nothing was recorded.")
+    return (
+        f"The time now ({local_at.strftime('%H:%M')}) is before this phone's {noun} at {when}: "
+        "check the kiosk's clock. Nothing was recorded."
+    )
 
 
 def latest_event(device_id: int) -> CustodyEvent | None:
     """The phone's latest event in the ledger (reversals included)."""
     return (
         CustodyEvent.select(CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind)
-        .where(CustodyEvent.device == device_id).order_by(CustodyEvent.id.desc()).first()
+        .where(CustodyEvent.device == device_id)
+        .order_by(CustodyEvent.id.desc())
+        .first()
     )
 
 
@@ -308,8 +333,14 @@ def _append(
     ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
     prev = audit.head()
     event = CustodyEvent.create(
-        device=device_id, kind=kind, at=now, actor=actor, tray=ev_tray, slot_no=ev_slot,
-        audit_seq=prev[0] + 1, **fields,
+        device=device_id,
+        kind=kind,
+        at=now,
+        actor=actor,
+        tray=ev_tray,
+        slot_no=ev_slot,
+        audit_seq=prev[0] + 1,
+        **fields,
     )
     _save_state(row, nxt, now, event)
     details = {"event_id": event.id, "device_id": device_id, "kind": kind}
@@ -324,9 +355,9 @@ def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: Custody
     # No savepoint: slots are checked free under the write lock, and if the unique index
     # ever fires, the refusal rolls the whole write transaction back.
     try:
-        DeviceState.update(
-            state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event
-        ).where(DeviceState.device == row.device_id).execute()
+        DeviceState.update(state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event).where(
+            DeviceState.device == row.device_id
+        ).execute()
     except peewee.IntegrityError:
         raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
     row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
@@ -334,9 +365,17 @@ def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: Custody
 
 def _describe(r: Resolved, outcome: str, message: str, row: DeviceState, event: CustodyEvent | None = None) -> Outcome:
     return Outcome(
-        outcome=outcome, code=r.label.code, owner=r.owner, class_name=r.class_name,
-        slot=_slot_text(row.tray_id, row.slot_no) if event is None or event.kind != RELEASED else _slot_text(event.tray_id, event.slot_no),
-        message=message, device_id=r.device.id, event_id=event.id if event else None, state=row.state,
+        outcome=outcome,
+        code=r.label.code,
+        owner=r.owner,
+        class_name=r.class_name,
+        slot=_slot_text(row.tray_id, row.slot_no)
+        if event is None or event.kind != RELEASED
+        else _slot_text(event.tray_id, event.slot_no),
+        message=message,
+        device_id=r.device.id,
+        event_id=event.id if event else None,
+        state=row.state,
     )
 
 
@@ -370,8 +409,17 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
         row = _state_row(r.device.id)
         if row.state == IN_TRAY:
             slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
-            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, slot, f"already in {_where(row.tray_id, row.slot_no, r.device.id)}",
-                           r.device.id, state=row.state, overflow=row.slot_no is None)
+            return Outcome(
+                "DUPLICATE",
+                r.label.code,
+                r.owner,
+                r.class_name,
+                slot,
+                f"already in {_where(row.tray_id, row.slot_no, r.device.id)}",
+                r.device.id,
+                state=row.state,
+                overflow=row.slot_no is None,
+            )
         if row.state != OUT:
             raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
         if r.pupil is not None and not despite_exception:
@@ -379,17 +427,44 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
 
             note = exceptions.scan_note(r.pupil.id, local_day(now))
             if note:
-                return Outcome("EXCEPTION", r.label.code, r.owner, r.class_name, "",
-                               f"{note}. The pupil keeps this phone: nothing was recorded.", r.device.id, state=OUT)
+                return Outcome(
+                    "EXCEPTION",
+                    r.label.code,
+                    r.owner,
+                    r.class_name,
+                    "",
+                    f"{note}. The pupil keeps this phone: nothing was recorded.",
+                    r.device.id,
+                    state=OUT,
+                )
         tray, slot_no = place_for(_class_id(r))
         if tray is None:  # no free slot: the office has the phone all the same
             place = overflow_place()
-            event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, label_code=code, note=f"overflow: {place}",
-                               audit_details={"overflow": place})
-            return Outcome("OK", r.label.code, r.owner, r.class_name, place,
-                           f"No free slot: put it in {place}, and tell the office to add slots.", r.device.id, event.id,
-                           IN_TRAY, overflow=True)
-        event, _ = _append(r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
+            event, _ = _append(
+                r.device.id,
+                HANDED_IN,
+                actor,
+                now,
+                row=row,
+                label_code=code,
+                note=f"overflow: {place}",
+                audit_details={"overflow": place},
+            )
+            return Outcome(
+                "OK",
+                r.label.code,
+                r.owner,
+                r.class_name,
+                place,
+                f"No free slot: put it in {place}, and tell the office to add slots.",
+                r.device.id,
+                event.id,
+                IN_TRAY,
+                overflow=True,
+            )
+        event, _ = _append(
+            r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code
+        )
         slot = slot_name(tray.name, slot_no)
         return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY)
 
@@ -406,19 +481,44 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
             raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
         if row.state == OUT:
             last = last_event_of(r.device.id, RELEASED)
-            when = f" at {to_local(last.at).strftime('%H:%M')}" if last and to_local(last.at).date() == to_local(now).date() else ""
-            return Outcome("DUPLICATE", r.label.code, r.owner, r.class_name, "", f"already released{when}" if when else "not in the tray", r.device.id, state=OUT)
+            when = (
+                f" at {to_local(last.at).strftime('%H:%M')}"
+                if last and to_local(last.at).date() == to_local(now).date()
+                else ""
+            )
+            return Outcome(
+                "DUPLICATE",
+                r.label.code,
+                r.owner,
+                r.class_name,
+                "",
+                f"already released{when}" if when else "not in the tray",
+                r.device.id,
+                state=OUT,
+            )
         slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
         where, overflow = _where(row.tray_id, row.slot_no, r.device.id), row.slot_no is None
         event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
-        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"released from {where}", r.device.id, event.id, OUT,
-                       overflow=overflow)
+        return Outcome(
+            "OK",
+            r.label.code,
+            r.owner,
+            r.class_name,
+            slot,
+            f"released from {where}",
+            r.device.id,
+            event.id,
+            OUT,
+            overflow=overflow,
+        )
 
 
 def last_event_of(device_id: int, kind: str) -> CustodyEvent | None:
     return (
-        CustodyEvent.select().where((CustodyEvent.device == device_id) & (CustodyEvent.kind == kind))
-        .order_by(CustodyEvent.id.desc()).first()
+        CustodyEvent.select()
+        .where((CustodyEvent.device == device_id) & (CustodyEvent.kind == kind))
+        .order_by(CustodyEvent.id.desc())
+        .first()
     )
 
 
@@ -468,17 +568,33 @@ def confiscate(
             note = None if tray is not None else f"overflow: {overflow_place()}"  # no free slot
         elif row.slot_no is None and row.state == IN_TRAY:  # in the overflow place: it stays where it was put
             note = f"{OVERFLOW_NOTE}{overflow_place_of(device.id)}"
-        event, _ = _append(device.id, CONFISCATED_EV, actor, now, row=row, tray_id=tray_id, slot_no=slot_no, reason=reason,
-                           policy=policy, note=note)
+        event, _ = _append(
+            device.id,
+            CONFISCATED_EV,
+            actor,
+            now,
+            row=row,
+            tray_id=tray_id,
+            slot_no=slot_no,
+            reason=reason,
+            policy=policy,
+            note=note,
+        )
         return event
 
 
 def _listed_contact(device: Device, contact_id: int | None, what: str) -> Contact:
     if not device.pupil_id:
         raise RuleViolation("This phone does not belong to a pupil.")
-    contact = Contact.get_or_none((Contact.id == contact_id) & (Contact.pupil == device.pupil_id)) if contact_id else None
+    contact = (
+        Contact.get_or_none((Contact.id == contact_id) & (Contact.pupil == device.pupil_id)) if contact_id else None
+    )
     if contact is None or not contact.active:
-        raise RuleViolation(f"A confiscated phone goes only to a parent or carer listed for {device.pupil.full_name}: pick one from the list." if what == "release" else f"Pick the parent or carer who consented from those listed for {device.pupil.full_name}.")
+        raise RuleViolation(
+            f"A confiscated phone goes only to a parent or carer listed for {device.pupil.full_name}: pick one from the list."
+            if what == "release"
+            else f"Pick the parent or carer who consented from those listed for {device.pupil.full_name}."
+        )
     return contact
 
 
@@ -498,8 +614,16 @@ def release_to_contact(
             raise RuleViolation(f"{contact.name} is listed but may not collect for {device.pupil.full_name}.")
         if not id_seen:
             raise ValidationError(f"Check {contact.name}'s ID and confirm it was seen before releasing the phone.")
-        event, _ = _append(device.id, RELEASED_TO_CONTACT, actor, now, row=row, contact=contact, id_seen=True,
-                           audit_details={"contact_id": contact.id})
+        event, _ = _append(
+            device.id,
+            RELEASED_TO_CONTACT,
+            actor,
+            now,
+            row=row,
+            contact=contact,
+            id_seen=True,
+            audit_details={"contact_id": contact.id},
+        )
         return event
 
 
@@ -572,9 +696,19 @@ def record_search(
             consent_contact = _listed_contact(device, consent_contact_id, "consent")
         row = _state_row(device.id)
         event, _ = _append(
-            device.id, SEARCHED, actor, now, row=row, consent_by=consent_by, consent_contact=consent_contact,
-            witness=witness, grounds=grounds, outcome=outcome, parents_informed_at=parents_informed_at,
-            parents_informed_how=how, audit_details={"outcome": outcome},
+            device.id,
+            SEARCHED,
+            actor,
+            now,
+            row=row,
+            consent_by=consent_by,
+            consent_contact=consent_contact,
+            witness=witness,
+            grounds=grounds,
+            outcome=outcome,
+            parents_informed_at=parents_informed_at,
+            parents_informed_how=how,
+            audit_details={"outcome": outcome},
         )
         return event
 
@@ -598,8 +732,16 @@ def hand_to_police(
         device = _device(device_id)
         require(actor, "police", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
-        event, _ = _append(device.id, POLICE_EV, actor, handed_at or now, row=row, officer=officer,
-                           force_reference=force_reference, typed=handed_at is not None)
+        event, _ = _append(
+            device.id,
+            POLICE_EV,
+            actor,
+            handed_at or now,
+            row=row,
+            officer=officer,
+            force_reference=force_reference,
+            typed=handed_at is not None,
+        )
         return event
 
 
@@ -678,16 +820,32 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
         if before.slot_no is not None and (before.tray_id, before.slot_no) != (row.tray_id, row.slot_no):
             tray = Tray.get_by_id(before.tray_id)
             if not slot_is_free(tray, before.slot_no):
-                raise RuleViolation(f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone.")
+                raise RuleViolation(
+                    f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone."
+                )
         now = _in_order(device.id, now, typed=False)
         prev = audit.head()
         event = CustodyEvent.create(
-            device=device.id, kind=REVERSAL, at=now, actor=actor, reverses=target.id, note=reason,
-            tray=before.tray_id, slot_no=before.slot_no, audit_seq=prev[0] + 1,
+            device=device.id,
+            kind=REVERSAL,
+            at=now,
+            actor=actor,
+            reverses=target.id,
+            note=reason,
+            tray=before.tray_id,
+            slot_no=before.slot_no,
+            audit_seq=prev[0] + 1,
         )
         _save_state(row, before, now, event)
-        audit.append(actor, "custody.reversal", "custody_event", event.id,
-                     {"event_id": event.id, "device_id": device.id, "reverses": target.id}, now, prev=prev)
+        audit.append(
+            actor,
+            "custody.reversal",
+            "custody_event",
+            event.id,
+            {"event_id": event.id, "device_id": device.id, "reverses": target.id},
+            now,
+            prev=prev,
+        )
         return event
 
 
@@ -734,7 +892,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
         consent = "pupil" if e.consent_by == "pupil" else (e.consent_contact.name if e.consent_contact_id else "parent")
         informed = (
             f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
-            if e.parents_informed_at else "; parents not yet informed"
+            if e.parents_informed_at
+            else "; parents not yet informed"
         )
         text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {SEARCH_OUTCOMES.get(e.outcome, e.outcome)}{informed}"
     elif e.kind == POLICE_EV:
@@ -762,18 +921,24 @@ def verify_states() -> list[str]:
     for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
         events_by_device.setdefault(e.device_id, []).append(e)
         if e.kind not in KINDS:
-            problems.append(f"Table custody_event: custody event {e.id} is of a kind the kiosk never records "
-                            f"({e.kind!r}): written outside the kiosk.")
+            problems.append(
+                f"Table custody_event: custody event {e.id} is of a kind the kiosk never records "
+                f"({e.kind!r}): written outside the kiosk."
+            )
             unreadable.add(e.device_id)
         if not isinstance(e.at, dt.datetime):
-            problems.append(f"Table custody_event: custody event {e.id} has a time the kiosk cannot read "
-                            f"({e.at!r}): written outside the kiosk.")
+            problems.append(
+                f"Table custody_event: custody event {e.id} has a time the kiosk cannot read "
+                f"({e.at!r}): written outside the kiosk."
+            )
             unreadable.add(e.device_id)
     rows = {r.device_id: r for r in DeviceState.select()}
     for device_id, row in sorted(rows.items()):
         if row.state not in STATE_WORDS:
-            problems.append(f"Table device_state: device {device_id} has a state the kiosk never records "
-                            f"({row.state!r}): written outside the kiosk.")
+            problems.append(
+                f"Table device_state: device {device_id} has a state the kiosk never records "
+                f"({row.state!r}): written outside the kiosk."
+            )
             unreadable.add(device_id)
     for device_id in sorted({d.id for d in Device.select(Device.id)} | set(events_by_device)):
         if device_id in unreadable:
@@ -788,11 +953,12 @@ def verify_states() -> list[str]:
         if stored != derived:
             problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
         events = events_by_device.get(device_id, [])
-        for before, e in zip(events, events[1:]):  # per phone, events are in time order
+        for before, e in zip(events, events[1:], strict=False):  # per phone, events are in time order
             if e.at < before.at:
                 problems.append(
                     f"device {device_id}: event {e.id} ({e.kind}) is dated {local_from_utc_naive(e.at)}, "
-                    f"before event {before.id} ({before.kind}) at {local_from_utc_naive(before.at)}")
+                    f"before event {before.id} ({before.kind}) at {local_from_utc_naive(before.at)}"
+                )
                 break
     return problems
 
@@ -828,8 +994,16 @@ def hand_in_visitor_phone(device_id: int, actor: Staff, code: str, *, now: dt.da
         tray, slot_no = place_for(None)
         if tray is None:
             place = overflow_place()
-            event, _ = _append(device_id, HANDED_IN, actor, now, row=row, label_code=code, note=f"overflow: {place}",
-                               audit_details={"overflow": place})
+            event, _ = _append(
+                device_id,
+                HANDED_IN,
+                actor,
+                now,
+                row=row,
+                label_code=code,
+                note=f"overflow: {place}",
+                audit_details={"overflow": place},
+            )
             return event, place
         event, _ = _append(device_id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
         return event, slot_name(tray.name, slot_no)

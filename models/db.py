@@ -55,9 +55,7 @@ def normalise_url(url: str | os.PathLike) -> str:
         return text
     if scheme in ("postgres", "postgresql"):
         return "postgresql://" + text.split("://", 1)[1]
-    raise ConfigError(
-        f"Unsupported database URL scheme {scheme!r}: use a file path, sqlite:///… or postgresql://…"
-    )
+    raise ConfigError(f"Unsupported database URL scheme {scheme!r}: use a file path, sqlite:///… or postgresql://…")
 
 
 def is_sqlite() -> bool:
@@ -124,15 +122,19 @@ def _prepare_file(path: Path, *, create: bool = True) -> None:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         if not create:
-            raise StorageError(f"There is no database at {path}: check the path (--db, KIOSK_DATABASE_URL or the "
-                               "config's database). Nothing was created.") from None
+            raise StorageError(
+                f"There is no database at {path}: check the path (--db, KIOSK_DATABASE_URL or the "
+                "config's database). Nothing was created."
+            ) from None
         parent = path.parent
         if not parent.is_dir():
             from .config import data_dir
 
             if parent.exists() or not _inside(parent, data_dir()):
-                raise StorageError(f"Cannot create the folder for the database ({parent}): there is no such "
-                                   "folder. Create it first, or give another path. Nothing was changed.") from None
+                raise StorageError(
+                    f"Cannot create the folder for the database ({parent}): there is no such "
+                    "folder. Create it first, or give another path. Nothing was changed."
+                ) from None
             try:
                 files.private_dir(parent)
             except OSError as exc:
@@ -148,8 +150,9 @@ def _prepare_file(path: Path, *, create: bool = True) -> None:
         raise StorageError(f"Cannot open the database {path}: {exc.strerror}. Nothing was changed.") from None
     if not stat.S_ISREG(st.st_mode):
         what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        raise StorageError(f"{path} is {what}: the database must be a file, or a new name in an existing "
-                           "folder. Nothing was changed.")
+        raise StorageError(
+            f"{path} is {what}: the database must be a file, or a new name in an existing folder. Nothing was changed."
+        )
     if _looks_like_sqlite(path):  # a file that is not a database is left as it was
         files.note(files.tighten_database(path))
 
@@ -187,8 +190,10 @@ def damage_message(exc: BaseException) -> str | None:
     where = f" ({database.database})" if isinstance(database, peewee.SqliteDatabase) else ""
     if "not a database" in text or "encrypted" in text:
         return f"The database file{where} is not a kiosk database, or is damaged beyond reading. Nothing was changed."
-    return (f"The database file{where} is damaged: nothing more will be written to it. "
-            "Restore the last backup and ask the school's IT support.")
+    return (
+        f"The database file{where} is damaged: nothing more will be written to it. "
+        "Restore the last backup and ask the school's IT support."
+    )
 
 
 def mark_damaged(message: str) -> None:
@@ -214,8 +219,10 @@ def integrity_problems(quick: bool = False, limit: int = 20) -> list[str]:
         lines = [_first_line(exc)]
     problems = [] if lines == ["ok"] else lines
     if problems:
-        mark_damaged("The database file failed its integrity check: nothing more will be written to it. "
-                     "Restore the last backup and ask the school's IT support.")
+        mark_damaged(
+            "The database file failed its integrity check: nothing more will be written to it. "
+            "Restore the last backup and ask the school's IT support."
+        )
     return problems
 
 
@@ -336,8 +343,10 @@ def _storage_error(exc: BaseException) -> StorageError:
     text = str(exc).lower()
     if any(words in text for words in _CONNECTION_LOST):
         # If it went during the commit, the server may have committed: do not say "nothing".
-        return StorageError("Lost the connection to the database server: this may not have been saved. "
-                            "Try again; if it goes on, ask the school's IT support.")
+        return StorageError(
+            "Lost the connection to the database server: this may not have been saved. "
+            "Try again; if it goes on, ask the school's IT support."
+        )
     if "i/o" in text and _on_read_only_filesystem():
         # A filesystem remounted read-only under an open database shows as an I/O error. (A
         # kernel's "emergency" read-only is not visible to statvfs: the disk message then says it.)
@@ -352,8 +361,13 @@ def _storage_error(exc: BaseException) -> StorageError:
 
 
 _CONNECTION_LOST = (
-    "server closed the connection", "connection already closed", "terminating connection",
-    "could not connect", "connection refused", "no connection to the server", "ssl connection has been closed",
+    "server closed the connection",
+    "connection already closed",
+    "terminating connection",
+    "could not connect",
+    "connection refused",
+    "no connection to the server",
+    "ssl connection has been closed",
 )
 
 

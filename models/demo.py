@@ -86,8 +86,7 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
     # Phones for years 5 and 6: most pupils have one.
     used: set[str] = set()
     pupils = list(
-        Pupil.select().join(SchoolClass).where(Pupil.year_group.in_(PHONE_YEARS))
-        .order_by(Pupil.admission_no)
+        Pupil.select().join(SchoolClass).where(Pupil.year_group.in_(PHONE_YEARS)).order_by(Pupil.admission_no)
     )
     phones = 0
     for i, pupil in enumerate(pupils):
@@ -116,13 +115,25 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
             events += 1
         if n == 1:  # a confiscation, a search, and collection by a parent
             device = devices[3]
-            custody.confiscate(device.id, deputy, reason="Used to photograph another pupil at break",
-                               policy="Mobile technology policy 6; online safety 9.3", now=_at(day, 11, 5))
+            custody.confiscate(
+                device.id,
+                deputy,
+                reason="Used to photograph another pupil at break",
+                policy="Mobile technology policy 6; online safety 9.3",
+                now=_at(day, 11, 5),
+            )
             contact = contacts_of(device.pupil_id)[0]
             custody.record_search(
-                device.id, deputy, consent_by="parent", consent_contact_id=contact.id, witness="Miss A Lavelle",
-                grounds="Reported photograph of another pupil", outcome="pupil_asked_to_delete",
-                parents_informed_at=_at(day, 12, 0), parents_informed_how="telephone", now=_at(day, 12, 10),
+                device.id,
+                deputy,
+                consent_by="parent",
+                consent_contact_id=contact.id,
+                witness="Miss A Lavelle",
+                grounds="Reported photograph of another pupil",
+                outcome="pupil_asked_to_delete",
+                parents_informed_at=_at(day, 12, 0),
+                parents_informed_how="telephone",
+                now=_at(day, 12, 10),
             )
             events += 2
         for j, device in enumerate(devices):
@@ -141,13 +152,21 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
             if custody.state_of(device.id).state == custody.OUT and device.id != excepted:
                 custody.hand_in(device.labels[0].code, office, now=min(now, morning + dt.timedelta(seconds=9 * j)))
                 events += 1
-        custody.confiscate(devices[5].id, head, reason="Phone kept in bag and used in class",
-                           policy="Mobile technology policy 3 and 6", now=min(now, morning + dt.timedelta(hours=2)))
+        custody.confiscate(
+            devices[5].id,
+            head,
+            reason="Phone kept in bag and used in class",
+            policy="Mobile technology policy 3 and 6",
+            now=min(now, morning + dt.timedelta(hours=2)),
+        )
         events += 1
     # An open concern for the DSL, not yet seen: about the pupil whose phone was confiscated.
     concerns.raise_concern(
-        staff["oak"] if devices[5].pupil.school_class.name == "Oak" else deputy, about_kind="pupil",
-        pupil_id=devices[5].pupil_id, device_id=devices[5].id, category="online_safety",
+        staff["oak"] if devices[5].pupil.school_class.name == "Oak" else deputy,
+        about_kind="pupil",
+        pupil_id=devices[5].pupil_id,
+        device_id=devices[5].id,
+        category="online_safety",
         what="Upset after messages in a class group chat; phone used in class to reply.",
         now=min(now, morning + dt.timedelta(hours=2, minutes=10)),
     )
@@ -158,8 +177,26 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
 DEMO_VISITORS = [
     # name, organisation, type, purpose, visiting, phone, local sign-in (h, m), sign-out (h, m) or None
     ("Priya Shah", "", "parent_carer", "Reading volunteer induction", "Mrs J Patel", "car_or_off", (8, 50), (9, 40)),
-    ("Dave Collins", "Kent Roofing Ltd", "contractor", "Gutter repair, hall roof", "Site manager", "tray", (9, 5), None),
-    ("Dr Amara Okafor", "Kent Educational Psychology Service", "professional", "Observation, Year 4", "Miss A Lavelle", "exception", (9, 30), None),
+    (
+        "Dave Collins",
+        "Kent Roofing Ltd",
+        "contractor",
+        "Gutter repair, hall roof",
+        "Site manager",
+        "tray",
+        (9, 5),
+        None,
+    ),
+    (
+        "Dr Amara Okafor",
+        "Kent Educational Psychology Service",
+        "professional",
+        "Observation, Year 4",
+        "Miss A Lavelle",
+        "exception",
+        (9, 30),
+        None,
+    ),
     ("Tom Birch", "", "governor", "Safeguarding governor visit", "Miss A Lavelle", "car_or_off", (10, 15), (11, 45)),
 ]
 
@@ -176,16 +213,32 @@ def _demo_visitors(settings: Settings, staff: dict, yesterday: dt.date, today: d
         checks = settings.visitor_checks[vtype]
         staffed = checks.id_seen or checks.dbs_assured
         return visitors.sign_in(
-            settings=settings, rules=rules, rules_accepted=True, name=name, organisation=org, visitor_type=vtype,
-            purpose=purpose, visiting=visiting, phone=phone, actor=office if staffed else None,
+            settings=settings,
+            rules=rules,
+            rules_accepted=True,
+            name=name,
+            organisation=org,
+            visitor_type=vtype,
+            purpose=purpose,
+            visiting=visiting,
+            phone=phone,
+            actor=office if staffed else None,
             id_seen=checks.id_seen if staffed else False,
             dbs_assured=True if checks.dbs_assured else None,
-            dbs_confirmed_by=f"{org} (letter of assurance)" if checks.dbs_assured else None, now=when,
+            dbs_confirmed_by=f"{org} (letter of assurance)" if checks.dbs_assured else None,
+            now=when,
         )
 
     # Yesterday's contractor never signed out: flagged to the office.
-    sign_in("Gary Mills", "Southern Electrical", "contractor", "PAT testing", "Site manager", "car_or_off",
-            _at(yesterday, 13, 20))
+    sign_in(
+        "Gary Mills",
+        "Southern Electrical",
+        "contractor",
+        "PAT testing",
+        "Site manager",
+        "car_or_off",
+        _at(yesterday, 13, 20),
+    )
     for name, org, vtype, purpose, visiting, phone, t_in, t_out in DEMO_VISITORS:
         when = _at(today, *t_in)
         if when > now:
@@ -197,32 +250,51 @@ def _demo_visitors(settings: Settings, staff: dict, yesterday: dt.date, today: d
             visitors.sign_out(visit_id=r.visit.id, actor=office, now=_at(today, *t_out))
 
 
-def _demo_exceptions(device: Device, head: Staff, office: Staff, now: dt.datetime, today: dt.date,
-                     first_day: dt.date) -> int:
+def _demo_exceptions(
+    device: Device, head: Staff, office: Staff, now: dt.datetime, today: dt.date, first_day: dt.date
+) -> int:
     """An active pupil exception (signed copy back) and a visitor organisation's exception
     ending within days. Returns the device of the pupil under the exception."""
     pupil = device.pupil
     contact = contacts_of(pupil.id)[0] if contacts_of(pupil.id) else None
     agreed = first_day - dt.timedelta(days=3)
     exc = exceptions.record(
-        head, subject_kind=exceptions.PUPIL, pupil_id=pupil.id, kind=exceptions.MEDICAL,
+        head,
+        subject_kind=exceptions.PUPIL,
+        pupil_id=pupil.id,
+        kind=exceptions.MEDICAL,
         medical_category="monitoring_device",
         allowed=f"{pupil.first_name} keeps their phone to read a medical sensor app.",
         where="In their bag on silent; out only in the medical room or with their teacher",
         conditions=["No photos, video or messaging in school", "A teacher may check the app screen"],
         sanction="The phone is handed in at the office for the rest of the day and parents are called.",
-        agreed_with_contact_id=contact.id if contact else None, agreed_with=None if contact else "Parent",
-        agreed_on=agreed, starts_on=first_day, review_on=today + dt.timedelta(days=10),
-        ends_on=today + dt.timedelta(days=120), now=local_to_utc(dt.datetime.combine(agreed, dt.time(9, 0)), SCHOOL_TZ),
+        agreed_with_contact_id=contact.id if contact else None,
+        agreed_with=None if contact else "Parent",
+        agreed_on=agreed,
+        starts_on=first_day,
+        review_on=today + dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=120),
+        now=local_to_utc(dt.datetime.combine(agreed, dt.time(9, 0)), SCHOOL_TZ),
     )
-    exceptions.mark_signed_copy(exc.id, office, received_at=local_to_utc(
-        dt.datetime.combine(agreed + dt.timedelta(days=1), dt.time(8, 50)), SCHOOL_TZ), now=now)
+    exceptions.mark_signed_copy(
+        exc.id,
+        office,
+        received_at=local_to_utc(dt.datetime.combine(agreed + dt.timedelta(days=1), dt.time(8, 50)), SCHOOL_TZ),
+        now=now,
+    )
     exceptions.record(
-        head, subject_kind=exceptions.ORGANISATION, organisation="Kent Educational Psychology Service",
-        kind=exceptions.MULTI_AGENCY, allowed="Phones for case notes and calls to their team.",
-        where="Meeting room and staff room only", conditions=["Never photograph or record pupils"],
-        agreed_with="Team lead, Kent EPS", agreed_on=today - dt.timedelta(days=30),
-        starts_on=today - dt.timedelta(days=30), review_on=today + dt.timedelta(days=1),
-        ends_on=today + dt.timedelta(days=3), now=now,
+        head,
+        subject_kind=exceptions.ORGANISATION,
+        organisation="Kent Educational Psychology Service",
+        kind=exceptions.MULTI_AGENCY,
+        allowed="Phones for case notes and calls to their team.",
+        where="Meeting room and staff room only",
+        conditions=["Never photograph or record pupils"],
+        agreed_with="Team lead, Kent EPS",
+        agreed_on=today - dt.timedelta(days=30),
+        starts_on=today - dt.timedelta(days=30),
+        review_on=today + dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=3),
+        now=now,
     )
     return device.id

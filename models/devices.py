@@ -51,7 +51,9 @@ def resolve(code: str) -> Resolved:
         new = Label.get_or_none(Label.id == row.replaced_by_id) if row.replaced_by_id else None
         when = local_from_utc_naive(row.revoked_at)[:10]
         if new is not None:
-            raise RevokedCode(f"Label {code} was revoked on {when} and replaced by {new.code}: use the new label.", new.code)
+            raise RevokedCode(
+                f"Label {code} was revoked on {when} and replaced by {new.code}: use the new label.", new.code
+            )
         if row.device.kind == "visitor":  # spent when the phone went back: the visit is over
             raise RevokedCode(f"Label {code} was retired on {when}: the phone was returned to the visitor.")
         raise RevokedCode(f"Label {code} was revoked on {when} and not replaced: register the phone again.")
@@ -109,8 +111,10 @@ def register_pupil_device(
     if code is not None:
         code = codes.normalise(code)
         if code[0] != codes.PUPIL_PREFIX:  # only K codes become pupils' phones
-            raise ValidationError(f"{code} is a {codes.CODE_KINDS[code[0]]}, not a pupil's phone label: "
-                                  "only K labels are registered to pupils.")
+            raise ValidationError(
+                f"{code} is a {codes.CODE_KINDS[code[0]]}, not a pupil's phone label: "
+                "only K labels are registered to pupils."
+            )
     with write_tx():
         pupil = Pupil.get_or_none(Pupil.admission_no == (admission_no or "").strip())
         if pupil is None:
@@ -156,17 +160,18 @@ def revoke_label(
             new = Label.create(code=_new_code(code[0]), device=label.device_id, issued_at=now)
         Label.update(revoked_at=now, revoke_reason=reason, replaced_by=new).where(Label.id == label.id).execute()
         audit.append(
-            actor, "label.revoke", "label", label.id,
-            {"device_id": label.device_id, "replaced_by": new.id if new else None}, now,
+            actor,
+            "label.revoke",
+            "label",
+            label.id,
+            {"device_id": label.device_id, "replaced_by": new.id if new else None},
+            now,
         )
     return new
 
 
 def current_label(device: Device) -> Label | None:
-    return (
-        Label.select().where((Label.device == device) & Label.revoked_at.is_null())
-        .order_by(Label.id.desc()).first()
-    )
+    return Label.select().where((Label.device == device) & Label.revoked_at.is_null()).order_by(Label.id.desc()).first()
 
 
 def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
@@ -200,19 +205,30 @@ def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
     if r is not None:
         row = DeviceState.get_or_none(DeviceState.device == r.device.id)
         state = row.state if row else "out"
-        where = place_name(Tray.get_or_none(Tray.id == row.tray_id) if row and row.tray_id else None,
-                           row.slot_no if row else None) if row else ""
+        where = (
+            place_name(
+                Tray.get_or_none(Tray.id == row.tray_id) if row and row.tray_id else None, row.slot_no if row else None
+            )
+            if row
+            else ""
+        )
         if state == "in_tray":
-            todo = "press R for end-of-day release to give it back" if may("release") else \
-                "ask the office to release it on the End-of-day release screen"
+            todo = (
+                "press R for end-of-day release to give it back"
+                if may("release")
+                else "ask the office to release it on the End-of-day release screen"
+            )
             return None, f"{r.owner}'s phone is in {where}: {todo}."
         if state == "confiscated":
-            return None, (f"{r.owner}'s phone is confiscated (held in {where}): only a listed parent or carer "
-                          "may collect it.")
+            return None, (
+                f"{r.owner}'s phone is confiscated (held in {where}): only a listed parent or carer may collect it."
+            )
         if state == "police":
             return None, f"{r.owner}'s phone was handed to the police: nothing more can be recorded."
     if not may("hand_in"):
         what = f"{r.owner}'s phone" if r is not None else "not registered to any phone"
-        return None, (f"{code} is {what}: your role does not hand phones in. "
-                      "Ask the office to scan it on the Morning hand-in screen.")
+        return None, (
+            f"{code} is {what}: your role does not hand phones in. "
+            "Ask the office to scan it on the Morning hand-in screen."
+        )
     return "hand-in", code

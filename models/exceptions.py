@@ -44,7 +44,12 @@ PUPIL, STAFF, VISITOR, ORGANISATION = "pupil", "staff", "visitor", "organisation
 SUBJECT_KINDS = (PUPIL, STAFF, VISITOR, ORGANISATION)
 
 MEDICAL, YOUNG_CARER, MULTI_AGENCY, EMERGENCY, REMOTE_LEARNING, OTHER = (
-    "medical_monitoring", "young_carer", "multi_agency", "emergency_use", "remote_learning", "other",
+    "medical_monitoring",
+    "young_carer",
+    "multi_agency",
+    "emergency_use",
+    "remote_learning",
+    "other",
 )
 KINDS = {
     MEDICAL: "medical monitoring",
@@ -78,7 +83,11 @@ MAX_CONDITIONS = 10
 
 # Status words for lists
 ACTIVE, NOT_STARTED, ENDED, REVOKED, AWAITING_SIGNATURE = (
-    "active", "not started", "ended", "revoked", "awaiting signed copy",
+    "active",
+    "not started",
+    "ended",
+    "revoked",
+    "awaiting signed copy",
 )
 
 _SPACES = re.compile(r"\s+")
@@ -166,8 +175,11 @@ def record(
         raise ValidationError(f"A {KINDS[kind]} exception cannot be for {_subject_words(subject_kind)}.")
     if kind == MEDICAL:
         if medical_category not in MEDICAL_CATEGORIES:
-            raise ValidationError("Choose the medical category from the list (never write a diagnosis): "
-                                  + "; ".join(MEDICAL_CATEGORIES.values()) + ".")
+            raise ValidationError(
+                "Choose the medical category from the list (never write a diagnosis): "
+                + "; ".join(MEDICAL_CATEGORIES.values())
+                + "."
+            )
     elif medical_category is not None:
         raise ValidationError("A medical category belongs only to a medical monitoring exception.")
     allowed = _text(allowed, "description of what is allowed")
@@ -204,7 +216,9 @@ def record(
     if subject_kind in (PUPIL, STAFF) and (visitor_name or organisation):
         raise ValidationError(f"An exception for {_subject_words(subject_kind)} names no visitor or organisation.")
     if subject_kind == ORGANISATION and visitor_name:
-        raise ValidationError("An organisation-wide exception names no single visitor: record it for the visitor instead.")
+        raise ValidationError(
+            "An organisation-wide exception names no single visitor: record it for the visitor instead."
+        )
 
     with write_tx():
         require(actor, "record_exception")
@@ -234,16 +248,36 @@ def record(
                 f"{clash.ends_on}: revoke it first or choose dates that do not overlap."
             )
         exc = AgreedException.create(
-            subject_kind=subject_kind, pupil=pupil, staff=staff, visitor_name=visitor_name,
-            organisation=organisation, name_key=nkey, org_key=okey, kind=kind,
-            medical_category=medical_category, allowed=allowed, location=where, conditions="\n".join(conds),
-            sanction=sanction, agreed_with_contact=contact, agreed_with=None if contact else agreed_with,
-            agreed_on=agreed_on, starts_on=starts_on, review_on=review_on, ends_on=ends_on,
-            risk_assessment_ref=ref, recorded_by=actor, recorded_at=now, updated_at=now,
+            subject_kind=subject_kind,
+            pupil=pupil,
+            staff=staff,
+            visitor_name=visitor_name,
+            organisation=organisation,
+            name_key=nkey,
+            org_key=okey,
+            kind=kind,
+            medical_category=medical_category,
+            allowed=allowed,
+            location=where,
+            conditions="\n".join(conds),
+            sanction=sanction,
+            agreed_with_contact=contact,
+            agreed_with=None if contact else agreed_with,
+            agreed_on=agreed_on,
+            starts_on=starts_on,
+            review_on=review_on,
+            ends_on=ends_on,
+            risk_assessment_ref=ref,
+            recorded_by=actor,
+            recorded_at=now,
+            updated_at=now,
         )
         details: dict[str, Any] = {
-            "subject_kind": subject_kind, "kind": kind, "starts_on": starts_on.isoformat(),
-            "review_on": review_on.isoformat(), "ends_on": ends_on.isoformat(),
+            "subject_kind": subject_kind,
+            "kind": kind,
+            "starts_on": starts_on.isoformat(),
+            "review_on": review_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
         }
         if pupil is not None:
             details["pupil_id"] = pupil.id
@@ -258,14 +292,18 @@ def record(
 
 
 def _subject_words(subject_kind: str) -> str:
-    return {PUPIL: "a pupil", STAFF: "a member of staff", VISITOR: "a visitor", ORGANISATION: "an organisation"}[subject_kind]
+    return {PUPIL: "a pupil", STAFF: "a member of staff", VISITOR: "a visitor", ORGANISATION: "an organisation"}[
+        subject_kind
+    ]
 
 
 def _overlapping(subject_kind, kind, pupil, staff, nkey, okey, starts_on, ends_on) -> AgreedException | None:
     query = AgreedException.select().where(
-        (AgreedException.subject_kind == subject_kind) & (AgreedException.kind == kind)
+        (AgreedException.subject_kind == subject_kind)
+        & (AgreedException.kind == kind)
         & AgreedException.revoked_at.is_null()
-        & (AgreedException.starts_on <= ends_on) & (AgreedException.ends_on >= starts_on)
+        & (AgreedException.starts_on <= ends_on)
+        & (AgreedException.ends_on >= starts_on)
     )
     if subject_kind == PUPIL:
         query = query.where(AgreedException.pupil == pupil.id)
@@ -321,7 +359,8 @@ def check_next_review(next_review_on: dt.date, *, today: dt.date, ends_on: dt.da
     review dialog checks this too, so the headteacher can correct it there)."""
     if not today < next_review_on <= ends_on:
         raise ValidationError(
-            f"The next review must be after today and no later than the end date, {ends_on.isoformat()}.")
+            f"The next review must be after today and no later than the end date, {ends_on.isoformat()}."
+        )
 
 
 def record_review(
@@ -337,8 +376,14 @@ def record_review(
             raise RuleViolation("This exception was revoked: there is nothing to review.")
         check_next_review(next_review_on, today=local_day(now), ends_on=exc.ends_on)
         AgreedException.update(review_on=next_review_on, updated_at=now).where(AgreedException.id == exc.id).execute()
-        audit.append(actor, "exception.review", "agreed_exception", exc.id,
-                     {"exception_id": exc.id, "review_on": next_review_on.isoformat()}, now)
+        audit.append(
+            actor,
+            "exception.review",
+            "agreed_exception",
+            exc.id,
+            {"exception_id": exc.id, "review_on": next_review_on.isoformat()},
+            now,
+        )
         return _get(exc.id)
 
 
@@ -370,9 +415,11 @@ def status_on(exc: AgreedException, day: dt.date) -> str:
 
 
 def _candidates(day: dt.date):
-    return AgreedException.select().where(
-        (AgreedException.starts_on <= day) & (AgreedException.ends_on >= day)
-    ).order_by(AgreedException.ends_on.desc(), AgreedException.id.desc())
+    return (
+        AgreedException.select()
+        .where((AgreedException.starts_on <= day) & (AgreedException.ends_on >= day))
+        .order_by(AgreedException.ends_on.desc(), AgreedException.id.desc())
+    )
 
 
 def _first_in_effect(query: Iterable[AgreedException], day: dt.date) -> AgreedException | None:
@@ -450,7 +497,8 @@ def due_for_review(today: dt.date, within_days: int) -> list[AgreedException]:
         .join(Pupil, JOIN.LEFT_OUTER, on=(AgreedException.pupil == Pupil.id))
         .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
         .where(
-            AgreedException.revoked_at.is_null() & (AgreedException.ends_on >= today)
+            AgreedException.revoked_at.is_null()
+            & (AgreedException.ends_on >= today)
             & (AgreedException.review_on <= horizon)
         )
         .order_by(AgreedException.review_on, AgreedException.id)
@@ -461,10 +509,13 @@ def ending_within(today: dt.date, within_days: int) -> list[AgreedException]:
     """Unrevoked exceptions whose last day falls within the next N days (today included)."""
     horizon = today + dt.timedelta(days=within_days)
     return list(
-        AgreedException.select().where(
-            AgreedException.revoked_at.is_null() & (AgreedException.ends_on >= today)
+        AgreedException.select()
+        .where(
+            AgreedException.revoked_at.is_null()
+            & (AgreedException.ends_on >= today)
             & (AgreedException.ends_on <= horizon)
-        ).order_by(AgreedException.ends_on, AgreedException.id)
+        )
+        .order_by(AgreedException.ends_on, AgreedException.id)
     )
 
 
@@ -535,25 +586,46 @@ def agreement_document(exc: AgreedException, *, school_name: str = "Our School",
     subject = subject_name(exc)
     if exc.subject_kind == PUPIL:
         return exception_agreement(
-            school_name=school_name, pupil_name=exc.pupil.full_name, class_name=exc.pupil.school_class.name,
-            allowed=exc.allowed, where=exc.location, conditions=conditions_of(exc), sanction=exc.sanction or "",
-            starts_on=exc.starts_on, ends_on=exc.ends_on, agreed_on=exc.agreed_on, headteacher_name=head,
+            school_name=school_name,
+            pupil_name=exc.pupil.full_name,
+            class_name=exc.pupil.school_class.name,
+            allowed=exc.allowed,
+            where=exc.location,
+            conditions=conditions_of(exc),
+            sanction=exc.sanction or "",
+            starts_on=exc.starts_on,
+            ends_on=exc.ends_on,
+            agreed_on=exc.agreed_on,
+            headteacher_name=head,
             parent_name=exc.agreed_with_contact.name if exc.agreed_with_contact_id else (exc.agreed_with or ""),
-            review_on=exc.review_on, kind=kind_text(exc), reference=exc.risk_assessment_ref or "",
+            review_on=exc.review_on,
+            kind=kind_text(exc),
+            reference=exc.risk_assessment_ref or "",
         )
     role = {STAFF: "Staff", VISITOR: "Visitor", ORGANISATION: "Organisation"}[exc.subject_kind]
     name = exc.staff.display_name if exc.subject_kind == STAFF else (exc.visitor_name or exc.organisation)
     org = exc.organisation if exc.subject_kind == VISITOR and exc.organisation else ""
     signer = exc.agreed_with or (name if exc.subject_kind != ORGANISATION else "")
     sanction = exc.sanction or (
-        "Action under the staff code of conduct." if exc.subject_kind == STAFF
+        "Action under the staff code of conduct."
+        if exc.subject_kind == STAFF
         else "The agreement is withdrawn and the DSL is told."
     )
     return exception_agreement(
-        school_name=school_name, pupil_name=name if exc.subject_kind != ORGANISATION else subject,
-        class_name=org, allowed=exc.allowed, where=exc.location, conditions=conditions_of(exc),
-        sanction=sanction, starts_on=exc.starts_on, ends_on=exc.ends_on, agreed_on=exc.agreed_on,
-        headteacher_name=head, review_on=exc.review_on, subject_role=role, kind=kind_text(exc),
+        school_name=school_name,
+        pupil_name=name if exc.subject_kind != ORGANISATION else subject,
+        class_name=org,
+        allowed=exc.allowed,
+        where=exc.location,
+        conditions=conditions_of(exc),
+        sanction=sanction,
+        starts_on=exc.starts_on,
+        ends_on=exc.ends_on,
+        agreed_on=exc.agreed_on,
+        headteacher_name=head,
+        review_on=exc.review_on,
+        subject_role=role,
+        kind=kind_text(exc),
         reference=exc.risk_assessment_ref or "",
         signers=((role if exc.subject_kind != ORGANISATION else "For the organisation", signer), ("Headteacher", head)),
     )

@@ -44,28 +44,103 @@ from .db import db, is_sqlite
 # later is not silently made part of old rows' hashes. Staff: not the lockout counters.
 PROTECTED: dict[str, tuple[str, ...]] = {
     "custody_event": (
-        "device_id", "kind", "at", "actor_id", "label_code", "tray_id", "slot_no", "reason", "policy",
-        "contact_id", "id_seen", "consent_by", "consent_contact_id", "witness", "grounds", "outcome",
-        "parents_informed_at", "parents_informed_how", "officer", "force_reference", "reverses_id", "note",
+        "device_id",
+        "kind",
+        "at",
+        "actor_id",
+        "label_code",
+        "tray_id",
+        "slot_no",
+        "reason",
+        "policy",
+        "contact_id",
+        "id_seen",
+        "consent_by",
+        "consent_contact_id",
+        "witness",
+        "grounds",
+        "outcome",
+        "parents_informed_at",
+        "parents_informed_how",
+        "officer",
+        "force_reference",
+        "reverses_id",
+        "note",
         "audit_seq",
     ),
     "concern": (
-        "about_kind", "pupil_id", "staff_id", "visit_id", "name", "device_id", "category", "what",
-        "raised_by_id", "raised_at", "seen_at", "seen_by_id", "followed_up_at", "followed_up_by_id",
-        "follow_up_note", "status", "updated_at",
+        "about_kind",
+        "pupil_id",
+        "staff_id",
+        "visit_id",
+        "name",
+        "device_id",
+        "category",
+        "what",
+        "raised_by_id",
+        "raised_at",
+        "seen_at",
+        "seen_by_id",
+        "followed_up_at",
+        "followed_up_by_id",
+        "follow_up_note",
+        "status",
+        "updated_at",
     ),
     "agreed_exception": (
-        "subject_kind", "pupil_id", "staff_id", "visitor_name", "organisation", "name_key", "org_key", "kind",
-        "medical_category", "allowed", "location", "conditions", "sanction", "agreed_with_contact_id",
-        "agreed_with", "agreed_on", "starts_on", "review_on", "ends_on", "risk_assessment_ref",
-        "recorded_by_id", "recorded_at", "signed_copy_at", "signed_copy_by_id", "revoked_at", "revoked_by_id",
-        "revoke_reason", "updated_at",
+        "subject_kind",
+        "pupil_id",
+        "staff_id",
+        "visitor_name",
+        "organisation",
+        "name_key",
+        "org_key",
+        "kind",
+        "medical_category",
+        "allowed",
+        "location",
+        "conditions",
+        "sanction",
+        "agreed_with_contact_id",
+        "agreed_with",
+        "agreed_on",
+        "starts_on",
+        "review_on",
+        "ends_on",
+        "risk_assessment_ref",
+        "recorded_by_id",
+        "recorded_at",
+        "signed_copy_at",
+        "signed_copy_by_id",
+        "revoked_at",
+        "revoked_by_id",
+        "revoke_reason",
+        "updated_at",
     ),
     "visit": (
-        "visitor_id", "name", "organisation", "visitor_type", "badge_number", "slip_code", "purpose",
-        "visiting", "car_reg", "id_seen", "dbs_assured", "dbs_confirmed_by", "supervised", "phone_choice",
-        "exception_id", "device_id", "rules_version", "rules_sha256", "rules_accepted_at", "signed_in_at",
-        "signed_in_by_id", "signed_out_at", "signed_out_by_id",
+        "visitor_id",
+        "name",
+        "organisation",
+        "visitor_type",
+        "badge_number",
+        "slip_code",
+        "purpose",
+        "visiting",
+        "car_reg",
+        "id_seen",
+        "dbs_assured",
+        "dbs_confirmed_by",
+        "supervised",
+        "phone_choice",
+        "exception_id",
+        "device_id",
+        "rules_version",
+        "rules_sha256",
+        "rules_accepted_at",
+        "signed_in_at",
+        "signed_in_by_id",
+        "signed_out_at",
+        "signed_out_by_id",
     ),
     "staff": ("username", "display_name", "roles", "pin_hash", "active", "created_at"),
     "contact": ("pupil_id", "name", "relationship", "priority", "can_collect", "active"),
@@ -75,8 +150,17 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     # is whose history its events are, and a pupil row is who that child is
     "staff_class": ("staff_id", "school_class_id"),
     "device": ("kind", "pupil_id", "description", "registered_at", "active"),
-    "pupil": ("admission_no", "first_name", "last_name", "year_group", "school_class_id", "dob", "active",
-              "created_at", "updated_at"),
+    "pupil": (
+        "admission_no",
+        "first_name",
+        "last_name",
+        "year_group",
+        "school_class_id",
+        "dob",
+        "active",
+        "created_at",
+        "updated_at",
+    ),
     # bound from schema version 8: a class's name is how staff find a class's phones, and
     # a visitor row is who came (a returning visitor is found by it)
     "school_class": ("name", "year_group"),
@@ -86,10 +170,19 @@ LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgr
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
 
 WORDS = {
-    "custody_event": "custody event", "concern": "concern", "agreed_exception": "agreed exception",
-    "visit": "visit", "staff": "staff member", "contact": "contact", "label": "label", "tray": "tray",
-    "staff_class": "teacher's class link", "device": "device", "pupil": "pupil",
-    "school_class": "class", "visitor": "visitor",
+    "custody_event": "custody event",
+    "concern": "concern",
+    "agreed_exception": "agreed exception",
+    "visit": "visit",
+    "staff": "staff member",
+    "contact": "contact",
+    "label": "label",
+    "tray": "tray",
+    "staff_class": "teacher's class link",
+    "device": "device",
+    "pupil": "pupil",
+    "school_class": "class",
+    "visitor": "visitor",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry
@@ -144,7 +237,9 @@ def all_hashes(table: str, batch: int = 5000) -> Iterator[tuple[int, str]]:
         if last is None:
             rows = db.execute_sql(f'{_select(table)} ORDER BY "id" LIMIT {batch}').fetchall()
         else:
-            rows = db.execute_sql(f'{_select(table)} WHERE "id" > {mark} ORDER BY "id" LIMIT {batch}', (last,)).fetchall()
+            rows = db.execute_sql(
+                f'{_select(table)} WHERE "id" > {mark} ORDER BY "id" LIMIT {batch}', (last,)
+            ).fetchall()
         for row in rows:
             yield int(row[0]), row_hash(table, row[0], row[1:])
         if len(rows) < batch:
@@ -187,8 +282,10 @@ def _existing() -> list[str]:
 def _sqlite_triggers() -> list[str]:
     # vals: the row as it was before the first change in this window (a BEFORE UPDATE
     # trigger), so the entry can show the kiosk changed the row the log held
-    stmts = [f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id INTEGER NOT NULL, vals TEXT)",
-             f"CREATE INDEX IF NOT EXISTS temp.kiosk_cap_index ON {DIRTY} (tbl, row_id)"]
+    stmts = [
+        f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, row_id INTEGER NOT NULL, vals TEXT)",
+        f"CREATE INDEX IF NOT EXISTS temp.kiosk_cap_index ON {DIRTY} (tbl, row_id)",
+    ]
     for table in _existing():
         cols = PROTECTED[table]
         col_list = ", ".join(f'"{c}"' for c in ("id", *cols))
@@ -256,7 +353,9 @@ def install_pg_triggers() -> None:
     """PostgreSQL: the (persistent) capture triggers; they write only for the kiosk's sessions."""
     for stmt in _PG_FUNCTIONS:
         db.execute_sql(stmt)
-    existing = {r[0] for r in db.execute_sql("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%'").fetchall()}
+    existing = {
+        r[0] for r in db.execute_sql("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%'").fetchall()
+    }
     for table in _existing():
         for stmt in _pg_triggers(table):
             name = stmt.split()[2]
@@ -278,7 +377,8 @@ def prepare() -> None:
     created = False
     if isinstance(database, peewee.SqliteDatabase):
         (have,) = database.execute_sql(
-            "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'kiosk_cap_%' OR name = ?", (DIRTY,)).fetchone()
+            "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'kiosk_cap_%' OR name = ?", (DIRTY,)
+        ).fetchone()
         if have < want + 2:  # and the table and its index
             if not database.table_exists("custody_event"):
                 return  # not migrated yet
@@ -288,13 +388,16 @@ def prepare() -> None:
     else:
         has_tmp, have = database.execute_sql(
             f"SELECT to_regclass('pg_temp.{DIRTY}') IS NOT NULL, "
-            "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%')").fetchone()
+            "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%')"
+        ).fetchone()
         if not has_tmp or have < want:
             if not database.table_exists("custody_event"):
                 return
             if not has_tmp:
-                database.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, "
-                                     "row_id BIGINT NOT NULL, vals TEXT) ON COMMIT DELETE ROWS")
+                database.execute_sql(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {DIRTY} (tbl TEXT NOT NULL, "
+                    "row_id BIGINT NOT NULL, vals TEXT) ON COMMIT DELETE ROWS"
+                )
                 database.execute_sql(f"CREATE INDEX IF NOT EXISTS kiosk_cap_index ON pg_temp.{DIRTY} (tbl, row_id)")
                 created = True
             if have < want:
@@ -376,7 +479,8 @@ def _pg_kinds(table: str) -> dict[str, str]:
             if name in PROTECTED:
                 _KINDS[name] = {
                     f.column_name: "dt" if isinstance(f, peewee.DateTimeField) else "d"
-                    for f in model._meta.sorted_fields if isinstance(f, (peewee.DateTimeField, peewee.DateField))
+                    for f in model._meta.sorted_fields
+                    if isinstance(f, (peewee.DateTimeField, peewee.DateField))
                 }
     return _KINDS.get(table, {})
 
@@ -421,7 +525,9 @@ def collect() -> str | None:
             deleted[table] = ranges(gone)
     if bound:
         doc["b"] = bound
-    changed = {t: {str(i): _before_hash(t, i, v) for i, v in sorted(m.items())} for t, m in before.items() if t in PROTECTED}
+    changed = {
+        t: {str(i): _before_hash(t, i, v) for i, v in sorted(m.items())} for t, m in before.items() if t in PROTECTED
+    }
     if changed:
         doc["p"] = changed
     if deleted:
@@ -673,7 +779,11 @@ def binding_seqs(wanted: dict[str, set[int]]) -> dict[tuple[str, int], int]:
     tables = [t for t, ids in wanted.items() if ids]
     if not tables:
         return out
-    q = AuditEntry.select(AuditEntry.seq, AuditEntry.rows).where(AuditEntry.rows.is_null(False)).order_by(AuditEntry.seq)
+    q = (
+        AuditEntry.select(AuditEntry.seq, AuditEntry.rows)
+        .where(AuditEntry.rows.is_null(False))
+        .order_by(AuditEntry.seq)
+    )
     for seq, text in q.tuples().iterator():
         if not any(f'"{t}"' in text for t in tables):
             continue
@@ -700,11 +810,15 @@ def report_changed_unseen(cov: Coverage, report_bad) -> None:
         if how == "edited":
             report_bad(seq, f"{words} was edited outside the kiosk before audit entry {seq} changed it.")
         elif how == "inserted":
-            report_bad(seq, f"{words} had no audit entry when audit entry {seq} changed it: inserted outside the kiosk.")
+            report_bad(
+                seq, f"{words} had no audit entry when audit entry {seq} changed it: inserted outside the kiosk."
+            )
         else:
             report_bad(seq, f"{words} had been deleted, yet audit entry {seq} changed it: put back outside the kiosk.")
     if cov.changed_unseen_count > len(cov.changed_unseen):
-        report_bad(None, f"… and {cov.changed_unseen_count - len(cov.changed_unseen)} more rows changed outside the kiosk.")
+        report_bad(
+            None, f"… and {cov.changed_unseen_count - len(cov.changed_unseen)} more rows changed outside the kiosk."
+        )
 
 
 def check_rows(cov: Coverage, report_bad, limit: int = 50, *, broken: bool = False) -> int:
@@ -737,16 +851,24 @@ def check_rows(cov: Coverage, report_bad, limit: int = 50, *, broken: bool = Fal
         entry = seqs.get((table, rid))
         by = f"audit entry {entry}" if entry else "the log"
         if what == "back":
-            report_bad(None, f"{words} was deleted by audit entry {cov.gone[table][rid]} but is back: "
-                             "put back outside the kiosk.")
+            report_bad(
+                None,
+                f"{words} was deleted by audit entry {cov.gone[table][rid]} but is back: put back outside the kiosk.",
+            )
         elif what == "inserted":
-            report_bad(None, f"{words} has no audit entry: inserted outside the kiosk"
-                             + (", or its entry was removed." if broken else "."))
+            report_bad(
+                None,
+                f"{words} has no audit entry: inserted outside the kiosk"
+                + (", or its entry was removed." if broken else "."),
+            )
         elif what == "edited":
             report_bad(None, f"{words} was edited outside the kiosk: it no longer matches {by}.")
         else:
-            report_bad(None, f"{words} is missing: deleted outside the kiosk ({by} recorded it, "
-                             "and no purge or erasure removed it).")
+            report_bad(
+                None,
+                f"{words} is missing: deleted outside the kiosk ({by} recorded it, "
+                "and no purge or erasure removed it).",
+            )
     if count > limit:
         report_bad(None, f"… and {count - limit} more row problems.")
     return checked

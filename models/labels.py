@@ -21,7 +21,9 @@ def label_rows(*, class_name: str | None = None, admission_no: str | None = None
         raise ValidationError("Choose a class or a pupil to print labels for.")
     query = (
         Label.select(Label.code, Pupil.first_name, Pupil.last_name, Pupil.admission_no, SchoolClass.name)
-        .join(Device).join(Pupil).join(SchoolClass)
+        .join(Device)
+        .join(Pupil)
+        .join(SchoolClass)
         .where(Label.revoked_at.is_null() & (Device.active == True) & (Pupil.active == True))  # noqa: E712
     )
     if class_name is not None:
@@ -35,8 +37,12 @@ def label_rows(*, class_name: str | None = None, admission_no: str | None = None
             raise NotFound(f"No pupil has admission number {admission_no.strip()!r}.")
         query = query.where(Pupil.id == pupil.id)
     rows = [
-        {"code": r.code, "pupil_name": f"{r.device.pupil.first_name} {r.device.pupil.last_name}",
-         "class_name": r.device.pupil.school_class.name, "admission_no": r.device.pupil.admission_no}
+        {
+            "code": r.code,
+            "pupil_name": f"{r.device.pupil.first_name} {r.device.pupil.last_name}",
+            "class_name": r.device.pupil.school_class.name,
+            "admission_no": r.device.pupil.admission_no,
+        }
         for r in query.order_by(Pupil.last_name, Pupil.first_name, Label.id)
     ]
     if not rows:
@@ -67,6 +73,13 @@ def enqueue_labels(
     data = render_for(spec, phone_labels([{k: r[k] for k in ("code", "pupil_name", "class_name")} for r in rows]))
     ref = f"class:{class_name.strip()}" if class_name is not None else f"pupil:{admission_no.strip()}"
     with write_tx():
-        job = outbox.enqueue(data, kind="labels", printer_url=spec.to_url(), ref=ref,
-                             title=f"Phone labels: {len(rows)}", actor=actor, now=now)
+        job = outbox.enqueue(
+            data,
+            kind="labels",
+            printer_url=spec.to_url(),
+            ref=ref,
+            title=f"Phone labels: {len(rows)}",
+            actor=actor,
+            now=now,
+        )
     return job.id, len(rows)

@@ -162,6 +162,7 @@ def _log_newer_than(version: int) -> str | None:
             return None  # no key file to tell: nothing was keyed with one that is here
     return None
 
+
 LATEST = MIGRATIONS[-1].version
 
 

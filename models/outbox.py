@@ -76,8 +76,16 @@ def enqueue(
         raise ValueError(f"unknown print job kind {kind!r}")
     with write_tx():
         job = PrintJob.create(
-            kind=kind, ref=ref[:40], title=title[:200], printer_url=printer_url, data=bytes(data),
-            status=PENDING, attempts=0, created_at=now, next_attempt_at=now, reprint_of=reprint_of,
+            kind=kind,
+            ref=ref[:40],
+            title=title[:200],
+            printer_url=printer_url,
+            data=bytes(data),
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+            reprint_of=reprint_of,
         )
         details = {"kind": kind, "ref": ref[:40], "bytes": len(data)}
         if reprint_of is not None:
@@ -105,8 +113,10 @@ def recover_in_doubt(now: dt.datetime | None = None) -> list[int]:
     """Jobs left ``sending`` longer than the lease (a crash mid-send) become ``in_doubt``."""
     now = now or utcnow()
     stale = [
-        j.id for j in PrintJob.select(PrintJob.id)
-        .where((PrintJob.status == SENDING) & (PrintJob.claimed_at < now - CLAIM_LEASE))
+        j.id
+        for j in PrintJob.select(PrintJob.id).where(
+            (PrintJob.status == SENDING) & (PrintJob.claimed_at < now - CLAIM_LEASE)
+        )
     ]
     marked = []
     for job_id in stale:
@@ -142,7 +152,9 @@ def _failed(job_id: int, reason: str, message: str, now: dt.datetime) -> None:
     with write_tx():
         job = PrintJob.get_by_id(job_id)
         PrintJob.update(
-            status=PENDING, next_attempt_at=now + backoff(job.attempts), last_failed_at=now,
+            status=PENDING,
+            next_attempt_at=now + backoff(job.attempts),
+            last_failed_at=now,
             last_error=message[:300],
         ).where((PrintJob.id == job_id) & (PrintJob.status == SENDING)).execute()
         audit.append(None, "print.failed", "print_job", job_id, {"reason": reason, "attempt": job.attempts}, now)
@@ -210,7 +222,9 @@ def printer_url_of(printer_config) -> str:
 # ---------------------------------------------------------------- office actions
 
 
-def reprint(job_id: int, *, actor: object = None, now: dt.datetime | None = None, printer_url: str | None = None) -> PrintJob:
+def reprint(
+    job_id: int, *, actor: object = None, now: dt.datetime | None = None, printer_url: str | None = None
+) -> PrintJob:
     """A new job with the same bytes (e.g. an in-doubt slip that did not come out)."""
     now = now or utcnow()
     _require_print(actor)
@@ -219,8 +233,14 @@ def reprint(job_id: int, *, actor: object = None, now: dt.datetime | None = None
         if job is None:
             raise NotFound(f"There is no print job {job_id}.")
         return enqueue(
-            bytes(job.data), kind=job.kind, printer_url=printer_url or job.printer_url, ref=job.ref,
-            title=job.title, actor=actor, now=now, reprint_of=job.id,
+            bytes(job.data),
+            kind=job.kind,
+            printer_url=printer_url or job.printer_url,
+            ref=job.ref,
+            title=job.title,
+            actor=actor,
+            now=now,
+            reprint_of=job.id,
         )
 
 
@@ -235,7 +255,9 @@ def retry_now(job_id: int | None = None, *, actor: object = None, now: dt.dateti
             if job is None:
                 raise NotFound(f"There is no print job {job_id}.")
             if job.status != PENDING:
-                raise RuleViolation(f"Print job {job_id} is {STATUS_WORDS[job.status]}: only a waiting job can be retried (reprint it instead).")
+                raise RuleViolation(
+                    f"Print job {job_id} is {STATUS_WORDS[job.status]}: only a waiting job can be retried (reprint it instead)."
+                )
             query = query.where(PrintJob.id == job_id)
         n = query.execute()
         audit.append(actor, "print.retry", "print_job", job_id if job_id is not None else "*", {"jobs": n}, now)
@@ -281,14 +303,36 @@ class JobRow:
 
 def jobs(*, status: str | None = None, limit: int = 50) -> list[JobRow]:
     """The newest jobs first (without their bytes), for the office's print queue."""
-    fields = [PrintJob.id, PrintJob.kind, PrintJob.ref, PrintJob.title, PrintJob.status, PrintJob.attempts,
-              PrintJob.created_at, PrintJob.sent_at, PrintJob.next_attempt_at, PrintJob.last_error, PrintJob.printer_url]
+    fields = [
+        PrintJob.id,
+        PrintJob.kind,
+        PrintJob.ref,
+        PrintJob.title,
+        PrintJob.status,
+        PrintJob.attempts,
+        PrintJob.created_at,
+        PrintJob.sent_at,
+        PrintJob.next_attempt_at,
+        PrintJob.last_error,
+        PrintJob.printer_url,
+    ]
     query = PrintJob.select(*fields)
     if status is not None:
         query = query.where(PrintJob.status == status)
     return [
-        JobRow(j.id, j.kind, j.ref, j.title, j.status, j.attempts, j.created_at, j.sent_at, j.next_attempt_at,
-               j.last_error, j.printer_url)
+        JobRow(
+            j.id,
+            j.kind,
+            j.ref,
+            j.title,
+            j.status,
+            j.attempts,
+            j.created_at,
+            j.sent_at,
+            j.next_attempt_at,
+            j.last_error,
+            j.printer_url,
+        )
         for j in query.order_by(PrintJob.id.desc()).limit(limit)
     ]
 
@@ -328,8 +372,18 @@ def printer_status(printer_spec=None, *, probe: bool = False, timeout: float = 0
     def scoped(query):
         return query.where(PrintJob.printer_url == url) if url is not None else query
 
-    last_sent = scoped(PrintJob.select(PrintJob.sent_at).where(PrintJob.sent_at.is_null(False))).order_by(PrintJob.sent_at.desc()).first()
-    last_fail = scoped(PrintJob.select(PrintJob.last_failed_at, PrintJob.last_error).where(PrintJob.last_failed_at.is_null(False))).order_by(PrintJob.last_failed_at.desc()).first()
+    last_sent = (
+        scoped(PrintJob.select(PrintJob.sent_at).where(PrintJob.sent_at.is_null(False)))
+        .order_by(PrintJob.sent_at.desc())
+        .first()
+    )
+    last_fail = (
+        scoped(
+            PrintJob.select(PrintJob.last_failed_at, PrintJob.last_error).where(PrintJob.last_failed_at.is_null(False))
+        )
+        .order_by(PrintJob.last_failed_at.desc())
+        .first()
+    )
     waiting = scoped(PrintJob.select().where(PrintJob.status.in_([PENDING, SENDING]))).count()
     doubt = scoped(PrintJob.select().where(PrintJob.status == IN_DOUBT)).count()
     sent_at = last_sent.sent_at if last_sent else None

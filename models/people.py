@@ -14,7 +14,6 @@ from .errors import ValidationError
 from .roster import RosterResult
 from .tables import Contact, Pupil, SchoolClass
 
-
 ADDED, CHANGED, SWITCHED_OFF = "added", "changed", "switched off"
 
 
@@ -51,7 +50,10 @@ class ImportSummary:
             text += f", {self.rejected} rejected rows skipped"
         if self.classes_added:
             text += f"; new classes: {', '.join(self.classes_added)}"
-        counts = [(action, sum(1 for c in self.contact_changes if c.action == action)) for action in (ADDED, CHANGED, SWITCHED_OFF)]
+        counts = [
+            (action, sum(1 for c in self.contact_changes if c.action == action))
+            for action in (ADDED, CHANGED, SWITCHED_OFF)
+        ]
         if any(n for _a, n in counts):
             text += "; contacts: " + ", ".join(f"{n} {action}" for action, n in counts if n)
         return text
@@ -82,9 +84,18 @@ IMPORT_ACTION = "roster.import"
 def roster_digest(result: RosterResult) -> str:
     """What the import is, by content: the same file (the same rows, columns and format) gives
     the same digest, so a rerun of an import that stopped part way is known as that import."""
-    rows = [[r.admission_no, r.first_name, r.last_name, r.year_group, r.class_name,
-             r.dob.isoformat() if r.dob else None, [[c.name, c.relationship, c.priority] for c in r.contacts]]
-            for r in result.rows]
+    rows = [
+        [
+            r.admission_no,
+            r.first_name,
+            r.last_name,
+            r.year_group,
+            r.class_name,
+            r.dob.isoformat() if r.dob else None,
+            [[c.name, c.relationship, c.priority] for c in r.contacts],
+        ]
+        for r in result.rows
+    ]
     columns = None if result.columns is None else sorted(map(repr, result.columns))
     body = json.dumps([result.source_format, columns, rows], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -95,7 +106,12 @@ def unfinished_import() -> dict | None:
     digest, ``batch`` of ``batches``). Running the same file again completes it."""
     from .tables import AuditEntry
 
-    entry = AuditEntry.select(AuditEntry.details).where(AuditEntry.action == IMPORT_ACTION).order_by(AuditEntry.seq.desc()).first()
+    entry = (
+        AuditEntry.select(AuditEntry.details)
+        .where(AuditEntry.action == IMPORT_ACTION)
+        .order_by(AuditEntry.seq.desc())
+        .first()
+    )
     if entry is None:
         return None
     details = json.loads(entry.details)
@@ -103,8 +119,14 @@ def unfinished_import() -> dict | None:
 
 
 def import_roster(
-    result: RosterResult, *, skip_invalid: bool = False, actor: object = "cli", now: dt.datetime | None = None,
-    batch_rows: int | None = None, after_batch=None, pause: float | None = None,
+    result: RosterResult,
+    *,
+    skip_invalid: bool = False,
+    actor: object = "cli",
+    now: dt.datetime | None = None,
+    batch_rows: int | None = None,
+    after_batch=None,
+    pause: float | None = None,
 ) -> ImportSummary:
     """Add and update pupils and their contacts from a parsed roster.
 
@@ -142,11 +164,20 @@ def import_roster(
         with write_tx():
             touched = _apply_rows(rows, result, part, now)
             details = {
-                "import": digest, "format": result.source_format, "rows": len(result.rows),
-                "batch": number, "batches": len(chunks), "complete": number == len(chunks),
-                "added": part.added, "updated": part.updated, "rejected": summary.rejected, "pupil_ids": touched,
-                "contacts": {key: [c.contact_id for c in part.contact_changes if c.action == action]
-                             for key, action in (("added", ADDED), ("changed", CHANGED), ("switched_off", SWITCHED_OFF))},
+                "import": digest,
+                "format": result.source_format,
+                "rows": len(result.rows),
+                "batch": number,
+                "batches": len(chunks),
+                "complete": number == len(chunks),
+                "added": part.added,
+                "updated": part.updated,
+                "rejected": summary.rejected,
+                "pupil_ids": touched,
+                "contacts": {
+                    key: [c.contact_id for c in part.contact_changes if c.action == action]
+                    for key, action in (("added", ADDED), ("changed", CHANGED), ("switched_off", SWITCHED_OFF))
+                },
             }
             if number == 1 and earlier is not None:
                 details["resumes"] = earlier.get("import") == digest  # the same file again: completes it
@@ -178,8 +209,12 @@ def _apply_rows(rows, result: RosterResult, summary: ImportSummary, now: dt.date
             SchoolClass.update(year_group=row.year_group).where(SchoolClass.id == cls.id).execute()
             cls.year_group = row.year_group
         values = dict(
-            first_name=row.first_name, last_name=row.last_name, year_group=row.year_group,
-            school_class=cls.id, dob=row.dob, active=True,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            year_group=row.year_group,
+            school_class=cls.id,
+            dob=row.dob,
+            active=True,
         )
         if not result.has_column("dob"):
             values.pop("dob")
@@ -191,8 +226,12 @@ def _apply_rows(rows, result: RosterResult, summary: ImportSummary, now: dt.date
             summary.contact_changes.extend(_sync_contacts(pupil, row.contacts, result))
             continue
         current = dict(
-            first_name=pupil.first_name, last_name=pupil.last_name, year_group=pupil.year_group,
-            school_class=pupil.school_class_id, dob=pupil.dob, active=pupil.active,
+            first_name=pupil.first_name,
+            last_name=pupil.last_name,
+            year_group=pupil.year_group,
+            school_class=pupil.school_class_id,
+            dob=pupil.dob,
+            active=pupil.active,
         )
         current = {k: v for k, v in current.items() if k in values}
         changed = current != values
@@ -227,7 +266,9 @@ def _sync_contacts(pupil: Pupil, contacts, result: RosterResult) -> list[Contact
     changes: list[ContactChange] = []
 
     def note(action: str, row: Contact, detail: str = "") -> None:
-        changes.append(ContactChange(action, row.name, row.relationship, pupil.admission_no, pupil_name, detail, row.id))
+        changes.append(
+            ContactChange(action, row.name, row.relationship, pupil.admission_no, pupil_name, detail, row.id)
+        )
 
     named: set[str] = set()
     for c in contacts:
@@ -238,8 +279,12 @@ def _sync_contacts(pupil: Pupil, contacts, result: RosterResult) -> list[Contact
         has_relationship = result.has_column((c.priority, "relationship")) and bool(c.relationship)
         row = existing.get(key)
         if row is None:
-            row = Contact.create(pupil=pupil, name=" ".join(c.name.split()), priority=c.priority,
-                                 relationship=c.relationship if has_relationship else "")
+            row = Contact.create(
+                pupil=pupil,
+                name=" ".join(c.name.split()),
+                priority=c.priority,
+                relationship=c.relationship if has_relationship else "",
+            )
             note(ADDED, row, f"priority {c.priority}")
             continue
         updates: dict = {}
@@ -271,19 +316,26 @@ def find_pupils(text: str, limit: int = 20) -> list[Pupil]:
         return []
     like = f"%{text}%"
     query = (
-        Pupil.select(Pupil, SchoolClass).join(SchoolClass)
+        Pupil.select(Pupil, SchoolClass)
+        .join(SchoolClass)
         .where(
             (Pupil.active == True)  # noqa: E712
-            & (Pupil.first_name.contains(text) | Pupil.last_name.contains(text) | (Pupil.admission_no ** like)
-               | (Pupil.first_name.concat(" ").concat(Pupil.last_name) ** like))
+            & (
+                Pupil.first_name.contains(text)
+                | Pupil.last_name.contains(text)
+                | (Pupil.admission_no**like)
+                | (Pupil.first_name.concat(" ").concat(Pupil.last_name) ** like)
+            )
         )
-        .order_by(Pupil.last_name, Pupil.first_name).limit(limit)
+        .order_by(Pupil.last_name, Pupil.first_name)
+        .limit(limit)
     )
     return list(query)
 
 
 def contacts_of(pupil_id: int) -> list[Contact]:
     return list(
-        Contact.select().where((Contact.pupil == pupil_id) & (Contact.active == True))  # noqa: E712
+        Contact.select()
+        .where((Contact.pupil == pupil_id) & (Contact.active == True))  # noqa: E712
         .order_by(Contact.priority, Contact.name)
     )

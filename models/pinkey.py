@@ -48,8 +48,7 @@ def path() -> Path:
 
 
 def missing_message(where: Path) -> str:
-    return (f"The PIN key file {where} is missing: restore it from your separate copy "
-            "(without it no one can sign in).")
+    return f"The PIN key file {where} is missing: restore it from your separate copy (without it no one can sign in)."
 
 
 def load(*, create: bool) -> bytes:
@@ -86,19 +85,22 @@ def _read(where: Path) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise StorageError(f"The PIN key file {where} is not a regular file: point [auth] key_file "
-                               "at the key file itself.")
+            raise StorageError(
+                f"The PIN key file {where} is not a regular file: point [auth] key_file at the key file itself."
+            )
         if info.st_size != KEY_BYTES:
-            raise StorageError(f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): "
-                               "restore it from your separate copy.")
+            raise StorageError(
+                f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): restore it from your separate copy."
+            )
         data = os.read(fd, KEY_BYTES + 1)
     except OSError as exc:
         raise StorageError(f"The PIN key file {where} cannot be read: {exc.strerror or exc}.") from None
     finally:
         os.close(fd)
     if len(data) != KEY_BYTES:
-        raise StorageError(f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): "
-                           "restore it from your separate copy.")
+        raise StorageError(
+            f"The PIN key file {where} is damaged (not {KEY_BYTES} bytes): restore it from your separate copy."
+        )
     return data
 
 

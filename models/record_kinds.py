@@ -130,7 +130,9 @@ def _visit_ids(subject: Subject) -> list[int]:
 
 def _visitor_devices(subject: Subject) -> list[int]:
     visits = subject.ids("visit")
-    return sorted({v.device_id for v in Visit.select(Visit.device).where(_in(Visit.id, visits) & Visit.device.is_null(False))})
+    return sorted(
+        {v.device_id for v in Visit.select(Visit.device).where(_in(Visit.id, visits) & Visit.device.is_null(False))}
+    )
 
 
 def _slip_refs(visit_ids: Iterable[int]) -> list[str]:
@@ -167,7 +169,8 @@ def _concern_ids(subject: Subject) -> list[int]:
         return []
     key, visits = _key(subject.key), set(subject.ids("visit"))
     return sorted(
-        c.id for c in Concern.select(Concern.id, Concern.name, Concern.visit_id).where(Concern.about_kind == VISITOR)
+        c.id
+        for c in Concern.select(Concern.id, Concern.name, Concern.visit_id).where(Concern.about_kind == VISITOR)
         if (c.visit_id in visits) or (c.name and _key(c.name) == key)
     )
 
@@ -197,7 +200,10 @@ class VisitorKind(RecordKind):
 
     def export(self, subject):
         ids = subject.ids("visitor")
-        return [{c: _iso(getattr(v, c)) for c in self.columns} for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)]
+        return [
+            {c: _iso(getattr(v, c)) for c in self.columns}
+            for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)
+        ]
 
     def erase(self, subject):
         ids = subject.ids("visitor")
@@ -211,9 +217,28 @@ class VisitKind(RecordKind):
     retention = ("visits",)
     subjects = frozenset({VISITOR})
     columns = (
-        "id", "visitor_id", "name", "organisation", "visitor_type", "badge_number", "slip_code", "purpose", "visiting",
-        "car_reg", "id_seen", "dbs_assured", "dbs_confirmed_by", "supervised", "phone_choice", "exception_id",
-        "device_id", "rules_version", "rules_accepted_at", "signed_in_at", "signed_in_by", "signed_out_at",
+        "id",
+        "visitor_id",
+        "name",
+        "organisation",
+        "visitor_type",
+        "badge_number",
+        "slip_code",
+        "purpose",
+        "visiting",
+        "car_reg",
+        "id_seen",
+        "dbs_assured",
+        "dbs_confirmed_by",
+        "supervised",
+        "phone_choice",
+        "exception_id",
+        "device_id",
+        "rules_version",
+        "rules_accepted_at",
+        "signed_in_at",
+        "signed_in_by",
+        "signed_out_at",
         "signed_out_by",
     )
 
@@ -223,8 +248,9 @@ class VisitKind(RecordKind):
         for v in Visit.select().where(_in(Visit.id, subject.ids("visit"))).order_by(Visit.id):
             row = {c: _iso(getattr(v, c)) for c in self.columns if c not in ("signed_in_by", "signed_out_by")}
             row["signed_in_by"] = staff.get(v.signed_in_by_id, "self-service") if v.signed_in_by_id else "self-service"
-            row["signed_out_by"] = (staff.get(v.signed_out_by_id, "") if v.signed_out_by_id
-                                    else ("self-service" if v.signed_out_at else ""))
+            row["signed_out_by"] = (
+                staff.get(v.signed_out_by_id, "") if v.signed_out_by_id else ("self-service" if v.signed_out_at else "")
+            )
             rows.append({c: row[c] for c in self.columns})
         return rows
 
@@ -243,13 +269,21 @@ class VisitKind(RecordKind):
         # visit and no events (looked for in every batch, so also when no visit expires)
         # A phone whose custody events this purge deletes goes at the next one, as in a dry run.
         phones = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
-        ctx.marks["visitor_phones"] = phones - {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
-            _in(CustodyEvent.device, phones)).distinct()}
-        return [(i, 4) for (i,) in Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id).tuples()] + [(None, 4)]
+        ctx.marks["visitor_phones"] = phones - {
+            e.device_id
+            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, phones)).distinct()
+        }
+        return [(i, 4) for (i,) in Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id).tuples()] + [
+            (None, 4)
+        ]
 
     def plan_purge(self, ctx: PurgeContext, units=None, limit=None) -> PurgePart:
         part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
-        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(Visit.id, [u for u in units if u is not None])
+        where = (
+            self._expired(ctx)
+            if units is None
+            else self._expired(ctx) & _in(Visit.id, [u for u in units if u is not None])
+        )
         candidates = [v.id for v in Visit.select(Visit.id).where(where).order_by(Visit.id)]
         held = {key[1]: h for key, h in records.strongest(records.legal_holds(visits=candidates)).items()}
         expired: list[int] = []
@@ -261,18 +295,30 @@ class VisitKind(RecordKind):
         gone = set(expired)
         # A visitor row goes when none of its visits is left.
         touched = {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, gone))}
-        remaining = {v.visitor_id for v in Visit.select(Visit.id, Visit.visitor).where(_in(Visit.visitor, touched))
-                     if v.id not in gone}
+        remaining = {
+            v.visitor_id
+            for v in Visit.select(Visit.id, Visit.visitor).where(_in(Visit.visitor, touched))
+            if v.id not in gone
+        }
         visitors = sorted(touched - remaining)
         # Visitor phones with no visit left, no custody events, back with their owner, in no concern.
         candidates = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
-        still_used = {v.device_id for v in Visit.select(Visit.id, Visit.device).where(Visit.device.is_null(False))
-                      if v.id not in gone}
-        with_events = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
-            _in(CustodyEvent.device, candidates)).distinct()}
+        still_used = {
+            v.device_id
+            for v in Visit.select(Visit.id, Visit.device).where(Visit.device.is_null(False))
+            if v.id not in gone
+        }
+        with_events = {
+            e.device_id
+            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, candidates)).distinct()
+        }
         in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
-        not_out = {s.device_id for s in DeviceState.select(DeviceState.device).where(
-            _in(DeviceState.device, candidates) & (DeviceState.state != OUT))}
+        not_out = {
+            s.device_id
+            for s in DeviceState.select(DeviceState.device).where(
+                _in(DeviceState.device, candidates) & (DeviceState.state != OUT)
+            )
+        }
         phones = candidates - still_used - with_events - in_concern - not_out
         if "visitor_phones" in ctx.marks:  # batched: only those that had no events when it began
             phones &= ctx.marks["visitor_phones"]
@@ -320,7 +366,10 @@ class PrintJobKind(RecordKind):
 
     def export(self, subject):
         ids = subject.ids("print_job")
-        return [{c: _iso(getattr(j, c)) for c in self.columns} for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)]
+        return [
+            {c: _iso(getattr(j, c)) for c in self.columns}
+            for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)
+        ]
 
     def erase(self, subject):
         return _delete_jobs(list(subject.ids("print_job")))
@@ -331,7 +380,9 @@ class PrintJobKind(RecordKind):
         return (PrintJob.created_at < ctx.cutoff("visits")) & ~PrintJob.ref.startswith("visit:")
 
     def purge_units(self, ctx):
-        return [(i, 1) for (i,) in PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id).tuples()]
+        return [
+            (i, 1) for (i,) in PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id).tuples()
+        ]
 
     def plan_purge(self, ctx, units=None, limit=None):
         """Jobs not for a visit (labels, roll calls, tests) go this long after they were made."""
@@ -357,19 +408,46 @@ class ExceptionKind(RecordKind):
     retention = ("exceptions",)
     subjects = frozenset({PUPIL, STAFF, VISITOR})
     columns = (
-        "id", "subject_kind", "visitor_name", "organisation", "kind", "medical_category", "allowed", "location",
-        "conditions", "sanction", "agreed_with", "agreed_on", "starts_on", "review_on", "ends_on",
-        "risk_assessment_ref", "recorded_by", "recorded_at", "signed_copy_at", "revoked_at", "revoke_reason",
+        "id",
+        "subject_kind",
+        "visitor_name",
+        "organisation",
+        "kind",
+        "medical_category",
+        "allowed",
+        "location",
+        "conditions",
+        "sanction",
+        "agreed_with",
+        "agreed_on",
+        "starts_on",
+        "review_on",
+        "ends_on",
+        "risk_assessment_ref",
+        "recorded_by",
+        "recorded_at",
+        "signed_copy_at",
+        "revoked_at",
+        "revoke_reason",
     )
 
     def export(self, subject):
         staff = _staff_names()
         rows = []
-        for e in AgreedException.select().where(_in(AgreedException.id, subject.ids("agreed_exception"))).order_by(AgreedException.id):
-            row: dict[str, Any] = {c: _iso(getattr(e, c)) for c in self.columns
-                                   if c not in ("medical_category", "agreed_with", "recorded_by")}
+        for e in (
+            AgreedException.select()
+            .where(_in(AgreedException.id, subject.ids("agreed_exception")))
+            .order_by(AgreedException.id)
+        ):
+            row: dict[str, Any] = {
+                c: _iso(getattr(e, c))
+                for c in self.columns
+                if c not in ("medical_category", "agreed_with", "recorded_by")
+            }
             # A medical need is shown as its category: nothing more medical is held.
-            row["medical_category"] = MEDICAL_WORDS.get(e.medical_category, e.medical_category) if e.medical_category else None
+            row["medical_category"] = (
+                MEDICAL_WORDS.get(e.medical_category, e.medical_category) if e.medical_category else None
+            )
             row["agreed_with"] = e.agreed_with_contact.name if e.agreed_with_contact_id else e.agreed_with
             row["recorded_by"] = staff.get(e.recorded_by_id, "")
             rows.append({c: row[c] for c in self.columns})
@@ -384,19 +462,28 @@ class ExceptionKind(RecordKind):
     def _maybe(self, ctx):
         """Candidates by SQL (ended before the cut-off, or revoked before it); then exactly by local day."""
         cut = ctx.cutoff("exceptions").date()
-        return (AgreedException.ends_on < cut) | (AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1))
+        return (AgreedException.ends_on < cut) | (
+            AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1)
+        )
 
     def purge_units(self, ctx):
-        return [(i, 1) for (i,) in AgreedException.select(AgreedException.id).where(self._maybe(ctx))
-                .order_by(AgreedException.id).tuples()]
+        return [
+            (i, 1)
+            for (i,) in AgreedException.select(AgreedException.id)
+            .where(self._maybe(ctx))
+            .order_by(AgreedException.id)
+            .tuples()
+        ]
 
     def plan_purge(self, ctx, units=None, limit=None):
         cut = ctx.cutoff("exceptions").date()
         where = self._maybe(ctx) if units is None else self._maybe(ctx) & _in(AgreedException.id, units)
         q = AgreedException.select().where(where)
         ids = [e.id for e in q if _exception_age(e) < cut]
-        return PurgePart(deletes={"exceptions": len(ids)},
-                         apply=lambda: AgreedException.delete().where(_in(AgreedException.id, ids)).execute())
+        return PurgePart(
+            deletes={"exceptions": len(ids)},
+            apply=lambda: AgreedException.delete().where(_in(AgreedException.id, ids)).execute(),
+        )
 
 
 # ---------------------------------------------------------------- concerns
@@ -409,8 +496,19 @@ class ConcernKind(RecordKind):
     retention = ("concerns",)
     subjects = frozenset({PUPIL, STAFF, VISITOR})
     columns = (
-        "id", "about_kind", "name", "visit_id", "device_id", "category", "what", "raised_by", "raised_at", "seen_at",
-        "followed_up_at", "follow_up_note", "status",
+        "id",
+        "about_kind",
+        "name",
+        "visit_id",
+        "device_id",
+        "category",
+        "what",
+        "raised_by",
+        "raised_at",
+        "seen_at",
+        "followed_up_at",
+        "follow_up_note",
+        "status",
     )
 
     def export(self, subject):
@@ -432,8 +530,13 @@ class ConcernKind(RecordKind):
     purge_counts = ("concerns",)
 
     def purge_units(self, ctx):
-        return [(i, 1) for (i,) in Concern.select(Concern.id).where(Concern.raised_at < ctx.cutoff("concerns"))
-                .order_by(Concern.id).tuples()]
+        return [
+            (i, 1)
+            for (i,) in Concern.select(Concern.id)
+            .where(Concern.raised_at < ctx.cutoff("concerns"))
+            .order_by(Concern.id)
+            .tuples()
+        ]
 
     def plan_purge(self, ctx, units=None, limit=None):
         cut = ctx.cutoff("concerns")
@@ -442,8 +545,11 @@ class ConcernKind(RecordKind):
         where = Concern.raised_at < cut
         if units is not None:
             where &= _in(Concern.id, units)
-        old = list(Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
-                   .where(where).order_by(Concern.id))
+        old = list(
+            Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
+            .where(where)
+            .order_by(Concern.id)
+        )
         held = {key[1]: h for key, h in records.strongest(records.legal_holds(concerns=[c.id for c in old])).items()}
         for c in old:
             if c.id in held:
@@ -453,7 +559,6 @@ class ConcernKind(RecordKind):
         part.deletes["concerns"] = len(ids)
         part.apply = lambda: Concern.delete().where(_in(Concern.id, ids)).execute()
         return part
-
 
 
 for _k in (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind()):

@@ -177,7 +177,6 @@ def staff_subject(username: str) -> Subject:
 # ---------------------------------------------------------------- the registry
 
 
-
 @dataclass
 class PurgeContext:
     now: dt.datetime
@@ -299,7 +298,18 @@ class PupilKind(RecordKind):
 
     name, title = "pupil", "Pupil record"
     subjects = frozenset({PUPIL})
-    columns = ("id", "admission_no", "first_name", "last_name", "year_group", "class", "dob", "active", "created_at", "updated_at")
+    columns = (
+        "id",
+        "admission_no",
+        "first_name",
+        "last_name",
+        "year_group",
+        "class",
+        "dob",
+        "active",
+        "created_at",
+        "updated_at",
+    )
 
     def export(self, subject):
         if subject.kind != PUPIL:
@@ -349,11 +359,19 @@ class DeviceKind(RecordKind):
         states = {s.device_id: s for s in DeviceState.select().where(DeviceState.device.in_(ids))} if ids else {}
         for d in Device.select().where(Device.id.in_(ids)).order_by(Device.id) if ids else []:
             s = states.get(d.id)
-            rows.append({
-                "id": d.id, "kind": d.kind, "description": d.description, "registered_at": _iso(d.registered_at),
-                "active": d.active, "state": s.state if s else OUT, "tray_id": s.tray_id if s else None,
-                "slot_no": s.slot_no if s else None, "since": _iso(s.since) if s else None,
-            })
+            rows.append(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "description": d.description,
+                    "registered_at": _iso(d.registered_at),
+                    "active": d.active,
+                    "state": s.state if s else OUT,
+                    "tray_id": s.tray_id if s else None,
+                    "slot_no": s.slot_no if s else None,
+                    "since": _iso(s.since) if s else None,
+                }
+            )
         return rows
 
     def erase(self, subject):
@@ -396,7 +414,6 @@ HOLD_WORDS = {
 }
 
 
-
 @dataclass(frozen=True)
 class Hold:
     """A record kept (from purge) or blocking erasure, because of a legal hold.
@@ -435,7 +452,9 @@ def _slot_words(state: Any) -> str:
     return f"is in tray {slot_name(tray.name, state.slot_no)}"
 
 
-def legal_holds(*, devices: Collection[int] = (), visits: Collection[int] = (), concerns: Collection[int] = ()) -> list[Hold]:
+def legal_holds(
+    *, devices: Collection[int] = (), visits: Collection[int] = (), concerns: Collection[int] = ()
+) -> list[Hold]:
     """THE definition of a legal hold, for purge and erase alike.
 
     A hold is: a phone the school holds (in a tray, confiscated, or with the police,
@@ -449,57 +468,147 @@ def legal_holds(*, devices: Collection[int] = (), visits: Collection[int] = (), 
     device_ids = sorted(set(devices))
     held_devices: set[int] = set()
     for chunk in _chunks(device_ids, 500):
-        for s in DeviceState.select().where(DeviceState.device.in_(chunk) & DeviceState.state.in_([IN_TRAY, CONFISCATED, POLICE])):
+        for s in DeviceState.select().where(
+            DeviceState.device.in_(chunk) & DeviceState.state.in_([IN_TRAY, CONFISCATED, POLICE])
+        ):
             held_devices.add(s.device_id)
             if s.state == POLICE:
-                holds.append(Hold("custody_events", "device", s.device_id, POLICE, HOLD_WORDS[POLICE],
-                                  "{who}'s phone was handed to the police: its record is evidence"))
+                holds.append(
+                    Hold(
+                        "custody_events",
+                        "device",
+                        s.device_id,
+                        POLICE,
+                        HOLD_WORDS[POLICE],
+                        "{who}'s phone was handed to the police: its record is evidence",
+                    )
+                )
             elif s.state == CONFISCATED:
-                holds.append(Hold("custody_events", "device", s.device_id, CONFISCATED, HOLD_WORDS[CONFISCATED],
-                                  "{who}'s phone is confiscated and still held by the school: return it first"))
+                holds.append(
+                    Hold(
+                        "custody_events",
+                        "device",
+                        s.device_id,
+                        CONFISCATED,
+                        HOLD_WORDS[CONFISCATED],
+                        "{who}'s phone is confiscated and still held by the school: return it first",
+                    )
+                )
             else:
-                holds.append(Hold("custody_events", "device", s.device_id, IN_TRAY, HOLD_WORDS[IN_TRAY],
-                                  f"{{who}}'s phone {_slot_words(s)}: release it first"))
-        police = {e.device_id for e in CustodyEvent.select(CustodyEvent.device).where(
-            CustodyEvent.device.in_(chunk) & (CustodyEvent.kind == POLICE_EV)).distinct()}
+                holds.append(
+                    Hold(
+                        "custody_events",
+                        "device",
+                        s.device_id,
+                        IN_TRAY,
+                        HOLD_WORDS[IN_TRAY],
+                        f"{{who}}'s phone {_slot_words(s)}: release it first",
+                    )
+                )
+        police = {
+            e.device_id
+            for e in CustodyEvent.select(CustodyEvent.device)
+            .where(CustodyEvent.device.in_(chunk) & (CustodyEvent.kind == POLICE_EV))
+            .distinct()
+        }
         for device_id in sorted(police - {h.entity_id for h in holds if h.code == POLICE}):
-            holds.append(Hold("custody_events", "device", device_id, POLICE, HOLD_WORDS[POLICE],
-                              "{who}'s phone was handed to the police: its record is evidence"))
-        for c in Concern.select(Concern.id, Concern.device).where(Concern.device.in_(chunk) & (Concern.status == "open")).order_by(Concern.id):
+            holds.append(
+                Hold(
+                    "custody_events",
+                    "device",
+                    device_id,
+                    POLICE,
+                    HOLD_WORDS[POLICE],
+                    "{who}'s phone was handed to the police: its record is evidence",
+                )
+            )
+        for c in (
+            Concern.select(Concern.id, Concern.device)
+            .where(Concern.device.in_(chunk) & (Concern.status == "open"))
+            .order_by(Concern.id)
+        ):
             if any(h.entity_id == c.device_id and h.code == OPEN_CONCERN for h in holds if h.entity == "device"):
                 continue
-            holds.append(Hold("custody_events", "device", c.device_id, OPEN_CONCERN,
-                              f"linked to concern {c.id}, still open with the DSL: its whole history is kept",
-                              f"{{who}}'s phone is linked to concern {c.id}, still open with the DSL: the DSL must close it first",
-                              c.id))
+            holds.append(
+                Hold(
+                    "custody_events",
+                    "device",
+                    c.device_id,
+                    OPEN_CONCERN,
+                    f"linked to concern {c.id}, still open with the DSL: its whole history is kept",
+                    f"{{who}}'s phone is linked to concern {c.id}, still open with the DSL: the DSL must close it first",
+                    c.id,
+                )
+            )
     visit_ids = sorted(set(visits))
     for chunk in _chunks(visit_ids, 500):
-        open_concerns = {c.visit_id: c.id for c in Concern.select(Concern.id, Concern.visit_id).where(
-            Concern.visit_id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id.desc())}
-        rows = list(Visit.select(Visit.id, Visit.device, Visit.signed_out_at).where(Visit.id.in_(chunk)).order_by(Visit.id))
+        open_concerns = {
+            c.visit_id: c.id
+            for c in Concern.select(Concern.id, Concern.visit_id)
+            .where(Concern.visit_id.in_(chunk) & (Concern.status == "open"))
+            .order_by(Concern.id.desc())
+        }
+        rows = list(
+            Visit.select(Visit.id, Visit.device, Visit.signed_out_at).where(Visit.id.in_(chunk)).order_by(Visit.id)
+        )
         phones = {v.device_id for v in rows if v.device_id is not None}
-        phone_held = {s.device_id for s in DeviceState.select(DeviceState.device).where(
-            DeviceState.device.in_(sorted(phones) or [0]) & (DeviceState.state != OUT))}
+        phone_held = {
+            s.device_id
+            for s in DeviceState.select(DeviceState.device).where(
+                DeviceState.device.in_(sorted(phones) or [0]) & (DeviceState.state != OUT)
+            )
+        }
         for v in rows:
             if v.signed_out_at is None:
-                holds.append(Hold("visits", "visit", v.id, SIGNED_IN,
-                                  "never signed out: sign the visitor out (or check the roll call) first",
-                                  f"{{who}} is still signed in (visit {v.id}): sign them out first"))
+                holds.append(
+                    Hold(
+                        "visits",
+                        "visit",
+                        v.id,
+                        SIGNED_IN,
+                        "never signed out: sign the visitor out (or check the roll call) first",
+                        f"{{who}} is still signed in (visit {v.id}): sign them out first",
+                    )
+                )
             if v.id in open_concerns:
-                holds.append(Hold("visits", "visit", v.id, OPEN_CONCERN,
-                                  "named by a concern still open with the DSL: kept until it is closed",
-                                  f"{{who}}'s visit {v.id} is named by concern {open_concerns[v.id]}, still open with the DSL: the DSL must close it first",
-                                  open_concerns[v.id]))
+                holds.append(
+                    Hold(
+                        "visits",
+                        "visit",
+                        v.id,
+                        OPEN_CONCERN,
+                        "named by a concern still open with the DSL: kept until it is closed",
+                        f"{{who}}'s visit {v.id} is named by concern {open_concerns[v.id]}, still open with the DSL: the DSL must close it first",
+                        open_concerns[v.id],
+                    )
+                )
             if v.device_id in phone_held and v.device_id not in held_devices:  # else the phone's own hold says it
-                holds.append(Hold("visits", "visit", v.id, PHONE_HELD,
-                                  "the school still holds the visitor's phone: kept with its history",
-                                  "{who}'s phone is still held by the school: return it first"))
+                holds.append(
+                    Hold(
+                        "visits",
+                        "visit",
+                        v.id,
+                        PHONE_HELD,
+                        "the school still holds the visitor's phone: kept with its history",
+                        "{who}'s phone is still held by the school: return it first",
+                    )
+                )
     concern_ids = sorted(set(concerns))
     for chunk in _chunks(concern_ids, 500):
-        for c in Concern.select(Concern.id).where(Concern.id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id):
-            holds.append(Hold("concerns", "concern", c.id, OPEN_CONCERN, "still open with the DSL: kept until it is closed",
-                              f"{{who}} is named in concern {c.id}, still open with the DSL: the DSL must close it first",
-                              c.id))
+        for c in (
+            Concern.select(Concern.id).where(Concern.id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id)
+        ):
+            holds.append(
+                Hold(
+                    "concerns",
+                    "concern",
+                    c.id,
+                    OPEN_CONCERN,
+                    "still open with the DSL: kept until it is closed",
+                    f"{{who}} is named in concern {c.id}, still open with the DSL: the DSL must close it first",
+                    c.id,
+                )
+            )
     rank = {code: i for i, code in enumerate(HOLD_ORDER)}
     return sorted(holds, key=lambda h: (h.entity != "device", h.entity, h.entity_id, rank.get(h.code, len(rank))))
 
@@ -577,8 +686,9 @@ def _rest_points(events: list[CustodyEvent]) -> list[int]:
     return rests
 
 
-def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, on_hold: Hold | None,
-                 limit: int | None = None) -> _DevicePlan:
+def _plan_device(
+    device_id: int, events: list[CustodyEvent], ctx: PurgeContext, on_hold: Hold | None, limit: int | None = None
+) -> _DevicePlan:
     """What purge deletes of one phone's history. ``on_hold``: its strongest legal hold
     (:func:`legal_holds`). Police, confiscated or an open concern keep the whole history;
     a phone in the tray keeps its current hand-in (the open tail, never deleted).
@@ -592,7 +702,13 @@ def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, 
     try:
         units, state = _episodes(events)
     except (LedgerError, IndexError):
-        hold = Hold("custody", "device", device_id, "ledger", "its ledger does not replay (run kiosk audit verify): kept untouched")
+        hold = Hold(
+            "custody",
+            "device",
+            device_id,
+            "ledger",
+            "its ledger does not replay (run kiosk audit verify): kept untouched",
+        )
         return _DevicePlan([], {}, None, hold)
     if state in (POLICE, CONFISCATED) and (on_hold is None or on_hold.code not in (POLICE, CONFISCATED)):
         # The ledger says held but the projection does not (run kiosk audit verify): keep it all.
@@ -627,7 +743,9 @@ def _plan_device(device_id: int, events: list[CustodyEvent], ctx: PurgeContext, 
     except LedgerError:  # pragma: no cover - _episodes guarantees it; never risk it
         same = False
     if not same:  # pragma: no cover
-        raise StorageError(f"Purge stopped: removing old events would change device {device_id}'s state. Nothing was deleted.")
+        raise StorageError(
+            f"Purge stopped: removing old events would change device {device_id}'s state. Nothing was deleted."
+        )
     return _DevicePlan(delete, counts, kept[-1].id if kept else None, hold, more, unit_ids)
 
 
@@ -644,9 +762,29 @@ class CustodyKind(RecordKind):
     subjects = frozenset({PUPIL, VISITOR})
     identifies = False
     columns = (
-        "id", "device_id", "kind", "at", "by", "label_code", "tray_id", "slot_no", "reason", "policy", "contact_id",
-        "id_seen", "consent_by", "consent_contact_id", "witness", "grounds", "outcome", "parents_informed_at",
-        "parents_informed_how", "officer", "force_reference", "reverses_id", "note",
+        "id",
+        "device_id",
+        "kind",
+        "at",
+        "by",
+        "label_code",
+        "tray_id",
+        "slot_no",
+        "reason",
+        "policy",
+        "contact_id",
+        "id_seen",
+        "consent_by",
+        "consent_contact_id",
+        "witness",
+        "grounds",
+        "outcome",
+        "parents_informed_at",
+        "parents_informed_how",
+        "officer",
+        "force_reference",
+        "reverses_id",
+        "note",
     )
 
     purge_counts = ("hand_ins", "confiscations")
@@ -657,8 +795,14 @@ class CustodyKind(RecordKind):
         outside any write transaction, so a batch deletes neighbouring rows (one school
         day's episodes lie together in the table) and only re-checks them in its own."""
         latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
-        devices = [d for (d,) in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.at < latest_cut)
-                   .group_by(CustodyEvent.device).order_by(CustodyEvent.device).tuples()]
+        devices = [
+            d
+            for (d,) in CustodyEvent.select(CustodyEvent.device)
+            .where(CustodyEvent.at < latest_cut)
+            .group_by(CustodyEvent.device)
+            .order_by(CustodyEvent.device)
+            .tuples()
+        ]
         units: list[tuple[tuple[int, str, tuple[int, ...]], int]] = []
         # events after this one were written after planning began: their phones' holds are looked at again
         ctx.marks["custody_event"] = CustodyEvent.select(fn.MAX(CustodyEvent.id)).scalar() or 0
@@ -690,16 +834,29 @@ class CustodyKind(RecordKind):
         mark = ctx.marks.get("custody_event", 0)
         again: set[int] = set()
         for chunk in _chunks(devices, 500):
-            again.update(d for (d,) in CustodyEvent.select(CustodyEvent.device).where(
-                (CustodyEvent.id > mark) & CustodyEvent.device.in_(chunk)).distinct().tuples())
-            again.update(d for (d,) in Concern.select(Concern.device).where(
-                (Concern.status == "open") & Concern.device.in_(chunk)).tuples())
+            again.update(
+                d
+                for (d,) in CustodyEvent.select(CustodyEvent.device)
+                .where((CustodyEvent.id > mark) & CustodyEvent.device.in_(chunk))
+                .distinct()
+                .tuples()
+            )
+            again.update(
+                d
+                for (d,) in Concern.select(Concern.device)
+                .where((Concern.status == "open") & Concern.device.in_(chunk))
+                .tuples()
+            )
         held = {key[1]: h for key, h in strongest(legal_holds(devices=sorted(again))).items() if h.code != IN_TRAY}
         present = set(_ids_present(wanted))
         undone_by: dict[int, int] = {}
         for chunk in _chunks(wanted, 500):
-            undone_by.update((rev, i) for i, rev in CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses).where(
-                CustodyEvent.reverses.in_(chunk)).tuples())
+            undone_by.update(
+                (rev, i)
+                for i, rev in CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses)
+                .where(CustodyEvent.reverses.in_(chunk))
+                .tuples()
+            )
         delete: list[int] = []
         by_device: dict[int, set[int]] = {}
         for device_id, key, ids in units:
@@ -714,12 +871,23 @@ class CustodyKind(RecordKind):
             part.deletes[key] += len(ids)
 
         def apply() -> None:
-            states = {s.device_id: s.last_event_id for s in DeviceState.select(DeviceState.device, DeviceState.last_event)
-                      .where(DeviceState.device.in_(list(by_device)))} if by_device else {}
+            states = (
+                {
+                    s.device_id: s.last_event_id
+                    for s in DeviceState.select(DeviceState.device, DeviceState.last_event).where(
+                        DeviceState.device.in_(list(by_device))
+                    )
+                }
+                if by_device
+                else {}
+            )
             for device_id, gone in by_device.items():
                 if states.get(device_id) in gone:
-                    newest = (CustodyEvent.select(fn.MAX(CustodyEvent.id))
-                              .where((CustodyEvent.device == device_id) & CustodyEvent.id.not_in(sorted(gone))).scalar())
+                    newest = (
+                        CustodyEvent.select(fn.MAX(CustodyEvent.id))
+                        .where((CustodyEvent.device == device_id) & CustodyEvent.id.not_in(sorted(gone)))
+                        .scalar()
+                    )
                     DeviceState.update(last_event=newest).where(DeviceState.device == device_id).execute()
             _delete_events(delete)
 
@@ -731,8 +899,11 @@ class CustodyKind(RecordKind):
             return self._plan_units(ctx, units, limit)
         latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
         candidates = [
-            r.device_id for r in CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.at < latest_cut)
-            .group_by(CustodyEvent.device).order_by(CustodyEvent.device)
+            r.device_id
+            for r in CustodyEvent.select(CustodyEvent.device)
+            .where(CustodyEvent.at < latest_cut)
+            .group_by(CustodyEvent.device)
+            .order_by(CustodyEvent.device)
         ]
         on_hold = {key[1]: h for key, h in strongest(legal_holds(devices=candidates)).items()}
         part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
@@ -745,8 +916,9 @@ class CustodyKind(RecordKind):
             for device_id, events in by_device.items():
                 if not events:
                     continue  # gone since the units were listed
-                plan = _plan_device(device_id, events, ctx, on_hold.get(device_id),
-                                    None if left is None else max(left, 1))
+                plan = _plan_device(
+                    device_id, events, ctx, on_hold.get(device_id), None if left is None else max(left, 1)
+                )
                 plans[device_id] = plan
                 if left is not None:
                     left -= len(plan.delete_ids)
@@ -802,16 +974,29 @@ def _in_sql(column: str, ids: list[int]) -> tuple[str, list[int]]:
 def _ids_present(ids: list[int]) -> Iterable[int]:
     for chunk in _chunks(sorted(ids), 500):
         cond, params = _in_sql("id", chunk)
-        yield from (int(r[0]) for r in db.execute_sql(f'SELECT "id" FROM "custody_event" WHERE {cond}', params).fetchall())
+        yield from (
+            int(r[0]) for r in db.execute_sql(f'SELECT "id" FROM "custody_event" WHERE {cond}', params).fetchall()
+        )
 
 
 def _light_events(devices: list[int]) -> Iterable[Any]:
     """These phones' events, in ledger order, with only what planning a purge reads (id,
     device_id, kind, at, tray_id, slot_no, reverses_id): whole model rows were most of its time."""
-    return (CustodyEvent.select(CustodyEvent.id, CustodyEvent.device.alias("device_id"), CustodyEvent.kind,
-                                CustodyEvent.at, CustodyEvent.tray.alias("tray_id"), CustodyEvent.slot_no,
-                                CustodyEvent.reverses.alias("reverses_id"))
-            .where(CustodyEvent.device.in_(devices)).order_by(CustodyEvent.id).namedtuples().iterator())
+    return (
+        CustodyEvent.select(
+            CustodyEvent.id,
+            CustodyEvent.device.alias("device_id"),
+            CustodyEvent.kind,
+            CustodyEvent.at,
+            CustodyEvent.tray.alias("tray_id"),
+            CustodyEvent.slot_no,
+            CustodyEvent.reverses.alias("reverses_id"),
+        )
+        .where(CustodyEvent.device.in_(devices))
+        .order_by(CustodyEvent.id)
+        .namedtuples()
+        .iterator()
+    )
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
@@ -837,13 +1022,26 @@ class StaffKind(RecordKind):
 
     name, title = "staff", "Staff account"
     subjects = frozenset({STAFF})
-    columns = ("id", "username", "display_name", "roles", "active", "created_at", "failed_attempts", "locked_until", "classes")
+    columns = (
+        "id",
+        "username",
+        "display_name",
+        "roles",
+        "active",
+        "created_at",
+        "failed_attempts",
+        "locked_until",
+        "classes",
+    )
 
     def export(self, subject):
         if subject.kind != STAFF:
             return []
         s = Staff.get_by_id(subject.row_id)
-        classes = [c.school_class.name for c in StaffClass.select(StaffClass, SchoolClass).join(SchoolClass).where(StaffClass.staff == s.id)]
+        classes = [
+            c.school_class.name
+            for c in StaffClass.select(StaffClass, SchoolClass).join(SchoolClass).where(StaffClass.staff == s.id)
+        ]
         row = {c: _iso(getattr(s, c)) for c in self.columns if c != "classes"}  # never the PIN hash
         row["classes"] = ", ".join(sorted(classes))
         return [{c: row[c] for c in self.columns}]
@@ -851,9 +1049,16 @@ class StaffKind(RecordKind):
     def holds_for(self, subject):
         if subject.kind != STAFF:
             return []
-        return [Hold(self.name, "staff", subject.row_id, "ledger_actor",
-                     "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)",
-                     "{who} is not erased: the chain of custody must show who acted (deactivate the account instead)")]
+        return [
+            Hold(
+                self.name,
+                "staff",
+                subject.row_id,
+                "ledger_actor",
+                "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)",
+                "{who} is not erased: the chain of custody must show who acted (deactivate the account instead)",
+            )
+        ]
 
 
 # ---------------------------------------------------------------- audit
@@ -893,8 +1098,12 @@ class AuditKind(RecordKind):
             return PurgePart(deletes={"audit": 0})
         if units is not None:  # only as far as the units given (the oldest runs first)
             upto = min(max(units), last.seq)
-            last = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq <= upto).order_by(
-                AuditEntry.seq.desc()).first()
+            last = (
+                AuditEntry.select(AuditEntry.seq, AuditEntry.hash)
+                .where(AuditEntry.seq <= upto)
+                .order_by(AuditEntry.seq.desc())
+                .first()
+            )
             if last is None:
                 return PurgePart(deletes={"audit": 0})
         count = AuditEntry.select().where(AuditEntry.seq <= last.seq).count()
@@ -914,7 +1123,9 @@ class AuditKind(RecordKind):
             devices = _pupil_device_ids(subject)
             refs["device"] = {str(i) for i in devices}
             for chunk in _chunks(devices, 500):
-                refs.setdefault("label", set()).update(str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_(chunk)))
+                refs.setdefault("label", set()).update(
+                    str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_(chunk))
+                )
                 refs.setdefault("custody_event", set()).update(
                     str(e.id) for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_(chunk))
                 )
@@ -932,7 +1143,9 @@ class AuditKind(RecordKind):
         rows = {e.seq: e for e in AuditEntry.select().where(cond)}
         if subject.kind == PUPIL:
             # Roster imports name pupils in their details' "pupil_ids".
-            for e in AuditEntry.select().where((AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))):
+            for e in AuditEntry.select().where(
+                (AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))
+            ):
                 if subject.row_id in json.loads(e.details).get("pupil_ids", []):
                     rows[e.seq] = e
         return _rows((rows[s] for s in sorted(rows)), self.columns)
@@ -993,26 +1206,36 @@ def unfinished_jobs() -> list[str]:
     lines = []
     imp = unfinished_import()
     if imp is not None:
-        lines.append(f"The last roster import stopped part way (after batch {imp.get('batch')} of "
-                     f"{imp.get('batches')}): import the same file again to finish it.")
+        lines.append(
+            f"The last roster import stopped part way (after batch {imp.get('batch')} of "
+            f"{imp.get('batches')}): import the same file again to finish it."
+        )
     if _unfinished(audit.PURGE_ACTION) is not None:
         lines.append("The last retention purge stopped part way: run kiosk purge again to finish it.")
-    entry = (AuditEntry.select(AuditEntry.details, AuditEntry.entity, AuditEntry.entity_id)
-             .where(AuditEntry.action == ERASE_ACTION).order_by(AuditEntry.seq.desc()).first())
+    entry = (
+        AuditEntry.select(AuditEntry.details, AuditEntry.entity, AuditEntry.entity_id)
+        .where(AuditEntry.action == ERASE_ACTION)
+        .order_by(AuditEntry.seq.desc())
+        .first()
+    )
     if entry is not None:
         try:
             details = json.loads(entry.details)
         except ValueError:
             details = {}
         if isinstance(details, dict) and details.get("complete") is False:
-            lines.append(f"An erasure stopped part way ({entry.entity} {entry.entity_id}): run the same kiosk erase "
-                         "again to finish it.")
+            lines.append(
+                f"An erasure stopped part way ({entry.entity} {entry.entity_id}): run the same kiosk erase "
+                "again to finish it."
+            )
     return lines
 
 
 def _unfinished(action: str) -> dict[str, Any] | None:
     """The details of the newest ``action`` entry if it says its run did not complete."""
-    entry = AuditEntry.select(AuditEntry.details).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc()).first()
+    entry = (
+        AuditEntry.select(AuditEntry.details).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc()).first()
+    )
     if entry is None:
         return None
     try:
@@ -1022,9 +1245,16 @@ def _unfinished(action: str) -> dict[str, Any] | None:
     return details if details.get("complete") is False else None
 
 
-def purge(retention_days: Mapping[str, int], *, actor: object = "cli", dry_run: bool = False, now: dt.datetime | None = None,
-          batch_rows: int | None = None, pause: float | None = None,
-          after_batch: Callable[[int], None] | None = None) -> PurgeResult:
+def purge(
+    retention_days: Mapping[str, int],
+    *,
+    actor: object = "cli",
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    batch_rows: int | None = None,
+    pause: float | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> PurgeResult:
     """Delete every record past its retention period, in short transactions (batches).
 
     Each batch is ONE write transaction of about ``batch_rows`` rows with its own audit
@@ -1187,7 +1417,7 @@ class SarExport:
             "subject": {"kind": self.subject.kind, "key": self.subject.key},
             "generated_at": self.generated_at.isoformat(),
             "note": "Everything the reception kiosk holds about this person. Times are UTC. "
-                    "Check third parties (other people named) before disclosing.",
+            "Check third parties (other people named) before disclosing.",
             "records": {name: {"title": self.titles[name], "rows": rows} for name, rows in self.sections.items()},
         }
 
@@ -1205,14 +1435,18 @@ def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime 
     with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
         sections = {k.name: k.export(subject) for k in kinds}
-    return SarExport(subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor)
+    return SarExport(
+        subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor
+    )
 
 
 _NOTHING = "Nothing was exported."
 
 
 def _sar_files(export: SarExport) -> dict[str, bytes]:
-    files: dict[str, bytes] = {"sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")}
+    files: dict[str, bytes] = {
+        "sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    }
     for name, rows in export.sections.items():
         buf = io.StringIO(newline="")
         columns = list(export.columns[name])
@@ -1285,8 +1519,9 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
     is_json = suffix == ".json"
     one_file = suffix in (".zip", ".json")  # a new file, never over an existing one
     if suffix not in ("", ".zip", ".json") and not (path.is_dir() and not path.is_symlink()):
-        raise ValidationError(f"{path} is not a name the export can take: name a new folder, or a file ending "
-                              f".zip or .json. {_NOTHING}")
+        raise ValidationError(
+            f"{path} is not a name the export can take: name a new folder, or a file ending .zip or .json. {_NOTHING}"
+        )
     if not parent.is_dir():
         raise ValidationError(f"There is no folder {parent}: create it first, or choose another place. {_NOTHING}")
     if one_file and (path.exists() or path.is_symlink()):
@@ -1338,8 +1573,14 @@ def write_sar(export: SarExport, path: str | Path) -> Path:
     subject = export.subject
     try:
         with write_tx():
-            audit.append(export.actor, SAR_ACTION, subject.kind, subject.row_id if subject.row_id is not None else "-",
-                         {"rows": {name: len(rows) for name, rows in export.sections.items()}}, utcnow())
+            audit.append(
+                export.actor,
+                SAR_ACTION,
+                subject.kind,
+                subject.row_id if subject.row_id is not None else "-",
+                {"rows": {name: len(rows) for name, rows in export.sections.items()}},
+                utcnow(),
+            )
     except BaseException:
         undo()  # not audited: not disclosed
         raise
@@ -1371,7 +1612,9 @@ def holds_for(subject: Subject) -> list[Hold]:
 
 
 def _who(subject: Subject) -> str:
-    return {PUPIL: "Pupil", VISITOR: "Visitor", STAFF: "Staff member"}.get(subject.kind, subject.kind.title()) + f" {subject.key}"
+    return {PUPIL: "Pupil", VISITOR: "Visitor", STAFF: "Staff member"}.get(
+        subject.kind, subject.kind.title()
+    ) + f" {subject.key}"
 
 
 def refusal(subject: Subject, holds: list[Hold]) -> str:
@@ -1383,8 +1626,15 @@ def refusal(subject: Subject, holds: list[Hold]) -> str:
     return f"{text[:1].upper()}{text[1:]}. Nothing was erased."
 
 
-def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None, batch_rows: int | None = None,
-          pause: float | None = None, after_batch: Callable[[int], None] | None = None) -> EraseResult:
+def erase(
+    subject: Subject,
+    *,
+    actor: object = "cli",
+    now: dt.datetime | None = None,
+    batch_rows: int | None = None,
+    pause: float | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> EraseResult:
     """Delete one person's data, or refuse with the reason if any of it is under a legal hold.
 
     In short transactions: while the person's phones have more than ``batch_rows``
@@ -1411,15 +1661,24 @@ def erase(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = 
             if holds:
                 text = refusal(subject, holds)
                 if batch > 1:
-                    text = text.replace("Nothing was erased.", "The erasure stopped part way: what it had erased stays "
-                                        "erased; run it again once the hold is released.")
+                    text = text.replace(
+                        "Nothing was erased.",
+                        "The erasure stopped part way: what it had erased stays "
+                        "erased; run it again once the hold is released.",
+                    )
                 raise RuleViolation(text)
             step = _erase_step(subject, batch_rows)
             ident = subject.row_id if subject.row_id is not None else "-"
             if step is not None:
                 totals["custody_events"] = totals.get("custody_events", 0) + step
-                entry = audit.append(actor, ERASE_ACTION, subject.kind, ident,
-                                     {"deleted": {"custody_events": step}, "batch": batch, "complete": False}, now)
+                entry = audit.append(
+                    actor,
+                    ERASE_ACTION,
+                    subject.kind,
+                    ident,
+                    {"deleted": {"custody_events": step}, "batch": batch, "complete": False},
+                    now,
+                )
             else:
                 deleted: dict[str, int] = {}
                 for k in reversed(kinds):  # dependants first
@@ -1471,7 +1730,8 @@ def _erase_step(subject: Subject, batch_rows: int) -> int | None:
         return None  # no whole episode to take: the last batch deletes it all at once
     for device_id, last in newest.items():
         DeviceState.update(last_event=last).where(
-            (DeviceState.device == device_id) & DeviceState.last_event.in_(delete)).execute()
+            (DeviceState.device == device_id) & DeviceState.last_event.in_(delete)
+        ).execute()
     return _delete_events(delete)
 
 
@@ -1483,7 +1743,10 @@ BINARY_ALLOWED: set[tuple[str, str]] = {
     ("PrintJob", "data"),  # the ESC/POS bytes of a slip or label the kiosk itself made
     ("ComplianceDay", "pupils"),  # a bitmap of pupil ids who handed in on a closed day (derived)
 }
-_FORBIDDEN_NAME = re.compile(r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob", re.I)
+_FORBIDDEN_NAME = re.compile(
+    r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob",
+    re.I,
+)
 
 
 def never_stored_problems(models: Iterable[type[peewee.Model]]) -> list[str]:

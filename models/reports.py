@@ -43,15 +43,19 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
         st = d.devicestate
         label = getattr(d, "label", None)
         tray = getattr(st, "tray", None) if st.tray_id else None
-        rows.append({
-            "code": label.code if label and label.id else "",
-            "admission_no": d.pupil.admission_no,
-            "pupil": d.pupil.full_name,
-            "class": d.pupil.school_class.name,
-            "description": d.description,
-            "state": st.state,
-            "slot": _held(st.device_id, tray.name if tray else None, st.slot_no) if st.state in ("in_tray", "confiscated") else "",
-        })
+        rows.append(
+            {
+                "code": label.code if label and label.id else "",
+                "admission_no": d.pupil.admission_no,
+                "pupil": d.pupil.full_name,
+                "class": d.pupil.school_class.name,
+                "description": d.description,
+                "state": st.state,
+                "slot": _held(st.device_id, tray.name if tray else None, st.slot_no)
+                if st.state in ("in_tray", "confiscated")
+                else "",
+            }
+        )
     return rows
 
 
@@ -66,8 +70,14 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     in_day = (CustodyEvent.at >= start) & (CustodyEvent.at < end)
     query = (
         CustodyEvent.select(
-            CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind, CustodyEvent.label_code, CustodyEvent.tray,
-            CustodyEvent.slot_no, CustodyEvent.actor, CustodyEvent.device,
+            CustodyEvent.id,
+            CustodyEvent.at,
+            CustodyEvent.kind,
+            CustodyEvent.label_code,
+            CustodyEvent.tray,
+            CustodyEvent.slot_no,
+            CustodyEvent.actor,
+            CustodyEvent.device,
         )
         .where(in_day)
         .order_by(CustodyEvent.at, CustodyEvent.id)
@@ -112,22 +122,25 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             detail = ""
             rare.append((len(out), event_id))
         adno, pupil, class_name = owners[device_id]
-        out.append({
-            "event_id": event_id,
-            "time": local,
-            "event": EVENT_WORDS.get(kind, kind),
-            "kind": kind,
-            "code": code or "",
-            "admission_no": adno,
-            "pupil": pupil,
-            "class": class_name,
-            "slot": slot,
-            "by": usernames.get(actor_id) if actor_id else "system",
-            "detail": detail,
-        })
+        out.append(
+            {
+                "event_id": event_id,
+                "time": local,
+                "event": EVENT_WORDS.get(kind, kind),
+                "kind": kind,
+                "code": code or "",
+                "admission_no": adno,
+                "pupil": pupil,
+                "class": class_name,
+                "slot": slot,
+                "by": usernames.get(actor_id) if actor_id else "system",
+                "detail": detail,
+            }
+        )
     if rare:
         full = {
-            e.id: e for e in CustodyEvent.select(CustodyEvent, Staff)
+            e.id: e
+            for e in CustodyEvent.select(CustodyEvent, Staff)
             .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
             .where(CustodyEvent.id.in_([i for _, i in rare]))
         }
@@ -180,16 +193,20 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
     visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
-        out.append({
-            "slot": _held(st.device_id, st.tray.name if st.tray_id else None, st.slot_no),  # no slot: the overflow place
-            "overflow": not st.tray_id,
-            "code": labels.get(st.device_id, ""),
-            "admission_no": pupil.admission_no if pupil else "",
-            "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
-            "class": pupil.school_class.name if pupil else "",
-            "state": STATE_WORDS[st.state],
-            "since": local_from_utc_naive(st.since, tz),
-        })
+        out.append(
+            {
+                "slot": _held(
+                    st.device_id, st.tray.name if st.tray_id else None, st.slot_no
+                ),  # no slot: the overflow place
+                "overflow": not st.tray_id,
+                "code": labels.get(st.device_id, ""),
+                "admission_no": pupil.admission_no if pupil else "",
+                "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
+                "class": pupil.school_class.name if pupil else "",
+                "state": STATE_WORDS[st.state],
+                "since": local_from_utc_naive(st.since, tz),
+            }
+        )
     return out
 
 
@@ -227,7 +244,9 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         .join(Pupil, on=(Device.pupil == Pupil.id))
         .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
         .where(
-            (CustodyEvent.kind == "handed_in") & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
+            (CustodyEvent.kind == "handed_in")
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
             & CustodyEvent.id.not_in(reversed_ids)
         )
         .distinct()
@@ -244,7 +263,12 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
 
 
 CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
-    "in_slot", "released", "confiscated", "not_handed_in", "police", "no_phone",
+    "in_slot",
+    "released",
+    "confiscated",
+    "not_handed_in",
+    "police",
+    "no_phone",
 )
 CHECK_EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
 
@@ -259,7 +283,8 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
 
     start, end = day_bounds(day, tz)
     pupils = list(
-        Pupil.select(Pupil).join(SchoolClass)
+        Pupil.select(Pupil)
+        .join(SchoolClass)
         .where((SchoolClass.name == class_name) & (Pupil.active == True))  # noqa: E712
         .order_by(Pupil.last_name, Pupil.first_name)
     )
@@ -274,20 +299,29 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
     device_ids = [d.id for ds in devices.values() for d in ds]
     today_events: dict[int, list[CustodyEvent]] = {}
     for e in (
-        CustodyEvent.select().where(
-            CustodyEvent.device.in_(device_ids) & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
-        ).order_by(CustodyEvent.id)
+        CustodyEvent.select()
+        .where(CustodyEvent.device.in_(device_ids) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
+        .order_by(CustodyEvent.id)
     ):
         today_events.setdefault(e.device_id, []).append(e)
     labels = {
-        lab.device_id: lab.code for lab in Label.select(Label.device, Label.code)
-        .where(Label.device.in_(device_ids) & Label.revoked_at.is_null())
+        lab.device_id: lab.code
+        for lab in Label.select(Label.device, Label.code).where(
+            Label.device.in_(device_ids) & Label.revoked_at.is_null()
+        )
     }
     rows = []
     for p in pupils:
         for d in devices.get(p.id) or [None]:
-            row = {"admission_no": p.admission_no, "pupil": p.full_name, "device_id": None, "code": "",
-                   "status": CHECK_NO_PHONE, "text": "no registered phone", "slot": ""}
+            row = {
+                "admission_no": p.admission_no,
+                "pupil": p.full_name,
+                "device_id": None,
+                "code": "",
+                "status": CHECK_NO_PHONE,
+                "text": "no registered phone",
+                "slot": "",
+            }
             if d is not None:
                 st = d.devicestate
                 row.update(device_id=d.id, code=labels.get(d.id, ""))
@@ -309,16 +343,20 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
                         who = "pupil" if released[-1].kind == "released_to_pupil" else "parent/carer"
                         row.update(status=CHECK_RELEASED, text=f"released to {who} at {when}")
                     elif (exc := active_for_pupil(p.id, day)) is not None:
-                        row.update(status=CHECK_EXCEPTION, exception_id=exc.id,
-                                   text=f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}")
+                        row.update(
+                            status=CHECK_EXCEPTION,
+                            exception_id=exc.id,
+                            text=f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}",
+                        )
                     else:
                         row.update(status=CHECK_NOT_HANDED_IN, text="not handed in today")
             rows.append(row)
     return rows
 
 
-def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path: Any,
-                    now: dt.datetime | None = None, tz=SCHOOL_TZ) -> tuple[int, Any, str | None]:
+def end_of_day_slip(
+    staff: Any, *, printer: Any, school_name: str, anchors_path: Any, now: dt.datetime | None = None, tz=SCHOOL_TZ
+) -> tuple[int, Any, str | None]:
     """Print the phones not collected, with the audit log's head anchored at that moment.
 
     One transaction: the anchor line is appended to the anchors file and recorded in the
@@ -350,12 +388,26 @@ def end_of_day_slip(staff: Any, *, printer: Any, school_name: str, anchors_path:
             anchor, problem = None, str(exc)
         short = f"{anchor.short()} at {local_now:%H:%M}" if anchor else None
         doc = uncollected_phones(
-            school_name=school_name, at=local_now.replace(tzinfo=None),
-            phones=[{"slot": r["slot"], "pupil_name": r["pupil"], "class_name": r["class"] or "Visitor",
-                     "state": r["state"]} for r in rows],
+            school_name=school_name,
+            at=local_now.replace(tzinfo=None),
+            phones=[
+                {
+                    "slot": r["slot"],
+                    "pupil_name": r["pupil"],
+                    "class_name": r["class"] or "Visitor",
+                    "state": r["state"],
+                }
+                for r in rows
+            ],
             anchor=short,
         )
-        job = outbox.enqueue(render_for(spec, doc), kind="other", printer_url=spec.to_url(),
-                             ref=f"end-of-day:{local_now.date().isoformat()}",
-                             title=f"End-of-day slip: {len(rows)} not collected", actor=staff, now=now)
+        job = outbox.enqueue(
+            render_for(spec, doc),
+            kind="other",
+            printer_url=spec.to_url(),
+            ref=f"end-of-day:{local_now.date().isoformat()}",
+            title=f"End-of-day slip: {len(rows)} not collected",
+            actor=staff,
+            now=now,
+        )
     return job.id, anchor, problem

@@ -59,24 +59,58 @@ _EXAMPLE_HEADING = {
 # Preferred Forename); the loser is listed in the "ignored columns" warning.
 _ALIASES: dict[str, tuple[str, ...]] = {
     "admission_no": (
-        "adno", "admissionno", "admissionnumber", "admno", "admissionnum",
-        "studentid", "pupilid", "pupilno", "pupilnumber", "studentno", "studentnumber",
+        "adno",
+        "admissionno",
+        "admissionnumber",
+        "admno",
+        "admissionnum",
+        "studentid",
+        "pupilid",
+        "pupilno",
+        "pupilnumber",
+        "studentno",
+        "studentnumber",
     ),
     "first_name": (
-        "legalforename", "forename", "firstname", "givenname", "studentfirstname",
-        "pupilforename", "preferredforename", "preferredfirstname",
+        "legalforename",
+        "forename",
+        "firstname",
+        "givenname",
+        "studentfirstname",
+        "pupilforename",
+        "preferredforename",
+        "preferredfirstname",
     ),
     "last_name": (
-        "legalsurname", "surname", "lastname", "familyname", "studentlastname",
-        "pupilsurname", "preferredsurname", "preferredlastname",
+        "legalsurname",
+        "surname",
+        "lastname",
+        "familyname",
+        "studentlastname",
+        "pupilsurname",
+        "preferredsurname",
+        "preferredlastname",
     ),
     "year_group": (
-        "year", "yeargroup", "ncyear", "ncyeargroup", "nationalcurriculumyear",
-        "curriculumyear", "yr",
+        "year",
+        "yeargroup",
+        "ncyear",
+        "ncyeargroup",
+        "nationalcurriculumyear",
+        "curriculumyear",
+        "yr",
     ),
     "class_name": (
-        "reg", "reggroup", "registrationgroup", "registrationform", "regform",
-        "form", "formgroup", "tutorgroup", "class", "classname",
+        "reg",
+        "reggroup",
+        "registrationgroup",
+        "registrationform",
+        "regform",
+        "form",
+        "formgroup",
+        "tutorgroup",
+        "class",
+        "classname",
     ),
     "dob": ("dob", "dateofbirth", "birthdate", "birthday"),
 }
@@ -84,7 +118,9 @@ _ALIAS_RANK = {alias: (fld, rank) for fld, names in _ALIASES.items() for rank, a
 # "Priority 1 Contact Name", "Priority 2 Contact Relationship", "Contact 1 Name"...
 _CONTACT_N = re.compile(r"(?:priority|contact)(\d{1,2})(?:contact)?(name|relationship|relation)?")
 # "Primary guardian", "Primary guardian relationship", "Secondary carer name"...
-_CONTACT_WORD = re.compile(r"(primary|secondary|tertiary)(?:guardian|contact|carer|parent)(name|relationship|relation)?")
+_CONTACT_WORD = re.compile(
+    r"(primary|secondary|tertiary)(?:guardian|contact|carer|parent)(name|relationship|relation)?"
+)
 _PRIORITY_WORD = {"primary": 1, "secondary": 2, "tertiary": 3}
 
 _SIMS_MARKERS = {"adno", "legalsurname", "legalforename", "reg"}
@@ -156,9 +192,7 @@ class RosterResult:
         return frozenset(k[0] for k in self.columns if isinstance(k, tuple) and k[1] == "name")
 
 
-def parse_roster(
-    source: str | os.PathLike[str] | bytes, *, today: datetime.date | None = None
-) -> RosterResult:
+def parse_roster(source: str | os.PathLike[str] | bytes, *, today: datetime.date | None = None) -> RosterResult:
     """Parse a roster CSV given as a path (``str`` or ``PathLike``) or as the file's bytes.
 
     *today* is the date after which a date of birth counts as in the future
@@ -196,9 +230,7 @@ def parse_roster(
             errors.append(RowError(line, f"line {line}: " + "; ".join(problems)))
 
     if not rows and not errors:
-        raise RosterFileError(
-            f"the roster file has column headings on line {header_line} but no pupils below them"
-        )
+        raise RosterFileError(f"the roster file has column headings on line {header_line} but no pupils below them")
     return RosterResult(rows, errors, warnings, _source_format(header), encoding, frozenset(columns))
 
 
@@ -218,8 +250,9 @@ def _read(source: str | os.PathLike[str] | bytes) -> bytes:
                 if stat.S_ISDIR(st.st_mode):
                     raise IsADirectoryError
                 if not stat.S_ISREG(st.st_mode):
-                    raise RosterFileError(f"cannot read the roster file {name}: it is not a regular file "
-                                          "(a device or a pipe?)")
+                    raise RosterFileError(
+                        f"cannot read the roster file {name}: it is not a regular file (a device or a pipe?)"
+                    )
                 if st.st_size > MAX_BYTES:
                     raise RosterFileError(_too_large(st.st_size))
                 data = fh.read(MAX_BYTES + 1)
@@ -288,9 +321,7 @@ def _records(reader):
         except StopIteration:
             return
         except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
-            raise RosterFileError(
-                f"line {start}: the roster file is not valid CSV ({_show(str(exc), 60)})"
-            ) from None
+            raise RosterFileError(f"line {start}: the roster file is not valid CSV ({_show(str(exc), 60)})") from None
         if any(value.strip() for value in record):
             yield start, record
 
@@ -372,7 +403,11 @@ def _parse_record(line, record, ncols, columns, contact_prios, first_seen, today
         raw = _plain_spaces(raw)
         bad = _bad_char(raw)
         if bad is not None:
-            what = "a character that cannot be shown" if unicodedata.category(bad) in ("Cn", "Co", "Cs") else "a control character"
+            what = (
+                "a character that cannot be shown"
+                if unicodedata.category(bad) in ("Cn", "Co", "Cs")
+                else "a control character"
+            )
             problems.append(f"{label} contains {what} (U+{ord(bad):04X}), which is not allowed")
             continue
         value = raw.strip()

@@ -78,7 +78,9 @@ def _short_form(body: str, where: str) -> tuple[str, ...]:
     try:
         start = next(i for i, line in enumerate(lines) if line.strip().lower() == SHORT_HEADING.lower())
     except StopIteration:
-        raise ConfigError(f"{where} needs a '{SHORT_HEADING}' section of {SHORT_MIN} to {SHORT_MAX} bullets for the slip.") from None
+        raise ConfigError(
+            f"{where} needs a '{SHORT_HEADING}' section of {SHORT_MIN} to {SHORT_MAX} bullets for the slip."
+        ) from None
     items: list[str] = []
     for line in lines[start + 1 :]:
         stripped = line.strip()
@@ -91,7 +93,9 @@ def _short_form(body: str, where: str) -> tuple[str, ...]:
         elif stripped and items:
             break  # the paragraph after the list
     if not SHORT_MIN <= len(items) <= SHORT_MAX:
-        raise ConfigError(f"{where}: the '{SHORT_HEADING}' section has {len(items)} bullets; it needs {SHORT_MIN} to {SHORT_MAX}.")
+        raise ConfigError(
+            f"{where}: the '{SHORT_HEADING}' section has {len(items)} bullets; it needs {SHORT_MIN} to {SHORT_MAX}."
+        )
     return tuple(items)
 
 

@@ -35,8 +35,15 @@ def had_staff() -> bool:
 
     if Staff.select().exists() or audit.anchor()[0] > 0:  # a purge, which someone signed in ran
         return True
-    if AuditEntry.select().where((AuditEntry.action == "staff.create") | (AuditEntry.entity == "staff")
-                                 | AuditEntry.actor.startswith("staff:")).exists():
+    if (
+        AuditEntry.select()
+        .where(
+            (AuditEntry.action == "staff.create")
+            | (AuditEntry.entity == "staff")
+            | AuditEntry.actor.startswith("staff:")
+        )
+        .exists()
+    ):
         return True
     # Entries cut from the log (its head names more than it holds): what they said is
     # unknown, so the door stays shut; verify names the gap.
@@ -47,12 +54,16 @@ def check_first_admin(roles: Iterable[str]) -> None:
     """Refuse unless ``roles`` may be added without anyone signing in: the first admin of a
     database that has never had staff."""
     if active_admins():
-        raise PermissionDenied("There is already an admin: say who you are with --as USERNAME (an admin); "
-                               "the PIN comes from $KIOSK_PIN or is asked for.")
+        raise PermissionDenied(
+            "There is already an admin: say who you are with --as USERNAME (an admin); "
+            "the PIN comes from $KIOSK_PIN or is asked for."
+        )
     if had_staff():
-        raise PermissionDenied("This database has had staff before, so no one is added without --as: an admin adds "
-                               "staff. If no admin can sign in, run kiosk audit verify (records may have been "
-                               "changed outside the kiosk).")
+        raise PermissionDenied(
+            "This database has had staff before, so no one is added without --as: an admin adds "
+            "staff. If no admin can sign in, run kiosk audit verify (records may have been "
+            "changed outside the kiosk)."
+        )
     if ADMIN not in roles:
         raise PermissionDenied("There is no admin yet: add the first one with --role admin (no --as needed).")
 

@@ -238,7 +238,9 @@ class Visit(BaseModel):
     rules_sha256 = pw.CharField(max_length=64)
     rules_accepted_at = pw.DateTimeField()
     signed_in_at = pw.DateTimeField(index=True)
-    signed_in_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_in")  # None: self-service
+    signed_in_by = pw.ForeignKeyField(
+        Staff, null=True, on_delete="RESTRICT", backref="visits_signed_in"
+    )  # None: self-service
     signed_out_at = pw.DateTimeField(null=True, index=True)
     signed_out_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_out")
 

@@ -36,7 +36,7 @@ _overflow = [DEFAULT_OVERFLOW_PLACE]  # set from the configuration at start (set
 def check_overflow_place(name: object) -> str:
     """The configured overflow place, or a ConfigError saying what is wrong."""
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError("overflow_place must be the name of a place, e.g. \"Office cupboard, box O\".")
+        raise ConfigError('overflow_place must be the name of a place, e.g. "Office cupboard, box O".')
     name = name.strip()
     if len(name) > MAX_OVERFLOW_PLACE or not name.isprintable():
         raise ConfigError(f"overflow_place must be up to {MAX_OVERFLOW_PLACE} printable characters.")
@@ -120,7 +120,8 @@ def assign_slot(school_class_id: int | None) -> tuple[Tray, int]:
     """Pick a slot by the rule above; call inside the write transaction."""
     if school_class_id is not None:
         own = list(
-            Tray.select().where((Tray.school_class == school_class_id) & (Tray.active == True))  # noqa: E712
+            Tray.select()
+            .where((Tray.school_class == school_class_id) & (Tray.active == True))  # noqa: E712
             .order_by(Tray.position, Tray.name)
         )
         if own:
@@ -132,7 +133,8 @@ def assign_slot(school_class_id: int | None) -> tuple[Tray, int]:
             total = sum(t.slots for t in own)
             raise TrayFull(f"Tray {names} is full: all {total} slots are in use. Nothing was recorded.")
     shared = list(
-        Tray.select().where(Tray.school_class.is_null() & (Tray.active == True))  # noqa: E712
+        Tray.select()
+        .where(Tray.school_class.is_null() & (Tray.active == True))  # noqa: E712
         .order_by(Tray.position, Tray.name)
     )
     if not shared:
@@ -189,12 +191,16 @@ def sync_trays(specs: Iterable[TraySpec], *, actor: object = None, now: dt.datet
             if spec.school_class:
                 cls = SchoolClass.get_or_none(SchoolClass.name == spec.school_class)
                 if cls is None:
-                    raise ConfigError(f"Tray {spec.name} is for class {spec.school_class!r}, which is not in the roster.")
+                    raise ConfigError(
+                        f"Tray {spec.name} is for class {spec.school_class!r}, which is not in the roster."
+                    )
             tray = existing.pop(spec.name, None)
             if tray is None:
                 tray = Tray.create(name=spec.name, slots=spec.slots, school_class=cls, position=position)
                 changes.append(f"added tray {spec.name} ({spec.slots} slots)")
-                audit.append(actor, "tray.add", "tray", tray.id, {"slots": spec.slots, "class_id": cls.id if cls else None}, now)
+                audit.append(
+                    actor, "tray.add", "tray", tray.id, {"slots": spec.slots, "class_id": cls.id if cls else None}, now
+                )
                 continue
             wanted = (spec.slots, cls.id if cls else None, position, True)
             have = (tray.slots, tray.school_class_id, tray.position, tray.active)
@@ -206,9 +212,13 @@ def sync_trays(specs: Iterable[TraySpec], *, actor: object = None, now: dt.datet
                     raise ConfigError(
                         f"Tray {spec.name} cannot shrink to {spec.slots} slots: slot {slot_name(spec.name, max(high))} holds a phone."
                     )
-            Tray.update(slots=spec.slots, school_class=cls, position=position, active=True).where(Tray.id == tray.id).execute()
+            Tray.update(slots=spec.slots, school_class=cls, position=position, active=True).where(
+                Tray.id == tray.id
+            ).execute()
             changes.append(f"updated tray {spec.name}")
-            audit.append(actor, "tray.update", "tray", tray.id, {"slots": spec.slots, "class_id": cls.id if cls else None}, now)
+            audit.append(
+                actor, "tray.update", "tray", tray.id, {"slots": spec.slots, "class_id": cls.id if cls else None}, now
+            )
         for tray in existing.values():
             if not tray.active:
                 continue

@@ -48,12 +48,18 @@ PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)
 # Stored, never chosen: an organisation's exception claimed at self-service, for the
 # office to confirm (ID seen) from its list.
 EXCEPTION_PENDING = "exception_pending"
-PHONE_WORDS = {TRAY: "handed in to the office", CAR_OR_OFF: "left in the car or switched off", EXCEPTION: "agreed exception",
-               EXCEPTION_PENDING: "exception claimed: the office to confirm"}
+PHONE_WORDS = {
+    TRAY: "handed in to the office",
+    CAR_OR_OFF: "left in the car or switched off",
+    EXCEPTION: "agreed exception",
+    EXCEPTION_PENDING: "exception claimed: the office to confirm",
+}
 SELF_SERVICE = "self-service"
 SLIP_NEEDED = "To sign out here, scan the QR code on your slip. No slip? Please see the office."
-ORG_EXCEPTION_PENDING = ("Your organisation's exception is confirmed by the office, with photo ID: "
-                         "please see the office. Until then, keep your phone switched off and out of sight.")
+ORG_EXCEPTION_PENDING = (
+    "Your organisation's exception is confirmed by the office, with photo ID: "
+    "please see the office. Until then, keep your phone switched off and out of sight."
+)
 
 LIMITS = {"name": 100, "organisation": 100, "purpose": 200, "visiting": 100, "dbs_confirmed_by": 100}
 _CAR_REG = re.compile(r"^[A-Z0-9]{1,10}$")
@@ -112,8 +118,9 @@ class DetailError(ValidationError):
         self.field = field
 
 
-def clean_details(*, name: object, organisation: object, purpose: object, visiting: object,
-                  car_reg: str | None) -> dict[str, str | None]:
+def clean_details(
+    *, name: object, organisation: object, purpose: object, visiting: object, car_reg: str | None
+) -> dict[str, str | None]:
     """The details a visitor typed, trimmed and checked, in form order: the first
     problem raises :class:`DetailError` naming the field. Used by :func:`sign_in` and by
     the forms (so they can say which box to correct before anything is sent)."""
@@ -266,7 +273,9 @@ def sign_in(
     name, organisation, purpose, visiting = (details[f] for f, _ in DETAIL_FIELDS)
     car = details["car_reg"]
     if visitor_type not in VISITOR_TYPES:
-        raise ValidationError("Choose the kind of visitor: " + ", ".join(VISITOR_TYPE_NAMES[t].lower() for t in VISITOR_TYPES) + ".")
+        raise ValidationError(
+            "Choose the kind of visitor: " + ", ".join(VISITOR_TYPE_NAMES[t].lower() for t in VISITOR_TYPES) + "."
+        )
     if phone not in PHONE_CHOICES:
         raise ValidationError("Say where your phone is: handed in, in the car or switched off, or an agreed exception.")
     if rules_accepted is not True:
@@ -284,10 +293,20 @@ def sign_in(
     else:
         if checks.id_seen and id_seen is not True:
             raise RuleViolation(f"Check the photo ID of a {kind_words} and confirm it was seen.")
-        dbs_by = _line(dbs_confirmed_by, "name of who confirmed the DBS assurance", required=False, limit=LIMITS["dbs_confirmed_by"]) or None
+        dbs_by = (
+            _line(
+                dbs_confirmed_by,
+                "name of who confirmed the DBS assurance",
+                required=False,
+                limit=LIMITS["dbs_confirmed_by"],
+            )
+            or None
+        )
         if checks.dbs_assured:
             if dbs_assured is not True:
-                raise RuleViolation(f"A {kind_words} needs DBS assurance from their employer: without it they cannot be signed in.")
+                raise RuleViolation(
+                    f"A {kind_words} needs DBS assurance from their employer: without it they cannot be signed in."
+                )
             if dbs_by is None:
                 raise ValidationError("Say who confirmed the DBS assurance (name and organisation).")
         elif dbs_assured is None:
@@ -322,33 +341,62 @@ def sign_in(
         # At self-service a typed name never finds anyone: only the visitor's own (scanned) slip
         # does. Matching on a typed name would tell a stranger that someone of that name is
         # here, and write their visit (and car) into another person's record.
-        visitor = _returning_or_new(visitor_id, name, organisation, visitor_type, car, now,
-                                    match_name=actor is not None)
+        visitor = _returning_or_new(
+            visitor_id, name, organisation, visitor_type, car, now, match_name=actor is not None
+        )
         open_visit = Visit.get_or_none((Visit.visitor == visitor.id) & Visit.signed_out_at.is_null())
         if open_visit is not None:
             if actor is None:  # their own slip was scanned: it is theirs to hear
                 raise RuleViolation("You are signed in already: scan today's slip to sign out, or see the office.")
-            raise RuleViolation(f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first.")
+            raise RuleViolation(
+                f"{open_visit.name} is already signed in (badge {open_visit.badge_number}): sign out first."
+            )
         badge = _badge_number(now, tz)
         slip_code = _new_slip_code()
         device = label = None
         if phone == TRAY:
             device, label = _new_visitor_phone(actor, now)
         visit = Visit.create(
-            visitor=visitor, name=name, organisation=organisation, visitor_type=visitor_type,
-            badge_number=badge, slip_code=slip_code, purpose=purpose, visiting=visiting, car_reg=car,
-            id_seen=bool(id_seen), dbs_assured=dbs_assured, dbs_confirmed_by=dbs_by, supervised=band,
-            phone_choice=stored_choice, exception_id=exception_id, device=device,
-            rules_version=rules.version, rules_sha256=rules.sha256, rules_accepted_at=now,
-            signed_in_at=now, signed_in_by=actor,
+            visitor=visitor,
+            name=name,
+            organisation=organisation,
+            visitor_type=visitor_type,
+            badge_number=badge,
+            slip_code=slip_code,
+            purpose=purpose,
+            visiting=visiting,
+            car_reg=car,
+            id_seen=bool(id_seen),
+            dbs_assured=dbs_assured,
+            dbs_confirmed_by=dbs_by,
+            supervised=band,
+            phone_choice=stored_choice,
+            exception_id=exception_id,
+            device=device,
+            rules_version=rules.version,
+            rules_sha256=rules.sha256,
+            rules_accepted_at=now,
+            signed_in_at=now,
+            signed_in_by=actor,
         )
         audit.append(
-            actor if actor is not None else SELF_SERVICE, "visit.sign_in", "visit", visit.id,
+            actor if actor is not None else SELF_SERVICE,
+            "visit.sign_in",
+            "visit",
+            visit.id,
             {
-                "visitor_id": visitor.id, "type": visitor_type, "badge": badge, "slip_code": slip_code,
-                "phone": stored_choice, "exception_id": exception_id, "device_id": device.id if device else None,
-                "id_seen": bool(id_seen), "dbs_assured": dbs_assured, "supervised": band,
-                "rules_version": rules.version, "rules_sha256": rules.sha256,
+                "visitor_id": visitor.id,
+                "type": visitor_type,
+                "badge": badge,
+                "slip_code": slip_code,
+                "phone": stored_choice,
+                "exception_id": exception_id,
+                "device_id": device.id if device else None,
+                "id_seen": bool(id_seen),
+                "dbs_assured": dbs_assured,
+                "supervised": band,
+                "rules_version": rules.version,
+                "rules_sha256": rules.sha256,
             },
             now,
         )
@@ -357,23 +405,41 @@ def sign_in(
             _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
         # at self-service the phone is only promised: the office receives it (receive_phone)
         doc = visitor_slip(
-            school_name=settings.school_name, visitor_name=name, organisation=organisation,
-            time_in=to_local(now, tz).replace(tzinfo=None), badge_number=badge, supervised=band,
-            device_rules=list(rules.short), dsl_name=settings.dsl_name, report_concern=settings.report_concern,
-            signout_code=slip_code, visiting=visiting,
+            school_name=settings.school_name,
+            visitor_name=name,
+            organisation=organisation,
+            time_in=to_local(now, tz).replace(tzinfo=None),
+            badge_number=badge,
+            supervised=band,
+            device_rules=list(rules.short),
+            dsl_name=settings.dsl_name,
+            report_concern=settings.report_concern,
+            signout_code=slip_code,
+            visiting=visiting,
         )
         from . import outbox  # noqa: PLC0415
 
         job = outbox.enqueue(
-            render_for(spec, doc), kind="slip", printer_url=spec.to_url(), ref=f"visit:{visit.id}",
-            title=f"Visitor slip, badge {badge}", actor=actor if actor is not None else SELF_SERVICE, now=now,
+            render_for(spec, doc),
+            kind="slip",
+            printer_url=spec.to_url(),
+            ref=f"visit:{visit.id}",
+            title=f"Visitor slip, badge {badge}",
+            actor=actor if actor is not None else SELF_SERVICE,
+            now=now,
         )
     return SignedIn(visit, visitor, badge, slip_code, band, phone, slot, label.code if label else "", job.id)
 
 
 def _returning_or_new(
-    visitor_id: int | None, name: str, organisation: str, vtype: str, car: str | None, now: dt.datetime,
-    *, match_name: bool = True,
+    visitor_id: int | None,
+    name: str,
+    organisation: str,
+    vtype: str,
+    car: str | None,
+    now: dt.datetime,
+    *,
+    match_name: bool = True,
 ) -> Visitor:
     key = name_key(name)
     if visitor_id is not None:
@@ -386,16 +452,26 @@ def _returning_or_new(
         visitor = (
             Visitor.select()
             .where((Visitor.name_key == key) & (Visitor.organisation == organisation))
-            .order_by(Visitor.id.desc()).first()
+            .order_by(Visitor.id.desc())
+            .first()
         )
     if visitor is None:
         return Visitor.create(
-            name=name, name_key=key, organisation=organisation, visitor_type=vtype, car_reg=car,
-            last_visit_at=now, created_at=now,
+            name=name,
+            name_key=key,
+            organisation=organisation,
+            visitor_type=vtype,
+            car_reg=car,
+            last_visit_at=now,
+            created_at=now,
         )
     Visitor.update(
-        name=name, name_key=key, organisation=organisation, visitor_type=vtype,
-        car_reg=car if car is not None else visitor.car_reg, last_visit_at=now,
+        name=name,
+        name_key=key,
+        organisation=organisation,
+        visitor_type=vtype,
+        car_reg=car if car is not None else visitor.car_reg,
+        last_visit_at=now,
     ).where(Visitor.id == visitor.id).execute()
     return Visitor.get_by_id(visitor.id)
 
@@ -487,15 +563,17 @@ def sign_out(
             raise RuleViolation(f"{visit.name} already signed out at {when}.")
         earlier = is_earlier_day(visit, now)
         if earlier and actor is None:
-            raise RuleViolation(f"This slip is from {to_local(visit.signed_in_at):%A} {to_local(visit.signed_in_at).day} "
-                                f"{to_local(visit.signed_in_at):%B}: please see the office to sign out.")
+            raise RuleViolation(
+                f"This slip is from {to_local(visit.signed_in_at):%A} {to_local(visit.signed_in_at).day} "
+                f"{to_local(visit.signed_in_at):%B}: please see the office to sign out."
+            )
         if earlier and left_at is None:
-            raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
-                                  "give the time they left.")
+            raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: give the time they left.")
         if left_at is not None:
             if left_at < visit.signed_in_at.replace(second=0, microsecond=0):
-                raise ValidationError(f"{visit.name} signed in at {_when(visit.signed_in_at)}: "
-                                      "the time they left cannot be before that.")
+                raise ValidationError(
+                    f"{visit.name} signed in at {_when(visit.signed_in_at)}: the time they left cannot be before that."
+                )
             if left_at > now:
                 raise ValidationError("The time they left is in the future.")
             left_at = max(left_at, visit.signed_in_at)  # the minute they came: never a second before
@@ -580,8 +658,7 @@ def _visit_and_label(code: str | None, visit_id: int | None) -> tuple[Visit, Lab
             raise NotFound(f"No visitor's phone has label {code}.")
         visit = _visit_of_device(label.device_id)
         if label.revoked_at is not None:
-            raise RuleViolation(f"Label {code} was {label.revoke_reason or 'retired'}: "
-                                f"{visit.name}'s visit is over.")
+            raise RuleViolation(f"Label {code} was {label.revoke_reason or 'retired'}: {visit.name}'s visit is over.")
         return visit, label
     visit = Visit.get_or_none(Visit.id == visit_id)
     if visit is None:
@@ -592,8 +669,9 @@ def _visit_and_label(code: str | None, visit_id: int | None) -> tuple[Visit, Lab
     return visit, label
 
 
-def phone_action(*, code: str | None = None, visit_id: int | None = None, actor: Staff,
-                 now: dt.datetime | None = None) -> PhoneDone:
+def phone_action(
+    *, code: str | None = None, visit_id: int | None = None, actor: Staff, now: dt.datetime | None = None
+) -> PhoneDone:
     """The office scans a visitor's V label (or acts on their row of the list).
 
     A phone the visitor said they would hand in is received into the first free shared
@@ -618,8 +696,14 @@ def phone_action(*, code: str | None = None, visit_id: int | None = None, actor:
             raise RuleViolation(f"{visit.name}'s phone is {custody.STATE_WORDS[row.state]}: see the DSL.")
         event, slot = custody.return_visitor_phone(device.id, actor, now=now)
         label_id = _spend_label(device.id, now, "returned to the visitor")
-        audit.append(actor, "visit.phone_returned", "visit", visit.id,
-                     {"device_id": device.id, "custody_event_id": event.id, "label_id": label_id}, now)
+        audit.append(
+            actor,
+            "visit.phone_returned",
+            "visit",
+            visit.id,
+            {"device_id": device.id, "custody_event_id": event.id, "label_id": label_id},
+            now,
+        )
         return PhoneDone(visit.name, False, slot, label.code if label else "", event.slot_no is None)
 
 
@@ -645,11 +729,14 @@ def confirm_exception(visit_id: int, *, actor: Staff, id_seen: bool, now: dt.dat
             raise RuleViolation(f"Check {visit.name}'s photo ID and tick that it was seen.")
         found = _matching_exception(visit.name, visit.organisation, local_day(now))
         if found is None:
-            raise RuleViolation(f"No exception covers {visit.name} ({visit.organisation or 'no organisation'}) "
-                                "today: they keep their phone switched off, or hand it in.")
+            raise RuleViolation(
+                f"No exception covers {visit.name} ({visit.organisation or 'no organisation'}) "
+                "today: they keep their phone switched off, or hand it in."
+            )
         Visit.update(phone_choice=EXCEPTION, exception_id=found.id, id_seen=True).where(Visit.id == visit.id).execute()
-        audit.append(actor, "visit.exception_confirmed", "visit", visit.id,
-                     {"exception_id": found.id, "id_seen": True}, now)
+        audit.append(
+            actor, "visit.exception_confirmed", "visit", visit.id, {"exception_id": found.id, "id_seen": True}, now
+        )
         return Visit.get_by_id(visit.id)
 
 
@@ -659,8 +746,9 @@ def names_for_devices(device_ids) -> dict[int, str]:
     if not ids:
         return {}
     out: dict[int, str] = {}
-    for device_id, name in (Visit.select(Visit.device, Visit.name).where(Visit.device.in_(ids))
-                            .order_by(Visit.id).tuples()):
+    for device_id, name in (
+        Visit.select(Visit.device, Visit.name).where(Visit.device.in_(ids)).order_by(Visit.id).tuples()
+    ):
         out[device_id] = name
     return out
 
@@ -749,8 +837,12 @@ def _gone_back(device_ids) -> set[int]:
     ids = list(set(device_ids))
     if not ids:
         return set()
-    return {d for (d,) in CustodyEvent.select(CustodyEvent.device).where(
-        CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK)).tuples()}
+    return {
+        d
+        for (d,) in CustodyEvent.select(CustodyEvent.device)
+        .where(CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK))
+        .tuples()
+    }
 
 
 def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = False) -> list[OnSiteRow]:
@@ -775,14 +867,31 @@ def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = Fal
             if state.state == custody.OUT:
                 phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
             if state.state == custody.IN_TRAY:
-                slot = slot_name(state.tray.name, state.slot_no) if state.tray_id is not None \
+                slot = (
+                    slot_name(state.tray.name, state.slot_no)
+                    if state.tray_id is not None
                     else custody.overflow_place_of(v.device_id)
+                )
                 overflow = state.tray_id is None
-        rows.append(OnSiteRow(
-            v.id, v.name, v.organisation, v.visitor_type, v.visiting, v.badge_number, v.signed_in_at,
-            v.supervised, v.phone_choice, slot, not signed_out and now >= flag_instant(v.signed_in_at, settings),
-            phone_state, signed_out, local_day(v.signed_in_at, settings.tz) < today, overflow,
-        ))
+        rows.append(
+            OnSiteRow(
+                v.id,
+                v.name,
+                v.organisation,
+                v.visitor_type,
+                v.visiting,
+                v.badge_number,
+                v.signed_in_at,
+                v.supervised,
+                v.phone_choice,
+                slot,
+                not signed_out and now >= flag_instant(v.signed_in_at, settings),
+                phone_state,
+                signed_out,
+                local_day(v.signed_in_at, settings.tz) < today,
+                overflow,
+            )
+        )
     return rows
 
 
@@ -813,7 +922,11 @@ def flagged(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRo
 def visits_on(day: dt.date, settings: Settings) -> list[Visit]:
     """Every visit that began on a local day, in order (for the day's visitor book)."""
     start, end = day_bounds(day, settings.tz)
-    return list(Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).order_by(Visit.signed_in_at, Visit.id))
+    return list(
+        Visit.select()
+        .where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end))
+        .order_by(Visit.signed_in_at, Visit.id)
+    )
 
 
 def roll_call_rows(settings: Settings, now: dt.datetime | None = None) -> list[OnSiteRow]:
@@ -848,8 +961,15 @@ def print_roll_call(settings: Settings, *, actor: object = None, now: dt.datetim
     spec = PrinterSpec.from_config(settings.printer)
     data = render_for(spec, roll_call_document(settings, now))
     with write_tx():
-        job = outbox.enqueue(data, kind="roll_call", printer_url=spec.to_url(), ref="roll_call",
-                             title="Fire roll call", actor=actor, now=now)
+        job = outbox.enqueue(
+            data,
+            kind="roll_call",
+            printer_url=spec.to_url(),
+            ref="roll_call",
+            title="Fire roll call",
+            actor=actor,
+            now=now,
+        )
     return job.id
 
 
@@ -859,8 +979,10 @@ def reprint_slip(visit_id: int, *, actor: object = None, now: dt.datetime | None
     from .tables import PrintJob  # noqa: PLC0415
 
     job = (
-        PrintJob.select(PrintJob.id).where((PrintJob.ref == f"visit:{visit_id}") & (PrintJob.kind == "slip"))
-        .order_by(PrintJob.id).first()
+        PrintJob.select(PrintJob.id)
+        .where((PrintJob.ref == f"visit:{visit_id}") & (PrintJob.kind == "slip"))
+        .order_by(PrintJob.id)
+        .first()
     )
     if job is None:
         raise NotFound("That visit has no slip to reprint.")

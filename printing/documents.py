@@ -438,13 +438,12 @@ def exception_agreement(
         Text("If the phone is misused", bold=True),
         Paragraph(sanction),
         Rule(),
-        Paragraph(
-            "We have read this agreement and agree to it. The school keeps the signed copy."
-        ),
+        Paragraph("We have read this agreement and agree to it. The school keeps the signed copy."),
         *(
             SignatureLine(role, name)
             for role, name in (
-                signers if signers is not None
+                signers
+                if signers is not None
                 else (("Learner", pupil_name), ("Parent/carer", parent_name), ("Headteacher", headteacher_name))
             )
         ),
@@ -480,8 +479,10 @@ def uncollected_phones(
         blocks += [
             Rule(),
             KeyValue((("Audit anchor", _str(anchor, "anchor")),)),
-            Paragraph("Keep this slip. `kiosk audit verify --anchor` with this line shows whether "
-                      "any record up to now was changed later."),
+            Paragraph(
+                "Keep this slip. `kiosk audit verify --anchor` with this line shows whether "
+                "any record up to now was changed later."
+            ),
         ]
     blocks.append(Cut())
     return Document(f"Uncollected phones {format_datetime(at)}", tuple(blocks))

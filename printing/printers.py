@@ -83,7 +83,9 @@ _REQUIRED = {
     "cups": ("queue",),
     "dummy": (),
 }
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 _USB_IDS = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4}):(?:0x)?([0-9a-fA-F]{1,4})$")
 _QUEUE = re.compile(r"^[^\s/#\\\x00-\x1f\x7f]{1,127}$")
 
@@ -201,9 +203,7 @@ class PrinterSpec:
         seen: set[str] = set()
         for key, value in query:
             if key not in allowed:
-                raise PrinterConfigError(
-                    f"Unknown option '{key}' for a {kind} printer. Use {', '.join(allowed)}."
-                )
+                raise PrinterConfigError(f"Unknown option '{key}' for a {kind} printer. Use {', '.join(allowed)}.")
             if key in seen:
                 raise PrinterConfigError(f"Option '{key}' is given twice in the printer URL.")
             seen.add(key)
@@ -240,9 +240,7 @@ class PrinterSpec:
         allowed = _CONFIG_KEYS[kind] + _COMMON
         for key in cfg:
             if key not in allowed:
-                raise PrinterConfigError(
-                    f"Unknown setting '{key}' for a {kind} printer. Use {', '.join(allowed)}."
-                )
+                raise PrinterConfigError(f"Unknown setting '{key}' for a {kind} printer. Use {', '.join(allowed)}.")
         for key in _REQUIRED[kind]:
             if cfg.get(key) in (None, ""):
                 raise PrinterConfigError(f"A {kind} printer needs '{key}'.")
@@ -469,7 +467,7 @@ def _secs(t: float) -> str:
 
 
 def _lc(label: str) -> str:
-    """"Printer at x" -> "printer at x" inside a sentence; "USB printer", "CUPS queue" stay."""
+    """ "Printer at x" -> "printer at x" inside a sentence; "USB printer", "CUPS queue" stay."""
     return label if label[:2].isupper() else label[0].lower() + label[1:]
 
 
@@ -548,7 +546,9 @@ def _send_network(spec: PrinterSpec, data: bytes, timeout: float) -> None:
             raise PrintError(f"{label} dropped the connection mid-job.", "dropped") from exc
 
 
-_UNREACHABLE = {getattr(errno, n) for n in ("EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN") if hasattr(errno, n)}
+_UNREACHABLE = {
+    getattr(errno, n) for n in ("EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN") if hasattr(errno, n)
+}
 
 
 def _connect_error(spec: PrinterSpec, exc: OSError, timeout: float) -> PrintError:
@@ -676,7 +676,12 @@ def _escpos_error(spec: PrinterSpec, exc: BaseException, timeout: float) -> Prin
     names = " ".join(type(e).__name__ for e in chain).lower()
     if "timeout" in names or "timed out" in text:
         return PrintError(f"{label} did not take the job within {_secs(timeout)}.", "timeout")
-    if any(isinstance(e, PermissionError) for e in chain) or "errno 13" in text or "access denied" in text or "permission" in text:
+    if (
+        any(isinstance(e, PermissionError) for e in chain)
+        or "errno 13" in text
+        or "access denied" in text
+        or "permission" in text
+    ):
         hint = " (add a udev rule for it)" if spec.kind == "usb" else ""
         return PrintError(f"This computer has no permission to use {_lc(label)}{hint}.", "permission")
     if any(isinstance(e, (ConnectionRefusedError,)) for e in chain):

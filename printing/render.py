@@ -161,7 +161,7 @@ def _layout(doc: Document, cols: int, conv: Callable[[str], str]) -> list[Any]:
             label = f"{role}: {name}" if name else role
             for i, line in enumerate(wrap(label, cols)):
                 if i == 0 and line.startswith(role):
-                    ops.append(_Line(_NORMAL, ((role, True), (line[len(role):], False))))
+                    ops.append(_Line(_NORMAL, ((role, True), (line[len(role) :], False))))
                 else:
                     ops.append(_plain(_NORMAL, line))
             if block.with_date:

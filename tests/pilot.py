@@ -69,8 +69,14 @@ def _quiet(app) -> bool:
         return False
     if any(t._require_update_dimensions for t in screen.query(DataTable)):
         return False
-    if (screen._layout_required or screen._scroll_required or screen._repaint_required
-            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
+    if (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._recompose_required
+        or screen._dirty_widgets
+        or screen._callbacks
+    ):
         return False
     pumps = [app, *screen.walk_children(with_self=True)]
     return all(p._message_queue.empty() for p in pumps)
@@ -125,8 +131,6 @@ async def sign_in(pilot, username, pin):
 
 def text(app, selector) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-
 
 
 @pytest.fixture

@@ -20,8 +20,13 @@ BEECH_PIN = "271845"  # the other staff have the demo's PINs (models.demo.DEMO_P
 
 def _row(line, adno, first, last, year, cls, contacts=()):
     return RosterRow(
-        line=line, admission_no=adno, first_name=first, last_name=last, year_group=year,
-        class_name=cls, dob=dt.date(2015, 1, 1),
+        line=line,
+        admission_no=adno,
+        first_name=first,
+        last_name=last,
+        year_group=year,
+        class_name=cls,
+        dob=dt.date(2015, 1, 1),
         contacts=tuple(RosterContact(name=n, relationship=r, priority=i + 1) for i, (n, r) in enumerate(contacts)),
     )
 

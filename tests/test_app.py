@@ -62,8 +62,16 @@ async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_ord
     from models.roster import RosterResult, RosterRow
 
     rows = [
-        RosterRow(line=i + 2, admission_no=f"{i:06d}", first_name=f"P{i}", last_name="Test", year_group=6,
-                  class_name="Oak", dob=None, contacts=())
+        RosterRow(
+            line=i + 2,
+            admission_no=f"{i:06d}",
+            first_name=f"P{i}",
+            last_name="Test",
+            year_group=6,
+            class_name="Oak",
+            dob=None,
+            contacts=(),
+        )
         for i in range(300)
     ]
     import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="test"), now=NOW)
@@ -72,9 +80,13 @@ async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_ord
 
     sync_trays([TraySpec("B", 300, "Oak")], now=NOW)
     auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], now=NOW)
-    scan_codes = [register_pupil_device(r.admission_no, actor="t", code=codes.make_code("K", 100000 + i), now=NOW).code
-                  for i, r in enumerate(rows)]
-    app = create_app(Settings(trays=[TraySpec("B", 300, "Oak")]), clock=FrozenClock(NOW), cursor_blink=False, start="hand-in")
+    scan_codes = [
+        register_pupil_device(r.admission_no, actor="t", code=codes.make_code("K", 100000 + i), now=NOW).code
+        for i, r in enumerate(rows)
+    ]
+    app = create_app(
+        Settings(trays=[TraySpec("B", 300, "Oak")]), clock=FrozenClock(NOW), cursor_blink=False, start="hand-in"
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "office", DEMO_PINS["office"])
         keys = [k for code in scan_codes for k in (*code, "enter")]
@@ -126,15 +138,21 @@ async def test_each_role_sees_only_its_tasks(school):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "admin", DEMO_PINS["admin"])
-        assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == ["task-uncollected",
-                                                                                         "task-compliance"]
+        assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == [
+            "task-uncollected",
+            "task-compliance",
+        ]
         await pilot.press("h")
         assert type(app.screen).__name__ == "HomeScreen"
         await pilot.press("l")
         await settle(pilot)
         await sign_in(pilot, "oak", DEMO_PINS["oak"])
         assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == [
-            "task-hand-in", "task-release", "task-checklist", "task-history"]
+            "task-hand-in",
+            "task-release",
+            "task-checklist",
+            "task-history",
+        ]
 
 
 async def test_idle_lock(school):

@@ -13,15 +13,16 @@ REPO = Path(__file__).resolve().parent.parent
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def _all_submodules(package: str) -> list[str]:
-    return sorted(
-        f"{package}.{p.stem}" for p in (REPO / package).glob("*.py") if p.stem != "__init__"
-    )
+    return sorted(f"{package}.{p.stem}" for p in (REPO / package).glob("*.py") if p.stem != "__init__")
 
 
 @pytest.mark.parametrize("package", ["models", "printing"])

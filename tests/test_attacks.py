@@ -80,8 +80,14 @@ def _scan(url: str, username: str, pin: str, tmp_path: Path) -> subprocess.Compl
 
     share_pin_key(tmp_path)  # the other process's data directory holds the same PIN key (0600)
     env = {**os.environ, "KIOSK_PIN": pin, "KIOSK_DATA_DIR": str(tmp_path)}
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", username,
-                           "--db", url], input=b"", capture_output=True, cwd=REPO, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", username, "--db", url],
+        input=b"",
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_back_off_holds_across_separate_processes(database, tmp_path):
@@ -100,8 +106,9 @@ def test_back_off_holds_across_separate_processes(database, tmp_path):
     close_db()
     proc = _scan(database, "oak", DEMO_PINS["oak"], tmp_path)  # the right PIN, in a fresh process: wait
     assert proc.returncode == 1
-    assert re.match(r"Error: Too many wrong PINs here: wait [0-9]+ (seconds|minutes?), then try again.",
-                    proc.stderr.decode()), proc.stderr.decode()
+    assert re.match(
+        r"Error: Too many wrong PINs here: wait [0-9]+ (seconds|minutes?), then try again.", proc.stderr.decode()
+    ), proc.stderr.decode()
     init_db(database)
     assert auth.authenticate("oak", DEMO_PINS["oak"], now=start, surface=auth.RECEPTION).username == "oak"
 
@@ -157,7 +164,9 @@ def test_cli_audit_verify_catches_reordered_entries(chain, capsys):
     def assign(e):
         return ", ".join(f"{c} = {_quote(getattr(e, c))}" for c in cols)
 
-    _tamper(url, f"UPDATE audit_entry SET {assign(e5)} WHERE seq = 4", f"UPDATE audit_entry SET {assign(e4)} WHERE seq = 5")
+    _tamper(
+        url, f"UPDATE audit_entry SET {assign(e5)} WHERE seq = 4", f"UPDATE audit_entry SET {assign(e4)} WHERE seq = 5"
+    )
     code, _, err = _verify(url, capsys)
     assert code == 1 and "removed or reordered" in err and err.strip().endswith("First bad entry: 4.")
     init_db(url)

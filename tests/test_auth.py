@@ -32,7 +32,7 @@ def test_pin_is_hashed_with_argon2id_over_the_key(database):
     # Without the key the stored hash is useless: argon2 of the bare PIN does not match it.
     office = Staff.get(Staff.username == "office")
     with pytest.raises(Exception):  # noqa: B017 - argon2's VerifyMismatchError
-        auth._hasher.verify(office.pin_hash[len(auth.PEPPERED):], DEMO_PINS["office"])
+        auth._hasher.verify(office.pin_hash[len(auth.PEPPERED) :], DEMO_PINS["office"])
 
 
 def test_login_and_messages(database):
@@ -174,13 +174,20 @@ def test_the_quit_dialog_checks_only_an_admin(database):
     school = build()
     for username in ("office", "head", "nobody"):  # the right PIN of someone who is not an admin
         with pytest.raises(AuthError, match="^Wrong username or PIN."):
-            auth.authenticate(username, DEMO_PINS.get(username, "480001"), now=later(100 * len(username)),
-                              terminal=T, surface=VISITOR, action="quit_kiosk")
+            auth.authenticate(
+                username,
+                DEMO_PINS.get(username, "480001"),
+                now=later(100 * len(username)),
+                terminal=T,
+                surface=VISITOR,
+                action="quit_kiosk",
+            )
     assert [f.staff_id for f in AuthFailure.select()] == [None, None, None]  # no account's count grows
     assert [f.surface for f in AuthFailure.select()] == [VISITOR] * 3
     assert auth.failures_today(school.office.id, later(1000)) == 0
-    admin = auth.authenticate("admin", DEMO_PINS["admin"], now=later(1000), terminal=T, surface=VISITOR,
-                              action="quit_kiosk")
+    admin = auth.authenticate(
+        "admin", DEMO_PINS["admin"], now=later(1000), terminal=T, surface=VISITOR, action="quit_kiosk"
+    )
     assert admin.username == "admin"
 
 
@@ -205,8 +212,9 @@ def test_a_hash_copied_onto_another_member_of_staff_fails(database):
     from tests.test_tamper import Insider
 
     build()
-    Insider(database)("UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'office') "
-                      "WHERE username = 'head'")  # with sqlite3 or psql, not through the kiosk
+    Insider(database)(
+        "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'office') WHERE username = 'head'"
+    )  # with sqlite3 or psql, not through the kiosk
     init_db(database)
     with pytest.raises(AuthError, match="^Wrong username or PIN.$"):
         auth.authenticate("head", DEMO_PINS["office"], now=NOW, terminal=T)
@@ -235,10 +243,16 @@ def test_a_hash_from_before_the_key_works_once_and_is_rehashed_in_the_audited_si
 def test_new_pins_are_six_to_twelve_digits_and_not_easy_to_guess(database):
     build()
     for pin, words in [
-        ("12345", "A PIN is 6 to 12 digits."), ("1234567890123", "A PIN is 6 to 12 digits."),
-        ("12a456", "A PIN is 6 to 12 digits."), ("111111", "a digit or a pair repeated"),
-        ("121212", "a digit or a pair repeated"), ("123456", "a run of digits"), ("654321", "a run of digits"),
-        ("234567890", "a run of digits"), ("123123", "repeated group"), ("12341234", "repeated group"),
+        ("12345", "A PIN is 6 to 12 digits."),
+        ("1234567890123", "A PIN is 6 to 12 digits."),
+        ("12a456", "A PIN is 6 to 12 digits."),
+        ("111111", "a digit or a pair repeated"),
+        ("121212", "a digit or a pair repeated"),
+        ("123456", "a run of digits"),
+        ("654321", "a run of digits"),
+        ("234567890", "a run of digits"),
+        ("123123", "repeated group"),
+        ("12341234", "repeated group"),
         ("159753", "common PIN"),
     ]:
         with pytest.raises(ValidationError, match=words):
@@ -283,12 +297,16 @@ def test_a_missing_key_file_is_one_plain_line_never_a_new_key(database, key_file
     key = key_file.read_bytes()
     key_file.unlink()
     pinkey.forget()
-    for call in (lambda: auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T),
-                 lambda: auth.create_staff("newbie", "New", ["office"], "271845", now=NOW)):
+    for call in (
+        lambda: auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T),
+        lambda: auth.create_staff("newbie", "New", ["office"], "271845", now=NOW),
+    ):
         with pytest.raises(StorageError) as err:
             call()
-        assert str(err.value) == (f"The PIN key file {key_file} is missing: restore it from your separate copy "
-                                  "(without it no one can sign in).")
+        assert str(err.value) == (
+            f"The PIN key file {key_file} is missing: restore it from your separate copy "
+            "(without it no one can sign in)."
+        )
         assert not key_file.exists()  # no new key that would lock everyone out
     assert not Staff.select().where(Staff.username == "newbie").exists()
     key_file.write_bytes(key)  # restored from the copy
@@ -302,8 +320,10 @@ def test_a_replaced_key_file_says_so_instead_of_wrong_pin_for_everyone(database,
     pinkey.forget()
     with pytest.raises(StorageError) as err:
         auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
-    assert str(err.value) == (f"The PIN key file {key_file} is not the one this database's PINs were made with "
-                              "(was it replaced?): restore it from your separate copy. No one can sign in until then.")
+    assert str(err.value) == (
+        f"The PIN key file {key_file} is not the one this database's PINs were made with "
+        "(was it replaced?): restore it from your separate copy. No one can sign in until then."
+    )
     key_file.write_bytes(key)  # the right one back
     pinkey.forget()
     assert auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
@@ -327,8 +347,9 @@ def test_the_key_file_can_live_elsewhere_and_a_bad_setting_is_one_line(tmp_path,
     config.write_text('[auth]\nkey_file = "keys/school-pin.key"\n')
     monkeypatch.setenv("KIOSK_NEW_PIN", "271845")  # the first admin of a new database needs no --as
     try:
-        code, out, err = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "admin",
-                             "--db", db_path, "--config", config)
+        code, out, err = run(
+            "staff", "add", "msmith", "--name", "Ms Smith", "--role", "admin", "--db", db_path, "--config", config
+        )
         assert code == 0, err
         key = tmp_path / "keys" / "school-pin.key"
         assert stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -26,6 +26,7 @@ def later(seconds: float) -> dt.datetime:
 
 # ------------------------------------------------------------------ 1. the visitor screen's own cap
 
+
 def test_sixty_wrong_pins_at_the_visitor_screen_never_cap_the_admin_elsewhere(database):
     school = build()
     for i in range(60):  # from many visitor terminals, so no back-off slows it down
@@ -49,14 +50,14 @@ def test_reception_and_command_line_share_their_cap(database):
     school = build()
     for i in range(auth.DAILY_CAP):
         with pytest.raises(AuthError):
-            auth.authenticate("oak", f"{480001 + i}", now=later(i), terminal=f"pc{i}",
-                              surface=(RECEPTION, CLI)[i % 2])
+            auth.authenticate("oak", f"{480001 + i}", now=later(i), terminal=f"pc{i}", surface=(RECEPTION, CLI)[i % 2])
     assert auth.capped(school.oak.id, later(60)) and not auth.capped(school.oak.id, later(60), surface=VISITOR)
     with pytest.raises(AuthError, match=f"^{auth.WRONG}$"):
         auth.authenticate("oak", DEMO_PINS["oak"], now=later(61), terminal="fresh", surface=RECEPTION)
 
 
 # ------------------------------------------------------------------ 2. a plain hash is not a PIN
+
 
 def test_a_plain_hash_written_outside_the_kiosk_is_refused(database):
     from tests.test_tamper import Insider
@@ -83,6 +84,7 @@ def test_a_genuine_hash_from_before_the_key_still_works_once(database):
 
 
 # ------------------------------------------------------------------ 3. parallel attempts
+
 
 def test_parallel_wrong_pins_see_each_other(database, monkeypatch):
     """Twelve processes guess at once from one terminal: only the free tries are checked."""
@@ -159,6 +161,7 @@ def test_a_right_pin_leaves_no_failure_behind(database):
 
 # ------------------------------------------------------------------ 4. replacing a PIN
 
+
 def test_an_admin_replaces_a_pin_audited(database):
     school = build()
     with pytest.raises(PermissionDenied):
@@ -199,6 +202,7 @@ def test_staff_set_pin_on_the_command_line(sqlite_db, run, monkeypatch):
 
 # ------------------------------------------------------------------ 5. spaces around a PIN
 
+
 def test_spaces_around_a_pin_are_not_a_wrong_pin(database):
     build()
     assert auth.authenticate("office", f"  {DEMO_PINS['office']} \n", now=NOW, terminal=T)
@@ -208,6 +212,7 @@ def test_spaces_around_a_pin_are_not_a_wrong_pin(database):
 
 
 # ------------------------------------------------------------------ 7. the key file
+
 
 @pytest.fixture
 def key_at():

@@ -44,23 +44,45 @@ def kiosk(*args, cwd: Path, timeout: float = 60, **kwargs) -> subprocess.Complet
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a runaway read fails instead of swapping
 
     kwargs.setdefault("stdin", subprocess.DEVNULL)
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=limits, env={**os.environ, "PYTHONPATH": str(REPO)},
-                          **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limits,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        **kwargs,
+    )
 
 
 # ------------------------------------------------------------------ dates
 
 
 BAD_DATES = ["9999-12-31", "0001-01-01", "2026-02-30"]
-EXC_ADD = ["exceptions", "add", "--as", "head", "--organisation", "NHS", "--kind", "multi_agency", "--allowed", "Calls",
-           "--where", "Medical room"]
+EXC_ADD = [
+    "exceptions",
+    "add",
+    "--as",
+    "head",
+    "--organisation",
+    "NHS",
+    "--kind",
+    "multi_agency",
+    "--allowed",
+    "Calls",
+    "--where",
+    "Medical room",
+]
 EXC_DATES = {"--agreed-on": "2026-11-10", "--from": "2026-11-10", "--review": "2026-11-20", "--to": "2026-12-18"}
 
 
 def _date_commands(bad: str) -> list[list[str]]:
-    cmds = [["report", "day", "--date", bad], ["report", "compliance", "--from", bad],
-            ["report", "compliance", "--to", bad]]
+    cmds = [
+        ["report", "day", "--date", bad],
+        ["report", "compliance", "--from", bad],
+        ["report", "compliance", "--to", bad],
+    ]
     for option in EXC_DATES:
         cmds.append(EXC_ADD + [x for k, v in EXC_DATES.items() for x in (k, bad if k == option else v)])
     if "exceptions review" in _leaf_commands():
@@ -98,8 +120,11 @@ def test_a_date_out_of_range_or_impossible_is_one_line_on_every_command(tmp_path
         assert one_line(err), (args, err)
         option = args[args.index(bad) - 1]
         assert err.startswith(f"Error: {option} ")
-        assert ("out of range: give a date from 2000-01-01 to 2099-12-31" in err
-                if bad != "2026-02-30" else "is not a date: write it as YYYY-MM-DD." in err), err
+        assert (
+            "out of range: give a date from 2000-01-01 to 2099-12-31" in err
+            if bad != "2026-02-30"
+            else "is not a date: write it as YYYY-MM-DD." in err
+        ), err
         assert listing(folder) == before, args  # not even the database was created
 
 
@@ -151,8 +176,12 @@ def test_a_config_that_is_a_device_a_pipe_or_too_big_is_refused_before_reading(t
     assert result.returncode == 1, result.stderr
     assert one_line(result.stderr), result.stderr
     assert f"The config file {cfg} is " in result.stderr
-    assert {"dev-zero": "not a regular file", "fifo": "not a regular file", "folder": "a folder",
-            "over-1-mb": "over 1 MB"}[kind] in result.stderr
+    assert {
+        "dev-zero": "not a regular file",
+        "fifo": "not a regular file",
+        "folder": "a folder",
+        "over-1-mb": "over 1 MB",
+    }[kind] in result.stderr
     assert listing(folder) == before
 
 
@@ -176,8 +205,10 @@ def test_db_dev_null_is_refused_and_nothing_is_written_beside_it(run, tmp_path, 
         for args in (("report", "uncollected"), ("audit", "verify"), ("staff", "list")):
             code, _, err = run(*args, "--db", target)
             assert code == 1, err
-            assert err == ("Error: /dev/null is not a regular file: the database must be a file, or a new name "
-                           "in an existing folder. Nothing was changed.\n")
+            assert err == (
+                "Error: /dev/null is not a regular file: the database must be a file, or a new name "
+                "in an existing folder. Nothing was changed.\n"
+            )
             assert not any(p.exists() for p in no_dev_null_sidecars)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kiosk.sqlite3"]
 
@@ -301,11 +332,14 @@ def test_a_non_database_file_gives_one_line_on_every_command(tmp_path, run, monk
 def test_run_with_no_terminal_stops_at_once_with_one_line(tmp_path):
     folder = tmp_path / "school"
     folder.mkdir()
-    result = kiosk("run", "--db", folder / "kiosk.sqlite3", cwd=tmp_path, timeout=60,
-                   stdin=subprocess.DEVNULL)  # stdin at end of file, stdout a pipe
+    result = kiosk(
+        "run", "--db", folder / "kiosk.sqlite3", cwd=tmp_path, timeout=60, stdin=subprocess.DEVNULL
+    )  # stdin at end of file, stdout a pipe
     assert result.returncode == 1
-    assert result.stderr == ("Error: kiosk run needs a terminal: its input or output is not one. Start it in a "
-                             "terminal window (for piped codes, use kiosk scan).\n")
+    assert result.stderr == (
+        "Error: kiosk run needs a terminal: its input or output is not one. Start it in a "
+        "terminal window (for piped codes, use kiosk scan).\n"
+    )
     assert result.stdout == ""
     assert list(folder.iterdir()) == []
 
@@ -361,7 +395,7 @@ def test_a_50_mb_scanned_line_is_refused_without_reading_it_whole(scanner_db, ru
         for _ in range(50):
             view = memoryview(chunk)
             while view:
-                view = view[os.write(w, view):]
+                view = view[os.write(w, view) :]
         os.write(w, b"\nNOPE\n")
 
     tracemalloc.start()
@@ -387,8 +421,9 @@ def test_device_rules_that_are_a_device_or_a_pipe_are_refused_before_reading(tmp
     cfg.write_text(f'device_rules = "{rules}"\n')
     result = kiosk("print", "test", "--config", cfg, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert result.stderr == (f"Error: The device rules file {rules} is not a regular file (a device or a pipe?): "
-                             "give a Markdown file.\n")
+    assert result.stderr == (
+        f"Error: The device rules file {rules} is not a regular file (a device or a pipe?): give a Markdown file.\n"
+    )
 
 
 @pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
@@ -420,11 +455,21 @@ def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, k
 # ------------------------------------------------------------------ a mistyped --db
 
 
-@pytest.mark.parametrize("args", [
-    ("report", "day"), ("report", "uncollected"), ("report", "compliance"), ("staff", "list"),
-    ("devices", "list"), ("exceptions", "list"), ("audit", "verify"), ("audit", "anchor"),
-    ("print", "queue"), ("exceptions", "agreement", "1"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "day"),
+        ("report", "uncollected"),
+        ("report", "compliance"),
+        ("staff", "list"),
+        ("devices", "list"),
+        ("exceptions", "list"),
+        ("audit", "verify"),
+        ("audit", "anchor"),
+        ("print", "queue"),
+        ("exceptions", "agreement", "1"),
+    ],
+)
 def test_a_read_only_command_on_a_mistyped_db_makes_no_empty_database(tmp_path, run, args):
     """A new-user walk: `kiosk report day --db kiosk.sqlte3` printed an empty day and left
     an empty database behind, and verify said OK on it."""
@@ -446,7 +491,9 @@ def test_a_command_acting_for_someone_on_a_mistyped_db_makes_nothing(tmp_path, r
 
 def test_the_first_admin_and_the_demo_still_make_a_new_database(tmp_path, run, monkeypatch):
     monkeypatch.setenv("KIOSK_NEW_PIN", "836150")
-    code, _, err = run("staff", "add", "admin", "--name", "Ada Admin", "--role", "admin", "--db", tmp_path / "new.sqlite3")
+    code, _, err = run(
+        "staff", "add", "admin", "--name", "Ada Admin", "--role", "admin", "--db", tmp_path / "new.sqlite3"
+    )
     assert code == 0, err
     code, _, err = run("demo", "--db", tmp_path / "demo.sqlite3")
     assert code == 0, err

@@ -49,7 +49,7 @@ def _frame(*codes: tuple[np.ndarray, int, int], size: tuple[int, int] = (720, 12
     """A grey BGR frame with the given greyscale codes pasted at (x, y)."""
     frame = np.full(size, 120, np.uint8)
     for code, x, y in codes:
-        frame[y:y + code.shape[0], x:x + code.shape[1]] = code
+        frame[y : y + code.shape[0], x : x + code.shape[1]] = code
     return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
 
 
@@ -59,7 +59,10 @@ def _frame(*codes: tuple[np.ndarray, int, int], size: tuple[int, int] = (720, 12
 def test_import_loads_no_opencv_numpy_pyzbar_or_textual():
     out = subprocess.run(
         [sys.executable, "-B", "-c", "import sys, json, kiosk.camera; print(json.dumps(sorted(sys.modules)))"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     heavy = {m for m in loaded if m.split(".")[0] in {"cv2", "numpy", "pyzbar", "textual"}}
@@ -110,8 +113,9 @@ def test_reads_a_tilted_code_128():
     bars = cv2.resize(bars, None, fx=3, fy=1, interpolation=cv2.INTER_NEAREST)
     label = cv2.copyMakeBorder(bars, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=230)
     frame = _frame((label, 300, 300))
-    tilted = cv2.warpAffine(frame, cv2.getRotationMatrix2D((640, 360), 25, 1.0), (1280, 720),
-                            borderValue=(120, 120, 120))
+    tilted = cv2.warpAffine(
+        frame, cv2.getRotationMatrix2D((640, 360), 25, 1.0), (1280, 720), borderValue=(120, 120, 120)
+    )
     read = Decoder().decode(tilted)
     assert (read.text, read.symbology) == ("V7654321", "CODE128")
 
@@ -132,17 +136,21 @@ def test_same_code_twice_in_one_frame_is_read():
     assert Decoder().decode(frame).text == "K1111111"
 
 
-@pytest.mark.parametrize("image", [
-    np.full((720, 1280, 3), 128, np.uint8),  # blank
-    np.random.default_rng(0).integers(0, 256, (720, 1280, 3), dtype=np.uint8),  # noise
-    np.full((10, 10), 255, np.uint8),  # tiny greyscale
-])
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((720, 1280, 3), 128, np.uint8),  # blank
+        np.random.default_rng(0).integers(0, 256, (720, 1280, 3), dtype=np.uint8),  # noise
+        np.full((10, 10), 255, np.uint8),  # tiny greyscale
+    ],
+)
 def test_frames_without_a_code_give_none(image):
     assert Decoder().decode(image).text is None
 
 
-@pytest.mark.parametrize("image", [None, np.zeros((0, 0, 3), np.uint8), np.zeros((10, 10), np.float32),
-                                   np.zeros((10, 10, 2), np.uint8)])
+@pytest.mark.parametrize(
+    "image", [None, np.zeros((0, 0, 3), np.uint8), np.zeros((10, 10), np.float32), np.zeros((10, 10, 2), np.uint8)]
+)
 def test_bad_images_raise_camera_error(image):
     with pytest.raises(CameraError):
         Decoder().decode(image)
@@ -207,8 +215,12 @@ def test_video_file_decodes_every_frame(tmp_path):
     writer.write(_frame(size=(480, 640)))
     writer.release()
     results = camera_test(path)
-    assert [(r.frame, r.code) for r in results] == [("0", "K6153036"), ("1", "K6153036"), ("2", "K6153036"),
-                                                    ("3", None)]
+    assert [(r.frame, r.code) for r in results] == [
+        ("0", "K6153036"),
+        ("1", "K6153036"),
+        ("2", "K6153036"),
+        ("3", None),
+    ]
 
 
 def test_closing_a_source_stops_it(tmp_path):
@@ -310,7 +322,10 @@ def test_debouncer_window_restarts_while_the_code_stays_in_view():
 
 
 def test_format_results_text_and_json():
-    results = [FrameResult("frame_000.jpg", None, None, 8.04), FrameResult("frame_001.jpg", "K6153036", "CODE128", 12.34)]
+    results = [
+        FrameResult("frame_000.jpg", None, None, 8.04),
+        FrameResult("frame_001.jpg", "K6153036", "CODE128", 12.34),
+    ]
     assert format_results(results, "text").splitlines() == [
         "frame_000.jpg  -         8.0 ms",
         "frame_001.jpg  K6153036  12.3 ms",

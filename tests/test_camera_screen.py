@@ -22,8 +22,8 @@ import pytest
 from kiosk import camera
 from kiosk.cli import main
 from kiosk.screens.scan_base import CAMERA_ON
-from models.tables import CustodyEvent
 from models.demo import DEMO_PINS
+from models.tables import CustodyEvent
 from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def qr_frame(code: str) -> np.ndarray:
     qr = cv2.QRCodeEncoder.create().encode(code)
     qr = cv2.resize(qr, None, fx=6, fy=6, interpolation=cv2.INTER_NEAREST)
     frame = np.full((480, 640), 140, np.uint8)
-    frame[100:100 + qr.shape[0], 200:200 + qr.shape[1]] = qr
+    frame[100 : 100 + qr.shape[0], 200 : 200 + qr.shape[1]] = qr
     return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
 
 
@@ -108,7 +108,9 @@ async def test_shared_sample_frames_are_scanned_like_typed_codes(school, tmp_pat
         await scans_done(pilot, 3)
         await camera_stopped(pilot)
         assert [(r.code, r.outcome) for r in app.screen.results] == [
-            ("K6153036", "OK"), ("K4689591", "INVALID"), ("K6386235", "UNKNOWN"),
+            ("K6153036", "OK"),
+            ("K4689591", "INVALID"),
+            ("K6386235", "UNKNOWN"),
         ]
         assert app.screen.results[0].owner == "Cara Smith"
         assert text(app, "#outcome-word") == "NOT REGISTERED"
@@ -135,10 +137,13 @@ async def test_the_release_screen_has_the_camera_too(school, tmp_path):
         assert text(app, "#outcome-word") == "RELEASED"
 
 
-@pytest.mark.parametrize("source,message", [
-    ("missing-folder", "Camera source not found:"),
-    ("99", "No camera found at device 99."),
-])
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ("missing-folder", "Camera source not found:"),
+        ("99", "No camera found at device 99."),
+    ],
+)
 async def test_missing_camera_gives_one_line_and_scanning_goes_on(school, tmp_path, source, message):
     spec = str(tmp_path / source) if not source.isdigit() else source
     app = make_app(start="hand-in", camera_source=spec)
@@ -230,9 +235,16 @@ async def test_leaving_the_screen_stops_the_camera(school, live):
 
 def test_scan_screens_do_not_load_opencv_until_the_camera_is_on():
     out = subprocess.run(
-        [sys.executable, "-B", "-c",
-         "import sys, json, kiosk.cli, kiosk.app, kiosk.screens.hand_in; print(json.dumps(sorted(sys.modules)))"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-B",
+            "-c",
+            "import sys, json, kiosk.cli, kiosk.app, kiosk.screens.hand_in; print(json.dumps(sorted(sys.modules)))",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not {m for m in loaded if m.split(".")[0] in {"cv2", "numpy", "pyzbar"}}

@@ -35,7 +35,11 @@ def scan(db, mode, user, lines, pin):
     env = {**os.environ, "KIOSK_PIN": pin}
     return subprocess.run(
         [sys.executable, "-m", "kiosk.cli", "scan", "--mode", mode, "--as", user, "--db", str(db)],
-        input=lines, capture_output=True, cwd=REPO, env=env, timeout=60,
+        input=lines,
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
     )
 
 
@@ -63,7 +67,9 @@ def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples, mo
     assert code == 1
     assert "line 3: " in err and "line 8: " in err
     assert err.strip().endswith("Fix the file, or use --skip-invalid to import the other rows.")
-    code, out, _ = run("roster", "import", samples / "roster-with-errors.csv", "--skip-invalid", "--as", "boss", "--db", db)
+    code, out, _ = run(
+        "roster", "import", samples / "roster-with-errors.csv", "--skip-invalid", "--as", "boss", "--db", db
+    )
     assert code == 0 and "3 added" in out
     code, out, _ = run("devices", "register", "002008", "--as", "boss", "--db", db)
     assert code == 0 and out.startswith("Registered K")
@@ -71,7 +77,7 @@ def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples, mo
     code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
     assert "Formula =cmd|' /C calc'!A0" in out  # stored and exported as text
     evil = tmp_path / "evil.csv"
-    evil.write_text("Adno,Legal Surname,Legal Forename,Year,Reg\n009001,Smith,=HYPERLINK(\"http://x\"),Year 6,Oak\n")
+    evil.write_text('Adno,Legal Surname,Legal Forename,Year,Reg\n009001,Smith,=HYPERLINK("http://x"),Year 6,Oak\n')
     assert run("roster", "import", evil, "--as", "boss", "--db", db)[0] == 0
     assert run("devices", "register", "009001", "--as", "boss", "--db", db)[0] == 0
     code, out, _ = run("devices", "list", "--format", "csv", "--db", db)
@@ -79,7 +85,7 @@ def test_register_revoke_and_csv_neutralises_formulas(tmp_path, run, samples, mo
     import io
 
     cells = [row[2] for row in csv.reader(io.StringIO(out))]
-    assert "'=HYPERLINK(\"http://x\") Smith" in cells
+    assert '\'=HYPERLINK("http://x") Smith' in cells
     code, out, _ = run("devices", "revoke", label, "--as", "boss", "--db", db)
     assert code == 0 and f"Revoked {label}. Replacement label: K" in out
     code, _, err = run("devices", "register", "nope", "--as", "boss", "--db", db)
@@ -95,7 +101,10 @@ def test_headless_scan_results(demo_db, run, monkeypatch):
     a, b = out_rows[-1], out_rows[-2]  # (the demo's pupil with a medical exception is near the start)
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
     code, out, _ = run("devices", "revoke", b["code"], "--as", "office", "--db", demo_db)
-    lines = "\n".join([a["code"], a["code"], "K0000000"[:-1] + "1", "garbage\x1b[2J", b["code"], "", a["code"].lower()]) + "\n"
+    lines = (
+        "\n".join([a["code"], a["code"], "K0000000"[:-1] + "1", "garbage\x1b[2J", b["code"], "", a["code"].lower()])
+        + "\n"
+    )
     proc = scan(demo_db, "hand-in", "office", lines.encode(), DEMO_PINS["office"])
     assert proc.returncode == 0, proc.stderr
     results = proc.stdout.decode().splitlines()
@@ -133,7 +142,9 @@ def test_scan_wrong_pin_and_role(demo_db, run):
     assert proc.returncode == 1 and proc.stdout == b""
     assert proc.stderr.decode() == "Error: IT admin (admin) may not hand in phones.\n"
     proc = scan(demo_db, "hand-in", "oak", f"{chestnut['code']}\n".encode(), DEMO_PINS["oak"])
-    assert proc.stdout.decode().startswith(f"BLOCKED {chestnut['code']} Mr T Okoro (Oak) may hand in phones only for their own class, not Chestnut.")
+    assert proc.stdout.decode().startswith(
+        f"BLOCKED {chestnut['code']} Mr T Okoro (Oak) may hand in phones only for their own class, not Chestnut."
+    )
 
 
 def test_scan_survives_invalid_utf8_and_huge_lines(demo_db):
@@ -167,7 +178,9 @@ def test_audit_verify_and_tamper(demo_db, run):
 
 def test_audit_verify_catches_a_projection_out_of_step(demo_db, run):
     conn = sqlite3.connect(demo_db)
-    conn.execute("UPDATE device_state SET state = 'out', tray_id = NULL, slot_no = NULL WHERE state = 'in_tray' AND device_id = (SELECT MIN(device_id) FROM device_state WHERE state = 'in_tray')")
+    conn.execute(
+        "UPDATE device_state SET state = 'out', tray_id = NULL, slot_no = NULL WHERE state = 'in_tray' AND device_id = (SELECT MIN(device_id) FROM device_state WHERE state = 'in_tray')"
+    )
     conn.commit()
     conn.close()
     code, _, err = run("audit", "verify", "--db", demo_db)
@@ -213,13 +226,27 @@ def test_staff_add_and_list(tmp_path, run, monkeypatch, samples):
     monkeypatch.setenv("KIOSK_PIN", "836150")
     assert run("roster", "import", samples / "roster-sims-style.csv", "--as", "boss", "--db", db)[0] == 0
     monkeypatch.setenv("KIOSK_NEW_PIN", "503827")
-    code, out, _ = run("staff", "add", "msmith", "--name", "Ms Smith", "--role", "teacher", "--class", "Oak",
-                       "--as", "boss", "--db", db)
+    code, out, _ = run(
+        "staff",
+        "add",
+        "msmith",
+        "--name",
+        "Ms Smith",
+        "--role",
+        "teacher",
+        "--class",
+        "Oak",
+        "--as",
+        "boss",
+        "--db",
+        db,
+    )
     assert code == 0 and out == "Added msmith (teacher).\n"
     code, _, err = run("staff", "add", "msmith", "--name", "Again", "--role", "office", "--as", "boss", "--db", db)
     assert code == 1 and err == "Error: There is already a member of staff called 'msmith'.\n"
-    code, _, err = run("staff", "add", "x1", "--name", "X", "--role", "teacher", "--class", "Narnia", "--as", "boss",
-                       "--db", db)
+    code, _, err = run(
+        "staff", "add", "x1", "--name", "X", "--role", "teacher", "--class", "Narnia", "--as", "boss", "--db", db
+    )
     assert code == 1 and err == "Error: There is no class called 'Narnia'.\n"
     monkeypatch.setenv("KIOSK_NEW_PIN", "12")
     code, _, err = run("staff", "add", "x2", "--name", "X", "--role", "office", "--as", "boss", "--db", db)
@@ -266,7 +293,11 @@ def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path, monkeypatch
     code, out, _ = run("sar", "--as", "head", "--visitor", "gary  mills", "--out", tmp_path / "gary", "--db", demo_db)
     assert code == 0 and "1 visitors, 1 visits," in out and (tmp_path / "gary" / "visits.csv").exists()
     code, _, err = run("erase", "--as", "head", "--visitor", "Gary Mills", "--yes", "--db", demo_db)
-    assert code == 1 and err.startswith("Error: Visitor Gary Mills is still signed in (visit ") and err.endswith("Nothing was erased.\n")
+    assert (
+        code == 1
+        and err.startswith("Error: Visitor Gary Mills is still signed in (visit ")
+        and err.endswith("Nothing was erased.\n")
+    )
 
 
 def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run, monkeypatch):
@@ -297,12 +328,21 @@ def test_the_demo_anchors_its_log(demo_db):
     assert last is not None and last.seq == head - 1  # the anchor's own entry follows it
 
 
-@pytest.mark.parametrize("action, details, note", [
-    ("roster.import", {"import": "x", "batch": 2, "batches": 5, "complete": False},
-     "Note: The last roster import stopped part way (after batch 2 of 5): import the same file again to finish it.\n"),
-    ("records.purge", {"run": "r1", "complete": False},
-     "Note: The last retention purge stopped part way: run kiosk purge again to finish it.\n"),
-])
+@pytest.mark.parametrize(
+    "action, details, note",
+    [
+        (
+            "roster.import",
+            {"import": "x", "batch": 2, "batches": 5, "complete": False},
+            "Note: The last roster import stopped part way (after batch 2 of 5): import the same file again to finish it.\n",
+        ),
+        (
+            "records.purge",
+            {"run": "r1", "complete": False},
+            "Note: The last retention purge stopped part way: run kiosk purge again to finish it.\n",
+        ),
+    ],
+)
 def test_every_command_says_when_a_long_job_stopped_part_way(demo_db, run, action, details, note):
     """An import or purge cut off by a power cut was mentioned nowhere: the office thought it done."""
     from models import audit

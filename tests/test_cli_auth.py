@@ -26,11 +26,18 @@ from models.tables import AuditEntry, Staff
 
 # Our own staff, with 6-digit PINs that are neither repeats nor runs.
 PINS = {
-    "c_office": "482916", "c_teacher": "503827", "c_head": "725649", "c_admin": "836150", "c_lead": "614738",
+    "c_office": "482916",
+    "c_teacher": "503827",
+    "c_head": "725649",
+    "c_admin": "836150",
+    "c_lead": "614738",
 }
 ROLES = {
-    "c_office": [auth.OFFICE], "c_teacher": [auth.TEACHER], "c_head": [auth.HEADTEACHER],
-    "c_admin": [auth.ADMIN], "c_lead": [auth.LEADERSHIP],
+    "c_office": [auth.OFFICE],
+    "c_teacher": [auth.TEACHER],
+    "c_head": [auth.HEADTEACHER],
+    "c_admin": [auth.ADMIN],
+    "c_lead": [auth.LEADERSHIP],
 }
 WRONG_PIN = "591372"
 
@@ -50,52 +57,115 @@ class Case:
 
 def _dates() -> dict[str, str]:
     today = dt.date.today()
-    return {"today": today.isoformat(), "review": (today + dt.timedelta(days=10)).isoformat(),
-            "next": (today + dt.timedelta(days=20)).isoformat(), "to": (today + dt.timedelta(days=40)).isoformat()}
+    return {
+        "today": today.isoformat(),
+        "review": (today + dt.timedelta(days=10)).isoformat(),
+        "next": (today + dt.timedelta(days=20)).isoformat(),
+        "to": (today + dt.timedelta(days=40)).isoformat(),
+    }
 
 
 def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
     d = _dates()
     roster = tmp / "roster.csv"
     return {
-        "staff add": Case(["staff", "add", "newbie", "--name", "New Person", "--role", "office"],
-                          "c_admin", "c_office", "staff.create"),
+        "staff add": Case(
+            ["staff", "add", "newbie", "--name", "New Person", "--role", "office"],
+            "c_admin",
+            "c_office",
+            "staff.create",
+        ),
         "staff set-pin": Case(["staff", "set-pin", "c_teacher"], "c_admin", "c_head", "staff.set_pin"),
         "staff unlock": Case(["staff", "unlock", "c_teacher"], "c_admin", "c_head", "auth.unlock"),
         "staff deactivate": Case(["staff", "deactivate", "c_lead"], "c_admin", "c_teacher", "staff.deactivate"),
         "roster import": Case(["roster", "import", str(roster)], "c_office", "c_teacher", "roster.import"),
-        "devices register": Case(["devices", "register", "000003", "--description", "second phone"],
-                                 "c_office", "c_teacher", "device.register"),
+        "devices register": Case(
+            ["devices", "register", "000003", "--description", "second phone"],
+            "c_office",
+            "c_teacher",
+            "device.register",
+        ),
         "devices revoke": Case(["devices", "revoke", codes["000005"]], "c_office", "c_teacher", "label.revoke"),
-        "exceptions add": Case(["exceptions", "add", "--organisation", "NHS School Nursing", "--kind", "multi_agency",
-                                "--allowed", "Calls to the team", "--where", "Medical room",
-                                "--agreed-on", d["today"], "--from", d["today"], "--review", d["review"],
-                                "--to", d["to"]], "c_head", "c_office", "exception.record"),
-        "exceptions revoke": Case(["exceptions", "revoke", "1", "--reason", "Visits ended"],
-                                  "c_head", "c_office", "exception.revoke"),
-        "exceptions review": Case(["exceptions", "review", "1", "--next", d["next"]],
-                                  "c_head", "c_lead", "exception.review"),
+        "exceptions add": Case(
+            [
+                "exceptions",
+                "add",
+                "--organisation",
+                "NHS School Nursing",
+                "--kind",
+                "multi_agency",
+                "--allowed",
+                "Calls to the team",
+                "--where",
+                "Medical room",
+                "--agreed-on",
+                d["today"],
+                "--from",
+                d["today"],
+                "--review",
+                d["review"],
+                "--to",
+                d["to"],
+            ],
+            "c_head",
+            "c_office",
+            "exception.record",
+        ),
+        "exceptions revoke": Case(
+            ["exceptions", "revoke", "1", "--reason", "Visits ended"], "c_head", "c_office", "exception.revoke"
+        ),
+        "exceptions review": Case(
+            ["exceptions", "review", "1", "--next", d["next"]], "c_head", "c_lead", "exception.review"
+        ),
         "print reprint": Case(["print", "reprint", "1"], "c_office", "c_teacher", "print.enqueue"),
         "print retry": Case(["print", "retry"], "c_office", "c_teacher", "print.retry"),
         "labels print": Case(["labels", "print", "--pupil", "000001"], "c_office", "c_teacher", "print.enqueue"),
         "purge": Case(["purge"], "c_head", "c_office", "records.purge"),
-        "sar": Case(["sar", "--pupil", "000001", "--out", str(tmp / "sar.zip")], "c_head", "c_office", "records.sar",
-                    outputs=[str(tmp / "sar.zip")]),
+        "sar": Case(
+            ["sar", "--pupil", "000001", "--out", str(tmp / "sar.zip")],
+            "c_head",
+            "c_office",
+            "records.sar",
+            outputs=[str(tmp / "sar.zip")],
+        ),
         "erase": Case(["erase", "--pupil", "000003", "--yes"], "c_head", "c_office", "records.erase"),
-        "audit restored": Case(["audit", "restored", "--config", str(tmp / "restored.toml")], "c_head", "c_office",
-                               "audit.restored"),
-        "backup": Case(["backup", str(tmp / "copy.sqlite3")], "c_admin", "c_office", "backup.write",
-                       sqlite_only=True, outputs=[str(tmp / "copy.sqlite3")]),
-        "scan": Case(["scan", "--mode", "hand-in"], "c_office", "c_admin", "custody.handed_in",
-                     stdin=(codes["000002"] + "\n").encode()),
+        "audit restored": Case(
+            ["audit", "restored", "--config", str(tmp / "restored.toml")], "c_head", "c_office", "audit.restored"
+        ),
+        "backup": Case(
+            ["backup", str(tmp / "copy.sqlite3")],
+            "c_admin",
+            "c_office",
+            "backup.write",
+            sqlite_only=True,
+            outputs=[str(tmp / "copy.sqlite3")],
+        ),
+        "scan": Case(
+            ["scan", "--mode", "hand-in"],
+            "c_office",
+            "c_admin",
+            "custody.handed_in",
+            stdin=(codes["000002"] + "\n").encode(),
+        ),
     }
 
 
 # Open to the kiosk's own OS account. A new command must be added here (and be read-only
 # or otherwise harmless) or be protected with @acts and get a row in cases().
 OPEN = {
-    "demo", "run", "devices list", "camera test", "report day", "report uncollected", "report compliance",
-    "exceptions list", "exceptions agreement", "audit verify", "audit anchor", "staff list", "print test",
+    "demo",
+    "run",
+    "devices list",
+    "camera test",
+    "report day",
+    "report uncollected",
+    "report compliance",
+    "exceptions list",
+    "exceptions agreement",
+    "audit verify",
+    "audit anchor",
+    "staff list",
+    "print test",
     "print queue",
 }
 
@@ -136,18 +206,30 @@ def school(database, tmp_path, monkeypatch):
 
     built = build()
     for name, pin in PINS.items():
-        auth.create_staff(name, name.replace("c_", "Test ").title(), ROLES[name], pin,
-                          classes=["Oak"] if name == "c_teacher" else ())
+        auth.create_staff(
+            name, name.replace("c_", "Test ").title(), ROLES[name], pin, classes=["Oak"] if name == "c_teacher" else ()
+        )
     head = Staff.get(Staff.username == "c_head")
     d = _dates()
-    exceptions.record(head, subject_kind="organisation", kind="multi_agency", allowed="Calls", where="Office",
-                      organisation="Speech Therapy", agreed_with="Ms Lee", agreed_on=dt.date.fromisoformat(d["today"]),
-                      starts_on=dt.date.fromisoformat(d["today"]), review_on=dt.date.fromisoformat(d["review"]),
-                      ends_on=dt.date.fromisoformat(d["to"]))
+    exceptions.record(
+        head,
+        subject_kind="organisation",
+        kind="multi_agency",
+        allowed="Calls",
+        where="Office",
+        organisation="Speech Therapy",
+        agreed_with="Ms Lee",
+        agreed_on=dt.date.fromisoformat(d["today"]),
+        starts_on=dt.date.fromisoformat(d["today"]),
+        review_on=dt.date.fromisoformat(d["review"]),
+        ends_on=dt.date.fromisoformat(d["to"]),
+    )
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
         "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship\n"
-        "000009,Irwin,Isla,Year 6,Oak,01/02/2015,Ian Irwin,Father\n", encoding="utf-8")
+        "000009,Irwin,Isla,Year 6,Oak,01/02/2015,Ian Irwin,Father\n",
+        encoding="utf-8",
+    )
     (tmp_path / "retention.toml").write_text("[retention]\nhand_ins = 1\n", encoding="utf-8")
     # an anchors file holding an anchor past the log's end, as after restoring an older backup
     (tmp_path / "restored.toml").write_text(f'[audit]\nanchors = "{tmp_path / "restored.anchors"}"\n', encoding="utf-8")
@@ -249,7 +331,9 @@ def test_refused_with_a_wrong_pin(school, kiosk, tmp_path, name):
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
     code, _, err = kiosk(case, case.allowed, WRONG_PIN)
-    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.failed", "auth.locked", "audit.anchor"))
+    _refused_and_nothing_done(
+        url, before, case, code, err, allowed_actions=("auth.failed", "auth.locked", "audit.anchor")
+    )
     assert "PIN" in err
 
 
@@ -259,7 +343,9 @@ def test_refused_for_a_role_that_may_not_act(school, kiosk, tmp_path, name):
     case = cases(tmp_path, codes)[name]
     before = last_seq(url)
     code, _, err = kiosk(case, case.refused, PINS[case.refused])
-    _refused_and_nothing_done(url, before, case, code, err, allowed_actions=("auth.login", "auth.refused", "audit.anchor"))
+    _refused_and_nothing_done(
+        url, before, case, code, err, allowed_actions=("auth.login", "auth.refused", "audit.anchor")
+    )
     assert " may not " in err
     # what they tried is on record, by name (a tester found only "auth.login" for a refused purge)
     assert (f"staff:{staff_id(url, case.refused)}", "auth.refused") in entries_after(url, before)
@@ -289,8 +375,16 @@ def test_allowed_for_the_right_role_and_the_audit_names_them(school, kiosk, tmp_
 
 def test_read_only_commands_stay_open(school, run, tmp_path):
     url, _ = school
-    for args in (["devices", "list"], ["report", "day"], ["report", "uncollected"], ["exceptions", "list"],
-                 ["staff", "list"], ["print", "queue"], ["audit", "verify"], ["exceptions", "agreement", "1"]):
+    for args in (
+        ["devices", "list"],
+        ["report", "day"],
+        ["report", "uncollected"],
+        ["exceptions", "list"],
+        ["staff", "list"],
+        ["print", "queue"],
+        ["audit", "verify"],
+        ["exceptions", "agreement", "1"],
+    ):
         code, _, err = run(*args, "--db", url)
         assert code == 0, (args, err)
     code, out, err = run("purge", "--dry-run", "--db", url, "--config", "retention.toml")
@@ -329,17 +423,34 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
     # Now the door is shut: another admin needs --as an admin.
     before = last_seq(database)
     code, _, err = run("staff", "add", "boss2", "--name", "Second", "--role", "admin", "--db", database)
-    assert code == 1 and err == ("Error: There is already an admin: say who you are with --as USERNAME (an admin); "
-                                 "the PIN comes from $KIOSK_PIN or is asked for.\n")
+    assert code == 1 and err == (
+        "Error: There is already an admin: say who you are with --as USERNAME (an admin); "
+        "the PIN comes from $KIOSK_PIN or is asked for.\n"
+    )
     assert entries_after(database, before) == []
     monkeypatch.setenv("KIOSK_PIN", PINS["c_admin"])
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_office"])
-    code, out, err = run("staff", "add", "office", "--name", "Office", "--role", "office", "--as", "boss", "--db", database)
+    code, out, err = run(
+        "staff", "add", "office", "--name", "Office", "--role", "office", "--as", "boss", "--db", database
+    )
     assert code == 0 and out == "Added office (office).\n", err
     # Office staff cannot make themselves (or anyone) headteacher and admin.
     monkeypatch.setenv("KIOSK_PIN", PINS["c_office"])
-    code, _, err = run("staff", "add", "sneaky", "--name", "Sneaky", "--role", "headteacher", "--role", "admin",
-                       "--as", "office", "--db", database)
+    code, _, err = run(
+        "staff",
+        "add",
+        "sneaky",
+        "--name",
+        "Sneaky",
+        "--role",
+        "headteacher",
+        "--role",
+        "admin",
+        "--as",
+        "office",
+        "--db",
+        database,
+    )
     assert code == 1 and err == "Error: Office (office staff) may not manage staff.\n"
     code, out, _ = run("staff", "list", "--format", "csv", "--db", database)
     assert "sneaky" not in out and "boss2" not in out
@@ -375,7 +486,10 @@ def test_staff_add_without_a_new_pin_and_no_terminal_is_one_line(school, run, mo
     monkeypatch.delenv("KIOSK_NEW_PIN")
     monkeypatch.setenv("KIOSK_PIN", PINS["c_admin"])
     code, _, err = run("staff", "add", "newbie", "--name", "New", "--role", "office", "--as", "c_admin", "--db", url)
-    assert code == 1 and err == "Error: No PIN for newbie: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.\n"
+    assert (
+        code == 1
+        and err == "Error: No PIN for newbie: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.\n"
+    )
 
 
 def test_sqlite_file_untouched_when_refused(tmp_path, run, monkeypatch):
@@ -442,8 +556,11 @@ def test_a_real_terminal_asks_for_the_pin(tmp_path):
     if pid == 0:  # the child: a new session whose controlling terminal is the pty
         try:
             os.chdir(repo)
-            os.execve(sys.executable, [sys.executable, "-m", "kiosk.cli", "staff", "unlock", "office",
-                                       "--as", "c_admin", "--db", str(db)], env)
+            os.execve(
+                sys.executable,
+                [sys.executable, "-m", "kiosk.cli", "staff", "unlock", "office", "--as", "c_admin", "--db", str(db)],
+                env,
+            )
         finally:
             os._exit(99)
     seen = b""
@@ -491,8 +608,21 @@ def test_switching_the_admin_off_outside_the_kiosk_does_not_reopen_the_first_adm
     insider(*[f"UPDATE staff SET active = FALSE WHERE id = {i}" for i in admins])
     before = last_seq(url)
     monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
-    code, _, err = run("staff", "add", "mallory", "--name", "Mallory", "--role", "admin", "--role", "headteacher",
-                       "--role", "dsl", "--db", url)
+    code, _, err = run(
+        "staff",
+        "add",
+        "mallory",
+        "--name",
+        "Mallory",
+        "--role",
+        "admin",
+        "--role",
+        "headteacher",
+        "--role",
+        "dsl",
+        "--db",
+        url,
+    )
     assert code == 1
     assert err.startswith("Error: This database has had staff before")
     assert entries_after(url, before) == []
@@ -524,8 +654,9 @@ def test_a_pin_hash_copied_onto_another_account_does_not_sign_in_even_with_the_c
     auth.create_staff("c_office", "Office", [auth.OFFICE], PINS["c_office"])
     auth.create_staff("c_head", "Head", [auth.HEADTEACHER], PINS["c_head"])
     close_db()
-    Insider(database)("UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'c_office') "
-                      "WHERE username = 'c_head'")
+    Insider(database)(
+        "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'c_office') WHERE username = 'c_head'"
+    )
     init_db(database)
     with pytest.raises(auth.AuthError):
         auth.authenticate("c_head", PINS["c_office"])
@@ -539,7 +670,7 @@ def test_anyone_may_change_their_own_pin_but_not_anothers(school, run, monkeypat
     code, out, err = run("staff", "set-pin", "C_Teacher", "--as", "c_teacher", "--db", url)
     assert code == 0 and out == "New PIN set for c_teacher.\n", err
     me = f"staff:{staff_id(url, 'c_teacher')}"
-    assert ((me, "staff.set_pin") in entries_after(url, last_seq(url) - 3))
+    assert (me, "staff.set_pin") in entries_after(url, last_seq(url) - 3)
     monkeypatch.setenv("KIOSK_PIN", "950483")
     code, _, err = run("staff", "set-pin", "c_office", "--as", "c_teacher", "--db", url)
     assert code == 1 and err == "Error: Test Teacher (teacher) may not manage staff.\n"
@@ -574,10 +705,14 @@ def test_deleting_every_staff_row_and_staff_create_entry_does_not_reopen_the_fir
     url, _ = school
     insider = Insider(url)
     fk = [] if insider.pg else ["PRAGMA foreign_keys = OFF"]
-    cascade = " CASCADE" if insider.pg else ""
-    insider(*fk, f"DELETE FROM staff_class", "DELETE FROM auth_failure",
-            "ALTER TABLE staff DISABLE TRIGGER ALL" if insider.pg else "SELECT 1",
-            "DELETE FROM staff", "DELETE FROM audit_entry WHERE action = 'staff.create'")
+    insider(
+        *fk,
+        "DELETE FROM staff_class",
+        "DELETE FROM auth_failure",
+        "ALTER TABLE staff DISABLE TRIGGER ALL" if insider.pg else "SELECT 1",
+        "DELETE FROM staff",
+        "DELETE FROM audit_entry WHERE action = 'staff.create'",
+    )
     monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
     code, _, err = run("staff", "add", "boot", "--name", "Boot", "--role", "admin", "--db", url)
     assert code == 1, err

@@ -35,10 +35,23 @@ def small_db(tmp_path, monkeypatch):
     from models.rules import load_rules
 
     settings = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"})
-    for name, when, out in (("Val Late", NOW - dt.timedelta(days=1), None), ("Olly Ontime", NOW - dt.timedelta(days=1), 5),
-                            ("Tod Ay", NOW, None)):
-        r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name=name, organisation="",
-                             visitor_type="parent_carer", purpose="Meeting", visiting="Office", phone="car_or_off", now=when)
+    for name, when, out in (
+        ("Val Late", NOW - dt.timedelta(days=1), None),
+        ("Olly Ontime", NOW - dt.timedelta(days=1), 5),
+        ("Tod Ay", NOW, None),
+    ):
+        r = visitors.sign_in(
+            settings=settings,
+            rules=load_rules(),
+            rules_accepted=True,
+            name=name,
+            organisation="",
+            visitor_type="parent_carer",
+            purpose="Meeting",
+            visiting="Office",
+            phone="car_or_off",
+            now=when,
+        )
         if out:
             visitors.sign_out(slip_code=r.slip_code, now=when + dt.timedelta(hours=out))
     close_db()
@@ -46,20 +59,67 @@ def small_db(tmp_path, monkeypatch):
     return path
 
 
-ADD_ORG = ["exceptions", "add", "--as", "head", "--organisation", "NHS  School Nursing", "--kind", "multi_agency",
-           "--allowed", "Phones for calls to the team", "--where", "Medical room", "--agreed-on", "2026-11-10",
-           "--from", "2026-11-10", "--review", "2026-11-20", "--to", "2026-12-18"]
-ADD_PUPIL = ["exceptions", "add", "--as", "head", "--pupil", "000002", "--kind", "young_carer",
-             "--allowed", "Phone to take calls from home", "--where", "Office only", "--sanction", "Handed in for the day",
-             "--agreed-with", "carol  jones", "--agreed-on", "2026-11-11", "--from", "2026-11-12",
-             "--review", "2026-12-01", "--to", "2027-02-12", "--condition", "On silent", "--condition", "No photos"]
+ADD_ORG = [
+    "exceptions",
+    "add",
+    "--as",
+    "head",
+    "--organisation",
+    "NHS  School Nursing",
+    "--kind",
+    "multi_agency",
+    "--allowed",
+    "Phones for calls to the team",
+    "--where",
+    "Medical room",
+    "--agreed-on",
+    "2026-11-10",
+    "--from",
+    "2026-11-10",
+    "--review",
+    "2026-11-20",
+    "--to",
+    "2026-12-18",
+]
+ADD_PUPIL = [
+    "exceptions",
+    "add",
+    "--as",
+    "head",
+    "--pupil",
+    "000002",
+    "--kind",
+    "young_carer",
+    "--allowed",
+    "Phone to take calls from home",
+    "--where",
+    "Office only",
+    "--sanction",
+    "Handed in for the day",
+    "--agreed-with",
+    "carol  jones",
+    "--agreed-on",
+    "2026-11-11",
+    "--from",
+    "2026-11-12",
+    "--review",
+    "2026-12-01",
+    "--to",
+    "2027-02-12",
+    "--condition",
+    "On silent",
+    "--condition",
+    "No photos",
+]
 
 
 def test_exceptions_add_list_revoke(small_db, run):
     code, out, err = run(*ADD_ORG, "--db", small_db)
     assert code == 0, err
-    assert out == ("Exception 1 recorded for NHS School Nursing (everyone from it) (multi-agency working), "
-                   "2026-11-10 to 2026-12-18.\n")
+    assert out == (
+        "Exception 1 recorded for NHS School Nursing (everyone from it) (multi-agency working), "
+        "2026-11-10 to 2026-12-18.\n"
+    )
     code, out, err = run(*ADD_PUPIL, "--db", small_db)
     assert code == 0, err
     assert out.startswith("Exception 2 recorded for Ben Jones (young carer)") and "once the signed copy is back" in out
@@ -105,12 +165,15 @@ def test_report_compliance_formats(small_db, run):
     assert data["visitors_not_signed_out"] == 0 and data["to"] == "2026-11-12"  # today is not over
     assert len(data["not_collected"]) == 2
 
-    code, out, _ = run("report", "compliance", "--format", "csv", "--from", "2026-11-12", "--to", "2026-11-12",
-                       "--db", small_db)
+    code, out, _ = run(
+        "report", "compliance", "--format", "csv", "--from", "2026-11-12", "--to", "2026-11-12", "--db", small_db
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     class_rows = [r for r in rows if r["section"] == "class_day"]
     assert {(r["class"], r["handed_in"], r["expected"], r["rate_percent"]) for r in class_rows} == {
-        ("Oak", "1", "3", "33.3"), ("Beech", "1", "2", "50.0")}
+        ("Oak", "1", "3", "33.3"),
+        ("Beech", "1", "2", "50.0"),
+    }
     assert sum(r["section"] == "not_collected" for r in rows) == 2
 
     code, out, _ = run("report", "compliance", "--db", small_db)
@@ -120,9 +183,13 @@ def test_report_compliance_formats(small_db, run):
 
     code, out, _ = run("report", "compliance", "--format", "csv", "--from", "2026-11-11", "--db", small_db)
     late = [r for r in csv.DictReader(io.StringIO(out)) if r["section"] == "visitor_not_signed_out"]
-    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in late] == [("2026-11-11", "Val Late", "08:30", "")]
+    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in late] == [
+        ("2026-11-11", "Val Late", "08:30", "")
+    ]
     code, out, _ = run("report", "compliance", "--from", "2026-11-11", "--db", small_db)
-    assert "Visitors not signed out by the end of their day (1):" in out and "Val Late" in out and "still signed in" in out
+    assert (
+        "Visitors not signed out by the end of their day (1):" in out and "Val Late" in out and "still signed in" in out
+    )
     assert "Olly Ontime" not in out and "Tod Ay" not in out
 
     code, _, err = run("report", "compliance", "--from", "2026-11-13", "--to", "2026-11-12", "--db", small_db)

@@ -24,19 +24,42 @@ EXC = "use the number shown by kiosk exceptions list."
 JOB = "use the number shown by kiosk print queue."
 
 
-@pytest.mark.parametrize("args,pin,said", [
-    (["exceptions", "review", "-5", "--next", "2026-12-20", "--as", "head"], "head", f"-5 is not an exception number: {EXC}"),
-    (["exceptions", "review", "--next", "2026-12-20", "-5", "--as", "head"], "head", f"-5 is not an exception number: {EXC}"),
-    (["exceptions", "review", "0", "--next", "2026-12-20", "--as", "head"], "head", f"0 is not an exception number: {EXC}"),
-    (["exceptions", "revoke", "-12", "--reason", "x", "--as", "head"], "head", f"-12 is not an exception number: {EXC}"),
-    (["exceptions", "revoke", "-0", "--reason", "x", "--as", "head"], "head", f"-0 is not an exception number: {EXC}"),
-    (["exceptions", "agreement", "-1"], None, f"-1 is not an exception number: {EXC}"),
-    (["exceptions", "agreement", "0"], None, f"0 is not an exception number: {EXC}"),
-    (["print", "reprint", "-3", "--as", "office"], "office", f"-3 is not a print job number: {JOB}"),
-    (["print", "reprint", "000", "--as", "office"], "office", f"000 is not a print job number: {JOB}"),
-    (["print", "retry", "--job", "-3", "--as", "office"], "office", f"-3 is not a print job number: {JOB}"),
-    (["print", "retry", "--job=0", "--as", "office"], "office", f"0 is not a print job number: {JOB}"),
-])
+@pytest.mark.parametrize(
+    "args,pin,said",
+    [
+        (
+            ["exceptions", "review", "-5", "--next", "2026-12-20", "--as", "head"],
+            "head",
+            f"-5 is not an exception number: {EXC}",
+        ),
+        (
+            ["exceptions", "review", "--next", "2026-12-20", "-5", "--as", "head"],
+            "head",
+            f"-5 is not an exception number: {EXC}",
+        ),
+        (
+            ["exceptions", "review", "0", "--next", "2026-12-20", "--as", "head"],
+            "head",
+            f"0 is not an exception number: {EXC}",
+        ),
+        (
+            ["exceptions", "revoke", "-12", "--reason", "x", "--as", "head"],
+            "head",
+            f"-12 is not an exception number: {EXC}",
+        ),
+        (
+            ["exceptions", "revoke", "-0", "--reason", "x", "--as", "head"],
+            "head",
+            f"-0 is not an exception number: {EXC}",
+        ),
+        (["exceptions", "agreement", "-1"], None, f"-1 is not an exception number: {EXC}"),
+        (["exceptions", "agreement", "0"], None, f"0 is not an exception number: {EXC}"),
+        (["print", "reprint", "-3", "--as", "office"], "office", f"-3 is not a print job number: {JOB}"),
+        (["print", "reprint", "000", "--as", "office"], "office", f"000 is not a print job number: {JOB}"),
+        (["print", "retry", "--job", "-3", "--as", "office"], "office", f"-3 is not a print job number: {JOB}"),
+        (["print", "retry", "--job=0", "--as", "office"], "office", f"0 is not a print job number: {JOB}"),
+    ],
+)
 def test_a_negative_or_zero_record_number_is_one_plain_line(demo_db, run, monkeypatch, args, pin, said):
     if pin:
         monkeypatch.setenv("KIOSK_PIN", DEMO_PINS[pin])
@@ -64,12 +87,15 @@ def test_a_word_is_still_not_a_number(demo_db, run):
     assert code == 2 and err.count("\n") == 1 and "is not an exception number" in err
 
 
-@pytest.mark.parametrize("args,said", [
-    (["print", "queue", "--limit", "-5"], "Invalid value for '--limit': -5 is not in the range 1<=x<=1000."),
-    (["print", "queue", "--limit", "abc"], "Invalid value for '--limit': 'abc' is not a valid integer range."),
-    (["report", "uncollected", "--nonsense"], "No such option '--nonsense'."),
-    (["report", "nosuch"], "No such command 'nosuch'."),
-])
+@pytest.mark.parametrize(
+    "args,said",
+    [
+        (["print", "queue", "--limit", "-5"], "Invalid value for '--limit': -5 is not in the range 1<=x<=1000."),
+        (["print", "queue", "--limit", "abc"], "Invalid value for '--limit': 'abc' is not a valid integer range."),
+        (["report", "uncollected", "--nonsense"], "No such option '--nonsense'."),
+        (["report", "nosuch"], "No such command 'nosuch'."),
+    ],
+)
 def test_a_usage_mistake_is_one_line_that_names_the_help(demo_db, run, args, said):
     """Click printed its usage block: three lines and a blank before the error."""
     code, out, err = run(*args, "--db", demo_db)

@@ -17,14 +17,17 @@ def demo_db(tmp_path, run):
     return db
 
 
-@pytest.mark.parametrize("args,pin", [
-    (["exceptions", "revoke", HUGE, "--reason", "x", "--as", "head"], "head"),
-    (["exceptions", "review", HUGE, "--next", "2026-12-20", "--as", "head"], "head"),
-    (["exceptions", "agreement", HUGE], None),
-    (["print", "reprint", HUGE, "--as", "office"], "office"),
-    (["print", "retry", "--job", HUGE, "--as", "office"], "office"),
-    (["print", "reprint", "12x", "--as", "office"], "office"),
-])
+@pytest.mark.parametrize(
+    "args,pin",
+    [
+        (["exceptions", "revoke", HUGE, "--reason", "x", "--as", "head"], "head"),
+        (["exceptions", "review", HUGE, "--next", "2026-12-20", "--as", "head"], "head"),
+        (["exceptions", "agreement", HUGE], None),
+        (["print", "reprint", HUGE, "--as", "office"], "office"),
+        (["print", "retry", "--job", HUGE, "--as", "office"], "office"),
+        (["print", "reprint", "12x", "--as", "office"], "office"),
+    ],
+)
 def test_a_record_number_out_of_range_is_one_plain_line(demo_db, run, monkeypatch, args, pin):
     if pin:
         monkeypatch.setenv("KIOSK_PIN", DEMO_PINS[pin])
@@ -39,13 +42,22 @@ def test_a_paper_anchor_with_a_huge_entry_number_is_one_plain_line(demo_db, run)
     assert code == 1 and "is not an anchor" in err and "Unexpected error" not in err
 
 
-@pytest.mark.parametrize("args,user,said", [
-    (["labels", "print", "--class", "Oak"], "oak",
-     "Error: Mr T Okoro (Oak) may not print phone labels: that needs someone who may register phones.\n"),
-    (["backup", "copy.sqlite3"], "office",
-     "Error: Mrs J Patel (office) may not make a backup: that needs someone who may purge, export or erase records.\n"),
-    (["purge"], "office", "Error: Mrs J Patel (office) may not purge, export or erase records.\n"),
-])
+@pytest.mark.parametrize(
+    "args,user,said",
+    [
+        (
+            ["labels", "print", "--class", "Oak"],
+            "oak",
+            "Error: Mr T Okoro (Oak) may not print phone labels: that needs someone who may register phones.\n",
+        ),
+        (
+            ["backup", "copy.sqlite3"],
+            "office",
+            "Error: Mrs J Patel (office) may not make a backup: that needs someone who may purge, export or erase records.\n",
+        ),
+        (["purge"], "office", "Error: Mrs J Patel (office) may not purge, export or erase records.\n"),
+    ],
+)
 def test_a_refusal_names_the_person_once_and_what_they_tried(demo_db, run, monkeypatch, tmp_path, args, user, said):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS[user])

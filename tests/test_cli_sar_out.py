@@ -80,8 +80,10 @@ def test_a_name_with_another_suffix_is_one_plain_line(school_db, run, tmp_path):
     out = tmp_path / "m.csv"
     code, _, err = _sar(run, school_db, out)
     assert code == 1
-    assert err == (f"Error: {out} is not a name the export can take: name a new folder, or a file ending "
-                   ".zip or .json. Nothing was exported.\n")
+    assert err == (
+        f"Error: {out} is not a name the export can take: name a new folder, or a file ending "
+        ".zip or .json. Nothing was exported.\n"
+    )
     assert not out.exists() and _sar_entries(school_db) == 0
 
 

@@ -47,10 +47,19 @@ def term(database):
     rng = random.Random(20260903)
     with write_tx():
         exc = exceptions.record(
-            school.head, subject_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
-            kind="medical_monitoring", medical_category="emergency_alert", allowed="Phone for alerts",
-            where="With her teacher", sanction="Handed in for the day", agreed_with="Priya Patel",
-            agreed_on=dt.date(2026, 10, 1), starts_on=EXC_FROM, review_on=EXC_FROM, ends_on=EXC_TO,
+            school.head,
+            subject_kind="pupil",
+            pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
+            kind="medical_monitoring",
+            medical_category="emergency_alert",
+            allowed="Phone for alerts",
+            where="With her teacher",
+            sanction="Handed in for the day",
+            agreed_with="Priya Patel",
+            agreed_on=dt.date(2026, 10, 1),
+            starts_on=EXC_FROM,
+            review_on=EXC_FROM,
+            ends_on=EXC_TO,
             now=at(dt.date(2026, 10, 1), 9, 0),
         )
         exceptions.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 10, 2), 9, 0))
@@ -84,7 +93,9 @@ def term(database):
         day += dt.timedelta(days=1)
     # a confiscation yesterday, still held for a parent
     dan = resolve(school.codes["000004"]).device.id
-    custody.confiscate(dan, school.head, reason="Used in class", policy="MTP 6", now=at(TODAY - dt.timedelta(days=1), 15, 30))
+    custody.confiscate(
+        dan, school.head, reason="Used in class", policy="MTP 6", now=at(TODAY - dt.timedelta(days=1), 15, 30)
+    )
     assert contacts_of(Pupil.get(Pupil.admission_no == "000004").id)
     return Term(school, days, handed, exc.id)
 
@@ -126,7 +137,9 @@ def test_default_range_is_the_last_30_school_days_and_today(term):
     assert report.school_days == last30 and report.from_day == last30[0]
     for r in report.last_30:
         t = truth(term, r["date"])
-        assert (r["handed_in"], r["expected"], r["exceptions"]) == tuple(sum(v[i] for v in t.values()) for i in range(3))
+        assert (r["handed_in"], r["expected"], r["exceptions"]) == tuple(
+            sum(v[i] for v in t.values()) for i in range(3)
+        )
     today = {r["class"]: r for r in report.today}
     assert (today["Beech"]["handed_in"], today["Beech"]["expected"]) == (0, 2)
     assert today["Oak"]["handed_in"] == len(term.handed[TODAY])
@@ -145,8 +158,12 @@ def test_phones_not_collected_and_visitors_left_out(term):
     report = compliance.compliance(now=NOW)
     held = {(r["pupil"], r["state"]) for r in report.not_collected}
     assert term.handed[TODAY] == {"000001", "000002"}
-    assert held == {("Cara Smith", "in the tray"), ("Dan Brown", "confiscated"), ("Ava Patel", "in the tray"),
-                    ("Ben Jones", "in the tray")}
+    assert held == {
+        ("Cara Smith", "in the tray"),
+        ("Dan Brown", "confiscated"),
+        ("Ava Patel", "in the tray"),
+        ("Ben Jones", "in the tray"),
+    }
     assert report.visitors_not_signed_out == 0 and report.visitors_not_signed_out_rows == []
     assert any("Visitors not signed out" in n for n in report.notes)
     data = json.loads(json.dumps(report.as_dict()))
@@ -154,7 +171,9 @@ def test_phones_not_collected_and_visitors_left_out(term):
 
 
 def test_a_revoked_exception_counts_only_before_its_revocation(term):
-    exceptions.revoke(term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0))
+    exceptions.revoke(
+        term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0)
+    )
     report = compliance.compliance(dt.date(2026, 10, 5), dt.date(2026, 10, 16), now=NOW)
     by_day = {(r["date"], r["class"]): r for r in report.class_days}
     assert by_day[(dt.date(2026, 10, 9), "Oak")]["exceptions"] == 1
@@ -187,9 +206,18 @@ def test_visitors_not_signed_out_by_the_end_of_their_day(database):
     settings, rules = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"}), load_rules()
 
     def come(name, day, hh, out=None):
-        r = visitors.sign_in(settings=settings, rules=rules, rules_accepted=True, name=name, organisation="Acme",
-                             visitor_type="parent_carer", purpose="Meeting", visiting="Office", phone="car_or_off",
-                             now=at(day, hh, 0))
+        r = visitors.sign_in(
+            settings=settings,
+            rules=rules,
+            rules_accepted=True,
+            name=name,
+            organisation="Acme",
+            visitor_type="parent_carer",
+            purpose="Meeting",
+            visiting="Office",
+            phone="car_or_off",
+            now=at(day, hh, 0),
+        )
         if out is not None:
             # the office signs them out at the time they left (a later day asks for it)
             visitors.sign_out(visit_id=r.visit.id, actor=school.office, left_at=at(*out), now=at(*out))
@@ -206,7 +234,9 @@ def test_visitors_not_signed_out_by_the_end_of_their_day(database):
     report = compliance.compliance(mon, TODAY, now=NOW)
     assert report.visitors_not_signed_out == 2
     assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in report.visitors_not_signed_out_rows] == [
-        ("2026-11-09", "Next Morning", "09:00", "2026-11-10 08:00"), ("2026-11-10", "Never Out", "10:00", "")]
+        ("2026-11-09", "Next Morning", "09:00", "2026-11-10 08:00"),
+        ("2026-11-10", "Never Out", "10:00", ""),
+    ]
     tomorrow = compliance.compliance(mon, TODAY, now=NOW + dt.timedelta(days=1))
     assert tomorrow.visitors_not_signed_out == 3
     assert json.loads(json.dumps(tomorrow.as_dict()))["visitors_not_signed_out_rows"][-1]["name"] == "Here Now"
@@ -227,9 +257,15 @@ def test_the_roster_is_read_again_when_phones_or_classes_change(database):
 
     assert expected() == {"Oak": 3, "Beech": 2}
     assert expected() == {"Oak": 3, "Beech": 2}  # the remembered roster
-    import_roster(RosterResult(rows=[_row(4, "000003", "Cara", "Smith", 5, "Beech"),
-                                     _row(7, "000006", "Finn", "Gray", 5, "Beech")],
-                               errors=[], warnings=[], source_format="test"), now=NOW - dt.timedelta(hours=1))
+    import_roster(
+        RosterResult(
+            rows=[_row(4, "000003", "Cara", "Smith", 5, "Beech"), _row(7, "000006", "Finn", "Gray", 5, "Beech")],
+            errors=[],
+            warnings=[],
+            source_format="test",
+        ),
+        now=NOW - dt.timedelta(hours=1),
+    )
     assert expected() == {"Oak": 2, "Beech": 3}  # Cara moved; Finn has no phone yet
     register_pupil_device("000006", actor="test", now=NOW - dt.timedelta(minutes=30))
     assert expected() == {"Oak": 2, "Beech": 4}

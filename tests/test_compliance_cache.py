@@ -163,12 +163,17 @@ def test_cached_and_uncached_agree_over_random_histories(school, seed):
         if i > 1 and rng.random() < 0.6:
             past = rng.choice(days[:i])
 
-            def quiet_since(adno):
+            def quiet_since(adno, past=past):
                 latest = custody.latest_event(_device(school, adno))
                 return latest is None or latest.at < at(past, 7, 50)
 
-            eligible = [a for a in adnos if a not in handed[past] and quiet_since(a)
-                        and custody.state_of(_device(school, a)).state != custody.IN_TRAY]
+            eligible = [
+                a
+                for a in adnos
+                if a not in handed[past]
+                and quiet_since(a)
+                and custody.state_of(_device(school, a)).state != custody.IN_TRAY
+            ]
             backdated += bool(eligible)
             if eligible:
                 adno = rng.choice(eligible)
@@ -202,7 +207,6 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     from models.clock import utcnow
     from models.db import close_db, db, init_db
     from models.tables import COMPLIANCE_MODELS, EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
-
     from tests.oldschema import written_as
 
     with written_as(1):
@@ -214,7 +218,9 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     close_db()
     init_db(database)
     assert migrations.current_version() == migrations.LATEST
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(range(1, migrations.LATEST + 1))
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
+        range(1, migrations.LATEST + 1)
+    )
     tue = MON + dt.timedelta(days=1)
     report = both(MON, tue, at(tue, 9))
     assert oak(report, MON)["handed_in"] == 1
@@ -233,7 +239,8 @@ def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(database, scho
     ComplianceDay.update(pupils=b"\xff\xff").where(ComplianceDay.day == mon).execute()
     assert compliance.cache_problems(SCHOOL_TZ) == [
         f"Table compliance_day: the cached count for {mon.isoformat()} does not match the ledger "
-        "(edited outside the kiosk): the compliance report would show it wrongly."]
+        "(edited outside the kiosk): the compliance report would show it wrongly."
+    ]
     close_db()
     code, out, err = run("audit", "verify", "--db", database)
     assert code == 1 and "Table compliance_day: the cached count for" in err, out + err

@@ -46,9 +46,15 @@ def test_handed_in_then_confiscated_still_counts_as_handed_in(school, after):
     if after == "confiscation undone":
         custody.reverse(conf.id, school.head, reason="wrong pupil", now=at(MON, 10, 40))
     if after in ("searched", "collected", "police"):
-        custody.record_search(ava, school.deputy, consent_by="pupil", witness="Head", grounds="g",
-                              outcome="passed_to_police" if after == "police" else "nothing_found",
-                              now=at(MON, 11, 0))
+        custody.record_search(
+            ava,
+            school.deputy,
+            consent_by="pupil",
+            witness="Head",
+            grounds="g",
+            outcome="passed_to_police" if after == "police" else "nothing_found",
+            now=at(MON, 11, 0),
+        )
     if after == "collected":
         mum = contacts_of(resolve(codes["000001"]).device.pupil_id)[0]
         custody.release_to_contact(ava, school.office, contact_id=mum.id, id_seen=True, now=at(MON, 15, 30))
@@ -69,7 +75,8 @@ def test_confiscated_without_being_handed_in_is_not_counted(school):
     codes = school.codes
     for adno in ("000002", "000003"):
         custody.hand_in(codes[adno], school.office, now=at(MON, 8, 35))
-    custody.confiscate(resolve(codes["000001"]).device.id, school.oak, reason="Used in class", policy="MST 3",
-                       now=at(MON, 10, 35))
+    custody.confiscate(
+        resolve(codes["000001"]).device.id, school.oak, reason="Used in class", policy="MST 3", now=at(MON, 10, 35)
+    )
     report = compliance.compliance(MON, MON, now=at(MON, 16))
     assert (today_oak(report)["handed_in"], today_oak(report)["expected"]) == (2, 3)

@@ -29,17 +29,30 @@ def device(school, adno):
 
 @pytest.mark.parametrize("who", ["office", "oak", "deputy", "head", "admin"])
 def test_any_member_of_staff_raises_a_concern(school, who):
-    c = concerns.raise_concern(getattr(school, who), about_kind="pupil", pupil_id=pid("000004"),
-                               what="Seen filming in the playground", now=NOW)
+    c = concerns.raise_concern(
+        getattr(school, who), about_kind="pupil", pupil_id=pid("000004"), what="Seen filming in the playground", now=NOW
+    )
     assert c.status == concerns.OPEN and c.seen_at is None
     assert concerns.unseen_count() == 1
 
 
 def test_concern_about_staff_and_visitor_and_audit_carries_no_text(school):
-    concerns.raise_concern(school.office, about_kind="staff", staff_id=school.oak.id, category="phone_breach",
-                           what="Used personal phone in class", now=NOW)
-    v = concerns.raise_concern(school.office, about_kind="visitor", visit_id=17, name="Mr K Contractor",
-                               what="Photographed the hall during assembly", now=NOW)
+    concerns.raise_concern(
+        school.office,
+        about_kind="staff",
+        staff_id=school.oak.id,
+        category="phone_breach",
+        what="Used personal phone in class",
+        now=NOW,
+    )
+    v = concerns.raise_concern(
+        school.office,
+        about_kind="visitor",
+        visit_id=17,
+        name="Mr K Contractor",
+        what="Photographed the hall during assembly",
+        now=NOW,
+    )
     assert concerns.subject_of(v) == "Mr K Contractor"
     entries = list(AuditEntry.select().where(AuditEntry.action == "concern.raise"))
     assert len(entries) == 2
@@ -49,18 +62,21 @@ def test_concern_about_staff_and_visitor_and_audit_carries_no_text(school):
     assert audit.verify().ok
 
 
-@pytest.mark.parametrize("args, message", [
-    (dict(about_kind="parent", what="x"), "Say who the concern is about"),
-    (dict(about_kind="pupil", what="x", category="gossip"), "Choose the kind of concern"),
-    (dict(about_kind="pupil", what=" "), "Give the description of what happened"),
-    (dict(about_kind="pupil", what="x" * 2001), "too long"),
-    (dict(about_kind="pupil", what="a\x1bb"), "control characters"),
-    (dict(about_kind="visitor", what="x"), "Give the visitor's name or pick their visit"),
-    (dict(about_kind="visitor", what="x", visit_id=0), "That is not a visit"),
-    (dict(about_kind="visitor", what="x", name="A\nB"), "on one line"),
-    (dict(about_kind="staff", what="x", pupil_id=1), "Only a concern about a pupil"),
-    (dict(about_kind="pupil", what="x", name="Ava"), "names them from the list"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (dict(about_kind="parent", what="x"), "Say who the concern is about"),
+        (dict(about_kind="pupil", what="x", category="gossip"), "Choose the kind of concern"),
+        (dict(about_kind="pupil", what=" "), "Give the description of what happened"),
+        (dict(about_kind="pupil", what="x" * 2001), "too long"),
+        (dict(about_kind="pupil", what="a\x1bb"), "control characters"),
+        (dict(about_kind="visitor", what="x"), "Give the visitor's name or pick their visit"),
+        (dict(about_kind="visitor", what="x", visit_id=0), "That is not a visit"),
+        (dict(about_kind="visitor", what="x", name="A\nB"), "on one line"),
+        (dict(about_kind="staff", what="x", pupil_id=1), "Only a concern about a pupil"),
+        (dict(about_kind="pupil", what="x", name="Ava"), "names them from the list"),
+    ],
+)
 def test_bad_concerns_are_refused_and_nothing_is_written(school, args, message):
     with pytest.raises(ValidationError, match=message):
         concerns.raise_concern(school.office, now=NOW, **args)
@@ -73,14 +89,26 @@ def test_unknown_people_and_mismatched_phone_are_refused(school):
     with pytest.raises(NotFound, match="Choose the member of staff"):
         concerns.raise_concern(school.office, about_kind="staff", staff_id=999, what="x", now=NOW)
     with pytest.raises(RuleViolation, match="not registered to Ava Patel"):
-        concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid("000001"),
-                               device_id=device(school, "000002"), what="x", now=NOW)
+        concerns.raise_concern(
+            school.office,
+            about_kind="pupil",
+            pupil_id=pid("000001"),
+            device_id=device(school, "000002"),
+            what="x",
+            now=NOW,
+        )
     assert Concern.select().count() == 0
 
 
 def test_dsl_sees_and_follows_up_and_others_may_not(school):
-    c = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pid("000001"), what="Upset by messages",
-                               category="online_safety", now=NOW)
+    c = concerns.raise_concern(
+        school.oak,
+        about_kind="pupil",
+        pupil_id=pid("000001"),
+        what="Upset by messages",
+        category="online_safety",
+        now=NOW,
+    )
     for who in (school.office, school.oak, school.deputy, school.admin):
         with pytest.raises(PermissionDenied, match="see safeguarding concerns"):
             concerns.mark_seen(c.id, who, now=NOW)
@@ -124,19 +152,43 @@ def _history(school):
     yday = NOW - dt.timedelta(days=1)
     custody.confiscate(ava, school.oak, reason="Filming in class", policy="MTP 6", now=yday)
     contact = contacts_of(pid("000001"))[0]
-    custody.record_search(ava, school.deputy, consent_by="parent", consent_contact_id=contact.id, witness="Head",
-                          grounds="Reported video", outcome="content_deleted", now=yday + dt.timedelta(hours=1))
+    custody.record_search(
+        ava,
+        school.deputy,
+        consent_by="parent",
+        consent_contact_id=contact.id,
+        witness="Head",
+        grounds="Reported video",
+        outcome="content_deleted",
+        now=yday + dt.timedelta(hours=1),
+    )
     conf = custody.confiscate(dan, school.head, reason="Messaging in assembly", policy="MTP 6", now=NOW)
     custody.reverse(conf.id, school.head, reason="wrong pupil", now=NOW + dt.timedelta(minutes=5))
-    custody.confiscate(dan, school.head, reason="Messaging in assembly", policy="MTP 6", now=NOW + dt.timedelta(minutes=6))
-    custody.hand_to_police(dan, school.head, officer="PC 123 Smith", force_reference="KENT/26/1", now=NOW + dt.timedelta(hours=1))
-    c1 = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pid("000001"), device_id=ava,
-                                what="Video of another pupil shared", category="online_safety",
-                                now=yday + dt.timedelta(hours=2))
-    c2 = concerns.raise_concern(school.office, about_kind="visitor", name="Mr K", what="Phone out in the hall",
-                                now=NOW + dt.timedelta(hours=2))
-    c3 = concerns.raise_concern(school.office, about_kind="staff", staff_id=school.oak.id, what="Phone in lesson",
-                                now=NOW - dt.timedelta(days=10))
+    custody.confiscate(
+        dan, school.head, reason="Messaging in assembly", policy="MTP 6", now=NOW + dt.timedelta(minutes=6)
+    )
+    custody.hand_to_police(
+        dan, school.head, officer="PC 123 Smith", force_reference="KENT/26/1", now=NOW + dt.timedelta(hours=1)
+    )
+    c1 = concerns.raise_concern(
+        school.oak,
+        about_kind="pupil",
+        pupil_id=pid("000001"),
+        device_id=ava,
+        what="Video of another pupil shared",
+        category="online_safety",
+        now=yday + dt.timedelta(hours=2),
+    )
+    c2 = concerns.raise_concern(
+        school.office, about_kind="visitor", name="Mr K", what="Phone out in the hall", now=NOW + dt.timedelta(hours=2)
+    )
+    c3 = concerns.raise_concern(
+        school.office,
+        about_kind="staff",
+        staff_id=school.oak.id,
+        what="Phone in lesson",
+        now=NOW - dt.timedelta(days=10),
+    )
     return ava, dan, conf, c1, c2, c3
 
 

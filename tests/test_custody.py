@@ -11,7 +11,6 @@ from models.errors import (
     PermissionDenied,
     RevokedCode,
     RuleViolation,
-    TrayFull,
     UnknownCode,
     ValidationError,
 )
@@ -151,10 +150,18 @@ def test_police_hand_over_is_final(school):
     dev = device_of(school, "000001")
     custody.hand_in(code, school.office, now=T)
     custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=later(10))
-    ev = custody.hand_to_police(dev, school.head, officer="PC 1234 Smith", force_reference="KENT/26/0001", now=later(20))
+    ev = custody.hand_to_police(
+        dev, school.head, officer="PC 1234 Smith", force_reference="KENT/26/0001", now=later(20)
+    )
     for attempt in (
         lambda: custody.release(code, school.office, now=later(30)),
-        lambda: custody.release_to_contact(dev, school.office, contact_id=contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0].id, id_seen=True, now=later(30)),
+        lambda: custody.release_to_contact(
+            dev,
+            school.office,
+            contact_id=contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0].id,
+            id_seen=True,
+            now=later(30),
+        ),
         lambda: custody.hand_in(code, school.office, now=later(30)),
         lambda: custody.reverse(ev.id, school.head, reason="mistake", now=later(31)),
     ):
@@ -188,8 +195,16 @@ def test_search_rules(school):
         custody.record_search(dev, school.deputy, now=T, parents_informed_how="phone", **kw)
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     ev = custody.record_search(
-        dev, school.deputy, now=later(5), consent_by="parent", consent_contact_id=mum.id, witness="Head",
-        grounds="Reported image", outcome="pupil_asked_to_delete", parents_informed_at=later(4), parents_informed_how="telephone",
+        dev,
+        school.deputy,
+        now=later(5),
+        consent_by="parent",
+        consent_contact_id=mum.id,
+        witness="Head",
+        grounds="Reported image",
+        outcome="pupil_asked_to_delete",
+        parents_informed_at=later(4),
+        parents_informed_how="telephone",
     )
     assert ev.kind == "searched" and custody.state_of(dev).state == "confiscated"
     line = custody.describe_event(ev)
@@ -202,8 +217,14 @@ def test_parents_cannot_be_informed_later_than_now(school):
     may be phoned from the classroom first.)"""
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=later(10))
-    kw = dict(consent_by="pupil", witness="Head", grounds="Reported image", outcome="nothing_found",
-              parents_informed_how="telephone", now=later(15))
+    kw = dict(
+        consent_by="pupil",
+        witness="Head",
+        grounds="Reported image",
+        outcome="nothing_found",
+        parents_informed_how="telephone",
+        now=later(15),
+    )
     with pytest.raises(ValidationError, match="^The time the parents were informed is later than now.$"):
         custody.record_search(dev, school.deputy, parents_informed_at=later(60), **kw)
     assert not CustodyEvent.select().where(CustodyEvent.kind == "searched").exists()
@@ -342,8 +363,16 @@ def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(scho
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=T)
     kw = dict(consent_by="pupil", grounds="Reported image", outcome="nothing_found")
-    for typed in ("Miss A Lavelle", "miss a lavelle", "  Miss  A.  Lavelle ", "A Lavelle", "Ms A Lavelle",
-                  "Dr. A Lavelle", "MISS A LAVELLE (head, DSL)", "Miss A-Lavelle"):
+    for typed in (
+        "Miss A Lavelle",
+        "miss a lavelle",
+        "  Miss  A.  Lavelle ",
+        "A Lavelle",
+        "Ms A Lavelle",
+        "Dr. A Lavelle",
+        "MISS A LAVELLE (head, DSL)",
+        "Miss A-Lavelle",
+    ):
         assert custody.witness_problem(typed, head.display_name) is not None, typed
         with pytest.raises(ValidationError, match="witness must be someone other than the person searching"):
             custody.record_search(dev, head, now=T, witness=typed, **kw)

@@ -42,8 +42,15 @@ def searched_at(school, when: dt.datetime) -> int:
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
     custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(11, 5))
-    custody.record_search(dev, school.deputy, consent_by="pupil", witness="Head", grounds="Reported image",
-                          outcome="passed_to_police", now=when)
+    custody.record_search(
+        dev,
+        school.deputy,
+        consent_by="pupil",
+        witness="Head",
+        grounds="Reported image",
+        outcome="passed_to_police",
+        now=when,
+    )
     return dev
 
 
@@ -54,8 +61,9 @@ def test_police_hand_over_dated_before_the_search_is_refused_and_names_its_time(
     dev = searched_at(school, at(14, 55))
     events, entries = CustodyEvent.select().count(), AuditEntry.select().count()
     with pytest.raises(RuleViolation) as err:
-        custody.hand_to_police(dev, school.head, officer="PC Ng, number 4521", force_reference="K/1",
-                               handed_at=at(14, 50), now=at(15, 0))
+        custody.hand_to_police(
+            dev, school.head, officer="PC Ng, number 4521", force_reference="K/1", handed_at=at(14, 50), now=at(15, 0)
+        )
     assert str(err.value) == "That time is before the search at 14:55; enter 14:55 or later."
     assert (CustodyEvent.select().count(), AuditEntry.select().count()) == (events, entries)
     assert custody.state_of(dev).state == custody.CONFISCATED
@@ -63,8 +71,9 @@ def test_police_hand_over_dated_before_the_search_is_refused_and_names_its_time(
 
 def test_same_minute_is_allowed_and_keeps_ledger_order(school):
     dev = searched_at(school, at(14, 55, 40))
-    ev = custody.hand_to_police(dev, school.head, officer="PC Ng, number 4521", force_reference="K/1",
-                                handed_at=at(14, 55), now=at(15, 0))
+    ev = custody.hand_to_police(
+        dev, school.head, officer="PC Ng, number 4521", force_reference="K/1", handed_at=at(14, 55), now=at(15, 0)
+    )
     search = events_of(dev)[-2]
     # Shown as 14:55 like the form said, and never sorted before the search it follows.
     assert ev.at >= search.at and ev.at.strftime("%H:%M") == "14:55"
@@ -89,8 +98,9 @@ def test_an_action_timed_before_the_latest_event_is_refused_whatever_the_form(sc
     with pytest.raises(RuleViolation, match="before this phone's confiscation at 11:05"):
         custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=at(10, 0))
     with pytest.raises(RuleViolation, match="before this phone's confiscation at 11:05"):
-        custody.record_search(dev, school.deputy, consent_by="pupil", witness="Head", grounds="g",
-                              outcome="nothing_found", now=at(9, 0))
+        custody.record_search(
+            dev, school.deputy, consent_by="pupil", witness="Head", grounds="g", outcome="nothing_found", now=at(9, 0)
+        )
     rev = custody.reverse(conf.id, school.deputy, reason="wrong pupil", now=at(11, 30))
     with pytest.raises(RuleViolation, match="before this phone's undo at 11:30"):
         custody.release(school.codes["000001"], school.office, now=at(11, 29))
@@ -108,7 +118,8 @@ def test_a_latest_event_on_another_day_is_named_with_its_date(school):
 def test_time_order_problem_is_the_same_message_for_the_form(school):
     """The police dialog checks the typed time with the domain's own words."""
     assert custody.time_order_problem(at(14, 50), at(14, 55), custody.SEARCHED) == (
-        "That time is before the search at 14:55; enter 14:55 or later.")
+        "That time is before the search at 14:55; enter 14:55 or later."
+    )
     assert custody.time_order_problem(at(14, 55), at(14, 55, 59), custody.SEARCHED) is None
     assert custody.time_order_problem(at(14, 56), None, None) is None
 
@@ -155,8 +166,15 @@ def do_action(action: str, school, recorder, dev: int, code: str, clock) -> int:
         return custody.confiscate(dev, recorder, reason="r", policy="p", now=next(clock)).id
     custody.confiscate(dev, head, reason="r", policy="p", now=next(clock))
     if action == "search":
-        return custody.record_search(dev, recorder, consent_by="pupil", witness="Someone Else", grounds="g",
-                                     outcome="nothing_found", now=next(clock)).id
+        return custody.record_search(
+            dev,
+            recorder,
+            consent_by="pupil",
+            witness="Someone Else",
+            grounds="g",
+            outcome="nothing_found",
+            now=next(clock),
+        ).id
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     assert action == "release_to_contact"
     return custody.release_to_contact(dev, recorder, contact_id=mum.id, id_seen=True, now=next(clock)).id
@@ -204,8 +222,7 @@ def test_teacher_cannot_undo_the_headteachers_confiscation_and_so_cannot_release
     conf = custody.confiscate(dev, school.head, reason="Phone used in class", policy="MST 3", now=at(10, 35))
     with pytest.raises(PermissionDenied) as err:
         custody.reverse(conf.id, school.oak, reason="mistake", now=at(11, 0))
-    assert str(err.value) == (
-        "Only Head or someone at least as senior (headteacher) may undo this confiscation.")
+    assert str(err.value) == ("Only Head or someone at least as senior (headteacher) may undo this confiscation.")
     with pytest.raises(RuleViolation, match="Confiscated: parent/carer collection only"):
         custody.release(code, school.oak, now=at(11, 1))
     assert custody.state_of(dev).state == custody.CONFISCATED
@@ -238,7 +255,9 @@ def test_the_refusal_names_every_role_that_may_undo(school):
     out = custody.hand_in(school.codes["000001"], school.deputy, now=at(8, 35))
     with pytest.raises(PermissionDenied) as err:
         custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(8, 40))
-    assert str(err.value) == "Only Deputy or someone at least as senior (leadership or headteacher) may undo this hand-in."
+    assert (
+        str(err.value) == "Only Deputy or someone at least as senior (leadership or headteacher) may undo this hand-in."
+    )
     assert custody.state_of(dev).state == custody.IN_TRAY
 
 
@@ -246,9 +265,12 @@ def test_verify_finds_events_out_of_time_order(school):
     """A ledger edited outside the kiosk (or written before the rule) is reported, not hidden."""
     dev = searched_at(school, at(14, 55))
     assert custody.verify_states() == []
-    police = custody.hand_to_police(dev, school.head, officer="PC Ng, 4521", force_reference="K/1",
-                                    handed_at=at(14, 56), now=at(15, 0))
+    police = custody.hand_to_police(
+        dev, school.head, officer="PC Ng, 4521", force_reference="K/1", handed_at=at(14, 56), now=at(15, 0)
+    )
     CustodyEvent.update(at=at(14, 50)).where(CustodyEvent.id == police.id).execute()
     problems = custody.verify_states()
-    assert problems == [f"device {dev}: event {police.id} (handed_to_police) is dated 2026-11-12 14:50, "
-                        f"before event {police.id - 1} (searched) at 2026-11-12 14:55"]
+    assert problems == [
+        f"device {dev}: event {police.id} (handed_to_police) is dated 2026-11-12 14:50, "
+        f"before event {police.id - 1} (searched) at 2026-11-12 14:55"
+    ]

@@ -10,10 +10,13 @@ from tests.pilot import make_app, quiet
 from tests.test_safeguarding_screens import SIZE, msg, open_screen, seed_feed
 
 
-@pytest.mark.parametrize(("field", "typed", "what"), [
-    ("sg-to", "9999-12-31", "end date"),
-    ("sg-from", "0001-01-01", "start date"),
-])
+@pytest.mark.parametrize(
+    ("field", "typed", "what"),
+    [
+        ("sg-to", "9999-12-31", "end date"),
+        ("sg-from", "0001-01-01", "start date"),
+    ],
+)
 async def test_safeguarding_feed_dates_out_of_range(school, field, typed, what):
     seed_feed(school)
     app = make_app()

@@ -63,7 +63,11 @@ def test_pending_migration_runs_once_with_its_version(tmp_path, monkeypatch):
         calls.append(1)
         run(migrator.add_column("tray", "colour", peewee.CharField(null=True)))
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + [migrations.Migration(migrations.LATEST + 1, "tray colour", add_column)])
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        migrations.MIGRATIONS + [migrations.Migration(migrations.LATEST + 1, "tray colour", add_column)],
+    )
     monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
     assert migrations.migrate() == migrations.LATEST
     assert migrations.migrate() == migrations.LATEST

@@ -95,8 +95,14 @@ def _read_line(proc: subprocess.Popen, deadline: float) -> str:
 
 def test_a_demo_killed_midway_is_built_whole_by_the_next_run(database, capsys):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, database], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=REPO, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, database],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+    )
     try:
         line = _read_line(proc, time.monotonic() + WAIT_S)
         assert line.strip() == "MIDPOINT", (line, proc.stderr.read1().decode() if proc.poll() is not None else "")

@@ -25,10 +25,15 @@ def test_demo_has_one_of_each(sqlite_db):
     feed = concerns.safeguarding_feed(TODAY - dt.timedelta(days=14), TODAY)
     assert {e.kind for e in feed} == {"concern", "confiscation", "search"}
     # the pupil under the exception never handed in during the demo's history, and is not "not handed in"
-    handed = CustodyEvent.select().join(custody.Device).where(
-        (CustodyEvent.kind == custody.HANDED_IN) & (custody.Device.pupil == pupil_id))
+    handed = (
+        CustodyEvent.select()
+        .join(custody.Device)
+        .where((CustodyEvent.kind == custody.HANDED_IN) & (custody.Device.pupil == pupil_id))
+    )
     assert not handed.exists()
     exc = exceptions.active_for_pupil(pupil_id, TODAY)
-    row = next(r for r in reports.class_checklist(exc.pupil.school_class.name, TODAY) if r["pupil"] == exc.pupil.full_name)
+    row = next(
+        r for r in reports.class_checklist(exc.pupil.school_class.name, TODAY) if r["pupil"] == exc.pupil.full_name
+    )
     assert row["status"] == reports.CHECK_EXCEPTION
     assert exceptions.due_for_review(TODAY, 14)

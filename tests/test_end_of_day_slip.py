@@ -10,9 +10,9 @@ import datetime as dt
 
 import pytest
 
-from models.demo import DEMO_PINS
 from models import anchors, audit, custody, reports
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.errors import PermissionDenied, ValidationError
 from models.tables import AuditEntry, PrintJob
 from printing import PrinterSpec
@@ -36,8 +36,9 @@ def held(database, tmp_path):
 
 def test_the_slip_lists_the_phones_held_and_carries_the_anchor_it_wrote(held):
     school, path = held
-    job_id, anchor, problem = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
-                                                      anchors_path=path, now=LATE)
+    job_id, anchor, problem = reports.end_of_day_slip(
+        school.office, printer=PRINTER, school_name="Test School", anchors_path=path, now=LATE
+    )
     assert anchor is not None and problem is None
     assert anchors.last(path).seq == anchor.seq  # the same anchor is in the file
     job = PrintJob.get_by_id(job_id)
@@ -61,8 +62,9 @@ def test_a_teacher_may_not_print_it_and_nothing_is_written(held):
 
 def test_the_paper_anchor_is_checked_by_verify(held):
     school, path = held
-    _, anchor, _ = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
-                                           anchors_path=None, now=LATE)
+    _, anchor, _ = reports.end_of_day_slip(
+        school.office, printer=PRINTER, school_name="Test School", anchors_path=None, now=LATE
+    )
     assert anchor is None  # no anchors file configured: the slip is printed without one
     written = anchors.write(path, actor="test", now=LATE)
     report = audit.verify()
@@ -133,8 +135,9 @@ def test_an_anchors_file_that_refuses_an_anchor_does_not_stop_the_slip(held):
     of the phones still held at the end of the day."""
     school, path = held
     path.write_text("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
-    job_id, anchor, problem = reports.end_of_day_slip(school.office, printer=PRINTER, school_name="Test School",
-                                                      anchors_path=path, now=LATE)
+    job_id, anchor, problem = reports.end_of_day_slip(
+        school.office, printer=PRINTER, school_name="Test School", anchors_path=path, now=LATE
+    )
     assert anchor is None
     assert problem.startswith(f"The anchors file {path} already anchors entry 999999")
     slip = _slip_text(PrintJob.get_by_id(job_id))

@@ -21,12 +21,20 @@ def _medical_exception(school, *, ends_on=TODAY + dt.timedelta(days=60), signed=
     start = min(TODAY - dt.timedelta(days=5), ends_on - dt.timedelta(days=3))
     ava = Pupil.get(Pupil.admission_no == "000001")
     exc = exceptions.record(
-        school.head, subject_kind=exceptions.PUPIL, pupil_id=ava.id, kind=exceptions.MEDICAL,
+        school.head,
+        subject_kind=exceptions.PUPIL,
+        pupil_id=ava.id,
+        kind=exceptions.MEDICAL,
         medical_category="monitoring_device",
-        allowed="Keeps her phone to read a sensor app.", where="In her bag on silent",
-        sanction="Phone handed in for the day.", agreed_with="Priya Patel",
-        agreed_on=start, starts_on=start, review_on=min(TODAY + dt.timedelta(days=20), ends_on),
-        ends_on=ends_on, now=dt.datetime.combine(start, dt.time(9)),
+        allowed="Keeps her phone to read a sensor app.",
+        where="In her bag on silent",
+        sanction="Phone handed in for the day.",
+        agreed_with="Priya Patel",
+        agreed_on=start,
+        starts_on=start,
+        review_on=min(TODAY + dt.timedelta(days=20), ends_on),
+        ends_on=ends_on,
+        now=dt.datetime.combine(start, dt.time(9)),
     )
     if signed:
         exceptions.mark_signed_copy(exc.id, school.office, now=dt.datetime.combine(start, dt.time(10)))

@@ -32,12 +32,20 @@ def pupil(adno):
 def pupil_exception(school, adno="000001", *, signed=True, signed_at=None, now=NOW, **over):
     p = pupil(adno)
     args = dict(
-        subject_kind="pupil", pupil_id=p.id, kind="medical_monitoring", medical_category="monitoring_device",
-        allowed="Keeps her phone to read her sensor app.", where="In her bag on silent; out only in the medical room",
+        subject_kind="pupil",
+        pupil_id=p.id,
+        kind="medical_monitoring",
+        medical_category="monitoring_device",
+        allowed="Keeps her phone to read her sensor app.",
+        where="In her bag on silent; out only in the medical room",
         conditions=["No photos or messaging", "Teacher may check the screen"],
         sanction="Phone handed in at the office for the rest of the day; parents called.",
-        agreed_with_contact_id=contacts_of(p.id)[0].id, agreed_on=d(-1), starts_on=d(0), review_on=d(30),
-        ends_on=d(60), now=now,
+        agreed_with_contact_id=contacts_of(p.id)[0].id,
+        agreed_on=d(-1),
+        starts_on=d(0),
+        review_on=d(30),
+        ends_on=d(60),
+        now=now,
     )
     args.update(over)
     exc = exceptions.record(school.head, **args)
@@ -48,9 +56,17 @@ def pupil_exception(school, adno="000001", *, signed=True, signed_at=None, now=N
 
 def visitor_exception(school, **over):
     args = dict(
-        subject_kind="organisation", organisation="Kent  Educational Psychology", kind="multi_agency",
-        allowed="Phones for case notes and calls to the team.", where="Meeting room and staff room only",
-        agreed_with="Dr S Khan, team lead", agreed_on=d(-5), starts_on=d(-5), review_on=d(2), ends_on=d(3), now=NOW,
+        subject_kind="organisation",
+        organisation="Kent  Educational Psychology",
+        kind="multi_agency",
+        allowed="Phones for case notes and calls to the team.",
+        where="Meeting room and staff room only",
+        agreed_with="Dr S Khan, team lead",
+        agreed_on=d(-5),
+        starts_on=d(-5),
+        review_on=d(2),
+        ends_on=d(3),
+        now=NOW,
     )
     args.update(over)
     return exceptions.record(school.head, **args)
@@ -62,8 +78,19 @@ def visitor_exception(school, **over):
 @pytest.mark.parametrize("who", ["office", "oak", "deputy", "admin"])
 def test_only_the_headteacher_records_an_exception(school, who):
     with pytest.raises(PermissionDenied, match="may not record exceptions"):
-        exceptions.record(getattr(school, who), subject_kind="organisation", organisation="NHS", kind="multi_agency",
-                          allowed="x", where="y", agreed_on=d(0), starts_on=d(0), review_on=d(1), ends_on=d(2), now=NOW)
+        exceptions.record(
+            getattr(school, who),
+            subject_kind="organisation",
+            organisation="NHS",
+            kind="multi_agency",
+            allowed="x",
+            where="y",
+            agreed_on=d(0),
+            starts_on=d(0),
+            review_on=d(1),
+            ends_on=d(2),
+            now=NOW,
+        )
     assert AgreedException.select().count() == 0
 
 
@@ -88,35 +115,47 @@ def test_record_keeps_everything_and_audits_ids_only(school):
 
 
 def base_org(**over):
-    args = dict(subject_kind="organisation", organisation="NHS school nursing", kind="multi_agency",
-                allowed="Phones for calls to the team", where="Medical room", agreed_on=d(0), starts_on=d(0),
-                review_on=d(5), ends_on=d(10), now=NOW)
+    args = dict(
+        subject_kind="organisation",
+        organisation="NHS school nursing",
+        kind="multi_agency",
+        allowed="Phones for calls to the team",
+        where="Medical room",
+        agreed_on=d(0),
+        starts_on=d(0),
+        review_on=d(5),
+        ends_on=d(10),
+        now=NOW,
+    )
     args.update(over)
     return args
 
 
-@pytest.mark.parametrize("over, message", [
-    (dict(kind="medical_monitoring"), "Choose the medical category"),
-    (dict(kind="medical_monitoring", medical_category="type 1 diabetes"), "never write a diagnosis"),
-    (dict(medical_category="monitoring_device"), "belongs only to a medical monitoring"),
-    (dict(kind="remote_learning", subject_kind="staff", organisation=None), "risk assessment reference"),
-    (dict(kind="young_carer"), "cannot be for an organisation"),
-    (dict(kind="holiday"), "Choose the kind"),
-    (dict(subject_kind="parent"), "Say who the exception is for"),
-    (dict(allowed="  "), "Give the description of what is allowed"),
-    (dict(allowed="x" * 501), "too long"),
-    (dict(where="room\x07"), "control characters"),
-    (dict(where="room\nand hall"), "on one line"),
-    (dict(organisation=None), "Give the organisation"),
-    (dict(agreed_on=d(1), starts_on=d(1)), "in the future"),
-    (dict(agreed_on=d(0), starts_on=d(-1)), "agreed before it starts"),
-    (dict(ends_on=d(-1), starts_on=d(-3), agreed_on=d(-3), review_on=d(-2)), "already passed"),
-    (dict(ends_on=d(3), review_on=d(5)), "review date must fall between"),
-    (dict(starts_on=d(5), ends_on=d(4), review_on=d(4)), "end date is before the start"),
-    (dict(starts_on=NOW), "as a date"),
-    (dict(visitor_name="Dr Khan"), "names no single visitor"),
-    (dict(conditions=[f"c{i}" for i in range(11)]), "at most 10 conditions"),
-])
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        (dict(kind="medical_monitoring"), "Choose the medical category"),
+        (dict(kind="medical_monitoring", medical_category="type 1 diabetes"), "never write a diagnosis"),
+        (dict(medical_category="monitoring_device"), "belongs only to a medical monitoring"),
+        (dict(kind="remote_learning", subject_kind="staff", organisation=None), "risk assessment reference"),
+        (dict(kind="young_carer"), "cannot be for an organisation"),
+        (dict(kind="holiday"), "Choose the kind"),
+        (dict(subject_kind="parent"), "Say who the exception is for"),
+        (dict(allowed="  "), "Give the description of what is allowed"),
+        (dict(allowed="x" * 501), "too long"),
+        (dict(where="room\x07"), "control characters"),
+        (dict(where="room\nand hall"), "on one line"),
+        (dict(organisation=None), "Give the organisation"),
+        (dict(agreed_on=d(1), starts_on=d(1)), "in the future"),
+        (dict(agreed_on=d(0), starts_on=d(-1)), "agreed before it starts"),
+        (dict(ends_on=d(-1), starts_on=d(-3), agreed_on=d(-3), review_on=d(-2)), "already passed"),
+        (dict(ends_on=d(3), review_on=d(5)), "review date must fall between"),
+        (dict(starts_on=d(5), ends_on=d(4), review_on=d(4)), "end date is before the start"),
+        (dict(starts_on=NOW), "as a date"),
+        (dict(visitor_name="Dr Khan"), "names no single visitor"),
+        (dict(conditions=[f"c{i}" for i in range(11)]), "at most 10 conditions"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_written(school, over, message):
     with pytest.raises(ValidationError, match=message):
         exceptions.record(school.head, **base_org(**over))
@@ -125,8 +164,16 @@ def test_bad_input_is_refused_and_nothing_is_written(school, over, message):
 
 
 def test_remote_learning_with_a_risk_assessment_reference_is_accepted(school):
-    exc = exceptions.record(school.head, **base_org(subject_kind="staff", organisation=None, staff_id=school.oak.id,
-                                                    kind="remote_learning", risk_assessment_ref="RA-2026-14"))
+    exc = exceptions.record(
+        school.head,
+        **base_org(
+            subject_kind="staff",
+            organisation=None,
+            staff_id=school.oak.id,
+            kind="remote_learning",
+            risk_assessment_ref="RA-2026-14",
+        ),
+    )
     assert exc.risk_assessment_ref == "RA-2026-14"
     assert exceptions.active_for_staff(school.oak.id, TODAY).id == exc.id
 
@@ -205,9 +252,18 @@ def test_revoking_keeps_the_record_and_ends_the_effect_that_day(school):
 def test_visitor_found_by_name_or_organisation_case_and_space_insensitively(school):
     org = visitor_exception(school)
     person = exceptions.record(
-        school.head, subject_kind="visitor", visitor_name="Siobhán  Ó Briain", organisation="KCC SEND",
-        kind="emergency_use", allowed="May take a call from her child's school", where="Reception only",
-        agreed_on=d(0), starts_on=d(0), review_on=d(0), ends_on=d(0), now=NOW,
+        school.head,
+        subject_kind="visitor",
+        visitor_name="Siobhán  Ó Briain",
+        organisation="KCC SEND",
+        kind="emergency_use",
+        allowed="May take a call from her child's school",
+        where="Reception only",
+        agreed_on=d(0),
+        starts_on=d(0),
+        review_on=d(0),
+        ends_on=d(0),
+        now=NOW,
     )
     assert exceptions.active_for_visitor(" siobhán ó  BRIAIN ", "", TODAY).id == person.id
     assert exceptions.active_for_visitor("Siobhan O Briain", "", TODAY) is None  # accents matter
@@ -223,8 +279,10 @@ def test_visitor_found_by_name_or_organisation_case_and_space_insensitively(scho
 def test_due_for_review_within_days_includes_overdue_excludes_revoked_and_ended(school):
     a = pupil_exception(school, review_on=d(10))
     b = visitor_exception(school)  # review d(2)
-    c = exceptions.record(school.head, **base_org(organisation="Overdue Ltd", agreed_on=d(-20), starts_on=d(-20),
-                                                    review_on=d(-1), ends_on=d(20)))
+    c = exceptions.record(
+        school.head,
+        **base_org(organisation="Overdue Ltd", agreed_on=d(-20), starts_on=d(-20), review_on=d(-1), ends_on=d(20)),
+    )
     gone = exceptions.record(school.head, **base_org(organisation="Gone Ltd", review_on=d(1)))
     exceptions.revoke(gone.id, school.head, reason="no longer visiting", now=NOW)
     assert [e.id for e in exceptions.due_for_review(TODAY, 7)] == [c.id, b.id]
@@ -253,18 +311,31 @@ def test_a_review_refuses_bad_dates_other_roles_and_revoked_exceptions(school):
     exceptions.revoke(exc.id, school.head, reason="ended early", now=NOW)
     with pytest.raises(RuleViolation, match="revoked: there is nothing to review"):
         exceptions.record_review(exc.id, school.head, next_review_on=d(20), now=NOW)
-    assert exceptions.record_review(visitor_exception(school).id, school.head, next_review_on=d(3),
-                                    now=NOW).review_on == d(3)  # the end date itself is allowed
+    assert exceptions.record_review(
+        visitor_exception(school).id, school.head, next_review_on=d(3), now=NOW
+    ).review_on == d(3)  # the end date itself is allowed
 
 
 def test_agreement_document_has_signature_lines_and_the_category_not_a_diagnosis(school):
     exc = pupil_exception(school)
-    text = to_text(exceptions.agreement_document(exc, school_name="Mereworth CP School",
-                                                 headteacher_name="Miss A Lavelle"))
+    text = to_text(
+        exceptions.agreement_document(exc, school_name="Mereworth CP School", headteacher_name="Miss A Lavelle")
+    )
     text = " ".join(text.split())
-    for expected in ("Phone exception agreement", "Ava Patel", "Oak", "medical monitoring",
-                     "reads a medical sensor", "No photos or messaging", "Learner", "Parent/carer",
-                     "Priya Patel", "Headteacher", "Miss A Lavelle", "rest of the day"):
+    for expected in (
+        "Phone exception agreement",
+        "Ava Patel",
+        "Oak",
+        "medical monitoring",
+        "reads a medical sensor",
+        "No photos or messaging",
+        "Learner",
+        "Parent/carer",
+        "Priya Patel",
+        "Headteacher",
+        "Miss A Lavelle",
+        "rest of the day",
+    ):
         assert expected in text, expected
     org = visitor_exception(school)
     text = " ".join(to_text(exceptions.agreement_document(org, school_name="Mereworth CP School")).split())
@@ -310,7 +381,6 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     from models.clock import utcnow
     from models.db import close_db, db, init_db
     from models.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
-
     from tests.oldschema import written_as
 
     with written_as(1):
@@ -323,12 +393,17 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     close_db()
     init_db(database)
     assert migrations.current_version() == migrations.LATEST
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(range(1, migrations.LATEST + 1))
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
+        range(1, migrations.LATEST + 1)
+    )
     assert Concern.select().count() == 0
     staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
     exc = pupil_exception(staff)
     assert exceptions.active_for_pupil(exc.pupil_id, TODAY).id == exc.id
     assert {r["class"]: r for r in reports.class_progress(TODAY)}["Oak"] == {
-        "class": "Oak", "handed_in": 1, "expected": 2, "exceptions": 1}
+        "class": "Oak",
+        "handed_in": 1,
+        "expected": 2,
+        "exceptions": 1,
+    }
     assert audit.verify().ok
-

@@ -42,8 +42,14 @@ def test_the_checks_after_a_fault_do_catch_damage(tmp_path):
     db = str(tmp_path / "k.sqlite3")
     codes = make_school(db, 3)
     env = scan_env(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", "office", "--db", db],
-                          input="".join(c + "\n" for c in codes).encode(), capture_output=True, env=env, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", "office", "--db", db],
+        input="".join(c + "\n" for c in codes).encode(),
+        capture_output=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.decode().count("OK ") == 3
     assert check_database(db) == [] and set(states(db, codes).values()) == {"in_tray"}
     conn = sqlite3.connect(db)
@@ -78,7 +84,11 @@ class Scanner:
     def __init__(self, db: str, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "scan", "--mode", "hand-in", "--as", "office", "--db", db],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -145,7 +155,9 @@ def test_full_disk_is_a_clear_refusal_and_the_kiosk_recovers_when_space_returns(
         assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
         filler = _fill(mnt)
         refused = scanner.scan(codes[1])
-        assert refused.startswith(f"BLOCKED {codes[1]} The disk is full, read-only or failing: nothing was saved."), refused
+        assert refused.startswith(f"BLOCKED {codes[1]} The disk is full, read-only or failing: nothing was saved."), (
+            refused
+        )
         assert refused.count("\n") == 0 and "\x1b" not in refused
         filler.unlink()  # the disk is back
         assert scanner.scan(codes[1]).startswith(f"OK {codes[1]} ")
@@ -165,12 +177,17 @@ def test_disk_turned_read_only_in_use_is_a_clear_refusal_and_nothing_acknowledge
     mnt.mkdir()
     with image.open("wb") as fh:
         fh.truncate(16 << 20)
-    if not shutil.which("mkfs.ext4") or subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True).returncode:
+    if (
+        not shutil.which("mkfs.ext4")
+        or subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True).returncode
+    ):
         pytest.skip("mkfs.ext4 is not available")
     _mount("-o", "loop,errors=remount-ro", str(image), str(mnt))
     scanner = None
     try:
-        device = Path(subprocess.run(["findmnt", "-no", "SOURCE", str(mnt)], capture_output=True, text=True).stdout.strip()).name
+        device = Path(
+            subprocess.run(["findmnt", "-no", "SOURCE", str(mnt)], capture_output=True, text=True).stdout.strip()
+        ).name
         trigger = Path("/sys/fs/ext4") / device / "trigger_fs_error"
         if not trigger.exists():
             pytest.skip("this kernel cannot force an ext4 filesystem read-only")
@@ -236,8 +253,13 @@ def _server_read_only(url: str, on: bool) -> None:
     standby or an administrator's emergency switch: ALTER SYSTEM and a reload. Returns
     once a new session sees the change; an open session takes it at its next command,
     so its next transaction may still be the old kind (the test allows for that)."""
-    _as_admin(url, "ALTER SYSTEM SET default_transaction_read_only = on" if on
-              else "ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()")
+    _as_admin(
+        url,
+        "ALTER SYSTEM SET default_transaction_read_only = on"
+        if on
+        else "ALTER SYSTEM RESET default_transaction_read_only",
+        "SELECT pg_reload_conf()",
+    )
     want = "on" if on else "off"
     deadline = time.monotonic() + 30  # the server reloads its configuration asynchronously
     while time.monotonic() < deadline:
@@ -273,14 +295,20 @@ def test_postgres_turned_read_only_in_use_is_a_clear_refusal_and_recovers(databa
         acknowledged.append(waiting.pop(0))
         code, err = scanner.close()
         assert code == 0 and err == ""
-    assert states(url, acknowledged + waiting) == {**{c: "in_tray" for c in acknowledged}, **{c: "out" for c in waiting}}
+    assert states(url, acknowledged + waiting) == {
+        **{c: "in_tray" for c in acknowledged},
+        **{c: "out" for c in waiting},
+    }
     assert check_database(url) == []
 
 
 def _drop_other_sessions(url: str) -> int:
     """End every other session on the database, as a server restart or a network cut does."""
-    return _as_admin(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")[0]
+    return _as_admin(
+        url,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )[0]
 
 
 def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_reconnects(database, tmp_path):
@@ -290,8 +318,10 @@ def test_postgres_connection_lost_in_use_is_a_clear_refusal_and_the_next_scan_re
         assert scanner.scan(codes[0]).startswith(f"OK {codes[0]} ")
         assert _drop_other_sessions(url) >= 1
         refused = scanner.scan(codes[1])
-        assert refused == (f"BLOCKED {codes[1]} Lost the connection to the database server: this may not have been "
-                           "saved. Try again; if it goes on, ask the school's IT support."), refused
+        assert refused == (
+            f"BLOCKED {codes[1]} Lost the connection to the database server: this may not have been "
+            "saved. Try again; if it goes on, ask the school's IT support."
+        ), refused
         assert scanner.scan(codes[1]).startswith(f"OK {codes[1]} ")  # reconnected by itself
         code, err = scanner.close()
         assert code == 0 and err == ""

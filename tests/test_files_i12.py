@@ -221,8 +221,7 @@ def test_a_hand_in_under_umask_022_leaves_nothing_readable(umask022, data_dir, t
         custody.hand_in(school.codes["000001"], school.office, now=NOW)
         db.execute_sql("SELECT 1")
         assert mode(data_dir) == 0o700
-        assert {p.name: mode(p) for p in data_dir.iterdir()} == {
-            p.name: 0o600 for p in data_dir.iterdir()}
+        assert {p.name: mode(p) for p in data_dir.iterdir()} == {p.name: 0o600 for p in data_dir.iterdir()}
     finally:
         close_db()
 

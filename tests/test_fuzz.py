@@ -25,8 +25,30 @@ from models.roster import RosterFileError, parse_roster
 from models.tables import Contact, Pupil, SchoolClass
 from tests.school import NOW, build
 
-NASTY = ["\x1b[2J", "\x1b]0;pwned\x07", "\x1bP+q\x1b\\", "\x9b31m", "\x00", "\x07", "\x08", "\r", "\x7f",
-         "\u202e", "\u2028", "\x85", "\ufeff", "\ud800", "K1234566", " ", ",", '"', ";", "\t", "é", "😀"]
+NASTY = [
+    "\x1b[2J",
+    "\x1b]0;pwned\x07",
+    "\x1bP+q\x1b\\",
+    "\x9b31m",
+    "\x00",
+    "\x07",
+    "\x08",
+    "\r",
+    "\x7f",
+    "\u202e",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "\ud800",
+    "K1234566",
+    " ",
+    ",",
+    '"',
+    ";",
+    "\t",
+    "é",
+    "😀",
+]
 nasty_text = st.one_of(
     st.text(max_size=60),
     st.lists(st.sampled_from(NASTY) | st.text(max_size=5), max_size=12).map("".join),
@@ -122,8 +144,7 @@ def _check_parsed(result) -> None:
     for w in result.warnings:
         assert clean(w), repr(w)
     for row in result.rows:
-        for value in (row.admission_no, row.first_name, row.last_name, row.class_name,
-                      *(c.name for c in row.contacts)):
+        for value in (row.admission_no, row.first_name, row.last_name, row.class_name, *(c.name for c in row.contacts)):
             assert value.isprintable() and value == value.strip() and value, repr(value)
         for c in row.contacts:  # a relationship may be left blank
             assert c.relationship.isprintable() and c.relationship == c.relationship.strip(), repr(c.relationship)
@@ -145,8 +166,10 @@ def test_any_bytes_as_a_roster_parse_or_refuse_cleanly(data):
 cell = st.one_of(nasty_text, st.sampled_from(["Smith", "O'Brien", "Zoë", "5", "6", "Oak", "Year 6", "R", "N"]))
 
 
-@given(rows=st.lists(st.tuples(st.integers(0, 999_999), cell, cell, cell, cell, cell, cell), min_size=1, max_size=5),
-       tail=st.binary(max_size=20))
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 999_999), cell, cell, cell, cell, cell, cell), min_size=1, max_size=5),
+    tail=st.binary(max_size=20),
+)
 @example(rows=[(1, "\ud7fc", "Ava", "6", "Oak", "Mum", "Mother")], tail=b"")  # unassigned: refused
 @example(rows=[(2, "\ue000", "Ava", "6", "Oak", "Mum", "Mother")], tail=b"")  # private use: refused
 @example(rows=[(3, "Smith\u00a0Jones", "Ava", "6", "Oak", "Mum\u3000Smith", "Mother")], tail=b"")  # spaces made plain
@@ -176,8 +199,11 @@ def test_fuzzed_roster_rows_import_or_are_rejected_cleanly(sqlite_db, rows, tail
 
 def test_roster_values_longer_than_their_columns_are_rejected_not_stored(database):
     long_name = "A" * 10_000
-    data = (HEADER + f"000001,{long_name},Ava,6,Oak,Mum,Mother\r\n000002,Jones,Ben,6,Oak,{long_name},Mother\r\n"
-            + f"000003,Smith,Cara,6,{'O' * 200},Dad,Father\r\n").encode()
+    data = (
+        HEADER
+        + f"000001,{long_name},Ava,6,Oak,Mum,Mother\r\n000002,Jones,Ben,6,Oak,{long_name},Mother\r\n"
+        + f"000003,Smith,Cara,6,{'O' * 200},Dad,Father\r\n"
+    ).encode()
     result = parse_roster(data, today=NOW.date())
     assert [e.line for e in result.errors] == [2, 3, 4]
     assert all(clean(e.message) and len(e.message) < 200 for e in result.errors)

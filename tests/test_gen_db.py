@@ -23,9 +23,7 @@ def test_generated_history_is_valid_on_every_backend(database):
     assert new.audit_seq == audit.head()[0]
     # every event's content is bound by its own entry, and the next write binds only its own rows
     from models import custody as ledger
-    from models.tables import AuditEntry, Staff
-
-    from models.tables import Label
+    from models.tables import AuditEntry, Label, Staff
 
     out = DeviceState.select().where(DeviceState.state == "out").first()
     code = Label.get(Label.device == out.device_id).code

@@ -57,8 +57,15 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
     custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(8, 10))
-    search = custody.record_search(dev, school.deputy, consent_by="pupil", witness="Head", grounds="Image",
-                                   outcome="passed_to_police", now=at(8, 20, 30))
+    search = custody.record_search(
+        dev,
+        school.deputy,
+        consent_by="pupil",
+        witness="Head",
+        grounds="Image",
+        outcome="passed_to_police",
+        now=at(8, 20, 30),
+    )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
         await open_history(pilot, "head")
@@ -70,8 +77,10 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
         assert screen_name(app) == "PoliceDialog"
         assert text(app, "#police-error") == "That time is before the search at 08:20; enter 08:20 or later."
         assert visible(app, "#police-error")
-        typed = [app.screen.query_one(f"#{w}", Input).value
-                 for w in ("police-officer", "police-number", "police-reference", "police-time")]
+        typed = [
+            app.screen.query_one(f"#{w}", Input).value
+            for w in ("police-officer", "police-number", "police-reference", "police-time")
+        ]
         assert typed == ["PC Ng", "4521", "K/1", "0815"]
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 4, *"0820", "enter")  # the same minute: allowed
@@ -154,8 +163,10 @@ async def test_confiscating_a_phone_in_the_tray_says_what_it_means(school, size)
         await find(pilot, school.codes["000001"])
         await pilot.press("f6")
         assert screen_name(app) == "ConfiscateDialog"
-        meaning = ("This phone is in slot B-01. Confiscating it keeps it in the office until a listed "
-                   "parent or carer collects it: it will not go back to Ava Patel at the end of the day.")
+        meaning = (
+            "This phone is in slot B-01. Confiscating it keeps it in the office until a listed "
+            "parent or carer collects it: it will not go back to Ava Patel at the end of the day."
+        )
         assert text(app, "#confiscate-where") == meaning
         assert visible(app, "#confiscate-where")
         await pilot.press(*"Filming", "enter", "down", "enter", "enter")
@@ -175,7 +186,8 @@ async def test_confiscating_a_phone_the_pupil_has_says_it_is_taken_in(school):
         await pilot.press("f6")
         assert text(app, "#confiscate-where") == (
             "This phone is with Ben Jones. Confiscating it means taking it now: the office keeps it in a slot "
-            "until a listed parent or carer collects it.")
+            "until a listed parent or carer collects it."
+        )
 
 
 async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was_typed(school):
@@ -191,14 +203,23 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
         await pilot.press("f8", *"PC Ng", "enter", *"4521", "enter", *"K/1", "enter")
         await pilot.press("end", *["backspace"] * 5, *"0815", "enter")
         assert "Time: 08:15 today" in text(app, "#police-summary")
-        custody.record_search(dev, school.deputy, consent_by="pupil", witness="Head", grounds="Image",
-                              outcome="passed_to_police", now=at(8, 20))  # at the other terminal
+        custody.record_search(
+            dev,
+            school.deputy,
+            consent_by="pupil",
+            witness="Head",
+            grounds="Image",
+            outcome="passed_to_police",
+            now=at(8, 20),
+        )  # at the other terminal
         await pilot.press("enter")  # Confirm
         await quiet(pilot)
         assert screen_name(app) == "PoliceDialog"
         assert text(app, "#police-error") == "That time is before the search at 08:20; enter 08:20 or later."
-        typed = [app.screen.query_one(f"#{w}", Input).value
-                 for w in ("police-officer", "police-number", "police-reference", "police-time")]
+        typed = [
+            app.screen.query_one(f"#{w}", Input).value
+            for w in ("police-officer", "police-number", "police-reference", "police-time")
+        ]
         assert typed == ["PC Ng", "4521", "K/1", "08:15"]
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 5, *"0820", "enter", "enter")

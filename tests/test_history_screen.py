@@ -16,7 +16,7 @@ from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import CustodyEvent, Pupil, Staff
-from tests.pilot import make_app, settle, sign_in, text, quiet
+from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 
 SIZE = (120, 50)
@@ -32,7 +32,6 @@ def events_of(device_id: int) -> list[CustodyEvent]:
 
 def mother_of_ava():
     return contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
-
 
 
 async def open_history(pilot, username: str, pin: str | None = None) -> None:
@@ -69,10 +68,17 @@ def screen_name(app) -> str:
 async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    wrong = custody.confiscate(dev, school.deputy, reason="Wrong pupil", policy="MST 6", now=NOW + dt.timedelta(minutes=5))
+    wrong = custody.confiscate(
+        dev, school.deputy, reason="Wrong pupil", policy="MST 6", now=NOW + dt.timedelta(minutes=5)
+    )
     custody.reverse(wrong.id, school.deputy, reason="meant Ben", now=NOW + dt.timedelta(minutes=6))
-    custody.confiscate(dev, school.deputy, reason="[b]Filming[/b] in class", policy="Online safety policy 9.3",
-                       now=NOW + dt.timedelta(minutes=10))
+    custody.confiscate(
+        dev,
+        school.deputy,
+        reason="[b]Filming[/b] in class",
+        policy="Online safety policy 9.3",
+        now=NOW + dt.timedelta(minutes=10),
+    )
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy", DEMO_PINS["deputy"])
@@ -158,7 +164,11 @@ async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school)
         assert message(app) == "Confiscated Ava Patel's phone: keep it in slot B-01."
         last = events_of(dev)[-1]
         assert (last.kind, last.reason, last.policy, last.actor_id) == (
-            "confiscated", "Filming", "Mobile technology policy 6 (learners' use)", school.oak.id)
+            "confiscated",
+            "Filming",
+            "Mobile technology policy 6 (learners' use)",
+            school.oak.id,
+        )
         assert text(app, "#history-state").startswith("Now: Confiscated, slot B-01")
         assert "confiscated (Mobile technology policy 6 (learners' use)): Filming" in chain(app)[-1]
         await pilot.press("f6")  # already confiscated: refused before any dialog
@@ -174,7 +184,9 @@ async def test_teacher_may_confiscate_only_for_their_own_class(school):
         for key in ("f6", "f4"):
             await pilot.press(key)
             assert screen_name(app) == "HistoryScreen"
-        assert message(app) == "Beech Teacher may release a phone to a parent or carer only for their own class, not Oak."
+        assert (
+            message(app) == "Beech Teacher may release a phone to a parent or carer only for their own class, not Oak."
+        )
         await pilot.press("f6")
         assert message(app) == "Beech Teacher may confiscate a phone only for their own class, not Oak."
         assert events_of(device_of(school, "000001")) == []
@@ -207,7 +219,12 @@ async def test_search_by_leadership_is_recorded_without_contents(school):
         assert message(app) == "Recorded the search of Ava Patel's phone."
         last = events_of(dev)[-1]
         assert (last.kind, last.consent_by, last.witness, last.outcome, last.parents_informed_how) == (
-            "searched", "pupil", "Head", "pupil_asked_to_delete", "phone")
+            "searched",
+            "pupil",
+            "Head",
+            "pupil_asked_to_delete",
+            "phone",
+        )
         assert last.parents_informed_at == dt.datetime(2026, 11, 12, 8, 15)  # GMT: local = UTC in November
         assert "searched, consent pupil, witness Head" in chain(app)[-1]
 
@@ -368,7 +385,11 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
         assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
         last = events_of(dev)[-1]
         assert (last.kind, last.officer, last.force_reference, last.at) == (
-            "handed_to_police", "PC Ng, number 4521", "K/1", dt.datetime(2026, 11, 12, 8, 25))
+            "handed_to_police",
+            "PC Ng, number 4521",
+            "K/1",
+            dt.datetime(2026, 11, 12, 8, 25),
+        )
         assert text(app, "#history-state").startswith("Now: With the police")
         final = "This phone was handed to the police: that is final, nothing more can be recorded."
         for key in ("f4", "f6", "f7", "f8"):

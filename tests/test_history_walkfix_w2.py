@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
+from kiosk.app import SignedIn
 from models import custody, visitors
 from models.devices import resolve
 from models.errors import RevokedCode
 from models.tables import Staff
-from kiosk.app import SignedIn
 from tests.pilot import make_app, quiet, text
 from tests.school import NOW
 from tests.test_visitors import settings  # noqa: F401 - fixture

@@ -18,17 +18,20 @@ def screen(app) -> str:
     return type(app.screen).__name__
 
 
-@pytest.mark.parametrize("user,pin,key,expected", [
-    ("office", DEMO_PINS["office"], "v", "VisitorsScreen"),
-    ("office", DEMO_PINS["office"], "e", "ExceptionsScreen"),
-    ("office", DEMO_PINS["office"], "k", "ComplianceScreen"),
-    ("head", DEMO_PINS["head"], "s", "SafeguardingScreen"),
-    ("head", DEMO_PINS["head"], "e", "ExceptionsScreen"),
-    ("oak", DEMO_PINS["oak"], "v", "HomeScreen"),  # a teacher has no visitor desk
-    ("oak", DEMO_PINS["oak"], "s", "HomeScreen"),  # nor the DSL's feed
-    ("office", DEMO_PINS["office"], "s", "HomeScreen"),
-    ("admin", DEMO_PINS["admin"], "e", "HomeScreen"),
-])
+@pytest.mark.parametrize(
+    "user,pin,key,expected",
+    [
+        ("office", DEMO_PINS["office"], "v", "VisitorsScreen"),
+        ("office", DEMO_PINS["office"], "e", "ExceptionsScreen"),
+        ("office", DEMO_PINS["office"], "k", "ComplianceScreen"),
+        ("head", DEMO_PINS["head"], "s", "SafeguardingScreen"),
+        ("head", DEMO_PINS["head"], "e", "ExceptionsScreen"),
+        ("oak", DEMO_PINS["oak"], "v", "HomeScreen"),  # a teacher has no visitor desk
+        ("oak", DEMO_PINS["oak"], "s", "HomeScreen"),  # nor the DSL's feed
+        ("office", DEMO_PINS["office"], "s", "HomeScreen"),
+        ("admin", DEMO_PINS["admin"], "e", "HomeScreen"),
+    ],
+)
 async def test_home_keys_open_only_the_roles_own_screens(school, user, pin, key, expected):
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:

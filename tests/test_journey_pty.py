@@ -20,8 +20,9 @@ def school(tmp_path_factory):
 def _handed_in(db, code: str) -> int:
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT COUNT(*) FROM custody_event WHERE kind = 'handed_in' AND label_code = ?",
-                            (code,)).fetchone()[0]
+        return conn.execute(
+            "SELECT COUNT(*) FROM custody_event WHERE kind = 'handed_in' AND label_code = ?", (code,)
+        ).fetchone()[0]
     finally:
         conn.close()
 

@@ -73,7 +73,9 @@ from tests.school import NOW, build
 
 RULES = load_rules()
 SETTINGS = Settings(
-    school_name="Test Primary", dsl_name="Ms D Lead", report_concern="Tell the office at once.",
+    school_name="Test Primary",
+    dsl_name="Ms D Lead",
+    report_concern="Tell the office at once.",
     printer={"url": "dummy://machine", "paper_mm": 80, "profile": "default"},
 )
 # Small trays, so that full trays, reused slots and moves happen within a few steps.
@@ -81,8 +83,13 @@ SLOTS_OAK, SLOTS_SHARED = 2, 2  # five phones, four slots: the overflow place is
 
 STAFF = ("office", "oak", "beech", "deputy", "head", "admin", "dsl")
 STAFF_ROLES = {
-    "office": {auth.OFFICE}, "oak": {auth.TEACHER}, "beech": {auth.TEACHER}, "deputy": {auth.LEADERSHIP},
-    "head": {auth.HEADTEACHER, auth.DSL}, "admin": {auth.ADMIN}, "dsl": {auth.DSL},
+    "office": {auth.OFFICE},
+    "oak": {auth.TEACHER},
+    "beech": {auth.TEACHER},
+    "deputy": {auth.LEADERSHIP},
+    "head": {auth.HEADTEACHER, auth.DSL},
+    "admin": {auth.ADMIN},
+    "dsl": {auth.DSL},
 }
 
 
@@ -122,7 +129,8 @@ ROSTERS = {
     "000001,Ava,Patel,Year 6,Oak,2015-01-01,Priya Patel,Mother\n"
     "000004,Dan,Brown,Year 5,Beech,2015-01-01,Eve Brown,Grandparent\n",
     # Cara moves to Beech; Ava's father is no longer listed
-    "moved": _SIMS_HEAD + _SIMS_ROWS["000001"].replace(",Raj Patel,Father", ",,")
+    "moved": _SIMS_HEAD
+    + _SIMS_ROWS["000001"].replace(",Raj Patel,Father", ",,")
     + _SIMS_ROWS["000003"].replace("Year 6,Oak", "Year 5,Beech"),
     # a new pupil in a class with no tray of its own
     "joiner": _SIMS_HEAD + "000006,White,Finn,Year 4,Elm,01/01/2016,Gus White,Father,,\n",
@@ -137,8 +145,15 @@ ROSTERS = {
 # (``custody.RETURNED`` once the visitor-phone fix is merged), never "released to pupil".
 RETURNED_TO_VISITOR = "returned_to_visitor"
 LEDGER_KINDS = {
-    custody.HANDED_IN, custody.RELEASED, custody.CONFISCATED_EV, custody.RELEASED_TO_CONTACT,
-    custody.SEARCHED, custody.POLICE_EV, custody.MOVED, custody.REVERSAL, RETURNED_TO_VISITOR,
+    custody.HANDED_IN,
+    custody.RELEASED,
+    custody.CONFISCATED_EV,
+    custody.RELEASED_TO_CONTACT,
+    custody.SEARCHED,
+    custody.POLICE_EV,
+    custody.MOVED,
+    custody.REVERSAL,
+    RETURNED_TO_VISITOR,
 }
 
 
@@ -171,7 +186,9 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
         elif e.kind in (custody.RELEASED, RETURNED_TO_VISITOR):
             assert state == custody.IN_TRAY, f"{where}: given back while not in the tray"
             visitor = device_kind == "visitor"
-            assert (e.kind == RETURNED_TO_VISITOR) == visitor, f"{where}: a {device_kind}'s phone given back as {e.kind}"
+            assert (e.kind == RETURNED_TO_VISITOR) == visitor, (
+                f"{where}: a {device_kind}'s phone given back as {e.kind}"
+            )
             state, tray, slot = custody.OUT, None, None
         elif e.kind == custody.CONFISCATED_EV:
             assert state in (custody.OUT, custody.IN_TRAY), f"{where}: confiscated twice"
@@ -234,8 +251,13 @@ class LedgerMachine(RuleBasedStateMachine):
         school = build(slots_oak=SLOTS_OAK, shared_slots=SLOTS_SHARED, now=NOW)
         dsl = auth.create_staff("dsl", "Des Lead", [auth.DSL], "271845", now=NOW)
         self.staff = {
-            "office": school.office, "oak": school.oak, "beech": school.beech_teacher, "deputy": school.deputy,
-            "head": school.head, "admin": school.admin, "dsl": dsl,
+            "office": school.office,
+            "oak": school.oak,
+            "beech": school.beech_teacher,
+            "deputy": school.deputy,
+            "head": school.head,
+            "admin": school.admin,
+            "dsl": dsl,
         }
         self.visits: list[tuple[int, str]] = []  # (visit id, slip code)
         self.held: set[int] = set()  # devices the school held after the last step
@@ -256,7 +278,9 @@ class LedgerMachine(RuleBasedStateMachine):
             query = query.join(DeviceState, on=(Label.device == DeviceState.device)).where(
                 Label.revoked_at.is_null() & DeviceState.state.in_(states)
             )
-        return _pick([lb.code for lb in query], pick) or _pick([lb.code for lb in Label.select(Label.code).order_by(Label.id)], pick)
+        return _pick([lb.code for lb in query], pick) or _pick(
+            [lb.code for lb in Label.select(Label.code).order_by(Label.id)], pick
+        )
 
     def device_id(self, pick: int, *states: str) -> int | None:
         """A phone: mostly one in one of ``states``, sometimes any phone at all."""
@@ -269,8 +293,15 @@ class LedgerMachine(RuleBasedStateMachine):
         return [d.id for d in Device.select(Device.id).order_by(Device.id)]
 
     def _snapshot(self) -> tuple:
-        return (audit.head(), CustodyEvent.select().count(), Device.select().count(), Visit.select().count(),
-                Label.select().count(), Pupil.select().count(), Contact.select().count())
+        return (
+            audit.head(),
+            CustodyEvent.select().count(),
+            Device.select().count(),
+            Visit.select().count(),
+            Label.select().count(),
+            Pupil.select().count(),
+            Contact.select().count(),
+        )
 
     def attempt(self, fn, *args, **kwargs):
         """Run one domain call: a refusal is allowed but must leave nothing behind."""
@@ -291,7 +322,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- custody scans
 
-    @rule(pick=st.integers(0, 99), actor=actor_for("hand_in"), scanned=st.sampled_from(("label", "label", "label", "slip")))
+    @rule(
+        pick=st.integers(0, 99),
+        actor=actor_for("hand_in"),
+        scanned=st.sampled_from(("label", "label", "label", "slip")),
+    )
     def hand_in(self, pick: int, actor: str, scanned: str) -> None:
         if scanned == "slip":  # a visitor's slip scanned at the hand-in screen
             visit = _pick(self.visits, pick)
@@ -313,20 +348,35 @@ class LedgerMachine(RuleBasedStateMachine):
     def confiscate(self, pick: int, actor: str) -> None:
         device_id = self.device_id(pick, custody.IN_TRAY, custody.OUT)
         if device_id is not None:
-            self.attempt(custody.confiscate, device_id, self.who(actor), reason="used in class", policy="MTP 6.2", now=self.now())
+            self.attempt(
+                custody.confiscate, device_id, self.who(actor), reason="used in class", policy="MTP 6.2", now=self.now()
+            )
 
-    @rule(pick=st.integers(0, 99), actor=actor_for("release_to_contact"), contact=st.integers(0, 3), id_seen=st.sampled_from((True, True, False)))
+    @rule(
+        pick=st.integers(0, 99),
+        actor=actor_for("release_to_contact"),
+        contact=st.integers(0, 3),
+        id_seen=st.sampled_from((True, True, False)),
+    )
     def release_to_contact(self, pick: int, actor: str, contact: int, id_seen: bool) -> None:
         device_id = self.device_id(pick, custody.CONFISCATED, custody.IN_TRAY)
         if device_id is None:
             return
         device = Device.get_by_id(device_id)
-        listed = Contact.select().where(Contact.pupil == device.pupil_id).order_by(Contact.id) if device.pupil_id else []
+        listed = (
+            Contact.select().where(Contact.pupil == device.pupil_id).order_by(Contact.id) if device.pupil_id else []
+        )
         if contact < 3:  # usually a contact listed now; sometimes one switched off by an import
             listed = [c for c in listed if c.active]
         listed = [c.id for c in listed]
-        self.attempt(custody.release_to_contact, device_id, self.who(actor), contact_id=_pick(listed, contact),
-                     id_seen=id_seen, now=self.now())
+        self.attempt(
+            custody.release_to_contact,
+            device_id,
+            self.who(actor),
+            contact_id=_pick(listed, contact),
+            id_seen=id_seen,
+            now=self.now(),
+        )
 
     @rule(pick=st.integers(0, 99), actor=actor_for("search"), by_parent=st.booleans())
     def search(self, pick: int, actor: str, by_parent: bool) -> None:
@@ -334,11 +384,21 @@ class LedgerMachine(RuleBasedStateMachine):
         if device_id is None:
             return
         device = Device.get_by_id(device_id)
-        contact = Contact.select().where(Contact.pupil == device.pupil_id).order_by(Contact.id).first() if device.pupil_id else None
+        contact = (
+            Contact.select().where(Contact.pupil == device.pupil_id).order_by(Contact.id).first()
+            if device.pupil_id
+            else None
+        )
         self.attempt(
-            custody.record_search, device_id, self.who(actor), consent_by="parent" if by_parent else "pupil",
-            consent_contact_id=contact.id if (by_parent and contact) else None, witness="Ms Witness",
-            grounds="reasonable grounds", outcome="nothing_found", now=self.now(),
+            custody.record_search,
+            device_id,
+            self.who(actor),
+            consent_by="parent" if by_parent else "pupil",
+            consent_contact_id=contact.id if (by_parent and contact) else None,
+            witness="Ms Witness",
+            grounds="reasonable grounds",
+            outcome="nothing_found",
+            now=self.now(),
         )
 
     @rule(pick=st.integers(0, 99), actor=actor_for("police"), minutes_before=st.sampled_from((None, 0, 10, 180)))
@@ -347,8 +407,15 @@ class LedgerMachine(RuleBasedStateMachine):
         if device_id is None:
             return
         handed_at = None if minutes_before is None else self.now() - dt.timedelta(minutes=minutes_before)
-        self.attempt(custody.hand_to_police, device_id, self.who(actor), officer="PC 1234 Lee",
-                     force_reference="KP/26/0001", handed_at=handed_at, now=self.now())
+        self.attempt(
+            custody.hand_to_police,
+            device_id,
+            self.who(actor),
+            officer="PC 1234 Lee",
+            force_reference="KP/26/0001",
+            handed_at=handed_at,
+            now=self.now(),
+        )
 
     @rule(pick=st.integers(0, 99), slot=st.integers(1, SLOTS_SHARED), actor=actor_for("move"))
     def move(self, pick: int, slot: int, actor: str) -> None:
@@ -357,13 +424,22 @@ class LedgerMachine(RuleBasedStateMachine):
         if device_id is not None:
             self.attempt(custody.move, device_id, self.who(actor), tray_id=tray.id, slot_no=slot, now=self.now())
 
-    @rule(pick=st.integers(0, 99), actor=st.sampled_from(STAFF), older=st.sampled_from((False, False, False, True)), by_recorder=st.booleans())
+    @rule(
+        pick=st.integers(0, 99),
+        actor=st.sampled_from(STAFF),
+        older=st.sampled_from((False, False, False, True)),
+        by_recorder=st.booleans(),
+    )
     def undo(self, pick: int, actor: str, older: bool, by_recorder: bool) -> None:
         # Mostly what was just done, or a phone just given back (its slot may have been
         # taken since); sometimes any phone with a history.
         latest = CustodyEvent.select(CustodyEvent.device).order_by(CustodyEvent.id.desc()).first()
-        given_back = [r.device_id for r in DeviceState.select(DeviceState.device).where(
-            (DeviceState.state == custody.OUT) & DeviceState.last_event.is_null(False)).order_by(DeviceState.device)]
+        given_back = [
+            r.device_id
+            for r in DeviceState.select(DeviceState.device)
+            .where((DeviceState.state == custody.OUT) & DeviceState.last_event.is_null(False))
+            .order_by(DeviceState.device)
+        ]
         with_events = sorted({e.device_id for e in CustodyEvent.select(CustodyEvent.device)})
         if pick < 35 and latest is not None:
             device_id = latest.device_id
@@ -392,12 +468,23 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- visitors
 
-    @rule(name=st.sampled_from(VISITOR_NAMES), self_service=st.booleans(), in_tray=st.booleans(),
-          actor=actor_for("visitors"))
+    @rule(
+        name=st.sampled_from(VISITOR_NAMES),
+        self_service=st.booleans(),
+        in_tray=st.booleans(),
+        actor=actor_for("visitors"),
+    )
     def visitor_signs_in(self, name: str, self_service: bool, in_tray: bool, actor: str) -> None:
         kw = dict(
-            settings=SETTINGS, rules=RULES, rules_accepted=True, name=name, organisation="",
-            purpose="Meeting", visiting="Mrs Smith", phone=visitors.TRAY if in_tray else visitors.CAR_OR_OFF, now=self.now(),
+            settings=SETTINGS,
+            rules=RULES,
+            rules_accepted=True,
+            name=name,
+            organisation="",
+            purpose="Meeting",
+            visiting="Mrs Smith",
+            phone=visitors.TRAY if in_tray else visitors.CAR_OR_OFF,
+            now=self.now(),
         )
         if self_service:
             kw.update(visitor_type="parent_carer")
@@ -407,8 +494,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if done is not None:
             self.visits.append((done.visit.id, done.slip_code))
 
-    @rule(pick=st.integers(0, 99), how=st.sampled_from(("own slip", "slip at the office", "office list")),
-          actor=actor_for("visitors"))
+    @rule(
+        pick=st.integers(0, 99),
+        how=st.sampled_from(("own slip", "slip at the office", "office list")),
+        actor=actor_for("visitors"),
+    )
     def visitor_signs_out(self, pick: int, how: str, actor: str) -> None:
         visit = _pick(self.visits, pick)
         if visit is None:
@@ -435,8 +525,13 @@ class LedgerMachine(RuleBasedStateMachine):
         staff = self.who(actor)
         if what == "erase pupil":
             if pick < 50:  # often the owner of a phone the school holds: the hard case
-                held = (Pupil.select(Pupil.admission_no).join(Device).join(DeviceState, on=(DeviceState.device == Device.id))
-                        .where(DeviceState.state.in_(HELD)).order_by(Device.id))
+                held = (
+                    Pupil.select(Pupil.admission_no)
+                    .join(Device)
+                    .join(DeviceState, on=(DeviceState.device == Device.id))
+                    .where(DeviceState.state.in_(HELD))
+                    .order_by(Device.id)
+                )
                 adno = _pick([p.admission_no for p in held], pick) or adno
             self.attempt(lambda: records.erase(records.pupil_subject(adno), actor=staff, now=self.now()))
         elif what == "erase visitor":
@@ -470,9 +565,13 @@ class LedgerMachine(RuleBasedStateMachine):
         # A held phone in no slot is in the overflow place: model_replay checks that the event
         # that put it there says so, and the replay invariant that the ledger agrees.
         for r in rows:
-            assert (r.slot_no is None) == (r.tray_id is None), f"device {r.device_id}: half a slot {r.tray_id, r.slot_no}"
+            assert (r.slot_no is None) == (r.tray_id is None), (
+                f"device {r.device_id}: half a slot {r.tray_id, r.slot_no}"
+            )
             if r.slot_no is not None:
-                assert 1 <= r.slot_no <= trays[r.tray_id].slots, f"device {r.device_id}: slot {r.slot_no} is outside its tray"
+                assert 1 <= r.slot_no <= trays[r.tray_id].slots, (
+                    f"device {r.device_id}: slot {r.slot_no} is outside its tray"
+                )
             if r.state not in (custody.IN_TRAY, custody.CONFISCATED):
                 assert r.slot_no is None, f"device {r.device_id} is {r.state} but keeps slot {r.slot_no}"
 
@@ -495,7 +594,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 f"device {e.device_id}: {e.kind} (event {e.id}) names no member of staff"
             )
         for a in AuditEntry.select().where(AuditEntry.action.startswith("custody.")):
-            assert a.actor.startswith("staff:"), f"audit entry {a.seq} ({a.action}) is by {a.actor!r}, not a member of staff"
+            assert a.actor.startswith("staff:"), (
+                f"audit entry {a.seq} ({a.action}) is by {a.actor!r}, not a member of staff"
+            )
 
     @invariant()
     def the_projection_equals_a_replay_of_the_ledger(self) -> None:
@@ -516,7 +617,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 f"device {device_id}: stored {row.state, row.tray_id, row.slot_no}, ledger {replayed}"
             )
             if evs:
-                assert row.last_event_id == evs[-1].id, f"device {device_id}: last event {row.last_event_id}, ledger {evs[-1].id}"
+                assert row.last_event_id == evs[-1].id, (
+                    f"device {device_id}: last event {row.last_event_id}, ledger {evs[-1].id}"
+                )
 
     @invariant()
     def audit_verify_passes(self) -> None:
@@ -586,7 +689,10 @@ JOURNEYS: dict[str, list[tuple[str, dict]]] = {
     ],
     "a contact switched off by an import cannot collect": [
         ("confiscate", dict(pick=0, actor="head")),
-        ("records_duty", dict(what="import", actor="office", adno="000001", pick=0, variant=1)),  # "moved": Raj Patel goes
+        (
+            "records_duty",
+            dict(what="import", actor="office", adno="000001", pick=0, variant=1),
+        ),  # "moved": Raj Patel goes
         ("release_to_contact", dict(pick=0, actor="office", contact=3, id_seen=True)),
         ("release_to_contact", dict(pick=0, actor="office", contact=0, id_seen=True)),
     ],
@@ -639,9 +745,13 @@ JOURNEYS: dict[str, list[tuple[str, dict]]] = {
     ],
 }
 INVARIANTS = (
-    "one_phone_per_slot_and_one_slot_per_phone", "each_phones_events_are_in_time_order",
-    "every_custody_event_names_a_member_of_staff", "the_projection_equals_a_replay_of_the_ledger",
-    "audit_verify_passes", "a_phone_the_school_holds_never_vanishes", "only_k_codes_are_pupils_phones",
+    "one_phone_per_slot_and_one_slot_per_phone",
+    "each_phones_events_are_in_time_order",
+    "every_custody_event_names_a_member_of_staff",
+    "the_projection_equals_a_replay_of_the_ledger",
+    "audit_verify_passes",
+    "a_phone_the_school_holds_never_vanishes",
+    "only_k_codes_are_pupils_phones",
 )
 
 
@@ -674,7 +784,6 @@ def test_the_tables_are_emptied_between_examples(database):
             assert model.select().count() == 0, model.__name__
     build()  # and a school can be built again at once (sequences and constraints are fine)
     assert Pupil.select().count() == 5
-
 
 
 def _check_all(machine: LedgerMachine, step: str) -> None:

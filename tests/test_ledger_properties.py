@@ -44,7 +44,9 @@ def apply(school, step, at):
         cid = contacts[0].id if contacts else None
         custody.release_to_contact(dev.id, actor, contact_id=cid, id_seen=step[3], now=at)
     elif kind == "search":
-        custody.record_search(dev.id, actor, consent_by="pupil", witness="Someone Else", grounds="g", outcome="nothing_found", now=at)
+        custody.record_search(
+            dev.id, actor, consent_by="pupil", witness="Someone Else", grounds="g", outcome="nothing_found", now=at
+        )
     elif kind == "move":
         tray = Tray.get(Tray.name == "C")
         custody.move(dev.id, school.office, tray_id=tray.id, slot_no=step[2], now=at)
@@ -75,7 +77,6 @@ def test_state_always_equals_replay(sqlite_db_once, steps):
         assert (s.slot_no is None) == (s.state in ("out", "police"))
     assert audit.verify().ok
     assert CustodyEvent.select().count() == len({e.audit_seq for e in CustodyEvent.select()})
-
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,16 @@ from tests.conftest import NOW
 from tests.school import build
 
 SLIP = printing.visitor_slip(
-    school_name="Test Primary", visitor_name="Jo Bloggs", organisation="", time_in=dt.datetime(2026, 11, 12, 8, 30),
-    badge_number="001", supervised=True, device_rules=list(load_rules().short), dsl_name="Ms D Lead",
-    report_concern="Tell the office.", signout_code="S0000013",
+    school_name="Test Primary",
+    visitor_name="Jo Bloggs",
+    organisation="",
+    time_in=dt.datetime(2026, 11, 12, 8, 30),
+    badge_number="001",
+    supervised=True,
+    device_rules=list(load_rules().short),
+    dsl_name="Ms D Lead",
+    report_concern="Tell the office.",
+    signout_code="S0000013",
 )
 
 
@@ -169,8 +176,9 @@ def test_enqueue_joins_the_callers_transaction(school):
 @pytest.mark.parametrize("fault", ["refuse", "silent", "drop"])
 def test_a_faulty_printer_keeps_the_job_until_it_comes_back_then_prints_it_once(school, fault):
     data = printing.to_bytes(SLIP, 80)
-    server = Printer(*({"silent": ["silent", "print"], "drop": ["drop", "print"]}.get(fault, ["print"])),
-                     refusing=fault == "refuse")
+    server = Printer(
+        *({"silent": ["silent", "print"], "drop": ["drop", "print"]}.get(fault, ["print"])), refusing=fault == "refuse"
+    )
     try:
         job = enqueue(data, server.url)
         report = outbox.send_pending(server.url, NOW, timeout=0.5)
@@ -178,7 +186,11 @@ def test_a_faulty_printer_keeps_the_job_until_it_comes_back_then_prints_it_once(
         row = status(job.id)
         assert row.status == outbox.PENDING and row.attempts == 1 and row.sent_at is None
         assert row.next_attempt_at == NOW + dt.timedelta(seconds=5)
-        expected = {"refuse": "refused the connection", "silent": "did not confirm the job", "drop": "dropped the connection"}[fault]
+        expected = {
+            "refuse": "refused the connection",
+            "silent": "did not confirm the job",
+            "drop": "dropped the connection",
+        }[fault]
         assert expected in row.last_error and expected in report.error
         st = outbox.printer_status(server.url)
         assert st.online is False and expected in st.line() and st.waiting == 1
@@ -277,9 +289,18 @@ def test_a_visit_is_never_lost_because_the_printer_failed(school):
     server = Printer(refusing=True)
     try:
         settings = Settings(printer={"url": server.url, "paper_mm": 58, "profile": "default"})
-        r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Jo Bloggs",
-                             organisation="", visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith",
-                             phone="car_or_off", now=NOW)
+        r = visitors.sign_in(
+            settings=settings,
+            rules=load_rules(),
+            rules_accepted=True,
+            name="Jo Bloggs",
+            organisation="",
+            visitor_type="parent_carer",
+            purpose="Meeting",
+            visiting="Mrs Smith",
+            phone="car_or_off",
+            now=NOW,
+        )
         report = outbox.send_pending(settings.printer, NOW, timeout=0.5)
         assert report.failed == [r.print_job_id]
         assert Visit.get_by_id(r.visit.id).signed_out_at is None  # the visit stands

@@ -58,8 +58,9 @@ def test_the_uncollected_list_names_the_recorded_overflow_place(school, settings
 def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(school, settings, first_place):
     r, _ = visitor_in_overflow(school, settings)
     trays.set_overflow_place("Office cupboard, box O")
-    event = custody.confiscate(r.visit.device_id, school.deputy, reason="Filming pupils", policy="Visitors 2",
-                               now=LATER)
+    event = custody.confiscate(
+        r.visit.device_id, school.deputy, reason="Filming pupils", policy="Visitors 2", now=LATER
+    )
     assert event.note == f"overflow: {first_place}"
     assert custody.describe_event(event).endswith(f"held in {first_place}  (by Deputy)")
     assert custody.overflow_place_of(r.visit.device_id) == first_place

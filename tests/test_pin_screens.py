@@ -220,14 +220,17 @@ async def test_a_sign_in_typed_in_one_burst_lands_in_the_right_fields(school, be
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         burst(app, [*"office", between, *DEMO_PINS["office"], "enter"])
-        await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen" or "PIN" in text(app, "#login-message"),
-                    what="the sign-in to finish")
+        await until(
+            pilot,
+            lambda: type(app.screen).__name__ == "HomeScreen" or "PIN" in text(app, "#login-message"),
+            what="the sign-in to finish",
+        )
         assert type(app.screen).__name__ == "HomeScreen", text(app, "#login-message")
 
 
 async def test_the_refusal_of_an_account_changed_outside_the_kiosk_is_shown_whole(school, database):
-    from tests.test_tamper import Insider
     from models.db import close_db, init_db
+    from tests.test_tamper import Insider
 
     url = database
     close_db()

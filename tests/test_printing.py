@@ -178,7 +178,11 @@ def test_importing_printing_loads_no_ui_db_or_escpos():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
         [sys.executable, "-c", script],
-        capture_output=True, text=True, env=env, timeout=60, cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=str(REPO),
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -199,8 +203,7 @@ def _golden(name: str, data: bytes) -> None:
     assert path.exists(), f"missing golden file {path}; run with PRINTING_UPDATE_GOLDEN=1"
     expected = path.read_bytes()
     assert data == expected, (
-        f"{name} changed: sha256 {hashlib.sha256(data).hexdigest()} != "
-        f"{hashlib.sha256(expected).hexdigest()}"
+        f"{name} changed: sha256 {hashlib.sha256(data).hexdigest()} != {hashlib.sha256(expected).hexdigest()}"
     )
 
 
@@ -217,11 +220,16 @@ def test_visitor_slip_exact_bytes(paper_mm):
     assert b"Kent County Council -" in data
     # native QR: model 2, 6 dots a module, error correction M, the data, print
     qr = (
-        GS + b"(k\x04\x001A2\x00"
-        + GS + b"(k\x03\x001C\x06"
-        + GS + b"(k\x03\x001E1"
-        + GS + b"(k\x0b\x001P0V1234566"
-        + GS + b"(k\x03\x001Q0"
+        GS
+        + b"(k\x04\x001A2\x00"
+        + GS
+        + b"(k\x03\x001C\x06"
+        + GS
+        + b"(k\x03\x001E1"
+        + GS
+        + b"(k\x0b\x001P0V1234566"
+        + GS
+        + b"(k\x03\x001Q0"
     )
     assert qr in data
     assert data.count(ESC + b"@") == 1 and data.count(GS + b"V") == 1
@@ -344,7 +352,7 @@ def test_control_characters_in_names_never_reach_the_printer():
 def test_any_text_renders_without_control_bytes(value):
     body = to_bytes(Document("t", (Paragraph(value),)))
     assert body.startswith(INIT_CP858)
-    rest = body[len(INIT_CP858):]
+    rest = body[len(INIT_CP858) :]
     assert all(b >= 0x20 or b == 0x0A for b in rest), rest
     assert all(0x20 <= b != 0x7F or b == 0x0A for b in to_codepage(clean(value), "cp858").encode("cp858"))
 
@@ -406,9 +414,16 @@ def test_other_previews_have_their_fields():
     ea = to_text(docs["exception_agreement"], 48)
     flat_ea = flat(ea)
     for phrase in (
-        "continuous glucose monitor", "medical room", "No photos, video or messaging in school.",
-        "handed in at the office", "Mon 24 Nov 2025", "Until: further notice", "Fri 13 Feb 2026",
-        "Learner: Amelia Okonkwo-Smith", "Parent/carer: Mrs T Okonkwo", "Headteacher: Miss A Lavelle",
+        "continuous glucose monitor",
+        "medical room",
+        "No photos, video or messaging in school.",
+        "handed in at the office",
+        "Mon 24 Nov 2025",
+        "Until: further notice",
+        "Fri 13 Feb 2026",
+        "Learner: Amelia Okonkwo-Smith",
+        "Parent/carer: Mrs T Okonkwo",
+        "Headteacher: Miss A Lavelle",
     ):
         assert phrase in flat_ea, phrase
     assert ea.count("_" * 48) == 3 and ea.count("Date: ____") == 3  # three signature lines
@@ -710,11 +725,16 @@ def test_usb_serial_cups_fail_cleanly(url):
     "url, expected",
     [
         ("network://192.168.1.50", dict(kind="network", host="192.168.1.50", port=9100)),
-        ("NETWORK://printer.local:9101?timeout_s=0.5&profile=TM-T88V&columns=42",
-         dict(kind="network", host="printer.local", port=9101, timeout_s=0.5, profile="TM-T88V", columns=42)),
+        (
+            "NETWORK://printer.local:9101?timeout_s=0.5&profile=TM-T88V&columns=42",
+            dict(kind="network", host="printer.local", port=9101, timeout_s=0.5, profile="TM-T88V", columns=42),
+        ),
         ("network://[::1]:9100?wait_eof=0", dict(kind="network", host="::1", port=9100, wait_eof=False)),
         ("usb://04b8:0e15", dict(kind="usb", vendor_id=0x04B8, product_id=0x0E15)),
-        ("usb://0x04B8:0x0E15?in_ep=0x81&out_ep=3", dict(kind="usb", vendor_id=0x04B8, product_id=0x0E15, in_ep=0x81, out_ep=3)),
+        (
+            "usb://0x04B8:0x0E15?in_ep=0x81&out_ep=3",
+            dict(kind="usb", vendor_id=0x04B8, product_id=0x0E15, in_ep=0x81, out_ep=3),
+        ),
         ("serial:///dev/ttyUSB0?baudrate=19200", dict(kind="serial", path="/dev/ttyUSB0", baudrate=19200)),
         ("serial:///dev/ttyUSB0", dict(kind="serial", path="/dev/ttyUSB0", baudrate=9600)),
         ("serial://COM3", dict(kind="serial", path="COM3")),
@@ -775,7 +795,13 @@ def test_config_dicts():
     spec = PrinterSpec.from_config(
         {"kind": "network", "host": "10.0.0.5", "port": 9100, "profile": "TM-T88V", "paper_mm": 80, "timeout_s": 3}
     )
-    assert (spec.kind, spec.host, spec.port, spec.profile, spec.timeout_s) == ("network", "10.0.0.5", 9100, "TM-T88V", 3.0)
+    assert (spec.kind, spec.host, spec.port, spec.profile, spec.timeout_s) == (
+        "network",
+        "10.0.0.5",
+        9100,
+        "TM-T88V",
+        3.0,
+    )
     # the shape models/config.py keeps: a url plus common settings
     spec = PrinterSpec.from_config({"url": "network://10.0.0.5", "paper_mm": 58, "profile": "default"})
     assert (spec.host, spec.paper_mm) == ("10.0.0.5", 58)

@@ -35,8 +35,20 @@ from tests.test_ledger_properties import ACTORS, ADNOS, apply
 RETENTION = dict(Settings().retention_days)  # hand_ins 60, confiscations 2190, audit 2190
 DAY = dt.timedelta(days=1)
 OLD = NOW - 100 * DAY  # past the 60-day hand-in period, within the 6-year ones
-NOTHING = {key: 0 for key in ("hand_ins", "confiscations", "visits", "visitors", "visitor_phones", "print_jobs",
-                              "exceptions", "concerns", "audit")}
+NOTHING = {
+    key: 0
+    for key in (
+        "hand_ins",
+        "confiscations",
+        "visits",
+        "visitors",
+        "visitor_phones",
+        "print_jobs",
+        "exceptions",
+        "concerns",
+        "audit",
+    )
+}
 
 
 def ago(days: float, hours: float = 0) -> dt.datetime:
@@ -141,10 +153,12 @@ def test_a_confiscation_episode_expires_on_the_confiscations_period(school):
     ava = device_of(school, "000001")
     retention = {**RETENTION, "confiscations": 90}
     custody.confiscate(ava.id, school.deputy, reason="in class", policy="MTP 3", now=ago(100, 3))
-    custody.record_search(ava.id, school.deputy, consent_by="pupil", witness="Mr W", grounds="g",
-                          outcome="nothing_found", now=ago(100, 2))
-    custody.release_to_contact(ava.id, school.office, contact_id=contacts_of(ava.pupil_id)[0].id, id_seen=True,
-                               now=ago(100, 1))
+    custody.record_search(
+        ava.id, school.deputy, consent_by="pupil", witness="Mr W", grounds="g", outcome="nothing_found", now=ago(100, 2)
+    )
+    custody.release_to_contact(
+        ava.id, school.office, contact_id=contacts_of(ava.pupil_id)[0].id, id_seen=True, now=ago(100, 1)
+    )
     day_in_and_out(school, "000001", 80)
     kept_by_default = records.purge(RETENTION, dry_run=True, now=NOW)
     assert kept_by_default.deleted == {**NOTHING, "hand_ins": 2}
@@ -180,7 +194,9 @@ def test_random_histories_replay_the_same_after_purge(database, seed):
     at = NOW - 200 * DAY
     for _ in range(120):
         at += dt.timedelta(hours=rng.choice([1, 5, 30]))
-        kind = rng.choice(["hand_in", "release", "release", "hand_in", "confiscate", "to_contact", "search", "undo", "move"])
+        kind = rng.choice(
+            ["hand_in", "release", "release", "hand_in", "confiscate", "to_contact", "search", "undo", "move"]
+        )
         step = (kind, rng.choice(ADNOS), rng.choice(ACTORS))
         if kind == "to_contact":
             step += (True,)
@@ -293,8 +309,16 @@ def history(school):
     day_in_and_out(school, "000002", 3)
     custody.confiscate(ava.id, school.deputy, reason="Filming at break", policy="MTP 6", now=ago(2, 3))
     priya = contacts_of(ava.pupil_id)[0]
-    custody.record_search(ava.id, school.deputy, consent_by="parent", consent_contact_id=priya.id, witness="Mr Witness",
-                          grounds="Reported filming", outcome="pupil_asked_to_delete", now=ago(2, 2))
+    custody.record_search(
+        ava.id,
+        school.deputy,
+        consent_by="parent",
+        consent_contact_id=priya.id,
+        witness="Mr Witness",
+        grounds="Reported filming",
+        outcome="pupil_asked_to_delete",
+        now=ago(2, 2),
+    )
     custody.release_to_contact(ava.id, school.office, contact_id=priya.id, id_seen=True, now=ago(2, 1))
     return school
 
@@ -329,8 +353,17 @@ def test_sar_writes_a_zip_and_a_folder_of_json_and_csv(history, tmp_path):
     zpath = records.write_sar(export, tmp_path / "ava.zip")
     with zipfile.ZipFile(zpath) as zf:
         names = set(zf.namelist())
-        assert names == {"sar.json", "pupil.csv", "contacts.csv", "devices.csv", "labels.csv", "custody_events.csv",
-                         "exceptions.csv", "concerns.csv", "audit.csv"}
+        assert names == {
+            "sar.json",
+            "pupil.csv",
+            "contacts.csv",
+            "devices.csv",
+            "labels.csv",
+            "custody_events.csv",
+            "exceptions.csv",
+            "concerns.csv",
+            "audit.csv",
+        }
         data = json.loads(zf.read("sar.json"))
         rows = list(csv.DictReader(io.StringIO(zf.read("custody_events.csv").decode("utf-8-sig"))))
     assert data["subject"] == {"kind": "pupil", "key": "000001"}
@@ -352,7 +385,9 @@ def test_sar_for_unknown_pupil_visitor_and_staff(history):
     export = records.subject_access(records.staff_subject("deputy"), now=NOW)
     assert export.sections["staff"][0]["username"] == "deputy"
     assert "pin_hash" not in export.sections["staff"][0]
-    assert {"custody.confiscated", "custody.searched", "staff.create"} <= {r["action"] for r in export.sections["audit"]}
+    assert {"custody.confiscated", "custody.searched", "staff.create"} <= {
+        r["action"] for r in export.sections["audit"]
+    }
     with pytest.raises(RuleViolation, match="chain of custody must show who acted"):
         records.erase(records.staff_subject("deputy"), now=NOW)
 
@@ -367,9 +402,15 @@ def test_erase_is_refused_under_a_legal_hold(school):
     custody.confiscate(ella.id, school.deputy, reason="in class", policy="MTP 3", now=ago(1))
     counts = {m.__name__: m.select().count() for m in (Pupil, Contact, Device, Label, CustodyEvent)}
     head = audit.head()
-    with pytest.raises(RuleViolation, match="^Pupil 000004's phone was handed to the police: its record is evidence. Nothing was erased.$"):
+    with pytest.raises(
+        RuleViolation,
+        match="^Pupil 000004's phone was handed to the police: its record is evidence. Nothing was erased.$",
+    ):
         records.erase(records.pupil_subject("000004"), now=NOW)
-    with pytest.raises(RuleViolation, match="^Pupil 000005's phone is confiscated and still held by the school: return it first. Nothing was erased.$"):
+    with pytest.raises(
+        RuleViolation,
+        match="^Pupil 000005's phone is confiscated and still held by the school: return it first. Nothing was erased.$",
+    ):
         records.erase(records.pupil_subject("000005"), now=NOW)
     assert {m.__name__: m.select().count() for m in (Pupil, Contact, Device, Label, CustodyEvent)} == counts
     assert audit.head() == head

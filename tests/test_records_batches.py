@@ -21,9 +21,9 @@ from models.db import close_db
 from models.errors import RuleViolation
 from models.people import import_roster, unfinished_import
 from models.roster import parse_roster
-from models.tables import AuditEntry, Contact, CustodyEvent, Device, DeviceState, Pupil
+from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Pupil
 from tests.school import NOW, build
-from tests.test_records import NOTHING, RETENTION, ago, assert_consistent, day_in_and_out, device_of, events_of
+from tests.test_records import NOTHING, RETENTION, assert_consistent, day_in_and_out, device_of, events_of
 
 DAY = dt.timedelta(days=1)
 WAIT_S = 30  # a bound on every wait: never reached unless something is wrong
@@ -37,6 +37,7 @@ def stop_after(k):
     def hook(batch):
         if batch == k:
             raise Stop
+
     return hook
 
 
@@ -51,8 +52,12 @@ def school(database):
 
 
 def purge_entries(after=0):
-    return [(e.seq, json.loads(e.details)) for e in AuditEntry.select().where(
-        (AuditEntry.action == audit.PURGE_ACTION) & (AuditEntry.seq > after)).order_by(AuditEntry.seq)]
+    return [
+        (e.seq, json.loads(e.details))
+        for e in AuditEntry.select()
+        .where((AuditEntry.action == audit.PURGE_ACTION) & (AuditEntry.seq > after))
+        .order_by(AuditEntry.seq)
+    ]
 
 
 # ---------------------------------------------------------------- purge
@@ -148,8 +153,9 @@ def test_a_write_from_another_terminal_completes_between_batches(school):
         go.set()
         thread.join(WAIT_S)
     assert not failure and waited == [True]
-    scan = CustodyEvent.get((CustodyEvent.device == device_of(school, "000005").id)
-                            & (CustodyEvent.kind == custody.HANDED_IN)).audit_seq
+    scan = CustodyEvent.get(
+        (CustodyEvent.device == device_of(school, "000005").id) & (CustodyEvent.kind == custody.HANDED_IN)
+    ).audit_seq
     assert result.audit_seqs[0] < scan < result.audit_seqs[1]
     assert_consistent()
 
@@ -194,8 +200,12 @@ def test_erase_in_batches_takes_the_oldest_episodes_first_then_the_rest(school):
 
     result = records.erase(records.pupil_subject("000001"), now=NOW, batch_rows=4, pause=0, after_batch=check)
     assert seen == [6, 2]  # 10 events: 4, then 4, then the last 2 with everything else
-    entries = [json.loads(e.details) for e in AuditEntry.select().where(
-        (AuditEntry.action == records.ERASE_ACTION) & (AuditEntry.seq > seq)).order_by(AuditEntry.seq)]
+    entries = [
+        json.loads(e.details)
+        for e in AuditEntry.select()
+        .where((AuditEntry.action == records.ERASE_ACTION) & (AuditEntry.seq > seq))
+        .order_by(AuditEntry.seq)
+    ]
     assert [d.get("complete") for d in entries] == [False, False, True]
     assert result.deleted["custody_events"] == 10 and result.deleted["pupil"] == 1
     assert Pupil.get_or_none(Pupil.id == pupil_id) is None and Device.get_or_none(Device.id == ava.id) is None
@@ -235,8 +245,13 @@ def test_a_roster_import_in_batches_names_itself_and_says_when_it_completed(data
     summary = import_roster(result, now=NOW, batch_rows=50, pause=0)
     assert summary.added == 210
     entries = [json.loads(e.details) for e in AuditEntry.select().where(AuditEntry.seq > seq).order_by(AuditEntry.seq)]
-    assert [(d["batch"], d["batches"], d["complete"]) for d in entries] == [(1, 5, False), (2, 5, False), (3, 5, False),
-                                                                            (4, 5, False), (5, 5, True)]
+    assert [(d["batch"], d["batches"], d["complete"]) for d in entries] == [
+        (1, 5, False),
+        (2, 5, False),
+        (3, 5, False),
+        (4, 5, False),
+        (5, 5, True),
+    ]
     assert len({d["import"] for d in entries}) == 1 and entries[0]["rows"] == 210
     assert sum(d["added"] for d in entries) == 210
     assert unfinished_import() is None
@@ -255,8 +270,14 @@ def test_an_interrupted_import_is_completed_by_importing_the_same_file_again(dat
     again = import_roster(parse_roster(samples / "roster-sims-style.csv"), now=NOW, batch_rows=50, pause=0)
     assert (again.added, again.unchanged) == (210 - 50 * stop, 50 * stop)
     assert unfinished_import() is None
-    first = json.loads(AuditEntry.select().where(AuditEntry.action == "roster.import").order_by(
-        AuditEntry.seq.desc()).offset(4).first().details)
+    first = json.loads(
+        AuditEntry.select()
+        .where(AuditEntry.action == "roster.import")
+        .order_by(AuditEntry.seq.desc())
+        .offset(4)
+        .first()
+        .details
+    )
     assert first["resumes"] is True and first["batch"] == 1
     assert Pupil.select().count() == 210
     assert audit.verify().ok
@@ -288,6 +309,7 @@ def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, databa
         monkeypatch.setattr(records, name, value)
     who = as_head(monkeypatch)
     with monkeypatch.context() as m:
+
         def disk_fails():  # after batch 1 has committed
             raise StorageError("The disk is full or failing: nothing was saved.")
 

@@ -53,7 +53,9 @@ def test_a_written_export_is_audited_once_and_private(school, out):
     assert (entry.action, entry.entity) == (records.SAR_ACTION, "pupil")
 
 
-@pytest.mark.parametrize("target", ["existing.zip", "full-folder", "missing/parent.zip", "missing/folder", "a-file/x.zip"])
+@pytest.mark.parametrize(
+    "target", ["existing.zip", "full-folder", "missing/parent.zip", "missing/folder", "a-file/x.zip"]
+)
 def test_a_refused_export_writes_nothing_and_is_not_audited(school, out, target):
     (out / "existing.zip").write_bytes(b"somebody else's file")
     (out / "full-folder").mkdir()

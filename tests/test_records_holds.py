@@ -47,8 +47,18 @@ def counts():
 
 
 def visit(name, *, at, phone="car_or_off", out=True):
-    r = visitors.sign_in(settings=SETTINGS, rules=load_rules(), rules_accepted=True, name=name, organisation="",
-                         visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone=phone, now=at)
+    r = visitors.sign_in(
+        settings=SETTINGS,
+        rules=load_rules(),
+        rules_accepted=True,
+        name=name,
+        organisation="",
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Mrs Smith",
+        phone=phone,
+        now=at,
+    )
     if out:
         visitors.sign_out(slip_code=r.slip_code, now=at + dt.timedelta(hours=1))
     return r
@@ -60,7 +70,9 @@ def test_erase_refuses_a_phone_in_the_tray_in_one_line(school):
     before, head = counts(), audit.head()
     with pytest.raises(RuleViolation) as info:
         records.erase(records.pupil_subject("000001"), now=NOW)
-    assert str(info.value) == f"Pupil 000001's phone is in tray {slot_of(ava.id)}: release it first. Nothing was erased."
+    assert (
+        str(info.value) == f"Pupil 000001's phone is in tray {slot_of(ava.id)}: release it first. Nothing was erased."
+    )
     assert counts() == before and audit.head() == head
     assert custody.state_of(ava.id).state == custody.IN_TRAY  # the phone still scans as in the tray
     custody.release(school.codes["000001"], school.office, now=NOW + dt.timedelta(hours=7))
@@ -73,7 +85,9 @@ def test_the_cli_refuses_a_phone_in_the_tray_without_asking(database, capsys, mo
     monkeypatch.setenv("KIOSK_PIN", "725649")
     custody.hand_in(school.codes["000002"], school.office, now=NOW)
     slot = slot_of(device_of("000002").id)
-    assert main(["erase", "--pupil", "000002", "--as", "records", "--db", database]) == 1  # no confirmation asked: refused outright
+    assert (
+        main(["erase", "--pupil", "000002", "--as", "records", "--db", database]) == 1
+    )  # no confirmation asked: refused outright
     err = capsys.readouterr().err
     assert err == f"Error: Pupil 000002's phone is in tray {slot}: release it first. Nothing was erased.\n"
     assert Pupil.get_or_none(Pupil.admission_no == "000002") is not None
@@ -101,8 +115,14 @@ def _open_concern(school):
     d = device_of("000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW - 5 * DAY)
     custody.release(school.codes["000001"], school.office, now=NOW - 5 * DAY + dt.timedelta(hours=7))
-    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=d.pupil_id, device_id=d.id,
-                           what="Messaging in class", now=NOW - 3 * DAY)
+    concerns.raise_concern(
+        school.oak,
+        about_kind="pupil",
+        pupil_id=d.pupil_id,
+        device_id=d.id,
+        what="Messaging in class",
+        now=NOW - 3 * DAY,
+    )
     return records.pupil_subject("000001"), {("device", "open_concern"), ("concern", "open_concern")}
 
 
@@ -114,22 +134,35 @@ def _visitor_on_site(school):
 def _visitor_phone_held(school):
     r = visit("Phil Held", at=NOW - 3 * DAY, phone="tray", out=False)
     visitors.phone_action(visit_id=r.visit.id, actor=school.office, now=NOW - 3 * DAY + dt.timedelta(minutes=1))
-    custody.confiscate(r.visit.device_id, school.deputy, reason="Filming", policy="visitor rules",
-                       now=NOW - 3 * DAY + dt.timedelta(minutes=5))
+    custody.confiscate(
+        r.visit.device_id,
+        school.deputy,
+        reason="Filming",
+        policy="visitor rules",
+        now=NOW - 3 * DAY + dt.timedelta(minutes=5),
+    )
     visitors.sign_out(slip_code=r.slip_code, now=NOW - 3 * DAY + dt.timedelta(minutes=10))
     return records.visitor_subject("Phil Held"), {("device", "confiscated"), ("visit", "phone_held")}
 
 
-SCENARIOS = {f.__name__.strip("_"): f for f in
-             (_in_tray, _confiscated, _police, _open_concern, _visitor_on_site, _visitor_phone_held)}
+SCENARIOS = {
+    f.__name__.strip("_"): f
+    for f in (_in_tray, _confiscated, _police, _open_concern, _visitor_on_site, _visitor_phone_held)
+}
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_erase_and_purge_agree_on_every_hold(school, scenario):
     subject, expected = SCENARIOS[scenario](school)
     subject = subject.with_devices()
-    mine = {"device": set(subject.device_ids), "visit": set(subject.ids("visit")), "concern": set(subject.ids("concern"))}
-    mine["concern"] |= {c.id for c in concerns.Concern.select().where(concerns.Concern.device.in_(list(mine["device"]) or [0]))}
+    mine = {
+        "device": set(subject.device_ids),
+        "visit": set(subject.ids("visit")),
+        "concern": set(subject.ids("concern")),
+    }
+    mine["concern"] |= {
+        c.id for c in concerns.Concern.select().where(concerns.Concern.device.in_(list(mine["device"]) or [0]))
+    }
     refused = {(h.entity, h.code) for h in records.holds_for(subject)}
     before, head = counts(), audit.head()
     with pytest.raises(RuleViolation, match=r"Nothing was erased\.$"):
@@ -138,7 +171,11 @@ def test_erase_and_purge_agree_on_every_hold(school, scenario):
     kept = records.purge(SHORT, dry_run=True, now=NOW)
     listed = {(h.entity, h.code) for h in kept.holds if h.entity_id in mine.get(h.entity, ())}
     # Purge lists a visit kept for its phone; erase names the phone itself (once).
-    assert listed - {("visit", "phone_held")} == refused - {("visit", "phone_held")} == expected - {("visit", "phone_held")}
+    assert (
+        listed - {("visit", "phone_held")}
+        == refused - {("visit", "phone_held")}
+        == expected - {("visit", "phone_held")}
+    )
     assert expected <= listed | refused
 
 
@@ -190,11 +227,20 @@ _schools: dict[str, object] = {}
 
 def _expected_hold(device_id: int) -> bool:
     state = custody.state_of(device_id).state
-    police_ever = CustodyEvent.select().where((CustodyEvent.device == device_id) & (CustodyEvent.kind == "handed_to_police")).exists()
+    police_ever = (
+        CustodyEvent.select()
+        .where((CustodyEvent.device == device_id) & (CustodyEvent.kind == "handed_to_police"))
+        .exists()
+    )
     d = Device.get_by_id(device_id)
-    open_concern = concerns.Concern.select().where(
-        ((concerns.Concern.pupil == d.pupil_id) | (concerns.Concern.device == device_id)) & (concerns.Concern.status == "open")
-    ).exists()
+    open_concern = (
+        concerns.Concern.select()
+        .where(
+            ((concerns.Concern.pupil == d.pupil_id) | (concerns.Concern.device == device_id))
+            & (concerns.Concern.status == "open")
+        )
+        .exists()
+    )
     return state != custody.OUT or police_ever or open_concern
 
 
@@ -210,10 +256,14 @@ def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps)
         try:
             if step[0] == "concern":
                 d = device_of(step[1])
-                concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=d.pupil_id, device_id=d.id, what="x", now=at)
+                concerns.raise_concern(
+                    school.oak, about_kind="pupil", pupil_id=d.pupil_id, device_id=d.id, what="x", now=at
+                )
             elif step[0] == "close":
                 d = device_of(step[1])
-                for c in concerns.Concern.select().where((concerns.Concern.device == d.id) & (concerns.Concern.status == "open")):
+                for c in concerns.Concern.select().where(
+                    (concerns.Concern.device == d.id) & (concerns.Concern.status == "open")
+                ):
                     concerns.follow_up(c.id, school.head, note="closed", now=at)
             else:
                 apply(school, step, at)
@@ -227,12 +277,16 @@ def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps)
         [device_id] = subject.device_ids
         assert bool(holds) == _expected_hold(device_id)
         strongest = records.strongest(holds)
-        if ("device", device_id) in strongest and CustodyEvent.select().where(CustodyEvent.device == device_id).exists():
+        if ("device", device_id) in strongest and CustodyEvent.select().where(
+            CustodyEvent.device == device_id
+        ).exists():
             assert listed.get(("device", device_id)) == strongest[("device", device_id)].code
         elif CustodyEvent.select().where(CustodyEvent.device == device_id).exists():
             assert ("device", device_id) not in listed
         for cid in subject.ids("concern"):
-            assert listed.get(("concern", cid)) == (strongest[("concern", cid)].code if ("concern", cid) in strongest else None)
+            assert listed.get(("concern", cid)) == (
+                strongest[("concern", cid)].code if ("concern", cid) in strongest else None
+            )
         if holds:
             head = audit.head()
             with pytest.raises(RuleViolation) as info:

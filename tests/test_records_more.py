@@ -48,8 +48,18 @@ def school(database):
 
 
 def visit(name="Jo Bloggs", *, at, out_after=6, phone="car_or_off", organisation="", **kw):
-    data = dict(settings=SETTINGS, rules=RULES, rules_accepted=True, name=name, organisation=organisation,
-                visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone=phone, now=at)
+    data = dict(
+        settings=SETTINGS,
+        rules=RULES,
+        rules_accepted=True,
+        name=name,
+        organisation=organisation,
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Mrs Smith",
+        phone=phone,
+        now=at,
+    )
     data.update(kw)
     r = visitors.sign_in(**data)
     office = Staff.get(Staff.username == "office")
@@ -64,9 +74,19 @@ def visit(name="Jo Bloggs", *, at, out_after=6, phone="car_or_off", organisation
 
 def visitor_exception(school, name="Jo Bloggs", *, at=NOW, days=30, **over):
     day = at.date()
-    args = dict(subject_kind="visitor", visitor_name=name, kind="medical_monitoring",
-                medical_category="emergency_alert", allowed="Phone on for alerts", where="Office only",
-                agreed_on=day, starts_on=day, review_on=day, ends_on=day + dt.timedelta(days=days), now=at)
+    args = dict(
+        subject_kind="visitor",
+        visitor_name=name,
+        kind="medical_monitoring",
+        medical_category="emergency_alert",
+        allowed="Phone on for alerts",
+        where="Office only",
+        agreed_on=day,
+        starts_on=day,
+        review_on=day,
+        ends_on=day + dt.timedelta(days=days),
+        now=at,
+    )
     args.update(over)
     return exceptions.record(school.head, **args)
 
@@ -92,8 +112,14 @@ def jo(school):
     first = visit(at=ago(3), phone="tray")
     second = visit("jo  BLOGGS", at=ago(1), visitor_id=first.visitor.id)  # she scanned her old slip
     exc = visitor_exception(school, at=ago(2))
-    concern = concerns.raise_concern(school.office, about_kind="visitor", visit_id=second.visit.id,
-                                     what="Took a photo in the hall", category="phone_breach", now=ago(1, -1))
+    concern = concerns.raise_concern(
+        school.office,
+        about_kind="visitor",
+        visit_id=second.visit.id,
+        what="Took a photo in the hall",
+        category="phone_breach",
+        now=ago(1, -1),
+    )
     sam = visit("Sam Other", at=ago(1), phone="tray")
     return dict(first=first, second=second, exc=exc, concern=concern, sam=sam)
 
@@ -113,7 +139,9 @@ def test_visitor_sar_by_name_holds_visits_phone_slips_exception_and_concern(jo, 
     assert [r["kind"] for r in s["custody_events"]] == ["handed_in", "returned_to_visitor"]
     [exc] = s["exceptions"]
     assert exc["id"] == jo["exc"].id and exc["medical_category"] == "raises or receives medical emergency alerts"
-    assert [r["id"] for r in s["concerns"]] == [jo["concern"].id] and s["concerns"][0]["what"] == "Took a photo in the hall"
+    assert [r["id"] for r in s["concerns"]] == [jo["concern"].id] and s["concerns"][0][
+        "what"
+    ] == "Took a photo in the hall"
     audited = {(r["entity"], r["entity_id"]) for r in s["audit"]}
     assert ("visit", str(jo["second"].visit.id)) in audited and ("concern", str(jo["concern"].id)) in audited
     assert ("agreed_exception", str(jo["exc"].id)) in audited and ("device", str(phone)) in audited
@@ -142,11 +170,17 @@ def test_an_unknown_visitor_is_refused_and_a_concern_alone_is_found(school):
 def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(jo, school):
     subject = records.visitor_subject("Jo Bloggs")
     head = audit.head()
-    with pytest.raises(RuleViolation, match=f"^Visitor Jo Bloggs is named in concern {jo['concern'].id}, still open with the DSL: the DSL must close it first. Nothing was erased.$"):
+    with pytest.raises(
+        RuleViolation,
+        match=f"^Visitor Jo Bloggs is named in concern {jo['concern'].id}, still open with the DSL: the DSL must close it first. Nothing was erased.$",
+    ):
         records.erase(subject, now=NOW)
     concerns.follow_up(jo["concern"].id, school.head, note="Spoke to them; photo deleted.", now=NOW)
     visit("Jo Bloggs", at=NOW, out_after=None)  # back on site
-    with pytest.raises(RuleViolation, match=r"^Visitor Jo Bloggs is still signed in \(visit \d+\): sign them out first. Nothing was erased.$"):
+    with pytest.raises(
+        RuleViolation,
+        match=r"^Visitor Jo Bloggs is still signed in \(visit \d+\): sign them out first. Nothing was erased.$",
+    ):
         records.erase(subject, now=NOW + DAY)
     assert audit.head()[0] == head[0] + 3  # the follow-up and the sign-in only: refusals write nothing
 
@@ -181,25 +215,46 @@ def test_cli_sar_and_erase_for_a_visitor(database, tmp_path, capsys, monkeypatch
     assert main(["sar", "--visitor", "ann lee", "--out", str(out), "--as", "records", "--db", database]) == 0
     assert "Subject access export for visitor ann lee" in capsys.readouterr().out and out.exists()
     assert main(["erase", "--visitor", "Ann Lee", "--yes", "--as", "records", "--db", database]) == 0
-    assert "Erased visitor Ann Lee: 1 devices, 1 labels, 2 custody events, 1 visitors, 1 visits, 1 print jobs" in capsys.readouterr().out
+    assert (
+        "Erased visitor Ann Lee: 1 devices, 1 labels, 2 custody events, 1 visitors, 1 visits, 1 print jobs"
+        in capsys.readouterr().out
+    )
     assert main(["erase", "--visitor", "Ann Lee", "--yes", "--as", "records", "--db", database]) != 0
-    assert capsys.readouterr().err.strip() == "Error: No visitor called 'Ann Lee' is on record: nothing is held under that name."
+    assert (
+        capsys.readouterr().err.strip()
+        == "Error: No visitor called 'Ann Lee' is on record: nothing is held under that name."
+    )
 
 
 def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_open_ones(school):
     ava = Pupil.get(Pupil.admission_no == "000001")
     exc = exceptions.record(
-        school.head, subject_kind="pupil", pupil_id=ava.id, kind="young_carer", allowed="Phone at lunch",
-        where="Office", sanction="Handed in", agreed_with="Priya Patel", agreed_on=NOW.date(), starts_on=NOW.date(),
-        review_on=NOW.date(), ends_on=NOW.date() + 30 * DAY, now=NOW)
+        school.head,
+        subject_kind="pupil",
+        pupil_id=ava.id,
+        kind="young_carer",
+        allowed="Phone at lunch",
+        where="Office",
+        sanction="Handed in",
+        agreed_with="Priya Patel",
+        agreed_on=NOW.date(),
+        starts_on=NOW.date(),
+        review_on=NOW.date(),
+        ends_on=NOW.date() + 30 * DAY,
+        now=NOW,
+    )
     exceptions.revoke(exc.id, school.head, reason="Mum is well again", now=NOW)
     device = Device.get(Device.pupil == ava.id)
-    c = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=ava.id, device_id=device.id,
-                               what="Messaging in class", now=NOW)
+    c = concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=ava.id, device_id=device.id, what="Messaging in class", now=NOW
+    )
     export = records.subject_access(records.pupil_subject("000001"), now=NOW)
     assert [r["revoke_reason"] for r in export.sections["exceptions"]] == ["Mum is well again"]
     assert [r["id"] for r in export.sections["concerns"]] == [c.id]
-    with pytest.raises(RuleViolation, match=f"^Pupil 000001 is named in concern {c.id}, still open with the DSL: the DSL must close it first. Nothing was erased.$"):
+    with pytest.raises(
+        RuleViolation,
+        match=f"^Pupil 000001 is named in concern {c.id}, still open with the DSL: the DSL must close it first. Nothing was erased.$",
+    ):
         records.erase(records.pupil_subject("000001"), now=NOW)
     concerns.follow_up(c.id, school.head, note="Talked to Ava and her mum.", now=NOW)
     result = records.erase(records.pupil_subject("000001"), now=NOW)
@@ -216,8 +271,9 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     old = visit("Old Visitor", at=ago(400), phone="tray")
     old_phone = old.visit.device_id
     concerned = visit("Con Cerned", at=ago(400))
-    c = concerns.raise_concern(school.office, about_kind="visitor", visit_id=concerned.visit.id,
-                               what="Filmed pupils", now=ago(399))
+    c = concerns.raise_concern(
+        school.office, about_kind="visitor", visit_id=concerned.visit.id, what="Filmed pupils", now=ago(399)
+    )
     stuck = visit("Never Out", at=ago(390), out_after=None)
     recent = visit("New Visitor", at=ago(10))
     again = visit("Back Again", at=ago(500))
@@ -239,13 +295,19 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     assert held == {("visit", concerned.visit.id, "open_concern"), ("visit", stuck.visit.id, "signed_in")}
     assert "never signed out" in " ".join(result.lines())
     details = json.loads(AuditEntry.get_by_id(result.audit_seq).details)
-    assert details["deleted"]["visits"] == 2 and {"entity": "visit", "id": stuck.visit.id, "why": "signed_in"} in details["holds"]
+    assert (
+        details["deleted"]["visits"] == 2
+        and {"entity": "visit", "id": stuck.visit.id, "why": "signed_in"} in details["holds"]
+    )
     # The old phone's custody went at the same purge; the phone itself at the next.
     assert not CustodyEvent.select().where(CustodyEvent.device == old_phone).exists()
     assert Device.get_or_none(Device.id == old_phone) is not None
     second = records.purge(RETENTION, now=NOW)
     assert second.deleted["visitor_phones"] == 1 and second.deleted["visits"] == 0
-    assert Device.get_or_none(Device.id == old_phone) is None and DeviceState.get_or_none(DeviceState.device == old_phone) is None
+    assert (
+        Device.get_or_none(Device.id == old_phone) is None
+        and DeviceState.get_or_none(DeviceState.device == old_phone) is None
+    )
     assert_consistent()
     # Closing the concern lets its visit go.
     concerns.follow_up(c.id, school.head, note="Done.", now=NOW)
@@ -282,10 +344,17 @@ def test_purge_of_concerns_keeps_open_ones_and_lists_them(school):
     device = Device.get(Device.pupil == ava.id)
     custody.hand_in(school.codes["000001"], school.office, now=ago(2500))
     custody.release(school.codes["000001"], school.office, now=ago(2500, -6))
-    open_one = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=ava.id, device_id=device.id,
-                                      what="Still being looked into", now=ago(2400))
-    closed_old = concerns.raise_concern(school.oak, about_kind="staff", staff_id=school.office.id,
-                                        what="Phone out in class", now=ago(2400))
+    open_one = concerns.raise_concern(
+        school.oak,
+        about_kind="pupil",
+        pupil_id=ava.id,
+        device_id=device.id,
+        what="Still being looked into",
+        now=ago(2400),
+    )
+    closed_old = concerns.raise_concern(
+        school.oak, about_kind="staff", staff_id=school.office.id, what="Phone out in class", now=ago(2400)
+    )
     concerns.follow_up(closed_old.id, school.head, note="Reminded of the policy.", now=ago(2300))
     closed_late = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=ava.id, what="x", now=ago(2400))
     concerns.follow_up(closed_late.id, school.head, note="Followed up much later.", now=ago(100))

@@ -459,19 +459,26 @@ async def test_uncollected_lists_held_phones_with_counts_and_refreshes(school):
             ["B-01", "Ava Patel", "Oak", school.codes["000001"], "in the tray", "08:30"],
             ["C-01", "Dan Brown", "Beech", school.codes["000004"], "CONFISCATED", "08:30"],
         ]
-        assert text(app, "#uncollected-summary") == ("2 phones not collected: 1 in the tray, 1 confiscated "
-                                                     "(to a listed parent or carer only).")
+        assert text(app, "#uncollected-summary") == (
+            "2 phones not collected: 1 in the tray, 1 confiscated (to a listed parent or carer only)."
+        )
         assert text(app, "#uncollected-classes") == "By class: Beech 1 · Oak 1"
 
         custody.release(school.codes["000001"], school.office, now=T1512)
         await pilot.press("f5")
         await settle(pilot)
         assert [r[1] for r in rows(app, "#uncollected")] == ["Dan Brown"]
-        assert text(app, "#uncollected-summary") == ("1 phone not collected: 0 in the tray, 1 confiscated "
-                                                     "(to a listed parent or carer only).")
+        assert text(app, "#uncollected-summary") == (
+            "1 phone not collected: 0 in the tray, 1 confiscated (to a listed parent or carer only)."
+        )
 
-        custody.release_to_contact(device_of(school, "000004"), school.office,
-                                   contact_id=Contact.get(Contact.name == "Eve Brown").id, id_seen=True, now=T1512)
+        custody.release_to_contact(
+            device_of(school, "000004"),
+            school.office,
+            contact_id=Contact.get(Contact.name == "Eve Brown").id,
+            id_seen=True,
+            now=T1512,
+        )
         await pilot.press("r")
         await settle(pilot)
         assert rows(app, "#uncollected") == []

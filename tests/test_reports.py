@@ -23,8 +23,16 @@ def busy_day(database):
         custody.hand_in(code, s.office, now=at(i))
     custody.confiscate(dev["000001"], s.deputy, reason="Used in class", policy="MST 6", now=at(10))
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
-    custody.record_search(dev["000001"], s.deputy, consent_by="parent", consent_contact_id=mum.id, witness="Head",
-                          grounds="Reported image", outcome="nothing_found", now=at(20))
+    custody.record_search(
+        dev["000001"],
+        s.deputy,
+        consent_by="parent",
+        consent_contact_id=mum.id,
+        witness="Head",
+        grounds="Reported image",
+        outcome="nothing_found",
+        now=at(20),
+    )
     custody.release_to_contact(dev["000001"], s.office, contact_id=mum.id, id_seen=True, now=at(30))
     custody.move(dev["000002"], s.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=20, now=at(40))
     custody.release(s.codes["000002"], s.office, now=at(50))
@@ -43,9 +51,18 @@ def _visitor_phone_in_and_back(s) -> None:
     from models.rules import load_rules
 
     settings = Settings(printer={"url": "dummy://report", "paper_mm": 80, "profile": "default"})
-    r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Dave Collins",
-                         organisation="", visitor_type="parent_carer", purpose="Meeting", visiting="Office",
-                         phone="tray", now=at(90))
+    r = visitors.sign_in(
+        settings=settings,
+        rules=load_rules(),
+        rules_accepted=True,
+        name="Dave Collins",
+        organisation="",
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Office",
+        phone="tray",
+        now=at(90),
+    )
     visitors.phone_action(code=r.phone_label, actor=s.office, now=at(91))
     visitors.sign_out(slip_code=r.slip_code, actor=s.office, now=at(95))
 
@@ -62,13 +79,22 @@ def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy
         assert row["time"] == full.split("  ", 1)[0]
         assert row["by"] == e.actor.username
     first = rows[0]
-    assert (first["pupil"], first["class"], first["admission_no"], first["slot"]) == ("Ava Patel", "Oak", "000001", "B-01")
+    assert (first["pupil"], first["class"], first["admission_no"], first["slot"]) == (
+        "Ava Patel",
+        "Oak",
+        "000001",
+        "B-01",
+    )
     assert first["event"] == "handed in" and first["detail"] == "handed in, slot B-01"
     released = next(r for r in rows if r["kind"] == "released_to_pupil")
     assert released["detail"] == "released to pupil from slot B-20" and released["code"] == busy_day.codes["000002"]
     returned = next(r for r in rows if r["kind"] == "returned_to_visitor")
     assert (returned["pupil"], returned["class"], returned["event"], returned["by"]) == (
-        "Dave Collins (visitor)", "visitor", "returned to the visitor", "office")
+        "Dave Collins (visitor)",
+        "visitor",
+        "returned to the visitor",
+        "office",
+    )
 
 
 def test_day_report_keeps_to_the_local_day(busy_day):

@@ -56,8 +56,10 @@ def everyones_contacts():
     return {(c.pupil_id, c.name, c.relationship, c.priority, c.active) for c in Contact.select()}
 
 
-SIMS_HEADER = ("Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship,"
-               "Priority 2 Contact Name,Priority 2 Contact Relationship\n")
+SIMS_HEADER = (
+    "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship,"
+    "Priority 2 Contact Name,Priority 2 Contact Relationship\n"
+)
 
 
 def sims(*lines: str):
@@ -78,7 +80,9 @@ def test_an_arbor_import_after_sims_keeps_the_second_contacts(database, samples)
 def test_contacts_are_matched_by_name_not_position(database, samples):
     import_roster(parse_roster(samples / "roster-sims-style.csv"), now=NOW)
     count = Contact.select().count()
-    summary = import_roster(sims("001003,Jones,Arthur,Reception,Acorns,24/11/2019,ivy  PHILLIPS,Mother,Ibrahim Jones,Father"), now=NOW)
+    summary = import_roster(
+        sims("001003,Jones,Arthur,Reception,Acorns,24/11/2019,ivy  PHILLIPS,Mother,Ibrahim Jones,Father"), now=NOW
+    )
     assert Contact.select().count() == count  # the same two people, not two new ones
     assert active_contacts("001003") == [("Ivy Phillips", "Mother", 1), ("Ibrahim Jones", "Father", 2)]
     assert [c.line() for c in summary.contact_changes] == [
@@ -89,9 +93,13 @@ def test_contacts_are_matched_by_name_not_position(database, samples):
 
 def test_a_contact_the_file_drops_is_switched_off_and_listed(database, samples):
     import_roster(parse_roster(samples / "roster-sims-style.csv"), now=NOW)
-    summary = import_roster(sims("001003,Jones,Arthur,Reception,Acorns,24/11/2019,Ibrahim Jones,Father,,",
-                                 "001006,Allen,Noah,Reception,Acorns,01/10/2019,Alfie Allen,Mother,Sam Allen,Stepfather"),
-                            now=NOW)
+    summary = import_roster(
+        sims(
+            "001003,Jones,Arthur,Reception,Acorns,24/11/2019,Ibrahim Jones,Father,,",
+            "001006,Allen,Noah,Reception,Acorns,01/10/2019,Alfie Allen,Mother,Sam Allen,Stepfather",
+        ),
+        now=NOW,
+    )
     assert active_contacts("001003") == [("Ibrahim Jones", "Father", 1)]
     ivy = Contact.get(Contact.name == "Ivy Phillips")
     assert not ivy.active  # kept (events may name her), but can no longer collect
@@ -103,10 +111,14 @@ def test_a_contact_the_file_drops_is_switched_off_and_listed(database, samples):
     assert "contacts: 1 added, 2 switched off" in summary.line()
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     details = json.loads(entry.details)
-    assert sorted(details["contacts"]["switched_off"]) == sorted([ivy.id, Contact.get(Contact.name == "Harry White").id])
+    assert sorted(details["contacts"]["switched_off"]) == sorted(
+        [ivy.id, Contact.get(Contact.name == "Harry White").id]
+    )
     assert "Ivy" not in entry.details  # ids only
     # Named again: switched back on, and said so.
-    again = import_roster(sims("001003,Jones,Arthur,Reception,Acorns,24/11/2019,Ibrahim Jones,Father,Ivy Phillips,Mother"), now=NOW)
+    again = import_roster(
+        sims("001003,Jones,Arthur,Reception,Acorns,24/11/2019,Ibrahim Jones,Father,Ivy Phillips,Mother"), now=NOW
+    )
     assert [c.line() for c in again.contact_changes] == [
         "changed: Ivy Phillips, contact of Arthur Jones (001003): switched back on",
     ]
@@ -115,8 +127,10 @@ def test_a_contact_the_file_drops_is_switched_off_and_listed(database, samples):
 def test_an_import_changes_only_what_its_file_has_columns_for(database, samples):
     import_roster(parse_roster(samples / "roster-sims-style.csv"), now=NOW)
     dob = Pupil.get(Pupil.admission_no == "001003").dob
-    bare = parse_roster(b"Adno,Legal Surname,Legal Forename,Year,Reg,Priority 1 Contact Name\n"
-                        b"001003,Jones,Arthur,Reception,Acorns,Ibrahim Jones\n")
+    bare = parse_roster(
+        b"Adno,Legal Surname,Legal Forename,Year,Reg,Priority 1 Contact Name\n"
+        b"001003,Jones,Arthur,Reception,Acorns,Ibrahim Jones\n"
+    )
     summary = import_roster(bare, now=NOW)
     assert Pupil.get(Pupil.admission_no == "001003").dob == dob  # no DOB column: the date of birth stays
     assert active_contacts("001003") == [("Ibrahim Jones", "Father", 1), ("Ivy Phillips", "Mother", 2)]
@@ -176,7 +190,9 @@ def _csv(adno, spec):
 
 
 def _state(pupil_id):
-    return {c.id: (c.name, c.relationship, c.priority, c.active) for c in Contact.select().where(Contact.pupil == pupil_id)}
+    return {
+        c.id: (c.name, c.relationship, c.priority, c.active) for c in Contact.select().where(Contact.pupil == pupil_id)
+    }
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -19,8 +19,7 @@ from models.errors import KioskError
 from models.roster import RosterContact, RosterFileError, RosterResult, RowError, parse_roster
 
 SAMPLES = Path(
-    os.environ.get("KIOSK_SAMPLES_DIR")
-    or Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+    os.environ.get("KIOSK_SAMPLES_DIR") or Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
 )
 SIMS_HEADER = (
     "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,"
@@ -91,7 +90,12 @@ def test_arbor_sample_bom_iso_dates_and_same_pupils_as_sims():
     for row in arbor.rows:
         twin = sims[row.admission_no]
         assert (row.line, row.first_name, row.last_name, row.year_group, row.class_name, row.dob) == (
-            twin.line, twin.first_name, twin.last_name, twin.year_group, twin.class_name, twin.dob,
+            twin.line,
+            twin.first_name,
+            twin.last_name,
+            twin.year_group,
+            twin.class_name,
+            twin.dob,
         )
         assert row.contacts == twin.contacts[:1]  # Arbor export has the primary guardian only
 
@@ -105,8 +109,7 @@ def test_errors_sample_six_errors_formula_kept_irish_letters_intact():
         RowError(5, "line 5: date of birth 31/02/2015 is not a real date"),
         RowError(6, "line 6: admission number 002001 is repeated (first on line 2)"),
         RowError(7, "line 7: expected 10 columns, found 3"),
-        RowError(8, "line 8: year group 'Year 14' is not a primary-school year "
-                    "(Nursery, Reception, Year 1 to Year 6)"),
+        RowError(8, "line 8: year group 'Year 14' is not a primary-school year (Nursery, Reception, Year 1 to Year 6)"),
     ]
     assert [r.line for r in result.rows] == [2, 9, 10]
     okafor, formula, irish = result.rows
@@ -143,26 +146,49 @@ def test_windows_1252_copy_of_sims_parses_identically(tmp_path):
     [
         (b"", "the roster file is empty"),
         (b"\r\n  \r\n,,,\r\n", "the roster file is empty"),
-        (SIMS_HEADER.encode() + b"\r\n\r\n",
-         "the roster file has column headings on line 1 but no pupils below them"),
-        (SIMS_HEADER.replace(",Reg,", ",Teacher,").encode() + b"\r\n" + GOOD.encode(),
-         "the roster file has no class column (expected a heading such as 'Reg')"),
-        (b"Adno,Surname,Year\r\n1,Smith,3\r\n",
-         "the roster file has no forename and class columns (expected headings such as 'Legal Forename' and 'Reg')"),
-        (GOOD.encode() + b"\r\n",
-         "the first line of the roster file is not a row of column headings "
-         "(expected headings such as 'Adno', 'Legal Surname', 'Legal Forename', 'Year' and 'Reg')"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01",
-         "the roster file contains binary data and is not a CSV export"),
-        (b"PK\x03\x04\x14\x00\x06\x00",
-         "the roster file is an Excel workbook, not CSV: open it in Excel and save it as CSV"),
-        (SIMS_HEADER.encode() + b"\r\n001,\x81\x8d\x8f\x90\x9d",
-         "the roster file is not text in a known encoding (UTF-8 or Windows-1252): export it again as CSV"),
-        (SIMS_HEADER.encode() + b'\r\n001,"' + b"x" * 200_000 + b'"\r\n',
-         "line 2: the roster file is not valid CSV ('field larger than field limit (131072)')"),
+        (SIMS_HEADER.encode() + b"\r\n\r\n", "the roster file has column headings on line 1 but no pupils below them"),
+        (
+            SIMS_HEADER.replace(",Reg,", ",Teacher,").encode() + b"\r\n" + GOOD.encode(),
+            "the roster file has no class column (expected a heading such as 'Reg')",
+        ),
+        (
+            b"Adno,Surname,Year\r\n1,Smith,3\r\n",
+            "the roster file has no forename and class columns (expected headings such as 'Legal Forename' and 'Reg')",
+        ),
+        (
+            GOOD.encode() + b"\r\n",
+            "the first line of the roster file is not a row of column headings "
+            "(expected headings such as 'Adno', 'Legal Surname', 'Legal Forename', 'Year' and 'Reg')",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01",
+            "the roster file contains binary data and is not a CSV export",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "the roster file is an Excel workbook, not CSV: open it in Excel and save it as CSV",
+        ),
+        (
+            SIMS_HEADER.encode() + b"\r\n001,\x81\x8d\x8f\x90\x9d",
+            "the roster file is not text in a known encoding (UTF-8 or Windows-1252): export it again as CSV",
+        ),
+        (
+            SIMS_HEADER.encode() + b'\r\n001,"' + b"x" * 200_000 + b'"\r\n',
+            "line 2: the roster file is not valid CSV ('field larger than field limit (131072)')",
+        ),
     ],
-    ids=["empty", "blank-lines", "header-only", "no-class", "two-missing", "no-header", "png",
-         "xlsx", "undecodable", "huge-field"],
+    ids=[
+        "empty",
+        "blank-lines",
+        "header-only",
+        "no-class",
+        "two-missing",
+        "no-header",
+        "png",
+        "xlsx",
+        "undecodable",
+        "huge-field",
+    ],
 )
 def test_whole_file_problems_are_one_plain_line(data, expected):
     with pytest.raises(RosterFileError) as caught:
@@ -190,9 +216,25 @@ def test_unreadable_and_oversized_paths(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "year"),
-    [("Nursery", -1), ("N", -1), ("N2", -1), ("-1", -1), ("FS1", -1),
-     ("Reception", 0), ("R", 0), ("Rec", 0), ("Year R", 0), ("YR", 0), ("0", 0),
-     ("Year 1", 1), ("Y3", 3), ("3", 3), ("year  6", 6), ("NC Year 5", 5), ("Yr 2", 2)],
+    [
+        ("Nursery", -1),
+        ("N", -1),
+        ("N2", -1),
+        ("-1", -1),
+        ("FS1", -1),
+        ("Reception", 0),
+        ("R", 0),
+        ("Rec", 0),
+        ("Year R", 0),
+        ("YR", 0),
+        ("0", 0),
+        ("Year 1", 1),
+        ("Y3", 3),
+        ("3", 3),
+        ("year  6", 6),
+        ("NC Year 5", 5),
+        ("Yr 2", 2),
+    ],
 )
 def test_year_group_spellings(text, year):
     row = GOOD.replace(",Reception,", f",{text},")
@@ -208,8 +250,12 @@ def test_year_groups_outside_primary_are_refused(text):
 
 @pytest.mark.parametrize(
     ("dob", "expected"),
-    [("24/11/2019", datetime.date(2019, 11, 24)), ("4/1/2019", datetime.date(2019, 1, 4)),
-     ("2019-11-24", datetime.date(2019, 11, 24)), ("", None)],
+    [
+        ("24/11/2019", datetime.date(2019, 11, 24)),
+        ("4/1/2019", datetime.date(2019, 1, 4)),
+        ("2019-11-24", datetime.date(2019, 11, 24)),
+        ("", None),
+    ],
 )
 def test_date_formats(dob, expected):
     assert parse_roster(csv_bytes(GOOD.replace("24/11/2019", dob))).rows[0].dob == expected
@@ -217,12 +263,14 @@ def test_date_formats(dob, expected):
 
 @pytest.mark.parametrize(
     ("dob", "message"),
-    [("31/02/2015", "date of birth 31/02/2015 is not a real date"),
-     ("2015-13-01", "date of birth 2015-13-01 is not a real date"),
-     ("02/09/2025", "date of birth 02/09/2025 is in the future"),
-     ("11/24/2019", "date of birth 11/24/2019 is not a real date"),
-     ("24.11.2019", "date of birth '24.11.2019' is not a date in the form DD/MM/YYYY or YYYY-MM-DD"),
-     ("24/11/19", "date of birth '24/11/19' is not a date in the form DD/MM/YYYY or YYYY-MM-DD")],
+    [
+        ("31/02/2015", "date of birth 31/02/2015 is not a real date"),
+        ("2015-13-01", "date of birth 2015-13-01 is not a real date"),
+        ("02/09/2025", "date of birth 02/09/2025 is in the future"),
+        ("11/24/2019", "date of birth 11/24/2019 is not a real date"),
+        ("24.11.2019", "date of birth '24.11.2019' is not a date in the form DD/MM/YYYY or YYYY-MM-DD"),
+        ("24/11/19", "date of birth '24/11/19' is not a date in the form DD/MM/YYYY or YYYY-MM-DD"),
+    ],
 )
 def test_bad_dates_are_row_errors(dob, message):
     assert one_error(GOOD.replace("24/11/2019", dob)) == f"line 2: {message}"
@@ -271,15 +319,24 @@ def test_whitespace_stripped_formula_text_kept_and_extra_empty_columns_tolerated
     result = parse_roster(csv_bytes(row))
     (got,) = result.rows
     assert (got.admission_no, got.last_name, got.first_name, got.class_name) == (
-        "001003", "Jones", "@SUM(A1)", "-Acorns",
+        "001003",
+        "Jones",
+        "@SUM(A1)",
+        "-Acorns",
     )
     assert got.contacts == (RosterContact('=HYPERLINK("x")', "Father", 1),)
     assert one_error(GOOD + ",surplus") == "line 2: expected 10 columns, found 11"
 
 
 def test_line_numbers_follow_blank_lines_and_multiline_quoted_fields():
-    lines = [GOOD, "", ",,,,,,,,,", GOOD.replace("001003", "001004").replace("Ibrahim Jones", '"Ibrahim\nJones"'),
-             GOOD.replace("001003", "001005"), GOOD.replace("001003", "001006").replace("Acorns", "")]
+    lines = [
+        GOOD,
+        "",
+        ",,,,,,,,,",
+        GOOD.replace("001003", "001004").replace("Ibrahim Jones", '"Ibrahim\nJones"'),
+        GOOD.replace("001003", "001005"),
+        GOOD.replace("001003", "001006").replace("Acorns", ""),
+    ]
     result = parse_roster(csv_bytes(*lines), today=TODAY)
     assert [r.line for r in result.rows] == [2, 7]
     assert [e.message for e in result.errors] == [
@@ -295,12 +352,14 @@ def test_header_aliases_unknown_columns_and_semicolons():
     (row,) = result.rows
     assert result.source_format == "generic"
     assert (row.admission_no, row.first_name, row.last_name, row.year_group, row.class_name) == (
-        "0042", "Mohammed", "Khan", 2, "Hazel",
+        "0042",
+        "Mohammed",
+        "Khan",
+        2,
+        "Hazel",
     )
     assert row.contacts == (RosterContact("Aisha Khan", "", 1),)
-    assert result.warnings == [
-        "ignored 3 columns the kiosk does not use: 'UPN', 'Preferred Forename', 'Gender'"
-    ]
+    assert result.warnings == ["ignored 3 columns the kiosk does not use: 'UPN', 'Preferred Forename', 'Gender'"]
 
 
 def test_contact_relationship_without_name_is_dropped_with_a_warning():
@@ -343,15 +402,41 @@ def test_arbitrary_bytes_only_ever_raise_roster_file_error(data):
 
 
 plausible = st.sampled_from(
-    ["001234", "1234", "Smith", "Ní Bhriain", "Year 3", "R", "Year 14", "Oak", "01/02/2016",
-     "2016-02-30", "=1+1", "@x", "", " ", "Mother", "\x1b[31m", "A" * 101]
+    [
+        "001234",
+        "1234",
+        "Smith",
+        "Ní Bhriain",
+        "Year 3",
+        "R",
+        "Year 14",
+        "Oak",
+        "01/02/2016",
+        "2016-02-30",
+        "=1+1",
+        "@x",
+        "",
+        " ",
+        "Mother",
+        "\x1b[31m",
+        "A" * 101,
+    ]
 )
-cell = st.one_of(plausible, st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"), max_size=25))
+cell = st.one_of(
+    plausible,
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"), max_size=25),
+)
 pupil = st.tuples(  # mostly valid rows, so the property also covers accepted rows and repeats
-    st.from_regex(r"00[0-9]{2}", fullmatch=True), st.sampled_from(["Smith", "Ní Bhriain", "=1+1"]),
-    st.sampled_from(["Amy", " Zoé "]), st.sampled_from(["R", "Year 3", "Nursery", "Year 9"]),
-    st.sampled_from(["Oak", "Rowan"]), st.sampled_from(["", "01/02/2016", "2016-02-30"]),
-    cell, cell, st.just(""), st.just(""),
+    st.from_regex(r"00[0-9]{2}", fullmatch=True),
+    st.sampled_from(["Smith", "Ní Bhriain", "=1+1"]),
+    st.sampled_from(["Amy", " Zoé "]),
+    st.sampled_from(["R", "Year 3", "Nursery", "Year 9"]),
+    st.sampled_from(["Oak", "Rowan"]),
+    st.sampled_from(["", "01/02/2016", "2016-02-30"]),
+    cell,
+    cell,
+    st.just(""),
+    st.just(""),
 ).map(list)
 record = st.one_of(pupil, st.lists(cell, min_size=10, max_size=10), st.lists(cell, max_size=13))
 
@@ -382,8 +467,18 @@ def test_neutralise_prefixes_every_dangerous_first_character(first):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, ""), ("Smith", "Smith"), ("", ""), ("O'Brien", "O'Brien"), ("a=b", "a=b"),
-     ("'=1", "'=1"), (-1, "-1"), (3.5, "3.5"), (True, "True"), (datetime.date(2019, 11, 24), "2019-11-24")],
+    [
+        (None, ""),
+        ("Smith", "Smith"),
+        ("", ""),
+        ("O'Brien", "O'Brien"),
+        ("a=b", "a=b"),
+        ("'=1", "'=1"),
+        (-1, "-1"),
+        (3.5, "3.5"),
+        (True, "True"),
+        (datetime.date(2019, 11, 24), "2019-11-24"),
+    ],
 )
 def test_neutralise_leaves_safe_values_alone(value, expected):
     assert neutralise(value) == expected

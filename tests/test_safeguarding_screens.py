@@ -14,12 +14,11 @@ from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.people import contacts_of
 from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
-from tests.pilot import make_app, settle, sign_in, text, quiet
+from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 
 SIZE = (110, 40)
 TODAY = NOW.date()
-
 
 
 async def open_screen(pilot, username: str, screen_cls, pin: str | None = None) -> None:
@@ -45,11 +44,22 @@ def pupil(adno: str) -> Pupil:
 
 def pupil_exception(school, adno="000001", signed=True, **kw) -> AgreedException:
     p = pupil(adno)
-    args = dict(subject_kind="pupil", kind="medical_monitoring", medical_category="monitoring_device",
-                allowed="Read the glucose monitor app", where="Medical room", agreed_on=TODAY,
-                starts_on=TODAY, review_on=TODAY + dt.timedelta(days=7), ends_on=TODAY + dt.timedelta(days=60),
-                pupil_id=p.id, sanction="Exception withdrawn", agreed_with_contact_id=contacts_of(p.id)[0].id,
-                conditions=["Phone on silent"], now=NOW)
+    args = dict(
+        subject_kind="pupil",
+        kind="medical_monitoring",
+        medical_category="monitoring_device",
+        allowed="Read the glucose monitor app",
+        where="Medical room",
+        agreed_on=TODAY,
+        starts_on=TODAY,
+        review_on=TODAY + dt.timedelta(days=7),
+        ends_on=TODAY + dt.timedelta(days=60),
+        pupil_id=p.id,
+        sanction="Exception withdrawn",
+        agreed_with_contact_id=contacts_of(p.id)[0].id,
+        conditions=["Phone on silent"],
+        now=NOW,
+    )
     args.update(kw)
     exc = ex.record(school.head, **args)
     if signed:
@@ -58,9 +68,19 @@ def pupil_exception(school, adno="000001", signed=True, **kw) -> AgreedException
 
 
 def visitor_exception(school, **kw) -> AgreedException:
-    args = dict(subject_kind="visitor", kind="emergency_use", allowed="Take calls from the care home",
-                where="Reception only", agreed_on=TODAY, starts_on=TODAY, review_on=TODAY + dt.timedelta(days=30),
-                ends_on=TODAY + dt.timedelta(days=90), visitor_name="Grace Hopper", organisation="Navy", now=NOW)
+    args = dict(
+        subject_kind="visitor",
+        kind="emergency_use",
+        allowed="Take calls from the care home",
+        where="Reception only",
+        agreed_on=TODAY,
+        starts_on=TODAY,
+        review_on=TODAY + dt.timedelta(days=30),
+        ends_on=TODAY + dt.timedelta(days=90),
+        visitor_name="Grace Hopper",
+        organisation="Navy",
+        now=NOW,
+    )
     args.update(kw)
     return ex.record(school.head, **args)
 
@@ -116,11 +136,20 @@ async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(s
         exc = AgreedException.get()
         assert msg(app).startswith(f"Exception #{exc.id} for Ava Patel recorded.")
         assert (exc.kind, exc.medical_category, exc.allowed, exc.location, exc.conditions, exc.sanction) == (
-            "medical_monitoring", "monitoring_device", "Read the glucose app", "Medical room",
-            "On silent\nkept in the bag", "Exception withdrawn")
+            "medical_monitoring",
+            "monitoring_device",
+            "Read the glucose app",
+            "Medical room",
+            "On silent\nkept in the bag",
+            "Exception withdrawn",
+        )
         assert exc.agreed_with_contact.name == "Raj Patel"
         assert (exc.agreed_on, exc.starts_on, exc.review_on, exc.ends_on) == (
-            TODAY, TODAY, dt.date(2026, 12, 1), dt.date(2026, 12, 18))
+            TODAY,
+            TODAY,
+            dt.date(2026, 12, 1),
+            dt.date(2026, 12, 18),
+        )
         detail = text(app, "#exceptions-detail")
         assert "Status: awaiting signed copy" in detail and "Signed copy: not back yet" in detail
 
@@ -158,8 +187,10 @@ async def test_form_refuses_bad_input_before_the_summary(school):
         await pilot.pause()
         dialog.action_continue()
         await pilot.pause()
-        assert text(app, "#exc-error") == "A remote learning on a personal device (risk assessed) exception cannot be " \
-                                          "for a visitor."
+        assert (
+            text(app, "#exc-error") == "A remote learning on a personal device (risk assessed) exception cannot be "
+            "for a visitor."
+        )
         await pilot.press("up", "up", "enter")  # emergency use
         await pilot.pause()
         assert app.focused.id == "exc-allowed"
@@ -215,7 +246,11 @@ async def test_remote_learning_needs_a_risk_assessment_reference_and_staff_pick(
         await quiet(pilot)
         exc = AgreedException.get()
         assert (exc.subject_kind, exc.staff.display_name, exc.kind, exc.risk_assessment_ref) == (
-            "staff", staff_name, "remote_learning", "RA-7")
+            "staff",
+            staff_name,
+            "remote_learning",
+            "RA-7",
+        )
         assert "active" in text(app, "#exceptions-detail")
 
 
@@ -227,13 +262,23 @@ async def test_a_domain_refusal_is_shown_as_its_one_line(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", ExceptionsScreen)
-        form = ExceptionForm(subject_kind="visitor", kind="emergency_use", allowed="x", where="y",
-                             agreed_on=TODAY, starts_on=TODAY, review_on=TODAY, ends_on=TODAY,
-                             visitor_name="grace  HOPPER")
+        form = ExceptionForm(
+            subject_kind="visitor",
+            kind="emergency_use",
+            allowed="x",
+            where="y",
+            agreed_on=TODAY,
+            starts_on=TODAY,
+            review_on=TODAY,
+            ends_on=TODAY,
+            visitor_name="grace  HOPPER",
+        )
         app.screen.record("act", do_record, app.signed_in.id, form)
         await quiet(pilot)
-        assert msg(app) == (f"Grace Hopper (Navy) already has a emergency use exception from {first.starts_on} to "
-                            f"{first.ends_on}: revoke it first or choose dates that do not overlap.")
+        assert msg(app) == (
+            f"Grace Hopper (Navy) already has a emergency use exception from {first.starts_on} to "
+            f"{first.ends_on}: revoke it first or choose dates that do not overlap."
+        )
     assert AgreedException.select().count() == 1
 
 
@@ -274,10 +319,15 @@ async def test_head_records_a_review_and_the_exception_is_no_longer_due(school):
         assert screen_name(app) == "ReviewDialog"
         assert app.screen.query_one("#review-date").value == (TODAY + dt.timedelta(weeks=6)).isoformat()
         await pilot.press(*["backspace"] * 10, *"12/01/2027", "enter")
-        assert text(app, "#review-error") == f"Give the date as YYYY-MM-DD, e.g. {(TODAY + dt.timedelta(weeks=6)).isoformat()}."
+        assert (
+            text(app, "#review-error")
+            == f"Give the date as YYYY-MM-DD, e.g. {(TODAY + dt.timedelta(weeks=6)).isoformat()}."
+        )
         await pilot.press(*["backspace"] * 10, *TODAY.isoformat(), "enter")
         ends = (TODAY + dt.timedelta(days=60)).isoformat()
-        assert text(app, "#review-error") == f"The next review must be after today and no later than the end date, {ends}."
+        assert (
+            text(app, "#review-error") == f"The next review must be after today and no later than the end date, {ends}."
+        )
         await pilot.press("escape")
         await quiet(pilot)
         assert msg(app) == "Cancelled: nothing was recorded."
@@ -358,10 +408,21 @@ def seed_feed(school):
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW - dt.timedelta(minutes=20))
     custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=10))
-    concern = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil("000002").id,
-                                     what="Seen [bold]texting[/bold] in class", now=NOW - dt.timedelta(minutes=5))
-    old = concerns.raise_concern(school.office, about_kind="visitor", name="Sam Visitor", category="safeguarding",
-                                 what="Photographed pupils", now=NOW - dt.timedelta(days=40))
+    concern = concerns.raise_concern(
+        school.oak,
+        about_kind="pupil",
+        pupil_id=pupil("000002").id,
+        what="Seen [bold]texting[/bold] in class",
+        now=NOW - dt.timedelta(minutes=5),
+    )
+    old = concerns.raise_concern(
+        school.office,
+        about_kind="visitor",
+        name="Sam Visitor",
+        category="safeguarding",
+        what="Photographed pupils",
+        now=NOW - dt.timedelta(days=40),
+    )
     return dev, concern, old
 
 
@@ -375,10 +436,17 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
         assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
         table = app.screen.query_one("#sg-feed")
         assert [str(c) for c in table.get_row_at(0)][:5] == [
-            "2026-11-12 08:25", "phone breach", "Ben Jones", "Oak", "NEW, open"]
+            "2026-11-12 08:25",
+            "phone breach",
+            "Ben Jones",
+            "Oak",
+            "NEW, open",
+        ]
         assert str(table.get_row_at(0)[5]) == "Seen [bold]texting[/bold] in class"
-        assert text(app, "#sg-detail") == ("2026-11-12 08:25 · concern: breach of the phone policy · Ben Jones (Oak)"
-                                           " · by Oak Teacher\nSeen [bold]texting[/bold] in class")
+        assert text(app, "#sg-detail") == (
+            "2026-11-12 08:25 · concern: breach of the phone policy · Ben Jones (Oak)"
+            " · by Oak Teacher\nSeen [bold]texting[/bold] in class"
+        )
         await pilot.press("enter")
         await quiet(pilot)
         assert screen_name(app) == "EntryHistoryDialog"
@@ -489,8 +557,9 @@ async def test_the_feed_fits_the_screen_and_shows_the_highlighted_entry_whole(sc
 
     seed_feed(school)
     long_what = "Seen on the school field at lunchtime showing other pupils a video on a phone " * 3
-    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil("000003").id, what=long_what,
-                           now=NOW - dt.timedelta(minutes=1))
+    concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=pupil("000003").id, what=long_what, now=NOW - dt.timedelta(minutes=1)
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", SafeguardingScreen)
@@ -581,7 +650,11 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         assert app.focused.id == "concern-what"
         await pilot.press("enter", "enter")
         await quiet(pilot)
-        assert (results[1].about_kind, results[1].name, results[1].category) == ("visitor", "Sam Visitor", "safeguarding")
+        assert (results[1].about_kind, results[1].name, results[1].category) == (
+            "visitor",
+            "Sam Visitor",
+            "safeguarding",
+        )
 
         app.push_screen(RaiseConcernDialog(), results.append)
         await quiet(pilot)
@@ -631,8 +704,10 @@ def seed_term(school):
 def test_bar_chart_draws_rates_as_eighth_blocks():
     from kiosk.screens.compliance import bar_chart
 
-    rows = [{"date": dt.date(2026, 11, d), "rate": r, "handed_in": 0, "expected": 0, "exceptions": 0}
-            for d, r in ((10, 100.0), (11, 50.0), (12, None), (13, 0.0))]
+    rows = [
+        {"date": dt.date(2026, 11, d), "rate": r, "handed_in": 0, "expected": 0, "exceptions": 0}
+        for d, r in ((10, 100.0), (11, 50.0), (12, None), (13, 0.0))
+    ]
     assert bar_chart(rows, height=2) == [
         "100% │██" + " " * 9,  # 50 % of 16 steps fills only the bottom row
         "  0% │██ ██ ··   ",  # no one expected on the 12th: a dotted base, not 0 %
@@ -652,18 +727,30 @@ async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(scho
     school_days = seed_term(school)
     pupil_exception(school, adno="000002")
     settings = make_app().services.settings
-    visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Jo [b]Bloggs[/b]",
-                     organisation="", visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith",
-                     phone="car_or_off", now=NOW - dt.timedelta(minutes=15))
+    visitors.sign_in(
+        settings=settings,
+        rules=load_rules(),
+        rules_accepted=True,
+        name="Jo [b]Bloggs[/b]",
+        organisation="",
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Mrs Smith",
+        phone="car_or_off",
+        now=NOW - dt.timedelta(minutes=15),
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "office", ComplianceScreen, pin=DEMO_PINS["office"])
         assert text(app, "#comp-summary") == (
             "Today, Thursday 12 November 2026: 1 of 4 registered phones handed in (25.0%); 1 pupil with an "
-            "agreed exception, counted separately.")
+            "agreed exception, counted separately."
+        )
         table = app.screen.query_one("#comp-classes")
         assert [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)] == [
-            ["Beech", "0", "2", "0.0%", "0"], ["Oak", "1", "2", "50.0%", "1"]]
+            ["Beech", "0", "2", "0.0%", "0"],
+            ["Oak", "1", "2", "50.0%", "1"],
+        ]
         n = len(school_days) + 1
         assert text(app, "#comp-chart-title").startswith(f"Hand-in rate, last {n} school days ({school_days[0]}")
         chart = text(app, "#comp-chart").splitlines()

@@ -51,8 +51,9 @@ def test_a_slip_scanned_at_hand_in_or_release_says_what_it_is_and_where_to_use_i
 def test_a_visitor_label_scanned_at_hand_in_or_release_points_to_the_visitors_screen(school, operation):
     with pytest.raises(KioskError) as err:
         operation(VISITOR, school.office, now=NOW)
-    assert str(err.value) == (f"{VISITOR} is a visitor's phone label: receive and return visitors' phones "
-                              "on the Visitors screen.")
+    assert str(err.value) == (
+        f"{VISITOR} is a visitor's phone label: receive and return visitors' phones on the Visitors screen."
+    )
     assert err.value.outcome == "NOT_PUPIL"
 
 
@@ -179,7 +180,7 @@ def test_overflow_place_is_read_from_the_configuration_with_a_default(tmp_path):
     path = tmp_path / "kiosk.toml"
     path.write_text('overflow_place = "Office cupboard, box O"\n', encoding="utf-8")
     assert load_settings(path).overflow_place == "Office cupboard, box O"
-    for bad in ('overflow_place = ""', 'overflow_place = 3', f'overflow_place = "{"x" * 81}"'):
+    for bad in ('overflow_place = ""', "overflow_place = 3", f'overflow_place = "{"x" * 81}"'):
         path.write_text(bad + "\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="overflow_place"):
             load_settings(path)
@@ -198,19 +199,30 @@ def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_
     assert route_scan(ava, office) == ("hand-in", ava)
     assert route_scan(" " + ava.lower() + " ", office) == ("hand-in", ava)
     assert route_scan(unknown, office) == ("hand-in", unknown)  # the hand-in screen offers F3
-    assert route_scan(SLIP, office) == (None, f"{SLIP} is a visitor's slip: press V for Visitors and scan it "
-                                              "there to sign the visitor out.")
+    assert route_scan(SLIP, office) == (
+        None,
+        f"{SLIP} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out.",
+    )
     assert route_scan(VISITOR, office)[0] is None
-    assert route_scan("hello", office) == (None, "Invalid code 'hello': a label code is a letter and 7 digits. "
-                                                 "Scan a phone's label again.")
-    assert route_scan(ava, admin) == (None, f"{ava} is Ava Patel's phone: your role does not hand phones in. "
-                                            "Ask the office to scan it on the Morning hand-in screen.")
+    assert route_scan("hello", office) == (
+        None,
+        "Invalid code 'hello': a label code is a letter and 7 digits. Scan a phone's label again.",
+    )
+    assert route_scan(ava, admin) == (
+        None,
+        f"{ava} is Ava Patel's phone: your role does not hand phones in. "
+        "Ask the office to scan it on the Morning hand-in screen.",
+    )
     custody.hand_in(ava, school.office, now=NOW)
-    assert route_scan(ava, office) == (None, "Ava Patel's phone is in slot B-01: press R for end-of-day release "
-                                             "to give it back.")
+    assert route_scan(ava, office) == (
+        None,
+        "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.",
+    )
     custody.confiscate(custody.resolve(ava).device.id, school.deputy, reason="r", policy="p", now=NOW)
-    assert route_scan(ava, office) == (None, "Ava Patel's phone is confiscated (held in slot B-01): only a listed "
-                                             "parent or carer may collect it.")
+    assert route_scan(ava, office) == (
+        None,
+        "Ava Patel's phone is confiscated (held in slot B-01): only a listed parent or carer may collect it.",
+    )
     assert CustodyEvent.select().count() == 2  # routing records nothing itself
 
 
@@ -222,8 +234,10 @@ def test_reports_name_the_overflow_place(full_school):
     cara = custody.resolve(school.codes["000003"]).device.id
     custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
     rows = [r for r in reports.day(NOW.date()) if r["pupil"] == "Cara Smith"]
-    assert [r["detail"] for r in rows] == ["handed in, overflow: Office cupboard, box O",
-                                           "confiscated (4.2): used in class; held in Office cupboard, box O"]
+    assert [r["detail"] for r in rows] == [
+        "handed in, overflow: Office cupboard, box O",
+        "confiscated (4.2): used in class; held in Office cupboard, box O",
+    ]
     check = {r["pupil"]: r for r in reports.class_checklist("Oak", NOW.date())}
     assert check["Cara Smith"]["text"] == "confiscated: parent collection (Office cupboard, box O)"
     assert check["Ava Patel"]["text"] == "in slot B-01"

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kiosk.widgets.scan_log import ScanLog
 from models import codes, custody
 from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Label
-import asyncio
-
 from tests.pilot import drawn, make_app, sign_in, text
-from tests.school import NOW
 from tests.pilot import scans_done as _scans_done
+from tests.school import NOW
 
 SLIP = codes.make_code("S", 121367)
 VISITOR = codes.make_code("V", 345678)
@@ -71,7 +71,8 @@ async def test_a_visitor_label_at_hand_in_points_to_the_visitors_screen(school, 
         await scan(pilot, VISITOR)
         assert text(app, "#outcome-word") == "NOT A PUPIL'S PHONE"
         assert text(app, "#outcome-message") == (
-            f"{VISITOR} is a visitor's phone label: receive and return visitors' phones on the Visitors screen.")
+            f"{VISITOR} is a visitor's phone label: receive and return visitors' phones on the Visitors screen."
+        )
         row = app.screen.query_one("#log", ScanLog).rows[-1]
         assert row.result.startswith("NOT A PUPIL'S PHONE: ")
         fits(app)
@@ -117,8 +118,9 @@ async def test_after_undo_the_row_and_the_panel_show_the_undone_state(school, si
         assert text(app, "#outcome-word") == "UNDONE"
         assert text(app, "#outcome-who") == "Ben Jones · Oak"
         assert app.screen.query_one("#outcome-slot").value == ""
-        assert text(app, "#outcome-message") == ("Undone (wrong phone): the phone is recorded as not handed in; "
-                                                 "slot B-01 is free.")
+        assert text(app, "#outcome-message") == (
+            "Undone (wrong phone): the phone is recorded as not handed in; slot B-01 is free."
+        )
         assert "HANDED IN" not in str(app.screen.query_one("#outcome").render())
         assert len(log_rows(app)) == 1
         assert log_rows(app)[0][5] == "UNDONE: not handed in (wrong phone)"
@@ -194,15 +196,20 @@ async def test_home_says_in_one_line_what_to_do_with_a_scan_it_cannot_record(sch
         await sign_in(pilot, "office", DEMO_PINS["office"])
         assert text(app, "#home-scan") == ""
         assert await home_line(pilot, SLIP) == (
-            f"{SLIP} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out.")
+            f"{SLIP} is a visitor's slip: press V for Visitors and scan it there to sign the visitor out."
+        )
         assert await home_line(pilot, VISITOR) == (
-            f"{VISITOR} is a visitor's phone label: press V for Visitors to receive or return a visitor's phone.")
+            f"{VISITOR} is a visitor's phone label: press V for Visitors to receive or return a visitor's phone."
+        )
         assert await home_line(pilot, school.codes["000001"]) == (
-            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.")
+            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back."
+        )
         assert await home_line(pilot, school.codes["000001"].lower()[0].upper() + school.codes["000001"][1:]) == (
-            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.")
+            "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back."
+        )
         assert await home_line(pilot, "K1234") == (
-            "Invalid code 'K1234': a label code is a letter and 7 digits. Scan a phone's label again.")
+            "Invalid code 'K1234': a label code is a letter and 7 digits. Scan a phone's label again."
+        )
         assert CustodyEvent.select().count() == 1
         assert app.screen.query_one("#home-scan").region.bottom <= size[1] - 1
 
@@ -225,8 +232,10 @@ async def test_home_tells_a_role_that_cannot_hand_in_what_to_do(school, size):
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot, "admin", DEMO_PINS["admin"])
         line = await home_line(pilot, school.codes["000001"])
-        assert line == ("K1234501 is Ava Patel's phone: your role does not hand phones in. "
-                        "Ask the office to scan it on the Morning hand-in screen.")
+        assert line == (
+            "K1234501 is Ava Patel's phone: your role does not hand phones in. "
+            "Ask the office to scan it on the Morning hand-in screen."
+        )
         assert CustodyEvent.select().count() == 0
 
 
@@ -251,8 +260,9 @@ def overflow_app(start):
     from models.clock import FrozenClock
     from tests.pilot import settings
 
-    return create_app(settings(overflow_place=PLACE), clock=FrozenClock(NOW), cursor_blink=False,
-                      print_worker=False, start=start)
+    return create_app(
+        settings(overflow_place=PLACE), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False, start=start
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -305,7 +315,8 @@ async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_schoo
         slots = {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[0]) for i in range(table.row_count)}
         assert slots == {"Ava Patel": "B-01", "Ben Jones": PLACE, "Dan Brown": "C-01", "Ella Green": PLACE}
         assert text(app, "#uncollected-summary") == (
-            f"4 phones not collected: 4 in the tray, 0 confiscated. 2 in {PLACE} (no free slot): add slots to the trays.")
+            f"4 phones not collected: 4 in the tray, 0 confiscated. 2 in {PLACE} (no free slot): add slots to the trays."
+        )
     app = overflow_app("release")
     app.services.clock.at = NOW + dt.timedelta(hours=7)
     async with app.run_test(size=size) as pilot:

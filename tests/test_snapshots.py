@@ -75,7 +75,9 @@ def test_hand_in_after_scans(snap_compare, snap_school):
 
 @pytest.mark.parametrize("bad", ["K1234560", "garbage", "K0000000"])
 def test_hand_in_refusals(snap_compare, snap_school, bad):
-    assert snap_compare(make_app(start="hand-in"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"], scans(bad)))
+    assert snap_compare(
+        make_app(start="hand-in"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"], scans(bad))
+    )
 
 
 def test_undo_reason_dialog(snap_compare, snap_school):
@@ -111,10 +113,20 @@ def busy_school(snap_school):
         custody.hand_in(s.codes[adno], s.office, now=NOW)
     custody.release(s.codes["000005"], s.office, now=NOW.replace(hour=15, minute=12))
     dan = resolve(s.codes["000004"]).device
-    custody.confiscate(dan.id, s.deputy, reason="Filming at break", policy="Mobile technology policy 6", now=NOW.replace(hour=10))
+    custody.confiscate(
+        dan.id, s.deputy, reason="Filming at break", policy="Mobile technology policy 6", now=NOW.replace(hour=10)
+    )
     mum = contacts_of(dan.pupil_id)[0]
-    custody.record_search(dan.id, s.deputy, consent_by="parent", consent_contact_id=mum.id, witness="Head",
-                          grounds="Reported filming", outcome="nothing_found", now=NOW.replace(hour=11))
+    custody.record_search(
+        dan.id,
+        s.deputy,
+        consent_by="parent",
+        consent_contact_id=mum.id,
+        witness="Head",
+        grounds="Reported filming",
+        outcome="nothing_found",
+        now=NOW.replace(hour=11),
+    )
     return s
 
 
@@ -134,7 +146,9 @@ def test_checklist_for_the_oak_teacher(snap_compare, busy_school):
 
 
 def test_uncollected(snap_compare, busy_school):
-    assert snap_compare(make_app(start="uncollected"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"]))
+    assert snap_compare(
+        make_app(start="uncollected"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"])
+    )
 
 
 def _history(code, *more):

@@ -38,28 +38,78 @@ def sg_school(sqlite_db):
     for adno in ("000001", "000004"):
         custody.hand_in(s.codes[adno], s.office, now=NOW - dt.timedelta(minutes=25))
     dan = resolve(s.codes["000004"]).device
-    custody.confiscate(dan.id, s.deputy, reason="Filming at break", policy="Mobile technology policy 6",
-                       now=NOW - dt.timedelta(minutes=10))
+    custody.confiscate(
+        dan.id,
+        s.deputy,
+        reason="Filming at break",
+        policy="Mobile technology policy 6",
+        now=NOW - dt.timedelta(minutes=10),
+    )
     ava = Pupil.get(Pupil.admission_no == "000001")
     ben = Pupil.get(Pupil.admission_no == "000002")
-    exc = ex.record(s.head, subject_kind="pupil", kind="medical_monitoring", medical_category="monitoring_device",
-                    allowed="Read the glucose monitor app", where="Medical room and playground",
-                    conditions=["Phone on silent", "Kept in the bag in lessons"], sanction="Exception withdrawn",
-                    agreed_with_contact_id=contacts_of(ben.id)[0].id, agreed_on=TODAY - dt.timedelta(days=20),
-                    starts_on=TODAY - dt.timedelta(days=20), review_on=TODAY + dt.timedelta(days=5),
-                    ends_on=TODAY + dt.timedelta(days=60), pupil_id=ben.id, now=NOW - dt.timedelta(days=20))
+    exc = ex.record(
+        s.head,
+        subject_kind="pupil",
+        kind="medical_monitoring",
+        medical_category="monitoring_device",
+        allowed="Read the glucose monitor app",
+        where="Medical room and playground",
+        conditions=["Phone on silent", "Kept in the bag in lessons"],
+        sanction="Exception withdrawn",
+        agreed_with_contact_id=contacts_of(ben.id)[0].id,
+        agreed_on=TODAY - dt.timedelta(days=20),
+        starts_on=TODAY - dt.timedelta(days=20),
+        review_on=TODAY + dt.timedelta(days=5),
+        ends_on=TODAY + dt.timedelta(days=60),
+        pupil_id=ben.id,
+        now=NOW - dt.timedelta(days=20),
+    )
     ex.mark_signed_copy(exc.id, s.office, now=NOW - dt.timedelta(days=19))
-    ex.record(s.head, subject_kind="visitor", kind="emergency_use", allowed="Take calls from the care home",
-              where="Reception only", visitor_name="Grace Hopper", organisation="Navy", agreed_on=TODAY,
-              starts_on=TODAY, review_on=TODAY + dt.timedelta(days=30), ends_on=TODAY + dt.timedelta(days=90), now=NOW)
-    young = ex.record(s.head, subject_kind="pupil", kind="young_carer", allowed="Answer calls from mum",
-                      where="Office", sanction="Withdrawn", agreed_with="Carol Jones", agreed_on=TODAY,
-                      starts_on=TODAY, review_on=TODAY, ends_on=TODAY + dt.timedelta(days=10), pupil_id=ava.id, now=NOW)
+    ex.record(
+        s.head,
+        subject_kind="visitor",
+        kind="emergency_use",
+        allowed="Take calls from the care home",
+        where="Reception only",
+        visitor_name="Grace Hopper",
+        organisation="Navy",
+        agreed_on=TODAY,
+        starts_on=TODAY,
+        review_on=TODAY + dt.timedelta(days=30),
+        ends_on=TODAY + dt.timedelta(days=90),
+        now=NOW,
+    )
+    young = ex.record(
+        s.head,
+        subject_kind="pupil",
+        kind="young_carer",
+        allowed="Answer calls from mum",
+        where="Office",
+        sanction="Withdrawn",
+        agreed_with="Carol Jones",
+        agreed_on=TODAY,
+        starts_on=TODAY,
+        review_on=TODAY,
+        ends_on=TODAY + dt.timedelta(days=10),
+        pupil_id=ava.id,
+        now=NOW,
+    )
     ex.revoke(young.id, s.head, reason="Arrangement ended", now=NOW)
-    concerns.raise_concern(s.oak, about_kind="pupil", pupil_id=ava.id, what="Seen texting during assembly",
-                           now=NOW - dt.timedelta(minutes=5))
-    c = concerns.raise_concern(s.office, about_kind="visitor", name="Sam Visitor", category="safeguarding",
-                               what="Photographed pupils at the gate", now=NOW - dt.timedelta(days=2))
+    concerns.raise_concern(
+        s.oak,
+        about_kind="pupil",
+        pupil_id=ava.id,
+        what="Seen texting during assembly",
+        now=NOW - dt.timedelta(minutes=5),
+    )
+    c = concerns.raise_concern(
+        s.office,
+        about_kind="visitor",
+        name="Sam Visitor",
+        category="safeguarding",
+        what="Photographed pupils at the gate",
+        now=NOW - dt.timedelta(days=2),
+    )
     concerns.follow_up(c.id, s.head, note="Visitor banned; police told", now=NOW - dt.timedelta(days=1))
     return s
 
@@ -92,11 +142,15 @@ def test_exceptions_head(snap_compare, sg_school):
 
 
 def test_exceptions_office_read_only_but_paperwork(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("office", DEMO_PINS["office"], EXC, "down", "s"))
+    assert snap_compare(
+        make_app(), terminal_size=SIZE, run_before=open_screen("office", DEMO_PINS["office"], EXC, "down", "s")
+    )
 
 
 def test_exception_form(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "n", "enter"))
+    assert snap_compare(
+        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "n", "enter")
+    )
 
 
 def test_safeguarding_feed(snap_compare, sg_school):
@@ -108,11 +162,15 @@ def test_safeguarding_concern_history(snap_compare, sg_school):
 
 
 def test_safeguarding_follow_up_dialog(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "f", "O", "k"))
+    assert snap_compare(
+        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "f", "O", "k")
+    )
 
 
 def test_raise_concern_dialog(snap_compare, sg_school):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "n", "enter"))
+    assert snap_compare(
+        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "n", "enter")
+    )
 
 
 def test_compliance(snap_compare, sg_school):

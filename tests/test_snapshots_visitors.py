@@ -29,9 +29,18 @@ def on_site(*names, at=NOW):
 
     s = settings()
     for i, name in enumerate(names):
-        visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name=name, organisation="Acme Ltd",
-                         visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Head",
-                         phone="tray" if i == 0 else "car_or_off", now=at)
+        visitors.sign_in(
+            settings=s,
+            rules=rules_for(s),
+            rules_accepted=True,
+            name=name,
+            organisation="Acme Ltd",
+            visitor_type="parent_carer",
+            purpose="Meeting",
+            visiting="Mrs Head",
+            phone="tray" if i == 0 else "car_or_off",
+            now=at,
+        )
 
 
 async def quiet(pilot):
@@ -72,16 +81,19 @@ def office(*keys):
     return run_before
 
 
-@pytest.mark.parametrize("name,keys", [
-    ("start", []),
-    ("details_error", ["enter", "enter", "enter", "enter", "enter", "enter"]),
-    ("rules", [*DETAILS, "enter"]),
-    ("phone", [*DETAILS, "enter", "enter"]),
-    ("done", [*DETAILS, "enter", "enter", "2"]),
-    ("done_phone_to_hand_in", [*DETAILS, "enter", "enter", "1"]),
-    ("sign_out", ["f2"]),
-    ("see_the_office", [*DETAILS[:12], "down", "enter", *"Repair", "enter", *"Caretaker", "enter", "enter"]),
-])
+@pytest.mark.parametrize(
+    "name,keys",
+    [
+        ("start", []),
+        ("details_error", ["enter", "enter", "enter", "enter", "enter", "enter"]),
+        ("rules", [*DETAILS, "enter"]),
+        ("phone", [*DETAILS, "enter", "enter"]),
+        ("done", [*DETAILS, "enter", "enter", "2"]),
+        ("done_phone_to_hand_in", [*DETAILS, "enter", "enter", "1"]),
+        ("sign_out", ["f2"]),
+        ("see_the_office", [*DETAILS[:12], "down", "enter", *"Repair", "enter", *"Caretaker", "enter", "enter"]),
+    ],
+)
 def test_self_service(snap_compare, snap_school, name, keys):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=self_service(*keys))
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from models.demo import DEMO_PINS
 from models import anchors, audit, concerns, custody, integrity
 from models.db import close_db, init_db
+from models.demo import DEMO_PINS
 from models.devices import resolve
-from models.people import contacts_of
 from models.errors import RuleViolation
+from models.people import contacts_of
 from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
 from tests.oldschema import written_as
 from tests.school import NOW, build
@@ -81,14 +81,34 @@ def episode(database):
     dev = resolve(school.codes["000001"]).device.id
     mum, dad = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[:2]
     conf = custody.confiscate(dev, school.deputy, reason="Phone out in class", policy="MTP 6", now=later(1))
-    search = custody.record_search(dev, school.deputy, consent_by="pupil", witness="Mr Head", grounds="Reported image",
-                                   outcome="nothing_found", now=later(2))
+    search = custody.record_search(
+        dev,
+        school.deputy,
+        consent_by="pupil",
+        witness="Mr Head",
+        grounds="Reported image",
+        outcome="nothing_found",
+        now=later(2),
+    )
     collect = custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=later(3))
-    concern = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
-                                     what="Filming in the playground", now=later(4))
+    concern = concerns.raise_concern(
+        school.office,
+        about_kind="pupil",
+        pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
+        what="Filming in the playground",
+        now=later(4),
+    )
     return {
-        "school": school, "dev": dev, "mum": mum, "dad": dad, "conf": conf.id, "search": search.id,
-        "collect": collect.id, "concern": concern.id, "url": database, "insider": Insider(database),
+        "school": school,
+        "dev": dev,
+        "mum": mum,
+        "dad": dad,
+        "conf": conf.id,
+        "search": search.id,
+        "collect": collect.id,
+        "concern": concern.id,
+        "url": database,
+        "insider": Insider(database),
     }
 
 
@@ -153,7 +173,12 @@ def test_collection_pointed_at_another_pupils_parent(episode, verify):
 def test_a_whole_episode_deleted(episode, verify):
     ids = (episode["conf"], episode["search"], episode["collect"])
     init_db(episode["url"])
-    before = CustodyEvent.select().where(CustodyEvent.device == episode["dev"], CustodyEvent.id.not_in(ids)).order_by(CustodyEvent.id.desc()).first()
+    before = (
+        CustodyEvent.select()
+        .where(CustodyEvent.device == episode["dev"], CustodyEvent.id.not_in(ids))
+        .order_by(CustodyEvent.id.desc())
+        .first()
+    )
     close_db()
     episode["insider"](
         f"UPDATE device_state SET last_event_id = {before.id if before else 'NULL'} WHERE device_id = {episode['dev']}",
@@ -201,7 +226,8 @@ def _rechain_without(url: str, insider: Insider, event_id: int, *, key: bytes | 
     )
     cols = {t: ", ".join(f'"{c}"' for c in cs) for t, cs in integrity.PROTECTED.items()}
     entries = insider.rows(
-        f'SELECT seq, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry WHERE seq > {gone_seq} ORDER BY seq')
+        f'SELECT seq, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry WHERE seq > {gone_seq} ORDER BY seq'
+    )
     (prev,) = insider.rows(f"SELECT hash FROM audit_entry WHERE seq = {gone_seq - 1}")[0]
     statements = [f"DELETE FROM audit_entry WHERE seq > {gone_seq}"]
     seq = gone_seq - 1
@@ -218,8 +244,9 @@ def _rechain_without(url: str, insider: Insider, event_id: int, *, key: bytes | 
         digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows, key=key)
         q = lambda v: "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"  # noqa: E731
         statements.append(
-            "INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, \"rows\") VALUES "
-            f"({seq}, {q(at)}, {q(actor)}, {q(action)}, {q(entity)}, {q(entity_id)}, {q(details)}, {q(prev)}, {q(digest)}, {q(rows)})")
+            'INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, "rows") VALUES '
+            f"({seq}, {q(at)}, {q(actor)}, {q(action)}, {q(entity)}, {q(entity_id)}, {q(details)}, {q(prev)}, {q(digest)}, {q(rows)})"
+        )
         prev = digest
     statements.append(f"UPDATE audit_head SET seq = {seq}, hash = '{prev}' WHERE id = 1")
     insider(*statements)
@@ -235,8 +262,10 @@ def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_
     init_db(episode["url"])
     alone = audit.verify()
     close_db()
-    assert alone.problems == [f"Entry {gone} was written without the kiosk's key (a plain SHA-256): it was added, "
-                              "or the log re-chained, outside the kiosk."]
+    assert alone.problems == [
+        f"Entry {gone} was written without the kiosk's key (a plain SHA-256): it was added, "
+        "or the log re-chained, outside the kiosk."
+    ]
 
 
 def test_an_entry_added_by_hand_with_a_plain_hash_is_caught(episode, verify):
@@ -245,15 +274,24 @@ def test_an_entry_added_by_hand_with_a_plain_hash_is_caught(episode, verify):
     insider = episode["insider"]
     insider(f"UPDATE custody_event SET witness = 'Mr Nobody' WHERE id = {episode['search']}")
     cols = ", ".join(f'"{c}"' for c in integrity.PROTECTED["custody_event"])
-    found = insider.rows(f'SELECT {cols} FROM custody_event WHERE id = {episode["search"]}')[0]
-    rows = json.dumps({"b": {"custody_event": {str(episode["search"]): integrity.row_hash(
-        "custody_event", episode["search"], found)}}}, sort_keys=True, separators=(",", ":"))
-    (seq, prev), = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
+    found = insider.rows(f"SELECT {cols} FROM custody_event WHERE id = {episode['search']}")[0]
+    rows = json.dumps(
+        {
+            "b": {
+                "custody_event": {str(episode["search"]): integrity.row_hash("custody_event", episode["search"], found)}
+            }
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    ((seq, prev),) = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
     at, details = "2026-11-12T10:00:00.000000+00:00", "{}"
     digest = audit.entry_hash(prev, seq + 1, at, "system", "audit.bind", "audit", "x", details, rows)
-    insider("INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, \"rows\") "
-            f"VALUES ({seq + 1}, '{at}', 'system', 'audit.bind', 'audit', 'x', '{details}', '{prev}', '{digest}', '{rows}')",
-            f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1")
+    insider(
+        'INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash, "rows") '
+        f"VALUES ({seq + 1}, '{at}', 'system', 'audit.bind', 'audit', 'x', '{details}', '{prev}', '{digest}', '{rows}')",
+        f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1",
+    )
     code, text = verify(episode["url"])
     assert code != 0
     assert f"Entry {seq + 1} was written without the kiosk's key" in text
@@ -284,7 +322,9 @@ def test_office_given_admin_dsl_and_head_roles(episode, verify):
 
 def test_office_pin_hash_copied_onto_the_head(episode, verify):
     head, office = episode["school"].head.id, episode["school"].office.id
-    episode["insider"](f"UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE id = {office}) WHERE id = {head}")
+    episode["insider"](
+        f"UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE id = {office}) WHERE id = {head}"
+    )
     code, text = verify(episode["url"])
     assert code != 0
     assert f"Table staff: staff member {head} was edited outside the kiosk" in text
@@ -335,8 +375,11 @@ def test_purge_and_erase_deletions_are_not_called_tampering(episode, verify, run
 
     init_db(episode["url"])
     later_now = T + dt.timedelta(days=4000)
-    records.purge({"visits": 1, "hand_ins": 1, "confiscations": 1, "exceptions": 1, "concerns": 1, "audit": 1},
-                  actor="test", now=later_now)
+    records.purge(
+        {"visits": 1, "hand_ins": 1, "confiscations": 1, "exceptions": 1, "concerns": 1, "audit": 1},
+        actor="test",
+        now=later_now,
+    )
     gone = CustodyEvent.select().where(CustodyEvent.id == episode["conf"]).count()
     close_db()
     assert gone == 0
@@ -350,13 +393,18 @@ def test_rows_written_by_the_kiosk_after_a_purge_of_old_entries_still_verify(dat
     school = build()
     custody.hand_in(school.codes["000001"], school.office, now=T)
     far = T + dt.timedelta(days=400)
-    records.purge({"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
-                   "audit": 30}, actor="test", now=far)
+    records.purge(
+        {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190, "audit": 30},
+        actor="test",
+        now=far,
+    )
     assert AuditEntry.select(AuditEntry.seq).order_by(AuditEntry.seq).first().seq > 1  # old entries are gone
     Staff.update(roles="office,admin").where(Staff.id == school.office.id).execute()  # outside any entry
     report = audit.verify()
-    assert report.problems == [f"Table staff: staff member {school.office.id} was edited outside the kiosk: "
-                               "it no longer matches audit entry " + report.problems[0].rsplit(" ", 1)[1]]
+    assert report.problems == [
+        f"Table staff: staff member {school.office.id} was edited outside the kiosk: "
+        "it no longer matches audit entry " + report.problems[0].rsplit(" ", 1)[1]
+    ]
 
 
 def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp_path):
@@ -478,7 +526,9 @@ def test_a_corrupt_pupil_page_fails_verify_and_stops_writing(sqlite_db, verify, 
     close_db()
 
 
-@pytest.mark.parametrize("content", [b"this is not a database, just text\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, b""])
+@pytest.mark.parametrize(
+    "content", [b"this is not a database, just text\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, b""]
+)
 def test_a_non_database_or_truncated_file_gives_one_plain_line(tmp_path, run, content, monkeypatch):
     monkeypatch.setattr("kiosk.cli._is_terminal", lambda stream: True)  # `kiosk run` as from a terminal
     path = tmp_path / "broken.sqlite3"
@@ -576,8 +626,11 @@ def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_cha
     from models.trays import TraySpec, sync_trays
 
     build(now=T - dt.timedelta(days=400))
-    records.purge({"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190,
-                   "audit": 30}, actor="test", now=T)
+    records.purge(
+        {"visits": 365, "hand_ins": 60, "confiscations": 2190, "exceptions": 2190, "concerns": 2190, "audit": 30},
+        actor="test",
+        now=T,
+    )
     assert audit.verify().ok  # the trays' hashes were carried into the purge's entry
     Insider(database)("UPDATE tray SET position = 7 WHERE name = 'C'")
     init_db(database)
@@ -772,7 +825,8 @@ def test_a_teacher_given_another_class_is_caught(episode, verify):
     oak = episode["school"].oak.id
     other = episode["insider"].rows(
         "SELECT id FROM school_class WHERE id NOT IN (SELECT school_class_id FROM staff_class WHERE staff_id = "
-        f"{oak}) ORDER BY id LIMIT 1")[0][0]
+        f"{oak}) ORDER BY id LIMIT 1"
+    )[0][0]
     episode["insider"](f"INSERT INTO staff_class (id, staff_id, school_class_id) VALUES (999, {oak}, {other})")
     code, text = verify(episode["url"])
     assert code != 0, text
@@ -831,7 +885,8 @@ def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from
     assert report.ok, report.problems
     assert any("devices and pupils are bound into the log from entry" in n for n in report.notes)
     Device.update(pupil=Pupil.get(Pupil.admission_no == "000002")).where(
-        Device.pupil == Pupil.get(Pupil.admission_no == "000001")).execute()
+        Device.pupil == Pupil.get(Pupil.admission_no == "000001")
+    ).execute()
     close_db()
     init_db(url)
     assert any("device" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
@@ -844,9 +899,32 @@ def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from
 def test_a_command_that_wrote_records_anchors_them_and_a_refused_one_does_not(episode, verify, run, monkeypatch):
     _anchor(episode["url"], verify.anchors)
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
-    add = ["exceptions", "add", "--as", "head", "--organisation", "NHS", "--kind", "multi_agency", "--allowed", "Calls",
-           "--where", "Medical room", "--agreed-on", "2026-11-10", "--from", "2026-11-10", "--review", "2026-11-20",
-           "--to", "2026-12-18", "--db", episode["url"], "--config", verify.config]
+    add = [
+        "exceptions",
+        "add",
+        "--as",
+        "head",
+        "--organisation",
+        "NHS",
+        "--kind",
+        "multi_agency",
+        "--allowed",
+        "Calls",
+        "--where",
+        "Medical room",
+        "--agreed-on",
+        "2026-11-10",
+        "--from",
+        "2026-11-10",
+        "--review",
+        "2026-11-20",
+        "--to",
+        "2026-12-18",
+        "--db",
+        episode["url"],
+        "--config",
+        verify.config,
+    ]
     code, out, err = run(*add)
     assert code == 0, out + err
     newest = anchors.last(verify.anchors)
@@ -936,8 +1014,10 @@ def test_a_fresh_backup_restored_in_place_verifies(episode, verify, run, monkeyp
     assert code == 0, err
     init_db(str(copy))
     newest = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
-    assert [e.action for e in AuditEntry.select().where(AuditEntry.seq >= newest.seq - 1)
-            .order_by(AuditEntry.seq)] == ["backup.write", anchors.ACTION]
+    assert [e.action for e in AuditEntry.select().where(AuditEntry.seq >= newest.seq - 1).order_by(AuditEntry.seq)] == [
+        "backup.write",
+        anchors.ACTION,
+    ]
     close_db()
     shutil.copyfile(copy, episode["url"])
     for extra in ("-wal", "-shm"):
@@ -951,14 +1031,18 @@ def test_anchoring_a_log_that_ends_before_the_files_last_anchor_is_refused(episo
     head after a newer one (which reads as if the log had always ended there)."""
     _anchor(episode["url"], verify.anchors)
     newest = anchors.last(verify.anchors)
-    episode["insider"](f"DELETE FROM audit_entry WHERE seq > {newest.seq - 3}",
-                       f"UPDATE audit_head SET seq = {newest.seq - 3}, "
-                       f"hash = (SELECT hash FROM audit_entry WHERE seq = {newest.seq - 3})")
+    episode["insider"](
+        f"DELETE FROM audit_entry WHERE seq > {newest.seq - 3}",
+        f"UPDATE audit_head SET seq = {newest.seq - 3}, "
+        f"hash = (SELECT hash FROM audit_entry WHERE seq = {newest.seq - 3})",
+    )
     code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", verify.config)
     assert code == 1
-    assert err == (f"Error: The anchors file {verify.anchors} already anchors entry {newest.seq}, but this log ends at "
-                   f"entry {newest.seq - 3}: it was cut, or restored from a backup. Nothing was written: "
-                   "run kiosk audit verify.\n")
+    assert err == (
+        f"Error: The anchors file {verify.anchors} already anchors entry {newest.seq}, but this log ends at "
+        f"entry {newest.seq - 3}: it was cut, or restored from a backup. Nothing was written: "
+        "run kiosk audit verify.\n"
+    )
     assert anchors.last(verify.anchors) == newest
 
 
@@ -993,7 +1077,9 @@ def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where
     _upgraded_from(url, 7, integrity.SCHEMA_8_TABLES)
     report = audit.verify()
     assert report.ok, report.problems
-    assert any(n.startswith("Classes and visitors are bound into the log from entry") for n in report.notes), report.notes
+    assert any(n.startswith("Classes and visitors are bound into the log from entry") for n in report.notes), (
+        report.notes
+    )
     SchoolClass.update(name="Renamed").where(SchoolClass.id == SchoolClass.select().first().id).execute()
     close_db()
     init_db(url)
@@ -1009,8 +1095,10 @@ def test_a_report_from_a_damaged_file_says_so_and_exits_non_zero(sqlite_db, run,
     _corrupt_table_page(sqlite_db, "pupil")
     code, out, err = run(*args, "--db", sqlite_db)
     assert code == 1, (out, err)
-    assert err.endswith("Warning: The database file failed its integrity check, so what is shown may be wrong or "
-                        "incomplete: run kiosk audit verify, and restore the last backup.\n"), err
+    assert err.endswith(
+        "Warning: The database file failed its integrity check, so what is shown may be wrong or "
+        "incomplete: run kiosk audit verify, and restore the last backup.\n"
+    ), err
     assert "Traceback" not in out + err
 
 
@@ -1046,7 +1134,9 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     aside = next(verify.anchors.parent.glob(verify.anchors.name + ".before-restore-*"))
     assert out.startswith("Restore recorded: the restored log ended at entry ") and str(aside) in out
     code, again, err = run("audit", "restored", "--as", "head", "--db", url, "--config", verify.config)
-    assert code == 0 and again.startswith("Nothing to record: every anchor in "), again + err  # run twice: no false record
+    assert code == 0 and again.startswith("Nothing to record: every anchor in "), (
+        again + err
+    )  # run twice: no false record
     assert later_anchor in anchors.read(aside)  # what was lost stays on record
     assert later_anchor not in anchors.read(verify.anchors)
     code, text = verify(url)
@@ -1063,8 +1153,10 @@ def test_anchoring_a_log_cut_with_its_head_record_left_alone_is_refused(episode,
     episode["insider"](f"DELETE FROM audit_entry WHERE seq > {newest.seq - 2}")
     code, out, err = run("audit", "anchor", "--db", episode["url"], "--config", verify.config)
     assert code == 1
-    assert err == (f"Error: The log's head record names entry {newest.seq + 1}, but the log ends at entry "
-                   f"{newest.seq - 2}: entries were cut or changed. Nothing was written: run kiosk audit verify.\n")
+    assert err == (
+        f"Error: The log's head record names entry {newest.seq + 1}, but the log ends at entry "
+        f"{newest.seq - 2}: entries were cut or changed. Nothing was written: run kiosk audit verify.\n"
+    )
     assert anchors.last(verify.anchors) == newest
 
 
@@ -1075,9 +1167,11 @@ def test_recording_a_restore_with_the_anchors_file_missing_is_refused(episode, v
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
     assert code == 1
-    assert err == (f"Error: The anchors file {verify.anchors} is not there, but this log recorded writing 1 "
-                   "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, run this again "
-                   "with --anchors-lost. Nothing was changed.\n")
+    assert err == (
+        f"Error: The anchors file {verify.anchors} is not there, but this log recorded writing 1 "
+        "anchor(s) to it: put it (or its copy) back first, or, if it is lost for good, run this again "
+        "with --anchors-lost. Nothing was changed.\n"
+    )
     assert not verify.anchors.exists()
     verify.anchors.with_name("elsewhere.txt").rename(verify.anchors)  # put back
     code, out, err = run("audit", "restored", "--as", "head", "--db", episode["url"], "--config", verify.config)
@@ -1106,11 +1200,14 @@ def test_an_anchors_file_lost_for_good_can_be_declared_lost_and_verify_says_so(e
     verify.anchors.unlink()
     assert verify(episode["url"])[0] != 0
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
-    code, out, err = run("audit", "restored", "--anchors-lost", "--as", "head", "--db", episode["url"],
-                         "--config", verify.config)
+    code, out, err = run(
+        "audit", "restored", "--anchors-lost", "--as", "head", "--db", episode["url"], "--config", verify.config
+    )
     assert code == 0, err
-    assert out == (f"Recorded: the anchors file {verify.anchors} and the 1 anchor(s) written to it are lost. "
-                   "A new file is started; every verify will say so.\n")
+    assert out == (
+        f"Recorded: the anchors file {verify.anchors} and the 1 anchor(s) written to it are lost. "
+        "A new file is started; every verify will say so.\n"
+    )
     code, text = verify(episode["url"])
     assert code == 0, text
     assert f"the anchors file {verify.anchors} was declared lost, with the 1 anchor(s)" in text
@@ -1122,27 +1219,36 @@ def test_a_schema_version_wound_back_is_refused_and_nothing_is_rebound(episode, 
     upgrades, which bound every protected row as it was, edits included; verify itself
     did it, then said OK."""
     insider = episode["insider"]
-    insider(f"UPDATE custody_event SET witness = 'Mr Nobody' WHERE id = {episode['search']}",
-            "DELETE FROM schema_version",
-            f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')")
-    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    insider(
+        f"UPDATE custody_event SET witness = 'Mr Nobody' WHERE id = {episode['search']}",
+        "DELETE FROM schema_version",
+        f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')",
+    )
+    ((before,),) = insider.rows("SELECT COUNT(*) FROM audit_entry")
     code, text = verify(episode["url"])
     assert code == 1
     assert text.startswith(f"Error: This database says it is at schema version {version}, but its log ")
-    assert text.endswith("its version record was changed outside the kiosk. Nothing was changed: restore the last "
-                         "good backup, and keep this file to show what was done.\n") and text.count("\n") == 1
+    assert (
+        text.endswith(
+            "its version record was changed outside the kiosk. Nothing was changed: restore the last "
+            "good backup, and keep this file to show what was done.\n"
+        )
+        and text.count("\n") == 1
+    )
     assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
     assert insider.rows("SELECT MAX(version) FROM schema_version") == [(version,)]
 
 
 def _append_plain_entry(insider) -> None:
     """One entry with the plain SHA-256 anyone can compute, on the end of the log."""
-    (seq, prev), = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
+    ((seq, prev),) = insider.rows("SELECT seq, hash FROM audit_head WHERE id = 1")
     at, details = "2026-11-12T10:00:00.000000+00:00", "{}"
     digest = audit.entry_hash(prev, seq + 1, at, "system", "audit.note", "audit", "x", details)
-    insider("INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash) "
-            f"VALUES ({seq + 1}, '{at}', 'system', 'audit.note', 'audit', 'x', '{details}', '{prev}', '{digest}')",
-            f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1")
+    insider(
+        "INSERT INTO audit_entry (seq, at, actor, action, entity, entity_id, details, prev_hash, hash) "
+        f"VALUES ({seq + 1}, '{at}', 'system', 'audit.note', 'audit', 'x', '{details}', '{prev}', '{digest}')",
+        f"UPDATE audit_head SET seq = {seq + 1}, hash = '{digest}' WHERE id = 1",
+    )
 
 
 @pytest.mark.parametrize("version", [6, 8])
@@ -1150,11 +1256,13 @@ def test_a_wound_back_version_behind_one_plain_entry_is_still_refused(episode, v
     """helper-33: only the newest entry was checked for the key, so one plain entry appended
     first let the upgrades run again, bind the edited rows and seal them with a keyed entry."""
     insider = episode["insider"]
-    insider(f"UPDATE pupil SET last_name = 'FORGED' WHERE id = 1")
+    insider("UPDATE pupil SET last_name = 'FORGED' WHERE id = 1")
     _append_plain_entry(insider)
-    insider("DELETE FROM schema_version",
-            f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')")
-    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    insider(
+        "DELETE FROM schema_version",
+        f"INSERT INTO schema_version (version, description, applied_at) VALUES ({version}, 'created', '2026-11-12')",
+    )
+    ((before,),) = insider.rows("SELECT COUNT(*) FROM audit_entry")
     code, text = verify(episode["url"])
     assert code == 1 and "its log is hashed with the key, which only version 9 and later do" in text, text
     assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
@@ -1165,12 +1273,14 @@ def test_a_database_with_records_and_no_version_is_refused(episode, verify, how)
     """helper-33: with the version record gone, the database was taken for a new one and stamped."""
     insider = episode["insider"]
     insider(how)
-    (before,), = insider.rows("SELECT COUNT(*) FROM audit_entry")
+    ((before,),) = insider.rows("SELECT COUNT(*) FROM audit_entry")
     code, text = verify(episode["url"])
     assert code == 1
-    assert text == ("Error: This database holds records but no schema version: its version record was removed "
-                    "outside the kiosk. Nothing was changed: restore the last good backup, and keep this file to "
-                    "show what was done.\n")
+    assert text == (
+        "Error: This database holds records but no schema version: its version record was removed "
+        "outside the kiosk. Nothing was changed: restore the last good backup, and keep this file to "
+        "show what was done.\n"
+    )
     assert insider.rows("SELECT COUNT(*) FROM audit_entry") == [(before,)]
 
 
@@ -1184,19 +1294,31 @@ def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_
     report = audit.verify()
     assert report.ok, report.problems
     first = AuditEntry.get(AuditEntry.seq == 1)
-    assert first.hash == audit.entry_hash(first.prev_hash, first.seq, first.at, first.actor, first.action, first.entity,
-                                          first.entity_id, first.details, first.rows)  # plain, as schema 8 wrote it
+    assert first.hash == audit.entry_hash(
+        first.prev_hash,
+        first.seq,
+        first.at,
+        first.actor,
+        first.action,
+        first.entity,
+        first.entity_id,
+        first.details,
+        first.rows,
+    )  # plain, as schema 8 wrote it
     close_db()
     insider = Insider(url)
-    entries = insider.rows('SELECT seq, prev_hash, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry '
-                           f"WHERE seq < {marker.seq} ORDER BY seq")
+    entries = insider.rows(
+        'SELECT seq, prev_hash, at, actor, action, entity, entity_id, details, "rows" FROM audit_entry '
+        f"WHERE seq < {marker.seq} ORDER BY seq"
+    )
     statements, prev = [], None
     for seq, prev_hash, at, actor, action, entity, entity_id, details, rows in entries:  # re-chain with one edit
         prev = prev_hash if prev is None else prev
         details = '{"edited":true}' if seq == 2 else details
         digest = audit.entry_hash(prev, seq, at, actor, action, entity, entity_id, details, rows)
-        statements.append(f"UPDATE audit_entry SET details = '{details}', prev_hash = '{prev}', hash = '{digest}' "
-                          f"WHERE seq = {seq}")
+        statements.append(
+            f"UPDATE audit_entry SET details = '{details}', prev_hash = '{prev}', hash = '{digest}' WHERE seq = {seq}"
+        )
         prev = digest
     insider(*statements)
     init_db(url)
@@ -1223,7 +1345,9 @@ def test_the_chain_cannot_be_checked_or_written_without_the_key_file(episode, ru
         pinkey.forget()
 
 
-def test_an_anchors_file_ahead_of_the_log_stops_anchoring_with_a_warning_not_silently(episode, verify, run, monkeypatch):
+def test_an_anchors_file_ahead_of_the_log_stops_anchoring_with_a_warning_not_silently(
+    episode, verify, run, monkeypatch
+):
     """helper-32: one line for entry 999999 written into the file stopped every later anchor,
     and commands went on with exit 0 and no word."""
     _anchor(episode["url"], verify.anchors)
@@ -1255,8 +1379,25 @@ def test_a_command_says_an_anchor_warning_once(episode, verify, tmp_path):
     with verify.anchors.open("a") as fh:
         fh.write("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
     env = dict(os.environ, KIOSK_PIN=DEMO_PINS["head"], KIOSK_NEW_PIN="739164")
-    done = subprocess.run([sys.executable, "-m", "kiosk.cli", "staff", "set-pin", "head", "--as", "head",
-                           "--db", episode["url"], "--config", str(verify.config)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "staff",
+            "set-pin",
+            "head",
+            "--as",
+            "head",
+            "--db",
+            episode["url"],
+            "--config",
+            str(verify.config),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("already anchors entry 999999") == 1, done.stderr

@@ -38,7 +38,10 @@ def test_an_event_of_an_unknown_kind_inserted_is_reported_not_a_crash(episode, v
     assert "Table custody_event: custody event 900 has no audit entry: inserted outside the kiosk" in text
     assert "Table custody_event: custody event 900 is of a kind the kiosk never records ('teleported')" in text
     assert _first_bad(text) is None, text
-    assert "Error: Audit check FAILED. No entry of the log is bad: the rows named above were changed outside the kiosk." in text
+    assert (
+        "Error: Audit check FAILED. No entry of the log is bad: the rows named above were changed outside the kiosk."
+        in text
+    )
 
 
 def test_an_event_of_an_unknown_kind_inserted_with_an_old_entry_number(episode, verify):
@@ -78,7 +81,6 @@ def test_a_row_inserted_outside_the_kiosk_is_not_given_an_entry_past_the_end(epi
     assert first is None or first <= last, text
 
 
-
 def test_a_cut_off_tail_names_where_the_log_ends_not_an_entry_past_it(episode, verify):
     """Entries cut from the end with the head left as it was: the last line says where the log ends."""
     insider = episode["insider"]
@@ -99,15 +101,19 @@ def test_an_event_time_that_is_not_a_time_is_reported_not_a_crash(episode, verif
     code, text = verify(episode["url"])
     assert code == 1, text
     assert "Unexpected error" not in text
-    assert f"Table custody_event: custody event {episode['collect']} has a time the kiosk cannot read ('teatime')" in text
+    assert (
+        f"Table custody_event: custody event {episode['collect']} has a time the kiosk cannot read ('teatime')" in text
+    )
 
 
 def test_an_entry_number_that_is_not_a_number_is_reported_not_a_crash(episode, verify):
     """SQLite keeps text put into a number column: the head's and an event's entry numbers."""
     if episode["insider"].pg:
         pytest.skip("PostgreSQL refuses text in an integer column: the edit does not apply")
-    episode["insider"]("UPDATE audit_head SET seq = 'x' WHERE id = 1",
-                       f"UPDATE custody_event SET audit_seq = 'y' WHERE id = {episode['search']}")
+    episode["insider"](
+        "UPDATE audit_head SET seq = 'x' WHERE id = 1",
+        f"UPDATE custody_event SET audit_seq = 'y' WHERE id = {episode['search']}",
+    )
     code, text = verify(episode["url"])
     assert code == 1, text
     assert "Unexpected error" not in text

@@ -41,9 +41,11 @@ def test_refusals_with_their_messages(school):
 
 
 def test_parse_slot_bad_forms(school):
-    for text, message in [("B07", "'B07' is not a slot: write it like B-07."),
-                          ("Z-01", "There is no tray 'Z'."),
-                          ("B-31", "Tray B has slots 1 to 30.")]:
+    for text, message in [
+        ("B07", "'B07' is not a slot: write it like B-07."),
+        ("Z-01", "There is no tray 'Z'."),
+        ("B-31", "Tray B has slots 1 to 30."),
+    ]:
         with pytest.raises(ValidationError) as err:
             parse_slot(text)
         assert str(err.value) == message

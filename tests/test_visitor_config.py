@@ -115,11 +115,11 @@ def test_demo_config_sets_every_visitor_type():
 @pytest.mark.parametrize(
     "toml, message",
     [
-        ('visitor_flag_time = "4.30pm"\n', 'visitor_flag_time must be a time of day such as "16:30", not \'4.30pm\'.'),
+        ('visitor_flag_time = "4.30pm"\n', "visitor_flag_time must be a time of day such as \"16:30\", not '4.30pm'."),
         ('visitor_flag_time = "24:00"\n', "visitor_flag_time must be a time of day"),
         ("visitor_flag_time = 1630\n", "visitor_flag_time must be text."),
         ("[visitors.plumber]\nid_seen = true\n", "Unknown visitor type 'plumber' in [visitors]"),
-        ("[visitors.contractor]\nid_seen = \"yes\"\n", "visitors.contractor.id_seen must be true or false."),
+        ('[visitors.contractor]\nid_seen = "yes"\n', "visitors.contractor.id_seen must be true or false."),
         ("[visitors.contractor]\nbadge = true\n", "Unknown check 'badge' in [visitors.contractor]"),
         ("visitors = 3\n", "[visitors] must be a table of visitor types."),
         ("device_rules = 3\n", "device_rules must be text."),
@@ -168,13 +168,24 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
 
     init_db(url)  # the new kiosk opens it: migrations 2 (visitors) and 3 (exceptions) run
     assert migrations.current_version() == migrations.LATEST
-    assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == list(range(1, migrations.LATEST + 1))
+    assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
+        range(1, migrations.LATEST + 1)
+    )
     assert db.table_exists("visitor") and db.table_exists("visit") and db.table_exists("print_job")
     assert custody.state_of(custody.Device.get().id).state == custody.IN_TRAY  # old data intact
     settings = Settings(printer={"url": "dummy://upgrade", "paper_mm": 80, "profile": "default"})
-    r = visitors.sign_in(settings=settings, rules=load_rules(), rules_accepted=True, name="Jo Bloggs", organisation="",
-                         visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Smith", phone="tray",
-                         now=NOW + dt.timedelta(minutes=5))
+    r = visitors.sign_in(
+        settings=settings,
+        rules=load_rules(),
+        rules_accepted=True,
+        name="Jo Bloggs",
+        organisation="",
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Mrs Smith",
+        phone="tray",
+        now=NOW + dt.timedelta(minutes=5),
+    )
     assert Visit.select().count() == 1 and PrintJob.select().count() == 1 and r.phone_pending
     assert audit.verify().ok and custody.verify_states() == []
     close_db()

@@ -12,13 +12,21 @@ import datetime as dt
 
 import pytest
 
-from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, SIGN_OUT
+from kiosk.screens.visitor_self import DETAILS, DONE, SIGN_OUT
 from models import custody, reports, visitors
 from models.tables import CustodyEvent, DeviceState, Visit
 from tests.pilot import make_app, text
 from tests.school import NOW
-from tests.test_visitor_screens import Keys, fill, open_self_service, open_visitors, quiet, self_sign_in_directly
-from tests.test_visitor_screens import table_rows, vmessage
+from tests.test_visitor_screens import (
+    Keys,
+    fill,
+    open_self_service,
+    open_visitors,
+    quiet,
+    self_sign_in_directly,
+    table_rows,
+    vmessage,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((110, 32), id="110x32")]
 
@@ -32,14 +40,24 @@ def all_text(app) -> str:
 
 
 def staff_sign_in_directly(school, name, org="Acme", at=NOW, phone="car_or_off"):
+    from models.rules import rules_for
     from tests.pilot import settings
 
-    from models.rules import rules_for
-
     s = settings()
-    return visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name=name, organisation=org,
-                            visitor_type="contractor", purpose="Boiler", visiting="Caretaker", phone=phone,
-                            actor=school.office, id_seen=True, now=at)
+    return visitors.sign_in(
+        settings=s,
+        rules=rules_for(s),
+        rules_accepted=True,
+        name=name,
+        organisation=org,
+        visitor_type="contractor",
+        purpose="Boiler",
+        visiting="Caretaker",
+        phone=phone,
+        actor=school.office,
+        id_seen=True,
+        now=at,
+    )
 
 
 # ---------------------------------------------------------------- items 3 and 4: the public screen
@@ -70,7 +88,8 @@ async def test_the_public_cannot_sign_dave_out_by_name_nor_see_who_is_here(schoo
         await quiet(pilot)
         assert "Dave" not in all_text(app) and "badge" not in all_text(app)
         assert text(app, "#self-out-error") == (
-            "That is not a slip: scan the QR code on your slip. No slip? Please see the office.")
+            "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
+        )
         assert Visit.get_by_id(dave.visit.id).signed_out_at is None
         assert [r.name for r in visitors.roll_call_rows(app.services.settings, NOW)] == ["Dave Collins"]
         # with his own slip, Dave signs himself out
@@ -147,8 +166,10 @@ async def test_a_promised_phone_is_received_and_returned_by_the_office_by_name(s
         returned = CustodyEvent.select().where(CustodyEvent.device == visit.device_id).order_by(CustodyEvent.id)[-1]
         assert returned.kind == custody.RETURNED and returned.actor_id == school.office.id
     day = [(r["pupil"], r["event"], r["by"]) for r in reports.day(NOW.date()) if r["pupil"].startswith("Dave")]
-    assert day == [("Dave Collins (visitor)", "handed in", "office"),
-                   ("Dave Collins (visitor)", "returned to the visitor", "office")]
+    assert day == [
+        ("Dave Collins (visitor)", "handed in", "office"),
+        ("Dave Collins (visitor)", "returned to the visitor", "office"),
+    ]
     assert custody.verify_states() == []
 
 

@@ -18,8 +18,13 @@ from models.devices import resolve
 from models.errors import KioskError, PermissionDenied, RuleViolation, ValidationError
 from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, Visit, Visitor
 from tests.conftest import NOW
-from tests.test_visitors import _exception, settings, sign_in, staff_sign_in  # noqa: F401 - fixtures
-from tests.test_visitors import school  # noqa: F401 - fixture
+from tests.test_visitors import (  # noqa: F401 - fixtures
+    _exception,
+    school,  # noqa: F401 - fixture
+    settings,
+    sign_in,
+    staff_sign_in,
+)
 
 LATER = NOW + dt.timedelta(hours=2)
 
@@ -29,9 +34,13 @@ def visitor_events(device_id: int) -> list[CustodyEvent]:
 
 
 def every_visitor_receipt_and_return_names_staff() -> None:
-    rows = (CustodyEvent.select().join(Device, on=(CustodyEvent.device == Device.id))
-            .where((Device.kind == "visitor") & CustodyEvent.kind.in_([custody.HANDED_IN, custody.RETURNED,
-                                                                       custody.RELEASED])))
+    rows = (
+        CustodyEvent.select()
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .where(
+            (Device.kind == "visitor") & CustodyEvent.kind.in_([custody.HANDED_IN, custody.RETURNED, custody.RELEASED])
+        )
+    )
     for e in rows:
         assert e.kind != custody.RELEASED, "a visitor's phone is returned, never released to a pupil"
         assert e.actor_id is not None, f"event {e.id} ({e.kind}) names nobody"
@@ -200,8 +209,14 @@ def test_a_named_exception_is_claimed_by_its_person_and_the_office_needs_id_for_
     assert sign_in(settings, phone="exception").visit.exception_id == own.id
     _exception(school, subject_kind="organisation", organisation="Kent County Council")
     with pytest.raises(RuleViolation, match="confirmed with photo ID"):
-        sign_in(settings, actor=school.office, name="Max Other", organisation="Kent County Council",
-                phone="exception", id_seen=False)
+        sign_in(
+            settings,
+            actor=school.office,
+            name="Max Other",
+            organisation="Kent County Council",
+            phone="exception",
+            id_seen=False,
+        )
 
 
 # ---------------------------------------------------------------- item 14: a visit from an earlier day
@@ -217,11 +232,13 @@ def test_a_visit_from_an_earlier_day_is_signed_out_at_the_time_the_office_gives(
     with pytest.raises(ValidationError, match="signed in at 13:30 on Thursday 12 November: give the time they left"):
         visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=next_morning)
     with pytest.raises(ValidationError, match="cannot be before that"):
-        visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=next_morning,
-                          left_at=NOW + dt.timedelta(hours=4))
+        visitors.sign_out(
+            visit_id=r.visit.id, actor=school.office, now=next_morning, left_at=NOW + dt.timedelta(hours=4)
+        )
     with pytest.raises(ValidationError, match="in the future"):
-        visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=next_morning,
-                          left_at=next_morning + dt.timedelta(hours=1))
+        visitors.sign_out(
+            visit_id=r.visit.id, actor=school.office, now=next_morning, left_at=next_morning + dt.timedelta(hours=1)
+        )
     assert Visit.get_by_id(r.visit.id).signed_out_at is None
     left = NOW + dt.timedelta(hours=7)  # 15:30 that day
     out = visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=next_morning, left_at=left)

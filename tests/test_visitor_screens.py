@@ -7,7 +7,6 @@ unknown slip codes) and that a visitor can never leave the self-service screen.
 
 from __future__ import annotations
 
-
 from textual import events
 from textual.command import CommandPalette
 
@@ -16,12 +15,11 @@ from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, RULES, VisitorSel
 from models import codes, custody, visitors
 from models.rules import rules_for
 from models.tables import Concern, CustodyEvent, PrintJob, Staff, Visit
-from tests.pilot import make_app, settle, text, quiet
+from tests.pilot import make_app, quiet, text
 from tests.pilot import until as pilot_until
 from tests.school import NOW
 
 SIZE = (110, 32)
-
 
 
 async def open_self_service(pilot, **kw) -> VisitorSelfServiceScreen:
@@ -54,8 +52,9 @@ class Keys:
         await quiet(self.pilot)
 
 
-async def fill(keys: Keys, name="Jane Doe", org="Acme Ltd", type_moves=0, purpose="Meeting", visiting="Mrs Head",
-               car="") -> None:
+async def fill(
+    keys: Keys, name="Jane Doe", org="Acme Ltd", type_moves=0, purpose="Meeting", visiting="Mrs Head", car=""
+) -> None:
     """The details step: every field, Enter after each (Enter counted as an extra key)."""
     await keys.type(name)
     await keys.key("enter")
@@ -85,8 +84,18 @@ def self_sign_in_directly(name="Jane Doe", org="Acme Ltd", phone="car_or_off", a
     from tests.pilot import settings
 
     s = settings()
-    return visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name=name, organisation=org,
-                            visitor_type="parent_carer", purpose="Meeting", visiting="Mrs Head", phone=phone, now=at)
+    return visitors.sign_in(
+        settings=s,
+        rules=rules_for(s),
+        rules_accepted=True,
+        name=name,
+        organisation=org,
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Mrs Head",
+        phone=phone,
+        now=at,
+    )
 
 
 # ---------------------------------------------------------------- self-service sign-in
@@ -111,7 +120,12 @@ async def test_sign_in_takes_at_most_8_keys_beyond_typing_and_prints_the_slip(sc
         assert "slot" not in text(app, "#self-done-text")  # no slot until the office has the phone
         visit = Visit.get()
         assert (visit.name, visit.organisation, visit.visitor_type, visit.car_reg, visit.phone_choice) == (
-            "Jane Doe", "Acme Ltd", "parent_carer", "AB12CDE", "tray")
+            "Jane Doe",
+            "Acme Ltd",
+            "parent_carer",
+            "AB12CDE",
+            "tray",
+        )
         assert visit.signed_in_by is None and visit.rules_sha256 == screen.rules.sha256
         job = PrintJob.get()
         assert (job.kind, job.ref, job.status) == ("slip", f"visit:{visit.id}", "pending")
@@ -224,7 +238,9 @@ async def test_rules_not_accepted_records_nothing(school):
         assert screen.step == RULES
         await pilot.press("n")
         assert screen.step == MESSAGE
-        assert text(app, "#self-message").startswith("You have not accepted the device rules, so you are not signed in.")
+        assert text(app, "#self-message").startswith(
+            "You have not accepted the device rules, so you are not signed in."
+        )
         assert Visit.select().count() == 0 and PrintJob.select().count() == 0
         await pilot.press("enter")
         assert screen.step == DETAILS and app.screen.query_one("#self-name").value == ""
@@ -344,10 +360,19 @@ async def test_list_shows_who_is_on_site_flags_late_ones_and_markup_is_literal(s
         rows = table_rows(app)
         assert rows[0][:3] == ["STILL IN", "001", "Old Stayer"]
         assert rows[0][3] == "Wed 11 Nov 08:30"  # an earlier day shows its date
-        assert rows[1] == ["", "001", "[b]Bold[/b] Name", "08:30", "to hand in", "supervised", "[red]Org",
-                           "Parent or carer"]
+        assert rows[1] == [
+            "",
+            "001",
+            "[b]Bold[/b] Name",
+            "08:30",
+            "to hand in",
+            "supervised",
+            "[red]Org",
+            "Parent or carer",
+        ]
         assert text(app, "#visitors-summary") == (
-            "2 visitors on site. 1 signed in on an earlier day: sign them out with the time they left.")
+            "2 visitors on site. 1 signed in on an earlier day: sign them out with the time they left."
+        )
         assert text(app, "#visitors-printer") == "Printer: nothing printed yet. 2 jobs waiting."
 
 
@@ -360,8 +385,9 @@ async def test_sign_out_by_scan_says_which_slot_the_phone_comes_from(school):
         assert app.focused.id == "visitors-scan"
         await pilot.press(*signed.slip_code, "enter")
         await quiet(pilot)
-        assert vmessage(app) == ("Signed out Jane Doe: give back the phone from slot C-01 "
-                                 "(recorded as returned to the visitor).")
+        assert vmessage(app) == (
+            "Signed out Jane Doe: give back the phone from slot C-01 (recorded as returned to the visitor)."
+        )
         assert table_rows(app) == [] and text(app, "#visitors-summary") == "No visitors on site."
         out = Visit.get_by_id(signed.visit.id)
         assert out.signed_out_at == NOW and out.signed_out_by_id == Staff.get(Staff.username == "office").id
@@ -380,12 +406,14 @@ async def test_unknown_slip_and_phone_label_scans_are_refused(school):
         assert vmessage(app) == f"No visit has slip {unknown}."
         await pilot.press(*school.codes["000001"], "enter")
         await quiet(pilot)
-        assert vmessage(app) == (f"{school.codes['000001']} is a pupil's phone label: "
-                                 "use Hand in or Release for pupils' phones.")
+        assert vmessage(app) == (
+            f"{school.codes['000001']} is a pupil's phone label: use Hand in or Release for pupils' phones."
+        )
         await pilot.press(*"garbage", "enter")
         await quiet(pilot)
-        assert vmessage(app) == ("That is not a visitor's slip or phone label: scan the QR code on the slip, "
-                                 "or the V label on the phone.")
+        assert vmessage(app) == (
+            "That is not a visitor's slip or phone label: scan the QR code on the slip, or the V label on the phone."
+        )
 
 
 async def test_enter_on_a_row_asks_then_signs_that_visitor_out(school):
@@ -399,8 +427,9 @@ async def test_enter_on_a_row_asks_then_signs_that_visitor_out(school):
         await quiet(pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
         assert text(app, ".dialog-title") == "Sign out Bob Beta (badge 002)?"
-        assert ("Signed in at 08:30. Their phone in slot C-01 is returned to them, recorded by you."
-                in [str(w.render()) for w in app.screen.query("Static")])
+        assert "Signed in at 08:30. Their phone in slot C-01 is returned to them, recorded by you." in [
+            str(w.render()) for w in app.screen.query("Static")
+        ]
         await pilot.press("escape")  # a slip of the finger: nobody is signed out
         await quiet(pilot)
         assert vmessage(app) == "Bob Beta is still signed in."
@@ -409,8 +438,9 @@ async def test_enter_on_a_row_asks_then_signs_that_visitor_out(school):
         await quiet(pilot)
         await pilot.press("enter")  # "Sign out" has the focus
         await quiet(pilot)
-        assert vmessage(app) == ("Signed out Bob Beta: give back the phone from slot C-01 "
-                                 "(recorded as returned to the visitor).")
+        assert vmessage(app) == (
+            "Signed out Bob Beta: give back the phone from slot C-01 (recorded as returned to the visitor)."
+        )
         assert Visit.get_by_id(second.visit.id).signed_out_at == NOW
         assert [r[2] for r in table_rows(app)] == ["Amy Alpha"]
 
@@ -419,8 +449,12 @@ async def fill_dialog(pilot, name="Bob Builder", org="Fixit", type_moves=1, purp
     await pilot.press("f2")
     await quiet(pilot)
     assert type(pilot.app.screen).__name__ == "VisitorSignInDialog"
-    for value, then in ((name, ["enter"]), (org, ["enter"] + ["down"] * type_moves + ["enter"]),
-                        (purpose, ["enter"]), (visiting, ["enter", "enter"])):
+    for value, then in (
+        (name, ["enter"]),
+        (org, ["enter"] + ["down"] * type_moves + ["enter"]),
+        (purpose, ["enter"]),
+        (visiting, ["enter", "enter"]),
+    ):
         if value:
             await pilot.press(*value)
         await pilot.press(*then)
@@ -447,11 +481,20 @@ async def test_staff_sign_in_with_the_checks_for_a_contractor(school):
         await pilot.press("enter")  # Confirm
         await quiet(pilot)
         assert type(app.screen).__name__ == "VisitorsScreen"
-        assert vmessage(app) == "Signed in Bob Builder, badge 001; phone received into slot C-01 (label " + \
-            Visit.get().device.labels[0].code + "). The slip is printing."
+        assert (
+            vmessage(app)
+            == "Signed in Bob Builder, badge 001; phone received into slot C-01 (label "
+            + Visit.get().device.labels[0].code
+            + "). The slip is printing."
+        )
         v = Visit.get()
         assert (v.visitor_type, v.id_seen, v.supervised, v.dbs_assured, v.signed_in_by_id) == (
-            "contractor", True, True, None, school.office.id)
+            "contractor",
+            True,
+            True,
+            None,
+            school.office.id,
+        )
         assert [r[2] for r in table_rows(app)] == ["Bob Builder"]
         assert PrintJob.select().where(PrintJob.kind == "slip").count() == 1
 
@@ -462,8 +505,10 @@ async def test_staff_sign_in_of_a_professional_needs_dbs_confirmed_by_someone(sc
         await open_visitors(pilot)
         await fill_dialog(pilot, name="Pat Pro", org="NHS", type_moves=2, purpose="Review", visiting="DSL")
         await pilot.press("tab", "space", "tab", "space", "tab", "tab", "enter")  # rules, ID; no DBS
-        assert text(app, "#vsign-error") == ("A professional or multi-agency needs DBS assurance from their employer: "
-                                             "without it they cannot be signed in.")
+        assert text(app, "#vsign-error") == (
+            "A professional or multi-agency needs DBS assurance from their employer: "
+            "without it they cannot be signed in."
+        )
         await pilot.press("space", "tab", "enter")
         assert text(app, "#vsign-error") == "Say who confirmed the DBS assurance (name and organisation)."
         assert app.focused.id == "vsign-dbs-by"
@@ -489,8 +534,9 @@ async def test_staff_dialog_refuses_bad_details_and_cancel_records_nothing(schoo
         app.screen.query_one("#vsign-visiting").value = "v" * 500
         app.screen.query_one("#vsign-dbs-by").focus()
         await pilot.press("enter")
-        assert text(app, "#vsign-error") == ("The name of the person you are visiting is too long "
-                                             "(500 characters; at most 100).")
+        assert text(app, "#vsign-error") == (
+            "The name of the person you are visiting is too long (500 characters; at most 100)."
+        )
         await pilot.press("escape")
         await quiet(pilot)
         assert type(app.screen).__name__ == "VisitorsScreen"
@@ -548,7 +594,12 @@ async def test_concern_about_a_visitors_device_use_is_recorded_for_the_dsl(schoo
         assert vmessage(app) == "Concern about Jane Doe's device use recorded for the DSL."
         c = Concern.get()
         assert (c.about_kind, c.visit_id, c.what, c.raised_by_id, c.status) == (
-            "visitor", signed.visit.id, "Filming in the hall", school.office.id, "open")
+            "visitor",
+            signed.visit.id,
+            "Filming in the hall",
+            school.office.id,
+            "open",
+        )
 
 
 async def test_roles_without_the_visitors_permission_get_nothing(school):

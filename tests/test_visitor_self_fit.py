@@ -64,9 +64,18 @@ async def test_a_too_long_name_says_so_where_the_visitor_can_see_it(school, size
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 async def test_an_old_slip_fills_the_details_in_view(school, size):
     s = settings()
-    earlier = visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name="Jo Bloggs",
-                               organisation="Acme Ltd", visitor_type="parent_carer", purpose="Meeting",
-                               visiting="Site manager", phone="car_or_off", now=NOW)
+    earlier = visitors.sign_in(
+        settings=s,
+        rules=rules_for(s),
+        rules_accepted=True,
+        name="Jo Bloggs",
+        organisation="Acme Ltd",
+        visitor_type="parent_carer",
+        purpose="Meeting",
+        visiting="Site manager",
+        phone="car_or_off",
+        now=NOW,
+    )
     visitors.sign_out(slip_code=earlier.slip_code, now=NOW)
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -84,9 +93,18 @@ async def test_an_old_slip_fills_the_details_in_view(school, size):
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 async def test_a_long_visitor_name_leaves_every_column_of_the_office_list_on_screen(school, size):
     s = settings()
-    visitors.sign_in(settings=s, rules=rules_for(s), rules_accepted=True, name="Bartholomew " * 7 + "Smithson-Jones",
-                     organisation="A" * 90, visitor_type="parent_carer", purpose="Boiler", visiting="Site manager",
-                     phone="car_or_off", now=NOW)
+    visitors.sign_in(
+        settings=s,
+        rules=rules_for(s),
+        rules_accepted=True,
+        name="Bartholomew " * 7 + "Smithson-Jones",
+        organisation="A" * 90,
+        visitor_type="parent_carer",
+        purpose="Boiler",
+        visiting="Site manager",
+        phone="car_or_off",
+        now=NOW,
+    )
     app = make_app(start="visitors")
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot, "office", DEMO_PINS["office"])
@@ -98,5 +116,6 @@ async def test_a_long_visitor_name_leaves_every_column_of_the_office_list_on_scr
         wanted = widths if size[0] >= 110 else widths[: [w[0] for w in widths].index("Supervised") + 1]
         total = sum(w for _, w in wanted)
         assert total <= table.scrollable_content_region.width, (
-            f"{total} columns wide in {table.scrollable_content_region.width}: {widths}")
+            f"{total} columns wide in {table.scrollable_content_region.width}: {widths}"
+        )
         assert str(table.get_row_at(0)[2]).endswith("…")

@@ -33,15 +33,25 @@ def school(database):
 @pytest.fixture
 def settings():
     return Settings(
-        school_name="Test Primary", dsl_name="Ms D Lead", report_concern="Tell the office at once.",
+        school_name="Test Primary",
+        dsl_name="Ms D Lead",
+        report_concern="Tell the office at once.",
         printer={"url": "dummy://slips", "paper_mm": 80, "profile": "default"},
     )
 
 
 def sign_in(settings, **kw):
     data = dict(
-        settings=settings, rules=RULES, rules_accepted=True, name="Jo Bloggs", organisation="",
-        visitor_type="parent_carer", purpose="Parents' meeting", visiting="Mrs Smith", phone="car_or_off", now=NOW,
+        settings=settings,
+        rules=RULES,
+        rules_accepted=True,
+        name="Jo Bloggs",
+        organisation="",
+        visitor_type="parent_carer",
+        purpose="Parents' meeting",
+        visiting="Mrs Smith",
+        phone="car_or_off",
+        now=NOW,
     )
     data.update(kw)
     return visitors.sign_in(**data)
@@ -49,16 +59,27 @@ def sign_in(settings, **kw):
 
 def staff_sign_in(settings, school, **kw):
     data = dict(
-        actor=school.office, name="Ann Lee", organisation="Kent County Council", visitor_type="professional",
-        id_seen=True, dbs_assured=True, dbs_confirmed_by="KCC HR, letter of assurance",
+        actor=school.office,
+        name="Ann Lee",
+        organisation="Kent County Council",
+        visitor_type="professional",
+        id_seen=True,
+        dbs_assured=True,
+        dbs_confirmed_by="KCC HR, letter of assurance",
     )
     data.update(kw)
     return sign_in(settings, **data)
 
 
 def counts():
-    return (Visit.select().count(), Visitor.select().count(), PrintJob.select().count(),
-            CustodyEvent.select().count(), Device.select().count(), AuditEntry.select().count())
+    return (
+        Visit.select().count(),
+        Visitor.select().count(),
+        PrintJob.select().count(),
+        CustodyEvent.select().count(),
+        Device.select().count(),
+        AuditEntry.select().count(),
+    )
 
 
 # ---------------------------------------------------------------- sign-in
@@ -89,10 +110,17 @@ def test_self_service_sign_in_writes_visit_audit_and_slip_together(school, setti
 def _slip_doc(settings, r):
     v = r.visit
     return printing.visitor_slip(
-        school_name=settings.school_name, visitor_name=v.name, organisation=v.organisation,
-        time_in=dt.datetime(2026, 11, 12, 8, 30), badge_number=v.badge_number, supervised=v.supervised,
-        device_rules=list(RULES.short), dsl_name=settings.dsl_name, report_concern=settings.report_concern,
-        signout_code=v.slip_code, visiting=v.visiting,
+        school_name=settings.school_name,
+        visitor_name=v.name,
+        organisation=v.organisation,
+        time_in=dt.datetime(2026, 11, 12, 8, 30),
+        badge_number=v.badge_number,
+        supervised=v.supervised,
+        device_rules=list(RULES.short),
+        dsl_name=settings.dsl_name,
+        report_concern=settings.report_concern,
+        signout_code=v.slip_code,
+        visiting=v.visiting,
     )
 
 
@@ -101,9 +129,18 @@ def test_the_slip_in_the_outbox_is_the_rendered_slip_with_every_field(school, se
     job = PrintJob.get_by_id(r.print_job_id)
     assert bytes(job.data) == printing.to_bytes(_slip_doc(settings, r), 80)
     text = " ".join(printing.to_text(_slip_doc(settings, r), 48).split())
-    for phrase in ("Test Primary", "Jo Bloggs", "Acme Windows", "Thu 12 Nov 2026 08:30", "Badge: 001",
-                   "SUPERVISED", RULES.short[0], "Designated Safeguarding Lead: Ms D Lead",
-                   "Tell the office at once.", f"[QR: {r.slip_code}]"):
+    for phrase in (
+        "Test Primary",
+        "Jo Bloggs",
+        "Acme Windows",
+        "Thu 12 Nov 2026 08:30",
+        "Badge: 001",
+        "SUPERVISED",
+        RULES.short[0],
+        "Designated Safeguarding Lead: Ms D Lead",
+        "Tell the office at once.",
+        f"[QR: {r.slip_code}]",
+    ):
         assert phrase in text, phrase
 
 
@@ -160,8 +197,13 @@ def test_sign_out_refuses_what_is_not_a_slip(school, settings):
 
 def test_a_confiscated_visitor_phone_stays_held_at_sign_out(school, settings):
     r = sign_in(settings, phone="tray", actor=school.office)
-    custody.confiscate(r.visit.device_id, school.deputy, reason="Photographing pupils in the hall",
-                       policy="Mobile technology policy 7", now=NOW + dt.timedelta(minutes=30))
+    custody.confiscate(
+        r.visit.device_id,
+        school.deputy,
+        reason="Photographing pupils in the hall",
+        policy="Mobile technology policy 7",
+        now=NOW + dt.timedelta(minutes=30),
+    )
     out = visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=NOW + dt.timedelta(hours=1))
     assert out.slot == "" and out.phone_held == custody.CONFISCATED and "see the DSL" in out.line()
     assert DeviceState.get_by_id(r.visit.device_id).state == custody.CONFISCATED
@@ -184,7 +226,11 @@ BAD_INPUT = [
     (dict(rules_accepted=None), RuleViolation, "accept them"),
     (dict(visitor_type="spy"), ValidationError, "Choose the kind of visitor"),
     (dict(phone="pocket"), ValidationError, "Say where your phone is"),
-    (dict(visitor_type="contractor"), RuleViolation, "A contractor is signed in by the office (ID and checks): please see the office."),
+    (
+        dict(visitor_type="contractor"),
+        RuleViolation,
+        "A contractor is signed in by the office (ID and checks): please see the office.",
+    ),
     (dict(supervised=False), RuleViolation, "Only the office can change whether a visitor is supervised."),
 ]
 
@@ -248,8 +294,14 @@ def test_checks_come_from_config(school, settings):
 def test_staff_may_change_the_band_and_record_dbs_for_any_type(school, settings):
     r = staff_sign_in(settings, school, supervised=True)
     assert r.visit.supervised is True and r.visit.dbs_confirmed_by == "KCC HR, letter of assurance"
-    r2 = sign_in(settings, actor=school.office, name="Gov Ernor", visitor_type="parent_carer",
-                 dbs_assured=True, dbs_confirmed_by="Kent governor services")
+    r2 = sign_in(
+        settings,
+        actor=school.office,
+        name="Gov Ernor",
+        visitor_type="parent_carer",
+        dbs_assured=True,
+        dbs_confirmed_by="Kent governor services",
+    )
     assert r2.visit.dbs_assured is True
     with pytest.raises(PermissionDenied):
         sign_in(settings, actor=school.oak, name="Someone Else")
@@ -296,8 +348,14 @@ def test_returning_visitors_by_three_letters_and_by_slip(school, settings):
     assert visitors.find_returning("%%%") == [] and visitors.find_returning("bri\x1b") == []
     # scanning the old slip finds the visit; signing in again reuses the visitor record
     old = visitors.find_by_slip_code(first.slip_code)
-    again = staff_sign_in(settings, school, visitor_id=old.visitor_id, name=old.name, organisation=old.organisation,
-                          now=NOW + dt.timedelta(days=7))
+    again = staff_sign_in(
+        settings,
+        school,
+        visitor_id=old.visitor_id,
+        name=old.name,
+        organisation=old.organisation,
+        now=NOW + dt.timedelta(days=7),
+    )
     assert again.visitor.id == first.visitor.id and again.visitor.car_reg == "KX70ABC"
     assert again.visitor.last_visit_at == NOW + dt.timedelta(days=7)
     with pytest.raises(NotFound):
@@ -345,10 +403,13 @@ def test_reprint_slip_makes_a_new_audited_job(school, settings):
     job_id = visitors.reprint_slip(r.visit.id, actor=school.office, now=NOW)
     job = PrintJob.get_by_id(job_id)
     assert job.reprint_of_id == r.print_job_id and bytes(job.data) == bytes(PrintJob.get_by_id(r.print_job_id).data)
-    assert AuditEntry.select().where((AuditEntry.action == "print.enqueue") & (AuditEntry.entity_id == str(job_id))).exists()
+    assert (
+        AuditEntry.select()
+        .where((AuditEntry.action == "print.enqueue") & (AuditEntry.entity_id == str(job_id)))
+        .exists()
+    )
     with pytest.raises(NotFound):
         visitors.reprint_slip(9999, now=NOW)
-
 
 
 def test_the_demo_school_has_visitors(database):
@@ -374,9 +435,16 @@ def _exception(school, **over):
     from models import exceptions
 
     day = NOW.date()
-    args = dict(kind="multi_agency", allowed="Phone for calls to the team", where="Meeting room only",
-                agreed_on=day - dt.timedelta(days=3), starts_on=day - dt.timedelta(days=3), review_on=day,
-                ends_on=day + dt.timedelta(days=2), now=NOW - dt.timedelta(days=3))
+    args = dict(
+        kind="multi_agency",
+        allowed="Phone for calls to the team",
+        where="Meeting room only",
+        agreed_on=day - dt.timedelta(days=3),
+        starts_on=day - dt.timedelta(days=3),
+        review_on=day,
+        ends_on=day + dt.timedelta(days=2),
+        now=NOW - dt.timedelta(days=3),
+    )
     args.update(over)
     return exceptions.record(school.head, **args)
 
@@ -422,9 +490,20 @@ def test_a_revoked_or_ended_exception_is_refused_and_writes_nothing(school, sett
 def test_clean_details_names_the_first_wrong_field_in_form_order():
     from models.visitors import DetailError, clean_details
 
-    good = {"name": "  Jo   Bloggs ", "organisation": "", "purpose": "Meeting", "visiting": "Mrs Khan", "car_reg": "ab12 cde"}
-    assert clean_details(**good) == {"name": "Jo Bloggs", "organisation": "", "purpose": "Meeting",
-                                     "visiting": "Mrs Khan", "car_reg": "AB12CDE"}
+    good = {
+        "name": "  Jo   Bloggs ",
+        "organisation": "",
+        "purpose": "Meeting",
+        "visiting": "Mrs Khan",
+        "car_reg": "ab12 cde",
+    }
+    assert clean_details(**good) == {
+        "name": "Jo Bloggs",
+        "organisation": "",
+        "purpose": "Meeting",
+        "visiting": "Mrs Khan",
+        "car_reg": "AB12CDE",
+    }
     for field, bad, message in (
         ("name", " ", "Please give the name."),
         ("purpose", "x\x1b[2J", "The purpose of your visit contains control characters: type it again."),

@@ -47,8 +47,14 @@ def do_raise(staff_id: int, form: ConcernForm, now) -> str:
     from models.tables import Staff
 
     concern = concerns.raise_concern(
-        Staff.get_by_id(staff_id), about_kind=form.about_kind, what=form.what, category=form.category,
-        pupil_id=form.pupil_id, staff_id=form.staff_id, name=form.name, now=now,
+        Staff.get_by_id(staff_id),
+        about_kind=form.about_kind,
+        what=form.what,
+        category=form.category,
+        pupil_id=form.pupil_id,
+        staff_id=form.staff_id,
+        name=form.name,
+        now=now,
     )
     return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
 
@@ -92,8 +98,12 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
                 yield Label("What happened (facts: when, where, what was seen or said)")
                 yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
             with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
-                yield Static("Choose who it is about (Down/Up, then Enter). Esc to cancel.", id="concern-error",
-                             classes="dialog-error", markup=False)
+                yield Static(
+                    "Choose who it is about (Down/Up, then Enter). Esc to cancel.",
+                    id="concern-error",
+                    classes="dialog-error",
+                    markup=False,
+                )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="concern-continue", variant="primary")
                     yield Button("Cancel", id="concern-cancel")
@@ -127,8 +137,9 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
         self.show_parts()
         self.say("")
         if event.radio_set.id == "concern-about":
-            target = {"pupil": "concern-pupil-find", "staff": "concern-staff-list",
-                      "visitor": "concern-visitor"}[self.about() or "pupil"]
+            target = {"pupil": "concern-pupil-find", "staff": "concern-staff-list", "visitor": "concern-visitor"}[
+                self.about() or "pupil"
+            ]
         else:
             target = "concern-what"
         self.query_one(f"#{target}").focus()
@@ -165,8 +176,12 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
 
     def on_key(self, event) -> None:
         results = self.query_one("#concern-pupil-list", OptionList)
-        if self.focused is not None and self.focused.id == "concern-pupil-find" and event.key in ("down", "up") \
-                and results.option_count:
+        if (
+            self.focused is not None
+            and self.focused.id == "concern-pupil-find"
+            and event.key in ("down", "up")
+            and results.option_count
+        ):
             event.stop()
             results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
 
@@ -231,9 +246,12 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.confirm_step(checked, (
-            "Tell the DSL?\n\n"
-            f"About: {checked.subject_label} ({checked.about_kind})\n"
-            f"Kind: {CATEGORIES[checked.category]}\n"
-            f"What happened: {checked.what}"
-        ))
+        self.confirm_step(
+            checked,
+            (
+                "Tell the DSL?\n\n"
+                f"About: {checked.subject_label} ({checked.about_kind})\n"
+                f"Kind: {CATEGORIES[checked.category]}\n"
+                f"What happened: {checked.what}"
+            ),
+        )

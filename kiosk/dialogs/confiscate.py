@@ -62,11 +62,16 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
                 with RadioSet(id="confiscate-policy"):
                     for text in (*POLICIES, OTHER):
                         yield RadioButton(Content(text))
-                yield Input(id="confiscate-other", placeholder="Other: the policy and section", max_length=POLICY_LIMIT,
-                            disabled=True)
+                yield Input(
+                    id="confiscate-other",
+                    placeholder="Other: the policy and section",
+                    max_length=POLICY_LIMIT,
+                    disabled=True,
+                )
             with Vertical(classes="dialog-foot"):
-                yield Static("Enter to go on, Esc to cancel.", id="confiscate-error", classes="dialog-error",
-                             markup=False)
+                yield Static(
+                    "Enter to go on, Esc to cancel.", id="confiscate-error", classes="dialog-error", markup=False
+                )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="confiscate-continue", variant="primary")
                     yield Button("Cancel", id="confiscate-cancel")
@@ -135,11 +140,16 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
         policy = self.policy()
         assert policy
         result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
-        self.confirm_step(result, (
-            f"Confiscate {self.pupil_name}'s phone?\n\n"
-            f"Reason: {result.reason}\n"
-            f"Policy: {result.policy}\n\n"
-            # What it means, said again where it is confirmed (the note above the form is hidden here).
-            + (self.where or "It will be held in the office and released only to a listed parent or carer, "
-               "with ID seen.")
-        ))
+        self.confirm_step(
+            result,
+            (
+                f"Confiscate {self.pupil_name}'s phone?\n\n"
+                f"Reason: {result.reason}\n"
+                f"Policy: {result.policy}\n\n"
+                # What it means, said again where it is confirmed (the note above the form is hidden here).
+                + (
+                    self.where
+                    or "It will be held in the office and released only to a listed parent or carer, with ID seen."
+                )
+            ),
+        )

@@ -85,10 +85,28 @@ class ExceptionForm:
     agreed_with_label: str = field(default="", compare=False)
 
     def record_kwargs(self) -> dict[str, Any]:
-        kw = {k: getattr(self, k) for k in (
-            "subject_kind", "kind", "allowed", "where", "agreed_on", "starts_on", "review_on", "ends_on",
-            "pupil_id", "staff_id", "visitor_name", "organisation", "sanction", "agreed_with_contact_id",
-            "agreed_with", "risk_assessment_ref", "medical_category")}
+        kw = {
+            k: getattr(self, k)
+            for k in (
+                "subject_kind",
+                "kind",
+                "allowed",
+                "where",
+                "agreed_on",
+                "starts_on",
+                "review_on",
+                "ends_on",
+                "pupil_id",
+                "staff_id",
+                "visitor_name",
+                "organisation",
+                "sanction",
+                "agreed_with_contact_id",
+                "agreed_with",
+                "risk_assessment_ref",
+                "medical_category",
+            )
+        }
         kw["conditions"] = list(self.conditions)
         return kw
 
@@ -106,15 +124,15 @@ def find_pupils(text: str) -> tuple[str, list[tuple[int, str]]]:
 def pupil_contacts(pupil_id: int) -> tuple[int, list[tuple[int, str]]]:
     from models.people import contacts_of
 
-    return pupil_id, [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
-                      for c in contacts_of(pupil_id)]
+    return pupil_id, [
+        (c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name) for c in contacts_of(pupil_id)
+    ]
 
 
 def staff_list() -> list[tuple[int, str]]:
     from models.tables import Staff
 
-    return [(s.id, s.display_name) for s in
-            Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
+    return [(s.id, s.display_name) for s in Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
 
 
 def options(rows: list[tuple[int, str]]) -> list[Option]:
@@ -171,16 +189,22 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
                         for text in MEDICAL_CATEGORIES.values():
                             yield RadioButton(Content(text.capitalize()))
                 yield Label("Exactly what is allowed")
-                yield Input(id="exc-allowed", placeholder="e.g. check glucose readings on the phone",
-                            max_length=LIMITS["allowed"])
+                yield Input(
+                    id="exc-allowed",
+                    placeholder="e.g. check glucose readings on the phone",
+                    max_length=LIMITS["allowed"],
+                )
                 yield Label("Where")
                 yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
                 yield Label("Conditions (separate them with ;)")
-                yield Input(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
+                yield Input(
+                    id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000
+                )
                 with Vertical(id="exc-sanction-box"):
                     yield Label("Sanction for misuse (pupils)")
-                    yield Input(id="exc-sanction", placeholder="e.g. the exception is withdrawn",
-                                max_length=LIMITS["sanction"])
+                    yield Input(
+                        id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"]
+                    )
                 with Vertical(id="exc-contact-box"):
                     yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
                     yield OptionList(id="exc-contact-list")
@@ -200,8 +224,12 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
                 with Vertical(id="exc-risk-box"):
                     yield Label("Risk assessment reference")
                     yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
-            yield Static("Choose who it is for (Down/Up, then Enter). Esc to cancel.", id="exc-error",
-                         classes="dialog-error", markup=False)
+            yield Static(
+                "Choose who it is for (Down/Up, then Enter). Esc to cancel.",
+                id="exc-error",
+                classes="dialog-error",
+                markup=False,
+            )
             with Horizontal(classes="dialog-buttons dialog-form"):
                 yield Button("Continue", id="exc-continue", variant="primary")
                 yield Button("Cancel", id="exc-cancel")
@@ -238,7 +266,8 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
         self.query_one("#exc-visitor").display = subject == "visitor"
         self.query_one("#exc-visitor-label").display = subject == "visitor"
         self.query_one("#exc-org-label", Label).update(
-            "Organisation" + (" (required)" if subject == "organisation" else " (if any)"))
+            "Organisation" + (" (required)" if subject == "organisation" else " (if any)")
+        )
         self.query_one("#exc-sanction-box").display = subject == "pupil"
         self.query_one("#exc-contact-box").display = subject == "pupil"
         self.query_one("#exc-agreed-with-box").display = subject not in (None, "pupil")
@@ -250,8 +279,12 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
         self.show_parts()
         self.say("")
         if event.radio_set.id == "exc-subject":
-            target = {"pupil": "exc-pupil-find", "staff": "exc-staff-list", "visitor": "exc-visitor",
-                      "organisation": "exc-org"}[self.subject_kind() or "pupil"]
+            target = {
+                "pupil": "exc-pupil-find",
+                "staff": "exc-staff-list",
+                "visitor": "exc-visitor",
+                "organisation": "exc-org",
+            }[self.subject_kind() or "pupil"]
         elif event.radio_set.id == "exc-kind" and self.kind() == "medical_monitoring":
             target = "exc-medical"
         else:
@@ -300,14 +333,20 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             self.contact_rows = dict(rows)
             self.set_list("#exc-contact-list", rows)
             if not rows:
-                self.say(f"No parent or carer is listed for {self.pupil[1].split(' · ')[0]}: add one to the "
-                         "school's records first.")
+                self.say(
+                    f"No parent or carer is listed for {self.pupil[1].split(' · ')[0]}: add one to the "
+                    "school's records first."
+                )
 
     def on_key(self, event) -> None:
         # Down/Up in the pupil search box move through the results.
         results = self.query_one("#exc-pupil-list", OptionList)
-        if self.focused is not None and self.focused.id == "exc-pupil-find" and event.key in ("down", "up") \
-                and results.option_count:
+        if (
+            self.focused is not None
+            and self.focused.id == "exc-pupil-find"
+            and event.key in ("down", "up")
+            and results.option_count
+        ):
             event.stop()
             results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
 
@@ -339,8 +378,9 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
                 option = box.get_option_at_index(box.highlighted)
                 self.pick("exc-pupil-list", int(option.id or 0))
             return
-        if event.input.id in ("exc-risk",) or (event.input.id == "exc-ends" and not
-                                                self.query_one("#exc-risk-box").display):
+        if event.input.id in ("exc-risk",) or (
+            event.input.id == "exc-ends" and not self.query_one("#exc-risk-box").display
+        ):
             self.action_continue()
         else:
             self.focus_next()
@@ -392,8 +432,10 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             if (category := self.medical_category()) is None:
                 return "Choose what the phone is needed for (never write a diagnosis).", "exc-medical"
             kw["medical_category"] = category
-        for wid, key, what in (("exc-allowed", "allowed", "description of what is allowed"),
-                               ("exc-where", "where", "place where it is allowed")):
+        for wid, key, what in (
+            ("exc-allowed", "allowed", "description of what is allowed"),
+            ("exc-where", "where", "place where it is allowed"),
+        ):
             text = self.value(wid)
             if not text:
                 return f"Give the {what}.", wid
@@ -425,10 +467,12 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             kw["agreed_with"] = agreed or None
             agreed_label = agreed
         dates: dict[str, dt.date] = {}
-        for wid, key, what in (("exc-agreed-on", "agreed_on", "date it was agreed"),
-                               ("exc-starts", "starts_on", "start date"),
-                               ("exc-review", "review_on", "review date"),
-                               ("exc-ends", "ends_on", "end date")):
+        for wid, key, what in (
+            ("exc-agreed-on", "agreed_on", "date it was agreed"),
+            ("exc-starts", "starts_on", "start date"),
+            ("exc-review", "review_on", "review date"),
+            ("exc-ends", "ends_on", "end date"),
+        ):
             day = parse_date(self.value(wid))
             if day is None:
                 return f"Give the {what} as YYYY-MM-DD, e.g. {self.today.isoformat()}.", wid
@@ -479,8 +523,9 @@ def summary(f: ExceptionForm) -> str:
     if f.sanction:
         lines.append(f"Sanction for misuse: {f.sanction}")
     lines.append(f"Agreed with: {f.agreed_with_label or 'the person themselves'}, on {f.agreed_on.isoformat()}")
-    lines.append(f"From {f.starts_on.isoformat()} until {f.ends_on.isoformat()} (inclusive), "
-                 f"review on {f.review_on.isoformat()}")
+    lines.append(
+        f"From {f.starts_on.isoformat()} until {f.ends_on.isoformat()} (inclusive), review on {f.review_on.isoformat()}"
+    )
     if f.risk_assessment_ref:
         lines.append(f"Risk assessment: {f.risk_assessment_ref}")
     if f.subject_kind == "pupil":

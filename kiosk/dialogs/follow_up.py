@@ -69,7 +69,10 @@ class FollowUpDialog(TwoStepDialog[FollowUp]):
             self.query_one("#follow-note", Input).focus()
             return
         close = self.query_one("#follow-close", Checkbox).value
-        self.confirm_step(FollowUp(note, close), (
-            f"Record this follow-up?\n\n{note}\n\n"
-            + ("The concern will be CLOSED." if close else "The concern stays open.")
-        ))
+        self.confirm_step(
+            FollowUp(note, close),
+            (
+                f"Record this follow-up?\n\n{note}\n\n"
+                + ("The concern will be CLOSED." if close else "The concern stays open.")
+            ),
+        )

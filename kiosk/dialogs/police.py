@@ -60,8 +60,15 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
     PREFIX = "police"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
 
-    def __init__(self, pupil_name: str, now: dt.datetime, latest: tuple[dt.datetime, str] | None = None,
-                 *, typed: PoliceHandover | None = None, error: str = "") -> None:
+    def __init__(
+        self,
+        pupil_name: str,
+        now: dt.datetime,
+        latest: tuple[dt.datetime, str] | None = None,
+        *,
+        typed: PoliceHandover | None = None,
+        error: str = "",
+    ) -> None:
         super().__init__()
         self.pupil_name = pupil_name
         self.now = now
@@ -77,17 +84,33 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             with VerticalScroll(classes="dialog-form", id="police-form"):
                 yield Label("Officer's name (required)")
                 typed = self.typed
-                yield Input(typed.officer_name if typed else "", id="police-officer",
-                            placeholder="e.g. PC Jane Smith", max_length=70)
+                yield Input(
+                    typed.officer_name if typed else "",
+                    id="police-officer",
+                    placeholder="e.g. PC Jane Smith",
+                    max_length=70,
+                )
                 yield Label("Officer's number (required)")
-                yield Input(typed.officer_number if typed else "", id="police-number",
-                            placeholder="Collar or warrant number", max_length=20)
+                yield Input(
+                    typed.officer_number if typed else "",
+                    id="police-number",
+                    placeholder="Collar or warrant number",
+                    max_length=20,
+                )
                 yield Label("Police reference (required)")
-                yield Input(typed.force_reference if typed else "", id="police-reference",
-                            placeholder="Force reference or crime number", max_length=60)
+                yield Input(
+                    typed.force_reference if typed else "",
+                    id="police-reference",
+                    placeholder="Force reference or crime number",
+                    max_length=60,
+                )
                 yield Label("Time handed over (HH:MM, today)")
-                yield Input(to_local(typed.handed_at if typed else self.now).strftime("%H:%M"), id="police-time",
-                            max_length=5, restrict=r"[0-9:]*")
+                yield Input(
+                    to_local(typed.handed_at if typed else self.now).strftime("%H:%M"),
+                    id="police-time",
+                    max_length=5,
+                    restrict=r"[0-9:]*",
+                )
             with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
@@ -126,8 +149,9 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             return None, "The hand-over time is in the future.", "police-time"
         if self.latest is not None and (problem := time_order_problem(handed_at, *self.latest)):
             return None, problem, "police-time"
-        handover = PoliceHandover(self.value("police-officer"), self.value("police-number"),
-                                  self.value("police-reference"), handed_at)
+        handover = PoliceHandover(
+            self.value("police-officer"), self.value("police-number"), self.value("police-reference"), handed_at
+        )
         return handover, "", ""
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -148,10 +172,13 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.confirm_step(handover, (
-            f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
-            f"Officer: {handover.officer}\n"
-            f"Reference: {handover.force_reference}\n"
-            f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
-            "This is final: it cannot be undone, and nothing more can be recorded for this phone."
-        ))
+        self.confirm_step(
+            handover,
+            (
+                f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
+                f"Officer: {handover.officer}\n"
+                f"Reference: {handover.force_reference}\n"
+                f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
+                "This is final: it cannot be undone, and nothing more can be recorded for this phone."
+            ),
+        )

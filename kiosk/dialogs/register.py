@@ -33,7 +33,9 @@ class RegisterDialog(ModalScreen[str | None]):
             yield Static(f"Register {self.code} to a pupil", classes="dialog-title", markup=False)
             yield Input(id="register-search", placeholder="Type at least 2 letters of the pupil's name", max_length=60)
             yield OptionList(id="register-results")
-            yield Static("Down/Up to choose, Enter to register, Esc to cancel.", id="register-help", classes="dialog-error")
+            yield Static(
+                "Down/Up to choose, Enter to register, Esc to cancel.", id="register-help", classes="dialog-error"
+            )
 
     def on_mount(self) -> None:
         box = self.query_one("#register-search", Input)

@@ -38,19 +38,30 @@ class ReleaseToContactDialog(ModalScreen[int | None]):
         # (its help, and why Release did nothing) always show, even at 80x24.
         with Vertical(classes="dialog docked", id="contact-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(f"Release {self.pupil_name}'s phone to a parent or carer", classes="dialog-title",
-                             id="contact-title", markup=False)
+                yield Static(
+                    f"Release {self.pupil_name}'s phone to a parent or carer",
+                    classes="dialog-title",
+                    id="contact-title",
+                    markup=False,
+                )
             with VerticalScroll(classes="dialog-form", id="contact-form"):
                 if self.contacts:
-                    yield Static("Only to a parent or carer listed for the pupil, after checking their photo ID.",
-                                 id="contact-rule")
-                    yield OptionList(*[Option(label, id=str(cid)) for cid, label in self.contacts],
-                                     id="contact-list", markup=False)
+                    yield Static(
+                        "Only to a parent or carer listed for the pupil, after checking their photo ID.",
+                        id="contact-rule",
+                    )
+                    yield OptionList(
+                        *[Option(label, id=str(cid)) for cid, label in self.contacts], id="contact-list", markup=False
+                    )
                     yield Static("Collecting: nobody chosen yet", id="contact-chosen", markup=False)
                     yield Checkbox("ID seen: I have checked their photo ID", id="id-seen")
                 else:
-                    yield Static(f"No parent or carer who may collect is listed for {self.pupil_name}, "
-                                 "so the phone cannot be released here.", id="contact-rule", markup=False)
+                    yield Static(
+                        f"No parent or carer who may collect is listed for {self.pupil_name}, "
+                        "so the phone cannot be released here.",
+                        id="contact-rule",
+                        markup=False,
+                    )
             with Vertical(classes="dialog-foot"):
                 with Horizontal(classes="dialog-buttons"):
                     if self.contacts:

@@ -36,8 +36,9 @@ class ReviewDialog(ModalScreen[dt.date | None]):
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.detail, markup=False)
-            yield Static(f"Next review (YYYY-MM-DD, after today and no later than {self.ends_on.isoformat()}):",
-                         markup=False)
+            yield Static(
+                f"Next review (YYYY-MM-DD, after today and no later than {self.ends_on.isoformat()}):", markup=False
+            )
             yield Input(self.suggestion().isoformat(), id="review-date", max_length=10)
             yield Static("Enter to record the review, Esc to cancel.", classes="dialog-error", id="review-error")
 

@@ -83,8 +83,9 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                     for _, label in self.contacts:
                         yield RadioButton(Content(label))
                 if not self.contacts:
-                    yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts",
-                                 markup=False)
+                    yield Static(
+                        f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False
+                    )
                 yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
                 yield Input(id="search-witness", placeholder="Witness's name", max_length=100)
                 yield Label("Grounds for the search (required)")
@@ -127,12 +128,21 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         contact_id = None
         if consent == 1:
             if not self.contacts:
-                return None, (f"No parent or carer is listed for {self.pupil_name}, so only the pupil's consent "
-                              "can be recorded."), "search-consent"
+                return (
+                    None,
+                    (
+                        f"No parent or carer is listed for {self.pupil_name}, so only the pupil's consent "
+                        "can be recorded."
+                    ),
+                    "search-consent",
+                )
             index = self.pressed("search-contact")
             if index < 0:
-                return None, (f"Pick the parent or carer who consented from those listed for "
-                              f"{self.pupil_name}."), "search-contact"
+                return (
+                    None,
+                    (f"Pick the parent or carer who consented from those listed for {self.pupil_name}."),
+                    "search-contact",
+                )
             contact_id = self.contacts[index][0]
         witness = self.value("search-witness")
         if not witness:
@@ -142,8 +152,10 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"
-        for text, what, widget in ((witness, "witness's name", "search-witness"),
-                                   (grounds, "grounds", "search-grounds")):
+        for text, what, widget in (
+            (witness, "witness's name", "search-witness"),
+            (grounds, "grounds", "search-grounds"),
+        ):
             if problem := bad_text(text, what):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
@@ -151,8 +163,11 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
             return None, "Choose the outcome (Down/Up, then Enter).", "search-outcome"
         at_text, how = self.value("search-informed-at"), self.value("search-informed-how")
         if bool(at_text) != bool(how):
-            return None, "Give both when and how the parents were informed, or neither.", (
-                "search-informed-how" if at_text else "search-informed-at")
+            return (
+                None,
+                "Give both when and how the parents were informed, or neither.",
+                ("search-informed-how" if at_text else "search-informed-at"),
+            )
         informed_at = None
         if at_text:
             informed_at = parse_hhmm(at_text, self.now)
@@ -163,8 +178,12 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
             if problem := bad_text(how, "way parents were informed"):
                 return None, problem, "search-informed-how"
         record = SearchRecord(
-            consent_by="parent" if consent == 1 else "pupil", consent_contact_id=contact_id, witness=witness,
-            grounds=grounds, outcome=OUTCOME_KEYS[outcome], parents_informed_at=informed_at,
+            consent_by="parent" if consent == 1 else "pupil",
+            consent_contact_id=contact_id,
+            witness=witness,
+            grounds=grounds,
+            outcome=OUTCOME_KEYS[outcome],
+            parents_informed_at=informed_at,
             parents_informed_how=how or None,
         )
         return record, "", ""
@@ -219,15 +238,21 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
             consent = dict(self.contacts)[record.consent_contact_id]
         else:
             consent = f"the pupil, {self.pupil_name}"
-        informed = (f"at {to_local(record.parents_informed_at).strftime('%H:%M')} by {record.parents_informed_how}"
-                    if record.parents_informed_at else "not yet")
-        self.confirm_step(record, (
-            f"Record this search of {self.pupil_name}'s phone?\n\n"
-            f"Searched by: {self.searcher}\n"
-            f"Consent: {consent}\n"
-            f"Witness: {record.witness}\n"
-            f"Grounds: {record.grounds}\n"
-            f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
-            f"Parents informed: {informed}\n\n"
-            "Nothing from the phone's contents is recorded."
-        ))
+        informed = (
+            f"at {to_local(record.parents_informed_at).strftime('%H:%M')} by {record.parents_informed_how}"
+            if record.parents_informed_at
+            else "not yet"
+        )
+        self.confirm_step(
+            record,
+            (
+                f"Record this search of {self.pupil_name}'s phone?\n\n"
+                f"Searched by: {self.searcher}\n"
+                f"Consent: {consent}\n"
+                f"Witness: {record.witness}\n"
+                f"Grounds: {record.grounds}\n"
+                f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
+                f"Parents informed: {informed}\n\n"
+                "Nothing from the phone's contents is recorded."
+            ),
+        )

@@ -22,16 +22,29 @@ class UnlockDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical(classes="dialog", id="unlock-box"):
             yield Static("Unlock an account", classes="dialog-title")
             if self.capped:
-                yield Static(f"Refusing PINs today after too many wrong ones: {', '.join(self.capped)}.",
-                             id="unlock-capped", markup=False)
+                yield Static(
+                    f"Refusing PINs today after too many wrong ones: {', '.join(self.capped)}.",
+                    id="unlock-capped",
+                    markup=False,
+                )
             else:
                 yield Static("No account is refusing PINs today.", id="unlock-capped")
-            yield Input(id="unlock-user", placeholder="Username to unlock", max_length=40,
-                        value=self.capped[0] if len(self.capped) == 1 else "")
-            yield Input(id="unlock-pin", placeholder="New PIN (optional, 6 to 12 digits)", password=True,
-                        max_length=12, restrict=r"[0-9]*")
-            yield Static("Enter to unlock (Tab: a new PIN too), Esc to cancel.", classes="dialog-error",
-                         id="unlock-error")
+            yield Input(
+                id="unlock-user",
+                placeholder="Username to unlock",
+                max_length=40,
+                value=self.capped[0] if len(self.capped) == 1 else "",
+            )
+            yield Input(
+                id="unlock-pin",
+                placeholder="New PIN (optional, 6 to 12 digits)",
+                password=True,
+                max_length=12,
+                restrict=r"[0-9]*",
+            )
+            yield Static(
+                "Enter to unlock (Tab: a new PIN too), Esc to cancel.", classes="dialog-error", id="unlock-error"
+            )
 
     def on_mount(self) -> None:
         for box in self.query(Input):

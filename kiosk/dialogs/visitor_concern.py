@@ -29,14 +29,22 @@ class VisitorConcernDialog(TwoStepDialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="vconcern-box"):
-            yield Static(f"Report a concern about {self.visitor_name}'s device use", classes="dialog-title",
-                         markup=False)
+            yield Static(
+                f"Report a concern about {self.visitor_name}'s device use", classes="dialog-title", markup=False
+            )
             with VerticalScroll(classes="dialog-form"):
                 yield Label("What happened (required)")
-                yield Input(id="vconcern-what", placeholder="e.g. photographing pupils in the hall",
-                            max_length=WHAT_LIMIT + 1000)
-                yield Static("It is recorded for the DSL. Enter to go on, Esc to cancel.", id="vconcern-error",
-                             classes="dialog-error", markup=False)
+                yield Input(
+                    id="vconcern-what",
+                    placeholder="e.g. photographing pupils in the hall",
+                    max_length=WHAT_LIMIT + 1000,
+                )
+                yield Static(
+                    "It is recorded for the DSL. Enter to go on, Esc to cancel.",
+                    id="vconcern-error",
+                    classes="dialog-error",
+                    markup=False,
+                )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Continue", id="vconcern-continue", variant="primary")
                     yield Button("Cancel", id="vconcern-cancel")
@@ -66,8 +74,11 @@ class VisitorConcernDialog(TwoStepDialog[str]):
             self.say(problem)
             self.query_one("#vconcern-what", Input).focus()
             return
-        self.confirm_step(what, (
-            f"Report a concern about {self.visitor_name}'s device use?\n\n"
-            f"What happened: {what}\n\n"
-            "It is recorded as a breach of the phone policy and flagged for the DSL."
-        ))
+        self.confirm_step(
+            what,
+            (
+                f"Report a concern about {self.visitor_name}'s device use?\n\n"
+                f"What happened: {what}\n\n"
+                "It is recorded as a breach of the phone policy and flagged for the DSL."
+            ),
+        )

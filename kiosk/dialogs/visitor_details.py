@@ -46,8 +46,13 @@ class Returning:
         return f"{self.name} ({self.organisation})" if self.organisation else self.name
 
 
-SUFFIXES = {"name": "name", "organisation": "organisation", "purpose": "purpose", "visiting": "visiting",
-            "car_reg": "car"}  # a detail's field -> the suffix of its input's id
+SUFFIXES = {
+    "name": "name",
+    "organisation": "organisation",
+    "purpose": "purpose",
+    "visiting": "visiting",
+    "car_reg": "car",
+}  # a detail's field -> the suffix of its input's id
 
 
 def checks_for(settings: Settings, visitor_type: str) -> VisitorChecks:
@@ -69,8 +74,13 @@ def check_details(details: Details) -> tuple[str, str] | None:
     from models.visitors import DetailError, clean_details
 
     try:
-        clean_details(name=details.name, organisation=details.organisation, purpose=details.purpose,
-                      visiting=details.visiting, car_reg=details.car_reg)
+        clean_details(
+            name=details.name,
+            organisation=details.organisation,
+            purpose=details.purpose,
+            visiting=details.visiting,
+            car_reg=details.car_reg,
+        )
     except DetailError as exc:
         return exc.message, SUFFIXES[exc.field]
     if details.visitor_type not in VISITOR_TYPES:
@@ -85,7 +95,10 @@ def returning_visitors(prefix: str) -> list[Returning]:
     """Type-ahead: returning visitors whose name starts with ``prefix`` (3+ letters)."""
     from models.visitors import find_returning
 
-    return [Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "") for v in find_returning(prefix, limit=5)]
+    return [
+        Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "")
+        for v in find_returning(prefix, limit=5)
+    ]
 
 
 def load_rules(settings: Settings):

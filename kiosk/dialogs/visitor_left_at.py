@@ -60,8 +60,9 @@ class LeftAtDialog(ModalScreen[dt.datetime | None]):
                 markup=False,
             )
             yield Input(id="leftat-time", placeholder=f"HH:MM on {day_words(self.signed_in)}", max_length=20)
-            yield Static("Enter to sign them out, Esc to cancel.", classes="dialog-error", id="leftat-error",
-                         markup=False)
+            yield Static(
+                "Enter to sign them out, Esc to cancel.", classes="dialog-error", id="leftat-error", markup=False
+            )
 
     def on_mount(self) -> None:
         box = self.query_one("#leftat-time", Input)

@@ -92,12 +92,14 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
                 with RadioSet(id="vsign-phone"):
                     for i, (_, words) in enumerate(PHONES):
                         yield RadioButton(Content(words), value=i == 0)
-                yield Checkbox(f"Read and accepted the device rules (version {self.rules_version})",
-                               id="vsign-rules")
+                yield Checkbox(f"Read and accepted the device rules (version {self.rules_version})", id="vsign-rules")
                 yield Checkbox("Photo ID seen", id="vsign-id")
                 yield Checkbox("DBS assurance from their employer", id="vsign-dbs")
-                yield Input(id="vsign-dbs-by", placeholder="DBS assurance confirmed by (name and organisation)",
-                            max_length=INPUT_MAX)
+                yield Input(
+                    id="vsign-dbs-by",
+                    placeholder="DBS assurance confirmed by (name and organisation)",
+                    max_length=INPUT_MAX,
+                )
                 yield Checkbox("Supervised", id="vsign-supervised")
                 yield Static("Enter to go on, Esc to cancel.", id="vsign-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
@@ -124,7 +126,9 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
 
     def show_checks(self, vtype: str) -> None:
         checks = checks_for(self.settings, vtype)
-        needs = [w for w, on in (("photo ID seen", checks.id_seen), ("DBS assurance confirmed", checks.dbs_assured)) if on]
+        needs = [
+            w for w, on in (("photo ID seen", checks.id_seen), ("DBS assurance confirmed", checks.dbs_assured)) if on
+        ]
         band = "supervised" if checks.supervised else "unsupervised"
         self.query_one("#vsign-checks", Static).update(
             f"{type_name(vtype)}: {', '.join(needs) if needs else 'no ID or DBS check'}; {band} by default."
@@ -164,8 +168,11 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
         if result.tag != "returning":
             return
         typed = " ".join(self.query_one("#vsign-name", Input).value.split()).casefold()
-        found = [r for r in (result.value if result.ok else [])
-                 if any(w.startswith(typed) for w in [r.name.casefold()] + r.name.casefold().split())]
+        found = [
+            r
+            for r in (result.value if result.ok else [])
+            if any(w.startswith(typed) for w in [r.name.casefold()] + r.name.casefold().split())
+        ]
         self.set_returning(found if len(typed) >= 3 else [])
 
     def action_to_returning(self) -> None:
@@ -193,8 +200,11 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         following = {
-            "vsign-name": "#vsign-organisation", "vsign-organisation": "#vsign-type",
-            "vsign-purpose": "#vsign-visiting", "vsign-visiting": "#vsign-car", "vsign-car": "#vsign-phone",
+            "vsign-name": "#vsign-organisation",
+            "vsign-organisation": "#vsign-type",
+            "vsign-purpose": "#vsign-visiting",
+            "vsign-visiting": "#vsign-car",
+            "vsign-car": "#vsign-phone",
         }
         target = following.get(event.input.id or "")
         if target:
@@ -211,8 +221,12 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
     def check(self) -> tuple[StaffSignIn | None, str, str]:
         """(the result, "", "") or (None, the first problem, the widget to fix it in)."""
         details = Details(
-            name=self.value("name"), organisation=self.value("organisation"), visitor_type=self.visitor_type,
-            purpose=self.value("purpose"), visiting=self.value("visiting"), car_reg=self.value("car"),
+            name=self.value("name"),
+            organisation=self.value("organisation"),
+            visitor_type=self.visitor_type,
+            purpose=self.value("purpose"),
+            visiting=self.value("visiting"),
+            car_reg=self.value("car"),
             visitor_id=self.picked.id if self.picked is not None else None,
         )
         problem = check_details(details)
@@ -228,19 +242,37 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
         if bad := bad_text(self.value("dbs-by"), "name of who confirmed the DBS assurance"):
             return None, bad, "vsign-dbs-by"
         if len(dbs_by) > DBS_BY_LIMIT:
-            return None, (f"The name of who confirmed the DBS assurance is too long ({len(dbs_by)} characters; "
-                          f"at most {DBS_BY_LIMIT})."), "vsign-dbs-by"
+            return (
+                None,
+                (
+                    f"The name of who confirmed the DBS assurance is too long ({len(dbs_by)} characters; "
+                    f"at most {DBS_BY_LIMIT})."
+                ),
+                "vsign-dbs-by",
+            )
         dbs = self.checked("dbs")
         if checks.dbs_assured and not dbs:
-            return None, f"A {kind} needs DBS assurance from their employer: without it they cannot be signed in.", "vsign-dbs"
+            return (
+                None,
+                f"A {kind} needs DBS assurance from their employer: without it they cannot be signed in.",
+                "vsign-dbs",
+            )
         if dbs and not dbs_by:
             return None, "Say who confirmed the DBS assurance (name and organisation).", "vsign-dbs-by"
         phone = PHONES[max(self.query_one("#vsign-phone", RadioSet).pressed_index, 0)][0]
-        return StaffSignIn(
-            details=details, phone=phone, rules_accepted=True, id_seen=self.checked("id"),
-            dbs_assured=True if dbs else (False if checks.dbs_assured else None),
-            dbs_confirmed_by=dbs_by if dbs else "", supervised=self.checked("supervised"),
-        ), "", ""
+        return (
+            StaffSignIn(
+                details=details,
+                phone=phone,
+                rules_accepted=True,
+                id_seen=self.checked("id"),
+                dbs_assured=True if dbs else (False if checks.dbs_assured else None),
+                dbs_confirmed_by=dbs_by if dbs else "",
+                supervised=self.checked("supervised"),
+            ),
+            "",
+            "",
+        )
 
     def action_continue(self) -> None:
         result, message, widget = self.check()
@@ -249,12 +281,16 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
             self.query_one(f"#{widget}").focus()
             return
         d = result.details
-        lines = [f"Sign in {' '.join(d.name.split())}"
-                 + (f" ({' '.join(d.organisation.split())})" if d.organisation.strip() else "") + "?", "",
-                 f"Type: {type_name(d.visitor_type)}",
-                 f"Visiting: {' '.join(d.visiting.split())} · Purpose: {' '.join(d.purpose.split())}",
-                 f"Phone: {dict(PHONES)[result.phone]}",
-                 f"ID seen: {'yes' if result.id_seen else 'no'}"]
+        lines = [
+            f"Sign in {' '.join(d.name.split())}"
+            + (f" ({' '.join(d.organisation.split())})" if d.organisation.strip() else "")
+            + "?",
+            "",
+            f"Type: {type_name(d.visitor_type)}",
+            f"Visiting: {' '.join(d.visiting.split())} · Purpose: {' '.join(d.purpose.split())}",
+            f"Phone: {dict(PHONES)[result.phone]}",
+            f"ID seen: {'yes' if result.id_seen else 'no'}",
+        ]
         if result.dbs_assured:
             lines.append(f"DBS assurance confirmed by {result.dbs_confirmed_by}")
         lines.append("SUPERVISED" if result.supervised else "UNSUPERVISED")

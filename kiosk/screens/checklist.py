@@ -55,8 +55,12 @@ def _classes(staff_id: int) -> list[str]:
     staff = Staff.get_by_id(staff_id)
     require(staff, "release")
     if staff.role_set & PERMISSIONS["release"] <= CLASS_SCOPED:
-        query = (SchoolClass.select(SchoolClass.name).join(StaffClass)
-                 .where(StaffClass.staff == staff).order_by(SchoolClass.name))
+        query = (
+            SchoolClass.select(SchoolClass.name)
+            .join(StaffClass)
+            .where(StaffClass.staff == staff)
+            .order_by(SchoolClass.name)
+        )
     else:
         query = SchoolClass.select(SchoolClass.name).order_by(SchoolClass.name)
     return [c.name for c in query]
@@ -169,8 +173,11 @@ class ChecklistScreen(Screen[None]):
             yield OptionList(id="class-list", markup=False)
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
-            yield ScanInput(id="scan", placeholder="Scan a label to release it, or Down to the list and Enter on a row",
-                            terminators=self.terminators())
+            yield ScanInput(
+                id="scan",
+                placeholder="Scan a label to release it, or Down to the list and Enter on a row",
+                terminators=self.terminators(),
+            )
         yield Footer()
 
     def terminators(self) -> tuple[str, ...]:
@@ -239,8 +246,9 @@ class ChecklistScreen(Screen[None]):
     def action_refresh_rows(self) -> None:
         if self.class_name is not None:
             self.rows_asked += 1
-            call_db(self, "rows", _checklist, self.rows_asked, self.class_name, self.who.id,
-                    self.app.services.clock.now())
+            call_db(
+                self, "rows", _checklist, self.rows_asked, self.class_name, self.who.id, self.app.services.clock.now()
+            )
 
     # ------------------------------------------------------------ results from workers
 
@@ -289,8 +297,7 @@ class ChecklistScreen(Screen[None]):
         table.clear()
         self.rows = rows
         for i, row in enumerate(rows):
-            table.add_row(Text(row["pupil"]), Text(row["code"]), Text(row["text"]),
-                          key=str(i))
+            table.add_row(Text(row["pupil"]), Text(row["code"]), Text(row["text"]), key=str(i))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         summary, banner = summary_text(self.class_name or "", rows)
@@ -309,8 +316,11 @@ class ChecklistScreen(Screen[None]):
         status = row["status"]
         if status == "in_slot":
             if not row["code"]:
-                self.say(f"{row['pupil']}'s phone has no current label, so it cannot be released from the list: "
-                         "register a new label for it first.", "blocked")
+                self.say(
+                    f"{row['pupil']}'s phone has no current label, so it cannot be released from the list: "
+                    "register a new label for it first.",
+                    "blocked",
+                )
                 return
             assert self.pipeline is not None
             self.say(f"Releasing {row['pupil']}'s phone…")
@@ -339,8 +349,10 @@ class ChecklistScreen(Screen[None]):
         result = message.results[-1]
         word = "RELEASED" if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
-        self.say(f"{word}: {who}: {result.message}", "ok" if result.outcome == "OK" else
-                 "duplicate" if result.outcome == "DUPLICATE" else "blocked")
+        self.say(
+            f"{word}: {who}: {result.message}",
+            "ok" if result.outcome == "OK" else "duplicate" if result.outcome == "DUPLICATE" else "blocked",
+        )
         if result.outcome == "BLOCKED" and result.device_id is not None:
             call_db(self, "offer", contact_offer, result.device_id, self.who.id, result.seq)
         self.action_refresh_rows()
@@ -376,16 +388,25 @@ class ChecklistScreen(Screen[None]):
 
         if isinstance(self.app.screen, ReleaseToContactDialog):
             return  # Enter pressed twice: one dialog is enough
-        self.app.push_screen(ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
-                             lambda contact_id: self._to_contact(offer, contact_id))
+        self.app.push_screen(
+            ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
+            lambda contact_id: self._to_contact(offer, contact_id),
+        )
 
     def _to_contact(self, offer: dict, contact_id: int | None) -> None:
         if contact_id is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.offer = None
-        call_db(self, "to_contact", record_release_to_contact, offer["device_id"], self.who.id, contact_id,
-                self.app.services.clock.now())
+        call_db(
+            self,
+            "to_contact",
+            record_release_to_contact,
+            offer["device_id"],
+            self.who.id,
+            contact_id,
+            self.app.services.clock.now(),
+        )
 
     # ------------------------------------------------------------ keys
 

@@ -48,8 +48,10 @@ def load_compliance(staff_id: int, settings, now: dt.datetime) -> Compliance:
 
     require(Staff.get_by_id(staff_id), "view_reports")
     report = compliance.compliance(now=now, tz=settings.tz)
-    on_site = [(v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
-               for v in visitors.on_site(settings, now)]
+    on_site = [
+        (v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
+        for v in visitors.on_site(settings, now)
+    ]
     return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
 
 
@@ -141,13 +143,19 @@ class ComplianceScreen(Screen[None]):
         table = self.query_one("#comp-classes", DataTable)
         table.clear()
         for c in data.classes:
-            table.add_row(Text(c["class"]), Text(str(c["handed_in"]), justify="right"),
-                          Text(str(c["expected"]), justify="right"), Text(rate_text(c["rate"]), justify="right"),
-                          Text(str(c["exceptions"]), justify="right"))
+            table.add_row(
+                Text(c["class"]),
+                Text(str(c["handed_in"]), justify="right"),
+                Text(str(c["expected"]), justify="right"),
+                Text(rate_text(c["rate"]), justify="right"),
+                Text(str(c["exceptions"]), justify="right"),
+            )
         days = data.last_30
         if days:
-            title = (f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
-                     f"({days[0]['date'].isoformat()} to {days[-1]['date'].isoformat()}), all classes:")
+            title = (
+                f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
+                f"({days[0]['date'].isoformat()} to {days[-1]['date'].isoformat()}), all classes:"
+            )
             chart = "\n".join(bar_chart(days))
         else:
             title, chart = "No school days with hand-ins yet: nothing to chart.", ""
@@ -156,8 +164,10 @@ class ComplianceScreen(Screen[None]):
         held = data.not_collected
         confiscated = sum(1 for r in held if r["state"] == "confiscated")
         if held:
-            names = ", ".join(f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["state"] == "confiscated" else "")
-                              for r in held[:6])
+            names = ", ".join(
+                f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["state"] == "confiscated" else "")
+                for r in held[:6]
+            )
             more = f" and {len(held) - 6} more" if len(held) > 6 else ""
             uncollected = f"Phones not collected: {len(held)} ({confiscated} confiscated): {names}{more}."
         else:

@@ -81,8 +81,11 @@ def _row(exc, today: dt.date) -> ExceptionRow:
     from models.clock import local_from_utc_naive
 
     status = ex.status_on(exc, today)
-    due = exc.revoked_at is None and exc.ends_on >= today \
+    due = (
+        exc.revoked_at is None
+        and exc.ends_on >= today
         and exc.review_on <= today + dt.timedelta(days=REVIEW_WITHIN_DAYS)
+    )
     conditions = ex.conditions_of(exc)
     lines = [
         f"For: {ex.subject_name(exc)} ({exc.subject_kind})"
@@ -97,7 +100,9 @@ def _row(exc, today: dt.date) -> ExceptionRow:
         lines.append(f"Sanction for misuse: {exc.sanction}")
     agreed = ex.agreed_with_name(exc)
     lines.append(f"Agreed {'with ' + agreed + ' ' if agreed else ''}on {exc.agreed_on.isoformat()}")
-    lines.append(f"From {exc.starts_on.isoformat()} until {exc.ends_on.isoformat()}, review {exc.review_on.isoformat()}")
+    lines.append(
+        f"From {exc.starts_on.isoformat()} until {exc.ends_on.isoformat()}, review {exc.review_on.isoformat()}"
+    )
     if exc.risk_assessment_ref:
         lines.append(f"Risk assessment: {exc.risk_assessment_ref}")
     lines.append(f"Recorded by {exc.recorded_by.display_name} at {local_from_utc_naive(exc.recorded_at)}")
@@ -106,14 +111,23 @@ def _row(exc, today: dt.date) -> ExceptionRow:
     else:
         lines.append("Signed copy: not back yet" + (" (no effect for a pupil until it is)" if exc.pupil_id else ""))
     if exc.revoked_at:
-        lines.append(f"Revoked {local_from_utc_naive(exc.revoked_at)} by {exc.revoked_by.display_name}: "
-                     f"{exc.revoke_reason}")
+        lines.append(
+            f"Revoked {local_from_utc_naive(exc.revoked_at)} by {exc.revoked_by.display_name}: {exc.revoke_reason}"
+        )
     return ExceptionRow(
-        id=exc.id, subject=ex.subject_name(exc), subject_kind=exc.subject_kind,
-        class_name=exc.pupil.school_class.name if exc.pupil_id else "", kind_text=ex.kind_text(exc),
-        status=status, due=due, starts_on=exc.starts_on.isoformat(), review_on=exc.review_on.isoformat(),
-        ends_on=exc.ends_on.isoformat(), signed_copy=exc.signed_copy_at is not None,
-        revoked=exc.revoked_at is not None, detail=tuple(lines),
+        id=exc.id,
+        subject=ex.subject_name(exc),
+        subject_kind=exc.subject_kind,
+        class_name=exc.pupil.school_class.name if exc.pupil_id else "",
+        kind_text=ex.kind_text(exc),
+        status=status,
+        due=due,
+        starts_on=exc.starts_on.isoformat(),
+        review_on=exc.review_on.isoformat(),
+        ends_on=exc.ends_on.isoformat(),
+        signed_copy=exc.signed_copy_at is not None,
+        revoked=exc.revoked_at is not None,
+        detail=tuple(lines),
     )
 
 
@@ -136,8 +150,11 @@ def do_record(staff_id: int, form, now: dt.datetime) -> tuple[int, str]:
     from models import exceptions as ex
 
     exc = ex.record(_staff(staff_id), now=now, **form.record_kwargs())
-    tail = " Print the agreement (P) for signature: it has effect once the signed copy is back." \
-        if exc.pupil_id else " Print the agreement (P) for signature."
+    tail = (
+        " Print the agreement (P) for signature: it has effect once the signed copy is back."
+        if exc.pupil_id
+        else " Print the agreement (P) for signature."
+    )
     return exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} recorded.{tail}"
 
 
@@ -152,7 +169,10 @@ def do_review(exception_id: int, staff_id: int, next_review_on: dt.date, now: dt
     from models import exceptions as ex
 
     exc = ex.record_review(exception_id, _staff(staff_id), next_review_on=next_review_on, now=now)
-    return exc.id, f"Review of exception #{exc.id} for {ex.subject_name(exc)} recorded: next review {exc.review_on.isoformat()}."
+    return (
+        exc.id,
+        f"Review of exception #{exc.id} for {ex.subject_name(exc)} recorded: next review {exc.review_on.isoformat()}.",
+    )
 
 
 def do_signed_copy(exception_id: int, staff_id: int, now: dt.datetime) -> tuple[int, str]:
@@ -172,8 +192,9 @@ def printer_spec(services):
     return PrinterSpec.from_url(spec) if isinstance(spec, str) else PrinterSpec.from_config(spec)
 
 
-def do_print(exception_id: int, staff_id: int, spec, school_name: str, headteacher_name: str,
-             now: dt.datetime) -> tuple[int, str]:
+def do_print(
+    exception_id: int, staff_id: int, spec, school_name: str, headteacher_name: str, now: dt.datetime
+) -> tuple[int, str]:
     """Queue the written agreement in the print outbox."""
     from models import exceptions as ex
     from models import outbox
@@ -191,8 +212,15 @@ def do_print(exception_id: int, staff_id: int, spec, school_name: str, headteach
     head = "" if headteacher_name.startswith("the ") else headteacher_name
     data = render_for(spec, ex.agreement_document(exc, school_name=school_name, headteacher_name=head))
     with write_tx():
-        outbox.enqueue(data, kind="other", printer_url=spec.to_url(), ref=f"exception:{exc.id}",
-                       title=f"Exception agreement #{exc.id}", actor=staff, now=now)
+        outbox.enqueue(
+            data,
+            kind="other",
+            printer_url=spec.to_url(),
+            ref=f"exception:{exc.id}",
+            title=f"Exception agreement #{exc.id}",
+            actor=staff,
+            now=now,
+        )
     return exc.id, f"The agreement for exception #{exc.id} is printing: have it signed and bring the copy back."
 
 
@@ -271,8 +299,9 @@ class ExceptionsScreen(Screen[None]):
         table = self.query_one("#exceptions", DataTable)
         table.clear()
         for r in self.shown:
-            table.add_row(Text(str(r.id)), Text(r.subject), Text(r.status_text), Text(r.ends_on), Text(r.kind_text),
-                          key=str(r.id))
+            table.add_row(
+                Text(str(r.id)), Text(r.subject), Text(r.status_text), Text(r.ends_on), Text(r.kind_text), key=str(r.id)
+            )
         counts = {f: sum(1 for r in self.rows if r.matches(f)) for f in FILTERS[1:4]}
         self.query_one("#exceptions-filter", Static).update(
             f"Showing: {self.filter} ({len(self.shown)} of {len(self.rows)}). "
@@ -383,8 +412,10 @@ class ExceptionsScreen(Screen[None]):
         if row.revoked:
             self.say("This exception was already revoked.", "error")
             return
-        dialog = ReasonDialog(f"Revoke exception #{row.id} for {row.subject}",
-                              f"{row.kind_text}, until {row.ends_on}. The record is kept.")
+        dialog = ReasonDialog(
+            f"Revoke exception #{row.id} for {row.subject}",
+            f"{row.kind_text}, until {row.ends_on}. The record is kept.",
+        )
         self.app.push_screen(dialog, lambda reason: self.after_revoke(row, reason))
 
     def after_revoke(self, row: ExceptionRow, reason: str | None) -> None:
@@ -404,9 +435,12 @@ class ExceptionsScreen(Screen[None]):
         if row.revoked or dt.date.fromisoformat(row.ends_on) <= today:
             self.say("This exception has ended or was revoked: there is nothing to review.", "error")
             return
-        dialog = ReviewDialog(f"Review of exception #{row.id} for {row.subject}",
-                              f"{row.kind_text}, until {row.ends_on}; review was due {row.review_on}.",
-                              today, dt.date.fromisoformat(row.ends_on))
+        dialog = ReviewDialog(
+            f"Review of exception #{row.id} for {row.subject}",
+            f"{row.kind_text}, until {row.ends_on}; review was due {row.review_on}.",
+            today,
+            dt.date.fromisoformat(row.ends_on),
+        )
         self.app.push_screen(dialog, lambda when: self.after_review(row, when))
 
     def after_review(self, row: ExceptionRow, when: dt.date | None) -> None:
@@ -434,5 +468,14 @@ class ExceptionsScreen(Screen[None]):
         services = self.app.services
         self.busy = True
         self.say("Queuing the agreement…")
-        call_db(self, "print", do_print, row.id, self.who.id, printer_spec(services),
-                services.settings.school_name, services.settings.headteacher_name, services.clock.now())
+        call_db(
+            self,
+            "print",
+            do_print,
+            row.id,
+            self.who.id,
+            printer_spec(services),
+            services.settings.school_name,
+            services.settings.headteacher_name,
+            services.clock.now(),
+        )

@@ -86,10 +86,12 @@ class HandInScreen(ScanScreen):
         last = batch[-1]
         if last.outcome == "UNKNOWN":
             self.query_one("#outcome-message", Static).update(
-                f"{last.message} Press F3 to register it to a pupil.", layout=False)
+                f"{last.message} Press F3 to register it to a pupil.", layout=False
+            )
         elif last.outcome == "EXCEPTION":
             self.query_one("#outcome-message", Static).update(
-                f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False)
+                f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False
+            )
 
     def show_progress(self) -> None:
         text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
@@ -147,12 +149,23 @@ class HandInScreen(ScanScreen):
         self.query_one("#outcome-slot").update("")
         free = f"; slot {last.slot} is free" if last.slot and not last.overflow else ""
         self.query_one("#outcome-message", Static).update(
-            f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False)
+            f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False
+        )
         log = self.query_one("#log", ScanLog)
         old = next((r for r in reversed(log.rows) if r.seq == str(last.seq)), None)
         if old is not None:
-            log.replace(old.seq, LogRow(old.seq, old.time, old.code, old.pupil, old.class_name,
-                                        f"UNDONE: not handed in ({reason})", "UNDONE"))
+            log.replace(
+                old.seq,
+                LogRow(
+                    old.seq,
+                    old.time,
+                    old.code,
+                    old.pupil,
+                    old.class_name,
+                    f"UNDONE: not handed in ({reason})",
+                    "UNDONE",
+                ),
+            )
 
     # ------------------------------------------------------------ exception
 

@@ -62,13 +62,13 @@ class PhoneView:
 # ---------------------------------------------------------------- worker functions (plain data)
 
 
-
 def _visitor_owner(device_id: int) -> str:
     """A visitor's phone is shown with the visitor's name."""
     from models.visitors import names_for_devices
 
     name = names_for_devices([device_id]).get(device_id)
     return f"{name} (visitor)" if name else "Visitor"
+
 
 def _contact_label(contact) -> str:
     return f"{contact.name} ({contact.relationship})" if contact.relationship else contact.name
@@ -146,6 +146,7 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
         def check() -> None:
             require(staff, permission, school_class_id=class_id)
             custody.step(cur, kind)
+
         return check
 
     def release_check() -> None:
@@ -153,8 +154,10 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
         if pupil is None:
             raise RuleViolation("This phone does not belong to a pupil.")
         if not collectors:
-            raise RuleViolation(f"No parent or carer who may collect is listed for {pupil.full_name}: "
-                                "the phone cannot be released until one is added to the school's records.")
+            raise RuleViolation(
+                f"No parent or carer who may collect is listed for {pupil.full_name}: "
+                "the phone cannot be released until one is added to the school's records."
+            )
 
     def undo_check() -> None:
         if broken:
@@ -173,12 +176,22 @@ def load_phone(staff_id: int, code: str | None = None, device_id: int | None = N
     if read_only:  # a retired label records nothing: every action refused, none offered
         refusals = dict.fromkeys(refusals, read_only)
     return PhoneView(
-        device_id=device.id, code=label.code if label else "", description=device.description or "phone",
-        owner=pupil.full_name if pupil else _visitor_owner(device.id), class_name=pupil.school_class.name if pupil else "",
-        admission_no=pupil.admission_no if pupil else "", state=row.state, state_text=state_text,
-        chain=chain, undo=undo, contacts=contacts, collectors=collectors,
+        device_id=device.id,
+        code=label.code if label else "",
+        description=device.description or "phone",
+        owner=pupil.full_name if pupil else _visitor_owner(device.id),
+        class_name=pupil.school_class.name if pupil else "",
+        admission_no=pupil.admission_no if pupil else "",
+        state=row.state,
+        state_text=state_text,
+        chain=chain,
+        undo=undo,
+        contacts=contacts,
+        collectors=collectors,
         refusals={k: v for k, v in refusals.items() if v is not None},
-        latest=(events[-1].at, events[-1].kind) if events else None, slot=slot, note=read_only,
+        latest=(events[-1].at, events[-1].kind) if events else None,
+        slot=slot,
+        note=read_only,
     )
 
 
@@ -198,7 +211,12 @@ def find_by_name(text: str) -> tuple[str, list[tuple[int | None, str]]]:
         for device in devices:
             label = current_label(device)
             state = custody.STATE_WORDS.get(custody.state_of(device.id).state, "")
-            found.append((device.id, f"{who} · {device.description or 'phone'} {label.code if label else '(no label)'} · {state}"))
+            found.append(
+                (
+                    device.id,
+                    f"{who} · {device.description or 'phone'} {label.code if label else '(no label)'} · {state}",
+                )
+            )
     return text, found
 
 
@@ -225,8 +243,9 @@ def _slot_of(event) -> str:
 def do_confiscate(device_id: int, staff_id: int, confiscation, now) -> str:
     from models import custody
 
-    event = custody.confiscate(device_id, _staff(staff_id), reason=confiscation.reason, policy=confiscation.policy,
-                               now=now)
+    event = custody.confiscate(
+        device_id, _staff(staff_id), reason=confiscation.reason, policy=confiscation.policy, now=now
+    )
     slot = _slot_of(event)
     return f"Confiscated {_owner(device_id)}'s phone: keep it in slot {slot}." if slot else "Confiscated."
 
@@ -235,9 +254,16 @@ def do_search(device_id: int, staff_id: int, record, now) -> str:
     from models import custody
 
     custody.record_search(
-        device_id, _staff(staff_id), consent_by=record.consent_by, consent_contact_id=record.consent_contact_id,
-        witness=record.witness, grounds=record.grounds, outcome=record.outcome,
-        parents_informed_at=record.parents_informed_at, parents_informed_how=record.parents_informed_how, now=now,
+        device_id,
+        _staff(staff_id),
+        consent_by=record.consent_by,
+        consent_contact_id=record.consent_contact_id,
+        witness=record.witness,
+        grounds=record.grounds,
+        outcome=record.outcome,
+        parents_informed_at=record.parents_informed_at,
+        parents_informed_how=record.parents_informed_how,
+        now=now,
     )
     done = f"Recorded the search of {_owner(device_id)}'s phone."
     if record.outcome == "passed_to_police":
@@ -248,8 +274,14 @@ def do_search(device_id: int, staff_id: int, record, now) -> str:
 def do_police(device_id: int, staff_id: int, handover, now) -> str:
     from models import custody
 
-    custody.hand_to_police(device_id, _staff(staff_id), officer=handover.officer,
-                           force_reference=handover.force_reference, handed_at=handover.handed_at, now=now)
+    custody.hand_to_police(
+        device_id,
+        _staff(staff_id),
+        officer=handover.officer,
+        force_reference=handover.force_reference,
+        handed_at=handover.handed_at,
+        now=now,
+    )
     return f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. This is final."
 
 
@@ -274,10 +306,14 @@ def confiscation_meaning(view: PhoneView) -> str:
 
     if view.state == custody.IN_TRAY:
         where = f"in slot {view.slot}" if view.slot else "in the tray"
-        return (f"This phone is {where}. Confiscating it keeps it in the office until a listed parent or carer "
-                f"collects it: it will not go back to {view.owner} at the end of the day.")
-    return (f"This phone is with {view.owner}. Confiscating it means taking it now: the office keeps it in a slot "
-            "until a listed parent or carer collects it.")
+        return (
+            f"This phone is {where}. Confiscating it keeps it in the office until a listed parent or carer "
+            f"collects it: it will not go back to {view.owner} at the end of the day."
+        )
+    return (
+        f"This phone is with {view.owner}. Confiscating it means taking it now: the office keeps it in a slot "
+        "until a listed parent or carer collects it."
+    )
 
 
 # ---------------------------------------------------------------- screen
@@ -311,8 +347,11 @@ class HistoryScreen(Screen[None]):
         yield TitleBar("Phone history and safeguarding")
         with Vertical(id="history-body"):
             with Horizontal(id="history-find"):
-                yield ScanInput(id="history-scan", placeholder="Scan a label, or type its code and press Enter",
-                                terminators=self.terminators())
+                yield ScanInput(
+                    id="history-scan",
+                    placeholder="Scan a label, or type its code and press Enter",
+                    terminators=self.terminators(),
+                )
                 yield Input(id="history-name", placeholder="…or type a pupil's name (F5)", max_length=60)
             yield OptionList(id="history-results", markup=False)
             yield Static(FIND_HINT, id="history-message", markup=False)
@@ -401,8 +440,12 @@ class HistoryScreen(Screen[None]):
     def set_results(self, found: list[tuple[int | None, str]]) -> None:
         options = self.query_one("#history-results", OptionList)
         options.clear_options()
-        options.add_options([Option(line, id=None if device_id is None else str(device_id), disabled=device_id is None)
-                             for device_id, line in found])
+        options.add_options(
+            [
+                Option(line, id=None if device_id is None else str(device_id), disabled=device_id is None)
+                for device_id, line in found
+            ]
+        )
         options.set_class(bool(found), "shown")
         first = next((i for i, (device_id, _) in enumerate(found) if device_id is not None), None)
         options.highlighted = first
@@ -422,8 +465,12 @@ class HistoryScreen(Screen[None]):
             self.say(self.view.refusals[action], "error")
             return
         options = self.query_one("#history-results", OptionList)
-        if self.focused is not None and self.focused.id == "history-name" and event.key in ("down", "up") \
-                and options.option_count:
+        if (
+            self.focused is not None
+            and self.focused.id == "history-name"
+            and event.key in ("down", "up")
+            and options.option_count
+        ):
             event.stop()
             options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
 
@@ -514,8 +561,9 @@ class HistoryScreen(Screen[None]):
 
         if (view := self.ready("confiscate")) is None:
             return
-        self.app.push_screen(ConfiscateDialog(view.owner, where=confiscation_meaning(view)),
-                             lambda c: self.after_confiscate(view, c))
+        self.app.push_screen(
+            ConfiscateDialog(view.owner, where=confiscation_meaning(view)), lambda c: self.after_confiscate(view, c)
+        )
 
     def after_confiscate(self, view: PhoneView, confiscation) -> None:
         if confiscation is None:

@@ -34,17 +34,35 @@ TASKS = (
     Task("c", "checklist", "Class checklist", "release", "kiosk.screens.checklist:ChecklistScreen"),
     Task("p", "history", "Phone history and safeguarding", "release_to_contact", "kiosk.screens.history:HistoryScreen"),
     Task("u", "uncollected", "Phones not collected", "view_reports", "kiosk.screens.uncollected:UncollectedScreen"),
-    Task("v", "visitors", "Visitors: sign in and out, who is on site", "visitors", "kiosk.screens.visitors:VisitorsScreen"),
-    Task("e", "exceptions", "Exceptions agreed with the headteacher", "view_exceptions",
-         "kiosk.screens.exceptions:ExceptionsScreen"),
-    Task("s", "safeguarding", "Safeguarding: breaches and concerns", "view_concerns",
-         "kiosk.screens.safeguarding:SafeguardingScreen"),
+    Task(
+        "v",
+        "visitors",
+        "Visitors: sign in and out, who is on site",
+        "visitors",
+        "kiosk.screens.visitors:VisitorsScreen",
+    ),
+    Task(
+        "e",
+        "exceptions",
+        "Exceptions agreed with the headteacher",
+        "view_exceptions",
+        "kiosk.screens.exceptions:ExceptionsScreen",
+    ),
+    Task(
+        "s",
+        "safeguarding",
+        "Safeguarding: breaches and concerns",
+        "view_concerns",
+        "kiosk.screens.safeguarding:SafeguardingScreen",
+    ),
     Task("k", "compliance", "Compliance at a glance", "view_reports", "kiosk.screens.compliance:ComplianceScreen"),
 )
 
 
 def allowed_tasks(who: SignedIn) -> list[Task]:
-    return [t for t in TASKS if who.may(t.permission) or (t.name == "history" and (who.may("search") or who.may("police")))]
+    return [
+        t for t in TASKS if who.may(t.permission) or (t.name == "history" and (who.may("search") or who.may("police")))
+    ]
 
 
 def _summary(now, roles: frozenset[str], settings) -> str:
@@ -64,8 +82,12 @@ def _summary(now, roles: frozenset[str], settings) -> str:
     confiscated = sum(1 for h in held if h["state"] == "confiscated")
     lines = [
         f"Today: {done} of {expected} registered phones handed in"
-        + (f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
-           f"{'keeps' if excepted == 1 else 'keep'} their phone)" if excepted else "")
+        + (
+            f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
+            f"{'keeps' if excepted == 1 else 'keep'} their phone)"
+            if excepted
+            else ""
+        )
         + f". Held now: {len(held)} ({confiscated} confiscated)."
     ]
     if may("visitors"):
@@ -73,16 +95,24 @@ def _summary(now, roles: frozenset[str], settings) -> str:
 
         on_site = visitors.on_site(settings, now)
         flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
-        lines.append(f"Visitors on site: {len(on_site)}" + (f", {len(flagged)} still signed in after "
-                     f"{settings.visitor_flag_time:%H:%M} or from an earlier day." if flagged else "."))
+        lines.append(
+            f"Visitors on site: {len(on_site)}"
+            + (
+                f", {len(flagged)} still signed in after {settings.visitor_flag_time:%H:%M} or from an earlier day."
+                if flagged
+                else "."
+            )
+        )
     if roles & {"office", "admin"}:
         from models import auth
 
         lines += auth.bursts(now)
         capped = auth.capped_accounts(now)
         if capped:
-            lines.append(f"Refusing PINs after {auth.DAILY_CAP} wrong ones today: {', '.join(capped)} "
-                         "(an admin can unlock them" + (": press A)." if may("manage_staff") else ")."))
+            lines.append(
+                f"Refusing PINs after {auth.DAILY_CAP} wrong ones today: {', '.join(capped)} "
+                "(an admin can unlock them" + (": press A)." if may("manage_staff") else ").")
+            )
     if may("print"):
         from models import outbox
 
@@ -183,7 +213,9 @@ class HomeScreen(Screen[None]):
             for task in self.tasks:
                 yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
             if not self.tasks:
-                yield Static("No reception tasks for your role. Use the command line for administration.", id="home-none")
+                yield Static(
+                    "No reception tasks for your role. Use the command line for administration.", id="home-none"
+                )
             if self.who.may("raise_concern"):
                 yield Button(Content("N  Raise a concern for the DSL"), id="home-raise-concern", classes="task")
             if self.who.may("manage_staff"):
@@ -232,12 +264,18 @@ class HomeScreen(Screen[None]):
             else:
                 self.notify(result.error or "", severity="error", markup=False)
         elif result.tag == "unlock":
-            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
-                        markup=False)
+            self.notify(
+                result.value if result.ok else result.error,
+                severity="information" if result.ok else "error",
+                markup=False,
+            )
             self.refresh_summary()
         elif result.tag == "concern":
-            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error",
-                        markup=False)
+            self.notify(
+                result.value if result.ok else result.error,
+                severity="information" if result.ok else "error",
+                markup=False,
+            )
             self.refresh_summary()
 
     # ------------------------------------------------------------ a concern, from any member of staff

@@ -21,13 +21,13 @@ HINT_F4 = "Press F4 to release it to a listed parent or carer."
 # ---------------------------------------------------------------- worker functions (plain data)
 
 
-
 def _visitor_owner(device_id: int) -> str:
     """A visitor's phone is shown with the visitor's name."""
     from models.visitors import names_for_devices
 
     name = names_for_devices([device_id]).get(device_id)
     return f"{name} (visitor)" if name else "Visitor"
+
 
 def contact_offer(device_id: int, staff_id: int, seq: int | None = None) -> dict:
     """A held phone's state, owner and the contacts who may collect it (for the dialog)."""
@@ -44,12 +44,16 @@ def contact_offer(device_id: int, staff_id: int, seq: int | None = None) -> dict
     require(Staff.get_by_id(staff_id), "release_to_contact", school_class_id=pupil.school_class_id if pupil else None)
     contacts = [
         (c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
-        for c in (contacts_of(pupil.id) if pupil else []) if c.can_collect
+        for c in (contacts_of(pupil.id) if pupil else [])
+        if c.can_collect
     ]
     return {
-        "seq": seq, "device_id": device.id, "state": custody.state_of(device.id).state,
+        "seq": seq,
+        "device_id": device.id,
+        "state": custody.state_of(device.id).state,
         "pupil": pupil.full_name if pupil else _visitor_owner(device.id),
-        "class": pupil.school_class.name if pupil else "", "contacts": contacts,
+        "class": pupil.school_class.name if pupil else "",
+        "contacts": contacts,
     }
 
 
@@ -60,16 +64,21 @@ def record_release_to_contact(device_id: int, staff_id: int, contact_id: int, no
     from models.tables import Contact, Device, Staff, Tray
     from models.trays import slot_name
 
-    event = custody.release_to_contact(device_id, Staff.get_by_id(staff_id), contact_id=contact_id,
-                                       id_seen=True, now=now)
+    event = custody.release_to_contact(
+        device_id, Staff.get_by_id(staff_id), contact_id=contact_id, id_seen=True, now=now
+    )
     contact = Contact.get_by_id(contact_id)
     device = Device.get_by_id(device_id)
     label = current_label(device)
     slot = slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no) if event.tray_id else ""
     return {
-        "event_id": event.id, "device_id": device_id, "slot": slot, "code": label.code if label else "",
+        "event_id": event.id,
+        "device_id": device_id,
+        "slot": slot,
+        "code": label.code if label else "",
         "contact": f"{contact.name} ({contact.relationship})" if contact.relationship else contact.name,
-        "pupil": contact.pupil.full_name, "class": contact.pupil.school_class.name,
+        "pupil": contact.pupil.full_name,
+        "class": contact.pupil.school_class.name,
     }
 
 
@@ -156,14 +165,23 @@ class ReleaseScreen(ScanScreen):
         from kiosk.dialogs.release_contact import ReleaseToContactDialog
 
         offer = self.offer
-        self.app.push_screen(ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
-                             lambda contact_id: self._to_contact(offer, contact_id))
+        self.app.push_screen(
+            ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
+            lambda contact_id: self._to_contact(offer, contact_id),
+        )
 
     def _to_contact(self, offer: dict, contact_id: int | None) -> None:
         if contact_id is None:
             return  # cancelled: nothing is recorded
-        call_db(self, "to_contact", record_release_to_contact, offer["device_id"], self.who.id, contact_id,
-                self.app.services.clock.now())
+        call_db(
+            self,
+            "to_contact",
+            record_release_to_contact,
+            offer["device_id"],
+            self.who.id,
+            contact_id,
+            self.app.services.clock.now(),
+        )
 
     def show_contact_release(self, done: dict) -> None:
         from models.clock import to_local
@@ -177,6 +195,7 @@ class ReleaseScreen(ScanScreen):
         self.query_one("#outcome-slot").update("")
         self.query_one("#outcome-message", Static).update(message)
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
-        self.query_one("#log", ScanLog).add(LogRow("", now, done["code"], done["pupil"], done["class"],
-                                                   f"{self.OK_WORD}: {message}", "OK"))
+        self.query_one("#log", ScanLog).add(
+            LogRow("", now, done["code"], done["pupil"], done["class"], f"{self.OK_WORD}: {message}", "OK")
+        )
         self.ring("OK")

@@ -33,8 +33,12 @@ KIND_FILTERS = (None, "concern", "confiscation", "search", "police", "phone_brea
 
 # The feed fits the screen: short kinds, capped names, and "What" takes the width that
 # is left (cut with "…"; the line under the table shows the highlighted entry whole).
-SHORT_CATEGORY = {"phone_breach": "phone breach", "online_safety": "online safety",
-                  "safeguarding": "safeguarding", "other": "other concern"}
+SHORT_CATEGORY = {
+    "phone_breach": "phone breach",
+    "online_safety": "online safety",
+    "safeguarding": "safeguarding",
+    "other": "other concern",
+}
 FIXED = {"when": 16, "kind": 16, "status": 9}
 CAPS = {"about": 20, "class": 10}
 MIN_WHAT = 20
@@ -50,8 +54,10 @@ def short_kind(entry) -> str:
 def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]:
     """Widths of the feed's columns for a table ``total`` cells wide."""
     widths = dict(FIXED)
-    for key, label, values in (("about", "About", [e.subject for e in entries]),
-                               ("class", "Class", [e.class_name for e in entries])):
+    for key, label, values in (
+        ("about", "About", [e.subject for e in entries]),
+        ("class", "Class", [e.class_name for e in entries]),
+    ):
         widths[key] = min(CAPS[key], max([len(label), *map(len, values)]))
     used = sum(widths.values()) + 2 * padding * (len(widths) + 1) + SCROLLBAR
     widths["what"] = max(MIN_WHAT, total - used)
@@ -123,8 +129,10 @@ def open_entry(staff_id: int, concern_id: int | None, device_id: int | None, now
             device = Device.get_by_id(device_id)
             owner = device.pupil.full_name if device.pupil_id else "a visitor"
             title = f"Chain of custody of {owner}'s phone (device {device_id})"
-        lines += [f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
-                  for e in events] or ["Nothing recorded for this phone."]
+        lines += [
+            f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
+            for e in events
+        ] or ["Nothing recorded for this phone."]
     return title, lines
 
 
@@ -224,8 +232,14 @@ class SafeguardingScreen(Screen[None]):
         table.clear(columns=True)
         total = table.size.width or self.app.size.width - 2
         widths = column_widths(entries, total, table.cell_padding)
-        for key, label in (("when", "When"), ("kind", "Kind"), ("about", "About"), ("class", "Class"),
-                           ("status", "Status"), ("what", "What")):
+        for key, label in (
+            ("when", "When"),
+            ("kind", "Kind"),
+            ("about", "About"),
+            ("class", "Class"),
+            ("status", "Status"),
+            ("what", "What"),
+        ):
             table.add_column(label, width=widths[key], key=key)
         return widths
 
@@ -256,16 +270,25 @@ class SafeguardingScreen(Screen[None]):
         if self.from_day is None or self.to_day is None:
             return
         self.load_seq += 1
-        call_db(self, f"feed:{self.load_seq}", load_feed, self.who.id, self.from_day, self.to_day, self.class_name,
-                self.kind)
+        call_db(
+            self,
+            f"feed:{self.load_seq}",
+            load_feed,
+            self.who.id,
+            self.from_day,
+            self.to_day,
+            self.class_name,
+            self.kind,
+        )
 
     def filter_text(self) -> str:
         return f"Class: {self.class_name or 'all'} (C) · Kind: {kind_words(self.kind)} (K)"
 
     def action_next_class(self) -> None:
         options = [None, *(self.feed.classes if self.feed else [])]
-        self.class_name = options[(options.index(self.class_name) + 1) % len(options)] \
-            if self.class_name in options else None
+        self.class_name = (
+            options[(options.index(self.class_name) + 1) % len(options)] if self.class_name in options else None
+        )
         self.action_refresh_feed()
 
     def action_next_kind(self) -> None:
@@ -320,10 +343,14 @@ class SafeguardingScreen(Screen[None]):
                 status = ("NEW, " if not e.seen else "") + e.status
             else:
                 status = "undone" if e.undone else ""
-            table.add_row(Text(e.time), Text(short_kind(e)), Text(one_line(e.subject, widths["about"])),
-                          Text(one_line(e.class_name, widths["class"])),
-                          Text(status, style="bold" if e.kind == "concern" and not e.seen else ""),
-                          Text(one_line(e.summary, widths["what"])))
+            table.add_row(
+                Text(e.time),
+                Text(short_kind(e)),
+                Text(one_line(e.subject, widths["about"])),
+                Text(one_line(e.class_name, widths["class"])),
+                Text(status, style="bold" if e.kind == "concern" and not e.seen else ""),
+                Text(one_line(e.summary, widths["what"])),
+            )
         index = next((i for i, e in enumerate(self.entries) if (e.concern_id, e.event_id) == keep_key), 0)
         if self.entries:
             table.move_cursor(row=index)
@@ -377,8 +404,7 @@ class SafeguardingScreen(Screen[None]):
         if entry is None or self.busy:
             return
         self.busy = True
-        call_db(self, "open", open_entry, self.who.id, entry.concern_id, entry.device_id,
-                self.app.services.clock.now())
+        call_db(self, "open", open_entry, self.who.id, entry.concern_id, entry.device_id, self.app.services.clock.now())
 
     def action_follow_up(self) -> None:
         from kiosk.dialogs.follow_up import FollowUpDialog
@@ -398,8 +424,9 @@ class SafeguardingScreen(Screen[None]):
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
-        call_db(self, "act", do_follow_up, concern_id, self.who.id, follow.note, follow.close,
-                self.app.services.clock.now())
+        call_db(
+            self, "act", do_follow_up, concern_id, self.who.id, follow.note, follow.close, self.app.services.clock.now()
+        )
 
     def action_raise_concern(self) -> None:
         from kiosk.dialogs.concern import RaiseConcernDialog

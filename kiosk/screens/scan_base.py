@@ -127,8 +127,9 @@ class ScanScreen(Screen[None]):
                 yield Static("", id="progress")
                 yield Static("", id="camera-indicator")
             yield ScanLog(id="log")
-            yield ScanInput(id="scan", placeholder="Scan a label, or type its code and press Enter",
-                            terminators=self.terminators())
+            yield ScanInput(
+                id="scan", placeholder="Scan a label, or type its code and press Enter", terminators=self.terminators()
+            )
         yield Footer()
 
     def terminators(self) -> tuple[str, ...]:
@@ -230,7 +231,11 @@ class ScanScreen(Screen[None]):
         self._show_camera(CAMERA_STARTING, "camera-starting")
         self.camera_worker = self.run_worker(
             lambda: self._camera_loop(run, source, window),
-            thread=True, exit_on_error=False, group="camera", name="camera", exclusive=True,
+            thread=True,
+            exit_on_error=False,
+            group="camera",
+            name="camera",
+            exclusive=True,
         )
 
     def _cancel_camera(self) -> None:
@@ -294,8 +299,9 @@ class ScanScreen(Screen[None]):
         if self._current_run(message):
             self.camera_worker = None
             self._show_camera("")
-            self.notify(message.note, title="Camera", severity="error" if message.error else "information",
-                        markup=False)
+            self.notify(
+                message.note, title="Camera", severity="error" if message.error else "information", markup=False
+            )
 
     def show(self, result: ScanResult) -> None:
         """The big result panel. Every field has a fixed size, so no layout pass is needed."""
@@ -343,5 +349,8 @@ class ScanScreen(Screen[None]):
         if result.outcome == "OK" and result.overflow:
             text = f"OVERFLOW {result.slot} (no free slot)"
         word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
-        self.query_one("#log", ScanLog).add(LogRow(str(result.seq), now, result.code, result.owner,
-                                                   result.class_name, f"{word}: {text}", result.outcome))
+        self.query_one("#log", ScanLog).add(
+            LogRow(
+                str(result.seq), now, result.code, result.owner, result.class_name, f"{word}: {text}", result.outcome
+            )
+        )

@@ -30,9 +30,9 @@ def _print_slip(staff_id: int, printer, school_name: str, now) -> str:
     from models import anchors, reports
     from models.tables import Staff
 
-    job_id, anchor, problem = reports.end_of_day_slip(Staff.get_by_id(staff_id), printer=printer,
-                                                      school_name=school_name, anchors_path=anchors.configured(),
-                                                      now=now)
+    job_id, anchor, problem = reports.end_of_day_slip(
+        Staff.get_by_id(staff_id), printer=printer, school_name=school_name, anchors_path=anchors.configured(), now=now
+    )
     kept = f"\nAudit anchor on the slip (keep it): {anchor.short()}" if anchor else ""  # one line: copied by hand
     if problem:
         kept = f"\nNo audit anchor on it: {problem}"
@@ -134,11 +134,20 @@ class UncollectedScreen(Screen[None]):
         today = to_local(self.app.services.clock.now()).date()
         for i, r in enumerate(self.rows):
             state = CONFISCATED_MARK if r["state"] == "confiscated" else r["state"]
-            table.add_row(Text(r["slot"]), Text(r["pupil"]), Text(r["class"]), Text(r["code"]), Text(state),
-                          Text(_since(r["since"], today)), key=str(i))
+            table.add_row(
+                Text(r["slot"]),
+                Text(r["pupil"]),
+                Text(r["class"]),
+                Text(r["code"]),
+                Text(state),
+                Text(_since(r["since"], today)),
+                key=str(i),
+            )
         total, per_class = counts_text(self.rows)
         self.query_one("#uncollected-summary", Static).update(total)
         self.query_one("#uncollected-classes", Static).update(per_class)
         self.query_one("#uncollected-summary").set_class(not self.rows, "all-collected")
         updated = to_local(self.app.services.clock.now()).strftime("%H:%M")
-        self.query_one("#uncollected-updated", Static).update(f"As of {updated}. F5 or R to refresh, F9 or P to print the end-of-day slip, Esc to go back.")
+        self.query_one("#uncollected-updated", Static).update(
+            f"As of {updated}. F5 or R to refresh, F9 or P to print the end-of-day slip, Esc to go back."
+        )

@@ -59,10 +59,8 @@ PHONE_OPTIONS = (
     ("car_or_off", "2  It is in my car, or switched off and out of sight"),
     ("exception", "3  I have an exception agreed with the headteacher"),
 )
-WELCOME = ("Sign in: type your name (been before? scan your old slip). "
-           "Leaving? Scan the QR code on your slip.")
-SIGN_OUT_HELP = ("Signing out: scan the QR code on your slip. "
-                 "No slip? Please see the office: they will sign you out.")
+WELCOME = "Sign in: type your name (been before? scan your old slip). Leaving? Scan the QR code on your slip."
+SIGN_OUT_HELP = "Signing out: scan the QR code on your slip. No slip? Please see the office: they will sign you out."
 NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
 
@@ -95,12 +93,28 @@ def _sign_in(settings, rules, details: Details, phone: str, now) -> dict:
     from models import visitors
 
     done = visitors.sign_in(
-        settings=settings, rules=rules, rules_accepted=True, name=details.name, organisation=details.organisation,
-        visitor_type=details.visitor_type, purpose=details.purpose, visiting=details.visiting, phone=phone,
-        car_reg=details.car_reg or None, visitor_id=details.visitor_id, actor=None, now=now,
+        settings=settings,
+        rules=rules,
+        rules_accepted=True,
+        name=details.name,
+        organisation=details.organisation,
+        visitor_type=details.visitor_type,
+        purpose=details.purpose,
+        visiting=details.visiting,
+        phone=phone,
+        car_reg=details.car_reg or None,
+        visitor_id=details.visitor_id,
+        actor=None,
+        now=now,
     )
-    return {"name": done.visit.name, "badge": done.badge_number, "supervised": done.supervised,
-            "pending": done.phone_pending, "exception_pending": done.exception_pending, "job": done.print_job_id}
+    return {
+        "name": done.visit.name,
+        "badge": done.badge_number,
+        "supervised": done.supervised,
+        "pending": done.phone_pending,
+        "exception_pending": done.exception_pending,
+        "job": done.print_job_id,
+    }
 
 
 def _sign_out(now, slip_code: str) -> dict:
@@ -148,13 +162,17 @@ class VisitorSelfServiceScreen(Screen[None]):
                         yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
                     with Horizontal(classes="self-row"):
                         yield Label("Organisation", classes="self-label")
-                        yield Input(id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX)
+                        yield Input(
+                            id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX
+                        )
                     with Horizontal(id="self-type-row"):
                         yield Label("I am a", classes="self-label")
                         yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
                     with Horizontal(classes="self-row"):
                         yield Label("Purpose of visit", classes="self-label")
-                        yield Input(id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX)
+                        yield Input(
+                            id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX
+                        )
                     with Horizontal(classes="self-row"):
                         yield Label("Visiting", classes="self-label")
                         yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
@@ -166,14 +184,18 @@ class VisitorSelfServiceScreen(Screen[None]):
             with Vertical(id=RULES):
                 with VerticalScroll(id="self-rules-scroll"):
                     yield Markdown("", id="self-rules", open_links=False)  # never a browser on the kiosk
-                yield Static("Up/Down to read.  Enter: I accept these rules.  N: I do not accept.", id="self-rules-keys")
+                yield Static(
+                    "Up/Down to read.  Enter: I accept these rules.  N: I do not accept.", id="self-rules-keys"
+                )
                 with Horizontal(id="self-rules-buttons"):
                     yield Button("I accept (Enter)", id="self-accept", variant="success")
                     yield Button("I do not accept (N)", id="self-decline")
             with Vertical(id=PHONE):
                 yield Static("Where is your phone while you are here?", id="self-phone-title")
                 yield OptionList(*[Option(Content(text), id=key) for key, text in PHONE_OPTIONS], id="self-phone")
-                yield Static("Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.", id="self-phone-keys")
+                yield Static(
+                    "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.", id="self-phone-keys"
+                )
             with Vertical(id=DONE):
                 yield Static("", id="self-done-title", markup=False)
                 yield Static("", id="self-badge", markup=False)
@@ -317,8 +339,10 @@ class VisitorSelfServiceScreen(Screen[None]):
             call_db(self, "slip", _slip_scanned, self.app.services.clock.now(), code)
             return
         following = {
-            "self-name": "#self-organisation", "self-organisation": "#self-type",
-            "self-purpose": "#self-visiting", "self-visiting": "#self-car",
+            "self-name": "#self-organisation",
+            "self-organisation": "#self-type",
+            "self-purpose": "#self-visiting",
+            "self-visiting": "#self-car",
         }
         if box in following:
             self.query_one(following[box]).focus()
@@ -339,8 +363,12 @@ class VisitorSelfServiceScreen(Screen[None]):
             return self.query_one(f"#self-{name}", Input).value
 
         return Details(
-            name=value("name"), organisation=value("organisation"), visitor_type=self.visitor_type,
-            purpose=value("purpose"), visiting=value("visiting"), car_reg=value("car"),
+            name=value("name"),
+            organisation=value("organisation"),
+            visitor_type=self.visitor_type,
+            purpose=value("purpose"),
+            visiting=value("visiting"),
+            car_reg=value("car"),
             visitor_id=self.picked.id if self.picked is not None else None,
         )
 
@@ -379,8 +407,10 @@ class VisitorSelfServiceScreen(Screen[None]):
         phone.focus()
 
     def action_decline(self) -> None:
-        self.message("You have not accepted the device rules, so you are not signed in. "
-                     "Please speak to the office if you have any questions.")
+        self.message(
+            "You have not accepted the device rules, so you are not signed in. "
+            "Please speak to the office if you have any questions."
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -436,7 +466,8 @@ class VisitorSelfServiceScreen(Screen[None]):
             if result.value["kind"] == "returning":
                 if self.step == SIGN_OUT:
                     self.query_one("#self-out-error", Static).update(
-                        "That slip is from an earlier visit: you are not signed in. Esc to sign in.")
+                        "That slip is from an earlier visit: you are not signed in. Esc to sign in."
+                    )
                     return
                 self.pick_returning(result.value["returning"])
                 return
@@ -444,7 +475,8 @@ class VisitorSelfServiceScreen(Screen[None]):
         elif tag == "sign-in":
             self.busy = False
             self.query_one("#self-phone-keys", Static).update(
-                "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.")
+                "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules."
+            )
             if not result.ok:
                 text = result.error or ""
                 if "office" not in text:
@@ -472,13 +504,14 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.query_one("#self-done-title", Static).update(f"Welcome, {v['name']}. You are signed in.")
         self.query_one("#self-badge", Static).update(f"Your badge number is {v['badge']}. Your slip is printing.")
         band = self.query_one("#self-band", Static)
-        band.update("SUPERVISED: a member of staff will stay with you." if v["supervised"]
-                    else "UNSUPERVISED")
+        band.update("SUPERVISED: a member of staff will stay with you." if v["supervised"] else "UNSUPERVISED")
         band.set_classes("supervised" if v["supervised"] else "unsupervised")
         text = "Please wear your slip where it can be seen, and scan it here when you leave."
         if v["pending"]:
-            text = ("Please hand your phone to the office now: they label it, keep it in a locked tray "
-                    "and give it back when you leave.\n\n" + text)
+            text = (
+                "Please hand your phone to the office now: they label it, keep it in a locked tray "
+                "and give it back when you leave.\n\n" + text
+            )
         elif v["exception_pending"]:
             from models.visitors import ORG_EXCEPTION_PENDING
 

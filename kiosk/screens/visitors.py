@@ -80,10 +80,23 @@ def _sign_in(staff_id: int, settings, rules, s: StaffSignIn, now) -> str:
 
     d = s.details
     done = visitors.sign_in(
-        settings=settings, rules=rules, rules_accepted=s.rules_accepted, name=d.name, organisation=d.organisation,
-        visitor_type=d.visitor_type, purpose=d.purpose, visiting=d.visiting, phone=s.phone,
-        car_reg=d.car_reg or None, actor=_staff(staff_id), id_seen=s.id_seen, dbs_assured=s.dbs_assured,
-        dbs_confirmed_by=s.dbs_confirmed_by or None, supervised=s.supervised, visitor_id=d.visitor_id, now=now,
+        settings=settings,
+        rules=rules,
+        rules_accepted=s.rules_accepted,
+        name=d.name,
+        organisation=d.organisation,
+        visitor_type=d.visitor_type,
+        purpose=d.purpose,
+        visiting=d.visiting,
+        phone=s.phone,
+        car_reg=d.car_reg or None,
+        actor=_staff(staff_id),
+        id_seen=s.id_seen,
+        dbs_assured=s.dbs_assured,
+        dbs_confirmed_by=s.dbs_confirmed_by or None,
+        supervised=s.supervised,
+        visitor_id=d.visitor_id,
+        now=now,
     )
     return done.line() + " The slip is printing."
 
@@ -91,8 +104,9 @@ def _sign_in(staff_id: int, settings, rules, s: StaffSignIn, now) -> str:
 def _sign_out(staff_id: int, now, slip_code: str | None = None, visit_id: int | None = None, left_at=None) -> str:
     from models import visitors
 
-    return visitors.sign_out(slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), left_at=left_at,
-                             now=now).line()
+    return visitors.sign_out(
+        slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), left_at=left_at, now=now
+    ).line()
 
 
 def _scan(staff_id: int, settings, now, code: str) -> dict:
@@ -108,12 +122,15 @@ def _scan(staff_id: int, settings, now, code: str) -> dict:
     try:
         prefix = codes.normalise(code)[0]
     except InvalidCode:
-        raise InvalidCode("That is not a visitor's slip or phone label: scan the QR code on the slip, "
-                          "or the V label on the phone.") from None
+        raise InvalidCode(
+            "That is not a visitor's slip or phone label: scan the QR code on the slip, or the V label on the phone."
+        ) from None
     if prefix == codes.VISITOR_PREFIX:
         return {"line": visitors.phone_action(code=code, actor=staff, now=now).line()}
     if prefix == codes.PUPIL_PREFIX:
-        raise InvalidCode(f"{codes.normalise(code)} is a pupil's phone label: use Hand in or Release for pupils' phones.")
+        raise InvalidCode(
+            f"{codes.normalise(code)} is a pupil's phone label: use Hand in or Release for pupils' phones."
+        )
     visit = visitors.find_by_slip_code(code)
     if visit.signed_out_at is None and visitors.is_earlier_day(visit, now, settings.tz):
         return {"ask": (visit.id, visit.name, visit.signed_in_at)}
@@ -199,8 +216,11 @@ class VisitorsScreen(Screen[None]):
         with Vertical(id="visitors-body"):
             yield Static("Loading…", id="visitors-summary", markup=False)
             yield Static("", id="visitors-printer", markup=False)
-            yield ScanInput(id="visitors-scan", placeholder="Scan a slip to sign out, or a V label to receive or return a phone",
-                            terminators=self._terminators())
+            yield ScanInput(
+                id="visitors-scan",
+                placeholder="Scan a slip to sign out, or a V label to receive or return a phone",
+                terminators=self._terminators(),
+            )
             yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="visitors-message", markup=False)
         yield Footer()
@@ -210,7 +230,8 @@ class VisitorsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#visitors-list", DataTable).add_columns(
-            "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type")
+            "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type"
+        )
         self.action_refresh_list()
         call_db(self, "rules", load_rules, self.app.services.settings)
         self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
@@ -256,13 +277,21 @@ class VisitorsScreen(Screen[None]):
         for r in rows:
             phone = r.phone_words
             org = _cap(r.organisation, ORG_CAP)
-            mark = Text(LEFT_MARK, style="bold") if r.signed_out else (
-                Text(FLAG_MARK, style="bold") if r.flagged else Text(""))
+            mark = (
+                Text(LEFT_MARK, style="bold")
+                if r.signed_out
+                else (Text(FLAG_MARK, style="bold") if r.flagged else Text(""))
+            )
             when = to_local(r.signed_in_at, tz)
             table.add_row(  # what the office acts on first; organisation and type last
-                mark, Text(r.badge_number), Text(_cap(r.name, NAME_CAP)),
-                Text(when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M")), Text(phone),
-                Text("supervised" if r.supervised else "unsupervised"), Text(org), Text(r.type_name),
+                mark,
+                Text(r.badge_number),
+                Text(_cap(r.name, NAME_CAP)),
+                Text(when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M")),
+                Text(phone),
+                Text("supervised" if r.supervised else "unsupervised"),
+                Text(org),
+                Text(r.type_name),
                 key=str(r.visit_id),
             )
         if rows:
@@ -286,7 +315,9 @@ class VisitorsScreen(Screen[None]):
         """The highlighted visitor's row, or None (with a message)."""
         table = self.query_one("#visitors-list", DataTable)
         if not self.rows or table.cursor_row is None or not 0 <= table.cursor_row < len(self.rows):
-            self.say("No visitor is on site." if not self.rows else "Choose a visitor in the list first (Tab, Up/Down).")
+            self.say(
+                "No visitor is on site." if not self.rows else "Choose a visitor in the list first (Tab, Up/Down)."
+            )
             return None
         return self.rows[table.cursor_row]
 
@@ -322,8 +353,9 @@ class VisitorsScreen(Screen[None]):
             if left is None:
                 self.say(f"{name} is still signed in.")
                 return
-            call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id,
-                    left_at=local_to_utc(left, tz))
+            call_db(
+                self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id, left_at=local_to_utc(left, tz)
+            )
 
         self.app.push_screen(LeftAtDialog(name, signed_in, now), answered)
 
@@ -336,17 +368,26 @@ class VisitorsScreen(Screen[None]):
         from models.visitors import EXCEPTION_PENDING, PENDING
 
         if row.slot:
-            question, detail, yes = (f"Return {row.name}'s phone from {row.place}?",
-                                     "Give it back to them now: it is recorded as returned by you.", "Returned")
+            question, detail, yes = (
+                f"Return {row.name}'s phone from {row.place}?",
+                "Give it back to them now: it is recorded as returned by you.",
+                "Returned",
+            )
             work = _phone
         elif row.phone_state == PENDING:
-            question, detail, yes = (f"Receive {row.name}'s phone?",
-                                     "Take it now and stick its V label on it: it is recorded as received by you, "
-                                     "and the screen names its slot.", "Received")
+            question, detail, yes = (
+                f"Receive {row.name}'s phone?",
+                "Take it now and stick its V label on it: it is recorded as received by you, "
+                "and the screen names its slot.",
+                "Received",
+            )
             work = _phone
         elif row.phone_choice == EXCEPTION_PENDING:
-            question, detail, yes = (f"Confirm {row.name}'s exception ({row.organisation})?",
-                                     "Check their photo ID first: it is recorded as seen by you.", "ID seen")
+            question, detail, yes = (
+                f"Confirm {row.name}'s exception ({row.organisation})?",
+                "Check their photo ID first: it is recorded as seen by you.",
+                "ID seen",
+            )
             work = _confirm_exception
         else:
             self.say(f"{row.name}'s phone: {row.phone_words}. Nothing for the office to take or give back.")
@@ -374,7 +415,6 @@ class VisitorsScreen(Screen[None]):
             self.ask_left_at(row.visit_id, row.name, row.signed_in_at)
             return
         from kiosk.dialogs.confirm import ConfirmDialog
-
         from models.visitors import PENDING
 
         phone = f" Their phone in {row.place} is returned to them, recorded by you." if row.slot else ""
@@ -388,8 +428,9 @@ class VisitorsScreen(Screen[None]):
             else:
                 self.say(f"{row.name} is still signed in.")
 
-        self.app.push_screen(ConfirmDialog(question, f"Signed in at {self._time_in(row)}.{phone}", yes="Sign out"),
-                             answered)
+        self.app.push_screen(
+            ConfirmDialog(question, f"Signed in at {self._time_in(row)}.{phone}", yes="Sign out"), answered
+        )
 
     def _time_in(self, row) -> str:
         from models.clock import to_local

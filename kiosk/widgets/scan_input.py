@@ -163,13 +163,15 @@ class ScanInput(Widget, can_focus=True):
         cursor = self.get_component_rich_style("scan-input--cursor") if self.has_focus else None
         room = max(0, width - 1)
         if not self._value and self.placeholder:
-            segments = [Segment(self.placeholder[:room], base + self.get_component_rich_style("scan-input--placeholder"))]
+            segments = [
+                Segment(self.placeholder[:room], base + self.get_component_rich_style("scan-input--placeholder"))
+            ]
             if cursor is not None:
                 segments.insert(0, Segment(" ", cursor))
         else:
             shown = printable(self._value, MAX_SCAN) + (OVERFLOW if self._overflow else "")
             if len(shown) > room:
-                shown = shown[len(shown) - room:]
+                shown = shown[len(shown) - room :]
             segments = [Segment(shown, base)]
             if cursor is not None:
                 segments.append(Segment(" ", cursor))

@@ -60,13 +60,22 @@ class ScanLog(Widget, can_focus=False):
     ScanLog > .scan-log--exception { color: $text-secondary; }
     """
     COMPONENT_CLASSES = {
-        "scan-log--header", "scan-log--ok", "scan-log--duplicate", "scan-log--warning",
-        "scan-log--error", "scan-log--exception",
+        "scan-log--header",
+        "scan-log--ok",
+        "scan-log--duplicate",
+        "scan-log--warning",
+        "scan-log--error",
+        "scan-log--exception",
     }
     OUTCOME_CLASS = {
-        "OK": "scan-log--ok", "DUPLICATE": "scan-log--duplicate", "UNKNOWN": "scan-log--warning",
-        "REVOKED": "scan-log--warning", "INVALID": "scan-log--error", "BLOCKED": "scan-log--error",
-        "EXCEPTION": "scan-log--exception", "NOT_PUPIL": "scan-log--warning",
+        "OK": "scan-log--ok",
+        "DUPLICATE": "scan-log--duplicate",
+        "UNKNOWN": "scan-log--warning",
+        "REVOKED": "scan-log--warning",
+        "INVALID": "scan-log--error",
+        "BLOCKED": "scan-log--error",
+        "EXCEPTION": "scan-log--exception",
+        "NOT_PUPIL": "scan-log--warning",
         "UNDONE": "scan-log--duplicate",
     }
 
@@ -136,7 +145,9 @@ class ScanLog(Widget, can_focus=False):
             key = (-1, width)
             if key not in self._cache:
                 header = self.get_component_rich_style("scan-log--header")
-                self._cache[key] = self._line(tuple(c for c, _ in COLUMNS) + ("Result",), width, base + header, base + header)
+                self._cache[key] = self._line(
+                    tuple(c for c, _ in COLUMNS) + ("Result",), width, base + header, base + header
+                )
             return self._cache[key]
         index = len(self.rows) - self.scrolled_back - y  # newest first
         if index < 0 or index >= len(self.rows):
