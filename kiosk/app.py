@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,41 +21,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from kiosk.session import Services, SignedIn  # noqa: F401 - re-exported: the app is built from them
 from models.clock import Clock
 from models.config import Settings, data_dir
 
 log = logging.getLogger("kiosk")
-
-
-@dataclass
-class Services:
-    """What the screens need from outside; injected, never created by a screen."""
-
-    settings: Settings
-    clock: Clock = field(default_factory=Clock)
-    printer: Any = None  # printer URL or spec; None means the settings' printer
-    camera_source: Any = None  # device index, video file or folder; None means the settings' camera
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """The member of staff using the terminal (a plain snapshot, safe across threads)."""
-
-    id: int
-    username: str
-    display_name: str
-    roles: frozenset[str]
-
-    def may(self, action: str) -> bool:
-        from models.auth import PERMISSIONS
-
-        return bool(self.roles & PERMISSIONS[action])
-
-    def staff(self):
-        """The Staff row, for domain calls (call from a worker thread)."""
-        from models.tables import Staff
-
-        return Staff.get_by_id(self.id)
 
 
 class PrintRound(Message):

@@ -10,7 +10,7 @@ import datetime as dt
 
 from textual.widgets import Static
 
-from kiosk.app import SignedIn
+from kiosk.session import SignedIn
 from models import custody
 from models.demo import DEMO_PINS
 from models.devices import resolve

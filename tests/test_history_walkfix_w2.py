@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.app import SignedIn
+from kiosk.session import SignedIn
 from models import custody, visitors
 from models.devices import resolve
 from models.errors import RevokedCode

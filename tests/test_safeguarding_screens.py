@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.app import SignedIn
+from kiosk.session import SignedIn
 from kiosk.work import call_db
 from models import concerns, custody
 from models import exceptions as ex

@@ -65,8 +65,8 @@ DETAILS = [*"Jane Doe", "enter", *"Acme Ltd", "enter", "enter", *"Meeting", "ent
 
 def office(*keys):
     async def run_before(pilot):
-        from kiosk.app import SignedIn
         from kiosk.screens.visitors import VisitorsScreen
+        from kiosk.session import SignedIn
         from models.tables import Staff
 
         staff = Staff.get(Staff.username == "office")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from textual import events
 from textual.command import CommandPalette
 
-from kiosk.app import SignedIn
 from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, RULES, VisitorSelfServiceScreen
+from kiosk.session import SignedIn
 from models import codes, custody, visitors
 from models.rules import rules_for
 from models.tables import Concern, CustodyEvent, PrintJob, Staff, Visit

@@ -22,10 +22,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.app import SignedIn
 from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
 from kiosk.screens.release import HINT_F4, contact_offer, record_release_to_contact
 from kiosk.screens.scan_base import OUTCOME_WORDS
+from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from kiosk.app import SignedIn
+from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.work import DbResult, call_db
 

@@ -26,7 +26,7 @@ class PinInput(Input):
 
 
 def _authenticate(username: str, pin: str, now, surface: str):
-    from kiosk.app import SignedIn
+    from kiosk.session import SignedIn
     from models.auth import authenticate
 
     staff = authenticate(username, pin, now=now, surface=surface)

@@ -27,8 +27,8 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 from textual.worker import Worker
 
-from kiosk.app import SignedIn
 from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
+from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar

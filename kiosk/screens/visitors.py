@@ -27,10 +27,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from kiosk.app import SignedIn
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
 from kiosk.dialogs.visitor_details import load_rules
 from kiosk.dialogs.visitor_sign_in import StaffSignIn, VisitorSignInDialog
+from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar

@@ -1,0 +1,46 @@
+"""Who is using the terminal and what the app was given: plain data, no Textual.
+
+``Services`` is what the app factory injects (settings, clock, printer, camera);
+``SignedIn`` is a snapshot of the member of staff signed in, safe to pass to worker
+threads. Screens import these from here, never from ``kiosk.app``, so the app can
+import its screens without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.clock import Clock
+from models.config import Settings
+
+
+@dataclass
+class Services:
+    """What the screens need from outside; injected, never created by a screen."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=Clock)
+    printer: Any = None  # printer URL or spec; None means the settings' printer
+    camera_source: Any = None  # device index, video file or folder; None means the settings' camera
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The member of staff using the terminal (a plain snapshot, safe across threads)."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+
+    def may(self, action: str) -> bool:
+        from models.auth import PERMISSIONS
+
+        return bool(self.roles & PERMISSIONS[action])
+
+    def staff(self):
+        """The Staff row, for domain calls (call from a worker thread)."""
+        from models.tables import Staff
+
+        return Staff.get_by_id(self.id)
