@@ -94,9 +94,9 @@ def _stats(ms: list[float]) -> dict[str, float]:
 
 def run_all(runs: int = 50) -> dict[str, dict[str, float]]:
     import printing
-    from printing._escpos import printer_module
+    from printing import warm_up
 
-    printer_module()  # the kiosk imports python-escpos once; not part of each slip
+    warm_up()  # the kiosk imports python-escpos once; not part of each slip
     server = _Printer()
     try:
         spec = printing.PrinterSpec.from_url(f"network://127.0.0.1:{server.port}?timeout_s=2")

@@ -366,8 +366,11 @@ def end_of_day_slip(
     An anchor refused (the file ahead of the log, not a regular file) never stops the
     slip: the list of phones still held is printed without one, and the reason returned.
     """
-    from printing import render_for, uncollected_phones  # noqa: PLC0415
-    from printing._escpos import printer_module  # noqa: PLC0415
+    from printing import (  # noqa: PLC0415
+        render_for,
+        uncollected_phones,
+        warm_up,  # noqa: PLC0415
+    )
 
     from . import anchors, outbox  # noqa: PLC0415
     from .auth import require  # noqa: PLC0415
@@ -377,7 +380,7 @@ def end_of_day_slip(
     require(staff, "view_reports")
     require(staff, "print")
     spec = printer  # a printing.PrinterSpec: the one the app's print worker sends to
-    printer_module()  # import python-escpos before taking the write lock
+    warm_up()  # import python-escpos before taking the write lock
     local_now = to_local(now, tz)
     with write_tx():
         rows = uncollected(now, tz)

@@ -329,11 +329,10 @@ def sign_in(
         else:
             exception_id = int(found.id)
 
-    from printing import PrinterSpec, render_for, visitor_slip  # noqa: PLC0415
-    from printing._escpos import printer_module  # noqa: PLC0415
+    from printing import PrinterSpec, render_for, visitor_slip, warm_up  # noqa: PLC0415
 
     spec = PrinterSpec.from_config(settings.printer)
-    printer_module()  # import python-escpos before taking the write lock (first time ~0.2 s)
+    warm_up()  # import python-escpos before taking the write lock (first time ~0.2 s)
 
     with write_tx():
         if actor is not None:

@@ -53,7 +53,17 @@ from .printers import (
 )
 from .render import columns_for, render_escpos, to_bytes, to_text
 
+
+def warm_up() -> None:
+    """Import python-escpos now (the first time takes about 0.2 s), so that rendering
+    later, inside a write transaction, does not hold the write lock while it loads."""
+    from ._escpos import printer_module  # noqa: PLC0415 - lazy: slow to import
+
+    printer_module()
+
+
 __all__ = [
+    "warm_up",
     "Band",
     "Barcode128",
     "Block",
