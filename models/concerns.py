@@ -24,10 +24,11 @@ from peewee import JOIN
 from . import audit
 from .auth import require
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
-from .custody import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, _text, describe_event
+from .custody import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
 from .db import write_tx
 from .errors import NotFound, RuleViolation, ValidationError
 from .tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff
+from .text import text_field
 
 ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
 ABOUT_KINDS = (ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR)
@@ -85,8 +86,8 @@ def raise_concern(
         raise ValidationError("Say who the concern is about: a pupil, a member of staff or a visitor.")
     if category not in CATEGORIES:
         raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
-    what = _text(what, "description of what happened", limit=2000)
-    name = _text(name, "person's name", required=False, limit=100)
+    what = text_field(what, "description of what happened", limit=2000)
+    name = text_field(name, "person's name", required=False, limit=100)
     if name is not None and "\n" in name:
         raise ValidationError("The person's name must be on one line.")
     if about_kind != ABOUT_PUPIL and pupil_id is not None:
@@ -167,7 +168,7 @@ def follow_up(
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
     now = now or utcnow()
-    note = _text(note, "follow-up note", limit=2000)
+    note = text_field(note, "follow-up note", limit=2000)
     with write_tx():
         require(actor, "view_concerns")
         concern = _get(concern_id)

@@ -23,8 +23,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .trays import DEFAULT_OVERFLOW_PLACE, TraySpec, check_overflow_place
 
+DEFAULT_OVERFLOW_PLACE = "Office overflow box"
+MAX_OVERFLOW_PLACE = 80
 APP_NAME = "reception-kiosk"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = REPO_ROOT / "assets"
@@ -68,6 +69,23 @@ VISITOR_TYPE_NAMES = {
     "governor": "Governor",
     "other": "Other",
 }
+
+
+@dataclass(frozen=True)
+class TraySpec:
+    name: str
+    slots: int
+    school_class: str | None = None
+
+
+def check_overflow_place(name: object) -> str:
+    """The configured overflow place, or a ConfigError saying what is wrong."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError('overflow_place must be the name of a place, e.g. "Office cupboard, box O".')
+    name = name.strip()
+    if len(name) > MAX_OVERFLOW_PLACE or not name.isprintable():
+        raise ConfigError(f"overflow_place must be up to {MAX_OVERFLOW_PLACE} printable characters.")
+    return name
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from .db import write_tx
 from .devices import Resolved, resolve
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
+from .text import text_field
 from .trays import overflow_place, place_for, slot_is_free, slot_name
 
 # States
@@ -532,19 +533,6 @@ def _device(device_id: int) -> Device:
     return device
 
 
-def _text(value: str | None, what: str, *, required: bool = True, limit: int = 500) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationError(f"Give the {what}.")
-        return None
-    if len(value) > limit:
-        raise ValidationError(f"The {what} is too long ({len(value)} characters; at most {limit}).")
-    if any(not (ch.isprintable() or ch == "\n") for ch in value):
-        raise ValidationError(f"The {what} contains control characters.")
-    return value
-
-
 def _device_class_id(device: Device) -> int | None:
     return device.pupil.school_class_id if device.pupil_id else None
 
@@ -554,8 +542,8 @@ def confiscate(
 ) -> CustodyEvent:
     """Confiscate a phone for a policy breach. It stays in (or is given) a slot."""
     now = now or utcnow()
-    reason = _text(reason, "reason for the confiscation")
-    policy = _text(policy, "policy that was breached", limit=200)
+    reason = text_field(reason, "reason for the confiscation")
+    policy = text_field(policy, "policy that was breached", limit=200)
     with write_tx():
         device = _device(device_id)
         require(actor, "confiscate", school_class_id=_device_class_id(device))
@@ -676,9 +664,9 @@ def record_search(
         raise ValidationError("Say who consented: the pupil or a named parent/carer.")
     if outcome not in SEARCH_OUTCOMES:
         raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
-    witness = _text(witness, "witness's name", limit=100)
-    grounds = _text(grounds, "grounds for the search")
-    how = _text(parents_informed_how, "way parents were informed", required=False, limit=100)
+    witness = text_field(witness, "witness's name", limit=100)
+    grounds = text_field(grounds, "grounds for the search")
+    how = text_field(parents_informed_how, "way parents were informed", required=False, limit=100)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
     # Not checked against the confiscation's time: that is when it was recorded here, and
@@ -724,8 +712,8 @@ def hand_to_police(
 ) -> CustodyEvent:
     """Hand a phone to the police. Final: nothing may follow it."""
     now = now or utcnow()
-    officer = _text(officer, "officer's name and number", limit=100)
-    force_reference = _text(force_reference, "police reference", limit=60)
+    officer = text_field(officer, "officer's name and number", limit=100)
+    force_reference = text_field(force_reference, "police reference", limit=60)
     if handed_at is not None and handed_at > now + dt.timedelta(minutes=5):
         raise ValidationError("The hand-over time is in the future.")
     with write_tx():
@@ -802,7 +790,7 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
 def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
     """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
     now = now or utcnow()
-    reason = _text(reason, "reason for the undo", limit=200)
+    reason = text_field(reason, "reason for the undo", limit=200)
     with write_tx():
         target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
         if target is None:

@@ -35,10 +35,10 @@ from peewee import JOIN
 from . import audit
 from .auth import require
 from .clock import local_day, utcnow
-from .custody import _text
 from .db import write_tx
 from .errors import NotFound, RuleViolation, ValidationError
 from .tables import AgreedException, Contact, Pupil, SchoolClass, Staff
+from .text import text_field
 
 PUPIL, STAFF, VISITOR, ORGANISATION = "pupil", "staff", "visitor", "organisation"
 SUBJECT_KINDS = (PUPIL, STAFF, VISITOR, ORGANISATION)
@@ -99,7 +99,7 @@ def name_key(text: str | None) -> str:
 
 
 def _one_line(value: str | None, what: str, *, required: bool = True, limit: int = 100) -> str | None:
-    value = _text(value, what, required=required, limit=limit)
+    value = text_field(value, what, required=required, limit=limit)
     if value is not None and "\n" in value:
         raise ValidationError(f"The {what} must be on one line.")
     return value
@@ -182,10 +182,10 @@ def record(
             )
     elif medical_category is not None:
         raise ValidationError("A medical category belongs only to a medical monitoring exception.")
-    allowed = _text(allowed, "description of what is allowed")
+    allowed = text_field(allowed, "description of what is allowed")
     where = _one_line(where, "place where it is allowed", limit=200)
     conds = _conditions(conditions)
-    sanction = _text(sanction, "sanction for misuse", required=subject_kind == PUPIL)
+    sanction = text_field(sanction, "sanction for misuse", required=subject_kind == PUPIL)
     agreed_with = _one_line(agreed_with, "name of the person it was agreed with", required=False)
     ref = _one_line(risk_assessment_ref, "risk assessment reference", required=False, limit=60)
     if kind in NEEDS_RISK_ASSESSMENT and ref is None:
@@ -319,7 +319,7 @@ def _overlapping(subject_kind, kind, pupil, staff, nkey, okey, starts_on, ends_o
 def revoke(exception_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> AgreedException:
     """Withdraw an exception from now on. The record is kept. Headteacher only."""
     now = now or utcnow()
-    reason = _text(reason, "reason for revoking the exception", limit=200)
+    reason = text_field(reason, "reason for revoking the exception", limit=200)
     with write_tx():
         require(actor, "record_exception")
         exc = _get(exception_id)

@@ -95,6 +95,7 @@ from .tables import (
     Tray,
     Visit,
 )
+from .text import line_field
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
 ERASE_ACTION = "records.erase"
@@ -136,19 +137,8 @@ class Subject:
         return f"{self.kind} {self.key}"
 
 
-def _clean(value: str | None, what: str, limit: int = 100) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"Give the {what}.")
-    if len(value) > limit:
-        raise ValidationError(f"The {what} is too long ({len(value)} characters; at most {limit}).")
-    if not value.isprintable():
-        raise ValidationError(f"The {what} contains control characters.")
-    return value
-
-
 def pupil_subject(admission_no: str) -> Subject:
-    adno = _clean(admission_no, "admission number", 20)
+    adno = line_field(admission_no, "admission number", 20)
     pupil = Pupil.get_or_none(Pupil.admission_no == adno)
     if pupil is None:
         raise NotFound(f"No pupil has admission number {adno!r}: nothing is held under it.")
@@ -157,7 +147,7 @@ def pupil_subject(admission_no: str) -> Subject:
 
 def visitor_subject(name: str) -> Subject:
     """A visitor, found by name (case and spacing ignored) by the kinds that hold visitors."""
-    name = " ".join(_clean(name, "visitor's name").split())
+    name = " ".join(line_field(name, "visitor's name").split())
     if not any(VISITOR in k.subjects and k.identifies for k in KINDS):
         raise NotFound("This kiosk keeps no visitor records yet: nothing is held about visitors.")
     subject = Subject(VISITOR, name).with_devices()
@@ -167,7 +157,7 @@ def visitor_subject(name: str) -> Subject:
 
 
 def staff_subject(username: str) -> Subject:
-    username = _clean(username, "username", 40).lower()
+    username = line_field(username, "username", 40).lower()
     staff = Staff.get_or_none(Staff.username == username)
     if staff is None:
         raise NotFound(f"There is no member of staff called {username!r}.")

@@ -18,29 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from . import audit
 from .clock import utcnow
+from .config import DEFAULT_OVERFLOW_PLACE, TraySpec, check_overflow_place
 from .db import write_tx
 from .errors import ConfigError, TrayFull, ValidationError
 from .tables import DeviceState, SchoolClass, Tray
 
 _TRAY_NAME = re.compile(r"^[A-Za-z0-9]{1,12}$")
 MAX_SLOTS = 500
-DEFAULT_OVERFLOW_PLACE = "Office overflow box"
-MAX_OVERFLOW_PLACE = 80
 _overflow = [DEFAULT_OVERFLOW_PLACE]  # set from the configuration at start (set_overflow_place)
-
-
-def check_overflow_place(name: object) -> str:
-    """The configured overflow place, or a ConfigError saying what is wrong."""
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError('overflow_place must be the name of a place, e.g. "Office cupboard, box O".')
-    name = name.strip()
-    if len(name) > MAX_OVERFLOW_PLACE or not name.isprintable():
-        raise ConfigError(f"overflow_place must be up to {MAX_OVERFLOW_PLACE} printable characters.")
-    return name
 
 
 def set_overflow_place(name: str) -> None:
@@ -50,13 +38,6 @@ def set_overflow_place(name: str) -> None:
 
 def overflow_place() -> str:
     return _overflow[0]
-
-
-@dataclass(frozen=True)
-class TraySpec:
-    name: str
-    slots: int
-    school_class: str | None = None
 
 
 def slot_name(tray_name: str, slot_no: int | None) -> str:
@@ -94,7 +75,7 @@ def used_slots(tray: Tray) -> set[int]:
     rows = DeviceState.select(DeviceState.slot_no).where(
         (DeviceState.tray == tray) & DeviceState.slot_no.is_null(False)
     )
-    return {r.slot_no for r in rows}
+    return {r.slot_no for r in rows if r.slot_no is not None}
 
 
 def first_free(tray: Tray) -> int | None:
