@@ -6,13 +6,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps bench clean
+.PHONY: demo test lint setup system-deps bench clean
 
 demo: setup
 	$(BIN)/kiosk run --demo
 
-test: setup
-	$(BIN)/python -m pytest
+test: setup lint
+	$(BIN)/python -m pytest -n auto
+
+# Lint and format, the import contracts (kiosk over models over printing, no Textual below
+# kiosk, no cycles), and the types of the domain and printing: all in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check kiosk models printing tests benchmarks
+	$(BIN)/ruff format --check kiosk models printing tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

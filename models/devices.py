@@ -12,7 +12,7 @@ from .auth import require
 from .clock import local_from_utc_naive, utcnow
 from .db import write_tx
 from .errors import InvalidCode, NotFound, RevokedCode, UnknownCode, ValidationError
-from .tables import Device, DeviceState, Label, Pupil, SchoolClass
+from .tables import Device, DeviceState, Label, Pupil, SchoolClass, Staff
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _new_code(prefix: str) -> str:
 def register_pupil_device(
     admission_no: str,
     *,
-    actor: object = None,
+    actor: Staff | str | None = None,
     description: str = "phone",
     code: str | None = None,
     now: dt.datetime | None = None,
@@ -136,7 +136,7 @@ def register_pupil_device(
 def revoke_label(
     code: str,
     *,
-    actor: object = None,
+    actor: Staff | str | None = None,
     reason: str = "lost",
     reissue: bool = True,
     now: dt.datetime | None = None,

@@ -457,6 +457,7 @@ def _parse_record(line, record, ncols, columns, contact_prios, first_seen, today
     if problems:
         return None, problems
     warnings.extend(notes)  # only for rows that are kept
+    assert adno is not None and year is not None  # each was a problem above when missing
     return (
         RosterRow(
             line=line,

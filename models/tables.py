@@ -9,12 +9,16 @@ Times are stored as naive UTC. Nothing from a device's contents is ever stored.
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 from .db import db
 
 
 class BaseModel(pw.Model):
+    id: Any  # for type checkers: peewee adds the primary key (an int on a row, a column in a query)
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -37,6 +41,7 @@ class Pupil(BaseModel):
     last_name = pw.CharField(max_length=100)
     year_group = pw.IntegerField()
     school_class = pw.ForeignKeyField(SchoolClass, backref="pupils", on_delete="RESTRICT")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     dob = pw.DateField(null=True)
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField()
@@ -51,6 +56,7 @@ class Contact(BaseModel):
     """A parent or carer listed for a pupil. Never deleted: events may refer to it."""
 
     pupil = pw.ForeignKeyField(Pupil, backref="contacts", on_delete="CASCADE")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     name = pw.CharField(max_length=100)
     relationship = pw.CharField(max_length=60, default="")
     priority = pw.IntegerField(default=1)
@@ -80,7 +86,9 @@ class StaffClass(BaseModel):
     """The classes a teacher teaches."""
 
     staff = pw.ForeignKeyField(Staff, backref="class_links", on_delete="CASCADE")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     school_class = pw.ForeignKeyField(SchoolClass, backref="staff_links", on_delete="CASCADE")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
 
     class Meta:
         indexes = ((("staff", "school_class"), True),)
@@ -92,6 +100,7 @@ class Tray(BaseModel):
     name = pw.CharField(unique=True, max_length=20)
     slots = pw.IntegerField()
     school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="trays", on_delete="SET NULL")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     position = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
 
@@ -101,6 +110,7 @@ class Device(BaseModel):
 
     kind = pw.CharField(max_length=20, default="pupil")  # pupil | visitor
     pupil = pw.ForeignKeyField(Pupil, null=True, backref="devices", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     description = pw.CharField(max_length=100, default="")
     registered_at = pw.DateTimeField()
     active = pw.BooleanField(default=True)
@@ -111,31 +121,38 @@ class Label(BaseModel):
 
     code = pw.CharField(unique=True, max_length=16)
     device = pw.ForeignKeyField(Device, backref="labels", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     issued_at = pw.DateTimeField()
     revoked_at = pw.DateTimeField(null=True)
     revoke_reason = pw.CharField(null=True, max_length=200)
     replaced_by = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    replaced_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
 
 
 class CustodyEvent(BaseModel):
     """The custody ledger: append-only. No update, no delete; undo is a reversal."""
 
     device = pw.ForeignKeyField(Device, backref="events", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     kind = pw.CharField(max_length=30)
     at = pw.DateTimeField(index=True)
     actor = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    actor_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     label_code = pw.CharField(null=True, max_length=16)
     tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    tray_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     slot_no = pw.IntegerField(null=True)
     # confiscation
     reason = pw.TextField(null=True)
     policy = pw.CharField(null=True, max_length=200)
     # release to a contact
     contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="releases")
+    contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     id_seen = pw.BooleanField(null=True)
     # search
     consent_by = pw.CharField(null=True, max_length=20)  # pupil | parent
     consent_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="consents")
+    consent_contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     witness = pw.CharField(null=True, max_length=100)
     grounds = pw.TextField(null=True)
     outcome = pw.CharField(null=True, max_length=40)
@@ -146,6 +163,7 @@ class CustodyEvent(BaseModel):
     force_reference = pw.CharField(null=True, max_length=60)
     # reversal
     reverses = pw.ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT", backref="reversed_by")
+    reverses_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     note = pw.TextField(null=True)
     audit_seq = pw.IntegerField(unique=True)
 
@@ -162,11 +180,14 @@ class DeviceState(BaseModel):
     """
 
     device = pw.ForeignKeyField(Device, primary_key=True, backref="state_row", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     state = pw.CharField(max_length=20)
     tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    tray_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     slot_no = pw.IntegerField(null=True)
     since = pw.DateTimeField()
     last_event = pw.ForeignKeyField(CustodyEvent, null=True, on_delete="RESTRICT")
+    last_event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
 
     class Meta:
         indexes = ((("tray", "slot_no"), True),)
@@ -216,6 +237,7 @@ class Visit(BaseModel):
     """One visit, from sign-in to sign-out. Name and organisation are as given that day."""
 
     visitor = pw.ForeignKeyField(Visitor, backref="visits", on_delete="RESTRICT")
+    visitor_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     name = pw.CharField(max_length=100)
     organisation = pw.CharField(max_length=100, default="")
     visitor_type = pw.CharField(max_length=20)
@@ -233,6 +255,7 @@ class Visit(BaseModel):
     phone_choice = pw.CharField(max_length=20)
     exception_id = pw.IntegerField(null=True)  # models.exceptions record, when phone_choice == exception
     device = pw.ForeignKeyField(Device, null=True, backref="visits", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     # the device rules accepted
     rules_version = pw.CharField(max_length=40)
     rules_sha256 = pw.CharField(max_length=64)
@@ -241,8 +264,10 @@ class Visit(BaseModel):
     signed_in_by = pw.ForeignKeyField(
         Staff, null=True, on_delete="RESTRICT", backref="visits_signed_in"
     )  # None: self-service
+    signed_in_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     signed_out_at = pw.DateTimeField(null=True, index=True)
     signed_out_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_out")
+    signed_out_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
 
 
 class PrintJob(BaseModel):
@@ -267,6 +292,7 @@ class PrintJob(BaseModel):
     last_failed_at = pw.DateTimeField(null=True)
     last_error = pw.CharField(max_length=300, null=True)
     reprint_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="reprints")
+    reprint_of_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
 
 
 VISITOR_MODELS: list[type[BaseModel]] = [Visitor, Visit, PrintJob]
@@ -306,7 +332,9 @@ class AgreedException(BaseModel):
 
     subject_kind = pw.CharField(max_length=20)  # pupil | staff | visitor | organisation
     pupil = pw.ForeignKeyField(Pupil, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     staff = pw.ForeignKeyField(Staff, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     visitor_name = pw.CharField(null=True, max_length=100)
     organisation = pw.CharField(null=True, max_length=100)
     name_key = pw.CharField(null=True, max_length=100, index=True)
@@ -318,6 +346,7 @@ class AgreedException(BaseModel):
     conditions = pw.TextField(default="")  # one condition per line
     sanction = pw.TextField(null=True)  # for pupils: the sanction for misuse
     agreed_with_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="agreed_exceptions")
+    agreed_with_contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     agreed_with = pw.CharField(null=True, max_length=100)  # a name, when not a listed contact
     agreed_on = pw.DateField()
     starts_on = pw.DateField()
@@ -325,11 +354,14 @@ class AgreedException(BaseModel):
     ends_on = pw.DateField()  # the last day it has effect
     risk_assessment_ref = pw.CharField(null=True, max_length=60)
     recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="exceptions_recorded")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     recorded_at = pw.DateTimeField()
     signed_copy_at = pw.DateTimeField(null=True)
     signed_copy_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    signed_copy_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     revoked_at = pw.DateTimeField(null=True)
     revoked_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    revoked_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     revoke_reason = pw.TextField(null=True)
     updated_at = pw.DateTimeField()
 
@@ -346,18 +378,24 @@ class Concern(BaseModel):
 
     about_kind = pw.CharField(max_length=20)  # pupil | staff | visitor
     pupil = pw.ForeignKeyField(Pupil, null=True, backref="concerns", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     staff = pw.ForeignKeyField(Staff, null=True, backref="concerns_about", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     visit_id = pw.IntegerField(null=True, index=True)
     name = pw.CharField(null=True, max_length=100)
     device = pw.ForeignKeyField(Device, null=True, backref="concerns", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     category = pw.CharField(max_length=30)
     what = pw.TextField()
     raised_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="concerns_raised")
+    raised_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     raised_at = pw.DateTimeField(index=True)
     seen_at = pw.DateTimeField(null=True)
     seen_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    seen_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     followed_up_at = pw.DateTimeField(null=True)
     followed_up_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    followed_up_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     follow_up_note = pw.TextField(null=True)
     status = pw.CharField(max_length=10, default="open")  # open | closed
     updated_at = pw.DateTimeField()

@@ -37,11 +37,11 @@ def printer_module() -> ModuleType:
             guard = logging.NullHandler()
             root.addHandler(guard)
         try:
-            import escpos.printer as mod  # noqa: PLC0415 - lazy on purpose
+            import escpos.printer as loaded  # noqa: PLC0415 - lazy on purpose
         finally:
             if guard is not None:
                 root.removeHandler(guard)
-    return mod
+    return loaded
 
 
 @contextlib.contextmanager

@@ -212,5 +212,13 @@ def test_roster_values_longer_than_their_columns_are_rejected_not_stored(databas
     assert Pupil.select().count() == 0
 
 
-def test_init_db_reopens_cleanly_after_fuzzing(sqlite_db):
-    init_db(sqlite_db)  # the fixtures above leave no open transaction behind
+def test_a_refused_import_leaves_no_transaction_open_and_the_database_reopens(sqlite_db):
+    from models.db import db
+
+    data = (HEADER + f"000001,{'A' * 10_000},Ava,6,Oak,Mum,Mother\r\n").encode()
+    with pytest.raises(KioskError):
+        import_roster(parse_roster(data, today=NOW.date()), now=NOW)
+    assert db.transaction_depth() == 0 and not db.in_transaction()
+    close_db()
+    init_db(sqlite_db)
+    assert Pupil.select().count() == 0
