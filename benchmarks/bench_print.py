@@ -114,11 +114,13 @@ def run_all(runs: int = 50) -> dict[str, dict[str, float]]:
 def _outbox_runs(spec, runs: int) -> list[float]:
     import printing
     from models import outbox
-    from models.db import close_db, init_db, write_tx
+    from models.db import close_db
+    from models.store import open_database
+    from models.tx import write_tx
 
     times = []
     with tempfile.TemporaryDirectory(prefix="bench-print-") as tmp:
-        init_db(str(Path(tmp) / "bench.sqlite3"))
+        open_database(str(Path(tmp) / "bench.sqlite3"))
         try:
             url = spec.to_url()
             now = dt.datetime(2026, 11, 12, 9, 5)

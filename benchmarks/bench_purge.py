@@ -42,9 +42,9 @@ def child(db: str) -> int:
 
     from models import records
     from models.config import Settings
-    from models.db import init_db
+    from models.store import open_database
 
-    init_db(db)
+    open_database(db)
     durations: list[float] = []
     real = records.write_tx
 
@@ -85,8 +85,8 @@ def import_batches() -> list[float]:
     import datetime as dt
 
     from models import people
-    from models.db import init_db
     from models.roster import RosterContact, RosterResult, RosterRow
+    from models.store import open_database
 
     durations: list[float] = []
     real = people.write_tx
@@ -112,7 +112,7 @@ def import_batches() -> list[float]:
         for i in range(5000)
     ]
     with tempfile.TemporaryDirectory(prefix="kiosk-import-") as scratch:
-        init_db(str(Path(scratch) / "import.sqlite3"))
+        open_database(str(Path(scratch) / "import.sqlite3"))
         people.write_tx = timed
         try:
             people.import_roster(
@@ -130,14 +130,15 @@ def _pct(values: list[float], p: float) -> float:
 
 def run(big_db: str | Path, *, log=print) -> dict:
     from models import custody
-    from models.db import close_db, defer_checkpoints, init_db
+    from models.db import close_db, defer_checkpoints
+    from models.store import open_database
     from models.tables import Device, DeviceState, Label, Staff
 
     with tempfile.TemporaryDirectory(prefix="kiosk-purge-") as scratch:
         copy = Path(scratch) / "purge.sqlite3"
         log(f"copying {big_db} for the purge benchmark…")
         shutil.copyfile(big_db, copy)
-        init_db(str(copy))
+        open_database(str(copy))
         defer_checkpoints()  # as the terminal app does: its commits never copy the log back themselves
         office = Staff.get(Staff.username == "office")
         out = {s.device_id for s in DeviceState.select(DeviceState.device).where(DeviceState.state == custody.OUT)}

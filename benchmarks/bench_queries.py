@@ -63,10 +63,11 @@ def run(url: str, repeat: int = 20) -> dict[str, dict]:
 
     from models import reports
     from models.clock import local_day
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
     from models.tables import CustodyEvent, Device, Pupil, SchoolClass
 
-    init_db(url)
+    open_database(url)
     try:
         newest = CustodyEvent.select(CustodyEvent.at).order_by(CustodyEvent.id.desc()).first()
         if newest is None:

@@ -201,10 +201,11 @@ def make_school(folder: Path, phones: int) -> School:
 
     from models import codes
     from models.config import DEMO_CONFIG, load_settings
-    from models.db import close_db, db, init_db
+    from models.db import close_db, db
     from models.devices import register_pupil_device
     from models.people import import_roster
     from models.roster import RosterResult, RosterRow
+    from models.store import open_database
     from models.tables import Label
     from models.trays import TraySpec, sync_trays
 
@@ -233,7 +234,7 @@ def make_school(folder: Path, phones: int) -> School:
 
     before = pinkey.configured()
     pinkey.configure(data / pinkey.FILE_NAME)  # the key `kiosk demo` made: the audit chain's too
-    init_db(db_path)
+    open_database(db_path)
     try:
         import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="bench"), actor="bench")
         sync_trays(load_settings(config).trays, actor="bench")

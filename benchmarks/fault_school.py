@@ -41,10 +41,11 @@ def share_pin_key(data_dir: str | os.PathLike) -> None:
 def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[str]:
     """Create the school in an empty database; return the label codes, in class order."""
     from models import auth, codes
-    from models.db import close_db, db, init_db
+    from models.db import close_db, db
     from models.devices import register_pupil_device
     from models.people import import_roster
     from models.roster import RosterResult, RosterRow
+    from models.store import open_database
     from models.trays import TraySpec, sync_trays
 
     classes = -(-phones // CLASS_SIZE)
@@ -61,7 +62,7 @@ def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[
         )
         for i in range(phones)
     ]
-    init_db(url)
+    open_database(url)
     try:
         with db.atomic():
             import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="faults"), actor="faults")
@@ -82,7 +83,7 @@ def wipe_postgres(url: str) -> None:
     each fault run starts on an empty one, as a fresh SQLite file does."""
     from models.db import close_db, db, init_db
 
-    init_db(url, migrate=False)
+    init_db(url)
     try:
         db.execute_sql("DROP SCHEMA public CASCADE")
         db.execute_sql("CREATE SCHEMA public")
@@ -99,7 +100,7 @@ def check_database(url: str | os.PathLike) -> list[str]:
     from models.tables import DeviceState
 
     problems: list[str] = []
-    init_db(url, migrate=False)
+    init_db(url)
     try:
         if is_sqlite():
             result = [r[0] for r in db.execute_sql("PRAGMA integrity_check").fetchall()]
@@ -126,7 +127,7 @@ def states(url: str | os.PathLike, codes: list[str]) -> dict[str, str]:
     from models.db import close_db, init_db
     from models.tables import DeviceState, Label
 
-    init_db(url, migrate=False)
+    init_db(url)
     try:
         rows = (
             Label.select(Label.code, DeviceState.state)
@@ -143,7 +144,7 @@ def handed_in_count(url: str | os.PathLike) -> int:
     from models.db import close_db, init_db
     from models.tables import CustodyEvent
 
-    init_db(url, migrate=False)
+    init_db(url)
     try:
         return CustodyEvent.select().where(CustodyEvent.kind == "handed_in").count()
     finally:

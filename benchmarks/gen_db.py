@@ -208,17 +208,18 @@ def generate(
 ) -> dict:
     from models import auth, custody
     from models.clock import SCHOOL_TZ, local_to_utc
-    from models.db import close_db, db, init_db, is_sqlite
+    from models.db import close_db, db, is_sqlite
     from models.devices import register_pupil_device
     from models.people import import_roster
     from models.roster import RosterContact, RosterResult, RosterRow
+    from models.store import open_database
     from models.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
     from models.trays import TraySpec, sync_trays
 
     t0 = time.perf_counter()
     rng = random.Random(seed)
     end = end or dt.date.today()
-    init_db(url)
+    open_database(url)
     if Pupil.select().exists() or CustodyEvent.select().exists():
         raise SystemExit(f"{url} already has a school in it: give a new file or an empty database.")
     if is_sqlite():

@@ -473,11 +473,11 @@ def create_app(
     print_worker: bool = True,
 ) -> KioskApp:
     """Build the app. ``database`` (a URL or path) is opened here when given; otherwise
-    the caller has already called ``models.db.init_db``."""
+    the caller has already opened it (``models.store.open_database``)."""
     if database is not None:
-        from models.db import init_db
+        from models.store import open_database
 
-        init_db(database)
+        open_database(database)
     from models.trays import set_overflow_place
 
     set_overflow_place(settings.overflow_place)  # where phones go when no slot is free

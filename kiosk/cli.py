@@ -75,13 +75,14 @@ class Env:
         run SQLite's quick check (``check``; verify runs the full one): a damaged file is
         written no more, and a report from it ends with a warning and exit code 1."""
         from models import anchors
-        from models.db import init_db, integrity_problems
+        from models.db import integrity_problems
+        from models.store import open_database
 
         if self._opened:  # already open (e.g. to check who is acting)
             return
         url = self.db_url()
         named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or self.settings.database)
-        init_db(url, create=create or not named)
+        open_database(url, create=create or not named)
         self._opened = True
         if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
             self.damaged = True
@@ -288,7 +289,7 @@ def _audit_refused(who: Any, action: str) -> None:
     """Record that a member of staff, signed in, was refused a command (what they tried)."""
     from models import audit
     from models.clock import utcnow
-    from models.db import write_tx
+    from models.tx import write_tx
 
     ctx = click.get_current_context(silent=True)
     command = ctx.command_path if ctx is not None else "kiosk"

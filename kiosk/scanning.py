@@ -97,7 +97,7 @@ class ScanPipeline:
 
     def _commit(self, batch: list, staff) -> list[tuple]:
         """Run the batch in one transaction; each scan's (value, error, exc) in order."""
-        from models.db import write_tx
+        from models.tx import write_tx
 
         outcomes: list[tuple] = []
 

@@ -180,7 +180,7 @@ def write(
     """Append the log's head to the anchors file, and record that in the log. None if the log is empty."""
     from . import audit
     from .clock import utcnow
-    from .db import write_tx
+    from .tx import write_tx
 
     path = Path(path).expanduser()
     now = now or utcnow()
@@ -478,8 +478,8 @@ def declare_restored(
     """
     from . import audit
     from .clock import utcnow
-    from .db import write_tx
     from .tables import AuditEntry
+    from .tx import write_tx
 
     path = Path(path).expanduser()
     now = now or utcnow()

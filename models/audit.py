@@ -19,7 +19,7 @@ it deleted (:mod:`models.integrity`); :func:`verify` recomputes every protected 
 against them, and compares the chain with the anchors kept outside the database
 (:mod:`models.anchors`).
 
-Appends must happen inside :func:`models.db.write_tx`: that transaction serialises
+Appends must happen inside :func:`models.tx.write_tx`: that transaction serialises
 writers, so the chain never forks.
 
 Retention (``models.records``) may delete the oldest entries. The seq and hash of the

@@ -26,9 +26,9 @@ from peewee import fn
 
 from . import audit
 from .clock import day_bounds, local_day, to_local, utcnow
-from .db import write_tx
 from .errors import AuthError, NotFound, PermissionDenied, StorageError, ValidationError
 from .tables import AuthFailure, SchoolClass, Staff, StaffClass
+from .tx import write_tx
 
 OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN = (
     "office",

@@ -53,7 +53,7 @@ def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = N
     after all, and why (a second entry, since the first cannot be taken back)."""
     from . import audit
     from .clock import utcnow
-    from .db import write_tx
+    from .tx import write_tx
 
     with write_tx():
         if failed is None:

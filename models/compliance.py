@@ -35,7 +35,7 @@ from peewee import JOIN, fn
 
 from .audit import PURGE_ACTION
 from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
-from .db import db, write_tx
+from .db import db
 from .errors import StorageError, ValidationError
 from .exceptions import PUPIL, in_effect
 from .reports import uncollected
@@ -51,6 +51,7 @@ from .tables import (
     SchoolClass,
     Visit,
 )
+from .tx import write_tx
 
 CHART_DAYS = 30
 MAX_RANGE_DAYS = 400

@@ -25,10 +25,10 @@ from . import audit
 from .auth import require
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from .custody import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
-from .db import write_tx
 from .errors import NotFound, RuleViolation, ValidationError
 from .tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff
 from .text import text_field
+from .tx import write_tx
 
 ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
 ABOUT_KINDS = (ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR)

@@ -31,12 +31,12 @@ from peewee import JOIN
 from . import audit, codes
 from .auth import ADMIN, DSL, HEADTEACHER, LEADERSHIP, OFFICE, PERMISSIONS, ROLE_NAMES, ROLES, TEACHER, require
 from .clock import local_day, local_from_utc_naive, to_local, utcnow
-from .db import write_tx
 from .devices import Resolved, resolve
 from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
 from .text import text_field
 from .trays import overflow_place, place_for, slot_is_free, slot_name
+from .tx import write_tx
 
 # States
 OUT, IN_TRAY, CONFISCATED, POLICE = "out", "in_tray", "confiscated", "police"

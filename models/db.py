@@ -12,13 +12,10 @@ transaction-scoped advisory lock so audit entries are chained in one order.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import stat
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -38,7 +35,7 @@ SQLITE_PRAGMAS = {
 }
 BUSY_TIMEOUT_S = 15.0
 # Any 64-bit number unique to this app; all writers take it for the whole transaction.
-_PG_WRITE_LOCK = 0x4B494F534B  # "KIOSK"
+PG_WRITE_LOCK = 0x4B494F534B  # "KIOSK"
 
 
 def normalise_url(url: str | os.PathLike) -> str:
@@ -62,8 +59,9 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
-def init_db(url: str | os.PathLike, *, migrate: bool = True, create: bool = True) -> peewee.Database:
-    """Point :data:`db` at ``url``, open it, and bring the schema up to date.
+def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
+    """Point :data:`db` at ``url`` and open it: a connection, nothing more. The schema is
+    brought up to date by :func:`models.store.open_database`, which calls this first.
 
     ``create=False``: a SQLite file that does not exist is one plain line, not a new empty
     database (a read-only command given a mistyped path)."""
@@ -98,15 +96,6 @@ def init_db(url: str | os.PathLike, *, migrate: bool = True, create: bool = True
             database.close()
             raise StorageError(message) from None
         raise StorageError(f"Cannot open the database: {_first_line(exc)}") from None
-    if migrate:
-        from .migrations import migrate as run_migrations
-
-        try:
-            run_migrations()
-        except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-            if (message := damage_message(exc)) is None:
-                raise
-            raise StorageError(message) from None
     return database
 
 
@@ -244,6 +233,12 @@ def defer_checkpoints() -> bool:
 _commits = 0  # write transactions committed by this process (see commits())
 
 
+def count_commit() -> None:
+    """Called by :func:`models.tx.write_tx` after each commit."""
+    global _commits
+    _commits += 1
+
+
 def commits() -> int:
     """How many write transactions this process has committed: the checkpoint loop
     compares it with the count at its last checkpoint to know whether there is work."""
@@ -273,68 +268,12 @@ def _first_line(exc: BaseException) -> str:
 # (a standby after a failover, default_transaction_read_only) is an InternalError, and a
 # server that has gone away an InterfaceError; constraint violations (IntegrityError)
 # are not storage failures and are left to the domain code.
-_STORAGE_FAILURES = (peewee.OperationalError, peewee.InternalError, peewee.InterfaceError, sqlite3.OperationalError)
+STORAGE_FAILURES = (peewee.OperationalError, peewee.InternalError, peewee.InterfaceError, sqlite3.OperationalError)
 
 _TRANSIENT = ("database is locked", "database table is locked", "could not serialize", "deadlock detected")
 
 
-@contextlib.contextmanager
-def write_tx() -> Iterator[None]:
-    """One write transaction: the state change and its audit entry commit together.
-
-    Nested calls join the outer transaction (as a savepoint).
-    """
-    database = db.obj
-    if database is None:
-        raise StorageError("The database is not open.")
-    if _damaged is not None:
-        raise StorageError(_damaged)
-    from . import integrity  # content binding: capture the protected rows this transaction writes
-
-    if database.transaction_depth() > 0:
-        # Inside another transaction: a write_tx (then its commit binds what is left), or
-        # a plain atomic() around domain calls (then this one does, before it ends).
-        integrity.prepare()
-        ours = getattr(_tx_local, "depth", 0) > 0
-        with database.atomic():
-            yield
-            if not ours:
-                integrity.seal()
-        return
-    global _commits
-
-    try:
-        integrity.prepare()
-        _tx_local.depth = 1
-        with database.atomic():
-            if not isinstance(database, peewee.SqliteDatabase):
-                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
-            try:
-                yield
-            except BaseException:
-                integrity.discard()
-                raise
-            integrity.seal()
-    except _STORAGE_FAILURES as exc:
-        reset_if_disconnected()
-        if (message := damage_message(exc)) is not None:
-            mark_damaged(message)
-            raise StorageError(message) from None
-        raise _storage_error(exc) from None
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        if (message := damage_message(exc)) is None:
-            raise
-        mark_damaged(message)
-        raise StorageError(message) from None
-    finally:
-        _tx_local.depth = 0
-    _commits += 1
-
-
-_tx_local = threading.local()  # depth > 0 while this thread is inside write_tx
-
-
-def _storage_error(exc: BaseException) -> StorageError:
+def storage_error(exc: BaseException) -> StorageError:
     # When SQLite gives up on a statement (disk full, I/O error) it has already rolled
     # the transaction back, so the rollback on the way out fails with "cannot rollback -
     # no transaction is active": the cause is the error that rollback was handling.

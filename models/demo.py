@@ -17,13 +17,13 @@ import random
 from . import auth, codes, concerns, custody, exceptions
 from .clock import SCHOOL_TZ, local_to_utc, to_local, utcnow
 from .config import ASSETS, Settings
-from .db import write_tx
 from .devices import register_pupil_device
 from .errors import ValidationError
 from .people import contacts_of, import_roster
 from .roster import parse_roster
 from .tables import Device, KioskSetting, Pupil, SchoolClass, Staff
 from .trays import sync_trays
+from .tx import write_tx
 
 DEMO_STAFF = [
     # username, display name, roles, PIN, classes

@@ -10,9 +10,9 @@ from peewee import JOIN
 from . import audit, codes
 from .auth import require
 from .clock import local_from_utc_naive, utcnow
-from .db import write_tx
 from .errors import InvalidCode, NotFound, RevokedCode, UnknownCode, ValidationError
 from .tables import Device, DeviceState, Label, Pupil, SchoolClass, Staff
+from .tx import write_tx
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from peewee import JOIN
 from . import audit
 from .auth import require
 from .clock import local_day, utcnow
-from .db import write_tx
 from .errors import NotFound, RuleViolation, ValidationError
 from .tables import AgreedException, Contact, Pupil, SchoolClass, Staff
 from .text import text_field
+from .tx import write_tx
 
 PUPIL, STAFF, VISITOR, ORGANISATION = "pupil", "staff", "visitor", "organisation"
 SUBJECT_KINDS = (PUPIL, STAFF, VISITOR, ORGANISATION)

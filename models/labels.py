@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from .clock import utcnow
-from .db import write_tx
 from .errors import NotFound, ValidationError
 from .tables import Device, Label, Pupil, SchoolClass
+from .tx import write_tx
 
 
 def label_rows(*, class_name: str | None = None, admission_no: str | None = None) -> list[dict[str, str]]:

@@ -108,7 +108,7 @@ def _key_the_chain(_migrator: SchemaMigrator) -> None:
     ``audit.chain_keyed`` entry, itself keyed, seals them: re-chaining any of them breaks
     it, and every entry after it must be keyed."""
     from . import audit
-    from .db import write_tx
+    from .tx import write_tx
 
     with write_tx():
         if audit.head()[0]:  # an empty log is keyed from its first entry

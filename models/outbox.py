@@ -35,9 +35,9 @@ from dataclasses import dataclass
 
 from . import audit
 from .clock import utcnow
-from .db import write_tx
 from .errors import NotFound, RuleViolation
 from .tables import PrintJob
+from .tx import write_tx
 
 PENDING, SENDING, SENT, IN_DOUBT, CANCELLED = "pending", "sending", "sent", "in_doubt", "cancelled"
 STATUS_WORDS = {PENDING: "waiting", SENDING: "printing", SENT: "printed", IN_DOUBT: "in doubt", CANCELLED: "cancelled"}

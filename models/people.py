@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from . import audit
 from .clock import utcnow
-from .db import write_tx
 from .errors import ValidationError
 from .roster import RosterResult
 from .tables import Contact, Pupil, SchoolClass
+from .tx import write_tx
 
 ADDED, CHANGED, SWITCHED_OFF = "added", "changed", "switched off"
 

@@ -78,7 +78,7 @@ from .custody import (
     LedgerError,
     replay,
 )
-from .db import db, write_tx
+from .db import db
 from .errors import NotFound, RuleViolation, StorageError, ValidationError
 from .tables import (
     AuditEntry,
@@ -96,6 +96,7 @@ from .tables import (
     Visit,
 )
 from .text import line_field
+from .tx import write_tx
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
 ERASE_ACTION = "records.erase"

@@ -374,7 +374,7 @@ def end_of_day_slip(
 
     from . import anchors, outbox  # noqa: PLC0415
     from .auth import require  # noqa: PLC0415
-    from .db import write_tx  # noqa: PLC0415
+    from .tx import write_tx  # noqa: PLC0415
 
     now = now or utcnow()
     require(staff, "view_reports")

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from . import audit
 from .auth import ADMIN, create_staff, require
 from .clock import utcnow
-from .db import write_tx
 from .errors import NotFound, PermissionDenied, RuleViolation
 from .tables import Staff
+from .tx import write_tx
 
 FIRST_ADMIN = "first-admin bootstrap"  # the audit actor of the first admin's creation
 

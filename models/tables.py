@@ -2,7 +2,7 @@
 
 Domain operations live beside this module (``custody``, ``people``, ``devices`` …);
 they are the only code that writes these tables, each write inside
-:func:`models.db.write_tx` together with its audit entry.
+:func:`models.tx.write_tx` together with its audit entry.
 
 Times are stored as naive UTC. Nothing from a device's contents is ever stored.
 """

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from . import audit
 from .clock import utcnow
 from .config import DEFAULT_OVERFLOW_PLACE, TraySpec, check_overflow_place
-from .db import write_tx
 from .errors import ConfigError, TrayFull, ValidationError
 from .tables import DeviceState, SchoolClass, Tray
+from .tx import write_tx
 
 _TRAY_NAME = re.compile(r"^[A-Za-z0-9]{1,12}$")
 MAX_SLOTS = 500

@@ -37,11 +37,11 @@ from . import audit, codes, custody
 from .auth import require
 from .clock import day_bounds, local_day, local_to_utc, to_local, utcnow
 from .config import VISITOR_TYPE_NAMES, VISITOR_TYPES, Settings, VisitorChecks
-from .db import write_tx
 from .errors import InvalidCode, NotFound, RuleViolation, ValidationError
 from .rules import DeviceRules
 from .tables import Device, DeviceState, Label, Staff, Tray, Visit, Visitor
 from .trays import overflow_place, slot_name
+from .tx import write_tx
 
 TRAY, CAR_OR_OFF, EXCEPTION = "tray", "car_or_off", "exception"
 PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)

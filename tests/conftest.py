@@ -40,6 +40,7 @@ hypothesis_settings.load_profile(os.environ.get("KIOSK_HYPOTHESIS", "ci"))
 
 from models import auth  # noqa: E402
 from models.db import close_db, db, init_db  # noqa: E402
+from models.store import open_database  # noqa: E402
 
 auth.use_fast_hashing_for_tests()
 
@@ -74,7 +75,7 @@ NOW = dt.datetime(2026, 11, 12, 8, 30)
 
 
 def _reset_postgres(url: str) -> None:
-    init_db(url, migrate=False)
+    init_db(url)
     db.execute_sql("DROP SCHEMA public CASCADE")
     db.execute_sql("CREATE SCHEMA public")
     close_db()
@@ -104,7 +105,7 @@ def database(request, tmp_path):
         url = POSTGRES_URL
     else:
         url = str(tmp_path / "kiosk.sqlite3")
-    init_db(url)
+    open_database(url)
     yield url
     close_db()
 
@@ -112,7 +113,7 @@ def database(request, tmp_path):
 @pytest.fixture
 def sqlite_db(tmp_path):
     url = str(tmp_path / "kiosk.sqlite3")
-    init_db(url)
+    open_database(url)
     yield url
     close_db()
 

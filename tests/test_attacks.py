@@ -25,6 +25,7 @@ from models.config import DEMO_CONFIG, load_settings
 from models.db import close_db, db, init_db, is_sqlite
 from models.demo import DEMO_PINS, DEMO_STAFF, create_demo
 from models.errors import AuthError
+from models.store import open_database
 from models.tables import ALL_MODELS, AuditEntry
 from tests.school import NOW, build
 
@@ -34,7 +35,7 @@ RARE_PIN, RARE_WRONG = "73915046", "86420975"  # digits that occur nowhere else 
 
 def dump(url: str) -> str:
     """Everything in the database as text: SQLite's iterdump, or every row of every table as JSON."""
-    init_db(url, migrate=False)
+    init_db(url)
     try:
         if is_sqlite():
             return "\n".join(db.connection().iterdump())
@@ -72,7 +73,7 @@ def test_no_pin_is_in_a_database_dump(database):
         assert f"'{pin}'" not in text and f'"{pin}"' not in text
         # (the hash itself is random base64: take it out before looking at the rest of the row)
         assert not any(pin in re.sub(r"\$argon2id\$[^'\"]*", "", row) for row in staff_rows), pin
-    init_db(database)
+    open_database(database)
 
 
 def _scan(url: str, username: str, pin: str, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -109,7 +110,7 @@ def test_back_off_holds_across_separate_processes(database, tmp_path):
     assert re.match(
         r"Error: Too many wrong PINs here: wait [0-9]+ (seconds|minutes?), then try again.", proc.stderr.decode()
     ), proc.stderr.decode()
-    init_db(database)
+    open_database(database)
     assert auth.authenticate("oak", DEMO_PINS["oak"], now=start, surface=auth.RECEPTION).username == "oak"
 
 
@@ -132,7 +133,7 @@ def _verify(url: str, capsys) -> tuple[int, str, str]:
 
 
 def _tamper(url: str, *statements: str) -> None:
-    init_db(url, migrate=False)
+    init_db(url)
     with db.atomic():
         for sql in statements:
             db.execute_sql(sql)
@@ -143,7 +144,7 @@ def test_cli_audit_verify_passes_an_untouched_log(chain, capsys):
     url, n = chain
     code, out, _ = _verify(url, capsys)
     assert code == 0 and out.startswith(f"Audit log OK: {n} entries")
-    init_db(url)
+    open_database(url)
 
 
 def test_cli_audit_verify_catches_a_deleted_entry(chain, capsys):
@@ -151,12 +152,12 @@ def test_cli_audit_verify_catches_a_deleted_entry(chain, capsys):
     _tamper(url, "DELETE FROM audit_entry WHERE seq = 6")
     code, _, err = _verify(url, capsys)
     assert code == 1 and "Entry 6 is missing" in err and err.strip().endswith("First bad entry: 6.")
-    init_db(url)
+    open_database(url)
 
 
 def test_cli_audit_verify_catches_reordered_entries(chain, capsys):
     url, _ = chain
-    init_db(url, migrate=False)
+    init_db(url)
     e4, e5 = AuditEntry.get_by_id(4), AuditEntry.get_by_id(5)
     close_db()
     cols = ("at", "actor", "action", "entity", "entity_id", "details", "prev_hash", "hash")
@@ -169,7 +170,7 @@ def test_cli_audit_verify_catches_reordered_entries(chain, capsys):
     )
     code, _, err = _verify(url, capsys)
     assert code == 1 and "removed or reordered" in err and err.strip().endswith("First bad entry: 4.")
-    init_db(url)
+    open_database(url)
 
 
 def _quote(value: str) -> str:
@@ -181,13 +182,13 @@ def test_cli_audit_verify_catches_a_truncated_tail_even_with_the_head_rewritten(
     _tamper(url, f"DELETE FROM audit_entry WHERE seq > {n - 3}")
     code, _, err = _verify(url, capsys)
     assert code == 1 and f"The log is cut short: entries {n - 2}–{n} are missing from the end." in err
-    init_db(url, migrate=False)
+    init_db(url)
     last = AuditEntry.get_by_id(n - 3)
     close_db()
     _tamper(url, f"UPDATE audit_head SET seq = {last.seq}, hash = '{last.hash}'")
     code, _, err = _verify(url, capsys)
     assert code == 1 and "refers to entry" in err and "the log was cut short" in err
-    init_db(url)
+    open_database(url)
 
 
 def test_cli_audit_verify_catches_an_edit_made_with_the_sqlite_shell(chain, capsys):
@@ -203,4 +204,4 @@ def test_cli_audit_verify_catches_an_edit_made_with_the_sqlite_shell(chain, caps
     conn.close()
     code, _, err = _verify(url, capsys)
     assert code == 1 and "Entry 9 was edited" in err
-    init_db(url)
+    open_database(url)

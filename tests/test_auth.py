@@ -9,10 +9,12 @@ import stat
 import pytest
 
 from models import audit, auth, pinkey
-from models.db import close_db, init_db, write_tx
+from models.db import close_db
 from models.demo import DEMO_PINS
 from models.errors import AuthError, StorageError, ValidationError
+from models.store import open_database
 from models.tables import AuditEntry, AuthFailure, Staff
+from models.tx import write_tx
 from tests.school import NOW, build
 
 VISITOR, RECEPTION, CLI = auth.VISITOR, auth.RECEPTION, auth.COMMAND_LINE
@@ -86,7 +88,7 @@ def test_empty_pins_are_not_counted(database):
 
 def test_back_off_grows_per_terminal_and_surface_and_survives_a_restart(tmp_path):
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     build()
     for _ in range(3):  # three free tries
         with pytest.raises(AuthError, match="^Wrong username or PIN.( Wait|$)"):
@@ -96,7 +98,7 @@ def test_back_off_grows_per_terminal_and_surface_and_survives_a_restart(tmp_path
     assert str(err.value) == "Too many wrong PINs here: wait 1 second, then try again."
     assert AuthFailure.select().count() == 3  # a refused try is not counted, and no PIN was checked
     close_db()
-    init_db(url)  # a restart
+    open_database(url)  # a restart
     with pytest.raises(AuthError, match="^Too many wrong PINs here: wait 1 second"):
         auth.authenticate("oak", DEMO_PINS["oak"], now=later(1), terminal=T, surface=RECEPTION)
     # The same terminal's other surfaces, and other terminals, are not slowed down.
@@ -215,7 +217,7 @@ def test_a_hash_copied_onto_another_member_of_staff_fails(database):
     Insider(database)(
         "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'office') WHERE username = 'head'"
     )  # with sqlite3 or psql, not through the kiosk
-    init_db(database)
+    open_database(database)
     with pytest.raises(AuthError, match="^Wrong username or PIN.$"):
         auth.authenticate("head", DEMO_PINS["office"], now=NOW, terminal=T)
     with pytest.raises(AuthError):
@@ -369,7 +371,7 @@ def test_staff_list_shows_an_account_over_its_daily_cap(tmp_path, run):
     from models.clock import utcnow
 
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     build()
     now = utcnow()
     for i in range(auth.DAILY_CAP):
@@ -390,7 +392,7 @@ def test_staff_list_says_when_only_the_visitor_screen_refuses_an_account(tmp_pat
     from models.clock import utcnow
 
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     build()
     now = utcnow()
     for i in range(auth.DAILY_CAP):

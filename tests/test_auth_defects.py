@@ -9,10 +9,11 @@ import threading
 import pytest
 
 from models import audit, auth, pinkey
-from models.db import init_db, write_tx
 from models.demo import DEMO_PINS
 from models.errors import AuthError, PermissionDenied, StorageError, ValidationError
+from models.store import open_database
 from models.tables import AuditEntry, AuthFailure, Staff
+from models.tx import write_tx
 from tests.school import NOW, build
 
 VISITOR, RECEPTION, CLI = auth.VISITOR, auth.RECEPTION, auth.COMMAND_LINE
@@ -65,7 +66,7 @@ def test_a_plain_hash_written_outside_the_kiosk_is_refused(database):
     build()
     plain = auth._hasher.hash("271845")  # a PIN the intruder chose, hashed as older versions did
     Insider(database)(f"UPDATE staff SET pin_hash = '{plain}' WHERE username = 'head'")
-    init_db(database)
+    open_database(database)
     with pytest.raises(AuthError, match=f"^{auth.WRONG}$"):
         auth.authenticate("head", "271845", now=NOW, terminal=T)
     assert Staff.get(Staff.username == "head").pin_hash == plain  # not re-hashed into a real one
@@ -196,7 +197,7 @@ def test_staff_set_pin_on_the_command_line(sqlite_db, run, monkeypatch):
     assert code != 0 and err.count("\n") == 1 and "too easy" in err
     code, _, err = run("staff", "set-pin", "nobody", "--as", "admin", "--db", sqlite_db)
     assert code != 0 and "no member of staff called 'nobody'" in err
-    init_db(sqlite_db)
+    open_database(sqlite_db)
     assert auth.authenticate("oak", "271845", now=NOW, terminal=T)
 
 

@@ -16,7 +16,8 @@ import click
 import pytest
 
 from models import auth
-from models.db import close_db, init_db
+from models.db import close_db
+from models.store import open_database
 
 REPO = Path(__file__).resolve().parent.parent
 PIN = "482916"
@@ -129,7 +130,7 @@ def test_a_date_out_of_range_or_impossible_is_one_line_on_every_command(tmp_path
 
 
 def test_dates_at_the_ends_of_the_range_are_taken(tmp_path, run):
-    init_db(str(tmp_path / "k.sqlite3"))  # read-only commands never make a database
+    open_database(str(tmp_path / "k.sqlite3"))  # read-only commands never make a database
     close_db()
     for day in ("2000-01-01", "2099-12-31"):
         code, _, err = run("report", "day", "--date", day, "--db", tmp_path / "k.sqlite3")
@@ -150,7 +151,7 @@ def test_retention_beyond_its_range_names_the_setting_and_the_range(tmp_path, ru
         assert err == "Error: retention.hand_ins must be a whole number of days from 1 to 36500.\n"
         assert list(folder.iterdir()) == []
     cfg.write_text("[retention]\nhand_ins = 36500\n")
-    init_db(str(folder / "kiosk.sqlite3"))
+    open_database(str(folder / "kiosk.sqlite3"))
     close_db()
     code, _, err = run("report", "uncollected", "--config", cfg, "--db", folder / "kiosk.sqlite3")
     assert code == 0, err
@@ -359,7 +360,7 @@ def test_scan_lines_limit():
 @pytest.fixture
 def scanner_db(tmp_path):
     path = tmp_path / "k.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     auth.create_staff("scanner", "Scan Ner", ["office"], PIN, actor="test")
     close_db()
     return path

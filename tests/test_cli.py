@@ -317,9 +317,10 @@ def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run, monkey
 def test_the_demo_anchors_its_log(demo_db):
     """The demo writes hundreds of entries: anchored at once, not at the first daily anchor."""
     from models import anchors, audit
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
 
-    init_db(str(demo_db))
+    open_database(str(demo_db))
     try:
         head, _ = audit.head()
     finally:
@@ -347,9 +348,11 @@ def test_every_command_says_when_a_long_job_stopped_part_way(demo_db, run, actio
     """An import or purge cut off by a power cut was mentioned nowhere: the office thought it done."""
     from models import audit
     from models.clock import utcnow
-    from models.db import close_db, init_db, write_tx
+    from models.db import close_db
+    from models.store import open_database
+    from models.tx import write_tx
 
-    init_db(str(demo_db))
+    open_database(str(demo_db))
     with write_tx():
         audit.append("cli", action, "roster" if action == "roster.import" else "records", "-", details, utcnow())
     close_db()

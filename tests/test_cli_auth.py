@@ -21,7 +21,8 @@ import pytest
 
 from kiosk import cli as cli_module
 from models import auth
-from models.db import close_db, init_db
+from models.db import close_db
+from models.store import open_database
 from models.tables import AuditEntry, Staff
 
 # Our own staff, with 6-digit PINs that are neither repeats nor runs.
@@ -249,7 +250,7 @@ def _no_terminal():
 
 
 def entries_after(url: str, seq: int) -> list[tuple[str, str]]:
-    init_db(url)
+    open_database(url)
     try:
         return [(e.actor, e.action) for e in AuditEntry.select().where(AuditEntry.seq > seq).order_by(AuditEntry.seq)]
     finally:
@@ -257,7 +258,7 @@ def entries_after(url: str, seq: int) -> list[tuple[str, str]]:
 
 
 def last_seq(url: str) -> int:
-    init_db(url)
+    open_database(url)
     try:
         return AuditEntry.select().order_by(AuditEntry.seq.desc()).first().seq
     finally:
@@ -265,7 +266,7 @@ def last_seq(url: str) -> int:
 
 
 def staff_id(url: str, username: str) -> int:
-    init_db(url)
+    open_database(url)
     try:
         return Staff.get(Staff.username == username).id
     finally:
@@ -497,7 +498,7 @@ def test_sqlite_file_untouched_when_refused(tmp_path, run, monkeypatch):
     from tests.school import build
 
     db = tmp_path / "k.sqlite3"
-    init_db(str(db))
+    open_database(str(db))
     build()
     close_db()
     monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
@@ -546,7 +547,7 @@ def test_a_real_terminal_asks_for_the_pin(tmp_path):
     from tests.school import build
 
     db = tmp_path / "k.sqlite3"
-    init_db(str(db))
+    open_database(str(db))
     build()
     auth.create_staff("c_admin", "Test Admin", [auth.ADMIN], PINS["c_admin"])
     close_db()
@@ -657,7 +658,7 @@ def test_a_pin_hash_copied_onto_another_account_does_not_sign_in_even_with_the_c
     Insider(database)(
         "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE username = 'c_office') WHERE username = 'c_head'"
     )
-    init_db(database)
+    open_database(database)
     with pytest.raises(auth.AuthError):
         auth.authenticate("c_head", PINS["c_office"])
     assert auth.authenticate("c_office", PINS["c_office"]).username == "c_office"
@@ -680,7 +681,8 @@ def test_a_wrong_pin_or_a_refusal_at_the_command_line_is_anchored(school, kiosk,
     """helper-32: refused and failed commands wrote audit entries but no anchor, so they
     could be cut from the log (and the wrong-PIN counts emptied) without a trace."""
     from models import anchors
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
 
     url, codes = school
     case = cases(tmp_path, codes)["backup"]
@@ -690,7 +692,7 @@ def test_a_wrong_pin_or_a_refusal_at_the_command_line_is_anchored(school, kiosk,
         assert code != 0 and err.count("\n") == 1, err
         new = entries_after(url, before)
         assert [a for _, a in new][-1] == "audit.anchor", new
-        init_db(url)
+        open_database(url)
         try:
             assert not anchors.moved(anchors.default_path(url))
         finally:

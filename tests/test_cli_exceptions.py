@@ -12,8 +12,9 @@ import models.clock
 import models.compliance
 import models.exceptions
 import models.reports
-from models.db import close_db, init_db
+from models.db import close_db
 from models.demo import DEMO_PINS
+from models.store import open_database
 from models.tables import AgreedException
 from tests.school import NOW, build
 
@@ -24,7 +25,7 @@ def small_db(tmp_path, monkeypatch):
     for module in (models.clock, models.auth, models.compliance, models.exceptions, models.reports):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     path = tmp_path / "small.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     school = build()
     from models import custody
 
@@ -123,7 +124,7 @@ def test_exceptions_add_list_revoke(small_db, run):
     code, out, err = run(*ADD_PUPIL, "--db", small_db)
     assert code == 0, err
     assert out.startswith("Exception 2 recorded for Ben Jones (young carer)") and "once the signed copy is back" in out
-    init_db(str(small_db))
+    open_database(str(small_db))
     exc = AgreedException.get_by_id(2)
     assert exc.agreed_with_contact.name == "Carol Jones"  # matched to the listed contact
     assert models.exceptions.conditions_of(exc) == ["On silent", "No photos"]

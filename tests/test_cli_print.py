@@ -16,11 +16,11 @@ INIT_CP858 = ESC + b"@" + ESC + b"t\x13"
 
 @pytest.fixture
 def school_db(tmp_path, monkeypatch):
-    from models.db import init_db
+    from models.store import open_database
     from tests.school import build
 
     path = tmp_path / "k.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     school = build()
     from models.auth import OFFICE, create_staff
 

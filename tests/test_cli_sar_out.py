@@ -9,8 +9,9 @@ import json
 import pytest
 
 from models import records
-from models.db import close_db, init_db
+from models.db import close_db
 from models.demo import DEMO_PINS
+from models.store import open_database
 from models.tables import AuditEntry
 from tests.school import build
 
@@ -24,7 +25,7 @@ def school_db(database, monkeypatch):
 
 
 def _sar_entries(url: str) -> int:
-    init_db(url)
+    open_database(url)
     try:
         return AuditEntry.select().where(AuditEntry.action == records.SAR_ACTION).count()
     finally:

@@ -14,11 +14,11 @@ import pytest
 
 from models import compliance, custody, exceptions
 from models.clock import SCHOOL_TZ, local_to_utc
-from models.db import write_tx
 from models.devices import resolve
 from models.errors import ValidationError
 from models.people import contacts_of
 from models.tables import Pupil
+from models.tx import write_tx
 from tests.school import NOW, build
 
 TERM_START = dt.date(2026, 9, 3)  # 2 September is an INSET day: no scanning

@@ -13,8 +13,8 @@ import pytest
 
 from models import audit, compliance, custody
 from models.clock import SCHOOL_TZ, local_to_utc
-from models.db import write_tx
 from models.tables import ComplianceDay, ComplianceMark
+from models.tx import write_tx
 from tests.school import build
 
 MON = dt.date(2026, 11, 2)
@@ -205,7 +205,8 @@ def _device(school, adno):
 def test_a_version_1_database_gets_the_cache_tables(database):
     from models import migrations
     from models.clock import utcnow
-    from models.db import close_db, db, init_db
+    from models.db import close_db, db
+    from models.store import open_database
     from models.tables import COMPLIANCE_MODELS, EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
     from tests.oldschema import written_as
 
@@ -216,7 +217,7 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
-    init_db(database)
+    open_database(database)
     assert migrations.current_version() == migrations.LATEST
     assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
         range(1, migrations.LATEST + 1)

@@ -29,9 +29,10 @@ step = st.tuples(st.one_of(*[op] * 8, police_typed), st.sampled_from([1, 5, 0, 3
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=10, max_size=40))
 def test_events_stay_in_time_order_whatever_the_clock_does(tmp_path_factory, steps):
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
 
-    init_db(str(tmp_path_factory.mktemp("order") / "k.sqlite3"))  # a fresh school for each example
+    open_database(str(tmp_path_factory.mktemp("order") / "k.sqlite3"))  # a fresh school for each example
     try:
         check_steps(build(slots_oak=3, shared_slots=4), steps)
     finally:

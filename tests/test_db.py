@@ -3,8 +3,9 @@
 import pytest
 
 from models import migrations
-from models.db import close_db, db, init_db, normalise_url
+from models.db import close_db, db, normalise_url
 from models.errors import ConfigError, StorageError
+from models.store import open_database
 from models.tables import SchemaVersion
 
 
@@ -33,20 +34,20 @@ def test_new_database_is_stamped_with_the_latest_version(database):
 
 def test_reopening_is_idempotent(tmp_path):
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     close_db()
-    init_db(url)
+    open_database(url)
     assert migrations.current_version() == migrations.LATEST
     close_db()
 
 
 def test_newer_database_is_refused(tmp_path):
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     SchemaVersion.create(version=migrations.LATEST + 1, description="future", applied_at="2030-01-01 00:00:00")
     close_db()
     with pytest.raises(StorageError, match="newer than this kiosk understands"):
-        init_db(url)
+        open_database(url)
     close_db()
 
 
@@ -54,7 +55,7 @@ def test_pending_migration_runs_once_with_its_version(tmp_path, monkeypatch):
     from playhouse.migrate import migrate as run
 
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     calls = []
 
     def add_column(migrator):
@@ -80,5 +81,5 @@ def test_impossible_location_is_a_plain_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(StorageError, match="Cannot create the folder for the database"):
-        init_db(str(blocker / "k.sqlite3"))
+        open_database(str(blocker / "k.sqlite3"))
     close_db()

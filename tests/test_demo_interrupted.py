@@ -63,9 +63,9 @@ CHILD = textwrap.dedent("""
     import sys
     from models import demo
     from models.config import DEMO_CONFIG, load_settings
-    from models.db import init_db
+    from models.store import open_database
 
-    init_db(sys.argv[1])
+    open_database(sys.argv[1])
     real = demo.custody.confiscate
 
     def pause(*args, **kwargs):
@@ -126,13 +126,14 @@ def test_a_demo_killed_midway_is_built_whole_by_the_next_run(database, capsys):
 def test_the_demo_database_with_a_school_in_it_says_what_to_do(capsys):
     """A demo database left half-built by an older version: the refusal says how to start again."""
     from models.config import data_dir
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
     from tests.school import build
 
     path = data_dir() / "demo.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        init_db(str(path))
+        open_database(str(path))
         build()
         close_db()
         assert main(["demo"]) != 0

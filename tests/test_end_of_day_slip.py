@@ -11,9 +11,10 @@ import datetime as dt
 import pytest
 
 from models import anchors, audit, custody, reports
-from models.db import close_db, init_db
+from models.db import close_db
 from models.demo import DEMO_PINS
 from models.errors import PermissionDenied, ValidationError
+from models.store import open_database
 from models.tables import AuditEntry, PrintJob
 from printing import PrinterSpec
 from tests.pilot import make_app, settle, sign_in, text
@@ -89,7 +90,7 @@ def test_a_mistyped_paper_anchor_is_one_plain_line(bad):
 
 def test_kiosk_audit_verify_takes_the_anchor_from_the_slip(tmp_path, run):
     url = str(tmp_path / "k.sqlite3")
-    init_db(url)
+    open_database(url)
     school = build()
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     written = anchors.write(tmp_path / "a.anchors", actor="test", now=LATE)

@@ -379,7 +379,8 @@ def test_checklist_and_progress_count_an_exception_apart(school):
 def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     from models import migrations
     from models.clock import utcnow
-    from models.db import close_db, db, init_db
+    from models.db import close_db, db
+    from models.store import open_database
     from models.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
     from tests.oldschema import written_as
 
@@ -391,7 +392,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
-    init_db(database)
+    open_database(database)
     assert migrations.current_version() == migrations.LATEST
     assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
         range(1, migrations.LATEST + 1)

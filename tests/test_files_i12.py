@@ -13,7 +13,9 @@ import stat
 import pytest
 
 from models import auth, custody
-from models.db import close_db, db, init_db, write_tx
+from models.db import close_db, db
+from models.store import open_database
+from models.tx import write_tx
 
 
 def mode(path) -> int:
@@ -51,7 +53,7 @@ def test_default_database_and_data_directory(umask022, data_dir, run):
 
 def test_database_and_its_wal_and_shm(umask022, tmp_path):
     path = tmp_path / "k.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     try:
         with write_tx():
             _staff()
@@ -66,7 +68,7 @@ def test_database_and_its_wal_and_shm(umask022, tmp_path):
 def test_rollback_journal_of_a_database_kept_private(umask022, tmp_path):
     """SQLite gives its -journal the database's own mode (a backup's copy is not in WAL mode)."""
     path = tmp_path / "k.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     close_db()
     con = sqlite3.connect(path)
     try:
@@ -84,7 +86,7 @@ def test_rollback_journal_of_a_database_kept_private(umask022, tmp_path):
 
 def test_anchors_file(umask022, data_dir, tmp_path, run):
     path = tmp_path / "k.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     _staff()
     close_db()
     code, out, err = run("audit", "anchor", "--db", path)
@@ -97,7 +99,7 @@ def test_anchors_file(umask022, data_dir, tmp_path, run):
 def test_anchors_file_elsewhere_in_a_new_folder(umask022, tmp_path):
     from models import anchors
 
-    init_db(str(tmp_path / "k.sqlite3"))
+    open_database(str(tmp_path / "k.sqlite3"))
     try:
         _staff()
         target = tmp_path / "share" / "kiosk" / "anchors.txt"
@@ -111,7 +113,7 @@ def test_anchors_file_elsewhere_in_a_new_folder(umask022, tmp_path):
 def test_backup(umask022, tmp_path):
     from models.backup import backup_to
 
-    init_db(str(tmp_path / "k.sqlite3"))
+    open_database(str(tmp_path / "k.sqlite3"))
     try:
         _staff()
         dest = backup_to(tmp_path / "copy.sqlite3")
@@ -124,7 +126,7 @@ def test_backup(umask022, tmp_path):
 def test_subject_access_export(umask022, tmp_path, out):
     from models import records
 
-    init_db(str(tmp_path / "k.sqlite3"))
+    open_database(str(tmp_path / "k.sqlite3"))
     try:
         who = _staff()
         export = records.subject_access(records.staff_subject(who.username), actor="test")
@@ -175,7 +177,7 @@ def test_wider_modes_made_earlier_are_tightened_at_start(umask022, data_dir, tmp
     con = sqlite3.connect(path)  # as before: created with the umask's 0644
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
-    init_db(str(path))
+    open_database(str(path))
     _staff()
     close_db()
     os.chmod(path, 0o644)
@@ -202,7 +204,7 @@ def test_wider_modes_made_earlier_are_tightened_at_start(umask022, data_dir, tmp
 
 def test_database_outside_the_data_directory_is_tightened(umask022, tmp_path, run):
     path = tmp_path / "school.sqlite3"
-    init_db(str(path))
+    open_database(str(path))
     close_db()
     os.chmod(path, 0o644)
     code, _, err = run("staff", "list", "--db", path)
@@ -215,7 +217,7 @@ def test_a_hand_in_under_umask_022_leaves_nothing_readable(umask022, data_dir, t
     """The whole of one morning's work: every file in the data directory is private."""
     from tests.school import NOW, build
 
-    init_db(str(data_dir / "kiosk.sqlite3"))
+    open_database(str(data_dir / "kiosk.sqlite3"))
     try:
         school = build()
         custody.hand_in(school.codes["000001"], school.office, now=NOW)

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 from kiosk.cli import main
 from models import codes, custody
-from models.db import close_db, init_db
+from models.db import close_db
 from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.errors import InvalidCode, KioskError
 from models.people import import_roster
 from models.roster import RosterFileError, parse_roster
+from models.store import open_database
 from models.tables import Contact, Pupil, SchoolClass
 from tests.school import NOW, build
 
@@ -220,5 +221,5 @@ def test_a_refused_import_leaves_no_transaction_open_and_the_database_reopens(sq
         import_roster(parse_roster(data, today=NOW.date()), now=NOW)
     assert db.transaction_depth() == 0 and not db.in_transaction()
     close_db()
-    init_db(sqlite_db)
+    open_database(sqlite_db)
     assert Pupil.select().count() == 0

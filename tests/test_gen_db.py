@@ -4,13 +4,13 @@ import datetime as dt
 
 from benchmarks.gen_db import generate
 from models import audit, custody
-from models.db import init_db
+from models.store import open_database
 from models.tables import CustodyEvent, DeviceState, Pupil
 
 
 def test_generated_history_is_valid_on_every_backend(database):
     result = generate(database, pupils=120, phones=90, events=3000, end=dt.date(2026, 11, 20), log=lambda m: None)
-    init_db(database)
+    open_database(database)
     assert result["pupils"] == Pupil.select().count() == 120
     assert 3000 <= result["events"] == CustodyEvent.select().count() < 3400
     kinds = {e.kind for e in CustodyEvent.select(CustodyEvent.kind).distinct()}

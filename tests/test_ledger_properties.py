@@ -81,8 +81,9 @@ def test_state_always_equals_replay(sqlite_db_once, steps):
 
 @pytest.fixture(scope="module")
 def sqlite_db_once(tmp_path_factory):
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
 
-    init_db(str(tmp_path_factory.mktemp("prop") / "k.sqlite3"))
+    open_database(str(tmp_path_factory.mktemp("prop") / "k.sqlite3"))
     yield build(slots_oak=3, shared_slots=4)
     close_db()

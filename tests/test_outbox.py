@@ -17,10 +17,10 @@ import pytest
 import printing
 from models import audit, outbox, visitors
 from models.config import Settings
-from models.db import write_tx
 from models.errors import NotFound, RuleViolation
 from models.rules import load_rules
 from models.tables import AuditEntry, PrintJob, Visit
+from models.tx import write_tx
 from tests.conftest import NOW
 from tests.school import build
 

@@ -229,13 +229,14 @@ async def test_a_sign_in_typed_in_one_burst_lands_in_the_right_fields(school, be
 
 
 async def test_the_refusal_of_an_account_changed_outside_the_kiosk_is_shown_whole(school, database):
-    from models.db import close_db, init_db
+    from models.db import close_db
+    from models.store import open_database
     from tests.test_tamper import Insider
 
     url = database
     close_db()
     Insider(url)("UPDATE staff SET roles = 'office,admin,dsl,headteacher' WHERE username = 'office'")
-    init_db(url)
+    open_database(url)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "office", DEMO_PINS["office"])

@@ -321,9 +321,9 @@ def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, databa
     assert code == 0, err
     code, text, err = run("audit", "verify", "--db", database, "--config", cfg)
     assert code == 0, text + err
-    from models.db import init_db
+    from models.store import open_database
 
-    init_db(database)
+    open_database(database)
     (anchor,) = anchors.read(path)
     last = AuditEntry.select().where(AuditEntry.action == audit.PURGE_ACTION).order_by(AuditEntry.seq.desc()).first()
     assert json.loads(last.details)["complete"] is True and anchor.seq == last.seq

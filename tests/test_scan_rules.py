@@ -59,7 +59,7 @@ def test_a_visitor_label_scanned_at_hand_in_or_release_points_to_the_visitors_sc
 
 def test_a_registered_visitor_phone_is_not_handed_in_as_a_pupils_phone(school):
     # A V label on a visitor's device: whatever its state, hand-in refuses it before looking it up.
-    from models.db import write_tx
+    from models.tx import write_tx
 
     with write_tx():  # as the kiosk writes it, so the audit binds the rows (verify checks that below)
         device = Device.create(kind="visitor", description="phone", registered_at=NOW)

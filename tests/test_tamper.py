@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from models import anchors, audit, concerns, custody, integrity
-from models.db import close_db, init_db
+from models.db import close_db
 from models.demo import DEMO_PINS
 from models.devices import resolve
 from models.errors import RuleViolation
 from models.people import contacts_of
+from models.store import open_database
 from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
 from tests.oldschema import written_as
 from tests.school import NOW, build
@@ -128,7 +129,7 @@ def verify(run, tmp_path):
 
 
 def _anchor(url: str, path: Path) -> None:
-    init_db(url)
+    open_database(url)
     anchors.write(path, actor="test", now=later(30))
     close_db()
 
@@ -161,7 +162,7 @@ def test_search_outcome_changed(episode, verify):
 
 
 def test_collection_pointed_at_another_pupils_parent(episode, verify):
-    init_db(episode["url"])
+    open_database(episode["url"])
     carol = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0].id
     close_db()
     episode["insider"](f"UPDATE custody_event SET contact_id = {carol} WHERE id = {episode['collect']}")
@@ -172,7 +173,7 @@ def test_collection_pointed_at_another_pupils_parent(episode, verify):
 
 def test_a_whole_episode_deleted(episode, verify):
     ids = (episode["conf"], episode["search"], episode["collect"])
-    init_db(episode["url"])
+    open_database(episode["url"])
     before = (
         CustodyEvent.select()
         .where(CustodyEvent.device == episode["dev"], CustodyEvent.id.not_in(ids))
@@ -206,7 +207,7 @@ def test_newest_entries_cut_and_head_moved_back(episode, verify):
 
 def _chain_key(url: str) -> bytes:
     """The chain key, as an insider who also took the PIN key file would have it."""
-    init_db(url)
+    open_database(url)
     try:
         return audit.chain_key()
     finally:
@@ -255,11 +256,11 @@ def _rechain_without(url: str, insider: Insider, event_id: int, *, key: bytes | 
 def test_an_event_removed_from_the_middle_and_the_chain_recomputed_is_caught_by_the_chain_alone(episode, verify):
     """The issue's attack, with the unkeyed SHA-256 anyone can compute: the chain is keyed
     now, so verify names the first re-chained entry without needing any anchor."""
-    init_db(episode["url"])
+    open_database(episode["url"])
     gone = CustodyEvent.get_by_id(episode["search"]).audit_seq
     close_db()
     _rechain_without(episode["url"], episode["insider"], episode["search"])
-    init_db(episode["url"])
+    open_database(episode["url"])
     alone = audit.verify()
     close_db()
     assert alone.problems == [
@@ -302,7 +303,7 @@ def test_an_event_removed_and_the_chain_recomputed_with_the_key_is_caught_by_the
     key = _chain_key(episode["url"])
     _rechain_without(episode["url"], episode["insider"], episode["search"], key=key)
     # with the key file too, the chain alone cannot tell: this is why anchors exist
-    init_db(episode["url"])
+    open_database(episode["url"])
     alone = audit.verify()
     close_db()
     assert alone.ok, alone.problems
@@ -373,7 +374,7 @@ def test_a_contact_allowed_to_collect_and_a_label_and_tray_changed(episode, veri
 def test_purge_and_erase_deletions_are_not_called_tampering(episode, verify, run):
     from models import records
 
-    init_db(episode["url"])
+    open_database(episode["url"])
     later_now = T + dt.timedelta(days=4000)
     records.purge(
         {"visits": 1, "hand_ins": 1, "confiscations": 1, "exceptions": 1, "concerns": 1, "audit": 1},
@@ -415,10 +416,10 @@ def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp
     from models.tables import SchemaVersion
 
     url = str(tmp_path / "old.sqlite3")
-    init_db(url)
+    open_database(url)
     with written_as(4):  # write as the old code did: no capture, no chain key
         close_db()
-        init_db(url)
+        open_database(url)
         school = build()
         custody.hand_in(school.codes["000001"], school.office, now=T)
     assert not AuditEntry.select().where(AuditEntry.rows.is_null(False)).exists()
@@ -426,7 +427,7 @@ def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=4, description="created", applied_at=T)
     close_db()
-    init_db(url)
+    open_database(url)
     assert migrations.current_version() == migrations.LATEST
     report = audit.verify()
     assert report.ok, report.problems
@@ -516,7 +517,7 @@ def test_a_corrupt_pupil_page_fails_verify_and_stops_writing(sqlite_db, verify, 
     assert code != 0
     assert "integrity check failed" in text
     assert "Unexpected error" not in text
-    init_db(sqlite_db)
+    open_database(sqlite_db)
     from models.db import integrity_problems
     from models.errors import StorageError
 
@@ -571,7 +572,7 @@ async def test_the_terminal_checks_the_file_at_start_and_stops_writing_to_a_dama
     school = build()
     close_db()
     _corrupt_table_page(sqlite_db, "pupil")
-    init_db(sqlite_db)
+    open_database(sqlite_db)
     app = make_app(print_worker=True)
     async with app.run_test(size=(80, 24)) as pilot:
         deadline = time.monotonic() + 30
@@ -587,7 +588,7 @@ def test_an_edit_the_kiosk_later_changes_again_is_still_caught(episode, verify):
     binds the row again. The entry's before-image shows the row was not the one the log held."""
     cid = episode["concern"]
     episode["insider"](f"UPDATE concern SET what = 'Nothing happened' WHERE id = {cid}")
-    init_db(episode["url"])
+    open_database(episode["url"])
     concerns.mark_seen(cid, Staff.get(Staff.username == "head"), now=later(40))
     close_db()
     code, text = verify(episode["url"])
@@ -600,8 +601,8 @@ def test_a_row_inserted_outside_and_then_changed_by_the_kiosk_is_still_caught(ep
         "INSERT INTO staff (id, username, display_name, roles, pin_hash, failed_attempts, active, created_at) "
         "SELECT 98, 'sneak', 'Sneak', 'office', pin_hash, 0, TRUE, created_at FROM staff WHERE username = 'office'"
     )
-    init_db(episode["url"])
-    from models.db import write_tx
+    open_database(episode["url"])
+    from models.tx import write_tx
 
     with write_tx():  # a change by the kiosk (here a bare one: its commit binds it)
         Staff.update(display_name="Sneaky").where(Staff.id == 98).execute()
@@ -612,7 +613,7 @@ def test_a_row_inserted_outside_and_then_changed_by_the_kiosk_is_still_caught(ep
 
 
 def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, verify):
-    init_db(episode["url"])
+    open_database(episode["url"])
     head = Staff.get(Staff.username == "head")
     concerns.mark_seen(episode["concern"], head, now=later(41))
     concerns.follow_up(episode["concern"], head, note="Spoke to parents", close=True, now=later(42))
@@ -633,7 +634,7 @@ def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_cha
     )
     assert audit.verify().ok  # the trays' hashes were carried into the purge's entry
     Insider(database)("UPDATE tray SET position = 7 WHERE name = 'C'")
-    init_db(database)
+    open_database(database)
     sync_trays([TraySpec("B", 30, "Oak"), TraySpec("C", 12)], actor="config", now=later(1))
     close_db()
     code, text = verify(database)
@@ -668,7 +669,7 @@ async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(databas
             app.anchor_if_due()
             await settle(pilot)
         (written,) = anchors.read(path)
-        init_db(database)
+        open_database(database)
         assert written.seq == audit.head()[0] - 1  # the anchor's own entry follows it
         assert audit.verify(anchors_path=path).ok
     finally:
@@ -704,7 +705,7 @@ def test_writing_stops_once_the_quick_check_finds_the_file_damaged(sqlite_db):
     school = build()
     close_db()
     _corrupt_table_page(sqlite_db, "visit", offset=0)  # a table scanning never reads
-    init_db(sqlite_db)
+    open_database(sqlite_db)
     custody.hand_in(school.codes["000001"], Staff.get_by_id(school.office.id), now=later(1))  # before the check
     assert integrity_problems(quick=True)
     assert damaged() is not None
@@ -862,17 +863,17 @@ def _upgraded_from(url: str, version: int, unbound: tuple[str, ...]) -> None:
     from models import migrations
     from models.tables import SchemaVersion
 
-    init_db(url)
+    open_database(url)
     with written_as(version):
         assert not set(unbound) & set(integrity.PROTECTED)
         close_db()
-        init_db(url)
+        open_database(url)
         school = build()
         custody.hand_in(school.codes["000001"], school.office, now=T)
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=version, description="created", applied_at=T)
     close_db()
-    init_db(url)
+    open_database(url)
     assert migrations.current_version() == migrations.LATEST
 
 
@@ -888,7 +889,7 @@ def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from
         Device.pupil == Pupil.get(Pupil.admission_no == "000001")
     ).execute()
     close_db()
-    init_db(url)
+    open_database(url)
     assert any("device" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
     close_db()
 
@@ -928,7 +929,7 @@ def test_a_command_that_wrote_records_anchors_them_and_a_refused_one_does_not(ep
     code, out, err = run(*add)
     assert code == 0, out + err
     newest = anchors.last(verify.anchors)
-    init_db(episode["url"])
+    open_database(episode["url"])
     assert newest.seq == audit.head()[0] - 1  # the command's records are anchored (the anchor's entry follows)
     close_db()
     code, out, err = run(*add[:-4], "--where", "", "--db", episode["url"], "--config", verify.config)
@@ -950,7 +951,7 @@ async def test_closing_the_kiosk_anchors_the_records_since_the_last_anchor(datab
             await settle(pilot)
             assert not path.exists()
         (written,) = anchors.read(path)
-        init_db(database)
+        open_database(database)
         assert written.seq == audit.head()[0] - 1
         assert audit.verify(anchors_path=path).ok
     finally:
@@ -1012,7 +1013,7 @@ def test_a_fresh_backup_restored_in_place_verifies(episode, verify, run, monkeyp
     copy = Path(episode["url"]).with_name("backup.sqlite3")
     code, out, err = run("backup", "--as", "head", "--db", episode["url"], "--config", verify.config, copy)
     assert code == 0, err
-    init_db(str(copy))
+    open_database(str(copy))
     newest = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
     assert [e.action for e in AuditEntry.select().where(AuditEntry.seq >= newest.seq - 1).order_by(AuditEntry.seq)] == [
         "backup.write",
@@ -1061,7 +1062,7 @@ def test_a_visitor_edited_is_caught(episode, verify):
     from models.config import Settings
     from tests.test_visitors import sign_in
 
-    init_db(episode["url"])
+    open_database(episode["url"])
     visitor = sign_in(Settings(school_name="Test Primary", printer={"url": "dummy://slips"}), now=later(5)).visitor
     close_db()
     episode["insider"](f"UPDATE visitor SET name = 'Someone Else', organisation = 'Police' WHERE id = {visitor.id}")
@@ -1082,7 +1083,7 @@ def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where
     )
     SchoolClass.update(name="Renamed").where(SchoolClass.id == SchoolClass.select().first().id).execute()
     close_db()
-    init_db(url)
+    open_database(url)
     assert any("class" in p and "edited outside the kiosk" in p for p in audit.verify().problems)
     close_db()
 
@@ -1115,7 +1116,7 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["head"])
     copy = Path(url).with_name("backup.sqlite3")
     assert run("backup", "--as", "head", "--db", url, "--config", verify.config, copy)[0] == 0
-    init_db(url)  # the school carries on: more records, anchored
+    open_database(url)  # the school carries on: more records, anchored
     custody.confiscate(episode["dev"], episode["school"].deputy, reason="Again", policy="MTP 6", now=later(40))
     anchors.write(verify.anchors, actor="test", now=later(41))
     later_anchor = anchors.last(verify.anchors)
@@ -1321,7 +1322,7 @@ def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_
         )
         prev = digest
     insider(*statements)
-    init_db(url)
+    open_database(url)
     problems = audit.verify().problems
     close_db()
     assert f"Entry {marker.seq} does not follow entry {marker.seq - 1}: entries were removed or reordered." in problems
@@ -1330,7 +1331,7 @@ def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_
 def test_the_chain_cannot_be_checked_or_written_without_the_key_file(episode, run):
     from models import pinkey
 
-    init_db(episode["url"])
+    open_database(episode["url"])
     where = pinkey.path()
     close_db()
     saved = where.read_bytes()
@@ -1353,7 +1354,7 @@ def test_an_anchors_file_ahead_of_the_log_stops_anchoring_with_a_warning_not_sil
     _anchor(episode["url"], verify.anchors)
     with verify.anchors.open("a") as fh:
         fh.write("999999\t" + "a" * 64 + "\t2026-11-12T09:40:00Z\n")
-    init_db(episode["url"])
+    open_database(episode["url"])
     try:
         assert anchors.moved(verify.anchors) and anchors.due(verify.anchors, later(60 * 30), dt.UTC)
         with pytest.raises(RuleViolation, match="already anchors entry 999999"):

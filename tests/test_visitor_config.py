@@ -12,6 +12,7 @@ from models.config import DEMO_CONFIG, VISITOR_TYPES, VisitorChecks, load_settin
 from models.db import close_db, db, init_db
 from models.errors import ConfigError
 from models.rules import load_rules, parse_rules, rules_for
+from models.store import open_database
 from tests.conftest import NOW
 
 GOOD = """---
@@ -144,7 +145,7 @@ def _make_v1_database(url: str) -> None:
     """What a version-1 kiosk created: its tables only, stamped version 1."""
     from models.tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
 
-    init_db(url, migrate=False)
+    init_db(url)
     v1 = [m for m in ALL_MODELS if m not in VISITOR_MODELS]
     db.create_tables(v1)
     SchemaVersion.create(version=1, description="created", applied_at=NOW)
@@ -166,7 +167,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
     assert not db.table_exists("visit") and not db.table_exists("print_job")
     close_db()
 
-    init_db(url)  # the new kiosk opens it: migrations 2 (visitors) and 3 (exceptions) run
+    open_database(url)  # the new kiosk opens it: migrations 2 (visitors) and 3 (exceptions) run
     assert migrations.current_version() == migrations.LATEST
     assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
         range(1, migrations.LATEST + 1)
@@ -189,6 +190,6 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
     assert Visit.select().count() == 1 and PrintJob.select().count() == 1 and r.phone_pending
     assert audit.verify().ok and custody.verify_states() == []
     close_db()
-    init_db(url)  # and reopening is a no-op
+    open_database(url)  # and reopening is a no-op
     assert migrations.current_version() == migrations.LATEST and SchemaVersion.select().count() == migrations.LATEST
     close_db()

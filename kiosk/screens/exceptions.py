@@ -199,9 +199,9 @@ def do_print(
     from models import exceptions as ex
     from models import outbox
     from models.auth import require
-    from models.db import write_tx
     from models.errors import NotFound
     from models.tables import AgreedException
+    from models.tx import write_tx
     from printing import render_for
 
     staff = _staff(staff_id)

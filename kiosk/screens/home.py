@@ -142,8 +142,8 @@ def _capped(now) -> list[str]:
 
 def _do_unlock(staff_id: int, username: str, now, new_pin: str = "") -> str:
     from models import auth
-    from models.db import write_tx
     from models.tables import Staff
+    from models.tx import write_tx
 
     admin = Staff.get_by_id(staff_id)
     auth.require(admin, "manage_staff")
