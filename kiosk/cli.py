@@ -1104,14 +1104,13 @@ def audit() -> None:
 def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
     from models import anchors
-    from models import audit as audit_log
     from models.compliance import cache_problems
     from models.custody import verify_states
 
     for text in paper:  # a mistyped anchor is refused before any work
         anchors.parse_short(text)
     env.open(create=False, check=False)  # its own full check
-    report = audit_log.verify(anchors_path=env.anchors_path())
+    report = anchors.verify(env.anchors_path())
     for text in paper:
         anchors.check_paper(report, text)
     states = verify_states() + cache_problems(env.settings.tz)  # the projections, by replay

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import audit
 from .errors import RuleViolation, StorageError
 
 ACTION = "audit.anchor"
@@ -289,6 +290,14 @@ def write_if_moved(
     if path is None or not moved(path):
         return None
     return write(path, actor=actor, now=now, why=why)
+
+
+def verify(path: str | os.PathLike | None, **options: Any) -> audit.VerifyReport:
+    """:func:`models.audit.verify`, and then (in the same read) every anchor in ``path``
+    compared with the chain: a log cut back or re-chained since an anchor is named."""
+    if path is None:
+        return audit.verify(**options)
+    return audit.verify(then=lambda report: check(report, path), **options)
 
 
 def check(report: Any, path: str | os.PathLike | None) -> None:

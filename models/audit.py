@@ -35,10 +35,11 @@ import hashlib
 import hmac
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import integrity
+from . import integrity, keys
 from .tables import AuditEntry, AuditHead, CustodyEvent
 
 GENESIS = "0" * 64
@@ -46,7 +47,7 @@ SYSTEM = "system"
 HEAD_ID = 1
 ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
 PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
-KEYED_ACTION = "audit.chain_keyed"  # schema 9 on an upgraded database: every entry from here is keyed
+KEYED_ACTION = keys.KEYED_ACTION  # schema 9 on an upgraded database: every entry from here is keyed
 
 
 def _canonical(
@@ -80,12 +81,8 @@ def entry_hash(
 
 
 def chain_key() -> bytes:
-    """The key the chain is hashed with, derived from the PIN key file (kept outside the
-    database and its backups): without it, no one can add, change or re-chain entries so
-    that verify accepts them."""
-    from .auth import pin_key
-
-    return hmac.new(pin_key(), b"reception-kiosk audit chain v1", hashlib.sha256).digest()
+    """The key the chain is hashed with (:func:`models.keys.chain_key`)."""
+    return keys.chain_key()
 
 
 def keyed_from() -> int | None:
@@ -242,12 +239,14 @@ class VerifyReport:
         self.problems.append(message)
 
 
-def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None) -> VerifyReport:
+def verify(
+    batch: int = 5000, *, content: bool = True, then: Callable[[VerifyReport], None] | None = None
+) -> VerifyReport:
     """Walk the chain from the start (or the purge anchor) and report the first entry that does not fit.
 
     With ``content``, also recompute every protected row against the newest entry that
-    covers it (:mod:`models.integrity`). With ``anchors_path``, compare the chain with
-    every anchor written outside the database (:mod:`models.anchors`).
+    covers it (:mod:`models.integrity`). ``then`` runs last, in the same consistent read:
+    :func:`models.anchors.verify` compares the chain with the anchors written outside it.
     """
     import peewee
 
@@ -264,7 +263,7 @@ def verify(batch: int = 5000, *, content: bool = True, anchors_path: Any = None)
         )
     try:
         with _snapshot():
-            _verify(report, batch, content, anchors_path)
+            _verify(report, batch, content, then)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         message = damage_message(exc)
         if message is None:
@@ -290,7 +289,7 @@ def _snapshot():
     return database.atomic(isolation_level="REPEATABLE READ")
 
 
-def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) -> None:
+def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[VerifyReport], None] | None) -> None:
     cov = integrity.Coverage()
     anchor_seq, anchor_hash = anchor()
     expected_seq = anchor_seq + 1
@@ -391,10 +390,8 @@ def _verify(report: VerifyReport, batch: int, content: bool, anchors_path: Any) 
         )
     if content:
         _check_content(report, cov)
-    if anchors_path is not None:
-        from . import anchors
-
-        anchors.check(report, anchors_path)
+    if then is not None:
+        then(report)
 
 
 def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:

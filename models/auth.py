@@ -26,7 +26,12 @@ from peewee import fn
 
 from . import audit
 from .clock import day_bounds, local_day, to_local, utcnow
-from .errors import AuthError, NotFound, PermissionDenied, StorageError, ValidationError
+from .errors import AuthError, NotFound, PermissionDenied, ValidationError
+from .keys import KEY_ID_SETTING as KEY_ID_SETTING  # where it was
+from .keys import PEPPERED
+from .keys import pepper as _pepper
+from .keys import pin_key as pin_key  # where it was
+from .keys import remember_key_id as _remember_key_id
 from .tables import AuthFailure, SchoolClass, Staff, StaffClass
 from .tx import write_tx
 
@@ -108,7 +113,6 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 PIN_RULE = "A PIN is 6 to 12 digits."
 
 _hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
-PEPPERED = "k1$"  # a hash over HMAC(pin.key, "<id>|<username>|<PIN>"); without it, a hash from before the key
 
 
 def use_fast_hashing_for_tests() -> None:
@@ -168,68 +172,6 @@ def check_new_pin(pin: str) -> None:
 
 
 # ------------------------------------------------------------------ hashing
-
-KEY_ID_SETTING = "pin_key_id"  # a fingerprint of the PIN key the stored hashes were made with
-
-
-def _key_id(key: bytes) -> str:
-    return hmac.new(key, b"reception-kiosk PIN key id", hashlib.sha256).hexdigest()[:32]
-
-
-def _pepper(*, create: bool) -> bytes:
-    from . import pinkey
-
-    if create:
-        key = pinkey.load(create=True)
-    else:
-        try:
-            key = pinkey.load(create=False)
-        except StorageError:
-            # No key file: a new one is safe only while no hash (of a PIN or of the audit
-            # chain) was made with the old one.
-            if Staff.select().where(Staff.pin_hash.startswith(PEPPERED)).exists() or _chain_is_keyed():
-                raise
-            key = pinkey.load(create=True)
-    _check_key_id(key)
-    return key
-
-
-def pin_key() -> bytes:
-    """The PIN key (also the root of the audit chain's key: models.audit.chain_key), checked
-    against the fingerprint the database keeps; created only when nothing was made with one."""
-    return _pepper(create=False)
-
-
-def _chain_is_keyed() -> bool:
-    """Whether the audit log holds entries hashed with the key (schema 9 or later)."""
-    from .migrations import current_version
-    from .tables import AuditEntry
-
-    if not AuditEntry.select().exists():
-        return False
-    return current_version() >= 9 or AuditEntry.select().where(AuditEntry.action == audit.KEYED_ACTION).exists()
-
-
-def _check_key_id(key: bytes) -> None:
-    """A key file replaced by another of the right size made every PIN 'wrong' for everyone,
-    with nothing to say why: the database keeps the key's fingerprint (not the key)."""
-    from . import pinkey
-    from .tables import KioskSetting
-
-    row = KioskSetting.get_or_none(KioskSetting.name == KEY_ID_SETTING)
-    if row is not None and not hmac.compare_digest(row.value, _key_id(key)):
-        raise StorageError(
-            f"The PIN key file {pinkey.path()} is not the one this database's PINs were made with "
-            "(was it replaced?): restore it from your separate copy. No one can sign in until then."
-        )
-
-
-def _remember_key_id() -> None:
-    """Record the key's fingerprint (inside the write transaction that stores a hash or a sign-in)."""
-    from .tables import KioskSetting
-
-    if KioskSetting.get_or_none(KioskSetting.name == KEY_ID_SETTING) is None:
-        KioskSetting.create(name=KEY_ID_SETTING, value=_key_id(_pepper(create=False)))
 
 
 def _peppered(staff_id: int, username: str, pin: str) -> str:

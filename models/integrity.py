@@ -563,14 +563,9 @@ def discard() -> None:
     _carry.value = None
 
 
-def seal(now: dt.datetime | None = None) -> None:
-    """Before a commit: bind what the transaction wrote after its last entry."""
-    if not pending():
-        return
-    from . import audit
-    from .clock import utcnow
-
-    audit.append(None, BIND_ACTION, "audit", "-", {}, now or utcnow())
+def carry_rows(doc: dict[str, Any] | None) -> None:
+    """Set what the next audit entry of this thread binds (an upgrade's baseline does)."""
+    _carry.value = doc
 
 
 # ---------------------------------------------------------------- replay of the chain
@@ -740,32 +735,6 @@ def _deleted_in_this_transaction() -> dict[str, set[int]]:
     for table, ids in touched.items():
         out[table] = ids - current_hashes(table, ids).keys()
     return out
-
-
-def baseline(now: dt.datetime, tables: Iterable[str] | None = None, action: str = BASELINE_ACTION) -> None:
-    """An upgraded database: bind every protected row (of ``tables``) as it is now, in
-    entries of at most 5,000 rows, so verify can check them from here on."""
-    from . import audit
-    from .tables import AuditEntry
-
-    tables = list(PROTECTED if tables is None else tables)
-    if not AuditEntry.select().exists() and not any(
-        db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in PROTECTED
-    ):
-        return  # a new, empty database: bound from its first entry
-    for table in tables:
-        chunk: dict[str, str] = {}
-        for rid, h in all_hashes(table):
-            chunk[str(rid)] = h
-            if len(chunk) >= 5000:
-                _carry.value = {"b": {table: chunk}}
-                audit.append(None, action, "audit", table, {"table": table}, now)
-                chunk = {}
-        if chunk:
-            _carry.value = {"b": {table: chunk}}
-            audit.append(None, action, "audit", table, {"table": table}, now)
-    _carry.value = None
-    audit.append(None, action, "audit", "-", {"tables": sorted(tables)}, now)
 
 
 # ---------------------------------------------------------------- verify

@@ -12,16 +12,18 @@ migrator.add_column(...))``) to bring an older database to the same shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as migrate_columns
 
+from . import audit, integrity
 from .clock import utcnow
 from .db import db, is_sqlite
 from .errors import StorageError
-from .tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
+from .tables import ALL_MODELS, VISITOR_MODELS, AuditEntry, SchemaVersion
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _content_binding(migrator: SchemaMigrator) -> None:
         migrate_columns(migrator.add_column("audit_entry", "rows", peewee.TextField(null=True)))
     if not isinstance(db.obj, peewee.SqliteDatabase):
         integrity.install_pg_triggers()
-    integrity.baseline(utcnow())
+    _baseline(utcnow())
 
 
 def _auth_failures(_migrator: SchemaMigrator) -> None:
@@ -87,7 +89,7 @@ def _bind_more_tables(_migrator: SchemaMigrator) -> None:
 
     if not isinstance(db.obj, peewee.SqliteDatabase):
         integrity.install_pg_triggers()
-    integrity.baseline(utcnow(), integrity.LATER_TABLES, integrity.EXTEND_ACTION)
+    _baseline(utcnow(), integrity.LATER_TABLES, integrity.EXTEND_ACTION)
 
 
 def _bind_classes_and_visitors(_migrator: SchemaMigrator) -> None:
@@ -99,7 +101,7 @@ def _bind_classes_and_visitors(_migrator: SchemaMigrator) -> None:
 
     if not isinstance(db.obj, peewee.SqliteDatabase):
         integrity.install_pg_triggers()
-    integrity.baseline(utcnow(), integrity.SCHEMA_8_TABLES, integrity.EXTEND_8_ACTION)
+    _baseline(utcnow(), integrity.SCHEMA_8_TABLES, integrity.EXTEND_8_ACTION)
 
 
 def _key_the_chain(_migrator: SchemaMigrator) -> None:
@@ -164,6 +166,29 @@ def _log_newer_than(version: int) -> str | None:
 
 
 LATEST = MIGRATIONS[-1].version
+
+
+def _baseline(now: dt.datetime, tables: Iterable[str] | None = None, action: str = integrity.BASELINE_ACTION) -> None:
+    """An upgraded database: bind every protected row (of ``tables``) as it is now, in
+    entries of at most 5,000 rows, so verify can check them from here on."""
+    tables = list(integrity.PROTECTED if tables is None else tables)
+    if not AuditEntry.select().exists() and not any(
+        db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in integrity.PROTECTED
+    ):
+        return  # a new, empty database: bound from its first entry
+    for table in tables:
+        chunk: dict[str, str] = {}
+        for rid, h in integrity.all_hashes(table):
+            chunk[str(rid)] = h
+            if len(chunk) >= 5000:
+                integrity.carry_rows({"b": {table: chunk}})
+                audit.append(None, action, "audit", table, {"table": table}, now)
+                chunk = {}
+        if chunk:
+            integrity.carry_rows({"b": {table: chunk}})
+            audit.append(None, action, "audit", table, {"table": table}, now)
+    integrity.carry_rows(None)
+    audit.append(None, action, "audit", "-", {"tables": sorted(tables)}, now)
 
 
 def current_version() -> int:

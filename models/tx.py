@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import peewee
 
-from . import integrity  # content binding: capture the protected rows a transaction writes
+from . import audit, integrity  # the entry, and the content binding of the rows a transaction writes
+from .clock import utcnow
 from .db import (
     PG_WRITE_LOCK,
     STORAGE_FAILURES,
@@ -29,6 +30,12 @@ from .db import (
 from .errors import StorageError
 
 _tx_local = threading.local()  # depth > 0 while this thread is inside write_tx
+
+
+def _seal() -> None:
+    """Before a commit: bind what the transaction wrote after its last audit entry."""
+    if integrity.pending():
+        audit.append(None, integrity.BIND_ACTION, "audit", "-", {}, utcnow())
 
 
 @contextlib.contextmanager
@@ -51,7 +58,7 @@ def write_tx() -> Iterator[None]:
         with database.atomic():
             yield
             if not ours:
-                integrity.seal()
+                _seal()
         return
     try:
         integrity.prepare()
@@ -64,7 +71,7 @@ def write_tx() -> Iterator[None]:
             except BaseException:
                 integrity.discard()
                 raise
-            integrity.seal()
+            _seal()
     except STORAGE_FAILURES as exc:
         reset_if_disconnected()
         if (message := damage_message(exc)) is not None:

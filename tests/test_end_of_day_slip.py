@@ -49,7 +49,7 @@ def test_the_slip_lists_the_phones_held_and_carries_the_anchor_it_wrote(held):
     # one transaction: the anchor's own entry and the print job's entry, both by the office
     actions = [e.action for e in AuditEntry.select().where(AuditEntry.seq > anchor.seq).order_by(AuditEntry.seq)]
     assert actions == ["audit.anchor", "print.enqueue"]
-    assert audit.verify(anchors_path=path).ok
+    assert anchors.verify(path).ok
 
 
 def test_a_teacher_may_not_print_it_and_nothing_is_written(held):

@@ -483,7 +483,7 @@ def test_the_daily_anchor_is_due_at_the_first_start_on_a_new_day_and_after_schoo
     assert anchors.write_if_due(path, T.replace(hour=17, minute=20), tz) is None  # already anchored after school
     assert anchors.write_if_due(path, T + dt.timedelta(days=1), tz) is not None  # first start next day
     assert len(anchors.read(path)) == 3
-    assert audit.verify(anchors_path=path).ok
+    assert anchors.verify(path).ok
 
 
 def test_purge_writes_an_anchor(episode, verify, run, monkeypatch):
@@ -671,7 +671,7 @@ async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(databas
         (written,) = anchors.read(path)
         open_database(database)
         assert written.seq == audit.head()[0] - 1  # the anchor's own entry follows it
-        assert audit.verify(anchors_path=path).ok
+        assert anchors.verify(path).ok
     finally:
         anchors.configure(None)
 
@@ -953,7 +953,7 @@ async def test_closing_the_kiosk_anchors_the_records_since_the_last_anchor(datab
         (written,) = anchors.read(path)
         open_database(database)
         assert written.seq == audit.head()[0] - 1
-        assert audit.verify(anchors_path=path).ok
+        assert anchors.verify(path).ok
     finally:
         anchors.configure(None)
 
