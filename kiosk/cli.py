@@ -92,7 +92,7 @@ class Env:
         pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
         self.tightened = _say_tightened()  # `kiosk run` also puts them in kiosk.log
         if not self.damaged:
-            from models.records import unfinished_jobs
+            from models.jobs import unfinished_jobs
 
             for line in unfinished_jobs():  # a job that stopped part way: said by every command until done
                 click.echo(f"Note: {line}", err=True)

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import peewee
 from playhouse.db_url import connect as url_connect
 
-from .errors import ConfigError, StorageError
+from .errors import ConfigError, DatabaseBusy, StorageError
 
 db = peewee.DatabaseProxy()
 
@@ -291,7 +291,7 @@ def storage_error(exc: BaseException) -> StorageError:
         # kernel's "emergency" read-only is not visible to statvfs: the disk message then says it.)
         text = "readonly"
     if "locked" in text:
-        return StorageError("The database is busy: another terminal held it too long. Nothing was saved; try again.")
+        return DatabaseBusy("The database is busy: another terminal held it too long. Nothing was saved; try again.")
     if "readonly" in text or "read-only" in text:
         return StorageError("The database is read-only: nothing was saved. Ask the school's IT support.")
     if "disk" in text and ("full" in text or "i/o" in text) or "no space" in text:
@@ -346,8 +346,8 @@ def retrying(fn, *args, attempts: int = 5, **kwargs):
     for attempt in range(attempts):
         try:
             return fn(*args, **kwargs)
-        except StorageError as exc:
-            if "busy" not in exc.message or attempt == attempts - 1:
+        except DatabaseBusy:
+            if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")

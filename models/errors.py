@@ -81,3 +81,8 @@ class ConfigError(KioskError):
 
 class StorageError(KioskError):
     """The database could not be written (disk full, read-only, locked too long)."""
+
+
+class DatabaseBusy(StorageError):
+    """Another terminal held the write lock past the busy timeout: nothing was saved, and
+    trying again is safe (:func:`models.db.retrying` does, a few times)."""

@@ -1189,40 +1189,7 @@ def _pause() -> float:
     return PAUSE_SQLITE_S if is_sqlite() else PAUSE_POSTGRES_S
 
 
-def unfinished_jobs() -> list[str]:
-    """One plain line for each long job whose newest run stopped part way (a power cut, a
-    Ctrl-C): a roster import, a retention purge, an erasure. Running it again finishes it."""
-    from .people import unfinished_import
-
-    lines = []
-    imp = unfinished_import()
-    if imp is not None:
-        lines.append(
-            f"The last roster import stopped part way (after batch {imp.get('batch')} of "
-            f"{imp.get('batches')}): import the same file again to finish it."
-        )
-    if _unfinished(audit.PURGE_ACTION) is not None:
-        lines.append("The last retention purge stopped part way: run kiosk purge again to finish it.")
-    entry = (
-        AuditEntry.select(AuditEntry.details, AuditEntry.entity, AuditEntry.entity_id)
-        .where(AuditEntry.action == ERASE_ACTION)
-        .order_by(AuditEntry.seq.desc())
-        .first()
-    )
-    if entry is not None:
-        try:
-            details = json.loads(entry.details)
-        except ValueError:
-            details = {}
-        if isinstance(details, dict) and details.get("complete") is False:
-            lines.append(
-                f"An erasure stopped part way ({entry.entity} {entry.entity_id}): run the same kiosk erase "
-                "again to finish it."
-            )
-    return lines
-
-
-def _unfinished(action: str) -> dict[str, Any] | None:
+def unfinished(action: str) -> dict[str, Any] | None:
     """The details of the newest ``action`` entry if it says its run did not complete."""
     entry = (
         AuditEntry.select(AuditEntry.details).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc()).first()
@@ -1289,7 +1256,7 @@ def purge(
         if k.retention:
             units = k.purge_units(ctx)
             queue.append((k, deque(units) if units is not None else None))
-    earlier = _unfinished(audit.PURGE_ACTION)
+    earlier = unfinished(audit.PURGE_ACTION)
     with _checkpoints_between_batches():
         return _purge_batches(ctx, queue, totals, cutoffs, earlier, actor, now, batch_rows, pause, after_batch)
 

@@ -83,3 +83,28 @@ def test_impossible_location_is_a_plain_error(tmp_path):
     with pytest.raises(StorageError, match="Cannot create the folder for the database"):
         open_database(str(blocker / "k.sqlite3"))
     close_db()
+
+
+def test_retrying_retries_a_busy_database_by_its_type_not_its_words(monkeypatch):
+    from models import db as dbmod
+    from models.errors import DatabaseBusy, StorageError
+
+    monkeypatch.setattr(dbmod.time, "sleep", lambda s: None)
+    tries = []
+
+    def busy_twice():
+        tries.append(1)
+        if len(tries) < 3:
+            raise DatabaseBusy("The database is busy")
+        return "saved"
+
+    assert dbmod.retrying(busy_twice) == "saved" and len(tries) == 3
+
+    def other():
+        tries.append(1)
+        raise StorageError("The disk is busy failing")  # says "busy", but is not the lock
+
+    tries.clear()
+    with pytest.raises(StorageError):
+        dbmod.retrying(other)
+    assert len(tries) == 1
