@@ -1,8 +1,8 @@
 """Records duties for visitors, visits, print jobs, agreed exceptions and concerns.
 
-The kinds registered here join :data:`models.records.KINDS` (imported by
-``models.records`` itself, so every purge, subject access request and erasure sees
-them). Registry order (erasure walks it backwards, dependants first)::
+The kinds listed here (:data:`KINDS`) join :data:`models.records.KINDS`, which
+``models.records`` builds from one explicit list, so every purge, subject access request
+and erasure sees them. Registry order (erasure walks it backwards, dependants first)::
 
     ... custody_events, staff, visitors, visits, print_jobs, exceptions, concerns, audit
 
@@ -43,10 +43,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from . import records
+from . import holds
 from .clock import local_day
 from .custody import OUT
-from .records import (
+from .record_base import (
     AUDIT_REFS,
     DEVICE_OWNERS,
     PUPIL,
@@ -57,10 +57,9 @@ from .records import (
     PurgePart,
     RecordKind,
     Subject,
-    _chunks,
-    _iso,
-    _pupil_device_ids,
-    register,
+    chunks,
+    iso,
+    pupil_device_ids,
 )
 from .tables import (
     AgreedException,
@@ -100,7 +99,7 @@ def _in(field, ids: Iterable[int]):
     if not ids:
         return field.is_null() & field.is_null(False)
     cond = None
-    for chunk in _chunks(ids, 500):
+    for chunk in chunks(ids, 500):
         part = field.in_(chunk)
         cond = part if cond is None else cond | part
     return cond
@@ -142,7 +141,7 @@ def _slip_refs(visit_ids: Iterable[int]) -> list[str]:
 def _print_job_ids(subject: Subject) -> list[int]:
     refs = _slip_refs(subject.ids("visit"))
     ids: set[int] = set()
-    for chunk in _chunks(refs, 500):
+    for chunk in chunks(refs, 500):
         ids |= {j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))}
     return sorted(ids)
 
@@ -201,7 +200,7 @@ class VisitorKind(RecordKind):
     def export(self, subject):
         ids = subject.ids("visitor")
         return [
-            {c: _iso(getattr(v, c)) for c in self.columns}
+            {c: iso(getattr(v, c)) for c in self.columns}
             for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)
         ]
 
@@ -246,7 +245,7 @@ class VisitKind(RecordKind):
         staff = _staff_names()
         rows = []
         for v in Visit.select().where(_in(Visit.id, subject.ids("visit"))).order_by(Visit.id):
-            row = {c: _iso(getattr(v, c)) for c in self.columns if c not in ("signed_in_by", "signed_out_by")}
+            row = {c: iso(getattr(v, c)) for c in self.columns if c not in ("signed_in_by", "signed_out_by")}
             row["signed_in_by"] = staff.get(v.signed_in_by_id, "self-service") if v.signed_in_by_id else "self-service"
             row["signed_out_by"] = (
                 staff.get(v.signed_out_by_id, "") if v.signed_out_by_id else ("self-service" if v.signed_out_at else "")
@@ -285,7 +284,7 @@ class VisitKind(RecordKind):
             else self._expired(ctx) & _in(Visit.id, [u for u in units if u is not None])
         )
         candidates = [v.id for v in Visit.select(Visit.id).where(where).order_by(Visit.id)]
-        held = {key[1]: h for key, h in records.strongest(records.legal_holds(visits=candidates)).items()}
+        held = {key[1]: h for key, h in holds.strongest(holds.legal_holds(visits=candidates)).items()}
         expired: list[int] = []
         for visit_id in candidates:
             if visit_id in held:
@@ -328,7 +327,7 @@ class VisitKind(RecordKind):
 
         def apply() -> None:
             refs = _slip_refs(expired)
-            for chunk in _chunks(refs, 500):
+            for chunk in chunks(refs, 500):
                 jobs = [j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))]
                 _delete_jobs(jobs)
             Visit.delete().where(_in(Visit.id, expired)).execute()
@@ -367,7 +366,7 @@ class PrintJobKind(RecordKind):
     def export(self, subject):
         ids = subject.ids("print_job")
         return [
-            {c: _iso(getattr(j, c)) for c in self.columns}
+            {c: iso(getattr(j, c)) for c in self.columns}
             for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)
         ]
 
@@ -440,7 +439,7 @@ class ExceptionKind(RecordKind):
             .order_by(AgreedException.id)
         ):
             row: dict[str, Any] = {
-                c: _iso(getattr(e, c))
+                c: iso(getattr(e, c))
                 for c in self.columns
                 if c not in ("medical_category", "agreed_with", "recorded_by")
             }
@@ -515,14 +514,14 @@ class ConcernKind(RecordKind):
         staff = _staff_names()
         rows = []
         for c in Concern.select().where(_in(Concern.id, subject.ids("concern"))).order_by(Concern.id):
-            row = {col: _iso(getattr(c, col)) for col in self.columns if col != "raised_by"}
+            row = {col: iso(getattr(c, col)) for col in self.columns if col != "raised_by"}
             row["raised_by"] = staff.get(c.raised_by_id, "")
             rows.append({col: row[col] for col in self.columns})
         return rows
 
     def erase(self, subject):
         ids = subject.ids("concern")
-        devices = _pupil_device_ids(subject)
+        devices = pupil_device_ids(subject)
         if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
             Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
         return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0
@@ -550,7 +549,7 @@ class ConcernKind(RecordKind):
             .where(where)
             .order_by(Concern.id)
         )
-        held = {key[1]: h for key, h in records.strongest(records.legal_holds(concerns=[c.id for c in old])).items()}
+        held = {key[1]: h for key, h in holds.strongest(holds.legal_holds(concerns=[c.id for c in old])).items()}
         for c in old:
             if c.id in held:
                 part.holds.append(held[c.id])
@@ -561,5 +560,5 @@ class ConcernKind(RecordKind):
         return part
 
 
-for _k in (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind()):
-    register(_k)
+# In order; models.records puts them after its own kinds and before the audit log.
+KINDS = (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind())

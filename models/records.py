@@ -35,8 +35,8 @@ Audit entries hold ids only, so they outlive the rows they name. When audit entr
 themselves expire, the oldest run is deleted and its last seq and hash become the
 chain's anchor (see :mod:`models.audit`), recorded in the purge's own audit entry.
 
-Adding a kind (visits, exceptions, concerns): subclass :class:`RecordKind` and call
-:func:`register` (it goes before the audit kind, which must stay last). Dependants
+Adding a kind (visits, exceptions, concerns): subclass :class:`RecordKind` (in
+:mod:`models.record_kinds`) and put it in the list :data:`KINDS` is built from. Dependants
 must come after what they reference: erase walks the registry backwards.
 """
 
@@ -54,32 +54,46 @@ import shutil
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import peewee
 from peewee import fn
 
-from . import audit
+from . import audit, record_kinds
+from . import holds as hold_rules
 from .auth import require
 from .clock import utcnow
 from .csvsafe import write_csv
 from .custody import (
     CONFISCATED,
-    CONFISCATED_EV,
     IN_TRAY,
     OUT,
     POLICE,
-    POLICE_EV,
     REVERSAL,
-    SEARCHED,
     LedgerError,
     replay,
 )
 from .db import db
 from .errors import NotFound, RuleViolation, StorageError, ValidationError
+from .holds import HOLD_WORDS, SERIOUS_KINDS, Hold
+from .record_base import (
+    AUDIT_REFS,
+    KINDS,
+    PUPIL,
+    STAFF,
+    VISITOR,
+    PurgeContext,
+    PurgePart,
+    RecordKind,
+    Subject,
+    chunks,
+    iso,
+    pupil_device_ids,
+    rows_of,
+)
 from .tables import (
     AuditEntry,
     Concern,
@@ -92,50 +106,12 @@ from .tables import (
     SchoolClass,
     Staff,
     StaffClass,
-    Tray,
-    Visit,
 )
 from .text import line_field
 from .tx import write_tx
 
-PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
 ERASE_ACTION = "records.erase"
 SAR_ACTION = "records.sar"
-
-# ---------------------------------------------------------------- subjects
-
-
-@dataclass(frozen=True)
-class Subject:
-    """One person whose records are exported or erased.
-
-    ``key`` is what was typed (admission number, visitor name, username); ``row_id``
-    the id of their own row where there is one (pupil, staff), for audit entries.
-    """
-
-    kind: str  # pupil | visitor | staff
-    key: str
-    row_id: int | None = None
-    device_ids: tuple[int, ...] | None = None  # their phones, fixed before erasing starts
-    row_ids: tuple[tuple[str, tuple[int, ...]], ...] | None = None  # other rows of theirs (ROW_OWNERS), ditto
-
-    def with_devices(self) -> Subject:
-        """This subject with its phones and rows looked up now, so erasing one kind cannot hide them."""
-        subject = replace(self, row_ids=())
-        for table, owner in ROW_OWNERS.get(self.kind, {}).items():  # in order: each may use those before it
-            subject = replace(subject, row_ids=(*subject.row_ids, (table, tuple(owner(subject)))))
-        owner = DEVICE_OWNERS.get(self.kind)
-        return replace(subject, device_ids=tuple(owner(subject)) if owner else ())
-
-    def ids(self, table: str) -> tuple[int, ...]:
-        """The ids of this person's rows in ``table`` (a ROW_OWNERS key), fixed by :meth:`with_devices`."""
-        if self.row_ids is None:
-            return self.with_devices().ids(table)
-        return dict(self.row_ids).get(table, ())
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.key}"
 
 
 def pupil_subject(admission_no: str) -> Subject:
@@ -165,122 +141,6 @@ def staff_subject(username: str) -> Subject:
     return Subject(STAFF, username, staff.id)
 
 
-# ---------------------------------------------------------------- the registry
-
-
-@dataclass
-class PurgeContext:
-    now: dt.datetime
-    retention_days: Mapping[str, int]
-    holds: list[Hold] = field(default_factory=list)  # what purge_units found kept under a legal hold
-    marks: dict[str, Any] = field(default_factory=dict)  # what purge_units saw (e.g. the newest event id)
-
-    def cutoff(self, key: str) -> dt.datetime:
-        """Records whose age-deciding date is before this have expired."""
-        return self.now - dt.timedelta(days=self.retention_days[key])
-
-
-@dataclass
-class PurgePart:
-    """What one kind would delete (counts per retention key) and keeps under hold."""
-
-    deletes: dict[str, int] = field(default_factory=dict)
-    holds: list[Hold] = field(default_factory=list)
-    apply: Callable[[], None] | None = None  # does the deleting, inside the purge's tx
-    notes: dict[str, Any] = field(default_factory=dict)  # ids/codes for the audit entry
-    again: list[tuple[Any, int]] = field(default_factory=list)  # units (and cost) with more to delete in a later batch
-
-
-class RecordKind:
-    """One kind of record. Override what applies; the defaults do nothing."""
-
-    name: str = ""  # file name of its SAR CSV, key in counts
-    title: str = ""
-    retention: tuple[str, ...] = ()  # keys of Settings.retention_days it uses
-    subjects: frozenset[str] = frozenset()  # subject kinds it can export / erase
-    identifies: bool = True  # False: only follows another kind's records (e.g. a person's phones)
-    columns: tuple[str, ...] = ()  # SAR CSV columns
-    purge_counts: tuple[str, ...] = ()  # the keys of what its purge counts (PurgePart.deletes)
-
-    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]] | None:
-        """What purge may work through in separate short transactions: (unit, cost in rows
-        read and deleted), found by a read outside any write transaction; None: the kind is
-        purged in one go (:meth:`plan_purge` with no units). Each batch plans its units
-        again inside its own transaction, so what changed meanwhile (a new legal hold) counts."""
-        return None
-
-    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
-        """What to delete: of everything (``units`` None), or of those units only, deleting
-        about ``limit`` rows at most (a unit with more left goes in ``PurgePart.again``)."""
-        return PurgePart()
-
-    def export(self, subject: Subject) -> list[dict[str, Any]]:
-        return []
-
-    def holds_for(self, subject: Subject) -> list[Hold]:
-        """Legal holds that must block erasing this subject."""
-        return []
-
-    def erase(self, subject: Subject) -> int:
-        """Delete (or strip of personal fields) this subject's rows; return how many."""
-        return 0
-
-
-KINDS: list[RecordKind] = []
-
-
-def register(kind: RecordKind, *, after: str | None = None) -> RecordKind:
-    """Add a kind: after the named kind, else just before the audit kind (which stays last)."""
-    if any(k.name == kind.name for k in KINDS):
-        raise ValueError(f"record kind {kind.name!r} is already registered")
-    if after is not None:
-        index = next(i for i, k in enumerate(KINDS) if k.name == after) + 1
-    else:
-        index = next((i for i, k in enumerate(KINDS) if k.name == "audit"), len(KINDS))
-    KINDS.insert(index, kind)
-    return kind
-
-
-def kind(name: str) -> RecordKind:
-    return next(k for k in KINDS if k.name == name)
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
-def _rows(query: Iterable[Any], columns: Iterable[str]) -> list[dict[str, Any]]:
-    cols = tuple(columns)
-    return [{c: _iso(getattr(r, c)) for c in cols} for r in query]
-
-
-def _pupil_devices(subject: Subject) -> list[int]:
-    return [d.id for d in Device.select(Device.id).where(Device.pupil == subject.row_id)]
-
-
-# Whose phones are whose: subject kind -> the ids of the devices that are that person's.
-# The devices, labels and custody kinds export, hold and erase through this, so a
-# visitor's phones join a visitor's SAR once the visits kind registers VISITOR here.
-DEVICE_OWNERS: dict[str, Callable[[Subject], list[int]]] = {PUPIL: _pupil_devices}
-
-# Other rows that are a person's and that several kinds need to find (e.g. a visitor's
-# visits, found by name): subject kind -> {table: callable giving the row ids}. Looked
-# up once, before erasing starts, so deleting one kind's rows cannot hide another's.
-ROW_OWNERS: dict[str, dict[str, Callable[[Subject], Iterable[int]]]] = {}
-
-# Audit entries about a person beyond their pupil row and phones: each gets the subject
-# and returns {entity: ids} (e.g. {"visit": [3, 4], "concern": [7]}).
-AUDIT_REFS: list[Callable[[Subject], Mapping[str, Iterable[int]]]] = []
-
-
-def _pupil_device_ids(subject: Subject) -> list[int]:
-    if subject.device_ids is None:
-        subject = subject.with_devices()
-    return list(subject.device_ids or ())
-
-
 # ---------------------------------------------------------------- pupils and what hangs off them
 
 
@@ -307,7 +167,7 @@ class PupilKind(RecordKind):
             return []
         rows = []
         for p in Pupil.select(Pupil, SchoolClass).join(SchoolClass).where(Pupil.id == subject.row_id):
-            row = {c: _iso(getattr(p, c)) for c in self.columns if c != "class"}
+            row = {c: iso(getattr(p, c)) for c in self.columns if c != "class"}
             row["class"] = p.school_class.name
             rows.append({c: row[c] for c in self.columns})
         return rows
@@ -328,7 +188,7 @@ class ContactKind(RecordKind):
     def export(self, subject):
         if subject.kind != PUPIL:
             return []
-        return _rows(Contact.select().where(Contact.pupil == subject.row_id).order_by(Contact.id), self.columns)
+        return rows_of(Contact.select().where(Contact.pupil == subject.row_id).order_by(Contact.id), self.columns)
 
     def erase(self, subject):
         if subject.kind != PUPIL:
@@ -346,7 +206,7 @@ class DeviceKind(RecordKind):
 
     def export(self, subject):
         rows = []
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         states = {s.device_id: s for s in DeviceState.select().where(DeviceState.device.in_(ids))} if ids else {}
         for d in Device.select().where(Device.id.in_(ids)).order_by(Device.id) if ids else []:
             s = states.get(d.id)
@@ -355,18 +215,18 @@ class DeviceKind(RecordKind):
                     "id": d.id,
                     "kind": d.kind,
                     "description": d.description,
-                    "registered_at": _iso(d.registered_at),
+                    "registered_at": iso(d.registered_at),
                     "active": d.active,
                     "state": s.state if s else OUT,
                     "tray_id": s.tray_id if s else None,
                     "slot_no": s.slot_no if s else None,
-                    "since": _iso(s.since) if s else None,
+                    "since": iso(s.since) if s else None,
                 }
             )
         return rows
 
     def erase(self, subject):
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         if not ids:
             return 0
         DeviceState.delete().where(DeviceState.device.in_(ids)).execute()
@@ -382,13 +242,13 @@ class LabelKind(RecordKind):
     columns = ("id", "code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id")
 
     def export(self, subject):
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         if not ids:
             return []
-        return _rows(Label.select().where(Label.device.in_(ids)).order_by(Label.id), self.columns)
+        return rows_of(Label.select().where(Label.device.in_(ids)).order_by(Label.id), self.columns)
 
     def erase(self, subject):
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         if not ids:
             return 0
         Label.update(replaced_by=None).where(Label.device.in_(ids)).execute()
@@ -396,220 +256,6 @@ class LabelKind(RecordKind):
 
 
 # ---------------------------------------------------------------- the custody ledger
-
-SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
-HOLD_WORDS = {
-    POLICE: "handed to the police: its whole history is kept",
-    CONFISCATED: "confiscated and still held by the school: its whole history is kept",
-    IN_TRAY: "still in the tray, never collected: its current hand-in is kept",
-}
-
-
-@dataclass(frozen=True)
-class Hold:
-    """A record kept (from purge) or blocking erasure, because of a legal hold.
-
-    ``reason`` is purge's line (what is kept, no names); ``ask`` is erase's refusal, a
-    template naming the person as ``{who}`` (e.g. "{who}'s phone is in tray A-01:
-    release it first").
-    """
-
-    kind: str  # the record kind
-    entity: str  # e.g. "device"
-    entity_id: int
-    code: str  # short reason code for the audit entry: police | confiscated | in_tray | ...
-    reason: str  # one plain-English line, no names
-    ask: str = ""  # erase's refusal, with "{who}" for the person
-    concern_id: int | None = None  # the open concern behind it, if that is the reason
-
-    def audit_ref(self) -> dict[str, Any]:
-        return {"entity": self.entity, "id": self.entity_id, "why": self.code}
-
-    def refusal(self, who: str) -> str:
-        return (self.ask or f"{{who}}: {self.entity} {self.entity_id} {self.reason}").replace("{who}", who)
-
-
-# Codes of the holds (with POLICE, CONFISCATED and IN_TRAY): the one definition is legal_holds.
-OPEN_CONCERN, SIGNED_IN, PHONE_HELD = "open_concern", "signed_in", "phone_held"
-HOLD_ORDER = (POLICE, CONFISCATED, OPEN_CONCERN, IN_TRAY, SIGNED_IN, PHONE_HELD)  # strongest first
-
-
-def _slot_words(state: Any) -> str:
-    from .trays import slot_name
-
-    tray = Tray.get_or_none(Tray.id == state.tray_id) if state.tray_id is not None else None
-    if tray is None:
-        return "is handed in at the office"
-    return f"is in tray {slot_name(tray.name, state.slot_no)}"
-
-
-def legal_holds(
-    *, devices: Collection[int] = (), visits: Collection[int] = (), concerns: Collection[int] = ()
-) -> list[Hold]:
-    """THE definition of a legal hold, for purge and erase alike.
-
-    A hold is: a phone the school holds (in a tray, confiscated, or with the police,
-    now or ever handed to them); a phone, visit or concern tied to a concern still
-    open with the DSL; a visitor still on site (a visit not signed out) or whose phone
-    the school still holds. Given the ids to look at, returns every hold on them,
-    strongest first for each record. Purge keeps what is held (a phone in the tray keeps
-    its current hand-in); erase refuses while anything of the person's is held.
-    """
-    holds: list[Hold] = []
-    device_ids = sorted(set(devices))
-    held_devices: set[int] = set()
-    for chunk in _chunks(device_ids, 500):
-        for s in DeviceState.select().where(
-            DeviceState.device.in_(chunk) & DeviceState.state.in_([IN_TRAY, CONFISCATED, POLICE])
-        ):
-            held_devices.add(s.device_id)
-            if s.state == POLICE:
-                holds.append(
-                    Hold(
-                        "custody_events",
-                        "device",
-                        s.device_id,
-                        POLICE,
-                        HOLD_WORDS[POLICE],
-                        "{who}'s phone was handed to the police: its record is evidence",
-                    )
-                )
-            elif s.state == CONFISCATED:
-                holds.append(
-                    Hold(
-                        "custody_events",
-                        "device",
-                        s.device_id,
-                        CONFISCATED,
-                        HOLD_WORDS[CONFISCATED],
-                        "{who}'s phone is confiscated and still held by the school: return it first",
-                    )
-                )
-            else:
-                holds.append(
-                    Hold(
-                        "custody_events",
-                        "device",
-                        s.device_id,
-                        IN_TRAY,
-                        HOLD_WORDS[IN_TRAY],
-                        f"{{who}}'s phone {_slot_words(s)}: release it first",
-                    )
-                )
-        police = {
-            e.device_id
-            for e in CustodyEvent.select(CustodyEvent.device)
-            .where(CustodyEvent.device.in_(chunk) & (CustodyEvent.kind == POLICE_EV))
-            .distinct()
-        }
-        for device_id in sorted(police - {h.entity_id for h in holds if h.code == POLICE}):
-            holds.append(
-                Hold(
-                    "custody_events",
-                    "device",
-                    device_id,
-                    POLICE,
-                    HOLD_WORDS[POLICE],
-                    "{who}'s phone was handed to the police: its record is evidence",
-                )
-            )
-        for c in (
-            Concern.select(Concern.id, Concern.device)
-            .where(Concern.device.in_(chunk) & (Concern.status == "open"))
-            .order_by(Concern.id)
-        ):
-            if any(h.entity_id == c.device_id and h.code == OPEN_CONCERN for h in holds if h.entity == "device"):
-                continue
-            holds.append(
-                Hold(
-                    "custody_events",
-                    "device",
-                    c.device_id,
-                    OPEN_CONCERN,
-                    f"linked to concern {c.id}, still open with the DSL: its whole history is kept",
-                    f"{{who}}'s phone is linked to concern {c.id}, still open with the DSL: the DSL must close it first",
-                    c.id,
-                )
-            )
-    visit_ids = sorted(set(visits))
-    for chunk in _chunks(visit_ids, 500):
-        open_concerns = {
-            c.visit_id: c.id
-            for c in Concern.select(Concern.id, Concern.visit_id)
-            .where(Concern.visit_id.in_(chunk) & (Concern.status == "open"))
-            .order_by(Concern.id.desc())
-        }
-        rows = list(
-            Visit.select(Visit.id, Visit.device, Visit.signed_out_at).where(Visit.id.in_(chunk)).order_by(Visit.id)
-        )
-        phones = {v.device_id for v in rows if v.device_id is not None}
-        phone_held = {
-            s.device_id
-            for s in DeviceState.select(DeviceState.device).where(
-                DeviceState.device.in_(sorted(phones) or [0]) & (DeviceState.state != OUT)
-            )
-        }
-        for v in rows:
-            if v.signed_out_at is None:
-                holds.append(
-                    Hold(
-                        "visits",
-                        "visit",
-                        v.id,
-                        SIGNED_IN,
-                        "never signed out: sign the visitor out (or check the roll call) first",
-                        f"{{who}} is still signed in (visit {v.id}): sign them out first",
-                    )
-                )
-            if v.id in open_concerns:
-                holds.append(
-                    Hold(
-                        "visits",
-                        "visit",
-                        v.id,
-                        OPEN_CONCERN,
-                        "named by a concern still open with the DSL: kept until it is closed",
-                        f"{{who}}'s visit {v.id} is named by concern {open_concerns[v.id]}, still open with the DSL: the DSL must close it first",
-                        open_concerns[v.id],
-                    )
-                )
-            if v.device_id in phone_held and v.device_id not in held_devices:  # else the phone's own hold says it
-                holds.append(
-                    Hold(
-                        "visits",
-                        "visit",
-                        v.id,
-                        PHONE_HELD,
-                        "the school still holds the visitor's phone: kept with its history",
-                        "{who}'s phone is still held by the school: return it first",
-                    )
-                )
-    concern_ids = sorted(set(concerns))
-    for chunk in _chunks(concern_ids, 500):
-        for c in (
-            Concern.select(Concern.id).where(Concern.id.in_(chunk) & (Concern.status == "open")).order_by(Concern.id)
-        ):
-            holds.append(
-                Hold(
-                    "concerns",
-                    "concern",
-                    c.id,
-                    OPEN_CONCERN,
-                    "still open with the DSL: kept until it is closed",
-                    f"{{who}} is named in concern {c.id}, still open with the DSL: the DSL must close it first",
-                    c.id,
-                )
-            )
-    rank = {code: i for i, code in enumerate(HOLD_ORDER)}
-    return sorted(holds, key=lambda h: (h.entity != "device", h.entity, h.entity_id, rank.get(h.code, len(rank))))
-
-
-def strongest(holds: Iterable[Hold]) -> dict[tuple[str, int], Hold]:
-    """The first (strongest) hold on each record."""
-    out: dict[tuple[str, int], Hold] = {}
-    for h in holds:
-        out.setdefault((h.entity, h.entity_id), h)
-    return out
 
 
 @dataclass
@@ -797,8 +443,8 @@ class CustodyKind(RecordKind):
         units: list[tuple[tuple[int, str, tuple[int, ...]], int]] = []
         # events after this one were written after planning began: their phones' holds are looked at again
         ctx.marks["custody_event"] = CustodyEvent.select(fn.MAX(CustodyEvent.id)).scalar() or 0
-        for chunk in _chunks(devices, 200):
-            on_hold = {key[1]: h for key, h in strongest(legal_holds(devices=chunk)).items()}
+        for chunk in chunks(devices, 200):
+            on_hold = {key[1]: h for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=chunk)).items()}
             by_device: dict[int, list[Any]] = {d: [] for d in chunk}
             for e in _light_events(chunk):
                 by_device[e.device_id].append(e)
@@ -824,7 +470,7 @@ class CustodyKind(RecordKind):
         # (confiscated, with the police, in the tray) only by a new event, or by an open concern.
         mark = ctx.marks.get("custody_event", 0)
         again: set[int] = set()
-        for chunk in _chunks(devices, 500):
+        for chunk in chunks(devices, 500):
             again.update(
                 d
                 for (d,) in CustodyEvent.select(CustodyEvent.device)
@@ -838,10 +484,14 @@ class CustodyKind(RecordKind):
                 .where((Concern.status == "open") & Concern.device.in_(chunk))
                 .tuples()
             )
-        held = {key[1]: h for key, h in strongest(legal_holds(devices=sorted(again))).items() if h.code != IN_TRAY}
+        held = {
+            key[1]: h
+            for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=sorted(again))).items()
+            if h.code != IN_TRAY
+        }
         present = set(_ids_present(wanted))
         undone_by: dict[int, int] = {}
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             undone_by.update(
                 (rev, i)
                 for i, rev in CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses)
@@ -896,11 +546,11 @@ class CustodyKind(RecordKind):
             .group_by(CustodyEvent.device)
             .order_by(CustodyEvent.device)
         ]
-        on_hold = {key[1]: h for key, h in strongest(legal_holds(devices=candidates)).items()}
+        on_hold = {key[1]: h for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=candidates)).items()}
         part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
         plans: dict[int, _DevicePlan] = {}
         left = limit
-        for chunk in _chunks(candidates, 200):
+        for chunk in chunks(candidates, 200):
             by_device: dict[int, list[CustodyEvent]] = {d: [] for d in chunk}
             for e in _light_events(chunk):
                 by_device[e.device_id].append(e)
@@ -934,19 +584,19 @@ class CustodyKind(RecordKind):
         return part
 
     def export(self, subject):
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         if not ids:
             return []
         staff = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
         rows = []
         for e in CustodyEvent.select().where(CustodyEvent.device.in_(ids)).order_by(CustodyEvent.id).iterator():
-            row = {c: _iso(getattr(e, c)) for c in self.columns if c != "by"}
+            row = {c: iso(getattr(e, c)) for c in self.columns if c != "by"}
             row["by"] = staff.get(e.actor_id, "system") if e.actor_id else "system"
             rows.append({c: row[c] for c in self.columns})
         return rows
 
     def erase(self, subject):
-        ids = _pupil_device_ids(subject)
+        ids = pupil_device_ids(subject)
         if not ids:
             return 0
         DeviceState.update(last_event=None).where(DeviceState.device.in_(ids)).execute()
@@ -963,7 +613,7 @@ def _in_sql(column: str, ids: list[int]) -> tuple[str, list[int]]:
 
 
 def _ids_present(ids: list[int]) -> Iterable[int]:
-    for chunk in _chunks(sorted(ids), 500):
+    for chunk in chunks(sorted(ids), 500):
         cond, params = _in_sql("id", chunk)
         yield from (
             int(r[0]) for r in db.execute_sql(f'SELECT "id" FROM "custody_event" WHERE {cond}', params).fetchall()
@@ -990,16 +640,11 @@ def _light_events(devices: list[int]) -> Iterable[Any]:
     )
 
 
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _delete_events(ids: list[int]) -> int:
     """Delete ledger rows: reversals first (they reference the events they undo)."""
     n = 0
     for kinds in (f" AND \"kind\" = '{REVERSAL}'", ""):
-        for chunk in _chunks(sorted(ids), 500):
+        for chunk in chunks(sorted(ids), 500):
             cond, params = _in_sql("id", chunk)
             n += db.execute_sql(f'DELETE FROM "custody_event" WHERE {cond}{kinds}', params).rowcount
     return n
@@ -1033,7 +678,7 @@ class StaffKind(RecordKind):
             c.school_class.name
             for c in StaffClass.select(StaffClass, SchoolClass).join(SchoolClass).where(StaffClass.staff == s.id)
         ]
-        row = {c: _iso(getattr(s, c)) for c in self.columns if c != "classes"}  # never the PIN hash
+        row = {c: iso(getattr(s, c)) for c in self.columns if c != "classes"}  # never the PIN hash
         row["classes"] = ", ".join(sorted(classes))
         return [{c: row[c] for c in self.columns}]
 
@@ -1111,9 +756,9 @@ class AuditKind(RecordKind):
                 (AuditEntry.entity == "staff") & (AuditEntry.entity_id == str(subject.row_id))
             )
         elif subject.kind in (PUPIL, VISITOR):
-            devices = _pupil_device_ids(subject)
+            devices = pupil_device_ids(subject)
             refs["device"] = {str(i) for i in devices}
-            for chunk in _chunks(devices, 500):
+            for chunk in chunks(devices, 500):
                 refs.setdefault("label", set()).update(
                     str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_(chunk))
                 )
@@ -1129,7 +774,7 @@ class AuditKind(RecordKind):
             for entity, ids in provider(subject).items():
                 refs.setdefault(entity, set()).update(str(i) for i in ids)
         for entity, ids in refs.items():
-            for chunk in _chunks(sorted(ids), 500):
+            for chunk in chunks(sorted(ids), 500):
                 cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(chunk)
         rows = {e.seq: e for e in AuditEntry.select().where(cond)}
         if subject.kind == PUPIL:
@@ -1139,11 +784,21 @@ class AuditKind(RecordKind):
             ):
                 if subject.row_id in json.loads(e.details).get("pupil_ids", []):
                     rows[e.seq] = e
-        return _rows((rows[s] for s in sorted(rows)), self.columns)
+        return rows_of((rows[s] for s in sorted(rows)), self.columns)
 
 
-for _kind in (PupilKind(), ContactKind(), DeviceKind(), LabelKind(), CustodyKind(), StaffKind(), AuditKind()):
-    KINDS.append(_kind)
+# THE kinds, in order: dependants after what they reference (erase walks this backwards),
+# and the audit log last.
+KINDS[:] = [
+    PupilKind(),
+    ContactKind(),
+    DeviceKind(),
+    LabelKind(),
+    CustodyKind(),
+    StaffKind(),
+    *record_kinds.KINDS,
+    AuditKind(),
+]
 
 
 # ---------------------------------------------------------------- purge
@@ -1565,7 +1220,9 @@ def holds_for(subject: Subject) -> list[Hold]:
     refuses to erase (a staff account)."""
     if subject.device_ids is None or subject.row_ids is None:
         subject = subject.with_devices()
-    holds = legal_holds(devices=subject.device_ids or (), visits=subject.ids("visit"), concerns=subject.ids("concern"))
+    holds = hold_rules.legal_holds(
+        devices=subject.device_ids or (), visits=subject.ids("visit"), concerns=subject.ids("concern")
+    )
     return holds + [h for k in KINDS if subject.kind in k.subjects for h in k.holds_for(subject)]
 
 
@@ -1723,4 +1380,3 @@ def never_stored_problems(models: Iterable[type[peewee.Model]]) -> list[str]:
 # The kinds that live beside their modules' tables (visits, exceptions, concerns)
 # register themselves on import; importing them here means every purge, SAR and
 # erasure sees them, whoever imported this module first.
-from . import record_kinds  # noqa: E402,F401

@@ -12,7 +12,7 @@ import pytest
 
 import printing
 from kiosk.cli import main
-from models import audit, concerns, custody, records, visitors
+from models import audit, concerns, custody, holds, records, visitors
 from models.auth import HEADTEACHER, create_staff
 from models.config import Settings
 from models.errors import RuleViolation
@@ -182,13 +182,13 @@ def test_erase_and_purge_agree_on_every_hold(school, scenario):
 def test_erase_and_purge_call_the_one_definition(school, monkeypatch):
     _open_concern(school)
     calls = []
-    real = records.legal_holds
+    real = holds.legal_holds
 
     def spy(**kw):
         calls.append(kw)
         return real(**kw)
 
-    monkeypatch.setattr(records, "legal_holds", spy)
+    monkeypatch.setattr(holds, "legal_holds", spy)
     with pytest.raises(RuleViolation):
         records.erase(records.pupil_subject("000001"), now=NOW)
     assert calls and calls[-1]["devices"]
@@ -276,7 +276,7 @@ def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps)
         holds = records.holds_for(subject)
         [device_id] = subject.device_ids
         assert bool(holds) == _expected_hold(device_id)
-        strongest = records.strongest(holds)
+        strongest = records.hold_rules.strongest(holds)
         if ("device", device_id) in strongest and CustodyEvent.select().where(
             CustodyEvent.device == device_id
         ).exists():
