@@ -3,7 +3,7 @@
 ``create_app`` is the one way to build the app: the CLI and the tests both use it, and
 inject the settings, the clock, the printer and the camera source. Screens get what
 they need as constructor arguments (attributes down) and report back with messages
-(messages up); blocking work runs in thread workers (``kiosk.work``).
+(messages up); blocking work runs in thread workers (``kiosk.workers``).
 """
 
 from __future__ import annotations

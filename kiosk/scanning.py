@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from kiosk.work import CALM, run_guarded
+from kiosk.workers import CALM, run_guarded
 from models.codes import printable
 from models.errors import KioskError, StorageError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.session import SignedIn
-from kiosk.work import call_db
+from kiosk.workers import call_db
 from models import concerns, custody
 from models import exceptions as ex
 from models.demo import DEMO_PINS

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 
 def _check_admin(username: str, pin: str, now, surface: str) -> bool:

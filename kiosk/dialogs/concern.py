@@ -22,7 +22,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 
 from kiosk.dialogs.exception_form import find_pupils, options, staff_list
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 from models.concerns import ABOUT_KINDS, CATEGORIES
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}

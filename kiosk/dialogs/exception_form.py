@@ -27,7 +27,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
 

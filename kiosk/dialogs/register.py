@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 
 def _search(text: str) -> list[tuple[str, str]]:

@@ -33,7 +33,7 @@ from kiosk.dialogs.visitor_details import (
     returning_visitors,
     type_name,
 )
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 from models.config import VISITOR_TYPES, Settings
 
 PHONES = (

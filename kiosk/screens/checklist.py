@@ -28,7 +28,7 @@ from kiosk.screens.scan_base import OUTCOME_WORDS
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 # Row statuses (models.reports.CHECK_*), in the order the summary counts them.
 # Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
 _BLOCKS = " ▁▂▃▄▅▆▇█"

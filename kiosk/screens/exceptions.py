@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Static
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 REVIEW_WITHIN_DAYS = 14  # "due for review" = review date within this many days (or overdue)
 DUE = "review due"

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 
 def _progress(now) -> list[dict]:

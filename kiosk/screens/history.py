@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 # Screen action -> the permission it needs (models.auth.PERMISSIONS).
 PERMISSION = {

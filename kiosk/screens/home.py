@@ -16,7 +16,7 @@ from textual.widgets import Button, Footer, Static
 
 from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 
 class PinInput(Input):

@@ -24,7 +24,7 @@ from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 from models.clock import DAY_RANGE_TEXT, in_day_range
 
 DEFAULT_DAYS = 30

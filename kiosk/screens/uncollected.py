@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 

@@ -49,7 +49,7 @@ from kiosk.dialogs.visitor_details import (
     type_name,
 )
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.work import DbResult, call_db
+from kiosk.workers import DbResult, call_db
 from models.config import VISITOR_TYPES
 
 RESET_SECONDS = 12.0  # the done / message step goes back to the start after this

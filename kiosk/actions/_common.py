@@ -1,0 +1,20 @@
+"""What every area of the actions layer needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.tables import Staff
+
+
+def staff_row(who: SignedIn | int) -> Staff:
+    """The Staff row of the person signed in (or of a staff id): call it in a worker thread.
+
+    The one place the layer loads a member of staff; the domain's rules take the row.
+    """
+    from models.tables import Staff
+
+    return Staff.get_by_id(who if isinstance(who, int) else who.id)
