@@ -34,6 +34,11 @@ class SignedIn:
     display_name: str
     roles: frozenset[str]
 
+    @classmethod
+    def of(cls, staff: Any) -> SignedIn:
+        """The snapshot of a Staff row (read its roles in the calling thread)."""
+        return cls(staff.id, staff.username, staff.display_name, staff.role_set)
+
     def may(self, action: str) -> bool:
         from models.auth import PERMISSIONS
 

@@ -230,8 +230,7 @@ async def test_search_by_leadership_is_recorded_without_contents(school):
 
 
 async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is_refused(school):
-    from kiosk.dialogs.search import SearchRecord
-    from kiosk.screens.history import do_search
+    from kiosk.actions.custody import SearchRecord, search
 
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
@@ -249,7 +248,7 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
         assert screen_name(app) == "HistoryScreen"
         assert message(app) == "Office (office staff) may not record a search."
         record = SearchRecord("pupil", None, "Head", "grounds", "nothing_found", None, None)
-        app.screen.record(do_search, dev, school.office.id, record)  # forced past the screen: the ledger refuses
+        app.screen.record(search, dev, record)  # forced past the screen (as the office): the ledger refuses
         await quiet(pilot)
         assert message(app) == "Office (office staff) may not record a search."
         assert len(events_of(dev)) == before

@@ -264,12 +264,13 @@ def test_a_visitors_phone_cannot_be_given_back_at_the_pupils_release(school, set
 
 
 def test_the_phone_history_names_the_visitor_and_the_return(school, settings):
-    from kiosk.screens.history import load_phone
+    from kiosk.actions.custody import load_phone
+    from kiosk.session import SignedIn
 
     r = sign_in(settings, name="Dave Collins", phone="tray")
     visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
     visitors.sign_out(slip_code=r.slip_code, actor=school.office, now=LATER)
-    view = load_phone(school.office.id, device_id=r.visit.device_id)
+    view = load_phone(SignedIn.of(school.office), device_id=r.visit.device_id)
     assert view.owner == "Dave Collins (visitor)"
     assert "returned to the visitor from slot C-01" in view.chain[-1] and "(by Office" in view.chain[-1]
     assert "system" not in " ".join(view.chain)

@@ -12,14 +12,13 @@ confirmation step, and cancels from the form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
@@ -32,12 +31,6 @@ POLICIES = (
 OTHER = "Other (name the policy)"
 REASON_LIMIT = 500  # models.custody.confiscate's limits
 POLICY_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Confiscation:
-    reason: str
-    policy: str
 
 
 class ConfiscateDialog(TwoStepDialog[Confiscation]):

@@ -15,13 +15,13 @@ the confirmation step, and cancels from the form.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from kiosk.actions.custody import PoliceHandover
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import TwoStepDialog
 from models.clock import to_local
@@ -32,19 +32,6 @@ FINAL = (
     "and it cannot be undone. Check every detail with the officer first."
 )
 FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.hand_to_police allows the same
-
-
-@dataclass(frozen=True)
-class PoliceHandover:
-    officer_name: str
-    officer_number: str
-    force_reference: str
-    handed_at: dt.datetime  # naive UTC
-
-    @property
-    def officer(self) -> str:
-        """The officer as stored on the custody event (``officer`` field)."""
-        return f"{self.officer_name}, number {self.officer_number}"
 
 
 FIELDS = (

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
 from models.custody import SEARCH_OUTCOMES, searcher_name, witness_problem
@@ -34,17 +34,6 @@ NO_CONTENTS = (
     "contents is recorded here: do not type any messages, images, names or numbers found on it."
 )
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
-
-
-@dataclass(frozen=True)
-class SearchRecord:
-    consent_by: str  # "pupil" | "parent" (models.custody.CONSENT_BY)
-    consent_contact_id: int | None
-    witness: str
-    grounds: str
-    outcome: str  # a key of models.custody.SEARCH_OUTCOMES
-    parents_informed_at: dt.datetime | None  # naive UTC
-    parents_informed_how: str | None
 
 
 def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:

@@ -10,9 +10,6 @@ worker, which checks every rule again. A refusal is shown as its one-line messag
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,10 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.actions import custody as act
+from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 
 # Screen action -> the permission it needs (models.auth.PERMISSIONS).
 PERMISSION = {
@@ -37,289 +36,10 @@ ACTION_KEYS = {"f2": "undo", "f4": "release_contact", "f6": "confiscate", "f7": 
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
 
 
-@dataclass(frozen=True)
-class PhoneView:
-    """Everything the screen shows about one phone (plain data, built in a worker)."""
-
-    device_id: int
-    code: str
-    description: str
-    owner: str
-    class_name: str
-    admission_no: str
-    state: str
-    state_text: str
-    chain: tuple[str, ...]  # oldest first
-    undo: tuple[int, str] | None  # the latest action that can be reversed: (event id, line)
-    contacts: tuple[tuple[int, str], ...]  # listed contacts (search consent)
-    collectors: tuple[tuple[int, str], ...]  # listed contacts who may collect (release)
-    refusals: dict[str, str] = field(default_factory=dict)  # action -> why it cannot be done now
-    latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
-    slot: str = ""  # where the school holds it now, e.g. "B-01"
-    note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
-
-
-# ---------------------------------------------------------------- worker functions (plain data)
-
-
-def _visitor_owner(device_id: int) -> str:
-    """A visitor's phone is shown with the visitor's name."""
-    from models.visitors import names_for_devices
-
-    name = names_for_devices([device_id]).get(device_id)
-    return f"{name} (visitor)" if name else "Visitor"
-
-
-def _contact_label(contact) -> str:
-    return f"{contact.name} ({contact.relationship})" if contact.relationship else contact.name
-
-
-def _refusal(check) -> str | None:
-    from models.errors import KioskError
-
-    try:
-        check()
-    except KioskError as exc:
-        return str(exc)
-    return None
-
-
-def load_phone(staff_id: int, code: str | None = None, device_id: int | None = None) -> PhoneView:
-    """A phone, found by label code or device id, with its chain of custody."""
-    from models import custody
-    from models.auth import require
-    from models.clock import local_from_utc_naive
-    from models.devices import current_label, resolve, retired_label_device
-    from models.errors import NotFound, RevokedCode, RuleViolation
-    from models.people import contacts_of
-    from models.tables import Device, Staff
-    from models.trays import slot_name
-
-    read_only = ""
-    if code is not None:
-        try:
-            device = resolve(code).device
-        except RevokedCode:
-            retired = retired_label_device(code)
-            if retired is None:
-                raise
-            device, why = retired
-            read_only = f"{why} Its history, read-only."
-    else:
-        device = Device.get_or_none(Device.id == device_id)
-        if device is None:
-            raise NotFound("There is no such phone.")
-    staff = Staff.get_by_id(staff_id)
-    pupil = device.pupil if device.pupil_id else None
-    class_id = pupil.school_class_id if pupil else None
-    label = current_label(device)
-    row = custody.state_of(device.id)
-    cur = custody.Custody(row.state, row.tray_id, row.slot_no)
-    slot = slot_name(row.tray.name, row.slot_no) if row.tray_id and row.slot_no else ""
-    state_text = custody.STATE_WORDS.get(row.state, row.state).capitalize()
-    if slot:
-        state_text += f", slot {slot}"
-    if row.since:
-        state_text += f" (since {local_from_utc_naive(row.since)})"
-
-    events = custody.history(device.id)
-    undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
-    chain = tuple(
-        f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone_by[e.id]}]" if e.id in undone_by else "")
-        for e in events
-    )
-    try:
-        stack = custody.replay(events).undo_stack
-        broken = ""
-    except custody.LedgerError:  # edited outside the kiosk: still show the chain, but undo nothing
-        stack, broken = (), "This phone's ledger does not replay: ask an admin to run kiosk audit verify."
-    undo = None
-    if stack:
-        target = next(e for e in events if e.id == stack[-1][0])
-        undo = (target.id, f"#{target.id}  {custody.describe_event(target)}")
-
-    listed = contacts_of(pupil.id) if pupil else []
-    contacts = tuple((c.id, _contact_label(c)) for c in listed)
-    collectors = tuple((c.id, _contact_label(c)) for c in listed if c.can_collect)
-
-    def allowed(permission: str, kind: str):
-        def check() -> None:
-            require(staff, permission, school_class_id=class_id)
-            custody.step(cur, kind)
-
-        return check
-
-    def release_check() -> None:
-        allowed("release_to_contact", custody.RELEASED_TO_CONTACT)()
-        if pupil is None:
-            raise RuleViolation("This phone does not belong to a pupil.")
-        if not collectors:
-            raise RuleViolation(
-                f"No parent or carer who may collect is listed for {pupil.full_name}: "
-                "the phone cannot be released until one is added to the school's records."
-            )
-
-    def undo_check() -> None:
-        if broken:
-            raise RuleViolation(broken)
-        if undo is None:
-            raise RuleViolation("Nothing to undo: no action on this phone is left to reverse.")
-        custody.check_undo(staff, next(e for e in events if e.id == stack[-1][0]))  # the domain's own rule
-
-    refusals = {
-        "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
-        "search": _refusal(allowed("search", custody.SEARCHED)),
-        "police": _refusal(allowed("police", custody.POLICE_EV)),
-        "release_contact": _refusal(release_check),
-        "undo": _refusal(undo_check),
-    }
-    if read_only:  # a retired label records nothing: every action refused, none offered
-        refusals = dict.fromkeys(refusals, read_only)
-    return PhoneView(
-        device_id=device.id,
-        code=label.code if label else "",
-        description=device.description or "phone",
-        owner=pupil.full_name if pupil else _visitor_owner(device.id),
-        class_name=pupil.school_class.name if pupil else "",
-        admission_no=pupil.admission_no if pupil else "",
-        state=row.state,
-        state_text=state_text,
-        chain=chain,
-        undo=undo,
-        contacts=contacts,
-        collectors=collectors,
-        refusals={k: v for k, v in refusals.items() if v is not None},
-        latest=(events[-1].at, events[-1].kind) if events else None,
-        slot=slot,
-        note=read_only,
-    )
-
-
-def find_by_name(text: str) -> tuple[str, list[tuple[int | None, str]]]:
-    """Pupils matching ``text`` and their phones: (device id or None, line) for each."""
-    from models import custody
-    from models.devices import current_label
-    from models.people import find_pupils
-    from models.tables import Device
-
-    found: list[tuple[int | None, str]] = []
-    for pupil in find_pupils(text):
-        who = f"{pupil.full_name} · {pupil.school_class.name} · {pupil.admission_no}"
-        devices = list(Device.select().where(Device.pupil == pupil.id).order_by(Device.id))
-        if not devices:
-            found.append((None, f"{who} · no phone registered"))
-        for device in devices:
-            label = current_label(device)
-            state = custody.STATE_WORDS.get(custody.state_of(device.id).state, "")
-            found.append(
-                (
-                    device.id,
-                    f"{who} · {device.description or 'phone'} {label.code if label else '(no label)'} · {state}",
-                )
-            )
-    return text, found
-
-
-def _staff(staff_id: int):
-    from models.tables import Staff
-
-    return Staff.get_by_id(staff_id)
-
-
-def _owner(device_id: int) -> str:
-    from models.tables import Device
-
-    device = Device.get_by_id(device_id)
-    return device.pupil.full_name if device.pupil_id else _visitor_owner(device_id)
-
-
-def _slot_of(event) -> str:
-    from models.tables import Tray
-    from models.trays import slot_name
-
-    return slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no) if event.tray_id and event.slot_no else ""
-
-
-def do_confiscate(device_id: int, staff_id: int, confiscation, now) -> str:
-    from models import custody
-
-    event = custody.confiscate(
-        device_id, _staff(staff_id), reason=confiscation.reason, policy=confiscation.policy, now=now
-    )
-    slot = _slot_of(event)
-    return f"Confiscated {_owner(device_id)}'s phone: keep it in slot {slot}." if slot else "Confiscated."
-
-
-def do_search(device_id: int, staff_id: int, record, now) -> str:
-    from models import custody
-
-    custody.record_search(
-        device_id,
-        _staff(staff_id),
-        consent_by=record.consent_by,
-        consent_contact_id=record.consent_contact_id,
-        witness=record.witness,
-        grounds=record.grounds,
-        outcome=record.outcome,
-        parents_informed_at=record.parents_informed_at,
-        parents_informed_how=record.parents_informed_how,
-        now=now,
-    )
-    done = f"Recorded the search of {_owner(device_id)}'s phone."
-    if record.outcome == "passed_to_police":
-        return f"{done} Record the hand-over with F8 when the police take the phone."
-    return done
-
-
-def do_police(device_id: int, staff_id: int, handover, now) -> str:
-    from models import custody
-
-    custody.hand_to_police(
-        device_id,
-        _staff(staff_id),
-        officer=handover.officer,
-        force_reference=handover.force_reference,
-        handed_at=handover.handed_at,
-        now=now,
-    )
-    return f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. This is final."
-
-
-def do_release(device_id: int, staff_id: int, contact_id: int, now) -> str:
-    from models import custody
-    from models.tables import Contact
-
-    custody.release_to_contact(device_id, _staff(staff_id), contact_id=contact_id, id_seen=True, now=now)
-    return f"{_owner(device_id)}'s phone released to {_contact_label(Contact.get_by_id(contact_id))}, ID seen."
-
-
-def do_undo(event_id: int, staff_id: int, reason: str, now) -> str:
-    from models import custody
-
-    event = custody.reverse(event_id, _staff(staff_id), reason=reason, now=now)
-    return f"Undone on {_owner(event.device_id)}'s phone: event #{event_id} is reversed by #{event.id}."
-
-
-def confiscation_meaning(view: PhoneView) -> str:
-    """What confiscating this phone does, in plain words, for the form to show first."""
-    from models import custody
-
-    if view.state == custody.IN_TRAY:
-        where = f"in slot {view.slot}" if view.slot else "in the tray"
-        return (
-            f"This phone is {where}. Confiscating it keeps it in the office until a listed parent or carer "
-            f"collects it: it will not go back to {view.owner} at the end of the day."
-        )
-    return (
-        f"This phone is with {view.owner}. Confiscating it means taking it now: the office keeps it in a slot "
-        "until a listed parent or carer collects it."
-    )
-
-
 # ---------------------------------------------------------------- screen
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(DbWork, Screen[None]):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="history.back"),
@@ -336,7 +56,6 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.who = who
         self.view: PhoneView | None = None
-        self.load_seq = 0  # only the latest lookup's answer is shown
         self.clear_message_on_load = True
         self.busy = False  # an action is being recorded, or the phone reloaded after it
         self.again = None  # reopens the last form with what was typed, if it is refused for its time
@@ -418,9 +137,25 @@ class HistoryScreen(Screen[None]):
     # ------------------------------------------------------------ finding a phone
 
     def load(self, *, code: str | None = None, device_id: int | None = None, keep_message: bool = False) -> None:
-        self.load_seq += 1
         self.clear_message_on_load = not keep_message
-        call_db(self, f"load:{self.load_seq}", load_phone, self.who.id, code, device_id)
+        # only the latest lookup's answer is shown
+        self.db(act.load_phone, self.who, code, device_id, then=self.loaded, failed=self.not_loaded, latest="load")
+
+    def loaded(self, view: PhoneView) -> None:
+        self.busy = False
+        self.show(view)
+        if view.note:
+            self.say(view.note)
+        elif self.clear_message_on_load:
+            self.say("")
+
+    def not_loaded(self, failure: Failure) -> None:
+        self.busy = False
+        self.show(None)
+        self.say(failure.message, "error")
+
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message, "error")
 
     def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
         message.stop()
@@ -433,9 +168,19 @@ class HistoryScreen(Screen[None]):
             return
         event.stop()
         if len(event.value.strip()) >= 2:
-            call_db(self, "find", find_by_name, event.value)
+            self.db(act.find_by_name, event.value, then=self.found, latest="find")
         else:
+            self.superseded("find")
             self.set_results([])
+
+    def found(self, matches: act.NameMatches) -> None:
+        if matches.text != self.query_one("#history-name", Input).value:
+            return  # the field was changed without a new search (cleared on opening a phone)
+        self.set_results(list(matches.found))
+        if not matches.found:
+            self.say(f"No pupil found for {matches.text.strip()!r}.", "error")
+        elif self.view is None:
+            self.say("Down/Up to choose, Enter to open.")
 
     def set_results(self, found: list[tuple[int | None, str]]) -> None:
         options = self.query_one("#history-results", OptionList)
@@ -491,47 +236,6 @@ class HistoryScreen(Screen[None]):
         self.load(device_id=int(option.id))
         self.query_one("#history-scan", ScanInput).focus()
 
-    # ------------------------------------------------------------ worker results
-
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if result.tag.startswith("load:"):
-            if int(result.tag.removeprefix("load:")) != self.load_seq:
-                return  # a later lookup has been asked for
-            self.busy = False
-            if result.ok:
-                self.show(result.value)
-                if result.value.note:
-                    self.say(result.value.note)
-                elif self.clear_message_on_load:
-                    self.say("")
-            else:
-                self.show(None)
-                self.say(result.error or "", "error")
-        elif result.tag == "find":
-            if not result.ok:
-                self.say(result.error or "", "error")
-                return
-            text, found = result.value
-            if text != self.query_one("#history-name", Input).value:
-                return  # typed on since: a newer search is on its way
-            self.set_results(found)
-            if not found:
-                self.say(f"No pupil found for {text.strip()!r}.", "error")
-            elif self.view is None:
-                self.say("Down/Up to choose, Enter to open.")
-        elif result.tag == "act":
-            from models.custody import OutOfOrder
-
-            self.say(result.value if result.ok else (result.error or ""), "ok" if result.ok else "error")
-            again, self.again = self.again, None
-            if again is not None and isinstance(result.exc, OutOfOrder):
-                again(result.error or "")
-            if self.view is not None:  # show what the ledger now says (busy until then)
-                self.load(device_id=self.view.device_id, keep_message=True)
-            else:
-                self.busy = False
-
     # ------------------------------------------------------------ actions
 
     def ready(self, action: str) -> PhoneView | None:
@@ -549,9 +253,30 @@ class HistoryScreen(Screen[None]):
         return self.view
 
     def record(self, fn, *args) -> None:
+        """Record an action (``fn(who, *args, now)``) and show what the ledger then says."""
         self.busy = True
         self.say("Recording…")
-        call_db(self, "act", fn, *args, self.app.services.clock.now())
+        self.db(fn, self.who, *args, self.app.services.clock.now(), then=self.recorded, failed=self.refused)
+
+    def recorded(self, done: str) -> None:
+        self.again = None
+        self.say(done, "ok")
+        self.after_recording()
+
+    def refused(self, failure: Failure) -> None:
+        from models.custody import OutOfOrder
+
+        self.say(failure.message, "error")
+        again, self.again = self.again, None
+        if again is not None and failure.refused_as(OutOfOrder):
+            again(failure.message)
+        self.after_recording()
+
+    def after_recording(self) -> None:
+        if self.view is not None:  # show what the ledger now says (busy until then)
+            self.load(device_id=self.view.device_id, keep_message=True)
+        else:
+            self.busy = False
 
     def cancelled(self) -> None:
         self.say("Cancelled: nothing was recorded.")
@@ -569,7 +294,7 @@ class HistoryScreen(Screen[None]):
         if confiscation is None:
             self.cancelled()
         else:
-            self.record(do_confiscate, view.device_id, self.who.id, confiscation)
+            self.record(act.confiscate, view.device_id, confiscation)
 
     def action_search(self) -> None:
         from kiosk.dialogs.search import SearchDialog
@@ -583,7 +308,7 @@ class HistoryScreen(Screen[None]):
         if record is None:
             self.cancelled()
         else:
-            self.record(do_search, view.device_id, self.who.id, record)
+            self.record(act.search, view.device_id, record)
 
     def action_police(self) -> None:
         if (view := self.ready("police")) is None:
@@ -597,7 +322,7 @@ class HistoryScreen(Screen[None]):
             # Refused for its time (something was recorded for the phone meanwhile): the
             # form opens again with everything typed, and the refusal on the time.
             self.again = lambda error: self.police_form(view, typed=handover, error=error)
-            self.record(do_police, view.device_id, self.who.id, handover)
+            self.record(act.hand_to_police, view.device_id, handover)
 
     def police_form(self, view: PhoneView, *, typed=None, error: str = "") -> None:
         from kiosk.dialogs.police import PoliceDialog
@@ -617,7 +342,7 @@ class HistoryScreen(Screen[None]):
         if contact_id is None:
             self.cancelled()
         else:
-            self.record(do_release, view.device_id, self.who.id, contact_id)
+            self.record(act.release_to_contact, view.device_id, contact_id)
 
     def action_undo(self) -> None:
         from kiosk.dialogs.reason import ReasonDialog
@@ -632,4 +357,4 @@ class HistoryScreen(Screen[None]):
         if not reason:
             self.cancelled()
         else:
-            self.record(do_undo, event_id, self.who.id, reason)
+            self.record(act.undo, event_id, reason)

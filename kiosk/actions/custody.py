@@ -1,0 +1,335 @@
+"""A phone's custody: find it, show its chain, and the actions on it (confiscate, search,
+hand to the police, release to a parent or carer, undo).
+
+The forms' results (:class:`Confiscation`, :class:`SearchRecord`, :class:`PoliceHandover`)
+are defined here, as the use cases' typed inputs; the dialogs build them. Every action
+is checked again by ``models.custody``, whatever the screen offered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
+
+# ---------------------------------------------------------------- the forms' results
+
+
+@dataclass(frozen=True)
+class Confiscation:
+    reason: str
+    policy: str
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    consent_by: str  # "pupil" | "parent" (models.custody.CONSENT_BY)
+    consent_contact_id: int | None
+    witness: str
+    grounds: str
+    outcome: str  # a key of models.custody.SEARCH_OUTCOMES
+    parents_informed_at: dt.datetime | None  # naive UTC
+    parents_informed_how: str | None
+
+
+@dataclass(frozen=True)
+class PoliceHandover:
+    officer_name: str
+    officer_number: str
+    force_reference: str
+    handed_at: dt.datetime  # naive UTC
+
+    @property
+    def officer(self) -> str:
+        """The officer as stored on the custody event (``officer`` field)."""
+        return f"{self.officer_name}, number {self.officer_number}"
+
+
+# ---------------------------------------------------------------- a phone, shown
+
+
+@dataclass(frozen=True)
+class PhoneView:
+    """Everything the history screen shows about one phone."""
+
+    device_id: int
+    code: str
+    description: str
+    owner: str
+    class_name: str
+    admission_no: str
+    state: str
+    state_text: str
+    chain: tuple[str, ...]  # oldest first
+    undo: tuple[int, str] | None  # the latest action that can be reversed: (event id, line)
+    contacts: tuple[tuple[int, str], ...]  # listed contacts (search consent)
+    collectors: tuple[tuple[int, str], ...]  # listed contacts who may collect (release)
+    refusals: dict[str, str] = field(default_factory=dict)  # action -> why it cannot be done now
+    latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
+    slot: str = ""  # where the school holds it now, e.g. "B-01"
+    note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
+
+
+@dataclass(frozen=True)
+class NameMatches:
+    """The phones of the pupils matching what was typed: (device id or None, line) each."""
+
+    text: str
+    found: tuple[tuple[int | None, str], ...]
+
+
+def visitor_owner(device_id: int) -> str:
+    """A visitor's phone is shown with the visitor's name."""
+    from models.visitors import names_for_devices
+
+    name = names_for_devices([device_id]).get(device_id)
+    return f"{name} (visitor)" if name else "Visitor"
+
+
+def contact_label(contact: Any) -> str:
+    return f"{contact.name} ({contact.relationship})" if contact.relationship else contact.name
+
+
+def _refusal(check: Callable[[], None]) -> str | None:
+    from models.errors import KioskError
+
+    try:
+        check()
+    except KioskError as exc:
+        return str(exc)
+    return None
+
+
+def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = None) -> PhoneView:
+    """A phone, found by label code or device id, with its chain of custody and what ``who`` may do."""
+    from models import custody
+    from models.auth import require
+    from models.clock import local_from_utc_naive
+    from models.devices import current_label, resolve, retired_label_device
+    from models.errors import NotFound, RevokedCode, RuleViolation
+    from models.people import contacts_of
+    from models.tables import Device
+    from models.trays import slot_name
+
+    read_only = ""
+    device: Any
+    if code is not None:
+        try:
+            device = resolve(code).device
+        except RevokedCode:
+            retired = retired_label_device(code)
+            if retired is None:
+                raise
+            device, why = retired
+            read_only = f"{why} Its history, read-only."
+    else:
+        device = Device.get_or_none(Device.id == device_id)
+        if device is None:
+            raise NotFound("There is no such phone.")
+    staff = staff_row(who)
+    pupil = device.pupil if device.pupil_id else None
+    class_id = pupil.school_class_id if pupil else None
+    label = current_label(device)
+    row = custody.state_of(device.id)
+    cur = custody.Custody(row.state, row.tray_id, row.slot_no)
+    tray = row.tray if row.tray_id else None
+    slot = slot_name(tray.name, row.slot_no) if tray is not None and row.slot_no else ""
+    state_text = custody.STATE_WORDS.get(row.state, row.state).capitalize()
+    if slot:
+        state_text += f", slot {slot}"
+    if row.since:
+        state_text += f" (since {local_from_utc_naive(row.since)})"
+
+    events = custody.history(device.id)
+    undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
+    chain = tuple(
+        f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone_by[e.id]}]" if e.id in undone_by else "")
+        for e in events
+    )
+    try:
+        stack = custody.replay(events).undo_stack
+        broken = ""
+    except custody.LedgerError:  # edited outside the kiosk: still show the chain, but undo nothing
+        stack, broken = (), "This phone's ledger does not replay: ask an admin to run kiosk audit verify."
+    undo = None
+    if stack:
+        target = next(e for e in events if e.id == stack[-1][0])
+        undo = (target.id, f"#{target.id}  {custody.describe_event(target)}")
+
+    listed = contacts_of(pupil.id) if pupil else []
+    contacts = tuple((c.id, contact_label(c)) for c in listed)
+    collectors = tuple((c.id, contact_label(c)) for c in listed if c.can_collect)
+
+    def allowed(permission: str, kind: str) -> Callable[[], None]:
+        def check() -> None:
+            require(staff, permission, school_class_id=class_id)
+            custody.step(cur, kind)
+
+        return check
+
+    def release_check() -> None:
+        allowed("release_to_contact", custody.RELEASED_TO_CONTACT)()
+        if pupil is None:
+            raise RuleViolation("This phone does not belong to a pupil.")
+        if not collectors:
+            raise RuleViolation(
+                f"No parent or carer who may collect is listed for {pupil.full_name}: "
+                "the phone cannot be released until one is added to the school's records."
+            )
+
+    def undo_check() -> None:
+        if broken:
+            raise RuleViolation(broken)
+        if undo is None:
+            raise RuleViolation("Nothing to undo: no action on this phone is left to reverse.")
+        custody.check_undo(staff, next(e for e in events if e.id == stack[-1][0]))  # the domain's own rule
+
+    refusals = {
+        "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
+        "search": _refusal(allowed("search", custody.SEARCHED)),
+        "police": _refusal(allowed("police", custody.POLICE_EV)),
+        "release_contact": _refusal(release_check),
+        "undo": _refusal(undo_check),
+    }
+    if read_only:  # a retired label records nothing: every action refused, none offered
+        refusals = dict.fromkeys(refusals, read_only)
+    return PhoneView(
+        device_id=device.id,
+        code=label.code if label else "",
+        description=device.description or "phone",
+        owner=pupil.full_name if pupil else visitor_owner(device.id),
+        class_name=pupil.school_class.name if pupil else "",
+        admission_no=pupil.admission_no if pupil else "",
+        state=row.state,
+        state_text=state_text,
+        chain=chain,
+        undo=undo,
+        contacts=contacts,
+        collectors=collectors,
+        refusals={k: v for k, v in refusals.items() if v is not None},
+        latest=(events[-1].at, events[-1].kind) if events else None,
+        slot=slot,
+        note=read_only,
+    )
+
+
+def find_by_name(text: str) -> NameMatches:
+    """Pupils matching ``text`` and their phones."""
+    from models import custody
+    from models.devices import current_label
+    from models.people import find_pupils
+    from models.tables import Device
+
+    found: list[tuple[int | None, str]] = []
+    for pupil in find_pupils(text):
+        who = f"{pupil.full_name} · {pupil.school_class.name} · {pupil.admission_no}"
+        devices = list(Device.select().where(Device.pupil == pupil.id).order_by(Device.id))
+        if not devices:
+            found.append((None, f"{who} · no phone registered"))
+        for device in devices:
+            label = current_label(device)
+            state = custody.STATE_WORDS.get(custody.state_of(device.id).state, "")
+            found.append(
+                (
+                    device.id,
+                    f"{who} · {device.description or 'phone'} {label.code if label else '(no label)'} · {state}",
+                )
+            )
+    return NameMatches(text, tuple(found))
+
+
+def confiscation_meaning(view: PhoneView) -> str:
+    """What confiscating this phone does, in plain words, for the form to show first."""
+    from models import custody
+
+    if view.state == custody.IN_TRAY:
+        where = f"in slot {view.slot}" if view.slot else "in the tray"
+        return (
+            f"This phone is {where}. Confiscating it keeps it in the office until a listed parent or carer "
+            f"collects it: it will not go back to {view.owner} at the end of the day."
+        )
+    return (
+        f"This phone is with {view.owner}. Confiscating it means taking it now: the office keeps it in a slot "
+        "until a listed parent or carer collects it."
+    )
+
+
+# ---------------------------------------------------------------- the actions on a phone
+
+
+def _owner(device_id: int) -> str:
+    from models.tables import Device
+
+    device: Any = Device.get_by_id(device_id)
+    return device.pupil.full_name if device.pupil_id else visitor_owner(device_id)
+
+
+def _slot_of(event: Any) -> str:
+    from models.tables import Tray
+    from models.trays import slot_name
+
+    return slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no) if event.tray_id and event.slot_no else ""
+
+
+def confiscate(who: SignedIn, device_id: int, confiscation: Confiscation, now: dt.datetime) -> str:
+    from models import custody
+
+    event = custody.confiscate(
+        device_id, staff_row(who), reason=confiscation.reason, policy=confiscation.policy, now=now
+    )
+    slot = _slot_of(event)
+    return f"Confiscated {_owner(device_id)}'s phone: keep it in slot {slot}." if slot else "Confiscated."
+
+
+def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime) -> str:
+    from models import custody
+
+    custody.record_search(
+        device_id,
+        staff_row(who),
+        consent_by=record.consent_by,
+        consent_contact_id=record.consent_contact_id,
+        witness=record.witness,
+        grounds=record.grounds,
+        outcome=record.outcome,
+        parents_informed_at=record.parents_informed_at,
+        parents_informed_how=record.parents_informed_how,
+        now=now,
+    )
+    done = f"Recorded the search of {_owner(device_id)}'s phone."
+    if record.outcome == "passed_to_police":
+        return f"{done} Record the hand-over with F8 when the police take the phone."
+    return done
+
+
+def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now: dt.datetime) -> str:
+    from models import custody
+
+    custody.hand_to_police(
+        device_id,
+        staff_row(who),
+        officer=handover.officer,
+        force_reference=handover.force_reference,
+        handed_at=handover.handed_at,
+        now=now,
+    )
+    return f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. This is final."
+
+
+def release_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> str:
+    from models import custody
+    from models.tables import Contact
+
+    custody.release_to_contact(device_id, staff_row(who), contact_id=contact_id, id_seen=True, now=now)
+    return f"{_owner(device_id)}'s phone released to {contact_label(Contact.get_by_id(contact_id))}, ID seen."
+
+
+def undo(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
+    from models import custody
+
+    event = custody.reverse(event_id, staff_row(who), reason=reason, now=now)
+    return f"Undone on {_owner(event.device_id)}'s phone: event #{event_id} is reversed by #{event.id}."
