@@ -171,7 +171,10 @@ def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
 
 
 def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
-    """Phones the school still holds (in the tray or confiscated), by slot."""
+    """Phones the school still holds (in the tray or confiscated), by slot.
+
+    ``state`` is the words to show; ``held_as`` the state itself, for code to decide on.
+    """
     now = now or utcnow()
     query = (
         DeviceState.select(DeviceState, Device, Pupil, SchoolClass, Tray)
@@ -203,7 +206,8 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
                 "admission_no": pupil.admission_no if pupil else "",
                 "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
                 "class": pupil.school_class.name if pupil else "",
-                "state": STATE_WORDS[st.state],
+                "state": STATE_WORDS[st.state],  # words to show; decide on "held_as"
+                "held_as": st.state,  # models.custody.IN_TRAY or CONFISCATED
                 "since": local_from_utc_naive(st.since, tz),
             }
         )

@@ -333,3 +333,164 @@ def undo(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
 
     event = custody.reverse(event_id, staff_row(who), reason=reason, now=now)
     return f"Undone on {_owner(event.device_id)}'s phone: event #{event_id} is reversed by #{event.id}."
+
+
+# ---------------------------------------------------------------- morning hand-in
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    class_name: str
+    done: int
+    expected: int
+
+
+def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
+    """Per class, phones handed in today out of the pupils expected to hand one in."""
+    from models import reports
+    from models.clock import local_day
+
+    return tuple(ClassCount(p["class"], p["handed_in"], p["expected"]) for p in reports.class_progress(local_day(now)))
+
+
+def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
+    from models import custody
+
+    custody.reverse(event_id, staff_row(who), reason=reason, now=now)
+    return "Undone: the phone is recorded as not handed in."
+
+
+def register_label(who: SignedIn, code: str, admission_no: str, now: dt.datetime) -> str:
+    """Register an unknown label to a pupil's phone; the label's code, to hand it in next."""
+    from models.devices import register_pupil_device
+
+    label = register_pupil_device(admission_no, actor=staff_row(who), code=code, now=now)
+    return str(label.code)
+
+
+# ---------------------------------------------------------------- end-of-day release
+
+
+@dataclass(frozen=True)
+class ContactOffer:
+    """A held phone that only a listed parent or carer may collect, and who may."""
+
+    device_id: int
+    state: str  # models.custody state
+    pupil: str
+    class_name: str
+    contacts: tuple[tuple[int, str], ...]
+    seq: int | None = None  # the scan it answers (the screen shows only the latest)
+
+    @property
+    def collectable(self) -> bool:
+        """Confiscated (a parent or carer may collect it), not with the police."""
+        from models.custody import CONFISCATED
+
+        return self.state == CONFISCATED
+
+
+@dataclass(frozen=True)
+class ReleasedToContact:
+    event_id: int
+    device_id: int
+    slot: str
+    code: str
+    contact: str
+    pupil: str
+    class_name: str
+
+
+def contact_offer(who: SignedIn, device_id: int, seq: int | None = None) -> ContactOffer:
+    """A held phone's state, owner and the contacts who may collect it (for the dialog)."""
+    from models import custody
+    from models.auth import require
+    from models.errors import NotFound
+    from models.people import contacts_of
+    from models.tables import Device
+
+    device: Any = Device.get_or_none(Device.id == device_id)
+    if device is None:
+        raise NotFound("There is no such phone.")
+    pupil = device.pupil if device.pupil_id else None
+    require(staff_row(who), "release_to_contact", school_class_id=pupil.school_class_id if pupil else None)
+    contacts = tuple((c.id, contact_label(c)) for c in (contacts_of(pupil.id) if pupil else []) if c.can_collect)
+    return ContactOffer(
+        device_id=device.id,
+        state=custody.state_of(device.id).state,
+        pupil=pupil.full_name if pupil else visitor_owner(device.id),
+        class_name=pupil.school_class.name if pupil else "",
+        contacts=contacts,
+        seq=seq,
+    )
+
+
+def release_held_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> ReleasedToContact:
+    """Release a held phone to a listed contact; the dialog has confirmed ID seen."""
+    from models import custody
+    from models.devices import current_label
+    from models.tables import Contact, Device, Tray
+    from models.trays import slot_name
+
+    event = custody.release_to_contact(device_id, staff_row(who), contact_id=contact_id, id_seen=True, now=now)
+    contact: Any = Contact.get_by_id(contact_id)
+    label = current_label(Device.get_by_id(device_id))
+    slot = slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no) if event.tray_id else ""
+    return ReleasedToContact(
+        event_id=event.id,
+        device_id=device_id,
+        slot=slot,
+        code=label.code if label else "",
+        contact=contact_label(contact),
+        pupil=contact.pupil.full_name,
+        class_name=contact.pupil.school_class.name,
+    )
+
+
+def still_in_slots(now: dt.datetime) -> dict[str, int]:
+    """Phones still in a slot (not confiscated), per class ("Visitors" for visitors')."""
+    from models import custody, reports
+
+    counts: dict[str, int] = {}
+    for row in reports.uncollected(now):
+        if row["held_as"] == custody.IN_TRAY:
+            name = row["class"] or "Visitors"
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------- the class checklist
+
+
+def checklist_classes(who: SignedIn) -> tuple[str, ...]:
+    """The classes this member of staff may release for: a teacher's own, else every class."""
+    from models.auth import CLASS_SCOPED, PERMISSIONS, require
+    from models.tables import SchoolClass, StaffClass
+
+    staff = staff_row(who)
+    require(staff, "release")
+    if staff.role_set & PERMISSIONS["release"] <= CLASS_SCOPED:
+        query = (
+            SchoolClass.select(SchoolClass.name)
+            .join(StaffClass)
+            .where(StaffClass.staff == staff)
+            .order_by(SchoolClass.name)
+        )
+    else:
+        query = SchoolClass.select(SchoolClass.name).order_by(SchoolClass.name)
+    return tuple(c.name for c in query)
+
+
+def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every pupil of the class and where their phone is today (models.reports.class_checklist)."""
+    from models import reports
+    from models.auth import require
+    from models.clock import local_day
+    from models.errors import NotFound
+    from models.tables import SchoolClass
+
+    cls: Any = SchoolClass.get_or_none(SchoolClass.name == class_name)
+    if cls is None:
+        raise NotFound(f"There is no class called {class_name}.")
+    require(staff_row(who), "release", school_class_id=cls.id)
+    return reports.class_checklist(class_name, local_day(now))

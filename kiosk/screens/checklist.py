@@ -22,13 +22,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.actions import custody as act
 from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
-from kiosk.screens.release import HINT_F4, contact_offer, record_release_to_contact
+from kiosk.screens.release import HINT_F4
 from kiosk.screens.scan_base import OUTCOME_WORDS
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 
 # Row statuses (models.reports.CHECK_*), in the order the summary counts them.
 # Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
@@ -45,39 +46,6 @@ NOTHING_TO_DO = {"released", "not_handed_in", "no_phone"}
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
-
-
-def _classes(staff_id: int) -> list[str]:
-    """The classes this member of staff may release for: a teacher's own, else every class."""
-    from models.auth import CLASS_SCOPED, PERMISSIONS, require
-    from models.tables import SchoolClass, Staff, StaffClass
-
-    staff = Staff.get_by_id(staff_id)
-    require(staff, "release")
-    if staff.role_set & PERMISSIONS["release"] <= CLASS_SCOPED:
-        query = (
-            SchoolClass.select(SchoolClass.name)
-            .join(StaffClass)
-            .where(StaffClass.staff == staff)
-            .order_by(SchoolClass.name)
-        )
-    else:
-        query = SchoolClass.select(SchoolClass.name).order_by(SchoolClass.name)
-    return [c.name for c in query]
-
-
-def _checklist(generation: int, class_name: str, staff_id: int, now) -> tuple[int, list[dict]]:
-    from models import reports
-    from models.auth import require
-    from models.clock import local_day
-    from models.errors import NotFound
-    from models.tables import SchoolClass, Staff
-
-    cls = SchoolClass.get_or_none(SchoolClass.name == class_name)
-    if cls is None:
-        raise NotFound(f"There is no class called {class_name}.")
-    require(Staff.get_by_id(staff_id), "release", school_class_id=cls.id)
-    return generation, reports.class_checklist(class_name, local_day(now))
 
 
 def summary_text(class_name: str, rows: list[dict]) -> tuple[str, str | None]:
@@ -141,7 +109,7 @@ class ChecklistTable(DataTable):
 # ---------------------------------------------------------------- screen
 
 
-class ChecklistScreen(Screen[None]):
+class ChecklistScreen(DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
@@ -158,9 +126,8 @@ class ChecklistScreen(Screen[None]):
         self.rows: list[dict] = []
         self.count = 0  # scans processed (tests wait on it, as on the scan screens)
         self.results: list[ScanResult] = []
-        self.offer: dict | None = None  # a confiscated phone ready for the dialog (F4)
+        self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
         self.pipeline: ScanPipeline | None = None
-        self.rows_asked = self.rows_shown = 0  # row refreshes can finish out of order
 
     # ------------------------------------------------------------ layout
 
@@ -195,7 +162,7 @@ class ChecklistScreen(Screen[None]):
         scan.focus()
         self.pipeline = ScanPipeline(self, release, self.who.id, self.app.services.clock)
         self.pipeline.start()
-        call_db(self, "classes", _classes, self.who.id)
+        self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)
 
     def on_unmount(self) -> None:
         if self.pipeline is not None:
@@ -234,7 +201,6 @@ class ChecklistScreen(Screen[None]):
     def open_class(self, name: str) -> None:
         self.class_name = name
         self.rows = []
-        self.rows_shown = self.rows_asked  # rows still on their way are for the old class
         self.query_one("#class-list", OptionList).display = False
         table = self.query_one("#checklist", DataTable)
         table.clear()
@@ -244,40 +210,22 @@ class ChecklistScreen(Screen[None]):
         self.action_refresh_rows()
 
     def action_refresh_rows(self) -> None:
+        # refreshes can finish out of order, and rows still on their way may be for the
+        # class shown before: only the latest answer is shown
         if self.class_name is not None:
-            self.rows_asked += 1
-            call_db(
-                self, "rows", _checklist, self.rows_asked, self.class_name, self.who.id, self.app.services.clock.now()
-            )
+            now = self.app.services.clock.now()
+            self.db(act.class_checklist, self.who, self.class_name, now, then=self.show_rows, latest="rows")
 
     # ------------------------------------------------------------ results from workers
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag == "classes":
-            self.got_classes(result)
-        elif result.tag == "rows":
-            if result.ok:
-                generation, rows = result.value
-                if generation > self.rows_shown:  # else a later answer is already on screen
-                    self.rows_shown = generation
-                    self.show_rows(rows)
-            else:
-                self.say(result.error or "", "blocked")
-        elif result.tag == "offer":
-            self.got_offer(result)
-        elif result.tag == "to_contact":
-            if result.ok:
-                self.say(f"RELEASED: {result.value['pupil']} to {result.value['contact']}, ID seen.", "ok")
-                self.app.bell()
-                self.action_refresh_rows()
-            else:
-                self.say(result.error or "", "blocked")
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message, "blocked")
 
-    def got_classes(self, result: DbResult) -> None:
-        if not result.ok:
-            self.query_one("#checklist-summary", Static).update(result.error or "")
-            return
-        self.class_names = result.value
+    def no_classes(self, failure: Failure) -> None:
+        self.query_one("#checklist-summary", Static).update(failure.message)
+
+    def got_classes(self, names: tuple[str, ...]) -> None:
+        self.class_names = list(names)
         self.refresh_bindings()
         summary = self.query_one("#checklist-summary", Static)
         if not self.class_names:
@@ -326,7 +274,7 @@ class ChecklistScreen(Screen[None]):
             self.say(f"Releasing {row['pupil']}'s phone…")
             self.pipeline.submit(row["code"])
         elif status == "confiscated":
-            call_db(self, "offer", contact_offer, row["device_id"], self.who.id, None)
+            self.db(act.contact_offer, self.who, row["device_id"], None, then=self.got_offer)
         elif status == "police":
             self.say(f"{row['pupil']}: handed to the police, it cannot be released.", "blocked")
         elif status in NOTHING_TO_DO:
@@ -354,25 +302,21 @@ class ChecklistScreen(Screen[None]):
             "ok" if result.outcome == "OK" else "duplicate" if result.outcome == "DUPLICATE" else "blocked",
         )
         if result.outcome == "BLOCKED" and result.device_id is not None:
-            call_db(self, "offer", contact_offer, result.device_id, self.who.id, result.seq)
+            self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
         self.action_refresh_rows()
         self.app.collect_garbage_after_scan()
 
     # ------------------------------------------------------------ release to a parent or carer
 
-    def got_offer(self, result: DbResult) -> None:
-        if not result.ok:
-            self.say(result.error or "", "blocked")
-            return
-        offer = result.value
-        if offer["state"] != "confiscated":
-            if offer["seq"] is None:  # selected, but it changed since the list was drawn
-                self.say(f"{offer['pupil']}'s phone is no longer confiscated: the list has been refreshed.")
+    def got_offer(self, offer: act.ContactOffer) -> None:
+        if not offer.collectable:
+            if offer.seq is None:  # selected, but it changed since the list was drawn
+                self.say(f"{offer.pupil}'s phone is no longer confiscated: the list has been refreshed.")
                 self.action_refresh_rows()
             return
-        if offer["seq"] is None:  # Enter on the row: open the dialog at once
+        if offer.seq is None:  # Enter on the row: open the dialog at once
             self.open_dialog(offer)
-        elif self.results and self.results[-1].seq == offer["seq"]:  # a scan: offer F4
+        elif self.results and self.results[-1].seq == offer.seq:  # a scan: offer F4
             self.offer = offer
             latest = self.results[-1]
             self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
@@ -383,30 +327,28 @@ class ChecklistScreen(Screen[None]):
             return
         self.say("Choose a confiscated phone in the list and press Enter, or scan it and press F4.")
 
-    def open_dialog(self, offer: dict) -> None:
+    def open_dialog(self, offer: act.ContactOffer) -> None:
         from kiosk.dialogs.release_contact import ReleaseToContactDialog
 
         if isinstance(self.app.screen, ReleaseToContactDialog):
             return  # Enter pressed twice: one dialog is enough
         self.app.push_screen(
-            ReleaseToContactDialog(offer["pupil"], offer["contacts"]),
+            ReleaseToContactDialog(offer.pupil, list(offer.contacts)),
             lambda contact_id: self._to_contact(offer, contact_id),
         )
 
-    def _to_contact(self, offer: dict, contact_id: int | None) -> None:
+    def _to_contact(self, offer: act.ContactOffer, contact_id: int | None) -> None:
         if contact_id is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.offer = None
-        call_db(
-            self,
-            "to_contact",
-            record_release_to_contact,
-            offer["device_id"],
-            self.who.id,
-            contact_id,
-            self.app.services.clock.now(),
-        )
+        now = self.app.services.clock.now()
+        self.db(act.release_held_to_contact, self.who, offer.device_id, contact_id, now, then=self.released)
+
+    def released(self, done: act.ReleasedToContact) -> None:
+        self.say(f"RELEASED: {done.pupil} to {done.contact}, ID seen.", "ok")
+        self.app.bell()
+        self.action_refresh_rows()
 
     # ------------------------------------------------------------ keys
 

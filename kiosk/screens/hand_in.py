@@ -5,33 +5,11 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Static
 
+from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
-from kiosk.workers import DbResult, call_db
-
-
-def _progress(now) -> list[dict]:
-    from models import reports
-    from models.clock import local_day
-
-    return reports.class_progress(local_day(now))
-
-
-def _undo(event_id: int, staff_id: int, reason: str, now) -> str:
-    from models import custody
-    from models.tables import Staff
-
-    custody.reverse(event_id, Staff.get_by_id(staff_id), reason=reason, now=now)
-    return "Undone: the phone is recorded as not handed in."
-
-
-def _register(code: str, admission_no: str, staff_id: int, now) -> str:
-    from models.devices import register_pupil_device
-    from models.tables import Staff
-
-    label = register_pupil_device(admission_no, actor=Staff.get_by_id(staff_id), code=code, now=now)
-    return label.code
+from kiosk.workers import Failure
 
 
 class HandInScreen(ScanScreen):
@@ -60,7 +38,14 @@ class HandInScreen(ScanScreen):
 
     def on_mount(self) -> None:
         # Textual also runs ScanScreen.on_mount (handlers are called along the MRO).
-        call_db(self, "progress", _progress, self.app.services.clock.now())
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        self.db(act.hand_in_progress, self.app.services.clock.now(), then=self.got_progress, latest="progress")
+
+    def got_progress(self, counts: tuple[act.ClassCount, ...]) -> None:
+        self.progress = {c.class_name: [c.done, c.expected] for c in counts}
+        self.show_progress()
 
     def note_result(self, result: ScanResult) -> None:
         if result.outcome == "OK":
@@ -97,28 +82,6 @@ class HandInScreen(ScanScreen):
         text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
         self.query_one("#progress", Static).update(text, layout=False)
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag == "progress" and result.ok:
-            self.progress = {p["class"]: [p["handed_in"], p["expected"]] for p in result.value}
-            self.show_progress()
-        elif result.tag == "undo":
-            self.notify(result.value if result.ok else result.error, severity="information" if result.ok else "error")
-            undone, self.undoing = self.undoing, None
-            if result.ok:
-                if undone is not None and self.last_ok is undone[0]:
-                    self.last_ok = None
-                if undone is not None:
-                    self.show_undone(*undone)
-                call_db(self, "progress", _progress, self.app.services.clock.now())
-        elif result.tag == "register":
-            if result.ok:
-                self.notify(f"Registered {result.value}. Handing it in now.")
-                assert self.pipeline is not None
-                self.pipeline.submit(result.value)
-                self.last_unknown = None
-            else:
-                self.notify(result.error or "", severity="error")
-
     # ------------------------------------------------------------ undo
 
     def action_undo(self) -> None:
@@ -136,7 +99,21 @@ class HandInScreen(ScanScreen):
     def _undo(self, last: ScanResult, reason: str | None) -> None:
         if reason and last.event_id is not None:
             self.undoing = (last, reason)
-            call_db(self, "undo", _undo, last.event_id, self.who.id, reason, self.app.services.clock.now())
+            now = self.app.services.clock.now()
+            self.db(act.undo_hand_in, self.who, last.event_id, reason, now, then=self.undone, failed=self.not_undone)
+
+    def undone(self, done: str) -> None:
+        self.notify(done, severity="information")
+        undone, self.undoing = self.undoing, None
+        if undone is not None and self.last_ok is undone[0]:
+            self.last_ok = None
+        if undone is not None:
+            self.show_undone(*undone)
+        self.refresh_progress()
+
+    def not_undone(self, failure: Failure) -> None:
+        self.notify(failure.message, severity="error")
+        self.undoing = None
 
     def show_undone(self, last: ScanResult, reason: str) -> None:
         """The undone hand-in's row and the big panel now say what the ledger says: not handed in."""
@@ -193,4 +170,11 @@ class HandInScreen(ScanScreen):
 
     def _register(self, code: str, admission_no: str | None) -> None:
         if admission_no:
-            call_db(self, "register", _register, code, admission_no, self.who.id, self.app.services.clock.now())
+            now = self.app.services.clock.now()
+            self.db(act.register_label, self.who, code, admission_no, now, then=self.registered)
+
+    def registered(self, code: str) -> None:
+        self.notify(f"Registered {code}. Handing it in now.")
+        assert self.pipeline is not None
+        self.pipeline.submit(code)
+        self.last_unknown = None

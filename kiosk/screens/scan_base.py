@@ -32,6 +32,7 @@ from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.workers import DbWork
 
 OUTCOME_WORDS = {
     "OK": "DONE",
@@ -83,7 +84,7 @@ class CameraStopped(CameraMessage):
         self.error = error
 
 
-class ScanScreen(Screen[None]):
+class ScanScreen(DbWork, Screen[None]):
     """Base for a screen that turns scans into custody events."""
 
     CSS_PATH = "scan.tcss"
