@@ -494,3 +494,12 @@ def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[di
         raise NotFound(f"There is no class called {class_name}.")
     require(staff_row(who), "release", school_class_id=cls.id)
     return reports.class_checklist(class_name, local_day(now))
+
+
+def pupils_named(text: str) -> tuple[tuple[str, str], ...]:
+    """Pupils matching ``text``: (admission number, line to show) each, to register a label to."""
+    from models.people import find_pupils
+
+    return tuple(
+        (p.admission_no, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find_pupils(text)
+    )

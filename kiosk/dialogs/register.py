@@ -9,16 +9,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.workers import DbResult, call_db
+from kiosk.actions.custody import pupils_named
+from kiosk.workers import DbWork, Failure
 
 
-def _search(text: str) -> list[tuple[str, str]]:
-    from models.people import find_pupils
-
-    return [(p.admission_no, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find_pupils(text)]
-
-
-class RegisterDialog(ModalScreen[str | None]):
+class RegisterDialog(DbWork, ModalScreen[str | None]):
     """Returns the chosen pupil's admission number, or None if cancelled."""
 
     CSS_PATH = "dialogs.tcss"
@@ -45,24 +40,25 @@ class RegisterDialog(ModalScreen[str | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         if len(event.value.strip()) >= 2:
-            call_db(self, "search", _search, event.value)
+            # only the answer to what is typed now is shown, whatever order the searches finish in
+            self.db(pupils_named, event.value, then=self.found, latest="search")
         else:
+            self.superseded("search")
             self.query_one("#register-results", OptionList).clear_options()
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag != "search":
-            return
+    def found(self, pupils: tuple[tuple[str, str], ...]) -> None:
         options = self.query_one("#register-results", OptionList)
         options.clear_options()
-        if not result.ok:
-            self.query_one("#register-help", Static).update(result.error or "")
-            return
-        options.add_options([Option(label, id=adno) for adno, label in result.value])
-        if result.value:
+        options.add_options([Option(label, id=adno) for adno, label in pupils])
+        if pupils:
             options.highlighted = 0
         self.query_one("#register-help", Static).update(
-            f"{len(result.value)} found. Down/Up to choose, Enter to register." if result.value else "No pupil found."
+            f"{len(pupils)} found. Down/Up to choose, Enter to register." if pupils else "No pupil found."
         )
+
+    def db_failed(self, failure: Failure) -> None:
+        self.query_one("#register-results", OptionList).clear_options()
+        self.query_one("#register-help", Static).update(failure.message)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
