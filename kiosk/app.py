@@ -207,7 +207,7 @@ class KioskApp(App[None]):
         """Send the print outbox from a thread worker; the UI never waits on the printer."""
         from models.outbox import OutboxWorker
 
-        spec = self.services.printer if self.services.printer is not None else self.services.settings.printer
+        spec = self.services.printer_spec
 
         def report(r) -> None:
             self.post_message(PrintRound(len(r.sent), len(r.failed), len(r.in_doubt), r.error))

@@ -9,10 +9,14 @@ import its screens without a cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from models.clock import Clock
 from models.config import Settings
+
+if TYPE_CHECKING:
+    from printing import PrinterSpec
 
 
 @dataclass
@@ -23,6 +27,16 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     printer: Any = None  # printer URL or spec; None means the settings' printer
     camera_source: Any = None  # device index, video file or folder; None means the settings' camera
+
+    @cached_property
+    def printer_spec(self) -> PrinterSpec:
+        """The printer jobs go to: the injected one, else the settings'. Resolved once, used everywhere."""
+        from printing import PrinterSpec
+
+        spec = self.printer if self.printer is not None else self.settings.printer
+        if isinstance(spec, PrinterSpec):
+            return spec
+        return PrinterSpec.from_url(spec) if isinstance(spec, str) else PrinterSpec.from_config(spec)
 
 
 @dataclass(frozen=True)

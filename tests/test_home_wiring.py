@@ -131,3 +131,17 @@ async def test_a_half_filled_visitor_form_is_cleared_after_a_while(school, monke
         self_service._reset_if_abandoned()
         await settle(pilot)
         assert self_service.query_one("#self-name").value == ""
+
+
+async def test_home_reports_on_the_printer_the_jobs_go_to_the_injected_one(school, tmp_path):
+    """Issue 13 item 4: Home read the settings' printer while the app printed to the injected one."""
+    from models import outbox
+    from printing import PrinterSpec
+
+    injected = PrinterSpec.from_url(f"file://{tmp_path / 'slips.bin'}")
+    outbox.enqueue(b"slip", kind="other", printer_url=injected.to_url(), now=NOW)
+    app = make_app(printer=injected)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await settle(pilot)
+        assert "1 job waiting." in text(app, "#home-summary")

@@ -14,9 +14,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from kiosk.actions import accounts, reports
 from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
+from models.devices import route_scan
 
 
 @dataclass(frozen=True)
@@ -65,98 +67,6 @@ def allowed_tasks(who: SignedIn) -> list[Task]:
     ]
 
 
-def _summary(now, roles: frozenset[str], settings) -> str:
-    """Today's figures, and what needs this member of staff's attention."""
-    from models import reports
-    from models.auth import PERMISSIONS
-    from models.clock import local_day
-
-    def may(action: str) -> bool:
-        return bool(roles & PERMISSIONS[action])
-
-    held = reports.uncollected(now)
-    progress = reports.class_progress(local_day(now))
-    done = sum(p["handed_in"] for p in progress)
-    expected = sum(p["expected"] for p in progress)
-    excepted = sum(p.get("exceptions", 0) for p in progress)
-    confiscated = sum(1 for h in held if h["state"] == "confiscated")
-    lines = [
-        f"Today: {done} of {expected} registered phones handed in"
-        + (
-            f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
-            f"{'keeps' if excepted == 1 else 'keep'} their phone)"
-            if excepted
-            else ""
-        )
-        + f". Held now: {len(held)} ({confiscated} confiscated)."
-    ]
-    if may("visitors"):
-        from models import visitors
-
-        on_site = visitors.on_site(settings, now)
-        flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
-        lines.append(
-            f"Visitors on site: {len(on_site)}"
-            + (
-                f", {len(flagged)} still signed in after {settings.visitor_flag_time:%H:%M} or from an earlier day."
-                if flagged
-                else "."
-            )
-        )
-    if roles & {"office", "admin"}:
-        from models import auth
-
-        lines += auth.bursts(now)
-        capped = auth.capped_accounts(now)
-        if capped:
-            lines.append(
-                f"Refusing PINs after {auth.DAILY_CAP} wrong ones today: {', '.join(capped)} "
-                "(an admin can unlock them" + (": press A)." if may("manage_staff") else ").")
-            )
-    if may("print"):
-        from models import outbox
-
-        status = outbox.printer_status(settings.printer)
-        if status.waiting or status.in_doubt or status.online is False:
-            lines.append(status.line())
-    if may("view_concerns"):
-        from models import concerns
-
-        unseen = concerns.unseen_count()
-        if unseen:
-            lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
-    if may("record_exception") or may("view_concerns"):
-        from models import exceptions
-
-        due = exceptions.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
-        if due:
-            lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
-    return "\n".join(lines)
-
-
-def _capped(now) -> list[str]:
-    from models.auth import capped_accounts
-
-    return capped_accounts(now)
-
-
-def _do_unlock(staff_id: int, username: str, now, new_pin: str = "") -> str:
-    from models import auth
-    from models.tables import Staff
-    from models.tx import write_tx
-
-    admin = Staff.get_by_id(staff_id)
-    auth.require(admin, "manage_staff")
-    if not new_pin:
-        auth.unlock(username, actor=admin, now=now)
-        return f"{username} may use their PIN again."
-    with write_tx():  # unlocked and given the new PIN together, or neither
-        auth.unlock(username, actor=admin, now=now)
-        auth.set_pin(Staff.get(Staff.username == username).id, new_pin, admin, now)
-    return f"{username} has a new PIN and may use it now."
-
-
-REVIEW_WITHIN_DAYS = 14
 CODE_START = set(string.ascii_uppercase + string.digits)  # a scan starts so; Home's keys are lower case
 # A scanner with caps lock on sends a code in lower case: k, v or s (Home's keys for Compliance, Visitors
 # and Safeguarding) then digits at once. Such a key waits this long for a digit before it acts.
@@ -164,13 +74,7 @@ PREFIX_KEYS = {"k", "v", "s"}
 HOLD_SECONDS = 0.12
 
 
-def _route(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
-    from models.devices import route_scan
-
-    return route_scan(text, roles)
-
-
-class HomeScreen(Screen[None]):
+class HomeScreen(DbWork, Screen[None]):
     CSS_PATH = "home.tcss"
     BINDINGS = [
         Binding("h", "open('hand-in')", "Hand-in", show=False, id="home.hand_in"),
@@ -246,37 +150,24 @@ class HomeScreen(Screen[None]):
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
-        call_db(self, "summary", _summary, self.app.services.clock.now(), self.who.roles, self.app.services.settings)
+        services = self.app.services
+        now = services.clock.now()
+        args = (self.who, now, services.settings, services.printer_spec)
+        self.db(reports.home_summary, *args, then=self.show_summary, failed=self.show_summary, latest="summary")
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag == "summary":
-            self.query_one("#home-summary", Static).update(result.value if result.ok else result.error)
-        elif result.tag == "scan":
-            if result.ok:
-                self._routed(*result.value)
-            else:
-                self._show_scan(result.error or "")
-        elif result.tag == "capped":
-            if result.ok:
-                from kiosk.dialogs.unlock import UnlockDialog
+    def show_summary(self, text: str | Failure) -> None:
+        self.query_one("#home-summary", Static).update(text.message if isinstance(text, Failure) else text)
 
-                self.app.push_screen(UnlockDialog(result.value), self._unlock)
-            else:
-                self.notify(result.error or "", severity="error", markup=False)
-        elif result.tag == "unlock":
-            self.notify(
-                result.value if result.ok else result.error,
-                severity="information" if result.ok else "error",
-                markup=False,
-            )
-            self.refresh_summary()
-        elif result.tag == "concern":
-            self.notify(
-                result.value if result.ok else result.error,
-                severity="information" if result.ok else "error",
-                markup=False,
-            )
-            self.refresh_summary()
+    def db_failed(self, failure: Failure) -> None:
+        self.notify(failure.message, severity="error", markup=False)
+
+    def done(self, text: str) -> None:
+        self.notify(text, severity="information", markup=False)
+        self.refresh_summary()
+
+    def not_done(self, failure: Failure) -> None:
+        self.db_failed(failure)
+        self.refresh_summary()
 
     # ------------------------------------------------------------ a concern, from any member of staff
 
@@ -290,17 +181,24 @@ class HomeScreen(Screen[None]):
             return
         from kiosk.dialogs.concern import do_raise
 
-        call_db(self, "concern", do_raise, self.who.id, form, self.app.services.clock.now())
+        now = self.app.services.clock.now()
+        self.db(do_raise, self.who.id, form, now, then=self.done, failed=self.not_done)
 
     # ------------------------------------------------------------ an admin unlocks an account
 
     def action_unlock(self) -> None:
-        call_db(self, "capped", _capped, self.app.services.clock.now())
+        self.db(accounts.capped_accounts, self.app.services.clock.now(), then=self.choose_unlock)
+
+    def choose_unlock(self, capped: list[str]) -> None:
+        from kiosk.dialogs.unlock import UnlockDialog
+
+        self.app.push_screen(UnlockDialog(capped), self._unlock)
 
     def _unlock(self, chosen: tuple[str, str] | None) -> None:
         if chosen:
             username, new_pin = chosen
-            call_db(self, "unlock", _do_unlock, self.who.id, username, self.app.services.clock.now(), new_pin)
+            now = self.app.services.clock.now()
+            self.db(accounts.unlock, self.who, username, now, new_pin, then=self.done, failed=self.not_done)
 
     # ------------------------------------------------------------ a code scanned at Home
 
@@ -362,7 +260,7 @@ class HomeScreen(Screen[None]):
         if self.scanned and event.key in terminators:
             text, self.scanned = self.scanned, ""
             self._show_scan("Looking up " + text + "…")
-            call_db(self, "scan", _route, text, self.who.roles)
+            self.db(route_scan, text, self.who.roles, then=self.routed, failed=self.not_routed)
         elif self.scanned and event.key == "backspace":
             self.scanned = self.scanned[:-1]
             self._show_scan(self._typing())
@@ -410,6 +308,12 @@ class HomeScreen(Screen[None]):
         scan = self.query_one("#home-scan", Static)
         scan.update(line)
         scan.set_class(bool(line), "shown")
+
+    def not_routed(self, failure: Failure) -> None:
+        self._show_scan(failure.message)
+
+    def routed(self, answer: tuple[str | None, str]) -> None:
+        self._routed(*answer)
 
     def _routed(self, route: str | None, value: str) -> None:
         if route is None:

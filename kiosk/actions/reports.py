@@ -1,0 +1,79 @@
+"""What Home, the compliance screen and the uncollected list show: read-only use cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kiosk.session import SignedIn
+
+REVIEW_WITHIN_DAYS = 14
+
+
+def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -> str:
+    """Today's figures, and what needs this member of staff's attention.
+
+    ``printer`` is the printer jobs go to (``Services.printer_spec``): its state is the one reported.
+    """
+    from models import reports
+    from models.clock import local_day
+    from models.custody import CONFISCATED
+
+    held = reports.uncollected(now)
+    progress = reports.class_progress(local_day(now))
+    done = sum(p["handed_in"] for p in progress)
+    expected = sum(p["expected"] for p in progress)
+    excepted = sum(p.get("exceptions", 0) for p in progress)
+    confiscated = sum(1 for h in held if h["held_as"] == CONFISCATED)
+    lines = [
+        f"Today: {done} of {expected} registered phones handed in"
+        + (
+            f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
+            f"{'keeps' if excepted == 1 else 'keep'} their phone)"
+            if excepted
+            else ""
+        )
+        + f". Held now: {len(held)} ({confiscated} confiscated)."
+    ]
+    if who.may("visitors"):
+        from models import visitors
+
+        on_site = visitors.on_site(settings, now)
+        flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
+        lines.append(
+            f"Visitors on site: {len(on_site)}"
+            + (
+                f", {len(flagged)} still signed in after {settings.visitor_flag_time:%H:%M} or from an earlier day."
+                if flagged
+                else "."
+            )
+        )
+    if who.roles & {"office", "admin"}:
+        from models import auth
+
+        lines += auth.bursts(now)
+        capped = auth.capped_accounts(now)
+        if capped:
+            lines.append(
+                f"Refusing PINs after {auth.DAILY_CAP} wrong ones today: {', '.join(capped)} "
+                "(an admin can unlock them" + (": press A)." if who.may("manage_staff") else ").")
+            )
+    if who.may("print"):
+        from models import outbox
+
+        status = outbox.printer_status(printer)
+        if status.waiting or status.in_doubt or status.online is False:
+            lines.append(status.line())
+    if who.may("view_concerns"):
+        from models import concerns
+
+        unseen = concerns.unseen_count()
+        if unseen:
+            lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
+    if who.may("record_exception") or who.may("view_concerns"):
+        from models import exceptions
+
+        due = exceptions.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
+        if due:
+            lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
+    return "\n".join(lines)
