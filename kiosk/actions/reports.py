@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 REVIEW_WITHIN_DAYS = 14
@@ -77,3 +79,56 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         if due:
             lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- compliance at a glance
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """What the compliance screen shows (``models.compliance.compliance()``, as ``kiosk report compliance``)."""
+
+    today: dt.date
+    classes: list[dict[str, Any]]  # class, handed_in, expected, exceptions, rate
+    last_30: list[dict[str, Any]]  # date, handed_in, expected, exceptions, rate
+    not_collected: list[dict[str, Any]]  # models.reports.uncollected rows
+    visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
+
+
+def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Compliance:
+    from models import compliance, visitors
+    from models.auth import require
+    from models.clock import local_from_utc_naive
+
+    require(staff_row(who), "view_reports")
+    report = compliance.compliance(now=now, tz=settings.tz)
+    on_site = [
+        (v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
+        for v in visitors.on_site(settings, now)
+    ]
+    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
+
+
+# ---------------------------------------------------------------- phones not collected
+
+
+def uncollected(who: SignedIn, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every phone the school still holds, by slot (``models.reports.uncollected`` rows)."""
+    from models import reports
+    from models.auth import require
+
+    require(staff_row(who), "view_reports")
+    return reports.uncollected(now)
+
+
+def print_end_of_day_slip(who: SignedIn, printer: Any, school_name: str, now: dt.datetime) -> str:
+    """Queue the end-of-day slip, with an audit anchor when the anchors file takes one."""
+    from models import anchors, reports
+
+    job_id, anchor, problem = reports.end_of_day_slip(
+        staff_row(who), printer=printer, school_name=school_name, anchors_path=anchors.configured(), now=now
+    )
+    kept = f"\nAudit anchor on the slip (keep it): {anchor.short()}" if anchor else ""  # one line: copied by hand
+    if problem:
+        kept = f"\nNo audit anchor on it: {problem}"
+    return f"End-of-day slip queued for printing (job {job_id})." + kept

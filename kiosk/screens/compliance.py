@@ -9,8 +9,6 @@ signed out. The figures are ``models.compliance.compliance()``: the same as
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -20,39 +18,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.actions.reports import Compliance, load_compliance
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
+from models.custody import CONFISCATED
 
 CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
 _BLOCKS = " ▁▂▃▄▅▆▇█"
-
-
-@dataclass(frozen=True)
-class Compliance:
-    """Plain data for the screen (built in a worker)."""
-
-    today: dt.date
-    classes: list[dict[str, Any]]  # class, handed_in, expected, exceptions, rate
-    last_30: list[dict[str, Any]]  # date, handed_in, expected, exceptions, rate
-    not_collected: list[dict[str, Any]]
-    visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
-
-
-def load_compliance(staff_id: int, settings, now: dt.datetime) -> Compliance:
-    from models import compliance, visitors
-    from models.auth import require
-    from models.clock import local_from_utc_naive
-    from models.tables import Staff
-
-    require(Staff.get_by_id(staff_id), "view_reports")
-    report = compliance.compliance(now=now, tz=settings.tz)
-    on_site = [
-        (v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
-        for v in visitors.on_site(settings, now)
-    ]
-    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
 
 
 def rate_text(rate: float | None) -> str:
@@ -83,7 +57,7 @@ def bar_chart(rows: list[dict[str, Any]], height: int = CHART_HEIGHT) -> list[st
     return lines
 
 
-class ComplianceScreen(Screen[None]):
+class ComplianceScreen(DbWork, Screen[None]):
     CSS_PATH = "compliance.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="compliance.back"),
@@ -118,16 +92,10 @@ class ComplianceScreen(Screen[None]):
 
     def action_refresh_report(self) -> None:
         services = self.app.services
-        call_db(self, "compliance", load_compliance, self.who.id, services.settings, services.clock.now())
+        self.db(load_compliance, self.who, services.settings, services.clock.now(), then=self.show, latest="report")
 
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if result.tag != "compliance":
-            return
-        if not result.ok:
-            self.query_one("#comp-summary", Static).update(result.error or "")
-            return
-        self.show(result.value)
+    def db_failed(self, failure: Failure) -> None:
+        self.query_one("#comp-summary", Static).update(failure.message)
 
     def show(self, data: Compliance) -> None:
         self.data = data
@@ -162,10 +130,10 @@ class ComplianceScreen(Screen[None]):
         self.query_one("#comp-chart-title", Static).update(title)
         self.query_one("#comp-chart", Static).update(chart)
         held = data.not_collected
-        confiscated = sum(1 for r in held if r["state"] == "confiscated")
+        confiscated = sum(1 for r in held if r["held_as"] == CONFISCATED)
         if held:
             names = ", ".join(
-                f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["state"] == "confiscated" else "")
+                f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["held_as"] == CONFISCATED else "")
                 for r in held[:6]
             )
             more = f" and {len(held) - 6} more" if len(held) > 6 else ""

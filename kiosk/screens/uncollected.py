@@ -9,41 +9,21 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.actions.reports import print_end_of_day_slip, uncollected
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
+from models.custody import CONFISCATED
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
-
-
-def _uncollected(staff_id: int, now) -> list[dict]:
-    from models import reports
-    from models.auth import require
-    from models.tables import Staff
-
-    require(Staff.get_by_id(staff_id), "view_reports")
-    return reports.uncollected(now)
-
-
-def _print_slip(staff_id: int, printer, school_name: str, now) -> str:
-    from models import anchors, reports
-    from models.tables import Staff
-
-    job_id, anchor, problem = reports.end_of_day_slip(
-        Staff.get_by_id(staff_id), printer=printer, school_name=school_name, anchors_path=anchors.configured(), now=now
-    )
-    kept = f"\nAudit anchor on the slip (keep it): {anchor.short()}" if anchor else ""  # one line: copied by hand
-    if problem:
-        kept = f"\nNo audit anchor on it: {problem}"
-    return f"End-of-day slip queued for printing (job {job_id}).{kept}"
 
 
 def counts_text(rows: list[dict]) -> tuple[str, str]:
     """The totals line and the per-class line."""
     if not rows:
         return "Every phone has been collected: the school holds none.", ""
-    confiscated = sum(1 for r in rows if r["state"] == "confiscated")
+    confiscated = sum(1 for r in rows if r["held_as"] == CONFISCATED)
     in_tray = len(rows) - confiscated
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
     who = " (to a listed parent or carer only)" if confiscated else ""
@@ -74,7 +54,7 @@ def _since(value, today) -> str:
     return f"{value.day} {value:%b %H:%M}"
 
 
-class UncollectedScreen(Screen[None]):
+class UncollectedScreen(DbWork, Screen[None]):
     CSS_PATH = "uncollected.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="uncollected.back"),
@@ -107,33 +87,32 @@ class UncollectedScreen(Screen[None]):
         self.action_refresh_list()
 
     def action_refresh_list(self) -> None:
-        call_db(self, "uncollected", _uncollected, self.who.id, self.app.services.clock.now())
+        self.db(uncollected, self.who, self.app.services.clock.now(), then=self.show_rows, latest="rows")
+
+    def db_failed(self, failure: Failure) -> None:
+        self.query_one("#uncollected-summary", Static).update(failure.message)
 
     def action_print_slip(self) -> None:
-        from kiosk.screens.exceptions import printer_spec
-
         services = self.app.services
-        printer = printer_spec(services)  # the printer the print worker sends to
+        printer = services.printer_spec  # the printer the print worker sends to
         self.query_one("#uncollected-updated", Static).update("Printing the end-of-day slip…")
-        call_db(self, "print", _print_slip, self.who.id, printer, services.settings.school_name, services.clock.now())
+        now = services.clock.now()
+        args = (self.who, printer, services.settings.school_name, now)
+        self.db(print_end_of_day_slip, *args, then=self.printed, failed=self.printed)
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag == "print":
-            self.query_one("#uncollected-updated", Static).update(result.value if result.ok else (result.error or ""))
-            return
-        if result.tag != "uncollected":
-            return
-        if not result.ok:
-            self.query_one("#uncollected-summary", Static).update(result.error or "")
-            return
+    def printed(self, outcome: str | Failure) -> None:
+        text = outcome.message if isinstance(outcome, Failure) else outcome
+        self.query_one("#uncollected-updated", Static).update(text)
+
+    def show_rows(self, rows: list[dict]) -> None:
         from models.clock import to_local
 
-        self.rows = result.value
+        self.rows = rows
         table = self.query_one("#uncollected", DataTable)
         table.clear()
         today = to_local(self.app.services.clock.now()).date()
         for i, r in enumerate(self.rows):
-            state = CONFISCATED_MARK if r["state"] == "confiscated" else r["state"]
+            state = CONFISCATED_MARK if r["held_as"] == CONFISCATED else r["state"]
             table.add_row(
                 Text(r["slot"]),
                 Text(r["pupil"]),
