@@ -253,16 +253,16 @@ async def test_keys_typed_while_a_right_pin_is_checked_are_not_a_second_attempt(
     and a right PIN ended as "Wrong username or PIN." with a wrong PIN counted."""
     import threading
 
-    from kiosk.screens import login
+    from kiosk.actions import accounts
 
     release = threading.Event()
-    real = login._authenticate
+    real = accounts.sign_in
 
     def slow(*args):  # the PIN check is still running while the next keys arrive
         assert release.wait(timeout=10)
         return real(*args)
 
-    monkeypatch.setattr(login, "_authenticate", slow)
+    monkeypatch.setattr(accounts, "sign_in", slow)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -9,8 +9,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
+from kiosk.actions import accounts
+from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 
 
 class PinInput(Input):
@@ -25,26 +27,7 @@ class PinInput(Input):
             self.post_message(self.Submitted(self, self.value))
 
 
-def _authenticate(username: str, pin: str, now, surface: str):
-    from kiosk.session import SignedIn
-    from models.auth import authenticate
-
-    staff = authenticate(username, pin, now=now, surface=surface)
-    return SignedIn(staff.id, staff.username, staff.display_name, staff.role_set)
-
-
-def _staff_and_demo() -> tuple[bool, str]:
-    """Whether there are staff, and the demo school's PINs (only in the demo school)."""
-    from models.demo import DEMO_PINS, is_demo_school
-    from models.tables import Staff
-
-    pins = ""
-    if is_demo_school():
-        pins = "Demo PINs: " + ", ".join(f"{user} {pin}" for user, pin in DEMO_PINS.items())
-    return Staff.select().exists(), pins
-
-
-class LoginScreen(Screen[None]):
+class LoginScreen(DbWork, Screen[None]):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
     BINDINGS = [
@@ -83,7 +66,7 @@ class LoginScreen(Screen[None]):
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = self.app.cursor_blink
-        call_db(self, "staff-exists", _staff_and_demo)
+        self.db(accounts.sign_in_page, then=self.show_page, failed=lambda failure: None)
 
     def action_next_field(self) -> None:
         other = "#pin" if self.focused is self.query_one("#username", Input) else "#username"
@@ -136,27 +119,25 @@ class LoginScreen(Screen[None]):
             return
         self.say("Checking…")
         self.checking = True
-        call_db(self, "login", _authenticate, username, pin, self.app.services.clock.now(), self.surface)
+        now = self.app.services.clock.now()
+        self.db(accounts.sign_in, username, pin, now, self.surface, then=self.signed_in, failed=self.refused)
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag == "staff-exists":
-            if result.ok:
-                any_staff, demo_pins = result.value
-                if not any_staff:
-                    self.say("No staff accounts yet: add one with `kiosk staff add`, or try `kiosk run --demo`.")
-                demo = self.query_one("#login-demo", Static)
-                demo.update(demo_pins)
-                demo.display = bool(demo_pins)
-            return
-        if result.tag != "login":
-            return
+    def show_page(self, page: accounts.SignInPage) -> None:
+        if not page.any_staff:
+            self.say("No staff accounts yet: add one with `kiosk staff add`, or try `kiosk run --demo`.")
+        demo = self.query_one("#login-demo", Static)
+        demo.update(page.demo_pins)
+        demo.display = bool(page.demo_pins)
+
+    def signed_in(self, who: SignedIn) -> None:
         self.checking = False
-        if not result.ok:
-            self.say(result.error or "")
-            self.query_one("#pin", Input).value = ""  # anything typed while it was checked
-            self.query_one("#pin", Input).focus()
-            return
-        self.app.sign_in(result.value)
+        self.app.sign_in(who)
+
+    def refused(self, failure: Failure) -> None:
+        self.checking = False
+        self.say(failure.message)
+        self.query_one("#pin", Input).value = ""  # anything typed while it was checked
+        self.query_one("#pin", Input).focus()
 
     def say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
