@@ -255,8 +255,8 @@ async def test_remote_learning_needs_a_risk_assessment_reference_and_staff_pick(
 
 
 async def test_a_domain_refusal_is_shown_as_its_one_line(school):
-    from kiosk.dialogs.exception_form import ExceptionForm
-    from kiosk.screens.exceptions import ExceptionsScreen, do_record
+    from kiosk.actions.agreed import ExceptionForm, record_exception
+    from kiosk.screens.exceptions import ExceptionsScreen
 
     first = visitor_exception(school)
     app = make_app()
@@ -273,7 +273,7 @@ async def test_a_domain_refusal_is_shown_as_its_one_line(school):
             ends_on=TODAY,
             visitor_name="grace  HOPPER",
         )
-        app.screen.record("act", do_record, app.signed_in.id, form)
+        app.screen.record(record_exception, form)
         await quiet(pilot)
         assert msg(app) == (
             f"Grace Hopper (Navy) already has a emergency use exception from {first.starts_on} to "
@@ -373,7 +373,8 @@ async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_
 
 
 async def test_leadership_and_dsl_see_exceptions_read_only(school):
-    from kiosk.screens.exceptions import ExceptionsScreen, do_revoke
+    from kiosk.actions.agreed import revoke
+    from kiosk.screens.exceptions import ExceptionsScreen
 
     exc = visitor_exception(school)
     app = make_app()
@@ -384,7 +385,7 @@ async def test_leadership_and_dsl_see_exceptions_read_only(school):
         assert "For: Grace Hopper (Navy) (visitor)" in text(app, "#exceptions-detail")
         await pilot.press("n", "x", "s", "p")
         assert screen_name(app) == "ExceptionsScreen"
-        app.screen.record("act", do_revoke, exc.id, app.signed_in.id, "forced")  # past the screen: refused
+        app.screen.record(revoke, exc.id, "forced")  # past the screen: refused
         await quiet(pilot)
         assert msg(app) == "Deputy (leadership) may not record exceptions."
     assert AgreedException.get_by_id(exc.id).revoked_at is None

@@ -13,6 +13,7 @@ summary, and cancels from the form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,9 +21,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
-from kiosk.dialogs.exception_form import find_pupils, options, staff_list
+from kiosk.actions.agreed import find_pupils, staff_list
+from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 from models.concerns import ABOUT_KINDS, CATEGORIES
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
@@ -59,7 +61,7 @@ def do_raise(staff_id: int, form: ConcernForm, now) -> str:
     return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
 
 
-class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
+class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):
     PREFIX = "concern"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="concern.back")]
@@ -116,7 +118,7 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
     def on_mount(self) -> None:
         self.show_parts()
         self.query_one("#concern-about", RadioSet).focus()
-        call_db(self, "staff", staff_list)
+        self.db(staff_list, then=self.show_staff)
 
     def about(self) -> str | None:
         i = self.query_one("#concern-about", RadioSet).pressed_index
@@ -155,24 +157,22 @@ class RaiseConcernDialog(TwoStepDialog[ConcernForm]):
             return
         event.stop()
         if len(event.value.strip()) >= 2:
-            call_db(self, "pupils", find_pupils, event.value)
+            self.db(find_pupils, event.value, then=partial(self.show_pupils, event.value), latest="pupils")
         else:
+            self.superseded("pupils")  # typed over: what was asked before is no longer wanted
             self.set_list("#concern-pupil-list", [])
 
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if not result.ok:
-            self.say(result.error or "")
-        elif result.tag == "staff":
-            self.staff_rows = dict(result.value)
-            self.set_list("#concern-staff-list", result.value)
-        elif result.tag == "pupils":
-            text, rows = result.value
-            if text != self.query_one("#concern-pupil-find", Input).value:
-                return
-            self.pupil_rows = dict(rows)
-            self.set_list("#concern-pupil-list", rows)
-            self.say(f"No pupil found for {text.strip()!r}." if not rows else "Down/Up to choose, Enter to pick.")
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message)
+
+    def show_staff(self, rows: list[tuple[int, str]]) -> None:
+        self.staff_rows = dict(rows)
+        self.set_list("#concern-staff-list", rows)
+
+    def show_pupils(self, text: str, rows: list[tuple[int, str]]) -> None:
+        self.pupil_rows = dict(rows)
+        self.set_list("#concern-pupil-list", rows)
+        self.say(f"No pupil found for {text.strip()!r}." if not rows else "Down/Up to choose, Enter to pick.")
 
     def on_key(self, event) -> None:
         results = self.query_one("#concern-pupil-list", OptionList)
