@@ -2,8 +2,9 @@
 
 Any member of staff may use it (``raise_concern``). Attributes down: nothing but an
 optional title. The dialog looks up pupils and staff in thread workers and returns a
-:class:`ConcernForm`, or None if cancelled; the caller records it with
-``models.concerns.raise_concern`` (see :func:`do_raise`), which checks everything again.
+:class:`~kiosk.actions.safeguarding.ConcernForm`, or None if cancelled; the caller
+records it with ``kiosk.actions.safeguarding.raise_concern`` (``models.concerns.raise_concern``,
+which checks everything again).
 
 Keys: Down/Up and Enter to choose who it is about, find them, choose the kind of
 concern, type what happened and Enter; Enter on Confirm. Esc goes back from the
@@ -12,7 +13,7 @@ summary, and cancels from the form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
 from functools import partial
 
 from textual.app import ComposeResult
@@ -22,6 +23,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from kiosk.actions.agreed import find_pupils, staff_list
+from kiosk.actions.safeguarding import ConcernForm, raise_concern
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
@@ -32,33 +34,10 @@ WHAT_LIMIT = 2000
 NAME_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class ConcernForm:
-    about_kind: str
-    category: str
-    what: str
-    pupil_id: int | None = None
-    staff_id: int | None = None
-    name: str | None = None
-    subject_label: str = field(default="", compare=False)
-
-
-def do_raise(staff_id: int, form: ConcernForm, now) -> str:
-    """Record the concern (worker thread); the one line to show."""
-    from models import concerns
-    from models.tables import Staff
-
-    concern = concerns.raise_concern(
-        Staff.get_by_id(staff_id),
-        about_kind=form.about_kind,
-        what=form.what,
-        category=form.category,
-        pupil_id=form.pupil_id,
-        staff_id=form.staff_id,
-        name=form.name,
-        now=now,
-    )
-    return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
+def do_raise(staff_id: int, form: ConcernForm, now: dt.datetime) -> str:
+    """Home's call, by staff id (``staff_row`` takes one): only until Home calls
+    :func:`kiosk.actions.safeguarding.raise_concern` with its ``who``; then delete this."""
+    return raise_concern(staff_id, form, now)
 
 
 class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):
