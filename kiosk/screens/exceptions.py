@@ -209,7 +209,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
             return
         self.app.push_screen(ExceptionFormDialog(local_day(self.app.services.clock.now())), self.after_new)
 
-    def after_new(self, form) -> None:
+    def after_new(self, form: agreed.ExceptionForm | None) -> None:
         if form is None:
             self.say("Cancelled: nothing was recorded.")
         else:
