@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.session import SignedIn
-from kiosk.workers import call_db
 from models import concerns, custody
 from models import exceptions as ex
 from models.demo import DEMO_PINS
@@ -255,8 +254,8 @@ async def test_remote_learning_needs_a_risk_assessment_reference_and_staff_pick(
 
 
 async def test_a_domain_refusal_is_shown_as_its_one_line(school):
-    from kiosk.dialogs.exception_form import ExceptionForm
-    from kiosk.screens.exceptions import ExceptionsScreen, do_record
+    from kiosk.actions.agreed import ExceptionForm, record_exception
+    from kiosk.screens.exceptions import ExceptionsScreen
 
     first = visitor_exception(school)
     app = make_app()
@@ -273,7 +272,7 @@ async def test_a_domain_refusal_is_shown_as_its_one_line(school):
             ends_on=TODAY,
             visitor_name="grace  HOPPER",
         )
-        app.screen.record("act", do_record, app.signed_in.id, form)
+        app.screen.record(record_exception, form)
         await quiet(pilot)
         assert msg(app) == (
             f"Grace Hopper (Navy) already has a emergency use exception from {first.starts_on} to "
@@ -373,7 +372,8 @@ async def test_office_files_the_signed_copy_and_prints_the_agreement_but_cannot_
 
 
 async def test_leadership_and_dsl_see_exceptions_read_only(school):
-    from kiosk.screens.exceptions import ExceptionsScreen, do_revoke
+    from kiosk.actions.agreed import revoke
+    from kiosk.screens.exceptions import ExceptionsScreen
 
     exc = visitor_exception(school)
     app = make_app()
@@ -384,7 +384,7 @@ async def test_leadership_and_dsl_see_exceptions_read_only(school):
         assert "For: Grace Hopper (Navy) (visitor)" in text(app, "#exceptions-detail")
         await pilot.press("n", "x", "s", "p")
         assert screen_name(app) == "ExceptionsScreen"
-        app.screen.record("act", do_revoke, exc.id, app.signed_in.id, "forced")  # past the screen: refused
+        app.screen.record(revoke, exc.id, "forced")  # past the screen: refused
         await quiet(pilot)
         assert msg(app) == "Deputy (leadership) may not record exceptions."
     assert AgreedException.get_by_id(exc.id).revoked_at is None
@@ -580,7 +580,7 @@ async def test_the_feed_fits_the_screen_and_shows_the_highlighted_entry_whole(sc
 
 
 async def test_office_and_teacher_cannot_see_the_feed(school):
-    from kiosk.screens.safeguarding import SafeguardingScreen, open_entry
+    from kiosk.screens.safeguarding import SafeguardingScreen
 
     _, concern, _ = seed_feed(school)
     app = make_app()
@@ -589,7 +589,8 @@ async def test_office_and_teacher_cannot_see_the_feed(school):
         assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
         assert app.screen.query_one("#sg-feed").row_count == 0
         assert "f" not in app.screen.active_bindings
-        call_db(app.screen, "open", open_entry, app.signed_in.id, concern.id, None, NOW)
+        app.screen.say("")
+        app.screen.open_history(concern.id, None)  # past the screen (no row to select): refused
         await quiet(pilot)
         assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
         assert Concern.get_by_id(concern.id).seen_at is None
@@ -600,7 +601,8 @@ async def test_office_and_teacher_cannot_see_the_feed(school):
 
 
 async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school):
-    from kiosk.dialogs.concern import RaiseConcernDialog, do_raise
+    from kiosk.actions.safeguarding import raise_concern
+    from kiosk.dialogs.concern import RaiseConcernDialog
     from kiosk.screens.history import HistoryScreen  # a screen a teacher can open
 
     app = make_app()
@@ -631,7 +633,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         await quiet(pilot)
         form = results[0]
         assert (form.about_kind, form.category, form.what) == ("pupil", "online_safety", "Shared a [red]video[/red]")
-        assert do_raise(school.oak.id, form, NOW).startswith("Concern #")
+        assert raise_concern(app.signed_in, form, NOW).startswith("Concern #")
         c = Concern.get()
         assert (c.pupil.admission_no, c.raised_by_id, c.seen_at) == ("000004", school.oak.id, None)
 

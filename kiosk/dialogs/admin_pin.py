@@ -8,19 +8,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from kiosk.workers import DbResult, call_db
+from kiosk.actions import access
+from kiosk.workers import DbWork, Failure
 
 
-def _check_admin(username: str, pin: str, now, surface: str) -> bool:
-    from models.auth import authenticate
-
-    # Only an admin's PIN is checked here; any other username gets the words of a wrong PIN,
-    # and failures slow down only this surface (the visitor screen's), never an account.
-    authenticate(username, pin, now=now, surface=surface, action="quit_kiosk")
-    return True
-
-
-class AdminPinDialog(ModalScreen[bool]):
+class AdminPinDialog(DbWork, ModalScreen[bool]):
     """Returns True when an admin signed off the quit, False if cancelled."""
 
     CSS_PATH = "dialogs.tcss"
@@ -52,13 +44,21 @@ class AdminPinDialog(ModalScreen[bool]):
         user = self.query_one("#admin-user", Input).value
         pin = event.value
         event.input.value = ""
-        call_db(self, "admin", _check_admin, user, pin, self.app.services.clock.now(), self.surface)
+        self.db(
+            access.check_admin_pin,
+            user,
+            pin,
+            self.app.services.clock.now(),
+            self.surface,
+            then=self.signed_off,
+            failed=self.refused,
+        )
 
-    def on_db_result(self, result: DbResult) -> None:
-        if result.ok:
-            self.dismiss(True)
-        else:
-            self.query_one("#admin-message", Static).update(result.error or "")
+    def signed_off(self, _: None) -> None:
+        self.dismiss(True)
+
+    def refused(self, failure: Failure) -> None:
+        self.query_one("#admin-message", Static).update(failure.message)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -2,9 +2,11 @@
 confirmation step.
 
 Attributes down: today's local date. The dialog looks up pupils (by name), their
-listed contacts and the staff list in thread workers (plain data only) and returns an
-:class:`ExceptionForm`, or None if cancelled. It never writes: the caller records the
-exception with ``models.exceptions.record``, which checks every rule again.
+listed contacts and the staff list in thread workers (``kiosk.actions.agreed``'s
+lookups, plain data only) and returns an :class:`~kiosk.actions.agreed.ExceptionForm`,
+or None if cancelled. It never writes: the caller records the exception with
+``kiosk.actions.agreed.record_exception`` (``models.exceptions.record``, which checks
+every rule again).
 
 Keys: Enter moves to the next field (Down/Up and Enter in a list or a choice);
 Continue (Enter on the last field, or on the button) shows the summary; Enter on
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from textual.app import ComposeResult
@@ -26,8 +28,9 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
 
@@ -59,82 +62,6 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
-@dataclass(frozen=True)
-class ExceptionForm:
-    """What the headteacher typed: the keyword arguments of ``models.exceptions.record``."""
-
-    subject_kind: str
-    kind: str
-    allowed: str
-    where: str
-    agreed_on: dt.date
-    starts_on: dt.date
-    review_on: dt.date
-    ends_on: dt.date
-    pupil_id: int | None = None
-    staff_id: int | None = None
-    visitor_name: str | None = None
-    organisation: str | None = None
-    conditions: tuple[str, ...] = ()
-    sanction: str | None = None
-    agreed_with_contact_id: int | None = None
-    agreed_with: str | None = None
-    risk_assessment_ref: str | None = None
-    medical_category: str | None = None
-    subject_label: str = field(default="", compare=False)  # for the summary only
-    agreed_with_label: str = field(default="", compare=False)
-
-    def record_kwargs(self) -> dict[str, Any]:
-        kw = {
-            k: getattr(self, k)
-            for k in (
-                "subject_kind",
-                "kind",
-                "allowed",
-                "where",
-                "agreed_on",
-                "starts_on",
-                "review_on",
-                "ends_on",
-                "pupil_id",
-                "staff_id",
-                "visitor_name",
-                "organisation",
-                "sanction",
-                "agreed_with_contact_id",
-                "agreed_with",
-                "risk_assessment_ref",
-                "medical_category",
-            )
-        }
-        kw["conditions"] = list(self.conditions)
-        return kw
-
-
-# ---------------------------------------------------------------- worker functions (plain data)
-
-
-def find_pupils(text: str) -> tuple[str, list[tuple[int, str]]]:
-    """Pupils matching ``text``: (pupil id, "Name · Class · admission no")."""
-    from models.people import find_pupils as find
-
-    return text, [(p.id, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find(text)]
-
-
-def pupil_contacts(pupil_id: int) -> tuple[int, list[tuple[int, str]]]:
-    from models.people import contacts_of
-
-    return pupil_id, [
-        (c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name) for c in contacts_of(pupil_id)
-    ]
-
-
-def staff_list() -> list[tuple[int, str]]:
-    from models.tables import Staff
-
-    return [(s.id, s.display_name) for s in Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
-
-
 def options(rows: list[tuple[int, str]]) -> list[Option]:
     """OptionList rows whose text is never read as markup."""
     return [Option(Content(text), id=str(i)) for i, text in rows]
@@ -143,7 +70,7 @@ def options(rows: list[tuple[int, str]]) -> list[Option]:
 # ---------------------------------------------------------------- dialog
 
 
-class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
+class ExceptionFormDialog(DbWork, TwoStepDialog[ExceptionForm]):
     PREFIX = "exc"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="exception_form.back")]
@@ -242,7 +169,7 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
     def on_mount(self) -> None:
         self.show_parts()
         self.query_one("#exc-subject", RadioSet).focus()
-        call_db(self, "staff", staff_list)
+        self.db(staff_list, then=self.show_staff)
 
     # ------------------------------------------------------------ what is shown
 
@@ -298,8 +225,9 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             return
         event.stop()
         if len(event.value.strip()) >= 2:
-            call_db(self, "pupils", find_pupils, event.value)
+            self.db(find_pupils, event.value, then=partial(self.show_pupils, event.value), latest="pupils")
         else:
+            self.superseded("pupils")  # typed over: what was asked before is no longer wanted
             self.set_list("#exc-pupil-list", [])
 
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
@@ -308,35 +236,31 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
         box.add_options(options(rows))
         box.highlighted = 0 if rows else None
 
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if not result.ok:
-            self.say(result.error or "")
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message)
+
+    def show_staff(self, rows: list[tuple[int, str]]) -> None:
+        self.staff_rows = dict(rows)
+        self.set_list("#exc-staff-list", rows)
+
+    def show_pupils(self, text: str, rows: list[tuple[int, str]]) -> None:
+        self.pupil_rows = dict(rows)
+        self.set_list("#exc-pupil-list", rows)
+        if not rows:
+            self.say(f"No pupil found for {text.strip()!r}.")
+        else:
+            self.say("Down/Up to choose the pupil, Enter to pick.")
+
+    def show_contacts(self, rows: list[tuple[int, str]]) -> None:
+        if self.pupil is None:
             return
-        if result.tag == "staff":
-            self.staff_rows = dict(result.value)
-            self.set_list("#exc-staff-list", result.value)
-        elif result.tag == "pupils":
-            text, rows = result.value
-            if text != self.query_one("#exc-pupil-find", Input).value:
-                return  # typed on since
-            self.pupil_rows = dict(rows)
-            self.set_list("#exc-pupil-list", rows)
-            if not rows:
-                self.say(f"No pupil found for {text.strip()!r}.")
-            else:
-                self.say("Down/Up to choose the pupil, Enter to pick.")
-        elif result.tag == "contacts":
-            pupil_id, rows = result.value
-            if self.pupil is None or self.pupil[0] != pupil_id:
-                return
-            self.contact_rows = dict(rows)
-            self.set_list("#exc-contact-list", rows)
-            if not rows:
-                self.say(
-                    f"No parent or carer is listed for {self.pupil[1].split(' · ')[0]}: add one to the "
-                    "school's records first."
-                )
+        self.contact_rows = dict(rows)
+        self.set_list("#exc-contact-list", rows)
+        if not rows:
+            self.say(
+                f"No parent or carer is listed for {self.pupil[1].split(' · ')[0]}: add one to the "
+                "school's records first."
+            )
 
     def on_key(self, event) -> None:
         # Down/Up in the pupil search box move through the results.
@@ -360,7 +284,7 @@ class ExceptionFormDialog(TwoStepDialog[ExceptionForm]):
             self.contact = None
             self.query_one("#exc-pupil-chosen", Static).update(f"Chosen: {self.pupil[1]}")
             self.set_list("#exc-contact-list", [])
-            call_db(self, "contacts", pupil_contacts, row_id)
+            self.db(pupil_contacts, row_id, then=self.show_contacts, latest="contacts")
             self.query_one("#exc-kind", RadioSet).focus()
         elif list_id == "exc-staff-list":
             self.staff = (row_id, self.staff_rows[row_id])

@@ -14,7 +14,8 @@ one-line message is shown.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,13 +24,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.actions import agreed
+from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow, printer_spec  # (uncollected's too, for now)
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 
-REVIEW_WITHIN_DAYS = 14  # "due for review" = review date within this many days (or overdue)
-DUE = "review due"
 FILTERS = ("all", "active", DUE, "awaiting signed copy", "not started", "ended", "revoked")
 # Screen action -> the permission it needs (models.auth.PERMISSIONS).
 PERMISSION = {
@@ -41,193 +42,10 @@ PERMISSION = {
 }
 
 
-@dataclass(frozen=True)
-class ExceptionRow:
-    """One exception, as plain data for the list and the detail panel."""
-
-    id: int
-    subject: str
-    subject_kind: str
-    class_name: str
-    kind_text: str
-    status: str  # models.exceptions status words
-    due: bool  # review date within REVIEW_WITHIN_DAYS (or passed), not ended or revoked
-    starts_on: str
-    review_on: str
-    ends_on: str
-    signed_copy: bool
-    revoked: bool
-    detail: tuple[str, ...]
-
-    @property
-    def status_text(self) -> str:
-        return f"{self.status}, {DUE}" if self.due else self.status
-
-    def matches(self, wanted: str) -> bool:
-        return wanted == "all" or (self.due if wanted == DUE else self.status == wanted)
-
-
-# ---------------------------------------------------------------- worker functions (plain data)
-
-
-def _staff(staff_id: int):
-    from models.tables import Staff
-
-    return Staff.get_by_id(staff_id)
-
-
-def _row(exc, today: dt.date) -> ExceptionRow:
-    from models import exceptions as ex
-    from models.clock import local_from_utc_naive
-
-    status = ex.status_on(exc, today)
-    due = (
-        exc.revoked_at is None
-        and exc.ends_on >= today
-        and exc.review_on <= today + dt.timedelta(days=REVIEW_WITHIN_DAYS)
-    )
-    conditions = ex.conditions_of(exc)
-    lines = [
-        f"For: {ex.subject_name(exc)} ({exc.subject_kind})"
-        + (f", {exc.pupil.school_class.name}" if exc.pupil_id else ""),
-        f"Kind: {ex.kind_text(exc)}",
-        f"Status: {status}" + (f" ({DUE})" if due else ""),
-        f"Allowed: {exc.allowed}",
-        f"Where: {exc.location}",
-        "Conditions: " + ("; ".join(conditions) if conditions else "none"),
-    ]
-    if exc.sanction:
-        lines.append(f"Sanction for misuse: {exc.sanction}")
-    agreed = ex.agreed_with_name(exc)
-    lines.append(f"Agreed {'with ' + agreed + ' ' if agreed else ''}on {exc.agreed_on.isoformat()}")
-    lines.append(
-        f"From {exc.starts_on.isoformat()} until {exc.ends_on.isoformat()}, review {exc.review_on.isoformat()}"
-    )
-    if exc.risk_assessment_ref:
-        lines.append(f"Risk assessment: {exc.risk_assessment_ref}")
-    lines.append(f"Recorded by {exc.recorded_by.display_name} at {local_from_utc_naive(exc.recorded_at)}")
-    if exc.signed_copy_at:
-        lines.append(f"Signed copy back: {local_from_utc_naive(exc.signed_copy_at)}")
-    else:
-        lines.append("Signed copy: not back yet" + (" (no effect for a pupil until it is)" if exc.pupil_id else ""))
-    if exc.revoked_at:
-        lines.append(
-            f"Revoked {local_from_utc_naive(exc.revoked_at)} by {exc.revoked_by.display_name}: {exc.revoke_reason}"
-        )
-    return ExceptionRow(
-        id=exc.id,
-        subject=ex.subject_name(exc),
-        subject_kind=exc.subject_kind,
-        class_name=exc.pupil.school_class.name if exc.pupil_id else "",
-        kind_text=ex.kind_text(exc),
-        status=status,
-        due=due,
-        starts_on=exc.starts_on.isoformat(),
-        review_on=exc.review_on.isoformat(),
-        ends_on=exc.ends_on.isoformat(),
-        signed_copy=exc.signed_copy_at is not None,
-        revoked=exc.revoked_at is not None,
-        detail=tuple(lines),
-    )
-
-
-_ORDER = {"active": 0, "awaiting signed copy": 1, "not started": 2, "ended": 3, "revoked": 4}
-
-
-def load_exceptions(staff_id: int, now: dt.datetime) -> list[ExceptionRow]:
-    """Every exception, current first (review due first among them), then ended and revoked."""
-    from models import exceptions as ex
-    from models.auth import require
-    from models.clock import local_day
-
-    require(_staff(staff_id), "view_exceptions")
-    today = local_day(now)
-    rows = [_row(e, today) for e in ex.list_exceptions(today, include_past=True)]
-    return sorted(rows, key=lambda r: (_ORDER.get(r.status, 9), not r.due, r.review_on if r.due else "", -r.id))
-
-
-def do_record(staff_id: int, form, now: dt.datetime) -> tuple[int, str]:
-    from models import exceptions as ex
-
-    exc = ex.record(_staff(staff_id), now=now, **form.record_kwargs())
-    tail = (
-        " Print the agreement (P) for signature: it has effect once the signed copy is back."
-        if exc.pupil_id
-        else " Print the agreement (P) for signature."
-    )
-    return exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} recorded.{tail}"
-
-
-def do_revoke(exception_id: int, staff_id: int, reason: str, now: dt.datetime) -> tuple[int, str]:
-    from models import exceptions as ex
-
-    exc = ex.revoke(exception_id, _staff(staff_id), reason=reason, now=now)
-    return exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} revoked. The record is kept."
-
-
-def do_review(exception_id: int, staff_id: int, next_review_on: dt.date, now: dt.datetime) -> tuple[int, str]:
-    from models import exceptions as ex
-
-    exc = ex.record_review(exception_id, _staff(staff_id), next_review_on=next_review_on, now=now)
-    return (
-        exc.id,
-        f"Review of exception #{exc.id} for {ex.subject_name(exc)} recorded: next review {exc.review_on.isoformat()}.",
-    )
-
-
-def do_signed_copy(exception_id: int, staff_id: int, now: dt.datetime) -> tuple[int, str]:
-    from models import exceptions as ex
-
-    exc = ex.mark_signed_copy(exception_id, _staff(staff_id), now=now)
-    return exc.id, f"Signed copy of exception #{exc.id} for {ex.subject_name(exc)} recorded as back."
-
-
-def printer_spec(services):
-    """The printer the app's print worker sends to (so the job is picked up)."""
-    from printing import PrinterSpec
-
-    spec = services.printer if services.printer is not None else services.settings.printer
-    if isinstance(spec, PrinterSpec):
-        return spec
-    return PrinterSpec.from_url(spec) if isinstance(spec, str) else PrinterSpec.from_config(spec)
-
-
-def do_print(
-    exception_id: int, staff_id: int, spec, school_name: str, headteacher_name: str, now: dt.datetime
-) -> tuple[int, str]:
-    """Queue the written agreement in the print outbox."""
-    from models import exceptions as ex
-    from models import outbox
-    from models.auth import require
-    from models.errors import NotFound
-    from models.tables import AgreedException
-    from models.tx import write_tx
-    from printing import render_for
-
-    staff = _staff(staff_id)
-    require(staff, "file_exception_paperwork")
-    exc = AgreedException.get_or_none(AgreedException.id == exception_id)
-    if exc is None:
-        raise NotFound("There is no such exception.")
-    head = "" if headteacher_name.startswith("the ") else headteacher_name
-    data = render_for(spec, ex.agreement_document(exc, school_name=school_name, headteacher_name=head))
-    with write_tx():
-        outbox.enqueue(
-            data,
-            kind="other",
-            printer_url=spec.to_url(),
-            ref=f"exception:{exc.id}",
-            title=f"Exception agreement #{exc.id}",
-            actor=staff,
-            now=now,
-        )
-    return exc.id, f"The agreement for exception #{exc.id} is printing: have it signed and bring the copy back."
-
-
 # ---------------------------------------------------------------- screen
 
 
-class ExceptionsScreen(Screen[None]):
+class ExceptionsScreen(DbWork, Screen[None]):
     CSS_PATH = "exceptions.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="exceptions.back"),
@@ -280,7 +98,16 @@ class ExceptionsScreen(Screen[None]):
         message.set_classes(kind)
 
     def action_refresh_list(self) -> None:
-        call_db(self, "load", load_exceptions, self.who.id, self.app.services.clock.now())
+        self.db(agreed.load_exceptions, self.who, self.app.services.clock.now(), then=self.loaded, latest="load")
+
+    def loaded(self, rows: list[ExceptionRow]) -> None:
+        self.rows = rows
+        self.fill()
+        if str(self.query_one("#exceptions-message", Static).render()) == "Loading…":
+            self.say(self.hint())
+
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message, "error")
 
     def action_next_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
@@ -328,33 +155,6 @@ class ExceptionsScreen(Screen[None]):
             self.say(self.hint())
         self.show_detail()
 
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if result.tag == "load":
-            if not result.ok:
-                self.say(result.error or "", "error")
-                return
-            self.rows = result.value
-            self.fill()
-            if str(self.query_one("#exceptions-message", Static).render()) == "Loading…":
-                self.say(self.hint())
-        elif result.tag == "act":
-            self.busy = False
-            if result.ok:
-                exception_id, text = result.value
-                self.select_id = exception_id
-                self.say(text, "ok")
-                self.action_refresh_list()
-            else:
-                self.say(result.error or "", "error")
-        elif result.tag == "print":
-            self.busy = False
-            if result.ok:
-                self.say(result.value[1], "ok")
-                self.app.print_jobs_added()
-            else:
-                self.say(result.error or "", "error")
-
     def hint(self) -> str:
         keys = []
         if self.who.may("record_exception"):
@@ -385,10 +185,21 @@ class ExceptionsScreen(Screen[None]):
             self.say("Choose an exception in the list first (Down/Up).", "error")
         return row
 
-    def record(self, tag: str, fn, *args) -> None:
+    def record(self, fn: Callable[..., agreed.Recorded], *args: Any) -> None:
+        """Run the action ``fn(who, *args, now)`` on the exceptions: one at a time."""
         self.busy = True
         self.say("Recording…")
-        call_db(self, tag, fn, *args, self.app.services.clock.now())
+        self.db(fn, self.who, *args, self.app.services.clock.now(), then=self.recorded, failed=self.refused)
+
+    def recorded(self, done: agreed.Recorded) -> None:
+        self.busy = False
+        self.select_id = done.exception_id
+        self.say(done.message, "ok")
+        self.action_refresh_list()
+
+    def refused(self, failure: Failure) -> None:
+        self.busy = False
+        self.say(failure.message, "error")
 
     def action_new(self) -> None:
         from kiosk.dialogs.exception_form import ExceptionFormDialog
@@ -398,11 +209,11 @@ class ExceptionsScreen(Screen[None]):
             return
         self.app.push_screen(ExceptionFormDialog(local_day(self.app.services.clock.now())), self.after_new)
 
-    def after_new(self, form) -> None:
+    def after_new(self, form: agreed.ExceptionForm | None) -> None:
         if form is None:
             self.say("Cancelled: nothing was recorded.")
         else:
-            self.record("act", do_record, self.who.id, form)
+            self.record(agreed.record_exception, form)
 
     def action_revoke(self) -> None:
         from kiosk.dialogs.reason import ReasonDialog
@@ -422,7 +233,7 @@ class ExceptionsScreen(Screen[None]):
         if not reason:
             self.say("Cancelled: nothing was recorded.")
         else:
-            self.record("act", do_revoke, row.id, self.who.id, reason)
+            self.record(agreed.revoke, row.id, reason)
 
     def action_review(self) -> None:
         """The headteacher reviewed the exception and keeps it: set the next review date."""
@@ -447,7 +258,7 @@ class ExceptionsScreen(Screen[None]):
         if when is None:
             self.say("Cancelled: nothing was recorded.")
         else:
-            self.record("act", do_review, row.id, self.who.id, when)
+            self.record(agreed.record_review, row.id, when)
 
     def action_signed_copy(self) -> None:
         if (row := self.ready("signed_copy")) is None:
@@ -460,7 +271,7 @@ class ExceptionsScreen(Screen[None]):
             self.say(f"Press S again to record that the signed copy of #{row.id} for {row.subject} is back.")
             return
         self.confirm_signed = None
-        self.record("act", do_signed_copy, row.id, self.who.id)
+        self.record(agreed.signed_copy_back, row.id)
 
     def action_print_agreement(self) -> None:
         if (row := self.ready("print_agreement")) is None:
@@ -468,14 +279,19 @@ class ExceptionsScreen(Screen[None]):
         services = self.app.services
         self.busy = True
         self.say("Queuing the agreement…")
-        call_db(
-            self,
-            "print",
-            do_print,
+        self.db(
+            agreed.print_agreement,
+            self.who,
             row.id,
-            self.who.id,
             printer_spec(services),
             services.settings.school_name,
             services.settings.headteacher_name,
             services.clock.now(),
+            then=self.queued,
+            failed=self.refused,
         )
+
+    def queued(self, done: agreed.Recorded) -> None:
+        self.busy = False
+        self.say(done.message, "ok")
+        self.app.print_jobs_added()

@@ -11,7 +11,6 @@ concern (any member of staff may, with :class:`kiosk.dialogs.concern.RaiseConcer
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,11 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from kiosk.actions import safeguarding
+from kiosk.actions.safeguarding import EntryHistory, Feed
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 
 DEFAULT_DAYS = 30
@@ -79,70 +80,6 @@ def kind_words(kind: str | None) -> str:
     return FEED_KINDS.get(kind) or f"concerns: {CATEGORIES[kind]}"
 
 
-@dataclass(frozen=True)
-class Feed:
-    entries: list  # models.concerns.FeedEntry (frozen, plain data)
-    classes: list[str]
-    unseen: int
-    open: int
-
-
-# ---------------------------------------------------------------- worker functions (plain data)
-
-
-def _staff(staff_id: int):
-    from models.tables import Staff
-
-    return Staff.get_by_id(staff_id)
-
-
-def load_feed(staff_id: int, from_day: dt.date, to_day: dt.date, class_name: str | None, kind: str | None) -> Feed:
-    from models import concerns
-    from models.tables import SchoolClass
-
-    entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=_staff(staff_id))
-    classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
-    return Feed(entries, classes, concerns.unseen_count(), concerns.open_count())
-
-
-def open_entry(staff_id: int, concern_id: int | None, device_id: int | None, now: dt.datetime) -> tuple[str, list[str]]:
-    """The entry's full history; opening a concern marks it seen by the DSL."""
-    from models import concerns, custody
-    from models.auth import require
-
-    staff = _staff(staff_id)
-    require(staff, "view_concerns")
-    lines: list[str] = []
-    title = ""
-    if concern_id is not None:
-        concern = concerns.mark_seen(concern_id, staff, now=now)
-        title = f"Concern #{concern.id} about {concerns.subject_of(concern)}"
-        lines += concerns.concern_history(concern_id)
-    if device_id is not None:
-        events = custody.history(device_id)
-        undone = {e.reverses_id: e.id for e in events if e.reverses_id}
-        if lines:
-            lines += ["", "The phone's chain of custody:"]
-        else:
-            from models.tables import Device
-
-            device = Device.get_by_id(device_id)
-            owner = device.pupil.full_name if device.pupil_id else "a visitor"
-            title = f"Chain of custody of {owner}'s phone (device {device_id})"
-        lines += [
-            f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
-            for e in events
-        ] or ["Nothing recorded for this phone."]
-    return title, lines
-
-
-def do_follow_up(concern_id: int, staff_id: int, note: str, close: bool, now: dt.datetime) -> str:
-    from models import concerns
-
-    concern = concerns.follow_up(concern_id, _staff(staff_id), note=note, close=close, now=now)
-    return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
-
-
 # ---------------------------------------------------------------- the history dialog
 
 
@@ -176,7 +113,7 @@ class EntryHistoryDialog(ModalScreen[None]):
 # ---------------------------------------------------------------- screen
 
 
-class SafeguardingScreen(Screen[None]):
+class SafeguardingScreen(DbWork, Screen[None]):
     CSS_PATH = "safeguarding.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="safeguarding.back"),
@@ -196,7 +133,6 @@ class SafeguardingScreen(Screen[None]):
         self.kind: str | None = None
         self.from_day: dt.date | None = None
         self.to_day: dt.date | None = None
-        self.load_seq = 0
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -269,16 +205,15 @@ class SafeguardingScreen(Screen[None]):
     def action_refresh_feed(self) -> None:
         if self.from_day is None or self.to_day is None:
             return
-        self.load_seq += 1
-        call_db(
-            self,
-            f"feed:{self.load_seq}",
-            load_feed,
-            self.who.id,
+        self.db(
+            safeguarding.load_feed,
+            self.who,
             self.from_day,
             self.to_day,
             self.class_name,
             self.kind,
+            then=self.fill,
+            latest="feed",
         )
 
     def filter_text(self) -> str:
@@ -373,28 +308,8 @@ class SafeguardingScreen(Screen[None]):
         event.stop()
         self.show_detail()
 
-    def on_db_result(self, result: DbResult) -> None:
-        result.stop()
-        if result.tag.startswith("feed:"):
-            if int(result.tag.removeprefix("feed:")) != self.load_seq:
-                return
-            if result.ok:
-                self.fill(result.value)
-            else:
-                self.say(result.error or "", "error")
-        elif result.tag == "open":
-            self.busy = False
-            if result.ok:
-                title, lines = result.value
-                self.app.push_screen(EntryHistoryDialog(title, lines))
-                self.action_refresh_feed()
-            else:
-                self.say(result.error or "", "error")
-        elif result.tag == "act":
-            self.busy = False
-            self.say(result.value if result.ok else (result.error or ""), "ok" if result.ok else "error")
-            if result.ok:
-                self.action_refresh_feed()
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message, "error")
 
     # ------------------------------------------------------------ actions
 
@@ -403,8 +318,34 @@ class SafeguardingScreen(Screen[None]):
         entry = self.current()
         if entry is None or self.busy:
             return
+        self.open_history(entry.concern_id, entry.device_id)
+
+    def open_history(self, concern_id: int | None, device_id: int | None) -> None:
+        """Show the entry's history (a concern's story, a phone's chain of custody)."""
         self.busy = True
-        call_db(self, "open", open_entry, self.who.id, entry.concern_id, entry.device_id, self.app.services.clock.now())
+        self.db(
+            safeguarding.open_entry,
+            self.who,
+            concern_id,
+            device_id,
+            self.app.services.clock.now(),
+            then=self.show_history,
+            failed=self.refused,
+        )
+
+    def show_history(self, history: EntryHistory) -> None:
+        self.busy = False
+        self.app.push_screen(EntryHistoryDialog(history.title, list(history.lines)))
+        self.action_refresh_feed()  # a concern opened is seen now
+
+    def refused(self, failure: Failure) -> None:
+        self.busy = False
+        self.say(failure.message, "error")
+
+    def recorded(self, text: str) -> None:
+        self.busy = False
+        self.say(text, "ok")
+        self.action_refresh_feed()
 
     def action_follow_up(self) -> None:
         from kiosk.dialogs.follow_up import FollowUpDialog
@@ -424,8 +365,15 @@ class SafeguardingScreen(Screen[None]):
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
-        call_db(
-            self, "act", do_follow_up, concern_id, self.who.id, follow.note, follow.close, self.app.services.clock.now()
+        self.db(
+            safeguarding.follow_up,
+            self.who,
+            concern_id,
+            follow.note,
+            follow.close,
+            self.app.services.clock.now(),
+            then=self.recorded,
+            failed=self.refused,
         )
 
     def action_raise_concern(self) -> None:
@@ -433,11 +381,16 @@ class SafeguardingScreen(Screen[None]):
 
         self.app.push_screen(RaiseConcernDialog(), self.after_raise)
 
-    def after_raise(self, form) -> None:
-        from kiosk.dialogs.concern import do_raise
-
+    def after_raise(self, form: safeguarding.ConcernForm | None) -> None:
         if form is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
-        call_db(self, "act", do_raise, self.who.id, form, self.app.services.clock.now())
+        self.db(
+            safeguarding.raise_concern,
+            self.who,
+            form,
+            self.app.services.clock.now(),
+            then=self.recorded,
+            failed=self.refused,
+        )

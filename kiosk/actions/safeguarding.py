@@ -1,0 +1,116 @@
+"""The DSL's feed and concerns: load the feed, open an entry's history, follow a concern
+up, and raise one (any member of staff may).
+
+The domain (``models.concerns``, ``models.custody``) checks every permission and rule
+again; these functions load the signed-in person's row, call it, and return plain data
+or the one line to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.concerns import FeedEntry
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The feed for a date range and filters, with the classes to filter by and the counts."""
+
+    entries: list[FeedEntry]  # frozen, plain data
+    classes: list[str]
+    unseen: int
+    open: int
+
+
+@dataclass(frozen=True)
+class EntryHistory:
+    """One feed entry's full history: a concern's story and/or a phone's chain of custody."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConcernForm:
+    """What the person raising a concern typed: the arguments of ``models.concerns.raise_concern``."""
+
+    about_kind: str
+    category: str
+    what: str
+    pupil_id: int | None = None
+    staff_id: int | None = None
+    name: str | None = None
+    subject_label: str = field(default="", compare=False)  # for the summary only
+
+
+def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str | None, kind: str | None) -> Feed:
+    """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``view_concerns``)."""
+    from models import concerns
+    from models.tables import SchoolClass
+
+    entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff_row(who))
+    classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
+    return Feed(entries, classes, concerns.unseen_count(), concerns.open_count())
+
+
+def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now: dt.datetime) -> EntryHistory:
+    """The entry's full history; opening a concern marks it seen by the DSL."""
+    from models import concerns, custody
+    from models.auth import require
+
+    staff = staff_row(who)
+    require(staff, "view_concerns")
+    lines: list[str] = []
+    title = ""
+    if concern_id is not None:
+        concern = concerns.mark_seen(concern_id, staff, now=now)
+        title = f"Concern #{concern.id} about {concerns.subject_of(concern)}"
+        lines += concerns.concern_history(concern_id)
+    if device_id is not None:
+        events = custody.history(device_id)
+        undone = {e.reverses_id: e.id for e in events if e.reverses_id}
+        if lines:
+            lines += ["", "The phone's chain of custody:"]
+        else:
+            from models.tables import Device
+
+            device = Device.get_by_id(device_id)
+            owner = device.pupil.full_name if device.pupil is not None else "a visitor"
+            title = f"Chain of custody of {owner}'s phone (device {device_id})"
+        lines += [
+            f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
+            for e in events
+        ] or ["Nothing recorded for this phone."]
+    return EntryHistory(title, tuple(lines))
+
+
+def follow_up(who: SignedIn, concern_id: int, note: str, close: bool, now: dt.datetime) -> str:
+    """Record the DSL's follow-up note (closing the concern if ``close``); the line to show."""
+    from models import concerns
+
+    concern = concerns.follow_up(concern_id, staff_row(who), note=note, close=close, now=now)
+    return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
+
+
+def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
+    """Record a concern for the DSL (any member of staff); the line to show."""
+    from models import concerns
+
+    concern = concerns.raise_concern(
+        staff_row(who),
+        about_kind=form.about_kind,
+        what=form.what,
+        category=form.category,
+        pupil_id=form.pupil_id,
+        staff_id=form.staff_id,
+        name=form.name,
+        now=now,
+    )
+    return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
