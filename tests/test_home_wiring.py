@@ -145,3 +145,17 @@ async def test_home_reports_on_the_printer_the_jobs_go_to_the_injected_one(schoo
         await sign_in(pilot, "office", DEMO_PINS["office"])
         await settle(pilot)
         assert "1 job waiting." in text(app, "#home-summary")
+
+
+async def test_a_concern_raised_from_home_is_recorded_by_whoever_is_signed_in(school):
+    """Home records the dialog's form as the person signed in, and says so."""
+    from kiosk.actions.safeguarding import ConcernForm
+
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "oak", DEMO_PINS["oak"])
+        await settle(pilot)
+        app.screen._raise(ConcernForm("pupil", "other", "Filming in the playground", pupil_id=1))
+        await settle(pilot)
+        [concern] = Concern.select()
+        assert concern.raised_by_id == school.oak.id and concern.what == "Filming in the playground"

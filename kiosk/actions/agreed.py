@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kiosk.actions._common import staff_row
-from kiosk.session import Services, SignedIn
+from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
     from models.tables import AgreedException
@@ -230,16 +230,6 @@ def signed_copy_back(who: SignedIn, exception_id: int, now: dt.datetime) -> Reco
 
     exc = ex.mark_signed_copy(exception_id, staff_row(who), now=now)
     return Recorded(exc.id, f"Signed copy of exception #{exc.id} for {ex.subject_name(exc)} recorded as back.")
-
-
-def printer_spec(services: Services) -> PrinterSpec:
-    """The printer the app's print worker sends to (so the job is picked up)."""
-    from printing import PrinterSpec
-
-    spec = services.printer if services.printer is not None else services.settings.printer
-    if isinstance(spec, PrinterSpec):
-        return spec
-    return PrinterSpec.from_url(spec) if isinstance(spec, str) else PrinterSpec.from_config(spec)
 
 
 def print_agreement(

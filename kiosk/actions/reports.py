@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.actions._common import staff_row
+from kiosk.actions.agreed import REVIEW_WITHIN_DAYS
 from kiosk.session import SignedIn
-
-REVIEW_WITHIN_DAYS = 14
 
 
 def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -> str:

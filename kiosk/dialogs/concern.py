@@ -13,7 +13,6 @@ summary, and cancels from the form.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from kiosk.actions.agreed import find_pupils, staff_list
-from kiosk.actions.safeguarding import ConcernForm, raise_concern
+from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
@@ -32,12 +31,6 @@ from models.concerns import ABOUT_KINDS, CATEGORIES
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 WHAT_LIMIT = 2000
 NAME_LIMIT = 100
-
-
-def do_raise(staff_id: int, form: ConcernForm, now: dt.datetime) -> str:
-    """Home's call, by staff id (``staff_row`` takes one): only until Home calls
-    :func:`kiosk.actions.safeguarding.raise_concern` with its ``who``; then delete this."""
-    return raise_concern(staff_id, form, now)
 
 
 class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from kiosk.actions import agreed
-from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow, printer_spec  # (uncollected's too, for now)
+from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow
 from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
@@ -283,7 +283,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
             agreed.print_agreement,
             self.who,
             row.id,
-            printer_spec(services),
+            services.printer_spec,
             services.settings.school_name,
             services.settings.headteacher_name,
             services.clock.now(),

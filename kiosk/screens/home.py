@@ -179,10 +179,10 @@ class HomeScreen(DbWork, Screen[None]):
     def _raise(self, form) -> None:
         if form is None:
             return
-        from kiosk.dialogs.concern import do_raise
+        from kiosk.actions.safeguarding import raise_concern
 
         now = self.app.services.clock.now()
-        self.db(do_raise, self.who.id, form, now, then=self.done, failed=self.not_done)
+        self.db(raise_concern, self.who, form, now, then=self.done, failed=self.not_done)
 
     # ------------------------------------------------------------ an admin unlocks an account
 
