@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
-from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
 from kiosk.session import Services, SignedIn  # noqa: F401 - re-exported: the app is built from them
+from kiosk.textual_compat import CalmErrorsApp
 from models.clock import Clock
 from models.config import Settings, data_dir
 
@@ -36,7 +36,7 @@ class PrintRound(Message):
         self.sent, self.failed, self.in_doubt, self.error = sent, failed, in_doubt, error
 
 
-class KioskApp(App[None]):
+class KioskApp(CalmErrorsApp):
     CSS_PATH = "app.tcss"
     raise_in_tests = True  # headless runs re-raise unexpected errors so pytest sees them
     TITLE = "Reception kiosk"
@@ -137,12 +137,11 @@ class KioskApp(App[None]):
 
         self.run_worker(work, thread=True, exit_on_error=False, group="anchor", name="anchor")
 
-    async def _on_exit_app(self) -> None:
+    def before_exit(self) -> None:
         # Textual waits for thread workers before it sends Unmount: stop the print and
         # checkpoint loops first, or quitting would wait for their next round.
         self.stop_background()
         self.anchor_on_close()
-        await super()._on_exit_app()
 
     def anchor_on_close(self) -> None:
         """Closing: anchor the log if it moved since the last anchor, so the day's newest
@@ -392,12 +391,11 @@ class KioskApp(App[None]):
 
     # ------------------------------------------------------------ errors
 
-    def _handle_exception(self, error: Exception) -> None:
+    def on_unexpected_error(self, error: Exception) -> bool:
         """Log an unexpected error, show a calm message and carry on: never a traceback."""
         log_error(error)
-        if self.is_headless and self.raise_in_tests and self._exception is None:
-            # Under test, let pytest see the failure.
-            return super()._handle_exception(error)
+        if self.is_headless and self.raise_in_tests and not self.failed_before:
+            return False  # under test, let pytest see the failure
         try:
             self.notify(
                 "Something went wrong. Nothing was half-saved; the screen has been reset.",
@@ -411,12 +409,8 @@ class KioskApp(App[None]):
                 self.call_later(self.lock, "")
         except Exception as again:  # noqa: BLE001
             log_error(again)
-            self._fatal_error()
-
-    def _fatal_error(self) -> None:
-        """Exit quietly: the details are in the log, never on the reception screen."""
-        self._return_code = 1
-        self._close_messages_no_wait()
+            self.exit_quietly(1)  # the details are in the log, never on the reception screen
+        return True
 
 
 def log_path() -> Path:

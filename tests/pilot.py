@@ -62,24 +62,14 @@ async def drawn(pilot, seconds: float = 60.0):
 
 
 def _quiet(app) -> bool:
-    from textual.widgets import DataTable
+    from kiosk.textual_compat import queues_empty, screen_settled
 
     screen = app.screen
     if any(w.group not in LONG_LIVED and not w.is_finished for w in app.workers):
         return False
-    if any(t._require_update_dimensions for t in screen.query(DataTable)):
+    if not screen_settled(screen):
         return False
-    if (
-        screen._layout_required
-        or screen._scroll_required
-        or screen._repaint_required
-        or screen._recompose_required
-        or screen._dirty_widgets
-        or screen._callbacks
-    ):
-        return False
-    pumps = [app, *screen.walk_children(with_self=True)]
-    return all(p._message_queue.empty() for p in pumps)
+    return queues_empty([app, *screen.walk_children(with_self=True)])
 
 
 def burst(app, keys):
@@ -87,12 +77,10 @@ def burst(app, keys):
 
     (``pilot.press`` waits for the app to go idle after every key, which no scanner does.)
     """
-    from textual import events
+    from kiosk.textual_compat import send_key_as_driver
 
     for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
+        send_key_as_driver(app, key)
 
 
 async def scans_done(pilot, n, seconds: float = 60.0):

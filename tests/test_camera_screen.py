@@ -52,7 +52,9 @@ async def camera_stopped(pilot):
 
 
 def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    from kiosk.textual_compat import notices
+
+    return notices(app)
 
 
 @pytest.fixture

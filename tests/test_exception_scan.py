@@ -90,7 +90,7 @@ async def test_hand_in_screen_shows_the_exception_and_f6_takes_it_in(school):
 
 
 def _f6(app):
-    from textual.widgets._footer import FooterKey
+    from kiosk.textual_compat import FooterKey
 
     return next(k for k in app.screen.query(FooterKey) if k.key == "f6")
 

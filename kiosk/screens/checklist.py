@@ -27,6 +27,7 @@ from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
 from kiosk.screens.release import HINT_F4
 from kiosk.screens.scan_base import OUTCOME_WORDS
 from kiosk.session import SignedIn
+from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -69,7 +70,7 @@ def summary_text(class_name: str, rows: list[dict]) -> tuple[str, str | None]:
 # ---------------------------------------------------------------- the list
 
 
-class ChecklistTable(DataTable):
+class ChecklistTable(KeyFirst, DataTable):
     """The checklist rows. Enter releases the highlighted row, unless a code is being typed.
 
     Keys reach this widget in order, so the printable keys of a scan are collected
@@ -82,28 +83,23 @@ class ChecklistTable(DataTable):
         self.terminators = terminators
         self.typed = ""
 
-    async def _on_key(self, event: events.Key) -> None:
+    def take_key(self, event: events.Key) -> bool:
         scan = self.screen.query_one("#scan", ScanInput)
         if event.is_printable and event.character and event.character.strip():
-            event.stop()
-            event.prevent_default()
             if len(self.typed) < MAX_SCAN:
                 self.typed += event.character
             scan.value = self.typed
-            return
+            return True
         if event.key in self.terminators and self.typed:
-            event.stop()
-            event.prevent_default()
             text, self.typed = self.typed, ""
             scan.value = ""
             self.post_message(ScanInput.Scanned(text))
-            return
+            return True
         if event.key in ("escape", "backspace") and self.typed:
-            event.stop()
-            event.prevent_default()
             self.typed = self.typed[:-1] if event.key == "backspace" else ""
             scan.value = self.typed
-        # Anything else: DataTable's own handling (Textual calls the base handlers next).
+            return True
+        return False  # anything else: DataTable's own handling (Textual calls the base handlers next)
 
 
 # ---------------------------------------------------------------- screen

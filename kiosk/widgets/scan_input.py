@@ -27,13 +27,14 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from kiosk.textual_compat import KeyFirst, PasteFirst
 from models.codes import printable
 
 MAX_SCAN = 64  # a label code is 8 characters; anything longer is junk (still rejected politely)
 OVERFLOW = "…"  # appended to an over-long scan so it can never pass as a code
 
 
-class ScanInput(Widget, can_focus=True):
+class ScanInput(KeyFirst, PasteFirst, Widget, can_focus=True):
     """A one-line field that turns each terminator into a :class:`Scanned` message."""
 
     DEFAULT_CSS = """
@@ -101,11 +102,8 @@ class ScanInput(Widget, can_focus=True):
 
     # ------------------------------------------------------------ keys
 
-    async def _on_key(self, event: events.Key) -> None:
-        if self.take_key(event):
-            event.stop()
-            event.prevent_default()
-        # Anything else (function keys, Escape, Down …) goes on to the bindings.
+    # KeyFirst: a key take_key takes is stopped; anything else (function keys, Escape,
+    # Down …) goes on to the bindings.
 
     def take_key(self, event: events.Key) -> bool:
         """Apply one key to the field; True if it was the field's (typed text, backspace, terminator).
@@ -135,10 +133,8 @@ class ScanInput(Widget, can_focus=True):
             return True
         return False
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def take_paste(self, event: events.Paste) -> None:
         """Pasted text: each line that ends in a newline is one scan; the rest stays typed."""
-        event.stop()
-        event.prevent_default()
         lines = event.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         for i, line in enumerate(lines):
             if len(self._value) + len(line) > MAX_SCAN:

@@ -112,17 +112,17 @@ class ScanLog(Widget, can_focus=False):
         self.scrolled_back = 0
         self.refresh()
 
-    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
         self.scrolled_back = min(self.scrolled_back + 3, max(0, len(self.rows) - 1))
         self.refresh()
 
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
         self.scrolled_back = max(0, self.scrolled_back - 3)
         self.refresh()
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
 
     def notify_style_update(self) -> None:

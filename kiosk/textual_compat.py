@@ -1,0 +1,159 @@
+"""Every use of Textual's private internals, in one place.
+
+Textual's public API does not cover these needs. When Textual changes, this module is
+the one to read again (and ``tests/test_textual_compat.py`` says whether each still
+works). Nothing else in kiosk/ or tests/ touches a name of Textual's that starts with
+an underscore.
+
+- :class:`CalmErrorsApp`: an App whose unexpected errors go to a public hook
+  (``on_unexpected_error``) instead of Textual's traceback screen, with
+  :meth:`CalmErrorsApp.exit_quietly` to close with an exit code and no traceback, and
+  a ``before_exit`` hook that runs before Textual waits for the thread workers.
+- :class:`KeyFirst` and :class:`PasteFirst`: widget mixins that see each key (or paste)
+  before Textual's own handling (bindings, ``key_*`` methods, Input's paste).
+- :class:`RemeasuringDataTable`: a DataTable that never keeps rows drawn at the widths
+  it had before measuring its columns.
+- :data:`FooterKey`, the footer's key widget (private module in Textual 8).
+- :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
+  tests, which must know when a screen has nothing left to do and must send keys
+  faster than ``pilot.press``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey  # noqa: F401 - re-exported for the tests
+from textual.widgets.data_table import RowKey
+
+__all__ = [
+    "CalmErrorsApp",
+    "FooterKey",
+    "KeyFirst",
+    "PasteFirst",
+    "RemeasuringDataTable",
+    "notices",
+    "queues_empty",
+    "screen_settled",
+    "send_key_as_driver",
+]
+
+
+class CalmErrorsApp(App[Any]):
+    """An App that hands unexpected errors to :meth:`on_unexpected_error`, and runs
+    :meth:`before_exit` as it starts to close (before Textual waits for thread workers)."""
+
+    def before_exit(self) -> None:
+        """Called once the app is closing, before Textual waits for its thread workers."""
+
+    async def _on_exit_app(self) -> None:  # Textual's closing step, called directly (not a message)
+        self.before_exit()
+        await super()._on_exit_app()
+
+    def on_unexpected_error(self, error: Exception) -> bool:
+        """Deal with an error Textual would show as a traceback; False lets Textual do so."""
+        return False
+
+    def _handle_exception(self, error: Exception) -> None:  # Textual's hook for every uncaught error
+        if not self.on_unexpected_error(error):
+            super()._handle_exception(error)
+
+    @property
+    def failed_before(self) -> bool:
+        """An error has already been handed to Textual (under test: the one pytest will see)."""
+        return self._exception is not None
+
+    def exit_quietly(self, return_code: int = 1) -> None:
+        """Close now with ``return_code``: nothing on screen (the details are in the log)."""
+        self._return_code = return_code
+        self._close_messages_no_wait()
+
+
+class KeyFirst:
+    """Mixed into a widget (before it): :meth:`take_key` sees each key first.
+
+    ``take_key`` returns True when the key was the widget's: it is then stopped, and
+    neither the widget's base classes nor the bindings see it. Otherwise Textual goes on
+    to the base classes' own handling (it calls each class's handler along the MRO).
+    """
+
+    def take_key(self, event: events.Key) -> bool:  # pragma: no cover - overridden
+        return False
+
+    async def _on_key(self, event: events.Key) -> None:  # ahead of Widget._on_key (handle_key)
+        if self.take_key(event):
+            event.stop()
+            event.prevent_default()
+
+
+class PasteFirst:
+    """Mixed into a widget (before it): :meth:`take_paste` gets every paste, and Textual's
+    own paste handling (e.g. Input's) never runs."""
+
+    def take_paste(self, event: events.Paste) -> None:  # pragma: no cover - overridden
+        pass
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        self.take_paste(event)
+
+
+class RemeasuringDataTable(DataTable[Any]):
+    """A DataTable that draws its rows again once it has measured its columns.
+
+    DataTable measures its columns on the first idle after rows are added, but caches
+    the lines it draws under a counter that measuring does not change. When the screen
+    refreshes between the rows arriving and that idle (a busy machine, a timer), the
+    lines are drawn with the old, narrow widths and then kept: the DSL's feed could sit
+    showing "2026  conc  Ava P" until the cursor moved. Measuring now moves the counter
+    on, so the next frame draws the rows again at their real widths.
+    (tests/test_table.py shows the upstream behaviour, so an upgrade that fixes or
+    changes it fails that test rather than passing silently.)
+    """
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        super()._update_dimensions(new_rows)
+        self._update_count += 1  # the key of every render cache: drop lines drawn before measuring
+        self.refresh()
+
+
+# ---------------------------------------------------------------- for the tests
+
+
+def screen_settled(screen: Any) -> bool:
+    """No layout, scroll, repaint, recompose or refresh callback pending on ``screen``,
+    and no DataTable still to size its columns."""
+    from textual.widgets import DataTable
+
+    if any(t._require_update_dimensions for t in screen.query(DataTable)):
+        return False
+    return not (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._recompose_required
+        or screen._dirty_widgets
+        or screen._callbacks
+    )
+
+
+def queues_empty(pumps: Iterable[Any]) -> bool:
+    """No message waiting in any of these message pumps (the app, a screen, widgets)."""
+    return all(p._message_queue.empty() for p in pumps)
+
+
+def notices(app: App[Any]) -> list[str]:
+    """The notifications the app is showing, as text (Textual keeps them privately)."""
+    return [n.message for n in app._notifications]
+
+
+def send_key_as_driver(app: App[Any], key: str) -> None:
+    """Send one key event as the terminal driver does, without waiting for the app."""
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)  # type: ignore[union-attr]
