@@ -9,10 +9,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from kiosk.actions import access
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.workers import DbWork, Failure
 
 
-class AdminPinDialog(DbWork, ModalScreen[bool]):
+class AdminPinDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[bool]):
     """Returns True when an admin signed off the quit, False if cancelled."""
 
     CSS_PATH = "dialogs.tcss"
@@ -32,8 +33,6 @@ class AdminPinDialog(DbWork, ModalScreen[bool]):
             yield Static("", id="admin-message", classes="dialog-error", markup=False)
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#admin-user", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -8,8 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
-class ReasonDialog(ModalScreen[str | None]):
+
+class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
 
@@ -27,9 +29,7 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Static("Enter to confirm, Esc to cancel.", classes="dialog-error", id="reason-error")
 
     def on_mount(self) -> None:
-        box = self.query_one("#reason", Input)
-        box.cursor_blink = self.app.cursor_blink
-        box.focus()
+        self.query_one("#reason", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

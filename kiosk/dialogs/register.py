@@ -10,10 +10,11 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions.custody import pupils_named
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.workers import DbWork, Failure
 
 
-class RegisterDialog(DbWork, ModalScreen[str | None]):
+class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     """Returns the chosen pupil's admission number, or None if cancelled."""
 
     CSS_PATH = "dialogs.tcss"
@@ -33,9 +34,7 @@ class RegisterDialog(DbWork, ModalScreen[str | None]):
             )
 
     def on_mount(self) -> None:
-        box = self.query_one("#register-search", Input)
-        box.cursor_blink = self.app.cursor_blink
-        box.focus()
+        self.query_one("#register-search", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

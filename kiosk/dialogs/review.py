@@ -10,13 +10,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from models.errors import ValidationError
 from models.exceptions import check_next_review
 
 SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 
 
-class ReviewDialog(ModalScreen[dt.date | None]):
+class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
     """Returns the next review date (after today, no later than the end date), or None."""
 
     CSS_PATH = "dialogs.tcss"
@@ -43,9 +44,7 @@ class ReviewDialog(ModalScreen[dt.date | None]):
             yield Static("Enter to record the review, Esc to cancel.", classes="dialog-error", id="review-error")
 
     def on_mount(self) -> None:
-        box = self.query_one("#review-date", Input)
-        box.cursor_blink = self.app.cursor_blink
-        box.focus()
+        self.query_one("#review-date", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
+
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
 T = TypeVar("T")
 
@@ -24,18 +26,13 @@ def bad_text(value: str, what: str) -> str | None:
     return None
 
 
-class TwoStepDialog(ModalScreen[T | None], Generic[T]):
+class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
     CSS_PATH = "dialogs.tcss"
     PREFIX = ""
 
     def __init__(self) -> None:
         super().__init__()
         self.result: T | None = None
-
-    def on_mount(self) -> None:
-        # Textual also runs each subclass's on_mount (which sets the first focus).
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
 
     def say(self, text: str) -> None:
         self.query_one(f"#{self.PREFIX}-error", Static).update(text)

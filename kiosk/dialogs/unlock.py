@@ -9,8 +9,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
-class UnlockDialog(ModalScreen[tuple[str, str] | None]):
+
+class UnlockDialog(FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="unlock.cancel")]
 
@@ -47,8 +49,6 @@ class UnlockDialog(ModalScreen[tuple[str, str] | None]):
             )
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#unlock-user", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

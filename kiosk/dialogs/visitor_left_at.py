@@ -20,6 +20,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
@@ -40,7 +42,7 @@ def parse_left_at(text: str, signed_in: dt.datetime, now: dt.datetime) -> tuple[
     return left, ""
 
 
-class LeftAtDialog(ModalScreen[dt.datetime | None]):
+class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="visitor_left_at.cancel")]
 
@@ -65,9 +67,7 @@ class LeftAtDialog(ModalScreen[dt.datetime | None]):
             )
 
     def on_mount(self) -> None:
-        box = self.query_one("#leftat-time", Input)
-        box.cursor_blink = self.app.cursor_blink
-        box.focus()
+        self.query_one("#leftat-time", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -144,7 +144,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         yield Footer()
 
     def terminators(self) -> tuple[str, ...]:
-        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
         from models.custody import release
@@ -153,9 +153,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         table = self.query_one("#checklist", DataTable)
         table.add_columns("Pupil", "Code", "Phone today")
         table.display = False
-        scan = self.query_one("#scan", ScanInput)
-        scan.cursor_blink = self.app.cursor_blink
-        scan.focus()
+        self.query_one("#scan", ScanInput).focus()  # a scan field's cursor never blinks
         self.pipeline = ScanPipeline(self, release, self.who.id, self.app.services.clock)
         self.pipeline.start()
         self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)

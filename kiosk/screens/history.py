@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions import custody as act
 from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.session import SignedIn
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -39,7 +40,7 @@ FIND_HINT = "Find a phone first: scan its label (or type the code and press Ente
 # ---------------------------------------------------------------- screen
 
 
-class HistoryScreen(DbWork, Screen[None]):
+class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="history.back"),
@@ -83,11 +84,9 @@ class HistoryScreen(DbWork, Screen[None]):
         yield Footer()
 
     def terminators(self) -> tuple[str, ...]:
-        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#history-chain-box").can_focus = False
         self.query_one("#history-scan", ScanInput).focus()
 

@@ -231,7 +231,7 @@ class HomeScreen(DbWork, Screen[None]):
                 if first:  # once the screen has drawn (mounted, focus set), hand them over in order
                     top.call_after_refresh(self._hand_over, top)
             return
-        terminators = ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        terminators = self.app.services.settings.scan_terminators
         character = event.character
         if self.held is not None:
             letter, self.held = self.held, None

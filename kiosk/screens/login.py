@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from kiosk.actions import accounts
 from kiosk.session import SignedIn
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
@@ -27,7 +28,7 @@ class PinInput(Input):
             self.post_message(self.Submitted(self, self.value))
 
 
-class LoginScreen(DbWork, Screen[None]):
+class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#username"
     BINDINGS = [
@@ -64,8 +65,6 @@ class LoginScreen(DbWork, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.db(accounts.sign_in_page, then=self.show_page, failed=lambda failure: None)
 
     def action_next_field(self) -> None:

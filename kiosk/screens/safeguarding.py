@@ -23,6 +23,7 @@ from kiosk.actions import safeguarding
 from kiosk.actions.safeguarding import EntryHistory, Feed
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -113,7 +114,7 @@ class EntryHistoryDialog(ModalScreen[None]):
 # ---------------------------------------------------------------- screen
 
 
-class SafeguardingScreen(DbWork, Screen[None]):
+class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "safeguarding.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="safeguarding.back"),
@@ -157,8 +158,6 @@ class SafeguardingScreen(DbWork, Screen[None]):
         self.to_day, self.from_day = today, today - dt.timedelta(days=DEFAULT_DAYS)
         self.query_one("#sg-from", Input).value = self.from_day.isoformat()
         self.query_one("#sg-to", Input).value = self.to_day.isoformat()
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         table = self.query_one("#sg-feed", DataTable)
         self.set_columns(table, [])
         table.focus()

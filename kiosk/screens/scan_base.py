@@ -134,12 +134,11 @@ class ScanScreen(DbWork, Screen[None]):
         yield Footer()
 
     def terminators(self) -> tuple[str, ...]:
-        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
         scan = self.query_one("#scan", ScanInput)
-        scan.cursor_blink = self.app.cursor_blink
-        scan.focus()
+        scan.focus()  # a scan field's cursor never blinks
         self.pipeline = ScanPipeline(self, self.operation(), self.who.id, self.app.services.clock)
         self.pipeline.start()
         for code in self.pending:

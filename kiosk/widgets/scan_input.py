@@ -76,7 +76,6 @@ class ScanInput(KeyFirst, PasteFirst, Widget, can_focus=True):
         self.placeholder = placeholder
         self._value = ""
         self._overflow = False
-        self.cursor_blink = True  # kept for the screens' settings; this cursor never blinks
 
     # ------------------------------------------------------------ value
 
