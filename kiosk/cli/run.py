@@ -94,7 +94,8 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     configure_logging()
     for line in env.tightened:
         log.warning("Permissions tightened at start: %s", line)
-    app = create_app(env.settings, database=env.db_url(), start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
+    # (the database is open: env.open above; create_app opens it only when given one)
+    app = create_app(env.settings, start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
 
