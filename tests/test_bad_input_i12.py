@@ -93,7 +93,8 @@ def _date_commands(bad: str) -> list[list[str]]:
 
 def test_every_date_option_is_in_the_date_test():
     """A command that takes a date (its help says YYYY-MM-DD) is checked above."""
-    from kiosk.cli import _is_date_option, cli
+    from kiosk.cli import cli
+    from kiosk.cli._common import _is_date_option
 
     found = set()
 
@@ -308,7 +309,7 @@ def _with_as(args: list[str]) -> list[str]:
 
 def test_a_non_database_file_gives_one_line_on_every_command(tmp_path, run, monkeypatch):
     monkeypatch.setenv("KIOSK_PIN", PIN)
-    monkeypatch.setattr("kiosk.cli._is_terminal", lambda stream: True)  # `kiosk run` as from a terminal
+    monkeypatch.setattr("kiosk.cli.run._is_terminal", lambda stream: True)  # `kiosk run` as from a terminal
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     folder = tmp_path / "school"
     folder.mkdir()
@@ -349,7 +350,7 @@ def test_run_with_no_terminal_stops_at_once_with_one_line(tmp_path):
 
 
 def test_scan_lines_limit():
-    from kiosk.cli import scan_lines
+    from kiosk.cli.scan import scan_lines
 
     ok = b"A" * 1024 + b"\n"
     long = b"B" * 1025 + b"\n"

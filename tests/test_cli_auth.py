@@ -20,6 +20,7 @@ import click
 import pytest
 
 from kiosk import cli as cli_module
+from kiosk.cli import _access
 from models import auth
 from models.db import close_db
 from models.store import open_database
@@ -181,7 +182,7 @@ def command_tree(group: click.Group = cli_module.cli, prefix: str = ""):
 
 
 def access(cmd: click.Command):
-    return getattr(cmd.callback, cli_module.ACCESS, None)
+    return getattr(cmd.callback, _access.ACCESS, None)
 
 
 def test_every_command_is_either_open_or_asks_who_you_are(tmp_path):
@@ -239,7 +240,7 @@ def school(database, tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_PRINTER", "dummy://auth")
     monkeypatch.setenv("KIOSK_NEW_PIN", "950483")
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
+    monkeypatch.setattr(_access, "_has_terminal", _no_terminal)
     monkeypatch.chdir(tmp_path)
     yield database, built.codes
     close_db()
@@ -394,7 +395,7 @@ def test_read_only_commands_stay_open(school, run, tmp_path):
 
 def test_no_pin_leaves_no_database_behind(tmp_path, run, monkeypatch):
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
+    monkeypatch.setattr(_access, "_has_terminal", _no_terminal)
     db = tmp_path / "none.sqlite3"
     code, _, err = run("staff", "unlock", "someone", "--as", "admin", "--db", db)
     assert code == 1 and err == "Error: No PIN: set KIOSK_PIN or run from a terminal. Nothing was changed.\n"
@@ -413,7 +414,7 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
 
     close_db()
     monkeypatch.delenv("KIOSK_PIN", raising=False)
-    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
+    monkeypatch.setattr(_access, "_has_terminal", _no_terminal)
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_admin"])
     # Without an admin, only an admin can be added without --as.
     code, _, err = run("staff", "add", "first", "--name", "First Office", "--role", "office", "--db", database)
@@ -459,7 +460,7 @@ def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
 
 def test_first_admin_bootstrap_reopens_only_if_no_admin_is_active(database, run, monkeypatch):
     close_db()
-    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
+    monkeypatch.setattr(_access, "_has_terminal", _no_terminal)
     monkeypatch.setenv("KIOSK_NEW_PIN", PINS["c_admin"])
     assert run("staff", "add", "boss", "--name", "Boss", "--role", "admin", "--db", database)[0] == 0
     monkeypatch.setenv("KIOSK_PIN", PINS["c_admin"])
@@ -501,7 +502,7 @@ def test_sqlite_file_untouched_when_refused(tmp_path, run, monkeypatch):
     open_database(str(db))
     build()
     close_db()
-    monkeypatch.setattr(cli_module, "_has_terminal", _no_terminal)
+    monkeypatch.setattr(_access, "_has_terminal", _no_terminal)
     before = db.read_bytes()
     for args in (["erase", "--pupil", "000001", "--yes"], ["sar", "--pupil", "000001", "--as", "head"]):
         code, _, err = run(*args, "--db", db)
@@ -522,7 +523,7 @@ def test_on_a_terminal_the_pin_is_asked_for_hidden(school, run, monkeypatch):
         asked.append(prompt)
         return PINS["c_admin"]
 
-    monkeypatch.setattr(cli_module, "_has_terminal", lambda: True)
+    monkeypatch.setattr(_access, "_has_terminal", lambda: True)
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
     code, out, err = run("staff", "unlock", "c_office", "--as", "c_admin", "--db", url)
     assert code == 0 and out == "c_office unlocked.\n", err

@@ -288,7 +288,7 @@ def test_an_interrupted_import_is_completed_by_importing_the_same_file_again(dat
 
 def as_head(monkeypatch) -> list[str]:
     """``--as head`` (PIN in $KIOSK_PIN) where ``kiosk purge`` asks who you are (issue 12)."""
-    from kiosk.cli import purge as command
+    from kiosk.cli.records import purge as command
     from models.demo import DEMO_PINS
 
     if not any("--as" in getattr(p, "opts", ()) for p in command.params):

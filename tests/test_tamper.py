@@ -531,7 +531,7 @@ def test_a_corrupt_pupil_page_fails_verify_and_stops_writing(sqlite_db, verify, 
     "content", [b"this is not a database, just text\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, b""]
 )
 def test_a_non_database_or_truncated_file_gives_one_plain_line(tmp_path, run, content, monkeypatch):
-    monkeypatch.setattr("kiosk.cli._is_terminal", lambda stream: True)  # `kiosk run` as from a terminal
+    monkeypatch.setattr("kiosk.cli.run._is_terminal", lambda stream: True)  # `kiosk run` as from a terminal
     path = tmp_path / "broken.sqlite3"
     path.write_bytes(content)
     code, out, err = run("audit", "verify", "--db", path)

@@ -1,0 +1,116 @@
+"""The ``kiosk`` command line.
+
+Every command takes ``--db`` and ``--config``. Success exits 0; a refusal or bad input
+exits non-zero with one plain line on stderr and no traceback. A command that changes
+records or exports personal data acts for someone: ``--as USERNAME`` and their PIN
+(``$KIOSK_PIN``, or asked on the terminal), see :func:`kiosk.cli._access.acts`. Textual is
+imported only by ``kiosk run``, so the other commands start fast and work on a machine
+with no terminal.
+
+This package: the ``cli`` group and :func:`main` (the ``kiosk`` entry point) here; what
+every command shares in ``_common`` (:class:`~kiosk.cli._common.Env`, ``--db``/``--config``,
+output, dates and record numbers) and ``_access`` (``--as`` and PINs, ``open_command``);
+one module per command or group of commands, each added to ``cli`` below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from kiosk.cli import audit, camera, devices, exceptions, labels, printer, records, report, roster, run, scan, staff
+from kiosk.cli._common import EXIT_REFUSED, EXIT_UNEXPECTED, Warned
+from models.errors import KioskError
+
+log = logging.getLogger("kiosk")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reception-kiosk")
+def cli() -> None:
+    """Reception kiosk: phone hand-in, custody ledger and visitor sign-in."""
+
+
+# Each module defines its command or group of commands; they join `kiosk` here.
+cli.add_command(run.demo)
+cli.add_command(run.run)
+cli.add_command(roster.roster)
+cli.add_command(devices.devices)
+cli.add_command(scan.scan)
+cli.add_command(camera.camera)
+cli.add_command(report.report)
+cli.add_command(exceptions.exceptions_group)
+cli.add_command(audit.audit)
+cli.add_command(records.backup)
+cli.add_command(staff.staff)
+cli.add_command(printer.print_group)
+cli.add_command(labels.labels)
+cli.add_command(records.purge)
+cli.add_command(records.sar)
+cli.add_command(records.erase)
+
+
+def _log_path() -> Path:
+    from models.config import data_dir
+
+    return data_dir() / "kiosk.log"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; turn every failure into one plain line and an exit code."""
+    if not log.handlers:  # what a command logs it also says: not again through Python's last-resort handler
+        log.addHandler(logging.NullHandler())  # (`kiosk run` adds kiosk.log's handler)
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="kiosk", standalone_mode=False)
+        return 0
+    except click.exceptions.Abort as exc:
+        click.echo(str(exc) or "Stopped.", err=True)
+        return 130
+    except click.UsageError as exc:  # one line, not click's usage block
+        command = exc.ctx.command_path if exc.ctx is not None else "kiosk"
+        click.echo(f"Error: {exc.format_message()} ({command} --help says more.)", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Warned:
+        return EXIT_REFUSED
+    except KioskError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        from models.db import damage_message
+
+        if (message := damage_message(exc)) is not None:  # a corrupt, truncated or non-database file
+            click.echo(f"Error: {message}", err=True)
+            return EXIT_REFUSED
+        where = _record_crash(exc)
+        click.echo(f"Unexpected error ({type(exc).__name__}). Nothing more was changed.{where}", err=True)
+        return EXIT_UNEXPECTED
+
+
+def _record_crash(exc: BaseException) -> str:
+    try:
+        from models.files import open_private, private_dir
+
+        path = _log_path()
+        private_dir(path.parent)
+        import traceback
+
+        with open_private(path, "a") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} ---\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return f" Details are in {path}."
+    except OSError:
+        return ""

@@ -1,0 +1,295 @@
+"""What every ``kiosk`` command shares: the :class:`Env` it runs in (settings, then the
+database, opened lazily) and :func:`common`, which adds ``--db`` and ``--config``; the exit
+codes; :func:`emit` and ``FORMAT`` for tables, CSV and JSON; the checks of dates and record
+numbers on the command line (:class:`BadInput`, :class:`RecordNumber`, :class:`RecordCommand`);
+and the audit anchor written after a command that changed records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from models.errors import KioskError
+
+log = logging.getLogger("kiosk")
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_UNEXPECTED = 70
+
+
+class Env:
+    """What a command needs, opened lazily: settings, then the database."""
+
+    def __init__(self, db: str | None, config: str | None, demo: bool = False) -> None:
+        self.db_arg = db
+        self.config_arg = config
+        self.demo = demo
+        self._opened = False
+        self._settings = None
+        self.tightened: list[str] = []
+        self.damaged = False  # the file failed SQLite's quick check: what a report shows may be wrong
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from models.config import DEMO_CONFIG, load_settings
+
+            path = self.config_arg
+            if path is None and self.demo and "KIOSK_CONFIG" not in os.environ:
+                path = str(DEMO_CONFIG)
+            self._settings = load_settings(path)
+            from models.trays import set_overflow_place
+
+            set_overflow_place(self._settings.overflow_place)  # where phones go when no slot is free
+        return self._settings
+
+    def db_url(self) -> str:
+        from models.config import data_dir, database_url
+
+        if self.demo and not self.db_arg and "KIOSK_DATABASE_URL" not in os.environ:
+            return str(data_dir() / "demo.sqlite3")
+        return database_url(self.db_arg, self.settings)
+
+    def open(self, *, create: bool = True, check: bool = True) -> None:
+        """Open the database. ``create=False`` (read-only commands, and commands that act
+        for someone, who must already be in it): a database path given on purpose (--db,
+        $KIOSK_DATABASE_URL, the config) that does not exist is one line, not a new empty
+        database; the default database in the data directory is still made. Those also
+        run SQLite's quick check (``check``; verify runs the full one): a damaged file is
+        written no more, and a report from it ends with a warning and exit code 1."""
+        from models import anchors
+        from models.db import integrity_problems
+        from models.store import open_database
+
+        if self._opened:  # already open (e.g. to check who is acting)
+            return
+        url = self.db_url()
+        named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or self.settings.database)
+        open_database(url, create=create or not named)
+        self._opened = True
+        if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
+            self.damaged = True
+        anchors.configure(self.anchors_path(url))
+        from models import pinkey
+
+        pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
+        self.tightened = _say_tightened()  # `kiosk run` also puts them in kiosk.log
+        if not self.damaged:
+            from models.jobs import unfinished_jobs
+
+            for line in unfinished_jobs():  # a job that stopped part way: said by every command until done
+                click.echo(f"Note: {line}", err=True)
+
+    def anchors_path(self, url: str | None = None) -> Path:
+        """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
+        from models import anchors
+
+        if self.settings.audit_anchors is not None:
+            return self.settings.audit_anchors
+        return anchors.default_path(url or self.db_url())
+
+    def sync_trays(self) -> None:
+        from models.tables import SchoolClass
+        from models.trays import sync_trays
+
+        if self.settings.trays and SchoolClass.select().exists():
+            sync_trays(self.settings.trays, actor="config")
+
+
+def _say_tightened() -> list[str]:
+    """Files made before they were kept private (the data directory, the database) are
+    narrowed at start: say which, once."""
+    from models import files
+
+    files.note(files.tighten_data_dir())
+    lines = files.take_notes()
+    for line in lines:
+        click.echo(f"Note: {line}", err=True)
+    return lines
+
+
+class Warned(Exception):
+    """The command ran, but ended with a warning on stderr: exit code 1 (see :func:`main`)."""
+
+
+def common(fn: Callable) -> Callable:
+    """Add --db and --config to a command and pass an :class:`Env`."""
+
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(),
+        default=None,  # a folder: one line from load_settings
+        help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.",
+    )
+    @click.option(
+        "--db",
+        "db",
+        default=None,
+        metavar="URL",
+        help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.",
+    )
+    @functools.wraps(fn)
+    def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
+        _check_dates(kwargs)  # before anything is opened, asked for or written
+        env = Env(db, config, demo=kwargs.get("demo", False))
+        result = fn(env, **kwargs)
+        if env.damaged:  # (a command that writes was stopped before this by models.db.damaged)
+            click.echo(
+                "Warning: The database file failed its integrity check, so what is shown may be wrong or "
+                "incomplete: run kiosk audit verify, and restore the last backup.",
+                err=True,
+            )
+            raise Warned()
+        return result
+
+    return wrapper
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
+    """Print rows as an aligned table, CSV (formula-safe) or JSON."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == "json":
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        from models.csvsafe import write_csv
+
+        buf = io.StringIO()
+        write_csv(buf, columns, [[r.get(c, "") for c in columns] for r in rows])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    from models.codes import printable
+
+    cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+
+
+def anchor_after(env: Env, who: Any, *, quiet: bool = False) -> None:
+    """After a command that wrote records, an anchor if the log moved since the last one.
+    ``quiet``: after a refusal, whose one line stays the only one (a failure is logged)."""
+    from models import anchors
+
+    try:
+        anchors.write_if_moved(env.anchors_path(), why="command", actor=who)
+    except KioskError as exc:
+        log.warning("Audit anchor after the command not written: %s", exc)
+        if not quiet:
+            click.echo(f"Warning: {exc}", err=True)
+
+
+def _is_date_option(param: click.Parameter) -> bool:
+    """An option that takes a date says so: its help starts with, or its metavar is, YYYY-MM-DD."""
+    return isinstance(param, click.Option) and (
+        param.metavar == "YYYY-MM-DD" or (param.help or "").startswith("YYYY-MM-DD")
+    )
+
+
+def _check_dates(kwargs: dict[str, Any]) -> None:
+    """Every date option of the running command, checked as :func:`parse_date` does, first."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for param in ctx.command.params:
+        if _is_date_option(param) and isinstance(kwargs.get(param.name), str):
+            parse_date(kwargs[param.name], param.opts[0])
+
+
+class BadInput(click.ClickException):
+    """A bad value on the command line: one line ("Error: …"), no usage text, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class RecordNumber(click.ParamType):
+    """A record's number (an exception, a print job): a whole number from 1 to 2**62, else one
+    plain line. Python's int would take 99999999999999999999 and the database overflow on it.
+
+    A number no record can have (0, -5) is a refusal like a number not on record (exit 1),
+    pointing at the list that shows the numbers; text that is not a number is bad usage (exit 2).
+    """
+
+    name = "number"
+    LIMIT = 2**62
+
+    def __init__(self, what: str, listing: str) -> None:
+        self.what = what
+        self.listing = listing  # the command that shows these numbers
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        from models.errors import ValidationError
+
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"-?[0-9]+", text) and int(text) < 1:
+            raise ValidationError(f"{text[:40]} is not {self.what} number: use the number shown by {self.listing}.")
+        if not text.isdigit() or len(text) > 19 or not 1 <= int(text) < self.LIMIT:
+            raise BadInput(f"{text[:40]!r} is not {self.what} number: give a whole number, such as 12.")
+        return int(text)
+
+
+class RecordCommand(click.Command):
+    """A command whose argument is a record number (:class:`RecordNumber`).
+
+    Click reads "-5" as an unknown option and prints its usage block; here a bare negative
+    number that is not an option's value is that argument, refused in one plain line.
+    Real options, and an option's value that starts with a minus ("--reason -5"), are
+    parsed by click as before.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        numbers = [p for p in self.params if isinstance(p, click.Argument) and isinstance(p.type, RecordNumber)]
+        for p in self.params:
+            if isinstance(p, click.Option) and not p.is_flag and not p.count:
+                takes_value.update(p.opts)
+        prev = None
+        for token in args:
+            if token == "--":
+                break
+            if numbers and re.fullmatch(r"-[0-9]+", token) and prev not in takes_value:
+                numbers[0].type.convert(token, numbers[0], ctx)  # refuses it in one line
+            prev = token
+        return super().parse_args(ctx, args)
+
+
+def parse_date(value: str | None, option: str = "--date") -> dt.date | None:
+    """YYYY-MM-DD between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{option} {value[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
+    from models.clock import DAY_RANGE_TEXT, in_day_range
+
+    if not in_day_range(day):  # models.clock: the same range as the screens
+        raise BadInput(f"{option} {text} is out of range: give {DAY_RANGE_TEXT}.")
+    return day

@@ -1,0 +1,113 @@
+"""``kiosk report``: reports for the office, leadership and inspectors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from kiosk.cli._access import open_command
+from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
+
+
+@click.group()
+def report() -> None:
+    """Reports for the office, leadership and inspectors."""
+
+
+@open_command("read-only report")
+@report.command("day")
+@click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today).")
+@FORMAT
+@common
+def report_day(env: Env, date_text: str | None, fmt: str) -> None:
+    """Every custody event of one day."""
+    from models import reports
+    from models.clock import local_day, utcnow
+
+    day = parse_date(date_text, "--date") or local_day(utcnow(), env.settings.tz)
+    env.open(create=False)
+    emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
+
+
+@open_command("read-only report")
+@report.command("uncollected")
+@FORMAT
+@common
+def report_uncollected(env: Env, fmt: str) -> None:
+    """Phones the school still holds."""
+    from models import reports
+
+    env.open(create=False)
+    emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
+
+
+@open_command("read-only report")
+@report.command("compliance")
+@click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
+@click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
+@FORMAT
+@common
+def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt: str) -> None:
+    """Hand-in rates per class per school day, the last 30 school days, phones not collected.
+
+    School days are weekdays on which any phone was handed in (holidays are left out).
+    Pupils with an agreed exception are counted separately.
+    """
+    from models import compliance
+
+    from_day, to_day = parse_date(from_text, "--from"), parse_date(to_text, "--to")
+    env.open(create=False)
+    rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
+    if fmt == "json":
+        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+
+    def pct(rate: float | None) -> str:
+        return "" if rate is None else f"{rate:.1f}"
+
+    def day_row(section: str, r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "section": section,
+            "date": r["date"].isoformat(),
+            "class": r.get("class", "all"),
+            "handed_in": r["handed_in"],
+            "expected": r["expected"],
+            "exceptions": r["exceptions"],
+            "rate_percent": pct(r["rate"]),
+        }
+
+    day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
+    held_cols = ["slot", "code", "pupil", "class", "state", "since"]
+    visit_cols = ["badge", "name", "organisation", "type", "signed_in", "signed_out"]
+    if fmt == "csv":
+        rows = [day_row("class_day", r) for r in rep.class_days]
+        rows += [day_row("school_day", r) for r in rep.last_30]
+        rows += [{"section": "not_collected", **{k: h[k] for k in held_cols}} for h in rep.not_collected]
+        rows += [{"section": "visitor_not_signed_out", **v} for v in rep.visitors_not_signed_out_rows]
+        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols])
+        return
+    t = rep.totals
+    click.echo(
+        f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
+        f"({pct(t['rate']) or '-'} %) over {t['school_days']} school days."
+    )
+    click.echo(f"\nToday ({rep.to_day}), per class:")
+    emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
+    click.echo("\nLast 30 school days (all classes):")
+    for line in compliance.chart(rep.last_30):
+        click.echo(line)
+    click.echo("\nPer class per school day:")
+    emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)
+    click.echo(f"\nPhones not collected ({len(rep.not_collected)}):")
+    emit(rep.not_collected, "table", held_cols)
+    click.echo(f"\nVisitors not signed out by the end of their day ({rep.visitors_not_signed_out}):")
+    if rep.visitors_not_signed_out_rows:
+        emit(
+            [{**v, "signed_out": v["signed_out"] or "still signed in"} for v in rep.visitors_not_signed_out_rows],
+            "table",
+            ["date", *visit_cols],
+        )
+    for note in rep.notes:
+        click.echo(f"Note: {note}")
