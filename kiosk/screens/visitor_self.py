@@ -39,15 +39,8 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.dialogs.visitor_details import (
-    INPUT_MAX,
-    Details,
-    Returning,
-    check_details,
-    load_rules,
-    needs_office,
-    type_name,
-)
+from kiosk.actions.visitors import Details, Returning, device_rules
+from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbResult, call_db
 from models.config import VISITOR_TYPES
@@ -217,7 +210,7 @@ class VisitorSelfServiceScreen(Screen[None]):
             box.cursor_blink = self.app.cursor_blink
         self.query_one("#self-type", OptionList).highlighted = 0
         self.query_one("#self-name", Input).focus()
-        call_db(self, "rules", load_rules, self.app.services.settings)
+        call_db(self, "rules", device_rules, self.app.services.settings)
         self.set_interval(5, self._reset_if_abandoned, name="visitor-idle")
 
     IDLE_RESET_SECONDS = 90

@@ -27,9 +27,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.actions.visitors import StaffSignIn, device_rules
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
-from kiosk.dialogs.visitor_details import load_rules
-from kiosk.dialogs.visitor_sign_in import StaffSignIn, VisitorSignInDialog
+from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.table import Table
@@ -233,7 +233,7 @@ class VisitorsScreen(Screen[None]):
             "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type"
         )
         self.action_refresh_list()
-        call_db(self, "rules", load_rules, self.app.services.settings)
+        call_db(self, "rules", device_rules, self.app.services.settings)
         self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
 
     def on_screen_resume(self) -> None:
