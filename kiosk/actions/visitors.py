@@ -9,12 +9,18 @@ The printer is passed as the plain value the screen was given (a spec or URL).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
     from models.config import Settings
     from models.rules import DeviceRules
+    from models.tables import Staff
+    from models.visitors import OnSiteRow
 
 
 # ---------------------------------------------------------------- plain data
@@ -60,7 +66,41 @@ class StaffSignIn:
     supervised: bool
 
 
+@dataclass(frozen=True)
+class OfficeList:
+    """The office's list (signed in, then left with a phone to return) and the printer's line."""
+
+    rows: list[OnSiteRow]
+    printer: str
+
+
+@dataclass(frozen=True)
+class AskLeftAt:
+    """A slip of a visit from an earlier day: the office gives the time they left first."""
+
+    visit_id: int
+    name: str
+    signed_in_at: dt.datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A code scanned at the office: the line to show, or a question to ask first."""
+
+    line: str = ""
+    ask: AskLeftAt | None = None
+
+
 # ---------------------------------------------------------------- shared look-ups
+
+
+def _acting(who: SignedIn, permission: str = "visitors") -> Staff:
+    """The signed-in person's row, once they may do ``permission``."""
+    from models.auth import require
+
+    staff = staff_row(who)
+    require(staff, permission)
+    return staff
 
 
 def device_rules(settings: Settings) -> DeviceRules:
@@ -82,3 +122,136 @@ def returning_visitors(prefix: str) -> list[Returning]:
         for v in find_returning(prefix, limit=5)
     ]
     return [r for r in found if any(w.startswith(typed) for w in [r.name.casefold(), *r.name.casefold().split()])]
+
+
+def printer_line(printer: Any) -> str:
+    """The printer's outbox in one line (waiting, offline, in doubt)."""
+    from models import outbox
+
+    return outbox.printer_status(printer).line()
+
+
+# ---------------------------------------------------------------- the office
+
+
+def office_list(who: SignedIn, settings: Settings, printer: Any, now: dt.datetime) -> OfficeList:
+    from models import outbox, visitors
+
+    _acting(who)
+    return OfficeList(rows=visitors.office_list(settings, now), printer=outbox.printer_status(printer).line())
+
+
+def sign_in(who: SignedIn, settings: Settings, rules: DeviceRules, s: StaffSignIn, now: dt.datetime) -> str:
+    from models import visitors
+
+    d = s.details
+    done = visitors.sign_in(
+        settings=settings,
+        rules=rules,
+        rules_accepted=s.rules_accepted,
+        name=d.name,
+        organisation=d.organisation,
+        visitor_type=d.visitor_type,
+        purpose=d.purpose,
+        visiting=d.visiting,
+        phone=s.phone,
+        car_reg=d.car_reg or None,
+        actor=_acting(who),
+        id_seen=s.id_seen,
+        dbs_assured=s.dbs_assured,
+        dbs_confirmed_by=s.dbs_confirmed_by or None,
+        supervised=s.supervised,
+        visitor_id=d.visitor_id,
+        now=now,
+    )
+    return done.line() + " The slip is printing."
+
+
+def sign_out(
+    who: SignedIn,
+    now: dt.datetime,
+    slip_code: str | None = None,
+    visit_id: int | None = None,
+    left_at: dt.datetime | None = None,
+) -> str:
+    from models import visitors
+
+    return visitors.sign_out(
+        slip_code=slip_code, visit_id=visit_id, actor=_acting(who), left_at=left_at, now=now
+    ).line()
+
+
+def scan(who: SignedIn, settings: Settings, now: dt.datetime, code: str) -> Scanned:
+    """A code scanned at the visitors screen: a V label (receive / return the phone) or a slip (sign out).
+
+    A slip of a visit from an earlier day signs nobody out here: the screen asks for
+    the time they left first (``Scanned.ask``).
+    """
+    from models import codes, visitors
+    from models.errors import InvalidCode
+
+    staff = _acting(who)
+    try:
+        prefix = codes.normalise(code)[0]
+    except InvalidCode:
+        raise InvalidCode(
+            "That is not a visitor's slip or phone label: scan the QR code on the slip, or the V label on the phone."
+        ) from None
+    if prefix == codes.VISITOR_PREFIX:
+        return Scanned(line=visitors.phone_action(code=code, actor=staff, now=now).line())
+    if prefix == codes.PUPIL_PREFIX:
+        raise InvalidCode(
+            f"{codes.normalise(code)} is a pupil's phone label: use Hand in or Release for pupils' phones."
+        )
+    visit = visitors.find_by_slip_code(code)
+    if visit.signed_out_at is None and visitors.is_earlier_day(visit, now, settings.tz):
+        return Scanned(ask=AskLeftAt(visit.id, visit.name, visit.signed_in_at))
+    return Scanned(line=visitors.sign_out(slip_code=code, actor=staff, now=now).line())
+
+
+def phone(who: SignedIn, visit_id: int, now: dt.datetime) -> str:
+    """The row's phone: received into a slot, or returned from it."""
+    from models import visitors
+
+    return visitors.phone_action(visit_id=visit_id, actor=_acting(who), now=now).line()
+
+
+def confirm_exception(who: SignedIn, visit_id: int, now: dt.datetime) -> str:
+    """An organisation's exception confirmed with the visitor's photo ID seen."""
+    from models import visitors
+
+    visit = visitors.confirm_exception(visit_id, actor=_acting(who), id_seen=True, now=now)
+    return f"Exception confirmed for {visit.name}, ID seen: they may use their phone as it allows."
+
+
+def roll_call(who: SignedIn, settings: Settings, now: dt.datetime) -> str:
+    from models import visitors
+
+    staff = _acting(who)
+    n = len(visitors.on_site(settings, now))
+    visitors.print_roll_call(settings, actor=staff, now=now)
+    return f"Fire roll call sent to the printer: {n} visitor{'' if n == 1 else 's'} on site."
+
+
+def reprint(who: SignedIn, visit_id: int, name: str, now: dt.datetime) -> str:
+    from models import visitors
+
+    visitors.reprint_slip(visit_id, actor=_acting(who, "print"), now=now)
+    return f"Reprinting {name}'s slip."
+
+
+def retry_printing(who: SignedIn, now: dt.datetime) -> str:
+    from models import outbox
+
+    n = outbox.retry_now(actor=_acting(who, "print"), now=now)
+    if not n:
+        return "No print jobs are waiting."
+    return f"Trying the printer again now: {n} job{'' if n == 1 else 's'} waiting."
+
+
+def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime) -> str:
+    """A concern about a visitor's device use, for the DSL."""
+    from models.concerns import raise_concern
+
+    raise_concern(_acting(who, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
+    return f"Concern about {name}'s device use recorded for the DSL."
