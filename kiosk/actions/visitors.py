@@ -91,6 +91,27 @@ class Scanned:
     ask: AskLeftAt | None = None
 
 
+@dataclass(frozen=True)
+class PublicSignedIn:
+    """A visitor signed in at the public screen, for its "done" step."""
+
+    name: str
+    badge: str
+    supervised: bool
+    pending: bool  # a phone to hand in to the office now
+    exception_pending: bool  # an organisation's exception the office confirms
+    job: int | None  # the slip's print job
+
+
+@dataclass(frozen=True)
+class PublicSignedOut:
+    """A visitor signed out with their own slip at the public screen."""
+
+    name: str
+    collect: str  # the slot their phone waits in for the office to return it
+    held: str  # a phone the school still holds: its state
+
+
 # ---------------------------------------------------------------- shared look-ups
 
 
@@ -255,3 +276,56 @@ def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime
 
     raise_concern(_acting(who, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
     return f"Concern about {name}'s device use recorded for the DSL."
+
+
+# ---------------------------------------------------------------- the public screen (nobody signed in)
+
+
+def public_slip(now: dt.datetime, code: str) -> PublicSignedOut | Returning:
+    """A slip scanned at the public screen: today's open visit signs out; an old one gives the visitor back."""
+    from models import visitors
+    from models.tables import Visitor
+
+    visit = visitors.find_by_slip_code(code)
+    if visit.signed_out_at is None:
+        return public_sign_out(now, slip_code=code)
+    v = Visitor.get_by_id(visit.visitor_id)
+    return Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "")
+
+
+def public_sign_in(
+    settings: Settings, rules: DeviceRules, details: Details, phone: str, now: dt.datetime
+) -> PublicSignedIn:
+    from models import visitors
+
+    done = visitors.sign_in(
+        settings=settings,
+        rules=rules,
+        rules_accepted=True,
+        name=details.name,
+        organisation=details.organisation,
+        visitor_type=details.visitor_type,
+        purpose=details.purpose,
+        visiting=details.visiting,
+        phone=phone,
+        car_reg=details.car_reg or None,
+        visitor_id=details.visitor_id,
+        actor=None,
+        now=now,
+    )
+    return PublicSignedIn(
+        name=done.visit.name,
+        badge=done.badge_number,
+        supervised=done.supervised,
+        pending=done.phone_pending,
+        exception_pending=done.exception_pending,
+        job=done.print_job_id,
+    )
+
+
+def public_sign_out(now: dt.datetime, slip_code: str) -> PublicSignedOut:
+    """Sign out with the visitor's own slip (the only way at the public screen)."""
+    from models import visitors
+
+    out = visitors.sign_out(slip_code=slip_code, actor=None, now=now)
+    return PublicSignedOut(name=out.visit.name, collect=out.collect_slot, held=out.phone_held)
