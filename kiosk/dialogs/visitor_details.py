@@ -3,47 +3,21 @@
 No widgets here. :func:`check_details` runs the domain's own line checks
 (``models.visitors``) before anything is sent, so a visitor hears about an empty
 name or a 500-character purpose on the form, not after accepting the rules; the
-domain checks everything again when it signs the visitor in. The worker functions
-return plain data (tuples, dicts), never model objects.
+domain checks everything again when it signs the visitor in. The look-ups the
+screens run in workers (the returning visitors, the device rules) and the details'
+dataclasses live in :mod:`kiosk.actions.visitors`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
+from kiosk.actions.visitors import Details
 from models.config import VISITOR_TYPE_NAMES, VISITOR_TYPES, Settings, VisitorChecks
 
 # Input boxes take more than any limit so over-long text is refused with a message,
 # never silently cut short.
 INPUT_MAX = 1000
-
-
-@dataclass(frozen=True)
-class Details:
-    """A visitor's details as typed (trimmed by the domain)."""
-
-    name: str
-    organisation: str
-    visitor_type: str
-    purpose: str
-    visiting: str
-    car_reg: str = ""
-    visitor_id: int | None = None  # a returning visitor picked from the type-ahead
-
-
-@dataclass(frozen=True)
-class Returning:
-    """A returning visitor offered by the type-ahead."""
-
-    id: int
-    name: str
-    organisation: str
-    visitor_type: str
-    car_reg: str
-
-    def label(self) -> str:
-        return f"{self.name} ({self.organisation})" if self.organisation else self.name
 
 
 SUFFIXES = {
@@ -86,26 +60,6 @@ def check_details(details: Details) -> tuple[str, str] | None:
     if details.visitor_type not in VISITOR_TYPES:
         return "Choose the kind of visitor (Down/Up, then Enter).", "type"
     return None
-
-
-# ---------------------------------------------------------------- worker functions
-
-
-def returning_visitors(prefix: str) -> list[Returning]:
-    """Type-ahead: returning visitors whose name starts with ``prefix`` (3+ letters)."""
-    from models.visitors import find_returning
-
-    return [
-        Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "")
-        for v in find_returning(prefix, limit=5)
-    ]
-
-
-def load_rules(settings: Settings):
-    """The device rules the settings point at (a frozen DeviceRules: plain data)."""
-    from models.rules import rules_for
-
-    return rules_for(settings)
 
 
 def local_time(utc: dt.datetime, settings: Settings) -> str:

@@ -3,7 +3,8 @@
 Attributes down: the settings (the checks each visitor type needs) and the device
 rules the visitor has been shown (their version is named in the form). Returns a
 :class:`StaffSignIn`, or None if cancelled. The only database use is the returning
-visitor type-ahead (a read, in a worker); the caller signs the visitor in with
+visitor type-ahead (``kiosk.actions.visitors.returning_visitors``, a read in a
+worker; only the answer to the newest name typed is shown); the caller signs the visitor in with
 ``models.visitors.sign_in``, which checks everything again.
 
 Keys: Enter moves from each box to the next (Down from the name picks a returning
@@ -14,8 +15,6 @@ confirmation step and cancels from the form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,17 +22,10 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from kiosk.actions.visitors import Details, Returning, StaffSignIn, returning_visitors
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from kiosk.dialogs.visitor_details import (
-    INPUT_MAX,
-    Details,
-    Returning,
-    check_details,
-    checks_for,
-    returning_visitors,
-    type_name,
-)
-from kiosk.workers import DbResult, call_db
+from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, checks_for, type_name
+from kiosk.workers import DbWork
 from models.config import VISITOR_TYPES, Settings
 
 PHONES = (
@@ -44,18 +36,7 @@ PHONES = (
 DBS_BY_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class StaffSignIn:
-    details: Details
-    phone: str
-    rules_accepted: bool
-    id_seen: bool
-    dbs_assured: bool | None  # None: not asked for this type and not ticked
-    dbs_confirmed_by: str
-    supervised: bool
-
-
-class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
+class VisitorSignInDialog(DbWork, TwoStepDialog[StaffSignIn]):
     PREFIX = "vsign"
     CSS_PATH = ["dialogs.tcss", "visitor_dialogs.tcss"]
     BINDINGS = [
@@ -152,8 +133,15 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
         if self.picked is not None and event.value != self.picked.name:
             self.picked = None
         if len(" ".join(event.value.split())) >= 3:
-            call_db(self, "returning", returning_visitors, event.value)
+            self.db(
+                returning_visitors,
+                event.value,
+                then=self.set_returning,
+                failed=lambda _failure: self.set_returning([]),
+                latest="returning",
+            )
         else:
+            self.superseded("returning")
             self.set_returning([])
 
     def set_returning(self, found: list[Returning]) -> None:
@@ -163,17 +151,6 @@ class VisitorSignInDialog(TwoStepDialog[StaffSignIn]):
         box.add_options([Option(Content(r.label()), id=str(r.id)) for r in found])
         box.display = bool(found)
         self.refresh_bindings()
-
-    def on_db_result(self, result: DbResult) -> None:
-        if result.tag != "returning":
-            return
-        typed = " ".join(self.query_one("#vsign-name", Input).value.split()).casefold()
-        found = [
-            r
-            for r in (result.value if result.ok else [])
-            if any(w.startswith(typed) for w in [r.name.casefold()] + r.name.casefold().split())
-        ]
-        self.set_returning(found if len(typed) >= 3 else [])
 
     def action_to_returning(self) -> None:
         box = self.query_one("#vsign-returning", OptionList)

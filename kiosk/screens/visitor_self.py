@@ -39,17 +39,11 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.dialogs.visitor_details import (
-    INPUT_MAX,
-    Details,
-    Returning,
-    check_details,
-    load_rules,
-    needs_office,
-    type_name,
-)
+from kiosk.actions import visitors as act
+from kiosk.actions.visitors import Details, PublicSignedIn, PublicSignedOut, Returning
+from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 from models.config import VISITOR_TYPES
 
 RESET_SECONDS = 12.0  # the done / message step goes back to the start after this
@@ -65,7 +59,7 @@ NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
 
 
-# ---------------------------------------------------------------- worker functions (plain data)
+# ---------------------------------------------------------------- what needs no database
 
 
 def _looks_like_slip(text: str) -> bool:
@@ -77,55 +71,7 @@ def _looks_like_slip(text: str) -> bool:
         return False
 
 
-def _slip_scanned(now, code: str) -> dict:
-    """A slip scanned at the public screen: today's open visit signs out; an old one fills in the details."""
-    from models import visitors
-    from models.tables import Visitor
-
-    visit = visitors.find_by_slip_code(code)
-    if visit.signed_out_at is None:
-        return {"kind": "out", **_sign_out(now, slip_code=code)}
-    v = Visitor.get_by_id(visit.visitor_id)
-    return {"kind": "returning", "returning": Returning(v.id, v.name, v.organisation, v.visitor_type, v.car_reg or "")}
-
-
-def _sign_in(settings, rules, details: Details, phone: str, now) -> dict:
-    from models import visitors
-
-    done = visitors.sign_in(
-        settings=settings,
-        rules=rules,
-        rules_accepted=True,
-        name=details.name,
-        organisation=details.organisation,
-        visitor_type=details.visitor_type,
-        purpose=details.purpose,
-        visiting=details.visiting,
-        phone=phone,
-        car_reg=details.car_reg or None,
-        visitor_id=details.visitor_id,
-        actor=None,
-        now=now,
-    )
-    return {
-        "name": done.visit.name,
-        "badge": done.badge_number,
-        "supervised": done.supervised,
-        "pending": done.phone_pending,
-        "exception_pending": done.exception_pending,
-        "job": done.print_job_id,
-    }
-
-
-def _sign_out(now, slip_code: str) -> dict:
-    """Sign out with the visitor's own slip (the only way at the public screen)."""
-    from models import visitors
-
-    out = visitors.sign_out(slip_code=slip_code, actor=None, now=now)
-    return {"name": out.visit.name, "collect": out.collect_slot, "held": out.phone_held}
-
-
-class VisitorSelfServiceScreen(Screen[None]):
+class VisitorSelfServiceScreen(DbWork, Screen[None]):
     CSS_PATH = "visitor_self.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="visitor_self.back"),
@@ -217,7 +163,7 @@ class VisitorSelfServiceScreen(Screen[None]):
             box.cursor_blink = self.app.cursor_blink
         self.query_one("#self-type", OptionList).highlighted = 0
         self.query_one("#self-name", Input).focus()
-        call_db(self, "rules", load_rules, self.app.services.settings)
+        self.db(act.device_rules, self.app.services.settings, then=self.rules_loaded, failed=self.rules_failed)
         self.set_interval(5, self._reset_if_abandoned, name="visitor-idle")
 
     IDLE_RESET_SECONDS = 90
@@ -331,12 +277,12 @@ class VisitorSelfServiceScreen(Screen[None]):
                 self.query_one("#self-out-error", Static).update(NOT_A_SLIP)
                 return
             self.query_one("#self-out-error", Static).update("Signing you out…")
-            call_db(self, "slip", _slip_scanned, self.app.services.clock.now(), code)
+            self.db(act.public_slip, self.app.services.clock.now(), code, then=self.slip_read, failed=self.slip_failed)
             return
         if box == "self-name" and _looks_like_slip(event.value):
             code, event.input.value = event.value, ""
             self.say("Reading your slip…")
-            call_db(self, "slip", _slip_scanned, self.app.services.clock.now(), code)
+            self.db(act.public_slip, self.app.services.clock.now(), code, then=self.slip_read, failed=self.slip_failed)
             return
         following = {
             "self-name": "#self-organisation",
@@ -425,7 +371,16 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.busy = True
         self.query_one("#self-phone-keys", Static).update("Signing you in…")
         services = self.app.services
-        call_db(self, "sign-in", _sign_in, services.settings, self.rules, self.details, choice, services.clock.now())
+        self.db(
+            act.public_sign_in,
+            services.settings,
+            self.rules,
+            self.details,
+            choice,
+            services.clock.now(),
+            then=self.signed_in,
+            failed=self.sign_in_failed,
+        )
 
     # ------------------------------------------------------------ sign-out by name
 
@@ -445,54 +400,58 @@ class VisitorSelfServiceScreen(Screen[None]):
     def focus_nothing(self) -> None:
         self.set_focus(None)
 
-    def on_db_result(self, result: DbResult) -> None:
-        tag = result.tag
-        if tag == "rules":
-            if result.ok:
-                self.rules = result.value
-                self.query_one("#self-rules", Markdown).update(self.rules.text)
-            else:
-                self.rules_error = f"{result.error} Please see the office to sign in."
-        elif tag == "slip":
-            if not result.ok:
-                text = result.error or ""
-                if "office" not in text:
-                    text += " Please see the office."
-                if self.step == SIGN_OUT:
-                    self.query_one("#self-out-error", Static).update(text)
-                else:
-                    self.say(text)
-                return
-            if result.value["kind"] == "returning":
-                if self.step == SIGN_OUT:
-                    self.query_one("#self-out-error", Static).update(
-                        "That slip is from an earlier visit: you are not signed in. Esc to sign in."
-                    )
-                    return
-                self.pick_returning(result.value["returning"])
-                return
-            self.signed_out(result.value)
-        elif tag == "sign-in":
-            self.busy = False
-            self.query_one("#self-phone-keys", Static).update(
-                "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules."
-            )
-            if not result.ok:
-                text = result.error or ""
-                if "office" not in text:
-                    text += " Please see the office."
-                self.message(f"{text} You have not been signed in.")
-                return
-            self.app.print_jobs_added()
-            self.done(result.value)
+    def rules_loaded(self, rules) -> None:
+        self.rules = rules
+        self.query_one("#self-rules", Markdown).update(rules.text)
 
-    def signed_out(self, v: dict) -> None:
+    def rules_failed(self, failure: Failure) -> None:
+        self.rules_error = f"{failure.message} Please see the office to sign in."
+
+    def slip_read(self, found: PublicSignedOut | Returning) -> None:
+        if isinstance(found, Returning):
+            if self.step == SIGN_OUT:
+                self.query_one("#self-out-error", Static).update(
+                    "That slip is from an earlier visit: you are not signed in. Esc to sign in."
+                )
+                return
+            self.pick_returning(found)
+            return
+        self.signed_out(found)
+
+    def slip_failed(self, failure: Failure) -> None:
+        text = failure.message
+        if "office" not in text:
+            text += " Please see the office."
+        if self.step == SIGN_OUT:
+            self.query_one("#self-out-error", Static).update(text)
+        else:
+            self.say(text)
+
+    def _sign_in_answered(self) -> None:
+        self.busy = False
+        self.query_one("#self-phone-keys", Static).update(
+            "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules."
+        )
+
+    def signed_in(self, v: PublicSignedIn) -> None:
+        self._sign_in_answered()
+        self.app.print_jobs_added()
+        self.done(v)
+
+    def sign_in_failed(self, failure: Failure) -> None:
+        self._sign_in_answered()
+        text = failure.message
+        if "office" not in text:
+            text += " Please see the office."
+        self.message(f"{text} You have not been signed in.")
+
+    def signed_out(self, v: PublicSignedOut) -> None:
         text = "You are signed out. Thank you for visiting."
-        if v["collect"]:
+        if v.collect:
             text += "\n\nPlease collect your phone from the office: a member of staff will give it back to you."
-        elif v["held"]:
+        elif v.held:
             text += "\n\nPlease see the office about your phone."
-        self.query_one("#self-done-title", Static).update(f"Goodbye, {v['name']}.")
+        self.query_one("#self-done-title", Static).update(f"Goodbye, {v.name}.")
         self.query_one("#self-badge", Static).update("Please hand your visitor badge back to the office.")
         self.query_one("#self-band", Static).update("")
         self.query_one("#self-band").set_classes("")
@@ -500,19 +459,19 @@ class VisitorSelfServiceScreen(Screen[None]):
         self.show(DONE)
         self.focus_nothing()
 
-    def done(self, v: dict) -> None:
-        self.query_one("#self-done-title", Static).update(f"Welcome, {v['name']}. You are signed in.")
-        self.query_one("#self-badge", Static).update(f"Your badge number is {v['badge']}. Your slip is printing.")
+    def done(self, v: PublicSignedIn) -> None:
+        self.query_one("#self-done-title", Static).update(f"Welcome, {v.name}. You are signed in.")
+        self.query_one("#self-badge", Static).update(f"Your badge number is {v.badge}. Your slip is printing.")
         band = self.query_one("#self-band", Static)
-        band.update("SUPERVISED: a member of staff will stay with you." if v["supervised"] else "UNSUPERVISED")
-        band.set_classes("supervised" if v["supervised"] else "unsupervised")
+        band.update("SUPERVISED: a member of staff will stay with you." if v.supervised else "UNSUPERVISED")
+        band.set_classes("supervised" if v.supervised else "unsupervised")
         text = "Please wear your slip where it can be seen, and scan it here when you leave."
-        if v["pending"]:
+        if v.pending:
             text = (
                 "Please hand your phone to the office now: they label it, keep it in a locked tray "
                 "and give it back when you leave.\n\n" + text
             )
-        elif v["exception_pending"]:
+        elif v.exception_pending:
             from models.visitors import ORG_EXCEPTION_PENDING
 
             text = ORG_EXCEPTION_PENDING + "\n\n" + text

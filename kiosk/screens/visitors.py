@@ -27,14 +27,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from kiosk.actions import visitors as act
+from kiosk.actions.visitors import OfficeList, Scanned, StaffSignIn
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
-from kiosk.dialogs.visitor_details import load_rules
-from kiosk.dialogs.visitor_sign_in import StaffSignIn, VisitorSignInDialog
+from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.workers import DbResult, call_db
+from kiosk.workers import DbWork, Failure
 
 # Screen action -> the permission it needs (models.auth.PERMISSIONS).
 PERMISSION = {
@@ -50,138 +51,6 @@ FLAG_MARK = "STILL IN"
 LEFT_MARK = "LEFT"  # signed out; their phone is still to return
 
 
-# ---------------------------------------------------------------- worker functions (plain data)
-
-
-def _staff(staff_id: int, permission: str = "visitors"):
-    from models.auth import require
-    from models.tables import Staff
-
-    staff = Staff.get_by_id(staff_id)
-    require(staff, permission)
-    return staff
-
-
-def _load(staff_id: int, settings, printer, now) -> dict:
-    from models import outbox, visitors
-
-    _staff(staff_id)
-    return {"rows": visitors.office_list(settings, now), "printer": outbox.printer_status(printer).line()}
-
-
-def _printer_line(printer) -> str:
-    from models import outbox
-
-    return outbox.printer_status(printer).line()
-
-
-def _sign_in(staff_id: int, settings, rules, s: StaffSignIn, now) -> str:
-    from models import visitors
-
-    d = s.details
-    done = visitors.sign_in(
-        settings=settings,
-        rules=rules,
-        rules_accepted=s.rules_accepted,
-        name=d.name,
-        organisation=d.organisation,
-        visitor_type=d.visitor_type,
-        purpose=d.purpose,
-        visiting=d.visiting,
-        phone=s.phone,
-        car_reg=d.car_reg or None,
-        actor=_staff(staff_id),
-        id_seen=s.id_seen,
-        dbs_assured=s.dbs_assured,
-        dbs_confirmed_by=s.dbs_confirmed_by or None,
-        supervised=s.supervised,
-        visitor_id=d.visitor_id,
-        now=now,
-    )
-    return done.line() + " The slip is printing."
-
-
-def _sign_out(staff_id: int, now, slip_code: str | None = None, visit_id: int | None = None, left_at=None) -> str:
-    from models import visitors
-
-    return visitors.sign_out(
-        slip_code=slip_code, visit_id=visit_id, actor=_staff(staff_id), left_at=left_at, now=now
-    ).line()
-
-
-def _scan(staff_id: int, settings, now, code: str) -> dict:
-    """A code scanned at the visitors screen: a V label (receive / return the phone) or a slip (sign out).
-
-    A slip of a visit from an earlier day signs nobody out here: the screen asks for
-    the time they left first (``{"ask": ...}``).
-    """
-    from models import codes, visitors
-    from models.errors import InvalidCode
-
-    staff = _staff(staff_id)
-    try:
-        prefix = codes.normalise(code)[0]
-    except InvalidCode:
-        raise InvalidCode(
-            "That is not a visitor's slip or phone label: scan the QR code on the slip, or the V label on the phone."
-        ) from None
-    if prefix == codes.VISITOR_PREFIX:
-        return {"line": visitors.phone_action(code=code, actor=staff, now=now).line()}
-    if prefix == codes.PUPIL_PREFIX:
-        raise InvalidCode(
-            f"{codes.normalise(code)} is a pupil's phone label: use Hand in or Release for pupils' phones."
-        )
-    visit = visitors.find_by_slip_code(code)
-    if visit.signed_out_at is None and visitors.is_earlier_day(visit, now, settings.tz):
-        return {"ask": (visit.id, visit.name, visit.signed_in_at)}
-    return {"line": visitors.sign_out(slip_code=code, actor=staff, now=now).line()}
-
-
-def _phone(staff_id: int, visit_id: int, now) -> str:
-    from models import visitors
-
-    return visitors.phone_action(visit_id=visit_id, actor=_staff(staff_id), now=now).line()
-
-
-def _confirm_exception(staff_id: int, visit_id: int, now) -> str:
-    from models import visitors
-
-    visit = visitors.confirm_exception(visit_id, actor=_staff(staff_id), id_seen=True, now=now)
-    return f"Exception confirmed for {visit.name}, ID seen: they may use their phone as it allows."
-
-
-def _roll_call(staff_id: int, settings, now) -> str:
-    from models import visitors
-
-    _staff(staff_id)
-    n = len(visitors.on_site(settings, now))
-    visitors.print_roll_call(settings, actor=_staff(staff_id), now=now)
-    return f"Fire roll call sent to the printer: {n} visitor{'' if n == 1 else 's'} on site."
-
-
-def _reprint(staff_id: int, visit_id: int, name: str, now) -> str:
-    from models import visitors
-
-    visitors.reprint_slip(visit_id, actor=_staff(staff_id, "print"), now=now)
-    return f"Reprinting {name}'s slip."
-
-
-def _retry(staff_id: int, now) -> str:
-    from models import outbox
-
-    n = outbox.retry_now(actor=_staff(staff_id, "print"), now=now)
-    if not n:
-        return "No print jobs are waiting."
-    return f"Trying the printer again now: {n} job{'' if n == 1 else 's'} waiting."
-
-
-def _concern(staff_id: int, visit_id: int, name: str, what: str, now) -> str:
-    from models.concerns import raise_concern
-
-    raise_concern(_staff(staff_id, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
-    return f"Concern about {name}'s device use recorded for the DSL."
-
-
 # Column caps, so that one long name never pushes "In at", "Phone" and "Supervised" off an
 # 80-column screen, and the whole row fits at 110 (the full name is in the visitor's dialog).
 NAME_CAP, ORG_CAP = 24, 20
@@ -191,7 +60,7 @@ def _cap(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class VisitorsScreen(Screen[None]):
+class VisitorsScreen(DbWork, Screen[None]):
     CSS_PATH = "visitors.tcss"
     AUTO_FOCUS = "#visitors-scan"
     BINDINGS = [
@@ -233,7 +102,7 @@ class VisitorsScreen(Screen[None]):
             "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type"
         )
         self.action_refresh_list()
-        call_db(self, "rules", load_rules, self.app.services.settings)
+        self.db(act.device_rules, self.app.services.settings, then=self.rules_loaded)
         self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
 
     def on_screen_resume(self) -> None:
@@ -258,11 +127,50 @@ class VisitorsScreen(Screen[None]):
 
     # ------------------------------------------------------------ loading
 
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message)
+
+    def rules_loaded(self, rules) -> None:
+        self.rules = rules
+
     def action_refresh_list(self) -> None:
-        call_db(self, "load", _load, self.who.id, self.app.services.settings, self.printer, self.now())
+        self.db(
+            act.office_list,
+            self.who,
+            self.app.services.settings,
+            self.printer,
+            self.now(),
+            then=self.loaded,
+            failed=self.load_failed,
+            latest="load",
+        )
+
+    def loaded(self, result: OfficeList) -> None:
+        self.show_rows(result.rows)
+        self.show_printer(result.printer)
+
+    def load_failed(self, failure: Failure) -> None:
+        self.query_one("#visitors-summary", Static).update(failure.message)
 
     def refresh_printer(self) -> None:
-        call_db(self, "printer", _printer_line, self.printer)
+        self.db(act.printer_line, self.printer, then=self.show_printer, failed=self.printer_failed)
+
+    def show_printer(self, line: str) -> None:
+        self.query_one("#visitors-printer", Static).update(line)
+
+    def printer_failed(self, failure: Failure) -> None:
+        """The printer line stays as it was; the next tick tries again."""
+
+    def done(self, line: str) -> None:
+        """A change made (a phone, a sign-out, a concern): say so and refresh the list."""
+        self.say(line)
+        self.action_refresh_list()
+
+    def printed(self, line: str) -> None:
+        """A change that queued print jobs (a sign-in, a slip, the roll call, a retry)."""
+        self.say(line)
+        self.app.print_jobs_added()
+        self.action_refresh_list()
 
     def show_rows(self, rows: list) -> None:
         from models.clock import to_local
@@ -334,11 +242,17 @@ class VisitorsScreen(Screen[None]):
             self.say("Nobody was signed in.")
             return
         self.say("Signing in…")
-        call_db(self, "sign-in", _sign_in, self.who.id, self.app.services.settings, self.rules, result, self.now())
+        self.db(act.sign_in, self.who, self.app.services.settings, self.rules, result, self.now(), then=self.printed)
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
-        call_db(self, "scan", _scan, self.who.id, self.app.services.settings, self.now(), event.text)
+        self.db(act.scan, self.who, self.app.services.settings, self.now(), event.text, then=self.scanned)
+
+    def scanned(self, result: Scanned) -> None:
+        if result.ask is not None:
+            self.ask_left_at(result.ask.visit_id, result.ask.name, result.ask.signed_in_at)
+            return
+        self.done(result.line)
 
     def ask_left_at(self, visit_id: int, name: str, signed_in_at) -> None:
         """A visit from an earlier day: the office gives the time they left (never today's, silently)."""
@@ -353,8 +267,8 @@ class VisitorsScreen(Screen[None]):
             if left is None:
                 self.say(f"{name} is still signed in.")
                 return
-            call_db(
-                self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id, left_at=local_to_utc(left, tz)
+            self.db(
+                act.sign_out, self.who, self.now(), visit_id=visit_id, left_at=local_to_utc(left, tz), then=self.done
             )
 
         self.app.push_screen(LeftAtDialog(name, signed_in, now), answered)
@@ -373,7 +287,7 @@ class VisitorsScreen(Screen[None]):
                 "Give it back to them now: it is recorded as returned by you.",
                 "Returned",
             )
-            work = _phone
+            work = act.phone
         elif row.phone_state == PENDING:
             question, detail, yes = (
                 f"Receive {row.name}'s phone?",
@@ -381,21 +295,21 @@ class VisitorsScreen(Screen[None]):
                 "and the screen names its slot.",
                 "Received",
             )
-            work = _phone
+            work = act.phone
         elif row.phone_choice == EXCEPTION_PENDING:
             question, detail, yes = (
                 f"Confirm {row.name}'s exception ({row.organisation})?",
                 "Check their photo ID first: it is recorded as seen by you.",
                 "ID seen",
             )
-            work = _confirm_exception
+            work = act.confirm_exception
         else:
             self.say(f"{row.name}'s phone: {row.phone_words}. Nothing for the office to take or give back.")
             return
 
         def answered(yes_: bool | None) -> None:
             if yes_:
-                call_db(self, "phone", work, self.who.id, row.visit_id, self.now())
+                self.db(work, self.who, row.visit_id, self.now(), then=self.done)
             else:
                 self.say("Nothing was recorded.")
 
@@ -424,7 +338,7 @@ class VisitorsScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                call_db(self, "sign-out", _sign_out, self.who.id, self.now(), visit_id=visit_id)
+                self.db(act.sign_out, self.who, self.now(), visit_id=visit_id, then=self.done)
             else:
                 self.say(f"{row.name} is still signed in.")
 
@@ -445,13 +359,13 @@ class VisitorsScreen(Screen[None]):
     def action_reprint(self) -> None:
         row = self.selected()
         if row is not None:
-            call_db(self, "print", _reprint, self.who.id, row.visit_id, row.name, self.now())
+            self.db(act.reprint, self.who, row.visit_id, row.name, self.now(), then=self.printed)
 
     def action_roll_call(self) -> None:
-        call_db(self, "print", _roll_call, self.who.id, self.app.services.settings, self.now())
+        self.db(act.roll_call, self.who, self.app.services.settings, self.now(), then=self.printed)
 
     def action_retry(self) -> None:
-        call_db(self, "print", _retry, self.who.id, self.now())
+        self.db(act.retry_printing, self.who, self.now(), then=self.printed)
 
     def action_concern(self) -> None:
         row = self.selected()
@@ -462,42 +376,6 @@ class VisitorsScreen(Screen[None]):
             if what is None:
                 self.say("No concern was recorded.")
                 return
-            call_db(self, "concern", _concern, self.who.id, row.visit_id, row.name, what, self.now())
+            self.db(act.concern, self.who, row.visit_id, row.name, what, self.now(), then=self.done)
 
         self.app.push_screen(VisitorConcernDialog(row.name), record)
-
-    # ------------------------------------------------------------ results
-
-    def on_db_result(self, result: DbResult) -> None:
-        tag = result.tag
-        if tag == "rules":
-            if result.ok:
-                self.rules = result.value
-            else:
-                self.say(result.error or "")
-            return
-        if tag == "printer":
-            if result.ok:
-                self.query_one("#visitors-printer", Static).update(result.value)
-            return
-        if tag == "load":
-            if not result.ok:
-                self.query_one("#visitors-summary", Static).update(result.error or "")
-                return
-            self.show_rows(result.value["rows"])
-            self.query_one("#visitors-printer", Static).update(result.value["printer"])
-            return
-        if not result.ok:
-            self.say(result.error or "")
-            return
-        if tag == "scan":
-            if "ask" in result.value:
-                self.ask_left_at(*result.value["ask"])
-                return
-            self.say(result.value["line"])
-            self.action_refresh_list()
-            return
-        self.say(result.value)
-        if tag in ("sign-in", "print"):
-            self.app.print_jobs_added()
-        self.action_refresh_list()
