@@ -149,6 +149,11 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def scan_terminators(self) -> tuple[str, ...]:
+        """The keys that end a scanned code: the scanner sends Enter (the default) or Tab."""
+        return ("tab",) if self.scanner_terminator == "tab" else ("enter",)
+
 
 def _expect(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     value = table[key]
