@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
+from kiosk.logfile import configure_logging, log_error, log_path  # noqa: F401 - re-exported
 from kiosk.session import Services, SignedIn  # noqa: F401 - re-exported: the app is built from them
 from kiosk.textual_compat import CalmErrorsApp
 from models.clock import Clock
-from models.config import Settings, data_dir
+from models.config import Settings
 
 log = logging.getLogger("kiosk")
 
@@ -411,47 +410,6 @@ class KioskApp(CalmErrorsApp):
             log_error(again)
             self.exit_quietly(1)  # the details are in the log, never on the reception screen
         return True
-
-
-def log_path() -> Path:
-    return data_dir() / "kiosk.log"
-
-
-def _log_handler() -> logging.FileHandler:
-    """A handler appending to ``kiosk.log``, which is created 0600 in a 0700 data directory."""
-    from models.files import create_private, private_dir
-
-    path = log_path()
-    private_dir(path.parent)
-    os.close(create_private(path, os.O_WRONLY | os.O_APPEND, exclusive=False))
-    return logging.FileHandler(path, encoding="utf-8")
-
-
-def log_error(error: BaseException) -> None:
-    try:
-        handler = _log_handler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger = logging.getLogger("kiosk.crash")
-        logger.addHandler(handler)
-        try:
-            logger.error("unexpected error in the terminal app", exc_info=(type(error), error, error.__traceback__))
-        finally:
-            logger.removeHandler(handler)
-            handler.close()
-    except OSError:
-        pass
-
-
-def configure_logging() -> None:
-    """Send the app's log to a file in the data directory, never to the screen."""
-    try:
-        handler = _log_handler()
-    except OSError:
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger("kiosk")
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
 
 
 def create_app(

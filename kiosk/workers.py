@@ -128,32 +128,3 @@ class DbWork:
     def db_failed(self, failure: Failure) -> None:
         """What a refusal does when the call named no ``failed``: override to show it in place."""
         self.notify(failure.message, severity="error")  # type: ignore[attr-defined]
-
-
-# ---------------------------------------------------------------- being retired (issue 13)
-# The tag-switched form; screens move off it to DbWork.db one by one.
-
-
-class DbResult(Message):
-    """The outcome of :func:`call_db`: ``value`` on success, else ``error`` (one plain line)."""
-
-    def __init__(self, tag: str, value: Any = None, error: str | None = None, exc: BaseException | None = None) -> None:
-        super().__init__()
-        self.tag = tag
-        self.value = value
-        self.error = error
-        self.exc = exc
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def call_db(node: Any, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run ``fn(*args, **kwargs)`` in a thread worker; post ``DbResult(tag, …)`` to ``node``."""
-
-    def job() -> None:
-        value, error, exc = run_guarded(fn, *args, **kwargs)
-        node.post_message(DbResult(tag, value, error, exc))
-
-    node.run_worker(job, thread=True, exit_on_error=False, group=f"db-{tag}", name=tag)

@@ -143,7 +143,7 @@ def test_subject_access_export(umask022, tmp_path, out):
 def test_app_log_and_crash_log(umask022, data_dir):
     import logging
 
-    from kiosk.app import configure_logging, log_error, log_path
+    from kiosk.logfile import configure_logging, log_error, log_path
 
     log_error(RuntimeError("boom"))  # the terminal app's crash log
     assert mode(data_dir) == 0o700
@@ -161,11 +161,13 @@ def test_app_log_and_crash_log(umask022, data_dir):
 
 
 def test_cli_crash_log(umask022, data_dir):
-    from kiosk.cli import _log_path, _record_crash
+    from kiosk.cli import _record_crash
+    from kiosk.logfile import log_path
 
-    assert "Details are in" in _record_crash(RuntimeError("boom"))
+    assert _record_crash(RuntimeError("boom")) == f" Details are in {log_path()}."
     assert mode(data_dir) == 0o700
-    assert mode(_log_path()) == 0o600
+    assert mode(log_path()) == 0o600
+    assert "RuntimeError: boom" in log_path().read_text(encoding="utf-8")
 
 
 def test_wider_modes_made_earlier_are_tightened_at_start(umask022, data_dir, tmp_path, run):

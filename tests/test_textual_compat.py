@@ -61,7 +61,7 @@ def test_the_compat_module_still_finds_what_it_needs_in_textual():
 async def test_an_unexpected_error_is_logged_and_met_with_a_calm_message_not_a_traceback(school):
     """The app's error hook (through the compat module): logged, a calm notice, the
     screen reset for the same person, and the app still running."""
-    from kiosk.app import log_path
+    from kiosk.logfile import log_path
     from kiosk.screens.home import HomeScreen
     from kiosk.textual_compat import notices
     from models.demo import DEMO_PINS

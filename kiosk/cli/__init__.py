@@ -15,10 +15,8 @@ one module per command or group of commands, each added to ``cli`` below.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import click
 
@@ -52,12 +50,6 @@ cli.add_command(labels.labels)
 cli.add_command(records.purge)
 cli.add_command(records.sar)
 cli.add_command(records.erase)
-
-
-def _log_path() -> Path:
-    from models.config import data_dir
-
-    return data_dir() / "kiosk.log"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,16 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record_crash(exc: BaseException) -> str:
-    try:
-        from models.files import open_private, private_dir
+    """Log an unexpected error with its traceback; the sentence that says where."""
+    from kiosk.logfile import log_error
 
-        path = _log_path()
-        private_dir(path.parent)
-        import traceback
-
-        with open_private(path, "a") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} ---\n")
-            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        return f" Details are in {path}."
-    except OSError:
-        return ""
+    path = log_error(exc, "unexpected error in a kiosk command")
+    return f" Details are in {path}." if path is not None else ""

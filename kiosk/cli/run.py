@@ -89,7 +89,8 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     env.sync_trays()
     _daily_anchor(env)
     tune_for_scanning()
-    from kiosk.app import configure_logging, create_app
+    from kiosk.app import create_app
+    from kiosk.logfile import configure_logging
 
     configure_logging()
     for line in env.tightened:

@@ -42,6 +42,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions import visitors as act
 from kiosk.actions.visitors import Details, PublicSignedIn, PublicSignedOut, Returning
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
+from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.config import VISITOR_TYPES
@@ -71,7 +72,7 @@ def _looks_like_slip(text: str) -> bool:
         return False
 
 
-class VisitorSelfServiceScreen(DbWork, Screen[None]):
+class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "visitor_self.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="visitor_self.back"),
@@ -159,8 +160,6 @@ class VisitorSelfServiceScreen(DbWork, Screen[None]):
         yield Footer(show_command_palette=False)  # a visitor never gets the palette (the app refuses it too)
 
     def on_mount(self) -> None:
-        for box in self.query(Input):
-            box.cursor_blink = self.app.cursor_blink
         self.query_one("#self-type", OptionList).highlighted = 0
         self.query_one("#self-name", Input).focus()
         self.db(act.device_rules, self.app.services.settings, then=self.rules_loaded, failed=self.rules_failed)

@@ -95,7 +95,7 @@ class VisitorsScreen(DbWork, Screen[None]):
         yield Footer()
 
     def _terminators(self) -> tuple[str, ...]:
-        return ("tab",) if self.app.services.settings.scanner_terminator == "tab" else ("enter",)
+        return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
         self.query_one("#visitors-list", DataTable).add_columns(
