@@ -27,7 +27,7 @@ from textual.message_pump import MessagePump
 
 from kiosk.workers import CALM, run_guarded
 from models.codes import printable
-from models.errors import KioskError, StorageError
+from models.errors import KioskError, ScanOutcome, StorageError
 
 log = logging.getLogger("kiosk")
 
@@ -36,7 +36,7 @@ log = logging.getLogger("kiosk")
 class ScanResult:
     seq: int
     text: str  # what was scanned, made safe to show
-    outcome: str  # OK | DUPLICATE | UNKNOWN | INVALID | REVOKED | BLOCKED
+    outcome: ScanOutcome
     code: str
     owner: str
     class_name: str
@@ -163,7 +163,7 @@ class ScanPipeline:
                             )
                         )
                     else:
-                        outcome = getattr(exc, "outcome", "BLOCKED")
+                        outcome = getattr(exc, "outcome", ScanOutcome.BLOCKED)
                         results.append(
                             ScanResult(
                                 seq,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from .errors import InvalidCode, KioskError
+from .errors import InvalidCode, KioskError, ScanOutcome
 
 # Damm's totally anti-symmetric quasigroup of order 10.
 _DAMM = (
@@ -120,7 +120,7 @@ WHERE_TO_USE = {
 class NotAPupilPhone(KioskError):
     """A valid code that is not a pupil's phone label (a slip or a visitor's phone)."""
 
-    outcome = "NOT_PUPIL"
+    outcome = ScanOutcome.NOT_PUPIL
 
 
 def pupil_phone_code(text: str) -> str:

@@ -32,7 +32,7 @@ from . import audit, codes
 from .auth import ADMIN, DSL, HEADTEACHER, LEADERSHIP, OFFICE, PERMISSIONS, ROLE_NAMES, ROLES, TEACHER, require
 from .clock import local_day, local_from_utc_naive, to_local, utcnow
 from .devices import Resolved, resolve
-from .errors import NotFound, PermissionDenied, RuleViolation, ValidationError
+from .errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
 from .text import text_field
 from .trays import overflow_place, place_for, slot_is_free, slot_name
@@ -186,7 +186,7 @@ def replay(events: Iterable[CustodyEvent]) -> Replayed:
 class Outcome:
     """The result of a custody action, for the screen and the headless scanner."""
 
-    outcome: str  # OK | DUPLICATE
+    outcome: ScanOutcome  # OK, DUPLICATE or EXCEPTION
     code: str
     owner: str
     class_name: str
@@ -364,7 +364,9 @@ def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: Custody
     row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
 
 
-def _describe(r: Resolved, outcome: str, message: str, row: DeviceState, event: CustodyEvent | None = None) -> Outcome:
+def _describe(
+    r: Resolved, outcome: ScanOutcome, message: str, row: DeviceState, event: CustodyEvent | None = None
+) -> Outcome:
     return Outcome(
         outcome=outcome,
         code=r.label.code,
@@ -411,7 +413,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
         if row.state == IN_TRAY:
             slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
             return Outcome(
-                "DUPLICATE",
+                ScanOutcome.DUPLICATE,
                 r.label.code,
                 r.owner,
                 r.class_name,
@@ -429,7 +431,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
             note = exceptions.scan_note(r.pupil.id, local_day(now))
             if note:
                 return Outcome(
-                    "EXCEPTION",
+                    ScanOutcome.EXCEPTION,
                     r.label.code,
                     r.owner,
                     r.class_name,
@@ -452,7 +454,7 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
                 audit_details={"overflow": place},
             )
             return Outcome(
-                "OK",
+                ScanOutcome.OK,
                 r.label.code,
                 r.owner,
                 r.class_name,
@@ -467,7 +469,9 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
             r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code
         )
         slot = slot_name(tray.name, slot_no)
-        return Outcome("OK", r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY)
+        return Outcome(
+            ScanOutcome.OK, r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY
+        )
 
 
 def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
@@ -488,7 +492,7 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
                 else ""
             )
             return Outcome(
-                "DUPLICATE",
+                ScanOutcome.DUPLICATE,
                 r.label.code,
                 r.owner,
                 r.class_name,
@@ -501,7 +505,7 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
         where, overflow = _where(row.tray_id, row.slot_no, r.device.id), row.slot_no is None
         event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
         return Outcome(
-            "OK",
+            ScanOutcome.OK,
             r.label.code,
             r.owner,
             r.class_name,

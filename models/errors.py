@@ -8,11 +8,26 @@ plain-English line, fit to show on the reception screen or print from the CLI.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ScanOutcome(StrEnum):
+    """What became of one scanned code: the word the scanner's log and ``kiosk scan`` print."""
+
+    OK = "OK"
+    DUPLICATE = "DUPLICATE"  # already done: nothing new recorded
+    EXCEPTION = "EXCEPTION"  # the pupil keeps the phone under an agreed exception
+    UNKNOWN = "UNKNOWN"  # a well-formed code no label carries
+    INVALID = "INVALID"  # not a label code
+    REVOKED = "REVOKED"  # a label that was replaced
+    BLOCKED = "BLOCKED"  # a rule refused it
+    NOT_PUPIL = "NOT_PUPIL"  # a visitor's slip or phone label
+
 
 class KioskError(Exception):
     """Base class: a refusal with a one-line message, never a crash."""
 
-    outcome = "BLOCKED"
+    outcome: ScanOutcome = ScanOutcome.BLOCKED
 
     def __init__(self, message: str, *, device_id: int | None = None) -> None:
         super().__init__(message)
@@ -26,19 +41,19 @@ class KioskError(Exception):
 class InvalidCode(KioskError):
     """The text is not a well-formed label code (bad shape or check character)."""
 
-    outcome = "INVALID"
+    outcome = ScanOutcome.INVALID
 
 
 class UnknownCode(KioskError):
     """A well-formed code that no label carries."""
 
-    outcome = "UNKNOWN"
+    outcome = ScanOutcome.UNKNOWN
 
 
 class RevokedCode(KioskError):
     """A label that was revoked; the message names its replacement."""
 
-    outcome = "REVOKED"
+    outcome = ScanOutcome.REVOKED
 
     def __init__(self, message: str, replaced_by: str | None = None) -> None:
         super().__init__(message)
@@ -48,13 +63,13 @@ class RevokedCode(KioskError):
 class RuleViolation(KioskError):
     """The custody rules forbid this action on this phone now."""
 
-    outcome = "BLOCKED"
+    outcome = ScanOutcome.BLOCKED
 
 
 class PermissionDenied(KioskError):
     """The signed-in member of staff's role may not do this."""
 
-    outcome = "BLOCKED"
+    outcome = ScanOutcome.BLOCKED
 
 
 class AuthError(KioskError):
@@ -64,7 +79,7 @@ class AuthError(KioskError):
 class TrayFull(KioskError):
     """No free slot where the rules would put the phone."""
 
-    outcome = "BLOCKED"
+    outcome = ScanOutcome.BLOCKED
 
 
 class NotFound(KioskError):

@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from models.codes import printable
-from models.errors import KioskError
+from models.errors import KioskError, ScanOutcome
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_FIELD = 100
@@ -142,7 +142,7 @@ _ALLOWED_FORMAT = {"\u200c", "\u200d"}  # ZWNJ / ZWJ: needed to spell words in s
 class RosterFileError(KioskError):
     """The file as a whole cannot be used as a roster; ``str()`` is one plain-English line."""
 
-    outcome = "INVALID"
+    outcome = ScanOutcome.INVALID
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.errors import ScanOutcome
 
 # Row statuses (models.reports.CHECK_*), in the order the summary counts them.
 # Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
@@ -289,13 +290,17 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.count += len(message.results)
         self.offer = None
         result = message.results[-1]
-        word = "RELEASED" if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(
             f"{word}: {who}: {result.message}",
-            "ok" if result.outcome == "OK" else "duplicate" if result.outcome == "DUPLICATE" else "blocked",
+            "ok"
+            if result.outcome == ScanOutcome.OK
+            else "duplicate"
+            if result.outcome == ScanOutcome.DUPLICATE
+            else "blocked",
         )
-        if result.outcome == "BLOCKED" and result.device_id is not None:
+        if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
         self.action_refresh_rows()
         self.app.collect_garbage_after_scan()

@@ -10,6 +10,7 @@ from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.workers import Failure
+from models.errors import ScanOutcome
 
 
 class HandInScreen(ScanScreen):
@@ -48,13 +49,13 @@ class HandInScreen(ScanScreen):
         self.show_progress()
 
     def note_result(self, result: ScanResult) -> None:
-        if result.outcome == "OK":
+        if result.outcome == ScanOutcome.OK:
             self.last_ok = result
             if result.class_name in self.progress:
                 self.progress[result.class_name][0] += 1
         # F3 registers only the unregistered K label whose result is on screen, never an older one.
-        self.last_unknown = result.code if result.outcome == "UNKNOWN" else None
-        self.last_exception = result if result.outcome == "EXCEPTION" else None
+        self.last_unknown = result.code if result.outcome == ScanOutcome.UNKNOWN else None
+        self.last_exception = result if result.outcome == ScanOutcome.EXCEPTION else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "despite_exception":
@@ -69,11 +70,11 @@ class HandInScreen(ScanScreen):
             self.refresh_bindings()
         self.show_progress()
         last = batch[-1]
-        if last.outcome == "UNKNOWN":
+        if last.outcome == ScanOutcome.UNKNOWN:
             self.query_one("#outcome-message", Static).update(
                 f"{last.message} Press F3 to register it to a pupil.", layout=False
             )
-        elif last.outcome == "EXCEPTION":
+        elif last.outcome == ScanOutcome.EXCEPTION:
             self.query_one("#outcome-message", Static).update(
                 f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False
             )

@@ -15,6 +15,7 @@ from kiosk.scanning import ScanResult
 from kiosk.screens.scan_base import ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.workers import Failure
+from models.errors import ScanOutcome
 
 HINT_F4 = "Press F4 to release it to a listed parent or carer."
 
@@ -53,10 +54,10 @@ class ReleaseScreen(ScanScreen):
 
     def after_batch(self, batch: list[ScanResult]) -> None:
         self.offer = None  # F4 acts only on the phone whose result is on screen
-        if any(r.outcome == "OK" for r in batch):
+        if any(r.outcome == ScanOutcome.OK for r in batch):
             self.refresh_held()
         last = batch[-1]
-        if last.outcome == "BLOCKED" and last.device_id is not None:
+        if last.outcome == ScanOutcome.BLOCKED and last.device_id is not None:
             self.db(act.contact_offer, self.who, last.device_id, last.seq, then=self.got_offer, failed=self.no_offer)
 
     def got_offer(self, offer: act.ContactOffer) -> None:
@@ -112,6 +113,6 @@ class ReleaseScreen(ScanScreen):
         self.query_one("#outcome-message", Static).update(message)
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         self.query_one("#log", ScanLog).add(
-            LogRow("", now, done.code, done.pupil, done.class_name, f"{self.OK_WORD}: {message}", "OK")
+            LogRow("", now, done.code, done.pupil, done.class_name, f"{self.OK_WORD}: {message}", ScanOutcome.OK)
         )
-        self.ring("OK")
+        self.ring(ScanOutcome.OK)

@@ -33,20 +33,21 @@ from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork
+from models.errors import ScanOutcome
 
 OUTCOME_WORDS = {
-    "OK": "DONE",
-    "DUPLICATE": "ALREADY DONE",
-    "UNKNOWN": "NOT REGISTERED",
-    "INVALID": "INVALID CODE",
-    "REVOKED": "LABEL REVOKED",
-    "BLOCKED": "BLOCKED",
-    "EXCEPTION": "AGREED EXCEPTION",
-    "NOT_PUPIL": "NOT A PUPIL'S PHONE",  # a visitor's slip or phone label: the message says where to use it
+    ScanOutcome.OK: "DONE",
+    ScanOutcome.DUPLICATE: "ALREADY DONE",
+    ScanOutcome.UNKNOWN: "NOT REGISTERED",
+    ScanOutcome.INVALID: "INVALID CODE",
+    ScanOutcome.REVOKED: "LABEL REVOKED",
+    ScanOutcome.BLOCKED: "BLOCKED",
+    ScanOutcome.EXCEPTION: "AGREED EXCEPTION",
+    ScanOutcome.NOT_PUPIL: "NOT A PUPIL'S PHONE",  # a visitor's slip or phone label: the message says where to use it
 }
-BELLS = {"OK": 1, "DUPLICATE": 2, "EXCEPTION": 2}  # everything else: 3
+BELLS = {ScanOutcome.OK: 1, ScanOutcome.DUPLICATE: 2, ScanOutcome.EXCEPTION: 2}  # everything else: 3
 # Which result of a batch rings: the one that most needs a person's attention.
-URGENCY = {"OK": 0, "DUPLICATE": 1, "EXCEPTION": 2}  # everything else: 3
+URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.EXCEPTION: 2}  # everything else: 3
 DIGITS_OK = set("0123456789ABCDEF-+:.")
 CAMERA_ON = "● CAMERA ON"
 CAMERA_STARTING = "○ camera starting…"
@@ -192,7 +193,7 @@ class ScanScreen(DbWork, Screen[None]):
         for result in batch:
             self.results.append(result)
             self.count += 1
-            if result.outcome not in ("OK", "DUPLICATE"):
+            if result.outcome not in (ScanOutcome.OK, ScanOutcome.DUPLICATE):
                 self.problems += 1
             self.log_row(result)
             self.note_result(result)
@@ -310,11 +311,11 @@ class ScanScreen(DbWork, Screen[None]):
         state = f"outcome-{outcome.lower()}"
         if not panel.has_class(state):  # restyling the panel costs a frame's worth of work
             panel.set_classes(state)
-        word = self.OK_WORD if outcome == "OK" else OUTCOME_WORDS.get(outcome, outcome)
+        word = self.OK_WORD if outcome == ScanOutcome.OK else OUTCOME_WORDS.get(outcome, outcome)
         self.query_one("#outcome-word", Static).update(word, layout=False)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.query_one("#outcome-who", Static).update(who, layout=False)
-        slot = result.slot if outcome in ("OK", "DUPLICATE") else ""
+        slot = result.slot if outcome in (ScanOutcome.OK, ScanOutcome.DUPLICATE) else ""
         label = "SLOT" if slot else ""
         if slot and not set(slot) <= DIGITS_OK:
             label = f"SLOT {slot}"
@@ -335,7 +336,7 @@ class ScanScreen(DbWork, Screen[None]):
             text += f" · {self.problems} to check"
         self.query_one("#counter", Static).update(text, layout=False)
 
-    def ring(self, outcome: str) -> None:
+    def ring(self, outcome: ScanOutcome) -> None:
         times = BELLS.get(outcome, 3)
         self.app.bell()
         for i in range(1, times):
@@ -345,10 +346,10 @@ class ScanScreen(DbWork, Screen[None]):
         from models.clock import to_local
 
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
-        text = f"slot {result.slot}" if result.outcome == "OK" and result.slot else result.message
-        if result.outcome == "OK" and result.overflow:
+        text = f"slot {result.slot}" if result.outcome == ScanOutcome.OK and result.slot else result.message
+        if result.outcome == ScanOutcome.OK and result.overflow:
             text = f"OVERFLOW {result.slot} (no free slot)"
-        word = self.OK_WORD if result.outcome == "OK" else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        word = self.OK_WORD if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
         self.query_one("#log", ScanLog).add(
             LogRow(
                 str(result.seq), now, result.code, result.owner, result.class_name, f"{word}: {text}", result.outcome

@@ -19,6 +19,8 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
+from models.errors import ScanOutcome
+
 COLUMNS = (("#", 5), ("Time", 9), ("Code", 10), ("Pupil", 24), ("Class", 11))  # then "Result", the rest
 
 
@@ -30,7 +32,7 @@ class LogRow:
     pupil: str
     class_name: str
     result: str
-    outcome: str  # OK | DUPLICATE | ... : picks the colour of the result
+    outcome: str  # a ScanOutcome, or "UNDONE" (a hand-in undone): picks the colour of the result
 
     def cells(self) -> tuple[str, str, str, str, str, str]:
         return (self.seq, self.time, self.code, self.pupil, self.class_name, self.result)
@@ -68,14 +70,14 @@ class ScanLog(Widget, can_focus=False):
         "scan-log--exception",
     }
     OUTCOME_CLASS = {
-        "OK": "scan-log--ok",
-        "DUPLICATE": "scan-log--duplicate",
-        "UNKNOWN": "scan-log--warning",
-        "REVOKED": "scan-log--warning",
-        "INVALID": "scan-log--error",
-        "BLOCKED": "scan-log--error",
-        "EXCEPTION": "scan-log--exception",
-        "NOT_PUPIL": "scan-log--warning",
+        ScanOutcome.OK: "scan-log--ok",
+        ScanOutcome.DUPLICATE: "scan-log--duplicate",
+        ScanOutcome.UNKNOWN: "scan-log--warning",
+        ScanOutcome.REVOKED: "scan-log--warning",
+        ScanOutcome.INVALID: "scan-log--error",
+        ScanOutcome.BLOCKED: "scan-log--error",
+        ScanOutcome.EXCEPTION: "scan-log--exception",
+        ScanOutcome.NOT_PUPIL: "scan-log--warning",
         "UNDONE": "scan-log--duplicate",
     }
 
