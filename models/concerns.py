@@ -52,6 +52,12 @@ _EVENT_FEED_KIND = {CONFISCATED_EV: CONFISCATION, SEARCHED: SEARCH, POLICE_EV: P
 MAX_NOTES = 10000
 
 
+# Limits of the free-text fields (characters); the forms use the same numbers.
+WHAT_LIMIT = 2000  # what happened
+NAME_LIMIT = 100  # the person's name, when not a pupil or member of staff
+NOTE_LIMIT = 2000  # a follow-up note
+
+
 def _get(concern_id: int) -> Concern:
     c = Concern.get_or_none(Concern.id == concern_id)
     if c is None:
@@ -86,8 +92,8 @@ def raise_concern(
         raise ValidationError("Say who the concern is about: a pupil, a member of staff or a visitor.")
     if category not in CATEGORIES:
         raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
-    what = text_field(what, "description of what happened", limit=2000)
-    name = text_field(name, "person's name", required=False, limit=100)
+    what = text_field(what, "description of what happened", limit=WHAT_LIMIT)
+    name = text_field(name, "person's name", required=False, limit=NAME_LIMIT)
     if name is not None and "\n" in name:
         raise ValidationError("The person's name must be on one line.")
     if about_kind != ABOUT_PUPIL and pupil_id is not None:
@@ -168,7 +174,7 @@ def follow_up(
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
     now = now or utcnow()
-    note = text_field(note, "follow-up note", limit=2000)
+    note = text_field(note, "follow-up note", limit=NOTE_LIMIT)
     with write_tx():
         require(actor, "view_concerns")
         concern = _get(concern_id)

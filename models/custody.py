@@ -91,6 +91,16 @@ EVENT_NOUNS = {
 # the leadership team and the DSL above them; the headteacher above all. Admin runs the
 # system and takes no custody action, so ranks lowest.
 SENIORITY = {ADMIN: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
+# Limits of the free-text fields (characters); the forms use the same numbers.
+REASON_LIMIT = 500  # a confiscation's reason
+POLICY_LIMIT = 200  # the policy breached
+WITNESS_LIMIT = 100
+GROUNDS_LIMIT = 500  # a search's grounds
+INFORMED_HOW_LIMIT = 100
+OFFICER_LIMIT = 100
+FORCE_REFERENCE_LIMIT = 60
+UNDO_REASON_LIMIT = 200
+
 SEARCH_OUTCOMES = {
     "nothing_found": "nothing found",
     "content_deleted": "content deleted",
@@ -546,8 +556,8 @@ def confiscate(
 ) -> CustodyEvent:
     """Confiscate a phone for a policy breach. It stays in (or is given) a slot."""
     now = now or utcnow()
-    reason = text_field(reason, "reason for the confiscation")
-    policy = text_field(policy, "policy that was breached", limit=200)
+    reason = text_field(reason, "reason for the confiscation", limit=REASON_LIMIT)
+    policy = text_field(policy, "policy that was breached", limit=POLICY_LIMIT)
     with write_tx():
         device = _device(device_id)
         require(actor, "confiscate", school_class_id=_device_class_id(device))
@@ -668,9 +678,9 @@ def record_search(
         raise ValidationError("Say who consented: the pupil or a named parent/carer.")
     if outcome not in SEARCH_OUTCOMES:
         raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
-    witness = text_field(witness, "witness's name", limit=100)
-    grounds = text_field(grounds, "grounds for the search")
-    how = text_field(parents_informed_how, "way parents were informed", required=False, limit=100)
+    witness = text_field(witness, "witness's name", limit=WITNESS_LIMIT)
+    grounds = text_field(grounds, "grounds for the search", limit=GROUNDS_LIMIT)
+    how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
     # Not checked against the confiscation's time: that is when it was recorded here, and
@@ -716,8 +726,8 @@ def hand_to_police(
 ) -> CustodyEvent:
     """Hand a phone to the police. Final: nothing may follow it."""
     now = now or utcnow()
-    officer = text_field(officer, "officer's name and number", limit=100)
-    force_reference = text_field(force_reference, "police reference", limit=60)
+    officer = text_field(officer, "officer's name and number", limit=OFFICER_LIMIT)
+    force_reference = text_field(force_reference, "police reference", limit=FORCE_REFERENCE_LIMIT)
     if handed_at is not None and handed_at > now + dt.timedelta(minutes=5):
         raise ValidationError("The hand-over time is in the future.")
     with write_tx():
@@ -794,7 +804,7 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
 def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
     """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
     now = now or utcnow()
-    reason = text_field(reason, "reason for the undo", limit=200)
+    reason = text_field(reason, "reason for the undo", limit=UNDO_REASON_LIMIT)
     with write_tx():
         target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
         if target is None:

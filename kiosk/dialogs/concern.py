@@ -26,11 +26,9 @@ from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
-from models.concerns import ABOUT_KINDS, CATEGORIES
+from models.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
-WHAT_LIMIT = 2000
-NAME_LIMIT = 100
 
 
 class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):

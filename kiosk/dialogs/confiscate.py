@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from models.custody import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
 # policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.
@@ -29,8 +30,6 @@ POLICIES = (
     "Online safety policy 9.3",
 )
 OTHER = "Other (name the policy)"
-REASON_LIMIT = 500  # models.custody.confiscate's limits
-POLICY_LIMIT = 200
 
 
 class ConfiscateDialog(TwoStepDialog[Confiscation]):

@@ -17,8 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-
-NOTE_LIMIT = 2000  # models.concerns.follow_up's limit
+from models.concerns import NOTE_LIMIT
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,14 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
-from models.custody import SEARCH_OUTCOMES, searcher_name, witness_problem
+from models.custody import (
+    GROUNDS_LIMIT,
+    INFORMED_HOW_LIMIT,
+    SEARCH_OUTCOMES,
+    WITNESS_LIMIT,
+    searcher_name,
+    witness_problem,
+)
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -76,9 +83,9 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                         f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False
                     )
                 yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
-                yield Input(id="search-witness", placeholder="Witness's name", max_length=100)
+                yield Input(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
                 yield Label("Grounds for the search (required)")
-                yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=500)
+                yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
                 yield Label("Outcome")
                 with RadioSet(id="search-outcome"):
                     for text in SEARCH_OUTCOMES.values():
@@ -86,7 +93,9 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
                 yield Label("Parents/carers informed (optional: give both or neither)")
                 with Horizontal(id="search-informed"):
                     yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
-                    yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=100)
+                    yield Input(
+                        id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT
+                    )
             with Vertical(classes="dialog-foot"):
                 yield Static("Enter to go on, Esc to cancel.", id="search-error", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):

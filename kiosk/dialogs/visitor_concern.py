@@ -14,8 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-
-WHAT_LIMIT = 2000  # models.concerns.raise_concern's limit
+from models.concerns import WHAT_LIMIT
 
 
 class VisitorConcernDialog(TwoStepDialog[str]):

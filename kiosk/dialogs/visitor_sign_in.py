@@ -27,13 +27,13 @@ from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, checks_for, type_name
 from kiosk.workers import DbWork
 from models.config import VISITOR_TYPES, Settings
+from models.visitors import LIMITS
 
 PHONES = (
     ("tray", "Handed in: put it in the tray under a visitor label"),
     ("car_or_off", "Left in the car, or switched off"),
     ("exception", "An exception agreed with the headteacher"),
 )
-DBS_BY_LIMIT = 100
 
 
 class VisitorSignInDialog(DbWork, TwoStepDialog[StaffSignIn]):
@@ -218,12 +218,12 @@ class VisitorSignInDialog(DbWork, TwoStepDialog[StaffSignIn]):
         dbs_by = " ".join(self.value("dbs-by").split())
         if bad := bad_text(self.value("dbs-by"), "name of who confirmed the DBS assurance"):
             return None, bad, "vsign-dbs-by"
-        if len(dbs_by) > DBS_BY_LIMIT:
+        if len(dbs_by) > LIMITS["dbs_confirmed_by"]:
             return (
                 None,
                 (
                     f"The name of who confirmed the DBS assurance is too long ({len(dbs_by)} characters; "
-                    f"at most {DBS_BY_LIMIT})."
+                    f"at most {LIMITS['dbs_confirmed_by']})."
                 ),
                 "vsign-dbs-by",
             )
