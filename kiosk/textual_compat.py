@@ -1,7 +1,7 @@
 """Every use of Textual's private internals, in one place.
 
 Textual's public API does not cover these needs. When Textual changes, this module is
-the one to read again (and ``tests/test_textual_compat.py`` says whether each still
+the one to read again (and ``tests/screens/test_textual_compat.py`` says whether each still
 works). Nothing else in kiosk/ or tests/ touches a name of Textual's that starts with
 an underscore.
 
@@ -112,7 +112,7 @@ class RemeasuringDataTable(DataTable[Any]):
     lines are drawn with the old, narrow widths and then kept: the DSL's feed could sit
     showing "2026  conc  Ava P" until the cursor moved. Measuring now moves the counter
     on, so the next frame draws the rows again at their real widths.
-    (tests/test_table.py shows the upstream behaviour, so an upgrade that fixes or
+    (tests/screens/test_table.py shows the upstream behaviour, so an upgrade that fixes or
     changes it fails that test rather than passing silently.)
     """
 

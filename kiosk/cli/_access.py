@@ -3,7 +3,7 @@
 Every command is either open to the kiosk's own OS account (reports, verify:
 :func:`open_command`) or acts for a member of staff (:func:`acts`: ``--as USERNAME`` and
 their PIN, checked against the same permission as the screens, and that person is the
-audit actor). tests/test_cli_auth.py walks the command tree: a command with neither is a
+audit actor). tests/cli/test_cli_auth.py walks the command tree: a command with neither is a
 failing test.
 """
 

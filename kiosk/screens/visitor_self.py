@@ -25,7 +25,7 @@ Escape goes back one step, or to the start; never further: this screen never lea
 itself, and the command palette stays off (the app allows it only to staff).
 
 Keys beyond the visitor's typing: Enter after each field, Enter to accept the rules,
-1 for the phone. Eight in all, even counting every Enter (tests/test_visitor_screens).
+1 for the phone. Eight in all, even counting every Enter (tests/screens/test_visitor_screens).
 """
 
 from __future__ import annotations

@@ -1,0 +1,68 @@
+"""Issue 12, bad input: a date far outside the school's years typed on a screen gets one
+plain line, like on the command line (9999-12-31 overflowed the day after it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.screens.safeguarding import SafeguardingScreen
+from tests.pilot import make_app, quiet
+from tests.screens.test_safeguarding_screens import SIZE, msg, open_screen, seed_feed
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "what"),
+    [
+        ("sg-to", "9999-12-31", "end date"),
+        ("sg-from", "0001-01-01", "start date"),
+    ],
+)
+async def test_safeguarding_feed_dates_out_of_range(school, field, typed, what):
+    seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        table = app.screen.query_one("#sg-feed")
+        rows = table.row_count
+        await pilot.press("d")
+        if field == "sg-to":
+            await pilot.press("enter")
+        assert app.focused.id == field
+        await pilot.press(*["backspace"] * 10, *typed, "enter")
+        await quiet(pilot)
+        assert msg(app, "#sg-message") == f"Give the {what} as a date from 2000-01-01 to 2099-12-31."
+        assert app.focused.id == field
+        assert app.screen.query_one(f"#{field}").value == typed  # what was typed is kept
+        assert table.row_count == rows and app.is_running
+
+
+async def test_exception_form_end_date_out_of_range(school):
+    from kiosk.dialogs.exception_form import ExceptionFormDialog
+    from kiosk.screens.exceptions import ExceptionsScreen
+    from models.tables import AgreedException
+    from tests.pilot import text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("n")
+        await quiet(pilot)
+        assert isinstance(app.screen, ExceptionFormDialog)
+        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.pause()
+        await pilot.press(*"Grace", "tab", *"Navy", "tab")
+        assert app.focused.id == "exc-kind"
+        await pilot.press("down", "down", "down", "enter")  # emergency use
+        await pilot.pause()
+        assert app.focused.id == "exc-allowed"
+        await pilot.press(*"Calls", "enter", *"Reception", "enter", "enter", "enter")
+        assert app.focused.id == "exc-agreed-on"
+        await pilot.press("enter", "enter", "end", *["backspace"] * 10, *"2026-12-01", "enter")
+        assert app.focused.id == "exc-ends"
+        await pilot.press("end", *["backspace"] * 10, *"9999-12-31", "enter")
+        app.screen.action_continue()
+        await pilot.pause()
+        assert text(app, "#exc-error") == "Give the end date as a date from 2000-01-01 to 2099-12-31."
+        assert app.focused.id == "exc-ends"
+        assert app.screen.query_one("#exc-ends").value == "9999-12-31"  # what was typed is kept
+    assert AgreedException.select().count() == 0

@@ -1,0 +1,137 @@
+"""The safeguarding dialogs of the phone history screen fit the terminal.
+
+At 80x24 and 110x32 every step of the confiscate (F6), search (F7) and police (F8)
+dialogs shows its error line and its buttons whole: a long form scrolls inside itself,
+the error line and the buttons stay docked below it. Real keys, no sleeps.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.geometry import Region
+
+from models import custody
+from models.demo import DEMO_PINS
+from tests.pilot import make_app, quiet, sign_in, text
+from tests.school import NOW
+from tests.screens.test_history_screen import device_of, find
+
+SIZES = [(80, 24), (110, 32)]
+
+
+def shown_whole(app, selector: str) -> bool:
+    """The widget is displayed and every cell of it is on screen, inside each of its containers."""
+    widget = app.screen.query_one(selector)
+    region = widget.region
+    if not widget.display or region.area == 0:
+        return False
+    width, height = app.size
+    if not Region(0, 0, width, height).contains_region(region):
+        return False
+    for ancestor in widget.ancestors:
+        if ancestor is app.screen:
+            break
+        if not ancestor.region.contains_region(region):
+            return False
+    return True
+
+
+def assert_whole(app, *ids: str) -> None:
+    missing = [i for i in ids if not shown_whole(app, f"#{i}")]
+    assert not missing, f"cut off at {app.size}: {missing}"
+
+
+async def open_dialog(pilot, school, size, key: str) -> None:
+    await sign_in(pilot, "head", DEMO_PINS["head"])
+    await quiet(pilot)
+    await find(pilot, school.codes["000001" if key == "f6" else "000002"])
+    await pilot.press(key)
+    await quiet(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
+    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f7")
+        assert type(app.screen).__name__ == "SearchDialog"
+        assert_whole(app, "search-error", "search-continue", "search-cancel")
+        await pilot.press("enter", "enter")  # consent: the pupil; no witness
+        assert text(app, "#search-error") == "Give the witness's name."
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-witness")
+        await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", "enter")  # nothing found
+        assert app.focused.id == "search-informed-at"
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-informed-at")
+        await pilot.press("enter", "enter")  # not informed yet: Continue
+        assert app.screen.has_class("confirming")
+        assert "Witness: Mrs R Hughes" in text(app, "#search-summary")
+        assert_whole(app, "search-summary", "search-yes", "search-back")
+        await pilot.press("escape")  # back to the form
+        assert_whole(app, "search-error", "search-continue", "search-cancel")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
+    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f8")
+        assert type(app.screen).__name__ == "PoliceDialog"
+        assert_whole(app, "police-error", "police-continue", "police-cancel")
+        await pilot.press("enter")
+        assert text(app, "#police-error") != "Enter to go on, Esc to cancel."
+        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-officer")
+        await pilot.press(*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter")
+        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-time")
+        await pilot.press("enter")
+        assert app.screen.has_class("confirming")
+        assert_whole(app, "police-summary", "police-yes", "police-back")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f6")
+        assert type(app.screen).__name__ == "ConfiscateDialog"
+        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel")
+        await pilot.press("enter")
+        assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
+        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
+        await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue
+        assert app.screen.has_class("confirming")
+        assert_whole(app, "confiscate-summary", "confiscate-yes", "confiscate-back")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_raise_a_concern_dialog_fits_with_buttons_and_error_line(school, size):
+    """helper-31: at 80x24 the dialog (N at Home) ended after "What happened": no help line, no buttons."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await quiet(pilot)
+        await pilot.press("n")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "RaiseConcernDialog"
+        assert_whole(app, "concern-error", "concern-continue", "concern-cancel")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_release_to_a_parent_dialog_fits_with_buttons_and_error_line(school, size):
+    """helper-31: at 80x24 the line under the buttons (its help, and why Release did nothing) was not shown."""
+    from tests.screens.test_release_screens import confiscate, hand_in, open_release, scan
+
+    hand_in(school, "000001")
+    confiscate(school, "000001")
+    app = make_app(start="release")
+    async with app.run_test(size=size) as pilot:
+        await open_release(pilot)
+        await scan(pilot, school.codes["000001"])
+        await pilot.press("f4")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "ReleaseToContactDialog"
+        assert_whole(app, "contact-error", "contact-release", "contact-cancel")
+        await pilot.press("tab", "tab", "enter")  # Release phone with nobody chosen
+        assert text(app, "#contact-error").startswith("Choose the person collecting the phone")
+        assert_whole(app, "contact-error", "contact-release", "contact-cancel")
