@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import peewee
 from peewee import JOIN
@@ -38,9 +39,23 @@ from .text import text_field
 from .trays import overflow_place, place_for, slot_is_free, slot_name
 from .tx import write_tx
 
-# States
-OUT, IN_TRAY, CONFISCATED, POLICE = "out", "in_tray", "confiscated", "police"
-STATE_WORDS = {OUT: "with its owner", IN_TRAY: "in the tray", CONFISCATED: "confiscated", POLICE: "with the police"}
+
+class PhoneState(StrEnum):
+    """Where a phone is, as derived from its ledger (stored as the text value)."""
+
+    OUT = "out"  # with its owner
+    IN_TRAY = "in_tray"
+    CONFISCATED = "confiscated"
+    POLICE = "police"
+
+
+OUT, IN_TRAY, CONFISCATED, POLICE = PhoneState.OUT, PhoneState.IN_TRAY, PhoneState.CONFISCATED, PhoneState.POLICE
+STATE_WORDS: dict[str, str] = {
+    OUT: "with its owner",
+    IN_TRAY: "in the tray",
+    CONFISCATED: "confiscated",
+    POLICE: "with the police",
+}
 
 # Event kinds
 HANDED_IN = "handed_in"

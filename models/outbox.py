@@ -32,6 +32,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from . import audit
 from .clock import utcnow
@@ -39,8 +40,31 @@ from .errors import NotFound, RuleViolation
 from .tables import PrintJob
 from .tx import write_tx
 
-PENDING, SENDING, SENT, IN_DOUBT, CANCELLED = "pending", "sending", "sent", "in_doubt", "cancelled"
-STATUS_WORDS = {PENDING: "waiting", SENDING: "printing", SENT: "printed", IN_DOUBT: "in doubt", CANCELLED: "cancelled"}
+
+class PrintStatus(StrEnum):
+    """Where a print job is (stored as the text value)."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # handed to the printer; not yet known to have printed
+    SENT = "sent"
+    IN_DOUBT = "in_doubt"  # the send was cut off: it may or may not have printed
+    CANCELLED = "cancelled"
+
+
+PENDING, SENDING, SENT, IN_DOUBT, CANCELLED = (
+    PrintStatus.PENDING,
+    PrintStatus.SENDING,
+    PrintStatus.SENT,
+    PrintStatus.IN_DOUBT,
+    PrintStatus.CANCELLED,
+)
+STATUS_WORDS: dict[str, str] = {
+    PENDING: "waiting",
+    SENDING: "printing",
+    SENT: "printed",
+    IN_DOUBT: "in doubt",
+    CANCELLED: "cancelled",
+}
 KINDS = ("slip", "labels", "roll_call", "test", "other")
 BACKOFF_BASE = dt.timedelta(seconds=5)
 BACKOFF_CAP = dt.timedelta(minutes=5)
