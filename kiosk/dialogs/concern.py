@@ -17,22 +17,26 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from kiosk.actions.agreed import find_pupils, staff_list
 from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
 from models.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 
 
-class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):
+class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
     PREFIX = "concern"
+    CONFIRM_LABEL = "Confirm: tell the DSL"
+    CONFIRM_VARIANT = "warning"
+    BOX_CLASSES = "dialog wide-dialog docked"
+    HELP = "Choose who it is about (Down/Up, then Enter). Esc to cancel."
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="concern.back")]
 
@@ -43,47 +47,31 @@ class RaiseConcernDialog(DbWork, TwoStepDialog[ConcernForm]):
         self.pupil_rows: dict[int, str] = {}
         self.staff_rows: dict[int, str] = {}
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide-dialog docked", id="concern-box"):
-            with Vertical(classes="dialog-head"):
-                yield Static("Raise a concern for the DSL", classes="dialog-title")
-            with VerticalScroll(classes="dialog-form", id="concern-form"):
-                yield Label("Who it is about")
-                with RadioSet(id="concern-about"):
-                    for key in ABOUT_KINDS:
-                        yield RadioButton(Content(ABOUT_WORDS[key]))
-                with Vertical(id="concern-pupil-box"):
-                    yield Label("Pupil: type part of the name, then Down/Up and Enter")
-                    yield Input(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
-                    yield OptionList(id="concern-pupil-list")
-                    yield Static("", id="concern-pupil-chosen", markup=False)
-                with Vertical(id="concern-staff-box"):
-                    yield Label("Member of staff: Down/Up and Enter")
-                    yield OptionList(id="concern-staff-list")
-                with Vertical(id="concern-visitor-box"):
-                    yield Label("Visitor's name")
-                    yield Input(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
-                yield Label("Kind of concern")
-                with RadioSet(id="concern-category"):
-                    for text in CATEGORIES.values():
-                        yield RadioButton(Content(text.capitalize()))
-                yield Label("What happened (facts: when, where, what was seen or said)")
-                yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
-            with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
-                yield Static(
-                    "Choose who it is about (Down/Up, then Enter). Esc to cancel.",
-                    id="concern-error",
-                    classes="dialog-error",
-                    markup=False,
-                )
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="concern-continue", variant="primary")
-                    yield Button("Cancel", id="concern-cancel")
-            with VerticalScroll(classes="dialog-confirm"):
-                yield Static("", id="concern-summary", markup=False)
-            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
-                yield Button("Confirm: tell the DSL", id="concern-yes", variant="warning")
-                yield Button("Back", id="concern-back")
+    def dialog_title(self) -> str:
+        return "Raise a concern for the DSL"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Who it is about")
+        with RadioSet(id="concern-about"):
+            for key in ABOUT_KINDS:
+                yield RadioButton(Content(ABOUT_WORDS[key]))
+        with Vertical(id="concern-pupil-box"):
+            yield Label("Pupil: type part of the name, then Down/Up and Enter")
+            yield Input(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield OptionList(id="concern-pupil-list")
+            yield Static("", id="concern-pupil-chosen", markup=False)
+        with Vertical(id="concern-staff-box"):
+            yield Label("Member of staff: Down/Up and Enter")
+            yield OptionList(id="concern-staff-list")
+        with Vertical(id="concern-visitor-box"):
+            yield Label("Visitor's name")
+            yield Input(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
+        yield Label("Kind of concern")
+        with RadioSet(id="concern-category"):
+            for text in CATEGORIES.values():
+                yield RadioButton(Content(text.capitalize()))
+        yield Label("What happened (facts: when, where, what was seen or said)")
+        yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
 
     def on_mount(self) -> None:
         self.show_parts()

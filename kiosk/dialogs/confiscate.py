@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from models.custody import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
@@ -32,8 +31,10 @@ POLICIES = (
 OTHER = "Other (name the policy)"
 
 
-class ConfiscateDialog(TwoStepDialog[Confiscation]):
+class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
     PREFIX = "confiscate"
+    CONFIRM_LABEL = "Confirm confiscation"
+    CONFIRM_VARIANT = "warning"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
 
     def __init__(self, pupil_name: str, where: str = "") -> None:
@@ -41,37 +42,26 @@ class ConfiscateDialog(TwoStepDialog[Confiscation]):
         self.pupil_name = pupil_name
         self.where = where  # what confiscating this phone means, e.g. "This phone is in slot B-01. …"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog docked", id="confiscate-box"):
-            with Vertical(classes="dialog-head"):
-                yield Static(f"Confiscate {self.pupil_name}'s phone", classes="dialog-title", markup=False)
-                if self.where:
-                    yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
-            with VerticalScroll(classes="dialog-form", id="confiscate-form"):
-                yield Label("Reason (required)")
-                yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
-                yield Label("Policy breached")
-                with RadioSet(id="confiscate-policy"):
-                    for text in (*POLICIES, OTHER):
-                        yield RadioButton(Content(text))
-                yield Input(
-                    id="confiscate-other",
-                    placeholder="Other: the policy and section",
-                    max_length=POLICY_LIMIT,
-                    disabled=True,
-                )
-            with Vertical(classes="dialog-foot"):
-                yield Static(
-                    "Enter to go on, Esc to cancel.", id="confiscate-error", classes="dialog-error", markup=False
-                )
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="confiscate-continue", variant="primary")
-                    yield Button("Cancel", id="confiscate-cancel")
-            with VerticalScroll(classes="dialog-confirm"):
-                yield Static("", id="confiscate-summary", markup=False)
-            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
-                yield Button("Confirm confiscation", id="confiscate-yes", variant="warning")
-                yield Button("Back", id="confiscate-back")
+    def dialog_title(self) -> str:
+        return f"Confiscate {self.pupil_name}'s phone"
+
+    def compose_head(self) -> ComposeResult:
+        if self.where:
+            yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Reason (required)")
+        yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
+        yield Label("Policy breached")
+        with RadioSet(id="confiscate-policy"):
+            for text in (*POLICIES, OTHER):
+                yield RadioButton(Content(text))
+        yield Input(
+            id="confiscate-other",
+            placeholder="Other: the policy and section",
+            max_length=POLICY_LIMIT,
+            disabled=True,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#confiscate-reason", Input).focus()

@@ -18,12 +18,11 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from kiosk.actions.custody import PoliceHandover
 from kiosk.dialogs.search import parse_hhmm
-from kiosk.dialogs.two_step import TwoStepDialog
+from kiosk.dialogs.two_step import DockedTwoStepDialog
 from models.clock import to_local
 from models.custody import time_order_problem
 
@@ -43,8 +42,10 @@ FIELDS = (
 )
 
 
-class PoliceDialog(TwoStepDialog[PoliceHandover]):
+class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
     PREFIX = "police"
+    CONFIRM_LABEL = "Confirm: handed to police"
+    CONFIRM_VARIANT = "error"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
 
     def __init__(
@@ -63,51 +64,42 @@ class PoliceDialog(TwoStepDialog[PoliceHandover]):
         self.typed = typed  # what was typed before, when the form is opened again after a refusal
         self.error = error  # that refusal, shown on the time
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog docked", id="police-box"):
-            with Vertical(classes="dialog-head"):
-                yield Static(f"Hand {self.pupil_name}'s phone to the police", classes="dialog-title", markup=False)
-                yield Static(FINAL, id="police-warning", classes="dialog-warning")
-            with VerticalScroll(classes="dialog-form", id="police-form"):
-                yield Label("Officer's name (required)")
-                typed = self.typed
-                yield Input(
-                    typed.officer_name if typed else "",
-                    id="police-officer",
-                    placeholder="e.g. PC Jane Smith",
-                    max_length=70,
-                )
-                yield Label("Officer's number (required)")
-                yield Input(
-                    typed.officer_number if typed else "",
-                    id="police-number",
-                    placeholder="Collar or warrant number",
-                    max_length=20,
-                )
-                yield Label("Police reference (required)")
-                yield Input(
-                    typed.force_reference if typed else "",
-                    id="police-reference",
-                    placeholder="Force reference or crime number",
-                    max_length=60,
-                )
-                yield Label("Time handed over (HH:MM, today)")
-                yield Input(
-                    to_local(typed.handed_at if typed else self.now).strftime("%H:%M"),
-                    id="police-time",
-                    max_length=5,
-                    restrict=r"[0-9:]*",
-                )
-            with Vertical(classes="dialog-foot"):
-                yield Static("Enter to go on, Esc to cancel.", id="police-error", classes="dialog-error", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="police-continue", variant="primary")
-                    yield Button("Cancel", id="police-cancel")
-            with VerticalScroll(classes="dialog-confirm"):
-                yield Static("", id="police-summary", markup=False)
-            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
-                yield Button("Confirm: handed to police", id="police-yes", variant="error")
-                yield Button("Back", id="police-back")
+    def dialog_title(self) -> str:
+        return f"Hand {self.pupil_name}'s phone to the police"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(FINAL, id="police-warning", classes="dialog-warning")
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Officer's name (required)")
+        typed = self.typed
+        yield Input(
+            typed.officer_name if typed else "",
+            id="police-officer",
+            placeholder="e.g. PC Jane Smith",
+            max_length=70,
+        )
+        yield Label("Officer's number (required)")
+        yield Input(
+            typed.officer_number if typed else "",
+            id="police-number",
+            placeholder="Collar or warrant number",
+            max_length=20,
+        )
+        yield Label("Police reference (required)")
+        yield Input(
+            typed.force_reference if typed else "",
+            id="police-reference",
+            placeholder="Force reference or crime number",
+            max_length=60,
+        )
+        yield Label("Time handed over (HH:MM, today)")
+        yield Input(
+            to_local(typed.handed_at if typed else self.now).strftime("%H:%M"),
+            id="police-time",
+            max_length=5,
+            restrict=r"[0-9:]*",
+        )
 
     def on_mount(self) -> None:
         if self.error:

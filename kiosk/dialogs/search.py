@@ -19,12 +19,12 @@ import re
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
 from models.custody import (
     GROUNDS_LIMIT,
@@ -53,8 +53,10 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-class SearchDialog(TwoStepDialog[SearchRecord]):
+class SearchDialog(DockedTwoStepDialog[SearchRecord]):
     PREFIX = "search"
+    CONFIRM_LABEL = "Confirm search record"
+    CONFIRM_VARIANT = "warning"
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="search.back")]
 
     def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
@@ -64,48 +66,35 @@ class SearchDialog(TwoStepDialog[SearchRecord]):
         self.searcher = searcher
         self.now = now
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog docked", id="search-box"):
-            with Vertical(classes="dialog-head"):
-                yield Static(f"Record a search of {self.pupil_name}'s phone", classes="dialog-title", markup=False)
-                yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
-            with VerticalScroll(classes="dialog-form", id="search-form"):
-                yield Label("Consent given by")
-                with RadioSet(id="search-consent"):
-                    yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
-                    yield RadioButton(Content("A parent or carer listed for the pupil"))
-                yield Label("Which parent or carer (when a parent or carer consented)")
-                with RadioSet(id="search-contact", disabled=True):
-                    for _, label in self.contacts:
-                        yield RadioButton(Content(label))
-                if not self.contacts:
-                    yield Static(
-                        f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False
-                    )
-                yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
-                yield Input(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
-                yield Label("Grounds for the search (required)")
-                yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
-                yield Label("Outcome")
-                with RadioSet(id="search-outcome"):
-                    for text in SEARCH_OUTCOMES.values():
-                        yield RadioButton(Content(text[:1].upper() + text[1:]))
-                yield Label("Parents/carers informed (optional: give both or neither)")
-                with Horizontal(id="search-informed"):
-                    yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
-                    yield Input(
-                        id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT
-                    )
-            with Vertical(classes="dialog-foot"):
-                yield Static("Enter to go on, Esc to cancel.", id="search-error", classes="dialog-error", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="search-continue", variant="primary")
-                    yield Button("Cancel", id="search-cancel")
-            with VerticalScroll(classes="dialog-confirm"):
-                yield Static("", id="search-summary", markup=False)
-            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
-                yield Button("Confirm search record", id="search-yes", variant="warning")
-                yield Button("Back", id="search-back")
+    def dialog_title(self) -> str:
+        return f"Record a search of {self.pupil_name}'s phone"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Consent given by")
+        with RadioSet(id="search-consent"):
+            yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
+            yield RadioButton(Content("A parent or carer listed for the pupil"))
+        yield Label("Which parent or carer (when a parent or carer consented)")
+        with RadioSet(id="search-contact", disabled=True):
+            for _, label in self.contacts:
+                yield RadioButton(Content(label))
+        if not self.contacts:
+            yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
+        yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
+        yield Input(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield Label("Grounds for the search (required)")
+        yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
+        yield Label("Outcome")
+        with RadioSet(id="search-outcome"):
+            for text in SEARCH_OUTCOMES.values():
+                yield RadioButton(Content(text[:1].upper() + text[1:]))
+        yield Label("Parents/carers informed (optional: give both or neither)")
+        with Horizontal(id="search-informed"):
+            yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
+            yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()

@@ -1,16 +1,22 @@
 """A form, then a summary to confirm: the shape of every safeguarding dialog.
 
-A subclass sets ``PREFIX`` and composes widgets named ``{PREFIX}-error``,
+A subclass sets ``PREFIX`` and has widgets named ``{PREFIX}-error``,
 ``{PREFIX}-summary`` and the buttons ``{PREFIX}-continue``, ``-cancel``, ``-yes`` and
 ``-back``; it implements ``action_continue``, which checks the form and calls
 :meth:`confirm_step` with the result and its summary. Esc goes back from the summary
 and cancels from the form. Nothing is returned until the summary is confirmed.
+
+:class:`DockedTwoStepDialog` composes all of that itself (the title and warnings at the
+top, the help line and buttons docked at the bottom so they show even at 80×24): a
+subclass gives only its title, its form and the confirm button's words.
 """
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -72,3 +78,41 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class DockedTwoStepDialog(TwoStepDialog[T]):
+    """The chrome composed once: a subclass yields its fields from :meth:`compose_form`."""
+
+    BOX_CLASSES: ClassVar[str] = "dialog docked"
+    HELP: ClassVar[str] = "Enter to go on, Esc to cancel."
+    CONFIRM_LABEL: ClassVar[str] = "Confirm"
+    CONFIRM_VARIANT: ClassVar[str] = "warning"
+
+    def dialog_title(self) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def compose_head(self) -> ComposeResult:
+        """Lines under the title (a warning, what the action means): none by default."""
+        yield from ()
+
+    def compose_form(self) -> ComposeResult:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        p = self.PREFIX
+        with Vertical(classes=self.BOX_CLASSES, id=f"{p}-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(self.dialog_title(), classes="dialog-title", markup=False)
+                yield from self.compose_head()
+            with VerticalScroll(classes="dialog-form", id=f"{p}-form"):
+                yield from self.compose_form()
+            with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
+                yield Static(self.HELP, id=f"{p}-error", classes="dialog-error", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Continue", id=f"{p}-continue", variant="primary")
+                    yield Button("Cancel", id=f"{p}-cancel")
+            with VerticalScroll(classes="dialog-confirm"):
+                yield Static("", id=f"{p}-summary", markup=False)
+            with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
+                yield Button(self.CONFIRM_LABEL, id=f"{p}-yes", variant=self.CONFIRM_VARIANT)  # type: ignore[arg-type]
+                yield Button("Back", id=f"{p}-back")
