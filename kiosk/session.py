@@ -36,7 +36,9 @@ class Services:
         spec = self.printer if self.printer is not None else self.settings.printer
         if isinstance(spec, PrinterSpec):
             return spec
-        return PrinterSpec.from_url(spec) if isinstance(spec, str) else PrinterSpec.from_config(spec)
+        if isinstance(spec, str):
+            return PrinterSpec.from_url(spec)
+        return self.settings.printer_spec if spec is self.settings.printer else PrinterSpec.from_config(spec)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,13 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from printing import PrinterSpec
 
 DEFAULT_OVERFLOW_PLACE = "Office overflow box"
 MAX_OVERFLOW_PLACE = 80
@@ -148,6 +151,29 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def printer_spec(self) -> PrinterSpec:
+        """``[printer]`` as a :class:`printing.PrinterSpec`: built once (again only if the
+        table is changed), and checked when the settings load, so a mistake is found at start."""
+        from printing import PrinterSpec
+
+        key = repr(sorted(self.printer.items()))
+        cached = self.__dict__.get("_printer_spec")
+        if cached is None or cached[0] != key:
+            cached = (key, PrinterSpec.from_config(self.printer))
+            self.__dict__["_printer_spec"] = cached
+        return cached[1]
+
+    @property
+    def camera_source(self) -> str:
+        """``[camera] source``: a device index, a video file or a folder of frames."""
+        return str(self.camera.get("source", "0"))
+
+    @property
+    def camera_debounce(self) -> float:
+        """``[camera] debounce_seconds``: how long the same code is not read again (checked at load)."""
+        return float(self.camera.get("debounce_seconds", 3.0))
 
     @property
     def scan_terminators(self) -> tuple[str, ...]:
@@ -294,7 +320,28 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     if "auth" in raw:
         _load_auth(raw["auth"], settings, cfg_path)
     _apply_env(settings)
+    _check_printer(settings)
+    _check_camera(settings)
     return settings
+
+
+def _check_camera(settings: Settings) -> None:
+    window = settings.camera.get("debounce_seconds", 3.0)
+    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 60:
+        raise ConfigError("camera.debounce_seconds must be a number of seconds from 0 to 60 (for example 3).")
+    source = settings.camera.get("source", "0")
+    if isinstance(source, bool) or not isinstance(source, (str, int)):
+        raise ConfigError("camera.source must be a device number, a video file or a folder of frames.")
+
+
+def _check_printer(settings: Settings) -> None:
+    """A wrong ``[printer]`` (or ``KIOSK_PRINTER``) is one plain line at start, not a failure at the first slip."""
+    from printing import PrinterConfigError
+
+    try:
+        _ = settings.printer_spec
+    except PrinterConfigError as exc:
+        raise ConfigError(f"Printer settings: {exc}") from None
 
 
 def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:

@@ -63,13 +63,13 @@ def enqueue_labels(
 
     Returns (job id, number of labels).
     """
-    from printing import PrinterSpec, phone_labels, render_for  # noqa: PLC0415
+    from printing import phone_labels, render_for  # noqa: PLC0415
 
     from . import outbox  # noqa: PLC0415
 
     now = now or utcnow()
     rows = label_rows(class_name=class_name, admission_no=admission_no)
-    spec = PrinterSpec.from_config(settings.printer)
+    spec = settings.printer_spec
     data = render_for(spec, phone_labels([{k: r[k] for k in ("code", "pupil_name", "class_name")} for r in rows]))
     ref = f"class:{class_name.strip()}" if class_name is not None else f"pupil:{admission_no.strip()}"
     with write_tx():

@@ -329,9 +329,9 @@ def sign_in(
         else:
             exception_id = int(found.id)
 
-    from printing import PrinterSpec, render_for, visitor_slip, warm_up  # noqa: PLC0415
+    from printing import render_for, visitor_slip, warm_up  # noqa: PLC0415
 
-    spec = PrinterSpec.from_config(settings.printer)
+    spec = settings.printer_spec
     warm_up()  # import python-escpos before taking the write lock (first time ~0.2 s)
 
     with write_tx():
@@ -952,12 +952,12 @@ def roll_call_document(settings: Settings, now: dt.datetime | None = None):
 
 def print_roll_call(settings: Settings, *, actor: object = None, now: dt.datetime | None = None) -> int:
     """Put the fire roll call in the outbox; returns the job id (send it with the worker)."""
-    from printing import PrinterSpec, render_for  # noqa: PLC0415
+    from printing import render_for  # noqa: PLC0415
 
     from . import outbox  # noqa: PLC0415
 
     now = now or utcnow()
-    spec = PrinterSpec.from_config(settings.printer)
+    spec = settings.printer_spec
     data = render_for(spec, roll_call_document(settings, now))
     with write_tx():
         job = outbox.enqueue(

@@ -32,7 +32,7 @@ def camera_test_command(env: Env, source: str | None, fmt: str) -> None:
     """
     from kiosk.camera import CameraError, camera_test, format_results
 
-    spec = source if source is not None else str(env.settings.camera.get("source", "0"))
+    spec = source if source is not None else env.settings.camera_source
     try:
         results = camera_test(spec)
     except CameraError as exc:

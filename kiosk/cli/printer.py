@@ -11,10 +11,10 @@ from models.errors import KioskError
 
 def printer_spec(env: Env):
     """The configured printer (``[printer]`` in the config); wrong settings are one plain line."""
-    from printing import PrinterConfigError, PrinterSpec
+    from printing import PrinterConfigError
 
     try:
-        return PrinterSpec.from_config(env.settings.printer)
+        return env.settings.printer_spec
     except PrinterConfigError as exc:
         raise KioskError(f"Printer settings: {exc}") from None
 

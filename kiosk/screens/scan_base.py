@@ -219,12 +219,8 @@ class ScanScreen(DbWork, Screen[None]):
 
     def start_camera(self) -> None:
         services = self.app.services
-        camera = services.settings.camera
-        source = services.camera_source if services.camera_source is not None else camera.get("source", "0")
-        try:
-            window = float(camera.get("debounce_seconds", 3))
-        except (TypeError, ValueError):
-            window = 3.0
+        source = services.camera_source if services.camera_source is not None else services.settings.camera_source
+        window = services.settings.camera_debounce  # checked when the settings loaded
         self.camera_run += 1
         run = self.camera_run
         if self.is_current:

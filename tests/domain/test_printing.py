@@ -833,3 +833,36 @@ def test_bad_configs(config, message):
         PrinterSpec.from_config(config)
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)  # callers that catch ValueError still work
+
+
+def test_a_wrong_printer_setting_is_found_when_the_settings_load(tmp_path, monkeypatch):
+    """Issue 13 item 4: the printer is built once, at start; a mistake is one line then,
+    not a failure at the first slip of the day."""
+    from models.config import load_settings
+    from models.errors import ConfigError
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[printer]\nurl = "lpt://front-desk"\n', encoding="utf-8")
+    monkeypatch.delenv("KIOSK_PRINTER", raising=False)
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert str(info.value) == (
+        "Printer settings: Unknown printer kind 'lpt'. Use network, usb, serial, file, cups or dummy."
+    )
+    config.write_text('[printer]\nurl = "dummy://desk"\npaper_mm = 58\n', encoding="utf-8")
+    settings = load_settings(config)
+    assert settings.printer_spec is settings.printer_spec  # built once
+    assert settings.printer_spec.paper_mm == 58
+
+
+@pytest.mark.parametrize("value", ['"fast"', "0", "-1", "true"])
+def test_a_wrong_camera_debounce_is_found_when_the_settings_load(tmp_path, value):
+    from models.config import load_settings
+    from models.errors import ConfigError
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[camera]\ndebounce_seconds = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^camera.debounce_seconds must be a number of seconds from 0 to 60"):
+        load_settings(config)
+    config.write_text("[camera]\ndebounce_seconds = 1.5\n", encoding="utf-8")
+    assert load_settings(config).camera_debounce == 1.5
