@@ -39,19 +39,11 @@ from .documents import (
     uncollected_phones,
     visitor_slip,
 )
+from .dummy import clear_dummy_jobs, dummy_jobs
 from .errors import PrinterConfigError, PrintError, PrintingError
-from .printers import (
-    PrinterSpec,
-    clear_dummy_jobs,
-    dummy_jobs,
-    is_online,
-    known_profiles,
-    open_printer,
-    print_document,
-    render_for,
-    send,
-)
 from .render import columns_for, render_escpos, to_bytes, to_text
+from .spec import PrinterSpec, known_profiles
+from .transports import is_online, open_printer, print_document, render_for, send
 
 
 def warm_up() -> None:
