@@ -86,6 +86,8 @@ class HandInScreen(ScanScreen):
     # ------------------------------------------------------------ undo
 
     def action_undo(self) -> None:
+        if self.still_scanning("F2"):
+            return
         if self.last_ok is None:
             self.notify("Nothing to undo: no phone has been handed in on this screen since the last undo.")
             return
@@ -149,6 +151,8 @@ class HandInScreen(ScanScreen):
 
     def action_despite_exception(self) -> None:
         """The pupil hands the phone in today although an exception lets them keep it."""
+        if self.still_scanning("F6"):
+            return
         if self.last_exception is None:
             self.notify("F6 is for a pupil with an agreed exception: scan their phone first.")
             return
@@ -161,6 +165,8 @@ class HandInScreen(ScanScreen):
     # ------------------------------------------------------------ register
 
     def action_register(self) -> None:
+        if self.still_scanning("F3"):
+            return
         if self.last_unknown is None:
             self.notify("Scan the unregistered label first, then press F3.")
             return

@@ -58,8 +58,11 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.who = who
         self.view: PhoneView | None = None
         self.clear_message_on_load = True
-        self.busy = False  # an action is being recorded, or the phone reloaded after it
+        self.busy = False  # the phone is being reloaded after an action
+        self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
         self.again = None  # reopens the last form with what was typed, if it is refused for its time
+        self.results_for = ""  # the name search the list on screen answers
+        self.open_when_found = False  # Enter came before the list for what was typed: open its one match
 
     # ------------------------------------------------------------ layout
 
@@ -171,14 +174,21 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         else:
             self.superseded("find")
             self.set_results([])
+            self.results_for = event.value
+            self.open_when_found = False
 
     def found(self, matches: act.NameMatches) -> None:
         if matches.text != self.query_one("#history-name", Input).value:
             return  # the field was changed without a new search (cleared on opening a phone)
         self.set_results(list(matches.found))
+        self.results_for = matches.text
+        open_now, self.open_when_found = self.open_when_found, False
+        phones = [(device_id, line) for device_id, line in matches.found if device_id is not None]
         if not matches.found:
             self.say(f"No pupil found for {matches.text.strip()!r}.", "error")
-        elif self.view is None:
+        elif open_now and len(phones) == 1:  # Enter was pressed before this list came: the one match
+            self.load_from_list(phones[0][0])
+        elif self.view is None or open_now:
             self.say("Down/Up to choose, Enter to open.")
 
     def set_results(self, found: list[tuple[int | None, str]]) -> None:
@@ -198,6 +208,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if event.input.id != "history-name":
             return
         event.stop()
+        if self.results_for != event.value:  # the list on screen is for what was typed before
+            self.open_when_found = len(event.value.strip()) >= 2
+            self.say("Looking up…")
+            return
         options = self.query_one("#history-results", OptionList)
         if options.highlighted is not None and options.option_count:
             self.open_option(options.get_option_at_index(options.highlighted))
@@ -228,11 +242,16 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def open_option(self, option: Option) -> None:
         if option.id is None or option.disabled:
             return
+        self.load_from_list(int(option.id))
+
+    def load_from_list(self, device_id: int) -> None:
         self.set_results([])
+        self.results_for = ""
+        self.open_when_found = False
         self.query_one("#history-name", Input).value = ""
         self.show(None)
         self.say("Looking up…")
-        self.load(device_id=int(option.id))
+        self.load(device_id=device_id)
         self.query_one("#history-scan", ScanInput).focus()
 
     # ------------------------------------------------------------ actions
@@ -242,7 +261,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self.view is None:
             self.say(FIND_HINT, "error")
             return None
-        if self.busy:
+        if self.busy or self.recording is not None:
             self.say("Still recording the last action: wait a moment.", "error")
             return None
         refusal = self.view.refusals.get(action)
@@ -251,21 +270,27 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return None
         return self.view
 
-    def record(self, fn, *args) -> None:
-        """Record an action (``fn(who, *args, now)``) and show what the ledger then says."""
-        self.busy = True
+    def record(self, view: PhoneView, fn, *args) -> None:
+        """Record an action on ``view``'s phone (``fn(who, *args, now)``), then show what the
+        ledger says. No other action is taken until it answers, whichever phone is shown by then."""
+        self.recording = view
         self.say("Recording…")
         self.db(fn, self.who, *args, self.app.services.clock.now(), then=self.recorded, failed=self.refused)
 
     def recorded(self, done: str) -> None:
+        self.recording = None
         self.again = None
-        self.say(done, "ok")
+        self.say(done, "ok")  # the line names the pupil whose phone it was
         self.after_recording()
 
     def refused(self, failure: Failure) -> None:
         from models.custody import OutOfOrder
 
-        self.say(failure.message, "error")
+        acted, self.recording = self.recording, None
+        message = failure.message
+        if acted is not None and (self.view is None or self.view.device_id != acted.device_id):
+            message = f"{acted.owner}'s phone: {message}"  # another phone is on screen by now
+        self.say(message, "error")
         again, self.again = self.again, None
         if again is not None and failure.refused_as(OutOfOrder):
             again(failure.message)
@@ -273,9 +298,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def after_recording(self) -> None:
         if self.view is not None:  # show what the ledger now says (busy until then)
+            self.busy = True
             self.load(device_id=self.view.device_id, keep_message=True)
-        else:
-            self.busy = False
 
     def cancelled(self) -> None:
         self.say("Cancelled: nothing was recorded.")
@@ -293,7 +317,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if confiscation is None:
             self.cancelled()
         else:
-            self.record(act.confiscate, view.device_id, confiscation)
+            self.record(view, act.confiscate, view.device_id, confiscation)
 
     def action_search(self) -> None:
         from kiosk.dialogs.search import SearchDialog
@@ -307,7 +331,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if record is None:
             self.cancelled()
         else:
-            self.record(act.search, view.device_id, record)
+            self.record(view, act.search, view.device_id, record)
 
     def action_police(self) -> None:
         if (view := self.ready("police")) is None:
@@ -321,7 +345,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             # Refused for its time (something was recorded for the phone meanwhile): the
             # form opens again with everything typed, and the refusal on the time.
             self.again = lambda error: self.police_form(view, typed=handover, error=error)
-            self.record(act.hand_to_police, view.device_id, handover)
+            self.record(view, act.hand_to_police, view.device_id, handover)
 
     def police_form(self, view: PhoneView, *, typed=None, error: str = "") -> None:
         from kiosk.dialogs.police import PoliceDialog
@@ -341,7 +365,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if contact_id is None:
             self.cancelled()
         else:
-            self.record(act.release_to_contact, view.device_id, contact_id)
+            self.record(view, act.release_to_contact, view.device_id, contact_id)
 
     def action_undo(self) -> None:
         from kiosk.dialogs.reason import ReasonDialog
@@ -356,4 +380,4 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if not reason:
             self.cancelled()
         else:
-            self.record(act.undo, event_id, reason)
+            self.record(view, act.undo, event_id, reason)

@@ -76,6 +76,8 @@ class ReleaseScreen(ScanScreen):
     # ------------------------------------------------------------ release to a parent or carer
 
     def action_release_to_contact(self) -> None:
+        if self.still_scanning("F4"):
+            return
         if self.offer is None:
             self.notify("Scan the confiscated phone first, then press F4.")
             return

@@ -202,6 +202,20 @@ class ScanScreen(DbWork, Screen[None]):
         self.after_batch(batch)
         self.app.collect_garbage_after_scan()
 
+    def scans_waiting(self) -> int:
+        """Codes scanned whose results have not come back yet."""
+        return (self.pipeline.seq if self.pipeline is not None else 0) - self.count
+
+    def still_scanning(self, key: str) -> bool:
+        """True (and says so) while a scan is on its way: a key that acts on "the last
+        result" would act on the one before it."""
+        waiting = self.scans_waiting()
+        if waiting <= 0:
+            return False
+        what = "A scan is" if waiting == 1 else f"{waiting} scans are"
+        self.notify(f"{what} still being recorded: press {key} again when the result shows.", markup=False)
+        return True
+
     def note_result(self, result: ScanResult) -> None:
         """Hook for subclasses: account for one result (no drawing: a batch may hold many)."""
 

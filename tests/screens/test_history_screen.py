@@ -248,7 +248,9 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
         assert screen_name(app) == "HistoryScreen"
         assert message(app) == "Office (office staff) may not record a search."
         record = SearchRecord("pupil", None, "Head", "grounds", "nothing_found", None, None)
-        app.screen.record(search, dev, record)  # forced past the screen (as the office): the ledger refuses
+        app.screen.record(
+            app.screen.view, search, dev, record
+        )  # forced past the screen (as the office): the ledger refuses
         await quiet(pilot)
         assert message(app) == "Office (office staff) may not record a search."
         assert len(events_of(dev)) == before
