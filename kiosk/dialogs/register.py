@@ -13,6 +13,8 @@ from kiosk.actions.custody import pupils_named
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.workers import DbWork, Failure
 
+HELP = "Down/Up to choose, Enter to register, Esc to cancel."
+
 
 class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     """Returns the chosen pupil's admission number, or None if cancelled."""
@@ -23,29 +25,31 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
+        self.listed_for: str | None = None  # what was typed when the list on screen was found
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Register {self.code} to a pupil", classes="dialog-title", markup=False)
             yield Input(id="register-search", placeholder="Type at least 2 letters of the pupil's name", max_length=60)
             yield OptionList(id="register-results")
-            yield Static(
-                "Down/Up to choose, Enter to register, Esc to cancel.", id="register-help", classes="dialog-error"
-            )
+            yield Static(HELP, id="register-help", classes="dialog-error")
 
     def on_mount(self) -> None:
         self.query_one("#register-search", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self.listed_for = None  # the list on screen no longer answers what is typed
         if len(event.value.strip()) >= 2:
             # only the answer to what is typed now is shown, whatever order the searches finish in
-            self.db(pupils_named, event.value, then=self.found, latest="search")
+            self.db(pupils_named, event.value, then=lambda pupils: self.found(event.value, pupils), latest="search")
         else:
             self.superseded("search")
             self.query_one("#register-results", OptionList).clear_options()
+            self.query_one("#register-help", Static).update(HELP)
 
-    def found(self, pupils: tuple[tuple[str, str], ...]) -> None:
+    def found(self, text: str, pupils: tuple[tuple[str, str], ...]) -> None:
+        self.listed_for = text
         options = self.query_one("#register-results", OptionList)
         options.clear_options()
         options.add_options([Option(label, id=adno) for adno, label in pupils])
@@ -61,6 +65,9 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.listed_for != event.value:  # Enter before the list for what was typed: never an older list's pupil
+            self.query_one("#register-help", Static).update("Still looking: press Enter again when the list shows.")
+            return
         options = self.query_one("#register-results", OptionList)
         if options.highlighted is not None and options.option_count:
             self.dismiss(options.get_option_at_index(options.highlighted).id)

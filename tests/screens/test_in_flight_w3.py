@@ -118,3 +118,31 @@ async def test_an_action_still_recording_keeps_the_screen_busy_and_its_answer_na
         assert message.startswith("Ava Patel's phone: ") or "Ava Patel" in message, message
         assert text(app, "#history-pupil").startswith("Dan Brown")
     assert CustodyEvent.select().where(CustodyEvent.kind == custody.CONFISCATED_EV).count() == 1
+
+
+async def test_enter_in_the_register_dialog_never_takes_a_pupil_from_an_older_list(school, monkeypatch):
+    """The same race in F3's pupil search: the label must go to the pupil typed, not to
+    the one highlighted in the list for what was typed before."""
+    from kiosk.dialogs import register
+    from kiosk.dialogs.register import RegisterDialog
+    from models.codes import make_code
+    from models.devices import resolve
+
+    unknown = make_code("K", 777777)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await scan(pilot, unknown)
+        await pilot.press("f3", *"en")
+        await settle(pilot)  # Ella Green (highlighted), Ben Jones
+        gate = Gate(register.pupils_named)
+        monkeypatch.setattr(register, "pupils_named", gate)
+        await pilot.press("space", "J", "enter")
+        await entered(gate)
+        await pilot.pause()
+        assert isinstance(app.screen, RegisterDialog)  # not taken from the older list
+        gate.open.set()
+        await settle(pilot)
+        await pilot.press("enter")
+        await scans_done(pilot, 2)
+    assert resolve(unknown).owner == "Ben Jones"
