@@ -129,7 +129,7 @@ def _outbox_runs(spec, runs: int) -> list[float]:
                 data = printing.render_for(spec, _slip(i))
                 with write_tx():
                     outbox.enqueue(data, kind="slip", printer_url=url, ref=f"bench:{i}", now=now)
-                report = outbox.send_pending(spec, now, timeout=2)
+                report = outbox.send_pending(printing.send, spec, now, timeout=2)
                 times.append((time.perf_counter() - t0) * 1000)
                 if len(report.sent) != 1:
                     raise RuntimeError(f"bench job {i} was not printed: {report.error}")

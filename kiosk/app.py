@@ -57,7 +57,7 @@ class KioskApp(CalmErrorsApp):
     ) -> None:
         super().__init__()
         self.print_worker = print_worker
-        self.outbox = None  # models.outbox.OutboxWorker, while the app runs
+        self.outbox = None  # kiosk.print_worker.OutboxWorker, while the app runs
         self.printer_offline: str | None = None  # the printer's last error, while it is offline
         self._stop_background = threading.Event()  # ends the print and checkpoint loops
         self._closing_anchored = False
@@ -203,7 +203,7 @@ class KioskApp(CalmErrorsApp):
 
     def start_printing(self) -> None:
         """Send the print outbox from a thread worker; the UI never waits on the printer."""
-        from models.outbox import OutboxWorker
+        from kiosk.print_worker import OutboxWorker
 
         spec = self.services.printer_spec
 

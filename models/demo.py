@@ -67,9 +67,11 @@ def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_d
             raise ValidationError("This database already has a school in it: the demo needs an empty database.")
         counts = _build(settings, now, history_days)
     if str(settings.printer.get("url", "")).startswith("dummy:"):
+        from printing import send
+
         from . import outbox
 
-        outbox.send_pending(settings.printer, now)  # the demo's slips "printed" on the dummy printer
+        outbox.send_pending(send, settings.printer, now)  # the demo's slips "printed" on the dummy printer
     return counts
 
 

@@ -2,13 +2,14 @@
 
 A job is the rendered ESC/POS bytes of one document, written to ``PrintJob`` by
 :func:`enqueue` inside the caller's transaction (the visit and its slip commit
-together, or neither does). A sender, :func:`send_pending` (or the small
-:class:`OutboxWorker` thread that calls it), delivers due jobs with a short timeout:
+together, or neither does). A sender, :func:`send_pending` (called by the app's print
+worker, ``kiosk.print_worker``, and by the CLI, which give it the transport), delivers
+due jobs with a short timeout:
 
 1. **claim**: in its own transaction the job goes ``pending -> sending`` (a
    conditional update, so two terminals never claim the same job), ``attempts`` + 1;
-2. **send** the bytes (``printing.send``, at most ``timeout`` seconds, no database
-   lock held);
+2. **send** the bytes (the ``send`` it was given, in practice ``printing.send``, at
+   most ``timeout`` seconds, no database lock held);
 3. **record**: ``sending -> sent``; or, on a PrintError, back to ``pending`` with
    ``next_attempt_at`` pushed back (5 s, 10 s, 20 s … capped at 5 minutes) and the
    error kept for the office. After a failure the rest of that round waits too: the
@@ -29,10 +30,10 @@ slip: it is committed before any printing starts.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from . import audit
 from .clock import utcnow
@@ -194,6 +195,7 @@ def due_jobs(printer_url: str | None, now: dt.datetime, limit: int = MAX_PER_ROU
 
 
 def send_pending(
+    send: Callable[[Any, bytes, float], None],
     printer_spec,
     now: dt.datetime | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
@@ -203,10 +205,13 @@ def send_pending(
 ) -> SendReport:
     """Send the due jobs for ``printer_spec`` (a PrinterSpec, its URL or a config dict).
 
-    ``now`` decides which jobs are due; ``clock`` (default: ``now`` throughout) stamps
-    the outcome of each send. Returns which jobs went, failed or were found in doubt.
+    ``send(spec, data, timeout)`` is the transport, given by the caller (the app, the CLI:
+    ``printing.send``; a test: anything): the domain keeps the jobs' states and the audit
+    trail, and does no I/O of its own. A :class:`printing.PrintError` from it is a failed
+    attempt. ``now`` decides which jobs are due; ``clock`` (default: ``now`` throughout)
+    stamps the outcome of each send. Returns which jobs went, failed or were found in doubt.
     """
-    from printing import PrintError, PrinterSpec, send  # noqa: PLC0415 - keep models light
+    from printing import PrintError, PrinterSpec  # noqa: PLC0415 - keep models light
 
     spec = _spec(printer_spec, PrinterSpec)
     now = now or utcnow()
@@ -385,11 +390,14 @@ class PrinterStatus:
         return text
 
 
-def printer_status(printer_spec=None, *, probe: bool = False, timeout: float = 0.5) -> PrinterStatus:
+def printer_status(
+    printer_spec=None, *, probe: Callable[[Any, float], bool] | None = None, timeout: float = 0.5
+) -> PrinterStatus:
     """Online or offline, with the last error, from the outbox's own record of sends.
 
     The latest outcome decides: a failure newer than the last success means offline.
-    With ``probe`` (and a spec) the printer is also asked directly (``is_online``).
+    With ``probe`` (``printing.is_online``, given by the caller) and a spec, the printer
+    is also asked directly.
     """
     url = printer_url_of(printer_spec) if printer_spec is not None else None
 
@@ -418,10 +426,10 @@ def printer_status(printer_spec=None, *, probe: bool = False, timeout: float = 0
         online = True
     else:
         online = None
-    if probe and printer_spec is not None:
-        from printing import PrinterSpec, is_online  # noqa: PLC0415
+    if probe is not None and printer_spec is not None:
+        from printing import PrinterSpec  # noqa: PLC0415
 
-        online = is_online(_spec(printer_spec, PrinterSpec), timeout)
+        online = probe(_spec(printer_spec, PrinterSpec), timeout)
     return PrinterStatus(
         online=online,
         last_error=last_fail.last_error if last_fail and online is False else None,
@@ -430,74 +438,3 @@ def printer_status(printer_spec=None, *, probe: bool = False, timeout: float = 0
         waiting=waiting,
         in_doubt=doubt,
     )
-
-
-# ---------------------------------------------------------------- the worker
-
-
-class OutboxWorker:
-    """A daemon thread that calls :func:`send_pending` now and then (no Textual).
-
-    ``notify()`` after committing a job wakes it at once; otherwise it looks every
-    ``interval`` seconds (a failed job waits for its back-off). ``on_round`` (if
-    given) receives each :class:`SendReport`, from the worker's thread. The worker
-    uses its own database connection (peewee's connections are per thread).
-    """
-
-    def __init__(
-        self,
-        printer_spec,
-        *,
-        now: Callable[[], dt.datetime] = utcnow,
-        interval: float = 2.0,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        on_round: Callable[[SendReport], None] | None = None,
-    ) -> None:
-        self.printer_spec = printer_spec
-        self._now = now
-        self.interval = interval
-        self.timeout = timeout
-        self.on_round = on_round
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_report: SendReport | None = None
-        self.last_exception: BaseException | None = None
-
-    def start(self) -> OutboxWorker:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="print-outbox", daemon=True)
-            self._thread.start()
-        return self
-
-    def notify(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def run(self) -> None:
-        """The loop itself, for a caller that owns the thread (the app's thread worker)."""
-        self._run()
-
-    def _run(self) -> None:
-        from .db import db  # noqa: PLC0415
-
-        try:
-            while not self._stop.is_set():
-                self._wake.clear()
-                try:
-                    report = send_pending(self.printer_spec, self._now(), self.timeout, clock=self._now)
-                    self.last_report = report
-                    if self.on_round is not None:
-                        self.on_round(report)
-                except Exception as exc:  # noqa: BLE001 - a worker must outlive a bad round
-                    self.last_exception = exc
-                self._wake.wait(self.interval)
-        finally:
-            if db.obj is not None and not db.obj.is_closed():
-                db.obj.close()  # this thread's connection only

@@ -23,9 +23,10 @@ def send_now(env: Env, job_id: int) -> str:
     """Try the outbox once for the configured printer; say what happened to ``job_id``."""
     from models import outbox
     from models.tables import PrintJob
+    from printing import send
 
     spec = printer_spec(env)
-    report = outbox.send_pending(spec, timeout=spec.timeout_s)
+    report = outbox.send_pending(send, spec, timeout=spec.timeout_s)
     status = PrintJob.get_by_id(job_id).status
     if status == outbox.SENT:
         return "printed"
@@ -115,11 +116,12 @@ def print_queue(env: Env, status: str | None, limit: int, fmt: str) -> None:
 def print_retry(env: Env, who, job_id: int | None) -> None:
     """Send waiting jobs now, without waiting for their back-off."""
     from models import outbox
+    from printing import send
 
     env.open()
     spec = printer_spec(env)
     n = outbox.retry_now(job_id, actor=who)
-    report = outbox.send_pending(spec, timeout=spec.timeout_s)
+    report = outbox.send_pending(send, spec, timeout=spec.timeout_s)
     click.echo(f"{len(report.sent)} of {n} waiting job{'s' if n != 1 else ''} printed.")
     if report.error:
         raise KioskError(f"Printer still offline: {report.error}")

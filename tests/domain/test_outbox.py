@@ -15,6 +15,7 @@ import threading
 import pytest
 
 import printing
+from kiosk.print_worker import OutboxWorker
 from models import audit, outbox, visitors
 from models.config import Settings
 from models.errors import NotFound, RuleViolation
@@ -142,7 +143,7 @@ def test_delivered_bytes_match_python_escpos_network_streaming(school):
     server = Printer("print")
     try:
         job = enqueue(data, server.url)
-        report = outbox.send_pending(server.url, NOW, timeout=2)
+        report = outbox.send_pending(printing.send, server.url, NOW, timeout=2)
         assert report.sent == [job.id] and status(job.id).status == outbox.SENT
         assert server.got_job.wait(5)
         streamed = Printer("print")
@@ -158,7 +159,7 @@ def test_delivered_bytes_match_python_escpos_network_streaming(school):
         server.close()
     assert server.jobs == [data] == streamed.jobs
     # sent is final: later rounds send nothing
-    assert outbox.send_pending(server.url, NOW + dt.timedelta(hours=1)).sent == []
+    assert outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(hours=1)).sent == []
 
 
 def test_enqueue_joins_the_callers_transaction(school):
@@ -181,7 +182,7 @@ def test_a_faulty_printer_keeps_the_job_until_it_comes_back_then_prints_it_once(
     )
     try:
         job = enqueue(data, server.url)
-        report = outbox.send_pending(server.url, NOW, timeout=0.5)
+        report = outbox.send_pending(printing.send, server.url, NOW, timeout=0.5)
         assert report.failed == [job.id] and report.sent == []
         row = status(job.id)
         assert row.status == outbox.PENDING and row.attempts == 1 and row.sent_at is None
@@ -195,17 +196,19 @@ def test_a_faulty_printer_keeps_the_job_until_it_comes_back_then_prints_it_once(
         st = outbox.printer_status(server.url)
         assert st.online is False and expected in st.line() and st.waiting == 1
         # not due yet: the back-off holds it
-        assert outbox.send_pending(server.url, NOW + dt.timedelta(seconds=4)).sent == []
+        assert outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(seconds=4)).sent == []
         if fault == "refuse":
             server.come_back("print")
-        report = outbox.send_pending(server.url, NOW + dt.timedelta(seconds=5), timeout=2)
+        report = outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(seconds=5), timeout=2)
         assert report.sent == [job.id]
         assert server.got_job.wait(5)
         row = status(job.id)
         assert row.status == outbox.SENT and row.attempts == 2
         assert outbox.printer_status(server.url).online is True
         for later in (60, 3600):
-            assert outbox.send_pending(server.url, NOW + dt.timedelta(seconds=later), timeout=2).sent == []
+            assert (
+                outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(seconds=later), timeout=2).sent == []
+            )
     finally:
         server.close()
     assert server.jobs == [data]  # exactly once
@@ -216,11 +219,11 @@ def test_jobs_wait_in_order_behind_an_offline_printer(school):
     server = Printer(refusing=True)
     try:
         jobs = [enqueue(f"job {i}".encode(), server.url, ref=f"t{i}") for i in range(3)]
-        report = outbox.send_pending(server.url, NOW, timeout=0.5)
+        report = outbox.send_pending(printing.send, server.url, NOW, timeout=0.5)
         assert report.failed == [jobs[0].id]
         assert [status(j.id).attempts for j in jobs] == [1, 0, 0]  # one try per round, not three
         server.come_back("print")
-        report = outbox.send_pending(server.url, NOW + dt.timedelta(minutes=1), timeout=2)
+        report = outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(minutes=1), timeout=2)
         assert report.sent == [j.id for j in jobs]
     finally:
         server.close()
@@ -237,19 +240,19 @@ def test_a_crash_mid_send_leaves_the_job_in_doubt_and_it_is_never_resent_by_itse
         job = enqueue(b"slip bytes", server.url)
         assert outbox._claim(job.id, NOW)  # the process dies here, before the result is recorded
         assert not outbox._claim(job.id, NOW)  # and nobody else can claim it meanwhile
-        assert outbox.send_pending(server.url, NOW + dt.timedelta(seconds=30)).sent == []
+        assert outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(seconds=30)).sent == []
         assert status(job.id).status == outbox.SENDING  # still within the lease: maybe printing now
-        report = outbox.send_pending(server.url, NOW + outbox.CLAIM_LEASE + dt.timedelta(seconds=1))
+        report = outbox.send_pending(printing.send, server.url, NOW + outbox.CLAIM_LEASE + dt.timedelta(seconds=1))
         assert report.in_doubt == [job.id] and report.sent == []
         assert status(job.id).status == outbox.IN_DOUBT
         st = outbox.printer_status(server.url)
         assert st.in_doubt == 1 and "in doubt: check the paper and reprint" in st.line()
-        assert outbox.send_pending(server.url, NOW + dt.timedelta(hours=1)).sent == []
+        assert outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(hours=1)).sent == []
         assert server.connections == 0
         # the office checks the paper, and reprints: a new, audited job
         again = outbox.reprint(job.id, actor=school.office, now=NOW + dt.timedelta(hours=1))
         assert again.id != job.id and again.reprint_of_id == job.id
-        assert outbox.send_pending(server.url, NOW + dt.timedelta(hours=1), timeout=2).sent == [again.id]
+        assert outbox.send_pending(printing.send, server.url, NOW + dt.timedelta(hours=1), timeout=2).sent == [again.id]
         assert server.got_job.wait(5)
     finally:
         server.close()
@@ -260,7 +263,7 @@ def test_a_crash_mid_send_leaves_the_job_in_doubt_and_it_is_never_resent_by_itse
 def test_office_actions_retry_cancel_and_list(school):
     job = enqueue(b"a", "dummy://office?offline=1")
     other = enqueue(b"b", "dummy://office?offline=1")
-    outbox.send_pending("dummy://office?offline=1", NOW)
+    outbox.send_pending(printing.send, "dummy://office?offline=1", NOW)
     assert status(job.id).next_attempt_at > NOW
     assert outbox.retry_now(job.id, actor=school.office, now=NOW) == 1
     assert status(job.id).next_attempt_at == NOW
@@ -280,7 +283,7 @@ def test_jobs_for_another_printer_are_left_alone(school):
     printing.clear_dummy_jobs()
     enqueue(b"for a", "dummy://a")
     enqueue(b"for b", "dummy://b")
-    assert len(outbox.send_pending("dummy://a", NOW).sent) == 1
+    assert len(outbox.send_pending(printing.send, "dummy://a", NOW).sent) == 1
     assert printing.dummy_jobs("a") == [b"for a"] and printing.dummy_jobs("b") == []
     printing.clear_dummy_jobs()
 
@@ -301,12 +304,14 @@ def test_a_visit_is_never_lost_because_the_printer_failed(school):
             phone="car_or_off",
             now=NOW,
         )
-        report = outbox.send_pending(settings.printer, NOW, timeout=0.5)
+        report = outbox.send_pending(printing.send, settings.printer, NOW, timeout=0.5)
         assert report.failed == [r.print_job_id]
         assert Visit.get_by_id(r.visit.id).signed_out_at is None  # the visit stands
         assert [row.visit_id for row in visitors.on_site(settings, NOW)] == [r.visit.id]
         server.come_back("print")
-        assert outbox.send_pending(settings.printer, NOW + dt.timedelta(seconds=5), timeout=2).sent == [r.print_job_id]
+        assert outbox.send_pending(printing.send, settings.printer, NOW + dt.timedelta(seconds=5), timeout=2).sent == [
+            r.print_job_id
+        ]
         assert server.got_job.wait(5)
     finally:
         server.close()
@@ -324,7 +329,7 @@ def test_the_worker_thread_prints_when_notified(school):
         if report.sent:
             sent.set()
 
-    worker = outbox.OutboxWorker(server.url, now=lambda: NOW, interval=30, timeout=2, on_round=on_round).start()
+    worker = OutboxWorker(server.url, now=lambda: NOW, interval=30, timeout=2, on_round=on_round).start()
     try:
         job = enqueue(b"from the worker", server.url)
         worker.notify()
@@ -335,3 +340,28 @@ def test_the_worker_thread_prints_when_notified(school):
         server.close()
     assert server.jobs == [b"from the worker"]
     assert status(job.id).status == outbox.SENT and worker.last_exception is None
+
+
+def test_the_outbox_sends_through_the_transport_it_is_given_and_does_no_io_itself(school):
+    """Issue 13 item 5: the app and the CLI inject the transport; the domain keeps the states."""
+    from printing import PrintError
+
+    first = enqueue(b"slip one", "dummy://desk")
+    second = enqueue(b"slip two", "dummy://desk")
+    sent: list[tuple[str, bytes, float]] = []
+
+    def transport(spec, data: bytes, timeout: float) -> None:
+        sent.append((spec.to_url(), data, timeout))
+
+    report = outbox.send_pending(transport, "dummy://desk", NOW, timeout=1.5)
+    assert report.sent == [first.id, second.id]
+    assert sent == [("dummy://desk", b"slip one", 1.5), ("dummy://desk", b"slip two", 1.5)]
+    assert printing.dummy_jobs("dummy://desk") == []  # nothing reached the real (dummy) printer
+
+    third = enqueue(b"slip three", "dummy://desk")
+
+    def offline(spec, data: bytes, timeout: float) -> None:
+        raise PrintError("The printer did not answer.", reason="offline")
+
+    report = outbox.send_pending(offline, "dummy://desk", NOW)
+    assert report.failed == [third.id] and PrintJob.get_by_id(third.id).status == outbox.PENDING
