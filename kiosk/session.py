@@ -59,9 +59,3 @@ class SignedIn:
         from models.auth import PERMISSIONS
 
         return bool(self.roles & PERMISSIONS[action])
-
-    def staff(self):
-        """The Staff row, for domain calls (call from a worker thread)."""
-        from models.tables import Staff
-
-        return Staff.get_by_id(self.id)
