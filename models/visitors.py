@@ -657,6 +657,11 @@ def _visit_and_label(code: str | None, visit_id: int | None) -> tuple[Visit, Lab
             raise NotFound(f"No visitor's phone has label {code}.")
         visit = _visit_of_device(label.device_id)
         if label.revoked_at is not None:
+            if visit.signed_out_at is None:  # the phone went back, the visitor is still here
+                raise RuleViolation(
+                    f"Label {code} was {label.revoke_reason or 'retired'}: {visit.name} has the phone back "
+                    "and is still signed in."
+                )
             raise RuleViolation(f"Label {code} was {label.revoke_reason or 'retired'}: {visit.name}'s visit is over.")
         return visit, label
     visit = Visit.get_or_none(Visit.id == visit_id)
