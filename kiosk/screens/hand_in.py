@@ -60,6 +60,8 @@ class HandInScreen(ScanScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "despite_exception":
             return True if self.last_exception is not None else None  # shown dimmed until it applies
+        if action == "register":
+            return self.who.may("register_device")  # not offered to a role that may not register phones
         return True
 
     def after_batch(self, batch: list[ScanResult]) -> None:
@@ -71,9 +73,12 @@ class HandInScreen(ScanScreen):
         self.show_progress()
         last = batch[-1]
         if last.outcome == ScanOutcome.UNKNOWN:
-            self.query_one("#outcome-message", Static).update(
-                f"{last.message} Press F3 to register it to a pupil.", layout=False
+            then = (
+                "Press F3 to register it to a pupil."
+                if self.who.may("register_device")
+                else "Ask the office to register it to the pupil."
             )
+            self.query_one("#outcome-message", Static).update(f"{last.message} {then}", layout=False)
         elif last.outcome == ScanOutcome.EXCEPTION:
             self.query_one("#outcome-message", Static).update(
                 f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False

@@ -146,3 +146,18 @@ async def test_enter_in_the_register_dialog_never_takes_a_pupil_from_an_older_li
         await pilot.press("enter")
         await scans_done(pilot, 2)
     assert resolve(unknown).owner == "Ben Jones"
+
+
+async def test_a_role_that_may_not_register_phones_is_not_offered_f3(school):
+    """helper-38: as the head, F3 opened the search and refused only after a pupil was chosen."""
+    from models.codes import make_code
+
+    app = make_app(start="hand-in")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "head", DEMO_PINS["head"])
+        await scan(pilot, make_code("K", 777777))
+        assert "f3" not in app.screen.active_bindings
+        assert text(app, "#outcome-message").endswith("Ask the office to register it to the pupil.")
+        await pilot.press("f3")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HandInScreen"
