@@ -185,6 +185,7 @@ class ScanScreen(DbWork, Screen[None]):
         message.stop()
         assert self.pipeline is not None
         self.pipeline.submit(message.text)
+        self.show_counter()  # "… · 1 saving": a scan is never silently on its way
 
     def on_scans_processed(self, message: ScansProcessed) -> None:
         """One committed batch: log every result, show the last, ring for the most urgent."""
@@ -344,6 +345,9 @@ class ScanScreen(DbWork, Screen[None]):
         text = f"{self.count} {'scan' if self.count == 1 else 'scans'}"
         if self.problems:
             text += f" · {self.problems} to check"
+        waiting = self.scans_waiting()
+        if waiting > 0:  # a busy database holds them back: say so, or staff scan again
+            text += f" · {waiting} saving…"
         self.query_one("#counter", Static).update(text, layout=False)
 
     def ring(self, outcome: ScanOutcome) -> None:

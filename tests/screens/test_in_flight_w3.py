@@ -56,12 +56,14 @@ async def test_f2_while_a_scan_is_still_being_recorded_waits_instead_of_undoing_
         await pilot.press(*school.codes["000002"], "enter")  # Ben: on its way, held at the gate
         await entered(gate)
         await pilot.press("f2")
-        await drawn(pilot)
+        await pilot.pause()
+        assert text(app, "#counter") == "1 scan · 1 saving…"  # helper-38: it showed nothing while held back
         assert not isinstance(app.screen, ReasonDialog)  # nothing offered to undo yet
         assert "still being recorded" in " ".join(notices(app))
         gate.open.set()
         await scans_done(pilot, 2)
         await drawn(pilot)
+        assert text(app, "#counter") == "2 scans"
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
