@@ -47,7 +47,8 @@ def is_demo_school() -> bool:
 
 
 def _school_days_before(today: dt.date, n: int) -> list[dt.date]:
-    days, d = [], today
+    days: list[dt.date] = []
+    d = today
     while len(days) < n:
         d -= dt.timedelta(days=1)
         if d.weekday() < 5:
@@ -163,8 +164,10 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
         )
         events += 1
     # An open concern for the DSL, not yet seen: about the pupil whose phone was confiscated.
+    concerned = devices[5].pupil
+    assert concerned is not None  # the demo's devices are pupils' phones
     concerns.raise_concern(
-        staff["oak"] if devices[5].pupil.school_class.name == "Oak" else deputy,
+        staff["oak"] if concerned.school_class.name == "Oak" else deputy,
         about_kind="pupil",
         pupil_id=devices[5].pupil_id,
         device_id=devices[5].id,
@@ -258,6 +261,7 @@ def _demo_exceptions(
     """An active pupil exception (signed copy back) and a visitor organisation's exception
     ending within days. Returns the device of the pupil under the exception."""
     pupil = device.pupil
+    assert pupil is not None  # the demo's devices are pupils' phones
     contact = contacts_of(pupil.id)[0] if contacts_of(pupil.id) else None
     agreed = first_day - dt.timedelta(days=3)
     exc = exceptions.record(

@@ -32,23 +32,27 @@ def label_rows(*, class_name: str | None = None, admission_no: str | None = None
             raise NotFound(f"There is no class called {class_name.strip()!r}.")
         query = query.where(SchoolClass.id == cls.id)
     else:
-        pupil = Pupil.get_or_none(Pupil.admission_no == admission_no.strip())
+        wanted = (admission_no or "").strip()
+        pupil = Pupil.get_or_none(Pupil.admission_no == wanted)
         if pupil is None:
-            raise NotFound(f"No pupil has admission number {admission_no.strip()!r}.")
+            raise NotFound(f"No pupil has admission number {wanted!r}.")
         query = query.where(Pupil.id == pupil.id)
-    rows = [
-        {
-            "code": r.code,
-            "pupil_name": f"{r.device.pupil.first_name} {r.device.pupil.last_name}",
-            "class_name": r.device.pupil.school_class.name,
-            "admission_no": r.device.pupil.admission_no,
-        }
-        for r in query.order_by(Pupil.last_name, Pupil.first_name, Label.id)
-    ]
+    rows = [_row(r) for r in query.order_by(Pupil.last_name, Pupil.first_name, Label.id)]
     if not rows:
-        who = f"class {class_name.strip()}" if class_name is not None else f"pupil {admission_no.strip()}"
+        who = f"class {class_name.strip()}" if class_name is not None else f"pupil {(admission_no or '').strip()}"
         raise NotFound(f"No registered phone with a current label for {who}.")
     return rows
+
+
+def _row(label: Label) -> dict[str, str]:
+    pupil = label.device.pupil
+    assert pupil is not None  # the query joins pupils: every row has one
+    return {
+        "code": label.code,
+        "pupil_name": f"{pupil.first_name} {pupil.last_name}",
+        "class_name": pupil.school_class.name,
+        "admission_no": pupil.admission_no,
+    }
 
 
 def enqueue_labels(
@@ -71,7 +75,7 @@ def enqueue_labels(
     rows = label_rows(class_name=class_name, admission_no=admission_no)
     spec = settings.printer_spec
     data = render_for(spec, phone_labels([{k: r[k] for k in ("code", "pupil_name", "class_name")} for r in rows]))
-    ref = f"class:{class_name.strip()}" if class_name is not None else f"pupil:{admission_no.strip()}"
+    ref = f"class:{class_name.strip()}" if class_name is not None else f"pupil:{(admission_no or '').strip()}"
     with write_tx():
         job = outbox.enqueue(
             data,

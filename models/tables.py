@@ -114,6 +114,7 @@ class Device(BaseModel):
     description = pw.CharField(max_length=100, default="")
     registered_at = pw.DateTimeField()
     active = pw.BooleanField(default=True)
+    labels: Any  # for type checkers: the backref of Label.device (a query of this phone's labels)
 
 
 class Label(BaseModel):
