@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ class Anchor:
     def short(self) -> str:
         """For paper: ``#1234 3f2a9c1e…`` (seq and the first 16 hex digits)."""
         return f"#{self.seq} {self.hash[:16]}"
+
+
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
 
 
 def default_path(db_url: str) -> Path:
@@ -254,11 +260,10 @@ def _recorded() -> dict[Path, list[tuple[int, Any, Any]]]:
     from .tables import AuditEntry
 
     out: dict[Path, list[tuple[int, Any, Any]]] = {}
-    for seq, details in (
+    for seq, details in _rows(
         AuditEntry.select(AuditEntry.seq, AuditEntry.details)
         .where(AuditEntry.action == ACTION)
         .order_by(AuditEntry.seq)
-        .tuples()
     ):
         try:
             d = json.loads(details)
@@ -342,7 +347,7 @@ def _check_file(report: Any, path: Path, recorded: list[tuple[int, Any, Any]]) -
     hashes: dict[int, str] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
-        hashes.update(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk)).tuples())
+        hashes.update(_rows(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk))))
     cut_reported = False
     for a in sorted(anchors, key=lambda x: (x.seq, x.line)):
         report.anchors_checked += 1
@@ -462,8 +467,8 @@ def _declared_lost(path: Path) -> int:
     from .tables import AuditEntry
 
     newest = 0
-    for seq, details in (
-        AuditEntry.select(AuditEntry.seq, AuditEntry.details).where(AuditEntry.action == RESTORED_ACTION).tuples()
+    for seq, details in _rows(
+        AuditEntry.select(AuditEntry.seq, AuditEntry.details).where(AuditEntry.action == RESTORED_ACTION)
     ):
         try:
             d = json.loads(details)
@@ -539,7 +544,7 @@ def declare_restored(
     hashes: dict[int, str] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
-        hashes.update(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk)).tuples())
+        hashes.update(_rows(AuditEntry.select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk))))
 
     def agrees(a: Anchor) -> bool:
         if a.seq < start_seq:
@@ -590,11 +595,10 @@ def restore_notes(report: Any) -> None:
 
     from .tables import AuditEntry
 
-    for seq, at, details in (
+    for seq, at, details in _rows(
         AuditEntry.select(AuditEntry.seq, AuditEntry.at, AuditEntry.details)
         .where(AuditEntry.action == RESTORED_ACTION)
         .order_by(AuditEntry.seq)
-        .tuples()
     ):
         try:
             d = json.loads(details)
