@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     from models.tables import Staff
 
 
-def staff_row(who: SignedIn | int) -> Staff:
-    """The Staff row of the person signed in (or of a staff id): call it in a worker thread.
+def staff_row(who: SignedIn) -> Staff:
+    """The Staff row of the person signed in: call it in a worker thread.
 
     The one place the layer loads a member of staff; the domain's rules take the row.
     """
     from models.tables import Staff
 
-    return Staff.get_by_id(who if isinstance(who, int) else who.id)
+    return Staff.get_by_id(who.id)

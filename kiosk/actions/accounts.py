@@ -1,4 +1,4 @@
-"""Accounts: which are refusing PINs, and an admin unlocking one (with a new PIN, or not)."""
+"""Accounts: signing in, and an admin unlocking one (with a new PIN, or not)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ from dataclasses import dataclass
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
-
-
-def capped_accounts(now: dt.datetime) -> list[str]:
-    """Usernames refusing PINs after too many wrong ones today."""
-    from models.auth import capped_accounts
-
-    return capped_accounts(now)
 
 
 def unlock(who: SignedIn, username: str, now: dt.datetime, new_pin: str = "") -> str:

@@ -18,6 +18,7 @@ from kiosk.actions import accounts, reports
 from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.auth import capped_accounts
 from models.devices import route_scan
 
 
@@ -187,7 +188,7 @@ class HomeScreen(DbWork, Screen[None]):
     # ------------------------------------------------------------ an admin unlocks an account
 
     def action_unlock(self) -> None:
-        self.db(accounts.capped_accounts, self.app.services.clock.now(), then=self.choose_unlock)
+        self.db(capped_accounts, self.app.services.clock.now(), then=self.choose_unlock)
 
     def choose_unlock(self, capped: list[str]) -> None:
         from kiosk.dialogs.unlock import UnlockDialog

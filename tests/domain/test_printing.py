@@ -866,3 +866,17 @@ def test_a_wrong_camera_debounce_is_found_when_the_settings_load(tmp_path, value
         load_settings(config)
     config.write_text("[camera]\ndebounce_seconds = 1.5\n", encoding="utf-8")
     assert load_settings(config).camera_debounce == 1.5
+
+
+@pytest.mark.parametrize("value", ["true", "[1, 2]", "{ index = 0 }"])
+def test_a_wrong_camera_source_is_found_when_the_settings_load(tmp_path, value):
+    from models.config import load_settings
+    from models.errors import ConfigError
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[camera]\nsource = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert str(info.value) == "camera.source must be a device number, a video file or a folder of frames."
+    config.write_text('[camera]\nsource = "/dev/video2"\n', encoding="utf-8")
+    assert load_settings(config).camera_source == "/dev/video2"
