@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Static
 
 from kiosk.app import create_app
@@ -16,6 +17,7 @@ from tests.pilot import burst, make_app, scans_done, settings, settle, sign_in, 
 from tests.school import NOW
 
 
+@pytest.mark.both_engines
 async def test_login_wrong_pin_then_right(school):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -55,6 +57,7 @@ async def test_hand_in_shows_pupil_class_and_slot(school):
         assert text(app, "#counter") == "3 scans · 1 to check"
 
 
+@pytest.mark.both_engines
 async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_order(database, tmp_path):
     from models import codes
     from models.devices import register_pupil_device
@@ -98,6 +101,7 @@ async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_ord
         assert all(r.outcome == "OK" for r in app.screen.results)
 
 
+@pytest.mark.both_engines
 async def test_undo_last_scan_records_a_reversal(school):
     app = make_app(start="hand-in")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -114,6 +118,7 @@ async def test_undo_last_scan_records_a_reversal(school):
         assert custody.state_of(last.device_id).state == "out"
 
 
+@pytest.mark.both_engines
 async def test_unknown_code_can_be_registered_by_name_search(school):
     from models import codes
 

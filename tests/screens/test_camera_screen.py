@@ -68,6 +68,7 @@ def camera_samples(samples: Path) -> Path:
 # --------------------------------------------------------------------------- a folder source
 
 
+@pytest.mark.both_engines
 async def test_codes_in_frames_become_hand_ins_once_each(school, tmp_path):
     ava, ben, dan = school.codes["000001"], school.codes["000002"], school.codes["000004"]
     # Ava's phone stays in front of the camera for two frames: one scan, not two.

@@ -61,6 +61,7 @@ def test_a_teacher_may_not_print_it_and_nothing_is_written(held):
     assert not path.exists()
 
 
+@pytest.mark.both_engines
 def test_the_paper_anchor_is_checked_by_verify(held):
     school, path = held
     _, anchor, _ = reports.end_of_day_slip(
@@ -104,6 +105,7 @@ def test_kiosk_audit_verify_takes_the_anchor_from_the_slip(tmp_path, run):
     assert code != 0 and "is not an anchor" in err and "Traceback" not in out + err
 
 
+@pytest.mark.both_engines
 async def test_f9_on_the_uncollected_screen_prints_the_slip_with_the_anchor(held):
     school, path = held
     anchors.configure(path)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from models import custody, exceptions
 from models.demo import DEMO_PINS
 from models.tables import CustodyEvent, Pupil
@@ -69,6 +71,7 @@ def test_an_unsigned_pupil_exception_has_no_effect_yet(school):
     assert custody.hand_in(school.codes["000001"], school.office, now=NOW).outcome == "OK"
 
 
+@pytest.mark.both_engines
 async def test_hand_in_screen_shows_the_exception_and_f6_takes_it_in(school):
     _medical_exception(school)
     app = make_app(start="hand-in")

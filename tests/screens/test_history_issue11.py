@@ -62,6 +62,7 @@ def visible(app, selector: str) -> bool:
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(school, size):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual.widgets import Static
 
 from kiosk.session import SignedIn
@@ -195,6 +196,7 @@ async def test_teacher_may_confiscate_only_for_their_own_class(school):
 # ---------------------------------------------------------------- search
 
 
+@pytest.mark.both_engines
 async def test_search_by_leadership_is_recorded_without_contents(school):
     dev = device_of(school, "000001")
     custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
@@ -362,6 +364,7 @@ async def test_no_listed_contact_means_only_pupil_consent(school):
 # ---------------------------------------------------------------- police, release, undo
 
 
+@pytest.mark.both_engines
 async def test_police_hand_over_is_final_and_release_is_then_refused(school):
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(minutes=10)  # the hand-over at 08:25 comes after these (time order)
@@ -403,6 +406,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
     assert custody.verify_states() == []
 
 
+@pytest.mark.both_engines
 async def test_release_to_a_listed_parent_with_id_seen(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
@@ -421,6 +425,7 @@ async def test_release_to_a_listed_parent_with_id_seen(school):
         assert text(app, "#history-state").startswith("Now: With its owner")
 
 
+@pytest.mark.both_engines
 async def test_undo_latest_action_needs_a_reason(school):
     dev = device_of(school, "000002")
     custody.hand_in(school.codes["000002"], school.office, now=NOW)

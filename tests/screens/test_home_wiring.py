@@ -41,6 +41,7 @@ async def test_home_keys_open_only_the_roles_own_screens(school, user, pin, key,
         assert screen(app) == expected
 
 
+@pytest.mark.both_engines
 async def test_any_staff_raises_a_concern_from_home_and_the_dsl_sees_it_counted(school):
     app = make_app()
     async with app.run_test(size=(110, 32)) as pilot:
@@ -133,6 +134,7 @@ async def test_a_half_filled_visitor_form_is_cleared_after_a_while(school, monke
         assert self_service.query_one("#self-name").value == ""
 
 
+@pytest.mark.both_engines
 async def test_home_reports_on_the_printer_the_jobs_go_to_the_injected_one(school, tmp_path):
     """Issue 13 item 4: Home read the settings' printer while the app printed to the injected one."""
     from models import outbox

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.textual_compat import notices
 from models import custody
@@ -45,6 +47,7 @@ async def entered(gate: Gate) -> None:
     assert await asyncio.wait_for(asyncio.to_thread(gate.entered.wait, 30), 35), "the held call never started"
 
 
+@pytest.mark.both_engines
 async def test_f2_while_a_scan_is_still_being_recorded_waits_instead_of_undoing_the_one_before(school, monkeypatch):
     """Ava's phone handed in; Ben's scanned and F2 pressed at once: F2 undid Ava's."""
     app = make_app(start="hand-in")
@@ -70,6 +73,7 @@ async def test_f2_while_a_scan_is_still_being_recorded_waits_instead_of_undoing_
         assert "Ben Jones" in app.screen.detail  # the scan just made, not the one before
 
 
+@pytest.mark.both_engines
 async def test_enter_in_the_name_search_never_opens_a_pupil_from_an_older_list(school, monkeypatch):
     """'en' listed Ella Green first, then Ben Jones; ' J' typed on and Enter at once opened
     Ella Green, the older list's highlighted pupil (helper-38: 'rosie', ' harr' opened Rosie Davies)."""
@@ -91,6 +95,7 @@ async def test_enter_in_the_name_search_never_opens_a_pupil_from_an_older_list(s
         assert text(app, "#history-pupil").startswith("Ben Jones")  # the one match for what was typed
 
 
+@pytest.mark.both_engines
 async def test_an_action_still_recording_keeps_the_screen_busy_and_its_answer_names_its_phone(school, monkeypatch):
     """Confiscating Ava's phone, the head looked up Dan's meanwhile: F6 opened for Dan at
     once, and the answer about Ava's phone appeared under Dan's record."""
@@ -122,6 +127,7 @@ async def test_an_action_still_recording_keeps_the_screen_busy_and_its_answer_na
     assert CustodyEvent.select().where(CustodyEvent.kind == custody.CONFISCATED_EV).count() == 1
 
 
+@pytest.mark.both_engines
 async def test_enter_in_the_register_dialog_never_takes_a_pupil_from_an_older_list(school, monkeypatch):
     """The same race in F3's pupil search: the label must go to the pupil typed, not to
     the one highlighted in the list for what was typed before."""

@@ -33,6 +33,7 @@ async def test_enter_on_an_empty_pin_is_not_an_attempt(school, size):
         assert type(app.screen).__name__ == "HomeScreen"
 
 
+@pytest.mark.both_engines
 async def test_guessing_at_the_visitor_screen_never_slows_the_reception(school):
     visitor = make_app(start="visitor")
     async with visitor.run_test(size=(80, 24)) as pilot:
@@ -126,6 +127,7 @@ async def test_a_real_school_does_not_show_pins(school):
         assert "PIN" not in text(app, "#login-demo")
 
 
+@pytest.mark.both_engines
 async def test_the_office_sees_a_burst_and_an_admin_unlocks_an_account(school):
     at = NOW - dt.timedelta(minutes=3)
     for _ in range(9):  # someone at the visitor screen, as fast as allowed (2 minutes 6 seconds)

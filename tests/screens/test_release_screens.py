@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual.widgets import Checkbox, DataTable, OptionList
 
 from kiosk.widgets.scan_log import ScanLog
@@ -119,6 +120,7 @@ async def test_release_by_scan_ok_duplicate_invalid_unknown(school):
         assert type(app.screen).__name__ == "ReleaseScreen"
 
 
+@pytest.mark.both_engines
 async def test_scans_in_a_burst_release_in_order(school):
     hand_in(school, "000001", "000002", "000003")
     codes = [school.codes[a] for a in ("000003", "000001", "000002")]
@@ -132,6 +134,7 @@ async def test_scans_in_a_burst_release_in_order(school):
         assert [e.label_code for e in events("released_to_pupil")] == codes
 
 
+@pytest.mark.both_engines
 async def test_confiscated_phone_is_blocked_then_released_to_a_listed_contact_with_id_seen(school):
     hand_in(school, "000001")
     device_id = confiscate(school, "000001")
@@ -293,6 +296,7 @@ async def open_checklist(pilot, user, pin):
     assert type(pilot.app.screen).__name__ == "ChecklistScreen"
 
 
+@pytest.mark.both_engines
 async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(school):
     hand_in(school, "000001", "000002")
     custody.release(school.codes["000002"], school.office, now=T1512)
@@ -445,6 +449,7 @@ async def test_checklist_confiscated_scan_then_f4_and_cancel_records_nothing(sch
 # ---------------------------------------------------------------- uncollected
 
 
+@pytest.mark.both_engines
 async def test_uncollected_lists_held_phones_with_counts_and_refreshes(school):
     hand_in(school, "000001", "000002", "000004")
     confiscate(school, "000004")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from kiosk.session import SignedIn
 from models import concerns, custody
 from models import exceptions as ex
@@ -281,6 +283,7 @@ async def test_a_domain_refusal_is_shown_as_its_one_line(school):
     assert AgreedException.select().count() == 1
 
 
+@pytest.mark.both_engines
 async def test_head_revokes_with_a_reason_and_the_record_is_kept(school):
     from kiosk.screens.exceptions import ExceptionsScreen
 
@@ -426,6 +429,7 @@ def seed_feed(school):
     return dev, concern, old
 
 
+@pytest.mark.both_engines
 async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
     from kiosk.screens.safeguarding import SafeguardingScreen
 
@@ -493,6 +497,7 @@ async def test_follow_up_can_keep_the_concern_open(school):
         assert Concern.get_by_id(concern.id).status == "open"
 
 
+@pytest.mark.both_engines
 async def test_a_confiscation_opens_the_phones_chain_of_custody(school):
     from kiosk.screens.safeguarding import SafeguardingScreen
 
@@ -721,6 +726,7 @@ def test_bar_chart_draws_rates_as_eighth_blocks():
     assert [line[:4] for line in tall[:8]] == ["100%", "    ", "    ", "    ", " 50%", "    ", "    ", "  0%"]
 
 
+@pytest.mark.both_engines
 async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(school):
     from kiosk.screens.compliance import ComplianceScreen
     from models import visitors

@@ -106,6 +106,7 @@ def log_rows(app) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_after_undo_the_row_and_the_panel_show_the_undone_state(school, size):
     app = make_app(start="hand-in")
     async with app.run_test(size=size) as pilot:
@@ -266,6 +267,7 @@ def overflow_app(start):
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_a_full_tray_records_the_phone_in_the_overflow_place_shown_big(small_school, size):
     school = small_school
     app = overflow_app("hand-in")
@@ -294,6 +296,7 @@ async def test_a_full_tray_records_the_phone_in_the_overflow_place_shown_big(sma
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_school, size):
     import datetime as dt
 

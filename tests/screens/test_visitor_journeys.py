@@ -118,6 +118,7 @@ async def test_signing_in_as_someone_already_here_tells_nothing_about_them(schoo
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_a_promised_phone_is_received_and_returned_by_the_office_by_name(school, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -230,6 +231,7 @@ async def test_an_organisations_exception_typed_by_a_stranger_waits_for_the_offi
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.both_engines
 async def test_yesterdays_visitor_shows_the_date_and_is_signed_out_at_the_time_given(school, size):
     yesterday = NOW - dt.timedelta(days=1) + dt.timedelta(hours=4, minutes=50)  # Wed 13:20
     gary = staff_sign_in_directly(school, "Gary Mills", at=yesterday)

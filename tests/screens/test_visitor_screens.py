@@ -7,6 +7,7 @@ unknown slip codes) and that a visitor can never leave the self-service screen.
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.command import CommandPalette
 
@@ -101,6 +102,7 @@ def self_sign_in_directly(name="Jane Doe", org="Acme Ltd", phone="car_or_off", a
 # ---------------------------------------------------------------- self-service sign-in
 
 
+@pytest.mark.both_engines
 async def test_sign_in_takes_at_most_8_keys_beyond_typing_and_prints_the_slip(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -294,6 +296,7 @@ async def test_escape_goes_back_one_step_and_never_leaves_the_screen(school):
 # ---------------------------------------------------------------- self-service sign-out
 
 
+@pytest.mark.both_engines
 async def test_sign_out_by_scanning_the_slip_keeps_a_held_phone_for_the_office(school):
     signed = self_sign_in_directly(phone="tray")
     visitors.phone_action(code=signed.phone_label, actor=school.office, now=NOW)
@@ -462,6 +465,7 @@ async def fill_dialog(pilot, name="Bob Builder", org="Fixit", type_moves=1, purp
     assert pilot.app.focused.id == "vsign-phone"
 
 
+@pytest.mark.both_engines
 async def test_staff_sign_in_with_the_checks_for_a_contractor(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -544,6 +548,7 @@ async def test_staff_dialog_refuses_bad_details_and_cancel_records_nothing(schoo
         assert Visit.select().count() == 0
 
 
+@pytest.mark.both_engines
 async def test_reprint_roll_call_and_retry(school):
     signed = self_sign_in_directly()
     app = make_app()
