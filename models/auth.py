@@ -18,11 +18,12 @@ import hmac
 import re
 import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from peewee import fn
+from peewee import Expression, fn
 
 from . import audit
 from .clock import day_bounds, local_day, to_local, utcnow
@@ -400,11 +401,16 @@ def _backoff(terminal: str, surface: str, now: dt.datetime) -> tuple[int, dt.dat
     return n, rows[0].at + wait
 
 
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
+
+
 def _day_start(now: dt.datetime) -> dt.datetime:
     return day_bounds(local_day(now))[0]
 
 
-def _pool(surface: str):
+def _pool(surface: str) -> Expression:
     """The failures that count toward a surface's daily cap: the visitor screen has its own,
     so guessing there never makes an account refuse PINs at the reception or command line."""
     if surface == VISITOR:
@@ -482,7 +488,7 @@ def authenticate(
         ok = False
     else:
         ok = pin_matches(staff, pin)  # outside the write transaction: argon2 takes a while
-    if ok and not _bound_as_is(staff.id):
+    if ok and staff is not None and not _bound_as_is(staff.id):
         # The right PIN, but the row (roles, active, classes' owner) is not what the log
         # last bound: roles given with sqlite3 must not act. The failure stays counted, and
         # the log says why.
@@ -498,7 +504,7 @@ def authenticate(
         raise AuthError(
             f"{staff.username}'s account was changed outside the kiosk: an admin must run kiosk audit verify."
         )  # two lines of the sign-in box
-    if ok:
+    if ok and staff is not None:
         old = staff.pin_hash
         new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)
         with write_tx():
@@ -555,7 +561,7 @@ def capped_accounts(now: dt.datetime) -> list[str]:
     """Usernames over today's cap of wrong PINs (for the office and admin)."""
     ids: set[int] = set()
     for surface in (RECEPTION, VISITOR):  # the visitor screen's own cap, and everywhere else's
-        rows = (
+        rows = _rows(
             AuthFailure.select(AuthFailure.staff_id, fn.COUNT(AuthFailure.id).alias("n"))
             .where(
                 (AuthFailure.staff_id.is_null(False))
@@ -565,7 +571,7 @@ def capped_accounts(now: dt.datetime) -> list[str]:
             )  # noqa: E712
             .group_by(AuthFailure.staff_id)
         )
-        ids |= {r.staff_id for r in rows if r.n >= DAILY_CAP}
+        ids |= {staff_id for staff_id, n in rows if n >= DAILY_CAP}
     if not ids:
         return []
     return [s.username for s in Staff.select(Staff.username).where(Staff.id.in_(ids)).order_by(Staff.username)]
@@ -575,21 +581,21 @@ def bursts(now: dt.datetime, *, here: str | None = None) -> list[str]:
     """One line per terminal and surface with :data:`BURST` or more wrong PINs in the last
     :data:`BURST_WINDOW`: how many since the burst began (no gap over the window), and when."""
     here = here or this_terminal()
-    recent = (
+    recent = _rows(
         AuthFailure.select(AuthFailure.terminal, AuthFailure.surface, fn.COUNT(AuthFailure.id).alias("n"))
         .where((AuthFailure.at > now - BURST_WINDOW) & (AuthFailure.at <= now))
         .group_by(AuthFailure.terminal, AuthFailure.surface)
     )
     lines = []
-    for r in recent:
-        if r.n < BURST:
+    for terminal, surface, n in recent:
+        if n < BURST:
             continue
         times = [
             a.at
             for a in AuthFailure.select(AuthFailure.at)
             .where(
-                (AuthFailure.terminal == r.terminal)
-                & (AuthFailure.surface == r.surface)
+                (AuthFailure.terminal == terminal)
+                & (AuthFailure.surface == surface)
                 & (AuthFailure.at >= _day_start(now))
                 & (AuthFailure.at <= now)
             )
@@ -601,6 +607,6 @@ def bursts(now: dt.datetime, *, here: str | None = None) -> list[str]:
             if start - t > BURST_WINDOW:
                 break
             start, count = t, count + 1
-        where = SURFACE_WORDS.get(r.surface, r.surface) + ("" if r.terminal == here else f" of {r.terminal}")
+        where = SURFACE_WORDS.get(surface, surface) + ("" if terminal == here else f" of {terminal}")
         lines.append(f"{count} wrong PINs at {where} since {to_local(start):%H:%M}.")
     return sorted(lines)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from peewee import JOIN
 
@@ -214,8 +215,10 @@ def get(concern_id: int) -> Concern:
 
 def subject_of(c: Concern) -> str:
     if c.about_kind == ABOUT_PUPIL:
+        assert c.pupil is not None  # a concern about a pupil is raised only with the pupil's row
         return c.pupil.full_name
     if c.about_kind == ABOUT_STAFF:
+        assert c.staff is not None  # likewise the member of staff's
         return c.staff.display_name
     return c.name or f"visitor (visit {c.visit_id})"
 
@@ -230,6 +233,7 @@ def concern_history(concern_id: int) -> list[str]:
     if c.device_id:
         lines.append(f"linked phone: device {c.device_id} (its chain of custody is in the phone's history)")
     if c.seen_at:
+        assert c.seen_by is not None  # seen_at and seen_by are written together
         lines.append(f"{local_from_utc_naive(c.seen_at)}  seen by {c.seen_by.display_name}")
     if c.follow_up_note:
         lines += [f"follow-up {line}" for line in c.follow_up_note.splitlines()]
@@ -277,7 +281,7 @@ def safeguarding_feed(
     kind: str | None = None,
     *,
     actor: Staff | None = None,
-    tz=SCHOOL_TZ,
+    tz: ZoneInfo = SCHOOL_TZ,
 ) -> list[FeedEntry]:
     """Concerns, confiscations, searches and police hand-overs between two local days
     (inclusive), newest first.
@@ -309,6 +313,7 @@ def safeguarding_feed(
             q = q.where(SchoolClass.name == class_name)
         staff_names = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
         for c in q:
+            pupil = c.pupil if c.pupil_id else None
             entries.append(
                 FeedEntry(
                     at=c.raised_at,
@@ -317,7 +322,7 @@ def safeguarding_feed(
                     kind_text=CATEGORIES.get(c.category, c.category),
                     subject=subject_of(c),
                     about=c.about_kind,
-                    class_name=c.pupil.school_class.name if c.pupil_id else "",
+                    class_name=pupil.school_class.name if pupil is not None else "",
                     summary=one_line(c.what),
                     by=staff_names.get(c.raised_by_id, ""),
                     device_id=c.device_id,
@@ -330,7 +335,7 @@ def safeguarding_feed(
 
     wanted = [k for k, feed_kind in _EVENT_FEED_KIND.items() if kind is None or kind == feed_kind]
     if wanted:
-        q = (
+        events_q = (
             CustodyEvent.select(CustodyEvent, Device, Pupil, SchoolClass, Staff)
             .join(Device, on=(CustodyEvent.device == Device.id))
             .join(Pupil, JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
@@ -340,8 +345,8 @@ def safeguarding_feed(
             .where(CustodyEvent.kind.in_(wanted) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
         )
         if class_name:
-            q = q.where(SchoolClass.name == class_name)
-        events = list(q)
+            events_q = events_q.where(SchoolClass.name == class_name)
+        events = list(events_q)
         reversed_ids = {
             r.reverses_id
             for r in CustodyEvent.select(CustodyEvent.reverses).where(
@@ -353,6 +358,7 @@ def safeguarding_feed(
             feed_kind = _EVENT_FEED_KIND[e.kind]
             detail = describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
+            actor = e.actor if e.actor_id else None
             entries.append(
                 FeedEntry(
                     at=e.at,
@@ -363,7 +369,7 @@ def safeguarding_feed(
                     about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
                     class_name=pupil.school_class.name if pupil else "",
                     summary=one_line(detail) + (" (undone)" if undone else ""),
-                    by=e.actor.display_name if e.actor_id else "system",
+                    by=actor.display_name if actor is not None else "system",
                     device_id=e.device_id,
                     event_id=e.id,
                     undone=undone,

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import peewee
 from peewee import JOIN
@@ -344,7 +345,7 @@ def _append(
     slot_no: int | None = None,
     audit_details: dict | None = None,
     typed: bool = False,
-    **fields,
+    **fields: Any,
 ) -> tuple[CustodyEvent, Custody]:
     """Append one event, update the projection and write the audit entry (same tx).
 
@@ -563,7 +564,15 @@ def _device(device_id: int) -> Device:
 
 
 def _device_class_id(device: Device) -> int | None:
-    return device.pupil.school_class_id if device.pupil_id else None
+    pupil = pupil_for_device(device)
+    return pupil.school_class_id if pupil is not None else None
+
+
+def _pupil_name(device: Device) -> str:
+    """The name of the pupil a phone belongs to, for a phone known to be a pupil's."""
+    pupil = pupil_for_device(device)
+    assert pupil is not None  # the caller has checked device.pupil_id
+    return pupil.full_name
 
 
 def confiscate(
@@ -608,9 +617,9 @@ def _listed_contact(device: Device, contact_id: int | None, what: str) -> Contac
     )
     if contact is None or not contact.active:
         raise RuleViolation(
-            f"A confiscated phone goes only to a parent or carer listed for {device.pupil.full_name}: pick one from the list."
+            f"A confiscated phone goes only to a parent or carer listed for {_pupil_name(device)}: pick one from the list."
             if what == "release"
-            else f"Pick the parent or carer who consented from those listed for {device.pupil.full_name}."
+            else f"Pick the parent or carer who consented from those listed for {_pupil_name(device)}."
         )
     return contact
 
@@ -628,7 +637,7 @@ def release_to_contact(
             raise RuleViolation(_blocked_message(row))
         contact = _listed_contact(device, contact_id, "release")
         if not contact.can_collect:
-            raise RuleViolation(f"{contact.name} is listed but may not collect for {device.pupil.full_name}.")
+            raise RuleViolation(f"{contact.name} is listed but may not collect for {_pupil_name(device)}.")
         if not id_seen:
             raise ValidationError(f"Check {contact.name}'s ID and confirm it was seen before releasing the phone.")
         event, _ = _append(
@@ -891,7 +900,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
         slot = slot_name(tray_names[e.tray_id], e.slot_no)
     else:
         slot = _slot_text(e.tray_id, e.slot_no)
-    who = e.actor.display_name if e.actor_id else "system"
+    actor = e.actor if e.actor_id else None
+    who = actor.display_name if actor is not None else "system"
     if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
         slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
     if e.kind == HANDED_IN:
@@ -904,15 +914,18 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
         text = f"confiscated ({e.policy}): {e.reason}; held in {'slot ' if e.slot_no is not None else ''}{slot}"
     elif e.kind == RELEASED_TO_CONTACT:
         c = e.contact
+        assert c is not None  # a release to a contact is recorded only with the contact
         text = f"released to {c.name} ({c.relationship}), ID seen"
     elif e.kind == SEARCHED:
-        consent = "pupil" if e.consent_by == "pupil" else (e.consent_contact.name if e.consent_contact_id else "parent")
+        consenter = e.consent_contact if e.consent_contact_id else None
+        consent = "pupil" if e.consent_by == "pupil" else (consenter.name if consenter is not None else "parent")
+        outcome = SEARCH_OUTCOMES.get(e.outcome, e.outcome) if e.outcome is not None else None
         informed = (
             f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
             if e.parents_informed_at
             else "; parents not yet informed"
         )
-        text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {SEARCH_OUTCOMES.get(e.outcome, e.outcome)}{informed}"
+        text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {outcome}{informed}"
     elif e.kind == POLICE_EV:
         text = f"handed to police: {e.officer}, reference {e.force_reference}"
     elif e.kind == MOVED:
@@ -965,8 +978,8 @@ def verify_states() -> list[str]:
         except LedgerError as exc:
             problems.append(f"device {device_id}: {exc}")
             continue
-        row = rows.get(device_id)
-        stored = Custody(row.state, row.tray_id, row.slot_no) if row else Custody()
+        state_row = rows.get(device_id)
+        stored = Custody(state_row.state, state_row.tray_id, state_row.slot_no) if state_row else Custody()
         if stored != derived:
             problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
         events = events_by_device.get(device_id, [])

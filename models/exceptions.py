@@ -28,9 +28,9 @@ import datetime
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from peewee import JOIN
+from peewee import JOIN, ModelSelect
 
 from . import audit
 from .auth import require
@@ -39,6 +39,9 @@ from .errors import NotFound, RuleViolation, ValidationError
 from .tables import AgreedException, Contact, Pupil, SchoolClass, Staff
 from .text import text_field
 from .tx import write_tx
+
+if TYPE_CHECKING:
+    from printing.documents import Document
 
 PUPIL, STAFF, VISITOR, ORGANISATION = "pupil", "staff", "visitor", "organisation"
 SUBJECT_KINDS = (PUPIL, STAFF, VISITOR, ORGANISATION)
@@ -96,6 +99,12 @@ _SPACES = re.compile(r"\s+")
 def name_key(text: str | None) -> str:
     """Case- and space-insensitive form of a name or organisation, for matching."""
     return _SPACES.sub(" ", (text or "").strip()).casefold()
+
+
+@overload
+def _one_line(value: str | None, what: str, *, required: Literal[True] = ..., limit: int = ...) -> str: ...
+@overload
+def _one_line(value: str | None, what: str, *, required: bool, limit: int = ...) -> str | None: ...
 
 
 def _one_line(value: str | None, what: str, *, required: bool = True, limit: int = 100) -> str | None:
@@ -297,7 +306,16 @@ def _subject_words(subject_kind: str) -> str:
     ]
 
 
-def _overlapping(subject_kind, kind, pupil, staff, nkey, okey, starts_on, ends_on) -> AgreedException | None:
+def _overlapping(
+    subject_kind: str,
+    kind: str,
+    pupil: Pupil | None,
+    staff: Staff | None,
+    nkey: str | None,
+    okey: str | None,
+    starts_on: dt.date,
+    ends_on: dt.date,
+) -> AgreedException | None:
     query = AgreedException.select().where(
         (AgreedException.subject_kind == subject_kind)
         & (AgreedException.kind == kind)
@@ -306,8 +324,10 @@ def _overlapping(subject_kind, kind, pupil, staff, nkey, okey, starts_on, ends_o
         & (AgreedException.ends_on >= starts_on)
     )
     if subject_kind == PUPIL:
+        assert pupil is not None  # record() found the pupil's row before asking
         query = query.where(AgreedException.pupil == pupil.id)
     elif subject_kind == STAFF:
+        assert staff is not None  # likewise the member of staff's
         query = query.where(AgreedException.staff == staff.id)
     elif subject_kind == VISITOR:
         query = query.where(AgreedException.name_key == nkey)
@@ -414,7 +434,7 @@ def status_on(exc: AgreedException, day: dt.date) -> str:
     return ACTIVE
 
 
-def _candidates(day: dt.date):
+def _candidates(day: dt.date) -> ModelSelect[AgreedException]:
     return (
         AgreedException.select()
         .where((AgreedException.starts_on <= day) & (AgreedException.ends_on >= day))
@@ -522,12 +542,23 @@ def ending_within(today: dt.date, within_days: int) -> list[AgreedException]:
 # ---------------------------------------------------------------- reading
 
 
+def _pupil_of(exc: AgreedException) -> Pupil | None:
+    return exc.pupil if exc.pupil_id else None
+
+
+def _contact_of(exc: AgreedException) -> Contact | None:
+    return exc.agreed_with_contact if exc.agreed_with_contact_id else None
+
+
 def subject_name(exc: AgreedException) -> str:
     if exc.subject_kind == PUPIL:
+        assert exc.pupil is not None  # a pupil's exception is recorded only with the pupil's row
         return exc.pupil.full_name
     if exc.subject_kind == STAFF:
+        assert exc.staff is not None  # likewise the member of staff's
         return exc.staff.display_name
     if exc.subject_kind == VISITOR:
+        assert exc.visitor_name is not None  # required for a visitor's exception
         return exc.visitor_name + (f" ({exc.organisation})" if exc.organisation else "")
     return f"{exc.organisation} (everyone from it)"
 
@@ -540,8 +571,8 @@ def kind_text(exc: AgreedException) -> str:
 
 
 def agreed_with_name(exc: AgreedException) -> str:
-    if exc.agreed_with_contact_id:
-        c = exc.agreed_with_contact
+    c = _contact_of(exc)
+    if c is not None:
         return f"{c.name} ({c.relationship})" if c.relationship else c.name
     return exc.agreed_with or ""
 
@@ -552,12 +583,13 @@ def conditions_of(exc: AgreedException) -> list[str]:
 
 def describe(exc: AgreedException, day: dt.date) -> dict[str, Any]:
     """A row for lists, the CLI and the home screens' review panel."""
+    pupil = _pupil_of(exc)
     return {
         "id": exc.id,
         "for": subject_name(exc),
         "subject_kind": exc.subject_kind,
         "pupil_id": exc.pupil_id,
-        "class": exc.pupil.school_class.name if exc.pupil_id else "",
+        "class": pupil.school_class.name if pupil is not None else "",
         "kind": exc.kind,
         "kind_text": kind_text(exc),
         "allowed": exc.allowed,
@@ -578,17 +610,22 @@ def list_exceptions(day: dt.date, *, include_past: bool = False) -> list[AgreedE
     return list(query)
 
 
-def agreement_document(exc: AgreedException, *, school_name: str = "Our School", headteacher_name: str = ""):
+def agreement_document(
+    exc: AgreedException, *, school_name: str = "Our School", headteacher_name: str = ""
+) -> Document:
     """The printable written agreement, with signature lines (printing.documents)."""
     from printing.documents import exception_agreement
 
     head = headteacher_name or exc.recorded_by.display_name
     subject = subject_name(exc)
     if exc.subject_kind == PUPIL:
+        pupil = exc.pupil
+        assert pupil is not None  # a pupil's exception is recorded only with the pupil's row
+        contact = _contact_of(exc)
         return exception_agreement(
             school_name=school_name,
-            pupil_name=exc.pupil.full_name,
-            class_name=exc.pupil.school_class.name,
+            pupil_name=pupil.full_name,
+            class_name=pupil.school_class.name,
             allowed=exc.allowed,
             where=exc.location,
             conditions=conditions_of(exc),
@@ -597,13 +634,19 @@ def agreement_document(exc: AgreedException, *, school_name: str = "Our School",
             ends_on=exc.ends_on,
             agreed_on=exc.agreed_on,
             headteacher_name=head,
-            parent_name=exc.agreed_with_contact.name if exc.agreed_with_contact_id else (exc.agreed_with or ""),
+            parent_name=contact.name if contact is not None else (exc.agreed_with or ""),
             review_on=exc.review_on,
             kind=kind_text(exc),
             reference=exc.risk_assessment_ref or "",
         )
     role = {STAFF: "Staff", VISITOR: "Visitor", ORGANISATION: "Organisation"}[exc.subject_kind]
-    name = exc.staff.display_name if exc.subject_kind == STAFF else (exc.visitor_name or exc.organisation)
+    name: str | None
+    if exc.subject_kind == STAFF:
+        assert exc.staff is not None  # a staff exception is recorded only with the member of staff's row
+        name = exc.staff.display_name
+    else:
+        name = exc.visitor_name or exc.organisation
+        assert name is not None  # a visitor's exception names them; an organisation's names it
     org = exc.organisation if exc.subject_kind == VISITOR and exc.organisation else ""
     signer = exc.agreed_with or (name if exc.subject_kind != ORGANISATION else "")
     sanction = exc.sanction or (

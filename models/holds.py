@@ -16,7 +16,7 @@ from .custody import CONFISCATED, CONFISCATED_EV, IN_TRAY, OUT, POLICE, POLICE_E
 from .tables import Concern, CustodyEvent, DeviceState, Tray, Visit
 
 SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
-HOLD_WORDS = {
+HOLD_WORDS: dict[str, str] = {
     POLICE: "handed to the police: its whole history is kept",
     CONFISCATED: "confiscated and still held by the school: its whole history is kept",
     IN_TRAY: "still in the tray, never collected: its current hand-in is kept",

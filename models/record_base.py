@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from .holds import Hold
 from .tables import Device
+
+_T = TypeVar("_T")
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
 
@@ -157,6 +159,6 @@ def pupil_device_ids(subject: Subject) -> list[int]:
     return list(subject.device_ids or ())
 
 
-def chunks(items: list[int], size: int) -> Iterable[list[int]]:
+def chunks(items: list[_T], size: int) -> Iterable[list[_T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

@@ -40,8 +40,12 @@ the rows outright, so revocation reasons and concern notes go with the person.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+import operator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from peewee import ColumnBase, Expression
 
 from . import holds
 from .clock import local_day
@@ -93,16 +97,17 @@ def _staff_names() -> dict[int, str]:
     return {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
 
 
-def _in(field, ids: Iterable[int]):
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
+
+
+def _in(field: ColumnBase, ids: Iterable[int]) -> Expression:
     """``field IN ids`` for any number of ids (chunked), or a condition matching nothing."""
-    ids = sorted(set(ids))
-    if not ids:
+    wanted = sorted(set(ids))
+    if not wanted:
         return field.is_null() & field.is_null(False)
-    cond = None
-    for chunk in chunks(ids, 500):
-        part = field.in_(chunk)
-        cond = part if cond is None else cond | part
-    return cond
+    return functools.reduce(operator.or_, [field.in_(chunk) for chunk in chunks(wanted, 500)])
 
 
 # ---------------------------------------------------------------- who is the visitor
@@ -197,14 +202,14 @@ class VisitorKind(RecordKind):
     subjects = frozenset({VISITOR})
     columns = ("id", "name", "organisation", "visitor_type", "car_reg", "last_visit_at", "created_at")
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         ids = subject.ids("visitor")
         return [
             {c: iso(getattr(v, c)) for c in self.columns}
             for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)
         ]
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = subject.ids("visitor")
         return Visitor.delete().where(_in(Visitor.id, ids)).execute() if ids else 0
 
@@ -241,7 +246,7 @@ class VisitKind(RecordKind):
         "signed_out_by",
     )
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         staff = _staff_names()
         rows = []
         for v in Visit.select().where(_in(Visit.id, subject.ids("visit"))).order_by(Visit.id):
@@ -253,17 +258,17 @@ class VisitKind(RecordKind):
             rows.append({c: row[c] for c in self.columns})
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = subject.ids("visit")
         return Visit.delete().where(_in(Visit.id, ids)).execute() if ids else 0
 
     purge_counts = ("visits", "visitors", "visitor_phones")
 
-    def _expired(self, ctx: PurgeContext):
+    def _expired(self, ctx: PurgeContext) -> Expression:
         cut = ctx.cutoff("visits")
         return (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
 
-    def purge_units(self, ctx):
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         # a visit, its slip, its visitor and phone; then None: the visitor phones left with no
         # visit and no events (looked for in every batch, so also when no visit expires)
         # A phone whose custody events this purge deletes goes at the next one, as in a dry run.
@@ -272,11 +277,11 @@ class VisitKind(RecordKind):
             e.device_id
             for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, phones)).distinct()
         }
-        return [(i, 4) for (i,) in Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id).tuples()] + [
+        return [(i, 4) for (i,) in _rows(Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id))] + [
             (None, 4)
         ]
 
-    def plan_purge(self, ctx: PurgeContext, units=None, limit=None) -> PurgePart:
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
         where = (
             self._expired(ctx)
@@ -301,7 +306,7 @@ class VisitKind(RecordKind):
         }
         visitors = sorted(touched - remaining)
         # Visitor phones with no visit left, no custody events, back with their owner, in no concern.
-        candidates = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        phone_ids = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
         still_used = {
             v.device_id
             for v in Visit.select(Visit.id, Visit.device).where(Visit.device.is_null(False))
@@ -309,19 +314,19 @@ class VisitKind(RecordKind):
         }
         with_events = {
             e.device_id
-            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, candidates)).distinct()
+            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, phone_ids)).distinct()
         }
         in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
         not_out = {
             s.device_id
             for s in DeviceState.select(DeviceState.device).where(
-                _in(DeviceState.device, candidates) & (DeviceState.state != OUT)
+                _in(DeviceState.device, phone_ids) & (DeviceState.state != OUT)
             )
         }
-        phones = candidates - still_used - with_events - in_concern - not_out
+        unused = phone_ids - still_used - with_events - in_concern - not_out
         if "visitor_phones" in ctx.marks:  # batched: only those that had no events when it began
-            phones &= ctx.marks["visitor_phones"]
-        phones = sorted(phones)
+            unused &= ctx.marks["visitor_phones"]
+        phones = sorted(unused)
         part.deletes.update(visits=len(expired), visitors=len(visitors), visitor_phones=len(phones))
         part.notes.update(visits=expired, visitors=visitors, phones=phones)
 
@@ -363,31 +368,33 @@ class PrintJobKind(RecordKind):
     identifies = False
     columns = ("id", "kind", "ref", "title", "status", "created_at", "sent_at")  # never the printed bytes
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         ids = subject.ids("print_job")
         return [
             {c: iso(getattr(j, c)) for c in self.columns}
             for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)
         ]
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         return _delete_jobs(list(subject.ids("print_job")))
 
     purge_counts = ("print_jobs",)
 
-    def _expired(self, ctx):
+    def _expired(self, ctx: PurgeContext) -> Expression:
         return (PrintJob.created_at < ctx.cutoff("visits")) & ~PrintJob.ref.startswith("visit:")
 
-    def purge_units(self, ctx):
-        return [
-            (i, 1) for (i,) in PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id).tuples()
-        ]
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        return [(i, 1) for (i,) in _rows(PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id))]
 
-    def plan_purge(self, ctx, units=None, limit=None):
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         """Jobs not for a visit (labels, roll calls, tests) go this long after they were made."""
         where = self._expired(ctx) if units is None else self._expired(ctx) & _in(PrintJob.id, units)
         ids = [j.id for j in PrintJob.select(PrintJob.id).where(where)]
-        return PurgePart(deletes={"print_jobs": len(ids)}, apply=lambda: _delete_jobs(ids))
+
+        def apply() -> None:
+            _delete_jobs(ids)
+
+        return PurgePart(deletes={"print_jobs": len(ids)}, apply=apply)
 
 
 # ---------------------------------------------------------------- agreed exceptions
@@ -430,7 +437,7 @@ class ExceptionKind(RecordKind):
         "revoke_reason",
     )
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         staff = _staff_names()
         rows = []
         for e in (
@@ -447,34 +454,34 @@ class ExceptionKind(RecordKind):
             row["medical_category"] = (
                 MEDICAL_WORDS.get(e.medical_category, e.medical_category) if e.medical_category else None
             )
-            row["agreed_with"] = e.agreed_with_contact.name if e.agreed_with_contact_id else e.agreed_with
+            contact = e.agreed_with_contact if e.agreed_with_contact_id else None
+            row["agreed_with"] = contact.name if contact is not None else e.agreed_with
             row["recorded_by"] = staff.get(e.recorded_by_id, "")
             rows.append({c: row[c] for c in self.columns})
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = subject.ids("agreed_exception")
         return AgreedException.delete().where(_in(AgreedException.id, ids)).execute() if ids else 0
 
     purge_counts = ("exceptions",)
 
-    def _maybe(self, ctx):
+    def _maybe(self, ctx: PurgeContext) -> Expression:
         """Candidates by SQL (ended before the cut-off, or revoked before it); then exactly by local day."""
         cut = ctx.cutoff("exceptions").date()
         return (AgreedException.ends_on < cut) | (
             AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1)
         )
 
-    def purge_units(self, ctx):
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         return [
             (i, 1)
-            for (i,) in AgreedException.select(AgreedException.id)
-            .where(self._maybe(ctx))
-            .order_by(AgreedException.id)
-            .tuples()
+            for (i,) in _rows(
+                AgreedException.select(AgreedException.id).where(self._maybe(ctx)).order_by(AgreedException.id)
+            )
         ]
 
-    def plan_purge(self, ctx, units=None, limit=None):
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         cut = ctx.cutoff("exceptions").date()
         where = self._maybe(ctx) if units is None else self._maybe(ctx) & _in(AgreedException.id, units)
         q = AgreedException.select().where(where)
@@ -510,7 +517,7 @@ class ConcernKind(RecordKind):
         "status",
     )
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         staff = _staff_names()
         rows = []
         for c in Concern.select().where(_in(Concern.id, subject.ids("concern"))).order_by(Concern.id):
@@ -519,7 +526,7 @@ class ConcernKind(RecordKind):
             rows.append({col: row[col] for col in self.columns})
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = subject.ids("concern")
         devices = pupil_device_ids(subject)
         if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
@@ -528,16 +535,15 @@ class ConcernKind(RecordKind):
 
     purge_counts = ("concerns",)
 
-    def purge_units(self, ctx):
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         return [
             (i, 1)
-            for (i,) in Concern.select(Concern.id)
-            .where(Concern.raised_at < ctx.cutoff("concerns"))
-            .order_by(Concern.id)
-            .tuples()
+            for (i,) in _rows(
+                Concern.select(Concern.id).where(Concern.raised_at < ctx.cutoff("concerns")).order_by(Concern.id)
+            )
         ]
 
-    def plan_purge(self, ctx, units=None, limit=None):
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         cut = ctx.cutoff("concerns")
         part = PurgePart(deletes={"concerns": 0})
         ids = []

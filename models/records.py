@@ -54,7 +54,7 @@ import shutil
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,7 @@ class PupilKind(RecordKind):
         "updated_at",
     )
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         if subject.kind != PUPIL:
             return []
         rows = []
@@ -172,7 +172,7 @@ class PupilKind(RecordKind):
             rows.append({c: row[c] for c in self.columns})
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         if subject.kind != PUPIL:
             return 0
         return Pupil.delete().where(Pupil.id == subject.row_id).execute()
@@ -185,12 +185,12 @@ class ContactKind(RecordKind):
     subjects = frozenset({PUPIL})
     columns = ("id", "name", "relationship", "priority", "can_collect", "active")
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         if subject.kind != PUPIL:
             return []
         return rows_of(Contact.select().where(Contact.pupil == subject.row_id).order_by(Contact.id), self.columns)
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         if subject.kind != PUPIL:
             return 0
         return Contact.delete().where(Contact.pupil == subject.row_id).execute()
@@ -204,7 +204,7 @@ class DeviceKind(RecordKind):
     identifies = False
     columns = ("id", "kind", "description", "registered_at", "active", "state", "tray_id", "slot_no", "since")
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         rows = []
         ids = pupil_device_ids(subject)
         states = {s.device_id: s for s in DeviceState.select().where(DeviceState.device.in_(ids))} if ids else {}
@@ -225,7 +225,7 @@ class DeviceKind(RecordKind):
             )
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = pupil_device_ids(subject)
         if not ids:
             return 0
@@ -241,13 +241,13 @@ class LabelKind(RecordKind):
     identifies = False
     columns = ("id", "code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id")
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         ids = pupil_device_ids(subject)
         if not ids:
             return []
         return rows_of(Label.select().where(Label.device.in_(ids)).order_by(Label.id), self.columns)
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = pupil_device_ids(subject)
         if not ids:
             return 0
@@ -339,14 +339,14 @@ def _plan_device(
     try:
         units, state = _episodes(events)
     except (LedgerError, IndexError):
-        hold = Hold(
+        broken = Hold(
             "custody",
             "device",
             device_id,
             "ledger",
             "its ledger does not replay (run kiosk audit verify): kept untouched",
         )
-        return _DevicePlan([], {}, None, hold)
+        return _DevicePlan([], {}, None, broken)
     if state in (POLICE, CONFISCATED) and (on_hold is None or on_hold.code not in (POLICE, CONFISCATED)):
         # The ledger says held but the projection does not (run kiosk audit verify): keep it all.
         on_hold = Hold("custody_events", "device", device_id, state, HOLD_WORDS[state])
@@ -366,7 +366,7 @@ def _plan_device(
             delete.extend(e.id for e in unit)
             counts[key] += len(unit)
             unit_ids.append((key, [e.id for e in unit]))
-    hold = None
+    hold: Hold | None = None
     if state == IN_TRAY:
         tail_start = units[-1][1] + 1 if units else 0
         if any(e.at < cut["hand_ins"] for e in events[tail_start:]):
@@ -426,7 +426,7 @@ class CustodyKind(RecordKind):
 
     purge_counts = ("hand_ins", "confiscations")
 
-    def purge_units(self, ctx):
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         """Every expired unit of every phone's history (a closed episode, see :func:`_episodes`),
         as ((device, retention key, event ids), cost), in ledger order: planned by a read
         outside any write transaction, so a batch deletes neighbouring rows (one school
@@ -434,11 +434,12 @@ class CustodyKind(RecordKind):
         latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
         devices = [
             d
-            for (d,) in CustodyEvent.select(CustodyEvent.device)
-            .where(CustodyEvent.at < latest_cut)
-            .group_by(CustodyEvent.device)
-            .order_by(CustodyEvent.device)
-            .tuples()
+            for (d,) in _rows(
+                CustodyEvent.select(CustodyEvent.device)
+                .where(CustodyEvent.at < latest_cut)
+                .group_by(CustodyEvent.device)
+                .order_by(CustodyEvent.device)
+            )
         ]
         units: list[tuple[tuple[int, str, tuple[int, ...]], int]] = []
         # events after this one were written after planning began: their phones' holds are looked at again
@@ -459,7 +460,9 @@ class CustodyKind(RecordKind):
         units.sort(key=lambda u: u[0][2][0])
         return units
 
-    def _plan_units(self, ctx, units, limit):
+    def _plan_units(
+        self, ctx: PurgeContext, units: list[tuple[int, str, tuple[int, ...]]], limit: int | None
+    ) -> PurgePart:
         """Inside a batch's transaction: delete the planned units that still may go. A
         phone held now (confiscated, with the police, an open concern) keeps them all; a
         unit changed since (an event gone, or an undo reaching into it) waits for the next purge."""
@@ -473,16 +476,17 @@ class CustodyKind(RecordKind):
         for chunk in chunks(devices, 500):
             again.update(
                 d
-                for (d,) in CustodyEvent.select(CustodyEvent.device)
-                .where((CustodyEvent.id > mark) & CustodyEvent.device.in_(chunk))
-                .distinct()
-                .tuples()
+                for (d,) in _rows(
+                    CustodyEvent.select(CustodyEvent.device)
+                    .where((CustodyEvent.id > mark) & CustodyEvent.device.in_(chunk))
+                    .distinct()
+                )
             )
             again.update(
                 d
-                for (d,) in Concern.select(Concern.device)
-                .where((Concern.status == "open") & Concern.device.in_(chunk))
-                .tuples()
+                for (d,) in _rows(
+                    Concern.select(Concern.device).where((Concern.status == "open") & Concern.device.in_(chunk))
+                )
             )
         held = {
             key[1]: h
@@ -494,9 +498,9 @@ class CustodyKind(RecordKind):
         for chunk in chunks(wanted, 500):
             undone_by.update(
                 (rev, i)
-                for i, rev in CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses)
-                .where(CustodyEvent.reverses.in_(chunk))
-                .tuples()
+                for i, rev in _rows(
+                    CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses).where(CustodyEvent.reverses.in_(chunk))
+                )
             )
         delete: list[int] = []
         by_device: dict[int, set[int]] = {}
@@ -535,7 +539,7 @@ class CustodyKind(RecordKind):
         part.apply = apply
         return part
 
-    def plan_purge(self, ctx, units=None, limit=None):
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         if units is not None:
             return self._plan_units(ctx, units, limit)
         latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
@@ -583,7 +587,7 @@ class CustodyKind(RecordKind):
         part.notes["devices"] = sorted(d for d, p in plans.items() if p.delete_ids)
         return part
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         ids = pupil_device_ids(subject)
         if not ids:
             return []
@@ -595,7 +599,7 @@ class CustodyKind(RecordKind):
             rows.append({c: row[c] for c in self.columns})
         return rows
 
-    def erase(self, subject):
+    def erase(self, subject: Subject) -> int:
         ids = pupil_device_ids(subject)
         if not ids:
             return 0
@@ -610,6 +614,11 @@ def _in_sql(column: str, ids: list[int]) -> tuple[str, list[int]]:
 
     mark = "?" if is_sqlite() else "%s"
     return f'"{column}" IN ({", ".join([mark] * len(ids))})', list(ids)
+
+
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
 
 
 def _ids_present(ids: list[int]) -> Iterable[int]:
@@ -670,7 +679,7 @@ class StaffKind(RecordKind):
         "classes",
     )
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         if subject.kind != STAFF:
             return []
         s = Staff.get_by_id(subject.row_id)
@@ -682,9 +691,10 @@ class StaffKind(RecordKind):
         row["classes"] = ", ".join(sorted(classes))
         return [{c: row[c] for c in self.columns}]
 
-    def holds_for(self, subject):
+    def holds_for(self, subject: Subject) -> list[Hold]:
         if subject.kind != STAFF:
             return []
+        assert subject.row_id is not None  # a staff subject is found by its row (staff_subject)
         return [
             Hold(
                 self.name,
@@ -711,7 +721,7 @@ class AuditKind(RecordKind):
     purge_counts = ("audit",)
     CHUNK = 1000  # entries removed per batch (each removal replays only the entries it removes)
 
-    def _last_expired(self, ctx):
+    def _last_expired(self, ctx: PurgeContext) -> AuditEntry | None:
         cut = ctx.cutoff("audit").isoformat(timespec="microseconds")
         first_kept = AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.at >= cut).scalar()
         query = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
@@ -719,7 +729,7 @@ class AuditKind(RecordKind):
             query = query.where(AuditEntry.seq < first_kept)
         return query.first()
 
-    def purge_units(self, ctx):
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         """The expired entries in runs of :attr:`CHUNK`, oldest first: each unit is the last seq of a run."""
         last = self._last_expired(ctx)
         if last is None:
@@ -728,7 +738,7 @@ class AuditKind(RecordKind):
         ends = list(range(first + self.CHUNK - 1, last.seq, self.CHUNK)) + [last.seq]
         return [(end, self.CHUNK) for end in ends]
 
-    def plan_purge(self, ctx, units=None, limit=None):
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
         last = self._last_expired(ctx)
         if last is None:
             return PurgePart(deletes={"audit": 0})
@@ -749,7 +759,7 @@ class AuditKind(RecordKind):
 
         return PurgePart(deletes={"audit": count}, apply=apply)
 
-    def export(self, subject):
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
         refs: dict[str, set[str]] = {}
         if subject.kind == STAFF:
             cond = (AuditEntry.actor == f"staff:{subject.row_id}") | (
@@ -773,9 +783,9 @@ class AuditKind(RecordKind):
         for provider in AUDIT_REFS:
             for entity, ids in provider(subject).items():
                 refs.setdefault(entity, set()).update(str(i) for i in ids)
-        for entity, ids in refs.items():
-            for chunk in chunks(sorted(ids), 500):
-                cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(chunk)
+        for entity, id_texts in refs.items():
+            for text_chunk in chunks(sorted(id_texts), 500):
+                cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(text_chunk)
         rows = {e.seq: e for e in AuditEntry.select().where(cond)}
         if subject.kind == PUPIL:
             # Roster imports name pupils in their details' "pupil_ids".
@@ -861,7 +871,7 @@ def unfinished(action: str) -> dict[str, Any] | None:
 def purge(
     retention_days: Mapping[str, int],
     *,
-    actor: object = "cli",
+    actor: Staff | str | None = "cli",
     dry_run: bool = False,
     now: dt.datetime | None = None,
     batch_rows: int | None = None,
@@ -903,7 +913,7 @@ def purge(
     batch_rows = max(1, batch_rows or BATCH_ROWS)
     pause = _pause() if pause is None else pause
     # What to work through, read without taking the write lock (terminals go on writing).
-    queue: list[tuple[RecordKind, deque | None]] = []
+    queue: list[tuple[RecordKind, deque[tuple[Any, int]] | None]] = []
     totals: dict[str, int] = {}
     for k in KINDS:
         for key in k.purge_counts:
@@ -917,7 +927,7 @@ def purge(
 
 
 @contextlib.contextmanager
-def _checkpoints_between_batches():
+def _checkpoints_between_batches() -> Iterator[None]:
     """SQLite: no checkpoint inside a batch's commit (it copied the log back into the
     database while holding up the next terminal: up to 60 ms a commit on the 1M-event
     database); a passive one, which never blocks a writer, between batches instead."""
@@ -936,7 +946,18 @@ def _checkpoints_between_batches():
             db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-def _purge_batches(ctx, queue, totals, cutoffs, earlier, actor, now, batch_rows, pause, after_batch) -> PurgeResult:
+def _purge_batches(
+    ctx: PurgeContext,
+    queue: list[tuple[RecordKind, deque[tuple[Any, int]] | None]],
+    totals: dict[str, int],
+    cutoffs: dict[str, dt.datetime],
+    earlier: dict[str, Any] | None,
+    actor: Staff | str | None,
+    now: dt.datetime,
+    batch_rows: int,
+    pause: float,
+    after_batch: Callable[[int], None] | None,
+) -> PurgeResult:
     from .db import checkpoint
 
     run = secrets.token_hex(4)
@@ -1035,7 +1056,7 @@ class SarExport:
         }
 
 
-def subject_access(subject: Subject, *, actor: object = "cli", now: dt.datetime | None = None) -> SarExport:
+def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: dt.datetime | None = None) -> SarExport:
     """Everything held about one person, by kind, read in one consistent snapshot.
 
     Nothing is audited here: collecting is not disclosing. :func:`write_sar` audits the
@@ -1244,7 +1265,7 @@ def refusal(subject: Subject, holds: list[Hold]) -> str:
 def erase(
     subject: Subject,
     *,
-    actor: object = "cli",
+    actor: Staff | str | None = "cli",
     now: dt.datetime | None = None,
     batch_rows: int | None = None,
     pause: float | None = None,

@@ -7,7 +7,15 @@ breaks). Each refusal is one plain-English line naming the field.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from .errors import ValidationError
+
+
+@overload
+def text_field(value: str | None, what: str, *, required: Literal[True] = ..., limit: int = ...) -> str: ...
+@overload
+def text_field(value: str | None, what: str, *, required: bool, limit: int = ...) -> str | None: ...
 
 
 def text_field(value: str | None, what: str, *, required: bool = True, limit: int = 500) -> str | None:

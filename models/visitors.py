@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from peewee import JOIN
+from peewee import JOIN, Expression
 
 from . import audit, codes, custody
 from .auth import require
@@ -39,9 +42,12 @@ from .clock import day_bounds, local_day, local_to_utc, to_local, utcnow
 from .config import VISITOR_TYPE_NAMES, VISITOR_TYPES, Settings, VisitorChecks
 from .errors import InvalidCode, NotFound, RuleViolation, ValidationError
 from .rules import DeviceRules
-from .tables import Device, DeviceState, Label, Staff, Tray, Visit, Visitor
+from .tables import AgreedException, Device, DeviceState, Label, Staff, Tray, Visit, Visitor
 from .trays import overflow_place, slot_name
 from .tx import write_tx
+
+if TYPE_CHECKING:
+    from printing import Document
 
 TRAY, CAR_OR_OFF, EXCEPTION = "tray", "car_or_off", "exception"
 PHONE_CHOICES = (TRAY, CAR_OR_OFF, EXCEPTION)
@@ -210,7 +216,7 @@ def _new_slip_code() -> str:
     raise RuntimeError("could not find a free slip code")
 
 
-def _badge_number(now: dt.datetime, tz) -> str:
+def _badge_number(now: dt.datetime, tz: ZoneInfo) -> str:
     """The day's next badge number (001, 002 …); runs under the write lock."""
     start, end = day_bounds(local_day(now, tz), tz)
     n = Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).count()
@@ -227,7 +233,7 @@ def _new_visitor_phone(actor: Staff | None, now: dt.datetime) -> tuple[Device, L
     return device, label
 
 
-def _matching_exception(name: str, organisation: str, day: dt.date):
+def _matching_exception(name: str, organisation: str, day: dt.date) -> AgreedException | None:
     """The headteacher's recorded exception for this visitor today, or None."""
     import importlib  # noqa: PLC0415
 
@@ -270,7 +276,7 @@ def sign_in(
     tz = settings.tz
     # -- everything that needs no database
     details = clean_details(name=name, organisation=organisation, purpose=purpose, visiting=visiting, car_reg=car_reg)
-    name, organisation, purpose, visiting = (details[f] for f, _ in DETAIL_FIELDS)
+    name, organisation, purpose, visiting = (details[f] or "" for f, _ in DETAIL_FIELDS)  # text: only car_reg is None
     car = details["car_reg"]
     if visitor_type not in VISITOR_TYPES:
         raise ValidationError(
@@ -401,6 +407,7 @@ def sign_in(
         )
         slot = ""
         if device is not None and actor is not None:  # the office has the phone in its hands
+            assert label is not None  # made with the device
             _, slot = custody.hand_in_visitor_phone(device.id, actor, label.code, now=now)
         # at self-service the phone is only promised: the office receives it (receive_phone)
         doc = visitor_slip(
@@ -506,7 +513,7 @@ def _spend_label(device_id: int, now: dt.datetime, reason: str) -> int | None:
     return label.id
 
 
-def is_earlier_day(visit: Visit, now: dt.datetime, tz=None) -> bool:
+def is_earlier_day(visit: Visit, now: dt.datetime, tz: ZoneInfo | None = None) -> bool:
     """The visit began on an earlier local day than ``now``."""
     from .clock import SCHOOL_TZ  # noqa: PLC0415
 
@@ -514,7 +521,7 @@ def is_earlier_day(visit: Visit, now: dt.datetime, tz=None) -> bool:
     return local_day(visit.signed_in_at, tz) < local_day(now, tz)
 
 
-def _when(at: dt.datetime, tz=None) -> str:
+def _when(at: dt.datetime, tz: ZoneInfo | None = None) -> str:
     from .clock import SCHOOL_TZ  # noqa: PLC0415
 
     local = to_local(at, tz or SCHOOL_TZ)
@@ -551,6 +558,7 @@ def sign_out(
     with write_tx():
         if actor is not None:
             require(actor, "visitors")
+        visit: Visit | None
         if slip_code is not None:
             visit = _visit_by_slip(slip_code)
         else:
@@ -588,8 +596,9 @@ def sign_out(
             if row.state == custody.IN_TRAY and actor is None:
                 collect = _slot_of(row)
                 details["phone_awaits_return"] = True
-            elif row.state == custody.IN_TRAY:
+            elif row.state == custody.IN_TRAY and actor is not None:
                 event, slot = custody.return_visitor_phone(visit.device_id, actor, now=now)
+                assert event is not None  # in the tray (read above, in this transaction): a return is written
                 details["custody_event_id"] = event.id
                 details["label_id"] = _spend_label(visit.device_id, now, "returned to the visitor")
             elif row.state in (custody.CONFISCATED, custody.POLICE):
@@ -664,9 +673,10 @@ def _visit_and_label(code: str | None, visit_id: int | None) -> tuple[Visit, Lab
                 )
             raise RuleViolation(f"Label {code} was {label.revoke_reason or 'retired'}: {visit.name}'s visit is over.")
         return visit, label
-    visit = Visit.get_or_none(Visit.id == visit_id)
-    if visit is None:
+    by_id = Visit.get_or_none(Visit.id == visit_id)
+    if by_id is None:
         raise NotFound("There is no such visit.")
+    visit = by_id
     if visit.device_id is None:
         raise RuleViolation(f"{visit.name} did not say they would hand a phone in.")
     label = Label.get_or_none((Label.device == visit.device_id) & Label.revoked_at.is_null())
@@ -698,17 +708,18 @@ def phone_action(
             return PhoneDone(visit.name, True, slot, label.code, event.slot_no is None)
         if row.state != custody.IN_TRAY:
             raise RuleViolation(f"{visit.name}'s phone is {custody.STATE_WORDS[row.state]}: see the DSL.")
-        event, slot = custody.return_visitor_phone(device.id, actor, now=now)
+        returned, slot = custody.return_visitor_phone(device.id, actor, now=now)
+        assert returned is not None  # in the tray (read above, in this transaction): a return is written
         label_id = _spend_label(device.id, now, "returned to the visitor")
         audit.append(
             actor,
             "visit.phone_returned",
             "visit",
             visit.id,
-            {"device_id": device.id, "custody_event_id": event.id, "label_id": label_id},
+            {"device_id": device.id, "custody_event_id": returned.id, "label_id": label_id},
             now,
         )
-        return PhoneDone(visit.name, False, slot, label.code if label else "", event.slot_no is None)
+        return PhoneDone(visit.name, False, slot, label.code if label else "", returned.slot_no is None)
 
 
 def _staff(actor: object) -> Staff:
@@ -744,14 +755,19 @@ def confirm_exception(visit_id: int, *, actor: Staff, id_seen: bool, now: dt.dat
         return Visit.get_by_id(visit.id)
 
 
-def names_for_devices(device_ids) -> dict[int, str]:
+def _tuples(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
+
+
+def names_for_devices(device_ids: Iterable[int]) -> dict[int, str]:
     """The visitor's name for each visitor phone among ``device_ids`` (device id -> name)."""
     ids = list(set(device_ids))
     if not ids:
         return {}
     out: dict[int, str] = {}
-    for device_id, name in (
-        Visit.select(Visit.device, Visit.name).where(Visit.device.in_(ids)).order_by(Visit.id).tuples()
+    for device_id, name in _tuples(
+        Visit.select(Visit.device, Visit.name).where(Visit.device.in_(ids)).order_by(Visit.id)
     ):
         out[device_id] = name
     return out
@@ -834,7 +850,7 @@ PENDING = "pending"
 _GIVEN_BACK = (custody.RETURNED, custody.RELEASED, custody.RELEASED_TO_CONTACT)
 
 
-def _gone_back(device_ids) -> set[int]:
+def _gone_back(device_ids: Iterable[int]) -> set[int]:
     """Those of ``device_ids`` whose phone has been given back at least once (never pending again)."""
     from .tables import CustodyEvent  # noqa: PLC0415
 
@@ -843,13 +859,15 @@ def _gone_back(device_ids) -> set[int]:
         return set()
     return {
         d
-        for (d,) in CustodyEvent.select(CustodyEvent.device)
-        .where(CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK))
-        .tuples()
+        for (d,) in _tuples(
+            CustodyEvent.select(CustodyEvent.device).where(
+                CustodyEvent.device.in_(ids) & CustodyEvent.kind.in_(_GIVEN_BACK)
+            )
+        )
     }
 
 
-def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = False) -> list[OnSiteRow]:
+def _rows(where: Expression, settings: Settings, now: dt.datetime, *, signed_out: bool = False) -> list[OnSiteRow]:
     query = (
         Visit.select(Visit, DeviceState, Tray, Device)
         .join(DeviceState, JOIN.LEFT_OUTER, on=(Visit.device == DeviceState.device))
@@ -869,6 +887,7 @@ def _rows(where, settings: Settings, now: dt.datetime, *, signed_out: bool = Fal
         if state is not None and state.device_id is not None:
             phone_state = state.state
             if state.state == custody.OUT:
+                assert v.device is not None  # the phone has a state row: the visit names it
                 phone_state = PENDING if v.device.active and v.device_id not in gone_back else ""
             if state.state == custody.IN_TRAY:
                 slot = (
@@ -939,7 +958,7 @@ def roll_call_rows(settings: Settings, now: dt.datetime | None = None) -> list[O
     return sorted(rows, key=lambda r: (r.name.split()[-1].casefold(), r.name.casefold()))
 
 
-def roll_call_document(settings: Settings, now: dt.datetime | None = None):
+def roll_call_document(settings: Settings, now: dt.datetime | None = None) -> Document:
     """The printable fire roll call (printing.Document) of everyone on site now."""
     from printing import OnSite, roll_call  # noqa: PLC0415
 
