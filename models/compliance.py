@@ -38,7 +38,7 @@ from .clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from .db import db
 from .errors import StorageError, ValidationError
 from .exceptions import PUPIL, in_effect
-from .reports import uncollected
+from .reports import UncollectedPhone, uncollected
 from .tables import (
     AgreedException,
     AuditEntry,
@@ -64,47 +64,123 @@ NOTES = (
 )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class ClassDay:
+    """One class on one school day: phones handed in against pupils expected to hand one in."""
+
+    date: dt.date
+    class_name: str
+    handed_in: int
+    expected: int  # pupils with a registered phone, less those under an agreed exception
+    exceptions: int  # pupils under an agreed exception: neither expected nor counted as handed in
+    rate: float | None  # percent, one decimal; None when nobody is expected
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "class": self.class_name,
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "exceptions": self.exceptions,
+            "rate": self.rate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotal:
+    """One school day, all classes together (as :class:`ClassDay`)."""
+
+    date: dt.date
+    handed_in: int
+    expected: int
+    exceptions: int
+    rate: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "exceptions": self.exceptions,
+            "rate": self.rate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The whole range: phones handed in against phones expected, over its school days."""
+
+    handed_in: int
+    expected: int
+    rate: float | None
+    school_days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "rate": self.rate,
+            "school_days": self.school_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LateVisitor:
+    """A visit not signed out by the end of the local day it began (:func:`visitors_not_signed_out`)."""
+
+    date: dt.date  # the local day the visit began
+    badge: str
+    name: str
+    organisation: str
+    visitor_type: str  # models.config.VISITOR_TYPES
+    signed_in: dt.datetime  # local
+    signed_out: dt.datetime | None  # local; None while still signed in
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "badge": self.badge,
+            "name": self.name,
+            "organisation": self.organisation,
+            "type": self.visitor_type,
+            "signed_in": self.signed_in.strftime("%H:%M"),
+            "signed_out": self.signed_out.strftime("%Y-%m-%d %H:%M") if self.signed_out else "",
+        }
+
+
+@dataclass(frozen=True)
 class ComplianceReport:
     from_day: dt.date
     to_day: dt.date
     school_days: list[dt.date]
-    class_days: list[dict[str, Any]]  # date, class, handed_in, expected, exceptions, rate
-    daily: list[dict[str, Any]]  # per school day in the range, all classes
-    last_30: list[dict[str, Any]]  # the 30 school days ending at to_day, all classes
-    today: list[dict[str, Any]]  # per class on to_day
-    not_collected: list[dict[str, Any]]
+    class_days: list[ClassDay]
+    daily: list[DayTotal]  # per school day in the range, all classes
+    last_30: list[DayTotal]  # the 30 school days ending at to_day, all classes
+    today: list[ClassDay]  # per class on to_day
+    not_collected: list[UncollectedPhone]
     visitors_not_signed_out: int | None = None
-    visitors_not_signed_out_rows: list[dict[str, Any]] = field(default_factory=list)  # date, badge, name, ...
+    visitors_not_signed_out_rows: list[LateVisitor] = field(default_factory=list)
     notes: tuple[str, ...] = field(default=NOTES)
 
     @property
-    def totals(self) -> dict[str, Any]:
-        handed = sum(d["handed_in"] for d in self.daily)
-        expected = sum(d["expected"] for d in self.daily)
-        return {
-            "handed_in": handed,
-            "expected": expected,
-            "rate": _rate(handed, expected),
-            "school_days": len(self.school_days),
-        }
+    def totals(self) -> Totals:
+        handed = sum(d.handed_in for d in self.daily)
+        expected = sum(d.expected for d in self.daily)
+        return Totals(handed, expected, _rate(handed, expected), len(self.school_days))
 
     def as_dict(self) -> dict[str, Any]:
-        def days(rows):
-            return [{**r, "date": r["date"].isoformat()} for r in rows]
-
         return {
             "from": self.from_day.isoformat(),
             "to": self.to_day.isoformat(),
             "school_days": [d.isoformat() for d in self.school_days],
-            "totals": self.totals,
-            "today": days(self.today),
-            "class_days": days(self.class_days),
-            "daily": days(self.daily),
-            "last_30_school_days": days(self.last_30),
-            "not_collected": self.not_collected,
+            "totals": self.totals.to_dict(),
+            "today": [r.to_dict() for r in self.today],
+            "class_days": [r.to_dict() for r in self.class_days],
+            "daily": [r.to_dict() for r in self.daily],
+            "last_30_school_days": [r.to_dict() for r in self.last_30],
+            "not_collected": [r.to_dict() for r in self.not_collected],
             "visitors_not_signed_out": self.visitors_not_signed_out,
-            "visitors_not_signed_out_rows": self.visitors_not_signed_out_rows,
+            "visitors_not_signed_out_rows": [r.to_dict() for r in self.visitors_not_signed_out_rows],
             "notes": list(self.notes),
         }
 
@@ -193,7 +269,6 @@ def _blob(mask: int) -> bytes:
 
 
 _MARK_ID = 1
-_UNSET = object()
 _FEW_LEFT_OUT = 64  # above this many pupils left out of a day, every class is counted from the bitmaps
 _WIPING_ACTIONS = (PURGE_ACTION, "records.erase")  # they delete ledger rows
 
@@ -238,6 +313,7 @@ def _refresh_cache(tz) -> int | None:
                     .join(undone, JOIN.LEFT_OUTER, on=(CustodyEvent.reverses == undone.id))
                     .where((CustodyEvent.audit_seq > mark) & CustodyEvent.kind.in_(["handed_in", "reversal"]))
                     .tuples()
+                    .iterator()
                 ):
                     when = undone_at if kind == "reversal" else at
                     if when is not None:
@@ -256,9 +332,9 @@ def cache_problems(tz=SCHOOL_TZ) -> list[str]:
     """Each cached day that a replay of the ledger does not give (for ``kiosk audit verify``):
     the cache is a projection, not bound into the audit log, so it is checked by replay."""
     cached: dict[dt.date, tuple[bool, int]] = {}
-    for d, active, pupils in ComplianceDay.select(
-        ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils
-    ).tuples():
+    for d, active, pupils in (
+        ComplianceDay.select(ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils).tuples().iterator()
+    ):
         day = dt.date.fromisoformat(d) if isinstance(d, str) else d
         try:
             cached[day] = (bool(active), int.from_bytes(bytes(pupils or b""), "little"))
@@ -294,6 +370,7 @@ def handed_in_by_day(
             ComplianceDay.select(ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils)
             .where((ComplianceDay.day >= days[0]) & (ComplianceDay.day <= days[-1]))
             .tuples()
+            .iterator()
         ):
             if isinstance(d, str):
                 d = dt.date.fromisoformat(d)
@@ -402,12 +479,12 @@ class _Ledger:
             .join(Pupil, on=(Device.pupil == Pupil.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
         ).fetchall()
-        class_names = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples())
+        class_names: dict[int, str] = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples().iterator())
         roster = _roster(rows, class_names)
         self.classes, self.masks, self.sizes = roster.classes, roster.masks, roster.sizes
         self.class_of, self.everyone = roster.class_of, roster.everyone
         self.late = roster.late
-        self.totals: dict[dt.date, dict[str, Any]] = {}
+        self.totals: dict[dt.date, DayTotal] = {}
         self._rates: dict[tuple[int, int], float | None] = {}
         self.exceptions = list(
             AgreedException.select().where(
@@ -420,20 +497,21 @@ class _Ledger:
     def excepted(self, day: dt.date) -> int:
         return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
 
-    def by_class(self, day: dt.date) -> list[dict[str, Any]]:
+    def by_class(self, day: dt.date) -> list[ClassDay]:
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
         excepted = self.excepted(day) & ~late & self.everyone
         counted = self.everyone & ~late & ~excepted
         handed = self.handed.get(day, 0) & counted
         # The day's totals over all classes, straight from the bitmaps (the classes partition them).
-        self.totals[day] = _day_total(day, handed.bit_count(), counted.bit_count(), excepted.bit_count())
+        n_handed, n_counted = handed.bit_count(), counted.bit_count()
+        self.totals[day] = DayTotal(day, n_handed, n_counted, excepted.bit_count(), _rate(n_handed, n_counted))
         masks, sizes, rates = self.masks, self.sizes, self._rates
         # Classes with a pupil left out today (an exception, or a phone registered later):
         # only they need their expected and exception counts from the bitmaps.
         touched = self._classes_of(self.everyone & ~counted)
         rows = []
-        for c in self.classes:  # hot: classes x days; one dict per row, ints and bit counts only
+        for c in self.classes:  # hot: classes x days; one row each, ints and bit counts only
             mask = masks[c]
             if touched is None or c in touched:
                 expected = (mask & counted).bit_count()
@@ -441,12 +519,11 @@ class _Ledger:
             else:
                 expected, exceptions = sizes[c], 0
             n = (mask & handed).bit_count() if handed else 0
-            rate = rates.get((n, expected), _UNSET)
-            if rate is _UNSET:  # round() is the slowest step of a row; class sizes repeat
+            try:
+                rate = rates[n, expected]
+            except KeyError:  # round() is the slowest step of a row; class sizes repeat
                 rate = rates[n, expected] = _rate(n, expected)
-            rows.append(
-                {"date": day, "class": c, "handed_in": n, "expected": expected, "exceptions": exceptions, "rate": rate}
-            )
+            rows.append(ClassDay(day, c, n, expected, exceptions, rate))
         return rows
 
     def _classes_of(self, pupils: int) -> set[str] | None:
@@ -467,13 +544,10 @@ class _Ledger:
         return days
 
 
-def visitors_not_signed_out(
-    from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ
-) -> list[dict[str, Any]]:
+def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> list[LateVisitor]:
     """Visits begun on a local day in the range and not signed out by that day's end (see the module).
 
-    One row per visit, oldest first: date, badge, name, organisation, type, signed_in
-    (local HH:MM) and signed_out (local "YYYY-MM-DD HH:MM", or "" while still signed in).
+    One row per visit, oldest first.
     """
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
@@ -491,27 +565,17 @@ def visitors_not_signed_out(
         if v.signed_out_at is not None and v.signed_out_at < day_end:
             continue
         rows.append(
-            {
-                "date": day.isoformat(),
-                "badge": v.badge_number,
-                "name": v.name,
-                "organisation": v.organisation,
-                "type": v.visitor_type,
-                "signed_in": to_local(v.signed_in_at, tz).strftime("%H:%M"),
-                "signed_out": to_local(v.signed_out_at, tz).strftime("%Y-%m-%d %H:%M") if v.signed_out_at else "",
-            }
+            LateVisitor(
+                date=day,
+                badge=v.badge_number,
+                name=v.name,
+                organisation=v.organisation,
+                visitor_type=v.visitor_type,
+                signed_in=to_local(v.signed_in_at, tz),
+                signed_out=to_local(v.signed_out_at, tz) if v.signed_out_at is not None else None,
+            )
         )
     return rows
-
-
-def _day_total(day: dt.date, handed: int, expected: int, exceptions: int) -> dict[str, Any]:
-    return {
-        "date": day,
-        "handed_in": handed,
-        "expected": expected,
-        "exceptions": exceptions,
-        "rate": _rate(handed, expected),
-    }
 
 
 def _chart_start(to_day: dt.date, tz) -> dt.date:
@@ -556,8 +620,8 @@ def compliance(
         to_day=to_day,
         school_days=days,
         class_days=class_days,
-        daily=[dict(ledger.totals[d]) for d in days],
-        last_30=[dict(ledger.totals[d]) for d in chart_days],
+        daily=[ledger.totals[d] for d in days],
+        last_30=[ledger.totals[d] for d in chart_days],
         today=today,
         not_collected=uncollected(now, tz),
         visitors_not_signed_out=len(late),
@@ -565,15 +629,15 @@ def compliance(
     )
 
 
-def chart(rows: list[dict[str, Any]], width: int = 40) -> list[str]:
+def chart(rows: list[DayTotal], width: int = 40) -> list[str]:
     """A plain-text bar chart of daily hand-in rates: one line per school day."""
     lines = []
     for r in rows:
-        rate = r["rate"]
+        rate = r.rate
         bar = "#" * round((rate or 0) * width / 100)
         figure = "  n/a" if rate is None else f"{rate:5.1f}%"
         lines.append(
-            f"{r['date'].isoformat()} {r['date'].strftime('%a')} {figure} {bar.ljust(width)} "
-            f"{r['handed_in']}/{r['expected']}" + (f" +{r['exceptions']} exc." if r["exceptions"] else "")
+            f"{r.date.isoformat()} {r.date.strftime('%a')} {figure} {bar.ljust(width)} "
+            f"{r.handed_in}/{r.expected}" + (f" +{r.exceptions} exc." if r.exceptions else "")
         )
     return lines

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from peewee import JOIN
 
 from .clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
-from .custody import EVENT_WORDS, HANDED_IN, RELEASED, RETURNED, STATE_WORDS, describe_event, overflow_place_of
+from .custody import (
+    EVENT_WORDS,
+    HANDED_IN,
+    RELEASED,
+    RELEASED_TO_CONTACT,
+    RETURNED,
+    STATE_WORDS,
+    PhoneState,
+    describe_event,
+    overflow_place_of,
+)
 from .db import db
 from .errors import KioskError
 from .tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
@@ -39,7 +51,7 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
     if class_name:
         query = query.where(SchoolClass.name == class_name)
     rows = []
-    for d in query:
+    for d in query.iterator():  # rows with their joined state, label and tray
         st = d.devicestate
         label = getattr(d, "label", None)
         tray = getattr(st, "tray", None) if st.tray_id else None
@@ -100,7 +112,7 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     trays = dict(db.execute(Tray.select(Tray.id, Tray.name)).fetchall())
     slots: dict[tuple[int | None, int | None], str] = {}
     times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
-    out = []
+    out: list[dict[str, Any]] = []
     rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
     # Raw rows (no per-value conversion): a full day is thousands of rows and this is the hot loop.
     for event_id, at, kind, code, tray_id, slot_no, actor_id, device_id in db.execute(query).fetchall():
@@ -170,11 +182,41 @@ def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
         owners[device_id] = ("", name, "visitor")
 
 
-def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
-    """Phones the school still holds (in the tray or confiscated), by slot.
+@dataclass(frozen=True, slots=True)
+class UncollectedPhone:
+    """A phone the school still holds (:func:`uncollected`)."""
 
-    ``state`` is the words to show; ``held_as`` the state itself, for code to decide on.
-    """
+    slot: str  # "B-07", or the overflow place when it has no slot
+    overflow: bool  # held in the overflow place (no free slot)
+    code: str  # its current label, "" if none
+    admission_no: str  # "" for a visitor's phone
+    pupil: str  # the pupil's name, or "Name (visitor)"
+    class_name: str  # "" for a visitor's phone
+    held_as: PhoneState  # IN_TRAY or CONFISCATED: decide on this
+    since: dt.datetime  # local (the school's time zone)
+
+    @property
+    def state_text(self) -> str:
+        """The state in words, to show ("in the tray", "confiscated")."""
+        return STATE_WORDS[self.held_as]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as ``kiosk report uncollected`` gives it (JSON, CSV)."""
+        return {
+            "slot": self.slot,
+            "overflow": self.overflow,
+            "code": self.code,
+            "admission_no": self.admission_no,
+            "pupil": self.pupil,
+            "class": self.class_name,
+            "state": self.state_text,
+            "held_as": self.held_as.value,
+            "since": self.since.strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[UncollectedPhone]:
+    """Phones the school still holds (in the tray or confiscated), by slot."""
     now = now or utcnow()
     query = (
         DeviceState.select(DeviceState, Device, Pupil, SchoolClass, Tray)
@@ -183,10 +225,10 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
         .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
         .switch(DeviceState)
         .join(Tray, join_type=JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
-        .where(DeviceState.state.in_(["in_tray", "confiscated"]))
+        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]))
         .order_by(Tray.position, Tray.name, DeviceState.slot_no)
     )
-    held = list(query)
+    held: list[Any] = list(query.iterator())
     ids = [st.device_id for st in held]
     current = Label.revoked_at.is_null()
     if len(ids) <= 500:  # the usual end-of-day handful: look up only theirs
@@ -197,24 +239,39 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[dict[str, 
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append(
-            {
-                "slot": _held(
-                    st.device_id, st.tray.name if st.tray_id else None, st.slot_no
-                ),  # no slot: the overflow place
-                "overflow": not st.tray_id,
-                "code": labels.get(st.device_id, ""),
-                "admission_no": pupil.admission_no if pupil else "",
-                "pupil": pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
-                "class": pupil.school_class.name if pupil else "",
-                "state": STATE_WORDS[st.state],  # words to show; decide on "held_as"
-                "held_as": st.state,  # models.custody.IN_TRAY or CONFISCATED
-                "since": local_from_utc_naive(st.since, tz),
-            }
+            UncollectedPhone(
+                slot=_held(st.device_id, st.tray.name if st.tray_id else None, st.slot_no),  # no slot: overflow
+                overflow=not st.tray_id,
+                code=labels.get(st.device_id, ""),
+                admission_no=pupil.admission_no if pupil else "",
+                pupil=pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
+                class_name=pupil.school_class.name if pupil else "",
+                held_as=PhoneState(st.state),
+                since=to_local(st.since, tz),
+            )
         )
     return out
 
 
-def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ClassProgress:
+    """One class's hand-ins on a day (:func:`class_progress`)."""
+
+    class_name: str
+    handed_in: int  # phones handed in today (not undone), pupils under an exception left out
+    expected: int  # pupils with a registered phone and no agreed exception in effect
+    exceptions: int  # pupils with an agreed exception in effect
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "class": self.class_name,
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "exceptions": self.exceptions,
+        }
+
+
+def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
     """Per class: pupils with a registered phone, and how many phones were handed in today.
 
     A phone counts once however often it was scanned; a hand-in that was undone does
@@ -235,7 +292,7 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     )
     expected_n: dict[str, int] = {}
     exceptions_n: dict[str, int] = {}
-    for name, pupil_id in with_phone:
+    for name, pupil_id in with_phone.iterator():
         target = exceptions_n if pupil_id in excepted else expected_n
         target[name] = target.get(name, 0) + 1
         expected_n.setdefault(name, 0)
@@ -257,27 +314,53 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
         .tuples()
     )
     done: dict[str, int] = {}
-    for name, pupil_id in handed:
+    for name, pupil_id in handed.iterator():
         if pupil_id not in excepted:
             done[name] = done.get(name, 0) + 1
     return [
-        {"class": name, "handed_in": done.get(name, 0), "expected": n, "exceptions": exceptions_n.get(name, 0)}
+        ClassProgress(name, handed_in=done.get(name, 0), expected=n, exceptions=exceptions_n.get(name, 0))
         for name, n in sorted(expected_n.items())
     ]
 
 
+class CheckStatus(StrEnum):
+    """Where a pupil's phone is today, for the class checklist."""
+
+    IN_SLOT = "in_slot"
+    RELEASED = "released"
+    CONFISCATED = "confiscated"
+    NOT_HANDED_IN = "not_handed_in"
+    POLICE = "police"
+    NO_PHONE = "no_phone"
+    EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
+
+
 CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
-    "in_slot",
-    "released",
-    "confiscated",
-    "not_handed_in",
-    "police",
-    "no_phone",
+    CheckStatus.IN_SLOT,
+    CheckStatus.RELEASED,
+    CheckStatus.CONFISCATED,
+    CheckStatus.NOT_HANDED_IN,
+    CheckStatus.POLICE,
+    CheckStatus.NO_PHONE,
 )
-CHECK_EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
+CHECK_EXCEPTION = CheckStatus.EXCEPTION
 
 
-def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ChecklistRow:
+    """One pupil's phone (or the lack of one) on the class checklist (:func:`class_checklist`)."""
+
+    admission_no: str
+    pupil: str
+    device_id: int | None  # None: no registered phone
+    code: str  # the phone's current label, "" if none
+    status: CheckStatus  # decide on this
+    text: str  # the status in words, to show ("in slot B-07", "released to pupil at 15:10")
+    slot: str  # where it is held ("B-07" or the overflow place), "" when not held
+    exception_id: int | None = None  # the agreed exception in effect (status EXCEPTION)
+
+
+def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[ChecklistRow]:
     """Every pupil in a class with their phone's state today, for the teacher's checklist.
 
     A pupil with an agreed exception in effect whose phone is not held shows
@@ -292,7 +375,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
         .where((SchoolClass.name == class_name) & (Pupil.active == True))  # noqa: E712
         .order_by(Pupil.last_name, Pupil.first_name)
     )
-    devices = {}
+    devices: dict[int, list[Any]] = {}
     for d in (
         Device.select(Device, DeviceState, Tray)
         .join(DeviceState, on=(DeviceState.device == Device.id))
@@ -316,45 +399,44 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[dict[st
     }
     rows = []
     for p in pupils:
-        for d in devices.get(p.id) or [None]:
-            row = {
-                "admission_no": p.admission_no,
-                "pupil": p.full_name,
-                "device_id": None,
-                "code": "",
-                "status": CHECK_NO_PHONE,
-                "text": "no registered phone",
-                "slot": "",
-            }
-            if d is not None:
-                st = d.devicestate
-                row.update(device_id=d.id, code=labels.get(d.id, ""))
-                held = st.state in ("in_tray", "confiscated")
-                slot = _held(d.id, st.tray.name if st.tray_id else None, st.slot_no) if held else ""
-                row["slot"] = slot
-                where = f"slot {slot}" if st.tray_id else slot  # no slot: the overflow place
+        if p.id not in devices:
+            rows.append(ChecklistRow(p.admission_no, p.full_name, None, "", CHECK_NO_PHONE, "no registered phone", ""))
+        for d in devices.get(p.id, []):
+            st = d.devicestate
+            held = st.state in (PhoneState.IN_TRAY, PhoneState.CONFISCATED)
+            slot = _held(d.id, st.tray.name if st.tray_id else None, st.slot_no) if held else ""
+            where = f"slot {slot}" if st.tray_id else slot  # no slot: the overflow place
+            exception_id = None
+            if st.state == PhoneState.IN_TRAY:
+                status, text = CHECK_IN_SLOT, f"in {where}"
+            elif st.state == PhoneState.CONFISCATED:
+                status, text = CHECK_CONFISCATED, f"confiscated: parent collection ({where})"
+            elif st.state == PhoneState.POLICE:
+                status, text = CHECK_POLICE, "with the police"
+            else:
                 evs = today_events.get(d.id, [])
-                if st.state == "in_tray":
-                    row.update(status=CHECK_IN_SLOT, text=f"in {where}")
-                elif st.state == "confiscated":
-                    row.update(status=CHECK_CONFISCATED, text=f"confiscated: parent collection ({where})")
-                elif st.state == "police":
-                    row.update(status=CHECK_POLICE, text="with the police")
+                released = [e for e in evs if e.kind in (RELEASED, RELEASED_TO_CONTACT)]
+                if released:
+                    when = local_from_utc_naive(released[-1].at, tz)[11:]
+                    who = "pupil" if released[-1].kind == RELEASED else "parent/carer"
+                    status, text = CHECK_RELEASED, f"released to {who} at {when}"
+                elif (exc := active_for_pupil(p.id, day)) is not None:
+                    status, exception_id = CHECK_EXCEPTION, exc.id
+                    text = f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}"
                 else:
-                    released = [e for e in evs if e.kind in ("released_to_pupil", "released_to_contact")]
-                    if released:
-                        when = local_from_utc_naive(released[-1].at, tz)[11:]
-                        who = "pupil" if released[-1].kind == "released_to_pupil" else "parent/carer"
-                        row.update(status=CHECK_RELEASED, text=f"released to {who} at {when}")
-                    elif (exc := active_for_pupil(p.id, day)) is not None:
-                        row.update(
-                            status=CHECK_EXCEPTION,
-                            exception_id=exc.id,
-                            text=f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}",
-                        )
-                    else:
-                        row.update(status=CHECK_NOT_HANDED_IN, text="not handed in today")
-            rows.append(row)
+                    status, text = CHECK_NOT_HANDED_IN, "not handed in today"
+            rows.append(
+                ChecklistRow(
+                    p.admission_no,
+                    p.full_name,
+                    d.id,
+                    labels.get(d.id, ""),
+                    status,
+                    text,
+                    slot,
+                    exception_id,
+                )
+            )
     return rows
 
 
@@ -371,6 +453,7 @@ def end_of_day_slip(
     slip: the list of phones still held is printed without one, and the reason returned.
     """
     from printing import (  # noqa: PLC0415
+        HeldPhone,
         render_for,
         uncollected_phones,
         warm_up,  # noqa: PLC0415
@@ -397,15 +480,7 @@ def end_of_day_slip(
         doc = uncollected_phones(
             school_name=school_name,
             at=local_now.replace(tzinfo=None),
-            phones=[
-                {
-                    "slot": r["slot"],
-                    "pupil_name": r["pupil"],
-                    "class_name": r["class"] or "Visitor",
-                    "state": r["state"],
-                }
-                for r in rows
-            ],
+            phones=[HeldPhone(r.slot, r.pupil, r.class_name or "Visitor", r.state_text) for r in rows],
             anchor=short,
         )
         job = outbox.enqueue(

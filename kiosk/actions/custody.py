@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.reports import ChecklistRow
 
 # ---------------------------------------------------------------- the forms' results
 
@@ -350,7 +353,7 @@ def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
     from models import reports
     from models.clock import local_day
 
-    return tuple(ClassCount(p["class"], p["handed_in"], p["expected"]) for p in reports.class_progress(local_day(now)))
+    return tuple(ClassCount(p.class_name, p.handed_in, p.expected) for p in reports.class_progress(local_day(now)))
 
 
 def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
@@ -453,8 +456,8 @@ def still_in_slots(now: dt.datetime) -> dict[str, int]:
 
     counts: dict[str, int] = {}
     for row in reports.uncollected(now):
-        if row["held_as"] == custody.IN_TRAY:
-            name = row["class"] or "Visitors"
+        if row.held_as == custody.IN_TRAY:
+            name = row.class_name or "Visitors"
             counts[name] = counts.get(name, 0) + 1
     return counts
 
@@ -481,7 +484,7 @@ def checklist_classes(who: SignedIn) -> tuple[str, ...]:
     return tuple(c.name for c in query)
 
 
-def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[dict[str, Any]]:
+def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[ChecklistRow]:
     """Every pupil of the class and where their phone is today (models.reports.class_checklist)."""
     from models import reports
     from models.auth import require

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.actions._common import staff_row
 from kiosk.actions.agreed import REVIEW_WITHIN_DAYS
 from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.compliance import ClassDay, DayTotal
+    from models.reports import UncollectedPhone
 
 
 def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -> str:
@@ -22,10 +26,10 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
 
     held = reports.uncollected(now)
     progress = reports.class_progress(local_day(now))
-    done = sum(p["handed_in"] for p in progress)
-    expected = sum(p["expected"] for p in progress)
-    excepted = sum(p.get("exceptions", 0) for p in progress)
-    confiscated = sum(1 for h in held if h["held_as"] == CONFISCATED)
+    done = sum(p.handed_in for p in progress)
+    expected = sum(p.expected for p in progress)
+    excepted = sum(p.exceptions for p in progress)
+    confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
     lines = [
         f"Today: {done} of {expected} registered phones handed in"
         + (
@@ -88,9 +92,9 @@ class Compliance:
     """What the compliance screen shows (``models.compliance.compliance()``, as ``kiosk report compliance``)."""
 
     today: dt.date
-    classes: list[dict[str, Any]]  # class, handed_in, expected, exceptions, rate
-    last_30: list[dict[str, Any]]  # date, handed_in, expected, exceptions, rate
-    not_collected: list[dict[str, Any]]  # models.reports.uncollected rows
+    classes: list[ClassDay]  # today, per class
+    last_30: list[DayTotal]  # the last 30 school days, all classes
+    not_collected: list[UncollectedPhone]
     visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
 
 
@@ -111,7 +115,7 @@ def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Complianc
 # ---------------------------------------------------------------- phones not collected
 
 
-def uncollected(who: SignedIn, now: dt.datetime) -> list[dict[str, Any]]:
+def uncollected(who: SignedIn, now: dt.datetime) -> list[UncollectedPhone]:
     """Every phone the school still holds, by slot (``models.reports.uncollected`` rows)."""
     from models import reports
     from models.auth import require

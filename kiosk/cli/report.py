@@ -40,7 +40,11 @@ def report_uncollected(env: Env, fmt: str) -> None:
     from models import reports
 
     env.open(create=False)
-    emit(reports.uncollected(tz=env.settings.tz), fmt, ["slot", "code", "pupil", "class", "state", "since"])
+    emit(
+        [r.to_dict() for r in reports.uncollected(tz=env.settings.tz)],
+        fmt,
+        ["slot", "code", "pupil", "class", "state", "since"],
+    )
 
 
 @open_command("read-only report")
@@ -56,6 +60,7 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     Pupils with an agreed exception are counted separately.
     """
     from models import compliance
+    from models.compliance import ClassDay, DayTotal
 
     from_day, to_day = parse_date(from_text, "--from"), parse_date(to_text, "--to")
     env.open(create=False)
@@ -67,15 +72,15 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     def pct(rate: float | None) -> str:
         return "" if rate is None else f"{rate:.1f}"
 
-    def day_row(section: str, r: dict[str, Any]) -> dict[str, Any]:
+    def day_row(section: str, r: ClassDay | DayTotal) -> dict[str, Any]:
         return {
             "section": section,
-            "date": r["date"].isoformat(),
-            "class": r.get("class", "all"),
-            "handed_in": r["handed_in"],
-            "expected": r["expected"],
-            "exceptions": r["exceptions"],
-            "rate_percent": pct(r["rate"]),
+            "date": r.date.isoformat(),
+            "class": r.class_name if isinstance(r, ClassDay) else "all",
+            "handed_in": r.handed_in,
+            "expected": r.expected,
+            "exceptions": r.exceptions,
+            "rate_percent": pct(r.rate),
         }
 
     day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
@@ -84,14 +89,14 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     if fmt == "csv":
         rows = [day_row("class_day", r) for r in rep.class_days]
         rows += [day_row("school_day", r) for r in rep.last_30]
-        rows += [{"section": "not_collected", **{k: h[k] for k in held_cols}} for h in rep.not_collected]
-        rows += [{"section": "visitor_not_signed_out", **v} for v in rep.visitors_not_signed_out_rows]
+        rows += [{"section": "not_collected", **{k: h.to_dict()[k] for k in held_cols}} for h in rep.not_collected]
+        rows += [{"section": "visitor_not_signed_out", **v.to_dict()} for v in rep.visitors_not_signed_out_rows]
         emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols])
         return
     t = rep.totals
     click.echo(
-        f"Compliance {rep.from_day} to {rep.to_day}: {t['handed_in']} of {t['expected']} phones handed in "
-        f"({pct(t['rate']) or '-'} %) over {t['school_days']} school days."
+        f"Compliance {rep.from_day} to {rep.to_day}: {t.handed_in} of {t.expected} phones handed in "
+        f"({pct(t.rate) or '-'} %) over {t.school_days} school days."
     )
     click.echo(f"\nToday ({rep.to_day}), per class:")
     emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
@@ -101,11 +106,14 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     click.echo("\nPer class per school day:")
     emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)
     click.echo(f"\nPhones not collected ({len(rep.not_collected)}):")
-    emit(rep.not_collected, "table", held_cols)
+    emit([h.to_dict() for h in rep.not_collected], "table", held_cols)
     click.echo(f"\nVisitors not signed out by the end of their day ({rep.visitors_not_signed_out}):")
     if rep.visitors_not_signed_out_rows:
         emit(
-            [{**v, "signed_out": v["signed_out"] or "still signed in"} for v in rep.visitors_not_signed_out_rows],
+            [
+                {**v.to_dict(), "signed_out": v.to_dict()["signed_out"] or "still signed in"}
+                for v in rep.visitors_not_signed_out_rows
+            ],
             "table",
             ["date", *visit_cols],
         )

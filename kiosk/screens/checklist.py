@@ -32,6 +32,7 @@ from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
+from models.reports import ChecklistRow
 
 # Row statuses (models.reports.CHECK_*), in the order the summary counts them.
 # Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
@@ -50,11 +51,11 @@ NOTHING_TO_DO = {"released", "not_handed_in", "no_phone"}
 # ---------------------------------------------------------------- worker functions (plain data)
 
 
-def summary_text(class_name: str, rows: list[dict]) -> tuple[str, str | None]:
+def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | None]:
     """The counts line, and the banner text when no phone of the class waits in a slot."""
     counts = {status: 0 for status in SUMMARY_WORDS}
     for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        counts[row.status] = counts.get(row.status, 0) + 1
     summary = f"{class_name}: " + " · ".join(f"{n} {SUMMARY_WORDS.get(s, s)}" for s, n in counts.items() if n)
     if counts["in_slot"]:
         return summary, None
@@ -120,7 +121,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.who = who
         self.class_names: list[str] = []
         self.class_name: str | None = None
-        self.rows: list[dict] = []
+        self.rows: list[ChecklistRow] = []
         self.count = 0  # scans processed (tests wait on it, as on the scan screens)
         self.results: list[ScanResult] = []
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
@@ -234,13 +235,13 @@ class ChecklistScreen(DbWork, Screen[None]):
         summary.update(f"{len(self.class_names)} classes.")
         self.action_choose_class()
 
-    def show_rows(self, rows: list[dict]) -> None:
+    def show_rows(self, rows: list[ChecklistRow]) -> None:
         table = self.query_one("#checklist", DataTable)
         keep = table.cursor_row
         table.clear()
         self.rows = rows
         for i, row in enumerate(rows):
-            table.add_row(Text(row["pupil"]), Text(row["code"]), Text(row["text"]), key=str(i))
+            table.add_row(Text(row.pupil), Text(row.code), Text(row.text), key=str(i))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         summary, banner = summary_text(self.class_name or "", rows)
@@ -256,26 +257,26 @@ class ChecklistScreen(DbWork, Screen[None]):
         if event.row_key.value is None or not 0 <= int(event.row_key.value) < len(self.rows):
             return
         row = self.rows[int(event.row_key.value)]
-        status = row["status"]
+        status = row.status
         if status == "in_slot":
-            if not row["code"]:
+            if not row.code:
                 self.say(
-                    f"{row['pupil']}'s phone has no current label, so it cannot be released from the list: "
+                    f"{row.pupil}'s phone has no current label, so it cannot be released from the list: "
                     "register a new label for it first.",
                     "blocked",
                 )
                 return
             assert self.pipeline is not None
-            self.say(f"Releasing {row['pupil']}'s phone…")
-            self.pipeline.submit(row["code"])
+            self.say(f"Releasing {row.pupil}'s phone…")
+            self.pipeline.submit(row.code)
         elif status == "confiscated":
-            self.db(act.contact_offer, self.who, row["device_id"], None, then=self.got_offer)
+            self.db(act.contact_offer, self.who, row.device_id, None, then=self.got_offer)
         elif status == "police":
-            self.say(f"{row['pupil']}: handed to the police, it cannot be released.", "blocked")
+            self.say(f"{row.pupil}: handed to the police, it cannot be released.", "blocked")
         elif status in NOTHING_TO_DO:
-            self.say(f"{row['pupil']}: {row['text']}, nothing to release.")
+            self.say(f"{row.pupil}: {row.text}, nothing to release.")
         else:  # a status added later (agreed exceptions) without a selection action yet
-            self.say(f"{row['pupil']}: {row['text']}.")
+            self.say(f"{row.pupil}: {row.text}.")
 
     # ------------------------------------------------------------ release by scan
 

@@ -9,8 +9,6 @@ signed out. The figures are ``models.compliance.compliance()``: the same as
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +21,7 @@ from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.compliance import DayTotal
 from models.custody import CONFISCATED
 
 CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
@@ -33,14 +32,14 @@ def rate_text(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.1f}%"
 
 
-def bar_chart(rows: list[dict[str, Any]], height: int = CHART_HEIGHT) -> list[str]:
+def bar_chart(rows: list[DayTotal], height: int = CHART_HEIGHT) -> list[str]:
     """Daily hand-in rates as vertical bars, one 2-wide column per school day.
 
     ``height`` rows of eighth-blocks, a y axis (100 %, 50 %, 0 %) and the day of the
     month under each bar; a day with nobody expected shows "·" at the bottom.
     """
     steps = height * 8
-    levels = [None if r["rate"] is None else round(r["rate"] * steps / 100) for r in rows]
+    levels = [None if r.rate is None else round(r.rate * steps / 100) for r in rows]
     lines = []
     for line in range(height, 0, -1):
         floor = (line - 1) * 8
@@ -53,7 +52,7 @@ def bar_chart(rows: list[dict[str, Any]], height: int = CHART_HEIGHT) -> list[st
         axis = "100%" if line == height else "  0%" if line == 1 else " 50%" if line == height // 2 else "    "
         lines.append(f"{axis} │" + " ".join(cells))
     lines.append("     └" + "─" * max(0, len(rows) * 3 - 1))
-    lines.append("      " + " ".join(f"{r['date'].day:02d}" for r in rows))
+    lines.append("      " + " ".join(f"{r.date.day:02d}" for r in rows))
     return lines
 
 
@@ -99,9 +98,9 @@ class ComplianceScreen(DbWork, Screen[None]):
 
     def show(self, data: Compliance) -> None:
         self.data = data
-        handed = sum(c["handed_in"] for c in data.classes)
-        expected = sum(c["expected"] for c in data.classes)
-        excepted = sum(c["exceptions"] for c in data.classes)
+        handed = sum(c.handed_in for c in data.classes)
+        expected = sum(c.expected for c in data.classes)
+        excepted = sum(c.exceptions for c in data.classes)
         rate = rate_text(round(100.0 * handed / expected, 1) if expected else None)
         self.query_one("#comp-summary", Static).update(
             f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {expected} registered phones handed in "
@@ -112,17 +111,17 @@ class ComplianceScreen(DbWork, Screen[None]):
         table.clear()
         for c in data.classes:
             table.add_row(
-                Text(c["class"]),
-                Text(str(c["handed_in"]), justify="right"),
-                Text(str(c["expected"]), justify="right"),
-                Text(rate_text(c["rate"]), justify="right"),
-                Text(str(c["exceptions"]), justify="right"),
+                Text(c.class_name),
+                Text(str(c.handed_in), justify="right"),
+                Text(str(c.expected), justify="right"),
+                Text(rate_text(c.rate), justify="right"),
+                Text(str(c.exceptions), justify="right"),
             )
         days = data.last_30
         if days:
             title = (
                 f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
-                f"({days[0]['date'].isoformat()} to {days[-1]['date'].isoformat()}), all classes:"
+                f"({days[0].date.isoformat()} to {days[-1].date.isoformat()}), all classes:"
             )
             chart = "\n".join(bar_chart(days))
         else:
@@ -130,11 +129,10 @@ class ComplianceScreen(DbWork, Screen[None]):
         self.query_one("#comp-chart-title", Static).update(title)
         self.query_one("#comp-chart", Static).update(chart)
         held = data.not_collected
-        confiscated = sum(1 for r in held if r["held_as"] == CONFISCATED)
+        confiscated = sum(1 for r in held if r.held_as == CONFISCATED)
         if held:
             names = ", ".join(
-                f"{r['slot'] or '-'} {r['pupil']}" + (" (confiscated)" if r["held_as"] == CONFISCATED else "")
-                for r in held[:6]
+                f"{r.slot or '-'} {r.pupil}" + (" (confiscated)" if r.held_as == CONFISCATED else "") for r in held[:6]
             )
             more = f" and {len(held) - 6} more" if len(held) > 6 else ""
             uncollected = f"Phones not collected: {len(held)} ({confiscated} confiscated): {names}{more}."

@@ -15,25 +15,26 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody import CONFISCATED
+from models.reports import UncollectedPhone
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 
 
-def counts_text(rows: list[dict]) -> tuple[str, str]:
+def counts_text(rows: list[UncollectedPhone]) -> tuple[str, str]:
     """The totals line and the per-class line."""
     if not rows:
         return "Every phone has been collected: the school holds none.", ""
-    confiscated = sum(1 for r in rows if r["held_as"] == CONFISCATED)
+    confiscated = sum(1 for r in rows if r.held_as == CONFISCATED)
     in_tray = len(rows) - confiscated
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
     who = " (to a listed parent or carer only)" if confiscated else ""
     total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated{who}."
-    overflow = [r for r in rows if r.get("overflow")]
+    overflow = [r for r in rows if r.overflow]
     if overflow:  # phones with no slot: held in the configured overflow place
-        total += f" {len(overflow)} in {overflow[0]['slot']} (no free slot): add slots to the trays."
+        total += f" {len(overflow)} in {overflow[0].slot} (no free slot): add slots to the trays."
     per_class: dict[str, int] = {}
     for r in rows:
-        name = r["class"] or "Visitors"
+        name = r.class_name or "Visitors"
         per_class[name] = per_class.get(name, 0) + 1
     return total, "By class: " + " · ".join(f"{name} {n}" for name, n in sorted(per_class.items()))
 
@@ -65,7 +66,7 @@ class UncollectedScreen(DbWork, Screen[None]):
     def __init__(self, who: SignedIn) -> None:
         super().__init__()
         self.who = who
-        self.rows: list[dict] = []
+        self.rows: list[UncollectedPhone] = []
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Phones not collected")
@@ -104,7 +105,7 @@ class UncollectedScreen(DbWork, Screen[None]):
         text = outcome.message if isinstance(outcome, Failure) else outcome
         self.query_one("#uncollected-updated", Static).update(text)
 
-    def show_rows(self, rows: list[dict]) -> None:
+    def show_rows(self, rows: list[UncollectedPhone]) -> None:
         from models.clock import to_local
 
         self.rows = rows
@@ -112,14 +113,14 @@ class UncollectedScreen(DbWork, Screen[None]):
         table.clear()
         today = to_local(self.app.services.clock.now()).date()
         for i, r in enumerate(self.rows):
-            state = CONFISCATED_MARK if r["held_as"] == CONFISCATED else r["state"]
+            state = CONFISCATED_MARK if r.held_as == CONFISCATED else r.state_text
             table.add_row(
-                Text(r["slot"]),
-                Text(r["pupil"]),
-                Text(r["class"]),
-                Text(r["code"]),
+                Text(r.slot),
+                Text(r.pupil),
+                Text(r.class_name),
+                Text(r.code),
                 Text(state),
-                Text(_since(r["since"], today)),
+                Text(_since(r.since, today)),
                 key=str(i),
             )
         total, per_class = counts_text(self.rows)

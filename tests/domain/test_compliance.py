@@ -119,44 +119,42 @@ def test_whole_term_figures_per_class_per_day(term):
     assert not any(HALF_TERM[0] <= d <= HALF_TERM[1] for d in report.school_days)
     assert len(report.class_days) == 2 * len(term.school_days)
     for row in report.class_days:
-        assert (row["handed_in"], row["expected"], row["exceptions"]) == truth(term, row["date"])[row["class"]], row
-        assert row["rate"] == (round(100 * row["handed_in"] / row["expected"], 1) if row["expected"] else None)
+        assert (row.handed_in, row.expected, row.exceptions) == truth(term, row.date)[row.class_name], row
+        assert row.rate == (round(100 * row.handed_in / row.expected, 1) if row.expected else None)
     # spot checks that the record itself is what the story says
     assert truth(term, dt.date(2026, 10, 14))["Oak"][2] == 1
     assert truth(term, EXC_TO + dt.timedelta(days=3))["Oak"][2] == 0
     assert "000002" not in term.handed[UNDONE_DAY]
     totals = report.totals
-    assert totals["handed_in"] == sum(len(v) for v in term.handed.values())
-    assert totals["school_days"] == len(term.school_days)
+    assert totals.handed_in == sum(len(v) for v in term.handed.values())
+    assert totals.school_days == len(term.school_days)
 
 
 def test_default_range_is_the_last_30_school_days_and_today(term):
     report = compliance.compliance(now=NOW)
     last30 = term.school_days[-30:]
-    assert [r["date"] for r in report.last_30] == last30
+    assert [r.date for r in report.last_30] == last30
     assert report.school_days == last30 and report.from_day == last30[0]
     for r in report.last_30:
-        t = truth(term, r["date"])
-        assert (r["handed_in"], r["expected"], r["exceptions"]) == tuple(
-            sum(v[i] for v in t.values()) for i in range(3)
-        )
-    today = {r["class"]: r for r in report.today}
-    assert (today["Beech"]["handed_in"], today["Beech"]["expected"]) == (0, 2)
-    assert today["Oak"]["handed_in"] == len(term.handed[TODAY])
+        t = truth(term, r.date)
+        assert (r.handed_in, r.expected, r.exceptions) == tuple(sum(v[i] for v in t.values()) for i in range(3))
+    today = {r.class_name: r for r in report.today}
+    assert (today["Beech"].handed_in, today["Beech"].expected) == (0, 2)
+    assert today["Oak"].handed_in == len(term.handed[TODAY])
     lines = compliance.chart(report.last_30, width=20)
     assert len(lines) == 30 and lines[-1].startswith("2026-11-12 Thu")
-    assert any("+1 exc." in line for line in lines) == any(r["exceptions"] for r in report.last_30)
+    assert any("+1 exc." in line for line in lines) == any(r.exceptions for r in report.last_30)
 
 
 def test_a_short_range_still_charts_the_last_30_school_days(term):
     report = compliance.compliance(dt.date(2026, 11, 9), dt.date(2026, 11, 11), now=NOW)
     assert report.school_days == [dt.date(2026, 11, 9), dt.date(2026, 11, 10), dt.date(2026, 11, 11)]
-    assert len(report.last_30) == 30 and report.last_30[-1]["date"] == dt.date(2026, 11, 11)
+    assert len(report.last_30) == 30 and report.last_30[-1].date == dt.date(2026, 11, 11)
 
 
 def test_phones_not_collected_and_visitors_left_out(term):
     report = compliance.compliance(now=NOW)
-    held = {(r["pupil"], r["state"]) for r in report.not_collected}
+    held = {(r.pupil, r.state_text) for r in report.not_collected}
     assert term.handed[TODAY] == {"000001", "000002"}
     assert held == {
         ("Cara Smith", "in the tray"),
@@ -175,10 +173,10 @@ def test_a_revoked_exception_counts_only_before_its_revocation(term):
         term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0)
     )
     report = compliance.compliance(dt.date(2026, 10, 5), dt.date(2026, 10, 16), now=NOW)
-    by_day = {(r["date"], r["class"]): r for r in report.class_days}
-    assert by_day[(dt.date(2026, 10, 9), "Oak")]["exceptions"] == 1
-    assert by_day[(dt.date(2026, 10, 12), "Oak")]["exceptions"] == 0
-    assert by_day[(dt.date(2026, 10, 12), "Oak")]["expected"] == 3
+    by_day = {(r.date, r.class_name): r for r in report.class_days}
+    assert by_day[(dt.date(2026, 10, 9), "Oak")].exceptions == 1
+    assert by_day[(dt.date(2026, 10, 12), "Oak")].exceptions == 0
+    assert by_day[(dt.date(2026, 10, 12), "Oak")].expected == 3
 
 
 def test_counting_only_the_classes_with_a_pupil_left_out_changes_no_figure(term, monkeypatch):
@@ -233,7 +231,8 @@ def test_visitors_not_signed_out_by_the_end_of_their_day(database):
 
     report = compliance.compliance(mon, TODAY, now=NOW)
     assert report.visitors_not_signed_out == 2
-    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in report.visitors_not_signed_out_rows] == [
+    late = [r.to_dict() for r in report.visitors_not_signed_out_rows]
+    assert [(r["date"], r["name"], r["signed_in"], r["signed_out"]) for r in late] == [
         ("2026-11-09", "Next Morning", "09:00", "2026-11-10 08:00"),
         ("2026-11-10", "Never Out", "10:00", ""),
     ]
@@ -253,7 +252,7 @@ def test_the_roster_is_read_again_when_phones_or_classes_change(database):
 
     def expected():
         rows = compliance.compliance(TODAY, TODAY, now=NOW).today
-        return {r["class"]: r["expected"] for r in rows}
+        return {r.class_name: r.expected for r in rows}
 
     assert expected() == {"Oak": 3, "Beech": 2}
     assert expected() == {"Oak": 3, "Beech": 2}  # the remembered roster

@@ -29,11 +29,11 @@ def school(database):
 
 
 def oak(report, day):
-    return next(r for r in report.class_days if r["date"] == day and r["class"] == "Oak")
+    return next(r for r in report.class_days if r.date == day and r.class_name == "Oak")
 
 
 def today_oak(report):
-    return next(r for r in report.today if r["class"] == "Oak")
+    return next(r for r in report.today if r.class_name == "Oak")
 
 
 @pytest.mark.parametrize("after", ["confiscated", "searched", "collected", "police", "confiscation undone"])
@@ -62,12 +62,12 @@ def test_handed_in_then_confiscated_still_counts_as_handed_in(school, after):
         custody.hand_to_police(ava, school.head, officer="PC Ng, 4521", force_reference="K/1", now=at(MON, 14, 0))
 
     during = compliance.compliance(MON, MON, now=at(MON, 16))
-    assert (today_oak(during)["handed_in"], today_oak(during)["expected"]) == (3, 3)
+    assert (today_oak(during).handed_in, today_oak(during).expected) == (3, 3)
     # The next day the Monday figures come from the cache, and from the ledger alone: both say 3/3.
     for cache in (True, False):
         later = compliance.compliance(MON, TUE, now=at(TUE, 9), cache=cache)
-        assert (oak(later, MON)["handed_in"], oak(later, MON)["expected"]) == (3, 3)
-        assert later.totals["handed_in"] >= 3
+        assert (oak(later, MON).handed_in, oak(later, MON).expected) == (3, 3)
+        assert later.totals.handed_in >= 3
 
 
 def test_confiscated_without_being_handed_in_is_not_counted(school):
@@ -79,4 +79,4 @@ def test_confiscated_without_being_handed_in_is_not_counted(school):
         resolve(codes["000001"]).device.id, school.oak, reason="Used in class", policy="MST 3", now=at(MON, 10, 35)
     )
     report = compliance.compliance(MON, MON, now=at(MON, 16))
-    assert (today_oak(report)["handed_in"], today_oak(report)["expected"]) == (2, 3)
+    assert (today_oak(report).handed_in, today_oak(report).expected) == (2, 3)

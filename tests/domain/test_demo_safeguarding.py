@@ -32,8 +32,6 @@ def test_demo_has_one_of_each(sqlite_db):
     )
     assert not handed.exists()
     exc = exceptions.active_for_pupil(pupil_id, TODAY)
-    row = next(
-        r for r in reports.class_checklist(exc.pupil.school_class.name, TODAY) if r["pupil"] == exc.pupil.full_name
-    )
-    assert row["status"] == reports.CHECK_EXCEPTION
+    row = next(r for r in reports.class_checklist(exc.pupil.school_class.name, TODAY) if r.pupil == exc.pupil.full_name)
+    assert row.status == reports.CHECK_EXCEPTION
     assert exceptions.due_for_review(TODAY, 14)

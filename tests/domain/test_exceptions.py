@@ -349,28 +349,28 @@ def test_agreement_document_has_signature_lines_and_the_category_not_a_diagnosis
 def test_checklist_and_progress_count_an_exception_apart(school):
     ava = pupil("000001")
     custody.hand_in(school.codes["000002"], school.office, now=NOW)
-    before = {r["class"]: r for r in reports.class_progress(TODAY)}
-    assert before["Oak"] == {"class": "Oak", "handed_in": 1, "expected": 3, "exceptions": 0}
-    row = next(r for r in reports.class_checklist("Oak", TODAY) if r["admission_no"] == "000001")
-    assert row["status"] == reports.CHECK_NOT_HANDED_IN
+    before = {r.class_name: r for r in reports.class_progress(TODAY)}
+    assert before["Oak"] == reports.ClassProgress("Oak", handed_in=1, expected=3, exceptions=0)
+    row = next(r for r in reports.class_checklist("Oak", TODAY) if r.admission_no == "000001")
+    assert row.status == reports.CHECK_NOT_HANDED_IN
 
     exc = pupil_exception(school)
-    after = {r["class"]: r for r in reports.class_progress(TODAY)}
-    assert after["Oak"] == {"class": "Oak", "handed_in": 1, "expected": 2, "exceptions": 1}
-    assert after["Beech"]["exceptions"] == 0
-    row = next(r for r in reports.class_checklist("Oak", TODAY) if r["admission_no"] == "000001")
-    assert row["status"] == reports.CHECK_EXCEPTION and row["exception_id"] == exc.id
-    assert "medical monitoring" in row["text"] and "2027-01-11" in row["text"]
+    after = {r.class_name: r for r in reports.class_progress(TODAY)}
+    assert after["Oak"] == reports.ClassProgress("Oak", handed_in=1, expected=2, exceptions=1)
+    assert after["Beech"].exceptions == 0
+    row = next(r for r in reports.class_checklist("Oak", TODAY) if r.admission_no == "000001")
+    assert row.status == reports.CHECK_EXCEPTION and row.exception_id == exc.id
+    assert "medical monitoring" in row.text and "2027-01-11" in row.text
     assert exceptions.scan_note(ava.id, TODAY).startswith("Agreed exception: medical monitoring")
     # a pupil under an exception who hands in anyway is in a slot, and not counted twice
     assert custody.hand_in(school.codes["000001"], school.office, now=NOW).outcome == "EXCEPTION"
     custody.hand_in(school.codes["000001"], school.office, now=NOW, despite_exception=True)
-    row = next(r for r in reports.class_checklist("Oak", TODAY) if r["admission_no"] == "000001")
-    assert row["status"] == reports.CHECK_IN_SLOT
-    assert {r["class"]: r for r in reports.class_progress(TODAY)}["Oak"]["handed_in"] == 1
+    row = next(r for r in reports.class_checklist("Oak", TODAY) if r.admission_no == "000001")
+    assert row.status == reports.CHECK_IN_SLOT
+    assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"].handed_in == 1
     # after the end date it counts as not handed in again
     assert exceptions.scan_note(ava.id, d(61)) is None
-    assert {r["class"]: r for r in reports.class_progress(d(61))}["Oak"]["exceptions"] == 0
+    assert {r.class_name: r for r in reports.class_progress(d(61))}["Oak"].exceptions == 0
 
 
 # ---------------------------------------------------------------- schema upgrade
@@ -401,10 +401,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
     exc = pupil_exception(staff)
     assert exceptions.active_for_pupil(exc.pupil_id, TODAY).id == exc.id
-    assert {r["class"]: r for r in reports.class_progress(TODAY)}["Oak"] == {
-        "class": "Oak",
-        "handed_in": 1,
-        "expected": 2,
-        "exceptions": 1,
-    }
+    assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"] == reports.ClassProgress(
+        "Oak", handed_in=1, expected=2, exceptions=1
+    )
     assert audit.verify().ok

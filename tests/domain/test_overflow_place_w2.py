@@ -49,10 +49,10 @@ def test_the_uncollected_list_names_the_recorded_overflow_place(school, settings
     r, name = visitor_in_overflow(school, settings)
     trays.set_overflow_place("Office cupboard, box O")
     rows = reports.uncollected(LATER)
-    over = [x for x in rows if x["overflow"]]
+    over = [x for x in rows if x.overflow]
     assert len(over) == 1, rows
     row = over[0]
-    assert row["slot"] == first_place
+    assert row.slot == first_place
 
 
 def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(school, settings, first_place):

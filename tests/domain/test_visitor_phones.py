@@ -150,8 +150,8 @@ def test_a_visitors_phone_carries_their_name_in_reports_and_scans(school, settin
     visitors.phone_action(code=r.phone_label, actor=school.office, now=NOW)
     found = resolve(r.phone_label)
     assert (found.owner, found.class_name) == ("Dave Collins", "visitor")  # "Dave Collins · visitor" on a scan
-    [held] = [row for row in reports.uncollected(LATER) if row["code"] == r.phone_label]
-    assert held["pupil"] == "Dave Collins (visitor)"
+    [held] = [row for row in reports.uncollected(LATER) if row.code == r.phone_label]
+    assert held.pupil == "Dave Collins (visitor)"
     visitors.sign_out(slip_code=r.slip_code, actor=school.office, now=LATER)
     rows = [row for row in reports.day(NOW.date()) if row["code"] == r.phone_label or row["pupil"].startswith("Dave")]
     assert [(row["event"], row["pupil"], row["by"]) for row in rows] == [

@@ -119,7 +119,7 @@ def test_many_phones_share_the_overflow_place_and_each_is_released(full_school):
     school = full_school
     for i, adno in enumerate(("000003", "000004", "000005")):  # Beech has no tray; the shared tray has 1 slot
         custody.hand_in(school.codes[adno], school.office, now=_later(i))
-    places = {r["pupil"]: r["slot"] for r in reports.uncollected(_later(10))}
+    places = {r.pupil: r.slot for r in reports.uncollected(_later(10))}
     assert places["Cara Smith"] == "Office cupboard, box O"
     assert list(places.values()).count("Office cupboard, box O") == 2
     assert "C-01" in places.values()
@@ -238,8 +238,8 @@ def test_reports_name_the_overflow_place(full_school):
         "handed in, overflow: Office cupboard, box O",
         "confiscated (4.2): used in class; held in Office cupboard, box O",
     ]
-    check = {r["pupil"]: r for r in reports.class_checklist("Oak", NOW.date())}
-    assert check["Cara Smith"]["text"] == "confiscated: parent collection (Office cupboard, box O)"
-    assert check["Ava Patel"]["text"] == "in slot B-01"
+    check = {r.pupil: r for r in reports.class_checklist("Oak", NOW.date())}
+    assert check["Cara Smith"].text == "confiscated: parent collection (Office cupboard, box O)"
+    assert check["Ava Patel"].text == "in slot B-01"
     listed = {r["pupil"]: r["slot"] for r in reports.devices("Oak")}
     assert listed["Cara Smith"] == "Office cupboard, box O" and listed["Ava Patel"] == "B-01"

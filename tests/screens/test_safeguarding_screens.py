@@ -4,6 +4,7 @@ dialogs: real key presses, a frozen clock, no sleeps. Every flow, bad input and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -710,9 +711,10 @@ def seed_term(school):
 
 def test_bar_chart_draws_rates_as_eighth_blocks():
     from kiosk.screens.compliance import bar_chart
+    from models.compliance import DayTotal
 
     rows = [
-        {"date": dt.date(2026, 11, d), "rate": r, "handed_in": 0, "expected": 0, "exceptions": 0}
+        DayTotal(dt.date(2026, 11, d), handed_in=0, expected=0, exceptions=0, rate=r)
         for d, r in ((10, 100.0), (11, 50.0), (12, None), (13, 0.0))
     ]
     assert bar_chart(rows, height=2) == [
@@ -721,7 +723,9 @@ def test_bar_chart_draws_rates_as_eighth_blocks():
         "     └───────────",
         "      10 11 12 13",
     ]
-    tall = bar_chart([{**rows[1], "rate": 56.25}], height=8)  # 36 of 64 steps: 4 full rows and half of one
+    tall = bar_chart(
+        [dataclasses.replace(rows[1], rate=56.25)], height=8
+    )  # 36 of 64 steps: 4 full rows and half of one
     assert [line[6:] for line in tall[:8]] == ["  ", "  ", "  ", "▄▄", "██", "██", "██", "██"]
     assert [line[:4] for line in tall[:8]] == ["100%", "    ", "    ", "    ", " 50%", "    ", "    ", "  0%"]
 
