@@ -108,6 +108,7 @@ class Recorded:
 
     exception_id: int
     message: str
+    row: ExceptionRow | None = field(default=None, compare=False)  # the exception as it is now
 
 
 # ---------------------------------------------------------------- the list
@@ -171,6 +172,12 @@ def _row(exc: AgreedException, today: dt.date) -> ExceptionRow:
     )
 
 
+def _today(now: dt.datetime) -> dt.date:
+    from models.clock import local_day
+
+    return local_day(now)
+
+
 _ORDER = {"active": 0, "awaiting signed copy": 1, "not started": 2, "ended": 3, "revoked": 4}
 
 
@@ -199,7 +206,7 @@ def record_exception(who: SignedIn, form: ExceptionForm, now: dt.datetime) -> Re
         if exc.pupil_id
         else " Print the agreement (P) for signature."
     )
-    return Recorded(exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} recorded.{tail}")
+    return Recorded(exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} recorded.{tail}", _row(exc, _today(now)))
 
 
 def revoke(who: SignedIn, exception_id: int, reason: str, now: dt.datetime) -> Recorded:
@@ -207,7 +214,9 @@ def revoke(who: SignedIn, exception_id: int, reason: str, now: dt.datetime) -> R
     from models import exceptions as ex
 
     exc = ex.revoke(exception_id, staff_row(who), reason=reason, now=now)
-    return Recorded(exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} revoked. The record is kept.")
+    return Recorded(
+        exc.id, f"Exception #{exc.id} for {ex.subject_name(exc)} revoked. The record is kept.", _row(exc, _today(now))
+    )
 
 
 def record_review(who: SignedIn, exception_id: int, next_review_on: dt.date, now: dt.datetime) -> Recorded:
@@ -218,6 +227,7 @@ def record_review(who: SignedIn, exception_id: int, next_review_on: dt.date, now
     return Recorded(
         exc.id,
         f"Review of exception #{exc.id} for {ex.subject_name(exc)} recorded: next review {exc.review_on.isoformat()}.",
+        _row(exc, _today(now)),
     )
 
 
@@ -288,3 +298,39 @@ def staff_list() -> list[tuple[int, str]]:
     from models.tables import Staff
 
     return [(s.id, s.display_name) for s in Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
+
+
+def form_for(
+    subject_kind: str,
+    *,
+    admission_no: str | None = None,
+    staff_username: str | None = None,
+    agreed_with: str | None = None,
+    **fields: Any,
+) -> ExceptionForm:
+    """The form for an exception whose subject is named as typed on the command line: a pupil
+    by admission number (``agreed_with`` matched to a listed contact's name when it is one),
+    a member of staff by username. ``fields``: the rest of :class:`ExceptionForm`."""
+    from models import exceptions as ex
+    from models.errors import NotFound
+    from models.people import contacts_of
+    from models.tables import Pupil, Staff
+
+    found: dict[str, Any] = {"agreed_with": agreed_with}
+    if subject_kind == "pupil":
+        assert admission_no is not None
+        pupil = Pupil.get_or_none(Pupil.admission_no == admission_no.strip())
+        if pupil is None:
+            raise NotFound(f"There is no pupil with admission number {admission_no!r}.")
+        found["pupil_id"] = pupil.id
+        wanted = ex.name_key(agreed_with)
+        contact = next((c for c in contacts_of(pupil.id) if ex.name_key(c.name) == wanted), None)
+        if contact is not None:
+            found = {"pupil_id": pupil.id, "agreed_with_contact_id": contact.id}
+    elif subject_kind == "staff":
+        assert staff_username is not None
+        member = Staff.get_or_none(Staff.username == staff_username.strip().lower())
+        if member is None:
+            raise NotFound(f"There is no member of staff called {staff_username!r}.")
+        found["staff_id"] = member.id
+    return ExceptionForm(subject_kind=subject_kind, **fields, **found)

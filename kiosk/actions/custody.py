@@ -506,3 +506,25 @@ def pupils_named(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(
         (p.admission_no, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find_pupils(text)
     )
+
+
+# ---------------------------------------------------------------- scanning without a screen
+
+
+def scan_line(who: SignedIn, mode: str, text: str, now: dt.datetime) -> str:
+    """Hand in (``mode`` "hand-in") or release one scanned code, committed on its own; the
+    result line, starting with its outcome (OK, DUPLICATE, UNKNOWN, INVALID, REVOKED, BLOCKED).
+
+    (The scan screens commit codes in groups: ``kiosk.scanning``, on the same domain calls.)
+    """
+    from models import custody
+    from models.codes import printable
+    from models.db import retrying
+    from models.errors import KioskError
+
+    op = custody.hand_in if mode == "hand-in" else custody.release
+    staff = staff_row(who)
+    try:
+        return str(retrying(op, text, staff, now=now).line())
+    except KioskError as exc:
+        return f"{exc.outcome} {printable(text.strip())} {exc}"

@@ -10,7 +10,10 @@ with no terminal.
 This package: the ``cli`` group and :func:`main` (the ``kiosk`` entry point) here; what
 every command shares in ``_common`` (:class:`~kiosk.cli._common.Env`, ``--db``/``--config``,
 output, dates and record numbers) and ``_access`` (``--as`` and PINs, ``open_command``);
-one module per command or group of commands, each added to ``cli`` below.
+one module per command or group of commands, each added to ``cli`` below. A command is a
+view over the use cases (``kiosk.actions``), as a screen is: it reads its options, calls
+them with the person in ``--as`` and prints; it does not import ``models`` (an import
+contract in pyproject.toml; ``_common``, ``_access`` and ``run`` below them excepted).
 """
 
 from __future__ import annotations

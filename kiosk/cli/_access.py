@@ -65,7 +65,8 @@ def acts(
 ) -> Callable[[Callable], Callable]:
     """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
     be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
-    command's options). The command gets them as ``who``.
+    command's options). The command gets them as ``who``: a :class:`kiosk.session.SignedIn`,
+    as the screens have, to give to the use cases (``kiosk.actions``).
 
     ``open_when(options)``: without --as the command runs with ``who=None`` (purge
     --dry-run; the first admin). Use inside :func:`common` (``@common`` above ``@acts``).
@@ -122,8 +123,10 @@ def acts(
                         f"{who_text(who)} may not {doing}: that needs someone who may {ACTION_WORDS[wanted]}."
                     ) from None
                 raise refused from None
+            from kiosk.session import SignedIn
+
             before = signing_in
-            result = fn(env, who=who, **kwargs)
+            result = fn(env, who=SignedIn.of(who), **kwargs)  # the use cases take the person signed in
             if commits() != before:  # it wrote records: anchor them (not a job that stopped part way)
                 anchor_after(env, who)
             return result

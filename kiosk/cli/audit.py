@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kiosk.actions import records
 from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import Env, common
 from models.errors import KioskError
@@ -26,18 +27,11 @@ def audit() -> None:
 @common
 def audit_verify(env: Env, paper: tuple[str, ...]) -> None:
     """Check the hash chain and that current state agrees with the ledger."""
-    from models import anchors
-    from models.compliance import cache_problems
-    from models.custody import verify_states
-
-    for text in paper:  # a mistyped anchor is refused before any work
-        anchors.parse_short(text)
+    records.check_paper_anchors(paper)  # a mistyped anchor is refused before any work
     env.open(create=False, check=False)  # its own full check
-    report = anchors.verify(env.anchors_path())
-    for text in paper:
-        anchors.check_paper(report, text)
-    states = verify_states() + cache_problems(env.settings.tz)  # the projections, by replay
-    if report.ok and not states:
+    verified = records.verify(env.anchors_path(), paper, env.settings.tz)
+    report, states = verified.report, verified.states  # the chain; the projections, by replay
+    if verified.ok:
         click.echo(
             f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows "
             f"match the log; {report.anchors_checked} anchors agree; current state agrees with the ledger."
@@ -73,11 +67,9 @@ def _first_bad(report) -> str:
 @common
 def audit_anchor(env: Env) -> None:
     """Append the log's head (entry number, hash, time) to the anchors file outside the database."""
-    from models import anchors
-
     env.open(create=False)
     path = env.anchors_path()
-    written = anchors.write(path, actor="cli")
+    written = records.anchor(path)
     if written is None:
         click.echo("The audit log is empty: nothing to anchor.")
         return
@@ -94,11 +86,9 @@ def audit_restored(env: Env, who, anchors_lost: bool) -> None:
     """Record that this database was restored from a backup (run it after copying the backup
     into place): anchors written after the backup are set aside in a file of their own,
     and the restore is recorded and anchored, so verify no longer reports a cut log."""
-    from models import anchors
-
     env.open(create=False)
     path = env.anchors_path()
-    done = anchors.declare_restored(path, actor=who, anchors_lost=anchors_lost)
+    done = records.declare_restored(who, path, anchors_lost)
     if done.lost:
         click.echo(
             f"Recorded: the anchors file {path} and the {done.lost} anchor(s) written to it are lost. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kiosk.actions import admin, listings
 from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, common, emit
 
@@ -20,10 +21,8 @@ def devices() -> None:
 @common
 def devices_list(env: Env, class_name: str | None, fmt: str) -> None:
     """List registered phones: code, pupil, class, state, slot."""
-    from models import reports
-
     env.open(create=False)
-    emit(reports.devices(class_name), fmt, ["code", "admission_no", "pupil", "class", "state", "slot"])
+    emit(listings.devices(class_name), fmt, ["code", "admission_no", "pupil", "class", "state", "slot"])
 
 
 @devices.command("register")
@@ -33,13 +32,10 @@ def devices_list(env: Env, class_name: str | None, fmt: str) -> None:
 @acts("register_device")
 def devices_register(env: Env, who, admission_no: str, description: str) -> None:
     """Register a pupil's phone and issue its label code."""
-    from models.devices import register_pupil_device
-
     env.open()
-    label = register_pupil_device(admission_no, actor=who, description=description)
-    pupil = label.device.pupil
+    done = admin.register_device(who, admission_no, description)
     click.echo(
-        f"Registered {label.code} to {pupil.full_name} ({pupil.school_class.name}). Print its label with: kiosk labels print --pupil {pupil.admission_no}"
+        f"Registered {done.code} to {done.pupil} ({done.class_name}). Print its label with: kiosk labels print --pupil {done.admission_no}"
     )
 
 
@@ -51,8 +47,6 @@ def devices_register(env: Env, who, admission_no: str, description: str) -> None
 @acts("revoke_label")
 def devices_revoke(env: Env, who, code: str, reason: str, no_reissue: bool) -> None:
     """Revoke a lost or damaged label and issue its replacement."""
-    from models.devices import revoke_label
-
     env.open()
-    new = revoke_label(code, actor=who, reason=reason, reissue=not no_reissue)
-    click.echo(f"Revoked {code.strip().upper()}." + (f" Replacement label: {new.code}." if new else ""))
+    new = admin.revoke_label(who, code, reason, reissue=not no_reissue)
+    click.echo(f"Revoked {code.strip().upper()}." + (f" Replacement label: {new}." if new else ""))

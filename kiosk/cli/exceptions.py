@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
+from kiosk.actions import admin, agreed, listings
 from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, RecordCommand, RecordNumber, common, emit, parse_date
 from models.errors import KioskError
@@ -14,12 +13,6 @@ from models.errors import KioskError
 @click.group("exceptions")
 def exceptions_group() -> None:
     """Phone exceptions agreed with the headteacher."""
-
-
-def _exception_rows(items, day) -> list[dict[str, Any]]:
-    from models import exceptions
-
-    return [exceptions.describe(e, day) for e in items]
 
 
 EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "ends_on", "status", "signed_copy"]
@@ -39,17 +32,9 @@ EXC_COLUMNS = ["id", "for", "class", "kind_text", "starts_on", "review_on", "end
 @common
 def exceptions_list(env: Env, show_all: bool, due_within: int | None, fmt: str) -> None:
     """List exceptions: who, kind, dates, status."""
-    from models import exceptions
-    from models.clock import local_day, utcnow
-
-    today = local_day(utcnow(), env.settings.tz)
+    today = listings.today(env.settings.tz)
     env.open(create=False)
-    items = (
-        exceptions.due_for_review(today, due_within)
-        if due_within is not None
-        else exceptions.list_exceptions(today, include_past=show_all)
-    )
-    emit(_exception_rows(items, today), fmt, EXC_COLUMNS)
+    emit(listings.exceptions(today, due_within, show_all), fmt, EXC_COLUMNS)
 
 
 @exceptions_group.command("add")
@@ -104,11 +89,6 @@ def exceptions_add(
     risk_ref,
 ) -> None:
     """Record an exception agreed with the headteacher."""
-    from models import exceptions
-    from models.errors import NotFound
-    from models.people import contacts_of
-    from models.tables import Pupil, Staff
-
     chosen = [x for x in (admission_no, staff_username, visitor_name) if x]
     if len(chosen) > 1:
         raise KioskError("Give one of --pupil, --staff or --visitor (with --organisation), or --organisation alone.")
@@ -123,46 +103,33 @@ def exceptions_add(
         )
     }
     env.open()
-    head = who
-    extra: dict[str, Any] = {}
-    if subject == "pupil":
-        pupil = Pupil.get_or_none(Pupil.admission_no == admission_no.strip())
-        if pupil is None:
-            raise NotFound(f"There is no pupil with admission number {admission_no!r}.")
-        extra["pupil_id"] = pupil.id
-        wanted = exceptions.name_key(agreed_with)
-        contact = next((c for c in contacts_of(pupil.id) if exceptions.name_key(c.name) == wanted), None)
-        if contact is not None:
-            extra["agreed_with_contact_id"] = contact.id
-        else:
-            extra["agreed_with"] = agreed_with
-    else:
-        extra["agreed_with"] = agreed_with
-        if subject == "staff":
-            who = Staff.get_or_none(Staff.username == staff_username.strip().lower())
-            if who is None:
-                raise NotFound(f"There is no member of staff called {staff_username!r}.")
-            extra["staff_id"] = who.id
-    exc = exceptions.record(
-        head,
-        subject_kind=subject,
+    form = agreed.form_for(
+        subject,
+        admission_no=admission_no,
+        staff_username=staff_username,
+        agreed_with=agreed_with,
         kind=kind,
         medical_category=medical_category,
         allowed=allowed,
         where=where,
-        conditions=list(conditions),
+        conditions=tuple(conditions),
         sanction=sanction,
         visitor_name=visitor_name,
         organisation=organisation,
         risk_assessment_ref=risk_ref,
         **dates,
-        **extra,
     )
+    exc = _row(agreed.record_exception(who, form, admin.now()))  # as the headteacher's screen records it
     click.echo(
-        f"Exception {exc.id} recorded for {exceptions.subject_name(exc)} ({exceptions.kind_text(exc)}), "
-        f"{exc.starts_on} to {exc.ends_on}."
+        f"Exception {exc.id} recorded for {exc.subject} ({exc.kind_text}), {exc.starts_on} to {exc.ends_on}."
         + (" It has effect once the signed copy is back." if subject == "pupil" else "")
     )
+
+
+def _row(done: agreed.Recorded) -> agreed.ExceptionRow:
+    """The exception an action went through on, as it is now (for this command's own words)."""
+    assert done.row is not None  # (every action on one exception returns it)
+    return done.row
 
 
 @exceptions_group.command("revoke", cls=RecordCommand)
@@ -172,11 +139,9 @@ def exceptions_add(
 @acts("record_exception")
 def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
     """Revoke an exception from now on. The record is kept."""
-    from models import exceptions
-
     env.open()
-    exc = exceptions.revoke(exception_id, who, reason=reason)
-    click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} revoked.")
+    exc = _row(agreed.revoke(who, exception_id, reason, admin.now()))
+    click.echo(f"Exception {exc.id} for {exc.subject} revoked.")
 
 
 @exceptions_group.command("review", cls=RecordCommand)
@@ -186,12 +151,11 @@ def exceptions_revoke(env: Env, who, exception_id: int, reason: str) -> None:
 @acts("record_exception")
 def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
     """The headteacher reviewed an exception and kept it: set the next review date."""
-    from models import exceptions
-
     next_review_on = parse_date(next_text)
+    assert next_review_on is not None  # (--next is required)
     env.open()
-    exc = exceptions.record_review(exception_id, who, next_review_on=next_review_on)
-    click.echo(f"Exception {exc.id} for {exceptions.subject_name(exc)} reviewed: next review {exc.review_on}.")
+    exc = _row(agreed.record_review(who, exception_id, next_review_on, admin.now()))
+    click.echo(f"Exception {exc.id} for {exc.subject} reviewed: next review {exc.review_on}.")
 
 
 @open_command("read-only: shows an agreement to print")
@@ -200,17 +164,6 @@ def exceptions_review(env: Env, who, exception_id: int, next_text: str) -> None:
 @common
 def exceptions_agreement(env: Env, exception_id: int) -> None:
     """Show the written agreement as text (print it from the kiosk)."""
-    from models import exceptions
-    from models.tables import AgreedException
-    from printing.render import to_text
-
     env.open(create=False)
-    exc = AgreedException.get_or_none(AgreedException.id == exception_id)
-    if exc is None:
-        raise KioskError("There is no such exception.")
-    doc = exceptions.agreement_document(
-        exc,
-        school_name=env.settings.school_name,
-        headteacher_name="" if env.settings.headteacher_name.startswith("the ") else env.settings.headteacher_name,
-    )
-    click.echo(to_text(doc), nl=False)
+    text = listings.agreement_text(exception_id, env.settings.school_name, env.settings.headteacher_name)
+    click.echo(text, nl=False)

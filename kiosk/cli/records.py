@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
+from kiosk.actions import admin, records
 from kiosk.cli._access import acts
 from kiosk.cli._common import Env, anchor_after, common
-from models.errors import KioskError
 
 
 @click.command()
@@ -18,35 +17,21 @@ from models.errors import KioskError
 @acts("manage_records", doing="make a backup")
 def backup(env: Env, who, path: str) -> None:
     """A consistent copy of the SQLite database, safe while the kiosk runs (audited: it holds everyone's data)."""
-    from models.backup import backup_to, check_destination, record_backup
-
     env.open()
-    dest = check_destination(Path(path))
     # Recorded and anchored before the copy, so the copy holds both: restored, it is the
-    # log as anchored (after the copy, the restored log would look cut short).
-    record_backup(dest, actor=who)
-    anchor_after(env, who)  # a file that cannot be written is a warning, as after any command
-    try:
-        dest = backup_to(dest)
-    except KioskError as exc:
-        record_backup(dest, actor=who, failed=str(exc))
-        raise
+    # log as anchored (after the copy, the restored log would look cut short). A file that
+    # cannot be written is a warning, as after any command.
+    dest = records.backup(who, path, anchor=lambda: anchor_after(env, who))
     click.echo(f"Backup written to {dest}.")
 
 
 def _subject(
     pupil: str | None, visitor: str | None, staff_user: str | None = None, *, options: str = "--pupil or --visitor"
 ):
-    from models import records
-
     given = [x for x in (pupil, visitor, staff_user) if x is not None]
     if len(given) != 1:
         raise click.UsageError(f"Give exactly one of {options}.")
-    if pupil is not None:
-        return records.pupil_subject(pupil)
-    if visitor is not None:
-        return records.visitor_subject(visitor)
-    return records.staff_subject(staff_user)
+    return records.subject(pupil, visitor, staff_user)
 
 
 @click.command()
@@ -62,17 +47,11 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
     erasure. Works in short transactions (terminals keep scanning), each with its own
     audit entry; if it is cut off, run it again to finish.
     """
-    from models import records
-
     env.open()
-    result = records.purge(env.settings.retention_days, actor=who, dry_run=dry_run)
-    if not dry_run:
-        from models import anchors
-
-        try:
-            anchors.write(env.anchors_path(), actor=who, why="purge")
-        except KioskError as exc:
-            click.echo(f"Warning: the purge is done, but {exc}", err=True)
+    done = records.purge(who, env.settings.retention_days, dry_run, None if dry_run else env.anchors_path())
+    result = done.result
+    if done.anchor_problem is not None:
+        click.echo(f"Warning: the purge is done, but {done.anchor_problem}", err=True)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -113,18 +92,10 @@ def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str |
     Audited only once the file is completely written; the folder it goes in must exist.
     --out m.json writes the JSON alone, as one file.
     """
-    from models import records
-    from models.clock import utcnow
-
     env.open()
     subject = _subject(pupil, visitor, staff_user, options="--pupil, --visitor or --staff")
-    export = records.subject_access(subject, actor=who)
-    if out is None:
-        safe = "".join(ch if ch.isalnum() else "-" for ch in subject.key).strip("-") or "subject"
-        out = f"sar-{subject.kind}-{safe}-{utcnow():%Y%m%d-%H%M%S}.zip"
-    path = records.write_sar(export, out)
-    counts = ", ".join(f"{len(rows)} {name.replace('_', ' ')}" for name, rows in export.sections.items())
-    click.echo(f"Subject access export for {subject.label} written to {path} ({counts}).")
+    done = records.subject_access(who, subject, out, admin.now())
+    click.echo(f"Subject access export for {done.label} written to {done.path} ({done.counts}).")
 
 
 @click.command()
@@ -136,12 +107,9 @@ def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str |
 def erase(env: Env, who, pupil: str | None, visitor: str | None, yes: bool) -> None:
     """Erase one person's data. Refused, with the reason, under a legal hold (a phone in
     a tray, confiscated or with the police; an open concern; a visitor on site)."""
-    from models import records
-
     env.open()
     subject = _subject(pupil, visitor)
     holds = records.holds_for(subject)
     if not holds and not yes:
         click.confirm(f"Erase everything held about {subject.label}? This cannot be undone", abort=True)
-    result = records.erase(subject, actor=who)
-    click.echo(result.line())
+    click.echo(records.erase(who, subject))

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from kiosk.actions import listings
 from kiosk.cli._access import open_command
 from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
 
@@ -23,12 +24,13 @@ def report() -> None:
 @common
 def report_day(env: Env, date_text: str | None, fmt: str) -> None:
     """Every custody event of one day."""
-    from models import reports
-    from models.clock import local_day, utcnow
-
-    day = parse_date(date_text, "--date") or local_day(utcnow(), env.settings.tz)
+    day = parse_date(date_text, "--date") or listings.today(env.settings.tz)
     env.open(create=False)
-    emit(reports.day(day, env.settings.tz), fmt, ["time", "event", "code", "pupil", "class", "slot", "by", "detail"])
+    emit(
+        listings.day_events(day, env.settings.tz),
+        fmt,
+        ["time", "event", "code", "pupil", "class", "slot", "by", "detail"],
+    )
 
 
 @open_command("read-only report")
@@ -37,11 +39,9 @@ def report_day(env: Env, date_text: str | None, fmt: str) -> None:
 @common
 def report_uncollected(env: Env, fmt: str) -> None:
     """Phones the school still holds."""
-    from models import reports
-
     env.open(create=False)
     emit(
-        [r.to_dict() for r in reports.uncollected(tz=env.settings.tz)],
+        [r.to_dict() for r in listings.uncollected(env.settings.tz)],
         fmt,
         ["slot", "code", "pupil", "class", "state", "since"],
     )
@@ -59,12 +59,10 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     School days are weekdays on which any phone was handed in (holidays are left out).
     Pupils with an agreed exception are counted separately.
     """
-    from models import compliance
-    from models.compliance import ClassDay, DayTotal
-
     from_day, to_day = parse_date(from_text, "--from"), parse_date(to_text, "--to")
     env.open(create=False)
-    rep = compliance.compliance(from_day, to_day, tz=env.settings.tz)
+    view = listings.compliance(from_day, to_day, env.settings.tz)
+    rep = view.report
     if fmt == "json":
         click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2, default=str))
         return
@@ -72,11 +70,11 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     def pct(rate: float | None) -> str:
         return "" if rate is None else f"{rate:.1f}"
 
-    def day_row(section: str, r: ClassDay | DayTotal) -> dict[str, Any]:
+    def day_row(section: str, r: listings.ClassDay | listings.DayTotal) -> dict[str, Any]:
         return {
             "section": section,
             "date": r.date.isoformat(),
-            "class": r.class_name if isinstance(r, ClassDay) else "all",
+            "class": r.class_name if isinstance(r, listings.ClassDay) else "all",
             "handed_in": r.handed_in,
             "expected": r.expected,
             "exceptions": r.exceptions,
@@ -101,7 +99,7 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     click.echo(f"\nToday ({rep.to_day}), per class:")
     emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
     click.echo("\nLast 30 school days (all classes):")
-    for line in compliance.chart(rep.last_30):
+    for line in view.chart:
         click.echo(line)
     click.echo("\nPer class per school day:")
     emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from kiosk.actions import admin
 from kiosk.cli._access import acts
 from kiosk.cli._common import Env, common
-from models.errors import KioskError
 
 
 @click.group()
@@ -24,23 +24,14 @@ def roster_import(env: Env, who, file: str, skip_invalid: bool) -> None:
 
     Applied 40 pupils at a time, each step audited; an import cut off part way is
     finished by importing the same file again."""
-    from models.people import RosterRejected, import_roster
-    from models.roster import RosterFileError, parse_roster
-
-    try:
-        result = parse_roster(file)
-    except RosterFileError as exc:
-        raise KioskError(str(exc)) from None
+    result = admin.read_roster(file)
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)
     for e in result.errors:
         click.echo(e.message, err=True)
     env.open()
-    try:
-        summary = import_roster(result, skip_invalid=skip_invalid, actor=who)
-    except RosterRejected as exc:
-        raise KioskError(str(exc)) from None
+    summary = admin.import_roster(who, result, skip_invalid)
     env.sync_trays()
-    click.echo(f"Roster imported ({result.source_format}): {summary.line()}.")
-    for line in summary.contact_lines():  # every contact added, changed or switched off
+    click.echo(f"Roster imported ({result.source_format}): {summary.line}.")
+    for line in summary.contact_lines:  # every contact added, changed or switched off
         click.echo(f"  {line}")

@@ -7,9 +7,10 @@ import sys
 
 import click
 
+from kiosk.actions import admin
+from kiosk.actions import custody as act
 from kiosk.cli._access import acts
 from kiosk.cli._common import Env, common
-from models.errors import KioskError
 
 MAX_SCAN_LINE = 1024  # bytes: a label code is 8 characters
 LINE_TOO_LONG = "A scanned line over 1 KB was refused."
@@ -43,17 +44,9 @@ def scan(env: Env, who, mode: str) -> None:
     Each result is printed only after that code is committed, and starts with OK,
     DUPLICATE, UNKNOWN, INVALID, REVOKED or BLOCKED.
     """
-    from models import custody
-    from models.clock import Clock
-    from models.codes import printable
-    from models.db import retrying
-
     env.open()
     env.sync_trays()
-    staff = who
     # (the file's quick check ran as --as opened it: a damaged file was refused in one line)
-    op = custody.hand_in if mode == "hand-in" else custody.release
-    clock = Clock()
     out = sys.stdout
     for raw in scan_lines(sys.stdin.buffer):
         if raw is None:  # over 1 KB: not a label (a stuck key, a pasted file); never read whole
@@ -63,10 +56,5 @@ def scan(env: Env, who, mode: str) -> None:
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text.strip():
             continue
-        try:
-            result = retrying(op, text, staff, now=clock.now())
-            line = result.line()
-        except KioskError as exc:
-            line = f"{exc.outcome} {printable(text.strip())} {exc}"
-        out.write(line + "\n")
+        out.write(act.scan_line(who, mode, text, admin.now()) + "\n")
         out.flush()

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from kiosk.actions import accounts, admin, listings
 from kiosk.cli._access import acts, open_command, tty_pin
 from kiosk.cli._common import FORMAT, Env, common, emit
 from models.errors import KioskError
@@ -22,10 +23,8 @@ def staff() -> None:
 @acts("manage_staff")
 def staff_unlock(env: Env, who, username: str) -> None:
     """Clear a lockout after repeated wrong PINs."""
-    from models.auth import unlock
-
     env.open()
-    unlock(username, actor=who)
+    accounts.unlock(who, username, admin.now())  # as the screen's unlock (its own words there)
     click.echo(f"{username} unlocked.")
 
 
@@ -36,23 +35,14 @@ def staff_unlock(env: Env, who, username: str) -> None:
 def staff_set_pin(env: Env, who, username: str) -> None:
     """Replace a member of staff's PIN (--as an admin, or --as yourself for your own).
     The new PIN comes from $KIOSK_NEW_PIN or is asked for."""
-    from models.auth import set_pin
-    from models.errors import NotFound
-    from models.tables import Staff
-
     env.open()
-    target = Staff.get_or_none(Staff.username == (username or "").strip().lower())
-    if target is None:
-        raise NotFound(f"There is no member of staff called {username!r}.")
+    target = admin.staff_username(username)  # no such member: refused before a PIN is asked for
     pin = os.environ.get("KIOSK_NEW_PIN")
     if pin is None:
-        pin = tty_pin(f"New PIN for {target.username} (6 to 12 digits): ", confirm=True)
+        pin = tty_pin(f"New PIN for {target} (6 to 12 digits): ", confirm=True)
         if pin is None:
-            raise KioskError(
-                f"No PIN for {target.username}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed."
-            )
-    set_pin(target.id, pin, who)
-    click.echo(f"New PIN set for {target.username}.")
+            raise KioskError(f"No PIN for {target}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.")
+    click.echo(f"New PIN set for {admin.set_pin(who, target, pin)}.")
 
 
 @staff.command("deactivate")
@@ -61,10 +51,8 @@ def staff_set_pin(env: Env, who, username: str) -> None:
 @acts("manage_staff")
 def staff_deactivate(env: Env, who, username: str) -> None:
     """Switch off a leaver's account. It stays on record: the chain of custody names who acted."""
-    from models.staffing import deactivate
-
-    gone = deactivate(username, actor=who)
-    click.echo(f"{gone.username} deactivated: they can no longer sign in.")
+    env.open()
+    click.echo(f"{admin.deactivate(who, username)} deactivated: they can no longer sign in.")
 
 
 @staff.command("add")
@@ -88,23 +76,17 @@ def staff_add(
 
     A database with no active admin: the first admin is added without --as.
     """
-    from models.auth import create_staff
-    from models.staffing import check_first_admin, create_first_admin
-
     if who is None:  # refused before asking for a PIN unless this is the first admin
         env.open()
-        check_first_admin(roles)
+        admin.check_first_admin(roles)
     pin = os.environ.get("KIOSK_NEW_PIN")
     if pin is None:
         pin = tty_pin(f"New PIN for {username} (6 to 12 digits): ", confirm=True)
         if pin is None:
             raise KioskError(f"No PIN for {username}: set KIOSK_NEW_PIN or run from a terminal. Nothing was changed.")
     env.open()
-    if who is None:
-        added = create_first_admin(username, display_name, roles, pin, classes=classes)
-    else:
-        added = create_staff(username, display_name, roles, pin, classes=classes, actor=who)
-    click.echo(f"Added {added.username} ({', '.join(sorted(added.role_set))}).")
+    added = admin.add_staff(who, username, display_name, roles, pin, classes)  # who=None: the first admin
+    click.echo(f"Added {added.username} ({', '.join(added.roles)}).")
 
 
 @open_command("read-only report")
@@ -112,20 +94,5 @@ def staff_add(
 @FORMAT
 @common
 def staff_list(env: Env, fmt: str) -> None:
-    from models.auth import VISITOR, capped, roles_text
-    from models.clock import utcnow
-    from models.tables import Staff
-
     env.open(create=False)
-    now = utcnow()
-
-    def locked(staff_id: int) -> str:  # over today's cap of wrong PINs (kiosk staff unlock)
-        if capped(staff_id, now):  # the staff sign-in and the command line
-            return "yes"
-        return "at the visitor screen" if capped(staff_id, now, surface=VISITOR) else ""  # its own cap
-
-    rows = [
-        {"username": s.username, "name": s.display_name, "roles": roles_text(s), "locked": locked(s.id)}
-        for s in Staff.select().order_by(Staff.username)
-    ]
-    emit(rows, fmt)
+    emit(listings.staff(), fmt)

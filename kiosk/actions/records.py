@@ -1,0 +1,174 @@
+"""Records duties and the audit log: backup, purge, subject access, erasure; verify,
+anchor and a restore recorded.
+
+What ``kiosk backup``, ``purge``, ``sar``, ``erase`` and ``kiosk audit`` do, as plain
+functions. Each takes the person acting (``who``) where someone acts; ``who=None`` only
+where the command is open without anyone (a purge's dry run). The domain (``models.records``,
+``models.backup``, ``models.anchors``) checks every rule again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.anchors import Anchor, Restored
+    from models.audit import VerifyReport
+    from models.record_base import Hold, Subject
+    from models.records import PurgeResult
+
+
+# ---------------------------------------------------------------- backup
+
+
+def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
+    """A consistent copy of the database at ``path`` (audited: it holds everyone's data).
+
+    The backup is recorded, then ``anchor()`` is called, before the copy, so the copy holds
+    both: restored, it is the log as anchored. A copy that fails is recorded too.
+    """
+    from models.backup import backup_to, check_destination, record_backup
+    from models.errors import KioskError
+
+    actor = staff_row(who)
+    dest = check_destination(Path(path))
+    record_backup(dest, actor=actor)
+    anchor()
+    try:
+        return backup_to(dest)
+    except KioskError as exc:
+        record_backup(dest, actor=actor, failed=str(exc))
+        raise
+
+
+# ---------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class Purged:
+    result: PurgeResult
+    anchor_problem: str | None  # the purge is done, but its anchor was not written
+
+
+def purge(who: SignedIn | None, retention_days: Mapping[str, int], dry_run: bool, anchors_path: Path | None) -> Purged:
+    """Delete records past their retention period (``dry_run``: only say what would go).
+
+    A real purge is anchored at once (``anchors_path``): what it deleted cannot be put back unseen.
+    """
+    from models import anchors, records
+    from models.errors import KioskError
+
+    actor = staff_row(who) if who is not None else None
+    result = records.purge(retention_days, actor=actor, dry_run=dry_run)
+    problem = None
+    if not dry_run and anchors_path is not None:
+        try:
+            anchors.write(anchors_path, actor=actor, why="purge")
+        except KioskError as exc:
+            problem = str(exc)
+    return Purged(result, problem)
+
+
+# ---------------------------------------------------------------- one person's records
+
+
+def subject(pupil: str | None = None, visitor: str | None = None, staff_user: str | None = None) -> Subject:
+    """The person a subject access or erasure is about (give one)."""
+    from models import records
+
+    if pupil is not None:
+        return records.pupil_subject(pupil)
+    if visitor is not None:
+        return records.visitor_subject(visitor)
+    assert staff_user is not None
+    return records.staff_subject(staff_user)
+
+
+@dataclass(frozen=True)
+class SarWritten:
+    label: str  # who it is about
+    path: Path
+    counts: str  # "3 custody events, 0 concerns, …"
+
+
+def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datetime) -> SarWritten:
+    """Everything held about one person, written to ``out`` (default: a new .zip here);
+    audited only once the file is completely written."""
+    from models import records
+
+    export = records.subject_access(about, actor=staff_row(who))
+    if out is None:
+        safe = "".join(ch if ch.isalnum() else "-" for ch in about.key).strip("-") or "subject"
+        out = f"sar-{about.kind}-{safe}-{now:%Y%m%d-%H%M%S}.zip"
+    path = records.write_sar(export, out)
+    counts = ", ".join(f"{len(rows)} {name.replace('_', ' ')}" for name, rows in export.sections.items())
+    return SarWritten(about.label, path, counts)
+
+
+def holds_for(about: Subject) -> list[Hold]:
+    """What keeps this person's records from being erased (an empty list: nothing)."""
+    from models import records
+
+    return records.holds_for(about)
+
+
+def erase(who: SignedIn, about: Subject) -> str:
+    """Erase one person's data (refused, with the reason, under a legal hold); the line to show."""
+    from models import records
+
+    return records.erase(about, actor=staff_row(who)).line()
+
+
+# ---------------------------------------------------------------- the audit log
+
+
+def check_paper_anchors(paper: Iterable[str]) -> None:
+    """Refuse a mistyped anchor from an end-of-day slip ('#SEQ HASH') before any work."""
+    from models import anchors
+
+    for text in paper:
+        anchors.parse_short(text)
+
+
+@dataclass(frozen=True)
+class Verified:
+    report: VerifyReport  # the chain, the protected rows, the anchors
+    states: list[str]  # current state that disagrees with the ledger (by replay)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.report.ok) and not self.states
+
+
+def verify(anchors_path: Path, paper: Sequence[str], tz: Any) -> Verified:
+    """Check the hash chain, the anchors (and those copied from slips), and that current
+    state agrees with the ledger. A paper anchor that disagrees is refused in one line."""
+    from models import anchors
+    from models.compliance import cache_problems
+    from models.custody import verify_states
+
+    report = anchors.verify(anchors_path)
+    for text in paper:
+        anchors.check_paper(report, text)
+    return Verified(report, verify_states() + cache_problems(tz))
+
+
+def anchor(anchors_path: Path) -> Anchor | None:
+    """Append the log's head to the anchors file; None when the log is empty."""
+    from models import anchors
+
+    return anchors.write(anchors_path, actor="cli")
+
+
+def declare_restored(who: SignedIn, anchors_path: Path, anchors_lost: bool) -> Restored:
+    """Record that this database was restored from a backup (anchors after it set aside)."""
+    from models import anchors
+
+    return anchors.declare_restored(anchors_path, actor=staff_row(who), anchors_lost=anchors_lost)
