@@ -62,15 +62,26 @@ def start_scan(db: str, mode: str, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def kill_scan_once(db: str, codes: list[str], mode: str, delay: float, env: dict[str, str]) -> dict:
-    """Start `kiosk scan`, feed it every code, SIGKILL it after `delay` s; check the database."""
+def kill_scan_once(
+    db: str, codes: list[str], mode: str, delay: float, env: dict[str, str], after_acks: int = 0
+) -> dict:
+    """Start `kiosk scan`, feed it every code, SIGKILL it; check the database.
+
+    The kill comes `delay` s after the start, or, with `after_acks`, as soon as that many
+    scans have been acknowledged: mid-scan however slow the machine is (a kill timed from
+    the start can land during start-up on a loaded machine, and then tests nothing).
+    """
     proc = start_scan(db, mode, env)
     lines: list[str] = []
+    enough = threading.Event()
 
     def read() -> None:
         for raw in proc.stdout:
             if raw.endswith(b"\n"):
                 lines.append(raw.decode("utf-8", "replace"))
+                if after_acks and len(lines) >= after_acks:
+                    enough.set()
+        enough.set()  # the output ended: the process finished or failed
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -79,7 +90,14 @@ def kill_scan_once(db: str, codes: list[str], mode: str, delay: float, env: dict
         proc.stdin.flush()
     except BrokenPipeError:
         pass
-    time.sleep(delay)
+    if after_acks:
+        if not enough.wait(timeout=120):
+            problems_before = [f"no {after_acks} acknowledgements within 120 s"]
+        else:
+            problems_before = []
+    else:
+        problems_before = []
+        time.sleep(delay)
     finished = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -92,7 +110,7 @@ def kill_scan_once(db: str, codes: list[str], mode: str, delay: float, env: dict
             pass
     acked = [ln.split()[1] for ln in lines if ln.split()[0] in ("OK", "DUPLICATE")]
     odd = [ln for ln in lines if ln.split()[0] not in ("OK", "DUPLICATE")]
-    problems = [f"a scan answered {ln.strip()!r}" for ln in odd]
+    problems = problems_before + [f"a scan answered {ln.strip()!r}" for ln in odd]
     if finished and stderr.strip():
         problems.append(f"kiosk scan failed before the kill: {stderr.strip()[:200]}")
     now = states(db, acked) if acked else {}
@@ -111,9 +129,11 @@ def run_scan_kills(
     max_delay: float = 1.5,
     log=None,
     postgres: str | None = None,
+    mid_scan: bool = False,
 ) -> dict:
     """``postgres``: an empty, throw-away PostgreSQL database to use instead of a new
-    SQLite file (its contents are dropped first)."""
+    SQLite file (its contents are dropped first). ``mid_scan``: each kill comes after a
+    random number of acknowledged scans (1 to phones - 1), not after a random time."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="kiosk-kill-") as scratch:
         base = folder or Path(scratch)
@@ -125,7 +145,8 @@ def run_scan_kills(
         acked, failures, finished, t0 = 0, [], 0, time.perf_counter()
         for i in range(runs):
             mode = "hand-in" if i % 2 == 0 else "release"
-            r = kill_scan_once(db, codes, mode, rng.uniform(0.05, max_delay), env)
+            delay, after = rng.uniform(0.05, max_delay), rng.randint(1, phones - 1)
+            r = kill_scan_once(db, codes, mode, delay, env, after_acks=after if mid_scan else 0)
             acked += r["acked"]
             finished += r["finished"]
             if r["problems"]:
