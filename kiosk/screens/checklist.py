@@ -2,7 +2,8 @@
 
 A teacher sees only their own classes (one class opens straight away); office staff,
 leadership and the headteacher pick any class. Phones are released by scan (the scan
-field at the bottom feeds the same ordered pipeline as the release screen) or by
+field at the bottom feeds the same ordered pipeline as the release screen, wired by the
+same :class:`~kiosk.screens.scan_base.ScanLane`) or by
 selection: Enter on a row whose phone is in a slot releases it; Enter on a confiscated
 phone opens the release-to-parent/carer dialog.
 
@@ -23,9 +24,9 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
-from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
+from kiosk.scanning import ScanResult
 from kiosk.screens.release import HINT_F4
-from kiosk.screens.scan_base import OUTCOME_WORDS
+from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
@@ -106,7 +107,7 @@ class ChecklistTable(KeyFirst, DataTable):
 # ---------------------------------------------------------------- screen
 
 
-class ChecklistScreen(DbWork, Screen[None]):
+class ChecklistScreen(ScanLane, DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
@@ -121,10 +122,8 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.class_names: list[str] = []
         self.class_name: str | None = None
         self.rows: list[dict] = []
-        self.count = 0  # scans processed (tests wait on it, as on the scan screens)
-        self.results: list[ScanResult] = []
+        self.summary = "Loading…"  # the counts line, without the in-flight note
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
-        self.pipeline: ScanPipeline | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -133,7 +132,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         with Vertical(id="checklist-body"):
             yield Static("Class checklist", id="checklist-title", markup=False)
             yield Static("", id="checklist-banner", markup=False)
-            yield Static("Loading…", id="checklist-summary", markup=False)
+            yield Static(self.summary, id="checklist-summary", markup=False)
             yield OptionList(id="class-list", markup=False)
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
@@ -144,24 +143,19 @@ class ChecklistScreen(DbWork, Screen[None]):
             )
         yield Footer()
 
-    def terminators(self) -> tuple[str, ...]:
-        return self.app.services.settings.scan_terminators
-
-    def on_mount(self) -> None:
+    def operation(self):
         from models.custody import release
 
+        return release
+
+    def on_mount(self) -> None:
         self.query_one("#class-list", OptionList).display = False
         table = self.query_one("#checklist", DataTable)
         table.add_columns("Pupil", "Code", "Phone today")
         table.display = False
         self.query_one("#scan", ScanInput).focus()  # a scan field's cursor never blinks
-        self.pipeline = ScanPipeline(self, release, self.who.id, self.app.services.clock)
-        self.pipeline.start()
+        self.start_lane()  # ScanLane stops it when the screen is unmounted
         self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)
-
-    def on_unmount(self) -> None:
-        if self.pipeline is not None:
-            self.pipeline.stop()
 
     def on_screen_resume(self) -> None:
         if self.focused is None and self.class_name is not None:
@@ -171,6 +165,14 @@ class ChecklistScreen(DbWork, Screen[None]):
         if action == "choose_class":
             return len(self.class_names) > 1
         return True
+
+    def set_summary(self, text: str) -> None:
+        self.summary = text
+        self.show_counter()
+
+    def show_counter(self) -> None:
+        """The counts line, with "· N saving…" while scans are on their way (as on the scan screens)."""
+        self.query_one("#checklist-summary", Static).update(self.summary + saving_note(self.scans_waiting()))
 
     def say(self, text: str, kind: str = "info") -> None:
         message = self.query_one("#checklist-message", Static)
@@ -217,21 +219,20 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.say(failure.message, "blocked")
 
     def no_classes(self, failure: Failure) -> None:
-        self.query_one("#checklist-summary", Static).update(failure.message)
+        self.set_summary(failure.message)
 
     def got_classes(self, names: tuple[str, ...]) -> None:
         self.class_names = list(names)
         self.refresh_bindings()
-        summary = self.query_one("#checklist-summary", Static)
         if not self.class_names:
-            summary.update("You are not linked to a class. Ask the office to link you to your class.")
+            self.set_summary("You are not linked to a class. Ask the office to link you to your class.")
             return
         if len(self.class_names) == 1:
             self.open_class(self.class_names[0])
             return
         picker = self.query_one("#class-list", OptionList)
         picker.add_options([Option(name, id=name) for name in self.class_names])
-        summary.update(f"{len(self.class_names)} classes.")
+        self.set_summary(f"{len(self.class_names)} classes.")
         self.action_choose_class()
 
     def show_rows(self, rows: list[dict]) -> None:
@@ -244,7 +245,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         summary, banner = summary_text(self.class_name or "", rows)
-        self.query_one("#checklist-summary", Static).update(summary)
+        self.set_summary(summary)
         shown = self.query_one("#checklist-banner", Static)
         shown.update(banner or "")
         shown.set_class(banner is not None, "shown")
@@ -279,17 +280,10 @@ class ChecklistScreen(DbWork, Screen[None]):
 
     # ------------------------------------------------------------ release by scan
 
-    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
-        message.stop()
-        assert self.pipeline is not None
-        self.pipeline.submit(message.text)
-
-    def on_scans_processed(self, message: ScansProcessed) -> None:
-        message.stop()
-        self.results.extend(message.results)
-        self.count += len(message.results)
+    def show_batch(self, batch: list[ScanResult]) -> None:
+        """A committed batch (ScanLane has counted it): its last result on the message line."""
         self.offer = None
-        result = message.results[-1]
+        result = batch[-1]
         word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(
@@ -303,7 +297,6 @@ class ChecklistScreen(DbWork, Screen[None]):
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
         self.action_refresh_rows()
-        self.app.collect_garbage_after_scan()
 
     # ------------------------------------------------------------ release to a parent or carer
 
@@ -321,6 +314,8 @@ class ChecklistScreen(DbWork, Screen[None]):
             self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
 
     def action_release_to_contact(self) -> None:
+        if self.still_scanning("F4"):  # F4 acts on the result shown: not while a later one is on its way
+            return
         if self.offer is not None:
             self.open_dialog(self.offer)
             return
