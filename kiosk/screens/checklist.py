@@ -282,6 +282,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
 
     def show_batch(self, batch: list[ScanResult]) -> None:
         """A committed batch (ScanLane has counted it): its last result on the message line."""
+        self.show_counter()  # no longer "saving" (the counts follow with the rows)
         self.offer = None
         result = batch[-1]
         word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
