@@ -92,7 +92,7 @@ class CameraStopped(CameraMessage):
 
 
 def saving_note(waiting: int) -> str:
-    """ " · N saving…" while scans are on their way: a busy database holds them back, so say so."""
+    """The note " · N saving…" while scans are on their way: a busy database holds them back."""
     return f" · {waiting} saving…" if waiting > 0 else ""
 
 
@@ -102,8 +102,9 @@ class ScanLane:
     A screen gives :meth:`operation` (the domain function each code goes to, e.g.
     ``models.custody.release``), calls :meth:`start_lane` when mounted, and draws each
     committed batch in :meth:`show_batch` and the in-flight count in :meth:`show_counter`.
-    Every code goes in through :meth:`submit_scan`, in order, whoever sent it (the scan
-    field, a camera, a row selected). The lane stops when the screen is unmounted.
+    Every code goes into the one pipeline, in order, whoever sent it (the scan field, a
+    camera, Home, a key such as F6, a row selected), and each one queued redraws the
+    counter. The lane stops when the screen is unmounted.
     """
 
     who: SignedIn
