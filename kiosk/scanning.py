@@ -1,4 +1,4 @@
-"""The scan loop behind the hand-in and release screens.
+"""The scan loop behind the hand-in and release screens and the class checklist.
 
 Codes go into a queue in the order they were scanned; one thread worker takes them in
 that order and commits them, and only then posts their results. So every code
@@ -62,11 +62,19 @@ class ScansProcessed(Message):
 class ScanPipeline:
     """One ordered lane from the scan field to the database and back."""
 
-    def __init__(self, node: MessagePump, operation: Callable, staff_id: int, clock) -> None:
+    def __init__(
+        self,
+        node: MessagePump,
+        operation: Callable,
+        staff_id: int,
+        clock,
+        submitted: Callable[[], object] | None = None,
+    ) -> None:
         self.node = node
         self.operation = operation
         self.staff_id = staff_id
         self.clock = clock
+        self.submitted = submitted  # called (on the UI thread) after each code is queued
         self.queue: queue.Queue = queue.Queue()
         self.seq = 0
 
@@ -77,6 +85,8 @@ class ScanPipeline:
         """Queue one code; ``options`` go to the operation (e.g. ``despite_exception``)."""
         self.seq += 1
         self.queue.put((self.seq, text, time.perf_counter(), options))
+        if self.submitted is not None:
+            self.submitted()  # e.g. "· 1 saving…": a scan is never silently on its way
         return self.seq
 
     def stop(self) -> None:

@@ -23,13 +23,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
@@ -70,8 +70,11 @@ def options(rows: list[tuple[int, str]]) -> list[Option]:
 # ---------------------------------------------------------------- dialog
 
 
-class ExceptionFormDialog(DbWork, TwoStepDialog[ExceptionForm]):
+class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
     PREFIX = "exc"
+    BOX_CLASSES = "dialog wide-dialog"  # its form scrolls in a box of its own: not docked
+    HELP = "Choose who it is for (Down/Up, then Enter). Esc to cancel."
+    CONFIRM_LABEL = "Confirm: record it"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="exception_form.back")]
 
@@ -85,86 +88,68 @@ class ExceptionFormDialog(DbWork, TwoStepDialog[ExceptionForm]):
         self.contact_rows: dict[int, str] = {}
         self.staff_rows: dict[int, str] = {}
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide-dialog", id="exc-box"):
-            yield Static("Record an exception agreed with the headteacher", classes="dialog-title")
-            with VerticalScroll(classes="dialog-form", id="exc-form"):
-                yield Label("Who it is for")
-                with RadioSet(id="exc-subject"):
-                    for key in SUBJECT_KINDS:
-                        yield RadioButton(Content(SUBJECT_WORDS[key]))
-                with Vertical(id="exc-pupil-box", classes="subject-box"):
-                    yield Label("Pupil: type part of the name, then Down/Up and Enter")
-                    yield Input(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
-                    yield OptionList(id="exc-pupil-list")
-                    yield Static("", id="exc-pupil-chosen", markup=False)
-                with Vertical(id="exc-staff-box", classes="subject-box"):
-                    yield Label("Member of staff: Down/Up and Enter")
-                    yield OptionList(id="exc-staff-list")
-                with Vertical(id="exc-visitor-box", classes="subject-box"):
-                    yield Label("Visitor's name", id="exc-visitor-label")
-                    yield Input(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
-                    yield Label("Organisation", id="exc-org-label")
-                    yield Input(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
-                yield Label("Kind of exception")
-                with RadioSet(id="exc-kind"):
-                    for text in KINDS.values():
-                        yield RadioButton(Content(text.capitalize()))
-                with Vertical(id="exc-medical-box"):
-                    yield Label("What the phone is needed for (a category, never a diagnosis)")
-                    with RadioSet(id="exc-medical"):
-                        for text in MEDICAL_CATEGORIES.values():
-                            yield RadioButton(Content(text.capitalize()))
-                yield Label("Exactly what is allowed")
-                yield Input(
-                    id="exc-allowed",
-                    placeholder="e.g. check glucose readings on the phone",
-                    max_length=LIMITS["allowed"],
-                )
-                yield Label("Where")
-                yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
-                yield Label("Conditions (separate them with ;)")
-                yield Input(
-                    id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000
-                )
-                with Vertical(id="exc-sanction-box"):
-                    yield Label("Sanction for misuse (pupils)")
-                    yield Input(
-                        id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"]
-                    )
-                with Vertical(id="exc-contact-box"):
-                    yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
-                    yield OptionList(id="exc-contact-list")
-                with Vertical(id="exc-agreed-with-box"):
-                    yield Label("Agreed with (name, if not the person themselves)")
-                    yield Input(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
-                with Horizontal(id="exc-dates"):
-                    for wid, label, value in (
-                        ("exc-agreed-on", "Agreed on", self.today.isoformat()),
-                        ("exc-starts", "Starts", self.today.isoformat()),
-                        ("exc-review", "Review", ""),
-                        ("exc-ends", "Ends (last day)", ""),
-                    ):
-                        with Vertical(classes="date-field"):
-                            yield Label(label)
-                            yield Input(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
-                with Vertical(id="exc-risk-box"):
-                    yield Label("Risk assessment reference")
-                    yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
-            yield Static(
-                "Choose who it is for (Down/Up, then Enter). Esc to cancel.",
-                id="exc-error",
-                classes="dialog-error",
-                markup=False,
-            )
-            with Horizontal(classes="dialog-buttons dialog-form"):
-                yield Button("Continue", id="exc-continue", variant="primary")
-                yield Button("Cancel", id="exc-cancel")
-            with VerticalScroll(classes="dialog-confirm"):
-                yield Static("", id="exc-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm: record it", id="exc-yes", variant="warning")
-                    yield Button("Back", id="exc-back")
+    def dialog_title(self) -> str:
+        return "Record an exception agreed with the headteacher"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Who it is for")
+        with RadioSet(id="exc-subject"):
+            for key in SUBJECT_KINDS:
+                yield RadioButton(Content(SUBJECT_WORDS[key]))
+        with Vertical(id="exc-pupil-box", classes="subject-box"):
+            yield Label("Pupil: type part of the name, then Down/Up and Enter")
+            yield Input(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield OptionList(id="exc-pupil-list")
+            yield Static("", id="exc-pupil-chosen", markup=False)
+        with Vertical(id="exc-staff-box", classes="subject-box"):
+            yield Label("Member of staff: Down/Up and Enter")
+            yield OptionList(id="exc-staff-list")
+        with Vertical(id="exc-visitor-box", classes="subject-box"):
+            yield Label("Visitor's name", id="exc-visitor-label")
+            yield Input(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
+            yield Label("Organisation", id="exc-org-label")
+            yield Input(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
+        yield Label("Kind of exception")
+        with RadioSet(id="exc-kind"):
+            for text in KINDS.values():
+                yield RadioButton(Content(text.capitalize()))
+        with Vertical(id="exc-medical-box"):
+            yield Label("What the phone is needed for (a category, never a diagnosis)")
+            with RadioSet(id="exc-medical"):
+                for text in MEDICAL_CATEGORIES.values():
+                    yield RadioButton(Content(text.capitalize()))
+        yield Label("Exactly what is allowed")
+        yield Input(
+            id="exc-allowed",
+            placeholder="e.g. check glucose readings on the phone",
+            max_length=LIMITS["allowed"],
+        )
+        yield Label("Where")
+        yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
+        yield Label("Conditions (separate them with ;)")
+        yield Input(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
+        with Vertical(id="exc-sanction-box"):
+            yield Label("Sanction for misuse (pupils)")
+            yield Input(id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"])
+        with Vertical(id="exc-contact-box"):
+            yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
+            yield OptionList(id="exc-contact-list")
+        with Vertical(id="exc-agreed-with-box"):
+            yield Label("Agreed with (name, if not the person themselves)")
+            yield Input(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
+        with Horizontal(id="exc-dates"):
+            for wid, label, value in (
+                ("exc-agreed-on", "Agreed on", self.today.isoformat()),
+                ("exc-starts", "Starts", self.today.isoformat()),
+                ("exc-review", "Review", ""),
+                ("exc-ends", "Ends (last day)", ""),
+            ):
+                with Vertical(classes="date-field"):
+                    yield Label(label)
+                    yield Input(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
+        with Vertical(id="exc-risk-box"):
+            yield Label("Risk assessment reference")
+            yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
 
     def on_mount(self) -> None:
         self.show_parts()

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from models.concerns import NOTE_LIMIT
 
 
@@ -26,8 +25,10 @@ class FollowUp:
     close: bool
 
 
-class FollowUpDialog(TwoStepDialog[FollowUp]):
+class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     PREFIX = "follow"
+    BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
+    CONFIRM_LABEL = "Confirm follow-up"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
@@ -35,23 +36,16 @@ class FollowUpDialog(TwoStepDialog[FollowUp]):
         super().__init__()
         self.about = about
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="follow-box"):
-            yield Static("Follow up a concern", classes="dialog-title")
-            yield Static(self.about, id="follow-about", markup=False)
-            with Vertical(classes="dialog-form"):
-                yield Label("Follow-up note (what was done, who was told)")
-                yield Input(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
-                yield Checkbox("Close the concern", True, id="follow-close")
-                yield Static("Enter to go on, Esc to cancel.", id="follow-error", classes="dialog-error", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="follow-continue", variant="primary")
-                    yield Button("Cancel", id="follow-cancel")
-            with Vertical(classes="dialog-confirm"):
-                yield Static("", id="follow-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Confirm follow-up", id="follow-yes", variant="warning")
-                    yield Button("Back", id="follow-back")
+    def dialog_title(self) -> str:
+        return "Follow up a concern"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(self.about, id="follow-about", markup=False)
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Follow-up note (what was done, who was told)")
+        yield Input(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
+        yield Checkbox("Close the concern", True, id="follow-close")
 
     def on_mount(self) -> None:
         self.query_one("#follow-note", Input).focus()

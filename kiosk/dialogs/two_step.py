@@ -8,7 +8,10 @@ and cancels from the form. Nothing is returned until the summary is confirmed.
 
 :class:`DockedTwoStepDialog` composes all of that itself (the title and warnings at the
 top, the help line and buttons docked at the bottom so they show even at 80×24): a
-subclass gives only its title, its form and the confirm button's words.
+subclass gives only its title, its form and the confirm button's words. Every two-step
+dialog uses it; a few are not docked (``BOX_CLASSES`` without "docked"): the follow-up
+and the visitor concern are short, the exception form scrolls its form in a fixed box,
+and the visitor sign-in form ends with its help line and buttons (``FOOT_SCROLLS``).
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
     """The chrome composed once: a subclass yields its fields from :meth:`compose_form`."""
 
     BOX_CLASSES: ClassVar[str] = "dialog docked"
+    # True: the help line and the buttons end the form and scroll with it (never docked).
+    FOOT_SCROLLS: ClassVar[bool] = False
     HELP: ClassVar[str] = "Enter to go on, Esc to cancel."
     CONFIRM_LABEL: ClassVar[str] = "Confirm"
     CONFIRM_VARIANT: ClassVar[str] = "warning"
@@ -106,13 +111,20 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
                 yield from self.compose_head()
             with VerticalScroll(classes="dialog-form", id=f"{p}-form"):
                 yield from self.compose_form()
-            with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
-                yield Static(self.HELP, id=f"{p}-error", classes="dialog-error", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id=f"{p}-continue", variant="primary")
-                    yield Button("Cancel", id=f"{p}-cancel")
+                if self.FOOT_SCROLLS:
+                    yield from self.compose_foot()
+            if not self.FOOT_SCROLLS:
+                yield from self.compose_foot()
             with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id=f"{p}-summary", markup=False)
             with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
                 yield Button(self.CONFIRM_LABEL, id=f"{p}-yes", variant=self.CONFIRM_VARIANT)  # type: ignore[arg-type]
                 yield Button("Back", id=f"{p}-back")
+
+    def compose_foot(self) -> ComposeResult:
+        p = self.PREFIX
+        with Vertical(classes="dialog-foot"):  # docked: the help line and buttons show even at 80x24
+            yield Static(self.HELP, id=f"{p}-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Continue", id=f"{p}-continue", variant="primary")
+                yield Button("Cancel", id=f"{p}-cancel")

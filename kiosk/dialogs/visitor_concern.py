@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Label
 
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from models.concerns import WHAT_LIMIT
 
 
-class VisitorConcernDialog(TwoStepDialog[str]):
+class VisitorConcernDialog(DockedTwoStepDialog[str]):
     PREFIX = "vconcern"
+    BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
+    HELP = "It is recorded for the DSL. Enter to go on, Esc to cancel."
+    CONFIRM_LABEL = "Record the concern"
     CSS_PATH = ["dialogs.tcss", "visitor_dialogs.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="visitor_concern.back")]
 
@@ -26,32 +28,16 @@ class VisitorConcernDialog(TwoStepDialog[str]):
         super().__init__()
         self.visitor_name = visitor_name
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="vconcern-box"):
-            yield Static(
-                f"Report a concern about {self.visitor_name}'s device use", classes="dialog-title", markup=False
-            )
-            with VerticalScroll(classes="dialog-form"):
-                yield Label("What happened (required)")
-                yield Input(
-                    id="vconcern-what",
-                    placeholder="e.g. photographing pupils in the hall",
-                    max_length=WHAT_LIMIT + 1000,
-                )
-                yield Static(
-                    "It is recorded for the DSL. Enter to go on, Esc to cancel.",
-                    id="vconcern-error",
-                    classes="dialog-error",
-                    markup=False,
-                )
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="vconcern-continue", variant="primary")
-                    yield Button("Cancel", id="vconcern-cancel")
-            with Vertical(classes="dialog-confirm"):
-                yield Static("", id="vconcern-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Record the concern", id="vconcern-yes", variant="warning")
-                    yield Button("Back", id="vconcern-back")
+    def dialog_title(self) -> str:
+        return f"Report a concern about {self.visitor_name}'s device use"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("What happened (required)")
+        yield Input(
+            id="vconcern-what",
+            placeholder="e.g. photographing pupils in the hall",
+            max_length=WHAT_LIMIT + 1000,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#vconcern-what", Input).focus()

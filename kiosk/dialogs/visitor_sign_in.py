@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions.visitors import Details, Returning, StaffSignIn, returning_visitors
-from kiosk.dialogs.two_step import TwoStepDialog, bad_text
+from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, checks_for, type_name
 from kiosk.workers import DbWork
 from models.config import VISITOR_TYPES, Settings
@@ -36,8 +35,12 @@ PHONES = (
 )
 
 
-class VisitorSignInDialog(DbWork, TwoStepDialog[StaffSignIn]):
+class VisitorSignInDialog(DbWork, DockedTwoStepDialog[StaffSignIn]):
     PREFIX = "vsign"
+    BOX_CLASSES = "dialog"  # not docked: the snapshot-pinned layout keeps its buttons at the end of the form
+    FOOT_SCROLLS = True  # the help line and buttons end the long form (Tab or Enter reaches them)
+    CONFIRM_LABEL = "Sign in"
+    CONFIRM_VARIANT = "success"
     CSS_PATH = ["dialogs.tcss", "visitor_dialogs.tcss"]
     BINDINGS = [
         Binding("escape", "back", "Back / cancel", id="visitor_sign_in.back"),
@@ -51,46 +54,37 @@ class VisitorSignInDialog(DbWork, TwoStepDialog[StaffSignIn]):
         self.returning: list[Returning] = []
         self.picked: Returning | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="vsign-box"):
-            yield Static("Sign a visitor in", classes="dialog-title")
-            with VerticalScroll(classes="dialog-form", id="vsign-form"):
-                yield Label("Name")
-                yield Input(id="vsign-name", placeholder="Type 3 letters for returning visitors", max_length=INPUT_MAX)
-                yield OptionList(id="vsign-returning")
-                yield Label("Organisation")
-                yield Input(id="vsign-organisation", max_length=INPUT_MAX)
-                yield Label("Visitor type")
-                yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="vsign-type")
-                yield Static("", id="vsign-checks", markup=False)
-                yield Label("Purpose")
-                yield Input(id="vsign-purpose", max_length=INPUT_MAX)
-                yield Label("Visiting")
-                yield Input(id="vsign-visiting", max_length=INPUT_MAX)
-                yield Label("Car registration (optional)")
-                yield Input(id="vsign-car", max_length=INPUT_MAX)
-                yield Label("Phone")
-                with RadioSet(id="vsign-phone"):
-                    for i, (_, words) in enumerate(PHONES):
-                        yield RadioButton(Content(words), value=i == 0)
-                yield Checkbox(f"Read and accepted the device rules (version {self.rules_version})", id="vsign-rules")
-                yield Checkbox("Photo ID seen", id="vsign-id")
-                yield Checkbox("DBS assurance from their employer", id="vsign-dbs")
-                yield Input(
-                    id="vsign-dbs-by",
-                    placeholder="DBS assurance confirmed by (name and organisation)",
-                    max_length=INPUT_MAX,
-                )
-                yield Checkbox("Supervised", id="vsign-supervised")
-                yield Static("Enter to go on, Esc to cancel.", id="vsign-error", classes="dialog-error", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Continue", id="vsign-continue", variant="primary")
-                    yield Button("Cancel", id="vsign-cancel")
-            with Vertical(classes="dialog-confirm"):
-                yield Static("", id="vsign-summary", markup=False)
-                with Horizontal(classes="dialog-buttons"):
-                    yield Button("Sign in", id="vsign-yes", variant="success")
-                    yield Button("Back", id="vsign-back")
+    def dialog_title(self) -> str:
+        return "Sign a visitor in"
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Name")
+        yield Input(id="vsign-name", placeholder="Type 3 letters for returning visitors", max_length=INPUT_MAX)
+        yield OptionList(id="vsign-returning")
+        yield Label("Organisation")
+        yield Input(id="vsign-organisation", max_length=INPUT_MAX)
+        yield Label("Visitor type")
+        yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="vsign-type")
+        yield Static("", id="vsign-checks", markup=False)
+        yield Label("Purpose")
+        yield Input(id="vsign-purpose", max_length=INPUT_MAX)
+        yield Label("Visiting")
+        yield Input(id="vsign-visiting", max_length=INPUT_MAX)
+        yield Label("Car registration (optional)")
+        yield Input(id="vsign-car", max_length=INPUT_MAX)
+        yield Label("Phone")
+        with RadioSet(id="vsign-phone"):
+            for i, (_, words) in enumerate(PHONES):
+                yield RadioButton(Content(words), value=i == 0)
+        yield Checkbox(f"Read and accepted the device rules (version {self.rules_version})", id="vsign-rules")
+        yield Checkbox("Photo ID seen", id="vsign-id")
+        yield Checkbox("DBS assurance from their employer", id="vsign-dbs")
+        yield Input(
+            id="vsign-dbs-by",
+            placeholder="DBS assurance confirmed by (name and organisation)",
+            max_length=INPUT_MAX,
+        )
+        yield Checkbox("Supervised", id="vsign-supervised")
 
     def on_mount(self) -> None:
         self.query_one("#vsign-returning", OptionList).display = False

@@ -2,7 +2,8 @@
 
 A teacher sees only their own classes (one class opens straight away); office staff,
 leadership and the headteacher pick any class. Phones are released by scan (the scan
-field at the bottom feeds the same ordered pipeline as the release screen) or by
+field at the bottom feeds the same ordered pipeline as the release screen, wired by the
+same :class:`~kiosk.screens.scan_base.ScanLane`) or by
 selection: Enter on a row whose phone is in a slot releases it; Enter on a confiscated
 phone opens the release-to-parent/carer dialog.
 
@@ -23,29 +24,28 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
-from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
+from kiosk.scanning import ScanResult
 from kiosk.screens.release import HINT_F4
-from kiosk.screens.scan_base import OUTCOME_WORDS
+from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
-from models.reports import ChecklistRow
+from models.reports import ChecklistRow, CheckStatus
 
-# Row statuses (models.reports.CHECK_*), in the order the summary counts them.
-# Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
+# Row statuses, in the order the summary counts them.
 SUMMARY_WORDS = {
-    "in_slot": "in a slot",
-    "released": "released",
-    "confiscated": "confiscated",
-    "police": "with the police",
-    "not_handed_in": "not handed in",
-    "no_phone": "no phone",
+    CheckStatus.IN_SLOT: "in a slot",
+    CheckStatus.RELEASED: "released",
+    CheckStatus.CONFISCATED: "confiscated",
+    CheckStatus.POLICE: "with the police",
+    CheckStatus.NOT_HANDED_IN: "not handed in",
+    CheckStatus.NO_PHONE: "no phone",
 }
 # Statuses where Enter on the row has nothing to release (the row's text says why).
-NOTHING_TO_DO = {"released", "not_handed_in", "no_phone"}
+NOTHING_TO_DO = {CheckStatus.RELEASED, CheckStatus.NOT_HANDED_IN, CheckStatus.NO_PHONE}
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
@@ -57,9 +57,9 @@ def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | 
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = f"{class_name}: " + " · ".join(f"{n} {SUMMARY_WORDS.get(s, s)}" for s, n in counts.items() if n)
-    if counts["in_slot"]:
+    if counts[CheckStatus.IN_SLOT]:
         return summary, None
-    if counts["released"]:
+    if counts[CheckStatus.RELEASED]:
         banner = f"All released: no phone of {class_name} is waiting in a slot."
     else:
         banner = f"No phone of {class_name} is waiting in a slot today."
@@ -107,7 +107,7 @@ class ChecklistTable(KeyFirst, DataTable):
 # ---------------------------------------------------------------- screen
 
 
-class ChecklistScreen(DbWork, Screen[None]):
+class ChecklistScreen(ScanLane, DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
@@ -122,10 +122,8 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.class_names: list[str] = []
         self.class_name: str | None = None
         self.rows: list[ChecklistRow] = []
-        self.count = 0  # scans processed (tests wait on it, as on the scan screens)
-        self.results: list[ScanResult] = []
+        self.summary = "Loading…"  # the counts line, without the in-flight note
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
-        self.pipeline: ScanPipeline | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -134,7 +132,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         with Vertical(id="checklist-body"):
             yield Static("Class checklist", id="checklist-title", markup=False)
             yield Static("", id="checklist-banner", markup=False)
-            yield Static("Loading…", id="checklist-summary", markup=False)
+            yield Static(self.summary, id="checklist-summary", markup=False)
             yield OptionList(id="class-list", markup=False)
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
@@ -145,24 +143,19 @@ class ChecklistScreen(DbWork, Screen[None]):
             )
         yield Footer()
 
-    def terminators(self) -> tuple[str, ...]:
-        return self.app.services.settings.scan_terminators
-
-    def on_mount(self) -> None:
+    def operation(self):
         from models.custody import release
 
+        return release
+
+    def on_mount(self) -> None:
         self.query_one("#class-list", OptionList).display = False
         table = self.query_one("#checklist", DataTable)
         table.add_columns("Pupil", "Code", "Phone today")
         table.display = False
         self.query_one("#scan", ScanInput).focus()  # a scan field's cursor never blinks
-        self.pipeline = ScanPipeline(self, release, self.who.id, self.app.services.clock)
-        self.pipeline.start()
+        self.start_lane()  # ScanLane stops it when the screen is unmounted
         self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)
-
-    def on_unmount(self) -> None:
-        if self.pipeline is not None:
-            self.pipeline.stop()
 
     def on_screen_resume(self) -> None:
         if self.focused is None and self.class_name is not None:
@@ -172,6 +165,14 @@ class ChecklistScreen(DbWork, Screen[None]):
         if action == "choose_class":
             return len(self.class_names) > 1
         return True
+
+    def set_summary(self, text: str) -> None:
+        self.summary = text
+        self.show_counter()
+
+    def show_counter(self) -> None:
+        """The counts line, with "· N saving…" while scans are on their way (as on the scan screens)."""
+        self.query_one("#checklist-summary", Static).update(self.summary + saving_note(self.scans_waiting()))
 
     def say(self, text: str, kind: str = "info") -> None:
         message = self.query_one("#checklist-message", Static)
@@ -218,21 +219,20 @@ class ChecklistScreen(DbWork, Screen[None]):
         self.say(failure.message, "blocked")
 
     def no_classes(self, failure: Failure) -> None:
-        self.query_one("#checklist-summary", Static).update(failure.message)
+        self.set_summary(failure.message)
 
     def got_classes(self, names: tuple[str, ...]) -> None:
         self.class_names = list(names)
         self.refresh_bindings()
-        summary = self.query_one("#checklist-summary", Static)
         if not self.class_names:
-            summary.update("You are not linked to a class. Ask the office to link you to your class.")
+            self.set_summary("You are not linked to a class. Ask the office to link you to your class.")
             return
         if len(self.class_names) == 1:
             self.open_class(self.class_names[0])
             return
         picker = self.query_one("#class-list", OptionList)
         picker.add_options([Option(name, id=name) for name in self.class_names])
-        summary.update(f"{len(self.class_names)} classes.")
+        self.set_summary(f"{len(self.class_names)} classes.")
         self.action_choose_class()
 
     def show_rows(self, rows: list[ChecklistRow]) -> None:
@@ -245,7 +245,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         summary, banner = summary_text(self.class_name or "", rows)
-        self.query_one("#checklist-summary", Static).update(summary)
+        self.set_summary(summary)
         shown = self.query_one("#checklist-banner", Static)
         shown.update(banner or "")
         shown.set_class(banner is not None, "shown")
@@ -258,7 +258,7 @@ class ChecklistScreen(DbWork, Screen[None]):
             return
         row = self.rows[int(event.row_key.value)]
         status = row.status
-        if status == "in_slot":
+        if status == CheckStatus.IN_SLOT:
             if not row.code:
                 self.say(
                     f"{row.pupil}'s phone has no current label, so it cannot be released from the list: "
@@ -269,9 +269,9 @@ class ChecklistScreen(DbWork, Screen[None]):
             assert self.pipeline is not None
             self.say(f"Releasing {row.pupil}'s phone…")
             self.pipeline.submit(row.code)
-        elif status == "confiscated":
+        elif status == CheckStatus.CONFISCATED:
             self.db(act.contact_offer, self.who, row.device_id, None, then=self.got_offer)
-        elif status == "police":
+        elif status == CheckStatus.POLICE:
             self.say(f"{row.pupil}: handed to the police, it cannot be released.", "blocked")
         elif status in NOTHING_TO_DO:
             self.say(f"{row.pupil}: {row.text}, nothing to release.")
@@ -280,17 +280,11 @@ class ChecklistScreen(DbWork, Screen[None]):
 
     # ------------------------------------------------------------ release by scan
 
-    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
-        message.stop()
-        assert self.pipeline is not None
-        self.pipeline.submit(message.text)
-
-    def on_scans_processed(self, message: ScansProcessed) -> None:
-        message.stop()
-        self.results.extend(message.results)
-        self.count += len(message.results)
+    def show_batch(self, batch: list[ScanResult]) -> None:
+        """A committed batch (ScanLane has counted it): its last result on the message line."""
+        self.show_counter()  # no longer "saving" (the counts follow with the rows)
         self.offer = None
-        result = message.results[-1]
+        result = batch[-1]
         word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(
@@ -304,7 +298,6 @@ class ChecklistScreen(DbWork, Screen[None]):
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
         self.action_refresh_rows()
-        self.app.collect_garbage_after_scan()
 
     # ------------------------------------------------------------ release to a parent or carer
 
@@ -322,6 +315,8 @@ class ChecklistScreen(DbWork, Screen[None]):
             self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
 
     def action_release_to_contact(self) -> None:
+        if self.still_scanning("F4"):  # F4 acts on the result shown: not while a later one is on its way
+            return
         if self.offer is not None:
             self.open_dialog(self.offer)
             return

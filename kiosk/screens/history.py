@@ -6,34 +6,105 @@ custody event, oldest first, reversals included. The actions on the shown phone 
 key bindings offered only to the roles allowed to take them; each opens its dialog,
 asks for confirmation, and is then recorded by the domain function in a thread
 worker, which checks every rule again. A refusal is shown as its one-line message.
+
+Each action is declared once, in :data:`ACTIONS`: its key, the permission it needs, the
+dialog it opens and the use case (``kiosk.actions.custody``) that records the answer.
+:meth:`HistoryScreen.action_phone` opens the dialog and :meth:`HistoryScreen.answered`
+records what it returns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
 from kiosk.actions.custody import PhoneView, confiscation_meaning
+from kiosk.dialogs.confiscate import ConfiscateDialog
+from kiosk.dialogs.police import PoliceDialog
+from kiosk.dialogs.reason import ReasonDialog
+from kiosk.dialogs.release_contact import ReleaseToContactDialog
+from kiosk.dialogs.search import SearchDialog
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
-# Screen action -> the permission it needs (models.auth.PERMISSIONS).
-PERMISSION = {
-    "confiscate": "confiscate",
-    "search": "search",
-    "police": "police",
-    "release_contact": "release_to_contact",
+
+@dataclass(frozen=True)
+class PhoneAction:
+    """One action on the phone shown: its key, who may take it, its dialog, how it is recorded."""
+
+    key: str
+    label: str
+    permission: str | None  # models.auth.PERMISSIONS; None: offered to all, the domain decides (undo)
+    # (screen, phone, **again) -> the dialog to open; None: nothing to ask. ``again`` is what
+    # a reopened form is given (see ``reopens``).
+    form: Callable[..., ModalScreen[Any] | None]
+    # (phone, the dialog's answer) -> (use case, its arguments): recorded as
+    # ``use_case(who, *arguments, now)``. Looked up when used, so a use case can be replaced.
+    record: Callable[[PhoneView, Any], tuple[Any, ...]]
+    # Refused for its time (something was recorded for the phone meanwhile): the form opens
+    # again with everything typed (``typed=``) and the refusal on the time (``error=``).
+    reopens: bool = False
+
+
+# The actions, in the footer's order. The name is the screen's action: phone('name').
+ACTIONS: dict[str, PhoneAction] = {
+    "undo": PhoneAction(
+        "f2",
+        "Undo latest",
+        None,
+        form=lambda screen, view: (
+            None if view.undo is None else ReasonDialog(f"Undo the latest action on {view.owner}'s phone", view.undo[1])
+        ),
+        record=lambda view, reason: (act.undo, view.undo[0], reason),
+    ),
+    "release_contact": PhoneAction(
+        "f4",
+        "Release to parent",
+        "release_to_contact",
+        form=lambda screen, view: ReleaseToContactDialog(view.owner, list(view.collectors)),
+        record=lambda view, contact_id: (act.release_to_contact, view.device_id, contact_id),
+    ),
+    "confiscate": PhoneAction(
+        "f6",
+        "Confiscate",
+        "confiscate",
+        form=lambda screen, view: ConfiscateDialog(view.owner, where=confiscation_meaning(view)),
+        record=lambda view, confiscation: (act.confiscate, view.device_id, confiscation),
+    ),
+    "search": PhoneAction(
+        "f7",
+        "Search",
+        "search",
+        form=lambda screen, view: SearchDialog(
+            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now()
+        ),
+        record=lambda view, record: (act.search, view.device_id, record),
+    ),
+    "police": PhoneAction(
+        "f8",
+        "To police",
+        "police",
+        form=lambda screen, view, typed=None, error="": PoliceDialog(
+            view.owner, screen.app.services.clock.now(), latest=view.latest, typed=typed, error=error
+        ),
+        record=lambda view, handover: (act.hand_to_police, view.device_id, handover),
+        reopens=True,
+    ),
 }
 # The action keys, for saying why one that is not offered was refused.
-ACTION_KEYS = {"f2": "undo", "f4": "release_contact", "f6": "confiscate", "f7": "search", "f8": "police"}
+ACTION_KEYS = {action.key: name for name, action in ACTIONS.items()}
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
 
 
@@ -44,11 +115,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="history.back"),
-        Binding("f2", "undo", "Undo latest", id="history.undo"),
-        Binding("f4", "release_contact", "Release to parent", id="history.release_contact"),
-        Binding("f6", "confiscate", "Confiscate", id="history.confiscate"),
-        Binding("f7", "search", "Search", id="history.search"),
-        Binding("f8", "police", "To police", id="history.police"),
+        *(Binding(a.key, f"phone('{name}')", a.label, id=f"history.{name}") for name, a in ACTIONS.items()),
         # The scan field keeps Tab when the scanner's terminator is Tab: F5 reaches the name search.
         Binding("f5", "find_name", "Name search", id="history.find_name", show=False),
     ]
@@ -96,14 +163,15 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     # ------------------------------------------------------------ bindings
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        permission = PERMISSION.get(action)
+        if action != "phone":
+            return True
+        name = str(parameters[0])
+        permission = ACTIONS[name].permission
         if permission is not None and not self.who.may(permission):
             return False  # not this role's action: not offered at all
-        if self.view is not None and action in self.view.refusals:
+        if self.view is not None and name in self.view.refusals:
             return False  # the domain would refuse it (state, whose action, nothing left): not offered
-        if permission is not None or action == "undo":
-            return True if self.view is not None else None  # greyed out until a phone is shown
-        return True
+        return True if self.view is not None else None  # greyed out until a phone is shown
 
     # ------------------------------------------------------------ messages
 
@@ -304,80 +372,23 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def cancelled(self) -> None:
         self.say("Cancelled: nothing was recorded.")
 
-    def action_confiscate(self) -> None:
-        from kiosk.dialogs.confiscate import ConfiscateDialog
+    def action_phone(self, name: str) -> None:
+        """The key of one of :data:`ACTIONS`: open its dialog for the phone shown, if it may be taken now."""
+        if (view := self.ready(name)) is not None:
+            self.open_form(name, view)
 
-        if (view := self.ready("confiscate")) is None:
-            return
-        self.app.push_screen(
-            ConfiscateDialog(view.owner, where=confiscation_meaning(view)), lambda c: self.after_confiscate(view, c)
-        )
+    def open_form(self, name: str, view: PhoneView, **again: Any) -> None:
+        dialog = ACTIONS[name].form(self, view, **again)
+        if dialog is not None:
+            self.app.push_screen(dialog, lambda answer: self.answered(name, view, answer))
 
-    def after_confiscate(self, view: PhoneView, confiscation) -> None:
-        if confiscation is None:
+    def answered(self, name: str, view: PhoneView, answer: Any) -> None:
+        """The dialog's answer for ``view``'s phone: record it (None: cancelled, nothing recorded)."""
+        if answer is None:
             self.cancelled()
-        else:
-            self.record(view, act.confiscate, view.device_id, confiscation)
-
-    def action_search(self) -> None:
-        from kiosk.dialogs.search import SearchDialog
-
-        if (view := self.ready("search")) is None:
             return
-        dialog = SearchDialog(view.owner, list(view.contacts), self.who.display_name, self.app.services.clock.now())
-        self.app.push_screen(dialog, lambda r: self.after_search(view, r))
-
-    def after_search(self, view: PhoneView, record) -> None:
-        if record is None:
-            self.cancelled()
-        else:
-            self.record(view, act.search, view.device_id, record)
-
-    def action_police(self) -> None:
-        if (view := self.ready("police")) is None:
-            return
-        self.police_form(view)
-
-    def after_police(self, view: PhoneView, handover) -> None:
-        if handover is None:
-            self.cancelled()
-        else:
-            # Refused for its time (something was recorded for the phone meanwhile): the
-            # form opens again with everything typed, and the refusal on the time.
-            self.again = lambda error: self.police_form(view, typed=handover, error=error)
-            self.record(view, act.hand_to_police, view.device_id, handover)
-
-    def police_form(self, view: PhoneView, *, typed=None, error: str = "") -> None:
-        from kiosk.dialogs.police import PoliceDialog
-
-        dialog = PoliceDialog(view.owner, self.app.services.clock.now(), latest=view.latest, typed=typed, error=error)
-        self.app.push_screen(dialog, lambda h: self.after_police(view, h))
-
-    def action_release_contact(self) -> None:
-        from kiosk.dialogs.release_contact import ReleaseToContactDialog
-
-        if (view := self.ready("release_contact")) is None:
-            return
-        dialog = ReleaseToContactDialog(view.owner, list(view.collectors))
-        self.app.push_screen(dialog, lambda c: self.after_release(view, c))
-
-    def after_release(self, view: PhoneView, contact_id: int | None) -> None:
-        if contact_id is None:
-            self.cancelled()
-        else:
-            self.record(view, act.release_to_contact, view.device_id, contact_id)
-
-    def action_undo(self) -> None:
-        from kiosk.dialogs.reason import ReasonDialog
-
-        if (view := self.ready("undo")) is None or view.undo is None:
-            return
-        event_id, line = view.undo
-        dialog = ReasonDialog(f"Undo the latest action on {view.owner}'s phone", line)
-        self.app.push_screen(dialog, lambda reason: self.after_undo(view, event_id, reason))
-
-    def after_undo(self, view: PhoneView, event_id: int, reason: str | None) -> None:
-        if not reason:
-            self.cancelled()
-        else:
-            self.record(view, act.undo, event_id, reason)
+        action = ACTIONS[name]
+        if action.reopens:
+            self.again = lambda error: self.open_form(name, view, typed=answer, error=error)
+        fn, *args = action.record(view, answer)
+        self.record(view, fn, *args)

@@ -1,4 +1,10 @@
-"""What the hand-in and release screens share: the scan field, the big result, the log.
+"""What the scan screens share: the scan lane, and for hand-in and release the big result and the log.
+
+:class:`ScanLane` is the one wiring of a scan field to a :class:`ScanPipeline`, used by
+the hand-in and release screens and by the class checklist: the terminators from the
+settings, one ordered lane per screen, the results counted as they come back (so
+``scans_waiting()`` and ``still_scanning(key)`` mean the same on every screen), and
+"· N saving…" shown while a scan is on its way.
 
 The scan field always has focus. Each result is readable from a step away: the
 outcome word in its own colour, the pupil and class, and the slot in large digits;
@@ -85,7 +91,87 @@ class CameraStopped(CameraMessage):
         self.error = error
 
 
-class ScanScreen(DbWork, Screen[None]):
+def saving_note(waiting: int) -> str:
+    """The note " · N saving…" while scans are on their way: a busy database holds them back."""
+    return f" · {waiting} saving…" if waiting > 0 else ""
+
+
+class ScanLane:
+    """Mixed into a Screen that records scans: its scan field, its one ordered lane, the count.
+
+    A screen gives :meth:`operation` (the domain function each code goes to, e.g.
+    ``models.custody.release``), calls :meth:`start_lane` when mounted, and draws each
+    committed batch in :meth:`show_batch` and the in-flight count in :meth:`show_counter`.
+    Every code goes into the one pipeline, in order, whoever sent it (the scan field, a
+    camera, Home, a key such as F6, a row selected), and each one queued redraws the
+    counter. The lane stops when the screen is unmounted.
+    """
+
+    who: SignedIn
+    app: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count = 0  # results that have come back (tests wait on it)
+        self.results: list[ScanResult] = []
+        self.pipeline: ScanPipeline | None = None
+
+    def terminators(self) -> tuple[str, ...]:
+        return self.app.services.settings.scan_terminators
+
+    def operation(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def start_lane(self) -> None:
+        clock = self.app.services.clock
+        # Every code queued, whoever queues it (Home passes on a second scan), shows the counter.
+        self.pipeline = ScanPipeline(self, self.operation(), self.who.id, clock, submitted=self.show_counter)
+        self.pipeline.start()
+
+    def on_unmount(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.stop()
+
+    def submit_scan(self, text: str, **options: Any) -> None:
+        """Queue one code (``options`` go to the operation); the counter says it is on its way."""
+        assert self.pipeline is not None
+        self.pipeline.submit(text, **options)
+
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        self.submit_scan(message.text)
+
+    def on_scans_processed(self, message: ScansProcessed) -> None:
+        """One committed batch: count it, let the screen show it, then collect garbage."""
+        message.stop()
+        self.results.extend(message.results)
+        self.count += len(message.results)
+        self.show_batch(message.results)
+        self.app.collect_garbage_after_scan()
+
+    def scans_waiting(self) -> int:
+        """Codes scanned whose results have not come back yet."""
+        return (self.pipeline.seq if self.pipeline is not None else 0) - self.count
+
+    def still_scanning(self, key: str) -> bool:
+        """True (and says so) while a scan is on its way: a key that acts on "the last
+        result" would act on the one before it."""
+        waiting = self.scans_waiting()
+        if waiting <= 0:
+            return False
+        what = "A scan is" if waiting == 1 else f"{waiting} scans are"
+        self.notify(f"{what} still being recorded: press {key} again when the result shows.", markup=False)
+        return True
+
+    def show_batch(self, batch: list[ScanResult]) -> None:  # pragma: no cover - abstract
+        """Show one committed batch (``count`` and ``results`` already include it)."""
+        raise NotImplementedError
+
+    def show_counter(self) -> None:
+        """Show the count, with :func:`saving_note` while scans are on their way."""
+
+
+class ScanScreen(ScanLane, DbWork, Screen[None]):
     """Base for a screen that turns scans into custody events."""
 
     CSS_PATH = "scan.tcss"
@@ -99,10 +185,7 @@ class ScanScreen(DbWork, Screen[None]):
     def __init__(self, who: SignedIn) -> None:
         super().__init__()
         self.who = who
-        self.count = 0
         self.problems = 0  # results that were not OK or DUPLICATE
-        self.results: list[ScanResult] = []
-        self.pipeline: ScanPipeline | None = None
         self.camera_worker: Worker | None = None
         self.camera_run = 0  # numbers each switch-on, so a stopped run's late messages are ignored
         self.camera_live = threading.Event()  # set while this screen is on top: frames are decoded
@@ -134,16 +217,12 @@ class ScanScreen(DbWork, Screen[None]):
             )
         yield Footer()
 
-    def terminators(self) -> tuple[str, ...]:
-        return self.app.services.settings.scan_terminators
-
     def on_mount(self) -> None:
         scan = self.query_one("#scan", ScanInput)
         scan.focus()  # a scan field's cursor never blinks
-        self.pipeline = ScanPipeline(self, self.operation(), self.who.id, self.app.services.clock)
-        self.pipeline.start()
+        self.start_lane()
         for code in self.pending:
-            self.pipeline.submit(code)
+            self.submit_scan(code)
         self.pending.clear()
         keys, self.early_keys = self.early_keys or [], None
         for key in keys:
@@ -164,8 +243,7 @@ class ScanScreen(DbWork, Screen[None]):
                 scan.focus()
 
     def on_unmount(self) -> None:
-        if self.pipeline is not None:
-            self.pipeline.stop()
+        # Textual also runs ScanLane.on_unmount, which stops the lane.
         self._cancel_camera()
 
     def on_screen_resume(self) -> None:
@@ -176,24 +254,11 @@ class ScanScreen(DbWork, Screen[None]):
         # A dialog is on top: the camera keeps running but reads nothing until it closes.
         self.camera_live.clear()
 
-    def operation(self):  # pragma: no cover - abstract
-        raise NotImplementedError
-
     # ------------------------------------------------------------ scans
 
-    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
-        message.stop()
-        assert self.pipeline is not None
-        self.pipeline.submit(message.text)
-        self.show_counter()  # "… · 1 saving": a scan is never silently on its way
-
-    def on_scans_processed(self, message: ScansProcessed) -> None:
+    def show_batch(self, batch: list[ScanResult]) -> None:
         """One committed batch: log every result, show the last, ring for the most urgent."""
-        message.stop()
-        batch = message.results
         for result in batch:
-            self.results.append(result)
-            self.count += 1
             if result.outcome not in (ScanOutcome.OK, ScanOutcome.DUPLICATE):
                 self.problems += 1
             self.log_row(result)
@@ -201,21 +266,6 @@ class ScanScreen(DbWork, Screen[None]):
         self.show(batch[-1])
         self.ring(max((r.outcome for r in batch), key=lambda o: URGENCY.get(o, 3)))
         self.after_batch(batch)
-        self.app.collect_garbage_after_scan()
-
-    def scans_waiting(self) -> int:
-        """Codes scanned whose results have not come back yet."""
-        return (self.pipeline.seq if self.pipeline is not None else 0) - self.count
-
-    def still_scanning(self, key: str) -> bool:
-        """True (and says so) while a scan is on its way: a key that acts on "the last
-        result" would act on the one before it."""
-        waiting = self.scans_waiting()
-        if waiting <= 0:
-            return False
-        what = "A scan is" if waiting == 1 else f"{waiting} scans are"
-        self.notify(f"{what} still being recorded: press {key} again when the result shows.", markup=False)
-        return True
 
     def note_result(self, result: ScanResult) -> None:
         """Hook for subclasses: account for one result (no drawing: a batch may hold many)."""
@@ -305,7 +355,7 @@ class ScanScreen(DbWork, Screen[None]):
     def on_camera_read(self, message: CameraRead) -> None:
         if self._current_run(message) and self.pipeline is not None and self.is_current:
             self.app.last_input = time.monotonic()  # a camera scan is use, as a scanner's keys are
-            self.pipeline.submit(message.code)
+            self.submit_scan(message.code)
 
     def on_camera_stopped(self, message: CameraStopped) -> None:
         if self._current_run(message):
@@ -345,9 +395,7 @@ class ScanScreen(DbWork, Screen[None]):
         text = f"{self.count} {'scan' if self.count == 1 else 'scans'}"
         if self.problems:
             text += f" · {self.problems} to check"
-        waiting = self.scans_waiting()
-        if waiting > 0:  # a busy database holds them back: say so, or staff scan again
-            text += f" · {waiting} saving…"
+        text += saving_note(self.scans_waiting())  # or staff scan again
         self.query_one("#counter", Static).update(text, layout=False)
 
     def ring(self, outcome: ScanOutcome) -> None:

@@ -245,7 +245,7 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
         assert "f7" not in offered and "f6" not in offered and "f8" not in offered and "f4" in offered
         await pilot.press("f7", "f6", "f8")
         assert screen_name(app) == "HistoryScreen"
-        app.screen.action_search()  # forced: the screen refuses with the rule's message
+        app.screen.action_phone("search")  # forced: the screen refuses with the rule's message
         await quiet(pilot)
         assert screen_name(app) == "HistoryScreen"
         assert message(app) == "Office (office staff) may not record a search."
@@ -264,7 +264,7 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
         assert "f7" not in app.screen.active_bindings and "f6" not in app.screen.active_bindings
         await pilot.press("f7")
         assert screen_name(app) == "HistoryScreen"
-        app.screen.action_search()
+        app.screen.action_phone("search")
         assert message(app) == "Oak Teacher (teacher) may not record a search."
         assert len(events_of(dev)) == before
 
