@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.tables import Staff
+    from models.store.tables import Staff
 
 
 def staff_row(who: SignedIn) -> Staff:
@@ -15,6 +15,13 @@ def staff_row(who: SignedIn) -> Staff:
 
     The one place the layer loads a member of staff; the domain's rules take the row.
     """
-    from models.tables import Staff
+    from models.store.db import STORAGE_FAILURES, reset_if_disconnected, storage_error
+    from models.store.tables import Staff
 
-    return Staff.get_by_id(who.id)
+    try:
+        return Staff.get_by_id(who.id)
+    except STORAGE_FAILURES as exc:
+        # As a write would: a lost connection (or a database gone read-only) is one plain
+        # line, and the connection is dropped so that the next use case reconnects.
+        reset_if_disconnected()
+        raise storage_error(exc) from None

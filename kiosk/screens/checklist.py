@@ -33,7 +33,7 @@ from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
-from models.reports import ChecklistRow, CheckStatus
+from models.reports.phones import ChecklistRow, CheckStatus
 
 # Row statuses, in the order the summary counts them.
 SUMMARY_WORDS = {
@@ -144,7 +144,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         yield Footer()
 
     def operation(self):
-        from models.custody import release
+        from models.custody.ledger import release
 
         return release
 

@@ -46,7 +46,7 @@ class PhoneAction:
 
     key: str
     label: str
-    permission: str | None  # models.auth.PERMISSIONS; None: offered to all, the domain decides (undo)
+    permission: str | None  # models.staff.auth.PERMISSIONS; None: offered to all, the domain decides (undo)
     # (screen, phone, **again) -> the dialog to open; None: nothing to ask. ``again`` is what
     # a reopened form is given (see ``reopens``).
     form: Callable[..., ModalScreen[Any] | None]
@@ -352,7 +352,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.after_recording()
 
     def refused(self, failure: Failure) -> None:
-        from models.custody import OutOfOrder
+        from models.custody.ledger import OutOfOrder
 
         acted, self.recording = self.recording, None
         message = failure.message

@@ -100,7 +100,7 @@ class ScanLane:
     """Mixed into a Screen that records scans: its scan field, its one ordered lane, the count.
 
     A screen gives :meth:`operation` (the domain function each code goes to, e.g.
-    ``models.custody.release``), calls :meth:`start_lane` when mounted, and draws each
+    ``models.custody.ledger.release``), calls :meth:`start_lane` when mounted, and draws each
     committed batch in :meth:`show_batch` and the in-flight count in :meth:`show_counter`.
     Every code goes into the one pipeline, in order, whoever sent it (the scan field, a
     camera, Home, a key such as F6, a row selected), and each one queued redraws the

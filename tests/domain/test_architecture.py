@@ -21,7 +21,11 @@ def _modules_after(code: str) -> set[str]:
 
 
 def _all_submodules(package: str) -> list[str]:
-    return sorted(f"{package}.{p.stem}" for p in (REPO / package).glob("*.py") if p.stem != "__init__")
+    root = REPO / package
+    return sorted(
+        ".".join((package, *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+        for p in root.rglob("*.py")
+    )  # every module of every subpackage (models/custody/ledger.py is models.custody.ledger)
 
 
 @pytest.mark.parametrize("package", ["models", "printing"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kiosk.screens.scan_base import ScanLane
 from kiosk.textual_compat import notices
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, scans_done, settle, text
 from tests.screens.test_in_flight_w3 import Gate, entered
 from tests.screens.test_release_screens import confiscate, device_of, events, hand_in, open_checklist
