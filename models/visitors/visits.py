@@ -44,6 +44,7 @@ from models.custody import codes
 from models.custody import ledger as custody
 from models.custody.trays import overflow_place, slot_name
 from models.errors import InvalidCode, NotFound, RuleViolation, ValidationError
+from models.policy import agreed
 from models.policy.rules import DeviceRules
 from models.staff.auth import require
 from models.store.tables import AgreedException, Device, DeviceState, Label, Staff, Tray, Visit, Visitor
@@ -237,15 +238,7 @@ def _new_visitor_phone(actor: Staff | None, now: dt.datetime) -> tuple[Device, L
 
 def _matching_exception(name: str, organisation: str, day: dt.date) -> AgreedException | None:
     """The headteacher's recorded exception for this visitor today, or None."""
-    import importlib  # noqa: PLC0415
-
-    try:  # i.e. ``from . import exceptions``, lazily (written in another branch)
-        exceptions = importlib.import_module(f"{__package__}.exceptions")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.exceptions":
-            raise
-        return None  # no exceptions module: nothing can have been agreed
-    return exceptions.active_for_visitor(name, organisation, day)
+    return agreed.active_for_visitor(name, organisation, day)
 
 
 def sign_in(
