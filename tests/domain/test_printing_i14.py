@@ -1,5 +1,5 @@
-"""Issue 14, item 10: printing. Demo data never reaches paper; the fire roll call says
-when the printer is offline; a visitor's V label prints."""
+"""Issue 14, item 10: demo data never reaches paper. (The roll call with the printer
+offline and the V label: tests/screens/test_printing_i14.py.)"""
 
 from __future__ import annotations
 
