@@ -64,7 +64,7 @@ TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
 
 
 def _looks_like_slip(text: str) -> bool:
-    from models import codes
+    from models.custody import codes
 
     try:
         return codes.normalise(text)[0] == codes.SLIP_PREFIX
@@ -88,7 +88,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def __init__(self, reset_after: float = RESET_SECONDS) -> None:
         super().__init__()
         self.reset_after = reset_after
-        self.rules = None  # models.rules.DeviceRules, once loaded
+        self.rules = None  # models.policy.rules.DeviceRules, once loaded
         self.rules_error = ""
         self.details: Details | None = None
         self.visitor_type = VISITOR_TYPES[0]
@@ -471,7 +471,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 "and give it back when you leave.\n\n" + text
             )
         elif v.exception_pending:
-            from models.visitors import ORG_EXCEPTION_PENDING
+            from models.visitors.visits import ORG_EXCEPTION_PENDING
 
             text = ORG_EXCEPTION_PENDING + "\n\n" + text
         self.query_one("#self-done-text", Static).update(text)

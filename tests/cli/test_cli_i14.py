@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.paths import REPO
 
 
@@ -42,8 +42,8 @@ def data_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def small_db(tmp_path):
     """A small school: one admin, the samples' roster."""
-    from models.db import close_db
-    from models.store import open_database
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
     from tests.school import build
 
     path = tmp_path / "school.sqlite3"

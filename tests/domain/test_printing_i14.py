@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 
 from models.config import DEMO_CONFIG, load_settings
-from models.tables import PrintJob
+from models.store.tables import PrintJob
 from printing import clear_dummy_jobs, dummy_jobs
 
 
 def test_the_demo_school_never_prints_to_the_configured_printer(sqlite_db):
-    from models import demo, outbox
+    from models import outbox
+    from models.upkeep import demo
 
     settings = load_settings(str(DEMO_CONFIG))
     school = dataclasses.replace(settings, printer={**settings.printer, "url": "dummy://school"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiosk.actions.access import not_allowed
 from kiosk.session import SignedIn
-from models import auth
+from models.staff import auth
 
 
 def test_a_name_that_says_its_role_is_not_given_a_second_pair():
@@ -19,9 +19,9 @@ def test_a_new_exception_is_not_review_due_on_the_day_it_is_made(school):
     import datetime as dt
 
     from kiosk.actions import agreed
-    from models import exceptions as ex
-    from models.people import contacts_of
-    from models.tables import Pupil
+    from models.policy import agreed as ex
+    from models.school.people import contacts_of
+    from models.store.tables import Pupil
     from tests.school import NOW
 
     today = NOW.date()

@@ -3,7 +3,7 @@ printer is offline; a visitor's V label prints from the Visitors screen (F9)."""
 
 from __future__ import annotations
 
-from models.tables import Label, PrintJob
+from models.store.tables import Label, PrintJob
 from printing import to_text
 from tests.pilot import make_app, quiet, text
 from tests.school import NOW
