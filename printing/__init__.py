@@ -37,6 +37,7 @@ from .documents import (
     phone_labels,
     roll_call,
     uncollected_phones,
+    visitor_phone_label,
     visitor_slip,
 )
 from .dummy import clear_dummy_jobs, dummy_jobs
@@ -92,5 +93,6 @@ __all__ = [
     "to_bytes",
     "to_text",
     "uncollected_phones",
+    "visitor_phone_label",
     "visitor_slip",
 ]

@@ -342,6 +342,25 @@ def phone_labels(labels: Iterable[PhoneLabel | Mapping[str, Any]]) -> Document:
     return Document(title, tuple(blocks))
 
 
+def visitor_phone_label(*, code: str, visitor_name: str, badge_number: str, day: date) -> Document:
+    """The label stuck on a visitor's phone while the office holds it: who it belongs to,
+    their badge and the day, and its ``V`` code as a QR code and a Code 128 (the office
+    scans it to receive the phone and again to give it back)."""
+    return Document(
+        f"Visitor phone label {_str(code, 'code')}",
+        (
+            Text(visitor_name, bold=True, size=2, align="center"),
+            Text(f"Visitor, badge {badge_number}", align="center"),
+            Text(f"Phone held by the office, {format_date(day)}", align="center"),
+            Feed(),
+            QRCode(code),
+            Feed(),
+            Barcode128(code),
+            Cut(),
+        ),
+    )
+
+
 def roll_call(
     *,
     school_name: str,

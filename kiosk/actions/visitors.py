@@ -247,13 +247,53 @@ def confirm_exception(who: SignedIn, visit_id: int, now: dt.datetime) -> str:
     return f"Exception confirmed for {visit.name}, ID seen: they may use their phone as it allows."
 
 
-def roll_call(who: SignedIn, settings: Settings, now: dt.datetime) -> str:
+@dataclass(frozen=True)
+class RollCall:
+    """The fire roll call, for the screen (it is shown whatever the printer does)."""
+
+    title: str  # "Fire roll call at 14:05: 2 visitors on site"
+    lines: tuple[str, ...]  # one per visitor, by surname: name, organisation, time in, visiting
+    message: str  # what happened to the printed copy
+
+
+def roll_call(who: SignedIn, settings: Settings, now: dt.datetime) -> RollCall:
+    """Everyone on site now, shown on screen and queued for the printer; the message says
+    when the printer is offline (the copy waits in the outbox: the screen is the list)."""
+    from models import outbox
+    from models.clock import to_local
     from models.visitors import visits as visitors
 
     staff = _acting(who)
-    n = len(visitors.on_site(settings, now))
+    tz = settings.tz
+    rows = visitors.roll_call_rows(settings, now)
     visitors.print_roll_call(settings, actor=staff, now=now)
-    return f"Fire roll call sent to the printer: {n} visitor{'' if n == 1 else 's'} on site."
+    status = outbox.printer_status(settings.printer_spec)
+    n = len(rows)
+    count = f"{n} visitor{'' if n == 1 else 's'} on site"
+    taken = to_local(now, tz)
+    lines = []
+    for r in rows:
+        since = to_local(r.signed_in_at, tz)
+        when = since.strftime("%H:%M") if since.date() == taken.date() else since.strftime("%H:%M on %a %d %b")
+        line = f"[ ] {r.name}: {r.organisation or 'no organisation'}, in at {when}"
+        lines.append(line + (f", visiting {r.visiting}" if r.visiting else ""))
+    if status.online is False:
+        why = f" ({status.last_error.rstrip('.')})" if status.last_error else ""
+        message = (
+            f"The printer is offline{why}: use the roll call on screen ({count}). "
+            "The printed copy waits and prints when the printer is back."
+        )
+    else:
+        message = f"Fire roll call sent to the printer: {count}."
+    return RollCall(f"Fire roll call at {taken:%H:%M}: {count}", tuple(lines), message)
+
+
+def print_phone_label(who: SignedIn, settings: Settings, visit_id: int, now: dt.datetime) -> str:
+    """Print the V label for a visitor's phone (held by the office, or to be received)."""
+    from models.visitors import visits as visitors
+
+    code, _ = visitors.print_phone_label(settings, visit_id, actor=_acting(who, "print"), now=now)
+    return f"Printing phone label {code}: stick it on the phone (scan it to receive or return the phone)."
 
 
 def reprint(who: SignedIn, visit_id: int, name: str, now: dt.datetime) -> str:

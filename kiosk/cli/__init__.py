@@ -65,9 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort as exc:
         click.echo(str(exc) or "Stopped.", err=True)
         return 130
-    except click.UsageError as exc:  # one line, not click's usage block
-        command = exc.ctx.command_path if exc.ctx is not None else "kiosk"
-        click.echo(f"Error: {exc.format_message()} ({command} --help says more.)", err=True)
+    except click.UsageError as exc:  # one line, not click's usage block (that is for --help)
+        click.echo(usage_line(exc), err=True)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
@@ -93,6 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = _record_crash(exc)
         click.echo(f"Unexpected error ({type(exc).__name__}). Nothing more was changed.{where}", err=True)
         return EXIT_UNEXPECTED
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """A mistake on the command line as one plain line: what is wrong, and where --help is.
+    A group given no command (``kiosk``, ``kiosk devices``) names its commands; click's
+    own text ("Usage: …" and the help, or "Choose from:" with one choice a line) is not shown."""
+    ctx = exc.ctx
+    command = ctx.command_path if ctx is not None else "kiosk"
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError) and ctx is not None and isinstance(ctx.command, click.Group):
+        names = ", ".join(ctx.command.list_commands(ctx))
+        return f"Error: {command} needs a command: {names}. ({command} --help says more.)"
+    message = " ".join(exc.format_message().split())  # one line, whatever click put in it
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    return f"Error: {message} ({command} --help says more.)"
 
 
 def _record_crash(exc: BaseException) -> str:

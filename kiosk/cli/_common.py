@@ -27,6 +27,7 @@ log = logging.getLogger("kiosk")
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
+DEMO_DATABASE = "demo.sqlite3"  # the demo school's own database, in the data directory (--demo)
 
 
 class Env:
@@ -59,14 +60,15 @@ class Env:
         from models.config import data_dir, database_url
 
         if self.demo and not self.db_arg and "KIOSK_DATABASE_URL" not in os.environ:
-            return str(data_dir() / "demo.sqlite3")
+            return str(data_dir() / DEMO_DATABASE)
         return database_url(self.db_arg, self.settings)
 
     def open(self, *, create: bool = True, check: bool = True) -> None:
         """Open the database. ``create=False`` (read-only commands, and commands that act
         for someone, who must already be in it): a database path given on purpose (--db,
         $KIOSK_DATABASE_URL, the config) that does not exist is one line, not a new empty
-        database; the default database in the data directory is still made. Those also
+        database, and neither is the default one in the data directory (nor the demo's:
+        :meth:`_no_database` says which to make, or that --demo was meant). Those also
         run SQLite's quick check (``check``; verify runs the full one): a damaged file is
         written no more, and a report from it ends with a warning and exit code 1."""
         from models.audit import anchors
@@ -76,11 +78,14 @@ class Env:
         if self._opened:  # already open (e.g. to check who is acting)
             return
         url = self.db_url()
-        named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or self.settings.database)
-        open_database(url, create=create or not named)
+        named = bool(self.db_arg or os.environ.get("KIOSK_DATABASE_URL") or (self.settings.database and not self.demo))
+        if not create and not named and not Path(url).exists():
+            raise KioskError(self._no_database(url))
+        open_database(url, create=create)
         self._opened = True
         if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
             self.damaged = True
+        self.print_demo_nowhere()
         anchors.configure(self.anchors_path(url))
         from models.store import pinkey
 
@@ -91,6 +96,28 @@ class Env:
 
             for line in unfinished_jobs():  # a job that stopped part way: said by every command until done
                 click.echo(f"Note: {line}", err=True)
+
+    def print_demo_nowhere(self) -> None:
+        """The demo school prints to the dummy printer only (``models.upkeep.demo.demo_settings``):
+        however it was opened (--demo, or its file by --db), its data never reaches paper."""
+        from models.upkeep.demo import demo_settings, is_demo_school
+
+        if not self.damaged and is_demo_school():
+            self._settings = demo_settings(self.settings)
+
+    def _no_database(self, url: str) -> str:
+        """Why a command that reads (or acts for someone) makes no empty default database."""
+        from models.config import data_dir
+
+        if self.demo:
+            return f"There is no demo school yet ({url}): make it with kiosk demo (or kiosk run --demo)."
+        demo = data_dir() / DEMO_DATABASE
+        if demo.exists():
+            return f"There is no school database yet at {url}. The demo school is in {demo}: add --demo to use it."
+        return (
+            f"There is no school database yet at {url}: add the first admin with kiosk staff add, "
+            "or try the demo school with kiosk demo."
+        )
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
@@ -125,7 +152,11 @@ class Warned(Exception):
 
 
 def common(fn: Callable) -> Callable:
-    """Add --db and --config to a command and pass an :class:`Env`."""
+    """Add --db, --config and --demo to a command and pass an :class:`Env`.
+
+    ``--demo``: the demo school, in its own database (``demo.sqlite3`` in the data
+    directory) with the demo's settings, so it is never mixed with the school's records;
+    without it, every command uses the school's database (``kiosk.sqlite3``)."""
 
     @click.option(
         "--config",
@@ -135,6 +166,13 @@ def common(fn: Callable) -> Callable:
         help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.",
     )
     @click.option(
+        "--demo",
+        "demo",
+        is_flag=True,
+        default=False,
+        help="Use the demo school: its own database (demo.sqlite3 in the data directory) and settings.",
+    )
+    @click.option(
         "--db",
         "db",
         default=None,
@@ -142,9 +180,9 @@ def common(fn: Callable) -> Callable:
         help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.",
     )
     @functools.wraps(fn)
-    def wrapper(db: str | None, config: str | None, **kwargs: Any) -> Any:
+    def wrapper(db: str | None, config: str | None, demo: bool, **kwargs: Any) -> Any:
         _check_dates(kwargs)  # before anything is opened, asked for or written
-        env = Env(db, config, demo=kwargs.get("demo", False))
+        env = Env(db, config, demo=demo)
         result = fn(env, **kwargs)
         if env.damaged:  # (a command that writes was stopped before this by models.store.db.damaged)
             click.echo(

@@ -9,6 +9,7 @@ import click
 from kiosk.actions import admin, records
 from kiosk.cli._access import acts
 from kiosk.cli._common import Env, anchor_after, common
+from models.errors import KioskError
 
 
 @click.command()
@@ -110,6 +111,14 @@ def erase(env: Env, who, pupil: str | None, visitor: str | None, yes: bool) -> N
     env.open()
     subject = _subject(pupil, visitor)
     holds = records.holds_for(subject)
-    if not holds and not yes:
-        click.confirm(f"Erase everything held about {subject.label}? This cannot be undone", abort=True)
+    if not holds and not yes and not _confirmed(f"Erase everything held about {subject.label}? This cannot be undone"):
+        raise KioskError("Not erased: you did not answer y, so nothing was changed.")  # a refusal (exit 1), not ctrl+c
     click.echo(records.erase(who, subject))
+
+
+def _confirmed(question: str) -> bool:
+    """y/N on the terminal; anything but yes (n, Enter, end of input) is no."""
+    try:
+        return click.confirm(question, default=False)
+    except click.exceptions.Abort:  # end of input
+        return False

@@ -24,9 +24,10 @@ log = logging.getLogger("kiosk")
 @common
 def demo(env: Env) -> None:
     """Create the demo school in an empty database (all or nothing: if stopped, run it again)."""
-    if env.config_arg is None and "KIOSK_CONFIG" not in os.environ:
-        env.demo = True  # the demo's own config (trays for its classes)
-        env._settings = None
+    # Always the demo's own database (demo.sqlite3, unless --db or $KIOSK_DATABASE_URL names
+    # one), never the school's; its own config too unless --config or $KIOSK_CONFIG is given.
+    env.demo = True
+    env._settings = None
     env.open()
     counts = _create_demo(env)
     click.echo(
@@ -49,7 +50,8 @@ def _create_demo(env: Env) -> dict[str, int]:
     except ValidationError as exc:
         if env.demo and not env.db_arg and "KIOSK_DATABASE_URL" not in os.environ:  # the demo's own database
             raise ValidationError(
-                f"{exc} If an earlier demo was stopped part way, delete {env.db_url()} and run the demo again."
+                f"{exc} To use the demo school already there, add --demo to any command (kiosk run --demo); "
+                f"if an earlier demo was stopped part way, delete {env.db_url()} and run the demo again."
             ) from None
         raise
     if env.settings.audit_anchors is None:  # a new demo log: an earlier demo's anchors are not its own
@@ -62,7 +64,6 @@ def _create_demo(env: Env) -> dict[str, int]:
 
 @open_command("the terminal app: staff sign in on its screens")
 @click.command()
-@click.option("--demo", is_flag=True, help="Use the demo school (created on first run) in its own database.")
 @click.option(
     "--start",
     type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors", "visitor"]),
@@ -71,21 +72,20 @@ def _create_demo(env: Env) -> dict[str, int]:
 )
 @click.option("--kiosk", "kiosk_mode", is_flag=True, help="Lock the app down: quitting needs the admin PIN.")
 @common
-def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
+def run(env: Env, start: str | None, kiosk_mode: bool) -> None:
     """Start the reception terminal."""
     if not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
         raise KioskError(
             "kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
             "window (for piped codes, use kiosk scan)."
         )
-    env.demo = demo
-    env._settings = None
     env.open()
-    if demo:
+    if env.demo:  # (--demo: the demo school, created on first run)
         from models.store.tables import Staff
 
         if not Staff.select().exists():
             _create_demo(env)
+            env.print_demo_nowhere()  # (made just now: its printing goes nowhere, as when opened)
     env.sync_trays()
     _daily_anchor(env)
     tune_for_scanning()

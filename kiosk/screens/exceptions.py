@@ -168,12 +168,11 @@ class ExceptionsScreen(DbWork, Screen[None]):
     # ------------------------------------------------------------ actions
 
     def ready(self, action: str, *, needs_row: bool = True) -> ExceptionRow | None | bool:
-        from models.staff.auth import ACTION_WORDS, ROLE_NAMES
+        from kiosk.actions.access import not_allowed
 
         permission = PERMISSION[action]
         if not self.who.may(permission):
-            roles = ", ".join(ROLE_NAMES[r] for r in sorted(self.who.roles))
-            self.say(f"{self.who.display_name} ({roles}) may not {ACTION_WORDS[permission]}.", "error")
+            self.say(not_allowed(self.who, permission), "error")
             return None
         if self.busy:
             self.say("Still recording the last action: wait a moment.", "error")

@@ -13,8 +13,8 @@ from an earlier day asks for the time they left. The printer line shows the outb
 Keys: F2 sign a visitor in · Enter on a row sign out (or return the phone of one who
 has left) · F3 the row's phone: receive it, return it, or confirm an organisation's
 exception with ID seen · F4 reprint the row's slip · F6 report a concern about the
-row's visitor's device use · F7 print the fire roll call · F8 retry printing now ·
-F5 refresh · Tab between the scan field and the list · Esc back. Actions a role may
+row's visitor's device use · F7 the fire roll call (on screen, and printed) · F8
+retry printing now · F9 print the row's phone label (V code) · F5 refresh · Tab between the scan field and the list · Esc back. Actions a role may
 not take are not offered; the domain checks again.
 """
 
@@ -44,6 +44,7 @@ PERMISSION = {
     "roll_call": "visitors",
     "reprint": "print",
     "retry": "print",
+    "phone_label": "print",
     "concern": "raise_concern",
 }
 PHONE_SHORT = {"tray": "handed in", "car_or_off": "car / off", "exception": "exception"}
@@ -72,6 +73,7 @@ class VisitorsScreen(DbWork, Screen[None]):
         Binding("f6", "concern", "Concern", id="visitors.concern"),
         Binding("f7", "roll_call", "Roll call", id="visitors.roll_call"),
         Binding("f8", "retry", "Retry printer", id="visitors.retry"),
+        Binding("f9", "phone_label", "V label", id="visitors.phone_label"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -362,7 +364,20 @@ class VisitorsScreen(DbWork, Screen[None]):
             self.db(act.reprint, self.who, row.visit_id, row.name, self.now(), then=self.printed)
 
     def action_roll_call(self) -> None:
-        self.db(act.roll_call, self.who, self.app.services.settings, self.now(), then=self.printed)
+        self.db(act.roll_call, self.who, self.app.services.settings, self.now(), then=self.show_roll_call)
+
+    def show_roll_call(self, roll: act.RollCall) -> None:
+        """The roll call on screen, with what happened to its printed copy."""
+        from kiosk.screens.roll_call import RollCallScreen
+
+        self.printed(roll.message)
+        self.app.push_screen(RollCallScreen(roll))
+
+    def action_phone_label(self) -> None:
+        row = self.selected()
+        if row is not None:
+            args = (self.who, self.app.services.settings, row.visit_id, self.now())
+            self.db(act.print_phone_label, *args, then=self.printed)
 
     def action_retry(self) -> None:
         self.db(act.retry_printing, self.who, self.now(), then=self.printed)

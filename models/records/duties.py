@@ -1255,12 +1255,12 @@ def _who(subject: Subject) -> str:
 
 
 def refusal(subject: Subject, holds: list[Hold]) -> str:
-    """Erase's refusal: every hold in one line, then "Nothing was erased."."""
-    who = _who(subject)
+    """Erase's refusal in one line: the person named once, then each different reason
+    (no record numbers: the office sees none), then "Nothing was erased."."""
     named = {h.concern_id for h in holds if h.entity == "concern"}  # said once, by the concern itself
-    lines = list(dict.fromkeys(h.refusal(who) for h in holds if h.entity == "concern" or h.concern_id not in named))
+    lines = list(dict.fromkeys(h.refusal() for h in holds if h.entity == "concern" or h.concern_id not in named))
     text = "; ".join(lines[:3]) + (f"; and {len(lines) - 3} more" if len(lines) > 3 else "")
-    return f"{text[:1].upper()}{text[1:]}. Nothing was erased."
+    return f"{_who(subject)} cannot be erased yet: {text}. Nothing was erased."
 
 
 def erase(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.custody.ledger import CONFISCATED, CONFISCATED_EV, IN_TRAY, OUT, POLICE, POLICE_EV, SEARCHED
-from models.store.tables import Concern, CustodyEvent, DeviceState, Tray, Visit
+from models.store.tables import Concern, CustodyEvent, Device, DeviceState, Tray, Visit
 
 SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
 HOLD_WORDS: dict[str, str] = {
@@ -27,8 +27,8 @@ HOLD_WORDS: dict[str, str] = {
 class Hold:
     """A record kept (from purge) or blocking erasure, because of a legal hold.
 
-    ``reason`` is purge's line (what is kept, no names); ``ask`` is erase's refusal, a
-    template naming the person as ``{who}`` (e.g. "{who}'s phone is in tray A-01:
+    ``reason`` is purge's line (what is kept, no names); ``ask`` is erase's reason, said of
+    the person already named, with no record numbers (e.g. "their phone is in tray A-01:
     release it first").
     """
 
@@ -43,8 +43,9 @@ class Hold:
     def audit_ref(self) -> dict[str, Any]:
         return {"entity": self.entity, "id": self.entity_id, "why": self.code}
 
-    def refusal(self, who: str) -> str:
-        return (self.ask or f"{{who}}: {self.entity} {self.entity_id} {self.reason}").replace("{who}", who)
+    def refusal(self) -> str:
+        """Erase's reason, after the person's name ("… cannot be erased yet: <this>")."""
+        return self.ask or f"a record of theirs is {self.reason}"
 
 
 # Codes of the holds (with POLICE, CONFISCATED and IN_TRAY): the one definition is legal_holds.
@@ -77,6 +78,7 @@ def legal_holds(
     device_ids = sorted(set(devices))
     held_devices: set[int] = set()
     for chunk in _in_batches(device_ids, 500):
+        kinds = {d.id: d.kind for d in Device.select(Device.id, Device.kind).where(Device.id.in_(chunk))}
         for s in DeviceState.select().where(
             DeviceState.device.in_(chunk) & DeviceState.state.in_([IN_TRAY, CONFISCATED, POLICE])
         ):
@@ -89,7 +91,7 @@ def legal_holds(
                         s.device_id,
                         POLICE,
                         HOLD_WORDS[POLICE],
-                        "{who}'s phone was handed to the police: its record is evidence",
+                        "their phone was handed to the police: its record is evidence",
                     )
                 )
             elif s.state == CONFISCATED:
@@ -100,7 +102,7 @@ def legal_holds(
                         s.device_id,
                         CONFISCATED,
                         HOLD_WORDS[CONFISCATED],
-                        "{who}'s phone is confiscated and still held by the school: return it first",
+                        "their phone is confiscated and still held by the school: return it first",
                     )
                 )
             else:
@@ -111,7 +113,7 @@ def legal_holds(
                         s.device_id,
                         IN_TRAY,
                         HOLD_WORDS[IN_TRAY],
-                        f"{{who}}'s phone {_slot_words(s)}: release it first",
+                        f"their phone {_slot_words(s)}: {'release' if kinds.get(s.device_id) == 'pupil' else 'return'} it first",
                     )
                 )
         police = {
@@ -128,7 +130,7 @@ def legal_holds(
                     device_id,
                     POLICE,
                     HOLD_WORDS[POLICE],
-                    "{who}'s phone was handed to the police: its record is evidence",
+                    "their phone was handed to the police: its record is evidence",
                 )
             )
         for c in (
@@ -145,7 +147,7 @@ def legal_holds(
                     c.device_id,
                     OPEN_CONCERN,
                     f"linked to concern {c.id}, still open with the DSL: its whole history is kept",
-                    f"{{who}}'s phone is linked to concern {c.id}, still open with the DSL: the DSL must close it first",
+                    "their phone is linked to a concern still open with the DSL: the DSL must close it first",
                     c.id,
                 )
             )
@@ -176,7 +178,7 @@ def legal_holds(
                         v.id,
                         SIGNED_IN,
                         "never signed out: sign the visitor out (or check the roll call) first",
-                        f"{{who}} is still signed in (visit {v.id}): sign them out first",
+                        "they are still signed in: sign them out first",
                     )
                 )
             if v.id in open_concerns:
@@ -187,7 +189,7 @@ def legal_holds(
                         v.id,
                         OPEN_CONCERN,
                         "named by a concern still open with the DSL: kept until it is closed",
-                        f"{{who}}'s visit {v.id} is named by concern {open_concerns[v.id]}, still open with the DSL: the DSL must close it first",
+                        "a visit of theirs is named in a concern still open with the DSL: the DSL must close it first",
                         open_concerns[v.id],
                     )
                 )
@@ -199,7 +201,7 @@ def legal_holds(
                         v.id,
                         PHONE_HELD,
                         "the school still holds the visitor's phone: kept with its history",
-                        "{who}'s phone is still held by the school: return it first",
+                        "their phone is still held by the school: return it first",
                     )
                 )
     concern_ids = sorted(set(concerns))
@@ -214,7 +216,7 @@ def legal_holds(
                     c.id,
                     OPEN_CONCERN,
                     "still open with the DSL: kept until it is closed",
-                    f"{{who}} is named in concern {c.id}, still open with the DSL: the DSL must close it first",
+                    "they are named in a concern still open with the DSL: the DSL must close it first",
                     c.id,
                 )
             )

@@ -22,7 +22,7 @@ from models.custody.ledger import (
     overflow_place_of,
 )
 from models.custody.trays import held_place, slot_name
-from models.errors import KioskError
+from models.errors import KioskError, NotFound
 from models.store.db import db
 from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
 
@@ -32,6 +32,17 @@ def _held(device_id: int, tray_name: str | None, slot_no: int | None) -> str:
     if tray_name is None or slot_no is None:
         return overflow_place_of(device_id)
     return held_place(tray_name, slot_no)
+
+
+def class_named(name: str) -> SchoolClass:
+    """The class called ``name`` (case and spacing ignored), or one line naming the classes there are."""
+    wanted = " ".join((name or "").split()).casefold()
+    classes = list(SchoolClass.select().order_by(SchoolClass.name))
+    for c in classes:
+        if " ".join(c.name.split()).casefold() == wanted:
+            return c
+    known = ", ".join(c.name for c in classes) or "none yet (import the roster)"
+    raise NotFound(f"There is no class called {name.strip()[:40]!r}. The classes are: {known}.")
 
 
 def devices(class_name: str | None = None) -> list[dict[str, Any]]:
@@ -48,8 +59,8 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
         .where(Device.active == True)  # noqa: E712
         .order_by(SchoolClass.name, Pupil.last_name, Pupil.first_name, Device.id)
     )
-    if class_name:
-        query = query.where(SchoolClass.name == class_name)
+    if class_name is not None:
+        query = query.where(SchoolClass.id == class_named(class_name).id)
     rows = []
     for d in query.iterator():  # rows with their joined state, label and tray
         st = d.devicestate

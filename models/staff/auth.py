@@ -272,12 +272,27 @@ def require(staff: Staff | None, action: str, *, school_class_id: int | None = N
 def who_text(staff: Staff) -> str:
     """ "IT admin (admin)"; a display name that already says who they are in brackets,
     "Mrs J Patel (office)", is not given a second pair."""
-    name = staff.display_name
-    return name if name.rstrip().endswith(")") else f"{name} ({roles_text(staff)})"
+    return who_words(staff.display_name, staff.role_set)
+
+
+def who_words(display_name: str, roles: Iterable[str]) -> str:
+    """:func:`who_text` from a name and roles (the terminal's signed-in snapshot has no row)."""
+    name = display_name
+    return name if name.rstrip().endswith(")") else f"{name} ({roles_words(roles)})"
 
 
 def roles_text(staff: Staff) -> str:
-    return ", ".join(ROLE_NAMES[r] for r in ROLES if r in staff.role_set)
+    return roles_words(staff.role_set)
+
+
+def roles_words(roles: Iterable[str]) -> str:
+    have = set(roles)
+    return ", ".join(ROLE_NAMES[r] for r in ROLES if r in have)
+
+
+def not_allowed(display_name: str, roles: Iterable[str], action: str) -> str:
+    """The line refusing ``action``: "IT admin (admin) may not record exceptions."."""
+    return f"{who_words(display_name, roles)} may not {ACTION_WORDS[action]}."
 
 
 def create_staff(

@@ -11,6 +11,7 @@ Its slips go to the printer only after it has committed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -42,6 +43,7 @@ DEMO_PINS = {username: pin for username, _name, _roles, pin, _classes in DEMO_ST
 DEMO_SETTING = "demo"
 PHONE_YEARS = (5, 6)
 SEED = 2026
+DEMO_PRINTER = "dummy://demo"  # where the demo school prints: nowhere (see demo_settings)
 
 
 def is_demo_school() -> bool:
@@ -67,16 +69,27 @@ def _at(day: dt.date, hh: int, mm: int, ss: int = 0) -> dt.datetime:
 def create_demo(settings: Settings, *, now: dt.datetime | None = None, history_days: int = 4) -> dict[str, int]:
     """Fill an empty database with the demo school, all or nothing. Refuses a database that has pupils."""
     now = now or utcnow()
+    settings = demo_settings(settings)  # its slips go to the dummy printer, whatever printer is configured
     with write_tx():  # one transaction: an interrupted build leaves nothing behind
         if Pupil.select().exists() or Staff.select().exists():
             raise ValidationError("This database already has a school in it: the demo needs an empty database.")
         counts = _build(settings, now, history_days)
-    if str(settings.printer.get("url", "")).startswith("dummy:"):
-        from models import outbox
-        from printing import send
+    from models import outbox
+    from printing import send
 
-        outbox.send_pending(send, settings.printer, now)  # the demo's slips "printed" on the dummy printer
+    outbox.send_pending(send, settings.printer, now)  # the demo's slips "printed" on the dummy printer
     return counts
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings the demo school runs with: the same, but printing to :data:`DEMO_PRINTER`.
+
+    Demo data never prints on paper: its old slips (made when it is built) and anything
+    printed while trying it go to the dummy printer, never to ``[printer]`` or
+    ``$KIOSK_PRINTER`` (``kiosk print test`` tries the real printer)."""
+    if settings.printer.get("url") == DEMO_PRINTER:
+        return settings
+    return dataclasses.replace(settings, printer={**settings.printer, "url": DEMO_PRINTER})
 
 
 def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str, int]:

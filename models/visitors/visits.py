@@ -990,6 +990,44 @@ def print_roll_call(settings: Settings, *, actor: object = None, now: dt.datetim
     return job.id
 
 
+def print_phone_label(
+    settings: Settings, visit_id: int, *, actor: object = None, now: dt.datetime | None = None
+) -> tuple[str, int]:
+    """Put the V label of a visit's phone in the outbox (to stick on the phone the office
+    holds or is about to receive); returns the label's code and the job id."""
+    from models import outbox  # noqa: PLC0415
+    from printing import render_for, visitor_phone_label  # noqa: PLC0415
+
+    now = now or utcnow()
+    visit = Visit.get_or_none(Visit.id == visit_id)
+    if visit is None:
+        raise NotFound("There is no such visit.")
+    label = (
+        Label.get_or_none((Label.device == visit.device_id) & Label.revoked_at.is_null())
+        if visit.device_id is not None
+        else None
+    )
+    if label is None:
+        raise RuleViolation(
+            f"{visit.name} has no phone label to print: only a phone the office holds, or is to receive, has one."
+        )
+    spec = settings.printer_spec
+    doc = visitor_phone_label(
+        code=label.code, visitor_name=visit.name, badge_number=visit.badge_number, day=local_day(now, settings.tz)
+    )
+    with write_tx():
+        job = outbox.enqueue(
+            render_for(spec, doc),
+            kind="labels",
+            printer_url=spec.to_url(),
+            ref=f"vlabel:{visit.id}",
+            title=f"Visitor phone label {label.code}, badge {visit.badge_number}",
+            actor=actor,
+            now=now,
+        )
+    return label.code, job.id
+
+
 def reprint_slip(visit_id: int, *, actor: object = None, now: dt.datetime | None = None) -> int:
     """Print a visit's slip again (a new outbox job); returns the job id."""
     from models import outbox  # noqa: PLC0415

@@ -294,7 +294,8 @@ def test_sar_and_erase_from_the_command_line(demo_db, run, tmp_path, monkeypatch
     code, _, err = run("erase", "--as", "head", "--visitor", "Gary Mills", "--yes", "--db", demo_db)
     assert (
         code == 1
-        and err.startswith("Error: Visitor Gary Mills is still signed in (visit ")
+        and err
+        == "Error: Visitor Gary Mills cannot be erased yet: they are still signed in: sign them out first. Nothing was erased.\n"
         and err.endswith("Nothing was erased.\n")
     )
 

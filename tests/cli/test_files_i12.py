@@ -44,8 +44,14 @@ def _staff():
     return auth.create_staff("files", "Files Test", ["office", "admin"], "482916", actor="test")
 
 
-def test_default_database_and_data_directory(umask022, data_dir, run):
-    code, _, err = run("staff", "list")  # the default database, in the data directory
+def _first_admin(run, monkeypatch):
+    """The command that makes the default database (a read-only one refuses a missing database)."""
+    monkeypatch.setenv("KIOSK_NEW_PIN", "836150")
+    return run("staff", "add", "it", "--name", "IT admin", "--role", "admin")
+
+
+def test_default_database_and_data_directory(umask022, data_dir, run, monkeypatch):
+    code, _, err = _first_admin(run, monkeypatch)  # the default database, in the data directory
     assert code == 0, err
     assert mode(data_dir) == 0o700
     assert mode(data_dir / "kiosk.sqlite3") == 0o600
@@ -253,10 +259,10 @@ def test_anchors_beside_either_database(umask022, data_dir, database):
     assert mode(path) == 0o600
 
 
-def test_a_folder_with_one_of_the_kiosks_names_is_left_alone(umask022, data_dir, run):
+def test_a_folder_with_one_of_the_kiosks_names_is_left_alone(umask022, data_dir, run, monkeypatch):
     """helper-32: a folder where the anchors file goes lost its x bit (0755 to 0600) when a
     read-only command tightened the data directory's files."""
-    code, _, err = run("staff", "list")
+    code, _, err = _first_admin(run, monkeypatch)
     assert code == 0, err
     folder = data_dir / "kiosk-00000000.anchors"
     folder.mkdir(mode=0o755)

@@ -406,12 +406,12 @@ def test_erase_is_refused_under_a_legal_hold(school):
     head = audit.head()
     with pytest.raises(
         RuleViolation,
-        match="^Pupil 000004's phone was handed to the police: its record is evidence. Nothing was erased.$",
+        match="^Pupil 000004 cannot be erased yet: their phone was handed to the police: its record is evidence. Nothing was erased.$",
     ):
         records.erase(records.pupil_subject("000004"), now=NOW)
     with pytest.raises(
         RuleViolation,
-        match="^Pupil 000005's phone is confiscated and still held by the school: return it first. Nothing was erased.$",
+        match="^Pupil 000005 cannot be erased yet: their phone is confiscated and still held by the school: return it first. Nothing was erased.$",
     ):
         records.erase(records.pupil_subject("000005"), now=NOW)
     assert {m.__name__: m.select().count() for m in (Pupil, Contact, Device, Label, CustodyEvent)} == counts

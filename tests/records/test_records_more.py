@@ -177,14 +177,14 @@ def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(
     head = audit.head()
     with pytest.raises(
         RuleViolation,
-        match=f"^Visitor Jo Bloggs is named in concern {jo['concern'].id}, still open with the DSL: the DSL must close it first. Nothing was erased.$",
+        match="^Visitor Jo Bloggs cannot be erased yet: they are named in a concern still open with the DSL: the DSL must close it first. Nothing was erased.$",
     ):
         records.erase(subject, now=NOW)
     concerns.follow_up(jo["concern"].id, school.head, note="Spoke to them; photo deleted.", now=NOW)
     visit("Jo Bloggs", at=NOW, out_after=None)  # back on site
     with pytest.raises(
         RuleViolation,
-        match=r"^Visitor Jo Bloggs is still signed in \(visit \d+\): sign them out first. Nothing was erased.$",
+        match="^Visitor Jo Bloggs cannot be erased yet: they are still signed in: sign them out first. Nothing was erased.$",
     ):
         records.erase(subject, now=NOW + DAY)
     assert audit.head()[0] == head[0] + 3  # the follow-up and the sign-in only: refusals write nothing
@@ -258,7 +258,7 @@ def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_op
     assert [r["id"] for r in export.sections["concerns"]] == [c.id]
     with pytest.raises(
         RuleViolation,
-        match=f"^Pupil 000001 is named in concern {c.id}, still open with the DSL: the DSL must close it first. Nothing was erased.$",
+        match="^Pupil 000001 cannot be erased yet: they are named in a concern still open with the DSL: the DSL must close it first. Nothing was erased.$",
     ):
         records.erase(records.pupil_subject("000001"), now=NOW)
     concerns.follow_up(c.id, school.head, note="Talked to Ava and her mum.", now=NOW)

@@ -314,7 +314,8 @@ async def test_head_revokes_with_a_reason_and_the_record_is_kept(school):
 async def test_head_records_a_review_and_the_exception_is_no_longer_due(school):
     from kiosk.screens.exceptions import ExceptionsScreen
 
-    exc = pupil_exception(school)  # review in 7 days: due
+    ago = dt.timedelta(days=10)  # recorded earlier: review in 7 days is due (not on the day it is made)
+    exc = pupil_exception(school, agreed_on=TODAY - ago, starts_on=TODAY - ago, now=NOW - ago)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", ExceptionsScreen)

@@ -563,6 +563,9 @@ async def test_reprint_roll_call_and_retry(school):
         assert len(slips) == 2 and slips[1].reprint_of_id == slips[0].id
         await pilot.press("f7")
         await quiet(pilot)
+        assert type(app.screen).__name__ == "RollCallScreen"  # (issue 14: the roll call is on screen too)
+        await pilot.press("escape")
+        await quiet(pilot)
         assert vmessage(app) == "Fire roll call sent to the printer: 1 visitor on site."
         assert PrintJob.select().where(PrintJob.kind == "roll_call").count() == 1
         await pilot.press("f8")
