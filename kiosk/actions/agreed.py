@@ -179,6 +179,19 @@ def _review_due(exc: AgreedException, today: dt.date, recorded_on: dt.date) -> b
     return recorded_on < today and exc.review_on <= today + dt.timedelta(days=REVIEW_WITHIN_DAYS)
 
 
+def review_summary(row: ExceptionRow, today: dt.date) -> str:
+    """The line the review dialog opens with: a review date in the past was due, today's
+    is due today, a later one is simply the next review."""
+    review_on = dt.date.fromisoformat(row.review_on)
+    if review_on < today:
+        when = f"review was due {row.review_on}"
+    elif review_on == today:
+        when = "review is due today"
+    else:
+        when = f"next review {row.review_on}"
+    return f"{row.kind_text}, until {row.ends_on}; {when}."
+
+
 def _today(now: dt.datetime) -> dt.date:
     from models.clock import local_day
 

@@ -247,7 +247,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
             return
         dialog = ReviewDialog(
             f"Review of exception #{row.id} for {row.subject}",
-            f"{row.kind_text}, until {row.ends_on}; review was due {row.review_on}.",
+            agreed.review_summary(row, today),
             today,
             dt.date.fromisoformat(row.ends_on),
         )

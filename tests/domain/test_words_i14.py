@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiosk.actions.access import not_allowed
 from kiosk.session import SignedIn
 from models.staff import auth
@@ -64,3 +66,15 @@ def test_a_new_exception_is_not_review_due_on_the_day_it_is_made(school):
     assert rows[new.id].due is False and "review due" not in rows[new.id].status_text
     assert rows[older.id].due is True and rows[older.id].status_text.endswith("review due")
     assert rows[today_review.id].due is True  # the head set the review for today itself
+
+
+def test_the_review_dialog_says_was_due_only_for_a_date_in_the_past():
+    import dataclasses
+
+    from kiosk.actions.agreed import ExceptionRow, review_summary
+
+    fields = {f.name: "" for f in dataclasses.fields(ExceptionRow)}
+    row = ExceptionRow(**{**fields, "kind_text": "Medical", "ends_on": "2027-07-20", "review_on": "2026-12-18"})
+    assert review_summary(row, dt.date(2026, 12, 13)) == "Medical, until 2027-07-20; next review 2026-12-18."
+    assert review_summary(row, dt.date(2026, 12, 18)) == "Medical, until 2027-07-20; review is due today."
+    assert review_summary(row, dt.date(2026, 12, 19)) == "Medical, until 2027-07-20; review was due 2026-12-18."
