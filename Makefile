@@ -12,7 +12,7 @@ demo: setup
 	$(BIN)/kiosk run --demo
 
 test: setup lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Lint and format, the import contracts (kiosk over models over printing, no Textual below
 # kiosk, no cycles), and the types of the domain and printing: all in pyproject.toml.
