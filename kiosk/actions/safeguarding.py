@@ -92,11 +92,14 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
     return EntryHistory(title, tuple(lines))
 
 
-def follow_up(who: SignedIn, concern_id: int, note: str, close: bool, now: dt.datetime) -> str:
-    """Record the DSL's follow-up note (closing the concern if ``close``); the line to show."""
+def follow_up(who: SignedIn, concern_id: int, note: str, outcome: str | None, now: dt.datetime) -> str:
+    """Record the DSL's follow-up note, closing the concern with ``outcome`` if one is
+    given (else it stays open); the line to show."""
     from models.safeguarding import concerns
 
-    concern = concerns.follow_up(concern_id, staff_row(who), note=note, close=close, now=now)
+    concern = concerns.follow_up(
+        concern_id, staff_row(who), note=note, close=outcome is not None, outcome=outcome, now=now
+    )
     return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
 
 

@@ -3,8 +3,12 @@
 Attributes down: a one-line description of the concern. Returns a :class:`FollowUp`,
 or None if cancelled; the caller records it with ``models.safeguarding.concerns.follow_up``.
 
-Keys: type the note; Tab to "Close the concern" (Space toggles it); Enter to go on;
-Enter on Confirm. Esc goes back from the summary, and cancels from the form.
+The concern stays open unless the DSL chooses an outcome to close it: a note with Enter,
+Enter never closes a concern.
+
+Keys: type the note; Tab to "What now" (Enter opens it, Down/Up and Enter choose); Enter
+in the note goes on; Enter on Confirm. Esc goes back from the summary, and cancels from
+the form.
 """
 
 from __future__ import annotations
@@ -13,16 +17,19 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from models.safeguarding.concerns import NOTE_LIMIT
+from models.safeguarding.concerns import CLOSE_OUTCOMES, NOTE_LIMIT
+
+KEEP_OPEN = "open"
 
 
 @dataclass(frozen=True)
 class FollowUp:
     note: str
     close: bool
+    outcome: str | None = None  # one of CLOSE_OUTCOMES when closing
 
 
 class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
@@ -45,7 +52,13 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     def compose_form(self) -> ComposeResult:
         yield Label("Follow-up note (what was done, who was told)")
         yield Input(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
-        yield Checkbox("Close the concern", True, id="follow-close")
+        yield Label("What now", id="follow-outcome-label")
+        yield Select(
+            [("Keep the concern open", KEEP_OPEN)] + [(f"Close it: {o}", o) for o in CLOSE_OUTCOMES],
+            value=KEEP_OPEN,
+            allow_blank=False,
+            id="follow-outcome",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#follow-note", Input).focus()
@@ -61,11 +74,12 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             self.say(problem)
             self.query_one("#follow-note", Input).focus()
             return
-        close = self.query_one("#follow-close", Checkbox).value
+        choice = self.query_one("#follow-outcome", Select).value
+        outcome = choice if isinstance(choice, str) and choice != KEEP_OPEN else None
         self.confirm_step(
-            FollowUp(note, close),
+            FollowUp(note, outcome is not None, outcome),
             (
                 f"Record this follow-up?\n\n{note}\n\n"
-                + ("The concern will be CLOSED." if close else "The concern stays open.")
+                + (f"The concern will be CLOSED: {outcome}." if outcome else "The concern stays open.")
             ),
         )

@@ -369,7 +369,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.who,
             concern_id,
             follow.note,
-            follow.close,
+            follow.outcome,
             self.app.services.clock.now(),
             then=self.recorded,
             failed=self.refused,

@@ -167,15 +167,42 @@ def mark_seen(concern_id: int, actor: Staff, *, now: dt.datetime | None = None) 
         return _get(concern.id)
 
 
+# How a concern ended: the DSL chooses one to close it (a note alone leaves it open).
+CLOSE_OUTCOMES = (
+    "No further action",
+    "Resolved in school",
+    "Early help offered",
+    "Referred to children's social care",
+    "Reported to the police",
+    "Referred to the LADO",
+    "Other (see the note)",
+)
+
+
 def follow_up(
-    concern_id: int, actor: Staff, *, note: str, close: bool = True, now: dt.datetime | None = None
+    concern_id: int,
+    actor: Staff,
+    *,
+    note: str,
+    close: bool = False,
+    outcome: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Concern:
-    """Record the DSL's follow-up with a note; closes the concern unless ``close=False``.
+    """Record the DSL's follow-up with a note. The concern stays open unless ``close``,
+    which needs an ``outcome`` from :data:`CLOSE_OUTCOMES` (kept in the signed note, not
+    in the audit log, which names no detail of a concern).
 
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
     now = now or utcnow()
     note = text_field(note, "follow-up note", limit=NOTE_LIMIT)
+    if close and outcome not in CLOSE_OUTCOMES:
+        raise ValidationError("Choose the outcome to close the concern: " + "; ".join(CLOSE_OUTCOMES) + ".")
+    if not close and outcome is not None:
+        raise ValidationError("An outcome is given only when closing the concern.")
+    if close:
+        assert outcome is not None
+        note = f"{note} (closed: {outcome[0].lower()}{outcome[1:]})"
     with write_tx():
         require(actor, "view_concerns")
         concern = _get(concern_id)

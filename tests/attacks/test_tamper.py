@@ -619,7 +619,9 @@ def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, veri
     open_database(episode["url"])
     head = Staff.get(Staff.username == "head")
     concerns.mark_seen(episode["concern"], head, now=later(41))
-    concerns.follow_up(episode["concern"], head, note="Spoke to parents", close=True, now=later(42))
+    concerns.follow_up(
+        episode["concern"], head, note="Spoke to parents", close=True, outcome="Resolved in school", now=later(42)
+    )
     close_db()
     code, text = verify(episode["url"])
     assert code == 0, text

@@ -130,7 +130,14 @@ def test_dsl_sees_and_follows_up_and_others_may_not(school):
         concerns.follow_up(c.id, school.head, note="", now=later)
     kept = concerns.follow_up(c.id, school.head, note="Spoke to parents", close=False, now=later)
     assert kept.status == concerns.OPEN
-    done = concerns.follow_up(c.id, school.head, note="Referred to early help", now=later + dt.timedelta(days=1))
+    done = concerns.follow_up(
+        c.id,
+        school.head,
+        note="Referred to early help",
+        close=True,
+        outcome="Early help offered",
+        now=later + dt.timedelta(days=1),
+    )
     assert done.status == concerns.CLOSED and done.followed_up_by_id == school.head.id
     assert done.follow_up_note.splitlines()[0].endswith("Head: Spoke to parents")
     assert "Referred to early help" in done.follow_up_note
@@ -144,7 +151,7 @@ def test_dsl_sees_and_follows_up_and_others_may_not(school):
 
 def test_follow_up_marks_an_unseen_concern_seen(school):
     c = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid("000001"), what="x", now=NOW)
-    concerns.follow_up(c.id, school.head, note="Dealt with", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Dealt with", close=True, outcome="Resolved in school", now=NOW)
     assert concerns.unseen_count() == 0 and concerns.open_count() == 0
 
 
@@ -234,3 +241,23 @@ def test_feed_filters_by_date_class_and_kind(school):
         concerns.safeguarding_feed(*week, kind="hand-ins")
     with pytest.raises(ValidationError, match="end date is before"):
         concerns.safeguarding_feed(TODAY, TODAY - dt.timedelta(days=1))
+
+
+def test_a_follow_up_leaves_the_concern_open_unless_closed_deliberately_with_an_outcome(school):
+    """Issue 14: a note with Enter, Enter closed the concern. Closing is a choice, with an outcome."""
+    c = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid("000001"), what="x", now=NOW)
+    kept = concerns.follow_up(c.id, school.head, note="Spoke to Ava and her mother", now=NOW)
+    assert kept.status == concerns.OPEN  # a note alone keeps it open
+    with pytest.raises(ValidationError, match="Choose the outcome"):
+        concerns.follow_up(c.id, school.head, note="Done", close=True, now=NOW)
+    with pytest.raises(ValidationError, match="Choose the outcome"):
+        concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="Shrugged", now=NOW)
+    with pytest.raises(ValidationError, match="only when closing"):
+        concerns.follow_up(c.id, school.head, note="Done", outcome=concerns.CLOSE_OUTCOMES[0], now=NOW)
+    assert Concern.get_by_id(c.id).status == concerns.OPEN  # nothing of the refusals was kept
+    outcome = "Early help offered"
+    assert outcome in concerns.CLOSE_OUTCOMES
+    done = concerns.follow_up(c.id, school.head, note="Family agreed", close=True, outcome=outcome, now=NOW)
+    assert done.status == concerns.CLOSED
+    assert done.follow_up_note.splitlines()[-1].endswith("Head: Family agreed (closed: early help offered)")
+    assert all("Family" not in e.details and "early help" not in e.details.lower() for e in AuditEntry.select())

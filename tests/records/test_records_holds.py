@@ -276,7 +276,9 @@ def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps)
                 for c in concerns.Concern.select().where(
                     (concerns.Concern.device == d.id) & (concerns.Concern.status == "open")
                 ):
-                    concerns.follow_up(c.id, school.head, note="closed", now=at)
+                    concerns.follow_up(
+                        c.id, school.head, note="closed", close=True, outcome="No further action", now=at
+                    )
             else:
                 apply(school, step, at)
         except KioskError:

@@ -180,7 +180,14 @@ def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(
         match="^Visitor Jo Bloggs cannot be erased yet: they are named in a concern still open with the DSL: the DSL must close it first. Nothing was erased.$",
     ):
         records.erase(subject, now=NOW)
-    concerns.follow_up(jo["concern"].id, school.head, note="Spoke to them; photo deleted.", now=NOW)
+    concerns.follow_up(
+        jo["concern"].id,
+        school.head,
+        note="Spoke to them; photo deleted.",
+        close=True,
+        outcome="Resolved in school",
+        now=NOW,
+    )
     visit("Jo Bloggs", at=NOW, out_after=None)  # back on site
     with pytest.raises(
         RuleViolation,
@@ -191,7 +198,14 @@ def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(
 
 
 def test_visitor_erase_removes_everything_and_the_cli_does_it_too(jo, school):
-    concerns.follow_up(jo["concern"].id, school.head, note="Closed after a word with Jo Bloggs.", now=NOW)
+    concerns.follow_up(
+        jo["concern"].id,
+        school.head,
+        note="Closed after a word with Jo Bloggs.",
+        close=True,
+        outcome="Resolved in school",
+        now=NOW,
+    )
     agreed.revoke(jo["exc"].id, school.head, reason="Jo Bloggs no longer needs it", now=NOW)
     phone = jo["first"].visit.device_id
     sam = jo["sam"]
@@ -261,7 +275,9 @@ def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_op
         match="^Pupil 000001 cannot be erased yet: they are named in a concern still open with the DSL: the DSL must close it first. Nothing was erased.$",
     ):
         records.erase(records.pupil_subject("000001"), now=NOW)
-    concerns.follow_up(c.id, school.head, note="Talked to Ava and her mum.", now=NOW)
+    concerns.follow_up(
+        c.id, school.head, note="Talked to Ava and her mum.", close=True, outcome="Resolved in school", now=NOW
+    )
     result = records.erase(records.pupil_subject("000001"), now=NOW)
     assert result.deleted["exceptions"] == 1 and result.deleted["concerns"] == 1 and result.deleted["pupil"] == 1
     assert AgreedException.select().count() == 0 and Concern.select().count() == 0
@@ -315,7 +331,7 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     )
     assert_consistent()
     # Closing the concern lets its visit go.
-    concerns.follow_up(c.id, school.head, note="Done.", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Done.", close=True, outcome="No further action", now=NOW)
     assert records.purge(RETENTION, now=NOW + DAY).deleted["visits"] == 1
     assert_consistent()
 
@@ -360,9 +376,23 @@ def test_purge_of_concerns_keeps_open_ones_and_lists_them(school):
     closed_old = concerns.raise_concern(
         school.oak, about_kind="staff", staff_id=school.office.id, what="Phone out in class", now=ago(2400)
     )
-    concerns.follow_up(closed_old.id, school.head, note="Reminded of the policy.", now=ago(2300))
+    concerns.follow_up(
+        closed_old.id,
+        school.head,
+        note="Reminded of the policy.",
+        close=True,
+        outcome="No further action",
+        now=ago(2300),
+    )
     closed_late = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=ava.id, what="x", now=ago(2400))
-    concerns.follow_up(closed_late.id, school.head, note="Followed up much later.", now=ago(100))
+    concerns.follow_up(
+        closed_late.id,
+        school.head,
+        note="Followed up much later.",
+        close=True,
+        outcome="No further action",
+        now=ago(100),
+    )
 
     result = records.purge(RETENTION, now=NOW)
     assert result.deleted["concerns"] == 1
@@ -372,7 +402,7 @@ def test_purge_of_concerns_keeps_open_ones_and_lists_them(school):
     assert ("device", device.id, "open_concern") in held  # its phone's old history is kept too
     assert CustodyEvent.select().where(CustodyEvent.device == device.id).count() == 2
     assert_consistent()
-    concerns.follow_up(open_one.id, school.head, note="Closed.", now=NOW)
+    concerns.follow_up(open_one.id, school.head, note="Closed.", close=True, outcome="No further action", now=NOW)
     later = records.purge(RETENTION, now=NOW + DAY)
     assert later.deleted["hand_ins"] == 2 and later.deleted["concerns"] == 0  # closed today: 6 years from now
     assert_consistent()

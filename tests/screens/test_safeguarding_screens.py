@@ -469,12 +469,20 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
         await pilot.press("enter")
         assert text(app, "#follow-error") == "Write the follow-up note: it is kept with the concern."
         await pilot.press(*"Spoke to Ben and his mother", "enter")
-        assert "The concern will be CLOSED." in text(app, "#follow-summary")
+        assert "The concern stays open." in text(app, "#follow-summary")  # a note alone never closes it
+        await pilot.press("escape")  # back to the form (on Continue), to close it deliberately
+        assert app.focused.id == "follow-continue"
+        await pilot.press("shift+tab", "enter", "down", "enter")  # What now: the first outcome
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # Continue
+        assert "The concern will be CLOSED: No further action." in text(app, "#follow-summary")
         await pilot.press("enter")
         await quiet(pilot)
         assert msg(app, "#sg-message") == f"Follow-up of concern #{concern.id} recorded; the concern is closed."
         row = Concern.get_by_id(concern.id)
-        assert row.status == "closed" and row.follow_up_note.endswith("Head: Spoke to Ben and his mother")
+        assert row.status == "closed" and row.follow_up_note.endswith(
+            "Head: Spoke to Ben and his mother (closed: no further action)"
+        )
         await pilot.press("f")
         assert msg(app, "#sg-message") == "This concern is already closed."
         await pilot.press("down", "f")  # the confiscation: not a concern
@@ -488,13 +496,13 @@ async def test_follow_up_can_keep_the_concern_open(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", SafeguardingScreen)
-        await pilot.press("f", *"Waiting for the parents", "tab", "space", "tab", "enter")
+        await pilot.press("f", *"Waiting for the parents", "enter")  # note, Enter: the summary
         assert "The concern stays open." in text(app, "#follow-summary")
         await pilot.press("escape", "escape")
         await quiet(pilot)
         assert msg(app, "#sg-message") == "Cancelled: nothing was recorded."
         assert Concern.get_by_id(concern.id).follow_up_note is None
-        await pilot.press("f", *"Waiting for the parents", "tab", "space", "enter")
+        await pilot.press("f", *"Waiting for the parents", "enter")
         await pilot.press("enter")
         await quiet(pilot)
         assert Concern.get_by_id(concern.id).status == "open"

@@ -111,7 +111,14 @@ def sg_school(sqlite_db):
         what="Photographed pupils at the gate",
         now=NOW - dt.timedelta(days=2),
     )
-    concerns.follow_up(c.id, s.head, note="Visitor banned; police told", now=NOW - dt.timedelta(days=1))
+    concerns.follow_up(
+        c.id,
+        s.head,
+        note="Visitor banned; police told",
+        close=True,
+        outcome="Reported to the police",
+        now=NOW - dt.timedelta(days=1),
+    )
     return s
 
 
