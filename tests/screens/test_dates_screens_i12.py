@@ -66,3 +66,21 @@ async def test_exception_form_end_date_out_of_range(school):
         assert app.focused.id == "exc-ends"
         assert app.screen.query_one("#exc-ends").value == "9999-12-31"  # what was typed is kept
     assert AgreedException.select().count() == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 32)], ids=["80x24", "110x32"])
+async def test_a_focused_date_box_shows_the_whole_date(school, size):
+    """Issue 14: the date boxes showed '026-11-06' once the cursor was in them."""
+    import tests.svg_text as svg
+
+    seed_feed(school)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        await pilot.press("d", "end")  # the start date, the cursor after its last digit
+        await quiet(pilot)
+        assert app.focused.id == "sg-from"
+        value = app.focused.value
+        shown = [svg.text_of(row) for row in svg.cells(app.export_screenshot()).values()]
+        assert any(f" {value} " in line for line in shown), shown[:5]
+        assert app.focused.scroll_x == 0  # nothing scrolled out of the box to its left
