@@ -81,7 +81,9 @@ class ExceptionsScreen(DbWork, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#exceptions", DataTable)
-        table.add_columns("#", "For", "Status", "Until", "Kind")
+        # Status and Until before the names: a long name is cut at the edge, never the status
+        # (the highlighted exception is shown whole beside the table).
+        table.add_columns("#", "Status", "Until", "For", "Kind")
         table.focus()
         self.action_refresh_list()
 
@@ -127,7 +129,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
         table.clear()
         for r in self.shown:
             table.add_row(
-                Text(str(r.id)), Text(r.subject), Text(r.status_text), Text(r.ends_on), Text(r.kind_text), key=str(r.id)
+                Text(str(r.id)), Text(r.status_text), Text(r.ends_on), Text(r.subject), Text(r.kind_text), key=str(r.id)
             )
         counts = {f: sum(1 for r in self.rows if r.matches(f)) for f in FILTERS[1:4]}
         self.query_one("#exceptions-filter", Static).update(

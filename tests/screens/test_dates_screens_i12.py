@@ -84,3 +84,37 @@ async def test_a_focused_date_box_shows_the_whole_date(school, size):
         shown = [svg.text_of(row) for row in svg.cells(app.export_screenshot()).values()]
         assert any(f" {value} " in line for line in shown), shown[:5]
         assert app.focused.scroll_x == 0  # nothing scrolled out of the box to its left
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 32)], ids=["80x24", "110x32"])
+async def test_the_exceptions_list_shows_each_status_whole_beside_a_long_name(school, size):
+    """Issue 14: a long organisation's name pushed Status off the table ('Stat', 'acti')."""
+    import datetime as dt
+
+    import tests.svg_text as svg
+    from kiosk.screens.exceptions import ExceptionsScreen
+    from models.policy import agreed
+    from tests.school import NOW
+
+    today = NOW.date()
+    agreed.record(
+        school.head,
+        subject_kind="organisation",
+        kind="emergency_use",
+        allowed="Take calls from the duty team",
+        where="Reception only",
+        organisation="Kent Educational Psychology Service (every visiting psychologist)",
+        agreed_on=today,
+        starts_on=today,
+        review_on=today + dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=90),
+        now=NOW,
+    )
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await quiet(pilot)
+        shown = [svg.text_of(row) for row in svg.cells(app.export_screenshot()).values()]
+        header = next(line for line in shown if " For " in line and "#" in line)
+        row = next(line for line in shown if "Kent Educ" in line)
+        assert "Until" in header and "active" in row and "2027-02-10" in row, (header, row)
