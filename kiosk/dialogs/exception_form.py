@@ -72,7 +72,7 @@ def options(rows: list[tuple[int, str]]) -> list[Option]:
 
 class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
     PREFIX = "exc"
-    BOX_CLASSES = "dialog wide-dialog"  # its form scrolls in a box of its own: not docked
+    BOX_CLASSES = "dialog wide-dialog docked"  # the error line and buttons always in view
     HELP = "Choose who it is for (Down/Up, then Enter). Esc to cancel."
     CONFIRM_LABEL = "Confirm: record it"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]

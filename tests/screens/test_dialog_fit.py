@@ -135,3 +135,23 @@ async def test_release_to_a_parent_dialog_fits_with_buttons_and_error_line(schoo
         await pilot.press("tab", "tab", "enter")  # Release phone with nobody chosen
         assert text(app, "#contact-error").startswith("Choose the person collecting the phone")
         assert_whole(app, "contact-error", "contact-release", "contact-cancel")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_exception_form_shows_its_error_line_and_buttons(school, size):
+    """Issue 14 and a new user's walk: a wrong date on the head's exception form said so
+    below the bottom edge, with Continue and Cancel out of view too."""
+    from kiosk.screens.exceptions import ExceptionsScreen
+    from tests.screens.test_safeguarding_screens import open_screen
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("n")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "ExceptionFormDialog"
+        assert_whole(app, "exc-error", "exc-continue", "exc-cancel")
+        app.screen.query_one("#exc-continue").press()
+        await quiet(pilot)
+        assert text(app, "#exc-error")  # something is missing: it says what
+        assert_whole(app, "exc-error", "exc-continue", "exc-cancel")
