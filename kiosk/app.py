@@ -63,7 +63,9 @@ class KioskApp(CalmErrorsApp):
         self._closing_anchored = False
         self.services = services
         self.start_screen = start
-        self.kiosk_mode = kiosk_mode
+        # A terminal that opens on visitor self-service stands where the public can reach it:
+        # kiosk mode whatever was asked (quitting needs the admin PIN, even once staff sign in).
+        self.kiosk_mode = kiosk_mode or start == "visitor"
         self.cursor_blink = cursor_blink
         self.signed_in: SignedIn | None = None
         self.last_input = time.monotonic()
