@@ -245,6 +245,11 @@ class KioskApp(CalmErrorsApp):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_input = time.monotonic()
+        if isinstance(event, events.Key) and event.key == "ctrl+j" and not event.is_forwarded:
+            # A newline is an Enter typed before the terminal was switched to raw mode (keys typed
+            # as `kiosk run` starts: the terminal turned their Enter into a newline). Read as
+            # ctrl+j, it moved nothing on and a PIN typed next joined the username, in plain text.
+            event = events.Key("enter", "\r")
         await super().on_event(event)
 
     def _check_idle(self) -> None:

@@ -81,9 +81,12 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def action_enter(self) -> None:
         # The username's own keys may still be on their way to it: move on now (so the PIN's
-        # keys go to the PIN field) and check the username once they have arrived.
+        # keys go to the PIN field) and check the username once they have arrived: in the
+        # username box's own queue, behind them (the screen's queue is another, and ran first
+        # when the box was slow: the focus went back and the PIN was typed into it, in plain text).
+        username = self.query_one("#username", Input)
         self.set_focus(self.query_one("#pin", Input))
-        self.call_later(self._username_typed)
+        username.call_later(self._username_typed)
 
     def _username_typed(self) -> None:
         if not self.query_one("#username", Input).value.strip():
@@ -92,7 +95,11 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit(event.input, event.value)
+        if event.input.id == "pin":
+            # Checked behind the username's own keys, which may not all have reached their box yet.
+            self.query_one("#username", Input).call_later(self.submit, event.input, event.value)
+        else:
+            self.submit(event.input, event.value)
 
     def submit(self, field: Input, value: str | None = None) -> None:
         """``value``: what the field held when Enter was pressed (keys typed straight after,
