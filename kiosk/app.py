@@ -250,6 +250,13 @@ class KioskApp(CalmErrorsApp):
             # as `kiosk run` starts: the terminal turned their Enter into a newline). Read as
             # ctrl+j, it moved nothing on and a PIN typed next joined the username, in plain text.
             event = events.Key("enter", "\r")
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.screen_stack:
+            # A form may move the focus before the key is sent on to the focused field: here, in
+            # the order the keys arrive (each field has its own queue, so a move made later, by a
+            # field or the screen, lets the next keys overtake or land in the wrong field).
+            arriving = getattr(self.screen_stack[-1], "key_arriving", None)
+            if arriving is not None:
+                arriving(event)
         await super().on_event(event)
 
     def _check_idle(self) -> None:

@@ -129,3 +129,145 @@ async def test_a_sign_in_typed_before_the_terminal_was_ready_signs_in(school):
         await pilot.press("ctrl+j")
         await settle(pilot)
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+# ---------------------------------------------------------------- visitor self-service
+
+SIZE = (80, 24)
+
+
+async def self_service(pilot):
+    from kiosk.screens.visitor_self import VisitorSelfServiceScreen
+    from tests.pilot import quiet
+
+    screen = VisitorSelfServiceScreen()
+    await pilot.app.push_screen(screen)
+    await quiet(pilot)
+    return screen
+
+
+def value(app, field: str) -> str:
+    return app.screen.query_one(f"#self-{field}").value
+
+
+async def test_a_name_and_organisation_typed_in_one_burst_land_in_their_fields(school):
+    """Item 3: "Anna Smith", Enter, "ACME" typed fast became the name "Anna SmithACME"."""
+    from tests.pilot import burst, quiet, until
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await self_service(pilot)
+        burst(app, ["enter", *"Anna Smith", "enter", *"ACME", "enter", *"Meeting", "enter", *"Mrs Head"])
+        await until(pilot, lambda: value(app, "visiting") == "Mrs Head", what="the burst", seconds=20)
+        await quiet(pilot)
+        assert (value(app, "name"), value(app, "organisation"), value(app, "purpose")) == (
+            "Anna Smith",
+            "ACME",
+            "Meeting",
+        )
+
+
+async def test_a_name_typed_before_choosing_the_kind_of_visitor_is_kept_and_the_kind_asked(school):
+    from kiosk.screens.visitor_self import CHOOSE_TYPE
+    from tests.pilot import quiet, text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await self_service(pilot)
+        assert app.focused.id == "self-type"
+        await pilot.press(*"Anna Smith", "enter")
+        await quiet(pilot)
+        assert value(app, "name") == "Anna Smith"
+        assert app.focused.id == "self-type" and text(app, "#self-error") == CHOOSE_TYPE
+        await pilot.press("enter", *"ACME")
+        await quiet(pilot)
+        assert app.focused.id == "self-organisation" and value(app, "organisation") == "ACME"
+        assert text(app, "#self-error") == ""
+
+
+async def test_a_contractor_hears_please_see_the_office_before_typing_anything(school):
+    """Item 12: the kind of visitor is asked first; the office's kinds are told at once."""
+    from kiosk.screens.visitor_self import DETAILS, MESSAGE
+    from tests.pilot import quiet, text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await self_service(pilot)
+        await pilot.press("down", "enter")  # Contractor
+        await quiet(pilot)
+        assert screen.step == MESSAGE
+        assert "Please see the office" in text(app, "#self-message")
+        await pilot.press("escape")  # a wrong choice: back to the kinds
+        await quiet(pilot)
+        assert screen.step == DETAILS and app.focused.id == "self-type"
+
+
+async def test_a_misread_slip_code_at_your_name_is_a_scan_not_a_name(school):
+    """Item 5: a code-shaped entry at "Your name" (here a slip code with a wrong check digit)."""
+    from models import codes
+    from models.tables import Visit
+    from tests.pilot import quiet, text
+
+    good = codes.make_code(codes.SLIP_PREFIX, 123)
+    misread = good[:-1] + str((int(good[-1]) + 1) % 10)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await self_service(pilot)
+        for typed in (misread, "31234567", "s12345"):
+            await pilot.press("enter", *typed, "enter")
+            await quiet(pilot)
+            assert value(app, "name") == "", typed
+            assert app.focused.id == "self-name", typed
+            assert "not a visitor slip" in text(app, "#self-error"), typed
+            await pilot.press("f5")
+            await quiet(pilot)
+        assert Visit.select().count() == 0
+
+
+async def test_going_back_and_signing_out_by_mistake_keep_what_was_typed(school):
+    """Item 12: Escape, F2 then Escape, and a declined rule keep the visitor's typing."""
+    from kiosk.screens.visitor_self import CLEAR_HINT, DETAILS, MESSAGE, RULES, SIGN_OUT
+    from tests.pilot import quiet, text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await self_service(pilot)
+        await pilot.press("enter", *"Anna Smith", "enter", *"ACME")
+        await quiet(pilot)
+        await pilot.press("f2")
+        await quiet(pilot)
+        assert screen.step == SIGN_OUT
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert screen.step == DETAILS and app.focused.id == "self-organisation"
+        assert (value(app, "name"), value(app, "organisation")) == ("Anna Smith", "ACME")
+        await pilot.press("escape", "escape")
+        await quiet(pilot)
+        assert app.focused.id == "self-type" and value(app, "name") == "Anna Smith"
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert text(app, "#self-error") == CLEAR_HINT and value(app, "name") == "Anna Smith"
+        await pilot.press("enter", "enter", *"Meeting", "enter", *"Mrs Head", "enter", "enter")  # type: on to org
+        await quiet(pilot)
+        assert screen.step == RULES
+        await pilot.press("n")
+        await quiet(pilot)
+        assert screen.step == MESSAGE
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert screen.step == RULES
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert screen.step == DETAILS and value(app, "visiting") == "Mrs Head"
+
+
+async def test_the_returning_visitor_lookup_is_explained_on_screen(school):
+    """Item 12: how a returning visitor fills in their details (their old slip) is on screen."""
+    from tests.pilot import quiet, text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await self_service(pilot)
+        await quiet(pilot)
+        welcome = text(app, "#self-welcome")
+        assert "Been here before? Scan your old slip to fill in your details." in welcome
