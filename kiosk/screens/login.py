@@ -12,11 +12,12 @@ from textual.widgets import Footer, Input, Label, Static
 from kiosk.actions import accounts
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
 
-class PinInput(Input):
+class PinInput(FormInput):
     """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
     ran only once the key had gone round the app, after digits typed straight after it (a
     phone scanned just after signing in) had joined the PIN, and a right PIN failed."""
@@ -56,7 +57,7 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static(self.app.services.settings.school_name, id="login-school")
             yield Static("Staff sign-in", id="login-title")
             yield Label("Username")
-            yield Input(id="username", placeholder="e.g. office", max_length=40)
+            yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
             yield PinInput(id="pin", password=True, placeholder="your PIN (digits)", max_length=12, restrict=r"[0-9]*")
             yield Static(self.notice, id="login-message", markup=False)
@@ -81,12 +82,12 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def action_enter(self) -> None:
         # The username's own keys may still be on their way to it: move on now (so the PIN's
-        # keys go to the PIN field) and check the username once they have arrived: in the
-        # username box's own queue, behind them (the screen's queue is another, and ran first
-        # when the box was slow: the focus went back and the PIN was typed into it, in plain text).
+        # keys go to the PIN field) and check the username once they have arrived: behind them
+        # (after_keys; the screen's own queue ran first when the box was slow: the focus went
+        # back and the PIN was typed into the username box, in plain text).
         username = self.query_one("#username", Input)
         self.set_focus(self.query_one("#pin", Input))
-        username.call_later(self._username_typed)
+        after_keys(username, self._username_typed)
 
     def _username_typed(self) -> None:
         if not self.query_one("#username", Input).value.strip():
@@ -97,7 +98,7 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         event.stop()
         if event.input.id == "pin":
             # Checked behind the username's own keys, which may not all have reached their box yet.
-            self.query_one("#username", Input).call_later(self.submit, event.input, event.value)
+            after_keys(self.query_one("#username", Input), self.submit, event.input, event.value)
         else:
             self.submit(event.input, event.value)
 

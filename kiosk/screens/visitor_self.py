@@ -10,7 +10,7 @@ No member of staff is signed in. The steps, one at a time on the same screen:
    slip), or fills in their details from an earlier visit (an old slip). F2 says how to
    sign out: with the slip, or at the office. Keys typed straight after an Enter go to
    the next field, in order: the focus moves as the Enter arrives (a priority binding),
-   and what the field held is read behind its own keys (in its queue).
+   and what the field held is read behind the keys before it (kiosk.widgets.in_order).
 
 The public screen shows nothing about anyone else: no type-ahead of names, no list
 of who is on site, no sign-out by name (anyone could sign anyone out, and the fire
@@ -50,6 +50,7 @@ from kiosk.actions import visitors as act
 from kiosk.actions.visitors import Details, PublicSignedIn, PublicSignedOut, Returning
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput, FormOptionList, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.codes import looks_like_code
@@ -117,6 +118,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.back_to: str | None = None  # the step Escape returns to from a message, its typing kept
         self.form_focus = "self-type"  # the field F2 (signing out) left, for Escape to return to
         self.said = ""  # the line under the form
+        self.name_entered = False  # Enter pressed on a (non-code) name
         self.busy = False
         self._reset_timer: Timer | None = None
 
@@ -130,26 +132,30 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                     yield Static(WELCOME, id="self-welcome")
                     with Horizontal(id="self-type-row"):
                         yield Label("I am a", classes="self-label")
-                        yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
+                        yield FormOptionList(
+                            *[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type"
+                        )
                     with Horizontal(classes="self-row"):
                         yield Label("Your name", classes="self-label")
-                        yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
+                        yield FormInput(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
                     with Horizontal(classes="self-row"):
                         yield Label("Organisation", classes="self-label")
-                        yield Input(
+                        yield FormInput(
                             id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Purpose of visit", classes="self-label")
-                        yield Input(
+                        yield FormInput(
                             id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Visiting", classes="self-label")
-                        yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
+                        yield FormInput(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
                     with Horizontal(classes="self-row"):
                         yield Label("Car registration", classes="self-label")
-                        yield Input(id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX)
+                        yield FormInput(
+                            id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX
+                        )
                 # below the form, not in it: an error (or "Welcome back") is never scrolled out of sight
                 yield Static("", id="self-error", markup=False)
             with Vertical(id=RULES):
@@ -241,6 +247,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.picked = None
         self.busy = False
         self.type_chosen = False
+        self.name_entered = False
         self.back_to = None
         self.form_focus = "self-type"
         self.visitor_type = VISITOR_TYPES[0]
@@ -320,18 +327,19 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def action_form_enter(self) -> None:
         """Enter in the form: the focus moves on now, so the next keys reach the next field;
-        what this field holds is read behind its own keys (in its queue), then acted on."""
+        what this field holds is read behind the keys typed before the Enter (after_keys), then
+        acted on."""
         field = self.focused
         if field is None or field.id not in FORM:
             return
         following = self.next_field(field.id)
         if following is not None:
             self.set_focus(self.query_one(f"#{following}"))
-        field.call_later(self.entered, field.id)
+        after_keys(field, self.entered, field.id)
 
     def next_field(self, field: str) -> str | None:
-        if field == "self-type":  # a name typed before the kind was chosen: on to the organisation
-            return "self-organisation" if self.query_one("#self-name", Input).value.strip() else "self-name"
+        if field == "self-type":  # a name typed (and entered) before the kind was chosen: on to the organisation
+            return "self-organisation" if self.name_entered else "self-name"
         at = FORM.index(field)
         return FORM[at + 1] if at + 1 < len(FORM) else None
 
@@ -349,9 +357,11 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.say("Reading your slip…")
                 now = self.app.services.clock.now()
                 self.db(act.public_slip, now, code, then=self.slip_read, failed=self.slip_failed)
-            elif not self.type_chosen:
-                self.set_focus(self.query_one("#self-type", OptionList))
-                self.say(CHOOSE_TYPE)
+            else:
+                self.name_entered = bool(name.value.strip())
+                if not self.type_chosen:
+                    self.set_focus(self.query_one("#self-type", OptionList))
+                    self.say(CHOOSE_TYPE)
         elif field == "self-car":
             self.submit_details()
 

@@ -271,3 +271,51 @@ async def test_the_returning_visitor_lookup_is_explained_on_screen(school):
         await quiet(pilot)
         welcome = text(app, "#self-welcome")
         assert "Been here before? Scan your old slip to fill in your details." in welcome
+
+
+async def test_a_kind_of_visitor_chosen_in_one_burst_is_the_one_highlighted(school):
+    """Item 3, in tmux: Down, Enter typed together chose the first kind: Down is the list's
+    binding, run by the app once the key has bubbled up, after the list's own queue."""
+    from kiosk.screens.visitor_self import MESSAGE
+    from tests.pilot import burst, until
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await self_service(pilot)
+        burst(app, ["down", "enter", *"Bob"])
+        await until(pilot, lambda: screen.step == MESSAGE or screen.type_chosen, what="the choice", seconds=20)
+        assert screen.visitor_type == "contractor" and screen.step == MESSAGE
+
+
+async def test_a_backspace_in_a_burst_is_taken_before_the_name_is_read(school):
+    from models import codes
+    from tests.pilot import burst, quiet, text, until
+
+    code = codes.make_code(codes.SLIP_PREFIX, 123)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await self_service(pilot)
+        burst(app, ["enter", *code, "x", "backspace", "enter"])  # a code, once the stray x is rubbed out
+        await until(pilot, lambda: "slip" in screen.said.casefold(), what="the scan", seconds=20)
+        await quiet(pilot)
+        assert value(app, "name") == "" and f"No visit has slip {code}" in text(app, "#self-error")
+
+
+async def test_back_from_see_the_office_the_next_kind_leads_to_the_name(school):
+    """In tmux: Down, Enter, "Bob" (typed on as the message came), Esc, Up, Enter: the name was
+    skipped and "Anna Smith" went into the organisation."""
+    from kiosk.screens.visitor_self import DETAILS, MESSAGE
+    from tests.pilot import burst, quiet, until
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await self_service(pilot)
+        burst(app, ["down", "enter", *"Bob"])
+        await until(pilot, lambda: screen.step == MESSAGE, what="the message", seconds=20)
+        await quiet(pilot)
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert screen.step == DETAILS and app.focused.id == "self-type"
+        await pilot.press("up", "enter")
+        await quiet(pilot)
+        assert app.focused.id == "self-name" and screen.visitor_type == "parent_carer"
