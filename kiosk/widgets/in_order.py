@@ -44,6 +44,14 @@ INPUT_KEYS = {
     "right": "cursor_right",
     "home": "home",
     "end": "end",
+    "ctrl+a": "home",
+    "ctrl+e": "end",
+    "ctrl+d": "delete_right",
+    "ctrl+left": "cursor_left_word",
+    "ctrl+right": "cursor_right_word",
+    "ctrl+w": "delete_left_word",
+    "ctrl+u": "delete_left_all",  # (run late, it emptied the next field: in tmux, the organisation)
+    "ctrl+k": "delete_right_all",
 }
 LIST_KEYS = {
     "up": "cursor_up",

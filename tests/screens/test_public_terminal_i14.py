@@ -319,3 +319,18 @@ async def test_back_from_see_the_office_the_next_kind_leads_to_the_name(school):
         await pilot.press("up", "enter")
         await quiet(pilot)
         assert app.focused.id == "self-name" and screen.visitor_type == "parent_carer"
+
+
+async def test_clearing_a_field_in_a_burst_clears_that_field_not_the_next(school):
+    """In tmux: Ctrl+U (clear the field), a name, Enter, "ACME": the organisation came out empty."""
+    from tests.pilot import burst, quiet, until
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await self_service(pilot)
+        await pilot.press("enter", *"Bob")
+        await quiet(pilot)
+        burst(app, ["ctrl+u", *"Anna Smith", "enter", *"ACME", "ctrl+a", "ctrl+k", *"Acme Ltd"])
+        await until(pilot, lambda: value(app, "organisation").endswith("Ltd"), what="the burst", seconds=20)
+        await quiet(pilot)
+        assert (value(app, "name"), value(app, "organisation")) == ("Anna Smith", "Acme Ltd")
