@@ -81,7 +81,7 @@ def spread(values: list[float], fmt: str) -> str:
 
 
 def scan_rows(runs: list[dict], school: str = "demo school") -> list[tuple[str, str, str, str, str]]:
-    from models.db import SQLITE_PRAGMAS
+    from models.store.db import SQLITE_PRAGMAS
 
     sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(SQLITE_PRAGMAS.get("synchronous"), "?")
     bursts = [r["burst"] for r in runs]

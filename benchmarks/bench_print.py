@@ -64,7 +64,7 @@ class _Printer:
 
 
 def _slip(i: int):
-    from models.rules import load_rules
+    from models.policy.rules import load_rules
     from printing import visitor_slip
 
     return visitor_slip(
@@ -114,9 +114,9 @@ def run_all(runs: int = 50) -> dict[str, dict[str, float]]:
 def _outbox_runs(spec, runs: int) -> list[float]:
     import printing
     from models import outbox
-    from models.db import close_db
-    from models.store import open_database
-    from models.tx import write_tx
+    from models.audit.tx import write_tx
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     times = []
     with tempfile.TemporaryDirectory(prefix="bench-print-") as tmp:

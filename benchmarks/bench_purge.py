@@ -40,9 +40,9 @@ def child(db: str) -> int:
     """Run the purge, timing each of its transactions; print one JSON line."""
     import contextlib
 
-    from models import records
     from models.config import Settings
-    from models.store import open_database
+    from models.records import duties as records
+    from models.upkeep.opening import open_database
 
     open_database(db)
     durations: list[float] = []
@@ -84,9 +84,9 @@ def import_batches() -> list[float]:
     import contextlib
     import datetime as dt
 
-    from models import people
-    from models.roster import RosterContact, RosterResult, RosterRow
-    from models.store import open_database
+    from models.school import people
+    from models.school.roster import RosterContact, RosterResult, RosterRow
+    from models.upkeep.opening import open_database
 
     durations: list[float] = []
     real = people.write_tx
@@ -129,10 +129,10 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(big_db: str | Path, *, log=print) -> dict:
-    from models import custody
-    from models.db import close_db, defer_checkpoints
-    from models.store import open_database
-    from models.tables import Device, DeviceState, Label, Staff
+    from models.custody import ledger as custody
+    from models.store.db import close_db, defer_checkpoints
+    from models.store.tables import Device, DeviceState, Label, Staff
+    from models.upkeep.opening import open_database
 
     with tempfile.TemporaryDirectory(prefix="kiosk-purge-") as scratch:
         copy = Path(scratch) / "purge.sqlite3"

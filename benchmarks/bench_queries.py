@@ -30,9 +30,9 @@ TARGET_MS = 20.0
 
 # name -> (module, function, how to call it given the context dict)
 HOOKS: dict[str, tuple[str, str, Callable[[Callable, dict], object]]] = {
-    "who is on site": ("models.visitors", "on_site", lambda fn, ctx: fn(_settings(), ctx["now"])),
+    "who is on site": ("models.visitors.visits", "on_site", lambda fn, ctx: fn(_settings(), ctx["now"])),
     "compliance for a term": (
-        "models.compliance",
+        "models.reports.compliance",
         "compliance",
         lambda fn, ctx: fn(ctx["term_start"], ctx["day"], now=ctx["now"]),
     ),
@@ -61,11 +61,11 @@ def run(url: str, repeat: int = 20) -> dict[str, dict]:
 
     from peewee import fn
 
-    from models import reports
     from models.clock import local_day
-    from models.db import close_db
-    from models.store import open_database
-    from models.tables import CustodyEvent, Device, Pupil, SchoolClass
+    from models.reports import phones as reports
+    from models.store.db import close_db
+    from models.store.tables import CustodyEvent, Device, Pupil, SchoolClass
+    from models.upkeep.opening import open_database
 
     open_database(url)
     try:

@@ -199,15 +199,15 @@ def make_school(folder: Path, phones: int) -> School:
         capture_output=True,
     )
 
-    from models import codes
     from models.config import DEMO_CONFIG, load_settings
-    from models.db import close_db, db
-    from models.devices import register_pupil_device
-    from models.people import import_roster
-    from models.roster import RosterResult, RosterRow
-    from models.store import open_database
-    from models.tables import Label
-    from models.trays import TraySpec, sync_trays
+    from models.custody import codes
+    from models.custody.devices import register_pupil_device
+    from models.custody.trays import TraySpec, sync_trays
+    from models.school.people import import_roster
+    from models.school.roster import RosterResult, RosterRow
+    from models.store.db import close_db, db
+    from models.store.tables import Label
+    from models.upkeep.opening import open_database
 
     classes = -(-phones // CLASS_SIZE)
     rows = [
@@ -230,7 +230,7 @@ def make_school(folder: Path, phones: int) -> School:
     config.write_text(text, encoding="utf-8")
 
     school = School(folder, db_path, config, env)
-    from models import pinkey
+    from models.store import pinkey
 
     before = pinkey.configured()
     pinkey.configure(data / pinkey.FILE_NAME)  # the key `kiosk demo` made: the audit chain's too
@@ -340,7 +340,7 @@ def sign_in(term: Terminal) -> None:
     term.write(b"office\r")
     term.quiet()
     mark = term.mark()
-    from models.demo import DEMO_PINS
+    from models.upkeep.demo import DEMO_PINS
 
     term.write(DEMO_PINS["office"].encode() + b"\r")
     term.wait_for("Morning hand-in", since=mark, timeout=30)
@@ -406,7 +406,7 @@ def bench_burst(school: School, codes: list[str], timeout: float = 300.0) -> dic
         got = ledger.codes_since(base)
         journal = ledger.pragma(
             "journal_mode"
-        )  # a property of the file; synchronous=FULL is per connection (models/db.py)
+        )  # a property of the file; synchronous=FULL is per connection (models/store/db.py)
     finally:
         term.close()
         ledger.close()

@@ -26,9 +26,9 @@ PIN = "482916"
 
 
 def share_pin_key(data_dir: str | os.PathLike) -> None:
-    """Give another process's data directory this process's PIN key (models.pinkey), so
+    """Give another process's data directory this process's PIN key (models.store.pinkey), so
     `kiosk scan` there can check the PINs of a school made here."""
-    from models import pinkey
+    from models.store import pinkey
 
     target = Path(data_dir) / pinkey.FILE_NAME
     if not target.exists():
@@ -40,13 +40,14 @@ def share_pin_key(data_dir: str | os.PathLike) -> None:
 
 def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[str]:
     """Create the school in an empty database; return the label codes, in class order."""
-    from models import auth, codes
-    from models.db import close_db, db
-    from models.devices import register_pupil_device
-    from models.people import import_roster
-    from models.roster import RosterResult, RosterRow
-    from models.store import open_database
-    from models.trays import TraySpec, sync_trays
+    from models.custody import codes
+    from models.custody.devices import register_pupil_device
+    from models.custody.trays import TraySpec, sync_trays
+    from models.school.people import import_roster
+    from models.school.roster import RosterResult, RosterRow
+    from models.staff import auth
+    from models.store.db import close_db, db
+    from models.upkeep.opening import open_database
 
     classes = -(-phones // CLASS_SIZE)
     rows = [
@@ -81,7 +82,7 @@ def make_school(url: str | os.PathLike, phones: int, *, pin: str = PIN) -> list[
 def wipe_postgres(url: str) -> None:
     """Empty a throw-away PostgreSQL database (drop and recreate its public schema), so
     each fault run starts on an empty one, as a fresh SQLite file does."""
-    from models.db import close_db, db, init_db
+    from models.store.db import close_db, db, init_db
 
     init_db(url)
     try:
@@ -95,9 +96,10 @@ def check_database(url: str | os.PathLike) -> list[str]:
     """Every invariant a fault must not break; [] when the database is sound."""
     from peewee import fn
 
-    from models import audit, custody
-    from models.db import close_db, db, init_db, is_sqlite
-    from models.tables import DeviceState
+    from models.audit import chain as audit
+    from models.custody import ledger as custody
+    from models.store.db import close_db, db, init_db, is_sqlite
+    from models.store.tables import DeviceState
 
     problems: list[str] = []
     init_db(url)
@@ -124,8 +126,8 @@ def check_database(url: str | os.PathLike) -> list[str]:
 
 def states(url: str | os.PathLike, codes: list[str]) -> dict[str, str]:
     """code -> current custody state, read straight from the database."""
-    from models.db import close_db, init_db
-    from models.tables import DeviceState, Label
+    from models.store.db import close_db, init_db
+    from models.store.tables import DeviceState, Label
 
     init_db(url)
     try:
@@ -141,8 +143,8 @@ def states(url: str | os.PathLike, codes: list[str]) -> dict[str, str]:
 
 
 def handed_in_count(url: str | os.PathLike) -> int:
-    from models.db import close_db, init_db
-    from models.tables import CustodyEvent
+    from models.store.db import close_db, init_db
+    from models.store.tables import CustodyEvent
 
     init_db(url)
     try:

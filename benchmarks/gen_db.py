@@ -13,13 +13,13 @@ The school, staff, trays and phones are created through the ordinary domain func
 (``import_roster``, ``create_staff``, ``sync_trays``, ``register_pupil_device``). The
 history is bulk-inserted (big transactions, ``executemany`` / ``execute_values``)
 because a million single ``write_tx`` commits would take hours; it is built by the
-same rules: each event goes through :func:`models.custody.step`, each has the audit
-entry :func:`models.custody._append` would write (same details, the event's content hash
-as :mod:`models.integrity` binds it, hash chained with :func:`models.audit.entry_hash` and the chain key), ``audit_seq`` points at it, and ``DeviceState`` ends
+same rules: each event goes through :func:`models.custody.ledger.step`, each has the audit
+entry :func:`models.custody.ledger._append` would write (same details, the event's content hash
+as :mod:`models.audit.integrity` binds it, hash chained with :func:`models.audit.chain.entry_hash` and the chain key), ``audit_seq`` points at it, and ``DeviceState`` ends
 equal to a replay of the ledger. ``--verify`` runs ``audit.verify()`` and
 ``custody.verify_states()`` at the end (about a minute on 1M events).
 
-Staff PINs are the demo's (models.demo.DEMO_PINS: office 482916, deputy 614738, head
+Staff PINs are the demo's (models.upkeep.demo.DEMO_PINS: office 482916, deputy 614738, head
 725649, admin 836150, teacher of class C001 503827), hashed with this process's PIN key. Label codes are K100000… in pupil order.
 """
 
@@ -79,9 +79,9 @@ class Writer:
     AUDIT_COLS = ("seq", "at", "actor", "action", "entity", "entity_id", "details", "prev_hash", "hash", "rows")
 
     def __init__(self) -> None:
-        from models import audit
-        from models.db import db, is_sqlite
-        from models.tables import CustodyEvent
+        from models.audit import chain as audit
+        from models.store.db import db, is_sqlite
+        from models.store.tables import CustodyEvent
 
         self.db = db
         self.sqlite = is_sqlite()
@@ -116,8 +116,8 @@ class Writer:
         outcome=None,
         audit_extra: dict | None = None,
     ) -> int:
-        from models.audit import entry_hash
-        from models.integrity import PROTECTED, row_hash
+        from models.audit.chain import entry_hash
+        from models.audit.integrity import PROTECTED, row_hash
 
         event_id = self.next_id
         self.next_id += 1
@@ -142,7 +142,7 @@ class Writer:
             seq,
         )
         self.events.append(values)
-        # the row's content hash, as models.integrity binds it (the columns not set are NULL)
+        # the row's content hash, as models.audit.integrity binds it (the columns not set are NULL)
         named = dict(zip(self.EVENT_COLS, values, strict=True))
         bound = row_hash("custody_event", event_id, [named.get(c) for c in PROTECTED["custody_event"]])
         rows = json.dumps({"b": {"custody_event": {str(event_id): bound}}}, sort_keys=True, separators=(",", ":"))
@@ -154,7 +154,7 @@ class Writer:
         at_text = at.isoformat(timespec="microseconds")
         who, action, ident = f"staff:{actor_id}", f"custody.{kind}", str(event_id)
         if self.key is None:  # the chain key, from the PIN key file the school was built with
-            from models.audit import chain_key
+            from models.audit.chain import chain_key
 
             self.key = chain_key()
         digest = entry_hash(self.hash, seq, at_text, who, action, "custody_event", ident, body, rows, key=self.key)
@@ -188,7 +188,7 @@ class Writer:
                 ),
                 (self.seq, self.hash),
             )
-            from models.integrity import forget_captured
+            from models.audit.integrity import forget_captured
 
             forget_captured()  # their entries above already carry the events' hashes
         self.events.clear()
@@ -206,15 +206,16 @@ def generate(
     verify: bool = False,
     log=print,
 ) -> dict:
-    from models import auth, custody
     from models.clock import SCHOOL_TZ, local_to_utc
-    from models.db import close_db, db, is_sqlite
-    from models.devices import register_pupil_device
-    from models.people import import_roster
-    from models.roster import RosterContact, RosterResult, RosterRow
-    from models.store import open_database
-    from models.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
-    from models.trays import TraySpec, sync_trays
+    from models.custody import ledger as custody
+    from models.custody.devices import register_pupil_device
+    from models.custody.trays import TraySpec, sync_trays
+    from models.school.people import import_roster
+    from models.school.roster import RosterContact, RosterResult, RosterRow
+    from models.staff import auth
+    from models.store.db import close_db, db, is_sqlite
+    from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
+    from models.upkeep.opening import open_database
 
     t0 = time.perf_counter()
     rng = random.Random(seed)
@@ -248,7 +249,7 @@ def generate(
     sync_trays(
         [TraySpec(f"T{c + 1:03d}", CLASS_SIZE, f"C{c + 1:03d}") for c in range(n_classes)], actor="gen", now=setup_at
     )
-    from models.demo import DEMO_PINS
+    from models.upkeep.demo import DEMO_PINS
 
     staff = {
         "office": auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], actor="gen", now=setup_at),
@@ -266,7 +267,7 @@ def generate(
     owners = sorted(rng.sample(range(pupils), phones))
     with db.atomic():  # one commit for the registrations
         for serial, i in enumerate(owners, start=FIRST_SERIAL):
-            from models.codes import make_code
+            from models.custody.codes import make_code
 
             register_pupil_device(rows[i].admission_no, actor="gen", code=make_code("K", serial), now=setup_at)
     log(f"school: {pupils} pupils, {n_classes} classes and trays, {phones} phones ({time.perf_counter() - t0:.1f} s)")
@@ -401,7 +402,7 @@ def generate(
         "staff": Staff.select().count(),
     }
     if verify:
-        from models import audit
+        from models.audit import chain as audit
 
         report = audit.verify()
         problems = custody.verify_states()

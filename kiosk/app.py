@@ -91,10 +91,10 @@ class KioskApp(CalmErrorsApp):
 
     def check_database_file(self) -> None:
         """SQLite's quick integrity check, once, in the background: a damaged file gets no
-        more writes (models.db.integrity_problems marks it) and the office is told."""
+        more writes (models.store.db.integrity_problems marks it) and the office is told."""
 
         def work() -> None:
-            from models.db import close_db, damaged, integrity_problems
+            from models.store.db import close_db, damaged, integrity_problems
 
             try:
                 if integrity_problems(quick=True):
@@ -114,10 +114,10 @@ class KioskApp(CalmErrorsApp):
         self.run_worker(work, thread=True, exit_on_error=False, group="integrity", name="integrity")
 
     def anchor_if_due(self, why: str | None = None) -> None:
-        """The daily audit anchor, after the end of the school day (models.anchors); with
+        """The daily audit anchor, after the end of the school day (models.audit.anchors); with
         ``why``, an anchor now if the log moved since the last one (the terminal locked
         after the school day)."""
-        from models import anchors
+        from models.audit import anchors
 
         path = anchors.configured()
         if path is None:
@@ -132,7 +132,7 @@ class KioskApp(CalmErrorsApp):
             except Exception:  # noqa: BLE001 - retried at the next check; scanning is unaffected
                 log.exception("Daily audit anchor not written")
             finally:
-                from models.db import close_db
+                from models.store.db import close_db
 
                 close_db()  # this thread's connection only
 
@@ -146,8 +146,8 @@ class KioskApp(CalmErrorsApp):
 
     def anchor_on_close(self) -> None:
         """Closing: anchor the log if it moved since the last anchor, so the day's newest
-        records cannot be cut without a trace (models.anchors.write_if_moved)."""
-        from models import anchors
+        records cannot be cut without a trace (models.audit.anchors.write_if_moved)."""
+        from models.audit import anchors
 
         path = anchors.configured()
         if path is None or self._closing_anchored:
@@ -176,13 +176,13 @@ class KioskApp(CalmErrorsApp):
         commit), or at once after ``backlog`` commits, so a long scanning session
         cannot grow the log without bound.
         """
-        from models.db import checkpoint, commits, defer_checkpoints
+        from models.store.db import checkpoint, commits, defer_checkpoints
 
         if not defer_checkpoints():
             return
 
         def loop() -> None:
-            from models.db import db
+            from models.store.db import db
 
             done = commits()
             try:
@@ -318,7 +318,7 @@ class KioskApp(CalmErrorsApp):
         import datetime as dt
 
         from kiosk.screens.login import LoginScreen
-        from models.anchors import END_OF_DAY
+        from models.audit.anchors import END_OF_DAY
 
         if (
             self.signed_in is not None
@@ -439,16 +439,16 @@ def create_app(
     print_worker: bool = True,
 ) -> KioskApp:
     """Build the app. ``database`` (a URL or path) is opened here when given; otherwise
-    the caller has already opened it (``models.store.open_database``)."""
+    the caller has already opened it (``models.upkeep.opening.open_database``)."""
     if database is not None:
-        from models.store import open_database
+        from models.upkeep.opening import open_database
 
         open_database(database)
-    from models.trays import set_overflow_place
+    from models.custody.trays import set_overflow_place
 
     set_overflow_place(settings.overflow_place)  # where phones go when no slot is free
     if settings.pin_key_file is not None:  # [auth] key_file (the command line has set it already otherwise)
-        from models import pinkey
+        from models.store import pinkey
 
         pinkey.configure(settings.pin_key_file)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)

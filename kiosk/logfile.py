@@ -20,7 +20,7 @@ def log_path() -> Path:
 
 def _log_handler() -> logging.FileHandler:
     """A handler appending to ``kiosk.log``, which is created 0600 in a 0700 data directory."""
-    from models.files import create_private, private_dir
+    from models.store.files import create_private, private_dir
 
     path = log_path()
     private_dir(path.parent)

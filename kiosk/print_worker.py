@@ -70,7 +70,7 @@ class OutboxWorker:
         self._run()
 
     def _run(self) -> None:
-        from models.db import db
+        from models.store.db import db
 
         try:
             while not self._stop.is_set():

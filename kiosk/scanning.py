@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from kiosk.workers import CALM, run_guarded
-from models.codes import printable
+from models.custody.codes import printable
 from models.errors import KioskError, ScanOutcome, StorageError
 
 log = logging.getLogger("kiosk")
@@ -97,7 +97,7 @@ class ScanPipeline:
 
     def _commit(self, batch: list, staff) -> list[tuple]:
         """Run the batch in one transaction; each scan's (value, error, exc) in order."""
-        from models.tx import write_tx
+        from models.audit.tx import write_tx
 
         outcomes: list[tuple] = []
 
@@ -123,8 +123,8 @@ class ScanPipeline:
     def _loop(self) -> None:
         from textual.worker import get_current_worker
 
-        from models.db import db
-        from models.tables import Staff
+        from models.store.db import db
+        from models.store.tables import Staff
 
         worker = get_current_worker()
         staff = Staff.get_by_id(self.staff_id)

@@ -22,8 +22,8 @@ from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 
-from models.db import reset_if_disconnected, retrying
 from models.errors import KioskError
+from models.store.db import reset_if_disconnected, retrying
 
 log = logging.getLogger("kiosk")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
+from models.errors import ConfigError
 
 if TYPE_CHECKING:
     from printing import PrinterSpec
@@ -55,7 +55,7 @@ def default_config_path() -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
-# Days each kind of record is kept (``[retention]``; see models.records and models.record_kinds).
+# Days each kind of record is kept (``[retention]``; see models.records.duties and models.records.kinds).
 # ``concerns``: a CLOSED concern, from its last follow-up (an open one is never purged);
 # six years, like confiscations: the DSL's own safeguarding file (which may keep a child
 # protection record far longer) is kept outside the kiosk.
@@ -145,7 +145,7 @@ class Settings:
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
     visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
     audit_anchors: Path | None = None  # [audit] anchors: None = beside the database in the data directory
-    pin_key_file: Path | None = None  # [auth] key_file: None = pin.key in the data directory (models.pinkey)
+    pin_key_file: Path | None = None  # [auth] key_file: None = pin.key in the data directory (models.store.pinkey)
     source: Path | None = None
 
     @property
@@ -345,7 +345,7 @@ def _check_printer(settings: Settings) -> None:
 
 
 def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
-    """``[audit] anchors = PATH``: where the audit anchors file is (models.anchors)."""
+    """``[audit] anchors = PATH``: where the audit anchors file is (models.audit.anchors)."""
     if not isinstance(table, dict):
         raise ConfigError("[audit] must be a table.")
     for key in table:
@@ -360,7 +360,7 @@ def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
 
 
 def _load_auth(table: Any, settings: Settings, cfg_path: Path) -> None:
-    """``[auth] key_file = PATH``: where the PIN key is (models.pinkey)."""
+    """``[auth] key_file = PATH``: where the PIN key is (models.store.pinkey)."""
     if not isinstance(table, dict):
         raise ConfigError("[auth] must be a table.")
     for key in table:

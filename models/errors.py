@@ -100,4 +100,4 @@ class StorageError(KioskError):
 
 class DatabaseBusy(StorageError):
     """Another terminal held the write lock past the busy timeout: nothing was saved, and
-    trying again is safe (:func:`models.db.retrying` does, a few times)."""
+    trying again is safe (:func:`models.store.db.retrying` does, a few times)."""

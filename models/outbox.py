@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from . import audit
-from .clock import utcnow
-from .errors import NotFound, RuleViolation
-from .tables import PrintJob
-from .tx import write_tx
+from models.audit import chain as audit
+from models.audit.tx import write_tx
+from models.clock import utcnow
+from models.errors import NotFound, RuleViolation
+from models.store.tables import PrintJob
 
 
 class PrintStatus(StrEnum):
@@ -308,8 +308,8 @@ def cancel(job_id: int, *, actor: object = None, now: dt.datetime | None = None)
 
 
 def _require_print(actor: object) -> None:
-    from .auth import require  # noqa: PLC0415
-    from .tables import Staff  # noqa: PLC0415
+    from models.staff.auth import require  # noqa: PLC0415
+    from models.store.tables import Staff  # noqa: PLC0415
 
     if isinstance(actor, Staff):
         require(actor, "print")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, overload
 
-from .errors import ValidationError
+from models.errors import ValidationError
 
 
 @overload

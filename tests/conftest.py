@@ -38,9 +38,9 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None, dead
 hypothesis_settings.register_profile("explore", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("KIOSK_HYPOTHESIS", "ci"))
 
-from models import auth  # noqa: E402
-from models.db import close_db, db, init_db  # noqa: E402
-from models.store import open_database  # noqa: E402
+from models.staff import auth  # noqa: E402
+from models.store.db import close_db, db, init_db  # noqa: E402
+from models.upkeep.opening import open_database  # noqa: E402
 
 auth.use_fast_hashing_for_tests()
 
@@ -79,7 +79,7 @@ def _reset_postgres(url: str) -> None:
     db.execute_sql("DROP SCHEMA public CASCADE")
     db.execute_sql("CREATE SCHEMA public")
     close_db()
-    from models.anchors import default_path
+    from models.audit.anchors import default_path
 
     default_path(url).unlink(missing_ok=True)  # a new database: the last one's audit anchors are not its own
 
@@ -115,7 +115,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _default_overflow_place():
     """The overflow place is set process-wide by the app and CLI at start: each test starts from the default."""
-    from models import trays
+    from models.custody import trays
 
     trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
     yield

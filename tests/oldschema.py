@@ -13,7 +13,8 @@ def written_as(version: int) -> Iterator[None]:
     """Inside, audit entries are written as schema ``version`` wrote them: before 9 with a
     plain SHA-256 (no chain key), before 5 with no row hashes, before 7 and 8 without the
     tables those versions bound."""
-    from models import audit, integrity
+    from models.audit import chain as audit
+    from models.audit import integrity
 
     saved_protected = dict(integrity.PROTECTED)
     saved_key = audit.chain_key

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from kiosk.app import create_app
 from models.clock import FrozenClock
 from models.config import Settings
-from models.trays import TraySpec
+from models.custody.trays import TraySpec
 from tests.school import NOW, build
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models import auth
-from models.codes import make_code
-from models.demo import DEMO_PINS
-from models.devices import register_pupil_device
-from models.people import import_roster
-from models.roster import RosterContact, RosterResult, RosterRow
-from models.tables import Staff
-from models.trays import TraySpec, sync_trays
+from models.custody.codes import make_code
+from models.custody.devices import register_pupil_device
+from models.custody.trays import TraySpec, sync_trays
+from models.school.people import import_roster
+from models.school.roster import RosterContact, RosterResult, RosterRow
+from models.staff import auth
+from models.store.tables import Staff
+from models.upkeep.demo import DEMO_PINS
 
 NOW = dt.datetime(2026, 11, 12, 8, 30)
-BEECH_PIN = "271845"  # the other staff have the demo's PINs (models.demo.DEMO_PINS)
+BEECH_PIN = "271845"  # the other staff have the demo's PINs (models.upkeep.demo.DEMO_PINS)
 
 
 def _row(line, adno, first, last, year, cls, contacts=()):

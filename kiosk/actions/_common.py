@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.tables import Staff
+    from models.store.tables import Staff
 
 
 def staff_row(who: SignedIn) -> Staff:
@@ -15,6 +15,6 @@ def staff_row(who: SignedIn) -> Staff:
 
     The one place the layer loads a member of staff; the domain's rules take the row.
     """
-    from models.tables import Staff
+    from models.store.tables import Staff
 
     return Staff.get_by_id(who.id)

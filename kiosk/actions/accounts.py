@@ -11,9 +11,9 @@ from kiosk.session import SignedIn
 
 def unlock(who: SignedIn, username: str, now: dt.datetime, new_pin: str = "") -> str:
     """Let ``username`` use a PIN again; with ``new_pin``, set it in the same transaction."""
-    from models import auth
-    from models.tables import Staff
-    from models.tx import write_tx
+    from models.audit.tx import write_tx
+    from models.staff import auth
+    from models.store.tables import Staff
 
     admin = staff_row(who)
     auth.require(admin, "manage_staff")
@@ -27,8 +27,8 @@ def unlock(who: SignedIn, username: str, now: dt.datetime, new_pin: str = "") ->
 
 
 def sign_in(username: str, pin: str, now: dt.datetime, surface: str) -> SignedIn:
-    """The member of staff whose username and PIN these are (``models.auth.authenticate``'s rules)."""
-    from models.auth import authenticate
+    """The member of staff whose username and PIN these are (``models.staff.auth.authenticate``'s rules)."""
+    from models.staff.auth import authenticate
 
     return SignedIn.of(authenticate(username, pin, now=now, surface=surface))
 
@@ -41,8 +41,8 @@ class SignInPage:
 
 def sign_in_page() -> SignInPage:
     """Whether there are staff, and the demo school's PINs (only in the demo school)."""
-    from models.demo import DEMO_PINS, is_demo_school
-    from models.tables import Staff
+    from models.store.tables import Staff
+    from models.upkeep.demo import DEMO_PINS, is_demo_school
 
     pins = ""
     if is_demo_school():

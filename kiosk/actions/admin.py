@@ -17,7 +17,7 @@ from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.roster import RosterResult
+    from models.school.roster import RosterResult
     from printing import PrinterSpec
 
 
@@ -34,7 +34,7 @@ def now() -> dt.datetime:
 def staff_username(username: str) -> str:
     """The username of the member of staff called ``username`` (any case); NotFound otherwise."""
     from models.errors import NotFound
-    from models.tables import Staff
+    from models.store.tables import Staff
 
     target = Staff.get_or_none(Staff.username == (username or "").strip().lower())
     if target is None:
@@ -44,8 +44,8 @@ def staff_username(username: str) -> str:
 
 def set_pin(who: SignedIn, username: str, pin: str) -> str:
     """Give ``username`` a new PIN (an admin, or the member of staff themself); their username."""
-    from models.auth import set_pin as set_new_pin
-    from models.tables import Staff
+    from models.staff.auth import set_pin as set_new_pin
+    from models.store.tables import Staff
 
     target = Staff.get(Staff.username == staff_username(username))
     set_new_pin(target.id, pin, staff_row(who))
@@ -54,14 +54,14 @@ def set_pin(who: SignedIn, username: str, pin: str) -> str:
 
 def deactivate(who: SignedIn, username: str) -> str:
     """Switch off a leaver's account (it stays on record); their username."""
-    from models.staffing import deactivate as switch_off
+    from models.staff.accounts import deactivate as switch_off
 
     return str(switch_off(username, actor=staff_row(who)).username)
 
 
 def check_first_admin(roles: Iterable[str]) -> None:
     """Refuse unless this database may have its first admin added without anyone signing in."""
-    from models.staffing import check_first_admin as check
+    from models.staff.accounts import check_first_admin as check
 
     check(roles)
 
@@ -81,8 +81,8 @@ def add_staff(
     classes: Iterable[str] = (),
 ) -> Added:
     """Add a member of staff (``who`` an admin); ``who=None``: the database's first admin."""
-    from models.auth import create_staff
-    from models.staffing import create_first_admin
+    from models.staff.accounts import create_first_admin
+    from models.staff.auth import create_staff
 
     if who is None:
         added = create_first_admin(username, display_name, roles, pin, classes=classes)
@@ -104,7 +104,7 @@ class Registered:
 
 def register_device(who: SignedIn, admission_no: str, description: str) -> Registered:
     """Register a pupil's phone and issue its label code."""
-    from models.devices import register_pupil_device
+    from models.custody.devices import register_pupil_device
 
     label = register_pupil_device(admission_no, actor=staff_row(who), description=description)
     pupil = label.device.pupil
@@ -114,7 +114,7 @@ def register_device(who: SignedIn, admission_no: str, description: str) -> Regis
 
 def revoke_label(who: SignedIn, code: str, reason: str, reissue: bool) -> str | None:
     """Revoke a lost or damaged label; the replacement's code, when one is issued."""
-    from models.devices import revoke_label as revoke
+    from models.custody.devices import revoke_label as revoke
 
     new = revoke(code, actor=staff_row(who), reason=reason, reissue=reissue)
     return new.code if new else None
@@ -122,7 +122,7 @@ def revoke_label(who: SignedIn, code: str, reason: str, reissue: bool) -> str | 
 
 def print_labels(who: SignedIn, settings: Any, class_name: str | None, admission_no: str | None) -> tuple[int, int]:
     """Queue the labels of a class's or a pupil's phones: (job id, number of labels)."""
-    from models.labels import enqueue_labels
+    from models.custody.labels import enqueue_labels
 
     return enqueue_labels(settings, class_name=class_name, admission_no=admission_no, actor=staff_row(who))
 
@@ -133,7 +133,7 @@ def print_labels(who: SignedIn, settings: Any, class_name: str | None, admission
 def read_roster(path: str) -> RosterResult:
     """A roster file read and checked (rows, rejected rows, warnings); nothing written."""
     from models.errors import KioskError
-    from models.roster import RosterFileError, parse_roster
+    from models.school.roster import RosterFileError, parse_roster
 
     try:
         return parse_roster(path)
@@ -150,8 +150,8 @@ class RosterImported:
 def import_roster(who: SignedIn, roster: RosterResult, skip_invalid: bool) -> RosterImported:
     """Apply a roster read by :func:`read_roster` (40 pupils at a time, each step audited)."""
     from models.errors import KioskError
-    from models.people import RosterRejected
-    from models.people import import_roster as apply
+    from models.school.people import RosterRejected
+    from models.school.people import import_roster as apply
 
     try:
         summary = apply(roster, skip_invalid=skip_invalid, actor=staff_row(who))
@@ -166,7 +166,7 @@ def import_roster(who: SignedIn, roster: RosterResult, skip_invalid: bool) -> Ro
 def send_outbox(spec: PrinterSpec, job_id: int) -> str:
     """Try the outbox once for ``spec``; say what happened to ``job_id``."""
     from models import outbox
-    from models.tables import PrintJob
+    from models.store.tables import PrintJob
     from printing import send
 
     report = outbox.send_pending(send, spec, timeout=spec.timeout_s)
@@ -212,9 +212,9 @@ def print_test_slip(settings: Any, spec: PrinterSpec) -> SampleSlip:
     """Print a sample visitor slip with the current device rules, straight to the printer."""
     import printing
     from models.clock import to_local, utcnow
-    from models.codes import SLIP_PREFIX, make_code
+    from models.custody.codes import SLIP_PREFIX, make_code
     from models.errors import KioskError
-    from models.rules import rules_for
+    from models.policy.rules import rules_for
 
     rules = rules_for(settings)
     doc = printing.visitor_slip(

@@ -1,7 +1,7 @@
 """Phone exceptions agreed with the headteacher: the list, recording one, and the actions
 on it (revoke, review, signed copy back, print the agreement).
 
-The domain (``models.exceptions``) checks every permission and rule again: a refusal
+The domain (``models.policy.agreed``) checks every permission and rule again: a refusal
 is its one plain line. The actions return what the screen shows (:class:`ExceptionRow`,
 :class:`Recorded`). The lookups the form needs (pupils by name, a pupil's contacts,
 the staff list) are here too; they read only and change nothing.
@@ -17,7 +17,7 @@ from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.tables import AgreedException
+    from models.store.tables import AgreedException
     from printing import PrinterSpec
 
 REVIEW_WITHIN_DAYS = 14  # "due for review" = review date within this many days (or overdue)
@@ -33,7 +33,7 @@ class ExceptionRow:
     subject_kind: str
     class_name: str
     kind_text: str
-    status: str  # models.exceptions status words
+    status: str  # models.policy.agreed status words
     due: bool  # review date within REVIEW_WITHIN_DAYS (or passed), not ended or revoked
     starts_on: str
     review_on: str
@@ -52,7 +52,7 @@ class ExceptionRow:
 
 @dataclass(frozen=True)
 class ExceptionForm:
-    """What the headteacher typed: the keyword arguments of ``models.exceptions.record``."""
+    """What the headteacher typed: the keyword arguments of ``models.policy.agreed.record``."""
 
     subject_kind: str
     kind: str
@@ -115,8 +115,8 @@ class Recorded:
 
 
 def _row(exc: AgreedException, today: dt.date) -> ExceptionRow:
-    from models import exceptions as ex
     from models.clock import local_from_utc_naive
+    from models.policy import agreed as ex
 
     status = ex.status_on(exc, today)
     due = (
@@ -183,9 +183,9 @@ _ORDER = {"active": 0, "awaiting signed copy": 1, "not started": 2, "ended": 3, 
 
 def load_exceptions(who: SignedIn, now: dt.datetime) -> list[ExceptionRow]:
     """Every exception, current first (review due first among them), then ended and revoked."""
-    from models import exceptions as ex
-    from models.auth import require
     from models.clock import local_day
+    from models.policy import agreed as ex
+    from models.staff.auth import require
 
     require(staff_row(who), "view_exceptions")
     today = local_day(now)
@@ -198,7 +198,7 @@ def load_exceptions(who: SignedIn, now: dt.datetime) -> list[ExceptionRow]:
 
 def record_exception(who: SignedIn, form: ExceptionForm, now: dt.datetime) -> Recorded:
     """Record a new exception (``record_exception``)."""
-    from models import exceptions as ex
+    from models.policy import agreed as ex
 
     exc = ex.record(staff_row(who), now=now, **form.record_kwargs())
     tail = (
@@ -211,7 +211,7 @@ def record_exception(who: SignedIn, form: ExceptionForm, now: dt.datetime) -> Re
 
 def revoke(who: SignedIn, exception_id: int, reason: str, now: dt.datetime) -> Recorded:
     """Revoke an exception with a reason; the record is kept."""
-    from models import exceptions as ex
+    from models.policy import agreed as ex
 
     exc = ex.revoke(exception_id, staff_row(who), reason=reason, now=now)
     return Recorded(
@@ -221,7 +221,7 @@ def revoke(who: SignedIn, exception_id: int, reason: str, now: dt.datetime) -> R
 
 def record_review(who: SignedIn, exception_id: int, next_review_on: dt.date, now: dt.datetime) -> Recorded:
     """The headteacher reviewed the exception and keeps it, until ``next_review_on``."""
-    from models import exceptions as ex
+    from models.policy import agreed as ex
 
     exc = ex.record_review(exception_id, staff_row(who), next_review_on=next_review_on, now=now)
     return Recorded(
@@ -236,7 +236,7 @@ def record_review(who: SignedIn, exception_id: int, next_review_on: dt.date, now
 
 def signed_copy_back(who: SignedIn, exception_id: int, now: dt.datetime) -> Recorded:
     """The signed copy of the agreement came back."""
-    from models import exceptions as ex
+    from models.policy import agreed as ex
 
     exc = ex.mark_signed_copy(exception_id, staff_row(who), now=now)
     return Recorded(exc.id, f"Signed copy of exception #{exc.id} for {ex.subject_name(exc)} recorded as back.")
@@ -246,12 +246,12 @@ def print_agreement(
     who: SignedIn, exception_id: int, spec: PrinterSpec, school_name: str, headteacher_name: str, now: dt.datetime
 ) -> Recorded:
     """Queue the written agreement in the print outbox."""
-    from models import exceptions as ex
     from models import outbox
-    from models.auth import require
+    from models.audit.tx import write_tx
     from models.errors import NotFound
-    from models.tables import AgreedException
-    from models.tx import write_tx
+    from models.policy import agreed as ex
+    from models.staff.auth import require
+    from models.store.tables import AgreedException
     from printing import render_for
 
     staff = staff_row(who)
@@ -281,21 +281,21 @@ def print_agreement(
 
 def find_pupils(text: str) -> list[tuple[int, str]]:
     """Pupils matching ``text``: (pupil id, "Name · Class · admission no")."""
-    from models.people import find_pupils as find
+    from models.school.people import find_pupils as find
 
     return [(p.id, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find(text)]
 
 
 def pupil_contacts(pupil_id: int) -> list[tuple[int, str]]:
     """A pupil's listed parents and carers: (contact id, "Name (relationship)")."""
-    from models.people import contacts_of
+    from models.school.people import contacts_of
 
     return [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name) for c in contacts_of(pupil_id)]
 
 
 def staff_list() -> list[tuple[int, str]]:
     """The active staff, by name: (staff id, display name)."""
-    from models.tables import Staff
+    from models.store.tables import Staff
 
     return [(s.id, s.display_name) for s in Staff.select().where(Staff.active == True).order_by(Staff.display_name)]  # noqa: E712
 
@@ -311,10 +311,10 @@ def form_for(
     """The form for an exception whose subject is named as typed on the command line: a pupil
     by admission number (``agreed_with`` matched to a listed contact's name when it is one),
     a member of staff by username. ``fields``: the rest of :class:`ExceptionForm`."""
-    from models import exceptions as ex
     from models.errors import NotFound
-    from models.people import contacts_of
-    from models.tables import Pupil, Staff
+    from models.policy import agreed as ex
+    from models.school.people import contacts_of
+    from models.store.tables import Pupil, Staff
 
     found: dict[str, Any] = {"agreed_with": agreed_with}
     if subject_kind == "pupil":

@@ -3,7 +3,7 @@ hand to the police, release to a parent or carer, undo).
 
 The forms' results (:class:`Confiscation`, :class:`SearchRecord`, :class:`PoliceHandover`)
 are defined here, as the use cases' typed inputs; the dialogs build them. Every action
-is checked again by ``models.custody``, whatever the screen offered.
+is checked again by ``models.custody.ledger``, whatever the screen offered.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.reports import ChecklistRow
+    from models.reports.phones import ChecklistRow
 
 # ---------------------------------------------------------------- the forms' results
 
@@ -30,11 +30,11 @@ class Confiscation:
 
 @dataclass(frozen=True)
 class SearchRecord:
-    consent_by: str  # "pupil" | "parent" (models.custody.CONSENT_BY)
+    consent_by: str  # "pupil" | "parent" (models.custody.ledger.CONSENT_BY)
     consent_contact_id: int | None
     witness: str
     grounds: str
-    outcome: str  # a key of models.custody.SEARCH_OUTCOMES
+    outcome: str  # a key of models.custody.ledger.SEARCH_OUTCOMES
     parents_informed_at: dt.datetime | None  # naive UTC
     parents_informed_how: str | None
 
@@ -87,7 +87,7 @@ class NameMatches:
 
 def visitor_owner(device_id: int) -> str:
     """A visitor's phone is shown with the visitor's name."""
-    from models.visitors import names_for_devices
+    from models.visitors.visits import names_for_devices
 
     name = names_for_devices([device_id]).get(device_id)
     return f"{name} (visitor)" if name else "Visitor"
@@ -109,14 +109,14 @@ def _refusal(check: Callable[[], None]) -> str | None:
 
 def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = None) -> PhoneView:
     """A phone, found by label code or device id, with its chain of custody and what ``who`` may do."""
-    from models import custody
-    from models.auth import require
     from models.clock import local_from_utc_naive
-    from models.devices import current_label, resolve, retired_label_device
+    from models.custody import ledger as custody
+    from models.custody.devices import current_label, resolve, retired_label_device
+    from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
-    from models.people import contacts_of
-    from models.tables import Device
-    from models.trays import slot_name
+    from models.school.people import contacts_of
+    from models.staff.auth import require
+    from models.store.tables import Device
 
     read_only = ""
     device: Any
@@ -222,10 +222,10 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
 
 def find_by_name(text: str) -> NameMatches:
     """Pupils matching ``text`` and their phones."""
-    from models import custody
-    from models.devices import current_label
-    from models.people import find_pupils
-    from models.tables import Device
+    from models.custody import ledger as custody
+    from models.custody.devices import current_label
+    from models.school.people import find_pupils
+    from models.store.tables import Device
 
     found: list[tuple[int | None, str]] = []
     for pupil in find_pupils(text):
@@ -247,7 +247,7 @@ def find_by_name(text: str) -> NameMatches:
 
 def confiscation_meaning(view: PhoneView) -> str:
     """What confiscating this phone does, in plain words, for the form to show first."""
-    from models import custody
+    from models.custody import ledger as custody
 
     if view.state == custody.IN_TRAY:
         where = f"in slot {view.slot}" if view.slot else "in the tray"
@@ -265,21 +265,21 @@ def confiscation_meaning(view: PhoneView) -> str:
 
 
 def _owner(device_id: int) -> str:
-    from models.tables import Device
+    from models.store.tables import Device
 
     device: Any = Device.get_by_id(device_id)
     return device.pupil.full_name if device.pupil_id else visitor_owner(device_id)
 
 
 def _slot_of(event: Any) -> str:
-    from models.tables import Tray
-    from models.trays import slot_name
+    from models.custody.trays import slot_name
+    from models.store.tables import Tray
 
     return slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no) if event.tray_id and event.slot_no else ""
 
 
 def confiscate(who: SignedIn, device_id: int, confiscation: Confiscation, now: dt.datetime) -> str:
-    from models import custody
+    from models.custody import ledger as custody
 
     event = custody.confiscate(
         device_id, staff_row(who), reason=confiscation.reason, policy=confiscation.policy, now=now
@@ -289,7 +289,7 @@ def confiscate(who: SignedIn, device_id: int, confiscation: Confiscation, now: d
 
 
 def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime) -> str:
-    from models import custody
+    from models.custody import ledger as custody
 
     custody.record_search(
         device_id,
@@ -310,7 +310,7 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
 
 
 def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now: dt.datetime) -> str:
-    from models import custody
+    from models.custody import ledger as custody
 
     custody.hand_to_police(
         device_id,
@@ -324,15 +324,15 @@ def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now:
 
 
 def release_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> str:
-    from models import custody
-    from models.tables import Contact
+    from models.custody import ledger as custody
+    from models.store.tables import Contact
 
     custody.release_to_contact(device_id, staff_row(who), contact_id=contact_id, id_seen=True, now=now)
     return f"{_owner(device_id)}'s phone released to {contact_label(Contact.get_by_id(contact_id))}, ID seen."
 
 
 def undo(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
-    from models import custody
+    from models.custody import ledger as custody
 
     event = custody.reverse(event_id, staff_row(who), reason=reason, now=now)
     return f"Undone on {_owner(event.device_id)}'s phone: event #{event_id} is reversed by #{event.id}."
@@ -350,14 +350,14 @@ class ClassCount:
 
 def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
     """Per class, phones handed in today out of the pupils expected to hand one in."""
-    from models import reports
     from models.clock import local_day
+    from models.reports import phones as reports
 
     return tuple(ClassCount(p.class_name, p.handed_in, p.expected) for p in reports.class_progress(local_day(now)))
 
 
 def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
-    from models import custody
+    from models.custody import ledger as custody
 
     custody.reverse(event_id, staff_row(who), reason=reason, now=now)
     return "Undone: the phone is recorded as not handed in."
@@ -365,7 +365,7 @@ def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) ->
 
 def register_label(who: SignedIn, code: str, admission_no: str, now: dt.datetime) -> str:
     """Register an unknown label to a pupil's phone; the label's code, to hand it in next."""
-    from models.devices import register_pupil_device
+    from models.custody.devices import register_pupil_device
 
     label = register_pupil_device(admission_no, actor=staff_row(who), code=code, now=now)
     return str(label.code)
@@ -379,7 +379,7 @@ class ContactOffer:
     """A held phone that only a listed parent or carer may collect, and who may."""
 
     device_id: int
-    state: str  # models.custody state
+    state: str  # models.custody.ledger state
     pupil: str
     class_name: str
     contacts: tuple[tuple[int, str], ...]
@@ -388,7 +388,7 @@ class ContactOffer:
     @property
     def collectable(self) -> bool:
         """Confiscated (a parent or carer may collect it), not with the police."""
-        from models.custody import CONFISCATED
+        from models.custody.ledger import CONFISCATED
 
         return self.state == CONFISCATED
 
@@ -406,11 +406,11 @@ class ReleasedToContact:
 
 def contact_offer(who: SignedIn, device_id: int, seq: int | None = None) -> ContactOffer:
     """A held phone's state, owner and the contacts who may collect it (for the dialog)."""
-    from models import custody
-    from models.auth import require
+    from models.custody import ledger as custody
     from models.errors import NotFound
-    from models.people import contacts_of
-    from models.tables import Device
+    from models.school.people import contacts_of
+    from models.staff.auth import require
+    from models.store.tables import Device
 
     device: Any = Device.get_or_none(Device.id == device_id)
     if device is None:
@@ -430,10 +430,10 @@ def contact_offer(who: SignedIn, device_id: int, seq: int | None = None) -> Cont
 
 def release_held_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> ReleasedToContact:
     """Release a held phone to a listed contact; the dialog has confirmed ID seen."""
-    from models import custody
-    from models.devices import current_label
-    from models.tables import Contact, Device, Tray
-    from models.trays import slot_name
+    from models.custody import ledger as custody
+    from models.custody.devices import current_label
+    from models.custody.trays import slot_name
+    from models.store.tables import Contact, Device, Tray
 
     event = custody.release_to_contact(device_id, staff_row(who), contact_id=contact_id, id_seen=True, now=now)
     contact: Any = Contact.get_by_id(contact_id)
@@ -452,7 +452,8 @@ def release_held_to_contact(who: SignedIn, device_id: int, contact_id: int, now:
 
 def still_in_slots(now: dt.datetime) -> dict[str, int]:
     """Phones still in a slot (not confiscated), per class ("Visitors" for visitors')."""
-    from models import custody, reports
+    from models.custody import ledger as custody
+    from models.reports import phones as reports
 
     counts: dict[str, int] = {}
     for row in reports.uncollected(now):
@@ -467,8 +468,8 @@ def still_in_slots(now: dt.datetime) -> dict[str, int]:
 
 def checklist_classes(who: SignedIn) -> tuple[str, ...]:
     """The classes this member of staff may release for: a teacher's own, else every class."""
-    from models.auth import CLASS_SCOPED, PERMISSIONS, require
-    from models.tables import SchoolClass, StaffClass
+    from models.staff.auth import CLASS_SCOPED, PERMISSIONS, require
+    from models.store.tables import SchoolClass, StaffClass
 
     staff = staff_row(who)
     require(staff, "release")
@@ -485,12 +486,12 @@ def checklist_classes(who: SignedIn) -> tuple[str, ...]:
 
 
 def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[ChecklistRow]:
-    """Every pupil of the class and where their phone is today (models.reports.class_checklist)."""
-    from models import reports
-    from models.auth import require
+    """Every pupil of the class and where their phone is today (models.reports.phones.class_checklist)."""
     from models.clock import local_day
     from models.errors import NotFound
-    from models.tables import SchoolClass
+    from models.reports import phones as reports
+    from models.staff.auth import require
+    from models.store.tables import SchoolClass
 
     cls: Any = SchoolClass.get_or_none(SchoolClass.name == class_name)
     if cls is None:
@@ -501,7 +502,7 @@ def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[Ch
 
 def pupils_named(text: str) -> tuple[tuple[str, str], ...]:
     """Pupils matching ``text``: (admission number, line to show) each, to register a label to."""
-    from models.people import find_pupils
+    from models.school.people import find_pupils
 
     return tuple(
         (p.admission_no, f"{p.full_name} · {p.school_class.name} · {p.admission_no}") for p in find_pupils(text)
@@ -517,10 +518,10 @@ def scan_line(who: SignedIn, mode: str, text: str, now: dt.datetime) -> str:
 
     (The scan screens commit codes in groups: ``kiosk.scanning``, on the same domain calls.)
     """
-    from models import custody
-    from models.codes import printable
-    from models.db import retrying
+    from models.custody import ledger as custody
+    from models.custody.codes import printable
     from models.errors import KioskError
+    from models.store.db import retrying
 
     op = custody.hand_in if mode == "hand-in" else custody.release
     staff = staff_row(who)

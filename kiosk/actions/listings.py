@@ -12,14 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from models.compliance import ClassDay as ClassDay  # re-exported: the rows of a compliance report, for the CLI
-from models.compliance import DayTotal as DayTotal
+from models.reports.compliance import ClassDay as ClassDay  # re-exported: the rows of a compliance report, for the CLI
+from models.reports.compliance import DayTotal as DayTotal
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from models.compliance import ComplianceReport
-    from models.reports import UncollectedPhone
+    from models.reports.compliance import ComplianceReport
+    from models.reports.phones import UncollectedPhone
     from printing import PrinterSpec
 
 
@@ -32,21 +32,21 @@ def today(tz: ZoneInfo) -> dt.date:
 
 def day_events(day: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Every custody event of one day."""
-    from models import reports
+    from models.reports import phones as reports
 
     return reports.day(day, tz)
 
 
 def uncollected(tz: ZoneInfo) -> list[UncollectedPhone]:
     """Phones the school still holds."""
-    from models import reports
+    from models.reports import phones as reports
 
     return reports.uncollected(tz=tz)
 
 
 def devices(class_name: str | None) -> list[dict[str, Any]]:
     """Registered phones: code, pupil, class, state, slot."""
-    from models import reports
+    from models.reports import phones as reports
 
     return reports.devices(class_name)
 
@@ -59,16 +59,16 @@ class ComplianceView:
 
 def compliance(from_day: dt.date | None, to_day: dt.date | None, tz: ZoneInfo) -> ComplianceView:
     """Hand-in rates per class per school day, the last 30 school days, phones not collected."""
-    from models import compliance as comp
+    from models.reports import compliance as comp
 
     rep = comp.compliance(from_day, to_day, tz=tz)
     return ComplianceView(rep, tuple(comp.chart(rep.last_30)))
 
 
 def exceptions(day: dt.date, due_within: int | None, show_all: bool) -> list[dict[str, Any]]:
-    """Exceptions as rows (``models.exceptions.describe``): current ones, or all, or those
+    """Exceptions as rows (``models.policy.agreed.describe``): current ones, or all, or those
     due for review within ``due_within`` days (overdue included)."""
-    from models import exceptions as ex
+    from models.policy import agreed as ex
 
     items = (
         ex.due_for_review(day, due_within) if due_within is not None else ex.list_exceptions(day, include_past=show_all)
@@ -78,9 +78,9 @@ def exceptions(day: dt.date, due_within: int | None, show_all: bool) -> list[dic
 
 def agreement_text(exception_id: int, school_name: str, headteacher_name: str) -> str:
     """The written agreement of an exception, as text to print."""
-    from models import exceptions as ex
     from models.errors import KioskError
-    from models.tables import AgreedException
+    from models.policy import agreed as ex
+    from models.store.tables import AgreedException
     from printing.render import to_text
 
     exc = AgreedException.get_or_none(AgreedException.id == exception_id)
@@ -92,9 +92,9 @@ def agreement_text(exception_id: int, school_name: str, headteacher_name: str) -
 
 def staff() -> list[dict[str, Any]]:
     """Every account: username, name, roles, and whether it refuses PINs today."""
-    from models.auth import VISITOR, capped, roles_text
     from models.clock import utcnow
-    from models.tables import Staff
+    from models.staff.auth import VISITOR, capped, roles_text
+    from models.store.tables import Staff
 
     now = utcnow()
 

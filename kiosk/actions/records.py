@@ -3,8 +3,8 @@ anchor and a restore recorded.
 
 What ``kiosk backup``, ``purge``, ``sar``, ``erase`` and ``kiosk audit`` do, as plain
 functions. Each takes the person acting (``who``) where someone acts; ``who=None`` only
-where the command is open without anyone (a purge's dry run). The domain (``models.records``,
-``models.backup``, ``models.anchors``) checks every rule again.
+where the command is open without anyone (a purge's dry run). The domain (``models.records.duties``,
+``models.upkeep.backup``, ``models.audit.anchors``) checks every rule again.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.anchors import Anchor, Restored
-    from models.audit import VerifyReport
-    from models.record_base import Hold, Subject
-    from models.records import PurgeResult
+    from models.audit.anchors import Anchor, Restored
+    from models.audit.chain import VerifyReport
+    from models.records.base import Hold, Subject
+    from models.records.duties import PurgeResult
 
 
 # ---------------------------------------------------------------- backup
@@ -34,8 +34,8 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
     The backup is recorded, then ``anchor()`` is called, before the copy, so the copy holds
     both: restored, it is the log as anchored. A copy that fails is recorded too.
     """
-    from models.backup import backup_to, check_destination, record_backup
     from models.errors import KioskError
+    from models.upkeep.backup import backup_to, check_destination, record_backup
 
     actor = staff_row(who)
     dest = check_destination(Path(path))
@@ -62,8 +62,9 @@ def purge(who: SignedIn | None, retention_days: Mapping[str, int], dry_run: bool
 
     A real purge is anchored at once (``anchors_path``): what it deleted cannot be put back unseen.
     """
-    from models import anchors, records
+    from models.audit import anchors
     from models.errors import KioskError
+    from models.records import duties as records
 
     actor = staff_row(who) if who is not None else None
     result = records.purge(retention_days, actor=actor, dry_run=dry_run)
@@ -81,7 +82,7 @@ def purge(who: SignedIn | None, retention_days: Mapping[str, int], dry_run: bool
 
 def subject(pupil: str | None = None, visitor: str | None = None, staff_user: str | None = None) -> Subject:
     """The person a subject access or erasure is about (give one)."""
-    from models import records
+    from models.records import duties as records
 
     if pupil is not None:
         return records.pupil_subject(pupil)
@@ -101,7 +102,7 @@ class SarWritten:
 def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datetime) -> SarWritten:
     """Everything held about one person, written to ``out`` (default: a new .zip here);
     audited only once the file is completely written."""
-    from models import records
+    from models.records import duties as records
 
     export = records.subject_access(about, actor=staff_row(who))
     if out is None:
@@ -114,14 +115,14 @@ def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datet
 
 def holds_for(about: Subject) -> list[Hold]:
     """What keeps this person's records from being erased (an empty list: nothing)."""
-    from models import records
+    from models.records import duties as records
 
     return records.holds_for(about)
 
 
 def erase(who: SignedIn, about: Subject) -> str:
     """Erase one person's data (refused, with the reason, under a legal hold); the line to show."""
-    from models import records
+    from models.records import duties as records
 
     return records.erase(about, actor=staff_row(who)).line()
 
@@ -131,7 +132,7 @@ def erase(who: SignedIn, about: Subject) -> str:
 
 def check_paper_anchors(paper: Iterable[str]) -> None:
     """Refuse a mistyped anchor from an end-of-day slip ('#SEQ HASH') before any work."""
-    from models import anchors
+    from models.audit import anchors
 
     for text in paper:
         anchors.parse_short(text)
@@ -150,9 +151,9 @@ class Verified:
 def verify(anchors_path: Path, paper: Sequence[str], tz: Any) -> Verified:
     """Check the hash chain, the anchors (and those copied from slips), and that current
     state agrees with the ledger. A paper anchor that disagrees is refused in one line."""
-    from models import anchors
-    from models.compliance import cache_problems
-    from models.custody import verify_states
+    from models.audit import anchors
+    from models.custody.ledger import verify_states
+    from models.reports.compliance import cache_problems
 
     report = anchors.verify(anchors_path)
     for text in paper:
@@ -162,13 +163,13 @@ def verify(anchors_path: Path, paper: Sequence[str], tz: Any) -> Verified:
 
 def anchor(anchors_path: Path) -> Anchor | None:
     """Append the log's head to the anchors file; None when the log is empty."""
-    from models import anchors
+    from models.audit import anchors
 
     return anchors.write(anchors_path, actor="cli")
 
 
 def declare_restored(who: SignedIn, anchors_path: Path, anchors_lost: bool) -> Restored:
     """Record that this database was restored from a backup (anchors after it set aside)."""
-    from models import anchors
+    from models.audit import anchors
 
     return anchors.declare_restored(anchors_path, actor=staff_row(who), anchors_lost=anchors_lost)

@@ -11,8 +11,8 @@ from kiosk.actions.agreed import REVIEW_WITHIN_DAYS
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.compliance import ClassDay, DayTotal
-    from models.reports import UncollectedPhone
+    from models.reports.compliance import ClassDay, DayTotal
+    from models.reports.phones import UncollectedPhone
 
 
 def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -> str:
@@ -20,9 +20,9 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
 
     ``printer`` is the printer jobs go to (``Services.printer_spec``): its state is the one reported.
     """
-    from models import reports
     from models.clock import local_day
-    from models.custody import CONFISCATED
+    from models.custody.ledger import CONFISCATED
+    from models.reports import phones as reports
 
     held = reports.uncollected(now)
     progress = reports.class_progress(local_day(now))
@@ -41,7 +41,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         + f". Held now: {len(held)} ({confiscated} confiscated)."
     ]
     if who.may("visitors"):
-        from models import visitors
+        from models.visitors import visits as visitors
 
         on_site = visitors.on_site(settings, now)
         flagged = [r for r in on_site if r.flagged]  # visitors.flagged() would read the list again
@@ -54,7 +54,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
             )
         )
     if who.roles & {"office", "admin"}:
-        from models import auth
+        from models.staff import auth
 
         lines += auth.bursts(now)
         capped = auth.capped_accounts(now)
@@ -70,15 +70,15 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         if status.waiting or status.in_doubt or status.online is False:
             lines.append(status.line())
     if who.may("view_concerns"):
-        from models import concerns
+        from models.safeguarding import concerns
 
         unseen = concerns.unseen_count()
         if unseen:
             lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
     if who.may("record_exception") or who.may("view_concerns"):
-        from models import exceptions
+        from models.policy import agreed
 
-        due = exceptions.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
+        due = agreed.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
         if due:
             lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
     return "\n".join(lines)
@@ -89,7 +89,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
 
 @dataclass(frozen=True)
 class Compliance:
-    """What the compliance screen shows (``models.compliance.compliance()``, as ``kiosk report compliance``)."""
+    """What the compliance screen shows (``models.reports.compliance.compliance()``, as ``kiosk report compliance``)."""
 
     today: dt.date
     classes: list[ClassDay]  # today, per class
@@ -99,9 +99,10 @@ class Compliance:
 
 
 def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Compliance:
-    from models import compliance, visitors
-    from models.auth import require
     from models.clock import local_from_utc_naive
+    from models.reports import compliance
+    from models.staff.auth import require
+    from models.visitors import visits as visitors
 
     require(staff_row(who), "view_reports")
     report = compliance.compliance(now=now, tz=settings.tz)
@@ -116,9 +117,9 @@ def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Complianc
 
 
 def uncollected(who: SignedIn, now: dt.datetime) -> list[UncollectedPhone]:
-    """Every phone the school still holds, by slot (``models.reports.uncollected`` rows)."""
-    from models import reports
-    from models.auth import require
+    """Every phone the school still holds, by slot (``models.reports.phones.uncollected`` rows)."""
+    from models.reports import phones as reports
+    from models.staff.auth import require
 
     require(staff_row(who), "view_reports")
     return reports.uncollected(now)
@@ -126,7 +127,8 @@ def uncollected(who: SignedIn, now: dt.datetime) -> list[UncollectedPhone]:
 
 def print_end_of_day_slip(who: SignedIn, printer: Any, school_name: str, now: dt.datetime) -> str:
     """Queue the end-of-day slip, with an audit anchor when the anchors file takes one."""
-    from models import anchors, reports
+    from models.audit import anchors
+    from models.reports import phones as reports
 
     job_id, anchor, problem = reports.end_of_day_slip(
         staff_row(who), printer=printer, school_name=school_name, anchors_path=anchors.configured(), now=now

@@ -1,7 +1,7 @@
 """The DSL's feed and concerns: load the feed, open an entry's history, follow a concern
 up, and raise one (any member of staff may).
 
-The domain (``models.concerns``, ``models.custody``) checks every permission and rule
+The domain (``models.safeguarding.concerns``, ``models.custody.ledger``) checks every permission and rule
 again; these functions load the signed-in person's row, call it, and return plain data
 or the one line to show.
 """
@@ -16,7 +16,7 @@ from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.concerns import FeedEntry
+    from models.safeguarding.concerns import FeedEntry
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class EntryHistory:
 
 @dataclass(frozen=True)
 class ConcernForm:
-    """What the person raising a concern typed: the arguments of ``models.concerns.raise_concern``."""
+    """What the person raising a concern typed: the arguments of ``models.safeguarding.concerns.raise_concern``."""
 
     about_kind: str
     category: str
@@ -52,8 +52,8 @@ class ConcernForm:
 
 def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str | None, kind: str | None) -> Feed:
     """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``view_concerns``)."""
-    from models import concerns
-    from models.tables import SchoolClass
+    from models.safeguarding import concerns
+    from models.store.tables import SchoolClass
 
     entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff_row(who))
     classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
@@ -62,8 +62,9 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
 
 def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now: dt.datetime) -> EntryHistory:
     """The entry's full history; opening a concern marks it seen by the DSL."""
-    from models import concerns, custody
-    from models.auth import require
+    from models.custody import ledger as custody
+    from models.safeguarding import concerns
+    from models.staff.auth import require
 
     staff = staff_row(who)
     require(staff, "view_concerns")
@@ -79,7 +80,7 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
         if lines:
             lines += ["", "The phone's chain of custody:"]
         else:
-            from models.tables import Device
+            from models.store.tables import Device
 
             device = Device.get_by_id(device_id)
             owner = device.pupil.full_name if device.pupil is not None else "a visitor"
@@ -93,7 +94,7 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
 
 def follow_up(who: SignedIn, concern_id: int, note: str, close: bool, now: dt.datetime) -> str:
     """Record the DSL's follow-up note (closing the concern if ``close``); the line to show."""
-    from models import concerns
+    from models.safeguarding import concerns
 
     concern = concerns.follow_up(concern_id, staff_row(who), note=note, close=close, now=now)
     return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
@@ -101,7 +102,7 @@ def follow_up(who: SignedIn, concern_id: int, note: str, close: bool, now: dt.da
 
 def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
     """Record a concern for the DSL (any member of staff); the line to show."""
-    from models import concerns
+    from models.safeguarding import concerns
 
     concern = concerns.raise_concern(
         staff_row(who),

@@ -1,7 +1,7 @@
 """Visitors: the office's list, signing in and out, phones, slips, the roll call, concerns.
 
 The office's use cases take the member of staff signed in (:class:`SignedIn`) first and
-check their permission here as the screen did; the domain (``models.visitors``) checks
+check their permission here as the screen did; the domain (``models.visitors.visits``) checks
 everything again. The public self-service screen's use cases (``public_*``) take no
 person: nobody is signed in there, and the domain allows a visitor only their own slip.
 The printer is passed as the plain value the screen was given (a spec or URL).
@@ -18,9 +18,9 @@ from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
     from models.config import Settings
-    from models.rules import DeviceRules
-    from models.tables import Staff
-    from models.visitors import OnSiteRow
+    from models.policy.rules import DeviceRules
+    from models.store.tables import Staff
+    from models.visitors.visits import OnSiteRow
 
 
 # ---------------------------------------------------------------- plain data
@@ -117,7 +117,7 @@ class PublicSignedOut:
 
 def _acting(who: SignedIn, permission: str = "visitors") -> Staff:
     """The signed-in person's row, once they may do ``permission``."""
-    from models.auth import require
+    from models.staff.auth import require
 
     staff = staff_row(who)
     require(staff, permission)
@@ -126,14 +126,14 @@ def _acting(who: SignedIn, permission: str = "visitors") -> Staff:
 
 def device_rules(settings: Settings) -> DeviceRules:
     """The device rules the settings point at (a frozen DeviceRules: plain data)."""
-    from models.rules import rules_for
+    from models.policy.rules import rules_for
 
     return rules_for(settings)
 
 
 def returning_visitors(prefix: str) -> list[Returning]:
     """Type-ahead: returning visitors with a word of their name (or the name) starting with ``prefix``."""
-    from models.visitors import find_returning
+    from models.visitors.visits import find_returning
 
     typed = " ".join(prefix.split()).casefold()
     if len(typed) < 3:
@@ -156,14 +156,15 @@ def printer_line(printer: Any) -> str:
 
 
 def office_list(who: SignedIn, settings: Settings, printer: Any, now: dt.datetime) -> OfficeList:
-    from models import outbox, visitors
+    from models import outbox
+    from models.visitors import visits as visitors
 
     _acting(who)
     return OfficeList(rows=visitors.office_list(settings, now), printer=outbox.printer_status(printer).line())
 
 
 def sign_in(who: SignedIn, settings: Settings, rules: DeviceRules, s: StaffSignIn, now: dt.datetime) -> str:
-    from models import visitors
+    from models.visitors import visits as visitors
 
     d = s.details
     done = visitors.sign_in(
@@ -195,7 +196,7 @@ def sign_out(
     visit_id: int | None = None,
     left_at: dt.datetime | None = None,
 ) -> str:
-    from models import visitors
+    from models.visitors import visits as visitors
 
     return visitors.sign_out(
         slip_code=slip_code, visit_id=visit_id, actor=_acting(who), left_at=left_at, now=now
@@ -208,8 +209,9 @@ def scan(who: SignedIn, settings: Settings, now: dt.datetime, code: str) -> Scan
     A slip of a visit from an earlier day signs nobody out here: the screen asks for
     the time they left first (``Scanned.ask``).
     """
-    from models import codes, visitors
+    from models.custody import codes
     from models.errors import InvalidCode
+    from models.visitors import visits as visitors
 
     staff = _acting(who)
     try:
@@ -232,21 +234,21 @@ def scan(who: SignedIn, settings: Settings, now: dt.datetime, code: str) -> Scan
 
 def phone(who: SignedIn, visit_id: int, now: dt.datetime) -> str:
     """The row's phone: received into a slot, or returned from it."""
-    from models import visitors
+    from models.visitors import visits as visitors
 
     return visitors.phone_action(visit_id=visit_id, actor=_acting(who), now=now).line()
 
 
 def confirm_exception(who: SignedIn, visit_id: int, now: dt.datetime) -> str:
     """An organisation's exception confirmed with the visitor's photo ID seen."""
-    from models import visitors
+    from models.visitors import visits as visitors
 
     visit = visitors.confirm_exception(visit_id, actor=_acting(who), id_seen=True, now=now)
     return f"Exception confirmed for {visit.name}, ID seen: they may use their phone as it allows."
 
 
 def roll_call(who: SignedIn, settings: Settings, now: dt.datetime) -> str:
-    from models import visitors
+    from models.visitors import visits as visitors
 
     staff = _acting(who)
     n = len(visitors.on_site(settings, now))
@@ -255,7 +257,7 @@ def roll_call(who: SignedIn, settings: Settings, now: dt.datetime) -> str:
 
 
 def reprint(who: SignedIn, visit_id: int, name: str, now: dt.datetime) -> str:
-    from models import visitors
+    from models.visitors import visits as visitors
 
     visitors.reprint_slip(visit_id, actor=_acting(who, "print"), now=now)
     return f"Reprinting {name}'s slip."
@@ -272,7 +274,7 @@ def retry_printing(who: SignedIn, now: dt.datetime) -> str:
 
 def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime) -> str:
     """A concern about a visitor's device use, for the DSL."""
-    from models.concerns import raise_concern
+    from models.safeguarding.concerns import raise_concern
 
     raise_concern(_acting(who, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
     return f"Concern about {name}'s device use recorded for the DSL."
@@ -283,8 +285,8 @@ def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime
 
 def public_slip(now: dt.datetime, code: str) -> PublicSignedOut | Returning:
     """A slip scanned at the public screen: today's open visit signs out; an old one gives the visitor back."""
-    from models import visitors
-    from models.tables import Visitor
+    from models.store.tables import Visitor
+    from models.visitors import visits as visitors
 
     visit = visitors.find_by_slip_code(code)
     if visit.signed_out_at is None:
@@ -296,7 +298,7 @@ def public_slip(now: dt.datetime, code: str) -> PublicSignedOut | Returning:
 def public_sign_in(
     settings: Settings, rules: DeviceRules, details: Details, phone: str, now: dt.datetime
 ) -> PublicSignedIn:
-    from models import visitors
+    from models.visitors import visits as visitors
 
     done = visitors.sign_in(
         settings=settings,
@@ -325,7 +327,7 @@ def public_sign_in(
 
 def public_sign_out(now: dt.datetime, slip_code: str) -> PublicSignedOut:
     """Sign out with the visitor's own slip (the only way at the public screen)."""
-    from models import visitors
+    from models.visitors import visits as visitors
 
     out = visitors.sign_out(slip_code=slip_code, actor=None, now=now)
     return PublicSignedOut(name=out.visit.name, collect=out.collect_slot, held=out.phone_held)

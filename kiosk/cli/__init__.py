@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        from models.db import damage_message
+        from models.store.db import damage_message
 
         if (message := damage_message(exc)) is not None:  # a corrupt, truncated or non-database file
             click.echo(f"Error: {message}", err=True)

@@ -64,7 +64,7 @@ def acts(
     own: Callable[[dict[str, Any]], str] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Add --as USERNAME: the member of staff acting, signed in with their PIN, who must
-    be allowed ``action`` (a ``models.auth.PERMISSIONS`` key, or a function of the
+    be allowed ``action`` (a ``models.staff.auth.PERMISSIONS`` key, or a function of the
     command's options). The command gets them as ``who``: a :class:`kiosk.session.SignedIn`,
     as the screens have, to give to the use cases (``kiosk.actions``).
 
@@ -88,8 +88,8 @@ def acts(
         )
         @functools.wraps(fn)
         def wrapper(env: Env, as_user: str | None, **kwargs: Any) -> Any:
-            from models.auth import ACTION_WORDS, authenticate, require
             from models.errors import PermissionDenied
+            from models.staff.auth import ACTION_WORDS, authenticate, require
 
             wanted = action if isinstance(action, str) else action(kwargs)
             if as_user is None:
@@ -101,7 +101,7 @@ def acts(
                 )
             pin = _read_pin(as_user)  # before the database is opened: no PIN, nothing written
             env.open(create=False)  # whoever acts is in it already: a mistyped --db makes nothing
-            from models.db import commits
+            from models.store.db import commits
 
             signing_in = commits()
             try:
@@ -117,7 +117,7 @@ def acts(
                 _audit_refused(who, wanted)
                 anchor_after(env, who, quiet=True)  # the refusal is in the log: anchored like any record
                 if doing:
-                    from models.auth import who_text
+                    from models.staff.auth import who_text
 
                     raise PermissionDenied(
                         f"{who_text(who)} may not {doing}: that needs someone who may {ACTION_WORDS[wanted]}."
@@ -139,9 +139,9 @@ def acts(
 
 def _audit_refused(who: Any, action: str) -> None:
     """Record that a member of staff, signed in, was refused a command (what they tried)."""
-    from models import audit
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
     from models.clock import utcnow
-    from models.tx import write_tx
 
     ctx = click.get_current_context(silent=True)
     command = ctx.command_path if ctx is not None else "kiosk"

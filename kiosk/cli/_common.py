@@ -50,7 +50,7 @@ class Env:
             if path is None and self.demo and "KIOSK_CONFIG" not in os.environ:
                 path = str(DEMO_CONFIG)
             self._settings = load_settings(path)
-            from models.trays import set_overflow_place
+            from models.custody.trays import set_overflow_place
 
             set_overflow_place(self._settings.overflow_place)  # where phones go when no slot is free
         return self._settings
@@ -69,9 +69,9 @@ class Env:
         database; the default database in the data directory is still made. Those also
         run SQLite's quick check (``check``; verify runs the full one): a damaged file is
         written no more, and a report from it ends with a warning and exit code 1."""
-        from models import anchors
-        from models.db import integrity_problems
-        from models.store import open_database
+        from models.audit import anchors
+        from models.store.db import integrity_problems
+        from models.upkeep.opening import open_database
 
         if self._opened:  # already open (e.g. to check who is acting)
             return
@@ -82,27 +82,27 @@ class Env:
         if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
             self.damaged = True
         anchors.configure(self.anchors_path(url))
-        from models import pinkey
+        from models.store import pinkey
 
         pinkey.configure(self.settings.pin_key_file)  # [auth] key_file, else pin.key in the data directory
         self.tightened = _say_tightened()  # `kiosk run` also puts them in kiosk.log
         if not self.damaged:
-            from models.jobs import unfinished_jobs
+            from models.upkeep.jobs import unfinished_jobs
 
             for line in unfinished_jobs():  # a job that stopped part way: said by every command until done
                 click.echo(f"Note: {line}", err=True)
 
     def anchors_path(self, url: str | None = None) -> Path:
         """Where this database's audit anchors go: ``[audit] anchors``, or the data directory."""
-        from models import anchors
+        from models.audit import anchors
 
         if self.settings.audit_anchors is not None:
             return self.settings.audit_anchors
         return anchors.default_path(url or self.db_url())
 
     def sync_trays(self) -> None:
-        from models.tables import SchoolClass
-        from models.trays import sync_trays
+        from models.custody.trays import sync_trays
+        from models.store.tables import SchoolClass
 
         if self.settings.trays and SchoolClass.select().exists():
             sync_trays(self.settings.trays, actor="config")
@@ -111,7 +111,7 @@ class Env:
 def _say_tightened() -> list[str]:
     """Files made before they were kept private (the data directory, the database) are
     narrowed at start: say which, once."""
-    from models import files
+    from models.store import files
 
     files.note(files.tighten_data_dir())
     lines = files.take_notes()
@@ -146,7 +146,7 @@ def common(fn: Callable) -> Callable:
         _check_dates(kwargs)  # before anything is opened, asked for or written
         env = Env(db, config, demo=kwargs.get("demo", False))
         result = fn(env, **kwargs)
-        if env.damaged:  # (a command that writes was stopped before this by models.db.damaged)
+        if env.damaged:  # (a command that writes was stopped before this by models.store.db.damaged)
             click.echo(
                 "Warning: The database file failed its integrity check, so what is shown may be wrong or "
                 "incomplete: run kiosk audit verify, and restore the last backup.",
@@ -165,7 +165,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
     if fmt == "csv":
-        from models.csvsafe import write_csv
+        from models.store.csvsafe import write_csv
 
         buf = io.StringIO()
         write_csv(buf, columns, [[r.get(c, "") for c in columns] for r in rows])
@@ -174,7 +174,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
     if not rows:
         click.echo("(none)")
         return
-    from models.codes import printable
+    from models.custody.codes import printable
 
     cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
@@ -191,7 +191,7 @@ FORMAT = click.option(
 def anchor_after(env: Env, who: Any, *, quiet: bool = False) -> None:
     """After a command that wrote records, an anchor if the log moved since the last one.
     ``quiet``: after a refusal, whose one line stays the only one (a failure is logged)."""
-    from models import anchors
+    from models.audit import anchors
 
     try:
         anchors.write_if_moved(env.anchors_path(), why="command", actor=who)

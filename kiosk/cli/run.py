@@ -37,8 +37,8 @@ def demo(env: Env) -> None:
 
 def _create_demo(env: Env) -> dict[str, int]:
     """Build the demo school (one transaction: an interrupted build leaves nothing)."""
-    from models.demo import create_demo
     from models.errors import ValidationError
+    from models.upkeep.demo import create_demo
 
     try:
         counts = create_demo(env.settings)
@@ -82,7 +82,7 @@ def run(env: Env, demo: bool, start: str | None, kiosk_mode: bool) -> None:
     env._settings = None
     env.open()
     if demo:
-        from models.tables import Staff
+        from models.store.tables import Staff
 
         if not Staff.select().exists():
             _create_demo(env)
@@ -110,7 +110,7 @@ def _is_terminal(stream: Any) -> bool:
 
 def _daily_anchor(env: Env) -> None:
     """The first start on a new day anchors the log (the app also does after the school day)."""
-    from models import anchors
+    from models.audit import anchors
     from models.clock import utcnow
 
     try:

@@ -68,7 +68,7 @@ def staff_deactivate(env: Env, who, username: str) -> None:
 )
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
 @common
-@acts("manage_staff", open_when=lambda options: True)  # without --as: only the first admin (models.staffing)
+@acts("manage_staff", open_when=lambda options: True)  # without --as: only the first admin (models.staff.accounts)
 def staff_add(
     env: Env, who, username: str, display_name: str, roles: tuple[str, ...], classes: tuple[str, ...]
 ) -> None:

@@ -3,7 +3,7 @@
 Any member of staff may use it (``raise_concern``). Attributes down: nothing but an
 optional title. The dialog looks up pupils and staff in thread workers and returns a
 :class:`~kiosk.actions.safeguarding.ConcernForm`, or None if cancelled; the caller
-records it with ``kiosk.actions.safeguarding.raise_concern`` (``models.concerns.raise_concern``,
+records it with ``kiosk.actions.safeguarding.raise_concern`` (``models.safeguarding.concerns.raise_concern``,
 which checks everything again).
 
 Keys: Down/Up and Enter to choose who it is about, find them, choose the kind of
@@ -26,7 +26,7 @@ from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
-from models.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
+from models.safeguarding.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 

@@ -3,7 +3,7 @@
 Attributes down: the pupil's name and what confiscating this phone means (where it
 is now and what happens to it), shown before anything is typed. The dialog returns a :class:`Confiscation`, or None
 if cancelled; it never touches the database (the caller records the confiscation with
-``models.custody.confiscate``, which checks everything again).
+``models.custody.ledger.confiscate``, which checks everything again).
 
 Keys: type the reason and Enter; Down/Up and Enter to choose the policy (with "Other",
 type its name and Enter); Enter on Continue; Enter on Confirm. Esc goes back from the
@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from models.custody import POLICY_LIMIT, REASON_LIMIT
+from models.custody.ledger import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
 # policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.

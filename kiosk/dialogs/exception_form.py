@@ -5,7 +5,7 @@ Attributes down: today's local date. The dialog looks up pupils (by name), their
 listed contacts and the staff list in thread workers (``kiosk.actions.agreed``'s
 lookups, plain data only) and returns an :class:`~kiosk.actions.agreed.ExceptionForm`,
 or None if cancelled. It never writes: the caller records the exception with
-``kiosk.actions.agreed.record_exception`` (``models.exceptions.record``, which checks
+``kiosk.actions.agreed.record_exception`` (``models.policy.agreed.record``, which checks
 every rule again).
 
 Keys: Enter moves to the next field (Down/Up and Enter in a list or a choice);
@@ -32,7 +32,7 @@ from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, sta
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
-from models.exceptions import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
+from models.policy.agreed import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
 
 SUBJECT_WORDS = {
     "pupil": "A pupil",
@@ -40,7 +40,7 @@ SUBJECT_WORDS = {
     "visitor": "A visitor",
     "organisation": "A visiting organisation (everyone from it)",
 }
-KIND_SUBJECTS_UI = {  # mirrors models.exceptions.KIND_SUBJECTS, to say so before Continue
+KIND_SUBJECTS_UI = {  # mirrors models.policy.agreed.KIND_SUBJECTS, to say so before Continue
     "young_carer": {"pupil"},
     "remote_learning": {"pupil", "staff"},
 }

@@ -1,7 +1,7 @@
 """The DSL's follow-up of a concern: a note, and whether it closes the concern.
 
 Attributes down: a one-line description of the concern. Returns a :class:`FollowUp`,
-or None if cancelled; the caller records it with ``models.concerns.follow_up``.
+or None if cancelled; the caller records it with ``models.safeguarding.concerns.follow_up``.
 
 Keys: type the note; Tab to "Close the concern" (Space toggles it); Enter to go on;
 Enter on Confirm. Esc goes back from the summary, and cancels from the form.
@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from models.concerns import NOTE_LIMIT
+from models.safeguarding.concerns import NOTE_LIMIT
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 Attributes down: the pupil's name, the current time (``now``, naive UTC; the time
 of the hand-over defaults to it and is a time today) and the phone's latest event
 (``latest``: its time and kind), before which the hand-over may not be dated
-(``models.custody.time_order_problem``, the domain's own rule and words). The dialog returns a
+(``models.custody.ledger.time_order_problem``, the domain's own rule and words). The dialog returns a
 :class:`PoliceHandover`, or None if cancelled. It never touches the database: the
-caller records it with ``models.custody.hand_to_police``, after which nothing more can
+caller records it with ``models.custody.ledger.hand_to_police``, after which nothing more can
 be recorded for the phone.
 
 Keys: Enter after each field, Enter on Continue, Enter on Confirm. Esc goes back from
@@ -24,13 +24,13 @@ from kiosk.actions.custody import PoliceHandover
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from models.clock import to_local
-from models.custody import time_order_problem
+from models.custody.ledger import time_order_problem
 
 FINAL = (
     "This is final. Once the hand-over is recorded nothing more can be recorded for this phone, "
     "and it cannot be undone. Check every detail with the officer first."
 )
-FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.hand_to_police allows the same
+FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.ledger.hand_to_police allows the same
 
 
 FIELDS = (

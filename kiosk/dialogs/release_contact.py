@@ -3,7 +3,7 @@
 Attributes down: the pupil's name and their listed contacts as ``(contact id, label)``
 pairs, e.g. ``(7, "Priya Patel (Mother)")``. The dialog returns the chosen contact's
 id, or None if cancelled. It never touches the database: the caller records the
-release (``models.custody.release_to_contact`` with ``id_seen=True``).
+release (``models.custody.ledger.release_to_contact`` with ``id_seen=True``).
 
 Keys: Down/Up and Enter choose the person collecting, Space ticks "ID seen", Tab to
 "Release phone" and Enter. Both a choice and the tick are required.

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from models.errors import ValidationError
-from models.exceptions import check_next_review
+from models.policy.agreed import check_next_review
 
 SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 

@@ -4,7 +4,7 @@ Attributes down: the pupil's name, the contacts listed for the pupil as
 ``(contact id, label)`` pairs, the searcher's name (the witness must be someone else)
 and the current time (``now``, naive UTC: "parents informed" is a time today, not
 later than now). The dialog returns a :class:`SearchRecord` whose fields are the
-keyword arguments of ``models.custody.record_search``, or None if cancelled. It never
+keyword arguments of ``models.custody.ledger.record_search``, or None if cancelled. It never
 touches the database, and it records only the fact of the search: nothing from the
 phone's contents.
 
@@ -26,7 +26,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from models.clock import local_to_utc, to_local
-from models.custody import (
+from models.custody.ledger import (
     GROUNDS_LIMIT,
     INFORMED_HOW_LIMIT,
     SEARCH_OUTCOMES,

@@ -53,7 +53,7 @@ class UnlockDialog(FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        from models.auth import pin_problem
+        from models.staff.auth import pin_problem
 
         name = self.query_one("#unlock-user", Input).value.strip().lower()
         pin = self.query_one("#unlock-pin", Input).value.strip()

@@ -2,7 +2,7 @@
 
 Attributes down: the visitor's name. Returns the description (one line of text), or
 None if cancelled; it never touches the database (the caller records the concern with
-``models.concerns.raise_concern``, which checks everything again and flags it for the
+``models.safeguarding.concerns.raise_concern``, which checks everything again and flags it for the
 DSL). Keys: type what happened and Enter; Enter on Confirm. Esc goes back / cancels.
 """
 
@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from kiosk.dialogs.two_step import TwoStepDialog, bad_text
-from models.concerns import WHAT_LIMIT
+from models.safeguarding.concerns import WHAT_LIMIT
 
 
 class VisitorConcernDialog(TwoStepDialog[str]):

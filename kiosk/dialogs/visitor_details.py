@@ -1,7 +1,7 @@
 """What both visitor sign-in screens share: the details, their checks, the look-ups.
 
 No widgets here. :func:`check_details` runs the domain's own line checks
-(``models.visitors``) before anything is sent, so a visitor hears about an empty
+(``models.visitors.visits``) before anything is sent, so a visitor hears about an empty
 name or a 500-character purpose on the form, not after accepting the rules; the
 domain checks everything again when it signs the visitor in. The look-ups the
 screens run in workers (the returning visitors, the device rules) and the details'
@@ -45,7 +45,7 @@ def type_name(visitor_type: str) -> str:
 
 def check_details(details: Details) -> tuple[str, str] | None:
     """The first problem with the details as (one-line message, field suffix), or None."""
-    from models.visitors import DetailError, clean_details
+    from models.visitors.visits import DetailError, clean_details
 
     try:
         clean_details(

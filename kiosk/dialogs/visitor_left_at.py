@@ -5,7 +5,7 @@ naive). Returns the local time they left (naive, on the day they came), or None 
 cancelled. There is no default: the office types the time it has found out (from the
 person visited, the car park, the signing-out sheet), because a guessed time in the
 visitor book is worse than none; it may not be before the sign-in nor in the future.
-The domain (``models.visitors.sign_out``) checks it again and audits who gave it and
+The domain (``models.visitors.visits.sign_out``) checks it again and audits who gave it and
 when. Keys: type HH:MM, Enter; Esc cancels.
 """
 

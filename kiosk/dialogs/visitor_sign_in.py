@@ -5,7 +5,7 @@ rules the visitor has been shown (their version is named in the form). Returns a
 :class:`StaffSignIn`, or None if cancelled. The only database use is the returning
 visitor type-ahead (``kiosk.actions.visitors.returning_visitors``, a read in a
 worker; only the answer to the newest name typed is shown); the caller signs the visitor in with
-``models.visitors.sign_in``, which checks everything again.
+``models.visitors.visits.sign_in``, which checks everything again.
 
 Keys: Enter moves from each box to the next (Down from the name picks a returning
 visitor; Up/Down in the visitor type list); Tab reaches the check boxes (Space or Enter
@@ -27,7 +27,7 @@ from kiosk.dialogs.two_step import TwoStepDialog, bad_text
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, checks_for, type_name
 from kiosk.workers import DbWork
 from models.config import VISITOR_TYPES, Settings
-from models.visitors import LIMITS
+from models.visitors.visits import LIMITS
 
 PHONES = (
     ("tray", "Handed in: put it in the tray under a visitor label"),

@@ -32,9 +32,9 @@ from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
-from models.reports import ChecklistRow
+from models.reports.phones import ChecklistRow
 
-# Row statuses (models.reports.CHECK_*), in the order the summary counts them.
+# Row statuses (models.reports.phones.CHECK_*), in the order the summary counts them.
 # Agreed exceptions (a later issue) get their own status here and in NOTHING_TO_DO.
 SUMMARY_WORDS = {
     "in_slot": "in a slot",
@@ -149,7 +149,7 @@ class ChecklistScreen(DbWork, Screen[None]):
         return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
-        from models.custody import release
+        from models.custody.ledger import release
 
         self.query_one("#class-list", OptionList).display = False
         table = self.query_one("#checklist", DataTable)

@@ -3,7 +3,7 @@
 Today's hand-in rate per class (handed in against pupils with a registered phone,
 pupils under an agreed exception shown separately), the last 30 school days as a bar
 chart drawn in the terminal, the phones the school still holds and the visitors not
-signed out. The figures are ``models.compliance.compliance()``: the same as
+signed out. The figures are ``models.reports.compliance.compliance()``: the same as
 ``kiosk report compliance``.
 """
 
@@ -21,8 +21,8 @@ from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.compliance import DayTotal
-from models.custody import CONFISCATED
+from models.custody.ledger import CONFISCATED
+from models.reports.compliance import DayTotal
 
 CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
 _BLOCKS = " ▁▂▃▄▅▆▇█"

@@ -32,7 +32,7 @@ from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
 FILTERS = ("all", "active", DUE, "awaiting signed copy", "not started", "ended", "revoked")
-# Screen action -> the permission it needs (models.auth.PERMISSIONS).
+# Screen action -> the permission it needs (models.staff.auth.PERMISSIONS).
 PERMISSION = {
     "new": "record_exception",
     "revoke": "record_exception",
@@ -168,7 +168,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
     # ------------------------------------------------------------ actions
 
     def ready(self, action: str, *, needs_row: bool = True) -> ExceptionRow | None | bool:
-        from models.auth import ACTION_WORDS, ROLE_NAMES
+        from models.staff.auth import ACTION_WORDS, ROLE_NAMES
 
         permission = PERMISSION[action]
         if not self.who.may(permission):

@@ -33,7 +33,7 @@ class HandInScreen(ScanScreen):
         self.undoing: tuple[ScanResult, str] | None = None  # the hand-in being undone, and why
 
     def operation(self):
-        from models.custody import hand_in
+        from models.custody.ledger import hand_in
 
         return hand_in
 

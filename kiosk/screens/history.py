@@ -25,7 +25,7 @@ from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
-# Screen action -> the permission it needs (models.auth.PERMISSIONS).
+# Screen action -> the permission it needs (models.staff.auth.PERMISSIONS).
 PERMISSION = {
     "confiscate": "confiscate",
     "search": "search",
@@ -284,7 +284,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.after_recording()
 
     def refused(self, failure: Failure) -> None:
-        from models.custody import OutOfOrder
+        from models.custody.ledger import OutOfOrder
 
         acted, self.recording = self.recording, None
         message = failure.message

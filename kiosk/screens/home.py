@@ -18,8 +18,8 @@ from kiosk.actions import accounts, reports
 from kiosk.session import SignedIn
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.auth import capped_accounts
-from models.devices import route_scan
+from models.custody.devices import route_scan
+from models.staff.auth import capped_accounts
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ class HomeScreen(DbWork, Screen[None]):
         A key that reaches Home after it has opened a screen (``h`` and a scan at once)
         was typed for that screen: it is passed on, in order. At Home itself, a scanner's
         code (an upper-case letter or a digit first: Home's own keys are lower case) is
-        gathered until its terminator and then routed by :func:`models.devices.route_scan`.
+        gathered until its terminator and then routed by :func:`models.custody.devices.route_scan`.
         """
         # Not ``is_current``: that stays true while a screen pushed over Home is still opening.
         if self.app.screen is not self:
@@ -301,7 +301,7 @@ class HomeScreen(DbWork, Screen[None]):
             target.post_message(key)
 
     def _typing(self) -> str:
-        from models.codes import printable
+        from models.custody.codes import printable
 
         return f"Scanned: {printable(self.scanned)} (Enter to look it up, Esc to clear)" if self.scanned else ""
 

@@ -47,7 +47,7 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         super().__init__()
         self.notice = notice
         # "visitor": reached from the public visitor screen (F10), so wrong PINs typed here slow
-        # down only that surface, never the reception's own sign-in (models.auth).
+        # down only that surface, never the reception's own sign-in (models.staff.auth).
         self.surface = surface
         self.checking = False  # a PIN is being checked: keys typed meanwhile are not another try
 

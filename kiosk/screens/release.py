@@ -36,7 +36,7 @@ class ReleaseScreen(ScanScreen):
         self.offer: act.ContactOffer | None = None  # the confiscated phone on screen, ready for F4
 
     def operation(self):
-        from models.custody import release
+        from models.custody.ledger import release
 
         return release
 

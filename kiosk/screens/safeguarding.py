@@ -74,7 +74,7 @@ def detail_of(entry) -> str:
 
 
 def kind_words(kind: str | None) -> str:
-    from models.concerns import CATEGORIES, FEED_KINDS
+    from models.safeguarding.concerns import CATEGORIES, FEED_KINDS
 
     if kind is None:
         return "all kinds"
@@ -265,7 +265,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         return self.entries[table.cursor_row]
 
     def fill(self, feed: Feed) -> None:
-        from models.concerns import one_line
+        from models.safeguarding.concerns import one_line
 
         keep = self.current()
         keep_key = (keep.concern_id, keep.event_id) if keep else None

@@ -14,8 +14,8 @@ from kiosk.session import SignedIn
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.custody import CONFISCATED
-from models.reports import UncollectedPhone
+from models.custody.ledger import CONFISCATED
+from models.reports.phones import UncollectedPhone
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 

@@ -53,8 +53,8 @@ from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput, FormOptionList, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.codes import looks_like_code
 from models.config import VISITOR_TYPES
+from models.custody.codes import looks_like_code
 
 RESET_SECONDS = 12.0  # the done / message step goes back to the start after this
 DETAILS, RULES, PHONE, DONE, MESSAGE, SIGN_OUT = "details", "rules", "phone", "done", "message", "sign-out"
@@ -79,7 +79,7 @@ FORM = ("self-type", "self-name", "self-organisation", "self-purpose", "self-vis
 
 
 def _looks_like_slip(text: str) -> bool:
-    from models import codes
+    from models.custody import codes
 
     try:
         return codes.normalise(text)[0] == codes.SLIP_PREFIX
@@ -109,7 +109,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def __init__(self, reset_after: float = RESET_SECONDS) -> None:
         super().__init__()
         self.reset_after = reset_after
-        self.rules = None  # models.rules.DeviceRules, once loaded
+        self.rules = None  # models.policy.rules.DeviceRules, once loaded
         self.rules_error = ""
         self.details: Details | None = None
         self.visitor_type = VISITOR_TYPES[0]
@@ -582,7 +582,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.done(v)
 
     def sign_in_failed(self, failure: Failure) -> None:
-        from models.visitors import NoAgreedException
+        from models.visitors.visits import NoAgreedException
 
         self._sign_in_answered()
         text = failure.message
@@ -621,7 +621,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 "and give it back when you leave.\n\n" + text
             )
         elif v.exception_pending:
-            from models.visitors import ORG_EXCEPTION_PENDING
+            from models.visitors.visits import ORG_EXCEPTION_PENDING
 
             text = ORG_EXCEPTION_PENDING + "\n\n" + text
         self.query_one("#self-done-text", Static).update(text)

@@ -37,7 +37,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
-# Screen action -> the permission it needs (models.auth.PERMISSIONS).
+# Screen action -> the permission it needs (models.staff.auth.PERMISSIONS).
 PERMISSION = {
     "sign_in": "visitors",
     "phone": "visitors",
@@ -77,7 +77,7 @@ class VisitorsScreen(DbWork, Screen[None]):
     def __init__(self, who: SignedIn) -> None:
         super().__init__()
         self.who = who
-        self.rows: list = []  # models.visitors.OnSiteRow, in table order
+        self.rows: list = []  # models.visitors.visits.OnSiteRow, in table order
         self.rules = None
 
     def compose(self) -> ComposeResult:
@@ -279,7 +279,7 @@ class VisitorsScreen(DbWork, Screen[None]):
         if row is None:
             return
         from kiosk.dialogs.confirm import ConfirmDialog
-        from models.visitors import EXCEPTION_PENDING, PENDING
+        from models.visitors.visits import EXCEPTION_PENDING, PENDING
 
         if row.slot:
             question, detail, yes = (
@@ -329,7 +329,7 @@ class VisitorsScreen(DbWork, Screen[None]):
             self.ask_left_at(row.visit_id, row.name, row.signed_in_at)
             return
         from kiosk.dialogs.confirm import ConfirmDialog
-        from models.visitors import PENDING
+        from models.visitors.visits import PENDING
 
         phone = f" Their phone in {row.place} is returned to them, recorded by you." if row.slot else ""
         if row.phone_state == PENDING:

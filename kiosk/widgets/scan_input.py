@@ -13,7 +13,7 @@ millisecond of reactive bookkeeping on every key, which a scanner sending 2,000 
 a second cannot afford. Each key here is one string operation and one repaint of a
 single line.
 
-Typed text is shown through :func:`models.codes.printable`, so a control character
+Typed text is shown through :func:`models.custody.codes.printable`, so a control character
 or a terminal escape sequence typed or pasted into the field is never echoed raw.
 """
 
@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from kiosk.textual_compat import KeyFirst, PasteFirst
-from models.codes import printable
+from models.custody.codes import printable
 
 MAX_SCAN = 64  # a label code is 8 characters; anything longer is junk (still rejected politely)
 OVERFLOW = "…"  # appended to an over-long scan so it can never pass as a code

@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from models import auth, custody
 from models.config import DEMO_CONFIG, load_settings
-from models.db import close_db, db, init_db, is_sqlite
-from models.demo import DEMO_PINS, DEMO_STAFF, create_demo
+from models.custody import ledger as custody
 from models.errors import AuthError
-from models.store import open_database
-from models.tables import ALL_MODELS, AuditEntry
+from models.staff import auth
+from models.store.db import close_db, db, init_db, is_sqlite
+from models.store.tables import ALL_MODELS, AuditEntry
+from models.upkeep.demo import DEMO_PINS, DEMO_STAFF, create_demo
+from models.upkeep.opening import open_database
 from tests.paths import REPO
 from tests.school import NOW, build
 

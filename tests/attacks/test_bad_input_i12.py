@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 import pytest
 
-from models import auth
-from models.db import close_db
-from models.store import open_database
+from models.staff import auth
+from models.store.db import close_db
+from models.upkeep.opening import open_database
 from tests.paths import REPO
 
 PIN = "482916"
@@ -430,7 +430,7 @@ def test_device_rules_that_are_a_device_or_a_pipe_are_refused_before_reading(tmp
 
 @pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
 def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, kind):
-    from models.roster import RosterFileError, parse_roster
+    from models.school.roster import RosterFileError, parse_roster
 
     source = Path("/dev/zero") if kind == "dev-zero" else tmp_path / "roster.csv"
     if kind == "fifo":
@@ -452,7 +452,7 @@ def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, k
         pytest.fail("parse_roster waited on a pipe")
     assert len(result) == 1 and isinstance(result[0], RosterFileError)
     # a long path (a pytest-xdist worker's tmp_path) is shortened with an ellipsis: compare what is shown
-    from models.roster import _show
+    from models.school.roster import _show
 
     assert str(result[0]) == (
         f"cannot read the roster file {_show(str(source), 80)}: it is not a regular file (a device or a pipe?)"

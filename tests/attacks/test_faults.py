@@ -21,7 +21,7 @@ import pytest
 from benchmarks.bench_concurrent import passed, run_concurrent
 from benchmarks.bench_kill import run_scan_kills, scan_env
 from benchmarks.fault_school import check_database, make_school, states
-from models.db import close_db
+from models.store.db import close_db
 from tests.paths import REPO
 
 # ---------------------------------------------------------------- kill -9

@@ -15,15 +15,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.cli import main
-from models import codes, custody
-from models.db import close_db
-from models.demo import DEMO_PINS
-from models.devices import resolve
+from models.custody import codes
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import InvalidCode, KioskError
-from models.people import import_roster
-from models.roster import RosterFileError, parse_roster
-from models.store import open_database
-from models.tables import Contact, Pupil, SchoolClass
+from models.school.people import import_roster
+from models.school.roster import RosterFileError, parse_roster
+from models.store.db import close_db
+from models.store.tables import Contact, Pupil, SchoolClass
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.school import NOW, build
 
 NASTY = [
@@ -92,7 +93,7 @@ def school(sqlite_db):
 @given(text=nasty_text)
 @FUZZ
 def test_resolve_and_hand_in_refuse_bad_text_cleanly_and_write_nothing(school, text):
-    from models.tables import AuditEntry, CustodyEvent
+    from models.store.tables import AuditEntry, CustodyEvent
 
     before = (CustodyEvent.select().count(), AuditEntry.select().count())
     for call in (lambda: resolve(text), lambda: custody.hand_in(text, school.office, now=NOW)):
@@ -214,7 +215,7 @@ def test_roster_values_longer_than_their_columns_are_rejected_not_stored(databas
 
 
 def test_a_refused_import_leaves_no_transaction_open_and_the_database_reopens(sqlite_db):
-    from models.db import db
+    from models.store.db import db
 
     data = (HEADER + f"000001,{'A' * 10_000},Ava,6,Oak,Mum,Mother\r\n").encode()
     with pytest.raises(KioskError):

@@ -15,14 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from models import anchors, audit, concerns, custody, integrity
-from models.db import close_db
-from models.demo import DEMO_PINS
-from models.devices import resolve
+from models.audit import anchors, integrity
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import RuleViolation
-from models.people import contacts_of
-from models.store import open_database
-from models.tables import AuditEntry, CustodyEvent, Pupil, Staff
+from models.safeguarding import concerns
+from models.school.people import contacts_of
+from models.store.db import close_db
+from models.store.tables import AuditEntry, CustodyEvent, Pupil, Staff
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.oldschema import written_as
 from tests.school import NOW, build
 
@@ -372,7 +375,7 @@ def test_a_contact_allowed_to_collect_and_a_label_and_tray_changed(episode, veri
 
 
 def test_purge_and_erase_deletions_are_not_called_tampering(episode, verify, run):
-    from models import records
+    from models.records import duties as records
 
     open_database(episode["url"])
     later_now = T + dt.timedelta(days=4000)
@@ -389,7 +392,7 @@ def test_purge_and_erase_deletions_are_not_called_tampering(episode, verify, run
 
 
 def test_rows_written_by_the_kiosk_after_a_purge_of_old_entries_still_verify(database):
-    from models import records
+    from models.records import duties as records
 
     school = build()
     custody.hand_in(school.codes["000001"], school.office, now=T)
@@ -411,9 +414,9 @@ def test_rows_written_by_the_kiosk_after_a_purge_of_old_entries_still_verify(dat
 def test_a_database_from_before_content_binding_upgrades_and_says_from_where(tmp_path):
     """Schema 4: entries carry no row hashes. After the upgrade verify checks every row
     from the upgrade on, and says so; an edit made after it is caught."""
-    from models import migrations
-    from models.db import db
-    from models.tables import SchemaVersion
+    from models.store.db import db
+    from models.store.tables import SchemaVersion
+    from models.upkeep import migrations
 
     url = str(tmp_path / "old.sqlite3")
     open_database(url)
@@ -518,8 +521,8 @@ def test_a_corrupt_pupil_page_fails_verify_and_stops_writing(sqlite_db, verify, 
     assert "integrity check failed" in text
     assert "Unexpected error" not in text
     open_database(sqlite_db)
-    from models.db import integrity_problems
     from models.errors import StorageError
+    from models.store.db import integrity_problems
 
     assert integrity_problems(quick=True)
     with pytest.raises(StorageError, match="nothing more will be written"):
@@ -565,8 +568,8 @@ def test_a_truncated_database_gives_one_plain_line(sqlite_db, run):
 async def test_the_terminal_checks_the_file_at_start_and_stops_writing_to_a_damaged_one(sqlite_db):
     import time
 
-    from models.db import damaged
     from models.errors import StorageError
+    from models.store.db import damaged
     from tests.pilot import make_app, settle
 
     school = build()
@@ -602,7 +605,7 @@ def test_a_row_inserted_outside_and_then_changed_by_the_kiosk_is_still_caught(ep
         "SELECT 98, 'sneak', 'Sneak', 'office', pin_hash, 0, TRUE, created_at FROM staff WHERE username = 'office'"
     )
     open_database(episode["url"])
-    from models.tx import write_tx
+    from models.audit.tx import write_tx
 
     with write_tx():  # a change by the kiosk (here a bare one: its commit binds it)
         Staff.update(display_name="Sneaky").where(Staff.id == 98).execute()
@@ -623,8 +626,8 @@ def test_ordinary_kiosk_changes_to_rows_do_not_look_like_tampering(episode, veri
 
 
 def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_changes_it(database, verify):
-    from models import records
-    from models.trays import TraySpec, sync_trays
+    from models.custody.trays import TraySpec, sync_trays
+    from models.records import duties as records
 
     build(now=T - dt.timedelta(days=400))
     records.purge(
@@ -643,7 +646,7 @@ def test_an_edit_to_a_row_whose_entries_were_purged_is_caught_when_the_kiosk_cha
 
 
 def test_an_erasure_deletes_rows_without_looking_like_tampering(database):
-    from models import records
+    from models.records import duties as records
 
     school = build()
     custody.hand_in(school.codes["000001"], school.office, now=T)
@@ -699,8 +702,8 @@ def test_an_unwritable_anchors_file_is_one_plain_line(episode, run, tmp_path):
 
 
 def test_writing_stops_once_the_quick_check_finds_the_file_damaged(sqlite_db):
-    from models.db import damaged, integrity_problems
     from models.errors import StorageError
+    from models.store.db import damaged, integrity_problems
 
     school = build()
     close_db()
@@ -718,7 +721,7 @@ def test_verify_reads_one_snapshot_while_a_terminal_writes(database):
     """A scan committed while verify runs is neither half-seen nor taken for tampering."""
     import threading
 
-    from models import integrity as content
+    from models.audit import integrity as content
 
     school = build()
     office = Staff.get_by_id(school.office.id)
@@ -860,8 +863,8 @@ def test_a_pupil_renamed_is_caught(episode, verify):
 def _upgraded_from(url: str, version: int, unbound: tuple[str, ...]) -> None:
     """A school written as schema ``version`` did (``unbound`` tables not in the log), then
     opened by this kiosk, which upgrades it; the database is left open."""
-    from models import migrations
-    from models.tables import SchemaVersion
+    from models.store.tables import SchemaVersion
+    from models.upkeep import migrations
 
     open_database(url)
     with written_as(version):
@@ -878,7 +881,7 @@ def _upgraded_from(url: str, version: int, unbound: tuple[str, ...]) -> None:
 
 
 def test_a_database_from_schema_6_binds_classes_devices_and_pupils_and_says_from_where(tmp_path):
-    from models.tables import Device
+    from models.store.tables import Device
 
     url = str(tmp_path / "six.sqlite3")
     _upgraded_from(url, 6, integrity.LATER_TABLES)
@@ -1072,7 +1075,7 @@ def test_a_visitor_edited_is_caught(episode, verify):
 
 
 def test_a_database_from_schema_7_binds_classes_and_visitors_and_says_from_where(tmp_path):
-    from models.tables import SchoolClass
+    from models.store.tables import SchoolClass
 
     url = str(tmp_path / "seven.sqlite3")
     _upgraded_from(url, 7, integrity.SCHEMA_8_TABLES)
@@ -1329,7 +1332,7 @@ def test_a_database_from_schema_8_is_keyed_from_its_upgrade_and_its_old_entries_
 
 
 def test_the_chain_cannot_be_checked_or_written_without_the_key_file(episode, run):
-    from models import pinkey
+    from models.store import pinkey
 
     open_database(episode["url"])
     where = pinkey.path()

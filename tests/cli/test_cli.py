@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.paths import REPO
 
 
@@ -18,7 +18,8 @@ def demo_db(tmp_path, run, monkeypatch):
     always in it whatever time the suite runs (at 08:00 today's would not have happened)."""
     import datetime as dt
 
-    from models import clock, demo
+    from models import clock
+    from models.upkeep import demo
 
     yesterday = clock.to_local(clock.utcnow()).date() - dt.timedelta(days=1)
     at = clock.local_to_utc(dt.datetime.combine(yesterday, dt.time(14, 0)), clock.SCHOOL_TZ)
@@ -113,7 +114,7 @@ def test_headless_scan_results(demo_db, run, monkeypatch):
 
 
 def test_scan_unknown_and_blocked(demo_db):
-    from models import codes
+    from models.custody import codes
 
     unknown = codes.make_code("K", 1)
     proc = scan(demo_db, "release", "office", f"{unknown}\n".encode(), DEMO_PINS["office"])
@@ -314,9 +315,10 @@ def test_erase_refused_under_a_legal_hold_prints_the_reason(demo_db, run, monkey
 
 def test_the_demo_anchors_its_log(demo_db):
     """The demo writes hundreds of entries: anchored at once, not at the first daily anchor."""
-    from models import anchors, audit
-    from models.db import close_db
-    from models.store import open_database
+    from models.audit import anchors
+    from models.audit import chain as audit
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     open_database(str(demo_db))
     try:
@@ -344,11 +346,11 @@ def test_the_demo_anchors_its_log(demo_db):
 )
 def test_every_command_says_when_a_long_job_stopped_part_way(demo_db, run, action, details, note):
     """An import or purge cut off by a power cut was mentioned nowhere: the office thought it done."""
-    from models import audit
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
     from models.clock import utcnow
-    from models.db import close_db
-    from models.store import open_database
-    from models.tx import write_tx
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     open_database(str(demo_db))
     with write_tx():

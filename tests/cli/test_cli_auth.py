@@ -21,10 +21,10 @@ import pytest
 
 from kiosk import cli as cli_module
 from kiosk.cli import _access
-from models import auth
-from models.db import close_db
-from models.store import open_database
-from models.tables import AuditEntry, Staff
+from models.staff import auth
+from models.store.db import close_db
+from models.store.tables import AuditEntry, Staff
+from models.upkeep.opening import open_database
 from tests.paths import REPO
 
 # Our own staff, with 6-digit PINs that are neither repeats nor runs.
@@ -204,7 +204,8 @@ def test_every_command_is_either_open_or_asks_who_you_are(tmp_path):
 @pytest.fixture
 def school(database, tmp_path, monkeypatch):
     """The small school plus our own staff and one exception and one print job, on SQLite or PostgreSQL."""
-    from models import exceptions, outbox
+    from models import outbox
+    from models.policy import agreed
     from tests.school import build
 
     built = build()
@@ -214,7 +215,7 @@ def school(database, tmp_path, monkeypatch):
         )
     head = Staff.get(Staff.username == "c_head")
     d = _dates()
-    exceptions.record(
+    agreed.record(
         head,
         subject_kind="organisation",
         kind="multi_agency",
@@ -411,7 +412,7 @@ def test_no_pin_leaves_no_database_behind(tmp_path, run, monkeypatch):
 
 
 def test_first_admin_only_while_there_is_none(database, run, monkeypatch):
-    from models.staffing import FIRST_ADMIN
+    from models.staff.accounts import FIRST_ADMIN
 
     close_db()
     monkeypatch.delenv("KIOSK_PIN", raising=False)
@@ -682,9 +683,9 @@ def test_anyone_may_change_their_own_pin_but_not_anothers(school, run, monkeypat
 def test_a_wrong_pin_or_a_refusal_at_the_command_line_is_anchored(school, kiosk, tmp_path, monkeypatch):
     """helper-32: refused and failed commands wrote audit entries but no anchor, so they
     could be cut from the log (and the wrong-PIN counts emptied) without a trace."""
-    from models import anchors
-    from models.db import close_db
-    from models.store import open_database
+    from models.audit import anchors
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     url, codes = school
     case = cases(tmp_path, codes)["backup"]

@@ -7,33 +7,39 @@ import json
 
 import pytest
 
-import models.auth
 import models.clock
-import models.compliance
-import models.exceptions
-import models.reports
-from models.db import close_db
-from models.demo import DEMO_PINS
-from models.store import open_database
-from models.tables import AgreedException
+import models.policy.agreed
+import models.reports.compliance
+import models.reports.phones
+import models.staff.auth
+from models.store.db import close_db
+from models.store.tables import AgreedException
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.school import NOW, build
 
 
 @pytest.fixture
 def small_db(tmp_path, monkeypatch):
     """The small school in a SQLite file, with the clock frozen at NOW for the CLI."""
-    for module in (models.clock, models.auth, models.compliance, models.exceptions, models.reports):
+    for module in (
+        models.clock,
+        models.staff.auth,
+        models.reports.compliance,
+        models.policy.agreed,
+        models.reports.phones,
+    ):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     path = tmp_path / "small.sqlite3"
     open_database(str(path))
     school = build()
-    from models import custody
+    from models.custody import ledger as custody
 
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     custody.hand_in(school.codes["000004"], school.office, now=NOW)
-    from models import visitors
     from models.config import Settings
-    from models.rules import load_rules
+    from models.policy.rules import load_rules
+    from models.visitors import visits as visitors
 
     settings = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"})
     for name, when, out in (
@@ -127,7 +133,7 @@ def test_exceptions_add_list_revoke(small_db, run):
     open_database(str(small_db))
     exc = AgreedException.get_by_id(2)
     assert exc.agreed_with_contact.name == "Carol Jones"  # matched to the listed contact
-    assert models.exceptions.conditions_of(exc) == ["On silent", "No photos"]
+    assert models.policy.agreed.conditions_of(exc) == ["On silent", "No photos"]
     close_db()
     code, out, _ = run("exceptions", "list", "--format", "json", "--db", small_db)
     rows = json.loads(out)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     from kiosk.cli import main
-    from models.db import close_db
+    from models.store.db import close_db
 
     db = tmp_path_factory.mktemp("neg") / "demo.sqlite3"
     assert main(["demo", "--db", str(db)]) == 0

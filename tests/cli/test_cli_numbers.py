@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 
 HUGE = "99999999999999999999"
 

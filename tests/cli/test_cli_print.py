@@ -7,8 +7,8 @@ import json
 import pytest
 
 import printing
-from models.db import close_db
-from models.rules import load_rules
+from models.policy.rules import load_rules
+from models.store.db import close_db
 
 ESC = b"\x1b"
 INIT_CP858 = ESC + b"@" + ESC + b"t\x13"
@@ -16,13 +16,13 @@ INIT_CP858 = ESC + b"@" + ESC + b"t\x13"
 
 @pytest.fixture
 def school_db(tmp_path, monkeypatch):
-    from models.store import open_database
+    from models.upkeep.opening import open_database
     from tests.school import build
 
     path = tmp_path / "k.sqlite3"
     open_database(str(path))
     school = build()
-    from models.auth import OFFICE, create_staff
+    from models.staff.auth import OFFICE, create_staff
 
     create_staff("printer", "Print Office", [OFFICE], "482916")  # acts with --as printer
     close_db()

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from models import records
-from models.db import close_db
-from models.demo import DEMO_PINS
-from models.store import open_database
-from models.tables import AuditEntry
+from models.records import duties as records
+from models.store.db import close_db
+from models.store.tables import AuditEntry
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.school import build
 
 

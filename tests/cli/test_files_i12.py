@@ -12,10 +12,11 @@ import stat
 
 import pytest
 
-from models import auth, custody
-from models.db import close_db, db
-from models.store import open_database
-from models.tx import write_tx
+from models.audit.tx import write_tx
+from models.custody import ledger as custody
+from models.staff import auth
+from models.store.db import close_db, db
+from models.upkeep.opening import open_database
 
 
 def mode(path) -> int:
@@ -97,7 +98,7 @@ def test_anchors_file(umask022, data_dir, tmp_path, run):
 
 
 def test_anchors_file_elsewhere_in_a_new_folder(umask022, tmp_path):
-    from models import anchors
+    from models.audit import anchors
 
     open_database(str(tmp_path / "k.sqlite3"))
     try:
@@ -111,7 +112,7 @@ def test_anchors_file_elsewhere_in_a_new_folder(umask022, tmp_path):
 
 
 def test_backup(umask022, tmp_path):
-    from models.backup import backup_to
+    from models.upkeep.backup import backup_to
 
     open_database(str(tmp_path / "k.sqlite3"))
     try:
@@ -124,7 +125,7 @@ def test_backup(umask022, tmp_path):
 
 @pytest.mark.parametrize("out", ["sar.zip", "sar-folder"])
 def test_subject_access_export(umask022, tmp_path, out):
-    from models import records
+    from models.records import duties as records
 
     open_database(str(tmp_path / "k.sqlite3"))
     try:
@@ -242,7 +243,7 @@ def test_a_printer_that_is_a_file_keeps_its_slips_private(umask022, tmp_path):
 
 def test_anchors_beside_either_database(umask022, data_dir, database):
     """The default anchors file is in the data directory for SQLite and PostgreSQL alike."""
-    from models import anchors
+    from models.audit import anchors
 
     _staff()
     path = anchors.default_path(database)

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from benchmarks.bench_scan import Terminal, make_school, start_kiosk
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 
 
 @pytest.fixture(scope="module")

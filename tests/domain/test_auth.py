@@ -8,13 +8,15 @@ import stat
 
 import pytest
 
-from models import audit, auth, pinkey
-from models.db import close_db
-from models.demo import DEMO_PINS
+from models.audit import chain as audit
+from models.audit.tx import write_tx
 from models.errors import AuthError, StorageError, ValidationError
-from models.store import open_database
-from models.tables import AuditEntry, AuthFailure, Staff
-from models.tx import write_tx
+from models.staff import auth
+from models.store import pinkey
+from models.store.db import close_db
+from models.store.tables import AuditEntry, AuthFailure, Staff
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.school import NOW, build
 
 VISITOR, RECEPTION, CLI = auth.VISITOR, auth.RECEPTION, auth.COMMAND_LINE
@@ -332,7 +334,7 @@ def test_a_replaced_key_file_says_so_instead_of_wrong_pin_for_everyone(database,
 
 
 def test_a_backup_does_not_hold_the_key(sqlite_db, tmp_path):
-    from models.backup import backup_to
+    from models.upkeep.backup import backup_to
 
     build()
     key = pinkey.load(create=False)

@@ -8,12 +8,14 @@ import threading
 
 import pytest
 
-from models import audit, auth, pinkey
-from models.demo import DEMO_PINS
+from models.audit import chain as audit
+from models.audit.tx import write_tx
 from models.errors import AuthError, PermissionDenied, StorageError, ValidationError
-from models.store import open_database
-from models.tables import AuditEntry, AuthFailure, Staff
-from models.tx import write_tx
+from models.staff import auth
+from models.store import pinkey
+from models.store.tables import AuditEntry, AuthFailure, Staff
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from tests.school import NOW, build
 
 VISITOR, RECEPTION, CLI = auth.VISITOR, auth.RECEPTION, auth.COMMAND_LINE
@@ -112,7 +114,7 @@ def test_parallel_wrong_pins_see_each_other(database, monkeypatch):
     lock = threading.Lock()
 
     def attempt():
-        from models.db import close_db
+        from models.store.db import close_db
 
         try:
             auth.authenticate("admin", "480001", now=NOW, terminal=T, surface=CLI)
@@ -183,7 +185,7 @@ def test_an_admin_replaces_a_pin_audited(database):
 
 
 def test_staff_set_pin_on_the_command_line(sqlite_db, run, monkeypatch):
-    from models.db import close_db
+    from models.store.db import close_db
 
     build()
     close_db()
@@ -239,7 +241,7 @@ def test_a_key_file_that_is_a_device_or_fifo_is_one_line(database, key_at, tmp_p
 
 
 def test_the_command_line_says_one_line_for_a_key_file_at_dev_zero(sqlite_db, run, tmp_path, monkeypatch, key_at):
-    from models.db import close_db
+    from models.store.db import close_db
 
     build()
     close_db()

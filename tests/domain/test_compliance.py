@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from models import compliance, custody, exceptions
+from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, local_to_utc
-from models.devices import resolve
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import ValidationError
-from models.people import contacts_of
-from models.tables import Pupil
-from models.tx import write_tx
+from models.policy import agreed
+from models.reports import compliance
+from models.school.people import contacts_of
+from models.store.tables import Pupil
 from tests.school import NOW, build
 
 TERM_START = dt.date(2026, 9, 3)  # 2 September is an INSET day: no scanning
@@ -46,7 +48,7 @@ def term(database):
     school = build(now=dt.datetime(2026, 9, 1, 7, 0))
     rng = random.Random(20260903)
     with write_tx():
-        exc = exceptions.record(
+        exc = agreed.record(
             school.head,
             subject_kind="pupil",
             pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
@@ -62,7 +64,7 @@ def term(database):
             ends_on=EXC_TO,
             now=at(dt.date(2026, 10, 1), 9, 0),
         )
-        exceptions.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 10, 2), 9, 0))
+        agreed.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 10, 2), 9, 0))
     days, handed = [], {}
     day = TERM_START
     while day <= TODAY:
@@ -169,9 +171,7 @@ def test_phones_not_collected_and_visitors_left_out(term):
 
 
 def test_a_revoked_exception_counts_only_before_its_revocation(term):
-    exceptions.revoke(
-        term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0)
-    )
+    agreed.revoke(term.exception_id, term.school.head, reason="no longer needed", now=at(dt.date(2026, 10, 12), 7, 0))
     report = compliance.compliance(dt.date(2026, 10, 5), dt.date(2026, 10, 16), now=NOW)
     by_day = {(r.date, r.class_name): r for r in report.class_days}
     assert by_day[(dt.date(2026, 10, 9), "Oak")].exceptions == 1
@@ -196,9 +196,9 @@ def test_bad_ranges_are_refused(term):
 
 
 def test_visitors_not_signed_out_by_the_end_of_their_day(database):
-    from models import visitors
     from models.config import Settings
-    from models.rules import load_rules
+    from models.policy.rules import load_rules
+    from models.visitors import visits as visitors
 
     school = build(now=NOW - dt.timedelta(days=10))
     settings, rules = Settings(printer={"url": "dummy://c", "paper_mm": 80, "profile": "default"}), load_rules()
@@ -243,9 +243,9 @@ def test_visitors_not_signed_out_by_the_end_of_their_day(database):
 
 def test_the_roster_is_read_again_when_phones_or_classes_change(database):
     """The phones and classes are remembered between reports only while they are unchanged."""
-    from models.devices import register_pupil_device
-    from models.people import import_roster
-    from models.roster import RosterResult
+    from models.custody.devices import register_pupil_device
+    from models.school.people import import_roster
+    from models.school.roster import RosterResult
     from tests.school import _row
 
     build(now=NOW - dt.timedelta(days=1))

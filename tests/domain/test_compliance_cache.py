@@ -11,10 +11,12 @@ import random
 
 import pytest
 
-from models import audit, compliance, custody
+from models.audit import chain as audit
+from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, local_to_utc
-from models.tables import ComplianceDay, ComplianceMark
-from models.tx import write_tx
+from models.custody import ledger as custody
+from models.reports import compliance
+from models.store.tables import ComplianceDay, ComplianceMark
 from tests.school import build
 
 MON = dt.date(2026, 11, 2)
@@ -197,17 +199,17 @@ def test_cached_and_uncached_agree_over_random_histories(school, seed):
 
 
 def _device(school, adno):
-    from models.devices import resolve
+    from models.custody.devices import resolve
 
     return resolve(school.codes[adno]).device.id
 
 
 def test_a_version_1_database_gets_the_cache_tables(database):
-    from models import migrations
     from models.clock import utcnow
-    from models.db import close_db, db
-    from models.store import open_database
-    from models.tables import COMPLIANCE_MODELS, EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
+    from models.store.db import close_db, db
+    from models.store.tables import COMPLIANCE_MODELS, EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
+    from models.upkeep import migrations
+    from models.upkeep.opening import open_database
     from tests.oldschema import written_as
 
     with written_as(1):
@@ -231,7 +233,7 @@ def test_a_version_1_database_gets_the_cache_tables(database):
 def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(database, school, run):
     """helper-32: the cache is not bound, and verify did not check it: a day set to 51/51 in
     sqlite3 showed 100% in the compliance report, and verify said OK."""
-    from models.db import close_db
+    from models.store.db import close_db
 
     mon, tue = school_days(2)
     custody.hand_in(school.codes["000002"], school.office, now=at(mon, 8, 30))

@@ -10,10 +10,11 @@ import datetime as dt
 
 import pytest
 
-from models import compliance, custody
 from models.clock import SCHOOL_TZ, local_to_utc
-from models.devices import resolve
-from models.people import contacts_of
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.reports import compliance
+from models.school.people import contacts_of
 from tests.school import build
 
 MON, TUE = dt.date(2026, 11, 9), dt.date(2026, 11, 10)

@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 
-from models import audit, concerns, custody
-from models.devices import resolve
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.people import contacts_of
-from models.tables import AuditEntry, Concern, Pupil
+from models.safeguarding import concerns
+from models.school.people import contacts_of
+from models.store.tables import AuditEntry, Concern, Pupil
 from tests.school import NOW, build
 
 TODAY = dt.date(2026, 11, 12)

@@ -2,11 +2,11 @@
 
 import pytest
 
-from models import migrations
-from models.db import close_db, db, normalise_url
 from models.errors import ConfigError, StorageError
-from models.store import open_database
-from models.tables import SchemaVersion
+from models.store.db import close_db, db, normalise_url
+from models.store.tables import SchemaVersion
+from models.upkeep import migrations
+from models.upkeep.opening import open_database
 
 
 def test_sqlite_is_opened_for_durability(sqlite_db):
@@ -86,8 +86,8 @@ def test_impossible_location_is_a_plain_error(tmp_path):
 
 
 def test_retrying_retries_a_busy_database_by_its_type_not_its_words(monkeypatch):
-    from models import db as dbmod
     from models.errors import DatabaseBusy, StorageError
+    from models.store import db as dbmod
 
     monkeypatch.setattr(dbmod.time, "sleep", lambda s: None)
     tries = []

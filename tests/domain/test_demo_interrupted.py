@@ -18,9 +18,9 @@ import time
 import pytest
 
 from kiosk.cli import main
-from models import demo
 from models.config import DEMO_CONFIG, load_settings
-from models.tables import AuditEntry, CustodyEvent, Device, Pupil, Staff, Visit
+from models.store.tables import AuditEntry, CustodyEvent, Device, Pupil, Staff, Visit
+from models.upkeep import demo
 from tests.conftest import REPO
 
 WAIT_S = 120.0  # wall-clock bound on waiting for the child to reach its midpoint
@@ -61,9 +61,9 @@ def test_an_interrupted_demo_leaves_nothing_and_runs_again(database, monkeypatch
 
 CHILD = textwrap.dedent("""
     import sys
-    from models import demo
+    from models.upkeep import demo
     from models.config import DEMO_CONFIG, load_settings
-    from models.store import open_database
+    from models.upkeep.opening import open_database
 
     open_database(sys.argv[1])
     real = demo.custody.confiscate
@@ -126,8 +126,8 @@ def test_a_demo_killed_midway_is_built_whole_by_the_next_run(database, capsys):
 def test_the_demo_database_with_a_school_in_it_says_what_to_do(capsys):
     """A demo database left half-built by an older version: the refusal says how to start again."""
     from models.config import data_dir
-    from models.db import close_db
-    from models.store import open_database
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
     from tests.school import build
 
     path = data_dir() / "demo.sqlite3"

@@ -2,10 +2,13 @@
 
 import datetime as dt
 
-from models import concerns, custody, exceptions, reports
 from models.config import DEMO_CONFIG, load_settings
-from models.demo import create_demo
-from models.tables import CustodyEvent
+from models.custody import ledger as custody
+from models.policy import agreed
+from models.reports import phones as reports
+from models.safeguarding import concerns
+from models.store.tables import CustodyEvent
+from models.upkeep.demo import create_demo
 from tests.school import NOW
 
 TODAY = dt.date(2026, 11, 12)
@@ -13,12 +16,12 @@ TODAY = dt.date(2026, 11, 12)
 
 def test_demo_has_one_of_each(sqlite_db):
     create_demo(load_settings(DEMO_CONFIG), now=NOW)
-    pupil_ids = exceptions.active_pupil_ids(TODAY)
+    pupil_ids = agreed.active_pupil_ids(TODAY)
     assert len(pupil_ids) == 1
     (pupil_id,) = pupil_ids
-    expiring = exceptions.ending_within(TODAY, 7)
+    expiring = agreed.ending_within(TODAY, 7)
     assert [e.subject_kind for e in expiring] == ["organisation"]
-    assert exceptions.active_for_visitor("Dr A Visitor", "kent educational psychology service", TODAY) is not None
+    assert agreed.active_for_visitor("Dr A Visitor", "kent educational psychology service", TODAY) is not None
     assert CustodyEvent.select().where(CustodyEvent.kind == custody.SEARCHED).exists()
     assert CustodyEvent.select().where(CustodyEvent.kind == custody.CONFISCATED_EV).exists()
     assert concerns.open_count() == 1 and concerns.unseen_count() == 1
@@ -31,7 +34,7 @@ def test_demo_has_one_of_each(sqlite_db):
         .where((CustodyEvent.kind == custody.HANDED_IN) & (custody.Device.pupil == pupil_id))
     )
     assert not handed.exists()
-    exc = exceptions.active_for_pupil(pupil_id, TODAY)
+    exc = agreed.active_for_pupil(pupil_id, TODAY)
     row = next(r for r in reports.class_checklist(exc.pupil.school_class.name, TODAY) if r.pupil == exc.pupil.full_name)
     assert row.status == reports.CHECK_EXCEPTION
-    assert exceptions.due_for_review(TODAY, 14)
+    assert agreed.due_for_review(TODAY, 14)

@@ -6,10 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import audit, custody, exceptions, reports
+from models.audit import chain as audit
+from models.custody import ledger as custody
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.people import contacts_of
-from models.tables import AgreedException, AuditEntry, Pupil, Staff
+from models.policy import agreed
+from models.reports import phones as reports
+from models.school.people import contacts_of
+from models.store.tables import AgreedException, AuditEntry, Pupil, Staff
 from printing import to_text
 from tests.school import NOW, build
 
@@ -48,9 +51,9 @@ def pupil_exception(school, adno="000001", *, signed=True, signed_at=None, now=N
         now=now,
     )
     args.update(over)
-    exc = exceptions.record(school.head, **args)
+    exc = agreed.record(school.head, **args)
     if signed:
-        exc = exceptions.mark_signed_copy(exc.id, school.office, received_at=signed_at, now=now)
+        exc = agreed.mark_signed_copy(exc.id, school.office, received_at=signed_at, now=now)
     return exc
 
 
@@ -69,7 +72,7 @@ def visitor_exception(school, **over):
         now=NOW,
     )
     args.update(over)
-    return exceptions.record(school.head, **args)
+    return agreed.record(school.head, **args)
 
 
 # ---------------------------------------------------------------- who may record
@@ -78,7 +81,7 @@ def visitor_exception(school, **over):
 @pytest.mark.parametrize("who", ["office", "oak", "deputy", "admin"])
 def test_only_the_headteacher_records_an_exception(school, who):
     with pytest.raises(PermissionDenied, match="may not record exceptions"):
-        exceptions.record(
+        agreed.record(
             getattr(school, who),
             subject_kind="organisation",
             organisation="NHS",
@@ -99,8 +102,8 @@ def test_record_keeps_everything_and_audits_ids_only(school):
     stored = AgreedException.get_by_id(exc.id)
     assert stored.pupil.admission_no == "000001" and stored.kind == "medical_monitoring"
     assert stored.medical_category == "monitoring_device"
-    assert exceptions.conditions_of(stored) == ["No photos or messaging", "Teacher may check the screen"]
-    assert exceptions.agreed_with_name(stored) == "Priya Patel (Mother)"
+    assert agreed.conditions_of(stored) == ["No photos or messaging", "Teacher may check the screen"]
+    assert agreed.agreed_with_name(stored) == "Priya Patel (Mother)"
     assert (stored.starts_on, stored.review_on, stored.ends_on) == (d(0), d(30), d(60))
     assert stored.recorded_by_id == school.head.id and stored.recorded_at == NOW
     entry = AuditEntry.select().where(AuditEntry.action == "exception.record").get()
@@ -158,13 +161,13 @@ def base_org(**over):
 )
 def test_bad_input_is_refused_and_nothing_is_written(school, over, message):
     with pytest.raises(ValidationError, match=message):
-        exceptions.record(school.head, **base_org(**over))
+        agreed.record(school.head, **base_org(**over))
     assert AgreedException.select().count() == 0
     assert not AuditEntry.select().where(AuditEntry.action == "exception.record").exists()
 
 
 def test_remote_learning_with_a_risk_assessment_reference_is_accepted(school):
-    exc = exceptions.record(
+    exc = agreed.record(
         school.head,
         **base_org(
             subject_kind="staff",
@@ -175,7 +178,7 @@ def test_remote_learning_with_a_risk_assessment_reference_is_accepted(school):
         ),
     )
     assert exc.risk_assessment_ref == "RA-2026-14"
-    assert exceptions.active_for_staff(school.oak.id, TODAY).id == exc.id
+    assert agreed.active_for_staff(school.oak.id, TODAY).id == exc.id
 
 
 def test_a_pupil_exception_needs_a_sanction_and_who_agreed(school):
@@ -190,7 +193,7 @@ def test_a_pupil_exception_needs_a_sanction_and_who_agreed(school):
         pupil_exception(school, pupil_id=99999)
     assert AgreedException.select().count() == 0
     exc = pupil_exception(school, agreed_with_contact_id=None, agreed_with="Aunt (kinship carer)")
-    assert exceptions.agreed_with_name(exc) == "Aunt (kinship carer)"
+    assert agreed.agreed_with_name(exc) == "Aunt (kinship carer)"
 
 
 def test_overlapping_exception_of_the_same_kind_is_refused(school):
@@ -208,50 +211,50 @@ def test_overlapping_exception_of_the_same_kind_is_refused(school):
 def test_pupil_exception_has_effect_only_from_start_to_end_date_inclusive(school):
     exc = pupil_exception(school, starts_on=d(1), review_on=d(5), ends_on=d(7), agreed_on=d(0))
     pid = exc.pupil_id
-    assert exceptions.active_for_pupil(pid, d(0)) is None
-    assert exceptions.active_for_pupil(pid, d(1)).id == exc.id
-    assert exceptions.active_for_pupil(pid, d(7)).id == exc.id
-    assert exceptions.active_for_pupil(pid, d(8)) is None
-    assert exceptions.active_pupil_ids(d(3)) == {pid}
-    assert exceptions.active_pupil_ids(d(8)) == set()
-    assert exceptions.status_on(exc, d(0)) == exceptions.NOT_STARTED
-    assert exceptions.status_on(exc, d(8)) == exceptions.ENDED
+    assert agreed.active_for_pupil(pid, d(0)) is None
+    assert agreed.active_for_pupil(pid, d(1)).id == exc.id
+    assert agreed.active_for_pupil(pid, d(7)).id == exc.id
+    assert agreed.active_for_pupil(pid, d(8)) is None
+    assert agreed.active_pupil_ids(d(3)) == {pid}
+    assert agreed.active_pupil_ids(d(8)) == set()
+    assert agreed.status_on(exc, d(0)) == agreed.NOT_STARTED
+    assert agreed.status_on(exc, d(8)) == agreed.ENDED
 
 
 def test_pupil_exception_waits_for_the_signed_copy(school):
     exc = pupil_exception(school, signed=False)
-    assert exceptions.active_for_pupil(exc.pupil_id, TODAY) is None
-    assert exceptions.status_on(exc, TODAY) == exceptions.AWAITING_SIGNATURE
+    assert agreed.active_for_pupil(exc.pupil_id, TODAY) is None
+    assert agreed.status_on(exc, TODAY) == agreed.AWAITING_SIGNATURE
     with pytest.raises(PermissionDenied):
-        exceptions.mark_signed_copy(exc.id, school.oak, now=NOW)
-    exceptions.mark_signed_copy(exc.id, school.office, now=NOW + dt.timedelta(days=2))
-    assert exceptions.active_for_pupil(exc.pupil_id, d(1)) is None  # not back yet on that day
-    assert exceptions.active_for_pupil(exc.pupil_id, d(2)).id == exc.id
+        agreed.mark_signed_copy(exc.id, school.oak, now=NOW)
+    agreed.mark_signed_copy(exc.id, school.office, now=NOW + dt.timedelta(days=2))
+    assert agreed.active_for_pupil(exc.pupil_id, d(1)) is None  # not back yet on that day
+    assert agreed.active_for_pupil(exc.pupil_id, d(2)).id == exc.id
     with pytest.raises(RuleViolation, match="already recorded"):
-        exceptions.mark_signed_copy(exc.id, school.head, now=NOW + dt.timedelta(days=3))
+        agreed.mark_signed_copy(exc.id, school.head, now=NOW + dt.timedelta(days=3))
 
 
 def test_revoking_keeps_the_record_and_ends_the_effect_that_day(school):
     exc = pupil_exception(school, starts_on=d(-3), agreed_on=d(-3), signed_at=NOW - dt.timedelta(days=3))
     with pytest.raises(PermissionDenied):
-        exceptions.revoke(exc.id, school.deputy, reason="misuse", now=NOW)
+        agreed.revoke(exc.id, school.deputy, reason="misuse", now=NOW)
     with pytest.raises(ValidationError, match="Give the reason"):
-        exceptions.revoke(exc.id, school.head, reason=" ", now=NOW)
-    exceptions.revoke(exc.id, school.head, reason="Photos taken in class", now=NOW + dt.timedelta(hours=2))
+        agreed.revoke(exc.id, school.head, reason=" ", now=NOW)
+    agreed.revoke(exc.id, school.head, reason="Photos taken in class", now=NOW + dt.timedelta(hours=2))
     stored = AgreedException.get_by_id(exc.id)
     assert stored.revoked_by_id == school.head.id and stored.revoke_reason == "Photos taken in class"
-    assert exceptions.active_for_pupil(exc.pupil_id, TODAY) is None
-    assert exceptions.active_for_pupil(exc.pupil_id, d(-1)).id == exc.id  # history is unchanged
-    assert exceptions.status_on(stored, TODAY) == exceptions.REVOKED
+    assert agreed.active_for_pupil(exc.pupil_id, TODAY) is None
+    assert agreed.active_for_pupil(exc.pupil_id, d(-1)).id == exc.id  # history is unchanged
+    assert agreed.status_on(stored, TODAY) == agreed.REVOKED
     with pytest.raises(RuleViolation, match="already revoked"):
-        exceptions.revoke(exc.id, school.head, reason="again", now=NOW)
+        agreed.revoke(exc.id, school.head, reason="again", now=NOW)
     entry = AuditEntry.select().where(AuditEntry.action == "exception.revoke").get()
     assert "Photos" not in entry.details
 
 
 def test_visitor_found_by_name_or_organisation_case_and_space_insensitively(school):
     org = visitor_exception(school)
-    person = exceptions.record(
+    person = agreed.record(
         school.head,
         subject_kind="visitor",
         visitor_name="Siobhán  Ó Briain",
@@ -265,34 +268,34 @@ def test_visitor_found_by_name_or_organisation_case_and_space_insensitively(scho
         ends_on=d(0),
         now=NOW,
     )
-    assert exceptions.active_for_visitor(" siobhán ó  BRIAIN ", "", TODAY).id == person.id
-    assert exceptions.active_for_visitor("Siobhan O Briain", "", TODAY) is None  # accents matter
-    assert exceptions.active_for_visitor("Anyone", "kent educational   psychology", TODAY).id == org.id
-    assert exceptions.active_for_visitor("Anyone", "Kent Educational", TODAY) is None
-    assert exceptions.active_for_visitor("Siobhán Ó Briain", "KCC SEND", d(1)) is None  # ended
-    assert exceptions.active_for_visitor("Anyone", "Kent Educational Psychology", d(4)) is None
-    assert exceptions.active_for_visitor("", "", TODAY) is None
+    assert agreed.active_for_visitor(" siobhán ó  BRIAIN ", "", TODAY).id == person.id
+    assert agreed.active_for_visitor("Siobhan O Briain", "", TODAY) is None  # accents matter
+    assert agreed.active_for_visitor("Anyone", "kent educational   psychology", TODAY).id == org.id
+    assert agreed.active_for_visitor("Anyone", "Kent Educational", TODAY) is None
+    assert agreed.active_for_visitor("Siobhán Ó Briain", "KCC SEND", d(1)) is None  # ended
+    assert agreed.active_for_visitor("Anyone", "Kent Educational Psychology", d(4)) is None
+    assert agreed.active_for_visitor("", "", TODAY) is None
     # a named person's own exception comes before their organisation's
-    assert exceptions.active_for_visitor("Siobhán Ó Briain", "Kent Educational Psychology", TODAY).id == person.id
+    assert agreed.active_for_visitor("Siobhán Ó Briain", "Kent Educational Psychology", TODAY).id == person.id
 
 
 def test_due_for_review_within_days_includes_overdue_excludes_revoked_and_ended(school):
     a = pupil_exception(school, review_on=d(10))
     b = visitor_exception(school)  # review d(2)
-    c = exceptions.record(
+    c = agreed.record(
         school.head,
         **base_org(organisation="Overdue Ltd", agreed_on=d(-20), starts_on=d(-20), review_on=d(-1), ends_on=d(20)),
     )
-    gone = exceptions.record(school.head, **base_org(organisation="Gone Ltd", review_on=d(1)))
-    exceptions.revoke(gone.id, school.head, reason="no longer visiting", now=NOW)
-    assert [e.id for e in exceptions.due_for_review(TODAY, 7)] == [c.id, b.id]
-    assert [e.id for e in exceptions.due_for_review(TODAY, 10)] == [c.id, b.id, a.id]
-    assert [e.id for e in exceptions.due_for_review(d(4), 30)] == [c.id, a.id]  # b has ended
-    exceptions.record_review(c.id, school.head, next_review_on=d(15), now=NOW)
-    assert [e.id for e in exceptions.due_for_review(TODAY, 7)] == [b.id]
+    gone = agreed.record(school.head, **base_org(organisation="Gone Ltd", review_on=d(1)))
+    agreed.revoke(gone.id, school.head, reason="no longer visiting", now=NOW)
+    assert [e.id for e in agreed.due_for_review(TODAY, 7)] == [c.id, b.id]
+    assert [e.id for e in agreed.due_for_review(TODAY, 10)] == [c.id, b.id, a.id]
+    assert [e.id for e in agreed.due_for_review(d(4), 30)] == [c.id, a.id]  # b has ended
+    agreed.record_review(c.id, school.head, next_review_on=d(15), now=NOW)
+    assert [e.id for e in agreed.due_for_review(TODAY, 7)] == [b.id]
     with pytest.raises(ValidationError, match="no later than the end date"):
-        exceptions.record_review(c.id, school.head, next_review_on=d(40), now=NOW)
-    assert [e.id for e in exceptions.ending_within(TODAY, 5)] == [b.id]
+        agreed.record_review(c.id, school.head, next_review_on=d(40), now=NOW)
+    assert [e.id for e in agreed.ending_within(TODAY, 5)] == [b.id]
 
 
 def test_a_review_refuses_bad_dates_other_roles_and_revoked_exceptions(school):
@@ -303,24 +306,22 @@ def test_a_review_refuses_bad_dates_other_roles_and_revoked_exceptions(school):
         ("2026-12-01", "Give the next review date as a date."),
     ):
         with pytest.raises(ValidationError) as caught:
-            exceptions.record_review(exc.id, school.head, next_review_on=bad, now=NOW)
+            agreed.record_review(exc.id, school.head, next_review_on=bad, now=NOW)
         assert caught.value.message == message
     with pytest.raises(PermissionDenied):
-        exceptions.record_review(exc.id, school.office, next_review_on=d(20), now=NOW)
+        agreed.record_review(exc.id, school.office, next_review_on=d(20), now=NOW)
     assert AgreedException.get_by_id(exc.id).review_on == d(30)  # nothing changed
-    exceptions.revoke(exc.id, school.head, reason="ended early", now=NOW)
+    agreed.revoke(exc.id, school.head, reason="ended early", now=NOW)
     with pytest.raises(RuleViolation, match="revoked: there is nothing to review"):
-        exceptions.record_review(exc.id, school.head, next_review_on=d(20), now=NOW)
-    assert exceptions.record_review(
-        visitor_exception(school).id, school.head, next_review_on=d(3), now=NOW
-    ).review_on == d(3)  # the end date itself is allowed
+        agreed.record_review(exc.id, school.head, next_review_on=d(20), now=NOW)
+    assert agreed.record_review(visitor_exception(school).id, school.head, next_review_on=d(3), now=NOW).review_on == d(
+        3
+    )  # the end date itself is allowed
 
 
 def test_agreement_document_has_signature_lines_and_the_category_not_a_diagnosis(school):
     exc = pupil_exception(school)
-    text = to_text(
-        exceptions.agreement_document(exc, school_name="Mereworth CP School", headteacher_name="Miss A Lavelle")
-    )
+    text = to_text(agreed.agreement_document(exc, school_name="Mereworth CP School", headteacher_name="Miss A Lavelle"))
     text = " ".join(text.split())
     for expected in (
         "Phone exception agreement",
@@ -338,7 +339,7 @@ def test_agreement_document_has_signature_lines_and_the_category_not_a_diagnosis
     ):
         assert expected in text, expected
     org = visitor_exception(school)
-    text = " ".join(to_text(exceptions.agreement_document(org, school_name="Mereworth CP School")).split())
+    text = " ".join(to_text(agreed.agreement_document(org, school_name="Mereworth CP School")).split())
     assert "Kent Educational Psychology" in text
     assert "Learner" not in text and "For the organisation" in text and "Head" in text
 
@@ -361,7 +362,7 @@ def test_checklist_and_progress_count_an_exception_apart(school):
     row = next(r for r in reports.class_checklist("Oak", TODAY) if r.admission_no == "000001")
     assert row.status == reports.CHECK_EXCEPTION and row.exception_id == exc.id
     assert "medical monitoring" in row.text and "2027-01-11" in row.text
-    assert exceptions.scan_note(ava.id, TODAY).startswith("Agreed exception: medical monitoring")
+    assert agreed.scan_note(ava.id, TODAY).startswith("Agreed exception: medical monitoring")
     # a pupil under an exception who hands in anyway is in a slot, and not counted twice
     assert custody.hand_in(school.codes["000001"], school.office, now=NOW).outcome == "EXCEPTION"
     custody.hand_in(school.codes["000001"], school.office, now=NOW, despite_exception=True)
@@ -369,7 +370,7 @@ def test_checklist_and_progress_count_an_exception_apart(school):
     assert row.status == reports.CHECK_IN_SLOT
     assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"].handed_in == 1
     # after the end date it counts as not handed in again
-    assert exceptions.scan_note(ava.id, d(61)) is None
+    assert agreed.scan_note(ava.id, d(61)) is None
     assert {r.class_name: r for r in reports.class_progress(d(61))}["Oak"].exceptions == 0
 
 
@@ -377,11 +378,11 @@ def test_checklist_and_progress_count_an_exception_apart(school):
 
 
 def test_a_version_1_database_upgrades_and_keeps_its_data(database):
-    from models import migrations
     from models.clock import utcnow
-    from models.db import close_db, db
-    from models.store import open_database
-    from models.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
+    from models.store.db import close_db, db
+    from models.store.tables import EXCEPTION_MODELS, VISITOR_MODELS, Concern, SchemaVersion
+    from models.upkeep import migrations
+    from models.upkeep.opening import open_database
     from tests.oldschema import written_as
 
     with written_as(1):
@@ -400,7 +401,7 @@ def test_a_version_1_database_upgrades_and_keeps_its_data(database):
     assert Concern.select().count() == 0
     staff = SimpleNamespace(head=Staff.get(Staff.username == "head"), office=Staff.get(Staff.username == "office"))
     exc = pupil_exception(staff)
-    assert exceptions.active_for_pupil(exc.pupil_id, TODAY).id == exc.id
+    assert agreed.active_for_pupil(exc.pupil_id, TODAY).id == exc.id
     assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"] == reports.ClassProgress(
         "Oak", handed_in=1, expected=2, exceptions=1
     )

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from benchmarks.gen_db import generate
-from models import audit, custody
-from models.store import open_database
-from models.tables import CustodyEvent, DeviceState, Pupil
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.store.tables import CustodyEvent, DeviceState, Pupil
+from models.upkeep.opening import open_database
 
 
 def test_generated_history_is_valid_on_every_backend(database):
@@ -22,8 +23,8 @@ def test_generated_history_is_valid_on_every_backend(database):
     new = CustodyEvent.select().order_by(CustodyEvent.id.desc()).first()
     assert new.audit_seq == audit.head()[0]
     # every event's content is bound by its own entry, and the next write binds only its own rows
-    from models import custody as ledger
-    from models.tables import AuditEntry, Label, Staff
+    from models.custody import ledger
+    from models.store.tables import AuditEntry, Label, Staff
 
     out = DeviceState.select().where(DeviceState.state == "out").first()
     code = Label.get(Label.device == out.device_id).code

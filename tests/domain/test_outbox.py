@@ -16,12 +16,14 @@ import pytest
 
 import printing
 from kiosk.print_worker import OutboxWorker
-from models import audit, outbox, visitors
+from models import outbox
+from models.audit import chain as audit
+from models.audit.tx import write_tx
 from models.config import Settings
 from models.errors import NotFound, RuleViolation
-from models.rules import load_rules
-from models.tables import AuditEntry, PrintJob, Visit
-from models.tx import write_tx
+from models.policy.rules import load_rules
+from models.store.tables import AuditEntry, PrintJob, Visit
+from models.visitors import visits as visitors
 from tests.conftest import NOW
 from tests.school import build
 

@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 
-from models import custody, trays, visitors
+from models.custody import ledger as custody
+from models.custody import trays
+from models.visitors import visits as visitors
 from tests.conftest import NOW
 from tests.domain.test_visitors import school, settings, sign_in  # noqa: F401 - fixtures
 
@@ -44,7 +46,7 @@ def test_the_overflow_place_is_the_one_recorded_at_hand_in(school, settings, fir
 
 
 def test_the_uncollected_list_names_the_recorded_overflow_place(school, settings, first_place):
-    from models import reports
+    from models.reports import phones as reports
 
     r, name = visitor_in_overflow(school, settings)
     trays.set_overflow_place("Office cupboard, box O")

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
-from models import custody, reports
-from models.devices import resolve
-from models.people import contacts_of
-from models.tables import CustodyEvent, Pupil, Tray
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.reports import phones as reports
+from models.school.people import contacts_of
+from models.store.tables import CustodyEvent, Pupil, Tray
 from tests.school import NOW, build
 
 
@@ -46,9 +47,9 @@ def busy_day(database):
 
 def _visitor_phone_in_and_back(s) -> None:
     """A visitor's phone, received and returned by the office."""
-    from models import visitors
     from models.config import Settings
-    from models.rules import load_rules
+    from models.policy.rules import load_rules
+    from models.visitors import visits as visitors
 
     settings = Settings(printer={"url": "dummy://report", "paper_mm": 80, "profile": "default"})
     r = visitors.sign_in(

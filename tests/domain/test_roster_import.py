@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import audit
-from models.people import RosterRejected, contacts_of, import_roster
-from models.roster import parse_roster
-from models.tables import AuditEntry, Contact, Pupil, SchoolClass
+from models.audit import chain as audit
+from models.school.people import RosterRejected, contacts_of, import_roster
+from models.school.roster import parse_roster
+from models.store.tables import AuditEntry, Contact, Pupil, SchoolClass
 from tests.school import NOW
 
 
@@ -139,7 +139,7 @@ def test_an_import_changes_only_what_its_file_has_columns_for(database, samples)
 
 def test_the_cli_lists_every_contact_change(database, samples, tmp_path, capsys, monkeypatch):
     from kiosk.cli import main
-    from models.auth import OFFICE, create_staff
+    from models.staff.auth import OFFICE, create_staff
 
     create_staff("roster", "Roster Office", [OFFICE], "482916")
     monkeypatch.setenv("KIOSK_PIN", "482916")

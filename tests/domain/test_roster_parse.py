@@ -1,4 +1,4 @@
-"""Roster CSV parsing (models.roster) and safe CSV export (models.csvsafe)."""
+"""Roster CSV parsing (models.school.roster) and safe CSV export (models.store.csvsafe)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import roster
-from models.csvsafe import neutralise, write_csv
 from models.errors import KioskError
-from models.roster import RosterContact, RosterFileError, RosterResult, RowError, parse_roster
+from models.school import roster
+from models.school.roster import RosterContact, RosterFileError, RosterResult, RowError, parse_roster
+from models.store.csvsafe import neutralise, write_csv
 from tests.paths import REPO
 
 SAMPLES = Path(os.environ.get("KIOSK_SAMPLES_DIR") or REPO.parent / "shared" / "samples")

@@ -7,12 +7,12 @@ import hashlib
 
 import pytest
 
-from models import migrations
 from models.config import DEMO_CONFIG, VISITOR_TYPES, VisitorChecks, load_settings, parse_flag_time
-from models.db import close_db, db, init_db
 from models.errors import ConfigError
-from models.rules import load_rules, parse_rules, rules_for
-from models.store import open_database
+from models.policy.rules import load_rules, parse_rules, rules_for
+from models.store.db import close_db, db, init_db
+from models.upkeep import migrations
+from models.upkeep.opening import open_database
 from tests.conftest import NOW
 
 GOOD = """---
@@ -143,7 +143,7 @@ def test_parse_flag_time():
 
 def _make_v1_database(url: str) -> None:
     """What a version-1 kiosk created: its tables only, stamped version 1."""
-    from models.tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
+    from models.store.tables import ALL_MODELS, VISITOR_MODELS, SchemaVersion
 
     init_db(url)
     v1 = [m for m in ALL_MODELS if m not in VISITOR_MODELS]
@@ -152,9 +152,11 @@ def _make_v1_database(url: str) -> None:
 
 
 def test_a_version_1_database_upgrades_and_keeps_its_data(tmp_path):
-    from models import audit, custody, visitors
+    from models.audit import chain as audit
     from models.config import Settings
-    from models.tables import PrintJob, SchemaVersion, Visit
+    from models.custody import ledger as custody
+    from models.store.tables import PrintJob, SchemaVersion, Visit
+    from models.visitors import visits as visitors
     from tests.school import build
 
     url = str(tmp_path / "v1.sqlite3")

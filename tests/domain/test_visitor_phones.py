@@ -13,10 +13,13 @@ import datetime as dt
 
 import pytest
 
-from models import audit, custody, reports, visitors
-from models.devices import resolve
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import KioskError, PermissionDenied, RuleViolation, ValidationError
-from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, Visit, Visitor
+from models.reports import phones as reports
+from models.store.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, Visit, Visitor
+from models.visitors import visits as visitors
 from tests.conftest import NOW
 from tests.domain.test_visitors import (  # noqa: F401 - fixtures
     _exception,
@@ -284,7 +287,7 @@ def test_the_phone_history_names_the_visitor_and_the_return(school, settings):
 
 def test_a_visitors_phone_with_every_shared_slot_taken_goes_to_the_overflow_place(school, settings):
     """Issue 11 item 15 for visitors: a full tray never blocks the record of a phone the office has."""
-    from models import trays
+    from models.custody import trays
 
     place = None
     for n in range(60):  # more visitors than the test school has shared slots

@@ -12,11 +12,14 @@ import hashlib
 import pytest
 
 import printing
-from models import audit, codes, custody, visitors
+from models.audit import chain as audit
 from models.config import Settings, VisitorChecks
+from models.custody import codes
+from models.custody import ledger as custody
 from models.errors import InvalidCode, KioskError, NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.rules import load_rules
-from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, PrintJob, Visit, Visitor
+from models.policy.rules import load_rules
+from models.store.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, PrintJob, Visit, Visitor
+from models.visitors import visits as visitors
 from tests.conftest import NOW
 from tests.school import build
 
@@ -414,7 +417,7 @@ def test_reprint_slip_makes_a_new_audited_job(school, settings):
 
 def test_the_demo_school_has_visitors(database):
     from models.config import DEMO_CONFIG, load_settings
-    from models.demo import create_demo
+    from models.upkeep.demo import create_demo
 
     settings = load_settings(DEMO_CONFIG)
     afternoon = NOW + dt.timedelta(hours=6)  # 14:30 on a Thursday
@@ -432,7 +435,7 @@ def test_the_demo_school_has_visitors(database):
 
 
 def _exception(school, **over):
-    from models import exceptions
+    from models.policy import agreed
 
     day = NOW.date()
     args = dict(
@@ -446,7 +449,7 @@ def _exception(school, **over):
         now=NOW - dt.timedelta(days=3),
     )
     args.update(over)
-    return exceptions.record(school.head, **args)
+    return agreed.record(school.head, **args)
 
 
 @pytest.mark.parametrize("who", ["named", "organisation"])
@@ -470,10 +473,10 @@ def test_a_named_exception_comes_before_the_organisations(school, settings):
 
 
 def test_a_revoked_or_ended_exception_is_refused_and_writes_nothing(school, settings):
-    from models import exceptions
+    from models.policy import agreed
 
     exc = _exception(school, subject_kind="visitor", visitor_name="Ann Lee")
-    exceptions.revoke(exc.id, school.head, reason="Misused", now=NOW - dt.timedelta(hours=1))
+    agreed.revoke(exc.id, school.head, reason="Misused", now=NOW - dt.timedelta(hours=1))
     before = counts()
     with pytest.raises(RuleViolation) as info:
         staff_sign_in(settings, school, phone="exception")
@@ -488,7 +491,7 @@ def test_a_revoked_or_ended_exception_is_refused_and_writes_nothing(school, sett
 
 
 def test_clean_details_names_the_first_wrong_field_in_form_order():
-    from models.visitors import DetailError, clean_details
+    from models.visitors.visits import DetailError, clean_details
 
     good = {
         "name": "  Jo   Bloggs ",

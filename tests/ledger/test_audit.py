@@ -2,9 +2,10 @@
 
 import pytest
 
-from models import audit, custody
-from models.db import db
-from models.tables import AuditEntry, AuditHead
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.store.db import db
+from models.store.tables import AuditEntry, AuditHead
 from tests.school import NOW, build
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import codes
+from models.custody import codes
 from models.errors import InvalidCode
 
 serials = st.integers(min_value=0, max_value=10**codes.SERIAL_DIGITS - 1)

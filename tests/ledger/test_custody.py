@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 
-from models import audit, codes, custody
-from models.devices import register_pupil_device, resolve, revoke_label
+from models.audit import chain as audit
+from models.custody import codes
+from models.custody import ledger as custody
+from models.custody.devices import register_pupil_device, resolve, revoke_label
 from models.errors import (
     InvalidCode,
     PermissionDenied,
@@ -14,8 +16,8 @@ from models.errors import (
     UnknownCode,
     ValidationError,
 )
-from models.people import contacts_of
-from models.tables import AuditEntry, CustodyEvent, DeviceState, Pupil
+from models.school.people import contacts_of
+from models.store.tables import AuditEntry, CustodyEvent, DeviceState, Pupil
 from tests.school import NOW, build
 
 T = NOW
@@ -134,7 +136,7 @@ def test_confiscated_phone_goes_only_to_a_listed_contact_with_id_seen(school):
 
 
 def test_contact_not_allowed_to_collect(school):
-    from models.tables import Contact
+    from models.store.tables import Contact
 
     dev = device_of(school, "000002")
     custody.hand_in(school.codes["000002"], school.office, now=T)
@@ -309,7 +311,7 @@ def test_undo_needs_the_permission_of_the_original_action(school):
 def test_move_between_slots(school):
     out = custody.hand_in(school.codes["000001"], school.office, now=T)
     custody.hand_in(school.codes["000002"], school.office, now=T)
-    from models.trays import parse_slot
+    from models.custody.trays import parse_slot
 
     tray, n = parse_slot("B-02")
     with pytest.raises(RuleViolation, match="Slot B-02 already holds another phone"):
@@ -357,7 +359,7 @@ def test_register_device_errors(school):
 def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(school):
     """A display name carries a role in brackets ("Miss A Lavelle (head, DSL)"): the witness is
     compared with the person's name, ignoring case, spacing, punctuation and a title."""
-    from models import auth
+    from models.staff import auth
 
     head = auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=T)
     dev = device_of(school, "000001")

@@ -10,11 +10,12 @@ import itertools
 
 import pytest
 
-from models import auth, custody
-from models.devices import resolve
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import PermissionDenied, RuleViolation
-from models.people import contacts_of
-from models.tables import AuditEntry, CustodyEvent, Pupil
+from models.school.people import contacts_of
+from models.staff import auth
+from models.store.tables import AuditEntry, CustodyEvent, Pupil
 from tests.school import NOW, build
 
 T = NOW  # Thursday 12 November 2026, 08:30 (GMT: local time is UTC)
@@ -128,7 +129,7 @@ def test_time_order_problem_is_the_same_message_for_the_form(school):
 
 # The school's order, written out here rather than read from the code under test.
 RANK = {"admin": 0, "office": 1, "teacher": 1, "leadership": 2, "dsl": 2, "headteacher": 3}
-# Actions that can be undone, with who may do them (models.auth.PERMISSIONS, written out).
+# Actions that can be undone, with who may do them (models.staff.auth.PERMISSIONS, written out).
 MAY = {
     "hand_in": {"office", "teacher", "leadership", "headteacher"},
     "release": {"office", "teacher", "leadership", "headteacher"},
@@ -158,7 +159,7 @@ def do_action(action: str, school, recorder, dev: int, code: str, clock) -> int:
     if action == "release":
         return custody.release(code, recorder, now=next(clock)).event_id
     if action == "move":
-        from models.tables import Tray
+        from models.store.tables import Tray
 
         tray = Tray.get(Tray.name == "B")
         return custody.move(dev, recorder, tray_id=tray.id, slot_no=5, now=next(clock)).id

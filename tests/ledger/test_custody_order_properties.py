@@ -11,10 +11,11 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import audit, custody
-from models.devices import resolve
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import KioskError
-from models.tables import AuditEntry, CustodyEvent
+from models.store.tables import AuditEntry, CustodyEvent
 from tests.ledger.test_custody_order import MAY, RANK
 from tests.ledger.test_ledger_properties import apply, op
 from tests.school import NOW, build
@@ -29,8 +30,8 @@ step = st.tuples(st.one_of(*[op] * 8, police_typed), st.sampled_from([1, 5, 0, 3
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=10, max_size=40))
 def test_events_stay_in_time_order_whatever_the_clock_does(tmp_path_factory, steps):
-    from models.db import close_db
-    from models.store import open_database
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     open_database(str(tmp_path_factory.mktemp("order") / "k.sqlite3"))  # a fresh school for each example
     try:

@@ -46,16 +46,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 import printing
-from models import audit, auth, codes, custody, records, visitors
+from models.audit import chain as audit
 from models.clock import FrozenClock
 from models.config import Settings
-from models.db import db, is_sqlite
-from models.devices import register_pupil_device
+from models.custody import codes
+from models.custody import ledger as custody
+from models.custody.devices import register_pupil_device
 from models.errors import KioskError, TrayFull
-from models.people import import_roster
-from models.roster import parse_roster
-from models.rules import load_rules
-from models.tables import (
+from models.policy.rules import load_rules
+from models.records import duties as records
+from models.school.people import import_roster
+from models.school.roster import parse_roster
+from models.staff import auth
+from models.store.db import db, is_sqlite
+from models.store.tables import (
     ALL_MODELS,
     AuditEntry,
     Contact,
@@ -69,6 +73,7 @@ from models.tables import (
     Tray,
     Visit,
 )
+from models.visitors import visits as visitors
 from tests.school import NOW, build
 
 RULES = load_rules()

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import audit, custody
-from models.devices import resolve
+from models.audit import chain as audit
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import KioskError
-from models.people import contacts_of
-from models.tables import CustodyEvent, DeviceState, Tray
+from models.school.people import contacts_of
+from models.store.tables import CustodyEvent, DeviceState, Tray
 from tests.school import NOW, build
 
 ADNOS = ["000001", "000002", "000003", "000004", "000005"]
@@ -81,8 +82,8 @@ def test_state_always_equals_replay(sqlite_db_once, steps):
 
 @pytest.fixture(scope="module")
 def sqlite_db_once(tmp_path_factory):
-    from models.db import close_db
-    from models.store import open_database
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
 
     open_database(str(tmp_path_factory.mktemp("prop") / "k.sqlite3"))
     yield build(slots_oak=3, shared_slots=4)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from models import audit, codes, custody
-from models.devices import register_pupil_device
+from models.audit import chain as audit
+from models.custody import codes
+from models.custody import ledger as custody
+from models.custody.devices import register_pupil_device
 from models.errors import KioskError, ValidationError
-from models.tables import CustodyEvent, Device, Label
+from models.store.tables import CustodyEvent, Device, Label
 from tests.school import NOW, build
 
 SLIP = codes.make_code("S", 121367)
@@ -59,7 +61,7 @@ def test_a_visitor_label_scanned_at_hand_in_or_release_points_to_the_visitors_sc
 
 def test_a_registered_visitor_phone_is_not_handed_in_as_a_pupils_phone(school):
     # A V label on a visitor's device: whatever its state, hand-in refuses it before looking it up.
-    from models.tx import write_tx
+    from models.audit.tx import write_tx
 
     with write_tx():  # as the kiosk writes it, so the audit binds the rows (verify checks that below)
         device = Device.create(kind="visitor", description="phone", registered_at=NOW)
@@ -76,7 +78,7 @@ def test_a_registered_visitor_phone_is_not_handed_in_as_a_pupils_phone(school):
 
 @pytest.fixture
 def full_school(database):
-    from models import trays
+    from models.custody import trays
 
     trays.set_overflow_place("Office cupboard, box O")
     school = build(slots_oak=2, shared_slots=1)
@@ -93,7 +95,7 @@ def _later(minutes):
 
 
 def test_a_phone_with_no_free_slot_is_recorded_in_the_overflow_place(full_school):
-    from models.tables import AuditEntry, DeviceState
+    from models.store.tables import AuditEntry, DeviceState
 
     school = full_school
     out = custody.hand_in(school.codes["000003"], school.office, now=_later(1))
@@ -114,7 +116,7 @@ def test_a_phone_with_no_free_slot_is_recorded_in_the_overflow_place(full_school
 
 
 def test_many_phones_share_the_overflow_place_and_each_is_released(full_school):
-    from models import reports
+    from models.reports import phones as reports
 
     school = full_school
     for i, adno in enumerate(("000003", "000004", "000005")):  # Beech has no tray; the shared tray has 1 slot
@@ -129,8 +131,8 @@ def test_many_phones_share_the_overflow_place_and_each_is_released(full_school):
 
 
 def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_released_to_a_parent(full_school):
-    from models.people import contacts_of
-    from models.tables import DeviceState
+    from models.school.people import contacts_of
+    from models.store.tables import DeviceState
 
     school = full_school
     custody.hand_in(school.codes["000003"], school.office, now=_later(1))
@@ -141,7 +143,7 @@ def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_relea
     with pytest.raises(KioskError, match="Office cupboard, box O"):
         custody.release(school.codes["000003"], school.office, now=_later(3))
     custody.release(school.codes["000001"], school.office, now=_later(4))  # frees B-01
-    from models.tables import Tray
+    from models.store.tables import Tray
 
     custody.move(cara, school.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=1, now=_later(5))
     assert DeviceState.get_by_id(cara).slot_no == 1
@@ -155,7 +157,7 @@ def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_relea
 
 
 def test_undo_of_an_overflow_hand_in_and_of_a_move_out_of_overflow(full_school):
-    from models.tables import DeviceState, Tray
+    from models.store.tables import DeviceState, Tray
 
     school = full_school
     out = custody.hand_in(school.codes["000003"], school.office, now=_later(1))
@@ -172,8 +174,8 @@ def test_undo_of_an_overflow_hand_in_and_of_a_move_out_of_overflow(full_school):
 
 
 def test_overflow_place_is_read_from_the_configuration_with_a_default(tmp_path):
-    from models import trays
     from models.config import Settings, load_settings
+    from models.custody import trays
     from models.errors import ConfigError
 
     assert Settings().overflow_place == trays.DEFAULT_OVERFLOW_PLACE == "Office overflow box"
@@ -190,8 +192,8 @@ def test_overflow_place_is_read_from_the_configuration_with_a_default(tmp_path):
 
 
 def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_otherwise(school):
-    from models import auth
-    from models.devices import route_scan
+    from models.custody.devices import route_scan
+    from models.staff import auth
 
     office = frozenset({auth.OFFICE})
     admin = frozenset({auth.ADMIN})
@@ -227,7 +229,7 @@ def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_
 
 
 def test_reports_name_the_overflow_place(full_school):
-    from models import reports
+    from models.reports import phones as reports
 
     school = full_school
     custody.hand_in(school.codes["000003"], school.office, now=_later(1))

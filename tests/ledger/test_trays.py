@@ -2,10 +2,10 @@
 
 import pytest
 
-from models import custody
+from models.custody import ledger as custody
+from models.custody.trays import TraySpec, parse_slot, sync_trays
 from models.errors import ConfigError, ValidationError
-from models.tables import Tray
-from models.trays import TraySpec, parse_slot, sync_trays
+from models.store.tables import Tray
 from tests.school import NOW, build
 
 

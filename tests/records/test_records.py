@@ -12,12 +12,14 @@ import zipfile
 import peewee
 import pytest
 
-from models import audit, custody, records
+from models.audit import chain as audit
 from models.config import Settings
-from models.db import db
+from models.custody import ledger as custody
 from models.errors import KioskError, NotFound, PermissionDenied, RuleViolation, StorageError
-from models.people import contacts_of
-from models.tables import (
+from models.records import duties as records
+from models.school.people import contacts_of
+from models.store.db import db
+from models.store.tables import (
     ALL_MODELS,
     AuditEntry,
     AuditHead,

@@ -16,12 +16,14 @@ import threading
 
 import pytest
 
-from models import audit, custody, records
-from models.db import close_db
+from models.audit import chain as audit
+from models.custody import ledger as custody
 from models.errors import RuleViolation
-from models.people import import_roster, unfinished_import
-from models.roster import parse_roster
-from models.tables import AuditEntry, CustodyEvent, Device, DeviceState, Pupil
+from models.records import duties as records
+from models.school.people import import_roster, unfinished_import
+from models.school.roster import parse_roster
+from models.store.db import close_db
+from models.store.tables import AuditEntry, CustodyEvent, Device, DeviceState, Pupil
 from tests.records.test_records import NOTHING, RETENTION, assert_consistent, day_in_and_out, device_of, events_of
 from tests.school import NOW, build
 
@@ -289,7 +291,7 @@ def test_an_interrupted_import_is_completed_by_importing_the_same_file_again(dat
 def as_head(monkeypatch) -> list[str]:
     """``--as head`` (PIN in $KIOSK_PIN) where ``kiosk purge`` asks who you are (issue 12)."""
     from kiosk.cli.records import purge as command
-    from models.demo import DEMO_PINS
+    from models.upkeep.demo import DEMO_PINS
 
     if not any("--as" in getattr(p, "opts", ()) for p in command.params):
         return []
@@ -298,9 +300,9 @@ def as_head(monkeypatch) -> list[str]:
 
 
 def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, database, run, tmp_path, monkeypatch):
-    from models import anchors
-    from models import db as dbmod
+    from models.audit import anchors
     from models.errors import StorageError
+    from models.store import db as dbmod
 
     path = tmp_path / "anchors.txt"
     cfg = tmp_path / "kiosk.toml"
@@ -321,7 +323,7 @@ def test_the_anchor_is_written_only_once_the_whole_purge_finished(school, databa
     assert code == 0, err
     code, text, err = run("audit", "verify", "--db", database, "--config", cfg)
     assert code == 0, text + err
-    from models.store import open_database
+    from models.upkeep.opening import open_database
 
     open_database(database)
     (anchor,) = anchors.read(path)

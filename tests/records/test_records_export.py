@@ -9,9 +9,10 @@ import zipfile
 
 import pytest
 
-from models import audit, records
+from models.audit import chain as audit
 from models.errors import KioskError, StorageError
-from models.tables import AuditEntry
+from models.records import duties as records
+from models.store.tables import AuditEntry
 from tests.school import NOW, build
 
 
@@ -114,7 +115,7 @@ def test_an_empty_folder_is_used(school, out):
 
 def test_the_cli_refuses_an_existing_zip_without_an_audit_entry(database, tmp_path, capsys, monkeypatch):
     from kiosk.cli import main
-    from models.auth import HEADTEACHER, create_staff
+    from models.staff.auth import HEADTEACHER, create_staff
 
     build(now=NOW)
     create_staff("records", "Records Head", [HEADTEACHER], "725649")

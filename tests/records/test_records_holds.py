@@ -12,13 +12,18 @@ import pytest
 
 import printing
 from kiosk.cli import main
-from models import audit, concerns, custody, holds, records, visitors
-from models.auth import HEADTEACHER, create_staff
+from models.audit import chain as audit
 from models.config import Settings
+from models.custody import ledger as custody
+from models.custody.trays import slot_name
 from models.errors import RuleViolation
-from models.rules import load_rules
-from models.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, Tray, Visit
-from models.trays import slot_name
+from models.policy.rules import load_rules
+from models.records import duties as records
+from models.records import holds
+from models.safeguarding import concerns
+from models.staff.auth import HEADTEACHER, create_staff
+from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, Tray, Visit
+from models.visitors import visits as visitors
 from tests.school import NOW, build
 
 DAY = dt.timedelta(days=1)

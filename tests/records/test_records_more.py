@@ -9,12 +9,16 @@ import pytest
 
 import printing
 from kiosk.cli import main
-from models import audit, concerns, custody, exceptions, records, visitors
-from models.auth import HEADTEACHER, create_staff
+from models.audit import chain as audit
 from models.config import Settings
+from models.custody import ledger as custody
 from models.errors import NotFound, RuleViolation
-from models.rules import load_rules
-from models.tables import (
+from models.policy import agreed
+from models.policy.rules import load_rules
+from models.records import duties as records
+from models.safeguarding import concerns
+from models.staff.auth import HEADTEACHER, create_staff
+from models.store.tables import (
     AgreedException,
     AuditEntry,
     Concern,
@@ -28,6 +32,7 @@ from models.tables import (
     Visit,
     Visitor,
 )
+from models.visitors import visits as visitors
 from tests.school import NOW, build
 
 RULES = load_rules()
@@ -88,7 +93,7 @@ def visitor_exception(school, name="Jo Bloggs", *, at=NOW, days=30, **over):
         now=at,
     )
     args.update(over)
-    return exceptions.record(school.head, **args)
+    return agreed.record(school.head, **args)
 
 
 def assert_consistent():
@@ -187,7 +192,7 @@ def test_visitor_erase_is_refused_while_a_concern_is_open_or_they_are_signed_in(
 
 def test_visitor_erase_removes_everything_and_the_cli_does_it_too(jo, school):
     concerns.follow_up(jo["concern"].id, school.head, note="Closed after a word with Jo Bloggs.", now=NOW)
-    exceptions.revoke(jo["exc"].id, school.head, reason="Jo Bloggs no longer needs it", now=NOW)
+    agreed.revoke(jo["exc"].id, school.head, reason="Jo Bloggs no longer needs it", now=NOW)
     phone = jo["first"].visit.device_id
     sam = jo["sam"]
     result = records.erase(records.visitor_subject("jo bloggs"), now=NOW)
@@ -228,7 +233,7 @@ def test_cli_sar_and_erase_for_a_visitor(database, tmp_path, capsys, monkeypatch
 
 def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_open_ones(school):
     ava = Pupil.get(Pupil.admission_no == "000001")
-    exc = exceptions.record(
+    exc = agreed.record(
         school.head,
         subject_kind="pupil",
         pupil_id=ava.id,
@@ -243,7 +248,7 @@ def test_pupil_erase_takes_their_exceptions_and_closed_concerns_and_waits_for_op
         ends_on=NOW.date() + 30 * DAY,
         now=NOW,
     )
-    exceptions.revoke(exc.id, school.head, reason="Mum is well again", now=NOW)
+    agreed.revoke(exc.id, school.head, reason="Mum is well again", now=NOW)
     device = Device.get(Device.pupil == ava.id)
     c = concerns.raise_concern(
         school.oak, about_kind="pupil", pupil_id=ava.id, device_id=device.id, what="Messaging in class", now=NOW
@@ -328,7 +333,7 @@ def test_a_visitors_phone_still_confiscated_keeps_its_visit(school):
 def test_purge_of_exceptions_by_end_or_revocation_date(school):
     visitor_exception(school, "Ended Long Ago", at=ago(500), days=100)  # ended 400 days ago
     revoked = visitor_exception(school, "Revoked Early", at=ago(500), days=600)  # would end in 100 days
-    exceptions.revoke(revoked.id, school.head, reason="Misused it", now=ago(450))
+    agreed.revoke(revoked.id, school.head, reason="Misused it", now=ago(450))
     running = visitor_exception(school, "Still Running", at=ago(500), days=600)
     late_end = visitor_exception(school, "Ends Soon", at=ago(500), days=480)  # ended 20 days ago
     result = records.purge({**RETENTION, "exceptions": 365}, now=NOW)

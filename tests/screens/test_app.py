@@ -7,12 +7,12 @@ from textual.widgets import Static
 
 from kiosk.app import create_app
 from kiosk.widgets.scan_log import ScanLog
-from models import custody
 from models.clock import FrozenClock
 from models.config import Settings
-from models.demo import DEMO_PINS
-from models.tables import CustodyEvent
-from models.trays import TraySpec
+from models.custody import ledger as custody
+from models.custody.trays import TraySpec
+from models.store.tables import CustodyEvent
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import burst, make_app, scans_done, settings, settle, sign_in, text
 from tests.school import NOW
 
@@ -59,10 +59,10 @@ async def test_hand_in_shows_pupil_class_and_slot(school):
 
 @pytest.mark.both_engines
 async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_order(database, tmp_path):
-    from models import codes
-    from models.devices import register_pupil_device
-    from models.people import import_roster
-    from models.roster import RosterResult, RosterRow
+    from models.custody import codes
+    from models.custody.devices import register_pupil_device
+    from models.school.people import import_roster
+    from models.school.roster import RosterResult, RosterRow
 
     rows = [
         RosterRow(
@@ -78,8 +78,8 @@ async def test_three_hundred_scans_back_to_back_give_three_hundred_events_in_ord
         for i in range(300)
     ]
     import_roster(RosterResult(rows=rows, errors=[], warnings=[], source_format="test"), now=NOW)
-    from models import auth
-    from models.trays import sync_trays
+    from models.custody.trays import sync_trays
+    from models.staff import auth
 
     sync_trays([TraySpec("B", 300, "Oak")], now=NOW)
     auth.create_staff("office", "Office", [auth.OFFICE], DEMO_PINS["office"], now=NOW)
@@ -120,7 +120,7 @@ async def test_undo_last_scan_records_a_reversal(school):
 
 @pytest.mark.both_engines
 async def test_unknown_code_can_be_registered_by_name_search(school):
-    from models import codes
+    from models.custody import codes
 
     new_code = codes.make_code("K", 555555)
     app = make_app(start="hand-in")
@@ -193,7 +193,7 @@ async def test_kiosk_mode_quit_needs_admin_pin(school):
 
 
 async def test_factory_opens_the_database_and_an_empty_school_says_what_to_do(tmp_path):
-    from models.db import close_db
+    from models.store.db import close_db
 
     app = create_app(Settings(), database=str(tmp_path / "empty.sqlite3"), clock=FrozenClock(NOW), cursor_blink=False)
     try:

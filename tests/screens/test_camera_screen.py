@@ -22,8 +22,8 @@ import pytest
 from kiosk import camera
 from kiosk.cli import main
 from kiosk.screens.scan_base import CAMERA_ON
-from models.demo import DEMO_PINS
-from models.tables import CustodyEvent
+from models.store.tables import CustodyEvent
+from models.upkeep.demo import DEMO_PINS
 from tests.paths import REPO
 from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 
@@ -91,7 +91,7 @@ async def test_codes_in_frames_become_hand_ins_once_each(school, tmp_path):
 
 
 async def test_shared_sample_frames_are_scanned_like_typed_codes(school, tmp_path, camera_samples):
-    from models.devices import register_pupil_device
+    from models.custody.devices import register_pupil_device
 
     # Real webcam frames: no code, a code registered here (K6153036 happens to have a
     # valid check digit), a code with a wrong check digit, and a valid unregistered one.
@@ -122,7 +122,7 @@ async def test_shared_sample_frames_are_scanned_like_typed_codes(school, tmp_pat
 
 
 async def test_the_release_screen_has_the_camera_too(school, tmp_path):
-    from models import custody
+    from models.custody import ledger as custody
     from tests.school import NOW
 
     ava = school.codes["000001"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from models import custody
-from models.db import checkpoint, commits, db, defer_checkpoints, is_sqlite
+from models.custody import ledger as custody
+from models.store.db import checkpoint, commits, db, defer_checkpoints, is_sqlite
 from tests.school import NOW, build
 
 

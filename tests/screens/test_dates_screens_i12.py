@@ -39,7 +39,7 @@ async def test_safeguarding_feed_dates_out_of_range(school, field, typed, what):
 async def test_exception_form_end_date_out_of_range(school):
     from kiosk.dialogs.exception_form import ExceptionFormDialog
     from kiosk.screens.exceptions import ExceptionsScreen
-    from models.tables import AgreedException
+    from models.store.tables import AgreedException
     from tests.pilot import text
 
     app = make_app()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from textual.geometry import Region
 
-from models import custody
-from models.demo import DEMO_PINS
+from models.custody import ledger as custody
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 from tests.screens.test_history_screen import device_of, find

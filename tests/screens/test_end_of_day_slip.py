@@ -10,12 +10,15 @@ import datetime as dt
 
 import pytest
 
-from models import anchors, audit, custody, reports
-from models.db import close_db
-from models.demo import DEMO_PINS
+from models.audit import anchors
+from models.audit import chain as audit
+from models.custody import ledger as custody
 from models.errors import PermissionDenied, ValidationError
-from models.store import open_database
-from models.tables import AuditEntry, PrintJob
+from models.reports import phones as reports
+from models.store.db import close_db
+from models.store.tables import AuditEntry, PrintJob
+from models.upkeep.demo import DEMO_PINS
+from models.upkeep.opening import open_database
 from printing import PrinterSpec
 from tests.pilot import make_app, settle, sign_in, text
 from tests.school import NOW, build

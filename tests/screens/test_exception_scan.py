@@ -10,9 +10,10 @@ import datetime as dt
 
 import pytest
 
-from models import custody, exceptions
-from models.demo import DEMO_PINS
-from models.tables import CustodyEvent, Pupil
+from models.custody import ledger as custody
+from models.policy import agreed
+from models.store.tables import CustodyEvent, Pupil
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, scans_done, settle, sign_in, text
 from tests.school import NOW
 
@@ -22,11 +23,11 @@ TODAY = dt.date(2026, 11, 12)
 def _medical_exception(school, *, ends_on=TODAY + dt.timedelta(days=60), signed=True):
     start = min(TODAY - dt.timedelta(days=5), ends_on - dt.timedelta(days=3))
     ava = Pupil.get(Pupil.admission_no == "000001")
-    exc = exceptions.record(
+    exc = agreed.record(
         school.head,
-        subject_kind=exceptions.PUPIL,
+        subject_kind=agreed.PUPIL,
         pupil_id=ava.id,
-        kind=exceptions.MEDICAL,
+        kind=agreed.MEDICAL,
         medical_category="monitoring_device",
         allowed="Keeps her phone to read a sensor app.",
         where="In her bag on silent",
@@ -39,7 +40,7 @@ def _medical_exception(school, *, ends_on=TODAY + dt.timedelta(days=60), signed=
         now=dt.datetime.combine(start, dt.time(9)),
     )
     if signed:
-        exceptions.mark_signed_copy(exc.id, school.office, now=dt.datetime.combine(start, dt.time(10)))
+        agreed.mark_signed_copy(exc.id, school.office, now=dt.datetime.combine(start, dt.time(10)))
     return exc
 
 

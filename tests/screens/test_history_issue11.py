@@ -16,7 +16,7 @@ import time
 import pytest
 from textual.widgets import Input
 
-from models import custody
+from models.custody import ledger as custody
 from tests.pilot import make_app, school, text  # noqa: F401 (school: the fixture)
 from tests.school import NOW
 from tests.screens.test_history_screen import (

@@ -12,11 +12,11 @@ import pytest
 from textual.widgets import Static
 
 from kiosk.session import SignedIn
-from models import custody
-from models.demo import DEMO_PINS
-from models.devices import resolve
-from models.people import contacts_of
-from models.tables import CustodyEvent, Pupil, Staff
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.school.people import contacts_of
+from models.store.tables import CustodyEvent, Pupil, Staff
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 
@@ -98,7 +98,7 @@ async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(schoo
 
 
 async def test_unknown_and_invalid_codes_say_why_and_show_no_phone(school):
-    from models import codes
+    from models.custody import codes
 
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
@@ -291,7 +291,7 @@ async def test_search_witness_cannot_be_the_searcher(school):
 async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school):
     """The display name carries the role ("Miss A Lavelle (head, DSL)"); typing the plain name
     as witness is refused with the domain's line and the form keeps what was typed."""
-    from models import auth
+    from models.staff import auth
 
     auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=NOW)
     dev = device_of(school, "000002")

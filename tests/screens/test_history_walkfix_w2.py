@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 
 from kiosk.session import SignedIn
-from models import custody, visitors
-from models.devices import resolve
+from models.custody import ledger as custody
+from models.custody.devices import resolve
 from models.errors import RevokedCode
-from models.tables import Staff
+from models.store.tables import Staff
+from models.visitors import visits as visitors
 from tests.domain.test_visitors import settings  # noqa: F401 - fixture
 from tests.domain.test_visitors import sign_in as visitor_sign_in
 from tests.pilot import make_app, quiet, text

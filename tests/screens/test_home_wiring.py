@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.dialogs.admin_pin import AdminPinDialog
-from models import concerns
-from models.demo import DEMO_PINS
-from models.tables import Concern
+from models.safeguarding import concerns
+from models.store.tables import Concern
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, settle, sign_in, text
 from tests.school import NOW
 

@@ -11,9 +11,9 @@ import pytest
 
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.textual_compat import notices
-from models import custody
-from models.demo import DEMO_PINS
-from models.tables import CustodyEvent
+from models.custody import ledger as custody
+from models.store.tables import CustodyEvent
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, settle, sign_in, text
 from tests.screens.test_scan_screens_i11 import scan, scans_done
 
@@ -133,8 +133,8 @@ async def test_enter_in_the_register_dialog_never_takes_a_pupil_from_an_older_li
     the one highlighted in the list for what was typed before."""
     from kiosk.dialogs import register
     from kiosk.dialogs.register import RegisterDialog
-    from models.codes import make_code
-    from models.devices import resolve
+    from models.custody.codes import make_code
+    from models.custody.devices import resolve
 
     unknown = make_code("K", 777777)
     app = make_app(start="hand-in")
@@ -158,7 +158,7 @@ async def test_enter_in_the_register_dialog_never_takes_a_pupil_from_an_older_li
 
 async def test_a_role_that_may_not_register_phones_is_not_offered_f3(school):
     """helper-38: as the head, F3 opened the search and refused only after a pupil was chosen."""
-    from models.codes import make_code
+    from models.custody.codes import make_code
 
     app = make_app(start="hand-in")
     async with app.run_test(size=SIZE) as pilot:

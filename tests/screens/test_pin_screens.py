@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from textual.widgets import Static
 
-from models import auth
 from models.config import DEMO_CONFIG, load_settings
-from models.demo import DEMO_PINS, create_demo
-from models.tables import AuditEntry, AuthFailure, Staff
+from models.staff import auth
+from models.store.tables import AuditEntry, AuthFailure, Staff
+from models.upkeep.demo import DEMO_PINS, create_demo
 from tests.pilot import make_app, settle, sign_in, text, until
 from tests.school import NOW
 
@@ -234,8 +234,8 @@ async def test_a_sign_in_typed_in_one_burst_lands_in_the_right_fields(school, be
 
 
 async def test_the_refusal_of_an_account_changed_outside_the_kiosk_is_shown_whole(school, database):
-    from models.db import close_db
-    from models.store import open_database
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
     from tests.attacks.test_tamper import Insider
 
     url = database

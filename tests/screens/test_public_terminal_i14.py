@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, settle, sign_in
 
 
@@ -204,8 +204,8 @@ async def test_a_contractor_hears_please_see_the_office_before_typing_anything(s
 
 async def test_a_misread_slip_code_at_your_name_is_a_scan_not_a_name(school):
     """Item 5: a code-shaped entry at "Your name" (here a slip code with a wrong check digit)."""
-    from models import codes
-    from models.tables import Visit
+    from models.custody import codes
+    from models.store.tables import Visit
     from tests.pilot import quiet, text
 
     good = codes.make_code(codes.SLIP_PREFIX, 123)
@@ -288,7 +288,7 @@ async def test_a_kind_of_visitor_chosen_in_one_burst_is_the_one_highlighted(scho
 
 
 async def test_a_backspace_in_a_burst_is_taken_before_the_name_is_read(school):
-    from models import codes
+    from models.custody import codes
     from tests.pilot import burst, quiet, text, until
 
     code = codes.make_code(codes.SLIP_PREFIX, 123)

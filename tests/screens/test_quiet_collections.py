@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, scans_done, settle, sign_in, until
 
 

@@ -13,11 +13,11 @@ import pytest
 from textual.widgets import Checkbox, DataTable, OptionList
 
 from kiosk.widgets.scan_log import ScanLog
-from models import custody
-from models.codes import make_code
-from models.demo import DEMO_PINS
-from models.devices import resolve
-from models.tables import Contact, CustodyEvent, Device
+from models.custody import ledger as custody
+from models.custody.codes import make_code
+from models.custody.devices import resolve
+from models.store.tables import Contact, CustodyEvent, Device
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import burst, make_app, scans_done, settle, sign_in, text
 from tests.school import NOW
 
@@ -29,7 +29,7 @@ def device_of(school, adno: str) -> int:
 
 
 def device_of_revoked(school, adno: str) -> int:
-    from models.tables import Label
+    from models.store.tables import Label
 
     return Label.get(Label.code == school.codes[adno]).device_id
 
@@ -337,7 +337,7 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
 
 
 async def test_checklist_release_by_scan_even_with_the_list_focused(school):
-    from models.devices import revoke_label
+    from models.custody.devices import revoke_label
 
     hand_in(school, "000001", "000002", "000003", "000004")
     revoke_label(school.codes["000003"], actor=school.office, reason="lost", reissue=False, now=NOW)

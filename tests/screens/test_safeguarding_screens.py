@@ -10,12 +10,13 @@ import datetime as dt
 import pytest
 
 from kiosk.session import SignedIn
-from models import concerns, custody
-from models import exceptions as ex
-from models.demo import DEMO_PINS
-from models.devices import resolve
-from models.people import contacts_of
-from models.tables import AgreedException, Concern, PrintJob, Pupil, Staff
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.policy import agreed as ex
+from models.safeguarding import concerns
+from models.school.people import contacts_of
+from models.store.tables import AgreedException, Concern, PrintJob, Pupil, Staff
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW
 
@@ -711,7 +712,7 @@ def seed_term(school):
 
 def test_bar_chart_draws_rates_as_eighth_blocks():
     from kiosk.screens.compliance import bar_chart
-    from models.compliance import DayTotal
+    from models.reports.compliance import DayTotal
 
     rows = [
         DayTotal(dt.date(2026, 11, d), handed_in=0, expected=0, exceptions=0, rate=r)
@@ -733,8 +734,8 @@ def test_bar_chart_draws_rates_as_eighth_blocks():
 @pytest.mark.both_engines
 async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(school):
     from kiosk.screens.compliance import ComplianceScreen
-    from models import visitors
-    from models.rules import load_rules
+    from models.policy.rules import load_rules
+    from models.visitors import visits as visitors
 
     school_days = seed_term(school)
     pupil_exception(school, adno="000002")

@@ -7,9 +7,10 @@ import asyncio
 import pytest
 
 from kiosk.widgets.scan_log import ScanLog
-from models import codes, custody
-from models.demo import DEMO_PINS
-from models.tables import CustodyEvent, Label
+from models.custody import codes
+from models.custody import ledger as custody
+from models.store.tables import CustodyEvent, Label
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, sign_in, text
 from tests.pilot import scans_done as _scans_done
 from tests.school import NOW
@@ -248,7 +249,7 @@ PLACE = "Office cupboard, box O"
 
 @pytest.fixture
 def small_school(database):
-    from models import trays
+    from models.custody import trays
     from tests.school import build
 
     school = build(slots_oak=1, shared_slots=1)
@@ -303,7 +304,7 @@ async def test_an_overflow_phone_is_released_and_listed_by_its_place(small_schoo
     from kiosk.screens.uncollected import counts_text  # noqa: F401 - the screen's own summary
 
     school = small_school
-    from models import trays
+    from models.custody import trays
 
     trays.set_overflow_place(PLACE)
     for adno in ("000001", "000002", "000004", "000005"):  # B-01, overflow, C-01, overflow

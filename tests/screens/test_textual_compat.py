@@ -66,7 +66,7 @@ async def test_an_unexpected_error_is_logged_and_met_with_a_calm_message_not_a_t
     from kiosk.logfile import log_path
     from kiosk.screens.home import HomeScreen
     from kiosk.textual_compat import notices
-    from models.demo import DEMO_PINS
+    from models.upkeep.demo import DEMO_PINS
     from tests.pilot import make_app, settle, sign_in
 
     app = make_app()

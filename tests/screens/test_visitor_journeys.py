@@ -13,8 +13,10 @@ import datetime as dt
 import pytest
 
 from kiosk.screens.visitor_self import DETAILS, DONE, SIGN_OUT
-from models import custody, reports, visitors
-from models.tables import CustodyEvent, DeviceState, Visit
+from models.custody import ledger as custody
+from models.reports import phones as reports
+from models.store.tables import CustodyEvent, DeviceState, Visit
+from models.visitors import visits as visitors
 from tests.pilot import make_app, text
 from tests.school import NOW
 from tests.screens.test_visitor_screens import (
@@ -40,7 +42,7 @@ def all_text(app) -> str:
 
 
 def staff_sign_in_directly(school, name, org="Acme", at=NOW, phone="car_or_off"):
-    from models.rules import rules_for
+    from models.policy.rules import rules_for
     from tests.pilot import settings
 
     s = settings()

@@ -13,9 +13,11 @@ from textual.command import CommandPalette
 
 from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, PHONE, RULES, VisitorSelfServiceScreen
 from kiosk.session import SignedIn
-from models import codes, custody, visitors
-from models.rules import rules_for
-from models.tables import Concern, CustodyEvent, PrintJob, Staff, Visit
+from models.custody import codes
+from models.custody import ledger as custody
+from models.policy.rules import rules_for
+from models.store.tables import Concern, CustodyEvent, PrintJob, Staff, Visit
+from models.visitors import visits as visitors
 from tests.pilot import make_app, quiet, text
 from tests.pilot import until as pilot_until
 from tests.school import NOW

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.screens.visitor_self import DETAILS, DONE
-from models import visitors
-from models.demo import DEMO_PINS
-from models.rules import rules_for
+from models.policy.rules import rules_for
+from models.upkeep.demo import DEMO_PINS
+from models.visitors import visits as visitors
 from tests.pilot import make_app, quiet, settings, sign_in, text
 from tests.pilot import until as pilot_until
 from tests.school import NOW

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import burst, drawn, make_app, scans_done, settle
 
 SIZE = (110, 32)
@@ -86,7 +86,7 @@ def test_undo_reason_dialog(snap_compare, snap_school):
 
 
 def test_register_dialog(snap_compare, snap_school):
-    from models.codes import make_code
+    from models.custody.codes import make_code
 
     run = login("office", DEMO_PINS["office"], scans(make_code("K", 777777)), keys("f3", *"Smi"))
     assert snap_compare(make_app(start="hand-in"), terminal_size=SIZE, run_before=run)
@@ -103,9 +103,9 @@ def test_kiosk_quit_dialog(snap_compare, snap_school):
 @pytest.fixture
 def busy_school(snap_school):
     """Ava and Ben handed in; Dan (Beech) confiscated with a search; Ella released."""
-    from models import custody
-    from models.devices import resolve
-    from models.people import contacts_of
+    from models.custody import ledger as custody
+    from models.custody.devices import resolve
+    from models.school.people import contacts_of
     from tests.school import NOW
 
     s = snap_school

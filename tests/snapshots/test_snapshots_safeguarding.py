@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from models.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, settle
 from tests.school import NOW
 
@@ -21,11 +21,12 @@ TODAY = NOW.date()
 @pytest.fixture
 def sg_school(sqlite_db):
     """Phones registered a month ago; three weeks of hand-ins; exceptions and concerns."""
-    from models import concerns, custody
-    from models import exceptions as ex
-    from models.devices import resolve
-    from models.people import contacts_of
-    from models.tables import Pupil
+    from models.custody import ledger as custody
+    from models.custody.devices import resolve
+    from models.policy import agreed as ex
+    from models.safeguarding import concerns
+    from models.school.people import contacts_of
+    from models.store.tables import Pupil
     from tests.school import build
 
     s = build(now=NOW - dt.timedelta(days=30))

@@ -23,8 +23,8 @@ def snap_school(sqlite_db):
 
 
 def on_site(*names, at=NOW):
-    from models import visitors
-    from models.rules import rules_for
+    from models.policy.rules import rules_for
+    from models.visitors import visits as visitors
     from tests.pilot import settings
 
     s = settings()
@@ -68,7 +68,7 @@ def office(*keys):
     async def run_before(pilot):
         from kiosk.screens.visitors import VisitorsScreen
         from kiosk.session import SignedIn
-        from models.tables import Staff
+        from models.store.tables import Staff
 
         staff = Staff.get(Staff.username == "office")
         pilot.app.sign_in(SignedIn(staff.id, staff.username, staff.display_name, staff.role_set))

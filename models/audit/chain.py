@@ -1,0 +1,417 @@
+"""The hash-chained audit log.
+
+Each entry stores the hash of the entry before it, so an edited, removed or reordered
+entry breaks the chain from that point. Since schema 9 the hash is an HMAC-SHA256 with
+a key derived from the PIN key file (:func:`chain_key`), which is kept outside the
+database: someone with only the database file cannot add an entry, or re-chain the log
+after removing one, so that verify accepts it. Entries written before a database was
+upgraded to schema 9 keep their plain SHA-256, up to the ``audit.chain_keyed`` entry
+the upgrade wrote. The newest seq and hash are also
+kept in ``AuditHead`` and each custody event records its entry's seq, so a cut-off
+tail is reported too.
+
+Entries name records by id and carry no names or free text about people, so they can
+outlive a purge or an erasure and the chain still verifies.
+
+Since schema 5 an entry also carries, in ``rows``, the SHA-256 of each protected row
+its transaction wrote (and of each changed row as it was before), and the ids of those
+it deleted (:mod:`models.audit.integrity`); :func:`verify` recomputes every protected row
+against them, and compares the chain with the anchors kept outside the database
+(:mod:`models.audit.anchors`).
+
+Appends must happen inside :func:`models.audit.tx.write_tx`: that transaction serialises
+writers, so the chain never forks.
+
+Retention (``models.records.duties``) may delete the oldest entries. The seq and hash of the
+last entry it deleted are kept as the *anchor* (``AuditHead`` row 2), and the purge's
+own entry records the same anchor in its details, so :func:`verify` starts the chain
+from the anchor and still notices an entry removed, or an anchor moved, by anyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.audit import integrity
+from models.store import keys
+from models.store.tables import AuditEntry, AuditHead, CustodyEvent
+
+GENESIS = "0" * 64
+SYSTEM = "system"
+HEAD_ID = 1
+ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
+PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
+KEYED_ACTION = keys.KEYED_ACTION  # schema 9 on an upgraded database: every entry from here is keyed
+
+
+def _canonical(
+    seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, details: str, rows: str | None = None
+) -> bytes:
+    fields = [seq, at, actor, action, entity, entity_id, details]
+    if rows is not None:  # entries written before content binding (schema 5) have none
+        fields.append(rows)
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    details: str,
+    rows: str | None = None,
+    *,
+    key: bytes | None = None,
+) -> str:
+    """The entry's hash: HMAC-SHA256 with the chain key (:func:`chain_key`), or, for
+    entries written before the chain was keyed (schema 9), plain SHA-256."""
+    body = prev_hash.encode("ascii") + _canonical(seq, at, actor, action, entity, entity_id, details, rows)
+    if key is not None:
+        return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def chain_key() -> bytes:
+    """The key the chain is hashed with (:func:`models.store.keys.chain_key`)."""
+    return keys.chain_key()
+
+
+def keyed_from() -> int | None:
+    """The entry from which every entry must carry the keyed hash: the first
+    :data:`KEYED_ACTION` entry of an upgraded database; None for a database whose whole
+    log is keyed (made at schema 9 or later)."""
+    from peewee import fn
+
+    return AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.action == KEYED_ACTION).scalar()
+
+
+def newest_is_keyed() -> bool:
+    """Whether the log's newest entry carries the keyed hash (written by schema 9 or later)."""
+    last = AuditEntry.select().order_by(AuditEntry.seq.desc()).first()
+    if last is None:
+        return False
+    digest = entry_hash(
+        last.prev_hash,
+        last.seq,
+        last.at,
+        last.actor,
+        last.action,
+        last.entity,
+        last.entity_id,
+        last.details,
+        last.rows,
+        key=chain_key(),
+    )
+    return hmac.compare_digest(digest, last.hash)
+
+
+def any_keyed() -> bool:
+    """Whether any entry of the log carries the keyed hash: then a kiosk of schema 9 or
+    later wrote it, whatever came after (one plain entry appended by hand hides nothing).
+    Reads the whole log: for an upgrade's check only."""
+    key = chain_key()
+    query = (
+        AuditEntry.select(
+            AuditEntry.prev_hash,
+            AuditEntry.seq,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.details,
+            AuditEntry.rows,
+            AuditEntry.hash,
+        )
+        .order_by(AuditEntry.seq.desc())
+        .tuples()
+    )
+    for *fields, digest in query.iterator():
+        if hmac.compare_digest(entry_hash(*fields, key=key), str(digest)):
+            return True
+    return False
+
+
+def actor_name(actor: Any) -> str:
+    if actor is None:
+        return SYSTEM
+    if isinstance(actor, str):
+        return actor
+    return f"staff:{actor.id}"
+
+
+def head() -> tuple[int, str]:
+    """The newest entry's (seq, hash); (0, GENESIS) for an empty log. Read inside the write tx."""
+    row = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def anchor() -> tuple[int, str]:
+    """The (seq, hash) of the last entry a purge removed; (0, GENESIS) if none was."""
+    row = AuditHead.get_or_none(AuditHead.id == ANCHOR_ID)
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def set_anchor(seq: int, digest: str) -> None:
+    """Record where the chain now starts. Only a retention purge calls this, in its write tx."""
+    if AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == ANCHOR_ID).execute() == 0:
+        AuditHead.create(id=ANCHOR_ID, seq=seq, hash=digest)
+
+
+def remove_through(seq: int, digest: str) -> None:
+    """Retention: delete the entries up to ``seq`` (whose hash is ``digest``) and start the
+    chain after it. The row hashes only those entries hold are carried into the next
+    entry of this transaction (the purge's own), so the rows stay protected."""
+    integrity.carry_forward(seq)
+    AuditEntry.delete().where(AuditEntry.seq <= seq).execute()
+    set_anchor(seq, digest)
+
+
+def append(
+    actor: Any,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    details: dict[str, Any] | None,
+    now: dt.datetime,
+    *,
+    prev: tuple[int, str] | None = None,
+) -> AuditEntry:
+    """Append one entry; call inside the write transaction of the change it records.
+
+    ``prev`` is the :func:`head` the caller already read in this transaction (a custody
+    event records its entry's seq before the entry exists); otherwise it is read here.
+    """
+    prev_seq, prev_hash = prev if prev is not None else head()
+    seq = prev_seq + 1
+    at = now.isoformat(timespec="microseconds")
+    who = actor_name(actor)
+    body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    ident = str(entity_id)
+    rows = integrity.collect()
+    digest = entry_hash(prev_hash, seq, at, who, action, entity, ident, body, rows, key=chain_key())
+    entry = AuditEntry.create(
+        seq=seq,
+        at=at,
+        actor=who,
+        action=action,
+        entity=entity,
+        entity_id=ident,
+        details=body,
+        prev_hash=prev_hash,
+        hash=digest,
+        rows=rows,
+    )
+    if prev_seq:
+        AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == HEAD_ID).execute()
+    else:
+        AuditHead.create(id=HEAD_ID, seq=seq, hash=digest)
+    return entry
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+    notes: list[str] = field(default_factory=list)  # what was and was not checked, not problems
+    content_from: int | None = None  # the seq from which row content is bound (None: the whole log)
+    rows_checked: int = 0
+    anchors_checked: int = 0
+    last_seq: int = 0  # the newest entry in the log (the purge anchor's seq for an empty one)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def bad(self, seq: int | None, message: str) -> None:
+        if self.first_bad_seq is None and seq is not None:
+            self.first_bad_seq = seq
+        self.problems.append(message)
+
+
+def verify(
+    batch: int = 5000, *, content: bool = True, then: Callable[[VerifyReport], None] | None = None
+) -> VerifyReport:
+    """Walk the chain from the start (or the purge anchor) and report the first entry that does not fit.
+
+    With ``content``, also recompute every protected row against the newest entry that
+    covers it (:mod:`models.audit.integrity`). ``then`` runs last, in the same consistent read:
+    :func:`models.audit.anchors.verify` compares the chain with the anchors written outside it.
+    """
+    import peewee
+
+    from models.store.db import damage_message, integrity_problems
+
+    report = VerifyReport()
+    damage = integrity_problems()
+    if damage:
+        report.bad(
+            None,
+            f"The database file is damaged: SQLite's integrity check failed ({damage[0]}"
+            + (f", and {len(damage) - 1} more" if len(damage) > 1 else "")
+            + ").",
+        )
+    try:
+        with _snapshot():
+            _verify(report, batch, content, then)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        message = damage_message(exc)
+        if message is None:
+            raise
+        report.bad(None, f"The check stopped: {message}")
+    return report
+
+
+def _snapshot():
+    """One consistent read of the log and the rows, while terminals go on writing (a read
+    transaction: SQLite's WAL gives it a snapshot without blocking writers)."""
+    import contextlib
+
+    import peewee
+
+    from models.store.db import db
+
+    database = db.obj
+    if database.transaction_depth() > 0:
+        return contextlib.nullcontext()
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic(lock_type="DEFERRED")
+    return database.atomic(isolation_level="REPEATABLE READ")
+
+
+def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[VerifyReport], None] | None) -> None:
+    cov = integrity.Coverage()
+    anchor_seq, anchor_hash = anchor()
+    expected_seq = anchor_seq + 1
+    prev_hash = anchor_hash
+    last_seq = report.last_seq = anchor_seq
+    broken = False
+    recorded_anchor: list | None = None  # what the newest purge entry says the anchor is
+    key = chain_key()
+    plain_before = keyed_from() or 0  # entries before this may carry a plain SHA-256 (written before schema 9)
+    query = AuditEntry.select().order_by(AuditEntry.seq)
+    for e in query.iterator():
+        report.entries += 1
+        if content:
+            try:
+                cov.apply(e.seq, e.action, e.rows)
+            except (ValueError, TypeError, AttributeError):
+                report.bad(e.seq, f"Entry {e.seq} was edited: its list of rows cannot be read.")
+        if e.action == PURGE_ACTION:
+            try:
+                recorded_anchor = json.loads(e.details).get("audit_anchor")
+            except (ValueError, AttributeError):
+                recorded_anchor = None
+        if not broken:
+            if e.seq != expected_seq:
+                if e.seq > expected_seq:
+                    missing = f"{expected_seq}" if e.seq == expected_seq + 1 else f"{expected_seq}–{e.seq - 1}"
+                    report.bad(
+                        expected_seq, f"Entry {missing} is missing: removed from the log (next present is {e.seq})."
+                    )
+                else:
+                    report.bad(e.seq, f"Entry {e.seq} is out of order.")
+                broken = True
+            elif e.prev_hash != prev_hash:
+                report.bad(
+                    e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered."
+                )
+                broken = True
+            else:
+                fields = (e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
+                if not hmac.compare_digest(entry_hash(*fields, key=key), str(e.hash)):
+                    plain = hmac.compare_digest(entry_hash(*fields), str(e.hash))
+                    if not plain:
+                        report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
+                        broken = True
+                    elif e.seq >= plain_before:
+                        report.bad(
+                            e.seq,
+                            f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
+                            "it was added, or the log re-chained, outside the kiosk.",
+                        )
+                        broken = True
+        prev_hash = e.hash
+        expected_seq = e.seq + 1
+        last_seq = report.last_seq = e.seq
+    expected_anchor = [anchor_seq, anchor_hash] if anchor_seq else None
+    if recorded_anchor != expected_anchor:
+        report.bad(
+            anchor_seq + 1 if anchor_seq else None,
+            "The log's starting point does not match the one the last purge recorded: entries were removed outside a purge.",
+        )
+    head = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
+    if head is not None and not isinstance(head.seq, int):
+        report.bad(
+            None,
+            f"The record of the log's head names entry {head.seq!r}, which is not an entry number: "
+            "edited outside the kiosk.",
+        )
+        head = None
+    elif head is not None:
+        if head.seq > last_seq:
+            report.bad(
+                last_seq + 1, f"The log is cut short: entries {last_seq + 1}–{head.seq} are missing from the end."
+            )
+        elif head.seq < last_seq:
+            report.bad(head.seq + 1, f"Entries after {head.seq} were added outside the kiosk.")
+        elif not broken and head.hash != prev_hash:
+            report.bad(last_seq, f"Entry {last_seq} does not match the recorded head of the log.")
+    elif last_seq:
+        report.bad(None, "The record of the log's head is missing.")
+    newest_event = (
+        CustodyEvent.select(CustodyEvent.id, CustodyEvent.audit_seq).order_by(CustodyEvent.audit_seq.desc()).first()
+    )
+    if newest_event is not None and not isinstance(newest_event.audit_seq, int):
+        report.bad(
+            None,
+            f"Table custody_event: custody event {newest_event.id} refers to entry "
+            f"{newest_event.audit_seq!r}, which is not an entry number: edited outside the kiosk.",
+        )
+    elif newest_event is not None and newest_event.audit_seq > last_seq and not (head and head.seq > last_seq):
+        # No entry to name: the event was written with an entry number the log never
+        # reached (inserted outside the kiosk), or the end of the log and its head were
+        # cut back together (the anchors, when there are any, tell which).
+        report.bad(
+            None,
+            f"Table custody_event: custody event {newest_event.id} refers to entry "
+            f"{newest_event.audit_seq}, but the log ends at entry {last_seq}: the log was cut short, "
+            "or the event was inserted outside the kiosk.",
+        )
+    if content:
+        _check_content(report, cov)
+    if then is not None:
+        then(report)
+
+
+def _check_content(report: VerifyReport, cov: integrity.Coverage) -> None:
+    if cov.baseline_seq is not None:
+        report.content_from = cov.baseline_seq
+        report.notes.append(
+            f"Row contents are bound into the log from entry {cov.baseline_seq} (this database was upgraded then): "
+            "a change made before that cannot be seen."
+        )
+    if cov.extended_seq is not None and (cov.baseline_seq is None or cov.extended_seq > cov.baseline_seq):
+        report.notes.append(
+            f"Teachers' classes, devices and pupils are bound into the log from entry {cov.extended_seq} "
+            "(this database was upgraded then): a change made to them before that cannot be seen."
+        )
+    if cov.extended_8_seq is not None and (cov.baseline_seq is None or cov.extended_8_seq > cov.baseline_seq):
+        report.notes.append(
+            f"Classes and visitors are bound into the log from entry {cov.extended_8_seq} "
+            "(this database was upgraded then): a change made to them before that cannot be seen."
+        )
+    broken = bool(report.problems)
+    integrity.report_changed_unseen(cov, report.bad)
+    report.rows_checked = integrity.check_rows(cov, report.bad, broken=broken)

@@ -1,0 +1,1069 @@
+"""The custody ledger: every hand-in, release, confiscation, search and police hand-over.
+
+The ledger (``CustodyEvent``) is append-only. Where a phone is now is a pure function
+of its events (:func:`replay`); ``DeviceState`` keeps that answer at hand for fast
+scans, is written in the same transaction as the event and its audit entry, and
+:func:`verify_states` proves it agrees with a replay.
+
+The rules (each refusal is one plain line):
+
+* a phone already in the tray is "already in slot B-07", not a second event;
+* a confiscated phone goes only to a listed parent or carer, with ID seen;
+* a phone handed to the police is final: nothing after it;
+* only the roles allowed for each action (``models.staff.auth.PERMISSIONS``) may do it;
+* undo is a reversal of the phone's latest action, with a reason, by the person who
+  recorded the action or by someone whose role may do it and is at least as senior
+  (:data:`SENIORITY`);
+* per phone, events are in time order: an event may not be dated before the phone's
+  latest event (to the minute; within the same minute it keeps ledger order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import peewee
+from peewee import JOIN
+
+from models.audit import chain as audit
+from models.audit.tx import write_tx
+from models.clock import local_day, local_from_utc_naive, to_local, utcnow
+from models.custody import codes
+from models.custody.devices import Resolved, resolve
+from models.custody.trays import overflow_place, place_for, slot_is_free, slot_name
+from models.errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
+from models.staff.auth import (
+    ADMIN,
+    DSL,
+    HEADTEACHER,
+    LEADERSHIP,
+    OFFICE,
+    PERMISSIONS,
+    ROLE_NAMES,
+    ROLES,
+    TEACHER,
+    require,
+)
+from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
+from models.text import text_field
+
+
+class PhoneState(StrEnum):
+    """Where a phone is, as derived from its ledger (stored as the text value)."""
+
+    OUT = "out"  # with its owner
+    IN_TRAY = "in_tray"
+    CONFISCATED = "confiscated"
+    POLICE = "police"
+
+
+OUT, IN_TRAY, CONFISCATED, POLICE = PhoneState.OUT, PhoneState.IN_TRAY, PhoneState.CONFISCATED, PhoneState.POLICE
+STATE_WORDS: dict[str, str] = {
+    OUT: "with its owner",
+    IN_TRAY: "in the tray",
+    CONFISCATED: "confiscated",
+    POLICE: "with the police",
+}
+
+# Event kinds
+HANDED_IN = "handed_in"
+RELEASED = "released_to_pupil"
+RETURNED = "returned_to_visitor"  # a visitor's phone given back by a member of staff
+CONFISCATED_EV = "confiscated"
+RELEASED_TO_CONTACT = "released_to_contact"
+SEARCHED = "searched"
+POLICE_EV = "handed_to_police"
+MOVED = "moved"
+REVERSAL = "reversal"
+EVENT_WORDS = {
+    HANDED_IN: "handed in",
+    RELEASED: "released to pupil",
+    CONFISCATED_EV: "confiscated",
+    RELEASED_TO_CONTACT: "released to parent/carer",
+    SEARCHED: "searched",
+    POLICE_EV: "handed to police",
+    MOVED: "moved",
+    REVERSAL: "reversal",
+    RETURNED: "returned to the visitor",
+}
+KINDS = frozenset(EVENT_WORDS)  # every kind the kiosk records; anything else was written outside it
+# The permission each event kind needs (also to reverse it).
+EVENT_ACTION = {
+    HANDED_IN: "hand_in",
+    RELEASED: "release",
+    CONFISCATED_EV: "confiscate",
+    RELEASED_TO_CONTACT: "release_to_contact",
+    SEARCHED: "search",
+    POLICE_EV: "police",
+    MOVED: "move",
+    RETURNED: "release",
+}
+# The latest event as a refusal names it: "That time is before the search at 14:55".
+EVENT_NOUNS = {
+    HANDED_IN: "hand-in",
+    RELEASED: "release to the pupil",
+    CONFISCATED_EV: "confiscation",
+    RELEASED_TO_CONTACT: "release to a parent or carer",
+    SEARCHED: "search",
+    POLICE_EV: "police hand-over",
+    MOVED: "move",
+    REVERSAL: "undo",
+}
+# Who may undo someone else's action: a role that may do the action and ranks at least
+# as high as the role in which it was recorded. Office staff and teachers are equal;
+# the leadership team and the DSL above them; the headteacher above all. Admin runs the
+# system and takes no custody action, so ranks lowest.
+SENIORITY = {ADMIN: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
+# Limits of the free-text fields (characters); the forms use the same numbers.
+REASON_LIMIT = 500  # a confiscation's reason
+POLICY_LIMIT = 200  # the policy breached
+WITNESS_LIMIT = 100
+GROUNDS_LIMIT = 500  # a search's grounds
+INFORMED_HOW_LIMIT = 100
+OFFICER_LIMIT = 100
+FORCE_REFERENCE_LIMIT = 60
+UNDO_REASON_LIMIT = 200
+
+SEARCH_OUTCOMES = {
+    "nothing_found": "nothing found",
+    "content_deleted": "content deleted",
+    "pupil_asked_to_delete": "pupil asked to delete",
+    "passed_to_police": "passed to police",
+}
+CONSENT_BY = ("pupil", "parent")
+
+
+@dataclass(frozen=True)
+class Custody:
+    state: str = OUT
+    tray_id: int | None = None
+    slot_no: int | None = None
+
+
+class OutOfOrder(RuleViolation):
+    """An event dated before the phone's latest event (a form can let the time be corrected)."""
+
+
+class LedgerError(Exception):
+    """The stored ledger breaks its own rules (only possible if edited outside the kiosk)."""
+
+
+def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | None = None) -> Custody:
+    """Apply one event to a state, or refuse. Pure: used live and for replay."""
+    if cur.state == POLICE:
+        raise RuleViolation("This phone was handed to the police: that is final, nothing more can be recorded.")
+    held = cur.state in (IN_TRAY, CONFISCATED)
+    if kind == HANDED_IN:
+        if cur.state != OUT:
+            raise RuleViolation(f"This phone is already {STATE_WORDS[cur.state]}.")
+        return Custody(IN_TRAY, tray_id, slot_no)
+    if kind in (RELEASED, RETURNED):
+        if cur.state == CONFISCATED:
+            raise RuleViolation("Confiscated: parent/carer collection only.")
+        if cur.state != IN_TRAY:
+            raise RuleViolation("This phone is not in the tray: it was not handed in or has been released.")
+        return Custody()
+    if kind == CONFISCATED_EV:
+        if cur.state == CONFISCATED:
+            raise RuleViolation("This phone is already confiscated.")
+        if cur.state == IN_TRAY:
+            return Custody(CONFISCATED, cur.tray_id, cur.slot_no)
+        return Custody(CONFISCATED, tray_id, slot_no)
+    if kind == RELEASED_TO_CONTACT:
+        if not held:
+            raise RuleViolation("This phone is not held by the school.")
+        return Custody()
+    if kind == SEARCHED:
+        if cur.state != CONFISCATED:
+            raise RuleViolation("Only a confiscated phone can be searched: record the confiscation first.")
+        return cur
+    if kind == POLICE_EV:
+        if not held:
+            raise RuleViolation("Only a phone held by the school can be handed to the police.")
+        return Custody(POLICE)
+    if kind == MOVED:
+        if not held:
+            raise RuleViolation("Only a phone in the tray can be moved.")
+        return Custody(cur.state, tray_id, slot_no)
+    raise ValueError(f"unknown event kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Replayed:
+    custody: Custody
+    undo_stack: tuple[tuple[int, str, Custody], ...]  # (event id, kind, state before)
+
+
+def replay(events: Iterable[CustodyEvent]) -> Replayed:
+    """The state a device's events lead to, in id order. Reversals pop the latest action."""
+    cur = Custody()
+    stack: list[tuple[int, str, Custody]] = []
+    for e in events:
+        if e.kind not in KINDS:  # only possible if written outside the kiosk: not a crash
+            raise LedgerError(f"event {e.id} is of a kind the kiosk never records ({e.kind!r})")
+        if e.kind == REVERSAL:
+            if not stack or stack[-1][0] != e.reverses_id:
+                raise LedgerError(f"event {e.id} reverses event {e.reverses_id}, which is not the latest action")
+            cur = stack.pop()[2]
+            continue
+        try:
+            nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+        except RuleViolation as exc:
+            raise LedgerError(f"event {e.id} ({e.kind}) is impossible here: {exc}") from None
+        stack.append((e.id, e.kind, cur))
+        cur = nxt
+    return Replayed(cur, tuple(stack))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a custody action, for the screen and the headless scanner."""
+
+    outcome: ScanOutcome  # OK, DUPLICATE or EXCEPTION
+    code: str
+    owner: str
+    class_name: str
+    slot: str
+    message: str
+    device_id: int
+    event_id: int | None = None
+    state: str = ""
+    overflow: bool = False  # no slot was free: the phone is in the configured overflow place (``slot``)
+
+    def line(self) -> str:
+        parts = [self.outcome, self.code, self.owner]
+        if self.class_name:
+            parts.append(self.class_name)
+        return " ".join(parts) + (f" {self.message}" if self.message else "")
+
+
+def _state_row(device_id: int) -> DeviceState:
+    row = DeviceState.get_or_none(DeviceState.device == device_id)
+    if row is None:  # a device registered before projections existed: derive it
+        events = CustodyEvent.select().where(CustodyEvent.device == device_id).order_by(CustodyEvent.id)
+        r = replay(events).custody
+        row = DeviceState.create(device=device_id, state=r.state, tray=r.tray_id, slot_no=r.slot_no, since=utcnow())
+    return row
+
+
+def _where(tray_id: int | None, slot_no: int | None, device_id: int | None = None) -> str:
+    """Where a held phone is, for a sentence: "slot B-07", or the overflow place it was put in (no slot)."""
+    if tray_id is None or slot_no is None:
+        return overflow_place_of(device_id) if device_id is not None else overflow_place()
+    return f"slot {_slot_text(tray_id, slot_no)}"
+
+
+OVERFLOW_NOTE = "overflow: "
+
+
+def overflow_place_of(device_id: int) -> str:
+    """The overflow place a phone was put in, as the ledger recorded it then.
+
+    The latest event that put the phone in the overflow place (a hand-in or confiscation
+    with no slot) names it in its note; later events carry it. The place configured now
+    is only the fallback for a ledger written before places were recorded.
+    """
+    e = (
+        CustodyEvent.select(CustodyEvent.note)
+        .where(
+            (CustodyEvent.device == device_id)
+            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV])
+            & CustodyEvent.slot_no.is_null()
+            & CustodyEvent.note.startswith(OVERFLOW_NOTE)
+        )
+        .order_by(CustodyEvent.id.desc())
+        .first()
+    )
+    return (e.note.removeprefix(OVERFLOW_NOTE) if e is not None else "") or overflow_place()
+
+
+def _custody(row: DeviceState) -> Custody:
+    return Custody(row.state, row.tray_id, row.slot_no)
+
+
+def _slot_text(tray_id: int | None, slot_no: int | None) -> str:
+    if tray_id is None or slot_no is None:
+        return ""
+    tray = Tray.get_by_id(tray_id)
+    return slot_name(tray.name, slot_no)
+
+
+# ---------------------------------------------------------------- time order
+
+
+def _minute(t: dt.datetime) -> dt.datetime:
+    return t.replace(second=0, microsecond=0)
+
+
+def time_order_problem(
+    at: dt.datetime, latest_at: dt.datetime | None, latest_kind: str | None, *, typed: bool = True
+) -> str | None:
+    """Why ``at`` (naive UTC) cannot follow the phone's latest event, or None if it can.
+
+    Pure, so a form can check a typed time with the domain's own words. Times are
+    compared to the minute, as forms give them: a time in the latest event's minute is
+    allowed (and stored no earlier than that event, so it keeps ledger order).
+    ``typed`` False is for actions timed by the clock ("now"): the clock is then wrong.
+    """
+    if latest_at is None or _minute(at) >= _minute(latest_at):
+        return None
+    local_latest, local_at = to_local(latest_at), to_local(at)
+    when = local_latest.strftime("%H:%M")
+    if local_latest.date() != local_at.date():
+        when += local_latest.strftime(" on %a %d %b").replace(" 0", " ")
+    noun = EVENT_NOUNS.get(latest_kind or "", "latest event")
+    if typed:
+        return f"That time is before the {noun} at {when}; enter {local_latest.strftime('%H:%M')} or later."
+    return (
+        f"The time now ({local_at.strftime('%H:%M')}) is before this phone's {noun} at {when}: "
+        "check the kiosk's clock. Nothing was recorded."
+    )
+
+
+def latest_event(device_id: int) -> CustodyEvent | None:
+    """The phone's latest event in the ledger (reversals included)."""
+    return (
+        CustodyEvent.select(CustodyEvent.id, CustodyEvent.at, CustodyEvent.kind)
+        .where(CustodyEvent.device == device_id)
+        .order_by(CustodyEvent.id.desc())
+        .first()
+    )
+
+
+def _in_order(device_id: int, at: dt.datetime, *, typed: bool) -> dt.datetime:
+    """The time to store for a new event at ``at``, or a refusal naming the latest event."""
+    latest = latest_event(device_id)
+    if latest is None:
+        return at
+    problem = time_order_problem(at, latest.at, latest.kind, typed=typed)
+    if problem:
+        raise OutOfOrder(problem, device_id=device_id)
+    return max(at, latest.at)
+
+
+def _append(
+    device_id: int,
+    kind: str,
+    actor: Staff | None,
+    now: dt.datetime,
+    *,
+    row: DeviceState,
+    tray_id: int | None = None,
+    slot_no: int | None = None,
+    audit_details: dict | None = None,
+    typed: bool = False,
+    **fields: Any,
+) -> tuple[CustodyEvent, Custody]:
+    """Append one event, update the projection and write the audit entry (same tx).
+
+    ``now`` is the event's time: refused if before the phone's latest event (``typed``:
+    a time given on a form, not the clock's).
+    """
+    cur = _custody(row)
+    if kind == REVERSAL:
+        raise AssertionError("use reverse()")
+    nxt = step(cur, kind, tray_id, slot_no)
+    now = _in_order(device_id, now, typed=typed)
+    ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
+    prev = audit.head()
+    event = CustodyEvent.create(
+        device=device_id,
+        kind=kind,
+        at=now,
+        actor=actor,
+        tray=ev_tray,
+        slot_no=ev_slot,
+        audit_seq=prev[0] + 1,
+        **fields,
+    )
+    _save_state(row, nxt, now, event)
+    details = {"event_id": event.id, "device_id": device_id, "kind": kind}
+    if ev_slot is not None:
+        details["slot"] = [ev_tray, ev_slot]
+    details.update(audit_details or {})
+    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, now, prev=prev)
+    return event, nxt
+
+
+def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: CustodyEvent) -> None:
+    # No savepoint: slots are checked free under the write lock, and if the unique index
+    # ever fires, the refusal rolls the whole write transaction back.
+    try:
+        DeviceState.update(state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event).where(
+            DeviceState.device == row.device_id
+        ).execute()
+    except peewee.IntegrityError:
+        raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
+    row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
+
+
+def _describe(
+    r: Resolved, outcome: ScanOutcome, message: str, row: DeviceState, event: CustodyEvent | None = None
+) -> Outcome:
+    return Outcome(
+        outcome=outcome,
+        code=r.label.code,
+        owner=r.owner,
+        class_name=r.class_name,
+        slot=_slot_text(row.tray_id, row.slot_no)
+        if event is None or event.kind != RELEASED
+        else _slot_text(event.tray_id, event.slot_no),
+        message=message,
+        device_id=r.device.id,
+        event_id=event.id if event else None,
+        state=row.state,
+    )
+
+
+def _class_id(r: Resolved) -> int | None:
+    return r.pupil.school_class_id if r.pupil else None
+
+
+def _blocked_message(row: DeviceState) -> str:
+    if row.state == CONFISCATED:
+        return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
+    if row.state == POLICE:
+        return "Handed to the police: it cannot be released or handed in."
+    return ""
+
+
+# ---------------------------------------------------------------- scans
+
+
+def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_exception: bool = False) -> Outcome:
+    """Morning hand-in of a scanned code. Idempotent: a second scan says where it is.
+
+    A pupil with an exception agreed with the headteacher (models.policy.agreed) keeps
+    their phone: the scan says so (outcome ``EXCEPTION``) and records nothing, unless
+    the office chooses to take it in anyway (``despite_exception``).
+    """
+    now = now or utcnow()
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
+    with write_tx():
+        r = resolve(code)
+        require(actor, "hand_in", school_class_id=_class_id(r))
+        row = _state_row(r.device.id)
+        if row.state == IN_TRAY:
+            slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
+            return Outcome(
+                ScanOutcome.DUPLICATE,
+                r.label.code,
+                r.owner,
+                r.class_name,
+                slot,
+                f"already in {_where(row.tray_id, row.slot_no, r.device.id)}",
+                r.device.id,
+                state=row.state,
+                overflow=row.slot_no is None,
+            )
+        if row.state != OUT:
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
+        if r.pupil is not None and not despite_exception:
+            from models.policy import agreed
+
+            note = agreed.scan_note(r.pupil.id, local_day(now))
+            if note:
+                return Outcome(
+                    ScanOutcome.EXCEPTION,
+                    r.label.code,
+                    r.owner,
+                    r.class_name,
+                    "",
+                    f"{note}. The pupil keeps this phone: nothing was recorded.",
+                    r.device.id,
+                    state=OUT,
+                )
+        tray, slot_no = place_for(_class_id(r))
+        if tray is None:  # no free slot: the office has the phone all the same
+            place = overflow_place()
+            event, _ = _append(
+                r.device.id,
+                HANDED_IN,
+                actor,
+                now,
+                row=row,
+                label_code=code,
+                note=f"overflow: {place}",
+                audit_details={"overflow": place},
+            )
+            return Outcome(
+                ScanOutcome.OK,
+                r.label.code,
+                r.owner,
+                r.class_name,
+                place,
+                f"No free slot: put it in {place}, and tell the office to add slots.",
+                r.device.id,
+                event.id,
+                IN_TRAY,
+                overflow=True,
+            )
+        event, _ = _append(
+            r.device.id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code
+        )
+        slot = slot_name(tray.name, slot_no)
+        return Outcome(
+            ScanOutcome.OK, r.label.code, r.owner, r.class_name, slot, f"slot {slot}", r.device.id, event.id, IN_TRAY
+        )
+
+
+def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outcome:
+    """End-of-day release to the pupil. Confiscated or police phones are blocked."""
+    now = now or utcnow()
+    code = codes.pupil_phone_code(code)  # a slip or a visitor's phone label says where it belongs
+    with write_tx():
+        r = resolve(code)
+        require(actor, "release", school_class_id=_class_id(r))
+        row = _state_row(r.device.id)
+        if row.state in (CONFISCATED, POLICE):
+            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
+        if row.state == OUT:
+            last = last_event_of(r.device.id, RELEASED)
+            when = (
+                f" at {to_local(last.at).strftime('%H:%M')}"
+                if last and to_local(last.at).date() == to_local(now).date()
+                else ""
+            )
+            return Outcome(
+                ScanOutcome.DUPLICATE,
+                r.label.code,
+                r.owner,
+                r.class_name,
+                "",
+                f"already released{when}" if when else "not in the tray",
+                r.device.id,
+                state=OUT,
+            )
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(r.device.id)
+        where, overflow = _where(row.tray_id, row.slot_no, r.device.id), row.slot_no is None
+        event, _ = _append(r.device.id, RELEASED, actor, now, row=row, label_code=code)
+        return Outcome(
+            ScanOutcome.OK,
+            r.label.code,
+            r.owner,
+            r.class_name,
+            slot,
+            f"released from {where}",
+            r.device.id,
+            event.id,
+            OUT,
+            overflow=overflow,
+        )
+
+
+def last_event_of(device_id: int, kind: str) -> CustodyEvent | None:
+    return (
+        CustodyEvent.select()
+        .where((CustodyEvent.device == device_id) & (CustodyEvent.kind == kind))
+        .order_by(CustodyEvent.id.desc())
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- safeguarding
+
+
+def _device(device_id: int) -> Device:
+    device = Device.get_or_none(Device.id == device_id)
+    if device is None:
+        raise NotFound("No such phone.")
+    return device
+
+
+def _device_class_id(device: Device) -> int | None:
+    pupil = pupil_for_device(device)
+    return pupil.school_class_id if pupil is not None else None
+
+
+def _pupil_name(device: Device) -> str:
+    """The name of the pupil a phone belongs to, for a phone known to be a pupil's."""
+    pupil = pupil_for_device(device)
+    assert pupil is not None  # the caller has checked device.pupil_id
+    return pupil.full_name
+
+
+def confiscate(
+    device_id: int, actor: Staff, *, reason: str, policy: str, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """Confiscate a phone for a policy breach. It stays in (or is given) a slot."""
+    now = now or utcnow()
+    reason = text_field(reason, "reason for the confiscation", limit=REASON_LIMIT)
+    policy = text_field(policy, "policy that was breached", limit=POLICY_LIMIT)
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "confiscate", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        tray_id = slot_no = None
+        note = None
+        if row.state == OUT:
+            tray, slot_no = place_for(_device_class_id(device))
+            tray_id = tray.id if tray is not None else None
+            note = None if tray is not None else f"overflow: {overflow_place()}"  # no free slot
+        elif row.slot_no is None and row.state == IN_TRAY:  # in the overflow place: it stays where it was put
+            note = f"{OVERFLOW_NOTE}{overflow_place_of(device.id)}"
+        event, _ = _append(
+            device.id,
+            CONFISCATED_EV,
+            actor,
+            now,
+            row=row,
+            tray_id=tray_id,
+            slot_no=slot_no,
+            reason=reason,
+            policy=policy,
+            note=note,
+        )
+        return event
+
+
+def _listed_contact(device: Device, contact_id: int | None, what: str) -> Contact:
+    if not device.pupil_id:
+        raise RuleViolation("This phone does not belong to a pupil.")
+    contact = (
+        Contact.get_or_none((Contact.id == contact_id) & (Contact.pupil == device.pupil_id)) if contact_id else None
+    )
+    if contact is None or not contact.active:
+        raise RuleViolation(
+            f"A confiscated phone goes only to a parent or carer listed for {_pupil_name(device)}: pick one from the list."
+            if what == "release"
+            else f"Pick the parent or carer who consented from those listed for {_pupil_name(device)}."
+        )
+    return contact
+
+
+def release_to_contact(
+    device_id: int, actor: Staff, *, contact_id: int | None, id_seen: bool, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """Hand a held (usually confiscated) phone to a listed parent or carer, ID seen."""
+    now = now or utcnow()
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "release_to_contact", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        if row.state == POLICE:
+            raise RuleViolation(_blocked_message(row))
+        contact = _listed_contact(device, contact_id, "release")
+        if not contact.can_collect:
+            raise RuleViolation(f"{contact.name} is listed but may not collect for {_pupil_name(device)}.")
+        if not id_seen:
+            raise ValidationError(f"Check {contact.name}'s ID and confirm it was seen before releasing the phone.")
+        event, _ = _append(
+            device.id,
+            RELEASED_TO_CONTACT,
+            actor,
+            now,
+            row=row,
+            contact=contact,
+            id_seen=True,
+            audit_details={"contact_id": contact.id},
+        )
+        return event
+
+
+_BRACKETED = re.compile(r"\([^)]*\)?")
+_TITLES = frozenset({"mr", "mrs", "miss", "ms", "mx", "dr"})
+
+
+def searcher_name(display_name: str) -> str:
+    """The person's name in a display name, without the role or class in brackets:
+    "Miss A Lavelle (head, DSL)" -> "Miss A Lavelle"."""
+    name = " ".join(_BRACKETED.sub(" ", display_name or "").split())
+    return name or (display_name or "").strip()
+
+
+def _name_key(name: str) -> tuple[str, ...]:
+    """A name as compared: brackets dropped, case, spacing and punctuation ignored, no leading title."""
+    words = re.sub(r"[\W_]+", " ", _BRACKETED.sub(" ", name or "").casefold()).split()
+    while len(words) > 1 and words[0] in _TITLES:
+        words = words[1:]
+    return tuple(words)
+
+
+def witness_problem(witness: str, searcher_display_name: str) -> str | None:
+    """The refusal when the witness is the searcher themselves, or None."""
+    key = _name_key(witness)
+    if key and key == _name_key(searcher_display_name):
+        return "The witness must be someone other than the person searching."
+    return None
+
+
+def record_search(
+    device_id: int,
+    actor: Staff,
+    *,
+    consent_by: str,
+    consent_contact_id: int | None = None,
+    witness: str,
+    grounds: str,
+    outcome: str,
+    parents_informed_at: dt.datetime | None = None,
+    parents_informed_how: str | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """Record a search of a confiscated phone by a member of the leadership team.
+
+    Only the fact of the search is stored: never anything from the phone's contents.
+    """
+    now = now or utcnow()
+    if consent_by not in CONSENT_BY:
+        raise ValidationError("Say who consented: the pupil or a named parent/carer.")
+    if outcome not in SEARCH_OUTCOMES:
+        raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
+    witness = text_field(witness, "witness's name", limit=WITNESS_LIMIT)
+    grounds = text_field(grounds, "grounds for the search", limit=GROUNDS_LIMIT)
+    how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
+    if (parents_informed_at is None) != (how is None):
+        raise ValidationError("Give both when and how the parents were informed, or neither.")
+    # Not checked against the confiscation's time: that is when it was recorded here, and
+    # parents may be phoned from the classroom before the phone reaches the office.
+    if parents_informed_at is not None and _minute(parents_informed_at) > _minute(now):
+        raise ValidationError("The time the parents were informed is later than now.")
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "search", school_class_id=_device_class_id(device))
+        if problem := witness_problem(witness, actor.display_name):
+            raise ValidationError(problem)
+
+        consent_contact = None
+        if consent_by == "parent":
+            consent_contact = _listed_contact(device, consent_contact_id, "consent")
+        row = _state_row(device.id)
+        event, _ = _append(
+            device.id,
+            SEARCHED,
+            actor,
+            now,
+            row=row,
+            consent_by=consent_by,
+            consent_contact=consent_contact,
+            witness=witness,
+            grounds=grounds,
+            outcome=outcome,
+            parents_informed_at=parents_informed_at,
+            parents_informed_how=how,
+            audit_details={"outcome": outcome},
+        )
+        return event
+
+
+def hand_to_police(
+    device_id: int,
+    actor: Staff,
+    *,
+    officer: str,
+    force_reference: str,
+    handed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """Hand a phone to the police. Final: nothing may follow it."""
+    now = now or utcnow()
+    officer = text_field(officer, "officer's name and number", limit=OFFICER_LIMIT)
+    force_reference = text_field(force_reference, "police reference", limit=FORCE_REFERENCE_LIMIT)
+    if handed_at is not None and handed_at > now + dt.timedelta(minutes=5):
+        raise ValidationError("The hand-over time is in the future.")
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "police", school_class_id=_device_class_id(device))
+        row = _state_row(device.id)
+        event, _ = _append(
+            device.id,
+            POLICE_EV,
+            actor,
+            handed_at or now,
+            row=row,
+            officer=officer,
+            force_reference=force_reference,
+            typed=handed_at is not None,
+        )
+        return event
+
+
+def move(device_id: int, actor: Staff, *, tray_id: int, slot_no: int, now: dt.datetime | None = None) -> CustodyEvent:
+    now = now or utcnow()
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "move", school_class_id=_device_class_id(device))
+        tray = Tray.get_or_none((Tray.id == tray_id) & (Tray.active == True))  # noqa: E712
+        if tray is None or not 1 <= slot_no <= tray.slots:
+            raise ValidationError("There is no such slot.")
+        row = _state_row(device.id)
+        if row.tray_id == tray.id and row.slot_no == slot_no:
+            raise ValidationError(f"The phone is already in slot {slot_name(tray.name, slot_no)}.")
+        if not slot_is_free(tray, slot_no):
+            raise RuleViolation(f"Slot {slot_name(tray.name, slot_no)} already holds another phone.")
+        event, _ = _append(device.id, MOVED, actor, now, row=row, tray_id=tray.id, slot_no=slot_no)
+        return event
+
+
+# ---------------------------------------------------------------- undo
+
+
+def _rank(staff: Staff, action: str) -> int:
+    """The rank in which ``staff`` does ``action``: their most senior role that may do it
+    (or, if none may any more, their most senior role)."""
+    roles = staff.role_set & PERMISSIONS[action] or staff.role_set
+    return max((SENIORITY.get(r, 0) for r in roles), default=0)
+
+
+def check_undo(actor: Staff, target: CustodyEvent) -> None:
+    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target``.
+
+    Allowed to the person who recorded it, or to someone whose role may do that action
+    (for that pupil's class) and is at least as senior as the role it was recorded in.
+    """
+    if target.kind == REVERSAL:
+        raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
+    if target.kind == POLICE_EV:
+        raise RuleViolation("A police hand-over is final and cannot be undone.")
+    recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
+    if recorder is not None and actor is not None and recorder.id == actor.id:
+        return
+    action = EVENT_ACTION[target.kind]
+    require(actor, action, school_class_id=_device_class_id(_device(target.device_id)))
+    if recorder is None:
+        return  # recorded by the system (no member of staff): any role that may do it
+    need = _rank(recorder, action)
+    if _rank(actor, action) < need:
+        names = [ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need]
+        senior = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise PermissionDenied(
+            f"Only {recorder.display_name} or someone at least as senior ({senior}) may undo this "
+            f"{EVENT_NOUNS[target.kind]}."
+        )
+
+
+def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
+    """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
+    now = now or utcnow()
+    reason = text_field(reason, "reason for the undo", limit=UNDO_REASON_LIMIT)
+    with write_tx():
+        target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
+        if target is None:
+            raise NotFound("There is no such custody event.")
+        check_undo(actor, target)
+        device = _device(target.device_id)
+        events = list(CustodyEvent.select().where(CustodyEvent.device == device.id).order_by(CustodyEvent.id))
+        history = replay(events)
+        if not history.undo_stack or history.undo_stack[-1][0] != target.id:
+            if any(e.reverses_id == target.id for e in events):
+                raise RuleViolation("That action has already been undone.")
+            raise RuleViolation("Only the latest action on a phone can be undone: undo the later ones first.")
+        before = history.undo_stack[-1][2]
+        row = _state_row(device.id)
+        if before.slot_no is not None and (before.tray_id, before.slot_no) != (row.tray_id, row.slot_no):
+            tray = Tray.get_by_id(before.tray_id)
+            if not slot_is_free(tray, before.slot_no):
+                raise RuleViolation(
+                    f"Cannot undo: slot {slot_name(tray.name, before.slot_no)} now holds another phone."
+                )
+        now = _in_order(device.id, now, typed=False)
+        prev = audit.head()
+        event = CustodyEvent.create(
+            device=device.id,
+            kind=REVERSAL,
+            at=now,
+            actor=actor,
+            reverses=target.id,
+            note=reason,
+            tray=before.tray_id,
+            slot_no=before.slot_no,
+            audit_seq=prev[0] + 1,
+        )
+        _save_state(row, before, now, event)
+        audit.append(
+            actor,
+            "custody.reversal",
+            "custody_event",
+            event.id,
+            {"event_id": event.id, "device_id": device.id, "reverses": target.id},
+            now,
+            prev=prev,
+        )
+        return event
+
+
+# ---------------------------------------------------------------- reading
+
+
+def state_of(device_id: int) -> DeviceState:
+    return _state_row(device_id)
+
+
+def history(device_id: int) -> list[CustodyEvent]:
+    return list(
+        CustodyEvent.select(CustodyEvent, Staff)
+        .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
+        .where(CustodyEvent.device == device_id)
+        .order_by(CustodyEvent.id)
+    )
+
+
+def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) -> str:
+    """One line of the chain of custody, in plain English.
+
+    ``tray_names`` (tray id -> name) saves a query per event when describing many.
+    """
+    if tray_names is not None and e.tray_id is not None and e.slot_no is not None:
+        slot = slot_name(tray_names[e.tray_id], e.slot_no)
+    else:
+        slot = _slot_text(e.tray_id, e.slot_no)
+    actor = e.actor if e.actor_id else None
+    who = actor.display_name if actor is not None else "system"
+    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
+        slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
+    if e.kind == HANDED_IN:
+        text = f"handed in, slot {slot}" if e.slot_no is not None else f"handed in, overflow: {slot}"
+    elif e.kind == RELEASED:
+        text = f"released to pupil from slot {slot}" if slot else "released to pupil"
+    elif e.kind == RETURNED:
+        text = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
+    elif e.kind == CONFISCATED_EV:
+        text = f"confiscated ({e.policy}): {e.reason}; held in {'slot ' if e.slot_no is not None else ''}{slot}"
+    elif e.kind == RELEASED_TO_CONTACT:
+        c = e.contact
+        assert c is not None  # a release to a contact is recorded only with the contact
+        text = f"released to {c.name} ({c.relationship}), ID seen"
+    elif e.kind == SEARCHED:
+        consenter = e.consent_contact if e.consent_contact_id else None
+        consent = "pupil" if e.consent_by == "pupil" else (consenter.name if consenter is not None else "parent")
+        outcome = SEARCH_OUTCOMES.get(e.outcome, e.outcome) if e.outcome is not None else None
+        informed = (
+            f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
+            if e.parents_informed_at
+            else "; parents not yet informed"
+        )
+        text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {outcome}{informed}"
+    elif e.kind == POLICE_EV:
+        text = f"handed to police: {e.officer}, reference {e.force_reference}"
+    elif e.kind == MOVED:
+        text = f"moved to slot {slot}"
+    elif e.kind == REVERSAL:
+        text = f"undo of event {e.reverses_id}: {e.note}"
+    else:  # pragma: no cover
+        text = e.kind
+    return f"{local_from_utc_naive(e.at)}  {text}  (by {who})"
+
+
+def verify_states() -> list[str]:
+    """Replay every device's events and compare with the stored current state; and check
+    that each phone's events are in time order (in ledger order, no event dated earlier
+    than the one before it).
+
+    A value the kiosk never writes (an event kind, a stored state, a time that is not a
+    time: only possible with ``sqlite3`` or ``psql``) is a problem naming the table and
+    the row, never a crash; that phone's replay is then not attempted."""
+    problems: list[str] = []
+    events_by_device: dict[int, list[CustodyEvent]] = {}
+    unreadable: set[int] = set()  # devices with an event the replay cannot read
+    for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
+        events_by_device.setdefault(e.device_id, []).append(e)
+        if e.kind not in KINDS:
+            problems.append(
+                f"Table custody_event: custody event {e.id} is of a kind the kiosk never records "
+                f"({e.kind!r}): written outside the kiosk."
+            )
+            unreadable.add(e.device_id)
+        if not isinstance(e.at, dt.datetime):
+            problems.append(
+                f"Table custody_event: custody event {e.id} has a time the kiosk cannot read "
+                f"({e.at!r}): written outside the kiosk."
+            )
+            unreadable.add(e.device_id)
+    rows = {r.device_id: r for r in DeviceState.select()}
+    for device_id, row in sorted(rows.items()):
+        if row.state not in STATE_WORDS:
+            problems.append(
+                f"Table device_state: device {device_id} has a state the kiosk never records "
+                f"({row.state!r}): written outside the kiosk."
+            )
+            unreadable.add(device_id)
+    for device_id in sorted({d.id for d in Device.select(Device.id)} | set(events_by_device)):
+        if device_id in unreadable:
+            continue  # named above: a replay of it would mean nothing
+        try:
+            derived = replay(events_by_device.get(device_id, [])).custody
+        except LedgerError as exc:
+            problems.append(f"device {device_id}: {exc}")
+            continue
+        state_row = rows.get(device_id)
+        stored = Custody(state_row.state, state_row.tray_id, state_row.slot_no) if state_row else Custody()
+        if stored != derived:
+            problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
+        events = events_by_device.get(device_id, [])
+        for before, e in zip(events, events[1:], strict=False):  # per phone, events are in time order
+            if e.at < before.at:
+                problems.append(
+                    f"device {device_id}: event {e.id} ({e.kind}) is dated {local_from_utc_naive(e.at)}, "
+                    f"before event {before.id} ({before.kind}) at {local_from_utc_naive(before.at)}"
+                )
+                break
+    return problems
+
+
+def pupil_for_device(device: Device) -> Pupil | None:
+    return device.pupil if device.pupil_id else None
+
+
+# ---------------------------------------------------------------- visitor phones
+# Used by models.visitors.visits inside its own transactions. A visitor's phone is a
+# Device(kind="visitor") under a V-label, so the tray and the ledger stay one truth.
+# Only a member of staff receives or returns one, and the event names them: the
+# self-service screen only records that the visitor says they will hand it in.
+
+
+def _staff_only(actor: Staff | None, what: str) -> Staff:
+    if not isinstance(actor, Staff):
+        raise RuleViolation(f"Only a member of staff can {what} a visitor's phone: please see the office.")
+    return actor
+
+
+def hand_in_visitor_phone(device_id: int, actor: Staff, code: str, *, now: dt.datetime) -> tuple[CustodyEvent, str]:
+    """The office receives a visitor's phone into the first free shared slot; returns the event and slot name.
+
+    With no slot free it is recorded in the overflow place, as a pupil's phone would be:
+    the office has the phone either way.
+    """
+    with write_tx():
+        require(_staff_only(actor, "receive"), "hand_in")
+        row = _state_row(device_id)
+        if row.state != OUT:
+            raise RuleViolation(f"This visitor phone is already {STATE_WORDS[row.state]}.", device_id=device_id)
+        tray, slot_no = place_for(None)
+        if tray is None:
+            place = overflow_place()
+            event, _ = _append(
+                device_id,
+                HANDED_IN,
+                actor,
+                now,
+                row=row,
+                label_code=code,
+                note=f"overflow: {place}",
+                audit_details={"overflow": place},
+            )
+            return event, place
+        event, _ = _append(device_id, HANDED_IN, actor, now, row=row, tray_id=tray.id, slot_no=slot_no, label_code=code)
+        return event, slot_name(tray.name, slot_no)
+
+
+def return_visitor_phone(device_id: int, actor: Staff, *, now: dt.datetime) -> tuple[CustodyEvent | None, str]:
+    """The office gives a visitor's phone back. Returns (event, slot it came from).
+
+    A phone that is not in the tray gives (None, ""); a confiscated or police phone
+    stays where it is (the caller says so): (None, state).
+    """
+    with write_tx():
+        require(_staff_only(actor, "return"), "release")
+        row = _state_row(device_id)
+        if row.state == OUT:
+            return None, ""
+        if row.state != IN_TRAY:
+            return None, row.state
+        slot = _slot_text(row.tray_id, row.slot_no) or overflow_place_of(device_id)
+        event, _ = _append(device_id, RETURNED, actor, now, row=row)
+        return event, slot

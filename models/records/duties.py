@@ -1,0 +1,1404 @@
+"""Records duties (UK GDPR): retention purge, subject access, erasure.
+
+Each kind of record the kiosk keeps is a :class:`RecordKind` in :data:`KINDS`. A kind
+knows its table(s), which retention period applies (``Settings.retention_days``), what
+date decides a record's age, what counts as a legal hold, how to export its rows for a
+subject access request (SAR) and how to erase them for one person. The three duties
+walk the registry:
+
+* :func:`purge` deletes what has expired and lists what it keeps because of a legal
+  hold, in short transactions (batches of :data:`BATCH_ROWS` rows, each ONE write
+  transaction with its own audit entry saying whether the purge is complete), so the
+  terminals go on scanning while it runs;
+* :func:`subject_access` collects everything held about one person, and
+  :func:`write_sar` writes it as a JSON file plus one CSV per kind (folder or zip);
+* :func:`erase` deletes one person's data, refused (with the reason, in one line) while
+  any of it is under a legal hold; a long custody history goes oldest episodes first in
+  batches of its own, then the rest in ONE last transaction; every batch has its audit entry.
+
+What a legal hold is has ONE definition, :func:`legal_holds`, which purge and erase
+both call: a phone in a tray, confiscated or with the police; an open concern (and the
+phone and visit it names); a visitor on site (a visit not signed out), or a visitor's
+phone the school still holds. Purge keeps what is held and lists it; erase refuses.
+
+A subject access export is audited (``records.sar``) only once its file is completely
+written (:func:`write_sar`): a failed export is never recorded as a disclosure.
+
+The custody ledger is append-only in normal use. Retention deletes whole *episodes*
+of a phone's history: a run of events that starts and ends with the phone back with
+its owner (state "out"), with no undo reaching across its edges. Replaying what is
+left therefore gives the same current state as before (checked for every device
+before anything is deleted), and ``DeviceState`` never points at a deleted event.
+A phone handed to the police, or confiscated and still held, keeps its whole history.
+
+Audit entries hold ids only, so they outlive the rows they name. When audit entries
+themselves expire, the oldest run is deleted and its last seq and hash become the
+chain's anchor (see :mod:`models.audit.chain`), recorded in the purge's own audit entry.
+
+Adding a kind (visits, exceptions, concerns): subclass :class:`RecordKind` (in
+:mod:`models.records.kinds`) and put it in the list :data:`KINDS` is built from. Dependants
+must come after what they reference: erase walks the registry backwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import peewee
+from peewee import fn
+
+from models.audit import chain as audit
+from models.audit.tx import write_tx
+from models.clock import utcnow
+from models.custody.ledger import (
+    CONFISCATED,
+    IN_TRAY,
+    OUT,
+    POLICE,
+    REVERSAL,
+    LedgerError,
+    replay,
+)
+from models.errors import NotFound, RuleViolation, StorageError, ValidationError
+from models.records import holds as hold_rules
+from models.records import kinds as record_kinds
+from models.records.base import (
+    AUDIT_REFS,
+    KINDS,
+    PUPIL,
+    STAFF,
+    VISITOR,
+    PurgeContext,
+    PurgePart,
+    RecordKind,
+    Subject,
+    chunks,
+    iso,
+    pupil_device_ids,
+    rows_of,
+)
+from models.records.holds import HOLD_WORDS, SERIOUS_KINDS, Hold
+from models.staff.auth import require
+from models.store.csvsafe import write_csv
+from models.store.db import db
+from models.store.tables import (
+    AuditEntry,
+    Concern,
+    Contact,
+    CustodyEvent,
+    Device,
+    DeviceState,
+    Label,
+    Pupil,
+    SchoolClass,
+    Staff,
+    StaffClass,
+)
+from models.text import line_field
+
+ERASE_ACTION = "records.erase"
+SAR_ACTION = "records.sar"
+
+
+def pupil_subject(admission_no: str) -> Subject:
+    adno = line_field(admission_no, "admission number", 20)
+    pupil = Pupil.get_or_none(Pupil.admission_no == adno)
+    if pupil is None:
+        raise NotFound(f"No pupil has admission number {adno!r}: nothing is held under it.")
+    return Subject(PUPIL, adno, pupil.id)
+
+
+def visitor_subject(name: str) -> Subject:
+    """A visitor, found by name (case and spacing ignored) by the kinds that hold visitors."""
+    name = " ".join(line_field(name, "visitor's name").split())
+    if not any(VISITOR in k.subjects and k.identifies for k in KINDS):
+        raise NotFound("This kiosk keeps no visitor records yet: nothing is held about visitors.")
+    subject = Subject(VISITOR, name).with_devices()
+    if not any(ids for _table, ids in subject.row_ids or ()):
+        raise NotFound(f"No visitor called {name!r} is on record: nothing is held under that name.")
+    return Subject(VISITOR, name)
+
+
+def staff_subject(username: str) -> Subject:
+    username = line_field(username, "username", 40).lower()
+    staff = Staff.get_or_none(Staff.username == username)
+    if staff is None:
+        raise NotFound(f"There is no member of staff called {username!r}.")
+    return Subject(STAFF, username, staff.id)
+
+
+# ---------------------------------------------------------------- pupils and what hangs off them
+
+
+class PupilKind(RecordKind):
+    """The pupil's own row, from the MIS roster. Kept while on roll; erased on request."""
+
+    name, title = "pupil", "Pupil record"
+    subjects = frozenset({PUPIL})
+    columns = (
+        "id",
+        "admission_no",
+        "first_name",
+        "last_name",
+        "year_group",
+        "class",
+        "dob",
+        "active",
+        "created_at",
+        "updated_at",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        if subject.kind != PUPIL:
+            return []
+        rows = []
+        for p in Pupil.select(Pupil, SchoolClass).join(SchoolClass).where(Pupil.id == subject.row_id):
+            row = {c: iso(getattr(p, c)) for c in self.columns if c != "class"}
+            row["class"] = p.school_class.name
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        if subject.kind != PUPIL:
+            return 0
+        return Pupil.delete().where(Pupil.id == subject.row_id).execute()
+
+
+class ContactKind(RecordKind):
+    """Parents and carers listed for a pupil (also third parties named in their SAR)."""
+
+    name, title = "contacts", "Parents and carers"
+    subjects = frozenset({PUPIL})
+    columns = ("id", "name", "relationship", "priority", "can_collect", "active")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        if subject.kind != PUPIL:
+            return []
+        return rows_of(Contact.select().where(Contact.pupil == subject.row_id).order_by(Contact.id), self.columns)
+
+    def erase(self, subject: Subject) -> int:
+        if subject.kind != PUPIL:
+            return 0
+        return Contact.delete().where(Contact.pupil == subject.row_id).execute()
+
+
+class DeviceKind(RecordKind):
+    """Registered phones and where each is now (the ``DeviceState`` projection)."""
+
+    name, title = "devices", "Registered phones"
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = ("id", "kind", "description", "registered_at", "active", "state", "tray_id", "slot_no", "since")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        rows = []
+        ids = pupil_device_ids(subject)
+        states = {s.device_id: s for s in DeviceState.select().where(DeviceState.device.in_(ids))} if ids else {}
+        for d in Device.select().where(Device.id.in_(ids)).order_by(Device.id) if ids else []:
+            s = states.get(d.id)
+            rows.append(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "description": d.description,
+                    "registered_at": iso(d.registered_at),
+                    "active": d.active,
+                    "state": s.state if s else OUT,
+                    "tray_id": s.tray_id if s else None,
+                    "slot_no": s.slot_no if s else None,
+                    "since": iso(s.since) if s else None,
+                }
+            )
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = pupil_device_ids(subject)
+        if not ids:
+            return 0
+        DeviceState.delete().where(DeviceState.device.in_(ids)).execute()
+        return Device.delete().where(Device.id.in_(ids)).execute()
+
+
+class LabelKind(RecordKind):
+    """Printed barcode labels (a code identifies a pupil's phone: pseudonymous data)."""
+
+    name, title = "labels", "Phone labels"
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = ("id", "code", "device_id", "issued_at", "revoked_at", "revoke_reason", "replaced_by_id")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        ids = pupil_device_ids(subject)
+        if not ids:
+            return []
+        return rows_of(Label.select().where(Label.device.in_(ids)).order_by(Label.id), self.columns)
+
+    def erase(self, subject: Subject) -> int:
+        ids = pupil_device_ids(subject)
+        if not ids:
+            return 0
+        Label.update(replaced_by=None).where(Label.device.in_(ids)).execute()
+        return Label.delete().where(Label.device.in_(ids)).execute()
+
+
+# ---------------------------------------------------------------- the custody ledger
+
+
+@dataclass
+class _DevicePlan:
+    delete_ids: list[int]
+    counts: dict[str, int]
+    new_last_event: int | None
+    hold: Hold | None
+    more: bool = False  # expired units left for a later batch (``limit`` reached)
+    units: list[tuple[str, list[int]]] = field(default_factory=list)  # (retention key, event ids) of each unit deleted
+
+
+def _episodes(events: list[CustodyEvent]) -> tuple[list[tuple[int, int]], str]:
+    """Split a device's events (id order) into closed units that start and end "out".
+
+    Returns the units as (start, end) index pairs, inclusive, and the final state.
+    Episodes joined by an undo that reaches across their edge form one unit; whatever
+    is joined to the still-open tail is left out (the current state depends on it).
+    """
+    state = replay(events).custody.state  # raises LedgerError on a broken ledger
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for r in _rest_points(events):
+        bounds.append((start, r))
+        start = r + 1
+    tail = len(bounds)  # episode number of the open tail, events[start:] (maybe empty)
+    episode_of = [tail] * len(events)
+    for u, (s, t) in enumerate(bounds):
+        for i in range(s, t + 1):
+            episode_of[i] = u
+    index_of = {e.id: i for i, e in enumerate(events)}
+    joined = [False] * (tail + 1)  # joined[u]: episode u and u+1 are one unit
+    for i, e in enumerate(events):
+        if e.kind == REVERSAL and e.reverses_id in index_of:
+            for u in range(episode_of[index_of[e.reverses_id]], episode_of[i]):
+                joined[u] = True
+    units: list[tuple[int, int]] = []
+    u = 0
+    while u < tail:
+        first = u
+        while u < tail and joined[u]:
+            u += 1
+        if u == tail:
+            break  # joined to the open tail
+        units.append((bounds[first][0], bounds[u][1]))
+        u += 1
+    return units, state
+
+
+def _rest_points(events: list[CustodyEvent]) -> list[int]:
+    """Indexes after which the state is "out", by one incremental replay."""
+    from models.custody.ledger import Custody, step
+
+    cur = Custody()
+    stack: list[tuple[int, Custody]] = []
+    rests = []
+    for i, e in enumerate(events):
+        if e.kind == REVERSAL:
+            cur = stack.pop()[1]
+        else:
+            stack.append((e.id, cur))
+            cur = step(cur, e.kind, e.tray_id, e.slot_no)
+        if cur.state == OUT:
+            rests.append(i)
+    return rests
+
+
+def _plan_device(
+    device_id: int, events: list[CustodyEvent], ctx: PurgeContext, on_hold: Hold | None, limit: int | None = None
+) -> _DevicePlan:
+    """What purge deletes of one phone's history. ``on_hold``: its strongest legal hold
+    (:func:`legal_holds`). Police, confiscated or an open concern keep the whole history;
+    a phone in the tray keeps its current hand-in (the open tail, never deleted).
+
+    ``limit``: delete whole expired units, oldest first, until about this many events
+    (at least one unit); ``more`` says expired units are left. Any subset of the closed
+    units can go: each starts and ends with the phone back with its owner, so what is
+    left replays the same."""
+    cut = {"hand_ins": ctx.cutoff("hand_ins"), "confiscations": ctx.cutoff("confiscations")}
+    earliest = min(e.at for e in events)
+    try:
+        units, state = _episodes(events)
+    except (LedgerError, IndexError):
+        broken = Hold(
+            "custody",
+            "device",
+            device_id,
+            "ledger",
+            "its ledger does not replay (run kiosk audit verify): kept untouched",
+        )
+        return _DevicePlan([], {}, None, broken)
+    if state in (POLICE, CONFISCATED) and (on_hold is None or on_hold.code not in (POLICE, CONFISCATED)):
+        # The ledger says held but the projection does not (run kiosk audit verify): keep it all.
+        on_hold = Hold("custody_events", "device", device_id, state, HOLD_WORDS[state])
+    if on_hold is not None and on_hold.code != IN_TRAY:
+        return _DevicePlan([], {}, None, on_hold if earliest < cut["hand_ins"] else None)
+    delete: list[int] = []
+    unit_ids: list[tuple[str, list[int]]] = []
+    more = False
+    counts = {"hand_ins": 0, "confiscations": 0}
+    for s, t in units:
+        unit = events[s : t + 1]
+        key = "confiscations" if any(e.kind in SERIOUS_KINDS for e in unit) else "hand_ins"
+        if max(e.at for e in unit) < cut[key]:
+            if limit is not None and delete and len(delete) + len(unit) > limit:
+                more = True
+                break
+            delete.extend(e.id for e in unit)
+            counts[key] += len(unit)
+            unit_ids.append((key, [e.id for e in unit]))
+    hold: Hold | None = None
+    if state == IN_TRAY:
+        tail_start = units[-1][1] + 1 if units else 0
+        if any(e.at < cut["hand_ins"] for e in events[tail_start:]):
+            hold = on_hold or Hold("custody_events", "device", device_id, IN_TRAY, HOLD_WORDS[IN_TRAY])
+    if not delete:
+        return _DevicePlan([], counts, None, hold)
+    gone = set(delete)
+    kept = [e for e in events if e.id not in gone]
+    try:
+        same = replay(kept).custody == replay(events).custody
+    except LedgerError:  # pragma: no cover - _episodes guarantees it; never risk it
+        same = False
+    if not same:  # pragma: no cover
+        raise StorageError(
+            f"Purge stopped: removing old events would change device {device_id}'s state. Nothing was deleted."
+        )
+    return _DevicePlan(delete, counts, kept[-1].id if kept else None, hold, more, unit_ids)
+
+
+class CustodyKind(RecordKind):
+    """The ledger: routine hand-ins (``hand_ins``) and confiscations/searches (``confiscations``).
+
+    Age: the last event of an episode (when the phone went back to its owner). An
+    episode with a confiscation, search or police hand-over is kept for the
+    confiscations period, otherwise for the hand-ins period.
+    """
+
+    name, title = "custody_events", "Chain of custody"
+    retention = ("hand_ins", "confiscations")
+    subjects = frozenset({PUPIL, VISITOR})
+    identifies = False
+    columns = (
+        "id",
+        "device_id",
+        "kind",
+        "at",
+        "by",
+        "label_code",
+        "tray_id",
+        "slot_no",
+        "reason",
+        "policy",
+        "contact_id",
+        "id_seen",
+        "consent_by",
+        "consent_contact_id",
+        "witness",
+        "grounds",
+        "outcome",
+        "parents_informed_at",
+        "parents_informed_how",
+        "officer",
+        "force_reference",
+        "reverses_id",
+        "note",
+    )
+
+    purge_counts = ("hand_ins", "confiscations")
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        """Every expired unit of every phone's history (a closed episode, see :func:`_episodes`),
+        as ((device, retention key, event ids), cost), in ledger order: planned by a read
+        outside any write transaction, so a batch deletes neighbouring rows (one school
+        day's episodes lie together in the table) and only re-checks them in its own."""
+        latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
+        devices = [
+            d
+            for (d,) in _rows(
+                CustodyEvent.select(CustodyEvent.device)
+                .where(CustodyEvent.at < latest_cut)
+                .group_by(CustodyEvent.device)
+                .order_by(CustodyEvent.device)
+            )
+        ]
+        units: list[tuple[tuple[int, str, tuple[int, ...]], int]] = []
+        # events after this one were written after planning began: their phones' holds are looked at again
+        ctx.marks["custody_event"] = CustodyEvent.select(fn.MAX(CustodyEvent.id)).scalar() or 0
+        for chunk in chunks(devices, 200):
+            on_hold = {key[1]: h for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=chunk)).items()}
+            by_device: dict[int, list[Any]] = {d: [] for d in chunk}
+            for e in _light_events(chunk):
+                by_device[e.device_id].append(e)
+            for device_id, events in by_device.items():
+                if not events:
+                    continue
+                plan = _plan_device(device_id, events, ctx, on_hold.get(device_id))
+                if plan.hold:
+                    ctx.holds.append(plan.hold)
+                for key, ids in plan.units:
+                    units.append(((device_id, key, tuple(ids)), len(ids)))
+        units.sort(key=lambda u: u[0][2][0])
+        return units
+
+    def _plan_units(
+        self, ctx: PurgeContext, units: list[tuple[int, str, tuple[int, ...]]], limit: int | None
+    ) -> PurgePart:
+        """Inside a batch's transaction: delete the planned units that still may go. A
+        phone held now (confiscated, with the police, an open concern) keeps them all; a
+        unit changed since (an event gone, or an undo reaching into it) waits for the next purge."""
+        part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
+        wanted = sorted(i for _d, _k, ids in units for i in ids)
+        devices = sorted({d for d, _k, _ids in units})
+        # Holds: the phones held when the units were planned have none; a phone becomes held
+        # (confiscated, with the police, in the tray) only by a new event, or by an open concern.
+        mark = ctx.marks.get("custody_event", 0)
+        again: set[int] = set()
+        for chunk in chunks(devices, 500):
+            again.update(
+                d
+                for (d,) in _rows(
+                    CustodyEvent.select(CustodyEvent.device)
+                    .where((CustodyEvent.id > mark) & CustodyEvent.device.in_(chunk))
+                    .distinct()
+                )
+            )
+            again.update(
+                d
+                for (d,) in _rows(
+                    Concern.select(Concern.device).where((Concern.status == "open") & Concern.device.in_(chunk))
+                )
+            )
+        held = {
+            key[1]: h
+            for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=sorted(again))).items()
+            if h.code != IN_TRAY
+        }
+        present = set(_ids_present(wanted))
+        undone_by: dict[int, int] = {}
+        for chunk in chunks(wanted, 500):
+            undone_by.update(
+                (rev, i)
+                for i, rev in _rows(
+                    CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses).where(CustodyEvent.reverses.in_(chunk))
+                )
+            )
+        delete: list[int] = []
+        by_device: dict[int, set[int]] = {}
+        for device_id, key, ids in units:
+            if device_id in held:
+                part.holds.append(held[device_id])
+                continue
+            mine = set(ids)
+            if not mine <= present or any(undone_by.get(i, i) not in mine for i in ids if i in undone_by):
+                continue
+            delete.extend(ids)
+            by_device.setdefault(device_id, set()).update(ids)
+            part.deletes[key] += len(ids)
+
+        def apply() -> None:
+            states = (
+                {
+                    s.device_id: s.last_event_id
+                    for s in DeviceState.select(DeviceState.device, DeviceState.last_event).where(
+                        DeviceState.device.in_(list(by_device))
+                    )
+                }
+                if by_device
+                else {}
+            )
+            for device_id, gone in by_device.items():
+                if states.get(device_id) in gone:
+                    newest = (
+                        CustodyEvent.select(fn.MAX(CustodyEvent.id))
+                        .where((CustodyEvent.device == device_id) & CustodyEvent.id.not_in(sorted(gone)))
+                        .scalar()
+                    )
+                    DeviceState.update(last_event=newest).where(DeviceState.device == device_id).execute()
+            _delete_events(delete)
+
+        part.apply = apply
+        return part
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        if units is not None:
+            return self._plan_units(ctx, units, limit)
+        latest_cut = max(ctx.cutoff("hand_ins"), ctx.cutoff("confiscations"))
+        candidates = [
+            r.device_id
+            for r in CustodyEvent.select(CustodyEvent.device)
+            .where(CustodyEvent.at < latest_cut)
+            .group_by(CustodyEvent.device)
+            .order_by(CustodyEvent.device)
+        ]
+        on_hold = {key[1]: h for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=candidates)).items()}
+        part = PurgePart(deletes={"hand_ins": 0, "confiscations": 0})
+        plans: dict[int, _DevicePlan] = {}
+        left = limit
+        for chunk in chunks(candidates, 200):
+            by_device: dict[int, list[CustodyEvent]] = {d: [] for d in chunk}
+            for e in _light_events(chunk):
+                by_device[e.device_id].append(e)
+            for device_id, events in by_device.items():
+                if not events:
+                    continue  # gone since the units were listed
+                plan = _plan_device(
+                    device_id, events, ctx, on_hold.get(device_id), None if left is None else max(left, 1)
+                )
+                plans[device_id] = plan
+                if left is not None:
+                    left -= len(plan.delete_ids)
+                if plan.more:
+                    part.again.append((device_id, len(events) - len(plan.delete_ids)))
+                for key, n in plan.counts.items():
+                    part.deletes[key] += n
+                if plan.hold:
+                    part.holds.append(plan.hold)
+
+        def apply() -> None:
+            for device_id, plan in plans.items():
+                if not plan.delete_ids:
+                    continue
+                DeviceState.update(last_event=plan.new_last_event).where(
+                    (DeviceState.device == device_id) & DeviceState.last_event.in_(plan.delete_ids)
+                ).execute()
+                _delete_events(plan.delete_ids)
+
+        part.apply = apply
+        part.notes["devices"] = sorted(d for d, p in plans.items() if p.delete_ids)
+        return part
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        ids = pupil_device_ids(subject)
+        if not ids:
+            return []
+        staff = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+        rows = []
+        for e in CustodyEvent.select().where(CustodyEvent.device.in_(ids)).order_by(CustodyEvent.id).iterator():
+            row = {c: iso(getattr(e, c)) for c in self.columns if c != "by"}
+            row["by"] = staff.get(e.actor_id, "system") if e.actor_id else "system"
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = pupil_device_ids(subject)
+        if not ids:
+            return 0
+        DeviceState.update(last_event=None).where(DeviceState.device.in_(ids)).execute()
+        event_ids = [e.id for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_(ids))]
+        return _delete_events(event_ids)
+
+
+def _in_sql(column: str, ids: list[int]) -> tuple[str, list[int]]:
+    """``column IN (…)`` with one parameter each: peewee's SQL building took a third of a batch."""
+    from models.store.db import is_sqlite
+
+    mark = "?" if is_sqlite() else "%s"
+    return f'"{column}" IN ({", ".join([mark] * len(ids))})', list(ids)
+
+
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
+
+
+def _ids_present(ids: list[int]) -> Iterable[int]:
+    for chunk in chunks(sorted(ids), 500):
+        cond, params = _in_sql("id", chunk)
+        yield from (
+            int(r[0]) for r in db.execute_sql(f'SELECT "id" FROM "custody_event" WHERE {cond}', params).fetchall()
+        )
+
+
+def _light_events(devices: list[int]) -> Iterable[Any]:
+    """These phones' events, in ledger order, with only what planning a purge reads (id,
+    device_id, kind, at, tray_id, slot_no, reverses_id): whole model rows were most of its time."""
+    return (
+        CustodyEvent.select(
+            CustodyEvent.id,
+            CustodyEvent.device.alias("device_id"),
+            CustodyEvent.kind,
+            CustodyEvent.at,
+            CustodyEvent.tray.alias("tray_id"),
+            CustodyEvent.slot_no,
+            CustodyEvent.reverses.alias("reverses_id"),
+        )
+        .where(CustodyEvent.device.in_(devices))
+        .order_by(CustodyEvent.id)
+        .namedtuples()
+        .iterator()
+    )
+
+
+def _delete_events(ids: list[int]) -> int:
+    """Delete ledger rows: reversals first (they reference the events they undo)."""
+    n = 0
+    for kinds in (f" AND \"kind\" = '{REVERSAL}'", ""):
+        for chunk in chunks(sorted(ids), 500):
+            cond, params = _in_sql("id", chunk)
+            n += db.execute_sql(f'DELETE FROM "custody_event" WHERE {cond}{kinds}', params).rowcount
+    return n
+
+
+# ---------------------------------------------------------------- staff
+
+
+class StaffKind(RecordKind):
+    """Staff accounts. Exported on request; never erased here (the ledger names who acted)."""
+
+    name, title = "staff", "Staff account"
+    subjects = frozenset({STAFF})
+    columns = (
+        "id",
+        "username",
+        "display_name",
+        "roles",
+        "active",
+        "created_at",
+        "failed_attempts",
+        "locked_until",
+        "classes",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        if subject.kind != STAFF:
+            return []
+        s = Staff.get_by_id(subject.row_id)
+        classes = [
+            c.school_class.name
+            for c in StaffClass.select(StaffClass, SchoolClass).join(SchoolClass).where(StaffClass.staff == s.id)
+        ]
+        row = {c: iso(getattr(s, c)) for c in self.columns if c != "classes"}  # never the PIN hash
+        row["classes"] = ", ".join(sorted(classes))
+        return [{c: row[c] for c in self.columns}]
+
+    def holds_for(self, subject: Subject) -> list[Hold]:
+        if subject.kind != STAFF:
+            return []
+        assert subject.row_id is not None  # a staff subject is found by its row (staff_subject)
+        return [
+            Hold(
+                self.name,
+                "staff",
+                subject.row_id,
+                "ledger_actor",
+                "a staff account is not erased: the chain of custody must show who acted (deactivate it instead)",
+                "{who} is not erased: the chain of custody must show who acted (deactivate the account instead)",
+            )
+        ]
+
+
+# ---------------------------------------------------------------- audit
+
+
+class AuditKind(RecordKind):
+    """The audit log. Entries hold ids, not names: nothing to erase. Age: the entry's time."""
+
+    name, title = "audit", "Audit log entries"
+    retention = ("audit",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = ("seq", "at", "actor", "action", "entity", "entity_id", "details")
+
+    purge_counts = ("audit",)
+    CHUNK = 1000  # entries removed per batch (each removal replays only the entries it removes)
+
+    def _last_expired(self, ctx: PurgeContext) -> AuditEntry | None:
+        cut = ctx.cutoff("audit").isoformat(timespec="microseconds")
+        first_kept = AuditEntry.select(fn.MIN(AuditEntry.seq)).where(AuditEntry.at >= cut).scalar()
+        query = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+        if first_kept is not None:
+            query = query.where(AuditEntry.seq < first_kept)
+        return query.first()
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        """The expired entries in runs of :attr:`CHUNK`, oldest first: each unit is the last seq of a run."""
+        last = self._last_expired(ctx)
+        if last is None:
+            return []
+        first = AuditEntry.select(fn.MIN(AuditEntry.seq)).scalar()
+        ends = list(range(first + self.CHUNK - 1, last.seq, self.CHUNK)) + [last.seq]
+        return [(end, self.CHUNK) for end in ends]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        last = self._last_expired(ctx)
+        if last is None:
+            return PurgePart(deletes={"audit": 0})
+        if units is not None:  # only as far as the units given (the oldest runs first)
+            upto = min(max(units), last.seq)
+            last = (
+                AuditEntry.select(AuditEntry.seq, AuditEntry.hash)
+                .where(AuditEntry.seq <= upto)
+                .order_by(AuditEntry.seq.desc())
+                .first()
+            )
+            if last is None:
+                return PurgePart(deletes={"audit": 0})
+        count = AuditEntry.select().where(AuditEntry.seq <= last.seq).count()
+
+        def apply() -> None:
+            audit.remove_through(last.seq, last.hash)
+
+        return PurgePart(deletes={"audit": count}, apply=apply)
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        refs: dict[str, set[str]] = {}
+        if subject.kind == STAFF:
+            cond = (AuditEntry.actor == f"staff:{subject.row_id}") | (
+                (AuditEntry.entity == "staff") & (AuditEntry.entity_id == str(subject.row_id))
+            )
+        elif subject.kind in (PUPIL, VISITOR):
+            devices = pupil_device_ids(subject)
+            refs["device"] = {str(i) for i in devices}
+            for chunk in chunks(devices, 500):
+                refs.setdefault("label", set()).update(
+                    str(lb.id) for lb in Label.select(Label.id).where(Label.device.in_(chunk))
+                )
+                refs.setdefault("custody_event", set()).update(
+                    str(e.id) for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.device.in_(chunk))
+                )
+            cond = AuditEntry.seq < 0  # nothing, until a reference is added
+            if subject.kind == PUPIL:
+                cond = (AuditEntry.entity == PUPIL) & (AuditEntry.entity_id == str(subject.row_id))
+        else:
+            return []
+        for provider in AUDIT_REFS:
+            for entity, ids in provider(subject).items():
+                refs.setdefault(entity, set()).update(str(i) for i in ids)
+        for entity, id_texts in refs.items():
+            for text_chunk in chunks(sorted(id_texts), 500):
+                cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(text_chunk)
+        rows = {e.seq: e for e in AuditEntry.select().where(cond)}
+        if subject.kind == PUPIL:
+            # Roster imports name pupils in their details' "pupil_ids".
+            for e in AuditEntry.select().where(
+                (AuditEntry.action == "roster.import") & AuditEntry.details.contains(str(subject.row_id))
+            ):
+                if subject.row_id in json.loads(e.details).get("pupil_ids", []):
+                    rows[e.seq] = e
+        return rows_of((rows[s] for s in sorted(rows)), self.columns)
+
+
+# THE kinds, in order: dependants after what they reference (erase walks this backwards),
+# and the audit log last.
+KINDS[:] = [
+    PupilKind(),
+    ContactKind(),
+    DeviceKind(),
+    LabelKind(),
+    CustodyKind(),
+    StaffKind(),
+    *record_kinds.KINDS,
+    AuditKind(),
+]
+
+
+# ---------------------------------------------------------------- purge
+
+
+@dataclass
+class PurgeResult:
+    dry_run: bool
+    deleted: dict[str, int]  # retention key -> rows deleted (or that would be)
+    holds: list[Hold]
+    cutoffs: dict[str, dt.datetime]
+    audit_seq: int | None = None  # the purge's own audit entry (of a batched purge: the last batch's)
+    batches: int = 0  # short transactions it took, each with its own audit entry
+    audit_seqs: list[int] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        verb = "Would delete" if self.dry_run else "Deleted"
+        out = [f"{verb}: " + ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in self.deleted.items()) + "."]
+        if self.holds:
+            out.append(f"Kept because of a legal hold ({len(self.holds)}):")
+            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in self.holds)
+        else:
+            out.append("Nothing kept because of a legal hold.")
+        return out
+
+
+# Short transactions: a batch deletes about this many rows (a row count, not a time
+# budget, so a batch is the same on every run). Measured on the 1M-event benchmark
+# database (python -m benchmarks.bench_purge, 1,539 batches): from the write lock to the
+# commit a median of 21 ms, p95 41 ms, longest 87 ms, on 2 shared cores.
+BATCH_ROWS = 500
+# Between batches the write lock is left free this long. SQLite's busy handler retries a
+# waiting writer 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 ms apart (100 ms only after it has
+# waited 228 ms), so a gap of 60 ms lets in every terminal that waited through one batch;
+# PostgreSQL queues waiters on the lock in order, so it needs only a moment.
+PAUSE_SQLITE_S = 0.06
+PAUSE_POSTGRES_S = 0.005
+
+
+def _pause() -> float:
+    from models.store.db import is_sqlite
+
+    return PAUSE_SQLITE_S if is_sqlite() else PAUSE_POSTGRES_S
+
+
+def unfinished(action: str) -> dict[str, Any] | None:
+    """The details of the newest ``action`` entry if it says its run did not complete."""
+    entry = (
+        AuditEntry.select(AuditEntry.details).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc()).first()
+    )
+    if entry is None:
+        return None
+    try:
+        details = json.loads(entry.details)
+    except ValueError:
+        return None
+    return details if details.get("complete") is False else None
+
+
+def purge(
+    retention_days: Mapping[str, int],
+    *,
+    actor: Staff | str | None = "cli",
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    batch_rows: int | None = None,
+    pause: float | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> PurgeResult:
+    """Delete every record past its retention period, in short transactions (batches).
+
+    Each batch is ONE write transaction of about ``batch_rows`` rows with its own audit
+    entry (``records.purge``: what it deleted, the holds it kept, ``"batch"`` and
+    ``"complete"``), so other terminals write between batches. Every batch plans its
+    own part again inside its transaction: a legal hold that appeared meanwhile is kept,
+    and the ledger and its projection agree after every batch. If the purge stops part
+    way (a power cut), what is left is true and verifies; the newest purge entry says
+    ``"complete": false``, and running the purge again finishes the job.
+
+    ``after_batch(k)`` is called after batch k commits (not after the last): for tests.
+    """
+    now = now or utcnow()
+    missing = sorted({key for k in KINDS for key in k.retention} - set(retention_days))
+    if missing:
+        raise ValidationError(f"No retention period is set for {', '.join(missing)}.")
+    ctx = PurgeContext(now, retention_days)
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+    cutoffs = {key: ctx.cutoff(key) for k in KINDS for key in k.retention}
+
+    if dry_run:
+        deleted: dict[str, int] = {}
+        holds: list[Hold] = []
+        with db.atomic():  # one consistent read; nothing written
+            for k in KINDS:
+                part = k.plan_purge(ctx)
+                for key, n in part.deletes.items():
+                    deleted[key] = deleted.get(key, 0) + n
+                holds.extend(part.holds)
+        return PurgeResult(True, deleted, holds, cutoffs)
+
+    batch_rows = max(1, batch_rows or BATCH_ROWS)
+    pause = _pause() if pause is None else pause
+    # What to work through, read without taking the write lock (terminals go on writing).
+    queue: list[tuple[RecordKind, deque[tuple[Any, int]] | None]] = []
+    totals: dict[str, int] = {}
+    for k in KINDS:
+        for key in k.purge_counts:
+            totals[key] = 0
+        if k.retention:
+            units = k.purge_units(ctx)
+            queue.append((k, deque(units) if units is not None else None))
+    earlier = unfinished(audit.PURGE_ACTION)
+    with _checkpoints_between_batches():
+        return _purge_batches(ctx, queue, totals, cutoffs, earlier, actor, now, batch_rows, pause, after_batch)
+
+
+@contextlib.contextmanager
+def _checkpoints_between_batches() -> Iterator[None]:
+    """SQLite: no checkpoint inside a batch's commit (it copied the log back into the
+    database while holding up the next terminal: up to 60 ms a commit on the 1M-event
+    database); a passive one, which never blocks a writer, between batches instead."""
+    from models.store.db import is_sqlite
+
+    if not is_sqlite():
+        yield
+        return
+    before = db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+    db.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(peewee.DatabaseError, peewee.InterfaceError):  # never hide why the purge stopped
+            db.execute_sql(f"PRAGMA wal_autocheckpoint = {int(before)}")
+            db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _purge_batches(
+    ctx: PurgeContext,
+    queue: list[tuple[RecordKind, deque[tuple[Any, int]] | None]],
+    totals: dict[str, int],
+    cutoffs: dict[str, dt.datetime],
+    earlier: dict[str, Any] | None,
+    actor: Staff | str | None,
+    now: dt.datetime,
+    batch_rows: int,
+    pause: float,
+    after_batch: Callable[[int], None] | None,
+) -> PurgeResult:
+    from models.store.db import checkpoint
+
+    run = secrets.token_hex(4)
+    kept: dict[tuple[str, int, str], Hold] = {}
+    result = PurgeResult(False, totals, [], cutoffs)
+    while True:
+        result.batches += 1
+        with write_tx():
+            deleted = dict.fromkeys(totals, 0)
+            holds = list(ctx.holds) if result.batches == 1 else []
+            used = 0
+            while queue and used < batch_rows:
+                k, units = queue[0]
+                if units is None:
+                    part = k.plan_purge(ctx)
+                    queue.pop(0)
+                else:
+                    take: list[Any] = []
+                    before = used
+                    while units and (not take or used + units[0][1] <= batch_rows):
+                        unit, cost = units.popleft()
+                        take.append(unit)
+                        used += cost
+                    if not take:
+                        queue.pop(0)
+                        continue
+                    part = k.plan_purge(ctx, units=take, limit=max(1, batch_rows - before))
+                    for item in reversed(part.again):
+                        units.appendleft(item)
+                    if not units:
+                        queue.pop(0)
+                if part.apply is not None and any(part.deletes.values()):
+                    part.apply()
+                for key, n in part.deletes.items():
+                    deleted[key] = deleted.get(key, 0) + n
+                    totals[key] = totals.get(key, 0) + n
+                holds.extend(part.holds)
+            while queue and queue[0][1] is not None and not queue[0][1]:
+                queue.pop(0)  # nothing (more) to do for that kind: no batch of its own
+            for h in holds:
+                kept.setdefault((h.entity, h.entity_id, h.code), h)
+            complete = not queue
+            anchor_seq, anchor_hash = audit.anchor()
+            details = {
+                "run": run,
+                "batch": result.batches,
+                "complete": complete,
+                "deleted": deleted,
+                "cutoffs": {key: c.date().isoformat() for key, c in cutoffs.items()},
+                "holds": [h.audit_ref() for h in holds[:500]],
+                "hold_count": len(holds),
+                "audit_anchor": [anchor_seq, anchor_hash] if anchor_seq else None,
+            }
+            if result.batches == 1 and earlier is not None:
+                details["resumes"] = earlier.get("run")  # a purge that stopped part way
+            if complete and result.batches > 1:
+                details["run_deleted"] = dict(totals)
+            entry = audit.append(actor, audit.PURGE_ACTION, "records", "purge", details, now)
+        result.audit_seq = entry.seq
+        result.audit_seqs.append(entry.seq)
+        if complete:
+            break
+        if after_batch is not None:
+            after_batch(result.batches)
+        started = time.perf_counter()
+        checkpoint()  # passive: copies what no reader needs, never waits for the lock
+        if pause:
+            time.sleep(max(0.0, pause - (time.perf_counter() - started)))
+    result.holds = list(kept.values())
+    return result
+
+
+# ---------------------------------------------------------------- subject access
+
+
+@dataclass
+class SarExport:
+    subject: Subject
+    generated_at: dt.datetime
+    sections: dict[str, list[dict[str, Any]]]  # kind name -> rows
+    columns: dict[str, tuple[str, ...]]
+    titles: dict[str, str]
+    actor: object = "cli"  # who asked: named in the audit entry once the file is written
+
+    @property
+    def total(self) -> int:
+        return sum(len(rows) for rows in self.sections.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "subject": {"kind": self.subject.kind, "key": self.subject.key},
+            "generated_at": self.generated_at.isoformat(),
+            "note": "Everything the reception kiosk holds about this person. Times are UTC. "
+            "Check third parties (other people named) before disclosing.",
+            "records": {name: {"title": self.titles[name], "rows": rows} for name, rows in self.sections.items()},
+        }
+
+
+def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: dt.datetime | None = None) -> SarExport:
+    """Everything held about one person, by kind, read in one consistent snapshot.
+
+    Nothing is audited here: collecting is not disclosing. :func:`write_sar` audits the
+    export once its file is completely written.
+    """
+    now = now or utcnow()
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+    kinds = [k for k in KINDS if subject.kind in k.subjects]
+    with db.atomic():  # one consistent read; nothing written
+        subject = subject.with_devices()
+        sections = {k.name: k.export(subject) for k in kinds}
+    return SarExport(
+        subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor
+    )
+
+
+_NOTHING = "Nothing was exported."
+
+
+def _sar_files(export: SarExport) -> dict[str, bytes]:
+    files: dict[str, bytes] = {
+        "sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    }
+    for name, rows in export.sections.items():
+        buf = io.StringIO(newline="")
+        columns = list(export.columns[name])
+        write_csv(buf, columns, [[r.get(c) for c in columns] for r in rows])
+        files[f"{name}.csv"] = ("\ufeff" + buf.getvalue()).encode("utf-8")  # utf-8-sig: Excel keeps accents
+    return files
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` (never over an existing file) readable by its owner only, and fsync it."""
+    from models.store.files import write_private
+
+    write_private(path, data)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (where the filesystem can: not every one syncs a folder)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES):
+            raise
+    finally:
+        os.close(fd)
+
+
+_NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV)
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Move the finished file to its name, never over a file that appeared meanwhile."""
+    try:
+        os.link(tmp, path)
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if path.exists() or path.is_symlink():  # no hard links (a FAT USB stick): check, then rename
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)) from None
+        os.rename(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def write_sar(export: SarExport, path: str | Path) -> Path:
+    """Write ``sar.json`` and one CSV per kind, to a new folder or (``.zip``) a new zip file,
+    or (``.json``) the whole export as one new JSON file (``sar.json`` alone: the CSVs
+    hold the same rows), and only then audit the export (``records.sar``).
+
+    Any other suffix is refused unless the name is an existing empty folder: a user who
+    typed ``m.csv`` or ``m.txt`` meant a file, and would not find one.
+
+    The export is written to a temporary name in the target folder, fsynced and renamed
+    into place; the audit entry follows. If the audit cannot be written the file is
+    removed, so an export on disk is always an audited one and a failed export is never
+    recorded as a disclosure. The target folder must exist; an existing zip or a folder
+    that is not empty is refused. Files are created 0600, a folder 0700.
+    """
+    path = Path(path).expanduser()
+    parent = path.parent if str(path.parent) else Path(".")
+    suffix = path.suffix.lower()
+    is_json = suffix == ".json"
+    one_file = suffix in (".zip", ".json")  # a new file, never over an existing one
+    if suffix not in ("", ".zip", ".json") and not (path.is_dir() and not path.is_symlink()):
+        raise ValidationError(
+            f"{path} is not a name the export can take: name a new folder, or a file ending .zip or .json. {_NOTHING}"
+        )
+    if not parent.is_dir():
+        raise ValidationError(f"There is no folder {parent}: create it first, or choose another place. {_NOTHING}")
+    if one_file and (path.exists() or path.is_symlink()):
+        raise ValidationError(f"{path} already exists: choose a new file name. {_NOTHING}")
+    if not one_file and (path.is_symlink() or (path.exists() and (not path.is_dir() or any(path.iterdir())))):
+        raise ValidationError(f"{path} already exists and is not an empty folder: choose a new one. {_NOTHING}")
+    was_empty_folder = not one_file and path.is_dir()
+
+    def undo() -> None:
+        _remove(path)
+        if was_empty_folder:  # put back the empty folder that was chosen
+            with contextlib.suppress(OSError):
+                os.mkdir(path)
+
+    files = _sar_files(export)
+    tmp = parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    placed = False
+    try:
+        if one_file:
+            if is_json:
+                data = files["sar.json"]
+            else:
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    for name, data in files.items():
+                        zf.writestr(name, data)
+                data = buf.getvalue()
+            _write_private(tmp, data)
+            _place(tmp, path)
+            placed = True
+            _remove(tmp)  # the temporary name of a hard link (already gone after a rename)
+        else:
+            os.mkdir(tmp, 0o700)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o700)  # whatever the umask
+            for name, data in files.items():
+                _write_private(tmp / name, data)
+            _fsync_dir(tmp)
+            os.rename(tmp, path)  # replaces only an empty folder
+            placed = True
+        _fsync_dir(parent)
+    except OSError as exc:
+        _remove(tmp)
+        if placed:
+            undo()
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise ValidationError(f"{path} already exists: choose a new one. {_NOTHING}") from None
+        raise StorageError(f"Cannot write the export to {path}: {exc.strerror or exc}. {_NOTHING}") from None
+    subject = export.subject
+    try:
+        with write_tx():
+            audit.append(
+                export.actor,
+                SAR_ACTION,
+                subject.kind,
+                subject.row_id if subject.row_id is not None else "-",
+                {"rows": {name: len(rows) for name, rows in export.sections.items()}},
+                utcnow(),
+            )
+    except BaseException:
+        undo()  # not audited: not disclosed
+        raise
+    return path
+
+
+# ---------------------------------------------------------------- erasure
+
+
+@dataclass
+class EraseResult:
+    subject: Subject
+    deleted: dict[str, int]
+    audit_seq: int
+
+    def line(self) -> str:
+        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.deleted.items() if n)
+        return f"Erased {self.subject.label}: {parts or 'nothing was held'}."
+
+
+def holds_for(subject: Subject) -> list[Hold]:
+    """What blocks erasing this person: every legal hold on their phones, visits and
+    concerns (:func:`legal_holds`, the definition purge uses too), then anything a kind
+    refuses to erase (a staff account)."""
+    if subject.device_ids is None or subject.row_ids is None:
+        subject = subject.with_devices()
+    holds = hold_rules.legal_holds(
+        devices=subject.device_ids or (), visits=subject.ids("visit"), concerns=subject.ids("concern")
+    )
+    return holds + [h for k in KINDS if subject.kind in k.subjects for h in k.holds_for(subject)]
+
+
+def _who(subject: Subject) -> str:
+    return {PUPIL: "Pupil", VISITOR: "Visitor", STAFF: "Staff member"}.get(
+        subject.kind, subject.kind.title()
+    ) + f" {subject.key}"
+
+
+def refusal(subject: Subject, holds: list[Hold]) -> str:
+    """Erase's refusal: every hold in one line, then "Nothing was erased."."""
+    who = _who(subject)
+    named = {h.concern_id for h in holds if h.entity == "concern"}  # said once, by the concern itself
+    lines = list(dict.fromkeys(h.refusal(who) for h in holds if h.entity == "concern" or h.concern_id not in named))
+    text = "; ".join(lines[:3]) + (f"; and {len(lines) - 3} more" if len(lines) > 3 else "")
+    return f"{text[:1].upper()}{text[1:]}. Nothing was erased."
+
+
+def erase(
+    subject: Subject,
+    *,
+    actor: Staff | str | None = "cli",
+    now: dt.datetime | None = None,
+    batch_rows: int | None = None,
+    pause: float | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> EraseResult:
+    """Delete one person's data, or refuse with the reason if any of it is under a legal hold.
+
+    In short transactions: while the person's phones have more than ``batch_rows``
+    custody events, a batch deletes the oldest whole episodes (each starts and ends with
+    the phone back with its owner, so what is left replays the same and the projection
+    stays true), with its own ``records.erase`` entry saying ``"complete": false``. The
+    last batch deletes everything else and says ``"complete": true``. Every batch checks
+    the legal holds again: a phone handed in meanwhile stops the erasure, and what was
+    erased stays erased. Running it again finishes the job.
+    """
+    now = now or utcnow()
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "manage_records")
+    kinds = [k for k in KINDS if subject.kind in k.subjects]
+    batch_rows = max(1, batch_rows or BATCH_ROWS)
+    pause = _pause() if pause is None else pause
+    batch = 0
+    totals: dict[str, int] = {k.name: 0 for k in kinds}
+    while True:
+        batch += 1
+        with write_tx():
+            subject = subject.with_devices()
+            holds = holds_for(subject)
+            if holds:
+                text = refusal(subject, holds)
+                if batch > 1:
+                    text = text.replace(
+                        "Nothing was erased.",
+                        "The erasure stopped part way: what it had erased stays "
+                        "erased; run it again once the hold is released.",
+                    )
+                raise RuleViolation(text)
+            step = _erase_step(subject, batch_rows)
+            ident = subject.row_id if subject.row_id is not None else "-"
+            if step is not None:
+                totals["custody_events"] = totals.get("custody_events", 0) + step
+                entry = audit.append(
+                    actor,
+                    ERASE_ACTION,
+                    subject.kind,
+                    ident,
+                    {"deleted": {"custody_events": step}, "batch": batch, "complete": False},
+                    now,
+                )
+            else:
+                deleted: dict[str, int] = {}
+                for k in reversed(kinds):  # dependants first
+                    deleted[k.name] = k.erase(subject)
+                deleted = {k.name: deleted[k.name] for k in kinds}
+                details: dict[str, Any] = {"deleted": deleted}
+                if batch > 1:
+                    details.update(batch=batch, complete=True)
+                entry = audit.append(actor, ERASE_ACTION, subject.kind, ident, details, now)
+                for name, n in deleted.items():
+                    totals[name] = totals.get(name, 0) + n
+                return EraseResult(subject, {k.name: totals[k.name] for k in kinds}, entry.seq)
+        if after_batch is not None:
+            after_batch(batch)
+        if pause:
+            time.sleep(pause)
+
+
+def _erase_step(subject: Subject, batch_rows: int) -> int | None:
+    """If the person's phones have more than ``batch_rows`` events: delete the oldest whole
+    episodes, about ``batch_rows`` events (at least one episode), and return how many; else None."""
+    devices = list(subject.device_ids or ())
+    if not devices:
+        return None
+    total = CustodyEvent.select().where(CustodyEvent.device.in_(devices)).count()
+    if total <= batch_rows:
+        return None
+    by_device: dict[int, list[Any]] = {d: [] for d in devices}
+    for e in _light_events(devices):
+        by_device[e.device_id].append(e)
+    delete: list[int] = []
+    newest: dict[int, int | None] = {}
+    for device_id, events in by_device.items():
+        if not events or len(delete) >= batch_rows:
+            continue
+        try:
+            units, _state = _episodes(events)
+        except (LedgerError, IndexError):
+            continue  # does not replay: left for the last batch, which deletes it whole
+        taken = 0
+        for s, t in units:
+            if delete and len(delete) + (t - s + 1) > batch_rows:
+                break
+            delete.extend(e.id for e in events[s : t + 1])
+            taken = t + 1
+        if taken:
+            newest[device_id] = events[-1].id if taken < len(events) else None
+    if not delete:
+        return None  # no whole episode to take: the last batch deletes it all at once
+    for device_id, last in newest.items():
+        DeviceState.update(last_event=last).where(
+            (DeviceState.device == device_id) & DeviceState.last_event.in_(delete)
+        ).execute()
+    return _delete_events(delete)
+
+
+# ---------------------------------------------------------------- never stored
+
+# Columns allowed to hold bytes: only the print outbox's rendered job (what the kiosk
+# itself printed: a slip, labels, a roll call), purged with the visit it prints.
+BINARY_ALLOWED: set[tuple[str, str]] = {
+    ("PrintJob", "data"),  # the ESC/POS bytes of a slip or label the kiosk itself made
+    ("ComplianceDay", "pupils"),  # a bitmap of pupil ids who handed in on a closed day (derived)
+}
+_FORBIDDEN_NAME = re.compile(
+    r"photo|image|picture|selfie|scan_of|passport|licen[cs]e_no|id_doc|document_image|screenshot|contents?$|attachment|blob",
+    re.I,
+)
+
+
+def never_stored_problems(models: Iterable[type[peewee.Model]]) -> list[str]:
+    """Columns that could hold a photograph of an ID document or anything from a device."""
+    problems = []
+    for model in models:
+        for f in model._meta.sorted_fields:
+            where = f"{model.__name__}.{f.name}"
+            if isinstance(f, (peewee.BlobField, peewee.BareField)) and (model.__name__, f.name) not in BINARY_ALLOWED:
+                problems.append(f"{where} can hold binary data")
+            if _FORBIDDEN_NAME.search(f.name):
+                problems.append(f"{where} is named like a photograph or device content")
+    return problems
+
+
+# The kinds that live beside their modules' tables (visits, exceptions, concerns)
+# register themselves on import; importing them here means every purge, SAR and
+# erasure sees them, whoever imported this module first.

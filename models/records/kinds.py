@@ -1,0 +1,570 @@
+"""Records duties for visitors, visits, print jobs, agreed exceptions and concerns.
+
+The kinds listed here (:data:`KINDS`) join :data:`models.records.duties.KINDS`, which
+``models.records.duties`` builds from one explicit list, so every purge, subject access request
+and erasure sees them. Registry order (erasure walks it backwards, dependants first)::
+
+    ... custody_events, staff, visitors, visits, print_jobs, exceptions, concerns, audit
+
+**Visitors** are found by name, case and spacing ignored: their ``Visitor`` rows
+(matched on the name they last gave) and every visit given under that name, plus the
+other visits of the same ``Visitor`` rows. Their phones (``Device(kind="visitor")``,
+through the visits) join the devices, labels and custody kinds via ``DEVICE_OWNERS``.
+Two different people of the same name are one subject: check the export before
+disclosing, and before erasing.
+
+Retention and age:
+
+* ``visits``: a visit (with its slip's print jobs) expires this long after it was signed
+  out. A visit never signed out, a visit whose phone the school still holds and a visit
+  named by an open concern are kept and listed as holds. A visitor's own row goes
+  with their last visit; their phone (device, label, state) goes once its custody
+  events have gone (custody keeps them for ``hand_ins``/``confiscations``), at the same
+  purge or a later one. Other print jobs (labels, roll calls, tests) expire this long
+  after they were made.
+* ``exceptions``: an agreed exception expires this long after its end date, or after
+  the day it was revoked if earlier.
+* ``concerns``: a closed concern expires this long after it was closed (its last
+  follow-up). An OPEN concern is a legal hold: it is never purged (listed once past the
+  period), it keeps the history of the phone it links and the visit it names, and the
+  person it is about cannot be erased until the DSL closes it.
+
+What is held is decided by :func:`models.records.duties.legal_holds` alone (erase calls it
+too); the purges here only ask it about the records that would otherwise expire.
+
+SAR: exceptions show a medical need as its category from the fixed list (there is no
+diagnosis to show); print jobs are listed without their printed bytes. Erasure deletes
+the rows outright, so revocation reasons and concern notes go with the person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from peewee import ColumnBase, Expression
+
+from models.clock import local_day
+from models.custody.ledger import OUT
+from models.records import holds
+from models.records.base import (
+    AUDIT_REFS,
+    DEVICE_OWNERS,
+    PUPIL,
+    ROW_OWNERS,
+    STAFF,
+    VISITOR,
+    PurgeContext,
+    PurgePart,
+    RecordKind,
+    Subject,
+    chunks,
+    iso,
+    pupil_device_ids,
+)
+from models.store.tables import (
+    AgreedException,
+    Concern,
+    CustodyEvent,
+    Device,
+    DeviceState,
+    Label,
+    PrintJob,
+    Staff,
+    Visit,
+    Visitor,
+)
+
+OPEN = "open"  # models.safeguarding.concerns.OPEN
+MEDICAL_WORDS = {  # models.policy.agreed.MEDICAL_CATEGORIES (not imported: keeps this module light)
+    "monitoring_device": "reads a medical sensor, pump or monitor",
+    "emergency_alert": "raises or receives medical emergency alerts",
+    "medication_reminder": "medication reminders",
+    "communication_aid": "communication or accessibility aid",
+    "other_medical": "other medical need (see the healthcare plan)",
+}
+
+
+def _key(text: str | None) -> str:
+    """Case- and space-folded, as ``Visitor.name_key`` and ``AgreedException.name_key`` are."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _staff_names() -> dict[int, str]:
+    return {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+
+
+def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())
+
+
+def _in(field: ColumnBase, ids: Iterable[int]) -> Expression:
+    """``field IN ids`` for any number of ids (chunked), or a condition matching nothing."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return field.is_null() & field.is_null(False)
+    return functools.reduce(operator.or_, [field.in_(chunk) for chunk in chunks(wanted, 500)])
+
+
+# ---------------------------------------------------------------- who is the visitor
+
+
+def _visits_named(key: str) -> set[int]:
+    # Names are matched in Python: SQLite's lower() folds ASCII only.
+    return {v.id for v in Visit.select(Visit.id, Visit.name).iterator() if _key(v.name) == key}
+
+
+def _visitor_ids(subject: Subject) -> list[int]:
+    key = _key(subject.key)
+    ids = {v.id for v in Visitor.select(Visitor.id).where(Visitor.name_key == key)}
+    named = _visits_named(key)
+    ids |= {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, named))}
+    return sorted(ids)
+
+
+def _visit_ids(subject: Subject) -> list[int]:
+    named = _visits_named(_key(subject.key))
+    mine = {v.id for v in Visit.select(Visit.id).where(_in(Visit.visitor, _visitor_ids(subject)))}
+    return sorted(named | mine)
+
+
+def _visitor_devices(subject: Subject) -> list[int]:
+    visits = subject.ids("visit")
+    return sorted(
+        {v.device_id for v in Visit.select(Visit.device).where(_in(Visit.id, visits) & Visit.device.is_null(False))}
+    )
+
+
+def _slip_refs(visit_ids: Iterable[int]) -> list[str]:
+    return [f"visit:{i}" for i in visit_ids]
+
+
+def _print_job_ids(subject: Subject) -> list[int]:
+    refs = _slip_refs(subject.ids("visit"))
+    ids: set[int] = set()
+    for chunk in chunks(refs, 500):
+        ids |= {j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))}
+    return sorted(ids)
+
+
+def _exception_ids(subject: Subject) -> list[int]:
+    q = AgreedException.select(AgreedException.id)
+    if subject.kind == PUPIL:
+        q = q.where(AgreedException.pupil == subject.row_id)
+    elif subject.kind == STAFF:
+        q = q.where(AgreedException.staff == subject.row_id)
+    elif subject.kind == VISITOR:
+        q = q.where((AgreedException.subject_kind == VISITOR) & (AgreedException.name_key == _key(subject.key)))
+    else:
+        return []
+    return sorted(e.id for e in q)
+
+
+def _concern_ids(subject: Subject) -> list[int]:
+    if subject.kind == PUPIL:
+        return sorted(c.id for c in Concern.select(Concern.id).where(Concern.pupil == subject.row_id))
+    if subject.kind == STAFF:
+        return sorted(c.id for c in Concern.select(Concern.id).where(Concern.staff == subject.row_id))
+    if subject.kind != VISITOR:
+        return []
+    key, visits = _key(subject.key), set(subject.ids("visit"))
+    return sorted(
+        c.id
+        for c in Concern.select(Concern.id, Concern.name, Concern.visit_id).where(Concern.about_kind == VISITOR)
+        if (c.visit_id in visits) or (c.name and _key(c.name) == key)
+    )
+
+
+ROW_OWNERS[VISITOR] = {"visitor": _visitor_ids, "visit": _visit_ids, "print_job": _print_job_ids}
+DEVICE_OWNERS[VISITOR] = _visitor_devices
+for _kind in (PUPIL, STAFF, VISITOR):
+    ROW_OWNERS.setdefault(_kind, {}).update({"agreed_exception": _exception_ids, "concern": _concern_ids})
+
+
+def _audit_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
+    return {table: subject.ids(table) for table in ("visitor", "visit", "print_job", "agreed_exception", "concern")}
+
+
+AUDIT_REFS.append(_audit_refs)
+
+
+# ---------------------------------------------------------------- visitors and visits
+
+
+class VisitorKind(RecordKind):
+    """A visitor's own row (kept so a returning visitor is found). Goes with their last visit."""
+
+    name, title = "visitors", "Visitor record"
+    subjects = frozenset({VISITOR})
+    columns = ("id", "name", "organisation", "visitor_type", "car_reg", "last_visit_at", "created_at")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        ids = subject.ids("visitor")
+        return [
+            {c: iso(getattr(v, c)) for c in self.columns}
+            for v in Visitor.select().where(_in(Visitor.id, ids)).order_by(Visitor.id)
+        ]
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("visitor")
+        return Visitor.delete().where(_in(Visitor.id, ids)).execute() if ids else 0
+
+
+class VisitKind(RecordKind):
+    """Visits, from sign-in to sign-out; purging one takes its slip, visitor row and phone too."""
+
+    name, title = "visits", "Visits"
+    retention = ("visits",)
+    subjects = frozenset({VISITOR})
+    columns = (
+        "id",
+        "visitor_id",
+        "name",
+        "organisation",
+        "visitor_type",
+        "badge_number",
+        "slip_code",
+        "purpose",
+        "visiting",
+        "car_reg",
+        "id_seen",
+        "dbs_assured",
+        "dbs_confirmed_by",
+        "supervised",
+        "phone_choice",
+        "exception_id",
+        "device_id",
+        "rules_version",
+        "rules_accepted_at",
+        "signed_in_at",
+        "signed_in_by",
+        "signed_out_at",
+        "signed_out_by",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        for v in Visit.select().where(_in(Visit.id, subject.ids("visit"))).order_by(Visit.id):
+            row = {c: iso(getattr(v, c)) for c in self.columns if c not in ("signed_in_by", "signed_out_by")}
+            row["signed_in_by"] = staff.get(v.signed_in_by_id, "self-service") if v.signed_in_by_id else "self-service"
+            row["signed_out_by"] = (
+                staff.get(v.signed_out_by_id, "") if v.signed_out_by_id else ("self-service" if v.signed_out_at else "")
+            )
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("visit")
+        return Visit.delete().where(_in(Visit.id, ids)).execute() if ids else 0
+
+    purge_counts = ("visits", "visitors", "visitor_phones")
+
+    def _expired(self, ctx: PurgeContext) -> Expression:
+        cut = ctx.cutoff("visits")
+        return (Visit.signed_out_at < cut) | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < cut))
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        # a visit, its slip, its visitor and phone; then None: the visitor phones left with no
+        # visit and no events (looked for in every batch, so also when no visit expires)
+        # A phone whose custody events this purge deletes goes at the next one, as in a dry run.
+        phones = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        ctx.marks["visitor_phones"] = phones - {
+            e.device_id
+            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, phones)).distinct()
+        }
+        return [(i, 4) for (i,) in _rows(Visit.select(Visit.id).where(self._expired(ctx)).order_by(Visit.id))] + [
+            (None, 4)
+        ]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        part = PurgePart(deletes={"visits": 0, "visitors": 0, "visitor_phones": 0})
+        where = (
+            self._expired(ctx)
+            if units is None
+            else self._expired(ctx) & _in(Visit.id, [u for u in units if u is not None])
+        )
+        candidates = [v.id for v in Visit.select(Visit.id).where(where).order_by(Visit.id)]
+        held = {key[1]: h for key, h in holds.strongest(holds.legal_holds(visits=candidates)).items()}
+        expired: list[int] = []
+        for visit_id in candidates:
+            if visit_id in held:
+                part.holds.append(held[visit_id])
+            else:
+                expired.append(visit_id)
+        gone = set(expired)
+        # A visitor row goes when none of its visits is left.
+        touched = {v.visitor_id for v in Visit.select(Visit.visitor).where(_in(Visit.id, gone))}
+        remaining = {
+            v.visitor_id
+            for v in Visit.select(Visit.id, Visit.visitor).where(_in(Visit.visitor, touched))
+            if v.id not in gone
+        }
+        visitors = sorted(touched - remaining)
+        # Visitor phones with no visit left, no custody events, back with their owner, in no concern.
+        phone_ids = {d.id for d in Device.select(Device.id).where(Device.kind == "visitor")}
+        still_used = {
+            v.device_id
+            for v in Visit.select(Visit.id, Visit.device).where(Visit.device.is_null(False))
+            if v.id not in gone
+        }
+        with_events = {
+            e.device_id
+            for e in CustodyEvent.select(CustodyEvent.device).where(_in(CustodyEvent.device, phone_ids)).distinct()
+        }
+        in_concern = {c.device_id for c in Concern.select(Concern.device).where(Concern.device.is_null(False))}
+        not_out = {
+            s.device_id
+            for s in DeviceState.select(DeviceState.device).where(
+                _in(DeviceState.device, phone_ids) & (DeviceState.state != OUT)
+            )
+        }
+        unused = phone_ids - still_used - with_events - in_concern - not_out
+        if "visitor_phones" in ctx.marks:  # batched: only those that had no events when it began
+            unused &= ctx.marks["visitor_phones"]
+        phones = sorted(unused)
+        part.deletes.update(visits=len(expired), visitors=len(visitors), visitor_phones=len(phones))
+        part.notes.update(visits=expired, visitors=visitors, phones=phones)
+
+        def apply() -> None:
+            refs = _slip_refs(expired)
+            for chunk in chunks(refs, 500):
+                jobs = [j.id for j in PrintJob.select(PrintJob.id).where(PrintJob.ref.in_(chunk))]
+                _delete_jobs(jobs)
+            Visit.delete().where(_in(Visit.id, expired)).execute()
+            Visitor.delete().where(_in(Visitor.id, visitors)).execute()
+            _delete_devices(phones)
+
+        part.apply = apply
+        return part
+
+
+def _delete_jobs(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    PrintJob.update(reprint_of=None).where(_in(PrintJob.reprint_of, ids)).execute()
+    return PrintJob.delete().where(_in(PrintJob.id, ids)).execute()
+
+
+def _delete_devices(ids: list[int]) -> None:
+    if not ids:
+        return
+    Label.update(replaced_by=None).where(_in(Label.device, ids)).execute()
+    Label.delete().where(_in(Label.device, ids)).execute()
+    DeviceState.delete().where(_in(DeviceState.device, ids)).execute()
+    Device.delete().where(_in(Device.id, ids)).execute()
+
+
+class PrintJobKind(RecordKind):
+    """The print outbox: a visit's slip (its bytes hold the visitor's name), labels, roll calls."""
+
+    name, title = "print_jobs", "Printed slips"
+    retention = ("visits",)
+    subjects = frozenset({VISITOR})
+    identifies = False
+    columns = ("id", "kind", "ref", "title", "status", "created_at", "sent_at")  # never the printed bytes
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        ids = subject.ids("print_job")
+        return [
+            {c: iso(getattr(j, c)) for c in self.columns}
+            for j in PrintJob.select().where(_in(PrintJob.id, ids)).order_by(PrintJob.id)
+        ]
+
+    def erase(self, subject: Subject) -> int:
+        return _delete_jobs(list(subject.ids("print_job")))
+
+    purge_counts = ("print_jobs",)
+
+    def _expired(self, ctx: PurgeContext) -> Expression:
+        return (PrintJob.created_at < ctx.cutoff("visits")) & ~PrintJob.ref.startswith("visit:")
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        return [(i, 1) for (i,) in _rows(PrintJob.select(PrintJob.id).where(self._expired(ctx)).order_by(PrintJob.id))]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        """Jobs not for a visit (labels, roll calls, tests) go this long after they were made."""
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(PrintJob.id, units)
+        ids = [j.id for j in PrintJob.select(PrintJob.id).where(where)]
+
+        def apply() -> None:
+            _delete_jobs(ids)
+
+        return PurgePart(deletes={"print_jobs": len(ids)}, apply=apply)
+
+
+# ---------------------------------------------------------------- agreed exceptions
+
+
+def _exception_age(e: AgreedException) -> dt.date:
+    end = e.ends_on
+    if e.revoked_at is not None:
+        end = min(end, local_day(e.revoked_at))
+    return end
+
+
+class ExceptionKind(RecordKind):
+    """Phone exceptions agreed with the headteacher. Age: the end date, or the revocation."""
+
+    name, title = "exceptions", "Agreed phone exceptions"
+    retention = ("exceptions",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = (
+        "id",
+        "subject_kind",
+        "visitor_name",
+        "organisation",
+        "kind",
+        "medical_category",
+        "allowed",
+        "location",
+        "conditions",
+        "sanction",
+        "agreed_with",
+        "agreed_on",
+        "starts_on",
+        "review_on",
+        "ends_on",
+        "risk_assessment_ref",
+        "recorded_by",
+        "recorded_at",
+        "signed_copy_at",
+        "revoked_at",
+        "revoke_reason",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        for e in (
+            AgreedException.select()
+            .where(_in(AgreedException.id, subject.ids("agreed_exception")))
+            .order_by(AgreedException.id)
+        ):
+            row: dict[str, Any] = {
+                c: iso(getattr(e, c))
+                for c in self.columns
+                if c not in ("medical_category", "agreed_with", "recorded_by")
+            }
+            # A medical need is shown as its category: nothing more medical is held.
+            row["medical_category"] = (
+                MEDICAL_WORDS.get(e.medical_category, e.medical_category) if e.medical_category else None
+            )
+            contact = e.agreed_with_contact if e.agreed_with_contact_id else None
+            row["agreed_with"] = contact.name if contact is not None else e.agreed_with
+            row["recorded_by"] = staff.get(e.recorded_by_id, "")
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("agreed_exception")
+        return AgreedException.delete().where(_in(AgreedException.id, ids)).execute() if ids else 0
+
+    purge_counts = ("exceptions",)
+
+    def _maybe(self, ctx: PurgeContext) -> Expression:
+        """Candidates by SQL (ended before the cut-off, or revoked before it); then exactly by local day."""
+        cut = ctx.cutoff("exceptions").date()
+        return (AgreedException.ends_on < cut) | (
+            AgreedException.revoked_at < ctx.cutoff("exceptions") + dt.timedelta(days=1)
+        )
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        return [
+            (i, 1)
+            for (i,) in _rows(
+                AgreedException.select(AgreedException.id).where(self._maybe(ctx)).order_by(AgreedException.id)
+            )
+        ]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        cut = ctx.cutoff("exceptions").date()
+        where = self._maybe(ctx) if units is None else self._maybe(ctx) & _in(AgreedException.id, units)
+        q = AgreedException.select().where(where)
+        ids = [e.id for e in q if _exception_age(e) < cut]
+        return PurgePart(
+            deletes={"exceptions": len(ids)},
+            apply=lambda: AgreedException.delete().where(_in(AgreedException.id, ids)).execute(),
+        )
+
+
+# ---------------------------------------------------------------- concerns
+
+
+class ConcernKind(RecordKind):
+    """Concerns for the DSL. Open: a legal hold. Closed: age from the last follow-up."""
+
+    name, title = "concerns", "Concerns raised with the DSL"
+    retention = ("concerns",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = (
+        "id",
+        "about_kind",
+        "name",
+        "visit_id",
+        "device_id",
+        "category",
+        "what",
+        "raised_by",
+        "raised_at",
+        "seen_at",
+        "followed_up_at",
+        "follow_up_note",
+        "status",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        for c in Concern.select().where(_in(Concern.id, subject.ids("concern"))).order_by(Concern.id):
+            row = {col: iso(getattr(c, col)) for col in self.columns if col != "raised_by"}
+            row["raised_by"] = staff.get(c.raised_by_id, "")
+            rows.append({col: row[col] for col in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("concern")
+        devices = pupil_device_ids(subject)
+        if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
+            Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
+        return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0
+
+    purge_counts = ("concerns",)
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        return [
+            (i, 1)
+            for (i,) in _rows(
+                Concern.select(Concern.id).where(Concern.raised_at < ctx.cutoff("concerns")).order_by(Concern.id)
+            )
+        ]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        cut = ctx.cutoff("concerns")
+        part = PurgePart(deletes={"concerns": 0})
+        ids = []
+        where = Concern.raised_at < cut
+        if units is not None:
+            where &= _in(Concern.id, units)
+        old = list(
+            Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
+            .where(where)
+            .order_by(Concern.id)
+        )
+        held = {key[1]: h for key, h in holds.strongest(holds.legal_holds(concerns=[c.id for c in old])).items()}
+        for c in old:
+            if c.id in held:
+                part.holds.append(held[c.id])
+            elif (c.followed_up_at or c.updated_at) < cut:
+                ids.append(c.id)
+        part.deletes["concerns"] = len(ids)
+        part.apply = lambda: Concern.delete().where(_in(Concern.id, ids)).execute()
+        return part
+
+
+# In order; models.records.duties puts them after its own kinds and before the audit log.
+KINDS = (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind())

@@ -1,0 +1,495 @@
+"""Read-only reports: devices, the day's custody events, phones still held."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from peewee import JOIN
+
+from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
+from models.custody.ledger import (
+    EVENT_WORDS,
+    HANDED_IN,
+    RELEASED,
+    RELEASED_TO_CONTACT,
+    RETURNED,
+    STATE_WORDS,
+    PhoneState,
+    describe_event,
+    overflow_place_of,
+)
+from models.custody.trays import held_place, slot_name
+from models.errors import KioskError
+from models.store.db import db
+from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
+
+
+def _held(device_id: int, tray_name: str | None, slot_no: int | None) -> str:
+    """Where a held phone is, for a column: "B-07", or the overflow place recorded when it was put there."""
+    if tray_name is None or slot_no is None:
+        return overflow_place_of(device_id)
+    return held_place(tray_name, slot_no)
+
+
+def devices(class_name: str | None = None) -> list[dict[str, Any]]:
+    """Every active pupil device with its current label and state."""
+    query = (
+        Device.select(Device, Pupil, SchoolClass, DeviceState, Label, Tray)
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .switch(Device)
+        .join(DeviceState, on=(DeviceState.device == Device.id))
+        .join(Tray, join_type=JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .switch(Device)
+        .join(Label, join_type=JOIN.LEFT_OUTER, on=((Label.device == Device.id) & Label.revoked_at.is_null()))
+        .where(Device.active == True)  # noqa: E712
+        .order_by(SchoolClass.name, Pupil.last_name, Pupil.first_name, Device.id)
+    )
+    if class_name:
+        query = query.where(SchoolClass.name == class_name)
+    rows = []
+    for d in query.iterator():  # rows with their joined state, label and tray
+        st = d.devicestate
+        label = getattr(d, "label", None)
+        tray = getattr(st, "tray", None) if st.tray_id else None
+        rows.append(
+            {
+                "code": label.code if label and label.id else "",
+                "admission_no": d.pupil.admission_no,
+                "pupil": d.pupil.full_name,
+                "class": d.pupil.school_class.name,
+                "description": d.description,
+                "state": st.state,
+                "slot": _held(st.device_id, tray.name if tray else None, st.slot_no)
+                if st.state in ("in_tray", "confiscated")
+                else "",
+            }
+        )
+    return rows
+
+
+def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
+    """Every custody event of a local school day, in order.
+
+    One query of plain tuples (a full school day is thousands of hand-ins and
+    releases); the few events with more to say (confiscations, searches, police,
+    parents, undo) are described by :func:`models.custody.ledger.describe_event`.
+    """
+    start, end = day_bounds(day, tz)
+    in_day = (CustodyEvent.at >= start) & (CustodyEvent.at < end)
+    query = (
+        CustodyEvent.select(
+            CustodyEvent.id,
+            CustodyEvent.at,
+            CustodyEvent.kind,
+            CustodyEvent.label_code,
+            CustodyEvent.tray,
+            CustodyEvent.slot_no,
+            CustodyEvent.actor,
+            CustodyEvent.device,
+        )
+        .where(in_day)
+        .order_by(CustodyEvent.at, CustodyEvent.id)
+        .tuples()
+    )
+    # The pupil of each phone of the day and every username, once each rather than
+    # joined into every row: a phone is handed in and released, so the names would be
+    # fetched (and decoded) twice, and every value fetched costs more than the lookup.
+    owners: dict[int, tuple[str, str, str]] = {
+        device_id: (adno or "", f"{first} {last}" if adno else "", class_name or "")
+        for device_id, adno, first, last, class_name in db.execute(
+            Device.select(Device.id, Pupil.admission_no, Pupil.first_name, Pupil.last_name, SchoolClass.name)
+            .join(Pupil, join_type=JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
+            .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+            .where(Device.id.in_(CustodyEvent.select(CustodyEvent.device).where(in_day)))
+        ).fetchall()
+    }
+    _name_visitor_phones(owners)
+    usernames = dict(db.execute(Staff.select(Staff.id, Staff.username)).fetchall())
+    trays = dict(db.execute(Tray.select(Tray.id, Tray.name)).fetchall())
+    slots: dict[tuple[int | None, int | None], str] = {}
+    times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
+    out: list[dict[str, Any]] = []
+    rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
+    # Raw rows (no per-value conversion): a full day is thousands of rows and this is the hot loop.
+    for event_id, at, kind, code, tray_id, slot_no, actor_id, device_id in db.execute(query).fetchall():
+        minute = at[:16] if isinstance(at, str) else at.replace(second=0, microsecond=0)
+        local = times.get(minute)
+        if local is None:
+            when = dt.datetime.fromisoformat(minute) if isinstance(minute, str) else minute
+            local = times[minute] = local_from_utc_naive(when, tz)
+        slot = slots.get((tray_id, slot_no))
+        if slot is None:
+            slot = slots[(tray_id, slot_no)] = slot_name(trays[tray_id], slot_no) if tray_id else ""
+        if kind == HANDED_IN and tray_id:
+            detail = f"handed in, slot {slot}"
+        elif kind == RELEASED:
+            detail = f"released to pupil from slot {slot}" if slot else "released to pupil"
+        elif kind == RETURNED:
+            detail = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
+        else:
+            detail = ""
+            rare.append((len(out), event_id))
+        adno, pupil, class_name = owners[device_id]
+        out.append(
+            {
+                "event_id": event_id,
+                "time": local,
+                "event": EVENT_WORDS.get(kind, kind),
+                "kind": kind,
+                "code": code or "",
+                "admission_no": adno,
+                "pupil": pupil,
+                "class": class_name,
+                "slot": slot,
+                "by": usernames.get(actor_id) if actor_id else "system",
+                "detail": detail,
+            }
+        )
+    if rare:
+        full = {
+            e.id: e
+            for e in CustodyEvent.select(CustodyEvent, Staff)
+            .join(Staff, join_type=JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
+            .where(CustodyEvent.id.in_([i for _, i in rare]))
+        }
+        contact_ids = {c for e in full.values() for c in (e.contact_id, e.consent_contact_id) if c}
+        contacts = {c.id: c for c in Contact.select().where(Contact.id.in_(contact_ids))} if contact_ids else {}
+        for e in full.values():
+            if e.contact_id:
+                e.contact = contacts[e.contact_id]
+            if e.consent_contact_id:
+                e.consent_contact = contacts[e.consent_contact_id]
+        for index, event_id in rare:
+            out[index]["detail"] = describe_event(full[event_id], trays).split("  ", 1)[1].rsplit("  (by", 1)[0]
+    return out
+
+
+def _visitor_names(device_ids) -> dict[int, str]:
+    """Visitor phones among ``device_ids``: device id -> "Name (visitor)"."""
+    from models.visitors.visits import names_for_devices  # noqa: PLC0415
+
+    return {d: f"{name} (visitor)" for d, name in names_for_devices(device_ids).items()}
+
+
+def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
+    """A visitor's phone is shown with the visitor's name (class column: "visitor")."""
+    names = _visitor_names([d for d, (adno, _, _) in owners.items() if not adno])
+    for device_id, name in names.items():
+        owners[device_id] = ("", name, "visitor")
+
+
+@dataclass(frozen=True, slots=True)
+class UncollectedPhone:
+    """A phone the school still holds (:func:`uncollected`)."""
+
+    slot: str  # "B-07", or the overflow place when it has no slot
+    overflow: bool  # held in the overflow place (no free slot)
+    code: str  # its current label, "" if none
+    admission_no: str  # "" for a visitor's phone
+    pupil: str  # the pupil's name, or "Name (visitor)"
+    class_name: str  # "" for a visitor's phone
+    held_as: PhoneState  # IN_TRAY or CONFISCATED: decide on this
+    since: dt.datetime  # local (the school's time zone)
+
+    @property
+    def state_text(self) -> str:
+        """The state in words, to show ("in the tray", "confiscated")."""
+        return STATE_WORDS[self.held_as]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as ``kiosk report uncollected`` gives it (JSON, CSV)."""
+        return {
+            "slot": self.slot,
+            "overflow": self.overflow,
+            "code": self.code,
+            "admission_no": self.admission_no,
+            "pupil": self.pupil,
+            "class": self.class_name,
+            "state": self.state_text,
+            "held_as": self.held_as.value,
+            "since": self.since.strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[UncollectedPhone]:
+    """Phones the school still holds (in the tray or confiscated), by slot."""
+    now = now or utcnow()
+    query = (
+        DeviceState.select(DeviceState, Device, Pupil, SchoolClass, Tray)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .join(Pupil, join_type=JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, join_type=JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+        .switch(DeviceState)
+        .join(Tray, join_type=JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]))
+        .order_by(Tray.position, Tray.name, DeviceState.slot_no)
+    )
+    held: list[Any] = list(query.iterator())
+    ids = [st.device_id for st in held]
+    current = Label.revoked_at.is_null()
+    if len(ids) <= 500:  # the usual end-of-day handful: look up only theirs
+        current &= Label.device.in_(ids or [0])
+    labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
+    out = []
+    visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
+    for st in held:
+        pupil = st.device.pupil if st.device.pupil_id else None
+        out.append(
+            UncollectedPhone(
+                slot=_held(st.device_id, st.tray.name if st.tray_id else None, st.slot_no),  # no slot: overflow
+                overflow=not st.tray_id,
+                code=labels.get(st.device_id, ""),
+                admission_no=pupil.admission_no if pupil else "",
+                pupil=pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
+                class_name=pupil.school_class.name if pupil else "",
+                held_as=PhoneState(st.state),
+                since=to_local(st.since, tz),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ClassProgress:
+    """One class's hand-ins on a day (:func:`class_progress`)."""
+
+    class_name: str
+    handed_in: int  # phones handed in today (not undone), pupils under an exception left out
+    expected: int  # pupils with a registered phone and no agreed exception in effect
+    exceptions: int  # pupils with an agreed exception in effect
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "class": self.class_name,
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "exceptions": self.exceptions,
+        }
+
+
+def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
+    """Per class: pupils with a registered phone, and how many phones were handed in today.
+
+    A phone counts once however often it was scanned; a hand-in that was undone does
+    not count. Pupils with an agreed exception in effect today are counted apart
+    (``exceptions``): they are neither expected nor counted as handed in.
+    """
+    from models.policy.agreed import active_pupil_ids
+
+    start, end = day_bounds(day, tz)
+    excepted = active_pupil_ids(day)
+    with_phone = (
+        Device.select(SchoolClass.name, Device.pupil)
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
+        .distinct()
+        .tuples()
+    )
+    expected_n: dict[str, int] = {}
+    exceptions_n: dict[str, int] = {}
+    for name, pupil_id in with_phone.iterator():
+        target = exceptions_n if pupil_id in excepted else expected_n
+        target[name] = target.get(name, 0) + 1
+        expected_n.setdefault(name, 0)
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    handed = (
+        CustodyEvent.select(SchoolClass.name, Device.pupil)
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(
+            (CustodyEvent.kind == "handed_in")
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & CustodyEvent.id.not_in(reversed_ids)
+        )
+        .distinct()
+        .tuples()
+    )
+    done: dict[str, int] = {}
+    for name, pupil_id in handed.iterator():
+        if pupil_id not in excepted:
+            done[name] = done.get(name, 0) + 1
+    return [
+        ClassProgress(name, handed_in=done.get(name, 0), expected=n, exceptions=exceptions_n.get(name, 0))
+        for name, n in sorted(expected_n.items())
+    ]
+
+
+class CheckStatus(StrEnum):
+    """Where a pupil's phone is today, for the class checklist."""
+
+    IN_SLOT = "in_slot"
+    RELEASED = "released"
+    CONFISCATED = "confiscated"
+    NOT_HANDED_IN = "not_handed_in"
+    POLICE = "police"
+    NO_PHONE = "no_phone"
+    EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
+
+
+CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
+    CheckStatus.IN_SLOT,
+    CheckStatus.RELEASED,
+    CheckStatus.CONFISCATED,
+    CheckStatus.NOT_HANDED_IN,
+    CheckStatus.POLICE,
+    CheckStatus.NO_PHONE,
+)
+CHECK_EXCEPTION = CheckStatus.EXCEPTION
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistRow:
+    """One pupil's phone (or the lack of one) on the class checklist (:func:`class_checklist`)."""
+
+    admission_no: str
+    pupil: str
+    device_id: int | None  # None: no registered phone
+    code: str  # the phone's current label, "" if none
+    status: CheckStatus  # decide on this
+    text: str  # the status in words, to show ("in slot B-07", "released to pupil at 15:10")
+    slot: str  # where it is held ("B-07" or the overflow place), "" when not held
+    exception_id: int | None = None  # the agreed exception in effect (status EXCEPTION)
+
+
+def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[ChecklistRow]:
+    """Every pupil in a class with their phone's state today, for the teacher's checklist.
+
+    A pupil with an agreed exception in effect whose phone is not held shows
+    ``exception`` (not "not handed in"), with the exception's kind and end date.
+    """
+    from models.policy.agreed import active_for_pupil, kind_text
+
+    start, end = day_bounds(day, tz)
+    pupils = list(
+        Pupil.select(Pupil)
+        .join(SchoolClass)
+        .where((SchoolClass.name == class_name) & (Pupil.active == True))  # noqa: E712
+        .order_by(Pupil.last_name, Pupil.first_name)
+    )
+    devices: dict[int, list[Any]] = {}
+    for d in (
+        Device.select(Device, DeviceState, Tray)
+        .join(DeviceState, on=(DeviceState.device == Device.id))
+        .join(Tray, join_type=JOIN.LEFT_OUTER, on=(DeviceState.tray == Tray.id))
+        .where(Device.pupil.in_([p.id for p in pupils]) & (Device.active == True))  # noqa: E712
+    ):
+        devices.setdefault(d.pupil_id, []).append(d)
+    device_ids = [d.id for ds in devices.values() for d in ds]
+    today_events: dict[int, list[CustodyEvent]] = {}
+    for e in (
+        CustodyEvent.select()
+        .where(CustodyEvent.device.in_(device_ids) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
+        .order_by(CustodyEvent.id)
+    ):
+        today_events.setdefault(e.device_id, []).append(e)
+    labels = {
+        lab.device_id: lab.code
+        for lab in Label.select(Label.device, Label.code).where(
+            Label.device.in_(device_ids) & Label.revoked_at.is_null()
+        )
+    }
+    rows = []
+    for p in pupils:
+        if p.id not in devices:
+            rows.append(ChecklistRow(p.admission_no, p.full_name, None, "", CHECK_NO_PHONE, "no registered phone", ""))
+        for d in devices.get(p.id, []):
+            st = d.devicestate
+            held = st.state in (PhoneState.IN_TRAY, PhoneState.CONFISCATED)
+            slot = _held(d.id, st.tray.name if st.tray_id else None, st.slot_no) if held else ""
+            where = f"slot {slot}" if st.tray_id else slot  # no slot: the overflow place
+            exception_id = None
+            if st.state == PhoneState.IN_TRAY:
+                status, text = CHECK_IN_SLOT, f"in {where}"
+            elif st.state == PhoneState.CONFISCATED:
+                status, text = CHECK_CONFISCATED, f"confiscated: parent collection ({where})"
+            elif st.state == PhoneState.POLICE:
+                status, text = CHECK_POLICE, "with the police"
+            else:
+                evs = today_events.get(d.id, [])
+                released = [e for e in evs if e.kind in (RELEASED, RELEASED_TO_CONTACT)]
+                if released:
+                    when = local_from_utc_naive(released[-1].at, tz)[11:]
+                    who = "pupil" if released[-1].kind == RELEASED else "parent/carer"
+                    status, text = CHECK_RELEASED, f"released to {who} at {when}"
+                elif (exc := active_for_pupil(p.id, day)) is not None:
+                    status, exception_id = CHECK_EXCEPTION, exc.id
+                    text = f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}"
+                else:
+                    status, text = CHECK_NOT_HANDED_IN, "not handed in today"
+            rows.append(
+                ChecklistRow(
+                    p.admission_no,
+                    p.full_name,
+                    d.id,
+                    labels.get(d.id, ""),
+                    status,
+                    text,
+                    slot,
+                    exception_id,
+                )
+            )
+    return rows
+
+
+def end_of_day_slip(
+    staff: Any, *, printer: Any, school_name: str, anchors_path: Any, now: dt.datetime | None = None, tz=SCHOOL_TZ
+) -> tuple[int, Any, str | None]:
+    """Print the phones not collected, with the audit log's head anchored at that moment.
+
+    One transaction: the anchor line is appended to the anchors file and recorded in the
+    log, and the slip (carrying the anchor in short form, the school's paper copy of it)
+    is queued in the print outbox. Returns (print job id, the anchor or None when the log
+    is empty or no anchors file is configured, why no anchor could be written or None).
+    An anchor refused (the file ahead of the log, not a regular file) never stops the
+    slip: the list of phones still held is printed without one, and the reason returned.
+    """
+    from models import outbox
+    from models.audit import anchors  # noqa: PLC0415
+    from models.audit.tx import write_tx  # noqa: PLC0415
+    from models.staff.auth import require  # noqa: PLC0415
+    from printing import (  # noqa: PLC0415
+        HeldPhone,
+        render_for,
+        uncollected_phones,
+        warm_up,  # noqa: PLC0415
+    )
+
+    now = now or utcnow()
+    require(staff, "view_reports")
+    require(staff, "print")
+    spec = printer  # a printing.PrinterSpec: the one the app's print worker sends to
+    warm_up()  # import python-escpos before taking the write lock
+    local_now = to_local(now, tz)
+    with write_tx():
+        rows = uncollected(now, tz)
+        problem = None
+        try:
+            anchor = anchors.write(anchors_path, actor=staff, now=now, why="end-of-day slip") if anchors_path else None
+        except (KioskError, OSError) as exc:  # checked before anything is written: nothing to undo
+            anchor, problem = None, str(exc)
+        short = f"{anchor.short()} at {local_now:%H:%M}" if anchor else None
+        doc = uncollected_phones(
+            school_name=school_name,
+            at=local_now.replace(tzinfo=None),
+            phones=[HeldPhone(r.slot, r.pupil, r.class_name or "Visitor", r.state_text) for r in rows],
+            anchor=short,
+        )
+        job = outbox.enqueue(
+            render_for(spec, doc),
+            kind="other",
+            printer_url=spec.to_url(),
+            ref=f"end-of-day:{local_now.date().isoformat()}",
+            title=f"End-of-day slip: {len(rows)} not collected",
+            actor=staff,
+            now=now,
+        )
+    return job.id, anchor, problem

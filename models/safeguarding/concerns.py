@@ -1,0 +1,379 @@
+"""Breaches and safeguarding concerns for the DSL, and the DSL's safeguarding feed.
+
+Any member of staff may raise a concern about a pupil, a member of staff or a visitor
+(mobile technology policy 7: staff "will inform the DSL of any breaches"). The DSL
+(``view_concerns``: DSL and headteacher) sees every concern not yet seen counted on
+the home screen, marks each seen, and follows it up with a note, which closes it
+unless asked to keep it open.
+
+The feed merges concerns with the custody ledger's confiscations, searches and police
+hand-overs. Each entry carries what opens its full history: ``device_id`` (the
+chain of custody, ``custody.history``) or ``concern_id`` (:func:`concern_history`).
+
+Audit entries carry ids and codes only: never the text of a concern or a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import JOIN
+
+from models.audit import chain as audit
+from models.audit.tx import write_tx
+from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
+from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
+from models.errors import NotFound, RuleViolation, ValidationError
+from models.staff.auth import require
+from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff
+from models.text import text_field
+
+ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
+ABOUT_KINDS = (ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR)
+CATEGORIES = {
+    "phone_breach": "breach of the phone policy",
+    "online_safety": "online safety",
+    "safeguarding": "safeguarding concern",
+    "other": "other",
+}
+OPEN, CLOSED = "open", "closed"
+
+# Feed kinds: concerns, and the custody ledger's safeguarding events.
+CONCERN, CONFISCATION, SEARCH, POLICE = "concern", "confiscation", "search", "police"
+FEED_KINDS = {
+    CONCERN: "concern",
+    CONFISCATION: "confiscation",
+    SEARCH: "search",
+    POLICE: "police hand-over",
+}
+_EVENT_FEED_KIND = {CONFISCATED_EV: CONFISCATION, SEARCHED: SEARCH, POLICE_EV: POLICE}
+MAX_NOTES = 10000
+
+
+# Limits of the free-text fields (characters); the forms use the same numbers.
+WHAT_LIMIT = 2000  # what happened
+NAME_LIMIT = 100  # the person's name, when not a pupil or member of staff
+NOTE_LIMIT = 2000  # a follow-up note
+
+
+def _get(concern_id: int) -> Concern:
+    c = Concern.get_or_none(Concern.id == concern_id)
+    if c is None:
+        raise NotFound("There is no such concern.")
+    return c
+
+
+# ---------------------------------------------------------------- writing
+
+
+def raise_concern(
+    actor: Staff,
+    *,
+    about_kind: str,
+    what: str,
+    category: str = "phone_breach",
+    pupil_id: int | None = None,
+    staff_id: int | None = None,
+    visit_id: int | None = None,
+    name: str | None = None,
+    device_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Concern:
+    """Raise a concern for the DSL. Any member of staff.
+
+    About a pupil (``pupil_id``), a member of staff (``staff_id``) or a visitor
+    (``visit_id`` of their visit, and/or their ``name``). ``device_id`` links a phone
+    whose chain of custody belongs with the concern.
+    """
+    now = now or utcnow()
+    if about_kind not in ABOUT_KINDS:
+        raise ValidationError("Say who the concern is about: a pupil, a member of staff or a visitor.")
+    if category not in CATEGORIES:
+        raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
+    what = text_field(what, "description of what happened", limit=WHAT_LIMIT)
+    name = text_field(name, "person's name", required=False, limit=NAME_LIMIT)
+    if name is not None and "\n" in name:
+        raise ValidationError("The person's name must be on one line.")
+    if about_kind != ABOUT_PUPIL and pupil_id is not None:
+        raise ValidationError("Only a concern about a pupil names a pupil.")
+    if about_kind != ABOUT_STAFF and staff_id is not None:
+        raise ValidationError("Only a concern about a member of staff names one.")
+    if about_kind != ABOUT_VISITOR and visit_id is not None:
+        raise ValidationError("Only a concern about a visitor names a visit.")
+    if about_kind == ABOUT_VISITOR:
+        if visit_id is None and name is None:
+            raise ValidationError("Give the visitor's name or pick their visit.")
+        if visit_id is not None and (not isinstance(visit_id, int) or visit_id < 1):
+            raise ValidationError("That is not a visit.")
+    elif name is not None:
+        raise ValidationError("A concern about a pupil or member of staff names them from the list, not as text.")
+    with write_tx():
+        require(actor, "raise_concern")
+        pupil = staff = device = None
+        if about_kind == ABOUT_PUPIL:
+            pupil = Pupil.get_or_none(Pupil.id == pupil_id) if pupil_id else None
+            if pupil is None:
+                raise NotFound("Choose the pupil the concern is about.")
+        elif about_kind == ABOUT_STAFF:
+            staff = Staff.get_or_none(Staff.id == staff_id) if staff_id else None
+            if staff is None:
+                raise NotFound("Choose the member of staff the concern is about.")
+        if device_id is not None:
+            device = Device.get_or_none(Device.id == device_id)
+            if device is None:
+                raise NotFound("No such phone.")
+            if pupil is not None and device.pupil_id not in (None, pupil.id):
+                raise RuleViolation(f"That phone is not registered to {pupil.full_name}.")
+        concern = Concern.create(
+            about_kind=about_kind,
+            pupil=pupil,
+            staff=staff,
+            visit_id=visit_id,
+            name=name,
+            device=device,
+            category=category,
+            what=what,
+            raised_by=actor,
+            raised_at=now,
+            status=OPEN,
+            updated_at=now,
+        )
+        details: dict[str, Any] = {"about": about_kind, "category": category}
+        for key, value in (
+            ("pupil_id", pupil_id),
+            ("staff_id", staff_id),
+            ("visit_id", visit_id),
+            ("device_id", device_id),
+        ):
+            if value is not None:
+                details[key] = value
+        audit.append(actor, "concern.raise", "concern", concern.id, details, now)
+        return concern
+
+
+def mark_seen(concern_id: int, actor: Staff, *, now: dt.datetime | None = None) -> Concern:
+    """The DSL has seen the concern. Seeing it again changes nothing."""
+    now = now or utcnow()
+    with write_tx():
+        require(actor, "view_concerns")
+        concern = _get(concern_id)
+        if concern.seen_at is not None:
+            return concern
+        Concern.update(seen_at=now, seen_by=actor, updated_at=now).where(Concern.id == concern.id).execute()
+        audit.append(actor, "concern.seen", "concern", concern.id, {"concern_id": concern.id}, now)
+        return _get(concern.id)
+
+
+def follow_up(
+    concern_id: int, actor: Staff, *, note: str, close: bool = True, now: dt.datetime | None = None
+) -> Concern:
+    """Record the DSL's follow-up with a note; closes the concern unless ``close=False``.
+
+    Notes accumulate (each line dated and signed); a closed concern takes no more.
+    """
+    now = now or utcnow()
+    note = text_field(note, "follow-up note", limit=NOTE_LIMIT)
+    with write_tx():
+        require(actor, "view_concerns")
+        concern = _get(concern_id)
+        if concern.status == CLOSED:
+            raise RuleViolation("This concern is already closed.")
+        entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
+        notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
+        if len(notes) > MAX_NOTES:
+            raise ValidationError("The follow-up notes are full: close this concern and raise a new one.")
+        values: dict[str, Any] = dict(followed_up_at=now, followed_up_by=actor, follow_up_note=notes, updated_at=now)
+        if concern.seen_at is None:
+            values.update(seen_at=now, seen_by=actor)
+        if close:
+            values["status"] = CLOSED
+        Concern.update(**values).where(Concern.id == concern.id).execute()
+        audit.append(
+            actor, "concern.follow_up", "concern", concern.id, {"concern_id": concern.id, "closed": close}, now
+        )
+        return _get(concern.id)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def unseen_count() -> int:
+    """Concerns the DSL has not yet seen (for the DSL's home screen)."""
+    return Concern.select().where(Concern.seen_at.is_null()).count()
+
+
+def open_count() -> int:
+    return Concern.select().where(Concern.status == OPEN).count()
+
+
+def get(concern_id: int) -> Concern:
+    return _get(concern_id)
+
+
+def subject_of(c: Concern) -> str:
+    if c.about_kind == ABOUT_PUPIL:
+        assert c.pupil is not None  # a concern about a pupil is raised only with the pupil's row
+        return c.pupil.full_name
+    if c.about_kind == ABOUT_STAFF:
+        assert c.staff is not None  # likewise the member of staff's
+        return c.staff.display_name
+    return c.name or f"visitor (visit {c.visit_id})"
+
+
+def concern_history(concern_id: int) -> list[str]:
+    """A concern's whole story, one plain line per step, oldest first."""
+    c = _get(concern_id)
+    lines = [
+        f"{local_from_utc_naive(c.raised_at)}  {CATEGORIES.get(c.category, c.category)} about "
+        f"{subject_of(c)} ({c.about_kind}) raised by {c.raised_by.display_name}: {c.what}"
+    ]
+    if c.device_id:
+        lines.append(f"linked phone: device {c.device_id} (its chain of custody is in the phone's history)")
+    if c.seen_at:
+        assert c.seen_by is not None  # seen_at and seen_by are written together
+        lines.append(f"{local_from_utc_naive(c.seen_at)}  seen by {c.seen_by.display_name}")
+    if c.follow_up_note:
+        lines += [f"follow-up {line}" for line in c.follow_up_note.splitlines()]
+    lines.append("closed" if c.status == CLOSED else "open")
+    return lines
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One line of the DSL's feed, with what the UI needs to open its full history."""
+
+    at: dt.datetime  # naive UTC
+    time: str  # local, "YYYY-MM-DD HH:MM"
+    kind: str  # concern | confiscation | search | police
+    kind_text: str
+    subject: str
+    about: str  # pupil | staff | visitor
+    class_name: str
+    summary: str
+    by: str
+    device_id: int | None = None  # opens custody.history(device_id)
+    concern_id: int | None = None  # opens concern_history(concern_id)
+    event_id: int | None = None
+    category: str = ""
+    status: str = ""  # concerns: open | closed
+    seen: bool | None = None  # concerns: seen by the DSL?
+    undone: bool = False  # custody events later reversed
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["at"] = self.at.isoformat()
+        return d
+
+
+def one_line(text: str, limit: int = 120) -> str:
+    """``text`` on one line of at most ``limit`` characters, ending in "…" when cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def safeguarding_feed(
+    from_day: dt.date,
+    to_day: dt.date,
+    class_name: str | None = None,
+    kind: str | None = None,
+    *,
+    actor: Staff | None = None,
+    tz: ZoneInfo = SCHOOL_TZ,
+) -> list[FeedEntry]:
+    """Concerns, confiscations, searches and police hand-overs between two local days
+    (inclusive), newest first.
+
+    ``class_name`` keeps only entries about pupils in that class; ``kind`` is one of
+    :data:`FEED_KINDS` or a concern category (:data:`CATEGORIES`). With ``actor``, the
+    DSL permission is checked first.
+    """
+    if actor is not None:
+        require(actor, "view_concerns")
+    if to_day < from_day:
+        raise ValidationError("The end date is before the start date.")
+    if kind is not None and kind not in FEED_KINDS and kind not in CATEGORIES:
+        raise ValidationError("Filter by one of: " + ", ".join([*FEED_KINDS, *CATEGORIES]) + ".")
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    entries: list[FeedEntry] = []
+
+    if kind is None or kind == CONCERN or kind in CATEGORIES:
+        q = (
+            Concern.select(Concern, Pupil, SchoolClass)
+            .join(Pupil, JOIN.LEFT_OUTER, on=(Concern.pupil == Pupil.id))
+            .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+            .where((Concern.raised_at >= start) & (Concern.raised_at < end))
+        )
+        if kind in CATEGORIES:
+            q = q.where(Concern.category == kind)
+        if class_name:
+            q = q.where(SchoolClass.name == class_name)
+        staff_names = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+        for c in q:
+            pupil = c.pupil if c.pupil_id else None
+            entries.append(
+                FeedEntry(
+                    at=c.raised_at,
+                    time=local_from_utc_naive(c.raised_at, tz),
+                    kind=CONCERN,
+                    kind_text=CATEGORIES.get(c.category, c.category),
+                    subject=subject_of(c),
+                    about=c.about_kind,
+                    class_name=pupil.school_class.name if pupil is not None else "",
+                    summary=one_line(c.what),
+                    by=staff_names.get(c.raised_by_id, ""),
+                    device_id=c.device_id,
+                    concern_id=c.id,
+                    category=c.category,
+                    status=c.status,
+                    seen=c.seen_at is not None,
+                )
+            )
+
+    wanted = [k for k, feed_kind in _EVENT_FEED_KIND.items() if kind is None or kind == feed_kind]
+    if wanted:
+        events_q = (
+            CustodyEvent.select(CustodyEvent, Device, Pupil, SchoolClass, Staff)
+            .join(Device, on=(CustodyEvent.device == Device.id))
+            .join(Pupil, JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
+            .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+            .switch(CustodyEvent)
+            .join(Staff, JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
+            .where(CustodyEvent.kind.in_(wanted) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
+        )
+        if class_name:
+            events_q = events_q.where(SchoolClass.name == class_name)
+        events = list(events_q)
+        reversed_ids = {
+            r.reverses_id
+            for r in CustodyEvent.select(CustodyEvent.reverses).where(
+                (CustodyEvent.kind == REVERSAL) & CustodyEvent.reverses.in_([e.id for e in events] or [0])
+            )
+        }
+        for e in events:
+            pupil = e.device.pupil if e.device.pupil_id else None
+            feed_kind = _EVENT_FEED_KIND[e.kind]
+            detail = describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            undone = e.id in reversed_ids
+            actor = e.actor if e.actor_id else None
+            entries.append(
+                FeedEntry(
+                    at=e.at,
+                    time=local_from_utc_naive(e.at, tz),
+                    kind=feed_kind,
+                    kind_text=FEED_KINDS[feed_kind],
+                    subject=pupil.full_name if pupil else "Visitor's phone",
+                    about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
+                    class_name=pupil.school_class.name if pupil else "",
+                    summary=one_line(detail) + (" (undone)" if undone else ""),
+                    by=actor.display_name if actor is not None else "system",
+                    device_id=e.device_id,
+                    event_id=e.id,
+                    undone=undone,
+                )
+            )
+    entries.sort(key=lambda x: (x.at, x.concern_id or 0, x.event_id or 0), reverse=True)
+    return entries

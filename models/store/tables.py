@@ -1,0 +1,465 @@
+"""Peewee models: the tables, and nothing else.
+
+Domain operations live beside this module (``custody``, ``people``, ``devices`` …);
+they are the only code that writes these tables, each write inside
+:func:`models.audit.tx.write_tx` together with its audit entry.
+
+Times are stored as naive UTC. Nothing from a device's contents is ever stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+
+from models.store.db import db
+
+
+class BaseModel(pw.Model):
+    id: Any  # for type checkers: peewee adds the primary key (an int on a row, a column in a query)
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField(primary_key=True)
+    description = pw.CharField()
+    applied_at = pw.DateTimeField()
+
+
+class SchoolClass(BaseModel):
+    name = pw.CharField(unique=True, max_length=60)
+    year_group = pw.IntegerField()  # -1 Nursery, 0 Reception, 1..6
+
+
+class Pupil(BaseModel):
+    admission_no = pw.CharField(unique=True, max_length=20)
+    first_name = pw.CharField(max_length=100)
+    last_name = pw.CharField(max_length=100)
+    year_group = pw.IntegerField()
+    school_class = pw.ForeignKeyField(SchoolClass, backref="pupils", on_delete="RESTRICT")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    dob = pw.DateField(null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Contact(BaseModel):
+    """A parent or carer listed for a pupil. Never deleted: events may refer to it."""
+
+    pupil = pw.ForeignKeyField(Pupil, backref="contacts", on_delete="CASCADE")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    name = pw.CharField(max_length=100)
+    relationship = pw.CharField(max_length=60, default="")
+    priority = pw.IntegerField(default=1)
+    can_collect = pw.BooleanField(default=True)
+    active = pw.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("pupil", "name"), True),)
+
+
+class Staff(BaseModel):
+    username = pw.CharField(unique=True, max_length=40)
+    display_name = pw.CharField(max_length=100)
+    roles = pw.CharField(max_length=200)  # comma-separated, see models.staff.auth.ROLES
+    pin_hash = pw.CharField(max_length=200)
+    failed_attempts = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class StaffClass(BaseModel):
+    """The classes a teacher teaches."""
+
+    staff = pw.ForeignKeyField(Staff, backref="class_links", on_delete="CASCADE")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    school_class = pw.ForeignKeyField(SchoolClass, backref="staff_links", on_delete="CASCADE")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+
+    class Meta:
+        indexes = ((("staff", "school_class"), True),)
+
+
+class Tray(BaseModel):
+    """A locked tray with numbered slots; optionally reserved for one class."""
+
+    name = pw.CharField(unique=True, max_length=20)
+    slots = pw.IntegerField()
+    school_class = pw.ForeignKeyField(SchoolClass, null=True, backref="trays", on_delete="SET NULL")
+    school_class_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    position = pw.IntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+
+class Device(BaseModel):
+    """A phone (or other device) that the school holds from time to time."""
+
+    kind = pw.CharField(max_length=20, default="pupil")  # pupil | visitor
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="devices", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    description = pw.CharField(max_length=100, default="")
+    registered_at = pw.DateTimeField()
+    active = pw.BooleanField(default=True)
+    labels: Any  # for type checkers: the backref of Label.device (a query of this phone's labels)
+
+
+class Label(BaseModel):
+    """A printed barcode label. A lost label is revoked and points to its replacement."""
+
+    code = pw.CharField(unique=True, max_length=16)
+    device = pw.ForeignKeyField(Device, backref="labels", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    issued_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+    revoke_reason = pw.CharField(null=True, max_length=200)
+    replaced_by = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    replaced_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+
+
+class CustodyEvent(BaseModel):
+    """The custody ledger: append-only. No update, no delete; undo is a reversal."""
+
+    device = pw.ForeignKeyField(Device, backref="events", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    kind = pw.CharField(max_length=30)
+    at = pw.DateTimeField(index=True)
+    actor = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT")
+    actor_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    label_code = pw.CharField(null=True, max_length=16)
+    tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    tray_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    slot_no = pw.IntegerField(null=True)
+    # confiscation
+    reason = pw.TextField(null=True)
+    policy = pw.CharField(null=True, max_length=200)
+    # release to a contact
+    contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="releases")
+    contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    id_seen = pw.BooleanField(null=True)
+    # search
+    consent_by = pw.CharField(null=True, max_length=20)  # pupil | parent
+    consent_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="consents")
+    consent_contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    witness = pw.CharField(null=True, max_length=100)
+    grounds = pw.TextField(null=True)
+    outcome = pw.CharField(null=True, max_length=40)
+    parents_informed_at = pw.DateTimeField(null=True)
+    parents_informed_how = pw.CharField(null=True, max_length=100)
+    # police
+    officer = pw.CharField(null=True, max_length=100)
+    force_reference = pw.CharField(null=True, max_length=60)
+    # reversal
+    reverses = pw.ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT", backref="reversed_by")
+    reverses_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    note = pw.TextField(null=True)
+    audit_seq = pw.IntegerField(unique=True)
+
+    class Meta:
+        indexes = ((("device", "id"), False),)
+
+
+class DeviceState(BaseModel):
+    """Where each device is now: a projection of the ledger, kept in the same transaction.
+
+    ``(tray, slot_no)`` is unique, so no slot ever holds two phones and no phone is
+    ever in two slots. ``models.custody.ledger.verify_states`` replays the ledger to prove it
+    agrees.
+    """
+
+    device = pw.ForeignKeyField(Device, primary_key=True, backref="state_row", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    state = pw.CharField(max_length=20)
+    tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
+    tray_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    slot_no = pw.IntegerField(null=True)
+    since = pw.DateTimeField()
+    last_event = pw.ForeignKeyField(CustodyEvent, null=True, on_delete="RESTRICT")
+    last_event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+
+    class Meta:
+        indexes = ((("tray", "slot_no"), True),)
+
+
+class AuditEntry(BaseModel):
+    """Hash-chained audit log. Refers to records by id, so it survives a purge."""
+
+    seq = pw.IntegerField(primary_key=True)
+    at = pw.CharField(max_length=40)  # ISO text: hashed exactly as stored
+    actor = pw.CharField(max_length=60)
+    action = pw.CharField(max_length=60)
+    entity = pw.CharField(max_length=40)
+    entity_id = pw.CharField(max_length=40)
+    details = pw.TextField()  # canonical JSON
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64)
+    # canonical JSON: hashes of the protected rows this entry's transaction wrote, ids of
+    # those it deleted (models.audit.integrity); part of the entry's hash when present (version 5)
+    rows = pw.TextField(null=True)
+
+
+class AuditHead(BaseModel):
+    """The newest entry's seq and hash, kept with each append: reveals a cut-off tail."""
+
+    id = pw.IntegerField(primary_key=True)
+    seq = pw.IntegerField()
+    hash = pw.CharField(max_length=64)
+
+
+# ---------------------------------------------------------------- visitors (schema version 2)
+
+
+class Visitor(BaseModel):
+    """A person who has visited: kept so a returning visitor is found by three letters."""
+
+    name = pw.CharField(max_length=100)
+    name_key = pw.CharField(max_length=100, index=True)  # casefolded, single spaces: for type-ahead
+    organisation = pw.CharField(max_length=100, default="")
+    visitor_type = pw.CharField(max_length=20)  # models.config.VISITOR_TYPES
+    car_reg = pw.CharField(max_length=12, null=True)
+    last_visit_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField()
+
+
+class Visit(BaseModel):
+    """One visit, from sign-in to sign-out. Name and organisation are as given that day."""
+
+    visitor = pw.ForeignKeyField(Visitor, backref="visits", on_delete="RESTRICT")
+    visitor_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    name = pw.CharField(max_length=100)
+    organisation = pw.CharField(max_length=100, default="")
+    visitor_type = pw.CharField(max_length=20)
+    badge_number = pw.CharField(max_length=10)
+    slip_code = pw.CharField(max_length=16, unique=True)  # S-code in the slip's QR, scanned to sign out
+    purpose = pw.CharField(max_length=200)
+    visiting = pw.CharField(max_length=100)
+    car_reg = pw.CharField(max_length=12, null=True)
+    # checks (models.config.VisitorChecks)
+    id_seen = pw.BooleanField(default=False)
+    dbs_assured = pw.BooleanField(null=True)  # None: not asked for this visitor type
+    dbs_confirmed_by = pw.CharField(max_length=100, null=True)
+    supervised = pw.BooleanField()
+    # the phone question: tray | car_or_off | exception
+    phone_choice = pw.CharField(max_length=20)
+    exception_id = pw.IntegerField(null=True)  # models.policy.agreed record, when phone_choice == exception
+    device = pw.ForeignKeyField(Device, null=True, backref="visits", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    # the device rules accepted
+    rules_version = pw.CharField(max_length=40)
+    rules_sha256 = pw.CharField(max_length=64)
+    rules_accepted_at = pw.DateTimeField()
+    signed_in_at = pw.DateTimeField(index=True)
+    signed_in_by = pw.ForeignKeyField(
+        Staff, null=True, on_delete="RESTRICT", backref="visits_signed_in"
+    )  # None: self-service
+    signed_in_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    signed_out_at = pw.DateTimeField(null=True, index=True)
+    signed_out_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="visits_signed_out")
+    signed_out_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+
+
+class PrintJob(BaseModel):
+    """The print outbox: rendered bytes, committed with the record they print.
+
+    status: pending (to send, at ``next_attempt_at``) -> sending (claimed by a sender)
+    -> sent; a job left in ``sending`` by a crash becomes ``in_doubt`` and is never
+    sent again by itself (see models.outbox); ``cancelled`` by staff.
+    """
+
+    kind = pw.CharField(max_length=20)  # slip | labels | roll_call | test | other
+    ref = pw.CharField(max_length=40, default="")  # e.g. "visit:12"
+    title = pw.CharField(max_length=200, default="")
+    printer_url = pw.CharField(max_length=300)
+    data = pw.BlobField()
+    status = pw.CharField(max_length=12, index=True)
+    attempts = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField()
+    next_attempt_at = pw.DateTimeField()
+    claimed_at = pw.DateTimeField(null=True)
+    sent_at = pw.DateTimeField(null=True)
+    last_failed_at = pw.DateTimeField(null=True)
+    last_error = pw.CharField(max_length=300, null=True)
+    reprint_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="reprints")
+    reprint_of_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+
+
+VISITOR_MODELS: list[type[BaseModel]] = [Visitor, Visit, PrintJob]
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaVersion,
+    SchoolClass,
+    Pupil,
+    Contact,
+    Staff,
+    StaffClass,
+    Tray,
+    Device,
+    Label,
+    CustodyEvent,
+    DeviceState,
+    AuditEntry,
+    AuditHead,
+    *VISITOR_MODELS,
+]
+
+
+# ---------------------------------------------------------------- exceptions and concerns (migration 3)
+
+
+class AgreedException(BaseModel):
+    """A phone exception agreed with the headteacher (policy 6 and 7), for one subject.
+
+    The subject is a pupil, a member of staff, a named visitor (``visitor_name``, with
+    their organisation if any) or a whole organisation (``organisation`` only).
+    ``name_key`` / ``org_key`` hold the case- and space-folded forms for look-ups at
+    sign-in. A medical exception stores a CATEGORY from a fixed list
+    (``models.policy.agreed.MEDICAL_CATEGORIES``), never a diagnosis. Revoking keeps the
+    record.
+    """
+
+    subject_kind = pw.CharField(max_length=20)  # pupil | staff | visitor | organisation
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    staff = pw.ForeignKeyField(Staff, null=True, backref="agreed_exceptions", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    visitor_name = pw.CharField(null=True, max_length=100)
+    organisation = pw.CharField(null=True, max_length=100)
+    name_key = pw.CharField(null=True, max_length=100, index=True)
+    org_key = pw.CharField(null=True, max_length=100, index=True)
+    kind = pw.CharField(max_length=30)
+    medical_category = pw.CharField(null=True, max_length=30)
+    allowed = pw.TextField()
+    location = pw.TextField()  # where it is allowed
+    conditions = pw.TextField(default="")  # one condition per line
+    sanction = pw.TextField(null=True)  # for pupils: the sanction for misuse
+    agreed_with_contact = pw.ForeignKeyField(Contact, null=True, on_delete="RESTRICT", backref="agreed_exceptions")
+    agreed_with_contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    agreed_with = pw.CharField(null=True, max_length=100)  # a name, when not a listed contact
+    agreed_on = pw.DateField()
+    starts_on = pw.DateField()
+    review_on = pw.DateField()
+    ends_on = pw.DateField()  # the last day it has effect
+    risk_assessment_ref = pw.CharField(null=True, max_length=60)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="exceptions_recorded")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+    signed_copy_at = pw.DateTimeField(null=True)
+    signed_copy_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    signed_copy_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    revoked_at = pw.DateTimeField(null=True)
+    revoked_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    revoked_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    revoke_reason = pw.TextField(null=True)
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("starts_on", "ends_on"), False),)
+
+
+class Concern(BaseModel):
+    """A breach of the phone policy or a safeguarding concern, for the DSL.
+
+    About a pupil, a member of staff or a visitor (``visit_id`` refers to the visitors'
+    Visit table by id; ``name`` is the person's name as given when no record fits).
+    """
+
+    about_kind = pw.CharField(max_length=20)  # pupil | staff | visitor
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="concerns", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    staff = pw.ForeignKeyField(Staff, null=True, backref="concerns_about", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    visit_id = pw.IntegerField(null=True, index=True)
+    name = pw.CharField(null=True, max_length=100)
+    device = pw.ForeignKeyField(Device, null=True, backref="concerns", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    category = pw.CharField(max_length=30)
+    what = pw.TextField()
+    raised_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="concerns_raised")
+    raised_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    raised_at = pw.DateTimeField(index=True)
+    seen_at = pw.DateTimeField(null=True)
+    seen_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    seen_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    followed_up_at = pw.DateTimeField(null=True)
+    followed_up_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    followed_up_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    follow_up_note = pw.TextField(null=True)
+    status = pw.CharField(max_length=10, default="open")  # open | closed
+    updated_at = pw.DateTimeField()
+
+
+EXCEPTION_MODELS: list[type[BaseModel]] = [AgreedException, Concern]
+ALL_MODELS += EXCEPTION_MODELS
+
+
+# ---------------------------------------------------------------- compliance cache (schema version 4)
+
+
+class ComplianceDay(BaseModel):
+    """Derived, not a record: per local day, the pupils whose phone was handed in (not undone).
+
+    ``pupils`` is a bitmap of pupil ids (bit n = pupil n, little-endian bytes); ``active``
+    says whether any phone (a visitor's too) was handed in that day. Rebuilt from the
+    ledger whenever a later event touches the day (see ``models.reports.compliance``).
+    """
+
+    day = pw.DateField(primary_key=True)
+    active = pw.BooleanField()
+    pupils = pw.BlobField()
+
+
+class ComplianceMark(BaseModel):
+    """The audit seq up to which :class:`ComplianceDay` has been checked against new events."""
+
+    id = pw.IntegerField(primary_key=True)
+    audit_seq = pw.IntegerField()
+
+
+COMPLIANCE_MODELS: list[type[BaseModel]] = [ComplianceDay, ComplianceMark]
+ALL_MODELS += COMPLIANCE_MODELS
+
+
+class AuthFailure(BaseModel):
+    """A wrong (or refused) PIN: for the back-off of the screen it came from, the daily cap
+    of the account it named, and the office's view of bursts (``models.staff.auth``).
+
+    ``staff_id`` is None when the username is unknown (or not one the screen accepts).
+    ``streak_over``: a later sign-in at the same terminal and surface ended its back-off;
+    ``unlocked``: an admin cleared it from the account's daily count.
+    """
+
+    at = pw.DateTimeField(index=True)
+    terminal = pw.CharField(max_length=100)
+    surface = pw.CharField(max_length=20)
+    staff_id = pw.IntegerField(null=True, index=True)
+    streak_over = pw.BooleanField(default=False)
+    unlocked = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("terminal", "surface", "at"), False),)
+
+
+class KioskSetting(BaseModel):
+    """Facts about this database kept in it, e.g. ``demo`` = "1" for the demo school
+    (written by ``models.upkeep.demo.create_demo`` in the transaction that builds it)."""
+
+    name = pw.CharField(primary_key=True, max_length=40)
+    value = pw.CharField(max_length=200)
+
+
+AUTH_MODELS: list[type[BaseModel]] = [AuthFailure, KioskSetting]
+ALL_MODELS += AUTH_MODELS

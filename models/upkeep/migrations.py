@@ -1,0 +1,239 @@
+"""Schema versioning.
+
+A new database gets every table from the current models and is stamped with the
+newest version. An existing one gets each pending migration in order, each in its
+own transaction together with its version record. A database newer than this code
+is refused rather than misread.
+
+To change the schema: change the model in ``tables.py``, then append a
+``Migration`` here whose function uses Peewee's ``SchemaMigrator`` (``migrate(
+migrator.add_column(...))``) to bring an older database to the same shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as migrate_columns
+
+from models.audit import chain as audit
+from models.audit import integrity
+from models.clock import utcnow
+from models.errors import StorageError
+from models.store.db import db, is_sqlite
+from models.store.tables import ALL_MODELS, VISITOR_MODELS, AuditEntry, SchemaVersion
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[SchemaMigrator], None]
+
+
+def _initial(_migrator: SchemaMigrator) -> None:  # pragma: no cover - version 1 is created whole
+    raise AssertionError("version 1 is created from the models")
+
+
+def _visitors(_migrator: SchemaMigrator) -> None:
+    """Version 2: visitors, their visits, and the print outbox."""
+    db.create_tables(VISITOR_MODELS)
+
+
+def _exceptions_and_concerns(_migrator: SchemaMigrator) -> None:
+    from models.store.tables import EXCEPTION_MODELS
+
+    db.create_tables(EXCEPTION_MODELS)
+
+
+def _compliance_cache(_migrator: SchemaMigrator) -> None:
+    from models.store.tables import COMPLIANCE_MODELS
+
+    db.create_tables(COMPLIANCE_MODELS)
+
+
+def _content_binding(migrator: SchemaMigrator) -> None:
+    """Version 5: audit entries carry the hashes of the rows they write (models.audit.integrity).
+
+    The rows that exist now are bound by ``audit.content_bound`` entries, so verify
+    checks them from here on (and says so: an edit made before this cannot be seen).
+    """
+    import peewee
+
+    from models.audit import integrity
+
+    if "rows" not in {c.name for c in db.get_columns("audit_entry")}:
+        migrate_columns(migrator.add_column("audit_entry", "rows", peewee.TextField(null=True)))
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    _baseline(utcnow())
+
+
+def _auth_failures(_migrator: SchemaMigrator) -> None:
+    """Version 6: wrong PINs per terminal and surface (back-off, daily cap), and settings such as the demo flag."""
+    from models.store.tables import AUTH_MODELS
+
+    db.create_tables(AUTH_MODELS)
+
+
+def _bind_more_tables(_migrator: SchemaMigrator) -> None:
+    """Version 7: teachers' classes, devices and pupils are bound too (models.audit.integrity.LATER_TABLES).
+
+    Their rows as they are now are bound by ``audit.content_bound_more`` entries; verify
+    says from which entry (a change made to them before that cannot be seen)."""
+    import peewee
+
+    from models.audit import integrity
+
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    _baseline(utcnow(), integrity.LATER_TABLES, integrity.EXTEND_ACTION)
+
+
+def _bind_classes_and_visitors(_migrator: SchemaMigrator) -> None:
+    """Version 8: classes and visitors are bound too (models.audit.integrity.SCHEMA_8_TABLES),
+    their rows as they are now, by ``audit.content_bound_classes_visitors`` entries."""
+    import peewee
+
+    from models.audit import integrity
+
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    _baseline(utcnow(), integrity.SCHEMA_8_TABLES, integrity.EXTEND_8_ACTION)
+
+
+def _key_the_chain(_migrator: SchemaMigrator) -> None:
+    """Version 9: audit entries are hashed with a key kept outside the database
+    (models.audit.chain.chain_key). The entries already written keep their plain SHA-256; the
+    ``audit.chain_keyed`` entry, itself keyed, seals them: re-chaining any of them breaks
+    it, and every entry after it must be keyed."""
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
+
+    with write_tx():
+        if audit.head()[0]:  # an empty log is keyed from its first entry
+            audit.append(None, audit.KEYED_ACTION, "audit", "chain", {"plain_through": audit.head()[0]}, utcnow())
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _initial),
+    Migration(2, "visitors, visits and the print outbox", _visitors),
+    Migration(3, "agreed exceptions and safeguarding concerns", _exceptions_and_concerns),
+    Migration(4, "compliance summary cache", _compliance_cache),
+    Migration(5, "audit entries bind the content of the rows they write", _content_binding),
+    Migration(6, "wrong PINs per terminal and surface, and database settings", _auth_failures),
+    Migration(7, "teachers' classes, devices and pupils are bound into the audit log", _bind_more_tables),
+    Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
+    Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
+]
+
+
+def _has_records() -> bool:
+    """Whether a database with no version record holds an audit log (a kiosk wrote it)."""
+    from models.store.tables import AuditEntry
+
+    return db.table_exists(AuditEntry._meta.table_name) and AuditEntry.select().exists()
+
+
+def _log_newer_than(version: int) -> str | None:
+    """Why the audit log shows that a newer kiosk wrote it than ``version`` says, or None.
+
+    Winding the recorded schema version back with sqlite3 would make the upgrades run
+    again, and bind every protected row as it is now, edits included: refused."""
+    import peewee
+
+    from models.audit import chain as audit
+    from models.audit import integrity
+    from models.store.tables import AuditEntry
+
+    if not db.table_exists(AuditEntry._meta.table_name):
+        return None
+    actions = {integrity.EXTEND_ACTION: 7, integrity.EXTEND_8_ACTION: 8, audit.KEYED_ACTION: 9}
+    for action, made_by in actions.items():
+        if version < made_by and AuditEntry.select().where(AuditEntry.action == action).exists():
+            return f"its log has an entry ({action}) that only version {made_by} writes"
+    if version < 5 and "rows" in {c.name for c in db.get_columns("audit_entry")}:
+        if AuditEntry.select(AuditEntry.seq).where(AuditEntry.rows.is_null(False)).exists():
+            return "its log binds row contents, which only version 5 and later do"
+    if version < 9:
+        try:
+            if audit.any_keyed():
+                return "its log is hashed with the key, which only version 9 and later do"
+        except (StorageError, peewee.DatabaseError):
+            return None  # no key file to tell: nothing was keyed with one that is here
+    return None
+
+
+LATEST = MIGRATIONS[-1].version
+
+
+def _baseline(now: dt.datetime, tables: Iterable[str] | None = None, action: str = integrity.BASELINE_ACTION) -> None:
+    """An upgraded database: bind every protected row (of ``tables``) as it is now, in
+    entries of at most 5,000 rows, so verify can check them from here on."""
+    tables = list(integrity.PROTECTED if tables is None else tables)
+    if not AuditEntry.select().exists() and not any(
+        db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in integrity.PROTECTED
+    ):
+        return  # a new, empty database: bound from its first entry
+    for table in tables:
+        chunk: dict[str, str] = {}
+        for rid, h in integrity.all_hashes(table):
+            chunk[str(rid)] = h
+            if len(chunk) >= 5000:
+                integrity.carry_rows({"b": {table: chunk}})
+                audit.append(None, action, "audit", table, {"table": table}, now)
+                chunk = {}
+        if chunk:
+            integrity.carry_rows({"b": {table: chunk}})
+            audit.append(None, action, "audit", table, {"table": table}, now)
+    integrity.carry_rows(None)
+    audit.append(None, action, "audit", "-", {"tables": sorted(tables)}, now)
+
+
+def current_version() -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def migrate() -> int:
+    """Bring the open database to :data:`LATEST`; return the version it is now at."""
+    version = current_version()
+    if version > LATEST:
+        raise StorageError(
+            f"This database is at schema version {version}, newer than this kiosk "
+            f"understands ({LATEST}): update the kiosk software."
+        )
+    if version == 0 and _has_records():
+        raise StorageError(
+            "This database holds records but no schema version: its version record was removed outside the "
+            "kiosk. Nothing was changed: restore the last good backup, and keep this file to show what was done."
+        )
+    if version == 0:
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            if not is_sqlite():
+                from models.audit.integrity import install_pg_triggers
+
+                install_pg_triggers()
+            SchemaVersion.create(version=LATEST, description="created", applied_at=utcnow())
+        return LATEST
+    if version < LATEST and (why := _log_newer_than(version)) is not None:
+        raise StorageError(
+            f"This database says it is at schema version {version}, but {why}: its version record "
+            "was changed outside the kiosk. Nothing was changed: restore the last good backup, and keep "
+            "this file to show what was done."
+        )
+    migrator = SchemaMigrator.from_database(db.obj)
+    for step in MIGRATIONS:
+        if step.version <= version:
+            continue
+        with db.atomic():
+            step.apply(migrator)
+            SchemaVersion.create(version=step.version, description=step.description, applied_at=utcnow())
+        version = step.version
+    return version
