@@ -63,7 +63,9 @@ class KioskApp(CalmErrorsApp):
         self._closing_anchored = False
         self.services = services
         self.start_screen = start
-        self.kiosk_mode = kiosk_mode
+        # A terminal that opens on visitor self-service stands where the public can reach it:
+        # kiosk mode whatever was asked (quitting needs the admin PIN, even once staff sign in).
+        self.kiosk_mode = kiosk_mode or start == "visitor"
         self.cursor_blink = cursor_blink
         self.signed_in: SignedIn | None = None
         self.last_input = time.monotonic()
@@ -243,6 +245,18 @@ class KioskApp(CalmErrorsApp):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_input = time.monotonic()
+        if isinstance(event, events.Key) and event.key == "ctrl+j" and not event.is_forwarded:
+            # A newline is an Enter typed before the terminal was switched to raw mode (keys typed
+            # as `kiosk run` starts: the terminal turned their Enter into a newline). Read as
+            # ctrl+j, it moved nothing on and a PIN typed next joined the username, in plain text.
+            event = events.Key("enter", "\r")
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.screen_stack:
+            # A form may move the focus before the key is sent on to the focused field: here, in
+            # the order the keys arrive (each field has its own queue, so a move made later, by a
+            # field or the screen, lets the next keys overtake or land in the wrong field).
+            arriving = getattr(self.screen_stack[-1], "key_arriving", None)
+            if arriving is not None:
+                arriving(event)
         await super().on_event(event)
 
     def _check_idle(self) -> None:

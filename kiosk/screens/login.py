@@ -12,11 +12,12 @@ from textual.widgets import Footer, Input, Label, Static
 from kiosk.actions import accounts
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
 
-class PinInput(Input):
+class PinInput(FormInput):
     """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
     ran only once the key had gone round the app, after digits typed straight after it (a
     phone scanned just after signing in) had joined the PIN, and a right PIN failed."""
@@ -56,7 +57,7 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static(self.app.services.settings.school_name, id="login-school")
             yield Static("Staff sign-in", id="login-title")
             yield Label("Username")
-            yield Input(id="username", placeholder="e.g. office", max_length=40)
+            yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
             yield PinInput(id="pin", password=True, placeholder="your PIN (digits)", max_length=12, restrict=r"[0-9]*")
             yield Static(self.notice, id="login-message", markup=False)
@@ -81,9 +82,12 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def action_enter(self) -> None:
         # The username's own keys may still be on their way to it: move on now (so the PIN's
-        # keys go to the PIN field) and check the username once they have arrived.
+        # keys go to the PIN field) and check the username once they have arrived: behind them
+        # (after_keys; the screen's own queue ran first when the box was slow: the focus went
+        # back and the PIN was typed into the username box, in plain text).
+        username = self.query_one("#username", Input)
         self.set_focus(self.query_one("#pin", Input))
-        self.call_later(self._username_typed)
+        after_keys(username, self._username_typed)
 
     def _username_typed(self) -> None:
         if not self.query_one("#username", Input).value.strip():
@@ -92,7 +96,11 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit(event.input, event.value)
+        if event.input.id == "pin":
+            # Checked behind the username's own keys, which may not all have reached their box yet.
+            after_keys(self.query_one("#username", Input), self.submit, event.input, event.value)
+        else:
+            self.submit(event.input, event.value)
 
     def submit(self, field: Input, value: str | None = None) -> None:
         """``value``: what the field held when Enter was pressed (keys typed straight after,

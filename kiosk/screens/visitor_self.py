@@ -2,11 +2,15 @@
 
 No member of staff is signed in. The steps, one at a time on the same screen:
 
-1. **details** (the first screen): name, organisation, kind of visitor, purpose, who
-   they are visiting, car registration (optional). Enter moves on from each field;
-   Enter in the last one goes on. Scanning a slip's QR code into the name box signs
-   that visitor out (today's slip), or fills in their details from an earlier visit
-   (an old slip). F2 says how to sign out: with the slip, or at the office.
+1. **details** (the first screen): the kind of visitor first (a kind the office signs in
+   says so at once, before any typing), then name, organisation, purpose, who they are
+   visiting, car registration (optional). Enter moves on from each field; Enter in the
+   last one goes on. Scanning a slip's QR code (typed anywhere before the name is done:
+   a code-shaped name is a scan, even a misread one) signs that visitor out (today's
+   slip), or fills in their details from an earlier visit (an old slip). F2 says how to
+   sign out: with the slip, or at the office. Keys typed straight after an Enter go to
+   the next field, in order: the focus moves as the Enter arrives (a priority binding),
+   and what the field held is read behind the keys before it (kiosk.widgets.in_order).
 
 The public screen shows nothing about anyone else: no type-ahead of names, no list
 of who is on site, no sign-out by name (anyone could sign anyone out, and the fire
@@ -20,9 +24,11 @@ roll call would lose them).
    Back to the start after a few seconds, or on Enter.
 
 A kind of visitor that needs the office (ID or DBS checks) ends at "please see the
-office" before the rules, and the domain refuses it too: nothing is half-recorded.
-Escape goes back one step, or to the start; never further: this screen never leaves
-itself, and the command palette stays off (the app allows it only to staff).
+office" as soon as it is chosen, and the domain refuses it too: nothing is half-recorded.
+Escape goes back one field or step and keeps what was typed (F5 clears the form); never
+further: this screen never leaves itself, and the command palette stays off (the app
+allows it only to staff). An agreed exception chosen with none on record says so on the
+phone step, with the details kept: the visitor chooses again.
 
 Keys beyond the visitor's typing: Enter after each field, Enter to accept the rules,
 1 for the phone. Eight in all, even counting every Enter (tests/screens/test_visitor_screens).
@@ -30,6 +36,7 @@ Keys beyond the visitor's typing: Enter after each field, Enter to accept the ru
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -43,9 +50,11 @@ from kiosk.actions import visitors as act
 from kiosk.actions.visitors import Details, PublicSignedIn, PublicSignedOut, Returning
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput, FormOptionList, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.config import VISITOR_TYPES
+from models.custody.codes import looks_like_code
 
 RESET_SECONDS = 12.0  # the done / message step goes back to the start after this
 DETAILS, RULES, PHONE, DONE, MESSAGE, SIGN_OUT = "details", "rules", "phone", "done", "message", "sign-out"
@@ -54,10 +63,16 @@ PHONE_OPTIONS = (
     ("car_or_off", "2  It is in my car, or switched off and out of sight"),
     ("exception", "3  I have an exception agreed with the headteacher"),
 )
-WELCOME = "Sign in: type your name (been before? scan your old slip). Leaving? Scan the QR code on your slip."
+WELCOME = (
+    "Leaving? Scan the QR code on your slip. Been here before? Scan your old slip to fill in your details.\n"
+    "Signing in? What kind of visitor are you? Up/Down, then Enter."
+)
+CHOOSE_TYPE = "Now choose what kind of visitor you are: Up/Down, then Enter."
+CLEAR_HINT = "To clear the form and start again, press F5."
 SIGN_OUT_HELP = "Signing out: scan the QR code on your slip. No slip? Please see the office: they will sign you out."
 NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
+FORM = ("self-type", "self-name", "self-organisation", "self-purpose", "self-visiting", "self-car")  # in order
 
 
 # ---------------------------------------------------------------- what needs no database
@@ -78,6 +93,12 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("escape", "back", "Back", id="visitor_self.back"),
         Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff"),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
+        Binding("f5", "clear_form", "Start again", id="visitor_self.clear_form"),
+        # Priority: run by the app as the key arrives, before it sends on the next keys, so
+        # "Anna Smith", Enter, "ACME" typed fast puts ACME in the organisation (item 3).
+        Binding("enter", "form_enter", show=False, priority=True, id="visitor_self.form_enter"),
+        Binding("tab", "form_move(1)", show=False, priority=True, id="visitor_self.form_next"),
+        Binding("shift+tab", "form_move(-1)", show=False, priority=True, id="visitor_self.form_previous"),
         Binding("enter", "accept", "Go on", id="visitor_self.accept"),
         Binding("n", "decline", "I do not accept", id="visitor_self.decline"),
         Binding("1", "phone('tray')", "Hand in", show=False, id="visitor_self.phone_tray"),
@@ -93,6 +114,11 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.details: Details | None = None
         self.visitor_type = VISITOR_TYPES[0]
         self.picked: Returning | None = None
+        self.type_chosen = False  # Enter (or a click) on a kind of visitor, or an old slip's
+        self.back_to: str | None = None  # the step Escape returns to from a message, its typing kept
+        self.form_focus = "self-type"  # the field F2 (signing out) left, for Escape to return to
+        self.said = ""  # the line under the form
+        self.name_entered = False  # Enter pressed on a (non-code) name
         self.busy = False
         self._reset_timer: Timer | None = None
 
@@ -104,28 +130,32 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             with Vertical(id=DETAILS):
                 with VerticalScroll(id="self-form"):
                     yield Static(WELCOME, id="self-welcome")
-                    with Horizontal(classes="self-row"):
-                        yield Label("Your name", classes="self-label")
-                        yield Input(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
-                    with Horizontal(classes="self-row"):
-                        yield Label("Organisation", classes="self-label")
-                        yield Input(
-                            id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX
-                        )
                     with Horizontal(id="self-type-row"):
                         yield Label("I am a", classes="self-label")
-                        yield OptionList(*[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type")
+                        yield FormOptionList(
+                            *[Option(Content(type_name(t)), id=t) for t in VISITOR_TYPES], id="self-type"
+                        )
+                    with Horizontal(classes="self-row"):
+                        yield Label("Your name", classes="self-label")
+                        yield FormInput(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
+                    with Horizontal(classes="self-row"):
+                        yield Label("Organisation", classes="self-label")
+                        yield FormInput(
+                            id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX
+                        )
                     with Horizontal(classes="self-row"):
                         yield Label("Purpose of visit", classes="self-label")
-                        yield Input(
+                        yield FormInput(
                             id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Visiting", classes="self-label")
-                        yield Input(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
+                        yield FormInput(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
                     with Horizontal(classes="self-row"):
                         yield Label("Car registration", classes="self-label")
-                        yield Input(id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX)
+                        yield FormInput(
+                            id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX
+                        )
                 # below the form, not in it: an error (or "Welcome back") is never scrolled out of sight
                 yield Static("", id="self-error", markup=False)
             with Vertical(id=RULES):
@@ -140,6 +170,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             with Vertical(id=PHONE):
                 yield Static("Where is your phone while you are here?", id="self-phone-title")
                 yield OptionList(*[Option(Content(text), id=key) for key, text in PHONE_OPTIONS], id="self-phone")
+                yield Static("", id="self-phone-error", markup=False)
                 yield Static(
                     "Press 1, 2 or 3 (or Up/Down and Enter). Esc goes back to the rules.", id="self-phone-keys"
                 )
@@ -151,7 +182,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 yield Static("Press Enter to finish.", id="self-done-keys")
             with Vertical(id=MESSAGE):
                 yield Static("", id="self-message", markup=False)
-                yield Static("Press Enter to start again.", id="self-message-keys")
+                yield Static("Press Enter to start again.", id="self-message-keys", markup=False)
             with Vertical(id=SIGN_OUT):
                 yield Static(SIGN_OUT_HELP, id="self-out-title")
                 yield Input(id="self-out-slip", placeholder="Scan your slip", max_length=INPUT_MAX)
@@ -161,7 +192,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#self-type", OptionList).highlighted = 0
-        self.query_one("#self-name", Input).focus()
+        self.query_one("#self-type", OptionList).focus()
         self.db(act.device_rules, self.app.services.settings, then=self.rules_loaded, failed=self.rules_failed)
         self.set_interval(5, self._reset_if_abandoned, name="visitor-idle")
 
@@ -171,9 +202,9 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         """A visitor who walks away mid-form: clear it, so the next one never sees it."""
         import time
 
-        if self.busy or self.step in (DONE, MESSAGE):  # signing in, or the end screens' own timer
-            return
-        started = self.step != DETAILS or any(box.value for box in self.query(Input))
+        if self.busy or self.step == DONE or (self.step == MESSAGE and self.back_to is None):
+            return  # signing in, or the end screens' own timer
+        started = self.step != DETAILS or self.type_chosen or any(box.value for box in self.query(Input))
         if started and time.monotonic() - self.app.last_input >= self.IDLE_RESET_SECONDS:
             self.start_again()
 
@@ -190,7 +221,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self._reset_timer is not None:
             self._reset_timer.stop()
             self._reset_timer = None
-        if step in (DONE, MESSAGE):
+        if step == DONE or (step == MESSAGE and self.back_to is None):  # (a message to go back from: the idle reset)
             self._reset_timer = self.set_timer(self.reset_after, self.start_again, name="visitor-reset")
         self.refresh_bindings()
 
@@ -200,8 +231,10 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return step in (RULES, DONE, MESSAGE) if action == "accept" else step == RULES
         if action == "phone":
             return step == PHONE and not self.busy
-        if action == "find_name":
+        if action in ("find_name", "clear_form"):
             return step == DETAILS
+        if action in ("form_enter", "form_move"):  # only in the form's fields; elsewhere Enter is the step's
+            return step == DETAILS and self.focused is not None and self.focused.id in FORM
         return True
 
     # ------------------------------------------------------------ start / back
@@ -213,14 +246,19 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.details = None
         self.picked = None
         self.busy = False
+        self.type_chosen = False
+        self.name_entered = False
+        self.back_to = None
+        self.form_focus = "self-type"
         self.visitor_type = VISITOR_TYPES[0]
         self.query_one("#self-type", OptionList).highlighted = 0
         self.say("")
         self.query_one("#self-out-error", Static).update("")
+        self.query_one("#self-phone-error", Static).update("")
         self.query_one("#self-welcome", Static).update(WELCOME)
         self.show(DETAILS)
         self.form_to_top()
-        self.query_one("#self-name", Input).focus()
+        self.set_focus(self.query_one("#self-type", OptionList))
 
     def form_to_top(self) -> None:
         """Scroll the form back to its first line (now and once it is laid out again), so the
@@ -230,21 +268,120 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.call_after_refresh(form.scroll_home, animate=False, immediate=True)
 
     def action_back(self) -> None:
+        """Back one field or step, keeping everything typed (F5 clears the form)."""
         step = self.step
         if step == RULES:
-            self.show(DETAILS)
-            self.query_one("#self-car", Input).focus()
+            self.back_to_form("self-car")
         elif step == PHONE and not self.busy:
             self.show(RULES)
             self.query_one("#self-rules-scroll").focus()
         elif step == PHONE:
             return  # signing in: wait for the answer
+        elif step == SIGN_OUT:
+            self.back_to_form(self.form_focus)
+        elif step == MESSAGE and self.back_to is not None:
+            back, self.back_to = self.back_to, None
+            if back == DETAILS:
+                self.back_to_form(self.form_focus)
+            elif back == RULES:
+                self.show(RULES)
+                self.query_one("#self-rules-scroll").focus()
+            else:
+                self.show(PHONE)
+                self.query_one("#self-phone", OptionList).focus()
+        elif step == DETAILS:
+            focused = self.focused.id if self.focused is not None else None
+            if focused in FORM and focused != FORM[0]:
+                self.action_form_move(-1)
+            elif self.type_chosen or any(box.value for box in self.query(Input)):
+                self.say(CLEAR_HINT)
         else:
             self.start_again()
+
+    def back_to_form(self, field: str) -> None:
+        self.show(DETAILS)
+        self.set_focus(self.query_one(f"#{field}"))
+
+    def action_clear_form(self) -> None:
+        self.start_again()
+
+    # ------------------------------------------------------------ keys in order
+
+    def key_arriving(self, event: events.Key | events.Paste) -> None:
+        """Called by the app for each key (or paste) as it arrives, before it is sent to the
+        focused field: a character typed at the kinds of visitor starts the name (or a slip's
+        code), so the focus moves to the name box first and no key is lost or reordered."""
+        if (
+            self.step == DETAILS
+            and self.focused is not None
+            and self.focused.id == "self-type"
+            and (isinstance(event, events.Paste) or (event.is_printable and event.character))
+            and self.app.screen is self
+        ):
+            self.set_focus(self.query_one("#self-name", Input))
+
+    def action_form_move(self, by: int) -> None:
+        focused = self.focused.id if self.focused is not None else FORM[0]
+        at = FORM.index(focused) if focused in FORM else 0
+        self.set_focus(self.query_one(f"#{FORM[max(0, min(len(FORM) - 1, at + by))]}"))  # at once
+
+    def action_form_enter(self) -> None:
+        """Enter in the form: the focus moves on now, so the next keys reach the next field;
+        what this field holds is read behind the keys typed before the Enter (after_keys), then
+        acted on."""
+        field = self.focused
+        if field is None or field.id not in FORM:
+            return
+        following = self.next_field(field.id)
+        if following is not None:
+            self.set_focus(self.query_one(f"#{following}"))
+        after_keys(field, self.entered, field.id)
+
+    def next_field(self, field: str) -> str | None:
+        if field == "self-type":  # a name typed (and entered) before the kind was chosen: on to the organisation
+            return "self-organisation" if self.name_entered else "self-name"
+        at = FORM.index(field)
+        return FORM[at + 1] if at + 1 < len(FORM) else None
+
+    def entered(self, field: str) -> None:
+        """After Enter in ``field``, once the field has taken every key typed before it."""
+        if self.step != DETAILS:
+            return
+        if field == "self-type":
+            self.type_picked(self.query_one("#self-type", OptionList).highlighted or 0)
+        elif field == "self-name":
+            name = self.query_one("#self-name", Input)
+            if looks_like_code(name.value):  # a slip scanned (or misread): never a name
+                code, name.value = name.value, ""
+                self.set_focus(name)
+                self.say("Reading your slip…")
+                now = self.app.services.clock.now()
+                self.db(act.public_slip, now, code, then=self.slip_read, failed=self.slip_failed)
+            else:
+                self.name_entered = bool(name.value.strip())
+                if not self.type_chosen:
+                    self.set_focus(self.query_one("#self-type", OptionList))
+                    self.say(CHOOSE_TYPE)
+        elif field == "self-car":
+            self.submit_details()
+
+    def type_picked(self, index: int) -> None:
+        self.visitor_type = VISITOR_TYPES[index]
+        self.type_chosen = True
+        if self.said == CHOOSE_TYPE:
+            self.say("")
+        if needs_office(self.app.services.settings, self.visitor_type):  # before any typing
+            self.form_focus = "self-type"
+            self.message(
+                f"{type_name(self.visitor_type)} visitors are signed in by the office, who check ID first. "
+                "Please see the office. You have not been signed in.",
+                back_to=DETAILS,
+            )
 
     # ------------------------------------------------------------ details
 
     def say(self, text: str) -> None:
+        self.said = text
         self.query_one("#self-error", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -261,11 +398,12 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.query_one("#self-car", Input).value = r.car_reg
         if r.visitor_type in VISITOR_TYPES:
             self.visitor_type = r.visitor_type
+            self.type_chosen = True
             self.query_one("#self-type", OptionList).highlighted = VISITOR_TYPES.index(r.visitor_type)
         self.picked = r  # setting the name above cleared nothing: it matches
         self.say("Welcome back. Check your details, then say what brings you here today.")
         self.form_to_top()
-        self.query_one("#self-purpose", Input).focus()
+        self.set_focus(self.query_one("#self-purpose", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -278,28 +416,14 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.query_one("#self-out-error", Static).update("Signing you out…")
             self.db(act.public_slip, self.app.services.clock.now(), code, then=self.slip_read, failed=self.slip_failed)
             return
-        if box == "self-name" and _looks_like_slip(event.value):
-            code, event.input.value = event.value, ""
-            self.say("Reading your slip…")
-            self.db(act.public_slip, self.app.services.clock.now(), code, then=self.slip_read, failed=self.slip_failed)
-            return
-        following = {
-            "self-name": "#self-organisation",
-            "self-organisation": "#self-type",
-            "self-purpose": "#self-visiting",
-            "self-visiting": "#self-car",
-        }
-        if box in following:
-            self.query_one(following[box]).focus()
-        elif box == "self-car":
-            self.submit_details()
+        # (the form's fields never get here: Enter there is the screen's, action_form_enter)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         box = event.option_list.id
-        if box == "self-type":
-            self.visitor_type = VISITOR_TYPES[event.option_index]
-            self.query_one("#self-purpose", Input).focus()
+        if box == "self-type":  # clicked (Enter is action_form_enter's)
+            self.set_focus(self.query_one(f"#{self.next_field('self-type')}"))
+            self.type_picked(event.option_index)
         elif box == "self-phone":
             self.action_phone(event.option.id or "")
 
@@ -323,17 +447,27 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if problem is not None:
             message, field = problem
             self.say(message)
-            self.query_one(f"#self-{field}").focus()
+            self.set_focus(self.query_one(f"#self-{field}"))
+            return
+        if not self.type_chosen:
+            self.say(CHOOSE_TYPE)
+            self.set_focus(self.query_one("#self-type", OptionList))
             return
         settings = self.app.services.settings
         if needs_office(settings, details.visitor_type):
+            self.form_focus = "self-type"
             self.message(
                 f"{type_name(details.visitor_type)} visitors are signed in by the office, who check ID first. "
-                "Please see the office. You have not been signed in."
+                "Please see the office. You have not been signed in.",
+                back_to=DETAILS,
             )
             return
         if self.rules is None:
-            self.message(self.rules_error or "The device rules are not available: please see the office to sign in.")
+            self.form_focus = "self-car"
+            self.message(
+                self.rules_error or "The device rules are not available: please see the office to sign in.",
+                back_to=DETAILS,
+            )
             return
         self.details = details
         self.say("")
@@ -347,6 +481,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.start_again()
             return
         self.show(PHONE)
+        self.query_one("#self-phone-error", Static).update("")
         phone = self.query_one("#self-phone", OptionList)
         phone.highlighted = 0
         phone.focus()
@@ -354,7 +489,8 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def action_decline(self) -> None:
         self.message(
             "You have not accepted the device rules, so you are not signed in. "
-            "Please speak to the office if you have any questions."
+            "Please speak to the office if you have any questions.",
+            back_to=RULES,
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -368,6 +504,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self.busy or self.details is None or self.rules is None:
             return
         self.busy = True
+        self.query_one("#self-phone-error", Static).update("")
         self.query_one("#self-phone-keys", Static).update("Signing you in…")
         services = self.app.services
         self.db(
@@ -385,14 +522,21 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def action_find_name(self) -> None:
         """Signing out: only with the visitor's own slip (no names are shown here)."""
+        if self.focused is not None and self.focused.id in FORM:
+            self.form_focus = self.focused.id  # Escape comes back here, the typing kept
         self.show(SIGN_OUT)
         self.query_one("#self-out-error", Static).update("")
         self.query_one("#self-out-slip", Input).focus()
 
     # ------------------------------------------------------------ results
 
-    def message(self, text: str) -> None:
+    def message(self, text: str, back_to: str | None = None) -> None:
+        """A message step; ``back_to``: the step Escape returns to, with everything typed kept."""
+        self.back_to = back_to
         self.query_one("#self-message", Static).update(text)
+        self.query_one("#self-message-keys", Static).update(
+            "Press Enter to start again, or Esc to go back." if back_to else "Press Enter to start again."
+        )
         self.show(MESSAGE)
         self.focus_nothing()
 
@@ -438,11 +582,17 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.done(v)
 
     def sign_in_failed(self, failure: Failure) -> None:
+        from models.visitors.visits import NoAgreedException
+
         self._sign_in_answered()
         text = failure.message
+        if failure.refused_as(NoAgreedException):  # they may choose again: nothing they typed is lost
+            self.query_one("#self-phone-error", Static).update(f"{text} Or choose 1 or 2.")
+            self.query_one("#self-phone", OptionList).focus()
+            return
         if "office" not in text:
             text += " Please see the office."
-        self.message(f"{text} You have not been signed in.")
+        self.message(f"{text} You have not been signed in.", back_to=PHONE)
 
     def signed_out(self, v: PublicSignedOut) -> None:
         text = "You are signed out. Thank you for visiting."

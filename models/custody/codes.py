@@ -78,6 +78,15 @@ def is_valid(code: str) -> bool:
     return damm_digit(str(PREFIXES[code[0]]) + code[1:]) == 0
 
 
+_CODE_LIKE = re.compile(r"^[A-Za-z]?[0-9]{5,}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """Text shaped like a label code, valid or not: a letter (or none) and five or more digits,
+    nothing else. No one's name looks like this: typed into a name field, it is a misread scan."""
+    return bool(_CODE_LIKE.match(text.strip()))
+
+
 def printable(text: str, limit: int = 24) -> str:
     """A safe, short rendering of untrusted scanned text for an error message.
 

@@ -76,6 +76,10 @@ _PREFIX = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]*)*$")
 NO_EXCEPTION = "No agreed exception found for you: please see the office."
 
 
+class NoAgreedException(RuleViolation):
+    """An agreed exception was chosen and none is on record: the visitor may choose again."""
+
+
 # ---------------------------------------------------------------- validation
 
 
@@ -320,7 +324,7 @@ def sign_in(
     if phone == EXCEPTION:
         found = _matching_exception(name, organisation, local_day(now, tz))
         if found is None:
-            raise RuleViolation(NO_EXCEPTION)
+            raise NoAgreedException(NO_EXCEPTION)
         if found.subject_kind == "visitor":  # names this person: theirs to claim
             exception_id = int(found.id)
         elif actor is None:  # an organisation's: only the office confirms it, with ID seen

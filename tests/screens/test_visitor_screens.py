@@ -11,7 +11,7 @@ import pytest
 from textual import events
 from textual.command import CommandPalette
 
-from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, RULES, VisitorSelfServiceScreen
+from kiosk.screens.visitor_self import DETAILS, DONE, MESSAGE, PHONE, RULES, VisitorSelfServiceScreen
 from kiosk.session import SignedIn
 from models.custody import codes
 from models.custody import ledger as custody
@@ -56,15 +56,24 @@ class Keys:
 
 
 async def fill(
-    keys: Keys, name="Jane Doe", org="Acme Ltd", type_moves=0, purpose="Meeting", visiting="Mrs Head", car=""
+    keys: Keys,
+    name="Jane Doe",
+    org="Acme Ltd",
+    type_moves=0,
+    purpose="Meeting",
+    visiting="Mrs Head",
+    car="",
+    type_chosen=False,
 ) -> None:
-    """The details step: every field, Enter after each (Enter counted as an extra key)."""
+    """The details step: every field, Enter after each (Enter counted as an extra key). The
+    kind of visitor comes first (issue 14 item 12: a kind the office signs in says so at once)."""
+    if not type_chosen:
+        if type_moves:
+            await keys.key(*["down"] * type_moves)
+        await keys.key("enter")
     await keys.type(name)
     await keys.key("enter")
     await keys.type(org)
-    await keys.key("enter")
-    if type_moves:
-        await keys.key(*["down"] * type_moves)
     await keys.key("enter")
     await keys.type(purpose)
     await keys.key("enter")
@@ -137,7 +146,7 @@ async def test_sign_in_takes_at_most_8_keys_beyond_typing_and_prints_the_slip(sc
         await pilot.press("enter")  # finish
         assert screen.step == DETAILS
         assert app.screen.query_one("#self-name").value == ""
-        assert app.focused.id == "self-name"
+        assert app.focused.id == "self-type"  # the kind of visitor comes first (issue 14 item 12)
 
 
 async def test_done_step_returns_to_the_start_on_a_timer(school):
@@ -150,7 +159,7 @@ async def test_done_step_returns_to_the_start_on_a_timer(school):
         assert Visit.get().phone_choice == "car_or_off"
         assert text(app, "#self-done-title") == "Welcome, Jane Doe. You are signed in."
         await until(pilot, lambda: screen.step == DETAILS)
-        assert app.focused.id == "self-name"
+        assert app.focused.id == "self-type"
 
 
 async def test_a_returning_visitor_scans_a_previous_slip_to_fill_in_their_details(school):
@@ -198,7 +207,7 @@ async def test_500_character_fields_are_refused_not_cut_short(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_self_service(pilot)
-        await pilot.press(*"Jane", "enter", "enter", "enter")  # name, organisation, type
+        await pilot.press("enter", *"Jane", "enter", "enter")  # type, name, organisation
         assert app.focused.id == "self-purpose"
         await paste(pilot, "x" * 500)
         assert len(app.focused.value) == 500
@@ -220,8 +229,9 @@ async def test_control_characters_are_refused(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_self_service(pilot)
+        await pilot.press("enter")  # the kind of visitor
         await paste(pilot, "Jane\x1b[2J\x07 Doe")
-        await pilot.press("enter", "enter", "enter", *"Meeting", "enter", *"Mrs Head", "enter", "enter")
+        await pilot.press("enter", "enter", *"Meeting", "enter", *"Mrs Head", "enter", "enter")
         await quiet(pilot)
         assert screen.step == DETAILS
         assert error(app) == "The name contains control characters: type it again."
@@ -254,7 +264,8 @@ async def test_a_type_that_needs_the_office_says_so_and_records_nothing(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_self_service(pilot)
-        await fill(Keys(pilot), type_moves=1)  # Contractor: ID must be seen
+        await pilot.press("down", "enter")  # Contractor: ID must be seen; said before any typing (item 12)
+        await quiet(pilot)
         assert screen.step == MESSAGE
         assert text(app, "#self-message").startswith("Contractor visitors are signed in by the office")
         assert "Please see the office" in text(app, "#self-message")
@@ -268,9 +279,13 @@ async def test_an_exception_that_was_not_agreed_sends_the_visitor_to_the_office(
         await fill(Keys(pilot))
         await pilot.press("enter", "3")
         await quiet(pilot)
-        assert screen.step == MESSAGE
-        assert text(app, "#self-message") == f"{visitors.NO_EXCEPTION} You have not been signed in."
+        # Issue 14 item 12: said on the phone step, the details kept: the visitor may choose again.
+        assert screen.step == PHONE
+        assert text(app, "#self-phone-error") == f"{visitors.NO_EXCEPTION} Or choose 1 or 2."
         assert Visit.select().count() == 0 and PrintJob.select().count() == 0
+        await pilot.press("2")
+        await quiet(pilot)
+        assert screen.step == DONE and Visit.get().name == "Jane Doe"
 
 
 async def test_escape_goes_back_one_step_and_never_leaves_the_screen(school):
@@ -285,7 +300,10 @@ async def test_escape_goes_back_one_step_and_never_leaves_the_screen(school):
         await pilot.press("escape")
         assert screen.step == DETAILS
         assert app.screen.query_one("#self-name").value == "Jane Doe"  # details kept going back
-        await pilot.press("escape")
+        await pilot.press("escape")  # back a field: what was typed is kept (issue 14 item 12)
+        assert app.focused.id == "self-visiting" and app.screen.query_one("#self-name").value == "Jane Doe"
+        await pilot.press("f5")  # starting again is asked for
+        await quiet(pilot)
         assert app.screen.query_one("#self-name").value == ""  # the start: an empty form
         for key in ("escape", "escape", "ctrl+p", "f12", "ctrl+z"):
             await pilot.press(key)

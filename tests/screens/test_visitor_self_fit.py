@@ -42,9 +42,9 @@ async def test_after_finishing_the_form_starts_at_the_top_with_the_name_field_in
         await keys.key("enter")  # finish
         assert screen.step == DETAILS
         await quiet(pilot)
-        assert app.focused.id == "self-name"
-        assert_whole(app, "self-welcome", "self-name")
-        await keys.type("Next")
+        assert app.focused.id == "self-type"  # the kind of visitor first (issue 14 item 12)
+        assert_whole(app, "self-welcome", "self-type", "self-name")
+        await keys.type("Next")  # typing at the kinds starts the name
         assert app.screen.query_one("#self-name").value == "Next"
         assert_whole(app, "self-name")
 
@@ -55,9 +55,11 @@ async def test_a_too_long_name_says_so_where_the_visitor_can_see_it(school, size
     async with app.run_test(size=size) as pilot:
         await open_self_service(pilot)
         keys = Keys(pilot)
+        assert app.focused.id == "self-type"
+        await keys.key("enter")
         assert app.focused.id == "self-name"
         await paste(pilot, "x" * 500)  # pasted: 500 key presses took 35 s of the suite and tested nothing more
-        await fill(keys, name="")
+        await fill(keys, name="", type_chosen=True)
         await quiet(pilot)
         assert text(app, "#self-error") == "The name is too long (500 characters; at most 100)."
         assert_whole(app, "self-error")
