@@ -25,6 +25,7 @@ from kiosk.actions.agreed import find_pupils, staff_list
 from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets import matches
 from kiosk.workers import DbWork, Failure
 from models.safeguarding.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
@@ -129,7 +130,7 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
 
     def show_pupils(self, text: str, rows: list[tuple[int, str]]) -> None:
         self.pupil_rows = dict(rows)
-        self.set_list("#concern-pupil-list", rows)
+        matches.show_matches(self.query_one("#concern-pupil-list", OptionList), options(rows))
         self.say(f"No pupil found for {text.strip()!r}." if not rows else "Down/Up to choose, Enter to pick.")
 
     def on_key(self, event) -> None:
@@ -141,7 +142,7 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
             and results.option_count
         ):
             event.stop()
-            results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
+            matches.step(results, event.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -160,8 +161,10 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         event.stop()
         if event.input.id == "concern-pupil-find":
             box = self.query_one("#concern-pupil-list", OptionList)
-            if box.highlighted is not None and box.option_count:
-                self.pick("concern-pupil-list", int(box.get_option_at_index(box.highlighted).id or 0))
+            if (option := matches.chosen(box)) is not None:
+                self.pick("concern-pupil-list", int(option.id or 0))
+            elif box.option_count:
+                self.say(matches.SEVERAL)
         elif event.input.id == "concern-visitor":
             self.query_one("#concern-category", RadioSet).focus()
         else:

@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets import matches
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.policy.agreed import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
@@ -230,7 +231,7 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
 
     def show_pupils(self, text: str, rows: list[tuple[int, str]]) -> None:
         self.pupil_rows = dict(rows)
-        self.set_list("#exc-pupil-list", rows)
+        matches.show_matches(self.query_one("#exc-pupil-list", OptionList), options(rows))
         if not rows:
             self.say(f"No pupil found for {text.strip()!r}.")
         else:
@@ -257,7 +258,7 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             and results.option_count
         ):
             event.stop()
-            results.action_cursor_down() if event.key == "down" else results.action_cursor_up()
+            matches.step(results, event.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -283,9 +284,10 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
         event.stop()
         if event.input.id == "exc-pupil-find":
             box = self.query_one("#exc-pupil-list", OptionList)
-            if box.highlighted is not None and box.option_count:
-                option = box.get_option_at_index(box.highlighted)
+            if (option := matches.chosen(box)) is not None:
                 self.pick("exc-pupil-list", int(option.id or 0))
+            elif box.option_count:
+                self.say(matches.SEVERAL)
             return
         if event.input.id in ("exc-risk",) or (
             event.input.id == "exc-ends" and not self.query_one("#exc-risk-box").display

@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions.custody import pupils_named
+from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.workers import DbWork, Failure
 
@@ -51,10 +52,7 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     def found(self, text: str, pupils: tuple[tuple[str, str], ...]) -> None:
         self.listed_for = text
         options = self.query_one("#register-results", OptionList)
-        options.clear_options()
-        options.add_options([Option(label, id=adno) for adno, label in pupils])
-        if pupils:
-            options.highlighted = 0
+        matches.show_matches(options, [Option(label, id=adno) for adno, label in pupils])
         self.query_one("#register-help", Static).update(
             f"{len(pupils)} found. Down/Up to choose, Enter to register." if pupils else "No pupil found."
         )
@@ -69,14 +67,16 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
             self.query_one("#register-help", Static).update("Still looking: press Enter again when the list shows.")
             return
         options = self.query_one("#register-results", OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
+        if (option := matches.chosen(options)) is not None:
+            self.dismiss(option.id)
+        elif options.option_count:
+            self.query_one("#register-help", Static).update(matches.SEVERAL)
 
     def on_key(self, event) -> None:
         options = self.query_one("#register-results", OptionList)
         if event.key in ("down", "up") and options.option_count:
             event.stop()
-            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+            matches.step(options, event.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

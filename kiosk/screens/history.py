@@ -34,6 +34,7 @@ from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
 from kiosk.dialogs.search import SearchDialog
 from kiosk.session import SignedIn
+from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
@@ -261,16 +262,14 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def set_results(self, found: list[tuple[int | None, str]]) -> None:
         options = self.query_one("#history-results", OptionList)
-        options.clear_options()
-        options.add_options(
+        matches.show_matches(
+            options,
             [
                 Option(line, id=None if device_id is None else str(device_id), disabled=device_id is None)
                 for device_id, line in found
-            ]
+            ],
         )
         options.set_class(bool(found), "shown")
-        first = next((i for i, (device_id, _) in enumerate(found) if device_id is not None), None)
-        options.highlighted = first
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "history-name":
@@ -281,8 +280,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.say("Looking up…")
             return
         options = self.query_one("#history-results", OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.open_option(options.get_option_at_index(options.highlighted))
+        if (option := matches.chosen(options)) is not None:
+            self.open_option(option)
+        elif options.option_count:
+            self.say(matches.SEVERAL)
 
     def on_key(self, event) -> None:
         action = ACTION_KEYS.get(event.key)
@@ -298,7 +299,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             and options.option_count
         ):
             event.stop()
-            options.action_cursor_down() if event.key == "down" else options.action_cursor_up()
+            matches.step(options, event.key)
 
     def action_find_name(self) -> None:
         self.query_one("#history-name", Input).focus()

@@ -1,0 +1,47 @@
+"""A search field over a list of matches: what every name picker shares.
+
+Typing fills the list. Nothing is highlighted unless exactly one match can be chosen, so
+the first Down from the field highlights the FIRST match. (It used to skip it: the first
+match was highlighted already, Down moved past it, and Enter chose the second pupil.)
+Enter takes the highlighted match; with several and none highlighted, the screen asks.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+def _choosable(box: OptionList) -> list[int]:
+    return [i for i in range(box.option_count) if not box.get_option_at_index(i).disabled]
+
+
+def show_matches(box: OptionList, options: list[Option]) -> None:
+    """Fill ``box``; highlight the match only when there is exactly one."""
+    box.clear_options()
+    box.add_options(options)
+    choosable = _choosable(box)
+    box.highlighted = choosable[0] if len(choosable) == 1 else None
+
+
+def step(box: OptionList, key: str) -> None:
+    """Down or Up typed in the search field: the first Down highlights the first match."""
+    choosable = _choosable(box)
+    if not choosable:
+        return
+    if box.highlighted is None:
+        box.highlighted = choosable[0] if key == "down" else choosable[-1]
+    elif key == "down":
+        box.action_cursor_down()
+    else:
+        box.action_cursor_up()
+
+
+def chosen(box: OptionList) -> Option | None:
+    """The highlighted match, or None."""
+    if box.highlighted is None or not box.option_count:
+        return None
+    return box.get_option_at_index(box.highlighted)
+
+
+SEVERAL = "Several match: Down/Up to choose, then Enter."
