@@ -68,6 +68,11 @@ class KioskApp(CalmErrorsApp):
         self.kiosk_mode = kiosk_mode or start == "visitor"
         self.cursor_blink = cursor_blink
         self.signed_in: SignedIn | None = None
+        # Wrong slip codes at this terminal's public screen: guessing them is slowed down
+        # (kept by the app, so reopening the screen does not start the count again).
+        from kiosk.actions.visitors import SlipGuard
+
+        self.slip_guard = SlipGuard()
         self.last_input = time.monotonic()
         self.last_collection = time.monotonic()
         self.collections = 0  # full garbage collections run by collect_garbage()

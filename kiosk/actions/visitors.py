@@ -10,6 +10,7 @@ The printer is passed as the plain value the screen was given (a spec or URL).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -323,12 +324,54 @@ def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime
 # ---------------------------------------------------------------- the public screen (nobody signed in)
 
 
-def public_slip(now: dt.datetime, code: str) -> PublicSignedOut | Returning:
-    """A slip scanned at the public screen: today's open visit signs out; an old one gives the visitor back."""
+class SlipGuard:
+    """Slip codes tried at one public screen. A right slip signs its visitor out or fills
+    in their details, so codes must not be guessed there: after ``FREE`` wrong slips in a
+    row the screen takes none for ``PAUSE`` seconds, doubling with each further wrong one,
+    and sends the visitor to the office. A right slip starts the count again. (A visitor
+    who misreads their slip once or twice never meets it.)"""
+
+    FREE = 3
+    PAUSE = 30.0
+    REFUSED = "Too many slips were not recognised here: please see the office."
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.misses = 0
+        self.until: dt.datetime | None = None
+
+    def check(self, now: dt.datetime) -> None:
+        from models.errors import RuleViolation
+
+        with self._lock:
+            if self.until is not None and now < self.until:
+                raise RuleViolation(self.REFUSED)
+
+    def missed(self, now: dt.datetime) -> None:
+        with self._lock:
+            self.misses += 1
+            if self.misses >= self.FREE:
+                self.until = now + dt.timedelta(seconds=self.PAUSE * 2 ** (self.misses - self.FREE))
+
+    def found(self) -> None:
+        with self._lock:
+            self.misses, self.until = 0, None
+
+
+def public_slip(now: dt.datetime, code: str, guard: SlipGuard) -> PublicSignedOut | Returning:
+    """A slip scanned at the public screen: today's open visit signs out; an old one gives
+    the visitor back. A wrong slip counts against ``guard`` (see :class:`SlipGuard`)."""
+    from models.errors import InvalidCode, NotFound
     from models.store.tables import Visitor
     from models.visitors import visits as visitors
 
-    visit = visitors.find_by_slip_code(code)
+    guard.check(now)
+    try:
+        visit = visitors.find_by_slip_code(code)
+    except (InvalidCode, NotFound):
+        guard.missed(now)
+        raise
+    guard.found()
     if visit.signed_out_at is None:
         return public_sign_out(now, slip_code=code)
     v = Visitor.get_by_id(visit.visitor_id)

@@ -356,7 +356,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.set_focus(name)
                 self.say("Reading your slip…")
                 now = self.app.services.clock.now()
-                self.db(act.public_slip, now, code, then=self.slip_read, failed=self.slip_failed)
+                self.db(act.public_slip, now, code, self.app.slip_guard, then=self.slip_read, failed=self.slip_failed)
             else:
                 self.name_entered = bool(name.value.strip())
                 if not self.type_chosen:
@@ -414,7 +414,14 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.query_one("#self-out-error", Static).update(NOT_A_SLIP)
                 return
             self.query_one("#self-out-error", Static).update("Signing you out…")
-            self.db(act.public_slip, self.app.services.clock.now(), code, then=self.slip_read, failed=self.slip_failed)
+            self.db(
+                act.public_slip,
+                self.app.services.clock.now(),
+                code,
+                self.app.slip_guard,
+                then=self.slip_read,
+                failed=self.slip_failed,
+            )
             return
         # (the form's fields never get here: Enter there is the screen's, action_form_enter)
 
