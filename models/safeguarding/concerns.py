@@ -28,7 +28,7 @@ from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
 from models.errors import NotFound, RuleViolation, ValidationError
 from models.staff.auth import require
-from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff
+from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff, Visit
 from models.text import text_field
 
 ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
@@ -247,7 +247,10 @@ def subject_of(c: Concern) -> str:
     if c.about_kind == ABOUT_STAFF:
         assert c.staff is not None  # likewise the member of staff's
         return c.staff.display_name
-    return c.name or f"visitor (visit {c.visit_id})"
+    if c.name:
+        return c.name
+    visit = Visit.get_or_none(Visit.id == c.visit_id) if c.visit_id is not None else None
+    return visit.name if visit is not None else f"visitor (visit {c.visit_id})"  # the visit erased: its number
 
 
 def concern_history(concern_id: int) -> list[str]:

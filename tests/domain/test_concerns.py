@@ -261,3 +261,13 @@ def test_a_follow_up_leaves_the_concern_open_unless_closed_deliberately_with_an_
     assert done.status == concerns.CLOSED
     assert done.follow_up_note.splitlines()[-1].endswith("Head: Family agreed (closed: early help offered)")
     assert all("Family" not in e.details and "early help" not in e.details.lower() for e in AuditEntry.select())
+
+
+def test_a_concern_about_a_visitor_is_shown_with_the_visitors_name(school):
+    """A new user's walk: the office's concern about a visitor's phone showed as
+    'visitor (visit 4)' in the DSL's feed."""
+    from tests.screens.test_visitor_screens import self_sign_in_directly
+
+    done = self_sign_in_directly(name="Dr Amara Okafor")
+    c = concerns.raise_concern(school.office, about_kind="visitor", visit_id=done.visit.id, what="Filming", now=NOW)
+    assert concerns.subject_of(c) == "Dr Amara Okafor"
