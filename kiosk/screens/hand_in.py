@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -56,6 +57,14 @@ class HandInScreen(ScanScreen):
         # F3 registers only the unregistered K label whose result is on screen, never an older one.
         self.last_unknown = result.code if result.outcome == ScanOutcome.UNKNOWN else None
         self.last_exception = result if result.outcome == ScanOutcome.EXCEPTION else None
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "f6" and self.last_exception is None:
+            # F6 is shown dimmed, so Textual does not run it: pressed anyway, it says why.
+            event.stop()
+            self.action_despite_exception()
+            return
+        super().on_key(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "despite_exception":

@@ -123,3 +123,18 @@ async def test_the_footer_changes_only_when_f6_comes_or_goes(school):
         await scans_done(pilot, 4)
         await settle(pilot)
         assert _f6(app).has_class("-disabled")
+
+
+async def test_f6_dimmed_says_what_it_is_for_instead_of_nothing(school):
+    """Issue 14, item 8: F6 shown dimmed did nothing and said nothing when pressed."""
+    from kiosk.textual_compat import notices
+
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await settle(pilot)
+        assert _f6(app).has_class("-disabled")
+        await pilot.press("f6")
+        await pilot.pause()
+        assert "F6 is for a pupil with an agreed exception: scan their phone first." in notices(app)
+        assert CustodyEvent.select().count() == 0
