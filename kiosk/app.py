@@ -12,11 +12,14 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from textual import events
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from kiosk.logfile import configure_logging, log_error, log_path  # noqa: F401 - re-exported
 from kiosk.session import Services, SignedIn  # noqa: F401 - re-exported: the app is built from them
@@ -402,10 +405,20 @@ class KioskApp(CalmErrorsApp):
         if allowed:
             self.exit()
 
+    def palette_allowed(self) -> bool:
+        """Staff only: never on the login screen, in kiosk mode or in a visitor's hands."""
+        return self.signed_in is not None and not self.kiosk_mode and not self.in_self_service()
+
     def action_command_palette(self) -> None:
-        # Staff only: never on the login screen or in a visitor's hands.
-        if self.signed_in is not None and not self.kiosk_mode:
+        if self.palette_allowed():
             super().action_command_palette()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Textual's screenshot writes an SVG into the working directory (and fails where
+        # that is not writable): not something reception needs from the palette.
+        for command in super().get_system_commands(screen):
+            if not command.title.lower().startswith("screenshot"):
+                yield command
 
     # ------------------------------------------------------------ errors
 

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
@@ -29,6 +29,7 @@ from kiosk.screens.release import HINT_F4
 from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -141,7 +142,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
                 placeholder="Scan a label to release it, or Down to the list and Enter on a row",
                 terminators=self.terminators(),
             )
-        yield Footer()
+        yield KioskFooter()
 
     def operation(self):
         from models.custody.ledger import release

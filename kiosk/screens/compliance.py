@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.actions.reports import Compliance, load_compliance
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -78,7 +79,7 @@ class ComplianceScreen(DbWork, Screen[None]):
             yield Static("", id="comp-uncollected", markup=False)
             yield Static("", id="comp-visitors", markup=False)
             yield Static("", id="comp-note", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#comp-classes", DataTable)

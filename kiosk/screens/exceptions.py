@@ -22,11 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.actions import agreed
 from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -77,7 +78,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
                 with VerticalScroll(id="exceptions-detail-box"):
                     yield Static("", id="exceptions-detail", markup=False)
             yield Static("Loading…", id="exceptions-message", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#exceptions", DataTable)

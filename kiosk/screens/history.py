@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
@@ -36,6 +36,7 @@ from kiosk.dialogs.search import SearchDialog
 from kiosk.session import SignedIn
 from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -152,7 +153,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static("Chain of custody (oldest first)", id="history-chain-title")
             with VerticalScroll(id="history-chain-box"):
                 yield Static("", id="history-chain", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def terminators(self) -> tuple[str, ...]:
         return self.app.services.settings.scan_terminators

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from kiosk.actions import accounts, reports
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody.devices import route_scan
@@ -127,7 +128,7 @@ class HomeScreen(DbWork, Screen[None]):
                 yield Button(Content("A  Unlock an account (too many wrong PINs)"), id="home-unlock", classes="task")
             yield Static("", id="home-scan", markup=False)
             yield Static("", id="home-summary")
-        yield Footer()
+        yield KioskFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":

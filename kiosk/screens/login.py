@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from kiosk.actions import accounts
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.in_order import FormInput, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -63,7 +64,7 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static(self.notice, id="login-message", markup=False)
             yield Static("Visitors: press F2 to sign in or out", id="login-visitors")
             yield Static("", id="login-demo", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.db(accounts.sign_in_page, then=self.show_page, failed=lambda failure: None)

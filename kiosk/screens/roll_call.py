@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kiosk.actions.visitors import RollCall
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
 
 
@@ -32,4 +33,4 @@ class RollCallScreen(Screen[None]):
         with VerticalScroll(id="roll-call-list"):
             text = "\n".join(self.roll.lines) or "No visitors are signed in."
             yield Static(text, id="roll-call-lines", markup=False)
-        yield Footer()
+        yield KioskFooter()

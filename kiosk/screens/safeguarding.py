@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from kiosk.actions import safeguarding
 from kiosk.actions.safeguarding import EntryHistory, Feed
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -149,7 +150,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Table(id="sg-feed", cursor_type="row", zebra_stripes=True)
             yield Static("", id="sg-detail", markup=False)
             yield Static("", id="sg-message", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         from models.clock import local_day

@@ -30,11 +30,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 from textual.worker import Worker
 
 from kiosk.scanning import ScanPipeline, ScanResult, ScansProcessed
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
@@ -215,7 +216,7 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
             yield ScanInput(
                 id="scan", placeholder="Scan a label, or type its code and press Enter", terminators=self.terminators()
             )
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         scan = self.query_one("#scan", ScanInput)

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.actions.reports import print_end_of_day_slip, uncollected
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -76,7 +77,7 @@ class UncollectedScreen(DbWork, Screen[None]):
             yield Static("", id="uncollected-classes", markup=False)
             yield Table(id="uncollected", cursor_type="row", zebra_stripes=True)
             yield Static("", id="uncollected-updated", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#uncollected", DataTable)

@@ -25,13 +25,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.actions import visitors as act
 from kiosk.actions.visitors import OfficeList, Scanned, StaffSignIn
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
 from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
@@ -94,7 +95,7 @@ class VisitorsScreen(DbWork, Screen[None]):
             )
             yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="visitors-message", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def _terminators(self) -> tuple[str, ...]:
         return self.app.services.settings.scan_terminators
