@@ -109,7 +109,7 @@ def kill_scan_once(
         except OSError:
             pass
     acked = [ln.split()[1] for ln in lines if ln.split()[0] in ("OK", "DUPLICATE")]
-    odd = [ln for ln in lines if ln.split()[0] not in ("OK", "DUPLICATE")]
+    odd = [ln for ln in lines if ln.split()[0] not in ("OK", "DUPLICATE", "NOT_HANDED_IN")]
     problems = problems_before + [f"a scan answered {ln.strip()!r}" for ln in odd]
     if finished and stderr.strip():
         problems.append(f"kiosk scan failed before the kill: {stderr.strip()[:200]}")

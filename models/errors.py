@@ -22,6 +22,7 @@ class ScanOutcome(StrEnum):
     REVOKED = "REVOKED"  # a label that was replaced
     BLOCKED = "BLOCKED"  # a rule refused it
     NOT_PUPIL = "NOT_PUPIL"  # a visitor's slip or phone label
+    NOT_HANDED_IN = "NOT_HANDED_IN"  # a release of a phone not handed in today: nothing recorded
 
 
 class KioskError(Exception):

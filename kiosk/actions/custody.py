@@ -514,7 +514,8 @@ def pupils_named(text: str) -> tuple[tuple[str, str], ...]:
 
 def scan_line(who: SignedIn, mode: str, text: str, now: dt.datetime) -> str:
     """Hand in (``mode`` "hand-in") or release one scanned code, committed on its own; the
-    result line, starting with its outcome (OK, DUPLICATE, UNKNOWN, INVALID, REVOKED, BLOCKED).
+    result line, starting with its outcome (OK, DUPLICATE, NOT_HANDED_IN, UNKNOWN, INVALID,
+    REVOKED, BLOCKED).
 
     (The scan screens commit codes in groups: ``kiosk.scanning``, on the same domain calls.)
     """

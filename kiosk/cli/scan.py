@@ -42,7 +42,7 @@ def scan(env: Env, who, mode: str) -> None:
     """Headless scanning: one code per line on stdin, one result line per code.
 
     Each result is printed only after that code is committed, and starts with OK,
-    DUPLICATE, UNKNOWN, INVALID, REVOKED or BLOCKED.
+    DUPLICATE, NOT_HANDED_IN (release only), UNKNOWN, INVALID, REVOKED or BLOCKED.
     """
     env.open()
     env.sync_trays()

@@ -293,7 +293,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
             "ok"
             if result.outcome == ScanOutcome.OK
             else "duplicate"
-            if result.outcome == ScanOutcome.DUPLICATE
+            if result.outcome in (ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN)
             else "blocked",
         )
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:

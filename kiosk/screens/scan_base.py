@@ -51,10 +51,11 @@ OUTCOME_WORDS = {
     ScanOutcome.BLOCKED: "BLOCKED",
     ScanOutcome.EXCEPTION: "AGREED EXCEPTION",
     ScanOutcome.NOT_PUPIL: "NOT A PUPIL'S PHONE",  # a visitor's slip or phone label: the message says where to use it
+    ScanOutcome.NOT_HANDED_IN: "NOT HANDED IN",  # released, but it never came in today
 }
-BELLS = {ScanOutcome.OK: 1, ScanOutcome.DUPLICATE: 2, ScanOutcome.EXCEPTION: 2}  # everything else: 3
-# Which result of a batch rings: the one that most needs a person's attention.
-URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.EXCEPTION: 2}  # everything else: 3
+BELLS = {ScanOutcome.OK: 1, ScanOutcome.DUPLICATE: 2, ScanOutcome.NOT_HANDED_IN: 2, ScanOutcome.EXCEPTION: 2}
+# (everything else: 3.) Which result of a batch rings: the one that most needs a person's attention.
+URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.NOT_HANDED_IN: 1, ScanOutcome.EXCEPTION: 2}
 DIGITS_OK = set("0123456789ABCDEF-+:.")
 CAMERA_ON = "● CAMERA ON"
 CAMERA_STARTING = "○ camera starting…"
@@ -260,7 +261,7 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
     def show_batch(self, batch: list[ScanResult]) -> None:
         """One committed batch: log every result, show the last, ring for the most urgent."""
         for result in batch:
-            if result.outcome not in (ScanOutcome.OK, ScanOutcome.DUPLICATE):
+            if result.outcome not in (ScanOutcome.OK, ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN):
                 self.problems += 1
             self.log_row(result)
             self.note_result(result)

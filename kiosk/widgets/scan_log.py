@@ -72,6 +72,7 @@ class ScanLog(Widget, can_focus=False):
     OUTCOME_CLASS = {
         ScanOutcome.OK: "scan-log--ok",
         ScanOutcome.DUPLICATE: "scan-log--duplicate",
+        ScanOutcome.NOT_HANDED_IN: "scan-log--duplicate",
         ScanOutcome.UNKNOWN: "scan-log--warning",
         ScanOutcome.REVOKED: "scan-log--warning",
         ScanOutcome.INVALID: "scan-log--error",

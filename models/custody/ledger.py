@@ -530,12 +530,12 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
                 else ""
             )
             return Outcome(
-                ScanOutcome.DUPLICATE,
+                ScanOutcome.DUPLICATE if when else ScanOutcome.NOT_HANDED_IN,
                 r.label.code,
                 r.owner,
                 r.class_name,
                 "",
-                f"already released{when}" if when else "not in the tray",
+                f"already released{when}" if when else "not handed in today: nothing to release",
                 r.device.id,
                 state=OUT,
             )

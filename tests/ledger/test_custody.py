@@ -113,7 +113,8 @@ def test_release_and_already_released(school):
     again = custody.release(code, school.office, now=later(401))
     assert again.outcome == "DUPLICATE" and again.message.startswith("already released at ")
     never = custody.release(school.codes["000002"], school.office, now=later(402))
-    assert never.outcome == "DUPLICATE" and never.message == "not in the tray"
+    # A new user's walk: a phone never handed in today was "ALREADY DONE" / DUPLICATE.
+    assert never.outcome == "NOT_HANDED_IN" and never.message == "not handed in today: nothing to release"
 
 
 def test_confiscated_phone_goes_only_to_a_listed_contact_with_id_seen(school):

@@ -107,8 +107,8 @@ async def test_release_by_scan_ok_duplicate_invalid_unknown(school):
         assert text(app, "#outcome-message") == f"{unknown} is not registered to any phone."
 
         await scan(pilot, school.codes["000003"])  # never handed in today
-        assert text(app, "#outcome-word") == "ALREADY DONE"
-        assert text(app, "#outcome-message") == "not in the tray"
+        assert text(app, "#outcome-word") == "NOT HANDED IN"
+        assert text(app, "#outcome-message") == "not handed in today: nothing to release"
 
         assert text(app, "#counter") == "5 scans · 2 to check"
         assert [e.device_id for e in events("released_to_pupil")] == [device_of(school, "000001")]
