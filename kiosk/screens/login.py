@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,21 +12,9 @@ from kiosk.actions import accounts
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.footer import KioskFooter
-from kiosk.widgets.in_order import FormInput, after_keys
+from kiosk.widgets.in_order import FormInput, PinInput, after_keys
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-
-
-class PinInput(FormInput):
-    """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
-    ran only once the key had gone round the app, after digits typed straight after it (a
-    phone scanned just after signing in) had joined the PIN, and a right PIN failed."""
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Submitted(self, self.value))
 
 
 class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):

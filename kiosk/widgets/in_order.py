@@ -83,3 +83,15 @@ class FormOptionList(KeyFirst, OptionList):
             return False
         getattr(self, f"action_{action}")()
         return True
+
+
+class PinInput(FormInput):
+    """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
+    ran only once the key had gone round the app, after digits typed straight after it (a
+    phone scanned just after signing in) had joined the PIN, and a right PIN failed."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value))
