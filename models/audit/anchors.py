@@ -28,13 +28,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from models.audit import chain as audit
 from models.errors import RuleViolation, StorageError
+from models.store.db import tuples as _rows
 
 ACTION = "audit.anchor"
 END_OF_DAY = dt.time(17, 0)  # local: the daily anchor is written at the first chance after this
@@ -59,11 +59,6 @@ class Anchor:
     def short(self) -> str:
         """For paper: ``#1234 3f2a9c1e…`` (seq and the first 16 hex digits)."""
         return f"#{self.seq} {self.hash[:16]}"
-
-
-def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
-    return iter(query.tuples())
 
 
 def default_path(db_url: str) -> Path:

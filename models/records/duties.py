@@ -96,6 +96,7 @@ from models.records.holds import HOLD_WORDS, SERIOUS_KINDS, Hold
 from models.staff.auth import require
 from models.store.csvsafe import write_csv
 from models.store.db import db
+from models.store.db import tuples as _rows
 from models.store.tables import (
     AuditEntry,
     Concern,
@@ -615,11 +616,6 @@ def _in_sql(column: str, ids: list[int]) -> tuple[str, list[int]]:
 
     mark = "?" if is_sqlite() else "%s"
     return f'"{column}" IN ({", ".join([mark] * len(ids))})', list(ids)
-
-
-def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
-    return iter(query.tuples())
 
 
 def _ids_present(ids: list[int]) -> Iterable[int]:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from peewee import ColumnBase, Expression
@@ -65,6 +65,7 @@ from models.records.base import (
     iso,
     pupil_device_ids,
 )
+from models.store.db import tuples as _rows
 from models.store.tables import (
     AgreedException,
     Concern,
@@ -95,11 +96,6 @@ def _key(text: str | None) -> str:
 
 def _staff_names() -> dict[int, str]:
     return {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
-
-
-def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
-    return iter(query.tuples())
 
 
 def _in(field: ColumnBase, ids: Iterable[int]) -> Expression:

@@ -18,8 +18,7 @@ import hmac
 import re
 import secrets
 import socket
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,6 +28,7 @@ from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import day_bounds, local_day, to_local, utcnow
 from models.errors import AuthError, NotFound, PermissionDenied, ValidationError
+from models.store.db import tuples as _rows
 from models.store.keys import KEY_ID_SETTING as KEY_ID_SETTING  # where it was
 from models.store.keys import PEPPERED
 from models.store.keys import pepper as _pepper
@@ -414,11 +414,6 @@ def _backoff(terminal: str, surface: str, now: dt.datetime) -> tuple[int, dt.dat
         return n, None
     wait = min(dt.timedelta(seconds=2 ** (n - FREE_FAILURES + 1)), MAX_WAIT)
     return n, rows[0].at + wait
-
-
-def _rows(query: Any) -> Iterator[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
-    return iter(query.tuples())
 
 
 def _day_start(now: dt.datetime) -> dt.datetime:

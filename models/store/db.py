@@ -16,7 +16,9 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import peewee
@@ -351,3 +353,8 @@ def retrying(fn, *args, attempts: int = 5, **kwargs):
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
+    return iter(query.tuples())

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Expression
@@ -47,6 +47,7 @@ from models.errors import InvalidCode, NotFound, RuleViolation, ValidationError
 from models.policy import agreed
 from models.policy.rules import DeviceRules
 from models.staff.auth import require
+from models.store.db import tuples as _tuples
 from models.store.tables import AgreedException, Device, DeviceState, Label, Staff, Tray, Visit, Visitor
 
 if TYPE_CHECKING:
@@ -752,11 +753,6 @@ def confirm_exception(visit_id: int, *, actor: Staff, id_seen: bool, now: dt.dat
             actor, "visit.exception_confirmed", "visit", visit.id, {"exception_id": found.id, "id_seen": True}, now
         )
         return Visit.get_by_id(visit.id)
-
-
-def _tuples(query: Any) -> Iterator[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
-    return iter(query.tuples())
 
 
 def names_for_devices(device_ids: Iterable[int]) -> dict[int, str]:
