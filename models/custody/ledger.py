@@ -580,6 +580,17 @@ def _device_class_id(device: Device) -> int | None:
     return pupil.school_class_id if pupil is not None else None
 
 
+def _pupils_only(device: Device, what: str) -> None:
+    """The school's powers to confiscate and search are over pupils' property (M6; DfE
+    "Searching, screening and confiscation"): a visitor is asked to put a phone away or to
+    leave, and a concern is raised about the visitor."""
+    if device.kind == "visitor":
+        raise RuleViolation(
+            f"This is a visitor's phone: the school cannot {what} it. "
+            "Ask the visitor to put it away or to leave, and raise a concern about the visitor."
+        )
+
+
 def _pupil_name(device: Device) -> str:
     """The name of the pupil a phone belongs to, for a phone known to be a pupil's."""
     pupil = pupil_for_device(device)
@@ -596,6 +607,7 @@ def confiscate(
     policy = text_field(policy, "policy that was breached", limit=POLICY_LIMIT)
     with write_tx():
         device = _device(device_id)
+        _pupils_only(device, "confiscate")
         require(actor, "confiscate", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
         tray_id = slot_no = None
@@ -725,6 +737,7 @@ def record_search(
         raise ValidationError("The time the parents were informed is later than now.")
     with write_tx():
         device = _device(device_id)
+        _pupils_only(device, "search")
         require(actor, "search", school_class_id=_device_class_id(device))
         if problem := witness_problem(witness, actor.display_name):
             raise ValidationError(problem)

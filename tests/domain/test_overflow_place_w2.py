@@ -57,13 +57,24 @@ def test_the_uncollected_list_names_the_recorded_overflow_place(school, settings
     assert row.slot == first_place
 
 
-def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(school, settings, first_place):
-    r, _ = visitor_in_overflow(school, settings)
+def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(database, first_place):
+    """A pupil's phone put in the overflow place at hand-in, confiscated later: the
+    confiscation keeps the place recorded then. (A visitor's phone cannot be confiscated.)"""
+    from models.store.tables import CustodyEvent
+    from tests.school import build
+
+    small = build(slots_oak=1, shared_slots=1)
+    over = None
+    for n, code in enumerate(small.codes.values()):
+        custody.hand_in(code, small.office, now=NOW + dt.timedelta(minutes=n))
+        e = CustodyEvent.select().order_by(CustodyEvent.id.desc()).get()
+        if e.slot_no is None:
+            over = e.device_id
+            break
+    assert over is not None, "the slots never filled"
     trays.set_overflow_place("Office cupboard, box O")
-    event = custody.confiscate(
-        r.visit.device_id, school.deputy, reason="Filming pupils", policy="Visitors 2", now=LATER
-    )
+    event = custody.confiscate(over, small.deputy, reason="Filming pupils", policy="Mobile technology 6", now=LATER)
     assert event.note == f"overflow: {first_place}"
     assert custody.describe_event(event).endswith(f"held in {first_place}  (by Deputy)")
-    assert custody.overflow_place_of(r.visit.device_id) == first_place
+    assert custody.overflow_place_of(over) == first_place
     assert custody.verify_states() == []

@@ -198,18 +198,20 @@ def test_sign_out_refuses_what_is_not_a_slip(school, settings):
         visitors.sign_out(now=NOW)
 
 
-def test_a_confiscated_visitor_phone_stays_held_at_sign_out(school, settings):
+def test_a_visitor_phone_given_to_the_police_stays_held_at_sign_out(school, settings):
+    """A visitor's phone cannot be confiscated (tests/domain/test_visitor_phone_powers_i14b.py),
+    but one in the tray can go to the police, and sign-out then says where it is."""
     r = sign_in(settings, phone="tray", actor=school.office)
-    custody.confiscate(
+    custody.hand_to_police(
         r.visit.device_id,
         school.deputy,
-        reason="Photographing pupils in the hall",
-        policy="Mobile technology policy 7",
+        officer="PC 1234 Lee",
+        force_reference="KNT-26-0001",
         now=NOW + dt.timedelta(minutes=30),
     )
     out = visitors.sign_out(visit_id=r.visit.id, actor=school.office, now=NOW + dt.timedelta(hours=1))
-    assert out.slot == "" and out.phone_held == custody.CONFISCATED and "see the DSL" in out.line()
-    assert DeviceState.get_by_id(r.visit.device_id).state == custody.CONFISCATED
+    assert out.slot == "" and out.phone_held == custody.POLICE and "see the DSL" in out.line()
+    assert DeviceState.get_by_id(r.visit.device_id).state == custody.POLICE
     assert Label.get(Label.code == r.phone_label).revoked_at is None  # still identifies the held phone
 
 

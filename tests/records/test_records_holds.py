@@ -143,15 +143,15 @@ def _visitor_on_site(school):
 def _visitor_phone_held(school):
     r = visit("Phil Held", at=NOW - 3 * DAY, phone="tray", out=False)
     visitors.phone_action(visit_id=r.visit.id, actor=school.office, now=NOW - 3 * DAY + dt.timedelta(minutes=1))
-    custody.confiscate(
+    custody.hand_to_police(  # a visitor's phone cannot be confiscated; it can go to the police
         r.visit.device_id,
         school.deputy,
-        reason="Filming",
-        policy="visitor rules",
+        officer="PC 2",
+        force_reference="KENT/2",
         now=NOW - 3 * DAY + dt.timedelta(minutes=5),
     )
     visitors.sign_out(slip_code=r.slip_code, now=NOW - 3 * DAY + dt.timedelta(minutes=10))
-    return records.visitor_subject("Phil Held"), {("device", "confiscated"), ("visit", "phone_held")}
+    return records.visitor_subject("Phil Held"), {("device", "police"), ("visit", "phone_held")}
 
 
 SCENARIOS = {

@@ -336,9 +336,9 @@ def test_purge_of_visits_keeps_holds_and_the_audit_chain_verifies(school):
     assert_consistent()
 
 
-def test_a_visitors_phone_still_confiscated_keeps_its_visit(school):
+def test_a_visitors_phone_still_held_for_the_police_keeps_its_visit(school):
     r = visit("Phil Mer", at=ago(400), phone="tray", out_after=None)
-    custody.confiscate(r.visit.device_id, school.deputy, reason="Filming", policy="visitor rules", now=ago(400, -1))
+    custody.hand_to_police(r.visit.device_id, school.deputy, officer="PC 3", force_reference="KENT/3", now=ago(400, -1))
     visitors.sign_out(slip_code=r.slip_code, now=ago(400, -2))
     result = records.purge(RETENTION, now=NOW)
     assert ("visit", r.visit.id, "phone_held") in {(h.entity, h.entity_id, h.code) for h in result.holds}
