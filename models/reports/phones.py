@@ -82,6 +82,34 @@ def devices(class_name: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def _fill_codes(out: list[dict[str, Any]], uncoded: list[tuple[int, int, Any]]) -> None:
+    """The label each phone carried at the time, for events not made by a scan (a
+    confiscation, search, police hand-over, move or undo): the label issued by then and not
+    yet revoked, else the latest issued by then, else the phone's first label."""
+    device_ids = sorted({device_id for _, device_id, _ in uncoded})
+    labels: dict[int, list[tuple[Any, Any, str]]] = {}
+    for device_id, code, issued, revoked in db.execute(
+        Label.select(Label.device, Label.code, Label.issued_at, Label.revoked_at)
+        .where(Label.device.in_(device_ids))
+        .order_by(Label.issued_at, Label.id)
+    ).fetchall():
+        labels.setdefault(device_id, []).append((_when(issued), _when(revoked), code))
+    for index, device_id, at in uncoded:
+        when = _when(at)
+        mine = labels.get(device_id, [])
+        issued = [x for x in mine if x[0] <= when]
+        live = [x for x in issued if x[1] is None or x[1] > when]
+        pick = live[-1] if live else issued[-1] if issued else mine[0] if mine else None
+        out[index]["code"] = pick[2] if pick else ""
+
+
+def _when(value: Any) -> Any:
+    """A stored time as a datetime (SQLite gives text, PostgreSQL a datetime)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value)
+
+
 def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     """Every custody event of a local school day, in order.
 
@@ -125,6 +153,7 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
     times: dict[Any, str] = {}  # local "YYYY-MM-DD HH:MM" per UTC minute: one time-zone conversion a minute
     out: list[dict[str, Any]] = []
     rare: list[tuple[int, int]] = []  # (index in out, event id) of events described in full below
+    uncoded: list[tuple[int, int, Any]] = []  # (index in out, device id, at) of events not made by a scan
     # Raw rows (no per-value conversion): a full day is thousands of rows and this is the hot loop.
     for event_id, at, kind, code, tray_id, slot_no, actor_id, device_id in db.execute(query).fetchall():
         minute = at[:16] if isinstance(at, str) else at.replace(second=0, microsecond=0)
@@ -145,6 +174,8 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             detail = ""
             rare.append((len(out), event_id))
         adno, pupil, class_name = owners[device_id]
+        if not code:
+            uncoded.append((len(out), device_id, at))
         out.append(
             {
                 "event_id": event_id,
@@ -160,6 +191,8 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
                 "detail": detail,
             }
         )
+    if uncoded:
+        _fill_codes(out, uncoded)
     if rare:
         full = {
             e.id: e

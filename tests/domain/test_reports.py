@@ -101,3 +101,16 @@ def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy
 def test_day_report_keeps_to_the_local_day(busy_day):
     assert reports.day(NOW.date() + dt.timedelta(days=1)) == []
     assert reports.day(NOW.date() - dt.timedelta(days=1)) == []
+
+
+def test_every_row_of_the_day_report_names_the_phones_label(busy_day):
+    """Walk finding (issue 14): `report day` left CODE blank for a confiscation, search,
+    police hand-over, move or undo (events not made by a scan), so the day's record did not
+    say which phone they were about. Every row gives the code the phone carried."""
+    rows = reports.day(NOW.date())
+    by_adno = {adno: code for adno, code in busy_day.codes.items()}
+    blank = [(r["event"], r["admission_no"]) for r in rows if not r["code"]]
+    assert blank == []
+    for r in rows:
+        if r["admission_no"]:
+            assert r["code"] == by_adno[r["admission_no"]], r
