@@ -393,10 +393,18 @@ def _append(
 def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: CustodyEvent) -> None:
     # No savepoint: slots are checked free under the write lock, and if the unique index
     # ever fires, the refusal rolls the whole write transaction back.
+    # "Since" is when the phone entered its state (handed in, confiscated), so a move or a
+    # search, which leave the state as it was, keep it.
+    changes: dict[Any, Any] = {
+        DeviceState.state: nxt.state,
+        DeviceState.tray: nxt.tray_id,
+        DeviceState.slot_no: nxt.slot_no,
+        DeviceState.last_event: event,
+    }
+    if nxt.state != row.state:
+        changes[DeviceState.since] = now
     try:
-        DeviceState.update(state=nxt.state, tray=nxt.tray_id, slot_no=nxt.slot_no, since=now, last_event=event).where(
-            DeviceState.device == row.device_id
-        ).execute()
+        DeviceState.update(changes).where(DeviceState.device == row.device_id).execute()
     except peewee.IntegrityError:
         raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
     row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no

@@ -114,3 +114,30 @@ def test_every_row_of_the_day_report_names_the_phones_label(busy_day):
     for r in rows:
         if r["admission_no"]:
             assert r["code"] == by_adno[r["admission_no"]], r
+
+
+def test_since_is_when_the_phone_entered_its_state_not_its_latest_event(database):
+    """Walk finding (issue 14): the uncollected list's "Since" showed the time of the
+    latest event (a move, a search), not when the phone was handed in or confiscated."""
+    from models.clock import to_local
+
+    s = build()
+    dev = {adno: resolve(code).device.id for adno, code in s.codes.items()}
+    custody.hand_in(s.codes["000001"], s.office, now=at(0))
+    custody.hand_in(s.codes["000002"], s.office, now=at(1))
+    custody.move(dev["000001"], s.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=20, now=at(30))
+    custody.confiscate(dev["000002"], s.deputy, reason="Used in class", policy="MST 6", now=at(40))
+    mum = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0]
+    custody.record_search(
+        dev["000002"],
+        s.deputy,
+        consent_by="parent",
+        consent_contact_id=mum.id,
+        witness="Head",
+        grounds="Reported image",
+        outcome="nothing_found",
+        now=at(50),
+    )
+    since = {r.admission_no: r.since for r in reports.uncollected(at(60))}
+    assert since["000001"] == to_local(at(0)).replace(tzinfo=since["000001"].tzinfo)
+    assert since["000002"] == to_local(at(40)).replace(tzinfo=since["000002"].tzinfo)
