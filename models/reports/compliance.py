@@ -72,7 +72,7 @@ class ClassDay:
     class_name: str
     handed_in: int
     expected: int  # pupils with a registered phone, less those under an agreed exception
-    exceptions: int  # pupils under an agreed exception: neither expected nor counted as handed in
+    exceptions: int  # pupils under an agreed exception who keep their phone (one who hands it in counts as usual)
     rate: float | None  # percent, one decimal; None when nobody is expected
 
     def to_dict(self) -> dict[str, Any]:
@@ -500,7 +500,9 @@ class _Ledger:
     def by_class(self, day: dt.date) -> list[ClassDay]:
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
-        excepted = self.excepted(day) & ~late & self.everyone
+        # A pupil under an exception who handed the phone in anyway counts like anyone else
+        # (as Home's figures do): the exceptions are the pupils who keep their phone.
+        excepted = self.excepted(day) & ~late & self.everyone & ~self.handed.get(day, 0)
         counted = self.everyone & ~late & ~excepted
         handed = self.handed.get(day, 0) & counted
         # The day's totals over all classes, straight from the bitmaps (the classes partition them).

@@ -319,8 +319,8 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
     """Per class: pupils with a registered phone, and how many phones were handed in today.
 
     A phone counts once however often it was scanned; a hand-in that was undone does
-    not count. Pupils with an agreed exception in effect today are counted apart
-    (``exceptions``): they are neither expected nor counted as handed in.
+    not count. Pupils with an agreed exception in effect today who keep their phone are
+    counted apart (``exceptions``); one who hands it in anyway counts like anyone else.
     """
     from models.policy.agreed import active_pupil_ids
 
@@ -334,12 +334,6 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
         .distinct()
         .tuples()
     )
-    expected_n: dict[str, int] = {}
-    exceptions_n: dict[str, int] = {}
-    for name, pupil_id in with_phone.iterator():
-        target = exceptions_n if pupil_id in excepted else expected_n
-        target[name] = target.get(name, 0) + 1
-        expected_n.setdefault(name, 0)
     reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
         (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
     )
@@ -358,9 +352,19 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
         .tuples()
     )
     done: dict[str, int] = {}
+    handed_ids: set[int] = set()
     for name, pupil_id in handed.iterator():
-        if pupil_id not in excepted:
-            done[name] = done.get(name, 0) + 1
+        done[name] = done.get(name, 0) + 1
+        handed_ids.add(pupil_id)
+    # A pupil under an exception who handed the phone in anyway is counted like anyone
+    # else: the exceptions are the pupils who keep their phone.
+    keeping = excepted - handed_ids
+    expected_n: dict[str, int] = {}
+    exceptions_n: dict[str, int] = {}
+    for name, pupil_id in with_phone.iterator():
+        target = exceptions_n if pupil_id in keeping else expected_n
+        target[name] = target.get(name, 0) + 1
+        expected_n.setdefault(name, 0)
     return [
         ClassProgress(name, handed_in=done.get(name, 0), expected=n, exceptions=exceptions_n.get(name, 0))
         for name, n in sorted(expected_n.items())

@@ -368,7 +368,16 @@ def test_checklist_and_progress_count_an_exception_apart(school):
     custody.hand_in(school.codes["000001"], school.office, now=NOW, despite_exception=True)
     row = next(r for r in reports.class_checklist("Oak", TODAY) if r.admission_no == "000001")
     assert row.status == reports.CHECK_IN_SLOT
-    assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"].handed_in == 1
+    # Walk finding (issue 14): Home then still said the pupil "keeps their phone". A pupil
+    # who hands in anyway is counted as handed in and expected, like any other; the
+    # exceptions are those who keep their phone.
+    assert {r.class_name: r for r in reports.class_progress(TODAY)}["Oak"] == reports.ClassProgress(
+        "Oak", handed_in=2, expected=3, exceptions=0
+    )
+    from models.reports import compliance
+
+    [oak_today] = [r for r in compliance.compliance(now=NOW, cache=False).today if r.class_name == "Oak"]
+    assert (oak_today.handed_in, oak_today.expected, oak_today.exceptions) == (2, 3, 0)  # the same figures
     # after the end date it counts as not handed in again
     assert agreed.scan_note(ava.id, d(61)) is None
     assert {r.class_name: r for r in reports.class_progress(d(61))}["Oak"].exceptions == 0
