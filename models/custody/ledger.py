@@ -845,7 +845,9 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
     if recorder is not None and actor is not None and recorder.id == actor.id:
         return
     action = EVENT_ACTION[target.kind]
-    require(actor, action, school_class_id=_device_class_id(_device(target.device_id)))
+    noun = EVENT_NOUNS[target.kind]
+    doing = f"undo {'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+    require(actor, action, school_class_id=_device_class_id(_device(target.device_id)), doing=doing)
     if recorder is None:
         return  # recorded by the system (no member of staff): any role that may do it
     need = _rank(recorder, action)

@@ -256,17 +256,20 @@ def teaches(staff: Staff, school_class_id: int | None) -> bool:
     )
 
 
-def require(staff: Staff | None, action: str, *, school_class_id: int | None = None) -> None:
-    """Refuse with a plain message unless ``staff`` may do ``action`` (on that class)."""
+def require(staff: Staff | None, action: str, *, school_class_id: int | None = None, doing: str | None = None) -> None:
+    """Refuse with a plain message unless ``staff`` may do ``action`` (on that class).
+
+    ``doing`` names what was tried when it is not the action itself ("undo a hand-in")."""
     if staff is None:
         raise PermissionDenied("Sign in first.")
     allowed = staff.role_set & PERMISSIONS[action]
+    words = doing or ACTION_WORDS[action]
     if not allowed:
-        raise PermissionDenied(f"{who_text(staff)} may not {ACTION_WORDS[action]}.")
+        raise PermissionDenied(f"{who_text(staff)} may not {words}.")
     if allowed <= CLASS_SCOPED and school_class_id is not None and not teaches(staff, school_class_id):
         cls = SchoolClass.get_or_none(SchoolClass.id == school_class_id)
         name = cls.name if cls else "that class"
-        raise PermissionDenied(f"{staff.display_name} may {ACTION_WORDS[action]} only for their own class, not {name}.")
+        raise PermissionDenied(f"{staff.display_name} may {words} only for their own class, not {name}.")
 
 
 def who_text(staff: Staff) -> str:

@@ -1,0 +1,29 @@
+"""Walk finding (issue 14): a teacher refused an undo was told they "may hand in phones
+only for their own class", and the office "may not confiscate a phone", when what they
+tried was an undo. The refusal names what was tried."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.errors import PermissionDenied
+from tests.school import NOW, build
+
+
+def test_undo_refusals_say_undo(database):
+    s = build()
+    beech = s.codes["000004"]
+    hand_in = custody.hand_in(beech, s.office, now=NOW)
+    with pytest.raises(PermissionDenied) as refused:
+        custody.reverse(hand_in.event_id, s.oak, reason="Wrong phone", now=NOW + dt.timedelta(minutes=1))
+    assert str(refused.value) == "Oak Teacher may undo a hand-in only for their own class, not Beech."
+
+    dev = resolve(s.codes["000001"]).device.id
+    taken = custody.confiscate(dev, s.deputy, reason="Used in class", policy="MST 6", now=NOW + dt.timedelta(minutes=2))
+    with pytest.raises(PermissionDenied) as refused:
+        custody.reverse(taken.id, s.office, reason="Mistake", now=NOW + dt.timedelta(minutes=3))
+    assert str(refused.value) == "Office (office staff) may not undo a confiscation."
