@@ -31,9 +31,12 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("f2", "visitors", "Visitors: sign in or out", id="login.visitors"),
     ]
 
-    def __init__(self, notice: str = "", *, surface: str = "reception") -> None:
+    def __init__(self, notice: str = "", *, surface: str = "reception", lock: bool = False) -> None:
         super().__init__()
         self.notice = notice
+        # Over a locked person's screens (kiosk.app.KioskApp.lock): they are back where they left
+        # off if they sign in again; anyone else starts at Home and never sees them.
+        self.lock = lock
         # "visitor": reached from the public visitor screen (F10), so wrong PINs typed here slow
         # down only that surface, never the reception's own sign-in (models.staff.auth).
         self.surface = surface
@@ -44,6 +47,8 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         with Vertical(id="login-box"):
             yield Static(self.app.services.settings.school_name, id="login-school")
             yield Static("Staff sign-in", id="login-title")
+            if self.lock:
+                yield Static("Locked. Sign in again to carry on where you left off.", id="login-locked")
             yield Label("Username")
             yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
