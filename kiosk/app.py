@@ -402,7 +402,13 @@ class KioskApp(CalmErrorsApp):
         open; a screen or dialog opened from beneath the lock waits for the person who locked."""
         from textual.await_complete import AwaitComplete
 
-        if self.locked_by is not None and not wait_for_dismiss and not self.shown_while_locked(screen):
+        if self.locked_by is not None and not self.shown_while_locked(screen):
+            if wait_for_dismiss:  # a worker waiting for the answer: none comes while locked
+                import asyncio
+
+                refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                refused.cancel()
+                return refused
             self.held.append(("push", screen, callback))
             return AwaitComplete.nothing()
         return super().push_screen(screen, callback, wait_for_dismiss)

@@ -46,9 +46,8 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         yield TitleBar("Staff sign-in")
         with Vertical(id="login-box"):
             yield Static(self.app.services.settings.school_name, id="login-school")
-            yield Static("Staff sign-in", id="login-title")
-            if self.lock:
-                yield Static("Locked. Sign in again to carry on where you left off.", id="login-locked")
+            # Locked: one line in the title's place (the form fills a 24-line terminal already).
+            yield Static("Locked: sign in again to carry on" if self.lock else "Staff sign-in", id="login-title")
             yield Label("Username")
             yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")

@@ -226,6 +226,11 @@ async def test_a_dialog_a_hidden_screen_opens_waits_for_the_person_who_locked(sc
         await quiet(pilot)
         await locked(pilot)
         assert "UnlockDialog" not in names(app)
+        from kiosk.dialogs.reason import ReasonDialog
+
+        answer = app.push_screen(ReasonDialog("Why?"), wait_for_dismiss=True)  # as a worker would wait
+        assert answer.cancelled()  # no answer comes while locked, and nothing opened
+        await locked(pilot)
         await sign_in(pilot, "admin", DEMO_PINS["admin"])
         assert type(app.screen).__name__ == "UnlockDialog"
         await pilot.press("escape")
