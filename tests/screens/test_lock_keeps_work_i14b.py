@@ -38,6 +38,9 @@ async def locked(pilot) -> None:
     assert type(app.screen).__name__ == "LoginScreen"
     assert app.check_action("lock", ()) is False  # nothing more to lock
     assert app.palette_allowed() is False
+    assert str(app.screen.query_one("#login-title").render()) == "Locked: sign in again to carry on"
+    box = app.screen.query_one("#login-box")
+    assert box.region.bottom <= app.size.height - 1  # the whole form above the footer, at 80x24 too
 
 
 async def hand_in_two(pilot, school):
