@@ -71,6 +71,10 @@ class KioskApp(CalmErrorsApp):
         self.kiosk_mode = kiosk_mode or start == "visitor"
         self.cursor_blink = cursor_blink
         self.signed_in: SignedIn | None = None
+        # Who locked the terminal (F12 or idle): their screens wait beneath the sign-in screen,
+        # with what those screens asked for meanwhile (dialogs to open, notices: ``held``).
+        self.locked_by: SignedIn | None = None
+        self.held: list[tuple[str, Any, Any]] = []
         # Wrong slip codes at this terminal's public screen: guessing them is slowed down
         # (kept by the app, so reopening the screen does not start the count again).
         from kiosk.actions.visitors import SlipGuard
@@ -316,13 +320,31 @@ class KioskApp(CalmErrorsApp):
     # ------------------------------------------------------------ session
 
     def sign_in(self, who: SignedIn) -> None:
+        """``who`` has signed in: back where they were if it was they who locked the terminal
+        (the same account with the same roles: :attr:`locked_by`), otherwise Home, with
+        nothing of the previous person's beneath it (their unsaved forms are discarded)."""
         from kiosk.screens.home import HomeScreen
 
+        locked_by, held = self.locked_by, self.held
+        self.locked_by, self.held = None, []
         self.signed_in = who
         self.last_input = time.monotonic()
+        if locked_by is not None and locked_by == who and self.is_lock_screen(self.screen):
+            self.pop_screen()  # the sign-in screen: their screens, as they left them
+            self.catch_up(held)
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
         self.switch_screen(HomeScreen(who, start=None if self.start_screen == "visitor" else self.start_screen))
 
     def lock(self, reason: str = "") -> None:
+        """End the signed-in session: the sign-in screen covers everything.
+
+        The screens stay beneath it, as they were (scans on their way are saved and shown),
+        for the same person to sign in again (:meth:`sign_in`); nothing beneath it can be
+        seen or reached meanwhile, nor come back over it (:meth:`push_screen`,
+        :meth:`pop_screen`, :meth:`notify`).
+        """
         import datetime as dt
 
         from kiosk.screens.login import LoginScreen
@@ -334,15 +356,99 @@ class KioskApp(CalmErrorsApp):
             >= END_OF_DAY
         ):
             self.anchor_if_due(why="locked")  # after the school day: the records so far, anchored
-        self.signed_in = None
-        # Drop every screen above the base and start again at the login screen.
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(
-            LoginScreen(notice=reason, surface="visitor" if self.start_screen == "visitor" else "reception")
-        )
+        who, self.signed_in = self.signed_in, None
+        surface = "visitor" if self.start_screen == "visitor" else "reception"
+        if who is not None and self.locked_by is None:
+            self.locked_by, self.held = who, []
+            self.push_screen(LoginScreen(notice=reason, surface=surface, lock=True))
+        elif who is None:
+            # Nobody to keep anything for (an error while signed out): start again at the sign-in screen.
+            self.locked_by, self.held = None, []
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+            self.switch_screen(LoginScreen(notice=reason, surface=surface))
         if self.start_screen == "visitor":
             self.open_self_service()
+
+    # ------------------------------------------------------------ while locked
+
+    def is_lock_screen(self, screen: Screen[Any]) -> bool:
+        from kiosk.screens.login import LoginScreen
+
+        return isinstance(screen, LoginScreen) and screen.lock
+
+    def screen_behind_lock(self) -> Screen[Any] | None:
+        """The screen beneath the sign-in screen of a lock whose handler (or its widget's) is
+        running now: a worker's answer, a timer, a key already on its way when F12 came."""
+        from kiosk.textual_compat import acting_pump
+
+        if self.locked_by is None:
+            return None
+        pump = acting_pump()
+        if pump is None or pump is self:
+            return None
+        try:
+            screen = pump if isinstance(pump, Screen) else pump.screen
+        except Exception:  # noqa: BLE001 - a widget no longer on any screen: nothing of it is shown
+            return None
+        stack = self.screen_stack
+        locks = [i for i, s in enumerate(stack) if self.is_lock_screen(s)]
+        if locks and screen in stack and stack.index(screen) < locks[0]:
+            return screen
+        return None
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False) -> Any:
+        """While locked, only the sign-in screen, the public visitor screen and the quit dialog
+        open; a screen or dialog opened from beneath the lock waits for the person who locked."""
+        from textual.await_complete import AwaitComplete
+
+        if self.locked_by is not None and not self.shown_while_locked(screen):
+            if wait_for_dismiss:  # a worker waiting for the answer: none comes while locked
+                import asyncio
+
+                refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                refused.cancel()
+                return refused
+            self.held.append(("push", screen, callback))
+            return AwaitComplete.nothing()
+        return super().push_screen(screen, callback, wait_for_dismiss)
+
+    def shown_while_locked(self, screen: Any) -> bool:
+        from kiosk.dialogs.admin_pin import AdminPinDialog
+        from kiosk.screens.login import LoginScreen
+        from kiosk.screens.visitor_self import VisitorSelfServiceScreen
+
+        return isinstance(screen, (LoginScreen, VisitorSelfServiceScreen, AdminPinDialog))
+
+    def pop_screen(self) -> Any:
+        """A dialog beneath the lock closing (its Enter was on its way when F12 came) would
+        close the screen on top, the sign-in screen: it closes when its person is back."""
+        from textual.await_complete import AwaitComplete
+
+        if (behind := self.screen_behind_lock()) is not None:
+            self.held.append(("pop", behind, None))
+            return AwaitComplete.nothing()
+        return super().pop_screen()
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kw: Any) -> None:
+        """A notice from a screen beneath the lock (a result that came back) is for the person
+        who locked, not whoever is at the sign-in screen: it waits for them."""
+        if self.screen_behind_lock() is not None:
+            self.held.append(("notify", (message, title, severity, kw), None))
+            return
+        super().notify(message, title=title, severity=severity, **kw)
+
+    def catch_up(self, held: list[tuple[str, Any, Any]]) -> None:
+        """What the screens beneath the lock asked for while it was locked, in order."""
+        for kind, what, callback in held:
+            if kind == "push":
+                self.push_screen(what, callback)
+            elif kind == "pop":
+                if self.screen is what:
+                    self.pop_screen()
+            else:
+                message, title, severity, kw = what
+                self.notify(message, title=title, severity=severity, **kw)
 
     # ------------------------------------------------------------ visitor self-service
 

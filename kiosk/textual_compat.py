@@ -14,6 +14,8 @@ an underscore.
 - :class:`RemeasuringDataTable`: a DataTable that never keeps rows drawn at the widths
   it had before measuring its columns.
 - :data:`FooterKey`, the footer's key widget (private module in Textual 8).
+- :func:`acting_pump`: whose handler is running (the app asks when the terminal is
+  locked, so a screen behind the lock cannot close the sign-in screen over it).
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
   faster than ``pilot.press``.
@@ -36,6 +38,7 @@ __all__ = [
     "KeyFirst",
     "PasteFirst",
     "RemeasuringDataTable",
+    "acting_pump",
     "notices",
     "queues_empty",
     "screen_settled",
@@ -120,6 +123,13 @@ class RemeasuringDataTable(DataTable[Any]):
         super()._update_dimensions(new_rows)
         self._update_count += 1  # the key of every render cache: drop lines drawn before measuring
         self.refresh()
+
+
+def acting_pump() -> Any:
+    """The app, screen or widget whose handler is running now (None outside any handler)."""
+    from textual._context import active_message_pump
+
+    return active_message_pump.get(None)
 
 
 # ---------------------------------------------------------------- for the tests

@@ -31,9 +31,12 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("f2", "visitors", "Visitors: sign in or out", id="login.visitors"),
     ]
 
-    def __init__(self, notice: str = "", *, surface: str = "reception") -> None:
+    def __init__(self, notice: str = "", *, surface: str = "reception", lock: bool = False) -> None:
         super().__init__()
         self.notice = notice
+        # Over a locked person's screens (kiosk.app.KioskApp.lock): they are back where they left
+        # off if they sign in again; anyone else starts at Home and never sees them.
+        self.lock = lock
         # "visitor": reached from the public visitor screen (F10), so wrong PINs typed here slow
         # down only that surface, never the reception's own sign-in (models.staff.auth).
         self.surface = surface
@@ -43,7 +46,8 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         yield TitleBar("Staff sign-in")
         with Vertical(id="login-box"):
             yield Static(self.app.services.settings.school_name, id="login-school")
-            yield Static("Staff sign-in", id="login-title")
+            # Locked: one line in the title's place (the form fills a 24-line terminal already).
+            yield Static("Locked: sign in again to carry on" if self.lock else "Staff sign-in", id="login-title")
             yield Label("Username")
             yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")
