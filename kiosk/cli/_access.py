@@ -126,7 +126,12 @@ def acts(
             from kiosk.session import SignedIn
 
             before = signing_in
-            result = fn(env, who=SignedIn.of(who), **kwargs)  # the use cases take the person signed in
+            try:
+                result = fn(env, who=SignedIn.of(who), **kwargs)  # the use cases take the person signed in
+            except BaseException:
+                if commits() != before:  # the sign-in (and anything before the failure) is in the log
+                    anchor_after(env, who, quiet=True)
+                raise
             if commits() != before:  # it wrote records: anchor them (not a job that stopped part way)
                 anchor_after(env, who)
             return result

@@ -537,7 +537,10 @@ def test_on_a_terminal_the_pin_is_asked_for_hidden(school, run, monkeypatch):
     before = last_seq(url)
     code, _, err = run("staff", "add", "newbie", "--name", "New", "--role", "office", "--as", "c_admin", "--db", url)
     assert code == 1 and err == "Error: The two PINs differ: nothing was changed.\n"
-    assert {a for _, a in entries_after(url, before)} <= {"auth.login"}
+    assert {a for _, a in entries_after(url, before)} <= {
+        "auth.login",
+        "audit.anchor",
+    }  # the sign-in, anchored; no change
 
 
 def test_a_real_terminal_asks_for_the_pin(tmp_path):
@@ -722,3 +725,26 @@ def test_deleting_every_staff_row_and_staff_create_entry_does_not_reopen_the_fir
     code, _, err = run("staff", "add", "boot", "--name", "Boot", "--role", "admin", "--db", url)
     assert code == 1, err
     assert err.startswith("Error: This database has had staff before")
+
+
+def test_a_command_that_fails_after_signing_in_anchors_the_sign_in(school, run, monkeypatch):
+    """Walk finding (issue 14): the sign-in was written to the log, the command then failed
+    (here: a new PIN too short), and no anchor followed, so the sign-in could be cut from
+    the end of the log without a trace."""
+    from models.audit import anchors
+    from models.store.db import close_db
+    from models.upkeep.opening import open_database
+
+    url, _ = school
+    before = last_seq(url)
+    monkeypatch.setenv("KIOSK_PIN", PINS["c_teacher"])
+    monkeypatch.setenv("KIOSK_NEW_PIN", "1")
+    code, _, err = run("staff", "set-pin", "c_teacher", "--as", "c_teacher", "--db", url)
+    assert code == 1 and err.count("\n") == 1, err
+    new = [a for _, a in entries_after(url, before)]
+    assert "auth.login" in new and new[-1] == "audit.anchor", new
+    open_database(url)
+    try:
+        assert not anchors.moved(anchors.default_path(url))
+    finally:
+        close_db()
