@@ -739,8 +739,6 @@ def record_search(
     how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
-    # Not checked against the confiscation's time: that is when it was recorded here, and
-    # parents may be phoned from the classroom before the phone reaches the office.
     if parents_informed_at is not None and _minute(parents_informed_at) > _minute(now):
         raise ValidationError("The time the parents were informed is later than now.")
     with write_tx():
@@ -754,6 +752,15 @@ def record_search(
         if consent_by == "parent":
             consent_contact = _listed_contact(device, consent_contact_id, "consent")
         row = _state_row(device.id)
+        taken = last_event_of(device.id, CONFISCATED_EV) if row.state == CONFISCATED else None
+        if parents_informed_at is not None and taken is not None:
+            # The same day is accepted: parents may be phoned from the classroom before the
+            # phone reaches the office. An earlier day cannot be about this confiscation.
+            if local_day(parents_informed_at) < local_day(taken.at):
+                raise ValidationError(
+                    "The parents cannot have been told before the day the phone was confiscated "
+                    f"({local_day(taken.at):%d %B %Y})."
+                )
         event, _ = _append(
             device.id,
             SEARCHED,
