@@ -58,6 +58,13 @@ def test_login_wrong_pin(snap_compare, snap_school):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=login("office", "0000"))
 
 
+def test_locked(snap_compare, snap_school):
+    """F12 on the hand-in screen: the sign-in screen covers it and says it is locked."""
+    assert snap_compare(
+        make_app(start="hand-in"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"], keys("f12"))
+    )
+
+
 @pytest.mark.parametrize("user", ["office", "oak", "deputy", "head", "admin"])
 def test_home_per_role(snap_compare, snap_school, user):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=login(user, DEMO_PINS[user]))

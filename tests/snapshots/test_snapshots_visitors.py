@@ -128,3 +128,9 @@ def test_visitors_left_at_dialog_for_yesterdays_visitor(snap_compare, snap_schoo
 def test_visitors_sign_out_confirmation(snap_compare, snap_school):
     on_site("Jane Doe", "Bob Builder")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("tab", "enter"))
+
+
+def test_visitors_roll_call(snap_compare, snap_school):
+    """F7: the fire roll call, on screen whether or not the printer answers."""
+    on_site("Jane Doe", "Bob Builder")
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=office("f7"))
