@@ -48,6 +48,7 @@ SMALL, LARGE = (80, 24), (110, 32)
 KIOSK = Path(sys.executable).parent / "kiosk"  # the venv's installed entry point
 STEP = 20.0  # seconds: a bound on each wait (generous: two CPUs shared with other tests)
 START = 45.0  # the first screen, from spawning the process
+LOOK = 3.0  # seconds: once the app has drawn a step, how long a check waits for what a person must read
 
 KEYS = {
     "enter": b"\r",
@@ -300,8 +301,11 @@ class Kiosk:
         """Each text is on the screen, whole, once the app has finished drawing (no long wait:
         what a person must read is either there or it is not)."""
         self.settle()
-        missing = [t for t in texts if not self.shows(t)]
-        assert not missing, f"not readable on the screen: {missing}\n{self.dump()}"
+        try:
+            self.wait_until("", lambda: all(self.shows(t) for t in texts), timeout=LOOK)
+        except AssertionError:
+            missing = [t for t in texts if not self.shows(t)]
+            raise AssertionError(f"not readable on the screen: {missing}\n{self.dump()}") from None
 
     def wait_gone(self, text: str, timeout: float = STEP) -> None:
         self.wait_until(f"{text!r} gone", lambda: not self.shows(text), timeout)
@@ -330,6 +334,10 @@ class Kiosk:
     def assert_footer(self, *needed: str, palette: bool | None = None) -> None:
         """Every footer item whole (one of the app's bindings), and the keys this step needs shown."""
         self.settle()
+        try:
+            self.wait_until("", lambda: all(n in self.footer()[0] for n in needed), timeout=LOOK)
+        except AssertionError:
+            pass
         items, shown = self.footer()
         missing = [n for n in needed if n not in items]
         assert not missing, f"footer keys not shown whole: {missing}\n{self.dump()}"
