@@ -180,6 +180,35 @@ class School:
         assert len(rows) >= n, rows
         return rows[:n]
 
+    def first_phones(self, class_name: str, n: int) -> list[tuple[str, str]]:
+        """(code, "First Last") of the first n pupils in the class checklist's order (surname,
+        first name) who have a labelled phone and no agreed exception, wherever the phone is."""
+        rows = self.query(
+            "SELECT l.code, p.first_name || ' ' || p.last_name FROM pupil p "
+            "JOIN school_class c ON c.id = p.school_class_id JOIN device d ON d.pupil_id = p.id "
+            "JOIN label l ON l.device_id = d.id AND l.revoked_at IS NULL "
+            "WHERE c.name = ? AND d.active "
+            "AND p.id NOT IN (SELECT pupil_id FROM agreed_exception WHERE pupil_id IS NOT NULL) "
+            "ORDER BY p.last_name, p.first_name",
+            class_name,
+        )
+        assert len(rows) >= n, rows
+        return rows[:n]
+
+    def state_of(self, code: str) -> str:
+        return self.one(
+            "SELECT s.state FROM device_state s JOIN label l ON l.device_id = s.device_id WHERE l.code = ?", code
+        )[0]
+
+    def in_slots(self, class_name: str) -> int:
+        """How many phones of the class are in a slot now."""
+        return self.one(
+            "SELECT COUNT(*) FROM device_state s JOIN device d ON d.id = s.device_id "
+            "JOIN pupil p ON p.id = d.pupil_id JOIN school_class c ON c.id = p.school_class_id "
+            "WHERE c.name = ? AND s.state = 'in_tray'",
+            class_name,
+        )[0]
+
     def excepted_pupil(self) -> tuple[str, str]:
         """(code, "First Last") of the demo's pupil with an agreed exception."""
         return self.one(
@@ -211,6 +240,8 @@ class School:
 
     def hand_in(self, *codes: str) -> None:
         """Phones handed in before the journey, with the installed `kiosk scan` as the office."""
+        if not codes:
+            return
         env = dict(self.env, KIOSK_PIN=DEMO_PINS["office"])
         done = subprocess.run(
             [str(KIOSK), "scan", "--demo", "--mode", "hand-in", "--as", "office"],
@@ -222,6 +253,9 @@ class School:
             timeout=60,
         )
         assert done.returncode == 0 and done.stdout.count("OK") == len(codes), done.stdout + done.stderr
+
+    def __post_init__(self) -> None:
+        assert self.db.exists(), self.db
 
 
 # --------------------------------------------------------------------------- the terminal
