@@ -341,9 +341,6 @@ class Kiosk:
             missing = [t for t in texts if not self.shows(t)]
             raise AssertionError(f"not readable on the screen: {missing}\n{self.dump()}") from None
 
-    def wait_gone(self, text: str, timeout: float = STEP) -> None:
-        self.wait_until(f"{text!r} gone", lambda: not self.shows(text), timeout)
-
     def wait_any(self, *texts: str, timeout: float = STEP) -> str:
         """The first of the texts to appear."""
         found: list[str] = []

@@ -35,7 +35,7 @@ def test_a_burst_of_three_each_shows_its_slot(start_kiosk, school):
         assert school.events(code)[-1] == "handed_in"
     slots = [school.slot_of(code) for code, _ in phones]
     assert len(set(slots)) == 3
-    last_code, last_name = phones[-1]
+    last_name = phones[-1][1]
     kiosk.wait_for("HANDED IN", f"{last_name} · Oak", slots[-1])  # the big panel: the last scan
     kiosk.assert_shows("Time", "Code", "Pupil", "Class", "Result")
     for (code, name), slot in zip(phones, slots, strict=True):  # the scan log: every scan, whole
