@@ -66,9 +66,11 @@ def strip_ansi(data: bytes) -> bytes:
 class Terminal:
     """The kiosk as a child process on a pty: write keys, wait for text in its output."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cols: int | None = None, rows: int | None = None) -> None:
+        """`cols` x `rows`: the pty's size (COLS x ROWS unless given, read when called)."""
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        size = (ROWS if rows is None else rows, COLS if cols is None else cols)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
         self.spawned = time.perf_counter()
         self.proc = subprocess.Popen(
             argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True, close_fds=True
