@@ -57,6 +57,12 @@ def bar_chart(rows: list[DayTotal], height: int = CHART_HEIGHT) -> list[str]:
     return lines
 
 
+def days_that_fit(rows: list[DayTotal], width: int) -> list[DayTotal]:
+    """The latest days whose bars fit in ``width`` columns (6 for the axis, 3 a day)."""
+    n = max(1, (width - 6 + 1) // 3)
+    return rows[-n:]
+
+
 class ComplianceScreen(DbWork, Screen[None]):
     CSS_PATH = "compliance.tcss"
     BINDINGS = [
@@ -97,6 +103,28 @@ class ComplianceScreen(DbWork, Screen[None]):
     def db_failed(self, failure: Failure) -> None:
         self.query_one("#comp-summary", Static).update(failure.message)
 
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self.show_chart()
+
+    def show_chart(self) -> None:
+        assert self.data is not None
+        data = self.data
+        # The latest school days that fit across the screen (30 need 96 columns), beside
+        # the body's padding (2) and its scroll bar (2) when the page is taller than the screen.
+        width = self.size.width - 4
+        days = days_that_fit(data.last_30, width)
+        if days:
+            title = (
+                f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
+                f"({days[0].date.isoformat()} to {days[-1].date.isoformat()}), all classes:"
+            )
+            chart = "\n".join(bar_chart(days))
+        else:
+            title, chart = "No school days with hand-ins yet: nothing to chart.", ""
+        self.query_one("#comp-chart-title", Static).update(title)
+        self.query_one("#comp-chart", Static).update(chart)
+
     def show(self, data: Compliance) -> None:
         self.data = data
         handed = sum(c.handed_in for c in data.classes)
@@ -118,17 +146,7 @@ class ComplianceScreen(DbWork, Screen[None]):
                 Text(rate_text(c.rate), justify="right"),
                 Text(str(c.exceptions), justify="right"),
             )
-        days = data.last_30
-        if days:
-            title = (
-                f"Hand-in rate, last {len(days)} school {'day' if len(days) == 1 else 'days'} "
-                f"({days[0].date.isoformat()} to {days[-1].date.isoformat()}), all classes:"
-            )
-            chart = "\n".join(bar_chart(days))
-        else:
-            title, chart = "No school days with hand-ins yet: nothing to chart.", ""
-        self.query_one("#comp-chart-title", Static).update(title)
-        self.query_one("#comp-chart", Static).update(chart)
+        self.show_chart()
         held = data.not_collected
         confiscated = sum(1 for r in held if r.held_as == CONFISCATED)
         if held:

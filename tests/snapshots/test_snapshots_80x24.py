@@ -44,6 +44,7 @@ def _twins() -> dict[str, object]:
 
 globals().update(_twins())
 
+
 def _fixtures() -> dict[str, object]:
     """The modules' fixtures, by name (snap_school is the same in two of them)."""
     out: dict[str, object] = {}
