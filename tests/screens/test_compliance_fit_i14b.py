@@ -30,8 +30,8 @@ async def test_at_80x24_no_chart_line_is_wider_than_the_screen(school):
     from models.custody import ledger as custody
     from models.upkeep.demo import DEMO_PINS
     from tests.pilot import make_app, text
-    from tests.screens.test_safeguarding_screens import open_screen
     from tests.school import NOW
+    from tests.screens.test_safeguarding_screens import open_screen
 
     today = NOW.date()
     days = [d for d in (today - dt.timedelta(days=n) for n in range(50, 0, -1)) if d.weekday() < 5]
