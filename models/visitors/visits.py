@@ -225,10 +225,24 @@ def _new_slip_code() -> str:
 
 
 def _badge_number(now: dt.datetime, tz: ZoneInfo) -> str:
-    """The day's next badge number (001, 002 …); runs under the write lock."""
+    """The day's next badge number (001, 002 …), skipping a number still worn by a visitor
+    left signed in from an earlier day (two 001s on site confuse the fire roll call);
+    runs under the write lock."""
     start, end = day_bounds(local_day(now, tz), tz)
     n = Visit.select().where((Visit.signed_in_at >= start) & (Visit.signed_in_at < end)).count()
-    return f"{n + 1:03d}"
+    worn = {  # today's numbers, and those still on site from earlier days
+        number
+        for (number,) in _tuples(
+            Visit.select(Visit.badge_number).where(
+                ((Visit.signed_in_at >= start) & (Visit.signed_in_at < end))
+                | (Visit.signed_out_at.is_null() & (Visit.signed_in_at < start))
+            )
+        )
+    }
+    n += 1
+    while f"{n:03d}" in worn:
+        n += 1
+    return f"{n:03d}"
 
 
 def _new_visitor_phone(actor: Staff | None, now: dt.datetime) -> tuple[Device, Label]:

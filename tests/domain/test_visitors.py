@@ -315,9 +315,15 @@ def test_staff_may_change_the_band_and_record_dbs_for_any_type(school, settings)
 def test_badge_numbers_count_up_each_day(school, settings):
     a = sign_in(settings, name="A One")
     b = sign_in(settings, name="B Two")
+    visitors.sign_out(slip_code=a.slip_code, now=NOW + dt.timedelta(hours=1))
     c = sign_in(settings, name="C Three", now=NOW + dt.timedelta(days=1))
+    # B Two was never signed out: 002 is still on a badge in the building.
     assert (a.badge_number, b.badge_number, c.badge_number) == ("001", "002", "001")
-    assert len({a.slip_code, b.slip_code, c.slip_code}) == 3
+    d = sign_in(settings, name="D Four", now=NOW + dt.timedelta(days=1, minutes=1))
+    assert d.badge_number == "003"
+    e = sign_in(settings, name="E Five", now=NOW + dt.timedelta(days=1, minutes=2))
+    assert e.badge_number == "004"  # not 003 again
+    assert len({a.slip_code, b.slip_code, c.slip_code, d.slip_code, e.slip_code}) == 5
 
 
 def test_a_visitor_cannot_be_signed_in_twice(school, settings):
