@@ -357,6 +357,7 @@ class KioskApp(CalmErrorsApp):
         ):
             self.anchor_if_due(why="locked")  # after the school day: the records so far, anchored
         who, self.signed_in = self.signed_in, None
+        self.clear_notifications()  # what the last person did is not for whoever comes next
         surface = "visitor" if self.start_screen == "visitor" else "reception"
         if who is not None and self.locked_by is None:
             self.locked_by, self.held = who, []

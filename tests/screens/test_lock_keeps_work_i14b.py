@@ -324,3 +324,19 @@ async def test_a_visitors_terminal_shows_only_the_public_screen_after_a_lock(sch
         await settle(pilot)
         await sign_in(pilot, "office", DEMO_PINS["office"])
         assert type(app.screen).__name__ == "VisitorsScreen"  # the same person: back at the desk
+
+
+async def test_a_notice_on_screen_is_gone_when_the_terminal_locks(school):
+    """Helper walk (issue 14): a teacher's "Concern #N … raised" notice stayed over the
+    sign-in screen after F12, and over the next person's screens: what someone else did is
+    not for whoever comes to the terminal next. A notice still on its way waits for the
+    person who locked (test above); one already shown is cleared."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "oak", DEMO_PINS["oak"])
+        app.notify("Concern #7 about Ava Patel raised.")
+        await settle(pilot)
+        assert len(app._notifications) == 1
+        await pilot.press("f12")
+        await locked(pilot)
+        assert len(app._notifications) == 0
