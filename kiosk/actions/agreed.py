@@ -115,11 +115,11 @@ class Recorded:
 
 
 def _row(exc: AgreedException, today: dt.date) -> ExceptionRow:
-    from models.clock import local_day, local_from_utc_naive
+    from models.clock import local_from_utc_naive
     from models.policy import agreed as ex
 
     status = ex.status_on(exc, today)
-    due = _review_due(exc, today, local_day(exc.recorded_at))
+    due = ex.review_due(exc, today, REVIEW_WITHIN_DAYS)
     conditions = ex.conditions_of(exc)
     pupil = exc.pupil if exc.pupil_id else None
     class_name = pupil.school_class.name if pupil is not None else ""
@@ -166,17 +166,6 @@ def _row(exc: AgreedException, today: dt.date) -> ExceptionRow:
         revoked=exc.revoked_at is not None,
         detail=tuple(lines),
     )
-
-
-def _review_due(exc: AgreedException, today: dt.date, recorded_on: dt.date) -> bool:
-    """Whether the list marks the exception "review due": not revoked or ended, and its
-    review date passed, today, or within REVIEW_WITHIN_DAYS, except on the day it was
-    recorded (it was agreed just now; a review date set for that very day still counts)."""
-    if exc.revoked_at is not None or exc.ends_on < today:
-        return False
-    if exc.review_on <= today:
-        return True
-    return recorded_on < today and exc.review_on <= today + dt.timedelta(days=REVIEW_WITHIN_DAYS)
 
 
 def review_summary(row: ExceptionRow, today: dt.date) -> str:

@@ -504,16 +504,25 @@ def active_for_visitor(name: str, organisation: str, day: datetime.date) -> Agre
     return None
 
 
-def due_for_review(today: dt.date, within_days: int) -> list[AgreedException]:
-    """Unrevoked exceptions not yet ended whose review date is on or before today + N days.
+def review_due(exc: AgreedException, today: dt.date, within_days: int) -> bool:
+    """Whether an exception is due for review: not revoked or ended, and its review date
+    passed, today, or within ``within_days``, except on the day it was recorded (it was
+    agreed just now; a review date set for that very day still counts)."""
+    if exc.revoked_at is not None or exc.ends_on < today:
+        return False
+    if exc.review_on <= today:
+        return True
+    return local_day(exc.recorded_at) < today and exc.review_on <= today + dt.timedelta(days=within_days)
 
-    Overdue reviews are included. Soonest first.
-    """
+
+def due_for_review(today: dt.date, within_days: int) -> list[AgreedException]:
+    """The exceptions due for review (:func:`review_due`), overdue ones included. Soonest first."""
     if within_days < 0:
         raise ValidationError("Give a number of days of 0 or more.")
     horizon = today + dt.timedelta(days=within_days)
-    return list(
-        AgreedException.select(AgreedException, Pupil, SchoolClass)
+    return [
+        exc
+        for exc in AgreedException.select(AgreedException, Pupil, SchoolClass)
         .join(Pupil, JOIN.LEFT_OUTER, on=(AgreedException.pupil == Pupil.id))
         .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
         .where(
@@ -522,7 +531,8 @@ def due_for_review(today: dt.date, within_days: int) -> list[AgreedException]:
             & (AgreedException.review_on <= horizon)
         )
         .order_by(AgreedException.review_on, AgreedException.id)
-    )
+        if review_due(exc, today, within_days)
+    ]
 
 
 def ending_within(today: dt.date, within_days: int) -> list[AgreedException]:

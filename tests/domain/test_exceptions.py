@@ -280,11 +280,19 @@ def test_visitor_found_by_name_or_organisation_case_and_space_insensitively(scho
 
 
 def test_due_for_review_within_days_includes_overdue_excludes_revoked_and_ended(school):
-    a = pupil_exception(school, review_on=d(10))
-    b = visitor_exception(school)  # review d(2)
+    # Recorded on earlier days: one recorded today is not yet due (tests/domain/test_review_due_i14b.py).
+    a = pupil_exception(school, review_on=d(10), now=NOW - dt.timedelta(days=1))
+    b = visitor_exception(school, now=NOW - dt.timedelta(days=5))  # review d(2)
     c = agreed.record(
         school.head,
-        **base_org(organisation="Overdue Ltd", agreed_on=d(-20), starts_on=d(-20), review_on=d(-1), ends_on=d(20)),
+        **base_org(
+            organisation="Overdue Ltd",
+            agreed_on=d(-20),
+            starts_on=d(-20),
+            review_on=d(-1),
+            ends_on=d(20),
+            now=NOW - dt.timedelta(days=20),
+        ),
     )
     gone = agreed.record(school.head, **base_org(organisation="Gone Ltd", review_on=d(1)))
     agreed.revoke(gone.id, school.head, reason="no longer visiting", now=NOW)
