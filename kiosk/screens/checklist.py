@@ -4,8 +4,8 @@ A teacher sees only their own classes (one class opens straight away); office st
 leadership and the headteacher pick any class. Phones are released by scan (the scan
 field at the bottom feeds the same ordered pipeline as the release screen, wired by the
 same :class:`~kiosk.screens.scan_base.ScanLane`) or by
-selection: Enter on a row whose phone is in a slot releases it; Enter on a confiscated
-phone opens the release-to-parent/carer dialog.
+selection: Enter on a row whose phone is in a slot asks first (pupil and slot), then
+releases it; Enter on a confiscated phone opens the release-to-parent/carer dialog.
 
 A code typed or scanned while the list has focus is taken as a scan (the list keeps
 it, shows it in the scan field and submits it on the terminator), so a scanner's
@@ -267,9 +267,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
                     "blocked",
                 )
                 return
-            assert self.pipeline is not None
-            self.say(f"Releasing {row.pupil}'s phone…")
-            self.pipeline.submit(row.code)
+            self.ask_to_release(row)
         elif status == CheckStatus.CONFISCATED:
             self.db(act.contact_offer, self.who, row.device_id, None, then=self.got_offer)
         elif status == CheckStatus.POLICE:
@@ -278,6 +276,22 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
             self.say(f"{row.pupil}: {row.text}, nothing to release.")
         else:  # a status added later (agreed exceptions) without a selection action yet
             self.say(f"{row.pupil}: {row.text}.")
+
+    def ask_to_release(self, row: ChecklistRow) -> None:
+        """Enter on a row is easy to press by mistake: ask first, naming the pupil and the slot."""
+        from kiosk.dialogs.confirm_release import ConfirmReleaseDialog
+
+        if isinstance(self.app.screen, ConfirmReleaseDialog):
+            return  # Enter pressed twice: one question is enough
+        self.app.push_screen(ConfirmReleaseDialog(row.pupil, row.place), lambda yes: self._release_row(row, yes))
+
+    def _release_row(self, row: ChecklistRow, yes: bool | None) -> None:
+        if not yes:
+            self.say(f"Cancelled: {row.pupil}'s phone was not released.")
+            return
+        assert self.pipeline is not None
+        self.say(f"Releasing {row.pupil}'s phone…")
+        self.pipeline.submit(row.code)
 
     # ------------------------------------------------------------ release by scan
 

@@ -369,6 +369,7 @@ class ChecklistRow:
     text: str  # the status in words, to show ("in slot B-07", "released to pupil at 15:10")
     slot: str  # where it is held ("B-07" or the overflow place), "" when not held
     exception_id: int | None = None  # the agreed exception in effect (status EXCEPTION)
+    place: str = ""  # where it is held, in words ("slot B-07", or the overflow place), "" when not held
 
 
 def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[ChecklistRow]:
@@ -446,6 +447,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     text,
                     slot,
                     exception_id,
+                    where if held else "",
                 )
             )
     return rows

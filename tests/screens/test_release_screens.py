@@ -320,7 +320,10 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
         await pilot.press("enter")  # Ben: already released
         await settle(pilot)
         assert text(app, "#checklist-message") == "Ben Jones: released to pupil at 15:12, nothing to release."
-        await pilot.press("down", "enter")  # Ava: in slot B-01, released by selection
+        await pilot.press("down", "enter")  # Ava: in slot B-01, released by selection once confirmed
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        await pilot.press("enter")
         await scans_done(pilot, 1)
         await settle(pilot)
         assert text(app, "#checklist-message") == "RELEASED: Ava Patel · Oak: released from slot B-01"

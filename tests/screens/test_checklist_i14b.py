@@ -1,0 +1,75 @@
+"""The class checklist after a new user's first afternoon (issue 14, item 13).
+
+Real key presses, a frozen clock (hand-in at 08:30, release at 15:12), no sleeps:
+workers are awaited (``settle``) and scans counted (``scans_done``).
+"""
+
+from __future__ import annotations
+
+from models.custody import ledger as custody
+from models.upkeep.demo import DEMO_PINS
+from tests.pilot import burst, make_app, scans_done, settle, text
+from tests.screens.test_release_screens import device_of, events, hand_in, open_checklist, rows
+
+SIZE = (110, 32)
+
+
+def screen_text(app) -> str:
+    from tests.svg_text import cells, text_of
+
+    return "\n".join(text_of(r) for r in cells(app.export_screenshot()).values())
+
+
+# ---------------------------------------------------------------- 1. Enter on a row asks first
+
+
+async def test_enter_on_a_row_asks_naming_pupil_and_slot_and_esc_releases_nothing(school):
+    hand_in(school, "000001")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        await pilot.press("down")
+        ava = next(i for i, r in enumerate(rows(app)) if r[0] == "Ava Patel")
+        for _ in range(ava):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        shown = screen_text(app)
+        assert "Release Ava Patel's phone from slot B-01?" in shown  # whole, at 80x24
+        assert "Enter or Y: release it to the pupil · Esc: cancel" in shown
+        assert events("released_to_pupil") == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChecklistScreen"
+        assert text(app, "#checklist-message") == "Cancelled: Ava Patel's phone was not released."
+        assert events("released_to_pupil") == []
+        assert custody.state_of(device_of(school, "000001")).state == "in_tray"
+
+        await pilot.press("enter")  # asks again; Enter confirms
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        await pilot.press("enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        assert [e.device_id for e in events("released_to_pupil")] == [device_of(school, "000001")]
+
+
+async def test_y_confirms_and_a_scan_while_asking_confirms_nothing(school):
+    hand_in(school, "000001", "000002")
+    app = make_app(start="checklist")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        ava = next(i for i, r in enumerate(rows(app)) if r[0] == "Ava Patel")
+        await pilot.press("down", *["down"] * ava, "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        burst(app, [*school.codes["000002"], "enter"])  # a scanner fires while the question shows
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        assert text(app, "#confirm-release-error").startswith("A scan was ignored: nothing was released.")
+        assert events("released_to_pupil") == []
+        await pilot.press("y")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        assert [e.device_id for e in events("released_to_pupil")] == [device_of(school, "000001")]
