@@ -363,6 +363,22 @@ def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) ->
     return "Undone: the phone is recorded as not handed in."
 
 
+def undo_release(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
+    """Undo a release to the pupil (recorded on the release screen or the checklist): a reversal
+    with its reason, as a hand-in's undo; the line to show says where the phone belongs again."""
+    from models.custody import ledger as custody
+    from models.errors import RuleViolation
+    from models.store.tables import CustodyEvent
+
+    target: Any = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
+    if target is not None and target.kind != custody.RELEASED:
+        raise RuleViolation("That is not a release to the pupil: undo it from the phone's history.")
+    event = custody.reverse(event_id, staff_row(who), reason=reason, now=now)
+    slot = _slot_of(event)
+    where = f"slot {slot}" if slot else custody.overflow_place_of(event.device_id)
+    return f"Undone: {_owner(event.device_id)}'s phone is recorded as back in {where}. Put it back there."
+
+
 def register_label(who: SignedIn, code: str, admission_no: str, now: dt.datetime) -> str:
     """Register an unknown label to a pupil's phone; the label's code, to hand it in next."""
     from models.custody.devices import register_pupil_device

@@ -6,6 +6,7 @@ field at the bottom feeds the same ordered pipeline as the release screen, wired
 same :class:`~kiosk.screens.scan_base.ScanLane`) or by
 selection: Enter on a row whose phone is in a slot asks first (pupil and slot), then
 releases it; Enter on a confiscated phone opens the release-to-parent/carer dialog.
+F2 undoes the last release recorded here (a reversal with a reason, as on hand-in).
 
 A code typed or scanned while the list has focus is taken as a scan (the list keeps
 it, shows it in the scan field and submits it on the terminator), so a scanner's
@@ -25,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
-from kiosk.screens.release import HINT_F4
+from kiosk.screens.release import HINT_F4, UndoLastRelease
 from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
@@ -108,10 +109,11 @@ class ChecklistTable(KeyFirst, DataTable):
 # ---------------------------------------------------------------- screen
 
 
-class ChecklistScreen(ScanLane, DbWork, Screen[None]):
+class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
+        Binding("f2", "undo", "Undo last", id="checklist.undo"),
         Binding("f3", "choose_class", "Change class", id="checklist.change_class"),
         Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
         Binding("f5", "refresh_rows", "Refresh", id="checklist.refresh"),
@@ -125,6 +127,8 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         self.rows: list[ChecklistRow] = []
         self.summary = "Loading…"  # the counts line, without the in-flight note
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
+        self.last_ok: ScanResult | None = None  # the last release recorded here (F2 undoes it)
+        self.undoing: tuple[ScanResult, str] | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -299,6 +303,8 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         """A committed batch (ScanLane has counted it): its last result on the message line."""
         self.show_counter()  # no longer "saving" (the counts follow with the rows)
         self.offer = None
+        for each in batch:
+            self.note_release(each)
         result = batch[-1]
         word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
@@ -312,6 +318,13 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         )
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
+        self.action_refresh_rows()
+
+    def show_undone(self, last: ScanResult, reason: str, done: str) -> None:
+        self.offer = None
+        self.say(f"{done} ({reason})", "duplicate")
+        if self.query("#log"):
+            self.undone_log_row(last, reason)
         self.action_refresh_rows()
 
     # ------------------------------------------------------------ release to a parent or carer

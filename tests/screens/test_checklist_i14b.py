@@ -73,3 +73,69 @@ async def test_y_confirms_and_a_scan_while_asking_confirms_nothing(school):
         await scans_done(pilot, 1)
         await settle(pilot)
         assert [e.device_id for e in events("released_to_pupil")] == [device_of(school, "000001")]
+
+
+# ---------------------------------------------------------------- 5. F2 undoes the last release
+
+
+def reversals() -> list:
+    return events("reversal")
+
+
+async def test_release_screen_f2_undoes_the_last_release_with_a_reason(school):
+    from tests.pilot import drawn
+    from tests.screens.test_release_screens import open_release, scan
+
+    hand_in(school, "000001", "000002")
+    app = make_app(start="release")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release(pilot)
+        await scan(pilot, school.codes["000001"])
+        await scan(pilot, school.codes["000002"])
+        [_, ben] = events("released_to_pupil")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReasonDialog"
+        assert "Ben Jones · Oak · back to slot B-02" in screen_text(app)
+        await pilot.press(*"wrong child", "enter")
+        await drawn(pilot)
+        [undo] = reversals()
+        assert (undo.reverses_id, undo.note) == (ben.id, "wrong child")
+        assert custody.state_of(device_of(school, "000002")).state == "in_tray"
+        assert custody.state_of(device_of(school, "000001")).state == "out"  # only the last one
+        assert text(app, "#outcome-word") == "UNDONE"
+        assert text(app, "#outcome-message") == (
+            "Undone: Ben Jones's phone is recorded as back in slot B-02. Put it back there. (wrong child)"
+        )
+        assert rows(app, "#log")[-1][5] == "UNDONE: back in slot B-02 (wrong child)"
+        await pilot.press("f2")  # nothing left to undo on this screen
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReleaseScreen"
+        assert len(reversals()) == 1
+
+
+async def test_checklist_f2_undoes_the_teachers_own_last_release_and_esc_records_nothing(school):
+    hand_in(school, "000001")
+    app = make_app(start="checklist")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        await pilot.press("f2")  # nothing released here yet
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChecklistScreen"
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReasonDialog"
+        await pilot.press("escape")  # cancelled: nothing is written
+        await settle(pilot)
+        assert reversals() == []
+        await pilot.press("f2", *"gave it back by mistake", "enter")
+        await settle(pilot)
+        [undo] = reversals()
+        assert undo.note == "gave it back by mistake"
+        assert custody.state_of(device_of(school, "000001")).state == "in_tray"
+        assert "Undone: Ava Patel's phone is recorded as back in slot B-01." in text(app, "#checklist-message")
+        ava = next(r for r in rows(app) if r[0] == "Ava Patel")
+        assert ava[2].startswith("in slot B-01")
