@@ -27,11 +27,12 @@ from textual.widgets.option_list import Option
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
 from kiosk.screens.release import HINT_F4, UndoLastRelease
-from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
+from kiosk.screens.scan_base import ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
+from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
@@ -111,6 +112,7 @@ class ChecklistTable(KeyFirst, DataTable):
 
 class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
+    OK_WORD = "RELEASED"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
         Binding("f2", "undo", "Undo last", id="checklist.undo"),
@@ -141,6 +143,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
             yield OptionList(id="class-list", markup=False)
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
+            yield Static("", id="scan-error", markup=False)
+            yield ScanLog(id="log")
             yield ScanInput(
                 id="scan",
                 placeholder="Scan a label to release it, or Down to the list and Enter on a row",
@@ -179,10 +183,14 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         """The counts line, with "· N saving…" while scans are on their way (as on the scan screens)."""
         self.query_one("#checklist-summary", Static).update(self.summary + saving_note(self.scans_waiting()))
 
-    def say(self, text: str, kind: str = "info") -> None:
+    def say(self, text: str, kind: str = "info", seq: int | None = None) -> None:
+        """The message line; ``seq``: the scan whose result it shows (the error line then
+        does not say it again)."""
         message = self.query_one("#checklist-message", Static)
         message.set_classes(f"msg-{kind}")
         message.update(text)
+        self.shown_seq = seq
+        self.draw_problem()
 
     # ------------------------------------------------------------ choosing the class
 
@@ -293,20 +301,21 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         if not yes:
             self.say(f"Cancelled: {row.pupil}'s phone was not released.")
             return
-        assert self.pipeline is not None
         self.say(f"Releasing {row.pupil}'s phone…")
-        self.pipeline.submit(row.code)
+        self.submit_scan(row.code)
 
     # ------------------------------------------------------------ release by scan
 
     def show_batch(self, batch: list[ScanResult]) -> None:
-        """A committed batch (ScanLane has counted it): its last result on the message line."""
+        """A committed batch (ScanLane has counted it): every result in the log, the last on
+        the message line, the newest problem on the error line until the next scan."""
         self.show_counter()  # no longer "saving" (the counts follow with the rows)
         self.offer = None
         for each in batch:
             self.note_release(each)
+            self.log_row(each)
         result = batch[-1]
-        word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        word = self.outcome_word(result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(
             f"{word}: {who}: {result.message}",
@@ -315,7 +324,9 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
             else "duplicate"
             if result.outcome in (ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN)
             else "blocked",
+            seq=result.seq,
         )
+        self.show_problems(batch)
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
         self.action_refresh_rows()
@@ -323,8 +334,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     def show_undone(self, last: ScanResult, reason: str, done: str) -> None:
         self.offer = None
         self.say(f"{done} ({reason})", "duplicate")
-        if self.query("#log"):
-            self.undone_log_row(last, reason)
+        self.undone_log_row(last, reason)
         self.action_refresh_rows()
 
     # ------------------------------------------------------------ release to a parent or carer
@@ -340,7 +350,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         elif self.results and self.results[-1].seq == offer.seq:  # a scan: offer F4
             self.offer = offer
             latest = self.results[-1]
-            self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
+            self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked", seq=latest.seq)  # it names the pupil
 
     def action_release_to_contact(self) -> None:
         if self.still_scanning("F4"):  # F4 acts on the result shown: not while a later one is on its way
@@ -369,7 +379,21 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         self.db(act.release_held_to_contact, self.who, offer.device_id, contact_id, now, then=self.released)
 
     def released(self, done: act.ReleasedToContact) -> None:
+        from models.clock import to_local
+
         self.say(f"RELEASED: {done.pupil} to {done.contact}, ID seen.", "ok")
+        now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
+        self.query_one("#log", ScanLog).add(
+            LogRow(
+                "",
+                now,
+                done.code,
+                done.pupil,
+                done.class_name,
+                f"RELEASED: to {done.contact}, ID seen",
+                ScanOutcome.OK,
+            )
+        )
         self.app.bell()
         self.action_refresh_rows()
 

@@ -145,6 +145,8 @@ class HandInScreen(ScanScreen):
         self.query_one("#outcome-message", Static).update(
             f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False
         )
+        self.shown_seq = None
+        self.draw_problem()
         log = self.query_one("#log", ScanLog)
         old = next((r for r in reversed(log.rows) if r.seq == str(last.seq)), None)
         if old is not None:
@@ -174,7 +176,7 @@ class HandInScreen(ScanScreen):
         code, self.last_exception = self.last_exception.code, None
         self.f6_live = False
         self.refresh_bindings()
-        self.pipeline.submit(code, despite_exception=True)
+        self.submit_scan(code, despite_exception=True)
 
     # ------------------------------------------------------------ register
 
@@ -197,5 +199,5 @@ class HandInScreen(ScanScreen):
     def registered(self, code: str) -> None:
         self.notify(f"Registered {code}. Handing it in now.")
         assert self.pipeline is not None
-        self.pipeline.submit(code)
+        self.submit_scan(code)
         self.last_unknown = None

@@ -155,6 +155,8 @@ class ReleaseScreen(UndoLastRelease, ScanScreen):
         self.query_one("#outcome-slot-label", Static).update("", layout=False)
         self.query_one("#outcome-slot").update("")
         self.query_one("#outcome-message", Static).update(f"{done} ({reason})", layout=False)
+        self.shown_seq = None
+        self.draw_problem()
         self.undone_log_row(last, reason)
         self.refresh_held()
 
@@ -201,6 +203,8 @@ class ReleaseScreen(UndoLastRelease, ScanScreen):
         self.query_one("#outcome-slot-label", Static).update("")
         self.query_one("#outcome-slot").update("")
         self.query_one("#outcome-message", Static).update(message)
+        self.shown_seq = None
+        self.draw_problem()
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
         self.query_one("#log", ScanLog).add(
             LogRow("", now, done.code, done.pupil, done.class_name, f"{self.OK_WORD}: {message}", ScanOutcome.OK)

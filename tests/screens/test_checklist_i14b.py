@@ -139,3 +139,103 @@ async def test_checklist_f2_undoes_the_teachers_own_last_release_and_esc_records
         assert "Undone: Ava Patel's phone is recorded as back in slot B-01." in text(app, "#checklist-message")
         ava = next(r for r in rows(app) if r[0] == "Ava Patel")
         assert ava[2].startswith("in slot B-01")
+
+
+# ---------------------------------------------------------------- 7. a burst: every result shows
+# ---------------------------------------------------------------- 8. an error stays until the next scan
+
+
+async def test_checklist_burst_lists_every_result_and_the_error_stays_until_the_next_scan(school):
+    hand_in(school, "000001", "000002")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        assert not app.screen.query_one("#scan-error").display
+        burst(app, [*school.codes["000001"], "enter", *"K1", "enter", *school.codes["000002"], "enter"])
+        await scans_done(pilot, 3)
+        await settle(pilot)
+        log = rows(app, "#log")
+        assert [r[0] for r in log] == ["1", "2", "3"]
+        assert [r[5].split(":")[0] for r in log] == ["RELEASED", "INVALID CODE", "RELEASED"]
+        assert text(app, "#checklist-message") == "RELEASED: Ben Jones · Oak: released from slot B-02"
+        assert app.screen.query_one("#scan-error").display
+        assert text(app, "#scan-error").startswith("TO CHECK: scan 2: INVALID CODE: K1: ")
+        shown = screen_text(app)
+        assert "TO CHECK: scan 2: INVALID CODE" in shown  # on screen at 80x24, not scrolled away
+        assert "Ava Patel" in shown and "Ben Jones" in shown
+
+        await pilot.press(*school.codes["000003"], "enter")  # the next scan: Cara, not handed in
+        await scans_done(pilot, 4)
+        await settle(pilot)
+        assert not app.screen.query_one("#scan-error").display
+
+
+async def test_release_burst_keeps_the_refusal_on_the_error_line_under_the_ok_after_it(school):
+    from tests.screens.test_release_screens import open_release
+
+    hand_in(school, "000001", "000002")
+    app = make_app(start="release")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_release(pilot)
+        burst(app, [*school.codes["000001"], "enter", *"K1", "enter", *school.codes["000002"], "enter"])
+        await scans_done(pilot, 3)
+        await settle(pilot)
+        assert text(app, "#outcome-word") == "RELEASED"  # the big panel: the last scan
+        assert [r[5].split(":")[0] for r in rows(app, "#log")] == ["RELEASED", "INVALID CODE", "RELEASED"]
+        assert text(app, "#scan-error").startswith("TO CHECK: scan 2: INVALID CODE: K1: ")
+        assert "TO CHECK: scan 2" in screen_text(app)
+        await pilot.press(*school.codes["000001"], "enter")  # the next scan (already released): cleared
+        await scans_done(pilot, 4)
+        await settle(pilot)
+        assert not app.screen.query_one("#scan-error").display
+
+
+async def test_hand_in_an_unknown_label_stays_on_the_error_line_until_the_next_scan(school):
+    from models.custody.codes import make_code
+    from tests.pilot import sign_in
+
+    unknown = make_code("K", 555555)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        burst(app, [*unknown, "enter", *school.codes["000001"], "enter", *"K1", "enter"])
+        await scans_done(pilot, 3)
+        await settle(pilot)
+        assert text(app, "#scan-error").startswith("TO CHECK: 2 scans (see the list). The last, scan 3: INVALID CODE")
+        await pilot.press(*unknown, "enter")  # alone: the panel shows it, the line does not repeat it
+        await scans_done(pilot, 4)
+        await settle(pilot)
+        assert text(app, "#outcome-word") == "NOT REGISTERED"
+        assert not app.screen.query_one("#scan-error").display
+        burst(app, [*unknown, "enter", *school.codes["000002"], "enter"])  # refused, then an OK
+        await scans_done(pilot, 6)
+        await settle(pilot)
+        assert text(app, "#outcome-word") == "HANDED IN"
+        assert text(app, "#scan-error") == (
+            f"TO CHECK: scan 5: NOT REGISTERED: {unknown}: {unknown} is not registered to any phone."
+        )
+        await pilot.press("f2", *"wrong phone", "enter")  # the panel now shows the undo: the line stays
+        await settle(pilot)
+        assert text(app, "#outcome-word") == "UNDONE"
+        assert app.screen.query_one("#scan-error").display
+        await pilot.press(*school.codes["000002"], "enter")  # the next scan
+        await scans_done(pilot, 7)
+        await settle(pilot)
+        assert not app.screen.query_one("#scan-error").display
+
+
+async def test_checklist_a_refusal_on_the_message_line_moves_to_the_error_line_when_overwritten(school):
+    hand_in(school, "000001")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        await pilot.press(*"K1", "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        assert text(app, "#checklist-message").startswith("INVALID CODE: K1: ")
+        assert not app.screen.query_one("#scan-error").display  # said once, on the message line
+        cara = next(i for i, r in enumerate(rows(app)) if r[0] == "Cara Smith")
+        await pilot.press("down", *["down"] * cara, "enter")
+        await settle(pilot)
+        assert text(app, "#checklist-message") == "Cara Smith: not handed in today, nothing to release."
+        assert text(app, "#scan-error").startswith("TO CHECK: scan 1: INVALID CODE: K1: ")
