@@ -516,6 +516,22 @@ def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[Ch
     return reports.class_checklist(class_name, local_day(now))
 
 
+def class_of_code(who: SignedIn, code: str) -> str | None:
+    """The class of the pupil whose phone carries ``code`` (a scan at the checklist's class
+    chooser opens that class), or None when the code is not a current pupil's label: the
+    scan itself then says why. Reads only; the scan is recorded by the release lane."""
+    from models.custody.devices import resolve
+    from models.errors import KioskError
+
+    staff_row(who)  # a member of staff switched off since signing in is refused
+    try:
+        resolved: Any = resolve(code)
+    except KioskError:
+        return None
+    pupil = resolved.device.pupil if resolved.device.pupil_id else None
+    return str(pupil.school_class.name) if pupil is not None and pupil.school_class_id else None
+
+
 def pupils_named(text: str) -> tuple[tuple[str, str], ...]:
     """Pupils matching ``text``: (admission number, line to show) each, to register a label to."""
     from models.school.people import find_pupils

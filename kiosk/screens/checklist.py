@@ -10,10 +10,14 @@ F2 undoes the last release recorded here (a reversal with a reason, as on hand-i
 
 A code typed or scanned while the list has focus is taken as a scan (the list keeps
 it, shows it in the scan field and submits it on the terminator), so a scanner's
-Enter never releases whichever row happens to be highlighted.
+Enter never releases whichever row happens to be highlighted. The same holds at the
+class chooser: a scan there opens the scanned pupil's class and is recorded there,
+never opening whichever class happens to be highlighted.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual import events
@@ -75,13 +79,15 @@ def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | 
 # ---------------------------------------------------------------- the list
 
 
-class ChecklistTable(KeyFirst, DataTable):
-    """The checklist rows. Enter releases the highlighted row, unless a code is being typed.
+class TakesScans(KeyFirst):
+    """Mixed into a list: a scanner's keys typed while the list has focus are a scan.
 
     Keys reach this widget in order, so the printable keys of a scan are collected
     here (never handed to another widget mid-scan, which could reorder them) and the
-    scanner's terminator submits them as a scan instead of selecting the row.
+    scanner's terminator submits them as a scan instead of choosing the highlighted line.
     """
+
+    screen: Any
 
     def __init__(self, *, terminators: tuple[str, ...], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -98,13 +104,22 @@ class ChecklistTable(KeyFirst, DataTable):
         if event.key in self.terminators and self.typed:
             text, self.typed = self.typed, ""
             scan.value = ""
-            self.post_message(ScanInput.Scanned(text))
+            self.post_message(ScanInput.Scanned(text))  # type: ignore[attr-defined]
             return True
         if event.key in ("escape", "backspace") and self.typed:
             self.typed = self.typed[:-1] if event.key == "backspace" else ""
             scan.value = self.typed
             return True
-        return False  # anything else: DataTable's own handling (Textual calls the base handlers next)
+        return False  # anything else: the list's own handling (Textual calls the base handlers next)
+
+
+class ChecklistTable(TakesScans, DataTable):
+    """The checklist rows. Enter asks to release the highlighted row, unless a code is being typed."""
+
+
+class ClassPicker(TakesScans, OptionList):
+    """The class chooser. Enter opens the highlighted class, unless a code is being typed: a
+    scan opens the scanned pupil's class instead (:meth:`ChecklistScreen.scanned`)."""
 
 
 # ---------------------------------------------------------------- screen
@@ -131,6 +146,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
         self.last_ok: ScanResult | None = None  # the last release recorded here (F2 undoes it)
         self.undoing: tuple[ScanResult, str] | None = None
+        self.held_codes: list[str] = []  # scanned at the class chooser, while their class is looked up
 
     # ------------------------------------------------------------ layout
 
@@ -140,7 +156,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
             yield Static("Class checklist", id="checklist-title", markup=False)
             yield Static("", id="checklist-banner", markup=False)
             yield Static(self.summary, id="checklist-summary", markup=False)
-            yield OptionList(id="class-list", markup=False)
+            yield ClassPicker(id="class-list", markup=False, terminators=self.terminators())
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
             yield Static("", id="scan-error", markup=False)
@@ -202,6 +218,33 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         picker.highlighted = self.class_names.index(self.class_name) if self.class_name in self.class_names else 0
         self.query_one("#checklist-title", Static).update("Choose a class: Down/Up, then Enter")
         picker.focus()
+
+    def choosing(self) -> bool:
+        return bool(self.query_one("#class-list", OptionList).display)
+
+    def scanned(self, text: str) -> None:
+        """A scan while the class chooser shows opens the scanned pupil's class, then is
+        recorded there. Codes scanned while the class is looked up wait, in order."""
+        if not self.choosing() and not self.held_codes:
+            self.submit_scan(text)
+            return
+        self.held_codes.append(text)
+        if len(self.held_codes) == 1:
+            self.say("Finding the class of the phone scanned…")
+            self.db(act.class_of_code, self.who, text, then=self.open_scanned_class, failed=self.no_scanned_class)
+
+    def open_scanned_class(self, name: str | None) -> None:
+        codes, self.held_codes = self.held_codes, []
+        if name is not None and name in self.class_names and self.choosing():
+            self.open_class(name)
+        elif name is not None and name not in self.class_names:
+            self.say(f"That phone belongs to a pupil in {name}, not one of your classes.", "blocked")
+        for code in codes:  # each one's result shows (the log, the error line), whatever the class
+            self.submit_scan(code)
+
+    def no_scanned_class(self, failure: Failure) -> None:
+        self.held_codes = []
+        self.say(f"{failure.message} Nothing was recorded: scan it again.", "blocked")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

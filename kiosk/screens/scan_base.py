@@ -153,7 +153,11 @@ class ScanLane:
 
     def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
         message.stop()
-        self.submit_scan(message.text)
+        self.scanned(message.text)
+
+    def scanned(self, text: str) -> None:
+        """A code from the scan field (or a list that takes a scanner's keys): queue it."""
+        self.submit_scan(text)
 
     def on_scans_processed(self, message: ScansProcessed) -> None:
         """One committed batch: count it, let the screen show it, then collect garbage."""

@@ -239,3 +239,41 @@ async def test_checklist_a_refusal_on_the_message_line_moves_to_the_error_line_w
         await settle(pilot)
         assert text(app, "#checklist-message") == "Cara Smith: not handed in today, nothing to release."
         assert text(app, "#scan-error").startswith("TO CHECK: scan 1: INVALID CODE: K1: ")
+
+
+# ---------------------------------------------------------------- 6. a scan at the class chooser
+
+
+async def test_a_scan_at_the_class_chooser_opens_the_scanned_pupils_class_and_releases_there(school):
+    hand_in(school, "000001", "000002", "000004")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
+        assert app.focused.id == "class-list"  # Beech highlighted
+        burst(app, [*school.codes["000001"], "enter", *school.codes["000002"], "enter"])  # two Oak phones
+        await scans_done(pilot, 2)
+        await settle(pilot)
+        assert text(app, "#checklist-title") == "Class checklist: Oak"
+        assert [e.device_id for e in events("released_to_pupil")] == [
+            device_of(school, "000001"),
+            device_of(school, "000002"),
+        ]
+        assert [r[3] for r in rows(app, "#log")] == ["Ava Patel", "Ben Jones"]
+        assert custody.state_of(device_of(school, "000004")).state == "in_tray"  # Beech's: untouched
+
+
+async def test_an_unknown_scan_at_the_class_chooser_opens_nothing_and_says_why(school):
+    hand_in(school, "000004")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
+        await pilot.press(*"K1", "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        assert app.screen.query_one("#class-list").display  # still choosing: no class opened
+        assert app.screen.class_name is None
+        assert text(app, "#checklist-message").startswith("INVALID CODE: K1: ")
+        assert events("released_to_pupil") == []
+        await pilot.press("enter")  # Enter alone still chooses the highlighted class
+        await settle(pilot)
+        assert text(app, "#checklist-title") == "Class checklist: Beech"
