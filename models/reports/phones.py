@@ -355,6 +355,18 @@ CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POL
     CheckStatus.NO_PHONE,
 )
 CHECK_EXCEPTION = CheckStatus.EXCEPTION
+# The class checklist's order, for a teacher checking at the end of the day that every phone
+# went back: first what still needs them (a phone not handed in today, a phone still held),
+# then the phones returned, then pupils with nothing to return. By name within each group.
+CHECKLIST_ORDER = (
+    CheckStatus.NOT_HANDED_IN,
+    CheckStatus.IN_SLOT,
+    CheckStatus.CONFISCATED,
+    CheckStatus.POLICE,
+    CheckStatus.RELEASED,
+    CheckStatus.EXCEPTION,
+    CheckStatus.NO_PHONE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,8 +384,15 @@ class ChecklistRow:
     place: str = ""  # where it is held, in words ("slot B-07", or the overflow place), "" when not held
 
 
+def checklist_order(rows: list[ChecklistRow]) -> list[ChecklistRow]:
+    """``rows`` in :data:`CHECKLIST_ORDER` (a stable sort: the order within a group is kept)."""
+    rank = {status: i for i, status in enumerate(CHECKLIST_ORDER)}
+    return sorted(rows, key=lambda r: rank.get(r.status, len(rank)))
+
+
 def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[ChecklistRow]:
-    """Every pupil in a class with their phone's state today, for the teacher's checklist.
+    """Every pupil in a class with their phone's state today, for the teacher's checklist,
+    in :data:`CHECKLIST_ORDER` (what still needs the teacher first), by name within each.
 
     A pupil with an agreed exception in effect whose phone is not held shows
     ``exception`` (not "not handed in"), with the exception's kind and end date.
@@ -450,7 +469,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     where if held else "",
                 )
             )
-    return rows
+    return checklist_order(rows)
 
 
 def end_of_day_slip(
