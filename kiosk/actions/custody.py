@@ -501,6 +501,34 @@ def checklist_classes(who: SignedIn) -> tuple[str, ...]:
     return tuple(c.name for c in query)
 
 
+@dataclass(frozen=True)
+class ClassChoice:
+    """A class in the checklist's chooser, with its phones at the end of the day."""
+
+    name: str
+    held: int  # still held (in a slot or confiscated)
+    of: int  # held, or returned today
+
+    @property
+    def line(self) -> str:
+        if not self.of:
+            return f"{self.name} — no phones held or returned today"
+        return f"{self.name} — {self.held} still held of {self.of}"
+
+
+def checklist_choices(who: SignedIn, now: dt.datetime) -> tuple[ClassChoice, ...]:
+    """:func:`checklist_classes` with each class's counts (models.reports.phones.class_held)."""
+    from models.clock import local_day
+    from models.reports import phones as reports
+
+    names = checklist_classes(who)
+    counts = reports.class_held(local_day(now))
+    return tuple(
+        ClassChoice(name, counts[name].held, counts[name].of) if name in counts else ClassChoice(name, 0, 0)
+        for name in names
+    )
+
+
 def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[ChecklistRow]:
     """Every pupil of the class and where their phone is today (models.reports.phones.class_checklist)."""
     from models.clock import local_day

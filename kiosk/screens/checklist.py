@@ -180,7 +180,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         table.display = False
         self.query_one("#scan", ScanInput).focus()  # a scan field's cursor never blinks
         self.start_lane()  # ScanLane stops it when the screen is unmounted
-        self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)
+        now = self.app.services.clock.now()
+        self.db(act.checklist_choices, self.who, now, then=self.got_classes, failed=self.no_classes)
 
     def on_screen_resume(self) -> None:
         if self.focused is None and self.class_name is not None:
@@ -218,6 +219,15 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         picker.highlighted = self.class_names.index(self.class_name) if self.class_name in self.class_names else 0
         self.query_one("#checklist-title", Static).update("Choose a class: Down/Up, then Enter")
         picker.focus()
+        if self.class_name is not None:  # chosen again later: the counts have moved on since
+            now = self.app.services.clock.now()
+            self.db(act.checklist_choices, self.who, now, then=self.got_counts, latest="choices")
+
+    def got_counts(self, choices: tuple[act.ClassChoice, ...]) -> None:
+        picker = self.query_one("#class-list", OptionList)
+        for choice in choices:
+            if choice.name in self.class_names:
+                picker.replace_option_prompt(choice.name, choice.line)
 
     def choosing(self) -> bool:
         return bool(self.query_one("#class-list", OptionList).display)
@@ -277,8 +287,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     def no_classes(self, failure: Failure) -> None:
         self.set_summary(failure.message)
 
-    def got_classes(self, names: tuple[str, ...]) -> None:
-        self.class_names = list(names)
+    def got_classes(self, choices: tuple[act.ClassChoice, ...]) -> None:
+        self.class_names = [c.name for c in choices]
         self.refresh_bindings()
         if not self.class_names:
             self.set_summary("You are not linked to a class. Ask the office to link you to your class.")
@@ -287,7 +297,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
             self.open_class(self.class_names[0])
             return
         picker = self.query_one("#class-list", OptionList)
-        picker.add_options([Option(name, id=name) for name in self.class_names])
+        picker.add_options([Option(c.line, id=c.name) for c in choices])
         self.set_summary(f"{len(self.class_names)} classes.")
         self.action_choose_class()
 

@@ -334,6 +334,66 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ClassHeld:
+    """One class's phones at the end of the day (:func:`class_held`), for the class chooser."""
+
+    class_name: str
+    held: int  # the class's phones the school holds now (in a slot or confiscated), whatever day they came
+    of: int  # those, and the class's phones returned today: "3 still held of 12"
+
+
+def class_held(day: dt.date, tz=SCHOOL_TZ) -> dict[str, ClassHeld]:
+    """Per class (by name): phones still held, out of those held or returned today.
+
+    Counted as the class checklist shows them: registered phones of pupils on roll, a
+    phone in a slot or confiscated is held; one released today (not undone) and not
+    held again is returned. A class with neither is not listed.
+    """
+    start, end = day_bounds(day, tz)
+    held_states = [PhoneState.IN_TRAY, PhoneState.CONFISCATED]
+    on_roll = (Device.active == True) & (Pupil.active == True)  # noqa: E712
+    held: dict[str, int] = {}
+    for (name,) in (
+        DeviceState.select(SchoolClass.name)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(DeviceState.state.in_(held_states) & on_roll)
+        .tuples()
+        .iterator()
+    ):
+        held[name] = held.get(name, 0) + 1
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    returned: dict[str, int] = {}
+    for name, _device in (
+        CustodyEvent.select(SchoolClass.name, CustodyEvent.device)
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .switch(CustodyEvent)
+        .join(DeviceState, on=(DeviceState.device == CustodyEvent.device))
+        .where(
+            CustodyEvent.kind.in_([RELEASED, RELEASED_TO_CONTACT])
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & CustodyEvent.id.not_in(reversed_ids)
+            & DeviceState.state.not_in(held_states)
+            & on_roll
+        )
+        .distinct()
+        .tuples()
+        .iterator()
+    ):
+        returned[name] = returned.get(name, 0) + 1
+    return {
+        name: ClassHeld(name, held.get(name, 0), held.get(name, 0) + returned.get(name, 0))
+        for name in sorted(set(held) | set(returned))
+    }
+
+
 class CheckStatus(StrEnum):
     """Where a pupil's phone is today, for the class checklist."""
 

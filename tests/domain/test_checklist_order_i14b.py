@@ -78,3 +78,35 @@ def test_class_checklist_lists_not_handed_in_and_held_before_returned(database):
         ("Ben Jones", CheckStatus.RELEASED),
         ("Cara Smith", CheckStatus.NO_PHONE),
     ]
+
+
+# ---------------------------------------------------------------- the class chooser's counts (item 13.3)
+
+
+def test_class_held_counts_phones_still_held_of_those_held_or_returned_today(database):
+    school = build()
+    for adno in ("000001", "000002", "000003", "000004", "000005"):
+        custody.hand_in(school.codes[adno], school.office, now=NOW)
+    custody.release(school.codes["000001"], school.office, now=T1512)  # Oak: Ava returned
+    ben = custody.release(school.codes["000002"], school.office, now=T1512)  # Ben returned, then undone
+    custody.reverse(ben.event_id, school.office, reason="wrong child", now=T1512)
+    dan = resolve(school.codes["000004"]).device.id
+    custody.confiscate(dan, school.deputy, reason="used in class", policy="4.2", now=NOW)  # held
+    ella = resolve(school.codes["000005"]).device.id
+    custody.confiscate(ella, school.deputy, reason="used in class", policy="4.2", now=NOW)
+    custody.hand_to_police(ella, school.head, officer="PC 1 Smith", force_reference="R-1", now=NOW)  # neither
+    counts = reports.class_held(NOW.date())
+    assert counts == {
+        "Beech": reports.ClassHeld("Beech", held=1, of=1),
+        "Oak": reports.ClassHeld("Oak", held=2, of=3),  # Ben and Cara held, Ava returned
+    }
+    held = {
+        r.pupil
+        for c in ("Oak", "Beech")
+        for r in reports.class_checklist(c, NOW.date())
+        if r.status in (CheckStatus.IN_SLOT, CheckStatus.CONFISCATED)
+    }
+    assert held == {"Ben Jones", "Cara Smith", "Dan Brown"}  # as the checklist shows them
+
+    tomorrow = NOW.date() + dt.timedelta(days=1)  # held overnight still counts; yesterday's returns do not
+    assert reports.class_held(tomorrow)["Oak"] == reports.ClassHeld("Oak", held=2, of=2)

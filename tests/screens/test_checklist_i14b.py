@@ -9,7 +9,8 @@ from __future__ import annotations
 from models.custody import ledger as custody
 from models.upkeep.demo import DEMO_PINS
 from tests.pilot import burst, make_app, scans_done, settle, text
-from tests.screens.test_release_screens import device_of, events, hand_in, open_checklist, rows
+from tests.school import NOW
+from tests.screens.test_release_screens import device_of, events, hand_in, open_checklist, options, rows
 
 SIZE = (110, 32)
 
@@ -277,3 +278,23 @@ async def test_an_unknown_scan_at_the_class_chooser_opens_nothing_and_says_why(s
         await pilot.press("enter")  # Enter alone still chooses the highlighted class
         await settle(pilot)
         assert text(app, "#checklist-title") == "Class checklist: Beech"
+
+
+# ---------------------------------------------------------------- 3. the class chooser's counts
+
+
+async def test_the_class_chooser_shows_each_class_still_held_of_its_phones_and_f3_recounts(school):
+    hand_in(school, "000001", "000002", "000004")
+    custody.release(school.codes["000002"], school.office, now=NOW.replace(hour=15))
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
+        assert options(app, "#class-list") == ["Beech — 1 still held of 1", "Oak — 1 still held of 2"]
+        await pilot.press("down", "enter")  # Oak
+        await settle(pilot)
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert options(app, "#class-list") == ["Beech — 1 still held of 1", "Oak — 0 still held of 2"]

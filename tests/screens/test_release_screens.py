@@ -389,7 +389,7 @@ async def test_leadership_picks_a_class_and_handles_confiscated_and_police_phone
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
         await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
-        assert options(app, "#class-list") == ["Beech", "Oak"]
+        assert options(app, "#class-list") == ["Beech — 1 still held of 1", "Oak — no phones held or returned today"]
         assert app.focused.id == "class-list"
         await pilot.press("enter")  # Beech
         await settle(pilot)
