@@ -356,6 +356,16 @@ def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
     return tuple(ClassCount(p.class_name, p.handed_in, p.expected) for p in reports.class_progress(local_day(now)))
 
 
+def kept_overnight(who: SignedIn, device_ids: tuple[int, ...], now: dt.datetime) -> frozenset[int]:
+    """Of ``device_ids``, the phones the school has held since before today began (kept
+    overnight): hand-in marks a scan of one (models.reports.phones.kept_overnight)."""
+    from models.clock import local_day
+    from models.reports import phones as reports
+
+    staff_row(who)
+    return frozenset(reports.kept_overnight(list(device_ids), local_day(now)))
+
+
 def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
     from models.custody import ledger as custody
 

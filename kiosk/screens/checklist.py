@@ -64,6 +64,9 @@ def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | 
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = f"{class_name}: " + " · ".join(f"{n} {SUMMARY_WORDS.get(s, s)}" for s, n in counts.items() if n)
+    overnight = sum(1 for row in rows if row.overnight)
+    if overnight:
+        summary += f" · {overnight} kept overnight"
     if counts[CheckStatus.IN_SLOT]:
         return summary, None
     if counts[CheckStatus.RELEASED]:

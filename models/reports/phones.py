@@ -193,6 +193,104 @@ def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
         owners[device_id] = ("", name, "visitor")
 
 
+def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
+    """Of ``device_ids``, each phone the school holds now (in the tray or confiscated), with
+    the time (naive UTC) its present stay in custody began: the event that took it from its
+    owner (a hand-in, or a confiscation from a pupil), whatever was recorded since (moves,
+    searches, a confiscation in the tray, undone releases). Read from the custody ledger, as
+    :func:`models.custody.ledger.replay` reads it; a phone whose ledger does not replay is
+    left out (``kiosk audit verify`` reports it).
+    """
+    from models.custody.ledger import REVERSAL, Custody, LedgerError, step
+
+    if not device_ids:
+        return {}
+    by_device: dict[int, list[Any]] = {}
+    for e in (
+        CustodyEvent.select(
+            CustodyEvent.id,
+            CustodyEvent.device,
+            CustodyEvent.kind,
+            CustodyEvent.at,
+            CustodyEvent.tray,
+            CustodyEvent.slot_no,
+            CustodyEvent.reverses,
+        )
+        .where(CustodyEvent.device.in_(device_ids))
+        .order_by(CustodyEvent.id)
+        .iterator()
+    ):
+        by_device.setdefault(e.device_id, []).append(e)
+    held = (PhoneState.IN_TRAY, PhoneState.CONFISCATED)
+    out: dict[int, dt.datetime] = {}
+    for device_id, events in by_device.items():
+        cur, began = Custody(), None  # the state, and when its stay in custody began
+        stack: list[tuple[int, Custody, dt.datetime | None]] = []
+        try:
+            for e in events:
+                if e.kind == REVERSAL:
+                    if not stack or stack[-1][0] != e.reverses_id:
+                        raise LedgerError(f"event {e.id} reverses an event that is not the latest action")
+                    _, cur, began = stack.pop()
+                    continue
+                nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+                stack.append((e.id, cur, began))
+                if nxt.state in held and cur.state not in held:
+                    began = e.at
+                elif nxt.state not in held:
+                    began = None
+                cur = nxt
+        except (LedgerError, KioskError):
+            continue
+        if cur.state in held and began is not None:
+            out[device_id] = began
+    return out
+
+
+def kept_overnight(device_ids: list[int], day: dt.date, tz=SCHOOL_TZ) -> set[int]:
+    """Of ``device_ids``, the phones held now that the school already held when ``day``
+    began and has held ever since: kept overnight (or longer), never given back between.
+
+    Cheap for the usual case: a phone with no event today was held all along; one handed in
+    today (not undone) began its stay today. Only the few left (confiscated, moved or
+    searched today, a release undone) are read from their ledger (:func:`custody_started`).
+    """
+    start, _ = day_bounds(day, tz)
+    held_now = DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED])
+    if len(device_ids) <= 500:  # the usual handful: look up only theirs
+        held_now &= DeviceState.device.in_(device_ids or [0])
+    wanted = set(device_ids)
+    held = {
+        d: since
+        for d, since in DeviceState.select(DeviceState.device, DeviceState.since).where(held_now).tuples().iterator()
+        if d in wanted
+    }
+    kept = {d for d, since in held.items() if since < start}
+    today = [d for d in held if d not in kept]
+    if not today:
+        return kept
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    handed_in_today = {
+        d
+        for (d,) in CustodyEvent.select(CustodyEvent.device)
+        .where(
+            CustodyEvent.device.in_(today)
+            & (CustodyEvent.kind == HANDED_IN)
+            & (CustodyEvent.at >= start)
+            & CustodyEvent.id.not_in(reversed_ids)
+        )
+        .tuples()
+        .iterator()
+    }
+    rest = [d for d in today if d not in handed_in_today]
+    return kept | {d for d, began in custody_started(rest).items() if began < start}
+
+
+OVERNIGHT = "OVERNIGHT"  # the marker on a phone kept overnight: text, so it shows without colour
+
+
 @dataclass(frozen=True, slots=True)
 class UncollectedPhone:
     """A phone the school still holds (:func:`uncollected`)."""
@@ -205,6 +303,7 @@ class UncollectedPhone:
     class_name: str  # "" for a visitor's phone
     held_as: PhoneState  # IN_TRAY or CONFISCATED: decide on this
     since: dt.datetime  # local (the school's time zone)
+    overnight: bool = False  # held since before today began, never given back between (kept overnight)
 
     @property
     def state_text(self) -> str:
@@ -247,6 +346,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
     labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
     out = []
     visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
+    overnight = kept_overnight(ids, to_local(now, tz).date(), tz)
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append(
@@ -259,6 +359,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
                 class_name=pupil.school_class.name if pupil else "",
                 held_as=PhoneState(st.state),
                 since=to_local(st.since, tz),
+                overnight=st.device_id in overnight,
             )
         )
     return out
@@ -442,6 +543,7 @@ class ChecklistRow:
     slot: str  # where it is held ("B-07" or the overflow place), "" when not held
     exception_id: int | None = None  # the agreed exception in effect (status EXCEPTION)
     place: str = ""  # where it is held, in words ("slot B-07", or the overflow place), "" when not held
+    overnight: bool = False  # held since before the day began (kept overnight): ``text`` starts "OVERNIGHT"
 
 
 def checklist_order(rows: list[ChecklistRow]) -> list[ChecklistRow]:
@@ -488,6 +590,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
             Label.device.in_(device_ids) & Label.revoked_at.is_null()
         )
     }
+    overnight = kept_overnight(device_ids, day, tz)
     rows = []
     for p in pupils:
         if p.id not in devices:
@@ -516,6 +619,8 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     text = f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}"
                 else:
                     status, text = CHECK_NOT_HANDED_IN, "not handed in today"
+            if held and d.id in overnight:
+                text = f"{OVERNIGHT} · {text}"
             rows.append(
                 ChecklistRow(
                     p.admission_no,
@@ -527,6 +632,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     slot,
                     exception_id,
                     where if held else "",
+                    held and d.id in overnight,
                 )
             )
     return checklist_order(rows)

@@ -110,3 +110,41 @@ def test_class_held_counts_phones_still_held_of_those_held_or_returned_today(dat
 
     tomorrow = NOW.date() + dt.timedelta(days=1)  # held overnight still counts; yesterday's returns do not
     assert reports.class_held(tomorrow)["Oak"] == reports.ClassHeld("Oak", held=2, of=2)
+
+
+# ---------------------------------------------------------------- kept overnight (item 13.4)
+
+
+def test_phones_kept_overnight_are_those_held_since_before_today_and_never_given_back(database):
+    school = build()
+    dev = {adno: resolve(code).device.id for adno, code in school.codes.items()}
+    for adno in ("000001", "000002", "000004", "000005"):
+        custody.hand_in(school.codes[adno], school.office, now=NOW)
+    custody.release(school.codes["000002"], school.office, now=T1512)  # Ben went home
+    day2 = NOW + dt.timedelta(days=1)
+    later = day2 + dt.timedelta(hours=7)
+    custody.hand_in(school.codes["000002"], school.office, now=day2)  # Ben: in again today
+    custody.hand_in(school.codes["000003"], school.office, now=day2)  # Cara: first time, today
+    custody.confiscate(dev["000004"], school.deputy, reason="used in class", policy="4.2", now=later)  # Dan
+    ella = custody.release(school.codes["000005"], school.office, now=later)  # Ella: released today...
+    custody.reverse(ella.event_id, school.office, reason="wrong child", now=later)  # ...undone: never left
+
+    kept = reports.kept_overnight(list(dev.values()), day2.date())
+    assert kept == {dev["000001"], dev["000004"], dev["000005"]}
+
+    oak = {r.pupil: r for r in reports.class_checklist("Oak", day2.date())}
+    assert oak["Ava Patel"].overnight and oak["Ava Patel"].text == "OVERNIGHT · in slot B-01"
+    assert not oak["Ben Jones"].overnight and oak["Ben Jones"].text.startswith("in slot ")
+    assert not oak["Cara Smith"].overnight
+    beech = {r.pupil: r for r in reports.class_checklist("Beech", day2.date())}
+    assert beech["Dan Brown"].text.startswith("OVERNIGHT · confiscated: parent collection")
+
+    held = {r.pupil: r.overnight for r in reports.uncollected(later)}
+    assert held == {
+        "Ava Patel": True,
+        "Ben Jones": False,
+        "Cara Smith": False,
+        "Dan Brown": True,
+        "Ella Green": True,
+    }
+    assert not any(r.overnight for r in reports.class_checklist("Oak", NOW.date()))  # day 1: none yet

@@ -298,3 +298,50 @@ async def test_the_class_chooser_shows_each_class_still_held_of_its_phones_and_f
         await pilot.press("f3")
         await settle(pilot)
         assert options(app, "#class-list") == ["Beech — 1 still held of 1", "Oak — 0 still held of 2"]
+
+
+# ---------------------------------------------------------------- 4. phones kept overnight
+
+
+async def test_a_phone_kept_overnight_is_marked_on_the_checklist_the_uncollected_list_and_hand_in(school):
+    import datetime as dt
+
+    from tests.pilot import sign_in
+
+    hand_in(school, "000001")  # Ava: handed in on day 1, never released
+    day2 = NOW + dt.timedelta(days=1)
+    custody.hand_in(school.codes["000002"], school.office, now=day2)  # Ben: today
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.services.clock.at = day2 + dt.timedelta(hours=7)
+        await sign_in(pilot, "oak", DEMO_PINS["oak"])
+        await settle(pilot)
+        listed = {r[0]: r[2] for r in rows(app)}
+        assert listed["Ava Patel"] == "OVERNIGHT · in slot B-01"
+        assert listed["Ben Jones"].startswith("in slot ")
+        assert text(app, "#checklist-summary").endswith("· 1 kept overnight")
+        assert "OVERNIGHT · in slot B-01" in screen_text(app)  # in the text, not by colour only
+
+    app = make_app(start="uncollected")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.services.clock.at = day2 + dt.timedelta(hours=7)
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await settle(pilot)
+        shown = screen_text(app).splitlines()
+        ava = next(r for r in shown if "Ava Patel" in r)
+        ben = next(r for r in shown if "Ben Jones" in r)
+        assert "OVERNIGHT" in ava and "OVERNIGHT" not in ben, (ava, ben)
+        assert "1 kept overnight (since before today)." in text(app, "#uncollected-summary")
+
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.services.clock.at = day2 + dt.timedelta(minutes=5)
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        burst(app, [*school.codes["000002"], "enter", *school.codes["000001"], "enter"])
+        await scans_done(pilot, 2)
+        await settle(pilot)
+        log = rows(app, "#log")
+        assert log[1][5] == "ALREADY DONE: OVERNIGHT · already in slot B-01"  # Ava
+        assert "OVERNIGHT" not in log[0][5]  # Ben: handed in this morning
+        assert text(app, "#outcome-word") == "ALREADY DONE · OVERNIGHT"
+        assert text(app, "#outcome-message").startswith("OVERNIGHT: kept since before today.")
