@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 
 class ConfirmReleaseDialog(ModalScreen[bool]):
+    CSS_PATH = "confirm_release.tcss"  # the list stays in sight, dimmed, above the question
     DEFAULT_CSS = """
     ConfirmReleaseDialog {
         align: center bottom;
@@ -41,6 +42,10 @@ class ConfirmReleaseDialog(ModalScreen[bool]):
     ConfirmReleaseDialog #confirm-release-error {
         color: $warning;
         height: auto;
+        display: none;
+    }
+    ConfirmReleaseDialog #confirm-release-error.shown {
+        display: block;
     }
     """
 
@@ -72,8 +77,10 @@ class ConfirmReleaseDialog(ModalScreen[bool]):
             self.stray = True
         elif event.key in ("enter", "tab") and self.stray:
             self.stray = False
-            self.query_one("#confirm-release-error", Static).update(
+            error = self.query_one("#confirm-release-error", Static)
+            error.update(
                 "A scan was ignored: nothing was released. Press Enter or Y to release, Esc to cancel, then scan again."
             )
+            error.add_class("shown")
         elif event.key == "enter":
             self.dismiss(True)

@@ -39,6 +39,7 @@ async def test_enter_on_a_row_asks_naming_pupil_and_slot_and_esc_releases_nothin
         shown = screen_text(app)
         assert "Release Ava Patel's phone from slot B-01?" in shown  # whole, at 80x24
         assert "Enter or Y: release it to the pupil · Esc: cancel" in shown
+        assert "Class checklist: Oak" in shown and "in slot B-01" in shown  # the list stays in sight above
         assert events("released_to_pupil") == []
         await pilot.press("escape")
         await settle(pilot)
@@ -69,6 +70,7 @@ async def test_y_confirms_and_a_scan_while_asking_confirms_nothing(school):
         await settle(pilot)
         assert type(app.screen).__name__ == "ConfirmReleaseDialog"
         assert text(app, "#confirm-release-error").startswith("A scan was ignored: nothing was released.")
+        assert "A scan was ignored: nothing was released." in screen_text(app)
         assert events("released_to_pupil") == []
         await pilot.press("y")
         await scans_done(pilot, 1)
