@@ -482,7 +482,7 @@ def still_in_slots(now: dt.datetime) -> dict[str, int]:
     from models.reports import phones as reports
 
     counts: dict[str, int] = {}
-    for row in reports.uncollected(now):
+    for row in reports.uncollected(now, overnight=False):  # counts only
         if row.held_as == custody.IN_TRAY:
             name = row.class_name or "Visitors"
             counts[name] = counts.get(name, 0) + 1

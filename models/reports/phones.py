@@ -325,8 +325,9 @@ class UncollectedPhone:
         }
 
 
-def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[UncollectedPhone]:
-    """Phones the school still holds (in the tray or confiscated), by slot."""
+def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool = True) -> list[UncollectedPhone]:
+    """Phones the school still holds (in the tray or confiscated), by slot; each marked if
+    kept overnight (:func:`kept_overnight`), unless ``overnight`` is False (counts only)."""
     now = now or utcnow()
     query = (
         DeviceState.select(DeviceState, Device, Pupil, SchoolClass, Tray)
@@ -346,7 +347,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
     labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
     out = []
     visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
-    overnight = kept_overnight(ids, to_local(now, tz).date(), tz)
+    kept = kept_overnight(ids, to_local(now, tz).date(), tz) if overnight else set()
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append(
@@ -359,7 +360,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
                 class_name=pupil.school_class.name if pupil else "",
                 held_as=PhoneState(st.state),
                 since=to_local(st.since, tz),
-                overnight=st.device_id in overnight,
+                overnight=st.device_id in kept,
             )
         )
     return out
