@@ -518,12 +518,13 @@ CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POL
 )
 CHECK_EXCEPTION = CheckStatus.EXCEPTION
 # The class checklist's order, for a teacher checking at the end of the day that every phone
-# went back: first what still needs them (a phone not handed in today, a phone still held),
-# then the phones returned, then pupils with nothing to return. By name within each group.
+# went back: first what still needs them (a phone still held: the ones to give back, then a
+# phone not handed in today, then one with the police), then the phones returned, then pupils
+# with nothing to return. By name within each group.
 CHECKLIST_ORDER = (
-    CheckStatus.NOT_HANDED_IN,
     CheckStatus.IN_SLOT,
     CheckStatus.CONFISCATED,
+    CheckStatus.NOT_HANDED_IN,
     CheckStatus.POLICE,
     CheckStatus.RELEASED,
     CheckStatus.EXCEPTION,

@@ -1,7 +1,7 @@
 """The class checklist's order (issue 14, item 13.2): what still needs the teacher first.
 
-Phones not handed in today and phones still held come first, then those returned, then
-pupils with nothing to return; by name within each group. The order is the report's
+Phones still held (to give back) and phones not handed in today come first, then those
+returned, then pupils with nothing to return; by name within each group. The order is the report's
 (models.reports.phones), not the screen's.
 """
 
@@ -37,11 +37,11 @@ def test_the_order_puts_what_needs_the_teacher_first_and_keeps_the_name_order_wi
         row("Jones", CheckStatus.RELEASED),
     ]
     assert [r.pupil for r in reports.checklist_order(rows)] == [
+        "Clark",
+        "Grant",  # in a slot: to give back
+        "Fox",  # confiscated: held for a parent or carer
         "Davis",
         "Irwin",  # not handed in today
-        "Clark",
-        "Grant",  # in a slot
-        "Fox",  # confiscated: held for a parent or carer
         "Hall",  # with the police
         "Adams",
         "Jones",  # returned
@@ -50,15 +50,15 @@ def test_the_order_puts_what_needs_the_teacher_first_and_keeps_the_name_order_wi
     ]
 
 
-def test_class_checklist_lists_not_handed_in_and_held_before_returned(database):
+def test_class_checklist_lists_held_and_not_handed_in_before_returned(database):
     school = build()
     for adno in ("000001", "000002", "000004", "000005"):
         custody.hand_in(school.codes[adno], school.office, now=NOW)
     custody.release(school.codes["000002"], school.office, now=T1512)  # Ben: returned
     oak = reports.class_checklist("Oak", NOW.date())
     assert [(r.pupil, r.status) for r in oak] == [
-        ("Cara Smith", CheckStatus.NOT_HANDED_IN),
         ("Ava Patel", CheckStatus.IN_SLOT),
+        ("Cara Smith", CheckStatus.NOT_HANDED_IN),
         ("Ben Jones", CheckStatus.RELEASED),
     ]
 

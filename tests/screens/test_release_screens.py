@@ -307,20 +307,20 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
         assert screen.class_names == ["Oak"] and not screen.query_one("#class-list").display
         assert text(app, "#checklist-title") == "Class checklist: Oak"
         assert rows(app) == [  # what still needs the teacher first, the phones returned last
-            ["Cara Smith", school.codes["000003"], "not handed in today"],
             ["Ava Patel", school.codes["000001"], "in slot B-01"],
+            ["Cara Smith", school.codes["000003"], "not handed in today"],
             ["Ben Jones", school.codes["000002"], "released to pupil at 15:12"],
         ]
         assert text(app, "#checklist-summary") == "Oak: 1 in a slot · 1 released · 1 not handed in"
         assert not screen.query_one("#checklist-banner").display
         assert "checklist.change_class" not in {b.binding.id for b in screen.active_bindings.values()}
 
-        await pilot.press("down")  # from the scan field to the list (row 0: Cara)
+        await pilot.press("down")  # from the scan field to the list (row 0: Ava)
         assert app.focused.id == "checklist"
-        await pilot.press("enter")  # Cara: not handed in
+        await pilot.press("down", "enter")  # Cara: not handed in
         await settle(pilot)
         assert text(app, "#checklist-message") == "Cara Smith: not handed in today, nothing to release."
-        await pilot.press("down", "enter")  # Ava: in slot B-01, released by selection once confirmed
+        await pilot.press("up", "enter")  # Ava: in slot B-01, released by selection once confirmed
         await settle(pilot)
         assert type(app.screen).__name__ == "ConfirmReleaseDialog"
         await pilot.press("enter")
@@ -329,12 +329,12 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
         assert text(app, "#checklist-message") == "RELEASED: Ava Patel · Oak: released from slot B-01"
         assert [e.device_id for e in events("released_to_pupil")][-1] == device_of(school, "000001")
         assert rows(app)[2] == ["Ava Patel", school.codes["000001"], "released to pupil at 15:12"]  # moved down
-        assert app.screen.query_one("#checklist", DataTable).cursor_row == 1  # the cursor stays put
+        assert app.screen.query_one("#checklist", DataTable).cursor_row == 0  # the cursor stays put
         assert screen.query_one("#checklist-banner").display
         assert text(app, "#checklist-banner") == "All released: no phone of Oak is waiting in a slot."
         assert text(app, "#checklist-summary") == "Oak: 2 released · 1 not handed in"
 
-        await pilot.press("down", "enter")  # Ava: already released
+        await pilot.press("down", "down", "enter")  # Ava: already released
         assert text(app, "#checklist-message") == "Ava Patel: released to pupil at 15:12, nothing to release."
         assert len(events("released_to_pupil")) == 2
 
@@ -432,7 +432,7 @@ async def test_checklist_confiscated_scan_then_f4_and_cancel_records_nothing(sch
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
         await open_checklist(pilot, "oak", DEMO_PINS["oak"])
-        assert rows(app)[2] == ["Ava Patel", school.codes["000001"], "confiscated: parent collection (slot B-01)"]
+        assert rows(app)[0] == ["Ava Patel", school.codes["000001"], "confiscated: parent collection (slot B-01)"]
         await pilot.press(*school.codes["000001"], "enter")
         await scans_done(pilot, 1)
         await settle(pilot)
