@@ -4,7 +4,9 @@
 the hand-in and release screens and by the class checklist: the terminators from the
 settings, one ordered lane per screen, the results counted as they come back (so
 ``scans_waiting()`` and ``still_scanning(key)`` mean the same on every screen), and
-"· N saving…" shown while a scan is on its way.
+"· N saving…" shown while a scan is on its way. Every result goes into the scan log
+(``#log``, newest first), and the newest refused or unknown scan stays on the error line
+(``#scan-error``) until the next scan, so a burst never hides an error behind the OK after it.
 
 The scan field always has focus. Each result is readable from a step away: the
 outcome word in its own colour, the pupil and class, and the slot in large digits;
@@ -55,9 +57,9 @@ OUTCOME_WORDS = {
 }
 BELLS = {ScanOutcome.OK: 1, ScanOutcome.DUPLICATE: 2, ScanOutcome.NOT_HANDED_IN: 2, ScanOutcome.EXCEPTION: 2}
 # (everything else: 3.) Which result of a batch rings: the one that most needs a person's attention.
+URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.NOT_HANDED_IN: 1, ScanOutcome.EXCEPTION: 2}
 # Outcomes that need nothing more from the person scanning; any other stays on the error line.
 QUIET_OUTCOMES = {ScanOutcome.OK, ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN}
-URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.NOT_HANDED_IN: 1, ScanOutcome.EXCEPTION: 2}
 DIGITS_OK = set("0123456789ABCDEF-+:.")
 CAMERA_ON = "● CAMERA ON"
 CAMERA_STARTING = "○ camera starting…"
