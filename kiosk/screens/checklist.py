@@ -117,7 +117,16 @@ class TakesScans(KeyFirst):
 
 
 class ChecklistTable(TakesScans, DataTable):
-    """The checklist rows. Enter asks to release the highlighted row, unless a code is being typed."""
+    """The checklist rows. Enter asks to release the highlighted row, unless a code is being typed.
+
+    Home and End go to the first and last pupil (DataTable's own scroll sideways, which on
+    a list wider than the screen showed blank rows).
+    """
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First pupil", show=False),
+        Binding("end", "scroll_bottom", "Last pupil", show=False),
+    ]
 
 
 class ClassPicker(TakesScans, OptionList):

@@ -347,3 +347,17 @@ async def test_a_phone_kept_overnight_is_marked_on_the_checklist_the_uncollected
         assert "OVERNIGHT" not in log[0][5]  # Ben: handed in this morning
         assert text(app, "#outcome-word") == "ALREADY DONE · OVERNIGHT"
         assert text(app, "#outcome-message").startswith("OVERNIGHT: kept since before today.")
+
+
+async def test_home_and_end_go_to_the_first_and_last_pupil(school):
+    from textual.widgets import DataTable
+
+    hand_in(school, "000001")
+    app = make_app(start="checklist")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        table = app.screen.query_one("#checklist", DataTable)
+        await pilot.press("down", "end")
+        assert table.cursor_row == len(rows(app)) - 1 and table.scroll_x == 0
+        await pilot.press("home")
+        assert table.cursor_row == 0
