@@ -356,11 +356,37 @@ def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
     return tuple(ClassCount(p.class_name, p.handed_in, p.expected) for p in reports.class_progress(local_day(now)))
 
 
+def kept_overnight(who: SignedIn, device_ids: tuple[int, ...], now: dt.datetime) -> frozenset[int]:
+    """Of ``device_ids``, the phones the school has held since before today began (kept
+    overnight): hand-in marks a scan of one (models.reports.phones.kept_overnight)."""
+    from models.clock import local_day
+    from models.reports import phones as reports
+
+    staff_row(who)
+    return frozenset(reports.kept_overnight(list(device_ids), local_day(now)))
+
+
 def undo_hand_in(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
     from models.custody import ledger as custody
 
     custody.reverse(event_id, staff_row(who), reason=reason, now=now)
     return "Undone: the phone is recorded as not handed in."
+
+
+def undo_release(who: SignedIn, event_id: int, reason: str, now: dt.datetime) -> str:
+    """Undo a release to the pupil (recorded on the release screen or the checklist): a reversal
+    with its reason, as a hand-in's undo; the line to show says where the phone belongs again."""
+    from models.custody import ledger as custody
+    from models.errors import RuleViolation
+    from models.store.tables import CustodyEvent
+
+    target: Any = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
+    if target is not None and target.kind != custody.RELEASED:
+        raise RuleViolation("That is not a release to the pupil: undo it from the phone's history.")
+    event = custody.reverse(event_id, staff_row(who), reason=reason, now=now)
+    slot = _slot_of(event)
+    where = f"slot {slot}" if slot else custody.overflow_place_of(event.device_id)
+    return f"Undone: {_owner(event.device_id)}'s phone is recorded as back in {where}. Put it back there."
 
 
 def register_label(who: SignedIn, code: str, admission_no: str, now: dt.datetime) -> str:
@@ -456,7 +482,7 @@ def still_in_slots(now: dt.datetime) -> dict[str, int]:
     from models.reports import phones as reports
 
     counts: dict[str, int] = {}
-    for row in reports.uncollected(now):
+    for row in reports.uncollected(now, overnight=False):  # counts only
         if row.held_as == custody.IN_TRAY:
             name = row.class_name or "Visitors"
             counts[name] = counts.get(name, 0) + 1
@@ -485,6 +511,34 @@ def checklist_classes(who: SignedIn) -> tuple[str, ...]:
     return tuple(c.name for c in query)
 
 
+@dataclass(frozen=True)
+class ClassChoice:
+    """A class in the checklist's chooser, with its phones at the end of the day."""
+
+    name: str
+    held: int  # still held (in a slot or confiscated)
+    of: int  # held, or returned today
+
+    @property
+    def line(self) -> str:
+        if not self.of:
+            return f"{self.name} — no phones held or returned today"
+        return f"{self.name} — {self.held} still held of {self.of}"
+
+
+def checklist_choices(who: SignedIn, now: dt.datetime) -> tuple[ClassChoice, ...]:
+    """:func:`checklist_classes` with each class's counts (models.reports.phones.class_held)."""
+    from models.clock import local_day
+    from models.reports import phones as reports
+
+    names = checklist_classes(who)
+    counts = reports.class_held(local_day(now))
+    return tuple(
+        ClassChoice(name, counts[name].held, counts[name].of) if name in counts else ClassChoice(name, 0, 0)
+        for name in names
+    )
+
+
 def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[ChecklistRow]:
     """Every pupil of the class and where their phone is today (models.reports.phones.class_checklist)."""
     from models.clock import local_day
@@ -498,6 +552,22 @@ def class_checklist(who: SignedIn, class_name: str, now: dt.datetime) -> list[Ch
         raise NotFound(f"There is no class called {class_name}.")
     require(staff_row(who), "release", school_class_id=cls.id)
     return reports.class_checklist(class_name, local_day(now))
+
+
+def class_of_code(who: SignedIn, code: str) -> str | None:
+    """The class of the pupil whose phone carries ``code`` (a scan at the checklist's class
+    chooser opens that class), or None when the code is not a current pupil's label: the
+    scan itself then says why. Reads only; the scan is recorded by the release lane."""
+    from models.custody.devices import resolve
+    from models.errors import KioskError
+
+    staff_row(who)  # a member of staff switched off since signing in is refused
+    try:
+        resolved: Any = resolve(code)
+    except KioskError:
+        return None
+    pupil = resolved.device.pupil if resolved.device.pupil_id else None
+    return str(pupil.school_class.name) if pupil is not None and pupil.school_class_id else None
 
 
 def pupils_named(text: str) -> tuple[tuple[str, str], ...]:

@@ -24,7 +24,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     from models.custody.ledger import CONFISCATED
     from models.reports import phones as reports
 
-    held = reports.uncollected(now)
+    held = reports.uncollected(now, overnight=False)  # counts only
     progress = reports.class_progress(local_day(now))
     done = sum(p.handed_in for p in progress)
     expected = sum(p.expected for p in progress)

@@ -4,15 +4,20 @@ A teacher sees only their own classes (one class opens straight away); office st
 leadership and the headteacher pick any class. Phones are released by scan (the scan
 field at the bottom feeds the same ordered pipeline as the release screen, wired by the
 same :class:`~kiosk.screens.scan_base.ScanLane`) or by
-selection: Enter on a row whose phone is in a slot releases it; Enter on a confiscated
-phone opens the release-to-parent/carer dialog.
+selection: Enter on a row whose phone is in a slot asks first (pupil and slot), then
+releases it; Enter on a confiscated phone opens the release-to-parent/carer dialog.
+F2 undoes the last release recorded here (a reversal with a reason, as on hand-in).
 
 A code typed or scanned while the list has focus is taken as a scan (the list keeps
 it, shows it in the scan field and submits it on the terminator), so a scanner's
-Enter never releases whichever row happens to be highlighted.
+Enter never releases whichever row happens to be highlighted. The same holds at the
+class chooser: a scan there opens the scanned pupil's class and is recorded there,
+never opening whichever class happens to be highlighted.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual import events
@@ -25,12 +30,13 @@ from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
-from kiosk.screens.release import HINT_F4
-from kiosk.screens.scan_base import OUTCOME_WORDS, ScanLane, saving_note
+from kiosk.screens.release import HINT_F4, UndoLastRelease
+from kiosk.screens.scan_base import ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
+from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import ScanOutcome
@@ -58,6 +64,9 @@ def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | 
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = f"{class_name}: " + " · ".join(f"{n} {SUMMARY_WORDS.get(s, s)}" for s, n in counts.items() if n)
+    overnight = sum(1 for row in rows if row.overnight)
+    if overnight:
+        summary += f" · {overnight} kept overnight"
     if counts[CheckStatus.IN_SLOT]:
         return summary, None
     if counts[CheckStatus.RELEASED]:
@@ -73,13 +82,15 @@ def summary_text(class_name: str, rows: list[ChecklistRow]) -> tuple[str, str | 
 # ---------------------------------------------------------------- the list
 
 
-class ChecklistTable(KeyFirst, DataTable):
-    """The checklist rows. Enter releases the highlighted row, unless a code is being typed.
+class TakesScans(KeyFirst):
+    """Mixed into a list: a scanner's keys typed while the list has focus are a scan.
 
     Keys reach this widget in order, so the printable keys of a scan are collected
     here (never handed to another widget mid-scan, which could reorder them) and the
-    scanner's terminator submits them as a scan instead of selecting the row.
+    scanner's terminator submits them as a scan instead of choosing the highlighted line.
     """
+
+    screen: Any
 
     def __init__(self, *, terminators: tuple[str, ...], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -96,22 +107,42 @@ class ChecklistTable(KeyFirst, DataTable):
         if event.key in self.terminators and self.typed:
             text, self.typed = self.typed, ""
             scan.value = ""
-            self.post_message(ScanInput.Scanned(text))
+            self.post_message(ScanInput.Scanned(text))  # type: ignore[attr-defined]
             return True
         if event.key in ("escape", "backspace") and self.typed:
             self.typed = self.typed[:-1] if event.key == "backspace" else ""
             scan.value = self.typed
             return True
-        return False  # anything else: DataTable's own handling (Textual calls the base handlers next)
+        return False  # anything else: the list's own handling (Textual calls the base handlers next)
+
+
+class ChecklistTable(TakesScans, DataTable):
+    """The checklist rows. Enter asks to release the highlighted row, unless a code is being typed.
+
+    Home and End go to the first and last pupil (DataTable's own scroll sideways, which on
+    a list wider than the screen showed blank rows).
+    """
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First pupil", show=False),
+        Binding("end", "scroll_bottom", "Last pupil", show=False),
+    ]
+
+
+class ClassPicker(TakesScans, OptionList):
+    """The class chooser. Enter opens the highlighted class, unless a code is being typed: a
+    scan opens the scanned pupil's class instead (:meth:`ChecklistScreen.scanned`)."""
 
 
 # ---------------------------------------------------------------- screen
 
 
-class ChecklistScreen(ScanLane, DbWork, Screen[None]):
+class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     CSS_PATH = "checklist.tcss"
+    OK_WORD = "RELEASED"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="checklist.back"),
+        Binding("f2", "undo", "Undo last", id="checklist.undo"),
         Binding("f3", "choose_class", "Change class", id="checklist.change_class"),
         Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
         Binding("f5", "refresh_rows", "Refresh", id="checklist.refresh"),
@@ -125,6 +156,9 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         self.rows: list[ChecklistRow] = []
         self.summary = "Loading…"  # the counts line, without the in-flight note
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
+        self.last_ok: ScanResult | None = None  # the last release recorded here (F2 undoes it)
+        self.undoing: tuple[ScanResult, str] | None = None
+        self.held_codes: list[str] = []  # scanned at the class chooser, while their class is looked up
 
     # ------------------------------------------------------------ layout
 
@@ -134,9 +168,11 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
             yield Static("Class checklist", id="checklist-title", markup=False)
             yield Static("", id="checklist-banner", markup=False)
             yield Static(self.summary, id="checklist-summary", markup=False)
-            yield OptionList(id="class-list", markup=False)
+            yield ClassPicker(id="class-list", markup=False, terminators=self.terminators())
             yield ChecklistTable(id="checklist", cursor_type="row", zebra_stripes=True, terminators=self.terminators())
             yield Static("", id="checklist-message", markup=False)
+            yield Static("", id="scan-error", markup=False)
+            yield ScanLog(id="log")
             yield ScanInput(
                 id="scan",
                 placeholder="Scan a label to release it, or Down to the list and Enter on a row",
@@ -156,7 +192,8 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         table.display = False
         self.query_one("#scan", ScanInput).focus()  # a scan field's cursor never blinks
         self.start_lane()  # ScanLane stops it when the screen is unmounted
-        self.db(act.checklist_classes, self.who, then=self.got_classes, failed=self.no_classes)
+        now = self.app.services.clock.now()
+        self.db(act.checklist_choices, self.who, now, then=self.got_classes, failed=self.no_classes)
 
     def on_screen_resume(self) -> None:
         if self.focused is None and self.class_name is not None:
@@ -175,10 +212,14 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         """The counts line, with "· N saving…" while scans are on their way (as on the scan screens)."""
         self.query_one("#checklist-summary", Static).update(self.summary + saving_note(self.scans_waiting()))
 
-    def say(self, text: str, kind: str = "info") -> None:
+    def say(self, text: str, kind: str = "info", seq: int | None = None) -> None:
+        """The message line; ``seq``: the scan whose result it shows (the error line then
+        does not say it again)."""
         message = self.query_one("#checklist-message", Static)
         message.set_classes(f"msg-{kind}")
         message.update(text)
+        self.shown_seq = seq
+        self.draw_problem()
 
     # ------------------------------------------------------------ choosing the class
 
@@ -190,6 +231,42 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         picker.highlighted = self.class_names.index(self.class_name) if self.class_name in self.class_names else 0
         self.query_one("#checklist-title", Static).update("Choose a class: Down/Up, then Enter")
         picker.focus()
+        if self.class_name is not None:  # chosen again later: the counts have moved on since
+            now = self.app.services.clock.now()
+            self.db(act.checklist_choices, self.who, now, then=self.got_counts, latest="choices")
+
+    def got_counts(self, choices: tuple[act.ClassChoice, ...]) -> None:
+        picker = self.query_one("#class-list", OptionList)
+        for choice in choices:
+            if choice.name in self.class_names:
+                picker.replace_option_prompt(choice.name, choice.line)
+
+    def choosing(self) -> bool:
+        return bool(self.query_one("#class-list", OptionList).display)
+
+    def scanned(self, text: str) -> None:
+        """A scan while the class chooser shows opens the scanned pupil's class, then is
+        recorded there. Codes scanned while the class is looked up wait, in order."""
+        if not self.choosing() and not self.held_codes:
+            self.submit_scan(text)
+            return
+        self.held_codes.append(text)
+        if len(self.held_codes) == 1:
+            self.say("Finding the class of the phone scanned…")
+            self.db(act.class_of_code, self.who, text, then=self.open_scanned_class, failed=self.no_scanned_class)
+
+    def open_scanned_class(self, name: str | None) -> None:
+        codes, self.held_codes = self.held_codes, []
+        if name is not None and name in self.class_names and self.choosing():
+            self.open_class(name)
+        elif name is not None and name not in self.class_names:
+            self.say(f"That phone belongs to a pupil in {name}, not one of your classes.", "blocked")
+        for code in codes:  # each one's result shows (the log, the error line), whatever the class
+            self.submit_scan(code)
+
+    def no_scanned_class(self, failure: Failure) -> None:
+        self.held_codes = []
+        self.say(f"{failure.message} Nothing was recorded: scan it again.", "blocked")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -222,8 +299,8 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
     def no_classes(self, failure: Failure) -> None:
         self.set_summary(failure.message)
 
-    def got_classes(self, names: tuple[str, ...]) -> None:
-        self.class_names = list(names)
+    def got_classes(self, choices: tuple[act.ClassChoice, ...]) -> None:
+        self.class_names = [c.name for c in choices]
         self.refresh_bindings()
         if not self.class_names:
             self.set_summary("You are not linked to a class. Ask the office to link you to your class.")
@@ -232,7 +309,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
             self.open_class(self.class_names[0])
             return
         picker = self.query_one("#class-list", OptionList)
-        picker.add_options([Option(name, id=name) for name in self.class_names])
+        picker.add_options([Option(c.line, id=c.name) for c in choices])
         self.set_summary(f"{len(self.class_names)} classes.")
         self.action_choose_class()
 
@@ -267,9 +344,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
                     "blocked",
                 )
                 return
-            assert self.pipeline is not None
-            self.say(f"Releasing {row.pupil}'s phone…")
-            self.pipeline.submit(row.code)
+            self.ask_to_release(row)
         elif status == CheckStatus.CONFISCATED:
             self.db(act.contact_offer, self.who, row.device_id, None, then=self.got_offer)
         elif status == CheckStatus.POLICE:
@@ -279,14 +354,33 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         else:  # a status added later (agreed exceptions) without a selection action yet
             self.say(f"{row.pupil}: {row.text}.")
 
+    def ask_to_release(self, row: ChecklistRow) -> None:
+        """Enter on a row is easy to press by mistake: ask first, naming the pupil and the slot."""
+        from kiosk.dialogs.confirm_release import ConfirmReleaseDialog
+
+        if isinstance(self.app.screen, ConfirmReleaseDialog):
+            return  # Enter pressed twice: one question is enough
+        self.app.push_screen(ConfirmReleaseDialog(row.pupil, row.place), lambda yes: self._release_row(row, yes))
+
+    def _release_row(self, row: ChecklistRow, yes: bool | None) -> None:
+        if not yes:
+            self.say(f"Cancelled: {row.pupil}'s phone was not released.")
+            return
+        self.say(f"Releasing {row.pupil}'s phone…")
+        self.submit_scan(row.code)
+
     # ------------------------------------------------------------ release by scan
 
     def show_batch(self, batch: list[ScanResult]) -> None:
-        """A committed batch (ScanLane has counted it): its last result on the message line."""
+        """A committed batch (ScanLane has counted it): every result in the log, the last on
+        the message line, the newest problem on the error line until the next scan."""
         self.show_counter()  # no longer "saving" (the counts follow with the rows)
         self.offer = None
+        for each in batch:
+            self.note_release(each)
+            self.log_row(each)
         result = batch[-1]
-        word = "RELEASED" if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
+        word = self.outcome_word(result.outcome)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.say(
             f"{word}: {who}: {result.message}",
@@ -295,9 +389,17 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
             else "duplicate"
             if result.outcome in (ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN)
             else "blocked",
+            seq=result.seq,
         )
+        self.show_problems(batch)
         if result.outcome == ScanOutcome.BLOCKED and result.device_id is not None:
             self.db(act.contact_offer, self.who, result.device_id, result.seq, then=self.got_offer)
+        self.action_refresh_rows()
+
+    def show_undone(self, last: ScanResult, reason: str, done: str) -> None:
+        self.offer = None
+        self.say(f"{done} ({reason})", "duplicate")
+        self.undone_log_row(last, reason)
         self.action_refresh_rows()
 
     # ------------------------------------------------------------ release to a parent or carer
@@ -313,7 +415,7 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         elif self.results and self.results[-1].seq == offer.seq:  # a scan: offer F4
             self.offer = offer
             latest = self.results[-1]
-            self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked")  # the message names the pupil
+            self.say(f"BLOCKED: {latest.message} {HINT_F4}", "blocked", seq=latest.seq)  # it names the pupil
 
     def action_release_to_contact(self) -> None:
         if self.still_scanning("F4"):  # F4 acts on the result shown: not while a later one is on its way
@@ -342,7 +444,21 @@ class ChecklistScreen(ScanLane, DbWork, Screen[None]):
         self.db(act.release_held_to_contact, self.who, offer.device_id, contact_id, now, then=self.released)
 
     def released(self, done: act.ReleasedToContact) -> None:
+        from models.clock import to_local
+
         self.say(f"RELEASED: {done.pupil} to {done.contact}, ID seen.", "ok")
+        now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
+        self.query_one("#log", ScanLog).add(
+            LogRow(
+                "",
+                now,
+                done.code,
+                done.pupil,
+                done.class_name,
+                f"RELEASED: to {done.contact}, ID seen",
+                ScanOutcome.OK,
+            )
+        )
         self.app.bell()
         self.action_refresh_rows()
 

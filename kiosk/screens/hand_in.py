@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Static
@@ -12,6 +14,7 @@ from kiosk.screens.scan_base import ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.workers import Failure
 from models.errors import ScanOutcome
+from models.reports.phones import OVERNIGHT
 
 
 class HandInScreen(ScanScreen):
@@ -80,6 +83,7 @@ class HandInScreen(ScanScreen):
             self.f6_live = self.last_exception is not None
             self.refresh_bindings()
         self.show_progress()
+        self.mark_overnight(batch)
         last = batch[-1]
         if last.outcome == ScanOutcome.UNKNOWN:
             then = (
@@ -92,6 +96,32 @@ class HandInScreen(ScanScreen):
             self.query_one("#outcome-message", Static).update(
                 f"{last.message} Give it back, or press F6 to hand it in anyway.", layout=False
             )
+
+    def mark_overnight(self, batch: list[ScanResult]) -> None:
+        """A scan of a phone the school already holds: if it was kept overnight, say so."""
+        ids = tuple(
+            r.device_id
+            for r in batch
+            if r.device_id is not None and r.outcome in (ScanOutcome.DUPLICATE, ScanOutcome.BLOCKED)
+        )
+        if ids:
+            now = self.app.services.clock.now()
+            self.db(act.kept_overnight, self.who, ids, now, then=lambda kept: self.show_overnight(batch, kept))
+
+    def show_overnight(self, batch: list[ScanResult], kept: frozenset[int]) -> None:
+        log = self.query_one("#log", ScanLog)
+        for r in batch:
+            if r.device_id not in kept:
+                continue
+            old = next((row for row in reversed(log.rows) if row.seq == str(r.seq)), None)
+            if old is not None and OVERNIGHT not in old.result:
+                word, _, rest = old.result.partition(": ")
+                log.replace(old.seq, replace(old, result=f"{word}: {OVERNIGHT} · {rest}"))
+            if self.shown_seq == r.seq:  # the panel shows it: mark it there too
+                self.query_one("#outcome-word", Static).update(f"{self.outcome_word(r.outcome)} · {OVERNIGHT}")
+                self.query_one("#outcome-message", Static).update(
+                    f"{OVERNIGHT}: kept since before today. {r.message}", layout=False
+                )
 
     def show_progress(self) -> None:
         text = "  ".join(f"{name} {done}/{expected}" for name, (done, expected) in sorted(self.progress.items()))
@@ -145,6 +175,8 @@ class HandInScreen(ScanScreen):
         self.query_one("#outcome-message", Static).update(
             f"Undone ({reason}): the phone is recorded as not handed in{free}.", layout=False
         )
+        self.shown_seq = None
+        self.draw_problem()
         log = self.query_one("#log", ScanLog)
         old = next((r for r in reversed(log.rows) if r.seq == str(last.seq)), None)
         if old is not None:
@@ -174,7 +206,7 @@ class HandInScreen(ScanScreen):
         code, self.last_exception = self.last_exception.code, None
         self.f6_live = False
         self.refresh_bindings()
-        self.pipeline.submit(code, despite_exception=True)
+        self.submit_scan(code, despite_exception=True)
 
     # ------------------------------------------------------------ register
 
@@ -197,5 +229,5 @@ class HandInScreen(ScanScreen):
     def registered(self, code: str) -> None:
         self.notify(f"Registered {code}. Handing it in now.")
         assert self.pipeline is not None
-        self.pipeline.submit(code)
+        self.submit_scan(code)
         self.last_unknown = None

@@ -4,7 +4,9 @@
 the hand-in and release screens and by the class checklist: the terminators from the
 settings, one ordered lane per screen, the results counted as they come back (so
 ``scans_waiting()`` and ``still_scanning(key)`` mean the same on every screen), and
-"· N saving…" shown while a scan is on its way.
+"· N saving…" shown while a scan is on its way. Every result goes into the scan log
+(``#log``, newest first), and the newest refused or unknown scan stays on the error line
+(``#scan-error``) until the next scan, so a burst never hides an error behind the OK after it.
 
 The scan field always has focus. Each result is readable from a step away: the
 outcome word in its own colour, the pupil and class, and the slot in large digits;
@@ -56,6 +58,8 @@ OUTCOME_WORDS = {
 BELLS = {ScanOutcome.OK: 1, ScanOutcome.DUPLICATE: 2, ScanOutcome.NOT_HANDED_IN: 2, ScanOutcome.EXCEPTION: 2}
 # (everything else: 3.) Which result of a batch rings: the one that most needs a person's attention.
 URGENCY = {ScanOutcome.OK: 0, ScanOutcome.DUPLICATE: 1, ScanOutcome.NOT_HANDED_IN: 1, ScanOutcome.EXCEPTION: 2}
+# Outcomes that need nothing more from the person scanning; any other stays on the error line.
+QUIET_OUTCOMES = {ScanOutcome.OK, ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN}
 DIGITS_OK = set("0123456789ABCDEF-+:.")
 CAMERA_ON = "● CAMERA ON"
 CAMERA_STARTING = "○ camera starting…"
@@ -111,12 +115,15 @@ class ScanLane:
 
     who: SignedIn
     app: Any
+    OK_WORD = "DONE"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.count = 0  # results that have come back (tests wait on it)
         self.results: list[ScanResult] = []
         self.pipeline: ScanPipeline | None = None
+        self.problem: tuple[int | None, str] | None = None  # the error line: (scan, text) until the next scan
+        self.shown_seq: int | None = None  # the scan whose result the screen's main line or panel shows
 
     def terminators(self) -> tuple[str, ...]:
         return self.app.services.settings.scan_terminators
@@ -135,13 +142,24 @@ class ScanLane:
             self.pipeline.stop()
 
     def submit_scan(self, text: str, **options: Any) -> None:
-        """Queue one code (``options`` go to the operation); the counter says it is on its way."""
+        """Queue one code (``options`` go to the operation); the counter says it is on its way.
+
+        A code scanned once every earlier result has come back is the next scan: the error
+        line (:meth:`show_problems`) has been read, and is cleared. Codes of a burst, queued
+        while the earlier ones are still on their way, leave it alone.
+        """
         assert self.pipeline is not None
+        if self.scans_waiting() <= 0:
+            self.clear_problem()
         self.pipeline.submit(text, **options)
 
     def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
         message.stop()
-        self.submit_scan(message.text)
+        self.scanned(message.text)
+
+    def scanned(self, text: str) -> None:
+        """A code from the scan field (or a list that takes a scanner's keys): queue it."""
+        self.submit_scan(text)
 
     def on_scans_processed(self, message: ScansProcessed) -> None:
         """One committed batch: count it, let the screen show it, then collect garbage."""
@@ -171,6 +189,60 @@ class ScanLane:
 
     def show_counter(self) -> None:
         """Show the count, with :func:`saving_note` while scans are on their way."""
+
+    # ------------------------------------------------------------ every result, and the errors
+
+    def outcome_word(self, outcome: ScanOutcome) -> str:
+        return self.OK_WORD if outcome == ScanOutcome.OK else OUTCOME_WORDS.get(outcome, outcome)
+
+    def log_row(self, result: ScanResult) -> None:
+        """One result in the scan log (``#log``), newest first: every scan of a burst is listed."""
+        from models.clock import to_local
+
+        now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
+        text = f"slot {result.slot}" if result.outcome == ScanOutcome.OK and result.slot else result.message
+        if result.outcome == ScanOutcome.OK and result.overflow:
+            text = f"OVERFLOW {result.slot} (no free slot)"
+        word = self.outcome_word(result.outcome)
+        self.query_one("#log", ScanLog).add(
+            LogRow(
+                str(result.seq), now, result.code, result.owner, result.class_name, f"{word}: {text}", result.outcome
+            )
+        )
+
+    def show_problems(self, batch: list[ScanResult]) -> None:
+        """The error line (``#scan-error``): the newest refused or unknown scan of the batch.
+
+        As at a library desk, it stays until the next scan (:meth:`submit_scan`), so an
+        error in a burst is not replaced by the OK after it, nor scrolled away in the log,
+        nor by a message or panel shown later (an undo). While the panel (or the checklist's
+        message line) shows that very result, the line is hidden: it would say it twice.
+        """
+        problems = [r for r in batch if r.outcome not in QUIET_OUTCOMES]
+        if not problems:
+            return
+        last = problems[-1]
+        who = f"{last.owner} · {last.class_name}" if last.owner else last.code
+        what = f"{self.outcome_word(last.outcome)}: {who}: {last.message}"
+        if len(problems) == 1:
+            self.problem = (last.seq, f"TO CHECK: scan {last.seq}: {what}")
+        else:  # always shown: the main line holds one of them at most
+            self.problem = (None, f"TO CHECK: {len(problems)} scans (see the list). The last, scan {last.seq}: {what}")
+        self.draw_problem()
+
+    def clear_problem(self) -> None:
+        if self.problem is not None:
+            self.problem = None
+            self.draw_problem()
+
+    def draw_problem(self) -> None:
+        """The error line, unless the main line or panel already shows that very scan's result."""
+        line = self.query_one("#scan-error", Static)
+        show = self.problem is not None and (self.problem[0] is None or self.problem[0] != self.shown_seq)
+        if self.problem is not None and show:
+            line.update(self.problem[1])
+        if show != line.has_class("shown"):
+            line.set_class(show, "shown")
 
 
 class ScanScreen(ScanLane, DbWork, Screen[None]):
@@ -213,6 +285,7 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
                 yield Static("0 scans", id="counter")
                 yield Static("", id="progress")
                 yield Static("", id="camera-indicator")
+            yield Static("", id="scan-error", markup=False)
             yield ScanLog(id="log")
             yield ScanInput(
                 id="scan", placeholder="Scan a label, or type its code and press Enter", terminators=self.terminators()
@@ -261,11 +334,12 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
     def show_batch(self, batch: list[ScanResult]) -> None:
         """One committed batch: log every result, show the last, ring for the most urgent."""
         for result in batch:
-            if result.outcome not in (ScanOutcome.OK, ScanOutcome.DUPLICATE, ScanOutcome.NOT_HANDED_IN):
+            if result.outcome not in QUIET_OUTCOMES:
                 self.problems += 1
             self.log_row(result)
             self.note_result(result)
         self.show(batch[-1])
+        self.show_problems(batch)
         self.ring(max((r.outcome for r in batch), key=lambda o: URGENCY.get(o, 3)))
         self.after_batch(batch)
 
@@ -374,10 +448,11 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
         state = f"outcome-{outcome.lower()}"
         if not panel.has_class(state):  # restyling the panel costs a frame's worth of work
             panel.set_classes(state)
-        word = self.OK_WORD if outcome == ScanOutcome.OK else OUTCOME_WORDS.get(outcome, outcome)
+        word = self.outcome_word(outcome)
         self.query_one("#outcome-word", Static).update(word, layout=False)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
         self.query_one("#outcome-who", Static).update(who, layout=False)
+        self.shown_seq = result.seq
         slot = result.slot if outcome in (ScanOutcome.OK, ScanOutcome.DUPLICATE) else ""
         label = "SLOT" if slot else ""
         if slot and not set(slot) <= DIGITS_OK:
@@ -405,17 +480,3 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
         self.app.bell()
         for i in range(1, times):
             self.set_timer(0.18 * i, self.app.bell)
-
-    def log_row(self, result: ScanResult) -> None:
-        from models.clock import to_local
-
-        now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
-        text = f"slot {result.slot}" if result.outcome == ScanOutcome.OK and result.slot else result.message
-        if result.outcome == ScanOutcome.OK and result.overflow:
-            text = f"OVERFLOW {result.slot} (no free slot)"
-        word = self.OK_WORD if result.outcome == ScanOutcome.OK else OUTCOME_WORDS.get(result.outcome, result.outcome)
-        self.query_one("#log", ScanLog).add(
-            LogRow(
-                str(result.seq), now, result.code, result.owner, result.class_name, f"{word}: {text}", result.outcome
-            )
-        )

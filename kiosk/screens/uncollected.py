@@ -16,7 +16,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody.ledger import CONFISCATED
-from models.reports.phones import UncollectedPhone
+from models.reports.phones import OVERNIGHT, UncollectedPhone
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 
@@ -30,6 +30,9 @@ def counts_text(rows: list[UncollectedPhone]) -> tuple[str, str]:
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
     who = " (to a listed parent or carer only)" if confiscated else ""
     total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated{who}."
+    overnight = sum(1 for r in rows if r.overnight)
+    if overnight:
+        total += f" {overnight} kept {OVERNIGHT.lower()} (since before today)."
     overflow = [r for r in rows if r.overflow]
     if overflow:  # phones with no slot: held in the configured overflow place
         total += f" {len(overflow)} in {overflow[0].slot} (no free slot): add slots to the trays."
@@ -115,6 +118,8 @@ class UncollectedScreen(DbWork, Screen[None]):
         today = to_local(self.app.services.clock.now()).date()
         for i, r in enumerate(self.rows):
             state = CONFISCATED_MARK if r.held_as == CONFISCATED else r.state_text
+            if r.overnight:  # kept since before today: in words, so it shows without colour
+                state = f"{state} · {OVERNIGHT}"
             table.add_row(
                 Text(r.slot),
                 Text(r.pupil),

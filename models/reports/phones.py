@@ -226,6 +226,104 @@ def _name_visitor_phones(owners: dict[int, tuple[str, str, str]]) -> None:
         owners[device_id] = ("", name, "visitor")
 
 
+def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
+    """Of ``device_ids``, each phone the school holds now (in the tray or confiscated), with
+    the time (naive UTC) its present stay in custody began: the event that took it from its
+    owner (a hand-in, or a confiscation from a pupil), whatever was recorded since (moves,
+    searches, a confiscation in the tray, undone releases). Read from the custody ledger, as
+    :func:`models.custody.ledger.replay` reads it; a phone whose ledger does not replay is
+    left out (``kiosk audit verify`` reports it).
+    """
+    from models.custody.ledger import REVERSAL, Custody, LedgerError, step
+
+    if not device_ids:
+        return {}
+    by_device: dict[int, list[Any]] = {}
+    for e in (
+        CustodyEvent.select(
+            CustodyEvent.id,
+            CustodyEvent.device,
+            CustodyEvent.kind,
+            CustodyEvent.at,
+            CustodyEvent.tray,
+            CustodyEvent.slot_no,
+            CustodyEvent.reverses,
+        )
+        .where(CustodyEvent.device.in_(device_ids))
+        .order_by(CustodyEvent.id)
+        .iterator()
+    ):
+        by_device.setdefault(e.device_id, []).append(e)
+    held = (PhoneState.IN_TRAY, PhoneState.CONFISCATED)
+    out: dict[int, dt.datetime] = {}
+    for device_id, events in by_device.items():
+        cur, began = Custody(), None  # the state, and when its stay in custody began
+        stack: list[tuple[int, Custody, dt.datetime | None]] = []
+        try:
+            for e in events:
+                if e.kind == REVERSAL:
+                    if not stack or stack[-1][0] != e.reverses_id:
+                        raise LedgerError(f"event {e.id} reverses an event that is not the latest action")
+                    _, cur, began = stack.pop()
+                    continue
+                nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+                stack.append((e.id, cur, began))
+                if nxt.state in held and cur.state not in held:
+                    began = e.at
+                elif nxt.state not in held:
+                    began = None
+                cur = nxt
+        except (LedgerError, KioskError):
+            continue
+        if cur.state in held and began is not None:
+            out[device_id] = began
+    return out
+
+
+def kept_overnight(device_ids: list[int], day: dt.date, tz=SCHOOL_TZ) -> set[int]:
+    """Of ``device_ids``, the phones held now that the school already held when ``day``
+    began and has held ever since: kept overnight (or longer), never given back between.
+
+    Cheap for the usual case: a phone with no event today was held all along; one handed in
+    today (not undone) began its stay today. Only the few left (confiscated, moved or
+    searched today, a release undone) are read from their ledger (:func:`custody_started`).
+    """
+    start, _ = day_bounds(day, tz)
+    held_now = DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED])
+    if len(device_ids) <= 500:  # the usual handful: look up only theirs
+        held_now &= DeviceState.device.in_(device_ids or [0])
+    wanted = set(device_ids)
+    held = {
+        d: since
+        for d, since in DeviceState.select(DeviceState.device, DeviceState.since).where(held_now).tuples().iterator()
+        if d in wanted
+    }
+    kept = {d for d, since in held.items() if since < start}
+    today = [d for d in held if d not in kept]
+    if not today:
+        return kept
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    handed_in_today = {
+        d
+        for (d,) in CustodyEvent.select(CustodyEvent.device)
+        .where(
+            CustodyEvent.device.in_(today)
+            & (CustodyEvent.kind == HANDED_IN)
+            & (CustodyEvent.at >= start)
+            & CustodyEvent.id.not_in(reversed_ids)
+        )
+        .tuples()
+        .iterator()
+    }
+    rest = [d for d in today if d not in handed_in_today]
+    return kept | {d for d, began in custody_started(rest).items() if began < start}
+
+
+OVERNIGHT = "OVERNIGHT"  # the marker on a phone kept overnight: text, so it shows without colour
+
+
 @dataclass(frozen=True, slots=True)
 class UncollectedPhone:
     """A phone the school still holds (:func:`uncollected`)."""
@@ -238,6 +336,7 @@ class UncollectedPhone:
     class_name: str  # "" for a visitor's phone
     held_as: PhoneState  # IN_TRAY or CONFISCATED: decide on this
     since: dt.datetime  # local (the school's time zone)
+    overnight: bool = False  # held since before today began, never given back between (kept overnight)
 
     @property
     def state_text(self) -> str:
@@ -259,8 +358,9 @@ class UncollectedPhone:
         }
 
 
-def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[UncollectedPhone]:
-    """Phones the school still holds (in the tray or confiscated), by slot."""
+def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool = True) -> list[UncollectedPhone]:
+    """Phones the school still holds (in the tray or confiscated), by slot; each marked if
+    kept overnight (:func:`kept_overnight`), unless ``overnight`` is False (counts only)."""
     now = now or utcnow()
     query = (
         DeviceState.select(DeviceState, Device, Pupil, SchoolClass, Tray)
@@ -280,6 +380,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
     labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
     out = []
     visitor_names = _visitor_names([st.device_id for st in held if not st.device.pupil_id])
+    kept = kept_overnight(ids, to_local(now, tz).date(), tz) if overnight else set()
     for st in held:
         pupil = st.device.pupil if st.device.pupil_id else None
         out.append(
@@ -292,6 +393,7 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ) -> list[Uncollecte
                 class_name=pupil.school_class.name if pupil else "",
                 held_as=PhoneState(st.state),
                 since=to_local(st.since, tz),
+                overnight=st.device_id in kept,
             )
         )
     return out
@@ -371,6 +473,66 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ClassHeld:
+    """One class's phones at the end of the day (:func:`class_held`), for the class chooser."""
+
+    class_name: str
+    held: int  # the class's phones the school holds now (in a slot or confiscated), whatever day they came
+    of: int  # those, and the class's phones returned today: "3 still held of 12"
+
+
+def class_held(day: dt.date, tz=SCHOOL_TZ) -> dict[str, ClassHeld]:
+    """Per class (by name): phones still held, out of those held or returned today.
+
+    Counted as the class checklist shows them: registered phones of pupils on roll, a
+    phone in a slot or confiscated is held; one released today (not undone) and not
+    held again is returned. A class with neither is not listed.
+    """
+    start, end = day_bounds(day, tz)
+    held_states = [PhoneState.IN_TRAY, PhoneState.CONFISCATED]
+    on_roll = (Device.active == True) & (Pupil.active == True)  # noqa: E712
+    held: dict[str, int] = {}
+    for (name,) in (
+        DeviceState.select(SchoolClass.name)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(DeviceState.state.in_(held_states) & on_roll)
+        .tuples()
+        .iterator()
+    ):
+        held[name] = held.get(name, 0) + 1
+    reversed_ids = CustodyEvent.select(CustodyEvent.reverses).where(
+        (CustodyEvent.kind == "reversal") & (CustodyEvent.at >= start)
+    )
+    returned: dict[str, int] = {}
+    for name, _device in (
+        CustodyEvent.select(SchoolClass.name, CustodyEvent.device)
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .switch(CustodyEvent)
+        .join(DeviceState, on=(DeviceState.device == CustodyEvent.device))
+        .where(
+            CustodyEvent.kind.in_([RELEASED, RELEASED_TO_CONTACT])
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & CustodyEvent.id.not_in(reversed_ids)
+            & DeviceState.state.not_in(held_states)
+            & on_roll
+        )
+        .distinct()
+        .tuples()
+        .iterator()
+    ):
+        returned[name] = returned.get(name, 0) + 1
+    return {
+        name: ClassHeld(name, held.get(name, 0), held.get(name, 0) + returned.get(name, 0))
+        for name in sorted(set(held) | set(returned))
+    }
+
+
 class CheckStatus(StrEnum):
     """Where a pupil's phone is today, for the class checklist."""
 
@@ -392,6 +554,19 @@ CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POL
     CheckStatus.NO_PHONE,
 )
 CHECK_EXCEPTION = CheckStatus.EXCEPTION
+# The class checklist's order, for a teacher checking at the end of the day that every phone
+# went back: first what still needs them (a phone still held: the ones to give back, then a
+# phone not handed in today, then one with the police), then the phones returned, then pupils
+# with nothing to return. By name within each group.
+CHECKLIST_ORDER = (
+    CheckStatus.IN_SLOT,
+    CheckStatus.CONFISCATED,
+    CheckStatus.NOT_HANDED_IN,
+    CheckStatus.POLICE,
+    CheckStatus.RELEASED,
+    CheckStatus.EXCEPTION,
+    CheckStatus.NO_PHONE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,10 +581,19 @@ class ChecklistRow:
     text: str  # the status in words, to show ("in slot B-07", "released to pupil at 15:10")
     slot: str  # where it is held ("B-07" or the overflow place), "" when not held
     exception_id: int | None = None  # the agreed exception in effect (status EXCEPTION)
+    place: str = ""  # where it is held, in words ("slot B-07", or the overflow place), "" when not held
+    overnight: bool = False  # held since before the day began (kept overnight): ``text`` starts "OVERNIGHT"
+
+
+def checklist_order(rows: list[ChecklistRow]) -> list[ChecklistRow]:
+    """``rows`` in :data:`CHECKLIST_ORDER` (a stable sort: the order within a group is kept)."""
+    rank = {status: i for i, status in enumerate(CHECKLIST_ORDER)}
+    return sorted(rows, key=lambda r: rank.get(r.status, len(rank)))
 
 
 def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[ChecklistRow]:
-    """Every pupil in a class with their phone's state today, for the teacher's checklist.
+    """Every pupil in a class with their phone's state today, for the teacher's checklist,
+    in :data:`CHECKLIST_ORDER` (what still needs the teacher first), by name within each.
 
     A pupil with an agreed exception in effect whose phone is not held shows
     ``exception`` (not "not handed in"), with the exception's kind and end date.
@@ -445,6 +629,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
             Label.device.in_(device_ids) & Label.revoked_at.is_null()
         )
     }
+    overnight = kept_overnight(device_ids, day, tz)
     rows = []
     for p in pupils:
         if p.id not in devices:
@@ -473,6 +658,8 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     text = f"agreed exception ({kind_text(exc)}) until {exc.ends_on.isoformat()}"
                 else:
                     status, text = CHECK_NOT_HANDED_IN, "not handed in today"
+            if held and d.id in overnight:
+                text = f"{OVERNIGHT} · {text}"
             rows.append(
                 ChecklistRow(
                     p.admission_no,
@@ -483,9 +670,11 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     text,
                     slot,
                     exception_id,
+                    where if held else "",
+                    held and d.id in overnight,
                 )
             )
-    return rows
+    return checklist_order(rows)
 
 
 def end_of_day_slip(

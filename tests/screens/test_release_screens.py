@@ -306,33 +306,36 @@ async def test_teacher_goes_straight_to_their_class_and_releases_by_selection(sc
         screen = app.screen
         assert screen.class_names == ["Oak"] and not screen.query_one("#class-list").display
         assert text(app, "#checklist-title") == "Class checklist: Oak"
-        assert rows(app) == [
-            ["Ben Jones", school.codes["000002"], "released to pupil at 15:12"],
+        assert rows(app) == [  # what still needs the teacher first, the phones returned last
             ["Ava Patel", school.codes["000001"], "in slot B-01"],
             ["Cara Smith", school.codes["000003"], "not handed in today"],
+            ["Ben Jones", school.codes["000002"], "released to pupil at 15:12"],
         ]
         assert text(app, "#checklist-summary") == "Oak: 1 in a slot · 1 released · 1 not handed in"
         assert not screen.query_one("#checklist-banner").display
         assert "checklist.change_class" not in {b.binding.id for b in screen.active_bindings.values()}
 
-        await pilot.press("down")  # from the scan field to the list (row 0: Ben)
+        await pilot.press("down")  # from the scan field to the list (row 0: Ava)
         assert app.focused.id == "checklist"
-        await pilot.press("enter")  # Ben: already released
+        await pilot.press("down", "enter")  # Cara: not handed in
         await settle(pilot)
-        assert text(app, "#checklist-message") == "Ben Jones: released to pupil at 15:12, nothing to release."
-        await pilot.press("down", "enter")  # Ava: in slot B-01, released by selection
+        assert text(app, "#checklist-message") == "Cara Smith: not handed in today, nothing to release."
+        await pilot.press("up", "enter")  # Ava: in slot B-01, released by selection once confirmed
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmReleaseDialog"
+        await pilot.press("enter")
         await scans_done(pilot, 1)
         await settle(pilot)
         assert text(app, "#checklist-message") == "RELEASED: Ava Patel · Oak: released from slot B-01"
         assert [e.device_id for e in events("released_to_pupil")][-1] == device_of(school, "000001")
-        assert rows(app)[1][2] == "released to pupil at 15:12"
-        assert app.screen.query_one("#checklist", DataTable).cursor_row == 1  # the cursor stays put
+        assert rows(app)[2] == ["Ava Patel", school.codes["000001"], "released to pupil at 15:12"]  # moved down
+        assert app.screen.query_one("#checklist", DataTable).cursor_row == 0  # the cursor stays put
         assert screen.query_one("#checklist-banner").display
         assert text(app, "#checklist-banner") == "All released: no phone of Oak is waiting in a slot."
         assert text(app, "#checklist-summary") == "Oak: 2 released · 1 not handed in"
 
-        await pilot.press("down", "enter")  # Cara: not handed in
-        assert text(app, "#checklist-message") == "Cara Smith: not handed in today, nothing to release."
+        await pilot.press("down", "down", "enter")  # Ava: already released
+        assert text(app, "#checklist-message") == "Ava Patel: released to pupil at 15:12, nothing to release."
         assert len(events("released_to_pupil")) == 2
 
 
@@ -351,7 +354,7 @@ async def test_checklist_release_by_scan_even_with_the_list_focused(school):
         await settle(pilot)
         assert [e.label_code for e in events("released_to_pupil")] == [school.codes["000001"]]
         assert rows(app)[0][2] == "in slot B-02"  # Ben, highlighted, was not released
-        assert rows(app)[1][2] == "released to pupil at 15:12"
+        assert rows(app)[2] == ["Ava Patel", school.codes["000001"], "released to pupil at 15:12"]
 
         await pilot.press("tab")  # back to the scan field
         assert app.focused.id == "scan"
@@ -367,8 +370,8 @@ async def test_checklist_release_by_scan_even_with_the_list_focused(school):
         await scans_done(pilot, 3)
         assert text(app, "#checklist-message").startswith("INVALID CODE: K1: ")
 
-        await pilot.press("down", "down", "down", "enter")  # Cara: in a slot, but her label was revoked
-        assert rows(app)[2] == ["Cara Smith", "", "in slot B-03"]
+        await pilot.press("down", "down", "enter")  # Cara: in a slot, but her label was revoked
+        assert rows(app)[1] == ["Cara Smith", "", "in slot B-03"]
         assert text(app, "#checklist-message") == (
             "Cara Smith's phone has no current label, so it cannot be released from the list: "
             "register a new label for it first."
@@ -386,7 +389,7 @@ async def test_leadership_picks_a_class_and_handles_confiscated_and_police_phone
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
         await open_checklist(pilot, "deputy", DEMO_PINS["deputy"])
-        assert options(app, "#class-list") == ["Beech", "Oak"]
+        assert options(app, "#class-list") == ["Beech — 1 still held of 1", "Oak — no phones held or returned today"]
         assert app.focused.id == "class-list"
         await pilot.press("enter")  # Beech
         await settle(pilot)
@@ -412,7 +415,7 @@ async def test_leadership_picks_a_class_and_handles_confiscated_and_police_phone
         [event] = events("released_to_contact")
         assert (event.device_id, event.contact_id, event.id_seen) == (dan, eve.id, True)
         assert text(app, "#checklist-message") == "RELEASED: Dan Brown to Eve Brown (Grandparent), ID seen."
-        assert rows(app)[0][2] == "released to parent/carer at 15:12"
+        assert rows(app)[1] == ["Dan Brown", school.codes["000004"], "released to parent/carer at 15:12"]
         assert text(app, "#checklist-banner") == "All released: no phone of Beech is waiting in a slot."
 
         await pilot.press("f3")  # change class
@@ -429,7 +432,7 @@ async def test_checklist_confiscated_scan_then_f4_and_cancel_records_nothing(sch
     app = make_app(start="checklist")
     async with app.run_test(size=(110, 32)) as pilot:
         await open_checklist(pilot, "oak", DEMO_PINS["oak"])
-        assert rows(app)[1][2] == "confiscated: parent collection (slot B-01)"
+        assert rows(app)[0] == ["Ava Patel", school.codes["000001"], "confiscated: parent collection (slot B-01)"]
         await pilot.press(*school.codes["000001"], "enter")
         await scans_done(pilot, 1)
         await settle(pilot)
