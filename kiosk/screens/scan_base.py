@@ -447,7 +447,7 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
         outcome = result.outcome
         state = f"outcome-{outcome.lower()}"
         if not panel.has_class(state):  # restyling the panel costs a frame's worth of work
-            panel.set_classes(state)
+            panel.set_classes(state if not panel.has_class("no-slot") else f"{state} no-slot")
         word = self.outcome_word(outcome)
         self.query_one("#outcome-word", Static).update(word, layout=False)
         who = f"{result.owner} · {result.class_name}" if result.owner else result.code
@@ -461,6 +461,9 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
         row = self.query_one("#outcome-slot-row")
         if overflow != row.has_class("overflow"):  # rare: only then is a layout pass needed
             row.set_class(overflow, "overflow")
+        # No slot to show (an exception, a refusal): the message has the slot's rows.
+        if panel.has_class("no-slot") == bool(slot):  # only when it changes: a layout pass
+            panel.set_class(not slot, "no-slot")
         if overflow:  # no free slot: the overflow place, as big as a slot
             label = f"OVERFLOW: {slot}"
         self.query_one("#outcome-slot-label", Static).update(label, layout=False)

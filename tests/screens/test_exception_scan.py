@@ -138,3 +138,24 @@ async def test_f6_dimmed_says_what_it_is_for_instead_of_nothing(school):
         await pilot.pause()
         assert "F6 is for a pupil with an agreed exception: scan their phone first." in notices(app)
         assert CustodyEvent.select().count() == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 32)])
+async def test_the_whole_exception_message_is_in_view(school, size):
+    """Issue 14 item 6: the panel kept three blank rows for a slot number there is none of,
+    and cut the message before "press F6 to hand it in anyway" (80x24 and 110x32)."""
+    from tests.svg_text import cells, text_of
+
+    _medical_exception(school)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 1)
+        await settle(pilot)
+        shown = " ".join(text_of(row).strip(" ┃").strip() for row in cells(app.export_screenshot()).values())
+        assert "press F6 to hand it in anyway" in " ".join(shown.split())
+        await pilot.press(*school.codes["000002"], "enter")  # a hand-in: the slot is back, big
+        await scans_done(pilot, 2)
+        await settle(pilot)
+        assert app.screen.query_one("#outcome-slot-row").display
