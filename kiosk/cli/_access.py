@@ -125,11 +125,15 @@ def acts(
                 raise refused from None
             from kiosk.session import SignedIn
 
-            before = signing_in
+            before, signed_in = signing_in, commits()
             try:
                 result = fn(env, who=SignedIn.of(who), **kwargs)  # the use cases take the person signed in
             except BaseException:
-                if commits() != before:  # the sign-in (and anything before the failure) is in the log
+                # The sign-in is in the log: anchored, as a refusal is. A job that wrote part of
+                # its work and stopped (a purge on a failing disk) is not anchored until it
+                # finishes, and a missing anchors file is not started afresh here (`audit
+                # restored` refuses exactly that).
+                if signed_in != before and commits() == signed_in and env.anchors_path().exists():
                     anchor_after(env, who, quiet=True)
                 raise
             if commits() != before:  # it wrote records: anchor them (not a job that stopped part way)
