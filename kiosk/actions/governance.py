@@ -312,32 +312,27 @@ def overdue(who: SignedIn, now: dt.datetime) -> list[dict[str, str]]:
 
 def home_lines(who: SignedIn, now: dt.datetime, settings: Any) -> list[str]:
     """Home's lines about these records: for the headteacher, policy reviews due within 30 days
-    (or overdue) and staff overdue acknowledging; for the DSL too, relationships due for review."""
+    (or late) and staff overdue acknowledging (``kiosk policies list`` and ``overdue`` name
+    them); for the DSL and the headteacher, relationships due for review."""
     from models.governance import policies, relationships
 
     today = _today(now)
     lines: list[str] = []
     if who.may("manage_policies"):
+        # One short line (Home at 80x24 has no room for more): the reviews due within
+        # REVIEW_WITHIN_DAYS days or late, and how many staff are yet to acknowledge a policy.
         due = policies.reviews_due(today, _rules(settings), REVIEW_WITHIN_DAYS)
+        late = sum(1 for r in due if r.overdue(today))
+        people = len({o.staff_id for o in policies.overdue(today)})
+        parts = []
         if due:
-            late = sum(1 for r in due if r.overdue(today))
-            lines.append(
-                f"Policy reviews due within {REVIEW_WITHIN_DAYS} days: {len(due)}"
-                + (f" ({late} overdue)" if late else "")
-                + ": "
-                + ", ".join(r.name for r in due[:3])
-                + (", …" if len(due) > 3 else "")
-                + " (kiosk policies list)."
-            )
-        late_acks = policies.overdue(today)
-        if late_acks:
-            people = len({o.staff_id for o in late_acks})
-            lines.append(
-                f"Staff overdue acknowledging a policy: {people} "
-                f"({len(late_acks)} acknowledgements; kiosk policies overdue lists them)."
-            )
+            parts.append(f"Policy reviews due: {len(due)}" + (f" ({late} late)" if late else ""))
+        if people:
+            parts.append(("staff" if parts else "Staff") + f" yet to acknowledge policies: {people}")
+        if parts:
+            lines.append("; ".join(parts) + ".")
     if who.may(relationships.PERMISSION):
         due_rel = relationships.due_for_review(today, REVIEW_WITHIN_DAYS)
         if due_rel:
-            lines.append(f"Staff relationships due for review within {REVIEW_WITHIN_DAYS} days: {len(due_rel)}.")
+            lines.append(f"Staff relationships due for review: {len(due_rel)}.")
     return lines
