@@ -91,7 +91,7 @@ def relationships_end(env: Env, who, relationship_id: int, reason: str) -> None:
 @click.option("--advice", "with_advice", is_flag=True, help="Show the DSL's advice too.")
 @FORMAT
 @common
-@acts("record_relationship")
+@acts("record_relationship", doing="see the register of staff relationships")
 def relationships_list(env: Env, who, show_all: bool, with_advice: bool, fmt: str) -> None:
     """List the register: who, with whom, review date, status."""
     env.open(create=False)

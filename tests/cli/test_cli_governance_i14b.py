@@ -57,6 +57,18 @@ def test_relationships_add_list_review_end(school_db, run, monkeypatch):
     code, out, err = run("relationships", "end", "1", "--reason", "Ben moved school.", *base)
     assert code == 0 and out == "Relationship 1 (Oak Teacher with Ben Jones (Oak)) ended. The record is kept.\n", err
     assert run("relationships", "list", *base)[1] == "(none)\n"
+    as_(monkeypatch, OFFICE)
+    code, out, err = run("relationships", "list", "--db", school_db, "--as", "office")
+    assert (
+        code == 1
+        and out == ""
+        and err
+        == (
+            "Error: Office (office staff) may not see the register of staff relationships: that needs someone who may "
+            "record staff's pre-existing relationships with pupils and families.\n"
+        )
+    )
+    as_(monkeypatch, HEAD)
     code, out, _ = run("relationships", "list", "--all", "--format", "json", *base)
     assert json.loads(out)[0]["status"] == "ended"
 
