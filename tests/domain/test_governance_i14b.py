@@ -415,3 +415,32 @@ def test_a_version_9_database_upgrades_and_keeps_its_data(database):
     assert StaffRelationship.get_by_id(rel.id).described == "aunt"
     assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [9, 10]
     assert audit.verify().ok
+
+
+# ---------------------------------------------------------------- the demo
+
+
+@pytest.mark.parametrize("when", [NOW, dt.datetime(2027, 2, 28, 9, 0), dt.datetime(2026, 9, 1, 7, 0)])
+def test_the_demo_has_the_two_policies_with_current_dates_and_a_reminder_for_the_head(sqlite_db, when):
+    from kiosk.actions.reports import home_summary
+    from kiosk.session import SignedIn
+    from models.clock import local_day
+    from models.config import DEMO_CONFIG, load_settings
+    from models.upkeep.demo import create_demo
+
+    settings = load_settings(DEMO_CONFIG)
+    create_demo(settings, now=when)
+    today = local_day(when)
+    register = {p.key: p for p in policies.list_policies()}
+    assert set(register) == {"mobile-technology", "online-safety"}
+    assert all(today - dt.timedelta(days=366) < p.approved_on <= today < p.next_review_on for p in register.values())
+    assert [r.key for r in policies.reviews_due(today, load_rules())] == ["online-safety"]
+    assert [(o.username, o.policy_key) for o in policies.overdue(today)] == [("admin", "online-safety")]
+    (rel,) = relationships.list_relationships(Staff.get(Staff.username == "head"))
+    assert rel.staff.username == "oak" and rel.pupil_id is not None
+    head = SignedIn.of(Staff.get(Staff.username == "head"))
+    assert (
+        "Policy reviews due: 1; staff yet to acknowledge policies: 1."
+        in home_summary(head, when, settings, None).splitlines()
+    )
+    assert audit.verify().ok
