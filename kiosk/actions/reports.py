@@ -81,6 +81,9 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         due = agreed.due_for_review(local_day(now), REVIEW_WITHIN_DAYS)
         if due:
             lines.append(f"Exceptions due for review within {REVIEW_WITHIN_DAYS} days: {len(due)} (press E).")
+    from kiosk.actions import governance
+
+    lines += governance.home_lines(who, now, settings)  # policy reviews, acknowledgements, relationships
     return "\n".join(lines)
 
 

@@ -23,7 +23,22 @@ from collections.abc import Sequence
 
 import click
 
-from kiosk.cli import audit, camera, devices, exceptions, labels, printer, records, report, roster, run, scan, staff
+from kiosk.cli import (
+    audit,
+    camera,
+    devices,
+    exceptions,
+    labels,
+    policies,
+    printer,
+    records,
+    relationships,
+    report,
+    roster,
+    run,
+    scan,
+    staff,
+)
 from kiosk.cli._common import EXIT_REFUSED, EXIT_UNEXPECTED, Warned
 from models.errors import KioskError
 
@@ -53,6 +68,8 @@ cli.add_command(labels.labels)
 cli.add_command(records.purge)
 cli.add_command(records.sar)
 cli.add_command(records.erase)
+cli.add_command(relationships.relationships_group)
+cli.add_command(policies.policies_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -165,6 +165,43 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     # a visitor row is who came (a returning visitor is found by it)
     "school_class": ("name", "year_group"),
     "visitor": ("name", "name_key", "organisation", "visitor_type", "car_reg", "last_visit_at", "created_at"),
+    # from schema version 10 (new tables, bound from their first row): models.governance
+    "staff_relationship": (
+        "staff_id",
+        "pupil_id",
+        "family",
+        "nature",
+        "described",
+        "dsl_advice",
+        "discussed_on",
+        "review_on",
+        "recorded_by_id",
+        "recorded_at",
+        "ended_at",
+        "ended_by_id",
+        "end_reason",
+        "updated_at",
+    ),
+    "relationship_review": ("relationship_id", "reviewed_by_id", "reviewed_at", "note", "next_review_on"),
+    "school_policy": (
+        "key",
+        "name",
+        "version",
+        "approved_on",
+        "next_review_on",
+        "staff_acknowledge",
+        "updated_by_id",
+        "updated_at",
+    ),
+    "policy_acknowledgement": (
+        "staff_id",
+        "policy_id",
+        "version",
+        "acknowledged_on",
+        "how",
+        "recorded_by_id",
+        "recorded_at",
+    ),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
@@ -183,6 +220,10 @@ WORDS = {
     "pupil": "pupil",
     "school_class": "class",
     "visitor": "visitor",
+    "staff_relationship": "staff relationship",
+    "relationship_review": "relationship review",
+    "school_policy": "school policy",
+    "policy_acknowledgement": "policy acknowledgement",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

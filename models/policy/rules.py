@@ -7,12 +7,18 @@ exactly as stored; a visit records the version and the SHA-256 of those exact by
 (UTF-8), so the school can later show precisely what was accepted even after the
 file has been edited.
 
+The front matter may give a ``review`` date (``review: YYYY-MM-DD``): when the rules are
+next to be reviewed, like the policies they come from (mobile technology policy 8). It is
+read and checked here; the headteacher's reminder (``models.governance.policies``) names
+the rules when it falls due, or when the file gives none.
+
 The body must have an ``## In short`` section of 3 to 5 bullet lines: they are
 printed on the visitor slip.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -33,6 +39,7 @@ class DeviceRules:
     short: tuple[str, ...]  # 3-5 lines for the slip
     title: str = "Phones and devices: rules for visitors"
     path: Path | None = None
+    review_on: dt.date | None = None  # the front matter's ``review``: None when the file gives none
 
 
 def parse_rules(raw: str, *, where: str = "The device rules") -> DeviceRules:
@@ -58,6 +65,7 @@ def parse_rules(raw: str, *, where: str = "The device rules") -> DeviceRules:
         raise ConfigError(f"{where} has no version in its front matter (e.g. 'version: 2026-09').")
     if not _VERSION.match(version):
         raise ConfigError(f"{where}: version {version!r} must be letters, digits, dots or dashes (at most 40).")
+    review_on = _review_date(meta.get("review"), where)
     body = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
     if not body.strip():
         raise ConfigError(f"{where} has no text after the front matter.")
@@ -70,7 +78,25 @@ def parse_rules(raw: str, *, where: str = "The device rules") -> DeviceRules:
         sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
         short=short,
         title=meta.get("title") or DeviceRules.title,
+        review_on=review_on,
     )
+
+
+def _review_date(text: str | None, where: str) -> dt.date | None:
+    """The front matter's ``review`` date, checked; None when it gives none."""
+    from models.clock import DAY_RANGE_TEXT, in_day_range
+
+    if text is None:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{where}: review date {text[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
+    if not in_day_range(day):
+        raise ConfigError(f"{where}: review date {text} is out of range: give {DAY_RANGE_TEXT}.")
+    return day
 
 
 def _short_form(body: str, where: str) -> tuple[str, ...]:
@@ -113,7 +139,7 @@ def load_rules(path: str | Path | None = None) -> DeviceRules:
     except UnicodeDecodeError:
         raise ConfigError(f"The device rules file {p} is not UTF-8 text.") from None
     rules = parse_rules(raw, where=f"The device rules file {p.name}")
-    return DeviceRules(rules.version, rules.text, rules.sha256, rules.short, rules.title, p)
+    return DeviceRules(rules.version, rules.text, rules.sha256, rules.short, rules.title, p, rules.review_on)
 
 
 def rules_for(settings) -> DeviceRules:

@@ -73,8 +73,11 @@ from models.store.tables import (
     Device,
     DeviceState,
     Label,
+    PolicyAcknowledgement,
     PrintJob,
+    RelationshipReview,
     Staff,
+    StaffRelationship,
     Visit,
     Visitor,
 )
@@ -562,5 +565,178 @@ class ConcernKind(RecordKind):
         return part
 
 
+# ---------------------------------------------------------------- records the policies ask for (models.governance)
+#
+# Staff's pre-existing relationships (with their reviews): about the member of staff, and
+# about the pupil they name or the family named as text (found, for a visitor's request, by
+# that name, case and spacing ignored). Age: from the day the entry was ENDED, on the
+# ``concerns`` period (a safeguarding record); an open entry is never purged. Erasing the
+# pupil (or the named parent) deletes the entries naming them, with their reviews.
+# Staff's acknowledgements of the policies: about the member of staff only. Age: the day
+# acknowledged, on the ``audit`` period (kept as long as the log that records them).
+
+
+def _relationship_ids(subject: Subject) -> list[int]:
+    q = StaffRelationship.select(StaffRelationship.id, StaffRelationship.family)
+    if subject.kind == PUPIL:
+        return sorted(r.id for r in q.where(StaffRelationship.pupil == subject.row_id))
+    if subject.kind == STAFF:
+        return sorted(r.id for r in q.where(StaffRelationship.staff == subject.row_id))
+    if subject.kind == VISITOR:
+        key = _key(subject.key)
+        return sorted(r.id for r in q.where(StaffRelationship.family.is_null(False)) if _key(r.family) == key)
+    return []
+
+
+def _acknowledgement_ids(subject: Subject) -> list[int]:
+    if subject.kind != STAFF:
+        return []
+    return sorted(
+        a.id
+        for a in PolicyAcknowledgement.select(PolicyAcknowledgement.id).where(
+            PolicyAcknowledgement.staff == subject.row_id
+        )
+    )
+
+
+for _kind in (PUPIL, STAFF, VISITOR):
+    ROW_OWNERS.setdefault(_kind, {}).update(
+        {"staff_relationship": _relationship_ids, "policy_acknowledgement": _acknowledgement_ids}
+    )
+
+
+def _governance_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
+    return {table: subject.ids(table) for table in ("staff_relationship", "policy_acknowledgement")}
+
+
+AUDIT_REFS.append(_governance_refs)
+
+
+def _delete_relationships(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    RelationshipReview.delete().where(_in(RelationshipReview.relationship, ids)).execute()
+    return StaffRelationship.delete().where(_in(StaffRelationship.id, ids)).execute()
+
+
+class RelationshipKind(RecordKind):
+    """Staff's pre-existing relationships with pupils and families, with their reviews."""
+
+    name, title = "staff_relationships", "Pre-existing relationships discussed with the DSL"
+    retention = ("concerns",)
+    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    columns = (
+        "id",
+        "staff",
+        "pupil_id",
+        "family",
+        "nature",
+        "described",
+        "dsl_advice",
+        "discussed_on",
+        "review_on",
+        "recorded_by",
+        "recorded_at",
+        "ended_at",
+        "end_reason",
+        "reviews",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        ids = subject.ids("staff_relationship")
+        for r in StaffRelationship.select().where(_in(StaffRelationship.id, ids)).order_by(StaffRelationship.id):
+            reviews = RelationshipReview.select().where(RelationshipReview.relationship == r.id)
+            row = {c: iso(getattr(r, c)) for c in self.columns if c not in ("staff", "recorded_by", "reviews")}
+            row["staff"] = staff.get(r.staff_id, "")
+            row["recorded_by"] = staff.get(r.recorded_by_id, "")
+            row["reviews"] = "\n".join(
+                f"{iso(v.reviewed_at)} by {staff.get(v.reviewed_by_id, '')}: {v.note} (next review {iso(v.next_review_on)})"
+                for v in reviews.order_by(RelationshipReview.id)
+            )
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        return _delete_relationships(list(subject.ids("staff_relationship")))
+
+    purge_counts = ("staff_relationships",)
+
+    def _expired(self, ctx: PurgeContext) -> Expression:
+        return StaffRelationship.ended_at.is_null(False) & (StaffRelationship.ended_at < ctx.cutoff("concerns"))
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        query = StaffRelationship.select(StaffRelationship.id).where(self._expired(ctx)).order_by(StaffRelationship.id)
+        return [(i, 2) for (i,) in _rows(query)]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(StaffRelationship.id, units)
+        ids = [r.id for r in StaffRelationship.select(StaffRelationship.id).where(where)]
+
+        def apply() -> None:
+            _delete_relationships(ids)
+
+        return PurgePart(deletes={"staff_relationships": len(ids)}, apply=apply)
+
+
+class AcknowledgementKind(RecordKind):
+    """Staff's acknowledgements of having read the school's policies."""
+
+    name, title = "policy_acknowledgements", "Policies acknowledged"
+    retention = ("audit",)
+    subjects = frozenset({STAFF})
+    columns = ("id", "policy", "version", "acknowledged_on", "how", "recorded_by", "recorded_at")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        from models.store.tables import SchoolPolicy
+
+        staff = _staff_names()
+        names = {p.id: p.name for p in SchoolPolicy.select(SchoolPolicy.id, SchoolPolicy.name)}
+        rows = []
+        ids = subject.ids("policy_acknowledgement")
+        for a in (
+            PolicyAcknowledgement.select().where(_in(PolicyAcknowledgement.id, ids)).order_by(PolicyAcknowledgement.id)
+        ):
+            row = {c: iso(getattr(a, c)) for c in self.columns if c not in ("policy", "recorded_by")}
+            row["policy"] = names.get(a.policy_id, "")
+            row["recorded_by"] = staff.get(a.recorded_by_id, "")
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("policy_acknowledgement")
+        return PolicyAcknowledgement.delete().where(_in(PolicyAcknowledgement.id, ids)).execute() if ids else 0
+
+    purge_counts = ("policy_acknowledgements",)
+
+    def _expired(self, ctx: PurgeContext) -> Expression:
+        return PolicyAcknowledgement.acknowledged_on < ctx.cutoff("audit").date()
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        query = (
+            PolicyAcknowledgement.select(PolicyAcknowledgement.id)
+            .where(self._expired(ctx))
+            .order_by(PolicyAcknowledgement.id)
+        )
+        return [(i, 1) for (i,) in _rows(query)]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(PolicyAcknowledgement.id, units)
+        ids = [a.id for a in PolicyAcknowledgement.select(PolicyAcknowledgement.id).where(where)]
+        return PurgePart(
+            deletes={"policy_acknowledgements": len(ids)},
+            apply=lambda: PolicyAcknowledgement.delete().where(_in(PolicyAcknowledgement.id, ids)).execute(),
+        )
+
+
 # In order; models.records.duties puts them after its own kinds and before the audit log.
-KINDS = (VisitorKind(), VisitKind(), PrintJobKind(), ExceptionKind(), ConcernKind())
+KINDS = (
+    VisitorKind(),
+    VisitKind(),
+    PrintJobKind(),
+    ExceptionKind(),
+    ConcernKind(),
+    RelationshipKind(),
+    AcknowledgementKind(),
+)

@@ -83,6 +83,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "print": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
     # Records duties (models.records.duties): retention purge, subject access, erasure.
     "manage_records": frozenset({HEADTEACHER, ADMIN}),
+    # Staff's pre-existing relationships with pupils or families (policy 5; social media 4.2):
+    # recorded, reviewed, ended and seen by the DSL or the headteacher only.
+    "record_relationship": frozenset({DSL, HEADTEACHER}),
+    # The school's policies: their versions and review dates, and who has not acknowledged them.
+    "manage_policies": frozenset({HEADTEACHER}),
+    # Anyone acknowledges having read a policy for themself, at the kiosk with their PIN;
+    # a signed paper copy is recorded for them by the office or the headteacher.
+    "acknowledge_policy": frozenset(ROLES),
+    "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -106,6 +115,10 @@ ACTION_WORDS = {
     "visitors": "sign visitors in or out",
     "print": "reprint or manage print jobs",
     "manage_records": "purge, export or erase records",
+    "record_relationship": "record staff's pre-existing relationships with pupils and families",
+    "manage_policies": "manage the school's policies and their reviews",
+    "acknowledge_policy": "acknowledge a policy",
+    "file_policy_paperwork": "record a signed policy acknowledgement",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 

@@ -463,3 +463,78 @@ class KioskSetting(BaseModel):
 
 AUTH_MODELS: list[type[BaseModel]] = [AuthFailure, KioskSetting]
 ALL_MODELS += AUTH_MODELS
+
+
+# ---------------------------------------------------------------- records the policies ask for in writing (schema version 10)
+
+
+class StaffRelationship(BaseModel):
+    """A member of staff's pre-existing relationship with a pupil or a family, discussed with
+    the DSL (mobile technology policy 5; social media policy 4.2). Recorded by the DSL or the
+    headteacher; reviewed (:class:`RelationshipReview`) and ended, never edited or deleted in
+    place (``models.governance.relationships``)."""
+
+    staff = pw.ForeignKeyField(Staff, backref="relationships", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    pupil = pw.ForeignKeyField(Pupil, null=True, backref="staff_relationships", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    family = pw.CharField(null=True, max_length=100)  # a family or parent named as text, when no pupil row
+    nature = pw.CharField(max_length=20)  # relative | neighbour | family_friend | other
+    described = pw.CharField(max_length=200)  # e.g. "aunt", "lives next door"
+    dsl_advice = pw.TextField()
+    discussed_on = pw.DateField()
+    review_on = pw.DateField()  # the next review (moved on by each review)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+    ended_at = pw.DateTimeField(null=True)
+    ended_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    ended_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    end_reason = pw.TextField(null=True)
+    updated_at = pw.DateTimeField()
+
+
+class RelationshipReview(BaseModel):
+    """One review of a :class:`StaffRelationship`: append-only."""
+
+    relationship = pw.ForeignKeyField(StaffRelationship, backref="reviews", on_delete="RESTRICT")
+    relationship_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    reviewed_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    reviewed_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    reviewed_at = pw.DateTimeField()
+    note = pw.TextField()
+    next_review_on = pw.DateField()
+
+
+class SchoolPolicy(BaseModel):
+    """One of the school's policies: its current version, when it was approved, and when it
+    is next to be reviewed (at least annually: mobile technology policy 8, online safety 3)."""
+
+    key = pw.CharField(unique=True, max_length=40)  # a short name for commands, e.g. "online-safety"
+    name = pw.CharField(max_length=150)
+    version = pw.CharField(max_length=40)
+    approved_on = pw.DateField()
+    next_review_on = pw.DateField()
+    staff_acknowledge = pw.BooleanField(default=True)  # staff acknowledge it at induction, then yearly
+    updated_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    updated_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    updated_at = pw.DateTimeField()
+
+
+class PolicyAcknowledgement(BaseModel):
+    """A member of staff acknowledged having read a policy (social media policy 4): append-only."""
+
+    staff = pw.ForeignKeyField(Staff, backref="policy_acknowledgements", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    policy = pw.ForeignKeyField(SchoolPolicy, backref="acknowledgements", on_delete="RESTRICT")
+    policy_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    version = pw.CharField(max_length=40)  # the policy's version acknowledged
+    acknowledged_on = pw.DateField(index=True)
+    how = pw.CharField(max_length=10)  # paper | kiosk
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+
+
+GOVERNANCE_MODELS: list[type[BaseModel]] = [StaffRelationship, RelationshipReview, SchoolPolicy, PolicyAcknowledgement]
+ALL_MODELS += GOVERNANCE_MODELS

@@ -192,6 +192,7 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
         now=min(now, morning + dt.timedelta(hours=2, minutes=10)),
     )
     _demo_visitors(settings, staff, past_days[-1] if past_days else _school_days_before(today, 1)[0], today, now)
+    _demo_governance(staff, devices, today, now)
     return {"pupils": Pupil.select().count(), "staff": len(staff), "phones": phones, "events": events}
 
 
@@ -320,3 +321,60 @@ def _demo_exceptions(
         now=now,
     )
     return device.id
+
+
+def _demo_governance(staff: dict, devices: list[Device], today: dt.date, now: dt.datetime) -> None:
+    """The records the policies ask for in writing (models.governance), dated from today.
+
+    The two policies are the school's own (their files are long past the review dates they
+    state, September 2019 and 2022): here they have realistic CURRENT dates instead. The
+    mobile technology policy was approved this September; the online safety policy nearly a
+    year ago, so its review falls due within 30 days and Home reminds the headteacher. Every
+    member of staff acknowledged both, but the IT admin has not yet acknowledged the online
+    safety policy (Home says so). One teacher's relationship with a pupil's family is on the
+    register, discussed with the DSL."""
+    from models.governance import policies, relationships
+
+    september = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    online_safety_approved = today - dt.timedelta(days=345)
+    policies.add_policy(
+        None,
+        key="mobile-technology",
+        name="Mobile and smart technology and social media policy",
+        version=september.strftime("%Y-%m"),
+        approved_on=september,
+        next_review_on=policies.one_year_after(september),
+        now=now,
+    )
+    policies.add_policy(
+        None,
+        key="online-safety",
+        name="Online safety policy",
+        version=online_safety_approved.strftime("%Y-%m"),
+        approved_on=online_safety_approved,
+        next_review_on=today + dt.timedelta(days=20),
+        now=now,
+    )
+    head = staff["head"]
+    for username, member in staff.items():
+        for key, approved in (("mobile-technology", september), ("online-safety", online_safety_approved)):
+            if username == "admin" and key == "online-safety":
+                continue  # not yet: Home tells the headteacher
+            signed = min(today, approved + dt.timedelta(days=3))
+            policies.acknowledge(head, key, staff_id=member.id, how=policies.PAPER, on=signed, now=now)
+    neighbour = devices[12].pupil if len(devices) > 12 else devices[0].pupil
+    assert neighbour is not None  # the demo's devices are pupils' phones
+    relationships.record(
+        head,
+        staff_id=staff["oak"].id,
+        pupil_id=neighbour.id,
+        nature="neighbour",
+        described="lives next door to the family",
+        dsl_advice=(
+            "Keep to professional contact in school; no lifts, no contact on social media. "
+            "Tell the DSL if the family asks for help outside school."
+        ),
+        discussed_on=today - dt.timedelta(days=20),
+        review_on=today + dt.timedelta(days=70),
+        now=now,
+    )

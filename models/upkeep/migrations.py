@@ -118,6 +118,20 @@ def _key_the_chain(_migrator: SchemaMigrator) -> None:
             audit.append(None, audit.KEYED_ACTION, "audit", "chain", {"plain_through": audit.head()[0]}, utcnow())
 
 
+def _governance(_migrator: SchemaMigrator) -> None:
+    """Version 10: the records the policies ask for in writing (models.governance): staff's
+    pre-existing relationships and their reviews, the school's policies and staff's
+    acknowledgements of them. New tables, bound from their first row (integrity.PROTECTED)."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import GOVERNANCE_MODELS
+
+    db.create_tables(GOVERNANCE_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -128,6 +142,7 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "teachers' classes, devices and pupils are bound into the audit log", _bind_more_tables),
     Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
     Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
+    Migration(10, "staff relationships, school policies and acknowledgements", _governance),
 ]
 
 

@@ -120,6 +120,80 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
         "exceptions review": Case(
             ["exceptions", "review", "1", "--next", d["next"]], "c_head", "c_lead", "exception.review"
         ),
+        "relationships add": Case(
+            [
+                "relationships",
+                "add",
+                "--staff",
+                "c_lead",
+                "--family",
+                "The Smith family",
+                "--nature",
+                "neighbour",
+                "--described",
+                "lives next door",
+                "--advice",
+                "No contact on social media; tell the DSL of any concern",
+                "--discussed-on",
+                d["today"],
+                "--review",
+                d["next"],
+            ],
+            "c_head",
+            "c_office",
+            "relationship.record",
+        ),
+        "relationships review": Case(
+            ["relationships", "review", "1", "--note", "No change", "--next", d["next"]],
+            "c_head",
+            "c_office",
+            "relationship.review",
+        ),
+        "relationships end": Case(
+            ["relationships", "end", "1", "--reason", "The pupil left"], "c_head", "c_lead", "relationship.end"
+        ),
+        "relationships list": Case(["relationships", "list"], "c_head", "c_office", "auth.login"),
+        "policies add": Case(
+            [
+                "policies",
+                "add",
+                "mobile-technology",
+                "--name",
+                "Mobile and smart technology policy",
+                "--version",
+                "2026-09",
+                "--approved",
+                d["today"],
+                "--next-review",
+                d["to"],
+            ],
+            "c_head",
+            "c_office",
+            "policy.add",
+        ),
+        "policies reviewed": Case(
+            [
+                "policies",
+                "reviewed",
+                "online-safety",
+                "--version",
+                "2026-10",
+                "--approved",
+                d["today"],
+                "--next-review",
+                d["to"],
+            ],
+            "c_head",
+            "c_lead",
+            "policy.review",
+        ),
+        "policies acknowledge": Case(
+            ["policies", "acknowledge", "online-safety", "--how", "paper", "--staff", "c_teacher"],
+            "c_office",
+            "c_teacher",
+            "policy.acknowledge",
+        ),
+        "policies overdue": Case(["policies", "overdue"], "c_head", "c_office", "auth.login"),
         "print reprint": Case(["print", "reprint", "1"], "c_office", "c_teacher", "print.enqueue"),
         "print retry": Case(["print", "retry"], "c_office", "c_teacher", "print.retry"),
         "labels print": Case(["labels", "print", "--pupil", "000001"], "c_office", "c_teacher", "print.enqueue"),
@@ -170,6 +244,7 @@ OPEN = {
     "staff list",
     "print test",
     "print queue",
+    "policies list",
 }
 
 
@@ -227,6 +302,27 @@ def school(database, tmp_path, monkeypatch):
         starts_on=dt.date.fromisoformat(d["today"]),
         review_on=dt.date.fromisoformat(d["review"]),
         ends_on=dt.date.fromisoformat(d["to"]),
+    )
+    from models.governance import policies, relationships
+    from models.store.tables import Pupil
+
+    relationships.record(
+        head,
+        staff_id=Staff.get(Staff.username == "c_teacher").id,
+        pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
+        nature="relative",
+        described="aunt",
+        dsl_advice="Keep to professional contact in school.",
+        discussed_on=dt.date.fromisoformat(d["today"]),
+        review_on=dt.date.fromisoformat(d["review"]),
+    )
+    policies.add_policy(
+        head,
+        key="online-safety",
+        name="Online safety policy",
+        version="2026-09",
+        approved_on=dt.date.fromisoformat(d["today"]),
+        next_review_on=dt.date.fromisoformat(d["to"]),
     )
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
@@ -388,6 +484,7 @@ def test_read_only_commands_stay_open(school, run, tmp_path):
         ["print", "queue"],
         ["audit", "verify"],
         ["exceptions", "agreement", "1"],
+        ["policies", "list"],
     ):
         code, _, err = run(*args, "--db", url)
         assert code == 0, (args, err)

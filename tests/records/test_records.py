@@ -48,6 +48,8 @@ NOTHING = {
         "print_jobs",
         "exceptions",
         "concerns",
+        "staff_relationships",
+        "policy_acknowledgements",
         "audit",
     )
 }
@@ -364,6 +366,7 @@ def test_sar_writes_a_zip_and_a_folder_of_json_and_csv(history, tmp_path):
             "custody_events.csv",
             "exceptions.csv",
             "concerns.csv",
+            "staff_relationships.csv",
             "audit.csv",
         }
         data = json.loads(zf.read("sar.json"))
