@@ -34,7 +34,7 @@ from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
-from kiosk.widgets.table import Table
+from kiosk.widgets.table import Table, cap
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
@@ -59,7 +59,7 @@ NAME_CAP, ORG_CAP = 24, 20
 
 
 def _cap(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cap(text, width)  # (in cells: an emoji in a name is two)
 
 
 class VisitorsScreen(DbWork, Screen[None]):

@@ -198,3 +198,55 @@ async def test_a_form_typed_in_one_burst_lands_in_its_own_fields(school, size):
         assert app.screen.visitor_type == "contractor"
         assert app.screen.query_one("#vsign-phone").highlighted == 2
         assert focused(app) == "vsign-dbs-by"
+
+
+# ---------------------------------------------------------------- text cut short
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+async def test_the_hand_in_log_keeps_the_result_word_whole(school, size):
+    from models.custody import codes
+    from models.upkeep.demo import DEMO_PINS
+    from tests.pilot import sign_in
+    from tests.screens.test_scan_screens_i11 import scan
+
+    unknown = codes.make_code("K", 555555)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await scan(pilot, unknown)
+        log = app.screen.query_one("#log")
+        header, row = log.render_line(0).text, log.render_line(1).text
+        assert header.split() == ["#", "Time", "Code", "Pupil", "Class", "Result"]
+        assert f"NOT REGISTERED: {unknown[:4]}" in row  # the word, and the start of why
+        assert row.index("NOT REGISTERED") == header.index("Result")
+
+
+def test_cut_text_counts_cells_not_characters():
+    from rich.cells import cell_len
+
+    from kiosk.screens.visitors import NAME_CAP, _cap
+    from kiosk.widgets.scan_log import _fit
+
+    party = "Bob 🎉🎉🎉 Builder of Great Big Things Ltd"
+    assert cell_len(_cap(party, NAME_CAP)) <= NAME_CAP and _cap(party, NAME_CAP).endswith("…")
+    assert _cap("Bob 🎉", NAME_CAP) == "Bob 🎉"
+    for width in (5, 10, 14):
+        assert cell_len(_fit("🎉 Ava 🎉 Clarke", width)) == width
+
+
+async def test_an_emoji_in_a_name_keeps_the_visitors_columns_in_line(school):
+    from rich.cells import cell_len
+
+    from tests.screens.test_visitor_screens import self_sign_in_directly
+
+    self_sign_in_directly(name="Zoë 🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉 Party", org="🎈" * 30)
+    self_sign_in_directly(name="Amy Alpha", org="Acme")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_visitors(pilot)
+        table = app.screen.query_one("#visitors-list")
+        names = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        orgs = [str(table.get_row_at(i)[6]) for i in range(table.row_count)]
+        assert all(cell_len(n) <= 24 for n in names) and all(cell_len(o) <= 20 for o in orgs)
+        assert any(n.endswith("…") for n in names)
