@@ -24,7 +24,7 @@ from kiosk.actions.safeguarding import EntryHistory, Feed
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -124,7 +124,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("c", "next_class", "Class", id="safeguarding.class"),
         Binding("k", "next_kind", "Kind", id="safeguarding.kind"),
         Binding("d", "dates", "Dates", id="safeguarding.dates"),
-        Binding("f5,r", "refresh_feed", "Refresh", id="safeguarding.refresh"),
+        Binding("f5,r", "refresh_feed(True)", "Refresh", id="safeguarding.refresh"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -202,7 +202,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     # ------------------------------------------------------------ the feed
 
-    def action_refresh_feed(self) -> None:
+    def action_refresh_feed(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         if self.from_day is None or self.to_day is None:
             return
         self.db(

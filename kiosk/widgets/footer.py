@@ -82,3 +82,13 @@ class KioskFooter(Footer):
         palette = sum(key_width(w) for w in self.query("FooterKey") if w.has_class(PALETTE))
         if tuple(len(r) for r in rows_of(keys, event.size.width - palette)) != self.laid_out_for:
             self.call_after_refresh(self.recompose)
+
+
+REFRESHING = "Refreshing: reading the records again."
+
+
+def refreshing(screen: Widget, pressed: bool) -> None:
+    """F5 (Refresh) pressed: say so. A list read again that had not changed looked exactly as
+    before, so the key seemed dead (issue 14, item 8); refreshed by the screen itself, nothing."""
+    if pressed:
+        screen.notify(REFRESHING, timeout=3)
