@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -61,7 +62,7 @@ def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]
         ("about", "About", [e.subject for e in entries]),
         ("class", "Class", [e.class_name for e in entries]),
     ):
-        widths[key] = min(CAPS[key], max([len(label), *map(len, values)]))
+        widths[key] = min(CAPS[key], max([len(label), *map(cell_len, values)]))  # (cells: an emoji is two)
     used = sum(widths.values()) + 2 * padding * (len(widths) + 1) + SCROLLBAR
     widths["what"] = max(MIN_WHAT, total - used)
     return widths

@@ -250,3 +250,23 @@ async def test_an_emoji_in_a_name_keeps_the_visitors_columns_in_line(school):
         orgs = [str(table.get_row_at(i)[6]) for i in range(table.row_count)]
         assert all(cell_len(n) <= 24 for n in names) and all(cell_len(o) <= 20 for o in orgs)
         assert any(n.endswith("…") for n in names)
+
+
+def test_the_command_line_table_lines_up_names_with_emoji(capsys):
+    from rich.cells import cell_len
+
+    from kiosk.cli._common import emit
+
+    emit([{"name": "Zoë 🎉🎉 Party", "class": "Oak"}, {"name": "Amy Alpha", "class": "Beech"}], "table")
+    lines = capsys.readouterr().out.splitlines()
+    starts = {cell_len(line[: line.index(word)]) for line, word in zip(lines, ["CLASS", "Oak", "Beech"], strict=True)}
+    assert len(starts) == 1, lines  # the second column starts at the same cell on every line
+
+
+def test_the_safeguarding_feed_measures_names_in_cells():
+    from types import SimpleNamespace
+
+    from kiosk.screens.safeguarding import column_widths
+
+    entries = [SimpleNamespace(subject="🎉🎉🎉 Ava", class_name="Oak")]
+    assert column_widths(entries, 110)["about"] == len("🎉🎉🎉 Ava") + 3  # three emoji: three more cells
