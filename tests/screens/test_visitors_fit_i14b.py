@@ -270,3 +270,28 @@ def test_the_safeguarding_feed_measures_names_in_cells():
 
     entries = [SimpleNamespace(subject="🎉🎉🎉 Ava", class_name="Oak")]
     assert column_widths(entries, 110)["about"] == len("🎉🎉🎉 Ava") + 3  # three emoji: three more cells
+
+
+def test_the_print_preview_measures_emoji_in_cells():
+    from rich.cells import cell_len as cells
+
+    from printing.documents import Band, Document, KeyValue, Text
+    from printing.render import to_text
+
+    doc = Document(
+        title="Visitor",
+        blocks=(
+            Text("Zoë 🎉🎉 Party", align="center"),
+            Band("🎉 IN"),
+            KeyValue(rows=(("Name 🎉", "Zoë 🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉 Party"), ("Visiting", "Mrs Head"))),
+        ),
+    )
+    lines = to_text(doc, 32).splitlines()
+    assert all(cells(line) <= 32 for line in lines), lines
+    centred = next(line for line in lines if "Party" in line and "Name" not in line)
+    assert cells(centred[: centred.index("Z")]) == (32 - cells("Zoë 🎉🎉 Party")) // 2
+    band = next(line for line in lines if "IN" in line)
+    assert cells(band) == 32
+    name = next(line for line in lines if line.startswith("Name"))
+    visiting = next(line for line in lines if line.startswith("Visiting"))
+    assert cells(name[: name.index("Zoë")]) == cells(visiting[: visiting.index("Mrs")])  # the values line up
