@@ -138,3 +138,18 @@ async def test_every_footer_key_does_something_or_says_why(school, name, key):
         await drawn(pilot)
         if app.screen is screen and notices(app) == said:  # (tests run with the toasts off)
             assert screen_lines(app) != before, f"{key} on {name}: nothing happened, nothing said"
+
+
+async def test_the_footer_lays_itself_out_again_when_the_terminal_is_resized(school):
+    app = make_app()
+    async with app.run_test(size=(140, 32)) as pilot:
+        await open_screen(pilot, "visitors")
+        wide = screen_lines(app)[-2:]
+        await pilot.resize_terminal(80, 24)
+        await drawn(pilot)
+        shown = "\n".join(screen_lines(app)[-3:])
+        for key in footer_keys(app):
+            assert f"{key.key_display} {key.description}" in shown, shown
+        await pilot.resize_terminal(140, 32)
+        await drawn(pilot)
+        assert screen_lines(app)[-2:] == wide
