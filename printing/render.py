@@ -44,7 +44,7 @@ from .documents import (
     Text,
 )
 from .errors import PrinterConfigError
-from .text import clean, to_codepage, wrap
+from .text import cells, clean, pad, to_codepage, wrap
 
 PAPER_COLUMNS = {80: 48, 58: 32}
 PAPER_DOTS = {80: 576, 58: 384}
@@ -180,7 +180,7 @@ def _layout_key_values(block: KeyValue, cols: int, conv: Callable[[str], str]) -
     rows = [(conv(k) + ":", conv(v)) for k, v in block.rows]
     if not rows:
         return []
-    key_width = max(len(k) for k, _ in rows) + 1
+    key_width = max(cells(k) for k, _ in rows) + 1
     ops: list[_Line] = []
     if key_width > cols // 2:  # keys too long for a value column: stack them
         for key, value in rows:
@@ -189,7 +189,7 @@ def _layout_key_values(block: KeyValue, cols: int, conv: Callable[[str], str]) -
         return ops
     for key, value in rows:
         lines = wrap(value, cols - key_width)
-        ops.append(_Line(_NORMAL, ((key.ljust(key_width), True), (lines[0], False))))
+        ops.append(_Line(_NORMAL, ((pad(key, key_width), True), (lines[0], False))))
         ops += [_plain(_NORMAL, " " * key_width + line) for line in lines[1:]]
     return ops
 
@@ -208,17 +208,15 @@ def to_text(doc: Document, width: int = 48) -> str:
     out: list[str] = []
 
     def put(line: str, align: str = "left") -> None:
-        if align == "center":
-            line = line.center(width)
-        elif align == "right":
-            line = line.rjust(width)
+        if align in ("center", "right"):
+            line = pad(line, width, align)  # in cells: an emoji takes two
         out.append(line.rstrip())
 
     for op in _layout(doc, width, clean):
         if isinstance(op, _Line):
             put(op.text, op.style.align)
         elif isinstance(op, _BandLine):
-            out.append(f" {op.text} ".center(width, "#"))
+            out.append(pad(f" {op.text} ", width, "center", "#"))
         elif isinstance(op, _QR):
             for line in wrap(f"[QR: {op.content}]", width):
                 put(line, "center")

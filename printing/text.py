@@ -142,6 +142,55 @@ def to_codepage(text: str, codec: str) -> str:
     return "".join(out)
 
 
+def _cell(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def cells(text: str) -> int:
+    """The columns ``text`` takes: an emoji or a CJK character two, a combining mark none.
+    (len() counted one each, so a name with an emoji pushed the preview's lines out of line.)"""
+    return sum(_cell(ch) for ch in text)
+
+
+def pad(text: str, width: int, align: str = "left", fill: str = " ") -> str:
+    """``text`` padded with ``fill`` to ``width`` columns (as str.ljust, center, rjust, in cells)."""
+    room = max(0, width - cells(text))
+    if align == "center":
+        left = room // 2 + (room & width & 1)  # (where str.center puts the odd space)
+        return fill * left + text + fill * (room - left)
+    if align == "right":
+        return fill * room + text
+    return text + fill * room
+
+
+def _wrap_cells(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Greedy word wrap measured in cells (text with wide characters in it)."""
+    lines: list[str] = []
+    line, has_word = first, False
+    for word in text.split():
+        sep = " " if has_word else ""
+        if cells(line) + cells(sep) + cells(word) <= width:
+            line, has_word = line + sep + word, True
+            continue
+        if has_word:
+            lines.append(line)
+            line, has_word = rest, False
+        while cells(line) + cells(word) > width:  # a word longer than the line: broken
+            room, head = width - cells(line), ""
+            for ch in word:
+                if head and cells(head) + _cell(ch) > room:
+                    break
+                head += ch
+            lines.append(line + head)
+            line, word = rest, word[len(head) :]
+        line, has_word = line + word, bool(word)
+    if has_word:
+        lines.append(line)
+    return lines or [""]
+
+
 def wrap(text: str, width: int, *, first: str = "", rest: str | None = None) -> list[str]:
     """Word-wrap one paragraph to ``width`` columns; long words are broken, never overflow."""
     width = max(width, 1)
@@ -150,6 +199,8 @@ def wrap(text: str, width: int, *, first: str = "", rest: str | None = None) -> 
         first = rest = ""
     if not text:
         return [first.rstrip()] if first.strip() else [""]
+    if cells(text) != len(text):  # wide characters: measured in cells
+        return _wrap_cells(text, width, first, rest)
     return textwrap.wrap(
         text,
         width=width,

@@ -212,13 +212,18 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
     if not rows:
         click.echo("(none)")
         return
+    from rich.cells import cell_len
+
     from models.custody.codes import printable
 
+    def pad(text: str, width: int) -> str:  # in terminal cells: an emoji takes two
+        return text + " " * (width - cell_len(text))
+
     cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(pad(c.upper(), w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 FORMAT = click.option(

@@ -10,8 +10,7 @@ and cancels from the form. Nothing is returned until the summary is confirmed.
 top, the help line and buttons docked at the bottom so they show even at 80×24): a
 subclass gives only its title, its form and the confirm button's words. Every two-step
 dialog uses it; a few are not docked (``BOX_CLASSES`` without "docked"): the follow-up
-and the visitor concern are short, and the visitor sign-in form ends with its help line
-and buttons (``FOOT_SCROLLS``).
+and the visitor concern are short.
 """
 
 from __future__ import annotations

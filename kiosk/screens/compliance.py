@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions.reports import Compliance, load_compliance
 from kiosk.session import SignedIn
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -67,7 +67,7 @@ class ComplianceScreen(DbWork, Screen[None]):
     CSS_PATH = "compliance.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="compliance.back"),
-        Binding("f5,r", "refresh_report", "Refresh", id="compliance.refresh"),
+        Binding("f5,r", "refresh_report(True)", "Refresh", id="compliance.refresh"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -96,7 +96,8 @@ class ComplianceScreen(DbWork, Screen[None]):
     def on_screen_resume(self) -> None:
         self.action_refresh_report()
 
-    def action_refresh_report(self) -> None:
+    def action_refresh_report(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         services = self.app.services
         self.db(load_compliance, self.who, services.settings, services.clock.now(), then=self.show, latest="report")
 

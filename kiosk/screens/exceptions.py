@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Static
 from kiosk.actions import agreed
 from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow
 from kiosk.session import SignedIn
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -56,7 +56,7 @@ class ExceptionsScreen(DbWork, Screen[None]):
         Binding("s", "signed_copy", "Signed copy back", id="exceptions.signed_copy"),
         Binding("p", "print_agreement", "Print agreement", id="exceptions.print"),
         Binding("f", "next_filter", "Filter", id="exceptions.filter"),
-        Binding("f5,r", "refresh_list", "Refresh", id="exceptions.refresh"),
+        Binding("f5,r", "refresh_list(True)", "Refresh", id="exceptions.refresh"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -100,7 +100,8 @@ class ExceptionsScreen(DbWork, Screen[None]):
         message.update(text)
         message.set_classes(kind)
 
-    def action_refresh_list(self) -> None:
+    def action_refresh_list(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         self.db(agreed.load_exceptions, self.who, self.app.services.clock.now(), then=self.loaded, latest="load")
 
     def loaded(self, rows: list[ExceptionRow]) -> None:

@@ -292,6 +292,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             event.stop()  # not offered here; pressed anyway, it says why
             self.say(self.view.refusals[action], "error")
             return
+        if action is not None and self.view is None and self.check_action("phone", (action,)) is None:
+            event.stop()  # shown dimmed until a phone is shown (Textual runs nothing): it says why
+            self.notify(f"{ACTIONS[action].label}: {FIND_HINT[0].lower()}{FIND_HINT[1:]}", markup=False)
+            return
         options = self.query_one("#history-results", OptionList)
         if (
             self.focused is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +25,7 @@ from kiosk.actions.safeguarding import EntryHistory, Feed
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -61,7 +62,7 @@ def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]
         ("about", "About", [e.subject for e in entries]),
         ("class", "Class", [e.class_name for e in entries]),
     ):
-        widths[key] = min(CAPS[key], max([len(label), *map(len, values)]))
+        widths[key] = min(CAPS[key], max([len(label), *map(cell_len, values)]))  # (cells: an emoji is two)
     used = sum(widths.values()) + 2 * padding * (len(widths) + 1) + SCROLLBAR
     widths["what"] = max(MIN_WHAT, total - used)
     return widths
@@ -124,7 +125,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("c", "next_class", "Class", id="safeguarding.class"),
         Binding("k", "next_kind", "Kind", id="safeguarding.kind"),
         Binding("d", "dates", "Dates", id="safeguarding.dates"),
-        Binding("f5,r", "refresh_feed", "Refresh", id="safeguarding.refresh"),
+        Binding("f5,r", "refresh_feed(True)", "Refresh", id="safeguarding.refresh"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -202,7 +203,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     # ------------------------------------------------------------ the feed
 
-    def action_refresh_feed(self) -> None:
+    def action_refresh_feed(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         if self.from_day is None or self.to_day is None:
             return
         self.db(

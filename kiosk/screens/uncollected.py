@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions.reports import print_end_of_day_slip, uncollected
 from kiosk.session import SignedIn
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -63,7 +63,7 @@ class UncollectedScreen(DbWork, Screen[None]):
     CSS_PATH = "uncollected.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="uncollected.back"),
-        Binding("f5,r", "refresh_list", "Refresh", id="uncollected.refresh"),
+        Binding("f5,r", "refresh_list(True)", "Refresh", id="uncollected.refresh"),
         Binding("f9,p", "print_slip", "Print end-of-day slip", id="uncollected.print"),
     ]
 
@@ -91,7 +91,8 @@ class UncollectedScreen(DbWork, Screen[None]):
     def on_screen_resume(self) -> None:
         self.action_refresh_list()
 
-    def action_refresh_list(self) -> None:
+    def action_refresh_list(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         self.db(uncollected, self.who, self.app.services.clock.now(), then=self.show_rows, latest="rows")
 
     def db_failed(self, failure: Failure) -> None:

@@ -69,6 +69,8 @@ WELCOME = (
 )
 CHOOSE_TYPE = "Now choose what kind of visitor you are: Up/Down, then Enter."
 CLEAR_HINT = "To clear the form and start again, press F5."
+FIRST_STEP = "This is the first step: what kind of visitor are you? Up/Down, then Enter."
+NOTHING_TO_CLEAR = "Nothing to clear yet: what kind of visitor are you? Up/Down, then Enter."
 SIGN_OUT_HELP = "Signing out: scan the QR code on your slip. No slip? Please see the office: they will sign you out."
 NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
@@ -295,6 +297,8 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.action_form_move(-1)
             elif self.type_chosen or any(box.value for box in self.query(Input)):
                 self.say(CLEAR_HINT)
+            else:  # (it used to say nothing: the key seemed dead, issue 14 item 8)
+                self.say(FIRST_STEP)
         else:
             self.start_again()
 
@@ -303,7 +307,10 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.set_focus(self.query_one(f"#{field}"))
 
     def action_clear_form(self) -> None:
+        empty = not self.type_chosen and not any(box.value for box in self.query(Input))
         self.start_again()
+        if empty:  # (it used to say nothing: the key seemed dead, issue 14 item 8)
+            self.say(NOTHING_TO_CLEAR)
 
     # ------------------------------------------------------------ keys in order
 
@@ -368,7 +375,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def type_picked(self, index: int) -> None:
         self.visitor_type = VISITOR_TYPES[index]
         self.type_chosen = True
-        if self.said == CHOOSE_TYPE:
+        if self.said in (CHOOSE_TYPE, FIRST_STEP, NOTHING_TO_CLEAR):
             self.say("")
         if needs_office(self.app.services.settings, self.visitor_type):  # before any typing
             self.form_focus = "self-type"

@@ -32,9 +32,9 @@ from kiosk.actions.visitors import OfficeList, Scanned, StaffSignIn
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
 from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.scan_input import ScanInput
-from kiosk.widgets.table import Table
+from kiosk.widgets.table import Table, cap
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
@@ -59,7 +59,7 @@ NAME_CAP, ORG_CAP = 24, 20
 
 
 def _cap(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cap(text, width)  # (in cells: an emoji in a name is two)
 
 
 class VisitorsScreen(DbWork, Screen[None]):
@@ -70,7 +70,7 @@ class VisitorsScreen(DbWork, Screen[None]):
         Binding("f2", "sign_in", "Sign in", id="visitors.sign_in"),
         Binding("f3", "phone", "Phone", id="visitors.phone"),
         Binding("f4", "reprint", "Reprint slip", id="visitors.reprint"),
-        Binding("f5", "refresh_list", "Refresh", id="visitors.refresh"),
+        Binding("f5", "refresh_list(True)", "Refresh", id="visitors.refresh"),
         Binding("f6", "concern", "Concern", id="visitors.concern"),
         Binding("f7", "roll_call", "Roll call", id="visitors.roll_call"),
         Binding("f8", "retry", "Retry printer", id="visitors.retry"),
@@ -136,7 +136,8 @@ class VisitorsScreen(DbWork, Screen[None]):
     def rules_loaded(self, rules) -> None:
         self.rules = rules
 
-    def action_refresh_list(self) -> None:
+    def action_refresh_list(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         self.db(
             act.office_list,
             self.who,

@@ -4,6 +4,9 @@ Typing fills the list. Nothing is highlighted unless exactly one match can be ch
 the first Down from the field highlights the FIRST match. (It used to skip it: the first
 match was highlighted already, Down moved past it, and Enter chose the second pupil.)
 Enter takes the highlighted match; with several and none highlighted, the screen asks.
+Where choosing is optional (the office's returning visitors: a new visitor is just as
+likely), ``highlight_one=False`` highlights nothing even for one match, so Enter never
+takes someone else's details unasked.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ def _choosable(box: OptionList) -> list[int]:
     return [i for i in range(box.option_count) if not box.get_option_at_index(i).disabled]
 
 
-def show_matches(box: OptionList, options: list[Option]) -> None:
-    """Fill ``box``; highlight the match only when there is exactly one."""
+def show_matches(box: OptionList, options: list[Option], *, highlight_one: bool = True) -> None:
+    """Fill ``box``; highlight the match only when there is exactly one (and ``highlight_one``)."""
     box.clear_options()
     box.add_options(options)
     choosable = _choosable(box)
-    box.highlighted = choosable[0] if len(choosable) == 1 else None
+    box.highlighted = choosable[0] if len(choosable) == 1 and highlight_one else None
 
 
 def step(box: OptionList, key: str) -> None:

@@ -19,6 +19,7 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
+from kiosk.widgets.table import fit
 from models.errors import ScanOutcome
 
 COLUMNS = (("#", 5), ("Time", 9), ("Code", 10), ("Pupil", 24), ("Class", 11))  # then "Result", the rest
@@ -38,11 +39,23 @@ class LogRow:
         return (self.seq, self.time, self.code, self.pupil, self.class_name, self.result)
 
 
+PUPIL, PUPIL_MIN, RESULT_MIN = 3, 14, 24  # the Pupil column gives way to the Result at narrow widths
+
+
 def _fit(text: str, width: int) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    """Cut or padded to ``width`` terminal cells (an emoji is two: counting characters put
+    the columns after it out of line)."""
+    return fit("".join(ch if ch.isprintable() else "?" for ch in text), width)
+
+
+def widths(width: int) -> list[int]:
+    """The columns' widths for a log ``width`` cells wide, then the Result's: at 80 columns the
+    Pupil column narrows so the result word ("NOT REGISTERED") is never cut."""
+    sizes = [w for _, w in COLUMNS]
+    short = RESULT_MIN - (width - sum(sizes) - len(sizes))
+    if short > 0:
+        sizes[PUPIL] = max(PUPIL_MIN, sizes[PUPIL] - short)
+    return [*sizes, max(0, width - sum(sizes) - len(sizes))]
 
 
 class ScanLog(Widget, can_focus=False):
@@ -134,11 +147,10 @@ class ScanLog(Widget, can_focus=False):
 
     def _line(self, cells: tuple[str, ...], width: int, style: Style, result_style: Style) -> Strip:
         segments = []
-        used = 0
-        for (_, w), text in zip(COLUMNS, cells[:-1], strict=True):
+        *sizes, rest = widths(width)
+        for w, text in zip(sizes, cells[:-1], strict=True):
             segments.append(Segment(_fit(text, w) + " ", style))
-            used += w + 1
-        segments.append(Segment(_fit(cells[-1], max(0, width - used)), result_style))
+        segments.append(Segment(_fit(cells[-1], rest), result_style))
         return Strip(segments).adjust_cell_length(width, style)
 
     def render_line(self, y: int) -> Strip:
