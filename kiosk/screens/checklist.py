@@ -34,7 +34,7 @@ from kiosk.screens.release import HINT_F4, UndoLastRelease
 from kiosk.screens.scan_base import ScanLane, saving_note
 from kiosk.session import SignedIn
 from kiosk.textual_compat import KeyFirst
-from kiosk.widgets.footer import KioskFooter
+from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.scan_input import MAX_SCAN, ScanInput
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.widgets.title_bar import TitleBar
@@ -145,7 +145,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         Binding("f2", "undo", "Undo last", id="checklist.undo"),
         Binding("f3", "choose_class", "Change class", id="checklist.change_class"),
         Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
-        Binding("f5", "refresh_rows", "Refresh", id="checklist.refresh"),
+        Binding("f5", "refresh_rows(True)", "Refresh", id="checklist.refresh"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -225,8 +225,13 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
 
     def action_choose_class(self) -> None:
         if len(self.class_names) < 2:
+            self.notify("This is the only class on your checklist.", timeout=3)
             return
         picker = self.query_one("#class-list", OptionList)
+        if picker.display:  # already choosing: say how (F3 again looked dead)
+            self.notify("Choose a class: Down/Up, then Enter.", timeout=3)
+            picker.focus()
+            return
         picker.display = True
         picker.highlighted = self.class_names.index(self.class_name) if self.class_name in self.class_names else 0
         self.query_one("#checklist-title", Static).update("Choose a class: Down/Up, then Enter")
@@ -284,7 +289,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         self.query_one("#scan", ScanInput).focus()
         self.action_refresh_rows()
 
-    def action_refresh_rows(self) -> None:
+    def action_refresh_rows(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
         # refreshes can finish out of order, and rows still on their way may be for the
         # class shown before: only the latest answer is shown
         if self.class_name is not None:

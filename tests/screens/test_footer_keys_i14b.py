@@ -87,8 +87,8 @@ SHOWN = {
     "home": ["n", "l", "f12", "ctrl+p"],
     "home-admin": ["n", "a", "l", "f12", "ctrl+p"],
     "hand-in": ["escape", "f5", "f2", "f3", "f6", "f12", "ctrl+p"],
-    "release": ["escape", "f5", "f4", "f12", "ctrl+p"],
-    "checklist": ["escape", "f3", "f4", "f5", "f12", "ctrl+p"],
+    "release": ["escape", "f2", "f5", "f4", "f12", "ctrl+p"],
+    "checklist": ["escape", "f2", "f3", "f4", "f5", "f12", "ctrl+p"],
     "history": ["escape", "f2", "f4", "f6", "f7", "f8", "f12", "ctrl+p"],
     "uncollected": ["escape", "f5", "f9", "f12", "ctrl+p"],
     "visitors": ["escape", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f12", "ctrl+p"],
@@ -113,16 +113,7 @@ async def test_the_list_is_every_key_shown(school, name):
         assert sorted(shown_keys(app)) == sorted(SHOWN[name])
 
 
-# kiosk/screens/checklist.py is another change's: F3 (Change class) at the class list and F5
-# (Refresh) with nothing changed still do nothing visible. Strict: fixed, these must go.
-SILENT_ELSEWHERE = {("checklist", "f3"), ("checklist", "f5")}
-CASES = [
-    pytest.param(n, k, marks=pytest.mark.xfail(strict=True, reason="silent: checklist.py"))
-    if (n, k) in SILENT_ELSEWHERE
-    else (n, k)
-    for n, keys in SHOWN.items()
-    for k in keys
-]
+CASES = [(n, k) for n, keys in SHOWN.items() for k in keys]
 
 
 @pytest.mark.parametrize(("name", "key"), CASES)
