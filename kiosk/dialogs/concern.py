@@ -26,6 +26,7 @@ from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets import matches
+from kiosk.widgets.in_order import FormInput, FormNote
 from kiosk.workers import DbWork, Failure
 from models.safeguarding.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
@@ -58,7 +59,7 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
                 yield RadioButton(Content(ABOUT_WORDS[key]))
         with Vertical(id="concern-pupil-box"):
             yield Label("Pupil: type part of the name, then Down/Up and Enter")
-            yield Input(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield FormInput(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
             yield OptionList(id="concern-pupil-list")
             yield Static("", id="concern-pupil-chosen", markup=False)
         with Vertical(id="concern-staff-box"):
@@ -66,13 +67,13 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
             yield OptionList(id="concern-staff-list")
         with Vertical(id="concern-visitor-box"):
             yield Label("Visitor's name")
-            yield Input(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
+            yield FormInput(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
         yield Label("Kind of concern")
         with RadioSet(id="concern-category"):
             for text in CATEGORIES.values():
                 yield RadioButton(Content(text.capitalize()))
         yield Label("What happened (facts: when, where, what was seen or said)")
-        yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
+        yield FormNote(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
 
     def on_mount(self) -> None:
         self.show_parts()
@@ -170,6 +171,10 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         else:
             self.action_continue()
 
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
+        event.stop()
+        self.action_continue()
+
     def check(self) -> tuple[str, str] | ConcernForm:
         about = self.about()
         if about is None:
@@ -193,10 +198,10 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         category = self.category()
         if category is None:
             return "Choose the kind of concern.", "concern-category"
-        what = self.query_one("#concern-what", Input).value.strip()
+        what = self.query_one("#concern-what", FormNote).value.strip()
         if not what:
             return "Say what happened.", "concern-what"
-        if problem := bad_text(what, "description"):
+        if problem := bad_text(what, "description", multiline=True):
             return problem, "concern-what"
         return ConcernForm(category=category, what=what, subject_label=label, **kw)
 

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FormInput, FormNote
 from models.custody.ledger import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
@@ -51,12 +52,12 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Reason (required)")
-        yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
+        yield FormNote(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
         yield Label("Policy breached")
         with RadioSet(id="confiscate-policy"):
             for text in (*POLICIES, OTHER):
                 yield RadioButton(Content(text))
-        yield Input(
+        yield FormInput(
             id="confiscate-other",
             placeholder="Other: the policy and section",
             max_length=POLICY_LIMIT,
@@ -64,7 +65,7 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#confiscate-reason", Input).focus()
+        self.query_one("#confiscate-reason", FormNote).focus()
 
     # ------------------------------------------------------------ form
 
@@ -78,10 +79,10 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
 
     def check(self) -> tuple[str, str] | None:
         """The first problem with the form, as (message, widget id), or None."""
-        reason = self.query_one("#confiscate-reason", Input).value.strip()
+        reason = self.query_one("#confiscate-reason", FormNote).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
-        if problem := bad_text(reason, "reason"):
+        if problem := bad_text(reason, "reason", multiline=True):
             return problem, "confiscate-reason"
         policy = self.policy()
         if policy is None:
@@ -92,16 +93,17 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
             return problem, "confiscate-other"
         return None
 
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.say("Give the reason for the confiscation.")
+            return
+        self.say("Down/Up and Enter to choose the policy.")
+        self.query_one("#confiscate-policy", RadioSet).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "confiscate-reason":
-            if not event.value.strip():
-                self.say("Give the reason for the confiscation.")
-                return
-            self.say("Down/Up and Enter to choose the policy.")
-            self.query_one("#confiscate-policy", RadioSet).focus()
-        else:
-            self.action_continue()
+        self.action_continue()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
@@ -121,7 +123,7 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
             return
         policy = self.policy()
         assert policy
-        result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
+        result = Confiscation(self.query_one("#confiscate-reason", FormNote).value.strip(), policy)
         self.confirm_step(
             result,
             (

@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets import matches
+from kiosk.widgets.in_order import FormInput
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.policy.agreed import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
@@ -99,7 +100,7 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
                 yield RadioButton(Content(SUBJECT_WORDS[key]))
         with Vertical(id="exc-pupil-box", classes="subject-box"):
             yield Label("Pupil: type part of the name, then Down/Up and Enter")
-            yield Input(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield FormInput(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
             yield OptionList(id="exc-pupil-list")
             yield Static("", id="exc-pupil-chosen", markup=False)
         with Vertical(id="exc-staff-box", classes="subject-box"):
@@ -107,9 +108,9 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             yield OptionList(id="exc-staff-list")
         with Vertical(id="exc-visitor-box", classes="subject-box"):
             yield Label("Visitor's name", id="exc-visitor-label")
-            yield Input(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
+            yield FormInput(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
             yield Label("Organisation", id="exc-org-label")
-            yield Input(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
+            yield FormInput(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
         yield Label("Kind of exception")
         with RadioSet(id="exc-kind"):
             for text in KINDS.values():
@@ -120,24 +121,26 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
                 for text in MEDICAL_CATEGORIES.values():
                     yield RadioButton(Content(text.capitalize()))
         yield Label("Exactly what is allowed")
-        yield Input(
+        yield FormInput(
             id="exc-allowed",
             placeholder="e.g. check glucose readings on the phone",
             max_length=LIMITS["allowed"],
         )
         yield Label("Where")
-        yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
+        yield FormInput(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
         yield Label("Conditions (separate them with ;)")
-        yield Input(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
+        yield FormInput(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
         with Vertical(id="exc-sanction-box"):
             yield Label("Sanction for misuse (pupils)")
-            yield Input(id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"])
+            yield FormInput(
+                id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"]
+            )
         with Vertical(id="exc-contact-box"):
             yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
             yield OptionList(id="exc-contact-list")
         with Vertical(id="exc-agreed-with-box"):
             yield Label("Agreed with (name, if not the person themselves)")
-            yield Input(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
+            yield FormInput(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
         with Horizontal(id="exc-dates"):
             for wid, label, value in (
                 ("exc-agreed-on", "Agreed on", self.today.isoformat()),
@@ -147,10 +150,10 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             ):
                 with Vertical(classes="date-field"):
                     yield Label(label)
-                    yield Input(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
+                    yield FormInput(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
         with Vertical(id="exc-risk-box"):
             yield Label("Risk assessment reference")
-            yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
+            yield FormInput(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
 
     def on_mount(self) -> None:
         self.show_parts()

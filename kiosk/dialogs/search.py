@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FormInput, FormNote
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
     GROUNDS_LIMIT,
@@ -84,17 +85,17 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
         yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
-        yield Input(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield FormInput(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
         yield Label("Grounds for the search (required)")
-        yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
+        yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
         yield Label("Outcome")
         with RadioSet(id="search-outcome"):
             for text in SEARCH_OUTCOMES.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Parents/carers informed (optional: give both or neither)")
         with Horizontal(id="search-informed"):
-            yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
-            yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
+            yield FormInput(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
+            yield FormInput(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()
@@ -102,7 +103,9 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
     # ------------------------------------------------------------ form
 
     def value(self, widget_id: str) -> str:
-        return self.query_one(f"#{widget_id}", Input).value.strip()
+        field = self.query_one(f"#{widget_id}")
+        assert isinstance(field, (Input, FormNote))
+        return field.value.strip()
 
     def pressed(self, widget_id: str) -> int:
         return self.query_one(f"#{widget_id}", RadioSet).pressed_index
@@ -143,7 +146,7 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
             (witness, "witness's name", "search-witness"),
             (grounds, "grounds", "search-grounds"),
         ):
-            if problem := bad_text(text, what):
+            if problem := bad_text(text, what, multiline=widget == "search-grounds"):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
         if outcome < 0:
@@ -214,6 +217,14 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
             self.query_one(following[widget]).focus()
         else:
             self.action_continue()
+
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.say("Give the grounds for the search.")
+            return
+        self.say("")
+        self.query_one("#search-outcome").focus()
 
     def action_continue(self) -> None:
         record, message, widget = self.build()

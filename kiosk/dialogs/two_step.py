@@ -28,9 +28,10 @@ from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 T = TypeVar("T")
 
 
-def bad_text(value: str, what: str) -> str | None:
-    """The message for text with control characters in it, or None."""
-    if any(not ch.isprintable() for ch in value):
+def bad_text(value: str, what: str, *, multiline: bool = False) -> str | None:
+    """The message for text with control characters in it, or None. A free-text field
+    (``multiline``) may hold line breaks."""
+    if any(not (ch.isprintable() or (multiline and ch == "\n")) for ch in value):
         return f"The {what} contains control characters."
     return None
 
