@@ -81,7 +81,4 @@ def clean_typed(text: str, *, multiline: bool = False) -> str:
         elif ch == "\t" or unicodedata.category(ch) == "Zs":
             kept.append(" ")
         # else: a control or format character: dropped
-    text = "".join(kept)
-    if not multiline:
-        return text
-    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+    return "".join(kept)

@@ -15,11 +15,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.widgets.in_order import FormInput, FormNote
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.custody.ledger import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
@@ -32,11 +32,11 @@ POLICIES = (
 OTHER = "Other (name the policy)"
 
 
-class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
+class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     PREFIX = "confiscate"
     CONFIRM_LABEL = "Confirm confiscation"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="confiscate.back")]
 
     def __init__(self, pupil_name: str, where: str = "") -> None:
         super().__init__()
@@ -93,26 +93,35 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
             return problem, "confiscate-other"
         return None
 
-    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
-        event.stop()
-        if not event.value.strip():
-            self.say("Give the reason for the confiscation.")
-            return
-        self.say("Down/Up and Enter to choose the policy.")
-        self.query_one("#confiscate-policy", RadioSet).focus()
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_continue()
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "confiscate-reason":
+            if self.settled(field) and not self.query_one("#confiscate-reason", FormNote).value.strip():
+                self.say("Give the reason for the confiscation.")  # nothing on its way to it: stay
+                return None
+            self.say("Down/Up and Enter to choose the policy.")
+            return "confiscate-policy"
+        if field == "confiscate-policy" and index is not None:
+            other = self.query_one("#confiscate-other", Input)
+            other.disabled = index < len(POLICIES)
+            return "confiscate-continue" if other.disabled else "confiscate-other"
+        return None
+
+    def form_entered(self, field: str) -> None:
+        if field == "confiscate-reason":
+            if not self.query_one("#confiscate-reason", FormNote).value.strip():
+                self.say("Give the reason for the confiscation.")
+                self.set_focus(self.query_one("#confiscate-reason"))
+        elif field == "confiscate-other":
+            self.action_continue()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
-        other = self.query_one("#confiscate-other", Input)
-        other.disabled = event.index < len(POLICIES)
-        if other.disabled:
-            self.query_one("#confiscate-continue", Button).focus()
-        else:
-            other.focus()
+        following = self.form_next("confiscate-policy", event.index)
+        if event.radio_set.has_focus and following is not None:
+            self.query_one(f"#{following}").focus()
 
     def action_continue(self) -> None:
         problem = self.check()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,7 +26,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.widgets.in_order import FormInput, FormNote
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
     GROUNDS_LIMIT,
@@ -54,11 +55,11 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-class SearchDialog(DockedTwoStepDialog[SearchRecord]):
+class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     PREFIX = "search"
     CONFIRM_LABEL = "Confirm search record"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="search.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="search.back")]
 
     def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
         super().__init__()
@@ -178,53 +179,52 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
         )
         return record, "", ""
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        event.stop()
-        set_id = event.radio_set.id
-        if set_id == "search-consent":
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
+
+    FOLLOWING: ClassVar[dict[str, str]] = {
+        "search-contact": "search-witness",
+        "search-witness": "search-grounds",
+        "search-grounds": "search-outcome",
+        "search-outcome": "search-informed-at",
+        "search-informed-at": "search-informed-how",
+    }
+
+    EMPTY: ClassVar[dict[str, str]] = {
+        "search-witness": "Give the witness's name.",
+        "search-grounds": "Give the grounds for the search.",
+    }
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field in self.EMPTY and self.settled(field) and not self.value(field):
+            self.say(self.EMPTY[field])  # nothing on its way to it: stay
+            return None
+        self.say("")
+        if field == "search-consent" and index is not None:
             contacts = self.query_one("#search-contact", RadioSet)
-            contacts.disabled = event.index != 1 or not self.contacts
-            if event.index == 1 and not self.contacts:
+            contacts.disabled = index != 1 or not self.contacts
+            if index == 1 and not self.contacts:
                 self.say(f"No parent or carer is listed for {self.pupil_name}: only the pupil can consent.")
-                return
+                return None
             if not contacts.disabled:
                 self.say("Down/Up and Enter: who consented?")
-                contacts.focus()
-                return
-            self.say("")
-            self.query_one("#search-witness", Input).focus()
-        elif set_id == "search-contact":
-            self.say("")
-            self.query_one("#search-witness", Input).focus()
-        elif set_id == "search-outcome":
-            self.say("")
-            self.query_one("#search-informed-at", Input).focus()
+                return "search-contact"
+            return "search-witness"
+        return self.FOLLOWING.get(field)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        following = {
-            "search-witness": "#search-grounds",
-            "search-grounds": "#search-outcome",
-            "search-informed-at": "#search-informed-how",
-        }
-        widget = event.input.id or ""
-        if widget == "search-witness" and not event.value.strip():
-            self.say("Give the witness's name.")
-        elif widget == "search-grounds" and not event.value.strip():
-            self.say("Give the grounds for the search.")
-        elif widget in following:
-            self.say("")
-            self.query_one(following[widget]).focus()
-        else:
+    def form_entered(self, field: str) -> None:
+        if field in self.EMPTY and not self.value(field):
+            self.say(self.EMPTY[field])
+            self.set_focus(self.query_one(f"#{field}"))
+        elif field == "search-informed-how":
             self.action_continue()
 
-    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
-        if not event.value.strip():
-            self.say("Give the grounds for the search.")
-            return
-        self.say("")
-        self.query_one("#search-outcome").focus()
+        if event.radio_set.has_focus:
+            following = self.form_next(event.radio_set.id or "", event.index)
+            if following is not None:
+                self.query_one(f"#{following}").focus()
 
     def action_continue(self) -> None:
         record, message, widget = self.build()

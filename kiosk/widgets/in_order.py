@@ -76,7 +76,10 @@ class FormInput(KeyFirst, PasteFirst, Input):
     two). A paste longer than the box allows keeps what fits.
     """
 
+    waiting = 0  # keys sent to it (InOrderForm.key_arriving) and not yet taken
+
     def take_paste(self, event: events.Paste) -> None:
+        self.waiting = max(0, self.waiting - 1)
         start, end = sorted(self.selection)
         text = clean_typed(event.text)
         if self.max_length:
@@ -89,6 +92,7 @@ class FormInput(KeyFirst, PasteFirst, Input):
         super().replace(clean_typed(text), start, end)
 
     def take_key(self, event: events.Key) -> bool:
+        self.waiting = max(0, self.waiting - 1)
         action = INPUT_KEYS.get(event.key)
         if action is None:
             return False
@@ -134,6 +138,9 @@ class FormNote(KeyFirst, PasteFirst, TextArea):
         super().__init__(id=id, placeholder=placeholder, soft_wrap=True, tab_behavior="focus")
         self.max_length = max_length
 
+    def on_mount(self) -> None:
+        self.cursor_blink = getattr(self.app, "cursor_blink", True)  # as the Inputs (kiosk.widgets.blink)
+
     @property
     def value(self) -> str:
         return self.text
@@ -142,7 +149,10 @@ class FormNote(KeyFirst, PasteFirst, TextArea):
     def value(self, text: str) -> None:
         self.text = text
 
+    waiting = 0  # keys sent to it (InOrderForm.key_arriving) and not yet taken
+
     def take_key(self, event: events.Key) -> bool:
+        self.waiting = max(0, self.waiting - 1)
         if event.key == "enter":  # in turn with the keys before it, as PinInput's
             self.post_message(self.Submitted(self))
             return True
@@ -153,6 +163,7 @@ class FormNote(KeyFirst, PasteFirst, TextArea):
         return True
 
     def take_paste(self, event: events.Paste) -> None:
+        self.waiting = max(0, self.waiting - 1)
         if not self.read_only and (result := self.replace(event.text, *self.selection)) is not None:
             self.move_cursor(result.end_location)
 
@@ -236,6 +247,22 @@ class InOrderForm:
     def form_entered(self, field: str) -> None:
         """Enter in ``field``, once the field has taken every key typed before the Enter."""
 
+    def key_arriving(self, event: events.Key | events.Paste) -> None:
+        """Called by the app as each key arrives (before it is sent on): a text field of the
+        form counts the keys on their way to it, so :meth:`settled` can tell when its value
+        is final. (Enter and Tab are the form's own: never sent on to a field.)"""
+        field = self.focused
+        if isinstance(field, (FormInput, FormNote)) and not (
+            isinstance(event, events.Key) and event.key in ("enter", "tab", "shift+tab")
+        ):
+            field.waiting += 1
+
+    def settled(self, field: str) -> bool:
+        """The text field has taken every key sent to it: its value now is what was typed."""
+        screen: Any = self
+        widget = screen.query_one(f"#{field}")
+        return not getattr(widget, "waiting", 1)
+
     def form_field(self) -> Widget | None:
         """The focused widget, if it is one of this form's fields."""
         field = self.focused
@@ -280,4 +307,19 @@ class InOrderForm:
         screen: Any = self
         if following is not None:
             screen.set_focus(screen.query_one(f"#{following}"))  # at once, before the next keys
-        after_keys(field, self.form_entered, field.id)
+        # Acted on in the order the Enters came: each field's keys are waited for on its own
+        # path (after_keys), and a shorter path (a field typed after a pupil was looked up)
+        # could otherwise finish first, and the form be checked before the pupil was picked.
+        entry = [field.id, False]
+        self._entries().append(entry)
+        after_keys(field, self._entry_ready, entry)
+
+    def _entries(self) -> list[list[Any]]:
+        return self.__dict__.setdefault("_form_entries", [])
+
+    def _entry_ready(self, entry: list[Any]) -> None:
+        entry[1] = True
+        entries = self._entries()
+        while entries and entries[0][1]:
+            field, _ = entries.pop(0)
+            self.form_entered(field)

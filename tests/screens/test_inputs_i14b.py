@@ -11,9 +11,15 @@ from __future__ import annotations
 import pytest
 from textual import events
 
+from kiosk.dialogs.search import OUTCOME_KEYS
 from kiosk.screens.safeguarding import SafeguardingScreen
+from models.custody import ledger as custody
+from models.safeguarding.concerns import CATEGORIES
 from models.store.tables import Concern
-from tests.pilot import make_app, quiet, text
+from models.upkeep.demo import DEMO_PINS
+from tests.pilot import burst, make_app, quiet, text, until
+from tests.school import NOW
+from tests.screens.test_history_screen import device_of
 from tests.screens.test_safeguarding_screens import open_screen
 
 
@@ -91,3 +97,103 @@ async def test_a_paste_longer_than_the_field_keeps_what_fits(school):
         await pilot.press(*"Mr")
         await paste(pilot, " K" + "x" * 500)
         assert field.value.startswith("Mr Kx") and len(field.value) == field.max_length
+
+
+# ---------------------------------------------------------------- item 3: keys in one burst
+
+
+async def test_the_concern_form_typed_in_one_burst_lands_in_its_fields(school):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_concern(pilot)
+        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen filming", "enter"])
+        await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
+        summary = text(app, "#concern-summary")
+        assert "About: Mr K (visitor)" in summary, summary
+        assert "What happened: Seen filming" in summary, summary
+        assert app.screen.result.category == list(CATEGORIES)[1]
+
+
+async def test_a_pupil_picked_by_enter_then_the_rest_typed_at_once(school):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_concern(pilot)
+        burst(app, ["enter", *"Ava"])  # about a pupil; part of her name
+        await quiet(pilot)  # the matches shown
+        burst(app, ["down", "enter", "enter", *"Upset at break", "enter"])
+        await quiet(pilot)
+        assert app.screen.has_class("confirming"), (text(app, "#concern-error"), app.focused)
+        summary = text(app, "#concern-summary")
+        assert "About: Ava" in summary and "What happened: Upset at break" in summary, summary
+
+
+async def test_the_confiscate_form_typed_in_one_burst(school):
+    from tests.screens.test_dialog_fit import open_dialog
+
+    app = make_app(start="history")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(pilot, school, (80, 24), "f6")
+        assert type(app.screen).__name__ == "ConfiscateDialog"
+        burst(app, [*"Filming in class", "enter", "down", "down", "down", "enter", *"MTP 9", "enter"])
+        await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
+        assert app.screen.result.reason == "Filming in class"
+        assert app.screen.result.policy == "MTP 9"  # the last option (Other): typed straight after
+
+
+async def test_the_search_form_typed_in_one_burst(school):
+    from tests.screens.test_dialog_fit import open_dialog
+
+    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(pilot, school, (80, 24), "f7")
+        assert type(app.screen).__name__ == "SearchDialog"
+        keys = ["down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
+        burst(app, [*keys, "down", "enter", *"0815", "enter", *"telephone", "enter"])
+        await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
+        record = app.screen.result
+        assert record.consent_by == "parent" and record.witness == "Mrs R Hughes"
+        assert record.grounds == "Reported image" and record.parents_informed_how == "telephone"
+        assert record.outcome == OUTCOME_KEYS[1]
+
+
+@pytest.mark.parametrize("start", ["visitor", "login"])
+async def test_f10_then_a_username_and_pin_typed_at_once_signs_in(school, start):
+    """F10 at the visitors' screen opens the staff sign-in: what is typed straight after it
+    belongs in the username (it went into the visitor's name box, or nowhere)."""
+    from tests.pilot import settle
+
+    app = make_app(start="visitor") if start == "visitor" else make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        if start == "login":
+            await pilot.press("f2")
+            await settle(pilot)
+        assert type(app.screen).__name__ == "VisitorSelfServiceScreen"
+        burst(app, ["f10", *"office", "enter", *DEMO_PINS["office"], "enter"])
+        await until(pilot, lambda: app.signed_in is not None, seconds=20, what="signed in")
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_the_exception_form_typed_in_one_burst(school):
+    from kiosk.screens.exceptions import ExceptionsScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, "head", ExceptionsScreen)
+        await pilot.press("n")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "ExceptionFormDialog"
+        burst(app, ["enter", *"Ava"])  # a pupil; her name
+        await quiet(pilot)  # the matches
+        burst(app, ["enter", "enter", "enter", *"Read the glucose app", "enter", *"Medical room", "enter"])
+        burst(app, [*"On silent", "enter", *"Exception withdrawn", "enter"])
+        await quiet(pilot)  # her parents listed
+        burst(app, ["down", "enter", "enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter"])
+        await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
+        summary = text(app, "#exc-summary")
+        assert "For: Ava Patel · Oak · 000001 (pupil)" in summary
+        assert "Kind: medical monitoring: reads a medical sensor, pump or monitor" in summary
+        assert "Conditions: On silent" in summary
+        assert "Agreed with: Raj Patel (Father), on 2026-11-12" in summary
+        assert "From 2026-11-12 until 2026-12-18 (inclusive), review on 2026-12-01" in summary
