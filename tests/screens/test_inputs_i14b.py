@@ -197,3 +197,41 @@ async def test_the_exception_form_typed_in_one_burst(school):
         assert "Conditions: On silent" in summary
         assert "Agreed with: Raj Patel (Father), on 2026-11-12" in summary
         assert "From 2026-11-12 until 2026-12-18 (inclusive), review on 2026-12-01" in summary
+
+
+# ---------------------------------------------------------------- item 4: Enter on the first option
+
+
+async def release_dialog(pilot, school, adno: str):
+    from tests.screens.test_release_screens import confiscate, hand_in, open_release, scan
+
+    hand_in(school, adno)
+    confiscate(school, adno)
+    await open_release(pilot)
+    await scan(pilot, school.codes[adno])
+    await pilot.press("f4")
+    await quiet(pilot)
+    assert type(pilot.app.screen).__name__ == "ReleaseToContactDialog"
+
+
+async def test_enter_chooses_the_only_person_listed_to_collect_a_phone(school):
+    app = make_app(start="release")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await release_dialog(pilot, school, "000004")  # Dan Brown: his grandmother only
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert text(app, "#contact-chosen") == "Collecting: Eve Brown (Grandparent)"
+        assert app.focused.id == "id-seen"
+
+
+async def test_enter_with_several_listed_and_none_highlighted_says_what_to_do(school):
+    app = make_app(start="release")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await release_dialog(pilot, school, "000001")  # Ava Patel: mother and father
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert text(app, "#contact-chosen") == "Collecting: nobody chosen yet"
+        assert text(app, "#contact-error") == "Down/Up to choose who is collecting, then Enter."
+        await pilot.press("down", "enter")  # the first Down: the first person
+        await quiet(pilot)
+        assert text(app, "#contact-chosen") == "Collecting: Priya Patel (Mother)"
