@@ -34,6 +34,7 @@ ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A v
 
 
 class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "concern"
     CONFIRM_LABEL = "Confirm: tell the DSL"
     CONFIRM_VARIANT = "warning"

@@ -33,6 +33,7 @@ OTHER = "Other (name the policy)"
 
 
 class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "confiscate"
     CONFIRM_LABEL = "Confirm confiscation"
     CONFIRM_VARIANT = "warning"

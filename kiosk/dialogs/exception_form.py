@@ -73,6 +73,7 @@ def options(rows: list[tuple[int, str]]) -> list[Option]:
 
 
 class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "exc"
     BOX_CLASSES = "dialog wide-dialog docked"  # the error line and buttons always in view
     HELP = "Choose who it is for (Down/Up, then Enter). Esc to cancel."

@@ -34,6 +34,7 @@ class FollowUp:
 
 
 class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "follow"
     BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
     CONFIRM_LABEL = "Confirm follow-up"

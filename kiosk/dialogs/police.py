@@ -44,6 +44,7 @@ FIELDS = (
 
 
 class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "police"
     CONFIRM_LABEL = "Confirm: handed to police"
     CONFIRM_VARIANT = "error"

@@ -13,6 +13,7 @@ from kiosk.widgets.in_order import FormInput
 
 
 class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
 

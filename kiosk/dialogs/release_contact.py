@@ -23,6 +23,7 @@ HELP = "Down/Up and Enter to choose who is collecting, Space to tick ID seen, th
 
 
 class ReleaseToContactDialog(ModalScreen[int | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="release_contact.cancel")]
 

@@ -21,6 +21,8 @@ SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
     """Returns the next review date (after today, no later than the end date), or None."""
 
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
+
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="review.cancel")]
 

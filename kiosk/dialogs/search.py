@@ -56,6 +56,7 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
 
 
 class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "search"
     CONFIRM_LABEL = "Confirm search record"
     CONFIRM_VARIANT = "warning"

@@ -18,6 +18,7 @@ from models.safeguarding.concerns import WHAT_LIMIT
 
 
 class VisitorConcernDialog(DockedTwoStepDialog[str]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "vconcern"
     BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
     HELP = "It is recorded for the DSL. Enter to go on, Esc to cancel."

@@ -44,6 +44,7 @@ def parse_left_at(text: str, signed_in: dt.datetime, now: dt.datetime) -> tuple[
 
 
 class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="visitor_left_at.cancel")]
 

@@ -235,3 +235,33 @@ async def test_enter_with_several_listed_and_none_highlighted_says_what_to_do(sc
         await pilot.press("down", "enter")  # the first Down: the first person
         await quiet(pilot)
         assert text(app, "#contact-chosen") == "Collecting: Priya Patel (Mother)"
+
+
+# ---------------------------------------------------------------- item 7: which field has the focus
+
+
+def screen_rows(app) -> list[str]:
+    import tests.svg_text as svg
+
+    cells = svg.cells(app.export_screenshot())
+    return [svg.text_of(cells[r]) for r in sorted(cells)]
+
+
+async def test_the_focused_field_is_drawn_in_heavy_lines_even_without_colour(school):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_concern(pilot)
+        rows = screen_rows(app)
+        heavy = [i for i, row in enumerate(rows) if "┏" in row]
+        assert len(heavy) == 1 and "A pupil" in rows[heavy[0] + 1], rows  # the radio set: the only one
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        rows = screen_rows(app)
+        heavy = [i for i, row in enumerate(rows) if "┏" in row]
+        assert len(heavy) == 1 and "As they signed in" in rows[heavy[0] + 1], rows  # the visitor's name
+        app.screen.query_one("#concern-continue").focus()
+        await pilot.pause()
+        rows = screen_rows(app)
+        assert not any("┏" in row for row in rows)
+        [top] = [row for row in rows if "━" in row and "Continue" not in row][:1]
+        assert rows[rows.index(top) + 1].strip("█ ").startswith("Continue"), rows  # the button: heavy lines
