@@ -265,3 +265,17 @@ async def test_the_focused_field_is_drawn_in_heavy_lines_even_without_colour(sch
         assert not any("┏" in row for row in rows)
         [top] = [row for row in rows if "━" in row and "Continue" not in row][:1]
         assert rows[rows.index(top) + 1].strip("█ ").startswith("Continue"), rows  # the button: heavy lines
+
+
+async def test_the_field_being_typed_in_shows_at_80x24(school):
+    """The concern form ran on under the buttons at 80x24 (24 rows high): "What happened",
+    focused and typed in, could not be seen."""
+    from tests.screens.test_dialog_fit import assert_whole
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_concern(pilot)
+        await pilot.press("down", "down", "enter", *"Mr K", "enter", "enter")
+        await quiet(pilot)
+        assert app.focused.id == "concern-what"
+        assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")
