@@ -306,7 +306,11 @@ class InOrderForm:
         following = self.form_next(field.id, index)
         screen: Any = self
         if following is not None:
-            screen.set_focus(screen.query_one(f"#{following}"))  # at once, before the next keys
+            widget = screen.query_one(f"#{following}")
+            screen.set_focus(widget)  # at once, before the next keys
+            # Into view once laid out again: a part just shown (a visitor's name box) has no
+            # place yet, and Textual's own scroll, run before the layout, left it out of view.
+            widget.call_after_refresh(widget.scroll_visible, animate=False)
         # Acted on in the order the Enters came: each field's keys are waited for on its own
         # path (after_keys), and a shorter path (a field typed after a pupil was looked up)
         # could otherwise finish first, and the form be checked before the pupil was picked.

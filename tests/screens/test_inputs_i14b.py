@@ -279,3 +279,15 @@ async def test_the_field_being_typed_in_shows_at_80x24(school):
         await quiet(pilot)
         assert app.focused.id == "concern-what"
         assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")
+
+
+async def test_the_field_reached_in_a_burst_shows_at_80x24(school):
+    from tests.screens.test_dialog_fit import assert_whole
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_concern(pilot)
+        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen"])
+        await quiet(pilot)
+        assert app.focused.id == "concern-what" and app.focused.value == "Seen"
+        assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")
