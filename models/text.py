@@ -7,6 +7,8 @@ breaks). Each refusal is one plain-English line naming the field.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Literal, overload
 
 from models.errors import ValidationError
@@ -42,3 +44,41 @@ def line_field(value: str | None, what: str, limit: int = 100) -> str:
     if not value.isprintable():
         raise ValidationError(f"The {what} contains control characters.")
     return value
+
+
+# A terminal's escape sequences, as pasted (or typed through a terminal that passed them
+# on): CSI ("ESC [" or the 8-bit CSI, parameters, one final byte), OSC, DCS and the other
+# strings ended by BEL or ST, then any other two-byte "ESC x". Only their text would be
+# seen ("^[2J" in a box), and the domain refuses control characters anyway.
+_ESCAPES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?          # CSI ... final byte (cut short: dropped too)
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])  # OSC, DCS, SOS, PM, APC ...
+      [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?    #   ... up to BEL or ST
+    | \x1b[ -/]*[0-~]?                         # any other escape (ESC c, ESC ( B, a lone ESC)
+    """,
+    re.VERBOSE,
+)
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+
+
+def clean_typed(text: str, *, multiline: bool = False) -> str:
+    """Text pasted or typed into a field, as the field should hold it: escape sequences and
+    control characters removed, tabs and other spaces (a non-breaking space) made plain
+    spaces. Line breaks are kept as "\\n" in a free-text field (``multiline``); in a one-line
+    field the lines are joined with a space, so no line is lost. What comes out passes
+    :func:`text_field` (or, one-line, :func:`line_field`) as far as characters go."""
+    text = _ESCAPES.sub("", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    if not multiline:
+        text = text.strip("\n")  # (a copied line ends in one: no space left after it)
+    kept = []
+    for ch in text:
+        if ch == "\n":
+            kept.append("\n" if multiline else " ")
+        elif ch.isprintable():
+            kept.append(ch)
+        elif ch == "\t" or unicodedata.category(ch) == "Zs":
+            kept.append(" ")
+        # else: a control or format character: dropped
+    return "".join(kept)

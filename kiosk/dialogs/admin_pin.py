@@ -17,6 +17,8 @@ from kiosk.workers import DbWork, Failure
 class AdminPinDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[bool]):
     """Returns True when an admin signed off the quit, False if cancelled."""
 
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
+
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="admin_pin.cancel"),

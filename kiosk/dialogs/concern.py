@@ -26,20 +26,22 @@ from kiosk.actions.safeguarding import ConcernForm
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets import matches
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
 from models.safeguarding.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 
 
-class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
+class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "concern"
     CONFIRM_LABEL = "Confirm: tell the DSL"
     CONFIRM_VARIANT = "warning"
     BOX_CLASSES = "dialog wide-dialog docked"
     HELP = "Choose who it is about (Down/Up, then Enter). Esc to cancel."
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="concern.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="concern.back")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,21 +60,21 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
                 yield RadioButton(Content(ABOUT_WORDS[key]))
         with Vertical(id="concern-pupil-box"):
             yield Label("Pupil: type part of the name, then Down/Up and Enter")
-            yield Input(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
-            yield OptionList(id="concern-pupil-list")
+            yield FormInput(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield FormOptionList(id="concern-pupil-list")
             yield Static("", id="concern-pupil-chosen", markup=False)
         with Vertical(id="concern-staff-box"):
             yield Label("Member of staff: Down/Up and Enter")
-            yield OptionList(id="concern-staff-list")
+            yield FormOptionList(id="concern-staff-list")
         with Vertical(id="concern-visitor-box"):
             yield Label("Visitor's name")
-            yield Input(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
+            yield FormInput(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
         yield Label("Kind of concern")
         with RadioSet(id="concern-category"):
             for text in CATEGORIES.values():
                 yield RadioButton(Content(text.capitalize()))
         yield Label("What happened (facts: when, where, what was seen or said)")
-        yield Input(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
+        yield FormNote(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
 
     def on_mount(self) -> None:
         self.show_parts()
@@ -87,23 +89,54 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         i = self.query_one("#concern-category", RadioSet).pressed_index
         return list(CATEGORIES)[i] if i >= 0 else None
 
-    def show_parts(self) -> None:
-        about = self.about()
+    def show_parts(self, about: str | None = None) -> None:
+        about = about or self.about()
         self.query_one("#concern-pupil-box").display = about == "pupil"
         self.query_one("#concern-staff-box").display = about == "staff"
         self.query_one("#concern-visitor-box").display = about == "visitor"
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
         self.show_parts()
-        self.say("")
-        if event.radio_set.id == "concern-about":
-            target = {"pupil": "concern-pupil-find", "staff": "concern-staff-list", "visitor": "concern-visitor"}[
-                self.about() or "pupil"
-            ]
-        else:
-            target = "concern-what"
-        self.query_one(f"#{target}").focus()
+        if event.radio_set.has_focus:
+            following = self.form_next(event.radio_set.id or "", event.index)
+            if following is not None:
+                self.query_one(f"#{following}").focus()
+
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "concern-about" and index is not None:
+            about = ABOUT_KINDS[index]
+            self.show_parts(about)
+            self.say("")
+            return {"pupil": "concern-pupil-find", "staff": "concern-staff-list", "visitor": "concern-visitor"}[about]
+        if field in ("concern-pupil-find", "concern-pupil-list", "concern-staff-list", "concern-visitor"):
+            return "concern-category"
+        if field == "concern-category":
+            self.say("")
+            return "concern-what"
+        return None
+
+    def form_entered(self, field: str) -> None:
+        if field == "concern-pupil-find":
+            box = self.query_one("#concern-pupil-list", OptionList)
+            if (option := matches.chosen(box)) is not None:
+                self.pick("concern-pupil-list", int(option.id or 0))
+                return
+            self.say(matches.SEVERAL if box.option_count else "Type part of the pupil's name, then pick them.")
+            self.set_focus(self.query_one("#concern-pupil-find"))
+        elif field in ("concern-pupil-list", "concern-staff-list"):
+            box = self.query_one(f"#{field}", OptionList)
+            option = box.highlighted_option
+            if option is None:
+                self.say("Pick from the list (Down/Up, then Enter).")
+                self.set_focus(box)
+                return
+            self.pick(field, int(option.id or 0))
+        elif field == "concern-what":
+            self.action_continue()
 
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
         box = self.query_one(selector, OptionList)
@@ -145,8 +178,10 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
             matches.step(results, event.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click (Enter's is dealt with as it arrives)."""
         event.stop()
         self.pick(event.option_list.id or "", int(event.option.id or 0))
+        self.query_one("#concern-category", RadioSet).focus()
 
     def pick(self, list_id: str, row_id: int) -> None:
         if list_id == "concern-pupil-list":
@@ -155,20 +190,6 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         else:
             self.staff = (row_id, self.staff_rows[row_id])
         self.say("")
-        self.query_one("#concern-category", RadioSet).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "concern-pupil-find":
-            box = self.query_one("#concern-pupil-list", OptionList)
-            if (option := matches.chosen(box)) is not None:
-                self.pick("concern-pupil-list", int(option.id or 0))
-            elif box.option_count:
-                self.say(matches.SEVERAL)
-        elif event.input.id == "concern-visitor":
-            self.query_one("#concern-category", RadioSet).focus()
-        else:
-            self.action_continue()
 
     def check(self) -> tuple[str, str] | ConcernForm:
         about = self.about()
@@ -193,10 +214,10 @@ class RaiseConcernDialog(DbWork, DockedTwoStepDialog[ConcernForm]):
         category = self.category()
         if category is None:
             return "Choose the kind of concern.", "concern-category"
-        what = self.query_one("#concern-what", Input).value.strip()
+        what = self.query_one("#concern-what", FormNote).value.strip()
         if not what:
             return "Say what happened.", "concern-what"
-        if problem := bad_text(what, "description"):
+        if problem := bad_text(what, "description", multiline=True):
             return problem, "concern-what"
         return ConcernForm(category=category, what=what, subject_label=label, **kw)
 

@@ -12,6 +12,8 @@ from textual.widgets import Button, Static
 class ConfirmDialog(ModalScreen[bool]):
     """A question, a line of detail, and two buttons; Enter on the focused one, Y/N, Esc is No."""
 
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
+
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("escape,n", "answer(False)", "No", id="confirm.no"),

@@ -15,10 +15,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.custody.ledger import POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
@@ -31,11 +32,12 @@ POLICIES = (
 OTHER = "Other (name the policy)"
 
 
-class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
+class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "confiscate"
     CONFIRM_LABEL = "Confirm confiscation"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="confiscate.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="confiscate.back")]
 
     def __init__(self, pupil_name: str, where: str = "") -> None:
         super().__init__()
@@ -51,12 +53,12 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Reason (required)")
-        yield Input(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
+        yield FormNote(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
         yield Label("Policy breached")
         with RadioSet(id="confiscate-policy"):
             for text in (*POLICIES, OTHER):
                 yield RadioButton(Content(text))
-        yield Input(
+        yield FormInput(
             id="confiscate-other",
             placeholder="Other: the policy and section",
             max_length=POLICY_LIMIT,
@@ -64,7 +66,7 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#confiscate-reason", Input).focus()
+        self.query_one("#confiscate-reason", FormNote).focus()
 
     # ------------------------------------------------------------ form
 
@@ -78,10 +80,10 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
 
     def check(self) -> tuple[str, str] | None:
         """The first problem with the form, as (message, widget id), or None."""
-        reason = self.query_one("#confiscate-reason", Input).value.strip()
+        reason = self.query_one("#confiscate-reason", FormNote).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
-        if problem := bad_text(reason, "reason"):
+        if problem := bad_text(reason, "reason", multiline=True):
             return problem, "confiscate-reason"
         policy = self.policy()
         if policy is None:
@@ -92,25 +94,35 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
             return problem, "confiscate-other"
         return None
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "confiscate-reason":
-            if not event.value.strip():
-                self.say("Give the reason for the confiscation.")
-                return
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "confiscate-reason":
+            if self.settled(field) and not self.query_one("#confiscate-reason", FormNote).value.strip():
+                self.say("Give the reason for the confiscation.")  # nothing on its way to it: stay
+                return None
             self.say("Down/Up and Enter to choose the policy.")
-            self.query_one("#confiscate-policy", RadioSet).focus()
-        else:
+            return "confiscate-policy"
+        if field == "confiscate-policy" and index is not None:
+            other = self.query_one("#confiscate-other", Input)
+            other.disabled = index < len(POLICIES)
+            return "confiscate-continue" if other.disabled else "confiscate-other"
+        return None
+
+    def form_entered(self, field: str) -> None:
+        if field == "confiscate-reason":
+            if not self.query_one("#confiscate-reason", FormNote).value.strip():
+                self.say("Give the reason for the confiscation.")
+                self.set_focus(self.query_one("#confiscate-reason"))
+        elif field == "confiscate-other":
             self.action_continue()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
-        other = self.query_one("#confiscate-other", Input)
-        other.disabled = event.index < len(POLICIES)
-        if other.disabled:
-            self.query_one("#confiscate-continue", Button).focus()
-        else:
-            other.focus()
+        following = self.form_next("confiscate-policy", event.index)
+        if event.radio_set.has_focus and following is not None:
+            self.query_one(f"#{following}").focus()
 
     def action_continue(self) -> None:
         problem = self.check()
@@ -121,7 +133,7 @@ class ConfiscateDialog(DockedTwoStepDialog[Confiscation]):
             return
         policy = self.policy()
         assert policy
-        result = Confiscation(self.query_one("#confiscate-reason", Input).value.strip(), policy)
+        result = Confiscation(self.query_one("#confiscate-reason", FormNote).value.strip(), policy)
         self.confirm_step(
             result,
             (

@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets import matches
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
 from models.policy.agreed import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
@@ -71,13 +72,14 @@ def options(rows: list[tuple[int, str]]) -> list[Option]:
 # ---------------------------------------------------------------- dialog
 
 
-class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
+class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "exc"
     BOX_CLASSES = "dialog wide-dialog docked"  # the error line and buttons always in view
     HELP = "Choose who it is for (Down/Up, then Enter). Esc to cancel."
     CONFIRM_LABEL = "Confirm: record it"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="exception_form.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="exception_form.back")]
 
     def __init__(self, today: dt.date) -> None:
         super().__init__()
@@ -99,17 +101,17 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
                 yield RadioButton(Content(SUBJECT_WORDS[key]))
         with Vertical(id="exc-pupil-box", classes="subject-box"):
             yield Label("Pupil: type part of the name, then Down/Up and Enter")
-            yield Input(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
-            yield OptionList(id="exc-pupil-list")
+            yield FormInput(id="exc-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield FormOptionList(id="exc-pupil-list")
             yield Static("", id="exc-pupil-chosen", markup=False)
         with Vertical(id="exc-staff-box", classes="subject-box"):
             yield Label("Member of staff: Down/Up and Enter")
-            yield OptionList(id="exc-staff-list")
+            yield FormOptionList(id="exc-staff-list")
         with Vertical(id="exc-visitor-box", classes="subject-box"):
             yield Label("Visitor's name", id="exc-visitor-label")
-            yield Input(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
+            yield FormInput(id="exc-visitor", placeholder="Full name, as they sign in", max_length=LIMITS["name"])
             yield Label("Organisation", id="exc-org-label")
-            yield Input(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
+            yield FormInput(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
         yield Label("Kind of exception")
         with RadioSet(id="exc-kind"):
             for text in KINDS.values():
@@ -120,24 +122,26 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
                 for text in MEDICAL_CATEGORIES.values():
                     yield RadioButton(Content(text.capitalize()))
         yield Label("Exactly what is allowed")
-        yield Input(
+        yield FormInput(
             id="exc-allowed",
             placeholder="e.g. check glucose readings on the phone",
             max_length=LIMITS["allowed"],
         )
         yield Label("Where")
-        yield Input(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
+        yield FormInput(id="exc-where", placeholder="e.g. in the medical room", max_length=LIMITS["where"])
         yield Label("Conditions (separate them with ;)")
-        yield Input(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
+        yield FormInput(id="exc-conditions", placeholder="e.g. phone kept on silent; kept in the bag", max_length=2000)
         with Vertical(id="exc-sanction-box"):
             yield Label("Sanction for misuse (pupils)")
-            yield Input(id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"])
+            yield FormInput(
+                id="exc-sanction", placeholder="e.g. the exception is withdrawn", max_length=LIMITS["sanction"]
+            )
         with Vertical(id="exc-contact-box"):
             yield Label("Agreed with: the parent or carer (Down/Up and Enter)")
-            yield OptionList(id="exc-contact-list")
+            yield FormOptionList(id="exc-contact-list")
         with Vertical(id="exc-agreed-with-box"):
             yield Label("Agreed with (name, if not the person themselves)")
-            yield Input(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
+            yield FormInput(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
         with Horizontal(id="exc-dates"):
             for wid, label, value in (
                 ("exc-agreed-on", "Agreed on", self.today.isoformat()),
@@ -147,10 +151,10 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             ):
                 with Vertical(classes="date-field"):
                     yield Label(label)
-                    yield Input(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
+                    yield FormInput(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
         with Vertical(id="exc-risk-box"):
             yield Label("Risk assessment reference")
-            yield Input(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
+            yield FormInput(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
 
     def on_mount(self) -> None:
         self.show_parts()
@@ -171,8 +175,8 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
         i = self.query_one("#exc-medical", RadioSet).pressed_index
         return list(MEDICAL_CATEGORIES)[i] if i >= 0 else None
 
-    def show_parts(self) -> None:
-        subject, kind = self.subject_kind(), self.kind()
+    def show_parts(self, subject: str | None = None, kind: str | None = None) -> None:
+        subject, kind = subject or self.subject_kind(), kind or self.kind()
         self.query_one("#exc-pupil-box").display = subject == "pupil"
         self.query_one("#exc-staff-box").display = subject == "staff"
         self.query_one("#exc-visitor-box").display = subject in ("visitor", "organisation")
@@ -188,21 +192,63 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
         self.query_one("#exc-risk-box").display = kind in NEEDS_RISK_ASSESSMENT
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
         self.show_parts()
+        if event.radio_set.has_focus:
+            following = self.form_next(event.radio_set.id or "", event.index)
+            if following is not None:
+                self.query_one(f"#{following}").focus()
+
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
+
+    def form_next(self, field: str, index: int | None) -> str | None:
         self.say("")
-        if event.radio_set.id == "exc-subject":
-            target = {
+        if field == "exc-subject" and index is not None:
+            subject = SUBJECT_KINDS[index]
+            self.show_parts(subject=subject)
+            return {
                 "pupil": "exc-pupil-find",
                 "staff": "exc-staff-list",
                 "visitor": "exc-visitor",
                 "organisation": "exc-org",
-            }[self.subject_kind() or "pupil"]
-        elif event.radio_set.id == "exc-kind" and self.kind() == "medical_monitoring":
-            target = "exc-medical"
-        else:
-            target = "exc-allowed"
-        self.query_one(f"#{target}").focus()
+            }[subject]
+        if field == "exc-kind" and index is not None:
+            kind = list(KINDS)[index]
+            self.show_parts(kind=kind)
+            return "exc-medical" if kind == "medical_monitoring" else "exc-allowed"
+        if field in ("exc-pupil-find", "exc-pupil-list", "exc-staff-list"):
+            return "exc-kind"
+        if field == "exc-medical":
+            return "exc-allowed"
+        if field == "exc-contact-list":
+            return "exc-agreed-on"
+        if self.last_field(field):
+            return None
+        self.focus_next()  # at once: the next field shown
+        return None
+
+    def last_field(self, field: str) -> bool:
+        return field == "exc-risk" or (field == "exc-ends" and not self.query_one("#exc-risk-box").display)
+
+    def form_entered(self, field: str) -> None:
+        if field == "exc-pupil-find":
+            box = self.query_one("#exc-pupil-list", OptionList)
+            if (option := matches.chosen(box)) is not None:
+                self.pick("exc-pupil-list", int(option.id or 0))
+                return
+            self.say(matches.SEVERAL if box.option_count else "Type part of the pupil's name, then pick them.")
+            self.set_focus(self.query_one("#exc-pupil-find"))
+        elif field in ("exc-pupil-list", "exc-staff-list", "exc-contact-list"):
+            box = self.query_one(f"#{field}", OptionList)
+            option = box.highlighted_option
+            if option is None:
+                self.say("Pick from the list (Down/Up, then Enter).")
+                self.set_focus(box)
+                return
+            self.pick(field, int(option.id or 0))
+        elif self.last_field(field):
+            self.action_continue()
 
     # ------------------------------------------------------------ pickers
 
@@ -261,8 +307,11 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             matches.step(results, event.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click (Enter's is dealt with as it arrives)."""
         event.stop()
-        self.pick(event.option_list.id or "", int(event.option.id or 0))
+        list_id = event.option_list.id or ""
+        self.pick(list_id, int(event.option.id or 0))
+        self.query_one(f"#{self.form_next(list_id, None)}").focus()
 
     def pick(self, list_id: str, row_id: int) -> None:
         if list_id == "exc-pupil-list":
@@ -271,30 +320,11 @@ class ExceptionFormDialog(DbWork, DockedTwoStepDialog[ExceptionForm]):
             self.query_one("#exc-pupil-chosen", Static).update(f"Chosen: {self.pupil[1]}")
             self.set_list("#exc-contact-list", [])
             self.db(pupil_contacts, row_id, then=self.show_contacts, latest="contacts")
-            self.query_one("#exc-kind", RadioSet).focus()
         elif list_id == "exc-staff-list":
             self.staff = (row_id, self.staff_rows[row_id])
-            self.query_one("#exc-kind", RadioSet).focus()
         elif list_id == "exc-contact-list":
             self.contact = (row_id, self.contact_rows[row_id])
-            self.query_one("#exc-agreed-on", Input).focus()
         self.say("")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "exc-pupil-find":
-            box = self.query_one("#exc-pupil-list", OptionList)
-            if (option := matches.chosen(box)) is not None:
-                self.pick("exc-pupil-list", int(option.id or 0))
-            elif box.option_count:
-                self.say(matches.SEVERAL)
-            return
-        if event.input.id in ("exc-risk",) or (
-            event.input.id == "exc-ends" and not self.query_one("#exc-risk-box").display
-        ):
-            self.action_continue()
-        else:
-            self.focus_next()
 
     # ------------------------------------------------------------ checking
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FormNote
 from models.safeguarding.concerns import CLOSE_OUTCOMES, NOTE_LIMIT
 
 KEEP_OPEN = "open"
@@ -33,6 +34,7 @@ class FollowUp:
 
 
 class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "follow"
     BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
     CONFIRM_LABEL = "Confirm follow-up"
@@ -51,7 +53,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Follow-up note (what was done, who was told)")
-        yield Input(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
+        yield FormNote(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
         yield Label("What now", id="follow-outcome-label")
         yield Select(
             [("Keep the concern open", KEEP_OPEN)] + [(f"Close it: {o}", o) for o in CLOSE_OUTCOMES],
@@ -61,18 +63,22 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#follow-note", Input).focus()
+        self.query_one("#follow-note", FormNote).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
         event.stop()
         self.action_continue()
 
     def action_continue(self) -> None:
-        note = self.query_one("#follow-note", Input).value.strip()
-        problem = "Write the follow-up note: it is kept with the concern." if not note else bad_text(note, "note")
+        note = self.query_one("#follow-note", FormNote).value.strip()
+        problem = (
+            "Write the follow-up note: it is kept with the concern."
+            if not note
+            else bad_text(note, "note", multiline=True)
+        )
         if problem:
             self.say(problem)
-            self.query_one("#follow-note", Input).focus()
+            self.query_one("#follow-note", FormNote).focus()
             return
         choice = self.query_one("#follow-outcome", Select).value
         outcome = choice if isinstance(choice, str) and choice != KEEP_OPEN else None

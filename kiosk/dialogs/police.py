@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, Static
 from kiosk.actions.custody import PoliceHandover
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
+from kiosk.widgets.in_order import FormInput
 from models.clock import to_local
 from models.custody.ledger import time_order_problem
 
@@ -43,6 +44,7 @@ FIELDS = (
 
 
 class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "police"
     CONFIRM_LABEL = "Confirm: handed to police"
     CONFIRM_VARIANT = "error"
@@ -73,28 +75,28 @@ class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
     def compose_form(self) -> ComposeResult:
         yield Label("Officer's name (required)")
         typed = self.typed
-        yield Input(
+        yield FormInput(
             typed.officer_name if typed else "",
             id="police-officer",
             placeholder="e.g. PC Jane Smith",
             max_length=70,
         )
         yield Label("Officer's number (required)")
-        yield Input(
+        yield FormInput(
             typed.officer_number if typed else "",
             id="police-number",
             placeholder="Collar or warrant number",
             max_length=20,
         )
         yield Label("Police reference (required)")
-        yield Input(
+        yield FormInput(
             typed.force_reference if typed else "",
             id="police-reference",
             placeholder="Force reference or crime number",
             max_length=60,
         )
         yield Label("Time handed over (HH:MM, today)")
-        yield Input(
+        yield FormInput(
             to_local(typed.handed_at if typed else self.now).strftime("%H:%M"),
             id="police-time",
             max_length=5,

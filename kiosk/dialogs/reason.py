@@ -9,9 +9,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput
 
 
 class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
 
@@ -25,7 +27,7 @@ class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             if self.detail:
                 yield Static(self.detail, markup=False)
-            yield Input(id="reason", placeholder="Reason (required)", max_length=200)
+            yield FormInput(id="reason", placeholder="Reason (required)", max_length=200)
             yield Static("Enter to confirm, Esc to cancel.", classes="dialog-error", id="reason-error")
 
     def on_mount(self) -> None:

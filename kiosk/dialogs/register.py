@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions.custody import pupils_named
 from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput
 from kiosk.workers import DbWork, Failure
 
 HELP = "Down/Up to choose, Enter to register, Esc to cancel."
@@ -19,6 +20,8 @@ HELP = "Down/Up to choose, Enter to register, Esc to cancel."
 
 class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     """Returns the chosen pupil's admission number, or None if cancelled."""
+
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="register.cancel")]
@@ -31,7 +34,9 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Register {self.code} to a pupil", classes="dialog-title", markup=False)
-            yield Input(id="register-search", placeholder="Type at least 2 letters of the pupil's name", max_length=60)
+            yield FormInput(
+                id="register-search", placeholder="Type at least 2 letters of the pupil's name", max_length=60
+            )
             yield OptionList(id="register-results")
             yield Static(HELP, id="register-help", classes="dialog-error")
 

@@ -23,6 +23,7 @@ HELP = "Down/Up and Enter to choose who is collecting, Space to tick ID seen, th
 
 
 class ReleaseToContactDialog(ModalScreen[int | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="release_contact.cancel")]
 
@@ -72,7 +73,10 @@ class ReleaseToContactDialog(ModalScreen[int | None]):
     def on_mount(self) -> None:
         if self.contacts:
             options = self.query_one("#contact-list", OptionList)
-            options.highlighted = None  # nobody is chosen until staff choose them
+            # As in every picker (kiosk.widgets.matches): the only person listed is highlighted,
+            # and Enter chooses them (it did nothing until Down); of several, none is, so the
+            # first Down highlights the first and nobody is chosen by an Enter alone.
+            options.highlighted = 0 if len(self.contacts) == 1 else None
             options.focus()
         else:
             self.query_one("#contact-cancel", Button).focus()
@@ -114,6 +118,14 @@ class ReleaseToContactDialog(ModalScreen[int | None]):
         if event.is_printable and event.character and event.character.strip():
             event.stop()
             self.stray = True
+        elif (
+            event.key == "enter"
+            and not self.stray
+            and self.focused is not None
+            and self.focused.id == "contact-list"
+            and self.query_one("#contact-list", OptionList).highlighted is None
+        ):
+            self.say("Down/Up to choose who is collecting, then Enter.")  # (it said nothing)
         elif event.key in ("enter", "tab") and self.stray:
             event.stop()
             event.prevent_default()

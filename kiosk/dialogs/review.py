@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput
 from models.errors import ValidationError
 from models.policy.agreed import check_next_review
 
@@ -19,6 +20,8 @@ SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 
 class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
     """Returns the next review date (after today, no later than the end date), or None."""
+
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="review.cancel")]
@@ -40,7 +43,7 @@ class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
             yield Static(
                 f"Next review (YYYY-MM-DD, after today and no later than {self.ends_on.isoformat()}):", markup=False
             )
-            yield Input(self.suggestion().isoformat(), id="review-date", max_length=10)
+            yield FormInput(self.suggestion().isoformat(), id="review-date", max_length=10)
             yield Static("Enter to record the review, Esc to cancel.", classes="dialog-error", id="review-error")
 
     def on_mount(self) -> None:

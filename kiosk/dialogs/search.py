@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +26,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
     GROUNDS_LIMIT,
@@ -53,11 +55,12 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-class SearchDialog(DockedTwoStepDialog[SearchRecord]):
+class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "search"
     CONFIRM_LABEL = "Confirm search record"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="search.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="search.back")]
 
     def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
         super().__init__()
@@ -84,17 +87,17 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
         yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
-        yield Input(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield FormInput(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
         yield Label("Grounds for the search (required)")
-        yield Input(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
+        yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
         yield Label("Outcome")
         with RadioSet(id="search-outcome"):
             for text in SEARCH_OUTCOMES.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Parents/carers informed (optional: give both or neither)")
         with Horizontal(id="search-informed"):
-            yield Input(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
-            yield Input(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
+            yield FormInput(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
+            yield FormInput(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()
@@ -102,7 +105,9 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
     # ------------------------------------------------------------ form
 
     def value(self, widget_id: str) -> str:
-        return self.query_one(f"#{widget_id}", Input).value.strip()
+        field = self.query_one(f"#{widget_id}")
+        assert isinstance(field, (Input, FormNote))
+        return field.value.strip()
 
     def pressed(self, widget_id: str) -> int:
         return self.query_one(f"#{widget_id}", RadioSet).pressed_index
@@ -143,7 +148,7 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
             (witness, "witness's name", "search-witness"),
             (grounds, "grounds", "search-grounds"),
         ):
-            if problem := bad_text(text, what):
+            if problem := bad_text(text, what, multiline=widget == "search-grounds"):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
         if outcome < 0:
@@ -175,45 +180,52 @@ class SearchDialog(DockedTwoStepDialog[SearchRecord]):
         )
         return record, "", ""
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        event.stop()
-        set_id = event.radio_set.id
-        if set_id == "search-consent":
+    # ------------------------------------------------------------ Enter, field by field (InOrderForm)
+
+    FOLLOWING: ClassVar[dict[str, str]] = {
+        "search-contact": "search-witness",
+        "search-witness": "search-grounds",
+        "search-grounds": "search-outcome",
+        "search-outcome": "search-informed-at",
+        "search-informed-at": "search-informed-how",
+    }
+
+    EMPTY: ClassVar[dict[str, str]] = {
+        "search-witness": "Give the witness's name.",
+        "search-grounds": "Give the grounds for the search.",
+    }
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field in self.EMPTY and self.settled(field) and not self.value(field):
+            self.say(self.EMPTY[field])  # nothing on its way to it: stay
+            return None
+        self.say("")
+        if field == "search-consent" and index is not None:
             contacts = self.query_one("#search-contact", RadioSet)
-            contacts.disabled = event.index != 1 or not self.contacts
-            if event.index == 1 and not self.contacts:
+            contacts.disabled = index != 1 or not self.contacts
+            if index == 1 and not self.contacts:
                 self.say(f"No parent or carer is listed for {self.pupil_name}: only the pupil can consent.")
-                return
+                return None
             if not contacts.disabled:
                 self.say("Down/Up and Enter: who consented?")
-                contacts.focus()
-                return
-            self.say("")
-            self.query_one("#search-witness", Input).focus()
-        elif set_id == "search-contact":
-            self.say("")
-            self.query_one("#search-witness", Input).focus()
-        elif set_id == "search-outcome":
-            self.say("")
-            self.query_one("#search-informed-at", Input).focus()
+                return "search-contact"
+            return "search-witness"
+        return self.FOLLOWING.get(field)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        following = {
-            "search-witness": "#search-grounds",
-            "search-grounds": "#search-outcome",
-            "search-informed-at": "#search-informed-how",
-        }
-        widget = event.input.id or ""
-        if widget == "search-witness" and not event.value.strip():
-            self.say("Give the witness's name.")
-        elif widget == "search-grounds" and not event.value.strip():
-            self.say("Give the grounds for the search.")
-        elif widget in following:
-            self.say("")
-            self.query_one(following[widget]).focus()
-        else:
+    def form_entered(self, field: str) -> None:
+        if field in self.EMPTY and not self.value(field):
+            self.say(self.EMPTY[field])
+            self.set_focus(self.query_one(f"#{field}"))
+        elif field == "search-informed-how":
             self.action_continue()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
+        event.stop()
+        if event.radio_set.has_focus:
+            following = self.form_next(event.radio_set.id or "", event.index)
+            if following is not None:
+                self.query_one(f"#{following}").focus()
 
     def action_continue(self) -> None:
         record, message, widget = self.build()

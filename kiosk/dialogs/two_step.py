@@ -27,9 +27,10 @@ from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 T = TypeVar("T")
 
 
-def bad_text(value: str, what: str) -> str | None:
-    """The message for text with control characters in it, or None."""
-    if any(not ch.isprintable() for ch in value):
+def bad_text(value: str, what: str, *, multiline: bool = False) -> str | None:
+    """The message for text with control characters in it, or None. A free-text field
+    (``multiline``) may hold line breaks."""
+    if any(not (ch.isprintable() or (multiline and ch == "\n")) for ch in value):
         return f"The {what} contains control characters."
     return None
 
@@ -64,6 +65,7 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
         self.query_one(f"#{self.PREFIX}-summary", Static).update(summary)
         self.add_class("confirming")
         self.query_one(f"#{self.PREFIX}-yes", Button).focus()
+        self.call_after_refresh(self.fit_form)
 
     def action_confirm(self) -> None:
         if self.result is not None and self.has_class("confirming"):
@@ -72,6 +74,7 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
     def action_back(self) -> None:
         if self.has_class("confirming"):
             self.remove_class("confirming")
+            self.call_after_refresh(self.fit_form)
             self.result = None
             self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
             self.query_one(f"#{self.PREFIX}-continue", Button).focus()
@@ -119,6 +122,26 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
             with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):
                 yield Button(self.CONFIRM_LABEL, id=f"{p}-yes", variant=self.CONFIRM_VARIANT)  # type: ignore[arg-type]
                 yield Button("Back", id=f"{p}-back")
+
+    # The form (or the summary) between the docked head and foot is never taller than the
+    # room between them: with a fixed height (24 rows for the wide dialogs) it ran on under
+    # the foot at 80x24, and the field being typed in ("What happened") could not be seen.
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.fit_form)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_form)
+
+    def fit_form(self) -> None:
+        if "docked" not in self.BOX_CLASSES.split() or not self.is_attached:
+            return
+        box = self.query_one(f"#{self.PREFIX}-box")
+        docked = box.query_children(".dialog-head, .dialog-foot, .dialog-confirm-buttons")
+        used = box.styles.gutter.height + sum(part.outer_size.height for part in docked if part.display)
+        room = max(3, int(self.size.height * 0.95) - used)
+        for part in box.query_children(".dialog-form, .dialog-confirm"):
+            if part.styles.max_height is None or part.styles.max_height.value != room:
+                part.styles.max_height = room
 
     def compose_foot(self) -> ComposeResult:
         p = self.PREFIX

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.widgets.in_order import FormNote
 from models.safeguarding.concerns import WHAT_LIMIT
 
 
 class VisitorConcernDialog(DockedTwoStepDialog[str]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "vconcern"
     BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
     HELP = "It is recorded for the DSL. Enter to go on, Esc to cancel."
@@ -33,31 +35,31 @@ class VisitorConcernDialog(DockedTwoStepDialog[str]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("What happened (required)")
-        yield Input(
+        yield FormNote(
             id="vconcern-what",
             placeholder="e.g. photographing pupils in the hall",
             max_length=WHAT_LIMIT + 1000,
         )
 
     def on_mount(self) -> None:
-        self.query_one("#vconcern-what", Input).focus()
+        self.query_one("#vconcern-what", FormNote).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
         event.stop()
         self.action_continue()
 
     def action_continue(self) -> None:
-        what = " ".join(self.query_one("#vconcern-what", Input).value.split(" ")).strip()
+        what = " ".join(self.query_one("#vconcern-what", FormNote).value.split(" ")).strip()
         problem = None
         if not what:
             problem = "Say what happened."
-        elif bad := bad_text(what, "description"):
+        elif bad := bad_text(what, "description", multiline=True):
             problem = bad
         elif len(what) > WHAT_LIMIT:
             problem = f"The description is too long ({len(what)} characters; at most {WHAT_LIMIT})."
         if problem:
             self.say(problem)
-            self.query_one("#vconcern-what", Input).focus()
+            self.query_one("#vconcern-what", FormNote).focus()
             return
         self.confirm_step(
             what,

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.widgets.in_order import FormInput
 
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
@@ -43,6 +44,7 @@ def parse_left_at(text: str, signed_in: dt.datetime, now: dt.datetime) -> tuple[
 
 
 class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="visitor_left_at.cancel")]
 
@@ -61,7 +63,7 @@ class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
                 "name and today's date.",
                 markup=False,
             )
-            yield Input(id="leftat-time", placeholder=f"HH:MM on {day_words(self.signed_in)}", max_length=20)
+            yield FormInput(id="leftat-time", placeholder=f"HH:MM on {day_words(self.signed_in)}", max_length=20)
             yield Static(
                 "Enter to sign them out, Esc to cancel.", classes="dialog-error", id="leftat-error", markup=False
             )

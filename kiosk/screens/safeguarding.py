@@ -26,6 +26,7 @@ from kiosk.dialogs.exception_form import parse_date
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.footer import KioskFooter, refreshing
+from kiosk.widgets.in_order import FormInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
@@ -144,9 +145,9 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static("", id="sg-counts", markup=False)
             with Horizontal(id="sg-filters"):
                 yield Label("From", classes="sg-label")
-                yield Input(id="sg-from", placeholder="YYYY-MM-DD", max_length=10)
+                yield FormInput(id="sg-from", placeholder="YYYY-MM-DD", max_length=10)
                 yield Label("To", classes="sg-label")
-                yield Input(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
+                yield FormInput(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
                 yield Static("", id="sg-filter-text", markup=False)
             yield Table(id="sg-feed", cursor_type="row", zebra_stripes=True)
             yield Static("", id="sg-detail", markup=False)

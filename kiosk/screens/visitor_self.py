@@ -93,7 +93,9 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "visitor_self.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="visitor_self.back"),
-        Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff"),
+        # Priority, and the username focused at once: what is typed straight after F10 is the
+        # username (it went into the visitor's name box, or was lost while the sign-in came back).
+        Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff", priority=True),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
         Binding("f5", "clear_form", "Start again", id="visitor_self.clear_form"),
         # Priority: run by the app as the key arrives, before it sends on the next keys, so
@@ -213,6 +215,9 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def action_staff(self) -> None:
         """Back to the staff sign-in screen (which shows nothing without a PIN)."""
         self.app.leave_self_service()
+        login = self.app.screen
+        if login is not self and (username := login.query("#username").first(None)) is not None:
+            login.set_focus(username)
 
     @property
     def step(self) -> str:

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, RadioButton, RadioSet, TextArea
 
-from kiosk.textual_compat import KeyFirst
+from kiosk.textual_compat import KeyFirst, PasteFirst
+from models.text import clean_typed
 
 
 def after_keys(widget: Widget, callback: Callable[..., Any], *args: Any) -> None:
@@ -63,15 +66,114 @@ LIST_KEYS = {
 }
 
 
-class FormInput(KeyFirst, Input):
-    """An Input of a form whose editing keys are taken in order with its characters."""
+class FormInput(KeyFirst, PasteFirst, Input):
+    """An Input of a form whose editing keys are taken in order with its characters.
+
+    What is pasted or typed into it is cleaned first (models.text.clean_typed): a terminal's
+    escape sequences and control characters never reach the box (a pasted "\\x1b[2J" showed
+    as "^[2J", and the form then refused it), and pasted lines are all kept, joined by
+    spaces (Input kept only the first of them: a three-line account of what happened lost
+    two). A paste longer than the box allows keeps what fits.
+    """
+
+    waiting = 0  # keys sent to it (InOrderForm.key_arriving) and not yet taken
+
+    def take_paste(self, event: events.Paste) -> None:
+        self.waiting = max(0, self.waiting - 1)
+        start, end = sorted(self.selection)
+        text = clean_typed(event.text)
+        if self.max_length:
+            text = text[: max(0, self.max_length - len(self.value) + (end - start))]
+        if text:
+            self.replace(text, start, end)
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every insertion (a key, a paste, the clipboard) comes through here."""
+        super().replace(clean_typed(text), start, end)
 
     def take_key(self, event: events.Key) -> bool:
+        self.waiting = max(0, self.waiting - 1)
         action = INPUT_KEYS.get(event.key)
         if action is None:
             return False
         getattr(self, f"action_{action}")()
         return True
+
+
+NOTE_KEYS = {
+    "backspace": "delete_left",
+    "delete": "delete_right",
+    "left": "cursor_left",
+    "right": "cursor_right",
+    "up": "cursor_up",
+    "down": "cursor_down",
+    "home": "cursor_line_start",
+    "end": "cursor_line_end",
+    "ctrl+w": "delete_word_left",
+    "ctrl+u": "delete_to_start_of_line",
+    "ctrl+k": "delete_to_end_of_line",
+}
+
+
+class FormNote(KeyFirst, PasteFirst, TextArea):
+    """A free-text field of a form (what happened, a note): the lines pasted into it are all
+    kept (an Input kept only the first), cleaned as in :class:`FormInput`. Enter is the
+    form's (it goes on, as in every other field); the lines come from a paste. ``value``
+    reads and sets the text, as an Input's does; ``max_length`` caps what is typed or pasted.
+    """
+
+    class Submitted(Message):
+        """Enter in the note (where the form does not take Enter itself)."""
+
+        def __init__(self, note: FormNote) -> None:
+            super().__init__()
+            self.note = note
+            self.value = note.value
+
+        @property
+        def control(self) -> FormNote:
+            return self.note
+
+    def __init__(self, *, id: str, placeholder: str = "", max_length: int = 0) -> None:
+        super().__init__(id=id, placeholder=placeholder, soft_wrap=True, tab_behavior="focus")
+        self.max_length = max_length
+
+    def on_mount(self) -> None:
+        self.cursor_blink = getattr(self.app, "cursor_blink", True)  # as the Inputs (kiosk.widgets.blink)
+
+    @property
+    def value(self) -> str:
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.text = text
+
+    waiting = 0  # keys sent to it (InOrderForm.key_arriving) and not yet taken
+
+    def take_key(self, event: events.Key) -> bool:
+        self.waiting = max(0, self.waiting - 1)
+        if event.key == "enter":  # in turn with the keys before it, as PinInput's
+            self.post_message(self.Submitted(self))
+            return True
+        action = NOTE_KEYS.get(event.key)
+        if action is None:
+            return False
+        getattr(self, f"action_{action}")()
+        return True
+
+    def take_paste(self, event: events.Paste) -> None:
+        self.waiting = max(0, self.waiting - 1)
+        if not self.read_only and (result := self.replace(event.text, *self.selection)) is not None:
+            self.move_cursor(result.end_location)
+
+    def replace(self, insert: str, start: Any, end: Any, *, maintain_selection_offset: bool = True) -> Any:
+        """Every insertion (a key, a paste) comes through here."""
+        insert = clean_typed(insert, multiline=True)
+        if self.max_length:
+            room = self.max_length - len(self.text) + len(self.get_text_range(start, end))
+            insert = insert[: max(0, room)]
+        return super().replace(insert, start, end, maintain_selection_offset=maintain_selection_offset)
 
 
 class FormOptionList(KeyFirst, OptionList):
@@ -95,3 +197,133 @@ class PinInput(FormInput):
             event.stop()
             event.prevent_default()
             self.post_message(self.Submitted(self, self.value))
+
+
+# ---------------------------------------------------------------- a form in a dialog
+
+# Run by the app as each key arrives (priority), before it sends on the keys after it: so
+# "text", Enter, "more" typed in one burst puts "more" in the next field. Each is the
+# form's only where check_action says so (a field of the form has the focus); elsewhere
+# (a button, the confirm step) the key goes on as usual.
+FORM_BINDINGS = [
+    Binding("enter", "form_enter", show=False, priority=True),
+    Binding("tab", "form_move(1)", show=False, priority=True),
+    Binding("shift+tab", "form_move(-1)", show=False, priority=True),
+    # A radio set's highlight moves as the key arrives too, so that an Enter just after
+    # Down presses the option Down moved to (the Enter is acted on as it arrives).
+    Binding("down,right", "form_radio(1)", show=False, priority=True),
+    Binding("up,left", "form_radio(-1)", show=False, priority=True),
+]
+
+
+def highlighted_radio(radio: RadioSet) -> int | None:
+    """The index of the option a radio set's cursor is on (what Enter presses), or None."""
+    for i, button in enumerate(radio.query_children(RadioButton)):
+        if button.has_class("-selected"):
+            return i
+    return None
+
+
+class InOrderForm:
+    """Mixed into a dialog (ahead of its Screen class) whose ``BINDINGS`` include
+    :data:`FORM_BINDINGS`: Enter, Tab and Shift+Tab in its fields move the focus as the key
+    arrives, and what the field held is acted on behind the keys typed before it.
+
+    The dialog says where Enter goes from each field (:meth:`form_next`, told the option
+    chosen in a radio set) and what to do once the field has all its keys
+    (:meth:`form_entered`: check it, pick from a list, go on; it may move the focus back
+    with a message). Enter on a radio set presses the highlighted option, even one already
+    pressed or the first, before any Down.
+    """
+
+    focused: Widget | None
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        """The id of the widget Enter in ``field`` moves to (None: stay). ``index``: the
+        option pressed, in a radio set. Called as the Enter arrives: what depends on the
+        option (parts shown or hidden, a field enabled) is set here, at once."""
+        return None
+
+    def form_entered(self, field: str) -> None:
+        """Enter in ``field``, once the field has taken every key typed before the Enter."""
+
+    def key_arriving(self, event: events.Key | events.Paste) -> None:
+        """Called by the app as each key arrives (before it is sent on): a text field of the
+        form counts the keys on their way to it, so :meth:`settled` can tell when its value
+        is final. (Enter and Tab are the form's own: never sent on to a field.)"""
+        field = self.focused
+        if isinstance(field, (FormInput, FormNote)) and not (
+            isinstance(event, events.Key) and event.key in ("enter", "tab", "shift+tab")
+        ):
+            field.waiting += 1
+
+    def settled(self, field: str) -> bool:
+        """The text field has taken every key sent to it: its value now is what was typed."""
+        screen: Any = self
+        widget = screen.query_one(f"#{field}")
+        return not getattr(widget, "waiting", 1)
+
+    def form_field(self) -> Widget | None:
+        """The focused widget, if it is one of this form's fields."""
+        field = self.focused
+        if isinstance(field, (Input, TextArea, OptionList, RadioSet)) and not getattr(field, "disabled", False):
+            return field
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("form_enter", "form_move"):
+            return self.form_field() is not None
+        if action == "form_radio":
+            return isinstance(self.form_field(), RadioSet)
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+    def action_form_move(self, by: int) -> None:
+        screen: Any = self
+        if by > 0:
+            screen.focus_next()
+        else:
+            screen.focus_previous()
+
+    def action_form_radio(self, by: int) -> None:
+        radio = self.form_field()
+        if isinstance(radio, RadioSet):
+            if by > 0:
+                radio.action_next_button()
+            else:
+                radio.action_previous_button()
+
+    def action_form_enter(self) -> None:
+        field = self.form_field()
+        if field is None or not field.id:
+            return
+        index = None
+        if isinstance(field, RadioSet):
+            index = highlighted_radio(field)
+            if index is None:
+                return
+            button = list(field.query_children(RadioButton))[index]
+            button.value = True  # (pressed again: no change, and no Changed message)
+        following = self.form_next(field.id, index)
+        screen: Any = self
+        if following is not None:
+            widget = screen.query_one(f"#{following}")
+            screen.set_focus(widget)  # at once, before the next keys
+            # Into view once laid out again: a part just shown (a visitor's name box) has no
+            # place yet, and Textual's own scroll, run before the layout, left it out of view.
+            widget.call_after_refresh(widget.scroll_visible, animate=False)
+        # Acted on in the order the Enters came: each field's keys are waited for on its own
+        # path (after_keys), and a shorter path (a field typed after a pupil was looked up)
+        # could otherwise finish first, and the form be checked before the pupil was picked.
+        entry = [field.id, False]
+        self._entries().append(entry)
+        after_keys(field, self._entry_ready, entry)
+
+    def _entries(self) -> list[list[Any]]:
+        return self.__dict__.setdefault("_form_entries", [])
+
+    def _entry_ready(self, entry: list[Any]) -> None:
+        entry[1] = True
+        entries = self._entries()
+        while entries and entries[0][1]:
+            field, _ = entries.pop(0)
+            self.form_entered(field)

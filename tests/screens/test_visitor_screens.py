@@ -231,6 +231,8 @@ async def test_control_characters_are_refused(school):
         screen = await open_self_service(pilot)
         await pilot.press("enter")  # the kind of visitor
         await paste(pilot, "Jane\x1b[2J\x07 Doe")
+        assert app.focused.value == "Jane Doe"  # a pasted escape sequence never reaches the box (issue 14, item 9)
+        app.focused.value = "Jane\x07 Doe"  # what a box could hold all the same is refused
         await pilot.press("enter", "enter", *"Meeting", "enter", *"Mrs Head", "enter", "enter")
         await quiet(pilot)
         assert screen.step == DETAILS
