@@ -13,6 +13,7 @@ from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
 
 class UnlockDialog(FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="unlock.cancel")]
 

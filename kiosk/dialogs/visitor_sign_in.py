@@ -70,6 +70,7 @@ class FormCheckbox(KeyFirst, Checkbox):
 
 
 class VisitorSignInDialog(DbWork, DockedTwoStepDialog[StaffSignIn]):
+    DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "vsign"
     BOX_CLASSES = "dialog docked"  # the help line and buttons always in view, even at 80x24
     HELP = "Enter: the next box. Down: a returning visitor. Esc: cancel."
