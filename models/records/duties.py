@@ -560,6 +560,20 @@ class CustodyKind(RecordKind):
                     CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses).where(CustodyEvent.reverses.in_(chunk))
                 )
             )
+        # Child protection units (a pupil's search or police hand-over) are checked against the
+        # pupil's date of birth as it is now: a roster import may have changed it since planning.
+        protected: set[int] = set()
+        serious = sorted(i for _d, key, ids in units if key == "confiscations" for i in ids)
+        for chunk in chunks(serious, 500):
+            protected.update(
+                i
+                for (i,) in _rows(
+                    CustodyEvent.select(CustodyEvent.id).where(
+                        CustodyEvent.id.in_(chunk) & CustodyEvent.kind.in_(sorted(CHILD_PROTECTION_KINDS))
+                    )
+                )
+            )
+        owners = _pupil_owners(sorted({d for d, _k, ids in units if protected.intersection(ids)}))
         delete: list[int] = []
         by_device: dict[int, set[int]] = {}
         for device_id, key, ids in units:
@@ -568,6 +582,11 @@ class CustodyKind(RecordKind):
                 continue
             mine = set(ids)
             if not mine <= present or any(undone_by.get(i, i) not in mine for i in ids if i in undone_by):
+                continue
+            owner = owners.get(device_id)
+            if owner is not None and protected.intersection(ids) and not ctx.past_child_protection(owner[1]):
+                if owner[1] is None:
+                    part.holds.append(Hold("custody_events", "device", device_id, NO_DOB, RETAINED_WORDS[NO_DOB]))
                 continue
             delete.extend(ids)
             by_device.setdefault(device_id, set()).update(ids)

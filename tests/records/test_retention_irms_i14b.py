@@ -236,3 +236,23 @@ def test_the_defaults_keep_their_meaning():
     days = Settings().retention_days
     assert days["confiscations"] == days["concerns"] == 2190
     assert days["child_protection_years"] == 25
+
+
+def test_a_date_of_birth_cleared_while_a_purge_runs_keeps_the_next_batch(school):
+    """Each batch plans again in its own transaction: a roster import between batches that
+    clears a pupil's date of birth keeps that pupil's search, and the purge says why."""
+    _ava_pupil, ava_phone = _ava()
+    ben_phone = Device.get(Device.pupil == Pupil.get(Pupil.admission_no == "000002").id)
+    _searched_and_returned(school, ava_phone, SEARCHED_AT)
+    _searched_and_returned(school, ben_phone, SEARCHED_AT + DAY)
+
+    def between(batch):
+        if batch == 1:
+            set_dob("000002", None, DOB_PLUS_25)
+
+    result = records.purge(RETENTION, now=DOB_PLUS_25, batch_rows=3, pause=0, after_batch=between)
+    assert _kinds(ava_phone.id) == []
+    assert _kinds(ben_phone.id) == ["confiscated", "searched", "released_to_contact"]
+    assert result.deleted["confiscations"] == 3
+    assert ("device", ben_phone.id, "no_dob") in {(h.entity, h.entity_id, h.code) for h in result.holds}
+    assert audit.verify().ok
