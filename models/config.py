@@ -56,9 +56,38 @@ def default_config_path() -> Path:
 
 
 # Days each kind of record is kept (``[retention]``; see models.records.duties and models.records.kinds).
-# ``concerns``: a CLOSED concern, from its last follow-up (an open one is never purged);
-# six years, like confiscations: the DSL's own safeguarding file (which may keep a child
-# protection record far longer) is kept outside the kiosk.
+# The defaults and their sources (README "Records duties" says the same; a figure we could
+# not tie to a source says so, rather than cite one):
+#   visits 365         no statutory period; the school's own choice for a visitors' book
+#                      (IRMS Toolkit, school management: visitors' books "current year + 6"
+#                      is sometimes quoted for signing-in books; not checked: a school may
+#                      set 2190 to follow it).
+#   hand_ins 60        routine phone hand-ins: no source; the kiosk's own default (data
+#                      minimisation, UK GDPR Art. 5(1)(e): routine records go soon).
+#   confiscations 2190 six years: DfE "Searching, screening and confiscation" (2022) asks for
+#                      a record of searches but sets no period; six years follows the
+#                      Limitation Act 1980 (claims within six years). Episodes with a search
+#                      or a police hand-over of a PUPIL's phone are kept longer: see below.
+#   exceptions 2190    six years after the arrangement ends (Limitation Act 1980); medical
+#                      needs: IRMS keeps the pupil's medical records longer in the pupil's
+#                      file, outside the kiosk.
+#   concerns 2190      a CLOSED concern, from its last follow-up (an open one is never
+#                      purged). Visitors: six years (Limitation Act 1980). About a PUPIL:
+#                      kept until date of birth + 25 years as well (below). About a member
+#                      of STAFF: never purged (below).
+#   audit 2190         six years, as the records it accounts for (Limitation Act 1980).
+# Child protection (IRMS Information Management Toolkit for Schools, "Child protection
+# files": date of birth of the child + 25 years): a concern about a pupil, and an episode
+# of a pupil's phone with a search or a police hand-over (and the confiscation it belongs
+# to), are kept until the later of the flat period and the pupil's date of birth plus
+# CHILD_PROTECTION_YEARS; an unknown date of birth keeps them (never purged on a guess)
+# and the purge lists them. ``[retention] child_protection_years`` may only raise it.
+# Allegations about staff (KCSIE Part 4: until the person's normal retirement age or ten
+# years from the allegation, whichever is longer): the kiosk knows neither age nor
+# retirement date, so it never purges a concern about a member of staff; the purge lists
+# them for the DSL to review by hand.
+CHILD_PROTECTION_KEY = "child_protection_years"
+CHILD_PROTECTION_YEARS = 25  # the IRMS minimum: a config value below it is refused
 RETENTION_KINDS = ("visits", "hand_ins", "confiscations", "exceptions", "concerns", "audit")
 DEVICE_RULES = ASSETS / "device-rules.md"
 
@@ -139,6 +168,7 @@ class Settings:
             "exceptions": 2190,
             "concerns": 2190,
             "audit": 2190,
+            CHILD_PROTECTION_KEY: CHILD_PROTECTION_YEARS,  # years after the pupil's date of birth
         }
     )
     device_rules_path: Path = DEVICE_RULES
@@ -300,9 +330,21 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         if not isinstance(ret, dict):
             raise ConfigError("[retention] must be a table of days.")
         for key, value in ret.items():
+            if key == CHILD_PROTECTION_KEY:
+                if not isinstance(value, int) or isinstance(value, bool) or not CHILD_PROTECTION_YEARS <= value <= 100:
+                    raise ConfigError(
+                        f"retention.{key} must be a whole number of years from {CHILD_PROTECTION_YEARS} to 100: "
+                        f"child protection records are kept at least until the pupil's date of birth plus "
+                        f"{CHILD_PROTECTION_YEARS} years (IRMS toolkit for schools)."
+                    )
+                settings.retention_days[key] = value
+                continue
             key = key.removesuffix("_days")
             if key not in RETENTION_KINDS:
-                raise ConfigError(f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)}.")
+                raise ConfigError(
+                    f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)} (days), "
+                    f"or {CHILD_PROTECTION_KEY} (years)."
+                )
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
                 raise ConfigError(f"retention.{key} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}.")
             settings.retention_days[key] = value

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from models.config import CHILD_PROTECTION_KEY, CHILD_PROTECTION_YEARS
 from models.records.holds import Hold
-from models.store.tables import Device
+from models.store.tables import Device, Pupil
 
 _T = TypeVar("_T")
 
@@ -72,6 +73,37 @@ class PurgeContext:
     def cutoff(self, key: str) -> dt.datetime:
         """Records whose age-deciding date is before this have expired."""
         return self.now - dt.timedelta(days=self.retention_days[key])
+
+    @property
+    def child_protection_years(self) -> int:
+        """Years after a pupil's date of birth a child protection record is kept: the IRMS
+        25, or more if configured; never fewer, whatever the caller passes."""
+        asked = self.retention_days.get(CHILD_PROTECTION_KEY, CHILD_PROTECTION_YEARS)
+        return max(CHILD_PROTECTION_YEARS, int(asked))
+
+    def past_child_protection(self, dob: dt.date | None) -> bool:
+        """Whether a child protection record of a pupil born on ``dob`` may go (the flat
+        period is checked too, by the caller): never when the date of birth is unknown."""
+        if dob is None:
+            return False
+        return self.now.date() >= add_years(dob, self.child_protection_years)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` plus whole years; 29 February becomes 1 March (the later day: keep, not lose)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+def pupil_dobs(pupil_ids: Iterable[int]) -> dict[int, dt.date | None]:
+    """Each pupil's date of birth (None: not known); a pupil not on file is left out."""
+    wanted = sorted(set(pupil_ids))
+    out: dict[int, dt.date | None] = {}
+    for chunk in chunks(wanted, 500):
+        out.update((p.id, p.dob) for p in Pupil.select(Pupil.id, Pupil.dob).where(Pupil.id.in_(chunk)))
+    return out
 
 
 @dataclass

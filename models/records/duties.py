@@ -7,7 +7,8 @@ subject access request (SAR) and how to erase them for one person. The three dut
 walk the registry:
 
 * :func:`purge` deletes what has expired and lists what it keeps because of a legal
-  hold, in short transactions (batches of :data:`BATCH_ROWS` rows, each ONE write
+  hold (and, apart, child protection records kept for want of a pupil's date of birth,
+  and concerns about staff, which it never deletes), in short transactions (batches of :data:`BATCH_ROWS` rows, each ONE write
   transaction with its own audit entry saying whether the purge is complete), so the
   terminals go on scanning while it runs;
 * :func:`subject_access` collects everything held about one person, and
@@ -30,6 +31,11 @@ its owner (state "out"), with no undo reaching across its edges. Replaying what 
 left therefore gives the same current state as before (checked for every device
 before anything is deleted), and ``DeviceState`` never points at a deleted event.
 A phone handed to the police, or confiscated and still held, keeps its whole history.
+An episode of a pupil's phone with a search or a police hand-over (and so the
+confiscation it belongs to) is a child protection record: it goes only once both the
+``confiscations`` period and the pupil's date of birth + 25 years (IRMS toolkit for
+schools; ``child_protection_years``, never fewer) have passed, and never while the date
+of birth is unknown.
 
 Audit entries hold ids only, so they outlive the rows they name. When audit entries
 themselves expire, the oldest run is deleted and its last seq and hash become the
@@ -90,9 +96,18 @@ from models.records.base import (
     chunks,
     iso,
     pupil_device_ids,
+    pupil_dobs,
     rows_of,
 )
-from models.records.holds import HOLD_WORDS, SERIOUS_KINDS, Hold
+from models.records.holds import (
+    CHILD_PROTECTION_KINDS,
+    HOLD_WORDS,
+    NO_DOB,
+    RETAINED_CODES,
+    RETAINED_WORDS,
+    SERIOUS_KINDS,
+    Hold,
+)
 from models.staff.auth import require
 from models.store.csvsafe import write_csv
 from models.store.db import db
@@ -268,6 +283,25 @@ class _DevicePlan:
     hold: Hold | None
     more: bool = False  # expired units left for a later batch (``limit`` reached)
     units: list[tuple[str, list[int]]] = field(default_factory=list)  # (retention key, event ids) of each unit deleted
+    retained: Hold | None = None  # expired units kept by the retention rules (no date of birth)
+
+
+# A pupil's phone: whose, and their date of birth (None: not known). A visitor's phone: absent.
+_Owner = tuple[int | None, dt.date | None]
+
+
+def _pupil_owners(devices: list[int]) -> dict[int, _Owner]:
+    """The pupils' phones among ``devices``, with the pupil and their date of birth."""
+    owners: dict[int, int | None] = {}
+    for chunk in chunks(sorted(devices), 500):
+        owners.update(
+            (d, p)
+            for d, p in _rows(
+                Device.select(Device.id, Device.pupil).where(Device.id.in_(chunk) & (Device.kind == PUPIL))
+            )
+        )
+    dobs = pupil_dobs(p for p in owners.values() if p is not None)
+    return {d: (p, dobs.get(p) if p is not None else None) for d, p in owners.items()}
 
 
 def _episodes(events: list[CustodyEvent]) -> tuple[list[tuple[int, int]], str]:
@@ -326,7 +360,12 @@ def _rest_points(events: list[CustodyEvent]) -> list[int]:
 
 
 def _plan_device(
-    device_id: int, events: list[CustodyEvent], ctx: PurgeContext, on_hold: Hold | None, limit: int | None = None
+    device_id: int,
+    events: list[CustodyEvent],
+    ctx: PurgeContext,
+    on_hold: Hold | None,
+    limit: int | None = None,
+    owner: _Owner | None = None,
 ) -> _DevicePlan:
     """What purge deletes of one phone's history. ``on_hold``: its strongest legal hold
     (:func:`legal_holds`). Police, confiscated or an open concern keep the whole history;
@@ -335,7 +374,12 @@ def _plan_device(
     ``limit``: delete whole expired units, oldest first, until about this many events
     (at least one unit); ``more`` says expired units are left. Any subset of the closed
     units can go: each starts and ends with the phone back with its owner, so what is
-    left replays the same."""
+    left replays the same.
+
+    ``owner``: the pupil whose phone it is and their date of birth (None: a visitor's
+    phone). A pupil's unit with a search or a police hand-over is a child protection
+    record: it goes only once the pupil's date of birth + 25 years has passed as well
+    (IRMS); with no date of birth it is kept, and ``retained`` says so."""
     cut = {"hand_ins": ctx.cutoff("hand_ins"), "confiscations": ctx.cutoff("confiscations")}
     earliest = min(e.at for e in events)
     try:
@@ -358,10 +402,19 @@ def _plan_device(
     unit_ids: list[tuple[str, list[int]]] = []
     more = False
     counts = {"hand_ins": 0, "confiscations": 0}
+    retained: Hold | None = None
     for s, t in units:
         unit = events[s : t + 1]
         key = "confiscations" if any(e.kind in SERIOUS_KINDS for e in unit) else "hand_ins"
         if max(e.at for e in unit) < cut[key]:
+            if (
+                owner is not None
+                and any(e.kind in CHILD_PROTECTION_KINDS for e in unit)
+                and not ctx.past_child_protection(owner[1])
+            ):
+                if owner[1] is None:
+                    retained = Hold("custody_events", "device", device_id, NO_DOB, RETAINED_WORDS[NO_DOB])
+                continue  # a child protection record: kept until the pupil's date of birth + 25 years
             if limit is not None and delete and len(delete) + len(unit) > limit:
                 more = True
                 break
@@ -374,7 +427,7 @@ def _plan_device(
         if any(e.at < cut["hand_ins"] for e in events[tail_start:]):
             hold = on_hold or Hold("custody_events", "device", device_id, IN_TRAY, HOLD_WORDS[IN_TRAY])
     if not delete:
-        return _DevicePlan([], counts, None, hold)
+        return _DevicePlan([], counts, None, hold, retained=retained)
     gone = set(delete)
     kept = [e for e in events if e.id not in gone]
     try:
@@ -385,7 +438,7 @@ def _plan_device(
         raise StorageError(
             f"Purge stopped: removing old events would change device {device_id}'s state. Nothing was deleted."
         )
-    return _DevicePlan(delete, counts, kept[-1].id if kept else None, hold, more, unit_ids)
+    return _DevicePlan(delete, counts, kept[-1].id if kept else None, hold, more, unit_ids, retained)
 
 
 class CustodyKind(RecordKind):
@@ -448,15 +501,18 @@ class CustodyKind(RecordKind):
         ctx.marks["custody_event"] = CustodyEvent.select(fn.MAX(CustodyEvent.id)).scalar() or 0
         for chunk in chunks(devices, 200):
             on_hold = {key[1]: h for key, h in hold_rules.strongest(hold_rules.legal_holds(devices=chunk)).items()}
+            owners = _pupil_owners(chunk)
             by_device: dict[int, list[Any]] = {d: [] for d in chunk}
             for e in _light_events(chunk):
                 by_device[e.device_id].append(e)
             for device_id, events in by_device.items():
                 if not events:
                     continue
-                plan = _plan_device(device_id, events, ctx, on_hold.get(device_id))
+                plan = _plan_device(device_id, events, ctx, on_hold.get(device_id), owner=owners.get(device_id))
                 if plan.hold:
                     ctx.holds.append(plan.hold)
+                if plan.retained:
+                    ctx.holds.append(plan.retained)
                 for key, ids in plan.units:
                     units.append(((device_id, key, tuple(ids)), len(ids)))
         units.sort(key=lambda u: u[0][2][0])
@@ -504,6 +560,20 @@ class CustodyKind(RecordKind):
                     CustodyEvent.select(CustodyEvent.id, CustodyEvent.reverses).where(CustodyEvent.reverses.in_(chunk))
                 )
             )
+        # Child protection units (a pupil's search or police hand-over) are checked against the
+        # pupil's date of birth as it is now: a roster import may have changed it since planning.
+        protected: set[int] = set()
+        serious = sorted(i for _d, key, ids in units if key == "confiscations" for i in ids)
+        for chunk in chunks(serious, 500):
+            protected.update(
+                i
+                for (i,) in _rows(
+                    CustodyEvent.select(CustodyEvent.id).where(
+                        CustodyEvent.id.in_(chunk) & CustodyEvent.kind.in_(sorted(CHILD_PROTECTION_KINDS))
+                    )
+                )
+            )
+        owners = _pupil_owners(sorted({d for d, _k, ids in units if protected.intersection(ids)}))
         delete: list[int] = []
         by_device: dict[int, set[int]] = {}
         for device_id, key, ids in units:
@@ -512,6 +582,11 @@ class CustodyKind(RecordKind):
                 continue
             mine = set(ids)
             if not mine <= present or any(undone_by.get(i, i) not in mine for i in ids if i in undone_by):
+                continue
+            owner = owners.get(device_id)
+            if owner is not None and protected.intersection(ids) and not ctx.past_child_protection(owner[1]):
+                if owner[1] is None:
+                    part.holds.append(Hold("custody_events", "device", device_id, NO_DOB, RETAINED_WORDS[NO_DOB]))
                 continue
             delete.extend(ids)
             by_device.setdefault(device_id, set()).update(ids)
@@ -557,6 +632,7 @@ class CustodyKind(RecordKind):
         plans: dict[int, _DevicePlan] = {}
         left = limit
         for chunk in chunks(candidates, 200):
+            owners = _pupil_owners(chunk)
             by_device: dict[int, list[CustodyEvent]] = {d: [] for d in chunk}
             for e in _light_events(chunk):
                 by_device[e.device_id].append(e)
@@ -564,7 +640,12 @@ class CustodyKind(RecordKind):
                 if not events:
                     continue  # gone since the units were listed
                 plan = _plan_device(
-                    device_id, events, ctx, on_hold.get(device_id), None if left is None else max(left, 1)
+                    device_id,
+                    events,
+                    ctx,
+                    on_hold.get(device_id),
+                    None if left is None else max(left, 1),
+                    owners.get(device_id),
                 )
                 plans[device_id] = plan
                 if left is not None:
@@ -575,6 +656,8 @@ class CustodyKind(RecordKind):
                     part.deletes[key] += n
                 if plan.hold:
                     part.holds.append(plan.hold)
+                if plan.retained:
+                    part.holds.append(plan.retained)
 
         def apply() -> None:
             for device_id, plan in plans.items():
@@ -824,11 +907,21 @@ class PurgeResult:
     def lines(self) -> list[str]:
         verb = "Would delete" if self.dry_run else "Deleted"
         out = [f"{verb}: " + ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in self.deleted.items()) + "."]
-        if self.holds:
-            out.append(f"Kept because of a legal hold ({len(self.holds)}):")
-            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in self.holds)
+        legal = [h for h in self.holds if h.code not in RETAINED_CODES]
+        retained = [h for h in self.holds if h.code in RETAINED_CODES]
+        if legal:
+            out.append(f"Kept because of a legal hold ({len(legal)}):")
+            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in legal)
         else:
             out.append("Nothing kept because of a legal hold.")
+        no_dob = [h for h in retained if h.code == NO_DOB]
+        if no_dob:
+            out.append(f"Kept for want of a date of birth ({len(no_dob)}):")
+            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in no_dob)
+        others = [h for h in retained if h.code != NO_DOB]
+        if others:
+            out.append(f"Kept by the retention rules, for review by hand ({len(others)}):")
+            out.extend(f"  {h.entity} {h.entity_id}: {h.reason}" for h in others)
         return out
 
 

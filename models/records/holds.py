@@ -16,6 +16,9 @@ from models.custody.ledger import CONFISCATED, CONFISCATED_EV, IN_TRAY, OUT, POL
 from models.store.tables import Concern, CustodyEvent, Device, DeviceState, Tray, Visit
 
 SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
+# A pupil's custody episode with one of these is a child protection record (kept until the
+# pupil's date of birth + 25 years, IRMS), with the confiscation in the same episode.
+CHILD_PROTECTION_KINDS = frozenset({SEARCHED, POLICE_EV})
 HOLD_WORDS: dict[str, str] = {
     POLICE: "handed to the police: its whole history is kept",
     CONFISCATED: "confiscated and still held by the school: its whole history is kept",
@@ -51,6 +54,17 @@ class Hold:
 # Codes of the holds (with POLICE, CONFISCATED and IN_TRAY): the one definition is legal_holds.
 OPEN_CONCERN, SIGNED_IN, PHONE_HELD = "open_concern", "signed_in", "phone_held"
 HOLD_ORDER = (POLICE, CONFISCATED, OPEN_CONCERN, IN_TRAY, SIGNED_IN, PHONE_HELD)  # strongest first
+
+# Not legal holds: records the retention rules themselves keep past the flat period and the
+# purge lists apart ("Kept by the retention rules"). They never block an erasure.
+NO_DOB, STAFF_ALLEGATION = "no_dob", "staff_allegation"
+RETAINED_CODES = frozenset({NO_DOB, STAFF_ALLEGATION})
+RETAINED_WORDS: dict[str, str] = {
+    NO_DOB: "child protection record of a pupil whose date of birth is unknown: kept "
+    "(date of birth + 25 years, IRMS); add the date of birth to let it expire",
+    STAFF_ALLEGATION: "about a member of staff: kept until their normal retirement age or 10 years "
+    "from the allegation, whichever is longer (KCSIE Part 4); the kiosk never deletes it, review it by hand",
+}
 
 
 def _slot_words(state: Any) -> str:

@@ -27,7 +27,12 @@ Retention and age:
 * ``concerns``: a closed concern expires this long after it was closed (its last
   follow-up). An OPEN concern is a legal hold: it is never purged (listed once past the
   period), it keeps the history of the phone it links and the visit it names, and the
-  person it is about cannot be erased until the DSL closes it.
+  person it is about cannot be erased until the DSL closes it. A concern about a PUPIL
+  is a child protection record (IRMS toolkit: date of birth + 25 years): it also waits
+  for the pupil's date of birth + ``child_protection_years``; with no date of birth it
+  is kept and the purge lists it ("no_dob"). A concern about a member of STAFF (an
+  allegation, KCSIE Part 4: retirement age or 10 years, whichever is longer) is never
+  purged: the kiosk knows neither date; the purge lists it ("staff_allegation").
 
 What is held is decided by :func:`models.records.duties.legal_holds` alone (erase calls it
 too); the purges here only ask it about the records that would otherwise expire.
@@ -64,6 +69,7 @@ from models.records.base import (
     chunks,
     iso,
     pupil_device_ids,
+    pupil_dobs,
 )
 from models.store.db import tuples as _rows
 from models.store.tables import (
@@ -534,6 +540,10 @@ class ConcernKind(RecordKind):
 
     purge_counts = ("concerns",)
 
+    @staticmethod
+    def _retained(concern_id: int, code: str) -> holds.Hold:
+        return holds.Hold("concerns", "concern", concern_id, code, holds.RETAINED_WORDS[code])
+
     def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
         return [
             (i, 1)
@@ -543,6 +553,11 @@ class ConcernKind(RecordKind):
         ]
 
     def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        """A closed concern goes once the ``concerns`` period has passed since its last
+        follow-up, and: about a pupil, once the pupil's date of birth + 25 years has
+        passed too (IRMS, child protection; no date of birth: kept and listed); about a
+        member of staff, never (KCSIE Part 4: retirement age or 10 years, which the kiosk
+        cannot know; listed for review by hand). About a visitor: the period alone."""
         cut = ctx.cutoff("concerns")
         part = PurgePart(deletes={"concerns": 0})
         ids = []
@@ -550,16 +565,35 @@ class ConcernKind(RecordKind):
         if units is not None:
             where &= _in(Concern.id, units)
         old = list(
-            Concern.select(Concern.id, Concern.status, Concern.raised_at, Concern.followed_up_at, Concern.updated_at)
+            Concern.select(
+                Concern.id,
+                Concern.about_kind,
+                Concern.pupil,
+                Concern.staff,
+                Concern.status,
+                Concern.raised_at,
+                Concern.followed_up_at,
+                Concern.updated_at,
+            )
             .where(where)
             .order_by(Concern.id)
         )
         held = {key[1]: h for key, h in holds.strongest(holds.legal_holds(concerns=[c.id for c in old])).items()}
+        dobs = pupil_dobs(c.pupil_id for c in old if c.pupil_id is not None)
         for c in old:
             if c.id in held:
                 part.holds.append(held[c.id])
             elif (c.followed_up_at or c.updated_at) < cut:
-                ids.append(c.id)
+                if c.about_kind == STAFF or c.staff_id is not None:
+                    part.holds.append(self._retained(c.id, holds.STAFF_ALLEGATION))
+                elif c.about_kind == PUPIL or c.pupil_id is not None:
+                    dob = dobs.get(c.pupil_id) if c.pupil_id is not None else None
+                    if dob is None:
+                        part.holds.append(self._retained(c.id, holds.NO_DOB))
+                    elif ctx.past_child_protection(dob):
+                        ids.append(c.id)
+                else:
+                    ids.append(c.id)
         part.deletes["concerns"] = len(ids)
         part.apply = lambda: Concern.delete().where(_in(Concern.id, ids)).execute()
         return part

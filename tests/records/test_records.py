@@ -32,6 +32,7 @@ from models.store.tables import (
     Pupil,
 )
 from tests.ledger.test_ledger_properties import ACTORS, ADNOS, apply
+from tests.records.test_retention_irms_i14b import set_dob
 from tests.school import NOW, build
 
 RETENTION = dict(Settings().retention_days)  # hand_ins 60, confiscations 2190, audit 2190
@@ -156,6 +157,9 @@ def test_legal_holds_are_kept_and_listed(school):
 def test_a_confiscation_episode_expires_on_the_confiscations_period(school):
     ava = device_of(school, "000001")
     retention = {**RETENTION, "confiscations": 90}
+    # An adult's date of birth, so the search's own rule (date of birth + 25 years) has passed
+    # and the confiscations period decides (tests/records/test_retention_irms_i14b.py has the rule).
+    set_dob("000001", dt.date(1990, 1, 1), ago(101))
     custody.confiscate(ava.id, school.deputy, reason="in class", policy="MTP 3", now=ago(100, 3))
     custody.record_search(
         ava.id, school.deputy, consent_by="pupil", witness="Mr W", grounds="g", outcome="nothing_found", now=ago(100, 2)
