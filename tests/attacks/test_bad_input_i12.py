@@ -88,7 +88,38 @@ def _date_commands(bad: str) -> list[list[str]]:
         cmds.append(EXC_ADD + [x for k, v in EXC_DATES.items() for x in (k, bad if k == option else v)])
     if "exceptions review" in _leaf_commands():
         cmds.append(["exceptions", "review", "1", "--next", bad])
+    for base, dates in GOVERNANCE_DATES:
+        for option in dates:
+            cmds.append(base + [x for k, v in dates.items() for x in (k, bad if k == option else v)])
     return [_with_as(c) for c in cmds]
+
+
+# The governance commands (issue 15) that take dates: each with its other options.
+POLICY_ADD = ["policies", "add", "online-safety", "--name", "Online safety", "--version", "2026-09"]
+POLICY_REVIEWED = ["policies", "reviewed", "online-safety", "--version", "2026-09"]
+POLICY_PAPER = ["policies", "acknowledge", "online-safety", "--how", "paper", "--staff", "office"]
+RELATIONSHIP_ADD = [
+    "relationships",
+    "add",
+    "--staff",
+    "oak",
+    "--family",
+    "The Smith family",
+    "--nature",
+    "neighbour",
+    "--described",
+    "next-door neighbour",
+    "--advice",
+    "Keep contact professional",
+]
+RELATIONSHIP_REVIEW = ["relationships", "review", "1", "--note", "No change"]
+GOVERNANCE_DATES = [
+    (POLICY_ADD, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
+    (POLICY_REVIEWED, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
+    (POLICY_PAPER, {"--on": "2026-09-02"}),
+    (RELATIONSHIP_ADD, {"--discussed-on": "2026-09-02", "--review": "2027-08-01"}),
+    (RELATIONSHIP_REVIEW, {"--next": "2027-08-01"}),
+]
 
 
 def test_every_date_option_is_in_the_date_test():
@@ -272,6 +303,11 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "purge": ["purge"],
         "sar": ["sar", "--staff", "office", "--out", str(tmp_path / "school" / "sar.zip")],
         "erase": ["erase", "--pupil", "000001", "--yes"],
+        **{" ".join(base[:2]): base + [x for kv in dates.items() for x in kv] for base, dates in GOVERNANCE_DATES},
+        "policies list": ["policies", "list"],
+        "policies overdue": ["policies", "overdue"],
+        "relationships list": ["relationships", "list"],
+        "relationships end": ["relationships", "end", "1", "--reason", "Moved away"],
     }
 
 
