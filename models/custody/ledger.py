@@ -107,6 +107,7 @@ EVENT_ACTION = {
 EVENT_NOUNS = {
     HANDED_IN: "hand-in",
     RELEASED: "release to the pupil",
+    RETURNED: "return to the visitor",
     CONFISCATED_EV: "confiscation",
     RELEASED_TO_CONTACT: "release to a parent or carer",
     SEARCHED: "search",

@@ -27,3 +27,9 @@ def test_undo_refusals_say_undo(database):
     with pytest.raises(PermissionDenied) as refused:
         custody.reverse(taken.id, s.office, reason="Mistake", now=NOW + dt.timedelta(minutes=3))
     assert str(refused.value) == "Office (office staff) may not undo a confiscation."
+
+
+def test_every_kind_of_event_has_a_noun_for_its_refusals():
+    """A returned visitor's phone crashed the history screen: the undo check named the
+    event from a table that lacked 'returned to the visitor'."""
+    assert set(custody.EVENT_ACTION) <= set(custody.EVENT_NOUNS)

@@ -13,6 +13,7 @@ import dataclasses
 from textual.widgets import Input
 
 from kiosk.app import create_app
+from kiosk.textual_compat import notices
 from kiosk.widgets.scan_log import ScanLog
 from models.clock import FrozenClock
 from models.store.tables import CustodyEvent
@@ -107,7 +108,7 @@ async def test_a_half_typed_confiscation_is_still_there_for_the_same_teacher(sch
         await locked(pilot)
         await sign_in(pilot, "oak", DEMO_PINS["oak"])
         assert app.screen is dialog
-        assert dialog.query_one("#confiscate-reason", Input).value == "Film"
+        assert dialog.query_one("#confiscate-reason").value == "Film"
         assert app.focused.id == "confiscate-reason"
         await pilot.press(*"ing", "enter", "enter", "enter")  # first policy, Continue
         await pilot.press("enter")  # Confirm
@@ -336,7 +337,7 @@ async def test_a_notice_on_screen_is_gone_when_the_terminal_locks(school):
         await sign_in(pilot, "oak", DEMO_PINS["oak"])
         app.notify("Concern #7 about Ava Patel raised.")
         await settle(pilot)
-        assert len(app._notifications) == 1
+        assert notices(app) == ["Concern #7 about Ava Patel raised."]
         await pilot.press("f12")
         await locked(pilot)
-        assert len(app._notifications) == 0
+        assert notices(app) == []
