@@ -355,12 +355,23 @@ class Kiosk:
     # ------------------------------------------------------------ the footer
 
     def footer(self) -> tuple[list[str], bool]:
-        """The footer's items (bottom line), and whether "^p palette" is shown at its right."""
-        line = self.lines()[-1]
-        keys, _, right = line.partition("\u258f")  # "▏" before "^p palette"
-        palette = "^p palette" in right or "^p palette" in keys
-        keys = keys.replace("^p palette", "")
-        return [item for item in re.split(r"\s{2,}", keys.strip()) if item], palette
+        """The footer's items, and whether "^p palette" is shown at its right. The footer wraps
+        onto more lines at narrow widths (issue 14): the bottom line, and each line above it
+        whose items are all the app's own key labels."""
+        known = footer_labels()
+        every: list[str] = []
+        palette = False
+        self.footer_lines = 0
+        for n, line in enumerate(reversed(self.lines()[-4:])):
+            keys, _, right = line.partition("\u258f")  # "▏" before "^p palette"
+            shown = "^p palette" in right or "^p palette" in keys
+            items = [item for item in re.split(r"\s{2,}", keys.replace("^p palette", "").strip()) if item]
+            if n and (not items or not all(item in known for item in items)):
+                break
+            every = items + every
+            palette = palette or shown
+            self.footer_lines = n + 1
+        return every, palette
 
     def assert_footer(self, *needed: str, palette: bool | None = None) -> None:
         """Every footer item whole (one of the app's bindings), and the keys this step needs shown."""
@@ -375,7 +386,7 @@ class Kiosk:
         known = footer_labels()
         cut = [item for item in items if item not in known]
         assert not cut, f"footer items cut or unknown: {cut}\n{self.dump()}"
-        assert "\u2026" not in self.lines()[-1], self.dump()
+        assert not any("\u2026" in line for line in self.lines()[-self.footer_lines :]), self.dump()
         if palette is not None:
             assert shown == palette, f"^p palette shown: {shown}, expected {palette}\n{self.dump()}"
 

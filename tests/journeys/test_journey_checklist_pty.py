@@ -35,7 +35,8 @@ def test_teacher_releases_by_scan_and_from_the_list(start_kiosk, school):
     # By scan: the normal path.
     kiosk.type(f"{code1}\r")
     kiosk.wait_for(f"RELEASED: {name1} · Oak: released from {slot1}")
-    kiosk.wait_for(f"{name1} {code1} released to pupil at", summary(held - 1, 1))
+    # The released row goes below those still to do (issue 14 item 13): the log says it.
+    kiosk.wait_for(f"{code1} {name1} Oak RELEASED: {slot1}", summary(held - 1, 1))
     assert school.events(code1)[-1] == "released_to_pupil"
 
     # From the list: Down to it, then Down to the row, Enter.
@@ -50,7 +51,7 @@ def test_teacher_releases_by_scan_and_from_the_list(start_kiosk, school):
         kiosk.assert_shows(f"Release {name2}'s phone from {slot2}?")
         kiosk.press("enter")
     kiosk.wait_for(f"RELEASED: {name2} · Oak: released from {slot2}")
-    kiosk.wait_for(f"{name2} {code2} released to pupil at", summary(held - 2, 2))
+    kiosk.wait_for(f"{code2} {name2} Oak RELEASED: {slot2}", summary(held - 2, 2))
     kiosk.assert_footer(*CHECKLIST_KEYS, palette=True)
     assert school.events(code2)[-1] == "released_to_pupil"
     assert school.events(code1)[-2:] == school.events(code2)[-2:] == ["handed_in", "released_to_pupil"]

@@ -49,7 +49,7 @@ def test_office_signs_in_a_professional_with_id_and_dbs_checks(start_kiosk, scho
 
     kiosk.press("f2")
     kiosk.wait_for("Sign a visitor in", "Name", "Type 3 letters for returning visitors")
-    kiosk.assert_shows("Enter to go on, Esc to cancel.", "Continue", "Cancel")  # the way on, from the start
+    kiosk.assert_shows("Esc: cancel.", "Continue", "Cancel")  # the way on, from the start
     kiosk.settle()
     kiosk.fill(VISITOR)
     kiosk.fill(ORG)
@@ -69,7 +69,7 @@ def test_office_signs_in_a_professional_with_id_and_dbs_checks(start_kiosk, scho
     kiosk.type("Jo Reed, Kent SLT")
     kiosk.wait_for("Jo Reed, Kent SLT")
     kiosk.keys("tab", "tab")  # Supervised left as the type's default (unsupervised); then Continue
-    kiosk.wait_for("Enter to go on, Esc to cancel.", "Continue", "Cancel")
+    kiosk.wait_for("Continue", "Cancel")
     kiosk.keys("enter")
     kiosk.wait_for(f"Sign in {VISITOR} ({ORG})?")
     kiosk.assert_shows(
