@@ -86,7 +86,8 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
             owner = device.pupil.full_name if device.pupil is not None else "a visitor"
             title = f"Chain of custody of {owner}'s phone (device {device_id})"
         lines += [
-            f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
+            f"#{e.id}  {custody.describe_event(e, reader=staff)}"
+            + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
             for e in events
         ] or ["Nothing recorded for this phone."]
     return EntryHistory(title, tuple(lines))

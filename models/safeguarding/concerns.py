@@ -27,7 +27,7 @@ from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
 from models.errors import NotFound, RuleViolation, ValidationError
-from models.staff.auth import require
+from models.staff.auth import DETAIL_ROLES, require
 from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff, Visit
 from models.text import text_field
 
@@ -329,6 +329,7 @@ def safeguarding_feed(
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
     entries: list[FeedEntry] = []
+    reader: Staff | frozenset[str] = actor if actor is not None else DETAIL_ROLES  # no actor: the domain's own use
 
     if kind is None or kind == CONCERN or kind in CATEGORIES:
         q = (
@@ -386,7 +387,7 @@ def safeguarding_feed(
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind = _EVENT_FEED_KIND[e.kind]
-            detail = describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            detail = describe_event(e, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             actor = e.actor if e.actor_id else None
             entries.append(
