@@ -141,4 +141,5 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
         name=form.name,
         now=now,
     )
-    return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
+    kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
+    return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"

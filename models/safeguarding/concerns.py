@@ -101,6 +101,18 @@ def may_see_concern(reader: Staff, c: Concern) -> bool:
     return _sees(reader, c, _head_ids())
 
 
+def goes_to(c: Concern) -> str:
+    """Who will see the concern, for the person who raised it: "the DSL will see it."; an
+    allegation about the headteacher: "the chair of governors will see it.", or, when no
+    one at the kiosk may read it, what to do instead."""
+    if not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids()):
+        return "the DSL will see it."
+    readers = [s for s in Staff.select().where(Staff.active == True) if _sees(s, c, {c.staff_id})]  # noqa: E712
+    if not readers:
+        return "no chair of governors has an account here, so tell the chair directly."
+    return f"{'the chair of governors' if any(CHAIR in s.role_set for s in readers) else 'the DSL'} will see it."
+
+
 def require_concerns(actor: Staff | None) -> None:
     """Refuse unless ``actor`` sees some concerns: the DSL and the headteacher (``view_concerns``)
     or the chair of governors (``view_head_allegations``)."""

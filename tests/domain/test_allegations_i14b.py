@@ -165,3 +165,21 @@ def test_the_lado_referral_is_recorded_with_its_day_and_reference(school):
     assert any("Phoned the LADO (referred to the LADO on 2026-11-12, reference LADO/26/9)" in x for x in history)
     entries = [json.loads(a.details) for a in AuditEntry.select().where(AuditEntry.action == "concern.follow_up")]
     assert entries[0].get("lado") is True and "LADO/26/9" not in json.dumps(entries)  # the audit names no detail
+
+
+def test_whoever_raises_an_allegation_about_the_head_is_told_where_it_goes(school):
+    from kiosk.actions.safeguarding import ConcernForm, raise_concern
+
+    form = ConcernForm("staff", "safeguarding", "Shouted at a pupil", staff_id=school.head.id)
+    line = raise_concern(SignedIn.of(school.office), form, NOW)
+    assert line.startswith("Allegation #") and line.endswith(
+        "about Head raised: no chair of governors has an account here, so tell the chair directly."
+    )
+    chair()
+    assert raise_concern(SignedIn.of(school.office), form, NOW).endswith(
+        "about Head raised: the chair of governors will see it."
+    )
+    about_oak = ConcernForm("staff", "safeguarding", "Phone in a lesson", staff_id=school.oak.id)
+    assert raise_concern(SignedIn.of(school.office), about_oak, NOW).endswith(
+        "about Oak Teacher raised: the DSL will see it."
+    )
