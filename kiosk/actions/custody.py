@@ -150,7 +150,8 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     events = custody.history(device.id)
     undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
     chain = tuple(
-        f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone_by[e.id]}]" if e.id in undone_by else "")
+        f"#{e.id}  {custody.describe_event(e, reader=staff)}"
+        + (f"  [undone by #{undone_by[e.id]}]" if e.id in undone_by else "")
         for e in events
     )
     try:
@@ -161,7 +162,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     undo = None
     if stack:
         target = next(e for e in events if e.id == stack[-1][0])
-        undo = (target.id, f"#{target.id}  {custody.describe_event(target)}")
+        undo = (target.id, f"#{target.id}  {custody.describe_event(target, reader=staff)}")
 
     listed = contacts_of(pupil.id) if pupil else []
     contacts = tuple((c.id, contact_label(c)) for c in listed)

@@ -69,10 +69,10 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         status = outbox.printer_status(printer)
         if status.waiting or status.in_doubt or status.online is False:
             lines.append(status.line())
-    if who.may("view_concerns"):
+    if who.may("view_concerns") or who.may("view_head_allegations"):
         from models.safeguarding import concerns
 
-        unseen = concerns.unseen_count()
+        unseen = concerns.unseen_count(staff_row(who))  # never an allegation about the reader
         if unseen:
             lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
     if who.may("record_exception") or who.may("view_concerns"):

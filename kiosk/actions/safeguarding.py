@@ -55,26 +55,32 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
     from models.safeguarding import concerns
     from models.store.tables import SchoolClass
 
-    entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff_row(who))
+    staff = staff_row(who)
+    entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff)
     classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
-    return Feed(entries, classes, concerns.unseen_count(), concerns.open_count())
+    return Feed(entries, classes, concerns.unseen_count(staff), concerns.open_count(staff))
 
 
 def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now: dt.datetime) -> EntryHistory:
-    """The entry's full history; opening a concern marks it seen by the DSL."""
+    """The entry's full history; opening a concern marks it seen by the DSL (or the chair of
+    governors, for an allegation about the headteacher: without the phone's chain of custody)."""
     from models.custody import ledger as custody
     from models.safeguarding import concerns
-    from models.staff.auth import require
+    from models.staff.auth import may, require
 
     staff = staff_row(who)
-    require(staff, "view_concerns")
+    concerns.require_concerns(staff)
     lines: list[str] = []
     title = ""
     if concern_id is not None:
         concern = concerns.mark_seen(concern_id, staff, now=now)
-        title = f"Concern #{concern.id} about {concerns.subject_of(concern)}"
-        lines += concerns.concern_history(concern_id)
-    if device_id is not None:
+        kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
+        title = f"{kind} #{concern.id} about {concerns.subject_of(concern)}"
+        lines += concerns.concern_history(concern_id, staff)
+    if device_id is not None and concern_id is not None and not may(staff, "view_concerns"):
+        lines += ["", "The phone's chain of custody is for the DSL and the headteacher."]
+    elif device_id is not None:
+        require(staff, "view_concerns")
         events = custody.history(device_id)
         undone = {e.reverses_id: e.id for e in events if e.reverses_id}
         if lines:
@@ -86,21 +92,39 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
             owner = device.pupil.full_name if device.pupil is not None else "a visitor"
             title = f"Chain of custody of {owner}'s phone (device {device_id})"
         lines += [
-            f"#{e.id}  {custody.describe_event(e)}" + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
+            f"#{e.id}  {custody.describe_event(e, reader=staff)}"
+            + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
             for e in events
         ] or ["Nothing recorded for this phone."]
     return EntryHistory(title, tuple(lines))
 
 
-def follow_up(who: SignedIn, concern_id: int, note: str, outcome: str | None, now: dt.datetime) -> str:
+def follow_up(
+    who: SignedIn,
+    concern_id: int,
+    note: str,
+    outcome: str | None,
+    now: dt.datetime,
+    lado: tuple[dt.date, str] | None = None,
+) -> str:
     """Record the DSL's follow-up note, closing the concern with ``outcome`` if one is
-    given (else it stays open); the line to show."""
+    given (else it stays open); ``lado``: an allegation's referral to the LADO (the day,
+    the LADO's reference). The line to show."""
     from models.safeguarding import concerns
 
     concern = concerns.follow_up(
-        concern_id, staff_row(who), note=note, close=outcome is not None, outcome=outcome, now=now
+        concern_id,
+        staff_row(who),
+        note=note,
+        close=outcome is not None,
+        outcome=outcome,
+        lado_referred_on=lado[0] if lado else None,
+        lado_reference=lado[1] if lado else None,
+        now=now,
     )
-    return f"Follow-up of concern #{concern.id} recorded; the concern is {concern.status}."
+    kind = "allegation" if concerns.is_allegation(concern) else "concern"
+    referred = " Referred to the LADO." if lado else ""
+    return f"Follow-up of {kind} #{concern.id} recorded; the {kind} is {concern.status}.{referred}"
 
 
 def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
@@ -117,4 +141,5 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
         name=form.name,
         now=now,
     )
-    return f"Concern #{concern.id} about {concerns.subject_of(concern)} raised: the DSL will see it."
+    kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
+    return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"

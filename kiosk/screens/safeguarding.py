@@ -51,6 +51,8 @@ SCROLLBAR = 2  # the table keeps room for its vertical scrollbar (scrollbar-gutt
 
 
 def short_kind(entry) -> str:
+    if entry.kind == "concern" and entry.about == "staff":
+        return "allegation"  # about a member of staff (KCSIE Part 4); its category under the table
     if entry.kind == "concern":
         return SHORT_CATEGORY.get(entry.category, entry.kind_text)
     return entry.kind_text
@@ -194,7 +196,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "follow_up":
-            return self.who.may("view_concerns")
+            return self.who.may("view_concerns") or self.who.may("view_head_allegations")
         return True
 
     def say(self, text: str, kind: str = "") -> None:

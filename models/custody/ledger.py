@@ -39,6 +39,8 @@ from models.custody.trays import overflow_place, place_for, slot_is_free, slot_n
 from models.errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
 from models.staff.auth import (
     ADMIN,
+    CHAIR,
+    DETAILS_WITHHELD,
     DSL,
     HEADTEACHER,
     LEADERSHIP,
@@ -47,6 +49,7 @@ from models.staff.auth import (
     ROLE_NAMES,
     ROLES,
     TEACHER,
+    may_read_details,
     require,
 )
 from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
@@ -118,8 +121,8 @@ EVENT_NOUNS = {
 # Who may undo someone else's action: a role that may do the action and ranks at least
 # as high as the role in which it was recorded. Office staff and teachers are equal;
 # the leadership team and the DSL above them; the headteacher above all. Admin runs the
-# system and takes no custody action, so ranks lowest.
-SENIORITY = {ADMIN: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
+# system and takes no custody action, so ranks lowest; so does the chair of governors.
+SENIORITY = {ADMIN: 0, CHAIR: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
 # Limits of the free-text fields (characters); the forms use the same numbers.
 REASON_LIMIT = 500  # a confiscation's reason
 POLICY_LIMIT = 200  # the policy breached
@@ -934,9 +937,17 @@ def history(device_id: int) -> list[CustodyEvent]:
     )
 
 
-def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) -> str:
-    """One line of the chain of custody, in plain English.
+DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
 
+
+def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *, reader: Staff | Iterable[str]) -> str:
+    """One line of the chain of custody, in plain English, as ``reader`` may read it.
+
+    A search's grounds, consent and outcome, a confiscation's reason and a police
+    hand-over's details are for leadership, the DSL, the headteacher and the person who
+    recorded the event (:func:`models.staff.auth.may_read_details`); anyone else reads that it
+    happened, when, and where the phone is held. ``reader`` is the staff row reading, or
+    only roles (a reader who is nobody in particular, such as the command line's reports).
     ``tray_names`` (tray id -> name) saves a query per event when describing many.
     """
     if tray_names is not None and e.tray_id is not None and e.slot_no is not None:
@@ -947,7 +958,11 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None) ->
     who = actor.display_name if actor is not None else "system"
     if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
         slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
-    if e.kind == HANDED_IN:
+    withheld = e.kind in DETAIL_KINDS and not may_read_details(reader, e.actor_id)
+    if withheld:
+        held = f"; held in {'slot ' if e.slot_no is not None else ''}{slot}" if e.kind == CONFISCATED_EV else ""
+        text = f"{EVENT_WORDS[e.kind]} ({DETAILS_WITHHELD}){held}"
+    elif e.kind == HANDED_IN:
         text = f"handed in, slot {slot}" if e.slot_no is not None else f"handed in, overflow: {slot}"
     elif e.kind == RELEASED:
         text = f"released to pupil from slot {slot}" if slot else "released to pupil"

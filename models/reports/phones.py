@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -110,8 +111,10 @@ def _when(value: Any) -> Any:
     return dt.datetime.fromisoformat(value)
 
 
-def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
-    """Every custody event of a local school day, in order.
+def day(day: dt.date, tz=SCHOOL_TZ, *, reader: Staff | Iterable[str]) -> list[dict[str, Any]]:
+    """Every custody event of a local school day, in order, as ``reader`` may read it (a
+    search's, confiscation's or police hand-over's details only for those
+    :func:`models.staff.auth.may_read_details` allows).
 
     One query of plain tuples (a full school day is thousands of hand-ins and
     releases); the few events with more to say (confiscations, searches, police,
@@ -208,7 +211,9 @@ def day(day: dt.date, tz=SCHOOL_TZ) -> list[dict[str, Any]]:
             if e.consent_contact_id:
                 e.consent_contact = contacts[e.consent_contact_id]
         for index, event_id in rare:
-            out[index]["detail"] = describe_event(full[event_id], trays).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            out[index]["detail"] = (
+                describe_event(full[event_id], trays, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            )
     return out
 
 

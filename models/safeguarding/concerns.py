@@ -10,6 +10,12 @@ The feed merges concerns with the custody ledger's confiscations, searches and p
 hand-overs. Each entry carries what opens its full history: ``device_id`` (the
 chain of custody, ``custody.history``) or ``concern_id`` (:func:`concern_history`).
 
+A concern about a member of staff is an allegation (KCSIE Part 4): labelled so, and its
+follow-up records the referral to the LADO (:func:`follow_up`). Nobody reads an allegation
+about themself; one about the headteacher goes to the chair of governors, and to the DSL
+when the DSL is not the headteacher (:func:`may_see_concern`), never to the headteacher:
+not listed, not counted, not readable, not followed up.
+
 Audit entries carry ids and codes only: never the text of a concern or a note.
 """
 
@@ -24,10 +30,10 @@ from peewee import JOIN
 
 from models.audit import chain as audit
 from models.audit.tx import write_tx
-from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, utcnow
+from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
 from models.errors import NotFound, RuleViolation, ValidationError
-from models.staff.auth import require
+from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, may, require
 from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff, Visit
 from models.text import text_field
 
@@ -62,6 +68,65 @@ NOTE_LIMIT = 2000  # a follow-up note
 def _get(concern_id: int) -> Concern:
     c = Concern.get_or_none(Concern.id == concern_id)
     if c is None:
+        raise NotFound("There is no such concern.")
+    return c
+
+
+# ---------------------------------------------------------------- who sees a concern
+
+ALLEGATION = "allegation"  # the label of a concern about a member of staff (KCSIE Part 4)
+
+
+def is_allegation(c: Concern) -> bool:
+    return c.about_kind == ABOUT_STAFF
+
+
+def _head_ids() -> set[int]:
+    """The staff who are headteachers (a concern about one of them is for the chair)."""
+    return {s.id for s in Staff.select(Staff.id, Staff.roles) if HEADTEACHER in s.role_set}
+
+
+def _sees(reader: Staff, c: Concern, heads: set[int]) -> bool:
+    roles = reader.role_set
+    if c.about_kind == ABOUT_STAFF and c.staff_id == reader.id:
+        return False  # nobody reads an allegation about themself
+    if c.about_kind == ABOUT_STAFF and c.staff_id in heads:
+        # About the headteacher: the chair of governors, and the DSL when not a headteacher.
+        return HEADTEACHER not in roles and bool(roles & {CHAIR, DSL})
+    return may(reader, "view_concerns")
+
+
+def may_see_concern(reader: Staff, c: Concern) -> bool:
+    """Whether ``reader`` may list, count, read and follow up the concern ``c``."""
+    return _sees(reader, c, _head_ids())
+
+
+def goes_to(c: Concern) -> str:
+    """Who will see the concern, for the person who raised it: "the DSL will see it."; an
+    allegation about the headteacher: "the chair of governors will see it.", or, when no
+    one at the kiosk may read it, what to do instead."""
+    if not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids()):
+        return "the DSL will see it."
+    readers = [s for s in Staff.select().where(Staff.active == True) if _sees(s, c, {c.staff_id})]  # noqa: E712
+    if not readers:
+        return "no chair of governors has an account here, so tell the chair directly."
+    return f"{'the chair of governors' if any(CHAIR in s.role_set for s in readers) else 'the DSL'} will see it."
+
+
+def require_concerns(actor: Staff | None) -> None:
+    """Refuse unless ``actor`` sees some concerns: the DSL and the headteacher (``view_concerns``)
+    or the chair of governors (``view_head_allegations``)."""
+    if actor is not None and may(actor, "view_head_allegations"):
+        return
+    require(actor, "view_concerns")
+
+
+def _visible(concern_id: int, actor: Staff) -> Concern:
+    """The concern, if ``actor`` may see it; else as if there were none (so an allegation
+    about the reader is not even confirmed to exist)."""
+    require_concerns(actor)
+    c = _get(concern_id)
+    if not may_see_concern(actor, c):
         raise NotFound("There is no such concern.")
     return c
 
@@ -158,8 +223,7 @@ def mark_seen(concern_id: int, actor: Staff, *, now: dt.datetime | None = None) 
     """The DSL has seen the concern. Seeing it again changes nothing."""
     now = now or utcnow()
     with write_tx():
-        require(actor, "view_concerns")
-        concern = _get(concern_id)
+        concern = _visible(concern_id, actor)
         if concern.seen_at is not None:
             return concern
         Concern.update(seen_at=now, seen_by=actor, updated_at=now).where(Concern.id == concern.id).execute()
@@ -179,6 +243,11 @@ CLOSE_OUTCOMES = (
 )
 
 
+LADO_OUTCOME = "Referred to the LADO"
+LADO_REFERENCE_LIMIT = 100
+_LADO_WORDS = "referred to the LADO on "
+
+
 def follow_up(
     concern_id: int,
     actor: Staff,
@@ -186,11 +255,17 @@ def follow_up(
     note: str,
     close: bool = False,
     outcome: str | None = None,
+    lado_referred_on: dt.date | None = None,
+    lado_reference: str | None = None,
     now: dt.datetime | None = None,
 ) -> Concern:
     """Record the DSL's follow-up with a note. The concern stays open unless ``close``,
     which needs an ``outcome`` from :data:`CLOSE_OUTCOMES` (kept in the signed note, not
     in the audit log, which names no detail of a concern).
+
+    An allegation about a member of staff records its referral to the LADO here: the day
+    it was referred (``lado_referred_on``) and the LADO's reference, both given; it is then
+    closed as "Referred to the LADO" only once the referral is recorded.
 
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
@@ -200,14 +275,27 @@ def follow_up(
         raise ValidationError("Choose the outcome to close the concern: " + "; ".join(CLOSE_OUTCOMES) + ".")
     if not close and outcome is not None:
         raise ValidationError("An outcome is given only when closing the concern.")
+    reference = text_field(lado_reference, "LADO's reference", required=False, limit=LADO_REFERENCE_LIMIT)
+    if reference is not None and "\n" in reference:
+        raise ValidationError("The LADO's reference must be on one line.")
+    if (lado_referred_on is None) != (reference is None):
+        raise ValidationError("Give both the day of the LADO referral and the LADO's reference, or neither.")
+    if lado_referred_on is not None and lado_referred_on > local_day(now):
+        raise ValidationError("The day of the LADO referral is in the future.")
+    if lado_referred_on is not None:
+        note = f"{note} ({_LADO_WORDS}{lado_referred_on.isoformat()}, reference {reference})"
     if close:
         assert outcome is not None
         note = f"{note} (closed: {outcome[0].lower()}{outcome[1:]})"
     with write_tx():
-        require(actor, "view_concerns")
-        concern = _get(concern_id)
+        concern = _visible(concern_id, actor)
         if concern.status == CLOSED:
             raise RuleViolation("This concern is already closed.")
+        if lado_referred_on is not None and not is_allegation(concern):
+            raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")
+        referred = lado_referred_on is not None or _LADO_WORDS in (concern.follow_up_note or "")
+        if close and outcome == LADO_OUTCOME and is_allegation(concern) and not referred:
+            raise ValidationError("Record the LADO referral (its day and reference) before closing it as referred.")
         entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:
@@ -218,26 +306,34 @@ def follow_up(
         if close:
             values["status"] = CLOSED
         Concern.update(**values).where(Concern.id == concern.id).execute()
-        audit.append(
-            actor, "concern.follow_up", "concern", concern.id, {"concern_id": concern.id, "closed": close}, now
-        )
+        details: dict[str, Any] = {"concern_id": concern.id, "closed": close}
+        if lado_referred_on is not None:
+            details["lado"] = True  # that it was referred; the reference stays in the note
+        audit.append(actor, "concern.follow_up", "concern", concern.id, details, now)
         return _get(concern.id)
 
 
 # ---------------------------------------------------------------- reading
 
 
-def unseen_count() -> int:
-    """Concerns the DSL has not yet seen (for the DSL's home screen)."""
-    return Concern.select().where(Concern.seen_at.is_null()).count()
+def _count(where: Any, reader: Staff | None) -> int:
+    if reader is None:  # the domain's own use: every concern
+        return Concern.select().where(where).count()
+    heads = _head_ids()
+    return sum(1 for c in Concern.select().where(where) if _sees(reader, c, heads))
 
 
-def open_count() -> int:
-    return Concern.select().where(Concern.status == OPEN).count()
+def unseen_count(reader: Staff | None = None) -> int:
+    """Concerns not yet seen, of those ``reader`` may see (for their home screen)."""
+    return _count(Concern.seen_at.is_null(), reader)
 
 
-def get(concern_id: int) -> Concern:
-    return _get(concern_id)
+def open_count(reader: Staff | None = None) -> int:
+    return _count(Concern.status == OPEN, reader)
+
+
+def get(concern_id: int, reader: Staff | None = None) -> Concern:
+    return _get(concern_id) if reader is None else _visible(concern_id, reader)
 
 
 def subject_of(c: Concern) -> str:
@@ -253,11 +349,18 @@ def subject_of(c: Concern) -> str:
     return visit.name if visit is not None else f"visitor (visit {c.visit_id})"  # the visit erased: its number
 
 
-def concern_history(concern_id: int) -> list[str]:
-    """A concern's whole story, one plain line per step, oldest first."""
-    c = _get(concern_id)
+def kind_words(c: Concern) -> str:
+    """ "online safety"; about a member of staff: "allegation (online safety)"."""
+    words = CATEGORIES.get(c.category, c.category)
+    return f"{ALLEGATION} ({words})" if is_allegation(c) else words
+
+
+def concern_history(concern_id: int, reader: Staff | None = None) -> list[str]:
+    """A concern's whole story, one plain line per step, oldest first (with ``reader``:
+    only a concern they may see)."""
+    c = get(concern_id, reader)
     lines = [
-        f"{local_from_utc_naive(c.raised_at)}  {CATEGORIES.get(c.category, c.category)} about "
+        f"{local_from_utc_naive(c.raised_at)}  {kind_words(c)} about "
         f"{subject_of(c)} ({c.about_kind}) raised by {c.raised_by.display_name}: {c.what}"
     ]
     if c.device_id:
@@ -321,7 +424,7 @@ def safeguarding_feed(
     DSL permission is checked first.
     """
     if actor is not None:
-        require(actor, "view_concerns")
+        require_concerns(actor)
     if to_day < from_day:
         raise ValidationError("The end date is before the start date.")
     if kind is not None and kind not in FEED_KINDS and kind not in CATEGORIES:
@@ -329,6 +432,7 @@ def safeguarding_feed(
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
     entries: list[FeedEntry] = []
+    reader: Staff | frozenset[str] = actor if actor is not None else DETAIL_ROLES  # no actor: the domain's own use
 
     if kind is None or kind == CONCERN or kind in CATEGORIES:
         q = (
@@ -342,14 +446,17 @@ def safeguarding_feed(
         if class_name:
             q = q.where(SchoolClass.name == class_name)
         staff_names = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
+        heads = _head_ids()
         for c in q:
+            if actor is not None and not _sees(actor, c, heads):
+                continue  # e.g. an allegation about the reader, or about the headteacher
             pupil = c.pupil if c.pupil_id else None
             entries.append(
                 FeedEntry(
                     at=c.raised_at,
                     time=local_from_utc_naive(c.raised_at, tz),
                     kind=CONCERN,
-                    kind_text=CATEGORIES.get(c.category, c.category),
+                    kind_text=kind_words(c),
                     subject=subject_of(c),
                     about=c.about_kind,
                     class_name=pupil.school_class.name if pupil is not None else "",
@@ -364,6 +471,8 @@ def safeguarding_feed(
             )
 
     wanted = [k for k, feed_kind in _EVENT_FEED_KIND.items() if kind is None or kind == feed_kind]
+    if actor is not None and not may(actor, "view_concerns"):
+        wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
     if wanted:
         events_q = (
             CustodyEvent.select(CustodyEvent, Device, Pupil, SchoolClass, Staff)
@@ -386,7 +495,7 @@ def safeguarding_feed(
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind = _EVENT_FEED_KIND[e.kind]
-            detail = describe_event(e).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            detail = describe_event(e, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             actor = e.actor if e.actor_id else None
             entries.append(

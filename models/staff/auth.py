@@ -36,15 +36,16 @@ from models.store.keys import pin_key as pin_key  # where it was
 from models.store.keys import remember_key_id as _remember_key_id
 from models.store.tables import AuthFailure, SchoolClass, Staff, StaffClass
 
-OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN = (
+OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR = (
     "office",
     "teacher",
     "leadership",
     "headteacher",
     "dsl",
     "admin",
+    "chair",
 )
-ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN)
+ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR)
 ROLE_NAMES = {
     OFFICE: "office staff",
     TEACHER: "teacher",
@@ -52,6 +53,7 @@ ROLE_NAMES = {
     HEADTEACHER: "headteacher",
     DSL: "DSL",
     ADMIN: "admin",
+    CHAIR: "chair of governors",
 }
 
 # Who may do each action. Teachers act only on pupils in their own classes.
@@ -70,6 +72,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_staff": frozenset({ADMIN}),
     "view_reports": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
     "view_concerns": frozenset({DSL, HEADTEACHER}),
+    # An allegation about the headteacher (KCSIE Part 4) goes to the chair of governors, and
+    # to the DSL when the DSL is not the headteacher; never to the headteacher
+    # (models.safeguarding.concerns.may_see_concern). The chair sees nothing else.
+    "view_head_allegations": frozenset({CHAIR}),
     "record_exception": frozenset({HEADTEACHER}),
     # The signed copy of an agreement usually comes back to the office.
     "file_exception_paperwork": frozenset({OFFICE, HEADTEACHER}),
@@ -107,6 +113,7 @@ ACTION_WORDS = {
     "manage_staff": "manage staff",
     "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns",
+    "view_head_allegations": "see allegations about the headteacher",
     "record_exception": "record exceptions",
     "file_exception_paperwork": "file the signed copy of an exception agreement",
     "view_exceptions": "see phone exceptions",
@@ -121,6 +128,27 @@ ACTION_WORDS = {
     "file_policy_paperwork": "record a signed policy acknowledgement",
 }
 CLASS_SCOPED = frozenset({TEACHER})
+
+# Who reads the details of a search (grounds, consent, outcome), a confiscation's reason and
+# a police hand-over (mobile technology policy 9; online safety policy 10): leadership, the
+# DSL and the headteacher, and the member of staff who recorded that event. Everyone else
+# sees that it happened (its kind and time) and where the phone is, not why.
+DETAIL_ROLES = frozenset({LEADERSHIP, DSL, HEADTEACHER})
+DETAILS_WITHHELD = "details for leadership and the DSL"
+
+
+def may_read_details(reader: Staff | Iterable[str], recorded_by_id: int | None) -> bool:
+    """Whether ``reader`` (a staff row, or only a set of roles: nobody's own record) may read
+    the details of a record made by the staff member ``recorded_by_id``. The one rule; every
+    read path that prints such details asks it."""
+    if isinstance(reader, Staff):
+        if recorded_by_id is not None and reader.id == recorded_by_id:
+            return True
+        roles = reader.role_set
+    else:
+        roles = frozenset(reader)
+    return bool(roles & DETAIL_ROLES)
+
 
 _PIN = re.compile(r"^[0-9]{6,12}$")
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")

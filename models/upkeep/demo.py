@@ -37,6 +37,8 @@ DEMO_STAFF = [
     ("deputy", "Mrs R Hughes (deputy head)", [auth.LEADERSHIP], "614738", []),
     ("head", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "725649", []),
     ("admin", "IT admin", [auth.ADMIN], "836150", []),
+    # Allegations about the headteacher go to the chair of governors (KCSIE Part 4).
+    ("chair", "Mr G Ashworth (chair of governors)", [auth.CHAIR], "947261", []),
 ]
 # Tests and docs read the demo PINs from here, so a change of PIN policy is one edit.
 DEMO_PINS = {username: pin for username, _name, _roles, pin, _classes in DEMO_STAFF}

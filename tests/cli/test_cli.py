@@ -26,7 +26,7 @@ def demo_db(tmp_path, run, monkeypatch):
     monkeypatch.setattr(demo, "utcnow", lambda: at)
     path = tmp_path / "demo.sqlite3"
     code, out, _ = run("demo", "--db", path)
-    assert code == 0 and out.startswith("Demo school created: 210 pupils, 5 staff,")
+    assert code == 0 and out.startswith("Demo school created: 210 pupils, 6 staff,")
     return path
 
 

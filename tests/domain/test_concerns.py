@@ -10,6 +10,7 @@ from models.custody.devices import resolve
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from models.safeguarding import concerns
 from models.school.people import contacts_of
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import AuditEntry, Concern, Pupil
 from tests.school import NOW, build
 
@@ -221,7 +222,10 @@ def test_feed_merges_concerns_and_custody_events_newest_first(school):
     assert feed[4].status == "open" and feed[4].kind_text == "online safety" and feed[4].class_name == "Oak"
     assert feed[0].as_dict()["at"].startswith("2026-11-12T10:30")
     # each entry opens its history
-    assert any("searched" in line for line in (custody.describe_event(e) for e in custody.history(feed[5].device_id)))
+    assert any(
+        "searched" in line
+        for line in (custody.describe_event(e, reader=DETAIL_ROLES) for e in custody.history(feed[5].device_id))
+    )
     assert "Video of another pupil" in concerns.concern_history(feed[4].concern_id)[0]
 
 

@@ -58,7 +58,7 @@ def test_an_interrupted_demo_leaves_nothing_and_runs_again(sqlite_db, monkeypatc
     assert school_rows() == EMPTY and AuditEntry.select().count() == audit_before
     monkeypatch.undo()
     counts = demo.create_demo(settings())
-    assert counts["pupils"] == 210 and counts["staff"] == 5
+    assert counts["pupils"] == 210 and counts["staff"] == 6  # with the chair of governors
     assert school_rows()["Pupil"] == 210
 
 
@@ -120,8 +120,8 @@ def test_a_demo_killed_midway_is_built_whole_by_the_next_run(database, capsys):
         proc.stderr.close()
     assert school_rows() == EMPTY  # the killed build left nothing behind
     assert main(["demo", "--db", database]) == 0
-    assert capsys.readouterr().out.startswith("Demo school created: 210 pupils, 5 staff,")
-    assert school_rows()["Staff"] == 5
+    assert capsys.readouterr().out.startswith("Demo school created: 210 pupils, 6 staff,")
+    assert school_rows()["Staff"] == 6
     assert main(["demo", "--db", database]) != 0  # a finished demo is not built twice
     assert "already has a school" in capsys.readouterr().err
 

@@ -9,6 +9,7 @@ import pytest
 
 from models.custody import ledger as custody
 from models.custody import trays
+from models.staff.auth import DETAIL_ROLES
 from models.visitors import visits as visitors
 from tests.conftest import NOW
 from tests.domain.test_visitors import school, settings, sign_in  # noqa: F401 - fixtures
@@ -75,6 +76,6 @@ def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(databas
     trays.set_overflow_place("Office cupboard, box O")
     event = custody.confiscate(over, small.deputy, reason="Filming pupils", policy="Mobile technology 6", now=LATER)
     assert event.note == f"overflow: {first_place}"
-    assert custody.describe_event(event).endswith(f"held in {first_place}  (by Deputy)")
+    assert custody.describe_event(event, reader=DETAIL_ROLES).endswith(f"held in {first_place}  (by Deputy)")
     assert custody.overflow_place_of(over) == first_place
     assert custody.verify_states() == []

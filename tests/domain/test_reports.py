@@ -8,6 +8,7 @@ from models.custody import ledger as custody
 from models.custody.devices import resolve
 from models.reports import phones as reports
 from models.school.people import contacts_of
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import CustodyEvent, Pupil, Tray
 from tests.school import NOW, build
 
@@ -70,12 +71,12 @@ def _visitor_phone_in_and_back(s) -> None:
 
 def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy_day):
     _visitor_phone_in_and_back(busy_day)
-    rows = reports.day(NOW.date())
+    rows = reports.day(NOW.date(), reader=DETAIL_ROLES)
     events = list(CustodyEvent.select().order_by(CustodyEvent.at, CustodyEvent.id))
     assert [r["event_id"] for r in rows] == [e.id for e in events]
     assert {r["kind"] for r in rows} == set(custody.EVENT_WORDS)  # every kind is covered here
     for row, e in zip(rows, events, strict=True):
-        full = custody.describe_event(CustodyEvent.get_by_id(e.id))
+        full = custody.describe_event(CustodyEvent.get_by_id(e.id), reader=DETAIL_ROLES)
         assert row["detail"] == full.split("  ", 1)[1].rsplit("  (by", 1)[0]
         assert row["time"] == full.split("  ", 1)[0]
         assert row["by"] == e.actor.username
@@ -99,15 +100,15 @@ def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy
 
 
 def test_day_report_keeps_to_the_local_day(busy_day):
-    assert reports.day(NOW.date() + dt.timedelta(days=1)) == []
-    assert reports.day(NOW.date() - dt.timedelta(days=1)) == []
+    assert reports.day(NOW.date() + dt.timedelta(days=1), reader=DETAIL_ROLES) == []
+    assert reports.day(NOW.date() - dt.timedelta(days=1), reader=DETAIL_ROLES) == []
 
 
 def test_every_row_of_the_day_report_names_the_phones_label(busy_day):
     """Walk finding (issue 14): `report day` left CODE blank for a confiscation, search,
     police hand-over, move or undo (events not made by a scan), so the day's record did not
     say which phone they were about. Every row gives the code the phone carried."""
-    rows = reports.day(NOW.date())
+    rows = reports.day(NOW.date(), reader=DETAIL_ROLES)
     by_adno = {adno: code for adno, code in busy_day.codes.items()}
     blank = [(r["event"], r["admission_no"]) for r in rows if not r["code"]]
     assert blank == []

@@ -18,6 +18,7 @@ from models.custody import ledger as custody
 from models.custody.devices import resolve
 from models.errors import KioskError, PermissionDenied, RuleViolation, ValidationError
 from models.reports import phones as reports
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import AuditEntry, CustodyEvent, Device, DeviceState, Label, Visit, Visitor
 from models.visitors import visits as visitors
 from tests.conftest import NOW
@@ -156,13 +157,19 @@ def test_a_visitors_phone_carries_their_name_in_reports_and_scans(school, settin
     [held] = [row for row in reports.uncollected(LATER) if row.code == r.phone_label]
     assert held.pupil == "Dave Collins (visitor)"
     visitors.sign_out(slip_code=r.slip_code, actor=school.office, now=LATER)
-    rows = [row for row in reports.day(NOW.date()) if row["code"] == r.phone_label or row["pupil"].startswith("Dave")]
+    rows = [
+        row
+        for row in reports.day(NOW.date(), reader=DETAIL_ROLES)
+        if row["code"] == r.phone_label or row["pupil"].startswith("Dave")
+    ]
     assert [(row["event"], row["pupil"], row["by"]) for row in rows] == [
         ("handed in", "Dave Collins (visitor)", "office"),
         ("returned to the visitor", "Dave Collins (visitor)", "office"),
     ]
     assert "released to pupil" not in " ".join(row["detail"] for row in rows)
-    assert "returned to the visitor from slot C-01" in custody.describe_event(visitor_events(r.visit.device_id)[-1])
+    assert "returned to the visitor from slot C-01" in custody.describe_event(
+        visitor_events(r.visit.device_id)[-1], reader=DETAIL_ROLES
+    )
 
 
 # ---------------------------------------------------------------- item 3: the public screen needs the slip

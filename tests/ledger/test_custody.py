@@ -17,6 +17,7 @@ from models.errors import (
     ValidationError,
 )
 from models.school.people import contacts_of
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import AuditEntry, CustodyEvent, DeviceState, Pupil
 from tests.school import NOW, build
 
@@ -210,7 +211,7 @@ def test_search_rules(school):
         parents_informed_how="telephone",
     )
     assert ev.kind == "searched" and custody.state_of(dev).state == "confiscated"
-    line = custody.describe_event(ev)
+    line = custody.describe_event(ev, reader=DETAIL_ROLES)
     assert "consent Priya Patel, witness Head" in line and "pupil asked to delete" in line
 
 

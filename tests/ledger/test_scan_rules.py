@@ -15,6 +15,7 @@ from models.custody import codes
 from models.custody import ledger as custody
 from models.custody.devices import register_pupil_device
 from models.errors import KioskError, ValidationError
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import CustodyEvent, Device, Label
 from tests.school import NOW, build
 
@@ -108,7 +109,7 @@ def test_a_phone_with_no_free_slot_is_recorded_in_the_overflow_place(full_school
     event = CustodyEvent.get(CustodyEvent.device == device)
     assert event.kind == "handed_in" and event.note == "overflow: Office cupboard, box O"
     assert AuditEntry.select().order_by(AuditEntry.seq.desc()).first().action == "custody.handed_in"
-    assert "overflow: Office cupboard, box O" in custody.describe_event(event)
+    assert "overflow: Office cupboard, box O" in custody.describe_event(event, reader=DETAIL_ROLES)
     # a second scan says where it is
     again = custody.hand_in(school.codes["000003"], school.office, now=_later(2))
     assert again.outcome == "DUPLICATE" and again.message == "already in Office cupboard, box O"
@@ -235,7 +236,7 @@ def test_reports_name_the_overflow_place(full_school):
     custody.hand_in(school.codes["000003"], school.office, now=_later(1))
     cara = custody.resolve(school.codes["000003"]).device.id
     custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
-    rows = [r for r in reports.day(NOW.date()) if r["pupil"] == "Cara Smith"]
+    rows = [r for r in reports.day(NOW.date(), reader=DETAIL_ROLES) if r["pupil"] == "Cara Smith"]
     assert [r["detail"] for r in rows] == [
         "handed in, overflow: Office cupboard, box O",
         "confiscated (4.2): used in class; held in Office cupboard, box O",

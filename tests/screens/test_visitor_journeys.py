@@ -15,6 +15,7 @@ import pytest
 from kiosk.screens.visitor_self import DETAILS, DONE, SIGN_OUT
 from models.custody import ledger as custody
 from models.reports import phones as reports
+from models.staff.auth import DETAIL_ROLES
 from models.store.tables import CustodyEvent, DeviceState, Visit
 from models.visitors import visits as visitors
 from tests.pilot import make_app, text
@@ -168,7 +169,11 @@ async def test_a_promised_phone_is_received_and_returned_by_the_office_by_name(s
         assert [r[2] for r in table_rows(app)] == ["Erin Next"]
         returned = CustodyEvent.select().where(CustodyEvent.device == visit.device_id).order_by(CustodyEvent.id)[-1]
         assert returned.kind == custody.RETURNED and returned.actor_id == school.office.id
-    day = [(r["pupil"], r["event"], r["by"]) for r in reports.day(NOW.date()) if r["pupil"].startswith("Dave")]
+    day = [
+        (r["pupil"], r["event"], r["by"])
+        for r in reports.day(NOW.date(), reader=DETAIL_ROLES)
+        if r["pupil"].startswith("Dave")
+    ]
     assert day == [
         ("Dave Collins (visitor)", "handed in", "office"),
         ("Dave Collins (visitor)", "returned to the visitor", "office"),
