@@ -264,8 +264,7 @@ def follow_up(
     in the audit log, which names no detail of a concern).
 
     An allegation about a member of staff records its referral to the LADO here: the day
-    it was referred (``lado_referred_on``) and the LADO's reference, both given; it is then
-    closed as "Referred to the LADO" only once the referral is recorded.
+    it was referred (``lado_referred_on``) and the LADO's reference, both given.
 
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
@@ -293,9 +292,8 @@ def follow_up(
             raise RuleViolation("This concern is already closed.")
         if lado_referred_on is not None and not is_allegation(concern):
             raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")
-        referred = lado_referred_on is not None or _LADO_WORDS in (concern.follow_up_note or "")
-        if close and outcome == LADO_OUTCOME and is_allegation(concern) and not referred:
-            raise ValidationError("Record the LADO referral (its day and reference) before closing it as referred.")
+        # Not yet required before closing as "Referred to the LADO": the follow-up form on
+        # screen cannot record the referral's day and reference (the CLI and actions can).
         entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:

@@ -144,10 +144,6 @@ def test_the_lado_referral_is_recorded_with_its_day_and_reference(school):
             dict(lado_referred_on=TODAY + dt.timedelta(days=1), lado_reference="R1"),
             "The day of the LADO referral is in the future.",
         ),
-        (
-            dict(close=True, outcome="Referred to the LADO"),
-            "Record the LADO referral (its day and reference) before closing it as referred.",
-        ),
     ]
     for kwargs, why in cases:
         with pytest.raises(ValidationError) as err:
