@@ -101,6 +101,8 @@ VISITOR_TYPE_NAMES = {
     "governor": "Governor",
     "other": "Other",
 }
+# The same in a word or two, where a list is narrow.
+VISITOR_TYPE_SHORT = {**VISITOR_TYPE_NAMES, "professional": "Professional"}
 
 
 @dataclass(frozen=True)

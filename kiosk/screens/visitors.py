@@ -20,6 +20,7 @@ not take are not offered; the domain checks again.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -56,6 +57,8 @@ LEFT_MARK = "LEFT"  # signed out; their phone is still to return
 # Column caps, so that one long name never pushes "In at", "Phone" and "Supervised" off an
 # 80-column screen, and the whole row fits at 110 (the full name is in the visitor's dialog).
 NAME_CAP, ORG_CAP = 24, 20
+FULL_COLUMNS = ("Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type")
+COMPACT_COLUMNS = ("Badge", "Name / organisation", "In at / phone", "Type / supervised")
 
 
 def _cap(text: str, width: int) -> str:
@@ -82,6 +85,7 @@ class VisitorsScreen(DbWork, Screen[None]):
         self.who = who
         self.rows: list = []  # models.visitors.visits.OnSiteRow, in table order
         self.rules = None
+        self.compact = False  # two lines a visitor (the columns did not fit across)
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Visitors")
@@ -101,15 +105,16 @@ class VisitorsScreen(DbWork, Screen[None]):
         return self.app.services.settings.scan_terminators
 
     def on_mount(self) -> None:
-        self.query_one("#visitors-list", DataTable).add_columns(
-            "Flag", "Badge", "Name", "In at", "Phone", "Supervised", "Organisation", "Type"
-        )
         self.action_refresh_list()
         self.db(act.device_rules, self.app.services.settings, then=self.rules_loaded)
         self.set_interval(5.0, self.refresh_printer, name="visitors-printer")
 
     def on_screen_resume(self) -> None:
         self.action_refresh_list()
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.show_rows(self.rows)
 
     @property
     def printer(self):
@@ -184,28 +189,47 @@ class VisitorsScreen(DbWork, Screen[None]):
         # Keep the cursor on the same visitor across a refresh (after a dialog, a reprint…).
         was = table.cursor_row
         keep = self.rows[was].visit_id if self.rows and 0 <= was < len(self.rows) else None
-        table.clear()
         self.rows = rows
+        full = []
         for r in rows:
-            phone = r.phone_words
-            org = _cap(r.organisation, ORG_CAP)
-            mark = (
-                Text(LEFT_MARK, style="bold")
-                if r.signed_out
-                else (Text(FLAG_MARK, style="bold") if r.flagged else Text(""))
-            )
+            mark = LEFT_MARK if r.signed_out else (FLAG_MARK if r.flagged else "")
             when = to_local(r.signed_in_at, tz)
-            table.add_row(  # what the office acts on first; organisation and type last
-                mark,
-                Text(r.badge_number),
-                Text(_cap(r.name, NAME_CAP)),
-                Text(when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M")),
-                Text(phone),
-                Text("supervised" if r.supervised else "unsupervised"),
-                Text(org),
-                Text(r.type_name),
-                key=str(r.visit_id),
+            full.append(  # what the office acts on first; organisation and type last
+                (
+                    mark,
+                    r.badge_number,
+                    _cap(r.name, NAME_CAP),
+                    when.strftime("%a %d %b %H:%M") if r.earlier_day else when.strftime("%H:%M"),
+                    r.phone_words,
+                    "supervised" if r.supervised else "unsupervised",
+                    _cap(r.organisation, ORG_CAP),
+                    r.type_name,
+                )
             )
+        # Eight columns in a row when they fit; otherwise two lines a visitor, so nothing is off
+        # the right edge (80 columns, or long names and types at 110).
+        needed = sum(max([cell_len(h), *(cell_len(row[i]) for row in full)]) + 2 for i, h in enumerate(FULL_COLUMNS))
+        compact = needed > max(table.size.width, self.size.width - 2) - 2
+        if compact != self.compact or not table.columns:
+            self.compact = compact
+            table.clear(columns=True)
+            table.add_columns(*(COMPACT_COLUMNS if compact else FULL_COLUMNS))
+        else:
+            table.clear()
+        for r, cells in zip(rows, full, strict=True):
+            mark, badge, name, when_text, phone, supervised, org, _type = cells
+            flag = Text(mark, style="bold")
+            if compact:
+                table.add_row(
+                    Text(f"{badge}\n") + flag,
+                    Text(f"{name}\n{org}"),
+                    Text(f"{when_text}\n{phone}"),
+                    Text(f"{r.type_short}\n{supervised}"),
+                    key=str(r.visit_id),
+                    height=2,
+                )
+            else:
+                table.add_row(flag, *(Text(c) for c in cells[1:]), key=str(r.visit_id))
         if rows:
             index = next((i for i, r in enumerate(rows) if r.visit_id == keep), min(was, len(rows) - 1))
             table.move_cursor(row=index, animate=False)

@@ -39,7 +39,7 @@ from peewee import JOIN, Expression
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import day_bounds, local_day, local_to_utc, to_local, utcnow
-from models.config import VISITOR_TYPE_NAMES, VISITOR_TYPES, Settings, VisitorChecks
+from models.config import VISITOR_TYPE_NAMES, VISITOR_TYPE_SHORT, VISITOR_TYPES, Settings, VisitorChecks
 from models.custody import codes
 from models.custody import ledger as custody
 from models.custody.trays import overflow_place, slot_name
@@ -832,6 +832,11 @@ class OnSiteRow:
     @property
     def type_name(self) -> str:
         return visitor_type_name(self.visitor_type)
+
+    @property
+    def type_short(self) -> str:
+        """The type in a word or two, for a narrow list ("Professional")."""
+        return VISITOR_TYPE_SHORT.get(self.visitor_type, self.visitor_type)
 
     @property
     def phone_words(self) -> str:

@@ -370,8 +370,21 @@ def vmessage(app) -> str:
 
 
 def table_rows(app) -> list[list[str]]:
+    """The visitors list as its eight fields a row (flag, badge, name, in at, phone,
+    supervised, organisation, type), whether it shows them across or on two lines a
+    visitor (when they do not fit: then the type is the short one)."""
     table = app.screen.query_one("#visitors-list")
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    if not app.screen.compact:
+        return rows
+    out = []
+    for badge_flag, name_org, when_phone, type_sup in rows:
+        badge, flag = badge_flag.split("\n")
+        name, org = name_org.split("\n")
+        when, phone = when_phone.split("\n")
+        vtype, supervised = type_sup.split("\n")
+        out.append([flag, badge, name, when, phone, supervised, org, vtype])
+    return out
 
 
 async def test_list_shows_who_is_on_site_flags_late_ones_and_markup_is_literal(school):
