@@ -10,10 +10,6 @@ the DSL's follow-up."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.journeys.journey_kit import xfail_both
-
 WHAT = "Upset at break after messages in a group chat"
 NOTE = "Spoke to the pupil and a parent"
 SAFEGUARDING_KEYS = (
@@ -28,17 +24,6 @@ SAFEGUARDING_KEYS = (
 )
 
 
-@pytest.mark.parametrize(
-    "size",
-    xfail_both(
-        "issue 14: at 80×24 the concern dialog keeps the focused 'Kind of concern' list out of view after the "
-        "pupil is chosen (it does not scroll to it, and no line says what to do), and the Safeguarding footer is "
-        "cut ('f5 …', no F12)",
-        large="issue 14: at 110×32 the concern dialog keeps the focused 'What happened' field below its fold "
-        "(it does not scroll to it): what is typed there cannot be seen",
-    ),
-    indirect=True,
-)
 def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school):
     ((_, pupil),) = school.phones_out("Oak", 1)
     kiosk = start_kiosk()

@@ -10,18 +10,11 @@ ledger holds them with the same details."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.journeys.journey_kit import SMALL, xfail_at
-
 HISTORY_KEYS = ("esc Back", "f2 Undo latest", "f4 Release to parent", "f8 To police", "f12 Lock")
 REASON, WITNESS, GROUNDS = "Used in class to film", "Mr D Green", "Reported filming in class"
 POLICY = "Mobile technology policy 3 (not used in class)"
 
 
-@pytest.mark.parametrize(
-    "size", xfail_at(SMALL, "issue 14: at 80×24 the Phone history footer is cut ('f8 To po', no F12)"), indirect=True
-)
 def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     ((code, name),) = school.phones_out("Oak", 1)
     school.hand_in(code)

@@ -7,10 +7,6 @@ must say what to do next (give it back, or F6 to hand it in anyway), and F6 does
 
 from __future__ import annotations
 
-import pytest
-
-from tests.journeys.journey_kit import SMALL, xfail_at, xfail_both
-
 HAND_IN_KEYS = ("esc Back", "f5 Camera", "f2 Undo last", "f3 Register code", "f6 Hand in anyway", "f12 Lock")
 
 
@@ -20,11 +16,6 @@ def open_hand_in(kiosk) -> None:
     kiosk.wait_for("Morning hand-in", "Scan a label, or type its code and press Enter")
 
 
-@pytest.mark.parametrize(
-    "size",
-    xfail_at(SMALL, "issue 14: at 80×24 the scan log cuts the slot ('HANDED IN: sl…') and the footer cuts F6"),
-    indirect=True,
-)
 def test_a_burst_of_three_each_shows_its_slot(start_kiosk, school):
     phones = school.phones_out("Oak", 3)
     kiosk = start_kiosk()
@@ -43,14 +34,6 @@ def test_a_burst_of_three_each_shows_its_slot(start_kiosk, school):
     kiosk.assert_footer(*HAND_IN_KEYS, palette=True)
 
 
-@pytest.mark.parametrize(
-    "size",
-    xfail_both(
-        "issue 14: the outcome panel cuts an agreed exception's message before its next step "
-        "('Give it back, or press F6 to hand it in anyway')"
-    ),
-    indirect=True,
-)
 def test_an_agreed_exception_says_the_next_step_and_f6_hands_it_in(start_kiosk, school):
     code, name = school.excepted_pupil()
     kiosk = start_kiosk()
