@@ -126,9 +126,9 @@ class KioskApp(CalmErrorsApp):
         self.run_worker(work, thread=True, exit_on_error=False, group="integrity", name="integrity")
 
     def anchor_if_due(self, why: str | None = None) -> None:
-        """The daily audit anchor, after the end of the school day (models.audit.anchors); with
-        ``why``, an anchor now if the log moved since the last one (the terminal locked
-        after the school day)."""
+        """The audit anchors (models.audit.anchors): the daily one, and, at every check (every
+        five minutes), one if the log moved since the last; with ``why``, an anchor now if
+        the log moved (the terminal locked after the school day)."""
         from models.audit import anchors
 
         path = anchors.configured()
@@ -138,7 +138,12 @@ class KioskApp(CalmErrorsApp):
         def work() -> None:
             try:
                 if why is None:
-                    anchors.write_if_due(path, self.services.clock.now(), self.services.settings.tz)
+                    now = self.services.clock.now()
+                    if anchors.write_if_due(path, now, self.services.settings.tz) is None:
+                        # And whenever the log moved since the last anchor: a search or a
+                        # concern recorded this morning cannot be cut from a copy unseen
+                        # for longer than the timer's few minutes.
+                        anchors.write_if_moved(path, why="interval", now=now)
                 else:
                     anchors.write_if_moved(path, why=why, now=self.services.clock.now())
             except Exception:  # noqa: BLE001 - retried at the next check; scanning is unaffected

@@ -681,6 +681,35 @@ async def test_the_terminal_writes_the_daily_anchor_after_the_school_day(databas
         anchors.configure(None)
 
 
+async def test_during_the_day_the_terminal_anchors_new_records_every_few_minutes(database, tmp_path):
+    """New-user walk (issue 14): a search and a concern recorded in the morning could be cut
+    from the end of a copied database and `audit verify` said OK, because the terminal
+    anchored only at start, on closing and after the school day. The periodic check (every
+    five minutes) now anchors the log whenever it moved, so the unwitnessed tail is minutes."""
+    from models.clock import FrozenClock
+    from tests.pilot import make_app, settle
+
+    school = build()
+    path = anchors.configure(tmp_path / "app.anchors")
+    try:
+        app = make_app()
+        app.services.clock = FrozenClock(T.replace(hour=10))
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.anchor_if_due()  # the day's first check: the log as it was at the start
+            await settle(pilot)
+            before = anchors.read(path)
+            assert not anchors.moved(path)
+            dev = resolve(school.codes["000001"]).device.id
+            custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=T.replace(hour=10))
+            app.anchor_if_due()  # what the five-minute timer runs
+            await settle(pilot)
+            after = anchors.read(path)  # before closing (closing anchors too)
+            assert len(after) == len(before) + 1
+            assert after[-1].seq == audit.head()[0] - 1 and not anchors.moved(path)
+    finally:
+        anchors.configure(None)
+
+
 def test_the_anchors_setting(tmp_path):
     from models.config import load_settings
     from models.errors import ConfigError
