@@ -16,6 +16,9 @@ an underscore.
 - :data:`FooterKey`, the footer's key widget (private module in Textual 8).
 - :func:`acting_pump`: whose handler is running (the app asks when the terminal is
   locked, so a screen behind the lock cannot close the sign-in screen over it).
+- :func:`keep_pastes_whole`: a filter in front of Textual's input parser, which broke a
+  paste holding an escape sequence into typed keys and a paste, out of order
+  (:func:`parse_input` shows the parser's result, for the tests).
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
   faster than ``pilot.press``.
@@ -167,3 +170,81 @@ def send_key_as_driver(app: App[Any], key: str) -> None:
     event = events.Key(key, key if len(key) == 1 else None)
     event.set_sender(app)
     app._driver.send_message(event)  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- pastes kept whole
+
+_PASTE_START, _PASTE_END = "\x1b[200~", "\x1b[201~"
+
+
+def _paste_filter(parser: Any, data: str) -> str:
+    """Inside a bracketed paste, remove escape sequences before Textual's parser sees them.
+
+    Textual's parser (``textual._xterm_parser``) takes an escape inside a paste for the
+    start of a key sequence and sends what follows as typed keys, ahead of the pasted
+    text: "Bob<ESC>[2JSmith" arrived as keys "[2JSmith" and then the paste "Bob". A
+    sequence cut at the end of a read waits for the next read (``_kiosk_carry``).
+    """
+    from models.text import strip_escapes
+
+    data = getattr(parser, "_kiosk_carry", "") + data
+    parser._kiosk_carry = ""
+    inside = getattr(parser, "_kiosk_in_paste", False)
+    out: list[str] = []
+    i = 0
+    while i < len(data):
+        if not inside:
+            j = data.find(_PASTE_START, i)
+            if j < 0:
+                tail = data[i:]
+                k = tail.rfind("\x1b")
+                if k >= 0 and _PASTE_START.startswith(tail[k:]) and tail[k:] != _PASTE_START:
+                    parser._kiosk_carry, tail = tail[k:], tail[:k]  # the start marker, cut short
+                out.append(tail)
+                break
+            out.append(data[i : j + len(_PASTE_START)])
+            i, inside = j + len(_PASTE_START), True
+            continue
+        j = data.find(_PASTE_END, i)
+        if j < 0:
+            chunk = data[i:]
+            k = chunk.rfind("\x1b")
+            if k >= 0 and len(chunk) - k < 64:  # perhaps cut short (or the end marker): wait for the rest
+                parser._kiosk_carry, chunk = chunk[k:], chunk[:k]
+            out.append(strip_escapes(chunk))
+            break
+        out.append(strip_escapes(data[i:j]) + _PASTE_END)
+        i, inside = j + len(_PASTE_END), False
+    parser._kiosk_in_paste = inside
+    return "".join(out)
+
+
+def keep_pastes_whole() -> None:
+    """Install :func:`_paste_filter` in front of Textual's input parser (once)."""
+    from textual._xterm_parser import XTermParser
+
+    if getattr(XTermParser.feed, "_kiosk_paste_filter", False):
+        return
+    original = XTermParser.feed
+
+    def feed(self: Any, data: str) -> Any:
+        if not data:  # the end of input
+            return original(self, data)
+        kept = _paste_filter(self, data)
+        return original(self, kept) if kept else iter(())  # all of it waits for the next read
+
+    feed._kiosk_paste_filter = True  # type: ignore[attr-defined]
+    XTermParser.feed = feed  # type: ignore[method-assign]
+
+
+def parse_input(chunks: Iterable[str]) -> list[Any]:
+    """What Textual's input parser makes of ``chunks`` read one after another (for tests)."""
+    from textual._xterm_parser import XTermParser
+
+    keep_pastes_whole()
+    parser = XTermParser()
+    out: list[Any] = []
+    for chunk in chunks:
+        out.extend(parser.feed(chunk))
+    out.extend(parser.feed(""))  # the end: a lone escape waiting for more is a key
+    return out

@@ -62,6 +62,11 @@ _ESCAPES = re.compile(
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 
 
+def strip_escapes(text: str) -> str:
+    """``text`` without terminal escape sequences (CSI, OSC and the like, whole or cut short)."""
+    return _ESCAPES.sub("", text)
+
+
 def clean_typed(text: str, *, multiline: bool = False) -> str:
     """Text pasted or typed into a field, as the field should hold it: escape sequences and
     control characters removed, tabs and other spaces (a non-breaking space) made plain
