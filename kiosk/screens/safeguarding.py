@@ -75,7 +75,7 @@ def detail_of(entry) -> str:
     """The highlighted entry in full, under the table."""
     kind = f"concern: {entry.kind_text}" if entry.kind == "concern" else entry.kind_text
     where = f" ({entry.class_name})" if entry.class_name else ""
-    return f"{entry.time} · {kind} · {entry.subject}{where} · by {entry.by}\n{entry.summary}"
+    return f"{entry.time} · {kind} · {entry.subject}{where} · by {entry.by}\n{entry.detail or entry.summary}"
 
 
 def kind_words(kind: str | None) -> str:

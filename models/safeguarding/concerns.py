@@ -383,7 +383,7 @@ class FeedEntry:
     subject: str
     about: str  # pupil | staff | visitor
     class_name: str
-    summary: str
+    summary: str  # one line, cut to fit a table
     by: str
     device_id: int | None = None  # opens custody.history(device_id)
     concern_id: int | None = None  # opens concern_history(concern_id)
@@ -392,11 +392,15 @@ class FeedEntry:
     status: str = ""  # concerns: open | closed
     seen: bool | None = None  # concerns: seen by the DSL?
     undone: bool = False  # custody events later reversed
+    detail: str = ""  # the whole text on one line (up to DETAIL_LIMIT), for the highlighted entry
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["at"] = self.at.isoformat()
         return d
+
+
+DETAIL_LIMIT = 600  # the highlighted entry under the feed: the whole of a search's record
 
 
 def one_line(text: str, limit: int = 120) -> str:
@@ -459,6 +463,7 @@ def safeguarding_feed(
                     about=c.about_kind,
                     class_name=pupil.school_class.name if pupil is not None else "",
                     summary=one_line(c.what),
+                    detail=one_line(c.what, DETAIL_LIMIT),
                     by=staff_names.get(c.raised_by_id, ""),
                     device_id=c.device_id,
                     concern_id=c.id,
@@ -506,6 +511,7 @@ def safeguarding_feed(
                     about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
                     class_name=pupil.school_class.name if pupil else "",
                     summary=one_line(detail) + (" (undone)" if undone else ""),
+                    detail=one_line(detail, DETAIL_LIMIT) + (" (undone)" if undone else ""),
                     by=actor.display_name if actor is not None else "system",
                     device_id=e.device_id,
                     event_id=e.id,
