@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from kiosk.logfile import configure_logging, log_error, log_path  # noqa: F401 - re-exported
 from kiosk.session import Services, SignedIn  # noqa: F401 - re-exported: the app is built from them
-from kiosk.textual_compat import CalmErrorsApp, keep_pastes_whole
+from kiosk.textual_compat import CalmErrorsApp, keep_pastes_whole, show_toggle_state
 from models.clock import Clock
 from models.config import Settings
 
@@ -60,6 +60,7 @@ class KioskApp(CalmErrorsApp):
     ) -> None:
         super().__init__()
         keep_pastes_whole()  # a paste holding an escape sequence arrives whole and in order
+        show_toggle_state()  # an unticked box draws an empty mark, not the same one in another colour
         self.print_worker = print_worker
         self.outbox = None  # kiosk.print_worker.OutboxWorker, while the app runs
         self.printer_offline: str | None = None  # the printer's last error, while it is offline

@@ -19,6 +19,7 @@ an underscore.
 - :func:`keep_pastes_whole`: a filter in front of Textual's input parser, which broke a
   paste holding an escape sequence into typed keys and a paste, out of order
   (:func:`parse_input` shows the parser's result, for the tests).
+- :func:`show_toggle_state`: check boxes and radio options draw an empty mark when off.
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
   faster than ``pilot.press``.
@@ -248,3 +249,14 @@ def parse_input(chunks: Iterable[str]) -> list[Any]:
         out.extend(parser.feed(chunk))
     out.extend(parser.feed(""))  # the end: a lone escape waiting for more is a key
     return out
+
+
+def show_toggle_state() -> None:
+    """Ticked and unticked check boxes, chosen and unchosen radio options, drew the same
+    mark in Textual ("X", "●"), told apart by colour alone: an off one is drawn empty."""
+    from textual.widgets import Checkbox, RadioButton
+
+    if isinstance(Checkbox.__dict__.get("BUTTON_INNER"), property):
+        return
+    Checkbox.BUTTON_INNER = property(lambda self: "X" if self.value else " ")  # type: ignore[assignment]
+    RadioButton.BUTTON_INNER = property(lambda self: "\u25cf" if self.value else " ")  # type: ignore[assignment]
