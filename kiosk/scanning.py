@@ -180,8 +180,8 @@ class ScanPipeline:
                                 shown,
                                 outcome,
                                 printable(text.strip().upper()),
-                                "",
-                                "",
+                                getattr(exc, "owner", ""),  # a blocked phone: whose, and their class
+                                getattr(exc, "class_name", ""),
                                 "",
                                 error,
                                 None,

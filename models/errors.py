@@ -30,10 +30,12 @@ class KioskError(Exception):
 
     outcome: ScanOutcome = ScanOutcome.BLOCKED
 
-    def __init__(self, message: str, *, device_id: int | None = None) -> None:
+    def __init__(self, message: str, *, device_id: int | None = None, owner: str = "", class_name: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.device_id = device_id  # the phone concerned, when there is one
+        self.owner = owner  # whose it is, and their class, for a scan's row in the log
+        self.class_name = class_name
 
     def __str__(self) -> str:
         return self.message

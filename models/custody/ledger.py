@@ -474,7 +474,9 @@ def hand_in(code: str, actor: Staff, *, now: dt.datetime | None = None, despite_
                 overflow=row.slot_no is None,
             )
         if row.state != OUT:
-            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
+            raise RuleViolation(
+                f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id, owner=r.owner, class_name=r.class_name
+            )
         if r.pupil is not None and not despite_exception:
             from models.policy import agreed
 
@@ -533,7 +535,9 @@ def release(code: str, actor: Staff, *, now: dt.datetime | None = None) -> Outco
         require(actor, "release", school_class_id=_class_id(r))
         row = _state_row(r.device.id)
         if row.state in (CONFISCATED, POLICE):
-            raise RuleViolation(f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id)
+            raise RuleViolation(
+                f"{r.owner}: {_blocked_message(row)}", device_id=r.device.id, owner=r.owner, class_name=r.class_name
+            )
         if row.state == OUT:
             last = last_event_of(r.device.id, RELEASED)
             when = (

@@ -33,3 +33,17 @@ def test_every_kind_of_event_has_a_noun_for_its_refusals():
     """A returned visitor's phone crashed the history screen: the undo check named the
     event from a table that lacked 'returned to the visitor'."""
     assert set(custody.EVENT_ACTION) <= set(custody.EVENT_NOUNS)
+
+
+def test_a_blocked_release_names_the_pupil_and_class_for_the_log(database):
+    """New-user walk (issue 14): the release log's row for a confiscated phone had empty
+    Pupil and Class columns ("K4714972  BLOCKED: Jacob Hughes:…")."""
+    from models.errors import RuleViolation
+
+    s = build()
+    code = s.codes["000001"]
+    custody.hand_in(code, s.office, now=NOW)
+    custody.confiscate(resolve(code).device.id, s.deputy, reason="Filming", policy="MST 6", now=NOW)
+    with pytest.raises(RuleViolation) as blocked:
+        custody.release(code, s.office, now=NOW + dt.timedelta(hours=6))
+    assert (blocked.value.owner, blocked.value.class_name) == ("Ava Patel", "Oak")
