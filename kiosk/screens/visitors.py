@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -94,7 +95,7 @@ class VisitorsScreen(DbWork, Screen[None]):
             yield Static("", id="visitors-printer", markup=False)
             yield ScanInput(
                 id="visitors-scan",
-                placeholder="Scan a slip to sign out, or a V label to receive or return a phone",
+                placeholder="Scan a slip to sign out, or a V label for a phone; Down: the list",
                 terminators=self._terminators(),
             )
             yield Table(id="visitors-list", cursor_type="row", zebra_stripes=True)
@@ -115,6 +116,12 @@ class VisitorsScreen(DbWork, Screen[None]):
     def on_resize(self) -> None:
         if self.rows:
             self.show_rows(self.rows)
+
+    def on_key(self, event: events.Key) -> None:
+        """Down from the scan field goes to the list (as on the class checklist)."""
+        if event.key == "down" and self.focused is self.query_one("#visitors-scan", ScanInput) and self.rows:
+            event.stop()
+            self.query_one("#visitors-list", DataTable).focus()
 
     @property
     def printer(self):

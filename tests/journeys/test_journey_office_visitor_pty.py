@@ -30,7 +30,7 @@ def test_office_signs_in_a_professional_with_id_and_dbs_checks(start_kiosk, scho
     kiosk = start_kiosk()
     kiosk.sign_in("office")
     kiosk.press("v")
-    kiosk.wait_for("on site.", "Printer online.", "Scan a slip to sign out, or a V label to receive or return a phone")
+    kiosk.wait_for("on site.", "Printer online.", "Scan a slip to sign out, or a V label for a phone; Down: the list")
     # Eight columns across when they fit; two lines a visitor when not (issue 14: no sideways scrolling).
     kiosk.wait_any(FULL_HEADER, COMPACT_HEADER)
     kiosk.assert_shows("Gary Mills", "Southern Electrical", "Contractor")  # the demo's visitor from an earlier day

@@ -60,3 +60,17 @@ async def test_every_column_is_on_screen(school, size):
         cells = " ".join(str(c) for i in range(table.row_count) for c in table.get_row_at(i))
         for text in ("Gary Mills", "Southern Electrical", "Professional", "Kent SALT Team", "STILL IN"):
             assert text in cells, (text, cells)
+
+
+async def test_down_from_the_scan_field_goes_to_the_list_and_the_field_says_so(school):
+    """New-user walk (issue 14): nothing said how to reach the visitors list (Down did
+    nothing; only Tab, never mentioned, worked). Down goes to the list, as on the class
+    checklist, and the scan field says so."""
+    _visitor("Jane Doe", "Acme Ltd", "parent_carer", NOW)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_visitors(pilot)
+        scan = app.screen.query_one("#visitors-scan")
+        assert app.focused is scan and "Down" in scan.placeholder
+        await pilot.press("down")
+        assert app.focused is app.screen.query_one("#visitors-list")
