@@ -39,7 +39,13 @@ def test_teacher_releases_by_scan_and_from_the_list(start_kiosk, school):
     kiosk.wait_for(f"{code1} {name1} Oak RELEASED: {slot1}", summary(held - 1, 1))
     assert school.events(code1)[-1] == "released_to_pupil"
 
-    # From the list: Down to it, then Down to the row, Enter.
+    # From the list: Down to it, then Down to the row, Enter. (The list is read once it
+    # has been drawn again without the released phone in a slot: the summary can come first.)
+    kiosk.wait_until(
+        f"{name1}'s row no longer in a slot",
+        lambda: not any(line.strip().startswith(name1) and "in slot" in line for line in kiosk.lines()),
+    )
+    kiosk.settle()
     rows = [line.strip() for line in kiosk.lines()]
     header = next(i for i, line in enumerate(rows) if line.startswith("Pupil") and "Phone today" in line)
     row = next(i for i, line in enumerate(rows) if line.startswith(name2)) - header - 1
