@@ -36,6 +36,8 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey  # noqa: F401 - re-exported for the tests
 from textual.widgets.data_table import RowKey
 
+from models.text import strip_escapes
+
 __all__ = [
     "CalmErrorsApp",
     "FooterKey",
@@ -186,8 +188,6 @@ def _paste_filter(parser: Any, data: str) -> str:
     text: "Bob<ESC>[2JSmith" arrived as keys "[2JSmith" and then the paste "Bob". A
     sequence cut at the end of a read waits for the next read (``_kiosk_carry``).
     """
-    from models.text import strip_escapes
-
     data = getattr(parser, "_kiosk_carry", "") + data
     parser._kiosk_carry = ""
     inside = getattr(parser, "_kiosk_in_paste", False)

@@ -89,8 +89,6 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
     """The chrome composed once: a subclass yields its fields from :meth:`compose_form`."""
 
     BOX_CLASSES: ClassVar[str] = "dialog docked"
-    # True: the help line and the buttons end the form and scroll with it (never docked).
-    FOOT_SCROLLS: ClassVar[bool] = False
     HELP: ClassVar[str] = "Enter to go on, Esc to cancel."
     CONFIRM_LABEL: ClassVar[str] = "Confirm"
     CONFIRM_VARIANT: ClassVar[str] = "warning"
@@ -113,10 +111,7 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
                 yield from self.compose_head()
             with VerticalScroll(classes="dialog-form", id=f"{p}-form"):
                 yield from self.compose_form()
-                if self.FOOT_SCROLLS:
-                    yield from self.compose_foot()
-            if not self.FOOT_SCROLLS:
-                yield from self.compose_foot()
+            yield from self.compose_foot()
             with VerticalScroll(classes="dialog-confirm"):
                 yield Static("", id=f"{p}-summary", markup=False)
             with Horizontal(classes="dialog-buttons dialog-confirm-buttons"):

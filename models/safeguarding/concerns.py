@@ -243,7 +243,6 @@ CLOSE_OUTCOMES = (
 )
 
 
-LADO_OUTCOME = "Referred to the LADO"
 LADO_REFERENCE_LIMIT = 100
 _LADO_WORDS = "referred to the LADO on "
 

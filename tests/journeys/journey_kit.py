@@ -74,28 +74,6 @@ KEYS = {
 FRAME = re.compile(r"[\u2500-\u259f]")
 
 
-def xfail_at(size: tuple[int, int], reason: str):
-    """The SIZES, with the one given marked as a known defect (strict: it must fail)."""
-    return [
-        pytest.param(p.values[0], id=p.id, marks=pytest.mark.xfail(strict=True, reason=reason))
-        if p.values[0] == size
-        else p
-        for p in SIZES
-    ]
-
-
-def xfail_both(reason: str, large: str | None = None):
-    """The SIZES, both marked as a known defect (strict); `large`: another reason at 110×32."""
-    return [
-        pytest.param(
-            p.values[0],
-            id=p.id,
-            marks=pytest.mark.xfail(strict=True, reason=large if large and p.values[0] == LARGE else reason),
-        )
-        for p in SIZES
-    ]
-
-
 # --------------------------------------------------------------------------- the footer
 
 
