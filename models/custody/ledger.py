@@ -963,7 +963,18 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
     if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
         slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
     withheld = e.kind in DETAIL_KINDS and not may_read_details(reader, e.actor_id)
-    if withheld:
+    if e.kind == REVERSAL and e.reverses_id is not None:
+        # An undo's reason often repeats what it undoes: as private as the undone event's
+        # details, for whoever may read those or recorded the undo.
+        undone = CustodyEvent.get_or_none(CustodyEvent.id == e.reverses_id)
+        withheld = (
+            undone is not None
+            and undone.kind in DETAIL_KINDS
+            and not (may_read_details(reader, undone.actor_id) or may_read_details(reader, e.actor_id))
+        )
+    if withheld and e.kind == REVERSAL:
+        text = f"undo of event {e.reverses_id} ({DETAILS_WITHHELD})"
+    elif withheld:
         held = f"; held in {'slot ' if e.slot_no is not None else ''}{slot}" if e.kind == CONFISCATED_EV else ""
         text = f"{EVENT_WORDS[e.kind]} ({DETAILS_WITHHELD}){held}"
     elif e.kind == HANDED_IN:

@@ -165,3 +165,31 @@ def test_safeguarding_feed_and_its_entries_as_each_role(school, role):
     feed = concerns.safeguarding_feed(TODAY, TODAY, actor=staff(role))
     _check([f"{e.kind_text}: {e.summary}".replace("police hand-over", "handed to police") for e in feed], role)
     _check(list(safeguarding_actions.open_entry(who(role), None, dev, NOW).lines), role)
+
+
+@pytest.mark.parametrize("role", list(READS))
+def test_an_undo_of_a_confiscation_keeps_its_reason_as_private_as_the_confiscation(school, role):
+    """An undo's reason often repeats what it undoes ("wrong pupil: it was Ben filming"): it is
+    read only by those who may read the details of what was undone, or who recorded the undo.
+    Where the phone is stays for everyone."""
+    dev = resolve(school.codes["000001"]).device.id
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.confiscate(dev, school.oak, reason="Filming", policy="MTP 6", now=NOW + dt.timedelta(hours=1))
+    custody.reverse(
+        custody.latest_event(dev).id, school.deputy, reason="UNDO-SECRET it was Ben", now=NOW + dt.timedelta(hours=2)
+    )
+    line = next(x for x in custody_actions.load_phone(who(role), device_id=dev).chain if "undo of" in x)
+    # as the confiscation's details: leadership, the DSL, the head, and oak who recorded it
+    reads = READS[role][0]
+    assert ("UNDO-SECRET" in line) is reads, line
+    assert (WITHHELD in line) is not reads, line
+
+
+def test_an_undo_of_a_hand_in_is_read_by_everyone(school):
+    dev = resolve(school.codes["000001"]).device.id
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.reverse(custody.latest_event(dev).id, school.office, reason="wrong phone scanned", now=NOW)
+    line = next(
+        x for x in custody_actions.load_phone(who("teacher_of_other_class"), device_id=dev).chain if "undo of" in x
+    )
+    assert "wrong phone scanned" in line
