@@ -80,7 +80,7 @@ from models.custody.ledger import (
     LedgerError,
     replay,
 )
-from models.errors import NotFound, RuleViolation, StorageError, ValidationError
+from models.errors import NotFound, PermissionDenied, RuleViolation, StorageError, ValidationError
 from models.records import holds as hold_rules
 from models.records import kinds as record_kinds
 from models.records.base import (
@@ -108,7 +108,7 @@ from models.records.holds import (
     SERIOUS_KINDS,
     Hold,
 )
-from models.staff.auth import require
+from models.staff.auth import HEADTEACHER, require
 from models.store.csvsafe import write_csv
 from models.store.db import db
 from models.store.db import tuples as _rows
@@ -1146,6 +1146,36 @@ class SarExport:
         }
 
 
+def _refuse_own_allegation(subject: Subject, actor: Staff | str | None) -> None:
+    """Nobody reads or erases an allegation about themself (KCSIE Part 4), and a headteacher
+    none about a headteacher (models.safeguarding.concerns routes those to the chair of
+    governors): a records request that would include one is refused for that person."""
+    if actor is None or isinstance(actor, str):
+        return
+    ids = subject.ids("concern")
+    if not ids:
+        return
+    about = {
+        staff_id
+        for (staff_id,) in _rows(
+            Concern.select(Concern.staff).where(Concern.id.in_(list(ids)) & Concern.staff.is_null(False))
+        )
+    }
+    if not about:
+        return
+    heads = {
+        s.id for s in Staff.select(Staff.id, Staff.roles).where(Staff.id.in_(list(about))) if HEADTEACHER in s.role_set
+    }
+    if actor.id in about or (HEADTEACHER in actor.role_set and heads):
+        raise PermissionDenied(
+            "These records include an allegation about you: another records officer "
+            "(the administrator), with the chair of governors, must handle this request."
+            if actor.id in about
+            else "These records include an allegation about a headteacher: the administrator, "
+            "with the chair of governors, must handle this request."
+        )
+
+
 def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: dt.datetime | None = None) -> SarExport:
     """Everything held about one person, by kind, read in one consistent snapshot.
 
@@ -1158,6 +1188,7 @@ def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: 
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
+        _refuse_own_allegation(subject, actor)
         sections = {k.name: k.export(subject) for k in kinds}
     return SarExport(
         subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor
@@ -1374,6 +1405,7 @@ def erase(
     now = now or utcnow()
     if actor is not None and not isinstance(actor, str):
         require(actor, "manage_records")
+        _refuse_own_allegation(subject.with_devices(), actor)
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     batch_rows = max(1, batch_rows or BATCH_ROWS)
     pause = _pause() if pause is None else pause

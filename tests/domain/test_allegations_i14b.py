@@ -179,3 +179,30 @@ def test_whoever_raises_an_allegation_about_the_head_is_told_where_it_goes(schoo
     assert raise_concern(SignedIn.of(school.office), about_oak, NOW).endswith(
         "about Oak Teacher raised: the DSL will see it."
     )
+
+
+def test_the_headteacher_cannot_read_or_erase_an_allegation_about_herself_through_a_records_request(school):
+    """`kiosk sar --staff head` and `kiosk erase --staff head` run as the headteacher (she may
+    manage records) would hand her, or delete, the allegation about her: both refuse, and
+    say who can run them. Another records officer (admin) still can; the headteacher still
+    exports an allegation about someone else."""
+    from kiosk.actions import records as records_actions
+    from models.records import duties
+
+    c = about(school, school.head, "HEAD-SECRET photo")
+    about(school, school.oak, "OAK allegation")
+    me = SignedIn.of(school.head)
+    subject = records_actions.subject(staff_user=school.head.username)
+    with pytest.raises(PermissionDenied) as err:
+        records_actions.subject_access(me, subject, None, NOW)
+    assert "allegation about you" in str(err.value)
+    with pytest.raises(PermissionDenied):
+        records_actions.erase(me, subject)
+    with pytest.raises(PermissionDenied):
+        duties.subject_access(duties.staff_subject(school.head.username), actor=school.head, now=NOW)
+    assert concerns.get(c.id) is not None  # nothing erased
+    admin = Staff.get(Staff.username == "admin")
+    export = duties.subject_access(duties.staff_subject(school.head.username), actor=admin, now=NOW)
+    assert [r["id"] for r in export.sections["concerns"]] == [c.id]
+    oak = duties.subject_access(duties.staff_subject(school.oak.username), actor=school.head, now=NOW)
+    assert len(oak.sections["concerns"]) == 1
