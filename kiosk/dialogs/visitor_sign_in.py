@@ -73,7 +73,7 @@ class VisitorSignInDialog(DbWork, DockedTwoStepDialog[StaffSignIn]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "vsign"
     BOX_CLASSES = "dialog docked"  # the help line and buttons always in view, even at 80x24
-    HELP = "Enter: the next box. Down: a returning visitor. Esc: cancel."
+    HELP = "Enter: next box, or tick. Down: returning visitor. Esc: cancel."
     CONFIRM_LABEL = "Sign in"
     CONFIRM_VARIANT = "success"
     CSS_PATH = ["dialogs.tcss", "visitor_dialogs.tcss"]
