@@ -27,6 +27,7 @@ CSV_COLUMNS = ["section", "measure", "group", "value"]
 # A palette that stays apart in greyscale print (Okabe-Ito), then black for all classes.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 CHART_W, CHART_H = 480, 220
+CHART_MAX_CLASSES = 7  # more classes than this: the chart shows all classes together
 
 
 def file_names(report: GovernorsReport) -> dict[str, str]:
@@ -37,16 +38,12 @@ def file_names(report: GovernorsReport) -> dict[str, str]:
 # ---------------------------------------------------------------- the tables, shared by the page and the PDF
 
 
-def _n(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} %"
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[str]], str]]:
@@ -69,9 +66,12 @@ def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[st
     rate = {(w.week, w.class_name): w for w in report.weeks}
     out.append(
         (
-            "Hand-in rate by week (week beginning)",
-            ["Week", *classes],
-            [[f"{wk:%d %b}"] + [_pct(rate[wk, c].rate) if (wk, c) in rate else "–" for c in classes] for wk in weeks],
+            "Hand-in rate by week, % (week beginning)",
+            ["Week", *("All" if c == ALL_CLASSES else c for c in classes)],
+            [
+                [f"{wk:%d %b}"] + ["–" if (wk, c) not in rate else _rate(rate[wk, c].rate) for c in classes]
+                for wk in weeks
+            ],
             "",
         )
     )
@@ -194,10 +194,15 @@ def chart(report: GovernorsReport) -> Any:
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
     from reportlab.graphics.shapes import Drawing, String
+    from reportlab.graphics.widgets.markers import makeMarker
     from reportlab.lib import colors
 
     weeks = sorted({w.week for w in report.weeks})
     classes = [c.class_name for c in report.term_by_class]
+    title = "Phones handed in, % of those expected, by week"
+    if len(classes) > CHART_MAX_CLASSES + 1:  # a line each would be a tangle: the table has them
+        classes = [ALL_CLASSES]
+        title += " (all classes; each class is in the table)"
     rate = {(w.week, w.class_name): w.rate for w in report.weeks}
     drawing = Drawing(CHART_W, CHART_H)
     if not weeks:
@@ -223,11 +228,13 @@ def chart(report: GovernorsReport) -> Any:
         colour = colors.black if c == ALL_CLASSES else colors.HexColor(PALETTE[i % len(PALETTE)])
         lc.lines[i].strokeColor = colour
         lc.lines[i].strokeWidth = 2.5 if c == ALL_CLASSES else 1.2
+        lc.lines[i].symbol = makeMarker("FilledCircle", size=3 if c == ALL_CLASSES else 2)
+        lc.lines[i].symbol.fillColor = colour
         pairs.append((colour, c))
     legend.colorNamePairs = pairs
     drawing.add(lc)
     drawing.add(legend)
-    drawing.add(String(lc.x, CHART_H - 12, "Phones handed in, % of those expected, by week", fontSize=9))
+    drawing.add(String(lc.x, CHART_H - 12, title, fontSize=9))
     return drawing
 
 
@@ -247,6 +254,8 @@ body{font-family:Helvetica,Arial,sans-serif;margin:2em auto;max-width:52em;color
 h1{font-size:1.5em;margin-bottom:.1em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}
 td.n{text-align:right}th{background:#eee}p.note{font-size:.9em;color:#333}
+td:first-child{white-space:nowrap}div.wide{overflow-x:auto}
+table.wide{font-size:.8em}table.wide td,table.wide th{padding:.15em .3em}
 footer{margin-top:2em;font-size:.85em;color:#333;border-top:1px solid #999}figure{margin:1em 0}
 figure svg{width:100%;max-width:44em;height:auto}
 @media print{body{margin:0;max-width:none}}
@@ -269,17 +278,53 @@ def render_html(report: GovernorsReport) -> str:
         f'<figure role="img" aria-label="Weekly hand-in rate by class">{chart_svg(report)}</figure>',
     ]
     for heading, columns, rows, note in sections(report):
-        parts.append(f"<h2>{e(heading)}</h2><table><thead><tr>")
+        wide = len(columns) > 6  # the weekly table of a big school: a column a class
+        parts.append(f"<h2>{e(heading)}</h2>" + ('<div class="wide"><table class="wide">' if wide else "<table>"))
+        parts.append("<thead><tr>")
         parts.append("".join(f"<th>{e(c)}</th>" for c in columns) + "</tr></thead><tbody>")
         for row in rows:
             cells = "".join(f'<td class="n">{e(v)}</td>' if _is_number(v) else f"<td>{e(v)}</td>" for v in row)
             parts.append(f"<tr>{cells}</tr>")
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table>" + ("</div>" if wide else ""))
         if note:
             parts.append(f'<p class="note">{e(note)}</p>')
     parts.append("<footer>" + "".join(f"<p>{e(line)}</p>" for line in footer_lines(report)) + "</footer>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+# Fonts with the letters of pupils' names (Ł, ș, ė, ő …), which the PDF's built-in Helvetica
+# lacks: DejaVu Sans or Arial where the system has them, else the Bitstream Vera that
+# ReportLab ships (fewer letters, but always there). Embedded as subsets.
+FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
+    ("Vera.ttf", "VeraBd.ttf"),
+)
+_REGULAR, _BOLD = "KioskReportSans", "KioskReportSans-Bold"
+
+
+def _fonts() -> tuple[str, str]:
+    """The names of the report's regular and bold fonts, registered once."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    if _REGULAR in pdfmetrics.getRegisteredFontNames():
+        return _REGULAR, _BOLD
+    for regular, bold in FONT_CANDIDATES:
+        if os.path.isabs(regular) and not (os.path.exists(regular) and os.path.exists(bold)):
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(_REGULAR, regular))
+            pdfmetrics.registerFont(TTFont(_BOLD, bold))
+        except (TTFError, OSError):
+            continue
+        for italic in (0, 1):
+            addMapping(_REGULAR, 0, italic, _REGULAR)
+            addMapping(_REGULAR, 1, italic, _BOLD)
+        return _REGULAR, _BOLD
+    return "Helvetica", "Helvetica-Bold"
 
 
 def render_pdf(report: GovernorsReport) -> bytes:
@@ -289,7 +334,10 @@ def render_pdf(report: GovernorsReport) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    regular, bold = _fonts()
     styles = getSampleStyleSheet()
+    for name in ("BodyText", "Title", "Heading3"):
+        styles[name].fontName = bold if name != "BodyText" else regular
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -311,16 +359,20 @@ def render_pdf(report: GovernorsReport) -> bytes:
         chart(report),
     ]
     cell = styles["BodyText"].clone("cell", fontSize=8.5, leading=10)
+    narrow = styles["BodyText"].clone("narrow", fontSize=7, leading=8.5)
     for heading, columns, rows, note in sections(report):
-        data = [[Paragraph(f"<b>{e(c)}</b>", cell) for c in columns]]
-        data += [[Paragraph(e(v), cell) for v in row] for row in rows]
+        wide = len(columns) > 6  # the weekly table of a big school: a column a class
+        style = narrow if wide else cell
+        data = [[Paragraph(f"<b>{e(c)}</b>", style) for c in columns]]
+        data += [[Paragraph(e(v), style) for v in row] for row in rows]
         width = doc.width
-        first = width * (0.4 if len(columns) > 2 else 0.7 if len(columns) == 2 else 1.0)
+        first = 16 * mm if wide else width * (0.4 if len(columns) > 2 else 0.7 if len(columns) == 2 else 1.0)
         rest = [(width - first) / (len(columns) - 1)] * (len(columns) - 1) if len(columns) > 1 else []
         table = Table(data, colWidths=[first, *rest], repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
+                    *([("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)] if wide else []),
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -338,7 +390,7 @@ def render_pdf(report: GovernorsReport) -> bytes:
 
     def page_number(canvas: Any, doc_: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(regular, 7)
         canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, f"{report.term.label} · page {doc_.page}")
         canvas.restoreState()
 
