@@ -14,6 +14,7 @@ import html
 import io
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -254,12 +255,15 @@ body{font-family:Helvetica,Arial,sans-serif;margin:2em auto;max-width:52em;color
 h1{font-size:1.5em;margin-bottom:.1em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}
 td.n{text-align:right}th{background:#eee}p.note{font-size:.9em;color:#333}
-td:first-child{white-space:nowrap}div.wide{overflow-x:auto}
+td:first-child,td.d{white-space:nowrap}div.wide{overflow-x:auto}
 table.wide{font-size:.8em}table.wide td,table.wide th{padding:.15em .3em}
 footer{margin-top:2em;font-size:.85em;color:#333;border-top:1px solid #999}figure{margin:1em 0}
 figure svg{width:100%;max-width:44em;height:auto}
 @media print{body{margin:0;max-width:none}}
 """
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _is_number(text: str) -> bool:
@@ -283,7 +287,14 @@ def render_html(report: GovernorsReport) -> str:
         parts.append("<thead><tr>")
         parts.append("".join(f"<th>{e(c)}</th>" for c in columns) + "</tr></thead><tbody>")
         for row in rows:
-            cells = "".join(f'<td class="n">{e(v)}</td>' if _is_number(v) else f"<td>{e(v)}</td>" for v in row)
+            cells = "".join(
+                f'<td class="n">{e(v)}</td>'
+                if _is_number(v)
+                else f'<td class="d">{e(v)}</td>'
+                if _DATE.match(v)
+                else f"<td>{e(v)}</td>"
+                for v in row
+            )
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</tbody></table>" + ("</div>" if wide else ""))
         if note:
@@ -329,6 +340,7 @@ def _fonts() -> tuple[str, str]:
 
 def render_pdf(report: GovernorsReport) -> bytes:
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
@@ -360,11 +372,12 @@ def render_pdf(report: GovernorsReport) -> bytes:
     ]
     cell = styles["BodyText"].clone("cell", fontSize=8.5, leading=10)
     narrow = styles["BodyText"].clone("narrow", fontSize=7, leading=8.5)
+    right = {st.name: st.clone(f"{st.name}-right", alignment=TA_RIGHT) for st in (cell, narrow)}
     for heading, columns, rows, note in sections(report):
         wide = len(columns) > 6  # the weekly table of a big school: a column a class
         style = narrow if wide else cell
         data = [[Paragraph(f"<b>{e(c)}</b>", style) for c in columns]]
-        data += [[Paragraph(e(v), style) for v in row] for row in rows]
+        data += [[Paragraph(e(v), right[style.name] if _is_number(v) else style) for v in row] for row in rows]
         width = doc.width
         first = 16 * mm if wide else width * (0.4 if len(columns) > 2 else 0.7 if len(columns) == 2 else 1.0)
         rest = [(width - first) / (len(columns) - 1)] * (len(columns) - 1) if len(columns) > 1 else []

@@ -146,7 +146,7 @@ def term(database):
         school.head,
         note="Spoke to Ben.",
         close=True,
-        outcome=concerns.CLOSE_OUTCOMES[1],
+        outcome=list(concerns.CLOSE_OUTCOMES)[1],  # the outcome's words, or its code where they are keyed
         now=at(dt.date(2026, 9, 16), 9, 0),
     )
     concerns.raise_concern(
@@ -236,6 +236,18 @@ def expected_hand_in():
     return weeks, len(handed)
 
 
+def outcome_words(c: Concern) -> str:
+    """How a concern ended, from its row: its outcome column where there is one, else the
+    words its follow-up note was closed with."""
+    outcomes = concerns.CLOSE_OUTCOMES
+    words = dict(outcomes) if isinstance(outcomes, dict) else {o: o for o in outcomes}
+    if c.status == "open":
+        return "open"
+    if getattr(c, "outcome", None):
+        return words[c.outcome]
+    return next(w for w in words.values() if f"(closed: {w.lower()})" in c.follow_up_note.lower())
+
+
 def expected_rest():
     undone = undone_ids()
     owner = {d.id: d.pupil_id for d in Device.select()}
@@ -255,15 +267,7 @@ def expected_rest():
         "searches": Counter(custody.SEARCH_OUTCOMES[e.outcome] for e in searched),
         "informed": sum(1 for e in searched if e.parents_informed_at is not None),
         "police": sum(1 for e in rows if e.kind == "handed_to_police"),
-        "concerns": Counter(
-            (
-                concerns.CATEGORIES[c.category],
-                "open"
-                if c.status == "open"
-                else next(o for o in concerns.CLOSE_OUTCOMES if f"(closed: {o.lower()})" in c.follow_up_note.lower()),
-            )
-            for c in raised
-        ),
+        "concerns": Counter((concerns.CATEGORIES[c.category], outcome_words(c)) for c in raised),
         "visits": Counter(VISITOR_TYPE_NAMES[v.visitor_type] for v in Visit.select() if in_term(v.signed_in_at)),
         "not_signed_out": sum(
             1
