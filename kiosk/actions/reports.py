@@ -175,7 +175,7 @@ def governors_report(
     actor = staff_row(who)
     governors.check_may_make(actor, names=names)
     span = governors.resolve_term(term, from_day, to_day)
-    report = governors.governors_report(span, names=names, now=now, tz=settings.tz)
+    report = governors.governors_report(span, names=names, reader=actor, now=now, tz=settings.tz)
     paths = list(governors_files.write_files(report, out_dir))
     governors.record_made(actor, report, [p.name for p in paths], now=now)
     return GovernorsWritten(span.label, len(report.school_days), names, report.small_counts, paths)

@@ -68,6 +68,8 @@ NOTES = (
     "A breach is a confiscation or a concern of the category 'breach of the phone policy' about a pupil; "
     "a repeat is a pupil with two or more breaches in the term.",
     "Undone events (a reversal with a reason) are not counted.",
+    "Allegations about members of staff are counted only as the person who made the report may see them "
+    "(KCSIE Part 4): never one about themself.",
 )
 
 
@@ -418,9 +420,16 @@ def _exception_reviews(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def governors_report(
-    term: Term, *, names: bool = False, now: dt.datetime | None = None, tz=SCHOOL_TZ
+    term: Term, *, names: bool = False, reader: Staff | None = None, now: dt.datetime | None = None, tz=SCHOOL_TZ
 ) -> GovernorsReport:
-    """The report's figures for ``term`` (read only: the compliance cache may be filled)."""
+    """The report's figures for ``term`` (read only: the compliance cache may be filled).
+
+    ``reader``: who it is made for. An allegation about a member of staff is counted only
+    if they may see it (:func:`models.safeguarding.concerns.may_see_concern`: never one
+    about themself, one about the headteacher only for the chair or a DSL who is not the
+    headteacher), so the headteacher's copy does not reveal one about them by its count.
+    ``None``: every concern (the domain's own use).
+    """
     now = now or utcnow()
     today = local_day(now, tz)
     first, last = term.from_day, min(term.to_day, today)
@@ -449,7 +458,11 @@ def governors_report(
     confiscations = _events(CONFISCATED_EV, start, end)
     searches = _events(SEARCHED, start, end)
     police = _events(POLICE_EV, start, end)
-    raised = list(Concern.select().where((Concern.raised_at >= start) & (Concern.raised_at < end)).order_by(Concern.id))
+    raised = [
+        c
+        for c in Concern.select().where((Concern.raised_at >= start) & (Concern.raised_at < end)).order_by(Concern.id)
+        if reader is None or not concerns_module.is_allegation(c) or concerns_module.may_see_concern(reader, c)
+    ]
 
     breach_of: Counter[int] = Counter()
     for e in confiscations:
@@ -472,7 +485,8 @@ def governors_report(
     for pupil_id, n in breach_of.items():
         by_class[class_of(pupil_id)] += n
     repeat_ids = sorted(
-        (p for p, n in breach_of.items() if n >= 2), key=lambda p: (-breach_of[p], class_of(p), pupils[p].last_name)
+        (p for p, n in breach_of.items() if n >= 2),
+        key=lambda p: (-breach_of[p], class_of(p), pupils[p].last_name if p in pupils else ""),
     )
     repeats = [
         Repeat(class_of(p), breach_of[p], pupils[p].full_name if names and p in pupils else None) for p in repeat_ids

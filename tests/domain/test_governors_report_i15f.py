@@ -436,3 +436,23 @@ def test_a_span_with_no_records_still_makes_all_four_files(database, tmp_path):
     data = json.loads(paths[3].read_text())
     assert data["school_days"] == 0 and data["hand_in"]["weeks"] == [] and data["small_counts"] is False
     assert "(no school days yet)" in paths[0].read_text() and "No school days" in paths[0].read_text()
+
+
+def test_an_allegation_about_the_head_is_not_counted_in_the_heads_copy(term):
+    """KCSIE Part 4: the headteacher never sees one about themself listed, read or counted."""
+    head = term.head  # headteacher and DSL
+    concerns.raise_concern(
+        term.oak, about_kind="staff", staff_id=head.id, category="safeguarding", what="Allegation",
+        now=at(dt.date(2026, 9, 23), 12, 0),
+    )  # fmt: skip
+    chair = auth.create_staff("chair", "Chair", [auth.CHAIR], "918273", now=dt.datetime(2026, 9, 1, 7, 0))
+    span = governors.resolve_term("autumn-2026", None, None)
+
+    def safeguarding(reader):
+        return governors.governors_report(span, reader=reader, now=NOW).concerns["safeguarding concern"]
+
+    assert safeguarding(head) == {"open": 1}  # the concern about Dan only
+    assert safeguarding(chair) == {"open": 2}  # and the allegation: the chair handles it
+    assert safeguarding(None) == {"open": 2}
+    page = governors_files.render_html(governors.governors_report(span, reader=head, now=NOW))
+    assert "never one about themself" in page  # said in every copy, so it reveals nothing
