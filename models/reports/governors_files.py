@@ -10,6 +10,7 @@ The figures come from :mod:`models.reports.governors`; nothing here reads the da
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
@@ -19,9 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from models.errors import StorageError
 from models.reports.governors import ALL_CLASSES, SMALL_COUNTS_NOTE, GovernorsReport
 from models.store.csvsafe import write_csv
-from models.store.files import create_private
+from models.store.files import create_private, private_dir
 
 TITLE = "Mobile phones: report to governors"
 CSV_COLUMNS = ["section", "measure", "group", "value"]
@@ -421,8 +423,8 @@ def render_json(report: GovernorsReport) -> str:
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def _replace_private(path: Path, data: bytes) -> None:
-    """Write ``path`` 0600 through a new file beside it, then put it in place (an older copy is replaced)."""
+def _write_tmp(path: Path, data: bytes) -> Path:
+    """``data`` in a new 0600 file beside ``path`` (to be put in place by :func:`write_files`)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = create_private(tmp)
     try:
@@ -432,17 +434,16 @@ def _replace_private(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    return tmp
 
 
 def write_files(report: GovernorsReport, out_dir: str | os.PathLike) -> Sequence[Path]:
-    """Write the four files into ``out_dir`` (made if missing); returns their paths.
+    """Write the four files into ``out_dir`` (made if missing, 0700); returns their paths.
 
-    Everything is drawn before anything is written, so a failure leaves no half set.
+    Each file is written 0600 beside its name first, and only when all four are written
+    are they put in place (an older copy of the same term's files is replaced); a failure
+    leaves the older copy, if any, as it was, and says why in one line.
     """
-    from models.store.files import private_dir
-
-    folder = private_dir(out_dir)
     names = file_names(report)
     payloads = {
         "html": render_html(report).encode("utf-8"),
@@ -450,9 +451,19 @@ def write_files(report: GovernorsReport, out_dir: str | os.PathLike) -> Sequence
         "csv": render_csv(report).encode("utf-8"),
         "json": render_json(report).encode("utf-8"),
     }
-    paths = []
-    for ext, data in payloads.items():
-        path = folder / names[ext]
-        _replace_private(path, data)
-        paths.append(path)
-    return paths
+    written: list[tuple[Path, Path]] = []
+    try:
+        folder = private_dir(out_dir)
+        for ext, data in payloads.items():
+            path = folder / names[ext]
+            written.append((_write_tmp(path, data), path))
+        for tmp, path in written:
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp, _ in written:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise StorageError(
+            f"Could not write the report in {os.fspath(out_dir)}: {exc.strerror or exc}. Choose another --out."
+        ) from None
+    return [path for _, path in written]

@@ -105,3 +105,13 @@ def test_refusals_are_one_line(school_db, run, monkeypatch, tmp_path):
         code, _, err = run("report", "governors", *args, "--out", tmp_path / "d", "--db", school_db, "--as", "deputy")
         assert code != 0 and err.count("\n") == 1 and said in err, (args, err)
     assert not (tmp_path / "o").exists() and not (tmp_path / "d").exists()
+
+
+def test_an_out_that_is_a_file_is_one_line(school_db, run, monkeypatch, tmp_path):
+    monkeypatch.setenv("KIOSK_PIN", DEPUTY)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    code, out, err = run("report", "governors", *span(), "--out", blocker, "--db", school_db, "--as", "deputy")
+    assert code == 1 and err.count("\n") == 1 and "Could not write the report in" in err, err
+    assert blocker.read_text() == "x" and not list(tmp_path.glob("*governors*"))
+    assert audit_entries(school_db) == []  # audited only once the files are written
