@@ -192,8 +192,11 @@ def footer_lines(report: GovernorsReport) -> list[str]:
 # ---------------------------------------------------------------- the chart
 
 
-def chart(report: GovernorsReport) -> Any:
-    """The weekly hand-in rate per class (and all classes, in black) as a ReportLab Drawing."""
+def chart(report: GovernorsReport, font: str = "Helvetica") -> Any:
+    """The weekly hand-in rate per class (and all classes, in black) as a ReportLab Drawing.
+
+    ``font``: the PDF's own font (with the letters Helvetica lacks); the page's SVG names
+    Helvetica, which the browser resolves."""
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
     from reportlab.graphics.shapes import Drawing, String
@@ -209,7 +212,9 @@ def chart(report: GovernorsReport) -> Any:
     rate = {(w.week, w.class_name): w.rate for w in report.weeks}
     drawing = Drawing(CHART_W, CHART_H)
     if not weeks:
-        drawing.add(String(CHART_W / 2, CHART_H / 2, "No school days in this term yet.", textAnchor="middle"))
+        drawing.add(
+            String(CHART_W / 2, CHART_H / 2, "No school days in this term yet.", textAnchor="middle", fontName=font)
+        )
         return drawing
     lc = HorizontalLineChart()
     lc.x, lc.y, lc.width, lc.height = 40, 45, CHART_W - 150, CHART_H - 65
@@ -218,13 +223,18 @@ def chart(report: GovernorsReport) -> Any:
     lc.categoryAxis.labels.angle = 45 if len(weeks) > 6 else 0
     lc.categoryAxis.labels.boxAnchor = "ne" if len(weeks) > 6 else "n"
     lc.categoryAxis.labels.fontSize = 7
+    lc.categoryAxis.labels.fontName = font
     lc.valueAxis.valueMin, lc.valueAxis.valueMax, lc.valueAxis.valueStep = 0, 100, 20
     lc.valueAxis.labels.fontSize = 7
+    lc.valueAxis.labels.fontName = font
     lc.valueAxis.labelTextFormat = "%d %%"
     lc.joinedLines = 1
     legend = Legend()
     legend.x, legend.y = CHART_W - 100, CHART_H - 20
     legend.fontSize = 7
+    legend.fontName = font
+    legend.columnMaximum = CHART_MAX_CLASSES + 1  # one column: every class and all classes
+    legend.deltay = 12
     legend.alignment = "right"
     pairs = []
     for i, c in enumerate(classes):
@@ -237,7 +247,7 @@ def chart(report: GovernorsReport) -> Any:
     legend.colorNamePairs = pairs
     drawing.add(lc)
     drawing.add(legend)
-    drawing.add(String(lc.x, CHART_H - 12, title, fontSize=9))
+    drawing.add(String(lc.x, CHART_H - 12, title, fontSize=9, fontName=font))
     return drawing
 
 
@@ -287,7 +297,7 @@ def render_html(report: GovernorsReport) -> str:
         wide = len(columns) > 6  # the weekly table of a big school: a column a class
         parts.append(f"<h2>{e(heading)}</h2>" + ('<div class="wide"><table class="wide">' if wide else "<table>"))
         parts.append("<thead><tr>")
-        parts.append("".join(f"<th>{e(c)}</th>" for c in columns) + "</tr></thead><tbody>")
+        parts.append("".join(f'<th scope="col">{e(c)}</th>' for c in columns) + "</tr></thead><tbody>")
         for row in rows:
             cells = "".join(
                 f'<td class="n">{e(v)}</td>'
@@ -370,7 +380,7 @@ def render_pdf(report: GovernorsReport) -> bytes:
         Paragraph(e(TITLE), styles["Title"]),
         Paragraph(e(span_line(report)), styles["BodyText"]),
         Spacer(1, 4 * mm),
-        chart(report),
+        chart(report, font=regular),
     ]
     cell = styles["BodyText"].clone("cell", fontSize=8.5, leading=10)
     narrow = styles["BodyText"].clone("narrow", fontSize=7, leading=8.5)

@@ -395,6 +395,7 @@ def test_pdf_has_the_figures(term, tmp_path):
     assert "may identify a child" in text
     # The same figures give the same bytes (ReportLab's invariant mode): no time stamps.
     assert governors_files.render_pdf(report) == governors_files.render_pdf(report)
+    assert governors_files.render_html(report) == governors_files.render_html(report)  # the chart's SVG too
 
 
 def test_terms_and_dates():
