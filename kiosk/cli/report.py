@@ -121,10 +121,16 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
 
 
 @report.command("governors")
-@click.option("--term", "term_text", default=None, help="autumn-2026, spring-2027 or summer-2027.")
-@click.option("--from", "from_text", default=None, help="YYYY-MM-DD: start here instead (with or without --term).")
-@click.option("--to", "to_text", default=None, help="YYYY-MM-DD: end here instead (with or without --term).")
-@click.option("--out", "out_dir", default=".", show_default=True, help="The folder to write the four files in.")
+@click.option("--term", "term_text", default=None, metavar="TERM", help="autumn-2026, spring-2027 or summer-2027.")
+@click.option(
+    "--from", "from_text", default=None, metavar="DATE", help="YYYY-MM-DD: start here instead (with or without --term)."
+)
+@click.option(
+    "--to", "to_text", default=None, metavar="DATE", help="YYYY-MM-DD: end here instead (with or without --term)."
+)
+@click.option(
+    "--out", "out_dir", default=".", show_default=True, metavar="DIR", help="The folder to write the four files in."
+)
 @click.option("--names", is_flag=True, help="Name the pupils with repeated breaches (leadership, DSL, headteacher).")
 @common
 @acts("governors_report")
