@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.actions._common import staff_row
@@ -140,3 +141,41 @@ def print_end_of_day_slip(who: SignedIn, printer: Any, school_name: str, now: dt
     if problem:
         kept = f"\nNo audit anchor on it: {problem}"
     return f"End-of-day slip queued for printing (job {job_id})." + kept
+
+
+# ---------------------------------------------------------------- the governors' termly report
+
+
+@dataclass(frozen=True)
+class GovernorsWritten:
+    """What ``kiosk report governors`` says: the term and the files written."""
+
+    label: str  # "Autumn term 2026"
+    school_days: int
+    names: bool
+    small_counts: bool
+    paths: list[Path]
+
+
+def governors_report(
+    who: SignedIn,
+    *,
+    term: str | None,
+    from_day: dt.date | None,
+    to_day: dt.date | None,
+    names: bool,
+    out_dir: str,
+    settings: Any,
+    now: dt.datetime,
+) -> GovernorsWritten:
+    """The termly report for governors and inspectors, written to ``out_dir`` as HTML, PDF,
+    CSV and JSON (``models.reports.governors``); audited once the files are written."""
+    from models.reports import governors, governors_files
+
+    actor = staff_row(who)
+    governors.check_may_make(actor, names=names)
+    span = governors.resolve_term(term, from_day, to_day)
+    report = governors.governors_report(span, names=names, reader=actor, now=now, tz=settings.tz)
+    paths = list(governors_files.write_files(report, out_dir))
+    governors.record_made(actor, report, [p.name for p in paths], now=now)
+    return GovernorsWritten(span.label, len(report.school_days), names, report.small_counts, paths)

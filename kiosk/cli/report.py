@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from kiosk.actions import listings
-from kiosk.cli._access import open_command
+from kiosk.actions import admin, listings
+from kiosk.actions import reports as report_actions
+from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
 
 
@@ -117,3 +118,50 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
         )
     for note in rep.notes:
         click.echo(f"Note: {note}")
+
+
+@report.command("governors")
+@click.option("--term", "term_text", default=None, metavar="TERM", help="autumn-2026, spring-2027 or summer-2027.")
+@click.option(
+    "--from", "from_text", default=None, metavar="DATE", help="YYYY-MM-DD: start here instead (with or without --term)."
+)
+@click.option(
+    "--to", "to_text", default=None, metavar="DATE", help="YYYY-MM-DD: end here instead (with or without --term)."
+)
+@click.option(
+    "--out", "out_dir", default=".", show_default=True, metavar="DIR", help="The folder to write the four files in."
+)
+@click.option("--names", is_flag=True, help="Name the pupils with repeated breaches (leadership, DSL, headteacher).")
+@common
+@acts("governors_report")
+def report_governors(
+    env: Env, who, term_text: str | None, from_text: str | None, to_text: str | None, out_dir: str, names: bool
+) -> None:
+    """The termly report for governors and inspectors: governors-TERM.html, .pdf, .csv and .json.
+
+    Hand-in consistency by class and week (with a chart), breaches and repeats,
+    confiscations, searches and police hand-overs, concerns by category and outcome,
+    exceptions and their reviews, visitors, and the policies' review dates. No names
+    unless --names. Terms: autumn 1 Sep to 31 Dec, spring 1 Jan to Easter Sunday,
+    summer Easter Monday to 31 Jul; --from and --to override either end.
+    """
+    from_day, to_day = parse_date(from_text, "--from"), parse_date(to_text, "--to")
+    done = report_actions.governors_report(
+        who,
+        term=term_text,
+        from_day=from_day,
+        to_day=to_day,
+        names=names,
+        out_dir=out_dir,
+        settings=env.settings,
+        now=admin.now(),
+    )
+    click.echo(
+        f"Governors' report for {done.label} ({done.school_days} school days), "
+        + ("with names" if done.names else "without names")
+        + ":"
+    )
+    for path in done.paths:
+        click.echo(f"  {path}")
+    if done.small_counts:
+        click.echo("Some counts are 1 or 2 and may identify a child: the page's footer says so.")

@@ -98,6 +98,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a signed paper copy is recorded for them by the office or the headteacher.
     "acknowledge_policy": frozenset(ROLES),
     "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
+    # The termly report for governors and inspectors (counts; names only for DETAIL_ROLES).
+    "governors_report": frozenset({LEADERSHIP, HEADTEACHER, DSL, CHAIR}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -126,6 +128,7 @@ ACTION_WORDS = {
     "manage_policies": "manage the school's policies and their reviews",
     "acknowledge_policy": "acknowledge a policy",
     "file_policy_paperwork": "record a signed policy acknowledgement",
+    "governors_report": "make the governors' report",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 

@@ -83,6 +83,8 @@ def _date_commands(bad: str) -> list[list[str]]:
         ["report", "day", "--date", bad],
         ["report", "compliance", "--from", bad],
         ["report", "compliance", "--to", bad],
+        ["report", "governors", "--from", bad, "--to", "2026-09-30"],
+        ["report", "governors", "--from", "2026-09-01", "--to", bad],
     ]
     for option in EXC_DATES:
         cmds.append(EXC_ADD + [x for k, v in EXC_DATES.items() for x in (k, bad if k == option else v)])
@@ -303,6 +305,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "purge": ["purge"],
         "sar": ["sar", "--staff", "office", "--out", str(tmp_path / "school" / "sar.zip")],
         "erase": ["erase", "--pupil", "000001", "--yes"],
+        "report governors": ["report", "governors", "--term", "autumn-2026", "--out", str(tmp_path / "school" / "gov")],
         **{" ".join(base[:2]): base + [x for kv in dates.items() for x in kv] for base, dates in GOVERNANCE_DATES},
         "policies list": ["policies", "list"],
         "policies overdue": ["policies", "overdue"],

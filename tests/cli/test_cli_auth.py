@@ -206,6 +206,13 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             outputs=[str(tmp / "sar.zip")],
         ),
         "erase": Case(["erase", "--pupil", "000003", "--yes"], "c_head", "c_office", "records.erase"),
+        "report governors": Case(
+            ["report", "governors", "--from", d["today"], "--to", d["review"], "--out", str(tmp / "gov")],
+            "c_lead",
+            "c_office",
+            "report.governors",
+            outputs=[str(tmp / "gov" / f"governors-{d['today']}_{d['review']}.pdf")],
+        ),
         "audit restored": Case(
             ["audit", "restored", "--config", str(tmp / "restored.toml")], "c_head", "c_office", "audit.restored"
         ),
