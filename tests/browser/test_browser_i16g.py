@@ -113,8 +113,7 @@ def served(tmp_path):
             server.wait(timeout=20)
 
 
-@pytest.fixture
-def browser(tmp_path):
+def _chromium(profile: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -130,14 +129,31 @@ def browser(tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--window-size=1280,800",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    return webdriver.Chrome(options=options, service=Service(DRIVER))
+
+
+@pytest.fixture
+def browsers(tmp_path):
+    """``open()``: a new headless chromium, with a fresh profile of its own; all quit at the end."""
+    opened = []
+
+    def open_one():
+        opened.append(_chromium(tmp_path / f"chromium-profile-{len(opened)}"))
+        return opened[-1]
+
     try:
-        yield driver
+        yield open_one
     finally:
-        driver.quit()
+        for driver in opened:
+            driver.quit()
+
+
+@pytest.fixture
+def browser(browsers):
+    return browsers()
 
 
 def _screen(driver) -> str:
@@ -213,3 +229,33 @@ def test_teacher_releases_a_phone_in_the_browser(served, browser, tmp_path):
     assert "The session has ended." in ended.text
     ended.find_element(By.TAG_NAME, "button").click()
     _wait_for(browser, "Staff sign-in")
+
+
+def test_each_browser_session_is_a_terminal_of_its_own_for_wrong_pins(served, browsers):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    first, second = browsers(), browsers()
+    for driver in (first, second):
+        driver.get(served["url"])
+        _wait_for(driver, "Staff sign-in")
+    with sqlite3.connect(served["db"]) as con:
+        before = con.execute("SELECT COUNT(*) FROM auth_failure").fetchone()[0]
+
+    def failures() -> int:
+        with sqlite3.connect(served["db"]) as con:
+            return con.execute("SELECT COUNT(*) FROM auth_failure").fetchone()[0] - before
+
+    for n in range(3):  # the free tries of a terminal (auth.FREE_FAILURES); then it is slowed down
+        _type(first, *(("oak", Keys.TAB) if n == 0 else ()), "111111", Keys.ENTER)
+        WebDriverWait(first, WAIT, poll_frequency=0.05).until(
+            lambda d, n=n: failures() > n and "Checking" not in _screen(d), message=f"wrong PIN {n + 1} not answered"
+        )
+    _wait_for(first, "Wait 2 seconds")
+    with sqlite3.connect(served["db"]) as con:
+        terminals = [t for (t,) in con.execute("SELECT terminal FROM auth_failure WHERE id > ?", (before,))]
+    assert len(terminals) == 3 and len(set(terminals)) == 1
+    assert re.fullmatch(r"browser [0-9a-f]{8} from 127\.0\.0\.1 via .+", terminals[0])
+
+    _type(second, "oak", Keys.TAB, "503827", Keys.ENTER)  # another session: not slowed down
+    _wait_for(second, "Signed in: Mr T Okoro (Oak)")
