@@ -274,6 +274,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
     return {
         "demo": ["demo"],
         "run": ["run"],
+        "serve": ["serve", "--port", "1"],  # (refused before it listens)
         "roster import": ["roster", "import", str(roster)],
         "devices list": ["devices", "list"],
         "devices register": ["devices", "register", "000001"],
