@@ -13,6 +13,8 @@
 - bench_kill, bench_concurrent: kill -9 at random moments; four writers at once
   (``--postgres URL``: also on that empty, throw-away PostgreSQL database).
 - bench_memory: RSS of the kiosk with the camera worker decoding.
+- bench_browser: keypress to paint through ``kiosk serve`` in headless chromium, if
+  chromium, chromium-driver and selenium are there.
 
 ``--runs N`` repeats the scan benchmarks; the table then gives the median and the range.
 Run from the repository root (``make bench`` does).
@@ -224,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-purge", action="store_true", help="skip the scan-while-purging benchmark")
     parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser (kiosk serve) benchmark")
     parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
     parser.add_argument(
         "--postgres",
@@ -293,6 +296,14 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_memory.rows_for_table(bench_memory.run(folder, 5 if args.quick else 15))
         else:
             notes.append(f"Memory benchmark skipped: no sample frames at {folder}.")
+    if not args.no_browser:
+        from benchmarks import bench_browser
+
+        if gaps := bench_browser.missing():
+            notes.append(f"Browser benchmark skipped: needs {', '.join(gaps)}.")
+        else:
+            log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+            rows += bench_browser.rows_for_table(bench_browser.run(40 if args.quick else 200, log=log))
 
     print(f"Benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}{' (quick)' if args.quick else ''}")
     print(f"Machine: {machine()}")

@@ -37,6 +37,7 @@ from kiosk.cli import (
     roster,
     run,
     scan,
+    serve,
     staff,
 )
 from kiosk.cli._common import EXIT_REFUSED, EXIT_UNEXPECTED, Warned
@@ -54,6 +55,7 @@ def cli() -> None:
 # Each module defines its command or group of commands; they join `kiosk` here.
 cli.add_command(run.demo)
 cli.add_command(run.run)
+cli.add_command(serve.serve)
 cli.add_command(roster.roster)
 cli.add_command(devices.devices)
 cli.add_command(scan.scan)

@@ -71,23 +71,17 @@ def _create_demo(env: Env) -> dict[str, int]:
     help="Open this screen straight after login.",
 )
 @click.option("--kiosk", "kiosk_mode", is_flag=True, help="Lock the app down: quitting needs the admin PIN.")
+# A browser session of kiosk serve: textual-serve speaks to the app through pipes, not a terminal.
+@click.option("--served", is_flag=True, hidden=True)
 @common
-def run(env: Env, start: str | None, kiosk_mode: bool) -> None:
+def run(env: Env, start: str | None, kiosk_mode: bool, served: bool) -> None:
     """Start the reception terminal."""
-    if not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
+    if not served and not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
         raise KioskError(
             "kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
-            "window (for piped codes, use kiosk scan)."
+            "window, or use kiosk serve for a web browser (for piped codes, use kiosk scan)."
         )
-    env.open()
-    if env.demo:  # (--demo: the demo school, created on first run)
-        from models.store.tables import Staff
-
-        if not Staff.select().exists():
-            _create_demo(env)
-            env.print_demo_nowhere()  # (made just now: its printing goes nowhere, as when opened)
-    env.sync_trays()
-    _daily_anchor(env)
+    prepare(env)
     tune_for_scanning()
     from kiosk.app import create_app
     from kiosk.logfile import configure_logging
@@ -99,6 +93,19 @@ def run(env: Env, start: str | None, kiosk_mode: bool) -> None:
     app = create_app(env.settings, start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def prepare(env: Env) -> None:
+    """Open the database (--demo: the demo school, made on first use), the trays, the daily anchor."""
+    env.open()
+    if env.demo:  # (--demo: the demo school, created on first run)
+        from models.store.tables import Staff
+
+        if not Staff.select().exists():
+            _create_demo(env)
+            env.print_demo_nowhere()  # (made just now: its printing goes nowhere, as when opened)
+    env.sync_trays()
+    _daily_anchor(env)
 
 
 def _is_terminal(stream: Any) -> bool:

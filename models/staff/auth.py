@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import socket
@@ -432,7 +433,9 @@ WRONG = "Wrong username or PIN."
 
 
 def this_terminal() -> str:
-    return (socket.gethostname() or "this computer")[:100]
+    """This terminal's name: ``$KIOSK_TERMINAL`` (each browser session of ``kiosk serve`` has
+    its own), else the computer's."""
+    return (os.environ.get("KIOSK_TERMINAL") or socket.gethostname() or "this computer")[:100]
 
 
 def _wait_words(seconds: float) -> str:

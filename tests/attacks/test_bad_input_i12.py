@@ -276,6 +276,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
     return {
         "demo": ["demo"],
         "run": ["run"],
+        "serve": ["serve", "--port", "1"],  # (refused before it listens)
         "roster import": ["roster", "import", str(roster)],
         "devices list": ["devices", "list"],
         "devices register": ["devices", "register", "000001"],
@@ -379,7 +380,7 @@ def test_run_with_no_terminal_stops_at_once_with_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr == (
         "Error: kiosk run needs a terminal: its input or output is not one. Start it in a "
-        "terminal window (for piped codes, use kiosk scan).\n"
+        "terminal window, or use kiosk serve for a web browser (for piped codes, use kiosk scan).\n"
     )
     assert result.stdout == ""
     assert list(folder.iterdir()) == []

@@ -239,6 +239,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
 OPEN = {
     "demo",
     "run",
+    "serve",  # (as run: staff sign in on its screens)
     "devices list",
     "camera test",
     "report day",

@@ -1,0 +1,261 @@
+"""kiosk serve in a real browser: Debian's chromium, driven by selenium through chromium-driver.
+
+A teacher signs in on the page, opens the class checklist, reads a pupil's name and slot
+off the screen, releases the phone, and the ledger has the release. The page loads
+nothing from elsewhere; quitting ends the session and the page starts again at sign-in.
+
+The screenshot is kept in ``$KIOSK_ARTEFACTS_DIR`` if set, else in pytest's tmp folder.
+Without chromium and chromium-driver the test skips (``.ci/run`` installs them, and in CI,
+``$CI`` set, their absence fails it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+WAIT = 60  # seconds, every wait on the page
+CODE, PUPIL = "K9342438", "Ava Clarke"  # a demo label of Oak
+
+# The screen as drawn: the lines of the terminal on the page (window.kioskTerminals, kiosk/cli/serve.py).
+SCREEN_JS = """
+const t = (window.kioskTerminals || [])[0];
+if (!t) return "";
+const b = t.terminal.buffer.active, lines = [];
+for (let i = 0; i < t.terminal.rows; i++) { const l = b.getLine(i); lines.push(l ? l.translateToString(true) : ""); }
+return lines.join("\\n");
+"""
+
+
+def _need_browser() -> None:
+    missing = [name for name, path in (("chromium", CHROMIUM), ("chromium-driver", DRIVER)) if not path]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium (pip install -e '.[test]')")
+    if missing:
+        reason = f"needs {', '.join(missing)}: apt-get install chromium chromium-driver (.ci/run does, as root)"
+        if os.environ.get("CI"):
+            pytest.fail(f"In CI the browser test must run, but it {reason}")
+        pytest.skip(reason)
+
+
+def _env(data: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["KIOSK_DATA_DIR"] = str(data)
+    for var in ("KIOSK_DATABASE_URL", "KIOSK_CONFIG", "KIOSK_PIN", "KIOSK_TERMINAL"):
+        env.pop(var, None)
+    return env
+
+
+def _kiosk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args], env=env, capture_output=True, text=True, timeout=180, **kwargs
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The demo school with Ava Clarke's phone handed in, served on a free loopback port."""
+    _need_browser()
+    data = tmp_path / "data"
+    env = _env(data)
+    made = _kiosk("demo", "--demo", env=env)
+    assert made.returncode == 0, made.stderr
+    handed = _kiosk(
+        "scan", "--demo", "--mode", "hand-in", "--as", "office", env={**env, "KIOSK_PIN": "482916"}, input=f"{CODE}\n"
+    )
+    assert handed.returncode == 0, handed.stderr
+    slot = re.search(rf"^OK {CODE} {PUPIL} Oak slot (\S+)$", handed.stdout, re.M)
+    assert slot, handed.stdout
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + WAIT
+        said = ""
+        while "Serving the reception kiosk" not in said:
+            left = deadline - time.monotonic()
+            assert left > 0 and server.poll() is None, f"kiosk serve did not start: {said}"
+            ready, _, _ = select.select([server.stdout], [], [], left)
+            if ready:
+                said += server.stdout.readline()
+        yield {"url": f"http://127.0.0.1:{port}/", "db": data / "demo.sqlite3", "slot": slot.group(1)}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
+
+
+def _chromium(profile: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(DRIVER))
+
+
+@pytest.fixture
+def browsers(tmp_path):
+    """``open()``: a new headless chromium, with a fresh profile of its own; all quit at the end."""
+    opened = []
+
+    def open_one():
+        opened.append(_chromium(tmp_path / f"chromium-profile-{len(opened)}"))
+        return opened[-1]
+
+    try:
+        yield open_one
+    finally:
+        for driver in opened:
+            driver.quit()
+
+
+@pytest.fixture
+def browser(browsers):
+    return browsers()
+
+
+def _screen(driver) -> str:
+    return driver.execute_script(SCREEN_JS)
+
+
+def _wait_for(driver, text: str) -> str:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT, poll_frequency=0.05).until(
+        lambda d: text in _screen(d), message=f"{text!r} never appeared on the page"
+    )
+    return _screen(driver)
+
+
+def _wait_for_line(driver, pattern: str) -> re.Match[str]:
+    """The first line of the page matching ``pattern``, once one does."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(
+        lambda d: re.search(pattern, _screen(d), re.M), message=f"no line matching {pattern!r} appeared on the page"
+    )
+
+
+def _type(driver, *keys: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea").send_keys(*keys)
+
+
+def _artefacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("KIOSK_ARTEFACTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_teacher_releases_a_phone_in_the_browser(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(served["url"])
+    _wait_for(browser, "Staff sign-in")
+    _type(browser, "oak", Keys.TAB, "503827", Keys.ENTER)
+    _wait_for(browser, "Signed in: Mr T Okoro (Oak)")
+    _type(browser, "c")
+    _wait_for(browser, "Class checklist: Oak")
+    row = _wait_for_line(browser, r"^\s*(\S.*?)\s{2,}(K\d{7})\s+in slot (\S+)\s*$")
+    name, code, slot = row.groups()
+    assert (name, code, slot) == (PUPIL, CODE, served["slot"])
+
+    _type(browser, code, Keys.ENTER)
+    screen = _wait_for(browser, f"RELEASED: {name}")
+    assert f"released from slot {slot}" in screen
+    shot = _artefacts(tmp_path) / "browser-release-i16g.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
+
+    with sqlite3.connect(served["db"]) as con:
+        last = con.execute(
+            "SELECT e.kind, e.label_code, s.username FROM custody_event e JOIN staff s ON s.id = e.actor_id "
+            "ORDER BY e.id DESC LIMIT 1"
+        ).fetchone()
+    assert last == ("released_to_pupil", CODE, "oak")
+
+    # Everything the page loaded came from the kiosk itself.
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith(served["url"]) or url.startswith("ws://127.0.0.1") for url in loaded), loaded
+
+    # Quitting ends the session, not the page: it says so, and starting again is a new sign-in.
+    _type(browser, Keys.CONTROL, "q")
+    ended = browser.find_element(By.ID, "session-ended")
+    WebDriverWait(browser, WAIT, poll_frequency=0.05).until(lambda d: ended.is_displayed())
+    assert "The session has ended." in ended.text
+    ended.find_element(By.TAG_NAME, "button").click()
+    _wait_for(browser, "Staff sign-in")
+
+
+def test_each_browser_session_is_a_terminal_of_its_own_for_wrong_pins(served, browsers):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    first, second = browsers(), browsers()
+    for driver in (first, second):
+        driver.get(served["url"])
+        _wait_for(driver, "Staff sign-in")
+    with sqlite3.connect(served["db"]) as con:
+        before = con.execute("SELECT COUNT(*) FROM auth_failure").fetchone()[0]
+
+    def failures() -> int:
+        with sqlite3.connect(served["db"]) as con:
+            return con.execute("SELECT COUNT(*) FROM auth_failure").fetchone()[0] - before
+
+    for n in range(3):  # the free tries of a terminal (auth.FREE_FAILURES); then it is slowed down
+        _type(first, *(("oak", Keys.TAB) if n == 0 else ()), "111111", Keys.ENTER)
+        WebDriverWait(first, WAIT, poll_frequency=0.05).until(
+            lambda d, n=n: failures() > n and "Checking" not in _screen(d), message=f"wrong PIN {n + 1} not answered"
+        )
+    _wait_for(first, "Wait 2 seconds")
+    with sqlite3.connect(served["db"]) as con:
+        terminals = [t for (t,) in con.execute("SELECT terminal FROM auth_failure WHERE id > ?", (before,))]
+    assert len(terminals) == 3 and len(set(terminals)) == 1
+    assert re.fullmatch(r"browser [0-9a-f]{8} from 127\.0\.0\.1 via .+", terminals[0])
+
+    _type(second, "oak", Keys.TAB, "503827", Keys.ENTER)  # another session: not slowed down
+    _wait_for(second, "Signed in: Mr T Okoro (Oak)")
