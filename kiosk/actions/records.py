@@ -33,6 +33,7 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
 
     The backup is recorded, then ``anchor()`` is called, before the copy, so the copy holds
     both: restored, it is the log as anchored. A copy that fails is recorded too.
+    SQLite: the online backup API; PostgreSQL: pg_dump (its absence is one line).
     """
     from models.errors import KioskError
     from models.upkeep.backup import backup_to, check_destination, record_backup
@@ -46,6 +47,69 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
     except KioskError as exc:
         record_backup(dest, actor=actor, failed=str(exc))
         raise
+
+
+@dataclass(frozen=True)
+class NightlyBackup:
+    path: Path
+    deleted: list[str]  # this database's backups older than keep_days, deleted from the folder
+    kept: int  # its other backups in the folder (this one apart)
+
+
+def backup_into_folder(
+    who: SignedIn, url: str, folder: Path | None, keep_days: int, anchor: Callable[[], None], now: dt.datetime
+) -> NightlyBackup:
+    """``kiosk backup`` with no file: a dated copy in the backup folder, then this
+    database's copies there older than ``keep_days`` deleted (only once the new copy is
+    whole: a failed backup deletes nothing). Nothing else in the folder is touched."""
+    from models.store.files import private_dir
+    from models.upkeep.backup import dated_name, default_folder, prune, record_pruned
+
+    folder = default_folder() if folder is None else folder.expanduser()
+    if not folder.exists():
+        private_dir(folder)  # 0700: it will hold everyone's data
+    dest = backup(who, str(folder / dated_name(url, now)), anchor)
+    pruned = prune(dest.parent, url, keep_days, now)
+    if pruned.deleted:
+        record_pruned(pruned, dest.parent, keep_days, actor=staff_row(who), now=now)
+    return NightlyBackup(dest, pruned.deleted, pruned.kept - 1)
+
+
+@dataclass(frozen=True)
+class RestoreDone:
+    path: str  # the database restored into
+    verified: Verified | None
+    unverified: str | None  # why the restored log could not be checked (the PIN key missing?)
+
+
+def restore(backup_file: str, url: str) -> str:
+    """Restore a backup into the empty database at ``url`` (a new SQLite file, or an
+    empty PostgreSQL database); one line why not, and nothing changed, otherwise. Returns
+    where it went. The schema is not upgraded here: opening it afterwards does that."""
+    from models.store.db import init_db, normalise_url
+    from models.upkeep.backup import check_backup_file, restore_postgres, restore_sqlite
+
+    full = normalise_url(url)
+    source = check_backup_file(Path(backup_file), full)
+    if full.startswith("sqlite:"):
+        target = Path(full[len("sqlite:///") :])
+        restore_sqlite(source, target)
+        return str(target)
+    init_db(full)  # a connection only: the schema comes from the backup
+    restore_postgres(source)
+    return full.rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def verify_restored(anchors_path: Path, tz: Any) -> RestoreDone:
+    """Verify the restored database's audit log (as ``kiosk audit verify`` does)."""
+    from models.errors import KioskError
+    from models.store.db import db
+
+    where = str(db.obj.database)
+    try:
+        return RestoreDone(where, verify(anchors_path, (), tz), None)
+    except KioskError as exc:
+        return RestoreDone(where, None, str(exc))
 
 
 # ---------------------------------------------------------------- retention

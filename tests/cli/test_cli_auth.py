@@ -245,6 +245,7 @@ OPEN = {
     "print test",
     "print queue",
     "policies list",
+    "restore",  # into an empty database only: no one is in it to ask for a PIN (issue 16)
 }
 
 
