@@ -67,7 +67,9 @@ def restore(env: Env, file: str) -> None:
     env.open(create=False, check=False)  # its schema brought up to date, if the backup is older
     done = records.verify_restored(env.anchors_path(), env.settings.tz)
     if done.verified is None:
-        raise KioskError(f"Restored, but its audit log could not be checked: {done.unverified}")
+        raise KioskError(
+            f"Restored, but its audit log could not be checked: {done.unverified} Then run kiosk audit verify."
+        )
     report = done.verified.report
     if done.verified.ok:
         click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows match.")

@@ -258,3 +258,26 @@ def test_backup_settings_have_a_default_and_bad_ones_are_one_line(tmp_path):
     cfg.write_text('[backup]\ndir = "nightly"\nkeep_days = 7\n')
     settings = load_settings(cfg)
     assert settings.backup_dir == tmp_path / "nightly" and settings.backup_keep_days == 7
+
+
+@pytest.fixture
+def key_setting_restored():
+    """The CLI configures the PIN key's path for the process: back to the default after."""
+    from models.store import pinkey
+
+    yield
+    pinkey.configure(None)
+
+
+def test_a_restore_without_the_pin_key_says_so_in_one_line(school_db, run, tmp_path, monkeypatch, key_setting_restored):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    copy = tmp_path / "copy.bak"
+    code, _, err = run("backup", copy, "--as", "admin", "--db", school_db)
+    assert code == 0, err
+    config = tmp_path / "new-pc.toml"
+    config.write_text(f'[auth]\nkey_file = "{tmp_path / "no-key-here" / "pin.key"}"\n')
+    target = _target(school_db, tmp_path)
+    code, out, err = run("restore", copy, "--db", target, "--config", config)
+    assert code == 1 and "Restored" in out
+    assert err.count("\n") == 1 and "could not be checked" in err and "pin.key is missing" in err, err
+    assert "Then run kiosk audit verify." in err
