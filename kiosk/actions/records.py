@@ -87,16 +87,16 @@ def restore(backup_file: str, url: str) -> str:
     empty PostgreSQL database); one line why not, and nothing changed, otherwise. Returns
     where it went. The schema is not upgraded here: opening it afterwards does that."""
     from models.store.db import init_db, normalise_url
-    from models.upkeep.backup import check_backup_file, restore_postgres, restore_sqlite
+    from models.upkeep import backup as backups
 
     full = normalise_url(url)
-    source = check_backup_file(Path(backup_file), full)
     if full.startswith("sqlite:"):
-        target = Path(full[len("sqlite:///") :])
-        restore_sqlite(source, target)
+        target = backups.check_sqlite_target(Path(full[len("sqlite:///") :]))  # before the file: the database first
+        backups.restore_sqlite(backups.check_backup_file(Path(backup_file), full), target)
         return str(target)
     init_db(full)  # a connection only: the schema comes from the backup
-    restore_postgres(source)
+    backups.check_postgres_target()
+    backups.restore_postgres(backups.check_backup_file(Path(backup_file), full))
     return full.rsplit("/", 1)[-1].split("?", 1)[0]
 
 

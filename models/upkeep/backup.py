@@ -238,35 +238,45 @@ def _sqlite_tables(path: Path) -> int:
         conn.close()
 
 
-def restore_sqlite(backup: Path, target: Path) -> None:
-    """Copy the backup into a new SQLite file at ``target`` (0600, checked, then renamed
-    into place). Refused if ``target`` holds anything, or has SQLite's side files beside it."""
+def check_sqlite_target(target: Path) -> Path:
+    """The SQLite file a backup may be restored into: a new name (or an empty file) in an
+    existing folder, with none of SQLite's side files beside it; else one line why not."""
     from models.config import data_dir
 
     target = target.expanduser().resolve()
     side = [target.with_name(target.name + s) for s in ("-wal", "-shm", "-journal")]
-    if any(p.exists() for p in side):
-        raise ValidationError(
-            f"{target} has SQLite's -wal, -shm or -journal files beside it: move them away first. Nothing was changed."
-        )
     if target.exists():
         try:
             tables = _sqlite_tables(target) if target.stat().st_size else 0
         except sqlite3.Error:
             raise ValidationError(
-                f"{target} is not an empty database: restore into a new file. Nothing was changed."
+                f"The database file ({target}) is not a kiosk database, or is damaged beyond reading. "
+                "Nothing was changed."
             ) from None
         if tables:
             raise ValidationError(
                 f"The database {target} is not empty: restore into a new file (move this one aside first). "
                 "Nothing was changed."
             )
-        target.unlink()
+    if any(p.exists() for p in side):
+        raise ValidationError(
+            f"{target} has SQLite's -wal, -shm or -journal files beside it: move them away first. Nothing was changed."
+        )
     if target.parent == data_dir().resolve():
         private_dir(target.parent)
     if not target.parent.is_dir():
         raise ValidationError(f"The folder {target.parent} does not exist. Nothing was changed.")
+    return target
+
+
+def restore_sqlite(backup: Path, target: Path) -> None:
+    """Copy the backup into a new SQLite file at ``target`` (0600, checked, then renamed
+    into place). Refused if ``target`` holds anything (:func:`check_sqlite_target`)."""
+    target = check_sqlite_target(target)
+    if target.exists():
+        target.unlink()  # an empty file
     tmp = target.with_name(target.name + ".restoring")
+    tmp.unlink(missing_ok=True)  # our own, left by a restore that was cut off
     try:
         os.close(create_private(tmp))
         source = _read_only(backup)
@@ -288,15 +298,20 @@ def restore_sqlite(backup: Path, target: Path) -> None:
         raise
 
 
-def restore_postgres(backup: Path) -> None:
-    """pg_restore the archive into the open PostgreSQL database, which must have no tables,
-    in one transaction (a failure leaves it empty)."""
+def check_postgres_target() -> None:
+    """The open PostgreSQL database has no tables, or one line why a backup cannot go in."""
     tables = db.get_tables()
     if tables:
         raise ValidationError(
             f"The database {db.obj.database} is not empty ({len(tables)} tables): restore into a new, empty "
             "database (createdb). Nothing was changed."
         )
+
+
+def restore_postgres(backup: Path) -> None:
+    """pg_restore the archive into the open PostgreSQL database, which must have no tables,
+    in one transaction (a failure leaves it empty)."""
+    check_postgres_target()
     tool = pg_tool("pg_restore")
     db.close()  # pg_restore has its own connection; nothing of ours holds a lock meanwhile
     _run_tool(

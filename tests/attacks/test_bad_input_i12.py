@@ -275,6 +275,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "demo": ["demo"],
         "run": ["run"],
         "roster import": ["roster", "import", str(roster)],
+        "restore": ["restore", str(tmp_path / "backup.sqlite3")],  # the database is checked first
         "devices list": ["devices", "list"],
         "devices register": ["devices", "register", "000001"],
         "devices revoke": ["devices", "revoke", "P-ABCDEF"],
