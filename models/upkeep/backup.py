@@ -106,7 +106,7 @@ def pg_tool(name: str) -> str:
     )
     if versions:
         return versions[-1]
-    raise StorageError(f"{name} was not found: {PG_TOOLS_HINT}, or put {name} on PATH. Nothing was written.")
+    raise StorageError(f"{name} was not found: {PG_TOOLS_HINT}, or put {name} on PATH. No backup was made.")
 
 
 # libpq's environment variables for the connection settings peewee holds: nothing goes on
