@@ -281,3 +281,29 @@ def test_a_restore_without_the_pin_key_says_so_in_one_line(school_db, run, tmp_p
     assert code == 1 and "Restored" in out
     assert err.count("\n") == 1 and "could not be checked" in err and "pin.key is missing" in err, err
     assert "Then run kiosk audit verify." in err
+
+
+def test_a_restore_in_place_after_the_school_moved_on_is_recorded_and_then_verifies(
+    sqlite_db, run, tmp_path, monkeypatch
+):
+    """The procedure in docs/deploy.md: move the database aside, kiosk restore into its
+    place (its anchors file holds anchors the backup has not), kiosk audit restored."""
+    from tests.school import build
+
+    build()
+    close_db()
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    copy = tmp_path / "copy.sqlite3"
+    assert run("backup", copy, "--as", "admin", "--db", sqlite_db)[0] == 0
+    assert run("backup", tmp_path / "later.sqlite3", "--as", "admin", "--db", sqlite_db)[0] == 0  # moved on, anchored
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for f in tmp_path.glob("kiosk.sqlite3*"):
+        f.rename(aside / f.name)
+    code, out, err = run("restore", copy, "--db", sqlite_db)
+    assert code == 1 and "Restored" in out and "The log is cut short" in err
+    assert err.splitlines()[-1].endswith("record the restore: kiosk audit restored --as HEAD|ADMIN.")
+    code, out, err = run("audit", "restored", "--as", "admin", "--db", sqlite_db)
+    assert code == 0 and "Restore recorded" in out, err
+    code, out, err = run("audit", "verify", "--db", sqlite_db)
+    assert code == 0 and "Audit log OK" in out and "Restored from a backup" in out, err
