@@ -62,12 +62,19 @@ def backup_into_folder(
     """``kiosk backup`` with no file: a dated copy in the backup folder, then this
     database's copies there older than ``keep_days`` deleted (only once the new copy is
     whole: a failed backup deletes nothing). Nothing else in the folder is touched."""
+    from models.errors import ValidationError
     from models.store.files import private_dir
     from models.upkeep.backup import dated_name, default_folder, prune, record_pruned
 
-    folder = default_folder() if folder is None else folder.expanduser()
-    if not folder.exists():
-        private_dir(folder)  # 0700: it will hold everyone's data
+    if folder is None:
+        folder = private_dir(default_folder())  # 0700: it will hold everyone's data
+    elif not folder.expanduser().is_dir():
+        # Never made here: a share that is not mounted would get its backups on the local disk.
+        raise ValidationError(
+            f"The backup folder {folder} ([backup] dir) does not exist: is its disk or share mounted? "
+            "No backup was made."
+        )
+    folder = folder.expanduser()
     dest = backup(who, str(folder / dated_name(url, now)), anchor)
     pruned = prune(dest.parent, url, keep_days, now)
     if pruned.deleted:

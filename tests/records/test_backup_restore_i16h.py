@@ -307,3 +307,19 @@ def test_a_restore_in_place_after_the_school_moved_on_is_recorded_and_then_verif
     assert code == 0 and "Restore recorded" in out, err
     code, out, err = run("audit", "verify", "--db", sqlite_db)
     assert code == 0 and "Audit log OK" in out and "Restored from a backup" in out, err
+
+
+def test_a_configured_backup_folder_that_is_not_there_is_never_made(sqlite_db, run, tmp_path, monkeypatch):
+    """A share that is not mounted: its backups must not quietly land on the local disk."""
+    from tests.school import build
+
+    build()
+    close_db()
+    share = tmp_path / "nas" / "kiosk-backups"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[backup]\ndir = "{share}"\n')
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, out, err = run("backup", "--as", "admin", "--db", sqlite_db, "--config", config)
+    assert code == 1 and err.count("\n") == 1
+    assert "does not exist: is its disk or share mounted? No backup was made." in err
+    assert not (tmp_path / "nas").exists()
