@@ -94,7 +94,7 @@ def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = N
 # ---------------------------------------------------------------- PostgreSQL tools
 
 
-def pg_tool(name: str) -> str:
+def pg_tool(name: str, *, outcome: str = "No backup was made.") -> str:
     """The path of ``pg_dump`` or ``pg_restore``: on PATH, else the newest in
     /usr/lib/postgresql/*/bin (Debian's layout); its absence is one plain line."""
     found = shutil.which(name)
@@ -106,7 +106,7 @@ def pg_tool(name: str) -> str:
     )
     if versions:
         return versions[-1]
-    raise StorageError(f"{name} was not found: {PG_TOOLS_HINT}, or put {name} on PATH. No backup was made.")
+    raise StorageError(f"{name} was not found: {PG_TOOLS_HINT}, or put {name} on PATH. {outcome}")
 
 
 # libpq's environment variables for the connection settings peewee holds: nothing goes on
@@ -140,7 +140,7 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
-def _run_tool(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+def _run_tool(args: list[str], what: str, *, outcome: str = "") -> subprocess.CompletedProcess[str]:
     try:
         done = subprocess.run(
             args, env=_pg_env(), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
@@ -150,7 +150,7 @@ def _run_tool(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
     if done.returncode != 0:
         lines = [ln.strip() for ln in (done.stderr or "").splitlines() if ln.strip()]
         why = lines[0] if lines else f"exit code {done.returncode}"
-        raise StorageError(f"{what} failed: {why[:300]}")
+        raise StorageError(f"{what} failed: {why[:300].rstrip('.')}.{outcome}")
     return done
 
 
@@ -163,7 +163,9 @@ def _pg_dump_to(dest: Path) -> Path:
     except OSError as exc:
         raise StorageError(f"Backup failed: {exc}.") from None
     try:
-        _run_tool([dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}"], "pg_dump")
+        _run_tool(
+            [dump, "--no-password", "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}"], "pg_dump"
+        )
         _check_pgdump(tmp, restore)
         tmp.replace(dest)
     except BaseException:
@@ -312,11 +314,12 @@ def restore_postgres(backup: Path) -> None:
     """pg_restore the archive into the open PostgreSQL database, which must have no tables,
     in one transaction (a failure leaves it empty)."""
     check_postgres_target()
-    tool = pg_tool("pg_restore")
+    tool = pg_tool("pg_restore", outcome="Nothing was restored.")
     db.close()  # pg_restore has its own connection; nothing of ours holds a lock meanwhile
     _run_tool(
         [
             tool,
+            "--no-password",
             "--no-owner",
             "--no-privileges",
             "--single-transaction",
@@ -325,6 +328,7 @@ def restore_postgres(backup: Path) -> None:
             str(backup),
         ],
         "pg_restore",
+        outcome=" Nothing was restored: the database is still empty.",
     )
     db.connect(reuse_if_open=True)
 

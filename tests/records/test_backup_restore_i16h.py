@@ -323,3 +323,19 @@ def test_a_configured_backup_folder_that_is_not_there_is_never_made(sqlite_db, r
     assert code == 1 and err.count("\n") == 1
     assert "does not exist: is its disk or share mounted? No backup was made." in err
     assert not (tmp_path / "nas").exists()
+
+
+def test_a_damaged_backup_restores_nothing(school_db, run, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    copy = tmp_path / "copy.bak"
+    assert run("backup", copy, "--as", "admin", "--db", school_db)[0] == 0
+    cut = tmp_path / "cut.bak"
+    cut.write_bytes(copy.read_bytes()[:5000])  # a copy cut off part way (a full USB stick)
+    target = _target(school_db, tmp_path)
+    code, out, err = run("restore", cut, "--db", target)
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "Nothing was restored" in err
+    if target.startswith("postgresql"):
+        assert _query(target, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+    else:
+        assert not Path(target).exists() and not list(tmp_path.glob("restored.sqlite3*"))
