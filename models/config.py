@@ -88,6 +88,13 @@ def default_config_path() -> Path:
 # them for the DSL to review by hand.
 CHILD_PROTECTION_KEY = "child_protection_years"
 CHILD_PROTECTION_YEARS = 25  # the IRMS minimum: a config value below it is refused
+# Backups (``[backup]``): `kiosk backup` with no file writes a dated copy into ``dir`` and
+# deletes this database's copies there older than ``keep_days``. 30 days: a backup is for
+# putting the records back after a loss, found within days; kept longer, it keeps what a
+# purge or an erasure removed (UK GDPR Art. 5(1)(e); the ICO asks that erased data in
+# backups be "put beyond use" and go when the backup is overwritten on its schedule).
+BACKUP_KEEP_DAYS = 30
+MAX_BACKUP_KEEP_DAYS = 366
 RETENTION_KINDS = ("visits", "hand_ins", "confiscations", "exceptions", "concerns", "audit")
 DEVICE_RULES = ASSETS / "device-rules.md"
 
@@ -178,6 +185,8 @@ class Settings:
     visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
     audit_anchors: Path | None = None  # [audit] anchors: None = beside the database in the data directory
     pin_key_file: Path | None = None  # [auth] key_file: None = pin.key in the data directory (models.store.pinkey)
+    backup_dir: Path | None = None  # [backup] dir: None = backups/ in the data directory (models.upkeep.backup)
+    backup_keep_days: int = BACKUP_KEEP_DAYS  # [backup] keep_days: `kiosk backup` deletes its older backups
     source: Path | None = None
 
     @property
@@ -363,6 +372,8 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         _load_audit(raw["audit"], settings, cfg_path)
     if "auth" in raw:
         _load_auth(raw["auth"], settings, cfg_path)
+    if "backup" in raw:
+        _load_backup(raw["backup"], settings, cfg_path)
     _apply_env(settings)
     _check_printer(settings)
     _check_camera(settings)
@@ -416,6 +427,29 @@ def _load_auth(table: Any, settings: Settings, cfg_path: Path) -> None:
     if text:
         path = Path(text).expanduser()
         settings.pin_key_file = path if path.is_absolute() else cfg_path.parent / path
+
+
+def _load_backup(table: Any, settings: Settings, cfg_path: Path) -> None:
+    """``[backup] dir = PATH`` and ``keep_days = N``: the nightly backups (models.upkeep.backup)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[backup] must be a table.")
+    for key in table:
+        if key not in ("dir", "keep_days"):
+            raise ConfigError(f"Unknown setting {key!r} in [backup]: use dir or keep_days.")
+    if "dir" in table:
+        text = _expect(table, "dir", str, "backup.").strip()
+        if not text:
+            raise ConfigError("backup.dir must be a folder.")
+        path = Path(text).expanduser()
+        settings.backup_dir = path if path.is_absolute() else cfg_path.parent / path
+    if "keep_days" in table:
+        value = table["keep_days"]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_BACKUP_KEEP_DAYS:
+            raise ConfigError(
+                f"backup.keep_days must be a whole number of days from 1 to {MAX_BACKUP_KEEP_DAYS} "
+                f"(default {BACKUP_KEEP_DAYS})."
+            )
+        settings.backup_keep_days = value
 
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")

@@ -33,6 +33,7 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
 
     The backup is recorded, then ``anchor()`` is called, before the copy, so the copy holds
     both: restored, it is the log as anchored. A copy that fails is recorded too.
+    SQLite: the online backup API; PostgreSQL: pg_dump (its absence is one line).
     """
     from models.errors import KioskError
     from models.upkeep.backup import backup_to, check_destination, record_backup
@@ -46,6 +47,76 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
     except KioskError as exc:
         record_backup(dest, actor=actor, failed=str(exc))
         raise
+
+
+@dataclass(frozen=True)
+class NightlyBackup:
+    path: Path
+    deleted: list[str]  # this database's backups older than keep_days, deleted from the folder
+    kept: int  # its other backups in the folder (this one apart)
+
+
+def backup_into_folder(
+    who: SignedIn, url: str, folder: Path | None, keep_days: int, anchor: Callable[[], None], now: dt.datetime
+) -> NightlyBackup:
+    """``kiosk backup`` with no file: a dated copy in the backup folder, then this
+    database's copies there older than ``keep_days`` deleted (only once the new copy is
+    whole: a failed backup deletes nothing). Nothing else in the folder is touched."""
+    from models.errors import ValidationError
+    from models.store.files import private_dir
+    from models.upkeep.backup import dated_name, default_folder, prune, record_pruned
+
+    if folder is None:
+        folder = private_dir(default_folder())  # 0700: it will hold everyone's data
+    elif not folder.expanduser().is_dir():
+        # Never made here: a share that is not mounted would get its backups on the local disk.
+        raise ValidationError(
+            f"The backup folder {folder} ([backup] dir) does not exist: is its disk or share mounted? "
+            "No backup was made."
+        )
+    folder = folder.expanduser()
+    dest = backup(who, str(folder / dated_name(url, now)), anchor)
+    pruned = prune(dest.parent, url, keep_days, now)
+    if pruned.deleted:
+        record_pruned(pruned, dest.parent, keep_days, actor=staff_row(who), now=now)
+    return NightlyBackup(dest, pruned.deleted, pruned.kept - 1)
+
+
+@dataclass(frozen=True)
+class RestoreDone:
+    path: str  # the database restored into
+    verified: Verified | None
+    unverified: str | None  # why the restored log could not be checked (the PIN key missing?)
+
+
+def restore(backup_file: str, url: str) -> str:
+    """Restore a backup into the empty database at ``url`` (a new SQLite file, or an
+    empty PostgreSQL database); one line why not, and nothing changed, otherwise. Returns
+    where it went. The schema is not upgraded here: opening it afterwards does that."""
+    from models.store.db import init_db, normalise_url
+    from models.upkeep import backup as backups
+
+    full = normalise_url(url)
+    if full.startswith("sqlite:"):
+        target = backups.check_sqlite_target(Path(full[len("sqlite:///") :]))  # before the file: the database first
+        backups.restore_sqlite(backups.check_backup_file(Path(backup_file), full), target)
+        return str(target)
+    init_db(full)  # a connection only: the schema comes from the backup
+    backups.check_postgres_target()
+    backups.restore_postgres(backups.check_backup_file(Path(backup_file), full))
+    return full.rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def verify_restored(anchors_path: Path, tz: Any) -> RestoreDone:
+    """Verify the restored database's audit log (as ``kiosk audit verify`` does)."""
+    from models.errors import KioskError
+    from models.store.db import db
+
+    where = str(db.obj.database)
+    try:
+        return RestoreDone(where, verify(anchors_path, (), tz), None)
+    except KioskError as exc:
+        return RestoreDone(where, None, str(exc))
 
 
 # ---------------------------------------------------------------- retention

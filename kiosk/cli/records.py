@@ -7,23 +7,81 @@ import json
 import click
 
 from kiosk.actions import admin, records
-from kiosk.cli._access import acts
+from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import Env, anchor_after, common
 from models.errors import KioskError
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
 @common
 @acts("manage_records", doing="make a backup")
-def backup(env: Env, who, path: str) -> None:
-    """A consistent copy of the SQLite database, safe while the kiosk runs (audited: it holds everyone's data)."""
+def backup(env: Env, who, path: str | None) -> None:
+    """A consistent copy of the database, safe while the kiosk runs (audited: it holds everyone's data).
+
+    SQLite: SQLite's online backup; PostgreSQL: pg_dump (the PostgreSQL client tools must
+    be installed). With PATH, that new file. Without it (the nightly timer), a dated file in
+    the backup folder ([backup] dir, default backups/ in the data directory), and then this
+    database's backups there older than [backup] keep_days (default 30) are deleted: no
+    other file. Never copies the PIN key file.
+    """
     env.open()
     # Recorded and anchored before the copy, so the copy holds both: restored, it is the
     # log as anchored (after the copy, the restored log would look cut short). A file that
     # cannot be written is a warning, as after any command.
-    dest = records.backup(who, path, anchor=lambda: anchor_after(env, who))
-    click.echo(f"Backup written to {dest}.")
+    if path is not None:
+        dest = records.backup(who, path, anchor=lambda: anchor_after(env, who))
+        click.echo(f"Backup written to {dest}.")
+        return
+    done = records.backup_into_folder(
+        who,
+        env.db_url(),
+        env.settings.backup_dir,
+        env.settings.backup_keep_days,
+        anchor=lambda: anchor_after(env, who),
+        now=admin.now(),
+    )
+    click.echo(f"Backup written to {done.path}.")
+    days = env.settings.backup_keep_days
+    if done.deleted:
+        click.echo(f"Deleted {len(done.deleted)} backup(s) older than {days} days: {', '.join(done.deleted)}.")
+    click.echo(f"{done.kept + 1} backup(s) of this database kept in {done.path.parent} (at most {days} days old).")
+
+
+@open_command(
+    "restores only into an empty database, which has no one in it to give a PIN; "
+    "the restored audit log is verified at once, and recording the restore needs --as (kiosk audit restored)"
+)
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@common
+def restore(env: Env, file: str) -> None:
+    """Restore a backup (from kiosk backup) into an empty database, then verify its audit log.
+
+    The database (--db, $KIOSK_DATABASE_URL or the config) must be empty: a new SQLite
+    file, or a PostgreSQL database with no tables (createdb). A SQLite backup goes into
+    SQLite, a pg_dump backup into PostgreSQL. The PIN key file must be in place first.
+    """
+    where = records.restore(file, env.db_url())
+    click.echo(f"Restored {file} into {where}.")
+    env.open(create=False, check=False)  # its schema brought up to date, if the backup is older
+    done = records.verify_restored(env.anchors_path(), env.settings.tz)
+    if done.verified is None:
+        raise KioskError(
+            f"Restored, but its audit log could not be checked: {done.unverified} Then run kiosk audit verify."
+        )
+    report = done.verified.report
+    if done.verified.ok:
+        click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows match.")
+        for note in report.notes:
+            click.echo(note)
+        return
+    for problem in [*report.problems, *done.verified.states][:20]:
+        click.echo(problem, err=True)
+    raise KioskError(
+        "Restored, but the audit check FAILED (above). If it says only that the log is cut short "
+        "(anchors written after this backup), record the restore: kiosk audit restored --as HEAD|ADMIN."
+    )
 
 
 def _subject(

@@ -278,6 +278,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "run": ["run"],
         "serve": ["serve", "--port", "1"],  # (refused before it listens)
         "roster import": ["roster", "import", str(roster)],
+        "restore": ["restore", str(tmp_path / "backup.sqlite3")],  # the database is checked first
         "devices list": ["devices", "list"],
         "devices register": ["devices", "register", "000001"],
         "devices revoke": ["devices", "revoke", "P-ABCDEF"],
