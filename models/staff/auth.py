@@ -98,6 +98,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a signed paper copy is recorded for them by the office or the headteacher.
     "acknowledge_policy": frozenset(ROLES),
     "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
+    # A member of staff's own phone held for the LADO or the police (online safety 11.3):
+    # taken, given back and read by the DSL or the headteacher only (models.custody.staff_device_access).
+    "hold_staff_device": frozenset({DSL, HEADTEACHER}),
+    # The school's own phones and tablets (mobile technology policy 4): the office and the
+    # leadership team lend them to staff and take them back; admin and the head keep the register.
+    "lend_school_device": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),
+    "manage_school_devices": frozenset({ADMIN, HEADTEACHER}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -126,6 +133,9 @@ ACTION_WORDS = {
     "manage_policies": "manage the school's policies and their reviews",
     "acknowledge_policy": "acknowledge a policy",
     "file_policy_paperwork": "record a signed policy acknowledgement",
+    "hold_staff_device": "hold or return a member of staff's device",
+    "lend_school_device": "lend or take back the school's phones and tablets",
+    "manage_school_devices": "manage the register of the school's phones and tablets",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 
