@@ -36,7 +36,7 @@ from models.clock import local_day, local_from_utc_naive, utcnow
 from models.custody import ledger, staff_device_access
 from models.custody.trays import overflow_place, place_for, slot_name
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.staff.auth import ADMIN, CHAIR, HEADTEACHER, LEADERSHIP, OFFICE, may, require
+from models.staff.auth import CHAIR, may, require
 from models.store.tables import (
     CustodyEvent,
     Device,
@@ -206,7 +206,6 @@ AVAILABLE, ON_LOAN, OVERDUE, RETIRED = "available", "on loan", "overdue", "retir
 MAX_LOAN_DAYS = 60  # the longest loan: a residential, a term's trips
 NOTE_LIMIT = 200
 _ASSET_TAG = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,29}$")
-MAY_SEE = frozenset({OFFICE, LEADERSHIP, HEADTEACHER, ADMIN})  # lend_school_device | manage_school_devices
 
 
 def asset_tag_of(text: str | None) -> str:
@@ -239,9 +238,7 @@ def _retired(entries: list[SchoolDeviceEntry]) -> SchoolDeviceEntry | None:
 
 def require_register(actor: Staff | None) -> None:
     """Refuse unless ``actor`` may see the register (those who lend, and those who keep it)."""
-    if actor is not None and may(actor, "manage_school_devices"):
-        return
-    require(actor, "lend_school_device")
+    require(actor, "view_school_devices")
 
 
 def add_device(

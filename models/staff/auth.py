@@ -105,6 +105,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # leadership team lend them to staff and take them back; admin and the head keep the register.
     "lend_school_device": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),
     "manage_school_devices": frozenset({ADMIN, HEADTEACHER}),
+    "view_school_devices": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -136,6 +137,7 @@ ACTION_WORDS = {
     "hold_staff_device": "hold or return a member of staff's device",
     "lend_school_device": "lend or take back the school's phones and tablets",
     "manage_school_devices": "manage the register of the school's phones and tablets",
+    "view_school_devices": "see the register of the school's phones and tablets",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 
