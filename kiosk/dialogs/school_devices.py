@@ -44,8 +44,17 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
     HELP = "Choose who borrows it (Down/Up, then Enter). Esc to cancel."
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="loan.back")]
 
-    def __init__(self, asset_tag: str, description: str, borrowers: list[tuple[int, str]], today: dt.date) -> None:
+    def __init__(
+        self,
+        asset_tag: str,
+        description: str,
+        borrowers: list[tuple[int, str]],
+        today: dt.date,
+        *,
+        passcode_set: bool = True,
+    ) -> None:
         super().__init__()
+        self.passcode_set = passcode_set
         self.asset_tag = asset_tag
         self.description = description
         self.borrowers = dict(borrowers)
@@ -118,7 +127,11 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
                 f"Lend {self.asset_tag} ({self.description}) to {form.staff_name}?\n\n"
                 f"Purpose: {purpose}{': ' + form.note if form.note else ''}\n"
                 f"Due back: {form.due_on:%a %d %b %Y}\n\n"
-                "Only staff use it; its passcode stays set."
+                + (
+                    "Only staff use it; its passcode stays set."
+                    if self.passcode_set
+                    else "No passcode is set on it: set one before it goes out (online safety policy 9.5)."
+                )
             ),
         )
 

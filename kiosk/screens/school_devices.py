@@ -62,7 +62,7 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#school-devices", DataTable)
-        table.add_columns("Tag", "Kind", "Status", "With", "Due back", "Passcode")
+        table.add_columns("Tag", "Kind", "Status", "Due back", "Passcode", "With")
         table.focus()
         self.action_refresh_list()
 
@@ -79,7 +79,10 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
 
     def show_rows(self, rows: list[SchoolDeviceLine]) -> None:
         table = self.query_one("#school-devices", DataTable)
-        keep = table.cursor_row
+        was = self.current()  # the cursor stays on the same device when the list sorts again
+        keep = next(
+            (i for i, r in enumerate(rows) if was is not None and r.asset_tag == was.asset_tag), table.cursor_row
+        )
         self.rows = rows
         table.clear()
         for i, r in enumerate(rows):
@@ -87,9 +90,9 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
                 Text(r.asset_tag),
                 Text(r.kind),
                 Text(STATUS_TEXT[r.status], style="bold" if r.status == "overdue" else ""),
-                Text(r.borrower),
                 Text(r.due_on),
                 Text(r.passcode),
+                Text(r.borrower),
                 key=str(i),
             )
         if rows:
@@ -132,7 +135,8 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
         from models.clock import local_day
 
         today = local_day(self.app.services.clock.now())
-        self.app.push_screen(LoanDialog(r.asset_tag, r.description, rows, today), lambda f: self._lend(r, f))
+        dialog = LoanDialog(r.asset_tag, r.description, rows, today, passcode_set=r.passcode == "set")
+        self.app.push_screen(dialog, lambda f: self._lend(r, f))
 
     def _lend(self, r: SchoolDeviceLine, form) -> None:
         if form is None:

@@ -122,3 +122,27 @@ async def test_admin_sees_the_register_but_does_not_lend(school):
         await drawn(pilot)
         assert type(app.screen).__name__ == "SchoolDevicesScreen"
         assert SchoolDeviceEntry.select().count() == 2
+
+
+async def test_after_lending_the_cursor_stays_on_that_device_and_no_passcode_is_warned_of(school):
+    """Walk finding: the list re-sorts after a loan and the cursor stayed on the row number,
+    so the line below named another device; a device with no passcode was said to keep one."""
+    school_devices.add_device(
+        school.admin, asset_tag="SCH-TAB-02", kind="tablet", description="spare iPad", passcode_set=False, now=NOW
+    )
+    devices(school)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await pilot.press("d")
+        await drawn(pilot)
+        assert [r[0] for r in rows(app)][-1] == "SCH-TAB-02"
+        await pilot.press("down", "down", "down", "l")
+        await drawn(pilot)
+        await pilot.press("enter", "enter", "enter", "enter")  # Admin, School trip, no note, tomorrow
+        await drawn(pilot)
+        summary = text(app, "#loan-summary")
+        assert "No passcode is set on it" in summary and "passcode stays set" not in summary
+        await pilot.press("enter")
+        await drawn(pilot)
+        assert text(app, "#school-devices-detail").startswith("SCH-TAB-02 spare iPad: lent")
