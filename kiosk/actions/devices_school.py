@@ -211,6 +211,21 @@ def return_to_staff(who: SignedIn, device_id: int, *, decision: str, now: dt.dat
     return f"Device {device_id} is recorded as given back to the member of staff."
 
 
+def staff_device_to_police(
+    who: SignedIn, device_id: int, *, officer_name: str, officer_number: str, force_reference: str, now: dt.datetime
+) -> str:
+    from models.custody import school_devices
+
+    school_devices.staff_device_to_police(
+        staff_row(who),
+        device_id,
+        officer=f"{officer_name.strip()}, number {officer_number.strip()}",
+        force_reference=force_reference,
+        now=now,
+    )
+    return f"Device {device_id} handed to the police, reference {force_reference.strip()}. This is final."
+
+
 def staff_devices_list(who: SignedIn) -> list[dict[str, Any]]:
     from models.custody import school_devices
 

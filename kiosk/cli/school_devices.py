@@ -154,6 +154,26 @@ def staff_devices_return(env: Env, who, device_id: int, decision: str) -> None:
     click.echo(devices_school.return_to_staff(who, device_id, decision=decision, now=admin.now()))
 
 
+@staff_devices_group.command("police", cls=RecordCommand)
+@click.argument("device_id", type=DEVICE)
+@click.option("--officer", required=True, help="The officer's name.")
+@click.option("--number", required=True, help="The officer's collar or warrant number.")
+@click.option("--reference", required=True, help="The police reference (force reference or crime number).")
+@click.option("--yes", is_flag=True, help="Confirm: the hand-over is final and cannot be undone.")
+@common
+@acts("hold_staff_device")
+def staff_devices_police(env: Env, who, device_id: int, officer: str, number: str, reference: str, yes: bool) -> None:
+    """Hand a held staff device to the police (final: nothing more can be recorded for it)."""
+    if not yes:
+        raise click.UsageError("The hand-over is final and cannot be undone: add --yes to record it.")
+    env.open()
+    click.echo(
+        devices_school.staff_device_to_police(
+            who, device_id, officer_name=officer, officer_number=number, force_reference=reference, now=admin.now()
+        )
+    )
+
+
 @staff_devices_group.command("list")
 @FORMAT
 @common

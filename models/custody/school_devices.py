@@ -151,6 +151,17 @@ def return_to_staff(actor: Staff, device_id: int, *, decision: str, now: dt.date
         return event
 
 
+def staff_device_to_police(
+    actor: Staff, device_id: int, *, officer: str, force_reference: str, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """Hand a held staff device to the police: the ledger's own hand-over (final), for a staff
+    device only, by the DSL or the headteacher (never the owner; ``ledger.hand_to_police``)."""
+    device = Device.get_or_none(Device.id == device_id)
+    if device is None or device.kind != staff_device_access.STAFF_KIND:
+        raise NotFound("There is no such member of staff's device.")
+    return ledger.hand_to_police(device_id, actor, officer=officer, force_reference=force_reference, now=now)
+
+
 @dataclass(frozen=True)
 class StaffDeviceRow:
     device_id: int

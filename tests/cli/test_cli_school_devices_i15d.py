@@ -79,8 +79,34 @@ def test_staff_devices_hold_list_return(school_db, run, monkeypatch):
     assert (row["owner"], row["held_for"], row["state"]) == ("Oak Teacher", "LADO", "held in slot C-01")
     code, out, err = run("staff-devices", "hold", "--staff", "head", "--for", "police", "--reason", "x", *base)
     assert code == 1 and "their own device" in err
+    code, out, err = run(
+        "staff-devices", "police", device, "--officer", "PC Smith", "--number", "123", "--reference", "KP/1", *base
+    )
+    assert code == 2 and "--yes" in err
     code, out, err = run("staff-devices", "return", device, "--decision", "LADO: no further action", *base)
     assert (code, out) == (0, f"Device {device} is recorded as given back to the member of staff.\n"), err
     base = as_(monkeypatch, "office", OFFICE, school_db)
     code, out, err = run("staff-devices", "list", *base)
     assert code == 1 and "may not" in err
+
+
+def test_a_staff_device_goes_to_the_police_from_the_command_line(school_db, run, monkeypatch):
+    base = as_(monkeypatch, "head", HEAD, school_db)
+    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "police", "--reason", "11.3", *base)
+    device = out.split()[1]
+    code, out, err = run(
+        "staff-devices",
+        "police",
+        device,
+        "--officer",
+        "PC Smith",
+        "--number",
+        "123",
+        "--reference",
+        "KP/1",
+        "--yes",
+        *base,
+    )
+    assert (code, out) == (0, f"Device {device} handed to the police, reference KP/1. This is final.\n"), err
+    code, out, err = run("staff-devices", "list", "--format", "json", *base)
+    assert json.loads(out)[0]["state"] == "with the police"

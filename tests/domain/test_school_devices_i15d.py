@@ -152,6 +152,21 @@ def test_it_is_handed_to_the_police_with_the_ledgers_hand_over_by_the_dsl_or_hea
         school_devices.return_to_staff(school.dsl, held.device_id, decision="x", now=later)
 
 
+def test_the_staff_device_hand_over_is_for_staff_devices_only(school):
+    held = hold(school)
+    later = NOW + dt.timedelta(hours=1)
+    with pytest.raises(NotFound):  # a pupil's phone goes to the police from its own history
+        school_devices.staff_device_to_police(school.dsl, 1, officer="PC 1", force_reference="KP/1", now=later)
+    with pytest.raises(PermissionDenied):
+        school_devices.staff_device_to_police(
+            school.deputy, held.device_id, officer="PC 1", force_reference="KP/1", now=later
+        )
+    event = school_devices.staff_device_to_police(
+        school.head, held.device_id, officer="PC 1", force_reference="KP/1", now=later
+    )
+    assert event.kind == ledger.POLICE_EV and ledger.state_of(held.device_id).state == ledger.POLICE
+
+
 def test_only_the_dsl_or_head_undoes_a_hold(school):
     held = hold(school)
     with pytest.raises(PermissionDenied):
