@@ -376,3 +376,13 @@ def test_the_held_phones_list_keeps_the_slot_but_never_names_the_member_of_staff
     held = hold(school)
     [row] = [r for r in phones.uncollected(NOW) if r.slot == held.place.removeprefix("slot ")]
     assert row.pupil == "Staff device (DSL)" and "Oak" not in row.pupil and row.code == ""
+
+
+def test_the_dsls_feed_names_a_staff_devices_hand_over_as_a_staff_device_not_a_visitors(school):
+    from models.safeguarding import concerns
+
+    held = hold(school, pending="police")
+    ledger.hand_to_police(held.device_id, school.dsl, officer="PC 1", force_reference="KP/1", now=NOW)
+    [entry] = [e for e in concerns.safeguarding_feed(TODAY, TODAY, actor=school.dsl) if e.device_id == held.device_id]
+    assert (entry.subject, entry.about) == ("A member of staff's device", "staff")
+    assert "Oak" not in entry.subject and "KP/1" in entry.detail
