@@ -199,7 +199,7 @@ def hold_staff_device(
         now=now,
     )
     return (
-        f"Device {held.device_id} ({held.owner}'s) is held for the {school_devices.PENDING[pending]}: "
+        f"Device {held.device_id} of {held.owner} is held for the {school_devices.PENDING[pending]}: "
         f"put it in {held.place} and lock the tray."
     )
 
