@@ -386,3 +386,13 @@ def test_the_dsls_feed_names_a_staff_devices_hand_over_as_a_staff_device_not_a_v
     [entry] = [e for e in concerns.safeguarding_feed(TODAY, TODAY, actor=school.dsl) if e.device_id == held.device_id]
     assert (entry.subject, entry.about) == ("A member of staff's device", "staff")
     assert "Oak" not in entry.subject and "KP/1" in entry.detail
+
+
+def test_the_feeds_history_of_a_staff_device_is_titled_as_a_staff_members(school):
+    from kiosk.actions import safeguarding
+    from kiosk.session import SignedIn
+
+    held = hold(school, pending="police")
+    history = safeguarding.open_entry(SignedIn.of(school.dsl), None, held.device_id, NOW)
+    assert history.title == f"Chain of custody of a member of staff's phone (device {held.device_id})"
+    assert any("held for the police: Allegation" in line for line in history.lines), history.lines
