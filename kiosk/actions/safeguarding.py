@@ -89,7 +89,13 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
             from models.store.tables import Device
 
             device = Device.get_by_id(device_id)
-            owner = device.pupil.full_name if device.pupil is not None else "a visitor"
+            owner = (
+                device.pupil.full_name
+                if device.pupil is not None
+                else "a member of staff"  # whose: in the lines, for those who may read it
+                if device.kind == "staff"
+                else "a visitor"
+            )
             title = f"Chain of custody of {owner}'s phone (device {device_id})"
         lines += [
             f"#{e.id}  {custody.describe_event(e, reader=staff)}"

@@ -37,6 +37,7 @@ from kiosk.cli import (
     roster,
     run,
     scan,
+    school_devices,
     serve,
     staff,
 )
@@ -73,6 +74,8 @@ cli.add_command(records.sar)
 cli.add_command(records.erase)
 cli.add_command(relationships.relationships_group)
 cli.add_command(policies.policies_group)
+cli.add_command(school_devices.school_devices_group)
+cli.add_command(school_devices.staff_devices_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

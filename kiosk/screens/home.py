@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.actions import accounts, reports
+from kiosk.actions import accounts, devices_school, reports
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
@@ -60,6 +60,13 @@ TASKS = (
         "kiosk.screens.safeguarding:SafeguardingScreen",
     ),
     Task("k", "compliance", "Compliance at a glance", "view_reports", "kiosk.screens.compliance:ComplianceScreen"),
+    Task(
+        "d",
+        "school-devices",
+        "School devices: lend and take back",
+        "view_school_devices",
+        "kiosk.screens.school_devices:SchoolDevicesScreen",
+    ),
 )
 
 
@@ -92,6 +99,7 @@ class HomeScreen(DbWork, Screen[None]):
         Binding("e", "open('exceptions')", "Exceptions", show=False, id="home.exceptions"),
         Binding("s", "open('safeguarding')", "Safeguarding", show=False, id="home.safeguarding"),
         Binding("k", "open('compliance')", "Compliance", show=False, id="home.compliance"),
+        Binding("d", "open('school-devices')", "School devices", show=False, id="home.school_devices"),
         Binding("n", "raise_concern", "Raise a concern", id="home.raise_concern"),
         Binding("a", "unlock", "Unlock an account", id="home.unlock"),
         Binding("l", "app.lock", "Sign out", id="home.sign_out"),
@@ -132,6 +140,7 @@ class HomeScreen(DbWork, Screen[None]):
                 yield Button(Content("A  Unlock an account (too many wrong PINs)"), id="home-unlock", classes="task")
             yield Static("", id="home-scan", markup=False)
             yield Static("", id="home-summary")
+            yield Static("", id="home-devices", markup=False)  # school devices overdue back from loan
         yield KioskFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -160,6 +169,14 @@ class HomeScreen(DbWork, Screen[None]):
         now = services.clock.now()
         args = (self.who, now, services.settings, services.printer_spec)
         self.db(reports.home_summary, *args, then=self.show_summary, failed=self.show_summary, latest="summary")
+        self.db(
+            devices_school.overdue_line, self.who, now, then=self.show_devices, failed=self.show_devices, latest="dev"
+        )
+
+    def show_devices(self, line: str | Failure | None) -> None:
+        devices = self.query_one("#home-devices", Static)
+        devices.update(line.message if isinstance(line, Failure) else line or "")
+        devices.display = bool(line)
 
     def show_summary(self, text: str | Failure) -> None:
         self.query_one("#home-summary", Static).update(text.message if isinstance(text, Failure) else text)

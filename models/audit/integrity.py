@@ -193,6 +193,21 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "updated_by_id",
         "updated_at",
     ),
+    "staff_device": ("device_id", "staff_id", "pending", "recorded_by_id", "recorded_at"),
+    "school_device": ("asset_tag", "kind", "description", "passcode_set", "registered_by_id", "registered_at"),
+    "school_device_entry": (
+        "device_id",
+        "kind",
+        "at",
+        "recorded_by_id",
+        "staff_id",
+        "purpose",
+        "purpose_note",
+        "due_on",
+        "loan_id",
+        "received_by_id",
+        "note",
+    ),
     "policy_acknowledgement": (
         "staff_id",
         "policy_id",
@@ -224,6 +239,9 @@ WORDS = {
     "relationship_review": "relationship review",
     "school_policy": "school policy",
     "policy_acknowledgement": "policy acknowledgement",
+    "staff_device": "staff member's held device",
+    "school_device": "school device",
+    "school_device_entry": "school device loan or return",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

@@ -33,7 +33,7 @@ from peewee import JOIN
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import local_day, local_from_utc_naive, to_local, utcnow
-from models.custody import codes
+from models.custody import codes, staff_device_access
 from models.custody.devices import Resolved, resolve
 from models.custody.trays import overflow_place, place_for, slot_is_free, slot_name
 from models.errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
@@ -83,6 +83,11 @@ SEARCHED = "searched"
 POLICE_EV = "handed_to_police"
 MOVED = "moved"
 REVERSAL = "reversal"
+# A member of staff's own device held for the LADO or the police (online safety 11.3), and
+# given back to them on the DSL's or the headteacher's decision (models.custody.school_devices).
+HELD_STAFF = "held_staff_device"
+RETURNED_TO_STAFF = "returned_to_staff"
+STAFF_EVENT_KINDS = frozenset({HELD_STAFF, RETURNED_TO_STAFF})
 EVENT_WORDS = {
     HANDED_IN: "handed in",
     RELEASED: "released to pupil",
@@ -93,6 +98,8 @@ EVENT_WORDS = {
     MOVED: "moved",
     REVERSAL: "reversal",
     RETURNED: "returned to the visitor",
+    HELD_STAFF: "held for the LADO or the police",
+    RETURNED_TO_STAFF: "returned to the member of staff",
 }
 KINDS = frozenset(EVENT_WORDS)  # every kind the kiosk records; anything else was written outside it
 # The permission each event kind needs (also to reverse it).
@@ -105,6 +112,8 @@ EVENT_ACTION = {
     POLICE_EV: "police",
     MOVED: "move",
     RETURNED: "release",
+    HELD_STAFF: "hold_staff_device",
+    RETURNED_TO_STAFF: "hold_staff_device",
 }
 # The latest event as a refusal names it: "That time is before the search at 14:55".
 EVENT_NOUNS = {
@@ -117,6 +126,8 @@ EVENT_NOUNS = {
     POLICE_EV: "police hand-over",
     MOVED: "move",
     REVERSAL: "undo",
+    HELD_STAFF: "hold of a staff device",
+    RETURNED_TO_STAFF: "return to the member of staff",
 }
 # Who may undo someone else's action: a role that may do the action and ranks at least
 # as high as the role in which it was recorded. Office staff and teachers are equal;
@@ -178,6 +189,14 @@ def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | Non
         if cur.state == IN_TRAY:
             return Custody(CONFISCATED, cur.tray_id, cur.slot_no)
         return Custody(CONFISCATED, tray_id, slot_no)
+    if kind == HELD_STAFF:
+        if cur.state != OUT:
+            raise RuleViolation(f"This device is already {STATE_WORDS[cur.state]}.")
+        return Custody(CONFISCATED, tray_id, slot_no)
+    if kind == RETURNED_TO_STAFF:
+        if cur.state != CONFISCATED:
+            raise RuleViolation("This device is not held by the school.")
+        return Custody()
     if kind == RELEASED_TO_CONTACT:
         if not held:
             raise RuleViolation("This phone is not held by the school.")
@@ -276,7 +295,7 @@ def overflow_place_of(device_id: int) -> str:
         CustodyEvent.select(CustodyEvent.note)
         .where(
             (CustodyEvent.device == device_id)
-            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV])
+            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV, HELD_STAFF])
             & CustodyEvent.slot_no.is_null()
             & CustodyEvent.note.startswith(OVERFLOW_NOTE)
         )
@@ -605,6 +624,11 @@ def _pupils_only(device: Device, what: str) -> None:
             f"This is a visitor's phone: the school cannot {what} it. "
             "Ask the visitor to put it away or to leave, and raise a concern about the visitor."
         )
+    if device.kind == staff_device_access.STAFF_KIND:
+        raise RuleViolation(
+            f"This is a member of staff's device: the school does not {what} it. "
+            "It is held for the LADO or the police by the DSL or the headteacher."
+        )
 
 
 def _pupil_name(device: Device) -> str:
@@ -805,6 +829,7 @@ def hand_to_police(
     with write_tx():
         device = _device(device_id)
         require(actor, "police", school_class_id=_device_class_id(device))
+        staff_device_access.check_device(device, actor, doing="hand a member of staff's device to the police")
         row = _state_row(device.id)
         event, _ = _append(
             device.id,
@@ -862,7 +887,9 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
     action = EVENT_ACTION[target.kind]
     noun = EVENT_NOUNS[target.kind]
     doing = f"undo {'an' if noun[0] in 'aeiou' else 'a'} {noun}"
-    require(actor, action, school_class_id=_device_class_id(_device(target.device_id)), doing=doing)
+    device = _device(target.device_id)
+    require(actor, action, school_class_id=_device_class_id(device), doing=doing)
+    staff_device_access.check_device(device, actor, doing=doing)
     if recorder is None:
         return  # recorded by the system (no member of staff): any role that may do it
     need = _rank(recorder, action)
@@ -960,9 +987,15 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         slot = _slot_text(e.tray_id, e.slot_no)
     actor = e.actor if e.actor_id else None
     who = actor.display_name if actor is not None else "system"
-    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV):  # no free slot: the overflow place it was put in
+    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV, HELD_STAFF):  # no free slot: the overflow place
         slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
     withheld = e.kind in DETAIL_KINDS and not may_read_details(reader, e.actor_id)
+    if e.kind in STAFF_EVENT_KINDS or e.kind in (POLICE_EV, REVERSAL):  # a member of staff's device: DSL and head
+        owner = staff_device_access.owner_of(e.device_id)
+        if owner is not None and not staff_device_access.may_read(reader, owner):
+            where = f"; held in {'slot ' if e.slot_no is not None else ''}{slot}" if e.kind == HELD_STAFF else ""
+            text = f"{EVENT_WORDS[e.kind]} ({staff_device_access.STAFF_DEVICE_WITHHELD}){where}"
+            return f"{local_from_utc_naive(e.at)}  {text}  (by {who})"
     if e.kind == REVERSAL and e.reverses_id is not None:
         # An undo's reason often repeats what it undoes: as private as the undone event's
         # details, for whoever may read those or recorded the undo.
@@ -1003,6 +1036,11 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         text = f"handed to police: {e.officer}, reference {e.force_reference}"
     elif e.kind == MOVED:
         text = f"moved to slot {slot}"
+    elif e.kind == HELD_STAFF:
+        where = f"slot {slot}" if e.slot_no is not None else slot
+        text = f"held for the {e.policy}: {e.reason}; held in {where}"
+    elif e.kind == RETURNED_TO_STAFF:
+        text = f"returned to the member of staff, decided: {e.reason}"
     elif e.kind == REVERSAL:
         text = f"undo of event {e.reverses_id}: {e.note}"
     else:  # pragma: no cover

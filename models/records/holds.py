@@ -130,6 +130,12 @@ def legal_holds(
                         f"their phone {_slot_words(s)}: {'release' if kinds.get(s.device_id) == 'pupil' else 'return'} it first",
                     )
                 )
+        for device_id in sorted(d for d, kind in kinds.items() if kind == "staff"):
+            # A member of staff's device held for the LADO or the police (issue 15): its history is
+            # an allegation record (KCSIE Part 4), kept whole and reviewed by hand.
+            holds.append(
+                Hold("custody_events", "device", device_id, STAFF_ALLEGATION, RETAINED_WORDS[STAFF_ALLEGATION])
+            )
         police = {
             e.device_id
             for e in CustodyEvent.select(CustodyEvent.device)

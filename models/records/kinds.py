@@ -82,7 +82,10 @@ from models.store.tables import (
     PolicyAcknowledgement,
     PrintJob,
     RelationshipReview,
+    SchoolDevice,
+    SchoolDeviceEntry,
     Staff,
+    StaffDevice,
     StaffRelationship,
     Visit,
     Visitor,
@@ -764,6 +767,138 @@ class AcknowledgementKind(RecordKind):
         )
 
 
+# ---------------------------------------------------------------- staff and school devices (issue 15)
+#
+# The school's own devices lent to staff: the loan and return entries naming the member of
+# staff (as borrower or receiver) are theirs. Age: a loan and its return go together, on the
+# ``audit`` period from the return; a loan not yet returned is kept. A member of staff's own
+# device held for the LADO or the police: the link is theirs (exported, never purged: its
+# custody history is an allegation record, see duties.CustodyKind). Staff are never erased
+# (StaffKind's hold), so neither is erased here.
+
+
+def _school_loan_ids(subject: Subject) -> list[int]:
+    if subject.kind != STAFF:
+        return []
+    e = SchoolDeviceEntry
+    loans = {r.id for r in e.select(e.id).where((e.kind == "loan") & (e.staff == subject.row_id))}
+    returns = {r.id for r in e.select(e.id).where((e.kind == "return") & (e.received_by == subject.row_id))}
+    loans |= {r.loan_id for r in e.select(e.loan).where(_in(e.id, returns))}
+    returns |= {r.id for r in e.select(e.id).where((e.kind == "return") & _in(e.loan, loans))}
+    return sorted(loans | returns)
+
+
+def _staff_device_ids(subject: Subject) -> list[int]:
+    if subject.kind != STAFF:
+        return []
+    return sorted(r.id for r in StaffDevice.select(StaffDevice.id).where(StaffDevice.staff == subject.row_id))
+
+
+ROW_OWNERS.setdefault(STAFF, {}).update({"school_device_entry": _school_loan_ids, "staff_device": _staff_device_ids})
+
+
+def _school_device_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
+    return {table: subject.ids(table) for table in ("school_device_entry", "staff_device")}
+
+
+AUDIT_REFS.append(_school_device_refs)
+
+
+class SchoolDeviceLoanKind(RecordKind):
+    """The school's own phones and tablets lent to a member of staff, and their returns."""
+
+    name, title = "school_device_loans", "School devices lent and returned"
+    retention = ("audit",)
+    subjects = frozenset({STAFF})
+    columns = (
+        "id",
+        "asset_tag",
+        "kind",
+        "at",
+        "borrower",
+        "purpose",
+        "purpose_note",
+        "due_on",
+        "loan_id",
+        "received_by",
+        "note",
+        "recorded_by",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        tags = {d.id: d.asset_tag for d in SchoolDevice.select(SchoolDevice.id, SchoolDevice.asset_tag)}
+        e = SchoolDeviceEntry
+        rows = []
+        for r in e.select().where(_in(e.id, subject.ids("school_device_entry"))).order_by(e.id):
+            rows.append(
+                {
+                    "id": r.id,
+                    "asset_tag": tags.get(r.device_id, ""),
+                    "kind": r.kind,
+                    "at": iso(r.at),
+                    "borrower": staff.get(r.staff_id, "") if r.staff_id else "",
+                    "purpose": r.purpose or "",
+                    "purpose_note": r.purpose_note or "",
+                    "due_on": iso(r.due_on),
+                    "loan_id": r.loan_id,
+                    "received_by": staff.get(r.received_by_id, "") if r.received_by_id else "",
+                    "note": r.note or "",
+                    "recorded_by": staff.get(r.recorded_by_id, ""),
+                }
+            )
+        return rows
+
+    purge_counts = ("school_device_loans",)
+
+    def _expired_pairs(self, ctx: PurgeContext, units: list[Any] | None = None) -> list[int]:
+        e = SchoolDeviceEntry
+        where = (e.kind == "return") & (e.at < ctx.cutoff("audit"))
+        if units is not None:
+            where &= _in(e.id, units)
+        return [i for (i,) in _rows(e.select(e.id).where(where).order_by(e.id))]
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        return [(i, 2) for i in self._expired_pairs(ctx)]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        returns = self._expired_pairs(ctx, units)
+        e = SchoolDeviceEntry
+        loans = [r.loan_id for r in e.select(e.loan).where(_in(e.id, returns))]
+
+        def apply() -> None:
+            e.delete().where(_in(e.id, returns)).execute()
+            e.delete().where(_in(e.id, loans)).execute()
+
+        return PurgePart(deletes={"school_device_loans": len(returns) + len(loans)}, apply=apply)
+
+
+class StaffDeviceKind(RecordKind):
+    """A member of staff's own device held for the LADO or the police (its link to them)."""
+
+    name, title = "staff_devices", "Own device held for the LADO or the police"
+    subjects = frozenset({STAFF})
+    columns = ("id", "device_id", "description", "pending", "recorded_by", "recorded_at", "state")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        for r in StaffDevice.select().where(_in(StaffDevice.id, subject.ids("staff_device"))).order_by(StaffDevice.id):
+            state = DeviceState.get_or_none(DeviceState.device == r.device_id)
+            rows.append(
+                {
+                    "id": r.id,
+                    "device_id": r.device_id,
+                    "description": Device.get_by_id(r.device_id).description,
+                    "pending": r.pending,
+                    "recorded_by": staff.get(r.recorded_by_id, ""),
+                    "recorded_at": iso(r.recorded_at),
+                    "state": state.state if state is not None else OUT,
+                }
+            )
+        return rows
+
+
 # In order; models.records.duties puts them after its own kinds and before the audit log.
 KINDS = (
     VisitorKind(),
@@ -773,4 +908,6 @@ KINDS = (
     ConcernKind(),
     RelationshipKind(),
     AcknowledgementKind(),
+    SchoolDeviceLoanKind(),
+    StaffDeviceKind(),
 )

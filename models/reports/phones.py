@@ -326,6 +326,7 @@ def kept_overnight(device_ids: list[int], day: dt.date, tz=SCHOOL_TZ) -> set[int
     return kept | {d for d, began in custody_started(rest).items() if began < start}
 
 
+STAFF_DEVICE_OWNER = "Staff device (DSL)"  # a member of staff's device held (issue 15): never named here
 OVERNIGHT = "OVERNIGHT"  # the marker on a phone kept overnight: text, so it shows without colour
 
 
@@ -394,7 +395,11 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool
                 overflow=not st.tray_id,
                 code=labels.get(st.device_id, ""),
                 admission_no=pupil.admission_no if pupil else "",
-                pupil=pupil.full_name if pupil else visitor_names.get(st.device_id, "Visitor"),
+                pupil=pupil.full_name
+                if pupil
+                else STAFF_DEVICE_OWNER
+                if st.device.kind == "staff"  # whose it is: for the DSL and the head only
+                else visitor_names.get(st.device_id, "Visitor"),
                 class_name=pupil.school_class.name if pupil else "",
                 held_as=PhoneState(st.state),
                 since=to_local(st.since, tz),

@@ -57,6 +57,9 @@ FEED_KINDS = {
 }
 _EVENT_FEED_KIND = {CONFISCATED_EV: CONFISCATION, SEARCHED: SEARCH, POLICE_EV: POLICE}
 MAX_NOTES = 10000
+_NOT_A_PUPILS = {
+    "staff": "A member of staff's device"
+}  # whose: for the DSL and the head (models.custody.school_devices)
 
 
 # Limits of the free-text fields (characters); the forms use the same numbers.
@@ -506,8 +509,8 @@ def safeguarding_feed(
                     time=local_from_utc_naive(e.at, tz),
                     kind=feed_kind,
                     kind_text=FEED_KINDS[feed_kind],
-                    subject=pupil.full_name if pupil else "Visitor's phone",
-                    about=ABOUT_PUPIL if pupil else ABOUT_VISITOR,
+                    subject=pupil.full_name if pupil else _NOT_A_PUPILS.get(e.device.kind, "Visitor's phone"),
+                    about=ABOUT_PUPIL if pupil else ABOUT_STAFF if e.device.kind == "staff" else ABOUT_VISITOR,
                     class_name=pupil.school_class.name if pupil else "",
                     summary=one_line(detail) + (" (undone)" if undone else ""),
                     detail=one_line(detail, DETAIL_LIMIT) + (" (undone)" if undone else ""),

@@ -101,6 +101,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
     # The termly report for governors and inspectors (counts; names only for DETAIL_ROLES).
     "governors_report": frozenset({LEADERSHIP, HEADTEACHER, DSL, CHAIR}),
+    # A member of staff's own phone held for the LADO or the police (online safety 11.3):
+    # taken, given back and read by the DSL or the headteacher only (models.custody.staff_device_access).
+    "hold_staff_device": frozenset({DSL, HEADTEACHER}),
+    # The school's own phones and tablets (mobile technology policy 4): the office and the
+    # leadership team lend them to staff and take them back; admin and the head keep the register.
+    "lend_school_device": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),
+    "manage_school_devices": frozenset({ADMIN, HEADTEACHER}),
+    "view_school_devices": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -130,6 +138,10 @@ ACTION_WORDS = {
     "acknowledge_policy": "acknowledge a policy",
     "file_policy_paperwork": "record a signed policy acknowledgement",
     "governors_report": "make the governors' report",
+    "hold_staff_device": "hold or return a member of staff's device",
+    "lend_school_device": "lend or take back the school's phones and tablets",
+    "manage_school_devices": "manage the register of the school's phones and tablets",
+    "view_school_devices": "see the register of the school's phones and tablets",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 

@@ -538,3 +538,65 @@ class PolicyAcknowledgement(BaseModel):
 
 GOVERNANCE_MODELS: list[type[BaseModel]] = [StaffRelationship, RelationshipReview, SchoolPolicy, PolicyAcknowledgement]
 ALL_MODELS += GOVERNANCE_MODELS
+
+
+# ---------------------------------------------------------------- staff and school devices (schema version 11)
+
+
+class StaffDevice(BaseModel):
+    """A member of staff's own phone, held for the LADO or the police (online safety policy
+    11.3: "quarantine any devices until police advice has been sought"). Links the
+    ``Device(kind="staff")`` in the custody ledger to its owner; written once, never edited
+    (``models.custody.school_devices``). Its details are for the DSL and the headteacher."""
+
+    device = pw.ForeignKeyField(Device, unique=True, backref="staff_link", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    staff = pw.ForeignKeyField(Staff, backref="devices_held", on_delete="RESTRICT")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    pending = pw.CharField(max_length=10)  # lado | police: what the school waits for
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+
+
+class SchoolDevice(BaseModel):
+    """One of the school's own phones or tablets (mobile technology policy 4: "a school mobile
+    for use on trips and residential"). Whether a passcode is set, never the passcode."""
+
+    asset_tag = pw.CharField(unique=True, max_length=30)
+    kind = pw.CharField(max_length=10)  # phone | tablet
+    description = pw.CharField(max_length=100)
+    passcode_set = pw.BooleanField()
+    registered_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    registered_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    registered_at = pw.DateTimeField()
+
+
+class SchoolDeviceEntry(BaseModel):
+    """The school devices' register: append-only. A loan, a return (of one loan) or a retirement."""
+
+    device = pw.ForeignKeyField(SchoolDevice, backref="entries", on_delete="RESTRICT")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    kind = pw.CharField(max_length=10)  # loan | return | retire
+    at = pw.DateTimeField(index=True)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    # a loan: to a member of staff, for a purpose, due back on a day
+    staff = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="school_device_loans")
+    staff_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    purpose = pw.CharField(null=True, max_length=12)  # trip | residential | other
+    purpose_note = pw.CharField(null=True, max_length=200)
+    due_on = pw.DateField(null=True)
+    # a return: the loan it ends, who received the device, its condition
+    loan = pw.ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT", backref="returned_by")
+    loan_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    received_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    received_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    note = pw.CharField(null=True, max_length=200)  # the condition on return, or why it was retired
+
+    class Meta:
+        indexes = ((("device", "id"), False),)
+
+
+SCHOOL_DEVICE_MODELS: list[type[BaseModel]] = [StaffDevice, SchoolDevice, SchoolDeviceEntry]
+ALL_MODELS += SCHOOL_DEVICE_MODELS

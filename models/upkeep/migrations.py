@@ -132,6 +132,20 @@ def _governance(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _school_devices_i15d(_migrator: SchemaMigrator) -> None:
+    """Version 11: a member of staff's phone held for the LADO or the police, and the register
+    of the school's own phones and tablets with their loans (models.custody.school_devices).
+    New tables, bound from their first row (integrity.PROTECTED)."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import SCHOOL_DEVICE_MODELS
+
+    db.create_tables(SCHOOL_DEVICE_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -143,6 +157,7 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
     Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
     Migration(10, "staff relationships, school policies and acknowledgements", _governance),
+    Migration(11, "staff devices held, the school's own devices and their loans", _school_devices_i15d),
 ]
 
 

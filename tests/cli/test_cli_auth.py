@@ -193,6 +193,62 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "policy.acknowledge",
         ),
         "policies overdue": Case(["policies", "overdue"], "c_head", "c_office", "auth.login"),
+        "school-devices add": Case(
+            ["school-devices", "add", "SCH-TAB-09", "--kind", "tablet", "--description", "iPad", "--no-passcode"],
+            "c_admin",
+            "c_office",
+            "school_device.add",
+        ),
+        "school-devices loan": Case(
+            ["school-devices", "loan", "SCH-PH-02", "--to", "c_teacher", "--purpose", "trip", "--due", d["review"]],
+            "c_office",
+            "c_teacher",
+            "school_device.loan",
+        ),
+        "school-devices return": Case(
+            ["school-devices", "return", "SCH-PH-01", "--condition", "fine"],
+            "c_office",
+            "c_teacher",
+            "school_device.return",
+        ),
+        "school-devices retire": Case(
+            ["school-devices", "retire", "SCH-PH-02", "--reason", "broken"],
+            "c_admin",
+            "c_office",
+            "school_device.retire",
+        ),
+        "school-devices list": Case(["school-devices", "list"], "c_office", "c_teacher", "auth.login"),
+        "school-devices overdue": Case(["school-devices", "overdue"], "c_admin", "c_teacher", "auth.login"),
+        "staff-devices hold": Case(
+            ["staff-devices", "hold", "--staff", "c_office", "--for", "lado", "--reason", "11.3"],
+            "c_head",
+            "c_lead",
+            "staff_device.register",
+        ),
+        "staff-devices return": Case(
+            ["staff-devices", "return", "6", "--decision", "No further action"],
+            "c_head",
+            "c_lead",
+            "custody.returned_to_staff",
+        ),
+        "staff-devices list": Case(["staff-devices", "list"], "c_head", "c_office", "auth.login"),
+        "staff-devices police": Case(
+            [
+                "staff-devices",
+                "police",
+                "6",
+                "--officer",
+                "PC Smith",
+                "--number",
+                "123",
+                "--reference",
+                "KP/1",
+                "--yes",
+            ],
+            "c_head",
+            "c_lead",
+            "custody.handed_to_police",
+        ),
         "print reprint": Case(["print", "reprint", "1"], "c_office", "c_teacher", "print.enqueue"),
         "print retry": Case(["print", "retry"], "c_office", "c_teacher", "print.retry"),
         "labels print": Case(["labels", "print", "--pupil", "000001"], "c_office", "c_teacher", "print.enqueue"),
@@ -331,6 +387,22 @@ def school(database, tmp_path, monkeypatch):
         approved_on=dt.date.fromisoformat(d["today"]),
         next_review_on=dt.date.fromisoformat(d["to"]),
     )
+    from models.custody import school_devices
+
+    admin = Staff.get(Staff.username == "c_admin")
+    for tag in ("SCH-PH-01", "SCH-PH-02"):
+        school_devices.add_device(admin, asset_tag=tag, kind="phone", description="trips", passcode_set=True)
+    school_devices.lend(
+        Staff.get(Staff.username == "c_office"),
+        asset_tag="SCH-PH-01",
+        staff_id=Staff.get(Staff.username == "c_lead").id,
+        purpose="trip",
+        due_on=dt.date.fromisoformat(d["review"]),
+    )
+    held = school_devices.hold_staff_device(
+        head, staff_id=Staff.get(Staff.username == "c_teacher").id, pending="lado", reason="11.3"
+    )
+    assert held.device_id == 6  # (staff-devices return names it)
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
         "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship\n"

@@ -69,8 +69,19 @@ def _visitor_phone_in_and_back(s) -> None:
     visitors.sign_out(slip_code=r.slip_code, actor=s.office, now=at(95))
 
 
+def _staff_device_held_and_given_back(s) -> None:
+    """A member of staff's device held for the LADO, then given back (issue 15)."""
+    from models.custody import school_devices
+
+    held = school_devices.hold_staff_device(
+        s.head, staff_id=s.oak.id, pending="lado", reason="Allegation", description="phone", now=at(100)
+    )
+    school_devices.return_to_staff(s.head, held.device_id, decision="LADO: no further action", now=at(110))
+
+
 def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy_day):
     _visitor_phone_in_and_back(busy_day)
+    _staff_device_held_and_given_back(busy_day)
     rows = reports.day(NOW.date(), reader=DETAIL_ROLES)
     events = list(CustodyEvent.select().order_by(CustodyEvent.at, CustodyEvent.id))
     assert [r["event_id"] for r in rows] == [e.id for e in events]

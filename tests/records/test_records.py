@@ -51,6 +51,7 @@ NOTHING = {
         "concerns",
         "staff_relationships",
         "policy_acknowledgements",
+        "school_device_loans",
         "audit",
     )
 }

@@ -146,6 +146,7 @@ async def test_each_role_sees_only_its_tasks(school):
         assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == [
             "task-uncollected",
             "task-compliance",
+            "task-school-devices",  # admin keeps the register of school devices (issue 15)
         ]
         await pilot.press("h")
         assert type(app.screen).__name__ == "HomeScreen"
