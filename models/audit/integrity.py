@@ -202,6 +202,8 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_by_id",
         "recorded_at",
     ),
+    # from schema version 11 (a new table, bound from its first row): models.school.attendance
+    "day_mark": ("pupil_id", "day", "mark", "source", "code", "reason", "recorded_by_id", "recorded_at"),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
@@ -224,6 +226,7 @@ WORDS = {
     "relationship_review": "relationship review",
     "school_policy": "school policy",
     "policy_acknowledgement": "policy acknowledgement",
+    "day_mark": "day mark",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

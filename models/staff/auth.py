@@ -98,6 +98,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a signed paper copy is recorded for them by the office or the headteacher.
     "acknowledge_policy": frozenset(ROLES),
     "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
+    # A pupil's day mark (absent, no phone today): the office, the class's teacher, leadership.
+    "mark_attendance": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER}),
+    "import_attendance": frozenset({OFFICE, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -110,6 +113,8 @@ ACTION_WORDS = {
     "register_device": "register phones",
     "revoke_label": "revoke labels",
     "import_roster": "import the roster",
+    "mark_attendance": "mark a pupil absent or without a phone today",
+    "import_attendance": "import the attendance register",
     "manage_staff": "manage staff",
     "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns",

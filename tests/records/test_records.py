@@ -51,6 +51,7 @@ NOTHING = {
         "concerns",
         "staff_relationships",
         "policy_acknowledgements",
+        "day_marks",
         "audit",
     )
 }
@@ -371,6 +372,7 @@ def test_sar_writes_a_zip_and_a_folder_of_json_and_csv(history, tmp_path):
             "exceptions.csv",
             "concerns.csv",
             "staff_relationships.csv",
+            "day_marks.csv",
             "audit.csv",
         }
         data = json.loads(zf.read("sar.json"))
