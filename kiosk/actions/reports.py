@@ -11,7 +11,7 @@ from kiosk.actions.agreed import REVIEW_WITHIN_DAYS
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.reports.compliance import ClassDay, DayTotal
+    from models.reports.compliance import Breaches, ClassDay, DayTotal
     from models.reports.phones import UncollectedPhone
 
 
@@ -99,6 +99,8 @@ class Compliance:
     last_30: list[DayTotal]  # the last 30 school days, all classes
     not_collected: list[UncollectedPhone]
     visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
+    breaches: Breaches | None = None  # over the report's days; names only for leadership, the DSL, the head
+    names: bool = False  # whether the repeat breaches carry names
 
 
 def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Compliance:
@@ -113,7 +115,13 @@ def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Complianc
         (v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
         for v in visitors.on_site(settings, now)
     ]
-    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
+    from kiosk.actions.attendance import may_see_names
+
+    names = may_see_names(who)
+    breaches = report.breaches
+    if breaches is not None and not names:
+        breaches = breaches.without_names()
+    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site, breaches, names)
 
 
 # ---------------------------------------------------------------- phones not collected

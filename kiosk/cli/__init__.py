@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import click
 
 from kiosk.cli import (
+    attendance,
     audit,
     camera,
     devices,
@@ -70,6 +71,7 @@ cli.add_command(records.sar)
 cli.add_command(records.erase)
 cli.add_command(relationships.relationships_group)
 cli.add_command(policies.policies_group)
+cli.add_command(attendance.attendance_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

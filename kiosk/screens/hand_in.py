@@ -1,4 +1,8 @@
-"""Morning hand-in: scan each phone, put it in the slot shown."""
+"""Morning hand-in: scan each phone, put it in the slot shown.
+
+F7 marks a pupil absent or "no phone today" without a scan (pick them by name): they then
+leave the class's count of phones expected (the progress line), until they hand one in.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ class HandInScreen(ScanScreen):
         Binding("f2", "undo", "Undo last", id="hand_in.undo"),
         Binding("f3", "register", "Register code", id="hand_in.register"),
         Binding("f6", "despite_exception", "Hand in anyway", id="hand_in.despite_exception"),
+        Binding("f7", "day_mark", "Absent/no phone", id="hand_in.day_mark"),
     ]
 
     def __init__(self, who) -> None:
@@ -74,6 +79,8 @@ class HandInScreen(ScanScreen):
             return True if self.last_exception is not None else None  # shown dimmed until it applies
         if action == "register":
             return self.who.may("register_device")  # not offered to a role that may not register phones
+        if action == "day_mark":
+            return self.who.may("mark_attendance")
         return True
 
     def after_batch(self, batch: list[ScanResult]) -> None:
@@ -207,6 +214,28 @@ class HandInScreen(ScanScreen):
         self.f6_live = False
         self.refresh_bindings()
         self.submit_scan(code, despite_exception=True)
+
+    # ------------------------------------------------------------ absent / no phone today
+
+    def action_day_mark(self) -> None:
+        from kiosk.dialogs.day_mark import DayMarkDialog
+
+        if isinstance(self.app.screen, DayMarkDialog):
+            return
+        self.app.push_screen(DayMarkDialog(self.who), self._day_mark)
+
+    def _day_mark(self, chosen: tuple[str, str] | None) -> None:
+        if chosen is None:
+            return
+        from kiosk.actions import attendance
+
+        admission_no, mark = chosen
+        now = self.app.services.clock.now()
+        self.db(attendance.mark_pupil, self.who, admission_no, mark, now, then=self.day_marked)
+
+    def day_marked(self, line: str) -> None:
+        self.notify(line, severity="information")
+        self.refresh_progress()
 
     # ------------------------------------------------------------ register
 

@@ -328,3 +328,22 @@ def test_day_marks_are_in_subject_access_erased_with_the_pupil_and_purged(school
     records.erase(records.pupil_subject("000003"), now=at(MON, 11))
     assert [Pupil.get_by_id(m.pupil_id).admission_no for m in DayMark.select()] == ["000002"]
     assert audit.verify().ok
+
+
+def test_the_shared_sims_style_attendance_export_parses():
+    """The SIMS-style export in the shared samples: 1,050 rows over five days; a pupil is
+    absent on a day when neither session has a present code (counted here from the text)."""
+    import csv
+    import os
+
+    from tests.conftest import SAMPLES
+
+    path = Path(os.environ.get("KIOSK_SAMPLES_DIR") or SAMPLES) / "attendance-sims-style.csv"
+    if not path.exists():
+        pytest.skip(f"sample not found at {path} (set KIOSK_SAMPLES_DIR to the samples folder)")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        records = list(csv.DictReader(fh))
+    absent = sum(1 for r in records if not {r["AM"], r["PM"]} & {"/", "\\", "L"})
+    parsed = attendance.parse_attendance(path, today=dt.date(2026, 12, 7))
+    assert parsed.errors == [] and len(parsed.rows) == len(records)
+    assert sum(not r.present for r in parsed.rows) == absent
