@@ -29,6 +29,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     done = sum(p.handed_in for p in progress)
     expected = sum(p.expected for p in progress)
     excepted = sum(p.exceptions for p in progress)
+    marked = sum(p.absent + p.no_phone for p in progress)
     confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
     lines = [
         f"Today: {done} of {expected} registered phones handed in"
@@ -38,6 +39,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
             if excepted
             else ""
         )
+        + (f"; {marked} absent or with no phone today, not expected" if marked else "")
         + f". Held now: {len(held)} ({confiscated} confiscated)."
     ]
     if who.may("visitors"):

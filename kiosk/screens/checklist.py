@@ -163,7 +163,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
         Binding("f5", "refresh_rows(True)", "Refresh", id="checklist.refresh"),
         Binding("f7", "mark('absent')", "Absent", id="checklist.absent"),
-        Binding("f8", "mark('no_phone')", "No phone", id="checklist.no_phone"),
+        Binding("f8", "mark('no_phone')", "No phone today", id="checklist.no_phone"),
     ]
 
     def __init__(self, who: SignedIn) -> None:

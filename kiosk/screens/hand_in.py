@@ -40,6 +40,7 @@ class HandInScreen(ScanScreen):
         self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
         self.f6_live = False  # what the footer shows for F6 (hand in anyway)
         self.undoing: tuple[ScanResult, str] | None = None  # the hand-in being undone, and why
+        self.marked_today = 0  # pupils of today's progress marked absent or "no phone today"
 
     def operation(self):
         from models.custody.ledger import hand_in
@@ -55,6 +56,7 @@ class HandInScreen(ScanScreen):
 
     def got_progress(self, counts: tuple[act.ClassCount, ...]) -> None:
         self.progress = {c.class_name: [c.done, c.expected] for c in counts}
+        self.marked_today = sum(c.marked for c in counts)
         self.show_progress()
 
     def note_result(self, result: ScanResult) -> None:
@@ -90,6 +92,10 @@ class HandInScreen(ScanScreen):
             self.f6_live = self.last_exception is not None
             self.refresh_bindings()
         self.show_progress()
+        if self.marked_today and any(r.outcome == ScanOutcome.OK for r in batch):
+            # A pupil marked absent or "no phone today" who hands a phone in counts as
+            # expected again (the hand-in wins): the figures come again from the ledger.
+            self.refresh_progress()
         self.mark_overnight(batch)
         last = batch[-1]
         if last.outcome == ScanOutcome.UNKNOWN:

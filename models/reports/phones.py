@@ -342,36 +342,63 @@ def kept_overnight(device_ids: list[int], day: dt.date, tz=SCHOOL_TZ) -> set[int
     return kept | {d for d, began in custody_started(rest).items() if began < start}
 
 
-# Event kinds after which the school holds the phone, and those that give it back
-# (models.custody.ledger): a phone held when a day begins was kept overnight.
-_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, SEARCHED, MOVED, POLICE_EV})
-_GIVES_BACK = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED})
+# Event kinds after which the school holds the phone (in a slot, or confiscated), and those
+# after which it does not (back with its owner, or with the police): a phone held when a
+# day begins was kept overnight.
+_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, SEARCHED, MOVED})
+_GIVES_BACK = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, POLICE_EV})
+# The first event after a moment that shows the phone was held at that moment (each needs
+# it held: models.custody.ledger.step). A hand-in shows it was not; a confiscation may be
+# of either (off a pupil, or in the tray): that phone's earlier event decides.
+_NEEDS_HELD = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, SEARCHED, MOVED, POLICE_EV})
 
 
 def held_at(start: dt.datetime) -> dict[int, int]:
-    """Pupils' phones the school held at ``start`` (naive UTC): device id -> pupil id.
+    """Pupils' phones the school held (in a slot or confiscated) at ``start`` (naive UTC):
+    device id -> pupil id. Counted as handed in on the day ``start`` begins
+    (models.reports.compliance): kept overnight, or confiscated and not yet collected.
 
-    A phone's state is that of its latest event before ``start`` that was not undone (undo
-    reverses only the latest action, and a phone's events are in time order), however long
-    ago: a phone confiscated last week and not yet collected is still held. Counted as
-    handed in on the day that ``start`` begins (models.reports.compliance)."""
-    inner, undone = CustodyEvent.alias("ce_latest"), CustodyEvent.alias("ce_undone")
-    latest = (
-        inner.select(fn.MAX(inner.id))
-        .where(
-            (inner.at < start)
-            & (inner.kind != REVERSAL)
-            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == inner.id))
-        )
-        .group_by(inner.device)
+    Events undone are left out, as if never recorded (as the reports count hand-ins). Read
+    from the events since ``start`` and the phones' state now (``DeviceState``): a phone
+    with no event since is as it is now; one with events since was held if its first
+    event since needed it held. For the start of today that is the day's events only.
+    """
+    undone = CustodyEvent.alias("ce_undone")
+    effective = (CustodyEvent.kind != REVERSAL) & ~fn.EXISTS(
+        undone.select(undone.id).where(undone.reverses == CustodyEvent.id)
     )
-    query = (
-        CustodyEvent.select(CustodyEvent.device, Device.pupil)
-        .join(Device, on=(CustodyEvent.device == Device.id))
-        .where(CustodyEvent.id.in_(latest) & CustodyEvent.kind.in_(sorted(_HOLDS)) & Device.pupil.is_null(False))
+    first: dict[int, str] = {}
+    for device_id, kind in db.execute(
+        CustodyEvent.select(CustodyEvent.device, CustodyEvent.kind)
+        .where((CustodyEvent.at >= start) & effective)
+        .order_by(CustodyEvent.at, CustodyEvent.id)
         .tuples()
-    )
-    return dict(db.execute(query).fetchall())
+    ).fetchall():
+        first.setdefault(device_id, kind)
+    held: dict[int, int] = {}
+    for device_id, pupil_id in db.execute(
+        DeviceState.select(DeviceState.device, Device.pupil)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]) & Device.pupil.is_null(False))
+        .tuples()
+    ).fetchall():
+        if device_id not in first:
+            held[device_id] = pupil_id
+    was_held = [d for d, kind in first.items() if kind in _NEEDS_HELD]
+    for device_id in (d for d, kind in first.items() if kind == CONFISCATED_EV):
+        before = (
+            CustodyEvent.select(CustodyEvent.kind)
+            .where((CustodyEvent.device == device_id) & (CustodyEvent.at < start) & effective)
+            .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
+            .first()
+        )
+        if before is not None and before.kind in _HOLDS:
+            was_held.append(device_id)
+    for chunk_start in range(0, len(was_held), 500):
+        ids = was_held[chunk_start : chunk_start + 500]
+        query = Device.select(Device.id, Device.pupil).where(Device.id.in_(ids) & Device.pupil.is_null(False))
+        held.update(dict(query.tuples().iterator()))
+    return held
 
 
 # ---------------------------------------------------------------- pupils' day marks (recorded by models.school.attendance)

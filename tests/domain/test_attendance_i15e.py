@@ -170,6 +170,31 @@ def test_a_phone_kept_overnight_counts_as_handed_in_the_next_day(school):
         assert oak(report, WED).handed_in == 0 and oak(report, TUE).handed_in == 2
 
 
+def test_a_phone_confiscated_and_not_collected_counts_and_one_with_the_police_does_not(school):
+    from models.school.people import contacts_of
+
+    ava, ben = resolve(school.codes["000001"]).device.id, resolve(school.codes["000002"]).device.id
+    custody.confiscate(ava, school.oak, reason="Used in class", policy="MTP 6", now=at(MON, 10))  # off her
+    custody.hand_in(school.codes["000002"], school.office, now=at(MON, 8, 30))
+    custody.confiscate(ben, school.head, reason="Filming", policy="MTP 6", now=at(MON, 11))  # in the tray
+    custody.hand_to_police(ben, school.head, officer="PC Ng, 4521", force_reference="K/1", now=at(MON, 14))
+    for day in (TUE, WED):  # Beech scans: a school day
+        custody.hand_in(school.codes["000004"], school.office, now=at(day, 8, 30))
+        if day == TUE:
+            custody.release(school.codes["000004"], school.office, now=at(day, 15, 5))
+    # Tuesday: Ava's phone still held for a parent (counts); Ben's is with the police (does not).
+    for cache in (True, False):
+        report = compliance.compliance(MON, WED, now=at(WED, 9), cache=cache)
+        assert oak(report, MON).handed_in == 1  # Ben's hand-in; Ava's phone was taken off her
+        assert oak(report, TUE).handed_in == 1
+    mum = contacts_of(pid("000001"))[0]
+    custody.release_to_contact(ava, school.office, contact_id=mum.id, id_seen=True, now=at(TUE, 15))
+    report = compliance.compliance(MON, WED, now=at(WED, 9, 5))
+    assert (oak(report, TUE).handed_in, oak(report, WED).handed_in) == (1, 0)
+    assert phones.held_at(day_bounds(TUE, SCHOOL_TZ)[0]) == {ava: pid("000001")}
+    assert phones.held_at(day_bounds(WED, SCHOOL_TZ)[0]) == {}
+
+
 # ---------------------------------------------------------------- breaches
 
 

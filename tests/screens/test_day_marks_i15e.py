@@ -94,6 +94,10 @@ async def test_the_hand_in_screen_marks_a_pupil_picked_by_name(school):
         assert type(app.screen).__name__ == "HandInScreen"
         await until(pilot, lambda: "Oak 1/2" in text(app, "#progress"), what="the progress to drop Ben")
         assert marks() == [("000002", "absent")]
+        # Ben comes in after all and hands his phone in: the hand-in wins, he counts again.
+        await pilot.press(*school.codes["000002"], "enter")
+        await until(pilot, lambda: "Oak 2/3" in text(app, "#progress"), what="Ben counted again")
+        assert marks() == [("000002", "absent")]  # the mark stays in the record
         # A pupil already handed in is not offered; no phone today for Cara.
         await pilot.press("f7")
         await settle(pilot)
