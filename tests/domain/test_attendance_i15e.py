@@ -372,3 +372,27 @@ def test_the_shared_sims_style_attendance_export_parses():
     parsed = attendance.parse_attendance(path, today=dt.date(2026, 12, 7))
     assert parsed.errors == [] and len(parsed.rows) == len(records)
     assert sum(not r.present for r in parsed.rows) == absent
+
+
+def test_the_compliance_screen_names_repeat_breaches_only_for_leadership_the_dsl_and_the_head(school):
+    from kiosk.actions.reports import load_compliance
+    from kiosk.session import SignedIn
+    from models.config import Settings
+    from models.school.people import contacts_of
+
+    ava = resolve(school.codes["000001"]).device.id
+    mum = contacts_of(pid("000001"))[0]
+    for day in (MON, TUE):
+        custody.hand_in(school.codes["000004"], school.office, now=at(day, 8, 30))  # a school day
+        custody.confiscate(ava, school.oak, reason="Used in class", policy="MTP 6", now=at(day, 10))
+        custody.release_to_contact(ava, school.office, contact_id=mum.id, id_seen=True, now=at(day, 15))
+    seen = {}
+    for who in (school.office, school.oak, school.deputy, school.head):
+        try:
+            data = load_compliance(SignedIn.of(who), Settings(), at(TUE, 16))
+        except PermissionDenied:
+            seen[who.username] = None  # a teacher does not see reports at all
+            continue
+        assert data.breaches is not None and data.breaches.total == 2
+        seen[who.username] = [r.name for r in data.breaches.repeat]
+    assert seen == {"office": [""], "oak": None, "deputy": ["Ava Patel"], "head": ["Ava Patel"]}
