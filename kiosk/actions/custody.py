@@ -347,6 +347,7 @@ class ClassCount:
     class_name: str
     done: int
     expected: int
+    marked: int = 0  # pupils marked absent or "no phone today" (and not handed in): not expected
 
 
 def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
@@ -354,7 +355,10 @@ def hand_in_progress(now: dt.datetime) -> tuple[ClassCount, ...]:
     from models.clock import local_day
     from models.reports import phones as reports
 
-    return tuple(ClassCount(p.class_name, p.handed_in, p.expected) for p in reports.class_progress(local_day(now)))
+    return tuple(
+        ClassCount(p.class_name, p.handed_in, p.expected, p.absent + p.no_phone)
+        for p in reports.class_progress(local_day(now))
+    )
 
 
 def kept_overnight(who: SignedIn, device_ids: tuple[int, ...], now: dt.datetime) -> frozenset[int]:

@@ -12,7 +12,7 @@ from kiosk.actions.agreed import REVIEW_WITHIN_DAYS
 from kiosk.session import SignedIn
 
 if TYPE_CHECKING:
-    from models.reports.compliance import ClassDay, DayTotal
+    from models.reports.compliance import Breaches, ClassDay, DayTotal
     from models.reports.phones import UncollectedPhone
 
 
@@ -30,6 +30,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     done = sum(p.handed_in for p in progress)
     expected = sum(p.expected for p in progress)
     excepted = sum(p.exceptions for p in progress)
+    marked = sum(p.absent + p.no_phone for p in progress)
     confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
     lines = [
         f"Today: {done} of {expected} registered phones handed in"
@@ -39,6 +40,7 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
             if excepted
             else ""
         )
+        + (f"; {marked} absent or with no phone today, not expected" if marked else "")
         + f". Held now: {len(held)} ({confiscated} confiscated)."
     ]
     if who.may("visitors"):
@@ -100,6 +102,8 @@ class Compliance:
     last_30: list[DayTotal]  # the last 30 school days, all classes
     not_collected: list[UncollectedPhone]
     visitors: list[tuple[str, str, str]]  # name, organisation, signed in (local)
+    breaches: Breaches | None = None  # over the report's days; names only for leadership, the DSL, the head
+    names: bool = False  # whether the repeat breaches carry names
 
 
 def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Compliance:
@@ -114,7 +118,13 @@ def load_compliance(who: SignedIn, settings: Any, now: dt.datetime) -> Complianc
         (v.name, v.organisation, local_from_utc_naive(v.signed_in_at, settings.tz))
         for v in visitors.on_site(settings, now)
     ]
-    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site)
+    from kiosk.actions.attendance import may_see_names
+
+    names = may_see_names(who)
+    breaches = report.breaches
+    if breaches is not None and not names:
+        breaches = breaches.without_names()
+    return Compliance(report.to_day, report.today, report.last_30, report.not_collected, on_site, breaches, names)
 
 
 # ---------------------------------------------------------------- phones not collected

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import click
 
 from kiosk.cli import (
+    attendance,
     audit,
     camera,
     devices,
@@ -76,6 +77,7 @@ cli.add_command(relationships.relationships_group)
 cli.add_command(policies.policies_group)
 cli.add_command(school_devices.school_devices_group)
 cli.add_command(school_devices.staff_devices_group)
+cli.add_command(attendance.attendance_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

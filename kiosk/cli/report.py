@@ -58,14 +58,20 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     """Hand-in rates per class per school day, the last 30 school days, phones not collected.
 
     School days are weekdays on which any phone was handed in (holidays are left out).
-    Pupils with an agreed exception are counted separately.
+    Only pupils in school with a phone are expected: pupils marked absent or "no phone
+    today" and those with an agreed exception are counted separately. Breaches
+    (confiscations) per class and repeat breaches (without names: the compliance screen
+    shows them to leadership, the DSL and the headteacher).
     """
     from_day, to_day = parse_date(from_text, "--from"), parse_date(to_text, "--to")
     env.open(create=False)
     view = listings.compliance(from_day, to_day, env.settings.tz)
     rep = view.report
+    breaches = rep.breaches.without_names() if rep.breaches is not None else None
     if fmt == "json":
-        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2, default=str))
+        data = rep.as_dict()
+        data["breaches"] = breaches.to_dict() if breaches is not None else None
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
 
     def pct(rate: float | None) -> str:
@@ -79,10 +85,25 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
             "handed_in": r.handed_in,
             "expected": r.expected,
             "exceptions": r.exceptions,
+            "absent": r.absent,
+            "no_phone": r.no_phone,
             "rate_percent": pct(r.rate),
         }
 
-    day_cols = ["date", "class", "handed_in", "expected", "exceptions", "rate_percent"]
+    day_cols = ["date", "class", "handed_in", "expected", "exceptions", "absent", "no_phone", "rate_percent"]
+    breach_rows = (
+        [{"class": c.class_name, "breaches": c.breaches, "pupils": c.pupils} for c in breaches.per_class]
+        if breaches
+        else []
+    )
+    repeat_rows = (
+        [
+            {"pupil_id": r.pupil_id, "class": r.class_name, "breaches": r.breaches, "last": r.last.isoformat()}
+            for r in breaches.repeat
+        ]
+        if breaches
+        else []
+    )
     held_cols = ["slot", "code", "pupil", "class", "state", "since"]
     visit_cols = ["badge", "name", "organisation", "type", "signed_in", "signed_out"]
     if fmt == "csv":
@@ -90,7 +111,10 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
         rows += [day_row("school_day", r) for r in rep.last_30]
         rows += [{"section": "not_collected", **{k: h.to_dict()[k] for k in held_cols}} for h in rep.not_collected]
         rows += [{"section": "visitor_not_signed_out", **v.to_dict()} for v in rep.visitors_not_signed_out_rows]
-        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols])
+        rows += [{"section": "breaches", **b} for b in breach_rows]
+        rows += [{"section": "repeat_breaches", **b} for b in repeat_rows]
+        extra = ["breaches", "pupils", "pupil_id", "last"]
+        emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols, *extra])
         return
     t = rep.totals
     click.echo(
@@ -116,6 +140,12 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
             "table",
             ["date", *visit_cols],
         )
+    total = breaches.total if breaches else 0
+    click.echo(f"\nBreaches (confiscations) {rep.from_day} to {rep.to_day}: {total}, per class:")
+    emit(breach_rows, "table", ["class", "breaches", "pupils"])
+    click.echo(f"\nRepeat breaches (2 or more in the period): {len(repeat_rows)} pupil(s)")
+    if repeat_rows:
+        emit(repeat_rows, "table", ["pupil_id", "class", "breaches", "last"])
     for note in rep.notes:
         click.echo(f"Note: {note}")
 

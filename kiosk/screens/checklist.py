@@ -7,6 +7,10 @@ same :class:`~kiosk.screens.scan_base.ScanLane`) or by
 selection: Enter on a row whose phone is in a slot asks first (pupil and slot), then
 releases it; Enter on a confiscated phone opens the release-to-parent/carer dialog.
 F2 undoes the last release recorded here (a reversal with a reason, as on hand-in).
+F7 and F8 on a "not handed in" row mark the pupil absent or "no phone today"
+(``mark_attendance``): they are then no longer counted as not handed in. Pressed on a row
+already so marked, the same key withdraws the mark (with a reason); the other key
+corrects it.
 
 A code typed or scanned while the list has focus is taken as a scan (the list keeps
 it, shows it in the scan field and submits it on the terminator), so a scanner's
@@ -28,6 +32,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.actions import attendance as act_marks
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
 from kiosk.screens.release import HINT_F4, UndoLastRelease
@@ -49,10 +54,21 @@ SUMMARY_WORDS = {
     CheckStatus.CONFISCATED: "confiscated",
     CheckStatus.POLICE: "with the police",
     CheckStatus.NOT_HANDED_IN: "not handed in",
+    CheckStatus.ABSENT: "absent",
+    CheckStatus.NO_PHONE_TODAY: "no phone today",
     CheckStatus.NO_PHONE: "no phone",
 }
 # Statuses where Enter on the row has nothing to release (the row's text says why).
-NOTHING_TO_DO = {CheckStatus.RELEASED, CheckStatus.NOT_HANDED_IN, CheckStatus.NO_PHONE}
+NOTHING_TO_DO = {
+    CheckStatus.RELEASED,
+    CheckStatus.NOT_HANDED_IN,
+    CheckStatus.NO_PHONE,
+    CheckStatus.ABSENT,
+    CheckStatus.NO_PHONE_TODAY,
+}
+# The rows F7 (absent) and F8 (no phone today) mark, and the mark each row has now.
+MARKABLE = {CheckStatus.NOT_HANDED_IN: None, CheckStatus.ABSENT: "absent", CheckStatus.NO_PHONE_TODAY: "no_phone"}
+MARK_WORDS = {"absent": "absent", "no_phone": "no phone today"}
 
 
 # ---------------------------------------------------------------- worker functions (plain data)
@@ -146,6 +162,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         Binding("f3", "choose_class", "Change class", id="checklist.change_class"),
         Binding("f4", "release_to_contact", "Parent/carer", id="checklist.to_contact"),
         Binding("f5", "refresh_rows(True)", "Refresh", id="checklist.refresh"),
+        Binding("f7", "mark('absent')", "Absent", id="checklist.absent"),
+        Binding("f8", "mark('no_phone')", "No phone today", id="checklist.no_phone"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -202,6 +220,8 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose_class":
             return len(self.class_names) > 1
+        if action == "mark":
+            return self.who.may("mark_attendance")  # not offered to a role that may not mark
         return True
 
     def set_summary(self, text: str) -> None:
@@ -466,6 +486,41 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
             )
         )
         self.app.bell()
+        self.action_refresh_rows()
+
+    # ------------------------------------------------------------ absent / no phone today
+
+    def action_mark(self, mark: str) -> None:
+        """F7 / F8 on the highlighted row: mark the pupil absent or "no phone today"."""
+        table = self.query_one("#checklist", DataTable)
+        if self.class_name is None or not table.display or not self.rows or self.focused is not table:
+            self.say("Down to the list, choose a pupil not handed in, then F7: absent or F8: no phone today.")
+            return
+        row = self.rows[min(table.cursor_row, len(self.rows) - 1)]
+        if row.status not in MARKABLE:
+            self.say(f"{row.pupil}: {row.text}. F7/F8 mark a pupil whose phone is not handed in.")
+            return
+        now = self.app.services.clock.now()
+        if MARKABLE[row.status] == mark:  # the same key again: withdraw the mark, saying why
+            from kiosk.dialogs.reason import ReasonDialog
+
+            self.app.push_screen(
+                ReasonDialog(f"Withdraw {row.pupil}'s mark ({MARK_WORDS[mark]})", f"{row.pupil} · today"),
+                lambda reason: self._withdraw(row, reason),
+            )
+            return
+        self.say(f"Marking {row.pupil} {MARK_WORDS[mark]}…")
+        self.db(act_marks.mark_pupil, self.who, row.admission_no, mark, now, then=self.marked)
+
+    def _withdraw(self, row: ChecklistRow, reason: str | None) -> None:
+        if not reason:
+            self.say(f"Cancelled: {row.pupil}'s mark stands.")
+            return
+        now = self.app.services.clock.now()
+        self.db(act_marks.mark_pupil, self.who, row.admission_no, "withdrawn", now, reason, then=self.marked)
+
+    def marked(self, line: str) -> None:
+        self.say(line, "ok")
         self.action_refresh_rows()
 
     # ------------------------------------------------------------ keys

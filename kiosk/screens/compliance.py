@@ -1,7 +1,10 @@
 """Compliance at a glance (``view_reports``): is the phone policy followed consistently?
 
-Today's hand-in rate per class (handed in against pupils with a registered phone,
-pupils under an agreed exception shown separately), the last 30 school days as a bar
+Today's hand-in rate per class: phones handed in against the pupils in school with a
+phone (pupils marked absent or "no phone today" and pupils under an agreed exception
+shown beside, not expected; a phone kept overnight counts as handed in), the breaches
+(confiscations) per class over the report's days and the pupils with two or more (named
+for leadership, the DSL and the headteacher only), the last 30 school days as a bar
 chart drawn in the terminal, the phones the school still holds and the visitors not
 signed out. The figures are ``models.reports.compliance.compliance()``: the same as
 ``kiosk report compliance``.
@@ -63,6 +66,27 @@ def days_that_fit(rows: list[DayTotal], width: int) -> list[DayTotal]:
     return rows[-n:]
 
 
+def breaches_text(data: Compliance) -> str:
+    """The breaches over the report's days, and the pupils with repeat breaches (named only
+    for leadership, the DSL and the headteacher)."""
+    b = data.breaches
+    if b is None:
+        return ""
+    period = f"{b.from_day.isoformat()} to {b.to_day.isoformat()}"
+    text = f"Breaches (confiscations), {period}: {b.total}."
+    if not b.repeat:
+        return text + " Repeat breaches (2 or more): none."
+    if data.names:
+        names = ", ".join(f"{r.name} ({r.class_name}) {r.breaches}" for r in b.repeat[:6])
+        more = f" and {len(b.repeat) - 6} more" if len(b.repeat) > 6 else ""
+        return text + f" Repeat breaches (2 or more): {names}{more}."
+    n = len(b.repeat)
+    return text + (
+        f" Repeat breaches (2 or more): {n} {'pupil' if n == 1 else 'pupils'} "
+        "(names for leadership, the DSL and the headteacher)."
+    )
+
+
 class ComplianceScreen(DbWork, Screen[None]):
     CSS_PATH = "compliance.tcss"
     BINDINGS = [
@@ -80,6 +104,7 @@ class ComplianceScreen(DbWork, Screen[None]):
         with VerticalScroll(id="comp-body"):
             yield Static("Loading…", id="comp-summary", markup=False)
             yield Table(id="comp-classes", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="comp-breaches", markup=False)
             yield Static("", id="comp-chart-title", markup=False)
             yield Static("", id="comp-chart", markup=False)
             yield Static("", id="comp-uncollected", markup=False)
@@ -89,7 +114,7 @@ class ComplianceScreen(DbWork, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#comp-classes", DataTable)
-        table.add_columns("Class", "Handed in", "Registered phones", "Rate", "With an exception")
+        table.add_columns("Class", "Handed in", "Expected", "Rate", "Exception", "Absent", "No phone", "Breaches")
         table.focus()
         self.action_refresh_report()
 
@@ -131,12 +156,15 @@ class ComplianceScreen(DbWork, Screen[None]):
         handed = sum(c.handed_in for c in data.classes)
         expected = sum(c.expected for c in data.classes)
         excepted = sum(c.exceptions for c in data.classes)
+        absent = sum(c.absent for c in data.classes)
+        no_phone = sum(c.no_phone for c in data.classes)
         rate = rate_text(round(100.0 * handed / expected, 1) if expected else None)
         self.query_one("#comp-summary", Static).update(
-            f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {expected} registered phones handed in "
-            f"({rate}); {excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception, "
-            "counted separately."
+            f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {expected} phones brought in were handed in "
+            f"({rate}). Not expected: {absent} absent, {no_phone} with no phone today, {excepted} with an agreed "
+            "exception."
         )
+        per_class = {b.class_name: b.breaches for b in data.breaches.per_class} if data.breaches else {}
         table = self.query_one("#comp-classes", DataTable)
         table.clear()
         for c in data.classes:
@@ -146,7 +174,11 @@ class ComplianceScreen(DbWork, Screen[None]):
                 Text(str(c.expected), justify="right"),
                 Text(rate_text(c.rate), justify="right"),
                 Text(str(c.exceptions), justify="right"),
+                Text(str(c.absent), justify="right"),
+                Text(str(c.no_phone), justify="right"),
+                Text(str(per_class.get(c.class_name, 0)), justify="right"),
             )
+        self.query_one("#comp-breaches", Static).update(breaches_text(data))
         self.show_chart()
         held = data.not_collected
         confiscated = sum(1 for r in held if r.held_as == CONFISCATED)

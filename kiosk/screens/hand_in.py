@@ -1,4 +1,8 @@
-"""Morning hand-in: scan each phone, put it in the slot shown."""
+"""Morning hand-in: scan each phone, put it in the slot shown.
+
+F7 marks a pupil absent or "no phone today" without a scan (pick them by name): they then
+leave the class's count of phones expected (the progress line), until they hand one in.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ class HandInScreen(ScanScreen):
         Binding("f2", "undo", "Undo last", id="hand_in.undo"),
         Binding("f3", "register", "Register code", id="hand_in.register"),
         Binding("f6", "despite_exception", "Hand in anyway", id="hand_in.despite_exception"),
+        Binding("f7", "day_mark", "Absent/no phone", id="hand_in.day_mark"),
     ]
 
     def __init__(self, who) -> None:
@@ -35,6 +40,7 @@ class HandInScreen(ScanScreen):
         self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
         self.f6_live = False  # what the footer shows for F6 (hand in anyway)
         self.undoing: tuple[ScanResult, str] | None = None  # the hand-in being undone, and why
+        self.marked_today = 0  # pupils of today's progress marked absent or "no phone today"
 
     def operation(self):
         from models.custody.ledger import hand_in
@@ -50,6 +56,7 @@ class HandInScreen(ScanScreen):
 
     def got_progress(self, counts: tuple[act.ClassCount, ...]) -> None:
         self.progress = {c.class_name: [c.done, c.expected] for c in counts}
+        self.marked_today = sum(c.marked for c in counts)
         self.show_progress()
 
     def note_result(self, result: ScanResult) -> None:
@@ -74,6 +81,8 @@ class HandInScreen(ScanScreen):
             return True if self.last_exception is not None else None  # shown dimmed until it applies
         if action == "register":
             return self.who.may("register_device")  # not offered to a role that may not register phones
+        if action == "day_mark":
+            return self.who.may("mark_attendance")
         return True
 
     def after_batch(self, batch: list[ScanResult]) -> None:
@@ -83,6 +92,10 @@ class HandInScreen(ScanScreen):
             self.f6_live = self.last_exception is not None
             self.refresh_bindings()
         self.show_progress()
+        if self.marked_today and any(r.outcome == ScanOutcome.OK for r in batch):
+            # A pupil marked absent or "no phone today" who hands a phone in counts as
+            # expected again (the hand-in wins): the figures come again from the ledger.
+            self.refresh_progress()
         self.mark_overnight(batch)
         last = batch[-1]
         if last.outcome == ScanOutcome.UNKNOWN:
@@ -207,6 +220,28 @@ class HandInScreen(ScanScreen):
         self.f6_live = False
         self.refresh_bindings()
         self.submit_scan(code, despite_exception=True)
+
+    # ------------------------------------------------------------ absent / no phone today
+
+    def action_day_mark(self) -> None:
+        from kiosk.dialogs.day_mark import DayMarkDialog
+
+        if isinstance(self.app.screen, DayMarkDialog):
+            return
+        self.app.push_screen(DayMarkDialog(self.who), self._day_mark)
+
+    def _day_mark(self, chosen: tuple[str, str] | None) -> None:
+        if chosen is None:
+            return
+        from kiosk.actions import attendance
+
+        admission_no, mark = chosen
+        now = self.app.services.clock.now()
+        self.db(attendance.mark_pupil, self.who, admission_no, mark, now, then=self.day_marked)
+
+    def day_marked(self, line: str) -> None:
+        self.notify(line, severity="information")
+        self.refresh_progress()
 
     # ------------------------------------------------------------ register
 

@@ -217,6 +217,8 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_by_id",
         "recorded_at",
     ),
+    # from schema version 12 (a new table, bound from its first row): models.school.attendance
+    "day_mark": ("pupil_id", "day", "mark", "source", "code", "reason", "recorded_by_id", "recorded_at"),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
@@ -242,6 +244,7 @@ WORDS = {
     "staff_device": "staff member's held device",
     "school_device": "school device",
     "school_device_entry": "school device loan or return",
+    "day_mark": "day mark",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

@@ -76,6 +76,7 @@ from models.store.tables import (
     AgreedException,
     Concern,
     CustodyEvent,
+    DayMark,
     Device,
     DeviceState,
     Label,
@@ -899,6 +900,62 @@ class StaffDeviceKind(RecordKind):
         return rows
 
 
+# ---------------------------------------------------------------- pupils' day marks (models.school.attendance)
+#
+# Absent / no phone today, about the pupil only. Age: the day marked, on the ``hand_ins``
+# period (they explain a day's hand-in figures). Erasing the pupil deletes them.
+
+
+def _day_mark_ids(subject: Subject) -> list[int]:
+    if subject.kind != PUPIL:
+        return []
+    return sorted(m.id for m in DayMark.select(DayMark.id).where(DayMark.pupil == subject.row_id))
+
+
+for _kind in (PUPIL, STAFF, VISITOR):
+    ROW_OWNERS.setdefault(_kind, {})["day_mark"] = _day_mark_ids
+AUDIT_REFS.append(lambda subject: {"day_mark": subject.ids("day_mark")})
+
+
+class DayMarkKind(RecordKind):
+    """Pupils marked absent or "no phone today" for a school day, and withdrawals."""
+
+    name, title = "day_marks", "Days marked absent or without a phone"
+    retention = ("hand_ins",)
+    subjects = frozenset({PUPIL})
+    columns = ("id", "day", "mark", "source", "code", "reason", "recorded_by", "recorded_at")
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        staff = _staff_names()
+        rows = []
+        for m in DayMark.select().where(_in(DayMark.id, subject.ids("day_mark"))).order_by(DayMark.id):
+            row = {c: iso(getattr(m, c)) for c in self.columns if c != "recorded_by"}
+            row["recorded_by"] = staff.get(m.recorded_by_id, "") if m.recorded_by_id else ""
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        ids = subject.ids("day_mark")
+        return DayMark.delete().where(_in(DayMark.id, ids)).execute() if ids else 0
+
+    purge_counts = ("day_marks",)
+
+    def _expired(self, ctx: PurgeContext) -> Expression:
+        return DayMark.day < ctx.cutoff("hand_ins").date()
+
+    def purge_units(self, ctx: PurgeContext) -> list[tuple[Any, int]]:
+        query = DayMark.select(DayMark.id).where(self._expired(ctx)).order_by(DayMark.id)
+        return [(i, 1) for (i,) in _rows(query)]
+
+    def plan_purge(self, ctx: PurgeContext, units: list[Any] | None = None, limit: int | None = None) -> PurgePart:
+        where = self._expired(ctx) if units is None else self._expired(ctx) & _in(DayMark.id, units)
+        ids = [m.id for m in DayMark.select(DayMark.id).where(where)]
+        return PurgePart(
+            deletes={"day_marks": len(ids)},
+            apply=lambda: DayMark.delete().where(_in(DayMark.id, ids)).execute(),
+        )
+
+
 # In order; models.records.duties puts them after its own kinds and before the audit log.
 KINDS = (
     VisitorKind(),
@@ -910,4 +967,5 @@ KINDS = (
     AcknowledgementKind(),
     SchoolDeviceLoanKind(),
     StaffDeviceKind(),
+    DayMarkKind(),
 )

@@ -17,6 +17,17 @@ the end of that day, in the class they are in now (the roster keeps no history o
 class moves or of pupils leaving: a pupil who has left is not counted on past days
 either).
 
+Consistency means every phone brought in was handed in. **Counted** on a day: those
+expected less the pupils marked absent or "no phone today" (models.school.attendance)
+and the pupils under an agreed exception (each shown beside the figures). A pupil whose
+phone was handed in that day, or was still held by the school when the day began (kept
+overnight, or confiscated and not yet collected), counts as handed in, whatever mark
+they have: the hand-in wins.
+
+**Breaches** (:func:`breaches`): confiscations of pupils' phones in the range, per class,
+and the pupils with two or more (repeat breaches). :func:`is_breach` is the one rule of
+what counts (every confiscation, for now).
+
 **Visitors not signed out**: visits that began on a day in the range and were not
 signed out by the end of that local day (still signed in, or signed out on a later
 day, e.g. by the office the next morning). Today's visits count only once today is
@@ -26,9 +37,9 @@ over: a visitor still in the building at 10:00 has not failed to sign out yet.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from peewee import JOIN, fn
@@ -36,9 +47,19 @@ from peewee import JOIN, fn
 from models.audit.chain import PURGE_ACTION
 from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
+from models.custody.ledger import CONFISCATED_EV, HANDED_IN, REVERSAL
 from models.errors import StorageError, ValidationError
 from models.policy.agreed import PUPIL, in_effect
-from models.reports.phones import UncollectedPhone, uncollected
+from models.reports.phones import (
+    _GIVES_BACK,
+    _HOLDS,
+    MARK_ABSENT,
+    MARK_NO_PHONE,
+    UncollectedPhone,
+    marks_in_force,
+    uncollected,
+)
+from models.reports.phones import held_at as _held_at
 from models.store.db import db
 from models.store.tables import (
     AgreedException,
@@ -59,6 +80,9 @@ NOTES = (
     "School days are weekdays on which at least one phone was handed in (plus the last day of the range "
     "if a weekday); holidays and closures are left out.",
     "Pupils with an agreed exception are shown separately and are neither expected nor counted as handed in.",
+    "Expected: pupils in school with a phone. Pupils marked absent or 'no phone today' are left out (one who "
+    "hands a phone in counts as handed in); a phone still held from the day before counts as handed in.",
+    "Breaches: confiscations of pupils' phones in the period, per class; repeat: a pupil with 2 or more.",
     "Visitors not signed out: visits not signed out by the end of the day they began (today's count once "
     "today is over).",
 )
@@ -74,6 +98,8 @@ class ClassDay:
     expected: int  # pupils with a registered phone, less those under an agreed exception
     exceptions: int  # pupils under an agreed exception who keep their phone (one who hands it in counts as usual)
     rate: float | None  # percent, one decimal; None when nobody is expected
+    absent: int = 0  # pupils with a phone marked absent (and no hand-in): not expected
+    no_phone: int = 0  # pupils in school marked "no phone today" (and no hand-in): not expected
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +108,8 @@ class ClassDay:
             "handed_in": self.handed_in,
             "expected": self.expected,
             "exceptions": self.exceptions,
+            "absent": self.absent,
+            "no_phone": self.no_phone,
             "rate": self.rate,
         }
 
@@ -95,6 +123,8 @@ class DayTotal:
     expected: int
     exceptions: int
     rate: float | None
+    absent: int = 0
+    no_phone: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +132,8 @@ class DayTotal:
             "handed_in": self.handed_in,
             "expected": self.expected,
             "exceptions": self.exceptions,
+            "absent": self.absent,
+            "no_phone": self.no_phone,
             "rate": self.rate,
         }
 
@@ -148,6 +180,116 @@ class LateVisitor:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ClassBreaches:
+    """A class's breaches in the period (:func:`breaches`)."""
+
+    class_name: str
+    breaches: int  # confiscations of the class's pupils' phones (not undone)
+    pupils: int  # how many pupils they were
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"class": self.class_name, "breaches": self.breaches, "pupils": self.pupils}
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatBreach:
+    """A pupil with :data:`REPEAT_AT` or more breaches in the period."""
+
+    pupil_id: int
+    name: str  # "" when the reader may not see names (kiosk.actions withholds them)
+    class_name: str
+    breaches: int
+    last: dt.date  # local day of the latest
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pupil_id": self.pupil_id,
+            "name": self.name,
+            "class": self.class_name,
+            "breaches": self.breaches,
+            "last": self.last.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Breaches:
+    """Breaches of the phone policy (confiscations for use on site) over a range of days."""
+
+    from_day: dt.date
+    to_day: dt.date
+    per_class: tuple[ClassBreaches, ...]  # every class with a breach, by name
+    repeat: tuple[RepeatBreach, ...]  # most breaches first, then by class and name
+
+    @property
+    def total(self) -> int:
+        return sum(c.breaches for c in self.per_class)
+
+    def without_names(self) -> Breaches:
+        return replace(self, repeat=tuple(replace(r, name="") for r in self.repeat))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.from_day.isoformat(),
+            "to": self.to_day.isoformat(),
+            "total": self.total,
+            "per_class": [c.to_dict() for c in self.per_class],
+            "repeat": [r.to_dict() for r in self.repeat],
+        }
+
+
+REPEAT_AT = 2  # breaches in the period that make a pupil a repeat
+
+
+def is_breach(kind: str, reason_category: str | None = None) -> bool:
+    """Whether a custody event counts as a breach: for now every confiscation of a pupil's
+    phone (the one place to narrow it, e.g. to the confiscation's category)."""
+    return kind == CONFISCATED_EV
+
+
+def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
+    """Confiscations of pupils' phones (not undone) on local days ``from_day``..``to_day``:
+    per class (the pupil's class now), and the pupils with :data:`REPEAT_AT` or more."""
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    undone = CustodyEvent.alias()
+    query = (
+        CustodyEvent.select(
+            CustodyEvent.kind, CustodyEvent.at, Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name
+        )
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(
+            (CustodyEvent.kind == CONFISCATED_EV)
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
+        )
+        .tuples()
+    )
+    per_class: dict[str, list[int]] = {}
+    per_pupil: dict[int, list[Any]] = {}
+    for kind, at, pupil_id, first, last, class_name in query.iterator():
+        if not is_breach(kind):
+            continue
+        per_class.setdefault(class_name, []).append(pupil_id)
+        day = to_local(_naive(at), tz).date()
+        seen = per_pupil.setdefault(pupil_id, [f"{first} {last}", class_name, 0, day])
+        seen[2] += 1
+        seen[3] = max(seen[3], day)
+    repeat = sorted(
+        (RepeatBreach(p, name, c, n, last) for p, (name, c, n, last) in per_pupil.items() if n >= REPEAT_AT),
+        key=lambda r: (-r.breaches, r.class_name, r.name),
+    )
+    return Breaches(
+        from_day,
+        to_day,
+        tuple(ClassBreaches(c, len(ids), len(set(ids))) for c, ids in sorted(per_class.items())),
+        tuple(repeat),
+    )
+
+
 @dataclass(frozen=True)
 class ComplianceReport:
     from_day: dt.date
@@ -161,6 +303,7 @@ class ComplianceReport:
     visitors_not_signed_out: int | None = None
     visitors_not_signed_out_rows: list[LateVisitor] = field(default_factory=list)
     notes: tuple[str, ...] = field(default=NOTES)
+    breaches: Breaches | None = None  # over from_day..to_day
 
     @property
     def totals(self) -> Totals:
@@ -181,6 +324,7 @@ class ComplianceReport:
             "not_collected": [r.to_dict() for r in self.not_collected],
             "visitors_not_signed_out": self.visitors_not_signed_out,
             "visitors_not_signed_out_rows": [r.to_dict() for r in self.visitors_not_signed_out_rows],
+            "breaches": self.breaches.to_dict() if self.breaches is not None else None,
             "notes": list(self.notes),
         }
 
@@ -203,10 +347,12 @@ def _days_with_bounds(days: list[dt.date], tz) -> list[tuple[dt.date, dt.datetim
 
 
 def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
-    """From the ledger: per local day, (any hand-in at all, bitmap of pupils handed in).
+    """From the ledger: per local day, (any hand-in at all, bitmap of pupils counted as handed in).
 
-    A hand-in that was undone (a reversal points at it) does not count. One query per
-    run of nearby days, so a cold cache costs about what the old full read did.
+    A pupil counts as handed in on a day when their phone was handed in that day (a hand-in
+    undone later does not count), or when the school already held it as the day began:
+    kept overnight, or longer (confiscated and not yet collected). One read of the phones
+    held as each run of nearby days begins, then the run's events in order.
     """
     out: dict[dt.date, tuple[bool, int]] = {}
     if not days:
@@ -220,38 +366,51 @@ def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
     undone = CustodyEvent.alias()
     for run in runs:
         bounds = _days_with_bounds(run, tz)
-        starts = [b[1] for b in bounds]
-        found: dict[dt.date, tuple[bool, set[int]]] = {}
+        held = _held_at(bounds[0][1])
         query = (
-            CustodyEvent.select(CustodyEvent.at, Device.pupil)
+            CustodyEvent.select(CustodyEvent.at, CustodyEvent.kind, CustodyEvent.device, Device.pupil)
             .join(Device, on=(CustodyEvent.device == Device.id))
             .where(
-                (CustodyEvent.kind == "handed_in")
-                & (CustodyEvent.at >= bounds[0][1])
+                (CustodyEvent.at >= bounds[0][1])
                 & (CustodyEvent.at < bounds[-1][2])
+                & (CustodyEvent.kind != REVERSAL)
                 & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
             )
+            .order_by(CustodyEvent.at, CustodyEvent.id)
             .tuples()
         )
         # Raw rows (SQLite gives text times): a school day is thousands of hand-ins.
         rows = db.execute(query).fetchall()
-        if len(run) == 1:
-            if rows:
-                found[run[0]] = (True, {p for _, p in rows if p is not None})
-        else:
-            for at, pupil_id in rows:
-                if isinstance(at, str):
-                    at = dt.datetime.fromisoformat(at)
-                i = bisect_right(starts, at) - 1
-                if i < 0 or at >= bounds[i][2]:
-                    continue  # a weekend day between two days of the run: not asked for
-                entry = found.setdefault(bounds[i][0], (True, set()))
-                if pupil_id is not None:
-                    entry[1].add(pupil_id)
-        for d in run:
-            active, pupils = found.get(d, (False, set()))
-            out[d] = (active, _bitmap(pupils))
+        i = 0
+        for day, start, end in bounds:
+            while i < len(rows) and _naive(rows[i][0]) < start:  # a weekend between two days of the run
+                _step(held, rows[i])
+                i += 1
+            pupils = set(held.values())
+            active = False
+            while i < len(rows) and _naive(rows[i][0]) < end:
+                if rows[i][1] == HANDED_IN:
+                    active = True
+                    if rows[i][3] is not None:
+                        pupils.add(rows[i][3])
+                _step(held, rows[i])
+                i += 1
+            out[day] = (active, _bitmap(pupils))
     return out
+
+
+def _naive(at: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(at) if isinstance(at, str) else at
+
+
+def _step(held: dict[int, int], row: tuple) -> None:
+    _, kind, device_id, pupil_id = row
+    if pupil_id is None:
+        return  # a visitor's phone
+    if kind in _HOLDS:
+        held[device_id] = pupil_id
+    elif kind in _GIVES_BACK:
+        held.pop(device_id, None)
 
 
 def _bitmap(ids: Iterable[int]) -> int:
@@ -283,9 +442,10 @@ def _refresh_cache(tz) -> int | None:
 
     Every ledger row carries the audit seq of its entry, and the audit seq grows under
     the single write lock, so "events with a seq above the mark" are exactly the events
-    written since. A hand-in touches its own day; a reversal touches the day of the
-    event it undoes (however much later it is made); a back-dated event touches the day
-    it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
+    written since. An event touches its own day and every later day (a phone the school
+    holds as a day begins counts as handed in that day); a reversal touches the days from
+    that of the event it undoes (however much later it is made); a back-dated event those
+    from the day it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
     Returns None when the cache cannot be written (read-only database, say).
     """
     head = _audit_head()
@@ -306,20 +466,23 @@ def _refresh_cache(tz) -> int | None:
             if wiped:
                 ComplianceDay.delete().execute()
             else:
+                # An event changes its own day and every later one (a phone held as a day
+                # begins counts as handed in); an undo changes the days from the undone event's.
                 undone = CustodyEvent.alias()
-                touched = set()
+                first = None
                 for kind, at, undone_at in (
                     CustodyEvent.select(CustodyEvent.kind, CustodyEvent.at, undone.at)
                     .join(undone, JOIN.LEFT_OUTER, on=(CustodyEvent.reverses == undone.id))
-                    .where((CustodyEvent.audit_seq > mark) & CustodyEvent.kind.in_(["handed_in", "reversal"]))
+                    .where(CustodyEvent.audit_seq > mark)
                     .tuples()
                     .iterator()
                 ):
-                    when = undone_at if kind == "reversal" else at
+                    when = undone_at if kind == REVERSAL else at
                     if when is not None:
-                        touched.add(to_local(when, tz).date())
-                if touched:
-                    ComplianceDay.delete().where(ComplianceDay.day.in_(sorted(touched))).execute()
+                        day = to_local(when, tz).date()
+                        first = day if first is None or day < first else first
+                if first is not None:
+                    ComplianceDay.delete().where(ComplianceDay.day >= first).execute()
             ComplianceMark.insert(id=_MARK_ID, audit_seq=head).on_conflict(
                 conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}
             ).execute()
@@ -494,20 +657,39 @@ class _Ledger:
             )
         )
 
+        self.absent: dict[dt.date, int] = {}
+        self.no_phone: dict[dt.date, int] = {}
+        for d, marks in marks_in_force(first, last).items():
+            self.absent[d] = _bitmap(p for p, m in marks.items() if m == MARK_ABSENT)
+            self.no_phone[d] = _bitmap(p for p, m in marks.items() if m == MARK_NO_PHONE)
+
     def excepted(self, day: dt.date) -> int:
         return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
 
     def by_class(self, day: dt.date) -> list[ClassDay]:
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
+        on_roll = self.everyone & ~late & ~self.handed.get(day, 0)  # those with a phone who did not hand it in
         # A pupil under an exception who handed the phone in anyway counts like anyone else
-        # (as Home's figures do): the exceptions are the pupils who keep their phone.
-        excepted = self.excepted(day) & ~late & self.everyone & ~self.handed.get(day, 0)
-        counted = self.everyone & ~late & ~excepted
+        # (as Home's figures do): the exceptions are the pupils who keep their phone. Then
+        # the pupils marked absent, then those in school with no phone today: none of them
+        # brought a phone to hand in. A hand-in wins over any of them.
+        excepted = self.excepted(day) & on_roll
+        absent = self.absent.get(day, 0) & on_roll & ~excepted
+        no_phone = self.no_phone.get(day, 0) & on_roll & ~excepted & ~absent
+        counted = self.everyone & ~late & ~excepted & ~absent & ~no_phone
         handed = self.handed.get(day, 0) & counted
         # The day's totals over all classes, straight from the bitmaps (the classes partition them).
         n_handed, n_counted = handed.bit_count(), counted.bit_count()
-        self.totals[day] = DayTotal(day, n_handed, n_counted, excepted.bit_count(), _rate(n_handed, n_counted))
+        self.totals[day] = DayTotal(
+            day,
+            n_handed,
+            n_counted,
+            excepted.bit_count(),
+            _rate(n_handed, n_counted),
+            absent.bit_count(),
+            no_phone.bit_count(),
+        )
         masks, sizes, rates = self.masks, self.sizes, self._rates
         # Classes with a pupil left out today (an exception, or a phone registered later):
         # only they need their expected and exception counts from the bitmaps.
@@ -515,9 +697,12 @@ class _Ledger:
         rows = []
         for c in self.classes:  # hot: classes x days; one row each, ints and bit counts only
             mask = masks[c]
+            n_absent = n_no_phone = 0
             if touched is None or c in touched:
                 expected = (mask & counted).bit_count()
                 exceptions = (mask & excepted).bit_count() if excepted else 0
+                n_absent = (mask & absent).bit_count() if absent else 0
+                n_no_phone = (mask & no_phone).bit_count() if no_phone else 0
             else:
                 expected, exceptions = sizes[c], 0
             n = (mask & handed).bit_count() if handed else 0
@@ -525,7 +710,7 @@ class _Ledger:
                 rate = rates[n, expected]
             except KeyError:  # round() is the slowest step of a row; class sizes repeat
                 rate = rates[n, expected] = _rate(n, expected)
-            rows.append(ClassDay(day, c, n, expected, exceptions, rate))
+            rows.append(ClassDay(day, c, n, expected, exceptions, rate, n_absent, n_no_phone))
         return rows
 
     def _classes_of(self, pupils: int) -> set[str] | None:
@@ -628,6 +813,7 @@ def compliance(
         not_collected=uncollected(now, tz),
         visitors_not_signed_out=len(late),
         visitors_not_signed_out_rows=late,
+        breaches=breaches(from_day, to_day, tz=tz),
     )
 
 
@@ -640,6 +826,9 @@ def chart(rows: list[DayTotal], width: int = 40) -> list[str]:
         figure = "  n/a" if rate is None else f"{rate:5.1f}%"
         lines.append(
             f"{r.date.isoformat()} {r.date.strftime('%a')} {figure} {bar.ljust(width)} "
-            f"{r.handed_in}/{r.expected}" + (f" +{r.exceptions} exc." if r.exceptions else "")
+            f"{r.handed_in}/{r.expected}"
+            + (f" +{r.exceptions} exc." if r.exceptions else "")
+            + (f" {r.absent} abs." if r.absent else "")
+            + (f" {r.no_phone} no ph." if r.no_phone else "")
         )
     return lines

@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
 from models.custody.ledger import (
+    CONFISCATED_EV,
     EVENT_WORDS,
     HANDED_IN,
+    MOVED,
+    POLICE_EV,
     RELEASED,
     RELEASED_TO_CONTACT,
     RETURNED,
+    REVERSAL,
+    SEARCHED,
     STATE_WORDS,
     PhoneState,
     describe_event,
@@ -25,7 +30,18 @@ from models.custody.ledger import (
 from models.custody.trays import held_place, slot_name
 from models.errors import KioskError, NotFound
 from models.store.db import db
-from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Label, Pupil, SchoolClass, Staff, Tray
+from models.store.tables import (
+    Contact,
+    CustodyEvent,
+    DayMark,
+    Device,
+    DeviceState,
+    Label,
+    Pupil,
+    SchoolClass,
+    Staff,
+    Tray,
+)
 
 
 def _held(device_id: int, tray_name: str | None, slot_no: int | None) -> str:
@@ -327,6 +343,101 @@ def kept_overnight(device_ids: list[int], day: dt.date, tz=SCHOOL_TZ) -> set[int
 
 
 STAFF_DEVICE_OWNER = "Staff device (DSL)"  # a member of staff's device held (issue 15): never named here
+# Event kinds after which the school holds the phone (in a slot, or confiscated), and those
+# after which it does not (back with its owner, or with the police): a phone held when a
+# day begins was kept overnight.
+_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, SEARCHED, MOVED})
+_GIVES_BACK = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, POLICE_EV})
+# The first event after a moment that shows the phone was held at that moment (each needs
+# it held: models.custody.ledger.step). A hand-in shows it was not; a confiscation may be
+# of either (off a pupil, or in the tray): that phone's earlier event decides.
+_NEEDS_HELD = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, SEARCHED, MOVED, POLICE_EV})
+
+
+def held_at(start: dt.datetime) -> dict[int, int]:
+    """Pupils' phones the school held (in a slot or confiscated) at ``start`` (naive UTC):
+    device id -> pupil id. Counted as handed in on the day ``start`` begins
+    (models.reports.compliance): kept overnight, or confiscated and not yet collected.
+
+    Events undone are left out, as if never recorded (as the reports count hand-ins). Read
+    from the events since ``start`` and the phones' state now (``DeviceState``): a phone
+    with no event since is as it is now; one with events since was held if its first
+    event since needed it held. For the start of today that is the day's events only.
+    """
+    undone = CustodyEvent.alias("ce_undone")
+    effective = (CustodyEvent.kind != REVERSAL) & ~fn.EXISTS(
+        undone.select(undone.id).where(undone.reverses == CustodyEvent.id)
+    )
+    first: dict[int, str] = {}
+    for device_id, kind in db.execute(
+        CustodyEvent.select(CustodyEvent.device, CustodyEvent.kind)
+        .where((CustodyEvent.at >= start) & effective)
+        .order_by(CustodyEvent.at, CustodyEvent.id)
+        .tuples()
+    ).fetchall():
+        first.setdefault(device_id, kind)
+    held: dict[int, int] = {}
+    for device_id, pupil_id in db.execute(
+        DeviceState.select(DeviceState.device, Device.pupil)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]) & Device.pupil.is_null(False))
+        .tuples()
+    ).fetchall():
+        if device_id not in first:
+            held[device_id] = pupil_id
+    was_held = [d for d, kind in first.items() if kind in _NEEDS_HELD]
+    for device_id in (d for d, kind in first.items() if kind == CONFISCATED_EV):
+        before = (
+            CustodyEvent.select(CustodyEvent.kind)
+            .where((CustodyEvent.device == device_id) & (CustodyEvent.at < start) & effective)
+            .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
+            .first()
+        )
+        if before is not None and before.kind in _HOLDS:
+            was_held.append(device_id)
+    for chunk_start in range(0, len(was_held), 500):
+        ids = was_held[chunk_start : chunk_start + 500]
+        query = Device.select(Device.id, Device.pupil).where(Device.id.in_(ids) & Device.pupil.is_null(False))
+        held.update(dict(query.tuples().iterator()))
+    return held
+
+
+# ---------------------------------------------------------------- pupils' day marks (recorded by models.school.attendance)
+
+MARK_ABSENT = "absent"
+MARK_NO_PHONE = "no_phone"
+MARK_WITHDRAWN = "withdrawn"
+DAY_MARKS = (MARK_ABSENT, MARK_NO_PHONE)
+
+
+def marks_in_force(
+    first: dt.date, last: dt.date, pupil_ids: Iterable[int] | None = None
+) -> dict[dt.date, dict[int, str]]:
+    """Per day in ``first``..``last``: each marked pupil's mark in force (``absent`` or ``no_phone``).
+
+    The latest mark of a pupil for a day stands; a withdrawal leaves none."""
+    query = DayMark.select(DayMark.pupil, DayMark.day, DayMark.mark).where(
+        (DayMark.day >= first) & (DayMark.day <= last)
+    )
+    if pupil_ids is not None:
+        query = query.where(DayMark.pupil.in_(list(pupil_ids)))
+    latest: dict[tuple[dt.date, int], str] = {}
+    for pupil_id, day, mark in query.order_by(DayMark.id).tuples().iterator():
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
+        latest[day, pupil_id] = mark
+    out: dict[dt.date, dict[int, str]] = {}
+    for (day, pupil_id), mark in latest.items():
+        if mark in DAY_MARKS:
+            out.setdefault(day, {})[pupil_id] = mark
+    return out
+
+
+def marks_on(day: dt.date, pupil_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each marked pupil's mark in force on ``day``."""
+    return marks_in_force(day, day, pupil_ids).get(day, {})
+
+
 OVERNIGHT = "OVERNIGHT"  # the marker on a phone kept overnight: text, so it shows without colour
 
 
@@ -414,9 +525,11 @@ class ClassProgress:
     """One class's hand-ins on a day (:func:`class_progress`)."""
 
     class_name: str
-    handed_in: int  # phones handed in today (not undone), pupils under an exception left out
-    expected: int  # pupils with a registered phone and no agreed exception in effect
+    handed_in: int  # phones handed in today (not undone) or held since before today, pupils left out as below
+    expected: int  # pupils with a registered phone, less exceptions, absent and "no phone today"
     exceptions: int  # pupils with an agreed exception in effect
+    absent: int = 0  # pupils with a phone marked absent today (and no hand-in)
+    no_phone: int = 0  # pupils marked "no phone today" (and no hand-in)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -424,6 +537,8 @@ class ClassProgress:
             "handed_in": self.handed_in,
             "expected": self.expected,
             "exceptions": self.exceptions,
+            "absent": self.absent,
+            "no_phone": self.no_phone,
         }
 
 
@@ -431,8 +546,10 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
     """Per class: pupils with a registered phone, and how many phones were handed in today.
 
     A phone counts once however often it was scanned; a hand-in that was undone does
-    not count. Pupils with an agreed exception in effect today who keep their phone are
-    counted apart (``exceptions``); one who hands it in anyway counts like anyone else.
+    not count; a phone the school held as the day began (kept overnight) counts as handed
+    in. Pupils with an agreed exception in effect today who keep their phone are counted
+    apart (``exceptions``), then pupils marked absent or "no phone today"
+    (models.school.attendance); one who hands a phone in anyway counts like anyone else.
     """
     from models.policy.agreed import active_pupil_ids
 
@@ -463,22 +580,44 @@ def class_progress(day: dt.date, tz=SCHOOL_TZ) -> list[ClassProgress]:
         .distinct()
         .tuples()
     )
-    done: dict[str, int] = {}
-    handed_ids: set[int] = set()
+    class_of: dict[int, str] = {}
     for name, pupil_id in handed.iterator():
+        class_of[pupil_id] = name
+    kept = set(held_at(start).values()) - set(class_of)
+    if kept:
+        query = Pupil.select(Pupil.id, SchoolClass.name).join(SchoolClass).where(Pupil.id.in_(sorted(kept)))
+        class_of.update(dict(query.tuples().iterator()))
+    done: dict[str, int] = {}
+    for name in class_of.values():
         done[name] = done.get(name, 0) + 1
-        handed_ids.add(pupil_id)
+    handed_ids = set(class_of)
     # A pupil under an exception who handed the phone in anyway is counted like anyone
     # else: the exceptions are the pupils who keep their phone.
     keeping = excepted - handed_ids
+    marks = marks_on(day)
     expected_n: dict[str, int] = {}
     exceptions_n: dict[str, int] = {}
+    absent_n: dict[str, int] = {}
+    no_phone_n: dict[str, int] = {}
     for name, pupil_id in with_phone.iterator():
-        target = exceptions_n if pupil_id in keeping else expected_n
+        mark = marks.get(pupil_id) if pupil_id not in handed_ids else None
+        if pupil_id in keeping:
+            target = exceptions_n
+        elif mark is not None:
+            target = absent_n if mark == MARK_ABSENT else no_phone_n
+        else:
+            target = expected_n
         target[name] = target.get(name, 0) + 1
         expected_n.setdefault(name, 0)
     return [
-        ClassProgress(name, handed_in=done.get(name, 0), expected=n, exceptions=exceptions_n.get(name, 0))
+        ClassProgress(
+            name,
+            handed_in=done.get(name, 0),
+            expected=n,
+            exceptions=exceptions_n.get(name, 0),
+            absent=absent_n.get(name, 0),
+            no_phone=no_phone_n.get(name, 0),
+        )
         for name, n in sorted(expected_n.items())
     ]
 
@@ -553,6 +692,8 @@ class CheckStatus(StrEnum):
     POLICE = "police"
     NO_PHONE = "no_phone"
     EXCEPTION = "exception"  # not handed in, and need not be: an agreed exception is in effect
+    ABSENT = "absent"  # not handed in: marked absent today (models.school.attendance)
+    NO_PHONE_TODAY = "no_phone_today"  # not handed in: in school, marked "no phone today"
 
 
 CHECK_IN_SLOT, CHECK_RELEASED, CHECK_CONFISCATED, CHECK_NOT_HANDED_IN, CHECK_POLICE, CHECK_NO_PHONE = (
@@ -575,6 +716,8 @@ CHECKLIST_ORDER = (
     CheckStatus.POLICE,
     CheckStatus.RELEASED,
     CheckStatus.EXCEPTION,
+    CheckStatus.ABSENT,
+    CheckStatus.NO_PHONE_TODAY,
     CheckStatus.NO_PHONE,
 )
 
@@ -640,6 +783,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
         )
     }
     overnight = kept_overnight(device_ids, day, tz)
+    marks = marks_on(day, [p.id for p in pupils])
     rows = []
     for p in pupils:
         if p.id not in devices:
@@ -667,6 +811,12 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
                     status, exception_id = CHECK_EXCEPTION, exc.id
                     # The kind in a word (the full text is on the exceptions screen): 80 columns.
                     text = f"agreed exception ({KINDS.get(exc.kind, exc.kind)}) until {exc.ends_on.isoformat()}"
+                elif (mark := marks.get(p.id)) is not None:
+                    status, text = (
+                        (CheckStatus.ABSENT, "absent today")
+                        if mark == MARK_ABSENT
+                        else (CheckStatus.NO_PHONE_TODAY, "no phone today")
+                    )
                 else:
                     status, text = CHECK_NOT_HANDED_IN, "not handed in today"
             if held and d.id in overnight:

@@ -109,6 +109,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lend_school_device": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),
     "manage_school_devices": frozenset({ADMIN, HEADTEACHER}),
     "view_school_devices": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, ADMIN}),
+    # A pupil's day mark (absent, no phone today): the office, the class's teacher, leadership.
+    "mark_attendance": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER}),
+    "import_attendance": frozenset({OFFICE, ADMIN}),
 }
 ACTION_WORDS = {
     "hand_in": "hand in phones",
@@ -121,6 +124,8 @@ ACTION_WORDS = {
     "register_device": "register phones",
     "revoke_label": "revoke labels",
     "import_roster": "import the roster",
+    "mark_attendance": "mark a pupil absent or without a phone today",
+    "import_attendance": "import the attendance register",
     "manage_staff": "manage staff",
     "view_reports": "see reports",
     "view_concerns": "see safeguarding concerns",

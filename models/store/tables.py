@@ -559,6 +559,29 @@ class StaffDevice(BaseModel):
     recorded_at = pw.DateTimeField()
 
 
+# ---------------------------------------------------------------- day marks: absent, no phone today (schema version 12)
+
+
+class DayMark(BaseModel):
+    """A pupil's mark for one school day (models.school.attendance): append-only.
+
+    ``mark``: ``absent``, ``no_phone`` (in school without a phone today) or ``withdrawn``
+    (the mark before it no longer stands; ``reason`` says why). The latest row for a pupil
+    and day is the one in force. ``source``: ``kiosk`` (a member of staff) or ``mis`` (the
+    daily attendance import)."""
+
+    pupil = pw.ForeignKeyField(Pupil, backref="day_marks", on_delete="RESTRICT")
+    pupil_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    day = pw.DateField(index=True)
+    mark = pw.CharField(max_length=12)
+    source = pw.CharField(max_length=8)
+    code = pw.CharField(max_length=4, default="")  # the MIS register code, for an import
+    reason = pw.CharField(null=True, max_length=200)
+    recorded_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+
+
 class SchoolDevice(BaseModel):
     """One of the school's own phones or tablets (mobile technology policy 4: "a school mobile
     for use on trips and residential"). Whether a passcode is set, never the passcode."""
@@ -600,3 +623,5 @@ class SchoolDeviceEntry(BaseModel):
 
 SCHOOL_DEVICE_MODELS: list[type[BaseModel]] = [StaffDevice, SchoolDevice, SchoolDeviceEntry]
 ALL_MODELS += SCHOOL_DEVICE_MODELS
+DAY_MARK_MODELS: list[type[BaseModel]] = [DayMark]
+ALL_MODELS += DAY_MARK_MODELS

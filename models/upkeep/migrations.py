@@ -146,6 +146,23 @@ def _school_devices_i15d(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _day_marks_absent_no_phone(_migrator: SchemaMigrator) -> None:
+    """Version 12: pupils' day marks (absent, no phone today: models.school.attendance), a new
+    table bound from its first row (integrity.PROTECTED). The compliance cache is emptied: a
+    cached day now also counts the phones still held from the day before (kept overnight),
+    so every day is counted again from the ledger."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import DAY_MARK_MODELS, ComplianceDay, ComplianceMark
+
+    db.create_tables(DAY_MARK_MODELS)
+    ComplianceDay.delete().execute()
+    ComplianceMark.delete().execute()
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -158,6 +175,7 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
     Migration(10, "staff relationships, school policies and acknowledgements", _governance),
     Migration(11, "staff devices held, the school's own devices and their loans", _school_devices_i15d),
+    Migration(12, "pupils' day marks: absent, no phone today", _day_marks_absent_no_phone),
 ]
 
 

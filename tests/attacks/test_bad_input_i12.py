@@ -115,12 +115,14 @@ RELATIONSHIP_ADD = [
     "Keep contact professional",
 ]
 RELATIONSHIP_REVIEW = ["relationships", "review", "1", "--note", "No change"]
+ATTENDANCE_MARK = ["attendance", "mark", "000002", "--absent"]
 GOVERNANCE_DATES = [
     (POLICY_ADD, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
     (POLICY_REVIEWED, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
     (POLICY_PAPER, {"--on": "2026-09-02"}),
     (RELATIONSHIP_ADD, {"--discussed-on": "2026-09-02", "--review": "2027-08-01"}),
     (RELATIONSHIP_REVIEW, {"--next": "2027-08-01"}),
+    (ATTENDANCE_MARK, {"--date": "2026-09-02"}),
 ]
 
 
@@ -313,6 +315,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "policies overdue": ["policies", "overdue"],
         "relationships list": ["relationships", "list"],
         "relationships end": ["relationships", "end", "1", "--reason", "Moved away"],
+        "attendance import": ["attendance", "import", str(roster)],
     }
 
 

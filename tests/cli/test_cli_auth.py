@@ -67,6 +67,12 @@ def _dates() -> dict[str, str]:
     }
 
 
+def _attendance_file(tmp: Path) -> Path:
+    path = tmp / "attendance.csv"
+    path.write_text(f"Adno,Date,Mark\n000002,{dt.date.today().isoformat()},I\n")
+    return path
+
+
 def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
     d = _dates()
     roster = tmp / "roster.csv"
@@ -81,6 +87,12 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
         "staff unlock": Case(["staff", "unlock", "c_teacher"], "c_admin", "c_head", "auth.unlock"),
         "staff deactivate": Case(["staff", "deactivate", "c_lead"], "c_admin", "c_teacher", "staff.deactivate"),
         "roster import": Case(["roster", "import", str(roster)], "c_office", "c_teacher", "roster.import"),
+        "attendance import": Case(
+            ["attendance", "import", str(_attendance_file(tmp))], "c_office", "c_teacher", "attendance.import"
+        ),
+        "attendance mark": Case(
+            ["attendance", "mark", "000002", "--absent"], "c_teacher", "c_admin", "attendance.mark"
+        ),
         "devices register": Case(
             ["devices", "register", "000003", "--description", "second phone"],
             "c_office",

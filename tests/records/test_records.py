@@ -52,6 +52,7 @@ NOTHING = {
         "staff_relationships",
         "policy_acknowledgements",
         "school_device_loans",
+        "day_marks",
         "audit",
     )
 }
@@ -372,6 +373,7 @@ def test_sar_writes_a_zip_and_a_folder_of_json_and_csv(history, tmp_path):
             "exceptions.csv",
             "concerns.csv",
             "staff_relationships.csv",
+            "day_marks.csv",
             "audit.csv",
         }
         data = json.loads(zf.read("sar.json"))

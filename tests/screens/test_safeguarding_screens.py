@@ -765,8 +765,8 @@ async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(scho
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "office", ComplianceScreen, pin=DEMO_PINS["office"])
         assert text(app, "#comp-summary") == (
-            "Today, Thursday 12 November 2026: 1 of 4 registered phones handed in (25.0%); 1 pupil with an "
-            "agreed exception, counted separately."
+            "Today, Thursday 12 November 2026: 1 of 4 phones brought in were handed in (25.0%). Not expected: "
+            "0 absent, 0 with no phone today, 1 with an agreed exception."
         )
         table = app.screen.query_one("#comp-classes")
         assert [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)] == [

@@ -1,0 +1,105 @@
+"""`kiosk attendance import|mark` and the breaches in `kiosk report compliance` (issue 15)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from kiosk.cli import _access
+from models.store.db import close_db
+from tests.school import build
+
+OFFICE, OAK = "482916", "503827"  # the demo's PINs (tests.school uses them)
+
+
+@pytest.fixture
+def school_db(database, monkeypatch):
+    build()
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    return database
+
+
+def test_import_reports_each_bad_row_and_a_second_import_changes_nothing(school_db, run, monkeypatch, tmp_path):
+    today = dt.date.today().strftime("%d/%m/%Y")
+    path = tmp_path / "attendance.csv"
+    path.write_text(
+        "Adno,Legal Surname,Legal Forename,Reg,Date,AM,PM\n"
+        f"000001,Patel,Ava,Oak,{today},/,\\\n"
+        f"000002,Jones,Ben,Oak,{today},I,I\n"
+        f"999999,Nobody,No,Oak,{today},I,I\n"
+        "000003,Smith,Cara,Oak,32/13/2026,/,\\\n"
+    )
+    monkeypatch.setenv("KIOSK_PIN", OFFICE)
+    code, out, err = run("attendance", "import", path, "--db", school_db, "--as", "office")
+    assert code == 0, err
+    assert out == "Attendance imported: 1 marked absent, 0 absence(s) withdrawn, 1 unchanged, 2 row(s) with errors.\n"
+    assert err.splitlines() == [
+        "line 4: no pupil with admission number '999999'",
+        "line 5: date 32/13/2026 is not a real date",
+    ]
+    code, out, _ = run("attendance", "import", path, "--db", school_db, "--as", "office")
+    assert code == 0 and "0 marked absent, 0 absence(s) withdrawn, 2 unchanged" in out
+    monkeypatch.setenv("KIOSK_PIN", OAK)
+    code, out, err = run("attendance", "import", path, "--db", school_db, "--as", "oak")
+    assert code != 0 and "may not import the attendance register" in err
+
+
+def test_mark_and_withdraw_and_a_teacher_only_for_their_class(school_db, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", OAK)
+    base = ["--db", school_db, "--as", "oak"]
+    code, out, err = run("attendance", "mark", "000003", "--no-phone", *base)
+    assert code == 0, err
+    assert out == f"Cara Smith: marked no phone today on {dt.date.today().isoformat()}.\n"
+    code, out, err = run("attendance", "mark", "000004", "--absent", *base)
+    assert code != 0 and "only for their own class" in err
+    code, out, err = run("attendance", "mark", "000003", "--withdraw", *base)
+    assert code != 0 and "reason" in err
+    code, out, err = run("attendance", "mark", "000003", "--withdraw", "--reason", "had it after all", *base)
+    assert code == 0 and "withdrawn" in out
+
+
+def test_report_compliance_shows_breaches_without_names(school_db, run, monkeypatch):
+    from models.custody import ledger as custody
+    from models.custody.devices import resolve
+    from models.school.people import contacts_of
+    from models.store.tables import Staff
+    from models.upkeep.opening import open_database
+
+    open_database(school_db)
+    head = Staff.get(Staff.username == "head")
+    office = Staff.get(Staff.username == "office")
+    now = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(minutes=30)
+    device = resolve(_code("000001")).device
+    for minutes in (0, 10):
+        custody.confiscate(
+            device.id, head, reason="Used in class", policy="MTP 6", now=now + dt.timedelta(minutes=minutes)
+        )
+        mum = contacts_of(device.pupil_id)[0]
+        custody.release_to_contact(
+            device.id, office, contact_id=mum.id, id_seen=True, now=now + dt.timedelta(minutes=minutes + 5)
+        )
+    close_db()
+    code, out, err = run("report", "compliance", "--db", school_db)
+    assert code == 0, err
+    assert "Breaches (confiscations)" in out and "Repeat breaches (2 or more in the period): 1 pupil(s)" in out
+    assert "Ava" not in out.split("Breaches (confiscations)")[1].split("Note:")[0]
+    code, out, err = run("report", "compliance", "--db", school_db, "--format", "json")
+    data = json.loads(out)
+    assert data["breaches"]["total"] == 2 and data["breaches"]["repeat"][0]["name"] == ""
+    assert {"absent", "no_phone"} <= set(data["today"][0])
+
+
+def _code(adno: str) -> str:
+    from models.store.tables import Device, Label, Pupil
+
+    return (
+        Label.select(Label.code)
+        .join(Device)
+        .join(Pupil)
+        .where((Pupil.admission_no == adno) & Label.revoked_at.is_null())
+        .get()
+        .code
+    )
