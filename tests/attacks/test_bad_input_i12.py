@@ -116,6 +116,7 @@ RELATIONSHIP_ADD = [
 ]
 RELATIONSHIP_REVIEW = ["relationships", "review", "1", "--note", "No change"]
 ATTENDANCE_MARK = ["attendance", "mark", "000002", "--absent"]
+SCHOOL_DEVICE_LOAN = ["school-devices", "loan", "TRIP-1", "--to", "oak", "--purpose", "trip"]
 GOVERNANCE_DATES = [
     (POLICY_ADD, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
     (POLICY_REVIEWED, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
@@ -123,6 +124,7 @@ GOVERNANCE_DATES = [
     (RELATIONSHIP_ADD, {"--discussed-on": "2026-09-02", "--review": "2027-08-01"}),
     (RELATIONSHIP_REVIEW, {"--next": "2027-08-01"}),
     (ATTENDANCE_MARK, {"--date": "2026-09-02"}),
+    (SCHOOL_DEVICE_LOAN, {"--due": "2026-09-02"}),
 ]
 
 
@@ -316,6 +318,27 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "relationships list": ["relationships", "list"],
         "relationships end": ["relationships", "end", "1", "--reason", "Moved away"],
         "attendance import": ["attendance", "import", str(roster)],
+        "school-devices list": ["school-devices", "list"],
+        "school-devices overdue": ["school-devices", "overdue"],
+        "school-devices add": [
+            "school-devices",
+            "add",
+            "TRIP-1",
+            "--kind",
+            "phone",
+            "--description",
+            "phone",
+            "--passcode-set",
+        ],
+        "school-devices return": ["school-devices", "return", "TRIP-1", "--condition", "fine"],
+        "school-devices retire": ["school-devices", "retire", "TRIP-1", "--reason", "broken"],
+        "staff-devices hold": ["staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "x"],
+        "staff-devices return": ["staff-devices", "return", "1", "--decision", "LADO: no further action"],
+        "staff-devices police": [
+            *("staff-devices", "police", "1", "--officer", "PC A", "--number", "1"),
+            *("--reference", "R1", "--yes"),
+        ],
+        "staff-devices list": ["staff-devices", "list"],
     }
 
 
