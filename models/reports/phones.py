@@ -253,6 +253,8 @@ def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
             CustodyEvent.tray,
             CustodyEvent.slot_no,
             CustodyEvent.reverses,
+            CustodyEvent.category,
+            CustodyEvent.outcome,
         )
         .where(CustodyEvent.device.in_(device_ids))
         .order_by(CustodyEvent.id)
@@ -271,7 +273,7 @@ def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
                         raise LedgerError(f"event {e.id} reverses an event that is not the latest action")
                     _, cur, began = stack.pop()
                     continue
-                nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+                nxt = step(cur, e.kind, e.tray_id, e.slot_no, category=e.category, outcome=e.outcome)
                 stack.append((e.id, cur, began))
                 if nxt.state in held and cur.state not in held:
                     began = e.at

@@ -39,14 +39,22 @@ def apply(school, step, at):
     elif kind == "release":
         custody.release(code, actor, now=at)
     elif kind == "confiscate":
-        custody.confiscate(dev.id, actor, reason="breach", policy="MST 6", now=at)
+        custody.confiscate(dev.id, actor, category="behaviour", reason="breach", policy="MST 6", now=at)
     elif kind == "to_contact":
         contacts = contacts_of(dev.pupil_id)
         cid = contacts[0].id if contacts else None
         custody.release_to_contact(dev.id, actor, contact_id=cid, id_seen=step[3], now=at)
     elif kind == "search":
         custody.record_search(
-            dev.id, actor, consent_by="pupil", witness="Someone Else", grounds="g", outcome="nothing_found", now=at
+            dev.id,
+            actor,
+            consent_by="pupil",
+            witness="Someone Else",
+            item_sought="messages",
+            location="the office",
+            grounds="g",
+            outcome="nothing_found",
+            now=at,
         )
     elif kind == "move":
         tray = Tray.get(Tray.name == "C")
