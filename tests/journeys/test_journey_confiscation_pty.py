@@ -37,7 +37,6 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
         f"it: it will not go back to {name} at the end of the day.",
         "Why (required)",
         "Behaviour",
-        POLICY,
         "Enter to go on, Esc to cancel.",
         "Continue",
         "Cancel",
@@ -45,7 +44,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.keys("enter")  # why: behaviour
     kiosk.wait_for("Type what happened, then Enter.", "What happened (required)")
     kiosk.fill(REASON)
-    kiosk.wait_for("Down/Up and Enter to choose the policy.", "Policy breached")
+    kiosk.wait_for("Down/Up and Enter to choose the policy.", "Policy breached", POLICY)
     kiosk.keys("enter")  # the first policy
     kiosk.keys("enter")  # Continue
     kiosk.wait_for(f"Confiscate {name}'s phone?")
