@@ -452,13 +452,14 @@ class ContactOffer:
     class_name: str
     contacts: tuple[tuple[int, str], ...]
     seq: int | None = None  # the scan it answers (the screen shows only the latest)
+    hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
 
     @property
     def collectable(self) -> bool:
-        """Confiscated (a parent or carer may collect it), not with the police."""
-        from models.custody.ledger import CONFISCATED
+        """Confiscated (a parent or carer may collect it), not with the police, nor held for the DSL."""
+        from models.custody.ledger import CONFISCATED, HOLD_DSL, HOLD_POLICE
 
-        return self.state == CONFISCATED
+        return self.state == CONFISCATED and self.hold not in (HOLD_DSL, HOLD_POLICE)
 
 
 @dataclass(frozen=True)
@@ -486,9 +487,11 @@ def contact_offer(who: SignedIn, device_id: int, seq: int | None = None) -> Cont
     pupil = device.pupil if device.pupil_id else None
     require(staff_row(who), "release_to_contact", school_class_id=pupil.school_class_id if pupil else None)
     contacts = tuple((c.id, contact_label(c)) for c in (contacts_of(pupil.id) if pupil else []) if c.can_collect)
+    row = custody.state_of(device.id)
     return ContactOffer(
         device_id=device.id,
-        state=custody.state_of(device.id).state,
+        state=row.state,
+        hold=row.dsl_hold or "",
         pupil=pupil.full_name if pupil else visitor_owner(device.id),
         class_name=pupil.school_class.name if pupil else "",
         contacts=contacts,

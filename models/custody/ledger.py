@@ -520,6 +520,9 @@ def _class_id(r: Resolved) -> int | None:
 
 
 def _blocked_message(row: DeviceState) -> str:
+    if row.state == CONFISCATED and row.dsl_hold in (HOLD_DSL, HOLD_POLICE):
+        held = HELD_FOR_DSL if row.dsl_hold == HOLD_DSL else KEPT_FOR_POLICE
+        return f"{held[:-1]} (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == CONFISCATED:
         return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == POLICE:

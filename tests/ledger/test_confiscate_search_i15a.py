@@ -359,3 +359,18 @@ def test_a_schema_10_database_upgrades_and_its_new_columns_are_bound(tmp_path):
     problems = audit.verify().problems
     assert any("custody_event" in p and "edited outside the kiosk" in p for p in problems), problems
     close_db()
+
+
+def test_a_release_scan_of_a_held_phone_says_it_is_held_for_the_dsl(school):
+    from kiosk.actions.custody import contact_offer
+    from kiosk.session import SignedIn
+
+    custody.hand_in(school.codes["000001"], school.office, now=T)
+    d = nudes(school)
+    with pytest.raises(RuleViolation, match=r"Held for the DSL .*\(held in slot B-01\)"):
+        custody.release(school.codes["000001"], school.office, now=later(1))
+    office = SignedIn(school.office.id, "office", "Office", school.office.role_set)
+    offer = contact_offer(office, d.device_id)
+    assert offer.hold == custody.HOLD_DSL and not offer.collectable  # F4 at the release desk: not offered
+    custody.record_dsl_decision(d.device_id, school.dsl, decision="return_to_parents", note="n", now=later(2))
+    assert contact_offer(office, d.device_id).collectable
