@@ -35,6 +35,7 @@ from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
+    DELETING,
     FOLLOW_UP_LIMIT,
     FOUND_LIMIT,
     GROUNDS_LIMIT,
@@ -45,9 +46,12 @@ from models.custody.ledger import (
     OTHERS_LIMIT,
     SEARCH_OUTCOMES,
     WITNESS_LIMIT,
+    Custody,
     searcher_name,
+    step,
     witness_problem,
 )
+from models.errors import KioskError
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -74,8 +78,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     CONFIRM_VARIANT = "warning"
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="search.back")]
 
-    def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
+    def __init__(
+        self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime, hold: str = ""
+    ) -> None:
         super().__init__()
+        self.hold = hold  # held for the DSL (models.custody.ledger.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
         self.contacts = list(contacts)
         self.searcher = searcher
@@ -201,6 +208,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 'The outcome is "nothing found": say what was done with what was found instead.',
                 ("search-outcome"),
             )
+        if self.hold and OUTCOME_KEYS[outcome] in DELETING:
+            try:  # the domain's own rule and words, before anything is confirmed
+                step(Custody("confiscated", hold=self.hold), "searched", outcome=OUTCOME_KEYS[outcome])
+            except KioskError as exc:
+                return None, str(exc), "search-outcome"
         if OUTCOME_KEYS[outcome] != "nothing_found" and not found:
             return (
                 None,

@@ -93,7 +93,7 @@ ACTIONS: dict[str, PhoneAction] = {
         "Search",
         "search",
         form=lambda screen, view: SearchDialog(
-            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now()
+            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now(), view.hold
         ),
         record=lambda view, record: (act.search, view.device_id, record),
     ),

@@ -201,3 +201,21 @@ async def test_the_decision_is_not_offered_to_the_deputy_nor_on_a_phone_not_held
         await open_history(pilot, "head")
         await find(pilot, school.codes["000002"])  # Ben's: not held
         assert "f9" not in app.screen.active_bindings
+
+
+async def test_the_search_form_refuses_deleting_on_a_phone_held_for_the_dsl_before_confirming(school):
+    dev = nudes_on_file(school)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f7", "enter", *"Mr W", "enter", *"Reported", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", *"an image", "enter")
+        await quiet(pilot)
+        assert app.focused.id == "search-outcome"
+        await pilot.press("down", "enter", "enter", "enter", "enter")  # content deleted; Continue
+        await quiet(pilot)
+        assert not app.screen.has_class("confirming")
+        assert "never deleted" in text(app, "#search-error")
+        assert app.focused.id == "search-outcome"
+        assert [e.kind for e in CustodyEvent.select().where(CustodyEvent.device == dev)] == ["handed_in", "confiscated"]
