@@ -26,17 +26,31 @@ if TYPE_CHECKING:
 class Confiscation:
     reason: str
     policy: str
+    category: str  # a key of models.custody.ledger.CATEGORIES
 
 
 @dataclass(frozen=True)
 class SearchRecord:
     consent_by: str  # "pupil" | "parent" (models.custody.ledger.CONSENT_BY)
     consent_contact_id: int | None
-    witness: str
+    witness: str | None  # None: there was no witness (``no_witness_reason`` says why)
     grounds: str
-    outcome: str  # a key of models.custody.ledger.SEARCH_OUTCOMES
+    outcome: str  # what was done with what was found: a key of models.custody.ledger.SEARCH_OUTCOMES
     parents_informed_at: dt.datetime | None  # naive UTC
     parents_informed_how: str | None
+    # DfE "Searching, screening and confiscation" (2022): the rest of the record
+    item_sought: str = ""
+    location: str = ""
+    no_witness_reason: str | None = None
+    others_present: str | None = None
+    found_what: str | None = None  # None: nothing was found
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
+class DslDecision:
+    decision: str  # a key of models.custody.ledger.DECISIONS
+    note: str
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,7 @@ class PhoneView:
     latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
     slot: str = ""  # where the school holds it now, e.g. "B-01"
     note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
+    hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
 
 
 @dataclass(frozen=True)
@@ -138,7 +153,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     class_id = pupil.school_class_id if pupil else None
     label = current_label(device)
     row = custody.state_of(device.id)
-    cur = custody.Custody(row.state, row.tray_id, row.slot_no)
+    cur = custody.Custody(row.state, row.tray_id, row.slot_no, row.dsl_hold or "")
     tray = row.tray if row.tray_id else None
     slot = slot_name(tray.name, row.slot_no) if tray is not None and row.slot_no else ""
     state_text = custody.STATE_WORDS.get(row.state, row.state).capitalize()
@@ -146,6 +161,8 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         state_text += f", slot {slot}"
     if row.since:
         state_text += f" (since {local_from_utc_naive(row.since)})"
+    if row.dsl_hold in (custody.HOLD_DSL, custody.HOLD_POLICE):
+        state_text += ": held for the DSL" if row.dsl_hold == custody.HOLD_DSL else ": kept for the police"
 
     events = custody.history(device.id)
     undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
@@ -168,10 +185,10 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     contacts = tuple((c.id, contact_label(c)) for c in listed)
     collectors = tuple((c.id, contact_label(c)) for c in listed if c.can_collect)
 
-    def allowed(permission: str, kind: str) -> Callable[[], None]:
+    def allowed(permission: str, kind: str, outcome: str | None = None) -> Callable[[], None]:
         def check() -> None:
             require(staff, permission, school_class_id=class_id)
-            custody.step(cur, kind)
+            custody.step(cur, kind, outcome=outcome)
 
         return check
 
@@ -195,6 +212,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     refusals = {
         "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
         "search": _refusal(allowed("search", custody.SEARCHED)),
+        "dsl_decision": _refusal(allowed("dsl_decision", custody.DSL_DECISION, outcome="other")),
         "police": _refusal(allowed("police", custody.POLICE_EV)),
         "release_contact": _refusal(release_check),
         "undo": _refusal(undo_check),
@@ -218,6 +236,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         latest=(events[-1].at, events[-1].kind) if events else None,
         slot=slot,
         note=read_only,
+        hold=row.dsl_hold or "",
     )
 
 
@@ -283,10 +302,18 @@ def confiscate(who: SignedIn, device_id: int, confiscation: Confiscation, now: d
     from models.custody import ledger as custody
 
     event = custody.confiscate(
-        device_id, staff_row(who), reason=confiscation.reason, policy=confiscation.policy, now=now
+        device_id,
+        staff_row(who),
+        category=confiscation.category,
+        reason=confiscation.reason,
+        policy=confiscation.policy,
+        now=now,
     )
     slot = _slot_of(event)
-    return f"Confiscated {_owner(device_id)}'s phone: keep it in slot {slot}." if slot else "Confiscated."
+    done = f"Confiscated {_owner(device_id)}'s phone: keep it in slot {slot}." if slot else "Confiscated."
+    if confiscation.category == custody.NUDE_IMAGES:
+        return f"{done} Held for the DSL: switch it off if you can, and tell the DSL now."
+    return done
 
 
 def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime) -> str:
@@ -298,8 +325,14 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
         consent_by=record.consent_by,
         consent_contact_id=record.consent_contact_id,
         witness=record.witness,
+        no_witness_reason=record.no_witness_reason,
         grounds=record.grounds,
+        item_sought=record.item_sought,
+        location=record.location,
+        others_present=record.others_present,
+        found_what=record.found_what,
         outcome=record.outcome,
+        follow_up=record.follow_up,
         parents_informed_at=record.parents_informed_at,
         parents_informed_how=record.parents_informed_how,
         now=now,
@@ -308,6 +341,14 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
     if record.outcome == "passed_to_police":
         return f"{done} Record the hand-over with F8 when the police take the phone."
     return done
+
+
+def dsl_decision(who: SignedIn, device_id: int, decision: DslDecision, now: dt.datetime) -> str:
+    from models.custody import ledger as custody
+
+    custody.record_dsl_decision(device_id, staff_row(who), decision=decision.decision, note=decision.note, now=now)
+    words = custody.DECISIONS[decision.decision]
+    return f"Recorded the DSL's decision on {_owner(device_id)}'s phone: {words}."
 
 
 def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now: dt.datetime) -> str:
@@ -415,13 +456,14 @@ class ContactOffer:
     class_name: str
     contacts: tuple[tuple[int, str], ...]
     seq: int | None = None  # the scan it answers (the screen shows only the latest)
+    hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
 
     @property
     def collectable(self) -> bool:
-        """Confiscated (a parent or carer may collect it), not with the police."""
-        from models.custody.ledger import CONFISCATED
+        """Confiscated (a parent or carer may collect it), not with the police, nor held for the DSL."""
+        from models.custody.ledger import CONFISCATED, HOLD_DSL, HOLD_POLICE
 
-        return self.state == CONFISCATED
+        return self.state == CONFISCATED and self.hold not in (HOLD_DSL, HOLD_POLICE)
 
 
 @dataclass(frozen=True)
@@ -449,9 +491,11 @@ def contact_offer(who: SignedIn, device_id: int, seq: int | None = None) -> Cont
     pupil = device.pupil if device.pupil_id else None
     require(staff_row(who), "release_to_contact", school_class_id=pupil.school_class_id if pupil else None)
     contacts = tuple((c.id, contact_label(c)) for c in (contacts_of(pupil.id) if pupil else []) if c.can_collect)
+    row = custody.state_of(device.id)
     return ContactOffer(
         device_id=device.id,
-        state=custody.state_of(device.id).state,
+        state=row.state,
+        hold=row.dsl_hold or "",
         pupil=pupil.full_name if pupil else visitor_owner(device.id),
         class_name=pupil.school_class.name if pupil else "",
         contacts=contacts,

@@ -1,13 +1,16 @@
-"""Confiscate a phone: the reason and the policy breached, then a confirmation step.
+"""Confiscate a phone: why (a category), what happened and the policy breached, then a confirmation step.
 
 Attributes down: the pupil's name and what confiscating this phone means (where it
 is now and what happens to it), shown before anything is typed. The dialog returns a :class:`Confiscation`, or None
 if cancelled; it never touches the database (the caller records the confiscation with
 ``models.custody.ledger.confiscate``, which checks everything again).
 
-Keys: type the reason and Enter; Down/Up and Enter to choose the policy (with "Other",
-type its name and Enter); Enter on Continue; Enter on Confirm. Esc goes back from the
-confirmation step, and cancels from the form.
+Keys: Down/Up and Enter to choose why (the category); type what happened and Enter;
+Down/Up and Enter to choose the policy (with "Other", type its name and Enter); Enter on
+Continue; Enter on Confirm. Esc goes back from the confirmation step, and cancels from the form.
+
+Choosing "suspected nude or semi-nude images" shows at once what to do (online safety
+policy 11.1.1; UKCIS "Sharing nudes and semi-nudes"): the phone is then held for the DSL.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
-from models.custody.ledger import POLICY_LIMIT, REASON_LIMIT
+from models.custody.ledger import CATEGORIES, NUDE_GUIDANCE, NUDE_IMAGES, POLICY_LIMIT, REASON_LIMIT
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
 # policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.
@@ -30,6 +33,8 @@ POLICIES = (
     "Online safety policy 9.3",
 )
 OTHER = "Other (name the policy)"
+CATEGORY_KEYS = tuple(CATEGORIES)
+NUDE_INDEX = CATEGORY_KEYS.index(NUDE_IMAGES)
 
 
 class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
@@ -50,9 +55,15 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     def compose_head(self) -> ComposeResult:
         if self.where:
             yield Static(self.where, id="confiscate-where", classes="dialog-warning", markup=False)
+        # Shown at once when "suspected nude or semi-nude images" is chosen (in place of the note above).
+        yield Static(NUDE_GUIDANCE, id="confiscate-guidance", classes="dialog-warning", markup=False)
 
     def compose_form(self) -> ComposeResult:
-        yield Label("Reason (required)")
+        yield Label("Why (required)")
+        with RadioSet(id="confiscate-category"):
+            for text in CATEGORIES.values():
+                yield RadioButton(Content(text[:1].upper() + text[1:]))
+        yield Label("What happened (required)")
         yield FormNote(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
         yield Label("Policy breached")
         with RadioSet(id="confiscate-policy"):
@@ -66,9 +77,23 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#confiscate-reason", FormNote).focus()
+        self.query_one("#confiscate-category", RadioSet).focus()
 
     # ------------------------------------------------------------ form
+
+    def category(self) -> str | None:
+        index = self.query_one("#confiscate-category", RadioSet).pressed_index
+        return CATEGORY_KEYS[index] if index >= 0 else None
+
+    def show_guidance(self, index: int) -> None:
+        """What to do about suspected nude or semi-nude images, at once, when that is chosen."""
+        self.set_class(index == NUDE_INDEX, "nude-images")
+        self.call_after_refresh(self.fit_form)
+        self.call_after_refresh(self.keep_focus_in_view)
+
+    def keep_focus_in_view(self) -> None:
+        """The field being typed in stays in view when the guidance above the form takes room."""
+        self.call_after_refresh(lambda: self.focused is not None and self.focused.scroll_visible(animate=False))
 
     def policy(self) -> str | None:
         index = self.query_one("#confiscate-policy", RadioSet).pressed_index
@@ -80,6 +105,8 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
 
     def check(self) -> tuple[str, str] | None:
         """The first problem with the form, as (message, widget id), or None."""
+        if self.category() is None:
+            return "Choose why the phone is confiscated (Down/Up, then Enter).", "confiscate-category"
         reason = self.query_one("#confiscate-reason", FormNote).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
@@ -97,6 +124,10 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     # ------------------------------------------------------------ Enter, field by field (InOrderForm)
 
     def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "confiscate-category" and index is not None:
+            self.show_guidance(index)
+            self.say("Type what happened, then Enter.")
+            return "confiscate-reason"
         if field == "confiscate-reason":
             if self.settled(field) and not self.query_one("#confiscate-reason", FormNote).value.strip():
                 self.say("Give the reason for the confiscation.")  # nothing on its way to it: stay
@@ -120,6 +151,9 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
+        if event.radio_set.id == "confiscate-category":
+            self.show_guidance(event.index)  # shown at once, however it was chosen
+            return
         following = self.form_next("confiscate-policy", event.index)
         if event.radio_set.has_focus and following is not None:
             self.query_one(f"#{following}").focus()
@@ -131,15 +165,18 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        policy = self.policy()
-        assert policy
-        result = Confiscation(self.query_one("#confiscate-reason", FormNote).value.strip(), policy)
+        policy, category = self.policy(), self.category()
+        assert policy and category
+        result = Confiscation(self.query_one("#confiscate-reason", FormNote).value.strip(), policy, category)
+        nude = category == NUDE_IMAGES
         self.confirm_step(
             result,
             (
                 f"Confiscate {self.pupil_name}'s phone?\n\n"
-                f"Reason: {result.reason}\n"
+                f"Why: {CATEGORIES[category]}\n"
+                f"What happened: {result.reason}\n"
                 f"Policy: {result.policy}\n\n"
+                + (f"{NUDE_GUIDANCE}\nThe phone is held for the DSL until the DSL decides.\n\n" if nude else "")
                 # What it means, said again where it is confirmed (the note above the form is hidden here).
                 + (
                     self.where

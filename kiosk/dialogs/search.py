@@ -1,4 +1,10 @@
-"""Record the search of a confiscated phone (leadership only), then confirm.
+"""Record the search of a phone (leadership only, with consent), then confirm.
+
+The phone may be in the tray, with its owner or confiscated: a search moves nothing. The
+record is the DfE's ("Searching, screening and confiscation", 2022): the consent; the
+witness, or why there was none; the grounds and the item sought; the location; others
+present; what was found (its kind, never its content) and what was done with it; the
+follow-up; and whether the parents were told.
 
 Attributes down: the pupil's name, the contacts listed for the pupil as
 ``(contact id, label)`` pairs, the searcher's name (the witness must be someone else)
@@ -8,8 +14,8 @@ keyword arguments of ``models.custody.ledger.record_search``, or None if cancell
 touches the database, and it records only the fact of the search: nothing from the
 phone's contents.
 
-Keys: Down/Up and Enter in each list, Enter after each field, Enter on Continue and
-on Confirm. Esc goes back from the confirmation step, and cancels from the form.
+Keys: Down/Up and Enter in each list, Enter after each field (an empty witness goes to
+"no witness: why"), Enter on Continue and on Confirm. Esc goes back from the confirmation step, and cancels from the form.
 """
 
 from __future__ import annotations
@@ -29,13 +35,23 @@ from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
+    DELETING,
+    FOLLOW_UP_LIMIT,
+    FOUND_LIMIT,
     GROUNDS_LIMIT,
     INFORMED_HOW_LIMIT,
+    ITEM_LIMIT,
+    LOCATION_LIMIT,
+    NO_WITNESS_LIMIT,
+    OTHERS_LIMIT,
     SEARCH_OUTCOMES,
     WITNESS_LIMIT,
+    Custody,
     searcher_name,
+    step,
     witness_problem,
 )
+from models.errors import KioskError
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -62,8 +78,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     CONFIRM_VARIANT = "warning"
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="search.back")]
 
-    def __init__(self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime) -> None:
+    def __init__(
+        self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime, hold: str = ""
+    ) -> None:
         super().__init__()
+        self.hold = hold  # held for the DSL (models.custody.ledger.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
         self.contacts = list(contacts)
         self.searcher = searcher
@@ -86,14 +105,26 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 yield RadioButton(Content(label))
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
-        yield Label(f"Witness (required; someone other than {searcher_name(self.searcher)})", markup=False)
+        yield Label(f"Witness (someone other than {searcher_name(self.searcher)})", markup=False)
         yield FormInput(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield Label("No witness? Why not (only when there was none)")
+        yield FormInput(id="search-no-witness", placeholder="Why there was no witness", max_length=NO_WITNESS_LIMIT)
         yield Label("Grounds for the search (required)")
         yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
-        yield Label("Outcome")
+        yield Label("Item sought (required)")
+        yield FormInput(id="search-item", placeholder="What was being looked for", max_length=ITEM_LIMIT)
+        yield Label("Where the search took place (required)")
+        yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
+        yield Label("Others present (optional)")
+        yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)
+        yield Label("Found (its kind, never its content; empty if nothing)")
+        yield FormInput(id="search-found", placeholder="e.g. an image of another pupil", max_length=FOUND_LIMIT)
+        yield Label("Outcome: what was done with it")
         with RadioSet(id="search-outcome"):
             for text in SEARCH_OUTCOMES.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
+        yield Label("Follow-up (optional)")
+        yield FormInput(id="search-follow-up", placeholder="e.g. DSL to speak to parents", max_length=FOLLOW_UP_LIMIT)
         yield Label("Parents/carers informed (optional: give both or neither)")
         with Horizontal(id="search-informed"):
             yield FormInput(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
@@ -136,23 +167,58 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                     "search-contact",
                 )
             contact_id = self.contacts[index][0]
-        witness = self.value("search-witness")
-        if not witness:
-            return None, "Give the witness's name.", "search-witness"
-        if problem := witness_problem(witness, self.searcher):
+        witness, no_witness = self.value("search-witness"), self.value("search-no-witness")
+        if not witness and not no_witness:
+            return None, "Give the witness's name, or the reason there was no witness.", "search-witness"
+        if witness and no_witness:
+            return None, "Give the witness's name or the reason there was no witness, not both.", "search-no-witness"
+        if witness and (problem := witness_problem(witness, self.searcher)):
             return None, problem, "search-witness"
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"
+        item, location = self.value("search-item"), self.value("search-location")
+        if not item:
+            return None, "Give the item sought.", "search-item"
+        if not location:
+            return None, "Give the place of the search.", "search-location"
+        others, found, follow_up = (
+            self.value("search-others"),
+            self.value("search-found"),
+            self.value("search-follow-up"),
+        )
         for text, what, widget in (
             (witness, "witness's name", "search-witness"),
+            (no_witness, "reason there was no witness", "search-no-witness"),
             (grounds, "grounds", "search-grounds"),
+            (item, "item sought", "search-item"),
+            (location, "place of the search", "search-location"),
+            (others, "others present", "search-others"),
+            (found, "what was found", "search-found"),
+            (follow_up, "follow-up", "search-follow-up"),
         ):
             if problem := bad_text(text, what, multiline=widget == "search-grounds"):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
         if outcome < 0:
             return None, "Choose the outcome (Down/Up, then Enter).", "search-outcome"
+        if OUTCOME_KEYS[outcome] == "nothing_found" and found:
+            return (
+                None,
+                'The outcome is "nothing found": say what was done with what was found instead.',
+                ("search-outcome"),
+            )
+        if self.hold and OUTCOME_KEYS[outcome] in DELETING:
+            try:  # the domain's own rule and words, before anything is confirmed
+                step(Custody("confiscated", hold=self.hold), "searched", outcome=OUTCOME_KEYS[outcome])
+            except KioskError as exc:
+                return None, str(exc), "search-outcome"
+        if OUTCOME_KEYS[outcome] != "nothing_found" and not found:
+            return (
+                None,
+                'Say what kind of thing was found (not its content), or choose "nothing found".',
+                ("search-found"),
+            )
         at_text, how = self.value("search-informed-at"), self.value("search-informed-how")
         if bool(at_text) != bool(how):
             return (
@@ -172,11 +238,17 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         record = SearchRecord(
             consent_by="parent" if consent == 1 else "pupil",
             consent_contact_id=contact_id,
-            witness=witness,
+            witness=witness or None,
             grounds=grounds,
             outcome=OUTCOME_KEYS[outcome],
             parents_informed_at=informed_at,
             parents_informed_how=how or None,
+            item_sought=item,
+            location=location,
+            no_witness_reason=no_witness or None,
+            others_present=others or None,
+            found_what=found or None,
+            follow_up=follow_up or None,
         )
         return record, "", ""
 
@@ -185,17 +257,30 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     FOLLOWING: ClassVar[dict[str, str]] = {
         "search-contact": "search-witness",
         "search-witness": "search-grounds",
-        "search-grounds": "search-outcome",
-        "search-outcome": "search-informed-at",
+        "search-no-witness": "search-grounds",
+        "search-grounds": "search-item",
+        "search-item": "search-location",
+        "search-location": "search-others",
+        "search-others": "search-found",
+        "search-found": "search-outcome",
+        "search-outcome": "search-follow-up",
+        "search-follow-up": "search-informed-at",
         "search-informed-at": "search-informed-how",
     }
 
     EMPTY: ClassVar[dict[str, str]] = {
-        "search-witness": "Give the witness's name.",
+        "search-no-witness": "Give the witness's name (Shift+Tab), or why there was none.",
         "search-grounds": "Give the grounds for the search.",
+        "search-item": "Give the item sought.",
+        "search-location": "Give the place of the search.",
     }
 
     def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "search-witness" and self.settled(field) and not self.value(field):
+            self.say("No witness: say why there was none.")  # an empty witness: the reason instead
+            return "search-no-witness"
+        if field == "search-no-witness" and self.value("search-witness"):
+            return "search-grounds"  # a witness was named: no reason needed
         if field in self.EMPTY and self.settled(field) and not self.value(field):
             self.say(self.EMPTY[field])  # nothing on its way to it: stay
             return None
@@ -213,6 +298,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         return self.FOLLOWING.get(field)
 
     def form_entered(self, field: str) -> None:
+        if field == "search-no-witness" and self.value("search-witness"):
+            return
         if field in self.EMPTY and not self.value(field):
             self.say(self.EMPTY[field])
             self.set_focus(self.query_one(f"#{field}"))
@@ -233,6 +320,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
+        witnessed = record.witness or f"none ({record.no_witness_reason})"
         if record.consent_by == "parent":
             consent = dict(self.contacts)[record.consent_contact_id]
         else:
@@ -248,9 +336,14 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 f"Record this search of {self.pupil_name}'s phone?\n\n"
                 f"Searched by: {self.searcher}\n"
                 f"Consent: {consent}\n"
-                f"Witness: {record.witness}\n"
+                f"Witness: {witnessed}\n"
+                f"Where: {record.location}\n"
+                f"Others present: {record.others_present or 'none'}\n"
                 f"Grounds: {record.grounds}\n"
+                f"Item sought: {record.item_sought}\n"
+                f"Found: {record.found_what or 'nothing'}\n"
                 f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
+                f"Follow-up: {record.follow_up or 'none'}\n"
                 f"Parents informed: {informed}\n\n"
                 "Nothing from the phone's contents is recorded."
             ),

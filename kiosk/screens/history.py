@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions import custody as act
 from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.dialogs.confiscate import ConfiscateDialog
+from kiosk.dialogs.dsl_decision import DslDecisionDialog
 from kiosk.dialogs.police import PoliceDialog
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
@@ -58,6 +59,8 @@ class PhoneAction:
     # Refused for its time (something was recorded for the phone meanwhile): the form opens
     # again with everything typed (``typed=``) and the refusal on the time (``error=``).
     reopens: bool = False
+    # Shown only on a phone it can be taken on (not dimmed before a phone is found).
+    only_when_offered: bool = False
 
 
 # The actions, in the footer's order. The name is the screen's action: phone('name').
@@ -90,7 +93,7 @@ ACTIONS: dict[str, PhoneAction] = {
         "Search",
         "search",
         form=lambda screen, view: SearchDialog(
-            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now()
+            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now(), view.hold
         ),
         record=lambda view, record: (act.search, view.device_id, record),
     ),
@@ -103,6 +106,14 @@ ACTIONS: dict[str, PhoneAction] = {
         ),
         record=lambda view, handover: (act.hand_to_police, view.device_id, handover),
         reopens=True,
+    ),
+    "dsl_decision": PhoneAction(
+        "f9",
+        "DSL decision",
+        "dsl_decision",
+        form=lambda screen, view: DslDecisionDialog(view.owner),
+        record=lambda view, decision: (act.dsl_decision, view.device_id, decision),
+        only_when_offered=True,
     ),
 }
 # The action keys, for saying why one that is not offered was refused.
@@ -173,6 +184,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return False  # not this role's action: not offered at all
         if self.view is not None and name in self.view.refusals:
             return False  # the domain would refuse it (state, whose action, nothing left): not offered
+        if self.view is None and ACTIONS[name].only_when_offered:
+            return False  # (a phone held for the DSL only: not shown before one is found)
         return True if self.view is not None else None  # greyed out until a phone is shown
 
     # ------------------------------------------------------------ messages

@@ -220,6 +220,21 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     # from schema version 12 (a new table, bound from its first row): models.school.attendance
     "day_mark": ("pupil_id", "day", "mark", "source", "code", "reason", "recorded_by_id", "recorded_at"),
 }
+# Columns added to a protected table after rows of it were bound: hashed only when set (after
+# the frozen columns, by name), so a row written before keeps its hash and a value set on a
+# later row is bound like the rest. Schema 11 (issue 15): the confiscation's category and the
+# fuller search record.
+ADDED: dict[str, tuple[str, ...]] = {
+    "custody_event": (
+        "category",
+        "item_sought",
+        "location",
+        "no_witness_reason",
+        "others_present",
+        "found_what",
+        "follow_up",
+    ),
+}
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
 
@@ -270,13 +285,43 @@ def _norm(value: Any) -> Any:
 
 
 def row_hash(table: str, row_id: int, values: Iterable[Any]) -> str:
-    """SHA-256 of one row's protected columns, in :data:`PROTECTED` order."""
-    body = json.dumps([table, int(row_id), [_norm(v) for v in values]], ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 of one row's protected columns, in :data:`PROTECTED` order, then those of
+    its :data:`ADDED` columns that are set (by name)."""
+    vals = list(values)
+    n = len(PROTECTED[table])
+    normed: list[Any] = [_norm(v) for v in vals[:n]]
+    extra = [[name, _norm(v)] for name, v in zip(ADDED.get(table, ()), vals[n:], strict=False) if v is not None]
+    if extra:
+        normed.append({"+": extra})
+    body = json.dumps([table, int(row_id), normed], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+# (table) -> (the database object asked, its columns): the object itself is kept, so one made
+# later at the same address is never mistaken for it
+_added_have: dict[str, tuple[Any, tuple[str, ...]]] = {}
+
+
+def added_columns(table: str) -> tuple[str, ...]:
+    """The :data:`ADDED` columns this database's ``table`` has (an old one, mid-upgrade, lacks them)."""
+    want = ADDED.get(table, ())
+    if not want:
+        return ()
+    known = _added_have.get(table)
+    if known is None or known[0] is not db.obj:
+        have = {c.name for c in db.get_columns(table)}
+        known = _added_have[table] = (db.obj, tuple(c for c in want if c in have))
+    return known[1]
+
+
+def forget_added_columns() -> None:
+    """A schema upgrade added columns: read which the tables have again."""
+    _added_have.clear()
+
+
 def _select(table: str) -> str:
-    return f'SELECT "id", {", ".join(chr(34) + c + chr(34) for c in PROTECTED[table])} FROM "{table}"'
+    cols = (*PROTECTED[table], *added_columns(table))
+    return f'SELECT "id", {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"'
 
 
 def current_hashes(table: str, ids: Iterable[int]) -> dict[int, str]:

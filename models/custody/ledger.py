@@ -10,6 +10,11 @@ The rules (each refusal is one plain line):
 * a phone already in the tray is "already in slot B-07", not a second event;
 * a confiscated phone goes only to a listed parent or carer, with ID seen;
 * a phone handed to the police is final: nothing after it;
+* a phone confiscated for suspected nude or semi-nude images is held for the DSL: no
+  release and no deleting outcome of a search until the DSL (or the headteacher) records
+  a decision (:data:`DSL_DECISION`); its content is never recorded as deleted;
+* a search (leadership, with consent) does not move the phone: one in the tray, one with
+  its owner or one confiscated may be searched;
 * only the roles allowed for each action (``models.staff.auth.PERMISSIONS``) may do it;
 * undo is a reversal of the phone's latest action, with a reason, by the person who
   recorded the action or by someone whose role may do it and is at least as senior
@@ -23,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -88,6 +93,7 @@ REVERSAL = "reversal"
 HELD_STAFF = "held_staff_device"
 RETURNED_TO_STAFF = "returned_to_staff"
 STAFF_EVENT_KINDS = frozenset({HELD_STAFF, RETURNED_TO_STAFF})
+DSL_DECISION = "dsl_decision"  # the DSL's decision on a phone held for the DSL
 EVENT_WORDS = {
     HANDED_IN: "handed in",
     RELEASED: "released to pupil",
@@ -100,6 +106,7 @@ EVENT_WORDS = {
     RETURNED: "returned to the visitor",
     HELD_STAFF: "held for the LADO or the police",
     RETURNED_TO_STAFF: "returned to the member of staff",
+    DSL_DECISION: "DSL's decision",
 }
 KINDS = frozenset(EVENT_WORDS)  # every kind the kiosk records; anything else was written outside it
 # The permission each event kind needs (also to reverse it).
@@ -114,6 +121,7 @@ EVENT_ACTION = {
     RETURNED: "release",
     HELD_STAFF: "hold_staff_device",
     RETURNED_TO_STAFF: "hold_staff_device",
+    DSL_DECISION: "dsl_decision",
 }
 # The latest event as a refusal names it: "That time is before the search at 14:55".
 EVENT_NOUNS = {
@@ -128,6 +136,7 @@ EVENT_NOUNS = {
     REVERSAL: "undo",
     HELD_STAFF: "hold of a staff device",
     RETURNED_TO_STAFF: "return to the member of staff",
+    DSL_DECISION: "DSL's decision",
 }
 # Who may undo someone else's action: a role that may do the action and ranks at least
 # as high as the role in which it was recorded. Office staff and teachers are equal;
@@ -143,14 +152,56 @@ INFORMED_HOW_LIMIT = 100
 OFFICER_LIMIT = 100
 FORCE_REFERENCE_LIMIT = 60
 UNDO_REASON_LIMIT = 200
+ITEM_LIMIT = 200  # a search's item sought
+LOCATION_LIMIT = 100
+NO_WITNESS_LIMIT = 200
+OTHERS_LIMIT = 200
+FOUND_LIMIT = 300
+FOLLOW_UP_LIMIT = 300
+DECISION_NOTE_LIMIT = 500
 
+# Why a phone is confiscated (mobile technology policy 6; online safety 9.3 and 11.1).
+NUDE_IMAGES = "nude_images"
+CATEGORIES = {
+    "behaviour": "behaviour",
+    "bullying": "bullying",
+    "child_protection": "child protection",
+    NUDE_IMAGES: "suspected nude or semi-nude images",
+    "other": "other",
+}
+# What was done with what a search found (DfE "Searching, screening and confiscation", 2022).
+# The first four are the codes of searches recorded before schema 11, read as they were.
 SEARCH_OUTCOMES = {
     "nothing_found": "nothing found",
     "content_deleted": "content deleted",
     "pupil_asked_to_delete": "pupil asked to delete",
     "passed_to_police": "passed to police",
+    "returned": "returned as it was",
+    "kept": "kept by the school for the DSL",
 }
+DELETING = frozenset({"content_deleted", "pupil_asked_to_delete"})
 CONSENT_BY = ("pupil", "parent")
+# The DSL's decisions on a phone held for the DSL (online safety 11.1.1; UKCIS 2020/2024).
+DECISIONS = {
+    "return_to_parents": "return to parents allowed",
+    "keep_for_police": "keep for the police",
+    "other": "other",
+}
+# The hold (``Custody.hold``, stored in ``DeviceState.dsl_hold``): "" none; else the phone was
+# confiscated for suspected nude or semi-nude images, and is awaiting the DSL ("dsl"), kept
+# for the police ("police") or may go as the DSL decided ("decided").
+HOLD_DSL, HOLD_POLICE, HOLD_DECIDED = "dsl", "police", "decided"
+HOLDS = {"", HOLD_DSL, HOLD_POLICE, HOLD_DECIDED}
+HOLD_AFTER = {"return_to_parents": HOLD_DECIDED, "keep_for_police": HOLD_POLICE, "other": HOLD_DECIDED}
+HELD_FOR_DSL = (
+    "Held for the DSL (suspected nude or semi-nude images): the DSL must record a decision before it is released."
+)
+KEPT_FOR_POLICE = "The DSL decided to keep this phone for the police: it cannot be released."
+NUDE_GUIDANCE = (
+    "Suspected nude or semi-nude images: do not view, copy, forward or delete anything, nor ask the pupil "
+    "to delete. Switch the phone off if you can, keep it secure, tell the DSL now: the DSL decides on "
+    "parents and police."
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +209,7 @@ class Custody:
     state: str = OUT
     tray_id: int | None = None
     slot_no: int | None = None
+    hold: str = ""  # held for the DSL (:data:`HOLDS`)
 
 
 class OutOfOrder(RuleViolation):
@@ -168,11 +220,29 @@ class LedgerError(Exception):
     """The stored ledger breaks its own rules (only possible if edited outside the kiosk)."""
 
 
-def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | None = None) -> Custody:
-    """Apply one event to a state, or refuse. Pure: used live and for replay."""
+def step(
+    cur: Custody,
+    kind: str,
+    tray_id: int | None = None,
+    slot_no: int | None = None,
+    *,
+    category: str | None = None,
+    outcome: str | None = None,
+) -> Custody:
+    """Apply one event to a state, or refuse. Pure: used live and for replay.
+
+    ``category`` is a confiscation's; ``outcome`` a search's, or a DSL decision's code."""
     if cur.state == POLICE:
         raise RuleViolation("This phone was handed to the police: that is final, nothing more can be recorded.")
     held = cur.state in (IN_TRAY, CONFISCATED)
+    if kind in (RELEASED, RETURNED, RELEASED_TO_CONTACT) and cur.hold in (HOLD_DSL, HOLD_POLICE):
+        raise RuleViolation(HELD_FOR_DSL if cur.hold == HOLD_DSL else KEPT_FOR_POLICE)
+    if kind == DSL_DECISION:
+        if not cur.hold or cur.state != CONFISCATED:
+            raise RuleViolation("This phone is not held for the DSL: there is no decision to record.")
+        if outcome not in HOLD_AFTER:
+            raise ValidationError("Choose the decision: " + ", ".join(DECISIONS.values()) + ".")
+        return replace(cur, hold=HOLD_AFTER[outcome])
     if kind == HANDED_IN:
         if cur.state != OUT:
             raise RuleViolation(f"This phone is already {STATE_WORDS[cur.state]}.")
@@ -186,9 +256,10 @@ def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | Non
     if kind == CONFISCATED_EV:
         if cur.state == CONFISCATED:
             raise RuleViolation("This phone is already confiscated.")
+        hold = HOLD_DSL if category == NUDE_IMAGES else ""
         if cur.state == IN_TRAY:
-            return Custody(CONFISCATED, cur.tray_id, cur.slot_no)
-        return Custody(CONFISCATED, tray_id, slot_no)
+            return Custody(CONFISCATED, cur.tray_id, cur.slot_no, hold)
+        return Custody(CONFISCATED, tray_id, slot_no, hold)
     if kind == HELD_STAFF:
         if cur.state != OUT:
             raise RuleViolation(f"This device is already {STATE_WORDS[cur.state]}.")
@@ -201,9 +272,18 @@ def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | Non
         if not held:
             raise RuleViolation("This phone is not held by the school.")
         return Custody()
-    if kind == SEARCHED:
-        if cur.state != CONFISCATED:
-            raise RuleViolation("Only a confiscated phone can be searched: record the confiscation first.")
+    if kind == SEARCHED:  # with consent: in the tray, with its owner or confiscated; it stays where it is
+        if cur.hold and outcome == "content_deleted":
+            raise RuleViolation(
+                "Suspected nude or semi-nude images: content is never deleted by the school (the DSL and "
+                "the police may need it)."
+            )
+        if cur.hold in (HOLD_DSL, HOLD_POLICE) and outcome in DELETING:
+            raise RuleViolation(
+                "Held for the DSL: nothing may be deleted, or the pupil asked to delete it, until the DSL decides."
+                if cur.hold == HOLD_DSL
+                else "Kept for the police: nothing may be deleted, or the pupil asked to delete it."
+            )
         return cur
     if kind == POLICE_EV:
         if not held:
@@ -212,7 +292,7 @@ def step(cur: Custody, kind: str, tray_id: int | None = None, slot_no: int | Non
     if kind == MOVED:
         if not held:
             raise RuleViolation("Only a phone in the tray can be moved.")
-        return Custody(cur.state, tray_id, slot_no)
+        return Custody(cur.state, tray_id, slot_no, cur.hold)
     raise ValueError(f"unknown event kind {kind!r}")
 
 
@@ -235,8 +315,8 @@ def replay(events: Iterable[CustodyEvent]) -> Replayed:
             cur = stack.pop()[2]
             continue
         try:
-            nxt = step(cur, e.kind, e.tray_id, e.slot_no)
-        except RuleViolation as exc:
+            nxt = step(cur, e.kind, e.tray_id, e.slot_no, category=e.category, outcome=e.outcome)
+        except (RuleViolation, ValidationError) as exc:
             raise LedgerError(f"event {e.id} ({e.kind}) is impossible here: {exc}") from None
         stack.append((e.id, e.kind, cur))
         cur = nxt
@@ -270,7 +350,9 @@ def _state_row(device_id: int) -> DeviceState:
     if row is None:  # a device registered before projections existed: derive it
         events = CustodyEvent.select().where(CustodyEvent.device == device_id).order_by(CustodyEvent.id)
         r = replay(events).custody
-        row = DeviceState.create(device=device_id, state=r.state, tray=r.tray_id, slot_no=r.slot_no, since=utcnow())
+        row = DeviceState.create(
+            device=device_id, state=r.state, tray=r.tray_id, slot_no=r.slot_no, dsl_hold=r.hold, since=utcnow()
+        )
     return row
 
 
@@ -306,7 +388,7 @@ def overflow_place_of(device_id: int) -> str:
 
 
 def _custody(row: DeviceState) -> Custody:
-    return Custody(row.state, row.tray_id, row.slot_no)
+    return Custody(row.state, row.tray_id, row.slot_no, row.dsl_hold or "")
 
 
 def _slot_text(tray_id: int | None, slot_no: int | None) -> str:
@@ -390,7 +472,7 @@ def _append(
     cur = _custody(row)
     if kind == REVERSAL:
         raise AssertionError("use reverse()")
-    nxt = step(cur, kind, tray_id, slot_no)
+    nxt = step(cur, kind, tray_id, slot_no, category=fields.get("category"), outcome=fields.get("outcome"))
     now = _in_order(device_id, now, typed=typed)
     ev_tray, ev_slot = (tray_id, slot_no) if tray_id is not None else (cur.tray_id, cur.slot_no)
     prev = audit.head()
@@ -423,6 +505,7 @@ def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: Custody
         DeviceState.tray: nxt.tray_id,
         DeviceState.slot_no: nxt.slot_no,
         DeviceState.last_event: event,
+        DeviceState.dsl_hold: nxt.hold,
     }
     if nxt.state != row.state:
         changes[DeviceState.since] = now
@@ -430,7 +513,7 @@ def _save_state(row: DeviceState, nxt: Custody, now: dt.datetime, event: Custody
         DeviceState.update(changes).where(DeviceState.device == row.device_id).execute()
     except peewee.IntegrityError:
         raise RuleViolation(f"Slot {_slot_text(nxt.tray_id, nxt.slot_no)} already holds another phone.") from None
-    row.state, row.tray_id, row.slot_no = nxt.state, nxt.tray_id, nxt.slot_no
+    row.state, row.tray_id, row.slot_no, row.dsl_hold = nxt.state, nxt.tray_id, nxt.slot_no, nxt.hold
 
 
 def _describe(
@@ -456,6 +539,9 @@ def _class_id(r: Resolved) -> int | None:
 
 
 def _blocked_message(row: DeviceState) -> str:
+    if row.state == CONFISCATED and row.dsl_hold in (HOLD_DSL, HOLD_POLICE):
+        held = HELD_FOR_DSL if row.dsl_hold == HOLD_DSL else KEPT_FOR_POLICE
+        return f"{held[:-1]} (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == CONFISCATED:
         return f"Confiscated: parent/carer collection only (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == POLICE:
@@ -639,10 +725,22 @@ def _pupil_name(device: Device) -> str:
 
 
 def confiscate(
-    device_id: int, actor: Staff, *, reason: str, policy: str, now: dt.datetime | None = None
+    device_id: int,
+    actor: Staff,
+    *,
+    category: str | None = None,
+    reason: str,
+    policy: str,
+    now: dt.datetime | None = None,
 ) -> CustodyEvent:
-    """Confiscate a phone for a policy breach. It stays in (or is given) a slot."""
+    """Confiscate a phone for a policy breach. It stays in (or is given) a slot.
+
+    Any member of staff may (a teacher any pupil's phone); ``category`` is a key of
+    :data:`CATEGORIES`, ``reason`` what happened. Suspected nude or semi-nude images
+    (:data:`NUDE_IMAGES`) hold the phone for the DSL (:func:`record_dsl_decision`)."""
     now = now or utcnow()
+    if category not in CATEGORIES:
+        raise ValidationError("Choose why the phone is confiscated: " + ", ".join(CATEGORIES.values()) + ".")
     reason = text_field(reason, "reason for the confiscation", limit=REASON_LIMIT)
     policy = text_field(policy, "policy that was breached", limit=POLICY_LIMIT)
     with write_tx():
@@ -666,9 +764,11 @@ def confiscate(
             row=row,
             tray_id=tray_id,
             slot_no=slot_no,
+            category=category,
             reason=reason,
             policy=policy,
             note=note,
+            audit_details={"category": category},
         )
         return event
 
@@ -750,24 +850,52 @@ def record_search(
     *,
     consent_by: str,
     consent_contact_id: int | None = None,
-    witness: str,
+    witness: str | None,
+    no_witness_reason: str | None = None,
     grounds: str,
+    item_sought: str | None,
+    location: str | None,
+    others_present: str | None = None,
+    found_what: str | None = None,
     outcome: str,
+    follow_up: str | None = None,
     parents_informed_at: dt.datetime | None = None,
     parents_informed_how: str | None = None,
     now: dt.datetime | None = None,
 ) -> CustodyEvent:
-    """Record a search of a confiscated phone by a member of the leadership team.
+    """Record a search of a phone by a member of the leadership team, with the consent of
+    the pupil or a listed parent/carer (mobile technology policy 6): a phone in the tray,
+    with its owner, or confiscated. The phone stays where it is.
 
-    Only the fact of the search is stored: never anything from the phone's contents.
+    The record is the DfE's (2022): who searched (``actor``) and the witness, or why there
+    was none; the consent; the grounds and the item sought; the time (``now``) and the
+    location; others present; what was found (``found_what``, empty when nothing was) and
+    what was done with it (``outcome``, :data:`SEARCH_OUTCOMES`); the follow-up. Only the
+    fact of the search is stored: never anything from the phone's contents.
     """
     now = now or utcnow()
     if consent_by not in CONSENT_BY:
         raise ValidationError("Say who consented: the pupil or a named parent/carer.")
     if outcome not in SEARCH_OUTCOMES:
         raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
-    witness = text_field(witness, "witness's name", limit=WITNESS_LIMIT)
+    witness = text_field(witness, "witness's name", required=False, limit=WITNESS_LIMIT)
+    no_witness_reason = text_field(
+        no_witness_reason, "reason there was no witness", required=False, limit=NO_WITNESS_LIMIT
+    )
+    if witness is None and no_witness_reason is None:
+        raise ValidationError("Give the witness's name, or the reason there was no witness.")
+    if witness is not None and no_witness_reason is not None:
+        raise ValidationError("Give the witness's name or the reason there was no witness, not both.")
     grounds = text_field(grounds, "grounds for the search", limit=GROUNDS_LIMIT)
+    item_sought = text_field(item_sought, "item sought", limit=ITEM_LIMIT)
+    location = text_field(location, "place of the search", limit=LOCATION_LIMIT)
+    others_present = text_field(others_present, "others present", required=False, limit=OTHERS_LIMIT)
+    found_what = text_field(found_what, "what was found", required=False, limit=FOUND_LIMIT)
+    follow_up = text_field(follow_up, "follow-up", required=False, limit=FOLLOW_UP_LIMIT)
+    if outcome == "nothing_found" and found_what is not None:
+        raise ValidationError('The outcome is "nothing found": say what was done with what was found instead.')
+    if outcome != "nothing_found" and found_what is None:
+        raise ValidationError('Say what kind of thing was found (not its content), or choose "nothing found".')
     how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
@@ -777,7 +905,7 @@ def record_search(
         device = _device(device_id)
         _pupils_only(device, "search")
         require(actor, "search", school_class_id=_device_class_id(device))
-        if problem := witness_problem(witness, actor.display_name):
+        if witness is not None and (problem := witness_problem(witness, actor.display_name)):
             raise ValidationError(problem)
 
         consent_contact = None
@@ -802,11 +930,44 @@ def record_search(
             consent_by=consent_by,
             consent_contact=consent_contact,
             witness=witness,
+            no_witness_reason=no_witness_reason,
             grounds=grounds,
+            item_sought=item_sought,
+            location=location,
+            others_present=others_present,
+            found_what=found_what,
             outcome=outcome,
+            follow_up=follow_up,
             parents_informed_at=parents_informed_at,
             parents_informed_how=how,
-            audit_details={"outcome": outcome},
+            audit_details={"outcome": outcome, "witnessed": witness is not None, "found": found_what is not None},
+        )
+        return event
+
+
+def record_dsl_decision(
+    device_id: int, actor: Staff, *, decision: str, note: str, now: dt.datetime | None = None
+) -> CustodyEvent:
+    """The DSL's (or the headteacher's) decision on a phone held for the DSL (online safety
+    11.1.1): "return to parents allowed" or "other" lifts the hold (a confiscated phone still
+    goes only to a listed parent or carer); "keep for the police" keeps it held."""
+    now = now or utcnow()
+    if decision not in DECISIONS:
+        raise ValidationError("Choose the decision: " + ", ".join(DECISIONS.values()) + ".")
+    note = text_field(note, "note on the decision", limit=DECISION_NOTE_LIMIT)
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "dsl_decision")
+        row = _state_row(device.id)
+        event, _ = _append(
+            device.id,
+            DSL_DECISION,
+            actor,
+            now,
+            row=row,
+            outcome=decision,
+            note=note,
+            audit_details={"decision": decision},
         )
         return event
 
@@ -881,6 +1042,10 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
         raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
     if target.kind == POLICE_EV:
         raise RuleViolation("A police hand-over is final and cannot be undone.")
+    if target.kind == CONFISCATED_EV and target.category == NUDE_IMAGES:
+        # Undoing it would lift the hold for the DSL: only the DSL (or the headteacher) may,
+        # whoever recorded it (online safety 11.1.1: all such concerns go to the DSL).
+        require(actor, "dsl_decision", doing="undo a confiscation for suspected nude or semi-nude images")
     recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
     if recorder is not None and actor is not None and recorder.id == actor.id:
         return
@@ -968,7 +1133,7 @@ def history(device_id: int) -> list[CustodyEvent]:
     )
 
 
-DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
+DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION})
 
 
 def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *, reader: Staff | Iterable[str]) -> str:
@@ -1017,7 +1182,10 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
     elif e.kind == RETURNED:
         text = f"returned to the visitor from slot {slot}" if slot else "returned to the visitor"
     elif e.kind == CONFISCATED_EV:
-        text = f"confiscated ({e.policy}): {e.reason}; held in {'slot ' if e.slot_no is not None else ''}{slot}"
+        category = f"{CATEGORIES.get(e.category, e.category)}; " if e.category else ""
+        text = (
+            f"confiscated ({category}{e.policy}): {e.reason}; held in {'slot ' if e.slot_no is not None else ''}{slot}"
+        )
     elif e.kind == RELEASED_TO_CONTACT:
         c = e.contact
         assert c is not None  # a release to a contact is recorded only with the contact
@@ -1031,7 +1199,16 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
             if e.parents_informed_at
             else "; parents not yet informed"
         )
-        text = f"searched, consent {consent}, witness {e.witness}; grounds: {e.grounds}; outcome: {outcome}{informed}"
+        witnessed = f"witness {e.witness}" if e.witness else f"no witness ({e.no_witness_reason})"
+        sought = f"; looking for: {e.item_sought}" if e.item_sought else ""
+        place = f"; in {e.location}" if e.location else ""
+        others = f"; also present: {e.others_present}" if e.others_present else ""
+        found = f"; found: {e.found_what}" if e.found_what else ""
+        follow = f"; follow-up: {e.follow_up}" if e.follow_up else ""
+        text = (
+            f"searched, consent {consent}, {witnessed}; grounds: {e.grounds}; outcome: {outcome}{informed}"
+            f"{place}{sought}{others}{found}{follow}"
+        )
     elif e.kind == POLICE_EV:
         text = f"handed to police: {e.officer}, reference {e.force_reference}"
     elif e.kind == MOVED:
@@ -1041,6 +1218,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         text = f"held for the {e.policy}: {e.reason}; held in {where}"
     elif e.kind == RETURNED_TO_STAFF:
         text = f"returned to the member of staff, decided: {e.reason}"
+    elif e.kind == DSL_DECISION:
+        text = f"DSL's decision: {DECISIONS.get(e.outcome or '', e.outcome)}: {e.note}"
     elif e.kind == REVERSAL:
         text = f"undo of event {e.reverses_id}: {e.note}"
     else:  # pragma: no cover
@@ -1090,7 +1269,11 @@ def verify_states() -> list[str]:
             problems.append(f"device {device_id}: {exc}")
             continue
         state_row = rows.get(device_id)
-        stored = Custody(state_row.state, state_row.tray_id, state_row.slot_no) if state_row else Custody()
+        stored = (
+            Custody(state_row.state, state_row.tray_id, state_row.slot_no, state_row.dsl_hold or "")
+            if state_row
+            else Custody()
+        )
         if stored != derived:
             problems.append(f"device {device_id}: stored state {stored} differs from the ledger's {derived}")
         events = events_by_device.get(device_id, [])

@@ -353,7 +353,7 @@ def _rest_points(events: list[CustodyEvent]) -> list[int]:
             cur = stack.pop()[1]
         else:
             stack.append((e.id, cur))
-            cur = step(cur, e.kind, e.tray_id, e.slot_no)
+            cur = step(cur, e.kind, e.tray_id, e.slot_no, category=e.category, outcome=e.outcome)
         if cur.state == OUT:
             rests.append(i)
     return rests
@@ -477,6 +477,14 @@ class CustodyKind(RecordKind):
         "force_reference",
         "reverses_id",
         "note",
+        # schema 11 (issue 15): the confiscation's category, the fuller search record
+        "category",
+        "item_sought",
+        "location",
+        "no_witness_reason",
+        "others_present",
+        "found_what",
+        "follow_up",
     )
 
     purge_counts = ("hand_ins", "confiscations")
@@ -711,7 +719,7 @@ def _ids_present(ids: list[int]) -> Iterable[int]:
 
 def _light_events(devices: list[int]) -> Iterable[Any]:
     """These phones' events, in ledger order, with only what planning a purge reads (id,
-    device_id, kind, at, tray_id, slot_no, reverses_id): whole model rows were most of its time."""
+    device_id, kind, at, tray_id, slot_no, reverses_id, category, outcome): whole model rows were most of its time."""
     return (
         CustodyEvent.select(
             CustodyEvent.id,
@@ -721,6 +729,8 @@ def _light_events(devices: list[int]) -> Iterable[Any]:
             CustodyEvent.tray.alias("tray_id"),
             CustodyEvent.slot_no,
             CustodyEvent.reverses.alias("reverses_id"),
+            CustodyEvent.category,  # a confiscation's (a hold for the DSL) and a decision's code: the replay reads them
+            CustodyEvent.outcome,
         )
         .where(CustodyEvent.device.in_(devices))
         .order_by(CustodyEvent.id)

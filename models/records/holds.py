@@ -12,13 +12,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from models.custody.ledger import CONFISCATED, CONFISCATED_EV, IN_TRAY, OUT, POLICE, POLICE_EV, SEARCHED
+from models.custody.ledger import CONFISCATED, CONFISCATED_EV, DSL_DECISION, IN_TRAY, OUT, POLICE, POLICE_EV, SEARCHED
 from models.store.tables import Concern, CustodyEvent, Device, DeviceState, Tray, Visit
 
-SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV})
+SERIOUS_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION})
 # A pupil's custody episode with one of these is a child protection record (kept until the
 # pupil's date of birth + 25 years, IRMS), with the confiscation in the same episode.
-CHILD_PROTECTION_KINDS = frozenset({SEARCHED, POLICE_EV})
+# (the DSL's decision on a phone held for suspected nude or semi-nude images too: issue 15)
+CHILD_PROTECTION_KINDS = frozenset({SEARCHED, POLICE_EV, DSL_DECISION})
 HOLD_WORDS: dict[str, str] = {
     POLICE: "handed to the police: its whole history is kept",
     CONFISCATED: "confiscated and still held by the school: its whole history is kept",

@@ -13,6 +13,7 @@ from peewee import JOIN, fn
 from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
 from models.custody.ledger import (
     CONFISCATED_EV,
+    DSL_DECISION,
     EVENT_WORDS,
     HANDED_IN,
     MOVED,
@@ -269,6 +270,8 @@ def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
             CustodyEvent.tray,
             CustodyEvent.slot_no,
             CustodyEvent.reverses,
+            CustodyEvent.category,
+            CustodyEvent.outcome,
         )
         .where(CustodyEvent.device.in_(device_ids))
         .order_by(CustodyEvent.id)
@@ -287,7 +290,7 @@ def custody_started(device_ids: list[int]) -> dict[int, dt.datetime]:
                         raise LedgerError(f"event {e.id} reverses an event that is not the latest action")
                     _, cur, began = stack.pop()
                     continue
-                nxt = step(cur, e.kind, e.tray_id, e.slot_no)
+                nxt = step(cur, e.kind, e.tray_id, e.slot_no, category=e.category, outcome=e.outcome)
                 stack.append((e.id, cur, began))
                 if nxt.state in held and cur.state not in held:
                     began = e.at
@@ -346,12 +349,15 @@ STAFF_DEVICE_OWNER = "Staff device (DSL)"  # a member of staff's device held (is
 # Event kinds after which the school holds the phone (in a slot, or confiscated), and those
 # after which it does not (back with its owner, or with the police): a phone held when a
 # day begins was kept overnight.
-_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, SEARCHED, MOVED})
+_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, MOVED})
 _GIVES_BACK = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, POLICE_EV})
+# Events that leave the phone where it was: a search (with consent, of a phone held or with
+# its owner) and the DSL's decision. They tell nothing of whether it was held.
+_NEUTRAL = frozenset({SEARCHED, DSL_DECISION})
 # The first event after a moment that shows the phone was held at that moment (each needs
 # it held: models.custody.ledger.step). A hand-in shows it was not; a confiscation may be
 # of either (off a pupil, or in the tray): that phone's earlier event decides.
-_NEEDS_HELD = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, SEARCHED, MOVED, POLICE_EV})
+_NEEDS_HELD = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, MOVED, POLICE_EV})
 
 
 def held_at(start: dt.datetime) -> dict[int, int]:
@@ -371,7 +377,7 @@ def held_at(start: dt.datetime) -> dict[int, int]:
     first: dict[int, str] = {}
     for device_id, kind in db.execute(
         CustodyEvent.select(CustodyEvent.device, CustodyEvent.kind)
-        .where((CustodyEvent.at >= start) & effective)
+        .where((CustodyEvent.at >= start) & effective & CustodyEvent.kind.not_in(list(_NEUTRAL)))
         .order_by(CustodyEvent.at, CustodyEvent.id)
         .tuples()
     ).fetchall():
@@ -389,7 +395,12 @@ def held_at(start: dt.datetime) -> dict[int, int]:
     for device_id in (d for d, kind in first.items() if kind == CONFISCATED_EV):
         before = (
             CustodyEvent.select(CustodyEvent.kind)
-            .where((CustodyEvent.device == device_id) & (CustodyEvent.at < start) & effective)
+            .where(
+                (CustodyEvent.device == device_id)
+                & (CustodyEvent.at < start)
+                & effective
+                & CustodyEvent.kind.not_in(list(_NEUTRAL))
+            )
             .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
             .first()
         )

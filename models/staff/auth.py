@@ -63,9 +63,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "release": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER}),
     "release_to_contact": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER}),
     "move": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),
-    # Policy 9.3: staff may confiscate; searches only by the leadership team.
-    "confiscate": frozenset({TEACHER, LEADERSHIP, HEADTEACHER}),
+    # Any member of staff may confiscate (mobile technology policy 6; online safety 9.3), a
+    # teacher any pupil's phone, not only their own class's (UNSCOPED); the admin (an IT
+    # account) and the chair of governors are not school staff at the gate. Searches only by
+    # the leadership team (with consent).
+    "confiscate": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL}),
     "search": frozenset({LEADERSHIP, HEADTEACHER}),
+    # A phone confiscated for suspected nude or semi-nude images is held for the DSL (online
+    # safety 11.1.1): only the DSL (or the headteacher) records the decision that lifts it.
+    "dsl_decision": frozenset({DSL, HEADTEACHER}),
     "police": frozenset({LEADERSHIP, HEADTEACHER, DSL}),
     "register_device": frozenset({OFFICE, ADMIN}),
     "revoke_label": frozenset({OFFICE, ADMIN}),
@@ -120,6 +126,7 @@ ACTION_WORDS = {
     "move": "move phones between slots",
     "confiscate": "confiscate a phone",
     "search": "record a search",
+    "dsl_decision": "record the DSL's decision on a phone held for the DSL",
     "police": "hand a phone to the police",
     "register_device": "register phones",
     "revoke_label": "revoke labels",
@@ -149,6 +156,9 @@ ACTION_WORDS = {
     "view_school_devices": "see the register of the school's phones and tablets",
 }
 CLASS_SCOPED = frozenset({TEACHER})
+# Actions a teacher takes for any pupil, not only their own classes' (policy 6: staff may
+# confiscate a learner's phone wherever they see it misused).
+UNSCOPED = frozenset({"confiscate"})
 
 # Who reads the details of a search (grounds, consent, outcome), a confiscation's reason and
 # a police hand-over (mobile technology policy 9; online safety policy 10): leadership, the
@@ -328,7 +338,8 @@ def require(staff: Staff | None, action: str, *, school_class_id: int | None = N
     words = doing or ACTION_WORDS[action]
     if not allowed:
         raise PermissionDenied(f"{who_text(staff)} may not {words}.")
-    if allowed <= CLASS_SCOPED and school_class_id is not None and not teaches(staff, school_class_id):
+    scoped = action not in UNSCOPED and allowed <= CLASS_SCOPED
+    if scoped and school_class_id is not None and not teaches(staff, school_class_id):
         cls = SchoolClass.get_or_none(SchoolClass.id == school_class_id)
         name = cls.name if cls else "that class"
         raise PermissionDenied(f"{staff.display_name} may {words} only for their own class, not {name}.")

@@ -159,6 +159,16 @@ class CustodyEvent(BaseModel):
     outcome = pw.CharField(null=True, max_length=40)
     parents_informed_at = pw.DateTimeField(null=True)
     parents_informed_how = pw.CharField(null=True, max_length=100)
+    # issue 15 (schema 11): a confiscation's reason category (models.custody.ledger.CATEGORIES);
+    # the fuller search record (DfE "Searching, screening and confiscation", 2022); a DSL
+    # decision's code is kept in ``outcome`` and its words in ``note``
+    category = pw.CharField(null=True, max_length=30)
+    item_sought = pw.CharField(null=True, max_length=200)
+    location = pw.CharField(null=True, max_length=100)
+    no_witness_reason = pw.CharField(null=True, max_length=200)
+    others_present = pw.CharField(null=True, max_length=200)
+    found_what = pw.TextField(null=True)
+    follow_up = pw.TextField(null=True)
     # police
     officer = pw.CharField(null=True, max_length=100)
     force_reference = pw.CharField(null=True, max_length=60)
@@ -189,6 +199,9 @@ class DeviceState(BaseModel):
     since = pw.DateTimeField()
     last_event = pw.ForeignKeyField(CustodyEvent, null=True, on_delete="RESTRICT")
     last_event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    # Held for the DSL (suspected nude or semi-nude images): "" none, "dsl" awaiting the DSL's
+    # decision, "police" kept for the police, "decided" the DSL has decided (schema 11)
+    dsl_hold = pw.CharField(max_length=10, default="")
 
     class Meta:
         indexes = ((("tray", "slot_no"), True),)

@@ -163,6 +163,31 @@ def _day_marks_absent_no_phone(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _confiscation_categories_and_fuller_searches(migrator: SchemaMigrator) -> None:
+    """Version 13 (issue 15): a confiscation's reason category, the fuller search record
+    (DfE 2022: item sought, location, no-witness reason, others present, what was found,
+    follow-up), and the projection's hold for the DSL. The new custody_event columns are
+    bound when set (integrity.ADDED), so the rows already bound keep their hashes."""
+    import peewee
+
+    have = {c.name for c in db.get_columns("custody_event")}
+    added = [
+        ("category", peewee.CharField(null=True, max_length=30)),
+        ("item_sought", peewee.CharField(null=True, max_length=200)),
+        ("location", peewee.CharField(null=True, max_length=100)),
+        ("no_witness_reason", peewee.CharField(null=True, max_length=200)),
+        ("others_present", peewee.CharField(null=True, max_length=200)),
+        ("found_what", peewee.TextField(null=True)),
+        ("follow_up", peewee.TextField(null=True)),
+    ]
+    ops = [migrator.add_column("custody_event", name, f) for name, f in added if name not in have]
+    if "dsl_hold" not in {c.name for c in db.get_columns("device_state")}:
+        ops.append(migrator.add_column("device_state", "dsl_hold", peewee.CharField(max_length=10, default="")))
+    if ops:
+        migrate_columns(*ops)
+    integrity.forget_added_columns()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -176,6 +201,11 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "staff relationships, school policies and acknowledgements", _governance),
     Migration(11, "staff devices held, the school's own devices and their loans", _school_devices_i15d),
     Migration(12, "pupils' day marks: absent, no phone today", _day_marks_absent_no_phone),
+    Migration(
+        13,
+        "confiscation categories, the fuller search record, holds for the DSL",
+        _confiscation_categories_and_fuller_searches,
+    ),
 ]
 
 

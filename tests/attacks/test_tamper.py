@@ -84,12 +84,16 @@ def episode(database):
     school = build()
     dev = resolve(school.codes["000001"]).device.id
     mum, dad = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[:2]
-    conf = custody.confiscate(dev, school.deputy, reason="Phone out in class", policy="MTP 6", now=later(1))
+    conf = custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MTP 6", now=later(1)
+    )
     search = custody.record_search(
         dev,
         school.deputy,
         consent_by="pupil",
         witness="Mr Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported image",
         outcome="nothing_found",
         now=later(2),
@@ -700,7 +704,9 @@ async def test_during_the_day_the_terminal_anchors_new_records_every_few_minutes
             before = anchors.read(path)
             assert not anchors.moved(path)
             dev = resolve(school.codes["000001"]).device.id
-            custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=T.replace(hour=10))
+            custody.confiscate(
+                dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=T.replace(hour=10)
+            )
             app.anchor_if_due()  # what the five-minute timer runs
             await settle(pilot)
             after = anchors.read(path)  # before closing (closing anchors too)
@@ -1156,7 +1162,9 @@ def test_a_backup_restored_after_the_school_moved_on_is_recorded_and_then_verifi
     copy = Path(url).with_name("backup.sqlite3")
     assert run("backup", "--as", "head", "--db", url, "--config", verify.config, copy)[0] == 0
     open_database(url)  # the school carries on: more records, anchored
-    custody.confiscate(episode["dev"], episode["school"].deputy, reason="Again", policy="MTP 6", now=later(40))
+    custody.confiscate(
+        episode["dev"], episode["school"].deputy, category="behaviour", reason="Again", policy="MTP 6", now=later(40)
+    )
     anchors.write(verify.anchors, actor="test", now=later(41))
     later_anchor = anchors.last(verify.anchors)
     close_db()

@@ -75,7 +75,12 @@ def test_report_compliance_shows_breaches_without_names(school_db, run, monkeypa
     device = resolve(_code("000001")).device
     for minutes in (0, 10):
         custody.confiscate(
-            device.id, head, reason="Used in class", policy="MTP 6", now=now + dt.timedelta(minutes=minutes)
+            device.id,
+            head,
+            category="behaviour",
+            reason="Used in class",
+            policy="MTP 6",
+            now=now + dt.timedelta(minutes=minutes),
         )
         mum = contacts_of(device.pupil_id)[0]
         custody.release_to_contact(

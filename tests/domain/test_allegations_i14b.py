@@ -86,7 +86,7 @@ def test_the_chair_reads_and_follows_up_an_allegation_about_the_head_and_nothing
     c = about(school, school.head)
     other = about(school, school.oak)
     dev = resolve(school.codes["000001"]).device.id
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MTP 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MTP 6", now=NOW)
     assert listed(governor) == {c.id}
     feed = concerns.safeguarding_feed(TODAY, TODAY, actor=governor)
     assert [e.kind for e in feed] == ["concern"]  # no confiscation: nothing custody-related

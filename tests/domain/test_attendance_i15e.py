@@ -174,9 +174,13 @@ def test_a_phone_confiscated_and_not_collected_counts_and_one_with_the_police_do
     from models.school.people import contacts_of
 
     ava, ben = resolve(school.codes["000001"]).device.id, resolve(school.codes["000002"]).device.id
-    custody.confiscate(ava, school.oak, reason="Used in class", policy="MTP 6", now=at(MON, 10))  # off her
+    custody.confiscate(
+        ava, school.oak, category="behaviour", reason="Used in class", policy="MTP 6", now=at(MON, 10)
+    )  # off her
     custody.hand_in(school.codes["000002"], school.office, now=at(MON, 8, 30))
-    custody.confiscate(ben, school.head, reason="Filming", policy="MTP 6", now=at(MON, 11))  # in the tray
+    custody.confiscate(
+        ben, school.head, category="behaviour", reason="Filming", policy="MTP 6", now=at(MON, 11)
+    )  # in the tray
     custody.hand_to_police(ben, school.head, officer="PC Ng, 4521", force_reference="K/1", now=at(MON, 14))
     for day in (TUE, WED):  # Beech scans: a school day
         custody.hand_in(school.codes["000004"], school.office, now=at(day, 8, 30))
@@ -202,14 +206,18 @@ def test_breaches_per_class_and_repeat_pupils(school):
     ava, dan = resolve(school.codes["000001"]).device.id, resolve(school.codes["000004"]).device.id
     mum = None
     for day in (MON, TUE):
-        custody.confiscate(ava, school.oak, reason="Used in class", policy="MTP 6", now=at(day, 10))
+        custody.confiscate(
+            ava, school.oak, category="behaviour", reason="Used in class", policy="MTP 6", now=at(day, 10)
+        )
         from models.school.people import contacts_of
 
         mum = contacts_of(pid("000001"))[0]
         custody.release_to_contact(ava, school.office, contact_id=mum.id, id_seen=True, now=at(day, 15))
-    wrong = custody.confiscate(dan, school.head, reason="Used at lunch", policy="MTP 6", now=at(TUE, 12))
+    wrong = custody.confiscate(
+        dan, school.head, category="behaviour", reason="Used at lunch", policy="MTP 6", now=at(TUE, 12)
+    )
     custody.reverse(wrong.id, school.head, reason="wrong pupil", now=at(TUE, 12, 5))
-    custody.confiscate(dan, school.head, reason="Used at lunch", policy="MTP 6", now=at(WED, 12))
+    custody.confiscate(dan, school.head, category="behaviour", reason="Used at lunch", policy="MTP 6", now=at(WED, 12))
     # From the ledger: confiscations not undone, per class, in Mon..Tue.
     undone = {e.reverses_id for e in CustodyEvent.select().where(CustodyEvent.kind == "reversal")}
     start, end = day_bounds(MON, SCHOOL_TZ)[0], day_bounds(TUE, SCHOOL_TZ)[1]
@@ -384,7 +392,9 @@ def test_the_compliance_screen_names_repeat_breaches_only_for_leadership_the_dsl
     mum = contacts_of(pid("000001"))[0]
     for day in (MON, TUE):
         custody.hand_in(school.codes["000004"], school.office, now=at(day, 8, 30))  # a school day
-        custody.confiscate(ava, school.oak, reason="Used in class", policy="MTP 6", now=at(day, 10))
+        custody.confiscate(
+            ava, school.oak, category="behaviour", reason="Used in class", policy="MTP 6", now=at(day, 10)
+        )
         custody.release_to_contact(ava, school.office, contact_id=mum.id, id_seen=True, now=at(day, 15))
     seen = {}
     for who in (school.office, school.oak, school.deputy, school.head):
@@ -396,3 +406,34 @@ def test_the_compliance_screen_names_repeat_breaches_only_for_leadership_the_dsl
         assert data.breaches is not None and data.breaches.total == 2
         seen[who.username] = [r.name for r in data.breaches.repeat]
     assert seen == {"office": [""], "oak": None, "deputy": ["Ava Patel"], "head": ["Ava Patel"]}
+
+
+def test_a_search_of_a_phone_with_its_owner_does_not_count_it_as_kept_overnight(school):
+    """A search with consent leaves the phone where it is (issue 15, item 2): searched while
+    with its owner, it was not held, that evening or the next morning."""
+    from models.school.people import contacts_of
+
+    ava = resolve(school.codes["000001"]).device.id
+    for adno in ("000002", "000003"):  # a school day for Oak
+        custody.hand_in(school.codes[adno], school.office, now=at(MON, 8, 30))
+    mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
+    custody.record_search(
+        ava,
+        school.deputy,
+        consent_by="parent",
+        consent_contact_id=mum.id,
+        witness="Mr Head",
+        grounds="Reported filming",
+        item_sought="a video of a pupil",
+        location="the deputy's office",
+        outcome="nothing_found",
+        now=at(MON, 16),
+    )
+    assert custody.state_of(ava).state == custody.OUT
+    for adno in ("000002", "000003"):
+        custody.release(school.codes[adno], school.office, now=at(MON, 15, 10))
+        custody.hand_in(school.codes[adno], school.office, now=at(TUE, 8, 30))
+    for cache in (True, False):
+        report = compliance.compliance(MON, WED, now=at(WED, 9), cache=cache)
+        assert oak(report, TUE).handed_in == 2, cache
+    assert 1 not in {p for p in phones.held_at(local_to_utc(dt.datetime.combine(TUE, dt.time(0)))).values()}

@@ -63,7 +63,7 @@ def test_class_checklist_lists_held_and_not_handed_in_before_returned(database):
     ]
 
     dan = resolve(school.codes["000004"]).device.id
-    custody.confiscate(dan, school.deputy, reason="used in class", policy="4.2", now=NOW)
+    custody.confiscate(dan, school.deputy, category="behaviour", reason="used in class", policy="4.2", now=NOW)
     custody.release(school.codes["000005"], school.office, now=T1512)  # Ella: returned
     beech = reports.class_checklist("Beech", NOW.date())
     assert [(r.pupil, r.status) for r in beech] == [
@@ -91,9 +91,9 @@ def test_class_held_counts_phones_still_held_of_those_held_or_returned_today(dat
     ben = custody.release(school.codes["000002"], school.office, now=T1512)  # Ben returned, then undone
     custody.reverse(ben.event_id, school.office, reason="wrong child", now=T1512)
     dan = resolve(school.codes["000004"]).device.id
-    custody.confiscate(dan, school.deputy, reason="used in class", policy="4.2", now=NOW)  # held
+    custody.confiscate(dan, school.deputy, category="behaviour", reason="used in class", policy="4.2", now=NOW)  # held
     ella = resolve(school.codes["000005"]).device.id
-    custody.confiscate(ella, school.deputy, reason="used in class", policy="4.2", now=NOW)
+    custody.confiscate(ella, school.deputy, category="behaviour", reason="used in class", policy="4.2", now=NOW)
     custody.hand_to_police(ella, school.head, officer="PC 1 Smith", force_reference="R-1", now=NOW)  # neither
     counts = reports.class_held(NOW.date())
     assert counts == {
@@ -125,7 +125,9 @@ def test_phones_kept_overnight_are_those_held_since_before_today_and_never_given
     later = day2 + dt.timedelta(hours=7)
     custody.hand_in(school.codes["000002"], school.office, now=day2)  # Ben: in again today
     custody.hand_in(school.codes["000003"], school.office, now=day2)  # Cara: first time, today
-    custody.confiscate(dev["000004"], school.deputy, reason="used in class", policy="4.2", now=later)  # Dan
+    custody.confiscate(
+        dev["000004"], school.deputy, category="behaviour", reason="used in class", policy="4.2", now=later
+    )  # Dan
     ella = custody.release(school.codes["000005"], school.office, now=later)  # Ella: released today...
     custody.reverse(ella.event_id, school.office, reason="wrong child", now=later)  # ...undone: never left
 

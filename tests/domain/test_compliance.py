@@ -102,7 +102,12 @@ def term(database):
     # a confiscation yesterday, still held for a parent
     dan = resolve(school.codes["000004"]).device.id
     custody.confiscate(
-        dan, school.head, reason="Used in class", policy="MTP 6", now=at(TODAY - dt.timedelta(days=1), 15, 30)
+        dan,
+        school.head,
+        category="behaviour",
+        reason="Used in class",
+        policy="MTP 6",
+        now=at(TODAY - dt.timedelta(days=1), 15, 30),
     )
     assert contacts_of(Pupil.get(Pupil.admission_no == "000004").id)
     # Held as today began: Cara's phone (not collected yesterday) and Dan's (confiscated yesterday).

@@ -43,7 +43,9 @@ def test_handed_in_then_confiscated_still_counts_as_handed_in(school, after):
     for adno in ("000001", "000002", "000003"):  # all of Oak hands in
         custody.hand_in(codes[adno], school.office, now=at(MON, 8, 35))
     ava = resolve(codes["000001"]).device.id
-    conf = custody.confiscate(ava, school.head, reason="Used in class", policy="MST 3", now=at(MON, 10, 35))
+    conf = custody.confiscate(
+        ava, school.head, category="behaviour", reason="Used in class", policy="MST 3", now=at(MON, 10, 35)
+    )
     if after == "confiscation undone":
         custody.reverse(conf.id, school.head, reason="wrong pupil", now=at(MON, 10, 40))
     if after in ("searched", "collected", "police"):
@@ -52,7 +54,10 @@ def test_handed_in_then_confiscated_still_counts_as_handed_in(school, after):
             school.deputy,
             consent_by="pupil",
             witness="Head",
+            item_sought="messages",
+            location="the office",
             grounds="g",
+            found_what="an image of another pupil" if after == "police" else None,
             outcome="passed_to_police" if after == "police" else "nothing_found",
             now=at(MON, 11, 0),
         )
@@ -77,7 +82,12 @@ def test_confiscated_without_being_handed_in_is_not_counted(school):
     for adno in ("000002", "000003"):
         custody.hand_in(codes[adno], school.office, now=at(MON, 8, 35))
     custody.confiscate(
-        resolve(codes["000001"]).device.id, school.oak, reason="Used in class", policy="MST 3", now=at(MON, 10, 35)
+        resolve(codes["000001"]).device.id,
+        school.oak,
+        category="behaviour",
+        reason="Used in class",
+        policy="MST 3",
+        now=at(MON, 10, 35),
     )
     report = compliance.compliance(MON, MON, now=at(MON, 16))
     assert (today_oak(report).handed_in, today_oak(report).expected) == (2, 3)

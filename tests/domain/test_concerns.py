@@ -160,7 +160,7 @@ def _history(school):
     """Two days of safeguarding events for the feed."""
     ava, dan = device(school, "000001"), device(school, "000004")
     yday = NOW - dt.timedelta(days=1)
-    custody.confiscate(ava, school.oak, reason="Filming in class", policy="MTP 6", now=yday)
+    custody.confiscate(ava, school.oak, category="behaviour", reason="Filming in class", policy="MTP 6", now=yday)
     contact = contacts_of(pid("000001"))[0]
     custody.record_search(
         ava,
@@ -168,14 +168,24 @@ def _history(school):
         consent_by="parent",
         consent_contact_id=contact.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported video",
+        found_what="an image of another pupil",
         outcome="content_deleted",
         now=yday + dt.timedelta(hours=1),
     )
-    conf = custody.confiscate(dan, school.head, reason="Messaging in assembly", policy="MTP 6", now=NOW)
+    conf = custody.confiscate(
+        dan, school.head, category="behaviour", reason="Messaging in assembly", policy="MTP 6", now=NOW
+    )
     custody.reverse(conf.id, school.head, reason="wrong pupil", now=NOW + dt.timedelta(minutes=5))
     custody.confiscate(
-        dan, school.head, reason="Messaging in assembly", policy="MTP 6", now=NOW + dt.timedelta(minutes=6)
+        dan,
+        school.head,
+        category="behaviour",
+        reason="Messaging in assembly",
+        policy="MTP 6",
+        now=NOW + dt.timedelta(minutes=6),
     )
     custody.hand_to_police(
         dan, school.head, officer="PC 123 Smith", force_reference="KENT/26/1", now=NOW + dt.timedelta(hours=1)

@@ -80,7 +80,14 @@ def _events(school) -> int:
     police by the deputy."""
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.oak, reason="Filming in MST-SECRET", policy="MTP 6", now=NOW + dt.timedelta(hours=1))
+    custody.confiscate(
+        dev,
+        school.oak,
+        category="behaviour",
+        reason="Filming in MST-SECRET",
+        policy="MTP 6",
+        now=NOW + dt.timedelta(hours=1),
+    )
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     custody.record_search(
         dev,
@@ -88,7 +95,10 @@ def _events(school) -> int:
         consent_by="parent",
         consent_contact_id=mum.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="grounds-SECRET",
+        found_what="an image of another pupil",
         outcome="content_deleted",
         now=NOW + dt.timedelta(hours=2),
     )
@@ -174,7 +184,9 @@ def test_an_undo_of_a_confiscation_keeps_its_reason_as_private_as_the_confiscati
     Where the phone is stays for everyone."""
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.oak, reason="Filming", policy="MTP 6", now=NOW + dt.timedelta(hours=1))
+    custody.confiscate(
+        dev, school.oak, category="behaviour", reason="Filming", policy="MTP 6", now=NOW + dt.timedelta(hours=1)
+    )
     custody.reverse(
         custody.latest_event(dev).id, school.deputy, reason="UNDO-SECRET it was Ben", now=NOW + dt.timedelta(hours=2)
     )

@@ -15,14 +15,17 @@ from tests.school import NOW, build
 def test_the_highlighted_entry_has_the_whole_search(database):
     s = build()
     dev = resolve(s.codes["000001"]).device.id
-    custody.confiscate(dev, s.deputy, reason="Filming", policy="MST 6", now=NOW)
+    custody.confiscate(dev, s.deputy, category="behaviour", reason="Filming", policy="MST 6", now=NOW)
     grounds = "Reported filming of another pupil in the toilets at break, by two witnesses"
     custody.record_search(
         dev,
         s.deputy,
         consent_by="pupil",
         witness="Mr A Khan",
+        item_sought="messages",
+        location="the office",
         grounds=grounds,
+        found_what="an image of another pupil",
         outcome="pupil_asked_to_delete",
         parents_informed_at=NOW + dt.timedelta(minutes=30),
         parents_informed_how="phone call",

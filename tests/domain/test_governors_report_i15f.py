@@ -60,7 +60,12 @@ def term(database):
     device = {adno: resolve(code).device.id for adno, code in school.codes.items()}
     # A confiscation before the term: not counted.
     custody.confiscate(
-        device["000002"], school.head, reason="Before term", policy="MTP 6", now=at(dt.date(2026, 8, 28), 12, 0)
+        device["000002"],
+        school.head,
+        category="behaviour",
+        reason="Before term",
+        policy="MTP 6",
+        now=at(dt.date(2026, 8, 28), 12, 0),
     )
     custody.release_to_contact(
         device["000002"], school.head, contact_id=contacts_of(pupil("000002").id)[0].id, id_seen=True,
@@ -84,11 +89,14 @@ def term(database):
     agreed.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 9, 11), 9, 0))
 
     def confiscate_and_return(adno: str, day: dt.date, *, search: str | None = None, informed: bool = False) -> None:
-        custody.confiscate(device[adno], school.head, reason="Used in class", policy="MTP 6", now=at(day, 15, 30))
+        custody.confiscate(
+            device[adno], school.head, category="behaviour", reason="Used in class", policy="MTP 6", now=at(day, 15, 30)
+        )
         if search:
             custody.record_search(
-                device[adno], school.head, consent_by="pupil", witness="Deputy", grounds="Reported photos",
-                outcome=search, parents_informed_at=at(day, 15, 45) if informed else None,
+                device[adno], school.head, consent_by="pupil", witness="Deputy", item_sought="a video", location="the office", grounds="Reported photos",
+                outcome=search, found_what=None if search == "nothing_found" else "an image",
+                parents_informed_at=at(day, 15, 45) if informed else None,
                 parents_informed_how="phone call" if informed else None, now=at(day, 15, 50),
             )  # fmt: skip
         custody.release_to_contact(
@@ -121,14 +129,16 @@ def term(database):
         day += dt.timedelta(days=1)
 
     undone = custody.confiscate(
-        device["000001"], school.head, reason="Wrong phone", policy="MTP 6", now=at(LAST, 15, 30)
+        device["000001"], school.head, category="behaviour", reason="Wrong phone", policy="MTP 6", now=at(LAST, 15, 30)
     )
     custody.reverse(undone.id, school.head, reason="the wrong phone", now=at(LAST, 15, 35))
     # Ella's phone goes to the police after a search, on the last day.
-    custody.confiscate(device["000005"], school.head, reason="Threats", policy="MTP 9", now=at(LAST, 15, 40))
+    custody.confiscate(
+        device["000005"], school.head, category="behaviour", reason="Threats", policy="MTP 9", now=at(LAST, 15, 40)
+    )
     custody.record_search(
-        device["000005"], school.head, consent_by="pupil", witness="Deputy", grounds="Threats reported",
-        outcome="passed_to_police", now=at(LAST, 15, 45),
+        device["000005"], school.head, consent_by="pupil", witness="Deputy", item_sought="a video", location="the office", grounds="Threats reported",
+        outcome="passed_to_police", found_what="threatening messages", now=at(LAST, 15, 45),
     )  # fmt: skip
     custody.hand_to_police(
         device["000005"], school.head, officer="PC 123 Khan", force_reference="KT-1", now=at(LAST, 16, 30)

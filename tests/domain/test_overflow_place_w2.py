@@ -74,7 +74,9 @@ def test_a_confiscation_in_the_overflow_place_carries_the_recorded_place(databas
             break
     assert over is not None, "the slots never filled"
     trays.set_overflow_place("Office cupboard, box O")
-    event = custody.confiscate(over, small.deputy, reason="Filming pupils", policy="Mobile technology 6", now=LATER)
+    event = custody.confiscate(
+        over, small.deputy, category="behaviour", reason="Filming pupils", policy="Mobile technology 6", now=LATER
+    )
     assert event.note == f"overflow: {first_place}"
     assert custody.describe_event(event, reader=DETAIL_ROLES).endswith(f"held in {first_place}  (by Deputy)")
     assert custody.overflow_place_of(over) == first_place

@@ -23,7 +23,9 @@ def busy_day(database):
     dev = {adno: resolve(code).device.id for adno, code in s.codes.items()}
     for i, code in enumerate(s.codes.values()):
         custody.hand_in(code, s.office, now=at(i))
-    custody.confiscate(dev["000001"], s.deputy, reason="Used in class", policy="MST 6", now=at(10))
+    custody.confiscate(
+        dev["000001"], s.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=at(10)
+    )
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     custody.record_search(
         dev["000001"],
@@ -31,6 +33,8 @@ def busy_day(database):
         consent_by="parent",
         consent_contact_id=mum.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported image",
         outcome="nothing_found",
         now=at(20),
@@ -41,7 +45,10 @@ def busy_day(database):
     custody.release(s.codes["000003"], s.office, now=at(55))
     last = custody.release(s.codes["000004"], s.office, now=at(60))
     custody.reverse(last.event_id, s.office, reason="Scanned the wrong phone", now=at(61))
-    custody.confiscate(dev["000005"], s.head, reason="Threatening messages", policy="MST 6", now=at(70))
+    custody.confiscate(
+        dev["000005"], s.head, category=custody.NUDE_IMAGES, reason="Image shared", policy="OS 11.1", now=at(70)
+    )
+    custody.record_dsl_decision(dev["000005"], s.head, decision="keep_for_police", note="Police called", now=at(75))
     custody.hand_to_police(dev["000005"], s.head, officer="PC 123 Smith", force_reference="AB/1", now=at(80))
     return s
 
@@ -138,7 +145,9 @@ def test_since_is_when_the_phone_entered_its_state_not_its_latest_event(database
     custody.hand_in(s.codes["000001"], s.office, now=at(0))
     custody.hand_in(s.codes["000002"], s.office, now=at(1))
     custody.move(dev["000001"], s.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=20, now=at(30))
-    custody.confiscate(dev["000002"], s.deputy, reason="Used in class", policy="MST 6", now=at(40))
+    custody.confiscate(
+        dev["000002"], s.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=at(40)
+    )
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0]
     custody.record_search(
         dev["000002"],
@@ -146,6 +155,8 @@ def test_since_is_when_the_phone_entered_its_state_not_its_latest_event(database
         consent_by="parent",
         consent_contact_id=mum.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported image",
         outcome="nothing_found",
         now=at(50),

@@ -21,6 +21,8 @@ def _search(s, dev, informed):
         s.deputy,
         consent_by="pupil",
         witness="Mrs Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported image",
         outcome="nothing_found",
         parents_informed_at=informed,
@@ -32,7 +34,9 @@ def _search(s, dev, informed):
 def test_parents_told_before_the_day_of_the_confiscation_is_refused(database):
     s = build()
     dev = resolve(s.codes["000001"]).device.id
-    custody.confiscate(dev, s.deputy, reason="Used in class", policy="MST 6", now=NOW + dt.timedelta(hours=1))
+    custody.confiscate(
+        dev, s.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=NOW + dt.timedelta(hours=1)
+    )
     searches = CustodyEvent.select().where(CustodyEvent.kind == custody.SEARCHED)
     with pytest.raises(ValidationError, match="before the day the phone was confiscated"):
         _search(s, dev, NOW - dt.timedelta(days=3))

@@ -23,10 +23,12 @@ def test_undo_refusals_say_undo(database):
     assert str(refused.value) == "Oak Teacher may undo a hand-in only for their own class, not Beech."
 
     dev = resolve(s.codes["000001"]).device.id
-    taken = custody.confiscate(dev, s.deputy, reason="Used in class", policy="MST 6", now=NOW + dt.timedelta(minutes=2))
+    taken = custody.confiscate(
+        dev, s.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=NOW + dt.timedelta(minutes=2)
+    )
     with pytest.raises(PermissionDenied) as refused:
-        custody.reverse(taken.id, s.office, reason="Mistake", now=NOW + dt.timedelta(minutes=3))
-    assert str(refused.value) == "Office (office staff) may not undo a confiscation."
+        custody.reverse(taken.id, s.admin, reason="Mistake", now=NOW + dt.timedelta(minutes=3))
+    assert str(refused.value) == "Admin (admin) may not undo a confiscation."
 
 
 def test_every_kind_of_event_has_a_noun_for_its_refusals():
@@ -43,7 +45,9 @@ def test_a_blocked_release_names_the_pupil_and_class_for_the_log(database):
     s = build()
     code = s.codes["000001"]
     custody.hand_in(code, s.office, now=NOW)
-    custody.confiscate(resolve(code).device.id, s.deputy, reason="Filming", policy="MST 6", now=NOW)
+    custody.confiscate(
+        resolve(code).device.id, s.deputy, category="behaviour", reason="Filming", policy="MST 6", now=NOW
+    )
     with pytest.raises(RuleViolation) as blocked:
         custody.release(code, s.office, now=NOW + dt.timedelta(hours=6))
     assert (blocked.value.owner, blocked.value.class_name) == ("Ava Patel", "Oak")

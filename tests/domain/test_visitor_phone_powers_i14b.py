@@ -37,7 +37,12 @@ def test_a_visitors_phone_cannot_be_confiscated(school, held_visitor_phone):
     before = _events(held_visitor_phone)
     with pytest.raises(RuleViolation, match="visitor's phone"):
         custody.confiscate(
-            held_visitor_phone, school.deputy, reason="Filming", policy="Visitors", now=NOW + dt.timedelta(minutes=5)
+            held_visitor_phone,
+            school.deputy,
+            category="behaviour",
+            reason="Filming",
+            policy="Visitors",
+            now=NOW + dt.timedelta(minutes=5),
         )
     assert _events(held_visitor_phone) == before
 
@@ -50,6 +55,8 @@ def test_a_visitors_phone_cannot_be_searched(school, held_visitor_phone):
             school.deputy,
             consent_by="pupil",
             witness="Mr Someone Else",
+            item_sought="messages",
+            location="the office",
             grounds="Filming pupils",
             outcome=next(iter(custody.SEARCH_OUTCOMES)),
             now=NOW + dt.timedelta(minutes=5),

@@ -3,15 +3,16 @@ and 110×32.
 
 An Oak phone was handed in this morning (`kiosk scan`). The deputy head signs in, opens
 Phone history (P) and scans its label: the phone, where it is and its chain of custody.
-F6 confiscates it (what confiscating means is said before anything is typed; a summary
-to confirm); F7 then records a search with the pupil's consent, a witness and the
-grounds. The screen says where to keep the phone, the chain shows both entries, and the
+F6 confiscates it (what confiscating means is said before anything is typed; why, from a
+list, then what happened; a summary to confirm); F7 then records a search with the pupil's
+consent, a witness, the grounds, the item sought and where (issue 15). The screen says where to keep the phone, the chain shows both entries, and the
 ledger holds them with the same details."""
 
 from __future__ import annotations
 
 HISTORY_KEYS = ("esc Back", "f2 Undo latest", "f4 Release to parent", "f8 To police", "f12 Lock")
 REASON, WITNESS, GROUNDS = "Used in class to film", "Mr D Green", "Reported filming in class"
+ITEM, PLACE = "a film of another pupil", "the deputy's office"
 POLICY = "Mobile technology policy 3 (not used in class)"
 
 
@@ -34,22 +35,25 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.assert_shows(
         f"This phone is in {slot}. Confiscating it keeps it in the office until a listed parent or carer collects "
         f"it: it will not go back to {name} at the end of the day.",
-        "Reason (required)",
-        "Policy breached",
-        POLICY,
+        "Why (required)",
+        "Behaviour",
         "Enter to go on, Esc to cancel.",
         "Continue",
         "Cancel",
     )
+    kiosk.keys("enter")  # why: behaviour
+    kiosk.wait_for("Type what happened, then Enter.", "What happened (required)")
     kiosk.fill(REASON)
-    kiosk.wait_for("Down/Up and Enter to choose the policy.")
+    kiosk.wait_for("Down/Up and Enter to choose the policy.", "Policy breached", POLICY)
     kiosk.keys("enter")  # the first policy
     kiosk.keys("enter")  # Continue
     kiosk.wait_for(f"Confiscate {name}'s phone?")
-    kiosk.assert_shows(f"Reason: {REASON}", f"Policy: {POLICY}", "Confirm confiscation", "Back")
+    kiosk.assert_shows(
+        "Why: behaviour", f"What happened: {REASON}", f"Policy: {POLICY}", "Confirm confiscation", "Back"
+    )
     kiosk.keys("enter")
     kiosk.wait_for(f"Confiscated {name}'s phone: keep it in {slot}.", f"Now: Confiscated, {slot}")
-    kiosk.assert_shows(f"confiscated ({POLICY}): {REASON}; held in {slot} (by Mrs R Hughes (deputy head))")
+    kiosk.assert_shows(f"confiscated (behaviour; {POLICY}): {REASON}; held in {slot} (by Mrs R Hughes (deputy head))")
     kiosk.assert_footer(*HISTORY_KEYS, "f7 Search", palette=True)
     assert school.events(code)[-2:] == ["handed_in", "confiscated"]
 
@@ -61,11 +65,18 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
         "Enter to go on, Esc to cancel.",
     )
     kiosk.keys("enter")  # consent: the pupil
-    kiosk.wait_for("Witness (required; someone other than Mrs R Hughes)")
+    kiosk.wait_for("Witness (someone other than Mrs R Hughes)")
     kiosk.fill(WITNESS)
     kiosk.fill(GROUNDS)
-    kiosk.wait_for("Outcome", "Nothing found")
+    kiosk.fill(ITEM)
+    kiosk.fill(PLACE)
+    kiosk.keys("enter")  # no one else present
+    kiosk.wait_for("Found (its kind, never its content; empty if nothing)")
+    kiosk.keys("enter")  # nothing found
+    kiosk.wait_for("Outcome: what was done with it", "Nothing found")
     kiosk.keys("enter")  # outcome: nothing found
+    kiosk.wait_for("Follow-up (optional)")
+    kiosk.keys("enter")  # no follow-up
     kiosk.wait_for("Parents/carers informed (optional: give both or neither)")
     kiosk.keys("enter", "enter")  # not informed yet: neither time nor how
     kiosk.wait_for(f"Record this search of {name}'s phone?")
@@ -73,7 +84,10 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
         "Searched by: Mrs R Hughes (deputy head)",
         f"Consent: the pupil, {name}",
         f"Witness: {WITNESS}",
+        f"Where: {PLACE}",
         f"Grounds: {GROUNDS}",
+        f"Item sought: {ITEM}",
+        "Found: nothing",
         "Outcome: nothing found",
         "Parents informed: not yet",
         "Nothing from the phone's contents is recorded.",
@@ -83,7 +97,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.wait_for(f"Recorded the search of {name}'s phone.", f"Now: Confiscated, {slot}")
     kiosk.assert_shows(
         f"searched, consent pupil, witness {WITNESS}; grounds: {GROUNDS}; outcome: nothing found; parents not yet "
-        "informed (by Mrs R Hughes (deputy head))"
+        f"informed; in {PLACE}; looking for: {ITEM} (by Mrs R Hughes (deputy head))"
     )
     kiosk.assert_footer(*HISTORY_KEYS, "f7 Search", palette=True)
     searched = school.query(

@@ -42,13 +42,16 @@ def searched_at(school, when: dt.datetime) -> int:
     """Ava's phone handed in, confiscated and searched (the search at ``when``)."""
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(11, 5))
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=at(11, 5))
     custody.record_search(
         dev,
         school.deputy,
         consent_by="pupil",
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported image",
+        found_what="an image of another pupil",
         outcome="passed_to_police",
         now=when,
     )
@@ -89,18 +92,26 @@ def test_an_action_timed_before_the_latest_event_is_refused_whatever_the_form(sc
     dev = device_of(school, "000001")
     out = custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
-        custody.confiscate(dev, school.deputy, reason="r", policy="p", now=at(8, 20))
+        custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(8, 20))
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
         custody.release(school.codes["000001"], school.office, now=at(8, 0))
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
         custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(8, 34))
-    conf = custody.confiscate(dev, school.deputy, reason="r", policy="p", now=at(11, 5))
+    conf = custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(11, 5))
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     with pytest.raises(RuleViolation, match="before this phone's confiscation at 11:05"):
         custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=at(10, 0))
     with pytest.raises(RuleViolation, match="before this phone's confiscation at 11:05"):
         custody.record_search(
-            dev, school.deputy, consent_by="pupil", witness="Head", grounds="g", outcome="nothing_found", now=at(9, 0)
+            dev,
+            school.deputy,
+            consent_by="pupil",
+            witness="Head",
+            item_sought="messages",
+            location="the office",
+            grounds="g",
+            outcome="nothing_found",
+            now=at(9, 0),
         )
     rev = custody.reverse(conf.id, school.deputy, reason="wrong pupil", now=at(11, 30))
     with pytest.raises(RuleViolation, match="before this phone's undo at 11:30"):
@@ -113,7 +124,7 @@ def test_a_latest_event_on_another_day_is_named_with_its_date(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35) + dt.timedelta(days=1))
     with pytest.raises(RuleViolation, match=r"hand-in at 08:35 on Fri 13 Nov"):
-        custody.confiscate(dev, school.deputy, reason="r", policy="p", now=at(9, 0))
+        custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(9, 0))
 
 
 def test_time_order_problem_is_the_same_message_for_the_form(school):
@@ -134,7 +145,7 @@ MAY = {
     "hand_in": {"office", "teacher", "leadership", "headteacher"},
     "release": {"office", "teacher", "leadership", "headteacher"},
     "release_to_contact": {"office", "teacher", "leadership", "headteacher"},
-    "confiscate": {"teacher", "leadership", "headteacher"},
+    "confiscate": {"office", "teacher", "leadership", "headteacher", "dsl"},
     "search": {"leadership", "headteacher"},
     "move": {"office", "leadership", "headteacher"},
 }
@@ -164,14 +175,16 @@ def do_action(action: str, school, recorder, dev: int, code: str, clock) -> int:
         tray = Tray.get(Tray.name == "B")
         return custody.move(dev, recorder, tray_id=tray.id, slot_no=5, now=next(clock)).id
     if action == "confiscate":
-        return custody.confiscate(dev, recorder, reason="r", policy="p", now=next(clock)).id
-    custody.confiscate(dev, head, reason="r", policy="p", now=next(clock))
+        return custody.confiscate(dev, recorder, category="behaviour", reason="r", policy="p", now=next(clock)).id
+    custody.confiscate(dev, head, category="behaviour", reason="r", policy="p", now=next(clock))
     if action == "search":
         return custody.record_search(
             dev,
             recorder,
             consent_by="pupil",
             witness="Someone Else",
+            item_sought="messages",
+            location="the office",
             grounds="g",
             outcome="nothing_found",
             now=next(clock),
@@ -220,7 +233,9 @@ def test_every_role_against_undoing_every_other_roles_action(school, recorder_ro
 def test_teacher_cannot_undo_the_headteachers_confiscation_and_so_cannot_release_it(school):
     dev, code = device_of(school, "000001"), school.codes["000001"]
     custody.hand_in(code, school.office, now=at(8, 35))
-    conf = custody.confiscate(dev, school.head, reason="Phone used in class", policy="MST 3", now=at(10, 35))
+    conf = custody.confiscate(
+        dev, school.head, category="behaviour", reason="Phone used in class", policy="MST 3", now=at(10, 35)
+    )
     with pytest.raises(PermissionDenied) as err:
         custody.reverse(conf.id, school.oak, reason="mistake", now=at(11, 0))
     assert str(err.value) == ("Only Head or someone at least as senior (headteacher) may undo this confiscation.")
@@ -236,7 +251,7 @@ def test_teacher_cannot_undo_the_headteachers_confiscation_and_so_cannot_release
 def test_the_recorder_may_undo_their_own_action(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
-    conf = custody.confiscate(dev, school.oak, reason="r", policy="p", now=at(10, 0))
+    conf = custody.confiscate(dev, school.oak, category="behaviour", reason="r", policy="p", now=at(10, 0))
     custody.reverse(conf.id, school.oak, reason="wrong pupil", now=at(10, 1))
     assert custody.state_of(dev).state == custody.IN_TRAY
 
@@ -245,7 +260,7 @@ def test_undo_refusal_is_offered_to_the_screen(school):
     """The check the history screen runs before offering F2 is the domain's own."""
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
-    conf = custody.confiscate(dev, school.head, reason="r", policy="p", now=at(10, 0))
+    conf = custody.confiscate(dev, school.head, category="behaviour", reason="r", policy="p", now=at(10, 0))
     with pytest.raises(PermissionDenied):
         custody.check_undo(school.oak, conf)
     custody.check_undo(school.head, conf)

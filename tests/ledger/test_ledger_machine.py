@@ -4,8 +4,11 @@ A hypothesis ``RuleBasedStateMachine`` drives the domain operations (``models``,
 in random orders, as random members of staff and as the public at the self-service
 screen, on a frozen clock that moves forwards and sometimes backwards:
 
-* pupils' phones: hand-in, release to the pupil, confiscation, release to a parent or
-  carer, search, police hand-over (sometimes dated earlier than "now"), move, undo;
+* pupils' phones: hand-in, release to the pupil, confiscation (for any reason, suspected
+  nude or semi-nude images among them), release to a parent or carer, search with
+  consent (in the tray, with its owner or confiscated; any outcome), the DSL's decision
+  on a phone held for the DSL, police hand-over (sometimes dated earlier than "now"),
+  move, undo;
 * visitors: sign-in with a phone in the tray (self-service or office) and sign-out
   (by slip, or by the office from the list);
 * records: erasure of a pupil or a visitor, a retention purge, a roster import, and
@@ -159,7 +162,13 @@ LEDGER_KINDS = {
     custody.MOVED,
     custody.REVERSAL,
     RETURNED_TO_VISITOR,
+    custody.DSL_DECISION,
 }
+# Issue 15: a phone confiscated for suspected nude or semi-nude images is held for the DSL
+# (the hold, written out here): "dsl" until the DSL decides, then "police" (kept for the
+# police) or "decided"; released only when not "dsl"/"police"; a search never deletes
+# content on it, nor asks the pupil to delete while "dsl"/"police".
+DECIDED_HOLD = {"return_to_parents": "decided", "keep_for_police": "police", "other": "decided"}
 
 
 def _overflow(e: CustodyEvent) -> bool:
@@ -167,23 +176,26 @@ def _overflow(e: CustodyEvent) -> bool:
     return (e.note or "").startswith("overflow: ")
 
 
-def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tuple[str, int | None, int | None]:
-    """Where a phone is after its events, written from the rules, not from ``custody.step``.
+def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tuple[str, int | None, int | None, str]:
+    """Where a phone is after its events, and its hold for the DSL, written from the rules,
+    not from ``custody.step``.
 
     Raises AssertionError naming the event that the rules forbid.
     """
-    state, tray, slot = custody.OUT, None, None
-    undo: list[tuple[int, tuple[str, int | None, int | None]]] = []
+    state, tray, slot, hold = custody.OUT, None, None, ""
+    undo: list[tuple[int, tuple[str, int | None, int | None, str]]] = []
     for e in events:
         where = f"event {e.id} ({e.kind}) on device {e.device_id} from state {state}"
         assert e.kind in LEDGER_KINDS, f"{where}: unknown kind"
         assert state != custody.POLICE, f"{where}: nothing may follow a police hand-over"
         if e.kind == custody.REVERSAL:
             assert undo and undo[-1][0] == e.reverses_id, f"{where}: reverses {e.reverses_id}, not the latest action"
-            state, tray, slot = undo.pop()[1]
+            state, tray, slot, hold = undo.pop()[1]
             assert (e.tray_id, e.slot_no) == (tray, slot), f"{where}: the reversal's slot is not the one it restores"
             continue
-        before = (state, tray, slot)
+        before = (state, tray, slot, hold)
+        if e.kind in (custody.RELEASED, RETURNED_TO_VISITOR, custody.RELEASED_TO_CONTACT):
+            assert hold not in ("dsl", "police"), f"{where}: released while held for the DSL ({hold})"
         if e.kind == custody.HANDED_IN:
             assert state == custody.OUT, f"{where}: handed in while not with its owner"
             assert e.slot_no is not None or _overflow(e), f"{where}: handed in to no slot and not to the overflow place"
@@ -194,27 +206,35 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
             assert (e.kind == RETURNED_TO_VISITOR) == visitor, (
                 f"{where}: a {device_kind}'s phone given back as {e.kind}"
             )
-            state, tray, slot = custody.OUT, None, None
+            state, tray, slot, hold = custody.OUT, None, None, ""
         elif e.kind == custody.CONFISCATED_EV:
             assert state in (custody.OUT, custody.IN_TRAY), f"{where}: confiscated twice"
             if state == custody.OUT:
                 tray, slot = e.tray_id, e.slot_no
                 assert slot is not None or _overflow(e), f"{where}: confiscated into no slot and not the overflow place"
             state = custody.CONFISCATED
+            hold = "dsl" if e.category == custody.NUDE_IMAGES else ""
+        elif e.kind == custody.DSL_DECISION:
+            assert state == custody.CONFISCATED and hold, f"{where}: a DSL decision on a phone not held for the DSL"
+            hold = DECIDED_HOLD[e.outcome]
         elif e.kind == custody.RELEASED_TO_CONTACT:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: released to a contact while not held"
             assert e.contact_id is not None and e.id_seen, f"{where}: released to a contact with no contact or no ID"
-            state, tray, slot = custody.OUT, None, None
-        elif e.kind == custody.SEARCHED:
-            assert state == custody.CONFISCATED, f"{where}: searched while not confiscated"
+            state, tray, slot, hold = custody.OUT, None, None, ""
+        elif e.kind == custody.SEARCHED:  # with consent, wherever the phone is; it stays there
+            assert e.consent_by in ("pupil", "parent"), f"{where}: searched without consent"
+            assert not (hold and e.outcome == "content_deleted"), f"{where}: content deleted on the nude-image path"
+            assert not (hold in ("dsl", "police") and e.outcome == "pupil_asked_to_delete"), (
+                f"{where}: pupil asked to delete while held for the DSL"
+            )
         elif e.kind == custody.POLICE_EV:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: handed to the police while not held"
-            state, tray, slot = custody.POLICE, None, None
+            state, tray, slot, hold = custody.POLICE, None, None, ""
         elif e.kind == custody.MOVED:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: moved while not held"
             tray, slot = e.tray_id, e.slot_no
         undo.append((e.id, before))
-    return state, tray, slot
+    return state, tray, slot, hold
 
 
 # ---------------------------------------------------------------- resetting the database
@@ -349,12 +369,37 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- safeguarding
 
-    @rule(pick=st.integers(0, 99), actor=actor_for("confiscate"))
-    def confiscate(self, pick: int, actor: str) -> None:
+    @rule(
+        pick=st.integers(0, 99),
+        actor=actor_for("confiscate"),
+        category=st.sampled_from(("behaviour", custody.NUDE_IMAGES, custody.NUDE_IMAGES, "bullying", "other")),
+    )
+    def confiscate(self, pick: int, actor: str, category: str = "behaviour") -> None:
         device_id = self.device_id(pick, custody.IN_TRAY, custody.OUT)
         if device_id is not None:
             self.attempt(
-                custody.confiscate, device_id, self.who(actor), reason="used in class", policy="MTP 6.2", now=self.now()
+                custody.confiscate,
+                device_id,
+                self.who(actor),
+                category=category,
+                reason="used in class",
+                policy="MTP 6.2",
+                now=self.now(),
+            )
+
+    @rule(
+        pick=st.integers(0, 99),
+        actor=actor_for("dsl_decision"),
+        decision=st.sampled_from(tuple(DECIDED_HOLD)),
+    )
+    def dsl_decision(self, pick: int, actor: str, decision: str) -> None:
+        query = DeviceState.select(DeviceState.device).order_by(DeviceState.device)
+        if pick < 70:
+            query = query.where(DeviceState.dsl_hold != "")
+        device_id = _pick([r.device_id for r in query], pick) or _pick(self.device_ids(), pick)
+        if device_id is not None:
+            self.attempt(
+                custody.record_dsl_decision, device_id, self.who(actor), decision=decision, note="n", now=self.now()
             )
 
     @rule(
@@ -383,9 +428,14 @@ class LedgerMachine(RuleBasedStateMachine):
             now=self.now(),
         )
 
-    @rule(pick=st.integers(0, 99), actor=actor_for("search"), by_parent=st.booleans())
-    def search(self, pick: int, actor: str, by_parent: bool) -> None:
-        device_id = self.device_id(pick, custody.CONFISCATED)
+    @rule(
+        pick=st.integers(0, 99),
+        actor=actor_for("search"),
+        by_parent=st.booleans(),
+        outcome=st.sampled_from(tuple(custody.SEARCH_OUTCOMES) + ("nothing_found",) * 2),
+    )
+    def search(self, pick: int, actor: str, by_parent: bool, outcome: str = "nothing_found") -> None:
+        device_id = self.device_id(pick, custody.CONFISCATED, custody.IN_TRAY, custody.OUT)
         if device_id is None:
             return
         device = Device.get_by_id(device_id)
@@ -402,7 +452,10 @@ class LedgerMachine(RuleBasedStateMachine):
             consent_contact_id=contact.id if (by_parent and contact) else None,
             witness="Ms Witness",
             grounds="reasonable grounds",
-            outcome="nothing_found",
+            item_sought="an image",
+            location="the office",
+            found_what=None if outcome == "nothing_found" else "an image",
+            outcome=outcome,
             now=self.now(),
         )
 
@@ -618,8 +671,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert row is not None, f"device {device_id} has no current state"
             evs = events.get(device_id, [])
             replayed = model_replay(evs, kinds[device_id])
-            assert replayed == (row.state, row.tray_id, row.slot_no), (
-                f"device {device_id}: stored {row.state, row.tray_id, row.slot_no}, ledger {replayed}"
+            assert replayed == (row.state, row.tray_id, row.slot_no, row.dsl_hold), (
+                f"device {device_id}: stored {row.state, row.tray_id, row.slot_no, row.dsl_hold}, ledger {replayed}"
             )
             if evs:
                 assert row.last_event_id == evs[-1].id, (
@@ -744,6 +797,29 @@ JOURNEYS: dict[str, list[tuple[str, dict]]] = {
         ("visitor_signs_in", dict(name="Jo Bloggs", self_service=False, in_tray=False, actor="office")),
         ("records_duty", dict(what="register a phone", actor="office", adno="000001", pick=0, variant=1)),
     ],
+    "issue 15: a phone held for the DSL goes nowhere and loses nothing until the DSL decides": [
+        ("hand_in", dict(pick=0, actor="office", scanned="label")),
+        ("confiscate", dict(pick=0, actor="office", category=custody.NUDE_IMAGES)),
+        ("release_to_contact", dict(pick=0, actor="office", contact=0, id_seen=True)),
+        ("search", dict(pick=0, actor="deputy", by_parent=False, outcome="content_deleted")),
+        ("search", dict(pick=0, actor="deputy", by_parent=False, outcome="pupil_asked_to_delete")),
+        ("dsl_decision", dict(pick=0, actor="deputy", decision="return_to_parents")),
+        ("dsl_decision", dict(pick=0, actor="dsl", decision="keep_for_police")),
+        ("release_to_contact", dict(pick=0, actor="office", contact=0, id_seen=True)),
+        ("undo", dict(pick=0, actor="office", older=False, by_recorder=False)),
+        ("undo", dict(pick=0, actor="head", older=False, by_recorder=False)),
+        ("dsl_decision", dict(pick=0, actor="head", decision="return_to_parents")),
+        ("search", dict(pick=0, actor="deputy", by_parent=True, outcome="content_deleted")),
+        ("search", dict(pick=0, actor="deputy", by_parent=True, outcome="pupil_asked_to_delete")),
+        ("release_to_contact", dict(pick=0, actor="office", contact=0, id_seen=True)),
+    ],
+    "issue 15: a consent search of a phone in the tray or with its owner moves nothing": [
+        ("hand_in", dict(pick=0, actor="office", scanned="label")),
+        ("search", dict(pick=0, actor="head", by_parent=True, outcome="nothing_found")),
+        ("release", dict(pick=0, actor="office")),
+        ("search", dict(pick=0, actor="deputy", by_parent=False, outcome="kept")),
+        ("undo", dict(pick=0, actor="head", older=False, by_recorder=False)),
+    ],
     "issue 8: erasing a pupil whose phone is in the tray is refused": [
         ("hand_in", dict(pick=0, actor="office", scanned="label")),
         ("records_duty", dict(what="erase pupil", actor="head", adno="000001", pick=0, variant=0)),
@@ -815,7 +891,9 @@ def test_full_trays_send_phones_to_the_overflow_place_and_the_rules_still_hold(d
     assert DeviceState.select().where(DeviceState.state == custody.OUT).count() == 0, "a hand-in was refused"
     held = overflow[-1].device_id
     machine.clock_moves(minutes=5)
-    custody.confiscate(held, machine.who("head"), reason="Used in class", policy="policy 6", now=machine.now())
+    custody.confiscate(
+        held, machine.who("head"), category="behaviour", reason="Used in class", policy="policy 6", now=machine.now()
+    )
     _check_all(machine, "confiscating a phone in the overflow place")
     machine.undo(pick=0, actor="head", older=False, by_recorder=True)
     _check_all(machine, "undo")

@@ -16,6 +16,8 @@ from tests.school import NOW, build
 
 ADNOS = ["000001", "000002", "000003", "000004", "000005"]
 ACTORS = ["office", "oak", "beech_teacher", "deputy", "head", "admin"]
+DECISIONS = sorted(custody.DECISIONS)
+DELETING = sorted(custody.DELETING)
 
 op = st.one_of(
     st.tuples(st.just("hand_in"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
@@ -26,6 +28,12 @@ op = st.one_of(
     st.tuples(st.just("move"), st.sampled_from(ADNOS), st.integers(1, 4)),
     st.tuples(st.just("undo"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
     st.tuples(st.just("police"), st.sampled_from(ADNOS), st.just("head")),
+    # issue 15: a phone held for the DSL, the DSL's decision, searches that delete
+    st.tuples(st.just("confiscate_nudes"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
+    st.tuples(
+        st.just("decide"), st.sampled_from(ADNOS), st.sampled_from(["head", "deputy"]), st.sampled_from(DECISIONS)
+    ),
+    st.tuples(st.just("search_delete"), st.sampled_from(ADNOS), st.just("deputy"), st.sampled_from(DELETING)),
 )
 
 
@@ -39,14 +47,22 @@ def apply(school, step, at):
     elif kind == "release":
         custody.release(code, actor, now=at)
     elif kind == "confiscate":
-        custody.confiscate(dev.id, actor, reason="breach", policy="MST 6", now=at)
+        custody.confiscate(dev.id, actor, category="behaviour", reason="breach", policy="MST 6", now=at)
     elif kind == "to_contact":
         contacts = contacts_of(dev.pupil_id)
         cid = contacts[0].id if contacts else None
         custody.release_to_contact(dev.id, actor, contact_id=cid, id_seen=step[3], now=at)
     elif kind == "search":
         custody.record_search(
-            dev.id, actor, consent_by="pupil", witness="Someone Else", grounds="g", outcome="nothing_found", now=at
+            dev.id,
+            actor,
+            consent_by="pupil",
+            witness="Someone Else",
+            item_sought="messages",
+            location="the office",
+            grounds="g",
+            outcome="nothing_found",
+            now=at,
         )
     elif kind == "move":
         tray = Tray.get(Tray.name == "C")
@@ -58,6 +74,23 @@ def apply(school, step, at):
             custody.reverse(target, actor, reason="test undo", now=at)
     elif kind == "police":
         custody.hand_to_police(dev.id, actor, officer="PC 1", force_reference="REF", now=at)
+    elif kind == "confiscate_nudes":
+        custody.confiscate(dev.id, actor, category=custody.NUDE_IMAGES, reason="image", policy="OS 11.1", now=at)
+    elif kind == "decide":
+        custody.record_dsl_decision(dev.id, actor, decision=step[3], note="decided", now=at)
+    elif kind == "search_delete":
+        custody.record_search(
+            dev.id,
+            actor,
+            consent_by="pupil",
+            witness="Someone Else",
+            item_sought="an image",
+            location="the office",
+            grounds="g",
+            found_what="an image",
+            outcome=step[3],
+            now=at,
+        )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -72,6 +105,12 @@ def test_state_always_equals_replay(sqlite_db_once, steps):
         except KioskError:
             pass  # a refusal must leave nothing behind; checked below
         assert custody.verify_states() == []
+    for s in DeviceState.select():  # a phone held for the DSL is confiscated, and nothing deleted on it
+        assert not s.dsl_hold or s.state == custody.CONFISCATED
+    for e in CustodyEvent.select().where(CustodyEvent.kind == custody.SEARCHED):
+        events = list(CustodyEvent.select().where(CustodyEvent.device == e.device_id).order_by(CustodyEvent.id))
+        before = custody.replay([x for x in events if x.id < e.id]).custody
+        assert not (before.hold and e.outcome == "content_deleted")
     slots = [(s.tray_id, s.slot_no) for s in DeviceState.select() if s.slot_no is not None]
     assert len(slots) == len(set(slots))
     for s in DeviceState.select():

@@ -138,7 +138,7 @@ def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_relea
     school = full_school
     custody.hand_in(school.codes["000003"], school.office, now=_later(1))
     cara = custody.resolve(school.codes["000003"]).device.id
-    custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
+    custody.confiscate(cara, school.deputy, category="behaviour", reason="used in class", policy="4.2", now=_later(2))
     row = DeviceState.get_by_id(cara)
     assert (row.state, row.tray_id) == ("confiscated", None)
     with pytest.raises(KioskError, match="Office cupboard, box O"):
@@ -149,7 +149,9 @@ def test_an_overflow_phone_can_be_confiscated_searched_moved_to_a_slot_and_relea
     custody.move(cara, school.office, tray_id=Tray.get(Tray.name == "B").id, slot_no=1, now=_later(5))
     assert DeviceState.get_by_id(cara).slot_no == 1
     ava = custody.resolve(school.codes["000001"]).device.id
-    custody.confiscate(ava, school.deputy, reason="photos", policy="4.2", now=_later(6))  # out: to overflow
+    custody.confiscate(
+        ava, school.deputy, category="behaviour", reason="photos", policy="4.2", now=_later(6)
+    )  # out: to overflow
     assert DeviceState.get_by_id(ava).tray_id is None
     mother = [c for c in contacts_of(1) if c.name == "Priya Patel"][0]
     custody.release_to_contact(ava, school.deputy, contact_id=mother.id, id_seen=True, now=_later(7))
@@ -221,7 +223,9 @@ def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_
         None,
         "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.",
     )
-    custody.confiscate(custody.resolve(ava).device.id, school.deputy, reason="r", policy="p", now=NOW)
+    custody.confiscate(
+        custody.resolve(ava).device.id, school.deputy, category="behaviour", reason="r", policy="p", now=NOW
+    )
     assert route_scan(ava, office) == (
         None,
         "Ava Patel's phone is confiscated (held in slot B-01): only a listed parent or carer may collect it.",
@@ -235,11 +239,11 @@ def test_reports_name_the_overflow_place(full_school):
     school = full_school
     custody.hand_in(school.codes["000003"], school.office, now=_later(1))
     cara = custody.resolve(school.codes["000003"]).device.id
-    custody.confiscate(cara, school.deputy, reason="used in class", policy="4.2", now=_later(2))
+    custody.confiscate(cara, school.deputy, category="behaviour", reason="used in class", policy="4.2", now=_later(2))
     rows = [r for r in reports.day(NOW.date(), reader=DETAIL_ROLES) if r["pupil"] == "Cara Smith"]
     assert [r["detail"] for r in rows] == [
         "handed in, overflow: Office cupboard, box O",
-        "confiscated (4.2): used in class; held in Office cupboard, box O",
+        "confiscated (behaviour; 4.2): used in class; held in Office cupboard, box O",
     ]
     check = {r.pupil: r for r in reports.class_checklist("Oak", NOW.date())}
     assert check["Cara Smith"].text == "confiscated: parent collection (Office cupboard, box O)"

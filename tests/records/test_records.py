@@ -135,11 +135,13 @@ def test_a_whole_expired_history_goes_and_the_projection_forgets_it(school):
 def test_legal_holds_are_kept_and_listed(school):
     dan, ella, ben, ava = (device_of(school, a) for a in ("000004", "000005", "000002", "000001"))
     day_in_and_out(school, "000004", 300)
-    custody.confiscate(dan.id, school.deputy, reason="photos", policy="MTP 6", now=ago(200))
+    custody.confiscate(dan.id, school.deputy, category="behaviour", reason="photos", policy="MTP 6", now=ago(200))
     custody.hand_to_police(dan.id, school.head, officer="PC 1234", force_reference="KENT/1", now=ago(199))
-    custody.confiscate(ella.id, school.deputy, reason="in class", policy="MTP 3", now=ago(150))  # still held
+    custody.confiscate(
+        ella.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=ago(150)
+    )  # still held
     custody.hand_in(school.codes["000002"], school.office, now=ago(90))  # never collected: still in the tray
-    custody.confiscate(ava.id, school.deputy, reason="in class", policy="MTP 3", now=ago(100))
+    custody.confiscate(ava.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=ago(100))
     contact = contacts_of(ava.pupil_id)[0]
     custody.release_to_contact(ava.id, school.office, contact_id=contact.id, id_seen=True, now=ago(99))
     before = {d.id: len(events_of(d.id)) for d in (dan, ella, ben, ava)}
@@ -162,9 +164,17 @@ def test_a_confiscation_episode_expires_on_the_confiscations_period(school):
     # An adult's date of birth, so the search's own rule (date of birth + 25 years) has passed
     # and the confiscations period decides (tests/records/test_retention_irms_i14b.py has the rule).
     set_dob("000001", dt.date(1990, 1, 1), ago(101))
-    custody.confiscate(ava.id, school.deputy, reason="in class", policy="MTP 3", now=ago(100, 3))
+    custody.confiscate(ava.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=ago(100, 3))
     custody.record_search(
-        ava.id, school.deputy, consent_by="pupil", witness="Mr W", grounds="g", outcome="nothing_found", now=ago(100, 2)
+        ava.id,
+        school.deputy,
+        consent_by="pupil",
+        witness="Mr W",
+        item_sought="messages",
+        location="the office",
+        grounds="g",
+        outcome="nothing_found",
+        now=ago(100, 2),
     )
     custody.release_to_contact(
         ava.id, school.office, contact_id=contacts_of(ava.pupil_id)[0].id, id_seen=True, now=ago(100, 1)
@@ -317,7 +327,9 @@ def history(school):
     ava = device_of(school, "000001")
     day_in_and_out(school, "000001", 3)
     day_in_and_out(school, "000002", 3)
-    custody.confiscate(ava.id, school.deputy, reason="Filming at break", policy="MTP 6", now=ago(2, 3))
+    custody.confiscate(
+        ava.id, school.deputy, category="behaviour", reason="Filming at break", policy="MTP 6", now=ago(2, 3)
+    )
     priya = contacts_of(ava.pupil_id)[0]
     custody.record_search(
         ava.id,
@@ -325,7 +337,10 @@ def history(school):
         consent_by="parent",
         consent_contact_id=priya.id,
         witness="Mr Witness",
+        item_sought="messages",
+        location="the office",
         grounds="Reported filming",
+        found_what="an image of another pupil",
         outcome="pupil_asked_to_delete",
         now=ago(2, 2),
     )
@@ -409,9 +424,9 @@ def test_sar_for_unknown_pupil_visitor_and_staff(history):
 
 def test_erase_is_refused_under_a_legal_hold(school):
     dan, ella = device_of(school, "000004"), device_of(school, "000005")
-    custody.confiscate(dan.id, school.deputy, reason="photos", policy="MTP 6", now=ago(2))
+    custody.confiscate(dan.id, school.deputy, category="behaviour", reason="photos", policy="MTP 6", now=ago(2))
     custody.hand_to_police(dan.id, school.head, officer="PC 1234", force_reference="KENT/1", now=ago(1))
-    custody.confiscate(ella.id, school.deputy, reason="in class", policy="MTP 3", now=ago(1))
+    custody.confiscate(ella.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=ago(1))
     counts = {m.__name__: m.select().count() for m in (Pupil, Contact, Device, Label, CustodyEvent)}
     head = audit.head()
     with pytest.raises(

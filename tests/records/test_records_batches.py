@@ -114,7 +114,14 @@ def test_a_legal_hold_that_starts_between_batches_keeps_that_phones_history(scho
 
     def confiscate_dan(batch):
         if batch == 1:  # dan's oldest episode may be gone already; the rest is now evidence
-            custody.confiscate(dan.id, school.deputy, reason="photos", policy="MTP 6", now=NOW - dt.timedelta(hours=1))
+            custody.confiscate(
+                dan.id,
+                school.deputy,
+                category="behaviour",
+                reason="photos",
+                policy="MTP 6",
+                now=NOW - dt.timedelta(hours=1),
+            )
 
     result = records.purge(RETENTION, now=NOW, batch_rows=4, pause=0, after_batch=confiscate_dan)
     kept = {e.id for e in events_of(dan.id)}

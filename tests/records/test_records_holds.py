@@ -109,13 +109,13 @@ def _in_tray(school):
 
 def _confiscated(school):
     d = device_of("000001")
-    custody.confiscate(d.id, school.deputy, reason="in class", policy="MTP 3", now=NOW - 3 * DAY)
+    custody.confiscate(d.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=NOW - 3 * DAY)
     return records.pupil_subject("000001"), {("device", "confiscated")}
 
 
 def _police(school):
     d = device_of("000001")
-    custody.confiscate(d.id, school.deputy, reason="photos", policy="MTP 6", now=NOW - 4 * DAY)
+    custody.confiscate(d.id, school.deputy, category="behaviour", reason="photos", policy="MTP 6", now=NOW - 4 * DAY)
     custody.hand_to_police(d.id, school.head, officer="PC 1", force_reference="KENT/1", now=NOW - 3 * DAY)
     return records.pupil_subject("000001"), {("device", "police")}
 
@@ -208,7 +208,7 @@ def test_erase_and_purge_call_the_one_definition(school, monkeypatch):
 
 def test_several_holds_are_one_line(school):
     d = device_of("000001")
-    custody.confiscate(d.id, school.deputy, reason="in class", policy="MTP 3", now=NOW - DAY)
+    custody.confiscate(d.id, school.deputy, category="behaviour", reason="in class", policy="MTP 3", now=NOW - DAY)
     c = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=d.pupil_id, what="Upset", now=NOW - DAY)
     with pytest.raises(RuleViolation) as info:
         records.erase(records.pupil_subject("000001"), now=NOW)

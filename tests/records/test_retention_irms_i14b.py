@@ -63,12 +63,16 @@ def _ava():
 
 def _searched_and_returned(school, device, at):
     """A confiscation, a search and the phone back with a parent: one closed episode of three."""
-    custody.confiscate(device.id, school.deputy, reason="Filming at break", policy="MTP 6", now=at)
+    custody.confiscate(
+        device.id, school.deputy, category="behaviour", reason="Filming at break", policy="MTP 6", now=at
+    )
     custody.record_search(
         device.id,
         school.deputy,
         consent_by="pupil",
         witness="Mr W",
+        item_sought="messages",
+        location="the office",
         grounds="Reported filming",
         outcome="nothing_found",
         now=at + dt.timedelta(hours=1),
@@ -83,7 +87,7 @@ def _searched_and_returned(school, device, at):
 
 
 def _confiscated_and_returned(school, device, at):
-    custody.confiscate(device.id, school.deputy, reason="In class", policy="MTP 3", now=at)
+    custody.confiscate(device.id, school.deputy, category="behaviour", reason="In class", policy="MTP 3", now=at)
     custody.release_to_contact(
         device.id,
         school.office,
@@ -223,7 +227,7 @@ def test_subject_access_and_erase_are_unchanged(school):
 
 def test_a_phone_handed_to_the_police_stays_a_legal_hold(school):
     ava, phone = _ava()
-    custody.confiscate(phone.id, school.deputy, reason="Threats", policy="MTP 6", now=SEARCHED_AT)
+    custody.confiscate(phone.id, school.deputy, category="behaviour", reason="Threats", policy="MTP 6", now=SEARCHED_AT)
     custody.hand_to_police(phone.id, school.deputy, officer="PC 123 Smith", force_reference="AB/1", now=SEARCHED_AT)
     result = records.purge(RETENTION, now=dt.datetime(2120, 1, 1))
     assert result.deleted["confiscations"] == 0

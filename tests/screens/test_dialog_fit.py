@@ -51,16 +51,25 @@ async def open_dialog(pilot, school, size, key: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
 async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
-    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(
+        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+    )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f7")
         assert type(app.screen).__name__ == "SearchDialog"
         assert_whole(app, "search-error", "search-continue", "search-cancel")
-        await pilot.press("enter", "enter")  # consent: the pupil; no witness
-        assert text(app, "#search-error") == "Give the witness's name."
+        await pilot.press("enter", "enter")  # consent: the pupil; no witness: why not, then
+        assert text(app, "#search-error") == "No witness: say why there was none."
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-no-witness")
+        await pilot.press("shift+tab")
         assert_whole(app, "search-error", "search-continue", "search-cancel", "search-witness")
-        await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", "enter")  # nothing found
+        await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter")  # no one else present, nothing found
+        assert app.focused.id == "search-outcome"
+        await pilot.press("enter")  # nothing found
+        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-follow-up")
+        await pilot.press("enter")  # no follow-up
         assert app.focused.id == "search-informed-at"
         assert_whole(app, "search-error", "search-continue", "search-cancel", "search-informed-at")
         await pilot.press("enter", "enter")  # not informed yet: Continue
@@ -73,7 +82,9 @@ async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
 async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
-    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(
+        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+    )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f8")
@@ -95,8 +106,8 @@ async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f6")
         assert type(app.screen).__name__ == "ConfiscateDialog"
-        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel")
-        await pilot.press("enter")
+        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-category")
+        await pilot.press("enter", "enter")  # why: behaviour; no reason
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
         await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue

@@ -19,7 +19,14 @@ SIZE = (120, 50)
 async def test_a_teacher_reads_that_a_phone_was_searched_not_why(school):
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.deputy, reason="Filming SECRET", policy="MTP 6", now=NOW + dt.timedelta(hours=1))
+    custody.confiscate(
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Filming SECRET",
+        policy="MTP 6",
+        now=NOW + dt.timedelta(hours=1),
+    )
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     custody.record_search(
         dev,
@@ -27,7 +34,10 @@ async def test_a_teacher_reads_that_a_phone_was_searched_not_why(school):
         consent_by="parent",
         consent_contact_id=mum.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported SECRET video",
+        found_what="an image of another pupil",
         outcome="content_deleted",
         now=NOW + dt.timedelta(hours=2),
     )

@@ -66,13 +66,16 @@ def visible(app, selector: str) -> bool:
 async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(school, size):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(8, 10))
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=at(8, 10))
     search = custody.record_search(
         dev,
         school.deputy,
         consent_by="pupil",
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Image",
+        found_what="an image of another pupil",
         outcome="passed_to_police",
         now=at(8, 20, 30),
     )
@@ -108,7 +111,9 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
 async def test_oak_is_not_offered_undo_of_the_headteachers_confiscation(school, size):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
-    conf = custody.confiscate(dev, school.head, reason="Used in class", policy="MST 3", now=at(8, 20))
+    conf = custody.confiscate(
+        dev, school.head, category="behaviour", reason="Used in class", policy="MST 3", now=at(8, 20)
+    )
     before = [e.id for e in events_of(dev)]
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
@@ -138,7 +143,9 @@ async def test_oak_is_not_offered_undo_of_the_headteachers_confiscation(school, 
 async def test_the_headteacher_is_offered_undo_of_their_own_confiscation(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
-    conf = custody.confiscate(dev, school.head, reason="Used in class", policy="MST 3", now=at(8, 20))
+    conf = custody.confiscate(
+        dev, school.head, category="behaviour", reason="Used in class", policy="MST 3", now=at(8, 20)
+    )
     app = make_app(start="history")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_history(pilot, "head")
@@ -179,7 +186,7 @@ async def test_confiscating_a_phone_in_the_tray_says_what_it_means(school, size)
         )
         assert text(app, "#confiscate-where") == meaning
         assert visible(app, "#confiscate-where")
-        await pilot.press(*"Filming", "enter", "down", "enter", "enter")
+        await pilot.press("enter", *"Filming", "enter", "down", "enter", "enter")  # why: behaviour
         assert meaning in text(app, "#confiscate-summary")
         assert visible(app, "#confiscate-yes")
         await pilot.press("enter")
@@ -205,7 +212,7 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
     earlier time, and the form comes back with everything typed and the refusal on the time."""
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 0))
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=at(8, 10))
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=at(8, 10))
     app = make_app(start="history")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_history(pilot, "head")
@@ -218,7 +225,10 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
             school.deputy,
             consent_by="pupil",
             witness="Head",
+            item_sought="messages",
+            location="the office",
             grounds="Image",
+            found_what="an image of another pupil",
             outcome="passed_to_police",
             now=at(8, 20),
         )  # at the other terminal

@@ -70,12 +70,18 @@ async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(schoo
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     wrong = custody.confiscate(
-        dev, school.deputy, reason="Wrong pupil", policy="MST 6", now=NOW + dt.timedelta(minutes=5)
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Wrong pupil",
+        policy="MST 6",
+        now=NOW + dt.timedelta(minutes=5),
     )
     custody.reverse(wrong.id, school.deputy, reason="meant Ben", now=NOW + dt.timedelta(minutes=6))
     custody.confiscate(
         dev,
         school.deputy,
+        category="behaviour",
         reason="[b]Filming[/b] in class",
         policy="Online safety policy 9.3",
         now=NOW + dt.timedelta(minutes=10),
@@ -91,7 +97,9 @@ async def test_find_by_code_shows_pupil_state_and_whole_chain_oldest_first(schoo
         lines = chain(app)
         assert len(lines) == 4
         assert "handed in, slot B-01  (by Office)" in lines[0]
-        assert "confiscated (MST 6): Wrong pupil" in lines[1] and lines[1].endswith(f"[undone by #{wrong.id + 1}]")
+        assert "confiscated (behaviour; MST 6): Wrong pupil" in lines[1] and lines[1].endswith(
+            f"[undone by #{wrong.id + 1}]"
+        )
         assert f"undo of event {wrong.id}: meant Ben" in lines[2]
         assert "[b]Filming[/b] in class" in lines[3]  # data is shown literally, never as markup
         assert message(app) == ""
@@ -148,6 +156,7 @@ async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school)
         await find(pilot, school.codes["000001"])
         await pilot.press("f6")
         assert screen_name(app) == "ConfiscateDialog"
+        await pilot.press("enter")  # why: behaviour
         await pilot.press("enter")
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         await pilot.press("tab", "enter", "enter")  # first policy, then Continue: still no reason
@@ -171,25 +180,28 @@ async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school)
             school.oak.id,
         )
         assert text(app, "#history-state").startswith("Now: Confiscated, slot B-01")
-        assert "confiscated (Mobile technology policy 6 (learners' use)): Filming" in chain(app)[-1]
+        assert "confiscated (behaviour; Mobile technology policy 6 (learners' use)): Filming" in chain(app)[-1]
         await pilot.press("f6")  # already confiscated: refused before any dialog
         assert screen_name(app) == "HistoryScreen"
         assert message(app) == "This phone is already confiscated."
 
 
-async def test_teacher_may_confiscate_only_for_their_own_class(school):
+async def test_teacher_may_confiscate_any_pupils_phone_but_release_only_their_own_class(school):
+    """Issue 15: any member of staff may confiscate (policy 6), a teacher any class's pupil;
+    release to a parent stays with their own class."""
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "beech")
         await find(pilot, school.codes["000001"])
-        for key in ("f6", "f4"):
-            await pilot.press(key)
-            assert screen_name(app) == "HistoryScreen"
+        await pilot.press("f4")
+        assert screen_name(app) == "HistoryScreen"
         assert (
             message(app) == "Beech Teacher may release a phone to a parent or carer only for their own class, not Oak."
         )
         await pilot.press("f6")
-        assert message(app) == "Beech Teacher may confiscate a phone only for their own class, not Oak."
+        assert screen_name(app) == "ConfiscateDialog"
+        await pilot.press("escape")
+        await quiet(pilot)
         assert events_of(device_of(school, "000001")) == []
 
 
@@ -199,7 +211,7 @@ async def test_teacher_may_confiscate_only_for_their_own_class(school):
 @pytest.mark.both_engines
 async def test_search_by_leadership_is_recorded_without_contents(school):
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Reported image", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
@@ -210,8 +222,10 @@ async def test_search_by_leadership_is_recorded_without_contents(school):
         assert "Nothing from the phone's contents is recorded" in text(app, "#search-reminder")
         await pilot.press("enter")  # consent: the pupil
         assert app.focused.id == "search-witness"
-        await pilot.press(*"Head", "enter", *"image", "enter")
+        await pilot.press(*"Head", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press("enter", *"an image", "enter")  # no one else present; found: an image
         await pilot.press("down", "down", "enter")  # pupil asked to delete
+        await pilot.press("enter")  # no follow-up
         await pilot.press(*"0815", "enter", *"phone", "enter")
         summary = text(app, "#search-summary")
         assert "Consent: the pupil, Ava Patel" in summary and "Parents informed: at 08:15 by phone" in summary
@@ -235,7 +249,7 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
     from kiosk.actions.custody import SearchRecord, search
 
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, reason="Reported image", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Reported image", policy="MST 6", now=NOW)
     before = len(events_of(dev))
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
@@ -249,7 +263,9 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
         await quiet(pilot)
         assert screen_name(app) == "HistoryScreen"
         assert message(app) == "Office (office staff) may not record a search."
-        record = SearchRecord("pupil", None, "Head", "grounds", "nothing_found", None, None)
+        record = SearchRecord(
+            "pupil", None, "Head", "grounds", "nothing_found", None, None, item_sought="an image", location="office"
+        )
         app.screen.record(
             app.screen.view, search, dev, record
         )  # forced past the screen (as the office): the ledger refuses
@@ -271,15 +287,19 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
 
 async def test_search_witness_cannot_be_the_searcher(school):
     dev = device_of(school, "000002")
-    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
         await find(pilot, school.codes["000002"])
         await pilot.press("f7", "enter", "enter")
-        assert text(app, "#search-error") == "Give the witness's name."
-        await pilot.press(*"deputy", "enter", *"grounds", "enter", "enter")  # outcome: nothing found
-        await pilot.press("tab", "tab", "enter")  # Continue
+        assert text(app, "#search-error") == "No witness: say why there was none."  # issue 15: or a reason
+        assert app.focused.id == "search-no-witness"
+        await pilot.press(
+            "shift+tab", *"deputy", "enter", *"grounds", "enter", *"an image", "enter", *"office", "enter"
+        )
+        await pilot.press("enter", "enter", "enter")  # no one else, nothing found; outcome: nothing found
+        await pilot.press("tab", "tab", "tab", "enter")  # Continue
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
         await pilot.press("escape")
@@ -295,16 +315,17 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
 
     auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=NOW)
     dev = device_of(school, "000002")
-    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "lavelle")
         await find(pilot, school.codes["000002"])
         await pilot.press("f7")
         hints = [str(label.content) for label in app.screen.query("Label")]
-        assert "Witness (required; someone other than Miss A Lavelle)" in hints
-        await pilot.press("enter", *"miss a. lavelle", "enter", *"grounds", "enter", "enter")
-        await pilot.press("tab", "tab", "enter")  # Continue
+        assert "Witness (someone other than Miss A Lavelle)" in hints
+        await pilot.press("enter", *"miss a. lavelle", "enter", *"grounds", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "enter")
+        await pilot.press("tab", "tab", "tab", "enter")  # Continue
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
         assert app.focused.value == "miss a. lavelle"
@@ -316,19 +337,20 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
 
 async def test_parent_consent_needs_a_listed_contact(school):
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
         await pilot.press("f7", "down", "enter")  # a parent or carer
         assert app.focused.id == "search-contact"
-        await pilot.press("tab", *"Deputy", "enter", *"image", "enter", "enter", "tab", "tab", "enter")
+        await pilot.press("tab", *"Deputy", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press("enter", "enter", "enter", "tab", "tab", "tab", "enter")
         assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
         assert app.focused.id == "search-contact"
         await pilot.press("down", "enter")  # Raj Patel (Father)
         assert app.focused.id == "search-witness"
-        await pilot.press("tab", "tab", "tab", *"0930", "tab", "tab", "enter")  # when without how
+        await pilot.press(*["tab"] * 9, *"0930", "tab", "tab", "enter")  # when without how
         assert text(app, "#search-error") == "Give both when and how the parents were informed, or neither."
         assert app.focused.id == "search-informed-how"
         await pilot.press(*"visit", "enter")
@@ -349,7 +371,7 @@ async def test_parent_consent_needs_a_listed_contact(school):
 
 async def test_no_listed_contact_means_only_pupil_consent(school):
     dev = device_of(school, "000003")  # Cara Smith: nobody listed
-    custody.confiscate(dev, school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
@@ -369,7 +391,9 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(minutes=10)  # the hand-over at 08:25 comes after these (time order)
     custody.hand_in(school.codes["000001"], school.office, now=earlier)
-    custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=earlier)
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Suspected illegal image", policy="MST 6", now=earlier
+    )
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")
@@ -410,7 +434,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
 async def test_release_to_a_listed_parent_with_id_seen(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "office")
@@ -429,7 +453,7 @@ async def test_release_to_a_listed_parent_with_id_seen(school):
 async def test_undo_latest_action_needs_a_reason(school):
     dev = device_of(school, "000002")
     custody.hand_in(school.codes["000002"], school.office, now=NOW)
-    conf = custody.confiscate(dev, school.deputy, reason="wrong phone", policy="MST 6", now=NOW)
+    conf = custody.confiscate(dev, school.deputy, category="behaviour", reason="wrong phone", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
@@ -451,7 +475,7 @@ async def test_undo_latest_action_needs_a_reason(school):
 async def test_cancel_at_any_step_leaves_nothing_recorded(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=NOW)
     before = [e.id for e in events_of(dev)]
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:

@@ -74,7 +74,9 @@ async def test_footer_offers_only_actions_the_domain_would_take(school, settings
     code = school.codes["000001"]
     dev = resolve(code).device.id
     custody.hand_in(code, school.office, now=earlier)
-    custody.confiscate(dev, school.deputy, reason="Suspected illegal image", policy="MST 6", now=earlier)
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Suspected illegal image", policy="MST 6", now=earlier
+    )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
         await open_history(pilot, "head")

@@ -111,7 +111,9 @@ async def test_an_action_still_recording_keeps_the_screen_busy_and_its_answer_na
         gate = Gate(act.confiscate)
         monkeypatch.setattr(act, "confiscate", gate)
         view = app.screen.view
-        app.screen.answered("confiscate", view, Confiscation("Filming in class", "Online safety policy 9.3"))
+        app.screen.answered(
+            "confiscate", view, Confiscation("Filming in class", "Online safety policy 9.3", "behaviour")
+        )
         await entered(gate)
         await pilot.press(*school.codes["000004"], "enter")  # Dan, looked up meanwhile
         await until_text(pilot, "#history-pupil", "Dan Brown")  # not settle(): it would wait for the held action

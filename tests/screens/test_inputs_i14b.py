@@ -134,7 +134,7 @@ async def test_the_confiscate_form_typed_in_one_burst(school):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f6")
         assert type(app.screen).__name__ == "ConfiscateDialog"
-        burst(app, [*"Filming in class", "enter", "down", "down", "down", "enter", *"MTP 9", "enter"])
+        burst(app, ["enter", *"Filming in class", "enter", "down", "down", "down", "enter", *"MTP 9", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         assert app.screen.result.reason == "Filming in class"
         assert app.screen.result.policy == "MTP 9"  # the last option (Other): typed straight after
@@ -143,18 +143,22 @@ async def test_the_confiscate_form_typed_in_one_burst(school):
 async def test_the_search_form_typed_in_one_burst(school):
     from tests.screens.test_dialog_fit import open_dialog
 
-    custody.confiscate(device_of(school, "000002"), school.deputy, reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(
+        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+    )
     app = make_app(start="history")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f7")
         assert type(app.screen).__name__ == "SearchDialog"
         keys = ["down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
-        burst(app, [*keys, "down", "enter", *"0815", "enter", *"telephone", "enter"])
+        keys += [*"an image", "enter", *"office", "enter", "enter", *"an image", "enter"]  # issue 15's fields
+        burst(app, [*keys, "down", "enter", "enter", *"0815", "enter", *"telephone", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         record = app.screen.result
         assert record.consent_by == "parent" and record.witness == "Mrs R Hughes"
         assert record.grounds == "Reported image" and record.parents_informed_how == "telephone"
         assert record.outcome == OUTCOME_KEYS[1]
+        assert (record.item_sought, record.location, record.found_what) == ("an image", "office", "an image")
 
 
 @pytest.mark.parametrize("start", ["visitor", "login"])

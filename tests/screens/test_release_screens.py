@@ -41,7 +41,9 @@ def hand_in(school, *adnos: str) -> None:
 
 def confiscate(school, adno: str) -> int:
     device_id = device_of(school, adno)
-    custody.confiscate(device_id, school.deputy, reason="used in class", policy="mobile phones 4.2", now=NOW)
+    custody.confiscate(
+        device_id, school.deputy, category="behaviour", reason="used in class", policy="mobile phones 4.2", now=NOW
+    )
     return device_id
 
 

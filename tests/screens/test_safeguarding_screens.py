@@ -413,7 +413,9 @@ async def test_a_teacher_cannot_see_exceptions(school):
 def seed_feed(school):
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW - dt.timedelta(minutes=20))
-    custody.confiscate(dev, school.deputy, reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=10))
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=10)
+    )
     concern = concerns.raise_concern(
         school.oak,
         about_kind="pupil",
@@ -520,7 +522,7 @@ async def test_a_confiscation_opens_the_phones_chain_of_custody(school):
         await quiet(pilot)
         assert text(app, ".dialog-title") == f"Chain of custody of Ava Patel's phone (device {dev})"
         lines = text(app, "#history-text").splitlines()
-        assert len(lines) == 2 and "handed in" in lines[0] and "confiscated (MST 6): Filming" in lines[1]
+        assert len(lines) == 2 and "handed in" in lines[0] and "confiscated (behaviour; MST 6): Filming" in lines[1]
         await pilot.press("enter")
         assert screen_name(app) == "SafeguardingScreen"
 

@@ -121,7 +121,12 @@ def busy_school(snap_school):
     custody.release(s.codes["000005"], s.office, now=NOW.replace(hour=15, minute=12))
     dan = resolve(s.codes["000004"]).device
     custody.confiscate(
-        dan.id, s.deputy, reason="Filming at break", policy="Mobile technology policy 6", now=NOW.replace(hour=10)
+        dan.id,
+        s.deputy,
+        category="behaviour",
+        reason="Filming at break",
+        policy="Mobile technology policy 6",
+        now=NOW.replace(hour=10),
     )
     mum = contacts_of(dan.pupil_id)[0]
     custody.record_search(
@@ -130,6 +135,8 @@ def busy_school(snap_school):
         consent_by="parent",
         consent_contact_id=mum.id,
         witness="Head",
+        item_sought="messages",
+        location="the office",
         grounds="Reported filming",
         outcome="nothing_found",
         now=NOW.replace(hour=11),

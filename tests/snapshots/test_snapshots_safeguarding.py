@@ -42,6 +42,7 @@ def sg_school(sqlite_db):
     custody.confiscate(
         dan.id,
         s.deputy,
+        category="behaviour",
         reason="Filming at break",
         policy="Mobile technology policy 6",
         now=NOW - dt.timedelta(minutes=10),
