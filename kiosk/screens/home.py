@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.actions import accounts, reports
+from kiosk.actions import accounts, reports, safeguarding
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
@@ -120,6 +120,7 @@ class HomeScreen(DbWork, Screen[None]):
         yield TitleBar("Home")
         with Vertical(id="home-box"):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
+            yield Static("", id="home-alert", markup=False)  # the DSL's: a radicalisation concern, an allegation
             for task in self.tasks:
                 yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
             if not self.tasks:
@@ -160,6 +161,14 @@ class HomeScreen(DbWork, Screen[None]):
         now = services.clock.now()
         args = (self.who, now, services.settings, services.printer_spec)
         self.db(reports.home_summary, *args, then=self.show_summary, failed=self.show_summary, latest="summary")
+        if self.who.may("view_concerns") or self.who.may("view_head_allegations"):
+            self.db(safeguarding.home_alert, self.who, then=self.show_alert, latest="alert")
+
+    def show_alert(self, line: str) -> None:
+        """Until opened, the kind (never the details) of a radicalisation concern or an allegation."""
+        alert = self.query_one("#home-alert", Static)
+        alert.update(line)
+        alert.set_class(bool(line), "shown")
 
     def show_summary(self, text: str | Failure) -> None:
         self.query_one("#home-summary", Static).update(text.message if isinstance(text, Failure) else text)

@@ -202,6 +202,18 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_by_id",
         "recorded_at",
     ),
+    # from schema version 11 (new tables, bound from their first row): a concern's actions, seen marks
+    "concern_action": (
+        "concern_id",
+        "kind",
+        "done_on",
+        "reference",
+        "outcome",
+        "note",
+        "recorded_by_id",
+        "recorded_at",
+    ),
+    "custody_seen": ("event_id", "seen_by_id", "seen_at"),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
@@ -224,6 +236,8 @@ WORDS = {
     "relationship_review": "relationship review",
     "school_policy": "school policy",
     "policy_acknowledgement": "policy acknowledgement",
+    "concern_action": "concern action",
+    "custody_seen": "custody seen mark",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

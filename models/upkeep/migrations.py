@@ -132,6 +132,20 @@ def _governance(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _concern_actions_and_custody_seen(_migrator: SchemaMigrator) -> None:
+    """Version 11: a concern's structured actions, outcome and lessons learnt
+    (models.safeguarding.concerns.ACTIONS), and the DSL's seen marks on confiscations,
+    searches and police hand-overs. New tables, bound from their first row (integrity.PROTECTED)."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import CONCERN_ACTION_MODELS
+
+    db.create_tables(CONCERN_ACTION_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -143,6 +157,11 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
     Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
     Migration(10, "staff relationships, school policies and acknowledgements", _governance),
+    Migration(
+        11,
+        "a concern's actions and lessons learnt, the DSL's seen marks on custody events",
+        _concern_actions_and_custody_seen,
+    ),
 ]
 
 
