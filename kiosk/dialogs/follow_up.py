@@ -9,7 +9,7 @@ Returns a :class:`FollowUp`, or None if cancelled; the caller records it with
 The concern stays open unless the DSL chooses an outcome to close it: a note with Enter,
 Enter never closes a concern.
 
-Keys: type the note; Tab to "Done" (Down/Up, Space ticks a step), Tab on (the LADO's
+Keys: type the note; Tab through "Done" (Space ticks a step), Tab on (the LADO's
 day and reference for an allegation), Tab to "What now" (Enter opens it, Down/Up and Enter
 choose); Enter in the note goes on; Enter on Confirm. Esc goes back from the summary, and
 cancels from the form.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
@@ -69,7 +69,10 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         yield Label("Follow-up note (what was done, who was told)")
         yield FormNote(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
         yield Label("Done (Space ticks; each is recorded, dated, with your name)", id="follow-actions-label")
-        yield SelectionList[str](*[(ACTIONS[code].capitalize(), code) for code in TICKED], id="follow-actions")
+        with Vertical(id="follow-actions"):
+            for code in TICKED:
+                words = ACTIONS[code]
+                yield Checkbox(words[0].upper() + words[1:], id=f"follow-act-{code}", classes="follow-act")
         if self.allegation:
             yield Label("Referred to the LADO: the day and the LADO's reference (both, or neither)")
             with Horizontal(id="follow-lado"):
@@ -138,8 +141,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             self.say("Only an allegation about a member of staff is referred to the LADO.")
             self.query_one("#follow-outcome", Select).focus()
             return
-        ticked = set(self.query_one("#follow-actions", SelectionList).selected)
-        actions = tuple(code for code in TICKED if code in ticked)
+        actions = tuple(code for code in TICKED if self.query_one(f"#follow-act-{code}", Checkbox).value)
         done = [ACTIONS[code] for code in actions]
         if lado is not None:
             done.append(f"{ACTIONS[LADO]} on {lado[0].isoformat()}, reference {lado[1]}")

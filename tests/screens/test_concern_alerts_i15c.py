@@ -158,8 +158,8 @@ async def close_as_lado(pilot, note: str, day: str = "", ref: str = "") -> None:
     await quiet(pilot)
     assert screen_name(pilot.app) == "FollowUpDialog"
     await pilot.press(*note, "tab")  # the note, then the steps done
-    assert pilot.app.focused.id == "follow-actions"
-    await pilot.press("tab", *day, "tab", *ref, "tab")  # the LADO's day and reference
+    assert pilot.app.focused.id == "follow-act-parents_told"
+    await pilot.press(*["tab"] * 5, *day, "tab", *ref, "tab")  # past the steps: the LADO's day and reference
     assert pilot.app.focused.id == "follow-outcome"
     await pilot.press("enter", *["down"] * 6, "enter")  # Close it: Referred to the LADO
     await pilot.pause()
@@ -218,7 +218,7 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
         await pilot.press("f")
         await quiet(pilot)
         assert not app.screen.query("#follow-lado-day")  # not an allegation: no LADO fields
-        await pilot.press(*"Rang mum", "tab", "space", "down", "down", "down", "down", "space")
+        await pilot.press(*"Rang mum", "tab", "space", "tab", "tab", "tab", "tab", "space")
         await pilot.press("tab", "tab", "enter")  # past What now (keep open) to Continue
         await pilot.pause()
         summary = text(app, "#follow-summary")
