@@ -9,10 +9,10 @@ Returns a :class:`FollowUp`, or None if cancelled; the caller records it with
 The concern stays open unless the DSL chooses an outcome to close it: a note with Enter,
 Enter never closes a concern.
 
-Keys: type the note; Tab through "Done" (Space ticks a step), Tab on (the LADO's
-day and reference for an allegation), Tab to "What now" (Enter opens it, Down/Up and Enter
-choose); Enter in the note goes on; Enter on Confirm. Esc goes back from the summary, and
-cancels from the form.
+Keys: type the note; Tab to "What now" (Enter opens it, Down/Up and Enter choose; it comes
+first so that it shows at 80x24 without scrolling), Tab through "Done" (Space ticks a
+step), Tab on (the LADO's day and reference, for an allegation); Enter in the note goes
+on; Enter on Confirm. Esc goes back from the summary, and cancels from the form.
 
 :class:`LessonsDialog`: lessons learnt on a closed concern, one note (leadership, the DSL,
 the headteacher).
@@ -68,6 +68,13 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     def compose_form(self) -> ComposeResult:
         yield Label("Follow-up note (what was done, who was told)")
         yield FormNote(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
+        yield Label("What now", id="follow-outcome-label")
+        yield Select(
+            [("Keep the concern open", KEEP_OPEN)] + [(f"Close it: {o}", o) for o in CLOSE_OUTCOMES],
+            value=KEEP_OPEN,
+            allow_blank=False,
+            id="follow-outcome",
+        )
         yield Label("Done (Space ticks; each is recorded, dated, with your name)", id="follow-actions-label")
         with Vertical(id="follow-actions"):
             for code in TICKED:
@@ -82,13 +89,6 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
                     yield FormInput(
                         id="follow-lado-ref", placeholder="LADO's reference", max_length=LADO_REFERENCE_LIMIT
                     )
-        yield Label("What now", id="follow-outcome-label")
-        yield Select(
-            [("Keep the concern open", KEEP_OPEN)] + [(f"Close it: {o}", o) for o in CLOSE_OUTCOMES],
-            value=KEEP_OPEN,
-            allow_blank=False,
-            id="follow-outcome",
-        )
 
     def on_mount(self) -> None:
         super().on_mount()

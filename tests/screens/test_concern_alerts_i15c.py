@@ -157,13 +157,15 @@ async def close_as_lado(pilot, note: str, day: str = "", ref: str = "") -> None:
     await pilot.press("f")
     await quiet(pilot)
     assert screen_name(pilot.app) == "FollowUpDialog"
-    await pilot.press(*note, "tab")  # the note, then the steps done
-    assert pilot.app.focused.id == "follow-act-parents_told"
-    await pilot.press(*["tab"] * 5, *day, "tab", *ref, "tab")  # past the steps: the LADO's day and reference
+    await pilot.press(*note, "tab")  # the note, then What now
     assert pilot.app.focused.id == "follow-outcome"
     await pilot.press("enter", *["down"] * 6, "enter")  # Close it: Referred to the LADO
     await pilot.pause()
-    await pilot.press("tab", "enter")  # Continue
+    await pilot.press("tab")  # the steps done
+    assert pilot.app.focused.id == "follow-act-parents_told"
+    await pilot.press(
+        *["tab"] * 5, *day, "tab", *ref, "tab", "enter"
+    )  # past the steps: the LADO's day and reference; Continue
     await pilot.pause()
     assert "The concern will be CLOSED: Referred to the LADO." in text(pilot.app, "#follow-summary")
     await pilot.press("enter")
@@ -218,8 +220,8 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
         await pilot.press("f")
         await quiet(pilot)
         assert not app.screen.query("#follow-lado-day")  # not an allegation: no LADO fields
-        await pilot.press(*"Rang mum", "tab", "space", "tab", "tab", "tab", "tab", "space")
-        await pilot.press("tab", "tab", "enter")  # past What now (keep open) to Continue
+        await pilot.press(*"Rang mum", "tab", "tab", "space", "tab", "tab", "tab", "tab", "space")  # past What now
+        await pilot.press("tab", "enter")  # Continue
         await pilot.pause()
         summary = text(app, "#follow-summary")
         assert "Done: parents or carers told; advice sought from the Education Safeguarding Service." in summary
