@@ -333,7 +333,7 @@ class KioskApp(CalmErrorsApp):
                 f"{words[0].upper()}{words[1:]}: raised and not yet opened. Open Safeguarding (S at Home).",
                 title="Safeguarding alert",
                 severity="error",
-                timeout=60,
+                timeout=20,  # Home's alert line stays until it is opened
                 markup=False,
             )
         if new and isinstance(self.screen, HomeScreen):

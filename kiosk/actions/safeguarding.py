@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
+from models.safeguarding.concerns import ACTIONS, OUTCOMES
+
+__all__ = ["ACTIONS", "OUTCOMES"]  # for the command line's choices (kiosk.cli imports no models)
 
 if TYPE_CHECKING:
     from models.safeguarding.concerns import FeedEntry

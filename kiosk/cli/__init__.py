@@ -26,6 +26,7 @@ import click
 from kiosk.cli import (
     audit,
     camera,
+    concerns,
     devices,
     exceptions,
     labels,
@@ -70,6 +71,7 @@ cli.add_command(records.sar)
 cli.add_command(records.erase)
 cli.add_command(relationships.relationships_group)
 cli.add_command(policies.policies_group)
+cli.add_command(concerns.concerns_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

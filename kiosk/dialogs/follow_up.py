@@ -81,7 +81,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
                 words = ACTIONS[code]
                 yield Checkbox(words[0].upper() + words[1:], id=f"follow-act-{code}", classes="follow-act")
         if self.allegation:
-            yield Label("Referred to the LADO: the day and the LADO's reference (both, or neither)")
+            yield Label("Referred to the LADO: day and reference (give both, or neither)")
             with Horizontal(id="follow-lado"):
                 with Vertical(classes="follow-lado-field"):
                     yield FormInput(id="follow-lado-day", placeholder="YYYY-MM-DD", max_length=10)

@@ -33,7 +33,6 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
-from models.safeguarding.concerns import LESSONS_ROLES
 
 DEFAULT_DAYS = 30
 NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
@@ -219,7 +218,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if action == "follow_up":
             return self.who.may("view_concerns") or self.who.may("view_head_allegations")
         if action == "lessons":
-            return bool(self.who.roles & LESSONS_ROLES)
+            return self.who.may("record_lessons")
         return True
 
     def say(self, text: str, kind: str = "") -> None:

@@ -38,8 +38,8 @@ from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
-from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, LEADERSHIP, may, require, who_text
+from models.errors import NotFound, RuleViolation, ValidationError
+from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS, may, require
 from models.store.tables import (
     Concern,
     ConcernAction,
@@ -297,7 +297,7 @@ ACTIONS = {
 }
 CLOSED_ENTRY, LESSONS_ENTRY = "closed", "lessons"  # the other kinds of ConcernAction
 # Lessons learnt once a concern is closed (mobile technology policy 9, online safety policy 10).
-LESSONS_ROLES = frozenset({LEADERSHIP, DSL, HEADTEACHER})
+LESSONS_ROLES = PERMISSIONS["record_lessons"]
 
 
 LADO_REFERENCE_LIMIT = 100
@@ -425,8 +425,6 @@ def _may_record_lessons(actor: Staff, c: Concern) -> bool:
     """Leadership, the DSL and the headteacher; never about themself, and never the
     headteacher on an allegation about a headteacher."""
     roles = actor.role_set
-    if not roles & LESSONS_ROLES:
-        return False
     if c.about_kind == ABOUT_STAFF and c.staff_id == actor.id:
         return False
     return not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids() and HEADTEACHER in roles)
@@ -438,10 +436,7 @@ def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datet
     now = now or utcnow()
     lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
     with write_tx():
-        if actor is None or not actor.role_set & LESSONS_ROLES:
-            raise PermissionDenied(
-                f"{who_text(actor) if actor is not None else 'Nobody signed in'} may not record lessons learnt."
-            )
+        require(actor, "record_lessons")
         c = _get(concern_id)
         if not _may_record_lessons(actor, c):
             raise NotFound("There is no such concern.")
