@@ -77,6 +77,10 @@ class KioskApp(CalmErrorsApp):
         # with what those screens asked for meanwhile (dialogs to open, notices: ``held``).
         self.locked_by: SignedIn | None = None
         self.held: list[tuple[str, Any, Any]] = []
+        # The DSL's immediate alerts (a radicalisation concern, an allegation) raised anywhere on
+        # this database: checked on the idle timer, each told once per person (check_alerts).
+        self.alerted: set[tuple[int, int]] = set()
+        self.last_alert_check = 0.0
         # Wrong slip codes at this terminal's public screen: guessing them is slowed down
         # (kept by the app, so reopening the screen does not start the count again).
         from kiosk.actions.visitors import SlipGuard
@@ -285,6 +289,55 @@ class KioskApp(CalmErrorsApp):
             return
         if time.monotonic() - self.last_input >= self.services.settings.idle_lock_seconds:
             self.lock("Locked after a period without use.")
+            return
+        self.check_alerts()
+
+    # ------------------------------------------------------------ the DSL's immediate alerts
+
+    ALERT_EVERY = 10.0  # seconds between looks for a radicalisation concern or an allegation
+
+    def check_alerts(self) -> None:
+        """For the DSL (and the chair, for an allegation about the headteacher): a notification
+        when a radicalisation concern or an allegation is raised, here or at another terminal
+        on the same database, and Home's alert line refreshed. Never its details."""
+        who = self.signed_in
+        if who is None or not (who.may("view_concerns") or who.may("view_head_allegations")):
+            return
+        if time.monotonic() - self.last_alert_check < self.ALERT_EVERY:
+            return
+        self.last_alert_check = time.monotonic()
+
+        def work() -> None:
+            from kiosk.actions.safeguarding import urgent_alerts
+            from kiosk.workers import run_guarded
+            from models.store.db import close_db
+
+            try:
+                alerts, _, _ = run_guarded(urgent_alerts, who)
+            finally:
+                close_db()  # this thread's connection only
+            if alerts:
+                self.call_from_thread(self.show_alerts, who, alerts)
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="alerts", name="alerts")
+
+    def show_alerts(self, who: SignedIn, alerts: list[tuple[int, str]]) -> None:
+        from kiosk.screens.home import HomeScreen
+
+        if self.signed_in != who:
+            return  # signed out meanwhile: not for whoever is here now
+        new = [(cid, words) for cid, words in alerts if (who.id, cid) not in self.alerted]
+        for cid, words in new:
+            self.alerted.add((who.id, cid))
+            self.notify(
+                f"{words[0].upper()}{words[1:]}: raised and not yet opened. Open Safeguarding (S at Home).",
+                title="Safeguarding alert",
+                severity="error",
+                timeout=20,  # Home's alert line stays until it is opened
+                markup=False,
+            )
+        if new and isinstance(self.screen, HomeScreen):
+            self.screen.refresh_summary()
 
     # ------------------------------------------------------------ garbage collection
 

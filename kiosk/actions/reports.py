@@ -72,12 +72,9 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
         status = outbox.printer_status(printer)
         if status.waiting or status.in_doubt or status.online is False:
             lines.append(status.line())
-    if who.may("view_concerns") or who.may("view_head_allegations"):
-        from models.safeguarding import concerns
+    from kiosk.actions import safeguarding
 
-        unseen = concerns.unseen_count(staff_row(who))  # never an allegation about the reader
-        if unseen:
-            lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
+    lines += safeguarding.home_lines(who)  # concerns and custody entries not yet seen (DSL, head, chair)
     if who.may("record_exception") or who.may("view_concerns"):
         from models.policy import agreed
 

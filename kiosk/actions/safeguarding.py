@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
+from models.safeguarding.concerns import ACTIONS, OUTCOMES
+
+__all__ = ["ACTIONS", "OUTCOMES"]  # for the command line's choices (kiosk.cli imports no models)
 
 if TYPE_CHECKING:
     from models.safeguarding.concerns import FeedEntry
@@ -27,6 +30,7 @@ class Feed:
     classes: list[str]
     unseen: int
     open: int
+    unseen_events: int = 0  # confiscations, searches, police hand-overs no DSL has opened
 
 
 @dataclass(frozen=True)
@@ -58,12 +62,26 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
     staff = staff_row(who)
     entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff)
     classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
-    return Feed(entries, classes, concerns.unseen_count(staff), concerns.open_count(staff))
+    return Feed(
+        entries,
+        classes,
+        concerns.unseen_count(staff),
+        concerns.open_count(staff),
+        concerns.unseen_events_count(staff),
+    )
 
 
-def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now: dt.datetime) -> EntryHistory:
+def open_entry(
+    who: SignedIn,
+    concern_id: int | None,
+    device_id: int | None,
+    now: dt.datetime,
+    event_id: int | None = None,
+) -> EntryHistory:
     """The entry's full history; opening a concern marks it seen by the DSL (or the chair of
-    governors, for an allegation about the headteacher: without the phone's chain of custody)."""
+    governors, for an allegation about the headteacher: without the phone's chain of custody),
+    and opening a confiscation, search or police hand-over (``event_id``) writes the DSL's
+    (or the headteacher's) seen mark on it."""
     from models.custody import ledger as custody
     from models.safeguarding import concerns
     from models.staff.auth import may, require
@@ -72,6 +90,8 @@ def open_entry(who: SignedIn, concern_id: int | None, device_id: int | None, now
     concerns.require_concerns(staff)
     lines: list[str] = []
     title = ""
+    if event_id is not None:
+        concerns.mark_event_seen(event_id, staff, now=now)
     if concern_id is not None:
         concern = concerns.mark_seen(concern_id, staff, now=now)
         kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
@@ -112,10 +132,12 @@ def follow_up(
     outcome: str | None,
     now: dt.datetime,
     lado: tuple[dt.date, str] | None = None,
+    actions: tuple[str, ...] = (),
 ) -> str:
     """Record the DSL's follow-up note, closing the concern with ``outcome`` if one is
     given (else it stays open); ``lado``: an allegation's referral to the LADO (the day,
-    the LADO's reference). The line to show."""
+    the LADO's reference); ``actions``: codes of the steps done
+    (``models.safeguarding.concerns.ACTIONS``). The line to show."""
     from models.safeguarding import concerns
 
     concern = concerns.follow_up(
@@ -126,6 +148,7 @@ def follow_up(
         outcome=outcome,
         lado_referred_on=lado[0] if lado else None,
         lado_reference=lado[1] if lado else None,
+        actions=actions,
         now=now,
     )
     kind = "allegation" if concerns.is_allegation(concern) else "concern"
@@ -149,3 +172,52 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
     )
     kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
     return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"
+
+
+def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetime) -> str:
+    """Lessons learnt from a closed concern (leadership, the DSL, the headteacher); the line to show."""
+    from models.safeguarding import concerns
+
+    concerns.record_lessons(concern_id, staff_row(who), lessons, now=now)
+    return f"Lessons learnt recorded on concern #{concern_id}."
+
+
+def urgent_alerts(who: SignedIn) -> list[tuple[int, str]]:
+    """Radicalisation concerns and allegations not yet opened that ``who`` may see: (id, the
+    kind in words, never the details). Nothing for a role that sees no concerns."""
+    from models.safeguarding import concerns
+
+    if not (who.may("view_concerns") or who.may("view_head_allegations")):
+        return []
+    return concerns.urgent_unseen(staff_row(who))
+
+
+def alert_line(alerts: list[tuple[int, str]]) -> str:
+    """Home's alert line: "ALERT, not yet opened: an allegation about a member of staff (press S)."."""
+    if not alerts:
+        return ""
+    kinds = list(dict.fromkeys(words for _, words in alerts))
+    counted = [f"{words} (×{n})" if (n := sum(1 for _, w in alerts if w == words)) > 1 else words for words in kinds]
+    return f"ALERT, not yet opened: {'; '.join(counted)}. Press S."
+
+
+def home_alert(who: SignedIn) -> str:
+    """The alert line for Home (empty when there is nothing urgent)."""
+    return alert_line(urgent_alerts(who))
+
+
+def home_lines(who: SignedIn) -> list[str]:
+    """Home's safeguarding counts for ``who``: concerns, and custody entries, not yet seen."""
+    from models.safeguarding import concerns
+
+    if not (who.may("view_concerns") or who.may("view_head_allegations")):
+        return []
+    staff = staff_row(who)
+    lines = []
+    unseen = concerns.unseen_count(staff)  # never an allegation about the reader
+    if unseen:
+        lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
+    events = concerns.unseen_events_count(staff)
+    if events:
+        lines.append(f"Confiscations, searches and police hand-overs not yet seen: {events} (press S).")
+    return lines

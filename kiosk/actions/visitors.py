@@ -317,7 +317,14 @@ def concern(who: SignedIn, visit_id: int, name: str, what: str, now: dt.datetime
     """A concern about a visitor's device use, for the DSL."""
     from models.safeguarding.concerns import raise_concern
 
-    raise_concern(_acting(who, "raise_concern"), about_kind="visitor", visit_id=visit_id, what=what, now=now)
+    raise_concern(
+        _acting(who, "raise_concern"),
+        about_kind="visitor",
+        visit_id=visit_id,
+        what=what,
+        category="visitor_device",
+        now=now,
+    )
     return f"Concern about {name}'s device use recorded for the DSL."
 
 

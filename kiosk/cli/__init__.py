@@ -27,6 +27,7 @@ from kiosk.cli import (
     attendance,
     audit,
     camera,
+    concerns,
     devices,
     exceptions,
     labels,
@@ -78,6 +79,7 @@ cli.add_command(policies.policies_group)
 cli.add_command(school_devices.school_devices_group)
 cli.add_command(school_devices.staff_devices_group)
 cli.add_command(attendance.attendance_group)
+cli.add_command(concerns.concerns_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -72,7 +72,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         yield Label("Kind of concern")
         with RadioSet(id="concern-category"):
             for text in CATEGORIES.values():
-                yield RadioButton(Content(text.capitalize()))
+                yield RadioButton(Content(text[0].upper() + text[1:]))
         yield Label("What happened (facts: when, where, what was seen or said)")
         yield FormNote(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
 

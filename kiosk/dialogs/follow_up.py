@@ -1,29 +1,40 @@
-"""The DSL's follow-up of a concern: a note, and whether it closes the concern.
+"""The DSL's follow-up of a concern: a note, what was done, and whether it closes the concern.
 
-Attributes down: a one-line description of the concern. Returns a :class:`FollowUp`,
-or None if cancelled; the caller records it with ``models.safeguarding.concerns.follow_up``.
+Attributes down: a one-line description of the concern, and whether it is an allegation
+about a member of staff (then the form also has the LADO referral's day and reference).
+Returns a :class:`FollowUp`, or None if cancelled; the caller records it with
+``models.safeguarding.concerns.follow_up``, which checks everything again (closing as
+"Referred to the LADO" needs the referral recorded, now or before).
 
 The concern stays open unless the DSL chooses an outcome to close it: a note with Enter,
 Enter never closes a concern.
 
-Keys: type the note; Tab to "What now" (Enter opens it, Down/Up and Enter choose); Enter
-in the note goes on; Enter on Confirm. Esc goes back from the summary, and cancels from
-the form.
+Keys: type the note; Tab to "What now" (Enter opens it, Down/Up and Enter choose; it comes
+first so that it shows at 80x24 without scrolling), Tab through "Done" (Space ticks a
+step), Tab on (the LADO's day and reference, for an allegation); Enter in the note goes
+on; Enter on Confirm. Esc goes back from the summary, and cancels from the form.
+
+:class:`LessonsDialog`: lessons learnt on a closed concern, one note (leadership, the DSL,
+the headteacher).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Label, Select, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.widgets.in_order import FormNote
-from models.safeguarding.concerns import CLOSE_OUTCOMES, NOTE_LIMIT
+from kiosk.widgets.in_order import FormInput, FormNote
+from models.safeguarding.concerns import ACTIONS, CLOSE_OUTCOMES, LADO, LADO_REFERENCE_LIMIT, NOTE_LIMIT, OUTCOMES
 
 KEEP_OPEN = "open"
+TICKED = [code for code in ACTIONS if code != LADO]  # the LADO referral has its own fields
 
 
 @dataclass(frozen=True)
@@ -31,22 +42,25 @@ class FollowUp:
     note: str
     close: bool
     outcome: str | None = None  # one of CLOSE_OUTCOMES when closing
+    actions: tuple[str, ...] = ()  # codes of ACTIONS done
+    lado: tuple[dt.date, str] | None = None  # an allegation's LADO referral: the day, the reference
 
 
 class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "follow"
-    BOX_CLASSES = "dialog"  # short enough for 80x24 as it is: not docked
+    BOX_CLASSES = "dialog docked"  # the steps and the LADO fields: the form scrolls at 80x24
     CONFIRM_LABEL = "Confirm follow-up"
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
-    def __init__(self, about: str) -> None:
+    def __init__(self, about: str, allegation: bool = False) -> None:
         super().__init__()
         self.about = about
+        self.allegation = allegation
 
     def dialog_title(self) -> str:
-        return "Follow up a concern"
+        return "Follow up an allegation" if self.allegation else "Follow up a concern"
 
     def compose_head(self) -> ComposeResult:
         yield Static(self.about, id="follow-about", markup=False)
@@ -61,13 +75,49 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             allow_blank=False,
             id="follow-outcome",
         )
+        yield Label("Done (Space ticks; each is recorded, dated, with your name)", id="follow-actions-label")
+        with Vertical(id="follow-actions"):
+            for code in TICKED:
+                words = ACTIONS[code]
+                yield Checkbox(words[0].upper() + words[1:], id=f"follow-act-{code}", classes="follow-act")
+        if self.allegation:
+            yield Label("Referred to the LADO: day and reference (give both, or neither)")
+            with Horizontal(id="follow-lado"):
+                with Vertical(classes="follow-lado-field"):
+                    yield FormInput(id="follow-lado-day", placeholder="YYYY-MM-DD", max_length=10)
+                with Vertical(classes="follow-lado-field"):
+                    yield FormInput(
+                        id="follow-lado-ref", placeholder="LADO's reference", max_length=LADO_REFERENCE_LIMIT
+                    )
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#follow-note", FormNote).focus()
 
     def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
         event.stop()
         self.action_continue()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_continue()
+
+    def lado(self) -> tuple[dt.date, str] | str | None:
+        """The LADO referral typed, None if none, or what is wrong with it."""
+        if not self.allegation:
+            return None
+        day_text = self.query_one("#follow-lado-day", Input).value.strip()
+        ref = self.query_one("#follow-lado-ref", Input).value.strip()
+        if not day_text and not ref:
+            return None
+        if not day_text or not ref:
+            return "Give both the day of the LADO referral and the LADO's reference, or neither."
+        day = parse_date(day_text)
+        if day is None:
+            return "Give the day of the LADO referral as YYYY-MM-DD."
+        if problem := bad_text(ref, "LADO's reference"):
+            return problem
+        return day, ref
 
     def action_continue(self) -> None:
         note = self.query_one("#follow-note", FormNote).value.strip()
@@ -80,12 +130,68 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             self.say(problem)
             self.query_one("#follow-note", FormNote).focus()
             return
+        lado = self.lado()
+        if isinstance(lado, str):
+            self.say(lado)
+            self.query_one("#follow-lado-day", Input).focus()
+            return
         choice = self.query_one("#follow-outcome", Select).value
         outcome = choice if isinstance(choice, str) and choice != KEEP_OPEN else None
+        if outcome == OUTCOMES["lado"] and lado is None and not self.allegation:
+            self.say("Only an allegation about a member of staff is referred to the LADO.")
+            self.query_one("#follow-outcome", Select).focus()
+            return
+        actions = tuple(code for code in TICKED if self.query_one(f"#follow-act-{code}", Checkbox).value)
+        done = [ACTIONS[code] for code in actions]
+        if lado is not None:
+            done.append(f"{ACTIONS[LADO]} on {lado[0].isoformat()}, reference {lado[1]}")
         self.confirm_step(
-            FollowUp(note, outcome is not None, outcome),
+            FollowUp(note, outcome is not None, outcome, actions, lado),
             (
                 f"Record this follow-up?\n\n{note}\n\n"
+                + (f"Done: {'; '.join(done)}.\n\n" if done else "")
                 + (f"The concern will be CLOSED: {outcome}." if outcome else "The concern stays open.")
             ),
         )
+
+
+class LessonsDialog(DockedTwoStepDialog[str]):
+    """Lessons learnt on a closed concern: one note, appended (never edited)."""
+
+    DEFAULT_CLASSES = "focus-cue"
+    PREFIX = "lessons"
+    BOX_CLASSES = "dialog"
+    CONFIRM_LABEL = "Record lessons learnt"
+    CONFIRM_VARIANT = "primary"
+    CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="lessons.back")]
+
+    def __init__(self, about: str) -> None:
+        super().__init__()
+        self.about = about
+
+    def dialog_title(self) -> str:
+        return "Lessons learnt"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(self.about, id="lessons-about", markup=False)
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("What was learnt, and what will change (policy, training, curriculum)")
+        yield FormNote(id="lessons-note", placeholder="Lessons learnt (required)", max_length=NOTE_LIMIT)
+
+    def on_mount(self) -> None:
+        self.query_one("#lessons-note", FormNote).focus()
+
+    def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
+        event.stop()
+        self.action_continue()
+
+    def action_continue(self) -> None:
+        text = self.query_one("#lessons-note", FormNote).value.strip()
+        problem = "Write what was learnt." if not text else bad_text(text, "note", multiline=True)
+        if problem:
+            self.say(problem)
+            self.query_one("#lessons-note", FormNote).focus()
+            return
+        self.confirm_step(text, f"Record these lessons learnt? They are kept with the concern.\n\n{text}")

@@ -66,6 +66,6 @@ class VisitorConcernDialog(DockedTwoStepDialog[str]):
             (
                 f"Report a concern about {self.visitor_name}'s device use?\n\n"
                 f"What happened: {what}\n\n"
-                "It is recorded as a breach of the phone policy and flagged for the DSL."
+                "It is recorded as a concern about visitor device use and flagged for the DSL."
             ),
         )

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.actions import accounts, devices_school, reports
+from kiosk.actions import accounts, devices_school, reports, safeguarding
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
@@ -128,6 +128,7 @@ class HomeScreen(DbWork, Screen[None]):
         yield TitleBar("Home")
         with Vertical(id="home-box"):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
+            yield Static("", id="home-alert", markup=False)  # the DSL's: a radicalisation concern, an allegation
             for task in self.tasks:
                 yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
             if not self.tasks:
@@ -172,6 +173,14 @@ class HomeScreen(DbWork, Screen[None]):
         self.db(
             devices_school.overdue_line, self.who, now, then=self.show_devices, failed=self.show_devices, latest="dev"
         )
+        if self.who.may("view_concerns") or self.who.may("view_head_allegations"):
+            self.db(safeguarding.home_alert, self.who, then=self.show_alert, latest="alert")
+
+    def show_alert(self, line: str) -> None:
+        """Until opened, the kind (never the details) of a radicalisation concern or an allegation."""
+        alert = self.query_one("#home-alert", Static)
+        alert.update(line)
+        alert.set_class(bool(line), "shown")
 
     def show_devices(self, line: str | Failure | None) -> None:
         devices = self.query_one("#home-devices", Static)

@@ -3,8 +3,10 @@
 For ``view_concerns`` (DSL, headteacher). The feed covers a date range (typed in the
 From / To boxes, Enter to apply), filtered by class (C cycles) and kind (K cycles).
 Enter on an entry opens its full history: the chain of custody for a phone, the
-concern's story for a concern (opening a concern marks it seen). F follows up the
-highlighted concern with a note (closing it unless told not to). N raises a new
+concern's story for a concern (opening a concern marks it seen; opening a confiscation,
+search or police hand-over writes the DSL's seen mark: until then it shows NEW). F follows
+up the highlighted concern with a note, the steps done (parents told, referrals, the LADO)
+and, to close it, an outcome. L records lessons learnt on a closed concern. N raises a new
 concern (any member of staff may, with :class:`kiosk.dialogs.concern.RaiseConcernDialog`).
 """
 
@@ -34,15 +36,32 @@ from models.clock import DAY_RANGE_TEXT, in_day_range
 
 DEFAULT_DAYS = 30
 NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
-KIND_FILTERS = (None, "concern", "confiscation", "search", "police", "phone_breach", "online_safety", "safeguarding")
+
+
+# K cycles: everything, each feed kind (models.safeguarding.concerns.FEED_KINDS: the custody
+# kinds come from its one map), then each kind of concern.
+def _kind_filters() -> tuple[str | None, ...]:
+    from models.safeguarding.concerns import CATEGORIES, FEED_KINDS
+
+    return (None, *FEED_KINDS, *CATEGORIES)
+
+
+KIND_FILTERS = _kind_filters()
 
 # The feed fits the screen: short kinds, capped names, and "What" takes the width that
 # is left (cut with "…"; the line under the table shows the highlighted entry whole).
 SHORT_CATEGORY = {
+    "bullying": "bullying",
+    "nude_images": "nude images",
+    "sexual_abuse": "sexual abuse",
+    "radicalisation": "radicalisation",
+    "staff_conduct": "staff conduct",
+    "visitor_device": "visitor device",
     "phone_breach": "phone breach",
+    "other": "other concern",
+    # kinds recorded before issue 15 (still read)
     "online_safety": "online safety",
     "safeguarding": "safeguarding",
-    "other": "other concern",
 }
 FIXED = {"when": 16, "kind": 16, "status": 9}
 CAPS = {"about": 20, "class": 10}
@@ -79,11 +98,11 @@ def detail_of(entry) -> str:
 
 
 def kind_words(kind: str | None) -> str:
-    from models.safeguarding.concerns import CATEGORIES, FEED_KINDS
+    from models.safeguarding.concerns import CATEGORY_WORDS, FEED_KINDS
 
     if kind is None:
         return "all kinds"
-    return FEED_KINDS.get(kind) or f"concerns: {CATEGORIES[kind]}"
+    return FEED_KINDS.get(kind) or f"concerns: {CATEGORY_WORDS[kind]}"
 
 
 # ---------------------------------------------------------------- the history dialog
@@ -124,6 +143,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="safeguarding.back"),
         Binding("f", "follow_up", "Follow up", id="safeguarding.follow_up"),
+        Binding("l", "lessons", "Lessons learnt", id="safeguarding.lessons"),
         Binding("n", "raise_concern", "New concern", id="safeguarding.raise"),
         Binding("c", "next_class", "Class", id="safeguarding.class"),
         Binding("k", "next_kind", "Kind", id="safeguarding.kind"),
@@ -197,6 +217,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "follow_up":
             return self.who.may("view_concerns") or self.who.may("view_head_allegations")
+        if action == "lessons":
+            return self.who.may("record_lessons")
         return True
 
     def say(self, text: str, kind: str = "") -> None:
@@ -281,14 +303,14 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         for e in self.entries:
             if e.kind == "concern":
                 status = ("NEW, " if not e.seen else "") + e.status
-            else:
-                status = "undone" if e.undone else ""
+            else:  # a confiscation, search or police hand-over: NEW until the DSL opens it
+                status = ", ".join(w for w, on in (("NEW", not e.seen), ("undone", e.undone)) if on)
             table.add_row(
                 Text(e.time),
                 Text(short_kind(e)),
                 Text(one_line(e.subject, widths["about"])),
                 Text(one_line(e.class_name, widths["class"])),
-                Text(status, style="bold" if e.kind == "concern" and not e.seen else ""),
+                Text(status, style="bold" if not e.seen else ""),
                 Text(one_line(e.summary, widths["what"])),
             )
         index = next((i for i, e in enumerate(self.entries) if (e.concern_id, e.event_id) == keep_key), 0)
@@ -298,6 +320,11 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.query_one("#sg-counts", Static).update(
             f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
             f"from {self.from_day} to {self.to_day}."
+            + (
+                f"\nConfiscations, searches and police hand-overs not yet seen: {feed.unseen_events} (NEW)."
+                if feed.unseen_events
+                else ""
+            )
         )
         self.query_one("#sg-filter-text", Static).update(self.filter_text())
         if not self.entries:
@@ -323,10 +350,11 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         entry = self.current()
         if entry is None or self.busy:
             return
-        self.open_history(entry.concern_id, entry.device_id)
+        self.open_history(entry.concern_id, entry.device_id, entry.event_id)
 
-    def open_history(self, concern_id: int | None, device_id: int | None) -> None:
-        """Show the entry's history (a concern's story, a phone's chain of custody)."""
+    def open_history(self, concern_id: int | None, device_id: int | None, event_id: int | None = None) -> None:
+        """Show the entry's history (a concern's story, a phone's chain of custody); a
+        confiscation, search or police hand-over opened is seen by the DSL from now on."""
         self.busy = True
         self.db(
             safeguarding.open_entry,
@@ -334,6 +362,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             concern_id,
             device_id,
             self.app.services.clock.now(),
+            event_id,
             then=self.show_history,
             failed=self.refused,
         )
@@ -341,7 +370,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def show_history(self, history: EntryHistory) -> None:
         self.busy = False
         self.app.push_screen(EntryHistoryDialog(history.title, list(history.lines)))
-        self.action_refresh_feed()  # a concern opened is seen now
+        self.action_refresh_feed()  # a concern or custody entry opened is seen now
 
     def refused(self, failure: Failure) -> None:
         self.busy = False
@@ -362,7 +391,10 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if entry.status == "closed":
             self.say("This concern is already closed.", "error")
             return
-        dialog = FollowUpDialog(f"Concern #{entry.concern_id} about {entry.subject}: {entry.summary}")
+        kind = "Allegation" if entry.about == "staff" else "Concern"
+        dialog = FollowUpDialog(
+            f"{kind} #{entry.concern_id} about {entry.subject}: {entry.summary}", allegation=entry.about == "staff"
+        )
         self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
 
     def after_follow_up(self, concern_id: int, follow) -> None:
@@ -376,6 +408,36 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             concern_id,
             follow.note,
             follow.outcome,
+            self.app.services.clock.now(),
+            follow.lado,
+            follow.actions,
+            then=self.recorded,
+            failed=self.refused,
+        )
+
+    def action_lessons(self) -> None:
+        from kiosk.dialogs.follow_up import LessonsDialog
+
+        entry = self.current()
+        if entry is None or entry.concern_id is None:
+            self.say("Choose a concern in the list first: lessons learnt are recorded on a concern.", "error")
+            return
+        if entry.status != "closed":
+            self.say("Lessons learnt are recorded once the concern is closed.", "error")
+            return
+        dialog = LessonsDialog(f"Concern #{entry.concern_id} about {entry.subject}: {entry.summary}")
+        self.app.push_screen(dialog, lambda text: self.after_lessons(entry.concern_id, text))
+
+    def after_lessons(self, concern_id: int, text: str | None) -> None:
+        if text is None:
+            self.say("Cancelled: nothing was recorded.")
+            return
+        self.busy = True
+        self.db(
+            safeguarding.record_lessons,
+            self.who,
+            concern_id,
+            text,
             self.app.services.clock.now(),
             then=self.recorded,
             failed=self.refused,

@@ -219,10 +219,22 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     ),
     # from schema version 12 (a new table, bound from its first row): models.school.attendance
     "day_mark": ("pupil_id", "day", "mark", "source", "code", "reason", "recorded_by_id", "recorded_at"),
+    # from schema version 14 (new tables, bound from their first row): a concern's actions, seen marks
+    "concern_action": (
+        "concern_id",
+        "kind",
+        "done_on",
+        "reference",
+        "outcome",
+        "note",
+        "recorded_by_id",
+        "recorded_at",
+    ),
+    "custody_seen": ("event_id", "seen_by_id", "seen_at"),
 }
 # Columns added to a protected table after rows of it were bound: hashed only when set (after
 # the frozen columns, by name), so a row written before keeps its hash and a value set on a
-# later row is bound like the rest. Schema 11 (issue 15): the confiscation's category and the
+# later row is bound like the rest. Schema 13 (issue 15): the confiscation's category and the
 # fuller search record.
 ADDED: dict[str, tuple[str, ...]] = {
     "custody_event": (
@@ -260,6 +272,8 @@ WORDS = {
     "school_device": "school device",
     "school_device_entry": "school device loan or return",
     "day_mark": "day mark",
+    "concern_action": "concern action",
+    "custody_seen": "custody seen mark",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

@@ -740,8 +740,12 @@ def _light_events(devices: list[int]) -> Iterable[Any]:
 
 
 def _delete_events(ids: list[int]) -> int:
-    """Delete ledger rows: reversals first (they reference the events they undo)."""
+    """Delete ledger rows: reversals first (they reference the events they undo), after
+    the DSL's seen marks on them (custody_seen)."""
     n = 0
+    for chunk in chunks(sorted(ids), 500):
+        cond, params = _in_sql("event_id", chunk)
+        db.execute_sql(f'DELETE FROM "custody_seen" WHERE {cond}', params)
     for kinds in (f" AND \"kind\" = '{REVERSAL}'", ""):
         for chunk in chunks(sorted(ids), 500):
             cond, params = _in_sql("id", chunk)

@@ -75,6 +75,7 @@ from models.store.db import tuples as _rows
 from models.store.tables import (
     AgreedException,
     Concern,
+    ConcernAction,
     CustodyEvent,
     DayMark,
     Device,
@@ -504,6 +505,14 @@ class ExceptionKind(RecordKind):
 # ---------------------------------------------------------------- concerns
 
 
+def _delete_concerns(ids: list[int]) -> int:
+    """Delete concerns with their actions, outcome and lessons learnt (concern_action)."""
+    if not ids:
+        return 0
+    ConcernAction.delete().where(_in(ConcernAction.concern, ids)).execute()
+    return Concern.delete().where(_in(Concern.id, ids)).execute()
+
+
 class ConcernKind(RecordKind):
     """Concerns for the DSL. Open: a legal hold. Closed: age from the last follow-up."""
 
@@ -524,14 +533,25 @@ class ConcernKind(RecordKind):
         "followed_up_at",
         "follow_up_note",
         "status",
+        "actions",
     )
 
     def export(self, subject: Subject) -> list[dict[str, Any]]:
         staff = _staff_names()
         rows = []
         for c in Concern.select().where(_in(Concern.id, subject.ids("concern"))).order_by(Concern.id):
-            row = {col: iso(getattr(c, col)) for col in self.columns if col != "raised_by"}
+            row = {col: iso(getattr(c, col)) for col in self.columns if col not in ("raised_by", "actions")}
             row["raised_by"] = staff.get(c.raised_by_id, "")
+            row["actions"] = "\n".join(
+                f"{iso(a.recorded_at)} by {staff.get(a.recorded_by_id, '')}: {a.kind}"
+                + "".join(
+                    f"; {name} {value}"
+                    for name, value in (("on", a.done_on), ("reference", a.reference), ("outcome", a.outcome))
+                    if value
+                )
+                + (f": {a.note}" if a.note else "")
+                for a in ConcernAction.select().where(ConcernAction.concern == c.id).order_by(ConcernAction.id)
+            )
             rows.append({col: row[col] for col in self.columns})
         return rows
 
@@ -540,7 +560,7 @@ class ConcernKind(RecordKind):
         devices = pupil_device_ids(subject)
         if devices:  # a closed concern about someone else that linked this person's phone keeps its text, not the link
             Concern.update(device=None).where(_in(Concern.device, devices) & ~_in(Concern.id, ids)).execute()
-        return Concern.delete().where(_in(Concern.id, ids)).execute() if ids else 0
+        return _delete_concerns(list(ids))
 
     purge_counts = ("concerns",)
 
@@ -599,7 +619,11 @@ class ConcernKind(RecordKind):
                 else:
                     ids.append(c.id)
         part.deletes["concerns"] = len(ids)
-        part.apply = lambda: Concern.delete().where(_in(Concern.id, ids)).execute()
+
+        def apply() -> None:
+            _delete_concerns(ids)
+
+        part.apply = apply
         return part
 
 

@@ -3,12 +3,17 @@
 Any member of staff may raise a concern about a pupil, a member of staff or a visitor
 (mobile technology policy 7: staff "will inform the DSL of any breaches"). The DSL
 (``view_concerns``: DSL and headteacher) sees every concern not yet seen counted on
-the home screen, marks each seen, and follows it up with a note, which closes it
-unless asked to keep it open.
+the home screen, marks each seen, and follows it up with a note and the steps done
+(:data:`ACTIONS`, each its own dated, signed ConcernAction row), closing it only with an
+outcome (:data:`OUTCOMES`). Lessons learnt are appended once it is closed
+(:func:`record_lessons`). A radicalisation concern or any allegation is urgent
+(:func:`urgent_unseen`): the DSL is alerted at once, by its kind, until it is opened.
 
 The feed merges concerns with the custody ledger's confiscations, searches and police
-hand-overs. Each entry carries what opens its full history: ``device_id`` (the
-chain of custody, ``custody.history``) or ``concern_id`` (:func:`concern_history`).
+hand-overs (the one map :data:`CUSTODY_FEED`). Each entry carries what opens its full
+history: ``device_id`` (the chain of custody, ``custody.history``) or ``concern_id``
+(:func:`concern_history`). A custody entry is NEW until the DSL or the headteacher opens
+it (:func:`mark_event_seen`: a CustodySeen row, append-only).
 
 A concern about a member of staff is an allegation (KCSIE Part 4): labelled so, and its
 follow-up records the referral to the LADO (:func:`follow_up`). Nobody reads an allegation
@@ -22,6 +27,7 @@ Audit entries carry ids and codes only: never the text of a concern or a note.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,29 +39,54 @@ from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
 from models.errors import NotFound, RuleViolation, ValidationError
-from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, may, require
-from models.store.tables import Concern, CustodyEvent, Device, Pupil, SchoolClass, Staff, Visit
+from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS, may, require
+from models.store.tables import (
+    Concern,
+    ConcernAction,
+    CustodyEvent,
+    CustodySeen,
+    Device,
+    Pupil,
+    SchoolClass,
+    Staff,
+    Visit,
+)
 from models.text import text_field
 
 ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
 ABOUT_KINDS = (ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR)
+# The kinds of concern (online safety policy 11, mobile technology policy 7 and 9). Read by
+# the governors' report: keep it a module-level dict of code -> words.
 CATEGORIES = {
-    "phone_breach": "breach of the phone policy",
-    "online_safety": "online safety",
-    "safeguarding": "safeguarding concern",
+    "phone_breach": "breach of the phone policy",  # the common case: first, Enter chooses it
+    "bullying": "bullying or cyberbullying",
+    "nude_images": "nude or semi-nude images",
+    "sexual_abuse": "online sexual abuse or exploitation",
+    "radicalisation": "radicalisation (Prevent)",
+    "staff_conduct": "staff conduct or allegation",
+    "visitor_device": "visitor device use",
     "other": "other",
 }
+# Kinds recorded before the list above (schema 10 and earlier): still read, never chosen now.
+OLD_CATEGORIES = {
+    "online_safety": "online safety (an earlier kind)",
+    "safeguarding": "safeguarding concern (an earlier kind)",
+}
+CATEGORY_WORDS = {**CATEGORIES, **OLD_CATEGORIES}
+# Told to the DSL at once (online safety policy 11.6; KCSIE Part 4: any allegation too).
+URGENT_CATEGORIES = frozenset({"radicalisation"})
 OPEN, CLOSED = "open", "closed"
 
 # Feed kinds: concerns, and the custody ledger's safeguarding events.
 CONCERN, CONFISCATION, SEARCH, POLICE = "concern", "confiscation", "search", "police"
-FEED_KINDS = {
-    CONCERN: "concern",
-    CONFISCATION: "confiscation",
-    SEARCH: "search",
-    POLICE: "police hand-over",
+# The one map of the custody events the DSL sees in the feed: ledger kind -> (feed kind, words).
+# A kind added here is listed, filtered by, counted unseen on Home and marked seen when opened.
+CUSTODY_FEED: dict[str, tuple[str, str]] = {
+    CONFISCATED_EV: (CONFISCATION, "confiscation"),
+    SEARCHED: (SEARCH, "search"),
+    POLICE_EV: (POLICE, "police hand-over"),
 }
-_EVENT_FEED_KIND = {CONFISCATED_EV: CONFISCATION, SEARCHED: SEARCH, POLICE_EV: POLICE}
+FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values())}
 MAX_NOTES = 10000
 _NOT_A_PUPILS = {
     "staff": "A member of staff's device"
@@ -234,20 +265,53 @@ def mark_seen(concern_id: int, actor: Staff, *, now: dt.datetime | None = None) 
         return _get(concern.id)
 
 
-# How a concern ended: the DSL chooses one to close it (a note alone leaves it open).
-CLOSE_OUTCOMES = (
-    "No further action",
-    "Resolved in school",
-    "Early help offered",
-    "Referred to children's social care",
-    "Reported to the police",
-    "Referred to the LADO",
-    "Other (see the note)",
+# How a concern ended: the DSL chooses one to close it (a note alone leaves it open). Read by
+# the governors' report: keep it a module-level dict of code -> words.
+OUTCOMES = {
+    "no_further_action": "No further action",
+    "resolved_in_school": "Resolved in school",
+    "early_help": "Early help offered",
+    "social_care": "Referred to children's social care",
+    "police": "Reported to the police",
+    "lado": "Referred to the LADO",
+    "other": "Other (see the note)",
+}
+CLOSE_OUTCOMES = tuple(OUTCOMES.values())
+_OUTCOME_CODES = {words: code for code, words in OUTCOMES.items()}
+LADO_OUTCOME = "lado"
+
+# The structured steps a follow-up records (online safety policy 10 and 11; each dated and
+# signed, append-only: ConcernAction). Read by the governors' report: code -> words.
+PARENTS_TOLD, SOCIAL_CARE, EARLY_HELP, LADO, POLICE_TOLD, ESS_ADVICE = (
+    "parents_told",
+    "social_care",
+    "early_help",
+    "lado",
+    "police",
+    "ess_advice",
 )
+ACTIONS = {
+    PARENTS_TOLD: "parents or carers told",
+    SOCIAL_CARE: "referred to children's social care",
+    EARLY_HELP: "early help",
+    LADO: "referred to the LADO",
+    POLICE_TOLD: "police contacted",
+    ESS_ADVICE: "advice sought from the Education Safeguarding Service",
+}
+CLOSED_ENTRY, LESSONS_ENTRY = "closed", "lessons"  # the other kinds of ConcernAction
+# Lessons learnt once a concern is closed (mobile technology policy 9, online safety policy 10).
+LESSONS_ROLES = PERMISSIONS["record_lessons"]
 
 
 LADO_REFERENCE_LIMIT = 100
 _LADO_WORDS = "referred to the LADO on "
+
+
+def outcome_code(outcome: str | None) -> str | None:
+    """The :data:`OUTCOMES` code of an outcome given as its code or its words; None if neither."""
+    if outcome in OUTCOMES:
+        return outcome
+    return _OUTCOME_CODES.get(outcome or "")
 
 
 def follow_up(
@@ -259,43 +323,65 @@ def follow_up(
     outcome: str | None = None,
     lado_referred_on: dt.date | None = None,
     lado_reference: str | None = None,
+    actions: Iterable[str] = (),
     now: dt.datetime | None = None,
 ) -> Concern:
     """Record the DSL's follow-up with a note. The concern stays open unless ``close``,
-    which needs an ``outcome`` from :data:`CLOSE_OUTCOMES` (kept in the signed note, not
-    in the audit log, which names no detail of a concern).
+    which needs an ``outcome`` from :data:`OUTCOMES` (its code or its words; kept in the
+    signed note and the ConcernAction row, not in the audit log, which names no detail of a
+    concern).
 
+    ``actions``: codes of :data:`ACTIONS` done (each recorded as its own dated, signed row).
     An allegation about a member of staff records its referral to the LADO here: the day
-    it was referred (``lado_referred_on``) and the LADO's reference, both given.
+    it was referred (``lado_referred_on``) and the LADO's reference, both given. Closing as
+    "Referred to the LADO" needs that referral recorded, now or before.
 
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
     now = now or utcnow()
     note = text_field(note, "follow-up note", limit=NOTE_LIMIT)
-    if close and outcome not in CLOSE_OUTCOMES:
+    code = outcome_code(outcome)
+    if close and code is None:
         raise ValidationError("Choose the outcome to close the concern: " + "; ".join(CLOSE_OUTCOMES) + ".")
     if not close and outcome is not None:
         raise ValidationError("An outcome is given only when closing the concern.")
+    done = list(dict.fromkeys(actions))
+    unknown = [a for a in done if a not in ACTIONS]
+    if unknown:
+        raise ValidationError("Unknown action: choose from " + "; ".join(ACTIONS.values()) + ".")
     reference = text_field(lado_reference, "LADO's reference", required=False, limit=LADO_REFERENCE_LIMIT)
     if reference is not None and "\n" in reference:
         raise ValidationError("The LADO's reference must be on one line.")
     if (lado_referred_on is None) != (reference is None):
         raise ValidationError("Give both the day of the LADO referral and the LADO's reference, or neither.")
+    if LADO in done and lado_referred_on is None:
+        raise ValidationError("Give the day of the LADO referral and the LADO's reference.")
     if lado_referred_on is not None and lado_referred_on > local_day(now):
         raise ValidationError("The day of the LADO referral is in the future.")
     if lado_referred_on is not None:
         note = f"{note} ({_LADO_WORDS}{lado_referred_on.isoformat()}, reference {reference})"
+        done = [a for a in done if a != LADO] + [LADO]
     if close:
-        assert outcome is not None
-        note = f"{note} (closed: {outcome[0].lower()}{outcome[1:]})"
+        assert code is not None
+        words = OUTCOMES[code]
+        note = f"{note} (closed: {words[0].lower()}{words[1:]})"
     with write_tx():
         concern = _visible(concern_id, actor)
         if concern.status == CLOSED:
             raise RuleViolation("This concern is already closed.")
         if lado_referred_on is not None and not is_allegation(concern):
             raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")
-        # Not yet required before closing as "Referred to the LADO": the follow-up form on
-        # screen cannot record the referral's day and reference (the CLI and actions can).
+        if (
+            close
+            and code == LADO_OUTCOME
+            and LADO not in done
+            and not ConcernAction.select()
+            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == LADO))
+            .exists()
+        ):
+            raise RuleViolation(
+                "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
+            )
         entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:
@@ -306,11 +392,173 @@ def follow_up(
         if close:
             values["status"] = CLOSED
         Concern.update(**values).where(Concern.id == concern.id).execute()
+        today = local_day(now)
+        rows = [
+            ConcernAction.create(
+                concern=concern.id,
+                kind=a,
+                done_on=lado_referred_on if a == LADO else today,
+                reference=reference if a == LADO else None,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            for a in done
+        ]
+        if close:
+            rows.append(
+                ConcernAction.create(
+                    concern=concern.id,
+                    kind=CLOSED_ENTRY,
+                    done_on=today,
+                    outcome=code,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+            )
         details: dict[str, Any] = {"concern_id": concern.id, "closed": close}
         if lado_referred_on is not None:
             details["lado"] = True  # that it was referred; the reference stays in the note
+        if rows:
+            details["action_ids"] = [r.id for r in rows]  # ids only: what they say is in the rows
         audit.append(actor, "concern.follow_up", "concern", concern.id, details, now)
         return _get(concern.id)
+
+
+def _may_record_lessons(actor: Staff, c: Concern) -> bool:
+    """Leadership, the DSL and the headteacher; never about themself, and never the
+    headteacher on an allegation about a headteacher."""
+    roles = actor.role_set
+    if c.about_kind == ABOUT_STAFF and c.staff_id == actor.id:
+        return False
+    return not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids() and HEADTEACHER in roles)
+
+
+def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datetime | None = None) -> ConcernAction:
+    """Lessons learnt from a closed concern (the debrief: mobile technology policy 9, online
+    safety policy 10), appended as a dated, signed entry. Leadership, the DSL, the headteacher."""
+    now = now or utcnow()
+    lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
+    with write_tx():
+        require(actor, "record_lessons")
+        c = _get(concern_id)
+        if not _may_record_lessons(actor, c):
+            raise NotFound("There is no such concern.")
+        if c.status != CLOSED:
+            raise RuleViolation("Lessons learnt are recorded once the concern is closed.")
+        row = ConcernAction.create(
+            concern=c.id, kind=LESSONS_ENTRY, done_on=local_day(now), note=lessons, recorded_by=actor, recorded_at=now
+        )
+        audit.append(actor, "concern.lessons", "concern", c.id, {"concern_id": c.id, "action_id": row.id}, now)
+        return row
+
+
+def actions_of(concern_id: int) -> list[ConcernAction]:
+    """A concern's recorded actions, outcome and lessons learnt, oldest first."""
+    return list(
+        ConcernAction.select()
+        .where(ConcernAction.concern == concern_id)
+        .order_by(ConcernAction.recorded_at, ConcernAction.id)
+    )
+
+
+_OLD_CLOSED = " (closed: "
+
+
+def concern_outcome(c: Concern) -> str | None:
+    """The :data:`OUTCOMES` code a closed concern was closed with (for one closed before
+    outcomes were kept as rows: read from its note), or None."""
+    row = (
+        ConcernAction.select(ConcernAction.outcome)
+        .where((ConcernAction.concern == c.id) & (ConcernAction.kind == CLOSED_ENTRY))
+        .order_by(ConcernAction.id.desc())
+        .first()
+    )
+    if row is not None:
+        return row.outcome
+    if c.status != CLOSED or not c.follow_up_note:
+        return None
+    last = c.follow_up_note.splitlines()[-1]
+    if _OLD_CLOSED not in last:
+        return None
+    said = last.rsplit(_OLD_CLOSED, 1)[1].rstrip(")")
+    return next((code for code, words in OUTCOMES.items() if words.lower() == said.lower()), None)
+
+
+def action_line(a: ConcernAction) -> str:
+    """One line of a concern's history for an action row."""
+    by = a.recorded_by.display_name
+    when = local_from_utc_naive(a.recorded_at)
+    if a.kind == LESSONS_ENTRY:
+        return f"{when}  lessons learnt, by {by}: {a.note}"
+    if a.kind == CLOSED_ENTRY:
+        return f"{when}  closed by {by}: {OUTCOMES.get(a.outcome or '', a.outcome)}"
+    words = ACTIONS.get(a.kind, a.kind)
+    day = f" on {a.done_on.isoformat()}" if a.done_on else ""
+    ref = f", reference {a.reference}" if a.reference else ""
+    return f"{when}  {words}{day}{ref} (recorded by {by})"
+
+
+# ---------------------------------------------------------------- alerts: told to the DSL at once
+
+
+def is_urgent(c: Concern) -> bool:
+    """A concern the DSL is alerted to at once: radicalisation (Prevent), or any allegation."""
+    return c.category in URGENT_CATEGORIES or is_allegation(c)
+
+
+def alert_words(c: Concern, heads: set[int] | None = None) -> str:
+    """The kind of an urgent concern, never its details: "an allegation about the headteacher"."""
+    if is_allegation(c):
+        heads = _head_ids() if heads is None else heads
+        return "an allegation about the headteacher" if c.staff_id in heads else "an allegation about a member of staff"
+    return "a radicalisation (Prevent) concern"
+
+
+def urgent_unseen(reader: Staff) -> list[tuple[int, str]]:
+    """Urgent concerns not yet opened that ``reader`` may see, oldest first: (id, kind words)."""
+    heads = _head_ids()
+    q = (
+        Concern.select()
+        .where(
+            Concern.seen_at.is_null()
+            & ((Concern.category.in_(sorted(URGENT_CATEGORIES))) | (Concern.about_kind == ABOUT_STAFF))
+        )
+        .order_by(Concern.id)
+    )
+    return [(c.id, alert_words(c, heads)) for c in q if _sees(reader, c, heads)]
+
+
+# ---------------------------------------------------------------- custody events seen by the DSL
+
+
+def _custody_feed_event(event_id: int) -> CustodyEvent:
+    e = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
+    if e is None or e.kind not in CUSTODY_FEED:
+        raise NotFound("There is no such entry in the safeguarding feed.")
+    return e
+
+
+def mark_event_seen(event_id: int, actor: Staff, *, now: dt.datetime | None = None) -> bool:
+    """The DSL (or the headteacher) opened a confiscation, search or police hand-over from the
+    feed: a seen mark, once per person (append-only). True if one was written now."""
+    now = now or utcnow()
+    with write_tx():
+        require(actor, "view_concerns")
+        e = _custody_feed_event(event_id)
+        if CustodySeen.select().where((CustodySeen.event == e.id) & (CustodySeen.seen_by == actor.id)).exists():
+            return False
+        mark = CustodySeen.create(event=e.id, seen_by=actor, seen_at=now)
+        audit.append(actor, "custody.seen", "custody_event", e.id, {"event_id": e.id, "mark_id": mark.id}, now)
+        return True
+
+
+def unseen_events_count(reader: Staff | None = None) -> int:
+    """Confiscations, searches and police hand-overs no DSL or headteacher has opened yet
+    (0 for a reader who may not see them)."""
+    if reader is not None and not may(reader, "view_concerns"):
+        return 0
+    seen = CustodySeen.select(CustodySeen.event)
+    return CustodyEvent.select().where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen)).count()
 
 
 # ---------------------------------------------------------------- reading
@@ -350,8 +598,10 @@ def subject_of(c: Concern) -> str:
 
 
 def kind_words(c: Concern) -> str:
-    """ "online safety"; about a member of staff: "allegation (online safety)"."""
-    words = CATEGORIES.get(c.category, c.category)
+    """ "bullying or cyberbullying"; about a member of staff: "allegation (staff conduct)"."""
+    words = CATEGORY_WORDS.get(c.category, c.category)
+    if is_allegation(c) and c.category == "staff_conduct":
+        words = "staff conduct"  # not "allegation (staff conduct or allegation)"
     return f"{ALLEGATION} ({words})" if is_allegation(c) else words
 
 
@@ -370,6 +620,7 @@ def concern_history(concern_id: int, reader: Staff | None = None) -> list[str]:
         lines.append(f"{local_from_utc_naive(c.seen_at)}  seen by {c.seen_by.display_name}")
     if c.follow_up_note:
         lines += [f"follow-up {line}" for line in c.follow_up_note.splitlines()]
+    lines += [action_line(a) for a in actions_of(c.id)]
     lines.append("closed" if c.status == CLOSED else "open")
     return lines
 
@@ -392,7 +643,7 @@ class FeedEntry:
     event_id: int | None = None
     category: str = ""
     status: str = ""  # concerns: open | closed
-    seen: bool | None = None  # concerns: seen by the DSL?
+    seen: bool | None = None  # seen by the DSL? (concerns: opened; custody events: a seen mark)
     undone: bool = False  # custody events later reversed
     detail: str = ""  # the whole text on one line (up to DETAIL_LIMIT), for the highlighted entry
 
@@ -424,28 +675,29 @@ def safeguarding_feed(
     (inclusive), newest first.
 
     ``class_name`` keeps only entries about pupils in that class; ``kind`` is one of
-    :data:`FEED_KINDS` or a concern category (:data:`CATEGORIES`). With ``actor``, the
-    DSL permission is checked first.
+    :data:`FEED_KINDS` or a concern category (:data:`CATEGORY_WORDS`). With ``actor``, the
+    DSL permission is checked first. Custody events (:data:`CUSTODY_FEED`) carry ``seen``:
+    whether the DSL or the headteacher has opened them from the feed.
     """
     if actor is not None:
         require_concerns(actor)
     if to_day < from_day:
         raise ValidationError("The end date is before the start date.")
-    if kind is not None and kind not in FEED_KINDS and kind not in CATEGORIES:
+    if kind is not None and kind not in FEED_KINDS and kind not in CATEGORY_WORDS:
         raise ValidationError("Filter by one of: " + ", ".join([*FEED_KINDS, *CATEGORIES]) + ".")
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
     entries: list[FeedEntry] = []
     reader: Staff | frozenset[str] = actor if actor is not None else DETAIL_ROLES  # no actor: the domain's own use
 
-    if kind is None or kind == CONCERN or kind in CATEGORIES:
+    if kind is None or kind == CONCERN or kind in CATEGORY_WORDS:
         q = (
             Concern.select(Concern, Pupil, SchoolClass)
             .join(Pupil, JOIN.LEFT_OUTER, on=(Concern.pupil == Pupil.id))
             .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
             .where((Concern.raised_at >= start) & (Concern.raised_at < end))
         )
-        if kind in CATEGORIES:
+        if kind in CATEGORY_WORDS:
             q = q.where(Concern.category == kind)
         if class_name:
             q = q.where(SchoolClass.name == class_name)
@@ -475,7 +727,7 @@ def safeguarding_feed(
                 )
             )
 
-    wanted = [k for k, feed_kind in _EVENT_FEED_KIND.items() if kind is None or kind == feed_kind]
+    wanted = [k for k, (feed_kind, _) in CUSTODY_FEED.items() if kind is None or kind == feed_kind]
     if actor is not None and not may(actor, "view_concerns"):
         wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
     if wanted:
@@ -497,27 +749,32 @@ def safeguarding_feed(
                 (CustodyEvent.kind == REVERSAL) & CustodyEvent.reverses.in_([e.id for e in events] or [0])
             )
         }
+        seen_ids = {
+            m.event_id
+            for m in CustodySeen.select(CustodySeen.event).where(CustodySeen.event.in_([e.id for e in events] or [0]))
+        }
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
-            feed_kind = _EVENT_FEED_KIND[e.kind]
+            feed_kind, feed_words = CUSTODY_FEED[e.kind]
             detail = describe_event(e, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
-            actor = e.actor if e.actor_id else None
+            by_staff = e.actor if e.actor_id else None
             entries.append(
                 FeedEntry(
                     at=e.at,
                     time=local_from_utc_naive(e.at, tz),
                     kind=feed_kind,
-                    kind_text=FEED_KINDS[feed_kind],
+                    kind_text=feed_words,
                     subject=pupil.full_name if pupil else _NOT_A_PUPILS.get(e.device.kind, "Visitor's phone"),
                     about=ABOUT_PUPIL if pupil else ABOUT_STAFF if e.device.kind == "staff" else ABOUT_VISITOR,
                     class_name=pupil.school_class.name if pupil else "",
                     summary=one_line(detail) + (" (undone)" if undone else ""),
                     detail=one_line(detail, DETAIL_LIMIT) + (" (undone)" if undone else ""),
-                    by=actor.display_name if actor is not None else "system",
+                    by=by_staff.display_name if by_staff is not None else "system",
                     device_id=e.device_id,
                     event_id=e.id,
                     undone=undone,
+                    seen=e.id in seen_ids,
                 )
             )
     entries.sort(key=lambda x: (x.at, x.concern_id or 0, x.event_id or 0), reverse=True)

@@ -99,6 +99,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Staff's pre-existing relationships with pupils or families (policy 5; social media 4.2):
     # recorded, reviewed, ended and seen by the DSL or the headteacher only.
     "record_relationship": frozenset({DSL, HEADTEACHER}),
+    # Lessons learnt once a concern is closed (mobile technology policy 9: "leadership staff will
+    # debrief, identify lessons learnt"); never on an allegation about themself
+    # (models.safeguarding.concerns.record_lessons).
+    "record_lessons": frozenset({LEADERSHIP, DSL, HEADTEACHER}),
     # The school's policies: their versions and review dates, and who has not acknowledged them.
     "manage_policies": frozenset({HEADTEACHER}),
     # Anyone acknowledges having read a policy for themself, at the kiosk with their PIN;
@@ -146,6 +150,7 @@ ACTION_WORDS = {
     "print": "reprint or manage print jobs",
     "manage_records": "purge, export or erase records",
     "record_relationship": "record staff's pre-existing relationships with pupils and families",
+    "record_lessons": "record lessons learnt",
     "manage_policies": "manage the school's policies and their reviews",
     "acknowledge_policy": "acknowledge a policy",
     "file_policy_paperwork": "record a signed policy acknowledgement",

@@ -638,3 +638,38 @@ SCHOOL_DEVICE_MODELS: list[type[BaseModel]] = [StaffDevice, SchoolDevice, School
 ALL_MODELS += SCHOOL_DEVICE_MODELS
 DAY_MARK_MODELS: list[type[BaseModel]] = [DayMark]
 ALL_MODELS += DAY_MARK_MODELS
+
+
+# ---------------------------------------------------------------- a concern's actions, custody seen marks (schema version 14)
+
+
+class ConcernAction(BaseModel):
+    """One structured step on a concern (models.safeguarding.concerns.ACTIONS: parents told, a
+    referral, advice sought…), its closing outcome, or lessons learnt after it closed:
+    append-only, each dated and signed."""
+
+    concern = pw.ForeignKeyField(Concern, backref="actions", on_delete="RESTRICT")
+    concern_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    kind = pw.CharField(max_length=30)  # an ACTIONS code | closed | lessons
+    done_on = pw.DateField(null=True)  # the day it was done (a LADO referral: the day referred)
+    reference = pw.CharField(null=True, max_length=100)  # the LADO's (or another agency's) reference
+    outcome = pw.CharField(null=True, max_length=30)  # kind "closed": an OUTCOMES code
+    note = pw.TextField(null=True)  # kind "lessons": what was learnt
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField(index=True)
+
+
+class CustodySeen(BaseModel):
+    """The DSL (or the headteacher) opened a confiscation, search or police hand-over from the
+    safeguarding feed: append-only, one row per opening that first saw it."""
+
+    event = pw.ForeignKeyField(CustodyEvent, backref="seen_marks", on_delete="RESTRICT")
+    event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    seen_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    seen_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    seen_at = pw.DateTimeField()
+
+
+CONCERN_ACTION_MODELS: list[type[BaseModel]] = [ConcernAction, CustodySeen]
+ALL_MODELS += CONCERN_ACTION_MODELS

@@ -194,7 +194,7 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
         about_kind="pupil",
         pupil_id=devices[5].pupil_id,
         device_id=devices[5].id,
-        category="online_safety",
+        category="bullying",
         what="Upset after messages in a class group chat; phone used in class to reply.",
         now=min(now, morning + dt.timedelta(hours=2, minutes=10)),
     )

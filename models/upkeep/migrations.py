@@ -188,6 +188,20 @@ def _confiscation_categories_and_fuller_searches(migrator: SchemaMigrator) -> No
     integrity.forget_added_columns()
 
 
+def _concern_actions_and_custody_seen(_migrator: SchemaMigrator) -> None:
+    """Version 14: a concern's structured actions, outcome and lessons learnt
+    (models.safeguarding.concerns.ACTIONS), and the DSL's seen marks on confiscations,
+    searches and police hand-overs. New tables, bound from their first row (integrity.PROTECTED)."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import CONCERN_ACTION_MODELS
+
+    db.create_tables(CONCERN_ACTION_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -205,6 +219,11 @@ MIGRATIONS: list[Migration] = [
         13,
         "confiscation categories, the fuller search record, holds for the DSL",
         _confiscation_categories_and_fuller_searches,
+    ),
+    Migration(
+        14,
+        "a concern's actions and lessons learnt, the DSL's seen marks on custody events",
+        _concern_actions_and_custody_seen,
     ),
 ]
 

@@ -261,6 +261,15 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "c_lead",
             "custody.handed_to_police",
         ),
+        "concerns follow-up": Case(
+            ["concerns", "follow-up", "1", "--note", "Rang mum", "--done", "parents_told"],
+            "c_head",
+            "c_lead",
+            "concern.follow_up",
+        ),
+        "concerns lessons": Case(
+            ["concerns", "lessons", "2", "--text", "Brief staff"], "c_lead", "c_office", "concern.lessons"
+        ),
         "print reprint": Case(["print", "reprint", "1"], "c_office", "c_teacher", "print.enqueue"),
         "print retry": Case(["print", "retry"], "c_office", "c_teacher", "print.retry"),
         "labels print": Case(["labels", "print", "--pupil", "000001"], "c_office", "c_teacher", "print.enqueue"),
@@ -415,6 +424,12 @@ def school(database, tmp_path, monkeypatch):
         head, staff_id=Staff.get(Staff.username == "c_teacher").id, pending="lado", reason="11.3"
     )
     assert held.device_id == 6  # (staff-devices return names it)
+    from models.safeguarding import concerns
+
+    pupil = Pupil.get(Pupil.admission_no == "000002").id
+    concerns.raise_concern(head, about_kind="pupil", pupil_id=pupil, what="Texting")  # 1: open
+    closed = concerns.raise_concern(head, about_kind="pupil", pupil_id=pupil, what="Photos")  # 2: closed
+    concerns.follow_up(closed.id, head, note="Done", close=True, outcome="No further action")
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
         "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship\n"

@@ -37,7 +37,7 @@ def chair() -> Staff:
 
 def about(school, subject: Staff, what: str = "Seen on her phone with a pupil's photo") -> concerns.Concern:
     return concerns.raise_concern(
-        school.office, about_kind="staff", staff_id=subject.id, what=what, category="safeguarding", now=NOW
+        school.office, about_kind="staff", staff_id=subject.id, what=what, category="staff_conduct", now=NOW
     )
 
 
@@ -55,9 +55,9 @@ def test_a_concern_about_staff_is_labelled_an_allegation_in_the_feed_and_its_his
         now=NOW,
     )
     feed = {e.concern_id: e for e in concerns.safeguarding_feed(TODAY, TODAY, actor=school.head)}
-    assert feed[c.id].kind_text == "allegation (safeguarding concern)"
+    assert feed[c.id].kind_text == "allegation (staff conduct)"
     assert feed[pupil.id].kind_text == "breach of the phone policy"
-    assert "allegation (safeguarding concern) about Oak Teacher (staff)" in concerns.concern_history(c.id)[0]
+    assert "allegation (staff conduct) about Oak Teacher (staff)" in concerns.concern_history(c.id)[0]
     view = safeguarding_actions.open_entry(SignedIn.of(school.head), c.id, None, NOW)
     assert view.title == f"Allegation #{c.id} about Oak Teacher"
 
@@ -166,7 +166,7 @@ def test_the_lado_referral_is_recorded_with_its_day_and_reference(school):
 def test_whoever_raises_an_allegation_about_the_head_is_told_where_it_goes(school):
     from kiosk.actions.safeguarding import ConcernForm, raise_concern
 
-    form = ConcernForm("staff", "safeguarding", "Shouted at a pupil", staff_id=school.head.id)
+    form = ConcernForm("staff", "staff_conduct", "Shouted at a pupil", staff_id=school.head.id)
     line = raise_concern(SignedIn.of(school.office), form, NOW)
     assert line.startswith("Allegation #") and line.endswith(
         "about Head raised: no chair of governors has an account here, so tell the chair directly."
@@ -175,7 +175,7 @@ def test_whoever_raises_an_allegation_about_the_head_is_told_where_it_goes(schoo
     assert raise_concern(SignedIn.of(school.office), form, NOW).endswith(
         "about Head raised: the chair of governors will see it."
     )
-    about_oak = ConcernForm("staff", "safeguarding", "Phone in a lesson", staff_id=school.oak.id)
+    about_oak = ConcernForm("staff", "staff_conduct", "Phone in a lesson", staff_id=school.oak.id)
     assert raise_concern(SignedIn.of(school.office), about_oak, NOW).endswith(
         "about Oak Teacher raised: the DSL will see it."
     )

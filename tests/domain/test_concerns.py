@@ -109,7 +109,7 @@ def test_dsl_sees_and_follows_up_and_others_may_not(school):
         about_kind="pupil",
         pupil_id=pid("000001"),
         what="Upset by messages",
-        category="online_safety",
+        category="bullying",
         now=NOW,
     )
     for who in (school.office, school.oak, school.deputy, school.admin):
@@ -196,7 +196,7 @@ def _history(school):
         pupil_id=pid("000001"),
         device_id=ava,
         what="Video of another pupil shared",
-        category="online_safety",
+        category="bullying",
         now=yday + dt.timedelta(hours=2),
     )
     c2 = concerns.raise_concern(
@@ -229,7 +229,7 @@ def test_feed_merges_concerns_and_custody_events_newest_first(school):
     police = feed[1]
     assert police.subject == "Dan Brown" and police.class_name == "Beech" and "KENT/26/1" in police.summary
     assert feed[0].subject == "Mr K" and feed[0].about == "visitor" and feed[0].seen is False
-    assert feed[4].status == "open" and feed[4].kind_text == "online safety" and feed[4].class_name == "Oak"
+    assert feed[4].status == "open" and feed[4].kind_text == "bullying or cyberbullying" and feed[4].class_name == "Oak"
     assert feed[0].as_dict()["at"].startswith("2026-11-12T10:30")
     # each entry opens its history
     assert any(
@@ -243,7 +243,7 @@ def test_feed_filters_by_date_class_and_kind(school):
     ava, dan, conf, c1, c2, c3 = _history(school)
     week = (TODAY - dt.timedelta(days=14), TODAY)
     assert {e.concern_id for e in concerns.safeguarding_feed(*week, kind="concern")} == {c1.id, c2.id, c3.id}
-    assert [e.concern_id for e in concerns.safeguarding_feed(*week, kind="online_safety")] == [c1.id]
+    assert [e.concern_id for e in concerns.safeguarding_feed(*week, kind="bullying")] == [c1.id]
     oak = concerns.safeguarding_feed(*week, class_name="Oak")
     assert {e.kind for e in oak} == {"concern", "confiscation", "search"} and all(e.class_name == "Oak" for e in oak)
     assert [e.kind for e in concerns.safeguarding_feed(*week, kind="police")] == ["police"]

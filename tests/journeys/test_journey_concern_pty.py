@@ -15,6 +15,7 @@ NOTE = "Spoke to the pupil and a parent"
 SAFEGUARDING_KEYS = (
     "esc Back",
     "f Follow up",
+    "l Lessons learnt",
     "n New concern",
     "c Class",
     "k Kind",
@@ -37,14 +38,14 @@ def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school)
     kiosk.type(pupil)
     kiosk.wait_for(f"{pupil} · Oak", "Down/Up to choose, Enter to pick.")
     kiosk.keys("enter")
-    kiosk.assert_shows("Kind of concern", "Online safety")  # the list that now has the focus
-    kiosk.keys("down", "enter")  # online safety
+    kiosk.assert_shows("Kind of concern", "Bullying or cyberbullying")  # the list that now has the focus
+    kiosk.keys("down", "enter")  # bullying or cyberbullying
     kiosk.assert_shows("What happened (facts: when, where, what was seen or said)")
     kiosk.type(WHAT)
     kiosk.assert_shows(WHAT)  # typed into the field that has the focus, and seen there
     kiosk.keys("enter")
     kiosk.wait_for("Tell the DSL?")
-    kiosk.assert_shows(f"About: {pupil} · Oak", "(pupil)", "Kind: online safety", f"What happened: {WHAT}")
+    kiosk.assert_shows(f"About: {pupil} · Oak", "(pupil)", "Kind: bullying or cyberbullying", f"What happened: {WHAT}")
     kiosk.assert_shows("Confirm: tell the DSL", "Back")
     kiosk.keys("enter")
     concern_id, status, raised_by = school.one(
@@ -57,7 +58,7 @@ def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school)
     kiosk.sign_in("head")
     kiosk.keys("s")
     kiosk.wait_for("Safeguarding", "Concerns not yet seen:", "When", "Kind", "About", "Class", "Status")
-    kiosk.assert_shows(f"online safety {pupil} Oak NEW, open")
+    kiosk.assert_shows(f"bullying {pupil} Oak NEW, open")
     kiosk.assert_footer(*SAFEGUARDING_KEYS, palette=True)
     kiosk.keys("f")
     kiosk.wait_for("Follow up a concern", f"Concern #{concern_id} about {pupil}: {WHAT}")
@@ -67,7 +68,7 @@ def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school)
     kiosk.wait_for("Record this follow-up?", NOTE, "The concern stays open.", "Confirm follow-up")
     kiosk.keys("enter")
     kiosk.wait_for(f"Follow-up of concern #{concern_id} recorded; the concern is open.")
-    kiosk.assert_shows(f"online safety {pupil} Oak open")
+    kiosk.assert_shows(f"bullying {pupil} Oak open")
     kiosk.assert_footer(*SAFEGUARDING_KEYS, palette=True)
     status, note, by, seen = school.one(
         "SELECT c.status, c.follow_up_note, s.username, c.seen_at IS NOT NULL FROM concern c "

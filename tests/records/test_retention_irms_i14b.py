@@ -114,7 +114,7 @@ def test_a_search_of_a_pupil_aged_ten_outlives_six_years_and_goes_after_dob_plus
     assert ava.dob == DOB
     _searched_and_returned(school, phone, SEARCHED_AT)
     _confiscated_and_returned(school, phone, SEARCHED_AT + 2 * DAY)  # no search: the flat period alone
-    concern = _closed_concern(school, SEARCHED_AT, about_kind="pupil", pupil_id=ava.id, category="safeguarding")
+    concern = _closed_concern(school, SEARCHED_AT, about_kind="pupil", pupil_id=ava.id, category="other")
 
     seven = records.purge(RETENTION, now=SEVEN_YEARS_LATER)
     assert seven.deleted["confiscations"] == 2  # the plain confiscation episode: six years is enough
@@ -145,7 +145,7 @@ def test_an_unknown_date_of_birth_keeps_them_and_the_purge_says_so(school):
     ava, phone = _ava()
     set_dob("000001", None, START)
     _searched_and_returned(school, phone, SEARCHED_AT)
-    concern = _closed_concern(school, SEARCHED_AT, about_kind="pupil", pupil_id=ava.id, category="safeguarding")
+    concern = _closed_concern(school, SEARCHED_AT, about_kind="pupil", pupil_id=ava.id, category="other")
     far = dt.datetime(2120, 1, 1)
 
     dry = records.purge(RETENTION, dry_run=True, now=far)

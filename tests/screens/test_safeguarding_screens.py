@@ -427,7 +427,7 @@ def seed_feed(school):
         school.office,
         about_kind="visitor",
         name="Sam Visitor",
-        category="safeguarding",
+        category="visitor_device",
         what="Photographed pupils",
         now=NOW - dt.timedelta(days=40),
     )
@@ -474,9 +474,10 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
         assert "The concern stays open." in text(app, "#follow-summary")  # a note alone never closes it
         await pilot.press("escape")  # back to the form (on Continue), to close it deliberately
         assert app.focused.id == "follow-continue"
-        await pilot.press("shift+tab", "enter", "down", "enter")  # What now: the first outcome
+        await pilot.press(*["shift+tab"] * 6, "enter", "down", "enter")  # back past the steps done to What now
         await pilot.pause()
-        await pilot.press("tab", "enter")  # Continue
+        assert app.focused.id == "follow-outcome"
+        await pilot.press(*["tab"] * 6, "enter")  # past the five steps done to Continue
         assert "The concern will be CLOSED: No further action." in text(app, "#follow-summary")
         await pilot.press("enter")
         await quiet(pilot)
@@ -543,7 +544,9 @@ async def test_feed_filters_by_kind_class_and_dates(school):
         await quiet(pilot)
         assert table.row_count == 0
         assert msg(app, "#sg-message") == "Nothing in this range with these filters."
-        await pilot.press(*["k"] * 5)  # round to all kinds
+        from kiosk.screens.safeguarding import KIND_FILTERS
+
+        await pilot.press(*["k"] * (len(KIND_FILTERS) - 3))  # round to all kinds
         await quiet(pilot)
         assert text(app, "#sg-filter-text") == "Class: all (C) · Kind: all kinds (K)"
         assert msg(app, "#sg-message") == ""
@@ -640,7 +643,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         await pilot.press("enter")
         assert text(app, "#concern-pupil-chosen") == "Chosen: Dan Brown · Beech · 000004"
         assert app.focused.id == "concern-category"
-        await pilot.press("down", "enter")  # online safety
+        await pilot.press("down", "enter")  # bullying or cyberbullying
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await pilot.press("enter")
@@ -650,7 +653,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         await pilot.press("enter")
         await quiet(pilot)
         form = results[0]
-        assert (form.about_kind, form.category, form.what) == ("pupil", "online_safety", "Shared a [red]video[/red]")
+        assert (form.about_kind, form.category, form.what) == ("pupil", "bullying", "Shared a [red]video[/red]")
         assert raise_concern(app.signed_in, form, NOW).startswith("Concern #")
         c = Concern.get()
         assert (c.pupil.admission_no, c.raised_by_id, c.seen_at) == ("000004", school.oak.id, None)
@@ -665,7 +668,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         await pilot.press(*"Took photos", "enter")
         assert text(app, "#concern-error") == "Give the visitor's name."
         assert app.focused.id == "concern-visitor"
-        await pilot.press(*"Sam Visitor", "enter", "down", "down", "enter")  # safeguarding
+        await pilot.press(*"Sam Visitor", "enter", "down", "down", "enter")  # nude or semi-nude images
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await pilot.press("enter", "enter")
@@ -673,7 +676,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         assert (results[1].about_kind, results[1].name, results[1].category) == (
             "visitor",
             "Sam Visitor",
-            "safeguarding",
+            "nude_images",
         )
 
         app.push_screen(RaiseConcernDialog(), results.append)

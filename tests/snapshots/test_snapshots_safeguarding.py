@@ -108,7 +108,7 @@ def sg_school(sqlite_db):
         s.office,
         about_kind="visitor",
         name="Sam Visitor",
-        category="safeguarding",
+        category="visitor_device",
         what="Photographed pupils at the gate",
         now=NOW - dt.timedelta(days=2),
     )

@@ -1,0 +1,60 @@
+"""``kiosk concerns``: a concern's follow-up with the steps done (the DSL or the headteacher),
+and lessons learnt once it is closed (leadership, the DSL, the headteacher): the same use
+cases as the safeguarding screen's F and L."""
+
+from __future__ import annotations
+
+import click
+
+from kiosk.actions import admin, safeguarding
+from kiosk.actions.safeguarding import ACTIONS, OUTCOMES
+from kiosk.cli._access import acts
+from kiosk.cli._common import Env, RecordCommand, RecordNumber, common, parse_date
+from models.errors import KioskError
+
+
+@click.group("concerns")
+def concerns_group() -> None:
+    """A concern's follow-up and lessons learnt (the numbers are those of the safeguarding feed)."""
+
+
+NUMBER = RecordNumber("a concern", "the safeguarding screen")
+
+
+@concerns_group.command("follow-up", cls=RecordCommand)
+@click.argument("number", type=NUMBER)
+@click.option("--note", required=True, help="What was done, who was told.")
+@click.option(
+    "--done",
+    "done",
+    multiple=True,
+    type=click.Choice([code for code in ACTIONS if code != "lado"]),
+    help="A step done (repeat): " + "; ".join(f"{c}: {w}" for c, w in ACTIONS.items() if c != "lado") + ".",
+)
+@click.option(
+    "--lado-day", "lado_day", default=None, help="YYYY-MM-DD: the day an allegation was referred to the LADO."
+)
+@click.option("--lado-reference", "lado_reference", default=None, help="The LADO's reference (with --lado-day).")
+@click.option("--close", "outcome", type=click.Choice(list(OUTCOMES)), default=None, help="Close it with this outcome.")
+@common
+@acts("view_concerns")
+def concerns_follow_up(env: Env, who, number, note, done, lado_day, lado_reference, outcome) -> None:
+    """Record a follow-up of concern NUMBER: a note, the steps done, and (--close) its outcome."""
+    if (lado_day is None) != (lado_reference is None):
+        raise KioskError("Give both --lado-day and --lado-reference, or neither.")
+    day = parse_date(lado_day, "--lado-day") if lado_day else None
+    env.open()
+    lado = (day, lado_reference) if day is not None else None
+    line = safeguarding.follow_up(who, number, note, outcome, admin.now(), lado, tuple(done))
+    click.echo(line)
+
+
+@concerns_group.command("lessons", cls=RecordCommand)
+@click.argument("number", type=NUMBER)
+@click.option("--text", "lessons", required=True, help="What was learnt, and what will change.")
+@common
+@acts("record_lessons")
+def concerns_lessons(env: Env, who, number, lessons) -> None:
+    """Record lessons learnt on closed concern NUMBER (appended, never edited)."""
+    env.open()
+    click.echo(safeguarding.record_lessons(who, number, lessons, admin.now()))

@@ -1,0 +1,51 @@
+"""`kiosk concerns …` (issue 15, helper C): a follow-up with the steps done and the LADO
+referral, closing, and lessons learnt, from the command line, with one-line refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.cli import _access
+from models.safeguarding import concerns
+from models.store.db import close_db
+from models.store.tables import Staff
+from tests.school import NOW, build
+
+HEAD, OFFICE, DEPUTY = "725649", "482916", "614738"
+
+
+@pytest.fixture
+def school_db(database, monkeypatch):
+    school = build()
+    concerns.raise_concern(school.office, about_kind="staff", staff_id=school.oak.id, what="Texts", now=NOW)
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    return database
+
+
+def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", HEAD)
+    base = ["--db", school_db, "--as", "head"]
+    code, out, err = run("concerns", "follow-up", "1", "--note", "Rang the LADO", "--close", "lado", *base)
+    assert code == 1 and "Record the referral to the LADO" in err and out == ""
+    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--lado-day", "2026-11-12", *base)
+    assert code != 0 and "Give both --lado-day and --lado-reference, or neither." in err
+    code, out, err = run(
+        "concerns", "follow-up", "1", "--note", "Rang the LADO", "--done", "ess_advice",
+        "--lado-day", "2026-11-12", "--lado-reference", "LADO/26/3", "--close", "lado", *base,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out == "Follow-up of allegation #1 recorded; the allegation is closed. Referred to the LADO.\n"
+    monkeypatch.setenv("KIOSK_PIN", OFFICE)
+    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "office")
+    assert code == 1 and "may not record lessons learnt" in err
+    monkeypatch.setenv("KIOSK_PIN", DEPUTY)
+    code, out, err = run(
+        "concerns", "lessons", "1", "--text", "Staff use school phones only", "--db", school_db, "--as", "deputy"
+    )
+    assert code == 0 and out == "Lessons learnt recorded on concern #1.\n", err
+    from models.upkeep.opening import open_database
+
+    open_database(school_db)
+    assert [a.kind for a in concerns.actions_of(1)] == ["ess_advice", "lado", "closed", "lessons"]
+    assert concerns.actions_of(1)[-1].recorded_by_id == Staff.get(Staff.username == "deputy").id
