@@ -116,6 +116,7 @@ RELATIONSHIP_ADD = [
 ]
 RELATIONSHIP_REVIEW = ["relationships", "review", "1", "--note", "No change"]
 ATTENDANCE_MARK = ["attendance", "mark", "000002", "--absent"]
+CONCERN_FOLLOW_UP = ["concerns", "follow-up", "1", "--note", "Rang mum", "--lado-reference", "L/1"]
 SCHOOL_DEVICE_LOAN = ["school-devices", "loan", "TRIP-1", "--to", "oak", "--purpose", "trip"]
 GOVERNANCE_DATES = [
     (POLICY_ADD, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
@@ -125,6 +126,7 @@ GOVERNANCE_DATES = [
     (RELATIONSHIP_REVIEW, {"--next": "2027-08-01"}),
     (ATTENDANCE_MARK, {"--date": "2026-09-02"}),
     (SCHOOL_DEVICE_LOAN, {"--due": "2026-09-02"}),
+    (CONCERN_FOLLOW_UP, {"--lado-day": "2026-09-02"}),
 ]
 
 
@@ -339,6 +341,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
             *("--reference", "R1", "--yes"),
         ],
         "staff-devices list": ["staff-devices", "list"],
+        "concerns lessons": ["concerns", "lessons", "1", "--text", "Brief staff"],
     }
 
 

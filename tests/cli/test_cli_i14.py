@@ -56,7 +56,7 @@ def small_db(tmp_path):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        ([], "Error: kiosk needs a command: attendance, audit, backup, camera, demo, devices,"),
+        ([], "Error: kiosk needs a command: attendance, audit, backup, camera, concerns, demo,"),
         (
             ["devices"],
             "Error: kiosk devices needs a command: list, register, revoke. (kiosk devices --help says more.)",

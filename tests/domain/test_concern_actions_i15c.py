@@ -244,7 +244,12 @@ def confiscation(school) -> custody.CustodyEvent:
     code = school.codes["000001"]
     custody.hand_in(code, school.office, now=NOW - dt.timedelta(minutes=30))
     return custody.confiscate(
-        resolve(code).device.id, school.deputy, reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=5)
+        resolve(code).device.id,
+        school.deputy,
+        category="behaviour",
+        reason="Filming",
+        policy="MST 6",
+        now=NOW - dt.timedelta(minutes=5),
     )
 
 

@@ -160,7 +160,7 @@ def term(database):
         now=at(dt.date(2026, 9, 16), 9, 0),
     )
     concerns.raise_concern(
-        school.oak, about_kind="pupil", pupil_id=pupil("000004").id, category="safeguarding", what="Worried",
+        school.oak, about_kind="pupil", pupil_id=pupil("000004").id, category="bullying", what="Worried",
         now=at(dt.date(2026, 9, 24), 11, 0),
     )  # fmt: skip
     settings = Settings(
@@ -453,14 +453,14 @@ def test_an_allegation_about_the_head_is_not_counted_in_the_heads_copy(term):
     """KCSIE Part 4: the headteacher never sees one about themself listed, read or counted."""
     head = term.head  # headteacher and DSL
     concerns.raise_concern(
-        term.oak, about_kind="staff", staff_id=head.id, category="safeguarding", what="Allegation",
+        term.oak, about_kind="staff", staff_id=head.id, category="bullying", what="Allegation",
         now=at(dt.date(2026, 9, 23), 12, 0),
     )  # fmt: skip
     chair = auth.create_staff("chair", "Chair", [auth.CHAIR], "918273", now=dt.datetime(2026, 9, 1, 7, 0))
     span = governors.resolve_term("autumn-2026", None, None)
 
     def safeguarding(reader):
-        return governors.governors_report(span, reader=reader, now=NOW).concerns["safeguarding concern"]
+        return governors.governors_report(span, reader=reader, now=NOW).concerns["bullying or cyberbullying"]
 
     assert safeguarding(head) == {"open": 1}  # the concern about Dan only
     assert safeguarding(chair) == {"open": 2}  # and the allegation: the chair handles it

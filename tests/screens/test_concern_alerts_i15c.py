@@ -130,7 +130,12 @@ async def test_a_confiscation_opened_from_the_feed_is_no_longer_unseen(school):
     code = school.codes["000001"]
     custody.hand_in(code, school.office, now=NOW - dt.timedelta(minutes=30))
     event = custody.confiscate(
-        resolve(code).device.id, school.deputy, reason="Filming", policy="MST 6", now=NOW - dt.timedelta(minutes=5)
+        resolve(code).device.id,
+        school.deputy,
+        category="behaviour",
+        reason="Filming",
+        policy="MST 6",
+        now=NOW - dt.timedelta(minutes=5),
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
