@@ -52,6 +52,16 @@ class PoliceHandover:
         return f"{self.officer_name}, number {self.officer_number}"
 
 
+@dataclass(frozen=True)
+class PoliceReturn:
+    """A phone given back by the police (``models.custody.ledger.return_from_police``)."""
+
+    officer: str  # who returned it: name and number
+    reference: str
+    next_steps: str | None  # what happens next (optional)
+    returned_at: dt.datetime  # naive UTC
+
+
 # ---------------------------------------------------------------- a phone, shown
 
 
@@ -75,6 +85,7 @@ class PhoneView:
     latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
     slot: str = ""  # where the school holds it now, e.g. "B-01"
     note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
+    police_reference: str = ""  # the latest hand-over's reference, for a reader who may read it
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
     from models.school.people import contacts_of
-    from models.staff.auth import require
+    from models.staff.auth import may_read_details, require
     from models.store.tables import Device
 
     read_only = ""
@@ -196,9 +207,16 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
         "search": _refusal(allowed("search", custody.SEARCHED)),
         "police": _refusal(allowed("police", custody.POLICE_EV)),
+        "police_return": _refusal(allowed("police", custody.POLICE_RETURNED)),
         "release_contact": _refusal(release_check),
         "undo": _refusal(undo_check),
     }
+    handover = next((e for e in reversed(events) if e.kind == custody.POLICE_EV), None)
+    police_reference = (
+        handover.force_reference
+        if handover is not None and may_read_details(staff, handover.actor_id) and handover.force_reference
+        else ""
+    )
     if read_only:  # a retired label records nothing: every action refused, none offered
         refusals = dict.fromkeys(refusals, read_only)
     return PhoneView(
@@ -218,6 +236,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         latest=(events[-1].at, events[-1].kind) if events else None,
         slot=slot,
         note=read_only,
+        police_reference=police_reference,
     )
 
 
@@ -321,7 +340,31 @@ def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now:
         handed_at=handover.handed_at,
         now=now,
     )
-    return f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. This is final."
+    return (
+        f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. "
+        "It cannot be undone; only its return from the police can follow."
+    )
+
+
+def return_from_police(who: SignedIn, device_id: int, back: PoliceReturn, now: dt.datetime) -> str:
+    """Record that the police gave the phone back: held again, confiscated; the line to show."""
+    from models.custody import ledger as custody
+
+    event = custody.return_from_police(
+        device_id,
+        staff_row(who),
+        officer=back.officer,
+        reference=back.reference,
+        next_steps=back.next_steps,
+        returned_at=back.returned_at,
+        now=now,
+    )
+    slot = _slot_of(event)
+    where = f"slot {slot}" if slot else custody.overflow_place_of(device_id)
+    return (
+        f"{_owner(device_id)}'s phone is back from the police: keep it in {where}, confiscated, "
+        "for a listed parent or carer."
+    )
 
 
 def release_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> str:

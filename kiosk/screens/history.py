@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from kiosk.actions import custody as act
 from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.dialogs.confiscate import ConfiscateDialog
-from kiosk.dialogs.police import PoliceDialog
+from kiosk.dialogs.police import PoliceDialog, PoliceReturnDialog
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
 from kiosk.dialogs.search import SearchDialog
@@ -104,7 +104,24 @@ ACTIONS: dict[str, PhoneAction] = {
         record=lambda view, handover: (act.hand_to_police, view.device_id, handover),
         reopens=True,
     ),
+    "police_return": PhoneAction(
+        "f9",
+        "Police return",
+        "police",
+        form=lambda screen, view, typed=None, error="": PoliceReturnDialog(
+            view.owner,
+            screen.app.services.clock.now(),
+            latest=view.latest,
+            reference=view.police_reference,
+            typed=typed,
+            error=error,
+        ),
+        record=lambda view, back: (act.return_from_police, view.device_id, back),
+        reopens=True,
+    ),
 }
+# Actions not shown (even dimmed) until a phone they fit is shown.
+SHOWN_WITH_A_PHONE = frozenset({"police_return"})
 # The action keys, for saying why one that is not offered was refused.
 ACTION_KEYS = {action.key: name for name, action in ACTIONS.items()}
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
@@ -173,6 +190,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return False  # not this role's action: not offered at all
         if self.view is not None and name in self.view.refusals:
             return False  # the domain would refuse it (state, whose action, nothing left): not offered
+        if self.view is None and name in SHOWN_WITH_A_PHONE:
+            return False  # offered only for a phone it fits (a return: a phone with the police)
         return True if self.view is not None else None  # greyed out until a phone is shown
 
     # ------------------------------------------------------------ messages

@@ -26,6 +26,7 @@ op = st.one_of(
     st.tuples(st.just("move"), st.sampled_from(ADNOS), st.integers(1, 4)),
     st.tuples(st.just("undo"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
     st.tuples(st.just("police"), st.sampled_from(ADNOS), st.just("head")),
+    st.tuples(st.just("police_return"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
 )
 
 
@@ -58,6 +59,8 @@ def apply(school, step, at):
             custody.reverse(target, actor, reason="test undo", now=at)
     elif kind == "police":
         custody.hand_to_police(dev.id, actor, officer="PC 1", force_reference="REF", now=at)
+    elif kind == "police_return":
+        custody.return_from_police(dev.id, actor, officer="PC 2", reference="REF", now=at)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
