@@ -202,6 +202,31 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_by_id",
         "recorded_at",
     ),
+    # from schema version 11 (new tables, bound from their first row): models.safeguarding.parents
+    "parents_informed": (
+        "event_id",
+        "concern_id",
+        "contact_id",
+        "parent_name",
+        "told_by_name",
+        "told_at",
+        "how",
+        "note",
+        "corrects_id",
+        "recorded_by_id",
+        "recorded_at",
+    ),
+    "police_contact": (
+        "device_id",
+        "concern_id",
+        "line",
+        "reference",
+        "called_at",
+        "called_by_name",
+        "note",
+        "recorded_by_id",
+        "recorded_at",
+    ),
 }
 LATER_TABLES = ("staff_class", "device", "pupil")  # bound by the version 7 upgrade (see extend_baseline)
 SCHEMA_8_TABLES = ("school_class", "visitor")  # bound by the version 8 upgrade
@@ -224,6 +249,8 @@ WORDS = {
     "relationship_review": "relationship review",
     "school_policy": "school policy",
     "policy_acknowledgement": "policy acknowledgement",
+    "parents_informed": "parents informed entry",
+    "police_contact": "police contact",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

@@ -132,6 +132,21 @@ def _governance(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _parents_informed_and_police_contacts(_migrator: SchemaMigrator) -> None:
+    """Version 11 (issue 15): parents informed as an event (of a confiscation, a search or a
+    concern) and contacts with the police (101, 999), in models.safeguarding.parents. New
+    tables, bound from their first row (integrity.PROTECTED). The return from the police is a
+    custody event kind: no column changes."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import INFORMED_MODELS
+
+    db.create_tables(INFORMED_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -143,6 +158,7 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "classes and visitors are bound into the audit log", _bind_classes_and_visitors),
     Migration(9, "the audit chain is hashed with a key kept outside the database", _key_the_chain),
     Migration(10, "staff relationships, school policies and acknowledgements", _governance),
+    Migration(11, "parents informed and contacts with the police", _parents_informed_and_police_contacts),
 ]
 
 

@@ -413,7 +413,9 @@ def test_a_version_9_database_upgrades_and_keeps_its_data(database):
     rel = record(school, school.dsl)
     add_policy(school)
     assert StaffRelationship.get_by_id(rel.id).described == "aunt"
-    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [9, 10]
+    assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == list(
+        range(9, migrations.LATEST + 1)
+    )
     assert audit.verify().ok
 
 
