@@ -86,6 +86,9 @@ class PhoneView:
     slot: str = ""  # where the school holds it now, e.g. "B-01"
     note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
     police_reference: str = ""  # the latest hand-over's reference, for a reader who may read it
+    # the latest confiscation or search the parents may be told of (F3): (event id, words, time)
+    inform_about: tuple[int, str, dt.datetime] | None = None
+    told: tuple[str, ...] = ()  # parents informed and police contacts, for this reader (oldest first)
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,34 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         if handover is not None and may_read_details(staff, handover.actor_id) and handover.force_reference
         else ""
     )
+    from models.safeguarding import parents
+
+    told = tuple(parents.phone_lines(device.id, staff))
+    inform_event = next(
+        (
+            e
+            for e in reversed(events)
+            if e.kind in parents.INFORMABLE_KINDS
+            and e.id not in undone_by
+            and pupil is not None
+            and may_read_details(staff, e.actor_id)
+        ),
+        None,
+    )
+
+    def parents_check() -> None:
+        if pupil is None:
+            raise RuleViolation("This is a visitor's phone: there are no parents to tell.")
+        if inform_event is None:
+            raise RuleViolation(
+                "No confiscation or search of this phone whose details you may read: nothing to tell the parents of."
+            )
+
+    def police_contact_check() -> None:
+        require(staff, "police", school_class_id=class_id)
+
+    refusals["parents"] = _refusal(parents_check)
+    refusals["police_contact"] = _refusal(police_contact_check)
     if read_only:  # a retired label records nothing: every action refused, none offered
         refusals = dict.fromkeys(refusals, read_only)
     return PhoneView(
@@ -237,6 +268,16 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         slot=slot,
         note=read_only,
         police_reference=police_reference,
+        inform_about=(
+            (
+                inform_event.id,
+                f"{custody.EVENT_NOUNS[inform_event.kind]} at {local_from_utc_naive(inform_event.at)}",
+                inform_event.at,
+            )
+            if inform_event is not None
+            else None
+        ),
+        told=told,
     )
 
 

@@ -22,10 +22,12 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
 from kiosk.actions.custody import PoliceHandover, PoliceReturn
+from kiosk.actions.parents import PoliceCall
+from kiosk.dialogs.parents_informed import parse_day_time, when_problem
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FormInput
-from models.clock import to_local
+from models.clock import local_from_utc_naive, to_local
 from models.custody.ledger import time_order_problem
 
 FINAL = (
@@ -305,5 +307,112 @@ class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
                 f"Time: {to_local(back.returned_at).strftime('%H:%M')} today\n"
                 f"Next: {back.next_steps or '(not given)'}\n\n"
                 "The phone is then held by the school, confiscated."
+            ),
+        )
+
+
+CONTACT_FIELDS = ("call-line", "call-reference", "call-by", "call-day", "call-time", "call-note")
+
+
+class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
+    """A call to the police about a phone (online safety policy 10: 101, or 999 when there is
+    immediate danger or risk of harm), before or without a hand-over: the number called, the
+    reference or incident number, who called, when (any past day) and a note. Returns a
+    :class:`PoliceCall`, or None; the caller records it (``models.safeguarding.parents``)."""
+
+    DEFAULT_CLASSES = "focus-cue"
+    PREFIX = "call"
+    CONFIRM_LABEL = "Confirm: police contacted"
+    CONFIRM_VARIANT = "warning"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police_contact.back")]
+
+    def __init__(self, pupil_name: str, caller: str, now: dt.datetime) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.caller = caller
+        self.now = now
+
+    def dialog_title(self) -> str:
+        return f"Police contacted about {self.pupil_name}'s phone"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(
+            "101, or 999 if there is immediate danger or risk of harm. This records the call only: a hand-over is F8.",
+            id="call-meaning",
+            markup=False,
+        )
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Number called (101 or 999)")
+        yield FormInput("101", id="call-line", max_length=3, restrict=r"[0-9]*")
+        yield Label("Reference or incident number")
+        yield FormInput(id="call-reference", max_length=60)
+        yield Label("Called by")
+        yield FormInput(self.caller, id="call-by", max_length=100)
+        local = to_local(self.now)
+        yield Label("Day (DD/MM/YYYY) and time (HH:MM)")
+        yield FormInput(local.strftime("%d/%m/%Y"), id="call-day", max_length=10, restrict=r"[0-9/-]*")
+        yield FormInput(local.strftime("%H:%M"), id="call-time", max_length=5, restrict=r"[0-9:]*")
+        yield Label("Note (optional)")
+        yield FormInput(id="call-note", max_length=500)
+
+    def on_mount(self) -> None:
+        self.query_one("#call-line", Input).focus()
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def problem(self, widget_id: str) -> str:
+        text = self.value(widget_id)
+        if any(not ch.isprintable() for ch in text):
+            return "That field contains control characters."
+        if widget_id == "call-line" and text not in ("101", "999"):
+            return "Say which number was called: 101 or 999."
+        if widget_id == "call-reference" and not text:
+            return "Give the reference or incident number the police gave."
+        if widget_id == "call-by" and not text:
+            return "Say who called."
+        if widget_id == "call-time":
+            return when_problem(parse_day_time(self.value("call-day"), text), self.now, None, "")
+        return ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = event.input.id or ""
+        if problem := self.problem(field):
+            self.say(problem)
+            return
+        index = CONTACT_FIELDS.index(field)
+        if index + 1 < len(CONTACT_FIELDS):
+            self.say("")
+            self.query_one(f"#{CONTACT_FIELDS[index + 1]}", Input).focus()
+        else:
+            self.action_continue()
+
+    def action_continue(self) -> None:
+        for field in CONTACT_FIELDS:
+            if problem := self.problem(field):
+                self.say(problem)
+                self.query_one(f"#{field}", Input).focus()
+                return
+        at = parse_day_time(self.value("call-day"), self.value("call-time"))
+        assert at is not None  # checked above
+        by = self.value("call-by")
+        call = PoliceCall(
+            line=self.value("call-line"),
+            reference=self.value("call-reference"),
+            called_at=at,
+            called_by_name=None if by == self.caller else by,
+            note=self.value("call-note") or None,
+        )
+        self.confirm_step(
+            call,
+            (
+                f"Record that the police were contacted about {self.pupil_name}'s phone?\n\n"
+                f"Number: {call.line}\n"
+                f"Reference: {call.reference}\n"
+                f"Called by: {by}\n"
+                f"When: {local_from_utc_naive(at)}\n"
+                f"Note: {call.note or '(none)'}"
             ),
         )

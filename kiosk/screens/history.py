@@ -27,9 +27,11 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
+from kiosk.actions import parents as act_parents
 from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.dialogs.confiscate import ConfiscateDialog
-from kiosk.dialogs.police import PoliceDialog, PoliceReturnDialog
+from kiosk.dialogs.parents_informed import ParentsInformedDialog
+from kiosk.dialogs.police import PoliceContactDialog, PoliceDialog, PoliceReturnDialog
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
 from kiosk.dialogs.search import SearchDialog
@@ -40,6 +42,7 @@ from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.custody.ledger import searcher_name
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,35 @@ ACTIONS: dict[str, PhoneAction] = {
         record=lambda view, back: (act.return_from_police, view.device_id, back),
         reopens=True,
     ),
+    "parents": PhoneAction(
+        "f3",
+        "Parents told",
+        None,  # whoever may read the details of the confiscation or search: the domain decides
+        form=lambda screen, view: (
+            None
+            if view.inform_about is None
+            else ParentsInformedDialog(
+                view.owner,
+                (view.inform_about[1], view.inform_about[2]),
+                list(view.contacts),
+                searcher_name(screen.who.display_name),
+                screen.app.services.clock.now(),
+            )
+        ),
+        record=lambda view, told: (act_parents.informed_of_event, view.inform_about[0], told),
+    ),
+    "police_contact": PhoneAction(
+        "f10",
+        "Police call",
+        "police",
+        form=lambda screen, view: PoliceContactDialog(
+            view.owner, searcher_name(screen.who.display_name), screen.app.services.clock.now()
+        ),
+        record=lambda view, call: (act_parents.police_contact_about_phone, view.device_id, call),
+    ),
 }
 # Actions not shown (even dimmed) until a phone they fit is shown.
-SHOWN_WITH_A_PHONE = frozenset({"police_return"})
+SHOWN_WITH_A_PHONE = frozenset({"police_return", "parents", "police_contact"})
 # The action keys, for saying why one that is not offered was refused.
 ACTION_KEYS = {action.key: name for name, action in ACTIONS.items()}
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
@@ -218,8 +247,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             parts.append(f"{view.description} {view.code or '(no current label)'}")
             self.query_one("#history-pupil", Static).update(" · ".join(parts))
             self.query_one("#history-state", Static).update(f"Now: {view.state_text}")
+            told = ["", "Parents informed and police contacts:", *view.told] if view.told else []
             self.query_one("#history-chain", Static).update(
-                "\n".join(view.chain) if view.chain else "Nothing has been recorded for this phone yet."
+                "\n".join([*view.chain, *told]) if view.chain else "Nothing has been recorded for this phone yet."
             )
             phone.set_classes(f"state-{view.state}")
             self.query_one("#history-chain-box", VerticalScroll).scroll_end(animate=False)
