@@ -146,3 +146,15 @@ def device_of_code(code: str) -> int:
     from models.custody.devices import resolve
 
     return int(resolve(code).device.id)
+
+
+def local_time(text: str, option: str = "--at") -> dt.datetime:
+    """ "YYYY-MM-DD HH:MM" in the school's time zone, as naive UTC; else one plain line."""
+    from models.clock import local_to_utc
+    from models.errors import ValidationError
+
+    try:
+        local = dt.datetime.strptime(" ".join(text.split()), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValidationError(f"{option} {text[:40]!r} is not a time: write it as 'YYYY-MM-DD HH:MM'.") from None
+    return local_to_utc(local)

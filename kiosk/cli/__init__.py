@@ -29,6 +29,7 @@ from kiosk.cli import (
     devices,
     exceptions,
     labels,
+    parents,
     policies,
     printer,
     records,
@@ -70,6 +71,8 @@ cli.add_command(records.sar)
 cli.add_command(records.erase)
 cli.add_command(relationships.relationships_group)
 cli.add_command(policies.policies_group)
+cli.add_command(parents.parents_group)
+cli.add_command(parents.police_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -160,8 +160,7 @@ def record_informed(
     if corrects_id is not None and note is None:
         raise ValidationError("Give the reason for the correction in the note.")
     with write_tx():
-        if actor is None:
-            raise PermissionDenied("Sign in first.")
+        require(actor, "parents_informed")
         subject = about(actor, event_id=event_id, concern_id=concern_id)
         contact = None
         if contact_id is not None:

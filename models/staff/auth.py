@@ -66,6 +66,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "confiscate": frozenset({TEACHER, LEADERSHIP, HEADTEACHER}),
     "search": frozenset({LEADERSHIP, HEADTEACHER}),
     "police": frozenset({LEADERSHIP, HEADTEACHER, DSL}),
+    # Parents informed of a confiscation, a search or a concern (issue 15): those who may read
+    # the details of one (the domain checks that one: models.safeguarding.parents).
+    "parents_informed": frozenset({TEACHER, LEADERSHIP, HEADTEACHER, DSL}),
     "register_device": frozenset({OFFICE, ADMIN}),
     "revoke_label": frozenset({OFFICE, ADMIN}),
     "import_roster": frozenset({OFFICE, ADMIN}),
@@ -107,6 +110,7 @@ ACTION_WORDS = {
     "confiscate": "confiscate a phone",
     "search": "record a search",
     "police": "hand a phone to the police",
+    "parents_informed": "record that parents were told",
     "register_device": "register phones",
     "revoke_label": "revoke labels",
     "import_roster": "import the roster",

@@ -308,6 +308,32 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "policies overdue": ["policies", "overdue"],
         "relationships list": ["relationships", "list"],
         "relationships end": ["relationships", "end", "1", "--reason", "Moved away"],
+        # issue 15: parents informed and calls to the police
+        "parents waiting": ["parents", "waiting"],
+        "parents informed": [
+            "parents",
+            "informed",
+            "--event",
+            "1",
+            "--name",
+            "Gran",
+            "--how",
+            "phone",
+            "--at",
+            "2026-11-12 09:00",
+        ],
+        "police contact": [
+            "police",
+            "contact",
+            "--phone",
+            "K1234567",
+            "--line",
+            "101",
+            "--reference",
+            "R",
+            "--at",
+            "2026-11-12 09:00",
+        ],
     }
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from kiosk import cli as cli_module
 from kiosk.cli import _access
+from models.clock import to_local, utcnow
 from models.staff import auth
 from models.store.db import close_db
 from models.store.tables import AuditEntry, Staff
@@ -65,6 +66,7 @@ def _dates() -> dict[str, str]:
         "review": (today + dt.timedelta(days=10)).isoformat(),
         "next": (today + dt.timedelta(days=20)).isoformat(),
         "to": (today + dt.timedelta(days=40)).isoformat(),
+        "at": (to_local(utcnow()) - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M"),  # a moment ago
     }
 
 
@@ -153,6 +155,20 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             ["relationships", "end", "1", "--reason", "The pupil left"], "c_head", "c_lead", "relationship.end"
         ),
         "relationships list": Case(["relationships", "list"], "c_head", "c_office", "auth.login"),
+        # issue 15: parents informed (of the concern the fixture raised) and calls to the police
+        "parents waiting": Case(["parents", "waiting"], "c_lead", "c_office", "auth.login"),
+        "parents informed": Case(
+            ["parents", "informed", "--concern", "1", "--name", "Eve Brown", "--how", "phone", "--at", d["at"]],
+            "c_head",
+            "c_office",
+            "parents.informed",
+        ),
+        "police contact": Case(
+            ["police", "contact", "--phone", codes["000005"], "--line", "101", "--reference", "KP-1", "--at", d["at"]],
+            "c_head",
+            "c_office",
+            "police.contact",
+        ),
         "policies add": Case(
             [
                 "policies",
@@ -323,6 +339,15 @@ def school(database, tmp_path, monkeypatch):
         version="2026-09",
         approved_on=dt.date.fromisoformat(d["today"]),
         next_review_on=dt.date.fromisoformat(d["to"]),
+    )
+    from models.safeguarding import concerns
+
+    concerns.raise_concern(  # about Dan Brown (no command here erases him): parents informed of it
+        head,
+        about_kind="pupil",
+        pupil_id=Pupil.get(Pupil.admission_no == "000004").id,
+        what="Upset after a message",
+        now=utcnow() - dt.timedelta(hours=1),
     )
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
