@@ -74,6 +74,23 @@ ACTIONS: dict[str, PhoneAction] = {
         ),
         record=lambda view, reason: (act.undo, view.undo[0], reason),
     ),
+    "parents": PhoneAction(
+        "f3",
+        "Parents told",
+        None,  # whoever may read the details of the confiscation or search: the domain decides
+        form=lambda screen, view: (
+            None
+            if view.inform_about is None
+            else ParentsInformedDialog(
+                view.owner,
+                (view.inform_about[1], view.inform_about[2]),
+                list(view.contacts),
+                searcher_name(screen.who.display_name),
+                screen.app.services.clock.now(),
+            )
+        ),
+        record=lambda view, told: (act_parents.informed_of_event, view.inform_about[0], told),
+    ),
     "release_contact": PhoneAction(
         "f4",
         "Release to parent",
@@ -121,23 +138,6 @@ ACTIONS: dict[str, PhoneAction] = {
         ),
         record=lambda view, back: (act.return_from_police, view.device_id, back),
         reopens=True,
-    ),
-    "parents": PhoneAction(
-        "f3",
-        "Parents told",
-        None,  # whoever may read the details of the confiscation or search: the domain decides
-        form=lambda screen, view: (
-            None
-            if view.inform_about is None
-            else ParentsInformedDialog(
-                view.owner,
-                (view.inform_about[1], view.inform_about[2]),
-                list(view.contacts),
-                searcher_name(screen.who.display_name),
-                screen.app.services.clock.now(),
-            )
-        ),
-        record=lambda view, told: (act_parents.informed_of_event, view.inform_about[0], told),
     ),
     "police_contact": PhoneAction(
         "f10",

@@ -112,3 +112,53 @@ async def test_f10_records_a_call_to_the_police_before_any_hand_over(school):
         assert text(app, "#history-state").startswith("Now: Confiscated")  # a call is not a hand-over
         assert any("police contacted on 999 by Head, reference INC-0042" in line for line in chain(app))
     assert PoliceContact.get().called_at == NOW
+
+
+# ---------------------------------------------------------------- the list of what is waiting (W on safeguarding)
+
+
+async def test_w_on_the_safeguarding_screen_lists_what_waits_and_enter_records_it(school):
+    from kiosk.screens.safeguarding import SafeguardingScreen
+    from tests.screens.test_safeguarding_screens import open_screen
+
+    dev = confiscated(school)
+    custody.confiscate(
+        device_of(school, "000002"), school.head, reason="x", policy="MST 6", now=NOW - dt.timedelta(minutes=30)
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "head", SafeguardingScreen)
+        await pilot.press("w")
+        await quiet(pilot)
+        assert screen_name(app) == "ParentsWaitingScreen"
+        assert text(app, "#pw-summary").startswith("2 confiscations and searches with no record")
+        table = app.screen.query_one("#pw-list")
+        assert [str(table.get_row_at(i)[2]) for i in range(table.row_count)] == ["Ben Jones", "Ava Patel"]
+        await pilot.press("down", "enter")  # Ava's
+        await quiet(pilot)
+        assert screen_name(app) == "ParentsInformedDialog"
+        assert "confiscation at 2026-11-12 07:30" in text(app, "#parents-about")
+        await pilot.press("2", "enter", "enter", "enter", "enter", "l", "enter", "enter", "enter")
+        await quiet(pilot)
+        assert screen_name(app) == "ParentsWaitingScreen"
+        assert text(app, "#pw-message").startswith("Recorded: parents told")
+        assert text(app, "#pw-summary").startswith("1 confiscation or search with no record")
+        await pilot.press("escape")
+        assert screen_name(app) == "SafeguardingScreen"
+    row = ParentsInformed.get()
+    assert (row.contact.name, row.how, row.event.device_id) == ("Raj Patel", "letter", dev)
+
+
+async def test_the_list_is_not_offered_to_the_chair_of_governors(school):
+    from models.staff import auth
+
+    auth.create_staff("chair", "Chair", [auth.CHAIR], "947261", now=NOW)
+    from kiosk.screens.safeguarding import SafeguardingScreen
+    from tests.screens.test_safeguarding_screens import open_screen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot, "chair", SafeguardingScreen)
+        await pilot.press("w")
+        await quiet(pilot)
+        assert screen_name(app) == "SafeguardingScreen"
