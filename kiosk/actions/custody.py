@@ -223,16 +223,19 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     from models.safeguarding import parents
 
     told = tuple(parents.phone_lines(device.id, staff))
+    informable = [
+        e
+        for e in reversed(events)
+        if e.kind in parents.INFORMABLE_KINDS
+        and e.id not in undone_by
+        and pupil is not None
+        and may_read_details(staff, e.actor_id)
+    ]
+    told_of = set(parents.informed_for_events(e.id for e in informable))
+    # the latest one still waiting for parents to be told, else the latest (a further entry)
     inform_event = next(
-        (
-            e
-            for e in reversed(events)
-            if e.kind in parents.INFORMABLE_KINDS
-            and e.id not in undone_by
-            and pupil is not None
-            and may_read_details(staff, e.actor_id)
-        ),
-        None,
+        (e for e in informable if e.id not in told_of and not e.parents_informed_at),
+        informable[0] if informable else None,
     )
 
     def parents_check() -> None:

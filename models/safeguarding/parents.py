@@ -281,7 +281,7 @@ def informed_line(row: ParentsInformed) -> str:
         text += f" (corrects entry {row.corrects_id})"
     if row.note:
         text += f"; {row.note}"
-    return f"{text}  (recorded by {_recorder(row)})"
+    return f"{text}  (recorded by {_recorder(row)})" if row.told_by_name else text
 
 
 def police_contact_line(row: PoliceContact, reader: Staff | Iterable[str]) -> str:
@@ -294,7 +294,7 @@ def police_contact_line(row: PoliceContact, reader: Staff | Iterable[str]) -> st
     text = f"{when}  police contacted on {row.line} by {caller}, reference {row.reference}"
     if row.note:
         text += f"; {row.note}"
-    return f"{text}  (recorded by {_recorder(row)})"
+    return f"{text}  (recorded by {_recorder(row)})" if row.called_by_name else text
 
 
 def informed_for_events(event_ids: Iterable[int]) -> dict[int, list[ParentsInformed]]:

@@ -162,3 +162,18 @@ async def test_the_list_is_not_offered_to_the_chair_of_governors(school):
         await pilot.press("w")
         await quiet(pilot)
         assert screen_name(app) == "SafeguardingScreen"
+
+
+async def test_f3_goes_to_the_confiscation_still_waiting_not_a_later_search_whose_parents_were_told(school):
+    dev = confiscated(school, school.deputy)
+    custody.record_search(
+        dev, school.deputy, consent_by="pupil", witness="Ms W", grounds="g", outcome="nothing_found",
+        parents_informed_at=NOW - dt.timedelta(minutes=20), parents_informed_how="phone",
+        now=NOW - dt.timedelta(minutes=10),
+    )  # fmt: skip
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f3")
+        assert "About the confiscation at 2026-11-12 07:30" in text(app, "#parents-about")
