@@ -268,3 +268,24 @@ def test_a_version_10_database_upgrades_keeps_its_data_and_takes_the_new_records
     )
     assert ParentsInformed.get_by_id(row.id).parent_name == "Gran"
     assert audit.verify().ok
+
+
+def test_an_entry_edited_outside_the_kiosk_is_reported_by_audit_verify(school):
+    from models.store.db import db, is_sqlite
+
+    def sql(text, *args):
+        db.execute_sql(text if is_sqlite() else text.replace("?", "%s"), args)
+
+    event = confiscated_by(school, school.head)
+    row = tell(school, school.head, event)
+    call = parents.record_police_contact(
+        school.head, device_id=event.device_id, line="101", reference="R1", called_at=NOW, now=NOW + T(minutes=5)
+    )
+    assert audit.verify().ok
+    sql("UPDATE parents_informed SET how = 'letter' WHERE id = ?", row.id)  # fmt: skip
+    report = audit.verify()
+    assert not report.ok and any("parents informed entry" in p for p in report.problems), report.problems
+    sql("UPDATE parents_informed SET how = 'phone' WHERE id = ?", row.id)  # fmt: skip
+    sql("DELETE FROM police_contact WHERE id = ?", call.id)  # fmt: skip
+    report = audit.verify()
+    assert not report.ok and any("police contact" in p for p in report.problems), report.problems
