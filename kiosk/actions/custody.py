@@ -66,6 +66,16 @@ class PoliceHandover:
         return f"{self.officer_name}, number {self.officer_number}"
 
 
+@dataclass(frozen=True)
+class PoliceReturn:
+    """A phone given back by the police (``models.custody.ledger.return_from_police``)."""
+
+    officer: str  # who returned it: name and number
+    reference: str
+    next_steps: str | None  # what happens next (optional)
+    returned_at: dt.datetime  # naive UTC
+
+
 # ---------------------------------------------------------------- a phone, shown
 
 
@@ -90,6 +100,10 @@ class PhoneView:
     slot: str = ""  # where the school holds it now, e.g. "B-01"
     note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
     hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
+    police_reference: str = ""  # the latest hand-over's reference, for a reader who may read it
+    # the latest confiscation or search the parents may be told of (F3): (event id, words, time)
+    inform_about: tuple[int, str, dt.datetime] | None = None
+    told: tuple[str, ...] = ()  # parents informed and police contacts, for this reader (oldest first)
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
     from models.school.people import contacts_of
-    from models.staff.auth import require
+    from models.staff.auth import may_read_details, require
     from models.store.tables import Device
 
     read_only = ""
@@ -214,9 +228,47 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         "search": _refusal(allowed("search", custody.SEARCHED)),
         "dsl_decision": _refusal(allowed("dsl_decision", custody.DSL_DECISION, outcome="other")),
         "police": _refusal(allowed("police", custody.POLICE_EV)),
+        "police_return": _refusal(allowed("police", custody.POLICE_RETURNED)),
         "release_contact": _refusal(release_check),
         "undo": _refusal(undo_check),
     }
+    handover = next((e for e in reversed(events) if e.kind == custody.POLICE_EV), None)
+    police_reference = (
+        handover.force_reference
+        if handover is not None and may_read_details(staff, handover.actor_id) and handover.force_reference
+        else ""
+    )
+    from models.safeguarding import parents
+
+    told = tuple(parents.phone_lines(device.id, staff))
+    informable = [
+        e
+        for e in reversed(events)
+        if e.kind in parents.INFORMABLE_KINDS
+        and e.id not in undone_by
+        and pupil is not None
+        and may_read_details(staff, e.actor_id)
+    ]
+    told_of = set(parents.informed_for_events(e.id for e in informable))
+    # the latest one still waiting for parents to be told, else the latest (a further entry)
+    inform_event = next(
+        (e for e in informable if e.id not in told_of and not e.parents_informed_at),
+        informable[0] if informable else None,
+    )
+
+    def parents_check() -> None:
+        if pupil is None:
+            raise RuleViolation("This is a visitor's phone: there are no parents to tell.")
+        if inform_event is None:
+            raise RuleViolation(
+                "No confiscation or search of this phone whose details you may read: nothing to tell the parents of."
+            )
+
+    def police_contact_check() -> None:
+        require(staff, "police", school_class_id=class_id)
+
+    refusals["parents"] = _refusal(parents_check)
+    refusals["police_contact"] = _refusal(police_contact_check)
     if read_only:  # a retired label records nothing: every action refused, none offered
         refusals = dict.fromkeys(refusals, read_only)
     return PhoneView(
@@ -237,6 +289,17 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         slot=slot,
         note=read_only,
         hold=row.dsl_hold or "",
+        police_reference=police_reference,
+        inform_about=(
+            (
+                inform_event.id,
+                f"{custody.EVENT_NOUNS[inform_event.kind]} at {local_from_utc_naive(inform_event.at)}",
+                inform_event.at,
+            )
+            if inform_event is not None
+            else None
+        ),
+        told=told,
     )
 
 
@@ -362,7 +425,31 @@ def hand_to_police(who: SignedIn, device_id: int, handover: PoliceHandover, now:
         handed_at=handover.handed_at,
         now=now,
     )
-    return f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. This is final."
+    return (
+        f"{_owner(device_id)}'s phone handed to the police, reference {handover.force_reference}. "
+        "It cannot be undone; only its return from the police can follow."
+    )
+
+
+def return_from_police(who: SignedIn, device_id: int, back: PoliceReturn, now: dt.datetime) -> str:
+    """Record that the police gave the phone back: held again, confiscated; the line to show."""
+    from models.custody import ledger as custody
+
+    event = custody.return_from_police(
+        device_id,
+        staff_row(who),
+        officer=back.officer,
+        reference=back.reference,
+        next_steps=back.next_steps,
+        returned_at=back.returned_at,
+        now=now,
+    )
+    slot = _slot_of(event)
+    where = f"slot {slot}" if slot else custody.overflow_place_of(device_id)
+    return (
+        f"{_owner(device_id)}'s phone is back from the police: keep it in {where}, confiscated, "
+        "for a listed parent or carer."
+    )
 
 
 def release_to_contact(who: SignedIn, device_id: int, contact_id: int, now: dt.datetime) -> str:

@@ -97,6 +97,9 @@ def open_entry(
         kind = "Allegation" if concerns.is_allegation(concern) else "Concern"
         title = f"{kind} #{concern.id} about {concerns.subject_of(concern)}"
         lines += concerns.concern_history(concern_id, staff)
+        from models.safeguarding import parents
+
+        lines += parents.concern_lines(concern_id, staff)  # parents informed, police contacts (issue 15)
     if device_id is not None and concern_id is not None and not may(staff, "view_concerns"):
         lines += ["", "The phone's chain of custody is for the DSL and the headteacher."]
     elif device_id is not None:

@@ -31,6 +31,7 @@ from kiosk.cli import (
     devices,
     exceptions,
     labels,
+    parents,
     policies,
     printer,
     records,
@@ -80,6 +81,8 @@ cli.add_command(school_devices.school_devices_group)
 cli.add_command(school_devices.staff_devices_group)
 cli.add_command(attendance.attendance_group)
 cli.add_command(concerns.concerns_group)
+cli.add_command(parents.parents_group)
+cli.add_command(parents.police_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

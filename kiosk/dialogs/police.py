@@ -1,12 +1,13 @@
-"""Hand a phone to the police: officer, reference, time, a warning that it is final.
+"""Hand a phone to the police (officer, reference, time, a warning that it cannot be undone),
+and record its return from the police (:class:`PoliceReturnDialog`).
 
 Attributes down: the pupil's name, the current time (``now``, naive UTC; the time
 of the hand-over defaults to it and is a time today) and the phone's latest event
 (``latest``: its time and kind), before which the hand-over may not be dated
 (``models.custody.ledger.time_order_problem``, the domain's own rule and words). The dialog returns a
 :class:`PoliceHandover`, or None if cancelled. It never touches the database: the
-caller records it with ``models.custody.ledger.hand_to_police``, after which nothing more can
-be recorded for the phone.
+caller records it with ``models.custody.ledger.hand_to_police``, after which nothing but the
+phone's return from the police can be recorded for it.
 
 Keys: Enter after each field, Enter on Continue, Enter on Confirm. Esc goes back from
 the confirmation step, and cancels from the form.
@@ -20,16 +21,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
-from kiosk.actions.custody import PoliceHandover
+from kiosk.actions.custody import PoliceHandover, PoliceReturn
+from kiosk.actions.parents import PoliceCall
+from kiosk.dialogs.parents_informed import parse_day_time, when_problem
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FormInput
-from models.clock import to_local
+from models.clock import local_from_utc_naive, to_local
 from models.custody.ledger import time_order_problem
 
 FINAL = (
-    "This is final. Once the hand-over is recorded nothing more can be recorded for this phone, "
-    "and it cannot be undone. Check every detail with the officer first."
+    "This cannot be undone. Once the hand-over is recorded nothing more can be recorded for this "
+    "phone until the police return it. Check every detail with the officer first."
 )
 FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.ledger.hand_to_police allows the same
 
@@ -160,6 +163,256 @@ class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
                 f"Officer: {handover.officer}\n"
                 f"Reference: {handover.force_reference}\n"
                 f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
-                "This is final: it cannot be undone, and nothing more can be recorded for this phone."
+                "It cannot be undone, and nothing more can be recorded for this phone until the police return it."
+            ),
+        )
+
+
+RETURN_FIELDS = (
+    # widget id, message when empty (None: optional), what (for control characters)
+    ("return-officer", "Give the name and number of the officer who returned it.", "officer"),
+    ("return-reference", "Give the police reference.", "police reference"),
+    ("return-time", "Give the time of the return as HH:MM.", "time"),
+    ("return-next", None, "note of what happens next"),
+)
+RETURN_MEANING = (
+    "The phone comes back into the school's hands, confiscated: the kiosk names a free slot "
+    "(or the overflow place), and it goes only to a listed parent or carer, or back to the police."
+)
+
+
+class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
+    """The police give a phone back: who returned it, the reference, when (today, not before
+    the phone's latest event) and what happens next. Returns a :class:`PoliceReturn`, or None;
+    the caller records it with ``models.custody.ledger.return_from_police``."""
+
+    DEFAULT_CLASSES = "focus-cue"
+    PREFIX = "return"
+    CONFIRM_LABEL = "Confirm: returned by the police"
+    CONFIRM_VARIANT = "warning"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police_return.back")]
+
+    def __init__(
+        self,
+        pupil_name: str,
+        now: dt.datetime,
+        latest: tuple[dt.datetime, str] | None = None,
+        *,
+        reference: str = "",
+        typed: PoliceReturn | None = None,
+        error: str = "",
+    ) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.now = now
+        self.latest = latest
+        self.reference = reference  # the hand-over's reference, offered
+        self.typed = typed
+        self.error = error
+
+    def dialog_title(self) -> str:
+        return f"{self.pupil_name}'s phone returned by the police"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(RETURN_MEANING, id="return-meaning", classes="dialog-warning", markup=False)
+
+    def compose_form(self) -> ComposeResult:
+        typed = self.typed
+        yield Label("Returned by (officer's name and number)")
+        yield FormInput(
+            typed.officer if typed else "", id="return-officer", placeholder="e.g. PC Jane Smith 4521", max_length=100
+        )
+        yield Label("Police reference")
+        yield FormInput(typed.reference if typed else self.reference, id="return-reference", max_length=60)
+        yield Label("Time returned (HH:MM, today)")
+        yield FormInput(
+            to_local(typed.returned_at if typed else self.now).strftime("%H:%M"),
+            id="return-time",
+            max_length=5,
+            restrict=r"[0-9:]*",
+        )
+        yield Label("What happens next (optional)")
+        yield FormInput(
+            (typed.next_steps or "") if typed else "",
+            id="return-next",
+            placeholder="e.g. keep until a parent collects",
+            max_length=200,
+        )
+
+    def on_mount(self) -> None:
+        if self.error:
+            self.say(self.error)
+            self.query_one("#return-time", Input).focus()
+        else:
+            self.query_one("#return-officer", Input).focus()
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def build(self) -> tuple[PoliceReturn | None, str, str]:
+        for widget, empty, what in RETURN_FIELDS:
+            text = self.value(widget)
+            if not text and empty is not None:
+                return None, empty, widget
+            if any(not ch.isprintable() for ch in text):
+                return None, f"The {what} contains control characters.", widget
+        returned_at = parse_hhmm(self.value("return-time"), self.now)
+        if problem := self.time_problem(returned_at):
+            return None, problem, "return-time"
+        assert returned_at is not None
+        back = PoliceReturn(
+            self.value("return-officer"),
+            self.value("return-reference"),
+            self.value("return-next") or None,
+            returned_at,
+        )
+        return back, "", ""
+
+    def time_problem(self, returned_at: dt.datetime | None) -> str:
+        if returned_at is None:
+            return "Give the time of the return as HH:MM, e.g. 14:05."
+        if returned_at > self.now + FUTURE_GRACE:
+            return "The time of the return is in the future."
+        if self.latest is not None and (problem := time_order_problem(returned_at, *self.latest)):
+            return problem
+        return ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        ids = [f[0] for f in RETURN_FIELDS]
+        index = ids.index(event.input.id or "")
+        empty = RETURN_FIELDS[index][1]
+        if not event.value.strip() and empty is not None:
+            self.say(empty)
+        elif event.input.id == "return-time" and (problem := self.time_problem(parse_hhmm(event.value, self.now))):
+            self.say(problem)  # said at once, not only on Continue: the time stays to be put right
+        elif index + 1 < len(ids):
+            self.say("")
+            self.query_one(f"#{ids[index + 1]}", Input).focus()
+        else:
+            self.action_continue()
+
+    def action_continue(self) -> None:
+        back, message, widget = self.build()
+        if back is None:
+            self.say(message)
+            self.query_one(f"#{widget}").focus()
+            return
+        self.confirm_step(
+            back,
+            (
+                f"Record that the police returned {self.pupil_name}'s phone?\n\n"
+                f"Returned by: {back.officer}\n"
+                f"Reference: {back.reference}\n"
+                f"Time: {to_local(back.returned_at).strftime('%H:%M')} today\n"
+                f"Next: {back.next_steps or '(not given)'}\n\n"
+                "The phone is then held by the school, confiscated."
+            ),
+        )
+
+
+CONTACT_FIELDS = ("call-line", "call-reference", "call-by", "call-day", "call-time", "call-note")
+
+
+class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
+    """A call to the police about a phone (online safety policy 10: 101, or 999 when there is
+    immediate danger or risk of harm), before or without a hand-over: the number called, the
+    reference or incident number, who called, when (any past day) and a note. Returns a
+    :class:`PoliceCall`, or None; the caller records it (``models.safeguarding.parents``)."""
+
+    DEFAULT_CLASSES = "focus-cue"
+    PREFIX = "call"
+    CONFIRM_LABEL = "Confirm: police contacted"
+    CONFIRM_VARIANT = "warning"
+    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police_contact.back")]
+
+    def __init__(self, pupil_name: str, caller: str, now: dt.datetime) -> None:
+        super().__init__()
+        self.pupil_name = pupil_name
+        self.caller = caller
+        self.now = now
+
+    def dialog_title(self) -> str:
+        return f"Police contacted about {self.pupil_name}'s phone"
+
+    def compose_head(self) -> ComposeResult:
+        yield Static(
+            "101, or 999 if there is immediate danger or risk of harm. This records the call only: a hand-over is F8.",
+            id="call-meaning",
+            markup=False,
+        )
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Number called (101 or 999)")
+        yield FormInput("101", id="call-line", max_length=3, restrict=r"[0-9]*")
+        yield Label("Reference or incident number")
+        yield FormInput(id="call-reference", max_length=60)
+        yield Label("Called by")
+        yield FormInput(self.caller, id="call-by", max_length=100)
+        local = to_local(self.now)
+        yield Label("Day (DD/MM/YYYY) and time (HH:MM)")
+        yield FormInput(local.strftime("%d/%m/%Y"), id="call-day", max_length=10, restrict=r"[0-9/-]*")
+        yield FormInput(local.strftime("%H:%M"), id="call-time", max_length=5, restrict=r"[0-9:]*")
+        yield Label("Note (optional)")
+        yield FormInput(id="call-note", max_length=500)
+
+    def on_mount(self) -> None:
+        self.query_one("#call-line", Input).focus()
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def problem(self, widget_id: str) -> str:
+        text = self.value(widget_id)
+        if any(not ch.isprintable() for ch in text):
+            return "That field contains control characters."
+        if widget_id == "call-line" and text not in ("101", "999"):
+            return "Say which number was called: 101 or 999."
+        if widget_id == "call-reference" and not text:
+            return "Give the reference or incident number the police gave."
+        if widget_id == "call-by" and not text:
+            return "Say who called."
+        if widget_id == "call-time":
+            return when_problem(parse_day_time(self.value("call-day"), text), self.now, None, "")
+        return ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = event.input.id or ""
+        if problem := self.problem(field):
+            self.say(problem)
+            return
+        index = CONTACT_FIELDS.index(field)
+        if index + 1 < len(CONTACT_FIELDS):
+            self.say("")
+            self.query_one(f"#{CONTACT_FIELDS[index + 1]}", Input).focus()
+        else:
+            self.action_continue()
+
+    def action_continue(self) -> None:
+        for field in CONTACT_FIELDS:
+            if problem := self.problem(field):
+                self.say(problem)
+                self.query_one(f"#{field}", Input).focus()
+                return
+        at = parse_day_time(self.value("call-day"), self.value("call-time"))
+        assert at is not None  # checked above
+        by = self.value("call-by")
+        call = PoliceCall(
+            line=self.value("call-line"),
+            reference=self.value("call-reference"),
+            called_at=at,
+            called_by_name=None if by == self.caller else by,
+            note=self.value("call-note") or None,
+        )
+        self.confirm_step(
+            call,
+            (
+                f"Record that the police were contacted about {self.pupil_name}'s phone?\n\n"
+                f"Number: {call.line}\n"
+                f"Reference: {call.reference}\n"
+                f"Called by: {by}\n"
+                f"When: {local_from_utc_naive(at)}\n"
+                f"Note: {call.note or '(none)'}"
             ),
         )

@@ -27,10 +27,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import custody as act
+from kiosk.actions import parents as act_parents
 from kiosk.actions.custody import PhoneView, confiscation_meaning
 from kiosk.dialogs.confiscate import ConfiscateDialog
 from kiosk.dialogs.dsl_decision import DslDecisionDialog
-from kiosk.dialogs.police import PoliceDialog
+from kiosk.dialogs.parents_informed import ParentsInformedDialog
+from kiosk.dialogs.police import PoliceContactDialog, PoliceDialog, PoliceReturnDialog
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
 from kiosk.dialogs.search import SearchDialog
@@ -41,6 +43,7 @@ from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.custody.ledger import searcher_name
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,23 @@ ACTIONS: dict[str, PhoneAction] = {
         ),
         record=lambda view, reason: (act.undo, view.undo[0], reason),
     ),
+    "parents": PhoneAction(
+        "f3",
+        "Parents told",
+        None,  # whoever may read the details of the confiscation or search: the domain decides
+        form=lambda screen, view: (
+            None
+            if view.inform_about is None
+            else ParentsInformedDialog(
+                view.owner,
+                (view.inform_about[1], view.inform_about[2]),
+                list(view.contacts),
+                searcher_name(screen.who.display_name),
+                screen.app.services.clock.now(),
+            )
+        ),
+        record=lambda view, told: (act_parents.informed_of_event, view.inform_about[0], told),
+    ),
     "release_contact": PhoneAction(
         "f4",
         "Release to parent",
@@ -99,7 +119,7 @@ ACTIONS: dict[str, PhoneAction] = {
     ),
     "police": PhoneAction(
         "f8",
-        "To police",
+        "Police",
         "police",
         form=lambda screen, view, typed=None, error="": PoliceDialog(
             view.owner, screen.app.services.clock.now(), latest=view.latest, typed=typed, error=error
@@ -115,9 +135,38 @@ ACTIONS: dict[str, PhoneAction] = {
         record=lambda view, decision: (act.dsl_decision, view.device_id, decision),
         only_when_offered=True,
     ),
+    "police_return": PhoneAction(
+        "f8",  # the police key: a return while the phone is with the police (FOLDED)
+        "Police return",
+        "police",
+        form=lambda screen, view, typed=None, error="": PoliceReturnDialog(
+            view.owner,
+            screen.app.services.clock.now(),
+            latest=view.latest,
+            reference=view.police_reference,
+            typed=typed,
+            error=error,
+        ),
+        record=lambda view, back: (act.return_from_police, view.device_id, back),
+        reopens=True,
+    ),
+    "police_contact": PhoneAction(
+        "f10",
+        "Police call",
+        "police",
+        form=lambda screen, view: PoliceContactDialog(
+            view.owner, searcher_name(screen.who.display_name), screen.app.services.clock.now()
+        ),
+        record=lambda view, call: (act_parents.police_contact_about_phone, view.device_id, call),
+    ),
 }
+# Actions not shown (even dimmed) until a phone they fit is shown.
+SHOWN_WITH_A_PHONE = frozenset({"police_return", "parents", "police_contact"})
+# Actions that share another's key: F8 hands a phone to the police, or records its return
+# from the police while it is with them (the two states never meet).
+FOLDED = {"police_return": "police"}
 # The action keys, for saying why one that is not offered was refused.
-ACTION_KEYS = {action.key: name for name, action in ACTIONS.items()}
+ACTION_KEYS = {action.key: name for name, action in ACTIONS.items() if name not in FOLDED}
 FIND_HINT = "Find a phone first: scan its label (or type the code and press Enter), or type a pupil's name."
 
 
@@ -128,7 +177,11 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="history.back"),
-        *(Binding(a.key, f"phone('{name}')", a.label, id=f"history.{name}") for name, a in ACTIONS.items()),
+        *(
+            Binding(a.key, f"phone('{name}')", a.label, id=f"history.{name}")
+            for name, a in ACTIONS.items()
+            if name not in FOLDED
+        ),
         # The scan field keeps Tab when the scanner's terminator is Tab: F5 reaches the name search.
         Binding("f5", "find_name", "Name search", id="history.find_name", show=False),
     ]
@@ -178,7 +231,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "phone":
             return True
-        name = str(parameters[0])
+        name = self.which(str(parameters[0]))
         permission = ACTIONS[name].permission
         if permission is not None and not self.who.may(permission):
             return False  # not this role's action: not offered at all
@@ -186,6 +239,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return False  # the domain would refuse it (state, whose action, nothing left): not offered
         if self.view is None and ACTIONS[name].only_when_offered:
             return False  # (a phone held for the DSL only: not shown before one is found)
+        if self.view is None and name in SHOWN_WITH_A_PHONE:
+            return False  # offered only for a phone it fits (a return: a phone with the police)
         return True if self.view is not None else None  # greyed out until a phone is shown
 
     # ------------------------------------------------------------ messages
@@ -212,8 +267,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             parts.append(f"{view.description} {view.code or '(no current label)'}")
             self.query_one("#history-pupil", Static).update(" · ".join(parts))
             self.query_one("#history-state", Static).update(f"Now: {view.state_text}")
+            told = ["", "Parents informed and police contacts:", *view.told] if view.told else []
             self.query_one("#history-chain", Static).update(
-                "\n".join(view.chain) if view.chain else "Nothing has been recorded for this phone yet."
+                "\n".join([*view.chain, *told]) if view.chain else "Nothing has been recorded for this phone yet."
             )
             phone.set_classes(f"state-{view.state}")
             self.query_one("#history-chain-box", VerticalScroll).scroll_end(animate=False)
@@ -301,6 +357,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def on_key(self, event) -> None:
         action = ACTION_KEYS.get(event.key)
+        action = self.which(action) if action is not None else None
         if action is not None and self.view is not None and action in self.view.refusals:
             event.stop()  # not offered here; pressed anyway, it says why
             self.say(self.view.refusals[action], "error")
@@ -391,8 +448,18 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def cancelled(self) -> None:
         self.say("Cancelled: nothing was recorded.")
 
+    def which(self, name: str) -> str:
+        """The action a key means for the phone shown: F8 is the return from the police while
+        the phone is with them (:data:`FOLDED`)."""
+        view = self.view
+        for folded, key_of in FOLDED.items():
+            if name == key_of and view is not None and name in view.refusals and folded not in view.refusals:
+                return folded
+        return name
+
     def action_phone(self, name: str) -> None:
         """The key of one of :data:`ACTIONS`: open its dialog for the phone shown, if it may be taken now."""
+        name = self.which(name)
         if (view := self.ready(name)) is not None:
             self.open_form(name, view)
 

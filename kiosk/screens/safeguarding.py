@@ -33,6 +33,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.clock import DAY_RANGE_TEXT, in_day_range
+from models.staff.auth import DETAIL_ROLES
 
 DEFAULT_DAYS = 30
 NOTHING = "Nothing in this range with these filters."  # the feed opens on the last 30 days
@@ -148,6 +149,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("c", "next_class", "Class", id="safeguarding.class"),
         Binding("k", "next_kind", "Kind", id="safeguarding.kind"),
         Binding("d", "dates", "Dates", id="safeguarding.dates"),
+        Binding("w", "parents_waiting", "Parents to tell", id="safeguarding.parents_waiting"),  # issue 15
         Binding("f5,r", "refresh_feed(True)", "Refresh", id="safeguarding.refresh"),
     ]
 
@@ -219,6 +221,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return self.who.may("view_concerns") or self.who.may("view_head_allegations")
         if action == "lessons":
             return self.who.may("record_lessons")
+        if action == "parents_waiting":  # leadership, the DSL, the headteacher (models.staff.auth.DETAIL_ROLES)
+            return bool(self.who.roles & DETAIL_ROLES)
         return True
 
     def say(self, text: str, kind: str = "") -> None:
@@ -442,6 +446,11 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             then=self.recorded,
             failed=self.refused,
         )
+
+    def action_parents_waiting(self) -> None:
+        from kiosk.screens.parents_waiting import ParentsWaitingScreen
+
+        self.app.push_screen(ParentsWaitingScreen(self.who))
 
     def action_raise_concern(self) -> None:
         from kiosk.dialogs.concern import RaiseConcernDialog

@@ -231,6 +231,31 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_at",
     ),
     "custody_seen": ("event_id", "seen_by_id", "seen_at"),
+    # from schema version 15 (new tables, bound from their first row): models.safeguarding.parents
+    "parents_informed": (
+        "event_id",
+        "concern_id",
+        "contact_id",
+        "parent_name",
+        "told_by_name",
+        "told_at",
+        "how",
+        "note",
+        "corrects_id",
+        "recorded_by_id",
+        "recorded_at",
+    ),
+    "police_contact": (
+        "device_id",
+        "concern_id",
+        "line",
+        "reference",
+        "called_at",
+        "called_by_name",
+        "note",
+        "recorded_by_id",
+        "recorded_at",
+    ),
 }
 # Columns added to a protected table after rows of it were bound: hashed only when set (after
 # the frozen columns, by name), so a row written before keeps its hash and a value set on a
@@ -274,6 +299,8 @@ WORDS = {
     "day_mark": "day mark",
     "concern_action": "concern action",
     "custody_seen": "custody seen mark",
+    "parents_informed": "parents informed entry",
+    "police_contact": "police contact",
 }
 
 BIND_ACTION = "audit.bind"  # rows changed after a transaction's last entry

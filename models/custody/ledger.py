@@ -9,12 +9,13 @@ The rules (each refusal is one plain line):
 
 * a phone already in the tray is "already in slot B-07", not a second event;
 * a confiscated phone goes only to a listed parent or carer, with ID seen;
-* a phone handed to the police is final: nothing after it;
 * a phone confiscated for suspected nude or semi-nude images is held for the DSL: no
   release and no deleting outcome of a search until the DSL (or the headteacher) records
   a decision (:data:`DSL_DECISION`); its content is never recorded as deleted;
 * a search (leadership, with consent) does not move the phone: one in the tray, one with
   its owner or one confiscated may be searched;
+* nothing but a return from the police may follow a hand-over to the police (the
+  return puts the phone back in the school's hands, confiscated); a hand-over is never undone;
 * only the roles allowed for each action (``models.staff.auth.PERMISSIONS``) may do it;
 * undo is a reversal of the phone's latest action, with a reason, by the person who
   recorded the action or by someone whose role may do it and is at least as senior
@@ -86,6 +87,7 @@ CONFISCATED_EV = "confiscated"
 RELEASED_TO_CONTACT = "released_to_contact"
 SEARCHED = "searched"
 POLICE_EV = "handed_to_police"
+POLICE_RETURNED = "returned_by_police"  # the police give a phone back: held again, confiscated
 MOVED = "moved"
 REVERSAL = "reversal"
 # A member of staff's own device held for the LADO or the police (online safety 11.3), and
@@ -101,6 +103,7 @@ EVENT_WORDS = {
     RELEASED_TO_CONTACT: "released to parent/carer",
     SEARCHED: "searched",
     POLICE_EV: "handed to police",
+    POLICE_RETURNED: "returned by the police",
     MOVED: "moved",
     REVERSAL: "reversal",
     RETURNED: "returned to the visitor",
@@ -117,6 +120,7 @@ EVENT_ACTION = {
     RELEASED_TO_CONTACT: "release_to_contact",
     SEARCHED: "search",
     POLICE_EV: "police",
+    POLICE_RETURNED: "police",
     MOVED: "move",
     RETURNED: "release",
     HELD_STAFF: "hold_staff_device",
@@ -132,6 +136,7 @@ EVENT_NOUNS = {
     RELEASED_TO_CONTACT: "release to a parent or carer",
     SEARCHED: "search",
     POLICE_EV: "police hand-over",
+    POLICE_RETURNED: "return from the police",
     MOVED: "move",
     REVERSAL: "undo",
     HELD_STAFF: "hold of a staff device",
@@ -233,7 +238,15 @@ def step(
 
     ``category`` is a confiscation's; ``outcome`` a search's, or a DSL decision's code."""
     if cur.state == POLICE:
-        raise RuleViolation("This phone was handed to the police: that is final, nothing more can be recorded.")
+        if kind != POLICE_RETURNED:
+            raise RuleViolation(
+                "This phone is with the police: nothing but its return from the police can be recorded."
+            )
+        # Back in the school's hands, for a parent or carer; a phone that was held for the DSL
+        # (suspected nude images) waits for the DSL's decision again.
+        return Custody(CONFISCATED, tray_id, slot_no, HOLD_DSL if cur.hold else "")
+    if kind == POLICE_RETURNED:
+        raise RuleViolation("Only a phone with the police can be returned from the police.")
     held = cur.state in (IN_TRAY, CONFISCATED)
     if kind in (RELEASED, RETURNED, RELEASED_TO_CONTACT) and cur.hold in (HOLD_DSL, HOLD_POLICE):
         raise RuleViolation(HELD_FOR_DSL if cur.hold == HOLD_DSL else KEPT_FOR_POLICE)
@@ -288,7 +301,7 @@ def step(
     if kind == POLICE_EV:
         if not held:
             raise RuleViolation("Only a phone held by the school can be handed to the police.")
-        return Custody(POLICE)
+        return Custody(POLICE, hold=cur.hold)  # remembered, for a return from the police
     if kind == MOVED:
         if not held:
             raise RuleViolation("Only a phone in the tray can be moved.")
@@ -369,15 +382,15 @@ OVERFLOW_NOTE = "overflow: "
 def overflow_place_of(device_id: int) -> str:
     """The overflow place a phone was put in, as the ledger recorded it then.
 
-    The latest event that put the phone in the overflow place (a hand-in or confiscation
-    with no slot) names it in its note; later events carry it. The place configured now
+    The latest event that put the phone in the overflow place (a hand-in, confiscation or
+    return from the police with no slot) names it in its note; later events carry it. The place configured now
     is only the fallback for a ledger written before places were recorded.
     """
     e = (
         CustodyEvent.select(CustodyEvent.note)
         .where(
             (CustodyEvent.device == device_id)
-            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV, HELD_STAFF])
+            & CustodyEvent.kind.in_([HANDED_IN, CONFISCATED_EV, HELD_STAFF, POLICE_RETURNED])
             & CustodyEvent.slot_no.is_null()
             & CustodyEvent.note.startswith(OVERFLOW_NOTE)
         )
@@ -1005,6 +1018,53 @@ def hand_to_police(
         return event
 
 
+def return_from_police(
+    device_id: int,
+    actor: Staff,
+    *,
+    officer: str,
+    reference: str,
+    next_steps: str | None = None,
+    returned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """The police give a phone back to the school: it is held again, confiscated (for a
+    listed parent or carer, or to go back to the police), in a free slot or the overflow
+    place, as a confiscation would be. ``officer``: who returned it; ``reference``: the
+    police reference; ``next_steps``: what happens next (optional, stored in ``reason``).
+    The only event that may follow a hand-over. Leadership, the DSL and the headteacher."""
+    now = now or utcnow()
+    officer = text_field(officer, "officer's name and number", limit=OFFICER_LIMIT)
+    reference = text_field(reference, "police reference", limit=FORCE_REFERENCE_LIMIT)
+    next_steps = text_field(next_steps, "what happens next", required=False, limit=REASON_LIMIT)
+    if returned_at is not None and returned_at > now + dt.timedelta(minutes=5):
+        raise ValidationError("The time of the return is in the future.")
+    with write_tx():
+        device = _device(device_id)
+        require(actor, "police", school_class_id=_device_class_id(device), doing="record a return from the police")
+        row = _state_row(device.id)
+        if row.state != POLICE:
+            raise RuleViolation("Only a phone with the police can be returned from the police.", device_id=device.id)
+        tray, slot_no = place_for(_device_class_id(device))
+        place = None if tray is not None else overflow_place()  # no free slot: the overflow place
+        event, _ = _append(
+            device.id,
+            POLICE_RETURNED,
+            actor,
+            returned_at or now,
+            row=row,
+            tray_id=tray.id if tray is not None else None,
+            slot_no=slot_no,
+            officer=officer,
+            force_reference=reference,
+            reason=next_steps,
+            note=f"{OVERFLOW_NOTE}{place}" if place else None,
+            audit_details={"overflow": place} if place else None,
+            typed=returned_at is not None,
+        )
+        return event
+
+
 def move(device_id: int, actor: Staff, *, tray_id: int, slot_no: int, now: dt.datetime | None = None) -> CustodyEvent:
     now = now or utcnow()
     with write_tx():
@@ -1068,7 +1128,8 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
 
 
 def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None = None) -> CustodyEvent:
-    """Undo a phone's latest action by appending a reversal. Police hand-overs are final."""
+    """Undo a phone's latest action by appending a reversal. Police hand-overs are never undone
+    (a return from the police is, by someone who may record one)."""
     now = now or utcnow()
     reason = text_field(reason, "reason for the undo", limit=UNDO_REASON_LIMIT)
     with write_tx():
@@ -1133,7 +1194,7 @@ def history(device_id: int) -> list[CustodyEvent]:
     )
 
 
-DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION})
+DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION, POLICE_RETURNED})
 
 
 def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *, reader: Staff | Iterable[str]) -> str:
@@ -1152,7 +1213,7 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         slot = _slot_text(e.tray_id, e.slot_no)
     actor = e.actor if e.actor_id else None
     who = actor.display_name if actor is not None else "system"
-    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV, HELD_STAFF):  # no free slot: the overflow place
+    if not slot and e.kind in (HANDED_IN, CONFISCATED_EV, HELD_STAFF, POLICE_RETURNED):  # no free slot: overflow
         slot = (e.note or "").removeprefix("overflow: ") or overflow_place()
     withheld = e.kind in DETAIL_KINDS and not may_read_details(reader, e.actor_id)
     if e.kind in STAFF_EVENT_KINDS or e.kind in (POLICE_EV, REVERSAL):  # a member of staff's device: DSL and head
@@ -1173,7 +1234,11 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
     if withheld and e.kind == REVERSAL:
         text = f"undo of event {e.reverses_id} ({DETAILS_WITHHELD})"
     elif withheld:
-        held = f"; held in {'slot ' if e.slot_no is not None else ''}{slot}" if e.kind == CONFISCATED_EV else ""
+        held = (
+            f"; held in {'slot ' if e.slot_no is not None else ''}{slot}"
+            if e.kind in (CONFISCATED_EV, POLICE_RETURNED)
+            else ""
+        )
         text = f"{EVENT_WORDS[e.kind]} ({DETAILS_WITHHELD}){held}"
     elif e.kind == HANDED_IN:
         text = f"handed in, slot {slot}" if e.slot_no is not None else f"handed in, overflow: {slot}"
@@ -1211,6 +1276,12 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         )
     elif e.kind == POLICE_EV:
         text = f"handed to police: {e.officer}, reference {e.force_reference}"
+    elif e.kind == POLICE_RETURNED:
+        nxt = f"; next: {e.reason}" if e.reason else ""
+        text = (
+            f"returned by the police: {e.officer}, reference {e.force_reference}{nxt}; "
+            f"held in {'slot ' if e.slot_no is not None else ''}{slot}"
+        )
     elif e.kind == MOVED:
         text = f"moved to slot {slot}"
     elif e.kind == HELD_STAFF:

@@ -981,6 +981,126 @@ class DayMarkKind(RecordKind):
 
 
 # In order; models.records.duties puts them after its own kinds and before the audit log.
+# ---------------------------------------------------------------- parents informed, police contacts (issue 15)
+# Each goes with the record it is about: purged with the custody event, concern or phone it
+# names (the database cascades the delete, and the capture binds it); a pupil's erasure deletes
+# them first. In the SAR of the pupil the record is about, and of the member of staff who
+# recorded one.
+
+
+def _informed_ids(subject: Subject) -> list[int]:
+    from models.store.tables import ParentsInformed
+
+    wanted = _in(ParentsInformed.concern, subject.ids("concern"))
+    devices = pupil_device_ids(subject) if subject.kind == PUPIL else []
+    if devices:
+        events = CustodyEvent.select(CustodyEvent.id).where(_in(CustodyEvent.device, devices))
+        wanted = wanted | ParentsInformed.event.in_(events)
+    if subject.kind == STAFF and subject.row_id is not None:
+        wanted = wanted | (ParentsInformed.recorded_by == subject.row_id)
+    return sorted(r.id for r in ParentsInformed.select(ParentsInformed.id).where(wanted))
+
+
+def _police_contact_ids(subject: Subject) -> list[int]:
+    from models.store.tables import PoliceContact
+
+    wanted = _in(PoliceContact.concern, subject.ids("concern"))
+    devices = pupil_device_ids(subject) if subject.kind == PUPIL else []
+    if devices:
+        wanted = wanted | _in(PoliceContact.device, devices)
+    if subject.kind == STAFF and subject.row_id is not None:
+        wanted = wanted | (PoliceContact.recorded_by == subject.row_id)
+    return sorted(r.id for r in PoliceContact.select(PoliceContact.id).where(wanted))
+
+
+class ParentsInformedKind(RecordKind):
+    """Parents or carers told of a confiscation, a search or a concern."""
+
+    name, title = "parents_informed", "Parents or carers informed"
+    subjects = frozenset({PUPIL, STAFF})
+    columns = (
+        "id",
+        "event_id",
+        "concern_id",
+        "contact",
+        "parent_name",
+        "told_by_name",
+        "told_at",
+        "how",
+        "note",
+        "corrects_id",
+        "recorded_by",
+        "recorded_at",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        from models.store.tables import Contact, ParentsInformed
+
+        staff = _staff_names()
+        rows = []
+        for r in ParentsInformed.select().where(_in(ParentsInformed.id, _informed_ids(subject))):
+            row = {c: iso(getattr(r, c)) for c in self.columns if c not in ("contact", "recorded_by")}
+            contact = Contact.get_or_none(Contact.id == r.contact_id) if r.contact_id else None
+            row["contact"] = contact.name if contact is not None else ""
+            row["recorded_by"] = staff.get(r.recorded_by_id, "")
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        from models.store.tables import ParentsInformed
+
+        if subject.kind != PUPIL:
+            return 0
+        ids = _informed_ids(subject)
+        ParentsInformed.delete().where(_in(ParentsInformed.corrects, ids)).execute()  # corrections first
+        return ParentsInformed.delete().where(_in(ParentsInformed.id, ids)).execute() if ids else 0
+
+
+class PoliceContactKind(RecordKind):
+    """Calls to the police (101, 999) about a phone or a concern."""
+
+    name, title = "police_contacts", "Contacts with the police"
+    subjects = frozenset({PUPIL, STAFF})
+    columns = (
+        "id",
+        "device_id",
+        "concern_id",
+        "line",
+        "reference",
+        "called_at",
+        "called_by_name",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    )
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        from models.store.tables import PoliceContact
+
+        staff = _staff_names()
+        rows = []
+        for r in PoliceContact.select().where(_in(PoliceContact.id, _police_contact_ids(subject))):
+            row = {c: iso(getattr(r, c)) for c in self.columns if c != "recorded_by"}
+            row["recorded_by"] = staff.get(r.recorded_by_id, "")
+            rows.append({c: row[c] for c in self.columns})
+        return rows
+
+    def erase(self, subject: Subject) -> int:
+        from models.store.tables import PoliceContact
+
+        if subject.kind != PUPIL:
+            return 0
+        ids = _police_contact_ids(subject)
+        return PoliceContact.delete().where(_in(PoliceContact.id, ids)).execute() if ids else 0
+
+
+def _informed_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
+    return {"parents_informed": tuple(_informed_ids(subject)), "police_contact": tuple(_police_contact_ids(subject))}
+
+
+AUDIT_REFS.append(_informed_refs)
+
+
 KINDS = (
     VisitorKind(),
     VisitKind(),
@@ -992,4 +1112,6 @@ KINDS = (
     SchoolDeviceLoanKind(),
     StaffDeviceKind(),
     DayMarkKind(),
+    ParentsInformedKind(),
+    PoliceContactKind(),
 )

@@ -37,7 +37,15 @@ from peewee import JOIN
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive, utcnow
-from models.custody.ledger import CONFISCATED_EV, POLICE_EV, REVERSAL, SEARCHED, describe_event
+from models.custody.ledger import (
+    CONFISCATED_EV,
+    DSL_DECISION,
+    POLICE_EV,
+    POLICE_RETURNED,
+    REVERSAL,
+    SEARCHED,
+    describe_event,
+)
 from models.errors import NotFound, RuleViolation, ValidationError
 from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS, may, require
 from models.store.tables import (
@@ -85,6 +93,8 @@ CUSTODY_FEED: dict[str, tuple[str, str]] = {
     CONFISCATED_EV: (CONFISCATION, "confiscation"),
     SEARCHED: (SEARCH, "search"),
     POLICE_EV: (POLICE, "police hand-over"),
+    POLICE_RETURNED: ("police_return", "return from the police"),
+    DSL_DECISION: ("dsl_decision", "DSL's decision"),
 }
 FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values())}
 MAX_NOTES = 10000

@@ -73,6 +73,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # safety 11.1.1): only the DSL (or the headteacher) records the decision that lifts it.
     "dsl_decision": frozenset({DSL, HEADTEACHER}),
     "police": frozenset({LEADERSHIP, HEADTEACHER, DSL}),
+    # Parents informed of a confiscation, a search or a concern (issue 15): those who may read
+    # the details of one (the domain checks that one: models.safeguarding.parents).
+    "parents_informed": frozenset({TEACHER, LEADERSHIP, HEADTEACHER, DSL}),
     "register_device": frozenset({OFFICE, ADMIN}),
     "revoke_label": frozenset({OFFICE, ADMIN}),
     "import_roster": frozenset({OFFICE, ADMIN}),
@@ -132,6 +135,7 @@ ACTION_WORDS = {
     "search": "record a search",
     "dsl_decision": "record the DSL's decision on a phone held for the DSL",
     "police": "hand a phone to the police",
+    "parents_informed": "record that parents were told",
     "register_device": "register phones",
     "revoke_label": "revoke labels",
     "import_roster": "import the roster",

@@ -143,7 +143,7 @@ class CustodyEvent(BaseModel):
     tray = pw.ForeignKeyField(Tray, null=True, on_delete="RESTRICT")
     tray_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     slot_no = pw.IntegerField(null=True)
-    # confiscation
+    # confiscation (a return from the police: what happens next)
     reason = pw.TextField(null=True)
     policy = pw.CharField(null=True, max_length=200)
     # release to a contact
@@ -159,17 +159,7 @@ class CustodyEvent(BaseModel):
     outcome = pw.CharField(null=True, max_length=40)
     parents_informed_at = pw.DateTimeField(null=True)
     parents_informed_how = pw.CharField(null=True, max_length=100)
-    # issue 15 (schema 11): a confiscation's reason category (models.custody.ledger.CATEGORIES);
-    # the fuller search record (DfE "Searching, screening and confiscation", 2022); a DSL
-    # decision's code is kept in ``outcome`` and its words in ``note``
-    category = pw.CharField(null=True, max_length=30)
-    item_sought = pw.CharField(null=True, max_length=200)
-    location = pw.CharField(null=True, max_length=100)
-    no_witness_reason = pw.CharField(null=True, max_length=200)
-    others_present = pw.CharField(null=True, max_length=200)
-    found_what = pw.TextField(null=True)
-    follow_up = pw.TextField(null=True)
-    # police
+    # police hand-over and return (the officer who took it, or who returned it)
     officer = pw.CharField(null=True, max_length=100)
     force_reference = pw.CharField(null=True, max_length=60)
     # reversal
@@ -673,3 +663,53 @@ class CustodySeen(BaseModel):
 
 CONCERN_ACTION_MODELS: list[type[BaseModel]] = [ConcernAction, CustodySeen]
 ALL_MODELS += CONCERN_ACTION_MODELS
+
+
+# ---------------------------------------------------------------- parents informed, police contacts (schema version 15)
+
+
+class ParentsInformed(BaseModel):
+    """A parent or carer was told about a confiscation, a search (``event``) or a concern
+    (``concern``): who was told, who told them, when and how. Append-only: a correction is
+    a new entry (``corrects``) with its reason in ``note`` (``models.safeguarding.parents``).
+    Goes with the record it is about (purge, erasure)."""
+
+    event = pw.ForeignKeyField(CustodyEvent, null=True, backref="parents_informed", on_delete="CASCADE")
+    event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    concern = pw.ForeignKeyField(Concern, null=True, backref="parents_informed", on_delete="CASCADE")
+    concern_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    contact = pw.ForeignKeyField(Contact, null=True, backref="+", on_delete="RESTRICT")  # a listed parent or carer
+    contact_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    parent_name = pw.CharField(null=True, max_length=100)  # typed, when no listed contact fits
+    told_by_name = pw.CharField(null=True, max_length=100)  # named, when not the member of staff recording it
+    told_at = pw.DateTimeField(index=True)
+    how = pw.CharField(max_length=20)  # models.safeguarding.parents.HOW
+    note = pw.TextField(null=True)
+    corrects = pw.ForeignKeyField("self", null=True, backref="corrections", on_delete="CASCADE")
+    corrects_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+
+
+class PoliceContact(BaseModel):
+    """A call to the police (online safety policy 10: 101, or 999 in immediate danger) about a
+    phone and/or a concern, before or without a hand-over: append-only
+    (``models.safeguarding.parents``). Goes with the record it is about (purge, erasure)."""
+
+    device = pw.ForeignKeyField(Device, null=True, backref="police_contacts", on_delete="CASCADE")
+    device_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    concern = pw.ForeignKeyField(Concern, null=True, backref="police_contacts", on_delete="CASCADE")
+    concern_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    line = pw.CharField(max_length=3)  # "101" | "999"
+    reference = pw.CharField(max_length=60)  # the reference or incident number
+    called_at = pw.DateTimeField(index=True)
+    called_by_name = pw.CharField(null=True, max_length=100)  # named, when not the member of staff recording it
+    note = pw.TextField(null=True)
+    recorded_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    recorded_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    recorded_at = pw.DateTimeField()
+
+
+INFORMED_MODELS: list[type[BaseModel]] = [ParentsInformed, PoliceContact]
+ALL_MODELS += INFORMED_MODELS

@@ -202,6 +202,21 @@ def _concern_actions_and_custody_seen(_migrator: SchemaMigrator) -> None:
         integrity.install_pg_triggers()
 
 
+def _parents_informed_and_police_contacts(_migrator: SchemaMigrator) -> None:
+    """Version 15 (issue 15): parents informed as an event (of a confiscation, a search or a
+    concern) and contacts with the police (101, 999), in models.safeguarding.parents. New
+    tables, bound from their first row (integrity.PROTECTED). The return from the police is a
+    custody event kind: no column changes."""
+    import peewee
+
+    from models.audit import integrity
+    from models.store.tables import INFORMED_MODELS
+
+    db.create_tables(INFORMED_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "visitors, visits and the print outbox", _visitors),
@@ -225,6 +240,7 @@ MIGRATIONS: list[Migration] = [
         "a concern's actions and lessons learnt, the DSL's seen marks on custody events",
         _concern_actions_and_custody_seen,
     ),
+    Migration(15, "parents informed and contacts with the police", _parents_informed_and_police_contacts),
 ]
 
 

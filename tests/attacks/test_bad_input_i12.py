@@ -342,6 +342,32 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         ],
         "staff-devices list": ["staff-devices", "list"],
         "concerns lessons": ["concerns", "lessons", "1", "--text", "Brief staff"],
+        # issue 15: parents informed and calls to the police
+        "parents waiting": ["parents", "waiting"],
+        "parents informed": [
+            "parents",
+            "informed",
+            "--event",
+            "1",
+            "--name",
+            "Gran",
+            "--how",
+            "phone",
+            "--at",
+            "2026-11-12 09:00",
+        ],
+        "police contact": [
+            "police",
+            "contact",
+            "--phone",
+            "K1234567",
+            "--line",
+            "101",
+            "--reference",
+            "R",
+            "--at",
+            "2026-11-12 09:00",
+        ],
     }
 
 

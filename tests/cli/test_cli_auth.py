@@ -21,6 +21,7 @@ import pytest
 
 from kiosk import cli as cli_module
 from kiosk.cli import _access
+from models.clock import to_local, utcnow
 from models.staff import auth
 from models.store.db import close_db
 from models.store.tables import AuditEntry, Staff
@@ -64,6 +65,7 @@ def _dates() -> dict[str, str]:
         "review": (today + dt.timedelta(days=10)).isoformat(),
         "next": (today + dt.timedelta(days=20)).isoformat(),
         "to": (today + dt.timedelta(days=40)).isoformat(),
+        "at": (to_local(utcnow()) - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M"),  # a moment ago
     }
 
 
@@ -164,6 +166,20 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             ["relationships", "end", "1", "--reason", "The pupil left"], "c_head", "c_lead", "relationship.end"
         ),
         "relationships list": Case(["relationships", "list"], "c_head", "c_office", "auth.login"),
+        # issue 15: parents informed (of the concern the fixture raised) and calls to the police
+        "parents waiting": Case(["parents", "waiting"], "c_lead", "c_office", "auth.login"),
+        "parents informed": Case(
+            ["parents", "informed", "--concern", "3", "--name", "Eve Brown", "--how", "phone", "--at", d["at"]],
+            "c_head",
+            "c_office",
+            "parents.informed",
+        ),
+        "police contact": Case(
+            ["police", "contact", "--phone", codes["000005"], "--line", "101", "--reference", "KP-1", "--at", d["at"]],
+            "c_head",
+            "c_office",
+            "police.contact",
+        ),
         "policies add": Case(
             [
                 "policies",
@@ -430,6 +446,15 @@ def school(database, tmp_path, monkeypatch):
     concerns.raise_concern(head, about_kind="pupil", pupil_id=pupil, what="Texting")  # 1: open
     closed = concerns.raise_concern(head, about_kind="pupil", pupil_id=pupil, what="Photos")  # 2: closed
     concerns.follow_up(closed.id, head, note="Done", close=True, outcome="No further action")
+    from models.safeguarding import concerns
+
+    concerns.raise_concern(  # about Dan Brown (no command here erases him): parents informed of it
+        head,
+        about_kind="pupil",
+        pupil_id=Pupil.get(Pupil.admission_no == "000004").id,
+        what="Upset after a message",
+        now=utcnow() - dt.timedelta(hours=1),
+    )
     outbox.enqueue(b"slip", kind="test", printer_url="dummy://auth", ref="x", title="A slip", actor="test")
     (tmp_path / "roster.csv").write_text(
         "Adno,Legal Surname,Legal Forename,Year,Reg,DOB,Priority 1 Contact Name,Priority 1 Contact Relationship\n"

@@ -163,6 +163,7 @@ LEDGER_KINDS = {
     custody.REVERSAL,
     RETURNED_TO_VISITOR,
     custody.DSL_DECISION,
+    "returned_by_police",  # issue 15: the only event that may follow a hand-over
 }
 # Issue 15: a phone confiscated for suspected nude or semi-nude images is held for the DSL
 # (the hold, written out here): "dsl" until the DSL decides, then "police" (kept for the
@@ -187,7 +188,9 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
     for e in events:
         where = f"event {e.id} ({e.kind}) on device {e.device_id} from state {state}"
         assert e.kind in LEDGER_KINDS, f"{where}: unknown kind"
-        assert state != custody.POLICE, f"{where}: nothing may follow a police hand-over"
+        assert state != custody.POLICE or e.kind in ("returned_by_police", custody.REVERSAL), (
+            f"{where}: nothing but a return from the police may follow a hand-over"
+        )
         if e.kind == custody.REVERSAL:
             assert undo and undo[-1][0] == e.reverses_id, f"{where}: reverses {e.reverses_id}, not the latest action"
             state, tray, slot, hold = undo.pop()[1]
@@ -229,7 +232,13 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
             )
         elif e.kind == custody.POLICE_EV:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: handed to the police while not held"
-            state, tray, slot, hold = custody.POLICE, None, None, ""
+            state, tray, slot = custody.POLICE, None, None  # the hold is remembered, for a return
+        elif e.kind == "returned_by_police":
+            assert state == custody.POLICE, f"{where}: returned by the police while not with them"
+            assert e.slot_no is not None or _overflow(e), f"{where}: returned into no slot and not the overflow place"
+            assert e.officer and e.force_reference, f"{where}: a return from the police names no officer or reference"
+            # back in the school's hands; one that was held for the DSL waits for the DSL again
+            state, tray, slot, hold = custody.CONFISCATED, e.tray_id, e.slot_no, "dsl" if hold else ""
         elif e.kind == custody.MOVED:
             assert state in (custody.IN_TRAY, custody.CONFISCATED), f"{where}: moved while not held"
             tray, slot = e.tray_id, e.slot_no
@@ -472,6 +481,23 @@ class LedgerMachine(RuleBasedStateMachine):
             officer="PC 1234 Lee",
             force_reference="KP/26/0001",
             handed_at=handed_at,
+            now=self.now(),
+        )
+
+    @rule(pick=st.integers(0, 99), actor=actor_for("police"), minutes_before=st.sampled_from((None, 0, 10, 180)))
+    def police_return(self, pick: int, actor: str, minutes_before: int | None) -> None:
+        device_id = self.device_id(pick, custody.POLICE)
+        if device_id is None:
+            return
+        returned_at = None if minutes_before is None else self.now() - dt.timedelta(minutes=minutes_before)
+        self.attempt(
+            custody.return_from_police,
+            device_id,
+            self.who(actor),
+            officer="DC 77 Shah",
+            reference="KP/26/0001",
+            next_steps="keep for the parents",
+            returned_at=returned_at,
             now=self.now(),
         )
 
@@ -744,6 +770,19 @@ JOURNEYS: dict[str, list[tuple[str, dict]]] = {
         ("police", dict(pick=0, actor="head", minutes_before=None)),
         ("undo", dict(pick=0, actor="head", older=False, by_recorder=True)),
         ("release_to_contact", dict(pick=0, actor="head", contact=0, id_seen=True)),
+    ],
+    "issue 15: the police return a phone; it goes to a parent, an undo of the return is allowed": [
+        ("confiscate", dict(pick=0, actor="head")),
+        ("clock_moves", dict(minutes=7)),
+        ("police", dict(pick=0, actor="dsl", minutes_before=None)),
+        ("police_return", dict(pick=0, actor="office", minutes_before=None)),  # refused
+        ("police_return", dict(pick=0, actor="deputy", minutes_before=180)),  # before the hand-over: refused
+        ("clock_moves", dict(minutes=60 * 24)),
+        ("police_return", dict(pick=0, actor="deputy", minutes_before=10)),
+        ("undo", dict(pick=0, actor="deputy", older=False, by_recorder=True)),
+        ("undo", dict(pick=0, actor="head", older=False, by_recorder=False)),  # the hand-over: refused
+        ("police_return", dict(pick=0, actor="head", minutes_before=None)),
+        ("release_to_contact", dict(pick=0, actor="office", contact=0, id_seen=True)),
     ],
     "a contact switched off by an import cannot collect": [
         ("confiscate", dict(pick=0, actor="head")),

@@ -34,6 +34,7 @@ op = st.one_of(
         st.just("decide"), st.sampled_from(ADNOS), st.sampled_from(["head", "deputy"]), st.sampled_from(DECISIONS)
     ),
     st.tuples(st.just("search_delete"), st.sampled_from(ADNOS), st.just("deputy"), st.sampled_from(DELETING)),
+    st.tuples(st.just("police_return"), st.sampled_from(ADNOS), st.sampled_from(ACTORS)),
 )
 
 
@@ -91,6 +92,8 @@ def apply(school, step, at):
             outcome=step[3],
             now=at,
         )
+    elif kind == "police_return":
+        custody.return_from_police(dev.id, actor, officer="PC 2", reference="REF", now=at)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -389,6 +389,8 @@ def test_sar_writes_a_zip_and_a_folder_of_json_and_csv(history, tmp_path):
             "concerns.csv",
             "staff_relationships.csv",
             "day_marks.csv",
+            "parents_informed.csv",  # issue 15: parents told of a confiscation, search or concern
+            "police_contacts.csv",  # issue 15: calls to the police about the phone or a concern
             "audit.csv",
         }
         data = json.loads(zf.read("sar.json"))

@@ -94,7 +94,7 @@ SHOWN = {
     "visitors": ["escape", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f12", "ctrl+p"],
     "roll-call": ["escape", "f12", "ctrl+p"],
     "exceptions": ["escape", "n", "x", "v", "s", "p", "f", "f5", "f12", "ctrl+p"],
-    "safeguarding": ["escape", "f", "l", "n", "c", "k", "d", "f5", "f12", "ctrl+p"],
+    "safeguarding": ["escape", "f", "l", "n", "c", "k", "d", "w", "f5", "f12", "ctrl+p"],
     "compliance": ["escape", "f5", "f12", "ctrl+p"],
     "self-service": ["escape", "f10", "f2", "f5"],
 }

@@ -101,7 +101,10 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
         assert visible(app, "#police-yes")
         await pilot.press("enter")
         await quiet(pilot)
-        assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
+        assert message(app) == (
+            "Ava Patel's phone handed to the police, reference K/1. "
+            "It cannot be undone; only its return from the police can follow."
+        )
     last = events_of(dev)[-1]
     assert last.kind == "handed_to_police" and last.at >= search.at and last.at.strftime("%H:%M") == "08:20"
     assert custody.verify_states() == []
@@ -245,6 +248,9 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
         await pilot.press("end", *["backspace"] * 5, *"0820", "enter", "enter")
         await quiet(pilot)
         assert screen_name(app) == "HistoryScreen"
-        assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
+        assert message(app) == (
+            "Ava Patel's phone handed to the police, reference K/1. "
+            "It cannot be undone; only its return from the police can follow."
+        )
     assert [e.kind for e in events_of(dev)][-2:] == ["searched", "handed_to_police"]
     assert custody.verify_states() == []

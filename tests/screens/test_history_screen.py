@@ -400,7 +400,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
         await find(pilot, school.codes["000001"])
         await pilot.press("f8")
         assert screen_name(app) == "PoliceDialog"
-        assert text(app, "#police-warning").startswith("This is final.")
+        assert text(app, "#police-warning").startswith("This cannot be undone.")
         await pilot.press(*"PC Ng", "enter", "enter")
         assert text(app, "#police-error") == "Give the officer's number (collar or warrant number)."
         await pilot.press(*"4521", "enter", *"K/1", "enter")
@@ -410,7 +410,10 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
         assert "Officer: PC Ng, number 4521" in text(app, "#police-summary")
         await pilot.press("enter")
         await quiet(pilot)
-        assert message(app) == "Ava Patel's phone handed to the police, reference K/1. This is final."
+        assert message(app) == (
+            "Ava Patel's phone handed to the police, reference K/1. "
+            "It cannot be undone; only its return from the police can follow."
+        )
         last = events_of(dev)[-1]
         assert (last.kind, last.officer, last.force_reference, last.at) == (
             "handed_to_police",
@@ -419,7 +422,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
             dt.datetime(2026, 11, 12, 8, 25),
         )
         assert text(app, "#history-state").startswith("Now: With the police")
-        final = "This phone was handed to the police: that is final, nothing more can be recorded."
+        final = "This phone is with the police: nothing but its return from the police can be recorded."
         for key in ("f4", "f6", "f7", "f8"):
             await pilot.press(key)
             assert screen_name(app) == "HistoryScreen"
