@@ -159,7 +159,18 @@ class CustodyEvent(BaseModel):
     outcome = pw.CharField(null=True, max_length=40)
     parents_informed_at = pw.DateTimeField(null=True)
     parents_informed_how = pw.CharField(null=True, max_length=100)
-    # police hand-over and return (the officer who took it, or who returned it)
+    # issue 15 (schema 13): a confiscation's reason category (models.custody.ledger.CATEGORIES);
+    # the fuller search record (DfE "Searching, screening and confiscation", 2022); a DSL
+    # decision's code is kept in ``outcome`` and its words in ``note``
+    category = pw.CharField(null=True, max_length=30)
+    item_sought = pw.CharField(null=True, max_length=200)
+    location = pw.CharField(null=True, max_length=100)
+    no_witness_reason = pw.CharField(null=True, max_length=200)
+    others_present = pw.CharField(null=True, max_length=200)
+    found_what = pw.TextField(null=True)
+    follow_up = pw.TextField(null=True)
+    # police hand-over and return (the officer who took it, or who returned it); a return's
+    # "what happens next" is kept in ``reason``
     officer = pw.CharField(null=True, max_length=100)
     force_reference = pw.CharField(null=True, max_length=60)
     # reversal
