@@ -185,14 +185,27 @@ def _paste_filter(parser: Any, data: str) -> str:
 
     Textual's parser (``textual._xterm_parser``) takes an escape inside a paste for the
     start of a key sequence and sends what follows as typed keys, ahead of the pasted
-    text: "Bob<ESC>[2JSmith" arrived as keys "[2JSmith" and then the paste "Bob". A
-    sequence cut at the end of a read waits for the next read (``_kiosk_carry``).
+    text: "Bob<ESC>[2JSmith" arrived as keys "[2JSmith" and then the paste "Bob". Inside a
+    paste, a sequence cut at the end of a read waits for the next read (``_kiosk_carry``);
+    outside one, nothing waits (a lone ESC is the Esc key): a cut-short start marker is passed
+    on and remembered (``_kiosk_sent``) so the paste is still recognised.
     """
     data = getattr(parser, "_kiosk_carry", "") + data
     parser._kiosk_carry = ""
     inside = getattr(parser, "_kiosk_in_paste", False)
     out: list[str] = []
     i = 0
+    sent = getattr(parser, "_kiosk_sent", "")  # the start of a paste marker already passed on
+    parser._kiosk_sent = ""
+    if sent and not inside:
+        joined = sent + data
+        if joined.startswith(_PASTE_START):  # the marker completed: the paste begins here
+            i = len(_PASTE_START) - len(sent)
+            out.append(data[:i])
+            inside = True
+        elif _PASTE_START.startswith(joined):  # still only a start of one
+            parser._kiosk_sent = joined
+            return data
     while i < len(data):
         if not inside:
             j = data.find(_PASTE_START, i)
@@ -200,7 +213,10 @@ def _paste_filter(parser: Any, data: str) -> str:
                 tail = data[i:]
                 k = tail.rfind("\x1b")
                 if k >= 0 and _PASTE_START.startswith(tail[k:]) and tail[k:] != _PASTE_START:
-                    parser._kiosk_carry, tail = tail[k:], tail[:k]  # the start marker, cut short
+                    # Perhaps the paste marker cut short, perhaps the Esc key (a lone ESC): passed on
+                    # at once either way (Textual's parser waits for the rest of a sequence itself,
+                    # and times out a lone Esc), and remembered to recognise the paste.
+                    parser._kiosk_sent = tail[k:]
                 out.append(tail)
                 break
             out.append(data[i : j + len(_PASTE_START)])

@@ -198,9 +198,8 @@ DECISIONS = {
 HOLD_DSL, HOLD_POLICE, HOLD_DECIDED = "dsl", "police", "decided"
 HOLDS = {"", HOLD_DSL, HOLD_POLICE, HOLD_DECIDED}
 HOLD_AFTER = {"return_to_parents": HOLD_DECIDED, "keep_for_police": HOLD_POLICE, "other": HOLD_DECIDED}
-HELD_FOR_DSL = (
-    "Held for the DSL (suspected nude or semi-nude images): the DSL must record a decision before it is released."
-)
+# Said to anyone trying to release it, so it never names the reason (that is for the DSL).
+HELD_FOR_DSL = "Held for the DSL: the DSL must record a decision before it is released."
 KEPT_FOR_POLICE = "The DSL decided to keep this phone for the police: it cannot be released."
 NUDE_GUIDANCE = (
     "Suspected nude or semi-nude images: do not view, copy, forward or delete anything, nor ask the pupil "
@@ -288,7 +287,7 @@ def step(
     if kind == SEARCHED:  # with consent: in the tray, with its owner or confiscated; it stays where it is
         if cur.hold and outcome == "content_deleted":
             raise RuleViolation(
-                "Suspected nude or semi-nude images: content is never deleted by the school (the DSL and "
+                "Held for the DSL: content is never deleted by the school on this phone (the DSL and "
                 "the police may need it)."
             )
         if cur.hold in (HOLD_DSL, HOLD_POLICE) and outcome in DELETING:
@@ -1105,7 +1104,7 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
     if target.kind == CONFISCATED_EV and target.category == NUDE_IMAGES:
         # Undoing it would lift the hold for the DSL: only the DSL (or the headteacher) may,
         # whoever recorded it (online safety 11.1.1: all such concerns go to the DSL).
-        require(actor, "dsl_decision", doing="undo a confiscation for suspected nude or semi-nude images")
+        require(actor, "dsl_decision", doing="undo this confiscation (the phone is held for the DSL)")
     recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
     if recorder is not None and actor is not None and recorder.id == actor.id:
         return

@@ -34,7 +34,7 @@ from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from models.config import VISITOR_TYPE_NAMES
-from models.custody.ledger import CONFISCATED_EV, POLICE_EV, SEARCH_OUTCOMES, SEARCHED
+from models.custody.ledger import CATEGORIES, CONFISCATED_EV, POLICE_EV, SEARCH_OUTCOMES, SEARCHED
 from models.errors import PermissionDenied, ValidationError
 from models.governance.policies import list_policies
 from models.policy import agreed
@@ -395,9 +395,9 @@ def _outcome_of(c: Concern, labels: dict[str, str]) -> str:
     the follow-up note was closed with; "open" while open."""
     if c.status != concerns_module.CLOSED:
         return OPEN_OUTCOME
-    code = getattr(c, "outcome", None)
+    code = concerns_module.concern_outcome(c)  # its closing row, or read from an older note
     if code:
-        return labels.get(code, str(code))
+        return concerns_module.OUTCOMES.get(code, labels.get(code, str(code)))
     note = (c.follow_up_note or "").casefold()
     for label in labels.values():
         if f"(closed: {label.casefold()})" in note:
@@ -406,7 +406,7 @@ def _outcome_of(c: Concern, labels: dict[str, str]) -> str:
 
 
 def _category_label(code: str) -> str:
-    categories: Any = concerns_module.CATEGORIES
+    categories: Any = {**concerns_module.OLD_CATEGORIES, **concerns_module.CATEGORIES}
     return str(categories.get(code, code))
 
 
@@ -500,7 +500,7 @@ def governors_report(
 
     reasons: Counter[str] = Counter()
     for e in confiscations:
-        reasons[getattr(e, "reason_category", None) or NOT_RECORDED] += 1
+        reasons[CATEGORIES.get(e.category or "", NOT_RECORDED)] += 1  # none before schema 13
     outcomes: Counter[str] = Counter()
     for e in searches:
         outcomes[SEARCH_OUTCOMES.get(e.outcome or "", e.outcome or NOT_RECORDED)] += 1

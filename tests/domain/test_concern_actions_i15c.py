@@ -278,7 +278,13 @@ def test_the_feed_kinds_come_from_one_map(school):
         "concern": "concern",
         **{feed: words for feed, words in concerns.CUSTODY_FEED.values()},
     }
-    assert set(concerns.CUSTODY_FEED) == {custody.CONFISCATED_EV, custody.SEARCHED, custody.POLICE_EV}
+    assert set(concerns.CUSTODY_FEED) == {
+        custody.CONFISCATED_EV,
+        custody.SEARCHED,
+        custody.POLICE_EV,
+        custody.POLICE_RETURNED,
+        custody.DSL_DECISION,
+    }
 
 
 # ---------------------------------------------------------------- records

@@ -205,3 +205,21 @@ def test_an_undo_of_a_hand_in_is_read_by_everyone(school):
         x for x in custody_actions.load_phone(who("teacher_of_other_class"), device_id=dev).chain if "undo of" in x
     )
     assert "wrong phone scanned" in line
+
+
+def test_a_refused_release_does_not_say_why_the_phone_is_held_for_the_dsl(school):
+    """New-user walk (issue 15): a teacher, the office and the release desk read only that the
+    phone is held for the DSL, never the reason (suspected nude or semi-nude images)."""
+    from models.errors import RuleViolation
+
+    dev = resolve(school.codes["000001"]).device.id
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    custody.confiscate(
+        dev, school.office, category=custody.NUDE_IMAGES, reason="x", policy="OS 11.1", now=NOW + dt.timedelta(hours=1)
+    )
+    with pytest.raises(RuleViolation) as err:
+        custody.release(school.codes["000001"], school.oak, now=NOW + dt.timedelta(hours=2))
+    assert "Held for the DSL" in str(err.value)
+    assert "nude" not in str(err.value)
+    view = custody_actions.load_phone(who("teacher_of_class"), device_id=dev)
+    assert not any("nude" in text for text in view.refusals.values())

@@ -272,8 +272,8 @@ def expected_rest():
         "breach_concerns": sum(1 for c in raised if c.category == "phone_breach" and c.about_kind == "pupil"),
         "pupils": len(per_pupil),
         "repeat_pupils": sum(1 for n in per_pupil.values() if n >= 2),
-        # A confiscation's reason category, where the kiosk records one (else "not recorded").
-        "reasons": Counter(getattr(e, "reason_category", None) or governors.NOT_RECORDED for e in confiscated),
+        # A confiscation's reason category, in words (one recorded before categories: "not recorded").
+        "reasons": Counter(custody.CATEGORIES.get(e.category or "", governors.NOT_RECORDED) for e in confiscated),
         "searches": Counter(custody.SEARCH_OUTCOMES[e.outcome] for e in searched),
         "informed": sum(1 for e in searched if e.parents_informed_at is not None),
         "police": sum(1 for e in rows if e.kind == "handed_to_police"),

@@ -50,6 +50,7 @@ def busy_day(database):
     )
     custody.record_dsl_decision(dev["000005"], s.head, decision="keep_for_police", note="Police called", now=at(75))
     custody.hand_to_police(dev["000005"], s.head, officer="PC 123 Smith", force_reference="AB/1", now=at(80))
+    custody.return_from_police(dev["000005"], s.head, officer="DC 9 Jones", reference="AB/1", now=at(85))
     return s
 
 

@@ -10,7 +10,7 @@ ledger holds them with the same details."""
 
 from __future__ import annotations
 
-HISTORY_KEYS = ("esc Back", "f2 Undo latest", "f4 Release to parent", "f8 To police", "f12 Lock")
+HISTORY_KEYS = ("esc Back", "f2 Undo latest", "f4 Release to parent", "f8 Police", "f12 Lock")
 REASON, WITNESS, GROUNDS = "Used in class to film", "Mr D Green", "Reported filming in class"
 ITEM, PLACE = "a film of another pupil", "the deputy's office"
 POLICY = "Mobile technology policy 3 (not used in class)"

@@ -222,7 +222,7 @@ def test_no_decision_without_a_hold(school):
 def test_undoing_the_decision_or_the_confiscation_is_for_the_dsl_or_the_head(school):
     taken = nudes(school, who=school.office)
     d = dev(school, "000001")
-    with pytest.raises(PermissionDenied, match="may not undo a confiscation for suspected nude"):
+    with pytest.raises(PermissionDenied, match="may not undo this confiscation \\(the phone is held for the DSL\\)"):
         custody.reverse(taken.id, school.office, reason="mistake", now=later(1))  # even its recorder
     decided = custody.record_dsl_decision(d, school.dsl, decision="return_to_parents", note="n", now=later(2))
     for who in (school.office, school.deputy):
@@ -367,7 +367,7 @@ def test_a_release_scan_of_a_held_phone_says_it_is_held_for_the_dsl(school):
 
     custody.hand_in(school.codes["000001"], school.office, now=T)
     d = nudes(school)
-    with pytest.raises(RuleViolation, match=r"Held for the DSL .*\(held in slot B-01\)"):
+    with pytest.raises(RuleViolation, match=r"Held for the DSL: .*\(held in slot B-01\)"):
         custody.release(school.codes["000001"], school.office, now=later(1))
     office = SignedIn(school.office.id, "office", "Office", school.office.role_set)
     offer = contact_offer(office, d.device_id)

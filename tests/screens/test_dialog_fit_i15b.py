@@ -17,7 +17,7 @@ FORMS = {
     # key: (dialog prefix, fields in order, keys typed into each)
     "f3": ("parents", ["parents-who", "parents-by", "parents-day", "parents-time", "parents-how", "parents-note"],
            ["1", "", "", "", "phone", "a note"]),
-    "f9": ("return", ["return-officer", "return-reference", "return-time", "return-next"],
+    "f8": ("return", ["return-officer", "return-reference", "return-time", "return-next"],
            ["DC Shah 991", "", "", "keep"]),
     "f10": ("call", ["call-line", "call-reference", "call-by", "call-day", "call-time", "call-note"],
             ["", "INC-1", "", "", "", "note"]),
@@ -30,7 +30,7 @@ async def test_the_new_dialogs_fit_with_buttons_and_error_line(school, size, key
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(hours=1)
     custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=earlier)
-    if key == "f9":
+    if key == "f8":  # with the police, F8 is the return
         custody.hand_to_police(dev, school.head, officer="PC 1", force_reference="KP/1", now=earlier)
     prefix, fields, typed = FORMS[key]
     app = make_app(start="history")

@@ -423,7 +423,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
         )
         assert text(app, "#history-state").startswith("Now: With the police")
         final = "This phone is with the police: nothing but its return from the police can be recorded."
-        for key in ("f4", "f6", "f7", "f8"):
+        for key in ("f4", "f6", "f7"):  # (F8 is now the return from the police)
             await pilot.press(key)
             assert screen_name(app) == "HistoryScreen"
             assert message(app) == final

@@ -45,3 +45,17 @@ def test_a_paste_split_across_reads_is_cleaned_the_same():
 
 def test_keys_outside_a_paste_are_untouched():
     assert _kinds(parse_input(["a\x1b[Ab"])) == [("Key", "a"), ("Key", "up"), ("Key", "b")]
+
+
+def test_a_lone_escape_reaches_the_parser_at_once():
+    """New-user walk (issue 15): the Esc key sends a lone ESC. The paste filter held it back
+    as a possible start of a paste, so Esc did nothing until the next key, which then
+    arrived as Alt+key (Esc, then `l` at Home did not sign out)."""
+    from textual._xterm_parser import XTermParser
+
+    from kiosk.textual_compat import _paste_filter
+
+    parser = XTermParser()
+    assert _paste_filter(parser, "\x1b") == "\x1b"
+    assert _paste_filter(parser, "l") == "l"  # and the next key is a key of its own
+    assert _kinds(parse_input(["\x1b"])) == [("Key", "escape")]

@@ -20,14 +20,14 @@ def with_the_police(school) -> int:
     return dev
 
 
-async def test_f9_records_the_return_from_the_police_and_the_phone_is_held_again(school):
+async def test_f8_records_the_return_from_the_police_and_the_phone_is_held_again(school):
     dev = with_the_police(school)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
         await find(pilot, school.codes["000001"])
         assert text(app, "#history-state").startswith("Now: With the police")
-        await pilot.press("f9")
+        await pilot.press("f8")
         assert screen_name(app) == "PoliceReturnDialog"
         assert app.screen.query_one("#return-reference").value == "KP/77"  # the hand-over's, offered
         await pilot.press("enter")
@@ -51,9 +51,9 @@ async def test_f9_records_the_return_from_the_police_and_the_phone_is_held_again
         )
         assert text(app, "#history-state").startswith("Now: Confiscated, slot B-01")
         assert "returned by the police: DC Shah 991, reference KP/77" in text(app, "#history-chain")
-        await pilot.press("f9")  # no longer with the police: not offered, and says why
-        assert screen_name(app) == "HistoryScreen"
-        assert message(app) == "Only a phone with the police can be returned from the police."
+        await pilot.press("f8")  # no longer with the police: F8 is the hand-over again
+        assert screen_name(app) == "PoliceDialog"
+        await pilot.press("escape")
     assert custody.verify_states() == []
 
 
@@ -63,13 +63,13 @@ async def test_the_return_is_not_offered_to_office_staff_and_escape_cancels(scho
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "office")
         await find(pilot, school.codes["000001"])
-        await pilot.press("f9")
+        await pilot.press("f8")
         assert screen_name(app) == "HistoryScreen"
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
-        await pilot.press("f9")
+        await pilot.press("f8")
         assert screen_name(app) == "PoliceReturnDialog"
         await pilot.press("escape")
         assert screen_name(app) == "HistoryScreen"

@@ -775,8 +775,8 @@ async def test_compliance_shows_todays_rates_chart_uncollected_and_visitors(scho
         )
         table = app.screen.query_one("#comp-classes")
         assert [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)] == [
-            ["Beech", "0", "2", "0.0%", "0"],
-            ["Oak", "1", "2", "50.0%", "1"],
+            ["Beech", "0", "2", "0.0%", "0", "0", "0", "0"],  # exception, absent, no phone, breaches
+            ["Oak", "1", "2", "50.0%", "1", "0", "0", "0"],
         ]
         n = len(school_days) + 1
         assert text(app, "#comp-chart-title").startswith(f"Hand-in rate, last {n} school days ({school_days[0]}")
