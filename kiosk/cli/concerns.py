@@ -37,7 +37,7 @@ NUMBER = RecordNumber("a concern", "the safeguarding screen")
 @click.option("--lado-reference", "lado_reference", default=None, help="The LADO's reference (with --lado-day).")
 @click.option("--close", "outcome", type=click.Choice(list(OUTCOMES)), default=None, help="Close it with this outcome.")
 @common
-@acts("view_concerns")
+@acts("follow_up_concerns")
 def concerns_follow_up(env: Env, who, number, note, done, lado_day, lado_reference, outcome) -> None:
     """Record a follow-up of concern NUMBER: a note, the steps done, and (--close) its outcome."""
     if (lado_day is None) != (lado_reference is None):

@@ -231,7 +231,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         self.confirm_step(
             checked,
             (
-                "Tell the DSL?\n\n"
+                "Raise this concern?\n\n"  # who will see it is said once raised (concerns.goes_to)
                 f"About: {checked.subject_label} ({checked.about_kind})\n"
                 f"Kind: {CATEGORIES[checked.category]}\n"
                 f"What happened: {checked.what}"

@@ -172,6 +172,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
         self.class_names: list[str] = []
         self.class_name: str | None = None
         self.rows: list[ChecklistRow] = []
+        self.follow_marked = False  # the next refresh keeps the highlight on the pupil just marked
         self.summary = "Loading…"  # the counts line, without the in-flight note
         self.offer: act.ContactOffer | None = None  # a confiscated phone ready for the dialog (F4)
         self.last_ok: ScanResult | None = None  # the last release recorded here (F2 undoes it)
@@ -342,12 +343,19 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
     def show_rows(self, rows: list[ChecklistRow]) -> None:
         table = self.query_one("#checklist", DataTable)
         keep = table.cursor_row
+        # After a mark the highlight stays on the pupil marked, though the row moves (F8 again
+        # must withdraw that pupil's mark, not mark the next pupil). After a release it stays on
+        # the row number, so the next phone to give out comes up.
+        follow, self.follow_marked = self.follow_marked, False
+        pupil = self.rows[keep].admission_no if follow and self.rows and 0 <= keep < len(self.rows) else None
         table.clear()
+        same_class = bool(self.rows) and any(r.admission_no == pupil for r in rows)
         self.rows = rows
         for i, row in enumerate(rows):
             table.add_row(Text(row.pupil), Text(row.code), Text(row.text), key=str(i))
         if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
+            at = next((i for i, r in enumerate(rows) if r.admission_no == pupil), None) if same_class else None
+            table.move_cursor(row=at if at is not None else min(keep, len(rows) - 1))
         summary, banner = summary_text(self.class_name or "", rows)
         self.set_summary(summary)
         shown = self.query_one("#checklist-banner", Static)
@@ -521,6 +529,7 @@ class ChecklistScreen(UndoLastRelease, ScanLane, DbWork, Screen[None]):
 
     def marked(self, line: str) -> None:
         self.say(line, "ok")
+        self.follow_marked = True
         self.action_refresh_rows()
 
     # ------------------------------------------------------------ keys

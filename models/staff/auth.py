@@ -86,6 +86,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # to the DSL when the DSL is not the headteacher; never to the headteacher
     # (models.safeguarding.concerns.may_see_concern). The chair sees nothing else.
     "view_head_allegations": frozenset({CHAIR}),
+    # Who may follow a concern up at all (the command line's gate): the DSL and the headteacher,
+    # and the chair for an allegation about the headteacher; which concern, the domain decides.
+    "follow_up_concerns": frozenset({DSL, HEADTEACHER, CHAIR}),
     "record_exception": frozenset({HEADTEACHER}),
     # The signed copy of an agreement usually comes back to the office.
     "file_exception_paperwork": frozenset({OFFICE, HEADTEACHER}),
@@ -127,6 +130,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_attendance": frozenset({OFFICE, ADMIN}),
 }
 ACTION_WORDS = {
+    "follow_up_concerns": "follow up safeguarding concerns",
     "hand_in": "hand in phones",
     "release": "release phones",
     "release_to_contact": "release a phone to a parent or carer",

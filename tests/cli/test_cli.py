@@ -361,3 +361,19 @@ def test_every_command_says_when_a_long_job_stopped_part_way(demo_db, run, actio
     assert code == 0 and note in err, err
     code, out, err = run("devices", "list", "--db", demo_db)
     assert note in err
+
+
+def test_the_chair_of_governors_can_be_added(tmp_path, run, monkeypatch):
+    """New-user walk (issue 15): an allegation about the headteacher goes to the chair of
+    governors, but `kiosk staff add` offered no chair role, so on a real school nobody
+    could receive one."""
+    db = tmp_path / "k.sqlite3"
+    monkeypatch.setenv("KIOSK_NEW_PIN", "836150")
+    assert run("staff", "add", "boss", "--name", "IT Admin", "--role", "admin", "--db", db)[0] == 0
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    monkeypatch.setenv("KIOSK_NEW_PIN", "947261")
+    code, out, err = run(
+        "staff", "add", "chair", "--name", "Mr C Governor", "--role", "chair", "--as", "boss", "--db", db
+    )
+    assert code == 0, err
+    assert out == "Added chair (chair).\n"

@@ -49,3 +49,22 @@ def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypa
     open_database(school_db)
     assert [a.kind for a in concerns.actions_of(1)] == ["ess_advice", "lado", "closed", "lessons"]
     assert concerns.actions_of(1)[-1].recorded_by_id == Staff.get(Staff.username == "deputy").id
+
+
+def test_the_chair_follows_up_an_allegation_about_the_head_from_the_command_line(database, run, monkeypatch):
+    """New-user walk (issue 15): the chair may follow up an allegation about the headteacher
+    at the kiosk, but `kiosk concerns follow-up` asked for `view_concerns` and refused her."""
+    from models.staff import auth
+
+    school = build()
+    auth.create_staff("chair", "Mr C Governor", [auth.CHAIR], "947261", now=NOW)
+    concerns.raise_concern(school.office, about_kind="staff", staff_id=school.head.id, what="Texts", now=NOW)
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    monkeypatch.setenv("KIOSK_PIN", "947261")
+    code, out, err = run(
+        "concerns", "follow-up", "1", "--note", "Rang the LADO", "--lado-day", "2026-11-12",
+        "--lado-reference", "LADO/26/9", "--close", "lado", "--db", database, "--as", "chair",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "closed" in out

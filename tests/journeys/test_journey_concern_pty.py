@@ -44,7 +44,7 @@ def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school)
     kiosk.type(WHAT)
     kiosk.assert_shows(WHAT)  # typed into the field that has the focus, and seen there
     kiosk.keys("enter")
-    kiosk.wait_for("Tell the DSL?")
+    kiosk.wait_for("Raise this concern?")
     kiosk.assert_shows(f"About: {pupil} · Oak", "(pupil)", "Kind: bullying or cyberbullying", f"What happened: {WHAT}")
     kiosk.assert_shows("Confirm: tell the DSL", "Back")
     kiosk.keys("enter")

@@ -108,3 +108,21 @@ async def test_the_hand_in_screen_marks_a_pupil_picked_by_name(school):
         await pilot.press("escape")
         await settle(pilot)
         assert marks() == [("000002", "absent")]
+
+
+async def test_the_highlight_stays_on_the_pupil_just_marked(school):
+    """New-user walk (issue 15): after F8 the list is sorted again and the highlight stayed on
+    the same row number, so a second F8 (meant to withdraw) marked the next pupil."""
+    app = make_app(start="checklist")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_checklist(pilot, "oak", DEMO_PINS["oak"])
+        await go_to(pilot, app, "Ava Patel")
+        await pilot.press("f8")
+        await settle(pilot)
+        await until(pilot, lambda: "no phone today" in {r[0]: r[2] for r in rows(app)}["Ava Patel"], what="Ava")
+        table = app.screen.query_one("#checklist")
+        assert rows(app)[table.cursor_row][0] == "Ava Patel"
+        await pilot.press("f8")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReasonDialog"  # the same key again: withdraw Ava's mark
+        assert marks() == [("000001", "no_phone")]
