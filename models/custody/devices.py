@@ -220,12 +220,14 @@ def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
                 else "ask the office to release it on the End-of-day release screen"
             )
             return None, f"{r.owner}'s phone is in {where}: {todo}."
+        if state == "confiscated" and row is not None and row.dsl_hold in ("dsl", "police"):
+            return None, f"{r.owner}'s phone is held for the DSL (in {where}): only the DSL decides what happens to it."
         if state == "confiscated":
             return None, (
                 f"{r.owner}'s phone is confiscated (held in {where}): only a listed parent or carer may collect it."
             )
         if state == "police":
-            return None, f"{r.owner}'s phone was handed to the police: nothing more can be recorded."
+            return None, f"{r.owner}'s phone is with the police: only its return from the police can be recorded."
     if not may("hand_in"):
         what = f"{r.owner}'s phone" if r is not None else "not registered to any phone"
         return None, (

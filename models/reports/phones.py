@@ -807,6 +807,8 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
             exception_id = None
             if st.state == PhoneState.IN_TRAY:
                 status, text = CHECK_IN_SLOT, f"in {where}"
+            elif st.state == PhoneState.CONFISCATED and st.dsl_hold in ("dsl", "police"):
+                status, text = CHECK_CONFISCATED, f"confiscated: held for the DSL ({where})"  # never why
             elif st.state == PhoneState.CONFISCATED:
                 status, text = CHECK_CONFISCATED, f"confiscated: parent collection ({where})"
             elif st.state == PhoneState.POLICE:

@@ -374,3 +374,20 @@ def test_a_release_scan_of_a_held_phone_says_it_is_held_for_the_dsl(school):
     assert offer.hold == custody.HOLD_DSL and not offer.collectable  # F4 at the release desk: not offered
     custody.record_dsl_decision(d.device_id, school.dsl, decision="return_to_parents", note="n", now=later(2))
     assert contact_offer(office, d.device_id).collectable
+
+
+def test_a_phone_held_for_the_dsl_is_not_described_as_for_a_parent_to_collect(school):
+    """New-user walk (issue 15): the class checklist said "confiscated: parent collection" and a
+    scan at Home "only a listed parent or carer may collect it" while the phone was held for
+    the DSL. Until the DSL decides, it says so (and never why)."""
+    from models.custody.devices import route_scan
+    from models.reports.phones import class_checklist
+
+    nudes(school)
+    row = next(r for r in class_checklist("Oak", T.date()) if r.admission_no == "000001")
+    assert "parent" not in row.text and "held for the DSL" in row.text, row.text
+    _, said = route_scan(school.codes["000001"], frozenset({auth.OFFICE}))
+    assert "parent" not in said and "held for the DSL" in said and "nude" not in said, said
+    custody.record_dsl_decision(dev(school, "000001"), school.head, decision="return_to_parents", note="ok", now=T)
+    row = next(r for r in class_checklist("Oak", T.date()) if r.admission_no == "000001")
+    assert "parent collection" in row.text
