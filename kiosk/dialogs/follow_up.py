@@ -51,6 +51,8 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     PREFIX = "follow"
     BOX_CLASSES = "dialog docked"  # the steps and the LADO fields: the form scrolls at 80x24
     CONFIRM_LABEL = "Confirm follow-up"
+    # On a step's tick box Enter ticks it (as Space), so the help does not promise "Enter to go on".
+    HELP = "Tab: the next field. Space or Enter ticks a step. Esc to cancel."
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
