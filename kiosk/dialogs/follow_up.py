@@ -31,6 +31,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FormInput, FormNote
+from models.clock import local_day
 from models.safeguarding.concerns import ACTIONS, CLOSE_OUTCOMES, LADO, LADO_REFERENCE_LIMIT, NOTE_LIMIT, OUTCOMES
 
 KEEP_OPEN = "open"
@@ -117,6 +118,8 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         day = parse_date(day_text)
         if day is None:
             return "Give the day of the LADO referral as YYYY-MM-DD."
+        if day > local_day(self.app.services.clock.now()):  # said here, before Confirm, keeping the form
+            return "The day of the LADO referral is in the future."
         if problem := bad_text(ref, "LADO's reference"):
             return problem
         return day, ref

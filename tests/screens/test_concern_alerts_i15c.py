@@ -234,3 +234,25 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
         await quiet(pilot)
         assert [a.kind for a in concerns.actions_of(c.id)] == ["parents_told", "ess_advice"]
         assert Concern.get_by_id(c.id).status == "open"
+
+
+async def test_a_lado_referral_day_in_the_future_is_refused_on_the_form_keeping_what_was_typed(school):
+    """New-user walk (issue 15): a referral dated tomorrow passed the form and was refused only
+    after Confirm, and the whole form was lost."""
+    c = concerns.raise_concern(school.office, about_kind="staff", staff_id=school.oak.id, what="Texts", now=NOW)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "head", DEMO_PINS["head"])
+        await quiet(pilot)
+        await open_feed(pilot)
+        await pilot.press("f")
+        await quiet(pilot)
+        await pilot.press(*"Referred", "tab", "enter", *["down"] * 6, "enter")
+        await pilot.pause()
+        tomorrow = (NOW.date() + dt.timedelta(days=1)).isoformat()
+        await pilot.press("tab", *["tab"] * 5, *tomorrow, "tab", *"LADO/1", "tab", "enter")
+        await pilot.pause()
+        assert screen_name(app) == "FollowUpDialog"
+        assert text(app, "#follow-error") == "The day of the LADO referral is in the future."
+        assert app.screen.query_one("#follow-lado-ref").value == "LADO/1"  # kept
+        assert Concern.get_by_id(c.id).status == "open"
