@@ -36,19 +36,32 @@ def attendance_import(env: Env, who, file: str) -> None:
 
 @attendance_group.command("mark")
 @click.argument("admission_no")
-@click.option("--absent", "mark", flag_value="absent", help="Absent that day.")
-@click.option("--no-phone", "mark", flag_value="no_phone", help="In school, with no phone that day.")
-@click.option("--withdraw", "mark", flag_value="withdrawn", help="Withdraw the mark in force (give --reason).")
+@click.option("--absent", is_flag=True, help="Absent that day.")
+@click.option("--no-phone", "no_phone", is_flag=True, help="In school, with no phone that day.")
+@click.option("--withdraw", is_flag=True, help="Withdraw the mark in force (give --reason).")
 @click.option("--reason", default=None, help="Why the mark is withdrawn.")
 @click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today).")
 @common
 @acts("mark_attendance")
 def attendance_mark(
-    env: Env, who, admission_no: str, mark: str | None, reason: str | None, date_text: str | None
+    env: Env,
+    who,
+    admission_no: str,
+    absent: bool,
+    no_phone: bool,
+    withdraw: bool,
+    reason: str | None,
+    date_text: str | None,
 ) -> None:
     """Mark a pupil absent or "no phone today", or withdraw the mark (a correction is a new mark)."""
-    if mark is None:
-        raise click.UsageError("Say which: --absent, --no-phone or --withdraw.")
+    given = [m for m, on in (("absent", absent), ("no_phone", no_phone), ("withdrawn", withdraw)) if on]
+    if len(given) != 1:  # (two at once used to keep the last silently)
+        raise click.UsageError(
+            "Say which: --absent, --no-phone or --withdraw."
+            if not given
+            else "Give only one of --absent, --no-phone or --withdraw."
+        )
+    mark = given[0]
     day = parse_date(date_text, "--date")
     env.open()
     click.echo(act.mark_pupil(who, admission_no, mark, admin.now(), reason=reason, day=day))

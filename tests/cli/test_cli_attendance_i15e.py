@@ -108,3 +108,15 @@ def _code(adno: str) -> str:
         .get()
         .code
     )
+
+
+def test_two_marks_at_once_are_refused_and_nothing_is_recorded(school_db, run, monkeypatch):
+    """New-user walk (issue 15): `--absent --no-phone` silently recorded the last one given."""
+    monkeypatch.setenv("KIOSK_PIN", OFFICE)
+    code, out, err = run("attendance", "mark", "000002", "--absent", "--no-phone", "--db", school_db, "--as", "office")
+    assert code == 2 and "only one of --absent, --no-phone or --withdraw" in err and out == ""
+    from models.store.tables import DayMark
+    from models.upkeep.opening import open_database
+
+    open_database(school_db)
+    assert DayMark.select().count() == 0
