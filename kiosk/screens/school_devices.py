@@ -112,9 +112,9 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
         if r is None:
             text = ""
         elif r.status in ("on loan", "overdue"):
-            text = f"{r.asset_tag} {r.description}: lent {r.lent_on} ({r.purpose}). T to take it back."
+            text = f"{r.asset_tag} {r.description}: lent {r.lent_on} ({r.purpose}). F3 (or T) to take it back."
         elif r.status == "available":
-            text = f"{r.asset_tag} {r.description}: in the office. L to lend it to a member of staff."
+            text = f"{r.asset_tag} {r.description}: in the office. F2 (or L) to lend it to a member of staff."
         else:
             text = f"{r.asset_tag} {r.description}: retired."
         self.query_one("#school-devices-detail", Static).update(text)

@@ -80,7 +80,7 @@ async def test_the_office_opens_it_from_home_lends_and_takes_back_with_keys(scho
         assert ("SCH-PH-01", "phone", "on loan") in rows(app)
         # walk finding: "lent … for other: …" read badly; the purpose is in brackets
         assert text(app, "#school-devices-detail") == (
-            "SCH-PH-01 trips phone: lent 2026-11-12 (school trip: Y6 museum). T to take it back."
+            "SCH-PH-01 trips phone: lent 2026-11-12 (school trip: Y6 museum). F3 (or T) to take it back."
         )
         await pilot.press("up", "up", "up", "t")  # the overdue tablet, back from Oak Teacher
         await drawn(pilot)
