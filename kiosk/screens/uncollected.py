@@ -16,7 +16,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody.ledger import CONFISCATED
-from models.reports.phones import OVERNIGHT, UncollectedPhone
+from models.reports.phones import OVERNIGHT, STAFF_DEVICE_OWNER, UncollectedPhone
 
 CONFISCATED_MARK = "CONFISCATED"  # the summary says who may collect it (the column must fit 80 columns)
 
@@ -25,11 +25,14 @@ def counts_text(rows: list[UncollectedPhone]) -> tuple[str, str]:
     """The totals line and the per-class line."""
     if not rows:
         return "Every phone has been collected: the school holds none.", ""
-    confiscated = sum(1 for r in rows if r.held_as == CONFISCATED)
-    in_tray = len(rows) - confiscated
+    staff = sum(1 for r in rows if r.pupil == STAFF_DEVICE_OWNER)  # held for the LADO or the police
+    confiscated = sum(1 for r in rows if r.held_as == CONFISCATED) - staff
+    in_tray = len(rows) - confiscated - staff
     phones = f"{len(rows)} {'phone' if len(rows) == 1 else 'phones'}"
     who = " (to a listed parent or carer only)" if confiscated else ""
     total = f"{phones} not collected: {in_tray} in the tray, {confiscated} confiscated{who}."
+    if staff:
+        total += f" {staff} staff {'device' if staff == 1 else 'devices'} held for the DSL."
     overnight = sum(1 for r in rows if r.overnight)
     if overnight:
         total += f" {overnight} kept {OVERNIGHT.lower()} (since before today)."
@@ -38,7 +41,7 @@ def counts_text(rows: list[UncollectedPhone]) -> tuple[str, str]:
         total += f" {len(overflow)} in {overflow[0].slot} (no free slot): add slots to the trays."
     per_class: dict[str, int] = {}
     for r in rows:
-        name = r.class_name or "Visitors"
+        name = r.class_name or ("Staff devices" if r.pupil == STAFF_DEVICE_OWNER else "Visitors")
         per_class[name] = per_class.get(name, 0) + 1
     return total, "By class: " + " · ".join(f"{name} {n}" for name, n in sorted(per_class.items()))
 
