@@ -108,6 +108,8 @@ def normalise(text: str) -> str:
     code = text.strip().upper()
     if not code:
         raise InvalidCode("Nothing was scanned.")
+    if code.isdigit() and 6 <= len(code) <= 12:  # a PIN typed into the scan field: never shown back
+        raise InvalidCode("That is not a label code (a letter and 7 digits): if it was a PIN, it was not shown.")
     if len(code) != CODE_LENGTH or not _SHAPE.match(code):
         raise InvalidCode(f"Invalid code {printable(text.strip())!r}: a label code is a letter and 7 digits.")
     if code[0] not in PREFIXES:

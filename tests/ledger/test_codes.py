@@ -56,6 +56,8 @@ def test_exhaustively_for_one_code():
         ("K12", "Invalid code 'K12': a label code is a letter and 7 digits."),
         ("X1234567", "Invalid code X1234567: no label starts with 'X'."),
         ("\x1b[31mK1\x07", "Invalid code '?[31mK1?': a label code is a letter and 7 digits."),
+        # Only digits: likely a PIN typed into the wrong field (new-user walk, issue 15): not echoed.
+        ("614738", "That is not a label code (a letter and 7 digits): if it was a PIN, it was not shown."),
     ],
 )
 def test_bad_input_messages(text, message):
