@@ -214,6 +214,10 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         category = self.category()
         if category is None:
             return "Choose the kind of concern.", "concern-category"
+        if category == "staff_conduct" and about != "staff":  # said before Confirm (the domain refuses it too)
+            return "Staff conduct is a kind for a concern about a member of staff: choose another kind.", (
+                "concern-category"
+            )
         what = self.query_one("#concern-what", FormNote).value.strip()
         if not what:
             return "Say what happened.", "concern-what"

@@ -202,6 +202,8 @@ def raise_concern(
         raise ValidationError("Say who the concern is about: a pupil, a member of staff or a visitor.")
     if category not in CATEGORIES:
         raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
+    if category == "staff_conduct" and about_kind != ABOUT_STAFF:
+        raise ValidationError("Staff conduct is a kind for a concern about a member of staff: choose another kind.")
     what = text_field(what, "description of what happened", limit=WHAT_LIMIT)
     name = text_field(name, "person's name", required=False, limit=NAME_LIMIT)
     if name is not None and "\n" in name:

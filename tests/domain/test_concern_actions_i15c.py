@@ -65,7 +65,8 @@ def test_the_kinds_follow_the_policies_and_old_kinds_still_read(school):
     ]
     assert concerns.CATEGORIES["radicalisation"] == "radicalisation (Prevent)"
     for code in concerns.CATEGORIES:
-        assert about_pupil(school, code).category == code
+        if code != "staff_conduct":  # (a kind for a concern about a member of staff only)
+            assert about_pupil(school, code).category == code
     with pytest.raises(ValidationError, match="Choose the kind of concern"):
         about_pupil(school, "online_safety")  # an old kind is never chosen now
     old = about_pupil(school)
@@ -354,3 +355,20 @@ def test_a_seen_mark_deleted_outside_the_kiosk_is_caught(school):
 
     db.execute_sql("DELETE FROM custody_seen")
     assert not audit.verify().ok
+
+
+def test_staff_conduct_is_a_kind_only_for_a_concern_about_a_member_of_staff(school):
+    """New-user walk (issue 15): a concern about a pupil could be filed as "staff conduct or
+    allegation" (and then offered the LADO)."""
+    from models.errors import ValidationError
+    from models.store.tables import Pupil
+
+    pupil = Pupil.get(Pupil.admission_no == "000001").id
+    with pytest.raises(ValidationError, match="Staff conduct"):
+        concerns.raise_concern(
+            school.office, about_kind="pupil", pupil_id=pupil, category="staff_conduct", what="x", now=NOW
+        )
+    c = concerns.raise_concern(
+        school.office, about_kind="staff", staff_id=school.oak.id, category="staff_conduct", what="x", now=NOW
+    )
+    assert concerns.is_allegation(c)
