@@ -236,6 +236,14 @@ def _paste_filter(parser: Any, data: str) -> str:
     return "".join(out)
 
 
+def paste_filtered(chunks: list[str]) -> list[str]:
+    """For tests: what :func:`_paste_filter` passes on to Textual's parser for each read."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    return [_paste_filter(parser, chunk) for chunk in chunks]
+
+
 def keep_pastes_whole() -> None:
     """Install :func:`_paste_filter` in front of Textual's input parser (once)."""
     from textual._xterm_parser import XTermParser

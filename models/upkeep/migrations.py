@@ -286,9 +286,10 @@ LATEST = MIGRATIONS[-1].version
 def _baseline(now: dt.datetime, tables: Iterable[str] | None = None, action: str = integrity.BASELINE_ACTION) -> None:
     """An upgraded database: bind every protected row (of ``tables``) as it is now, in
     entries of at most 5,000 rows, so verify can check them from here on."""
-    tables = list(integrity.PROTECTED if tables is None else tables)
+    # Only the tables this version has: one a later migration creates is bound from its first row.
+    tables = [t for t in (integrity.PROTECTED if tables is None else tables) if db.table_exists(t)]
     if not AuditEntry.select().exists() and not any(
-        db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in integrity.PROTECTED
+        db.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in integrity.PROTECTED if db.table_exists(t)
     ):
         return  # a new, empty database: bound from its first entry
     for table in tables:

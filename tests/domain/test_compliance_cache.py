@@ -225,12 +225,12 @@ def test_a_version_1_database_gets_the_cache_tables(database):
     from models.store.tables import COMPLIANCE_MODELS, EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
     from models.upkeep import migrations
     from models.upkeep.opening import open_database
-    from tests.oldschema import written_as
+    from tests.oldschema import LATER_THAN_1, written_as
 
     with written_as(1):
         school = build(now=at(MON - dt.timedelta(days=7), 7))
         custody.hand_in(school.codes["000002"], school.office, now=at(MON, 8, 30))
-    db.drop_tables([*COMPLIANCE_MODELS, *EXCEPTION_MODELS, *VISITOR_MODELS])
+    db.drop_tables([*LATER_THAN_1, *COMPLIANCE_MODELS, *EXCEPTION_MODELS, *VISITOR_MODELS])
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=1, description="created", applied_at=utcnow())
     close_db()
