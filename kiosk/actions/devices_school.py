@@ -112,14 +112,14 @@ def overdue_line(who: SignedIn, now: dt.datetime) -> str | None:
 
 
 def borrowers(who: SignedIn) -> list[tuple[int, str]]:
-    """Who a school device may be lent to: active members of staff (not the chair of governors alone)."""
+    """Who a school device may be lent to: active members of staff who borrow one (not the IT
+    admin account nor the chair of governors: ``school_devices.may_borrow``)."""
     from models.custody import school_devices
-    from models.staff.auth import CHAIR
     from models.store.tables import Staff
 
     school_devices.require_register(staff_row(who))
     rows = Staff.select(Staff.id, Staff.display_name, Staff.roles).where(Staff.active == True)  # noqa: E712
-    return [(int(s.id), s.display_name) for s in rows.order_by(Staff.display_name) if s.role_set - {CHAIR}]
+    return [(int(s.id), s.display_name) for s in rows.order_by(Staff.display_name) if school_devices.may_borrow(s)]
 
 
 def add_device(
@@ -156,7 +156,9 @@ def lend(
         actor, asset_tag=asset_tag, staff_id=sid, purpose=purpose, due_on=due_on, purpose_note=purpose_note, now=now
     )
     tag = school_devices.asset_tag_of(asset_tag)
-    return f"{tag} lent to {Staff.get_by_id(e.staff_id).display_name}, due back {due_on.isoformat()}."
+    done = f"{tag} lent to {Staff.get_by_id(e.staff_id).display_name}, due back {due_on.isoformat()}."
+    warning = school_devices.passcode_warning(tag)
+    return done if warning is None else f"{done} {warning}"
 
 
 def take_back(

@@ -36,7 +36,7 @@ from models.clock import local_day, local_from_utc_naive, utcnow
 from models.custody import ledger, staff_device_access
 from models.custody.trays import overflow_place, place_for, slot_name
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
-from models.staff.auth import CHAIR, may, require
+from models.staff.auth import ADMIN, CHAIR, DSL, HEADTEACHER, LEADERSHIP, OFFICE, TEACHER, may, require
 from models.store.tables import (
     CustodyEvent,
     Device,
@@ -252,6 +252,31 @@ def require_register(actor: Staff | None) -> None:
     require(actor, "view_school_devices")
 
 
+# Who borrows a school device: staff who take one on a trip or a residential. Not the IT
+# admin account (it keeps the kiosk) nor the chair of governors; a member of staff who also
+# administers borrows as their other role.
+BORROWER_ROLES = frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL})
+assert ADMIN not in BORROWER_ROLES and CHAIR not in BORROWER_ROLES
+
+
+def may_borrow(staff: Staff) -> bool:
+    """Whether a school device may be lent to ``staff`` (:data:`BORROWER_ROLES`)."""
+    return bool(staff.role_set & BORROWER_ROLES)
+
+
+def passcode_warning(asset_tag: str) -> str | None:
+    """One line for whoever lends a device the register says has no passcode set, or None.
+
+    Mobile technology policy 4 (online safety 9.5): school devices "will be suitably
+    protected via a passcode/password/PIN". The loan is not refused: the register records
+    a passcode only when the device is added, so a refusal would strand the device; the
+    warning tells the lender to set one before it goes out."""
+    device = _device(asset_tag)
+    if device.passcode_set:
+        return None
+    return f"Warning: {device.asset_tag} has no passcode set: set one before it goes out (mobile technology policy 4)."
+
+
 def add_device(
     actor: Staff,
     *,
@@ -316,7 +341,7 @@ def lend(
         require(actor, "lend_school_device")
         device = _device(asset_tag)
         borrower = _active_staff(staff_id, "who borrows the device")
-        if not borrower.role_set - {CHAIR}:
+        if not may_borrow(borrower):
             raise RuleViolation("A school device is lent only to a member of staff.")
         entries = _entries(device.id)
         gone = _retired(entries)

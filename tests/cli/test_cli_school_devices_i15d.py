@@ -67,6 +67,27 @@ def test_add_loan_list_overdue_return(school_db, run, monkeypatch):
     assert code == 1 and "may not see the register" in err
 
 
+def test_a_loan_warns_of_no_passcode_and_never_goes_to_the_it_admin_account(school_db, run, monkeypatch):
+    base = as_(monkeypatch, "admin", ADMIN, school_db)
+    code, out, err = run(
+        "school-devices", "add", "SCH-TAB-01", "--kind", "tablet", "--description", "spare iPad", "--no-passcode", *base
+    )
+    assert code == 0, err
+    base = as_(monkeypatch, "office", OFFICE, school_db)
+    code, out, err = run(
+        "school-devices", "loan", "SCH-TAB-01", "--to", "admin", "--purpose", "trip", "--due", day(2), *base
+    )
+    assert code == 1 and "lent only to a member of staff" in err, out + err
+    code, out, err = run(
+        "school-devices", "loan", "SCH-TAB-01", "--to", "oak", "--purpose", "trip", "--due", day(2), *base
+    )
+    assert (code, out) == (
+        0,
+        f"SCH-TAB-01 lent to Oak Teacher, due back {day(2)}. Warning: SCH-TAB-01 has no passcode set: "
+        "set one before it goes out (mobile technology policy 4).\n",
+    ), err
+
+
 def test_staff_devices_hold_list_return(school_db, run, monkeypatch):
     base = as_(monkeypatch, "head", HEAD, school_db)
     code, out, err = run(

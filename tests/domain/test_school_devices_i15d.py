@@ -398,3 +398,27 @@ def test_the_feeds_history_of_a_staff_device_is_titled_as_a_staff_members(school
     history = safeguarding.open_entry(SignedIn.of(school.dsl), None, held.device_id, NOW)
     assert history.title == f"Chain of custody of a member of staff's phone (device {held.device_id})"
     assert any("held for the police: Allegation" in line for line in history.lines), history.lines
+
+
+def test_the_it_admin_account_is_not_a_borrower_but_staff_who_also_administer_are(school):
+    """Only staff who take a device out (office, teachers, leadership, the head, the DSL)
+    borrow one: the IT admin account is for keeping the kiosk, not for trips."""
+    add(school)
+    with pytest.raises(RuleViolation, match="only to a member of staff"):
+        lend(school, staff_id=school.admin.id)
+    assert not school_devices.may_borrow(school.admin) and not school_devices.may_borrow(school.chair)
+    both = auth.create_staff("both", "Ms B Both", [auth.TEACHER, auth.ADMIN], "605173", now=NOW)
+    assert school_devices.may_borrow(both) and school_devices.may_borrow(school.office)
+    lend(school, staff_id=both.id)
+
+
+def test_lending_a_device_with_no_passcode_set_says_so_in_one_clear_line(school):
+    """Mobile technology policy 4 (online safety 9.5): school devices "will be suitably
+    protected via a passcode/password/PIN". The loan goes ahead (the register has no step to
+    record a passcode set later, so refusing would strand the device), with a warning."""
+    add(school)
+    add(school, "SCH-TAB-01", kind="tablet", passcode_set=False)
+    assert school_devices.passcode_warning("SCH-PH-01") is None
+    line = school_devices.passcode_warning("sch-tab-01")
+    assert line is not None and "\n" not in line
+    assert line.startswith("Warning: SCH-TAB-01 has no passcode set") and "policy" in line
