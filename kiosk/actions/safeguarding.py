@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
-from models.safeguarding.concerns import ACTIONS, OUTCOMES
+from models.safeguarding.concerns import ACTIONS, OUTCOMES, REFERRALS
 
-__all__ = ["ACTIONS", "OUTCOMES"]  # for the command line's choices (kiosk.cli imports no models)
+__all__ = ["ACTIONS", "OUTCOMES", "REFERRALS"]  # for the command line's choices (kiosk.cli imports no models)
 
 if TYPE_CHECKING:
     from models.safeguarding.concerns import FeedEntry
@@ -136,11 +136,13 @@ def follow_up(
     now: dt.datetime,
     lado: tuple[dt.date, str] | None = None,
     actions: tuple[str, ...] = (),
+    prevent: tuple[dt.date, str, str | None] | None = None,
 ) -> str:
     """Record the DSL's follow-up note, closing the concern with ``outcome`` if one is
     given (else it stays open); ``lado``: an allegation's referral to the LADO (the day,
     the LADO's reference); ``actions``: codes of the steps done
-    (``models.safeguarding.concerns.ACTIONS``). The line to show."""
+    (``models.safeguarding.concerns.ACTIONS``); ``prevent``: a radicalisation concern's
+    referral to Prevent (the day, to whom, the reference or None). The line to show."""
     from models.safeguarding import concerns
 
     concern = concerns.follow_up(
@@ -152,10 +154,14 @@ def follow_up(
         lado_referred_on=lado[0] if lado else None,
         lado_reference=lado[1] if lado else None,
         actions=actions,
+        prevent_referred_on=prevent[0] if prevent else None,
+        prevent_to=prevent[1] if prevent else None,
+        prevent_reference=prevent[2] if prevent else None,
         now=now,
     )
     kind = "allegation" if concerns.is_allegation(concern) else "concern"
     referred = " Referred to the LADO." if lado else ""
+    referred += " Referred to Prevent." if prevent else ""
     return f"Follow-up of {kind} #{concern.id} recorded; the {kind} is {concern.status}.{referred}"
 
 

@@ -1,7 +1,9 @@
 """The DSL's follow-up of a concern: a note, what was done, and whether it closes the concern.
 
-Attributes down: a one-line description of the concern, and whether it is an allegation
-about a member of staff (then the form also has the LADO referral's day and reference).
+Attributes down: a one-line description of the concern, whether it is an allegation
+about a member of staff (then the form also has the LADO referral's day and reference),
+and whether it is a radicalisation concern (then it has the Prevent referral's day, to
+whom and reference, and the Prevent outcomes: ``concerns.outcomes_for``).
 Returns a :class:`FollowUp`, or None if cancelled; the caller records it with
 ``models.safeguarding.concerns.follow_up``, which checks everything again (closing as
 "Referred to the LADO" needs the referral recorded, now or before).
@@ -11,7 +13,8 @@ Enter never closes a concern.
 
 Keys: type the note; Tab to "What now" (Enter opens it, Down/Up and Enter choose; it comes
 first so that it shows at 80x24 without scrolling), Tab through "Done" (Space ticks a
-step), Tab on (the LADO's day and reference, for an allegation); Enter in the note goes
+step), Tab on (the LADO's day and reference, for an allegation; the Prevent referral's day,
+to whom and reference, for a radicalisation concern); Enter in the note goes
 on; Enter on Confirm. Esc goes back from the summary, and cancels from the form.
 
 :class:`LessonsDialog`: lessons learnt on a closed concern, one note (leadership, the DSL,
@@ -32,10 +35,21 @@ from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FormInput, FormNote
 from models.clock import local_day
-from models.safeguarding.concerns import ACTIONS, CLOSE_OUTCOMES, LADO, LADO_REFERENCE_LIMIT, NOTE_LIMIT, OUTCOMES
+from models.safeguarding.concerns import (
+    ACTIONS,
+    LADO,
+    LADO_REFERENCE_LIMIT,
+    NOTE_LIMIT,
+    OUTCOMES,
+    PREVENT,
+    PREVENT_OUTCOMES,
+    PREVENT_REFERENCE_LIMIT,
+    PREVENT_TO_LIMIT,
+    REFERRALS,
+)
 
 KEEP_OPEN = "open"
-TICKED = [code for code in ACTIONS if code != LADO]  # the LADO referral has its own fields
+TICKED = [code for code in ACTIONS if code not in REFERRALS]  # the LADO and Prevent referrals have their own fields
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class FollowUp:
     outcome: str | None = None  # one of CLOSE_OUTCOMES when closing
     actions: tuple[str, ...] = ()  # codes of ACTIONS done
     lado: tuple[dt.date, str] | None = None  # an allegation's LADO referral: the day, the reference
+    prevent: tuple[dt.date, str, str | None] | None = None  # the Prevent referral: day, to whom, reference
 
 
 class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
@@ -57,10 +72,20 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
-    def __init__(self, about: str, allegation: bool = False) -> None:
+    def __init__(self, about: str, allegation: bool = False, radicalisation: bool = False) -> None:
         super().__init__()
         self.about = about
         self.allegation = allegation
+        self.radicalisation = radicalisation
+
+    def outcome_options(self) -> list[tuple[str, str]]:
+        """What now: keep it open, or close it with an outcome (the Prevent ones for a
+        radicalisation concern only)."""
+        return [("Keep the concern open", KEEP_OPEN)] + [
+            (f"Close it: {words}", words)
+            for code, words in OUTCOMES.items()
+            if self.radicalisation or code not in PREVENT_OUTCOMES
+        ]
 
     def dialog_title(self) -> str:
         return "Follow up an allegation" if self.allegation else "Follow up a concern"
@@ -73,7 +98,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         yield FormNote(id="follow-note", placeholder="Note (required)", max_length=NOTE_LIMIT)
         yield Label("What now", id="follow-outcome-label")
         yield Select(
-            [("Keep the concern open", KEEP_OPEN)] + [(f"Close it: {o}", o) for o in CLOSE_OUTCOMES],
+            self.outcome_options(),
             value=KEEP_OPEN,
             allow_blank=False,
             id="follow-outcome",
@@ -91,6 +116,17 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
                 with Vertical(classes="follow-lado-field"):
                     yield FormInput(
                         id="follow-lado-ref", placeholder="LADO's reference", max_length=LADO_REFERENCE_LIMIT
+                    )
+        if self.radicalisation:
+            yield Label("Referred to Prevent: the day, to whom, the reference (if any)")
+            with Horizontal(id="follow-prevent"):
+                with Vertical(classes="follow-prevent-field"):
+                    yield FormInput(id="follow-prevent-day", placeholder="YYYY-MM-DD", max_length=10)
+                with Vertical(classes="follow-prevent-field"):
+                    yield FormInput(id="follow-prevent-to", placeholder="To whom", max_length=PREVENT_TO_LIMIT)
+                with Vertical(classes="follow-prevent-field"):
+                    yield FormInput(
+                        id="follow-prevent-ref", placeholder="Reference", max_length=PREVENT_REFERENCE_LIMIT
                     )
 
     def on_mount(self) -> None:
@@ -124,6 +160,27 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             return problem
         return day, ref
 
+    def prevent_referral(self) -> tuple[dt.date, str, str | None] | str | None:
+        """The Prevent referral typed, None if none, or what is wrong with it."""
+        if not self.radicalisation:
+            return None
+        day_text = self.query_one("#follow-prevent-day", Input).value.strip()
+        to = self.query_one("#follow-prevent-to", Input).value.strip()
+        ref = self.query_one("#follow-prevent-ref", Input).value.strip()
+        if not day_text and not to and not ref:
+            return None
+        if not day_text or not to:
+            return "Give the day of the Prevent referral and to whom it went (the reference if there is one)."
+        day = parse_date(day_text)
+        if day is None:
+            return "Give the day of the Prevent referral as YYYY-MM-DD."
+        if day > local_day(self.app.services.clock.now()):
+            return "The day of the Prevent referral is in the future."
+        for value, what in ((to, "name of who it went to"), (ref, "Prevent reference")):
+            if value and (problem := bad_text(value, what)):
+                return problem
+        return day, to, ref or None
+
     def action_continue(self) -> None:
         note = self.query_one("#follow-note", FormNote).value.strip()
         problem = (
@@ -140,6 +197,11 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
             self.say(lado)
             self.query_one("#follow-lado-day", Input).focus()
             return
+        prevent = self.prevent_referral()
+        if isinstance(prevent, str):
+            self.say(prevent)
+            self.query_one("#follow-prevent-day", Input).focus()
+            return
         choice = self.query_one("#follow-outcome", Select).value
         outcome = choice if isinstance(choice, str) and choice != KEEP_OPEN else None
         if outcome == OUTCOMES["lado"] and lado is None and not self.allegation:
@@ -150,8 +212,11 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         done = [ACTIONS[code] for code in actions]
         if lado is not None:
             done.append(f"{ACTIONS[LADO]} on {lado[0].isoformat()}, reference {lado[1]}")
+        if prevent is not None:
+            ref = f", reference {prevent[2]}" if prevent[2] else ""
+            done.append(f"{ACTIONS[PREVENT]} on {prevent[0].isoformat()} (to {prevent[1]}){ref}")
         self.confirm_step(
-            FollowUp(note, outcome is not None, outcome, actions, lado),
+            FollowUp(note, outcome is not None, outcome, actions, lado, prevent),
             (
                 f"Record this follow-up?\n\n{note}\n\n"
                 + (f"Done: {'; '.join(done)}.\n\n" if done else "")

@@ -397,7 +397,9 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return
         kind = "Allegation" if entry.about == "staff" else "Concern"
         dialog = FollowUpDialog(
-            f"{kind} #{entry.concern_id} about {entry.subject}: {entry.summary}", allegation=entry.about == "staff"
+            f"{kind} #{entry.concern_id} about {entry.subject}: {entry.summary}",
+            allegation=entry.about == "staff",
+            radicalisation=entry.category == "radicalisation",
         )
         self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
 
@@ -415,6 +417,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.app.services.clock.now(),
             follow.lado,
             follow.actions,
+            follow.prevent,
             then=self.recorded,
             failed=self.refused,
         )

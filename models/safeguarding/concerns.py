@@ -286,21 +286,29 @@ OUTCOMES = {
     "social_care": "Referred to children's social care",
     "police": "Reported to the police",
     "lado": "Referred to the LADO",
+    # A radicalisation concern only (the Prevent duty; online safety policy 11.6):
+    "prevent": "Referred to Prevent",
+    "channel": "Taken to a Channel panel",
+    "prevent_advice": "No further action after Prevent advice",
     "other": "Other (see the note)",
 }
 CLOSE_OUTCOMES = tuple(OUTCOMES.values())
 _OUTCOME_CODES = {words: code for code, words in OUTCOMES.items()}
 LADO_OUTCOME = "lado"
+RADICALISATION = "radicalisation"
+PREVENT_OUTCOMES = frozenset({"prevent", "channel", "prevent_advice"})  # for a radicalisation concern only
+NEEDS_PREVENT_REFERRAL = frozenset({"prevent", "channel"})  # a Channel panel follows a Prevent referral
 
 # The structured steps a follow-up records (online safety policy 10 and 11; each dated and
 # signed, append-only: ConcernAction). Read by the governors' report: code -> words.
-PARENTS_TOLD, SOCIAL_CARE, EARLY_HELP, LADO, POLICE_TOLD, ESS_ADVICE = (
+PARENTS_TOLD, SOCIAL_CARE, EARLY_HELP, LADO, POLICE_TOLD, ESS_ADVICE, PREVENT = (
     "parents_told",
     "social_care",
     "early_help",
     "lado",
     "police",
     "ess_advice",
+    "prevent",
 )
 ACTIONS = {
     PARENTS_TOLD: "parents or carers told",
@@ -309,7 +317,9 @@ ACTIONS = {
     LADO: "referred to the LADO",
     POLICE_TOLD: "police contacted",
     ESS_ADVICE: "advice sought from the Education Safeguarding Service",
+    PREVENT: "referred to Prevent",  # a radicalisation concern: the day, to whom, the reference
 }
+REFERRALS = (LADO, PREVENT)  # the steps with fields of their own (a day and more), never a bare tick
 CLOSED_ENTRY, LESSONS_ENTRY = "closed", "lessons"  # the other kinds of ConcernAction
 # Lessons learnt once a concern is closed (mobile technology policy 9, online safety policy 10).
 LESSONS_ROLES = PERMISSIONS["record_lessons"]
@@ -317,6 +327,21 @@ LESSONS_ROLES = PERMISSIONS["record_lessons"]
 
 LADO_REFERENCE_LIMIT = 100
 _LADO_WORDS = "referred to the LADO on "
+PREVENT_TO_LIMIT = 100  # to whom a Prevent referral went (e.g. "Kent Prevent team")
+PREVENT_REFERENCE_LIMIT = 100
+
+
+def outcomes_for(c: Concern) -> list[str]:
+    """The outcomes (words) a concern may be closed with: the Prevent ones only for a
+    radicalisation concern."""
+    return [w for code, w in OUTCOMES.items() if code not in PREVENT_OUTCOMES or c.category == RADICALISATION]
+
+
+def _one_line(value: str | None, what: str, limit: int, *, required: bool = False) -> str | None:
+    text = text_field(value, what, required=required, limit=limit)
+    if text is not None and "\n" in text:
+        raise ValidationError(f"The {what} must be on one line.")
+    return text
 
 
 def outcome_code(outcome: str | None) -> str | None:
@@ -336,6 +361,9 @@ def follow_up(
     lado_referred_on: dt.date | None = None,
     lado_reference: str | None = None,
     actions: Iterable[str] = (),
+    prevent_referred_on: dt.date | None = None,
+    prevent_to: str | None = None,
+    prevent_reference: str | None = None,
     now: dt.datetime | None = None,
 ) -> Concern:
     """Record the DSL's follow-up with a note. The concern stays open unless ``close``,
@@ -347,6 +375,12 @@ def follow_up(
     An allegation about a member of staff records its referral to the LADO here: the day
     it was referred (``lado_referred_on``) and the LADO's reference, both given. Closing as
     "Referred to the LADO" needs that referral recorded, now or before.
+
+    A radicalisation concern records its referral to Prevent likewise: the day
+    (``prevent_referred_on``) and to whom (``prevent_to``), both given, and the reference
+    if there is one (``prevent_reference``). Its outcomes (:data:`PREVENT_OUTCOMES`) are for a
+    radicalisation concern only; closing as "Referred to Prevent" or "Taken to a Channel
+    panel" needs the referral recorded, now or before.
 
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
@@ -373,6 +407,22 @@ def follow_up(
     if lado_referred_on is not None:
         note = f"{note} ({_LADO_WORDS}{lado_referred_on.isoformat()}, reference {reference})"
         done = [a for a in done if a != LADO] + [LADO]
+    prevent_to = _one_line(prevent_to, "name of who the Prevent referral went to", PREVENT_TO_LIMIT)
+    prevent_ref = _one_line(prevent_reference, "Prevent referral's reference", PREVENT_REFERENCE_LIMIT)
+    if (prevent_referred_on is None) != (prevent_to is None):
+        raise ValidationError(
+            "Give the day of the Prevent referral and to whom it went (the reference too, if there is one)."
+        )
+    if prevent_ref is not None and prevent_referred_on is None:
+        raise ValidationError("Give the day of the Prevent referral and to whom it went with its reference.")
+    if PREVENT in done and prevent_referred_on is None:
+        raise ValidationError("Give the day of the Prevent referral and to whom it went.")
+    if prevent_referred_on is not None and prevent_referred_on > local_day(now):
+        raise ValidationError("The day of the Prevent referral is in the future.")
+    if prevent_referred_on is not None:
+        ref_words = f", reference {prevent_ref}" if prevent_ref else ""
+        note = f"{note} (referred to Prevent on {prevent_referred_on.isoformat()}: {prevent_to}{ref_words})"
+        done = [a for a in done if a != PREVENT] + [PREVENT]
     if close:
         assert code is not None
         words = OUTCOMES[code]
@@ -383,6 +433,24 @@ def follow_up(
             raise RuleViolation("This concern is already closed.")
         if lado_referred_on is not None and not is_allegation(concern):
             raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")
+        if (prevent_referred_on is not None or (close and code in PREVENT_OUTCOMES)) and (
+            concern.category != RADICALISATION
+        ):
+            raise ValidationError(
+                "Only a radicalisation concern is referred to Prevent or closed with a Prevent outcome."
+            )
+        if (
+            close
+            and code in NEEDS_PREVENT_REFERRAL
+            and PREVENT not in done
+            and not ConcernAction.select()
+            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == PREVENT))
+            .exists()
+        ):
+            raise RuleViolation(
+                "Record the referral to Prevent (the day and to whom) before closing as "
+                f"{OUTCOMES[code or ''][0].lower()}{OUTCOMES[code or ''][1:]}."
+            )
         if (
             close
             and code == LADO_OUTCOME
@@ -405,12 +473,14 @@ def follow_up(
             values["status"] = CLOSED
         Concern.update(**values).where(Concern.id == concern.id).execute()
         today = local_day(now)
+        referred = {LADO: (lado_referred_on, reference, None), PREVENT: (prevent_referred_on, prevent_ref, prevent_to)}
         rows = [
             ConcernAction.create(
                 concern=concern.id,
                 kind=a,
-                done_on=lado_referred_on if a == LADO else today,
-                reference=reference if a == LADO else None,
+                done_on=referred[a][0] if a in referred else today,
+                reference=referred[a][1] if a in referred else None,
+                note=referred[a][2] if a in referred else None,
                 recorded_by=actor,
                 recorded_at=now,
             )
@@ -430,6 +500,8 @@ def follow_up(
         details: dict[str, Any] = {"concern_id": concern.id, "closed": close}
         if lado_referred_on is not None:
             details["lado"] = True  # that it was referred; the reference stays in the note
+        if prevent_referred_on is not None:
+            details["prevent"] = True  # likewise: to whom and the reference stay in the row
         if rows:
             details["action_ids"] = [r.id for r in rows]  # ids only: what they say is in the rows
         audit.append(actor, "concern.follow_up", "concern", concern.id, details, now)
@@ -506,6 +578,7 @@ def action_line(a: ConcernAction) -> str:
         return f"{when}  closed by {by}: {OUTCOMES.get(a.outcome or '', a.outcome)}"
     words = ACTIONS.get(a.kind, a.kind)
     day = f" on {a.done_on.isoformat()}" if a.done_on else ""
+    day += f" (to {a.note})" if a.kind == PREVENT and a.note else ""
     ref = f", reference {a.reference}" if a.reference else ""
     return f"{when}  {words}{day}{ref} (recorded by {by})"
 

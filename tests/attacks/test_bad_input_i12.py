@@ -117,6 +117,7 @@ RELATIONSHIP_ADD = [
 RELATIONSHIP_REVIEW = ["relationships", "review", "1", "--note", "No change"]
 ATTENDANCE_MARK = ["attendance", "mark", "000002", "--absent"]
 CONCERN_FOLLOW_UP = ["concerns", "follow-up", "1", "--note", "Rang mum", "--lado-reference", "L/1"]
+CONCERN_PREVENT = ["concerns", "follow-up", "1", "--note", "Rang", "--prevent-to", "Kent Prevent team"]
 SCHOOL_DEVICE_LOAN = ["school-devices", "loan", "TRIP-1", "--to", "oak", "--purpose", "trip"]
 GOVERNANCE_DATES = [
     (POLICY_ADD, {"--approved": "2026-09-01", "--next-review": "2027-08-01"}),
@@ -127,6 +128,7 @@ GOVERNANCE_DATES = [
     (ATTENDANCE_MARK, {"--date": "2026-09-02"}),
     (SCHOOL_DEVICE_LOAN, {"--due": "2026-09-02"}),
     (CONCERN_FOLLOW_UP, {"--lado-day": "2026-09-02"}),
+    (CONCERN_PREVENT, {"--prevent-day": "2026-09-02"}),
 ]
 
 

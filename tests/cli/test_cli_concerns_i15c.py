@@ -68,3 +68,35 @@ def test_the_chair_follows_up_an_allegation_about_the_head_from_the_command_line
     )  # fmt: skip
     assert code == 0, err
     assert "closed" in out
+
+
+def test_a_radicalisation_concern_is_referred_to_prevent_and_closed_as_a_channel_panel(database, run, monkeypatch):
+    from models.store.tables import Pupil
+
+    school = build()
+    pupil = Pupil.get(Pupil.admission_no == "000001").id
+    concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=pupil, what="Videos", category="radicalisation", now=NOW
+    )
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    monkeypatch.setenv("KIOSK_PIN", HEAD)
+    base = ["--db", database, "--as", "head"]
+    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--done", "prevent", *base)
+    assert code != 0 and "'prevent' is not one of" in err  # the referral has its own options
+    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--prevent-day", "2026-11-12", *base)
+    assert code != 0 and "Give both --prevent-day and --prevent-to" in err
+    code, out, err = run("concerns", "follow-up", "1", "--note", "Panel", "--close", "channel", *base)
+    assert code == 1 and "Record the referral to Prevent" in err
+    code, out, err = run(
+        "concerns", "follow-up", "1", "--note", "Rang the Prevent team", "--prevent-day", "2026-11-12",
+        "--prevent-to", "Kent Prevent team", "--prevent-reference", "PRV/26/1", *base,
+    )  # fmt: skip
+    assert (code, out) == (0, "Follow-up of concern #1 recorded; the concern is open. Referred to Prevent.\n"), err
+    code, out, err = run("concerns", "follow-up", "1", "--note", "Panel met", "--close", "channel", *base)
+    assert code == 0, err
+    from models.upkeep.opening import open_database
+
+    open_database(database)
+    assert [a.kind for a in concerns.actions_of(1)] == ["prevent", "closed"]
+    assert concerns.concern_outcome(concerns.get(1)) == "channel"

@@ -110,7 +110,15 @@ def test_each_action_is_its_own_dated_signed_row_and_the_audit_names_ids_only(sc
     details = [json.loads(a.details) for a in AuditEntry.select().where(AuditEntry.action == "concern.follow_up")]
     assert details[0]["action_ids"] == [rows[0].id, rows[1].id]
     assert all("parents" not in a.details and "ess" not in a.details for a in AuditEntry.select())
-    assert set(concerns.ACTIONS) == {"parents_told", "social_care", "early_help", "lado", "police", "ess_advice"}
+    assert set(concerns.ACTIONS) == {
+        "parents_told",
+        "social_care",
+        "early_help",
+        "lado",
+        "police",
+        "ess_advice",
+        "prevent",
+    }
 
 
 def test_an_unknown_action_or_a_lado_action_without_its_day_and_reference_is_refused(school):
