@@ -48,7 +48,7 @@ def _later_than_1() -> list:
     version-1 database drops: on PostgreSQL they must go first (the migrations make them again)."""
     from models.store import tables
 
-    return [*tables.INFORMED_MODELS, *tables.CONCERN_ACTION_MODELS]
+    return [*tables.CONCERN_SEEN_MODELS, *tables.INFORMED_MODELS, *tables.CONCERN_ACTION_MODELS]
 
 
 LATER_THAN_1 = _later_than_1()

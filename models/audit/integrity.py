@@ -231,6 +231,8 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "recorded_at",
     ),
     "custody_seen": ("event_id", "seen_by_id", "seen_at"),
+    # from schema version 16 (a new table, bound from its first row): concerns seen per reader
+    "concern_seen": ("concern_id", "seen_by_id", "seen_at"),
     # from schema version 15 (new tables, bound from their first row): models.safeguarding.parents
     "parents_informed": (
         "event_id",
@@ -299,6 +301,7 @@ WORDS = {
     "day_mark": "day mark",
     "concern_action": "concern action",
     "custody_seen": "custody seen mark",
+    "concern_seen": "concern seen mark",
     "parents_informed": "parents informed entry",
     "police_contact": "police contact",
 }

@@ -76,6 +76,7 @@ from models.store.tables import (
     AgreedException,
     Concern,
     ConcernAction,
+    ConcernSeen,
     CustodyEvent,
     DayMark,
     Device,
@@ -510,6 +511,7 @@ def _delete_concerns(ids: list[int]) -> int:
     if not ids:
         return 0
     ConcernAction.delete().where(_in(ConcernAction.concern, ids)).execute()
+    ConcernSeen.delete().where(_in(ConcernSeen.concern, ids)).execute()
     return Concern.delete().where(_in(Concern.id, ids)).execute()
 
 

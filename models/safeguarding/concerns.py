@@ -12,8 +12,11 @@ outcome (:data:`OUTCOMES`). Lessons learnt are appended once it is closed
 The feed merges concerns with the custody ledger's confiscations, searches and police
 hand-overs (the one map :data:`CUSTODY_FEED`). Each entry carries what opens its full
 history: ``device_id`` (the chain of custody, ``custody.history``) or ``concern_id``
-(:func:`concern_history`). A custody entry is NEW until the DSL or the headteacher opens
-it (:func:`mark_event_seen`: a CustodySeen row, append-only).
+(:func:`concern_history`). Seen is per reader: a concern or a custody entry is NEW for
+each reader until they open it themself (:func:`mark_seen`, :func:`mark_event_seen`: a
+ConcernSeen or CustodySeen row each, append-only); the DSL opening it leaves it NEW for the
+headteacher. A mark with no reader (``seen_by`` NULL) is for everyone: what an upgraded
+database held before seen marks (``models.upkeep.migrations``).
 
 A concern about a member of staff is an allegation (KCSIE Part 4): labelled so, and its
 follow-up records the referral to the LADO (:func:`follow_up`). Nobody reads an allegation
@@ -51,6 +54,7 @@ from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS
 from models.store.tables import (
     Concern,
     ConcernAction,
+    ConcernSeen,
     CustodyEvent,
     CustodySeen,
     Device,
@@ -265,15 +269,37 @@ def raise_concern(
         return concern
 
 
+def _concerns_seen_by(reader: Staff, ids: Iterable[int] | None = None) -> set[int]:
+    """The concerns ``reader`` has opened (or seen for everyone: a mark with no reader)."""
+    q = ConcernSeen.select(ConcernSeen.concern).where(
+        ConcernSeen.seen_by.is_null() | (ConcernSeen.seen_by == reader.id)
+    )
+    if ids is not None:
+        q = q.where(ConcernSeen.concern.in_(list(ids) or [0]))
+    return {m.concern_id for m in q}
+
+
+def _mark_concern_seen(concern: Concern, actor: Staff, now: dt.datetime) -> ConcernSeen | None:
+    """``actor``'s seen mark on ``concern`` (inside a write transaction); None if they had one.
+    The first opening also stays on the concern (seen_at, seen_by: its history)."""
+    if ConcernSeen.select().where((ConcernSeen.concern == concern.id) & (ConcernSeen.seen_by == actor.id)).exists():
+        return None
+    mark = ConcernSeen.create(concern=concern.id, seen_by=actor, seen_at=now)
+    if concern.seen_at is None:
+        Concern.update(seen_at=now, seen_by=actor, updated_at=now).where(Concern.id == concern.id).execute()
+    return mark
+
+
 def mark_seen(concern_id: int, actor: Staff, *, now: dt.datetime | None = None) -> Concern:
-    """The DSL has seen the concern. Seeing it again changes nothing."""
+    """``actor`` has seen the concern (for them only: it stays NEW for the other readers until
+    they open it). Seeing it again changes nothing."""
     now = now or utcnow()
     with write_tx():
         concern = _visible(concern_id, actor)
-        if concern.seen_at is not None:
+        mark = _mark_concern_seen(concern, actor, now)
+        if mark is None:
             return concern
-        Concern.update(seen_at=now, seen_by=actor, updated_at=now).where(Concern.id == concern.id).execute()
-        audit.append(actor, "concern.seen", "concern", concern.id, {"concern_id": concern.id}, now)
+        audit.append(actor, "concern.seen", "concern", concern.id, {"concern_id": concern.id, "mark_id": mark.id}, now)
         return _get(concern.id)
 
 
@@ -466,9 +492,8 @@ def follow_up(
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:
             raise ValidationError("The follow-up notes are full: close this concern and raise a new one.")
+        mark = _mark_concern_seen(concern, actor, now)  # who follows it up has seen it
         values: dict[str, Any] = dict(followed_up_at=now, followed_up_by=actor, follow_up_note=notes, updated_at=now)
-        if concern.seen_at is None:
-            values.update(seen_at=now, seen_by=actor)
         if close:
             values["status"] = CLOSED
         Concern.update(**values).where(Concern.id == concern.id).execute()
@@ -504,6 +529,8 @@ def follow_up(
             details["prevent"] = True  # likewise: to whom and the reference stay in the row
         if rows:
             details["action_ids"] = [r.id for r in rows]  # ids only: what they say is in the rows
+        if mark is not None:
+            details["mark_id"] = mark.id
         audit.append(actor, "concern.follow_up", "concern", concern.id, details, now)
         return _get(concern.id)
 
@@ -600,12 +627,15 @@ def alert_words(c: Concern, heads: set[int] | None = None) -> str:
 
 
 def urgent_unseen(reader: Staff) -> list[tuple[int, str]]:
-    """Urgent concerns not yet opened that ``reader`` may see, oldest first: (id, kind words)."""
+    """Urgent concerns ``reader`` may see and has not opened yet, oldest first: (id, kind words)."""
     heads = _head_ids()
+    seen = ConcernSeen.select(ConcernSeen.concern).where(
+        ConcernSeen.seen_by.is_null() | (ConcernSeen.seen_by == reader.id)
+    )
     q = (
         Concern.select()
         .where(
-            Concern.seen_at.is_null()
+            Concern.id.not_in(seen)
             & ((Concern.category.in_(sorted(URGENT_CATEGORIES))) | (Concern.about_kind == ABOUT_STAFF))
         )
         .order_by(Concern.id)
@@ -637,12 +667,21 @@ def mark_event_seen(event_id: int, actor: Staff, *, now: dt.datetime | None = No
         return True
 
 
+def _custody_seen(reader: Staff | None) -> Any:
+    """The ids of the custody events ``reader`` has opened (or seen for everyone); with no
+    reader, those anyone has opened (the domain's own use)."""
+    q = CustodySeen.select(CustodySeen.event)
+    if reader is not None:
+        q = q.where(CustodySeen.seen_by.is_null() | (CustodySeen.seen_by == reader.id))
+    return q
+
+
 def unseen_events_count(reader: Staff | None = None) -> int:
-    """Confiscations, searches and police hand-overs no DSL or headteacher has opened yet
-    (0 for a reader who may not see them)."""
+    """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
+    reader who may not see them; no reader: those nobody has opened)."""
     if reader is not None and not may(reader, "view_concerns"):
         return 0
-    seen = CustodySeen.select(CustodySeen.event)
+    seen = _custody_seen(reader)
     return CustodyEvent.select().where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen)).count()
 
 
@@ -657,8 +696,14 @@ def _count(where: Any, reader: Staff | None) -> int:
 
 
 def unseen_count(reader: Staff | None = None) -> int:
-    """Concerns not yet seen, of those ``reader`` may see (for their home screen)."""
-    return _count(Concern.seen_at.is_null(), reader)
+    """Concerns ``reader`` may see and has not opened yet (for their home screen); with no
+    reader, those nobody has opened."""
+    if reader is None:
+        return _count(Concern.seen_at.is_null(), None)
+    seen = ConcernSeen.select(ConcernSeen.concern).where(
+        ConcernSeen.seen_by.is_null() | (ConcernSeen.seen_by == reader.id)
+    )
+    return _count(Concern.id.not_in(seen), reader)
 
 
 def open_count(reader: Staff | None = None) -> int:
@@ -788,7 +833,9 @@ def safeguarding_feed(
             q = q.where(SchoolClass.name == class_name)
         staff_names = {s.id: s.display_name for s in Staff.select(Staff.id, Staff.display_name)}
         heads = _head_ids()
-        for c in q:
+        concerns_found = list(q)
+        opened = _concerns_seen_by(actor, [c.id for c in concerns_found]) if actor is not None else None
+        for c in concerns_found:
             if actor is not None and not _sees(actor, c, heads):
                 continue  # e.g. an allegation about the reader, or about the headteacher
             pupil = c.pupil if c.pupil_id else None
@@ -808,7 +855,7 @@ def safeguarding_feed(
                     concern_id=c.id,
                     category=c.category,
                     status=c.status,
-                    seen=c.seen_at is not None,
+                    seen=(c.id in opened) if opened is not None else c.seen_at is not None,
                 )
             )
 
@@ -835,8 +882,7 @@ def safeguarding_feed(
             )
         }
         seen_ids = {
-            m.event_id
-            for m in CustodySeen.select(CustodySeen.event).where(CustodySeen.event.in_([e.id for e in events] or [0]))
+            m.event_id for m in _custody_seen(actor).where(CustodySeen.event.in_([e.id for e in events] or [0]))
         }
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None

@@ -663,11 +663,12 @@ class ConcernAction(BaseModel):
 
 class CustodySeen(BaseModel):
     """The DSL (or the headteacher) opened a confiscation, search or police hand-over from the
-    safeguarding feed: append-only, one row per opening that first saw it."""
+    safeguarding feed: append-only, one row per reader who opened it. ``seen_by`` NULL: an
+    event from before the upgrade that brought seen marks (schema 14), seen for everyone."""
 
     event = pw.ForeignKeyField(CustodyEvent, backref="seen_marks", on_delete="RESTRICT")
     event_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
-    seen_by = pw.ForeignKeyField(Staff, on_delete="RESTRICT", backref="+")
+    seen_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
     seen_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
     seen_at = pw.DateTimeField()
 
@@ -724,3 +725,24 @@ class PoliceContact(BaseModel):
 
 INFORMED_MODELS: list[type[BaseModel]] = [ParentsInformed, PoliceContact]
 ALL_MODELS += INFORMED_MODELS
+
+
+# ---------------------------------------------------------------- concerns seen per reader (schema version 16)
+
+
+class ConcernSeen(BaseModel):
+    """A reader who may see the concern (the DSL, the headteacher, the chair) opened it:
+    append-only, one row per reader, so one reader opening it leaves it NEW for the others.
+    ``seen_by`` NULL: a concern already opened before seen marks were kept per reader
+    (schema 16), when one reader's opening counted for everyone: seen for everyone.
+    ``Concern.seen_at``/``seen_by`` keep who opened it first (its history)."""
+
+    concern = pw.ForeignKeyField(Concern, backref="seen_marks", on_delete="RESTRICT")
+    concern_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    seen_by = pw.ForeignKeyField(Staff, null=True, on_delete="RESTRICT", backref="+")
+    seen_by_id: Any  # for type checkers: peewee adds the key (an int on a row, a column in a query)
+    seen_at = pw.DateTimeField()
+
+
+CONCERN_SEEN_MODELS: list[type[BaseModel]] = [ConcernSeen]
+ALL_MODELS += CONCERN_SEEN_MODELS

@@ -200,6 +200,53 @@ def _concern_actions_and_custody_seen(_migrator: SchemaMigrator) -> None:
     db.create_tables(CONCERN_ACTION_MODELS)
     if not isinstance(db.obj, peewee.SqliteDatabase):
         integrity.install_pg_triggers()
+    _seen_before_upgrade_custody()
+
+
+SEEN_BEFORE_UPGRADE = "safeguarding.seen_before_upgrade"  # the audit entry of the marks below
+
+
+def _seen_before_upgrade_custody() -> None:
+    """The confiscations, searches and police hand-overs already in an upgraded database are
+    seen for everyone (a mark with no reader, CustodySeen.seen_by NULL): there was nothing
+    to open them with before, and every past one NEW for every reader would bury today's.
+    Appended and bound like any mark; the audit entry says how many."""
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
+    from models.safeguarding.concerns import CUSTODY_FEED
+    from models.store.tables import CustodyEvent, CustodySeen
+
+    now = utcnow()
+    with write_tx():
+        ids = [e.id for e in CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.kind.in_(list(CUSTODY_FEED)))]
+        for event_id in ids:
+            CustodySeen.create(event=event_id, seen_by=None, seen_at=now)
+        if ids:
+            audit.append(None, SEEN_BEFORE_UPGRADE, "audit", "custody_seen", {"events": len(ids)}, now)
+
+
+def _concerns_seen_per_reader(_migrator: SchemaMigrator) -> None:
+    """Version 16: a concern is seen per reader (ConcernSeen), not once for all. A concern
+    opened before this upgrade was seen for everyone then, and stays so (a mark with no
+    reader); one nobody had opened stays NEW for everyone. New table, bound from its first
+    row (integrity.PROTECTED)."""
+    import peewee
+
+    from models.audit import chain as audit
+    from models.audit import integrity
+    from models.audit.tx import write_tx
+    from models.store.tables import CONCERN_SEEN_MODELS, Concern, ConcernSeen
+
+    db.create_tables(CONCERN_SEEN_MODELS)
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        integrity.install_pg_triggers()
+    now = utcnow()
+    with write_tx():
+        opened = list(Concern.select(Concern.id, Concern.seen_at).where(Concern.seen_at.is_null(False)))
+        for c in opened:
+            ConcernSeen.create(concern=c.id, seen_by=None, seen_at=c.seen_at)
+        if opened:
+            audit.append(None, SEEN_BEFORE_UPGRADE, "audit", "concern_seen", {"concerns": len(opened)}, now)
 
 
 def _parents_informed_and_police_contacts(_migrator: SchemaMigrator) -> None:
@@ -241,6 +288,7 @@ MIGRATIONS: list[Migration] = [
         _concern_actions_and_custody_seen,
     ),
     Migration(15, "parents informed and contacts with the police", _parents_informed_and_police_contacts),
+    Migration(16, "concerns seen per reader; what came before seen marks is seen", _concerns_seen_per_reader),
 ]
 
 
