@@ -350,13 +350,18 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+LONG_TABLE = 25  # rows: a table this long may run over a page; a shorter one is kept whole
+TAIL_ROWS = 4  # a long table's last rows, kept with its note (and the footer, after the last table)
+HEAD_ROOM = 45  # mm: a long table's heading starts a new page unless its first rows fit below it
+
+
 def render_pdf(report: GovernorsReport) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     regular, bold = _fonts()
     styles = getSampleStyleSheet()
@@ -385,33 +390,42 @@ def render_pdf(report: GovernorsReport) -> bytes:
     cell = styles["BodyText"].clone("cell", fontSize=8.5, leading=10)
     narrow = styles["BodyText"].clone("narrow", fontSize=7, leading=8.5)
     right = {st.name: st.clone(f"{st.name}-right", alignment=TA_RIGHT) for st in (cell, narrow)}
-    for heading, columns, rows, note in sections(report):
+
+    def table_of(columns: list[str], rows: list[list[str]], *, header: bool = True) -> Any:
         wide = len(columns) > 6  # the weekly table of a big school: a column a class
         style = narrow if wide else cell
-        data = [[Paragraph(f"<b>{e(c)}</b>", style) for c in columns]]
+        data = [[Paragraph(f"<b>{e(c)}</b>", style) for c in columns]] if header else []
         data += [[Paragraph(e(v), right[style.name] if _is_number(v) else style) for v in row] for row in rows]
         width = doc.width
         first = 16 * mm if wide else width * (0.4 if len(columns) > 2 else 0.7 if len(columns) == 2 else 1.0)
         rest = [(width - first) / (len(columns) - 1)] * (len(columns) - 1) if len(columns) > 1 else []
-        table = Table(data, colWidths=[first, *rest], repeatRows=1, hAlign="LEFT")
+        table = Table(data, colWidths=[first, *rest], repeatRows=1 if header else 0, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
                     *([("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)] if wide else []),
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                    *([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))] if header else []),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
             )
         )
-        block: list[Any] = [Paragraph(e(heading), styles["Heading3"]), table]
-        if note:
-            block.append(Paragraph(e(note), small))
-        story.append(KeepTogether(block) if len(rows) < 25 else block[0])
-        if len(rows) >= 25:
-            story.extend(block[1:])
-    story.append(Spacer(1, 6 * mm))
-    story += [Paragraph(e(line), small) for line in footer_lines(report)]
+        return table
+
+    # The footer goes with the end of the last table, so the last page is never the footer
+    # alone; a long table keeps its heading with its first rows (a page break first when
+    # less than HEAD_ROOM is left) and its last TAIL_ROWS rows with what follows them.
+    footer: list[Any] = [Spacer(1, 6 * mm), *(Paragraph(e(line), small) for line in footer_lines(report))]
+    all_sections = sections(report)
+    for i, (heading, columns, rows, note) in enumerate(all_sections):
+        after = footer if i == len(all_sections) - 1 else []
+        notes = [Paragraph(e(note), small)] if note else []
+        title = Paragraph(e(heading), styles["Heading3"])
+        if len(rows) < LONG_TABLE:
+            story.append(KeepTogether([title, table_of(columns, rows), *notes, *after]))
+            continue
+        story += [CondPageBreak(HEAD_ROOM * mm), title, table_of(columns, rows[:-TAIL_ROWS])]
+        story.append(KeepTogether([table_of(columns, rows[-TAIL_ROWS:], header=False), *notes, *after]))
 
     def page_number(canvas: Any, doc_: Any) -> None:
         canvas.saveState()
