@@ -113,6 +113,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _in_a_fresh_folder(tmp_path_factory, monkeypatch):
+    """Every test runs in a fresh, empty folder of its own: a default output path (an
+    export's "here") never lands in the repository or wherever pytest was started. Tests
+    find the repository's files from their own path (REPO), never from the cwd."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(autouse=True)
 def _default_overflow_place():
     """The overflow place is set process-wide by the app and CLI at start: each test starts from the default."""
     from models.custody import trays

@@ -181,7 +181,7 @@ def test_whoever_raises_an_allegation_about_the_head_is_told_where_it_goes(schoo
     )
 
 
-def test_the_headteacher_cannot_read_or_erase_an_allegation_about_herself_through_a_records_request(school):
+def test_the_headteacher_cannot_read_or_erase_an_allegation_about_herself_through_a_records_request(school, tmp_path):
     """`kiosk sar --staff head` and `kiosk erase --staff head` run as the headteacher (she may
     manage records) would hand her, or delete, the allegation about her: both refuse, and
     say who can run them. Another records officer (admin) still can; the headteacher still
@@ -194,8 +194,9 @@ def test_the_headteacher_cannot_read_or_erase_an_allegation_about_herself_throug
     me = SignedIn.of(school.head)
     subject = records_actions.subject(staff_user=school.head.username)
     with pytest.raises(PermissionDenied) as err:
-        records_actions.subject_access(me, subject, None, NOW)
+        records_actions.subject_access(me, subject, str(tmp_path / "sar.zip"), NOW)  # never the default: the cwd
     assert "allegation about you" in str(err.value)
+    assert not (tmp_path / "sar.zip").exists()
     with pytest.raises(PermissionDenied):
         records_actions.erase(me, subject)
     with pytest.raises(PermissionDenied):
