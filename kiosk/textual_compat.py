@@ -19,6 +19,8 @@ an underscore.
 - :func:`keep_pastes_whole`: a filter in front of Textual's input parser, which broke a
   paste holding an escape sequence into typed keys and a paste, out of order
   (:func:`parse_input` shows the parser's result, for the tests).
+- :class:`UnchosenRadioSet`: a radio set with no option highlighted until Down/Up (Textual
+  highlights the first on mount, so Enter chose it without the user choosing).
 - :func:`show_toggle_state`: check boxes and radio options draw an empty mark when off.
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
@@ -32,7 +34,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, RadioSet
 from textual.widgets._footer import FooterKey  # noqa: F401 - re-exported for the tests
 from textual.widgets.data_table import RowKey
 
@@ -44,6 +46,7 @@ __all__ = [
     "KeyFirst",
     "PasteFirst",
     "RemeasuringDataTable",
+    "UnchosenRadioSet",
     "acting_pump",
     "notices",
     "queues_empty",
@@ -129,6 +132,21 @@ class RemeasuringDataTable(DataTable[Any]):
         super()._update_dimensions(new_rows)
         self._update_count += 1  # the key of every render cache: drop lines drawn before measuring
         self.refresh()
+
+
+class UnchosenRadioSet(RadioSet):
+    """A RadioSet whose cursor is on no option until Down/Up moves it (to the first or the
+    last): Enter before then presses nothing (Textual put the cursor on the first option as it
+    mounted, and Enter chose it for a user who had not chosen)."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Textual runs RadioSet's own _on_mount (the first highlighted) after this one: the
+        # highlight is taken off next, before any key that follows the mount.
+        self.call_next(self._unhighlight)
+
+    def _unhighlight(self) -> None:
+        if self.pressed_index < 0:
+            self._selected = None
 
 
 def acting_pump() -> Any:

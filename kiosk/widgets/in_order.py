@@ -247,6 +247,9 @@ class InOrderForm:
     def form_entered(self, field: str) -> None:
         """Enter in ``field``, once the field has taken every key typed before the Enter."""
 
+    def form_unchosen(self, field: str) -> None:
+        """Enter in a radio set with no option highlighted yet: nothing chosen (say so)."""
+
     def key_arriving(self, event: events.Key | events.Paste) -> None:
         """Called by the app as each key arrives (before it is sent on): a text field of the
         form counts the keys on their way to it, so :meth:`settled` can tell when its value
@@ -299,7 +302,8 @@ class InOrderForm:
         index = None
         if isinstance(field, RadioSet):
             index = highlighted_radio(field)
-            if index is None:
+            if index is None:  # nothing highlighted yet (an UnchosenRadioSet): nothing is chosen
+                self.form_unchosen(field.id)
                 return
             button = list(field.query_children(RadioButton))[index]
             button.value = True  # (pressed again: no change, and no Changed message)

@@ -41,6 +41,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
         "Continue",
         "Cancel",
     )
+    kiosk.keys("down")  # why: no default, the first is chosen with Down
     kiosk.keys("enter")  # why: behaviour
     kiosk.wait_for("Type what happened, then Enter.", "What happened (required)")
     kiosk.fill(REASON)

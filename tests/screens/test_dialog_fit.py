@@ -107,7 +107,7 @@ async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
         await open_dialog(pilot, school, size, "f6")
         assert type(app.screen).__name__ == "ConfiscateDialog"
         assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-category")
-        await pilot.press("enter", "enter")  # why: behaviour; no reason
+        await pilot.press("down", "enter", "enter")  # why: behaviour; no reason
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
         await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue

@@ -156,7 +156,7 @@ async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school)
         await find(pilot, school.codes["000001"])
         await pilot.press("f6")
         assert screen_name(app) == "ConfiscateDialog"
-        await pilot.press("enter")  # why: behaviour
+        await pilot.press("down", "enter")  # why: behaviour
         await pilot.press("enter")
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         await pilot.press("tab", "enter", "enter")  # first policy, then Continue: still no reason
