@@ -87,7 +87,9 @@ async def test_a_pasted_escape_sequence_is_removed_in_every_text_field(school, e
         assert app.screen.has_class("confirming")  # nothing refused it
 
 
-async def test_a_paste_longer_than_the_field_keeps_what_fits(school):
+async def test_a_paste_longer_than_the_field_is_kept_whole(school):
+    """Kept whole, not cut at the limit without a word (issue 15): Continue refuses it in one
+    line (tests/screens/test_long_text_h15ui.py)."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
@@ -96,7 +98,7 @@ async def test_a_paste_longer_than_the_field_keeps_what_fits(school):
         field = app.focused
         await pilot.press(*"Mr")
         await paste(pilot, " K" + "x" * 500)
-        assert field.value.startswith("Mr Kx") and len(field.value) == field.max_length
+        assert field.value == "Mr K" + "x" * 500 and 0 < field.limit < len(field.value)
 
 
 # ---------------------------------------------------------------- item 3: keys in one burst
