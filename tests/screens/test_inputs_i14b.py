@@ -154,11 +154,11 @@ async def test_the_search_form_typed_in_one_burst(school):
         assert type(app.screen).__name__ == "SearchDialog"
         keys = ["down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
         keys += [*"an image", "enter", *"office", "enter", "enter", *"an image", "enter"]  # issue 15's fields
-        burst(app, [*keys, "down", "enter", "enter", *"0815", "enter", *"telephone", "enter"])
+        burst(app, [*keys, "down", "enter", *"DSL to call home", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         record = app.screen.result
         assert record.consent_by == "parent" and record.witness == "Mrs R Hughes"
-        assert record.grounds == "Reported image" and record.parents_informed_how == "telephone"
+        assert record.grounds == "Reported image" and record.follow_up == "DSL to call home"
         assert record.outcome == OUTCOME_KEYS[1]
         assert (record.item_sought, record.location, record.found_what) == ("an image", "office", "an image")
 
