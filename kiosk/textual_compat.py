@@ -22,6 +22,8 @@ an underscore.
 - :class:`UnchosenRadioSet`: a radio set with no option highlighted until Down/Up (Textual
   highlights the first on mount, so Enter chose it without the user choosing).
 - :func:`show_toggle_state`: check boxes and radio options draw an empty mark when off.
+- :func:`unnotify_titled`: take away the notifications of one kind (the safeguarding alert
+  goes at the next key, so it never hides a form).
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
   faster than ``pilot.press``.
@@ -52,6 +54,7 @@ __all__ = [
     "queues_empty",
     "screen_settled",
     "send_key_as_driver",
+    "unnotify_titled",
 ]
 
 
@@ -184,6 +187,15 @@ def queues_empty(pumps: Iterable[Any]) -> bool:
 def notices(app: App[Any]) -> list[str]:
     """The notifications the app is showing, as text (Textual keeps them privately)."""
     return [n.message for n in app._notifications]
+
+
+def unnotify_titled(app: App[Any], title: str) -> bool:
+    """Take away the notifications with this title now (Textual keeps them privately, and
+    its public clear_notifications takes every one); True if there were any."""
+    shown = [n for n in app._notifications if n.title == title]
+    for n in shown:
+        app._unnotify(n)
+    return bool(shown)
 
 
 def send_key_as_driver(app: App[Any], key: str) -> None:
