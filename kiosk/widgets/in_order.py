@@ -95,7 +95,7 @@ def field_name(field: Widget) -> str:
             if words:
                 return words
     placeholder = getattr(field, "placeholder", "")
-    return placeholder.split(",")[0].split(":")[0].strip() or "This box"
+    return placeholder.split(" (")[0].split(",")[0].split(":")[0].strip() or "This box"
 
 
 class FormInput(KeyFirst, PasteFirst, Input):

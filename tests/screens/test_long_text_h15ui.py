@@ -88,3 +88,23 @@ async def test_the_item_sought_typed_past_its_limit_is_kept_and_refused(school):
             f'"Item sought" is too long: {n} characters, at most {custody.ITEM_LIMIT}.'
         )
         assert app.focused.id == "search-item" and item.value == words + "and more"
+
+
+async def test_a_long_reason_is_kept_and_refused_until_shortened(school):
+    from kiosk.dialogs.reason import ReasonDialog
+
+    got: list[str | None] = []
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ReasonDialog("Why undo it?"), got.append)
+        await quiet(pilot)
+        await paste(pilot, "Scanned the wrong phone. " * 10)  # 250 characters
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "ReasonDialog" and got == []
+        assert text(app, "#reason-error") == '"Reason" is too long: 249 characters, at most 200.'
+        assert app.focused.value == "Scanned the wrong phone. " * 10
+        app.focused.value = "Scanned the wrong phone."
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert got == ["Scanned the wrong phone."]
