@@ -38,6 +38,9 @@ class PrintRound(Message):
         self.sent, self.failed, self.in_doubt, self.error = sent, failed, in_doubt, error
 
 
+ALERT_TITLE = "Safeguarding alert"
+
+
 class KioskApp(CalmErrorsApp):
     CSS_PATH = "app.tcss"
     raise_in_tests = True  # headless runs re-raise unexpected errors so pytest sees them
@@ -81,6 +84,7 @@ class KioskApp(CalmErrorsApp):
         # this database: checked on the idle timer, each told once per person (check_alerts).
         self.alerted: set[tuple[int, int]] = set()
         self.last_alert_check = 0.0
+        self.alert_shown = False  # a safeguarding alert notification is up: the next key takes it away
         # Wrong slip codes at this terminal's public screen: guessing them is slowed down
         # (kept by the app, so reopening the screen does not start the count again).
         from kiosk.actions.visitors import SlipGuard
@@ -273,6 +277,14 @@ class KioskApp(CalmErrorsApp):
             # as `kiosk run` starts: the terminal turned their Enter into a newline). Read as
             # ctrl+j, it moved nothing on and a PIN typed next joined the username, in plain text.
             event = events.Key("enter", "\r")
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.alert_shown:
+            # The safeguarding alert goes at the next key (which still goes where it was typed):
+            # shown for 20 s, it covered the fields of a form at 80x24 and hid what was typed.
+            # Nothing is lost: Home's alert line stays until the concern is opened.
+            from kiosk.textual_compat import unnotify_titled
+
+            self.alert_shown = False
+            unnotify_titled(self, ALERT_TITLE)
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.screen_stack:
             # A form may move the focus before the key is sent on to the focused field: here, in
             # the order the keys arrive (each field has its own queue, so a move made later, by a
@@ -331,11 +343,12 @@ class KioskApp(CalmErrorsApp):
             self.alerted.add((who.id, cid))
             self.notify(
                 f"{words[0].upper()}{words[1:]}: raised and not yet opened. Open Safeguarding (S at Home).",
-                title="Safeguarding alert",
+                title=ALERT_TITLE,
                 severity="error",
-                timeout=20,  # Home's alert line stays until it is opened
+                timeout=20,  # or until the next key; Home's alert line stays until it is opened
                 markup=False,
             )
+            self.alert_shown = True
         if new and isinstance(self.screen, HomeScreen):
             self.screen.refresh_summary()
 

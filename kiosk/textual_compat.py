@@ -19,7 +19,11 @@ an underscore.
 - :func:`keep_pastes_whole`: a filter in front of Textual's input parser, which broke a
   paste holding an escape sequence into typed keys and a paste, out of order
   (:func:`parse_input` shows the parser's result, for the tests).
+- :class:`UnchosenRadioSet`: a radio set with no option highlighted until Down/Up (Textual
+  highlights the first on mount, so Enter chose it without the user choosing).
 - :func:`show_toggle_state`: check boxes and radio options draw an empty mark when off.
+- :func:`unnotify_titled`: take away the notifications of one kind (the safeguarding alert
+  goes at the next key, so it never hides a form).
 - :func:`screen_settled`, :func:`queues_empty`, :func:`notices` and :func:`send_key_as_driver`: for the
   tests, which must know when a screen has nothing left to do and must send keys
   faster than ``pilot.press``.
@@ -32,7 +36,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, RadioSet
 from textual.widgets._footer import FooterKey  # noqa: F401 - re-exported for the tests
 from textual.widgets.data_table import RowKey
 
@@ -44,11 +48,13 @@ __all__ = [
     "KeyFirst",
     "PasteFirst",
     "RemeasuringDataTable",
+    "UnchosenRadioSet",
     "acting_pump",
     "notices",
     "queues_empty",
     "screen_settled",
     "send_key_as_driver",
+    "unnotify_titled",
 ]
 
 
@@ -131,6 +137,21 @@ class RemeasuringDataTable(DataTable[Any]):
         self.refresh()
 
 
+class UnchosenRadioSet(RadioSet):
+    """A RadioSet whose cursor is on no option until Down/Up moves it (to the first or the
+    last): Enter before then presses nothing (Textual put the cursor on the first option as it
+    mounted, and Enter chose it for a user who had not chosen)."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Textual runs RadioSet's own _on_mount (the first highlighted) after this one: the
+        # highlight is taken off next, before any key that follows the mount.
+        self.call_next(self._unhighlight)
+
+    def _unhighlight(self) -> None:
+        if self.pressed_index < 0:
+            self._selected = None
+
+
 def acting_pump() -> Any:
     """The app, screen or widget whose handler is running now (None outside any handler)."""
     from textual._context import active_message_pump
@@ -166,6 +187,15 @@ def queues_empty(pumps: Iterable[Any]) -> bool:
 def notices(app: App[Any]) -> list[str]:
     """The notifications the app is showing, as text (Textual keeps them privately)."""
     return [n.message for n in app._notifications]
+
+
+def unnotify_titled(app: App[Any], title: str) -> bool:
+    """Take away the notifications with this title now (Textual keeps them privately, and
+    its public clear_notifications takes every one); True if there were any."""
+    shown = [n for n in app._notifications if n.title == title]
+    for n in shown:
+        app._unnotify(n)
+    return bool(shown)
 
 
 def send_key_as_driver(app: App[Any], key: str) -> None:

@@ -36,8 +36,8 @@ class SearchRecord:
     witness: str | None  # None: there was no witness (``no_witness_reason`` says why)
     grounds: str
     outcome: str  # what was done with what was found: a key of models.custody.ledger.SEARCH_OUTCOMES
-    parents_informed_at: dt.datetime | None  # naive UTC
-    parents_informed_how: str | None
+    # (That the parents were told is its own record, whenever it happens: ParentsInformed,
+    # models.safeguarding.parents; the search's own columns hold old records' only.)
     # DfE "Searching, screening and confiscation" (2022): the rest of the record
     item_sought: str = ""
     location: str = ""
@@ -396,8 +396,6 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
         found_what=record.found_what,
         outcome=record.outcome,
         follow_up=record.follow_up,
-        parents_informed_at=record.parents_informed_at,
-        parents_informed_how=record.parents_informed_how,
         now=now,
     )
     done = f"Recorded the search of {_owner(device_id)}'s phone."

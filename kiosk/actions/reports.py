@@ -25,24 +25,28 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     from models.custody.ledger import CONFISCATED
     from models.reports import phones as reports
 
-    held = reports.uncollected(now, overnight=False)  # counts only
-    progress = reports.class_progress(local_day(now))
-    done = sum(p.handed_in for p in progress)
-    expected = sum(p.expected for p in progress)
-    excepted = sum(p.exceptions for p in progress)
-    marked = sum(p.absent + p.no_phone for p in progress)
-    confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
-    lines = [
-        f"Today: {done} of {expected} registered phones handed in"
-        + (
-            f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
-            f"{'keeps' if excepted == 1 else 'keep'} their phone)"
-            if excepted
-            else ""
+    lines: list[str] = []
+    # The morning's figures are for those with a part in the hand-in or its reports; the chair
+    # of governors has none (models.staff.auth.PERMISSIONS): their Home has their own lines.
+    if who.may("hand_in") or who.may("view_reports"):
+        held = reports.uncollected(now, overnight=False)  # counts only
+        progress = reports.class_progress(local_day(now))
+        done = sum(p.handed_in for p in progress)
+        expected = sum(p.expected for p in progress)
+        excepted = sum(p.exceptions for p in progress)
+        marked = sum(p.absent + p.no_phone for p in progress)
+        confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
+        lines.append(
+            f"Today: {done} of {expected} registered phones handed in"
+            + (
+                f" ({excepted} {'pupil' if excepted == 1 else 'pupils'} with an agreed exception "
+                f"{'keeps' if excepted == 1 else 'keep'} their phone)"
+                if excepted
+                else ""
+            )
+            + (f"; {marked} absent or with no phone today, not expected" if marked else "")
+            + f". Held now: {len(held)} ({confiscated} confiscated)."
         )
-        + (f"; {marked} absent or with no phone today, not expected" if marked else "")
-        + f". Held now: {len(held)} ({confiscated} confiscated)."
-    ]
     if who.may("visitors"):
         from models.visitors import visits as visitors
 
@@ -84,6 +88,13 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     from kiosk.actions import governance
 
     lines += governance.home_lines(who, now, settings)  # policy reviews, acknowledgements, relationships
+    if who.may("view_head_allegations") and not who.may("view_concerns"):  # the chair of governors
+        from models.reports.governors import term_of
+
+        lines.append(
+            f"Governors' report for this term: kiosk report governors --term {term_of(local_day(now))} "
+            "(at the command line)."
+        )
     return "\n".join(lines)
 
 

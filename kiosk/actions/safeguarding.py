@@ -224,6 +224,16 @@ def home_lines(who: SignedIn) -> list[str]:
     staff = staff_row(who)
     lines = []
     unseen = concerns.unseen_count(staff)  # never an allegation about the reader
+    if not who.may("view_concerns"):  # the chair of governors: allegations about the headteacher only
+        if unseen:
+            lines.append(f"Concerns about the headteacher not yet opened: {unseen} (press S).")
+        still_open = concerns.open_count(staff)
+        lines.append(
+            f"Open concerns about the headteacher: {still_open}."
+            if still_open
+            else "No open concerns about the headteacher."
+        )
+        return lines
     if unseen:
         lines.append(f"Concerns not yet seen by the DSL: {unseen} (press S).")
     events = concerns.unseen_events_count(staff)

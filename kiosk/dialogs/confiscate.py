@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.custody.ledger import CATEGORIES, NUDE_GUIDANCE, NUDE_IMAGES, POLICY_LIMIT, REASON_LIMIT
 
@@ -35,6 +36,7 @@ POLICIES = (
 OTHER = "Other (name the policy)"
 CATEGORY_KEYS = tuple(CATEGORIES)
 NUDE_INDEX = CATEGORY_KEYS.index(NUDE_IMAGES)
+CHOOSE_WHY = "Choose why the phone is confiscated (Down/Up, then Enter)."
 
 
 class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
@@ -60,7 +62,8 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Why (required)")
-        with RadioSet(id="confiscate-category"):
+        # No default: Enter before Down/Up chose "behaviour" for someone who had not chosen.
+        with UnchosenRadioSet(id="confiscate-category"):
             for text in CATEGORIES.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("What happened (required)")
@@ -106,7 +109,7 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     def check(self) -> tuple[str, str] | None:
         """The first problem with the form, as (message, widget id), or None."""
         if self.category() is None:
-            return "Choose why the phone is confiscated (Down/Up, then Enter).", "confiscate-category"
+            return CHOOSE_WHY, "confiscate-category"
         reason = self.query_one("#confiscate-reason", FormNote).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
@@ -139,6 +142,10 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
             other.disabled = index < len(POLICIES)
             return "confiscate-continue" if other.disabled else "confiscate-other"
         return None
+
+    def form_unchosen(self, field: str) -> None:
+        if field == "confiscate-category":
+            self.say(CHOOSE_WHY)
 
     def form_entered(self, field: str) -> None:
         if field == "confiscate-reason":

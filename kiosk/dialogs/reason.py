@@ -9,13 +9,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
-from kiosk.widgets.in_order import FormInput
+from kiosk.widgets.in_order import FormInput, too_long
 
 
 class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
+    KEEPS_LONG_TEXT = True  # a reason past its limit is kept and refused, not cut (kiosk.widgets.in_order)
 
     def __init__(self, title: str, detail: str = "") -> None:
         super().__init__()
@@ -41,6 +42,9 @@ class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
             return
         if not text.isprintable():
             self.query_one("#reason-error", Static).update("The reason contains control characters.")
+            return
+        if (problem := too_long([self.query_one("#reason", FormInput)])) is not None:
+            self.query_one("#reason-error", Static).update(problem[1])
             return
         self.dismiss(text)
 

@@ -4,12 +4,12 @@ The phone may be in the tray, with its owner or confiscated: a search moves noth
 record is the DfE's ("Searching, screening and confiscation", 2022): the consent; the
 witness, or why there was none; the grounds and the item sought; the location; others
 present; what was found (its kind, never its content) and what was done with it; the
-follow-up; and whether the parents were told.
+follow-up. That the parents were told is recorded apart, whenever it happens (F3 on the
+phone's history: models.safeguarding.parents), not here.
 
 Attributes down: the pupil's name, the contacts listed for the pupil as
 ``(contact id, label)`` pairs, the searcher's name (the witness must be someone else)
-and the current time (``now``, naive UTC: "parents informed" is a time today, not
-later than now). The dialog returns a :class:`SearchRecord` whose fields are the
+and the current time (``now``, naive UTC). The dialog returns a :class:`SearchRecord` whose fields are the
 keyword arguments of ``models.custody.ledger.record_search``, or None if cancelled. It never
 touches the database, and it records only the fact of the search: nothing from the
 phone's contents.
@@ -26,7 +26,6 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
@@ -39,7 +38,6 @@ from models.custody.ledger import (
     FOLLOW_UP_LIMIT,
     FOUND_LIMIT,
     GROUNDS_LIMIT,
-    INFORMED_HOW_LIMIT,
     ITEM_LIMIT,
     LOCATION_LIMIT,
     NO_WITNESS_LIMIT,
@@ -58,6 +56,8 @@ NO_CONTENTS = (
     "Record only that the phone was searched, why, and what was done. Nothing from the phone's "
     "contents is recorded here: do not type any messages, images, names or numbers found on it."
 )
+# One way to record that the parents were told: its own record, whenever it happens.
+PARENTS_HINT = "not yet; F3 on the phone's history records it."
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
 
 
@@ -125,10 +125,6 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Follow-up (optional)")
         yield FormInput(id="search-follow-up", placeholder="e.g. DSL to speak to parents", max_length=FOLLOW_UP_LIMIT)
-        yield Label("Parents/carers informed (optional: give both or neither)")
-        with Horizontal(id="search-informed"):
-            yield FormInput(id="search-informed-at", placeholder="HH:MM", max_length=5, restrict=r"[0-9:]*")
-            yield FormInput(id="search-informed-how", placeholder="How, e.g. telephone", max_length=INFORMED_HOW_LIMIT)
 
     def on_mount(self) -> None:
         self.query_one("#search-consent", RadioSet).focus()
@@ -219,30 +215,12 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 'Say what kind of thing was found (not its content), or choose "nothing found".',
                 ("search-found"),
             )
-        at_text, how = self.value("search-informed-at"), self.value("search-informed-how")
-        if bool(at_text) != bool(how):
-            return (
-                None,
-                "Give both when and how the parents were informed, or neither.",
-                ("search-informed-how" if at_text else "search-informed-at"),
-            )
-        informed_at = None
-        if at_text:
-            informed_at = parse_hhmm(at_text, self.now)
-            if informed_at is None:
-                return None, "Give the time the parents were informed as HH:MM, e.g. 09:45.", "search-informed-at"
-            if informed_at > self.now:
-                return None, "The time the parents were informed is later than now.", "search-informed-at"
-            if problem := bad_text(how, "way parents were informed"):
-                return None, problem, "search-informed-how"
         record = SearchRecord(
             consent_by="parent" if consent == 1 else "pupil",
             consent_contact_id=contact_id,
             witness=witness or None,
             grounds=grounds,
             outcome=OUTCOME_KEYS[outcome],
-            parents_informed_at=informed_at,
-            parents_informed_how=how or None,
             item_sought=item,
             location=location,
             no_witness_reason=no_witness or None,
@@ -264,8 +242,6 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         "search-others": "search-found",
         "search-found": "search-outcome",
         "search-outcome": "search-follow-up",
-        "search-follow-up": "search-informed-at",
-        "search-informed-at": "search-informed-how",
     }
 
     EMPTY: ClassVar[dict[str, str]] = {
@@ -303,7 +279,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if field in self.EMPTY and not self.value(field):
             self.say(self.EMPTY[field])
             self.set_focus(self.query_one(f"#{field}"))
-        elif field == "search-informed-how":
+        elif field == "search-follow-up":
             self.action_continue()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
@@ -325,11 +301,6 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             consent = dict(self.contacts)[record.consent_contact_id]
         else:
             consent = f"the pupil, {self.pupil_name}"
-        informed = (
-            f"at {to_local(record.parents_informed_at).strftime('%H:%M')} by {record.parents_informed_how}"
-            if record.parents_informed_at
-            else "not yet"
-        )
         self.confirm_step(
             record,
             (
@@ -344,7 +315,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 f"Found: {record.found_what or 'nothing'}\n"
                 f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
                 f"Follow-up: {record.follow_up or 'none'}\n"
-                f"Parents informed: {informed}\n\n"
+                f"Parents informed: {PARENTS_HINT}\n\n"
                 "Nothing from the phone's contents is recorded."
             ),
         )

@@ -59,8 +59,19 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
     def action_continue(self) -> None:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
+    # Its fields keep text longer than their limit (kiosk.widgets.in_order.keeps_long_text):
+    # the summary is not shown until every one is short enough.
+    KEEPS_LONG_TEXT: ClassVar[bool] = True
+
     def confirm_step(self, result: T, summary: str) -> None:
-        """Show the summary of ``result`` and wait for Confirm."""
+        """Show the summary of ``result`` and wait for Confirm (not while a field is too long)."""
+        from kiosk.widgets.in_order import FormInput, FormNote, too_long
+
+        if (problem := too_long(self.query(f"{FormInput.__name__}, {FormNote.__name__}"))) is not None:
+            field, message = problem
+            self.say(message)
+            field.focus()
+            return
         self.result = result
         self.query_one(f"#{self.PREFIX}-summary", Static).update(summary)
         self.add_class("confirming")

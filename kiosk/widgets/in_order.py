@@ -16,7 +16,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, RadioButton, RadioSet, TextArea
+from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
 
 from kiosk.textual_compat import KeyFirst, PasteFirst
 from models.text import clean_typed
@@ -66,6 +66,38 @@ LIST_KEYS = {
 }
 
 
+def keeps_long_text(field: Widget) -> bool:
+    """The field's form checks each field's length before it goes on (a two-step dialog:
+    ``KEEPS_LONG_TEXT``), so the field keeps all that is typed or pasted: a box that cut
+    text off at its limit lost it without a word (issue 15)."""
+    return bool(getattr(field.screen, "KEEPS_LONG_TEXT", False))
+
+
+def too_long(fields: Any) -> tuple[Widget, str] | None:
+    """The first of ``fields`` holding more than its limit, with the one line that says so."""
+    for field in fields:
+        limit = getattr(field, "limit", 0)
+        value = getattr(field, "value", "").strip()
+        if limit and len(value) > limit:
+            return field, f'"{field_name(field)}" is too long: {len(value)} characters, at most {limit}.'
+    return None
+
+
+def field_name(field: Widget) -> str:
+    """The words of the label above a field, without what follows in brackets or a colon."""
+    parent = field.parent
+    if parent is None:
+        return "This box"
+    siblings = list(parent.children)
+    for node in reversed(siblings[: siblings.index(field)]):
+        if isinstance(node, Label):
+            words = str(node.render()).split(" (")[0].split(":")[0].strip()
+            if words:
+                return words
+    placeholder = getattr(field, "placeholder", "")
+    return placeholder.split(" (")[0].split(",")[0].split(":")[0].strip() or "This box"
+
+
 class FormInput(KeyFirst, PasteFirst, Input):
     """An Input of a form whose editing keys are taken in order with its characters.
 
@@ -77,6 +109,11 @@ class FormInput(KeyFirst, PasteFirst, Input):
     """
 
     waiting = 0  # keys sent to it (InOrderForm.key_arriving) and not yet taken
+    limit = 0  # the most it may hold, where the form checks it (keeps_long_text) rather than the box cutting it
+
+    def on_mount(self) -> None:
+        if keeps_long_text(self) and self.max_length:
+            self.limit, self.max_length = self.max_length, 0
 
     def take_paste(self, event: events.Paste) -> None:
         self.waiting = max(0, self.waiting - 1)
@@ -138,8 +175,12 @@ class FormNote(KeyFirst, PasteFirst, TextArea):
         super().__init__(id=id, placeholder=placeholder, soft_wrap=True, tab_behavior="focus")
         self.max_length = max_length
 
+    limit = 0  # as FormInput's
+
     def on_mount(self) -> None:
         self.cursor_blink = getattr(self.app, "cursor_blink", True)  # as the Inputs (kiosk.widgets.blink)
+        if keeps_long_text(self) and self.max_length:
+            self.limit, self.max_length = self.max_length, 0
 
     @property
     def value(self) -> str:
@@ -247,6 +288,9 @@ class InOrderForm:
     def form_entered(self, field: str) -> None:
         """Enter in ``field``, once the field has taken every key typed before the Enter."""
 
+    def form_unchosen(self, field: str) -> None:
+        """Enter in a radio set with no option highlighted yet: nothing chosen (say so)."""
+
     def key_arriving(self, event: events.Key | events.Paste) -> None:
         """Called by the app as each key arrives (before it is sent on): a text field of the
         form counts the keys on their way to it, so :meth:`settled` can tell when its value
@@ -299,7 +343,8 @@ class InOrderForm:
         index = None
         if isinstance(field, RadioSet):
             index = highlighted_radio(field)
-            if index is None:
+            if index is None:  # nothing highlighted yet (an UnchosenRadioSet): nothing is chosen
+                self.form_unchosen(field.id)
                 return
             button = list(field.query_children(RadioButton))[index]
             button.value = True  # (pressed again: no change, and no Changed message)

@@ -58,7 +58,7 @@ from models.staff.auth import (
     may_read_details,
     require,
 )
-from models.store.tables import Contact, CustodyEvent, Device, DeviceState, Pupil, Staff, Tray
+from models.store.tables import Contact, CustodyEvent, Device, DeviceState, ParentsInformed, Pupil, Staff, Tray
 from models.text import text_field
 
 
@@ -1196,6 +1196,20 @@ def history(device_id: int) -> list[CustodyEvent]:
 DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION, POLICE_RETURNED})
 
 
+def _parents_told(event_id: int) -> str:
+    """What the parents-informed record (ParentsInformed, the one way to record it) says of a
+    search: when they were last told and how, or that they are not yet."""
+    told = (
+        ParentsInformed.select(ParentsInformed.told_at, ParentsInformed.how)
+        .where(ParentsInformed.event == event_id)
+        .order_by(ParentsInformed.id.desc())
+        .first()
+    )
+    if told is None:
+        return "; parents not yet informed"
+    return f"; parents informed {local_from_utc_naive(told.told_at)} ({told.how.replace('_', ' ')})"
+
+
 def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *, reader: Staff | Iterable[str]) -> str:
     """One line of the chain of custody, in plain English, as ``reader`` may read it.
 
@@ -1260,8 +1274,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         outcome = SEARCH_OUTCOMES.get(e.outcome, e.outcome) if e.outcome is not None else None
         informed = (
             f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
-            if e.parents_informed_at
-            else "; parents not yet informed"
+            if e.parents_informed_at  # a search recorded before the parents-informed record (issue 15)
+            else _parents_told(e.id)
         )
         witnessed = f"witness {e.witness}" if e.witness else f"no witness ({e.no_witness_reason})"
         sought = f"; looking for: {e.item_sought}" if e.item_sought else ""

@@ -116,6 +116,13 @@ def term_dates(name: str, year: int) -> tuple[dt.date, dt.date]:
     return easter + dt.timedelta(days=1), dt.date(year, 7, 31)
 
 
+def term_of(day: dt.date) -> str:
+    """The term ``day`` falls in, as ``--term`` takes it (autumn-2026), by :func:`term_dates`."""
+    if day.month >= 9:
+        return f"autumn-{day.year}"
+    return f"spring-{day.year}" if day <= _easter(day.year) else f"summer-{day.year}"
+
+
 def resolve_term(text: str | None, from_day: dt.date | None, to_day: dt.date | None) -> Term:
     """The term from ``--term`` and/or ``--from``/``--to`` (either date overrides the term's)."""
     key = None

@@ -43,7 +43,7 @@ async def test_the_head_cannot_see_an_allegation_about_herself_and_the_chair_can
         await quiet(pilot)
         await sign_in(pilot, "chair", CHAIR_PIN)
         await quiet(pilot)
-        assert "Concerns not yet seen by the DSL: 1 " in text(app, "#home-summary")  # the allegation only
+        assert "Concerns about the headteacher not yet opened: 1 " in text(app, "#home-summary")  # the allegation only
         await pilot.press("s")
         await until(pilot, lambda: type(app.screen).__name__ == "SafeguardingScreen", 10, "the feed")
         await quiet(pilot)

@@ -54,7 +54,7 @@ async def test_the_office_confiscates_for_nude_images_sees_what_to_do_and_releas
         assert app.focused.id == "confiscate-category"
         assert not app.screen.query_one("#confiscate-guidance").display
         assert in_view(app, "#confiscate-continue")
-        await pilot.press("down", "down", "down")  # suspected nude or semi-nude images
+        await pilot.press("down", "down", "down", "down")  # suspected nude or semi-nude images
         await pilot.press("enter")
         await quiet(pilot)
         guidance = text(app, "#confiscate-guidance")
@@ -95,7 +95,7 @@ async def test_a_behaviour_confiscation_shows_no_guidance(school):
         await find(pilot, school.codes["000004"])  # Dan, Beech: not the teacher's own class
         await pilot.press("f6")
         assert screen_name(app) == "ConfiscateDialog"
-        await pilot.press("enter")  # behaviour
+        await pilot.press("down", "enter")  # behaviour
         await quiet(pilot)
         assert not app.screen.query_one("#confiscate-guidance").display
         await pilot.press(*"Filming", "enter", "enter", "enter")
@@ -135,8 +135,7 @@ async def test_the_deputy_searches_a_phone_in_the_tray_with_consent_and_it_stays
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
         await pilot.press("enter")  # nothing found
-        await pilot.press("enter")  # no follow-up
-        await pilot.press("enter", "enter")  # parents not told yet: Continue
+        await pilot.press("enter")  # no follow-up: Continue
         await quiet(pilot)
         summary = text(app, "#search-summary")
         for part in ("Witness: none (No adult free)", "Where: Head's office", "Item sought: a video", "Found: nothing"):

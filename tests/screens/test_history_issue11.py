@@ -189,7 +189,7 @@ async def test_confiscating_a_phone_in_the_tray_says_what_it_means(school, size)
         )
         assert text(app, "#confiscate-where") == meaning
         assert visible(app, "#confiscate-where")
-        await pilot.press("enter", *"Filming", "enter", "down", "enter", "enter")  # why: behaviour
+        await pilot.press("down", "enter", *"Filming", "enter", "down", "enter", "enter")  # why: behaviour
         assert meaning in text(app, "#confiscate-summary")
         assert visible(app, "#confiscate-yes")
         await pilot.press("enter")

@@ -103,7 +103,7 @@ async def test_a_half_typed_confiscation_is_still_there_for_the_same_teacher(sch
         await settle(pilot)
         dialog = app.screen
         assert type(dialog).__name__ == "ConfiscateDialog"
-        await pilot.press("enter", *"Film")  # why: behaviour; then what happened
+        await pilot.press("down", "enter", *"Film")  # why: behaviour; then what happened
         await pilot.press("f12")
         await locked(pilot)
         await sign_in(pilot, "oak", DEMO_PINS["oak"])
@@ -129,7 +129,7 @@ async def test_someone_else_starts_at_home_and_cannot_reach_the_old_screens(scho
         await settle(pilot)
         await pilot.press(*school.codes["000001"], "enter")
         await quiet(pilot)
-        await pilot.press("f6", "enter", *"Secret")  # why: behaviour; then what happened
+        await pilot.press("f6", "down", "enter", *"Secret")  # why: behaviour; then what happened
         await settle(pilot)
         assert type(app.screen).__name__ == "ConfiscateDialog"
         await pilot.press("f12")
