@@ -15,28 +15,13 @@ the terminal's drawing of it (not selenium's own overhead). Median and p99, afte
 from __future__ import annotations
 
 import argparse
-import os
-import select
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,800",
-)
+from benchmarks.browser_serve import chromium, kiosk_env, missing, serving
+
 WAIT = 60  # seconds, every wait
 WARM_UP = 10  # keys typed first and not counted (the first frames of a new page and process)
 
@@ -56,80 +41,32 @@ term.onRender(() => {
 SCREEN_JS = "const t = (window.kioskTerminals || [])[0]; return t ? t.terminal.buffer.active.getLine(0).translateToString(true) : '';"
 
 
-def missing() -> list[str]:
-    """What the benchmark needs and this machine lacks."""
-    gaps = [
-        name for name, exe in (("chromium", "chromium"), ("chromium-driver", "chromedriver")) if not shutil.which(exe)
-    ]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        gaps.append("selenium")
-    return gaps
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(keys: int = 200, log=lambda m: None) -> dict:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-browser-") as scratch:
-        env = dict(os.environ, KIOSK_DATA_DIR=str(Path(scratch) / "data"), HOME=str(Path(scratch) / "home"))
-        for var in ("KIOSK_DATABASE_URL", "KIOSK_CONFIG", "KIOSK_TERMINAL"):
-            env.pop(var, None)
-        port = _free_port()
+        env = kiosk_env(Path(scratch) / "data", home=Path(scratch) / "home")
         log("browser benchmark: making the demo school and serving it…")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "serve", "--demo", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        driver = None
-        try:
-            deadline, said = time.monotonic() + 180, ""
-            while "Serving the reception kiosk" not in said:
-                left = deadline - time.monotonic()
-                if left <= 0 or server.poll() is not None:
-                    raise RuntimeError(f"kiosk serve did not start: {said}")
-                if select.select([server.stdout], [], [], left)[0]:
-                    said += server.stdout.readline()
-            options = webdriver.ChromeOptions()
-            options.binary_location = shutil.which("chromium")
-            for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={Path(scratch) / 'profile'}"):
-                options.add_argument(flag)
-            driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-            wait = WebDriverWait(driver, WAIT, poll_frequency=0.005)
-            driver.get(f"http://127.0.0.1:{port}/")
-            wait.until(lambda d: "Staff sign-in" in d.execute_script(SCREEN_JS), message="no sign-in page")
-            driver.execute_script(HOOK_JS)
-            field = driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
-            log(f"browser benchmark: {WARM_UP} keys to warm up, then {keys}…")
-            for i in range(WARM_UP + keys):
-                field.send_keys("x" if i % 2 == 0 else Keys.BACKSPACE)
-                wait.until(
-                    lambda d, n=i: d.execute_script("return window.kioskBench.lat.length") > n,
-                    message=f"key {i + 1} was never drawn",
-                )
-            lat = driver.execute_script("return window.kioskBench.lat")[WARM_UP:]
-        finally:
-            if driver is not None:
-                driver.quit()
-            server.terminate()
+        with serving(env, start_within=180) as url:
+            driver = chromium(Path(scratch) / "profile")
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=20)
+                wait = WebDriverWait(driver, WAIT, poll_frequency=0.005)
+                driver.get(url)
+                wait.until(lambda d: "Staff sign-in" in d.execute_script(SCREEN_JS), message="no sign-in page")
+                driver.execute_script(HOOK_JS)
+                field = driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
+                log(f"browser benchmark: {WARM_UP} keys to warm up, then {keys}…")
+                for i in range(WARM_UP + keys):
+                    field.send_keys("x" if i % 2 == 0 else Keys.BACKSPACE)
+                    wait.until(
+                        lambda d, n=i: d.execute_script("return window.kioskBench.lat.length") > n,
+                        message=f"key {i + 1} was never drawn",
+                    )
+                lat = driver.execute_script("return window.kioskBench.lat")[WARM_UP:]
+            finally:
+                driver.quit()
     lat = sorted(lat)
     return {
         "keys": len(lat),

@@ -1,6 +1,6 @@
 """Time the reports on the big database (benchmarks/gen_db.py): each target <= 20 ms.
 
-    python -m benchmarks.bench_queries PATH_OR_URL [--repeat 20]
+    python -m benchmarks.bench_queries PATH_OR_URL [--repeat 20] [--only NAME]
 
 Each query is the real function in ``models/`` (what the screens and the CLI call),
 run once to warm the caches and then ``--repeat`` times; the median and the worst are
@@ -56,7 +56,17 @@ def time_call(fn: Callable[[], object], repeat: int) -> dict:
     return {"median_ms": statistics.median(times), "max_ms": max(times), "rows": rows}
 
 
-def run(url: str, repeat: int = 20) -> dict[str, dict]:
+QUERIES = (
+    "class checklist",
+    "day report",
+    "uncollected",
+    "class progress (hand-in screen)",
+    *HOOKS,
+)
+
+
+def run(url: str, repeat: int = 20, only: str | None = None) -> dict[str, dict]:
+    """Time each query (or only the one named ``only``, one of :data:`QUERIES`)."""
     import datetime as dt
 
     from peewee import fn
@@ -90,11 +100,18 @@ def run(url: str, repeat: int = 20) -> dict[str, dict]:
             "events": CustodyEvent.select().count(),
         }
         out: dict[str, dict] = {}
-        out["class checklist"] = time_call(lambda: reports.class_checklist(biggest.name, day), repeat)
-        out["day report"] = time_call(lambda: reports.day(day, reader=("leadership",)), repeat)
-        out["uncollected"] = time_call(lambda: reports.uncollected(now=now), repeat)
-        out["class progress (hand-in screen)"] = time_call(lambda: reports.class_progress(day), repeat)
+        calls: dict[str, Callable[[], object]] = {
+            "class checklist": lambda: reports.class_checklist(biggest.name, day),
+            "day report": lambda: reports.day(day, reader=("leadership",)),
+            "uncollected": lambda: reports.uncollected(now=now),
+            "class progress (hand-in screen)": lambda: reports.class_progress(day),
+        }
+        for name, call_it in calls.items():
+            if only in (None, name):
+                out[name] = time_call(call_it, repeat)
         for name, (module, func, call) in HOOKS.items():
+            if only not in (None, name):
+                continue
             try:
                 fn = getattr(importlib.import_module(module), func)
             except (ImportError, AttributeError):
@@ -138,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("db", help="the database made by benchmarks/gen_db.py (file path or postgresql:// URL)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=QUERIES, help="time this query only (e.g. 'compliance for a term')")
     args = parser.parse_args(argv)
-    result = run(args.db, args.repeat)
+    result = run(args.db, args.repeat, args.only)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

@@ -99,7 +99,7 @@ class PhoneView:
     latest: tuple[dt.datetime, str] | None = None  # the latest event's time (naive UTC) and kind
     slot: str = ""  # where the school holds it now, e.g. "B-01"
     note: str = ""  # shown on opening, e.g. why a retired label's phone is read-only
-    hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
+    hold: str = ""  # held for the DSL (models.custody.dsl_hold.HOLDS)
     police_reference: str = ""  # the latest hand-over's reference, for a reader who may read it
     # the latest confiscation or search the parents may be told of (F3): (event id, words, time)
     inform_about: tuple[int, str, dt.datetime] | None = None
@@ -141,6 +141,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
     from models.clock import local_from_utc_naive
     from models.custody import ledger as custody
     from models.custody.devices import current_label, resolve, retired_label_device
+    from models.custody.dsl_hold import held_for_dsl
     from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
     from models.school.people import contacts_of
@@ -175,7 +176,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         state_text += f", slot {slot}"
     if row.since:
         state_text += f" (since {local_from_utc_naive(row.since)})"
-    if row.dsl_hold in (custody.HOLD_DSL, custody.HOLD_POLICE):
+    if held_for_dsl(row.dsl_hold):
         state_text += ": held for the DSL" if row.dsl_hold == custody.HOLD_DSL else ": kept for the police"
 
     events = custody.history(device.id)
@@ -541,14 +542,15 @@ class ContactOffer:
     class_name: str
     contacts: tuple[tuple[int, str], ...]
     seq: int | None = None  # the scan it answers (the screen shows only the latest)
-    hold: str = ""  # held for the DSL (models.custody.ledger.HOLDS)
+    hold: str = ""  # held for the DSL (models.custody.dsl_hold.HOLDS)
 
     @property
     def collectable(self) -> bool:
         """Confiscated (a parent or carer may collect it), not with the police, nor held for the DSL."""
-        from models.custody.ledger import CONFISCATED, HOLD_DSL, HOLD_POLICE
+        from models.custody.dsl_hold import held_for_dsl
+        from models.custody.ledger import CONFISCATED
 
-        return self.state == CONFISCATED and self.hold not in (HOLD_DSL, HOLD_POLICE)
+        return self.state == CONFISCATED and not held_for_dsl(self.hold)
 
 
 @dataclass(frozen=True)

@@ -174,13 +174,14 @@ def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datet
     """Everything held about one person, written to ``out`` (default: a new .zip here);
     audited only once the file is completely written."""
     from models.records import duties as records
+    from models.records.base import counted
 
     export = records.subject_access(about, actor=staff_row(who))
     if out is None:
         safe = "".join(ch if ch.isalnum() else "-" for ch in about.key).strip("-") or "subject"
         out = f"sar-{about.kind}-{safe}-{now:%Y%m%d-%H%M%S}.zip"
     path = records.write_sar(export, out)
-    counts = ", ".join(f"{len(rows)} {name.replace('_', ' ')}" for name, rows in export.sections.items())
+    counts = counted({name: len(rows) for name, rows in export.sections.items()})
     return SarWritten(about.label, path, counts)
 
 

@@ -24,7 +24,7 @@ from textual.widgets import Input, Label, Static
 from kiosk.actions.parents import ParentsTold
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog
-from kiosk.widgets.in_order import FormInput
+from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
 from models.clock import local_from_utc_naive, local_to_utc, to_local
 
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
@@ -71,15 +71,16 @@ def how_of(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-FIELDS = ("parents-who", "parents-by", "parents-day", "parents-time", "parents-how", "parents-note")
+PARENTS_FIELDS = ("parents-who", "parents-by", "parents-day", "parents-time", "parents-how", "parents-note")
 
 
-class ParentsInformedDialog(DockedTwoStepDialog[ParentsTold]):
+class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
     DEFAULT_CLASSES = "focus-cue"
     PREFIX = "parents"
     CONFIRM_LABEL = "Confirm: parents told"
     CONFIRM_VARIANT = "primary"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="parents.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="parents.back")]
+    FIELDS = PARENTS_FIELDS
 
     def __init__(
         self,
@@ -124,7 +125,7 @@ class ParentsInformedDialog(DockedTwoStepDialog[ParentsTold]):
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
-    def problem(self, widget_id: str) -> str:
+    def field_problem(self, widget_id: str) -> str:
         """What is wrong with one field, or ""."""
         text = self.value(widget_id)
         if any(not ch.isprintable() for ch in text):
@@ -142,22 +143,9 @@ class ParentsInformedDialog(DockedTwoStepDialog[ParentsTold]):
             return "Say how: phone, in person, letter, email, text or other."
         return ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        field = event.input.id or ""
-        if problem := self.problem(field):
-            self.say(problem)
-            return
-        index = FIELDS.index(field)
-        if index + 1 < len(FIELDS):
-            self.say("")
-            self.query_one(f"#{FIELDS[index + 1]}", Input).focus()
-        else:
-            self.action_continue()
-
     def action_continue(self) -> None:
-        for field in FIELDS:
-            if problem := self.problem(field):
+        for field in PARENTS_FIELDS:
+            if problem := self.field_problem(field):
                 self.say(problem)
                 self.query_one(f"#{field}", Input).focus()
                 return

@@ -26,7 +26,7 @@ from kiosk.actions.parents import PoliceCall
 from kiosk.dialogs.parents_informed import parse_day_time, when_problem
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
-from kiosk.widgets.in_order import FormInput
+from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
 from models.clock import local_from_utc_naive, to_local
 from models.custody.ledger import time_order_problem
 
@@ -37,7 +37,7 @@ FINAL = (
 FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.ledger.hand_to_police allows the same
 
 
-FIELDS = (
+HANDOVER_FIELDS = (
     # widget id, message when empty, what (for control characters)
     ("police-officer", "Give the officer's name.", "officer's name"),
     ("police-number", "Give the officer's number (collar or warrant number).", "officer's number"),
@@ -46,12 +46,13 @@ FIELDS = (
 )
 
 
-class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
+class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "police"
     CONFIRM_LABEL = "Confirm: handed to police"
     CONFIRM_VARIANT = "error"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="police.back")]
+    FIELDS = tuple(field for field, _, _ in HANDOVER_FIELDS)
 
     def __init__(
         self,
@@ -120,7 +121,7 @@ class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
 
     def build(self) -> tuple[PoliceHandover | None, str, str]:
         """The hand-over, or None with the first problem's message and the widget to fix."""
-        for widget, empty, what in FIELDS:
+        for widget, empty, what in HANDOVER_FIELDS:
             text = self.value(widget)
             if not text:
                 return None, empty, widget
@@ -138,17 +139,9 @@ class PoliceDialog(DockedTwoStepDialog[PoliceHandover]):
         )
         return handover, "", ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        ids = [f[0] for f in FIELDS]
-        index = ids.index(event.input.id or "")
-        if not event.value.strip():
-            self.say(FIELDS[index][1])
-        elif index + 1 < len(ids):
-            self.say("")
-            self.query_one(f"#{ids[index + 1]}", Input).focus()
-        else:
-            self.action_continue()
+    def field_problem(self, field: str) -> str:
+        """Enter in a field: it may not be empty (the rest is checked on Continue)."""
+        return "" if self.value(field) else next(empty for widget, empty, _ in HANDOVER_FIELDS if widget == field)
 
     def action_continue(self) -> None:
         handover, message, widget = self.build()
@@ -181,7 +174,7 @@ RETURN_MEANING = (
 )
 
 
-class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
+class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
     """The police give a phone back: who returned it, the reference, when (today, not before
     the phone's latest event) and what happens next. Returns a :class:`PoliceReturn`, or None;
     the caller records it with ``models.custody.ledger.return_from_police``."""
@@ -190,7 +183,8 @@ class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
     PREFIX = "return"
     CONFIRM_LABEL = "Confirm: returned by the police"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police_return.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="police_return.back")]
+    FIELDS = tuple(field for field, _, _ in RETURN_FIELDS)
 
     def __init__(
         self,
@@ -277,20 +271,15 @@ class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
             return problem
         return ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        ids = [f[0] for f in RETURN_FIELDS]
-        index = ids.index(event.input.id or "")
-        empty = RETURN_FIELDS[index][1]
-        if not event.value.strip() and empty is not None:
-            self.say(empty)
-        elif event.input.id == "return-time" and (problem := self.time_problem(parse_hhmm(event.value, self.now))):
-            self.say(problem)  # said at once, not only on Continue: the time stays to be put right
-        elif index + 1 < len(ids):
-            self.say("")
-            self.query_one(f"#{ids[index + 1]}", Input).focus()
-        else:
-            self.action_continue()
+    def field_problem(self, field: str) -> str:
+        """Enter in a field: a required one may not be empty; the time is checked at once, not
+        only on Continue (it stays to be put right)."""
+        empty = next(empty for widget, empty, _ in RETURN_FIELDS if widget == field)
+        if not self.value(field) and empty is not None:
+            return empty
+        if field == "return-time":
+            return self.time_problem(parse_hhmm(self.value(field), self.now))
+        return ""
 
     def action_continue(self) -> None:
         back, message, widget = self.build()
@@ -314,7 +303,7 @@ class PoliceReturnDialog(DockedTwoStepDialog[PoliceReturn]):
 CONTACT_FIELDS = ("call-line", "call-reference", "call-by", "call-day", "call-time", "call-note")
 
 
-class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
+class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
     """A call to the police about a phone (online safety policy 10: 101, or 999 when there is
     immediate danger or risk of harm), before or without a hand-over: the number called, the
     reference or incident number, who called, when (any past day) and a note. Returns a
@@ -324,7 +313,8 @@ class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
     PREFIX = "call"
     CONFIRM_LABEL = "Confirm: police contacted"
     CONFIRM_VARIANT = "warning"
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="police_contact.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="police_contact.back")]
+    FIELDS = CONTACT_FIELDS
 
     def __init__(self, pupil_name: str, caller: str, now: dt.datetime) -> None:
         super().__init__()
@@ -362,7 +352,7 @@ class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
-    def problem(self, widget_id: str) -> str:
+    def field_problem(self, widget_id: str) -> str:
         text = self.value(widget_id)
         if any(not ch.isprintable() for ch in text):
             return "That field contains control characters."
@@ -376,22 +366,9 @@ class PoliceContactDialog(DockedTwoStepDialog[PoliceCall]):
             return when_problem(parse_day_time(self.value("call-day"), text), self.now, None, "")
         return ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        field = event.input.id or ""
-        if problem := self.problem(field):
-            self.say(problem)
-            return
-        index = CONTACT_FIELDS.index(field)
-        if index + 1 < len(CONTACT_FIELDS):
-            self.say("")
-            self.query_one(f"#{CONTACT_FIELDS[index + 1]}", Input).focus()
-        else:
-            self.action_continue()
-
     def action_continue(self) -> None:
         for field in CONTACT_FIELDS:
-            if problem := self.problem(field):
+            if problem := self.field_problem(field):
                 self.say(problem)
                 self.query_one(f"#{field}", Input).focus()
                 return

@@ -82,7 +82,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime, hold: str = ""
     ) -> None:
         super().__init__()
-        self.hold = hold  # held for the DSL (models.custody.ledger.HOLDS): some outcomes are refused
+        self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
         self.contacts = list(contacts)
         self.searcher = searcher

@@ -372,3 +372,45 @@ class InOrderForm:
         while entries and entries[0][1]:
             field, _ = entries.pop(0)
             self.form_entered(field)
+
+
+class FieldsInTurn(InOrderForm):
+    """An :class:`InOrderForm` of text fields filled one after another (``FIELDS``, their ids
+    in order), each checked on its own (:meth:`field_problem`): Enter in a field goes on to
+    the next as the key arrives, unless the field already holds all its keys and has a
+    problem (said; the focus stays). Once the field has every key typed before the Enter, a
+    problem is said and the focus goes back to it; Enter in the last field goes on
+    (``action_continue``, which checks the whole form). Mixed into a dialog that has ``say`` (a TwoStepDialog)."""
+
+    FIELDS: tuple[str, ...] = ()
+
+    def field_problem(self, field: str) -> str:
+        """What is wrong with the text of ``field``, or ""."""
+        return ""
+
+    def form_next(self, field: str, index: int | None) -> str | None:
+        if field not in self.FIELDS:
+            return None
+        screen: Any = self
+        if self.settled(field) and (problem := self.field_problem(field)):
+            screen.say(problem)  # nothing more on its way to it: stay
+            return None
+        following = self.FIELDS.index(field) + 1
+        return self.FIELDS[following] if following < len(self.FIELDS) else None
+
+    def form_entered(self, field: str) -> None:
+        if field not in self.FIELDS:
+            return
+        screen: Any = self
+        if problem := self.field_problem(field):
+            screen.say(problem)
+            screen.set_focus(screen.query_one(f"#{field}"))
+        elif field == self.FIELDS[-1]:
+            screen.action_continue()  # checks every field again, and goes back to the first wrong
+        elif self._went_on_from(field):
+            screen.say("")  # (not when an earlier field of the burst was wrong: its message stays)
+
+    def _went_on_from(self, field: str) -> bool:
+        focused = self.focused
+        at = focused.id if focused is not None else None
+        return at not in self.FIELDS or self.FIELDS.index(at) > self.FIELDS.index(field)

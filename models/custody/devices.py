@@ -11,6 +11,7 @@ from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import local_from_utc_naive, utcnow
 from models.custody import codes
+from models.custody.dsl_hold import held_for_dsl
 from models.errors import InvalidCode, NotFound, RevokedCode, UnknownCode, ValidationError
 from models.staff.auth import require
 from models.store.tables import Device, DeviceState, Label, Pupil, SchoolClass, Staff
@@ -220,7 +221,7 @@ def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
                 else "ask the office to release it on the End-of-day release screen"
             )
             return None, f"{r.owner}'s phone is in {where}: {todo}."
-        if state == "confiscated" and row is not None and row.dsl_hold in ("dsl", "police"):
+        if state == "confiscated" and row is not None and held_for_dsl(row.dsl_hold):
             return None, f"{r.owner}'s phone is held for the DSL (in {where}): only the DSL decides what happens to it."
         if state == "confiscated":
             return None, (

@@ -41,6 +41,7 @@ from models.audit.tx import write_tx
 from models.clock import local_day, local_from_utc_naive, to_local, utcnow
 from models.custody import codes, staff_device_access
 from models.custody.devices import Resolved, resolve
+from models.custody.dsl_hold import HOLD_DECIDED, HOLD_DSL, HOLD_POLICE, held_for_dsl
 from models.custody.trays import overflow_place, place_for, slot_is_free, slot_name
 from models.errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
 from models.staff.auth import (
@@ -192,11 +193,7 @@ DECISIONS = {
     "keep_for_police": "keep for the police",
     "other": "other",
 }
-# The hold (``Custody.hold``, stored in ``DeviceState.dsl_hold``): "" none; else the phone was
-# confiscated for suspected nude or semi-nude images, and is awaiting the DSL ("dsl"), kept
-# for the police ("police") or may go as the DSL decided ("decided").
-HOLD_DSL, HOLD_POLICE, HOLD_DECIDED = "dsl", "police", "decided"
-HOLDS = {"", HOLD_DSL, HOLD_POLICE, HOLD_DECIDED}
+# The hold (``Custody.hold``, stored in ``DeviceState.dsl_hold``): models.custody.dsl_hold.
 HOLD_AFTER = {"return_to_parents": HOLD_DECIDED, "keep_for_police": HOLD_POLICE, "other": HOLD_DECIDED}
 # Said to anyone trying to release it, so it never names the reason (that is for the DSL).
 HELD_FOR_DSL = "Held for the DSL: the DSL must record a decision before it is released."
@@ -213,7 +210,7 @@ class Custody:
     state: str = OUT
     tray_id: int | None = None
     slot_no: int | None = None
-    hold: str = ""  # held for the DSL (:data:`HOLDS`)
+    hold: str = ""  # held for the DSL (models.custody.dsl_hold.HOLDS)
 
 
 class OutOfOrder(RuleViolation):
@@ -247,7 +244,7 @@ def step(
     if kind == POLICE_RETURNED:
         raise RuleViolation("Only a phone with the police can be returned from the police.")
     held = cur.state in (IN_TRAY, CONFISCATED)
-    if kind in (RELEASED, RETURNED, RELEASED_TO_CONTACT) and cur.hold in (HOLD_DSL, HOLD_POLICE):
+    if kind in (RELEASED, RETURNED, RELEASED_TO_CONTACT) and held_for_dsl(cur.hold):
         raise RuleViolation(HELD_FOR_DSL if cur.hold == HOLD_DSL else KEPT_FOR_POLICE)
     if kind == DSL_DECISION:
         if not cur.hold or cur.state != CONFISCATED:
@@ -290,7 +287,7 @@ def step(
                 "Held for the DSL: content is never deleted by the school on this phone (the DSL and "
                 "the police may need it)."
             )
-        if cur.hold in (HOLD_DSL, HOLD_POLICE) and outcome in DELETING:
+        if held_for_dsl(cur.hold) and outcome in DELETING:
             raise RuleViolation(
                 "Held for the DSL: nothing may be deleted, or the pupil asked to delete it, until the DSL decides."
                 if cur.hold == HOLD_DSL
@@ -551,7 +548,7 @@ def _class_id(r: Resolved) -> int | None:
 
 
 def _blocked_message(row: DeviceState) -> str:
-    if row.state == CONFISCATED and row.dsl_hold in (HOLD_DSL, HOLD_POLICE):
+    if row.state == CONFISCATED and held_for_dsl(row.dsl_hold):
         held = HELD_FOR_DSL if row.dsl_hold == HOLD_DSL else KEPT_FOR_POLICE
         return f"{held[:-1]} (held in {_where(row.tray_id, row.slot_no, row.device_id)})."
     if row.state == CONFISCATED:

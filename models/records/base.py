@@ -20,6 +20,13 @@ from models.store.tables import Device, Pupil
 _T = TypeVar("_T")
 
 PUPIL, VISITOR, STAFF = "pupil", "visitor", "staff"
+EVERYONE = frozenset({PUPIL, STAFF, VISITOR})  # every kind of subject: a kind whose records may be about anyone
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """Counts by kind name (a SAR's sections, what a purge or an erasure deleted) in words:
+    "3 custody events, 0 concerns"."""
+    return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
 
 
 # ---------------------------------------------------------------- subjects
@@ -179,6 +186,15 @@ DEVICE_OWNERS: dict[str, Callable[[Subject], list[int]]] = {PUPIL: pupil_devices
 # visits, found by name): subject kind -> {table: callable giving the row ids}. Looked
 # up once, before erasing starts, so deleting one kind's rows cannot hide another's.
 ROW_OWNERS: dict[str, dict[str, Callable[[Subject], Iterable[int]]]] = {}
+
+
+def own_rows(tables: Mapping[str, Callable[[Subject], Iterable[int]]], kinds: Iterable[str] = EVERYONE) -> None:
+    """Register ``tables`` ({table: its row ids of a subject}) in :data:`ROW_OWNERS` for each
+    subject kind of ``kinds`` (every kind by default: the callable returns nothing for a kind
+    its table does not hold), after those registered before (each may use them)."""
+    for kind in sorted(kinds):
+        ROW_OWNERS.setdefault(kind, {}).update(tables)
+
 
 # Audit entries about a person beyond their pupil row and phones: each gets the subject
 # and returns {entity: ids} (e.g. {"visit": [3, 4], "concern": [7]}).

@@ -85,6 +85,7 @@ from models.records import holds as hold_rules
 from models.records import kinds as record_kinds
 from models.records.base import (
     AUDIT_REFS,
+    EVERYONE,
     KINDS,
     PUPIL,
     STAFF,
@@ -94,6 +95,7 @@ from models.records.base import (
     RecordKind,
     Subject,
     chunks,
+    counted,
     iso,
     pupil_device_ids,
     pupil_dobs,
@@ -809,7 +811,7 @@ class AuditKind(RecordKind):
 
     name, title = "audit", "Audit log entries"
     retention = ("audit",)
-    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    subjects = EVERYONE
     columns = ("seq", "at", "actor", "action", "entity", "entity_id", "details")
 
     purge_counts = ("audit",)
@@ -920,7 +922,7 @@ class PurgeResult:
 
     def lines(self) -> list[str]:
         verb = "Would delete" if self.dry_run else "Deleted"
-        out = [f"{verb}: " + ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in self.deleted.items()) + "."]
+        out = [f"{verb}: " + counted(self.deleted) + "."]
         legal = [h for h in self.holds if h.code not in RETAINED_CODES]
         retained = [h for h in self.holds if h.code in RETAINED_CODES]
         if legal:
@@ -1366,7 +1368,7 @@ class EraseResult:
     audit_seq: int
 
     def line(self) -> str:
-        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.deleted.items() if n)
+        parts = counted({name: n for name, n in self.deleted.items() if n})
         return f"Erased {self.subject.label}: {parts or 'nothing was held'}."
 
 

@@ -58,8 +58,8 @@ from models.records import holds
 from models.records.base import (
     AUDIT_REFS,
     DEVICE_OWNERS,
+    EVERYONE,
     PUPIL,
-    ROW_OWNERS,
     STAFF,
     VISITOR,
     PurgeContext,
@@ -68,6 +68,7 @@ from models.records.base import (
     Subject,
     chunks,
     iso,
+    own_rows,
     pupil_device_ids,
     pupil_dobs,
 )
@@ -190,10 +191,9 @@ def _concern_ids(subject: Subject) -> list[int]:
     )
 
 
-ROW_OWNERS[VISITOR] = {"visitor": _visitor_ids, "visit": _visit_ids, "print_job": _print_job_ids}
+own_rows({"visitor": _visitor_ids, "visit": _visit_ids, "print_job": _print_job_ids}, [VISITOR])
 DEVICE_OWNERS[VISITOR] = _visitor_devices
-for _kind in (PUPIL, STAFF, VISITOR):
-    ROW_OWNERS.setdefault(_kind, {}).update({"agreed_exception": _exception_ids, "concern": _concern_ids})
+own_rows({"agreed_exception": _exception_ids, "concern": _concern_ids})
 
 
 def _audit_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
@@ -423,7 +423,7 @@ class ExceptionKind(RecordKind):
 
     name, title = "exceptions", "Agreed phone exceptions"
     retention = ("exceptions",)
-    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    subjects = EVERYONE
     columns = (
         "id",
         "subject_kind",
@@ -520,7 +520,7 @@ class ConcernKind(RecordKind):
 
     name, title = "concerns", "Concerns raised with the DSL"
     retention = ("concerns",)
-    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    subjects = EVERYONE
     columns = (
         "id",
         "about_kind",
@@ -663,10 +663,7 @@ def _acknowledgement_ids(subject: Subject) -> list[int]:
     )
 
 
-for _kind in (PUPIL, STAFF, VISITOR):
-    ROW_OWNERS.setdefault(_kind, {}).update(
-        {"staff_relationship": _relationship_ids, "policy_acknowledgement": _acknowledgement_ids}
-    )
+own_rows({"staff_relationship": _relationship_ids, "policy_acknowledgement": _acknowledgement_ids})
 
 
 def _governance_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
@@ -688,7 +685,7 @@ class RelationshipKind(RecordKind):
 
     name, title = "staff_relationships", "Pre-existing relationships discussed with the DSL"
     retention = ("concerns",)
-    subjects = frozenset({PUPIL, STAFF, VISITOR})
+    subjects = EVERYONE
     columns = (
         "id",
         "staff",
@@ -821,7 +818,7 @@ def _staff_device_ids(subject: Subject) -> list[int]:
     return sorted(r.id for r in StaffDevice.select(StaffDevice.id).where(StaffDevice.staff == subject.row_id))
 
 
-ROW_OWNERS.setdefault(STAFF, {}).update({"school_device_entry": _school_loan_ids, "staff_device": _staff_device_ids})
+own_rows({"school_device_entry": _school_loan_ids, "staff_device": _staff_device_ids}, [STAFF])
 
 
 def _school_device_refs(subject: Subject) -> dict[str, tuple[int, ...]]:
@@ -938,8 +935,7 @@ def _day_mark_ids(subject: Subject) -> list[int]:
     return sorted(m.id for m in DayMark.select(DayMark.id).where(DayMark.pupil == subject.row_id))
 
 
-for _kind in (PUPIL, STAFF, VISITOR):
-    ROW_OWNERS.setdefault(_kind, {})["day_mark"] = _day_mark_ids
+own_rows({"day_mark": _day_mark_ids})
 AUDIT_REFS.append(lambda subject: {"day_mark": subject.ids("day_mark")})
 
 

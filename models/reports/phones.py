@@ -11,6 +11,7 @@ from typing import Any
 from peewee import JOIN, fn
 
 from models.clock import SCHOOL_TZ, day_bounds, local_from_utc_naive, to_local, utcnow
+from models.custody.dsl_hold import held_for_dsl
 from models.custody.ledger import (
     CONFISCATED_EV,
     DSL_DECISION,
@@ -807,7 +808,7 @@ def class_checklist(class_name: str, day: dt.date, tz=SCHOOL_TZ) -> list[Checkli
             exception_id = None
             if st.state == PhoneState.IN_TRAY:
                 status, text = CHECK_IN_SLOT, f"in {where}"
-            elif st.state == PhoneState.CONFISCATED and st.dsl_hold in ("dsl", "police"):
+            elif st.state == PhoneState.CONFISCATED and held_for_dsl(st.dsl_hold):
                 status, text = CHECK_CONFISCATED, f"confiscated: held for the DSL ({where})"  # never why
             elif st.state == PhoneState.CONFISCATED:
                 status, text = CHECK_CONFISCATED, f"confiscated: parent collection ({where})"

@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import os
 import re
-import select
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
+from benchmarks.browser_serve import chromium, kiosk_env, missing, serving
+
 WAIT = 60  # seconds, every wait on the page
 CODE, PUPIL = "K9342438", "Ava Clarke"  # a demo label of Oak
 
@@ -40,24 +36,11 @@ return lines.join("\\n");
 
 
 def _need_browser() -> None:
-    missing = [name for name, path in (("chromium", CHROMIUM), ("chromium-driver", DRIVER)) if not path]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip install -e '.[test]')")
-    if missing:
-        reason = f"needs {', '.join(missing)}: apt-get install chromium chromium-driver (.ci/run does, as root)"
+    if gaps := missing():
+        reason = f"needs {', '.join(gaps)}: apt-get install chromium chromium-driver (.ci/run does, as root)"
         if os.environ.get("CI"):
             pytest.fail(f"In CI the browser test must run, but it {reason}")
         pytest.skip(reason)
-
-
-def _env(data: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["KIOSK_DATA_DIR"] = str(data)
-    for var in ("KIOSK_DATABASE_URL", "KIOSK_CONFIG", "KIOSK_PIN", "KIOSK_TERMINAL"):
-        env.pop(var, None)
-    return env
 
 
 def _kiosk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
@@ -66,18 +49,12 @@ def _kiosk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedPro
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path):
     """The demo school with Ava Clarke's phone handed in, served on a free loopback port."""
     _need_browser()
     data = tmp_path / "data"
-    env = _env(data)
+    env = kiosk_env(data)
     made = _kiosk("demo", "--demo", env=env)
     assert made.returncode == 0, made.stderr
     handed = _kiosk(
@@ -86,53 +63,8 @@ def served(tmp_path):
     assert handed.returncode == 0, handed.stderr
     slot = re.search(rf"^OK {CODE} {PUPIL} Oak slot (\S+)$", handed.stdout, re.M)
     assert slot, handed.stdout
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "serve", "--demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + WAIT
-        said = ""
-        while "Serving the reception kiosk" not in said:
-            left = deadline - time.monotonic()
-            assert left > 0 and server.poll() is None, f"kiosk serve did not start: {said}"
-            ready, _, _ = select.select([server.stdout], [], [], left)
-            if ready:
-                said += server.stdout.readline()
-        yield {"url": f"http://127.0.0.1:{port}/", "db": data / "demo.sqlite3", "slot": slot.group(1)}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
-
-
-def _chromium(profile: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,800",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=Service(DRIVER))
+    with serving(env, start_within=WAIT) as url:
+        yield {"url": url, "db": data / "demo.sqlite3", "slot": slot.group(1)}
 
 
 @pytest.fixture
@@ -141,7 +73,7 @@ def browsers(tmp_path):
     opened = []
 
     def open_one():
-        opened.append(_chromium(tmp_path / f"chromium-profile-{len(opened)}"))
+        opened.append(chromium(tmp_path / f"chromium-profile-{len(opened)}"))
         return opened[-1]
 
     try:
