@@ -1,0 +1,252 @@
+"""`kiosk migrate-to postgresql://…`: a school's SQLite database moved to an empty
+PostgreSQL database, every row of every table as it was (ids, times, audit hashes), the
+chain verifying on both sides, new rows getting fresh ids; refused, with PostgreSQL left
+as it was, for a target that is not empty, a source whose log does not verify, a copy
+the kiosk wrote to meanwhile; a bad URL, another engine, no driver, an unreachable
+server or a missing source in one plain line.
+
+The PostgreSQL tests (KIOSK_TEST_POSTGRES) each make a database of their own on the
+server, and drop it after.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from models.audit.integrity import _norm
+from models.store.db import close_db, init_db
+from models.store.tables import ALL_MODELS
+from models.upkeep.demo import DEMO_PINS
+from tests.conftest import POSTGRES_URL
+
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="KIOSK_TEST_POSTGRES is not set")
+
+
+def _admin(conn_url: str, sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(conn_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def target():
+    """A new, empty PostgreSQL database of this test's own, dropped afterwards."""
+    assert POSTGRES_URL is not None
+    base, _, name = POSTGRES_URL.rpartition("/")
+    own = f"{name}_mig_{uuid.uuid4().hex[:10]}"
+    _admin(POSTGRES_URL, f'CREATE DATABASE "{own}"')
+    url = f"{base}/{own}"
+    yield url
+    close_db()
+    from models.audit.anchors import default_path
+
+    default_path(url).unlink(missing_ok=True)
+    _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+
+
+@pytest.fixture
+def demo_school(tmp_path, run) -> str:
+    """The demo school (custody events, a concern, visitors, exceptions, policies) in SQLite."""
+    src = str(tmp_path / "school.sqlite3")
+    code, _, err = run("demo", "--db", src)
+    assert code == 0, err
+    return src
+
+
+def _content(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table, as the kiosk reads it (ordered by every column)."""
+    init_db(url, create=False)
+    try:
+        out = {}
+        for model in ALL_MODELS:
+            rows = model.select().order_by(*model._meta.sorted_fields).tuples()
+            out[model._meta.table_name] = [tuple(_norm(v) for v in row) for row in rows]
+        return out
+    finally:
+        close_db()
+
+
+def _tables(url: str) -> list[str]:
+    init_db(url, create=False)
+    try:
+        from models.store.db import db
+
+        return sorted(db.get_tables())
+    finally:
+        close_db()
+
+
+def _migrate(run, monkeypatch, target: str, source: str):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    return run("migrate-to", target, "--db", source, "--as", "admin")
+
+
+@needs_postgres
+def test_the_demo_school_moves_with_every_row_and_its_chain_verified_on_both_sides(
+    demo_school, target, run, monkeypatch
+):
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 0, err
+    assert err == ""
+    assert f"Audit log of {demo_school} OK" in out
+    assert "Audit log on PostgreSQL OK" in out and "in one transaction" in out
+    assert f'database = "{target}"' in out  # how to point the config at it
+    assert "same PIN key" in out and ".anchors" in out
+
+    before, after = _content(demo_school), _content(target)
+    for table in ("custody_event", "concern", "visitor", "visit", "audit_entry", "staff", "pupil"):
+        assert before[table], f"the demo school has no {table} rows"
+    log = after.pop("audit_entry")
+    source_log = before.pop("audit_entry")
+    assert log[: len(source_log)] == source_log  # every entry, with its hashes, as it was
+    added = [row[3] for row in log[len(source_log) :]]  # (seq, at, actor, action, …)
+    assert added == ["records.migrated", "audit.anchor"], added
+    after.pop("audit_head")  # the head moved on with those two entries
+    before.pop("audit_head")
+    assert after == before  # every other table: the same rows, the same values
+    assert f"{len(source_log)} entries, chain intact" in out
+
+    code, out, err = run("audit", "verify", "--db", target)
+    assert code == 0 and "Audit log OK" in out, err
+
+    # A new scan on PostgreSQL gets a fresh id (the sequences were set past the copied ids).
+    events = len(before["custody_event"])
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"K9342438\n")))
+    code, out, err = run("scan", "--mode", "hand-in", "--as", "office", "--db", target)
+    assert code == 0 and out.startswith("OK K9342438"), out + err
+    init_db(target, create=False)
+    try:
+        from models.store.tables import CustodyEvent
+
+        newest = CustodyEvent.select().order_by(CustodyEvent.id.desc()).first()
+        assert newest.id == max(row[0] for row in before["custody_event"]) + 1
+        assert CustodyEvent.select().count() == events + 1
+    finally:
+        close_db()
+    code, out, err = run("audit", "verify", "--db", target)
+    assert code == 0 and "Audit log OK" in out, err
+
+
+@needs_postgres
+def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(demo_school, target, run, monkeypatch):
+    assert _migrate(run, monkeypatch, target, demo_school)[0] == 0
+    there = _content(target)
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "is not empty" in err and "Nothing was changed" in err, err
+    assert _content(target) == there
+
+
+@needs_postgres
+def test_a_source_whose_log_does_not_verify_is_not_moved(demo_school, target, run, monkeypatch):
+    conn = sqlite3.connect(demo_school)
+    with conn:
+        conn.execute("UPDATE visitor SET name = 'Someone Else' WHERE id = (SELECT MIN(id) FROM visitor)")
+    conn.close()
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "does not verify, so it was not moved" in err, err
+    assert _tables(target) == []
+
+
+@needs_postgres
+def test_a_failure_part_way_leaves_postgresql_empty(demo_school, target, run, monkeypatch):
+    """The kiosk wrote to the SQLite file during the copy: refused, and the copy rolled back."""
+    from models.upkeep import move
+
+    copy_table = move._copy_table
+
+    def and_a_terminal_writes(conn, model):
+        if model._meta.table_name == "custody_event":
+            other = sqlite3.connect(demo_school)
+            with other:
+                other.execute("UPDATE kiosk_setting SET value = value WHERE name = 'demo'")
+                other.execute("INSERT INTO kiosk_setting (name, value) VALUES ('written_meanwhile', '1')")
+            other.close()
+        return copy_table(conn, model)
+
+    monkeypatch.setattr(move, "_copy_table", and_a_terminal_writes)
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "while it was copied" in err and "Nothing was moved" in err, err
+    assert _tables(target) == []
+
+
+@needs_postgres
+def test_a_database_already_on_postgresql_is_not_moved_again(target, run, monkeypatch):
+    from models.upkeep.opening import open_database
+
+    other = target.rsplit("/", 1)[0] + "/" + target.rsplit("/", 1)[1] + "_elsewhere"
+    code, _, err = run("migrate-to", other, "--db", target, "--as", "admin")
+    assert code == 1 and err.count("\n") == 1, err  # no one in an empty database to sign in
+    open_database(target)
+    close_db()
+    code, out, err = run("demo", "--db", target)
+    assert code == 0, err
+    code, out, err = _migrate(run, monkeypatch, other, target)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "on PostgreSQL already" in err, err
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("mysql://kiosk@host/school", "must start postgresql://, not mysql://"),
+        ("sqlite:///elsewhere.sqlite3", "must start postgresql://, not sqlite://"),
+        ("elsewhere.sqlite3", "is not a PostgreSQL URL"),
+        ("postgresql://kiosk@host:port/school", "is not a valid PostgreSQL URL"),
+        ("postgresql://kiosk@host/", "names no database"),
+        ("postgresql:///school", "names no server"),
+        ("", "No database to move to"),
+    ],
+)
+def test_a_bad_url_is_one_line_before_anyone_signs_in(url, words, run, tmp_path):
+    code, out, err = run("migrate-to", url, "--db", tmp_path / "none.sqlite3")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and words in err and "Nothing was changed" in err, err
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_no_postgresql_driver_is_one_line(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # import psycopg2 raises ImportError
+    code, out, err = run("migrate-to", "postgresql://kiosk@host/school", "--db", tmp_path / "none.sqlite3")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "psycopg2" in err and "is not installed" in err, err
+
+
+def test_a_missing_source_is_one_line_and_creates_nothing(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    missing = tmp_path / "none.sqlite3"
+    code, out, err = run("migrate-to", "postgresql://kiosk@127.0.0.1:1/school", "--db", missing, "--as", "admin")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "There is no database at" in err, err
+    assert not missing.exists()
+
+
+def test_an_unreachable_server_is_one_line_and_the_source_is_kept(demo_school, run, monkeypatch):
+    size = Path(demo_school).stat().st_size
+    code, out, err = _migrate(run, monkeypatch, "postgresql://kiosk@127.0.0.1:1/school", demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Cannot reach the PostgreSQL database" in err, err
+    assert "Nothing was changed" in err
+    assert Path(demo_school).stat().st_size >= size  # not deleted (the sign-in is in its log)
+
+
+def test_only_someone_who_may_manage_records_moves_the_database(demo_school, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
+    code, out, err = run("migrate-to", "postgresql://kiosk@127.0.0.1:1/school", "--db", demo_school, "--as", "office")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "may not move the school's database to PostgreSQL" in err, err
