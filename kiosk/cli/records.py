@@ -136,6 +136,8 @@ def migrate_to(env: Env, who, url: str) -> None:
         f"To use PostgreSQL, put this line at the top of {done.config_file} on every terminal (or set KIOSK_DATABASE_URL):"
     )
     click.echo(f'  database = "{done.target}"')
+    if ":…@" in done.target:
+        click.echo("(The password is not shown: keep it in a password file, PGPASSFILE, not in the config.)")
     click.echo("Every terminal needs the same PIN key, and must read these anchors files at these paths:")
     for path in done.anchor_files:
         click.echo(f"  {path}")

@@ -186,6 +186,35 @@ def test_a_failure_part_way_leaves_postgresql_empty(demo_school, target, run, mo
 
 
 @needs_postgres
+def test_a_copy_that_does_not_verify_on_postgresql_is_rolled_back(demo_school, target, run, monkeypatch):
+    from kiosk.actions import records
+
+    verify = records.verify
+    calls = []
+
+    def the_second_fails(anchors_path, paper, tz):
+        done = verify(anchors_path, paper, tz)
+        calls.append(anchors_path)
+        if len(calls) == 2:  # the copy's, inside the transaction
+            done.report.bad(1, "Entry 1 does not fit (a test).")
+        return done
+
+    monkeypatch.setattr(records, "verify", the_second_fails)
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "does not verify on PostgreSQL (Entry 1 does not fit" in err, err
+    assert "the PostgreSQL database is empty again" in err
+    assert _tables(target) == []
+
+
+def test_a_password_in_the_url_is_never_shown():
+    from models.upkeep.move import shown
+
+    assert shown("postgresql://kiosk:s3cret@db.example:5433/school") == "postgresql://kiosk:…@db.example:5433/school"
+    assert shown("postgresql://kiosk@db.example/school") == "postgresql://kiosk@db.example/school"
+
+
+@needs_postgres
 def test_a_database_already_on_postgresql_is_not_moved_again(target, run, monkeypatch):
     from models.upkeep.opening import open_database
 
@@ -238,9 +267,10 @@ def test_a_missing_source_is_one_line_and_creates_nothing(run, tmp_path, monkeyp
 
 def test_an_unreachable_server_is_one_line_and_the_source_is_kept(demo_school, run, monkeypatch):
     size = Path(demo_school).stat().st_size
-    code, out, err = _migrate(run, monkeypatch, "postgresql://kiosk@127.0.0.1:1/school", demo_school)
+    code, out, err = _migrate(run, monkeypatch, "postgresql://kiosk:s3cret@127.0.0.1:1/school", demo_school)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "Cannot reach the PostgreSQL database" in err, err
+    assert "s3cret" not in err and "kiosk:…@127.0.0.1:1" in err
     assert "Nothing was changed" in err
     assert Path(demo_school).stat().st_size >= size  # not deleted (the sign-in is in its log)
 
