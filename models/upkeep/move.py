@@ -167,6 +167,11 @@ def _reset_sequences() -> None:
         )
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].rstrip(".") if lines else type(exc).__name__
+
+
 def _connect_target(url: str) -> peewee.Database:
     try:
         return init_db(url)
@@ -211,29 +216,35 @@ def copy_to_postgres(
                 )
             have = _source_tables(conn)
             copied: dict[str, int] = {}
-            with target.atomic():
-                target.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
-                target.create_tables(ALL_MODELS)
-                install_pg_triggers()
-                forget_added_columns()
-                for model in _models():
-                    table = model._meta.table_name
-                    copied[table] = _copy_table(conn, model) if table in have else 0
-                _reset_sequences()
-                for table, n in copied.items():
-                    (there,) = target.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()
-                    if int(there) != n:
+            try:
+                with target.atomic():
+                    target.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+                    target.create_tables(ALL_MODELS)
+                    install_pg_triggers()
+                    forget_added_columns()
+                    for model in _models():
+                        table = model._meta.table_name
+                        copied[table] = _copy_table(conn, model) if table in have else 0
+                    _reset_sequences()
+                    for table, n in copied.items():
+                        (there,) = target.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                        if int(there) != n:
+                            raise StorageError(
+                                f"The table {table} has {there} rows on PostgreSQL after copying {n}. Nothing was moved."
+                            )
+                    conn.execute("COMMIT")
+                    (after,) = conn.execute("PRAGMA data_version").fetchone()
+                    if after != before:
                         raise StorageError(
-                            f"The table {table} has {there} rows on PostgreSQL after copying {n}. Nothing was moved."
+                            f"The kiosk wrote to {source} while it was copied: stop every terminal "
+                            "(systemctl stop getty@tty1 reception-kiosk-serve) and run this again. Nothing was moved."
                         )
-                conn.execute("COMMIT")
-                (after,) = conn.execute("PRAGMA data_version").fetchone()
-                if after != before:
-                    raise StorageError(
-                        f"The kiosk wrote to {source} while it was copied: stop every terminal "
-                        "(systemctl stop getty@tty1 reception-kiosk-serve) and run this again. Nothing was moved."
-                    )
-                checked = check()
+                    checked = check()
+            except (peewee.PeeweeException, sqlite3.Error) as exc:  # rolled back: PostgreSQL is empty again
+                raise StorageError(
+                    f"The move failed and was undone ({_first_line(exc)}): nothing was moved, and the "
+                    "PostgreSQL database is empty again."
+                ) from None
             return Copied(copied, checked, then() if then is not None else None)
         finally:
             if db.obj is not original:

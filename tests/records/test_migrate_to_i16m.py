@@ -207,6 +207,26 @@ def test_a_copy_that_does_not_verify_on_postgresql_is_rolled_back(demo_school, t
     assert _tables(target) == []
 
 
+@needs_postgres
+def test_a_database_error_part_way_is_one_line_and_postgresql_is_left_empty(demo_school, target, run, monkeypatch):
+    import peewee
+
+    from models.upkeep import move
+
+    copy_table = move._copy_table
+
+    def the_server_goes(conn, model):
+        if model._meta.table_name == "custody_event":
+            raise peewee.OperationalError("server closed the connection unexpectedly\n\tThis probably means …")
+        return copy_table(conn, model)
+
+    monkeypatch.setattr(move, "_copy_table", the_server_goes)
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "The move failed and was undone (server closed the connection" in err, err
+    assert _tables(target) == []
+
+
 def test_a_password_in_the_url_is_never_shown():
     from models.upkeep.move import shown
 
