@@ -222,7 +222,8 @@ def migrate_to(
         files = sorted({target_anchors.expanduser(), *anchors.recorded_files()})
         return problem, files
 
-    done = move.copy_to_postgres(source, target, check, then)
+    same = source_anchors.expanduser().absolute() == target_anchors.expanduser().absolute()  # [audit] anchors
+    done = move.copy_to_postgres(source, target, check, then, new_anchors=None if same else target_anchors)
     after, entry = done.checked
     problem, files = done.after
     settings_file = config_file if config_file is not None else default_config_path()

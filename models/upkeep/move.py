@@ -184,12 +184,21 @@ def _connect_target(url: str) -> peewee.Database:
 
 
 def copy_to_postgres(
-    source: Path, target_url: str, check: Callable[[], Any], then: Callable[[], Any] | None = None
+    source: Path,
+    target_url: str,
+    check: Callable[[], Any],
+    then: Callable[[], Any] | None = None,
+    *,
+    new_anchors: Path | None = None,
 ) -> Copied:
     """Copy every table of the SQLite file ``source`` into the empty PostgreSQL database
     at ``target_url`` in one transaction, then run ``check()`` in it, on the target (it
     raises to refuse the copy: all of it is rolled back). ``then()`` runs on the target
-    once the copy is committed. The caller's open database is its own again afterwards."""
+    once the copy is committed. The caller's open database is its own again afterwards.
+
+    ``new_anchors``: the target's own anchors file, when it is not the source's. One that
+    holds anchors already belongs to an earlier database at that address (dropped and made
+    again): the copy's log would never agree with it, so it must be set aside first."""
     from models.audit.integrity import forget_added_columns, install_pg_triggers
 
     if not source.is_file():
@@ -205,6 +214,14 @@ def copy_to_postgres(
                     f"The database {shown(target_url)} is not empty ({len(tables)} tables): move into a new, "
                     "empty database (createdb). Nothing was changed."
                 )
+            if new_anchors is not None:
+                from models.audit.anchors import last
+
+                if last(new_anchors) is not None:
+                    raise ValidationError(
+                        f"The anchors file {new_anchors} holds anchors already, of an earlier database at "
+                        f"{shown(target_url)}: move it aside (keep it) and run this again. Nothing was changed."
+                    )
             conn.execute("BEGIN")  # one snapshot of the source, however long the copy takes
             (before,) = conn.execute("PRAGMA data_version").fetchone()
             known = {m._meta.table_name for m in ALL_MODELS}

@@ -151,6 +151,30 @@ def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(demo_school, t
 
 
 @needs_postgres
+def test_a_database_made_again_at_the_same_address_needs_its_old_anchors_set_aside(
+    demo_school, target, run, monkeypatch
+):
+    """Moved, then dropped and made again (a first try, undone): the anchors file of that
+    address holds the first copy's anchors, which the second would never agree with."""
+    from models.audit.anchors import default_path
+
+    assert _migrate(run, monkeypatch, target, demo_school)[0] == 0
+    name = target.rsplit("/", 1)[1]
+    _admin(POSTGRES_URL, f'DROP DATABASE "{name}" WITH (FORCE)')
+    _admin(POSTGRES_URL, f'CREATE DATABASE "{name}"')
+    old = default_path(target)
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and f"The anchors file {old} holds anchors already" in err, err
+    assert _tables(target) == []
+    old.rename(old.with_name(old.name + ".first-try"))
+    code, out, err = _migrate(run, monkeypatch, target, demo_school)
+    assert code == 0, err
+    code, out, err = run("audit", "verify", "--db", target)
+    assert code == 0 and "Audit log OK" in out, err
+
+
+@needs_postgres
 def test_a_source_whose_log_does_not_verify_is_not_moved(demo_school, target, run, monkeypatch):
     conn = sqlite3.connect(demo_school)
     with conn:
