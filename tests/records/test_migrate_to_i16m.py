@@ -194,6 +194,40 @@ def test_the_demo_school_moves_with_every_row_and_its_chain_verified_on_both_sid
 
 
 @needs_postgres
+def test_a_database_upgraded_from_version_1_moves_and_verifies(tmp_path, target, run, monkeypatch):
+    """An old school: its first entries plain SHA-256, its rows bound by the upgrades' baselines."""
+    import datetime as dt
+
+    from models.custody.ledger import hand_in
+    from models.store import pinkey
+    from models.store.db import db
+    from models.store.tables import EXCEPTION_MODELS, VISITOR_MODELS, SchemaVersion
+    from models.upkeep.opening import open_database
+    from tests.oldschema import LATER_THAN_1, written_as
+    from tests.school import NOW, build
+
+    src = str(tmp_path / "old.sqlite3")
+    open_database(src)
+    pinkey.load(create=True)  # (the sandbox's key, as another test may have made it already)
+    with written_as(1):
+        school = build()
+        hand_in(school.codes["000002"], school.office, now=NOW + dt.timedelta(minutes=1))
+    db.drop_tables([*LATER_THAN_1, *EXCEPTION_MODELS, *VISITOR_MODELS])
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=1, description="created", applied_at=NOW)
+    close_db()
+    open_database(src)  # upgraded, every step recorded
+    close_db()
+    code, out, err = _migrate(run, monkeypatch, target, src)
+    assert code == 0, err
+    before, after = _content(src), _content(target)
+    assert len(before["schema_version"]) > 1 and after["schema_version"] == before["schema_version"]
+    assert after["audit_entry"][: len(before["audit_entry"])] == before["audit_entry"]
+    code, out, err = run("audit", "verify", "--db", target)
+    assert code == 0 and "Audit log OK" in out, err
+
+
+@needs_postgres
 def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(demo_school, target, run, monkeypatch):
     assert _migrate(run, monkeypatch, target, demo_school)[0] == 0
     there = _content(target)
