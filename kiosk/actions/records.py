@@ -119,6 +119,128 @@ def verify_restored(anchors_path: Path, tz: Any) -> RestoreDone:
         return RestoreDone(where, None, str(exc))
 
 
+# ---------------------------------------------------------------- moving to PostgreSQL
+
+
+MIGRATED_ACTION = "records.migrated"
+
+
+def check_move_target(url: str) -> str:
+    """The PostgreSQL URL ``kiosk migrate-to`` moves to, or one plain line why not (a bad
+    URL, another engine, no driver): checked before anyone signs in or anything is opened."""
+    from models.upkeep.move import check_target
+
+    return check_target(url)
+
+
+@dataclass(frozen=True)
+class Migrated:
+    source: Path  # the SQLite file, read only
+    target: str  # the PostgreSQL URL as it may be shown (no password)
+    rows: dict[str, int]  # table -> rows copied
+    source_check: Verified
+    target_check: Verified
+    entry: int  # the new database's entry recording the move
+    target_anchors: Path
+    anchor_problem: str | None  # the move is done, but its anchor was not written
+    anchor_files: list[Path]  # every anchors file the moved log names (verify reads them all)
+    config_file: Path  # where ``database = "…"`` goes
+
+    @property
+    def tables(self) -> int:
+        return len(self.rows)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def migrate_to(
+    who: SignedIn,
+    source_url: str,
+    target_url: str,
+    source_anchors: Path,
+    target_anchors: Path,
+    tz: Any,
+    config_file: Path | None = None,
+) -> Migrated:
+    """Move the open SQLite database to the empty PostgreSQL database at ``target_url``.
+
+    The source's log is anchored (the sign-in) and verified first: a log that does not
+    verify is not moved. Then every row is copied with its ids, times and hashes, in one
+    transaction on PostgreSQL, which is verified before it commits (the same key, and the
+    anchors files the log names); the move itself is recorded in the new log, whose first
+    anchor goes to ``target_anchors``. Any failure leaves PostgreSQL empty. The SQLite
+    file is not deleted, and nothing of the copy is written to it.
+    """
+    from models.audit import anchors
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
+    from models.clock import utcnow
+    from models.config import default_config_path
+    from models.errors import KioskError, RuleViolation
+    from models.upkeep import move
+
+    actor = staff_row(who)
+    target = move.check_target(target_url)
+    source = move.source_file(source_url)
+    anchors.write_if_moved(source_anchors, why="migrate", actor=actor)  # the sign-in: copied, anchored
+    before = verify(source_anchors, (), tz)
+    if not before.ok:
+        first = [*before.report.problems, *before.states][0]
+        raise RuleViolation(
+            f"The audit log of {source} does not verify, so it was not moved ({first.rstrip('.')}): "
+            "run kiosk audit verify. Nothing was changed."
+        )
+
+    def check() -> tuple[Verified, int]:
+        after = verify(target_anchors, (), tz)
+        if not after.ok:
+            first = [*after.report.problems, *after.states][0]
+            raise RuleViolation(
+                f"The copy's audit log does not verify on PostgreSQL ({first.rstrip('.')}): "
+                "nothing was moved, and the PostgreSQL database is empty again."
+            )
+        with write_tx():
+            seq, _ = audit.head()
+            entry = audit.append(
+                actor,
+                MIGRATED_ACTION,
+                "audit",
+                seq,
+                {"from": "sqlite", "file": str(source), "entries": after.report.entries, "head": seq},
+                utcnow(),
+            )
+        return after, entry.seq
+
+    def then() -> tuple[str | None, list[Path]]:
+        problem = None
+        try:
+            anchors.write(target_anchors, actor=actor, why="migrated")
+        except KioskError as exc:
+            problem = str(exc)
+        files = sorted({target_anchors.expanduser(), *anchors.recorded_files()})
+        return problem, files
+
+    same = source_anchors.expanduser().absolute() == target_anchors.expanduser().absolute()  # [audit] anchors
+    done = move.copy_to_postgres(source, target, check, then, new_anchors=None if same else target_anchors)
+    after, entry = done.checked
+    problem, files = done.after
+    settings_file = config_file if config_file is not None else default_config_path()
+    return Migrated(
+        source,
+        move.shown(target),
+        done.rows,
+        before,
+        after,
+        entry,
+        target_anchors,
+        problem,
+        files,
+        settings_file,
+    )
+
+
 # ---------------------------------------------------------------- retention
 
 

@@ -1,4 +1,5 @@
-"""Records duties (UK GDPR): ``kiosk backup``, ``purge``, ``sar`` (subject access) and ``erase``."""
+"""Records duties (UK GDPR): ``kiosk backup``, ``restore``, ``purge``, ``sar`` (subject access)
+and ``erase``; ``kiosk migrate-to``, which moves a school's SQLite database to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -82,6 +83,64 @@ def restore(env: Env, file: str) -> None:
         "Restored, but the audit check FAILED (above). If it says only that the log is cut short "
         "(anchors written after this backup), record the restore: kiosk audit restored --as HEAD|ADMIN."
     )
+
+
+def _move_target(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A bad URL, another engine or no PostgreSQL driver: one line, before anyone signs in."""
+    return records.check_move_target(value)
+
+
+@click.command("migrate-to")
+@click.argument("url", metavar="postgresql://USER@HOST/DBNAME", callback=_move_target)
+@common
+@acts("manage_records", doing="move the school's database to PostgreSQL")
+def migrate_to(env: Env, who, url: str) -> None:
+    """Move the school's SQLite database (--db, else the configured one) to an empty
+    PostgreSQL database, with its audit log verified on both sides.
+
+    Every row of every table is copied with its ids, times and audit hashes, in one
+    transaction: if anything fails, PostgreSQL is left empty. The SQLite file is not
+    deleted. Stop every terminal first. Afterwards, point the kiosk at PostgreSQL
+    (database = "postgresql://…" in the config file) on every terminal, each with the
+    same PIN key and able to read the anchors files this prints.
+    """
+    env.open(create=False)
+    done = records.migrate_to(
+        who,
+        env.db_url(),
+        url,
+        env.anchors_path(),
+        env.anchors_path(url),
+        env.settings.tz,
+        env.settings.source,
+    )
+    src = done.source_check.report
+    click.echo(
+        f"Audit log of {done.source} OK: {src.entries} entries, chain intact; {src.rows_checked} protected rows match."
+    )
+    click.echo(
+        f"Copied {done.tables} tables, {done.total} rows into {done.target} in one transaction; ids, times and audit hashes as they were."
+    )
+    for table, n in done.rows.items():
+        if n:
+            click.echo(f"  {table}: {n}")
+    tgt = done.target_check.report
+    click.echo(
+        f"Audit log on PostgreSQL OK: {tgt.entries} entries, chain intact; {tgt.rows_checked} protected rows match; "
+        f"{tgt.anchors_checked} anchors agree. The move is recorded as entry {done.entry}."
+    )
+    if done.anchor_problem is not None:
+        click.echo(f"Warning: the move is done, but {done.anchor_problem}", err=True)
+    click.echo(f"{done.source} was not deleted: keep it as a copy, and stop using it.")
+    click.echo(
+        f"To use PostgreSQL, put this line at the top of {done.config_file} on every terminal (or set KIOSK_DATABASE_URL):"
+    )
+    click.echo(f'  database = "{done.target}"')
+    if ":…@" in done.target:
+        click.echo("(The password is not shown: keep it in a password file, PGPASSFILE, not in the config.)")
+    click.echo("Every terminal needs the same PIN key, and must read these anchors files at these paths:")
+    for path in done.anchor_files:
+        click.echo(f"  {path}")
 
 
 def _subject(

@@ -270,6 +270,11 @@ def _recorded() -> dict[Path, list[tuple[int, Any, Any]]]:
     return out
 
 
+def recorded_files() -> list[Path]:
+    """Every anchors file the log says it wrote to (``kiosk audit verify`` reads them all)."""
+    return sorted(_recorded())
+
+
 def moved(path: str | os.PathLike) -> bool:
     """Whether the log has entries after the last anchor in ``path`` (other than that anchor's own)."""
     from models.audit import chain as audit

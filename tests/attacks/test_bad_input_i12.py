@@ -287,6 +287,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "serve": ["serve", "--port", "1"],  # (refused before it listens)
         "roster import": ["roster", "import", str(roster)],
         "restore": ["restore", str(tmp_path / "backup.sqlite3")],  # the database is checked first
+        "migrate-to": ["migrate-to", "postgresql://kiosk@127.0.0.1:1/school"],  # the source first: no server
         "devices list": ["devices", "list"],
         "devices register": ["devices", "register", "000001"],
         "devices revoke": ["devices", "revoke", "P-ABCDEF"],

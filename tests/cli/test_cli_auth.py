@@ -10,6 +10,7 @@ that is neither marked open nor protected fails here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import sqlite3
 import sys
@@ -26,6 +27,7 @@ from models.staff import auth
 from models.store.db import close_db
 from models.store.tables import AuditEntry, Staff
 from models.upkeep.opening import open_database
+from tests.conftest import POSTGRES_URL
 from tests.paths import REPO
 
 # Our own staff, with 6-digit PINs that are neither repeats nor runs.
@@ -73,6 +75,14 @@ def _attendance_file(tmp: Path) -> Path:
     path = tmp / "attendance.csv"
     path.write_text(f"Adno,Date,Mark\n000002,{dt.date.today().isoformat()},I\n")
     return path
+
+
+def move_target(tmp: Path) -> str:
+    """The empty PostgreSQL database `kiosk migrate-to` moves into (its own, per test)."""
+    if not POSTGRES_URL:
+        return "postgresql://kiosk@127.0.0.1:1/nowhere"  # (only the refusals run: never reached)
+    base, _, name = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}_auth_{hashlib.sha256(str(tmp).encode()).hexdigest()[:10]}"
 
 
 def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
@@ -315,6 +325,9 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "backup.write",
             outputs=[str(tmp / "copy.backup")],
         ),
+        # issue 16: the school's SQLite database moved to PostgreSQL (the move is recorded in
+        # the new database; in this one, the sign-in's anchor, by name)
+        "migrate-to": Case(["migrate-to", move_target(tmp)], "c_admin", "c_office", "audit.anchor"),
         "scan": Case(
             ["scan", "--mode", "hand-in"],
             "c_office",
@@ -582,14 +595,34 @@ def test_refused_for_a_role_that_may_not_act(school, kiosk, tmp_path, name):
     assert (f"staff:{staff_id(url, case.refused)}", "auth.refused") in entries_after(url, before)
 
 
+def _postgres(sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(POSTGRES_URL)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("name", _case_ids())
-def test_allowed_for_the_right_role_and_the_audit_names_them(school, kiosk, tmp_path, name):
+def test_allowed_for_the_right_role_and_the_audit_names_them(school, kiosk, tmp_path, name, request):
     url, codes = school
     case = cases(tmp_path, codes)[name]
+    if name == "migrate-to":
+        if not POSTGRES_URL or url.startswith("postgresql"):
+            pytest.skip("moves a SQLite database to PostgreSQL: KIOSK_TEST_POSTGRES, and the school on SQLite")
+        target = case.args[1].rsplit("/", 1)[1]
+        _postgres(f'CREATE DATABASE "{target}"')
+        request.addfinalizer(lambda: _postgres(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
     before = last_seq(url)
     code, out, err = kiosk(case, case.allowed, PINS[case.allowed])
     assert code == 0, err
     who = f"staff:{staff_id(url, case.allowed)}"
+    if name == "migrate-to":  # the move is in the new database's log, by name
+        assert (who, "records.migrated") in entries_after(case.args[1], 0)
     new = entries_after(url, before)
     assert (who, "auth.login") in new
     assert (who, case.action) in new, new

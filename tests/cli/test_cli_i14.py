@@ -56,7 +56,12 @@ def small_db(tmp_path):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        ([], "Error: kiosk needs a command: attendance, audit, backup, camera, concerns, demo,"),
+        (
+            [],
+            "Error: kiosk needs a command: attendance, audit, backup, camera, concerns, demo, devices, erase, "
+            "exceptions, labels, migrate-to, parents, police, policies, print, purge, relationships, report, "
+            "restore, roster, run, sar, scan, school-devices, serve, staff, staff-devices. (kiosk --help says more.)",
+        ),
         (
             ["devices"],
             "Error: kiosk devices needs a command: list, register, revoke. (kiosk devices --help says more.)",
