@@ -165,6 +165,7 @@ class Settings:
     kiosk_mode: bool = False
     scanner_terminator: str = "enter"  # enter | tab
     database: str | None = None
+    site: str = ""  # a trust's school this terminal is for (PostgreSQL; models.sites); "" = a school alone
     trays: list[TraySpec] = field(default_factory=list)
     overflow_place: str = DEFAULT_OVERFLOW_PLACE  # where phones go when no slot is free
     printer: dict[str, Any] = field(default_factory=lambda: {"url": "dummy://", "paper_mm": 80, "profile": "default"})
@@ -301,6 +302,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         "timezone",
         "scanner_terminator",
         "database",
+        "site",
     ):
         if key in raw:
             setattr(settings, key, _expect(raw, key, str, ""))
@@ -485,16 +487,29 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
 
 
 def _apply_env(settings: Settings) -> None:
+    if "KIOSK_SITE" in os.environ:
+        settings.site = os.environ["KIOSK_SITE"]
+    if settings.site.strip():
+        from models.sites import check_code
+
+        settings.site = check_code(settings.site)
     if os.environ.get("KIOSK_PRINTER"):
         settings.printer["url"] = os.environ["KIOSK_PRINTER"]
 
 
 def database_url(cli_value: str | None, settings: Settings) -> str:
-    if cli_value:
-        return cli_value
-    env = os.environ.get("KIOSK_DATABASE_URL")
-    if env:
-        return env
-    if settings.database:
-        return settings.database
-    return str(data_dir() / "kiosk.sqlite3")
+    """The database to open, at the configured site (``site`` / ``KIOSK_SITE``) unless the
+    URL names one itself."""
+    url = cli_value or os.environ.get("KIOSK_DATABASE_URL") or settings.database or str(data_dir() / "kiosk.sqlite3")
+    if settings.site.strip():
+        from models.sites import MAIN, split_url, with_site
+
+        _, named = split_url(str(url))
+        if named == MAIN:
+            return with_site(str(url), settings.site)
+        if named != settings.site:
+            raise ConfigError(
+                f"The database URL names site {named!r} but this terminal is set for {settings.site!r} "
+                "(KIOSK_SITE or the config's site): name one."
+            )
+    return str(url)

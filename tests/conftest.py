@@ -78,6 +78,10 @@ def _reset_postgres(url: str) -> None:
     init_db(url)
     db.execute_sql("DROP SCHEMA public CASCADE")
     db.execute_sql("CREATE SCHEMA public")
+    for (name,) in db.execute_sql(  # a trust's other schools (models.sites), and its registry
+        "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'site\\_%%' OR nspname = 'trust'"
+    ).fetchall():
+        db.execute_sql(f'DROP SCHEMA "{name}" CASCADE')
     close_db()
     from models.audit.anchors import default_path
 

@@ -63,7 +63,9 @@ def staff_deactivate(env: Env, who, username: str) -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(["office", "teacher", "leadership", "headteacher", "dsl", "admin", "chair"]),
+    type=click.Choice(
+        ["office", "teacher", "leadership", "headteacher", "dsl", "admin", "chair", "trust_lead", "trust_dsl"]
+    ),
     help="Repeat for several roles.",
 )
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")

@@ -70,9 +70,14 @@ def default_path(db_url: str) -> Path:
     if "://" in text and not text.startswith("sqlite"):
         from urllib.parse import urlparse
 
+        from models.sites import MAIN, split_url
+
+        text, site = split_url(text)
         p = urlparse(text)
         stem = f"{p.hostname or 'local'}-{p.path.strip('/') or 'db'}"
         ident = f"{p.hostname}:{p.port}/{p.path.strip('/')}"
+        if site != MAIN:  # each school of a trust has its own chain, and so its own anchors
+            stem, ident = f"{stem}-{site}", f"{ident}?site={site}"
     else:
         path = text.split("sqlite:///", 1)[-1]
         stem = Path(path).stem or "kiosk"

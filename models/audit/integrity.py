@@ -500,12 +500,19 @@ def _pg_triggers(table: str) -> list[str]:
     ]
 
 
+# The triggers on this site's own tables (a trust's other sites have theirs: models.sites).
+_HERE = "tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = current_schema()::regnamespace)"
+
+
 def install_pg_triggers() -> None:
     """PostgreSQL: the (persistent) capture triggers; they write only for the kiosk's sessions."""
     for stmt in _PG_FUNCTIONS:
         db.execute_sql(stmt)
     existing = {
-        r[0] for r in db.execute_sql("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%'").fetchall()
+        r[0]
+        for r in db.execute_sql(
+            f"SELECT tgname FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%' AND {_HERE}"
+        ).fetchall()
     }
     for table in _existing():
         for stmt in _pg_triggers(table):
@@ -539,7 +546,7 @@ def prepare() -> None:
     else:
         has_tmp, have = database.execute_sql(
             f"SELECT to_regclass('pg_temp.{DIRTY}') IS NOT NULL, "
-            "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%')"
+            f"(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%' AND {_HERE})"
         ).fetchone()
         if not has_tmp or have < want:
             if not database.table_exists("custody_event"):

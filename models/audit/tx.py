@@ -19,7 +19,6 @@ from models.audit import integrity  # the entry, and the content binding of the 
 from models.clock import utcnow
 from models.errors import StorageError
 from models.store.db import (
-    PG_WRITE_LOCK,
     STORAGE_FAILURES,
     count_commit,
     damage_message,
@@ -28,6 +27,7 @@ from models.store.db import (
     mark_damaged,
     reset_if_disconnected,
     storage_error,
+    write_lock,
 )
 
 _tx_local = threading.local()  # depth > 0 while this thread is inside write_tx
@@ -56,17 +56,25 @@ def write_tx() -> Iterator[None]:
         # a plain atomic() around domain calls (then this one does, before it ends).
         integrity.prepare()
         ours = getattr(_tx_local, "depth", 0) > 0
-        with database.atomic():
-            yield
-            if not ours:
-                _seal()
+        try:
+            with database.atomic():
+                yield
+                if not ours:
+                    _seal()
+        except STORAGE_FAILURES as exc:
+            # A read-only transaction (a report reading another school of the trust,
+            # models.trust.reading): the savepoint is rolled back and the reading goes on; a
+            # cache that could not be written says so as any read-only database does.
+            if "read-only transaction" not in str(exc):
+                raise
+            raise StorageError("The database is read-only here: nothing was saved.") from None
         return
     try:
         integrity.prepare()
         _tx_local.depth = 1
         with database.atomic():
             if not isinstance(database, peewee.SqliteDatabase):
-                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (write_lock(),))
             try:
                 yield
             except BaseException:

@@ -56,6 +56,8 @@ from models.staff.auth import (
     ROLE_NAMES,
     ROLES,
     TEACHER,
+    TRUST_DSL,
+    TRUST_LEAD,
     may_read_details,
     require,
 )
@@ -148,7 +150,17 @@ EVENT_NOUNS = {
 # as high as the role in which it was recorded. Office staff and teachers are equal;
 # the leadership team and the DSL above them; the headteacher above all. Admin runs the
 # system and takes no custody action, so ranks lowest; so does the chair of governors.
-SENIORITY = {ADMIN: 0, CHAIR: 0, OFFICE: 1, TEACHER: 1, LEADERSHIP: 2, DSL: 2, HEADTEACHER: 3}
+SENIORITY = {
+    ADMIN: 0,
+    CHAIR: 0,
+    TRUST_LEAD: 0,
+    TRUST_DSL: 0,
+    OFFICE: 1,
+    TEACHER: 1,
+    LEADERSHIP: 2,
+    DSL: 2,
+    HEADTEACHER: 3,
+}
 # Limits of the free-text fields (characters); the forms use the same numbers.
 REASON_LIMIT = 500  # a confiscation's reason
 POLICY_LIMIT = 200  # the policy breached

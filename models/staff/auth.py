@@ -46,7 +46,11 @@ OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR = (
     "admin",
     "chair",
 )
-ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR)
+# A trust's own roles (issue 16), held at site 1, the trust's home: they read across the
+# trust's schools (models.trust.reading, read-only) and write into none they do not belong to.
+TRUST_LEAD, TRUST_DSL = "trust_lead", "trust_dsl"
+TRUST_ROLES = frozenset({TRUST_LEAD, TRUST_DSL})
+ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR, TRUST_LEAD, TRUST_DSL)
 ROLE_NAMES = {
     OFFICE: "office staff",
     TEACHER: "teacher",
@@ -55,6 +59,8 @@ ROLE_NAMES = {
     DSL: "DSL",
     ADMIN: "admin",
     CHAIR: "chair of governors",
+    TRUST_LEAD: "trust lead",
+    TRUST_DSL: "trust safeguarding lead",
 }
 
 # Who may do each action. Teachers act only on pupils in their own classes.
@@ -128,6 +134,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A pupil's day mark (absent, no phone today): the office, the class's teacher, leadership.
     "mark_attendance": frozenset({OFFICE, TEACHER, LEADERSHIP, HEADTEACHER}),
     "import_attendance": frozenset({OFFICE, ADMIN}),
+    # A trust (issue 16): the admin of site 1 adds the trust's schools; the trust's leads read
+    # figures across them, and the trust's safeguarding lead the DSL's feed of each school.
+    "manage_sites": frozenset({ADMIN}),
+    "trust_reports": frozenset({TRUST_LEAD, TRUST_DSL}),
+    "trust_safeguarding": frozenset({TRUST_DSL}),
 }
 ACTION_WORDS = {
     "follow_up_concerns": "follow up safeguarding concerns",
@@ -167,6 +178,9 @@ ACTION_WORDS = {
     "lend_school_device": "lend or take back the school's phones and tablets",
     "manage_school_devices": "manage the register of the school's phones and tablets",
     "view_school_devices": "see the register of the school's phones and tablets",
+    "manage_sites": "add schools to the trust",
+    "trust_reports": "read reports across the trust's schools",
+    "trust_safeguarding": "read the safeguarding feed across the trust's schools",
 }
 CLASS_SCOPED = frozenset({TEACHER})
 # Actions a teacher takes for any pupil, not only their own classes' (policy 6: staff may
@@ -406,6 +420,14 @@ def create_staff(
         raise ValidationError(
             f"Unknown role {unknown[0]!r}: use {', '.join(ROLES)}." if unknown else "Give at least one role."
         )
+    if TRUST_ROLES & set(roles):
+        from models.sites import MAIN
+        from models.store.db import current_site
+
+        if current_site() != MAIN:
+            raise ValidationError(
+                "A trust role is held at site 1, the trust's own: add this account there (a terminal that names no site)."
+            )
     display_name = (display_name or "").strip()
     if not display_name or not display_name.isprintable() or len(display_name) > 100:
         raise ValidationError("A display name is 1 to 100 printable characters.")

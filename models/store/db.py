@@ -24,9 +24,11 @@ from urllib.parse import urlparse
 import peewee
 from playhouse.db_url import connect as url_connect
 
+from models import sites
 from models.errors import ConfigError, DatabaseBusy, StorageError
 
 db = peewee.DatabaseProxy()
+_site = sites.MAIN  # the site (school) the open database is for: models.sites
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -61,13 +63,29 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
+def current_site() -> str:
+    """The code of the site the open database is for (:data:`models.sites.MAIN`: a
+    single school, or site 1 of a trust)."""
+    return _site
+
+
+def current_schema() -> str:
+    """The PostgreSQL schema holding the open site's tables (``public`` for the main site)."""
+    return sites.schema_for(_site)
+
+
+def write_lock() -> int:
+    """The advisory lock every writer of the open site takes for its whole transaction."""
+    return sites.write_lock_key(PG_WRITE_LOCK, current_schema())
+
+
 def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
     """Point :data:`db` at ``url`` and open it: a connection, nothing more. The schema is
     brought up to date by :func:`models.upkeep.opening.open_database`, which calls this first.
 
     ``create=False``: a SQLite file that does not exist is one plain line, not a new empty
     database (a read-only command given a mistyped path)."""
-    full = normalise_url(url)
+    full, site = sites.split_url(normalise_url(url))
     if full.startswith("sqlite:"):
         path = full[len("sqlite:///") :]
         if path != ":memory:" and not path.startswith("file:"):
@@ -85,12 +103,16 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
         parsed = urlparse(full)
         if not parsed.path.strip("/"):
             raise ConfigError("The PostgreSQL URL names no database: postgresql://user@host/dbname")
-        database = url_connect(full)
+        extra = {}
+        if site != sites.MAIN:  # every connection of this process sees the site's own tables, and only them
+            extra["options"] = f"-c search_path={sites.schema_for(site)}"
+        database = url_connect(full, **extra)
     if db.obj is not None and not db.obj.is_closed():
         db.obj.close()
     db.initialize(database)
-    global _damaged
+    global _damaged, _site
     _damaged = None
+    _site = site
     try:
         database.connect(reuse_if_open=True)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
@@ -98,7 +120,21 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
             database.close()
             raise StorageError(message) from None
         raise StorageError(f"Cannot open the database: {_first_line(exc)}") from None
+    if site != sites.MAIN:
+        _check_site_exists(database, site)
     return database
+
+
+def _check_site_exists(database: peewee.Database, site: str) -> None:
+    """A site named that the trust has not made is one line, not a new empty school (a
+    mistyped KIOSK_SITE would otherwise start a school of its own)."""
+    row = database.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (sites.schema_for(site),)).fetchone()
+    if row is None:
+        database.close()
+        raise StorageError(
+            f"There is no site {site!r} in this database: `kiosk sites list` shows the trust's sites and "
+            "`kiosk sites add` makes one. Nothing was changed."
+        )
 
 
 def _prepare_file(path: Path, *, create: bool = True) -> None:

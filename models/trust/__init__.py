@@ -1,0 +1,161 @@
+"""A trust: several schools (sites) on one PostgreSQL database.
+
+Each site is a schema of its own (:mod:`models.sites`): the trust's registry here
+names them. A single school is a trust of one and has no registry: its tables are site 1,
+where they always were, so nothing moves when it joins a trust and its audit chain goes
+on verifying.
+
+* :func:`add_site` makes a school: its schema, its tables at the current version, and its
+  row in the registry, in one transaction with the audit entry (in the chain of the site
+  that made it).
+* :func:`all_sites` lists them, site 1 first.
+* :func:`reading` reads another site's records in a read-only transaction: the database
+  itself refuses any write into a school while reading it, whoever asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from models import sites as site_names
+from models.audit import chain as audit
+from models.audit.tx import write_tx
+from models.errors import ConfigError, PermissionDenied, ValidationError
+from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
+from models.store.db import current_schema, current_site, db, is_sqlite
+
+MAX_NAME = 80
+
+
+class Site(peewee.Model):
+    """One school of the trust. Site 1 is the school that was there first (schema ``public``)."""
+
+    id = peewee.AutoField()
+    code = peewee.CharField(unique=True)  # "" for site 1
+    name = peewee.CharField()
+    schema_name = peewee.CharField(unique=True)
+    added_at = peewee.DateTimeField()
+    added_by = peewee.CharField(null=True)
+
+    class Meta:
+        database = db
+        schema = TRUST_SCHEMA
+        table_name = "site"
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    number: int
+    code: str  # "" for site 1 (a terminal names no site to open it)
+    name: str
+    schema: str
+
+
+def _require_postgres() -> None:
+    if is_sqlite():
+        raise ConfigError(
+            "A trust of several schools needs PostgreSQL: one SQLite file holds one school. "
+            "Move this school first (kiosk migrate-to postgresql://…)."
+        )
+
+
+def _has_registry() -> bool:
+    if is_sqlite():
+        return False
+    row = db.execute_sql("SELECT to_regclass(%s) IS NOT NULL", (f"{TRUST_SCHEMA}.site",)).fetchone()
+    return bool(row and row[0])
+
+
+def all_sites(first_name: str = "This school") -> list[SiteInfo]:
+    """The trust's schools, site 1 first. A school alone (or on SQLite) is a trust of one."""
+    if not _has_registry():
+        return [SiteInfo(1, MAIN, first_name, MAIN_SCHEMA)]
+    return [
+        SiteInfo(s.id, s.code, s.name, s.schema_name)
+        for s in Site.select().order_by(Site.id)
+        if _schema_exists(s.schema_name)
+    ]
+
+
+def _schema_exists(schema: str) -> bool:
+    return db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
+
+
+def check_name(name: object) -> str:
+    text = " ".join(str(name or "").split())
+    if not text:
+        raise ValidationError("Give the school's name.")
+    if len(text) > MAX_NAME:
+        raise ValidationError(f"A school's name is at most {MAX_NAME} characters.")
+    return text
+
+
+def add_site(code: str, name: str, *, actor: Any, now: dt.datetime, first_name: str = "Site 1") -> SiteInfo:
+    """Make a new school in the trust: its schema and tables, and its registry row.
+
+    Run from site 1 (the trust's own school, where the trust's registry is kept), by
+    someone who may manage staff there: the new school has no staff yet, and its first
+    admin is added as any school's first admin is (``kiosk staff add`` at that site).
+    Site 1 joins the registry the first time, under ``first_name``.
+    """
+    _require_postgres()
+    if current_site() != MAIN:
+        raise PermissionDenied("Add a school from site 1 of the trust (a terminal that names no site).")
+    code = site_names.check_code(code)
+    name = check_name(name)
+    schema = site_names.schema_for(code)
+    from models.upkeep.migrations import migrate
+
+    with write_tx():
+        db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{TRUST_SCHEMA}"')
+        db.create_tables([Site], safe=True)
+        if not Site.select().exists():
+            Site.create(
+                code=MAIN,
+                name=check_name(first_name),
+                schema_name=MAIN_SCHEMA,
+                added_at=now,
+                added_by=None,
+            )
+        if Site.select().where((Site.code == code) | (Site.schema_name == schema)).exists() or _schema_exists(schema):
+            raise ValidationError(f"There is already a school with the code {code!r} in this trust.")
+        if Site.select().where(peewee.fn.lower(Site.name) == name.lower()).exists():
+            raise ValidationError(f"There is already a school called {name!r} in this trust.")
+        site = Site.create(
+            code=code, name=name, schema_name=schema, added_at=now, added_by=getattr(actor, "username", None)
+        )
+        audit.append(actor, "trust.site_added", "site", site.id, {"code": code, "name": name, "schema": schema}, now)
+        # The new school's tables, in this same transaction: a failure leaves no half-made school.
+        here = current_schema()
+        db.execute_sql(f'CREATE SCHEMA "{schema}"')
+        db.execute_sql(f'SET LOCAL search_path TO "{schema}"')
+        migrate()  # (a failure aborts the whole transaction, search_path with it)
+        db.execute_sql(f'SET LOCAL search_path TO "{here}"')  # the commit binds site 1's own chain
+    return SiteInfo(site.id, code, name, schema)
+
+
+@contextmanager
+def reading(site: SiteInfo) -> Iterator[None]:
+    """Read ``site``'s records on this connection, in a read-only transaction: a report
+    across the trust can look into every school and write into none (PostgreSQL refuses
+    it, whatever the code asks)."""
+    if is_sqlite():
+        if site.schema != MAIN_SCHEMA:
+            raise ConfigError("A trust of several schools needs PostgreSQL.")
+        yield
+        return
+    if db.in_transaction():
+        raise RuntimeError("reading() opens its own transaction")
+    from models.audit import integrity
+
+    integrity.prepare()  # this connection's capture table, made now: a read-only transaction could not
+    with db.atomic():
+        db.execute_sql("SET TRANSACTION READ ONLY")
+        db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
+        yield  # (SET LOCAL ends with the transaction: this connection is back at its own site)

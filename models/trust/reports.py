@@ -1,0 +1,198 @@
+"""Reports across a trust's schools (issue 16): each school's own report, read at that
+school in a read-only transaction (:func:`models.trust.reading`), then the trust's total.
+
+Who may read them is asked at site 1, where the trust's roles are held: the trust's leads
+(``trust_reports``: compliance, phones not collected, the governors' figures) and the
+trust's safeguarding lead (``trust_safeguarding``: each school's DSL feed). Figures only
+for the leads; the feed carries names, as the school's own DSL reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from models.clock import SCHOOL_TZ, utcnow
+from models.custody.ledger import PhoneState
+from models.reports import compliance as comp
+from models.reports import governors as gov
+from models.reports import phones
+from models.safeguarding import concerns
+from models.sites import MAIN
+from models.staff.auth import require
+from models.store.db import current_site
+from models.store.tables import Staff
+from models.trust import SiteInfo, all_sites, reading
+
+
+def _at_site_1(actor: Staff | None, action: str) -> None:
+    if actor is not None:
+        require(actor, action)
+    if current_site() != MAIN:
+        from models.errors import PermissionDenied
+
+        raise PermissionDenied(
+            "Reports across the trust are read at site 1, the trust's own (a terminal that names no site)."
+        )
+
+
+@dataclass(frozen=True)
+class SiteCompliance:
+    site: SiteInfo
+    school_days: int
+    handed_in: int
+    expected: int
+    rate: float | None  # percent, one decimal; None when no one was expected
+    breaches: int
+    not_collected: int
+    visitors_not_signed_out: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site.number,
+            "code": self.site.code,
+            "school": self.site.name,
+            "school_days": self.school_days,
+            "handed_in": self.handed_in,
+            "expected": self.expected,
+            "rate_percent": self.rate,
+            "breaches": self.breaches,
+            "not_collected": self.not_collected,
+            "visitors_not_signed_out": self.visitors_not_signed_out,
+        }
+
+
+TRUST_TOTAL = SiteInfo(0, "", "The trust (all schools)", "")
+
+
+def _rate(handed: int, expected: int) -> float | None:
+    return round(100.0 * handed / expected, 1) if expected else None
+
+
+def compliance_across(
+    actor: Staff | None,
+    from_day: dt.date | None = None,
+    to_day: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    first_name: str = "Site 1",
+) -> list[SiteCompliance]:
+    """Each school's hand-in figures over the range (the compliance report's own), then the
+    trust's total (its rate from the summed counts, not an average of rates)."""
+    _at_site_1(actor, "trust_reports")
+    now = now or utcnow()
+    rows = []
+    for site in all_sites(first_name):
+        with reading(site):
+            rep = comp.compliance(from_day, to_day, now=now, tz=tz)
+            handed = sum(d.handed_in for d in rep.daily)
+            expected = sum(d.expected for d in rep.daily)
+            rows.append(
+                SiteCompliance(
+                    site=site,
+                    school_days=len(rep.school_days),
+                    handed_in=handed,
+                    expected=expected,
+                    rate=_rate(handed, expected),
+                    breaches=rep.breaches.total if rep.breaches else 0,
+                    not_collected=len(rep.not_collected),
+                    visitors_not_signed_out=rep.visitors_not_signed_out or 0,
+                )
+            )
+    handed = sum(r.handed_in for r in rows)
+    expected = sum(r.expected for r in rows)
+    rows.append(
+        SiteCompliance(
+            site=TRUST_TOTAL,
+            school_days=max((r.school_days for r in rows), default=0),
+            handed_in=handed,
+            expected=expected,
+            rate=_rate(handed, expected),
+            breaches=sum(r.breaches for r in rows),
+            not_collected=sum(r.not_collected for r in rows),
+            visitors_not_signed_out=sum(r.visitors_not_signed_out for r in rows),
+        )
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class SiteHeld:
+    """Phones a school still holds: counts, no names (each school's own list has those)."""
+
+    site: SiteInfo
+    in_tray: int
+    confiscated: int
+    overnight: int
+    overflow: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site.number,
+            "code": self.site.code,
+            "school": self.site.name,
+            "in_tray": self.in_tray,
+            "confiscated": self.confiscated,
+            "kept_overnight": self.overnight,
+            "in_overflow": self.overflow,
+        }
+
+
+def uncollected_across(
+    actor: Staff | None, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
+) -> list[SiteHeld]:
+    _at_site_1(actor, "trust_reports")
+    now = now or utcnow()
+    out = []
+    for site in all_sites(first_name):
+        with reading(site):
+            held = phones.uncollected(now, tz)
+        out.append(
+            SiteHeld(
+                site=site,
+                in_tray=sum(1 for p in held if p.held_as == PhoneState.IN_TRAY),
+                confiscated=sum(1 for p in held if p.held_as == PhoneState.CONFISCATED),
+                overnight=sum(1 for p in held if p.overnight),
+                overflow=sum(1 for p in held if p.overflow),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SiteFeedEntry:
+    site: SiteInfo
+    entry: concerns.FeedEntry
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"site": self.site.number, "school": self.site.name, **self.entry.as_dict()}
+
+
+def feed_across(
+    actor: Staff | None, from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ, first_name: str = "Site 1"
+) -> list[SiteFeedEntry]:
+    """Every school's DSL feed over the range (concerns, confiscations, searches, police),
+    newest first, for the trust's safeguarding lead. Read only: nothing is marked seen at
+    a school (its own DSL's marks are theirs)."""
+    _at_site_1(actor, "trust_safeguarding")
+    out = []
+    for site in all_sites(first_name):
+        with reading(site):
+            out += [SiteFeedEntry(site, e) for e in concerns.safeguarding_feed(from_day, to_day, tz=tz)]
+    out.sort(key=lambda s: s.entry.at, reverse=True)
+    return out
+
+
+def governors_across(
+    actor: Staff | None, term: gov.Term, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
+) -> list[tuple[SiteInfo, gov.GovernorsReport]]:
+    """Each school's governors' figures for the term (counts, no names)."""
+    _at_site_1(actor, "trust_reports")
+    now = now or utcnow()
+    out = []
+    for site in all_sites(first_name):
+        with reading(site):
+            out.append((site, gov.governors_report(term, names=False, reader=None, now=now, tz=tz)))
+    return out
