@@ -236,7 +236,13 @@ def test_every_role_against_undoing_every_other_roles_action(school, recorder_ro
             # The person who recorded it may always undo it.
             custody.reverse(event_id, recorder, reason="my mistake", now=next(clock))
         back_out(school, dev, code, clock)
-    assert tried or recorder_role in ("admin", "dsl", "chair", "trust_lead", "trust_dsl")  # no custody action of their own
+    assert tried or recorder_role in (
+        "admin",
+        "dsl",
+        "chair",
+        "trust_lead",
+        "trust_dsl",
+    )  # no custody action of their own
     assert custody.verify_states() == []
 
 
