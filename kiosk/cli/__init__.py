@@ -43,6 +43,7 @@ from kiosk.cli import (
     school_devices,
     serve,
     staff,
+    trust,
 )
 from kiosk.cli._common import EXIT_REFUSED, EXIT_UNEXPECTED, Warned
 from models.errors import KioskError
@@ -84,6 +85,7 @@ cli.add_command(attendance.attendance_group)
 cli.add_command(concerns.concerns_group)
 cli.add_command(parents.parents_group)
 cli.add_command(parents.police_group)
+cli.add_command(trust.trust_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

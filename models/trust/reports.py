@@ -196,3 +196,15 @@ def governors_across(
         with reading(site):
             out.append((site, gov.governors_report(term, names=False, reader=None, now=now, tz=tz)))
     return out
+
+
+def record_read(actor: Staff, what: str, sites: list[SiteInfo], now: dt.datetime) -> None:
+    """Who read what across the trust, in site 1's chain (a school's own DSL can ask the
+    trust who read its records)."""
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
+
+    with write_tx():
+        audit.append(
+            actor, "trust.report_read", "trust", what, {"report": what, "sites": [s.number for s in sites]}, now
+        )

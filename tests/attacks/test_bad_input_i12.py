@@ -85,6 +85,10 @@ def _date_commands(bad: str) -> list[list[str]]:
         ["report", "compliance", "--to", bad],
         ["report", "governors", "--from", bad, "--to", "2026-09-30"],
         ["report", "governors", "--from", "2026-09-01", "--to", bad],
+        ["trust", "compliance", "--from", bad],
+        ["trust", "compliance", "--to", bad],
+        ["trust", "feed", "--from", bad],
+        ["trust", "feed", "--to", bad],
     ]
     for option in EXC_DATES:
         cmds.append(EXC_ADD + [x for k, v in EXC_DATES.items() for x in (k, bad if k == option else v)])
@@ -359,6 +363,13 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
             "--at",
             "2026-11-12 09:00",
         ],
+        # issue 16: a trust's schools
+        "trust sites": ["trust", "sites"],
+        "trust add-site": ["trust", "add-site", "elm", "--name", "Elm Primary"],
+        "trust compliance": ["trust", "compliance"],
+        "trust uncollected": ["trust", "uncollected"],
+        "trust feed": ["trust", "feed"],
+        "trust governors": ["trust", "governors", "--term", "autumn-2026"],
         "police contact": [
             "police",
             "contact",

@@ -60,7 +60,7 @@ def small_db(tmp_path):
             [],
             "Error: kiosk needs a command: attendance, audit, backup, camera, concerns, demo, devices, erase, "
             "exceptions, labels, migrate-to, parents, police, policies, print, purge, relationships, report, "
-            "restore, roster, run, sar, scan, school-devices, serve, staff, staff-devices. (kiosk --help says more.)",
+            "restore, roster, run, sar, scan, school-devices, serve, staff, staff-devices, trust. (kiosk --help says more.)",
         ),
         (
             ["devices"],

@@ -1,0 +1,83 @@
+"""A trust's schools (issue 16): the registry, and reports across the schools, read at
+site 1 by the trust's own roles (``models.trust``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
+
+if TYPE_CHECKING:
+    from models.trust import SiteInfo
+    from models.trust.reports import SiteCompliance, SiteFeedEntry, SiteHeld
+
+
+def sites(settings: Any) -> list[SiteInfo]:
+    """The trust's schools, site 1 first (a school alone: itself)."""
+    from models.trust import all_sites
+
+    return all_sites(settings.school_name or "Site 1")
+
+
+def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime) -> SiteInfo:
+    from models.staff.auth import require
+    from models.trust import add_site as add
+
+    actor = staff_row(who)
+    require(actor, "manage_sites")
+    return add(code, name, actor=actor, now=now, first_name=settings.school_name or "Site 1")
+
+
+def compliance(
+    who: SignedIn, from_day: dt.date | None, to_day: dt.date | None, settings: Any, now: dt.datetime
+) -> list[SiteCompliance]:
+    from models.trust import reports
+
+    actor = staff_row(who)
+    rows = reports.compliance_across(
+        actor, from_day, to_day, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
+    )
+    reports.record_read(actor, "compliance", [r.site for r in rows[:-1]], now)
+    return rows
+
+
+def uncollected(who: SignedIn, settings: Any, now: dt.datetime) -> list[SiteHeld]:
+    from models.trust import reports
+
+    actor = staff_row(who)
+    rows = reports.uncollected_across(actor, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1")
+    reports.record_read(actor, "uncollected", [r.site for r in rows], now)
+    return rows
+
+
+def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: dt.datetime) -> list[SiteFeedEntry]:
+    from models.trust import reports
+
+    actor = staff_row(who)
+    rows = reports.feed_across(actor, from_day, to_day, tz=settings.tz, first_name=settings.school_name or "Site 1")
+    reports.record_read(actor, "safeguarding_feed", sites(settings), now)
+    return rows
+
+
+@dataclass(frozen=True)
+class TrustGovernors:
+    term: str
+    rows: list[dict[str, Any]]  # site, school, section, measure, group, value
+
+
+def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) -> TrustGovernors:
+    """Each school's governors' figures for the term, as rows (counts, no names)."""
+    from models.reports import governors as gov
+    from models.trust import reports
+
+    actor = staff_row(who)
+    span = gov.resolve_term(term, None, None)
+    per_site = reports.governors_across(
+        actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
+    )
+    reports.record_read(actor, "governors", [s for s, _ in per_site], now)
+    rows = [{"site": site.number, "school": site.name, **row.to_dict()} for site, rep in per_site for row in rep.rows()]
+    return TrustGovernors(span.label, rows)

@@ -1,0 +1,114 @@
+"""``kiosk trust``: a trust's schools on one PostgreSQL database (issue 16).
+
+Each school is a site (``?site=CODE`` on the database URL, or KIOSK_SITE); site 1 is the
+school that was there first. Its admin adds the others; the trust's own roles (trust_lead,
+trust_dsl), held at site 1, read reports across them and can write into none.
+"""
+
+from __future__ import annotations
+
+import click
+
+from kiosk.actions import admin
+from kiosk.actions import trust as trust_actions
+from kiosk.cli._access import acts, open_command
+from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
+
+
+@click.group("trust")
+def trust_group() -> None:
+    """A trust's schools on one PostgreSQL database: the sites, and reports across them."""
+
+
+@open_command("read-only listing")
+@trust_group.command("sites")
+@FORMAT
+@common
+def trust_sites(env: Env, fmt: str) -> None:
+    """The trust's schools (site 1 first) and the code a terminal names to open each."""
+    env.open(create=False)
+    emit(
+        [
+            {"site": s.number, "code": s.code or "(none: site 1)", "school": s.name, "schema": s.schema}
+            for s in trust_actions.sites(env.settings)
+        ],
+        fmt,
+        ["site", "code", "school", "schema"],
+    )
+
+
+@trust_group.command("add-site")
+@click.argument("code")
+@click.option("--name", "name", required=True, help='The school\'s name, e.g. "Elm Primary School".')
+@common
+@acts("manage_sites")
+def trust_add_site(env: Env, who, code: str, name: str) -> None:
+    """Add a school to the trust (CODE: its short name, e.g. elm). Run at site 1, by its admin."""
+    env.open(create=False)
+    site = trust_actions.add_site(who, code, name, env.settings, admin.now())
+    click.echo(
+        f"{site.name} added as site {site.number} (code {site.code}). Its terminals set KIOSK_SITE={site.code} "
+        f'(or site = "{site.code}" in the config); add its first admin there with `kiosk staff add`.'
+    )
+
+
+@trust_group.command("compliance")
+@click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
+@click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
+@FORMAT
+@common
+@acts("trust_reports")
+def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, fmt: str) -> None:
+    """Each school's hand-in rate, breaches and phones not collected, then the trust's total."""
+    from_day = parse_date(from_text, "--from")
+    to_day = parse_date(to_text, "--to")
+    env.open(create=False)
+    rows = trust_actions.compliance(who, from_day, to_day, env.settings, admin.now())
+    emit(
+        [r.as_dict() for r in rows],
+        fmt,
+        ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
+    )
+
+
+@trust_group.command("uncollected")
+@FORMAT
+@common
+@acts("trust_reports")
+def trust_uncollected(env: Env, who, fmt: str) -> None:
+    """Phones each school still holds: counts (each school's own list has the names)."""
+    env.open(create=False)
+    rows = trust_actions.uncollected(who, env.settings, admin.now())
+    emit(
+        [r.as_dict() for r in rows], fmt, ["site", "school", "in_tray", "confiscated", "kept_overnight", "in_overflow"]
+    )
+
+
+@trust_group.command("feed")
+@click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: today).")
+@click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")
+@FORMAT
+@common
+@acts("trust_safeguarding")
+def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: str) -> None:
+    """Every school's DSL feed (concerns, confiscations, searches, police), newest first.
+    Read only: nothing is marked seen at a school."""
+    from kiosk.actions.listings import today
+
+    to_day = parse_date(to_text, "--to") or today(env.settings.tz)
+    from_day = parse_date(from_text, "--from") or to_day
+    env.open(create=False)
+    rows = trust_actions.feed(who, from_day, to_day, env.settings, admin.now())
+    emit([r.as_dict() for r in rows], fmt, ["school", "time", "kind_text", "subject", "class_name", "summary", "by"])
+
+
+@trust_group.command("governors")
+@click.option("--term", "term_text", default=None, metavar="TERM", help="autumn-2026, spring-2027 or summer-2027.")
+@FORMAT
+@common
+@acts("trust_reports")
+def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
+    """Each school's governors' figures for the term (counts, no names), one row per figure."""
+    env.open(create=False)
+    done = trust_actions.governors(who, term_text, env.settings, admin.now())
+    emit(done.rows, fmt, ["site", "school", "section", "measure", "group", "value"])

@@ -1,0 +1,104 @@
+"""`kiosk trust`: a trust's schools from the command line, on PostgreSQL (issue 16).
+
+Site 1's admin adds a school; that school's terminals name it (KIOSK_SITE); its first admin
+is added there; its scans are its own; the trust's lead reads both schools' figures at
+site 1; the school's own staff cannot.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from models.staff import auth
+from models.store.db import close_db
+from tests.conftest import NOW, POSTGRES_URL
+
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="KIOSK_TEST_POSTGRES is not set")
+
+
+@pytest.fixture
+def site_1(tmp_path, monkeypatch):
+    from models.upkeep.opening import open_database
+    from tests.conftest import _reset_postgres
+    from tests.school import build
+
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KIOSK_SITE", raising=False)
+    _reset_postgres(POSTGRES_URL)
+    open_database(POSTGRES_URL)
+    school = build()
+    auth.create_staff("tlead", "Trust Lead", [auth.TRUST_LEAD], "620394", now=NOW)
+    close_db()
+    yield POSTGRES_URL, school
+    close_db()
+    _reset_postgres(POSTGRES_URL)
+
+
+def test_a_school_joins_the_trust_and_the_trust_reads_both(site_1, run, monkeypatch):
+    url, school = site_1
+    monkeypatch.setenv("KIOSK_PIN", "836150")  # site 1's admin
+    code, out, err = run("trust", "add-site", "elm", "--name", "Elm Primary", "--as", "admin", "--db", url)
+    assert code == 0, err
+    assert "site 2 (code elm)" in out and "KIOSK_SITE=elm" in out
+
+    code, out, _ = run("trust", "sites", "--format", "json", "--db", url)
+    assert [(s["site"], s["school"]) for s in json.loads(out)][1] == (2, "Elm Primary")
+
+    monkeypatch.setenv("KIOSK_SITE", "elm")  # a terminal at Elm
+    monkeypatch.setenv("KIOSK_NEW_PIN", "271828")
+    code, out, err = run("staff", "add", "elmadmin", "--name", "Elm Admin", "--role", "admin", "--db", url)
+    assert code == 0, err  # Elm's first admin, at Elm
+    monkeypatch.setenv("KIOSK_PIN", "271828")
+    monkeypatch.setenv("KIOSK_NEW_PIN", "392817")
+    code, out, err = run(
+        "staff", "add", "elmoffice", "--name", "Elm Office", "--role", "office", "--as", "elmadmin", "--db", url
+    )
+    assert code == 0, err
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    code, _, err = run("staff", "add", "x", "--name", "X", "--role", "office", "--as", "admin", "--db", url)
+    assert code == 1 and "\n" not in err.strip()  # site 1's admin is no one at Elm
+    code, out, _ = run("staff", "list", "--format", "json", "--db", url)
+    assert {s["username"] for s in json.loads(out)} == {"elmadmin", "elmoffice"}
+
+    monkeypatch.delenv("KIOSK_SITE")  # back at site 1
+    monkeypatch.setenv("KIOSK_PIN", "620394")
+    code, out, err = run("trust", "compliance", "--format", "json", "--as", "tlead", "--db", url)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["site"] for r in rows] == [1, 2, 0] and rows[-1]["school"] == "The trust (all schools)"
+    code, out, err = run("trust", "uncollected", "--as", "tlead", "--db", url)
+    assert code == 0 and "Elm Primary" in out
+    code, _, err = run("trust", "feed", "--as", "tlead", "--db", url)
+    assert code == 1 and "may not" in err  # the feed is the trust's safeguarding lead's
+    monkeypatch.setenv("KIOSK_PIN", "725649")
+    code, _, err = run("trust", "compliance", "--as", "head", "--db", url)
+    assert code == 1 and "may not" in err  # a school's headteacher reads her own school's reports
+
+    monkeypatch.setenv("KIOSK_SITE", "elm")
+    code, out, err = run("audit", "verify", "--db", url)
+    assert code == 0, out + err
+    monkeypatch.delenv("KIOSK_SITE")
+    code, out, err = run("audit", "verify", "--db", url)
+    assert code == 0, out + err
+
+
+def test_a_site_nobody_made_is_one_line(site_1, run, monkeypatch):
+    url, _ = site_1
+    monkeypatch.setenv("KIOSK_SITE", "elmm")
+    code, _, err = run("report", "uncollected", "--db", url)
+    assert code == 1 and "no site 'elmm'" in err and err.count("\n") == 1
+    monkeypatch.setenv("KIOSK_SITE", "Elm Primary!")
+    code, _, err = run("report", "uncollected", "--db", url)
+    assert code != 0 and "cannot be a site code" in err and err.count("\n") == 1
+
+
+def test_on_sqlite_a_site_is_refused_in_one_line(tmp_path, run, monkeypatch):
+    monkeypatch.setenv("KIOSK_SITE", "elm")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = run("report", "uncollected", "--db", tmp_path / "k.sqlite3")
+    assert code != 0 and "SQLite" in err and err.count("\n") == 1
+    assert not (tmp_path / "k.sqlite3").exists()
