@@ -22,13 +22,13 @@ def sites(settings: Any) -> list[SiteInfo]:
     return all_sites(settings.school_name or "Site 1")
 
 
-def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime) -> SiteInfo:
+def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime, *, empty: bool = False) -> SiteInfo:
     from models.staff.auth import require
     from models.trust import add_site as add
 
     actor = staff_row(who)
     require(actor, "manage_sites")
-    return add(code, name, actor=actor, now=now, first_name=settings.school_name or "Site 1")
+    return add(code, name, actor=actor, now=now, first_name=settings.school_name or "Site 1", empty=empty)
 
 
 def compliance(

@@ -40,12 +40,24 @@ def trust_sites(env: Env, fmt: str) -> None:
 @trust_group.command("add-site")
 @click.argument("code")
 @click.option("--name", "name", required=True, help='The school\'s name, e.g. "Elm Primary School".')
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="Make the school's place with no tables: its SQLite records then move in with kiosk migrate-to.",
+)
 @common
 @acts("manage_sites")
-def trust_add_site(env: Env, who, code: str, name: str) -> None:
+def trust_add_site(env: Env, who, code: str, name: str, empty: bool) -> None:
     """Add a school to the trust (CODE: its short name, e.g. elm). Run at site 1, by its admin."""
     env.open(create=False)
-    site = trust_actions.add_site(who, code, name, env.settings, admin.now())
+    site = trust_actions.add_site(who, code, name, env.settings, admin.now(), empty=empty)
+    if empty:
+        click.echo(
+            f"{site.name} added as site {site.number} (code {site.code}), empty. Move its records in with "
+            f"`kiosk migrate-to 'postgresql://…?site={site.code}' --db ITS.sqlite3 --as ADMIN`; its terminals "
+            f"then set KIOSK_SITE={site.code}."
+        )
+        return
     click.echo(
         f"{site.name} added as site {site.number} (code {site.code}). Its terminals set KIOSK_SITE={site.code} "
         f'(or site = "{site.code}" in the config); add its first admin there with `kiosk staff add`.'

@@ -96,13 +96,19 @@ def check_name(name: object) -> str:
     return text
 
 
-def add_site(code: str, name: str, *, actor: Any, now: dt.datetime, first_name: str = "Site 1") -> SiteInfo:
+def add_site(
+    code: str, name: str, *, actor: Any, now: dt.datetime, first_name: str = "Site 1", empty: bool = False
+) -> SiteInfo:
     """Make a new school in the trust: its schema and tables, and its registry row.
 
     Run from site 1 (the trust's own school, where the trust's registry is kept), by
     someone who may manage staff there: the new school has no staff yet, and its first
     admin is added as any school's first admin is (``kiosk staff add`` at that site).
     Site 1 joins the registry the first time, under ``first_name``.
+
+    ``empty``: the schema and the registry row, no tables: for a school that began on
+    SQLite, whose records (and audit log) then move in with ``kiosk migrate-to`` (which
+    takes only an empty database).
     """
     _require_postgres()
     if current_site() != MAIN:
@@ -130,13 +136,21 @@ def add_site(code: str, name: str, *, actor: Any, now: dt.datetime, first_name: 
         site = Site.create(
             code=code, name=name, schema_name=schema, added_at=now, added_by=getattr(actor, "username", None)
         )
-        audit.append(actor, "trust.site_added", "site", site.id, {"code": code, "name": name, "schema": schema}, now)
+        audit.append(
+            actor,
+            "trust.site_added",
+            "site",
+            site.id,
+            {"code": code, "name": name, "schema": schema, "empty": empty},
+            now,
+        )
         # The new school's tables, in this same transaction: a failure leaves no half-made school.
         here = current_schema()
         db.execute_sql(f'CREATE SCHEMA "{schema}"')
-        db.execute_sql(f'SET LOCAL search_path TO "{schema}"')
-        migrate()  # (a failure aborts the whole transaction, search_path with it)
-        db.execute_sql(f'SET LOCAL search_path TO "{here}"')  # the commit binds site 1's own chain
+        if not empty:
+            db.execute_sql(f'SET LOCAL search_path TO "{schema}"')
+            migrate()  # (a failure aborts the whole transaction, search_path with it)
+            db.execute_sql(f'SET LOCAL search_path TO "{here}"')  # the commit binds site 1's own chain
     return SiteInfo(site.id, code, name, schema)
 
 

@@ -411,3 +411,40 @@ def test_only_someone_who_may_manage_records_moves_the_database(demo_school, run
     code, out, err = run("migrate-to", "postgresql://kiosk@127.0.0.1:1/school", "--db", demo_school, "--as", "office")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "may not move the school's database to PostgreSQL" in err, err
+
+
+@needs_postgres
+def test_a_school_on_sqlite_joins_a_trust_as_a_site_of_its_own(demo_school, target, run, monkeypatch):
+    """Issue 16: a trust on PostgreSQL (site 1 there already) takes in a school that began on
+    SQLite: site 1's admin makes the school's site empty (`trust add-site --empty`), and the
+    school's records move into it with their audit log, verifying there; site 1 is untouched."""
+    from models.audit import chain as audit
+    from models.sites import with_site
+    from models.store.tables import AuditEntry, CustodyEvent, Pupil
+    from models.upkeep.opening import open_database
+    from tests.school import build
+
+    open_database(target)
+    build()  # site 1: the trust's first school
+    site_1 = (Pupil.select().count(), AuditEntry.select().count())
+    close_db()
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, out, err = run(
+        "trust", "add-site", "elm", "--name", "Elm Primary", "--empty", "--as", "admin", "--db", target
+    )
+    assert code == 0, err
+    assert "kiosk migrate-to" in out  # what to do next
+    code, out, err = run("migrate-to", with_site(target, "elm"), "--db", demo_school, "--as", "admin")
+    assert code == 0, err
+    src = sqlite3.connect(demo_school)
+    pupils, events = (src.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("pupil", "custody_event"))
+    src.close()
+    open_database(with_site(target, "elm"))
+    assert (Pupil.select().count(), CustodyEvent.select().count()) == (pupils, events)
+    assert audit.verify().ok
+    close_db()
+    open_database(target)
+    assert Pupil.select().count() == site_1[0]
+    assert audit.verify().ok
+    code, out, _ = run("trust", "sites", "--db", target)
+    assert "Elm Primary" in out
