@@ -154,6 +154,30 @@ def _run_tool(args: list[str], what: str, *, outcome: str = "") -> subprocess.Co
     return done
 
 
+def _site_schemas() -> list[str]:
+    """What one school's backup holds (models.sites): a site, its own schema alone (not the
+    other schools of the trust); site 1 of a trust, its own tables and the trust's registry;
+    a school alone, the whole database, as always."""
+    from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
+    from models.store.db import current_schema, current_site
+
+    if current_site() != MAIN:
+        return [f"--schema={current_schema()}"]
+    has_registry = db.execute_sql("SELECT to_regclass(%s) IS NOT NULL", (f"{TRUST_SCHEMA}.site",)).fetchone()[0]
+    return [f"--schema={MAIN_SCHEMA}", f"--schema={TRUST_SCHEMA}"] if has_registry else []
+
+
+def archive_schemas(path: Path, *, outcome: str = "") -> set[str]:
+    """The schemas whose tables a pg_dump archive holds."""
+    listing = _run_tool([pg_tool("pg_restore"), "--list", str(path)], "pg_restore", outcome=outcome)
+    out = set()
+    for line in listing.stdout.splitlines():
+        parts = line.split()
+        if not line.startswith(";") and len(parts) > 5 and parts[3] == "TABLE" and parts[4] != "DATA":
+            out.add(parts[4])
+    return out
+
+
 def _pg_dump_to(dest: Path) -> Path:
     dump = pg_tool("pg_dump")
     restore = pg_tool("pg_restore")
@@ -164,7 +188,16 @@ def _pg_dump_to(dest: Path) -> Path:
         raise StorageError(f"Backup failed: {exc}.") from None
     try:
         _run_tool(
-            [dump, "--no-password", "--format=custom", "--no-owner", "--no-privileges", f"--file={tmp}"], "pg_dump"
+            [
+                dump,
+                "--no-password",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                *_site_schemas(),
+                f"--file={tmp}",
+            ],
+            "pg_dump",
         )
         _check_pgdump(tmp, restore)
         tmp.replace(dest)
@@ -313,23 +346,60 @@ def check_postgres_target() -> None:
 def restore_postgres(backup: Path) -> None:
     """pg_restore the archive into the open PostgreSQL database, which must have no tables,
     in one transaction (a failure leaves it empty)."""
+    from models.sites import MAIN, MAIN_SCHEMA, SCHEMA_PREFIX
+    from models.store.db import current_schema, current_site
+
     check_postgres_target()
     tool = pg_tool("pg_restore", outcome="Nothing was restored.")
+    # A school of a trust goes back into its own place (models.sites), and only there: the
+    # audit log verified afterwards is the one at the site the database was opened at.
+    held = archive_schemas(backup, outcome=" Nothing was restored: the database is still empty.")
+    sites_held = sorted(s.removeprefix(SCHEMA_PREFIX) for s in held if s.startswith(SCHEMA_PREFIX))
+    here = current_schema()
+    if here not in held:
+        whose = f"the school at site {sites_held[0]!r}" if sites_held else "site 1 (or a school alone)"
+        where = (
+            f"at that site (KIOSK_SITE={sites_held[0]}, its place made empty with `kiosk trust add-site "
+            f"{sites_held[0]} --empty`)"
+            if sites_held
+            else "with no site named"
+        )
+        raise ValidationError(f"This backup is of {whose}: restore it {where}. Nothing was changed.")
+    use_list: list[str] = []
+    listed = None
+    if current_site() != MAIN:
+        # The site's schema is there already (empty): restore what is in it, not the schema itself.
+        listing = _run_tool([tool, "--list", str(backup)], "pg_restore").stdout
+        keep = [ln for ln in listing.splitlines() if not (" SCHEMA - " in ln and ln.split()[-2] == here)]
+        import tempfile
+
+        fd, name = tempfile.mkstemp(suffix=".list")  # (0600: a list of table names, no data)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("\n".join(keep) + "\n")
+        listed = Path(name)
+        use_list = [f"--use-list={listed}"]
+    elif any(s != MAIN_SCHEMA for s in held if s != "trust"):
+        raise ValidationError("This backup holds other schools' tables too: restore each school at its own site.")
     db.close()  # pg_restore has its own connection; nothing of ours holds a lock meanwhile
-    _run_tool(
-        [
-            tool,
-            "--no-password",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={db.obj.database}",
-            str(backup),
-        ],
-        "pg_restore",
-        outcome=" Nothing was restored: the database is still empty.",
-    )
+    try:
+        _run_tool(
+            [
+                tool,
+                "--no-password",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                *use_list,
+                f"--dbname={db.obj.database}",
+                str(backup),
+            ],
+            "pg_restore",
+            outcome=" Nothing was restored: the database is still empty.",
+        )
+    finally:
+        if listed is not None:
+            listed.unlink(missing_ok=True)
     db.connect(reuse_if_open=True)
 
 
