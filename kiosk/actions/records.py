@@ -352,7 +352,9 @@ def verify(anchors_path: Path, paper: Sequence[str], tz: Any) -> Verified:
     report = anchors.verify(anchors_path)
     for text in paper:
         anchors.check_paper(report, text)
-    return Verified(report, verify_states() + cache_problems(tz))
+    from models.trust import registry_problems
+
+    return Verified(report, verify_states() + cache_problems(tz) + registry_problems())
 
 
 def anchor(anchors_path: Path) -> Anchor | None:

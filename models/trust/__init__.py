@@ -121,10 +121,12 @@ def add_site(
     with write_tx():
         db.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{TRUST_SCHEMA}"')
         db.create_tables([Site], safe=True)
+        first = None
         if not Site.select().exists():
+            first = check_name(first_name)
             Site.create(
                 code=MAIN,
-                name=check_name(first_name),
+                name=first,
                 schema_name=MAIN_SCHEMA,
                 added_at=now,
                 added_by=None,
@@ -141,7 +143,7 @@ def add_site(
             "trust.site_added",
             "site",
             site.id,
-            {"code": code, "name": name, "schema": schema, "empty": empty},
+            {"code": code, "name": name, "schema": schema, "empty": empty, **({"site_1": first} if first else {})},
             now,
         )
         # The new school's tables, in this same transaction: a failure leaves no half-made school.
@@ -173,3 +175,52 @@ def reading(site: SiteInfo) -> Iterator[None]:
         db.execute_sql("SET TRANSACTION READ ONLY")
         db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
         yield  # (SET LOCAL ends with the transaction: this connection is back at its own site)
+
+
+def registry_problems() -> list[str]:
+    """The trust's registry against site 1's audit log (for ``kiosk audit verify`` at site
+    1): every school was added by an entry that names its code, name and schema, and each
+    school's tables have their row. A registry edited outside the kiosk (a school renamed,
+    two schools' schemas swapped so that one's figures show as the other's, a row deleted)
+    is named here."""
+    import json
+
+    from models.store.tables import AuditEntry
+
+    if current_site() != MAIN or not _has_registry():
+        return []
+    problems = []
+    added = {}
+    first_name = None
+    for e in AuditEntry.select().where(AuditEntry.action == "trust.site_added").order_by(AuditEntry.seq):
+        d = json.loads(e.details)
+        added[str(e.entity_id)] = d
+        first_name = first_name or d.get("site_1")
+    rows = {str(s.id): s for s in Site.select()}
+    for sid, s in rows.items():
+        if s.code == MAIN:
+            if s.schema_name != MAIN_SCHEMA or (first_name is not None and s.name != first_name):
+                problems.append("Table site: site 1's row does not match the audit log (changed outside the kiosk).")
+            continue
+        d = added.get(sid)
+        if d is None:
+            problems.append(
+                f"Table site: the school {s.name!r} ({s.code}) has no entry in the audit log that added it."
+            )
+        elif (d.get("code"), d.get("name"), d.get("schema")) != (s.code, s.name, s.schema_name):
+            problems.append(
+                f"Table site: the school {s.code!r} does not match the audit log that added it "
+                f"({d.get('code')!r}, {d.get('name')!r}, {d.get('schema')!r}): changed outside the kiosk."
+            )
+    for sid, d in added.items():
+        if sid not in rows:
+            problems.append(
+                f"Table site: the school {d.get('name')!r} ({d.get('code')}) was added but its row is gone."
+            )
+    schemas = {s.schema_name for s in rows.values()}
+    for (name,) in db.execute_sql(
+        "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (site_names.SCHEMA_PREFIX.replace("_", "\\_") + "%%",)
+    ).fetchall():
+        if name not in schemas:
+            problems.append(f"Schema {name}: a school's tables with no row in the trust's registry.")
+    return problems

@@ -297,3 +297,31 @@ def test_a_trust_role_is_held_at_site_1_and_reads_nothing_from_another_school(tr
 
     with pytest.raises(PermissionDenied, match="site 1"):
         compliance_across(None, NOW.date(), NOW.date())
+
+
+@needs_postgres
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE trust.site SET name = 'Ash Primary' WHERE code = 'elm'",
+        "UPDATE trust.site SET schema_name = 'x' WHERE code = 'elm'; "
+        "UPDATE trust.site SET schema_name = 'site_elm' WHERE code = 'ash'; "
+        "UPDATE trust.site SET schema_name = 'site_ash' WHERE code = 'elm'",
+        "DELETE FROM trust.site WHERE code = 'ash'",
+        "UPDATE trust.site SET name = 'Renamed' WHERE code = ''",
+    ],
+)
+def test_a_registry_edited_outside_the_kiosk_is_found_by_verify(trust_db, edit):
+    """Someone with the database swaps two schools' schemas (one's figures would show as the
+    other's), renames one or deletes its row: `kiosk audit verify` at site 1 names it."""
+    from kiosk.actions.records import verify
+    from models.audit.anchors import default_path
+
+    url, school = trust_db
+    trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, first_name="Oak Primary")
+    trust.add_site("ash", "Ash Primary", actor=school.admin, now=NOW)
+    assert trust.registry_problems() == []
+    db.execute_sql(edit)
+    problems = trust.registry_problems()
+    assert problems and all("\n" not in p for p in problems)
+    assert not verify(default_path(url), (), None).ok
