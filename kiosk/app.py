@@ -39,6 +39,7 @@ class PrintRound(Message):
 
 
 ALERT_TITLE = "Safeguarding alert"
+ANCHOR_SOON_POLL = 2.0  # seconds: how soon a safeguarding record is anchored (kiosk.app.KioskApp.anchor_if_wanted)
 
 
 class KioskApp(CalmErrorsApp):
@@ -109,6 +110,7 @@ class KioskApp(CalmErrorsApp):
             self.start_printing()
             self.start_checkpoints()
             self.set_interval(300.0, self.anchor_if_due, name="audit-anchor")
+            self.set_interval(ANCHOR_SOON_POLL, self.anchor_if_wanted, name="audit-anchor-soon")
             self.check_database_file()
 
     def check_database_file(self) -> None:
@@ -134,6 +136,15 @@ class KioskApp(CalmErrorsApp):
                 close_db()  # this thread's connection only
 
         self.run_worker(work, thread=True, exit_on_error=False, group="integrity", name="integrity")
+
+    def anchor_if_wanted(self) -> None:
+        """Within seconds of a confiscation, a search, a police hand-over, a concern or an undo
+        (models.audit.chain.ANCHOR_SOON_ACTIONS), not at the five-minute check: the newest
+        safeguarding records cannot be cut from the end of the log before they are anchored."""
+        from models.audit.chain import anchor_soon_wanted
+
+        if anchor_soon_wanted():
+            self.anchor_if_due(why="recorded")
 
     def anchor_if_due(self, why: str | None = None) -> None:
         """The audit anchors (models.audit.anchors): the daily one, and, at every check (every

@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,6 +178,49 @@ def remove_through(seq: int, digest: str) -> None:
     set_anchor(seq, digest)
 
 
+# Entries the terminal anchors within seconds, not at its five-minute check: the records an
+# insider would most want to cut from the end of the log before anyone anchored them
+# (confiscations, searches, police, the DSL's decisions, concerns, parents told, undoing).
+ANCHOR_SOON_PREFIXES = ("concern.", "parents.", "police.", "staff_device.", "relationship.", "exception.")
+ANCHOR_SOON_ACTIONS = frozenset(
+    f"custody.{k}"
+    for k in (
+        "confiscated",
+        "searched",
+        "handed_to_police",
+        "returned_by_police",
+        "dsl_decision",
+        "held_staff_device",
+        "returned_to_staff",
+        "released_to_contact",
+        "reversal",
+    )
+)
+_anchor_soon = threading.Event()  # set once such an entry is committed (models.audit.tx)
+_pending = threading.local()  # this thread's transaction holds such an entry
+
+
+def committed(ok: bool) -> None:
+    """Called by :func:`models.audit.tx.write_tx` as its transaction ends (``ok``: committed)."""
+    if getattr(_pending, "soon", False):
+        _pending.soon = False
+        if ok:
+            _anchor_soon.set()
+
+
+def anchor_soon_wanted() -> bool:
+    """Whether a record that should be anchored at once was committed since the last ask
+    (the terminal polls this every few seconds; the command line anchors after every command)."""
+    if _anchor_soon.is_set():
+        _anchor_soon.clear()
+        return True
+    return False
+
+
+def _wants_anchor_soon(action: str) -> bool:
+    return action in ANCHOR_SOON_ACTIONS or action.startswith(ANCHOR_SOON_PREFIXES)
+
+
 def append(
     actor: Any,
     action: str,
@@ -216,6 +260,8 @@ def append(
         AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == HEAD_ID).execute()
     else:
         AuditHead.create(id=HEAD_ID, seq=seq, hash=digest)
+    if _wants_anchor_soon(action):
+        _pending.soon = True  # wanted once it is committed (an anchor before then would not hold it)
     return entry
 
 

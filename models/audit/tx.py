@@ -69,6 +69,7 @@ def write_tx() -> Iterator[None]:
                 raise
             raise StorageError("The database is read-only here: nothing was saved.") from None
         return
+    audit.committed(False)  # what an earlier transaction of this thread left, rolled back
     try:
         integrity.prepare()
         _tx_local.depth = 1
@@ -95,3 +96,4 @@ def write_tx() -> Iterator[None]:
     finally:
         _tx_local.depth = 0
     count_commit()
+    audit.committed(True)
