@@ -53,6 +53,7 @@ from models.policy.agreed import PUPIL, in_effect
 from models.reports.phones import (
     _GIVES_BACK,
     _HOLDS,
+    _NEUTRAL,
     MARK_ABSENT,
     MARK_NO_PHONE,
     UncollectedPhone,
@@ -422,7 +423,8 @@ def _scan(days: list[dt.date], tz) -> dict[dt.date, tuple[bool, int]]:
         if CustodyEvent.select(CustodyEvent.id).where(CustodyEvent.at >= run_end).exists():
             held = _held_at(run_start)
         else:  # nothing after the run (today, most often): its rows are every event since it began
-            held = _held_at(run_start, [(device_id, kind) for _, kind, device_id, _ in rows])
+            neutral = _NEUTRAL
+            held = _held_at(run_start, {r[2]: r[1] for r in reversed(rows) if r[1] not in neutral})
         i, last = 0, len(bounds) - 1
         for j, (day, start, end) in enumerate(bounds):
             while i < len(rows) and _naive(rows[i][0]) < start:  # a weekend between two days of the run
