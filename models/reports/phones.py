@@ -361,7 +361,14 @@ _NEUTRAL = frozenset({SEARCHED, DSL_DECISION})
 _NEEDS_HELD = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, MOVED, POLICE_EV})
 
 
-def held_at(start: dt.datetime) -> dict[int, int]:
+def first_kinds(events: list[tuple[int, str]]) -> dict[int, str]:
+    """Each phone's first kind of event (not one of :data:`_NEUTRAL`) among ``events``,
+    (device id, kind) pairs in order of time then id."""
+    neutral = _NEUTRAL
+    return {device_id: kind for device_id, kind in reversed(events) if kind not in neutral}
+
+
+def held_at(start: dt.datetime, first: dict[int, str] | None = None) -> dict[int, int]:
     """Pupils' phones the school held (in a slot or confiscated) at ``start`` (naive UTC):
     device id -> pupil id. Counted as handed in on the day ``start`` begins
     (models.reports.compliance): kept overnight, or confiscated and not yet collected.
@@ -370,19 +377,25 @@ def held_at(start: dt.datetime) -> dict[int, int]:
     from the events since ``start`` and the phones' state now (``DeviceState``): a phone
     with no event since is as it is now; one with events since was held if its first
     event since needed it held. For the start of today that is the day's events only.
+
+    ``first``, when the caller has read the events since ``start`` already: each phone with
+    one, with the kind of its first (by time, then id) that is not a reversal, not undone and
+    not in :data:`_NEUTRAL` (:func:`first_kinds`; :func:`models.reports.compliance._scan`
+    reads the events of a day that is the last with any).
     """
     undone = CustodyEvent.alias("ce_undone")
     effective = (CustodyEvent.kind != REVERSAL) & ~fn.EXISTS(
         undone.select(undone.id).where(undone.reverses == CustodyEvent.id)
     )
-    first: dict[int, str] = {}
-    for device_id, kind in db.execute(
-        CustodyEvent.select(CustodyEvent.device, CustodyEvent.kind)
-        .where((CustodyEvent.at >= start) & effective & CustodyEvent.kind.not_in(list(_NEUTRAL)))
-        .order_by(CustodyEvent.at, CustodyEvent.id)
-        .tuples()
-    ).fetchall():
-        first.setdefault(device_id, kind)
+    if first is None:
+        first = first_kinds(
+            db.execute(
+                CustodyEvent.select(CustodyEvent.device, CustodyEvent.kind)
+                .where((CustodyEvent.at >= start) & effective & CustodyEvent.kind.not_in(list(_NEUTRAL)))
+                .order_by(CustodyEvent.at, CustodyEvent.id)
+                .tuples()
+            ).fetchall()
+        )
     held: dict[int, int] = {}
     for device_id, pupil_id in db.execute(
         DeviceState.select(DeviceState.device, Device.pupil)

@@ -180,7 +180,9 @@ class CustodyEvent(BaseModel):
     audit_seq = pw.IntegerField(unique=True)
 
     class Meta:
-        indexes = ((("device", "id"), False),)
+        # (kind, at): a term's confiscations and a day's reversals and hand-ins
+        # (models.reports.compliance.breaches, models.reports.phones.kept_overnight).
+        indexes = ((("device", "id"), False), (("kind", "at"), False))
 
 
 class DeviceState(BaseModel):
