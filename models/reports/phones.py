@@ -19,6 +19,7 @@ from models.custody.ledger import (
     HANDED_IN,
     MOVED,
     POLICE_EV,
+    POLICE_RETURNED,
     RELEASED,
     RELEASED_TO_CONTACT,
     RETURNED,
@@ -350,7 +351,7 @@ STAFF_DEVICE_OWNER = "Staff device (DSL)"  # a member of staff's device held (is
 # Event kinds after which the school holds the phone (in a slot, or confiscated), and those
 # after which it does not (back with its owner, or with the police): a phone held when a
 # day begins was kept overnight.
-_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, MOVED})
+_HOLDS = frozenset({HANDED_IN, CONFISCATED_EV, MOVED, POLICE_RETURNED})  # back from the police: held again
 _GIVES_BACK = frozenset({RELEASED, RELEASED_TO_CONTACT, RETURNED, POLICE_EV})
 # Events that leave the phone where it was: a search (with consent, of a phone held or with
 # its owner) and the DSL's decision. They tell nothing of whether it was held.

@@ -120,3 +120,21 @@ def test_a_row_made_fast_is_the_row_the_dataclass_makes():
     assert fast.to_dict() == usual.to_dict()
     with pytest.raises(AttributeError):  # still frozen
         fast.handed_in = 5  # type: ignore[misc]
+
+
+def test_a_phone_back_from_the_police_is_held_the_next_morning_in_a_run_of_days_too(database):
+    """A phone confiscated, handed to the police and returned by them the same day is held
+    again (confiscated): the next morning it counts as held, whether the days are read in one
+    run (_scan steps through the events) or one by one (held_at reads the phone's state)."""
+    school = build(now=at(MON - dt.timedelta(days=7), 7))
+    ben = resolve(school.codes["000002"]).device.id
+    custody.hand_in(school.codes["000002"], school.office, now=at(MON, 8, 30))
+    custody.confiscate(ben, school.head, category="behaviour", reason="r", policy="MST 3", now=at(MON, 10))
+    custody.hand_to_police(ben, school.head, officer="PC 1", force_reference="R/1", now=at(MON, 11))
+    custody.return_from_police(ben, school.head, officer="PC 1", reference="R/1", now=at(MON, 14))
+    days = [MON, MON + dt.timedelta(days=1)]
+    together = compliance._scan(days, SCHOOL_TZ)
+    alone = {d: compliance._scan([d], SCHOOL_TZ)[d] for d in days}
+    assert together == alone
+    pupil = resolve(school.codes["000002"]).device.pupil_id
+    assert together[days[1]][1] & (1 << pupil)  # held as Tuesday began
