@@ -6,8 +6,8 @@ if cancelled; it never touches the database (the caller records the confiscation
 ``models.custody.ledger.confiscate``, which checks everything again).
 
 Keys: Down/Up and Enter to choose why (the category); type what happened and Enter;
-Down/Up and Enter to choose the policy (with "Other", type its name and Enter); Enter on
-Continue; Enter on Confirm. Esc goes back from the confirmation step, and cancels from the form.
+Down/Up and Enter to choose the policy (none is chosen until then; with "Other", type its
+name and Enter); Enter on Continue; Enter on Confirm. Esc goes back from the confirmation step, and cancels from the form.
 
 Choosing "suspected nude or semi-nude images" shows at once what to do (online safety
 policy 11.1.1; UKCIS "Sharing nudes and semi-nudes"): the phone is then held for the DSL.
@@ -37,6 +37,7 @@ OTHER = "Other (name the policy)"
 CATEGORY_KEYS = tuple(CATEGORIES)
 NUDE_INDEX = CATEGORY_KEYS.index(NUDE_IMAGES)
 CHOOSE_WHY = "Choose why the phone is confiscated (Down/Up, then Enter)."
+CHOOSE_POLICY = "Choose the policy that was breached (Down/Up, then Enter)."
 
 
 class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
@@ -69,7 +70,8 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
         yield Label("What happened (required)")
         yield FormNote(id="confiscate-reason", placeholder="What happened, briefly", max_length=REASON_LIMIT)
         yield Label("Policy breached")
-        with RadioSet(id="confiscate-policy"):
+        # No default either: Enter at once chose "Mobile technology policy 3" unasked.
+        with UnchosenRadioSet(id="confiscate-policy"):
             for text in (*POLICIES, OTHER):
                 yield RadioButton(Content(text))
         yield FormInput(
@@ -117,7 +119,7 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
             return problem, "confiscate-reason"
         policy = self.policy()
         if policy is None:
-            return "Choose the policy that was breached (Down/Up, then Enter).", "confiscate-policy"
+            return CHOOSE_POLICY, "confiscate-policy"
         if not policy:
             return "Name the policy that was breached.", "confiscate-other"
         if problem := bad_text(policy, "policy"):
@@ -146,6 +148,8 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
     def form_unchosen(self, field: str) -> None:
         if field == "confiscate-category":
             self.say(CHOOSE_WHY)
+        elif field == "confiscate-policy":
+            self.say(CHOOSE_POLICY)
 
     def form_entered(self, field: str) -> None:
         if field == "confiscate-reason":

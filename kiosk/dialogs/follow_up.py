@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.widgets.in_order import FormInput, FormNote
+from kiosk.widgets.in_order import FORM_BINDINGS, FormCheckbox, FormInput, FormNote, InOrderForm
 from models.clock import local_day
 from models.safeguarding.concerns import (
     ACTIONS,
@@ -62,7 +63,13 @@ class FollowUp:
     prevent: tuple[dt.date, str, str | None] | None = None  # the Prevent referral: day, to whom, reference
 
 
-class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
+class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
+    """Its keys are taken in order (:class:`InOrderForm`): Tab and Shift+Tab move on from
+    any field of the form (the note, What now, a step's tick box, the referral's boxes) as
+    the key arrives, so a burst of keys (a day, Tab, a name) lands in the right fields; Enter
+    in a text field goes on to the summary once that field has every key typed before it.
+    Enter on What now opens it, and on a tick box ticks it, as before."""
+
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "follow"
     BOX_CLASSES = "dialog docked"  # the steps and the LADO fields: the form scrolls at 80x24
@@ -70,7 +77,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     # On a step's tick box Enter ticks it (as Space), so the help does not promise "Enter to go on".
     HELP = "Tab: the next field. Space or Enter ticks a step. Esc to cancel."
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
-    BINDINGS = [Binding("escape", "back", "Back / cancel", id="follow_up.back")]
+    BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
     def __init__(self, about: str, allegation: bool = False, radicalisation: bool = False) -> None:
         super().__init__()
@@ -107,7 +114,7 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
         with Vertical(id="follow-actions"):
             for code in TICKED:
                 words = ACTIONS[code]
-                yield Checkbox(words[0].upper() + words[1:], id=f"follow-act-{code}", classes="follow-act")
+                yield FormCheckbox(words[0].upper() + words[1:], id=f"follow-act-{code}", classes="follow-act")
         if self.allegation:
             yield Label("Referred to the LADO: day and reference (give both, or neither)")
             with Horizontal(id="follow-lado"):
@@ -132,6 +139,25 @@ class FollowUpDialog(DockedTwoStepDialog[FollowUp]):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#follow-note", FormNote).focus()
+
+    def form_field(self) -> Widget | None:
+        """The focused field of the form: a text box, What now (closed: its open list is
+        its own) or a step's tick box."""
+        field = self.focused
+        if isinstance(field, (FormInput, FormNote, Select, Checkbox)) and not field.disabled:
+            return field
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "form_enter":  # What now opens, a tick box ticks: their own Enter
+            return isinstance(self.form_field(), (FormInput, FormNote))
+        if action == "form_radio":  # (no radio set here: Up and Down are What now's own)
+            return False
+        return super().check_action(action, parameters)
+
+    def form_entered(self, field: str) -> None:
+        """Enter in a text field, once it has every key typed before the Enter: the summary."""
+        self.action_continue()
 
     def on_form_note_submitted(self, event: FormNote.Submitted) -> None:
         event.stop()

@@ -107,7 +107,7 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
         listed = "  ".join(f"{i}. {label}" for i, (_, label) in enumerate(self.contacts, 1))
         yield Label("Parent or carer: the number of a listed one, or a name")
         yield Static(listed or "No parent or carer is listed: type the name.", id="parents-listed", markup=False)
-        yield FormInput(id="parents-who", placeholder="e.g. 1", max_length=100)
+        yield FormInput(id="parents-who", placeholder="e.g. 1, or a name", max_length=100)
         yield Label("Told by")
         yield FormInput(self.recorder, id="parents-by", max_length=100)
         local = to_local(self.now)
@@ -115,7 +115,8 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
         yield FormInput(local.strftime("%d/%m/%Y"), id="parents-day", max_length=10, restrict=r"[0-9/-]*")
         yield FormInput(local.strftime("%H:%M"), id="parents-time", max_length=5, restrict=r"[0-9:]*")
         yield Label("How: phone, in person, letter, email, text or other")
-        yield FormInput(id="parents-how", placeholder="phone", max_length=20)
+        # An example, said so: a bare "phone" in grey looked filled in, and Enter then said "Say how".
+        yield FormInput(id="parents-how", placeholder="e.g. phone", max_length=20)
         yield Label("Note (optional; a correction's reason)")
         yield FormInput(id="parents-note", max_length=500)
 
@@ -139,6 +140,8 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
         if widget_id == "parents-time":
             at = parse_day_time(self.value("parents-day"), text)
             return when_problem(at, self.now, self.about_at, self.about_words.split(" at ")[0])
+        if widget_id == "parents-how" and not text:
+            return "How is empty: type how they were told (phone, in person, letter, email, text or other)."
         if widget_id == "parents-how" and how_of(text) is None:
             return "Say how: phone, in person, letter, email, text or other."
         return ""

@@ -80,6 +80,15 @@ def allowed_tasks(who: SignedIn) -> list[Task]:
     ]
 
 
+def task_label(task: Task, who: SignedIn) -> str:
+    """The task's words for ``who``: the chair of governors, who sees only concerns about the
+    headteacher (``view_head_allegations``, not ``view_concerns``), is not promised the DSL's
+    "breaches and concerns"."""
+    if task.name == "safeguarding" and not who.may("view_concerns") and who.may("view_head_allegations"):
+        return "Concerns about the headteacher"
+    return task.label
+
+
 CODE_START = set(string.ascii_uppercase + string.digits)  # a scan starts so; Home's keys are lower case
 # A scanner with caps lock on sends a code in lower case: k, v or s (Home's keys for Compliance, Visitors
 # and Safeguarding) then digits at once. Such a key waits this long for a digit before it acts.
@@ -134,7 +143,9 @@ class HomeScreen(DbWork, Screen[None]):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
             yield Static("", id="home-alert", markup=False)  # the DSL's: a radicalisation concern, an allegation
             for task in self.tasks:
-                yield Button(Content(f"{task.key.upper()}  {task.label}"), id=f"task-{task.name}", classes="task")
+                yield Button(
+                    Content(f"{task.key.upper()}  {task_label(task, self.who)}"), id=f"task-{task.name}", classes="task"
+                )
             if not self.tasks:
                 yield Static(
                     "No reception tasks for your role. Use the command line for administration.", id="home-none"

@@ -16,7 +16,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
+from textual.widgets import Checkbox, Input, Label, OptionList, RadioButton, RadioSet, TextArea
 
 from kiosk.textual_compat import KeyFirst, PasteFirst
 from models.text import clean_typed
@@ -228,6 +228,18 @@ class FormOptionList(KeyFirst, OptionList):
         return True
 
 
+class FormCheckbox(KeyFirst, Checkbox):
+    """A tick box of a form: Space and Enter tick it in its own queue, in order with the keys
+    around them (as Checkbox's binding, run once the key had gone round the app, a Space typed
+    just before a Tab ticked whatever had the focus by then: nothing, or the next box)."""
+
+    def take_key(self, event: events.Key) -> bool:
+        if event.key in ("space", "enter"):
+            self.toggle()
+            return True
+        return False
+
+
 class PinInput(FormInput):
     """The PIN box. Enter is taken in turn with the digits before it: as Input's binding it
     ran only once the key had gone round the app, after digits typed straight after it (a
@@ -245,7 +257,8 @@ class PinInput(FormInput):
 # Run by the app as each key arrives (priority), before it sends on the keys after it: so
 # "text", Enter, "more" typed in one burst puts "more" in the next field. Each is the
 # form's only where check_action says so (a field of the form has the focus); elsewhere
-# (a button, the confirm step) the key goes on as usual.
+# (a button, the confirm step) the key goes on as usual. Tab and Shift+Tab move the focus
+# wherever it is (as the Screen's own binding, which these replace, did).
 FORM_BINDINGS = [
     Binding("enter", "form_enter", show=False, priority=True),
     Binding("tab", "form_move(1)", show=False, priority=True),
@@ -315,7 +328,11 @@ class InOrderForm:
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("form_enter", "form_move"):
+        if action == "form_move":
+            # Anywhere in the dialog: its Tab binding replaces the Screen's own, so a Tab
+            # that was not the form's moved nothing (Shift+Tab from Continue stayed put).
+            return True
+        if action == "form_enter":
             return self.form_field() is not None
         if action == "form_radio":
             return isinstance(self.form_field(), RadioSet)

@@ -46,6 +46,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.wait_for("Type what happened, then Enter.", "What happened (required)")
     kiosk.fill(REASON)
     kiosk.wait_for("Down/Up and Enter to choose the policy.", "Policy breached", POLICY)
+    kiosk.keys("down")  # policy: no default either, the first is chosen with Down
     kiosk.keys("enter")  # the first policy
     kiosk.keys("enter")  # Continue
     kiosk.wait_for(f"Confiscate {name}'s phone?")

@@ -64,7 +64,7 @@ async def test_the_office_confiscates_for_nude_images_sees_what_to_do_and_releas
         assert "DSL" in guidance
         assert app.focused.id == "confiscate-reason"
         assert in_view(app, "#confiscate-continue") and in_view(app, "#confiscate-reason")
-        await pilot.press(*"Said an image was shared", "enter", "enter")  # the first policy
+        await pilot.press(*"Said an image was shared", "enter", "down", "enter")  # the first policy
         await quiet(pilot)
         assert app.focused.id == "confiscate-continue"
         await pilot.press("enter")
@@ -98,7 +98,7 @@ async def test_a_behaviour_confiscation_shows_no_guidance(school):
         await pilot.press("down", "enter")  # behaviour
         await quiet(pilot)
         assert not app.screen.query_one("#confiscate-guidance").display
-        await pilot.press(*"Filming", "enter", "enter", "enter")
+        await pilot.press(*"Filming", "enter", "down", "enter", "enter")
         await quiet(pilot)
         await pilot.press("enter")
         await quiet(pilot)

@@ -107,7 +107,7 @@ async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
         await pilot.press("down", "enter", "enter")  # why: behaviour; no reason
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
-        await pilot.press(*"Filming in class", "enter", "enter", "enter")  # first policy, then Continue
+        await pilot.press(*"Filming in class", "enter", "down", "enter", "enter")  # first policy, then Continue
         assert app.screen.has_class("confirming")
         assert_whole(app, "confiscate-summary", "confiscate-yes", "confiscate-back")
 

@@ -159,7 +159,7 @@ async def test_confiscate_needs_a_reason_and_is_recorded_with_its_policy(school)
         await pilot.press("down", "enter")  # why: behaviour
         await pilot.press("enter")
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
-        await pilot.press("tab", "enter", "enter")  # first policy, then Continue: still no reason
+        await pilot.press("tab", "down", "enter", "enter")  # first policy, then Continue: still no reason
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
         assert app.focused.id == "confiscate-reason"
         await pilot.press(*"Filming", "enter", "down", "down", "down", "enter")  # Other

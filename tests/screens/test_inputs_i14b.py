@@ -136,7 +136,10 @@ async def test_the_confiscate_form_typed_in_one_burst(school):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f6")
         assert type(app.screen).__name__ == "ConfiscateDialog"
-        burst(app, ["down", "enter", *"Filming in class", "enter", "down", "down", "down", "enter", *"MTP 9", "enter"])
+        burst(
+            app,
+            ["down", "enter", *"Filming in class", "enter", "down", "down", "down", "down", "enter", *"MTP 9", "enter"],
+        )
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         assert app.screen.result.reason == "Filming in class"
         assert app.screen.result.policy == "MTP 9"  # the last option (Other): typed straight after

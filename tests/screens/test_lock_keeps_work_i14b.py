@@ -110,7 +110,7 @@ async def test_a_half_typed_confiscation_is_still_there_for_the_same_teacher(sch
         assert app.screen is dialog
         assert dialog.query_one("#confiscate-reason").value == "Film"
         assert app.focused.id == "confiscate-reason"
-        await pilot.press(*"ing", "enter", "enter", "enter")  # first policy, Continue
+        await pilot.press(*"ing", "enter", "down", "enter", "enter")  # first policy (no default), Continue
         await pilot.press("enter")  # Confirm
         await quiet(pilot)
         assert type(app.screen).__name__ == "HistoryScreen"
