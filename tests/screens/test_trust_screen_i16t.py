@@ -1,0 +1,168 @@
+"""The Trust screen (issue 16) with real keys: a trust lead and a trust safeguarding lead
+signed in at site 1 (on SQLite, a trust of one) read each school's figures, and the
+trust DSL the feed across the schools; a school's own roles have no such key."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.screens.home import HomeScreen
+from models.custody import ledger as custody
+from models.custody.devices import resolve
+from models.safeguarding import concerns
+from models.staff import auth
+from models.store.tables import AuditEntry, Pupil
+from models.upkeep.demo import DEMO_PINS
+from tests.pilot import make_app, quiet, sign_in, text
+from tests.school import NOW, build
+from tests.svg_text import cells, text_of
+
+LEAD_PIN, DSL_PIN = "620394", "703815"
+
+
+def trust_school():
+    """The test school at site 1 with the trust's two roles, a hand-in, a confiscation and a concern."""
+    school = build()
+    auth.create_staff("tlead", "Trust Lead", [auth.TRUST_LEAD], LEAD_PIN, now=NOW)
+    auth.create_staff("tdsl", "Trust DSL", [auth.TRUST_DSL], DSL_PIN, now=NOW)
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    code = school.codes["000003"]
+    custody.hand_in(code, school.office, now=NOW)
+    dev = resolve(code).device.id
+    custody.confiscate(dev, school.office, category="behaviour", reason="Filming", policy="MTP 6", now=NOW)
+    pupil = Pupil.get(Pupil.admission_no == "000002")
+    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil.id, what="Texting in class", now=NOW)
+    return school
+
+
+@pytest.fixture
+def tschool(sqlite_db):
+    return trust_school()
+
+
+def screen_text(app) -> str:
+    return "\n".join(text_of(row) for _, row in sorted(cells(app.export_screenshot()).items()))
+
+
+def rows(app, selector) -> list[list[str]]:
+    table = app.screen.query_one(selector)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def open_trust(pilot, username, pin):
+    await sign_in(pilot, username, pin)
+    await quiet(pilot)
+    assert isinstance(pilot.app.screen, HomeScreen)
+    await pilot.press("t")
+    await quiet(pilot)
+    assert type(pilot.app.screen).__name__ == "TrustScreen"
+
+
+@pytest.mark.parametrize("size", [(110, 32), (80, 24)], ids=["110x32", "80x24"])
+async def test_a_trust_lead_opens_the_schools_figures_with_t_and_goes_back_with_escape(tschool, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "tlead", LEAD_PIN)
+        await quiet(pilot)
+        home = screen_text(app)
+        assert "T  The trust's schools" in home
+        assert "No reception tasks" not in home
+        await pilot.press("t")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "TrustScreen"
+        comp = rows(app, "#trust-compliance")
+        assert [r[0] for r in comp] == ["Test School", "Trust total"]
+        assert comp[0][2:4] == comp[1][2:4]  # a trust of one: its total is the school
+        assert comp[0][5] == "1"  # the confiscation, a breach
+        held = rows(app, "#trust-held")
+        assert held == [["Test School", "1", "1", "0"]]  # a trust of one: no total row
+        shown = screen_text(app)
+        for header in ("School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected"):
+            assert header in shown, header
+        for header in ("In tray", "Confiscated", "Overnight"):
+            assert header in shown, header
+        assert "As of 08:30. F5 or R to refresh, Esc to go back." == text(app, "#trust-status")
+        await pilot.press("f")  # the feed is the trust DSL's: nothing for the lead
+        await quiet(pilot)
+        assert not app.screen.query_one("#trust-feed-box").display
+        assert not app.screen.check_action("toggle_feed", ())
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    reads = [e.entity_id for e in AuditEntry.select().where(AuditEntry.action == "trust.report_read")]
+    assert "compliance" in reads and "uncollected" in reads
+
+
+async def test_the_trust_dsl_switches_to_the_feed_for_today_and_the_last_7_days(tschool):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        await pilot.press("f")
+        await quiet(pilot)
+        assert app.screen.query_one("#trust-feed-box").display
+        assert not app.screen.query_one("#trust-figures").display
+        assert "Feed across the schools, today (2026-11-12): 2 entries." in text(app, "#trust-feed-title")
+        feed = rows(app, "#trust-feed")
+        assert {r[0] for r in feed} == {"Test School"}
+        assert any("Ben Jones" in r[3] for r in feed)  # the concern's subject
+        assert all(r[1] == "08:30" for r in feed)
+        await pilot.press("w")
+        await quiet(pilot)
+        assert "last 7 days (2026-11-06 to 2026-11-12): 2 entries." in text(app, "#trust-feed-title")
+        assert all(r[1] == "Thu 08:30" for r in rows(app, "#trust-feed"))
+        await pilot.press("f")  # back to the figures
+        await quiet(pilot)
+        assert app.screen.query_one("#trust-figures").display
+        assert not app.screen.check_action("toggle_week", ())
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    reads = [e.entity_id for e in AuditEntry.select().where(AuditEntry.action == "trust.report_read")]
+    assert "safeguarding_feed" in reads
+
+
+async def test_the_feed_fits_80_columns(tschool):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        await pilot.press("f", "w")
+        await quiet(pilot)
+        shown = screen_text(app)
+        for header in ("School", "Time", "Kind", "Subject", "Summary", "By"):
+            assert header in shown, header
+        assert "Esc back" in shown
+        assert "Oak Teacher" in shown or "Oak Teac…" in shown  # the last column whole on screen
+        assert "Subject" in shown
+
+
+@pytest.mark.parametrize("username", ["office", "head"])
+async def test_a_school_role_has_no_trust_key_and_cannot_be_routed_there(tschool, username):
+    app = make_app(start="trust")  # kiosk run --start trust: refused too, Home stays
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, username, DEMO_PINS[username])
+        await quiet(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert not home.query("#task-trust")
+        assert "The trust's schools" not in screen_text(app)
+        assert not home.check_action("open", ("trust",))
+        assert HomeScreen.screen_for("trust", home.who) is None
+        await pilot.press("t")
+        await quiet(pilot)
+        assert app.screen is home
+
+
+async def test_a_refusal_shows_as_one_plain_line(tschool):
+    """The screen reached some other way by a school role: the use case refuses, in one line."""
+    from kiosk.screens.trust import TrustScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "head", DEMO_PINS["head"])
+        await quiet(pilot)
+        app.push_screen(TrustScreen(app.screen.who))
+        await quiet(pilot)
+        line = text(app, "#trust-status")
+        assert line and "\n" not in line
+        assert "Traceback" not in screen_text(app)
+        assert rows(app, "#trust-compliance") == []
