@@ -166,3 +166,34 @@ async def test_a_refusal_shows_as_one_plain_line(tschool):
         assert line and "\n" not in line
         assert "Traceback" not in screen_text(app)
         assert rows(app, "#trust-compliance") == []
+
+
+@pytest.mark.parametrize("feed", [False, True], ids=["figures", "feed"])
+@pytest.mark.parametrize("size", [(110, 32), (80, 24)], ids=["110x32", "80x24"])
+async def test_every_footer_key_is_readable_and_does_something(tschool, size, feed):
+    from kiosk.textual_compat import notices
+    from tests.screens.test_footer_keys_i14b import footer_keys, screen_lines
+
+    async def opened(pilot):
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        if feed:
+            await pilot.press("f")
+            await quiet(pilot)
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await opened(pilot)
+        shown = "\n".join(screen_lines(app)[-3:])
+        keys = [k.key for k in footer_keys(app)]
+        for key in footer_keys(app):
+            assert f"{key.key_display} {key.description}".strip() in shown, shown
+        assert sorted(keys) == sorted(["escape", "f5", "f", "f12", "ctrl+p", *(["w"] if feed else [])])
+    for key in keys if size == (80, 24) else ():  # each key pressed once, at the console's size
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await opened(pilot)
+            screen, before, said = app.screen, screen_lines(app), notices(app)
+            await pilot.press(key)
+            await quiet(pilot)
+            if app.screen is screen and notices(app) == said:
+                assert screen_lines(app) != before, f"{key}: nothing happened, nothing said"
