@@ -83,6 +83,7 @@ class TrustScreen(DbWork, Screen[None]):
         with Vertical(id="trust-feed-box"):
             yield Static("", id="trust-feed-title", markup=False)
             yield Table(id="trust-feed", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="trust-feed-detail", markup=False)  # the highlighted entry, whole
         yield Static("", id="trust-status", markup=False)
         yield KioskFooter()
 
@@ -236,6 +237,20 @@ class TrustScreen(DbWork, Screen[None]):
         widths["summary"] = max(MIN_SUMMARY, room - sum(widths.values()))
         return widths
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "trust-feed":
+            self.show_detail(event.cursor_row)
+
+    def show_detail(self, row: int | None) -> None:
+        """The highlighted entry in full under the table (its columns are cut to fit)."""
+        line = ""
+        if row is not None and 0 <= row < len(self.entries):
+            e = self.entries[row]
+            where = f" ({e.entry.class_name})" if e.entry.class_name else ""
+            line = f"{e.site.name} · {e.entry.time} · {e.entry.kind_text} · {e.entry.subject}{where} · by {e.entry.by}"
+            line += f"\n{e.entry.summary}"
+        self.query_one("#trust-feed-detail", Static).update(line)
+
     def show_feed(self, entries: list[SiteFeedEntry]) -> None:
         self.entries = entries
         table = self.query_one("#trust-feed", DataTable)
@@ -268,4 +283,5 @@ class TrustScreen(DbWork, Screen[None]):
         n = len(entries)
         found = f"{n} {'entry' if n == 1 else 'entries'}" if n else "nothing"
         self.query_one("#trust-feed-title", Static).update(f"Feed across the schools, {span}: {found}.")
+        self.show_detail(table.cursor_row if entries else None)
         self.say(self.keys_line())

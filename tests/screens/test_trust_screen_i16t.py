@@ -106,6 +106,11 @@ async def test_the_trust_dsl_switches_to_the_feed_for_today_and_the_last_7_days(
         assert {r[0] for r in feed} == {"Test School"}
         assert any("Ben Jones" in r[3] for r in feed)  # the concern's subject
         assert all(r[1] == "08:30" for r in feed)
+        detail = text(app, "#trust-feed-detail")  # the highlighted entry whole, under the table
+        assert detail.startswith("Test School · 2026-11-12 08:30 · ") and feed[0][3] in detail
+        await pilot.press("down")
+        await quiet(pilot)
+        assert feed[1][3] in text(app, "#trust-feed-detail")
         await pilot.press("w")
         await quiet(pilot)
         assert "last 7 days (2026-11-06 to 2026-11-12): 2 entries." in text(app, "#trust-feed-title")
