@@ -4,6 +4,8 @@ trust DSL the feed across the schools; a school's own roles have no such key."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kiosk.screens.home import HomeScreen
@@ -13,6 +15,7 @@ from models.safeguarding import concerns
 from models.staff import auth
 from models.store.tables import AuditEntry, Pupil
 from models.upkeep.demo import DEMO_PINS
+from tests.domain.test_trust_sites_i16s import trust_db  # noqa: F401 - a fixture
 from tests.pilot import make_app, quiet, sign_in, text
 from tests.school import NOW, build
 from tests.svg_text import cells, text_of
@@ -202,3 +205,22 @@ async def test_every_footer_key_is_readable_and_does_something(tschool, size, fe
             await quiet(pilot)
             if app.screen is screen and notices(app) == said:
                 assert screen_lines(app) != before, f"{key}: nothing happened, nothing said"
+
+
+@pytest.mark.skipif(not os.environ.get("KIOSK_TEST_POSTGRES"), reason="KIOSK_TEST_POSTGRES is not set")
+async def test_a_trust_of_two_schools_on_postgresql_shows_each_and_the_total(trust_db):
+    from models import trust as trust_model
+
+    _, school = trust_db
+    auth.create_staff("tlead", "Trust Lead", [auth.TRUST_LEAD], LEAD_PIN, now=NOW)
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    trust_model.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, first_name="Test School")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_trust(pilot, "tlead", LEAD_PIN)
+        comp = rows(app, "#trust-compliance")
+        assert [r[0] for r in comp] == ["Test School", "Elm Primary", "Trust total"]
+        assert comp[2][2] == comp[0][2]  # Elm has no hand-ins yet: the total is site 1's
+        held = rows(app, "#trust-held")
+        assert held == [["Test School", "1", "0", "0"], ["Elm Primary", "0", "0", "0"], ["Trust total", "1", "0", "0"]]
+        assert "2 schools and the trust" in text(app, "#trust-comp-title")
