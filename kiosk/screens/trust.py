@@ -30,6 +30,7 @@ from models.trust.reports import SiteCompliance, SiteFeedEntry, SiteHeld
 
 TRUST_ROW = "Trust total"  # the last row: the trust's schools together
 SCHOOL_CAP = 18  # a school's name in the figures' tables, so they fit 80 columns
+WIDE_SCHOOL_CAP = 30  # from 100 columns
 WEEK_DAYS = 7  # W: the feed over the last 7 days (today and the 6 before)
 # The feed's columns fit the screen: capped names, and the summary takes what is left.
 FEED_CAPS = {"school": 16, "kind": 13, "subject": 18, "by": 12}
@@ -68,6 +69,8 @@ class TrustScreen(DbWork, Screen[None]):
         self.feed_shown = False
         self.week = False  # the feed: today (False) or the last 7 days
         self.entries: list[SiteFeedEntry] = []
+        self.compliance_rows: list[SiteCompliance] | None = None  # the last read, drawn again on a resize
+        self.held_rows: list[SiteHeld] | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar("The trust's schools")
@@ -88,16 +91,22 @@ class TrustScreen(DbWork, Screen[None]):
         yield KioskFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#trust-compliance", DataTable).add_columns(
-            "School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected"
-        )
-        self.query_one("#trust-held", DataTable).add_columns("School", "In tray", "Confiscated", "Overnight")
         self.query_one("#trust-feed-box").display = False
         self.query_one("#trust-compliance", DataTable).focus()
         self.action_refresh_all()
 
     def on_screen_resume(self) -> None:
         self.action_refresh_all()
+
+    def on_resize(self) -> None:
+        """The tables' widths follow the screen's: drawn again from the last read (not read
+        again, which would record another read across the trust)."""
+        if self.compliance_rows is not None:
+            self.show_compliance(self.compliance_rows)
+        if self.held_rows is not None:
+            self.show_held(self.held_rows)
+        if self.feed_shown and self.entries:
+            self.show_feed(self.entries)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_feed":
@@ -161,13 +170,15 @@ class TrustScreen(DbWork, Screen[None]):
         self.query_one("#trust-comp-title", Static).update(
             f"Compliance, last 30 school days: {n} {'school' if n == 1 else 'schools'} and the trust"
         )
+        self.compliance_rows = rows
         table = self.query_one("#trust-compliance", DataTable)
-        table.clear()
+        table.clear(columns=True)  # (the columns measured afresh: a resize may have narrowed them)
+        table.add_columns("School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected")
         for i, r in enumerate(rows):
             last = i == len(rows) - 1
             style = "bold" if last else ""
             table.add_row(
-                Text(TRUST_ROW if last else cap(r.site.name, SCHOOL_CAP), style=style),
+                Text(TRUST_ROW if last else cap(r.site.name, self.school_cap()), style=style),
                 Text(str(r.school_days), justify="right", style=style),
                 Text(str(r.handed_in), justify="right", style=style),
                 Text(str(r.expected), justify="right", style=style),
@@ -177,12 +188,17 @@ class TrustScreen(DbWork, Screen[None]):
             )
         self.say(self.keys_line())
 
+    def school_cap(self) -> int:
+        return WIDE_SCHOOL_CAP if self.size.width >= 100 else SCHOOL_CAP
+
     def show_held(self, rows: list[SiteHeld]) -> None:
+        self.held_rows = rows
         table = self.query_one("#trust-held", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        table.add_columns("School", "In tray", "Confiscated", "Overnight")
         for r in rows:
             table.add_row(
-                Text(cap(r.site.name, SCHOOL_CAP)),
+                Text(cap(r.site.name, self.school_cap())),
                 Text(str(r.in_tray), justify="right"),
                 Text(str(r.confiscated), justify="right"),
                 Text(str(r.overnight), justify="right"),
@@ -252,8 +268,10 @@ class TrustScreen(DbWork, Screen[None]):
         self.query_one("#trust-feed-detail", Static).update(line)
 
     def show_feed(self, entries: list[SiteFeedEntry]) -> None:
+        same = entries is self.entries  # drawn again (a resize): the cursor stays where it was
         self.entries = entries
         table = self.query_one("#trust-feed", DataTable)
+        row = table.cursor_row if same else 0
         table.clear(columns=True)
         w = self.feed_widths(entries)
         for label, key in (
@@ -283,5 +301,7 @@ class TrustScreen(DbWork, Screen[None]):
         n = len(entries)
         found = f"{n} {'entry' if n == 1 else 'entries'}" if n else "nothing"
         self.query_one("#trust-feed-title", Static).update(f"Feed across the schools, {span}: {found}.")
+        if entries:
+            table.move_cursor(row=min(row, len(entries) - 1))
         self.show_detail(table.cursor_row if entries else None)
         self.say(self.keys_line())

@@ -143,6 +143,22 @@ async def test_the_feed_fits_80_columns(tschool):
         assert "Subject" in shown
 
 
+async def test_a_resize_draws_the_tables_again_to_fit(tschool):
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        await pilot.press("f", "down")
+        await quiet(pilot)
+        await pilot.resize_terminal(80, 24)
+        await quiet(pilot)
+        shown = screen_text(app)
+        assert "Oak Teacher" in shown and "Office" in shown  # the last column still on screen
+        assert app.screen.query_one("#trust-feed").cursor_row == 1
+        await pilot.press("f")
+        await quiet(pilot)
+        assert "Uncollected" in screen_text(app)
+
+
 @pytest.mark.parametrize("username", ["office", "head"])
 async def test_a_school_role_has_no_trust_key_and_cannot_be_routed_there(tschool, username):
     app = make_app(start="trust")  # kiosk run --start trust: refused too, Home stays
