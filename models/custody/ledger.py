@@ -19,7 +19,9 @@ The rules (each refusal is one plain line):
 * only the roles allowed for each action (``models.staff.auth.PERMISSIONS``) may do it;
 * undo is a reversal of the phone's latest action, with a reason, by the person who
   recorded the action or by someone whose role may do it and is at least as senior
-  (:data:`SENIORITY`);
+  (:data:`SENIORITY`); office staff and teachers undo only what was recorded today (the
+  school's local day): an older event is a correction of history, by leadership or the
+  headteacher (:data:`CORRECTS_HISTORY`), with its reason, audited as one;
 * per phone, events are in time order: an event may not be dated before the phone's
   latest event (to the minute; within the same minute it keeps ledger order).
 """
@@ -161,6 +163,11 @@ SENIORITY = {
     DSL: 2,
     HEADTEACHER: 3,
 }
+# Undoing an event recorded before today (the school's local day) rewrites what the ledger
+# says happened since (a release undone days later puts the phone back in the tray for all
+# those days, and in the day's figures and the governors' report): a correction of history,
+# for a role of this seniority or above (leadership, the DSL, the headteacher), with its reason.
+CORRECTS_HISTORY = SENIORITY[LEADERSHIP]
 # Limits of the free-text fields (characters); the forms use the same numbers.
 REASON_LIMIT = 500  # a confiscation's reason
 POLICY_LIMIT = 200  # the policy breached
@@ -1100,12 +1107,26 @@ def _rank(staff: Staff, action: str) -> int:
     return max((SENIORITY.get(r, 0) for r in roles), default=0)
 
 
-def check_undo(actor: Staff, target: CustodyEvent) -> None:
-    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target``.
+def _the(names: list[str]) -> str:
+    """Role names for a sentence: "leadership, the DSL or the headteacher"."""
+    names = [f"the {n}" if n in ("headteacher", "DSL") else n for n in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def is_correction(target: CustodyEvent, now: dt.datetime) -> bool:
+    """Whether undoing ``target`` at ``now`` corrects history: it was recorded before today."""
+    return local_day(target.at) < local_day(now)
+
+
+def check_undo(actor: Staff, target: CustodyEvent, *, now: dt.datetime | None = None) -> None:
+    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target`` at ``now``.
 
     Allowed to the person who recorded it, or to someone whose role may do that action
     (for that pupil's class) and is at least as senior as the role it was recorded in.
+    An event recorded before today (the school's local day) is undone only by a role of
+    :data:`CORRECTS_HISTORY` or above, whoever recorded it.
     """
+    now = now or utcnow()
     if target.kind == REVERSAL:
         raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
     if target.kind == POLICE_EV:
@@ -1115,9 +1136,17 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
         # whoever recorded it (online safety 11.1.1: all such concerns go to the DSL).
         require(actor, "dsl_decision", doing="undo this confiscation (the phone is held for the DSL)")
     recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
+    action = EVENT_ACTION[target.kind]
+    if is_correction(target, now) and (actor is None or _rank(actor, action) < CORRECTS_HISTORY):
+        need = max(CORRECTS_HISTORY, _rank(recorder, action) if recorder is not None else 0)
+        names = [ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need]
+        day = f"{to_local(target.at):%a %d %b}".replace(" 0", " ")
+        raise PermissionDenied(
+            f"This {EVENT_NOUNS[target.kind]} was recorded on {day}, not today: only {_the(names)} "
+            "may undo it now (a correction of history, with its reason)."
+        )
     if recorder is not None and actor is not None and recorder.id == actor.id:
         return
-    action = EVENT_ACTION[target.kind]
     noun = EVENT_NOUNS[target.kind]
     doing = f"undo {'an' if noun[0] in 'aeiou' else 'a'} {noun}"
     device = _device(target.device_id)
@@ -1144,7 +1173,7 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
         target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
         if target is None:
             raise NotFound("There is no such custody event.")
-        check_undo(actor, target)
+        check_undo(actor, target, now=now)
         device = _device(target.device_id)
         events = list(CustodyEvent.select().where(CustodyEvent.device == device.id).order_by(CustodyEvent.id))
         history = replay(events)
@@ -1179,7 +1208,12 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
             "custody.reversal",
             "custody_event",
             event.id,
-            {"event_id": event.id, "device_id": device.id, "reverses": target.id},
+            {
+                "event_id": event.id,
+                "device_id": device.id,
+                "reverses": target.id,
+                **({"correction": True} if is_correction(target, now) else {}),
+            },
             now,
             prev=prev,
         )
