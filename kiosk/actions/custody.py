@@ -207,6 +207,8 @@ def load_phone(
         def check() -> None:
             require(staff, permission, school_class_id=class_id)
             custody.step(cur, kind, outcome=outcome)
+            if kind in (custody.SEARCHED, custody.POLICE_EV):  # held for the DSL: the DSL decides
+                custody.require_dsl_for(staff, cur.hold, permission)
 
         return check
 
@@ -267,6 +269,7 @@ def load_phone(
             raise RuleViolation(
                 "No confiscation or search of this phone whose details you may read: nothing to tell the parents of."
             )
+        custody.require_dsl_for(staff, cur.hold, "parents_informed")  # held for the DSL: the DSL decides
 
     def police_contact_check() -> None:
         require(staff, "police", school_class_id=class_id)

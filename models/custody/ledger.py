@@ -217,11 +217,41 @@ HOLD_AFTER = {"return_to_parents": HOLD_DECIDED, "keep_for_police": HOLD_POLICE,
 # Said to anyone trying to release it, so it never names the reason (that is for the DSL).
 HELD_FOR_DSL = "Held for the DSL: the DSL must record a decision before it is released."
 KEPT_FOR_POLICE = "The DSL decided to keep this phone for the police: it cannot be released."
+# While a phone is held for the DSL, the DSL decides (online safety 11.1.1; UKCIS 2024): staff
+# never view such images, and the DSL decides whether the parents are told and the police
+# called. So a search, a police hand-over and "parents told" wait for the DSL's decision,
+# unless recorded by someone who may make it (``dsl_decision``: the DSL, the headteacher). A
+# decision to keep it for the police lets a hand-over to them go ahead (:func:`require_dsl_for`).
+DSL_DECIDES = {  # action: (what the DSL decides, what only the DSL or the headteacher may do)
+    "search": ("the DSL decides whether it is looked at, and staff never view such images", "search it"),
+    "police": ("the DSL decides on the police and the parents", "hand it to the police"),
+    "parents_informed": ("the DSL decides on the parents and the police", "record that the parents were told"),
+}
 NUDE_GUIDANCE = (
     "Suspected nude or semi-nude images: do not view, copy, forward or delete anything, nor ask the pupil "
     "to delete. Switch the phone off if you can, keep it secure, tell the DSL now: the DSL decides on "
     "parents and police."
 )
+
+
+def dsl_decides_refusal(actor: Staff | None, hold: str | None, action: str) -> str | None:
+    """The one line refusing ``action`` (a key of :data:`DSL_DECIDES`) on a phone with this
+    hold, or None: refused while the phone is held for the DSL unless ``actor`` may make the
+    DSL's decision; once the DSL decided to keep it for the police, a hand-over is theirs to do."""
+    if not held_for_dsl(hold) or (action == "police" and hold == HOLD_POLICE):
+        return None
+    if actor is not None and actor.role_set & PERMISSIONS["dsl_decision"]:
+        return None
+    held = "Held for the DSL" if hold == HOLD_DSL else "Kept for the police as the DSL decided"
+    decides, doing = DSL_DECIDES[action]
+    return f"{held}: {decides} (online safety 11.1.1): only the DSL or the headteacher may {doing}."
+
+
+def require_dsl_for(actor: Staff | None, hold: str | None, action: str) -> None:
+    """Refuse (PermissionDenied, one line) ``action`` on a phone held for the DSL: :func:`dsl_decides_refusal`."""
+    refusal = dsl_decides_refusal(actor, hold, action)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 @dataclass(frozen=True)
@@ -936,10 +966,11 @@ def record_search(
         if witness is not None and (problem := witness_problem(witness, actor.display_name)):
             raise ValidationError(problem)
 
+        row = _state_row(device.id)
+        require_dsl_for(actor, row.dsl_hold, "search")
         consent_contact = None
         if consent_by == "parent":
             consent_contact = _listed_contact(device, consent_contact_id, "consent")
-        row = _state_row(device.id)
         taken = last_event_of(device.id, CONFISCATED_EV) if row.state == CONFISCATED else None
         if parents_informed_at is not None and taken is not None:
             # The same day is accepted: parents may be phoned from the classroom before the
@@ -1020,6 +1051,7 @@ def hand_to_police(
         require(actor, "police", school_class_id=_device_class_id(device))
         staff_device_access.check_device(device, actor, doing="hand a member of staff's device to the police")
         row = _state_row(device.id)
+        require_dsl_for(actor, row.dsl_hold, "police")
         event, _ = _append(
             device.id,
             POLICE_EV,
