@@ -11,7 +11,9 @@ The rules (each refusal is one plain line):
 * a confiscated phone goes only to a listed parent or carer, with ID seen;
 * a phone confiscated for suspected nude or semi-nude images is held for the DSL: no
   release and no deleting outcome of a search until the DSL (or the headteacher) records
-  a decision (:data:`DSL_DECISION`); its content is never recorded as deleted;
+  a decision (:data:`DSL_DECISION`); its content is never recorded as deleted; while it is
+  held, a search, a police hand-over and "parents told" are for those who may make the
+  DSL's decision (:func:`require_dsl_for`);
 * a search (leadership, with consent) does not move the phone: one in the tray, one with
   its owner or one confiscated may be searched;
 * nothing but a return from the police may follow a hand-over to the police (the
