@@ -136,8 +136,11 @@ def _refusal(check: Callable[[], None]) -> str | None:
     return None
 
 
-def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = None) -> PhoneView:
-    """A phone, found by label code or device id, with its chain of custody and what ``who`` may do."""
+def load_phone(
+    who: SignedIn, code: str | None = None, device_id: int | None = None, now: dt.datetime | None = None
+) -> PhoneView:
+    """A phone, found by label code or device id, with its chain of custody and what ``who`` may do
+    (``now``: the terminal's clock, for what may still be undone today)."""
     from models.clock import local_from_utc_naive
     from models.custody import ledger as custody
     from models.custody.devices import current_label, resolve, retired_label_device
@@ -204,6 +207,8 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
         def check() -> None:
             require(staff, permission, school_class_id=class_id)
             custody.step(cur, kind, outcome=outcome)
+            if kind in (custody.SEARCHED, custody.POLICE_EV):  # held for the DSL: the DSL decides
+                custody.require_dsl_for(staff, cur.hold, permission)
 
         return check
 
@@ -222,7 +227,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
             raise RuleViolation(broken)
         if undo is None:
             raise RuleViolation("Nothing to undo: no action on this phone is left to reverse.")
-        custody.check_undo(staff, next(e for e in events if e.id == stack[-1][0]))  # the domain's own rule
+        custody.check_undo(staff, next(e for e in events if e.id == stack[-1][0]), now=now)  # the domain's own rule
 
     refusals = {
         "confiscate": _refusal(allowed("confiscate", custody.CONFISCATED_EV)),
@@ -264,6 +269,7 @@ def load_phone(who: SignedIn, code: str | None = None, device_id: int | None = N
             raise RuleViolation(
                 "No confiscation or search of this phone whose details you may read: nothing to tell the parents of."
             )
+        custody.require_dsl_for(staff, cur.hold, "parents_informed")  # held for the DSL: the DSL decides
 
     def police_contact_check() -> None:
         require(staff, "police", school_class_id=class_id)

@@ -280,7 +280,16 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def load(self, *, code: str | None = None, device_id: int | None = None, keep_message: bool = False) -> None:
         self.clear_message_on_load = not keep_message
         # only the latest lookup's answer is shown
-        self.db(act.load_phone, self.who, code, device_id, then=self.loaded, failed=self.not_loaded, latest="load")
+        self.db(
+            act.load_phone,
+            self.who,
+            code,
+            device_id,
+            self.app.services.clock.now(),
+            then=self.loaded,
+            failed=self.not_loaded,
+            latest="load",
+        )
 
     def loaded(self, view: PhoneView) -> None:
         self.busy = False

@@ -11,7 +11,9 @@ The rules (each refusal is one plain line):
 * a confiscated phone goes only to a listed parent or carer, with ID seen;
 * a phone confiscated for suspected nude or semi-nude images is held for the DSL: no
   release and no deleting outcome of a search until the DSL (or the headteacher) records
-  a decision (:data:`DSL_DECISION`); its content is never recorded as deleted;
+  a decision (:data:`DSL_DECISION`); its content is never recorded as deleted; while it is
+  held, a search, a police hand-over and "parents told" are for those who may make the
+  DSL's decision (:func:`require_dsl_for`);
 * a search (leadership, with consent) does not move the phone: one in the tray, one with
   its owner or one confiscated may be searched;
 * nothing but a return from the police may follow a hand-over to the police (the
@@ -19,7 +21,9 @@ The rules (each refusal is one plain line):
 * only the roles allowed for each action (``models.staff.auth.PERMISSIONS``) may do it;
 * undo is a reversal of the phone's latest action, with a reason, by the person who
   recorded the action or by someone whose role may do it and is at least as senior
-  (:data:`SENIORITY`);
+  (:data:`SENIORITY`); office staff and teachers undo only what was recorded today (the
+  school's local day): an older event is a correction of history, by leadership or the
+  headteacher (:data:`CORRECTS_HISTORY`), with its reason, audited as one;
 * per phone, events are in time order: an event may not be dated before the phone's
   latest event (to the minute; within the same minute it keeps ledger order).
 """
@@ -161,6 +165,11 @@ SENIORITY = {
     DSL: 2,
     HEADTEACHER: 3,
 }
+# Undoing an event recorded before today (the school's local day) rewrites what the ledger
+# says happened since (a release undone days later puts the phone back in the tray for all
+# those days, and in the day's figures and the governors' report): a correction of history,
+# for a role of this seniority or above (leadership, the DSL, the headteacher), with its reason.
+CORRECTS_HISTORY = SENIORITY[LEADERSHIP]
 # Limits of the free-text fields (characters); the forms use the same numbers.
 REASON_LIMIT = 500  # a confiscation's reason
 POLICY_LIMIT = 200  # the policy breached
@@ -210,11 +219,41 @@ HOLD_AFTER = {"return_to_parents": HOLD_DECIDED, "keep_for_police": HOLD_POLICE,
 # Said to anyone trying to release it, so it never names the reason (that is for the DSL).
 HELD_FOR_DSL = "Held for the DSL: the DSL must record a decision before it is released."
 KEPT_FOR_POLICE = "The DSL decided to keep this phone for the police: it cannot be released."
+# While a phone is held for the DSL, the DSL decides (online safety 11.1.1; UKCIS 2024): staff
+# never view such images, and the DSL decides whether the parents are told and the police
+# called. So a search, a police hand-over and "parents told" wait for the DSL's decision,
+# unless recorded by someone who may make it (``dsl_decision``: the DSL, the headteacher). A
+# decision to keep it for the police lets a hand-over to them go ahead (:func:`require_dsl_for`).
+DSL_DECIDES = {  # action: (what the DSL decides, what only the DSL or the headteacher may do)
+    "search": ("the DSL decides whether it is looked at, and staff never view such images", "search it"),
+    "police": ("the DSL decides on the police and the parents", "hand it to the police"),
+    "parents_informed": ("the DSL decides on the parents and the police", "record that the parents were told"),
+}
 NUDE_GUIDANCE = (
     "Suspected nude or semi-nude images: do not view, copy, forward or delete anything, nor ask the pupil "
     "to delete. Switch the phone off if you can, keep it secure, tell the DSL now: the DSL decides on "
     "parents and police."
 )
+
+
+def dsl_decides_refusal(actor: Staff | None, hold: str | None, action: str) -> str | None:
+    """The one line refusing ``action`` (a key of :data:`DSL_DECIDES`) on a phone with this
+    hold, or None: refused while the phone is held for the DSL unless ``actor`` may make the
+    DSL's decision; once the DSL decided to keep it for the police, a hand-over is theirs to do."""
+    if not held_for_dsl(hold) or (action == "police" and hold == HOLD_POLICE):
+        return None
+    if actor is not None and actor.role_set & PERMISSIONS["dsl_decision"]:
+        return None
+    held = "Held for the DSL" if hold == HOLD_DSL else "Kept for the police as the DSL decided"
+    decides, doing = DSL_DECIDES[action]
+    return f"{held}: {decides} (online safety 11.1.1): only the DSL or the headteacher may {doing}."
+
+
+def require_dsl_for(actor: Staff | None, hold: str | None, action: str) -> None:
+    """Refuse (PermissionDenied, one line) ``action`` on a phone held for the DSL: :func:`dsl_decides_refusal`."""
+    refusal = dsl_decides_refusal(actor, hold, action)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 @dataclass(frozen=True)
@@ -929,10 +968,11 @@ def record_search(
         if witness is not None and (problem := witness_problem(witness, actor.display_name)):
             raise ValidationError(problem)
 
+        row = _state_row(device.id)
+        require_dsl_for(actor, row.dsl_hold, "search")
         consent_contact = None
         if consent_by == "parent":
             consent_contact = _listed_contact(device, consent_contact_id, "consent")
-        row = _state_row(device.id)
         taken = last_event_of(device.id, CONFISCATED_EV) if row.state == CONFISCATED else None
         if parents_informed_at is not None and taken is not None:
             # The same day is accepted: parents may be phoned from the classroom before the
@@ -1013,6 +1053,7 @@ def hand_to_police(
         require(actor, "police", school_class_id=_device_class_id(device))
         staff_device_access.check_device(device, actor, doing="hand a member of staff's device to the police")
         row = _state_row(device.id)
+        require_dsl_for(actor, row.dsl_hold, "police")
         event, _ = _append(
             device.id,
             POLICE_EV,
@@ -1100,12 +1141,26 @@ def _rank(staff: Staff, action: str) -> int:
     return max((SENIORITY.get(r, 0) for r in roles), default=0)
 
 
-def check_undo(actor: Staff, target: CustodyEvent) -> None:
-    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target``.
+def _the(names: list[str]) -> str:
+    """Role names for a sentence: "leadership, the DSL or the headteacher"."""
+    names = [f"the {n}" if n in ("headteacher", "DSL") else n for n in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def is_correction(target: CustodyEvent, now: dt.datetime) -> bool:
+    """Whether undoing ``target`` at ``now`` corrects history: it was recorded before today."""
+    return local_day(target.at) < local_day(now)
+
+
+def check_undo(actor: Staff, target: CustodyEvent, *, now: dt.datetime | None = None) -> None:
+    """Refuse (PermissionDenied, one line) unless ``actor`` may undo ``target`` at ``now``.
 
     Allowed to the person who recorded it, or to someone whose role may do that action
     (for that pupil's class) and is at least as senior as the role it was recorded in.
+    An event recorded before today (the school's local day) is undone only by a role of
+    :data:`CORRECTS_HISTORY` or above, whoever recorded it.
     """
+    now = now or utcnow()
     if target.kind == REVERSAL:
         raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
     if target.kind == POLICE_EV:
@@ -1115,9 +1170,17 @@ def check_undo(actor: Staff, target: CustodyEvent) -> None:
         # whoever recorded it (online safety 11.1.1: all such concerns go to the DSL).
         require(actor, "dsl_decision", doing="undo this confiscation (the phone is held for the DSL)")
     recorder = Staff.get_or_none(Staff.id == target.actor_id) if target.actor_id else None
+    action = EVENT_ACTION[target.kind]
+    if is_correction(target, now) and (actor is None or _rank(actor, action) < CORRECTS_HISTORY):
+        need = max(CORRECTS_HISTORY, _rank(recorder, action) if recorder is not None else 0)
+        names = [ROLE_NAMES[r] for r in ROLES if r in PERMISSIONS[action] and SENIORITY[r] >= need]
+        day = f"{to_local(target.at):%a %d %b}".replace(" 0", " ")
+        raise PermissionDenied(
+            f"This {EVENT_NOUNS[target.kind]} was recorded on {day}, not today: only {_the(names)} "
+            "may undo it now (a correction of history, with its reason)."
+        )
     if recorder is not None and actor is not None and recorder.id == actor.id:
         return
-    action = EVENT_ACTION[target.kind]
     noun = EVENT_NOUNS[target.kind]
     doing = f"undo {'an' if noun[0] in 'aeiou' else 'a'} {noun}"
     device = _device(target.device_id)
@@ -1144,7 +1207,7 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
         target = CustodyEvent.get_or_none(CustodyEvent.id == event_id)
         if target is None:
             raise NotFound("There is no such custody event.")
-        check_undo(actor, target)
+        check_undo(actor, target, now=now)
         device = _device(target.device_id)
         events = list(CustodyEvent.select().where(CustodyEvent.device == device.id).order_by(CustodyEvent.id))
         history = replay(events)
@@ -1179,7 +1242,12 @@ def reverse(event_id: int, actor: Staff, *, reason: str, now: dt.datetime | None
             "custody.reversal",
             "custody_event",
             event.id,
-            {"event_id": event.id, "device_id": device.id, "reverses": target.id},
+            {
+                "event_id": event.id,
+                "device_id": device.id,
+                "reverses": target.id,
+                **({"correction": True} if is_correction(target, now) else {}),
+            },
             now,
             prev=prev,
         )

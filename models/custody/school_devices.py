@@ -83,7 +83,8 @@ def hold_staff_device(
     """Register a member of staff's device and hold it for the LADO or the police.
 
     Only the DSL or the headteacher records it, never for their own device; a headteacher's
-    device is held by a DSL who is not a headteacher.
+    device is held by the chair of governors or a DSL who is not a headteacher
+    (:mod:`models.custody.staff_device_access`).
     """
     now = now or utcnow()
     if pending not in PENDING:

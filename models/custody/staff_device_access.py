@@ -8,9 +8,11 @@ owner by a ``StaffDevice`` row. The rules, in one place for the ledger and the r
 * only the DSL and the headteacher (``hold_staff_device``) hold it, give it back or hand
   it to the police, and read its details;
 * nobody acts on or reads about their own device;
-* the headteacher's device is for the chair of governors and for a DSL who is not a
-  headteacher, never for a headteacher (as an allegation about the head is:
-  ``models.safeguarding.concerns``).
+* the headteacher's device is for the chair of governors (KCSIE Part 4: the head is often
+  the DSL too) and for a DSL who is not a headteacher, never for a headteacher (as an
+  allegation about the head is: ``models.safeguarding.concerns``); the chair holds, gives
+  back and reads the headteacher's device and no one else's (a hand-over to the police
+  needs ``police``, which the chair does not have).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from models.errors import PermissionDenied, RuleViolation
-from models.staff.auth import CHAIR, DSL, HEADTEACHER, require
+from models.staff.auth import CHAIR, DSL, HEADTEACHER, PERMISSIONS, require
 from models.store.tables import Device, Staff, StaffDevice
 
 STAFF_KIND = "staff"  # Device.kind of a member of staff's own device
@@ -58,7 +60,11 @@ def require_act(actor: Staff | None, owner: Staff, *, doing: str | None = None) 
         raise PermissionDenied("Nobody records the holding of their own device: ask the DSL or the headteacher.")
     if _is_head(owner) and HEADTEACHER in actor.role_set:
         raise PermissionDenied(
-            "A headteacher's device is held by a DSL who is not a headteacher, with the chair of governors."
+            "A headteacher's device is held by the chair of governors or a DSL who is not a headteacher."
+        )
+    if not _is_head(owner) and not actor.role_set & (PERMISSIONS["hold_staff_device"] - {CHAIR}):
+        raise PermissionDenied(
+            "The chair of governors holds only the headteacher's own device: ask the DSL or the headteacher."
         )
 
 

@@ -31,7 +31,7 @@ from peewee import JOIN
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import local_from_utc_naive, utcnow
-from models.custody.ledger import CONFISCATED_EV, EVENT_NOUNS, REVERSAL, SEARCHED
+from models.custody.ledger import CONFISCATED_EV, EVENT_NOUNS, REVERSAL, SEARCHED, require_dsl_for, state_of
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from models.safeguarding import concerns
 from models.staff.auth import DETAIL_ROLES, DETAILS_WITHHELD, may_read_details, require
@@ -113,6 +113,8 @@ def _event_about(event_id: int, actor: Staff) -> About:
         )
     if CustodyEvent.select().where((CustodyEvent.kind == REVERSAL) & (CustodyEvent.reverses == event.id)).exists():
         raise RuleViolation(f"That {noun} was undone: there is nothing to tell the parents about.")
+    # A phone held for the DSL (suspected nude images): the DSL decides on the parents.
+    require_dsl_for(actor, state_of(device.id).dsl_hold, "parents_informed")
     return About(event, None, device.pupil, event.at, noun)
 
 

@@ -124,8 +124,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The termly report for governors and inspectors (counts; names only for DETAIL_ROLES).
     "governors_report": frozenset({LEADERSHIP, HEADTEACHER, DSL, CHAIR}),
     # A member of staff's own phone held for the LADO or the police (online safety 11.3):
-    # taken, given back and read by the DSL or the headteacher only (models.custody.staff_device_access).
-    "hold_staff_device": frozenset({DSL, HEADTEACHER}),
+    # taken, given back and read by the DSL or the headteacher; the headteacher's own by the
+    # chair of governors (KCSIE Part 4), and by the chair for nobody else: which device, the
+    # domain decides (models.custody.staff_device_access).
+    "hold_staff_device": frozenset({DSL, HEADTEACHER, CHAIR}),
     # The school's own phones and tablets (mobile technology policy 4): the office and the
     # leadership team lend them to staff and take them back; admin and the head keep the register.
     "lend_school_device": frozenset({OFFICE, LEADERSHIP, HEADTEACHER}),

@@ -131,3 +131,31 @@ def test_a_staff_device_goes_to_the_police_from_the_command_line(school_db, run,
     assert (code, out) == (0, f"Device {device} handed to the police, reference KP/1. This is final.\n"), err
     code, out, err = run("staff-devices", "list", "--format", "json", *base)
     assert json.loads(out)[0]["state"] == "with the police"
+
+
+@pytest.fixture
+def school_db_with_chair(database, monkeypatch):
+    from models.staff import auth
+
+    build()
+    auth.create_staff("chair", "Mrs C Chair", [auth.CHAIR], "591846")
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    return database
+
+
+def test_the_chair_holds_and_returns_the_heads_device_from_the_command_line(school_db_with_chair, run, monkeypatch):
+    """hwalk1: the head is also the DSL, so the head's device is held by the chair of governors."""
+    base = as_(monkeypatch, "chair", "591846", school_db_with_chair)
+    code, out, err = run("staff-devices", "hold", "--staff", "head", "--for", "lado", "--reason", "KCSIE 4", *base)
+    assert code == 0 and "of Head is held for the LADO" in out, err
+    device = out.split()[1]
+    code, out, err = run("staff-devices", "list", "--format", "json", *base)
+    assert [r["owner"] for r in json.loads(out)] == ["Head"], err
+    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "x", *base)
+    assert (code, err.strip().splitlines()[-1]) == (
+        1,
+        "Error: The chair of governors holds only the headteacher's own device: ask the DSL or the headteacher.",
+    ), out + err
+    code, out, err = run("staff-devices", "return", device, "--decision", "LADO: no further action", *base)
+    assert (code, out) == (0, f"Device {device} is recorded as given back to the member of staff.\n"), err

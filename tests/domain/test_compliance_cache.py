@@ -59,7 +59,9 @@ def test_a_late_undo_rebuilds_the_cached_day(school):
     assert oak(report, mon)["handed_in"] == 1
     assert {r.day for r in ComplianceDay.select()} == {mon, tue}  # closed days only; today is not cached
     # Undone on Wednesday: Monday's cached figures must change.
-    custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(wed, 9, 5))
+    custody.reverse(
+        out.event_id, school.head, reason="wrong phone", now=at(wed, 9, 5)
+    )  # an earlier day: a correction (the head)
     report = both(mon, wed, at(wed, 10))
     assert mon.isoformat() not in report["school_days"]  # nothing else was handed in on Monday
     assert ComplianceDay.get(ComplianceDay.day == mon).active is False  # rebuilt, not just dropped
@@ -169,7 +171,7 @@ def test_cached_and_uncached_agree_over_random_histories(school, seed):
             for adno in sorted(keep):
                 ev = last_event.get(adno)
                 if ev and ev[2] == "handed_in" and ev[1] < day and rng.random() < 0.5:
-                    custody.reverse(ev[0], school.office, reason="wrong day", now=at(day, 16, tick() % 60))
+                    custody.reverse(ev[0], school.head, reason="wrong day", now=at(day, 16, tick() % 60))
                     handed[ev[1]].discard(adno)
                     for held in overnight.values():  # undone: it was never held
                         held.discard((adno, ev[0]))

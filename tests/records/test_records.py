@@ -192,7 +192,7 @@ def test_an_undo_reaching_into_the_past_keeps_what_it_depends_on(school):
     ben, cara = device_of(school, "000002"), device_of(school, "000003")
     day_in_and_out(school, "000002", 100)
     release = events_of(ben.id)[-1]
-    custody.reverse(release.id, school.office, reason="scanned by mistake", now=ago(1))  # back in the tray
+    custody.reverse(release.id, school.head, reason="scanned by mistake", now=ago(1))  # back in the tray
     # Cara: an old mistake undone at the time, then released: one expired unit of four.
     code = school.codes["000003"]
     custody.hand_in(code, school.office, now=ago(100, 3))
