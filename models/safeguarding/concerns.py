@@ -61,6 +61,7 @@ from models.store.tables import (
     Pupil,
     SchoolClass,
     Staff,
+    Tray,
     Visit,
 )
 from models.text import text_field
@@ -884,10 +885,11 @@ def safeguarding_feed(
         seen_ids = {
             m.event_id for m in _custody_seen(actor).where(CustodySeen.event.in_([e.id for e in events] or [0]))
         }
+        trays = {t.id: t.name for t in Tray.select(Tray.id, Tray.name)} if events else {}  # not a query per event
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind, feed_words = CUSTODY_FEED[e.kind]
-            detail = describe_event(e, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            detail = describe_event(e, trays, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             by_staff = e.actor if e.actor_id else None
             entries.append(
