@@ -224,6 +224,10 @@ class AuditEntry(BaseModel):
     # those it deleted (models.audit.integrity); part of the entry's hash when present (version 5)
     rows = pw.TextField(null=True)
 
+    class Meta:
+        # the governors' report counts entries by action over a term (schema version 17)
+        indexes = ((("action", "at"), False),)
+
 
 class AuditHead(BaseModel):
     """The newest entry's seq and hash, kept with each append: reveals a cut-off tail."""
