@@ -185,19 +185,29 @@ def run(
     scans: int = 200,
     interval: float = 0.1,
     repeat: int = 50,
+    any_size: bool = False,
     log=print,
 ) -> dict:
+    """``any_size``: reuse whatever trust the database holds (``--quick``), else generate one."""
     from benchmarks import gen_trust
     from models.sites import MAIN, split_url
 
     base, _ = split_url(url)
-    os.environ.setdefault("KIOSK_DATA_DIR", str(gen_trust.data_dir_for(base)))
-    gen = gen_trust.ensure(base, schools=schools, pupils=pupils, events=events, log=log)
-    codes = [MAIN, *(gen_trust.site_code(n) for n in range(2, schools + 1))][:SCANNING_SITES]
-    log(f"scans at {len(codes)} schools at once…")
-    scan = run_scans(base, codes, scans, interval)
-    log("reports…")
-    reports = run_reports(base, codes[-1], repeat)
+    before = os.environ.get("KIOSK_DATA_DIR")
+    os.environ["KIOSK_DATA_DIR"] = str(gen_trust.data_dir_for(base))  # the keys the trust was made with
+    try:
+        gen = gen_trust.ensure(base, schools=schools, pupils=pupils, events=events, any_size=any_size, log=log)
+        schools = gen["schools"]
+        codes = [MAIN, *(gen_trust.site_code(n) for n in range(2, schools + 1))][:SCANNING_SITES]
+        log(f"scans at {len(codes)} schools at once…")
+        scan = run_scans(base, codes, scans, interval)
+        log("reports…")
+        reports = run_reports(base, codes[-1], repeat)
+    finally:
+        if before is None:
+            os.environ.pop("KIOSK_DATA_DIR", None)
+        else:
+            os.environ["KIOSK_DATA_DIR"] = before
     return {"generated": gen, "scan": scan, "reports": reports, "load": os.getloadavg()}
 
 

@@ -19,8 +19,9 @@ benchmark reads and writes each school's own tables, so what it measures is the 
 The database must be a throw-away one: everything in it is dropped first. A marker
 (``bench_trust.marker``) records what was generated, and :func:`ensure` reuses a database
 whose marker matches instead of generating it again. The chain key and PIN key live in
-the data directory (``KIOSK_DATA_DIR``), which must be the same whenever the database is
-used; :func:`data_dir_for` gives a stable one beside the system's temporary folder.
+a data directory of the benchmark's own, which must be the same whenever the database is
+used: :func:`data_dir_for` gives a stable one beside the system's temporary folder
+(``KIOSK_BENCH_DATA_DIR`` another).
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def site_code(n: int) -> str:
 
 def data_dir_for(url: str) -> Path:
     """A stable data directory for the trust at ``url`` (its PIN and chain keys): the
-    cached database is only valid with the keys it was generated with."""
+    cached database is only valid with the keys it was generated with.
+    ``KIOSK_BENCH_DATA_DIR`` names another."""
+    if os.environ.get("KIOSK_BENCH_DATA_DIR"):
+        return Path(os.environ["KIOSK_BENCH_DATA_DIR"])
     from urllib.parse import urlparse
 
     p = urlparse(url)
@@ -234,11 +238,14 @@ def check(base: str, codes: list[str], log=print) -> dict:
     return out
 
 
-def ensure(url: str, *, schools: int = 30, pupils: int = 400, events: int = 10_000_000, log=print) -> dict:
+def ensure(
+    url: str, *, schools: int = 30, pupils: int = 400, events: int = 10_000_000, any_size: bool = False, log=print
+) -> dict:
     """The trust at ``url``: reused when its marker says it was generated with these
-    figures, else generated (dropping whatever was there)."""
+    figures (``any_size``: whatever it was generated with), else generated (dropping
+    whatever was there)."""
     found = marker(url)
-    if found and {k: found.get(k) for k in _spec(0, 0, 0)} == _spec(schools, pupils, events):
+    if found and (any_size or {k: found.get(k) for k in _spec(0, 0, 0)} == _spec(schools, pupils, events)):
         log(f"reusing the generated trust ({found['result']['events_total']:,} events)")
         return found["result"]
     log(f"generating a trust of {schools} schools, {events:,} events (the database is emptied first)…")
@@ -253,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000_000, help="custody events across the trust")
     parser.add_argument("--verify", action="store_true", help="verify the audit chain at site 1 and two copies")
     args = parser.parse_args(argv)
-    os.environ.setdefault("KIOSK_DATA_DIR", str(data_dir_for(args.url)))
+    os.environ["KIOSK_DATA_DIR"] = str(data_dir_for(args.url))  # never the user's own kiosk's keys
     result = generate(
         args.url,
         schools=args.schools,
