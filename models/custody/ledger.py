@@ -1218,13 +1218,12 @@ def parents_told(event_ids: Iterable[int]) -> dict[int, str]:
     out = dict.fromkeys(ids, "; parents not yet informed")
     if not ids:
         return out
-    for event_id, told_at, how in (
+    for p in (
         ParentsInformed.select(ParentsInformed.event, ParentsInformed.told_at, ParentsInformed.how)
         .where(ParentsInformed.event.in_(ids))
         .order_by(ParentsInformed.id)
-        .tuples()
     ):  # the last record of each search wins
-        out[event_id] = f"; parents informed {local_from_utc_naive(told_at)} ({how.replace('_', ' ')})"
+        out[p.event_id] = f"; parents informed {local_from_utc_naive(p.told_at)} ({p.how.replace('_', ' ')})"
     return out
 
 
