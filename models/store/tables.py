@@ -180,7 +180,8 @@ class CustodyEvent(BaseModel):
     audit_seq = pw.IntegerField(unique=True)
 
     class Meta:
-        indexes = ((("device", "id"), False),)
+        # (kind, at): the reports that pick a term's events by kind (schema version 17)
+        indexes = ((("device", "id"), False), (("kind", "at"), False))
 
 
 class DeviceState(BaseModel):
