@@ -13,6 +13,10 @@
 - bench_kill, bench_concurrent: kill -9 at random moments; four writers at once
   (``--postgres URL``: also on that empty, throw-away PostgreSQL database).
 - bench_memory: RSS of the kiosk with the camera worker decoding.
+- bench_trust: a trust of 30 schools, 12,000 pupils and 10M custody events on PostgreSQL
+  (benchmarks/gen_trust.py; generated once into ``$KIOSK_BENCH_POSTGRES`` or ``--trust URL``,
+  a throw-away database, then reused): scans at four schools at once, each report at one
+  school, the trust-wide compliance. Skipped, with a line saying so, without a URL.
 - bench_browser: keypress to paint through ``kiosk serve`` in headless chromium, if
   chromium, chromium-driver and selenium are there.
 
@@ -227,6 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-faults", action="store_true", help="skip kill -9 and concurrent writers")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser (kiosk serve) benchmark")
+    parser.add_argument("--no-trust", action="store_true", help="skip the trust-at-scale benchmark (PostgreSQL)")
+    parser.add_argument(
+        "--trust",
+        metavar="URL",
+        default=os.environ.get("KIOSK_BENCH_POSTGRES"),
+        help="a throw-away PostgreSQL database for the trust at scale (default $KIOSK_BENCH_POSTGRES)",
+    )
     parser.add_argument("--big-db", type=Path, help="a database made by benchmarks/gen_db.py (else one is generated)")
     parser.add_argument(
         "--postgres",
@@ -287,6 +298,26 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.no_faults:
         rows += fault_rows(args.quick, args.postgres)
+    if not args.no_trust:
+        if args.trust:
+            from benchmarks import bench_trust
+
+            print("trust at scale (PostgreSQL)…", file=sys.stderr, flush=True)
+            rows += bench_trust.rows_for_table(
+                bench_trust.run(
+                    args.trust,
+                    events=1_000_000 if args.quick else 10_000_000,
+                    scans=50 if args.quick else 200,
+                    repeat=10 if args.quick else 50,
+                    any_size=args.quick,  # whatever trust is there (a quick run never regenerates 10M)
+                    log=lambda m: print(m, file=sys.stderr, flush=True),
+                )
+            )
+        else:
+            notes.append(
+                "Trust benchmark skipped: no PostgreSQL database for it "
+                "(set KIOSK_BENCH_POSTGRES to a throw-away one, or give --trust URL)."
+            )
     if not args.no_memory:
         folder = samples_dir()
         if folder.is_dir():

@@ -1276,18 +1276,32 @@ DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION, POL
 def _parents_told(event_id: int) -> str:
     """What the parents-informed record (ParentsInformed, the one way to record it) says of a
     search: when they were last told and how, or that they are not yet."""
-    told = (
-        ParentsInformed.select(ParentsInformed.told_at, ParentsInformed.how)
-        .where(ParentsInformed.event == event_id)
-        .order_by(ParentsInformed.id.desc())
-        .first()
-    )
-    if told is None:
-        return "; parents not yet informed"
-    return f"; parents informed {local_from_utc_naive(told.told_at)} ({told.how.replace('_', ' ')})"
+    return parents_told([event_id])[event_id]
 
 
-def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *, reader: Staff | Iterable[str]) -> str:
+def parents_told(event_ids: Iterable[int]) -> dict[int, str]:
+    """:func:`_parents_told` for many searches in one query (for a list of them, such as
+    the DSL's feed): event id -> the words."""
+    ids = list(event_ids)
+    out = dict.fromkeys(ids, "; parents not yet informed")
+    if not ids:
+        return out
+    for p in (
+        ParentsInformed.select(ParentsInformed.event, ParentsInformed.told_at, ParentsInformed.how)
+        .where(ParentsInformed.event.in_(ids))
+        .order_by(ParentsInformed.id)
+    ):  # the last record of each search wins
+        out[p.event_id] = f"; parents informed {local_from_utc_naive(p.told_at)} ({p.how.replace('_', ' ')})"
+    return out
+
+
+def describe_event(
+    e: CustodyEvent,
+    tray_names: dict[int, str] | None = None,
+    *,
+    reader: Staff | Iterable[str],
+    told: dict[int, str] | None = None,
+) -> str:
     """One line of the chain of custody, in plain English, as ``reader`` may read it.
 
     A search's grounds, consent and outcome, a confiscation's reason and a police
@@ -1295,7 +1309,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
     recorded the event (:func:`models.staff.auth.may_read_details`); anyone else reads that it
     happened, when, and where the phone is held. ``reader`` is the staff row reading, or
     only roles (a reader who is nobody in particular, such as the command line's reports).
-    ``tray_names`` (tray id -> name) saves a query per event when describing many.
+    ``tray_names`` (tray id -> name) saves a query per event when describing many, and
+    ``told`` (:func:`parents_told` of the searches among them) one per search.
     """
     if tray_names is not None and e.tray_id is not None and e.slot_no is not None:
         slot = slot_name(tray_names[e.tray_id], e.slot_no)
@@ -1352,6 +1367,8 @@ def describe_event(e: CustodyEvent, tray_names: dict[int, str] | None = None, *,
         informed = (
             f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
             if e.parents_informed_at  # a search recorded before the parents-informed record (issue 15)
+            else told[e.id]
+            if told is not None and e.id in told
             else _parents_told(e.id)
         )
         witnessed = f"witness {e.witness}" if e.witness else f"no witness ({e.no_witness_reason})"

@@ -48,6 +48,7 @@ from models.custody.ledger import (
     REVERSAL,
     SEARCHED,
     describe_event,
+    parents_told,
 )
 from models.errors import NotFound, RuleViolation, ValidationError
 from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS, may, require
@@ -61,6 +62,7 @@ from models.store.tables import (
     Pupil,
     SchoolClass,
     Staff,
+    Tray,
     Visit,
 )
 from models.text import text_field
@@ -884,10 +886,12 @@ def safeguarding_feed(
         seen_ids = {
             m.event_id for m in _custody_seen(actor).where(CustodySeen.event.in_([e.id for e in events] or [0]))
         }
+        trays = {t.id: t.name for t in Tray.select(Tray.id, Tray.name)} if events else {}  # not a query per event
+        told = parents_told(e.id for e in events if e.kind == SEARCHED and not e.parents_informed_at)
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind, feed_words = CUSTODY_FEED[e.kind]
-            detail = describe_event(e, reader=reader).split("  ", 1)[1].rsplit("  (by", 1)[0]
+            detail = describe_event(e, trays, reader=reader, told=told).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             by_staff = e.actor if e.actor_id else None
             entries.append(

@@ -181,7 +181,7 @@ class CustodyEvent(BaseModel):
 
     class Meta:
         # (kind, at): a term's confiscations and a day's reversals and hand-ins
-        # (models.reports.compliance.breaches, models.reports.phones.kept_overnight).
+        # (models.reports.compliance.breaches, models.reports.phones.kept_overnight; schema 17).
         indexes = ((("device", "id"), False), (("kind", "at"), False))
 
 
@@ -225,6 +225,10 @@ class AuditEntry(BaseModel):
     # canonical JSON: hashes of the protected rows this entry's transaction wrote, ids of
     # those it deleted (models.audit.integrity); part of the entry's hash when present (version 5)
     rows = pw.TextField(null=True)
+
+    class Meta:
+        # the governors' report counts entries by action over a term (schema version 17)
+        indexes = ((("action", "at"), False),)
 
 
 class AuditHead(BaseModel):
