@@ -121,7 +121,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
         yield Label("Others present (optional)")
         yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)
-        yield Label('Found (its kind, never its content; if nothing, leave empty: "nothing found")')
+        yield Label('Found (its kind, not content; none: empty and "nothing found")')
         yield FormInput(id="search-found", placeholder="e.g. an image of another pupil", max_length=FOUND_LIMIT)
         yield Label("Outcome: what was done with it")
         with UnchosenRadioSet(id="search-outcome"):  # no default either

@@ -72,7 +72,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.fill(ITEM)
     kiosk.fill(PLACE)
     kiosk.keys("enter")  # no one else present
-    kiosk.wait_for('Found (its kind, never its content; if nothing, leave empty: "nothing found")')
+    kiosk.wait_for('Found (its kind, not content; none: empty and "nothing found")')
     kiosk.keys("enter")  # nothing found
     kiosk.wait_for("Outcome: what was done with it", "Nothing found")
     kiosk.keys("down", "enter")  # outcome: nothing found
