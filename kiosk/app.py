@@ -607,8 +607,14 @@ class KioskApp(CalmErrorsApp):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's screenshot writes an SVG into the working directory (and fails where
         # that is not writable): not something reception needs from the palette.
+        # Its Quit closed the app at once: it goes the way Ctrl+C and Ctrl+Q go (an admin PIN
+        # wherever the kiosk is public), never round them.
         for command in super().get_system_commands(screen):
-            if not command.title.lower().startswith("screenshot"):
+            if command.title.lower().startswith("screenshot"):
+                continue
+            if command.callback == self.action_quit:
+                yield SystemCommand(command.title, "Close the kiosk (as Ctrl+C)", self.action_request_quit)
+            else:
                 yield command
 
     # ------------------------------------------------------------ errors

@@ -183,6 +183,16 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
     return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"
 
 
+def concern_confirm_label(form: ConcernForm) -> str:
+    """The Confirm button's words for ``form``: who will see the concern once raised
+    (``concerns.who_will_see``): the DSL, or the chair of governors when it is about the
+    headteacher (who may be the DSL)."""
+    from models.safeguarding import concerns
+
+    who = concerns.who_will_see(form.about_kind, form.staff_id)
+    return f"Confirm: tell {who}" if who else "Confirm: record it"
+
+
 def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetime) -> str:
     """Lessons learnt from a closed concern (leadership, the DSL, the headteacher); the line to show."""
     from models.safeguarding import concerns

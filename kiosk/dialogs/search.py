@@ -14,8 +14,8 @@ keyword arguments of ``models.custody.ledger.record_search``, or None if cancell
 touches the database, and it records only the fact of the search: nothing from the
 phone's contents.
 
-Keys: Down/Up and Enter in each list, Enter after each field (an empty witness goes to
-"no witness: why"), Enter on Continue and on Confirm. Esc goes back from the confirmation step, and cancels from the form.
+Keys: Down/Up and Enter in each list (none is chosen until Down/Up), Enter after each
+field (an empty witness goes to "no witness: why"), Enter on Continue and on Confirm. Esc goes back from the confirmation step, and cancels from the form.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
@@ -58,6 +59,8 @@ NO_CONTENTS = (
 )
 # One way to record that the parents were told: its own record, whenever it happens.
 PARENTS_HINT = "not yet; F3 on the phone's history records it."
+CHOOSE_CONSENT = "Say who consented: the pupil or a named parent/carer."
+CHOOSE_OUTCOME = "Choose the outcome (Down/Up, then Enter)."
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
 
 
@@ -96,7 +99,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Consent given by")
-        with RadioSet(id="search-consent"):
+        # No default: Enter before Down/Up recorded "the pupil" for someone who had not chosen.
+        with UnchosenRadioSet(id="search-consent"):
             yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
             yield RadioButton(Content("A parent or carer listed for the pupil"))
         yield Label("Which parent or carer (when a parent or carer consented)")
@@ -117,10 +121,10 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
         yield Label("Others present (optional)")
         yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)
-        yield Label("Found (its kind, never its content; empty if nothing)")
+        yield Label('Found (its kind, not content; none: empty and "nothing found")')
         yield FormInput(id="search-found", placeholder="e.g. an image of another pupil", max_length=FOUND_LIMIT)
         yield Label("Outcome: what was done with it")
-        with RadioSet(id="search-outcome"):
+        with UnchosenRadioSet(id="search-outcome"):  # no default either
             for text in SEARCH_OUTCOMES.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Follow-up (optional)")
@@ -143,7 +147,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         """The record, or None with the first problem's message and the widget to fix."""
         consent = self.pressed("search-consent")
         if consent < 0:
-            return None, "Say who consented: the pupil or a named parent/carer.", "search-consent"
+            return None, CHOOSE_CONSENT, "search-consent"
         contact_id = None
         if consent == 1:
             if not self.contacts:
@@ -197,7 +201,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 return None, problem, widget
         outcome = self.pressed("search-outcome")
         if outcome < 0:
-            return None, "Choose the outcome (Down/Up, then Enter).", "search-outcome"
+            return None, CHOOSE_OUTCOME, "search-outcome"
         if OUTCOME_KEYS[outcome] == "nothing_found" and found:
             return (
                 None,
@@ -273,10 +277,19 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return "search-witness"
         return self.FOLLOWING.get(field)
 
+    def form_unchosen(self, field: str) -> None:
+        if field == "search-consent":
+            self.say(CHOOSE_CONSENT)
+        elif field == "search-outcome":
+            self.say(CHOOSE_OUTCOME)
+
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):
             return
-        if field in self.EMPTY and not self.value(field):
+        if field == "search-witness" and (problem := witness_problem(self.value(field), self.searcher)):
+            self.say(problem)  # the searcher named as witness: said here, not at Continue
+            self.set_focus(self.query_one(f"#{field}"))
+        elif field in self.EMPTY and not self.value(field):
             self.say(self.EMPTY[field])
             self.set_focus(self.query_one(f"#{field}"))
         elif field == "search-follow-up":

@@ -202,6 +202,11 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     IDLE_RESET_SECONDS = 90
 
+    def idle_reset_seconds(self) -> float:
+        """How long a form left alone is kept: the app's idle-lock time (configurable), at most
+        :data:`IDLE_RESET_SECONDS` (a staff PIN typed here by mistake must not wait long)."""
+        return min(self.IDLE_RESET_SECONDS, self.app.services.settings.idle_lock_seconds)
+
     def _reset_if_abandoned(self) -> None:
         """A visitor who walks away mid-form: clear it, so the next one never sees it."""
         import time
@@ -209,7 +214,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self.busy or self.step == DONE or (self.step == MESSAGE and self.back_to is None):
             return  # signing in, or the end screens' own timer
         started = self.step != DETAILS or self.type_chosen or any(box.value for box in self.query(Input))
-        if started and time.monotonic() - self.app.last_input >= self.IDLE_RESET_SECONDS:
+        if started and time.monotonic() - self.app.last_input >= self.idle_reset_seconds():
             self.start_again()
 
     def action_staff(self) -> None:
@@ -302,7 +307,10 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.action_form_move(-1)
             elif self.type_chosen or any(box.value for box in self.query(Input)):
                 self.say(CLEAR_HINT)
-            else:  # (it used to say nothing: the key seemed dead, issue 14 item 8)
+            elif not self.app.kiosk_mode:  # nothing typed, opened from the staff sign-in (F2):
+                # back there, as F10 does (it only said FIRST_STEP, under "esc Back")
+                self.action_staff()
+            else:  # the public terminal's own first screen: nowhere to go back to
                 self.say(FIRST_STEP)
         else:
             self.start_again()

@@ -155,12 +155,24 @@ def goes_to(c: Concern) -> str:
     """Who will see the concern, for the person who raised it: "the DSL will see it."; an
     allegation about the headteacher: "the chair of governors will see it.", or, when no
     one at the kiosk may read it, what to do instead."""
-    if not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids()):
-        return "the DSL will see it."
-    readers = [s for s in Staff.select().where(Staff.active == True) if _sees(s, c, {c.staff_id})]  # noqa: E712
-    if not readers:
+    who = who_will_see(c.about_kind, c.staff_id)
+    if who is None:
         return "no chair of governors has an account here, so tell the chair directly."
-    return f"{'the chair of governors' if any(CHAIR in s.role_set for s in readers) else 'the DSL'} will see it."
+    return f"{who} will see it."
+
+
+def who_will_see(about_kind: str, staff_id: int | None) -> str | None:
+    """Who a concern about ``about_kind`` (and ``staff_id``, about staff) would go to, before
+    it is raised: "the DSL", or for an allegation about the headteacher "the chair of
+    governors" (or "the DSL" when the DSL is not the head and no chair has an account);
+    None when no one at the kiosk may read it."""
+    if not (about_kind == ABOUT_STAFF and staff_id in _head_ids()):
+        return "the DSL"
+    c = Concern(about_kind=about_kind, staff_id=staff_id)  # unsaved: only who would see it
+    readers = [s for s in Staff.select().where(Staff.active == True) if _sees(s, c, {staff_id})]  # noqa: E712
+    if not readers:
+        return None
+    return "the chair of governors" if any(CHAIR in s.role_set for s in readers) else "the DSL"
 
 
 def require_concerns(actor: Staff | None) -> None:

@@ -66,17 +66,17 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
         "recorded here: do not type any messages, images, names or numbers found on it.",
         "Enter to go on, Esc to cancel.",
     )
-    kiosk.keys("enter")  # consent: the pupil
+    kiosk.keys("down", "enter")  # consent: the pupil (none chosen until Down)
     kiosk.wait_for("Witness (someone other than Mrs R Hughes)")
     kiosk.fill(WITNESS)
     kiosk.fill(GROUNDS)
     kiosk.fill(ITEM)
     kiosk.fill(PLACE)
     kiosk.keys("enter")  # no one else present
-    kiosk.wait_for("Found (its kind, never its content; empty if nothing)")
+    kiosk.wait_for('Found (its kind, not content; none: empty and "nothing found")')
     kiosk.keys("enter")  # nothing found
     kiosk.wait_for("Outcome: what was done with it", "Nothing found")
-    kiosk.keys("enter")  # outcome: nothing found
+    kiosk.keys("down", "enter")  # outcome: nothing found
     kiosk.wait_for("Follow-up (optional)")
     kiosk.keys("enter")  # no follow-up: Continue (parents informed is its own record, F3)
     kiosk.wait_for(f"Record this search of {name}'s phone?")

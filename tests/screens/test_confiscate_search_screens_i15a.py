@@ -119,7 +119,7 @@ async def test_the_deputy_searches_a_phone_in_the_tray_with_consent_and_it_stays
         await pilot.press("f7")
         assert screen_name(app) == "SearchDialog"
         assert in_view(app, "#search-continue")
-        await pilot.press("enter")  # consent: the pupil
+        await pilot.press("down", "enter")  # consent: the pupil
         assert app.focused.id == "search-witness"
         await pilot.press("enter")  # no witness: the reason instead
         await quiet(pilot)
@@ -134,7 +134,7 @@ async def test_the_deputy_searches_a_phone_in_the_tray_with_consent_and_it_stays
         await pilot.press("enter")  # found: nothing
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
-        await pilot.press("enter")  # nothing found
+        await pilot.press("down", "enter")  # nothing found
         await pilot.press("enter")  # no follow-up: Continue
         await quiet(pilot)
         summary = text(app, "#search-summary")
@@ -208,11 +208,11 @@ async def test_the_search_form_refuses_deleting_on_a_phone_held_for_the_dsl_befo
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")  # held for the DSL: the DSL or the head searches it
         await find(pilot, school.codes["000001"])
-        await pilot.press("f7", "enter", *"Mr W", "enter", *"Reported", "enter", *"an image", "enter")
+        await pilot.press("f7", "down", "enter", *"Mr W", "enter", *"Reported", "enter", *"an image", "enter")
         await pilot.press(*"office", "enter", "enter", *"an image", "enter")
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
-        await pilot.press("down", "enter", "enter", "enter", "enter")  # content deleted; Continue
+        await pilot.press("down", "down", "enter", "enter", "enter", "enter")  # content deleted; Continue
         await quiet(pilot)
         assert not app.screen.has_class("confirming")
         assert "never deleted" in text(app, "#search-error")

@@ -59,7 +59,7 @@ async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
         await open_dialog(pilot, school, size, "f7")
         assert type(app.screen).__name__ == "SearchDialog"
         assert_whole(app, "search-error", "search-continue", "search-cancel")
-        await pilot.press("enter", "enter")  # consent: the pupil; no witness: why not, then
+        await pilot.press("down", "enter", "enter")  # consent: the pupil; no witness: why not, then
         assert text(app, "#search-error") == "No witness: say why there was none."
         assert_whole(app, "search-error", "search-continue", "search-cancel", "search-no-witness")
         await pilot.press("shift+tab")
@@ -67,7 +67,7 @@ async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
         await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", *"an image", "enter")
         await pilot.press(*"office", "enter", "enter", "enter")  # no one else present, nothing found
         assert app.focused.id == "search-outcome"
-        await pilot.press("enter")  # nothing found
+        await pilot.press("down", "enter")  # nothing found
         assert_whole(app, "search-error", "search-continue", "search-cancel", "search-follow-up")
         await pilot.press("enter")  # no follow-up: Continue
         assert app.screen.has_class("confirming")

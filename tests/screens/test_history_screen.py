@@ -220,11 +220,11 @@ async def test_search_by_leadership_is_recorded_without_contents(school):
         await pilot.press("f7")
         assert screen_name(app) == "SearchDialog"
         assert "Nothing from the phone's contents is recorded" in text(app, "#search-reminder")
-        await pilot.press("enter")  # consent: the pupil
+        await pilot.press("down", "enter")  # consent: the pupil (none chosen until Down)
         assert app.focused.id == "search-witness"
         await pilot.press(*"Head", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
         await pilot.press("enter", *"an image", "enter")  # no one else present; found: an image
-        await pilot.press("down", "down", "enter")  # pupil asked to delete
+        await pilot.press("down", "down", "down", "enter")  # pupil asked to delete
         await pilot.press("enter")  # no follow-up: Continue (parents informed is recorded apart, F3)
         summary = text(app, "#search-summary")
         assert "Consent: the pupil, Ava Patel" in summary
@@ -291,13 +291,15 @@ async def test_search_witness_cannot_be_the_searcher(school):
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
         await find(pilot, school.codes["000002"])
-        await pilot.press("f7", "enter", "enter")
+        await pilot.press("f7", "down", "enter", "enter")
         assert text(app, "#search-error") == "No witness: say why there was none."  # issue 15: or a reason
         assert app.focused.id == "search-no-witness"
-        await pilot.press(
-            "shift+tab", *"deputy", "enter", *"grounds", "enter", *"an image", "enter", *"office", "enter"
-        )
-        await pilot.press("enter", "enter", "enter")  # no one else, nothing found; outcome: nothing found
+        await pilot.press("shift+tab", *"deputy", "enter")
+        await quiet(pilot)  # refused at once, where it is put right (not only at Continue)
+        assert text(app, "#search-error") == "The witness must be someone other than the person searching."
+        assert app.focused.id == "search-witness"
+        await pilot.press("tab", "tab", *"grounds", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press("enter", "enter", "down", "enter")  # no one else, nothing found; outcome: nothing found
         await pilot.press("tab", "tab", "tab", "enter")  # Continue
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
@@ -322,8 +324,12 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
         await pilot.press("f7")
         hints = [str(label.content) for label in app.screen.query("Label")]
         assert "Witness (someone other than Miss A Lavelle)" in hints
-        await pilot.press("enter", *"miss a. lavelle", "enter", *"grounds", "enter", *"an image", "enter")
-        await pilot.press(*"office", "enter", "enter", "enter", "enter")
+        await pilot.press("down", "enter", *"miss a. lavelle", "enter")
+        await quiet(pilot)  # refused at once
+        assert text(app, "#search-error") == "The witness must be someone other than the person searching."
+        assert app.focused.id == "search-witness"
+        await pilot.press("tab", "tab", *"grounds", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "down", "enter")
         await pilot.press("enter")  # no follow-up: Continue
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
@@ -341,10 +347,10 @@ async def test_parent_consent_needs_a_listed_contact(school):
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
-        await pilot.press("f7", "down", "enter")  # a parent or carer
+        await pilot.press("f7", "down", "down", "enter")  # a parent or carer
         assert app.focused.id == "search-contact"
         await pilot.press("tab", *"Deputy", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
-        await pilot.press("enter", "enter", "enter", "enter")  # ... no follow-up: Continue
+        await pilot.press("enter", "enter", "down", "enter", "enter")  # ... no follow-up: Continue
         assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
         assert app.focused.id == "search-contact"
         await pilot.press("down", "enter")  # Raj Patel (Father)
@@ -367,7 +373,7 @@ async def test_no_listed_contact_means_only_pupil_consent(school):
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
         await find(pilot, school.codes["000003"])
-        await pilot.press("f7", "down", "enter")
+        await pilot.press("f7", "down", "down", "enter")
         assert text(app, "#search-error") == "No parent or carer is listed for Cara Smith: only the pupil can consent."
         await pilot.press("escape", "f4")
         assert screen_name(app) == "HistoryScreen"

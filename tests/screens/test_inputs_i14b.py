@@ -155,9 +155,9 @@ async def test_the_search_form_typed_in_one_burst(school):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f7")
         assert type(app.screen).__name__ == "SearchDialog"
-        keys = ["down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
+        keys = ["down", "down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
         keys += [*"an image", "enter", *"office", "enter", "enter", *"an image", "enter"]  # issue 15's fields
-        burst(app, [*keys, "down", "enter", *"DSL to call home", "enter"])
+        burst(app, [*keys, "down", "down", "enter", *"DSL to call home", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         record = app.screen.result
         assert record.consent_by == "parent" and record.witness == "Mrs R Hughes"

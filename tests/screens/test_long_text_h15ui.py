@@ -68,7 +68,7 @@ async def test_the_item_sought_typed_past_its_limit_is_kept_and_refused(school):
         assert item.value == words + "and more"  # nothing cut off at 200
         # everything else filled in, then Continue
         app.screen.query_one("#search-consent").focus()
-        await pilot.press("enter")  # the pupil consented (the first)
+        await pilot.press("down", "enter")  # the pupil consented (the first)
         await quiet(pilot)
         for field, value in (
             ("search-witness", "Mrs R Hughes"),
@@ -77,7 +77,7 @@ async def test_the_item_sought_typed_past_its_limit_is_kept_and_refused(school):
         ):
             app.screen.query_one(f"#{field}").value = value
         app.screen.query_one("#search-outcome").focus()
-        await pilot.press("enter")  # nothing found (the first)
+        await pilot.press("down", "enter")  # nothing found (the first)
         await quiet(pilot)
         app.screen.query_one("#search-continue").focus()
         await pilot.press("enter")
