@@ -143,6 +143,7 @@ async def test_a_confiscation_opened_from_the_feed_is_no_longer_unseen(school):
         await quiet(pilot)
         assert "Confiscations, searches and police hand-overs not yet seen: 1 (press S)." in text(app, "#home-summary")
         await open_feed(pilot)
+        await until(pilot, lambda: rows(app), 30, "the feed's rows")  # (CI: empty at first on a loaded machine)
         assert rows(app)[0][1] == "confiscation" and rows(app)[0][4] == "NEW"
         assert "hand-overs not yet seen: 1 (NEW)." in text(app, "#sg-counts")
         await pilot.press("enter")
@@ -150,7 +151,7 @@ async def test_a_confiscation_opened_from_the_feed_is_no_longer_unseen(school):
         assert screen_name(app) == "EntryHistoryDialog"
         await pilot.press("escape")
         await quiet(pilot)
-        assert rows(app)[0][4] == ""
+        await until(pilot, lambda: rows(app) and rows(app)[0][4] == "", 30, "the entry marked seen")
         assert "not yet seen: 1 (NEW)" not in text(app, "#sg-counts")
         assert [(m.event_id, m.seen_by_id) for m in CustodySeen.select()] == [(event.id, school.head.id)]
         await pilot.press("escape")
