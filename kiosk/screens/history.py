@@ -184,6 +184,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         ),
         # The scan field keeps Tab when the scanner's terminator is Tab: F5 reaches the name search.
         Binding("f5", "find_name", "Name search", id="history.find_name", show=False),
+        # The chain box takes no focus (Tab goes field to field): PageUp and PageDown scroll it
+        # from wherever the focus is, so a long chain's oldest entries are readable at 80×24.
+        Binding("pageup", "chain_page(-1)", "Older", id="history.chain_up", show=False),
+        Binding("pagedown", "chain_page(1)", "Newer", id="history.chain_down", show=False),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -221,6 +225,13 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def terminators(self) -> tuple[str, ...]:
         return self.app.services.settings.scan_terminators
+
+    def action_chain_page(self, direction: int) -> None:
+        box = self.query_one("#history-chain-box", VerticalScroll)
+        if direction < 0:
+            box.scroll_page_up(animate=False)
+        else:
+            box.scroll_page_down(animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#history-chain-box").can_focus = False
