@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from models.custody import ledger as custody
-from tests.pilot import make_app, school  # noqa: F401 (school: the fixture)
+from tests.pilot import make_app, quiet, school  # noqa: F401 (school: the fixture)
 from tests.school import NOW
 from tests.screens.test_dialog_fit import SIZES, assert_whole
 from tests.screens.test_history_screen import device_of, find, open_history
@@ -38,11 +38,13 @@ async def test_the_new_dialogs_fit_with_buttons_and_error_line(school, size, key
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
         await pilot.press(key)
+        await quiet(pilot)  # (CI: the dialog's layout was read before it settled on a loaded machine)
         whole = [f"{prefix}-error", f"{prefix}-continue", f"{prefix}-cancel"]
         assert_whole(app, *whole)
         for field, text_ in zip(fields, typed, strict=True):
             assert app.focused.id == field
             assert_whole(app, *whole, field)
             await pilot.press(*text_, "enter")
+            await quiet(pilot)
         assert app.screen.has_class("confirming")
         assert_whole(app, f"{prefix}-summary", f"{prefix}-yes", f"{prefix}-back")
