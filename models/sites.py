@@ -47,6 +47,13 @@ def check_code(code: object) -> str:
             f"{str(code)[:40]!r} cannot be a site code: use up to {MAX_CODE} lower-case letters, digits "
             "and _, starting with a letter (for example oakfield or st_marys)."
         )
+    if text == MAIN_SCHEMA:
+        # `kiosk trust sites` lists site 1's schema as public: a school coded public would be
+        # opened by KIOSK_SITE=public when the reader meant site 1
+        raise ConfigError(
+            "public cannot be a site code: it is the name of site 1's own tables. Site 1 has no "
+            "code (leave the site unset); give another school a short name of its own."
+        )
     return text
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
+from models.errors import ValidationError
 
 if TYPE_CHECKING:
     from models.trust import SiteInfo
@@ -74,6 +75,8 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     from models.trust import reports
 
     actor = staff_row(who)
+    if not (term or "").strip():  # (the school's own report also takes --from/--to; this one takes a term)
+        raise ValidationError("Give the term, for example --term autumn-2026 (or spring-2027, summer-2027).")
     span = gov.resolve_term(term, None, None)
     per_site = reports.governors_across(
         actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"

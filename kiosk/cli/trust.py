@@ -54,7 +54,8 @@ def trust_add_site(env: Env, who, code: str, name: str, empty: bool) -> None:
     if empty:
         click.echo(
             f"{site.name} added as site {site.number} (code {site.code}), empty. Move its records in with "
-            f"`kiosk migrate-to 'postgresql://…?site={site.code}' --db ITS.sqlite3 --as ADMIN`; its terminals "
+            f"`kiosk migrate-to 'postgresql://…?site={site.code}' --db ITS.sqlite3 --as ADMIN`, or put its "
+            f"backup back with `KIOSK_SITE={site.code} kiosk restore FILE`; its terminals "
             f"then set KIOSK_SITE={site.code}."
         )
         return

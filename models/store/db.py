@@ -132,8 +132,8 @@ def _check_site_exists(database: peewee.Database, site: str) -> None:
     if row is None:
         database.close()
         raise StorageError(
-            f"There is no site {site!r} in this database: `kiosk sites list` shows the trust's sites and "
-            "`kiosk sites add` makes one. Nothing was changed."
+            f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's sites and "
+            "`kiosk trust add-site` makes one. Nothing was changed."
         )
 
 

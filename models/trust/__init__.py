@@ -131,6 +131,9 @@ def add_site(
                 added_at=now,
                 added_by=None,
             )
+        lost = Site.get_or_none((Site.code == code) & (Site.schema_name == schema))
+        if empty and lost is not None and not _schema_exists(schema):
+            return _remake_empty(lost, name, actor=actor, now=now)
         if Site.select().where((Site.code == code) | (Site.schema_name == schema)).exists() or _schema_exists(schema):
             raise ValidationError(f"There is already a school with the code {code!r} in this trust.")
         if Site.select().where(peewee.fn.lower(Site.name) == name.lower()).exists():
@@ -154,6 +157,28 @@ def add_site(
             migrate()  # (a failure aborts the whole transaction, search_path with it)
             db.execute_sql(f'SET LOCAL search_path TO "{here}"')  # the commit binds site 1's own chain
     return SiteInfo(site.id, code, name, schema)
+
+
+def _remake_empty(site: Site, name: str, *, actor: Any, now: dt.datetime) -> SiteInfo:
+    """A school of the trust whose schema was lost (dropped, or a server rebuilt from site 1's
+    dump): its empty place again, under the same registry row, for ``kiosk restore`` of its
+    own backup. The name must be the registered one (a typo is not a second school). Runs in
+    the caller's transaction, with its audit entry."""
+    if site.name.lower() != name.lower():
+        raise ValidationError(
+            f"The school {site.code!r} is called {site.name!r} in this trust: give that name to make its "
+            "empty place again."
+        )
+    audit.append(
+        actor,
+        "trust.site_remade",
+        "site",
+        site.id,
+        {"code": site.code, "name": site.name, "schema": site.schema_name, "empty": True},
+        now,
+    )
+    db.execute_sql(f'CREATE SCHEMA "{site.schema_name}"')
+    return SiteInfo(site.id, site.code, site.name, site.schema_name)
 
 
 @contextmanager

@@ -26,8 +26,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from models import sites
 from models.errors import StorageError, ValidationError
-from models.store.db import db, is_sqlite
+from models.store.db import current_site, db, is_sqlite
 from models.store.files import create_private, private_dir
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -337,10 +338,19 @@ def check_postgres_target() -> None:
     """The open PostgreSQL database has no tables, or one line why a backup cannot go in."""
     tables = db.get_tables()
     if tables:
-        raise ValidationError(
-            f"The database {db.obj.database} is not empty ({len(tables)} tables): restore into a new, empty "
-            "database (createdb). Nothing was changed."
+        raise ValidationError(not_empty(db.obj.database, len(tables), "restore"))
+
+
+def not_empty(where: str, tables: int, verb: str) -> str:
+    """One line: the PostgreSQL target holds a school already. At a trust's school the way on
+    is that school's own empty place (``add-site CODE --empty``), not a new database."""
+    site = current_site()
+    if site != sites.MAIN:
+        return (
+            f"The school {site!r} in {where} is not empty ({tables} tables): {verb} only into the empty "
+            f"place `kiosk trust add-site {site} --empty` makes (at site 1). Nothing was changed."
         )
+    return f"The database {where} is not empty ({tables} tables): {verb} into a new, empty database (createdb). Nothing was changed."
 
 
 def restore_postgres(backup: Path) -> None:

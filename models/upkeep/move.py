@@ -30,6 +30,7 @@ import peewee
 from models.errors import ConfigError, StorageError, ValidationError
 from models.store.db import PG_WRITE_LOCK, db, init_db, normalise_url
 from models.store.tables import ALL_MODELS
+from models.upkeep.backup import not_empty
 
 BATCH = 500  # rows a statement
 PG_HINT = "give postgresql://user@host/dbname"
@@ -176,6 +177,8 @@ def _connect_target(url: str) -> peewee.Database:
     try:
         return init_db(url)
     except StorageError as exc:
+        if "There is no site" in str(exc):
+            raise  # it says so, and that nothing was changed, in its own line
         reason = str(exc).removeprefix("Cannot open the database: ").rstrip(".")
         hint = ": create it first (createdb), empty" if "does not exist" in reason else ""
         raise StorageError(
@@ -210,10 +213,7 @@ def copy_to_postgres(
             target = _connect_target(target_url)
             tables = db.get_tables()
             if tables:
-                raise ValidationError(
-                    f"The database {shown(target_url)} is not empty ({len(tables)} tables): move into a new, "
-                    "empty database (createdb). Nothing was changed."
-                )
+                raise ValidationError(not_empty(shown(target_url), len(tables), "move"))
             if new_anchors is not None:
                 from models.audit.anchors import last
 

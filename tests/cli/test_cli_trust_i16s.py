@@ -96,6 +96,16 @@ def test_a_site_nobody_made_is_one_line(site_1, run, monkeypatch):
     assert code != 0 and "cannot be a site code" in err and err.count("\n") == 1
 
 
+def test_trust_governors_without_a_term_names_only_options_it_has(site_1, run, monkeypatch):
+    # walk, issue 16: it said "or both --from and --to", options `trust governors` does not have
+    url, _ = site_1
+    monkeypatch.setenv("KIOSK_PIN", "620394")
+    for term in ("", "   "):
+        code, out, err = run("trust", "governors", "--term", term, "--as", "tlead", "--db", url)
+        assert code == 1 and out == "" and err.count("\n") == 1, err
+        assert "--term autumn-2026" in err and "--from" not in err, err
+
+
 def test_on_sqlite_a_site_is_refused_in_one_line(tmp_path, run, monkeypatch):
     monkeypatch.setenv("KIOSK_SITE", "elm")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))

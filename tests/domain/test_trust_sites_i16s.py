@@ -35,11 +35,20 @@ def test_a_site_code_is_a_short_lower_case_name(typed, code):
     assert sites.schema_for(code) == "site_" + code
 
 
-@pytest.mark.parametrize("typed", ["", "1school", "oak field", 'x"; DROP SCHEMA public; --', "a" * 31, "café"])
+@pytest.mark.parametrize(
+    "typed", ["", "1school", "oak field", 'x"; DROP SCHEMA public; --', "a" * 31, "café", "public", "PUBLIC"]
+)
 def test_a_site_code_that_could_not_name_a_schema_is_refused_in_one_line(typed):
     with pytest.raises(ConfigError) as err:
         sites.check_code(typed)
     assert "\n" not in str(err.value)
+
+
+def test_public_is_not_a_site_code_because_it_is_site_1s_schema():
+    # `trust sites` lists site 1's schema as public: a school coded public would be opened by
+    # KIOSK_SITE=public while the reader meant site 1 (walk, issue 16)
+    with pytest.raises(ConfigError, match="site 1"):
+        sites.check_code("public")
 
 
 def test_the_site_travels_with_the_url_and_only_on_postgresql():
@@ -169,6 +178,8 @@ def test_a_site_that_the_trust_has_not_made_is_one_line_and_makes_nothing(trust_
     with pytest.raises(StorageError) as err:
         open_database(sites.with_site(url, "elmm"))
     assert "no site 'elmm'" in str(err.value) and "\n" not in str(err.value)
+    # it names the commands that exist (walk: it named `kiosk sites list`, which does not)
+    assert "kiosk trust sites" in str(err.value) and "kiosk trust add-site" in str(err.value)
     open_database(url)
     assert db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = 'site_elmm'").fetchone() is None
 
@@ -325,3 +336,25 @@ def test_a_registry_edited_outside_the_kiosk_is_found_by_verify(trust_db, edit):
     problems = trust.registry_problems()
     assert problems and all("\n" not in p for p in problems)
     assert not verify(default_path(url), (), None).ok
+
+
+@needs_postgres
+def test_a_school_whose_tables_were_lost_gets_its_empty_place_again_for_a_restore(trust_db):
+    # walk, issue 16: the documented restore of a lost school (add-site CODE --empty, then
+    # restore) was refused with "There is already a school with the code 'elm'"
+    url, school = trust_db
+    trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW)
+    db.execute_sql('DROP SCHEMA "site_elm" CASCADE')
+    with pytest.raises(ValidationError, match="called 'Elm Primary'"):
+        trust.add_site("elm", "Another Name", actor=school.admin, now=NOW, empty=True)
+    again = trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, empty=True)
+    assert again.schema == "site_elm" and again.code == "elm"
+    assert db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = 'site_elm'").fetchone() is not None
+    assert db.execute_sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'site_elm'"
+    ).fetchone() == (0,)
+    assert [e.action for e in AuditEntry.select().order_by(AuditEntry.seq)][-1] == "trust.site_remade"
+    assert trust.registry_problems() == []
+    # a school whose place is still there is not made again
+    with pytest.raises(ValidationError, match="already a school with the code"):
+        trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, empty=True)

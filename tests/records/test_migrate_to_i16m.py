@@ -448,3 +448,26 @@ def test_a_school_on_sqlite_joins_a_trust_as_a_site_of_its_own(demo_school, targ
     assert audit.verify().ok
     code, out, _ = run("trust", "sites", "--db", target)
     assert "Elm Primary" in out
+
+
+@needs_postgres
+def test_a_site_the_trust_has_not_made_is_one_line_that_says_nothing_changed_once(
+    demo_school, target, run, monkeypatch
+):
+    # walk, issue 16: "Cannot reach … There is no site … Nothing was changed. Nothing was changed."
+    code, out, err = _migrate(run, monkeypatch, target + "?site=nosuch", demo_school)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "no site 'nosuch'" in err, err
+    assert err.count("Nothing was changed") == 1 and "Cannot reach" not in err, err
+
+
+@needs_postgres
+def test_a_site_that_holds_a_school_already_is_refused_with_advice_for_a_trust(demo_school, target, run, monkeypatch):
+    assert _migrate(run, monkeypatch, target, demo_school)[0] == 0
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, _, err = run("trust", "add-site", "elm", "--name", "Elm Primary", "--db", target, "--as", "admin")
+    assert code == 0, err
+    code, out, err = _migrate(run, monkeypatch, target + "?site=elm", demo_school)
+    assert code == 1 and out == ""
+    # the advice for a site is the trust's own step, not "createdb" (walk, issue 16)
+    assert err.count("\n") == 1 and "add-site elm --empty" in err and "createdb" not in err, err
