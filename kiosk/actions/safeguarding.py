@@ -201,17 +201,21 @@ def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetim
     return f"Lessons learnt recorded on concern #{concern_id}."
 
 
-def urgent_alerts(who: SignedIn) -> list[tuple[int, str]]:
-    """Radicalisation concerns and allegations not yet opened that ``who`` may see: (id, the
+def urgent_alerts(who: SignedIn) -> list[tuple[str, str]]:
+    """Radicalisation concerns, allegations and confiscations for suspected nude or semi-nude
+    images not yet opened that ``who`` may see: (a key, "concern-7" or "custody-12", and the
     kind in words, never the details). Nothing for a role that sees no concerns."""
     from models.safeguarding import concerns
 
     if not (who.may("view_concerns") or who.may("view_head_allegations")):
         return []
-    return concerns.urgent_unseen(staff_row(who))
+    reader = staff_row(who)
+    return [(f"concern-{cid}", words) for cid, words in concerns.urgent_unseen(reader)] + [
+        (f"custody-{eid}", words) for eid, words in concerns.urgent_custody_unseen(reader)
+    ]
 
 
-def alert_line(alerts: list[tuple[int, str]]) -> str:
+def alert_line(alerts: list[tuple[str, str]]) -> str:
     """Home's alert line: "ALERT, not yet opened: an allegation about a member of staff (press S)."."""
     if not alerts:
         return ""
