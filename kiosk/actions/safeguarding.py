@@ -183,14 +183,29 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
     return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"
 
 
-def concern_confirm_label(form: ConcernForm) -> str:
-    """The Confirm button's words for ``form``: who will see the concern once raised
-    (``concerns.who_will_see``): the DSL, or the chair of governors when it is about the
-    headteacher (who may be the DSL)."""
+@dataclass(frozen=True)
+class ConcernConfirmWords:
+    """The concern dialog's words at Confirm, both from who will see it (``concerns.who_will_see``)."""
+
+    title: str  # "Raise a concern for the chair of governors"
+    label: str  # "Confirm: tell the chair of governors"
+
+
+def concern_confirm_words(form: ConcernForm) -> ConcernConfirmWords:
+    """The title and the Confirm button's words for ``form``: who will see the concern once
+    raised: the DSL, or the chair of governors when it is about the headteacher (who may be
+    the DSL); when no one at the kiosk may read it, only that it is recorded."""
     from models.safeguarding import concerns
 
     who = concerns.who_will_see(form.about_kind, form.staff_id)
-    return f"Confirm: tell {who}" if who else "Confirm: record it"
+    if who is None:
+        return ConcernConfirmWords("Raise a concern", "Confirm: record it")
+    return ConcernConfirmWords(f"Raise a concern for {who}", f"Confirm: tell {who}")
+
+
+def concern_confirm_label(form: ConcernForm) -> str:
+    """The Confirm button's words for ``form`` (:func:`concern_confirm_words`)."""
+    return concern_confirm_words(form).label
 
 
 def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetime) -> str:
