@@ -81,9 +81,10 @@ class KioskApp(CalmErrorsApp):
         # with what those screens asked for meanwhile (dialogs to open, notices: ``held``).
         self.locked_by: SignedIn | None = None
         self.held: list[tuple[str, Any, Any]] = []
-        # The DSL's immediate alerts (a radicalisation concern, an allegation) raised anywhere on
-        # this database: checked on the idle timer, each told once per person (check_alerts).
-        self.alerted: set[tuple[int, int]] = set()
+        # The DSL's immediate alerts (a radicalisation concern, an allegation, a confiscation for
+        # suspected nude or semi-nude images) raised anywhere on this database: checked on the
+        # idle timer, each told once per person (check_alerts).
+        self.alerted: set[tuple[int, str]] = set()
         self.last_alert_check = 0.0
         self.alert_shown = False  # a safeguarding alert notification is up: the next key takes it away
         # Wrong slip codes at this terminal's public screen: guessing them is slowed down
@@ -321,7 +322,8 @@ class KioskApp(CalmErrorsApp):
 
     def check_alerts(self) -> None:
         """For the DSL (and the chair, for an allegation about the headteacher): a notification
-        when a radicalisation concern or an allegation is raised, here or at another terminal
+        when a radicalisation concern, an allegation or a confiscation for suspected nude or
+        semi-nude images is raised, here or at another terminal
         on the same database, and Home's alert line refreshed. Never its details."""
         who = self.signed_in
         if who is None or not (who.may("view_concerns") or who.may("view_head_allegations")):
@@ -344,7 +346,7 @@ class KioskApp(CalmErrorsApp):
 
         self.run_worker(work, thread=True, exit_on_error=False, group="alerts", name="alerts")
 
-    def show_alerts(self, who: SignedIn, alerts: list[tuple[int, str]]) -> None:
+    def show_alerts(self, who: SignedIn, alerts: list[tuple[str, str]]) -> None:
         from kiosk.screens.home import HomeScreen
 
         if self.signed_in != who:

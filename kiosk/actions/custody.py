@@ -273,6 +273,7 @@ def load_phone(
 
     def police_contact_check() -> None:
         require(staff, "police", school_class_id=class_id)
+        custody.require_dsl_for(staff, cur.hold, "police_contact")  # held for the DSL: the DSL decides
 
     refusals["parents"] = _refusal(parents_check)
     refusals["police_contact"] = _refusal(police_contact_check)

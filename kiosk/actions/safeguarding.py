@@ -183,14 +183,29 @@ def raise_concern(who: SignedIn, form: ConcernForm, now: dt.datetime) -> str:
     return f"{kind} #{concern.id} about {concerns.subject_of(concern)} raised: {concerns.goes_to(concern)}"
 
 
-def concern_confirm_label(form: ConcernForm) -> str:
-    """The Confirm button's words for ``form``: who will see the concern once raised
-    (``concerns.who_will_see``): the DSL, or the chair of governors when it is about the
-    headteacher (who may be the DSL)."""
+@dataclass(frozen=True)
+class ConcernConfirmWords:
+    """The concern dialog's words at Confirm, both from who will see it (``concerns.who_will_see``)."""
+
+    title: str  # "Raise a concern for the chair of governors"
+    label: str  # "Confirm: tell the chair of governors"
+
+
+def concern_confirm_words(form: ConcernForm) -> ConcernConfirmWords:
+    """The title and the Confirm button's words for ``form``: who will see the concern once
+    raised: the DSL, or the chair of governors when it is about the headteacher (who may be
+    the DSL); when no one at the kiosk may read it, only that it is recorded."""
     from models.safeguarding import concerns
 
     who = concerns.who_will_see(form.about_kind, form.staff_id)
-    return f"Confirm: tell {who}" if who else "Confirm: record it"
+    if who is None:
+        return ConcernConfirmWords("Raise a concern", "Confirm: record it")
+    return ConcernConfirmWords(f"Raise a concern for {who}", f"Confirm: tell {who}")
+
+
+def concern_confirm_label(form: ConcernForm) -> str:
+    """The Confirm button's words for ``form`` (:func:`concern_confirm_words`)."""
+    return concern_confirm_words(form).label
 
 
 def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetime) -> str:
@@ -201,17 +216,21 @@ def record_lessons(who: SignedIn, concern_id: int, lessons: str, now: dt.datetim
     return f"Lessons learnt recorded on concern #{concern_id}."
 
 
-def urgent_alerts(who: SignedIn) -> list[tuple[int, str]]:
-    """Radicalisation concerns and allegations not yet opened that ``who`` may see: (id, the
+def urgent_alerts(who: SignedIn) -> list[tuple[str, str]]:
+    """Radicalisation concerns, allegations and confiscations for suspected nude or semi-nude
+    images not yet opened that ``who`` may see: (a key, "concern-7" or "custody-12", and the
     kind in words, never the details). Nothing for a role that sees no concerns."""
     from models.safeguarding import concerns
 
     if not (who.may("view_concerns") or who.may("view_head_allegations")):
         return []
-    return concerns.urgent_unseen(staff_row(who))
+    reader = staff_row(who)
+    return [(f"concern-{cid}", words) for cid, words in concerns.urgent_unseen(reader)] + [
+        (f"custody-{eid}", words) for eid, words in concerns.urgent_custody_unseen(reader)
+    ]
 
 
-def alert_line(alerts: list[tuple[int, str]]) -> str:
+def alert_line(alerts: list[tuple[str, str]]) -> str:
     """Home's alert line: "ALERT, not yet opened: an allegation about a member of staff (press S)."."""
     if not alerts:
         return ""

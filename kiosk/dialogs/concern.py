@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from kiosk.actions.agreed import find_pupils, staff_list
-from kiosk.actions.safeguarding import ConcernForm, concern_confirm_label
+from kiosk.actions.safeguarding import ConcernConfirmWords, ConcernForm, concern_confirm_words
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets import matches
@@ -232,11 +232,12 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.db(concern_confirm_label, checked, then=partial(self.confirm_concern, checked))
+        self.db(concern_confirm_words, checked, then=partial(self.confirm_concern, checked))
 
-    def confirm_concern(self, checked: ConcernForm, label: str) -> None:
-        """The summary, with Confirm saying who will see it (the actions layer decides)."""
-        self.query_one("#concern-yes", Button).label = label
+    def confirm_concern(self, checked: ConcernForm, words: ConcernConfirmWords) -> None:
+        """The summary, with the title and Confirm saying who will see it (the actions layer decides)."""
+        self.query_one(".dialog-title", Static).update(words.title)
+        self.query_one("#concern-yes", Button).label = words.label
         self.confirm_step(
             checked,
             (

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
+from models.custody.school_devices import passcode_problem
 
 PURPOSES = (("trip", "School trip"), ("residential", "Residential"), ("other", "Other (say what)"))
 MAX_LOAN_DAYS = 60  # models.custody.school_devices.MAX_LOAN_DAYS
@@ -99,8 +100,8 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
             return "Choose the purpose: a school trip, a residential or other.", "loan-purpose"
         purpose = PURPOSES[i][0]
         note = self.query_one("#loan-note", Input).value.strip()
-        if (problem := bad_text(note, "note")) is not None:
-            return problem, "loan-note"
+        if (problem := bad_text(note, "note") or passcode_problem(note, "note on the purpose")) is not None:
+            return problem, "loan-note"  # never a passcode in the register (M4): the domain refuses it too
         if purpose == "other" and not note:
             return "Say what the device is for.", "loan-note"
         text = self.query_one("#loan-due", Input).value.strip()
@@ -171,7 +172,11 @@ class ReturnDialog(InOrderForm, DockedTwoStepDialog[str]):
 
     def action_continue(self) -> None:
         text = self.query_one("#back-condition", Input).value.strip()
-        problem = "Say what condition it is in." if not text else bad_text(text, "condition")
+        problem = (
+            "Say what condition it is in."
+            if not text
+            else bad_text(text, "condition") or passcode_problem(text, "device's condition")
+        )
         if problem is not None:
             self.say(problem)
             return

@@ -147,7 +147,7 @@ class HomeScreen(DbWork, Screen[None]):
         yield TitleBar("Home")
         with VerticalScroll(id="home-box", can_focus=False):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
-            yield Static("", id="home-alert", markup=False)  # the DSL's: a radicalisation concern, an allegation
+            yield Static("", id="home-alert", markup=False)  # the DSL's: Prevent, an allegation, nude images
             for task in self.tasks:
                 yield Button(
                     Content(f"{task.key.upper()}  {task_label(task, self.who)}"), id=f"task-{task.name}", classes="task"
@@ -215,7 +215,7 @@ class HomeScreen(DbWork, Screen[None]):
             self.db(safeguarding.home_alert, self.who, then=self.show_alert, latest="alert")
 
     def show_alert(self, line: str) -> None:
-        """Until opened, the kind (never the details) of a radicalisation concern or an allegation."""
+        """Until opened, the kind (never the details) of an urgent concern or confiscation (actions.safeguarding)."""
         alert = self.query_one("#home-alert", Static)
         alert.update(line)
         alert.set_class(bool(line), "shown")

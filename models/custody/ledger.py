@@ -221,13 +221,14 @@ HELD_FOR_DSL = "Held for the DSL: the DSL must record a decision before it is re
 KEPT_FOR_POLICE = "The DSL decided to keep this phone for the police: it cannot be released."
 # While a phone is held for the DSL, the DSL decides (online safety 11.1.1; UKCIS 2024): staff
 # never view such images, and the DSL decides whether the parents are told and the police
-# called. So a search, a police hand-over and "parents told" wait for the DSL's decision,
+# called. So a search, a police hand-over, a call to the police and "parents told" wait for the DSL's decision,
 # unless recorded by someone who may make it (``dsl_decision``: the DSL, the headteacher). A
-# decision to keep it for the police lets a hand-over to them go ahead (:func:`require_dsl_for`).
+# decision to keep it for the police lets a hand-over to them (or a call) go ahead (:func:`require_dsl_for`).
 DSL_DECIDES = {  # action: (what the DSL decides, what only the DSL or the headteacher may do)
     "search": ("the DSL decides whether it is looked at, and staff never view such images", "search it"),
     "police": ("the DSL decides on the police and the parents", "hand it to the police"),
     "parents_informed": ("the DSL decides on the parents and the police", "record that the parents were told"),
+    "police_contact": ("the DSL decides on the police and the parents", "record a call to the police about it"),
 }
 NUDE_GUIDANCE = (
     "Suspected nude or semi-nude images: do not view, copy, forward or delete anything, nor ask the pupil "
@@ -240,7 +241,7 @@ def dsl_decides_refusal(actor: Staff | None, hold: str | None, action: str) -> s
     """The one line refusing ``action`` (a key of :data:`DSL_DECIDES`) on a phone with this
     hold, or None: refused while the phone is held for the DSL unless ``actor`` may make the
     DSL's decision; once the DSL decided to keep it for the police, a hand-over is theirs to do."""
-    if not held_for_dsl(hold) or (action == "police" and hold == HOLD_POLICE):
+    if not held_for_dsl(hold) or (action in ("police", "police_contact") and hold == HOLD_POLICE):
         return None
     if actor is not None and actor.role_set & PERMISSIONS["dsl_decision"]:
         return None
@@ -1050,8 +1051,10 @@ def hand_to_police(
         raise ValidationError("The hand-over time is in the future.")
     with write_tx():
         device = _device(device_id)
-        require(actor, "police", school_class_id=_device_class_id(device))
-        staff_device_access.check_device(device, actor, doing="hand a member of staff's device to the police")
+        if device.kind == staff_device_access.STAFF_KIND:  # the chair, too, for the head's own
+            staff_device_access.require_police(device, actor, doing="hand a member of staff's device to the police")
+        else:
+            require(actor, "police", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
         require_dsl_for(actor, row.dsl_hold, "police")
         event, _ = _append(
@@ -1090,7 +1093,10 @@ def return_from_police(
         raise ValidationError("The time of the return is in the future.")
     with write_tx():
         device = _device(device_id)
-        require(actor, "police", school_class_id=_device_class_id(device), doing="record a return from the police")
+        if device.kind == staff_device_access.STAFF_KIND:  # never the owner; the chair for the head's own
+            staff_device_access.require_police(device, actor, doing="record a return from the police")
+        else:
+            require(actor, "police", school_class_id=_device_class_id(device), doing="record a return from the police")
         row = _state_row(device.id)
         if row.state != POLICE:
             raise RuleViolation("Only a phone with the police can be returned from the police.", device_id=device.id)

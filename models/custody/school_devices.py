@@ -265,6 +265,42 @@ def may_borrow(staff: Staff) -> bool:
     return bool(staff.role_set & BORROWER_ROLES)
 
 
+# A passcode or PIN written into the register (issue 15; mobile technology policy 4 and M4:
+# the register records "passcode set", never the passcode): a run of 4 or more digits next to
+# a word that names one ("passcode 1234", "PIN: 482916", "code is 0000", "1234 is the pin").
+# "code" after a word that makes it something else ("asset code", "post code") is not one.
+_SECRET = r"pass\s*code|pass\s*word|passwd|pin(?:\s*(?:code|number|no\.?))?|unlock(?:\s*code)?|code"
+_NAMED_THEN_DIGITS = re.compile(
+    rf"(?:\b(\w+)\s+)?\b({_SECRET})\b[\s:=#.\-]*(?:(?:is|was|now|set\s+to|to|=)\s*[:\-]?\s*)?\(?\d{{4,}}\b",
+    re.IGNORECASE,
+)
+_DIGITS_THEN_NAMED = re.compile(
+    rf"\b\d{{4,}}\s*(?:is|was|=|-|:)?\s*(?:(?:the|its|my)\s+)?(?:{_SECRET})\b", re.IGNORECASE
+)
+_NOT_A_SECRET = frozenset({"asset", "bar", "post", "product", "model", "serial", "qr", "area", "dialling", "country"})
+
+
+def passcode_problem(value: str | None, what: str) -> str | None:
+    """The refusal, naming the field, when ``value`` looks like it holds a passcode or PIN; else None."""
+    text = value or ""
+    named = any(
+        not (m.group(2).lower() == "code" and (m.group(1) or "").lower() in _NOT_A_SECRET)
+        for m in _NAMED_THEN_DIGITS.finditer(text)
+    )
+    if named or _DIGITS_THEN_NAMED.search(text):
+        return (
+            f"The {what} looks like it holds a passcode or PIN: take it out. The register records only "
+            "whether a passcode is set, never the passcode (mobile technology policy 4)."
+        )
+    return None
+
+
+def refuse_passcode(value: str | None, what: str) -> None:
+    """Refuse (ValidationError, one line) text that looks like it holds a passcode or PIN."""
+    if (problem := passcode_problem(value, what)) is not None:
+        raise ValidationError(problem)
+
+
 def passcode_warning(asset_tag: str) -> str | None:
     """One line for whoever lends a device the register says has no passcode set, or None.
 
@@ -293,6 +329,7 @@ def add_device(
     if kind not in DEVICE_KINDS:
         raise ValidationError("A school device is a phone or a tablet.")
     description = line_field(description, "device's description")
+    refuse_passcode(description, "device's description")
     if not isinstance(passcode_set, bool):
         raise ValidationError("Say whether a passcode is set (yes or no).")
     with write_tx():
@@ -329,6 +366,7 @@ def lend(
     if purpose not in PURPOSES:
         raise ValidationError("Choose the purpose: a school trip, a residential or other.")
     note = " ".join(line_field(purpose_note, "note on the purpose", NOTE_LIMIT).split()) if purpose_note else None
+    refuse_passcode(note, "note on the purpose")
     if purpose == "other" and not note:
         raise ValidationError("Say what the device is for.")
     if isinstance(due_on, dt.datetime) or not isinstance(due_on, dt.date):
@@ -387,6 +425,7 @@ def take_back(
     """Record a lent device's return: who received it (the recorder unless said) and its condition."""
     now = now or utcnow()
     condition = " ".join(line_field(condition, "device's condition", NOTE_LIMIT).split())
+    refuse_passcode(condition, "device's condition")
     with write_tx():
         require(actor, "lend_school_device")
         device = _device(asset_tag)
@@ -416,6 +455,7 @@ def retire(actor: Staff, *, asset_tag: str, reason: str, now: dt.datetime | None
     """Take a device off the register for good (admin, head); kept with its loans."""
     now = now or utcnow()
     reason = " ".join(line_field(reason, "reason for retiring the device", NOTE_LIMIT).split())
+    refuse_passcode(reason, "reason for retiring the device")
     with write_tx():
         require(actor, "manage_school_devices")
         device = _device(asset_tag)

@@ -11,8 +11,9 @@ owner by a ``StaffDevice`` row. The rules, in one place for the ledger and the r
 * the headteacher's device is for the chair of governors (KCSIE Part 4: the head is often
   the DSL too) and for a DSL who is not a headteacher, never for a headteacher (as an
   allegation about the head is: ``models.safeguarding.concerns``); the chair holds, gives
-  back and reads the headteacher's device and no one else's (a hand-over to the police
-  needs ``police``, which the chair does not have).
+  back and reads the headteacher's device and no one else's, and hands it to the police
+  (or records its return from them) though the chair has no ``police`` permission, which
+  stays for pupils' phones and other staff's devices (:func:`require_police`).
 """
 
 from __future__ import annotations
@@ -76,4 +77,17 @@ def check_device(device: Device, actor: Staff | None, *, doing: str | None = Non
     owner = owner_of(device.id)
     if owner is None:
         raise RuleViolation("This staff device has no owner on record: it was written outside the kiosk.")
+    require_act(actor, owner, doing=doing)
+
+
+def require_police(device: Device, actor: Staff | None, *, doing: str) -> None:
+    """Refuse (one line) unless ``actor`` may hand a member of staff's device to the police
+    or record its return from them: :func:`require_act`, and the ``police`` permission,
+    except for the chair of governors with the headteacher's own device (the head is often
+    the DSL too: without this nobody could hand it over)."""
+    owner = owner_of(device.id)
+    if owner is None:
+        raise RuleViolation("This staff device has no owner on record: it was written outside the kiosk.")
+    if not (actor is not None and CHAIR in actor.role_set and _is_head(owner)):
+        require(actor, "police", doing=doing)
     require_act(actor, owner, doing=doing)

@@ -43,6 +43,7 @@ from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive,
 from models.custody.ledger import (
     CONFISCATED_EV,
     DSL_DECISION,
+    NUDE_IMAGES,
     POLICE_EV,
     POLICE_RETURNED,
     REVERSAL,
@@ -655,6 +656,33 @@ def urgent_unseen(reader: Staff) -> list[tuple[int, str]]:
         .order_by(Concern.id)
     )
     return [(c.id, alert_words(c, heads)) for c in q if _sees(reader, c, heads)]
+
+
+# A confiscation for suspected nude or semi-nude images is told to the DSL at once (online
+# safety 11.1.1; UKCIS 2024: "the DSL should be informed immediately"), as an urgent concern
+# is: by its kind, never the pupil or the reason, until the DSL opens it in the feed.
+NUDE_ALERT = "a confiscation for suspected nude or semi-nude images"
+
+
+def urgent_custody_unseen(reader: Staff) -> list[tuple[int, str]]:
+    """Confiscations for suspected nude or semi-nude images (not undone) that ``reader`` may
+    see in the feed and has not opened yet, oldest first: (event id, kind words). Only those
+    who see the custody feed (``view_concerns``: the DSL, the headteacher); a pupil's phone
+    only is ever confiscated, so there is no such confiscation about the headteacher."""
+    if not may(reader, "view_concerns"):
+        return []
+    undone = CustodyEvent.select(CustodyEvent.reverses).where(CustodyEvent.reverses.is_null(False))
+    q = (
+        CustodyEvent.select(CustodyEvent.id)
+        .where(
+            (CustodyEvent.kind == CONFISCATED_EV)
+            & (CustodyEvent.category == NUDE_IMAGES)
+            & CustodyEvent.id.not_in(_custody_seen(reader))
+            & CustodyEvent.id.not_in(undone)
+        )
+        .order_by(CustodyEvent.id)
+    )
+    return [(e.id, NUDE_ALERT) for e in q]
 
 
 # ---------------------------------------------------------------- custody events seen by the DSL

@@ -233,6 +233,7 @@ def record_police_contact(
                 raise NotFound("No such phone.")
             pupil = device.pupil if device.pupil_id else None
             require(actor, "police", school_class_id=pupil.school_class_id if pupil else None)
+            require_dsl_for(actor, state_of(device.id).dsl_hold, "police_contact")  # held for the DSL
         if concern_id is not None:
             concern = concerns.get(concern_id, actor)
             since = concern.raised_at
