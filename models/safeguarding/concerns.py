@@ -88,8 +88,10 @@ OLD_CATEGORIES = {
     "safeguarding": "safeguarding concern (an earlier kind)",
 }
 CATEGORY_WORDS = {**CATEGORIES, **OLD_CATEGORIES}
-# Told to the DSL at once (online safety policy 11.6; KCSIE Part 4: any allegation too).
-URGENT_CATEGORIES = frozenset({"radicalisation"})
+# Told to the DSL at once (online safety policy 11.6; KCSIE Part 4: any allegation too; nude or
+# semi-nude images, OS 11.1.1 and UKCIS 2024: "the DSL should be informed immediately", as a
+# confiscation of that kind is).
+URGENT_CATEGORIES = frozenset({"radicalisation", "nude_images"})
 OPEN, CLOSED = "open", "closed"
 
 # Feed kinds: concerns, and the custody ledger's safeguarding events.
@@ -629,7 +631,8 @@ def action_line(a: ConcernAction) -> str:
 
 
 def is_urgent(c: Concern) -> bool:
-    """A concern the DSL is alerted to at once: radicalisation (Prevent), or any allegation."""
+    """A concern the DSL is alerted to at once: radicalisation (Prevent), nude or semi-nude
+    images, or any allegation."""
     return c.category in URGENT_CATEGORIES or is_allegation(c)
 
 
@@ -638,6 +641,8 @@ def alert_words(c: Concern, heads: set[int] | None = None) -> str:
     if is_allegation(c):
         heads = _head_ids() if heads is None else heads
         return "an allegation about the headteacher" if c.staff_id in heads else "an allegation about a member of staff"
+    if c.category == "nude_images":
+        return "a nude or semi-nude images concern"
     return "a radicalisation (Prevent) concern"
 
 

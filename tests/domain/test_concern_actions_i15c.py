@@ -380,3 +380,12 @@ def test_staff_conduct_is_a_kind_only_for_a_concern_about_a_member_of_staff(scho
         school.office, about_kind="staff", staff_id=school.oak.id, category="staff_conduct", what="x", now=NOW
     )
     assert concerns.is_allegation(c)
+
+
+def test_a_nude_images_concern_alerts_the_dsl_at_once_as_the_confiscation_does(school):
+    # h1 walk: a confiscation for suspected nude images alerts the DSL; a concern of that kind
+    # did not (UKCIS 2024: "the DSL should be informed immediately")
+    nudes = about_pupil(school, "nude_images", who=school.office)
+    assert concerns.is_urgent(nudes)
+    assert concerns.urgent_unseen(school.head) == [(nudes.id, "a nude or semi-nude images concern")]
+    assert concerns.urgent_unseen(school.office) == []
