@@ -16,6 +16,7 @@ on verifying.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from models.audit.tx import write_tx
 from models.errors import ConfigError, PermissionDenied, ValidationError
 from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
 from models.store.db import current_schema, current_site, db, is_sqlite
+from models.text import line_field
 
 MAX_NAME = 80
 
@@ -88,12 +90,9 @@ def _schema_exists(schema: str) -> bool:
 
 
 def check_name(name: object) -> str:
-    text = " ".join(str(name or "").split())
-    if not text:
-        raise ValidationError("Give the school's name.")
-    if len(text) > MAX_NAME:
-        raise ValidationError(f"A school's name is at most {MAX_NAME} characters.")
-    return text
+    """A school's name: one line of at most :data:`MAX_NAME` printable characters (a tab,
+    a line break or a terminal's escape is refused, not folded away); runs of spaces made one."""
+    return re.sub(" {2,}", " ", line_field(str(name or ""), "school's name", MAX_NAME))
 
 
 def add_site(
