@@ -64,7 +64,18 @@ def staff_deactivate(env: Env, who, username: str) -> None:
     multiple=True,
     required=True,
     type=click.Choice(
-        ["office", "teacher", "leadership", "headteacher", "dsl", "admin", "chair", "trust_lead", "trust_dsl", "nightly"]
+        [
+            "office",
+            "teacher",
+            "leadership",
+            "headteacher",
+            "dsl",
+            "admin",
+            "chair",
+            "trust_lead",
+            "trust_dsl",
+            "nightly",
+        ]
     ),
     help="Repeat for several roles (nightly: the nightly timers' account, held alone).",
 )

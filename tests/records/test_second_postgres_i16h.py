@@ -30,4 +30,3 @@ def test_a_second_database_is_made_beside_the_test_one_and_emptied():
         assert db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = 'site_gone'").fetchone() is None
     finally:
         close_db()
-
