@@ -16,7 +16,7 @@ from models.errors import KioskError
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 @common
-@acts("backup", doing="make a backup")
+@acts("backup")
 def backup(env: Env, who, path: str | None) -> None:
     """A consistent copy of the database, safe while the kiosk runs (audited: it holds everyone's data).
 

@@ -106,8 +106,7 @@ def trust_terminal_first(env: Env) -> None:
 
     if not normalise_url(env.db_url()).startswith("postgresql://"):
         raise KioskError(
-            "kiosk run --start trust needs the trust's PostgreSQL database: this terminal opens a SQLite file "
-            "(one school). Start it without --start trust, or point it at the trust's database."
+            "--start trust needs the trust's PostgreSQL database: this terminal opens a SQLite file (one school)."
         )
 
 
@@ -120,8 +119,8 @@ def trust_terminal_then(env: Env) -> None:
     site = current_site()
     if site != MAIN:
         raise KioskError(
-            f"kiosk run --start trust opens the trust's screen at site 1, where the trust's roles are held: "
-            f"this terminal is configured for site {site!r} (KIOSK_SITE or [site] code). Start it without --start trust."
+            f"--start trust opens the trust's screen at site 1, where the trust's roles are: "
+            f"this terminal is for site {site!r} (KIOSK_SITE, or the config)."
         )
 
 
