@@ -85,6 +85,23 @@ def all_sites(first_name: str = "This school") -> list[SiteInfo]:
     ]
 
 
+def grants_for(code: str, role: str | None = None) -> str:
+    """The SQL giving school ``code`` a PostgreSQL login role of its own
+    (:func:`models.trust.grants.school_role_sql`); ``role`` by default ``<database>_<code>``."""
+    from models.trust import grants
+
+    _require_postgres()
+    code = site_names.check_code(code)
+    if code == MAIN or code not in {s.code for s in all_sites()}:
+        raise ValidationError(
+            "Site 1 is the trust's own school: its terminals use the database's owner role."
+            if code == MAIN
+            else f"There is no school with the code {code!r} in this trust: kiosk trust sites lists them."
+        )
+    database = db.execute_sql("SELECT current_database()").fetchone()[0]
+    return grants.school_role_sql(code, role if role is not None else grants.role_for(database, code))
+
+
 def _schema_exists(schema: str) -> bool:
     return db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
 

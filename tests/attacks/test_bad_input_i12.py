@@ -365,6 +365,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         ],
         # issue 16: a trust's schools
         "trust sites": ["trust", "sites"],
+        "trust grants": ["trust", "grants", "--site", "elm"],
         "trust add-site": ["trust", "add-site", "elm", "--name", "Elm Primary"],
         "trust compliance": ["trust", "compliance"],
         "trust uncollected": ["trust", "uncollected"],

@@ -375,6 +375,7 @@ OPEN = {
     "policies list",
     "restore",  # into an empty database only: no one is in it to ask for a PIN (issue 16)
     "trust sites",  # the trust's schools: names and codes
+    "trust grants",  # SQL for the superuser to run: reads no records, writes nothing
 }
 
 
