@@ -48,14 +48,13 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("KIOSK_SAMPLES_DIR", REPO.parent / "shared" / "samples"))
 
 
-def _worker_database(url: str | None) -> str | None:
-    """Under pytest-xdist, a PostgreSQL database of the worker's own beside the one given."""
-    if not url or not _WORKER:
-        return url
+def database_beside(url: str, suffix: str) -> str:
+    """The URL of a PostgreSQL database beside ``url``'s, named ``<its name>_<suffix>``,
+    made when missing (its contents as they are: :func:`second_postgres` empties it)."""
     import psycopg2
 
     base, _, name = url.rpartition("/")
-    own = f"{name}_{_WORKER}"
+    own = f"{name}_{suffix}"
     conn = psycopg2.connect(url)
     try:
         conn.autocommit = True
@@ -66,6 +65,13 @@ def _worker_database(url: str | None) -> str | None:
     finally:
         conn.close()
     return f"{base}/{own}"
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist, a PostgreSQL database of the worker's own beside the one given."""
+    if not url or not _WORKER:
+        return url
+    return database_beside(url, _WORKER)
 
 
 POSTGRES_URL = _worker_database(os.environ.get("KIOSK_TEST_POSTGRES"))
@@ -86,6 +92,15 @@ def _reset_postgres(url: str) -> None:
     from models.audit.anchors import default_path
 
     default_path(url).unlink(missing_ok=True)  # a new database: the last one's audit anchors are not its own
+
+
+def second_postgres(suffix: str) -> str:
+    """A second PostgreSQL database beside the test one (:data:`POSTGRES_URL`), emptied: where
+    a backup goes back, or another trust. ``suffix`` names it; make it the test file's own."""
+    assert POSTGRES_URL, "KIOSK_TEST_POSTGRES is not set"
+    url = database_beside(POSTGRES_URL, suffix)
+    _reset_postgres(url)
+    return url
 
 
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])

@@ -23,6 +23,14 @@ def sites(settings: Any) -> list[SiteInfo]:
     return all_sites(settings.school_name or "Site 1")
 
 
+def grants(code: str, role: str | None) -> str:
+    """The SQL for the ``postgres`` superuser giving a school a login role of its own: its own
+    schema and the registry (read), nothing of the other schools (``models.trust.grants``)."""
+    from models.trust import grants_for
+
+    return grants_for(code, role)
+
+
 def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime, *, empty: bool = False) -> SiteInfo:
     from models.staff.auth import require
     from models.trust import add_site as add

@@ -71,7 +71,7 @@ def acts(
     ``open_when(options)``: without --as the command runs with ``who=None`` (purge
     --dry-run; the first admin). Use inside :func:`common` (``@common`` above ``@acts``).
     ``doing``: what the command does, in a refusal, when the permission's words do not
-    say it ("make a backup" needs someone who may purge, export or erase records).
+    say it ("export a subject access request" needs someone who may purge, export or erase records).
     ``own(options)``: the username the command acts on; anyone may do it to their own
     account (their new PIN), whatever ``action`` says.
     A refusal after a right PIN is audited (``auth.refused``): who tried what.

@@ -16,7 +16,7 @@ from models.errors import KioskError
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 @common
-@acts("manage_records", doing="make a backup")
+@acts("backup")
 def backup(env: Env, who, path: str | None) -> None:
     """A consistent copy of the database, safe while the kiosk runs (audited: it holds everyone's data).
 
@@ -156,7 +156,7 @@ def _subject(
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted and what is kept under a legal hold.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @common
-@acts("manage_records", open_when=lambda options: options["dry_run"])
+@acts("purge_records", open_when=lambda options: options["dry_run"])
 def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
     """Delete records past their retention period ([retention] in the config).
 

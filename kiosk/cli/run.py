@@ -66,7 +66,7 @@ def _create_demo(env: Env) -> dict[str, int]:
 @click.command()
 @click.option(
     "--start",
-    type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors", "visitor"]),
+    type=click.Choice(["hand-in", "release", "checklist", "history", "uncollected", "visitors", "visitor", "trust"]),
     default=None,
     help="Open this screen straight after login.",
 )
@@ -81,7 +81,11 @@ def run(env: Env, start: str | None, kiosk_mode: bool, served: bool) -> None:
             "kiosk run needs a terminal: its input or output is not one. Start it in a terminal "
             "window, or use kiosk serve for a web browser (for piped codes, use kiosk scan)."
         )
+    if start == "trust":
+        trust_terminal_first(env)
     prepare(env)
+    if start == "trust":
+        trust_terminal_then(env)
     tune_for_scanning()
     from kiosk.app import create_app
     from kiosk.logfile import configure_logging
@@ -93,6 +97,31 @@ def run(env: Env, start: str | None, kiosk_mode: bool, served: bool) -> None:
     app = create_app(env.settings, start=start, kiosk_mode=kiosk_mode or env.settings.kiosk_mode)
     app.call_after_refresh(_freeze_startup_objects)
     app.run()
+
+
+def trust_terminal_first(env: Env) -> None:
+    """``--start trust`` before anything is opened: the trust's screen reads the schools of a
+    trust on one PostgreSQL database, so a SQLite file (one school) is refused in one line."""
+    from models.store.db import normalise_url
+
+    if not normalise_url(env.db_url()).startswith("postgresql://"):
+        raise KioskError(
+            "--start trust needs the trust's PostgreSQL database: this terminal opens a SQLite file (one school)."
+        )
+
+
+def trust_terminal_then(env: Env) -> None:
+    """``--start trust`` once the database is open: the trust's roles are held at site 1, so a
+    terminal configured for another school cannot open the trust's screen."""
+    from models.sites import MAIN
+    from models.store.db import current_site
+
+    site = current_site()
+    if site != MAIN:
+        raise KioskError(
+            f"--start trust opens the trust's screen at site 1, where the trust's roles are: "
+            f"this terminal is for site {site!r} (KIOSK_SITE, or the config)."
+        )
 
 
 def prepare(env: Env) -> None:

@@ -4,9 +4,12 @@ Each browser session (one websocket) runs ``kiosk run --served`` in a process of
 so it starts at the sign-in screen with the roles, PIN throttling and idle lock of the
 terminal. The process is told, in its environment, the database, data directory and
 config this command was given (never what a session could choose) and a terminal name
-of its own (``KIOSK_TERMINAL``): wrong PINs in one session slow down that session only, as
-at a terminal, while the daily cap per account counts them all. Quitting ends the session
-(the page says so and offers to start again at sign-in): there is no shell behind it.
+(``KIOSK_TERMINAL``) for the wrong-PIN delays, which are kept in the database per terminal
+name. A reload of the page is a new session, so that name is the *client's*, not the
+session's: the address the server can trust (:func:`client_address`), so a reload keeps the
+delay it had. Wrong PINs from one client slow down that client only, as at a terminal,
+while the daily cap per account counts them all. Quitting ends the session (the page says
+so and offers to start again at sign-in): there is no shell behind it.
 
 The page loads nothing from outside the school: its template is ours
 (``assets/serve/app_index.html``, which uses the font textual-serve ships, not a web
@@ -16,6 +19,7 @@ font) and the script is textual-serve's own, served from here.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import shlex
 import socket
@@ -44,14 +48,66 @@ _JS_PATCHED = (
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--behind-proxy",
+    "proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    callback=lambda ctx, param, value: _addresses(value),
+    help="The TLS reverse proxy's address (e.g. 127.0.0.1): each browser's own address, for the wrong-PIN "
+    "delays, is then the last one that proxy adds to X-Forwarded-For. Repeatable.",
+)
 @common
-def serve(env: Env, host: str, port: int) -> None:
+def serve(env: Env, host: str, port: int, proxies: tuple[str, ...]) -> None:
     """Serve the app to web browsers (put it behind a TLS reverse proxy; see docs/deploy.md)."""
     from kiosk.cli.run import prepare
 
     prepare(env)  # as kiosk run does, once here rather than in every session (the demo school made once)
-    server = kiosk_server(host, port, session_environment(env), demo=env.demo)
+    server = kiosk_server(host, port, session_environment(env), demo=env.demo, proxies=proxies)
     server.serve()
+
+
+def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    """--behind-proxy's values: IP addresses (a name could be made to resolve elsewhere)."""
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_address(value.strip())))
+        except ValueError:
+            raise click.BadParameter(
+                f"{value[:60]!r} is not an IP address: give the proxy's address, e.g. 127.0.0.1.",
+                param_hint="'--behind-proxy'",
+            ) from None
+    return tuple(out)
+
+
+MAX_FORWARDED = 1000  # characters of X-Forwarded-For read at most
+
+
+def client_address(request: Any, proxies: tuple[str, ...]) -> str:
+    """The browser's address, as far as the server can trust it: the throttling key.
+
+    The TCP peer, unless it is one of ``proxies`` (``--behind-proxy``): then the last
+    address in ``X-Forwarded-For``, the one that proxy appended (or set) from the peer it
+    saw; what comes before it is the client's own say. A header from anyone else is never
+    believed (anyone can send one, a new address each reload), and a missing or odd one
+    gives the peer: behind an unnamed proxy every browser is the proxy's address, one
+    shared delay, never a fresh one.
+    """
+    peer = _address(request.remote or "") or "unknown"
+    if peer not in proxies:
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if not forwarded or len(forwarded) > MAX_FORWARDED:
+        return peer
+    return _address(forwarded.rsplit(",", 1)[-1]) or peer
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def session_environment(env: Env) -> dict[str, str]:
@@ -84,9 +140,12 @@ def patched_script() -> bytes:
     return text.replace(_JS_ANCHOR, _JS_PATCHED).encode("utf-8")
 
 
-def kiosk_server(host: str, port: int, environ: dict[str, str], *, demo: bool = False) -> Any:
+def kiosk_server(
+    host: str, port: int, environ: dict[str, str], *, demo: bool = False, proxies: tuple[str, ...] = ()
+) -> Any:
     """A textual-serve Server whose sessions each run ``kiosk run --served`` in ``environ``,
-    with a terminal name of their own; its page is :data:`ASSETS`' template."""
+    with their client's terminal name (:func:`client_address`, ``proxies`` as
+    ``--behind-proxy``); its page is :data:`ASSETS`' template."""
     from aiohttp import web
     from textual_serve.app_service import AppService
     from textual_serve.server import Server
@@ -97,7 +156,8 @@ def kiosk_server(host: str, port: int, environ: dict[str, str], *, demo: bool = 
     class Session(AppService):
         def __init__(self, *args: Any, remote: str, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.terminal = f"browser {self.app_service_id[:8]} from {remote} via {here}"[:100]
+            # The client's, not the session's: a reload (a new session) keeps its wrong-PIN delay.
+            self.terminal = f"browser from {remote} via {here}"[:100]
 
         def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
             environment = super()._build_environment(width=width, height=height)
@@ -136,7 +196,7 @@ def kiosk_server(host: str, port: int, environ: dict[str, str], *, demo: bool = 
                 await websocket.prepare(request)
                 service = Session(
                     self.command,
-                    remote=request.remote or "unknown",
+                    remote=client_address(request, proxies),
                     write_bytes=websocket.send_bytes,
                     write_str=websocket.send_str,
                     close=websocket.close,

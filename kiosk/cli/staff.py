@@ -64,9 +64,20 @@ def staff_deactivate(env: Env, who, username: str) -> None:
     multiple=True,
     required=True,
     type=click.Choice(
-        ["office", "teacher", "leadership", "headteacher", "dsl", "admin", "chair", "trust_lead", "trust_dsl"]
+        [
+            "office",
+            "teacher",
+            "leadership",
+            "headteacher",
+            "dsl",
+            "admin",
+            "chair",
+            "trust_lead",
+            "trust_dsl",
+            "nightly",
+        ]
     ),
-    help="Repeat for several roles.",
+    help="Repeat for several roles (nightly: the nightly timers' account, held alone).",
 )
 @click.option("--class", "classes", multiple=True, help="A class the teacher teaches (repeatable).")
 @common

@@ -65,6 +65,18 @@ def trust_add_site(env: Env, who, code: str, name: str, empty: bool) -> None:
     )
 
 
+@open_command("prints SQL for the postgres superuser to run: reads no records, writes nothing")
+@trust_group.command("grants")
+@click.option("--site", "code", required=True, help="The school's code (kiosk trust sites lists them).")
+@click.option("--role", default=None, help="Its PostgreSQL login role (default: DATABASE_CODE).")
+@common
+def trust_grants(env: Env, code: str, role: str | None) -> None:
+    """SQL giving one school a PostgreSQL login role of its own: its schema only, and the
+    trust's registry read-only; no other school's records (docs/deploy.md section 6)."""
+    env.open(create=False)
+    click.echo(trust_actions.grants(code, role), nl=False)
+
+
 @trust_group.command("compliance")
 @click.option("--from", "from_text", default=None, help="YYYY-MM-DD (default: the first of the last 30 school days).")
 @click.option("--to", "to_text", default=None, help="YYYY-MM-DD (default: today).")

@@ -194,7 +194,7 @@ class HomeScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         self.refresh_summary()
         if self.start:
-            self.call_after_refresh(self.action_open, self.start)
+            self.call_after_refresh(self.open_start, self.start)
 
     def on_screen_resume(self) -> None:
         self.opened = None
@@ -420,6 +420,16 @@ class HomeScreen(DbWork, Screen[None]):
             self.action_raise_concern()
         elif event.button.id == "home-unlock":
             self.action_unlock()
+
+    def open_start(self, name: str) -> None:
+        """``kiosk run --start``'s screen, or one line saying why Home stays."""
+        if not any(t.name == name for t in self.tasks):
+            what = next((t.label for t in TASKS if t.name == name), name)
+            self.notify(
+                f"{what.split(':')[0]}: not for your role, so Home is shown instead.", severity="warning", markup=False
+            )
+            return
+        self.action_open(name)
 
     def action_open(self, name: str) -> None:
         screen = self.screen_for(name, self.who)

@@ -55,6 +55,7 @@ from models.staff.auth import (
     DSL,
     HEADTEACHER,
     LEADERSHIP,
+    NIGHTLY,
     OFFICE,
     PERMISSIONS,
     ROLE_NAMES,
@@ -156,6 +157,7 @@ EVENT_NOUNS = {
 # system and takes no custody action, so ranks lowest; so does the chair of governors.
 SENIORITY = {
     ADMIN: 0,
+    NIGHTLY: 0,
     CHAIR: 0,
     TRUST_LEAD: 0,
     TRUST_DSL: 0,

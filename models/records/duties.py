@@ -1002,7 +1002,7 @@ def purge(
         raise ValidationError(f"No retention period is set for {', '.join(missing)}.")
     ctx = PurgeContext(now, retention_days)
     if actor is not None and not isinstance(actor, str):
-        require(actor, "manage_records")
+        require(actor, "purge_records")
     cutoffs = {key: ctx.cutoff(key) for k in KINDS for key in k.retention}
 
     if dry_run:

@@ -50,7 +50,12 @@ OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR = (
 # trust's schools (models.trust.reading, read-only) and write into none they do not belong to.
 TRUST_LEAD, TRUST_DSL = "trust_lead", "trust_dsl"
 TRUST_ROLES = frozenset({TRUST_LEAD, TRUST_DSL})
-ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR, TRUST_LEAD, TRUST_DSL)
+# The nightly timers' own account (docs/deploy.md section 5): it runs the retention purge and
+# the backup, and nothing else. Held alone; it never signs in at the kiosk's screens (nor a
+# browser's): only at the command line (authenticate), and reads no records there.
+NIGHTLY = "nightly"
+ROLES = (OFFICE, TEACHER, LEADERSHIP, HEADTEACHER, DSL, ADMIN, CHAIR, TRUST_LEAD, TRUST_DSL, NIGHTLY)
+PEOPLE = tuple(r for r in ROLES if r != NIGHTLY)  # the roles a person holds
 ROLE_NAMES = {
     OFFICE: "office staff",
     TEACHER: "teacher",
@@ -61,6 +66,7 @@ ROLE_NAMES = {
     CHAIR: "chair of governors",
     TRUST_LEAD: "trust lead",
     TRUST_DSL: "trust safeguarding lead",
+    NIGHTLY: "nightly jobs",
 }
 
 # Who may do each action. Teachers act only on pupils in their own classes.
@@ -101,13 +107,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Who may see the exceptions list (read-only unless record_exception / file_exception_paperwork).
     "view_exceptions": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
     # Any member of staff may raise a concern for the DSL (policy 7: inform the DSL of breaches).
-    "raise_concern": frozenset(ROLES),
+    "raise_concern": frozenset(PEOPLE),
     "quit_kiosk": frozenset({ADMIN}),
     # Visitors: staff sign-in (with the ID / DBS checks), sign-out, roll call, reprints.
     "visitors": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL}),
     "print": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
-    # Records duties (models.records.duties): retention purge, subject access, erasure.
+    # Records duties (models.records.duties): subject access, erasure, a move to PostgreSQL.
     "manage_records": frozenset({HEADTEACHER, ADMIN}),
+    # The nightly timers' two jobs, also by the nightly jobs' own account (NIGHTLY).
+    "purge_records": frozenset({HEADTEACHER, ADMIN, NIGHTLY}),
+    "backup": frozenset({HEADTEACHER, ADMIN, NIGHTLY}),
     # Staff's pre-existing relationships with pupils or families (policy 5; social media 4.2):
     # recorded, reviewed, ended and seen by the DSL or the headteacher only.
     "record_relationship": frozenset({DSL, HEADTEACHER}),
@@ -119,7 +128,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_policies": frozenset({HEADTEACHER}),
     # Anyone acknowledges having read a policy for themself, at the kiosk with their PIN;
     # a signed paper copy is recorded for them by the office or the headteacher.
-    "acknowledge_policy": frozenset(ROLES),
+    "acknowledge_policy": frozenset(PEOPLE),
     "file_policy_paperwork": frozenset({OFFICE, HEADTEACHER}),
     # The termly report for governors and inspectors (counts; names only for DETAIL_ROLES).
     "governors_report": frozenset({LEADERSHIP, HEADTEACHER, DSL, CHAIR}),
@@ -170,6 +179,8 @@ ACTION_WORDS = {
     "visitors": "sign visitors in or out",
     "print": "reprint or manage print jobs",
     "manage_records": "purge, export or erase records",
+    "purge_records": "purge records past their retention period",
+    "backup": "make a backup",
     "record_relationship": "record staff's pre-existing relationships with pupils and families",
     "record_lessons": "record lessons learnt",
     "manage_policies": "manage the school's policies and their reviews",
@@ -430,6 +441,10 @@ def create_staff(
             raise ValidationError(
                 "A trust role is held at site 1, the trust's own: add this account there (a terminal that names no site)."
             )
+    if NIGHTLY in roles and len(roles) > 1:
+        raise ValidationError(
+            "The nightly jobs' role is held alone: make an account of its own for the timers (e.g. nightly)."
+        )
     display_name = (display_name or "").strip()
     if not display_name or not display_name.isprintable() or len(display_name) > 100:
         raise ValidationError("A display name is 1 to 100 printable characters.")
@@ -629,6 +644,12 @@ def authenticate(
         raise AuthError(
             f"{staff.username}'s account was changed outside the kiosk: an admin must run kiosk audit verify."
         )  # two lines of the sign-in box
+    if ok and staff is not None and surface != COMMAND_LINE and NIGHTLY in staff.role_set:
+        # The nightly jobs' account: the right PIN, at a screen it may not use. Counted as a
+        # failure (a PIN kept for the timers should never be typed at the reception), and logged.
+        with write_tx():
+            audit.append(None, "auth.failed", "staff", staff.id, {"surface": surface, "reason": "nightly jobs"}, now)
+        raise AuthError("This account runs the nightly jobs only: it cannot sign in here.")
     if ok and staff is not None:
         old = staff.pin_hash
         new = None if old.startswith(PEPPERED) else hash_pin(pin, staff_id=staff.id, username=staff.username)

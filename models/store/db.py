@@ -128,12 +128,21 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
 def _check_site_exists(database: peewee.Database, site: str) -> None:
     """A site named that the trust has not made is one line, not a new empty school (a
     mistyped KIOSK_SITE would otherwise start a school of its own)."""
-    row = database.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (sites.schema_for(site),)).fetchone()
+    schema = sites.schema_for(site)
+    row = database.execute_sql(
+        "SELECT has_schema_privilege(oid, 'USAGE'), current_user FROM pg_namespace WHERE nspname = %s", (schema,)
+    ).fetchone()
     if row is None:
         database.close()
         raise StorageError(
-            f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's sites and "
+            f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's schools and "
             "`kiosk trust add-site` makes one. Nothing was changed."
+        )
+    if not row[0]:  # a school's own login role (kiosk trust grants) at another school
+        database.close()
+        raise StorageError(
+            f"The database role {row[1]!r} may not open site {site!r}: a school's role opens its own school only "
+            "(check KIOSK_SITE and the user in the database URL). Nothing was changed."
         )
 
 

@@ -16,6 +16,7 @@ on verifying.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from models.audit.tx import write_tx
 from models.errors import ConfigError, PermissionDenied, ValidationError
 from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
 from models.store.db import current_schema, current_site, db, is_sqlite
+from models.text import line_field
 
 MAX_NAME = 80
 
@@ -83,17 +85,31 @@ def all_sites(first_name: str = "This school") -> list[SiteInfo]:
     ]
 
 
+def grants_for(code: str, role: str | None = None) -> str:
+    """The SQL giving school ``code`` a PostgreSQL login role of its own
+    (:func:`models.trust.grants.school_role_sql`); ``role`` by default ``<database>_<code>``."""
+    from models.trust import grants
+
+    _require_postgres()
+    code = site_names.check_code(code)
+    if code == MAIN or code not in {s.code for s in all_sites()}:
+        raise ValidationError(
+            "Site 1 is the trust's own school: its terminals use the database's owner role."
+            if code == MAIN
+            else f"There is no school with the code {code!r} in this trust: kiosk trust sites lists them."
+        )
+    database = db.execute_sql("SELECT current_database()").fetchone()[0]
+    return grants.school_role_sql(code, role if role is not None else grants.role_for(database, code))
+
+
 def _schema_exists(schema: str) -> bool:
     return db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
 
 
 def check_name(name: object) -> str:
-    text = " ".join(str(name or "").split())
-    if not text:
-        raise ValidationError("Give the school's name.")
-    if len(text) > MAX_NAME:
-        raise ValidationError(f"A school's name is at most {MAX_NAME} characters.")
-    return text
+    """A school's name: one line of at most :data:`MAX_NAME` printable characters (a tab,
+    a line break or a terminal's escape is refused, not folded away); runs of spaces made one."""
+    return re.sub(" {2,}", " ", line_field(str(name or ""), "school's name", MAX_NAME))
 
 
 def add_site(

@@ -365,6 +365,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         ],
         # issue 16: a trust's schools
         "trust sites": ["trust", "sites"],
+        "trust grants": ["trust", "grants", "--site", "elm"],
         "trust add-site": ["trust", "add-site", "elm", "--name", "Elm Primary"],
         "trust compliance": ["trust", "compliance"],
         "trust uncollected": ["trust", "uncollected"],
@@ -615,3 +616,11 @@ def test_the_first_admin_and_the_demo_still_make_a_new_database(tmp_path, run, m
     code, _, err = run("demo", "--db", tmp_path / "demo.sqlite3")
     assert code == 0, err
     assert {p.name for p in tmp_path.iterdir()} >= {"new.sqlite3", "demo.sqlite3"}
+
+
+@pytest.mark.parametrize("address", ["caddy.local", "127.0.0.1:443", "", "127.0.0.1\x1b[2J"])
+def test_a_bad_behind_proxy_address_is_one_line(run, address):
+    """kiosk serve --behind-proxy takes an IP address only (a name could resolve elsewhere)."""
+    code, out, err = run("serve", "--behind-proxy", address)
+    assert code != 0 and one_line(err), err
+    assert "IP address" in err and "\x1b" not in err

@@ -39,6 +39,7 @@ PINS = {
     "c_lead": "614738",
     "c_tlead": "620394",
     "c_tdsl": "715283",
+    "c_nightly": "863027",  # the nightly timers' account: purge and backup only (test_nightly_role_i16h.py)
 }
 ROLES = {
     "c_office": [auth.OFFICE],
@@ -48,6 +49,7 @@ ROLES = {
     "c_lead": [auth.LEADERSHIP],
     "c_tlead": [auth.TRUST_LEAD],
     "c_tdsl": [auth.TRUST_DSL],
+    "c_nightly": [auth.NIGHTLY],
 }
 WRONG_PIN = "591372"
 
@@ -373,6 +375,7 @@ OPEN = {
     "policies list",
     "restore",  # into an empty database only: no one is in it to ask for a PIN (issue 16)
     "trust sites",  # the trust's schools: names and codes
+    "trust grants",  # SQL for the superuser to run: reads no records, writes nothing
 }
 
 

@@ -53,9 +53,9 @@ def test_a_paper_anchor_with_a_huge_entry_number_is_one_plain_line(demo_db, run)
         (
             ["backup", "copy.sqlite3"],
             "office",
-            "Error: Mrs J Patel (office) may not make a backup: that needs someone who may purge, export or erase records.\n",
+            "Error: Mrs J Patel (office) may not make a backup.\n",
         ),
-        (["purge"], "office", "Error: Mrs J Patel (office) may not purge, export or erase records.\n"),
+        (["purge"], "office", "Error: Mrs J Patel (office) may not purge records past their retention period.\n"),
     ],
 )
 def test_a_refusal_names_the_person_once_and_what_they_tried(demo_db, run, monkeypatch, tmp_path, args, user, said):

@@ -147,7 +147,7 @@ def test_every_kiosk_command_line_in_deploy_is_a_real_command(where, argv):
 
 def test_kiosk_serve_listens_on_loopback_only_behind_a_tls_proxy():
     argv = shlex.split(one(parse_unit(UNITS / "reception-kiosk-serve.service"), "Service", "ExecStart"))
-    assert argv[1:] == ["serve", "--host", "127.0.0.1", "--port", "8000"]
+    assert argv[1:] == ["serve", "--host", "127.0.0.1", "--port", "8000", "--behind-proxy", "127.0.0.1"]
     caddy = (DEPLOY / "proxy" / "Caddyfile").read_text(encoding="utf-8")
     assert "reverse_proxy 127.0.0.1:8000" in caddy and "http://" not in caddy  # Caddy: HTTPS, HTTP redirected
     nginx = (DEPLOY / "proxy" / "nginx.conf").read_text(encoding="utf-8")
@@ -155,6 +155,9 @@ def test_kiosk_serve_listens_on_loopback_only_behind_a_tls_proxy():
     plain = nginx[nginx.index("listen 80;") : nginx.index("}", nginx.index("listen 80;"))]
     assert "return 301 https://" in plain and "proxy_pass" not in plain  # port 80 only sends you to HTTPS
     assert "listen 443 ssl;" in nginx and "Upgrade $http_upgrade" in nginx  # TLS, and the WebSocket through
+    # the browser's address, for the wrong-PIN delays: set by the proxy from the peer it saw, never
+    # appended to one the browser sent (kiosk serve reads only the last; Caddy sets it by itself)
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx and "$proxy_add_x_forwarded_for" not in nginx
 
 
 def test_tty1_logs_the_kiosk_account_in_and_runs_the_kiosk_in_kiosk_mode():

@@ -17,27 +17,7 @@ import pytest
 from models.errors import ConfigError, StorageError
 from models.store.db import close_db, db, init_db
 from models.upkeep.demo import DEMO_PINS
-from tests.conftest import POSTGRES_URL, _reset_postgres
-
-
-def _empty_postgres_target() -> str:
-    """A second PostgreSQL database beside the test one, emptied: where a backup goes back."""
-    import psycopg2
-
-    base, _, name = POSTGRES_URL.rpartition("/")
-    own = f"{name}_restore_i16h"
-    conn = psycopg2.connect(POSTGRES_URL)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{own}"')
-    finally:
-        conn.close()
-    url = f"{base}/{own}"
-    _reset_postgres(url)
-    return url
+from tests.conftest import second_postgres
 
 
 @pytest.fixture
@@ -62,7 +42,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
 
 
 def _target(url: str, tmp_path: Path) -> str:
-    return _empty_postgres_target() if url.startswith("postgresql") else str(tmp_path / "restored.sqlite3")
+    return second_postgres("restore_i16h") if url.startswith("postgresql") else str(tmp_path / "restored.sqlite3")
 
 
 def test_a_backup_restored_into_an_empty_database_is_the_same_and_verifies(school_db, run, tmp_path, monkeypatch):

@@ -17,28 +17,9 @@ from models.store.db import close_db
 from models.upkeep.backup import pg_tool
 from models.upkeep.demo import DEMO_PINS
 from models.upkeep.opening import open_database
-from tests.conftest import NOW, POSTGRES_URL, _reset_postgres
+from tests.conftest import NOW, POSTGRES_URL, _reset_postgres, second_postgres
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="KIOSK_TEST_POSTGRES is not set")
-
-
-def _second_database() -> str:
-    import psycopg2
-
-    base, _, name = POSTGRES_URL.rpartition("/")
-    own = f"{name}_sites_i16s"
-    conn = psycopg2.connect(POSTGRES_URL)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{own}"')
-    finally:
-        conn.close()
-    url = f"{base}/{own}"
-    _reset_postgres(url)
-    return url
 
 
 def _trust_with_two_schools(url: str) -> None:
@@ -91,7 +72,7 @@ def test_a_school_of_the_trust_is_backed_up_alone_and_restored_as_itself(trust_u
     assert code == 0, err
     assert _schemas_in(one_copy) == {"public", "trust"}  # site 1 and the trust's registry, not Elm
 
-    other = _second_database()
+    other = second_postgres("sites_i16s")
     monkeypatch.delenv("KIOSK_PIN")
     code, _, err = run("restore", elm_copy, "--db", other)  # Elm's backup at site 1 of a new database
     assert code == 1 and "site 'elm'" in err and err.count("\n") == 1, err

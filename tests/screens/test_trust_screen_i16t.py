@@ -171,9 +171,27 @@ async def test_a_school_role_has_no_trust_key_and_cannot_be_routed_there(tschool
         assert "The trust's schools" not in screen_text(app)
         assert not home.check_action("open", ("trust",))
         assert HomeScreen.screen_for("trust", home.who) is None
+        from kiosk.textual_compat import notices
+
+        said = [n for n in notices(app) if "not for your role" in n]
+        assert said == ["The trust's schools: not for your role, so Home is shown instead."]  # one plain line
         await pilot.press("t")
         await quiet(pilot)
         assert app.screen is home
+
+
+@pytest.mark.parametrize("username, pin", [("tlead", LEAD_PIN), ("tdsl", DSL_PIN)])
+async def test_kiosk_run_start_trust_opens_the_trust_screen_for_a_trust_role(tschool, username, pin):
+    from kiosk.screens.trust import TrustScreen
+
+    app = make_app(start="trust")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, username, pin)
+        await quiet(pilot)
+        assert isinstance(app.screen, TrustScreen)
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_a_refusal_shows_as_one_plain_line(tschool):
