@@ -57,6 +57,7 @@ from models.reports.phones import (
     MARK_ABSENT,
     MARK_NO_PHONE,
     UncollectedPhone,
+    held_count,
     marks_in_force,
     uncollected,
 )
@@ -289,23 +290,8 @@ def is_breach(kind: str, reason_category: str | None = None) -> bool:
 def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
     """Confiscations of pupils' phones (not undone) on local days ``from_day``..``to_day``:
     per class (the pupil's class now), and the pupils with :data:`REPEAT_AT` or more."""
-    start, _ = day_bounds(from_day, tz)
-    _, end = day_bounds(to_day, tz)
-    undone = CustodyEvent.alias()
-    query = (
-        CustodyEvent.select(
-            CustodyEvent.kind, CustodyEvent.at, Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name
-        )
-        .join(Device, on=(CustodyEvent.device == Device.id))
-        .join(Pupil, on=(Device.pupil == Pupil.id))
-        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
-        .where(
-            (CustodyEvent.kind == CONFISCATED_EV)
-            & (CustodyEvent.at >= start)
-            & (CustodyEvent.at < end)
-            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
-        )
-        .tuples()
+    query = _breach_query(
+        from_day, to_day, tz, CustodyEvent.at, Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name
     )
     per_class: dict[str, list[int]] = {}
     per_pupil: dict[int, list[Any]] = {}
@@ -326,6 +312,31 @@ def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
         to_day,
         tuple(ClassBreaches(c, len(ids), len(set(ids))) for c, ids in sorted(per_class.items())),
         tuple(repeat),
+    )
+
+
+def breach_count(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> int:
+    """``breaches(from_day, to_day).total``, counted without reading the pupils."""
+    return sum(1 for (kind,) in _breach_query(from_day, to_day, tz).iterator() if is_breach(kind))
+
+
+def _breach_query(from_day: dt.date, to_day: dt.date, tz, *columns: Any) -> Any:
+    """Confiscations (not undone) of pupils' phones in the range: the kind, then ``columns``."""
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    undone = CustodyEvent.alias()
+    return (
+        CustodyEvent.select(CustodyEvent.kind, *columns)
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(
+            (CustodyEvent.kind == CONFISCATED_EV)
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
+        )
+        .tuples()
     )
 
 
@@ -488,6 +499,17 @@ def _audit_head() -> int:
     return head.seq if head else 0
 
 
+def _head_and_mark() -> tuple[int, int | None]:
+    """The audit head's seq and the cache's mark (None: no mark), in one round trip."""
+    p = db.param
+    sql = (
+        f"SELECT (SELECT seq FROM {AuditHead._meta.table_name} ORDER BY id LIMIT 1), "
+        f"(SELECT audit_seq FROM {ComplianceMark._meta.table_name} WHERE id = {p})"
+    )
+    head, mark = db.execute_sql(sql, (_MARK_ID,)).fetchone()
+    return head or 0, mark
+
+
 def _refresh_cache(tz) -> int | None:
     """Drop cached days that events since the last check touch; return the new mark.
 
@@ -499,10 +521,8 @@ def _refresh_cache(tz) -> int | None:
     from the day it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
     Returns None when the cache cannot be written (read-only database, say).
     """
-    head = _audit_head()
-    mark_row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
-    mark = mark_row.audit_seq if mark_row else 0
-    if mark == head and mark_row is not None:
+    head, mark = _head_and_mark()
+    if mark is not None and mark == head:
         return mark
     try:
         with write_tx():
@@ -717,7 +737,9 @@ class _Ledger:
     def excepted(self, day: dt.date) -> int:
         return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
 
-    def by_class(self, day: dt.date) -> list[ClassDay]:
+    def day_total(self, day: dt.date) -> tuple[int, int, int, int, int]:
+        """The day's figures over all classes (kept in ``totals``), and the bitmaps they are
+        counted from: (handed, counted, excepted, absent, no_phone)."""
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
         on_roll = self.everyone & ~late & ~self.handed.get(day, 0)  # those with a phone who did not hand it in
@@ -741,6 +763,10 @@ class _Ledger:
             absent.bit_count(),
             no_phone.bit_count(),
         )
+        return handed, counted, excepted, absent, no_phone
+
+    def by_class(self, day: dt.date) -> list[ClassDay]:
+        handed, counted, excepted, absent, no_phone = self.day_total(day)
         masks, sizes, rates, make = self.masks, self.sizes, self._rates, _class_day
         # Classes with a pupil left out today (an exception, or a phone registered later):
         # only they need their expected and exception counts from the bitmaps.
@@ -865,6 +891,59 @@ def compliance(
         visitors_not_signed_out=len(late),
         visitors_not_signed_out_rows=late,
         breaches=breaches(from_day, to_day, tz=tz),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The compliance report's totals for a range, without its rows (:func:`summary`)."""
+
+    from_day: dt.date
+    to_day: dt.date
+    school_days: int
+    handed_in: int
+    expected: int
+    breaches: int
+    not_collected: int
+    visitors_not_signed_out: int
+
+
+def summary(
+    from_day: dt.date | None = None,
+    to_day: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    cache: bool = True,
+) -> Summary:
+    """The totals of :func:`compliance` for the same range (the trust-wide report's figures):
+    the same days, rules and cache, but no per-class rows, no chart, and counts where the
+    report has rows (its breaches, the phones not collected)."""
+    now = now or utcnow()
+    to_day = to_day or local_day(now, tz)
+    if from_day is not None and from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
+    if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
+        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    if from_day is None:  # the report's default: the first of the last 30 school days
+        chart_first = _chart_start(to_day, tz)
+        ledger = _Ledger(chart_first, to_day, tz, now, cache)
+        chart_days = ledger.school_days(chart_first, to_day)[-CHART_DAYS:]
+        from_day = chart_days[0] if chart_days else to_day
+    else:
+        ledger = _Ledger(from_day, to_day, tz, now, cache)
+    days = ledger.school_days(from_day, to_day)
+    for d in days:
+        ledger.day_total(d)
+    return Summary(
+        from_day=from_day,
+        to_day=to_day,
+        school_days=len(days),
+        handed_in=sum(ledger.totals[d].handed_in for d in days),
+        expected=sum(ledger.totals[d].expected for d in days),
+        breaches=breach_count(from_day, to_day, tz=tz),
+        not_collected=held_count(),
+        visitors_not_signed_out=len(visitors_not_signed_out(from_day, to_day, now=now, tz=tz)),
     )
 
 
