@@ -894,6 +894,21 @@ def compliance(
     )
 
 
+def class_days(
+    from_day: dt.date, to_day: dt.date, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, cache: bool = True
+) -> list[ClassDay]:
+    """``compliance(from_day, to_day).class_days`` alone (the governors' weeks): the same
+    days and rows, without the chart's 30 school days, the breaches, the visitors and the
+    phones not collected."""
+    now = now or utcnow()
+    if from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
+    if (to_day - from_day).days > MAX_RANGE_DAYS:
+        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    ledger = _Ledger(from_day, to_day, tz, now, cache)
+    return [row for d in ledger.school_days(from_day, to_day) for row in ledger.by_class(d)]
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """The compliance report's totals for a range, without its rows (:func:`summary`)."""

@@ -331,3 +331,13 @@ def test_the_summary_reads_no_more_for_a_longer_range(term):
     short = _query_count(lambda: compliance.summary(TODAY - dt.timedelta(days=7), TODAY, now=NOW))
     long = _query_count(lambda: compliance.summary(TERM_START, TODAY, now=NOW))
     assert long == short
+
+
+@pytest.mark.parametrize("span", [(TERM_START - dt.timedelta(days=2), TODAY), (EXC_FROM, EXC_TO), (TODAY, TODAY)])
+def test_class_days_alone_are_the_report_s_rows(term, span):
+    """The governors' weeks read :func:`compliance.class_days`: the report's own rows."""
+    first, last = span
+    for now in (NOW, at(TODAY, 18, 0)):
+        rows = compliance.compliance(first, last, now=now).class_days
+        assert rows and compliance.class_days(first, last, now=now) == rows
+        assert compliance.class_days(first, last, now=now, cache=False) == rows
