@@ -37,12 +37,13 @@ over: a visitor still in the building at 10:00 has not failed to sign out yet.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, SqliteDatabase, fn
 
 from models.audit.chain import PURGE_ACTION
 from models.audit.tx import write_tx
@@ -494,23 +495,36 @@ _FEW_LEFT_OUT = 64  # above this many pupils left out of a day, every class is c
 _WIPING_ACTIONS = (PURGE_ACTION, "records.erase")  # they delete ledger rows
 
 
+# Days not over yet, as read from the ledger at an audit head: (ledger, tz, day) ->
+# (any hand-in, pupils' bitmap). In memory only, never a record; a few schools' today.
+_open_days: dict[tuple, tuple[bool, int]] = {}
+_OPEN_DAYS_KEPT = 64
+_open_lock = threading.Lock()
+
+
 def _audit_head() -> int:
     head = AuditHead.select(AuditHead.seq).order_by(AuditHead.id).first()
     return head.seq if head else 0
 
 
-def _head_and_mark() -> tuple[int, int | None]:
-    """The audit head's seq and the cache's mark (None: no mark), in one round trip."""
+def _head_and_mark() -> tuple[int, int | None, tuple | None]:
+    """The audit head's seq, the cache's mark (None: no mark) and what identifies the
+    ledger as it is now (the database, the school's schema, the head's seq and hash), in
+    one round trip."""
     p = db.param
+    schema = "NULL" if isinstance(db.obj, SqliteDatabase) else "current_schema()"
+    head_table = AuditHead._meta.table_name
     sql = (
-        f"SELECT (SELECT seq FROM {AuditHead._meta.table_name} ORDER BY id LIMIT 1), "
-        f"(SELECT audit_seq FROM {ComplianceMark._meta.table_name} WHERE id = {p})"
+        f"SELECT (SELECT seq FROM {head_table} ORDER BY id LIMIT 1), "
+        f"(SELECT hash FROM {head_table} ORDER BY id LIMIT 1), "
+        f"(SELECT audit_seq FROM {ComplianceMark._meta.table_name} WHERE id = {p}), {schema}"
     )
-    head, mark = db.execute_sql(sql, (_MARK_ID,)).fetchone()
-    return head or 0, mark
+    head, digest, mark, where = db.execute_sql(sql, (_MARK_ID,)).fetchone()
+    ledger = (db.obj.database, where, head, digest) if digest else None
+    return head or 0, mark, ledger
 
 
-def _refresh_cache(tz) -> int | None:
+def _refresh_cache(tz) -> tuple[int | None, tuple | None]:
     """Drop cached days that events since the last check touch; return the new mark.
 
     Every ledger row carries the audit seq of its entry, and the audit seq grows under
@@ -519,11 +533,12 @@ def _refresh_cache(tz) -> int | None:
     holds as a day begins counts as handed in that day); a reversal touches the days from
     that of the event it undoes (however much later it is made); a back-dated event those
     from the day it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
-    Returns None when the cache cannot be written (read-only database, say).
+    Returns None when the cache cannot be written (read-only database, say), with what
+    identifies the ledger as it was read (:func:`_head_and_mark`).
     """
-    head, mark = _head_and_mark()
+    head, mark, ledger = _head_and_mark()
     if mark is not None and mark == head:
-        return mark
+        return mark, ledger
     try:
         with write_tx():
             head = _audit_head()
@@ -557,9 +572,9 @@ def _refresh_cache(tz) -> int | None:
             ComplianceMark.insert(id=_MARK_ID, audit_seq=head).on_conflict(
                 conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}
             ).execute()
-            return head
+            return head, ledger
     except StorageError:
-        return None
+        return None, ledger
 
 
 def cache_problems(tz=SCHOOL_TZ) -> list[str]:
@@ -597,7 +612,7 @@ def handed_in_by_day(
         return {}
     if not cache:
         return _scan(days, tz)
-    mark = _refresh_cache(tz)
+    mark, ledger = _refresh_cache(tz)
     out: dict[dt.date, tuple[bool, int]] = {}
     if mark is not None:
         for d, active, pupils in (
@@ -610,9 +625,24 @@ def handed_in_by_day(
                 d = dt.date.fromisoformat(d)
             out[d] = (bool(active), int.from_bytes(bytes(pupils), "little"))
     missing = [d for d in days if d not in out]
-    fresh = _scan(missing, tz)
-    out.update(fresh)
     closed = [d for d in missing if day_bounds(d, tz)[1] <= now]
+    # A day not over yet (today) is read from the ledger, unless it was read at this same
+    # audit head: every change the kiosk makes moves the head, in the same transaction.
+    remembered = {
+        d: _open_days[ledger, str(tz), d]
+        for d in missing
+        if ledger is not None and d not in closed and (ledger, str(tz), d) in _open_days
+    }
+    fresh = _scan([d for d in missing if d not in remembered], tz)
+    if ledger is not None:
+        with _open_lock:
+            for d in fresh:
+                if d not in closed:
+                    if len(_open_days) >= _OPEN_DAYS_KEPT:
+                        _open_days.clear()
+                    _open_days[ledger, str(tz), d] = fresh[d]
+    fresh.update(remembered)
+    out.update(fresh)
     if mark is not None and closed:
         try:
             with write_tx():
