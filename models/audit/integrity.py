@@ -420,6 +420,11 @@ def expand(spans: Iterable[Iterable[int]]) -> Iterator[int]:
 # object means an id reused by a later connection is never mistaken for it)
 _prepared: dict[int, Any] = {}
 _fragile: set[int] = set()
+# Connections whose capture table and triggers were found complete outside a transaction
+# (so no rollback can take them away): their later write transactions skip the check, a
+# round trip at every scan. Triggers dropped outside the kiosk meanwhile are not put back
+# until the next connection: the kiosk's own writes then go unbound, and verify names them.
+_checked: dict[int, int] = {}  # id -> the number of triggers it was found with
 _lock = threading.Lock()
 _enabled = True
 
@@ -522,9 +527,10 @@ def install_pg_triggers() -> None:
 
 
 def prepare() -> None:
-    """Make this connection capture the protected rows it writes. Cheap when it already
-    does (one query); checked at every write transaction, since a rolled-back
-    transaction takes temporary objects it created with it."""
+    """Make this connection capture the protected rows it writes. Checked at every write
+    transaction until a check outside a transaction finds the capture table and every
+    trigger in place (a rolled-back transaction takes temporary objects it created with
+    it), then no more on that connection (:data:`_checked`)."""
     if not _enabled:
         return
     database = db.obj
@@ -532,12 +538,15 @@ def prepare() -> None:
         return
     conn = database.connection()
     want = TRIGGERS_PER_TABLE * len(PROTECTED)
+    if _checked.get(id(conn)) == want and _prepared.get(id(conn)) is conn and id(conn) not in _fragile:
+        return
     created = False
     if isinstance(database, peewee.SqliteDatabase):
         (have,) = database.execute_sql(
             "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'kiosk_cap_%' OR name = ?", (DIRTY,)
         ).fetchone()
-        if have < want + 2:  # and the table and its index
+        complete = have >= want + 2
+        if not complete:  # and the table and its index
             if not database.table_exists("custody_event"):
                 return  # not migrated yet
             for stmt in _sqlite_triggers():
@@ -548,7 +557,8 @@ def prepare() -> None:
             f"SELECT to_regclass('pg_temp.{DIRTY}') IS NOT NULL, "
             f"(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'kiosk_cap_%%' AND {_HERE})"
         ).fetchone()
-        if not has_tmp or have < want:
+        complete = bool(has_tmp) and have >= want
+        if not complete:
             if not database.table_exists("custody_event"):
                 return
             if not has_tmp:
@@ -568,11 +578,16 @@ def prepare() -> None:
             for key in [k for k, c in _prepared.items() if _closed(c)]:
                 del _prepared[key]
                 _fragile.discard(key)
+                _checked.pop(key, None)
             _prepared[id(conn)] = conn
             if database.in_transaction():
                 _fragile.add(id(conn))
             else:
                 _fragile.discard(id(conn))
+    # Found complete (every table of this version has its triggers), before any write of ours:
+    if complete and not database.in_transaction() and _prepared.get(id(conn)) is conn:
+        with _lock:
+            _checked[id(conn)] = want
 
 
 def _closed(conn: Any) -> bool:
@@ -597,6 +612,7 @@ def _is_prepared(conn: Any) -> bool:
         if not database.execute_sql(sql, (DIRTY,)).fetchone()[0]:
             del _prepared[id(conn)]
             _fragile.discard(id(conn))
+            _checked.pop(id(conn), None)
             return False
     return True
 

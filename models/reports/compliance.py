@@ -37,12 +37,13 @@ over: a visitor still in the building at 10:00 has not failed to sign out yet.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, SqliteDatabase, fn
 
 from models.audit.chain import PURGE_ACTION
 from models.audit.tx import write_tx
@@ -57,6 +58,7 @@ from models.reports.phones import (
     MARK_ABSENT,
     MARK_NO_PHONE,
     UncollectedPhone,
+    held_count,
     marks_in_force,
     uncollected,
 )
@@ -289,23 +291,8 @@ def is_breach(kind: str, reason_category: str | None = None) -> bool:
 def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
     """Confiscations of pupils' phones (not undone) on local days ``from_day``..``to_day``:
     per class (the pupil's class now), and the pupils with :data:`REPEAT_AT` or more."""
-    start, _ = day_bounds(from_day, tz)
-    _, end = day_bounds(to_day, tz)
-    undone = CustodyEvent.alias()
-    query = (
-        CustodyEvent.select(
-            CustodyEvent.kind, CustodyEvent.at, Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name
-        )
-        .join(Device, on=(CustodyEvent.device == Device.id))
-        .join(Pupil, on=(Device.pupil == Pupil.id))
-        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
-        .where(
-            (CustodyEvent.kind == CONFISCATED_EV)
-            & (CustodyEvent.at >= start)
-            & (CustodyEvent.at < end)
-            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
-        )
-        .tuples()
+    query = _breach_query(
+        from_day, to_day, tz, CustodyEvent.at, Pupil.id, Pupil.first_name, Pupil.last_name, SchoolClass.name
     )
     per_class: dict[str, list[int]] = {}
     per_pupil: dict[int, list[Any]] = {}
@@ -326,6 +313,31 @@ def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
         to_day,
         tuple(ClassBreaches(c, len(ids), len(set(ids))) for c, ids in sorted(per_class.items())),
         tuple(repeat),
+    )
+
+
+def breach_count(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> int:
+    """``breaches(from_day, to_day).total``, counted without reading the pupils."""
+    return sum(1 for (kind,) in _breach_query(from_day, to_day, tz).iterator() if is_breach(kind))
+
+
+def _breach_query(from_day: dt.date, to_day: dt.date, tz, *columns: Any) -> Any:
+    """Confiscations (not undone) of pupils' phones in the range: the kind, then ``columns``."""
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    undone = CustodyEvent.alias()
+    return (
+        CustodyEvent.select(CustodyEvent.kind, *columns)
+        .join(Device, on=(CustodyEvent.device == Device.id))
+        .join(Pupil, on=(Device.pupil == Pupil.id))
+        .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+        .where(
+            (CustodyEvent.kind == CONFISCATED_EV)
+            & (CustodyEvent.at >= start)
+            & (CustodyEvent.at < end)
+            & ~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id))
+        )
+        .tuples()
     )
 
 
@@ -483,12 +495,36 @@ _FEW_LEFT_OUT = 64  # above this many pupils left out of a day, every class is c
 _WIPING_ACTIONS = (PURGE_ACTION, "records.erase")  # they delete ledger rows
 
 
+# Days not over yet, as read from the ledger at an audit head: (ledger, tz, day) ->
+# (any hand-in, pupils' bitmap). In memory only, never a record; a few schools' today.
+_open_days: dict[tuple, tuple[bool, int]] = {}
+_OPEN_DAYS_KEPT = 64
+_open_lock = threading.Lock()
+
+
 def _audit_head() -> int:
     head = AuditHead.select(AuditHead.seq).order_by(AuditHead.id).first()
     return head.seq if head else 0
 
 
-def _refresh_cache(tz) -> int | None:
+def _head_and_mark() -> tuple[int, int | None, tuple | None]:
+    """The audit head's seq, the cache's mark (None: no mark) and what identifies the
+    ledger as it is now (the database, the school's schema, the head's seq and hash), in
+    one round trip."""
+    p = db.param
+    schema = "NULL" if isinstance(db.obj, SqliteDatabase) else "current_schema()"
+    head_table = AuditHead._meta.table_name
+    sql = (
+        f"SELECT (SELECT seq FROM {head_table} ORDER BY id LIMIT 1), "
+        f"(SELECT hash FROM {head_table} ORDER BY id LIMIT 1), "
+        f"(SELECT audit_seq FROM {ComplianceMark._meta.table_name} WHERE id = {p}), {schema}"
+    )
+    head, digest, mark, where = db.execute_sql(sql, (_MARK_ID,)).fetchone()
+    ledger = (db.obj.database, where, head, digest) if digest else None
+    return head or 0, mark, ledger
+
+
+def _refresh_cache(tz) -> tuple[int | None, tuple | None]:
     """Drop cached days that events since the last check touch; return the new mark.
 
     Every ledger row carries the audit seq of its entry, and the audit seq grows under
@@ -497,13 +533,12 @@ def _refresh_cache(tz) -> int | None:
     holds as a day begins counts as handed in that day); a reversal touches the days from
     that of the event it undoes (however much later it is made); a back-dated event those
     from the day it is dated. A purge or an erasure deletes ledger rows: the whole cache goes.
-    Returns None when the cache cannot be written (read-only database, say).
+    Returns None when the cache cannot be written (read-only database, say), with what
+    identifies the ledger as it was read (:func:`_head_and_mark`).
     """
-    head = _audit_head()
-    mark_row = ComplianceMark.get_or_none(ComplianceMark.id == _MARK_ID)
-    mark = mark_row.audit_seq if mark_row else 0
-    if mark == head and mark_row is not None:
-        return mark
+    head, mark, ledger = _head_and_mark()
+    if mark is not None and mark == head:
+        return mark, ledger
     try:
         with write_tx():
             head = _audit_head()
@@ -537,9 +572,9 @@ def _refresh_cache(tz) -> int | None:
             ComplianceMark.insert(id=_MARK_ID, audit_seq=head).on_conflict(
                 conflict_target=[ComplianceMark.id], update={ComplianceMark.audit_seq: head}
             ).execute()
-            return head
+            return head, ledger
     except StorageError:
-        return None
+        return None, ledger
 
 
 def cache_problems(tz=SCHOOL_TZ) -> list[str]:
@@ -577,7 +612,7 @@ def handed_in_by_day(
         return {}
     if not cache:
         return _scan(days, tz)
-    mark = _refresh_cache(tz)
+    mark, ledger = _refresh_cache(tz)
     out: dict[dt.date, tuple[bool, int]] = {}
     if mark is not None:
         for d, active, pupils in (
@@ -590,9 +625,24 @@ def handed_in_by_day(
                 d = dt.date.fromisoformat(d)
             out[d] = (bool(active), int.from_bytes(bytes(pupils), "little"))
     missing = [d for d in days if d not in out]
-    fresh = _scan(missing, tz)
-    out.update(fresh)
     closed = [d for d in missing if day_bounds(d, tz)[1] <= now]
+    # A day not over yet (today) is read from the ledger, unless it was read at this same
+    # audit head: every change the kiosk makes moves the head, in the same transaction.
+    remembered = {
+        d: _open_days[ledger, str(tz), d]
+        for d in missing
+        if ledger is not None and d not in closed and (ledger, str(tz), d) in _open_days
+    }
+    fresh = _scan([d for d in missing if d not in remembered], tz)
+    if ledger is not None:
+        with _open_lock:
+            for d in fresh:
+                if d not in closed:
+                    if len(_open_days) >= _OPEN_DAYS_KEPT:
+                        _open_days.clear()
+                    _open_days[ledger, str(tz), d] = fresh[d]
+    fresh.update(remembered)
+    out.update(fresh)
     if mark is not None and closed:
         try:
             with write_tx():
@@ -688,12 +738,15 @@ class _Ledger:
         # Every current phone with its pupil's class. Not grouped in SQL: a plain join scans
         # the device table once, where GROUP BY walks an index and sorts (about 2.5x
         # slower on 4,000 phones).
-        rows = db.execute(
-            Device.select(Device.pupil, Pupil.school_class, Device.registered_at)
+        # The class's name comes with each row (one round trip, not two).
+        named = db.execute(
+            Device.select(Device.pupil, Pupil.school_class, Device.registered_at, SchoolClass.name)
             .join(Pupil, on=(Device.pupil == Pupil.id))
+            .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
             .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
         ).fetchall()
-        class_names: dict[int, str] = dict(SchoolClass.select(SchoolClass.id, SchoolClass.name).tuples().iterator())
+        rows = [r[:3] for r in named]
+        class_names: dict[int, str] = {r[1]: r[3] for r in named}
         roster = _roster(rows, class_names)
         self.classes, self.masks, self.sizes = roster.classes, roster.masks, roster.sizes
         self.class_of, self.everyone = roster.class_of, roster.everyone
@@ -717,7 +770,9 @@ class _Ledger:
     def excepted(self, day: dt.date) -> int:
         return _bitmap(e.pupil_id for e in self.exceptions if in_effect(e, day) and e.pupil_id is not None)
 
-    def by_class(self, day: dt.date) -> list[ClassDay]:
+    def day_total(self, day: dt.date) -> tuple[int, int, int, int, int]:
+        """The day's figures over all classes (kept in ``totals``), and the bitmaps they are
+        counted from: (handed, counted, excepted, absent, no_phone)."""
         _, end = day_bounds(day, self.tz)
         late = self.late(end)
         on_roll = self.everyone & ~late & ~self.handed.get(day, 0)  # those with a phone who did not hand it in
@@ -741,6 +796,10 @@ class _Ledger:
             absent.bit_count(),
             no_phone.bit_count(),
         )
+        return handed, counted, excepted, absent, no_phone
+
+    def by_class(self, day: dt.date) -> list[ClassDay]:
+        handed, counted, excepted, absent, no_phone = self.day_total(day)
         masks, sizes, rates, make = self.masks, self.sizes, self._rates, _class_day
         # Classes with a pupil left out today (an exception, or a phone registered later):
         # only they need their expected and exception counts from the bitmaps.
@@ -849,7 +908,10 @@ def compliance(
     if from_day is None:
         from_day = chart_days[0] if chart_days else to_day
     days = ledger.school_days(from_day, to_day)
-    per_day = {d: ledger.by_class(d) for d in sorted(set(days) | set(chart_days))}
+    per_day = {d: ledger.by_class(d) for d in days}
+    for d in chart_days:  # the chart's days before the range: their totals only
+        if d not in per_day:
+            ledger.day_total(d)
     class_days = [row for d in days for row in per_day[d]]
     today = per_day[to_day] if to_day in per_day else ledger.by_class(to_day)
     late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
@@ -865,6 +927,74 @@ def compliance(
         visitors_not_signed_out=len(late),
         visitors_not_signed_out_rows=late,
         breaches=breaches(from_day, to_day, tz=tz),
+    )
+
+
+def class_days(
+    from_day: dt.date, to_day: dt.date, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, cache: bool = True
+) -> list[ClassDay]:
+    """``compliance(from_day, to_day).class_days`` alone (the governors' weeks): the same
+    days and rows, without the chart's 30 school days, the breaches, the visitors and the
+    phones not collected."""
+    now = now or utcnow()
+    if from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
+    if (to_day - from_day).days > MAX_RANGE_DAYS:
+        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    ledger = _Ledger(from_day, to_day, tz, now, cache)
+    return [row for d in ledger.school_days(from_day, to_day) for row in ledger.by_class(d)]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The compliance report's totals for a range, without its rows (:func:`summary`)."""
+
+    from_day: dt.date
+    to_day: dt.date
+    school_days: int
+    handed_in: int
+    expected: int
+    breaches: int
+    not_collected: int
+    visitors_not_signed_out: int
+
+
+def summary(
+    from_day: dt.date | None = None,
+    to_day: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    cache: bool = True,
+) -> Summary:
+    """The totals of :func:`compliance` for the same range (the trust-wide report's figures):
+    the same days, rules and cache, but no per-class rows, no chart, and counts where the
+    report has rows (its breaches, the phones not collected)."""
+    now = now or utcnow()
+    to_day = to_day or local_day(now, tz)
+    if from_day is not None and from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
+    if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
+        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    if from_day is None:  # the report's default: the first of the last 30 school days
+        chart_first = _chart_start(to_day, tz)
+        ledger = _Ledger(chart_first, to_day, tz, now, cache)
+        chart_days = ledger.school_days(chart_first, to_day)[-CHART_DAYS:]
+        from_day = chart_days[0] if chart_days else to_day
+    else:
+        ledger = _Ledger(from_day, to_day, tz, now, cache)
+    days = ledger.school_days(from_day, to_day)
+    for d in days:
+        ledger.day_total(d)
+    return Summary(
+        from_day=from_day,
+        to_day=to_day,
+        school_days=len(days),
+        handed_in=sum(ledger.totals[d].handed_in for d in days),
+        expected=sum(ledger.totals[d].expected for d in days),
+        breaches=breach_count(from_day, to_day, tz=tz),
+        not_collected=held_count(),
+        visitors_not_signed_out=len(visitors_not_signed_out(from_day, to_day, now=now, tz=tz)),
     )
 
 

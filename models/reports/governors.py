@@ -379,13 +379,16 @@ def _not_undone(query: Any) -> Any:
     return query.where(~fn.EXISTS(undone.select(undone.id).where(undone.reverses == CustodyEvent.id)))
 
 
-def _events(kind: str, start: dt.datetime, end: dt.datetime) -> list[CustodyEvent]:
+def _events(kind: str, start: dt.datetime, end: dt.datetime, *columns: Any) -> list[tuple]:
+    """The ``columns`` of each event of ``kind`` in the range (not undone), oldest first."""
     return list(
         _not_undone(
-            CustodyEvent.select().where(
+            CustodyEvent.select(*columns).where(
                 (CustodyEvent.kind == kind) & (CustodyEvent.at >= start) & (CustodyEvent.at < end)
             )
-        ).order_by(CustodyEvent.at, CustodyEvent.id)
+        )
+        .order_by(CustodyEvent.at, CustodyEvent.id)
+        .tuples()
     )
 
 
@@ -448,8 +451,7 @@ def governors_report(
     # Hand-in consistency: the compliance report's figures. Its last day counts even with no
     # hand-in (so today shows before the first scan); here a day with none is not a school
     # day (a holiday at the end of a term, or today before the first scan).
-    comp = compliance.compliance(first, last, now=now, tz=tz)
-    class_days = list(comp.class_days)
+    class_days = compliance.class_days(first, last, now=now, tz=tz)
     if class_days and sum(r.handed_in for r in class_days if r.date == last) == 0:
         class_days = [r for r in class_days if r.date != last]
     weeks, term_by_class = _sum_weeks(class_days)
@@ -457,14 +459,14 @@ def governors_report(
 
     # Pupils' classes and names, for breaches.
     classes: dict[int, str] = {c.id: c.name for c in SchoolClass.select(SchoolClass.id, SchoolClass.name)}
-    pupils = {p.id: p for p in Pupil.select()}
-    device_pupil: dict[int, int] = {
-        d.id: d.pupil_id for d in Device.select(Device.id, Device.pupil).where(Device.pupil.is_null(False))
-    }
+    device_pupil: dict[int, int] = dict(
+        Device.select(Device.id, Device.pupil).where(Device.pupil.is_null(False)).tuples().iterator()
+    )
 
-    confiscations = _events(CONFISCATED_EV, start, end)
-    searches = _events(SEARCHED, start, end)
-    police = _events(POLICE_EV, start, end)
+    # (device, category) of each confiscation; (outcome, parents told) of each search
+    confiscations = _events(CONFISCATED_EV, start, end, CustodyEvent.device, CustodyEvent.category)
+    searches = _events(SEARCHED, start, end, CustodyEvent.outcome, CustodyEvent.parents_informed_at)
+    police = _events(POLICE_EV, start, end, CustodyEvent.id)
     raised = [
         c
         for c in Concern.select().where((Concern.raised_at >= start) & (Concern.raised_at < end)).order_by(Concern.id)
@@ -472,8 +474,8 @@ def governors_report(
     ]
 
     breach_of: Counter[int] = Counter()
-    for e in confiscations:
-        pupil_id = device_pupil.get(e.device_id)
+    for device_id, _ in confiscations:
+        pupil_id = device_pupil.get(device_id)
         if pupil_id is not None:
             breach_of[pupil_id] += 1
     breach_concerns = [
@@ -483,6 +485,13 @@ def governors_report(
     ]
     for c in breach_concerns:
         breach_of[c.pupil_id] += 1
+    # Only the pupils with a breach are named or placed in a class.
+    pupils = {
+        p.id: p
+        for p in Pupil.select(Pupil.id, Pupil.first_name, Pupil.last_name, Pupil.school_class).where(
+            Pupil.id.in_(sorted(breach_of) or [0])
+        )
+    }
 
     def class_of(pupil_id: int) -> str:
         p = pupils.get(pupil_id)
@@ -506,11 +515,11 @@ def governors_report(
     }
 
     reasons: Counter[str] = Counter()
-    for e in confiscations:
-        reasons[CATEGORIES.get(e.category or "", NOT_RECORDED)] += 1  # none before schema 13
+    for _, category in confiscations:
+        reasons[CATEGORIES.get(category or "", NOT_RECORDED)] += 1  # none before schema 13
     outcomes: Counter[str] = Counter()
-    for e in searches:
-        outcomes[SEARCH_OUTCOMES.get(e.outcome or "", e.outcome or NOT_RECORDED)] += 1
+    for outcome, _ in searches:
+        outcomes[SEARCH_OUTCOMES.get(outcome or "", outcome or NOT_RECORDED)] += 1
 
     labels = _outcome_labels()
     concern_table: dict[str, dict[str, int]] = {}
@@ -568,7 +577,7 @@ def governors_report(
         repeats=repeats,
         confiscations_by_reason=dict(sorted(reasons.items())),
         searches_by_outcome=dict(sorted(outcomes.items())),
-        searches_parents_informed=sum(1 for e in searches if e.parents_informed_at is not None),
+        searches_parents_informed=sum(1 for _, told in searches if told is not None),
         police_handovers=len(police),
         concerns=concern_table,
         exceptions=exceptions,

@@ -911,7 +911,21 @@ def safeguarding_feed(
         wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
     if wanted:
         events_q = (
-            CustodyEvent.select(CustodyEvent, Device, Pupil, SchoolClass, Staff)
+            CustodyEvent.select(
+                CustodyEvent,
+                # of the joined rows, only what an entry shows (a full Staff row is a dozen columns)
+                Device.id,
+                Device.kind,
+                Device.pupil,
+                Pupil.id,
+                Pupil.first_name,
+                Pupil.last_name,
+                Pupil.school_class,
+                SchoolClass.id,
+                SchoolClass.name,
+                Staff.id,
+                Staff.display_name,
+            )
             .join(Device, on=(CustodyEvent.device == Device.id))
             .join(Pupil, JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
             .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))

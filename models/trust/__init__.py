@@ -198,10 +198,11 @@ def _remake_empty(site: Site, name: str, *, actor: Any, now: dt.datetime) -> Sit
 
 
 @contextmanager
-def reading(site: SiteInfo) -> Iterator[None]:
+def reading(site: SiteInfo, *, prepared: bool = False) -> Iterator[None]:
     """Read ``site``'s records on this connection, in a read-only transaction: a report
     across the trust can look into every school and write into none (PostgreSQL refuses
-    it, whatever the code asks)."""
+    it, whatever the code asks). ``prepared``: this connection's capture table was made by
+    the reading of the school before, in the same report (one check, not one a school)."""
     if is_sqlite():
         if site.schema != MAIN_SCHEMA:
             raise ConfigError("A trust of several schools needs PostgreSQL.")
@@ -211,7 +212,8 @@ def reading(site: SiteInfo) -> Iterator[None]:
         raise RuntimeError("reading() opens its own transaction")
     from models.audit import integrity
 
-    integrity.prepare()  # this connection's capture table, made now: a read-only transaction could not
+    if not prepared:
+        integrity.prepare()  # this connection's capture table, made now: a read-only transaction could not
     with db.atomic():
         db.execute_sql("SET TRANSACTION READ ONLY")
         db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')

@@ -79,28 +79,26 @@ def compliance_across(
     tz=SCHOOL_TZ,
     first_name: str = "Site 1",
 ) -> list[SiteCompliance]:
-    """Each school's hand-in figures over the range (the compliance report's own), then the
-    trust's total (its rate from the summed counts, not an average of rates)."""
+    """Each school's hand-in figures over the range (the compliance report's own totals,
+    :func:`models.reports.compliance.summary`), then the trust's total (its rate from the summed counts, not an average of rates)."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
     rows = []
-    for site in all_sites(first_name):
-        with reading(site):
-            rep = comp.compliance(from_day, to_day, now=now, tz=tz)
-            handed = sum(d.handed_in for d in rep.daily)
-            expected = sum(d.expected for d in rep.daily)
-            rows.append(
-                SiteCompliance(
-                    site=site,
-                    school_days=len(rep.school_days),
-                    handed_in=handed,
-                    expected=expected,
-                    rate=_rate(handed, expected),
-                    breaches=rep.breaches.total if rep.breaches else 0,
-                    not_collected=len(rep.not_collected),
-                    visitors_not_signed_out=rep.visitors_not_signed_out or 0,
-                )
+    for n, site in enumerate(all_sites(first_name)):
+        with reading(site, prepared=n > 0):
+            s = comp.summary(from_day, to_day, now=now, tz=tz)
+        rows.append(
+            SiteCompliance(
+                site=site,
+                school_days=s.school_days,
+                handed_in=s.handed_in,
+                expected=s.expected,
+                rate=_rate(s.handed_in, s.expected),
+                breaches=s.breaches,
+                not_collected=s.not_collected,
+                visitors_not_signed_out=s.visitors_not_signed_out,
             )
+        )
     handed = sum(r.handed_in for r in rows)
     expected = sum(r.expected for r in rows)
     rows.append(
@@ -146,8 +144,8 @@ def uncollected_across(
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
     out = []
-    for site in all_sites(first_name):
-        with reading(site):
+    for n, site in enumerate(all_sites(first_name)):
+        with reading(site, prepared=n > 0):
             held = phones.uncollected(now, tz)
         out.append(
             SiteHeld(
@@ -178,8 +176,8 @@ def feed_across(
     a school (its own DSL's marks are theirs)."""
     _at_site_1(actor, "trust_safeguarding")
     out = []
-    for site in all_sites(first_name):
-        with reading(site):
+    for n, site in enumerate(all_sites(first_name)):
+        with reading(site, prepared=n > 0):
             out += [SiteFeedEntry(site, e) for e in concerns.safeguarding_feed(from_day, to_day, tz=tz)]
     out.sort(key=lambda s: s.entry.at, reverse=True)
     return out
@@ -192,8 +190,8 @@ def governors_across(
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
     out = []
-    for site in all_sites(first_name):
-        with reading(site):
+    for n, site in enumerate(all_sites(first_name)):
+        with reading(site, prepared=n > 0):
             out.append((site, gov.governors_report(term, names=False, reader=None, now=now, tz=tz)))
     return out
 

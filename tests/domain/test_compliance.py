@@ -281,3 +281,63 @@ def test_the_roster_is_read_again_when_phones_or_classes_change(database):
     assert expected() == {"Oak": 2, "Beech": 3}  # Cara moved; Finn has no phone yet
     register_pupil_device("000006", actor="test", now=NOW - dt.timedelta(minutes=30))
     assert expected() == {"Oak": 2, "Beech": 4}
+
+
+def _query_count(fn) -> int:
+    import peewee
+
+    count = 0
+    original = peewee.Database.execute_sql
+
+    def counted_sql(self, *args, **kwargs):
+        nonlocal count
+        count += 1
+        return original(self, *args, **kwargs)
+
+    peewee.Database.execute_sql = counted_sql
+    try:
+        fn()
+    finally:
+        peewee.Database.execute_sql = original
+    return count
+
+
+@pytest.mark.parametrize(
+    "span",
+    [(None, None), (TERM_START - dt.timedelta(days=2), TODAY), (EXC_FROM, EXC_TO), (TODAY, TODAY), (UNDONE_DAY, None)],
+)
+def test_the_summary_is_the_report_s_own_totals(term, span):
+    """The trust-wide report reads each school's :func:`compliance.summary`: the report's
+    totals, breaches, phones not collected and late visitors, counted without its rows."""
+    first, last = span
+    for now in (NOW, at(TODAY, 18, 0)):
+        report = compliance.compliance(first, last, now=now)
+        s = compliance.summary(first, last, now=now)
+        totals = report.totals
+        assert (s.from_day, s.to_day) == (report.from_day, report.to_day)
+        assert (s.school_days, s.handed_in, s.expected) == (totals.school_days, totals.handed_in, totals.expected)
+        assert s.breaches == report.breaches.total
+        assert s.not_collected == len(report.not_collected)
+        assert s.visitors_not_signed_out == report.visitors_not_signed_out
+        assert s == compliance.summary(first, last, now=now, cache=False)
+    assert s.handed_in and s.not_collected  # the history has hand-ins and phones still held
+    if last is not None and first is not None and first <= dt.date(2026, 11, 11) <= last:
+        assert s.breaches  # the confiscation the day before TODAY
+
+
+def test_the_summary_reads_no_more_for_a_longer_range(term):
+    """Its queries do not grow with the days (a regression guard, counted, not timed)."""
+    compliance.compliance(TERM_START, TODAY, now=NOW)  # the cache filled, as a school's own screens keep it
+    short = _query_count(lambda: compliance.summary(TODAY - dt.timedelta(days=7), TODAY, now=NOW))
+    long = _query_count(lambda: compliance.summary(TERM_START, TODAY, now=NOW))
+    assert long == short
+
+
+@pytest.mark.parametrize("span", [(TERM_START - dt.timedelta(days=2), TODAY), (EXC_FROM, EXC_TO), (TODAY, TODAY)])
+def test_class_days_alone_are_the_report_s_rows(term, span):
+    """The governors' weeks read :func:`compliance.class_days`: the report's own rows."""
+    first, last = span
+    for now in (NOW, at(TODAY, 18, 0)):
+        rows = compliance.compliance(first, last, now=now).class_days
+        assert rows and compliance.class_days(first, last, now=now) == rows
+        assert compliance.class_days(first, last, now=now, cache=False) == rows

@@ -264,3 +264,45 @@ def test_a_cached_day_edited_outside_the_kiosk_is_named_by_verify(database, scho
     close_db()
     code, out, err = run("audit", "verify", "--db", database)
     assert code == 1 and "Table compliance_day: the cached count for" in err, out + err
+
+
+def _custody_reads(fn) -> int:
+    import peewee
+
+    count = 0
+    original = peewee.Database.execute_sql
+
+    def counted(self, sql, *args, **kwargs):
+        nonlocal count
+        count += 'FROM "custody_event"' in sql
+        return original(self, sql, *args, **kwargs)
+
+    peewee.Database.execute_sql = counted
+    try:
+        fn()
+    finally:
+        peewee.Database.execute_sql = original
+    return count
+
+
+def test_today_is_read_again_only_when_the_audit_head_moves(school):
+    """A day not over yet is never cached in ComplianceDay; read at an unchanged audit head
+    it is remembered (idea (b) of issue 16), and any change moves the head, so a stale
+    reading is never used: each report equals the one from the ledger alone."""
+    mon, tue = school_days(2)
+    custody.hand_in(school.codes["000002"], school.office, now=at(mon, 8, 30))
+    custody.hand_in(school.codes["000003"], school.office, now=at(tue, 8, 30))
+    now = at(tue, 9)
+    first = both(mon, tue, now)
+    assert oak(first, tue)["handed_in"] == 2  # Ben's, kept overnight, and Cara's
+    assert compliance.compliance(mon, tue, now=now).as_dict() == first
+    out = custody.hand_in(school.codes["000001"], school.office, now=at(tue, 9, 5))  # the head moves
+    later = both(mon, tue, at(tue, 9, 10))
+    assert oak(later, tue)["handed_in"] == 3
+    custody.reverse(out.event_id, school.office, reason="scanned by mistake", now=at(tue, 9, 15))
+    assert oak(both(mon, tue, at(tue, 9, 20)), tue)["handed_in"] == 2
+    # at an unchanged head the open day's reads of the ledger are skipped
+    compliance._open_days.clear()
+    reading = _custody_reads(lambda: compliance.compliance(mon, tue, now=at(tue, 9, 20)))
+    remembered = _custody_reads(lambda: compliance.compliance(mon, tue, now=at(tue, 9, 20)))
+    assert remembered < reading
