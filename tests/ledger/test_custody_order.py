@@ -144,6 +144,7 @@ RANK = {
     "chair": 0,
     "trust_lead": 0,
     "trust_dsl": 0,
+    "nightly": 0,
     "office": 1,
     "teacher": 1,
     "leadership": 2,
