@@ -243,6 +243,7 @@ def test_every_role_against_undoing_every_other_roles_action(school, recorder_ro
         "chair",
         "trust_lead",
         "trust_dsl",
+        "nightly",
     )  # no custody action of their own
     assert custody.verify_states() == []
 
