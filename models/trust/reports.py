@@ -19,7 +19,7 @@ from models.reports import compliance as comp
 from models.reports import governors as gov
 from models.reports import phones
 from models.safeguarding import concerns
-from models.sites import MAIN
+from models.sites import MAIN, MAIN_SCHEMA
 from models.staff.auth import require
 from models.store.db import current_site
 from models.store.tables import Staff
@@ -35,6 +35,14 @@ def _at_site_1(actor: Staff | None, action: str) -> None:
         raise PermissionDenied(
             "Reports across the trust are read at site 1, the trust's own (a terminal that names no site)."
         )
+
+
+def _self_at(site: SiteInfo, actor: Staff | None) -> int | None:
+    """The reader's own id at ``site``, for leaving out an allegation about them (KCSIE
+    Part 4: nobody reads or counts one about themself). The trust's roles are held at site
+    1, so that is where their accounts, and allegations about them, are; at another school
+    a staff id is a different person's."""
+    return actor.id if actor is not None and site.schema == MAIN_SCHEMA else None
 
 
 @dataclass(frozen=True)
@@ -175,12 +183,14 @@ def feed_across(
 ) -> list[SiteFeedEntry]:
     """Every school's DSL feed over the range (concerns, confiscations, searches, police),
     newest first, for the trust's safeguarding lead. Read only: nothing is marked seen at
-    a school (its own DSL's marks are theirs)."""
+    a school (its own DSL's marks are theirs). An allegation about the reader is left out;
+    one about a school's headteacher is in (the trust, the employer, deals with those)."""
     _at_site_1(actor, "trust_safeguarding")
     out = []
     for site in all_sites(first_name):
         with reading(site):
-            out += [SiteFeedEntry(site, e) for e in concerns.safeguarding_feed(from_day, to_day, tz=tz)]
+            entries = concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
+            out += [SiteFeedEntry(site, e) for e in entries]
     out.sort(key=lambda s: s.entry.at, reverse=True)
     return out
 
@@ -194,7 +204,10 @@ def governors_across(
     out = []
     for site in all_sites(first_name):
         with reading(site):
-            out.append((site, gov.governors_report(term, names=False, reader=None, now=now, tz=tz)))
+            report = gov.governors_report(
+                term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
+            )
+            out.append((site, report))
     return out
 
 
