@@ -102,3 +102,38 @@ def test_on_sqlite_a_site_is_refused_in_one_line(tmp_path, run, monkeypatch):
     code, _, err = run("report", "uncollected", "--db", tmp_path / "k.sqlite3")
     assert code != 0 and "SQLite" in err and err.count("\n") == 1
     assert not (tmp_path / "k.sqlite3").exists()
+
+
+def test_a_school_s_admin_cannot_pass_as_site_1_by_setting_the_search_path(site_1, run, monkeypatch):
+    """The "site 1 only" checks go by the schema actually in use: a URL (or PGOPTIONS) that
+    puts the connection in Elm's schema while naming no site is refused before anything is
+    read or written."""
+    url, _ = site_1
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    code, _, err = run("trust", "add-site", "elm", "--name", "Elm Primary", "--as", "admin", "--db", url)
+    assert code == 0, err
+    monkeypatch.setenv("KIOSK_SITE", "elm")
+    monkeypatch.setenv("KIOSK_NEW_PIN", "271828")
+    code, _, err = run("staff", "add", "elmadmin", "--name", "Elm Admin", "--role", "admin", "--db", url)
+    assert code == 0, err
+    monkeypatch.delenv("KIOSK_SITE")
+    monkeypatch.setenv("KIOSK_PIN", "271828")
+    monkeypatch.setenv("KIOSK_NEW_PIN", "392817")
+    sneaky = url + "?options=-csearch_path%3Dsite_elm"
+    for args in (
+        ("staff", "add", "elmtl", "--name", "Elm TL", "--role", "trust_lead", "--as", "elmadmin", "--db", sneaky),
+        ("trust", "add-site", "rogue", "--name", "Rogue", "--as", "elmadmin", "--db", sneaky),
+        ("trust", "sites", "--db", sneaky),
+    ):
+        code, out, err = run(*args)
+        assert code != 0 and "search_path" in err and err.count("\n") == 1, (args, out, err)
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=site_elm")  # not in the URL: what the server says
+    code, out, err = run("trust", "add-site", "rogue", "--name", "Rogue", "--as", "elmadmin", "--db", url)
+    assert code != 0 and "schema site_elm" in err and err.count("\n") == 1, (out, err)
+    monkeypatch.delenv("PGOPTIONS")
+    monkeypatch.setenv("KIOSK_PIN", "836150")
+    code, out, _ = run("trust", "sites", "--format", "json", "--db", url)
+    assert [s["school"] for s in json.loads(out)][1:] == ["Elm Primary"]  # no rogue school
+    monkeypatch.setenv("KIOSK_SITE", "elm")
+    code, out, _ = run("staff", "list", "--format", "json", "--db", url)
+    assert {s["username"] for s in json.loads(out)} == {"elmadmin"}  # no elmtl
