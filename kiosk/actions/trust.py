@@ -40,7 +40,10 @@ def compliance(
     rows = reports.compliance_across(
         actor, from_day, to_day, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
-    reports.record_read(actor, "compliance", [r.site for r in rows[:-1]], now)
+    total = rows[-1]
+    reports.record_read(
+        actor, "compliance", [r.site for r in rows[:-1]], now, from_day=total.from_day, to_day=total.to_day
+    )
     return rows
 
 
@@ -58,7 +61,7 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 
     actor = staff_row(who)
     rows = reports.feed_across(actor, from_day, to_day, tz=settings.tz, first_name=settings.school_name or "Site 1")
-    reports.record_read(actor, "safeguarding_feed", sites(settings), now)
+    reports.record_read(actor, "safeguarding_feed", sites(settings), now, from_day=from_day, to_day=to_day)
     return rows
 
 
@@ -78,6 +81,8 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     per_site = reports.governors_across(
         actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
-    reports.record_read(actor, "governors", [s for s, _ in per_site], now)
+    reports.record_read(
+        actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=span.to_day, term=span.label
+    )
     rows = [{"site": site.number, "school": site.name, **row.to_dict()} for site, rep in per_site for row in rep.rows()]
     return TrustGovernors(span.label, rows)

@@ -93,9 +93,10 @@ class TrustScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#trust-feed-box").display = False
         self.query_one("#trust-compliance", DataTable).focus()
-        self.action_refresh_all()
 
     def on_screen_resume(self) -> None:
+        """Read on opening and on coming back (not on mount as well: each read across the
+        trust is recorded, so reading twice would record it twice)."""
         self.action_refresh_all()
 
     def on_resize(self) -> None:

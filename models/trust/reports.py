@@ -55,6 +55,8 @@ class SiteCompliance:
     breaches: int
     not_collected: int
     visitors_not_signed_out: int
+    from_day: dt.date | None = None  # the range read at this school (its own school days)
+    to_day: dt.date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +109,8 @@ def compliance_across(
                     breaches=rep.breaches.total if rep.breaches else 0,
                     not_collected=len(rep.not_collected),
                     visitors_not_signed_out=rep.visitors_not_signed_out or 0,
+                    from_day=rep.from_day,
+                    to_day=rep.to_day,
                 )
             )
     handed = sum(r.handed_in for r in rows)
@@ -121,6 +125,8 @@ def compliance_across(
             breaches=sum(r.breaches for r in rows),
             not_collected=sum(r.not_collected for r in rows),
             visitors_not_signed_out=sum(r.visitors_not_signed_out for r in rows),
+            from_day=min((r.from_day for r in rows if r.from_day), default=None),
+            to_day=max((r.to_day for r in rows if r.to_day), default=None),
         )
     )
     return rows
@@ -211,13 +217,28 @@ def governors_across(
     return out
 
 
-def record_read(actor: Staff, what: str, sites: list[SiteInfo], now: dt.datetime) -> None:
+def record_read(
+    actor: Staff,
+    what: str,
+    sites: list[SiteInfo],
+    now: dt.datetime,
+    *,
+    from_day: dt.date | None = None,
+    to_day: dt.date | None = None,
+    term: str | None = None,
+) -> None:
     """Who read what across the trust, in site 1's chain (a school's own DSL can ask the
-    trust who read its records)."""
+    trust who read its records): the report, the schools, and the days it covered (the
+    range, and the term for the governors' figures; the phones held: as of ``at``)."""
     from models.audit import chain as audit
     from models.audit.tx import write_tx
 
+    details: dict[str, Any] = {"report": what, "sites": [s.number for s in sites]}
+    if from_day is not None:
+        details["from"] = from_day.isoformat()
+    if to_day is not None:
+        details["to"] = to_day.isoformat()
+    if term is not None:
+        details["term"] = term
     with write_tx():
-        audit.append(
-            actor, "trust.report_read", "trust", what, {"report": what, "sites": [s.number for s in sites]}, now
-        )
+        audit.append(actor, "trust.report_read", "trust", what, details, now)

@@ -4,6 +4,7 @@ trust DSL the feed across the schools; a school's own roles have no such key."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -13,7 +14,7 @@ from models.custody import ledger as custody
 from models.custody.devices import resolve
 from models.safeguarding import concerns
 from models.staff import auth
-from models.store.tables import AuditEntry, Pupil
+from models.store.tables import AuditEntry, Pupil, Staff
 from models.upkeep.demo import DEMO_PINS
 from tests.domain.test_trust_sites_i16s import trust_db  # noqa: F401 - a fixture
 from tests.pilot import make_app, quiet, sign_in, text
@@ -240,3 +241,42 @@ async def test_a_trust_of_two_schools_on_postgresql_shows_each_and_the_total(tru
         held = rows(app, "#trust-held")
         assert held == [["Test School", "1", "0", "0"], ["Elm Primary", "0", "0", "0"], ["Trust total", "1", "0", "0"]]
         assert "2 schools and the trust" in text(app, "#trust-comp-title")
+
+
+def trust_reads():
+    return [
+        (e.actor, e.entity_id, json.loads(e.details))
+        for e in AuditEntry.select().where(AuditEntry.action == "trust.report_read").order_by(AuditEntry.seq)
+    ]
+
+
+async def test_each_read_is_logged_once_under_whoever_is_signed_in_now_with_what_was_read(tschool):
+    """Opening T records each read once; after the lock, someone else signing in at the lock
+    screen records nothing under the person before (the screens beneath are theirs, not
+    read again under their name); the entries name the range read."""
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_trust(pilot, "tlead", LEAD_PIN)
+        reads = trust_reads()
+        assert sorted(r[1] for r in reads) == ["compliance", "uncollected"]
+        comp = next(d for _, what, d in reads if what == "compliance")
+        assert comp["to"] == "2026-11-12" and comp["from"] <= comp["to"]
+        app.lock("Locked after a period without use.")
+        await quiet(pilot)
+        await sign_in(pilot, "tdsl", DSL_PIN)
+        await quiet(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert trust_reads() == reads  # nothing more under tlead, nor under tdsl: tdsl read nothing yet
+        await pilot.press("t")
+        await quiet(pilot)
+        await pilot.press("f")
+        await quiet(pilot)
+    after = trust_reads()[len(reads) :]
+    TDSL = f"staff:{Staff.get(Staff.username == 'tdsl').id}"
+    assert sorted((who, what) for who, what, _ in after) == [
+        (TDSL, "compliance"),
+        (TDSL, "safeguarding_feed"),
+        (TDSL, "uncollected"),
+    ]
+    feed = after[-1][2]
+    assert feed["report"] == "safeguarding_feed" and feed["from"] == feed["to"] == "2026-11-12"
