@@ -22,6 +22,20 @@ def sites(settings: Any) -> list[SiteInfo]:
     return all_sites(settings.school_name or "Site 1")
 
 
+def name_the_school(settings: Any) -> None:
+    """A school of a trust whose config names no school is called by its name in the
+    trust's registry (a terminal at Elm with no ``school_name``: "Elm Primary", not
+    "Our School"), on its screens, slips and reports. Call once the database is open."""
+    from models.config import Settings
+    from models.trust import registered_name
+
+    if getattr(settings, "school_name_given", True) or settings.school_name != Settings.school_name:
+        return  # named by its config (or by whoever made these settings)
+    name = registered_name()
+    if name:
+        settings.school_name = name
+
+
 def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime, *, empty: bool = False) -> SiteInfo:
     from models.staff.auth import require
     from models.trust import add_site as add

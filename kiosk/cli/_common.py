@@ -83,6 +83,9 @@ class Env:
             raise KioskError(self._no_database(url))
         open_database(url, create=create)
         self._opened = True
+        from kiosk.actions.trust import name_the_school
+
+        name_the_school(self.settings)  # a trust's school with no name in its config: its registered name
         if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
             self.damaged = True
         self.print_demo_nowhere()
