@@ -83,6 +83,7 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 class TrustGovernors:
     term: str
     rows: list[dict[str, Any]]  # site, school, section, measure, group, value
+    small_counts: bool = False  # some count is 1 or 2: it may identify a child
 
 
 def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) -> TrustGovernors:
@@ -98,5 +99,16 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     reports.record_read(
         actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=span.to_day, term=span.label
     )
-    rows = [{"site": site.number, "school": site.name, **row.to_dict()} for site, rep in per_site for row in rep.rows()]
-    return TrustGovernors(span.label, rows)
+    rows = []
+    for site, rep in per_site:
+        mine = [{"site": site.number, "school": site.name, **row.to_dict()} for row in rep.rows()]
+        if not any(r["section"] == "hand_in_term" for r in mine):
+            # No hand-in yet this term (the compliance report still counts today's expected): the
+            # school is shown with zeros, not left out of the hand-in figures.
+            mine[:0] = [
+                {"site": site.number, "school": site.name, "section": "hand_in_term", "measure": m,
+                 "group": gov.ALL_CLASSES, "value": v}
+                for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
+            ]
+        rows += mine
+    return TrustGovernors(span.label, rows, small_counts=any(rep.small_counts for _, rep in per_site))

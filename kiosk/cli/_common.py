@@ -199,8 +199,14 @@ def common(fn: Callable) -> Callable:
     return wrapper
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print rows as an aligned table, CSV (formula-safe) or JSON."""
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    headings: dict[str, str] | None = None,
+) -> None:
+    """Print rows as an aligned table, CSV (formula-safe) or JSON. ``headings``: the
+    table's plain headings for some columns (CSV and JSON keep the field names)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
@@ -223,8 +229,9 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         return text + " " * (width - cell_len(text))
 
     cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
-    widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(pad(c.upper(), w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    titles = [(headings or {}).get(c, c).upper() for c in columns]
+    widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(titles)]
+    click.echo("  ".join(pad(c, w) for c, w in zip(titles, widths, strict=True)).rstrip())
     for row in cells:
         click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
 

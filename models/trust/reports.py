@@ -134,7 +134,10 @@ def compliance_across(
 
 @dataclass(frozen=True)
 class SiteHeld:
-    """Phones a school still holds: counts, no names (each school's own list has those)."""
+    """Phones a school still holds: counts, no names (each school's own list has those).
+
+    ``held`` (the compliance report's phones not collected) is ``in_tray`` + ``confiscated``;
+    ``overnight`` and ``overflow`` are some of those, not more."""
 
     site: SiteInfo
     in_tray: int
@@ -142,11 +145,16 @@ class SiteHeld:
     overnight: int
     overflow: int
 
+    @property
+    def held(self) -> int:
+        return self.in_tray + self.confiscated
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "site": self.site.number,
             "code": self.site.code,
             "school": self.site.name,
+            "held": self.held,
             "in_tray": self.in_tray,
             "confiscated": self.confiscated,
             "kept_overnight": self.overnight,

@@ -79,11 +79,12 @@ async def test_a_trust_lead_opens_the_schools_figures_with_t_and_goes_back_with_
         assert comp[0][2:4] == comp[1][2:4]  # a trust of one: its total is the school
         assert comp[0][5] == "1"  # the confiscation, a breach
         held = rows(app, "#trust-held")
-        assert held == [["Test School", "1", "1", "0"]]  # a trust of one: no total row
+        assert held == [["Test School", "2", "1", "1", "0", "0"]]  # a trust of one: no total row
+        assert int(held[0][1]) == int(held[0][2]) + int(held[0][3]) == int(comp[0][6])  # held = not collected
         shown = screen_text(app)
         for header in ("School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected"):
             assert header in shown, header
-        for header in ("In tray", "Confiscated", "Overnight"):
+        for header in ("Held", "In tray", "Confiscated", "Overnight", "In overflow"):
             assert header in shown, header
         assert "As of 08:30. F5 or R to refresh, Esc to go back." == text(app, "#trust-status")
         await pilot.press("f")  # the feed is the trust DSL's: nothing for the lead
@@ -239,7 +240,11 @@ async def test_a_trust_of_two_schools_on_postgresql_shows_each_and_the_total(tru
         assert [r[0] for r in comp] == ["Test School", "Elm Primary", "Trust total"]
         assert comp[2][2] == comp[0][2]  # Elm has no hand-ins yet: the total is site 1's
         held = rows(app, "#trust-held")
-        assert held == [["Test School", "1", "0", "0"], ["Elm Primary", "0", "0", "0"], ["Trust total", "1", "0", "0"]]
+        assert held == [
+            ["Test School", "1", "1", "0", "0", "0"],
+            ["Elm Primary", "0", "0", "0", "0", "0"],
+            ["Trust total", "1", "1", "0", "0", "0"],
+        ]
         assert "2 schools and the trust" in text(app, "#trust-comp-title")
 
 
