@@ -106,8 +106,14 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
             # No hand-in yet this term (the compliance report still counts today's expected): the
             # school is shown with zeros, not left out of the hand-in figures.
             mine[:0] = [
-                {"site": site.number, "school": site.name, "section": "hand_in_term", "measure": m,
-                 "group": gov.ALL_CLASSES, "value": v}
+                {
+                    "site": site.number,
+                    "school": site.name,
+                    "section": "hand_in_term",
+                    "measure": m,
+                    "group": gov.ALL_CLASSES,
+                    "value": v,
+                }
                 for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
             ]
         rows += mine

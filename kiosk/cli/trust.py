@@ -14,7 +14,6 @@ from kiosk.actions import trust as trust_actions
 from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
 
-
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
 HELD_NOTE = "Held = in tray + confiscated (not collected); overnight and in overflow are some of those, not more."
 

@@ -210,10 +210,7 @@ class TrustScreen(DbWork, Screen[None]):
         if len(rows) > 1:
             table.add_row(
                 Text(TRUST_ROW, style="bold"),
-                *(
-                    Text(str(sum(getattr(r, f) for r in rows)), justify="right", style="bold")
-                    for f in HELD_FIELDS
-                ),
+                *(Text(str(sum(getattr(r, f) for r in rows)), justify="right", style="bold") for f in HELD_FIELDS),
             )
 
     # ------------------------------------------------------------ the feed (trust DSL)

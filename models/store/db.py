@@ -137,8 +137,8 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
         self.site_schema = schema
         super().__init__(*args, **kwargs)
 
-    def _initialize_connection(self, conn: Any) -> None:
-        super()._initialize_connection(conn)
+    def _initialize_connection(self, conn: Any) -> None:  # (peewee's hook for each new connection)
+        super()._initialize_connection(conn)  # type: ignore[misc]
         with conn.cursor() as cur:
             cur.execute("SELECT current_schema(), current_setting('search_path')")
             in_use, path = cur.fetchone()
@@ -148,7 +148,7 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
                 exists = cur.fetchone() is not None
         if not exists or in_use != self.site_schema:
             conn.close()
-            self._state.reset()  # (peewee keeps the connection it was opening: it is closed, not this thread's)
+            self._state.reset()  # type: ignore[attr-defined]  # (peewee keeps the connection it was opening: it is closed, not this thread's)
         if not exists:
             site = self.site_schema[len(sites.SCHEMA_PREFIX) :]
             raise StorageError(

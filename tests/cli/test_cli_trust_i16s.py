@@ -143,8 +143,8 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
     """Plain headings; phones held add up (held = in tray + confiscated; overnight and in
     overflow are among them); no rate is n/a; the feed's CSV has the whole text; a school
     with no hand-ins is in the governors' figures with zeros; small counts are warned of."""
-    from models.custody.ledger import confiscate, hand_in
     from models.custody.devices import resolve
+    from models.custody.ledger import confiscate, hand_in
     from models.safeguarding.concerns import raise_concern
     from models.store.tables import Pupil
     from models.upkeep.opening import open_database
@@ -156,11 +156,18 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
     open_database(url)
     hand_in(school.codes["000001"], school.office, now=NOW)
     hand_in(school.codes["000003"], school.office, now=NOW)
-    confiscate(resolve(school.codes["000003"]).device.id, school.office, category="behaviour", reason="Filming",
-               policy="MTP 6", now=NOW)
+    confiscate(
+        resolve(school.codes["000003"]).device.id,
+        school.office,
+        category="behaviour",
+        reason="Filming",
+        policy="MTP 6",
+        now=NOW,
+    )
     long_text = "Upset after a message on the group chat. " * 6 + "THE END"
-    raise_concern(school.oak, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
-                  what=long_text, now=NOW)
+    raise_concern(
+        school.oak, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id, what=long_text, now=NOW
+    )
     close_db()
     monkeypatch.setenv("KIOSK_PIN", "620394")
 
@@ -181,8 +188,9 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
 
     monkeypatch.setenv("KIOSK_PIN", "836150")
     monkeypatch.setenv("KIOSK_NEW_PIN", "141421")
-    code, _, err = run("staff", "add", "tdsl", "--name", "Trust DSL", "--role", "trust_dsl", "--as", "admin",
-                       "--db", url)
+    code, _, err = run(
+        "staff", "add", "tdsl", "--name", "Trust DSL", "--role", "trust_dsl", "--as", "admin", "--db", url
+    )
     assert code == 0, err
     monkeypatch.setenv("KIOSK_PIN", "141421")
     day = NOW.date().isoformat()
@@ -195,13 +203,17 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
     assert "detail" in out.splitlines()[0] and "THE END" in out
 
     monkeypatch.setenv("KIOSK_PIN", "620394")
-    code, out, err = run("trust", "governors", "--term", "autumn-2026", "--as", "tlead", "--db", url, "--format",
-                         "json")
+    code, out, err = run(
+        "trust", "governors", "--term", "autumn-2026", "--as", "tlead", "--db", url, "--format", "json"
+    )
     assert code == 0, err
     rows = json.loads(out)
     elm_hand_in = [r for r in rows if r["site"] == 2 and r["section"] == "hand_in_term"]
     assert {r["measure"]: r["value"] for r in elm_hand_in} == {
-        "school_days": 0, "handed_in": 0, "expected": 0, "rate_percent": None
+        "school_days": 0,
+        "handed_in": 0,
+        "expected": 0,
+        "rate_percent": None,
     }
     code, out, err = run("trust", "governors", "--term", "autumn-2026", "--as", "tlead", "--db", url)
     assert code == 0, err

@@ -341,8 +341,12 @@ def test_no_trust_reader_sees_or_counts_an_allegation_about_themself(trust_db):
     lead, tdsl = _trust_staff()
     for about in (tdsl, lead, school.head):
         raise_concern(
-            school.office, about_kind="staff", staff_id=about.id, what=f"About {about.username}",
-            category="staff_conduct", now=NOW,
+            school.office,
+            about_kind="staff",
+            staff_id=about.id,
+            what=f"About {about.username}",
+            category="staff_conduct",
+            now=NOW,
         )
     subjects = {f.entry.summary for f in feed_across(tdsl, NOW.date(), NOW.date()) if f.site.code == ""}
     assert "About tdsl" not in subjects

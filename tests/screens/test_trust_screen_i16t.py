@@ -287,7 +287,9 @@ async def test_each_read_is_logged_once_under_whoever_is_signed_in_now_with_what
     assert feed["report"] == "safeguarding_feed" and feed["from"] == feed["to"] == "2026-11-12"
 
 
-async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_registered_name(trust_db, tmp_path, monkeypatch):
+async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_registered_name(
+    trust_db, tmp_path, monkeypatch
+):
     """KIOSK_SITE=elm and no school_name in the config: the header and the sign-in screen
     say "Elm Primary" (the trust's registry), not "Our School"."""
     from kiosk.app import create_app
@@ -300,11 +302,12 @@ async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_register
     trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, first_name="Oak Primary")
     close_db()
     config = tmp_path / "kiosk.toml"
-    config.write_text('idle_lock_seconds = 120\n')
+    config.write_text("idle_lock_seconds = 120\n")
     monkeypatch.setenv("KIOSK_SITE", "elm")
     s = load_settings(str(config))
-    app = create_app(s, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False,
-                     print_worker=False)
+    app = create_app(
+        s, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await quiet(pilot)
         shown = screen_text(app)
@@ -313,6 +316,7 @@ async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_register
     named = load_settings(str(config))
     config.write_text('school_name = "Elm Primary School (Juniors)"\n')
     named = load_settings(str(config))
-    app = create_app(named, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False,
-                     print_worker=False)
+    app = create_app(
+        named, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False
+    )
     assert app.services.settings.school_name == "Elm Primary School (Juniors)"  # the config's own, kept
