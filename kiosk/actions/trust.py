@@ -96,8 +96,9 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     per_site = reports.governors_across(
         actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
+    covered = max((rep.covered_to for _, rep in per_site), default=span.to_day)  # to today while under way
     reports.record_read(
-        actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=span.to_day, term=span.label
+        actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=covered, term=span.label
     )
     rows = []
     for site, rep in per_site:

@@ -219,3 +219,13 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
     assert code == 0, err
     assert "Some counts are 1 or 2 and may identify a child" in out + err
     assert "None" not in out
+    import datetime as dt
+
+    from models.store.tables import AuditEntry
+
+    open_database(url)
+    read = AuditEntry.select().where(AuditEntry.action == "trust.report_read").order_by(AuditEntry.seq.desc()).first()
+    details = json.loads(read.details)
+    close_db()
+    assert details["term"] == "Autumn term 2026" and details["from"] == "2026-09-01"
+    assert details["to"] <= dt.date.today().isoformat()  # the days read: to today while the term is under way
