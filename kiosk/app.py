@@ -661,6 +661,9 @@ def create_app(
         from models.upkeep.opening import open_database
 
         open_database(database)
+    from kiosk.actions.trust import name_the_school
+
+    name_the_school(settings)  # a trust's school with no name in its config: its registered name
     from models.custody.trays import set_overflow_place
 
     set_overflow_place(settings.overflow_place)  # where phones go when no slot is free

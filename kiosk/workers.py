@@ -94,6 +94,8 @@ class DbWork:
         ``failed`` defaults to :meth:`db_failed`. With ``latest``, a newer call with the
         same key makes this one's result stale: it is dropped, not delivered.
         """
+        if not self.for_whoever_is_signed_in(args, kwargs):
+            return
         stamp = None
         if latest is not None:
             seqs = self.__dict__.setdefault("_db_latest", {})
@@ -108,6 +110,26 @@ class DbWork:
 
         name = getattr(fn, "__name__", "db")
         node.run_worker(job, thread=True, exit_on_error=False, group=f"db-{latest or name}", name=name)
+
+    def for_whoever_is_signed_in(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Whether a call made as someone (a :class:`~kiosk.session.SignedIn` among its
+        arguments) is made as whoever is signed in now. A screen keeps the person it was
+        opened for; after the lock, someone else signing in unwinds the screens beneath,
+        and each one that resumes on the way would read (and record in the audit log, and
+        mark seen) as the person before. While the lock is up, the person who locked is
+        still the one their screens beneath act for (an Enter already on its way when the
+        lock came is theirs, and is saved). Calls that name no one (signing in, the public
+        visitor screen) run."""
+        from kiosk.session import SignedIn
+
+        people = [a for a in (*args, *kwargs.values()) if isinstance(a, SignedIn)]
+        if not people:
+            return True
+        app: Any = getattr(self, "app", None)
+        if app is None or not hasattr(app, "signed_in"):
+            return True
+        now = app.signed_in if app.signed_in is not None else getattr(app, "locked_by", None)
+        return all(p == now for p in people)
 
     def superseded(self, key: str) -> None:
         """Drop whatever is still on its way for ``key`` (for example, the field was cleared)."""

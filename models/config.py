@@ -157,6 +157,7 @@ def _default_visitor_checks() -> dict[str, VisitorChecks]:
 @dataclass
 class Settings:
     school_name: str = "Our School"
+    school_name_given: bool = False  # the config named the school (else a trust's registry may: registered_name)
     dsl_name: str = "the Designated Safeguarding Lead"
     headteacher_name: str = "the Headteacher"
     report_concern: str = "Tell the office or the DSL straight away."
@@ -306,6 +307,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     ):
         if key in raw:
             setattr(settings, key, _expect(raw, key, str, ""))
+    settings.school_name_given = "school_name" in raw
     if "idle_lock_seconds" in raw:
         settings.idle_lock_seconds = _expect(raw, "idle_lock_seconds", int, "")
         if not 15 <= settings.idle_lock_seconds <= 86400:

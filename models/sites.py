@@ -77,6 +77,11 @@ def split_url(url: str) -> tuple[str, str]:
     rest = [(k, v) for k, v in pairs if k != SITE_PARAM]
     if len(codes) > 1:
         raise ConfigError("The database URL names more than one site: name one.")
+    if any("search_path" in v.lower() for k, v in rest if k.lower() == "options"):
+        raise ConfigError(
+            "The database URL sets search_path itself: remove it from options. A terminal names its "
+            "school with KIOSK_SITE (or ?site=CODE), and the kiosk sets the schema from that."
+        )
     code = check_code(codes[0]) if codes else MAIN
     return urlunparse(parsed._replace(query=urlencode(rest))), code
 

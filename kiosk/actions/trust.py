@@ -31,6 +31,20 @@ def grants(code: str, role: str | None) -> str:
     return grants_for(code, role)
 
 
+def name_the_school(settings: Any) -> None:
+    """A school of a trust whose config names no school is called by its name in the
+    trust's registry (a terminal at Elm with no ``school_name``: "Elm Primary", not
+    "Our School"), on its screens, slips and reports. Call once the database is open."""
+    from models.config import Settings
+    from models.trust import registered_name
+
+    if getattr(settings, "school_name_given", True) or settings.school_name != Settings.school_name:
+        return  # named by its config (or by whoever made these settings)
+    name = registered_name()
+    if name:
+        settings.school_name = name
+
+
 def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetime, *, empty: bool = False) -> SiteInfo:
     from models.staff.auth import require
     from models.trust import add_site as add
@@ -49,7 +63,10 @@ def compliance(
     rows = reports.compliance_across(
         actor, from_day, to_day, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
-    reports.record_read(actor, "compliance", [r.site for r in rows[:-1]], now)
+    total = rows[-1]
+    reports.record_read(
+        actor, "compliance", [r.site for r in rows[:-1]], now, from_day=total.from_day, to_day=total.to_day
+    )
     return rows
 
 
@@ -67,7 +84,7 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 
     actor = staff_row(who)
     rows = reports.feed_across(actor, from_day, to_day, tz=settings.tz, first_name=settings.school_name or "Site 1")
-    reports.record_read(actor, "safeguarding_feed", sites(settings), now)
+    reports.record_read(actor, "safeguarding_feed", sites(settings), now, from_day=from_day, to_day=to_day)
     return rows
 
 
@@ -75,6 +92,7 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 class TrustGovernors:
     term: str
     rows: list[dict[str, Any]]  # site, school, section, measure, group, value
+    small_counts: bool = False  # some count is 1 or 2: it may identify a child
 
 
 def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) -> TrustGovernors:
@@ -89,6 +107,26 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     per_site = reports.governors_across(
         actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
-    reports.record_read(actor, "governors", [s for s, _ in per_site], now)
-    rows = [{"site": site.number, "school": site.name, **row.to_dict()} for site, rep in per_site for row in rep.rows()]
-    return TrustGovernors(span.label, rows)
+    covered = max((rep.covered_to for _, rep in per_site), default=span.to_day)  # to today while under way
+    reports.record_read(
+        actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=covered, term=span.label
+    )
+    rows = []
+    for site, rep in per_site:
+        mine = [{"site": site.number, "school": site.name, **row.to_dict()} for row in rep.rows()]
+        if not any(r["section"] == "hand_in_term" for r in mine):
+            # No hand-in yet this term (the compliance report still counts today's expected): the
+            # school is shown with zeros, not left out of the hand-in figures.
+            mine[:0] = [
+                {
+                    "site": site.number,
+                    "school": site.name,
+                    "section": "hand_in_term",
+                    "measure": m,
+                    "group": gov.ALL_CLASSES,
+                    "value": v,
+                }
+                for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
+            ]
+        rows += mine
+    return TrustGovernors(span.label, rows, small_counts=any(rep.small_counts for _, rep in per_site))

@@ -83,6 +83,9 @@ class Env:
             raise KioskError(self._no_database(url))
         open_database(url, create=create)
         self._opened = True
+        from kiosk.actions.trust import name_the_school
+
+        name_the_school(self.settings)  # a trust's school with no name in its config: its registered name
         if check and not create and integrity_problems(quick=True):  # (0.3 s per 130 MB; [] on PostgreSQL)
             self.damaged = True
         self.print_demo_nowhere()
@@ -196,8 +199,14 @@ def common(fn: Callable) -> Callable:
     return wrapper
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print rows as an aligned table, CSV (formula-safe) or JSON."""
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    headings: dict[str, str] | None = None,
+) -> None:
+    """Print rows as an aligned table, CSV (formula-safe) or JSON. ``headings``: the
+    table's plain headings for some columns (CSV and JSON keep the field names)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
@@ -220,8 +229,9 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         return text + " " * (width - cell_len(text))
 
     cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
-    widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(pad(c.upper(), w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    titles = [(headings or {}).get(c, c).upper() for c in columns]
+    widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(titles)]
+    click.echo("  ".join(pad(c, w) for c, w in zip(titles, widths, strict=True)).rstrip())
     for row in cells:
         click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
 

@@ -14,6 +14,9 @@ from kiosk.actions import trust as trust_actions
 from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
 
+HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
+HELD_NOTE = "Held = in tray + confiscated (not collected); overnight and in overflow are some of those, not more."
+
 
 @click.group("trust")
 def trust_group() -> None:
@@ -89,10 +92,19 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
     to_day = parse_date(to_text, "--to")
     env.open(create=False)
     rows = trust_actions.compliance(who, from_day, to_day, env.settings, admin.now())
+    shown = [r.as_dict() for r in rows]
+    if fmt != "json":  # no one expected: no rate (JSON keeps null)
+        shown = [{**r, "rate_percent": "n/a" if r["rate_percent"] is None else r["rate_percent"]} for r in shown]
     emit(
-        [r.as_dict() for r in rows],
+        shown,
         fmt,
         ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
+        {
+            "school_days": "school days",
+            "handed_in": "handed in",
+            "rate_percent": "rate %",
+            "not_collected": "not collected",
+        },
     )
 
 
@@ -105,8 +117,13 @@ def trust_uncollected(env: Env, who, fmt: str) -> None:
     env.open(create=False)
     rows = trust_actions.uncollected(who, env.settings, admin.now())
     emit(
-        [r.as_dict() for r in rows], fmt, ["site", "school", "in_tray", "confiscated", "kept_overnight", "in_overflow"]
+        [r.as_dict() for r in rows],
+        fmt,
+        ["site", "school", "held", "in_tray", "confiscated", "kept_overnight", "in_overflow"],
+        HELD_HEADINGS,
     )
+    if fmt == "table":
+        click.echo(HELD_NOTE)
 
 
 @trust_group.command("feed")
@@ -124,7 +141,10 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
     from_day = parse_date(from_text, "--from") or to_day
     env.open(create=False)
     rows = trust_actions.feed(who, from_day, to_day, env.settings, admin.now())
-    emit([r.as_dict() for r in rows], fmt, ["school", "time", "kind_text", "subject", "class_name", "summary", "by"])
+    columns = ["school", "time", "kind_text", "subject", "class_name", "summary", "by"]
+    if fmt == "csv":  # a spreadsheet has room for the whole text (the summary is cut to fit a line)
+        columns.append("detail")
+    emit([r.as_dict() for r in rows], fmt, columns, {"kind_text": "kind", "class_name": "class"})
 
 
 @trust_group.command("governors")
@@ -136,4 +156,12 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
     """Each school's governors' figures for the term (counts, no names), one row per figure."""
     env.open(create=False)
     done = trust_actions.governors(who, term_text, env.settings, admin.now())
-    emit(done.rows, fmt, ["site", "school", "section", "measure", "group", "value"])
+    shown = done.rows
+    if fmt != "json":  # a rate with no one expected (JSON keeps null)
+        shown = [{**r, "value": "n/a" if r["value"] is None else r["value"]} for r in shown]
+    emit(shown, fmt, ["site", "school", "section", "measure", "group", "value"])
+    if done.small_counts:  # as the school's own report warns (JSON and CSV: on stderr, the data untouched)
+        click.echo(
+            "Some counts are 1 or 2 and may identify a child: keep these figures within the trust.",
+            err=fmt != "table",
+        )

@@ -37,6 +37,10 @@ FEED_CAPS = {"school": 16, "kind": 13, "subject": 18, "by": 12}
 MIN_SUMMARY = 12
 MIN_NAME = 8
 SCROLLBAR = 2
+# Phones held: held = in tray + confiscated (the compliance table's "Uncollected");
+# overnight and in overflow are some of those (the title says so).
+HELD_COLUMNS = ("School", "Held", "In tray", "Confiscated", "Overnight", "In overflow")
+HELD_FIELDS = ("held", "in_tray", "confiscated", "overnight", "overflow")
 
 
 def rate_text(rate: float | None) -> str:
@@ -78,7 +82,8 @@ class TrustScreen(DbWork, Screen[None]):
             yield Static("Loading…", id="trust-comp-title", markup=False)
             yield Table(id="trust-compliance", cursor_type="row", zebra_stripes=True)
             yield Static(
-                "Phones each school holds now (counts; each school's own list has the names)",
+                "Phones each school holds now (counts; names on each school's own list). "
+                "Held = in tray + confiscated; overnight and in overflow are some of those, not more.",
                 id="trust-held-title",
                 markup=False,
             )
@@ -93,9 +98,10 @@ class TrustScreen(DbWork, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#trust-feed-box").display = False
         self.query_one("#trust-compliance", DataTable).focus()
-        self.action_refresh_all()
 
     def on_screen_resume(self) -> None:
+        """Read on opening and on coming back (not on mount as well: each read across the
+        trust is recorded, so reading twice would record it twice)."""
         self.action_refresh_all()
 
     def on_resize(self) -> None:
@@ -195,21 +201,16 @@ class TrustScreen(DbWork, Screen[None]):
         self.held_rows = rows
         table = self.query_one("#trust-held", DataTable)
         table.clear(columns=True)
-        table.add_columns("School", "In tray", "Confiscated", "Overnight")
+        table.add_columns(*HELD_COLUMNS)  # as `kiosk trust uncollected` heads them
         for r in rows:
             table.add_row(
                 Text(cap(r.site.name, self.school_cap())),
-                Text(str(r.in_tray), justify="right"),
-                Text(str(r.confiscated), justify="right"),
-                Text(str(r.overnight), justify="right"),
+                *(Text(str(getattr(r, f)), justify="right") for f in HELD_FIELDS),
             )
         if len(rows) > 1:
             table.add_row(
                 Text(TRUST_ROW, style="bold"),
-                *(
-                    Text(str(sum(getattr(r, f) for r in rows)), justify="right", style="bold")
-                    for f in ("in_tray", "confiscated", "overnight")
-                ),
+                *(Text(str(sum(getattr(r, f) for r in rows)), justify="right", style="bold") for f in HELD_FIELDS),
             )
 
     # ------------------------------------------------------------ the feed (trust DSL)

@@ -151,6 +151,28 @@ def actor_name(actor: Any) -> str:
     return f"staff:{actor.id}"
 
 
+def _not_before(prev_seq: int, at: str) -> str:
+    """``at``, or the entry before's own ``at`` when that is later: entries' times never go
+    back along the chain. A caller reads its clock before it waits for the write lock (a
+    screen's worker takes ``now`` on the screen, and two of them can commit in the other
+    order), so the later seq could otherwise show the earlier time."""
+    if not prev_seq:
+        return at
+    row = AuditEntry.select(AuditEntry.at).where(AuditEntry.seq == prev_seq).first()
+    if row is None:
+        return at
+    try:
+        before, mine = _utc(row.at), _utc(at)
+    except ValueError:
+        return at
+    return row.at if before > mine else at
+
+
+def _utc(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text.rstrip("Z"))
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 def head() -> tuple[int, str]:
     """The newest entry's (seq, hash); (0, GENESIS) for an empty log. Read inside the write tx."""
     row = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
@@ -238,7 +260,7 @@ def append(
     """
     prev_seq, prev_hash = prev if prev is not None else head()
     seq = prev_seq + 1
-    at = now.isoformat(timespec="microseconds")
+    at = _not_before(prev_seq, now.isoformat(timespec="microseconds"))
     who = actor_name(actor)
     body = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     ident = str(entity_id)

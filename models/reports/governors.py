@@ -430,7 +430,13 @@ def _exception_reviews(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def governors_report(
-    term: Term, *, names: bool = False, reader: Staff | None = None, now: dt.datetime | None = None, tz=SCHOOL_TZ
+    term: Term,
+    *,
+    names: bool = False,
+    reader: Staff | None = None,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    not_about: int | None = None,
 ) -> GovernorsReport:
     """The report's figures for ``term`` (read only: the compliance cache may be filled).
 
@@ -439,6 +445,10 @@ def governors_report(
     about themself, one about the headteacher only for the chair or a DSL who is not the
     headteacher), so the headteacher's copy does not reveal one about them by its count.
     ``None``: every concern (the domain's own use).
+
+    ``not_about``: a member of staff (an id at this site) the figures are read by without
+    being ``reader`` (the trust's roles, reading site 1): an allegation about them is not
+    counted, whatever else is.
     """
     now = now or utcnow()
     today = local_day(now, tz)
@@ -470,7 +480,8 @@ def governors_report(
     raised = [
         c
         for c in Concern.select().where((Concern.raised_at >= start) & (Concern.raised_at < end)).order_by(Concern.id)
-        if reader is None or not concerns_module.is_allegation(c) or concerns_module.may_see_concern(reader, c)
+        if (reader is None or not concerns_module.is_allegation(c) or concerns_module.may_see_concern(reader, c))
+        and not (not_about is not None and concerns_module.is_allegation(c) and c.staff_id == not_about)
     ]
 
     breach_of: Counter[int] = Counter()

@@ -847,6 +847,7 @@ def safeguarding_feed(
     *,
     actor: Staff | None = None,
     tz: ZoneInfo = SCHOOL_TZ,
+    not_about: int | None = None,
 ) -> list[FeedEntry]:
     """Concerns, confiscations, searches and police hand-overs between two local days
     (inclusive), newest first.
@@ -855,6 +856,10 @@ def safeguarding_feed(
     :data:`FEED_KINDS` or a concern category (:data:`CATEGORY_WORDS`). With ``actor``, the
     DSL permission is checked first. Custody events (:data:`CUSTODY_FEED`) carry ``seen``:
     whether the DSL or the headteacher has opened them from the feed.
+
+    ``not_about``: a member of staff (an id at this site) who reads the feed without being
+    its ``actor`` (the trust's safeguarding lead, reading site 1 from the trust's report):
+    an allegation about them is left out, as it is for any reader.
     """
     if actor is not None:
         require_concerns(actor)
@@ -885,6 +890,8 @@ def safeguarding_feed(
         for c in concerns_found:
             if actor is not None and not _sees(actor, c, heads):
                 continue  # e.g. an allegation about the reader, or about the headteacher
+            if not_about is not None and c.about_kind == ABOUT_STAFF and c.staff_id == not_about:
+                continue  # nobody reads an allegation about themself
             pupil = c.pupil if c.pupil_id else None
             entries.append(
                 FeedEntry(

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import peewee
-from playhouse.db_url import connect as url_connect
+from playhouse.db_url import parseresult_to_dict
 
 from models import sites
 from models.errors import ConfigError, DatabaseBusy, StorageError
@@ -103,10 +103,10 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
         parsed = urlparse(full)
         if not parsed.path.strip("/"):
             raise ConfigError("The PostgreSQL URL names no database: postgresql://user@host/dbname")
-        extra = {}
+        params = parseresult_to_dict(parsed)
         if site != sites.MAIN:  # every connection of this process sees the site's own tables, and only them
-            extra["options"] = f"-c search_path={sites.schema_for(site)}"
-        database = url_connect(full, **extra)
+            params["options"] = f"-c search_path={sites.schema_for(site)}"
+        database = SitePostgresqlDatabase(sites.schema_for(site), **params)
     if db.obj is not None and not db.obj.is_closed():
         db.obj.close()
     db.initialize(database)
@@ -120,8 +120,6 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
             database.close()
             raise StorageError(message) from None
         raise StorageError(f"Cannot open the database: {_first_line(exc)}") from None
-    if site != sites.MAIN:
-        _check_site_exists(database, site)
     return database
 
 
@@ -144,6 +142,48 @@ def _check_site_exists(database: peewee.Database, site: str) -> None:
             f"The database role {row[1]!r} may not open site {site!r}: a school's role opens its own school only "
             "(check KIOSK_SITE and the user in the database URL). Nothing was changed."
         )
+
+
+class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL for one site: every connection it opens is checked to be in that site's
+    schema before anything is read or written on it.
+
+    The kiosk's "site 1 only" checks (the trust's roles, adding a school, reports across
+    the trust) go by the site the terminal was told; the schema the server actually puts
+    the connection in is what every query reads and writes. A school's admin who set
+    ``search_path`` some other way (``PGOPTIONS``, the role's or database's settings) would
+    otherwise pass as site 1 while writing into their own school, or the other way round."""
+
+    def __init__(self, schema: str, *args: Any, **kwargs: Any) -> None:
+        self.site_schema = schema
+        super().__init__(*args, **kwargs)
+
+    def _initialize_connection(self, conn: Any) -> None:  # (peewee's hook for each new connection)
+        super()._initialize_connection(conn)  # type: ignore[misc]
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_schema(), current_setting('search_path')")
+            in_use, path = cur.fetchone()
+            exists = True
+            if in_use is None and self.site_schema != sites.MAIN_SCHEMA:
+                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.site_schema,))
+                exists = cur.fetchone() is not None
+        if not exists or in_use != self.site_schema:
+            conn.close()
+            self._state.reset()  # type: ignore[attr-defined]  # (peewee keeps the connection it was opening: it is closed, not this thread's)
+        if not exists:
+            site = self.site_schema[len(sites.SCHEMA_PREFIX) :]
+            raise StorageError(
+                f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's sites and "
+                "`kiosk trust add-site` makes one. Nothing was changed."
+            )
+        if in_use != self.site_schema:
+            conn.close()
+            raise StorageError(
+                f"The database server put this connection in schema {in_use or 'none'} (search_path {path}), "
+                f"not {self.site_schema}, the schema of the site this terminal is configured for: something "
+                "(PGOPTIONS, or the role's or database's settings) sets search_path. Remove it and name the "
+                "school with KIOSK_SITE. Nothing was read or written."
+            )
 
 
 def _prepare_file(path: Path, *, create: bool = True) -> None:

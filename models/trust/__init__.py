@@ -102,6 +102,15 @@ def grants_for(code: str, role: str | None = None) -> str:
     return grants.school_role_sql(code, role if role is not None else grants.role_for(database, code))
 
 
+def registered_name() -> str | None:
+    """The open site's name in the trust's registry (None: no registry, or no row for it):
+    the school's name on its terminals when their config names none."""
+    if db.obj is None or not _has_registry():
+        return None
+    site = Site.get_or_none(Site.schema_name == current_schema())
+    return site.name if site is not None else None
+
+
 def _schema_exists(schema: str) -> bool:
     return db.execute_sql("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
 

@@ -19,7 +19,7 @@ from models.reports import compliance as comp
 from models.reports import governors as gov
 from models.reports import phones
 from models.safeguarding import concerns
-from models.sites import MAIN
+from models.sites import MAIN, MAIN_SCHEMA
 from models.staff.auth import require
 from models.store.db import current_site
 from models.store.tables import Staff
@@ -37,6 +37,14 @@ def _at_site_1(actor: Staff | None, action: str) -> None:
         )
 
 
+def _self_at(site: SiteInfo, actor: Staff | None) -> int | None:
+    """The reader's own id at ``site``, for leaving out an allegation about them (KCSIE
+    Part 4: nobody reads or counts one about themself). The trust's roles are held at site
+    1, so that is where their accounts, and allegations about them, are; at another school
+    a staff id is a different person's."""
+    return actor.id if actor is not None and site.schema == MAIN_SCHEMA else None
+
+
 @dataclass(frozen=True)
 class SiteCompliance:
     site: SiteInfo
@@ -47,6 +55,8 @@ class SiteCompliance:
     breaches: int
     not_collected: int
     visitors_not_signed_out: int
+    from_day: dt.date | None = None  # the range read at this school (its own school days)
+    to_day: dt.date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +107,8 @@ def compliance_across(
                 breaches=s.breaches,
                 not_collected=s.not_collected,
                 visitors_not_signed_out=s.visitors_not_signed_out,
+                from_day=s.from_day,
+                to_day=s.to_day,
             )
         )
     handed = sum(r.handed_in for r in rows)
@@ -111,6 +123,8 @@ def compliance_across(
             breaches=sum(r.breaches for r in rows),
             not_collected=sum(r.not_collected for r in rows),
             visitors_not_signed_out=sum(r.visitors_not_signed_out for r in rows),
+            from_day=min((r.from_day for r in rows if r.from_day), default=None),
+            to_day=max((r.to_day for r in rows if r.to_day), default=None),
         )
     )
     return rows
@@ -118,7 +132,10 @@ def compliance_across(
 
 @dataclass(frozen=True)
 class SiteHeld:
-    """Phones a school still holds: counts, no names (each school's own list has those)."""
+    """Phones a school still holds: counts, no names (each school's own list has those).
+
+    ``held`` (the compliance report's phones not collected) is ``in_tray`` + ``confiscated``;
+    ``overnight`` and ``overflow`` are some of those, not more."""
 
     site: SiteInfo
     in_tray: int
@@ -126,11 +143,16 @@ class SiteHeld:
     overnight: int
     overflow: int
 
+    @property
+    def held(self) -> int:
+        return self.in_tray + self.confiscated
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "site": self.site.number,
             "code": self.site.code,
             "school": self.site.name,
+            "held": self.held,
             "in_tray": self.in_tray,
             "confiscated": self.confiscated,
             "kept_overnight": self.overnight,
@@ -173,12 +195,14 @@ def feed_across(
 ) -> list[SiteFeedEntry]:
     """Every school's DSL feed over the range (concerns, confiscations, searches, police),
     newest first, for the trust's safeguarding lead. Read only: nothing is marked seen at
-    a school (its own DSL's marks are theirs)."""
+    a school (its own DSL's marks are theirs). An allegation about the reader is left out;
+    one about a school's headteacher is in (the trust, the employer, deals with those)."""
     _at_site_1(actor, "trust_safeguarding")
     out = []
     for n, site in enumerate(all_sites(first_name)):
         with reading(site, prepared=n > 0):
-            out += [SiteFeedEntry(site, e) for e in concerns.safeguarding_feed(from_day, to_day, tz=tz)]
+            entries = concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
+            out += [SiteFeedEntry(site, e) for e in entries]
     out.sort(key=lambda s: s.entry.at, reverse=True)
     return out
 
@@ -192,17 +216,35 @@ def governors_across(
     out = []
     for n, site in enumerate(all_sites(first_name)):
         with reading(site, prepared=n > 0):
-            out.append((site, gov.governors_report(term, names=False, reader=None, now=now, tz=tz)))
+            report = gov.governors_report(
+                term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
+            )
+            out.append((site, report))
     return out
 
 
-def record_read(actor: Staff, what: str, sites: list[SiteInfo], now: dt.datetime) -> None:
+def record_read(
+    actor: Staff,
+    what: str,
+    sites: list[SiteInfo],
+    now: dt.datetime,
+    *,
+    from_day: dt.date | None = None,
+    to_day: dt.date | None = None,
+    term: str | None = None,
+) -> None:
     """Who read what across the trust, in site 1's chain (a school's own DSL can ask the
-    trust who read its records)."""
+    trust who read its records): the report, the schools, and the days it covered (the
+    range, and the term for the governors' figures; the phones held: as of ``at``)."""
     from models.audit import chain as audit
     from models.audit.tx import write_tx
 
+    details: dict[str, Any] = {"report": what, "sites": [s.number for s in sites]}
+    if from_day is not None:
+        details["from"] = from_day.isoformat()
+    if to_day is not None:
+        details["to"] = to_day.isoformat()
+    if term is not None:
+        details["term"] = term
     with write_tx():
-        audit.append(
-            actor, "trust.report_read", "trust", what, {"report": what, "sites": [s.number for s in sites]}, now
-        )
+        audit.append(actor, "trust.report_read", "trust", what, details, now)

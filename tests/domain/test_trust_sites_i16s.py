@@ -358,3 +358,38 @@ def test_a_school_whose_tables_were_lost_gets_its_empty_place_again_for_a_restor
     # a school whose place is still there is not made again
     with pytest.raises(ValidationError, match="already a school with the code"):
         trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, empty=True)
+
+
+@needs_postgres
+def test_no_trust_reader_sees_or_counts_an_allegation_about_themself(trust_db):
+    """KCSIE Part 4: an allegation about the trust's safeguarding lead (raised at site 1,
+    where the trust's roles are held) is in no trust report they read; one about a school's
+    headteacher stays with the trust's safeguarding lead (the trust is the employer)."""
+    from models.reports.governors import resolve_term
+    from models.safeguarding.concerns import raise_concern
+    from models.trust.reports import feed_across, governors_across
+
+    url, school = trust_db
+    _two_schools(url, school)
+    lead, tdsl = _trust_staff()
+    for about in (tdsl, lead, school.head):
+        raise_concern(
+            school.office,
+            about_kind="staff",
+            staff_id=about.id,
+            what=f"About {about.username}",
+            category="staff_conduct",
+            now=NOW,
+        )
+    subjects = {f.entry.summary for f in feed_across(tdsl, NOW.date(), NOW.date()) if f.site.code == ""}
+    assert "About tdsl" not in subjects
+    assert {"About tlead", "About head"} <= subjects
+
+    term = resolve_term(None, NOW.date(), NOW.date())
+
+    def staff_concerns(reader):
+        (_, one), _elm = governors_across(reader, term, now=NOW + dt.timedelta(hours=1))
+        return one.concerns.get("staff conduct or allegation", {}).get("open", 0)
+
+    assert staff_concerns(tdsl) == 2  # about tlead and the head, not about tdsl
+    assert staff_concerns(lead) == 2  # about tdsl and the head, not about tlead

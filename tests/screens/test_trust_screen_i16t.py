@@ -4,6 +4,7 @@ trust DSL the feed across the schools; a school's own roles have no such key."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -13,7 +14,7 @@ from models.custody import ledger as custody
 from models.custody.devices import resolve
 from models.safeguarding import concerns
 from models.staff import auth
-from models.store.tables import AuditEntry, Pupil
+from models.store.tables import AuditEntry, Pupil, Staff
 from models.upkeep.demo import DEMO_PINS
 from tests.domain.test_trust_sites_i16s import trust_db  # noqa: F401 - a fixture
 from tests.pilot import make_app, quiet, sign_in, text
@@ -78,11 +79,12 @@ async def test_a_trust_lead_opens_the_schools_figures_with_t_and_goes_back_with_
         assert comp[0][2:4] == comp[1][2:4]  # a trust of one: its total is the school
         assert comp[0][5] == "1"  # the confiscation, a breach
         held = rows(app, "#trust-held")
-        assert held == [["Test School", "1", "1", "0"]]  # a trust of one: no total row
+        assert held == [["Test School", "2", "1", "1", "0", "0"]]  # a trust of one: no total row
+        assert int(held[0][1]) == int(held[0][2]) + int(held[0][3]) == int(comp[0][6])  # held = not collected
         shown = screen_text(app)
         for header in ("School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected"):
             assert header in shown, header
-        for header in ("In tray", "Confiscated", "Overnight"):
+        for header in ("Held", "In tray", "Confiscated", "Overnight", "In overflow"):
             assert header in shown, header
         assert "As of 08:30. F5 or R to refresh, Esc to go back." == text(app, "#trust-status")
         await pilot.press("f")  # the feed is the trust DSL's: nothing for the lead
@@ -256,5 +258,83 @@ async def test_a_trust_of_two_schools_on_postgresql_shows_each_and_the_total(tru
         assert [r[0] for r in comp] == ["Test School", "Elm Primary", "Trust total"]
         assert comp[2][2] == comp[0][2]  # Elm has no hand-ins yet: the total is site 1's
         held = rows(app, "#trust-held")
-        assert held == [["Test School", "1", "0", "0"], ["Elm Primary", "0", "0", "0"], ["Trust total", "1", "0", "0"]]
+        assert held == [
+            ["Test School", "1", "1", "0", "0", "0"],
+            ["Elm Primary", "0", "0", "0", "0", "0"],
+            ["Trust total", "1", "1", "0", "0", "0"],
+        ]
         assert "2 schools and the trust" in text(app, "#trust-comp-title")
+
+
+def trust_reads():
+    return [
+        (e.actor, e.entity_id, json.loads(e.details))
+        for e in AuditEntry.select().where(AuditEntry.action == "trust.report_read").order_by(AuditEntry.seq)
+    ]
+
+
+async def test_each_read_is_logged_once_under_whoever_is_signed_in_now_with_what_was_read(tschool):
+    """Opening T records each read once; after the lock, someone else signing in at the lock
+    screen records nothing under the person before (the screens beneath are theirs, not
+    read again under their name); the entries name the range read."""
+    app = make_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_trust(pilot, "tlead", LEAD_PIN)
+        reads = trust_reads()
+        assert sorted(r[1] for r in reads) == ["compliance", "uncollected"]
+        comp = next(d for _, what, d in reads if what == "compliance")
+        assert comp["to"] == "2026-11-12" and comp["from"] <= comp["to"]
+        app.lock("Locked after a period without use.")
+        await quiet(pilot)
+        await sign_in(pilot, "tdsl", DSL_PIN)
+        await quiet(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert trust_reads() == reads  # nothing more under tlead, nor under tdsl: tdsl read nothing yet
+        await pilot.press("t")
+        await quiet(pilot)
+        await pilot.press("f")
+        await quiet(pilot)
+    after = trust_reads()[len(reads) :]
+    TDSL = f"staff:{Staff.get(Staff.username == 'tdsl').id}"
+    assert sorted((who, what) for who, what, _ in after) == [
+        (TDSL, "compliance"),
+        (TDSL, "safeguarding_feed"),
+        (TDSL, "uncollected"),
+    ]
+    feed = after[-1][2]
+    assert feed["report"] == "safeguarding_feed" and feed["from"] == feed["to"] == "2026-11-12"
+
+
+async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_registered_name(
+    trust_db, tmp_path, monkeypatch
+):
+    """KIOSK_SITE=elm and no school_name in the config: the header and the sign-in screen
+    say "Elm Primary" (the trust's registry), not "Our School"."""
+    from kiosk.app import create_app
+    from models import sites, trust
+    from models.config import load_settings
+    from models.store.db import close_db
+    from tests.pilot import FrozenClock
+
+    url, school = trust_db
+    trust.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, first_name="Oak Primary")
+    close_db()
+    config = tmp_path / "kiosk.toml"
+    config.write_text("idle_lock_seconds = 120\n")
+    monkeypatch.setenv("KIOSK_SITE", "elm")
+    s = load_settings(str(config))
+    app = create_app(
+        s, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quiet(pilot)
+        shown = screen_text(app)
+        assert "Elm Primary" in shown and "Our School" not in shown
+        assert text(app, "#login-school") == "Elm Primary"
+    named = load_settings(str(config))
+    config.write_text('school_name = "Elm Primary School (Juniors)"\n')
+    named = load_settings(str(config))
+    app = create_app(
+        named, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False
+    )
+    assert app.services.settings.school_name == "Elm Primary School (Juniors)"  # the config's own, kept
