@@ -123,27 +123,6 @@ def init_db(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
     return database
 
 
-def _check_site_exists(database: peewee.Database, site: str) -> None:
-    """A site named that the trust has not made is one line, not a new empty school (a
-    mistyped KIOSK_SITE would otherwise start a school of its own)."""
-    schema = sites.schema_for(site)
-    row = database.execute_sql(
-        "SELECT has_schema_privilege(oid, 'USAGE'), current_user FROM pg_namespace WHERE nspname = %s", (schema,)
-    ).fetchone()
-    if row is None:
-        database.close()
-        raise StorageError(
-            f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's schools and "
-            "`kiosk trust add-site` makes one. Nothing was changed."
-        )
-    if not row[0]:  # a school's own login role (kiosk trust grants) at another school
-        database.close()
-        raise StorageError(
-            f"The database role {row[1]!r} may not open site {site!r}: a school's role opens its own school only "
-            "(check KIOSK_SITE and the user in the database URL). Nothing was changed."
-        )
-
-
 class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
     """PostgreSQL for one site: every connection it opens is checked to be in that site's
     schema before anything is read or written on it.
@@ -163,18 +142,28 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
         with conn.cursor() as cur:
             cur.execute("SELECT current_schema(), current_setting('search_path')")
             in_use, path = cur.fetchone()
-            exists = True
+            exists, usable, user = True, True, ""
             if in_use is None and self.site_schema != sites.MAIN_SCHEMA:
-                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.site_schema,))
-                exists = cur.fetchone() is not None
-        if not exists or in_use != self.site_schema:
+                cur.execute(
+                    "SELECT has_schema_privilege(oid, 'USAGE'), current_user FROM pg_namespace WHERE nspname = %s",
+                    (self.site_schema,),
+                )
+                row = cur.fetchone()
+                exists = row is not None
+                usable, user = (bool(row[0]), row[1]) if row else (True, "")
+        if not exists or not usable or in_use != self.site_schema:
             conn.close()
             self._state.reset()  # type: ignore[attr-defined]  # (peewee keeps the connection it was opening: it is closed, not this thread's)
+        site = self.site_schema[len(sites.SCHEMA_PREFIX) :]
         if not exists:
-            site = self.site_schema[len(sites.SCHEMA_PREFIX) :]
             raise StorageError(
-                f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's sites and "
+                f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's schools and "
                 "`kiosk trust add-site` makes one. Nothing was changed."
+            )
+        if not usable:  # a school's own login role (kiosk trust grants) at another school
+            raise StorageError(
+                f"The database role {user!r} may not open site {site!r}: a school's role opens its own school only "
+                "(check KIOSK_SITE and the user in the database URL). Nothing was changed."
             )
         if in_use != self.site_schema:
             conn.close()
