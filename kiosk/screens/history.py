@@ -113,7 +113,12 @@ ACTIONS: dict[str, PhoneAction] = {
         "Search",
         "search",
         form=lambda screen, view: SearchDialog(
-            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now(), view.hold
+            view.owner,
+            list(view.contacts),
+            screen.who.display_name,
+            screen.app.services.clock.now(),
+            view.hold,
+            latest=view.latest,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
     ),
