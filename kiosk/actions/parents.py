@@ -105,7 +105,8 @@ def record_informed(
     if event_id is not None:
         from models.custody.ledger import EVENT_NOUNS
 
-        what = f"{EVENT_NOUNS.get(row.event.kind, 'record')} #{event_id}"  # "confiscation #12", "search #416"
+        event: Any = row.event
+        what = f"{EVENT_NOUNS.get(event.kind, 'record')} #{event_id}"  # "confiscation #12", "search #416"
     else:
         what = f"concern #{concern_id}"
     return f"Recorded: parents told of {what} {parents.HOW[row.how]} (entry {row.id})."

@@ -163,9 +163,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
         yield Label(WHEN_LABEL)
         today = to_local(self.now)
-        yield FormInput(
-            id="search-day", placeholder=f"e.g. {today:%d/%m/%Y}", max_length=10, restrict=r"[0-9/-]*"
-        )
+        yield FormInput(id="search-day", placeholder=f"e.g. {today:%d/%m/%Y}", max_length=10, restrict=r"[0-9/-]*")
         yield FormInput(id="search-time", placeholder="e.g. 14:05", max_length=5, restrict=r"[0-9:]*")
         yield Label("Others present (optional)")
         yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)

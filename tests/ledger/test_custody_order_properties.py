@@ -31,9 +31,7 @@ search_typed = st.tuples(
 )
 # (operation, clock move in minutes): mostly the ordinary operations, now and then a typed
 # police time or a search written up later.
-step = st.tuples(
-    st.one_of(*[op] * 8, police_typed, search_typed), st.sampled_from([1, 5, 0, 30, -1, 2, 10, -15, 60])
-)
+step = st.tuples(st.one_of(*[op] * 8, police_typed, search_typed), st.sampled_from([1, 5, 0, 30, -1, 2, 10, -15, 60]))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])

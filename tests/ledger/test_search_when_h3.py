@@ -19,7 +19,7 @@ from models.custody.devices import resolve
 from models.errors import RuleViolation, ValidationError
 from models.safeguarding import parents
 from models.store.tables import AuditEntry, CustodyEvent
-from tests.school import NOW, build
+from tests.school import build
 
 # NOW: Thursday 12 November 2026, 08:30 (GMT: local time is UTC); the pupils join the roster then.
 
@@ -119,8 +119,7 @@ def test_a_search_of_a_phone_with_no_events_is_not_before_the_pupil_was_on_the_r
     with pytest.raises(RuleViolation) as err:
         search(school, dev, searched_at=at(8, 0, day=11), now=at(13, 0))
     assert str(err.value) == (
-        "That time is before Ben Jones was added to the school's records (08:30 on Thu 12 Nov); "
-        "enter 08:30 or later."
+        "That time is before Ben Jones was added to the school's records (08:30 on Thu 12 Nov); enter 08:30 or later."
     )
     assert counts() == before
     assert search(school, dev, searched_at=at(8, 30), now=at(13, 0)).at == at(8, 30)

@@ -84,7 +84,9 @@ async def test_the_searcher_as_witness_focuses_the_witness_field(school):
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"  # said at once, where it is to be put right
         await pilot.press("tab", "tab")
-        await pilot.press(*"Reported", "enter", *"an image", "enter", *"office", "enter", "enter", "enter", "enter", "enter")
+        await pilot.press(
+            *"Reported", "enter", *"an image", "enter", *"office", "enter", "enter", "enter", "enter", "enter"
+        )
         await pilot.press("down", "enter", "enter")  # nothing found; Continue
         await quiet(pilot)
         assert not app.screen.has_class("confirming")
