@@ -124,8 +124,13 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         now: dt.datetime,
         hold: str = "",
         latest: tuple[dt.datetime, str] | None = None,
+        *,
+        typed: SearchRecord | None = None,
+        error: str = "",
     ) -> None:
         super().__init__()
+        self.typed = typed  # what was typed before, when the form opens again after a refusal of its time
+        self.error = error  # that refusal, shown on the time
         self.latest = latest  # the phone's latest event (time, kind): the search may not be dated before it
         self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
@@ -140,44 +145,103 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
 
     def compose_form(self) -> ComposeResult:
+        typed = self.typed
         yield Label("Consent given by")
         # No default: Enter before Down/Up recorded "the pupil" for someone who had not chosen.
         with UnchosenRadioSet(id="search-consent"):
-            yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
-            yield RadioButton(Content("A parent or carer listed for the pupil"))
+            yield RadioButton(
+                Content(f"The pupil, {self.pupil_name}"), typed is not None and typed.consent_by == "pupil"
+            )
+            yield RadioButton(
+                Content("A parent or carer listed for the pupil"), typed is not None and typed.consent_by == "parent"
+            )
         yield Label("Which parent or carer (when a parent or carer consented)")
-        with RadioSet(id="search-contact", disabled=True):
-            for _, label in self.contacts:
-                yield RadioButton(Content(label))
+        with RadioSet(id="search-contact", disabled=typed is None or typed.consent_by != "parent"):
+            for contact_id, label in self.contacts:
+                yield RadioButton(Content(label), typed is not None and typed.consent_contact_id == contact_id)
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
         yield Label(f"Witness (someone other than {searcher_name(self.searcher)})", markup=False)
-        yield FormInput(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield FormInput(
+            (typed.witness or "") if typed else "",
+            id="search-witness",
+            placeholder="Witness's name",
+            max_length=WITNESS_LIMIT,
+        )
         yield Label("No witness? Why not (only when there was none)")
-        yield FormInput(id="search-no-witness", placeholder="Why there was no witness", max_length=NO_WITNESS_LIMIT)
+        yield FormInput(
+            (typed.no_witness_reason or "") if typed else "",
+            id="search-no-witness",
+            placeholder="Why there was no witness",
+            max_length=NO_WITNESS_LIMIT,
+        )
         yield Label("Grounds for the search (required)")
         yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
         yield Label("Item sought (required)")
-        yield FormInput(id="search-item", placeholder="What was being looked for", max_length=ITEM_LIMIT)
+        yield FormInput(
+            typed.item_sought if typed else "",
+            id="search-item",
+            placeholder="What was being looked for",
+            max_length=ITEM_LIMIT,
+        )
         yield Label("Where the search took place (required)")
-        yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
+        yield FormInput(
+            typed.location if typed else "",
+            id="search-location",
+            placeholder="e.g. the headteacher's office",
+            max_length=LOCATION_LIMIT,
+        )
         yield Label(WHEN_LABEL)
         today = to_local(self.now)
-        yield FormInput(id="search-day", placeholder=f"e.g. {today:%d/%m/%Y}", max_length=10, restrict=r"[0-9/-]*")
-        yield FormInput(id="search-time", placeholder="e.g. 14:05", max_length=5, restrict=r"[0-9:]*")
+        when = to_local(typed.searched_at) if typed is not None and typed.searched_at is not None else None
+        yield FormInput(
+            f"{when:%d/%m/%Y}" if when else "",
+            id="search-day",
+            placeholder=f"e.g. {today:%d/%m/%Y}",
+            max_length=10,
+            restrict=r"[0-9/-]*",
+        )
+        yield FormInput(
+            f"{when:%H:%M}" if when else "",
+            id="search-time",
+            placeholder="e.g. 14:05",
+            max_length=5,
+            restrict=r"[0-9:]*",
+        )
         yield Label("Others present (optional)")
-        yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)
+        yield FormInput(
+            (typed.others_present or "") if typed else "",
+            id="search-others",
+            placeholder="Names and roles",
+            max_length=OTHERS_LIMIT,
+        )
         yield Label('Found (its kind, not content; none: empty and "nothing found")')
-        yield FormInput(id="search-found", placeholder="e.g. an image of another pupil", max_length=FOUND_LIMIT)
+        yield FormInput(
+            (typed.found_what or "") if typed else "",
+            id="search-found",
+            placeholder="e.g. an image of another pupil",
+            max_length=FOUND_LIMIT,
+        )
         yield Label("Outcome: what was done with it")
         with UnchosenRadioSet(id="search-outcome"):  # no default either
-            for text in SEARCH_OUTCOMES.values():
-                yield RadioButton(Content(text[:1].upper() + text[1:]))
+            for key, text in SEARCH_OUTCOMES.items():
+                yield RadioButton(Content(text[:1].upper() + text[1:]), typed is not None and typed.outcome == key)
         yield Label("Follow-up (optional)")
-        yield FormInput(id="search-follow-up", placeholder="e.g. DSL to speak to parents", max_length=FOLLOW_UP_LIMIT)
+        yield FormInput(
+            (typed.follow_up or "") if typed else "",
+            id="search-follow-up",
+            placeholder="e.g. DSL to speak to parents",
+            max_length=FOLLOW_UP_LIMIT,
+        )
 
     def on_mount(self) -> None:
-        self.query_one("#search-consent", RadioSet).focus()
+        if self.typed is not None:
+            self.query_one("#search-grounds", FormNote).value = self.typed.grounds
+        if self.error:  # opened again after the ledger refused the time: everything typed, the refusal on the time
+            self.say(self.error)
+            self.query_one("#search-time", Input).focus()
+        else:
+            self.query_one("#search-consent", RadioSet).focus()
 
     # ------------------------------------------------------------ form
 

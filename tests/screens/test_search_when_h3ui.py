@@ -147,3 +147,57 @@ async def test_times_that_cannot_be_used_are_said_on_enter_and_what_was_typed_st
         await pilot.press(*["backspace"] * 10, "tab", *["backspace"] * 5, *"09:10", "enter")
         await quiet(pilot)
         assert app.focused.id == "search-others" and text(app, error) == ""
+
+
+async def test_a_time_the_ledger_refuses_on_confirming_reopens_the_form_with_everything_typed(school):
+    """Ben's phone has no events: the form cannot know when he joined the roster (08:30 on
+    12 November), so the ledger refuses a search dated the day before; the form opens again
+    with everything typed and the refusal on the time."""
+    dev = resolve(school.codes["000002"]).device.id
+    app = app_at(LATER)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "deputy")
+        await find(pilot, school.codes["000002"])
+        await pilot.press("f7")
+        await quiet(pilot)
+        await pilot.press("down", "down", "enter")  # a parent or carer consented
+        await quiet(pilot)
+        assert app.focused.id == "search-contact"
+        await pilot.press("down", "enter", *"Mr W", "enter", *"Said a video was shared", "enter")
+        await pilot.press(*"a video", "enter", *"Head's office", "enter", *"11/11/2026", "enter", *"10:00", "enter")
+        await pilot.press(*"Class TA", "enter", *"an image", "enter")
+        await quiet(pilot)
+        await pilot.press("down", "down", "enter", *"DSL told", "enter")  # the second outcome
+        await quiet(pilot)
+        assert app.screen.has_class("confirming")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert screen_name(app) == "SearchDialog"
+        refusal = "That time is before Ben Jones was added to the school's records (08:30 on Thu 12 Nov); enter 08:30 or later."
+        assert text(app, "#search-error") == refusal
+        assert app.focused.id == "search-time"
+        screen = app.screen
+        assert screen.pressed("search-consent") == 1 and screen.pressed("search-contact") == 0
+        assert not screen.query_one("#search-contact").disabled
+        values = {f: screen.value(f) for f in ("search-witness", "search-grounds", "search-item", "search-location")}
+        assert values == {
+            "search-witness": "Mr W",
+            "search-grounds": "Said a video was shared",
+            "search-item": "a video",
+            "search-location": "Head's office",
+        }
+        assert (screen.value("search-day"), screen.value("search-time")) == ("11/11/2026", "10:00")
+        assert (screen.value("search-others"), screen.value("search-found")) == ("Class TA", "an image")
+        assert screen.pressed("search-outcome") == 1 and screen.value("search-follow-up") == "DSL told"
+        # put right: the day of the roster, after 08:30
+        await pilot.press("shift+tab", *["backspace"] * 10, *"12/11/2026", "tab", *["backspace"] * 5, *"09:00")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert app.focused.id == "search-others"
+        await app.screen.run_action("continue")
+        await quiet(pilot)
+        assert app.screen.has_class("confirming")
+        await pilot.press("enter")
+        await quiet(pilot)
+        assert message(app) == "Recorded the search of Ben Jones's phone."
+    assert latest(dev).at == NOW.replace(hour=9, minute=0) and latest(dev).consent_by == "parent"
