@@ -45,6 +45,7 @@ class SearchRecord:
     others_present: str | None = None
     found_what: str | None = None  # None: nothing was found
     follow_up: str | None = None
+    searched_at: dt.datetime | None = None  # when it happened (naive UTC), if written up later; None: now
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,7 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
         found_what=record.found_what,
         outcome=record.outcome,
         follow_up=record.follow_up,
+        searched_at=record.searched_at,
         now=now,
     )
     done = f"Recorded the search of {_owner(device_id)}'s phone."

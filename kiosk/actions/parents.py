@@ -102,8 +102,14 @@ def record_informed(
         corrects_id=told.corrects_id,
         now=now,
     )
-    what = f"confiscation or search #{event_id}" if event_id is not None else f"concern #{concern_id}"
-    return f"Recorded: parents told of the {what} {parents.HOW[row.how]} (entry {row.id})."
+    if event_id is not None:
+        from models.custody.ledger import EVENT_NOUNS
+
+        event: Any = row.event
+        what = f"{EVENT_NOUNS.get(event.kind, 'record')} #{event_id}"  # "confiscation #12", "search #416"
+    else:
+        what = f"concern #{concern_id}"
+    return f"Recorded: parents told of {what} {parents.HOW[row.how]} (entry {row.id})."
 
 
 def record_police_contact(

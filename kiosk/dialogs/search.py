@@ -8,8 +8,11 @@ follow-up. That the parents were told is recorded apart, whenever it happens (F3
 phone's history: models.safeguarding.parents), not here.
 
 Attributes down: the pupil's name, the contacts listed for the pupil as
-``(contact id, label)`` pairs, the searcher's name (the witness must be someone else)
-and the current time (``now``, naive UTC). The dialog returns a :class:`SearchRecord` whose fields are the
+``(contact id, label)`` pairs, the searcher's name (the witness must be someone else),
+the current time (``now``, naive UTC) and the phone's latest event (``latest``: its time and
+kind). A search is often written up after it happened: the form takes the day and time it
+happened (empty: now; a time alone: today), not in the future and not before the phone's
+latest event (``models.custody.ledger.time_order_problem``, the ledger's own rule and words). The dialog returns a :class:`SearchRecord` whose fields are the
 keyword arguments of ``models.custody.ledger.record_search``, or None if cancelled. It never
 touches the database, and it records only the fact of the search: nothing from the
 phone's contents.
@@ -30,6 +33,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
+from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
@@ -48,6 +52,7 @@ from models.custody.ledger import (
     Custody,
     searcher_name,
     step,
+    time_order_problem,
     witness_problem,
 )
 from models.errors import KioskError
@@ -74,6 +79,36 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
+WHEN_LABEL = "When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now"
+NO_TIME = "Give the time of the search as HH:MM, e.g. 14:05."
+FUTURE = "The time of the search is in the future."  # models.custody.ledger.record_search's words
+
+
+def when_searched(
+    day_text: str, time_text: str, now: dt.datetime, latest: tuple[dt.datetime, str] | None
+) -> tuple[dt.datetime | None, str, str]:
+    """The time a search happened, from the day and time typed (naive UTC; None: now), or a
+    one-line problem and the field to put right. Empty day: today; both empty: now."""
+    day_text, time_text = day_text.strip(), time_text.strip()
+    if not day_text and not time_text:
+        return None, "", ""
+    day = to_local(now).date()
+    if day_text:
+        parsed = parse_date(day_text)
+        if parsed is None:
+            return None, f"Give the day of the search as DD/MM/YYYY, e.g. {day:%d/%m/%Y}.", "search-day"
+        day = parsed
+    match = _HHMM.match(time_text)
+    if match is None:
+        return None, NO_TIME, "search-time"
+    at = local_to_utc(dt.datetime.combine(day, dt.time(int(match.group(1)), int(match.group(2)))))
+    if at.replace(second=0, microsecond=0) > now.replace(second=0, microsecond=0):
+        return None, FUTURE, "search-time" if not day_text or day == to_local(now).date() else "search-day"
+    if latest is not None and (problem := time_order_problem(at, *latest)):
+        return None, problem, "search-time"
+    return at, "", ""
+
+
 class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "search"
@@ -82,9 +117,21 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="search.back")]
 
     def __init__(
-        self, pupil_name: str, contacts: list[tuple[int, str]], searcher: str, now: dt.datetime, hold: str = ""
+        self,
+        pupil_name: str,
+        contacts: list[tuple[int, str]],
+        searcher: str,
+        now: dt.datetime,
+        hold: str = "",
+        latest: tuple[dt.datetime, str] | None = None,
+        *,
+        typed: SearchRecord | None = None,
+        error: str = "",
     ) -> None:
         super().__init__()
+        self.typed = typed  # what was typed before, when the form opens again after a refusal of its time
+        self.error = error  # that refusal, shown on the time
+        self.latest = latest  # the phone's latest event (time, kind): the search may not be dated before it
         self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
         self.contacts = list(contacts)
@@ -98,40 +145,103 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
 
     def compose_form(self) -> ComposeResult:
+        typed = self.typed
         yield Label("Consent given by")
         # No default: Enter before Down/Up recorded "the pupil" for someone who had not chosen.
         with UnchosenRadioSet(id="search-consent"):
-            yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
-            yield RadioButton(Content("A parent or carer listed for the pupil"))
+            yield RadioButton(
+                Content(f"The pupil, {self.pupil_name}"), typed is not None and typed.consent_by == "pupil"
+            )
+            yield RadioButton(
+                Content("A parent or carer listed for the pupil"), typed is not None and typed.consent_by == "parent"
+            )
         yield Label("Which parent or carer (when a parent or carer consented)")
-        with RadioSet(id="search-contact", disabled=True):
-            for _, label in self.contacts:
-                yield RadioButton(Content(label))
+        with RadioSet(id="search-contact", disabled=typed is None or typed.consent_by != "parent"):
+            for contact_id, label in self.contacts:
+                yield RadioButton(Content(label), typed is not None and typed.consent_contact_id == contact_id)
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
         yield Label(f"Witness (someone other than {searcher_name(self.searcher)})", markup=False)
-        yield FormInput(id="search-witness", placeholder="Witness's name", max_length=WITNESS_LIMIT)
+        yield FormInput(
+            (typed.witness or "") if typed else "",
+            id="search-witness",
+            placeholder="Witness's name",
+            max_length=WITNESS_LIMIT,
+        )
         yield Label("No witness? Why not (only when there was none)")
-        yield FormInput(id="search-no-witness", placeholder="Why there was no witness", max_length=NO_WITNESS_LIMIT)
+        yield FormInput(
+            (typed.no_witness_reason or "") if typed else "",
+            id="search-no-witness",
+            placeholder="Why there was no witness",
+            max_length=NO_WITNESS_LIMIT,
+        )
         yield Label("Grounds for the search (required)")
         yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
         yield Label("Item sought (required)")
-        yield FormInput(id="search-item", placeholder="What was being looked for", max_length=ITEM_LIMIT)
+        yield FormInput(
+            typed.item_sought if typed else "",
+            id="search-item",
+            placeholder="What was being looked for",
+            max_length=ITEM_LIMIT,
+        )
         yield Label("Where the search took place (required)")
-        yield FormInput(id="search-location", placeholder="e.g. the headteacher's office", max_length=LOCATION_LIMIT)
+        yield FormInput(
+            typed.location if typed else "",
+            id="search-location",
+            placeholder="e.g. the headteacher's office",
+            max_length=LOCATION_LIMIT,
+        )
+        yield Label(WHEN_LABEL)
+        today = to_local(self.now)
+        when = to_local(typed.searched_at) if typed is not None and typed.searched_at is not None else None
+        yield FormInput(
+            f"{when:%d/%m/%Y}" if when else "",
+            id="search-day",
+            placeholder=f"e.g. {today:%d/%m/%Y}",
+            max_length=10,
+            restrict=r"[0-9/-]*",
+        )
+        yield FormInput(
+            f"{when:%H:%M}" if when else "",
+            id="search-time",
+            placeholder="e.g. 14:05",
+            max_length=5,
+            restrict=r"[0-9:]*",
+        )
         yield Label("Others present (optional)")
-        yield FormInput(id="search-others", placeholder="Names and roles", max_length=OTHERS_LIMIT)
+        yield FormInput(
+            (typed.others_present or "") if typed else "",
+            id="search-others",
+            placeholder="Names and roles",
+            max_length=OTHERS_LIMIT,
+        )
         yield Label('Found (its kind, not content; none: empty and "nothing found")')
-        yield FormInput(id="search-found", placeholder="e.g. an image of another pupil", max_length=FOUND_LIMIT)
+        yield FormInput(
+            (typed.found_what or "") if typed else "",
+            id="search-found",
+            placeholder="e.g. an image of another pupil",
+            max_length=FOUND_LIMIT,
+        )
         yield Label("Outcome: what was done with it")
         with UnchosenRadioSet(id="search-outcome"):  # no default either
-            for text in SEARCH_OUTCOMES.values():
-                yield RadioButton(Content(text[:1].upper() + text[1:]))
+            for key, text in SEARCH_OUTCOMES.items():
+                yield RadioButton(Content(text[:1].upper() + text[1:]), typed is not None and typed.outcome == key)
         yield Label("Follow-up (optional)")
-        yield FormInput(id="search-follow-up", placeholder="e.g. DSL to speak to parents", max_length=FOLLOW_UP_LIMIT)
+        yield FormInput(
+            (typed.follow_up or "") if typed else "",
+            id="search-follow-up",
+            placeholder="e.g. DSL to speak to parents",
+            max_length=FOLLOW_UP_LIMIT,
+        )
 
     def on_mount(self) -> None:
-        self.query_one("#search-consent", RadioSet).focus()
+        if self.typed is not None:
+            self.query_one("#search-grounds", FormNote).value = self.typed.grounds
+        if self.error:  # opened again after the ledger refused the time: everything typed, the refusal on the time
+            self.say(self.error)
+            self.query_one("#search-time", Input).focus()
+        else:
+            self.query_one("#search-consent", RadioSet).focus()
 
     # ------------------------------------------------------------ form
 
@@ -182,6 +292,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return None, "Give the item sought.", "search-item"
         if not location:
             return None, "Give the place of the search.", "search-location"
+        searched_at, problem, widget = when_searched(
+            self.value("search-day"), self.value("search-time"), self.now, self.latest
+        )
+        if problem:
+            return None, problem, widget
         others, found, follow_up = (
             self.value("search-others"),
             self.value("search-found"),
@@ -231,6 +346,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             others_present=others or None,
             found_what=found or None,
             follow_up=follow_up or None,
+            searched_at=searched_at,
         )
         return record, "", ""
 
@@ -242,7 +358,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         "search-no-witness": "search-grounds",
         "search-grounds": "search-item",
         "search-item": "search-location",
-        "search-location": "search-others",
+        "search-location": "search-day",
+        "search-day": "search-time",
+        "search-time": "search-others",
         "search-others": "search-found",
         "search-found": "search-outcome",
         "search-outcome": "search-follow-up",
@@ -292,6 +410,13 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         elif field in self.EMPTY and not self.value(field):
             self.say(self.EMPTY[field])
             self.set_focus(self.query_one(f"#{field}"))
+        elif field == "search-time":  # the day and time are checked at once (they stay to be put right)
+            _, problem, widget = when_searched(
+                self.value("search-day"), self.value("search-time"), self.now, self.latest
+            )
+            if problem:
+                self.say(problem)
+                self.set_focus(self.query_one(f"#{widget}"))
         elif field == "search-follow-up":
             self.action_continue()
 
@@ -302,6 +427,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             following = self.form_next(event.radio_set.id or "", event.index)
             if following is not None:
                 self.query_one(f"#{following}").focus()
+
+    def when_words(self, at: dt.datetime | None) -> str:
+        local = to_local(at if at is not None else self.now)
+        words = local.strftime("%H:%M on %a %d %b").replace(" 0", " ")
+        return words if at is not None else f"now ({words})"
 
     def action_continue(self) -> None:
         record, message, widget = self.build()
@@ -322,13 +452,14 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 f"Consent: {consent}\n"
                 f"Witness: {witnessed}\n"
                 f"Where: {record.location}\n"
+                f"When: {self.when_words(record.searched_at)}\n"
                 f"Others present: {record.others_present or 'none'}\n"
                 f"Grounds: {record.grounds}\n"
                 f"Item sought: {record.item_sought}\n"
                 f"Found: {record.found_what or 'nothing'}\n"
                 f"Outcome: {SEARCH_OUTCOMES[record.outcome]}\n"
                 f"Follow-up: {record.follow_up or 'none'}\n"
-                f"Parents informed: {PARENTS_HINT}\n\n"
+                f"Parents informed: {PARENTS_HINT}\n"
                 "Nothing from the phone's contents is recorded."
             ),
         )

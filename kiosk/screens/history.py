@@ -112,10 +112,18 @@ ACTIONS: dict[str, PhoneAction] = {
         "f7",
         "Search",
         "search",
-        form=lambda screen, view: SearchDialog(
-            view.owner, list(view.contacts), screen.who.display_name, screen.app.services.clock.now(), view.hold
+        form=lambda screen, view, typed=None, error="": SearchDialog(
+            view.owner,
+            list(view.contacts),
+            screen.who.display_name,
+            screen.app.services.clock.now(),
+            view.hold,
+            latest=view.latest,
+            typed=typed,
+            error=error,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
+        reopens=True,  # refused for its time (the ledger's order, the roster): opens again with all typed
     ),
     "police": PhoneAction(
         "f8",

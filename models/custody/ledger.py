@@ -525,12 +525,14 @@ def _append(
     slot_no: int | None = None,
     audit_details: dict | None = None,
     typed: bool = False,
+    recorded_at: dt.datetime | None = None,
     **fields: Any,
 ) -> tuple[CustodyEvent, Custody]:
     """Append one event, update the projection and write the audit entry (same tx).
 
     ``now`` is the event's time: refused if before the phone's latest event (``typed``:
-    a time given on a form, not the clock's).
+    a time given on a form, not the clock's). ``recorded_at``: when it is being recorded,
+    if not then (the audit entry's time; the event keeps when it happened).
     """
     cur = _custody(row)
     if kind == REVERSAL:
@@ -554,7 +556,7 @@ def _append(
     if ev_slot is not None:
         details["slot"] = [ev_tray, ev_slot]
     details.update(audit_details or {})
-    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, now, prev=prev)
+    audit.append(actor, f"custody.{kind}", "custody_event", event.id, details, recorded_at or now, prev=prev)
     return event, nxt
 
 
@@ -924,11 +926,18 @@ def record_search(
     follow_up: str | None = None,
     parents_informed_at: dt.datetime | None = None,
     parents_informed_how: str | None = None,
+    searched_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> CustodyEvent:
     """Record a search of a phone by a member of the leadership team, with the consent of
     the pupil or a listed parent/carer (mobile technology policy 6): a phone in the tray,
     with its owner, or confiscated. The phone stays where it is.
+
+    ``searched_at``: when the search happened, if it is written up later (None: now). Not
+    in the future, not before the phone's latest event (the ledger's order: the hand-in
+    or confiscation it relates to), nor, for a phone with no events, before the pupil was
+    on the roster. The event is dated then; its audit entry is dated ``now`` and keeps
+    ``searched_at`` too.
 
     The record is the DfE's (2022): who searched (``actor``) and the witness, or why there
     was none; the consent; the grounds and the item sought; the time (``now``) and the
@@ -964,9 +973,13 @@ def record_search(
         raise ValidationError("Give both when and how the parents were informed, or neither.")
     if parents_informed_at is not None and _minute(parents_informed_at) > _minute(now):
         raise ValidationError("The time the parents were informed is later than now.")
+    if searched_at is not None and _minute(searched_at) > _minute(now):
+        raise ValidationError("The time of the search is in the future.")
     with write_tx():
         device = _device(device_id)
         _pupils_only(device, "search")
+        if searched_at is not None and latest_event(device.id) is None:
+            _not_before_roster(device, searched_at)
         require(actor, "search", school_class_id=_device_class_id(device))
         if witness is not None and (problem := witness_problem(witness, actor.display_name)):
             raise ValidationError(problem)
@@ -985,12 +998,21 @@ def record_search(
                     "The parents cannot have been told before the day the phone was confiscated "
                     f"({local_day(taken.at):%d %B %Y})."
                 )
+        audit_details: dict[str, Any] = {
+            "outcome": outcome,
+            "witnessed": witness is not None,
+            "found": found_what is not None,
+        }
+        if searched_at is not None:
+            audit_details["searched_at"] = searched_at  # when it happened; the entry's time is when recorded
         event, _ = _append(
             device.id,
             SEARCHED,
             actor,
-            now,
+            searched_at or now,
             row=row,
+            typed=searched_at is not None,
+            recorded_at=now,
             consent_by=consent_by,
             consent_contact=consent_contact,
             witness=witness,
@@ -1004,9 +1026,23 @@ def record_search(
             follow_up=follow_up,
             parents_informed_at=parents_informed_at,
             parents_informed_how=how,
-            audit_details={"outcome": outcome, "witnessed": witness is not None, "found": found_what is not None},
+            audit_details=audit_details,
         )
         return event
+
+
+def _not_before_roster(device: Device, at: dt.datetime) -> None:
+    """Refuse a typed time before the pupil was added to the school's records."""
+    pupil = pupil_for_device(device)
+    added = pupil.created_at if pupil is not None else None
+    if added is not None and _minute(at) < _minute(added):
+        local = to_local(added)
+        when = local.strftime("%H:%M") + local.strftime(" on %a %d %b").replace(" 0", " ")
+        raise OutOfOrder(
+            f"That time is before {_pupil_name(device)} was added to the school's records ({when}); "
+            f"enter {local.strftime('%H:%M')} or later.",
+            device_id=device.id,
+        )
 
 
 def record_dsl_decision(

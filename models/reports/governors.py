@@ -9,7 +9,10 @@ One school term (``autumn-2026``, or any range of dates), read from the records:
   in the category "breach of the phone policy" about pupils; a repeat is a pupil with two or
   more breaches in the term;
 - **confiscations, searches and police hand-overs**: confiscations by reason category,
-  searches by outcome and whether parents were told, hand-overs to the police;
+  searches by outcome, hand-overs to the police; and, on its own line (parents told is its
+  own event, not an outcome of the search), how many of the term's searches the parents
+  were told of: a parents-told entry about the search (models.safeguarding.parents), or a
+  search recorded before those entries whose own columns say so;
 - **concerns** raised in the term by category and outcome (open, or how they were closed);
 - **exceptions** agreed with the headteacher in effect in the term, their reviews and the
   reviews overdue;
@@ -48,6 +51,7 @@ from models.store.tables import (
     Concern,
     CustodyEvent,
     Device,
+    ParentsInformed,
     Pupil,
     SchoolClass,
     Staff,
@@ -240,8 +244,9 @@ class GovernorsReport:
     repeats: list[Repeat]
     confiscations_by_reason: dict[str, int]
     searches_by_outcome: dict[str, int]
-    searches_parents_informed: int
+    searches_parents_informed: int  # searches in the term whose parents were told (of ``searches_total``)
     police_handovers: int
+    searches_total: int
     concerns: dict[str, dict[str, int]]  # category label -> outcome -> count
     exceptions: dict[str, int]  # in_effect, reviews_recorded, reviews_overdue, revoked, agreed
     exceptions_by_kind: dict[str, int]
@@ -280,6 +285,7 @@ class GovernorsReport:
             add(Row("confiscations", "confiscations", reason, n))
         for outcome, n in self.searches_by_outcome.items():
             add(Row("searches", "searches", outcome, n))
+        add(Row("searches", "total", "all", self.searches_total))
         add(Row("searches", "parents_informed", "all", self.searches_parents_informed))
         add(Row("police", "handovers", "all", self.police_handovers))
         for category, outcomes in self.concerns.items():
@@ -317,6 +323,7 @@ class GovernorsReport:
             "confiscations_by_reason": dict(self.confiscations_by_reason),
             "searches": {
                 "by_outcome": dict(self.searches_by_outcome),
+                "total": self.searches_total,
                 "parents_informed": self.searches_parents_informed,
             },
             "police_handovers": self.police_handovers,
@@ -390,6 +397,16 @@ def _events(kind: str, start: dt.datetime, end: dt.datetime, *columns: Any) -> l
         .order_by(CustodyEvent.at, CustodyEvent.id)
         .tuples()
     )
+
+
+def _searches_told(searches: list[tuple]) -> int:
+    """How many of ``searches`` ((outcome, parents informed at, id) each) the parents were
+    told of: a parents-told entry about the search (however many), or the search's own
+    columns (searches recorded before those entries)."""
+    ids = [event_id for _, _, event_id in searches]
+    query = ParentsInformed.select(ParentsInformed.event).where(ParentsInformed.event.in_(ids))
+    told: set[int] = {row.event_id for row in query} if ids else set()
+    return sum(1 for _, informed_at, event_id in searches if event_id in told or informed_at is not None)
 
 
 def _outcome_labels() -> dict[str, str]:
@@ -473,9 +490,9 @@ def governors_report(
         Device.select(Device.id, Device.pupil).where(Device.pupil.is_null(False)).tuples().iterator()
     )
 
-    # (device, category) of each confiscation; (outcome, parents told) of each search
+    # (device, category) of each confiscation; (outcome, parents told, id) of each search
     confiscations = _events(CONFISCATED_EV, start, end, CustodyEvent.device, CustodyEvent.category)
-    searches = _events(SEARCHED, start, end, CustodyEvent.outcome, CustodyEvent.parents_informed_at)
+    searches = _events(SEARCHED, start, end, CustodyEvent.outcome, CustodyEvent.parents_informed_at, CustodyEvent.id)
     police = _events(POLICE_EV, start, end, CustodyEvent.id)
     raised = [
         c
@@ -529,7 +546,7 @@ def governors_report(
     for _, category in confiscations:
         reasons[CATEGORIES.get(category or "", NOT_RECORDED)] += 1  # none before schema 13
     outcomes: Counter[str] = Counter()
-    for outcome, _ in searches:
+    for outcome, _, _ in searches:
         outcomes[SEARCH_OUTCOMES.get(outcome or "", outcome or NOT_RECORDED)] += 1
 
     labels = _outcome_labels()
@@ -588,8 +605,9 @@ def governors_report(
         repeats=repeats,
         confiscations_by_reason=dict(sorted(reasons.items())),
         searches_by_outcome=dict(sorted(outcomes.items())),
-        searches_parents_informed=sum(1 for _, told in searches if told is not None),
+        searches_parents_informed=_searches_told(searches),
         police_handovers=len(police),
+        searches_total=len(searches),
         concerns=concern_table,
         exceptions=exceptions,
         exceptions_by_kind=dict(sorted(kinds.items())),

@@ -112,10 +112,15 @@ def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[st
             [
                 *[["Confiscations", reason, str(n)] for reason, n in report.confiscations_by_reason.items()],
                 *[["Searches", outcome, str(n)] for outcome, n in report.searches_by_outcome.items()],
-                ["Searches", "parents informed", str(report.searches_parents_informed)],
                 ["Hand-overs to the police", "", str(report.police_handovers)],
+                # Parents told is its own event, not an outcome of the search: its own line.
+                [
+                    "Searches where parents were told",
+                    "",
+                    f"{report.searches_parents_informed} of {report.searches_total}",
+                ],
             ],
-            "Confiscations by reason category; searches by outcome.",
+            "Confiscations by reason category; searches by outcome; parents told is recorded apart.",
         )
     )
     out.append(

@@ -38,7 +38,7 @@ def test_parents_waiting_then_informed_then_nothing_waits(school_db, run, monkey
         "--at", "2026-11-12 09:05", "--told-by", "Mrs Office", *base,
     )  # fmt: skip
     assert code == 0, err
-    assert out.startswith("Recorded: parents told of the confiscation or search") and "by phone" in out
+    assert out.startswith(f"Recorded: parents told of confiscation #{row['event_id']} by phone (entry ")
     assert run("parents", "waiting", *base)[1] == "(none)\n"
 
 

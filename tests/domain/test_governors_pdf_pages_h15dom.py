@@ -36,6 +36,7 @@ def report(classes: int, repeats: int, policies: int, weeks: int = 15) -> govern
         searches_by_outcome={"nothing found": 3},
         searches_parents_informed=3,
         police_handovers=0,
+        searches_total=3,
         concerns={"bullying or cyberbullying": {"Resolved in school": 5}},
         exceptions={
             "in_effect": 4,

@@ -23,10 +23,19 @@ from models.governance import policies
 from models.policy import agreed
 from models.policy.rules import load_rules
 from models.reports import governors, governors_files
-from models.safeguarding import concerns
+from models.safeguarding import concerns, parents
 from models.school.people import contacts_of
 from models.staff import auth
-from models.store.tables import AgreedException, AuditEntry, Concern, CustodyEvent, Device, Pupil, Visit
+from models.store.tables import (
+    AgreedException,
+    AuditEntry,
+    Concern,
+    CustodyEvent,
+    Device,
+    ParentsInformed,
+    Pupil,
+    Visit,
+)
 from models.upkeep.demo import DEMO_PINS
 from models.visitors import visits
 from tests.school import build
@@ -88,25 +97,40 @@ def term(database):
     )
     agreed.mark_signed_copy(exc.id, school.office, now=at(dt.date(2026, 9, 11), 9, 0))
 
-    def confiscate_and_return(adno: str, day: dt.date, *, search: str | None = None, informed: bool = False) -> None:
-        custody.confiscate(
+    def confiscate_and_return(adno: str, day: dt.date, *, search: str | None = None, informed: str = "") -> None:
+        """``informed``: "old" (the search's own columns, as searches recorded it before the
+        parents-told record), "search" (parents told of the search, twice: a call, then a
+        letter), "confiscation" (told of the confiscation only: not a search's), or ""."""
+        taken = custody.confiscate(
             device[adno], school.head, category="behaviour", reason="Used in class", policy="MTP 6", now=at(day, 15, 30)
         )
+        searched = None
         if search:
-            custody.record_search(
+            searched = custody.record_search(
                 device[adno], school.head, consent_by="pupil", witness="Deputy", item_sought="a video", location="the office", grounds="Reported photos",
                 outcome=search, found_what=None if search == "nothing_found" else "an image",
-                parents_informed_at=at(day, 15, 45) if informed else None,
-                parents_informed_how="phone call" if informed else None, now=at(day, 15, 50),
+                parents_informed_at=at(day, 15, 45) if informed == "old" else None,
+                parents_informed_how="phone call" if informed == "old" else None, now=at(day, 15, 50),
+            )  # fmt: skip
+        if informed == "search" and searched is not None:
+            for how, minute in (("phone", 52), ("letter", 58)):
+                parents.record_informed(
+                    school.head, event_id=searched.id, parent_name="Mrs Parent", told_at=at(day, 15, minute), how=how,
+                    now=at(day, 15, minute),
+                )  # fmt: skip
+        if informed == "confiscation":
+            parents.record_informed(
+                school.head, event_id=taken.id, parent_name="Mrs Parent", told_at=at(day, 15, 40), how="phone",
+                now=at(day, 15, 41),
             )  # fmt: skip
         custody.release_to_contact(
             device[adno], school.head, contact_id=contacts_of(pupil(adno).id)[0].id, id_seen=True, now=at(day, 16, 0)
         )
 
     afternoons = {  # confiscations after the day's releases: (pupil, search outcome, parents told)
-        dt.date(2026, 9, 8): ("000002", "nothing_found", True),
-        dt.date(2026, 9, 21): ("000002", None, False),
-        dt.date(2026, 9, 22): ("000004", "content_deleted", False),
+        dt.date(2026, 9, 8): ("000002", "nothing_found", "old"),
+        dt.date(2026, 9, 21): ("000002", None, "confiscation"),
+        dt.date(2026, 9, 22): ("000004", "content_deleted", "search"),
     }
     day = FIRST
     while day <= LAST:
@@ -275,7 +299,14 @@ def expected_rest():
         # A confiscation's reason category, in words (one recorded before categories: "not recorded").
         "reasons": Counter(custody.CATEGORIES.get(e.category or "", governors.NOT_RECORDED) for e in confiscated),
         "searches": Counter(custody.SEARCH_OUTCOMES[e.outcome] for e in searched),
-        "informed": sum(1 for e in searched if e.parents_informed_at is not None),
+        # a search whose parents were told: a parents-told entry about it (any number), or,
+        # for a search recorded before those entries, its own columns
+        "informed": sum(
+            1
+            for e in searched
+            if e.parents_informed_at is not None
+            or ParentsInformed.select().where(ParentsInformed.event == e.id).exists()
+        ),
         "police": sum(1 for e in rows if e.kind == "handed_to_police"),
         "concerns": Counter((concerns.CATEGORIES[c.category], outcome_words(c)) for c in raised),
         "visits": Counter(VISITOR_TYPE_NAMES[v.visitor_type] for v in Visit.select() if in_term(v.signed_in_at)),
@@ -338,7 +369,12 @@ def test_json_and_csv_agree_with_the_ledger(term, tmp_path):
     assert data["repeats"] == [{"class": "Oak", "breaches": 3}]  # Ben: two confiscations and a concern
     assert data["confiscations_by_reason"] == dict(truth["reasons"])
     assert data["searches"]["by_outcome"] == dict(truth["searches"])
-    assert data["searches"]["parents_informed"] == truth["informed"] == 1
+    assert data["searches"]["parents_informed"] == truth["informed"] == 2  # the old record, and one told twice
+    assert data["searches"]["total"] == sum(truth["searches"].values()) == 3
+    assert csv_value("searches", "parents_informed", "all") == "2" and csv_value("searches", "total", "all") == "3"
+    table_rows = {r[0]: r for _, _, rows, _ in governors_files.sections(report) for r in rows}
+    assert table_rows["Searches where parents were told"] == ["Searches where parents were told", "", "2 of 3"]
+    assert not any(r[1] == "parents informed" for _, _, rows, _ in governors_files.sections(report) for r in rows)
     assert data["police_handovers"] == truth["police"] == 1
     assert csv_value("police", "handovers", "all") == "1"
     got = Counter({(cat, out): n for cat, outs in data["concerns"].items() for out, n in outs.items()})

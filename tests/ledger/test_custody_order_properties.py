@@ -1,7 +1,8 @@
 """Issue 11: per phone, events stay in time order whatever the clock does.
 
 Random ledger operations as random staff, with the clock moving forwards and back and
-police hand-overs given typed times: after every step each phone's events are in time
+police hand-overs and searches given typed times (a search written up after it happened,
+issue 15: dated then, its audit entry dated when it was recorded): after every step each phone's events are in time
 order in ledger order (``verify_states`` checks it), a refusal is one line and leaves
 nothing behind, and only allowed undos happen.
 """
@@ -23,8 +24,14 @@ from tests.school import NOW, build
 police_typed = st.tuples(
     st.just("police_at"), st.sampled_from(["000001", "000002", "000003", "000004", "000005"]), st.integers(-30, 5)
 )
-# (operation, clock move in minutes): mostly the ordinary operations, now and then a typed police time.
-step = st.tuples(st.one_of(*[op] * 8, police_typed), st.sampled_from([1, 5, 0, 30, -1, 2, 10, -15, 60]))
+search_typed = st.tuples(
+    st.just("search_at"),
+    st.sampled_from(["000001", "000002", "000003", "000004", "000005"]),
+    st.integers(-180, 3),
+)
+# (operation, clock move in minutes): mostly the ordinary operations, now and then a typed
+# police time or a search written up later.
+step = st.tuples(st.one_of(*[op] * 8, police_typed, search_typed), st.sampled_from([1, 5, 0, 30, -1, 2, 10, -15, 60]))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -56,6 +63,28 @@ def check_steps(school, steps):
                     handed_at=clock + dt.timedelta(minutes=operation[2]),
                     now=clock,
                 )
+            elif operation[0] == "search_at":
+                dev = resolve(school.codes[operation[1]]).device.id
+                when = clock + dt.timedelta(minutes=operation[2])
+                latest = custody.latest_event(dev)
+                ev = custody.record_search(
+                    dev,
+                    school.deputy,
+                    consent_by="pupil",
+                    witness="Someone Else",
+                    item_sought="messages",
+                    location="the office",
+                    grounds="g",
+                    outcome="nothing_found",
+                    searched_at=when,
+                    now=clock,
+                )
+                # accepted: not in the future, not before the phone's latest event (to the minute)
+                assert custody._minute(when) <= custody._minute(clock)
+                assert latest is None or custody._minute(when) >= custody._minute(latest.at)
+                assert ev.at >= when and (latest is None or ev.at >= latest.at)
+                entry = AuditEntry.get(AuditEntry.seq == ev.audit_seq)
+                assert entry.at == clock.isoformat(timespec="microseconds")  # when it was recorded
             else:
                 apply(school, operation, clock)
         except KioskError as exc:

@@ -129,7 +129,7 @@ async def test_the_deputy_searches_a_phone_in_the_tray_with_consent_and_it_stays
         assert app.focused.id == "search-grounds"
         await pilot.press(*"Pupil said a video was shared", "enter")
         await pilot.press(*"a video", "enter")  # item sought
-        await pilot.press(*"Head's office", "enter")  # location
+        await pilot.press(*"Head's office", "enter", "enter", "enter")  # location; when: now
         await pilot.press(*"Class TA", "enter")  # others present
         await pilot.press("enter")  # found: nothing
         await quiet(pilot)
@@ -209,7 +209,7 @@ async def test_the_search_form_refuses_deleting_on_a_phone_held_for_the_dsl_befo
         await open_history(pilot, "head")  # held for the DSL: the DSL or the head searches it
         await find(pilot, school.codes["000001"])
         await pilot.press("f7", "down", "enter", *"Mr W", "enter", *"Reported", "enter", *"an image", "enter")
-        await pilot.press(*"office", "enter", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "enter", *"an image", "enter")
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
         await pilot.press("down", "down", "enter", "enter", "enter", "enter")  # content deleted; Continue

@@ -222,7 +222,9 @@ async def test_search_by_leadership_is_recorded_without_contents(school):
         assert "Nothing from the phone's contents is recorded" in text(app, "#search-reminder")
         await pilot.press("down", "enter")  # consent: the pupil (none chosen until Down)
         assert app.focused.id == "search-witness"
-        await pilot.press(*"Head", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press(
+            *"Head", "enter", *"image", "enter", *"an image", "enter", *"office", "enter", "enter", "enter"
+        )
         await pilot.press("enter", *"an image", "enter")  # no one else present; found: an image
         await pilot.press("down", "down", "down", "enter")  # pupil asked to delete
         await pilot.press("enter")  # no follow-up: Continue (parents informed is recorded apart, F3)
@@ -298,7 +300,7 @@ async def test_search_witness_cannot_be_the_searcher(school):
         await quiet(pilot)  # refused at once, where it is put right (not only at Continue)
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
-        await pilot.press("tab", "tab", *"grounds", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press("tab", "tab", *"grounds", "enter", *"an image", "enter", *"office", "enter", "enter", "enter")
         await pilot.press("enter", "enter", "down", "enter")  # no one else, nothing found; outcome: nothing found
         await pilot.press("tab", "enter")  # Continue (the button after the follow-up)
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
@@ -329,7 +331,7 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
         await pilot.press("tab", "tab", *"grounds", "enter", *"an image", "enter")
-        await pilot.press(*"office", "enter", "enter", "enter", "down", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "enter", "enter", "down", "enter")
         await pilot.press("enter")  # no follow-up: Continue
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
@@ -349,13 +351,15 @@ async def test_parent_consent_needs_a_listed_contact(school):
         await find(pilot, school.codes["000001"])
         await pilot.press("f7", "down", "down", "enter")  # a parent or carer
         assert app.focused.id == "search-contact"
-        await pilot.press("tab", *"Deputy", "enter", *"image", "enter", *"an image", "enter", *"office", "enter")
+        await pilot.press(
+            "tab", *"Deputy", "enter", *"image", "enter", *"an image", "enter", *"office", "enter", "enter", "enter"
+        )
         await pilot.press("enter", "enter", "down", "enter", "enter")  # ... no follow-up: Continue
         assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
         assert app.focused.id == "search-contact"
         await pilot.press("down", "enter")  # Raj Patel (Father)
         assert app.focused.id == "search-witness"
-        await pilot.press(*["tab"] * 9, "enter")  # Continue
+        await pilot.press(*["tab"] * 11, "enter")  # Continue (past the day and time of the search)
         assert "Consent: Raj Patel (Father)" in text(app, "#search-summary")
         await pilot.press("escape")  # back to the form, then Continue and Confirm
         assert text(app, "#search-error") == "Nothing recorded yet. Change anything (Shift+Tab), then Continue."

@@ -156,7 +156,17 @@ async def test_the_search_form_typed_in_one_burst(school):
         await open_dialog(pilot, school, (80, 24), "f7")
         assert type(app.screen).__name__ == "SearchDialog"
         keys = ["down", "down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
-        keys += [*"an image", "enter", *"office", "enter", "enter", *"an image", "enter"]  # issue 15's fields
+        keys += [
+            *"an image",
+            "enter",
+            *"office",
+            "enter",
+            "enter",
+            "enter",
+            "enter",
+            *"an image",
+            "enter",
+        ]  # issue 15's fields (when: now)
         burst(app, [*keys, "down", "down", "enter", *"DSL to call home", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         record = app.screen.result

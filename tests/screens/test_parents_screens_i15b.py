@@ -45,7 +45,8 @@ async def test_f3_records_that_a_listed_parent_was_told_and_the_history_shows_it
         assert "Record that Priya Patel (Mother) was told" in text(app, "#parents-summary")
         await pilot.press("enter")
         await quiet(pilot)
-        assert message(app).startswith("Recorded: parents told of the confiscation or search")
+        said = message(app)
+        assert said.startswith("Recorded: parents told of confiscation #") and " by phone (entry " in said, said
         row = ParentsInformed.get()
         assert (row.contact.name, row.how, row.told_by_name, row.told_at) == (
             "Priya Patel",

@@ -45,7 +45,7 @@ async def test_enter_on_outcome_before_choosing_says_so_and_keeps_what_was_typed
     async with app.run_test(size=SIZE) as pilot:
         await open_search(pilot, school)
         await pilot.press("down", "enter", *"Mr W", "enter", *"Reported", "enter", *"an image", "enter")
-        await pilot.press(*"office", "enter", "enter", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "enter", "enter")  # no time: now
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
         await pilot.press("enter")
@@ -84,7 +84,9 @@ async def test_the_searcher_as_witness_focuses_the_witness_field(school):
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"  # said at once, where it is to be put right
         await pilot.press("tab", "tab")
-        await pilot.press(*"Reported", "enter", *"an image", "enter", *"office", "enter", "enter", "enter")
+        await pilot.press(
+            *"Reported", "enter", *"an image", "enter", *"office", "enter", "enter", "enter", "enter", "enter"
+        )
         await pilot.press("down", "enter", "enter")  # nothing found; Continue
         await quiet(pilot)
         assert not app.screen.has_class("confirming")

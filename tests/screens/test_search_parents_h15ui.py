@@ -29,7 +29,7 @@ async def test_the_search_form_has_no_parents_informed_fields_and_says_how_to_re
         assert screen_name(app) == "SearchDialog"
         assert not app.screen.query("#search-informed-at") and not app.screen.query("#search-informed-how")
         await pilot.press("down", "enter", "enter", *"No adult free", "enter", *"Said a video was shared", "enter")
-        await pilot.press(*"a video", "enter", *"Head's office", "enter", "enter", "enter")
+        await pilot.press(*"a video", "enter", *"Head's office", "enter", "enter", "enter", "enter", "enter")
         await quiet(pilot)
         assert app.focused.id == "search-outcome"
         await pilot.press("down", "enter", "enter")  # nothing found; no follow-up: Continue
