@@ -88,3 +88,52 @@ async def test_the_day_and_the_time_have_their_own_labels_and_separators(school,
         await quiet(pilot)
         assert app.focused is not time and app.focused is not day
         assert text(app, f"#{prefix}-error") == ""
+
+
+# ---------------------------------------------------------------- 4. the history footer shows PageUp/PageDown
+
+
+def footer_words(app) -> dict[str, str]:
+    from kiosk.textual_compat import FooterKey
+
+    return {key.key: f"{key.key_display} {key.description}".strip() for key in app.screen.query(FooterKey)}
+
+
+def bottom_lines(app, count: int = 3) -> str:
+    import tests.svg_text as svg
+
+    cells = svg.cells(app.export_screenshot())
+    return "\n".join([svg.text_of(cells[r]) for r in sorted(cells)][-count:])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_history_footer_shows_page_up_and_down_while_the_chain_scrolls(school, size):
+    from models.upkeep.demo import DEMO_PINS
+
+    code = school.codes["000001"]
+    for day in range(14):  # a chain longer than the box, at either size
+        at = NOW - dt.timedelta(days=20 - day)
+        custody.hand_in(code, school.office, now=at)
+        custody.release(code, school.office, now=at + dt.timedelta(hours=7))
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_history(pilot, "deputy", DEMO_PINS["deputy"])
+        assert "pageup" not in footer_words(app) and "pagedown" not in footer_words(app)  # no phone: no chain
+        await find(pilot, code)
+        await quiet(pilot)
+        chain_box = app.screen.query_one("#history-chain-box")
+        assert 0 < chain_box.max_scroll_y == chain_box.scroll_y  # the newest shown: older ones above
+        words = footer_words(app)
+        assert words.get("pageup") == "pgup Older" and "pagedown" not in words
+        await pilot.press("pageup")
+        await quiet(pilot)
+        words = footer_words(app)
+        assert words.get("pagedown") == "pgdn Newer"
+        assert ("pageup" in words) == (chain_box.scroll_y > 0)  # at the top: nothing older
+        if "pageup" not in words:
+            await pilot.press("pagedown")
+            await quiet(pilot)
+            words = footer_words(app)
+        shown = bottom_lines(app)
+        missing = [w for w in words.values() if w not in shown]
+        assert not missing, f"cut from the footer at {size}: {missing}\n{shown}"
