@@ -137,3 +137,32 @@ async def test_the_history_footer_shows_page_up_and_down_while_the_chain_scrolls
         shown = bottom_lines(app)
         missing = [w for w in words.values() if w not in shown]
         assert not missing, f"cut from the footer at {size}: {missing}\n{shown}"
+
+
+# ---------------------------------------------------------------- 5. the visitor screen's Esc, truthfully
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_public_visitor_screen_offers_back_only_where_esc_goes_back(school, size):
+    from kiosk.screens.visitor_self import CLEAR_HINT, FIRST_STEP
+
+    app = make_app(start="visitor")
+    async with app.run_test(size=size) as pilot:
+        await quiet(pilot)
+        assert app.focused.id == "self-type"
+        assert "escape" not in footer_words(app)  # the first step: nowhere to go back to
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert text(app, "#self-error") == FIRST_STEP  # Esc still explains
+        await pilot.press("enter", *"Anna Smith")  # the kind chosen; on to the name
+        await quiet(pilot)
+        assert app.focused.id == "self-name"
+        assert footer_words(app).get("escape") == "esc Back"
+        assert "esc Back" in bottom_lines(app)
+        await pilot.press("escape")  # back to the kind of visitor, the name kept
+        await quiet(pilot)
+        assert app.focused.id == "self-type" and "escape" not in footer_words(app)
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert text(app, "#self-error") == CLEAR_HINT
+        assert app.screen.query_one("#self-name", Input).value == "Anna Smith"
