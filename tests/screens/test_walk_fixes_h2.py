@@ -166,3 +166,89 @@ async def test_the_public_visitor_screen_offers_back_only_where_esc_goes_back(sc
         await quiet(pilot)
         assert text(app, "#self-error") == CLEAR_HINT
         assert app.screen.query_one("#self-name", Input).value == "Anna Smith"
+
+
+# ---------------------------------------------------------------- 3. drawn whole at 80x24 (and 110x32)
+
+
+def half_shown(app, form_id: str) -> list[str]:
+    """The labels and fields of a form only partly in its view: a label over the top line
+    of a field cut off below it (the police return's "Time returned" over a lone ▔ line)."""
+    from textual.widgets import Label
+
+    form = app.screen.query_one(f"#{form_id}")
+    view = form.region
+    cut = []
+    shown = [w for w in form.children if w.display]
+    for widget, below in zip(shown, [*shown[1:], None], strict=True):
+        region = widget.region
+        if region.area and view.overlaps(region) and not view.contains_region(region):
+            cut.append(str(widget.render()) if isinstance(widget, Label) else f"#{widget.id}")
+        elif isinstance(widget, Label) and view.contains_region(region) and below is not None:
+            if not view.contains_region(below.region):  # its field out of view: a label over nothing
+                cut.append(str(widget.render()))
+    return cut
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_confiscation_note_box_is_drawn_whole_as_it_grows(school, size):
+    from tests.screens.test_dialog_fit import open_dialog
+
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f6")
+        await pilot.press("down", "enter")  # behaviour
+        await quiet(pilot)
+        assert app.focused.id == "confiscate-reason"
+        assert_whole(app, "confiscate-reason", "confiscate-error", "confiscate-continue")
+        words = "Filming in class during the maths lesson and refusing to hand it over when asked twice by the teacher"
+        await pilot.press(*words)
+        await quiet(pilot)
+        assert app.screen.query_one("#confiscate-reason").value == words
+        assert_whole(app, "confiscate-reason", "confiscate-error", "confiscate-continue")  # its bottom border too
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_police_return_form_shows_no_label_over_a_cut_off_field(school, size):
+    dev = device_of(school, "000001")
+    earlier = NOW - dt.timedelta(hours=1)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=earlier)
+    custody.hand_to_police(dev, school.head, officer="PC 1", force_reference="KP/1", now=earlier)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f8")
+        await quiet(pilot)
+        assert type(app.screen).__name__ == "PoliceReturnDialog"
+        for field, typed in (("return-officer", "DC Shah 991"), ("return-reference", ""), ("return-time", "")):
+            assert app.focused.id == field
+            assert not half_shown(app, "return-form"), f"cut at {size} with {field} focused"
+            assert_whole(app, field, "return-error", "return-continue", "return-cancel")
+            await pilot.press(*typed, "enter")
+            await quiet(pilot)
+        assert app.focused.id == "return-next"
+        assert not half_shown(app, "return-form")
+        assert_whole(app, "return-time", "return-next")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_nude_images_warning_is_whole_on_the_confirm_step(school, size):
+    from kiosk.dialogs.confiscate import NUDE_GUIDANCE
+
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)  # in a slot: the longest summary
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_history(pilot, "head")
+        await find(pilot, school.codes["000001"])
+        await pilot.press("f6")
+        await pilot.press("down", "down", "down", "down", "enter")  # suspected nude or semi-nude images
+        await pilot.press(*"Said an image was shared in class and shown to two others", "enter", "down", "enter")
+        await quiet(pilot)
+        await pilot.press("enter")  # Continue
+        await quiet(pilot)
+        assert app.screen.has_class("confirming")
+        assert text(app, "#confiscate-guidance") == NUDE_GUIDANCE
+        assert_whole(app, "confiscate-guidance", "confiscate-yes", "confiscate-back")
+        summary = text(app, "#confiscate-summary")
+        assert "held for the DSL" in summary and NUDE_GUIDANCE not in summary  # said once, whole, above
