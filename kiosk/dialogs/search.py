@@ -104,7 +104,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
             yield RadioButton(Content("A parent or carer listed for the pupil"))
         yield Label("Which parent or carer (when a parent or carer consented)")
-        with RadioSet(id="search-contact", disabled=True):
+        with UnchosenRadioSet(id="search-contact", disabled=True):  # the first Down: the first listed
             for _, label in self.contacts:
                 yield RadioButton(Content(label))
         if not self.contacts:
@@ -282,6 +282,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             self.say(CHOOSE_CONSENT)
         elif field == "search-outcome":
             self.say(CHOOSE_OUTCOME)
+        elif field == "search-contact":
+            self.say("Down/Up and Enter: who consented?")
 
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):

@@ -252,3 +252,72 @@ async def test_the_nude_images_warning_is_whole_on_the_confirm_step(school, size
         assert_whole(app, "confiscate-guidance", "confiscate-yes", "confiscate-back")
         summary = text(app, "#confiscate-summary")
         assert "held for the DSL" in summary and NUDE_GUIDANCE not in summary  # said once, whole, above
+
+
+# ---------------------------------------------------------------- 2. lists: the first Down, the first option
+
+
+def highlighted(app, widget_id: str) -> int | None:
+    from textual.widgets import OptionList, RadioSet
+
+    from kiosk.widgets.in_order import highlighted_radio
+
+    widget = app.screen.query_one(f"#{widget_id}")
+    if isinstance(widget, RadioSet):
+        return highlighted_radio(widget)
+    assert isinstance(widget, OptionList)
+    return widget.highlighted
+
+
+async def test_on_the_concern_form_the_first_down_lands_on_the_first_option_and_the_staff_pick_is_marked(school):
+    from textual.widgets import OptionList, RadioSet
+
+    from kiosk.widgets.matches import CHOSEN, UNCHOSEN
+    from models.upkeep.demo import DEMO_PINS
+    from tests.pilot import sign_in
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await quiet(pilot)
+        await pilot.press("n")
+        await quiet(pilot)
+        about = app.screen.query_one("#concern-about", RadioSet)
+        assert app.focused is about and highlighted(app, "concern-about") is None
+        await pilot.press("enter")  # nothing highlighted: nothing chosen
+        assert about.pressed_index == -1 and text(app, "#concern-error").startswith("Choose who it is about")
+        await pilot.press("down")
+        assert highlighted(app, "concern-about") == 0 and about.pressed_index == -1  # highlighted, not chosen
+        await pilot.press("down", "enter")  # a member of staff
+        await quiet(pilot)
+        assert app.focused.id == "concern-staff-list" and highlighted(app, "concern-staff-list") is None
+        staff = app.screen.query_one("#concern-staff-list", OptionList)
+        assert staff.option_count > 1
+        await pilot.press("down")
+        assert highlighted(app, "concern-staff-list") == 0
+        await pilot.press("down", "enter")  # the second member of staff
+        await quiet(pilot)
+        prompts = [str(staff.get_option_at_index(i).prompt) for i in range(staff.option_count)]
+        assert prompts[1].startswith(CHOSEN) and all(p.startswith(UNCHOSEN) for i, p in enumerate(prompts) if i != 1)
+        assert app.focused.id == "concern-category" and highlighted(app, "concern-category") is None
+        await pilot.press("down")
+        assert highlighted(app, "concern-category") == 0
+        assert app.screen.query_one("#concern-category", RadioSet).pressed_index == -1
+
+
+def test_no_form_list_starts_with_its_first_option_highlighted():
+    """Every radio list of a dialog's form is an UnchosenRadioSet (as confiscate's and search's):
+    a plain RadioSet highlights its first option as it mounts, and the first Down skipped it."""
+    import ast
+    import pathlib
+
+    import kiosk.dialogs
+
+    paths = sorted(pathlib.Path(kiosk.dialogs.__file__).parent.glob("*.py"))
+    assert len(paths) > 10
+    plain = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "RadioSet":
+                plain.append(f"{path.name}:{node.lineno}")
+    assert not plain, plain
