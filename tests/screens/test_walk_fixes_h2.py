@@ -51,7 +51,9 @@ def box(app, widget_id: str) -> Input:
     ],
     ids=["parents-told", "police-contacted"],
 )
-async def test_the_day_and_the_time_have_their_own_labels_and_separators(school, key, prefix, before, day_words, time_words):
+async def test_the_day_and_the_time_have_their_own_labels_and_separators(
+    school, key, prefix, before, day_words, time_words
+):
     confiscated(school)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
