@@ -67,8 +67,8 @@ async def test_the_office_opens_it_from_home_lends_and_takes_back_with_keys(scho
         await pilot.press("down", "down", "l")
         await drawn(pilot)
         assert type(app.screen).__name__ == "LoanDialog"
-        await pilot.press("down", "enter")  # Beech Teacher, Deputy (never the IT admin account)
-        await pilot.press("enter")  # School trip
+        await pilot.press("down", "down", "enter")  # Beech Teacher, Deputy (never the IT admin account)
+        await pilot.press("down", "enter")  # School trip
         await pilot.press(*"Y6 museum", "enter")
         await pilot.press("enter")  # due back tomorrow
         await drawn(pilot)
