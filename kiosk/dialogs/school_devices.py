@@ -81,7 +81,9 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
     def on_mount(self) -> None:
         super().on_mount()
         # Nothing highlighted: the first Down highlights the first (it skipped to the second).
-        self.query_one("#loan-staff", OptionList).focus()
+        box = self.query_one("#loan-staff", OptionList)
+        box.highlighted = None
+        box.focus()
 
     def form_unchosen(self, field: str) -> None:
         if field == "loan-purpose":

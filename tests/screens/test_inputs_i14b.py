@@ -108,7 +108,7 @@ async def test_the_concern_form_typed_in_one_burst_lands_in_its_fields(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen filming", "enter"])
+        burst(app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "down", "enter", *"Seen filming", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         summary = text(app, "#concern-summary")
         assert "About: Mr K (visitor)" in summary, summary
@@ -120,9 +120,9 @@ async def test_a_pupil_picked_by_enter_then_the_rest_typed_at_once(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["enter", *"Ava"])  # about a pupil; part of her name
+        burst(app, ["down", "enter", *"Ava"])  # about a pupil; part of her name
         await quiet(pilot)  # the matches shown
-        burst(app, ["down", "enter", "enter", *"Upset at break", "enter"])
+        burst(app, ["down", "enter", "down", "enter", *"Upset at break", "enter"])
         await quiet(pilot)
         assert app.screen.has_class("confirming"), (text(app, "#concern-error"), app.focused)
         summary = text(app, "#concern-summary")
@@ -155,7 +155,7 @@ async def test_the_search_form_typed_in_one_burst(school):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f7")
         assert type(app.screen).__name__ == "SearchDialog"
-        keys = ["down", "down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
+        keys = ["down", "down", "enter", "down", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
         keys += [*"an image", "enter", *"office", "enter", "enter", *"an image", "enter"]  # issue 15's fields
         burst(app, [*keys, "down", "down", "enter", *"DSL to call home", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
@@ -263,7 +263,7 @@ async def test_the_focused_field_is_drawn_in_heavy_lines_even_without_colour(sch
         rows = screen_rows(app)
         heavy = [i for i, row in enumerate(rows) if "┏" in row]
         assert len(heavy) == 1 and "A pupil" in rows[heavy[0] + 1], rows  # the radio set: the only one
-        await pilot.press("down", "down", "enter")
+        await pilot.press("down", "down", "down", "enter")
         await pilot.pause()
         rows = screen_rows(app)
         heavy = [i for i, row in enumerate(rows) if "┏" in row]
@@ -296,7 +296,7 @@ async def test_the_field_reached_in_a_burst_shows_at_80x24(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen"])
+        burst(app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen"])
         await quiet(pilot)
         assert app.focused.id == "concern-what" and app.focused.value == "Seen"
         assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")
