@@ -108,7 +108,9 @@ async def test_the_concern_form_typed_in_one_burst_lands_in_its_fields(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "down", "enter", *"Seen filming", "enter"])
+        burst(
+            app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "down", "enter", *"Seen filming", "enter"]
+        )
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         summary = text(app, "#concern-summary")
         assert "About: Mr K (visitor)" in summary, summary
@@ -195,7 +197,9 @@ async def test_the_exception_form_typed_in_one_burst(school):
         assert type(app.screen).__name__ == "ExceptionFormDialog"
         burst(app, ["down", "enter", *"Ava"])  # a pupil; her name
         await quiet(pilot)  # the matches
-        burst(app, ["enter", "down", "enter", "down", "enter", *"Read the glucose app", "enter", *"Medical room", "enter"])
+        burst(
+            app, ["enter", "down", "enter", "down", "enter", *"Read the glucose app", "enter", *"Medical room", "enter"]
+        )
         burst(app, [*"On silent", "enter", *"Exception withdrawn", "enter"])
         await quiet(pilot)  # her parents listed
         burst(app, ["down", "down", "enter", "enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter"])

@@ -143,7 +143,9 @@ async def test_after_lending_the_cursor_stays_on_that_device_and_no_passcode_is_
         assert [r[0] for r in rows(app)][-1] == "SCH-TAB-02"
         await pilot.press("down", "down", "down", "l")
         await drawn(pilot)
-        await pilot.press("down", "enter", "down", "enter", "enter", "enter")  # Beech Teacher, School trip, no note, tomorrow
+        await pilot.press(
+            "down", "enter", "down", "enter", "enter", "enter"
+        )  # Beech Teacher, School trip, no note, tomorrow
         await drawn(pilot)
         summary = text(app, "#loan-summary")
         assert "No passcode is set on it" in summary and "passcode stays set" not in summary
