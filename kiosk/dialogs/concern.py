@@ -25,6 +25,7 @@ from kiosk.actions.agreed import find_pupils, staff_list
 from kiosk.actions.safeguarding import ConcernConfirmWords, ConcernForm, concern_confirm_words
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
@@ -55,7 +56,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Who it is about")
-        with RadioSet(id="concern-about"):
+        with UnchosenRadioSet(id="concern-about"):  # none highlighted: the first Down, the first
             for key in ABOUT_KINDS:
                 yield RadioButton(Content(ABOUT_WORDS[key]))
         with Vertical(id="concern-pupil-box"):
@@ -70,7 +71,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             yield Label("Visitor's name")
             yield FormInput(id="concern-visitor", placeholder="As they signed in", max_length=NAME_LIMIT)
         yield Label("Kind of concern")
-        with RadioSet(id="concern-category"):
+        with UnchosenRadioSet(id="concern-category"):
             for text in CATEGORIES.values():
                 yield RadioButton(Content(text[0].upper() + text[1:]))
         yield Label("What happened (facts: when, where, what was seen or said)")
@@ -119,6 +120,12 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             return "concern-what"
         return None
 
+    def form_unchosen(self, field: str) -> None:
+        if field == "concern-about":
+            self.say("Choose who it is about (Down/Up, then Enter).")
+        elif field == "concern-category":
+            self.say("Choose the kind of concern (Down/Up, then Enter).")
+
     def form_entered(self, field: str) -> None:
         if field == "concern-pupil-find":
             box = self.query_one("#concern-pupil-list", OptionList)
@@ -141,8 +148,8 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
         box = self.query_one(selector, OptionList)
         box.clear_options()
-        box.add_options(options(rows))
-        box.highlighted = 0 if rows else None
+        box.add_options(matches.picker_options(rows) if selector == "#concern-staff-list" else options(rows))
+        box.highlighted = None  # the first Down highlights the first (it skipped to the second)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "concern-pupil-find":
@@ -189,6 +196,8 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             self.query_one("#concern-pupil-chosen", Static).update(f"Chosen: {self.pupil[1]}")
         else:
             self.staff = (row_id, self.staff_rows[row_id])
+            staff_list = self.query_one("#concern-staff-list", OptionList)
+            matches.mark_chosen(staff_list, list(self.staff_rows.items()), row_id)
         self.say("")
 
     def check(self) -> tuple[str, str] | ConcernForm:

@@ -187,7 +187,8 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
                 f"Why: {CATEGORIES[category]}\n"
                 f"What happened: {result.reason}\n"
                 f"Policy: {result.policy}\n\n"
-                + (f"{NUDE_GUIDANCE}\nThe phone is held for the DSL until the DSL decides.\n\n" if nude else "")
+                # (the guidance on such images shows whole above the summary: dialogs.tcss)
+                + ("The phone is held for the DSL until the DSL decides.\n\n" if nude else "")
                 # What it means, said again where it is confirmed (the note above the form is hidden here).
                 + (
                     self.where

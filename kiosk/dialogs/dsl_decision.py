@@ -18,6 +18,7 @@ from textual.widgets import Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import DslDecision
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormNote, InOrderForm
 from models.custody.ledger import DECISION_NOTE_LIMIT, DECISIONS
 
@@ -47,7 +48,7 @@ class DslDecisionDialog(InOrderForm, DockedTwoStepDialog[DslDecision]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Decision")
-        with RadioSet(id="decision-choice"):
+        with UnchosenRadioSet(id="decision-choice"):  # none highlighted: the first Down, the first
             for text in DECISIONS.values():
                 yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Note (required): what was decided and why")
@@ -68,6 +69,10 @@ class DslDecisionDialog(InOrderForm, DockedTwoStepDialog[DslDecision]):
                 return None
             return "decision-continue"
         return None
+
+    def form_unchosen(self, field: str) -> None:
+        if field == "decision-choice":
+            self.say("Choose the decision (Down/Up, then Enter).")
 
     def form_entered(self, field: str) -> None:
         if field == "decision-note" and not self.query_one("#decision-note", FormNote).value.strip():

@@ -30,6 +30,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.actions.agreed import ExceptionForm, find_pupils, pupil_contacts, staff_list
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
@@ -96,7 +97,7 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
 
     def compose_form(self) -> ComposeResult:
         yield Label("Who it is for")
-        with RadioSet(id="exc-subject"):
+        with UnchosenRadioSet(id="exc-subject"):
             for key in SUBJECT_KINDS:
                 yield RadioButton(Content(SUBJECT_WORDS[key]))
         with Vertical(id="exc-pupil-box", classes="subject-box"):
@@ -113,12 +114,12 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
             yield Label("Organisation", id="exc-org-label")
             yield FormInput(id="exc-org", placeholder="Organisation (if any)", max_length=LIMITS["name"])
         yield Label("Kind of exception")
-        with RadioSet(id="exc-kind"):
+        with UnchosenRadioSet(id="exc-kind"):
             for text in KINDS.values():
                 yield RadioButton(Content(text.capitalize()))
         with Vertical(id="exc-medical-box"):
             yield Label("What the phone is needed for (a category, never a diagnosis)")
-            with RadioSet(id="exc-medical"):
+            with UnchosenRadioSet(id="exc-medical"):
                 for text in MEDICAL_CATEGORIES.values():
                     yield RadioButton(Content(text.capitalize()))
         yield Label("Exactly what is allowed")
@@ -202,6 +203,11 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
 
     # ------------------------------------------------------------ Enter, field by field (InOrderForm)
 
+    def form_unchosen(self, field: str) -> None:
+        what = {"exc-subject": "who it is for", "exc-kind": "the kind of exception", "exc-medical": "what it is for"}
+        if field in what:
+            self.say(f"Choose {what[field]} (Down/Up, then Enter).")
+
     def form_next(self, field: str, index: int | None) -> str | None:
         self.say("")
         if field == "exc-subject" and index is not None:
@@ -265,8 +271,9 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
         box = self.query_one(selector, OptionList)
         box.clear_options()
-        box.add_options(options(rows))
-        box.highlighted = 0 if rows else None
+        picker = selector in ("#exc-staff-list", "#exc-contact-list")  # the one picked is marked ●
+        box.add_options(matches.picker_options(rows) if picker else options(rows))
+        box.highlighted = None  # the first Down highlights the first (it skipped to the second)
 
     def db_failed(self, failure: Failure) -> None:
         self.say(failure.message)
@@ -322,8 +329,11 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
             self.db(pupil_contacts, row_id, then=self.show_contacts, latest="contacts")
         elif list_id == "exc-staff-list":
             self.staff = (row_id, self.staff_rows[row_id])
+            matches.mark_chosen(self.query_one("#exc-staff-list", OptionList), list(self.staff_rows.items()), row_id)
         elif list_id == "exc-contact-list":
             self.contact = (row_id, self.contact_rows[row_id])
+            contacts = self.query_one("#exc-contact-list", OptionList)
+            matches.mark_chosen(contacts, list(self.contact_rows.items()), row_id)
         self.say("")
 
     # ------------------------------------------------------------ checking

@@ -27,7 +27,15 @@ from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
 from models.clock import local_from_utc_naive, local_to_utc, to_local
 
-_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
+_HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]?([0-5][0-9])$")
+# A day as typed: 12/11/2026, 12-11-2026, 12.11.2026 (day first), or 2026-11-12.
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+# Examples, said as such: the boxes hold today's day and time, and show these once emptied.
+DAY_EXAMPLE = "e.g. 12/11/2026"
+TIME_EXAMPLE = "e.g. 08:15"
+# Room for what is typed wrong ("12/11/2026 8:15"): kept, and said in one line, never cut.
+DAY_LENGTH = 20
+TIME_LENGTH = 10
 # The ways of telling, as typed (models.safeguarding.parents.HOW): a word, or its first letters.
 HOW_WORDS = {
     "phone": "phone",
@@ -39,13 +47,38 @@ HOW_WORDS = {
 }
 
 
+def parse_day(text: str) -> dt.date | None:
+    """A day typed DD/MM/YYYY (or with - or . between), or YYYY-MM-DD; None if malformed."""
+    if match := _DAY_FIRST.match(text.strip()):
+        try:
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:
+            return None
+    return parse_date(text)
+
+
+def parse_time(text: str) -> dt.time | None:
+    """A time typed HH:MM (or HH.MM, or HHMM); None if malformed."""
+    match = _HHMM.match(text.strip())
+    return None if match is None else dt.time(int(match.group(1)), int(match.group(2)))
+
+
 def parse_day_time(day_text: str, time_text: str) -> dt.datetime | None:
     """A local day (DD/MM/YYYY or YYYY-MM-DD) and time (HH:MM) as naive UTC; None if malformed."""
-    day = parse_date(day_text)
-    match = _HHMM.match(time_text.strip())
-    if day is None or match is None:
+    day, time = parse_day(day_text), parse_time(time_text)
+    if day is None or time is None:
         return None
-    return local_to_utc(dt.datetime.combine(day, dt.time(int(match.group(1)), int(match.group(2)))))
+    return local_to_utc(dt.datetime.combine(day, time))
+
+
+def day_problem(text: str, words: str) -> str:
+    """One line when the day box (labelled ``words``, e.g. "Day told") holds no day, or ""."""
+    return "" if parse_day(text) else f"Give the {words.lower()} as DD/MM/YYYY, {DAY_EXAMPLE}."
+
+
+def time_problem(text: str, words: str) -> str:
+    """One line when the time box (labelled ``words``) holds no time, or ""."""
+    return "" if parse_time(text) else f"Give the {words.lower()} as HH:MM, {TIME_EXAMPLE}."
 
 
 def when_problem(at: dt.datetime | None, now: dt.datetime, since: dt.datetime | None, what: str) -> str:
@@ -111,9 +144,12 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
         yield Label("Told by")
         yield FormInput(self.recorder, id="parents-by", max_length=100)
         local = to_local(self.now)
-        yield Label("Day (DD/MM/YYYY) and time (HH:MM)")
-        yield FormInput(local.strftime("%d/%m/%Y"), id="parents-day", max_length=10, restrict=r"[0-9/-]*")
-        yield FormInput(local.strftime("%H:%M"), id="parents-time", max_length=5, restrict=r"[0-9:]*")
+        # Each box its own label, and no characters dropped as they are typed: a time typed
+        # in the day box (or "8.15" in the time box) lost its separators without a word.
+        yield Label("Day told (DD/MM/YYYY)")
+        yield FormInput(local.strftime("%d/%m/%Y"), id="parents-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
+        yield Label("Time told (HH:MM)")
+        yield FormInput(local.strftime("%H:%M"), id="parents-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
         yield Label("How: phone, in person, letter, email, text or other")
         # An example, said so: a bare "phone" in grey looked filled in, and Enter then said "Say how".
         yield FormInput(id="parents-how", placeholder="e.g. phone", max_length=20)
@@ -137,7 +173,11 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
             return f"There is no parent or carer number {text}: type a listed number or a name."
         if widget_id == "parents-by" and not text:
             return "Say who told them."
+        if widget_id == "parents-day":
+            return day_problem(text, "Day told")
         if widget_id == "parents-time":
+            if problem := time_problem(text, "Time told"):
+                return problem
             at = parse_day_time(self.value("parents-day"), text)
             return when_problem(at, self.now, self.about_at, self.about_words.split(" at ")[0])
         if widget_id == "parents-how" and not text:

@@ -23,7 +23,16 @@ from textual.widgets import Input, Label, Static
 
 from kiosk.actions.custody import PoliceHandover, PoliceReturn
 from kiosk.actions.parents import PoliceCall
-from kiosk.dialogs.parents_informed import parse_day_time, when_problem
+from kiosk.dialogs.parents_informed import (
+    DAY_EXAMPLE,
+    DAY_LENGTH,
+    TIME_EXAMPLE,
+    TIME_LENGTH,
+    day_problem,
+    parse_day_time,
+    time_problem,
+    when_problem,
+)
 from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
@@ -340,9 +349,10 @@ class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
         yield Label("Called by")
         yield FormInput(self.caller, id="call-by", max_length=100)
         local = to_local(self.now)
-        yield Label("Day (DD/MM/YYYY) and time (HH:MM)")
-        yield FormInput(local.strftime("%d/%m/%Y"), id="call-day", max_length=10, restrict=r"[0-9/-]*")
-        yield FormInput(local.strftime("%H:%M"), id="call-time", max_length=5, restrict=r"[0-9:]*")
+        yield Label("Day called (DD/MM/YYYY)")  # each its own label, as "Parents told"
+        yield FormInput(local.strftime("%d/%m/%Y"), id="call-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
+        yield Label("Time called (HH:MM)")
+        yield FormInput(local.strftime("%H:%M"), id="call-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
         yield Label("Note (optional)")
         yield FormInput(id="call-note", max_length=500)
 
@@ -362,7 +372,11 @@ class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
             return "Give the reference or incident number the police gave."
         if widget_id == "call-by" and not text:
             return "Say who called."
+        if widget_id == "call-day":
+            return day_problem(text, "Day called")
         if widget_id == "call-time":
+            if problem := time_problem(text, "Time called"):
+                return problem
             return when_problem(parse_day_time(self.value("call-day"), text), self.now, None, "")
         return ""
 

@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet
 
-from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
+from kiosk.textual_compat import UnchosenRadioSet
+from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
 from models.custody.school_devices import passcode_problem
 
@@ -60,6 +61,7 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
         self.description = description
         self.borrowers = dict(borrowers)
         self.rows = borrowers
+        self.borrower: int | None = None  # the member of staff chosen (Enter in the list): marked ●
         self.today = today
 
     def dialog_title(self) -> str:
@@ -67,9 +69,9 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Member of staff borrowing it")
-        yield FormOptionList(*options(self.rows), id="loan-staff")
+        yield FormOptionList(*matches.picker_options(self.rows), id="loan-staff")  # the one chosen: ●
         yield Label("Purpose")
-        with RadioSet(id="loan-purpose"):
+        with UnchosenRadioSet(id="loan-purpose"):  # none highlighted: the first Down, the first
             for _key, text in PURPOSES:
                 yield RadioButton(Content(text))
         yield Label("Note: the trip, or what it is for")
@@ -79,11 +81,24 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
 
     def on_mount(self) -> None:
         super().on_mount()
+        # Nothing highlighted: the first Down highlights the first (it skipped to the second).
         box = self.query_one("#loan-staff", OptionList)
-        box.highlighted = 0 if self.rows else None
+        box.highlighted = None
         box.focus()
 
+    def form_unchosen(self, field: str) -> None:
+        if field == "loan-purpose":
+            self.say("Choose the purpose (Down/Up, then Enter).")
+
     def form_next(self, field: str, index: int | None) -> str | None:
+        if field == "loan-staff":
+            box = self.query_one("#loan-staff", OptionList)
+            option = box.highlighted_option
+            if option is None:
+                self.say("Choose who borrows it (Down/Up, then Enter).")
+                return None
+            self.borrower = int(option.id or 0)
+            matches.mark_chosen(box, self.rows, self.borrower)
         return {"loan-staff": "loan-purpose", "loan-purpose": "loan-note", "loan-note": "loan-due"}.get(field)
 
     def form_entered(self, field: str) -> None:
@@ -92,9 +107,8 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
             self.action_continue()
 
     def check(self) -> tuple[str, str] | LoanForm:
-        option = self.query_one("#loan-staff", OptionList).highlighted_option
-        if option is None:
-            return "Choose who borrows it (Down/Up).", "loan-staff"
+        if self.borrower is None:
+            return "Choose who borrows it (Down/Up, then Enter).", "loan-staff"
         i = self.query_one("#loan-purpose", RadioSet).pressed_index
         if i < 0:
             return "Choose the purpose: a school trip, a residential or other.", "loan-purpose"
@@ -111,7 +125,7 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
             return "Give the day it is due back as YYYY-MM-DD.", "loan-due"
         if not self.today <= due <= self.today + dt.timedelta(days=MAX_LOAN_DAYS):
             return f"It is due back between today and {MAX_LOAN_DAYS} days ahead.", "loan-due"
-        staff_id = int(option.id or 0)
+        staff_id = self.borrower
         return LoanForm(staff_id, self.borrowers[staff_id], purpose, note, due)
 
     def action_continue(self) -> None:

@@ -156,7 +156,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
                 Content("A parent or carer listed for the pupil"), typed is not None and typed.consent_by == "parent"
             )
         yield Label("Which parent or carer (when a parent or carer consented)")
-        with RadioSet(id="search-contact", disabled=typed is None or typed.consent_by != "parent"):
+        with UnchosenRadioSet(  # the first Down: the first listed
+            id="search-contact", disabled=typed is None or typed.consent_by != "parent"
+        ):
             for contact_id, label in self.contacts:
                 yield RadioButton(Content(label), typed is not None and typed.consent_contact_id == contact_id)
         if not self.contacts:
@@ -400,6 +402,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             self.say(CHOOSE_CONSENT)
         elif field == "search-outcome":
             self.say(CHOOSE_OUTCOME)
+        elif field == "search-contact":
+            self.say("Down/Up and Enter: who consented?")
 
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):

@@ -194,8 +194,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         Binding("f5", "find_name", "Name search", id="history.find_name", show=False),
         # The chain box takes no focus (Tab goes field to field): PageUp and PageDown scroll it
         # from wherever the focus is, so a long chain's oldest entries are readable at 80×24.
-        Binding("pageup", "chain_page(-1)", "Older", id="history.chain_up", show=False),
-        Binding("pagedown", "chain_page(1)", "Newer", id="history.chain_down", show=False),
+        # Shown in the footer only while there is more that way (check_action), as Home's.
+        Binding("pageup", "chain_page(-1)", "Older", id="history.chain_up"),
+        Binding("pagedown", "chain_page(1)", "Newer", id="history.chain_down"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -240,14 +241,27 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             box.scroll_page_up(animate=False)
         else:
             box.scroll_page_down(animate=False)
+        self.call_after_refresh(self.refresh_bindings)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)  # "Older"/"Newer" only when there is more
 
     def on_mount(self) -> None:
-        self.query_one("#history-chain-box").can_focus = False
+        chain_box = self.query_one("#history-chain-box")
+        chain_box.can_focus = False
+        # The footer's "Older"/"Newer" follow the chain's scrolling, however it moved.
+        self.watch(chain_box, "scroll_y", lambda _: self.call_after_refresh(self.refresh_bindings), init=False)
         self.query_one("#history-scan", ScanInput).focus()
 
     # ------------------------------------------------------------ bindings
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "chain_page":
+            found = self.query("#history-chain-box")
+            if self.view is None or not found:
+                return False
+            box = found.first()
+            return box.scroll_y < box.max_scroll_y if parameters[0] == 1 else box.scroll_y > 0
         if action != "phone":
             return True
         name = self.which(str(parameters[0]))
@@ -293,6 +307,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             phone.set_classes(f"state-{view.state}")
             self.query_one("#history-chain-box", VerticalScroll).scroll_end(animate=False)
         self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # the chain laid out: whether it scrolls
 
     # ------------------------------------------------------------ finding a phone
 

@@ -93,6 +93,9 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     CSS_PATH = "visitor_self.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="visitor_self.back"),
+        # Where Esc only explains (the first field of the public terminal's first step), the
+        # footer does not offer "Back": the same key, unshown (check_action picks which).
+        Binding("escape", "explain_first_step", show=False, id="visitor_self.first_step"),
         # Priority, and the username focused at once: what is typed straight after F10 is the
         # username (it went into the visitor's name box, or was lost while the sign-in came back).
         Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff", priority=True),
@@ -243,6 +246,8 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return step in (RULES, DONE, MESSAGE) if action == "accept" else step == RULES
         if action == "phone":
             return step == PHONE and not self.busy
+        if action in ("back", "explain_first_step"):
+            return self.esc_only_explains() == (action == "explain_first_step")
         if action in ("find_name", "clear_form"):
             return step == DETAILS
         if action in ("form_enter", "form_move"):  # only in the form's fields; elsewhere Enter is the step's
@@ -314,6 +319,24 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 self.say(FIRST_STEP)
         else:
             self.start_again()
+
+    def esc_only_explains(self) -> bool:
+        """Esc on the first field of the form goes nowhere (it says so, keeping what is typed),
+        except where the form was opened from the staff sign-in and nothing is typed yet."""
+        if self.step != DETAILS:
+            return False
+        focused = self.focused.id if self.focused is not None else None
+        if focused in FORM and focused != FORM[0]:
+            return False
+        if self.type_chosen or any(box.value for box in self.query(Input)):
+            return True
+        return bool(self.app.kiosk_mode)
+
+    def action_explain_first_step(self) -> None:
+        self.action_back()  # (says why it goes nowhere)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # "esc Back" shown or not, by the field
 
     def back_to_form(self, field: str) -> None:
         self.show(DETAILS)
@@ -409,6 +432,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         name_box = self.query_one("#self-name", Input)
         if event.input.id == "self-name" and self.picked is not None and name_box.value != self.picked.name:
             self.picked = None  # they changed the name: a new visitor, not the one whose slip was scanned
+        self.refresh_bindings()  # (what Esc does on the first field depends on what is typed)
 
     def pick_returning(self, r: Returning) -> None:
         """An earlier visit's slip was scanned: fill in that visitor's details."""

@@ -47,4 +47,21 @@ def chosen(box: OptionList) -> Option | None:
     return box.get_option_at_index(box.highlighted)
 
 
+CHOSEN = "\u25cf "  # before the chosen person's name, as a radio list's ● (a staff or contact picker)
+UNCHOSEN = "  "
+
+
+def picker_options(rows: list[tuple[int, str]], chosen: int | None = None) -> list[Option]:
+    """A picker's rows (never read as markup), the chosen one marked ●, the others spaced alike."""
+    from textual.content import Content
+
+    return [Option(Content((CHOSEN if i == chosen else UNCHOSEN) + text), id=str(i)) for i, text in rows]
+
+
+def mark_chosen(box: OptionList, rows: list[tuple[int, str]], chosen: int) -> None:
+    """Mark ``chosen`` (a row id) with ●, and only it; the highlight stays where it is."""
+    for option in picker_options(rows, chosen):
+        box.replace_option_prompt(option.id or "", option.prompt)
+
+
 SEVERAL = "Several match: Down/Up to choose, then Enter."

@@ -21,7 +21,7 @@ async def test_the_next_key_in_a_form_takes_the_alert_away_and_is_typed(school):
         await quiet(pilot)
         await pilot.press("n")  # a form: raise a concern
         await until(pilot, lambda: type(app.screen).__name__ == "RaiseConcernDialog", 10, "the form")
-        await pilot.press("down", "down", "enter")  # about a visitor: the name box
+        await pilot.press("down", "down", "down", "enter")  # about a visitor: the name box
         await quiet(pilot)
         field = app.focused
         await pilot.press(*"Mr")

@@ -48,11 +48,11 @@ async def test_office_raises_a_radicalisation_concern_and_the_dsl_is_alerted_unt
         assert app.screen.query_one("#home-alert").display is False  # not the office's to see
         await pilot.press("n")
         await quiet(pilot)
-        await pilot.press("enter", *"Dan")  # a pupil: Dan Brown
+        await pilot.press("down", "enter", *"Dan")  # a pupil: Dan Brown
         await quiet(pilot)
         await pilot.press("enter")  # picked: on to the kind of concern
         await pilot.pause()
-        await pilot.press("down", "down", "down", "down", "enter")  # radicalisation (Prevent)
+        await pilot.press("down", "down", "down", "down", "down", "enter")  # radicalisation (Prevent)
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await pilot.press(*"Repeated extremist slogans seen on a video", "enter")

@@ -19,18 +19,18 @@ async def raise_about(pilot, whom: str) -> str:
     await quiet(pilot)
     await pilot.press("n")
     await until(pilot, lambda: type(app.screen).__name__ == "RaiseConcernDialog", 10, "the form")
-    await pilot.press("down", "enter")  # a member of staff
+    await pilot.press("down", "down", "enter")  # a member of staff (the first Down: a pupil)
     await quiet(pilot)
     box = app.screen.query_one("#concern-staff-list")
     for _ in range(box.option_count + 1):
         option = box.highlighted_option
-        if option is not None and str(option.prompt) == whom:
+        if option is not None and str(option.prompt).strip() == whom:  # (after the room for ●)
             break
         await pilot.press("down")
         await quiet(pilot)
     await pilot.press("enter")  # picked
     await quiet(pilot)
-    await pilot.press(*["down"] * 5, "enter")  # staff conduct or allegation
+    await pilot.press(*["down"] * 6, "enter")  # staff conduct or allegation (the first Down: the first kind)
     await pilot.press(*"Shouted at a pupil", "enter")
     await until(pilot, lambda: app.screen.has_class("confirming"), 10, "the summary")
     return str(app.screen.query_one("#concern-yes", Button).label)

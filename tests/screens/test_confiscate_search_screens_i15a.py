@@ -169,7 +169,7 @@ async def test_the_dsl_records_the_decision_and_a_parent_may_then_collect(school
         await pilot.press("f9")
         assert screen_name(app) == "DslDecisionDialog"
         assert in_view(app, "#decision-continue")
-        await pilot.press("enter")  # return to parents allowed
+        await pilot.press("down", "enter")  # return to parents allowed (the first Down: the first)
         await pilot.press(*"Spoke to mum; no referral", "enter")
         await quiet(pilot)
         assert isinstance(app.focused, Button) and app.focused.id == "decision-continue"

@@ -48,11 +48,11 @@ async def test_exception_form_end_date_out_of_range(school):
         await pilot.press("n")
         await quiet(pilot)
         assert isinstance(app.screen, ExceptionFormDialog)
-        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.press("down", "down", "down", "enter")  # a visitor
         await pilot.pause()
         await pilot.press(*"Grace", "tab", *"Navy", "tab")
         assert app.focused.id == "exc-kind"
-        await pilot.press("down", "down", "down", "enter")  # emergency use
+        await pilot.press("down", "down", "down", "down", "enter")  # emergency use
         await pilot.pause()
         assert app.focused.id == "exc-allowed"
         await pilot.press(*"Calls", "enter", *"Reception", "enter", "enter", "enter")

@@ -357,7 +357,7 @@ async def test_parent_consent_needs_a_listed_contact(school):
         await pilot.press("enter", "enter", "down", "enter", "enter")  # ... no follow-up: Continue
         assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
         assert app.focused.id == "search-contact"
-        await pilot.press("down", "enter")  # Raj Patel (Father)
+        await pilot.press("down", "down", "enter")  # Raj Patel (Father), the second listed
         assert app.focused.id == "search-witness"
         await pilot.press(*["tab"] * 11, "enter")  # Continue (past the day and time of the search)
         assert "Consent: Raj Patel (Father)" in text(app, "#search-summary")

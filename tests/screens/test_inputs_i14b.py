@@ -41,8 +41,8 @@ async def test_three_lines_pasted_into_what_happened_are_all_kept(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        await pilot.press("down", "down", "enter")  # about a visitor
-        await pilot.press(*"Mr K", "enter", "enter")  # their name; the first kind of concern
+        await pilot.press("down", "down", "down", "enter")  # about a visitor (the first Down: a pupil)
+        await pilot.press(*"Mr K", "enter", "down", "enter")  # their name; the first kind of concern
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await paste(pilot, "Seen filming\nin the hall\r\nduring assembly\n")
@@ -60,7 +60,7 @@ async def test_lines_pasted_into_a_one_line_field_are_joined_not_lost(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        await pilot.press("down", "down", "enter")  # about a visitor
+        await pilot.press("down", "down", "down", "enter")  # about a visitor (the first Down: a pupil)
         await pilot.pause()
         assert app.focused.id == "concern-visitor"
         await paste(pilot, "Mr K\nContractor\n")
@@ -72,12 +72,12 @@ async def test_a_pasted_escape_sequence_is_removed_in_every_text_field(school, e
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        await pilot.press("down", "down", "enter")  # about a visitor
+        await pilot.press("down", "down", "down", "enter")  # about a visitor (the first Down: a pupil)
         await pilot.pause()
         assert app.focused.id == "concern-visitor"  # a one-line field
         await paste(pilot, f"Mr{escape} K")
         assert app.focused.value == "Mr K"
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "down", "enter")
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await paste(pilot, f"Seen{escape} filming\ttoday")
@@ -93,7 +93,7 @@ async def test_a_paste_longer_than_the_field_is_kept_whole(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        await pilot.press("down", "down", "enter")
+        await pilot.press("down", "down", "down", "enter")
         await pilot.pause()
         field = app.focused
         await pilot.press(*"Mr")
@@ -108,7 +108,9 @@ async def test_the_concern_form_typed_in_one_burst_lands_in_its_fields(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen filming", "enter"])
+        burst(
+            app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "down", "enter", *"Seen filming", "enter"]
+        )
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         summary = text(app, "#concern-summary")
         assert "About: Mr K (visitor)" in summary, summary
@@ -120,9 +122,9 @@ async def test_a_pupil_picked_by_enter_then_the_rest_typed_at_once(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["enter", *"Ava"])  # about a pupil; part of her name
+        burst(app, ["down", "enter", *"Ava"])  # about a pupil; part of her name
         await quiet(pilot)  # the matches shown
-        burst(app, ["down", "enter", "enter", *"Upset at break", "enter"])
+        burst(app, ["down", "enter", "down", "enter", *"Upset at break", "enter"])
         await quiet(pilot)
         assert app.screen.has_class("confirming"), (text(app, "#concern-error"), app.focused)
         summary = text(app, "#concern-summary")
@@ -155,7 +157,7 @@ async def test_the_search_form_typed_in_one_burst(school):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, school, (80, 24), "f7")
         assert type(app.screen).__name__ == "SearchDialog"
-        keys = ["down", "down", "enter", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
+        keys = ["down", "down", "enter", "down", "enter", *"Mrs R Hughes", "enter", *"Reported image", "enter"]
         keys += [
             *"an image",
             "enter",
@@ -203,12 +205,14 @@ async def test_the_exception_form_typed_in_one_burst(school):
         await pilot.press("n")
         await quiet(pilot)
         assert type(app.screen).__name__ == "ExceptionFormDialog"
-        burst(app, ["enter", *"Ava"])  # a pupil; her name
+        burst(app, ["down", "enter", *"Ava"])  # a pupil; her name
         await quiet(pilot)  # the matches
-        burst(app, ["enter", "enter", "enter", *"Read the glucose app", "enter", *"Medical room", "enter"])
+        burst(
+            app, ["enter", "down", "enter", "down", "enter", *"Read the glucose app", "enter", *"Medical room", "enter"]
+        )
         burst(app, [*"On silent", "enter", *"Exception withdrawn", "enter"])
         await quiet(pilot)  # her parents listed
-        burst(app, ["down", "enter", "enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter"])
+        burst(app, ["down", "down", "enter", "enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter"])
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
         summary = text(app, "#exc-summary")
         assert "For: Ava Patel · Oak · 000001 (pupil)" in summary
@@ -273,7 +277,7 @@ async def test_the_focused_field_is_drawn_in_heavy_lines_even_without_colour(sch
         rows = screen_rows(app)
         heavy = [i for i, row in enumerate(rows) if "┏" in row]
         assert len(heavy) == 1 and "A pupil" in rows[heavy[0] + 1], rows  # the radio set: the only one
-        await pilot.press("down", "down", "enter")
+        await pilot.press("down", "down", "down", "enter")
         await pilot.pause()
         rows = screen_rows(app)
         heavy = [i for i, row in enumerate(rows) if "┏" in row]
@@ -294,7 +298,7 @@ async def test_the_field_being_typed_in_shows_at_80x24(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        await pilot.press("down", "down", "enter", *"Mr K", "enter", "enter")
+        await pilot.press("down", "down", "down", "enter", *"Mr K", "enter", "down", "enter")
         await quiet(pilot)
         assert app.focused.id == "concern-what"
         assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")
@@ -306,7 +310,7 @@ async def test_the_field_reached_in_a_burst_shows_at_80x24(school):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_concern(pilot)
-        burst(app, ["down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen"])
+        burst(app, ["down", "down", "down", "enter", *"Mr K", "enter", "down", "enter", *"Seen"])
         await quiet(pilot)
         assert app.focused.id == "concern-what" and app.focused.value == "Seen"
         assert_whole(app, "concern-what", "concern-error", "concern-continue", "concern-cancel")

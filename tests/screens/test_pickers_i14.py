@@ -37,7 +37,7 @@ async def test_concern_pupil_picker_down_enter_picks_the_first_match(school):
         await pilot.press("n")
         await quiet(pilot)
         assert isinstance(app.screen, RaiseConcernDialog)
-        await pilot.press("enter")  # about a pupil
+        await pilot.press("down", "enter")  # about a pupil
         await pilot.pause()
         assert app.focused.id == "concern-pupil-find"
         await pilot.press(*"en")

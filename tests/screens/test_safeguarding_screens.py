@@ -105,7 +105,7 @@ async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(s
         await pilot.press("n")
         await quiet(pilot)
         assert screen_name(app) == "ExceptionFormDialog"
-        await pilot.press("enter")  # a pupil
+        await pilot.press("down", "enter")  # a pupil (the first Down: the first)
         await pilot.pause()
         assert app.focused.id == "exc-pupil-find"
         await pilot.press(*"Ava")
@@ -114,16 +114,16 @@ async def test_head_records_a_pupil_medical_exception_with_every_field_by_keys(s
         await quiet(pilot)
         assert text(app, "#exc-pupil-chosen") == "Chosen: Ava Patel · Oak · 000001"
         assert app.focused.id == "exc-kind"
-        await pilot.press("enter")  # medical monitoring: the category list appears
+        await pilot.press("down", "enter")  # medical monitoring: the category list appears
         await pilot.pause()
         assert app.focused.id == "exc-medical"
-        await pilot.press("enter")  # reads a medical sensor
+        await pilot.press("down", "enter")  # reads a medical sensor
         await pilot.pause()
         assert app.focused.id == "exc-allowed"
         await pilot.press(*"Read the glucose app", "enter", *"Medical room", "enter")
         await pilot.press(*"On silent; kept in the bag", "enter", *"Exception withdrawn", "enter")
         assert app.focused.id == "exc-contact-list"
-        await pilot.press("down", "enter")  # Raj Patel (Father)
+        await pilot.press("down", "down", "enter")  # Raj Patel (Father)
         assert app.focused.id == "exc-agreed-on"
         await pilot.press("enter", "enter", *"2026-12-01", "enter", *"18/12/2026", "enter")
         summary = text(app, "#exc-summary")
@@ -171,7 +171,7 @@ async def test_form_refuses_bad_input_before_the_summary(school):
         dialog.action_continue()
         await pilot.pause()
         assert text(app, "#exc-error") == "Choose who the exception is for."
-        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.press("down", "down", "down", "enter")  # a visitor
         await pilot.pause()
         assert app.focused.id == "exc-visitor"
         await pilot.press("tab", *"Navy", "tab")  # organisation, but no name
@@ -181,7 +181,7 @@ async def test_form_refuses_bad_input_before_the_summary(school):
         assert app.focused.id == "exc-visitor"
         await pilot.press(*"[bold]Grace[/bold]", "tab", "tab")
         assert app.focused.id == "exc-kind"
-        await pilot.press("down", "enter")  # young carer: pupils only
+        await pilot.press("down", "down", "enter")  # young carer: pupils only
         await pilot.pause()
         dialog.action_continue()
         await pilot.pause()
@@ -229,14 +229,14 @@ async def test_remote_learning_needs_a_risk_assessment_reference_and_staff_pick(
         await open_screen(pilot, "head", ExceptionsScreen)
         await pilot.press("n")
         await quiet(pilot)
-        await pilot.press("down", "enter")  # a member of staff
+        await pilot.press("down", "down", "enter")  # a member of staff
         await pilot.pause()
         assert app.focused.id == "exc-staff-list"
-        await pilot.press("down", "down", "enter")  # Beech Teacher, Deputy, Head, ... sorted: pick the 3rd
+        await pilot.press("down", "down", "down", "enter")  # Beech Teacher, Deputy, Head, ... sorted: pick the 3rd
         await pilot.pause()
         staff_name = app.screen.staff[1]
         assert app.focused.id == "exc-kind"
-        await pilot.press(*["down"] * 4, "enter")  # remote learning
+        await pilot.press(*["down"] * 5, "enter")  # remote learning
         await pilot.pause()
         await pilot.press(*"Teach from home", "enter", *"Home", "enter", "enter", "enter")
         await pilot.press("enter", "enter", *"2026-12-01", "enter", *"2026-12-18", "enter")
@@ -636,14 +636,14 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         app.screen.action_continue()
         await pilot.pause()
         assert text(app, "#concern-error") == "Choose who the concern is about."
-        await pilot.press("enter")  # a pupil
+        await pilot.press("down", "enter")  # a pupil
         await pilot.pause()
         await pilot.press(*"Dan")
         await quiet(pilot)
         await pilot.press("enter")
         assert text(app, "#concern-pupil-chosen") == "Chosen: Dan Brown · Beech · 000004"
         assert app.focused.id == "concern-category"
-        await pilot.press("down", "enter")  # bullying or cyberbullying
+        await pilot.press("down", "down", "enter")  # bullying or cyberbullying
         await pilot.pause()
         assert app.focused.id == "concern-what"
         await pilot.press("enter")
@@ -660,10 +660,10 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
 
         app.push_screen(RaiseConcernDialog(), results.append)
         await quiet(pilot)
-        await pilot.press("down", "down", "enter")  # a visitor
+        await pilot.press("down", "down", "down", "enter")  # a visitor
         await pilot.pause()
         assert app.focused.id == "concern-visitor"
-        await pilot.press("enter", "enter")  # no name yet; breach of the phone policy
+        await pilot.press("enter", "down", "enter")  # no name yet; breach of the phone policy
         await pilot.pause()
         await pilot.press(*"Took photos", "enter")
         assert text(app, "#concern-error") == "Give the visitor's name."
@@ -681,11 +681,11 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
 
         app.push_screen(RaiseConcernDialog(), results.append)
         await quiet(pilot)
-        await pilot.press("down", "enter")  # staff
+        await pilot.press("down", "down", "enter")  # staff
         await pilot.pause()
         assert app.focused.id == "concern-staff-list"
-        await pilot.press("enter")  # the first, alphabetically: Admin
-        await pilot.press("enter", *"Used a phone in class", "enter", "enter")
+        await pilot.press("down", "enter")  # the first, alphabetically: Admin
+        await pilot.press("down", "enter", *"Used a phone in class", "enter", "enter")
         await quiet(pilot)
         assert (results[2].about_kind, results[2].staff_id) == ("staff", school.admin.id)
 
@@ -699,9 +699,9 @@ async def test_a_new_concern_from_the_dsl_feed_appears_unseen(school):
         assert msg(app, "#sg-message") == "Nothing in this range with these filters."
         await pilot.press("n")
         await quiet(pilot)
-        await pilot.press("enter", *"Ella")
+        await pilot.press("down", "enter", *"Ella")
         await quiet(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "down", "enter")
         await pilot.pause()
         await pilot.press(*"Phone seen at lunch", "enter", "enter")
         await quiet(pilot)

@@ -67,8 +67,8 @@ async def test_the_office_opens_it_from_home_lends_and_takes_back_with_keys(scho
         await pilot.press("down", "down", "l")
         await drawn(pilot)
         assert type(app.screen).__name__ == "LoanDialog"
-        await pilot.press("down", "enter")  # Beech Teacher, Deputy (never the IT admin account)
-        await pilot.press("enter")  # School trip
+        await pilot.press("down", "down", "enter")  # Beech Teacher, Deputy (never the IT admin account)
+        await pilot.press("down", "enter")  # School trip
         await pilot.press(*"Y6 museum", "enter")
         await pilot.press("enter")  # due back tomorrow
         await drawn(pilot)
@@ -143,7 +143,9 @@ async def test_after_lending_the_cursor_stays_on_that_device_and_no_passcode_is_
         assert [r[0] for r in rows(app)][-1] == "SCH-TAB-02"
         await pilot.press("down", "down", "down", "l")
         await drawn(pilot)
-        await pilot.press("enter", "enter", "enter", "enter")  # Beech Teacher, School trip, no note, tomorrow
+        await pilot.press(
+            "down", "enter", "down", "enter", "enter", "enter"
+        )  # Beech Teacher, School trip, no note, tomorrow
         await drawn(pilot)
         summary = text(app, "#loan-summary")
         assert "No passcode is set on it" in summary and "passcode stays set" not in summary

@@ -158,7 +158,7 @@ def test_exceptions_office_read_only_but_paperwork(snap_compare, sg_school):
 
 def test_exception_form(snap_compare, sg_school):
     assert snap_compare(
-        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "n", "enter")
+        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], EXC, "n", "down", "enter")
     )
 
 
@@ -178,7 +178,7 @@ def test_safeguarding_follow_up_dialog(snap_compare, sg_school):
 
 def test_raise_concern_dialog(snap_compare, sg_school):
     assert snap_compare(
-        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "n", "enter")
+        make_app(), terminal_size=SIZE, run_before=open_screen("head", DEMO_PINS["head"], SG, "n", "down", "enter")
     )
 
 
