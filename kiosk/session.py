@@ -56,6 +56,6 @@ class SignedIn:
         return cls(staff.id, staff.username, staff.display_name, staff.role_set)
 
     def may(self, action: str) -> bool:
-        from models.staff.auth import PERMISSIONS
+        from models.staff.auth import permitted
 
-        return bool(self.roles & PERMISSIONS[action])
+        return permitted(self.roles, action)

@@ -356,8 +356,25 @@ def _dummy_verify(pin: str) -> None:
         pass
 
 
+# The trust's own permissions hold at site 1 only (its registry and the trust's roles are
+# kept there): an account with a trust role that reached a school's site (moved in with
+# migrate-to) has none of them there.
+SITE_1_ONLY = frozenset({"manage_sites", "trust_reports", "trust_safeguarding"})
+
+
+def permitted(roles: Iterable[str], action: str) -> bool:
+    """Whether someone with ``roles`` may do ``action`` here (at the open database's site)."""
+    if action in SITE_1_ONLY:
+        from models import sites
+        from models.store.db import current_site
+
+        if current_site() != sites.MAIN:
+            return False
+    return bool(set(roles) & PERMISSIONS[action])
+
+
 def may(staff: Staff, action: str) -> bool:
-    return bool(staff.role_set & PERMISSIONS[action])
+    return permitted(staff.role_set, action)
 
 
 def teaches(staff: Staff, school_class_id: int | None) -> bool:
@@ -374,7 +391,7 @@ def require(staff: Staff | None, action: str, *, school_class_id: int | None = N
     ``doing`` names what was tried when it is not the action itself ("undo a hand-in")."""
     if staff is None:
         raise PermissionDenied("Sign in first.")
-    allowed = staff.role_set & PERMISSIONS[action]
+    allowed = staff.role_set & PERMISSIONS[action] if permitted(staff.role_set, action) else frozenset()
     words = doing or ACTION_WORDS[action]
     if not allowed:
         raise PermissionDenied(f"{who_text(staff)} may not {words}.")

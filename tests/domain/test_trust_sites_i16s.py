@@ -393,3 +393,18 @@ def test_no_trust_reader_sees_or_counts_an_allegation_about_themself(trust_db):
 
     assert staff_concerns(tdsl) == 2  # about tlead and the head, not about tdsl
     assert staff_concerns(lead) == 2  # about tdsl and the head, not about tlead
+
+
+def test_a_trust_permission_holds_only_at_site_1(monkeypatch):
+    # walk, issue 16: a trust lead account that reached a school's site (a SQLite school with
+    # one, moved in with migrate-to) had T on Home there, and the screen could only fail
+    from kiosk.session import SignedIn
+    from models.store import db as store
+
+    lead = SignedIn(id=1, username="tl", display_name="Trust Lead", roles=frozenset({auth.TRUST_LEAD}))
+    assert lead.may("trust_reports")
+    monkeypatch.setattr(store, "_site", "elm")
+    for action in ("trust_reports", "trust_safeguarding", "manage_sites"):
+        assert not auth.permitted({auth.TRUST_LEAD, auth.TRUST_DSL, auth.ADMIN}, action)
+    assert not lead.may("trust_reports")
+    assert auth.permitted({auth.ADMIN}, "manage_staff")  # a school's own permissions are as they were
