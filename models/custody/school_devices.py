@@ -280,6 +280,34 @@ _DIGITS_THEN_NAMED = re.compile(
 _NOT_A_SECRET = frozenset({"asset", "bar", "post", "product", "model", "serial", "qr", "area", "dialling", "country"})
 
 
+# What a walk (h8) got past the two patterns above: a passcode written as spaced or dashed
+# single digits ("4 8 2 1", "4-8-2-1") or as number words ("four eight two one"), with a
+# letter for a digit ("482l"), or a few words after the word that names it ("Unlocks with
+# 1234", "code to open it 482l", "lock 9999").
+_SPACED_DIGITS = re.compile(r"(?<![\w/])\d(?:[\s\-.,/]+\d(?![\w/])){3,}")
+_NUMBER_WORD = r"(?:zero|nought|oh|one|two|three|four|five|six|seven|eight|nine)"
+_NUMBER_WORDS = re.compile(rf"\b{_NUMBER_WORD}(?:[\s,\-]+{_NUMBER_WORD}){{3,}}\b", re.IGNORECASE)
+_KEYWORD = re.compile(r"pass(?:code|word)?|passwd|pins?|codes?|unlock\w*|lock|locks|lockscreen", re.IGNORECASE)
+_DIGIT_LIKE = re.compile(r"(?=(?:[^\d]*\d){3})[\dlIoO]{4,}")
+_NEAR = 4  # words after the word that names a passcode
+
+
+def _named_nearby(text: str) -> bool:
+    """A word naming a passcode, then within :data:`_NEAR` words a run of four or more
+    digits (a letter l, I or O may stand for one)."""
+    words = [w.strip(".,;:()[]'\"!?=#-") for w in text.split()]
+    for i, word in enumerate(words):
+        if not _KEYWORD.fullmatch(word):
+            continue
+        before = words[i - 1].lower() if i else ""
+        after = words[i + 1].lower() if i + 1 < len(words) else ""
+        if word.lower().startswith("code") and before in _NOT_A_SECRET or after == "badge":
+            continue
+        if any(_DIGIT_LIKE.fullmatch(w) for w in words[i + 1 : i + 1 + _NEAR]):
+            return True
+    return False
+
+
 def passcode_problem(value: str | None, what: str) -> str | None:
     """The refusal, naming the field, when ``value`` looks like it holds a passcode or PIN; else None."""
     text = value or ""
@@ -287,7 +315,13 @@ def passcode_problem(value: str | None, what: str) -> str | None:
         not (m.group(2).lower() == "code" and (m.group(1) or "").lower() in _NOT_A_SECRET)
         for m in _NAMED_THEN_DIGITS.finditer(text)
     )
-    if named or _DIGITS_THEN_NAMED.search(text):
+    if (
+        named
+        or _DIGITS_THEN_NAMED.search(text)
+        or _SPACED_DIGITS.search(text)
+        or _NUMBER_WORDS.search(text)
+        or _named_nearby(text)
+    ):
         return (
             f"The {what} looks like it holds a passcode or PIN: take it out. The register records only "
             "whether a passcode is set, never the passcode (mobile technology policy 4)."

@@ -167,6 +167,15 @@ REFUSED = [
     "pin number 2580",
     "0000 passcode",
     "reset pin to 1111",
+    # a walk (h8) got these past the first rule: spaced digits, a digit-like letter, number
+    # words, "unlocks with", "lock"
+    "unlock: 4 8 2 1",
+    "Kingswood. Unlocks with 1234",
+    "lock 9999",
+    "code to open it 482l",
+    "PIN four eight two one",
+    "Y6 trip, the pin is 4821",
+    "4-8-2-1",
 ]
 ACCEPTED = [
     "iPad 7 (2019)",
@@ -179,6 +188,10 @@ ACCEPTED = [
     "Samsung A12, model 2021",
     "pin badge 1234",
     "code 12",
+    "locked in the office safe",
+    "back on 12/12/2026 after the Kingswood trip",
+    "Year 6 trip to Kingswood 2026",
+    "one charger, two cables",
 ]
 
 
