@@ -209,6 +209,15 @@ SEARCH_OUTCOMES = {
     "kept": "kept by the school for the DSL",
 }
 DELETING = frozenset({"content_deleted", "pupil_asked_to_delete"})
+# What a search found, in the searcher's words, that sounds like a nude or semi-nude image: then
+# nothing is deleted and the phone is not handed back; it is confiscated for the DSL
+# (online safety 11.1.1; UKCIS 2024). A walk (h8) recorded "a nude selfie", "content deleted".
+NUDE_WORDS = re.compile(r"\b(?:semi[\s-]*)?nudes?\b|\bnaked\b|\bindecent\b|\bsexual\b|\bsexting\b", re.IGNORECASE)
+FOUND_NUDE = (
+    "What was found sounds like a nude or semi-nude image: do not delete it or hand the phone back; "
+    "confiscate it for suspected nude or semi-nude images, so that it is held for the DSL, and record "
+    '"kept by the school for the DSL".'
+)
 CONSENT_BY = ("pupil", "parent")
 # The DSL's decisions on a phone held for the DSL (online safety 11.1.1; UKCIS 2020/2024).
 DECISIONS = {
@@ -336,6 +345,16 @@ def step(
             raise RuleViolation("This phone is not held by the school.")
         return Custody()
     if kind == SEARCHED:  # with consent: in the tray, with its owner or confiscated; it stays where it is
+        if outcome == "returned" and held_for_dsl(cur.hold):
+            raise RuleViolation(
+                "Held for the DSL: it is not returned until the DSL decides."
+                if cur.hold == HOLD_DSL
+                else "Kept for the police: it is not returned."
+            )
+        if outcome == "passed_to_police" and not held:
+            raise RuleViolation(
+                "The phone is with its owner: confiscate it first, then record its hand-over to the police."
+            )
         if cur.hold and outcome == "content_deleted":
             raise RuleViolation(
                 "Held for the DSL: content is never deleted by the school on this phone (the DSL and "
@@ -968,6 +987,8 @@ def record_search(
         raise ValidationError('The outcome is "nothing found": say what was done with what was found instead.')
     if outcome != "nothing_found" and found_what is None:
         raise ValidationError('Say what kind of thing was found (not its content), or choose "nothing found".')
+    if outcome in DELETING | {"returned"} and found_what is not None and NUDE_WORDS.search(found_what):
+        raise RuleViolation(FOUND_NUDE)
     how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
