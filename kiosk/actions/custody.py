@@ -149,7 +149,7 @@ def load_phone(
     from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
     from models.school.people import contacts_of
-    from models.staff.auth import may_read_details, require
+    from models.staff.auth import ACTION_WORDS, may_read_details, require
     from models.store.tables import Device
 
     read_only = ""
@@ -273,7 +273,7 @@ def load_phone(
         custody.require_dsl_for(staff, cur.hold, "parents_informed")  # held for the DSL: the DSL decides
 
     def police_contact_check() -> None:
-        require(staff, "police", school_class_id=class_id)
+        require(staff, "police", school_class_id=class_id, doing=ACTION_WORDS["police_contact"])
         custody.require_dsl_for(staff, cur.hold, "police_contact")  # held for the DSL: the DSL decides
 
     refusals["parents"] = _refusal(parents_check)
