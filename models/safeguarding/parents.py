@@ -201,9 +201,10 @@ def record_informed(
         return row
 
 
-def _phone_record(device_id: int) -> tuple[dt.datetime, str]:
+def police_call_about(device_id: int) -> tuple[dt.datetime, str]:
     """What a call about a phone is about: its latest confiscation or search (not undone),
-    else its registration; as (when, noun)."""
+    else its registration; as (when, noun). A call is not dated before it (the form checks
+    it as well, so nothing typed is lost)."""
     undone = CustodyEvent.select(CustodyEvent.reverses).where(CustodyEvent.kind == REVERSAL)
     event = (
         CustodyEvent.select(CustodyEvent.at, CustodyEvent.kind)
@@ -263,7 +264,7 @@ def record_police_contact(
         if concern_id is not None:  # (named first when both are at the same time)
             about.append((concerns.get(concern_id, actor).raised_at, "concern"))
         if device_id is not None:
-            about.append(_phone_record(device_id))
+            about.append(police_call_about(device_id))
         since, noun = max(about, key=lambda t: t[0])
         _when_problem(called_at, now, since, "of the call", noun)
         row = PoliceContact.create(
