@@ -45,3 +45,14 @@ def test_the_refusal_for_office_names_a_contact_with_the_police():
     assert auth.not_allowed("Mrs J Patel (office)", ["office"], "police_contact") == (
         "Mrs J Patel (office) may not record a contact with the police."
     )
+
+
+def test_the_phone_view_refuses_f10_to_the_office_with_the_words_for_a_call(database):
+    from kiosk.actions import custody as custody_actions
+    from kiosk.session import SignedIn
+
+    school = build()
+    dev = resolve(school.codes["000001"]).device.id
+    view = custody_actions.load_phone(SignedIn.of(school.office), device_id=dev, now=NOW)
+    assert "may not record a contact with the police" in view.refusals["police_contact"], view.refusals
+    assert "hand a phone" not in view.refusals["police_contact"]
