@@ -105,6 +105,8 @@ class PhoneView:
     # the latest confiscation or search the parents may be told of (F3): (event id, words, time)
     inform_about: tuple[int, str, dt.datetime] | None = None
     told: tuple[str, ...] = ()  # parents informed and police contacts, for this reader (oldest first)
+    # what a call to the police about it is about (F10: not dated before it): (time, noun)
+    police_call_about: tuple[dt.datetime, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,9 @@ def load_phone(
     from models.custody.dsl_hold import held_for_dsl
     from models.custody.trays import slot_name
     from models.errors import NotFound, RevokedCode, RuleViolation
+    from models.safeguarding.parents import police_call_about
     from models.school.people import contacts_of
-    from models.staff.auth import may_read_details, require
+    from models.staff.auth import ACTION_WORDS, may_read_details, require
     from models.store.tables import Device
 
     read_only = ""
@@ -273,7 +276,7 @@ def load_phone(
         custody.require_dsl_for(staff, cur.hold, "parents_informed")  # held for the DSL: the DSL decides
 
     def police_contact_check() -> None:
-        require(staff, "police", school_class_id=class_id)
+        require(staff, "police", school_class_id=class_id, doing=ACTION_WORDS["police_contact"])
         custody.require_dsl_for(staff, cur.hold, "police_contact")  # held for the DSL: the DSL decides
 
     refusals["parents"] = _refusal(parents_check)
@@ -309,6 +312,7 @@ def load_phone(
             else None
         ),
         told=told,
+        police_call_about=police_call_about(device.id),
     )
 
 

@@ -325,11 +325,14 @@ class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="police_contact.back")]
     FIELDS = CONTACT_FIELDS
 
-    def __init__(self, pupil_name: str, caller: str, now: dt.datetime) -> None:
+    def __init__(
+        self, pupil_name: str, caller: str, now: dt.datetime, about: tuple[dt.datetime, str] | None = None
+    ) -> None:
         super().__init__()
         self.pupil_name = pupil_name
         self.caller = caller
         self.now = now
+        self.about = about  # the record the call is about (time, noun): not dated before it
 
     def dialog_title(self) -> str:
         return f"Police contacted about {self.pupil_name}'s phone"
@@ -377,7 +380,8 @@ class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
         if widget_id == "call-time":
             if problem := time_problem(text, "Time called"):
                 return problem
-            return when_problem(parse_day_time(self.value("call-day"), text), self.now, None, "")
+            since, noun = self.about if self.about is not None else (None, "")
+            return when_problem(parse_day_time(self.value("call-day"), text), self.now, since, noun)
         return ""
 
     def action_continue(self) -> None:

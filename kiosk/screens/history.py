@@ -163,7 +163,10 @@ ACTIONS: dict[str, PhoneAction] = {
         "Police call",
         "police",
         form=lambda screen, view: PoliceContactDialog(
-            view.owner, searcher_name(screen.who.display_name), screen.app.services.clock.now()
+            view.owner,
+            searcher_name(screen.who.display_name),
+            screen.app.services.clock.now(),
+            about=view.police_call_about,
         ),
         record=lambda view, call: (act_parents.police_contact_about_phone, view.device_id, call),
     ),

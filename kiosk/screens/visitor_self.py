@@ -100,7 +100,9 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         # username (it went into the visitor's name box, or was lost while the sign-in came back).
         Binding("f10", "staff", "Staff sign-in", id="visitor_self.staff", priority=True),
         Binding("f2", "find_name", "Signing out", id="visitor_self.find_name"),
-        Binding("f5", "clear_form", "Start again", id="visitor_self.clear_form"),
+        # Priority, as Enter: run as the key arrives, so the Down and Enter typed straight after
+        # it reach the emptied first step (run after them, it undid them: nothing was chosen).
+        Binding("f5", "clear_form", "Start again", priority=True, id="visitor_self.clear_form"),
         # Priority: run by the app as the key arrives, before it sends on the next keys, so
         # "Anna Smith", Enter, "ACME" typed fast puts ACME in the organisation (item 3).
         Binding("enter", "form_enter", show=False, priority=True, id="visitor_self.form_enter"),

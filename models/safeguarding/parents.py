@@ -34,7 +34,7 @@ from models.clock import local_from_utc_naive, utcnow
 from models.custody.ledger import CONFISCATED_EV, EVENT_NOUNS, REVERSAL, SEARCHED, require_dsl_for, state_of
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from models.safeguarding import concerns
-from models.staff.auth import DETAIL_ROLES, DETAILS_WITHHELD, may_read_details, require
+from models.staff.auth import ACTION_WORDS, DETAIL_ROLES, DETAILS_WITHHELD, may_read_details, require
 from models.store.tables import (
     Concern,
     Contact,
@@ -201,6 +201,26 @@ def record_informed(
         return row
 
 
+def police_call_about(device_id: int) -> tuple[dt.datetime, str]:
+    """What a call about a phone is about: its latest confiscation or search (not undone),
+    else its registration; as (when, noun). A call is not dated before it (the form checks
+    it as well, so nothing typed is lost)."""
+    undone = CustodyEvent.select(CustodyEvent.reverses).where(CustodyEvent.kind == REVERSAL)
+    event = (
+        CustodyEvent.select(CustodyEvent.at, CustodyEvent.kind)
+        .where(
+            (CustodyEvent.device == device_id)
+            & CustodyEvent.kind.in_(INFORMABLE_KINDS)
+            & CustodyEvent.id.not_in(undone)
+        )
+        .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
+        .first()
+    )
+    if event is not None:
+        return event.at, EVENT_NOUNS[event.kind]
+    return Device.get_by_id(device_id).registered_at, "phone's registration"
+
+
 def record_police_contact(
     actor: Staff,
     *,
@@ -225,22 +245,28 @@ def record_police_contact(
     if device_id is None and concern_id is None:
         raise ValidationError("Say what the call was about: a phone, a concern, or both.")
     with write_tx():
-        require(actor, "police", doing="record a contact with the police")
-        since = None
+        require(actor, "police", doing=ACTION_WORDS["police_contact"])
         if device_id is not None:
             device = Device.get_or_none(Device.id == device_id)
             if device is None:
                 raise NotFound("No such phone.")
             pupil = device.pupil if device.pupil_id else None
-            require(actor, "police", school_class_id=pupil.school_class_id if pupil else None)
+            require(
+                actor,
+                "police",
+                school_class_id=pupil.school_class_id if pupil else None,
+                doing=ACTION_WORDS["police_contact"],
+            )
             require_dsl_for(actor, state_of(device.id).dsl_hold, "police_contact")  # held for the DSL
-        if concern_id is not None:
-            concern = concerns.get(concern_id, actor)
-            since = concern.raised_at
         if _minute(called_at) > _minute(now):
             raise ValidationError("The time of the call is in the future.")
-        if since is not None:
-            _when_problem(called_at, now, since, "of the call", "concern")
+        about: list[tuple[dt.datetime, str]] = []  # not before the record(s) it is about: the latest
+        if concern_id is not None:  # (named first when both are at the same time)
+            about.append((concerns.get(concern_id, actor).raised_at, "concern"))
+        if device_id is not None:
+            about.append(police_call_about(device_id))
+        since, noun = max(about, key=lambda t: t[0])
+        _when_problem(called_at, now, since, "of the call", noun)
         row = PoliceContact.create(
             device=device_id,
             concern=concern_id,

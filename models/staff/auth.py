@@ -161,6 +161,8 @@ ACTION_WORDS = {
     "search": "record a search",
     "dsl_decision": "record the DSL's decision on a phone held for the DSL",
     "police": "hand a phone to the police",
+    # (the same permission as "police"; the words for a call to the police, not a hand-over)
+    "police_contact": "record a contact with the police",
     "parents_informed": "record that parents were told",
     "register_device": "register phones",
     "revoke_label": "revoke labels",

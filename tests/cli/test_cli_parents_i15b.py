@@ -94,3 +94,14 @@ def test_police_contact_about_a_phone(school_db, run, monkeypatch):
         "--db", db, "--as", "office",
     )  # fmt: skip
     assert code != 0 and "may not" in err
+
+
+def test_police_contact_dated_before_the_phone_is_refused_in_one_line(school_db, run, monkeypatch):
+    db, code_ = school_db
+    monkeypatch.setenv("KIOSK_PIN", HEAD)
+    code, out, err = run(
+        "police", "contact", "--phone", code_, "--line", "101", "--reference", "KP-9", "--at", "2019-01-01 10:00",
+        "--db", db, "--as", "head",
+    )  # fmt: skip
+    assert code != 0 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "or later." in err, err
