@@ -105,18 +105,18 @@ async def concern_title(pilot, whom: str) -> tuple[str, str]:
     await quiet(pilot)
     await pilot.press("n")
     await until(pilot, lambda: type(app.screen).__name__ == "RaiseConcernDialog", 10, "the form")
-    await pilot.press("down", "enter")  # a member of staff
+    await pilot.press("down", "down", "enter")  # a member of staff (the first Down: the first option)
     await quiet(pilot)
     box = app.screen.query_one("#concern-staff-list")
     for _ in range(box.option_count + 1):
         option = box.highlighted_option
-        if option is not None and str(option.prompt) == whom:
+        if option is not None and str(option.prompt).lstrip("● ").strip() == whom:
             break
         await pilot.press("down")
         await quiet(pilot)
     await pilot.press("enter")
     await quiet(pilot)
-    await pilot.press(*["down"] * 5, "enter")  # staff conduct or allegation
+    await pilot.press(*["down"] * 6, "enter")  # staff conduct or allegation
     await pilot.press(*"Shouted at a pupil", "enter")
     await until(pilot, lambda: app.screen.has_class("confirming"), 10, "the summary")
     return text(app, ".dialog-title"), str(app.screen.query_one("#concern-yes").label)
@@ -153,7 +153,7 @@ async def test_a_passcode_in_the_loan_note_is_refused_in_the_dialog_keeping_what
         await pilot.press("l")
         await drawn(pilot)
         assert screen_name(app) == "LoanDialog"
-        await pilot.press("down", "enter", "enter")  # Beech Teacher; School trip
+        await pilot.press("down", "down", "enter", "down", "enter")  # Beech Teacher; School trip
         await pilot.press(*"Y6 museum, code is 0000", "enter", "enter")
         await drawn(pilot)
         assert screen_name(app) == "LoanDialog" and not app.screen.has_class("confirming")
