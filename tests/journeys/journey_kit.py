@@ -48,7 +48,7 @@ SMALL, LARGE = (80, 24), (110, 32)
 KIOSK = Path(sys.executable).parent / "kiosk"  # the venv's installed entry point
 STEP = 20.0  # seconds: a bound on each wait (generous: two CPUs shared with other tests)
 START = 45.0  # the first screen, from spawning the process
-LOOK = 3.0  # seconds: once the app has drawn a step, how long a check waits for what a person must read
+LOOK = 8.0  # seconds: once the app has drawn a step, how long a check waits for what a person must read (a bound, not a pause: on a loaded CI machine a worker's rows came after 3 s)
 
 KEYS = {
     "enter": b"\r",

@@ -33,13 +33,13 @@ def test_teacher_raises_a_concern_and_the_dsl_follows_it_up(start_kiosk, school)
     kiosk.keys("n")
     kiosk.wait_for("Raise a concern for the DSL", "Who it is about", "A pupil", "A member of staff", "A visitor")
     kiosk.assert_shows("Choose who it is about (Down/Up, then Enter). Esc to cancel.", "Continue", "Cancel")
-    kiosk.keys("enter")  # a pupil
+    kiosk.keys("down", "enter")  # a pupil (the first Down lands on the first option)
     kiosk.wait_for("Pupil: type part of the name, then Down/Up and Enter")
     kiosk.type(pupil)
     kiosk.wait_for(f"{pupil} · Oak", "Down/Up to choose, Enter to pick.")
     kiosk.keys("enter")
     kiosk.assert_shows("Kind of concern", "Bullying or cyberbullying")  # the list that now has the focus
-    kiosk.keys("down", "enter")  # bullying or cyberbullying
+    kiosk.keys("down", "down", "enter")  # bullying or cyberbullying
     kiosk.assert_shows("What happened (facts: when, where, what was seen or said)")
     kiosk.type(WHAT)
     kiosk.assert_shows(WHAT)  # typed into the field that has the focus, and seen there

@@ -12,7 +12,7 @@ from textual.geometry import Region
 
 from models.custody import ledger as custody
 from models.upkeep.demo import DEMO_PINS
-from tests.pilot import make_app, quiet, sign_in, text
+from tests.pilot import make_app, quiet, sign_in, text, until
 from tests.school import NOW
 from tests.screens.test_history_screen import device_of, find
 
@@ -36,9 +36,18 @@ def shown_whole(app, selector: str) -> bool:
     return True
 
 
-def assert_whole(app, *ids: str) -> None:
-    missing = [i for i in ids if not shown_whole(app, f"#{i}")]
-    assert not missing, f"cut off at {app.size}: {missing}"
+async def assert_whole(pilot, *ids: str) -> None:
+    """Each widget is shown whole once the dialog has scrolled and drawn (a bounded wait: on a
+    loaded machine the scroll to the focused field lands a frame or two after the key)."""
+    app = pilot.app
+
+    def missing() -> list[str]:
+        return [i for i in ids if not shown_whole(app, f"#{i}")]
+
+    try:
+        await until(pilot, lambda: not missing(), 10, "the widgets shown whole")
+    except AssertionError:
+        raise AssertionError(f"cut off at {app.size}: {missing()}") from None
 
 
 async def open_dialog(pilot, school, size, key: str) -> None:
@@ -58,25 +67,25 @@ async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f7")
         assert type(app.screen).__name__ == "SearchDialog"
-        assert_whole(app, "search-error", "search-continue", "search-cancel")
+        await assert_whole(pilot, "search-error", "search-continue", "search-cancel")
         await pilot.press("down", "enter", "enter")  # consent: the pupil; no witness: why not, then
         assert text(app, "#search-error") == "No witness: say why there was none."
-        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-no-witness")
+        await assert_whole(pilot, "search-error", "search-continue", "search-cancel", "search-no-witness")
         await pilot.press("shift+tab")
-        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-witness")
+        await assert_whole(pilot, "search-error", "search-continue", "search-cancel", "search-witness")
         await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", *"an image", "enter")
         await pilot.press(
             *"office", "enter", "enter", "enter", "enter", "enter"
         )  # now; no one else present, nothing found
         assert app.focused.id == "search-outcome"
         await pilot.press("down", "enter")  # nothing found
-        assert_whole(app, "search-error", "search-continue", "search-cancel", "search-follow-up")
+        await assert_whole(pilot, "search-error", "search-continue", "search-cancel", "search-follow-up")
         await pilot.press("enter")  # no follow-up: Continue
         assert app.screen.has_class("confirming")
         assert "Witness: Mrs R Hughes" in text(app, "#search-summary")
-        assert_whole(app, "search-summary", "search-yes", "search-back")
+        await assert_whole(pilot, "search-summary", "search-yes", "search-back")
         await pilot.press("escape")  # back to the form
-        assert_whole(app, "search-error", "search-continue", "search-cancel")
+        await assert_whole(pilot, "search-error", "search-continue", "search-cancel")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
@@ -88,15 +97,15 @@ async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f8")
         assert type(app.screen).__name__ == "PoliceDialog"
-        assert_whole(app, "police-error", "police-continue", "police-cancel")
+        await assert_whole(pilot, "police-error", "police-continue", "police-cancel")
         await pilot.press("enter")
         assert text(app, "#police-error") != "Enter to go on, Esc to cancel."
-        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-officer")
+        await assert_whole(pilot, "police-error", "police-continue", "police-cancel", "police-officer")
         await pilot.press(*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter")
-        assert_whole(app, "police-error", "police-continue", "police-cancel", "police-time")
+        await assert_whole(pilot, "police-error", "police-continue", "police-cancel", "police-time")
         await pilot.press("enter")
         assert app.screen.has_class("confirming")
-        assert_whole(app, "police-summary", "police-yes", "police-back")
+        await assert_whole(pilot, "police-summary", "police-yes", "police-back")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
@@ -105,13 +114,13 @@ async def test_confiscate_dialog_fits_with_buttons_and_error_line(school, size):
     async with app.run_test(size=size) as pilot:
         await open_dialog(pilot, school, size, "f6")
         assert type(app.screen).__name__ == "ConfiscateDialog"
-        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-category")
+        await assert_whole(pilot, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-category")
         await pilot.press("down", "enter", "enter")  # why: behaviour; no reason
         assert text(app, "#confiscate-error") == "Give the reason for the confiscation."
-        assert_whole(app, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
+        await assert_whole(pilot, "confiscate-error", "confiscate-continue", "confiscate-cancel", "confiscate-reason")
         await pilot.press(*"Filming in class", "enter", "down", "enter", "enter")  # first policy, then Continue
         assert app.screen.has_class("confirming")
-        assert_whole(app, "confiscate-summary", "confiscate-yes", "confiscate-back")
+        await assert_whole(pilot, "confiscate-summary", "confiscate-yes", "confiscate-back")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
@@ -124,7 +133,7 @@ async def test_raise_a_concern_dialog_fits_with_buttons_and_error_line(school, s
         await pilot.press("n")
         await quiet(pilot)
         assert type(app.screen).__name__ == "RaiseConcernDialog"
-        assert_whole(app, "concern-error", "concern-continue", "concern-cancel")
+        await assert_whole(pilot, "concern-error", "concern-continue", "concern-cancel")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
@@ -141,10 +150,10 @@ async def test_release_to_a_parent_dialog_fits_with_buttons_and_error_line(schoo
         await pilot.press("f4")
         await quiet(pilot)
         assert type(app.screen).__name__ == "ReleaseToContactDialog"
-        assert_whole(app, "contact-error", "contact-release", "contact-cancel")
+        await assert_whole(pilot, "contact-error", "contact-release", "contact-cancel")
         await pilot.press("tab", "tab", "enter")  # Release phone with nobody chosen
         assert text(app, "#contact-error").startswith("Choose the person collecting the phone")
-        assert_whole(app, "contact-error", "contact-release", "contact-cancel")
+        await assert_whole(pilot, "contact-error", "contact-release", "contact-cancel")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
@@ -160,8 +169,8 @@ async def test_exception_form_shows_its_error_line_and_buttons(school, size):
         await pilot.press("n")
         await quiet(pilot)
         assert type(app.screen).__name__ == "ExceptionFormDialog"
-        assert_whole(app, "exc-error", "exc-continue", "exc-cancel")
+        await assert_whole(pilot, "exc-error", "exc-continue", "exc-cancel")
         app.screen.query_one("#exc-continue").press()
         await quiet(pilot)
         assert text(app, "#exc-error")  # something is missing: it says what
-        assert_whole(app, "exc-error", "exc-continue", "exc-cancel")
+        await assert_whole(pilot, "exc-error", "exc-continue", "exc-cancel")
