@@ -33,7 +33,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import SearchRecord
-from kiosk.dialogs.exception_form import parse_date
+from kiosk.dialogs.parents_informed import DAY_LENGTH, TIME_LENGTH, parse_day, parse_time
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
@@ -94,14 +94,14 @@ def when_searched(
         return None, "", ""
     day = to_local(now).date()
     if day_text:
-        parsed = parse_date(day_text)
+        parsed = parse_day(day_text)
         if parsed is None:
             return None, f"Give the day of the search as DD/MM/YYYY, e.g. {day:%d/%m/%Y}.", "search-day"
         day = parsed
-    match = _HHMM.match(time_text)
-    if match is None:
+    time = parse_time(time_text)
+    if time is None:
         return None, NO_TIME, "search-time"
-    at = local_to_utc(dt.datetime.combine(day, dt.time(int(match.group(1)), int(match.group(2)))))
+    at = local_to_utc(dt.datetime.combine(day, time))
     if at.replace(second=0, microsecond=0) > now.replace(second=0, microsecond=0):
         return None, FUTURE, "search-time" if not day_text or day == to_local(now).date() else "search-day"
     if latest is not None and (problem := time_order_problem(at, *latest)):
@@ -200,15 +200,13 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             f"{when:%d/%m/%Y}" if when else "",
             id="search-day",
             placeholder=f"e.g. {today:%d/%m/%Y}",
-            max_length=10,
-            restrict=r"[0-9/-]*",
+            max_length=DAY_LENGTH,  # what is typed is kept, and a wrong form said in one line
         )
         yield FormInput(
             f"{when:%H:%M}" if when else "",
             id="search-time",
             placeholder="e.g. 14:05",
-            max_length=5,
-            restrict=r"[0-9:]*",
+            max_length=TIME_LENGTH,
         )
         yield Label("Others present (optional)")
         yield FormInput(

@@ -201,3 +201,16 @@ async def test_a_time_the_ledger_refuses_on_confirming_reopens_the_form_with_eve
         await quiet(pilot)
         assert message(app) == "Recorded the search of Ben Jones's phone."
     assert latest(dev).at == NOW.replace(hour=9, minute=0) and latest(dev).consent_by == "parent"
+
+
+def test_the_search_day_and_time_read_as_the_parents_told_boxes_do():
+    # review: the search's boxes dropped '.' and spaces as typed (the fault h2 mended in the
+    # parents-told and police-call boxes); they now share that form's parsing
+    from kiosk.dialogs.search import when_searched
+
+    now = dt.datetime(2026, 12, 7, 16, 0)
+    for day, time in (("07.12.2026", "14.05"), ("07-12-2026", "1405"), ("2026-12-07", "14:05")):
+        at, problem, _ = when_searched(day, time, now, None)
+        assert problem == "" and at == dt.datetime(2026, 12, 7, 14, 5), (day, time)
+    at, problem, field = when_searched("07 12 2026", "14:05", now, None)
+    assert at is None and field == "search-day" and problem.startswith("Give the day of the search as DD/MM/YYYY")
