@@ -206,6 +206,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         super().__init__()
         self.who = who
         self.view: PhoneView | None = None
+        # True from show() until someone pages: the newest entry is kept in view as the chain is laid out.
+        self.follow_newest = False
         self.clear_message_on_load = True
         self.busy = False  # the phone is being reloaded after an action
         self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
@@ -239,6 +241,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         return self.app.services.settings.scan_terminators
 
     def action_chain_page(self, direction: int) -> None:
+        self.follow_newest = False
         box = self.query_one("#history-chain-box", VerticalScroll)
         if direction < 0:
             box.scroll_page_up(animate=False)
@@ -254,6 +257,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         chain_box.can_focus = False
         # The footer's "Older"/"Newer" follow the chain's scrolling, however it moved.
         self.watch(chain_box, "scroll_y", lambda _: self.call_after_refresh(self.refresh_bindings), init=False)
+        # A scroll_end after one refresh can run before a new entry is measured (seen on a loaded machine), so
+        # the end is sought again whenever the chain's laid-out size changes.
+        self.watch(chain_box, "virtual_size", self.keep_newest_in_view, init=False)
         self.query_one("#history-scan", ScanInput).focus()
 
     # ------------------------------------------------------------ bindings
@@ -308,9 +314,14 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 "\n".join([*view.chain, *told]) if view.chain else "Nothing has been recorded for this phone yet."
             )
             phone.set_classes(f"state-{view.state}")
+            self.follow_newest = True
             self.query_one("#history-chain-box", VerticalScroll).scroll_end(animate=False)
         self.refresh_bindings()
         self.call_after_refresh(self.refresh_bindings)  # the chain laid out: whether it scrolls
+
+    def keep_newest_in_view(self) -> None:
+        if self.follow_newest:
+            self.query_one("#history-chain-box", VerticalScroll).scroll_end(animate=False)
 
     # ------------------------------------------------------------ finding a phone
 
