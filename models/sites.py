@@ -102,6 +102,16 @@ def with_site(url: str, code: str) -> str:
     return urlunparse(parsed._replace(query=query))
 
 
+def waiting_message(code: str) -> str:
+    """One line: school ``code``'s place is empty (``kiosk trust add-site CODE --empty``),
+    waiting for its records to be moved in; opened for anything else, nothing is made there."""
+    return (
+        f"The school {code!r} is waiting for its records to be moved in: `kiosk migrate-to "
+        f"'postgresql://…?site={code}' --db ITS.sqlite3 --as ADMIN`, or its backup with "
+        f"`KIOSK_SITE={code} kiosk restore FILE`. Nothing was changed."
+    )
+
+
 def write_lock_key(base: int, schema: str) -> int:
     """The advisory lock a site's writers share: one per site, so four schools scanning at
     once do not queue behind each other (each site has its own audit chain to keep in

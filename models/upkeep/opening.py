@@ -18,8 +18,14 @@ from models.upkeep.migrations import migrate
 
 def open_database(url: str | os.PathLike, *, create: bool = True) -> peewee.Database:
     """Open the database at ``url`` and apply any upgrades it has not had (each recorded
-    in the audit log). A damaged file is one plain line, never a traceback."""
+    in the audit log). A damaged file is one plain line, never a traceback.
+
+    A trust's school whose place is empty (``kiosk trust add-site CODE --empty``) is not
+    filled with new tables here: it waits for its records (``kiosk migrate-to``, ``kiosk
+    restore``, which open it with :func:`init_db` alone), and anything else that opens it
+    is told so in one line, nothing made."""
     database = init_db(url, create=create)
+    _refuse_an_empty_place(database)
     try:
         migrate()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
@@ -27,3 +33,15 @@ def open_database(url: str | os.PathLike, *, create: bool = True) -> peewee.Data
             raise
         raise StorageError(message) from None
     return database
+
+
+def _refuse_an_empty_place(database: peewee.Database) -> None:
+    from models import sites
+    from models.store.db import current_schema, current_site
+
+    site = current_site()
+    if site == sites.MAIN or isinstance(database, peewee.SqliteDatabase):
+        return  # a school alone, or site 1: a new, empty database is made as it always was
+    if not database.get_tables(schema=current_schema()):
+        database.close()
+        raise StorageError(sites.waiting_message(site))

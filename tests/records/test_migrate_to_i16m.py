@@ -434,6 +434,9 @@ def test_a_school_on_sqlite_joins_a_trust_as_a_site_of_its_own(demo_school, targ
     )
     assert code == 0, err
     assert "kiosk migrate-to" in out  # what to do next
+    # walk, issue 16: any other command at the empty place filled it with tables, and the move was refused
+    code, out, err = run("trust", "sites", "--db", with_site(target, "elm"))
+    assert code == 1 and "waiting for its records to be moved in" in err, out + err
     code, out, err = run("migrate-to", with_site(target, "elm"), "--db", demo_school, "--as", "admin")
     assert code == 0, err
     src = sqlite3.connect(demo_school)
