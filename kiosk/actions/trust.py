@@ -4,6 +4,7 @@ site 1 by the trust's own roles (``models.trust``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,21 @@ def sites(settings: Any) -> list[SiteInfo]:
     from models.trust import all_sites
 
     return all_sites(settings.school_name or "Site 1")
+
+
+def not_read(settings: Any) -> list[SiteInfo]:
+    """The trust's schools no report reads now (a place waiting for its records, a school
+    whose tables are gone): every view across the trust names them."""
+    from models.trust.reports import not_read as unread
+
+    return unread(settings.school_name or "Site 1")
+
+
+def unread_row(site: SiteInfo, columns: Sequence[str]) -> dict[str, Any]:
+    """A school not read, as a row of a report whose rows are not schools (the feed)."""
+    from models.trust.reports import unread_row as row
+
+    return row(site, tuple(columns))
 
 
 def grants(code: str, role: str | None) -> str:
@@ -65,7 +81,12 @@ def compliance(
     )
     total = rows[-1]
     reports.record_read(
-        actor, "compliance", [r.site for r in rows[:-1]], now, from_day=total.from_day, to_day=total.to_day
+        actor,
+        "compliance",
+        [r.site for r in rows[:-1] if r.site.ready],
+        now,
+        from_day=total.from_day,
+        to_day=total.to_day,
     )
     return rows
 
@@ -75,7 +96,7 @@ def uncollected(who: SignedIn, settings: Any, now: dt.datetime) -> list[SiteHeld
 
     actor = staff_row(who)
     rows = reports.uncollected_across(actor, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1")
-    reports.record_read(actor, "uncollected", [r.site for r in rows], now)
+    reports.record_read(actor, "uncollected", [r.site for r in rows if r.site.ready], now)
     return rows
 
 
@@ -84,7 +105,8 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 
     actor = staff_row(who)
     rows = reports.feed_across(actor, from_day, to_day, tz=settings.tz, first_name=settings.school_name or "Site 1")
-    reports.record_read(actor, "safeguarding_feed", sites(settings), now, from_day=from_day, to_day=to_day)
+    read = [s for s in sites(settings) if s.ready]
+    reports.record_read(actor, "safeguarding_feed", read, now, from_day=from_day, to_day=to_day)
     return rows
 
 
@@ -107,12 +129,16 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
     per_site = reports.governors_across(
         actor, span, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
     )
-    covered = max((rep.covered_to for _, rep in per_site), default=span.to_day)  # to today while under way
+    read = [(site, rep) for site, rep in per_site if rep is not None]
+    covered = max((rep.covered_to for _, rep in read), default=span.to_day)  # to today while under way
     reports.record_read(
-        actor, "governors", [s for s, _ in per_site], now, from_day=span.from_day, to_day=covered, term=span.label
+        actor, "governors", [s for s, _ in read], now, from_day=span.from_day, to_day=covered, term=span.label
     )
     rows = []
     for site, rep in per_site:
+        if rep is None:  # not read: its place is empty, or its tables are gone
+            rows.append(reports.unread_row(site, ("section", "measure", "group", "value")))
+            continue
         mine = [{"site": site.number, "school": site.name, **row.to_dict()} for row in rep.rows()]
         if not any(r["section"] == "hand_in_term" for r in mine):
             # No hand-in yet this term (the compliance report still counts today's expected): the
@@ -129,4 +155,4 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
                 for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
             ]
         rows += mine
-    return TrustGovernors(span.label, rows, small_counts=any(rep.small_counts for _, rep in per_site))
+    return TrustGovernors(span.label, rows, small_counts=any(rep.small_counts for _, rep in read))

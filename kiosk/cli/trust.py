@@ -12,10 +12,46 @@ import click
 from kiosk.actions import admin
 from kiosk.actions import trust as trust_actions
 from kiosk.cli._access import acts, open_command
-from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
+from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date
 
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
 HELD_NOTE = "Held = in tray + confiscated (not collected); overnight and in overflow are some of those, not more."
+NAMING = ("site", "code", "school", "status")
+
+
+def _with_status(rows: list[dict], columns: list[str], fmt: str) -> tuple[list[dict], list[str]]:
+    """A school not read (its place empty, or its tables gone) has its row with its state
+    in ``status`` and no figures: blank in a table or CSV (JSON keeps null). The column is
+    there when some row has a status."""
+    if fmt != "json":
+        rows = [
+            {k: "" if v is None else v for k, v in r.items()}
+            if "status" in r and all(v is None for k, v in r.items() if k not in NAMING)
+            else r
+            for r in rows
+        ]
+    return rows, [*columns, "status"] if any("status" in r for r in rows) else columns
+
+
+def _say_not_read(gone: list, fmt: str, *, listing: bool = False) -> None:
+    """After a view across the trust: each school it did not read, in one line. A place
+    waiting for its records is a note (a move under way); a school whose tables are gone
+    is a warning, and exit code 1 (the figures are not the whole trust's)."""
+    lost = [s for s in gone if s.lost]
+    for s in gone:
+        if s.lost:
+            click.echo(
+                f"Warning: {s.label} is in the trust's registry but its tables are gone (schema {s.schema}): "
+                "it is not in any report across the trust. Run kiosk audit verify at site 1.",
+                err=True,
+            )
+        elif not listing:
+            click.echo(
+                f"Note: {s.label} is not in these figures: its place is empty, waiting for its records to be moved in.",
+                err=fmt != "table",
+            )
+    if lost:
+        raise Warned()
 
 
 @click.group("trust")
@@ -30,14 +66,23 @@ def trust_group() -> None:
 def trust_sites(env: Env, fmt: str) -> None:
     """The trust's schools (site 1 first) and the code a terminal names to open each."""
     env.open(create=False)
-    emit(
+    listed = trust_actions.sites(env.settings)
+    rows, columns = _with_status(
         [
-            {"site": s.number, "code": s.code or "(none: site 1)", "school": s.name, "schema": s.schema}
-            for s in trust_actions.sites(env.settings)
+            {
+                "site": s.number,
+                "code": s.code or "(none: site 1)",
+                "school": s.name,
+                "schema": s.schema,
+                **({"status": s.status} if s.status else {}),
+            }
+            for s in listed
         ],
-        fmt,
         ["site", "code", "school", "schema"],
+        fmt,
     )
+    emit(rows, fmt, columns)
+    _say_not_read([s for s in listed if not s.ready], fmt, listing=True)
 
 
 @trust_group.command("add-site")
@@ -53,7 +98,15 @@ def trust_sites(env: Env, fmt: str) -> None:
 def trust_add_site(env: Env, who, code: str, name: str, empty: bool) -> None:
     """Add a school to the trust (CODE: its short name, e.g. elm). Run at site 1, by its admin."""
     env.open(create=False)
+    before = {s.code for s in trust_actions.sites(env.settings)}
     site = trust_actions.add_site(who, code, name, env.settings, admin.now(), empty=empty)
+    if site.code in before:  # a school of the trust whose tables were lost: its place made again
+        click.echo(
+            f"{site.name} (site {site.number}, code {site.code}) made again, empty: its tables were lost. Put its "
+            f"backup back with `KIOSK_SITE={site.code} kiosk restore FILE`, or move its records in with "
+            f"`kiosk migrate-to 'postgresql://…?site={site.code}' --db ITS.sqlite3 --as ADMIN`."
+        )
+        return
     if empty:
         click.echo(
             f"{site.name} added as site {site.number} (code {site.code}), empty. Move its records in with "
@@ -92,13 +145,17 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
     to_day = parse_date(to_text, "--to")
     env.open(create=False)
     rows = trust_actions.compliance(who, from_day, to_day, env.settings, admin.now())
-    shown = [r.as_dict() for r in rows]
+    shown, columns = _with_status(
+        [r.as_dict() for r in rows],
+        ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
+        fmt,
+    )
     if fmt != "json":  # no one expected: no rate (JSON keeps null)
         shown = [{**r, "rate_percent": "n/a" if r["rate_percent"] is None else r["rate_percent"]} for r in shown]
     emit(
         shown,
         fmt,
-        ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
+        columns,
         {
             "school_days": "school days",
             "handed_in": "handed in",
@@ -106,6 +163,7 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
             "not_collected": "not collected",
         },
     )
+    _say_not_read([r.site for r in rows[:-1] if not r.site.ready], fmt)
 
 
 @trust_group.command("uncollected")
@@ -116,14 +174,15 @@ def trust_uncollected(env: Env, who, fmt: str) -> None:
     """Phones each school still holds: counts (each school's own list has the names)."""
     env.open(create=False)
     rows = trust_actions.uncollected(who, env.settings, admin.now())
-    emit(
+    shown, columns = _with_status(
         [r.as_dict() for r in rows],
-        fmt,
         ["site", "school", "held", "in_tray", "confiscated", "kept_overnight", "in_overflow"],
-        HELD_HEADINGS,
+        fmt,
     )
+    emit(shown, fmt, columns, HELD_HEADINGS)
     if fmt == "table":
         click.echo(HELD_NOTE)
+    _say_not_read([r.site for r in rows if not r.site.ready], fmt)
 
 
 @trust_group.command("feed")
@@ -144,7 +203,12 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
     columns = ["school", "time", "kind_text", "subject", "class_name", "summary", "by"]
     if fmt == "csv":  # a spreadsheet has room for the whole text (the summary is cut to fit a line)
         columns.append("detail")
-    emit([r.as_dict() for r in rows], fmt, columns, {"kind_text": "kind", "class_name": "class"})
+    gone = trust_actions.not_read(env.settings)
+    shown, columns = _with_status(
+        [r.as_dict() for r in rows] + [trust_actions.unread_row(s, columns) for s in gone], columns, fmt
+    )
+    emit(shown, fmt, columns, {"kind_text": "kind", "class_name": "class"})
+    _say_not_read(gone, fmt)
 
 
 @trust_group.command("governors")
@@ -156,12 +220,13 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
     """Each school's governors' figures for the term (counts, no names), one row per figure."""
     env.open(create=False)
     done = trust_actions.governors(who, term_text, env.settings, admin.now())
-    shown = done.rows
+    shown, columns = _with_status(done.rows, ["site", "school", "section", "measure", "group", "value"], fmt)
     if fmt != "json":  # a rate with no one expected (JSON keeps null)
         shown = [{**r, "value": "n/a" if r["value"] is None else r["value"]} for r in shown]
-    emit(shown, fmt, ["site", "school", "section", "measure", "group", "value"])
+    emit(shown, fmt, columns)
     if done.small_counts:  # as the school's own report warns (JSON and CSV: on stderr, the data untouched)
         click.echo(
             "Some counts are 1 or 2 and may identify a child: keep these figures within the trust.",
             err=fmt != "table",
         )
+    _say_not_read(trust_actions.not_read(env.settings), fmt)

@@ -8,7 +8,9 @@ on verifying.
 * :func:`add_site` makes a school: its schema, its tables at the current version, and its
   row in the registry, in one transaction with the audit entry (in the chain of the site
   that made it).
-* :func:`all_sites` lists them, site 1 first.
+* :func:`all_sites` lists them, site 1 first, each with its state: one whose place is
+  empty (``add-site --empty``, waiting for its records) or whose tables are gone (its
+  schema dropped) is still the trust's school, named in every report, never read.
 * :func:`reading` reads another site's records in a read-only transaction: the database
   itself refuses any write into a school while reading it, whoever asks.
 """
@@ -51,12 +53,42 @@ class Site(peewee.Model):
         table_name = "site"
 
 
+READY = "ready"  # its tables are there: read as normal
+EMPTY = "empty"  # its place, no tables yet: waiting for its records (migrate-to, or restore)
+MISSING = "missing"  # in the registry, but its schema is gone (dropped outside the kiosk)
+
+
 @dataclass(frozen=True)
 class SiteInfo:
     number: int
     code: str  # "" for site 1 (a terminal names no site to open it)
     name: str
     schema: str
+    state: str = READY
+
+    @property
+    def ready(self) -> bool:
+        return self.state == READY
+
+    @property
+    def lost(self) -> bool:
+        """In the registry, its tables gone: a fault (``kiosk audit verify`` names it), where
+        an empty place is a move under way."""
+        return self.state == MISSING
+
+    @property
+    def status(self) -> str:
+        """The school's state in plain words ("" when it is read as normal), as every trust
+        report shows it in its row."""
+        if self.state == EMPTY:
+            return f"empty: waiting for its records (kiosk migrate-to '…?site={self.code}')"
+        if self.state == MISSING:
+            return f"missing: its tables are gone (schema {self.schema})"
+        return ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})" if self.code else self.name
 
 
 def _require_postgres() -> None:
@@ -75,14 +107,27 @@ def _has_registry() -> bool:
 
 
 def all_sites(first_name: str = "This school") -> list[SiteInfo]:
-    """The trust's schools, site 1 first. A school alone (or on SQLite) is a trust of one."""
+    """The trust's schools, site 1 first, each with its state (:data:`READY`, :data:`EMPTY`,
+    :data:`MISSING`): every school in the registry, whether or not its tables are there
+    to be read. A school alone (or on SQLite) is a trust of one."""
     if not _has_registry():
         return [SiteInfo(1, MAIN, first_name, MAIN_SCHEMA)]
-    return [
-        SiteInfo(s.id, s.code, s.name, s.schema_name)
-        for s in Site.select().order_by(Site.id)
-        if _schema_exists(s.schema_name)
-    ]
+    rows = list(Site.select().order_by(Site.id))
+    states = schema_states([s.schema_name for s in rows])
+    return [SiteInfo(s.id, s.code, s.name, s.schema_name, states[s.schema_name]) for s in rows]
+
+
+def schema_states(schemas: list[str]) -> dict[str, str]:
+    """Each schema's state: :data:`MISSING` (no such schema), :data:`EMPTY` (no tables in
+    it) or :data:`READY`; one query (pg_catalog, which every role may read)."""
+    found = dict(
+        db.execute_sql(
+            "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) "
+            "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
+            (list(schemas),),
+        ).fetchall()
+    )
+    return {s: (MISSING if s not in found else READY if found[s] else EMPTY) for s in schemas}
 
 
 def grants_for(code: str, role: str | None = None) -> str:
@@ -270,6 +315,14 @@ def registry_problems() -> list[str]:
                 f"Table site: the school {d.get('name')!r} ({d.get('code')}) was added but its row is gone."
             )
     schemas = {s.schema_name for s in rows.values()}
+    states = schema_states(sorted(schemas))
+    for s in rows.values():
+        if states[s.schema_name] == MISSING:
+            problems.append(
+                f"Table site: the school {s.name!r} ({s.code}) is in the trust's registry but its tables are "
+                f"gone (schema {s.schema_name}, dropped outside the kiosk): put its backup back with `kiosk trust "
+                f"add-site {s.code} --empty`, then `KIOSK_SITE={s.code} kiosk restore FILE`."
+            )
     for (name,) in db.execute_sql(
         "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (site_names.SCHEMA_PREFIX.replace("_", "\\_") + "%%",)
     ).fetchall():

@@ -1,6 +1,10 @@
 """Reports across a trust's schools (issue 16): each school's own report, read at that
 school in a read-only transaction (:func:`models.trust.reading`), then the trust's total.
 
+A school that is not there to be read (its place empty, waiting for its records; or its
+tables gone) is never read: it has its row, with no figures and its state in plain words
+(:attr:`models.trust.SiteInfo.status`), and the trust's total says it leaves it out.
+
 Who may read them is asked at site 1, where the trust's roles are held: the trust's leads
 (``trust_reports``: compliance, phones not collected, the governors' figures) and the
 trust's safeguarding lead (``trust_safeguarding``: each school's DSL feed). Figures only
@@ -57,20 +61,47 @@ class SiteCompliance:
     visitors_not_signed_out: int
     from_day: dt.date | None = None  # the range read at this school (its own school days)
     to_day: dt.date | None = None
+    left_out: tuple[SiteInfo, ...] = ()  # the trust's total: the schools not read
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "site": self.site.number,
-            "code": self.site.code,
-            "school": self.site.name,
-            "school_days": self.school_days,
-            "handed_in": self.handed_in,
-            "expected": self.expected,
-            "rate_percent": self.rate,
-            "breaches": self.breaches,
-            "not_collected": self.not_collected,
-            "visitors_not_signed_out": self.visitors_not_signed_out,
-        }
+        return _with_status(
+            {
+                "site": self.site.number,
+                "code": self.site.code,
+                "school": self.site.name,
+                "school_days": self.school_days,
+                "handed_in": self.handed_in,
+                "expected": self.expected,
+                "rate_percent": self.rate,
+                "breaches": self.breaches,
+                "not_collected": self.not_collected,
+                "visitors_not_signed_out": self.visitors_not_signed_out,
+            },
+            self.site,
+            self.left_out,
+        )
+
+
+NAMING_KEYS = ("site", "code", "school")  # what a school not read keeps in its row; its figures are None
+
+
+def _with_status(row: dict[str, Any], site: SiteInfo, left_out: tuple[SiteInfo, ...] = ()) -> dict[str, Any]:
+    """A report's row as it is shown: a school not read has no figures (None, not a zero)
+    and its state in ``status``; a total that leaves schools out says which. A row read as
+    normal has no ``status``."""
+    if not site.ready:
+        return {**{k: (v if k in NAMING_KEYS else None) for k, v in row.items()}, "status": site.status}
+    if left_out:
+        return {**row, "status": left_out_text(left_out)}
+    return row
+
+
+def left_out_text(left_out: tuple[SiteInfo, ...] | list[SiteInfo]) -> str:
+    return "without " + ", ".join(s.label for s in left_out) + ": not read"
+
+
+def _unread(site: SiteInfo) -> SiteCompliance:
+    return SiteCompliance(site, 0, 0, 0, None, 0, 0, 0)
 
 
 TRUST_TOTAL = SiteInfo(0, "", "The trust (all schools)", "")
@@ -93,9 +124,13 @@ def compliance_across(
     :func:`models.reports.compliance.summary`), then the trust's total (its rate from the summed counts, not an average of rates)."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
-    rows = []
-    for n, site in enumerate(all_sites(first_name)):
-        with reading(site, prepared=n > 0):
+    rows: list[SiteCompliance] = []
+    sites = all_sites(first_name)
+    for site in sites:
+        if not site.ready:
+            rows.append(_unread(site))
+            continue
+        with reading(site, prepared=_prepared(rows)):
             s = comp.summary(from_day, to_day, now=now, tz=tz)
         rows.append(
             SiteCompliance(
@@ -125,9 +160,20 @@ def compliance_across(
             visitors_not_signed_out=sum(r.visitors_not_signed_out for r in rows),
             from_day=min((r.from_day for r in rows if r.from_day), default=None),
             to_day=max((r.to_day for r in rows if r.to_day), default=None),
+            left_out=tuple(s for s in sites if not s.ready),
         )
     )
     return rows
+
+
+def _prepared(done: list[Any]) -> bool:
+    """A school read before this one in the same report (:func:`models.trust.reading`'s
+    ``prepared``): a school not read prepared nothing."""
+    return any(_site_of(r).ready for r in done)
+
+
+def _site_of(row: Any) -> SiteInfo:
+    return row[0] if isinstance(row, tuple) else row.site
 
 
 @dataclass(frozen=True)
@@ -148,16 +194,19 @@ class SiteHeld:
         return self.in_tray + self.confiscated
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "site": self.site.number,
-            "code": self.site.code,
-            "school": self.site.name,
-            "held": self.held,
-            "in_tray": self.in_tray,
-            "confiscated": self.confiscated,
-            "kept_overnight": self.overnight,
-            "in_overflow": self.overflow,
-        }
+        return _with_status(
+            {
+                "site": self.site.number,
+                "code": self.site.code,
+                "school": self.site.name,
+                "held": self.held,
+                "in_tray": self.in_tray,
+                "confiscated": self.confiscated,
+                "kept_overnight": self.overnight,
+                "in_overflow": self.overflow,
+            },
+            self.site,
+        )
 
 
 def uncollected_across(
@@ -165,9 +214,12 @@ def uncollected_across(
 ) -> list[SiteHeld]:
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
-    out = []
-    for n, site in enumerate(all_sites(first_name)):
-        with reading(site, prepared=n > 0):
+    out: list[SiteHeld] = []
+    for site in all_sites(first_name):
+        if not site.ready:
+            out.append(SiteHeld(site, 0, 0, 0, 0))
+            continue
+        with reading(site, prepared=_prepared(out)):
             held = phones.uncollected(now, tz)
         out.append(
             SiteHeld(
@@ -196,11 +248,16 @@ def feed_across(
     """Every school's DSL feed over the range (concerns, confiscations, searches, police),
     newest first, for the trust's safeguarding lead. Read only: nothing is marked seen at
     a school (its own DSL's marks are theirs). An allegation about the reader is left out;
-    one about a school's headteacher is in (the trust, the employer, deals with those)."""
+    one about a school's headteacher is in (the trust, the employer, deals with those).
+    A school not read has no entries: :func:`not_read` names it."""
     _at_site_1(actor, "trust_safeguarding")
-    out = []
-    for n, site in enumerate(all_sites(first_name)):
-        with reading(site, prepared=n > 0):
+    out: list[SiteFeedEntry] = []
+    read = False
+    for site in all_sites(first_name):
+        if not site.ready:
+            continue
+        with reading(site, prepared=read):
+            read = True
             entries = concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
             out += [SiteFeedEntry(site, e) for e in entries]
     out.sort(key=lambda s: s.entry.at, reverse=True)
@@ -209,18 +266,40 @@ def feed_across(
 
 def governors_across(
     actor: Staff | None, term: gov.Term, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
-) -> list[tuple[SiteInfo, gov.GovernorsReport]]:
-    """Each school's governors' figures for the term (counts, no names)."""
+) -> list[tuple[SiteInfo, gov.GovernorsReport | None]]:
+    """Each school's governors' figures for the term (counts, no names); None for a school
+    not read."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
-    out = []
-    for n, site in enumerate(all_sites(first_name)):
-        with reading(site, prepared=n > 0):
+    out: list[tuple[SiteInfo, gov.GovernorsReport | None]] = []
+    for site in all_sites(first_name):
+        if not site.ready:
+            out.append((site, None))
+            continue
+        with reading(site, prepared=_prepared(out)):
             report = gov.governors_report(
                 term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
             )
             out.append((site, report))
     return out
+
+
+def not_read(first_name: str = "Site 1") -> list[SiteInfo]:
+    """The trust's schools no report reads now: a place waiting for its records, or a
+    school whose tables are gone."""
+    return [s for s in all_sites(first_name) if not s.ready]
+
+
+def unread_row(site: SiteInfo, columns: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """A school not read, as one row of a report whose rows are not schools (the feed, the
+    governors' figures): its site and name, its state, nothing else."""
+    return {
+        **{c: None for c in columns},
+        "site": site.number,
+        "code": site.code,
+        "school": site.name,
+        "status": site.status,
+    }
 
 
 def record_read(
