@@ -7,6 +7,10 @@ school's compliance over the last 30 school days with the trust's total last
 only), F shows every school's DSL feed instead, for today or (W) the last 7 days
 (``kiosk trust feed``). Every read goes through :mod:`kiosk.actions.trust`, which
 records it in site 1's audit log.
+
+A school that is not read (its place empty, waiting for its records; or its tables gone)
+keeps its row with "—" for its figures, and the line above the keys names it: the trust's
+total is the schools read.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table, cap
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.trust import SiteInfo
 from models.trust.reports import SiteCompliance, SiteFeedEntry, SiteHeld
 
 TRUST_ROW = "Trust total"  # the last row: the trust's schools together
@@ -41,6 +46,17 @@ SCROLLBAR = 2
 # overnight and in overflow are some of those (the title says so).
 HELD_COLUMNS = ("School", "Held", "In tray", "Confiscated", "Overnight", "In overflow")
 HELD_FIELDS = ("held", "in_tray", "confiscated", "overnight", "overflow")
+NOT_READ = "—"  # a school not read: no figures (not zeros)
+
+
+def not_read_line(site: SiteInfo, left_out_of: str = "the trust total") -> str:
+    """A school the trust's figures (or the feed) leave out, in one line."""
+    if site.lost:
+        return (
+            f"Warning: {site.name}: its tables are gone (schema {site.schema}); not in {left_out_of}. "
+            "Run kiosk audit verify."
+        )
+    return f"{site.name}: empty, waiting for its records; not in {left_out_of}."
 
 
 def rate_text(rate: float | None) -> str:
@@ -92,11 +108,13 @@ class TrustScreen(DbWork, Screen[None]):
             yield Static("", id="trust-feed-title", markup=False)
             yield Table(id="trust-feed", cursor_type="row", zebra_stripes=True)
             yield Static("", id="trust-feed-detail", markup=False)  # the highlighted entry, whole
+        yield Static("", id="trust-gaps", markup=False)  # the schools not read, if any
         yield Static("", id="trust-status", markup=False)
         yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#trust-feed-box").display = False
+        self.query_one("#trust-gaps").display = False
         self.query_one("#trust-compliance", DataTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -131,6 +149,7 @@ class TrustScreen(DbWork, Screen[None]):
             today = self.today()
             first = today - dt.timedelta(days=WEEK_DAYS - 1) if self.week else today
             self.db(trust.feed, self.who, first, today, services.settings, now, then=self.show_feed, latest="feed")
+            self.db(trust.not_read, services.settings, then=self.show_feed_gaps, latest="gaps")
             return
         self.db(
             trust.compliance,
@@ -170,8 +189,19 @@ class TrustScreen(DbWork, Screen[None]):
 
     # ------------------------------------------------------------ the figures
 
+    def show_gaps(self, gone: list[SiteInfo], left_out_of: str = "the trust total") -> None:
+        gaps = self.query_one("#trust-gaps", Static)
+        gaps.update("\n".join(not_read_line(s, left_out_of) for s in gone))
+        gaps.display = bool(gone)
+        gaps.set_class(any(s.lost for s in gone), "-warning")
+
+    def show_feed_gaps(self, gone: list[SiteInfo]) -> None:
+        if self.feed_shown:  # (the figures, shown again meanwhile, say their own)
+            self.show_gaps(gone, "the feed")
+
     def show_compliance(self, rows: list[SiteCompliance]) -> None:
         schools = rows[:-1]
+        self.show_gaps([r.site for r in schools if not r.site.ready])
         n = len(schools)
         self.query_one("#trust-comp-title", Static).update(
             f"Compliance, last 30 school days: {n} {'school' if n == 1 else 'schools'} and the trust"
@@ -183,6 +213,9 @@ class TrustScreen(DbWork, Screen[None]):
         for i, r in enumerate(rows):
             last = i == len(rows) - 1
             style = "bold" if last else ""
+            if not r.site.ready:
+                table.add_row(Text(cap(r.site.name, self.school_cap())), *(Text(NOT_READ, justify="right"),) * 6)
+                continue
             table.add_row(
                 Text(TRUST_ROW if last else cap(r.site.name, self.school_cap()), style=style),
                 Text(str(r.school_days), justify="right", style=style),
@@ -205,7 +238,7 @@ class TrustScreen(DbWork, Screen[None]):
         for r in rows:
             table.add_row(
                 Text(cap(r.site.name, self.school_cap())),
-                *(Text(str(getattr(r, f)), justify="right") for f in HELD_FIELDS),
+                *(Text(str(getattr(r, f)) if r.site.ready else NOT_READ, justify="right") for f in HELD_FIELDS),
             )
         if len(rows) > 1:
             table.add_row(

@@ -338,3 +338,42 @@ async def test_a_school_s_terminal_with_no_name_in_its_config_shows_the_register
         named, database=sites.with_site(url, "elm"), clock=FrozenClock(NOW), cursor_blink=False, print_worker=False
     )
     assert app.services.settings.school_name == "Elm Primary School (Juniors)"  # the config's own, kept
+
+
+@pytest.mark.skipif(not os.environ.get("KIOSK_TEST_POSTGRES"), reason="KIOSK_TEST_POSTGRES is not set")
+@pytest.mark.parametrize("size", [(110, 32), (80, 24)], ids=["110x32", "80x24"])
+async def test_a_school_waiting_for_its_records_and_one_whose_tables_are_gone_are_named(trust_db, size):
+    """Walk, issue 16: one school's empty place (add-site --empty) left the screen on
+    "Loading…" then "Something went wrong"; a school whose schema was dropped vanished from
+    it and the total carried on as the whole trust's. Both are named; the others are read."""
+    from models import trust as trust_model
+    from models.store.db import db
+
+    _, school = trust_db
+    auth.create_staff("tlead", "Trust Lead", [auth.TRUST_LEAD], LEAD_PIN, now=NOW)
+    auth.create_staff("tdsl", "Trust DSL", [auth.TRUST_DSL], DSL_PIN, now=NOW)
+    custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    trust_model.add_site("elm", "Elm Primary", actor=school.admin, now=NOW, first_name="Test School", empty=True)
+    trust_model.add_site("ash", "Ash Primary", actor=school.admin, now=NOW)
+    db.execute_sql('DROP SCHEMA "site_ash" CASCADE')
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        comp = rows(app, "#trust-compliance")
+        assert [r[0] for r in comp] == ["Test School", "Elm Primary", "Ash Primary", "Trust total"]
+        assert comp[3][2] == comp[0][2]  # the total: the school read
+        assert set(comp[1][1:]) == set(comp[2][1:]) == {"—"}  # not read: no figures, not zeros
+        held = rows(app, "#trust-held")
+        assert [r[0] for r in held] == ["Test School", "Elm Primary", "Ash Primary", "Trust total"]
+        assert set(held[1][1:]) == {"—"}
+        gaps = text(app, "#trust-gaps")
+        assert "Elm Primary" in gaps and "waiting for its records" in gaps
+        assert "Ash Primary" in gaps and "tables are gone" in gaps and "not in the trust total" in gaps
+        assert "Something went wrong" not in screen_text(app)
+        await pilot.press("f")
+        await quiet(pilot)
+        assert "Feed across the schools" in text(app, "#trust-feed-title")
+        gaps = text(app, "#trust-gaps")
+        assert "Elm Primary" in gaps and "Ash Primary" in gaps and "not in the feed" in gaps
+        shown = screen_text(app)
+        assert "waiting for its records" in shown and "Something went wrong" not in shown
