@@ -16,21 +16,21 @@ from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date
 
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
 HELD_NOTE = "Held = in tray + confiscated (not collected); overnight and in overflow are some of those, not more."
-NAMING = ("site", "code", "school", "status")
+NAMING = ("site", "code", "school", "note")
 
 
-def _with_status(rows: list[dict], columns: list[str], fmt: str) -> tuple[list[dict], list[str]]:
+def _with_note(rows: list[dict], columns: list[str], fmt: str) -> tuple[list[dict], list[str]]:
     """A school not read (its place empty, or its tables gone) has its row with its state
-    in ``status`` and no figures: blank in a table or CSV (JSON keeps null). The column is
-    there when some row has a status."""
+    in ``note`` and no figures: blank in a table or CSV (JSON keeps null). The column is
+    there when some row has one."""
     if fmt != "json":
         rows = [
             {k: "" if v is None else v for k, v in r.items()}
-            if "status" in r and all(v is None for k, v in r.items() if k not in NAMING)
+            if "note" in r and all(v is None for k, v in r.items() if k not in NAMING)
             else r
             for r in rows
         ]
-    return rows, [*columns, "status"] if any("status" in r for r in rows) else columns
+    return rows, [*columns, "note"] if any("note" in r for r in rows) else columns
 
 
 def _say_not_read(gone: list, fmt: str, *, listing: bool = False) -> None:
@@ -67,14 +67,14 @@ def trust_sites(env: Env, fmt: str) -> None:
     """The trust's schools (site 1 first) and the code a terminal names to open each."""
     env.open(create=False)
     listed = trust_actions.sites(env.settings)
-    rows, columns = _with_status(
+    rows, columns = _with_note(
         [
             {
                 "site": s.number,
                 "code": s.code or "(none: site 1)",
                 "school": s.name,
                 "schema": s.schema,
-                **({"status": s.status} if s.status else {}),
+                **({"note": s.state_text} if s.state_text else {}),
             }
             for s in listed
         ],
@@ -145,7 +145,7 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
     to_day = parse_date(to_text, "--to")
     env.open(create=False)
     rows = trust_actions.compliance(who, from_day, to_day, env.settings, admin.now())
-    shown, columns = _with_status(
+    shown, columns = _with_note(
         [r.as_dict() for r in rows],
         ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
         fmt,
@@ -174,7 +174,7 @@ def trust_uncollected(env: Env, who, fmt: str) -> None:
     """Phones each school still holds: counts (each school's own list has the names)."""
     env.open(create=False)
     rows = trust_actions.uncollected(who, env.settings, admin.now())
-    shown, columns = _with_status(
+    shown, columns = _with_note(
         [r.as_dict() for r in rows],
         ["site", "school", "held", "in_tray", "confiscated", "kept_overnight", "in_overflow"],
         fmt,
@@ -204,7 +204,7 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
     if fmt == "csv":  # a spreadsheet has room for the whole text (the summary is cut to fit a line)
         columns.append("detail")
     gone = trust_actions.not_read(env.settings)
-    shown, columns = _with_status(
+    shown, columns = _with_note(
         [r.as_dict() for r in rows] + [trust_actions.unread_row(s, columns) for s in gone], columns, fmt
     )
     emit(shown, fmt, columns, {"kind_text": "kind", "class_name": "class"})
@@ -220,7 +220,7 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
     """Each school's governors' figures for the term (counts, no names), one row per figure."""
     env.open(create=False)
     done = trust_actions.governors(who, term_text, env.settings, admin.now())
-    shown, columns = _with_status(done.rows, ["site", "school", "section", "measure", "group", "value"], fmt)
+    shown, columns = _with_note(done.rows, ["site", "school", "section", "measure", "group", "value"], fmt)
     if fmt != "json":  # a rate with no one expected (JSON keeps null)
         shown = [{**r, "value": "n/a" if r["value"] is None else r["value"]} for r in shown]
     emit(shown, fmt, columns)

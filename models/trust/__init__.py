@@ -77,11 +77,11 @@ class SiteInfo:
         return self.state == MISSING
 
     @property
-    def status(self) -> str:
+    def state_text(self) -> str:
         """The school's state in plain words ("" when it is read as normal), as every trust
         report shows it in its row."""
         if self.state == EMPTY:
-            return f"empty: waiting for its records (kiosk migrate-to '…?site={self.code}')"
+            return "empty: waiting for its records to be moved in"
         if self.state == MISSING:
             return f"missing: its tables are gone (schema {self.schema})"
         return ""
@@ -204,6 +204,12 @@ def add_site(
         lost = Site.get_or_none((Site.code == code) & (Site.schema_name == schema))
         if empty and lost is not None and not _schema_exists(schema):
             return _remake_empty(lost, name, actor=actor, now=now)
+        if lost is not None and schema_states([schema])[schema] == EMPTY:
+            raise ValidationError(
+                f"There is already a school with the code {code!r} in this trust, its place empty and waiting "
+                f"for its records: move them in with `kiosk migrate-to 'postgresql://…?site={code}'`, or put its backup back "
+                f"with `KIOSK_SITE={code} kiosk restore FILE`."
+            )
         if Site.select().where((Site.code == code) | (Site.schema_name == schema)).exists() or _schema_exists(schema):
             raise ValidationError(f"There is already a school with the code {code!r} in this trust.")
         if Site.select().where(peewee.fn.lower(Site.name) == name.lower()).exists():

@@ -3,7 +3,7 @@ school in a read-only transaction (:func:`models.trust.reading`), then the trust
 
 A school that is not there to be read (its place empty, waiting for its records; or its
 tables gone) is never read: it has its row, with no figures and its state in plain words
-(:attr:`models.trust.SiteInfo.status`), and the trust's total says it leaves it out.
+(:attr:`models.trust.SiteInfo.state_text`), and the trust's total says it leaves it out.
 
 Who may read them is asked at site 1, where the trust's roles are held: the trust's leads
 (``trust_reports``: compliance, phones not collected, the governors' figures) and the
@@ -64,7 +64,7 @@ class SiteCompliance:
     left_out: tuple[SiteInfo, ...] = ()  # the trust's total: the schools not read
 
     def as_dict(self) -> dict[str, Any]:
-        return _with_status(
+        return _with_note(
             {
                 "site": self.site.number,
                 "code": self.site.code,
@@ -85,14 +85,14 @@ class SiteCompliance:
 NAMING_KEYS = ("site", "code", "school")  # what a school not read keeps in its row; its figures are None
 
 
-def _with_status(row: dict[str, Any], site: SiteInfo, left_out: tuple[SiteInfo, ...] = ()) -> dict[str, Any]:
+def _with_note(row: dict[str, Any], site: SiteInfo, left_out: tuple[SiteInfo, ...] = ()) -> dict[str, Any]:
     """A report's row as it is shown: a school not read has no figures (None, not a zero)
-    and its state in ``status``; a total that leaves schools out says which. A row read as
-    normal has no ``status``."""
+    and its state in ``note``; a total that leaves schools out says which. A row read as
+    normal has no ``note``."""
     if not site.ready:
-        return {**{k: (v if k in NAMING_KEYS else None) for k, v in row.items()}, "status": site.status}
+        return {**{k: (v if k in NAMING_KEYS else None) for k, v in row.items()}, "note": site.state_text}
     if left_out:
-        return {**row, "status": left_out_text(left_out)}
+        return {**row, "note": left_out_text(left_out)}
     return row
 
 
@@ -194,7 +194,7 @@ class SiteHeld:
         return self.in_tray + self.confiscated
 
     def as_dict(self) -> dict[str, Any]:
-        return _with_status(
+        return _with_note(
             {
                 "site": self.site.number,
                 "code": self.site.code,
@@ -293,13 +293,8 @@ def not_read(first_name: str = "Site 1") -> list[SiteInfo]:
 def unread_row(site: SiteInfo, columns: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """A school not read, as one row of a report whose rows are not schools (the feed, the
     governors' figures): its site and name, its state, nothing else."""
-    return {
-        **{c: None for c in columns},
-        "site": site.number,
-        "code": site.code,
-        "school": site.name,
-        "status": site.status,
-    }
+    named = {"site": site.number, "code": site.code, "school": site.name}
+    return {**named, **{c: None for c in columns if c not in named}, "note": site.state_text}
 
 
 def record_read(

@@ -90,7 +90,7 @@ def test_an_empty_place_is_listed_as_waiting_in_every_trust_report_and_the_other
     assert code == 0, err
     assert "Elm Primary" in out and WAITING in out and "Ash Primary" in out
     code, out, _ = run("trust", "sites", "--format", "json", "--db", trust_url)
-    assert {s["school"]: s.get("status", "") for s in json.loads(out)}["Elm Primary"].startswith(WAITING)
+    assert {s["school"]: s.get("note", "") for s in json.loads(out)}["Elm Primary"].startswith(WAITING)
 
     for name, user, pin in REPORTS:
         code, out, err = _report(run, monkeypatch, trust_url, name, user, pin)
@@ -101,17 +101,18 @@ def test_an_empty_place_is_listed_as_waiting_in_every_trust_report_and_the_other
         assert code == 0, (name, err)
         rows = json.loads(out)
         elm = [r for r in rows if r.get("school") == "Elm Primary"]
-        assert elm and all(r["status"].startswith(WAITING) for r in elm), (name, rows)
+        assert elm and all(r["note"].startswith(WAITING) for r in elm), (name, rows)
         code, out, err = _report(run, monkeypatch, trust_url, name, user, pin, "csv")
         assert code == 0, (name, err)
         rows = list(csv.DictReader(io.StringIO(out)))
-        assert any(r["school"] == "Elm Primary" and r["status"].startswith(WAITING) for r in rows), (name, out)
+        assert "status" not in rows[0], (name, out)  # (a concern's own status is not this column)
+        assert any(r["school"] == "Elm Primary" and r["note"].startswith(WAITING) for r in rows), (name, out)
 
     code, out, _ = _report(run, monkeypatch, trust_url, "compliance", "tlead", LEAD, "json")
     rows = {r["school"]: r for r in json.loads(out)}
     one, ash, total = (rows[n]["handed_in"] for n in ("Oak Primary", "Ash Primary", "The trust (all schools)"))
     assert one > 0 and ash > 0 and total == one + ash  # the schools read are read as normal
-    assert "Elm Primary" in rows["The trust (all schools)"]["status"]  # the total says what it leaves out
+    assert "Elm Primary" in rows["The trust (all schools)"]["note"]  # the total says what it leaves out
     assert rows["Elm Primary"]["handed_in"] is None  # not read: no figure, not a zero
     assert _tables_in("site_elm") == 0  # and reading the trust made none there
 
@@ -136,7 +137,7 @@ def test_a_school_whose_tables_were_dropped_is_named_in_every_trust_view_and_by_
     rows = {r["school"]: r for r in json.loads(out)}
     total = rows["The trust (all schools)"]
     assert total["handed_in"] == rows["Oak Primary"]["handed_in"]
-    assert "Ash Primary" in total["status"]  # the total says what it leaves out
+    assert "Ash Primary" in total["note"]  # the total says what it leaves out
 
     monkeypatch.setenv("KIOSK_PIN", ADMIN)
     code, out, err = run("audit", "verify", "--db", trust_url)
@@ -159,7 +160,7 @@ def test_opening_an_empty_place_makes_no_tables_and_says_it_waits_for_its_record
     assert _tables_in("site_elm") == 0
     monkeypatch.delenv("KIOSK_SITE")
     code, out, err = _add_empty(run, monkeypatch, trust_url)
-    assert code == 1 and "already a school with the code 'elm'" in err  # still there, still empty
+    assert code == 1 and "'elm' in this trust, its place empty" in err, err  # still there, still empty
 
 
 def test_a_lost_school_made_again_is_said_to_be_made_again(trust_url, run, monkeypatch):
