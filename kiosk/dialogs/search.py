@@ -78,7 +78,7 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-WHEN_LABEL = "When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now"
+WHEN_LABEL = "When it happened: day DD/MM/YYYY, time HH:MM (empty: now)"
 NO_TIME = "Give the time of the search as HH:MM, e.g. 14:05."
 FUTURE = "The time of the search is in the future."  # models.custody.ledger.record_search's words
 
@@ -195,7 +195,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             placeholder="e.g. the headteacher's office",
             max_length=LOCATION_LIMIT,
         )
-        yield Label(WHEN_LABEL)
+        yield Label(WHEN_LABEL, id="search-when-label")
         today = to_local(self.now)
         when = to_local(typed.searched_at) if typed is not None and typed.searched_at is not None else None
         yield FormInput(

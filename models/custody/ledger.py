@@ -924,8 +924,8 @@ def _name_key(name: str) -> tuple[str, ...]:
 # "???") cannot mean anything (a new user's walk, s1, recorded grounds "x").
 MEANINGFUL_LETTERS = 3
 VAGUE = {  # a field of record_search: the refusal, one plain line
-    "grounds": "The grounds for the search are too short to mean anything: say why the phone was searched.",
-    "item_sought": "The item sought is too short to mean anything: say what was being looked for.",
+    "grounds": "The grounds are too short: say in words why the phone was searched.",
+    "item_sought": "The item sought is too short: say in words what was looked for.",
 }
 
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from textual.widgets import Label
+
 from models.custody import ledger as custody
 from models.custody.devices import resolve
-from tests.pilot import quiet, text
+from tests.pilot import quiet, text, until
 from tests.screens.test_history_screen import find, message, open_history, screen_name
 from tests.screens.test_search_when_h3ui import LATER, SIZE, app_at, latest, ready
 
@@ -156,3 +159,30 @@ async def test_one_letter_grounds_and_item_are_refused_on_enter_and_at_continue(
         assert not app.screen.has_class("confirming")
         assert text(app, "#search-error") == custody.VAGUE["grounds"] and app.focused.id == "search-grounds"
         assert app.screen.value("search-location") == "office"
+
+
+SLACK = 2  # columns between the label's end and the scrollbar (at 80x24 it ended against it)
+
+
+def label_whole(app, label) -> bool:
+    """Every cell of the label's text is inside its scrolling box, left of its scrollbar."""
+    from rich.cells import cell_len
+
+    box = label.parent.scrollable_content_region  # the box without its scrollbar
+    region = label.content_region
+    shown = region.width * region.height >= cell_len(str(label.render()))
+    return box.contains_region(region) and shown and box.right - region.right >= SLACK
+
+
+@pytest.mark.parametrize("size", [(80, 24), (110, 32)], ids=["80x24", "110x32"])
+async def test_the_when_label_is_whole_beside_the_scrollbar(school, size):
+    app = app_at(LATER)
+    async with app.run_test(size=size) as pilot:
+        await open_form(pilot, school)
+        await pilot.press("down", "enter", *"Mr W", "enter", *"Said a video was shared", "enter", *"a video", "enter")
+        await pilot.press(*"Head's office", "enter")
+        await quiet(pilot)
+        assert app.focused.id == "search-day"
+        label = app.screen.query_one("#search-when-label", Label)
+        await until(pilot, lambda: label.region.area > 0, 10, "the label laid out")
+        assert label_whole(app, label), (label.content_region, label.parent.scrollable_content_region)

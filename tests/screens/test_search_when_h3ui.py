@@ -68,7 +68,7 @@ async def test_the_search_form_asks_when_it_happened_with_examples_and_empty_is_
         assert day.value == "" and time.value == ""
         assert day.placeholder == "e.g. 12/11/2026" and time.placeholder == "e.g. 14:05"
         labels = [str(label.render()) for label in app.screen.query("Label")]
-        assert "When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now" in labels
+        assert "When it happened: day DD/MM/YYYY, time HH:MM (empty: now)" in labels
         await pilot.press("enter", "enter")  # both empty: now
         await quiet(pilot)
         assert app.focused.id == "search-others"
