@@ -338,12 +338,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         outcome = self.pressed("search-outcome")
         if outcome < 0:
             return None, CHOOSE_OUTCOME, "search-outcome"
-        # The ledger's own rules and words, before anything is confirmed: what was found against
-        # what was done with it and, where the phone is known, against where it is.
-        where = Custody(self.state, hold=self.hold) if self.state else None
-        if refused := search_outcome_problem(OUTCOME_KEYS[outcome], found, where):
-            field, exc = refused
-            return None, str(exc), "search-found" if field == "found_what" else "search-outcome"
+        if refused := self.outcome_problem():
+            return None, *refused
         record = SearchRecord(
             consent_by="parent" if consent == 1 else "pupil",
             consent_contact_id=contact_id,
@@ -359,6 +355,19 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             searched_at=searched_at,
         )
         return record, "", ""
+
+    def outcome_problem(self) -> tuple[str, str] | None:
+        """The ledger's own rules and words, before anything is confirmed: what was found against
+        what was done with it and, where the phone is known, against where it is. None, or the
+        refusal and the widget to put right."""
+        outcome = self.pressed("search-outcome")
+        if outcome < 0:
+            return None
+        where = Custody(self.state, hold=self.hold) if self.state else None
+        if refused := search_outcome_problem(OUTCOME_KEYS[outcome], self.value("search-found"), where):
+            field, exc = refused
+            return str(exc), "search-found" if field == "found_what" else "search-outcome"
+        return None
 
     # ------------------------------------------------------------ Enter, field by field (InOrderForm)
 
@@ -437,6 +446,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             if problem:
                 self.say(problem)
                 self.set_focus(self.query_one(f"#{widget}"))
+        elif field == "search-outcome" and (refused := self.outcome_problem()):
+            self.say(refused[0])  # said as it is chosen, where it is put right
+            self.set_focus(self.query_one(f"#{refused[1]}"))
         elif field == "search-follow-up":
             self.action_continue()
 

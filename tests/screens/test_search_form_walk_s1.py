@@ -41,8 +41,11 @@ async def fill(pilot, *, found="", outcome="nothing_found", grounds="Said a vide
     await pilot.press(*"Head's office", "enter", "enter", "enter", *"Class TA", "enter", *found, "enter")
     await quiet(pilot)
     assert pilot.app.focused.id == "search-outcome"
-    await pilot.press(*["down"] * (OUTCOME[outcome] + 1), "enter", *"DSL told", "enter")
+    await pilot.press(*["down"] * (OUTCOME[outcome] + 1), "enter")
     await quiet(pilot)
+    if pilot.app.focused.id == "search-follow-up":  # else the outcome was refused as chosen
+        await pilot.press(*"DSL told", "enter")
+        await quiet(pilot)
 
 
 def typed(screen) -> dict[str, str]:
@@ -58,7 +61,7 @@ async def test_a_nude_image_deleted_is_refused_before_the_confirm_step_at_the_ou
         assert screen_name(app) == "SearchDialog" and not app.screen.has_class("confirming")
         assert text(app, "#search-error") == custody.FOUND_NUDE
         assert app.focused.id == "search-outcome"
-        assert typed(app.screen)["found"] == "a nude selfie" and typed(app.screen)["follow-up"] == "DSL told"
+        assert typed(app.screen)["found"] == "a nude selfie" and typed(app.screen)["others"] == "Class TA"
         # put right: kept by the school for the DSL
         await pilot.press(*["down"] * (OUTCOME["kept"] - OUTCOME["content_deleted"]), "enter", "enter")
         await quiet(pilot)
@@ -186,3 +189,18 @@ async def test_the_when_label_is_whole_beside_the_scrollbar(school, size):
         label = app.screen.query_one("#search-when-label", Label)
         await until(pilot, lambda: label.region.area > 0, 10, "the label laid out")
         assert label_whole(app, label), (label.content_region, label.parent.scrollable_content_region)
+
+
+async def test_the_outcome_is_checked_against_what_was_found_on_enter(school):
+    app = app_at(LATER)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form(pilot, school)
+        await pilot.press("down", "enter", *"Mr W", "enter", *"Said a video was shared", "enter", *"a video", "enter")
+        await pilot.press(*"Head's office", "enter", "enter", "enter", "enter", *"naked photos", "enter")
+        await pilot.press(*["down"] * (OUTCOME["returned"] + 1), "enter")
+        await quiet(pilot)
+        assert text(app, "#search-error") == custody.FOUND_NUDE  # said at once, not only at Continue
+        assert app.focused.id == "search-outcome"
+        await pilot.press("down", "enter")  # kept by the school for the DSL
+        await quiet(pilot)
+        assert text(app, "#search-error") == "" and app.focused.id == "search-follow-up"
