@@ -9,13 +9,19 @@ phone's history: models.safeguarding.parents), not here.
 
 Attributes down: the pupil's name, the contacts listed for the pupil as
 ``(contact id, label)`` pairs, the searcher's name (the witness must be someone else),
-the current time (``now``, naive UTC) and the phone's latest event (``latest``: its time and
-kind). A search is often written up after it happened: the form takes the day and time it
-happened (empty: now; a time alone: today), not in the future and not before the phone's
-latest event (``models.custody.ledger.time_order_problem``, the ledger's own rule and words). The dialog returns a :class:`SearchRecord` whose fields are the
-keyword arguments of ``models.custody.ledger.record_search``, or None if cancelled. It never
-touches the database, and it records only the fact of the search: nothing from the
-phone's contents.
+the time the form opened (``now``, naive UTC: its examples; every check reads the app's
+clock), the phone's hold and state, and its latest event (``latest``: its time and kind). A
+search is often written up after it happened: the form takes the day and time it happened
+(empty: now, that is when Confirm is pressed; a time alone: today), not in the future and
+not before the phone's latest event (``models.custody.ledger.time_order_problem``, the
+ledger's own rule and words). The grounds and item sought must mean something, and the
+outcome must fit what was found and where the phone is: the ledger's own functions
+(``vague_problem``, ``search_outcome_problem``), checked on Enter and at Continue. Whatever
+the ledger still refuses on Confirm, the form opens again with everything typed
+(``typed=``) and the refusal (``error=``) at the field it concerns. The dialog returns a
+:class:`SearchRecord` whose fields are the keyword arguments of
+``models.custody.ledger.record_search``, or None if cancelled. It never touches the
+database, and it records only the fact of the search: nothing from the phone's contents.
 
 Keys: Down/Up and Enter in each list (none is chosen until Down/Up), Enter after each
 field (an empty witness goes to "no witness: why"), Enter on Continue and on Confirm. Esc goes back from the confirmation step, and cancels from the form.
@@ -403,7 +409,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if field in self.EMPTY and self.settled(field) and not self.value(field):
             self.say(self.EMPTY[field])  # nothing on its way to it: stay
             return None
-        if field in self.VAGUE and self.settled(field) and (problem := vague_problem(self.VAGUE[field], self.value(field))):
+        if (
+            field in self.VAGUE
+            and self.settled(field)
+            and (problem := vague_problem(self.VAGUE[field], self.value(field)))
+        ):
             self.say(problem)
             return None
         self.say("")
