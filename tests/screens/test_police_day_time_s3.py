@@ -30,7 +30,12 @@ def one_line(app, widget: str) -> None:
 async def test_the_hand_over_keeps_what_is_typed_in_its_day_and_time_boxes(school):
     dev = device_of(school, "000001")
     custody.confiscate(
-        dev, school.deputy, category="behaviour", reason="Suspected image", policy="MST 6", now=NOW - dt.timedelta(hours=2)
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Suspected image",
+        policy="MST 6",
+        now=NOW - dt.timedelta(hours=2),
     )
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
@@ -89,4 +94,7 @@ async def test_the_return_keeps_what_is_typed_in_its_day_and_time_boxes(school):
         await pilot.press("enter")
         await quiet(pilot)
         last = events_of(dev)[-1]
-        assert (last.kind, last.at.replace(second=0, microsecond=0)) == (custody.POLICE_RETURNED, NOW.replace(minute=20))
+        assert (last.kind, last.at.replace(second=0, microsecond=0)) == (
+            custody.POLICE_RETURNED,
+            NOW.replace(minute=20),
+        )
