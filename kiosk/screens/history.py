@@ -223,7 +223,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             with Horizontal(id="history-find"):
                 yield ScanInput(
                     id="history-scan",
-                    placeholder="Scan a label, or type its code and press Enter",
+                    placeholder="Scan a label, or type its code",  # whole at 80x24; Enter: the line below
                     terminators=self.terminators(),
                 )
                 yield Input(id="history-name", placeholder="…or type a pupil's name (F5)", max_length=60)
