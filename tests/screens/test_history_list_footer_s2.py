@@ -12,7 +12,7 @@ from kiosk.textual_compat import FooterKey
 from models.custody import ledger as custody
 from tests.pilot import make_app, quiet, text, until
 from tests.school import NOW
-from tests.screens.test_history_screen import device_of, find, open_history
+from tests.screens.test_history_screen import find, open_history
 
 
 def footer_keys(app) -> set[str]:

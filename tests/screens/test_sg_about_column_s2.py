@@ -5,7 +5,6 @@ still sensible at 80x24: every column up to Status on the screen, About cut with
 
 from __future__ import annotations
 
-import pytest
 from rich.cells import cell_len
 
 from models.safeguarding import concerns
