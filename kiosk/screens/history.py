@@ -228,7 +228,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             with Horizontal(id="history-find"):
                 yield ScanInput(
                     id="history-scan",
-                    placeholder="Scan a label, or type its code and press Enter",
+                    placeholder="Scan a label, or type its code",  # whole at 80x24; Enter: the line below
                     terminators=self.terminators(),
                 )
                 yield Input(id="history-name", placeholder="…or type a pupil's name (F5)", max_length=60)
@@ -278,6 +278,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return box.scroll_y < box.max_scroll_y if parameters[0] == 1 else box.scroll_y > 0
         if action != "phone":
             return True
+        if self.listing():
+            return False  # Enter answers the name list: no keys of the phone shown before it
         name = self.which(str(parameters[0]))
         permission = ACTIONS[name].permission
         if permission is not None and not self.who.may(permission):
@@ -401,7 +403,14 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 for device_id, line in found
             ],
         )
-        options.set_class(bool(found), "shown")
+        if options.has_class("shown") != bool(found):
+            options.set_class(bool(found), "shown")
+            self.refresh_bindings()  # the phone's keys go while the list is open, and come back
+
+    def listing(self) -> bool:
+        """Whether the pupil-name list is open (what Enter and Down/Up answer)."""
+        found = self.query("#history-results")
+        return bool(found) and found.first().has_class("shown")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "history-name":
@@ -420,6 +429,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def on_key(self, event) -> None:
         action = ACTION_KEYS.get(event.key)
         action = self.which(action) if action is not None else None
+        if action is not None and self.listing():
+            event.stop()  # not offered while the list is open: it says why
+            self.say("Open a phone from the list first (Down/Up, then Enter).", "error")
+            return
         if action is not None and self.view is not None and action in self.view.refusals:
             event.stop()  # not offered here; pressed anyway, it says why
             self.say(self.view.refusals[action], "error")
