@@ -888,13 +888,13 @@ def _check_range(from_day: dt.date | None, to_day: dt.date | None, now: dt.datet
     starts) after today is refused, not read (the figures of a day to come are not known: a
     range in the future showed today's under a future date)."""
     today = local_day(now, tz)
+    if from_day is not None and to_day is not None and from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
     if from_day is not None and from_day > today:
         raise ValidationError(f"The start date is after today ({today.isoformat()}): give a range up to today.")
     if to_day is not None and to_day > today:
         raise ValidationError(f"The end date is after today ({today.isoformat()}): give a range up to today.")
     to_day = to_day or today
-    if from_day is not None and from_day > to_day:
-        raise ValidationError("The start date is after the end date.")
     if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
         raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
     return to_day
