@@ -31,8 +31,13 @@ def trust_sites(env: Env, fmt: str) -> None:
     """The trust's schools (site 1 first) and the code a terminal names to open each."""
     env.open(create=False)
     emit(
-        [
-            {"site": s.number, "code": s.code or "(none: site 1)", "school": s.name, "schema": s.schema}
+        [  # site 1 has no code: "" in JSON and CSV (as `trust compliance` has it), named in the table
+            {
+                "site": s.number,
+                "code": s.code or ("(none: site 1)" if fmt == "table" else ""),
+                "school": s.name,
+                "schema": s.schema,
+            }
             for s in trust_actions.sites(env.settings)
         ],
         fmt,

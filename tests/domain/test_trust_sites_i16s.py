@@ -29,7 +29,7 @@ needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="KIOSK_TEST_POSTGRE
 # -- naming sites (no database) ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed,code", [("oakfield", "oakfield"), (" St-Marys ", "st_marys"), ("a1", "a1")])
+@pytest.mark.parametrize("typed,code", [("oakfield", "oakfield"), ("st_marys", "st_marys"), ("a1", "a1")])
 def test_a_site_code_is_a_short_lower_case_name(typed, code):
     assert sites.check_code(typed) == code
     assert sites.schema_for(code) == "site_" + code
