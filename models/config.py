@@ -167,6 +167,7 @@ class Settings:
     scanner_terminator: str = "enter"  # enter | tab
     database: str | None = None
     site: str = ""  # a trust's school this terminal is for (PostgreSQL; models.sites); "" = a school alone
+    site_1_chosen: bool = False  # KIOSK_SITE set but empty: site 1, which a ?site= on the URL must agree with
     trays: list[TraySpec] = field(default_factory=list)
     overflow_place: str = DEFAULT_OVERFLOW_PLACE  # where phones go when no slot is free
     printer: dict[str, Any] = field(default_factory=lambda: {"url": "dummy://", "paper_mm": 80, "profile": "default"})
@@ -491,6 +492,7 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
 def _apply_env(settings: Settings) -> None:
     if "KIOSK_SITE" in os.environ:
         settings.site = os.environ["KIOSK_SITE"]
+        settings.site_1_chosen = not settings.site.strip()
     if settings.site.strip():
         from models.sites import check_code
 
@@ -513,5 +515,13 @@ def database_url(cli_value: str | None, settings: Settings) -> str:
             raise ConfigError(
                 f"The database URL names site {named!r} but this terminal is set for {settings.site!r} "
                 "(KIOSK_SITE or the config's site): name one."
+            )
+    elif settings.site_1_chosen:
+        from models.sites import MAIN, split_url
+
+        _, named = split_url(str(url))
+        if named != MAIN:
+            raise ConfigError(
+                f"The database URL names site {named!r} but KIOSK_SITE is set empty, which is site 1: name one."
             )
     return str(url)

@@ -35,24 +35,38 @@ MAX_CODE = 30
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
+RESERVED = ("public", "trust", "information_schema")  # PostgreSQL's own, site 1's, the registry's
+RESERVED_PREFIXES = ("pg_", SCHEMA_PREFIX)  # PostgreSQL's own schemas; a school's schema's own prefix
+
+
 def check_code(code: object) -> str:
-    """A site's code as typed (a school's short name: ``oakfield``, ``st_marys``), checked:
-    lower-case letters, digits and ``_``, starting with a letter, at most 30 characters
-    (it names a PostgreSQL schema, so nothing else may be in it)."""
-    text = str(code or "").strip().lower().replace("-", "_")
+    """A site's code, checked as typed (a school's short name: ``oakfield``, ``st_marys``):
+    lower-case letters, digits and ``_``, starting with a letter, at most 30 characters (it
+    names a PostgreSQL schema, so nothing else may be in it). A code that is not one is
+    refused, never rewritten (``Elm`` is not made ``elm``: a terminal's KIOSK_SITE names the
+    school exactly as it was added). Names of PostgreSQL's and the trust's own schemas
+    (:data:`RESERVED`, and anything starting ``pg_`` or ``site_``) are refused too."""
+    text = "" if code is None else str(code)
     if not text:
         raise ConfigError("No site code given: use the school's short name, for example oakfield.")
-    if len(text) > MAX_CODE or not _CODE.fullmatch(text):
-        raise ConfigError(
-            f"{str(code)[:40]!r} cannot be a site code: use up to {MAX_CODE} lower-case letters, digits "
-            "and _, starting with a letter (for example oakfield or st_marys)."
-        )
+    rule = f"use up to {MAX_CODE} lower-case letters, digits and _, starting with a letter (for example oakfield)"
+    if len(text) > MAX_CODE:
+        raise ConfigError(f"A site code is at most {MAX_CODE} characters (this one has {len(text)}): {rule}.")
+    if not _CODE.fullmatch(text):
+        raise ConfigError(f"{text!r} cannot be a site code: {rule}.")
     if text == MAIN_SCHEMA:
         # `kiosk trust sites` lists site 1's schema as public: a school coded public would be
         # opened by KIOSK_SITE=public when the reader meant site 1
         raise ConfigError(
             "public cannot be a site code: it is the name of site 1's own tables. Site 1 has no "
             "code (leave the site unset); give another school a short name of its own."
+        )
+    if text in RESERVED or text.startswith(RESERVED_PREFIXES):
+        # site_elm would be the schema site_site_elm (and KIOSK_SITE=site_elm another, empty school);
+        # pg_* and information_schema are PostgreSQL's own, trust the registry's
+        raise ConfigError(
+            f"{text} cannot be a site code: names starting pg_ or site_, trust and information_schema "
+            "are the database's own. Give the school a short name of its own (for example oakfield)."
         )
     return text
 

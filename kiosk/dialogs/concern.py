@@ -96,10 +96,25 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         self.query_one("#concern-staff-box").display = about == "staff"
         self.query_one("#concern-visitor-box").display = about == "visitor"
 
+    def show_who_sees(self) -> None:
+        """The title and Confirm say who will see the concern as soon as whom it is about is
+        known (the chair of governors, for the headteacher), not only at the summary: the
+        words from the actions layer, as the summary's are."""
+        about = self.about()
+        staff_id = self.staff[0] if about == "staff" and self.staff is not None else None
+        sketch = ConcernForm(about_kind=about or "pupil", category="", what="", staff_id=staff_id)
+        self.db(concern_confirm_words, sketch, then=self.show_words, latest="who-sees")
+
+    def show_words(self, words: ConcernConfirmWords) -> None:
+        self.query_one(".dialog-title", Static).update(words.title)
+        self.query_one("#concern-yes", Button).label = words.label
+
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         """A choice made with Space or the mouse (Enter's is dealt with as it arrives)."""
         event.stop()
         self.show_parts()
+        if event.radio_set.id == "concern-about":
+            self.show_who_sees()
         if event.radio_set.has_focus:
             following = self.form_next(event.radio_set.id or "", event.index)
             if following is not None:
@@ -111,6 +126,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         if field == "concern-about" and index is not None:
             about = ABOUT_KINDS[index]
             self.show_parts(about)
+            self.show_who_sees()
             self.say("")
             return {"pupil": "concern-pupil-find", "staff": "concern-staff-list", "visitor": "concern-visitor"}[about]
         if field in ("concern-pupil-find", "concern-pupil-list", "concern-staff-list", "concern-visitor"):
@@ -198,6 +214,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             self.staff = (row_id, self.staff_rows[row_id])
             staff_list = self.query_one("#concern-staff-list", OptionList)
             matches.mark_chosen(staff_list, list(self.staff_rows.items()), row_id)
+            self.show_who_sees()
         self.say("")
 
     def check(self) -> tuple[str, str] | ConcernForm:
@@ -245,8 +262,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
 
     def confirm_concern(self, checked: ConcernForm, words: ConcernConfirmWords) -> None:
         """The summary, with the title and Confirm saying who will see it (the actions layer decides)."""
-        self.query_one(".dialog-title", Static).update(words.title)
-        self.query_one("#concern-yes", Button).label = words.label
+        self.show_words(words)
         self.confirm_step(
             checked,
             (

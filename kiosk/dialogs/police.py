@@ -1,8 +1,9 @@
 """Hand a phone to the police (officer, reference, time, a warning that it cannot be undone),
 and record its return from the police (:class:`PoliceReturnDialog`).
 
-Attributes down: the pupil's name, the current time (``now``, naive UTC; the time
-of the hand-over defaults to it and is a time today) and the phone's latest event
+Attributes down: the pupil's name, the current time (``now``, naive UTC; the hand-over's
+Day and Time boxes default to it, and are read as the parents-told and police-call forms
+read theirs) and the phone's latest event
 (``latest``: its time and kind), before which the hand-over may not be dated
 (``models.custody.ledger.time_order_problem``, the domain's own rule and words). The dialog returns a
 :class:`PoliceHandover`, or None if cancelled. It never touches the database: the
@@ -33,7 +34,6 @@ from kiosk.dialogs.parents_informed import (
     time_problem,
     when_problem,
 )
-from kiosk.dialogs.search import parse_hhmm
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
 from models.clock import local_from_utc_naive, to_local
@@ -51,8 +51,31 @@ HANDOVER_FIELDS = (
     ("police-officer", "Give the officer's name.", "officer's name"),
     ("police-number", "Give the officer's number (collar or warrant number).", "officer's number"),
     ("police-reference", "Give the police reference (force reference or crime number).", "police reference"),
+    ("police-day", "Give the day of the hand-over as DD/MM/YYYY.", "day"),
     ("police-time", "Give the time of the hand-over as HH:MM.", "time"),
 )
+HANDOVER_DAY, HANDOVER_TIME = "Day handed over", "Time handed over"  # the boxes' labels, and their messages' words
+RETURN_DAY, RETURN_TIME = "Day returned", "Time returned"
+
+
+def day_and_time(
+    day: str, time: str, words: tuple[str, str], now: dt.datetime, latest: tuple[dt.datetime, str] | None, future: str
+) -> tuple[dt.datetime | None, str, str]:
+    """A day box and a time box read as the parents-told and police-call forms read theirs
+    (``parents_informed.parse_day_time``): the moment (naive UTC), or None with the one line
+    that says what is wrong and which box ("day" or "time") to put right. ``future``: the
+    domain's words for a time after now (it allows five minutes, for a clock a little slow)."""
+    if problem := day_problem(day, words[0]):
+        return None, problem, "day"
+    if problem := time_problem(time, words[1]):
+        return None, problem, "time"
+    at = parse_day_time(day, time)
+    assert at is not None  # both read above
+    if at > now + FUTURE_GRACE:
+        return None, future, "time"
+    if latest is not None and (problem := time_order_problem(at, *latest)):
+        return None, problem, "time"
+    return at, "", ""
 
 
 class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
@@ -108,13 +131,12 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
             placeholder="Force reference or crime number",
             max_length=60,
         )
-        yield Label("Time handed over (HH:MM, today)")
-        yield FormInput(
-            to_local(typed.handed_at if typed else self.now).strftime("%H:%M"),
-            id="police-time",
-            max_length=5,
-            restrict=r"[0-9:]*",
-        )
+        # Each box its own label, and no characters dropped as they are typed (as "Parents told").
+        local = to_local(typed.handed_at if typed else self.now)
+        yield Label(f"{HANDOVER_DAY} (DD/MM/YYYY)")
+        yield FormInput(local.strftime("%d/%m/%Y"), id="police-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
+        yield Label(f"{HANDOVER_TIME} (HH:MM)")
+        yield FormInput(local.strftime("%H:%M"), id="police-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
 
     def on_mount(self) -> None:
         if self.error:
@@ -136,21 +158,34 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
                 return None, empty, widget
             if any(not ch.isprintable() for ch in text):
                 return None, f"The {what} contains control characters.", widget
-        handed_at = parse_hhmm(self.value("police-time"), self.now)
+        handed_at, problem, box = self.when()
         if handed_at is None:
-            return None, "Give the time of the hand-over as HH:MM, e.g. 14:05.", "police-time"
-        if handed_at > self.now + FUTURE_GRACE:
-            return None, "The hand-over time is in the future.", "police-time"
-        if self.latest is not None and (problem := time_order_problem(handed_at, *self.latest)):
-            return None, problem, "police-time"
+            return None, problem, f"police-{box}"
         handover = PoliceHandover(
             self.value("police-officer"), self.value("police-number"), self.value("police-reference"), handed_at
         )
         return handover, "", ""
 
+    def when(self) -> tuple[dt.datetime | None, str, str]:
+        return day_and_time(
+            self.value("police-day"),
+            self.value("police-time"),
+            (HANDOVER_DAY, HANDOVER_TIME),
+            self.now,
+            self.latest,
+            "The hand-over time is in the future.",
+        )
+
     def field_problem(self, field: str) -> str:
-        """Enter in a field: it may not be empty (the rest is checked on Continue)."""
-        return "" if self.value(field) else next(empty for widget, empty, _ in HANDOVER_FIELDS if widget == field)
+        """Enter in a field: it may not be empty; the day and the time are read at once (the
+        rest is checked on Continue)."""
+        if not self.value(field):
+            return next(empty for widget, empty, _ in HANDOVER_FIELDS if widget == field)
+        if field == "police-day":
+            return day_problem(self.value(field), HANDOVER_DAY)
+        if field == "police-time":
+            return self.when()[1]
+        return ""
 
     def action_continue(self) -> None:
         handover, message, widget = self.build()
@@ -164,7 +199,7 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
                 f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
                 f"Officer: {handover.officer}\n"
                 f"Reference: {handover.force_reference}\n"
-                f"Time: {to_local(handover.handed_at).strftime('%H:%M')} today\n\n"
+                f"When: {local_from_utc_naive(handover.handed_at)}\n\n"
                 "It cannot be undone, and nothing more can be recorded for this phone until the police return it."
             ),
         )
@@ -174,6 +209,7 @@ RETURN_FIELDS = (
     # widget id, message when empty (None: optional), what (for control characters)
     ("return-officer", "Give the name and number of the officer who returned it.", "officer"),
     ("return-reference", "Give the police reference.", "police reference"),
+    ("return-day", "Give the day of the return as DD/MM/YYYY.", "day"),
     ("return-time", "Give the time of the return as HH:MM.", "time"),
     ("return-next", None, "note of what happens next"),
 )
@@ -184,8 +220,8 @@ RETURN_MEANING = (
 
 
 class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
-    """The police give a phone back: who returned it, the reference, when (today, not before
-    the phone's latest event) and what happens next. Returns a :class:`PoliceReturn`, or None;
+    """The police give a phone back: who returned it, the reference, when (a day and a time,
+    not before the phone's latest event) and what happens next. Returns a :class:`PoliceReturn`, or None;
     the caller records it with ``models.custody.ledger.return_from_police``."""
 
     DEFAULT_CLASSES = "focus-cue"
@@ -227,13 +263,11 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         )
         yield Label("Police reference")
         yield FormInput(typed.reference if typed else self.reference, id="return-reference", max_length=60)
-        yield Label("Time returned (HH:MM, today)")
-        yield FormInput(
-            to_local(typed.returned_at if typed else self.now).strftime("%H:%M"),
-            id="return-time",
-            max_length=5,
-            restrict=r"[0-9:]*",
-        )
+        local = to_local(typed.returned_at if typed else self.now)
+        yield Label(f"{RETURN_DAY} (DD/MM/YYYY)")
+        yield FormInput(local.strftime("%d/%m/%Y"), id="return-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
+        yield Label(f"{RETURN_TIME} (HH:MM)")
+        yield FormInput(local.strftime("%H:%M"), id="return-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
         yield Label("What happens next (optional)")
         yield FormInput(
             (typed.next_steps or "") if typed else "",
@@ -259,10 +293,9 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
                 return None, empty, widget
             if any(not ch.isprintable() for ch in text):
                 return None, f"The {what} contains control characters.", widget
-        returned_at = parse_hhmm(self.value("return-time"), self.now)
-        if problem := self.time_problem(returned_at):
-            return None, problem, "return-time"
-        assert returned_at is not None
+        returned_at, problem, box = self.when()
+        if returned_at is None:
+            return None, problem, f"return-{box}"
         back = PoliceReturn(
             self.value("return-officer"),
             self.value("return-reference"),
@@ -271,14 +304,15 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         )
         return back, "", ""
 
-    def time_problem(self, returned_at: dt.datetime | None) -> str:
-        if returned_at is None:
-            return "Give the time of the return as HH:MM, e.g. 14:05."
-        if returned_at > self.now + FUTURE_GRACE:
-            return "The time of the return is in the future."
-        if self.latest is not None and (problem := time_order_problem(returned_at, *self.latest)):
-            return problem
-        return ""
+    def when(self) -> tuple[dt.datetime | None, str, str]:
+        return day_and_time(
+            self.value("return-day"),
+            self.value("return-time"),
+            (RETURN_DAY, RETURN_TIME),
+            self.now,
+            self.latest,
+            "The time of the return is in the future.",
+        )
 
     def field_problem(self, field: str) -> str:
         """Enter in a field: a required one may not be empty; the time is checked at once, not
@@ -286,8 +320,10 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         empty = next(empty for widget, empty, _ in RETURN_FIELDS if widget == field)
         if not self.value(field) and empty is not None:
             return empty
+        if field == "return-day":
+            return day_problem(self.value(field), RETURN_DAY)
         if field == "return-time":
-            return self.time_problem(parse_hhmm(self.value(field), self.now))
+            return self.when()[1]
         return ""
 
     def action_continue(self) -> None:
@@ -302,7 +338,7 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
                 f"Record that the police returned {self.pupil_name}'s phone?\n\n"
                 f"Returned by: {back.officer}\n"
                 f"Reference: {back.reference}\n"
-                f"Time: {to_local(back.returned_at).strftime('%H:%M')} today\n"
+                f"When: {local_from_utc_naive(back.returned_at)}\n"
                 f"Next: {back.next_steps or '(not given)'}\n\n"
                 "The phone is then held by the school, confiscated."
             ),

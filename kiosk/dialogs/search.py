@@ -9,13 +9,19 @@ phone's history: models.safeguarding.parents), not here.
 
 Attributes down: the pupil's name, the contacts listed for the pupil as
 ``(contact id, label)`` pairs, the searcher's name (the witness must be someone else),
-the current time (``now``, naive UTC) and the phone's latest event (``latest``: its time and
-kind). A search is often written up after it happened: the form takes the day and time it
-happened (empty: now; a time alone: today), not in the future and not before the phone's
-latest event (``models.custody.ledger.time_order_problem``, the ledger's own rule and words). The dialog returns a :class:`SearchRecord` whose fields are the
-keyword arguments of ``models.custody.ledger.record_search``, or None if cancelled. It never
-touches the database, and it records only the fact of the search: nothing from the
-phone's contents.
+the time the form opened (``now``, naive UTC: its examples; every check reads the app's
+clock), the phone's hold and state, and its latest event (``latest``: its time and kind). A
+search is often written up after it happened: the form takes the day and time it happened
+(empty: now, that is when Confirm is pressed; a time alone: today), not in the future and
+not before the phone's latest event (``models.custody.ledger.time_order_problem``, the
+ledger's own rule and words). The grounds and item sought must mean something, and the
+outcome must fit what was found and where the phone is: the ledger's own functions
+(``vague_problem``, ``search_outcome_problem``), checked on Enter and at Continue. Whatever
+the ledger still refuses on Confirm, the form opens again with everything typed
+(``typed=``) and the refusal (``error=``) at the field it concerns. The dialog returns a
+:class:`SearchRecord` whose fields are the keyword arguments of
+``models.custody.ledger.record_search``, or None if cancelled. It never touches the
+database, and it records only the fact of the search: nothing from the phone's contents.
 
 Keys: Down/Up and Enter in each list (none is chosen until Down/Up), Enter after each
 field (an empty witness goes to "no witness: why"), Enter on Continue and on Confirm. Esc goes back from the confirmation step, and cancels from the form.
@@ -39,7 +45,6 @@ from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.clock import local_to_utc, to_local
 from models.custody.ledger import (
-    DELETING,
     FOLLOW_UP_LIMIT,
     FOUND_LIMIT,
     GROUNDS_LIMIT,
@@ -50,12 +55,12 @@ from models.custody.ledger import (
     SEARCH_OUTCOMES,
     WITNESS_LIMIT,
     Custody,
+    search_outcome_problem,
     searcher_name,
-    step,
     time_order_problem,
+    vague_problem,
     witness_problem,
 )
-from models.errors import KioskError
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 NO_CONTENTS = (
@@ -79,7 +84,7 @@ def parse_hhmm(text: str, now: dt.datetime) -> dt.datetime | None:
     return local_to_utc(local)
 
 
-WHEN_LABEL = "When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now"
+WHEN_LABEL = "When it happened: day DD/MM/YYYY, time HH:MM (empty: now)"
 NO_TIME = "Give the time of the search as HH:MM, e.g. 14:05."
 FUTURE = "The time of the search is in the future."  # models.custody.ledger.record_search's words
 
@@ -125,18 +130,21 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         hold: str = "",
         latest: tuple[dt.datetime, str] | None = None,
         *,
+        state: str | None = None,
         typed: SearchRecord | None = None,
         error: str = "",
     ) -> None:
         super().__init__()
-        self.typed = typed  # what was typed before, when the form opens again after a refusal of its time
-        self.error = error  # that refusal, shown on the time
+        self.typed = typed  # what was typed before, when the form opens again after the ledger refused it
+        self.error = error  # that refusal, shown at the field it concerns
+        # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
+        self.state = state
         self.latest = latest  # the phone's latest event (time, kind): the search may not be dated before it
         self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
         self.contacts = list(contacts)
         self.searcher = searcher
-        self.now = now
+        self.now = now  # when the form opened: its examples (every check reads the clock: current())
 
     def dialog_title(self) -> str:
         return f"Record a search of {self.pupil_name}'s phone"
@@ -193,7 +201,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             placeholder="e.g. the headteacher's office",
             max_length=LOCATION_LIMIT,
         )
-        yield Label(WHEN_LABEL)
+        yield Label(WHEN_LABEL, id="search-when-label")
         today = to_local(self.now)
         when = to_local(typed.searched_at) if typed is not None and typed.searched_at is not None else None
         yield FormInput(
@@ -237,11 +245,26 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     def on_mount(self) -> None:
         if self.typed is not None:
             self.query_one("#search-grounds", FormNote).value = self.typed.grounds
-        if self.error:  # opened again after the ledger refused the time: everything typed, the refusal on the time
+        if self.error:  # opened again after the ledger refused it: everything typed, the refusal where it is put right
             self.say(self.error)
-            self.query_one("#search-time", Input).focus()
+            self.query_one(f"#{self.refused_at(self.error)}").focus()
         else:
             self.query_one("#search-consent", RadioSet).focus()
+
+    def refused_at(self, error: str) -> str:
+        """The field to put right for the ledger's refusal on Confirm: where the form's own
+        checks (the ledger's rules) now point; else the time for a time refused (the phone's
+        order, the roster), else the outcome (the phone moved meanwhile, or is held)."""
+        _, _, widget = self.build()
+        if widget:
+            return widget
+        if error == FUTURE or error.startswith("That time"):
+            return "search-time"
+        return "search-outcome"
+
+    def current(self) -> dt.datetime:
+        """The time now (naive UTC): the form may stay open a while."""
+        return self.app.services.clock.now()
 
     # ------------------------------------------------------------ form
 
@@ -287,13 +310,17 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"
+        if problem := vague_problem("grounds", grounds):
+            return None, problem, "search-grounds"
         item, location = self.value("search-item"), self.value("search-location")
         if not item:
             return None, "Give the item sought.", "search-item"
+        if problem := vague_problem("item_sought", item):
+            return None, problem, "search-item"
         if not location:
             return None, "Give the place of the search.", "search-location"
         searched_at, problem, widget = when_searched(
-            self.value("search-day"), self.value("search-time"), self.now, self.latest
+            self.value("search-day"), self.value("search-time"), self.current(), self.latest
         )
         if problem:
             return None, problem, widget
@@ -317,23 +344,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         outcome = self.pressed("search-outcome")
         if outcome < 0:
             return None, CHOOSE_OUTCOME, "search-outcome"
-        if OUTCOME_KEYS[outcome] == "nothing_found" and found:
-            return (
-                None,
-                'The outcome is "nothing found": say what was done with what was found instead.',
-                ("search-outcome"),
-            )
-        if self.hold and OUTCOME_KEYS[outcome] in DELETING:
-            try:  # the domain's own rule and words, before anything is confirmed
-                step(Custody("confiscated", hold=self.hold), "searched", outcome=OUTCOME_KEYS[outcome])
-            except KioskError as exc:
-                return None, str(exc), "search-outcome"
-        if OUTCOME_KEYS[outcome] != "nothing_found" and not found:
-            return (
-                None,
-                'Say what kind of thing was found (not its content), or choose "nothing found".',
-                ("search-found"),
-            )
+        if refused := self.outcome_problem():
+            return None, *refused
         record = SearchRecord(
             consent_by="parent" if consent == 1 else "pupil",
             consent_contact_id=contact_id,
@@ -349,6 +361,19 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             searched_at=searched_at,
         )
         return record, "", ""
+
+    def outcome_problem(self) -> tuple[str, str] | None:
+        """The ledger's own rules and words, before anything is confirmed: what was found against
+        what was done with it and, where the phone is known, against where it is. None, or the
+        refusal and the widget to put right."""
+        outcome = self.pressed("search-outcome")
+        if outcome < 0:
+            return None
+        where = Custody(self.state, hold=self.hold) if self.state else None
+        if refused := search_outcome_problem(OUTCOME_KEYS[outcome], self.value("search-found"), where):
+            field, exc = refused
+            return str(exc), "search-found" if field == "found_what" else "search-outcome"
+        return None
 
     # ------------------------------------------------------------ Enter, field by field (InOrderForm)
 
@@ -373,6 +398,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         "search-location": "Give the place of the search.",
     }
 
+    VAGUE: ClassVar[dict[str, str]] = {"search-grounds": "grounds", "search-item": "item_sought"}
+
     def form_next(self, field: str, index: int | None) -> str | None:
         if field == "search-witness" and self.settled(field) and not self.value(field):
             self.say("No witness: say why there was none.")  # an empty witness: the reason instead
@@ -381,6 +408,13 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return "search-grounds"  # a witness was named: no reason needed
         if field in self.EMPTY and self.settled(field) and not self.value(field):
             self.say(self.EMPTY[field])  # nothing on its way to it: stay
+            return None
+        if (
+            field in self.VAGUE
+            and self.settled(field)
+            and (problem := vague_problem(self.VAGUE[field], self.value(field)))
+        ):
+            self.say(problem)
             return None
         self.say("")
         if field == "search-consent" and index is not None:
@@ -412,13 +446,19 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         elif field in self.EMPTY and not self.value(field):
             self.say(self.EMPTY[field])
             self.set_focus(self.query_one(f"#{field}"))
+        elif field in self.VAGUE and (problem := vague_problem(self.VAGUE[field], self.value(field))):
+            self.say(problem)  # too short to mean anything: said here, kept to be put right
+            self.set_focus(self.query_one(f"#{field}"))
         elif field == "search-time":  # the day and time are checked at once (they stay to be put right)
             _, problem, widget = when_searched(
-                self.value("search-day"), self.value("search-time"), self.now, self.latest
+                self.value("search-day"), self.value("search-time"), self.current(), self.latest
             )
             if problem:
                 self.say(problem)
                 self.set_focus(self.query_one(f"#{widget}"))
+        elif field == "search-outcome" and (refused := self.outcome_problem()):
+            self.say(refused[0])  # said as it is chosen, where it is put right
+            self.set_focus(self.query_one(f"#{refused[1]}"))
         elif field == "search-follow-up":
             self.action_continue()
 
@@ -430,10 +470,11 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             if following is not None:
                 self.query_one(f"#{following}").focus()
 
-    def when_words(self, at: dt.datetime | None) -> str:
-        local = to_local(at if at is not None else self.now)
-        words = local.strftime("%H:%M on %a %d %b").replace(" 0", " ")
-        return words if at is not None else f"now ({words})"
+    @staticmethod
+    def when_words(at: dt.datetime | None) -> str:
+        if at is None:  # dated when Confirm is pressed: not the time the form (or this step) was shown
+            return "now (when you confirm)"
+        return to_local(at).strftime("%H:%M on %a %d %b").replace(" 0", " ")
 
     def action_continue(self) -> None:
         record, message, widget = self.build()

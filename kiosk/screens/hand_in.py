@@ -40,7 +40,6 @@ class HandInScreen(ScanScreen):
         self.last_exception: ScanResult | None = None  # a pupil who keeps their phone by agreement
         self.f6_live = False  # what the footer shows for F6 (hand in anyway)
         self.undoing: tuple[ScanResult, str] | None = None  # the hand-in being undone, and why
-        self.marked_today = 0  # pupils of today's progress marked absent or "no phone today"
 
     def operation(self):
         from models.custody.ledger import hand_in
@@ -56,14 +55,11 @@ class HandInScreen(ScanScreen):
 
     def got_progress(self, counts: tuple[act.ClassCount, ...]) -> None:
         self.progress = {c.class_name: [c.done, c.expected] for c in counts}
-        self.marked_today = sum(c.marked for c in counts)
         self.show_progress()
 
     def note_result(self, result: ScanResult) -> None:
         if result.outcome == ScanOutcome.OK:
             self.last_ok = result
-            if result.class_name in self.progress:
-                self.progress[result.class_name][0] += 1
         # F3 registers only the unregistered K label whose result is on screen, never an older one.
         self.last_unknown = result.code if result.outcome == ScanOutcome.UNKNOWN else None
         self.last_exception = result if result.outcome == ScanOutcome.EXCEPTION else None
@@ -91,10 +87,11 @@ class HandInScreen(ScanScreen):
             # a dozen widgets made and dropped per scan (and garbage the collector must chase).
             self.f6_live = self.last_exception is not None
             self.refresh_bindings()
-        self.show_progress()
-        if self.marked_today and any(r.outcome == ScanOutcome.OK for r in batch):
-            # A pupil marked absent or "no phone today" who hands a phone in counts as
-            # expected again (the hand-in wins): the figures come again from the ledger.
+        if any(r.outcome == ScanOutcome.OK for r in batch):
+            # The figures come again from the ledger (reports.class_progress), never added
+            # to here: a pupil with an exception who hands in anyway, or one marked absent
+            # or "no phone today", is expected again, and a pupil's second phone is not a
+            # second pupil (adding one here showed "Oak 26/25").
             self.refresh_progress()
         self.mark_overnight(batch)
         last = batch[-1]

@@ -62,6 +62,8 @@ class PhoneAction:
     # Refused for its time (something was recorded for the phone meanwhile): the form opens
     # again with everything typed (``typed=``) and the refusal on the time (``error=``).
     reopens: bool = False
+    # ... and for whatever else the ledger refuses on Confirm (the form says where to put it right).
+    reopens_on_any_refusal: bool = False
     # Shown only on a phone it can be taken on (not dimmed before a phone is found).
     only_when_offered: bool = False
 
@@ -119,11 +121,13 @@ ACTIONS: dict[str, PhoneAction] = {
             screen.app.services.clock.now(),
             view.hold,
             latest=view.latest,
+            state=view.state,
             typed=typed,
             error=error,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
-        reopens=True,  # refused for its time (the ledger's order, the roster): opens again with all typed
+        reopens=True,  # refused on Confirm (its time, the phone moved meanwhile): opens again with all typed
+        reopens_on_any_refusal=True,
     ),
     "police": PhoneAction(
         "f8",
@@ -211,7 +215,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.clear_message_on_load = True
         self.busy = False  # the phone is being reloaded after an action
         self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
-        self.again = None  # reopens the last form with what was typed, if it is refused for its time
+        # (any refusal?, reopen the last form with what was typed): set when its form answers (PhoneAction.reopens)
+        self.again: tuple[bool, Callable[[str], None]] | None = None
         self.results_for = ""  # the name search the list on screen answers
         self.open_when_found = False  # Enter came before the list for what was typed: open its one match
 
@@ -223,7 +228,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             with Horizontal(id="history-find"):
                 yield ScanInput(
                     id="history-scan",
-                    placeholder="Scan a label, or type its code and press Enter",
+                    placeholder="Scan a label, or type its code",  # whole at 80x24; Enter: the line below
                     terminators=self.terminators(),
                 )
                 yield Input(id="history-name", placeholder="…or type a pupil's name (F5)", max_length=60)
@@ -273,6 +278,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return box.scroll_y < box.max_scroll_y if parameters[0] == 1 else box.scroll_y > 0
         if action != "phone":
             return True
+        if self.listing():
+            return False  # Enter answers the name list: no keys of the phone shown before it
         name = self.which(str(parameters[0]))
         permission = ACTIONS[name].permission
         if permission is not None and not self.who.may(permission):
@@ -396,7 +403,14 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 for device_id, line in found
             ],
         )
-        options.set_class(bool(found), "shown")
+        if options.has_class("shown") != bool(found):
+            options.set_class(bool(found), "shown")
+            self.refresh_bindings()  # the phone's keys go while the list is open, and come back
+
+    def listing(self) -> bool:
+        """Whether the pupil-name list is open (what Enter and Down/Up answer)."""
+        found = self.query("#history-results")
+        return bool(found) and found.first().has_class("shown")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "history-name":
@@ -415,6 +429,10 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def on_key(self, event) -> None:
         action = ACTION_KEYS.get(event.key)
         action = self.which(action) if action is not None else None
+        if action is not None and self.listing():
+            event.stop()  # not offered while the list is open: it says why
+            self.say("Open a phone from the list first (Down/Up, then Enter).", "error")
+            return
         if action is not None and self.view is not None and action in self.view.refusals:
             event.stop()  # not offered here; pressed anyway, it says why
             self.say(self.view.refusals[action], "error")
@@ -486,6 +504,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def refused(self, failure: Failure) -> None:
         from models.custody.ledger import OutOfOrder
+        from models.errors import KioskError
 
         acted, self.recording = self.recording, None
         message = failure.message
@@ -493,8 +512,8 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             message = f"{acted.owner}'s phone: {message}"  # another phone is on screen by now
         self.say(message, "error")
         again, self.again = self.again, None
-        if again is not None and failure.refused_as(OutOfOrder):
-            again(failure.message)
+        if again is not None and failure.refused_as(KioskError if again[0] else OutOfOrder):
+            again[1](failure.message)
         self.after_recording()
 
     def after_recording(self) -> None:
@@ -532,6 +551,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return
         action = ACTIONS[name]
         if action.reopens:
-            self.again = lambda error: self.open_form(name, view, typed=answer, error=error)
+            self.again = (
+                action.reopens_on_any_refusal,
+                lambda error: self.open_form(name, view, typed=answer, error=error),
+            )
         fn, *args = action.record(view, answer)
         self.record(view, fn, *args)

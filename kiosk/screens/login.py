@@ -46,8 +46,9 @@ class LoginScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         yield TitleBar("Staff sign-in")
         with Vertical(id="login-box"):
             yield Static(self.app.services.settings.school_name, id="login-school")
-            # Locked: one line in the title's place (the form fills a 24-line terminal already).
-            yield Static("Locked: sign in again to carry on" if self.lock else "Staff sign-in", id="login-title")
+            # Locked or not, the same title: the one message is the notice below ("Signed out.";
+            # a second "Locked: sign in again" line above it said the same thing again).
+            yield Static("Staff sign-in", id="login-title")
             yield Label("Username")
             yield FormInput(id="username", placeholder="e.g. office", max_length=40)
             yield Label("PIN")

@@ -64,8 +64,12 @@ SHORT_CATEGORY = {
     "online_safety": "online safety",
     "safeguarding": "safeguarding",
 }
-FIXED = {"when": 16, "kind": 16, "status": 9}
-CAPS = {"about": 20, "class": 10}
+FIXED = {"when": 16, "status": 9}
+CAPS = {"kind": 16, "class": 10}  # as wide as the widest shown, up to these
+# "About" is as wide as its widest name, up to ABOUT_MAX, taking from "What" (whose entry
+# shows whole under the table) while "What" keeps MIN_WHAT; it is never narrower than
+# ABOUT_MIN where its names need that (at 80x24 "What" is then off to the right).
+ABOUT_MIN, ABOUT_MAX = 20, 32
 MIN_WHAT = 20
 SCROLLBAR = 2  # the table keeps room for its vertical scrollbar (scrollbar-gutter: stable)
 
@@ -82,12 +86,14 @@ def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]
     """Widths of the feed's columns for a table ``total`` cells wide."""
     widths = dict(FIXED)
     for key, label, values in (
-        ("about", "About", [e.subject for e in entries]),
+        ("kind", "Kind", [short_kind(e) for e in entries]),
         ("class", "Class", [e.class_name for e in entries]),
     ):
         widths[key] = min(CAPS[key], max([len(label), *map(cell_len, values)]))  # (cells: an emoji is two)
-    used = sum(widths.values()) + 2 * padding * (len(widths) + 1) + SCROLLBAR
-    widths["what"] = max(MIN_WHAT, total - used)
+    used = sum(widths.values()) + 2 * padding * (len(widths) + 2) + SCROLLBAR  # (+2: About and What)
+    about = max([len("About"), *(cell_len(e.subject) for e in entries)])
+    widths["about"] = min(about, max(ABOUT_MIN, min(ABOUT_MAX, total - used - MIN_WHAT)))
+    widths["what"] = max(MIN_WHAT, total - used - widths["about"])
     return widths
 
 

@@ -34,15 +34,19 @@ from models.trust import SiteInfo
 from models.trust.reports import SiteCompliance, SiteFeedEntry, SiteHeld
 
 TRUST_ROW = "Trust total"  # the last row: the trust's schools together
-SCHOOL_CAP = 18  # a school's name in the figures' tables, so they fit 80 columns
-WIDE_SCHOOL_CAP = 30  # from 100 columns
+# The compliance table's columns after the school's name: short headings, so that all of
+# them fit 80 columns with a school's name beside them ("Held": the phones not collected,
+# as the held table heads them).
+COMPLIANCE_COLUMNS = ("School", "Days", "Handed", "Expected", "Rate", "Breaches", "Held")
+MIN_SCHOOL = 12  # a school's name in the figures' tables takes the room left, at least this
+FIGURES_EDGES = 2 + 2 + 2  # the box's padding, its scroll bar and the table's own
 WEEK_DAYS = 7  # W: the feed over the last 7 days (today and the 6 before)
 # The feed's columns fit the screen: capped names, and the summary takes what is left.
 FEED_CAPS = {"school": 16, "kind": 13, "subject": 18, "by": 12}
 MIN_SUMMARY = 12
 MIN_NAME = 8
 SCROLLBAR = 2
-# Phones held: held = in tray + confiscated (the compliance table's "Uncollected");
+# Phones held: held = in tray + confiscated (the compliance table's "Held", not collected);
 # overnight and in overflow are some of those (the title says so).
 HELD_COLUMNS = ("School", "Held", "In tray", "Confiscated", "Overnight", "In overflow")
 HELD_FIELDS = ("held", "in_tray", "confiscated", "overnight", "overflow")
@@ -79,8 +83,8 @@ class TrustScreen(DbWork, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="trust.back"),
         Binding("f5,r", "refresh_all(True)", "Refresh", id="trust.refresh"),
-        Binding("f", "toggle_feed", "Feed / figures", id="trust.feed"),
-        Binding("w", "toggle_week", "Today / last 7 days", id="trust.week"),
+        Binding("f", "toggle_feed", "Feed/figures", id="trust.feed"),
+        Binding("w", "toggle_week", "Today/7 days", id="trust.week"),
     ]
 
     def __init__(self, who: SignedIn) -> None:
@@ -209,42 +213,51 @@ class TrustScreen(DbWork, Screen[None]):
         self.compliance_rows = rows
         table = self.query_one("#trust-compliance", DataTable)
         table.clear(columns=True)  # (the columns measured afresh: a resize may have narrowed them)
-        table.add_columns("School", "Days", "Handed in", "Expected", "Rate", "Breaches", "Uncollected")
-        for i, r in enumerate(rows):
+        table.add_columns(*COMPLIANCE_COLUMNS)
+        figures = [
+            [
+                str(r.school_days),
+                str(r.handed_in),
+                str(r.expected),
+                rate_text(r.rate),
+                str(r.breaches),
+                str(r.not_collected),
+            ]
+            if r.site.ready
+            else [NOT_READ] * 6  # not read: no figures, not zeros
+            for r in rows
+        ]
+        name_cap = self.school_cap(COMPLIANCE_COLUMNS[1:], figures)
+        for i, (r, values) in enumerate(zip(rows, figures, strict=True)):
             last = i == len(rows) - 1
             style = "bold" if last else ""
-            if not r.site.ready:
-                table.add_row(Text(cap(r.site.name, self.school_cap())), *(Text(NOT_READ, justify="right"),) * 6)
-                continue
             table.add_row(
-                Text(TRUST_ROW if last else cap(r.site.name, self.school_cap()), style=style),
-                Text(str(r.school_days), justify="right", style=style),
-                Text(str(r.handed_in), justify="right", style=style),
-                Text(str(r.expected), justify="right", style=style),
-                Text(rate_text(r.rate), justify="right", style=style),
-                Text(str(r.breaches), justify="right", style=style),
-                Text(str(r.not_collected), justify="right", style=style),
+                Text(TRUST_ROW if last else cap(r.site.name, name_cap), style=style),
+                *(Text(v, justify="right", style=style) for v in values),
             )
         self.say(self.keys_line())
 
-    def school_cap(self) -> int:
-        return WIDE_SCHOOL_CAP if self.size.width >= 100 else SCHOOL_CAP
+    def school_cap(self, headings: tuple[str, ...], rows: list[list[str]]) -> int:
+        """The room a school's name has in a figures' table: the screen's width less the
+        other columns (each as wide as its heading or widest value) and the edges."""
+        from rich.cells import cell_len
+
+        others = sum(max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headings))
+        padding = 2 * (len(headings) + 1)
+        return max(MIN_SCHOOL, self.size.width - FIGURES_EDGES - padding - others)
 
     def show_held(self, rows: list[SiteHeld]) -> None:
         self.held_rows = rows
         table = self.query_one("#trust-held", DataTable)
         table.clear(columns=True)
         table.add_columns(*HELD_COLUMNS)  # as `kiosk trust uncollected` heads them
-        for r in rows:
-            table.add_row(
-                Text(cap(r.site.name, self.school_cap())),
-                *(Text(str(getattr(r, f)) if r.site.ready else NOT_READ, justify="right") for f in HELD_FIELDS),
-            )
+        figures = [[str(getattr(r, f)) if r.site.ready else NOT_READ for f in HELD_FIELDS] for r in rows]
+        total = [str(sum(getattr(r, f) for r in rows)) for f in HELD_FIELDS]
+        name_cap = self.school_cap(HELD_COLUMNS[1:], [*figures, total])
+        for r, values in zip(rows, figures, strict=True):
+            table.add_row(Text(cap(r.site.name, name_cap)), *(Text(v, justify="right") for v in values))
         if len(rows) > 1:
-            table.add_row(
-                Text(TRUST_ROW, style="bold"),
-                *(Text(str(sum(getattr(r, f) for r in rows)), justify="right", style="bold") for f in HELD_FIELDS),
-            )
+            table.add_row(Text(TRUST_ROW, style="bold"), *(Text(v, justify="right", style="bold") for v in total))
 
     # ------------------------------------------------------------ the feed (trust DSL)
 
@@ -292,13 +305,14 @@ class TrustScreen(DbWork, Screen[None]):
             self.show_detail(event.cursor_row)
 
     def show_detail(self, row: int | None) -> None:
-        """The highlighted entry in full under the table (its columns are cut to fit)."""
+        """The highlighted entry whole under the table, wrapped (its columns, the summary
+        with them, are cut to fit): the school's own feed shows it so (``detail_of``)."""
         line = ""
         if row is not None and 0 <= row < len(self.entries):
             e = self.entries[row]
             where = f" ({e.entry.class_name})" if e.entry.class_name else ""
             line = f"{e.site.name} · {e.entry.time} · {e.entry.kind_text} · {e.entry.subject}{where} · by {e.entry.by}"
-            line += f"\n{e.entry.summary}"
+            line += f"\n{e.entry.detail or e.entry.summary}"
         self.query_one("#trust-feed-detail", Static).update(line)
 
     def show_feed(self, entries: list[SiteFeedEntry]) -> None:

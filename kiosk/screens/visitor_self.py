@@ -50,11 +50,13 @@ from kiosk.actions import visitors as act
 from kiosk.actions.visitors import Details, PublicSignedIn, PublicSignedOut, Returning
 from kiosk.dialogs.visitor_details import INPUT_MAX, check_details, needs_office, type_name
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
-from kiosk.widgets.in_order import FormInput, FormOptionList, after_keys
+from kiosk.widgets.in_order import FormInput, FormOptionList, after_keys, field_name
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.config import VISITOR_TYPES
 from models.custody.codes import looks_like_code
+from models.text import clean_typed
+from models.visitors.visits import LIMITS
 
 RESET_SECONDS = 12.0  # the done / message step goes back to the start after this
 DETAILS, RULES, PHONE, DONE, MESSAGE, SIGN_OUT = "details", "rules", "phone", "done", "message", "sign-out"
@@ -73,11 +75,35 @@ FIRST_STEP = "This is the first step: what kind of visitor are you? Up/Down, the
 NOTHING_TO_CLEAR = "Nothing to clear yet: what kind of visitor are you? Up/Down, then Enter."
 SIGN_OUT_HELP = "Signing out: scan the QR code on your slip. No slip? Please see the office: they will sign you out."
 NOT_A_SLIP = "That is not a slip: scan the QR code on your slip. No slip? Please see the office."
+PASTE_AT_TYPE = "Choose what kind of visitor you are first: Up/Down, then Enter."
+NOT_PASTED = 'Not pasted: "{field}" takes at most {limit} characters.'
 TEXT_FIELDS = ("name", "organisation", "purpose", "visiting", "car")
+# The most a paste may bring into each box: the domain's own limits (a car registration is at
+# most 10 letters and digits; 20 leaves room for spaces). A longer paste is refused whole, with
+# one line: the box never holds text scrolled out of sight that the visitor did not see go in.
+PASTE_LIMITS = {**LIMITS, "car": 20}
 FORM = ("self-type", "self-name", "self-organisation", "self-purpose", "self-visiting", "self-car")  # in order
 
 
 # ---------------------------------------------------------------- what needs no database
+
+
+class VisitorBox(FormInput):
+    """A box of the public form: a paste that would take it over its limit is refused whole
+    (the screen says so in one line) rather than kept out of sight or cut short."""
+
+    def __init__(self, *, paste_limit: int, **kw) -> None:
+        super().__init__(max_length=INPUT_MAX, **kw)
+        self.paste_limit = paste_limit
+
+    def take_paste(self, event: events.Paste) -> None:
+        start, end = sorted(self.selection)
+        if len(self.value) - (end - start) + len(clean_typed(event.text)) > self.paste_limit:
+            self.waiting = max(0, self.waiting - 1)
+            self.screen.paste_refused(self)  # type: ignore[attr-defined]
+            return
+        super().take_paste(event)
+        self.screen.paste_taken()  # type: ignore[attr-defined]
 
 
 def _looks_like_slip(text: str) -> bool:
@@ -130,6 +156,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.name_entered = False  # Enter pressed on a (non-code) name
         self.busy = False
         self._reset_timer: Timer | None = None
+        self._esc_explains: bool | None = None  # what Esc did when the bindings were last refreshed
 
     # ------------------------------------------------------------ layout
 
@@ -146,24 +173,34 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Your name", classes="self-label")
-                        yield FormInput(id="self-name", placeholder="First name and surname", max_length=INPUT_MAX)
+                        yield VisitorBox(
+                            id="self-name", placeholder="First name and surname", paste_limit=PASTE_LIMITS["name"]
+                        )
                     with Horizontal(classes="self-row"):
                         yield Label("Organisation", classes="self-label")
-                        yield FormInput(
-                            id="self-organisation", placeholder="Company or agency (if any)", max_length=INPUT_MAX
+                        yield VisitorBox(
+                            id="self-organisation",
+                            placeholder="Company or agency (if any)",
+                            paste_limit=PASTE_LIMITS["organisation"],
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Purpose of visit", classes="self-label")
-                        yield FormInput(
-                            id="self-purpose", placeholder="e.g. meeting, repair, reading help", max_length=INPUT_MAX
+                        yield VisitorBox(
+                            id="self-purpose",
+                            placeholder="e.g. meeting, repair, reading help",
+                            paste_limit=PASTE_LIMITS["purpose"],
                         )
                     with Horizontal(classes="self-row"):
                         yield Label("Visiting", classes="self-label")
-                        yield FormInput(id="self-visiting", placeholder="Who you are here to see", max_length=INPUT_MAX)
+                        yield VisitorBox(
+                            id="self-visiting",
+                            placeholder="Who you are here to see",
+                            paste_limit=PASTE_LIMITS["visiting"],
+                        )
                     with Horizontal(classes="self-row"):
                         yield Label("Car registration", classes="self-label")
-                        yield FormInput(
-                            id="self-car", placeholder="Optional: press Enter to skip", max_length=INPUT_MAX
+                        yield VisitorBox(
+                            id="self-car", placeholder="Optional: press Enter to skip", paste_limit=PASTE_LIMITS["car"]
                         )
                 # below the form, not in it: an error (or "Welcome back") is never scrolled out of sight
                 yield Static("", id="self-error", markup=False)
@@ -240,6 +277,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self._reset_timer = None
         if step == DONE or (step == MESSAGE and self.back_to is None):  # (a message to go back from: the idle reset)
             self._reset_timer = self.set_timer(self.reset_after, self.start_again, name="visitor-reset")
+        self._esc_explains = None  # the next change of a box refreshes them again
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -338,6 +376,7 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.action_back()  # (says why it goes nowhere)
 
     def on_descendant_focus(self) -> None:
+        self._esc_explains = self.esc_only_explains()
         self.refresh_bindings()  # "esc Back" shown or not, by the field
 
     def back_to_form(self, field: str) -> None:
@@ -355,12 +394,15 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def key_arriving(self, event: events.Key | events.Paste) -> None:
         """Called by the app for each key (or paste) as it arrives, before it is sent to the
         focused field: a character typed at the kinds of visitor starts the name (or a slip's
-        code), so the focus moves to the name box first and no key is lost or reordered."""
+        code), so the focus moves to the name box first and no key is lost or reordered. A
+        paste there is not moved: it lands in no box (:meth:`on_paste` says why)."""
         if (
             self.step == DETAILS
             and self.focused is not None
             and self.focused.id == "self-type"
-            and (isinstance(event, events.Paste) or (event.is_printable and event.character))
+            and isinstance(event, events.Key)
+            and event.is_printable
+            and event.character
             and self.app.screen is self
         ):
             self.set_focus(self.query_one("#self-name", Input))
@@ -434,7 +476,27 @@ class VisitorSelfServiceScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         name_box = self.query_one("#self-name", Input)
         if event.input.id == "self-name" and self.picked is not None and name_box.value != self.picked.name:
             self.picked = None  # they changed the name: a new visitor, not the one whose slip was scanned
-        self.refresh_bindings()  # (what Esc does on the first field depends on what is typed)
+        # What Esc does on the first field depends on whether anything is typed: the bindings
+        # are refreshed when that changes, not at every character (the footer was built again
+        # and the screen laid out several times a key: a paste sent as keys froze the screen).
+        explains = self.esc_only_explains()
+        if explains != self._esc_explains:
+            self._esc_explains = explains
+            self.refresh_bindings()
+
+    def paste_refused(self, box: Input) -> None:
+        self.say(NOT_PASTED.format(field=field_name(box), limit=getattr(box, "paste_limit", INPUT_MAX)))
+
+    def paste_taken(self) -> None:
+        if self.said.startswith(NOT_PASTED[:12]) or self.said == PASTE_AT_TYPE:
+            self.say("")
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste that reached the screen: the kinds of visitor had the focus. It goes into no
+        box (it used to land in "Your name", which did not have the focus): the line says why."""
+        event.stop()
+        if self.step == DETAILS and self.focused is not None and self.focused.id == "self-type":
+            self.say(PASTE_AT_TYPE)
 
     def pick_returning(self, r: Returning) -> None:
         """An earlier visit's slip was scanned: fill in that visitor's details."""

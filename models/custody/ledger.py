@@ -47,7 +47,7 @@ from models.custody import codes, staff_device_access
 from models.custody.devices import Resolved, resolve
 from models.custody.dsl_hold import HOLD_DECIDED, HOLD_DSL, HOLD_POLICE, held_for_dsl
 from models.custody.trays import overflow_place, place_for, slot_is_free, slot_name
-from models.errors import NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
+from models.errors import KioskError, NotFound, PermissionDenied, RuleViolation, ScanOutcome, ValidationError
 from models.staff.auth import (
     ADMIN,
     CHAIR,
@@ -920,6 +920,50 @@ def _name_key(name: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+# The grounds and the item sought are the DfE record's heart: fewer letters than this ("x", "g2",
+# "???") cannot mean anything (a new user's walk, s1, recorded grounds "x").
+MEANINGFUL_LETTERS = 3
+VAGUE = {  # a field of record_search: the refusal, one plain line
+    "grounds": "The grounds are too short: say in words why the phone was searched.",
+    "item_sought": "The item sought is too short: say in words what was looked for.",
+}
+
+
+def vague_problem(field: str, text: str | None) -> str | None:
+    """The refusal when the grounds or the item sought (``field``, a key of :data:`VAGUE`) has
+    fewer than :data:`MEANINGFUL_LETTERS` letters, or None. Empty is ``text_field``'s to say."""
+    text = (text or "").strip()
+    if text and sum(ch.isalpha() for ch in text) < MEANINGFUL_LETTERS:
+        return VAGUE[field]
+    return None
+
+
+def search_outcome_problem(
+    outcome: str, found_what: str | None, cur: Custody | None = None
+) -> tuple[str, KioskError] | None:
+    """What a search found and what was done with it, against each other and, given ``cur``,
+    against where the phone is (``step``'s rules): None, or the field of :func:`record_search`
+    to put right (``"outcome"`` or ``"found_what"``) and the refusal to raise. Shared by the
+    ledger and the search form, which checks before its confirm step."""
+    found_what = (found_what or "").strip() or None
+    if outcome == "nothing_found" and found_what is not None:
+        return "outcome", ValidationError(
+            'The outcome is "nothing found": say what was done with what was found instead.'
+        )
+    if outcome in SEARCH_OUTCOMES and outcome != "nothing_found" and found_what is None:
+        return "found_what", ValidationError(
+            'Say what kind of thing was found (not its content), or choose "nothing found".'
+        )
+    if outcome in DELETING | {"returned"} and found_what is not None and NUDE_WORDS.search(found_what):
+        return "outcome", RuleViolation(FOUND_NUDE)
+    if cur is not None:
+        try:
+            step(cur, SEARCHED, outcome=outcome)
+        except (RuleViolation, ValidationError) as exc:
+            return "outcome", exc
+    return None
+
+
 def witness_problem(witness: str, searcher_display_name: str) -> str | None:
     """The refusal when the witness is the searcher themselves, or None."""
     key = _name_key(witness)
@@ -983,12 +1027,11 @@ def record_search(
     others_present = text_field(others_present, "others present", required=False, limit=OTHERS_LIMIT)
     found_what = text_field(found_what, "what was found", required=False, limit=FOUND_LIMIT)
     follow_up = text_field(follow_up, "follow-up", required=False, limit=FOLLOW_UP_LIMIT)
-    if outcome == "nothing_found" and found_what is not None:
-        raise ValidationError('The outcome is "nothing found": say what was done with what was found instead.')
-    if outcome != "nothing_found" and found_what is None:
-        raise ValidationError('Say what kind of thing was found (not its content), or choose "nothing found".')
-    if outcome in DELETING | {"returned"} and found_what is not None and NUDE_WORDS.search(found_what):
-        raise RuleViolation(FOUND_NUDE)
+    for field, text in (("grounds", grounds), ("item_sought", item_sought)):
+        if problem := vague_problem(field, text):
+            raise ValidationError(problem)
+    if refused := search_outcome_problem(outcome, found_what):  # where the phone is: step(), in _append
+        raise refused[1]
     how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")

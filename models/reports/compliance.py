@@ -883,6 +883,23 @@ def _chart_start(to_day: dt.date, tz) -> dt.date:
     return max(earliest, to_day - dt.timedelta(weeks=CHART_DAYS))
 
 
+def _check_range(from_day: dt.date | None, to_day: dt.date | None, now: dt.datetime, tz) -> dt.date:
+    """The range's last day (today when none is given), checked: a range that ends (or
+    starts) after today is refused, not read (the figures of a day to come are not known: a
+    range in the future showed today's under a future date)."""
+    today = local_day(now, tz)
+    if from_day is not None and to_day is not None and from_day > to_day:
+        raise ValidationError("The start date is after the end date.")
+    if from_day is not None and from_day > today:
+        raise ValidationError(f"The start date is after today ({today.isoformat()}): give a range up to today.")
+    if to_day is not None and to_day > today:
+        raise ValidationError(f"The end date is after today ({today.isoformat()}): give a range up to today.")
+    to_day = to_day or today
+    if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
+        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    return to_day
+
+
 def compliance(
     from_day: dt.date | None = None,
     to_day: dt.date | None = None,
@@ -896,12 +913,8 @@ def compliance(
     Defaults: ``to_day`` is today; ``from_day`` is the first of the last 30 school days.
     """
     now = now or utcnow()
-    to_day = to_day or local_day(now, tz)
+    to_day = _check_range(from_day, to_day, now, tz)
     chart_first = _chart_start(to_day, tz)
-    if from_day is not None and from_day > to_day:
-        raise ValidationError("The start date is after the end date.")
-    if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
-        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
     first = min(chart_first, from_day) if from_day else chart_first
     ledger = _Ledger(first, to_day, tz, now, cache)
     chart_days = ledger.school_days(chart_first, to_day)[-CHART_DAYS:]
@@ -966,16 +979,18 @@ def summary(
     now: dt.datetime | None = None,
     tz=SCHOOL_TZ,
     cache: bool = True,
+    hand_in_days_only: bool = False,
 ) -> Summary:
     """The totals of :func:`compliance` for the same range (the trust-wide report's figures):
     the same days, rules and cache, but no per-class rows, no chart, and counts where the
-    report has rows (its breaches, the phones not collected)."""
+    report has rows (its breaches, the phones not collected).
+
+    ``hand_in_days_only``: the range's last day counts only if a phone was handed in on it,
+    as every other school day (the governors' rule: a school with no hand-ins has no school
+    days, and today before the first scan is not one). The report itself counts it anyway,
+    so that today shows before the first scan."""
     now = now or utcnow()
-    to_day = to_day or local_day(now, tz)
-    if from_day is not None and from_day > to_day:
-        raise ValidationError("The start date is after the end date.")
-    if from_day is not None and (to_day - from_day).days > MAX_RANGE_DAYS:
-        raise ValidationError(f"Give a range of at most {MAX_RANGE_DAYS} days.")
+    to_day = _check_range(from_day, to_day, now, tz)
     if from_day is None:  # the report's default: the first of the last 30 school days
         chart_first = _chart_start(to_day, tz)
         ledger = _Ledger(chart_first, to_day, tz, now, cache)
@@ -986,6 +1001,8 @@ def summary(
     days = ledger.school_days(from_day, to_day)
     for d in days:
         ledger.day_total(d)
+    if hand_in_days_only and days and ledger.totals[days[-1]].handed_in == 0:
+        days = days[:-1]
     return Summary(
         from_day=from_day,
         to_day=to_day,

@@ -76,8 +76,23 @@ def check_key_id(key: bytes) -> None:
     if row is not None and not hmac.compare_digest(row.value, key_id(key)):
         raise StorageError(
             f"The PIN key file {pinkey.path()} is not the one this database's PINs were made with "
-            "(was it replaced?): restore it from your separate copy. No one can sign in until then."
+            f"(was it replaced?{_another_school()}): restore it from your separate copy. No one can sign in until then."
         )
+
+
+def _another_school() -> str:
+    """On PostgreSQL the same message meets a terminal that opened another school of a trust with
+    its own school's key (the trust walk, issue 16): say which site it opened."""
+    from models import sites
+    from models.store.db import current_site, is_sqlite
+
+    if is_sqlite():
+        return ""
+    site = current_site()
+    where = "site 1 of the trust" if site == sites.MAIN else f"the trust's school {site!r}"
+    return (
+        f" or this terminal opened another school's records: it is at {where}; check KIOSK_SITE and the config's site"
+    )
 
 
 def remember_key_id() -> None:

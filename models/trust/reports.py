@@ -121,7 +121,8 @@ def compliance_across(
     first_name: str = "Site 1",
 ) -> list[SiteCompliance]:
     """Each school's hand-in figures over the range (the compliance report's own totals,
-    :func:`models.reports.compliance.summary`), then the trust's total (its rate from the summed counts, not an average of rates)."""
+    :func:`models.reports.compliance.summary`, over the days with a hand-in, as the
+    governors' figures count them: a school with none has no school days), then the trust's total (its rate from the summed counts, not an average of rates)."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
     rows: list[SiteCompliance] = []
@@ -131,7 +132,7 @@ def compliance_across(
             rows.append(_unread(site))
             continue
         with reading(site, prepared=_prepared(rows)):
-            s = comp.summary(from_day, to_day, now=now, tz=tz)
+            s = comp.summary(from_day, to_day, now=now, tz=tz, hand_in_days_only=True)
         rows.append(
             SiteCompliance(
                 site=site,

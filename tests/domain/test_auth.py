@@ -324,9 +324,15 @@ def test_a_replaced_key_file_says_so_instead_of_wrong_pin_for_everyone(database,
     pinkey.forget()
     with pytest.raises(StorageError) as err:
         auth.authenticate("office", DEMO_PINS["office"], now=NOW, terminal=T)
+    hint = (
+        ""
+        if database.endswith(".sqlite3")
+        else " or this terminal opened another school's records: it is at site 1 of the trust; check KIOSK_SITE "
+        "and the config's site"
+    )
     assert str(err.value) == (
         f"The PIN key file {key_file} is not the one this database's PINs were made with "
-        "(was it replaced?): restore it from your separate copy. No one can sign in until then."
+        f"(was it replaced?{hint}): restore it from your separate copy. No one can sign in until then."
     )
     key_file.write_bytes(key)  # the right one back
     pinkey.forget()

@@ -56,7 +56,7 @@ def test_handed_in_then_confiscated_still_counts_as_handed_in(school, after):
             witness="Head",
             item_sought="messages",
             location="the office",
-            grounds="g",
+            grounds="Reported image",
             found_what="an image of another pupil" if after == "police" else None,
             outcome="passed_to_police" if after == "police" else "nothing_found",
             now=at(MON, 11, 0),

@@ -73,7 +73,7 @@ def week(database):
                 witness="Head",
                 item_sought="messages",
                 location="the office",
-                grounds="g",
+                grounds="Reported image",
                 outcome="nothing_found",
                 now=at(day, 11),
             )

@@ -64,12 +64,12 @@ def test_a_search_with_its_parents_informed_time_does_not_wait(school):
     confiscation = confiscated_by(school, school.head)
     tell(school, school.head, confiscation)
     custody.record_search(
-        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="g", outcome="nothing_found",
+        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="Reported image", outcome="nothing_found",
         parents_informed_at=NOW + T(minutes=2), parents_informed_how="phone", now=NOW + T(minutes=5),
     )  # fmt: skip
     assert parents.waiting(school.head) == []
     search = custody.record_search(
-        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="g2", outcome="nothing_found",
+        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="Reported video", outcome="nothing_found",
         now=NOW + T(minutes=6),
     )  # fmt: skip
     assert [w.kind for w in parents.waiting(school.deputy)] == ["search"]

@@ -114,7 +114,7 @@ def test_a_staff_device_is_never_released_confiscated_or_searched_as_a_pupils_ph
             witness="Deputy",
             item_sought="a video",
             location="the office",
-            grounds="x",
+            grounds="Reported image",
             outcome="nothing_found",
             now=NOW,
         )

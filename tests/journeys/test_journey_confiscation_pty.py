@@ -72,7 +72,7 @@ def test_deputy_confiscates_a_phone_and_records_a_search(start_kiosk, school):
     kiosk.fill(GROUNDS)
     kiosk.fill(ITEM)
     kiosk.fill(PLACE)
-    kiosk.wait_for("When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now")
+    kiosk.wait_for("When it happened: day DD/MM/YYYY, time HH:MM (empty: now)")
     kiosk.keys("enter", "enter")  # no day or time: now
     kiosk.keys("enter")  # no one else present
     kiosk.wait_for('Found (its kind, not content; none: empty and "nothing found")')

@@ -109,7 +109,7 @@ def test_an_action_timed_before_the_latest_event_is_refused_whatever_the_form(sc
             witness="Head",
             item_sought="messages",
             location="the office",
-            grounds="g",
+            grounds="Reported image",
             outcome="nothing_found",
             now=at(9, 0),
         )
@@ -196,7 +196,7 @@ def do_action(action: str, school, recorder, dev: int, code: str, clock) -> int:
             witness="Someone Else",
             item_sought="messages",
             location="the office",
-            grounds="g",
+            grounds="Reported image",
             outcome="nothing_found",
             now=next(clock),
         ).id

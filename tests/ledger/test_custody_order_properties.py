@@ -74,7 +74,7 @@ def check_steps(school, steps):
                     witness="Someone Else",
                     item_sought="messages",
                     location="the office",
-                    grounds="g",
+                    grounds="Reported image",
                     outcome="nothing_found",
                     searched_at=when,
                     now=clock,

@@ -61,7 +61,7 @@ def apply(school, step, at):
             witness="Someone Else",
             item_sought="messages",
             location="the office",
-            grounds="g",
+            grounds="Reported image",
             outcome="nothing_found",
             now=at,
         )
@@ -87,7 +87,7 @@ def apply(school, step, at):
             witness="Someone Else",
             item_sought="an image",
             location="the office",
-            grounds="g",
+            grounds="Reported image",
             found_what="an image",
             outcome=step[3],
             now=at,

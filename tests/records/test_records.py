@@ -172,7 +172,7 @@ def test_a_confiscation_episode_expires_on_the_confiscations_period(school):
         witness="Mr W",
         item_sought="messages",
         location="the office",
-        grounds="g",
+        grounds="Reported image",
         outcome="nothing_found",
         now=ago(100, 2),
     )

@@ -102,6 +102,8 @@ async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
         assert text(app, "#police-error") != "Enter to go on, Esc to cancel."
         await assert_whole(pilot, "police-error", "police-continue", "police-cancel", "police-officer")
         await pilot.press(*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter")
+        await assert_whole(pilot, "police-error", "police-continue", "police-cancel", "police-day")
+        await pilot.press("enter")
         await assert_whole(pilot, "police-error", "police-continue", "police-cancel", "police-time")
         await pilot.press("enter")
         assert app.screen.has_class("confirming")

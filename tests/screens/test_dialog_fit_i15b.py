@@ -17,8 +17,8 @@ FORMS = {
     # key: (dialog prefix, fields in order, keys typed into each)
     "f3": ("parents", ["parents-who", "parents-by", "parents-day", "parents-time", "parents-how", "parents-note"],
            ["1", "", "", "", "phone", "a note"]),
-    "f8": ("return", ["return-officer", "return-reference", "return-time", "return-next"],
-           ["DC Shah 991", "", "", "keep"]),
+    "f8": ("return", ["return-officer", "return-reference", "return-day", "return-time", "return-next"],
+           ["DC Shah 991", "", "", "", "keep"]),
     "f10": ("call", ["call-line", "call-reference", "call-by", "call-day", "call-time", "call-note"],
             ["", "INC-1", "", "", "", "note"]),
 }  # fmt: skip

@@ -14,7 +14,7 @@ from models.custody import ledger as custody
 from models.policy import agreed
 from models.store.tables import CustodyEvent, Pupil
 from models.upkeep.demo import DEMO_PINS
-from tests.pilot import make_app, scans_done, settle, sign_in, text
+from tests.pilot import make_app, scans_done, settle, sign_in, text, until
 from tests.school import NOW
 
 TODAY = dt.date(2026, 11, 12)
@@ -159,3 +159,20 @@ async def test_the_whole_exception_message_is_in_view(school, size):
         await scans_done(pilot, 2)
         await settle(pilot)
         assert app.screen.query_one("#outcome-slot-row").display
+
+
+async def test_hand_in_anyway_keeps_the_class_count_honest(school):
+    """A new-user walk: "hand in anyway" showed "Oak 2/2" after one of two expected (the
+    screen added one handed in but none expected). The count comes from the domain."""
+    _medical_exception(school)
+    app = make_app(start="hand-in")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await pilot.press(*school.codes["000002"], "enter")
+        await scans_done(pilot, 1)
+        await until(pilot, lambda: "Oak 1/2" in text(app, "#progress"), 10, "Oak 1/2")
+        await pilot.press(*school.codes["000001"], "enter")
+        await scans_done(pilot, 2)
+        await pilot.press("f6")
+        await scans_done(pilot, 3)
+        await until(pilot, lambda: "Oak 2/3" in text(app, "#progress"), 10, "Oak 2/3 (Ava handed in anyway)")

@@ -85,19 +85,19 @@ async def test_police_time_before_the_search_is_refused_and_the_form_keeps_it(sc
         await find(pilot, school.codes["000001"])
         await pilot.press("f8")
         assert screen_name(app) == "PoliceDialog"
-        await pilot.press(*"PC Ng", "enter", *"4521", "enter", *"K/1", "enter")
+        await pilot.press(*"PC Ng", "enter", *"4521", "enter", *"K/1", "enter", "enter")  # the day as offered
         await pilot.press("end", *["backspace"] * 5, *"0815", "enter")
         assert screen_name(app) == "PoliceDialog"
         assert text(app, "#police-error") == "That time is before the search at 08:20; enter 08:20 or later."
         assert visible(app, "#police-error")
         typed = [
             app.screen.query_one(f"#{w}", Input).value
-            for w in ("police-officer", "police-number", "police-reference", "police-time")
+            for w in ("police-officer", "police-number", "police-reference", "police-day", "police-time")
         ]
-        assert typed == ["PC Ng", "4521", "K/1", "0815"]
+        assert typed == ["PC Ng", "4521", "K/1", "12/11/2026", "0815"]
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 4, *"0820", "enter")  # the same minute: allowed
-        assert "Time: 08:20 today" in text(app, "#police-summary")
+        assert "When: 2026-11-12 08:20" in text(app, "#police-summary")
         assert visible(app, "#police-yes")
         await pilot.press("enter")
         await quiet(pilot)
@@ -220,9 +220,9 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
     async with app.run_test(size=(80, 24)) as pilot:
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
-        await pilot.press("f8", *"PC Ng", "enter", *"4521", "enter", *"K/1", "enter")
+        await pilot.press("f8", *"PC Ng", "enter", *"4521", "enter", *"K/1", "enter", "enter")
         await pilot.press("end", *["backspace"] * 5, *"0815", "enter")
-        assert "Time: 08:15 today" in text(app, "#police-summary")
+        assert "When: 2026-11-12 08:15" in text(app, "#police-summary")
         custody.record_search(
             dev,
             school.deputy,
@@ -241,9 +241,9 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
         assert text(app, "#police-error") == "That time is before the search at 08:20; enter 08:20 or later."
         typed = [
             app.screen.query_one(f"#{w}", Input).value
-            for w in ("police-officer", "police-number", "police-reference", "police-time")
+            for w in ("police-officer", "police-number", "police-reference", "police-day", "police-time")
         ]
-        assert typed == ["PC Ng", "4521", "K/1", "08:15"]
+        assert typed == ["PC Ng", "4521", "K/1", "12/11/2026", "08:15"]
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 5, *"0820", "enter", "enter")
         await quiet(pilot)

@@ -404,7 +404,7 @@ async def test_police_hand_over_is_final_and_release_is_then_refused(school):
         assert text(app, "#police-warning").startswith("This cannot be undone.")
         await pilot.press(*"PC Ng", "enter", "enter")
         assert text(app, "#police-error") == "Give the officer's number (collar or warrant number)."
-        await pilot.press(*"4521", "enter", *"K/1", "enter")
+        await pilot.press(*"4521", "enter", *"K/1", "enter", "enter")  # the day as offered
         await pilot.press("end", *["backspace"] * 5, *"0850", "enter")  # time: 20 minutes from now
         assert text(app, "#police-error") == "The hand-over time is in the future."
         await pilot.press("end", *["backspace"] * 4, *"0825", "enter")
@@ -486,7 +486,7 @@ async def test_cancel_at_any_step_leaves_nothing_recorded(school):
         await open_history(pilot, "head")
         await find(pilot, school.codes["000001"])
         await pilot.press("f7", "escape")
-        await pilot.press("f8", *"PC Smith", "enter", *"1", "enter", *"REF", "enter", "enter")
+        await pilot.press("f8", *"PC Smith", "enter", *"1", "enter", *"REF", "enter", "enter", "enter")
         assert "Reference: REF" in text(app, "#police-summary")
         await pilot.press("escape", "escape")  # back from the confirmation, then cancel
         await pilot.press("f4", "escape", "f2", "escape")

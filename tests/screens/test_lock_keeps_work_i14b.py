@@ -39,7 +39,7 @@ async def locked(pilot) -> None:
     assert type(app.screen).__name__ == "LoginScreen"
     assert app.check_action("lock", ()) is False  # nothing more to lock
     assert app.palette_allowed() is False
-    assert str(app.screen.query_one("#login-title").render()) == "Locked: sign in again to carry on"
+    assert str(app.screen.query_one("#login-title").render()) == "Staff sign-in"  # one message: the notice
     box = app.screen.query_one("#login-box")
     assert box.region.bottom <= app.size.height - 1  # the whole form above the footer, at 80x24 too
 

@@ -175,7 +175,7 @@ async def test_the_list_is_not_offered_to_the_chair_of_governors(school):
 async def test_f3_goes_to_the_confiscation_still_waiting_not_a_later_search_whose_parents_were_told(school):
     dev = confiscated(school, school.deputy)
     custody.record_search(
-        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="g", outcome="nothing_found",
+        dev, school.deputy, consent_by="pupil", witness="Ms W", item_sought="a video", location="the office", grounds="Reported image", outcome="nothing_found",
         parents_informed_at=NOW - dt.timedelta(minutes=20), parents_informed_how="phone",
         now=NOW - dt.timedelta(minutes=10),
     )  # fmt: skip

@@ -16,10 +16,11 @@ from tests.screens.test_history_screen import device_of, find, open_history
 
 BURSTS = {
     # key: (state, dialog, keys in one burst, what the dialog returns)
-    "f8": ("confiscated", "PoliceDialog", [*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter", "enter"],
+    "f8": ("confiscated", "PoliceDialog", [*"PC Jane Smith", "enter", *"1234", "enter", *"CR/1/26", "enter", "enter",
+                                            "enter"],
            {"officer_name": "PC Jane Smith", "officer_number": "1234", "force_reference": "CR/1/26"}),
     "f8-return": ("police", "PoliceReturnDialog",
-                  [*"DC Shah 991", "enter", "enter", "enter", *"keep it", "enter"],
+                  [*"DC Shah 991", "enter", "enter", "enter", "enter", *"keep it", "enter"],
                   {"officer": "DC Shah 991", "reference": "KP/1", "next_steps": "keep it"}),
     "f10": ("confiscated", "PoliceContactDialog",
             ["enter", *"INC-1", "enter", "enter", "enter", "enter", *"a note", "enter"],

@@ -32,7 +32,7 @@ async def test_f8_records_the_return_from_the_police_and_the_phone_is_held_again
         assert app.screen.query_one("#return-reference").value == "KP/77"  # the hand-over's, offered
         await pilot.press("enter")
         assert text(app, "#return-error") == "Give the name and number of the officer who returned it."
-        await pilot.press(*"DC Shah 991", "enter", "enter")  # the reference as offered
+        await pilot.press(*"DC Shah 991", "enter", "enter", "enter")  # the reference and the day as offered
         await pilot.press("end", *["backspace"] * 5, *"0600", "enter")  # before the hand-over at 06:30
         assert text(app, "#return-error").startswith("That time is before the police hand-over")
         await pilot.press("end", *["backspace"] * 4, *"0820", "enter")

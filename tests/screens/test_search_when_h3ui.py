@@ -68,13 +68,13 @@ async def test_the_search_form_asks_when_it_happened_with_examples_and_empty_is_
         assert day.value == "" and time.value == ""
         assert day.placeholder == "e.g. 12/11/2026" and time.placeholder == "e.g. 14:05"
         labels = [str(label.render()) for label in app.screen.query("Label")]
-        assert "When it happened: day (DD/MM/YYYY) and time (HH:MM); empty: now" in labels
+        assert "When it happened: day DD/MM/YYYY, time HH:MM (empty: now)" in labels
         await pilot.press("enter", "enter")  # both empty: now
         await quiet(pilot)
         assert app.focused.id == "search-others"
         await after_the_time(pilot)
         assert app.screen.has_class("confirming")
-        assert "When: now (14:30 on Thu 12 Nov)" in text(app, "#search-summary")
+        assert "When: now (when you confirm)" in text(app, "#search-summary")  # dated on Confirm (s1)
         await pilot.press("enter")
         await quiet(pilot)
         assert message(app) == "Recorded the search of Ava Patel's phone."

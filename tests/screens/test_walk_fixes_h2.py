@@ -223,7 +223,12 @@ async def test_the_police_return_form_shows_no_label_over_a_cut_off_field(school
         await pilot.press("f8")
         await quiet(pilot)
         assert type(app.screen).__name__ == "PoliceReturnDialog"
-        for field, typed in (("return-officer", "DC Shah 991"), ("return-reference", ""), ("return-time", "")):
+        for field, typed in (
+            ("return-officer", "DC Shah 991"),
+            ("return-reference", ""),
+            ("return-day", ""),
+            ("return-time", ""),
+        ):
             assert app.focused.id == field
             assert not half_shown(app, "return-form"), f"cut at {size} with {field} focused"
             assert_whole(app, field, "return-error", "return-continue", "return-cancel")

@@ -59,7 +59,7 @@ def test_login_wrong_pin(snap_compare, snap_school):
 
 
 def test_locked(snap_compare, snap_school):
-    """F12 on the hand-in screen: the sign-in screen covers it and says it is locked."""
+    """F12 on the hand-in screen: the sign-in screen covers it and says "Signed out." (once)."""
     assert snap_compare(
         make_app(start="hand-in"), terminal_size=SIZE, run_before=login("office", DEMO_PINS["office"], keys("f12"))
     )
