@@ -214,7 +214,14 @@ def return_to_staff(who: SignedIn, device_id: int, *, decision: str, now: dt.dat
 
 
 def staff_device_to_police(
-    who: SignedIn, device_id: int, *, officer_name: str, officer_number: str, force_reference: str, now: dt.datetime
+    who: SignedIn,
+    device_id: int,
+    *,
+    officer_name: str,
+    officer_number: str,
+    force_reference: str,
+    now: dt.datetime,
+    handed_at: dt.datetime | None = None,
 ) -> str:
     from models.custody import school_devices
 
@@ -223,9 +230,53 @@ def staff_device_to_police(
         device_id,
         officer=f"{officer_name.strip()}, number {officer_number.strip()}",
         force_reference=force_reference,
+        handed_at=handed_at,
         now=now,
     )
     return f"Device {device_id} handed to the police, reference {force_reference.strip()}. This is final."
+
+
+def staff_device_from_police(
+    who: SignedIn,
+    device_id: int,
+    *,
+    officer: str,
+    reference: str,
+    now: dt.datetime,
+    next_steps: str | None = None,
+    returned_at: dt.datetime | None = None,
+) -> str:
+    """The police give a member of staff's device back: the school holds it again (the line to show).
+    ``officer``: who returned it, name and number."""
+    from models.custody import ledger, school_devices
+    from models.custody.trays import slot_name
+    from models.store.tables import Tray
+
+    event = school_devices.staff_device_from_police(
+        staff_row(who),
+        device_id,
+        officer=officer,
+        reference=reference,
+        next_steps=next_steps,
+        returned_at=returned_at,
+        now=now,
+    )
+    if event.tray_id is not None and event.slot_no is not None:
+        where = f"slot {slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no)}"
+    else:
+        where = ledger.overflow_place_of(device_id)
+    return (
+        f"Device {device_id} is back from the police: hold it in {where} "
+        "until it is decided to give it back to its owner."
+    )
+
+
+def staff_device_latest(device_id: int) -> tuple[dt.datetime, str] | None:
+    """A staff device's latest event (time, naive UTC; kind): a hand-over or return may not be dated before it."""
+    from models.custody import ledger
+
+    events = ledger.history(device_id)
+    return (events[-1].at, events[-1].kind) if events else None
 
 
 def staff_devices_list(who: SignedIn) -> list[dict[str, Any]]:
