@@ -201,6 +201,7 @@ class StaffDeviceRow:
     pending: str  # "LADO" or "police"
     state: str  # in words: "held in slot C-01", "with the police", "returned"
     since: str  # local time, "YYYY-MM-DD HH:MM"
+    stage: str = ""  # "held", "police" or "returned": what may be recorded next
 
 
 def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
@@ -220,11 +221,11 @@ def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
                 if st.tray_id is not None and st.slot_no is not None
                 else ledger.overflow_place_of(link.device_id)
             )
-            state = f"held in {where}"
+            state, stage = f"held in {where}", "held"
         elif st.state == ledger.POLICE:
-            state = "with the police"
+            state, stage = "with the police", "police"
         else:
-            state = "returned to the member of staff"
+            state, stage = "returned to the member of staff", "returned"
         device = Device.get_by_id(link.device_id)
         rows.append(
             StaffDeviceRow(
@@ -234,6 +235,7 @@ def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
                 PENDING[link.pending],
                 state,
                 local_from_utc_naive(st.since)[:16],
+                stage,
             )
         )
     return rows
