@@ -319,15 +319,15 @@ def staff_device_lines(who: SignedIn) -> list[StaffDeviceLine]:
 
 STAFF_RETURN_MEANING = (
     "The device comes back into the school's hands: the kiosk names a free slot (or the overflow "
-    "place), and it stays there until it is decided to give it back to its owner (G)."
+    "place), and it stays there until it is decided to give it back to its owner (F3 or G)."
 )
-STAFF_RETURN_AFTER = "The device is then held by the school until it is given back (G)."
+STAFF_RETURN_AFTER = "The device is then held by the school until it is given back (F3 or G)."
 
 
 def staff_devices_summary(rows: list[StaffDeviceLine]) -> str:
     """The Staff devices screen's line above its list."""
     if not rows:
-        return "No member of staff's device is held that you may see. H to hold one."
+        return "No member of staff's device is held that you may see. F2 (or H) to hold one."
     held = sum(1 for r in rows if r.stage == "held")
     police = sum(1 for r in rows if r.stage == "police")
     back = len(rows) - held - police
@@ -340,9 +340,9 @@ def staff_device_detail(r: StaffDeviceLine | None) -> str:
         return ""
     head = f"{r.owner}'s {r.description}, held for the {r.held_for}: {r.state} since {r.since}."
     if r.stage == "held":
-        return f"{head} G to give it back, P to hand it to the police."
+        return f"{head} F3 (or G) to give it back, F4 (or P) to hand it to the police."
     if r.stage == "police":
-        return f"{head} B when the police give it back."
+        return f"{head} F6 (or B) when the police give it back."
     return head
 
 
