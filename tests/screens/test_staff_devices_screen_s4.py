@@ -88,7 +88,9 @@ async def test_the_chair_holds_the_heads_device_hands_it_to_the_police_and_recor
         await quiet(pilot)
         await drawn(pilot)
         assert name(app) == "StaffDevicesScreen"
-        assert text(app, "#staff-devices-said") == f"Device {device} handed to the police, reference K/1. This is final."
+        assert (
+            text(app, "#staff-devices-said") == f"Device {device} handed to the police, reference K/1. This is final."
+        )
         assert rows(app)[0][3] == "with the police"
 
         await pilot.press("b")

@@ -27,7 +27,12 @@ def snap_staff_devices(sqlite_db):
         school.head, staff_id=school.oak.id, pending="lado", reason="11.3", description="black iPhone", now=earlier
     )
     police = school_devices.hold_staff_device(
-        school.head, staff_id=school.beech_teacher.id, pending="police", reason="11.3", description="Samsung tablet", now=earlier
+        school.head,
+        staff_id=school.beech_teacher.id,
+        pending="police",
+        reason="11.3",
+        description="Samsung tablet",
+        now=earlier,
     )
     school_devices.staff_device_to_police(
         school.head, police.device_id, officer="PC Ng, number 4521", force_reference="K/1", now=NOW
