@@ -90,18 +90,21 @@ class HoldDialog(InOrderForm, DockedTwoStepDialog[HoldForm]):
             self.say("Choose whom it is held for: the LADO or the police (Down/Up, then Enter).")
 
     def form_next(self, field: str, index: int | None) -> str | None:
+        # The list's Down/Up are taken in turn with the keys around them, after this Enter has
+        # arrived: who was chosen is read once they are (form_entered), not here.
+        return {"hold-staff": "hold-description", "hold-description": "hold-for", "hold-for": "hold-reason"}.get(field)
+
+    def form_entered(self, field: str) -> None:
+        self.say("")
         if field == "hold-staff":
             box = self.query_one("#hold-staff", OptionList)
             option = box.highlighted_option
             if option is None:
                 self.say("Choose whose device it is (Down/Up, then Enter).")
-                return None
+                box.focus()
+                return
             self.owner = int(option.id or 0)
             matches.mark_chosen(box, self.rows, self.owner)
-        return {"hold-staff": "hold-description", "hold-description": "hold-for", "hold-for": "hold-reason"}.get(field)
-
-    def form_entered(self, field: str) -> None:
-        self.say("")
         if field == "hold-reason":
             self.action_continue()
 

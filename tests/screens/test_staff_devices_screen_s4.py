@@ -173,3 +173,21 @@ async def test_home_offers_it_to_the_dsl_head_and_chair_only(staffed):
         await pilot.press("o")
         await drawn(pilot)
         assert name(app) == "HomeScreen"
+
+
+async def test_the_hold_form_typed_in_one_burst_keeps_every_key(staffed):
+    """A walk in tmux typed the whole form at once: the Enter in the staff list arrived before
+    its Down was taken, nobody was chosen, and the rest of the keys went astray."""
+    from tests.pilot import burst
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_it(pilot, "chair")
+        await pilot.press("h")
+        await quiet(pilot)
+        await until(pilot, lambda: name(app) == "HoldDialog", what="the hold form")
+        await drawn(pilot)
+        burst(app, ["down", "enter", *["backspace"] * 5, *"black iPhone", "enter", "down", "down", "enter"])
+        burst(app, [*"KCSIE Part 4", "enter"])
+        await until(pilot, lambda: "Hold Head's device" in text(app, "#hold-summary"), what="the summary")
+        assert "Hold Head's device (black iPhone) for the police?" in text(app, "#hold-summary")
