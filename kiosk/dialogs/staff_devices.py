@@ -29,6 +29,12 @@ REASON_LIMIT = 500  # models.custody.school_devices.HOLD_REASON_LIMIT
 DECISION_LIMIT = 500  # models.custody.school_devices.DECISION_LIMIT
 
 
+def held_for_words(pending: str) -> str:
+    """ "the LADO" or "the police", as the summary says it (never "the lado")."""
+    text = dict(HELD_FOR)[pending]
+    return text[0].lower() + text[1:]
+
+
 @dataclass(frozen=True)
 class HoldForm:
     staff_id: int
@@ -136,7 +142,7 @@ class HoldDialog(InOrderForm, DockedTwoStepDialog[HoldForm]):
         self.confirm_step(
             form,
             (
-                f"Hold {form.staff_name}'s device ({form.description}) for {dict(HELD_FOR)[form.pending].lower()}?\n\n"
+                f"Hold {form.staff_name}'s device ({form.description}) for {held_for_words(form.pending)}?\n\n"
                 f"Why: {form.reason}\n\n"
                 "The kiosk names a slot: put the device in it and lock the tray."
             ),

@@ -191,3 +191,10 @@ async def test_the_hold_form_typed_in_one_burst_keeps_every_key(staffed):
         burst(app, [*"KCSIE Part 4", "enter"])
         await until(pilot, lambda: "Hold Head's device" in text(app, "#hold-summary"), what="the summary")
         assert "Hold Head's device (black iPhone) for the police?" in text(app, "#hold-summary")
+
+
+def test_the_summary_names_the_lado_in_capitals():
+    """The walk's summary read "Hold Mr T Okoro (Oak)'s device (phone) for the lado?"."""
+    from kiosk.dialogs.staff_devices import held_for_words
+
+    assert (held_for_words("lado"), held_for_words("police")) == ("the LADO", "the police")
