@@ -198,3 +198,33 @@ def test_the_summary_names_the_lado_in_capitals():
     from kiosk.dialogs.staff_devices import held_for_words
 
     assert (held_for_words("lado"), held_for_words("police")) == ("the LADO", "the police")
+
+
+async def test_a_refused_hold_opens_the_form_again_with_everything_typed(staffed):
+    """The owner's account is closed at another terminal while the head types: the domain's
+    one line is shown on the form, opened again with whose, what, for whom and why."""
+    from textual.widgets import RadioSet
+
+    from models.store.tables import Staff
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_it(pilot, "head")
+        await pilot.press("h")
+        await quiet(pilot)
+        await until(pilot, lambda: name(app) == "HoldDialog", what="the hold form")
+        rows_offered = picker(app)
+        await pilot.press(*["down"] * (rows_offered.index("Beech Teacher") + 1), "enter")
+        await pilot.press(*["backspace"] * 5, *"Android", "enter", "down", "enter", *"11.3 allegation", "enter")
+        await drawn(pilot)
+        assert "Hold Beech Teacher's device (Android) for the LADO?" in text(app, "#hold-summary")
+        Staff.update(active=False).where(Staff.id == staffed.beech_teacher.id).execute()  # at another terminal
+        await pilot.press("enter")
+        await quiet(pilot)
+        await until(pilot, lambda: name(app) == "HoldDialog" and bool(text(app, "#hold-error")), what="the form again")
+        await drawn(pilot)
+        assert text(app, "#hold-error") == "Choose the member of staff whose device it is."
+        values = [app.screen.query_one(f"#hold-{w}", Input).value for w in ("description", "reason")]
+        assert values == ["Android", "11.3 allegation"]
+        assert app.screen.query_one("#hold-for", RadioSet).pressed_index == 0  # the LADO
+        assert app.screen.owner == staffed.beech_teacher.id
