@@ -185,7 +185,14 @@ def retire(who: SignedIn, *, asset_tag: str, reason: str, now: dt.datetime) -> s
 
 
 def hold_staff_device(
-    who: SignedIn, *, staff_username: str, pending: str, reason: str, description: str, now: dt.datetime
+    who: SignedIn,
+    *,
+    pending: str,
+    reason: str,
+    description: str,
+    now: dt.datetime,
+    staff_username: str = "",
+    staff_id: int | None = None,
 ) -> str:
     from models.custody import school_devices
     from models.staff.auth import require
@@ -194,7 +201,7 @@ def hold_staff_device(
     require(actor, "hold_staff_device")  # before a look-up says who has an account
     held = school_devices.hold_staff_device(
         actor,
-        staff_id=_staff_id(staff_username),
+        staff_id=staff_id if staff_id is not None else _staff_id(staff_username),
         pending=pending,
         reason=reason,
         description=description,
@@ -214,7 +221,14 @@ def return_to_staff(who: SignedIn, device_id: int, *, decision: str, now: dt.dat
 
 
 def staff_device_to_police(
-    who: SignedIn, device_id: int, *, officer_name: str, officer_number: str, force_reference: str, now: dt.datetime
+    who: SignedIn,
+    device_id: int,
+    *,
+    officer_name: str,
+    officer_number: str,
+    force_reference: str,
+    now: dt.datetime,
+    handed_at: dt.datetime | None = None,
 ) -> str:
     from models.custody import school_devices
 
@@ -223,22 +237,146 @@ def staff_device_to_police(
         device_id,
         officer=f"{officer_name.strip()}, number {officer_number.strip()}",
         force_reference=force_reference,
+        handed_at=handed_at,
         now=now,
     )
     return f"Device {device_id} handed to the police, reference {force_reference.strip()}. This is final."
 
 
-def staff_devices_list(who: SignedIn) -> list[dict[str, Any]]:
-    from models.custody import school_devices
+def staff_device_from_police(
+    who: SignedIn,
+    device_id: int,
+    *,
+    officer: str,
+    reference: str,
+    now: dt.datetime,
+    next_steps: str | None = None,
+    returned_at: dt.datetime | None = None,
+) -> str:
+    """The police give a member of staff's device back: the school holds it again (the line to show).
+    ``officer``: who returned it, name and number."""
+    from models.custody import ledger, school_devices
+    from models.custody.trays import slot_name
+    from models.store.tables import Tray
 
+    event = school_devices.staff_device_from_police(
+        staff_row(who),
+        device_id,
+        officer=officer,
+        reference=reference,
+        next_steps=next_steps,
+        returned_at=returned_at,
+        now=now,
+    )
+    if event.tray_id is not None and event.slot_no is not None:
+        where = f"slot {slot_name(Tray.get_by_id(event.tray_id).name, event.slot_no)}"
+    else:
+        where = ledger.overflow_place_of(device_id)
+    return (
+        f"Device {device_id} is back from the police: hold it in {where} "
+        "until it is decided to give it back to its owner."
+    )
+
+
+@dataclass(frozen=True)
+class StaffDeviceLine:
+    """One member of staff's device held (or once held), as the Staff devices screen shows it."""
+
+    device_id: int
+    owner: str
+    description: str
+    held_for: str  # "LADO" or "police"
+    state: str  # in words: "held in slot C-01", "with the police", "returned to the member of staff"
+    since: str  # local time, "YYYY-MM-DD HH:MM"
+    stage: str  # "held", "police" or "returned": what may be recorded next
+    latest: tuple[dt.datetime, str] | None  # its latest event (naive UTC, kind): nothing is dated before it
+    police_reference: str  # the latest hand-over's reference, offered on its return
+
+
+def staff_device_lines(who: SignedIn) -> list[StaffDeviceLine]:
+    """The staff devices ``who`` may read about, newest first (the domain decides which)."""
+    from models.custody import ledger, school_devices
+
+    lines = []
+    for r in school_devices.staff_devices(staff_row(who)):
+        events = ledger.history(r.device_id)
+        handed = [e for e in events if e.kind == ledger.POLICE_EV]
+        lines.append(
+            StaffDeviceLine(
+                r.device_id,
+                r.owner,
+                r.description,
+                r.pending,
+                r.state,
+                r.since,
+                r.stage,
+                (events[-1].at, events[-1].kind) if events else None,
+                (handed[-1].force_reference or "") if handed else "",
+            )
+        )
+    return lines
+
+
+STAFF_RETURN_MEANING = (
+    "The device comes back into the school's hands: the kiosk names a free slot (or the overflow "
+    "place), and it stays there until it is decided to give it back to its owner (F3 or G)."
+)
+STAFF_RETURN_AFTER = "The device is then held by the school until it is given back (F3 or G)."
+
+
+def staff_devices_summary(rows: list[StaffDeviceLine]) -> str:
+    """The Staff devices screen's line above its list."""
+    if not rows:
+        return "No member of staff's device is held that you may see. F2 (or H) to hold one."
+    held = sum(1 for r in rows if r.stage == "held")
+    police = sum(1 for r in rows if r.stage == "police")
+    back = len(rows) - held - police
+    return f"{held} held by the school, {police} with the police, {back} given back."
+
+
+def staff_device_detail(r: StaffDeviceLine | None) -> str:
+    """The line under the list about the highlighted device, and the keys that apply to it."""
+    if r is None:
+        return ""
+    head = f"{r.owner}'s {r.description}, held for the {r.held_for}: {r.state} since {r.since}."
+    if r.stage == "held":
+        return f"{head} F3 (or G) to give it back, F4 (or P) to hand it to the police."
+    if r.stage == "police":
+        return f"{head} F6 (or B) when the police give it back."
+    return head
+
+
+def staff_device_owners(who: SignedIn) -> list[tuple[int, str]]:
+    """Whose device ``who`` may hold: active members of staff, never ``who``, and for the chair of
+    governors the headteacher only (``staff_device_access.require_act``, the domain's own rule)."""
+    from models.custody import staff_device_access
+    from models.errors import PermissionDenied
+    from models.staff.auth import PEOPLE, require
+    from models.store.tables import Staff
+
+    actor = staff_row(who)
+    require(actor, "hold_staff_device")
+    owners = []
+    for s in Staff.select().where(Staff.active == True).order_by(Staff.display_name):  # noqa: E712
+        if not s.role_set & set(PEOPLE):
+            continue  # the nightly jobs' account is nobody's device
+        try:
+            staff_device_access.require_act(actor, s)
+        except PermissionDenied:
+            continue
+        owners.append((int(s.id), s.display_name))
+    return owners
+
+
+def staff_devices_list(who: SignedIn) -> list[dict[str, Any]]:
     return [
         {
             "device": r.device_id,
             "owner": r.owner,
             "description": r.description,
-            "held_for": r.pending,
+            "held_for": r.held_for,
             "state": r.state,
             "since": r.since,
         }
-        for r in school_devices.staff_devices(staff_row(who))
+        for r in staff_device_lines(who)
     ]

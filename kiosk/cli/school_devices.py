@@ -174,6 +174,31 @@ def staff_devices_police(env: Env, who, device_id: int, officer: str, number: st
     )
 
 
+@staff_devices_group.command("police-return", cls=RecordCommand)
+@click.argument("device_id", type=DEVICE)
+@click.option("--officer", required=True, help="The name of the officer who returned it.")
+@click.option("--number", required=True, help="The officer's collar or warrant number.")
+@click.option("--reference", required=True, help="The police reference (force reference or crime number).")
+@click.option("--next", "next_steps", default=None, help="What happens next (optional).")
+@common
+@acts("hold_staff_device", doing="record a return from the police")
+def staff_devices_police_return(
+    env: Env, who, device_id: int, officer: str, number: str, reference: str, next_steps: str | None
+) -> None:
+    """Record a staff device's return from the police: the school holds it again until it is given back."""
+    env.open()
+    click.echo(
+        devices_school.staff_device_from_police(
+            who,
+            device_id,
+            officer=f"{officer.strip()}, number {number.strip()}",
+            reference=reference,
+            next_steps=next_steps,
+            now=admin.now(),
+        )
+    )
+
+
 @staff_devices_group.command("list")
 @FORMAT
 @common

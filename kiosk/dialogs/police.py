@@ -43,6 +43,8 @@ FINAL = (
     "This cannot be undone. Once the hand-over is recorded nothing more can be recorded for this "
     "phone until the police return it. Check every detail with the officer first."
 )
+# A member of staff's own device (kiosk.screens.staff_devices) is "device", not "phone".
+STAFF_DEVICE_FINAL = FINAL.replace("this phone", "this device")
 FUTURE_GRACE = dt.timedelta(minutes=5)  # models.custody.ledger.hand_to_police allows the same
 
 
@@ -94,19 +96,23 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
         *,
         typed: PoliceHandover | None = None,
         error: str = "",
+        thing: str = "phone",
     ) -> None:
         super().__init__()
         self.pupil_name = pupil_name
+        self.thing = thing  # "phone", or "device" for a member of staff's own
         self.now = now
         self.latest = latest  # the phone's latest event (time, kind): the hand-over may not be dated before it
         self.typed = typed  # what was typed before, when the form is opened again after a refusal
         self.error = error  # that refusal, shown on the time
 
     def dialog_title(self) -> str:
-        return f"Hand {self.pupil_name}'s phone to the police"
+        return f"Hand {self.pupil_name}'s {self.thing} to the police"
 
     def compose_head(self) -> ComposeResult:
-        yield Static(FINAL, id="police-warning", classes="dialog-warning")
+        yield Static(
+            FINAL if self.thing == "phone" else STAFF_DEVICE_FINAL, id="police-warning", classes="dialog-warning"
+        )
 
     def compose_form(self) -> ComposeResult:
         yield Label("Officer's name (required)")
@@ -196,11 +202,11 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
         self.confirm_step(
             handover,
             (
-                f"Record that {self.pupil_name}'s phone was handed to the police?\n\n"
+                f"Record that {self.pupil_name}'s {self.thing} was handed to the police?\n\n"
                 f"Officer: {handover.officer}\n"
                 f"Reference: {handover.force_reference}\n"
                 f"When: {local_from_utc_naive(handover.handed_at)}\n\n"
-                "It cannot be undone, and nothing more can be recorded for this phone until the police return it."
+                f"It cannot be undone, and nothing more can be recorded for this {self.thing} until the police return it."
             ),
         )
 
@@ -240,9 +246,15 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         reference: str = "",
         typed: PoliceReturn | None = None,
         error: str = "",
+        thing: str = "phone",
+        meaning: str = RETURN_MEANING,
+        after: str = "The phone is then held by the school, confiscated.",
     ) -> None:
         super().__init__()
         self.pupil_name = pupil_name
+        self.thing = thing  # "phone", or "device" for a member of staff's own
+        self.meaning = meaning  # what the return means for it
+        self.after = after  # the summary's last line
         self.now = now
         self.latest = latest
         self.reference = reference  # the hand-over's reference, offered
@@ -250,10 +262,10 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         self.error = error
 
     def dialog_title(self) -> str:
-        return f"{self.pupil_name}'s phone returned by the police"
+        return f"{self.pupil_name}'s {self.thing} returned by the police"
 
     def compose_head(self) -> ComposeResult:
-        yield Static(RETURN_MEANING, id="return-meaning", classes="dialog-warning", markup=False)
+        yield Static(self.meaning, id="return-meaning", classes="dialog-warning", markup=False)
 
     def compose_form(self) -> ComposeResult:
         typed = self.typed
@@ -335,12 +347,12 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         self.confirm_step(
             back,
             (
-                f"Record that the police returned {self.pupil_name}'s phone?\n\n"
+                f"Record that the police returned {self.pupil_name}'s {self.thing}?\n\n"
                 f"Returned by: {back.officer}\n"
                 f"Reference: {back.reference}\n"
                 f"When: {local_from_utc_naive(back.returned_at)}\n"
                 f"Next: {back.next_steps or '(not given)'}\n\n"
-                "The phone is then held by the school, confiscated."
+                f"{self.after}"
             ),
         )
 

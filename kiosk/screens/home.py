@@ -67,6 +67,13 @@ TASKS = (
         "view_school_devices",
         "kiosk.screens.school_devices:SchoolDevicesScreen",
     ),
+    Task(
+        "o",
+        "staff-devices",
+        "Staff devices held",
+        "hold_staff_device",
+        "kiosk.screens.staff_devices:StaffDevicesScreen",
+    ),
     # The trust's own roles (issue 16): figures across the trust's schools, and the trust
     # DSL's feed across them (kiosk.screens.trust).
     Task(
@@ -114,6 +121,7 @@ class HomeScreen(DbWork, Screen[None]):
         Binding("s", "open('safeguarding')", "Safeguarding", show=False, id="home.safeguarding"),
         Binding("k", "open('compliance')", "Compliance", show=False, id="home.compliance"),
         Binding("d", "open('school-devices')", "School devices", show=False, id="home.school_devices"),
+        Binding("o", "open('staff-devices')", "Staff devices", show=False, id="home.staff_devices"),
         Binding("t", "open('trust')", "Trust", show=False, id="home.trust"),
         Binding("n", "raise_concern", "Raise a concern", id="home.raise_concern"),
         Binding("a", "unlock", "Unlock an account", id="home.unlock"),

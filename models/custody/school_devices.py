@@ -153,14 +153,44 @@ def return_to_staff(actor: Staff, device_id: int, *, decision: str, now: dt.date
 
 
 def staff_device_to_police(
-    actor: Staff, device_id: int, *, officer: str, force_reference: str, now: dt.datetime | None = None
+    actor: Staff,
+    device_id: int,
+    *,
+    officer: str,
+    force_reference: str,
+    handed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> CustodyEvent:
     """Hand a held staff device to the police: the ledger's own hand-over (final), for a staff
     device only, by the DSL or the headteacher (never the owner; ``ledger.hand_to_police``)."""
     device = Device.get_or_none(Device.id == device_id)
     if device is None or device.kind != staff_device_access.STAFF_KIND:
         raise NotFound("There is no such member of staff's device.")
-    return ledger.hand_to_police(device_id, actor, officer=officer, force_reference=force_reference, now=now)
+    return ledger.hand_to_police(
+        device_id, actor, officer=officer, force_reference=force_reference, handed_at=handed_at, now=now
+    )
+
+
+def staff_device_from_police(
+    actor: Staff,
+    device_id: int,
+    *,
+    officer: str,
+    reference: str,
+    next_steps: str | None = None,
+    returned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CustodyEvent:
+    """The police give a member of staff's device back: the ledger's own return
+    (``ledger.return_from_police``), for a staff device only. It is held by the school again, in a
+    free slot or the overflow place, until it is given back to its owner (:func:`return_to_staff`);
+    by the DSL or the headteacher, the chair for the headteacher's own, never the owner."""
+    device = Device.get_or_none(Device.id == device_id)
+    if device is None or device.kind != staff_device_access.STAFF_KIND:
+        raise NotFound("There is no such member of staff's device.")
+    return ledger.return_from_police(
+        device_id, actor, officer=officer, reference=reference, next_steps=next_steps, returned_at=returned_at, now=now
+    )
 
 
 @dataclass(frozen=True)
@@ -171,6 +201,7 @@ class StaffDeviceRow:
     pending: str  # "LADO" or "police"
     state: str  # in words: "held in slot C-01", "with the police", "returned"
     since: str  # local time, "YYYY-MM-DD HH:MM"
+    stage: str = ""  # "held", "police" or "returned": what may be recorded next
 
 
 def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
@@ -190,11 +221,11 @@ def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
                 if st.tray_id is not None and st.slot_no is not None
                 else ledger.overflow_place_of(link.device_id)
             )
-            state = f"held in {where}"
+            state, stage = f"held in {where}", "held"
         elif st.state == ledger.POLICE:
-            state = "with the police"
+            state, stage = "with the police", "police"
         else:
-            state = "returned to the member of staff"
+            state, stage = "returned to the member of staff", "returned"
         device = Device.get_by_id(link.device_id)
         rows.append(
             StaffDeviceRow(
@@ -204,6 +235,7 @@ def staff_devices(reader: Staff) -> list[StaffDeviceRow]:
                 PENDING[link.pending],
                 state,
                 local_from_utc_naive(st.since)[:16],
+                stage,
             )
         )
     return rows

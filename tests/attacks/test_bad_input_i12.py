@@ -347,6 +347,10 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
             *("staff-devices", "police", "1", "--officer", "PC A", "--number", "1"),
             *("--reference", "R1", "--yes"),
         ],
+        "staff-devices police-return": [
+            *("staff-devices", "police-return", "1", "--officer", "PC A", "--number", "1"),
+            *("--reference", "R1"),
+        ],
         "staff-devices list": ["staff-devices", "list"],
         "concerns lessons": ["concerns", "lessons", "1", "--text", "Brief staff"],
         # issue 15: parents informed and calls to the police

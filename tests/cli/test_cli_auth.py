@@ -293,6 +293,12 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "c_lead",
             "custody.handed_to_police",
         ),
+        "staff-devices police-return": Case(
+            ["staff-devices", "police-return", "7", "--officer", "PC Smith", "--number", "123", "--reference", "KP/2"],
+            "c_head",
+            "c_lead",
+            "custody.returned_by_police",
+        ),
         "concerns follow-up": Case(
             ["concerns", "follow-up", "1", "--note", "Rang mum", "--done", "parents_told"],
             "c_head",
@@ -471,6 +477,11 @@ def school(database, tmp_path, monkeypatch):
         head, staff_id=Staff.get(Staff.username == "c_teacher").id, pending="lado", reason="11.3"
     )
     assert held.device_id == 6  # (staff-devices return names it)
+    with_police = school_devices.hold_staff_device(
+        head, staff_id=Staff.get(Staff.username == "c_office").id, pending="police", reason="11.3"
+    )
+    school_devices.staff_device_to_police(head, with_police.device_id, officer="PC Smith, 123", force_reference="KP/2")
+    assert with_police.device_id == 7  # (staff-devices police-return names it)
     from models.safeguarding import concerns
 
     pupil = Pupil.get(Pupil.admission_no == "000002").id

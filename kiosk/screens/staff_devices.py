@@ -1,0 +1,237 @@
+"""Staff devices held: a member of staff's own device held for the LADO or the police (online
+safety policy 11.3; KCSIE Part 4), newest first. The DSL and the headteacher hold one, give it
+back on a recorded decision, hand it to the police and record its return from them; the chair
+of governors does so for the headteacher's own device only (the demo's head is also the DSL);
+nobody for their own. The domain decides who reads which (``models.custody.staff_device_access``)
+and refuses in one line; this screen shows that line and opens the form again with what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from kiosk.actions import devices_school
+from kiosk.actions.custody import PoliceHandover, PoliceReturn
+from kiosk.actions.devices_school import StaffDeviceLine
+from kiosk.dialogs.staff_devices import HoldForm
+from kiosk.session import SignedIn
+from kiosk.widgets.footer import KioskFooter, refreshing
+from kiosk.widgets.table import Table
+from kiosk.widgets.title_bar import TitleBar
+from kiosk.workers import DbWork, Failure
+from models.errors import KioskError
+
+
+class StaffDevicesScreen(DbWork, Screen[None]):
+    CSS_PATH = "staff_devices.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="staff_devices.back"),
+        Binding("f2,h", "hold", "Hold", id="staff_devices.hold"),
+        Binding("f3,g", "give_back", "Give back", id="staff_devices.give_back"),
+        Binding("f4,p", "police", "To police", id="staff_devices.police"),
+        Binding("f6,b", "police_return", "Back from police", id="staff_devices.police_return"),
+        Binding("f5,r", "refresh_list(True)", "Refresh", id="staff_devices.refresh"),
+    ]
+
+    def __init__(self, who: SignedIn) -> None:
+        super().__init__()
+        self.who = who
+        self.rows: list[StaffDeviceLine] = []
+        self.again: Callable[[str], None] | None = None  # opens the last form again, with a refusal
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Staff devices held")
+        with Vertical(id="staff-devices-body"):
+            yield Static("Loading…", id="staff-devices-summary", markup=False)
+            yield Table(id="staff-devices", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="staff-devices-detail", markup=False)
+            yield Static("", id="staff-devices-said", markup=False)
+        yield KioskFooter()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#staff-devices", DataTable)
+        table.add_columns("Owner", "Device", "Held for", "State", "Since")
+        table.focus()
+        self.action_refresh_list()
+
+    def action_refresh_list(self, pressed: bool = False) -> None:
+        refreshing(self, pressed)
+        self.db(devices_school.staff_device_lines, self.who, then=self.show_rows, latest="rows")
+
+    def db_failed(self, failure: Failure) -> None:
+        self.say(failure.message)
+
+    def say(self, text: str) -> None:
+        self.query_one("#staff-devices-said", Static).update(text)
+
+    def show_rows(self, rows: list[StaffDeviceLine]) -> None:
+        table = self.query_one("#staff-devices", DataTable)
+        was = self.current()
+        keep = next(
+            (i for i, r in enumerate(rows) if was is not None and r.device_id == was.device_id), table.cursor_row
+        )
+        self.rows = rows
+        table.clear()
+        for i, r in enumerate(rows):
+            table.add_row(
+                Text(r.owner),
+                Text(r.description),
+                Text(r.held_for),
+                Text(r.state, style="bold" if r.stage != "returned" else ""),
+                Text(r.since),
+                key=str(i),
+            )
+        if rows:
+            table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
+        self.query_one("#staff-devices-summary", Static).update(devices_school.staff_devices_summary(rows))
+        self.show_detail()
+
+    def current(self) -> StaffDeviceLine | None:
+        table = self.query_one("#staff-devices", DataTable)
+        return self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        self.query_one("#staff-devices-detail", Static).update(devices_school.staff_device_detail(self.current()))
+
+    def chosen(self, stage: str, hint: str) -> StaffDeviceLine | None:
+        """The highlighted device, if it is at ``stage``; else say ``hint`` and None."""
+        r = self.current()
+        if r is None or r.stage != stage:
+            self.say(hint)
+            return None
+        return r
+
+    # ------------------------------------------------------------ recording, and refusals
+
+    def record(self, fn: Callable[..., str], *args: Any, again: Callable[[str], None], **kwargs: Any) -> None:
+        """Record with ``fn`` in a worker; on a refusal show its line and open the form again
+        (``again(error)``) with everything typed, so nothing is lost."""
+        self.again = again
+        self.db(fn, self.who, *args, now=self.app.services.clock.now(), **kwargs, then=self.done, failed=self.not_done)
+
+    def done(self, line: str) -> None:
+        self.again = None
+        self.say(line)
+        self.action_refresh_list()
+
+    def not_done(self, failure: Failure) -> None:
+        self.say(failure.message)
+        again, self.again = self.again, None
+        self.action_refresh_list()
+        if again is not None and failure.refused_as(KioskError):  # a crash: its calm line only
+            again(failure.message)
+
+    # ------------------------------------------------------------ hold
+
+    def action_hold(self) -> None:
+        self.db(devices_school.staff_device_owners, self.who, then=self.ask_hold)
+
+    def ask_hold(self, owners: list[tuple[int, str]], typed: HoldForm | None = None, error: str = "") -> None:
+        from kiosk.dialogs.staff_devices import HoldDialog
+
+        dialog = HoldDialog(owners, typed=typed, error=error)
+        self.app.push_screen(dialog, lambda form: self.hold(owners, form))
+
+    def hold(self, owners: list[tuple[int, str]], form: HoldForm | None) -> None:
+        if form is None:
+            return
+        self.record(
+            devices_school.hold_staff_device,
+            staff_id=form.staff_id,
+            pending=form.pending,
+            reason=form.reason,
+            description=form.description,
+            again=lambda error: self.ask_hold(owners, form, error),
+        )
+
+    # ------------------------------------------------------------ give back
+
+    def action_give_back(self) -> None:
+        if (r := self.chosen("held", "Choose a device the school holds (Down/Up), then G.")) is not None:
+            self.ask_give_back(r)
+
+    def ask_give_back(self, r: StaffDeviceLine, typed: str = "", error: str = "") -> None:
+        from kiosk.dialogs.staff_devices import GiveBackDialog
+
+        dialog = GiveBackDialog(r.owner, r.description, typed=typed, error=error)
+        self.app.push_screen(dialog, lambda decision: self.give_back(r, decision))
+
+    def give_back(self, r: StaffDeviceLine, decision: str | None) -> None:
+        if decision is None:
+            return
+        self.record(
+            devices_school.return_to_staff,
+            r.device_id,
+            decision=decision,
+            again=lambda error: self.ask_give_back(r, decision, error),
+        )
+
+    # ------------------------------------------------------------ the police
+
+    def action_police(self) -> None:
+        if (r := self.chosen("held", "Choose a device the school holds (Down/Up), then P.")) is not None:
+            self.ask_police(r)
+
+    def ask_police(self, r: StaffDeviceLine, typed: PoliceHandover | None = None, error: str = "") -> None:
+        from kiosk.dialogs.police import PoliceDialog
+
+        now = self.app.services.clock.now()
+        dialog = PoliceDialog(r.owner, now, latest=r.latest, typed=typed, error=error, thing="device")
+        self.app.push_screen(dialog, lambda handover: self.to_police(r, handover))
+
+    def to_police(self, r: StaffDeviceLine, handover: PoliceHandover | None) -> None:
+        if handover is None:
+            return
+        self.record(
+            devices_school.staff_device_to_police,
+            r.device_id,
+            officer_name=handover.officer_name,
+            officer_number=handover.officer_number,
+            force_reference=handover.force_reference,
+            handed_at=handover.handed_at,
+            again=lambda error: self.ask_police(r, handover, error),
+        )
+
+    def action_police_return(self) -> None:
+        if (r := self.chosen("police", "Choose a device that is with the police (Down/Up), then B.")) is not None:
+            self.ask_police_return(r)
+
+    def ask_police_return(self, r: StaffDeviceLine, typed: PoliceReturn | None = None, error: str = "") -> None:
+        from kiosk.dialogs.police import PoliceReturnDialog
+
+        dialog = PoliceReturnDialog(
+            r.owner,
+            self.app.services.clock.now(),
+            latest=r.latest,
+            reference=r.police_reference,
+            typed=typed,
+            error=error,
+            thing="device",
+            meaning=devices_school.STAFF_RETURN_MEANING,
+            after=devices_school.STAFF_RETURN_AFTER,
+        )
+        self.app.push_screen(dialog, lambda back: self.police_return(r, back))
+
+    def police_return(self, r: StaffDeviceLine, back: PoliceReturn | None) -> None:
+        if back is None:
+            return
+        self.record(
+            devices_school.staff_device_from_police,
+            r.device_id,
+            officer=back.officer,
+            reference=back.reference,
+            next_steps=back.next_steps,
+            returned_at=back.returned_at,
+            again=lambda error: self.ask_police_return(r, back, error),
+        )
