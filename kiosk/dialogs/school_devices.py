@@ -91,18 +91,21 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
             self.say("Choose the purpose (Down/Up, then Enter).")
 
     def form_next(self, field: str, index: int | None) -> str | None:
+        # The list's Down/Up are taken in turn with the keys around them, after this Enter has
+        # arrived: who was chosen is read once they are (form_entered), not here (a burst chose nobody).
+        return {"loan-staff": "loan-purpose", "loan-purpose": "loan-note", "loan-note": "loan-due"}.get(field)
+
+    def form_entered(self, field: str) -> None:
+        self.say("")
         if field == "loan-staff":
             box = self.query_one("#loan-staff", OptionList)
             option = box.highlighted_option
             if option is None:
                 self.say("Choose who borrows it (Down/Up, then Enter).")
-                return None
+                box.focus()
+                return
             self.borrower = int(option.id or 0)
             matches.mark_chosen(box, self.rows, self.borrower)
-        return {"loan-staff": "loan-purpose", "loan-purpose": "loan-note", "loan-note": "loan-due"}.get(field)
-
-    def form_entered(self, field: str) -> None:
-        self.say("")
         if field == "loan-due":
             self.action_continue()
 

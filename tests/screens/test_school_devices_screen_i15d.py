@@ -155,3 +155,23 @@ async def test_after_lending_the_cursor_stays_on_that_device_and_no_passcode_is_
         said = text(app, "#school-devices-said")
         assert "SCH-TAB-02 lent to Beech Teacher" in said and "Warning: SCH-TAB-02 has no passcode set" in said
         assert "(mobile technology policy 4)." in said  # the whole of it, within the line's two rows
+
+
+async def test_the_loan_form_typed_in_one_burst_chooses_the_borrower(school):
+    """The s4 walk: a form read the highlighted person when Enter arrived, before the list had
+    taken the Down typed with it, so a fast Down, Enter chose nobody and the rest went astray."""
+    from tests.pilot import burst, until
+
+    devices(school)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await drawn(pilot)
+        await pilot.press("d")
+        await drawn(pilot)
+        await pilot.press("down", "down", "l")
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "LoanDialog"
+        burst(app, ["down", "down", "enter", "down", "enter", *"Y6 museum", "enter", "enter"])
+        await until(pilot, lambda: "Lend SCH-PH-01" in text(app, "#loan-summary"), what="the loan summary")
+        assert "Lend SCH-PH-01 (trips phone) to Deputy?" in text(app, "#loan-summary")
