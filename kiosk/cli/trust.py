@@ -41,7 +41,7 @@ def _say_not_read(gone: list, fmt: str, *, listing: bool = False) -> None:
     for s in gone:
         if s.lost:
             click.echo(
-                f"Warning: {s.label} is in the trust's registry but its tables are gone (schema {s.schema}): "
+                f"Warning: {s.label} is in the trust's registry but {s.fault_text}: "
                 "it is not in any report across the trust. Run kiosk audit verify at site 1.",
                 err=True,
             )

@@ -56,10 +56,7 @@ NOT_READ = "—"  # a school not read: no figures (not zeros)
 def not_read_line(site: SiteInfo, left_out_of: str = "the trust total") -> str:
     """A school the trust's figures (or the feed) leave out, in one line."""
     if site.lost:
-        return (
-            f"Warning: {site.name}: its tables are gone (schema {site.schema}); not in {left_out_of}. "
-            "Run kiosk audit verify."
-        )
+        return f"Warning: {site.name}: {site.fault_text}; not in {left_out_of}. Run kiosk audit verify."
     return f"{site.name}: empty, waiting for its records; not in {left_out_of}."
 
 

@@ -29,7 +29,7 @@ import peewee
 from models import sites as site_names
 from models.audit import chain as audit
 from models.audit.tx import write_tx
-from models.errors import ConfigError, PermissionDenied, ValidationError
+from models.errors import ConfigError, PermissionDenied, StorageError, ValidationError
 from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
 from models.store.db import current_schema, current_site, db, is_sqlite
 from models.text import line_field
@@ -56,6 +56,22 @@ class Site(peewee.Model):
 READY = "ready"  # its tables are there: read as normal
 EMPTY = "empty"  # its place, no tables yet: waiting for its records (migrate-to, or restore)
 MISSING = "missing"  # in the registry, but its schema is gone (dropped outside the kiosk)
+ALTERED = "altered"  # its schema holds what the kiosk did not make (a view, a function): never read
+
+# What a school's schema may hold: the kiosk's tables (and partitions), their indexes and
+# sequences, and the three trigger functions of the capture (models.audit.integrity), which
+# a query cannot call. A report across the trust reads a school under the trust's own role
+# with that school's schema on its search path, so a view, a function, an operator or row
+# security put there by the school's own role (the owner of its schema) would run inside the
+# trust's read (the second trust walk ran a shell command that way): such a school is not read.
+_CAPTURE_FUNCTIONS = ["kiosk_capture_set", "kiosk_capture_row", "kiosk_capture_pre"]
+_FOREIGN_OBJECTS = (
+    "EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid "
+    "AND (c.relkind NOT IN ('r', 'p', 'i', 'I', 'S') OR c.relrowsecurity)) "
+    "OR EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = n.oid "
+    "AND (p.prorettype <> 'trigger'::regtype OR NOT p.proname = ANY(%s))) "
+    "OR EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprnamespace = n.oid)"
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +88,16 @@ class SiteInfo:
 
     @property
     def lost(self) -> bool:
-        """In the registry, its tables gone: a fault (``kiosk audit verify`` names it), where
-        an empty place is a move under way."""
-        return self.state == MISSING
+        """In the registry, its tables gone or its schema holding what the kiosk did not make:
+        a fault (``kiosk audit verify`` names it), where an empty place is a move under way."""
+        return self.state in (MISSING, ALTERED)
+
+    @property
+    def fault_text(self) -> str:
+        """Why a school at fault is not read, in a few words."""
+        if self.state == ALTERED:
+            return f"its schema {self.schema} holds things the kiosk did not make (a view or a function)"
+        return f"its tables are gone (schema {self.schema})"
 
     @property
     def state_text(self) -> str:
@@ -84,6 +107,8 @@ class SiteInfo:
             return "empty: waiting for its records to be moved in"
         if self.state == MISSING:
             return f"missing: its tables are gone (schema {self.schema})"
+        if self.state == ALTERED:
+            return f"not read: its schema holds things the kiosk did not make (a view or a function in {self.schema})"
         return ""
 
     @property
@@ -127,7 +152,15 @@ def schema_states(schemas: list[str]) -> dict[str, str]:
             (list(schemas),),
         ).fetchall()
     )
-    return {s: (MISSING if s not in found else READY if found[s] else EMPTY) for s in schemas}
+    states = {s: (MISSING if s not in found else READY if found[s] else EMPTY) for s in schemas}
+    schools = [s for s, state in states.items() if state != MISSING and s != MAIN_SCHEMA]
+    if schools:
+        for (name,) in db.execute_sql(
+            f"SELECT n.nspname FROM pg_namespace n WHERE n.nspname = ANY(%s) AND ({_FOREIGN_OBJECTS})",
+            (schools, _CAPTURE_FUNCTIONS),
+        ).fetchall():
+            states[name] = ALTERED
+    return states
 
 
 def grants_for(code: str, role: str | None = None) -> str:
@@ -276,8 +309,35 @@ def reading(site: SiteInfo, *, prepared: bool = False) -> Iterator[None]:
         integrity.prepare()  # this connection's capture table, made now: a read-only transaction could not
     with db.atomic():
         db.execute_sql("SET TRANSACTION READ ONLY")
+        if site.schema != MAIN_SCHEMA:
+            _hold_as_made(site)
         db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
         yield  # (SET LOCAL ends with the transaction: this connection is back at its own site)
+        if site.schema != MAIN_SCHEMA and schema_states([site.schema])[site.schema] != READY:
+            raise StorageError(f"{site.name} ({site.code}) was changed while it was being read: {_NOT_READ}")
+
+
+_NOT_READ = "nothing of it is reported. Run kiosk audit verify at site 1."
+
+
+def _hold_as_made(site: SiteInfo) -> None:
+    """Before a school is read: its tables locked against renaming or dropping until the read
+    ends (ACCESS SHARE, which a read-only transaction may take), then its schema checked to
+    hold only what the kiosk made. What is created after this check is found by the check
+    again at the end of the read, which then fails."""
+    tables = [
+        r[0]
+        for r in db.execute_sql(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+            (site.schema,),
+        ).fetchall()
+    ]
+    if tables:
+        names = ", ".join(f'"{site.schema}"."{t}"' for t in tables)
+        db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+    if schema_states([site.schema])[site.schema] != READY:
+        raise StorageError(f"{site.name} ({site.code}) is not as the kiosk made it: {_NOT_READ}")
 
 
 def registry_problems() -> list[str]:
@@ -323,6 +383,12 @@ def registry_problems() -> list[str]:
     schemas = {s.schema_name for s in rows.values()}
     states = schema_states(sorted(schemas))
     for s in rows.values():
+        if states[s.schema_name] == ALTERED:
+            problems.append(
+                f"Table site: the school {s.name!r} ({s.code}): its schema {s.schema_name} holds things the kiosk did "
+                "not make (a view, a function, an operator or row security), created outside the kiosk; no report "
+                "across the trust reads it until they are removed."
+            )
         if states[s.schema_name] == MISSING:
             problems.append(
                 f"Table site: the school {s.name!r} ({s.code}) is in the trust's registry but its tables are "

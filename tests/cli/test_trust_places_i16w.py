@@ -175,3 +175,62 @@ def test_a_lost_school_made_again_is_said_to_be_made_again(trust_url, run, monke
     assert "site 2" in out and "KIOSK_SITE=ash kiosk restore" in out, out
     code, out, err = _add_empty(run, monkeypatch, trust_url, "oak", "Oak Lane")
     assert code == 0 and "Oak Lane added as site 3" in out, out + err
+
+
+ALTERED = "not read: its schema holds things the kiosk did not make"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the walk: the school's own role (owner of its schema) swapped a table for a view that calls its code
+        "ALTER TABLE site_ash.device_state RENAME TO device_state_real; CREATE FUNCTION site_ash.leak() RETURNS int "
+        "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'school code ran in a trust read'; END $$; "
+        "CREATE VIEW site_ash.device_state AS SELECT d.* FROM site_ash.device_state_real d "
+        "CROSS JOIN (SELECT site_ash.leak() AS x) l WHERE l.x > 0",
+        # a function alone, which a query's unqualified call could resolve to
+        "CREATE FUNCTION site_ash.lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT 'x'::text $$",
+        # row security on a table: its policy runs an expression on every read
+        "ALTER TABLE site_ash.custody_event ENABLE ROW LEVEL SECURITY",
+    ],
+)
+def test_a_school_schema_holding_code_is_not_read_by_the_trust_and_is_named(trust_url, run, monkeypatch, change):
+    """The second trust walk (D1): a trust read set the search path to a school's schema and ran
+    what it found there under the trust's own role. A school's schema may hold the kiosk's
+    tables, indexes, sequences and capture triggers only; anything else and it is not read."""
+    from models.store.db import init_db
+
+    init_db(trust_url)
+    db.execute_sql(change)
+    close_db()
+    for name, user, pin in REPORTS:
+        code, out, err = _report(run, monkeypatch, trust_url, name, user, pin, "json")
+        assert "school code ran" not in out + err, (name, out, err)
+        assert code == 1 and "Ash Primary" in out and ALTERED in out, (name, out, err)
+        assert "Unexpected" not in err and sum("Ash Primary" in line for line in err.splitlines()) == 1, (name, err)
+    monkeypatch.setenv("KIOSK_PIN", ADMIN)
+    code, out, err = run("audit", "verify", "--db", trust_url)
+    assert code != 0 and "site_ash" in out + err and "did not make" in out + err, out + err
+
+
+def test_a_school_changed_after_the_list_was_made_is_refused_when_read(trust_url):
+    """A view created between the list of schools and the read of one: the read itself checks
+    (after locking the school's tables), so nothing of the school's own code runs in it."""
+    from models import trust
+    from models.errors import StorageError
+    from models.store.db import init_db
+    from models.store.tables import DeviceState
+
+    init_db(trust_url)
+    try:
+        ash = next(s for s in trust.all_sites() if s.code == "ash")
+        assert ash.ready
+        db.execute_sql("CREATE VIEW site_ash.extra AS SELECT 1 AS one")
+        with pytest.raises(StorageError, match="not as the kiosk made it"):
+            with trust.reading(ash):
+                DeviceState.select().count()
+        db.execute_sql("DROP VIEW site_ash.extra")
+        with trust.reading(ash):
+            assert DeviceState.select().count() >= 1
+    finally:
+        close_db()
