@@ -830,7 +830,10 @@ class FeedEntry:
         return d
 
 
-DETAIL_LIMIT = 600  # the highlighted entry under the feed: the whole of a search's record
+# The highlighted entry under the feed, and the trust feed's CSV `detail`: the whole text. The
+# limit only bounds a record longer than any field allows (a concern's "what happened" is at most
+# WHAT_LIMIT; a search's record is several fields); 600 cut a long concern (the second trust walk).
+DETAIL_LIMIT = 4 * WHAT_LIMIT
 
 
 def one_line(text: str, limit: int = 120) -> str:

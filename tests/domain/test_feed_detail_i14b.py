@@ -35,3 +35,20 @@ def test_the_highlighted_entry_has_the_whole_search(database):
     [search] = [e for e in concerns.safeguarding_feed(day, day, actor=s.head) if e.kind == "search"]
     assert search.summary.endswith("…")  # the table's line is cut to fit
     assert grounds in search.detail and "pupil asked to delete" in search.detail and "phone call" in search.detail
+
+
+def test_the_highlighted_entry_of_a_long_concern_is_whole(database):
+    """The second trust walk: a 796-character concern was cut at 600 under the feed and in the
+    trust feed's CSV 'detail', which the README calls each entry's whole text."""
+    s = build()
+    from models.store.tables import Pupil
+
+    pupil = Pupil.get(Pupil.admission_no == "000001")
+    what = " ".join(f"detail{i}" for i in range(80)) + " END-OF-TEXT"
+    assert len(what) > 600
+    concerns.raise_concern(
+        s.oak, about_kind="pupil", what=what, category="bullying", pupil_id=pupil.id, now=NOW
+    )
+    day = NOW.date()
+    [entry] = [e for e in concerns.safeguarding_feed(day, day, actor=s.head) if e.kind == "concern"]
+    assert entry.detail.endswith("END-OF-TEXT") and what in entry.detail
