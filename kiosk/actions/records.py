@@ -375,6 +375,7 @@ def declare_restored(who: SignedIn, anchors_path: Path, anchors_lost: bool) -> R
 
 RECORDS_CHECK_FAILED = "The records' check FAILED"
 
+
 def records_check_roles() -> frozenset[str]:
     """Who Home tells that the check failed: those who answer for the records, not the
     office, the teachers or the public screen."""
