@@ -40,6 +40,7 @@ class PrintRound(Message):
 
 ALERT_TITLE = "Safeguarding alert"
 ANCHOR_SOON_POLL = 2.0  # seconds: how soon a safeguarding record is anchored (kiosk.app.KioskApp.anchor_if_wanted)
+RECORDS_CHECK_EVERY = 3600.0  # seconds between the app's own audit checks (kiosk.app.KioskApp.check_records)
 
 
 class KioskApp(CalmErrorsApp):
@@ -61,6 +62,7 @@ class KioskApp(CalmErrorsApp):
         kiosk_mode: bool = False,
         cursor_blink: bool = True,
         print_worker: bool = True,
+        records_check: bool | None = None,
     ) -> None:
         super().__init__()
         keep_pastes_whole()  # a paste holding an escape sequence arrives whole and in order
@@ -68,6 +70,12 @@ class KioskApp(CalmErrorsApp):
         self.print_worker = print_worker
         self.outbox = None  # kiosk.print_worker.OutboxWorker, while the app runs
         self.printer_offline: str | None = None  # the printer's last error, while it is offline
+        # The audit check run in the background (check_records): at start and every
+        # RECORDS_CHECK_EVERY seconds; by default whenever the other background work runs.
+        self.records_check = print_worker if records_check is None else records_check
+        self.records_checked_at = None  # the clock's time of the last check that ran to the end
+        self.records_failed_at = None  # ...and when that check failed (None: it passed)
+        self._records_checking = False
         self._stop_background = threading.Event()  # ends the print and checkpoint loops
         self._closing_anchored = False
         self.services = services
@@ -113,6 +121,55 @@ class KioskApp(CalmErrorsApp):
             self.set_interval(300.0, self.anchor_if_due, name="audit-anchor")
             self.set_interval(ANCHOR_SOON_POLL, self.anchor_if_wanted, name="audit-anchor-soon")
             self.check_database_file()
+        if self.records_check:
+            self.check_records()
+            self.set_interval(RECORDS_CHECK_EVERY, self.check_records, name="records-check")
+
+    def check_records(self) -> None:
+        """The audit check (kiosk.actions.records.records_check, what ``kiosk audit verify``
+        checks) in a thread worker: a record edited outside the kiosk puts a red line on the
+        Home of those who answer for the records until a later check passes. A check that
+        cannot run is logged and changes nothing: it is not a tamper."""
+        if self._records_checking:
+            return  # the last one is still running
+        self._records_checking = True
+        tz = self.services.settings.tz
+        clock = self.services.clock
+
+        def work() -> None:
+            from kiosk.actions.records import records_check
+            from models.store.db import close_db
+
+            ok: bool | None = None
+            try:
+                ok = records_check(tz)
+            except Exception:  # noqa: BLE001 - a check that cannot run is not a tamper
+                log.exception("The records' audit check failed to run")
+            finally:
+                close_db()  # this thread's connection only
+                try:
+                    self.call_from_thread(self.records_checked, ok, clock.now())
+                except RuntimeError:  # the app has closed meanwhile
+                    pass
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="records-check", name="records-check")
+
+    def records_checked(self, ok: bool | None, at: Any) -> None:
+        """The background check's answer (None: it did not run): Home shows or clears its line."""
+        self._records_checking = False
+        if ok is None:
+            return
+        self.records_checked_at = at
+        if ok:
+            self.records_failed_at = None
+        elif self.records_failed_at is None:
+            self.records_failed_at = at
+            log.error("The records' audit check FAILED: run kiosk audit verify")
+        from kiosk.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.show_records_check()
 
     def check_database_file(self) -> None:
         """SQLite's quick integrity check, once, in the background: a damaged file gets no
@@ -654,6 +711,7 @@ def create_app(
     kiosk_mode: bool = False,
     cursor_blink: bool = True,
     print_worker: bool = True,
+    records_check: bool | None = None,
 ) -> KioskApp:
     """Build the app. ``database`` (a URL or path) is opened here when given; otherwise
     the caller has already opened it (``models.upkeep.opening.open_database``)."""
@@ -672,4 +730,11 @@ def create_app(
 
         pinkey.configure(settings.pin_key_file)
     services = Services(settings=settings, clock=clock or Clock(), printer=printer, camera_source=camera_source)
-    return KioskApp(services, start=start, kiosk_mode=kiosk_mode, cursor_blink=cursor_blink, print_worker=print_worker)
+    return KioskApp(
+        services,
+        start=start,
+        kiosk_mode=kiosk_mode,
+        cursor_blink=cursor_blink,
+        print_worker=print_worker,
+        records_check=records_check,
+    )

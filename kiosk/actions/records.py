@@ -342,7 +342,7 @@ class Verified:
         return bool(self.report.ok) and not self.states
 
 
-def verify(anchors_path: Path, paper: Sequence[str], tz: Any) -> Verified:
+def verify(anchors_path: Path | None, paper: Sequence[str], tz: Any) -> Verified:
     """Check the hash chain, the anchors (and those copied from slips), and that current
     state agrees with the ledger. A paper anchor that disagrees is refused in one line."""
     from models.audit import anchors
@@ -369,3 +369,38 @@ def declare_restored(who: SignedIn, anchors_path: Path, anchors_lost: bool) -> R
     from models.audit import anchors
 
     return anchors.declare_restored(anchors_path, actor=staff_row(who), anchors_lost=anchors_lost)
+
+
+# ---------------------------------------------------------------- the app's own records' check
+
+RECORDS_CHECK_FAILED = "The records' check FAILED"
+
+
+def records_check_roles() -> frozenset[str]:
+    """Who Home tells that the check failed: those who answer for the records, not the
+    office, the teachers or the public screen."""
+    from models.staff import auth
+
+    return frozenset({auth.LEADERSHIP, auth.HEADTEACHER, auth.DSL, auth.ADMIN})
+
+
+def records_check(tz: Any) -> bool:
+    """The audit check ``kiosk audit verify`` runs (the chain, every protected row's content,
+    the anchors written outside the database, current state against the ledger), without
+    paper anchors: True when it passes. For the app's background worker (kiosk.app)."""
+    from models.audit import anchors
+
+    return verify(anchors.configured(), (), tz).ok
+
+
+def records_check_line(who: SignedIn, failed_at: dt.datetime | None, tz: Any) -> str:
+    """Home's red line while the last records' check failed ("" when it passed, or for
+    someone who does not answer for the records)."""
+    from models.clock import to_local
+
+    if failed_at is None or not (who.roles & records_check_roles()):
+        return ""
+    return (
+        f"{RECORDS_CHECK_FAILED} at {to_local(failed_at, tz):%H:%M}: a record was changed outside the kiosk. "
+        "Run `kiosk audit verify`; do not rely on the records it names."
+    )

@@ -173,6 +173,7 @@ class GovernorsWritten:
     names: bool
     small_counts: bool
     paths: list[Path]
+    audit_warning: str | None = None  # the audit check failed as it was made: said first
 
 
 def governors_report(
@@ -196,4 +197,5 @@ def governors_report(
     report = governors.governors_report(span, names=names, reader=actor, now=now, tz=settings.tz)
     paths = list(governors_files.write_files(report, out_dir))
     governors.record_made(actor, report, [p.name for p in paths], now=now)
-    return GovernorsWritten(span.label, len(report.school_days), names, report.small_counts, paths)
+    warning = report.notes[0] if report.audit_failed else None
+    return GovernorsWritten(span.label, len(report.school_days), names, report.small_counts, paths, warning)

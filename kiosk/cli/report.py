@@ -186,6 +186,8 @@ def report_governors(
         settings=env.settings,
         now=admin.now(),
     )
+    if done.audit_warning:
+        click.echo(done.audit_warning)
     click.echo(
         f"Governors' report for {done.label} ({done.school_days} school days), "
         + ("with names" if done.names else "without names")

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.actions import accounts, devices_school, reports, safeguarding
+from kiosk.actions import accounts, devices_school, records, reports, safeguarding
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
@@ -156,6 +156,7 @@ class HomeScreen(DbWork, Screen[None]):
         with VerticalScroll(id="home-box", can_focus=False):
             yield Static(f"Signed in: {self.who.display_name}", id="home-who", markup=False)
             yield Static("", id="home-alert", markup=False)  # the DSL's: Prevent, an allegation, nude images
+            yield Static("", id="home-records", markup=False)  # the app's audit check failed (kiosk.app.check_records)
             for task in self.tasks:
                 yield Button(
                     Content(f"{task.key.upper()}  {task_label(task, self.who)}"), id=f"task-{task.name}", classes="task"
@@ -200,6 +201,7 @@ class HomeScreen(DbWork, Screen[None]):
         self.call_after_refresh(self.refresh_bindings)  # "More below" only when there is more
 
     def on_mount(self) -> None:
+        self.show_records_check()
         self.refresh_summary()
         if self.start:
             self.call_after_refresh(self.open_start, self.start)
@@ -221,6 +223,15 @@ class HomeScreen(DbWork, Screen[None]):
         )
         if self.who.may("view_concerns") or self.who.may("view_head_allegations"):
             self.db(safeguarding.home_alert, self.who, then=self.show_alert, latest="alert")
+
+    def show_records_check(self) -> None:
+        """While the app's last audit check failed: a red line for those who answer for the
+        records (kiosk.actions.records.records_check_line), until a later check passes."""
+        line = records.records_check_line(self.who, self.app.records_failed_at, self.app.services.settings.tz)
+        shown = self.query_one("#home-records", Static)
+        shown.update(line)
+        shown.set_class(bool(line), "shown")
+        self.call_after_refresh(self.refresh_bindings)
 
     def show_alert(self, line: str) -> None:
         """Until opened, the kind (never the details) of an urgent concern or confiscation (actions.safeguarding)."""

@@ -66,6 +66,14 @@ SMALL_COUNTS_NOTE = (
     "Counts of 1 or 2 may identify a child or a member of staff: keep this report within the governing "
     "body and the inspection team."
 )
+AUDIT_FAILED_NOTE = (
+    "WARNING: the audit check FAILED when this report was made: the figures may include records "
+    "changed outside the kiosk. Run `kiosk audit verify` before relying on them."
+)
+AUDIT_UNCHECKED_NOTE = (
+    "WARNING: the audit check could not be run when this report was made: the figures are not "
+    "known to match the audit log. Run `kiosk audit verify`."
+)
 NOTES = (
     "Hand-in consistency: phones handed in against phones expected on school days (weekdays with any "
     "hand-in), as the compliance report counts them; pupils with an agreed exception are not expected.",
@@ -255,6 +263,10 @@ class GovernorsReport:
     visitor_concerns: int
     policies: list[PolicyDate]
     notes: tuple[str, ...] = field(default=NOTES)
+    # The audit check (models.audit.anchors.verify: the chain, every protected row's content,
+    # the anchors) as the report was made: a record edited outside the kiosk is counted
+    # here like any other, so the report says so at its top (notes[0], the CSV's first row).
+    audit_failed: bool = False
 
     @property
     def small_counts(self) -> bool:
@@ -264,6 +276,8 @@ class GovernorsReport:
     def rows(self) -> list[Row]:
         out: list[Row] = []
         add = out.append
+        if self.audit_failed:
+            add(Row("warning", "audit_check", "all", self.notes[0]))
         for w in [*self.term_by_class]:
             group = w.class_name
             add(Row("hand_in_term", "school_days", group, w.school_days))
@@ -313,6 +327,7 @@ class GovernorsReport:
             "made_at": self.made_at.strftime("%Y-%m-%d %H:%M"),
             "covered_to": self.covered_to.isoformat(),
             "names": self.names,
+            "audit_failed": self.audit_failed,
             "school_days": len(self.school_days),
             "hand_in": {
                 "term_by_class": [{k: v for k, v in w.to_dict().items() if k != "week"} for w in self.term_by_class],
@@ -615,7 +630,23 @@ def governors_report(
         visitors_not_signed_out=len(late),
         visitor_concerns=sum(1 for c in raised if c.about_kind == concerns_module.ABOUT_VISITOR),
         policies=policies,
+        **_audit_check(),
     )
+
+
+def _audit_check() -> dict[str, Any]:
+    """The audit check, now (chain, content, anchors: what ``kiosk audit verify`` checks of
+    the log): the report's fields when it fails, or could not be run; nothing when it passes."""
+    import logging
+
+    from models.audit import anchors
+
+    try:
+        ok = anchors.verify(anchors.configured()).ok
+    except Exception:  # noqa: BLE001 - the report is still made, with the warning that it was not checked
+        logging.getLogger(__name__).exception("Audit check for the governors' report failed to run")
+        return {"audit_failed": True, "notes": (AUDIT_UNCHECKED_NOTE, *NOTES)}
+    return {} if ok else {"audit_failed": True, "notes": (AUDIT_FAILED_NOTE, *NOTES)}
 
 
 REPORT_ACTION = "report.governors"

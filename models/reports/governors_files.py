@@ -295,6 +295,7 @@ def render_html(report: GovernorsReport) -> str:
         f"<title>{e(TITLE)}: {e(report.term.label)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{e(TITLE)}</h1>",
+        *([f'<p class="warning"><strong>{e(report.notes[0])}</strong></p>'] if report.audit_failed else []),
         f"<p>{e(span_line(report))}</p>",
         f'<figure role="img" aria-label="Weekly hand-in rate by class">{chart_svg(report)}</figure>',
     ]
@@ -388,6 +389,7 @@ def render_pdf(report: GovernorsReport) -> bytes:
     e = html.escape  # Paragraph reads a little markup: the text is escaped
     story: list[Any] = [
         Paragraph(e(TITLE), styles["Title"]),
+        *([Paragraph(f"<b>{e(report.notes[0])}</b>", styles["BodyText"])] if report.audit_failed else []),
         Paragraph(e(span_line(report)), styles["BodyText"]),
         Spacer(1, 4 * mm),
         chart(report, font=regular),
