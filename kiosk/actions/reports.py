@@ -194,7 +194,7 @@ def governors_report(
     actor = staff_row(who)
     governors.check_may_make(actor, names=names)
     span = governors.resolve_term(term, from_day, to_day)
-    report = governors.governors_report(span, names=names, reader=actor, now=now, tz=settings.tz)
+    report = governors.governors_report(span, names=names, reader=actor, now=now, tz=settings.tz, audit_check=True)
     paths = list(governors_files.write_files(report, out_dir))
     governors.record_made(actor, report, [p.name for p in paths], now=now)
     warning = report.notes[0] if report.audit_failed else None

@@ -469,8 +469,13 @@ def governors_report(
     now: dt.datetime | None = None,
     tz=SCHOOL_TZ,
     not_about: int | None = None,
+    audit_check: bool = False,
 ) -> GovernorsReport:
     """The report's figures for ``term`` (read only: the compliance cache may be filled).
+
+    ``audit_check``: also run the audit check (the whole log: seconds on a large school), so
+    that the report a person makes says at its top when the records failed it. The actions
+    layer asks for it; a trust's figures across 30 schools and the benchmarks do not.
 
     ``reader``: who it is made for. An allegation about a member of staff is counted only
     if they may see it (:func:`models.safeguarding.concerns.may_see_concern`: never one
@@ -630,7 +635,7 @@ def governors_report(
         visitors_not_signed_out=len(late),
         visitor_concerns=sum(1 for c in raised if c.about_kind == concerns_module.ABOUT_VISITOR),
         policies=policies,
-        **_audit_check(),
+        **(_audit_check() if audit_check else {}),
     )
 
 

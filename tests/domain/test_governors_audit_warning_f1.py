@@ -23,7 +23,7 @@ def _confiscation(school) -> int:
 
 def _report(school):
     term = governors.resolve_term("autumn-2026", None, None)
-    return governors.governors_report(term, reader=school.head, now=NOW)
+    return governors.governors_report(term, reader=school.head, now=NOW, audit_check=True)
 
 
 def test_a_report_of_genuine_records_has_no_audit_warning(school):
