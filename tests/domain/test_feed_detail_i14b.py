@@ -46,9 +46,7 @@ def test_the_highlighted_entry_of_a_long_concern_is_whole(database):
     pupil = Pupil.get(Pupil.admission_no == "000001")
     what = " ".join(f"detail{i}" for i in range(80)) + " END-OF-TEXT"
     assert len(what) > 600
-    concerns.raise_concern(
-        s.oak, about_kind="pupil", what=what, category="bullying", pupil_id=pupil.id, now=NOW
-    )
+    concerns.raise_concern(s.oak, about_kind="pupil", what=what, category="bullying", pupil_id=pupil.id, now=NOW)
     day = NOW.date()
     [entry] = [e for e in concerns.safeguarding_feed(day, day, actor=s.head) if e.kind == "concern"]
     assert entry.detail.endswith("END-OF-TEXT") and what in entry.detail
