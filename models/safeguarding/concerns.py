@@ -552,24 +552,17 @@ def follow_up(
         return _get(concern.id)
 
 
-def _may_record_lessons(actor: Staff, c: Concern) -> bool:
-    """Leadership, the DSL and the headteacher; never about themself, and never the
-    headteacher on an allegation about a headteacher."""
-    roles = actor.role_set
-    if c.about_kind == ABOUT_STAFF and c.staff_id == actor.id:
-        return False
-    return not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids() and HEADTEACHER in roles)
-
-
 def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datetime | None = None) -> ConcernAction:
     """Lessons learnt from a closed concern (the debrief: mobile technology policy 9, online
-    safety policy 10), appended as a dated, signed entry. Leadership, the DSL, the headteacher."""
+    safety policy 10), appended as a dated, signed entry: by the DSL or the headteacher, or the
+    chair of governors on an allegation about the headteacher; only by someone who may see the
+    concern (:func:`may_see_concern`, as the feed), else as if there were no such concern."""
     now = now or utcnow()
     lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
     with write_tx():
         require(actor, "record_lessons")
         c = _get(concern_id)
-        if not _may_record_lessons(actor, c):
+        if not may_see_concern(actor, c):
             raise NotFound("There is no such concern.")
         if c.status != CLOSED:
             raise RuleViolation("Lessons learnt are recorded once the concern is closed.")
