@@ -676,6 +676,7 @@ def urgent_custody_unseen(reader: Staff) -> list[tuple[int, str]]:
             (CustodyEvent.kind == CONFISCATED_EV)
             & (CustodyEvent.category == NUDE_IMAGES)
             & CustodyEvent.id.not_in(_custody_seen(reader))
+            & _not_made_by(reader)
             & CustodyEvent.id.not_in(undone)
         )
         .order_by(CustodyEvent.id)
@@ -716,13 +717,24 @@ def _custody_seen(reader: Staff | None) -> Any:
     return q
 
 
+def _not_made_by(reader: Staff | None) -> Any:
+    """The custody events ``reader`` did not record (a record is seen by whoever made it)."""
+    if reader is None:
+        return CustodyEvent.id.is_null(False)
+    return CustodyEvent.actor.is_null() | (CustodyEvent.actor != reader.id)
+
+
 def unseen_events_count(reader: Staff | None = None) -> int:
     """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
     reader who may not see them; no reader: those nobody has opened)."""
     if reader is not None and not may(reader, "view_concerns"):
         return 0
     seen = _custody_seen(reader)
-    return CustodyEvent.select().where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen)).count()
+    return (
+        CustodyEvent.select()
+        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
+        .count()
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -968,7 +980,7 @@ def safeguarding_feed(
                     device_id=e.device_id,
                     event_id=e.id,
                     undone=undone,
-                    seen=e.id in seen_ids,
+                    seen=e.id in seen_ids or (actor is not None and e.actor_id == actor.id),  # their own record
                 )
             )
     entries.sort(key=lambda x: (x.at, x.concern_id or 0, x.event_id or 0), reverse=True)

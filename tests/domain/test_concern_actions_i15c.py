@@ -309,6 +309,29 @@ def test_a_confiscation_is_unseen_until_the_dsl_opens_it(school):
     assert audit.verify().ok
 
 
+def test_a_record_is_seen_by_the_person_who_made_it(school):
+    """The head's own confiscation is not NEW in her own feed, nor counted or alerted to her
+    as unseen; the DSL, who has not opened it, still sees it NEW."""
+    code = school.codes["000001"]
+    custody.hand_in(code, school.office, now=NOW - dt.timedelta(minutes=30))
+    event = custody.confiscate(
+        resolve(code).device.id,
+        school.head,
+        category=custody.NUDE_IMAGES,
+        reason="Image shared",
+        policy="MST 6",
+        now=NOW - dt.timedelta(minutes=5),
+    )
+    dsl = auth.create_staff("dsl", "Mrs D Lead", [auth.DSL], "317460", now=NOW)
+    [own] = concerns.safeguarding_feed(TODAY, TODAY, kind="confiscation", actor=school.head)
+    assert own.event_id == event.id and own.seen is True
+    assert concerns.unseen_events_count(school.head) == 0
+    assert concerns.urgent_custody_unseen(school.head) == []
+    [theirs] = concerns.safeguarding_feed(TODAY, TODAY, kind="confiscation", actor=dsl)
+    assert theirs.seen is False
+    assert concerns.unseen_events_count(dsl) == 1 and [e for e, _ in concerns.urgent_custody_unseen(dsl)] == [event.id]
+
+
 def test_the_feed_kinds_come_from_one_map(school):
     assert concerns.FEED_KINDS == {
         "concern": "concern",
