@@ -394,6 +394,30 @@ def outcome_code(outcome: str | None) -> str | None:
     return _OUTCOME_CODES.get(outcome or "")
 
 
+def referrals_of(concern_id: int) -> set[str]:
+    """The referrals (:data:`REFERRALS`: to the LADO, to Prevent) recorded on a concern."""
+    q = ConcernAction.select(ConcernAction.kind).where(
+        (ConcernAction.concern == concern_id) & ConcernAction.kind.in_(list(REFERRALS))
+    )
+    return {a.kind for a in q}
+
+
+def missing_referral(outcome: str | None, referred: Iterable[str]) -> str | None:
+    """The refusal when closing with ``outcome`` (a code or its words) needs a referral that
+    is not among ``referred`` (the :data:`REFERRALS` recorded now or before), or None. The
+    follow-up form asks it at Continue, :func:`follow_up` when recording."""
+    code = outcome_code(outcome) if outcome is not None else None
+    done = set(referred)
+    if code in NEEDS_PREVENT_REFERRAL and PREVENT not in done:
+        words = OUTCOMES[code]
+        return f"Record the referral to Prevent (the day and to whom) before closing as {words[0].lower()}{words[1:]}."
+    if code == LADO_OUTCOME and LADO not in done:
+        return (
+            "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
+        )
+    return None
+
+
 def follow_up(
     concern_id: int,
     actor: Staff,
@@ -482,29 +506,8 @@ def follow_up(
             raise ValidationError(
                 "Only a radicalisation concern is referred to Prevent or closed with a Prevent outcome."
             )
-        if (
-            close
-            and code in NEEDS_PREVENT_REFERRAL
-            and PREVENT not in done
-            and not ConcernAction.select()
-            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == PREVENT))
-            .exists()
-        ):
-            raise RuleViolation(
-                "Record the referral to Prevent (the day and to whom) before closing as "
-                f"{OUTCOMES[code or ''][0].lower()}{OUTCOMES[code or ''][1:]}."
-            )
-        if (
-            close
-            and code == LADO_OUTCOME
-            and LADO not in done
-            and not ConcernAction.select()
-            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == LADO))
-            .exists()
-        ):
-            raise RuleViolation(
-                "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
-            )
+        if close and (problem := missing_referral(code, [*done, *referrals_of(concern.id)])):
+            raise RuleViolation(problem)
         entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:

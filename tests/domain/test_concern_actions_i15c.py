@@ -332,6 +332,19 @@ def test_a_record_is_seen_by_the_person_who_made_it(school):
     assert concerns.unseen_events_count(dsl) == 1 and [e for e, _ in concerns.urgent_custody_unseen(dsl)] == [event.id]
 
 
+def test_closing_as_a_referral_needs_the_referral_one_rule_for_form_and_ledger(school):
+    assert concerns.missing_referral("lado", []).startswith("Record the referral to the LADO")
+    assert concerns.missing_referral("Referred to the LADO", [concerns.LADO]) is None
+    assert concerns.missing_referral("channel", [concerns.LADO]).startswith("Record the referral to Prevent")
+    assert concerns.missing_referral("No further action", []) is None
+    c = allegation(school, school.oak)
+    with pytest.raises(RuleViolation, match="Record the referral to the LADO"):
+        concerns.follow_up(c.id, school.head, note="x", close=True, outcome="lado", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Rang", lado_referred_on=TODAY, lado_reference="L/1", now=NOW)
+    assert concerns.referrals_of(c.id) == {concerns.LADO}
+    concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="lado", now=NOW)
+
+
 def test_the_feed_kinds_come_from_one_map(school):
     assert concerns.FEED_KINDS == {
         "concern": "concern",
