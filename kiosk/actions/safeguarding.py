@@ -128,6 +128,15 @@ def open_entry(
     return EntryHistory(title, tuple(lines))
 
 
+def referrals_recorded(who: SignedIn, concern_id: int) -> frozenset[str]:
+    """The referrals (to the LADO, to Prevent) recorded on a concern ``who`` may see: what the
+    follow-up form needs to know before closing as one of them."""
+    from models.safeguarding import concerns
+
+    concerns.get(concern_id, staff_row(who))  # only a concern they may see
+    return frozenset(concerns.referrals_of(concern_id))
+
+
 def follow_up(
     who: SignedIn,
     concern_id: int,

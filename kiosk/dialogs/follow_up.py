@@ -47,6 +47,7 @@ from models.safeguarding.concerns import (
     PREVENT_REFERENCE_LIMIT,
     PREVENT_TO_LIMIT,
     REFERRALS,
+    missing_referral,
 )
 
 KEEP_OPEN = "open"
@@ -79,7 +80,10 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
     CSS_PATH = ["dialogs.tcss", "safeguarding.tcss"]
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
-    def __init__(self, about: str, allegation: bool = False, radicalisation: bool = False) -> None:
+    def __init__(
+        self, about: str, allegation: bool = False, radicalisation: bool = False, referred: frozenset[str] = frozenset()
+    ) -> None:
+        self.referred = referred  # the referrals (LADO, Prevent) recorded on the concern before
         super().__init__()
         self.about = about
         self.allegation = allegation
@@ -233,6 +237,12 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
         if outcome == OUTCOMES["lado"] and lado is None and not self.allegation:
             self.say("Only an allegation about a member of staff is referred to the LADO.")
             self.query_one("#follow-outcome", Select).focus()
+            return
+        now_referred = {code for code, given in ((LADO, lado), (PREVENT, prevent)) if given is not None}
+        if outcome is not None and (problem := missing_referral(outcome, self.referred | now_referred)):
+            self.say(problem)
+            field = "#follow-prevent-day" if "Prevent" in problem else "#follow-lado-day"
+            self.query_one(field if self.query(field) else "#follow-outcome").focus()
             return
         actions = tuple(code for code in TICKED if self.query_one(f"#follow-act-{code}", Checkbox).value)
         done = [ACTIONS[code] for code in actions]

@@ -55,6 +55,7 @@ from models.custody.ledger import (
     SEARCH_OUTCOMES,
     WITNESS_LIMIT,
     Custody,
+    no_witness_problem,
     search_outcome_problem,
     searcher_name,
     time_order_problem,
@@ -307,6 +308,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return None, "Give the witness's name or the reason there was no witness, not both.", "search-no-witness"
         if witness and (problem := witness_problem(witness, self.searcher)):
             return None, problem, "search-witness"
+        if no_witness and (problem := no_witness_problem(no_witness, self.searcher)):
+            return None, problem, "search-no-witness"
         grounds = self.value("search-grounds")
         if not grounds:
             return None, "Give the grounds for the search.", "search-grounds"

@@ -402,12 +402,18 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.say("This concern is already closed.", "error")
             return
         kind = "Allegation" if entry.about == "staff" else "Concern"
-        dialog = FollowUpDialog(
-            f"{kind} #{entry.concern_id} about {entry.subject}: {entry.summary}",
-            allegation=entry.about == "staff",
-            radicalisation=entry.category == "radicalisation",
-        )
-        self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
+
+        def open_form(referred: frozenset[str]) -> None:
+            assert entry.concern_id is not None
+            dialog = FollowUpDialog(
+                f"{kind} #{entry.concern_id} about {entry.subject}: {entry.summary}",
+                allegation=entry.about == "staff",
+                radicalisation=entry.category == "radicalisation",
+                referred=referred,
+            )
+            self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
+
+        self.db(safeguarding.referrals_recorded, self.who, entry.concern_id, then=open_form, failed=self.refused)
 
     def after_follow_up(self, concern_id: int, follow) -> None:
         if follow is None:

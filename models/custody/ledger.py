@@ -964,11 +964,44 @@ def search_outcome_problem(
     return None
 
 
+def _person_words(name: str) -> tuple[str, ...]:
+    """A person's name as compared (:func:`_name_key`), titles dropped wherever they are;
+    "Lavelle, A" read as "A Lavelle"."""
+    bare = _BRACKETED.sub(" ", name or "")
+    if "," in bare:
+        surname, _, given = bare.partition(",")
+        bare = f"{given} {surname}"
+    return tuple(w for w in _name_key(bare) if w not in _TITLES)
+
+
+def _same_person(one: str, other: str) -> bool:
+    """Whether two names could be the same person: the same surname, and first names (or
+    initials) that agree, or none given by one of them. "Miss Lavelle" and "Miss A Lavelle"
+    could be; "Mr B Lavelle" and "Miss A Lavelle" are not."""
+    a, b = _person_words(one), _person_words(other)
+    if not a or not b or a[-1] != b[-1]:
+        return False
+    given_a, given_b = a[:-1], b[:-1]
+    if not given_a or not given_b:
+        return True
+    first_a, first_b = given_a[0], given_b[0]
+    if len(first_a) == 1 or len(first_b) == 1:
+        return first_a[0] == first_b[0]
+    return first_a == first_b
+
+
 def witness_problem(witness: str, searcher_display_name: str) -> str | None:
-    """The refusal when the witness is the searcher themselves, or None."""
-    key = _name_key(witness)
-    if key and key == _name_key(searcher_display_name):
+    """The refusal when the witness is the searcher themselves (by any spelling of the name:
+    titles, roles in brackets, punctuation, case, an initial dropped), or None."""
+    if _same_person(witness, searcher_display_name):
         return "The witness must be someone other than the person searching."
+    return None
+
+
+def no_witness_problem(reason: str, searcher_display_name: str) -> str | None:
+    """The refusal when the reason there was no witness is only the searcher's own name, or None."""
+    if _same_person(reason, searcher_display_name):
+        return "The reason there was no witness is your own name: say why no one else was there."
     return None
 
 
@@ -1046,6 +1079,8 @@ def record_search(
             _not_before_roster(device, searched_at)
         require(actor, "search", school_class_id=_device_class_id(device))
         if witness is not None and (problem := witness_problem(witness, actor.display_name)):
+            raise ValidationError(problem)
+        if no_witness_reason is not None and (problem := no_witness_problem(no_witness_reason, actor.display_name)):
             raise ValidationError(problem)
 
         row = _state_row(device.id)

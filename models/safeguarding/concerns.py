@@ -394,6 +394,30 @@ def outcome_code(outcome: str | None) -> str | None:
     return _OUTCOME_CODES.get(outcome or "")
 
 
+def referrals_of(concern_id: int) -> set[str]:
+    """The referrals (:data:`REFERRALS`: to the LADO, to Prevent) recorded on a concern."""
+    q = ConcernAction.select(ConcernAction.kind).where(
+        (ConcernAction.concern == concern_id) & ConcernAction.kind.in_(list(REFERRALS))
+    )
+    return {a.kind for a in q}
+
+
+def missing_referral(outcome: str | None, referred: Iterable[str]) -> str | None:
+    """The refusal when closing with ``outcome`` (a code or its words) needs a referral that
+    is not among ``referred`` (the :data:`REFERRALS` recorded now or before), or None. The
+    follow-up form asks it at Continue, :func:`follow_up` when recording."""
+    code = outcome_code(outcome) if outcome is not None else None
+    done = set(referred)
+    if code in NEEDS_PREVENT_REFERRAL and PREVENT not in done:
+        words = OUTCOMES[code]
+        return f"Record the referral to Prevent (the day and to whom) before closing as {words[0].lower()}{words[1:]}."
+    if code == LADO_OUTCOME and LADO not in done:
+        return (
+            "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
+        )
+    return None
+
+
 def follow_up(
     concern_id: int,
     actor: Staff,
@@ -482,29 +506,8 @@ def follow_up(
             raise ValidationError(
                 "Only a radicalisation concern is referred to Prevent or closed with a Prevent outcome."
             )
-        if (
-            close
-            and code in NEEDS_PREVENT_REFERRAL
-            and PREVENT not in done
-            and not ConcernAction.select()
-            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == PREVENT))
-            .exists()
-        ):
-            raise RuleViolation(
-                "Record the referral to Prevent (the day and to whom) before closing as "
-                f"{OUTCOMES[code or ''][0].lower()}{OUTCOMES[code or ''][1:]}."
-            )
-        if (
-            close
-            and code == LADO_OUTCOME
-            and LADO not in done
-            and not ConcernAction.select()
-            .where((ConcernAction.concern == concern.id) & (ConcernAction.kind == LADO))
-            .exists()
-        ):
-            raise RuleViolation(
-                "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
-            )
+        if close and (problem := missing_referral(code, [*done, *referrals_of(concern.id)])):
+            raise RuleViolation(problem)
         entry = f"{local_from_utc_naive(now)} {actor.display_name}: {note}"
         notes = f"{concern.follow_up_note}\n{entry}" if concern.follow_up_note else entry
         if len(notes) > MAX_NOTES:
@@ -552,24 +555,17 @@ def follow_up(
         return _get(concern.id)
 
 
-def _may_record_lessons(actor: Staff, c: Concern) -> bool:
-    """Leadership, the DSL and the headteacher; never about themself, and never the
-    headteacher on an allegation about a headteacher."""
-    roles = actor.role_set
-    if c.about_kind == ABOUT_STAFF and c.staff_id == actor.id:
-        return False
-    return not (c.about_kind == ABOUT_STAFF and c.staff_id in _head_ids() and HEADTEACHER in roles)
-
-
 def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datetime | None = None) -> ConcernAction:
     """Lessons learnt from a closed concern (the debrief: mobile technology policy 9, online
-    safety policy 10), appended as a dated, signed entry. Leadership, the DSL, the headteacher."""
+    safety policy 10), appended as a dated, signed entry: by the DSL or the headteacher, or the
+    chair of governors on an allegation about the headteacher; only by someone who may see the
+    concern (:func:`may_see_concern`, as the feed), else as if there were no such concern."""
     now = now or utcnow()
     lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
     with write_tx():
         require(actor, "record_lessons")
         c = _get(concern_id)
-        if not _may_record_lessons(actor, c):
+        if not may_see_concern(actor, c):
             raise NotFound("There is no such concern.")
         if c.status != CLOSED:
             raise RuleViolation("Lessons learnt are recorded once the concern is closed.")
@@ -683,6 +679,7 @@ def urgent_custody_unseen(reader: Staff) -> list[tuple[int, str]]:
             (CustodyEvent.kind == CONFISCATED_EV)
             & (CustodyEvent.category == NUDE_IMAGES)
             & CustodyEvent.id.not_in(_custody_seen(reader))
+            & _not_made_by(reader)
             & CustodyEvent.id.not_in(undone)
         )
         .order_by(CustodyEvent.id)
@@ -723,13 +720,24 @@ def _custody_seen(reader: Staff | None) -> Any:
     return q
 
 
+def _not_made_by(reader: Staff | None) -> Any:
+    """The custody events ``reader`` did not record (a record is seen by whoever made it)."""
+    if reader is None:
+        return CustodyEvent.id.is_null(False)
+    return CustodyEvent.actor.is_null() | (CustodyEvent.actor != reader.id)
+
+
 def unseen_events_count(reader: Staff | None = None) -> int:
     """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
     reader who may not see them; no reader: those nobody has opened)."""
     if reader is not None and not may(reader, "view_concerns"):
         return 0
     seen = _custody_seen(reader)
-    return CustodyEvent.select().where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen)).count()
+    return (
+        CustodyEvent.select()
+        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
+        .count()
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -978,7 +986,7 @@ def safeguarding_feed(
                     device_id=e.device_id,
                     event_id=e.id,
                     undone=undone,
-                    seen=e.id in seen_ids,
+                    seen=e.id in seen_ids or (actor is not None and e.actor_id == actor.id),  # their own record
                 )
             )
     entries.sort(key=lambda x: (x.at, x.concern_id or 0, x.event_id or 0), reverse=True)

@@ -122,8 +122,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_relationship": frozenset({DSL, HEADTEACHER}),
     # Lessons learnt once a concern is closed (mobile technology policy 9: "leadership staff will
     # debrief, identify lessons learnt"); never on an allegation about themself
-    # (models.safeguarding.concerns.record_lessons).
-    "record_lessons": frozenset({LEADERSHIP, DSL, HEADTEACHER}),
+    # (models.safeguarding.concerns.record_lessons). Only on a concern they may see: the chair of
+    # governors on an allegation about the headteacher (the case is hers).
+    "record_lessons": frozenset({LEADERSHIP, DSL, HEADTEACHER, CHAIR}),
     # The school's policies: their versions and review dates, and who has not acknowledged them.
     "manage_policies": frozenset({HEADTEACHER}),
     # Anyone acknowledges having read a policy for themself, at the kiosk with their PIN;

@@ -306,7 +306,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "concern.follow_up",
         ),
         "concerns lessons": Case(
-            ["concerns", "lessons", "2", "--text", "Brief staff"], "c_lead", "c_office", "concern.lessons"
+            ["concerns", "lessons", "2", "--text", "Brief staff"], "c_head", "c_office", "concern.lessons"
         ),
         "print reprint": Case(["print", "reprint", "1"], "c_office", "c_teacher", "print.enqueue"),
         "print retry": Case(["print", "retry"], "c_office", "c_teacher", "print.retry"),

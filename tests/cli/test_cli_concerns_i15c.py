@@ -39,16 +39,17 @@ def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypa
     monkeypatch.setenv("KIOSK_PIN", OFFICE)
     code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "office")
     assert code == 1 and "may not record lessons learnt" in err
-    monkeypatch.setenv("KIOSK_PIN", DEPUTY)
-    code, out, err = run(
-        "concerns", "lessons", "1", "--text", "Staff use school phones only", "--db", school_db, "--as", "deputy"
-    )
+    monkeypatch.setenv("KIOSK_PIN", DEPUTY)  # leadership sees no concern, so records no lessons on one
+    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "deputy")
+    assert code == 1 and "There is no such concern." in err and "closed" not in err and out == ""
+    monkeypatch.setenv("KIOSK_PIN", HEAD)
+    code, out, err = run("concerns", "lessons", "1", "--text", "Staff use school phones only", *base)
     assert code == 0 and out == "Lessons learnt recorded on concern #1.\n", err
     from models.upkeep.opening import open_database
 
     open_database(school_db)
     assert [a.kind for a in concerns.actions_of(1)] == ["ess_advice", "lado", "closed", "lessons"]
-    assert concerns.actions_of(1)[-1].recorded_by_id == Staff.get(Staff.username == "deputy").id
+    assert concerns.actions_of(1)[-1].recorded_by_id == Staff.get(Staff.username == "head").id
 
 
 def test_the_chair_follows_up_an_allegation_about_the_head_from_the_command_line(database, run, monkeypatch):
@@ -68,6 +69,12 @@ def test_the_chair_follows_up_an_allegation_about_the_head_from_the_command_line
     )  # fmt: skip
     assert code == 0, err
     assert "closed" in out
+    # the chair owns the case, so records its lessons learnt; the deputy, who may not see it, may not
+    code, out, err = run("concerns", "lessons", "1", "--text", "Train governors", "--db", database, "--as", "chair")
+    assert (code, out) == (0, "Lessons learnt recorded on concern #1.\n"), err
+    monkeypatch.setenv("KIOSK_PIN", DEPUTY)
+    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", database, "--as", "deputy")
+    assert code == 1 and "There is no such concern." in err and out == ""
 
 
 def test_a_radicalisation_concern_is_referred_to_prevent_and_closed_as_a_channel_panel(database, run, monkeypatch):

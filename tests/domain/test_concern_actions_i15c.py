@@ -182,7 +182,7 @@ def test_the_outcome_of_a_concern_closed_before_outcomes_were_rows_is_read_from_
 # ---------------------------------------------------------------- lessons learnt
 
 
-def test_leadership_the_dsl_and_the_head_record_lessons_learnt_on_a_closed_concern(school):
+def test_those_who_may_see_a_closed_concern_record_lessons_learnt_on_it(school):
     c = about_pupil(school)
     with pytest.raises(RuleViolation, match="once the concern is closed"):
         concerns.record_lessons(c.id, school.head, "Brief staff", now=NOW)
@@ -190,32 +190,59 @@ def test_leadership_the_dsl_and_the_head_record_lessons_learnt_on_a_closed_conce
     for who in (school.office, school.oak):
         with pytest.raises(PermissionDenied, match="may not record lessons learnt"):
             concerns.record_lessons(c.id, who, "x", now=NOW)
+    dsl = auth.create_staff("dsl", "Mrs D Lead", [auth.DSL], "317460", now=NOW)
     with pytest.raises(ValidationError):
-        concerns.record_lessons(c.id, school.deputy, "   ", now=NOW)
-    first = concerns.record_lessons(c.id, school.deputy, "Remind staff of the group chat rules", now=NOW)
+        concerns.record_lessons(c.id, dsl, "   ", now=NOW)
+    first = concerns.record_lessons(c.id, dsl, "Remind staff of the group chat rules", now=NOW)
     second = concerns.record_lessons(c.id, school.head, "Add to the PSHE plan", now=LATER)
     assert [(r.kind, r.recorded_by_id) for r in concerns.actions_of(c.id)][-2:] == [
-        ("lessons", school.deputy.id),
+        ("lessons", dsl.id),
         ("lessons", school.head.id),
     ]
     assert first.id < second.id  # appended, never edited
     history = concerns.concern_history(c.id, school.head)
-    assert any(line.endswith("lessons learnt, by Deputy: Remind staff of the group chat rules") for line in history)
+    assert any(line.endswith("lessons learnt, by Mrs D Lead: Remind staff of the group chat rules") for line in history)
     entry = AuditEntry.select().where(AuditEntry.action == "concern.lessons").order_by(AuditEntry.seq).first()
     assert "Remind" not in entry.details and json.loads(entry.details)["action_id"] == first.id
 
 
-def test_nobody_records_lessons_on_an_allegation_about_themself_nor_the_head_about_a_head(school):
+def test_nobody_acts_on_a_concern_they_may_not_see(school):
+    """Lessons, a follow-up, closing, seen: only by someone the feed would show the concern to;
+    anyone else is told there is no such concern (not that it exists, nor that it is closed)."""
     about_deputy = allegation(school, school.deputy)
     about_head = allegation(school, school.head)
+    about_child = about_pupil(school)
     governor = chair()
     concerns.follow_up(about_deputy.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
     concerns.follow_up(about_head.id, governor, note="x", close=True, outcome="No further action", now=NOW)
-    with pytest.raises(NotFound):
-        concerns.record_lessons(about_deputy.id, school.deputy, "x", now=NOW)
-    with pytest.raises(NotFound):
-        concerns.record_lessons(about_head.id, school.head, "x", now=NOW)
-    assert concerns.record_lessons(about_head.id, school.deputy, "Tighten the code of conduct", now=NOW).id
+    concerns.follow_up(about_child.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
+    refused = [
+        (about_deputy, school.deputy),  # about themself
+        (about_head, school.head),  # the head, about the head
+        (about_head, school.deputy),  # leadership sees no concern
+        (about_child, school.deputy),
+        (about_child, governor),  # the chair sees allegations about the head only
+    ]
+    for c, who in refused:
+        with pytest.raises(NotFound, match="^There is no such concern.$"):
+            concerns.record_lessons(c.id, who, "x", now=NOW)
+    open_one = allegation(school, school.head)
+    with pytest.raises(NotFound, match="^There is no such concern.$"):
+        concerns.follow_up(open_one.id, school.head, note="x", now=NOW)
+    with pytest.raises(NotFound, match="^There is no such concern.$"):
+        concerns.follow_up(open_one.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
+    with pytest.raises(NotFound, match="^There is no such concern.$"):
+        concerns.mark_seen(open_one.id, school.head, now=NOW)
+    for act in (
+        lambda: concerns.follow_up(open_one.id, school.deputy, note="x", now=NOW),
+        lambda: concerns.mark_seen(open_one.id, school.deputy, now=NOW),
+    ):  # leadership sees no concern at all: refused before any one is looked up
+        with pytest.raises(PermissionDenied, match="may not see safeguarding concerns"):
+            act()
+    # the chair, who owns an allegation about the headteacher, records its lessons learnt
+    row = concerns.record_lessons(about_head.id, governor, "Tighten the code of conduct", now=NOW)
+    assert row.recorded_by_id == governor.id
+    assert not [a for a in concerns.actions_of(about_head.id) if a.recorded_by_id != governor.id]
 
 
 # ---------------------------------------------------------------- immediate alerts
@@ -280,6 +307,42 @@ def test_a_confiscation_is_unseen_until_the_dsl_opens_it(school):
     with pytest.raises(NotFound):
         concerns.mark_event_seen(hand_in.id, school.head, now=NOW)  # not a feed entry
     assert audit.verify().ok
+
+
+def test_a_record_is_seen_by_the_person_who_made_it(school):
+    """The head's own confiscation is not NEW in her own feed, nor counted or alerted to her
+    as unseen; the DSL, who has not opened it, still sees it NEW."""
+    code = school.codes["000001"]
+    custody.hand_in(code, school.office, now=NOW - dt.timedelta(minutes=30))
+    event = custody.confiscate(
+        resolve(code).device.id,
+        school.head,
+        category=custody.NUDE_IMAGES,
+        reason="Image shared",
+        policy="MST 6",
+        now=NOW - dt.timedelta(minutes=5),
+    )
+    dsl = auth.create_staff("dsl", "Mrs D Lead", [auth.DSL], "317460", now=NOW)
+    [own] = concerns.safeguarding_feed(TODAY, TODAY, kind="confiscation", actor=school.head)
+    assert own.event_id == event.id and own.seen is True
+    assert concerns.unseen_events_count(school.head) == 0
+    assert concerns.urgent_custody_unseen(school.head) == []
+    [theirs] = concerns.safeguarding_feed(TODAY, TODAY, kind="confiscation", actor=dsl)
+    assert theirs.seen is False
+    assert concerns.unseen_events_count(dsl) == 1 and [e for e, _ in concerns.urgent_custody_unseen(dsl)] == [event.id]
+
+
+def test_closing_as_a_referral_needs_the_referral_one_rule_for_form_and_ledger(school):
+    assert concerns.missing_referral("lado", []).startswith("Record the referral to the LADO")
+    assert concerns.missing_referral("Referred to the LADO", [concerns.LADO]) is None
+    assert concerns.missing_referral("channel", [concerns.LADO]).startswith("Record the referral to Prevent")
+    assert concerns.missing_referral("No further action", []) is None
+    c = allegation(school, school.oak)
+    with pytest.raises(RuleViolation, match="Record the referral to the LADO"):
+        concerns.follow_up(c.id, school.head, note="x", close=True, outcome="lado", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Rang", lado_referred_on=TODAY, lado_reference="L/1", now=NOW)
+    assert concerns.referrals_of(c.id) == {concerns.LADO}
+    concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="lado", now=NOW)
 
 
 def test_the_feed_kinds_come_from_one_map(school):

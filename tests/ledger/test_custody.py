@@ -402,7 +402,33 @@ def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(scho
     assert custody.searcher_name("Miss A Lavelle (head, DSL)") == "Miss A Lavelle"
     assert custody.searcher_name("IT admin") == "IT admin"
     assert [e.kind for e in CustodyEvent.select().where(CustodyEvent.device == dev)] == ["confiscated"]
-    for other in ("Mrs R Hughes", "Miss B Lavelle", "Lavelle"):
+    for other in ("Mrs R Hughes", "Miss B Lavelle", "Mr B Lavelle"):
         assert custody.witness_problem(other, head.display_name) is None, other
     event = custody.record_search(dev, head, now=T, witness="Mrs R Hughes", **kw)
     assert event.witness == "Mrs R Hughes"
+
+
+@pytest.mark.parametrize(
+    ("searcher", "witness", "refused"),
+    [
+        ("Miss A Lavelle (head, DSL)", "Miss Lavelle", True),  # the initial dropped
+        ("Miss A Lavelle (head, DSL)", "MISS a. lavelle (Headteacher)", True),
+        ("Miss A Lavelle (head, DSL)", "Lavelle", True),
+        ("Miss A Lavelle (head, DSL)", "Ms Anna Lavelle", True),  # the initial agrees with the first name
+        ("Miss A Lavelle (head, DSL)", "lavelle, a", True),
+        ("Miss Anna Lavelle", "Miss A Lavelle", True),
+        ("Miss A Lavelle (head, DSL)", "Mr B Lavelle", False),  # different initials
+        ("Miss Anna Lavelle", "Mr Ben Lavelle", False),
+        ("Miss A Lavelle (head, DSL)", "Miss A Lavell", False),  # another surname
+        ("Miss A Lavelle (head, DSL)", "Mrs R Hughes", False),
+    ],
+)
+def test_the_searcher_is_not_their_own_witness_by_any_spelling(searcher, witness, refused):
+    assert (custody.witness_problem(witness, searcher) is not None) is refused
+
+
+def test_the_reason_there_was_no_witness_is_not_the_searchers_own_name():
+    head = "Miss A Lavelle (head, DSL)"
+    for reason in ("Miss Lavelle", "Miss A Lavelle", "a lavelle"):
+        assert custody.no_witness_problem(reason, head) is not None, reason
+    assert custody.no_witness_problem("No adult free at lunch; urgent risk", head) is None

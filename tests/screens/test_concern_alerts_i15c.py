@@ -11,7 +11,7 @@ from models.custody import ledger as custody
 from models.custody.devices import resolve
 from models.safeguarding import concerns
 from models.staff import auth
-from models.store.tables import Concern, ConcernAction, CustodySeen
+from models.store.tables import Concern, CustodySeen
 from models.upkeep.demo import DEMO_PINS
 from tests.pilot import make_app, quiet, sign_in, text, until
 from tests.school import NOW
@@ -185,11 +185,7 @@ async def test_closing_as_referred_to_the_lado_needs_the_referral_and_the_form_r
         await sign_in(pilot, "head", DEMO_PINS["head"])
         await quiet(pilot)
         await open_feed(pilot)
-        await close_as_lado(pilot, "Spoke to the LADO")
-        assert text(app, "#sg-message") == (
-            "Record the referral to the LADO (the day and the LADO's reference) before closing as referred to the LADO."
-        )
-        assert Concern.get_by_id(c.id).status == "open" and not ConcernAction.select().exists()
+        # without the referral: refused at Continue, on the form (the next test)
         await close_as_lado(pilot, "Referred", "2026-11-12", "LADO/26/7")
         assert text(app, "#sg-message") == (
             f"Follow-up of allegation #{c.id} recorded; the allegation is closed. Referred to the LADO."
@@ -256,4 +252,26 @@ async def test_a_lado_referral_day_in_the_future_is_refused_on_the_form_keeping_
         assert screen_name(app) == "FollowUpDialog"
         assert text(app, "#follow-error") == "The day of the LADO referral is in the future."
         assert app.screen.query_one("#follow-lado-ref").value == "LADO/1"  # kept
+        assert Concern.get_by_id(c.id).status == "open"
+
+
+async def test_closing_as_referred_to_the_lado_without_the_referral_is_refused_at_continue(school):
+    """New-user walk: What now "Close it: Referred to the LADO" with the LADO's day and reference
+    empty passed Continue and was refused only after Confirm, the form and its note lost."""
+    c = concerns.raise_concern(school.office, about_kind="staff", staff_id=school.oak.id, what="Texts", now=NOW)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "head", DEMO_PINS["head"])
+        await quiet(pilot)
+        await open_feed(pilot)
+        await pilot.press("f")
+        await quiet(pilot)
+        await pilot.press(*"Referred", "tab", "enter", *["down"] * 6, "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#follow-outcome").value == "Referred to the LADO"
+        await pilot.press("tab", *["tab"] * 5, "tab", "tab", "enter")  # the day and reference left empty
+        await pilot.pause()
+        assert screen_name(app) == "FollowUpDialog"
+        assert text(app, "#follow-error").startswith("Record the referral to the LADO")
+        assert app.screen.query_one("#follow-note").value == "Referred"  # kept
         assert Concern.get_by_id(c.id).status == "open"
