@@ -4,7 +4,10 @@ A subclass sets ``PREFIX`` and has widgets named ``{PREFIX}-error``,
 ``{PREFIX}-summary`` and the buttons ``{PREFIX}-continue``, ``-cancel``, ``-yes`` and
 ``-back``; it implements ``action_continue``, which checks the form and calls
 :meth:`confirm_step` with the result and its summary. Esc goes back from the summary
-and cancels from the form. Nothing is returned until the summary is confirmed.
+and cancels from the form. Nothing is returned until the summary is confirmed. Esc on a
+form where something was typed asks once first (:data:`ASK_ESC`, in the form's own line):
+a second Esc cancels; typing on means the next Esc asks again. An untouched form closes on
+one Esc.
 
 :class:`DockedTwoStepDialog` composes all of that itself (the title and warnings at the
 top, the help line and buttons docked at the bottom so they show even at 80×24): a
@@ -17,14 +20,33 @@ from __future__ import annotations
 
 from typing import ClassVar, Generic, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, RadioSet, Static, TextArea
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
 T = TypeVar("T")
+
+ASK_ESC = "Press Esc again to throw away what you typed, or carry on."
+
+
+def form_values(screen: Widget) -> tuple[object, ...]:
+    """What the form's fields hold: the text typed, the options and boxes chosen."""
+    values: list[object] = []
+    for field in screen.query("Input, TextArea, RadioSet, Checkbox"):
+        if isinstance(field, Input):
+            values.append(field.value)
+        elif isinstance(field, TextArea):
+            values.append(field.text)
+        elif isinstance(field, RadioSet):
+            values.append(field.pressed_index)
+        elif isinstance(field, Checkbox):
+            values.append(field.value)
+    return tuple(values)
 
 
 def bad_text(value: str, what: str, *, multiline: bool = False) -> str | None:
@@ -42,6 +64,14 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
     def __init__(self) -> None:
         super().__init__()
         self.result: T | None = None
+        self.shown_values: tuple[object, ...] | None = None  # the fields as first shown
+        self.asked_at: tuple[object, ...] | None = None  # the fields when Esc asked
+
+    def key_arriving(self, event: events.Key | events.Paste) -> None:
+        """The fields as they were before the first key (what was filled in for the user is
+        not "typed"). Called by the app as each key arrives."""
+        if self.shown_values is None:
+            self.shown_values = form_values(self)
 
     def say(self, text: str) -> None:
         self.query_one(f"#{self.PREFIX}-error", Static).update(text)
@@ -89,8 +119,15 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
             self.result = None
             self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
             self.query_one(f"#{self.PREFIX}-continue", Button).focus()
+        elif self.typed_in() and form_values(self) != self.asked_at:
+            self.asked_at = form_values(self)
+            self.say(ASK_ESC)
         else:
             self.action_cancel()
+
+    def typed_in(self) -> bool:
+        """Something was typed or chosen in the form since it was shown."""
+        return self.shown_values is not None and form_values(self) != self.shown_values
 
     def action_cancel(self) -> None:
         self.dismiss(None)

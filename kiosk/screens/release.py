@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
-from kiosk.screens.scan_base import ScanScreen
+from kiosk.screens.scan_base import QUIET_OUTCOMES, ScanScreen
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.workers import Failure
 from models.errors import ScanOutcome
@@ -105,6 +105,7 @@ class ReleaseScreen(UndoLastRelease, ScanScreen):
         self.offer: act.ContactOffer | None = None  # the confiscated phone on screen, ready for F4
         self.last_ok: ScanResult | None = None
         self.undoing: tuple[ScanResult, str] | None = None
+        self.checked: set[int] = set()  # refused scans of phones since released to a parent or carer
 
     def note_result(self, result: ScanResult) -> None:
         self.note_release(result)
@@ -180,14 +181,34 @@ class ReleaseScreen(UndoLastRelease, ScanScreen):
         )
 
     def _to_contact(self, offer: act.ContactOffer, contact_id: int | None) -> None:
-        if contact_id is None:
-            return  # cancelled: nothing is recorded
+        if contact_id is None:  # cancelled (Esc, or the Cancel button): said, as every form says it
+            self.notify("Cancelled: nothing was recorded.", markup=False)
+            return
         now = self.app.services.clock.now()
-        self.db(act.release_held_to_contact, self.who, offer.device_id, contact_id, now, then=self.released)
+        self.db(
+            act.release_held_to_contact,
+            self.who,
+            offer.device_id,
+            contact_id,
+            now,
+            then=lambda done: self.released(done, offer.device_id),
+        )
 
-    def released(self, done: act.ReleasedToContact) -> None:
+    def released(self, done: act.ReleasedToContact, device_id: int) -> None:
+        self.settle_checks(device_id)
         self.show_contact_release(done)
         self.refresh_held()
+
+    def settle_checks(self, device_id: int) -> None:
+        """The phone's refused scans were what there was to check: released, they are done
+        with (the "TO CHECK" line about them and their count go; the log keeps them)."""
+        done = {r.seq for r in self.results if r.device_id == device_id and r.outcome not in QUIET_OUTCOMES}
+        fresh = done - self.checked
+        self.checked |= fresh
+        self.problems = max(0, self.problems - len(fresh))
+        if self.problem is not None and (self.problem[0] in done or not self.problems):
+            self.clear_problem()
+        self.show_counter()
 
     def db_failed(self, failure: Failure) -> None:
         self.notify(failure.message, severity="error", markup=False)

@@ -308,6 +308,9 @@ class InOrderForm:
         """Called by the app as each key arrives (before it is sent on): a text field of the
         form counts the keys on their way to it, so :meth:`settled` can tell when its value
         is final. (Enter and Tab are the form's own: never sent on to a field.)"""
+        dialog = getattr(super(), "key_arriving", None)  # a two-step dialog notes the fields as shown
+        if dialog is not None:
+            dialog(event)
         field = self.focused
         if isinstance(field, (FormInput, FormNote)) and not (
             isinstance(event, events.Key) and event.key in ("enter", "tab", "shift+tab")

@@ -31,7 +31,15 @@ from peewee import JOIN
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import local_from_utc_naive, utcnow
-from models.custody.ledger import CONFISCATED_EV, EVENT_NOUNS, REVERSAL, SEARCHED, require_dsl_for, state_of
+from models.custody.ledger import (
+    CONFISCATED_EV,
+    EVENT_NOUNS,
+    HANDED_IN,
+    REVERSAL,
+    SEARCHED,
+    require_dsl_for,
+    state_of,
+)
 from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from models.safeguarding import concerns
 from models.staff.auth import ACTION_WORDS, DETAIL_ROLES, DETAILS_WITHHELD, may_read_details, require
@@ -202,23 +210,33 @@ def record_informed(
 
 
 def police_call_about(device_id: int) -> tuple[dt.datetime, str]:
-    """What a call about a phone is about: its latest confiscation or search (not undone),
-    else its registration; as (when, noun). A call is not dated before it (the form checks
-    it as well, so nothing typed is lost)."""
+    """What a call about a phone is about: the incident, from when the phone came into the
+    school's hands for it, as (when, noun). The incident is the latest confiscation or search
+    (not undone); it came into the school's hands at that confiscation, or, for a search, at
+    the latest confiscation or hand-in (not undone) at or before it, else at the search
+    itself. With neither: its registration. A call is not dated before it,
+    but may be before a later search (the form checks it as well, so nothing typed is lost)."""
     undone = CustodyEvent.select(CustodyEvent.reverses).where(CustodyEvent.kind == REVERSAL)
-    event = (
-        CustodyEvent.select(CustodyEvent.at, CustodyEvent.kind)
-        .where(
-            (CustodyEvent.device == device_id)
-            & CustodyEvent.kind.in_(INFORMABLE_KINDS)
-            & CustodyEvent.id.not_in(undone)
+
+    def latest(kinds: tuple[str, ...], until: dt.datetime | None = None) -> Any:
+        where = (CustodyEvent.device == device_id) & CustodyEvent.kind.in_(kinds) & CustodyEvent.id.not_in(undone)
+        if until is not None:
+            where &= CustodyEvent.at <= until
+        return (
+            CustodyEvent.select(CustodyEvent.at, CustodyEvent.kind)
+            .where(where)
+            .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
+            .first()
         )
-        .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
-        .first()
-    )
-    if event is not None:
-        return event.at, EVENT_NOUNS[event.kind]
-    return Device.get_by_id(device_id).registered_at, "phone's registration"
+
+    event = latest(INFORMABLE_KINDS)
+    if event is None:
+        return Device.get_by_id(device_id).registered_at, "phone's registration"
+    if event.kind == SEARCHED:
+        intake = latest((CONFISCATED_EV, HANDED_IN), until=event.at)
+        if intake is not None:
+            event = intake
+    return event.at, EVENT_NOUNS[event.kind]
 
 
 def record_police_contact(

@@ -105,3 +105,26 @@ def test_police_contact_dated_before_the_phone_is_refused_in_one_line(school_db,
     )  # fmt: skip
     assert code != 0 and out == ""
     assert len(err.strip().splitlines()) == 1 and "or later." in err, err
+
+
+def test_police_contact_may_be_before_a_later_search_of_the_confiscated_phone(database, run, monkeypatch):
+    # Walk (f3): confiscated 08:30, searched 09:40; the call was at 09:00 and is about the incident.
+    import datetime as dt
+
+    school = build()
+    dev = resolve(school.codes["000001"]).device.id
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="filming", policy="MST 6", now=NOW)
+    custody.record_search(
+        dev, school.deputy, consent_by="pupil", witness="Mrs Head", item_sought="messages", location="the office",
+        grounds="Reported image", found_what=None, outcome="nothing_found",
+        searched_at=NOW + dt.timedelta(minutes=70), now=NOW + dt.timedelta(minutes=80),
+    )  # fmt: skip
+    close_db()
+    monkeypatch.setattr(_access, "_has_terminal", lambda: False)
+    monkeypatch.setenv("KIOSK_PIN", "614738")
+    args = ["police", "contact", "--phone", school.codes["000001"], "--line", "101", "--reference", "R1"]
+    code, out, err = run(*args, "--at", "2026-11-12 08:20", "--db", database, "--as", "deputy")
+    assert code != 0 and "before the confiscation it is about (" in err, err
+    code, out, err = run(*args, "--at", "2026-11-12 09:00", "--db", database, "--as", "deputy")
+    assert code == 0, err
+    assert out == "Recorded: the police contacted on 101, reference R1 (contact 1).\n"

@@ -305,7 +305,7 @@ async def test_search_witness_cannot_be_the_searcher(school):
         await pilot.press("tab", "enter")  # Continue (the button after the follow-up)
         assert text(app, "#search-error") == "The witness must be someone other than the person searching."
         assert app.focused.id == "search-witness"
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # something was typed: Esc asks once, then cancels (f3)
         await quiet(pilot)
         assert message(app) == "Cancelled: nothing was recorded."
         assert [e.kind for e in events_of(dev)] == ["confiscated"]
@@ -379,7 +379,7 @@ async def test_no_listed_contact_means_only_pupil_consent(school):
         await find(pilot, school.codes["000003"])
         await pilot.press("f7", "down", "down", "enter")
         assert text(app, "#search-error") == "No parent or carer is listed for Cara Smith: only the pupil can consent."
-        await pilot.press("escape", "f4")
+        await pilot.press("escape", "escape", "f4")  # an option was chosen: Esc asks once, then cancels (f3)
         assert screen_name(app) == "HistoryScreen"
         assert message(app).startswith("No parent or carer who may collect is listed for Cara Smith")
 

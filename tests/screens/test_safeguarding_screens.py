@@ -215,6 +215,8 @@ async def test_form_refuses_bad_input_before_the_summary(school):
         assert "For: [bold]Grace[/bold] (Navy) (visitor)" in summary  # shown, never obeyed
         await pilot.press("escape")  # back to the form
         assert text(app, "#exc-error") == "Nothing recorded yet. Change anything (Shift+Tab), then Continue."
+        await pilot.press("escape")  # something was typed: asks once (f3)
+        assert text(app, "#exc-error") == "Press Esc again to throw away what you typed, or carry on."
         await pilot.press("escape")  # cancel
         await quiet(pilot)
         assert msg(app) == "Cancelled: nothing was recorded."
@@ -501,7 +503,9 @@ async def test_follow_up_can_keep_the_concern_open(school):
         await open_screen(pilot, "head", SafeguardingScreen)
         await pilot.press("f", *"Waiting for the parents", "enter")  # note, Enter: the summary
         assert "The concern stays open." in text(app, "#follow-summary")
-        await pilot.press("escape", "escape")
+        await pilot.press("escape", "escape")  # back to the form; a note was typed: asks once (f3)
+        assert text(app, "#follow-error") == "Press Esc again to throw away what you typed, or carry on."
+        await pilot.press("escape")
         await quiet(pilot)
         assert msg(app, "#sg-message") == "Cancelled: nothing was recorded."
         assert Concern.get_by_id(concern.id).follow_up_note is None

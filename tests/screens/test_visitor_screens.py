@@ -583,6 +583,9 @@ async def test_staff_dialog_refuses_bad_details_and_cancel_records_nothing(schoo
         assert text(app, "#vsign-error") == (
             "The name of the person you are visiting is too long (500 characters; at most 100)."
         )
+        await pilot.press("escape")  # something was typed: Esc asks once, a second Esc cancels (f3)
+        await quiet(pilot)
+        assert text(app, "#vsign-error") == "Press Esc again to throw away what you typed, or carry on."
         await pilot.press("escape")
         await quiet(pilot)
         assert type(app.screen).__name__ == "VisitorsScreen"
