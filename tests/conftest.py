@@ -140,6 +140,18 @@ def _in_a_fresh_folder(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_anchors_file_from_another_test():
+    """The anchors file is set process-wide by the app and CLI: a test starts with none, so an
+    audit check (the terminal's own, the governors' report's) never reads another test's anchors
+    for a database made again at the same address (a PostgreSQL test database)."""
+    from models.audit import anchors
+
+    anchors.configure(None)
+    yield
+    anchors.configure(None)
+
+
+@pytest.fixture(autouse=True)
 def _default_overflow_place():
     """The overflow place is set process-wide by the app and CLI at start: each test starts from the default."""
     from models.custody import trays

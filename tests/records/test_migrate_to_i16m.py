@@ -102,7 +102,7 @@ def _more_records(url: str) -> None:
             head, line="101", reference="CAD 1234", called_at=now - dt.timedelta(minutes=4), concern_id=concern.id
         )
         concerns.follow_up(concern.id, head, note="Spoke to the family", close=True, outcome="no_further_action")
-        concerns.record_lessons(concern.id, staff["deputy"], "Remind staff of the reporting route")
+        concerns.record_lessons(concern.id, head, "Remind staff of the reporting route")  # one who may see it (f2)
         feed = CustodyEvent.select().where(CustodyEvent.kind.in_(sorted(concerns.CUSTODY_FEED))).first()
         concerns.mark_event_seen(feed.id, head)
         pupil = Pupil.select().order_by(Pupil.id).first()
