@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import peewee
 
@@ -33,6 +33,8 @@ from models.errors import ConfigError, PermissionDenied, StorageError, Validatio
 from models.sites import MAIN, MAIN_SCHEMA, TRUST_SCHEMA
 from models.store.db import current_schema, current_site, db, is_sqlite
 from models.text import line_field
+
+T = TypeVar("T")
 
 MAX_NAME = 80
 
@@ -66,11 +68,15 @@ ALTERED = "altered"  # its schema holds what the kiosk did not make (a view, a f
 # trust's read (the second trust walk ran a shell command that way): such a school is not read.
 _CAPTURE_FUNCTIONS = ["kiosk_capture_set", "kiosk_capture_row", "kiosk_capture_pre"]
 _FOREIGN_OBJECTS = (
-    "EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid "
-    "AND (c.relkind NOT IN ('r', 'p', 'i', 'I', 'S') OR c.relrowsecurity)) "
-    "OR EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = n.oid "
-    "AND (p.prorettype <> 'trigger'::regtype OR NOT p.proname = ANY(%s))) "
-    "OR EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprnamespace = n.oid)"
+    # the schemas (of those named) holding anything the kiosk did not make: one pass over
+    # each catalogue for all of them, not one a school (pg_proc has no index on its schema)
+    "WITH s AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY(%s)) "
+    "SELECT s.nspname FROM s WHERE s.oid IN ("
+    "SELECT c.relnamespace FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) "
+    "AND (c.relkind NOT IN ('r', 'p', 'i', 'I', 'S') OR c.relrowsecurity) "
+    "UNION ALL SELECT p.pronamespace FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s) "
+    "AND (p.prorettype <> 'trigger'::regtype OR NOT p.proname = ANY(%s)) "
+    "UNION ALL SELECT o.oprnamespace FROM pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM s))"
 )
 
 
@@ -147,7 +153,7 @@ def schema_states(schemas: list[str]) -> dict[str, str]:
     it) or :data:`READY`; one query (pg_catalog, which every role may read)."""
     found = dict(
         db.execute_sql(
-            "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) "
+            "SELECT n.nspname, n.oid IN (SELECT c.relnamespace FROM pg_class c WHERE c.relkind IN ('r', 'p')) "
             "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
             (list(schemas),),
         ).fetchall()
@@ -156,7 +162,7 @@ def schema_states(schemas: list[str]) -> dict[str, str]:
     schools = [s for s, state in states.items() if state != MISSING and s != MAIN_SCHEMA]
     if schools:
         for (name,) in db.execute_sql(
-            f"SELECT n.nspname FROM pg_namespace n WHERE n.nspname = ANY(%s) AND ({_FOREIGN_OBJECTS})",
+            _FOREIGN_OBJECTS,
             (schools, _CAPTURE_FUNCTIONS),
         ).fetchall():
             states[name] = ALTERED
@@ -338,6 +344,60 @@ def _hold_as_made(site: SiteInfo) -> None:
         db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
     if schema_states([site.schema])[site.schema] != READY:
         raise StorageError(f"{site.name} ({site.code}) is not as the kiosk made it: {_NOT_READ}")
+
+
+def read_each(sites: list[SiteInfo], read: Callable[[SiteInfo], T]) -> list[tuple[SiteInfo, T | None]]:
+    """``read`` at each school of ``sites``, in one read-only transaction on this connection
+    (a report across the trust: the catalogue checked a few times in all, rather than
+    three times a school). Each school is read as :func:`reading`
+    reads one: its tables locked against renaming or dropping first, its schema checked to
+    hold only what the kiosk made, and checked again when every school has been read.
+
+    Returns each school with what ``read`` gave, or None for a school not read: one not
+    ready in ``sites``, or found not ready when locked (returned with its state then, so
+    the report names it). A school changed while the others were read fails the report
+    (:class:`StorageError`), as :func:`reading` does."""
+    if is_sqlite():
+        if any(s.schema != MAIN_SCHEMA for s in sites):
+            raise ConfigError("A trust of several schools needs PostgreSQL.")
+        return [(s, read(s) if s.ready else None) for s in sites]
+    if db.in_transaction():
+        raise RuntimeError("read_each() opens its own transaction")
+    from models.audit import integrity
+
+    integrity.prepare()  # this connection's capture table, made now: a read-only transaction could not
+    schools = [s.schema for s in sites if s.ready and s.schema != MAIN_SCHEMA]
+    out: list[tuple[SiteInfo, T | None]] = []
+    with db.atomic():
+        # READ COMMITTED (not one snapshot): the checks at the end must see what was made
+        # after the read began, and a catalogue read in a snapshot would not
+        db.execute_sql("SET TRANSACTION READ ONLY")
+        states: dict[str, str] = {}
+        if schools:
+            tables = db.execute_sql(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') ORDER BY n.nspname, c.relname",
+                (schools,),
+            ).fetchall()
+            if tables:
+                names = ", ".join(f'"{n}"."{t}"' for n, t in tables)
+                db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+            states = schema_states(schools)
+        for site in sites:
+            state = states.get(site.schema, site.state)
+            if state != READY:
+                out.append((site if state == site.state else replace(site, state=state), None))
+                continue
+            db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
+            out.append((site, read(site)))
+        read_schools = [s.schema for s, _ in out if s.ready and s.schema != MAIN_SCHEMA]
+        if read_schools:
+            after = schema_states(read_schools)
+            changed = [s for s, _ in out if s.schema in after and after[s.schema] != READY]
+            if changed:
+                named = ", ".join(f"{s.name} ({s.code})" for s in changed)
+                raise StorageError(f"{named} changed while it was being read: {_NOT_READ}")
+    return out
 
 
 def registry_problems() -> list[str]:

@@ -1,5 +1,6 @@
 """Reports across a trust's schools (issue 16): each school's own report, read at that
-school in a read-only transaction (:func:`models.trust.reading`), then the trust's total.
+school, every school in one read-only transaction (:func:`models.trust.read_each`), then
+the trust's total.
 
 A school that is not there to be read (its place empty, waiting for its records; or its
 tables gone) is never read: it has its row, with no figures and its state in plain words
@@ -27,7 +28,7 @@ from models.sites import MAIN, MAIN_SCHEMA
 from models.staff.auth import require
 from models.store.db import current_site
 from models.store.tables import Staff
-from models.trust import SiteInfo, all_sites, reading
+from models.trust import SiteInfo, all_sites, read_each
 
 
 def _at_site_1(actor: Staff | None, action: str) -> None:
@@ -125,14 +126,14 @@ def compliance_across(
     governors' figures count them: a school with none has no school days), then the trust's total (its rate from the summed counts, not an average of rates)."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
-    rows: list[SiteCompliance] = []
     sites = all_sites(first_name)
-    for site in sites:
-        if not site.ready:
+    rows: list[SiteCompliance] = []
+    for site, s in read_each(
+        sites, lambda _site: comp.summary(from_day, to_day, now=now, tz=tz, hand_in_days_only=True)
+    ):
+        if s is None:
             rows.append(_unread(site))
             continue
-        with reading(site, prepared=_prepared(rows)):
-            s = comp.summary(from_day, to_day, now=now, tz=tz, hand_in_days_only=True)
         rows.append(
             SiteCompliance(
                 site=site,
@@ -161,20 +162,10 @@ def compliance_across(
             visitors_not_signed_out=sum(r.visitors_not_signed_out for r in rows),
             from_day=min((r.from_day for r in rows if r.from_day), default=None),
             to_day=max((r.to_day for r in rows if r.to_day), default=None),
-            left_out=tuple(s for s in sites if not s.ready),
+            left_out=tuple(r.site for r in rows if not r.site.ready),
         )
     )
     return rows
-
-
-def _prepared(done: list[Any]) -> bool:
-    """A school read before this one in the same report (:func:`models.trust.reading`'s
-    ``prepared``): a school not read prepared nothing."""
-    return any(_site_of(r).ready for r in done)
-
-
-def _site_of(row: Any) -> SiteInfo:
-    return row[0] if isinstance(row, tuple) else row.site
 
 
 @dataclass(frozen=True)
@@ -216,12 +207,10 @@ def uncollected_across(
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
     out: list[SiteHeld] = []
-    for site in all_sites(first_name):
-        if not site.ready:
+    for site, held in read_each(all_sites(first_name), lambda _site: phones.uncollected(now, tz)):
+        if held is None:
             out.append(SiteHeld(site, 0, 0, 0, 0))
             continue
-        with reading(site, prepared=_prepared(out)):
-            held = phones.uncollected(now, tz)
         out.append(
             SiteHeld(
                 site=site,
@@ -253,14 +242,11 @@ def feed_across(
     A school not read has no entries: :func:`not_read` names it."""
     _at_site_1(actor, "trust_safeguarding")
     out: list[SiteFeedEntry] = []
-    read = False
-    for site in all_sites(first_name):
-        if not site.ready:
-            continue
-        with reading(site, prepared=read):
-            read = True
-            entries = concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
-            out += [SiteFeedEntry(site, e) for e in entries]
+    ready = [s for s in all_sites(first_name) if s.ready]
+    for site, entries in read_each(
+        ready, lambda site: concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
+    ):
+        out += [SiteFeedEntry(site, e) for e in entries or ()]
     out.sort(key=lambda s: s.entry.at, reverse=True)
     return out
 
@@ -272,17 +258,12 @@ def governors_across(
     not read."""
     _at_site_1(actor, "trust_reports")
     now = now or utcnow()
-    out: list[tuple[SiteInfo, gov.GovernorsReport | None]] = []
-    for site in all_sites(first_name):
-        if not site.ready:
-            out.append((site, None))
-            continue
-        with reading(site, prepared=_prepared(out)):
-            report = gov.governors_report(
-                term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
-            )
-            out.append((site, report))
-    return out
+    return read_each(
+        all_sites(first_name),
+        lambda site: gov.governors_report(
+            term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
+        ),
+    )
 
 
 def not_read(first_name: str = "Site 1") -> list[SiteInfo]:
