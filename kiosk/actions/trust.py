@@ -70,6 +70,14 @@ def add_site(who: SignedIn, code: str, name: str, settings: Any, now: dt.datetim
     return add(code, name, actor=actor, now=now, first_name=settings.school_name or "Site 1", empty=empty)
 
 
+def rename_site(who: SignedIn, code: str, name: str, now: dt.datetime) -> SiteInfo:
+    """A school of the trust takes a new name; ``code`` "1" (or "") is site 1, which has no code."""
+    from models.sites import MAIN
+    from models.trust import rename_site as rename
+
+    return rename(MAIN if code.strip() in ("", "1") else code.strip(), name, actor=staff_row(who), now=now)
+
+
 def compliance(
     who: SignedIn, from_day: dt.date | None, to_day: dt.date | None, settings: Any, now: dt.datetime
 ) -> list[SiteCompliance]:

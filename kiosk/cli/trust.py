@@ -121,6 +121,25 @@ def trust_add_site(env: Env, who, code: str, name: str, empty: bool) -> None:
     )
 
 
+@trust_group.command("rename-site")
+@click.argument("code")
+@click.option("--name", "name", required=True, help='Its new name, e.g. "Elm CE Academy".')
+@common
+@acts("manage_sites")
+def trust_rename_site(env: Env, who, code: str, name: str) -> None:
+    """Give a school of the trust a new name (CODE: its code; 1 for site 1). Its code, and so
+    its terminals' set-up, stay as they are. Run at site 1, by its admin."""
+    env.open(create=False)
+    site = trust_actions.rename_site(who, code, name, admin.now())
+    if site.code:
+        click.echo(f"Site {site.number} (code {site.code}) is now called {site.name}.")
+    else:
+        click.echo(
+            f"Site 1 is now called {site.name} in the trust's reports. Its own terminals show the name in "
+            "their config (school_name) when it names one: change it there too."
+        )
+
+
 @open_command("prints SQL for the postgres superuser to run: reads no records, writes nothing")
 @trust_group.command("grants")
 @click.option("--site", "code", required=True, help="The school's code (kiosk trust sites lists them).")

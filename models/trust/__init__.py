@@ -274,6 +274,45 @@ def add_site(
     return SiteInfo(site.id, code, name, schema)
 
 
+def rename_site(code: str, name: str, *, actor: Any, now: dt.datetime) -> SiteInfo:
+    """A school of the trust takes a new name (``code`` "" is site 1): its registry row and
+    an audit entry at site 1 saying from what, in one transaction. Its code, schema and
+    records are unchanged (its terminals name the code, not the name). Run at site 1 by
+    someone who may manage the trust's schools."""
+    from models.staff.auth import require
+
+    _require_postgres()
+    if current_site() != MAIN:
+        raise PermissionDenied("Rename a school from site 1 of the trust (a terminal that names no site).")
+    if actor is not None:
+        require(actor, "manage_sites")
+    code = MAIN if code in ("", MAIN) else site_names.check_code(code)
+    name = check_name(name)
+    with write_tx():
+        site = Site.get_or_none(Site.code == code) if _has_registry() else None
+        if site is None:
+            raise ValidationError(
+                "This school is not in a trust yet: it takes its name from its config (school_name)."
+                if code == MAIN
+                else f"There is no school with the code {code!r} in this trust: kiosk trust sites lists them."
+            )
+        if site.name == name:
+            raise ValidationError(f"The school {code or '(site 1)'} is already called {name!r}.")
+        if Site.select().where((peewee.fn.lower(Site.name) == name.lower()) & (Site.id != site.id)).exists():
+            raise ValidationError(f"There is already a school called {name!r} in this trust.")
+        before = site.name
+        Site.update(name=name).where(Site.id == site.id).execute()
+        audit.append(
+            actor,
+            "trust.site_renamed",
+            "site",
+            site.id,
+            {"code": code, "schema": site.schema_name, "from": before, "name": name},
+            now,
+        )
+    return SiteInfo(site.id, code, name, site.schema_name)
+
+
 def _remake_empty(site: Site, name: str, *, actor: Any, now: dt.datetime) -> SiteInfo:
     """A school of the trust whose schema was lost (dropped, or a server rebuilt from site 1's
     dump): its empty place again, under the same registry row, for ``kiosk restore`` of its
@@ -413,10 +452,20 @@ def registry_problems() -> list[str]:
     if current_site() != MAIN or not _has_registry():
         return []
     problems = []
-    added = {}
+    added: dict[str, dict[str, Any]] = {}
     first_name = None
-    for e in AuditEntry.select().where(AuditEntry.action == "trust.site_added").order_by(AuditEntry.seq):
+    for e in (
+        AuditEntry.select()
+        .where(AuditEntry.action.in_(["trust.site_added", "trust.site_renamed"]))
+        .order_by(AuditEntry.seq)
+    ):
         d = json.loads(e.details)
+        if e.action == "trust.site_renamed":  # the name it has had since (site 1's, or a school's)
+            if d.get("code") == MAIN:
+                first_name = d.get("name")
+            elif str(e.entity_id) in added:
+                added[str(e.entity_id)] = {**added[str(e.entity_id)], "name": d.get("name")}
+            continue
         added[str(e.entity_id)] = d
         first_name = first_name or d.get("site_1")
     rows = {str(s.id): s for s in Site.select()}
@@ -432,7 +481,7 @@ def registry_problems() -> list[str]:
             )
         elif (d.get("code"), d.get("name"), d.get("schema")) != (s.code, s.name, s.schema_name):
             problems.append(
-                f"Table site: the school {s.code!r} does not match the audit log that added it "
+                f"Table site: the school {s.code!r} does not match the audit log that added (or renamed) it "
                 f"({d.get('code')!r}, {d.get('name')!r}, {d.get('schema')!r}): changed outside the kiosk."
             )
     for sid, d in added.items():

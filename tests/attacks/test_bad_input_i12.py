@@ -371,6 +371,7 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         "trust sites": ["trust", "sites"],
         "trust grants": ["trust", "grants", "--site", "elm"],
         "trust add-site": ["trust", "add-site", "elm", "--name", "Elm Primary"],
+        "trust rename-site": ["trust", "rename-site", "elm", "--name", "Elm CE Academy"],
         "trust compliance": ["trust", "compliance"],
         "trust uncollected": ["trust", "uncollected"],
         "trust feed": ["trust", "feed"],
