@@ -18,12 +18,12 @@ import datetime as dt
 import pytest
 
 from models.audit import chain as audit
+from models.audit.tx import write_tx
 from models.custody import ledger as custody
 from models.custody import school_devices
 from models.custody.devices import resolve
 from models.errors import RuleViolation, ValidationError
 from models.school.people import contacts_of
-from models.audit.tx import write_tx
 from models.store.tables import CustodyEvent
 from models.text import Evidence
 from tests.school import NOW, build
@@ -84,7 +84,10 @@ def test_a_terse_genuine_entry_passes(text):
 
 def test_a_place_may_be_one_word_but_not_one_letter():
     assert custody.vague_problem("location", "IT") is None
-    assert custody.vague_problem("location", "x") == "The place of the search is too short: say where, e.g. Hall or Office."
+    assert (
+        custody.vague_problem("location", "x")
+        == "The place of the search is too short: say where, e.g. Hall or Office."
+    )
     assert custody.vague_problem("location", "xxxx").startswith("The place of the search is not words")
 
 
@@ -143,7 +146,12 @@ def test_a_refusal_by_a_listed_parent_names_them(school):
         ({"consent_by": "refused_pupil", "outcome": "not_searched"}, custody.REFUSED_SAY_NEXT),
         ({"outcome": "not_searched", "follow_up": "Parents told"}, custody.NOT_SEARCHED_IS_FOR_REFUSAL),
         (
-            {"consent_by": "refused_pupil", "outcome": "not_searched", "follow_up": "DSL told", "found_what": "an image"},
+            {
+                "consent_by": "refused_pupil",
+                "outcome": "not_searched",
+                "follow_up": "DSL told",
+                "found_what": "an image",
+            },
             custody.NOTHING_FOUND_UNSEARCHED,
         ),
     ],

@@ -24,10 +24,10 @@ from models.custody.devices import resolve
 from models.store.tables import CustodyEvent
 from models.upkeep.demo import DEMO_PINS
 from tests.pilot import drawn, make_app, quiet, sign_in, text
+from tests.school import NOW
 from tests.screens.test_history_screen import chain, message, screen_name
 from tests.screens.test_search_form_walk_s1 import OUTCOME, fill, open_form
 from tests.screens.test_search_when_h3ui import LATER, SIZE, app_at
-from tests.school import NOW
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (110, 32)], ids=["80x24", "110x32"])
 
@@ -136,7 +136,9 @@ async def test_a_staff_devices_refused_return_from_the_police_is_in_device_words
     device = school_devices.hold_staff_device(
         school.head, staff_id=school.oak.id, pending="police", reason="KCSIE Part 4", description="iPhone", now=NOW
     ).device_id
-    school_devices.staff_device_to_police(school.head, device, officer="PC Ng, number 1", force_reference="K/1", now=NOW)
+    school_devices.staff_device_to_police(
+        school.head, device, officer="PC Ng, number 1", force_reference="K/1", now=NOW
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "head", DEMO_PINS["head"])
@@ -149,7 +151,9 @@ async def test_a_staff_devices_refused_return_from_the_police_is_in_device_words
         await drawn(pilot)
         assert screen_name(app) == "PoliceReturnDialog"
         # another terminal records the return meanwhile
-        school_devices.staff_device_from_police(school.head, device, officer="PC Ng, number 1", reference="K/1", now=NOW)
+        school_devices.staff_device_from_police(
+            school.head, device, officer="PC Ng, number 1", reference="K/1", now=NOW
+        )
         await pilot.press(*"PC Ng 4521", "enter", "enter", "enter", "enter", *"LADO to decide", "enter")
         await drawn(pilot)
         await pilot.press("enter")  # Confirm
