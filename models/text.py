@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Literal, overload
 
 from models.errors import ValidationError
@@ -44,6 +45,70 @@ def line_field(value: str | None, what: str, limit: int = 100) -> str:
     if not value.isprintable():
         raise ValidationError(f"The {what} contains control characters.")
     return value
+
+
+# ---------------------------------------------------------------- evidence in words
+
+# Free text that is the evidence of a safeguarding record (a search's grounds, item sought and
+# place, a confiscation's reason, the DSL's note) was checked for length only: a user's walk
+# (issue 15) recorded grounds "xxxxxxxxxxxx" and the place "x". Such a field must hold at least
+# one word: a run of two or more letters that is not one letter over and over ("xxxx"), a short
+# run repeated ("ababab", "hahaha"), nor a run along a row of the keyboard or the alphabet
+# ("asdf", "qwerty", "abcd"). A terse genuine entry passes: "Hall", "vape", "CCTV", "Year 6
+# classroom", "IT suite". Digits and punctuation count for nothing ("12345", "???").
+_KEY_RUNS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz")
+_REPEATED = re.compile(r"(.{1,3})\1{2,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _a_word(word: str) -> bool:
+    """Whether a run of letters (casefolded) can be a word: not one letter or a short run repeated,
+    nor four or more letters along a row of the keyboard or the alphabet."""
+    if len(word) < 2 or len(set(word)) < 2 or _REPEATED.fullmatch(word):
+        return False
+    return not (len(word) >= 4 and any(word in run for run in _KEY_RUNS))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A free-text field of a safeguarding record that must be said in words: one rule and one
+    set of refusals for the domain, the forms and the command line.
+
+    ``what`` is the field as a refusal names it ("grounds", "place of the search"); ``name`` as
+    :func:`text_field` names it when it is empty or too long (default: ``what``); ``hint`` what
+    to write instead; ``min_letters`` the fewest letters it may have (a place may be "IT", grounds
+    not "ab"); ``plural`` when ``what`` takes "are"."""
+
+    what: str
+    hint: str = "say it in words"
+    min_letters: int = 3
+    plural: bool = False
+    name: str = ""
+
+    def problem(self, text: str | None) -> str | None:
+        """The one-line refusal for ``text``, or None (empty is :func:`text_field`'s to refuse)."""
+        text = (text or "").strip()
+        if not text:
+            return None
+        verb = "are" if self.plural else "is"
+        words = [w.casefold() for w in _LETTERS.findall(text)]
+        if sum(len(w) for w in words) < self.min_letters:
+            return f"The {self.what} {verb} too short: {self.hint}."
+        if not any(_a_word(w) for w in words):
+            return f"The {self.what} {verb} not words: {self.hint}."
+        return None
+
+    @overload
+    def check(self, value: str | None, *, required: Literal[True] = ..., limit: int = ...) -> str: ...
+    @overload
+    def check(self, value: str | None, *, required: bool, limit: int = ...) -> str | None: ...
+
+    def check(self, value: str | None, *, required: bool = True, limit: int = 500) -> str | None:
+        """:func:`text_field`, then :meth:`problem`: the text stripped, or None when empty and optional."""
+        text = text_field(value, self.name or self.what, required=required, limit=limit)
+        if text is not None and (problem := self.problem(text)):
+            raise ValidationError(problem)
+        return text
 
 
 # A terminal's escape sequences, as pasted (or typed through a terminal that passed them

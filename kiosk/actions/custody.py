@@ -31,7 +31,7 @@ class Confiscation:
 
 @dataclass(frozen=True)
 class SearchRecord:
-    consent_by: str  # "pupil" | "parent" (models.custody.ledger.CONSENT_BY)
+    consent_by: str  # "pupil" | "parent" | "refused_pupil" | "refused_parent" (models.custody.ledger.CONSENT_BY)
     consent_contact_id: int | None
     witness: str | None  # None: there was no witness (``no_witness_reason`` says why)
     grounds: str
@@ -412,6 +412,8 @@ def search(who: SignedIn, device_id: int, record: SearchRecord, now: dt.datetime
         searched_at=record.searched_at,
         now=now,
     )
+    if record.outcome == custody.NOT_SEARCHED:
+        return f"Recorded that {_owner(device_id)}'s phone was not searched: consent was refused."
     done = f"Recorded the search of {_owner(device_id)}'s phone."
     if record.outcome == "passed_to_police":
         return f"{done} Record the hand-over with F8 when the police take the phone."

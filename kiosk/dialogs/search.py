@@ -55,6 +55,7 @@ from models.custody.ledger import (
     SEARCH_OUTCOMES,
     WITNESS_LIMIT,
     Custody,
+    consent_problem,
     no_witness_problem,
     search_outcome_problem,
     searcher_name,
@@ -64,13 +65,17 @@ from models.custody.ledger import (
 )
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
+# The consent list, in order (models.custody.ledger.CONSENT_BY): given by the pupil, by a listed
+# parent or carer; refused by the pupil, by a listed parent or carer (who is then picked).
+CONSENT_KEYS = ("pupil", "parent", "refused_pupil", "refused_parent")
+PARENT_CONSENTS = frozenset({1, 3})
 NO_CONTENTS = (
     "Record only that the phone was searched, why, and what was done. Nothing from the phone's "
     "contents is recorded here: do not type any messages, images, names or numbers found on it."
 )
 # One way to record that the parents were told: its own record, whenever it happens.
 PARENTS_HINT = "not yet; F3 on the phone's history records it."
-CHOOSE_CONSENT = "Say who consented: the pupil or a named parent/carer."
+CHOOSE_CONSENT = "Say who consented or refused: the pupil or a listed parent/carer."
 CHOOSE_OUTCOME = "Choose the outcome (Down/Up, then Enter)."
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):?([0-5][0-9])$")
 
@@ -132,6 +137,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         latest: tuple[dt.datetime, str] | None = None,
         *,
         state: str | None = None,
+        roles: frozenset[str] = frozenset(),
         typed: SearchRecord | None = None,
         error: str = "",
     ) -> None:
@@ -140,6 +146,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         self.error = error  # that refusal, shown at the field it concerns
         # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
         self.state = state
+        self.roles = roles  # the searcher's: only the headteacher searches when consent was refused
         self.latest = latest  # the phone's latest event (time, kind): the search may not be dated before it
         self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
@@ -155,18 +162,17 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
 
     def compose_form(self) -> ComposeResult:
         typed = self.typed
-        yield Label("Consent given by")
+        yield Label("Consent given by (or refused by)")
         # No default: Enter before Down/Up recorded "the pupil" for someone who had not chosen.
+        consent = typed.consent_by if typed is not None else ""
         with UnchosenRadioSet(id="search-consent"):
-            yield RadioButton(
-                Content(f"The pupil, {self.pupil_name}"), typed is not None and typed.consent_by == "pupil"
-            )
-            yield RadioButton(
-                Content("A parent or carer listed for the pupil"), typed is not None and typed.consent_by == "parent"
-            )
-        yield Label("Which parent or carer (when a parent or carer consented)")
+            yield RadioButton(Content(f"The pupil, {self.pupil_name}"), consent == "pupil")
+            yield RadioButton(Content("A parent or carer listed for the pupil"), consent == "parent")
+            yield RadioButton(Content("Refused by the pupil"), consent == "refused_pupil")
+            yield RadioButton(Content("Refused by a parent or carer listed"), consent == "refused_parent")
+        yield Label("Which parent or carer (when one consented or refused)")
         with UnchosenRadioSet(  # the first Down: the first listed
-            id="search-contact", disabled=typed is None or typed.consent_by != "parent"
+            id="search-contact", disabled=consent not in ("parent", "refused_parent")
         ):
             for contact_id, label in self.contacts:
                 yield RadioButton(Content(label), typed is not None and typed.consent_contact_id == contact_id)
@@ -283,13 +289,13 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if consent < 0:
             return None, CHOOSE_CONSENT, "search-consent"
         contact_id = None
-        if consent == 1:
+        if consent in PARENT_CONSENTS:
             if not self.contacts:
                 return (
                     None,
                     (
                         f"No parent or carer is listed for {self.pupil_name}, so only the pupil's consent "
-                        "can be recorded."
+                        "(or refusal) can be recorded."
                     ),
                     "search-consent",
                 )
@@ -297,7 +303,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             if index < 0:
                 return (
                     None,
-                    (f"Pick the parent or carer who consented from those listed for {self.pupil_name}."),
+                    (f"Pick the parent or carer who consented (or refused) from those listed for {self.pupil_name}."),
                     "search-contact",
                 )
             contact_id = self.contacts[index][0]
@@ -322,6 +328,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return None, problem, "search-item"
         if not location:
             return None, "Give the place of the search.", "search-location"
+        if problem := vague_problem("location", location):
+            return None, problem, "search-location"
         searched_at, problem, widget = when_searched(
             self.value("search-day"), self.value("search-time"), self.current(), self.latest
         )
@@ -332,6 +340,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             self.value("search-found"),
             self.value("search-follow-up"),
         )
+        for widget, field in self.VAGUE.items():  # the optional ones, said in words when given
+            if problem := vague_problem(field, self.value(widget)):
+                return None, problem, widget
         for text, what, widget in (
             (witness, "witness's name", "search-witness"),
             (no_witness, "reason there was no witness", "search-no-witness"),
@@ -350,7 +361,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if refused := self.outcome_problem():
             return None, *refused
         record = SearchRecord(
-            consent_by="parent" if consent == 1 else "pupil",
+            consent_by=CONSENT_KEYS[consent],
             consent_contact_id=contact_id,
             witness=witness or None,
             grounds=grounds,
@@ -376,6 +387,14 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if refused := search_outcome_problem(OUTCOME_KEYS[outcome], self.value("search-found"), where):
             field, exc = refused
             return str(exc), "search-found" if field == "found_what" else "search-outcome"
+        consent = self.pressed("search-consent")
+        if consent >= 0 and (
+            problem := consent_problem(
+                CONSENT_KEYS[consent], OUTCOME_KEYS[outcome], self.roles, self.value("search-follow-up")
+            )
+        ):
+            field, words = problem  # (a refusal with no follow-up: said as the outcome is chosen, at the follow-up)
+            return words, "search-follow-up" if field == "follow_up" else "search-outcome"
         return None
 
     # ------------------------------------------------------------ Enter, field by field (InOrderForm)
@@ -401,7 +420,15 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         "search-location": "Give the place of the search.",
     }
 
-    VAGUE: ClassVar[dict[str, str]] = {"search-grounds": "grounds", "search-item": "item_sought"}
+    # The fields said in words (models.custody.ledger.SEARCH_WORDS): checked on Enter and at Continue.
+    VAGUE: ClassVar[dict[str, str]] = {
+        "search-no-witness": "no_witness_reason",
+        "search-grounds": "grounds",
+        "search-item": "item_sought",
+        "search-location": "location",
+        "search-found": "found_what",
+        "search-follow-up": "follow_up",
+    }
 
     def form_next(self, field: str, index: int | None) -> str | None:
         if field == "search-witness" and self.settled(field) and not self.value(field):
@@ -422,12 +449,12 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         self.say("")
         if field == "search-consent" and index is not None:
             contacts = self.query_one("#search-contact", RadioSet)
-            contacts.disabled = index != 1 or not self.contacts
-            if index == 1 and not self.contacts:
+            contacts.disabled = index not in PARENT_CONSENTS or not self.contacts
+            if index in PARENT_CONSENTS and not self.contacts:
                 self.say(f"No parent or carer is listed for {self.pupil_name}: only the pupil can consent.")
                 return None
             if not contacts.disabled:
-                self.say("Down/Up and Enter: who consented?")
+                self.say("Down/Up and Enter: who consented?" if index == 1 else "Down/Up and Enter: who refused?")
                 return "search-contact"
             return "search-witness"
         return self.FOLLOWING.get(field)
@@ -438,7 +465,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         elif field == "search-outcome":
             self.say(CHOOSE_OUTCOME)
         elif field == "search-contact":
-            self.say("Down/Up and Enter: who consented?")
+            self.say("Down/Up and Enter: who consented (or refused)?")
 
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):
@@ -486,10 +513,12 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             self.query_one(f"#{widget}").focus()
             return
         witnessed = record.witness or f"none ({record.no_witness_reason})"
-        if record.consent_by == "parent":
+        if record.consent_by in ("parent", "refused_parent"):
             consent = dict(self.contacts)[record.consent_contact_id]
         else:
             consent = f"the pupil, {self.pupil_name}"
+        if record.consent_by in ("refused_pupil", "refused_parent"):
+            consent = f"refused by {consent}"
         self.confirm_step(
             record,
             (

@@ -122,6 +122,7 @@ ACTIONS: dict[str, PhoneAction] = {
             view.hold,
             latest=view.latest,
             state=view.state,
+            roles=screen.who.roles,
             typed=typed,
             error=error,
         ),
@@ -217,6 +218,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
         # (any refusal?, reopen the last form with what was typed): set when its form answers (PhoneAction.reopens)
         self.again: tuple[bool, Callable[[str], None]] | None = None
+        # that form, refused: opened again once the phone is read again (where it is now, not
+        # where it was when the form first opened: it may have moved meanwhile at another terminal)
+        self.reopen: Callable[[], None] | None = None
         self.results_for = ""  # the name search the list on screen answers
         self.open_when_found = False  # Enter came before the list for what was typed: open its one match
 
@@ -353,11 +357,13 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.say(view.note)
         elif self.clear_message_on_load:
             self.say("")
+        self.reopen_form()
 
     def not_loaded(self, failure: Failure) -> None:
         self.busy = False
         self.show(None)
         self.say(failure.message, "error")
+        self.reopen_form()
 
     def db_failed(self, failure: Failure) -> None:
         self.say(failure.message, "error")
@@ -513,13 +519,27 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.say(message, "error")
         again, self.again = self.again, None
         if again is not None and failure.refused_as(KioskError if again[0] else OutOfOrder):
-            again[1](failure.message)
+            reopen = again[1]
+            self.reopen = lambda: reopen(failure.message)
         self.after_recording()
 
     def after_recording(self) -> None:
         if self.view is not None:  # show what the ledger now says (busy until then)
             self.busy = True
             self.load(device_id=self.view.device_id, keep_message=True)
+        else:
+            self.reopen_form()
+
+    def reopen_form(self) -> None:
+        """Open the refused form again (:attr:`reopen`), if there is one."""
+        reopen, self.reopen = self.reopen, None
+        if reopen is not None:
+            reopen()
+
+    def now_shown(self, view: PhoneView) -> PhoneView:
+        """``view``'s phone as read since, if it is still the one shown; else ``view``."""
+        shown = self.view
+        return shown if shown is not None and shown.device_id == view.device_id else view
 
     def cancelled(self) -> None:
         self.say("Cancelled: nothing was recorded.")
@@ -553,7 +573,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if action.reopens:
             self.again = (
                 action.reopens_on_any_refusal,
-                lambda error: self.open_form(name, view, typed=answer, error=error),
+                lambda error: self.open_form(name, self.now_shown(view), typed=answer, error=error),
             )
         fn, *args = action.record(view, answer)
         self.record(view, fn, *args)

@@ -67,7 +67,7 @@ from models.staff.auth import (
     require,
 )
 from models.store.tables import Contact, CustodyEvent, Device, DeviceState, ParentsInformed, Pupil, Staff, Tray
-from models.text import text_field
+from models.text import Evidence, text_field
 
 
 class PhoneState(StrEnum):
@@ -207,18 +207,34 @@ SEARCH_OUTCOMES = {
     "passed_to_police": "passed to police",
     "returned": "returned as it was",
     "kept": "kept by the school for the DSL",
+    "not_searched": "not searched (consent refused)",
 }
+NOT_SEARCHED = "not_searched"
 DELETING = frozenset({"content_deleted", "pupil_asked_to_delete"})
 # What a search found, in the searcher's words, that sounds like a nude or semi-nude image: then
 # nothing is deleted and the phone is not handed back; it is confiscated for the DSL
 # (online safety 11.1.1; UKCIS 2024). A walk (h8) recorded "a nude selfie", "content deleted".
 NUDE_WORDS = re.compile(r"\b(?:semi[\s-]*)?nudes?\b|\bnaked\b|\bindecent\b|\bsexual\b|\bsexting\b", re.IGNORECASE)
+# Two lines at most in the search form at 80x24 (it was four: a user's walk, issue 15).
 FOUND_NUDE = (
-    "What was found sounds like a nude or semi-nude image: do not delete it or hand the phone back; "
-    "confiscate it for suspected nude or semi-nude images, so that it is held for the DSL, and record "
-    '"kept by the school for the DSL".'
+    'Sounds like a nude image: never delete or return it. Outcome: "kept by the school for the DSL"; '
+    "confiscate it for the DSL."
 )
-CONSENT_BY = ("pupil", "parent")
+# Consent to a search (mobile technology policy 6; online safety 9.3: a phone is searched with
+# the consent of the pupil or a parent/carer), or its refusal, by the pupil or a listed parent or
+# carer (DfE "Searching, screening and confiscation", 2022: a refusal and what was done next are
+# recorded). Searches recorded before the refusals keep "pupil" or "parent".
+CONSENT_BY = ("pupil", "parent", "refused_pupil", "refused_parent")
+REFUSED_CONSENT = frozenset({"refused_pupil", "refused_parent"})
+BY_PARENT = frozenset({"parent", "refused_parent"})  # a listed parent or carer is named
+# DfE 2022: without consent, a search is for the headteacher (or staff the headteacher authorises)
+# and for prohibited items; this school's policy searches phones only with consent, so only the
+# headteacher may record a search made when consent was refused. Anyone else records "not searched".
+SEARCH_WITHOUT_CONSENT = frozenset({HEADTEACHER})
+NOT_SEARCHED_IS_FOR_REFUSAL = '"Not searched" is for when consent was refused: choose who refused.'
+REFUSED_NOT_SEARCHED = 'Consent was refused: record "not searched" (only the headteacher may search without it).'
+REFUSED_SAY_NEXT = "Consent was refused: say in the follow-up what was done next (e.g. parents told)."
+NOTHING_FOUND_UNSEARCHED = "The phone was not searched, so nothing was found: leave Found empty."
 # The DSL's decisions on a phone held for the DSL (online safety 11.1.1; UKCIS 2020/2024).
 DECISIONS = {
     "return_to_parents": "return to parents allowed",
@@ -867,7 +883,7 @@ def _listed_contact(device: Device, contact_id: int | None, what: str) -> Contac
         raise RuleViolation(
             f"A confiscated phone goes only to a parent or carer listed for {_pupil_name(device)}: pick one from the list."
             if what == "release"
-            else f"Pick the parent or carer who consented from those listed for {_pupil_name(device)}."
+            else f"Pick the parent or carer who {what} from those listed for {_pupil_name(device)}."
         )
     return contact
 
@@ -921,20 +937,45 @@ def _name_key(name: str) -> tuple[str, ...]:
 
 
 # The grounds and the item sought are the DfE record's heart: fewer letters than this ("x", "g2",
-# "???") cannot mean anything (a new user's walk, s1, recorded grounds "x").
+# "???") cannot mean anything (a new user's walk, s1, recorded grounds "x"), nor can letters that
+# are no word ("xxxxxxxxxxxx": issue 15). The record's free-text fields are said in words
+# (models.text.Evidence: one rule for the ledger, the forms and the command line).
 MEANINGFUL_LETTERS = 3
-VAGUE = {  # a field of record_search: the refusal, one plain line
-    "grounds": "The grounds are too short: say in words why the phone was searched.",
-    "item_sought": "The item sought is too short: say in words what was looked for.",
+SEARCH_WORDS = {  # a field of record_search: how it is checked and named
+    "grounds": Evidence(
+        "grounds", "say in words why the phone was searched", plural=True, name="grounds for the search"
+    ),
+    "item_sought": Evidence("item sought", "say in words what was looked for"),
+    "location": Evidence("place of the search", "say where, e.g. Hall or Office", min_letters=2),
+    "no_witness_reason": Evidence("reason there was no witness", "say why no one else was there"),
+    "found_what": Evidence("kind of thing found", "say what it is in words", name="what was found"),
+    "follow_up": Evidence("follow-up", "say in words what happens next"),
 }
+VAGUE = {field: str(SEARCH_WORDS[field].problem("x")) for field in ("grounds", "item_sought")}  # too short
 
 
 def vague_problem(field: str, text: str | None) -> str | None:
-    """The refusal when the grounds or the item sought (``field``, a key of :data:`VAGUE`) has
-    fewer than :data:`MEANINGFUL_LETTERS` letters, or None. Empty is ``text_field``'s to say."""
-    text = (text or "").strip()
-    if text and sum(ch.isalpha() for ch in text) < MEANINGFUL_LETTERS:
-        return VAGUE[field]
+    """The refusal when a free-text field of a search (``field``, a key of :data:`SEARCH_WORDS`)
+    is not said in words (too few letters, or no word among them), or None. Empty is
+    ``text_field``'s to say."""
+    return SEARCH_WORDS[field].problem(text)
+
+
+def consent_problem(
+    consent_by: str, outcome: str, roles: Iterable[str], follow_up: str | None = None
+) -> tuple[str, str] | None:
+    """Consent against the outcome and who searched: None, or the field of :func:`record_search`
+    to put right (``"outcome"`` or ``"follow_up"``) and the one-line refusal. Shared by the ledger
+    and the search form. "Not searched" only when consent was refused; a search made though it was
+    refused only by the headteacher (:data:`SEARCH_WITHOUT_CONSENT`); a refusal with no search
+    says what was done next."""
+    refused = consent_by in REFUSED_CONSENT
+    if outcome == NOT_SEARCHED and not refused:
+        return "outcome", NOT_SEARCHED_IS_FOR_REFUSAL
+    if refused and outcome != NOT_SEARCHED and not (frozenset(roles) & SEARCH_WITHOUT_CONSENT):
+        return "outcome", REFUSED_NOT_SEARCHED
+    if refused and outcome == NOT_SEARCHED and not (follow_up or "").strip():
+        return "follow_up", REFUSED_SAY_NEXT
     return None
 
 
@@ -946,17 +987,25 @@ def search_outcome_problem(
     to put right (``"outcome"`` or ``"found_what"``) and the refusal to raise. Shared by the
     ledger and the search form, which checks before its confirm step."""
     found_what = (found_what or "").strip() or None
+    if outcome == NOT_SEARCHED and found_what is not None:
+        return "found_what", ValidationError(NOTHING_FOUND_UNSEARCHED)
     if outcome == "nothing_found" and found_what is not None:
         return "outcome", ValidationError(
             'The outcome is "nothing found": say what was done with what was found instead.'
         )
-    if outcome in SEARCH_OUTCOMES and outcome != "nothing_found" and found_what is None:
+    if outcome in SEARCH_OUTCOMES and outcome not in ("nothing_found", NOT_SEARCHED) and found_what is None:
         return "found_what", ValidationError(
             'Say what kind of thing was found (not its content), or choose "nothing found".'
         )
     if outcome in DELETING | {"returned"} and found_what is not None and NUDE_WORDS.search(found_what):
         return "outcome", RuleViolation(FOUND_NUDE)
     if cur is not None:
+        # Kept by the school for the DSL: not a phone its owner still has (a user's walk, issue 15).
+        # Refused here, not in step(), so that a ledger recorded before the rule still replays.
+        if outcome == "kept" and cur.state == OUT:
+            return "outcome", RuleViolation(
+                'The phone is with its owner: confiscate it first, then record "kept by the school for the DSL".'
+            )
         try:
             step(cur, SEARCHED, outcome=outcome)
         except (RuleViolation, ValidationError) as exc:
@@ -1029,6 +1078,11 @@ def record_search(
     the pupil or a listed parent/carer (mobile technology policy 6): a phone in the tray,
     with its owner, or confiscated. The phone stays where it is.
 
+    ``consent_by`` (:data:`CONSENT_BY`) may record that consent was refused, by the pupil or a
+    listed parent or carer (``consent_contact_id``): then the outcome is "not searched", with
+    what was done next in ``follow_up``, unless the headteacher searched without consent
+    (:func:`consent_problem`; DfE 2022).
+
     ``searched_at``: when the search happened, if it is written up later (None: now). Not
     in the future, not before the phone's latest event (the ledger's order: the hand-in
     or confiscation it relates to), nor, for a phone with no events, before the pupil was
@@ -1043,7 +1097,7 @@ def record_search(
     """
     now = now or utcnow()
     if consent_by not in CONSENT_BY:
-        raise ValidationError("Say who consented: the pupil or a named parent/carer.")
+        raise ValidationError("Say who consented (or refused): the pupil or a named parent/carer.")
     if outcome not in SEARCH_OUTCOMES:
         raise ValidationError("Choose the outcome: " + ", ".join(SEARCH_OUTCOMES.values()) + ".")
     witness = text_field(witness, "witness's name", required=False, limit=WITNESS_LIMIT)
@@ -1054,17 +1108,18 @@ def record_search(
         raise ValidationError("Give the witness's name, or the reason there was no witness.")
     if witness is not None and no_witness_reason is not None:
         raise ValidationError("Give the witness's name or the reason there was no witness, not both.")
-    grounds = text_field(grounds, "grounds for the search", limit=GROUNDS_LIMIT)
-    item_sought = text_field(item_sought, "item sought", limit=ITEM_LIMIT)
-    location = text_field(location, "place of the search", limit=LOCATION_LIMIT)
+    if no_witness_reason is not None and (problem := vague_problem("no_witness_reason", no_witness_reason)):
+        raise ValidationError(problem)
+    grounds = SEARCH_WORDS["grounds"].check(grounds, limit=GROUNDS_LIMIT)
+    item_sought = SEARCH_WORDS["item_sought"].check(item_sought, limit=ITEM_LIMIT)
+    location = SEARCH_WORDS["location"].check(location, limit=LOCATION_LIMIT)
     others_present = text_field(others_present, "others present", required=False, limit=OTHERS_LIMIT)
-    found_what = text_field(found_what, "what was found", required=False, limit=FOUND_LIMIT)
-    follow_up = text_field(follow_up, "follow-up", required=False, limit=FOLLOW_UP_LIMIT)
-    for field, text in (("grounds", grounds), ("item_sought", item_sought)):
-        if problem := vague_problem(field, text):
-            raise ValidationError(problem)
-    if refused := search_outcome_problem(outcome, found_what):  # where the phone is: step(), in _append
+    found_what = SEARCH_WORDS["found_what"].check(found_what, required=False, limit=FOUND_LIMIT)
+    follow_up = SEARCH_WORDS["follow_up"].check(follow_up, required=False, limit=FOLLOW_UP_LIMIT)
+    if refused := search_outcome_problem(outcome, found_what):  # where the phone is: checked again below
         raise refused[1]
+    if consent_refused := consent_problem(consent_by, outcome, actor.role_set, follow_up):
+        raise ValidationError(consent_refused[1])
     how = text_field(parents_informed_how, "way parents were informed", required=False, limit=INFORMED_HOW_LIMIT)
     if (parents_informed_at is None) != (how is None):
         raise ValidationError("Give both when and how the parents were informed, or neither.")
@@ -1085,9 +1140,15 @@ def record_search(
 
         row = _state_row(device.id)
         require_dsl_for(actor, row.dsl_hold, "search")
+        # Where the phone is now, in this transaction: not where it was when a form was opened
+        # (it may have gone home, or to the police, meanwhile at another terminal).
+        if refused := search_outcome_problem(outcome, found_what, _custody(row)):
+            raise refused[1]
         consent_contact = None
-        if consent_by == "parent":
-            consent_contact = _listed_contact(device, consent_contact_id, "consent")
+        if consent_by in BY_PARENT:
+            consent_contact = _listed_contact(
+                device, consent_contact_id, "refused" if consent_by in REFUSED_CONSENT else "consented"
+            )
         taken = last_event_of(device.id, CONFISCATED_EV) if row.state == CONFISCATED else None
         if parents_informed_at is not None and taken is not None:
             # The same day is accepted: parents may be phoned from the classroom before the
@@ -1102,6 +1163,8 @@ def record_search(
             "witnessed": witness is not None,
             "found": found_what is not None,
         }
+        if consent_by in REFUSED_CONSENT:
+            audit_details["consent_refused"] = True
         if searched_at is not None:
             audit_details["searched_at"] = searched_at  # when it happened; the entry's time is when recorded
         event, _ = _append(
@@ -1194,6 +1257,13 @@ def hand_to_police(
             require(actor, "police", school_class_id=_device_class_id(device))
         row = _state_row(device.id)
         require_dsl_for(actor, row.dsl_hold, "police")
+        if device.kind == staff_device_access.STAFF_KIND and row.state == POLICE:
+            raise RuleViolation("This member of staff's device is already with the police.", device_id=device.id)
+        if device.kind == staff_device_access.STAFF_KIND and row.state != CONFISCATED:
+            raise RuleViolation(
+                "This member of staff's device was given back to them: only a device the school holds goes to the police.",
+                device_id=device.id,
+            )
         event, _ = _append(
             device.id,
             POLICE_EV,
@@ -1205,6 +1275,15 @@ def hand_to_police(
             typed=handed_at is not None,
         )
         return event
+
+
+# A member of staff's own device (models.custody.school_devices) refused a return from the police,
+# in its own words (a user's walk, issue 15, read "Only a phone with the police…"): by whether
+# the school holds it (True) or gave it back to its owner (False).
+STAFF_DEVICE_NOT_WITH_POLICE = {
+    True: "This member of staff's device is held by the school, not the police: there is no return to record.",
+    False: "This member of staff's device was given back to them: there is no return from the police to record.",
+}
 
 
 def return_from_police(
@@ -1235,6 +1314,8 @@ def return_from_police(
         else:
             require(actor, "police", school_class_id=_device_class_id(device), doing="record a return from the police")
         row = _state_row(device.id)
+        if row.state != POLICE and device.kind == staff_device_access.STAFF_KIND:  # a member of staff's: no "phone"
+            raise RuleViolation(STAFF_DEVICE_NOT_WITH_POLICE[row.state == CONFISCATED], device_id=device.id)
         if row.state != POLICE:
             raise RuleViolation("Only a phone with the police can be returned from the police.", device_id=device.id)
         tray, slot_no = place_for(_device_class_id(device))
@@ -1505,7 +1586,7 @@ def describe_event(
         text = f"released to {c.name} ({c.relationship}), ID seen"
     elif e.kind == SEARCHED:
         consenter = e.consent_contact if e.consent_contact_id else None
-        consent = "pupil" if e.consent_by == "pupil" else (consenter.name if consenter is not None else "parent")
+        consent = "pupil" if e.consent_by in ("pupil", "refused_pupil") else (consenter.name if consenter else "parent")
         outcome = SEARCH_OUTCOMES.get(e.outcome, e.outcome) if e.outcome is not None else None
         informed = (
             f"; parents informed {local_from_utc_naive(e.parents_informed_at)} by {e.parents_informed_how}"
@@ -1520,8 +1601,13 @@ def describe_event(
         others = f"; also present: {e.others_present}" if e.others_present else ""
         found = f"; found: {e.found_what}" if e.found_what else ""
         follow = f"; follow-up: {e.follow_up}" if e.follow_up else ""
+        if e.consent_by in REFUSED_CONSENT:  # refused: not searched, or searched by the headteacher without it
+            done = "not searched" if e.outcome == NOT_SEARCHED else "searched without consent"
+            consented = f"{done}, consent refused by {'the pupil' if consent == 'pupil' else consent}"
+        else:
+            consented = f"searched, consent {consent}"
         text = (
-            f"searched, consent {consent}, {witnessed}; grounds: {e.grounds}; outcome: {outcome}{informed}"
+            f"{consented}, {witnessed}; grounds: {e.grounds}; outcome: {outcome}{informed}"
             f"{place}{sought}{others}{found}{follow}"
         )
     elif e.kind == POLICE_EV:

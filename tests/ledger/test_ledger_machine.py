@@ -226,6 +226,7 @@ def model_replay(events: list[CustodyEvent], device_kind: str = "pupil") -> tupl
             state, tray, slot, hold = custody.OUT, None, None, ""
         elif e.kind == custody.SEARCHED:  # with consent, wherever the phone is; it stays there
             assert e.consent_by in ("pupil", "parent"), f"{where}: searched without consent"
+            assert not (state == custody.OUT and e.outcome == "kept"), f"{where}: kept by the school, with its owner"
             assert not (hold and e.outcome == "content_deleted"), f"{where}: content deleted on the nude-image path"
             assert not (hold in ("dsl", "police") and e.outcome == "pupil_asked_to_delete"), (
                 f"{where}: pupil asked to delete while held for the DSL"
@@ -856,7 +857,8 @@ JOURNEYS: dict[str, list[tuple[str, dict]]] = {
         ("hand_in", dict(pick=0, actor="office", scanned="label")),
         ("search", dict(pick=0, actor="head", by_parent=True, outcome="nothing_found")),
         ("release", dict(pick=0, actor="office")),
-        ("search", dict(pick=0, actor="deputy", by_parent=False, outcome="kept")),
+        # (not "kept by the school for the DSL": a phone with its owner is not kept by the school)
+        ("search", dict(pick=0, actor="deputy", by_parent=False, outcome="returned")),
         ("undo", dict(pick=0, actor="head", older=False, by_recorder=False)),
     ],
     "issue 8: erasing a pupil whose phone is in the tray is refused": [

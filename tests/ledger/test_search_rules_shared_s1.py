@@ -27,8 +27,8 @@ IN_TRAY = custody.Custody(custody.IN_TRAY, 1, 1)
 HELD = custody.Custody(custody.CONFISCATED, 1, 1, custody.HOLD_DSL)
 
 REFUSED = [  # (where the phone is, outcome, found, the field to put right, the refusal's start)
-    (WITH_OWNER, "content_deleted", "a nude selfie", "outcome", "What was found sounds like a nude"),
-    (IN_TRAY, "returned", "Semi-nude image", "outcome", "What was found sounds like a nude"),
+    (WITH_OWNER, "content_deleted", "a nude selfie", "outcome", "Sounds like a nude image"),
+    (IN_TRAY, "returned", "Semi-nude image", "outcome", "Sounds like a nude image"),
     (WITH_OWNER, "passed_to_police", "threats", "outcome", "The phone is with its owner: confiscate it first"),
     (HELD, "returned", "a photo", "outcome", "Held for the DSL: it is not returned"),
     (HELD, "pupil_asked_to_delete", "a photo", "outcome", "Held for the DSL: nothing may be deleted"),

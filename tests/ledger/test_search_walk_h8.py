@@ -57,7 +57,7 @@ def test_a_phone_held_for_the_dsl_is_not_returned_as_it_was_by_a_search(school):
 @pytest.mark.parametrize("outcome", ["content_deleted", "pupil_asked_to_delete", "returned"])
 def test_a_search_that_found_a_nude_image_neither_deletes_nor_returns_it(school, found, outcome):
     dev = dev_of(school)  # with its owner: not confiscated, not held
-    with pytest.raises(RuleViolation, match="confiscate it for suspected nude or semi-nude images") as err:
+    with pytest.raises(RuleViolation, match="confiscate it for the DSL") as err:
         search(school, dev, searched_at=None, now=at(11, 0), outcome=outcome, found=found)
     assert "\n" not in str(err.value)
     assert not CustodyEvent.select().where(CustodyEvent.kind == custody.SEARCHED).exists()

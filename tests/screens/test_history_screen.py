@@ -355,7 +355,10 @@ async def test_parent_consent_needs_a_listed_contact(school):
             "tab", *"Deputy", "enter", *"image", "enter", *"an image", "enter", *"office", "enter", "enter", "enter"
         )
         await pilot.press("enter", "enter", "down", "enter", "enter")  # ... no follow-up: Continue
-        assert text(app, "#search-error") == "Pick the parent or carer who consented from those listed for Ava Patel."
+        assert (
+            text(app, "#search-error")
+            == "Pick the parent or carer who consented (or refused) from those listed for Ava Patel."
+        )
         assert app.focused.id == "search-contact"
         await pilot.press("down", "down", "enter")  # Raj Patel (Father), the second listed
         assert app.focused.id == "search-witness"

@@ -12,7 +12,7 @@ from tests.school import NOW
 from tests.screens.test_history_screen import find, open_history, screen_name
 
 SIZE = (80, 24)
-CONSENT = "Say who consented: the pupil or a named parent/carer."
+CONSENT = "Say who consented or refused: the pupil or a listed parent/carer."
 OUTCOME = "Choose the outcome (Down/Up, then Enter)."
 
 
