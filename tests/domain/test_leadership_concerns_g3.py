@@ -5,11 +5,15 @@
   identify lessons learnt") and records lessons learnt on them, but never an allegation about
   themself nor one about the headteacher (the chair's); following up and closing stay the DSL's.
 * A concern is seen by whoever raised it (as a custody record is by whoever made it).
+* A subject access export withholds every concern the person making it may not see (the same
+  rule), says how many and who must review them, and never names who raised one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zipfile
 
 import pytest
 
@@ -17,7 +21,8 @@ from kiosk.actions import safeguarding as safeguarding_actions
 from kiosk.session import SignedIn
 from models.audit import chain as audit
 from models.errors import NotFound, PermissionDenied
-from models.safeguarding import concerns
+from models.records import duties
+from models.safeguarding import concerns, parents
 from models.staff import auth
 from models.store.tables import Concern, Pupil, Staff
 from tests.school import NOW, build
@@ -136,3 +141,87 @@ def test_a_concern_the_dsl_raised_herself_is_not_new_to_her(school):
     assert for_deputy.seen is False
     dsl = auth.create_staff("dslonly", "Mr D Safe", [auth.DSL], "614739", now=NOW)
     assert concerns.urgent_unseen(dsl) == [(own.id, "a radicalisation (Prevent) concern")]
+
+
+# ---------------------------------------------------------------- subject access
+
+
+def admin_of() -> Staff:
+    return Staff.get(Staff.username == "admin")
+
+
+def test_an_admins_export_of_the_head_withholds_the_allegation_and_who_raised_it(school, tmp_path):
+    governor = auth.create_staff("chair", "Mr C Governor", [auth.CHAIR], "947261", now=NOW)
+    c = allegation(school.deputy, school.head, "HEAD-SECRET photographed a pupil")
+    concerns.follow_up(c.id, governor, note="CHAIR-NOTE told the LADO", now=LATER)
+    export = duties.subject_access(duties.staff_subject("head"), actor=admin_of(), now=LATER)
+    assert export.sections["concerns"] == []
+    assert export.withheld.count == 1
+    assert export.withheld.by_reviewer == {"the chair of governors": (c.id,)}
+    data = export.as_json()
+    text = json.dumps(data)
+    for secret in ("HEAD-SECRET", "CHAIR-NOTE", "Deputy", "Mr C Governor"):
+        assert secret not in text, secret
+    assert f'"entity": "concern", "entity_id": "{c.id}"' not in text  # nor its audit entries (who acted)
+    assert not [r for r in export.sections["audit"] if r["entity"] == "concern"]
+    assert "WITHHELD: 1 concern about this person is not in this export" in data["note"]
+    assert "review it: the chair of governors: 1" in data["note"]
+    assert data["withheld"] == {
+        "count": 1,
+        "review": [{"reviewer": "the chair of governors", "concern_ids": [c.id]}],
+        "statement": export.withheld.statement(),
+    }
+    out = duties.write_sar(export, tmp_path / "head.zip")
+    with zipfile.ZipFile(out) as z:
+        assert "WITHHELD.txt" in z.namelist()
+        assert "the chair of governors" in z.read("WITHHELD.txt").decode()
+        assert all(b"HEAD-SECRET" not in z.read(n) and b"Deputy" not in z.read(n) for n in z.namelist())
+
+
+def test_an_admins_export_of_a_pupil_withholds_the_concerns_with_what_hangs_off_them(school):
+    c = about_pupil(school.oak, "PUPIL-SECRET messages")
+    parents.record_informed(
+        school.head,
+        concern_id=c.id,
+        told_at=NOW,
+        how="phone",
+        parent_name="Aunt ZELDA-SECRET",
+        note="TOLD-NOTE",
+        now=LATER,
+    )
+    parents.record_police_contact(
+        school.head, concern_id=c.id, line="101", reference="POL-REF-1", called_at=NOW, now=LATER
+    )
+    export = duties.subject_access(duties.pupil_subject("000001"), actor=admin_of(), now=LATER)
+    assert export.sections["concerns"] == [] and export.sections["parents_informed"] == []
+    assert export.sections["police_contacts"] == []
+    assert export.withheld.by_reviewer == {"the DSL": (c.id,)}
+    text = json.dumps(export.as_json())
+    for secret in ("PUPIL-SECRET", "TOLD-NOTE", "POL-REF-1", "Oak Teacher", "ZELDA-SECRET"):
+        assert secret not in text, secret
+    assert "review it: the DSL: 1" in export.as_json()["note"]
+    # the headteacher, who is the DSL and may see it, exports it whole; nothing withheld
+    whole = duties.subject_access(duties.pupil_subject("000001"), actor=school.head, now=LATER)
+    assert [r["id"] for r in whole.sections["concerns"]] == [c.id]
+    assert whole.sections["parents_informed"] and whole.sections["police_contacts"]
+    assert whole.withheld.count == 0 and whole.as_json()["withheld"]["count"] == 0
+    assert "WITHHELD" not in whole.as_json()["note"]
+
+
+def test_the_head_exports_an_allegation_about_a_teacher_an_admin_does_not(school):
+    c = allegation(school.office, school.oak, "OAK-SECRET")
+    by_head = duties.subject_access(duties.staff_subject("oak"), actor=school.head, now=LATER)
+    assert [r["id"] for r in by_head.sections["concerns"]] == [c.id]
+    by_admin = duties.subject_access(duties.staff_subject("oak"), actor=admin_of(), now=LATER)
+    assert by_admin.sections["concerns"] == [] and by_admin.withheld.by_reviewer == {"the DSL": (c.id,)}
+    assert "OAK-SECRET" not in json.dumps(by_admin.as_json())
+
+
+def test_the_sar_command_says_what_it_withheld(school, tmp_path):
+    from kiosk.actions import records as records_actions
+
+    c = allegation(school.office, school.oak)
+    me = SignedIn.of(admin_of())
+    done = records_actions.subject_access(me, records_actions.subject(staff_user="oak"), str(tmp_path / "o.zip"), LATER)
+    assert done.withheld.startswith("WITHHELD: 1 concern about this person is not in this export")
+    assert f"the DSL: 1 (#{c.id})" in done.withheld
