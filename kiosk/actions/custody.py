@@ -181,12 +181,14 @@ def load_phone(
     state_text = custody.STATE_WORDS.get(row.state, row.state).capitalize()
     if slot:
         state_text += f", slot {slot}"
-    if row.since:
+    events = custody.history(device.id)
+    if not events and device.registered_at:  # nothing happened "since": say when it was registered
+        state_text += f" (registered {local_from_utc_naive(device.registered_at)})"
+    elif row.since:
         state_text += f" (since {local_from_utc_naive(row.since)})"
     if held_for_dsl(row.dsl_hold):
         state_text += ": held for the DSL" if row.dsl_hold == custody.HOLD_DSL else ": kept for the police"
 
-    events = custody.history(device.id)
     undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
     chain = tuple(
         f"#{e.id}  {custody.describe_event(e, reader=staff)}"

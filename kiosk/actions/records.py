@@ -290,6 +290,7 @@ class SarWritten:
     label: str  # who it is about
     path: Path
     counts: str  # "3 custody events, 0 concerns, …"
+    withheld: str = ""  # the export's statement of the concerns it withheld and who reviews them
 
 
 def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datetime) -> SarWritten:
@@ -304,7 +305,7 @@ def subject_access(who: SignedIn, about: Subject, out: str | None, now: dt.datet
         out = f"sar-{about.kind}-{safe}-{now:%Y%m%d-%H%M%S}.zip"
     path = records.write_sar(export, out)
     counts = counted({name: len(rows) for name, rows in export.sections.items()})
-    return SarWritten(about.label, path, counts)
+    return SarWritten(about.label, path, counts, export.withheld.statement())
 
 
 def holds_for(about: Subject) -> list[Hold]:

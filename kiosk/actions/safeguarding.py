@@ -39,6 +39,7 @@ class EntryHistory:
 
     title: str
     lines: tuple[str, ...]
+    focus: int = 0  # the line of the entry opened (a custody event's, in its phone's chain): shown first
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class ConcernForm:
 
 
 def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str | None, kind: str | None) -> Feed:
-    """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``view_concerns``)."""
+    """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``read_concerns``;
+    the chair of governors: allegations about the headteacher)."""
     from models.safeguarding import concerns
     from models.store.tables import SchoolClass
 
@@ -100,10 +102,10 @@ def open_entry(
         from models.safeguarding import parents
 
         lines += parents.concern_lines(concern_id, staff)  # parents informed, police contacts (issue 15)
-    if device_id is not None and concern_id is not None and not may(staff, "view_concerns"):
-        lines += ["", "The phone's chain of custody is for the DSL and the headteacher."]
+    if device_id is not None and concern_id is not None and not may(staff, "read_concerns"):
+        lines += ["", "The phone's chain of custody is for leadership, the DSL and the headteacher."]
     elif device_id is not None:
-        require(staff, "view_concerns")
+        require(staff, "read_concerns")
         events = custody.history(device_id)
         undone = {e.reverses_id: e.id for e in events if e.reverses_id}
         if lines:
@@ -120,11 +122,15 @@ def open_entry(
                 else "a visitor"
             )
             title = f"Chain of custody of {owner}'s phone (device {device_id})"
+        first = len(lines)
         lines += [
             f"#{e.id}  {custody.describe_event(e, reader=staff)}"
             + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
             for e in events
         ] or ["Nothing recorded for this phone."]
+        if event_id is not None and concern_id is None:  # open the chain at the entry itself
+            focus = next((first + i for i, e in enumerate(events) if e.id == event_id), 0)
+            return EntryHistory(title, tuple(lines), focus)
     return EntryHistory(title, tuple(lines))
 
 

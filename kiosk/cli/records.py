@@ -214,6 +214,8 @@ def sar(env: Env, who, pupil: str | None, visitor: str | None, staff_user: str |
     subject = _subject(pupil, visitor, staff_user, options="--pupil, --visitor or --staff")
     done = records.subject_access(who, subject, out, admin.now())
     click.echo(f"Subject access export for {done.label} written to {done.path} ({done.counts}).")
+    if done.withheld:  # said in the export too (sar.json, WITHHELD.txt)
+        click.echo(done.withheld)
 
 
 @click.command()

@@ -322,7 +322,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.query_one("#history-state", Static).update(f"Now: {view.state_text}")
             told = ["", "Parents informed and police contacts:", *view.told] if view.told else []
             self.query_one("#history-chain", Static).update(
-                "\n".join([*view.chain, *told]) if view.chain else "Nothing has been recorded for this phone yet."
+                "\n".join([*view.chain, *told])
+                if view.chain
+                else "Nothing has been recorded for this phone since it was registered."
             )
             phone.set_classes(f"state-{view.state}")
             self.follow_newest = True

@@ -56,7 +56,7 @@ TASKS = (
         "s",
         "safeguarding",
         "Safeguarding: breaches and concerns",
-        "view_concerns",
+        "read_concerns",
         "kiosk.screens.safeguarding:SafeguardingScreen",
     ),
     Task("k", "compliance", "Compliance at a glance", "view_reports", "kiosk.screens.compliance:ComplianceScreen"),
@@ -94,9 +94,9 @@ def allowed_tasks(who: SignedIn) -> list[Task]:
 
 def task_label(task: Task, who: SignedIn) -> str:
     """The task's words for ``who``: the chair of governors, who sees only concerns about the
-    headteacher (``view_head_allegations``, not ``view_concerns``), is not promised the DSL's
+    headteacher (``view_head_allegations``, not ``read_concerns``), is not promised the DSL's
     "breaches and concerns"."""
-    if task.name == "safeguarding" and not who.may("view_concerns") and who.may("view_head_allegations"):
+    if task.name == "safeguarding" and not who.may("read_concerns") and who.may("view_head_allegations"):
         return "Concerns about the headteacher"
     return task.label
 

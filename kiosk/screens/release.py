@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from kiosk.actions import custody as act
 from kiosk.scanning import ScanResult
-from kiosk.screens.scan_base import QUIET_OUTCOMES, ScanScreen
+from kiosk.screens.scan_base import QUIET_OUTCOMES, ScanScreen, panel_message
 from kiosk.widgets.scan_log import LogRow, ScanLog
 from kiosk.workers import Failure
 from models.errors import ScanOutcome
@@ -143,7 +143,7 @@ class ReleaseScreen(UndoLastRelease, ScanScreen):
         if not offer.collectable:
             return  # with the police: nobody can collect it
         self.offer = offer
-        self.query_one("#outcome-message", Static).update(f"{latest.message} {HINT_F4}")
+        self.query_one("#outcome-message", Static).update(f"{panel_message(latest)} {HINT_F4}")
 
     def show_undone(self, last: ScanResult, reason: str, done: str) -> None:
         """The undone release's row and the big panel now say what the ledger says: back in its slot."""

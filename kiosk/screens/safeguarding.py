@@ -1,6 +1,7 @@
 """The DSL's view: breaches and concerns, confiscations, searches and police hand-overs.
 
-For ``view_concerns`` (DSL, headteacher). The feed covers a date range (typed in the
+For ``read_concerns`` (leadership, DSL, headteacher; the chair of governors: allegations
+about the headteacher). The feed covers a date range (typed in the
 From / To boxes, Enter to apply), filtered by class (C cycles) and kind (K cycles).
 Enter on an entry opens its full history: the chain of custody for a phone, the
 concern's story for a concern (opening a concern marks it seen; opening a confiscation,
@@ -64,6 +65,13 @@ SHORT_CATEGORY = {
     "online_safety": "online safety",
     "safeguarding": "safeguarding",
 }
+# The custody kinds in the Kind column (models.safeguarding.concerns.CUSTODY_FEED's words are
+# longer: "return from the police" was cut at every width); the line under the table says them whole.
+SHORT_CUSTODY = {
+    "police": "police hand-over",
+    "police_return": "police return",
+    "dsl_decision": "DSL decision",
+}
 FIXED = {"when": 16, "status": 9}
 CAPS = {"kind": 16, "class": 10}  # as wide as the widest shown, up to these
 # "About" is as wide as its widest name, up to ABOUT_MAX, taking from "What" (whose entry
@@ -79,7 +87,7 @@ def short_kind(entry) -> str:
         return "allegation"  # about a member of staff (KCSIE Part 4); its category under the table
     if entry.kind == "concern":
         return SHORT_CATEGORY.get(entry.category, entry.kind_text)
-    return entry.kind_text
+    return SHORT_CUSTODY.get(entry.kind, entry.kind_text)
 
 
 def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]:
@@ -115,28 +123,64 @@ def kind_words(kind: str | None) -> str:
 # ---------------------------------------------------------------- the history dialog
 
 
+class HistoryLines(VerticalScroll):
+    """The history's box: once laid out (and at each resize), the entry opened is scrolled to its
+    top; before its first layout there is nothing to scroll (110x32 opened at the oldest end)."""
+
+    def on_resize(self) -> None:
+        item = self.query("#history-item")
+        if item:
+            self.scroll_to_widget(item.first(), top=True, animate=False, immediate=True)
+
+
 class EntryHistoryDialog(ModalScreen[None]):
-    """One feed entry's full history, read-only. Esc or Enter closes it."""
+    """One feed entry's full history, read-only, opened at the entry itself (``focus``: its
+    line, marked, at the top of the box, the older lines above it); Esc or Enter closes it."""
 
     CSS_PATH = ["../dialogs/dialogs.tcss", "../dialogs/safeguarding.tcss"]
     BINDINGS = [
         Binding("escape,enter", "close", "Close", id="entry_history.close"),
     ]
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: list[str], focus: int = 0) -> None:
         super().__init__()
         self.title_text = title
         self.lines = lines
+        self.focus_line = focus if 0 <= focus < len(lines) else 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="history-dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            with VerticalScroll(id="history-lines"):
-                yield Static("\n".join(self.lines), id="history-text", markup=False)
+            with HistoryLines(id="history-lines"):
+                for i, line in enumerate(self.lines):  # a line each: the entry's own can be scrolled to
+                    if i == self.focus_line and self.focus_line:
+                        yield Static(line, id="history-item", classes="history-line", markup=False)
+                    else:
+                        yield Static(line, classes="history-line", markup=False)
             yield Static("Esc or Enter to close.", classes="dialog-error")
 
+    # The dialog's own lines around the box: its border and padding (4), the title and the space
+    # under it (2), "Esc or Enter to close." (1). The box takes what is left of the dialog's 95%.
+    CHROME = 7
+    BOX_MAX, BOX_MIN = 20, 5
+
     def on_mount(self) -> None:
+        self.fit_box()
         self.query_one("#history-lines").focus()
+
+    def on_resize(self) -> None:
+        self.fit_box()
+
+    def fit_box(self) -> None:
+        """The box as tall as the screen allows (at 80x24 its 20 lines pushed the entry and the
+        closing line off the dialog)."""
+        room = int(self.app.size.height * 0.95) - self.CHROME
+        self.query_one("#history-lines").styles.max_height = max(self.BOX_MIN, min(self.BOX_MAX, room))
+
+    @property
+    def history_text(self) -> str:
+        """The whole history as shown, a line each (what the line widgets render)."""
+        return "\n".join(str(w.render()) for w in self.query(".history-line").results(Static))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -223,8 +267,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.action_refresh_feed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "follow_up":
-            return self.who.may("view_concerns") or self.who.may("view_head_allegations")
+        if action == "follow_up":  # the DSL, the headteacher, the chair (hers); leadership reads
+            return self.who.may("follow_up_concerns")
         if action == "lessons":
             return self.who.may("record_lessons")
         if action == "parents_waiting":  # leadership, the DSL, the headteacher (models.staff.auth.DETAIL_ROLES)
@@ -379,7 +423,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
     def show_history(self, history: EntryHistory) -> None:
         self.busy = False
-        self.app.push_screen(EntryHistoryDialog(history.title, list(history.lines)))
+        self.app.push_screen(EntryHistoryDialog(history.title, list(history.lines), history.focus))
         self.action_refresh_feed()  # a concern or custody entry opened is seen now
 
     def refused(self, failure: Failure) -> None:

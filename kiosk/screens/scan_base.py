@@ -97,6 +97,16 @@ class CameraStopped(CameraMessage):
         self.error = error
 
 
+def panel_message(result: ScanResult) -> str:
+    """A result's message beside the pupil's name (the big panel's line above it, the log's
+    Pupil column): a refusal that starts with their name ("Ava Patel: Confiscated: …", as the
+    checklist's one message line needs it) loses it here rather than say it twice."""
+    prefix = f"{result.owner}: " if result.owner else ""
+    if prefix and result.message.startswith(prefix):
+        return result.message[len(prefix) :]
+    return result.message
+
+
 def saving_note(waiting: int) -> str:
     """The note " · N saving…" while scans are on their way: a busy database holds them back."""
     return f" · {waiting} saving…" if waiting > 0 else ""
@@ -200,7 +210,7 @@ class ScanLane:
         from models.clock import to_local
 
         now = to_local(self.app.services.clock.now()).strftime("%H:%M:%S")
-        text = f"slot {result.slot}" if result.outcome == ScanOutcome.OK and result.slot else result.message
+        text = f"slot {result.slot}" if result.outcome == ScanOutcome.OK and result.slot else panel_message(result)
         if result.outcome == ScanOutcome.OK and result.overflow:
             text = f"OVERFLOW {result.slot} (no free slot)"
         word = self.outcome_word(result.outcome)
@@ -468,7 +478,7 @@ class ScanScreen(ScanLane, DbWork, Screen[None]):
             label = f"OVERFLOW: {slot}"
         self.query_one("#outcome-slot-label", Static).update(label, layout=False)
         self.query_one("#outcome-slot", Digits).update(slot if not overflow and set(slot) <= DIGITS_OK else "")
-        self.query_one("#outcome-message", Static).update(result.message, layout=False)
+        self.query_one("#outcome-message", Static).update(panel_message(result), layout=False)
         self.show_counter()
 
     def show_counter(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,6 +29,54 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.errors import KioskError
+
+# The list fits the screen, never scrolling sideways (80x24 did): the owner and the state are
+# capped, "Device" takes what is left, and "Since" drops its year when that is too little; a
+# cell too long is cut with "…", and the line under the list says the highlighted device whole.
+COLUMNS = (("owner", "Owner"), ("device", "Device"), ("held_for", "Held for"), ("state", "State"), ("since", "Since"))
+CAPS = {"owner": 18, "held_for": 8, "state": 17}
+MIN_DEVICE = 12
+SCROLLBAR = 2  # room for the vertical scrollbar
+SHORT_STATE = {"returned": "given back"}  # by stage: "returned to the member of staff" under the list
+
+
+def state_cell(r: StaffDeviceLine) -> str:
+    return SHORT_STATE.get(r.stage, r.state)
+
+
+def column_widths(rows: list[StaffDeviceLine], total: int, padding: int = 1) -> dict[str, int]:
+    """Widths of the list's columns for a table ``total`` cells wide: each as wide as its widest
+    cell when all fit; else the owner and the state capped, "Since" without its year (11 cells,
+    not 16) when "Device" would have fewer than MIN_DEVICE, and "Device" the rest."""
+    values = {
+        "owner": [r.owner for r in rows],
+        "device": [r.description for r in rows],
+        "held_for": [r.held_for for r in rows],
+        "state": [state_cell(r) for r in rows],
+    }
+    labels = dict(COLUMNS)
+    natural = {key: max([cell_len(labels[key]), *map(cell_len, cells)]) for key, cells in values.items()}
+    natural["since"] = 16
+    room = total - 2 * padding * len(COLUMNS) - SCROLLBAR
+    if sum(natural.values()) <= room:
+        return natural
+    widths = {key: min(cap, natural[key]) for key, cap in CAPS.items()}
+    left = room - sum(widths.values())
+    widths["since"] = 16 if left - 16 >= MIN_DEVICE else 11
+    widths["device"] = max(MIN_DEVICE, min(natural["device"], left - widths["since"]))
+    return widths
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, ending in "…" when cut."""
+    if cell_len(text) <= width:
+        return text
+    cut = ""
+    for ch in text:
+        if cell_len(cut + ch) > width - 1:
+            break
+        cut += ch
+    return cut + "…"
 
 
 class StaffDevicesScreen(DbWork, Screen[None]):
@@ -58,7 +107,7 @@ class StaffDevicesScreen(DbWork, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#staff-devices", DataTable)
-        table.add_columns("Owner", "Device", "Held for", "State", "Since")
+        self.set_columns(table, [])
         table.focus()
         self.action_refresh_list()
 
@@ -79,20 +128,32 @@ class StaffDevicesScreen(DbWork, Screen[None]):
             (i for i, r in enumerate(rows) if was is not None and r.device_id == was.device_id), table.cursor_row
         )
         self.rows = rows
-        table.clear()
+        widths = self.set_columns(table, rows)
+        since = (lambda t: t) if widths["since"] >= 16 else (lambda t: t[5:])  # "MM-DD HH:MM"
         for i, r in enumerate(rows):
             table.add_row(
-                Text(r.owner),
-                Text(r.description),
-                Text(r.held_for),
-                Text(r.state, style="bold" if r.stage != "returned" else ""),
-                Text(r.since),
+                Text(fit(r.owner, widths["owner"])),
+                Text(fit(r.description, widths["device"])),
+                Text(fit(r.held_for, widths["held_for"])),
+                Text(fit(state_cell(r), widths["state"]), style="bold" if r.stage != "returned" else ""),
+                Text(since(r.since)),
                 key=str(i),
             )
         if rows:
             table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
         self.query_one("#staff-devices-summary", Static).update(devices_school.staff_devices_summary(rows))
         self.show_detail()
+
+    def set_columns(self, table: DataTable, rows: list[StaffDeviceLine]) -> dict[str, int]:
+        table.clear(columns=True)
+        widths = column_widths(rows, table.size.width or self.app.size.width - 2, table.cell_padding)
+        for key, label in COLUMNS:
+            table.add_column(label, width=widths[key], key=key)
+        return widths
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.show_rows(self.rows)
 
     def current(self) -> StaffDeviceLine | None:
         table = self.query_one("#staff-devices", DataTable)

@@ -45,6 +45,9 @@ class Subject:
     row_id: int | None = None
     device_ids: tuple[int, ...] | None = None  # their phones, fixed before erasing starts
     row_ids: tuple[tuple[str, tuple[int, ...]], ...] | None = None  # other rows of theirs (ROW_OWNERS), ditto
+    # Concerns about them that whoever exports may not see (models.staff.concern_access): left
+    # out of a subject access export, with what hangs off them (models.records.duties.subject_access).
+    withheld_concerns: tuple[int, ...] = ()
 
     def with_devices(self) -> Subject:
         """This subject with its phones and rows looked up now, so erasing one kind cannot hide them."""

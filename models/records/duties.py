@@ -61,7 +61,7 @@ import time
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,7 @@ from models.records.holds import (
     SERIOUS_KINDS,
     Hold,
 )
+from models.staff import concern_access
 from models.staff.auth import HEADTEACHER, require
 from models.store.csvsafe import write_csv
 from models.store.db import db
@@ -882,6 +883,10 @@ class AuditKind(RecordKind):
         for entity, id_texts in refs.items():
             for text_chunk in chunks(sorted(id_texts), 500):
                 cond |= (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(text_chunk)
+        if subject.withheld_concerns:  # a concern withheld from this export: its entries too (who acted on it)
+            cond &= ~(
+                (AuditEntry.entity == "concern") & AuditEntry.entity_id.in_([str(i) for i in subject.withheld_concerns])
+            )
         rows = {e.seq: e for e in AuditEntry.select().where(cond)}
         if subject.kind == PUPIL:
             # Roster imports name pupils in their details' "pupil_ids".
@@ -1139,6 +1144,45 @@ def _purge_batches(
 # ---------------------------------------------------------------- subject access
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """The concerns left out of a subject access export because whoever made it may not see
+    them (``models.staff.concern_access``), by who must review them before anything is
+    disclosed: "the DSL", or "the chair of governors" for an allegation about the headteacher.
+    UK GDPR and the DPA 2018 (Schedule 2 and 3) allow an answer to withhold what would prejudice
+    an investigation or name a third party; the reviewer decides what is disclosed."""
+
+    by_reviewer: dict[str, tuple[int, ...]] = field(default_factory=dict)  # reviewer -> concern ids
+
+    @property
+    def count(self) -> int:
+        return sum(len(ids) for ids in self.by_reviewer.values())
+
+    def statement(self) -> str:
+        """The plain statement put in the export (empty when nothing was withheld)."""
+        if not self.count:
+            return ""
+        n = self.count
+        who = "; ".join(
+            f"{reviewer}: {len(ids)} ({', '.join(f'#{i}' for i in ids)})" for reviewer, ids in self.by_reviewer.items()
+        )
+        return (
+            f"WITHHELD: {n} concern{'s' if n != 1 else ''} about this person "
+            f"{'are' if n != 1 else 'is'} not in this export, with {'their' if n != 1 else 'its'} follow-ups, "
+            "parents told, police contacts and audit entries, because the person who made it may not see "
+            f"{'them' if n != 1 else 'it'} (disclosure could prejudice an investigation, and names third parties). "
+            f"Before anything is disclosed, review {'them' if n != 1 else 'it'}: {who}. "
+            "The reviewer decides what may be disclosed and adds it."
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "review": [{"reviewer": r, "concern_ids": list(ids)} for r, ids in self.by_reviewer.items()],
+            "statement": self.statement(),
+        }
+
+
 @dataclass
 class SarExport:
     subject: Subject
@@ -1147,17 +1191,28 @@ class SarExport:
     columns: dict[str, tuple[str, ...]]
     titles: dict[str, str]
     actor: object = "cli"  # who asked: named in the audit entry once the file is written
+    withheld: Withheld = field(default_factory=Withheld)  # concerns whoever asked may not see
 
     @property
     def total(self) -> int:
         return sum(len(rows) for rows in self.sections.values())
 
     def as_json(self) -> dict[str, Any]:
+        note = (
+            "Everything the reception kiosk holds about this person. Times are UTC. "
+            "Check third parties (other people named) before disclosing."
+        )
+        if self.withheld.count:
+            note = (
+                "Everything the reception kiosk holds about this person except what is withheld below. "
+                "Times are UTC. Check third parties (other people named) before disclosing. "
+                + self.withheld.statement()
+            )
         return {
             "subject": {"kind": self.subject.kind, "key": self.subject.key},
             "generated_at": self.generated_at.isoformat(),
-            "note": "Everything the reception kiosk holds about this person. Times are UTC. "
-            "Check third parties (other people named) before disclosing.",
+            "note": note,
+            "withheld": self.withheld.as_json(),
             "records": {name: {"title": self.titles[name], "rows": rows} for name, rows in self.sections.items()},
         }
 
@@ -1205,10 +1260,40 @@ def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: 
     with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
         _refuse_own_allegation(subject, actor)
+        subject, withheld = _withhold_concerns(subject, actor)
         sections = {k.name: k.export(subject) for k in kinds}
     return SarExport(
-        subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor
+        subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor, withheld
     )
+
+
+def _withhold_concerns(subject: Subject, actor: Staff | str | None) -> tuple[Subject, Withheld]:
+    """``subject`` without the concerns about them that ``actor`` may not see (the feed's rule,
+    ``models.staff.concern_access``: an admin sees none, a headteacher none about a headteacher),
+    and what was withheld, by who must review it. The concern's text, its follow-ups, who raised
+    it, its parents told and police contacts and its audit entries all stay out. The domain's
+    own use (no person: ``actor`` a string or None) withholds nothing."""
+    if actor is None or isinstance(actor, str):
+        return subject, Withheld()
+    ids = subject.ids("concern")
+    if not ids:
+        return subject, Withheld()
+    heads = concern_access.head_ids()
+    hidden: dict[str, list[int]] = {}
+    for chunk in chunks(sorted(ids), 500):
+        for c in Concern.select(Concern.id, Concern.about_kind, Concern.staff).where(Concern.id.in_(chunk)):
+            if not concern_access.sees(actor, c, heads):
+                hidden.setdefault(concern_access.reviewer(c, heads), []).append(c.id)
+    if not hidden:
+        return subject, Withheld()
+    gone = {i for ids_ in hidden.values() for i in ids_}
+    row_ids = tuple(
+        (table, tuple(i for i in rows if i not in gone) if table == "concern" else rows)
+        for table, rows in subject.row_ids or ()
+    )
+    kept = replace(subject, row_ids=row_ids, withheld_concerns=tuple(sorted(gone)))
+    order = (concern_access.THE_DSL, concern_access.THE_CHAIR)
+    return kept, Withheld({r: tuple(sorted(hidden[r])) for r in order if r in hidden})
 
 
 _NOTHING = "Nothing was exported."
@@ -1218,6 +1303,8 @@ def _sar_files(export: SarExport) -> dict[str, bytes]:
     files: dict[str, bytes] = {
         "sar.json": json.dumps(export.as_json(), ensure_ascii=False, indent=2, default=str).encode("utf-8")
     }
+    if export.withheld.count:  # said beside the CSVs too, for whoever opens only those
+        files["WITHHELD.txt"] = (export.withheld.statement() + "\n").encode("utf-8")
     for name, rows in export.sections.items():
         buf = io.StringIO(newline="")
         columns = list(export.columns[name])

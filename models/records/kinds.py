@@ -996,6 +996,8 @@ def _informed_ids(subject: Subject) -> list[int]:
         wanted = wanted | ParentsInformed.event.in_(events)
     if subject.kind == STAFF and subject.row_id is not None:
         wanted = wanted | (ParentsInformed.recorded_by == subject.row_id)
+    if subject.withheld_concerns:  # about a concern withheld from this export: withheld with it
+        wanted = wanted & (ParentsInformed.concern.is_null() | ~_in(ParentsInformed.concern, subject.withheld_concerns))
     return sorted(r.id for r in ParentsInformed.select(ParentsInformed.id).where(wanted))
 
 
@@ -1008,6 +1010,8 @@ def _police_contact_ids(subject: Subject) -> list[int]:
         wanted = wanted | _in(PoliceContact.device, devices)
     if subject.kind == STAFF and subject.row_id is not None:
         wanted = wanted | (PoliceContact.recorded_by == subject.row_id)
+    if subject.withheld_concerns:  # about a concern withheld from this export: withheld with it
+        wanted = wanted & (PoliceContact.concern.is_null() | ~_in(PoliceContact.concern, subject.withheld_concerns))
     return sorted(r.id for r in PoliceContact.select(PoliceContact.id).where(wanted))
 
 

@@ -1,12 +1,14 @@
 """Breaches and safeguarding concerns for the DSL, and the DSL's safeguarding feed.
 
 Any member of staff may raise a concern about a pupil, a member of staff or a visitor
-(mobile technology policy 7: staff "will inform the DSL of any breaches"). The DSL
+(mobile technology policy 7: staff "will inform the DSL of any breaches"). Leadership, the
+DSL and the headteacher (``read_concerns``) read the concerns they may see
+(:func:`may_see_concern`) in the feed, each marked seen for them when they open it. The DSL
 (``view_concerns``: DSL and headteacher) sees every concern not yet seen counted on
-the home screen, marks each seen, and follows it up with a note and the steps done
+the home screen, and follows it up (``follow_up_concerns``) with a note and the steps done
 (:data:`ACTIONS`, each its own dated, signed ConcernAction row), closing it only with an
 outcome (:data:`OUTCOMES`). Lessons learnt are appended once it is closed
-(:func:`record_lessons`). A radicalisation concern or any allegation is urgent
+(:func:`record_lessons`: leadership debriefs, mobile technology policy 9). A radicalisation concern or any allegation is urgent
 (:func:`urgent_unseen`): the DSL is alerted at once, by its kind, until it is opened.
 
 The feed merges concerns with the custody ledger's confiscations, searches and police
@@ -52,7 +54,8 @@ from models.custody.ledger import (
     parents_told,
 )
 from models.errors import NotFound, RuleViolation, ValidationError
-from models.staff.auth import CHAIR, DETAIL_ROLES, DSL, HEADTEACHER, PERMISSIONS, may, require
+from models.staff import concern_access
+from models.staff.auth import CHAIR, DETAIL_ROLES, PERMISSIONS, may, require
 from models.store.tables import (
     Concern,
     ConcernAction,
@@ -134,24 +137,9 @@ def is_allegation(c: Concern) -> bool:
     return c.about_kind == ABOUT_STAFF
 
 
-def _head_ids() -> set[int]:
-    """The staff who are headteachers (a concern about one of them is for the chair)."""
-    return {s.id for s in Staff.select(Staff.id, Staff.roles) if HEADTEACHER in s.role_set}
-
-
-def _sees(reader: Staff, c: Concern, heads: set[int]) -> bool:
-    roles = reader.role_set
-    if c.about_kind == ABOUT_STAFF and c.staff_id == reader.id:
-        return False  # nobody reads an allegation about themself
-    if c.about_kind == ABOUT_STAFF and c.staff_id in heads:
-        # About the headteacher: the chair of governors, and the DSL when not a headteacher.
-        return HEADTEACHER not in roles and bool(roles & {CHAIR, DSL})
-    return may(reader, "view_concerns")
-
-
-def may_see_concern(reader: Staff, c: Concern) -> bool:
-    """Whether ``reader`` may list, count, read and follow up the concern ``c``."""
-    return _sees(reader, c, _head_ids())
+_head_ids = concern_access.head_ids  # the staff who are headteachers
+_sees = concern_access.sees  # the one rule (models.staff.concern_access), shared with the records duties
+may_see_concern = concern_access.may_see_concern
 
 
 def goes_to(c: Concern) -> str:
@@ -179,11 +167,11 @@ def who_will_see(about_kind: str, staff_id: int | None) -> str | None:
 
 
 def require_concerns(actor: Staff | None) -> None:
-    """Refuse unless ``actor`` sees some concerns: the DSL and the headteacher (``view_concerns``)
-    or the chair of governors (``view_head_allegations``)."""
+    """Refuse unless ``actor`` sees some concerns: leadership, the DSL and the headteacher
+    (``read_concerns``) or the chair of governors (``view_head_allegations``)."""
     if actor is not None and may(actor, "view_head_allegations"):
         return
-    require(actor, "view_concerns")
+    require(actor, "read_concerns")
 
 
 def _visible(concern_id: int, actor: Staff) -> Concern:
@@ -284,6 +272,11 @@ def raise_concern(
                 details[key] = value
         audit.append(actor, "concern.raise", "concern", concern.id, details, now)
         return concern
+
+
+def _not_raised_by(reader: Staff) -> Any:
+    """The concerns ``reader`` did not raise (a record is seen by whoever made it)."""
+    return Concern.raised_by != reader.id
 
 
 def _concerns_seen_by(reader: Staff, ids: Iterable[int] | None = None) -> set[int]:
@@ -495,6 +488,7 @@ def follow_up(
         words = OUTCOMES[code]
         note = f"{note} (closed: {words[0].lower()}{words[1:]})"
     with write_tx():
+        require(actor, "follow_up_concerns")  # the DSL, the headteacher (the chair: hers); leadership reads
         concern = _visible(concern_id, actor)
         if concern.status == CLOSED:
             raise RuleViolation("This concern is already closed.")
@@ -557,9 +551,10 @@ def follow_up(
 
 def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datetime | None = None) -> ConcernAction:
     """Lessons learnt from a closed concern (the debrief: mobile technology policy 9, online
-    safety policy 10), appended as a dated, signed entry: by the DSL or the headteacher, or the
-    chair of governors on an allegation about the headteacher; only by someone who may see the
-    concern (:func:`may_see_concern`, as the feed), else as if there were no such concern."""
+    safety policy 10), appended as a dated, signed entry: by leadership, the DSL or the
+    headteacher, or the chair of governors on an allegation about the headteacher; only by
+    someone who may see the concern (:func:`may_see_concern`, as the feed), else as if there
+    were no such concern."""
     now = now or utcnow()
     lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
     with write_tx():
@@ -643,7 +638,12 @@ def alert_words(c: Concern, heads: set[int] | None = None) -> str:
 
 
 def urgent_unseen(reader: Staff) -> list[tuple[int, str]]:
-    """Urgent concerns ``reader`` may see and has not opened yet, oldest first: (id, kind words)."""
+    """Urgent concerns ``reader`` may see and has not opened yet, oldest first: (id, kind words).
+    The DSL's alert (``view_concerns``; the chair's for an allegation about the headteacher):
+    leadership, who read concerns too, is not alerted. One the reader raised is not theirs to be
+    told of."""
+    if not (may(reader, "view_concerns") or may(reader, "view_head_allegations")):
+        return []
     heads = _head_ids()
     seen = ConcernSeen.select(ConcernSeen.concern).where(
         ConcernSeen.seen_by.is_null() | (ConcernSeen.seen_by == reader.id)
@@ -652,6 +652,7 @@ def urgent_unseen(reader: Staff) -> list[tuple[int, str]]:
         Concern.select()
         .where(
             Concern.id.not_in(seen)
+            & _not_raised_by(reader)
             & ((Concern.category.in_(sorted(URGENT_CATEGORIES))) | (Concern.about_kind == ABOUT_STAFF))
         )
         .order_by(Concern.id)
@@ -668,7 +669,7 @@ NUDE_ALERT = "a confiscation for suspected nude or semi-nude images"
 def urgent_custody_unseen(reader: Staff) -> list[tuple[int, str]]:
     """Confiscations for suspected nude or semi-nude images (not undone) that ``reader`` may
     see in the feed and has not opened yet, oldest first: (event id, kind words). Only those
-    who see the custody feed (``view_concerns``: the DSL, the headteacher); a pupil's phone
+    the DSL's alerts are for (``view_concerns``: the DSL, the headteacher); a pupil's phone
     only is ever confiscated, so there is no such confiscation about the headteacher."""
     if not may(reader, "view_concerns"):
         return []
@@ -698,11 +699,12 @@ def _custody_feed_event(event_id: int) -> CustodyEvent:
 
 
 def mark_event_seen(event_id: int, actor: Staff, *, now: dt.datetime | None = None) -> bool:
-    """The DSL (or the headteacher) opened a confiscation, search or police hand-over from the
-    feed: a seen mark, once per person (append-only). True if one was written now."""
+    """Someone who reads the feed (leadership, the DSL, the headteacher) opened a confiscation,
+    search or police hand-over from it: a seen mark, once per person (append-only). True if one
+    was written now."""
     now = now or utcnow()
     with write_tx():
-        require(actor, "view_concerns")
+        require(actor, "read_concerns")
         e = _custody_feed_event(event_id)
         if CustodySeen.select().where((CustodySeen.event == e.id) & (CustodySeen.seen_by == actor.id)).exists():
             return False
@@ -730,7 +732,7 @@ def _not_made_by(reader: Staff | None) -> Any:
 def unseen_events_count(reader: Staff | None = None) -> int:
     """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
     reader who may not see them; no reader: those nobody has opened)."""
-    if reader is not None and not may(reader, "view_concerns"):
+    if reader is not None and not may(reader, "read_concerns"):
         return 0
     seen = _custody_seen(reader)
     return (
@@ -758,7 +760,7 @@ def unseen_count(reader: Staff | None = None) -> int:
     seen = ConcernSeen.select(ConcernSeen.concern).where(
         ConcernSeen.seen_by.is_null() | (ConcernSeen.seen_by == reader.id)
     )
-    return _count(Concern.id.not_in(seen), reader)
+    return _count(Concern.id.not_in(seen) & _not_raised_by(reader), reader)
 
 
 def open_count(reader: Staff | None = None) -> int:
@@ -808,6 +810,14 @@ def concern_history(concern_id: int, reader: Staff | None = None) -> list[str]:
     lines += [action_line(a) for a in actions_of(c.id)]
     lines.append("closed" if c.status == CLOSED else "open")
     return lines
+
+
+def _seen_in_feed(c: Concern, reader: Staff | None, opened: set[int] | None) -> bool:
+    """Whether ``c`` is seen for ``reader``: they opened it (``opened``), or raised it (a record
+    is seen by whoever made it, as a custody record is); no reader: anyone opened it."""
+    if reader is None or opened is None:
+        return c.seen_at is not None
+    return c.id in opened or c.raised_by_id == reader.id
 
 
 @dataclass(frozen=True)
@@ -920,12 +930,12 @@ def safeguarding_feed(
                     concern_id=c.id,
                     category=c.category,
                     status=c.status,
-                    seen=(c.id in opened) if opened is not None else c.seen_at is not None,
+                    seen=_seen_in_feed(c, actor, opened),
                 )
             )
 
     wanted = [k for k, (feed_kind, _) in CUSTODY_FEED.items() if kind is None or kind == feed_kind]
-    if actor is not None and not may(actor, "view_concerns"):
+    if actor is not None and not may(actor, "read_concerns"):
         wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
     if wanted:
         events_q = (

@@ -93,6 +93,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import_roster": frozenset({OFFICE, ADMIN}),
     "manage_staff": frozenset({ADMIN}),
     "view_reports": frozenset({OFFICE, LEADERSHIP, HEADTEACHER, DSL, ADMIN}),
+    # Who reads safeguarding concerns and the feed (issue 15: "search and concern details are
+    # for leadership, the DSL and the headteacher"; mobile technology policy 9: leadership debriefs
+    # and records lessons learnt): each concern they may see (models.safeguarding.concerns.
+    # may_see_concern: never an allegation about themself, nor one about the headteacher), marked
+    # seen per reader. The DSL's own duties stay with view_concerns and follow_up_concerns.
+    "read_concerns": frozenset({LEADERSHIP, DSL, HEADTEACHER}),
+    # The DSL's duties: the alerts and the counts on Home of what is not yet seen.
     "view_concerns": frozenset({DSL, HEADTEACHER}),
     # An allegation about the headteacher (KCSIE Part 4) goes to the chair of governors, and
     # to the DSL when the DSL is not the headteacher; never to the headteacher
@@ -172,7 +179,8 @@ ACTION_WORDS = {
     "import_attendance": "import the attendance register",
     "manage_staff": "manage staff",
     "view_reports": "see reports",
-    "view_concerns": "see safeguarding concerns",
+    "read_concerns": "see safeguarding concerns",
+    "view_concerns": "receive the DSL's safeguarding alerts",
     "view_head_allegations": "see allegations about the headteacher",
     "record_exception": "record exceptions",
     "file_exception_paperwork": "file the signed copy of an exception agreement",

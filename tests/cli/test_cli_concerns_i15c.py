@@ -39,16 +39,19 @@ def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypa
     monkeypatch.setenv("KIOSK_PIN", OFFICE)
     code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "office")
     assert code == 1 and "may not record lessons learnt" in err
-    monkeypatch.setenv("KIOSK_PIN", DEPUTY)  # leadership sees no concern, so records no lessons on one
-    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "deputy")
-    assert code == 1 and "There is no such concern." in err and "closed" not in err and out == ""
+    monkeypatch.setenv("KIOSK_PIN", DEPUTY)  # leadership sees the allegation about Oak, and debriefs (g3)
+    code, out, err = run("concerns", "lessons", "1", "--text", "Debrief", "--db", school_db, "--as", "deputy")
+    assert (code, out) == (0, "Lessons learnt recorded on concern #1.\n"), err
+    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--db", school_db, "--as", "deputy")
+    assert code == 1 and "may not follow up safeguarding concerns" in err and out == ""
     monkeypatch.setenv("KIOSK_PIN", HEAD)
     code, out, err = run("concerns", "lessons", "1", "--text", "Staff use school phones only", *base)
     assert code == 0 and out == "Lessons learnt recorded on concern #1.\n", err
     from models.upkeep.opening import open_database
 
     open_database(school_db)
-    assert [a.kind for a in concerns.actions_of(1)] == ["ess_advice", "lado", "closed", "lessons"]
+    assert [a.kind for a in concerns.actions_of(1)] == ["ess_advice", "lado", "closed", "lessons", "lessons"]
+    assert concerns.actions_of(1)[-2].recorded_by_id == Staff.get(Staff.username == "deputy").id
     assert concerns.actions_of(1)[-1].recorded_by_id == Staff.get(Staff.username == "head").id
 
 

@@ -166,7 +166,7 @@ def test_safeguarding_feed_and_its_entries_as_each_role(school, role):
         with pytest.raises(PermissionDenied):
             safeguarding_actions.open_entry(who(role), None, dev, NOW)
         return
-    if role not in ("dsl", "headteacher"):  # the feed is the DSL's and the headteacher's only
+    if role not in ("dsl", "headteacher", "leadership"):  # the feed: leadership, the DSL, the headteacher (g3)
         with pytest.raises(PermissionDenied):
             concerns.safeguarding_feed(TODAY, TODAY, actor=staff(role))
         with pytest.raises(PermissionDenied):

@@ -53,5 +53,5 @@ async def test_the_head_cannot_see_an_allegation_about_herself_and_the_chair_can
         await pilot.press("enter")
         await quiet(pilot)
         assert type(app.screen).__name__ == "EntryHistoryDialog"
-        assert "raised by Office: Photographed pupils on her own phone" in text(app, "#history-text")
+        assert "raised by Office: Photographed pupils on her own phone" in app.screen.history_text
     assert Concern.get_by_id(allegation.id).seen_by.username == "chair"

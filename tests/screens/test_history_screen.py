@@ -136,8 +136,10 @@ async def test_find_by_pupil_name(school):
         await pilot.press("enter")
         await quiet(pilot)
         assert text(app, "#history-pupil").startswith("Cara Smith · Oak · admission no. 000003")
-        assert text(app, "#history-state").startswith("Now: With its owner")
-        assert chain(app) == ["Nothing has been recorded for this phone yet."]
+        state = text(app, "#history-state")
+        # nothing recorded: not "With its owner (since …)" beside "Nothing has been recorded" (g3's walk)
+        assert state.startswith("Now: With its owner (registered 20") and "since" not in state
+        assert chain(app) == ["Nothing has been recorded for this phone since it was registered."]
         assert app.focused.id == "history-scan"
         await pilot.press("tab", *"zzz")
         await quiet(pilot)

@@ -461,7 +461,7 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
         await pilot.press("enter")
         await quiet(pilot)
         assert screen_name(app) == "EntryHistoryDialog"
-        lines = text(app, "#history-text").splitlines()
+        lines = app.screen.history_text.splitlines()
         assert lines[0].endswith("raised by Oak Teacher: Seen [bold]texting[/bold] in class")
         assert lines[1:] == ["2026-11-12 08:30  seen by Head", "open"]
         assert Concern.get_by_id(concern.id).seen_by_id == school.head.id
@@ -526,7 +526,7 @@ async def test_a_confiscation_opens_the_phones_chain_of_custody(school):
         await pilot.press("down", "enter")
         await quiet(pilot)
         assert text(app, ".dialog-title") == f"Chain of custody of Ava Patel's phone (device {dev})"
-        lines = text(app, "#history-text").splitlines()
+        lines = app.screen.history_text.splitlines()
         assert len(lines) == 2 and "handed in" in lines[0] and "confiscated (behaviour; MST 6): Filming" in lines[1]
         await pilot.press("enter")
         assert screen_name(app) == "SafeguardingScreen"
@@ -694,7 +694,7 @@ async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school)
         assert (results[2].about_kind, results[2].staff_id) == ("staff", school.admin.id)
 
 
-async def test_a_new_concern_from_the_dsl_feed_appears_unseen(school):
+async def test_a_new_concern_from_the_dsl_feed_is_listed_and_not_new_to_her(school):
     from kiosk.screens.safeguarding import SafeguardingScreen
 
     app = make_app()
@@ -710,7 +710,9 @@ async def test_a_new_concern_from_the_dsl_feed_appears_unseen(school):
         await pilot.press(*"Phone seen at lunch", "enter", "enter")
         await quiet(pilot)
         assert msg(app, "#sg-message").endswith("about Ella Green raised: the DSL will see it.")
-        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 1 · open: 1.   Showing 1")
+        # listed at once, and seen by whoever raised it: not NEW to her (g3; it is to the other readers)
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 0 · open: 1.   Showing 1")
+        assert str(app.screen.query_one("#sg-feed").get_row_at(0)[4]) == "open"
 
 
 # ================================================================ compliance
