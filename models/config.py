@@ -491,8 +491,16 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
 
 def _apply_env(settings: Settings) -> None:
     if "KIOSK_SITE" in os.environ:
-        settings.site = os.environ["KIOSK_SITE"]
-        settings.site_1_chosen = not settings.site.strip()
+        value = os.environ["KIOSK_SITE"]
+        if not value.strip() and settings.site.strip():
+            # An empty KIOSK_SITE= left in a service's environment file must not quietly open
+            # site 1 at a terminal whose config names its school (issue 16, the trust's attack).
+            raise ConfigError(
+                f"KIOSK_SITE is set but empty, and the config file names the site {settings.site.strip()[:40]!r}: "
+                "unset KIOSK_SITE to use the config's site, or set it to a school's code. Nothing was opened."
+            )
+        settings.site = value
+        settings.site_1_chosen = not value.strip()
     if settings.site.strip():
         from models.sites import check_code
 

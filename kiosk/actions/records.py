@@ -104,6 +104,14 @@ def restore(backup_file: str, url: str) -> str:
     init_db(full)  # a connection only: the schema comes from the backup
     backups.check_postgres_target()
     backups.restore_postgres(backups.check_backup_file(Path(backup_file), full))
+    from models.errors import KioskError
+    from models.trust.chains import refuse_taken
+
+    try:
+        refuse_taken()  # a school of a trust: its own records, not another school's
+    except KioskError:
+        backups.empty_site()  # its place empty again, as it was
+        raise
     return full.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
@@ -194,6 +202,9 @@ def migrate_to(
         )
 
     def check() -> tuple[Verified, int]:
+        from models.trust.chains import refuse_taken
+
+        refuse_taken()  # a school of a trust: not records that are another school's already
         after = verify(target_anchors, (), tz)
         if not after.ok:
             first = [*after.report.problems, *after.states][0]

@@ -48,6 +48,7 @@ GENESIS = "0" * 64
 SYSTEM = "system"
 HEAD_ID = 1
 ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
+GENESIS_ID = 3  # a school of a trust made by add_site: its log's own start, in place of GENESIS (seq 0)
 PURGE_ACTION = "records.purge"  # its details carry "audit_anchor": [seq, hash] or null
 KEYED_ACTION = keys.KEYED_ACTION  # schema 9 on an upgraded database: every entry from here is keyed
 
@@ -174,15 +175,75 @@ def _utc(text: str) -> dt.datetime:
 
 
 def head() -> tuple[int, str]:
-    """The newest entry's (seq, hash); (0, GENESIS) for an empty log. Read inside the write tx."""
+    """The newest entry's (seq, hash); (0, :func:`genesis`) for an empty log. Read inside the write tx."""
     row = AuditHead.get_or_none(AuditHead.id == HEAD_ID)
-    return (row.seq, row.hash) if row else (0, GENESIS)
+    return (row.seq, row.hash) if row else (0, genesis())
+
+
+def genesis() -> str:
+    """What entry 1 follows: :data:`GENESIS`, or for a school a trust made (``models.trust``),
+    the random start it was given (:func:`set_genesis`), so that no two schools' logs are
+    alike from their first entry, whatever they record."""
+    row = AuditHead.get_or_none(AuditHead.id == GENESIS_ID)
+    return row.hash if row else GENESIS
+
+
+def new_genesis() -> str:
+    """A start of its own for a new school's log (:func:`set_genesis`): random, never GENESIS."""
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+def set_genesis(digest: str) -> None:
+    """Give the open site's new, empty log its own start (a school a trust makes)."""
+    AuditHead.create(id=GENESIS_ID, seq=0, hash=digest)
 
 
 def anchor() -> tuple[int, str]:
     """The (seq, hash) of the last entry a purge removed; (0, GENESIS) if none was."""
     row = AuditHead.get_or_none(AuditHead.id == ANCHOR_ID)
     return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+ORIGIN_KEY = "chain_first"  # a purge's details: the log's origin (:func:`origin`), once entry 1 is removed
+
+
+def origin(schema: str | None = None) -> str | None:
+    """Which log this is, whatever it holds now: the start a trust gave it (:func:`genesis`),
+    else the hash of its first entry (every later entry is chained onto it, so no other log
+    has it unless this one was copied); once a
+    retention purge has removed entry 1, the origin that purge recorded in its own, keyed
+    entry (:data:`ORIGIN_KEY`); for a log purged before origins were recorded, the hash of
+    the last entry the purge removed (the anchor, which every later purge records as the
+    origin). None: an empty log. ``schema``: another site's log (PostgreSQL), read by its
+    schema's name (:func:`models.trust.chains`), not the open site's."""
+    from models.store.db import db
+
+    def table(name: str) -> str:
+        return f'"{schema}"."{name}"' if schema else f'"{name}"'
+
+    param = db.obj.param
+    row = db.execute_sql(f"SELECT hash FROM {table('audit_head')} WHERE id = {param}", (GENESIS_ID,)).fetchone()
+    if row is not None and row[0]:
+        return str(row[0])  # a school the trust made: its own start, bound by entry 1 (verify)
+    row = db.execute_sql(f"SELECT hash FROM {table('audit_entry')} WHERE seq = 1").fetchone()
+    if row is not None:
+        return str(row[0])
+    cursor = db.execute_sql(
+        f"SELECT details FROM {table('audit_entry')} WHERE action = {param} ORDER BY seq DESC", (PURGE_ACTION,)
+    )
+    for (details,) in cursor:
+        try:
+            first = json.loads(details).get(ORIGIN_KEY)
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(first, str) and first:
+            return first
+    row = db.execute_sql(f"SELECT hash FROM {table('audit_head')} WHERE id = {param}", (ANCHOR_ID,)).fetchone()
+    if row is not None and row[0] and row[0] != GENESIS:
+        return str(row[0])
+    return None
 
 
 def set_anchor(seq: int, digest: str) -> None:
@@ -361,6 +422,10 @@ def _snapshot():
 def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[VerifyReport], None] | None) -> None:
     cov = integrity.Coverage()
     anchor_seq, anchor_hash = anchor()
+    start = genesis()
+    if not anchor_seq:
+        anchor_hash = start  # entry 1 follows the log's own start (a school a trust made), else GENESIS
+    origins: set[str] = set()  # what the purges recorded as the log's origin
     expected_seq = anchor_seq + 1
     prev_hash = anchor_hash
     last_seq = report.last_seq = anchor_seq
@@ -379,6 +444,8 @@ def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[Ver
         if e.action == PURGE_ACTION:
             try:
                 recorded_anchor = json.loads(e.details).get("audit_anchor")
+                if isinstance(first := json.loads(e.details).get(ORIGIN_KEY), str):
+                    origins.add(first)
             except (ValueError, AttributeError):
                 recorded_anchor = None
         if not broken:
@@ -413,6 +480,12 @@ def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[Ver
         prev_hash = e.hash
         expected_seq = e.seq + 1
         last_seq = report.last_seq = e.seq
+    if start != GENESIS and origins - {start}:
+        report.bad(
+            None,
+            "The log's start (its school's own, given when the trust made the school) is not the one its "
+            "purges recorded: changed outside the kiosk.",
+        )
     expected_anchor = [anchor_seq, anchor_hash] if anchor_seq else None
     if recorded_anchor != expected_anchor:
         report.bad(

@@ -1077,6 +1077,7 @@ def _purge_batches(
     while True:
         result.batches += 1
         with write_tx():
+            chain_first = audit.origin()  # before this batch removes entry 1: kept in its entry
             deleted = dict.fromkeys(totals, 0)
             holds = list(ctx.holds) if result.batches == 1 else []
             used = 0
@@ -1122,6 +1123,8 @@ def _purge_batches(
                 "hold_count": len(holds),
                 "audit_anchor": [anchor_seq, anchor_hash] if anchor_seq else None,
             }
+            if anchor_seq and chain_first:  # entries are gone: which log this is stays in it (a trust's registry)
+                details[audit.ORIGIN_KEY] = chain_first
             if result.batches == 1 and earlier is not None:
                 details["resumes"] = earlier.get("run")  # a purge that stopped part way
             if complete and result.batches > 1:

@@ -35,11 +35,15 @@ def had_staff() -> bool:
 
     if Staff.select().exists() or audit.anchor()[0] > 0:  # a purge, which someone signed in ran
         return True
+    # A wrong username or PIN typed with --as before anyone exists (auth.failed naming no
+    # account) is not a member of staff: counted, it shut the door on the first admin for
+    # good. One naming an account (a staff id) is, as is everything a signed-in person did.
+    nobody = (AuditEntry.action == "auth.failed") & (AuditEntry.entity_id == "None")
     if (
         AuditEntry.select()
         .where(
             (AuditEntry.action == "staff.create")
-            | (AuditEntry.entity == "staff")
+            | ((AuditEntry.entity == "staff") & ~nobody)
             | AuditEntry.actor.startswith("staff:")
         )
         .exists()

@@ -59,6 +59,7 @@ READY = "ready"  # its tables are there: read as normal
 EMPTY = "empty"  # its place, no tables yet: waiting for its records (migrate-to, or restore)
 MISSING = "missing"  # in the registry, but its schema is gone (dropped outside the kiosk)
 ALTERED = "altered"  # its schema holds what the kiosk did not make (a view, a function): never read
+SWAPPED = "swapped"  # its audit log is not the one the trust recorded for it (models.trust.chains): never read
 
 # What a school's schema may hold: the kiosk's tables (and partitions), their indexes and
 # sequences, and the three trigger functions of the capture (models.audit.integrity), which
@@ -87,6 +88,8 @@ class SiteInfo:
     name: str
     schema: str
     state: str = READY
+    recorded: str | None = None  # the origin of its log the trust recorded (models.trust.chains), if any
+    chain: str | None = None  # the origin of the log in its place now, when read (None: no log, or not read)
 
     @property
     def ready(self) -> bool:
@@ -96,13 +99,17 @@ class SiteInfo:
     def lost(self) -> bool:
         """In the registry, its tables gone or its schema holding what the kiosk did not make:
         a fault (``kiosk audit verify`` names it), where an empty place is a move under way."""
-        return self.state in (MISSING, ALTERED)
+        return self.state in (MISSING, ALTERED, SWAPPED)
 
     @property
     def fault_text(self) -> str:
         """Why a school at fault is not read, in a few words."""
         if self.state == ALTERED:
             return f"its schema {self.schema} holds things the kiosk did not make (a view or a function)"
+        if self.state == SWAPPED:
+            return (
+                f"its schema {self.schema} holds another school's records (not the audit log the trust recorded for it)"
+            )
         return f"its tables are gone (schema {self.schema})"
 
     @property
@@ -115,6 +122,11 @@ class SiteInfo:
             return f"missing: its tables are gone (schema {self.schema})"
         if self.state == ALTERED:
             return f"not read: its schema holds things the kiosk did not make (a view or a function in {self.schema})"
+        if self.state == SWAPPED:
+            return (
+                f"not read: {self.schema} holds another school's records (not the audit log the trust recorded "
+                "for it: schemas swapped or replaced outside the kiosk)"
+            )
         return ""
 
     @property
@@ -143,9 +155,25 @@ def all_sites(first_name: str = "This school") -> list[SiteInfo]:
     to be read. A school alone (or on SQLite) is a trust of one."""
     if not _has_registry():
         return [SiteInfo(1, MAIN, first_name, MAIN_SCHEMA)]
+    from models.trust import chains
+
     rows = list(Site.select().order_by(Site.id))
     states = schema_states([s.schema_name for s in rows])
-    return [SiteInfo(s.id, s.code, s.name, s.schema_name, states[s.schema_name]) for s in rows]
+    found = chains.recorded()
+    now_there = chains.current([s.schema_name for s in rows if states[s.schema_name] == READY])
+    taken = {origin: sid for sid, origin in found.items()}
+    out = []
+    for s in rows:
+        state, chain, mine = states[s.schema_name], now_there.get(s.schema_name), found.get(s.id)
+        if state == READY and s.schema_name in now_there:
+            if mine is not None and chain != mine:
+                state = SWAPPED  # not the log recorded for it: swapped, or replaced by another's
+            elif mine is None and chain is not None:
+                twins = [o.id for o in rows if o.id != s.id and now_there.get(o.schema_name) == chain]
+                if taken.get(chain, s.id) != s.id or twins:
+                    state = SWAPPED  # not recorded yet, and another school's log
+        out.append(SiteInfo(s.id, s.code, s.name, s.schema_name, state, mine, chain))
+    return out
 
 
 def schema_states(schemas: list[str]) -> dict[str, str]:
@@ -182,8 +210,48 @@ def grants_for(code: str, role: str | None = None) -> str:
             if code == MAIN
             else f"There is no school with the code {code!r} in this trust: kiosk trust sites lists them."
         )
-    database = db.execute_sql("SELECT current_database()").fetchone()[0]
-    return grants.school_role_sql(code, role if role is not None else grants.role_for(database, code))
+    database, owner = db.execute_sql(
+        "SELECT current_database(), pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+    ).fetchone()
+    default = grants.role_for(database, code)
+    role = grants.check_role(role if role is not None else default)
+    _refuse_role(role, code, owner, {s.code: grants.role_for(database, s.code) for s in all_sites() if s.code})
+    return grants.school_role_sql(code, role)
+
+
+def _refuse_role(role: str, code: str, owner: str, defaults: dict[str, str]) -> None:
+    """One line when ``role`` cannot be school ``code``'s own: the database's owner (the
+    trust's own role, site 1's), a superuser or a role that may act as the owner (each reads
+    and writes every school), or another school's role (its own or its default name)."""
+    ours = (
+        f"give {code} a login role of its own (the default, {defaults.get(code, 'DATABASE_' + code)}, is made for it)"
+    )
+    if role == owner:
+        raise ValidationError(f"{role} is the database's owner, the trust's own role at site 1: {ours}.")
+    found = db.execute_sql(
+        "SELECT r.rolsuper, pg_has_role(r.oid, (SELECT datdba FROM pg_database WHERE datname = current_database()), "
+        "'USAGE') FROM pg_roles r WHERE r.rolname = %s",
+        (role,),
+    ).fetchone()
+    if found is not None and found[0]:
+        raise ValidationError(f"{role} is a PostgreSQL superuser, which reads and writes every school: {ours}.")
+    if found is not None and found[1]:
+        raise ValidationError(f"{role} may act as the database's owner (a member of its role): {ours}.")
+    other = next((c for c, r in defaults.items() if r == role and c != code), None)
+    if other is None:
+        schema = site_names.schema_for(code)
+        owned = db.execute_sql(
+            "SELECT n.nspname FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner "
+            "WHERE r.rolname = %s AND n.nspname <> %s ORDER BY n.nspname",
+            (role, schema),
+        ).fetchall()
+        if owned:
+            name = owned[0][0]
+            other = name.removeprefix(site_names.SCHEMA_PREFIX) if name.startswith(site_names.SCHEMA_PREFIX) else None
+            if other is None:
+                raise ValidationError(f"{role} owns the schema {name}, which is not {code}'s: {ours}.")
+    if other is not None:
+        raise ValidationError(f"{role} is the school {other}'s role: {ours}.")
 
 
 def registered_name() -> str | None:
@@ -240,6 +308,9 @@ def add_site(
                 added_at=now,
                 added_by=None,
             )
+        from models.trust import chains
+
+        chains.record(None, now)  # which log site 1 (and any school whose log began since) holds
         lost = Site.get_or_none((Site.code == code) & (Site.schema_name == schema))
         if empty and lost is not None and not _schema_exists(schema):
             return _remake_empty(lost, name, actor=actor, now=now)
@@ -256,20 +327,34 @@ def add_site(
         site = Site.create(
             code=code, name=name, schema_name=schema, added_at=now, added_by=getattr(actor, "username", None)
         )
+        # A school made with its tables gets a log of its own from the start (models.trust.chains):
+        # recorded here, in the registry and in this entry, before anything is in it.
+        start = None if empty else audit.new_genesis()
         audit.append(
             actor,
             "trust.site_added",
             "site",
             site.id,
-            {"code": code, "name": name, "schema": schema, "empty": empty, **({"site_1": first} if first else {})},
+            {
+                "code": code,
+                "name": name,
+                "schema": schema,
+                "empty": empty,
+                **({"site_1": first} if first else {}),
+                **({chains.ORIGIN: start} if start else {}),
+            },
             now,
         )
+        if start is not None:
+            db.create_tables([chains.SiteChain], safe=True)
+            chains.SiteChain.create(site_id=site.id, origin=start, recorded_at=now)
         # The new school's tables, in this same transaction: a failure leaves no half-made school.
         here = current_schema()
         db.execute_sql(f'CREATE SCHEMA "{schema}"')
         if not empty:
             db.execute_sql(f'SET LOCAL search_path TO "{schema}"')
             migrate()  # (a failure aborts the whole transaction, search_path with it)
+            audit.set_genesis(start or audit.new_genesis())  # (start is set whenever the tables are made)
             db.execute_sql(f'SET LOCAL search_path TO "{here}"')  # the commit binds site 1's own chain
     return SiteInfo(site.id, code, name, schema)
 
@@ -356,6 +441,8 @@ def reading(site: SiteInfo, *, prepared: bool = False) -> Iterator[None]:
         db.execute_sql("SET TRANSACTION READ ONLY")
         if site.schema != MAIN_SCHEMA:
             _hold_as_made(site)
+        if site.recorded is not None and audit.origin(site.schema) != site.recorded:
+            raise StorageError(f"{site.label} holds another school's records: {_NOT_READ}")
         db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
         yield  # (SET LOCAL ends with the transaction: this connection is back at its own site)
         if site.schema != MAIN_SCHEMA and schema_states([site.schema])[site.schema] != READY:
@@ -424,6 +511,8 @@ def read_each(sites: list[SiteInfo], read: Callable[[SiteInfo], T]) -> list[tupl
             states = schema_states(schools)
         for site in sites:
             state = states.get(site.schema, site.state)
+            if state == READY and site.recorded is not None and audit.origin(site.schema) != site.recorded:
+                state = SWAPPED  # another school's log since the list of schools was read (models.trust.chains)
             if state != READY:
                 out.append((site if state == site.state else replace(site, state=state), None))
                 continue
@@ -439,6 +528,24 @@ def read_each(sites: list[SiteInfo], read: Callable[[SiteInfo], T]) -> list[tupl
     return out
 
 
+def _own_log_problems() -> list[str]:
+    """At a school of the trust: its place holds the log the trust recorded for it (when this
+    role may read that record: the trust's own, or a school's role after its grants were run
+    again)."""
+    from models.trust import chains
+
+    me = Site.get_or_none(Site.schema_name == current_schema())
+    if me is None:
+        return []
+    mine = chains.recorded().get(me.id)
+    if mine is None or audit.origin() == mine:
+        return []
+    return [
+        f"This school's place ({current_schema()}) holds another school's records: not the audit log the trust "
+        f"recorded for {me.name} ({me.code}). Its schema was swapped or replaced outside the kiosk."
+    ]
+
+
 def registry_problems() -> list[str]:
     """The trust's registry against site 1's audit log (for ``kiosk audit verify`` at site
     1): every school was added by an entry that names its code, name and schema, and each
@@ -449,8 +556,10 @@ def registry_problems() -> list[str]:
 
     from models.store.tables import AuditEntry
 
-    if current_site() != MAIN or not _has_registry():
+    if not _has_registry():
         return []
+    if current_site() != MAIN:
+        return _own_log_problems()
     problems = []
     added: dict[str, dict[str, Any]] = {}
     first_name = None
@@ -491,6 +600,15 @@ def registry_problems() -> list[str]:
             )
     schemas = {s.schema_name for s in rows.values()}
     states = schema_states(sorted(schemas))
+    from models.trust import chains
+
+    for site in all_sites():
+        if site.state == SWAPPED:
+            problems.append(
+                f"Table site: the school {site.name!r} ({site.code or 'site 1'}): {site.fault_text}. Two schools' schemas "
+                "were swapped, or one replaced with another's, outside the kiosk; no report across the trust reads it."
+            )
+    problems.extend(chains.problems())
     for s in rows.values():
         if states[s.schema_name] == ALTERED:
             problems.append(

@@ -70,6 +70,12 @@ BEGIN
       'run kiosk trust add-site first, and connect to the trust''s database.', place;
   END IF;
   SELECT pg_get_userbyid(datdba) INTO trust_owner FROM pg_database WHERE datname = current_database();
+  IF school = trust_owner OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = school AND rolsuper)
+     OR EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+                WHERE o.rolname = school AND n.nspname <> place) THEN
+    RAISE EXCEPTION 'The role % is the database''s owner, a superuser or another school''s: '
+      'give {code} a login role of its own (kiosk trust grants --site {code}).', school;
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = school) THEN
     EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION '
                    'CONNECTION LIMIT 20', school);

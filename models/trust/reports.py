@@ -31,7 +31,7 @@ from models.store.tables import Staff
 from models.trust import SiteInfo, all_sites, read_each
 
 
-def _at_site_1(actor: Staff | None, action: str) -> None:
+def _at_site_1(actor: Staff | None, action: str, now: dt.datetime | None = None) -> None:
     if actor is not None:
         require(actor, action)
     if current_site() != MAIN:
@@ -40,6 +40,9 @@ def _at_site_1(actor: Staff | None, action: str) -> None:
         raise PermissionDenied(
             "Reports across the trust are read at site 1, the trust's own (a terminal that names no site)."
         )
+    from models.trust import chains
+
+    chains.record(None, now or utcnow())  # a school whose log began since: which log it is, before it is read
 
 
 def _self_at(site: SiteInfo, actor: Staff | None) -> int | None:
@@ -124,8 +127,8 @@ def compliance_across(
     """Each school's hand-in figures over the range (the compliance report's own totals,
     :func:`models.reports.compliance.summary`, over the days with a hand-in, as the
     governors' figures count them: a school with none has no school days), then the trust's total (its rate from the summed counts, not an average of rates)."""
-    _at_site_1(actor, "trust_reports")
     now = now or utcnow()
+    _at_site_1(actor, "trust_reports", now)
     sites = all_sites(first_name)
     rows: list[SiteCompliance] = []
     for site, s in read_each(
@@ -204,8 +207,8 @@ class SiteHeld:
 def uncollected_across(
     actor: Staff | None, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
 ) -> list[SiteHeld]:
-    _at_site_1(actor, "trust_reports")
     now = now or utcnow()
+    _at_site_1(actor, "trust_reports", now)
     out: list[SiteHeld] = []
     for site, held in read_each(all_sites(first_name), lambda _site: phones.uncollected(now, tz)):
         if held is None:
@@ -256,8 +259,8 @@ def governors_across(
 ) -> list[tuple[SiteInfo, gov.GovernorsReport | None]]:
     """Each school's governors' figures for the term (counts, no names); None for a school
     not read."""
-    _at_site_1(actor, "trust_reports")
     now = now or utcnow()
+    _at_site_1(actor, "trust_reports", now)
     return read_each(
         all_sites(first_name),
         lambda site: gov.governors_report(

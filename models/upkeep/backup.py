@@ -413,6 +413,30 @@ def restore_postgres(backup: Path) -> None:
     db.connect(reuse_if_open=True)
 
 
+def empty_site() -> None:
+    """A school's place emptied again after a restore that is refused (its records another
+    school's): the tables and functions pg_restore made in it dropped, the schema itself
+    (and its owner) kept. Never at site 1, whose restore is into a whole new database."""
+    from models.store.db import current_schema
+
+    if current_site() == sites.MAIN:
+        return
+    here = current_schema()
+    with db.atomic():
+        for (table,) in db.execute_sql(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relispartition = false",
+            (here,),
+        ).fetchall():
+            db.execute_sql(f'DROP TABLE IF EXISTS "{here}"."{table}" CASCADE')
+        for (fn,) in db.execute_sql(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s",
+            (here,),
+        ).fetchall():
+            db.execute_sql(f"DROP FUNCTION IF EXISTS {fn} CASCADE")
+
+
 # ---------------------------------------------------------------- the backup folder
 
 
