@@ -443,7 +443,7 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", SafeguardingScreen, pin=DEMO_PINS["head"])
-        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 13/10/2026")
         table = app.screen.query_one("#sg-feed")
         assert [str(c) for c in table.get_row_at(0)][:5] == [
             "2026-11-12 08:25",
