@@ -89,6 +89,9 @@ class KioskApp(CalmErrorsApp):
         # with what those screens asked for meanwhile (dialogs to open, notices: ``held``).
         self.locked_by: SignedIn | None = None
         self.held: list[tuple[str, Any, Any]] = []
+        # Two-step forms confirmed and kept off the screen until what they answered is recorded
+        # (refused, one opens again as it was: kiosk.dialogs.two_step.ask).
+        self.kept_forms: set[Any] = set()
         # The DSL's immediate alerts (a radicalisation concern, an allegation, a confiscation for
         # suspected nude or semi-nude images) raised anywhere on this database: checked on the
         # idle timer, each told once per person (check_alerts).
@@ -478,6 +481,8 @@ class KioskApp(CalmErrorsApp):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        for form in list(self.kept_forms):  # the last person's forms: never shown to this one
+            form.let_go()
         self.switch_screen(HomeScreen(who, start=None if self.start_screen == "visitor" else self.start_screen))
 
     def lock(self, reason: str = "") -> None:

@@ -155,12 +155,22 @@ def device_of_code(code: str) -> int:
 
 
 def local_time(text: str, option: str = "--at") -> dt.datetime:
-    """ "YYYY-MM-DD HH:MM" in the school's time zone, as naive UTC; else one plain line."""
+    """ "YYYY-MM-DD HH:MM" (or the day as the forms take it, DD/MM/YYYY with / . or - between:
+    models.dates) in the school's time zone, as naive UTC; else one plain line."""
     from models.clock import local_to_utc
+    from models.dates import impossible_day, parse_day
     from models.errors import ValidationError
 
+    day_text, _, time_text = " ".join(text.split()).rpartition(" ")
+    day = parse_day(day_text)
     try:
-        local = dt.datetime.strptime(" ".join(text.split()), "%Y-%m-%d %H:%M")
+        time = dt.datetime.strptime(time_text, "%H:%M").time()
     except ValueError:
-        raise ValidationError(f"{option} {text[:40]!r} is not a time: write it as 'YYYY-MM-DD HH:MM'.") from None
-    return local_to_utc(local)
+        time = None
+    if day is None and (no_such := impossible_day(day_text)):
+        raise ValidationError(f"{option} {text[:40]!r}: {no_such}")
+    if day is None or time is None:
+        raise ValidationError(
+            f"{option} {text[:40]!r} is not a time: write it as 'DD/MM/YYYY HH:MM' or 'YYYY-MM-DD HH:MM'."
+        )
+    return local_to_utc(dt.datetime.combine(day, time))

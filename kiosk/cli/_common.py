@@ -331,16 +331,18 @@ class RecordCommand(click.Command):
 
 
 def parse_date(value: str | None, option: str = "--date") -> dt.date | None:
-    """YYYY-MM-DD between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
+    """A day as the forms read it (models.dates: YYYY-MM-DD, or DD/MM/YYYY with / . or -
+    between) between 2000-01-01 and 2099-12-31, else one plain line (exit 2)."""
     if value is None:
         return None
+    from models.dates import DAY_FORMAT, impossible_day, parse_day
+
     text = value.strip()
-    try:
-        if len(text) != 10:
-            raise ValueError
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"{option} {value[:40]!r} is not a date: write it as YYYY-MM-DD.") from None
+    day = parse_day(text)
+    if day is None:
+        if no_such := impossible_day(text):  # 31/02/2026: said so, not taken for a slip of format
+            raise BadInput(f"{option} {value[:40]!r}: {no_such}")
+        raise BadInput(f"{option} {value[:40]!r} is not a date: write it as {DAY_FORMAT} or YYYY-MM-DD.")
     from models.clock import DAY_RANGE_TEXT, in_day_range
 
     if not in_day_range(day):  # models.clock: the same range as the screens

@@ -77,6 +77,10 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         yield Label("What happened (facts: when, where, what was seen or said)")
         yield FormNote(id="concern-what", placeholder="What happened", max_length=WHAT_LIMIT)
 
+    def help_line(self) -> str:
+        """Once whom it is about is chosen, the line goes back to the plain help, not "Choose who"."""
+        return DockedTwoStepDialog.HELP if self.about() is not None else self.HELP
+
     def on_mount(self) -> None:
         self.show_parts()
         self.query_one("#concern-about", RadioSet).focus()

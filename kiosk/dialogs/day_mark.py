@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions import attendance as act
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput
@@ -25,11 +26,11 @@ from kiosk.workers import DbWork, Failure
 HINT = "Type part of a name, Down to the list, then A: absent · N: no phone today · Esc: cancel."
 
 
-class DayMarkDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[tuple[str, str] | None]):
+class DayMarkDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, DbWork, ModalScreen[tuple[str, str] | None]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="day_mark.cancel"),
+        Binding("escape", "escape", "Cancel", id="day_mark.cancel"),
         Binding("a", "choose('absent')", "Absent", id="day_mark.absent"),
         Binding("n", "choose('no_phone')", "No phone today", id="day_mark.no_phone"),
     ]
@@ -97,6 +98,3 @@ class DayMarkDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[tuple[str, str]
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.query_one("#mark-hint", Static).update("A: absent · N: no phone today · Esc: cancel.")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

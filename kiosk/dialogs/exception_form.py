@@ -17,7 +17,6 @@ A medical exception takes a category from the list: there is no field for a diag
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import partial
 from typing import Any
 
@@ -34,7 +33,7 @@ from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
-from models.clock import DAY_RANGE_TEXT, in_day_range
+from models.dates import DAY_FORMAT, read_day, uk
 from models.policy.agreed import KINDS, MEDICAL_CATEGORIES, NEEDS_RISK_ASSESSMENT, SUBJECT_KINDS
 
 SUBJECT_WORDS = {
@@ -48,21 +47,6 @@ KIND_SUBJECTS_UI = {  # mirrors models.policy.agreed.KIND_SUBJECTS, to say so be
     "remote_learning": {"pupil", "staff"},
 }
 LIMITS = {"allowed": 500, "where": 200, "condition": 200, "sanction": 500, "name": 100, "risk": 60}
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date typed as YYYY-MM-DD or DD/MM/YYYY, or None."""
-    text = text.strip()
-    try:
-        if _ISO.match(text):
-            return dt.date.fromisoformat(text)
-        if m := _UK.match(text):
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        return None
-    return None
 
 
 def options(rows: list[tuple[int, str]]) -> list[Option]:
@@ -145,14 +129,14 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
             yield FormInput(id="exc-agreed-with", placeholder="optional", max_length=LIMITS["name"])
         with Horizontal(id="exc-dates"):
             for wid, label, value in (
-                ("exc-agreed-on", "Agreed on", self.today.isoformat()),
-                ("exc-starts", "Starts", self.today.isoformat()),
+                ("exc-agreed-on", "Agreed on", uk(self.today)),
+                ("exc-starts", "Starts", uk(self.today)),
                 ("exc-review", "Review", ""),
                 ("exc-ends", "Ends (last day)", ""),
             ):
                 with Vertical(classes="date-field"):
                     yield Label(label)
-                    yield FormInput(value, id=wid, placeholder="YYYY-MM-DD", max_length=10)
+                    yield FormInput(value, id=wid, placeholder=DAY_FORMAT, max_length=10)
         with Vertical(id="exc-risk-box"):
             yield Label("Risk assessment reference")
             yield FormInput(id="exc-risk", placeholder="e.g. RA-2026-14", max_length=LIMITS["risk"])
@@ -424,11 +408,9 @@ class ExceptionFormDialog(InOrderForm, DbWork, DockedTwoStepDialog[ExceptionForm
             ("exc-review", "review_on", "review date"),
             ("exc-ends", "ends_on", "end date"),
         ):
-            day = parse_date(self.value(wid))
-            if day is None:
-                return f"Give the {what} as YYYY-MM-DD, e.g. {self.today.isoformat()}.", wid
-            if not in_day_range(day):
-                return f"Give the {what} as {DAY_RANGE_TEXT}.", wid
+            day = read_day(self.value(wid), what, self.today)  # models.dates: as every form reads a day
+            if isinstance(day, str):
+                return day, wid
             dates[key] = day
         if dates["agreed_on"] > self.today:
             return "The date it was agreed is in the future.", "exc-agreed-on"

@@ -32,10 +32,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.widgets.in_order import FORM_BINDINGS, FormCheckbox, FormInput, FormNote, InOrderForm
 from models.clock import local_day
+from models.dates import DAY_FORMAT, read_day
 from models.safeguarding.concerns import (
     ACTIONS,
     LADO,
@@ -123,7 +123,7 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             yield Label("Referred to the LADO: day and reference (give both, or neither)")
             with Horizontal(id="follow-lado"):
                 with Vertical(classes="follow-lado-field"):
-                    yield FormInput(id="follow-lado-day", placeholder="YYYY-MM-DD", max_length=10)
+                    yield FormInput(id="follow-lado-day", placeholder=DAY_FORMAT, max_length=20)
                 with Vertical(classes="follow-lado-field"):
                     yield FormInput(
                         id="follow-lado-ref", placeholder="LADO's reference", max_length=LADO_REFERENCE_LIMIT
@@ -132,7 +132,7 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             yield Label("Referred to Prevent: the day, to whom, the reference (if any)")
             with Horizontal(id="follow-prevent"):
                 with Vertical(classes="follow-prevent-field"):
-                    yield FormInput(id="follow-prevent-day", placeholder="YYYY-MM-DD", max_length=10)
+                    yield FormInput(id="follow-prevent-day", placeholder=DAY_FORMAT, max_length=20)
                 with Vertical(classes="follow-prevent-field"):
                     yield FormInput(id="follow-prevent-to", placeholder="To whom", max_length=PREVENT_TO_LIMIT)
                 with Vertical(classes="follow-prevent-field"):
@@ -143,6 +143,16 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#follow-note", FormNote).focus()
+
+    def refused_at(self, error: str) -> str:
+        """Where a refusal on Confirm is put right: a referral's day, else What now (closed
+        meanwhile, an outcome refused), else the note."""
+        for word, field in (("LADO", "follow-lado-day"), ("Prevent", "follow-prevent-day")):
+            if word in error and self.query(f"#{field}"):
+                return field
+        if "close" in error.lower() or "outcome" in error.lower():
+            return "follow-outcome"
+        return "follow-note"
 
     def form_field(self) -> Widget | None:
         """The focused field of the form: a text box, What now (closed: its open list is
@@ -181,10 +191,11 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             return None
         if not day_text or not ref:
             return "Give both the day of the LADO referral and the LADO's reference, or neither."
-        day = parse_date(day_text)
-        if day is None:
-            return "Give the day of the LADO referral as YYYY-MM-DD."
-        if day > local_day(self.app.services.clock.now()):  # said here, before Confirm, keeping the form
+        today = local_day(self.app.services.clock.now())
+        day = read_day(day_text, "day of the LADO referral", today)  # models.dates: as every form reads a day
+        if isinstance(day, str):
+            return day
+        if day > today:  # said here, before Confirm, keeping the form
             return "The day of the LADO referral is in the future."
         if problem := bad_text(ref, "LADO's reference"):
             return problem
@@ -201,10 +212,11 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             return None
         if not day_text or not to:
             return "Give the day of the Prevent referral and to whom it went (the reference if there is one)."
-        day = parse_date(day_text)
-        if day is None:
-            return "Give the day of the Prevent referral as YYYY-MM-DD."
-        if day > local_day(self.app.services.clock.now()):
+        today = local_day(self.app.services.clock.now())
+        day = read_day(day_text, "day of the Prevent referral", today)
+        if isinstance(day, str):
+            return day
+        if day > today:
             return "The day of the Prevent referral is in the future."
         for value, what in ((to, "name of who it went to"), (ref, "Prevent reference")):
             if value and (problem := bad_text(value, what)):

@@ -22,16 +22,16 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
 from kiosk.actions.parents import ParentsTold
-from kiosk.dialogs.exception_form import parse_date
 from kiosk.dialogs.two_step import DockedTwoStepDialog
 from kiosk.widgets.in_order import FORM_BINDINGS, FieldsInTurn, FormInput
 from models.clock import local_from_utc_naive, local_to_utc, to_local
+from models.dates import DAY_FORMAT, parse_day
+from models.dates import day_problem as no_day
 
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3])[:.]?([0-5][0-9])$")
-# A day as typed: 12/11/2026, 12-11-2026, 12.11.2026 (day first), or 2026-11-12.
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 # Examples, said as such: the boxes hold today's day and time, and show these once emptied.
-DAY_EXAMPLE = "e.g. 12/11/2026"
+EXAMPLE_DAY = dt.date(2026, 11, 12)
+DAY_EXAMPLE = f"e.g. {EXAMPLE_DAY:%d/%m/%Y}"
 TIME_EXAMPLE = "e.g. 08:15"
 # Room for what is typed wrong ("12/11/2026 8:15"): kept, and said in one line, never cut.
 DAY_LENGTH = 20
@@ -47,16 +47,6 @@ HOW_WORDS = {
 }
 
 
-def parse_day(text: str) -> dt.date | None:
-    """A day typed DD/MM/YYYY (or with - or . between), or YYYY-MM-DD; None if malformed."""
-    if match := _DAY_FIRST.match(text.strip()):
-        try:
-            return dt.date(int(match[3]), int(match[2]), int(match[1]))
-        except ValueError:
-            return None
-    return parse_date(text)
-
-
 def parse_time(text: str) -> dt.time | None:
     """A time typed HH:MM (or HH.MM, or HHMM); None if malformed."""
     match = _HHMM.match(text.strip())
@@ -64,7 +54,8 @@ def parse_time(text: str) -> dt.time | None:
 
 
 def parse_day_time(day_text: str, time_text: str) -> dt.datetime | None:
-    """A local day (DD/MM/YYYY or YYYY-MM-DD) and time (HH:MM) as naive UTC; None if malformed."""
+    """A local day (as :func:`models.dates.parse_day` reads it) and time (HH:MM) as naive UTC;
+    None if malformed."""
     day, time = parse_day(day_text), parse_time(time_text)
     if day is None or time is None:
         return None
@@ -72,8 +63,9 @@ def parse_day_time(day_text: str, time_text: str) -> dt.datetime | None:
 
 
 def day_problem(text: str, words: str) -> str:
-    """One line when the day box (labelled ``words``, e.g. "Day told") holds no day, or ""."""
-    return "" if parse_day(text) else f"Give the {words.lower()} as DD/MM/YYYY, {DAY_EXAMPLE}."
+    """One line when the day box (labelled ``words``, e.g. "Day told") holds no day, or "": the
+    shared reading and words (models.dates: "There is no 31 February 2026.")."""
+    return no_day(text, words.lower(), EXAMPLE_DAY)
 
 
 def time_problem(text: str, words: str) -> str:
@@ -84,7 +76,7 @@ def time_problem(text: str, words: str) -> str:
 def when_problem(at: dt.datetime | None, now: dt.datetime, since: dt.datetime | None, what: str) -> str:
     """Why a day and time typed cannot be used (in the domain's words), or ""."""
     if at is None:
-        return "Give the day as DD/MM/YYYY and the time as HH:MM."
+        return f"Give the day as {DAY_FORMAT} and the time as HH:MM."
     minute = at.replace(second=0, microsecond=0)
     if minute > now.replace(second=0, microsecond=0):
         return "That time is in the future."
@@ -93,6 +85,11 @@ def when_problem(at: dt.datetime | None, now: dt.datetime, since: dt.datetime | 
             f"That is before the {what} ({local_from_utc_naive(since)}): enter {local_from_utc_naive(since)} or later."
         )
     return ""
+
+
+def about_the_time(error: str) -> bool:
+    """A refusal about when it happened (in the future, before what it is about)."""
+    return any(word in error.lower() for word in ("time", "before", "future", "day"))
 
 
 def how_of(text: str) -> str | None:
@@ -146,7 +143,7 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
         local = to_local(self.now)
         # Each box its own label, and no characters dropped as they are typed: a time typed
         # in the day box (or "8.15" in the time box) lost its separators without a word.
-        yield Label("Day told (DD/MM/YYYY)")
+        yield Label(f"Day told ({DAY_FORMAT})")
         yield FormInput(local.strftime("%d/%m/%Y"), id="parents-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
         yield Label("Time told (HH:MM)")
         yield FormInput(local.strftime("%H:%M"), id="parents-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
@@ -158,6 +155,9 @@ class ParentsInformedDialog(FieldsInTurn, DockedTwoStepDialog[ParentsTold]):
 
     def on_mount(self) -> None:
         self.query_one("#parents-who", Input).focus()
+
+    def refused_at(self, error: str) -> str:
+        return "parents-time" if about_the_time(error) else "parents-who"
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()

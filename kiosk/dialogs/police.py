@@ -29,6 +29,7 @@ from kiosk.dialogs.parents_informed import (
     DAY_LENGTH,
     TIME_EXAMPLE,
     TIME_LENGTH,
+    about_the_time,
     day_problem,
     parse_day_time,
     time_problem,
@@ -94,8 +95,6 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
         now: dt.datetime,
         latest: tuple[dt.datetime, str] | None = None,
         *,
-        typed: PoliceHandover | None = None,
-        error: str = "",
         thing: str = "phone",
     ) -> None:
         super().__init__()
@@ -103,8 +102,6 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
         self.thing = thing  # "phone", or "device" for a member of staff's own
         self.now = now
         self.latest = latest  # the phone's latest event (time, kind): the hand-over may not be dated before it
-        self.typed = typed  # what was typed before, when the form is opened again after a refusal
-        self.error = error  # that refusal, shown on the time
 
     def dialog_title(self) -> str:
         return f"Hand {self.pupil_name}'s {self.thing} to the police"
@@ -116,40 +113,36 @@ class PoliceDialog(FieldsInTurn, DockedTwoStepDialog[PoliceHandover]):
 
     def compose_form(self) -> ComposeResult:
         yield Label("Officer's name (required)")
-        typed = self.typed
         yield FormInput(
-            typed.officer_name if typed else "",
             id="police-officer",
             placeholder="e.g. PC Jane Smith",
             max_length=70,
         )
         yield Label("Officer's number (required)")
         yield FormInput(
-            typed.officer_number if typed else "",
             id="police-number",
             placeholder="Collar or warrant number",
             max_length=20,
         )
         yield Label("Police reference (required)")
         yield FormInput(
-            typed.force_reference if typed else "",
             id="police-reference",
             placeholder="Force reference or crime number",
             max_length=60,
         )
         # Each box its own label, and no characters dropped as they are typed (as "Parents told").
-        local = to_local(typed.handed_at if typed else self.now)
+        local = to_local(self.now)
         yield Label(f"{HANDOVER_DAY} (DD/MM/YYYY)")
         yield FormInput(local.strftime("%d/%m/%Y"), id="police-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
         yield Label(f"{HANDOVER_TIME} (HH:MM)")
         yield FormInput(local.strftime("%H:%M"), id="police-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
 
     def on_mount(self) -> None:
-        if self.error:
-            self.say(self.error)
-            self.query_one("#police-time", Input).focus()
-        else:
-            self.query_one("#police-officer", Input).focus()
+        self.query_one("#police-officer", Input).focus()
+
+    def refused_at(self, error: str) -> str:
+        """What the ledger refuses on Confirm is the time (a record made meanwhile, dated after it)."""
+        return "police-time"
 
     # ------------------------------------------------------------ form
 
@@ -244,8 +237,6 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         latest: tuple[dt.datetime, str] | None = None,
         *,
         reference: str = "",
-        typed: PoliceReturn | None = None,
-        error: str = "",
         thing: str = "phone",
         meaning: str = RETURN_MEANING,
         after: str = "The phone is then held by the school, confiscated.",
@@ -258,8 +249,6 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         self.now = now
         self.latest = latest
         self.reference = reference  # the hand-over's reference, offered
-        self.typed = typed
-        self.error = error
 
     def dialog_title(self) -> str:
         return f"{self.pupil_name}'s {self.thing} returned by the police"
@@ -268,32 +257,28 @@ class PoliceReturnDialog(FieldsInTurn, DockedTwoStepDialog[PoliceReturn]):
         yield Static(self.meaning, id="return-meaning", classes="dialog-warning", markup=False)
 
     def compose_form(self) -> ComposeResult:
-        typed = self.typed
         yield Label("Returned by (officer's name and number)")
-        yield FormInput(
-            typed.officer if typed else "", id="return-officer", placeholder="e.g. PC Jane Smith 4521", max_length=100
-        )
+        yield FormInput(id="return-officer", placeholder="e.g. PC Jane Smith 4521", max_length=100)
         yield Label("Police reference")
-        yield FormInput(typed.reference if typed else self.reference, id="return-reference", max_length=60)
-        local = to_local(typed.returned_at if typed else self.now)
+        yield FormInput(self.reference, id="return-reference", max_length=60)
+        local = to_local(self.now)
         yield Label(f"{RETURN_DAY} (DD/MM/YYYY)")
         yield FormInput(local.strftime("%d/%m/%Y"), id="return-day", placeholder=DAY_EXAMPLE, max_length=DAY_LENGTH)
         yield Label(f"{RETURN_TIME} (HH:MM)")
         yield FormInput(local.strftime("%H:%M"), id="return-time", placeholder=TIME_EXAMPLE, max_length=TIME_LENGTH)
         yield Label("What happens next (optional)")
         yield FormInput(
-            (typed.next_steps or "") if typed else "",
             id="return-next",
             placeholder="e.g. keep until a parent collects",
             max_length=200,
         )
 
     def on_mount(self) -> None:
-        if self.error:
-            self.say(self.error)
-            self.query_one("#return-time", Input).focus()
-        else:
-            self.query_one("#return-officer", Input).focus()
+        self.query_one("#return-officer", Input).focus()
+
+    def refused_at(self, error: str) -> str:
+        """What the ledger refuses on Confirm is the time (a record made meanwhile, dated after it)."""
+        return "return-time"
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
@@ -409,6 +394,9 @@ class PoliceContactDialog(FieldsInTurn, DockedTwoStepDialog[PoliceCall]):
 
     def on_mount(self) -> None:
         self.query_one("#call-line", Input).focus()
+
+    def refused_at(self, error: str) -> str:
+        return "call-time" if about_the_time(error) else "call-reference"
 
     def value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()

@@ -8,14 +8,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput, too_long
 
 
-class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
+class ReasonDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
+    BINDINGS = [Binding("escape", "escape", "Cancel", id="reason.cancel")]
     KEEPS_LONG_TEXT = True  # a reason past its limit is kept and refused, not cut (kiosk.widgets.in_order)
 
     def __init__(self, title: str, detail: str = "") -> None:
@@ -38,15 +39,12 @@ class ReasonDialog(FieldsBlinkAsTheAppSays, ModalScreen[str | None]):
         event.stop()
         text = event.value.strip()
         if not text:
-            self.query_one("#reason-error", Static).update("Give a reason: it is kept with the record.")
+            self.say("Give a reason: it is kept with the record.")
             return
         if not text.isprintable():
-            self.query_one("#reason-error", Static).update("The reason contains control characters.")
+            self.say("The reason contains control characters.")
             return
         if (problem := too_long([self.query_one("#reason", FormInput)])) is not None:
-            self.query_one("#reason-error", Static).update(problem[1])
+            self.say(problem[1])
             return
         self.dismiss(text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

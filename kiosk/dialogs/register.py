@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.actions.custody import pupils_named
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput
@@ -18,13 +19,13 @@ from kiosk.workers import DbWork, Failure
 HELP = "Down/Up to choose, Enter to register, Esc to cancel."
 
 
-class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
+class RegisterDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     """Returns the chosen pupil's admission number, or None if cancelled."""
 
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="register.cancel")]
+    BINDINGS = [Binding("escape", "escape", "Cancel", id="register.cancel")]
 
     def __init__(self, code: str) -> None:
         super().__init__()
@@ -86,6 +87,3 @@ class RegisterDialog(FieldsBlinkAsTheAppSays, DbWork, ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

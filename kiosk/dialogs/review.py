@@ -10,21 +10,23 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput
+from models.dates import DAY_FORMAT, read_day, uk
 from models.errors import ValidationError
 from models.policy.agreed import check_next_review
 
 SUGGEST_WEEKS = 6  # the date offered: half a term on, or the end date if sooner
 
 
-class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
+class ReviewDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
     """Returns the next review date (after today, no later than the end date), or None."""
 
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="review.cancel")]
+    BINDINGS = [Binding("escape", "escape", "Cancel", id="review.cancel")]
 
     def __init__(self, title: str, detail: str, today: dt.date, ends_on: dt.date) -> None:
         super().__init__()
@@ -40,10 +42,8 @@ class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.detail, markup=False)
-            yield Static(
-                f"Next review (YYYY-MM-DD, after today and no later than {self.ends_on.isoformat()}):", markup=False
-            )
-            yield FormInput(self.suggestion().isoformat(), id="review-date", max_length=10)
+            yield Static(f"Next review ({DAY_FORMAT}, after today and no later than {uk(self.ends_on)}):", markup=False)
+            yield FormInput(uk(self.suggestion()), id="review-date", max_length=20)
             yield Static("Enter to record the review, Esc to cancel.", classes="dialog-error", id="review-error")
 
     def on_mount(self) -> None:
@@ -51,19 +51,13 @@ class ReviewDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.date | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        error = self.query_one("#review-error", Static)
-        text = event.value.strip()
-        try:
-            when = dt.date.fromisoformat(text)
-        except ValueError:
-            error.update(f"Give the date as YYYY-MM-DD, e.g. {self.suggestion().isoformat()}.")
+        when = read_day(event.value, "date", self.suggestion())  # models.dates: as every form reads a day
+        if isinstance(when, str):
+            self.say(when)
             return
         try:
             check_next_review(when, today=self.today, ends_on=self.ends_on)
         except ValidationError as exc:
-            error.update(exc.message)
+            self.say(exc.message)
             return
         self.dismiss(when)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -23,6 +23,7 @@ from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
 from models.custody.school_devices import passcode_problem
+from models.dates import DAY_FORMAT, read_day, uk
 
 PURPOSES = (("trip", "School trip"), ("residential", "Residential"), ("other", "Other (say what)"))
 MAX_LOAN_DAYS = 60  # models.custody.school_devices.MAX_LOAN_DAYS
@@ -76,8 +77,8 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
                 yield RadioButton(Content(text))
         yield Label("Note: the trip, or what it is for")
         yield FormInput(id="loan-note", placeholder="e.g. Year 6 to Kingswood", max_length=200)
-        yield Label(f"Due back (YYYY-MM-DD, today to {MAX_LOAN_DAYS} days ahead)")
-        yield FormInput((self.today + dt.timedelta(days=1)).isoformat(), id="loan-due", max_length=10)
+        yield Label(f"Due back ({DAY_FORMAT}, today to {MAX_LOAN_DAYS} days ahead)")
+        yield FormInput(uk(self.today + dt.timedelta(days=1)), id="loan-due", max_length=10)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -85,6 +86,10 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
         box = self.query_one("#loan-staff", OptionList)
         box.highlighted = None
         box.focus()
+
+    def help_line(self) -> str:
+        """Once the borrower is chosen, the plain help, not "Choose who borrows it"."""
+        return DockedTwoStepDialog.HELP if self.borrower is not None else self.HELP
 
     def form_unchosen(self, field: str) -> None:
         if field == "loan-purpose":
@@ -122,10 +127,9 @@ class LoanDialog(InOrderForm, DockedTwoStepDialog[LoanForm]):
         if purpose == "other" and not note:
             return "Say what the device is for.", "loan-note"
         text = self.query_one("#loan-due", Input).value.strip()
-        try:
-            due = dt.date.fromisoformat(text)
-        except ValueError:
-            return "Give the day it is due back as YYYY-MM-DD.", "loan-due"
+        due = read_day(text, "day it is due back", self.today + dt.timedelta(days=1))  # models.dates: as every form
+        if isinstance(due, str):
+            return due, "loan-due"
         if not self.today <= due <= self.today + dt.timedelta(days=MAX_LOAN_DAYS):
             return f"It is due back between today and {MAX_LOAN_DAYS} days ahead.", "loan-due"
         staff_id = self.borrower

@@ -17,8 +17,9 @@ not before the phone's latest event (``models.custody.ledger.time_order_problem`
 ledger's own rule and words). The grounds and item sought must mean something, and the
 outcome must fit what was found and where the phone is: the ledger's own functions
 (``vague_problem``, ``search_outcome_problem``), checked on Enter and at Continue. Whatever
-the ledger still refuses on Confirm, the form opens again with everything typed
-(``typed=``) and the refusal (``error=``) at the field it concerns. The dialog returns a
+the ledger still refuses on Confirm, the form opens again as it was, everything typed, with
+the refusal at the field it concerns (``kiosk.dialogs.two_step.ask``; :meth:`SearchDialog.refused_at`).
+The dialog returns a
 :class:`SearchRecord` whose fields are the keyword arguments of
 ``models.custody.ledger.record_search``, or None if cancelled. It never touches the
 database, and it records only the fact of the search: nothing from the phone's contents.
@@ -63,6 +64,7 @@ from models.custody.ledger import (
     vague_problem,
     witness_problem,
 )
+from models.dates import day_problem
 
 OUTCOME_KEYS = tuple(SEARCH_OUTCOMES)
 # The consent list, in order (models.custody.ledger.CONSENT_BY): given by the pupil, by a listed
@@ -106,8 +108,8 @@ def when_searched(
     day = to_local(now).date()
     if day_text:
         parsed = parse_day(day_text)
-        if parsed is None:
-            return None, f"Give the day of the search as DD/MM/YYYY, e.g. {day:%d/%m/%Y}.", "search-day"
+        if parsed is None:  # models.dates: the shared reading and words
+            return None, day_problem(day_text, "day of the search", day), "search-day"
         day = parsed
     time = parse_time(time_text)
     if time is None:
@@ -138,12 +140,8 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         *,
         state: str | None = None,
         roles: frozenset[str] = frozenset(),
-        typed: SearchRecord | None = None,
-        error: str = "",
     ) -> None:
         super().__init__()
-        self.typed = typed  # what was typed before, when the form opens again after the ledger refused it
-        self.error = error  # that refusal, shown at the field it concerns
         # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
         self.state = state
         self.roles = roles  # the searcher's: only the headteacher searches when consent was refused
@@ -161,33 +159,27 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield Static(NO_CONTENTS, id="search-reminder", classes="dialog-warning")
 
     def compose_form(self) -> ComposeResult:
-        typed = self.typed
         yield Label("Consent given by (or refused by)")
         # No default: Enter before Down/Up recorded "the pupil" for someone who had not chosen.
-        consent = typed.consent_by if typed is not None else ""
         with UnchosenRadioSet(id="search-consent"):
-            yield RadioButton(Content(f"The pupil, {self.pupil_name}"), consent == "pupil")
-            yield RadioButton(Content("A parent or carer listed for the pupil"), consent == "parent")
-            yield RadioButton(Content("Refused by the pupil"), consent == "refused_pupil")
-            yield RadioButton(Content("Refused by a parent or carer listed"), consent == "refused_parent")
+            yield RadioButton(Content(f"The pupil, {self.pupil_name}"))
+            yield RadioButton(Content("A parent or carer listed for the pupil"))
+            yield RadioButton(Content("Refused by the pupil"))
+            yield RadioButton(Content("Refused by a parent or carer listed"))
         yield Label("Which parent or carer (when one consented or refused)")
-        with UnchosenRadioSet(  # the first Down: the first listed
-            id="search-contact", disabled=consent not in ("parent", "refused_parent")
-        ):
-            for contact_id, label in self.contacts:
-                yield RadioButton(Content(label), typed is not None and typed.consent_contact_id == contact_id)
+        with UnchosenRadioSet(id="search-contact", disabled=True):  # the first Down: the first listed
+            for _contact_id, label in self.contacts:
+                yield RadioButton(Content(label))
         if not self.contacts:
             yield Static(f"No parent or carer is listed for {self.pupil_name}.", id="search-no-contacts", markup=False)
         yield Label(f"Witness (someone other than {searcher_name(self.searcher)})", markup=False)
         yield FormInput(
-            (typed.witness or "") if typed else "",
             id="search-witness",
             placeholder="Witness's name",
             max_length=WITNESS_LIMIT,
         )
         yield Label("No witness? Why not (only when there was none)")
         yield FormInput(
-            (typed.no_witness_reason or "") if typed else "",
             id="search-no-witness",
             placeholder="Why there was no witness",
             max_length=NO_WITNESS_LIMIT,
@@ -196,67 +188,53 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         yield FormNote(id="search-grounds", placeholder="Why the phone was searched", max_length=GROUNDS_LIMIT)
         yield Label("Item sought (required)")
         yield FormInput(
-            typed.item_sought if typed else "",
             id="search-item",
             placeholder="What was being looked for",
             max_length=ITEM_LIMIT,
         )
         yield Label("Where the search took place (required)")
         yield FormInput(
-            typed.location if typed else "",
             id="search-location",
             placeholder="e.g. the headteacher's office",
             max_length=LOCATION_LIMIT,
         )
         yield Label(WHEN_LABEL, id="search-when-label")
         today = to_local(self.now)
-        when = to_local(typed.searched_at) if typed is not None and typed.searched_at is not None else None
         yield FormInput(
-            f"{when:%d/%m/%Y}" if when else "",
             id="search-day",
             placeholder=f"e.g. {today:%d/%m/%Y}",
             max_length=DAY_LENGTH,  # what is typed is kept, and a wrong form said in one line
         )
         yield FormInput(
-            f"{when:%H:%M}" if when else "",
             id="search-time",
             placeholder="e.g. 14:05",
             max_length=TIME_LENGTH,
         )
         yield Label("Others present (optional)")
         yield FormInput(
-            (typed.others_present or "") if typed else "",
             id="search-others",
             placeholder="Names and roles",
             max_length=OTHERS_LIMIT,
         )
         yield Label('Found (its kind, not content; none: empty and "nothing found")')
         yield FormInput(
-            (typed.found_what or "") if typed else "",
             id="search-found",
             placeholder="e.g. an image of another pupil",
             max_length=FOUND_LIMIT,
         )
         yield Label("Outcome: what was done with it")
         with UnchosenRadioSet(id="search-outcome"):  # no default either
-            for key, text in SEARCH_OUTCOMES.items():
-                yield RadioButton(Content(text[:1].upper() + text[1:]), typed is not None and typed.outcome == key)
+            for text in SEARCH_OUTCOMES.values():
+                yield RadioButton(Content(text[:1].upper() + text[1:]))
         yield Label("Follow-up (optional)")
         yield FormInput(
-            (typed.follow_up or "") if typed else "",
             id="search-follow-up",
             placeholder="e.g. DSL to speak to parents",
             max_length=FOLLOW_UP_LIMIT,
         )
 
     def on_mount(self) -> None:
-        if self.typed is not None:
-            self.query_one("#search-grounds", FormNote).value = self.typed.grounds
-        if self.error:  # opened again after the ledger refused it: everything typed, the refusal where it is put right
-            self.say(self.error)
-            self.query_one(f"#{self.refused_at(self.error)}").focus()
-        else:
-            self.query_one("#search-consent", RadioSet).focus()
+        self.query_one("#search-consent", RadioSet).focus()
 
     def refused_at(self, error: str) -> str:
         """The field to put right for the ledger's refusal on Confirm: where the form's own

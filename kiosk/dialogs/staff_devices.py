@@ -6,8 +6,8 @@ signed-in member of staff may hold a device of), what the device is, whom it is 
 LADO or the police) and why; then a summary to confirm. It returns a :class:`HoldForm`, or
 None if cancelled. ``GiveBackDialog``: the decision to give it back, returned as text. Neither
 touches the database: the caller records it (``kiosk.actions.devices_school``), which checks
-every rule again; on a refusal the caller opens the dialog again with what was typed
-(``typed=``) and the refusal (``error=``).
+every rule again; on a refusal the dialog opens again as it was, with the refusal
+(``kiosk.dialogs.two_step.ask``).
 """
 
 from __future__ import annotations
@@ -53,43 +53,38 @@ class HoldDialog(InOrderForm, DockedTwoStepDialog[HoldForm]):
     HELP = "Choose whose device it is (Down/Up, then Enter). Esc to cancel."
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="hold.back")]
 
-    def __init__(self, owners: list[tuple[int, str]], *, typed: HoldForm | None = None, error: str = "") -> None:
+    def __init__(self, owners: list[tuple[int, str]]) -> None:
         super().__init__()
         self.owners = dict(owners)
         self.rows = owners
-        self.typed = typed  # what was typed before, when the form opens again after a refusal
-        self.error = error
-        self.owner: int | None = typed.staff_id if typed is not None and typed.staff_id in self.owners else None
+        self.owner: int | None = None  # the member of staff chosen (Enter in the list): marked ●
 
     def dialog_title(self) -> str:
         return "Hold a member of staff's own device"
 
     def compose_form(self) -> ComposeResult:
-        typed = self.typed
         yield Label("Whose device it is")
         yield FormOptionList(*matches.picker_options(self.rows, self.owner), id="hold-staff")
         yield Label("The device (e.g. black iPhone)")
-        yield FormInput(typed.description if typed else "phone", id="hold-description", max_length=100)
+        yield FormInput("phone", id="hold-description", max_length=100)
         yield Label("Held for")
         with UnchosenRadioSet(id="hold-for"):
-            for key, text in HELD_FOR:
-                yield RadioButton(Content(text), value=typed is not None and typed.pending == key)
+            for _key, text in HELD_FOR:
+                yield RadioButton(Content(text))
         yield Label("Why it is held (for the DSL and the headteacher only)")
-        yield FormInput(typed.reason if typed else "", id="hold-reason", max_length=REASON_LIMIT)
+        yield FormInput(id="hold-reason", max_length=REASON_LIMIT)
 
     def on_mount(self) -> None:
         super().on_mount()
         box = self.query_one("#hold-staff", OptionList)
-        if self.error:
-            self.say(self.error)
-        if self.owner is None:
-            box.highlighted = None  # the first Down highlights the first
-            box.focus()
-        else:
-            box.highlighted = next(i for i, (sid, _) in enumerate(self.rows) if sid == self.owner)
-            self.query_one("#hold-reason", Input).focus()
+        box.highlighted = None  # the first Down highlights the first
+        box.focus()
         if not self.rows:
             self.say("There is nobody whose device you may hold.")
+
+    def help_line(self) -> str:
+        """Once whose device it is is chosen, the plain help, not "Choose whose"."""
+        return DockedTwoStepDialog.HELP if self.owner is not None else self.HELP
 
     def form_unchosen(self, field: str) -> None:
         if field == "hold-for":
@@ -159,26 +154,20 @@ class GiveBackDialog(InOrderForm, DockedTwoStepDialog[str]):
     HELP = "Type the decision, then Enter. Esc to cancel."
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="giveback.back")]
 
-    def __init__(self, owner: str, description: str, *, typed: str = "", error: str = "") -> None:
+    def __init__(self, owner: str, description: str) -> None:
         super().__init__()
         self.owner = owner
         self.description = description
-        self.typed = typed
-        self.error = error
 
     def dialog_title(self) -> str:
         return f"Give {self.owner}'s device back"
 
     def compose_form(self) -> ComposeResult:
         yield Label("The decision to give it back (e.g. the LADO's advice)")
-        yield FormInput(
-            self.typed, id="giveback-decision", placeholder="Decision (required)", max_length=DECISION_LIMIT
-        )
+        yield FormInput(id="giveback-decision", placeholder="Decision (required)", max_length=DECISION_LIMIT)
 
     def on_mount(self) -> None:
         super().on_mount()
-        if self.error:
-            self.say(self.error)
         self.query_one("#giveback-decision", Input).focus()
 
     def form_next(self, field: str, index: int | None) -> str | None:

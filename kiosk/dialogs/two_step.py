@@ -5,9 +5,15 @@ A subclass sets ``PREFIX`` and has widgets named ``{PREFIX}-error``,
 ``-back``; it implements ``action_continue``, which checks the form and calls
 :meth:`confirm_step` with the result and its summary. Esc goes back from the summary
 and cancels from the form. Nothing is returned until the summary is confirmed. Esc on a
-form where something was typed asks once first (:data:`ASK_ESC`, in the form's own line):
-a second Esc cancels; typing on means the next Esc asks again. An untouched form closes on
-one Esc.
+form where something was typed asks once first (:class:`KeepsWhatWasTyped`, shared with the
+one-step staff dialogs): a second Esc cancels; typing on means the next Esc asks again. An
+untouched form closes on one Esc.
+
+Opened with :func:`ask`, a form whose answer is then refused when it is recorded (the
+ledger's rules, checked again on Confirm: something recorded meanwhile at another desk)
+opens again exactly as it was, everything typed and chosen, with the refusal in its line at
+the field to put right (:meth:`TwoStepDialog.refused_at`); the caller records the answer with
+the pair :meth:`TwoStepDialog.recording` gives it.
 
 :class:`DockedTwoStepDialog` composes all of that itself (the title and warnings at the
 top, the help line and buttons docked at the bottom so they show even at 80×24): a
@@ -18,16 +24,19 @@ and the visitor concern are short.
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, RadioSet, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static, TextArea
 
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
+from kiosk.workers import Failure
+from models.errors import KioskError
 
 T = TypeVar("T")
 
@@ -57,24 +66,112 @@ def bad_text(value: str, what: str, *, multiline: bool = False) -> str | None:
     return None
 
 
-class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
+class KeepsWhatWasTyped:
+    """Mixed into every staff dialog that takes typed input (ahead of its Screen class).
+
+    Esc where something was typed or chosen since the dialog was shown asks once first
+    (:data:`ASK_ESC`, in the dialog's own line): a second Esc cancels; typing on means the next
+    Esc asks again. An untouched dialog closes on one Esc. (Not the public visitor screen, where
+    Esc goes back a step and never out: nothing is lost there, and nobody is held.)
+
+    The dialog's line (:meth:`say`) goes back to its help once the field it was about changes:
+    an old error no longer stays on screen, moving from field to field, after it was put right.
+    The field a line is about is the one with the focus when the next key arrives (a dialog
+    puts the focus on the field to put right as it says so)."""
+
+    LINE: ClassVar[str] = ".dialog-error"  # the dialog's one line
+
+    shown_values: tuple[object, ...] | None = None  # the fields as first shown (before the first key)
+    asked_at: tuple[object, ...] | None = None  # the fields when Esc asked
+    said: list[Any] | None = None  # [what the line says, the id of the field it is about (None: not known yet)]
+    first_line: str | None = None  # what the line said before anything was said in it
+
+    def key_arriving(self, event: events.Key | events.Paste) -> None:
+        """Called by the app as each key arrives: the fields as they were before the first key
+        (what was filled in for the user is not "typed"), and the field the line is about."""
+        screen: Any = self
+        if self.shown_values is None:
+            self.shown_values = form_values(screen)
+        if self.said is not None and self.said[1] is None:
+            focused = screen.focused
+            self.said[1] = focused.id if focused is not None and focused.id else ""
+
+    def line(self) -> Static:
+        screen: Any = self
+        return screen.query_one(self.LINE, Static)
+
+    def help_line(self) -> str:
+        """What the line goes back to once the field it was about changes."""
+        return self.first_line or ""
+
+    def say(self, text: str) -> None:
+        line = self.line()
+        if self.first_line is None:
+            self.first_line = str(line.render())
+        line.update(text)
+        self.said = [text, None] if text else None
+
+    def field_changed(self, field: Widget) -> None:
+        said = self.said
+        if said is not None and said[1] and field.id == said[1]:
+            self.said = None
+            self.line().update(self.help_line())
+
+    # Textual calls each class's handler along the MRO: these run beside the dialog's own.
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.field_changed(event.input)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.field_changed(event.text_area)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.field_changed(event.radio_set)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.field_changed(event.checkbox)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.field_changed(event.select)
+
+    def typed_in(self) -> bool:
+        """Something was typed or chosen in the dialog since it was shown."""
+        screen: Any = self
+        return self.shown_values is not None and form_values(screen) != self.shown_values
+
+    def escape_asks(self) -> bool:
+        """Esc: True when it asks first (something typed, and not asked about as it is now)."""
+        screen: Any = self
+        values = form_values(screen)
+        if self.typed_in() and values != self.asked_at:
+            self.asked_at = values
+            self.say(ASK_ESC)
+            return True
+        return False
+
+    def action_escape(self) -> None:
+        """Esc in a one-step dialog: asks first when something was typed, else cancels."""
+        if not self.escape_asks():
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        screen: Any = self
+        screen.dismiss(None)
+
+
+class TwoStepDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
     CSS_PATH = "dialogs.tcss"
     PREFIX = ""
 
     def __init__(self) -> None:
         super().__init__()
         self.result: T | None = None
-        self.shown_values: tuple[object, ...] | None = None  # the fields as first shown
-        self.asked_at: tuple[object, ...] | None = None  # the fields when Esc asked
+        self.answered: Callable[[T | None], Any] | None = None  # given its answer, when opened with ask()
 
-    def key_arriving(self, event: events.Key | events.Paste) -> None:
-        """The fields as they were before the first key (what was filled in for the user is
-        not "typed"). Called by the app as each key arrives."""
-        if self.shown_values is None:
-            self.shown_values = form_values(self)
+    def line(self) -> Static:
+        return self.query_one(f"#{self.PREFIX}-error", Static)
 
-    def say(self, text: str) -> None:
-        self.query_one(f"#{self.PREFIX}-error", Static).update(text)
+    def help_line(self) -> str:
+        return str(getattr(self, "HELP", ""))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -110,6 +207,12 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
 
     def action_confirm(self) -> None:
         if self.result is not None and self.has_class("confirming"):
+            if self.answered is not None and not self.app.is_screen_installed(self):
+                # Kept (off the screen) until what it answered is recorded: refused, it opens again.
+                self.app.install_screen(self, f"kept-form-{id(self)}")
+                kept = getattr(self.app, "kept_forms", None)
+                if kept is not None:
+                    kept.add(self)
             self.dismiss(self.result)
 
     def action_back(self) -> None:
@@ -119,18 +222,80 @@ class TwoStepDialog(FieldsBlinkAsTheAppSays, ModalScreen[T | None], Generic[T]):
             self.result = None
             self.say("Nothing recorded yet. Change anything (Shift+Tab), then Continue.")
             self.query_one(f"#{self.PREFIX}-continue", Button).focus()
-        elif self.typed_in() and form_values(self) != self.asked_at:
-            self.asked_at = form_values(self)
-            self.say(ASK_ESC)
-        else:
+        elif not self.escape_asks():
             self.action_cancel()
 
-    def typed_in(self) -> bool:
-        """Something was typed or chosen in the form since it was shown."""
-        return self.shown_values is not None and form_values(self) != self.shown_values
+    def fit_form(self) -> None:
+        """Sized to the room there is (DockedTwoStepDialog): nothing to do here."""
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    # ------------------------------------------------------------ refused on Confirm: the form again, as it was
+
+    def take_answer(self, result: T | None) -> None:
+        if result is None:
+            self.let_go()
+        if self.answered is not None:
+            self.answered(result)
+
+    def recording(
+        self, then: Callable[[Any], Any], failed: Callable[[Failure], Any]
+    ) -> tuple[Callable[[Any], None], Callable[[Failure], None]]:
+        """``then`` and ``failed`` for the call that records this form's answer: recorded, the
+        form is let go; refused, ``failed`` shows the refusal where it always did, and the form
+        opens again as it was (:meth:`open_again`)."""
+
+        def done(value: Any) -> None:
+            self.let_go()
+            then(value)
+
+        def refused(failure: Failure) -> None:
+            failed(failure)
+            self.open_again(failure)
+
+        return done, refused
+
+    def open_again(self, failure: Failure) -> None:
+        """What the form answered was refused on Confirm: it opens again with everything typed and
+        chosen, the refusal in its line and the focus on the field to put right
+        (:meth:`refused_at`). A crash (not a refusal) does not: its calm line says nothing was
+        changed, and the form goes."""
+        app = self.app
+        if not failure.refused_as(KioskError) or not app.is_screen_installed(self):
+            self.let_go()
+            return
+        self.remove_class("confirming")
+        self.result = None
+        self.asked_at = None
+        app.push_screen(self, self.take_answer)
+        self.say(failure.message)
+        self.query_one(f"#{self.refused_at(failure.message)}").focus()
+        self.call_after_refresh(self.fit_form)
+
+    def refused_at(self, error: str) -> str:
+        """The id of the field to put right for ``error``, what was refused on Confirm: the
+        form's first field, unless the form knows better."""
+        for field in self.query(f"#{self.PREFIX}-form").first().query("Input, TextArea, RadioSet, Select, OptionList"):
+            if field.focusable and field.id:
+                return field.id
+        return f"{self.PREFIX}-continue"
+
+    def let_go(self) -> None:
+        """Done with it: no longer kept for a refusal; gone from the app once off the screen."""
+        app = self.app
+        kept = getattr(app, "kept_forms", None)
+        if kept is not None:
+            kept.discard(self)
+        if app.is_screen_installed(self) and self not in app.screen_stack:
+            app.uninstall_screen(self)
+            if self.is_attached:
+                self.remove()
+
+
+def ask(app: App[Any], dialog: TwoStepDialog[T], answered: Callable[[T | None], Any]) -> None:
+    """Open ``dialog``; ``answered`` is given its answer (None: cancelled). The caller records the
+    answer with the pair :meth:`TwoStepDialog.recording` gives it: refused, the form opens again
+    exactly as it was, with the refusal at the field to put right."""
+    dialog.answered = answered
+    app.push_screen(dialog, dialog.take_answer)
 
 
 class DockedTwoStepDialog(TwoStepDialog[T]):

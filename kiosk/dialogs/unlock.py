@@ -9,13 +9,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 
 
-class UnlockDialog(FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None]):
+class UnlockDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="unlock.cancel")]
+    BINDINGS = [Binding("escape", "escape", "Cancel", id="unlock.cancel")]
 
     def __init__(self, capped: list[str]) -> None:
         super().__init__()
@@ -58,15 +59,11 @@ class UnlockDialog(FieldsBlinkAsTheAppSays, ModalScreen[tuple[str, str] | None])
 
         name = self.query_one("#unlock-user", Input).value.strip().lower()
         pin = self.query_one("#unlock-pin", Input).value.strip()
-        error = self.query_one("#unlock-error", Static)
         if not name:
-            error.update("Type the username to unlock.")
+            self.say("Type the username to unlock.")
             self.query_one("#unlock-user", Input).focus()
             return
         if pin and (problem := pin_problem(pin)):
-            error.update(problem)  # what was typed stays
+            self.say(problem)  # what was typed stays
             return
         self.dismiss((name, pin))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

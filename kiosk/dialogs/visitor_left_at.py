@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.dialogs.two_step import KeepsWhatWasTyped
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.in_order import FormInput
 
@@ -43,10 +44,10 @@ def parse_left_at(text: str, signed_in: dt.datetime, now: dt.datetime) -> tuple[
     return left, ""
 
 
-class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
+class LeftAtDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="visitor_left_at.cancel")]
+    BINDINGS = [Binding("escape", "escape", "Cancel", id="visitor_left_at.cancel")]
 
     def __init__(self, name: str, signed_in: dt.datetime, now: dt.datetime) -> None:
         super().__init__()
@@ -75,9 +76,6 @@ class LeftAtDialog(FieldsBlinkAsTheAppSays, ModalScreen[dt.datetime | None]):
         event.stop()
         left, problem = parse_left_at(event.value, self.signed_in, self.now)
         if left is None:
-            self.query_one("#leftat-error", Static).update(problem)
+            self.say(problem)
             return
         self.dismiss(left)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

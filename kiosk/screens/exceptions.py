@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions import agreed
 from kiosk.actions.agreed import DUE, REVIEW_WITHIN_DAYS, ExceptionRow
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
@@ -188,11 +189,13 @@ class ExceptionsScreen(DbWork, Screen[None]):
             self.say("Choose an exception in the list first (Down/Up).", "error")
         return row
 
-    def record(self, fn: Callable[..., agreed.Recorded], *args: Any) -> None:
-        """Run the action ``fn(who, *args, now)`` on the exceptions: one at a time."""
+    def record(self, fn: Callable[..., agreed.Recorded], *args: Any, form: TwoStepDialog[Any] | None = None) -> None:
+        """Run the action ``fn(who, *args, now)`` on the exceptions: one at a time. ``form``: the
+        two-step form that answered, opened again as it was if the action is refused."""
         self.busy = True
         self.say("Recording…")
-        self.db(fn, self.who, *args, self.app.services.clock.now(), then=self.recorded, failed=self.refused)
+        then, failed = (self.recorded, self.refused) if form is None else form.recording(self.recorded, self.refused)
+        self.db(fn, self.who, *args, self.app.services.clock.now(), then=then, failed=failed)
 
     def recorded(self, done: agreed.Recorded) -> None:
         self.busy = False
@@ -210,13 +213,14 @@ class ExceptionsScreen(DbWork, Screen[None]):
 
         if self.ready("new", needs_row=False) is None:
             return
-        self.app.push_screen(ExceptionFormDialog(local_day(self.app.services.clock.now())), self.after_new)
+        dialog = ExceptionFormDialog(local_day(self.app.services.clock.now()))
+        ask(self.app, dialog, lambda form: self.after_new(form, dialog))
 
-    def after_new(self, form: agreed.ExceptionForm | None) -> None:
+    def after_new(self, form: agreed.ExceptionForm | None, dialog: TwoStepDialog[Any]) -> None:
         if form is None:
             self.say("Cancelled: nothing was recorded.")
         else:
-            self.record(agreed.record_exception, form)
+            self.record(agreed.record_exception, form, form=dialog)
 
     def action_revoke(self) -> None:
         from kiosk.dialogs.reason import ReasonDialog

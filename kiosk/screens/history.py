@@ -10,7 +10,9 @@ worker, which checks every rule again. A refusal is shown as its one-line messag
 Each action is declared once, in :data:`ACTIONS`: its key, the permission it needs, the
 dialog it opens and the use case (``kiosk.actions.custody``) that records the answer.
 :meth:`HistoryScreen.action_phone` opens the dialog and :meth:`HistoryScreen.answered`
-records what it returns.
+records what it returns. A two-step form whose answer the ledger refuses on Confirm (something
+recorded meanwhile) opens again exactly as it was, with the refusal at the field to put right
+(``kiosk.dialogs.two_step.ask``), as every two-step form does wherever it is opened.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kiosk.dialogs.police import PoliceContactDialog, PoliceDialog, PoliceReturn
 from kiosk.dialogs.reason import ReasonDialog
 from kiosk.dialogs.release_contact import ReleaseToContactDialog
 from kiosk.dialogs.search import SearchDialog
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets import matches
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
@@ -53,17 +56,11 @@ class PhoneAction:
     key: str
     label: str
     permission: str | None  # models.staff.auth.PERMISSIONS; None: offered to all, the domain decides (undo)
-    # (screen, phone, **again) -> the dialog to open; None: nothing to ask. ``again`` is what
-    # a reopened form is given (see ``reopens``).
+    # (screen, phone) -> the dialog to open; None: nothing to ask.
     form: Callable[..., ModalScreen[Any] | None]
     # (phone, the dialog's answer) -> (use case, its arguments): recorded as
     # ``use_case(who, *arguments, now)``. Looked up when used, so a use case can be replaced.
     record: Callable[[PhoneView, Any], tuple[Any, ...]]
-    # Refused for its time (something was recorded for the phone meanwhile): the form opens
-    # again with everything typed (``typed=``) and the refusal on the time (``error=``).
-    reopens: bool = False
-    # ... and for whatever else the ledger refuses on Confirm (the form says where to put it right).
-    reopens_on_any_refusal: bool = False
     # Shown only on a phone it can be taken on (not dimmed before a phone is found).
     only_when_offered: bool = False
 
@@ -114,7 +111,7 @@ ACTIONS: dict[str, PhoneAction] = {
         "f7",
         "Search",
         "search",
-        form=lambda screen, view, typed=None, error="": SearchDialog(
+        form=lambda screen, view: SearchDialog(
             view.owner,
             list(view.contacts),
             screen.who.display_name,
@@ -123,22 +120,15 @@ ACTIONS: dict[str, PhoneAction] = {
             latest=view.latest,
             state=view.state,
             roles=screen.who.roles,
-            typed=typed,
-            error=error,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
-        reopens=True,  # refused on Confirm (its time, the phone moved meanwhile): opens again with all typed
-        reopens_on_any_refusal=True,
     ),
     "police": PhoneAction(
         "f8",
         "Police",
         "police",
-        form=lambda screen, view, typed=None, error="": PoliceDialog(
-            view.owner, screen.app.services.clock.now(), latest=view.latest, typed=typed, error=error
-        ),
+        form=lambda screen, view: PoliceDialog(view.owner, screen.app.services.clock.now(), latest=view.latest),
         record=lambda view, handover: (act.hand_to_police, view.device_id, handover),
-        reopens=True,
     ),
     "dsl_decision": PhoneAction(
         "f9",
@@ -152,16 +142,13 @@ ACTIONS: dict[str, PhoneAction] = {
         "f8",  # the police key: a return while the phone is with the police (FOLDED)
         "Police return",
         "police",
-        form=lambda screen, view, typed=None, error="": PoliceReturnDialog(
+        form=lambda screen, view: PoliceReturnDialog(
             view.owner,
             screen.app.services.clock.now(),
             latest=view.latest,
             reference=view.police_reference,
-            typed=typed,
-            error=error,
         ),
         record=lambda view, back: (act.return_from_police, view.device_id, back),
-        reopens=True,
     ),
     "police_contact": PhoneAction(
         "f10",
@@ -216,10 +203,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.clear_message_on_load = True
         self.busy = False  # the phone is being reloaded after an action
         self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
-        # (any refusal?, reopen the last form with what was typed): set when its form answers (PhoneAction.reopens)
-        self.again: tuple[bool, Callable[[str], None]] | None = None
-        # that form, refused: opened again once the phone is read again (where it is now, not
-        # where it was when the form first opened: it may have moved meanwhile at another terminal)
+        # a refused form is shown again by kiosk.dialogs.two_step.ask; this stays None (see reopen_form)
         self.reopen: Callable[[], None] | None = None
         self.results_for = ""  # the name search the list on screen answers
         self.open_when_found = False  # Enter came before the list for what was typed: open its one match
@@ -497,32 +481,26 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             return None
         return self.view
 
-    def record(self, view: PhoneView, fn, *args) -> None:
+    def record(self, view: PhoneView, fn, *args, form: TwoStepDialog[Any] | None = None) -> None:
         """Record an action on ``view``'s phone (``fn(who, *args, now)``), then show what the
-        ledger says. No other action is taken until it answers, whichever phone is shown by then."""
+        ledger says. No other action is taken until it answers, whichever phone is shown by then.
+        ``form``: the two-step form that answered, opened again as it was if the ledger refuses."""
         self.recording = view
         self.say("Recording…")
-        self.db(fn, self.who, *args, self.app.services.clock.now(), then=self.recorded, failed=self.refused)
+        then, failed = (self.recorded, self.refused) if form is None else form.recording(self.recorded, self.refused)
+        self.db(fn, self.who, *args, self.app.services.clock.now(), then=then, failed=failed)
 
     def recorded(self, done: str) -> None:
         self.recording = None
-        self.again = None
         self.say(done, "ok")  # the line names the pupil whose phone it was
         self.after_recording()
 
     def refused(self, failure: Failure) -> None:
-        from models.custody.ledger import OutOfOrder
-        from models.errors import KioskError
-
         acted, self.recording = self.recording, None
         message = failure.message
         if acted is not None and (self.view is None or self.view.device_id != acted.device_id):
             message = f"{acted.owner}'s phone: {message}"  # another phone is on screen by now
         self.say(message, "error")
-        again, self.again = self.again, None
-        if again is not None and failure.refused_as(KioskError if again[0] else OutOfOrder):
-            reopen = again[1]
-            self.reopen = lambda: reopen(failure.message)
         self.after_recording()
 
     def after_recording(self) -> None:
@@ -561,21 +539,17 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if (view := self.ready(name)) is not None:
             self.open_form(name, view)
 
-    def open_form(self, name: str, view: PhoneView, **again: Any) -> None:
-        dialog = ACTIONS[name].form(self, view, **again)
-        if dialog is not None:
+    def open_form(self, name: str, view: PhoneView) -> None:
+        dialog = ACTIONS[name].form(self, view)
+        if isinstance(dialog, TwoStepDialog):  # refused on Confirm: it opens again as it was
+            ask(self.app, dialog, lambda answer: self.answered(name, view, answer, dialog))
+        elif dialog is not None:
             self.app.push_screen(dialog, lambda answer: self.answered(name, view, answer))
 
-    def answered(self, name: str, view: PhoneView, answer: Any) -> None:
+    def answered(self, name: str, view: PhoneView, answer: Any, form: TwoStepDialog[Any] | None = None) -> None:
         """The dialog's answer for ``view``'s phone: record it (None: cancelled, nothing recorded)."""
         if answer is None:
             self.cancelled()
             return
-        action = ACTIONS[name]
-        if action.reopens:
-            self.again = (
-                action.reopens_on_any_refusal,
-                lambda error: self.open_form(name, self.now_shown(view), typed=answer, error=error),
-            )
-        fn, *args = action.record(view, answer)
-        self.record(view, fn, *args)
+        fn, *args = ACTIONS[name].record(view, answer)
+        self.record(view, fn, *args, form=form)

@@ -101,6 +101,7 @@ def task_label(task: Task, who: SignedIn) -> str:
     return task.label
 
 
+CANCELLED = "Cancelled: nothing was recorded."  # what every cancelled form says
 CODE_START = set(string.ascii_uppercase + string.digits)  # a scan starts so; Home's keys are lower case
 # A scanner with caps lock on sends a code in lower case: k, v or s (Home's keys for Compliance, Visitors
 # and Safeguarding) then digits at once. Such a key waits this long for a digit before it acts.
@@ -265,16 +266,20 @@ class HomeScreen(DbWork, Screen[None]):
 
     def action_raise_concern(self) -> None:
         from kiosk.dialogs.concern import RaiseConcernDialog
+        from kiosk.dialogs.two_step import ask
 
-        self.app.push_screen(RaiseConcernDialog(), self._raise)
+        dialog = RaiseConcernDialog()
+        ask(self.app, dialog, lambda form: self._raise(form, dialog))
 
-    def _raise(self, form) -> None:
+    def _raise(self, form, dialog) -> None:
         if form is None:
+            self.notify(CANCELLED, markup=False)  # as every other cancel says
             return
         from kiosk.actions.safeguarding import raise_concern
 
         now = self.app.services.clock.now()
-        self.db(raise_concern, self.who, form, now, then=self.done, failed=self.not_done)
+        then, failed = dialog.recording(self.done, self.not_done)  # refused: the form again, as it was
+        self.db(raise_concern, self.who, form, now, then=then, failed=failed)
 
     # ------------------------------------------------------------ an admin unlocks an account
 

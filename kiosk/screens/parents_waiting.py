@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions import parents as act
 from kiosk.dialogs.parents_informed import ParentsInformedDialog
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table, cap
@@ -121,15 +122,16 @@ class ParentsWaitingScreen(DbWork, Screen[None]):
             searcher_name(self.who.display_name),
             self.app.services.clock.now(),
         )
-        self.app.push_screen(dialog, lambda told: self.answered(about, told))
+        ask(self.app, dialog, lambda told: self.answered(about, told, dialog))
 
-    def answered(self, about: act.InformAbout, told: act.ParentsTold | None) -> None:
+    def answered(self, about: act.InformAbout, told: act.ParentsTold | None, dialog: TwoStepDialog[Any]) -> None:
         if told is None:
             self.say("Cancelled: nothing was recorded.")
             return
         now = self.app.services.clock.now()
         self.say("Recording…")
-        self.db(act.informed_of_event, self.who, about.event_id, told, now, then=self.recorded, failed=self.failed)
+        then, failed = dialog.recording(self.recorded, self.failed)  # refused: the form again, as it was
+        self.db(act.informed_of_event, self.who, about.event_id, told, now, then=then, failed=failed)
 
     def recorded(self, done: str) -> None:
         self.say(f"{done}", "ok")

@@ -14,6 +14,7 @@ concern (any member of staff may, with :class:`kiosk.dialogs.concern.RaiseConcer
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -25,7 +26,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from kiosk.actions import safeguarding
 from kiosk.actions.safeguarding import EntryHistory, Feed
-from kiosk.dialogs.exception_form import parse_date
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.widgets.footer import KioskFooter, refreshing
@@ -33,7 +34,7 @@ from kiosk.widgets.in_order import FormInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.clock import DAY_RANGE_TEXT, in_day_range
+from models.dates import DAY_FORMAT, read_day, uk
 from models.staff.auth import DETAIL_ROLES
 
 DEFAULT_DAYS = 30
@@ -219,9 +220,9 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             yield Static("", id="sg-counts", markup=False)
             with Horizontal(id="sg-filters"):
                 yield Label("From", classes="sg-label")
-                yield FormInput(id="sg-from", placeholder="YYYY-MM-DD", max_length=10)
+                yield FormInput(id="sg-from", placeholder=DAY_FORMAT, max_length=10)
                 yield Label("To", classes="sg-label")
-                yield FormInput(id="sg-to", placeholder="YYYY-MM-DD", max_length=10)
+                yield FormInput(id="sg-to", placeholder=DAY_FORMAT, max_length=10)
                 yield Static("", id="sg-filter-text", markup=False)
             yield Table(id="sg-feed", cursor_type="row", zebra_stripes=True)
             yield Static("", id="sg-detail", markup=False)
@@ -233,8 +234,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
 
         today = local_day(self.app.services.clock.now())
         self.to_day, self.from_day = today, today - dt.timedelta(days=DEFAULT_DAYS)
-        self.query_one("#sg-from", Input).value = self.from_day.isoformat()
-        self.query_one("#sg-to", Input).value = self.to_day.isoformat()
+        self.query_one("#sg-from", Input).value = uk(self.from_day)
+        self.query_one("#sg-to", Input).value = uk(self.to_day)
         table = self.query_one("#sg-feed", DataTable)
         self.set_columns(table, [])
         table.focus()
@@ -318,13 +319,9 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         event.stop()
         days = {}
         for wid, what in (("sg-from", "start date"), ("sg-to", "end date")):
-            day = parse_date(self.query_one(f"#{wid}", Input).value)
-            if day is None:
-                self.say(f"Give the {what} as YYYY-MM-DD.", "error")
-                self.query_one(f"#{wid}", Input).focus()
-                return
-            if not in_day_range(day):
-                self.say(f"Give the {what} as {DAY_RANGE_TEXT}.", "error")
+            day = read_day(self.query_one(f"#{wid}", Input).value, what)  # models.dates: as every form reads a day
+            if isinstance(day, str):
+                self.say(day, "error")
                 self.query_one(f"#{wid}", Input).focus()
                 return
             days[wid] = day
@@ -373,7 +370,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.show_detail()
         self.query_one("#sg-counts", Static).update(
             f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
-            f"from {self.from_day} to {self.to_day}."
+            f"from {uk(self.from_day) if self.from_day else ''} to {uk(self.to_day) if self.to_day else ''}."
             + (
                 f"\nConfiscations, searches and police hand-overs not yet seen: {feed.unseen_events} (NEW)."
                 if feed.unseen_events
@@ -455,15 +452,16 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 radicalisation=entry.category == "radicalisation",
                 referred=referred,
             )
-            self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
+            ask(self.app, dialog, lambda f: self.after_follow_up(entry.concern_id, f, dialog))
 
         self.db(safeguarding.referrals_recorded, self.who, entry.concern_id, then=open_form, failed=self.refused)
 
-    def after_follow_up(self, concern_id: int, follow) -> None:
+    def after_follow_up(self, concern_id: int, follow, dialog: TwoStepDialog[Any]) -> None:
         if follow is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
+        then, failed = dialog.recording(self.recorded, self.refused)  # refused: the form again, as it was
         self.db(
             safeguarding.follow_up,
             self.who,
@@ -474,8 +472,8 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             follow.lado,
             follow.actions,
             follow.prevent,
-            then=self.recorded,
-            failed=self.refused,
+            then=then,
+            failed=failed,
         )
 
     def action_lessons(self) -> None:
@@ -489,21 +487,22 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.say("Lessons learnt are recorded once the concern is closed.", "error")
             return
         dialog = LessonsDialog(f"Concern #{entry.concern_id} about {entry.subject}: {entry.summary}")
-        self.app.push_screen(dialog, lambda text: self.after_lessons(entry.concern_id, text))
+        ask(self.app, dialog, lambda text: self.after_lessons(entry.concern_id, text, dialog))
 
-    def after_lessons(self, concern_id: int, text: str | None) -> None:
+    def after_lessons(self, concern_id: int, text: str | None, dialog: TwoStepDialog[Any]) -> None:
         if text is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
+        then, failed = dialog.recording(self.recorded, self.refused)
         self.db(
             safeguarding.record_lessons,
             self.who,
             concern_id,
             text,
             self.app.services.clock.now(),
-            then=self.recorded,
-            failed=self.refused,
+            then=then,
+            failed=failed,
         )
 
     def action_parents_waiting(self) -> None:
@@ -514,18 +513,20 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
     def action_raise_concern(self) -> None:
         from kiosk.dialogs.concern import RaiseConcernDialog
 
-        self.app.push_screen(RaiseConcernDialog(), self.after_raise)
+        dialog = RaiseConcernDialog()
+        ask(self.app, dialog, lambda form: self.after_raise(form, dialog))
 
-    def after_raise(self, form: safeguarding.ConcernForm | None) -> None:
+    def after_raise(self, form: safeguarding.ConcernForm | None, dialog: TwoStepDialog[Any]) -> None:
         if form is None:
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
+        then, failed = dialog.recording(self.recorded, self.refused)
         self.db(
             safeguarding.raise_concern,
             self.who,
             form,
             self.app.services.clock.now(),
-            then=self.recorded,
-            failed=self.refused,
+            then=then,
+            failed=failed,
         )

@@ -5,6 +5,8 @@ command line: ``kiosk school-devices add|retire``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,12 +16,14 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions import devices_school
 from kiosk.actions.devices_school import SchoolDeviceLine
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 
+CANCELLED = "Cancelled: nothing was recorded."
 STATUS_TEXT = {"overdue": "OVERDUE", "on loan": "on loan", "available": "available", "retired": "retired"}
 
 
@@ -136,12 +140,14 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
 
         today = local_day(self.app.services.clock.now())
         dialog = LoanDialog(r.asset_tag, r.description, rows, today, passcode_set=r.passcode == "set")
-        self.app.push_screen(dialog, lambda f: self._lend(r, f))
+        ask(self.app, dialog, lambda f: self._lend(r, f, dialog))
 
-    def _lend(self, r: SchoolDeviceLine, form) -> None:
+    def _lend(self, r: SchoolDeviceLine, form, dialog: TwoStepDialog[Any]) -> None:
         if form is None:
+            self.say(CANCELLED)
             return
         now = self.app.services.clock.now()
+        then, failed = dialog.recording(self.done, self.not_done)  # refused: the form again, as it was
         self.db(
             devices_school.lend,
             self.who,
@@ -151,8 +157,8 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
             purpose_note=form.note,
             due_on=form.due_on,
             now=now,
-            then=self.done,
-            failed=self.not_done,
+            then=then,
+            failed=failed,
         )
 
     # ------------------------------------------------------------ take back
@@ -165,20 +171,22 @@ class SchoolDevicesScreen(DbWork, Screen[None]):
             self.say("Choose a device that is on loan (Down/Up).")
             return
         dialog = ReturnDialog(r.asset_tag, r.borrower, self.who.display_name)
-        self.app.push_screen(dialog, lambda condition: self._take_back(r, condition))
+        ask(self.app, dialog, lambda condition: self._take_back(r, condition, dialog))
 
-    def _take_back(self, r: SchoolDeviceLine, condition: str | None) -> None:
+    def _take_back(self, r: SchoolDeviceLine, condition: str | None, dialog: TwoStepDialog[Any]) -> None:
         if condition is None:
+            self.say(CANCELLED)
             return
         now = self.app.services.clock.now()
+        then, failed = dialog.recording(self.done, self.not_done)
         self.db(
             devices_school.take_back,
             self.who,
             asset_tag=r.asset_tag,
             condition=condition,
             now=now,
-            then=self.done,
-            failed=self.not_done,
+            then=then,
+            failed=failed,
         )
 
     def done(self, line: str) -> None:

@@ -23,12 +23,12 @@ from kiosk.actions import devices_school
 from kiosk.actions.custody import PoliceHandover, PoliceReturn
 from kiosk.actions.devices_school import StaffDeviceLine
 from kiosk.dialogs.staff_devices import HoldForm
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter, refreshing
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.errors import KioskError
 
 # The list fits the screen, never scrolling sideways (80x24 did): the owner and the state are
 # capped, "Device" takes what is left, and "Since" drops its year when that is too little; a
@@ -94,7 +94,6 @@ class StaffDevicesScreen(DbWork, Screen[None]):
         super().__init__()
         self.who = who
         self.rows: list[StaffDeviceLine] = []
-        self.again: Callable[[str], None] | None = None  # opens the last form again, with a refusal
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Staff devices held")
@@ -175,37 +174,37 @@ class StaffDevicesScreen(DbWork, Screen[None]):
 
     # ------------------------------------------------------------ recording, and refusals
 
-    def record(self, fn: Callable[..., str], *args: Any, again: Callable[[str], None], **kwargs: Any) -> None:
-        """Record with ``fn`` in a worker; on a refusal show its line and open the form again
-        (``again(error)``) with everything typed, so nothing is lost."""
-        self.again = again
-        self.db(fn, self.who, *args, now=self.app.services.clock.now(), **kwargs, then=self.done, failed=self.not_done)
+    def record(self, fn: Callable[..., str], *args: Any, form: TwoStepDialog[Any], **kwargs: Any) -> None:
+        """Record with ``fn`` in a worker; on a refusal show its line, and ``form`` opens again as
+        it was, everything typed, so nothing is lost (kiosk.dialogs.two_step.ask)."""
+        then, failed = form.recording(self.done, self.not_done)
+        self.db(fn, self.who, *args, now=self.app.services.clock.now(), **kwargs, then=then, failed=failed)
 
     def done(self, line: str) -> None:
-        self.again = None
         self.say(line)
         self.action_refresh_list()
 
     def not_done(self, failure: Failure) -> None:
         self.say(failure.message)
-        again, self.again = self.again, None
         self.action_refresh_list()
-        if again is not None and failure.refused_as(KioskError):  # a crash: its calm line only
-            again(failure.message)
+
+    def cancelled(self) -> None:
+        self.say("Cancelled: nothing was recorded.")
 
     # ------------------------------------------------------------ hold
 
     def action_hold(self) -> None:
         self.db(devices_school.staff_device_owners, self.who, then=self.ask_hold)
 
-    def ask_hold(self, owners: list[tuple[int, str]], typed: HoldForm | None = None, error: str = "") -> None:
+    def ask_hold(self, owners: list[tuple[int, str]]) -> None:
         from kiosk.dialogs.staff_devices import HoldDialog
 
-        dialog = HoldDialog(owners, typed=typed, error=error)
-        self.app.push_screen(dialog, lambda form: self.hold(owners, form))
+        dialog = HoldDialog(owners)
+        ask(self.app, dialog, lambda form: self.hold(form, dialog))
 
-    def hold(self, owners: list[tuple[int, str]], form: HoldForm | None) -> None:
+    def hold(self, form: HoldForm | None, dialog: TwoStepDialog[Any]) -> None:
         if form is None:
+            self.cancelled()
             return
         self.record(
             devices_school.hold_staff_device,
@@ -213,7 +212,7 @@ class StaffDevicesScreen(DbWork, Screen[None]):
             pending=form.pending,
             reason=form.reason,
             description=form.description,
-            again=lambda error: self.ask_hold(owners, form, error),
+            form=dialog,
         )
 
     # ------------------------------------------------------------ give back
@@ -222,21 +221,17 @@ class StaffDevicesScreen(DbWork, Screen[None]):
         if (r := self.chosen("held", "Choose a device the school holds (Down/Up), then G.")) is not None:
             self.ask_give_back(r)
 
-    def ask_give_back(self, r: StaffDeviceLine, typed: str = "", error: str = "") -> None:
+    def ask_give_back(self, r: StaffDeviceLine) -> None:
         from kiosk.dialogs.staff_devices import GiveBackDialog
 
-        dialog = GiveBackDialog(r.owner, r.description, typed=typed, error=error)
-        self.app.push_screen(dialog, lambda decision: self.give_back(r, decision))
+        dialog = GiveBackDialog(r.owner, r.description)
+        ask(self.app, dialog, lambda decision: self.give_back(r, decision, dialog))
 
-    def give_back(self, r: StaffDeviceLine, decision: str | None) -> None:
+    def give_back(self, r: StaffDeviceLine, decision: str | None, dialog: TwoStepDialog[Any]) -> None:
         if decision is None:
+            self.cancelled()
             return
-        self.record(
-            devices_school.return_to_staff,
-            r.device_id,
-            decision=decision,
-            again=lambda error: self.ask_give_back(r, decision, error),
-        )
+        self.record(devices_school.return_to_staff, r.device_id, decision=decision, form=dialog)
 
     # ------------------------------------------------------------ the police
 
@@ -244,15 +239,16 @@ class StaffDevicesScreen(DbWork, Screen[None]):
         if (r := self.chosen("held", "Choose a device the school holds (Down/Up), then P.")) is not None:
             self.ask_police(r)
 
-    def ask_police(self, r: StaffDeviceLine, typed: PoliceHandover | None = None, error: str = "") -> None:
+    def ask_police(self, r: StaffDeviceLine) -> None:
         from kiosk.dialogs.police import PoliceDialog
 
         now = self.app.services.clock.now()
-        dialog = PoliceDialog(r.owner, now, latest=r.latest, typed=typed, error=error, thing="device")
-        self.app.push_screen(dialog, lambda handover: self.to_police(r, handover))
+        dialog = PoliceDialog(r.owner, now, latest=r.latest, thing="device")
+        ask(self.app, dialog, lambda handover: self.to_police(r, handover, dialog))
 
-    def to_police(self, r: StaffDeviceLine, handover: PoliceHandover | None) -> None:
+    def to_police(self, r: StaffDeviceLine, handover: PoliceHandover | None, dialog: TwoStepDialog[Any]) -> None:
         if handover is None:
+            self.cancelled()
             return
         self.record(
             devices_school.staff_device_to_police,
@@ -261,14 +257,14 @@ class StaffDevicesScreen(DbWork, Screen[None]):
             officer_number=handover.officer_number,
             force_reference=handover.force_reference,
             handed_at=handover.handed_at,
-            again=lambda error: self.ask_police(r, handover, error),
+            form=dialog,
         )
 
     def action_police_return(self) -> None:
         if (r := self.chosen("police", "Choose a device that is with the police (Down/Up), then B.")) is not None:
             self.ask_police_return(r)
 
-    def ask_police_return(self, r: StaffDeviceLine, typed: PoliceReturn | None = None, error: str = "") -> None:
+    def ask_police_return(self, r: StaffDeviceLine) -> None:
         from kiosk.dialogs.police import PoliceReturnDialog
 
         dialog = PoliceReturnDialog(
@@ -276,16 +272,15 @@ class StaffDevicesScreen(DbWork, Screen[None]):
             self.app.services.clock.now(),
             latest=r.latest,
             reference=r.police_reference,
-            typed=typed,
-            error=error,
             thing="device",
             meaning=devices_school.STAFF_RETURN_MEANING,
             after=devices_school.STAFF_RETURN_AFTER,
         )
-        self.app.push_screen(dialog, lambda back: self.police_return(r, back))
+        ask(self.app, dialog, lambda back: self.police_return(r, back, dialog))
 
-    def police_return(self, r: StaffDeviceLine, back: PoliceReturn | None) -> None:
+    def police_return(self, r: StaffDeviceLine, back: PoliceReturn | None, dialog: TwoStepDialog[Any]) -> None:
         if back is None:
+            self.cancelled()
             return
         self.record(
             devices_school.staff_device_from_police,
@@ -294,5 +289,5 @@ class StaffDevicesScreen(DbWork, Screen[None]):
             reference=back.reference,
             next_steps=back.next_steps,
             returned_at=back.returned_at,
-            again=lambda error: self.ask_police_return(r, back, error),
+            form=dialog,
         )

@@ -20,6 +20,8 @@ not take are not offered; the domain checks again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -31,6 +33,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.actions import visitors as act
 from kiosk.actions.visitors import OfficeList, Scanned, StaffSignIn
+from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.dialogs.visitor_concern import VisitorConcernDialog
 from kiosk.dialogs.visitor_sign_in import VisitorSignInDialog
 from kiosk.session import SignedIn
@@ -270,14 +273,17 @@ class VisitorsScreen(DbWork, Screen[None]):
         if self.rules is None:
             self.say("The device rules could not be loaded, so visitors cannot be signed in: check the config.")
             return
-        self.app.push_screen(VisitorSignInDialog(self.app.services.settings, self.rules.version), self.signed_in)
+        dialog = VisitorSignInDialog(self.app.services.settings, self.rules.version)
+        ask(self.app, dialog, lambda result: self.signed_in(result, dialog))
 
-    def signed_in(self, result: StaffSignIn | None) -> None:
+    def signed_in(self, result: StaffSignIn | None, dialog: TwoStepDialog[Any]) -> None:
         if result is None:
             self.say("Nobody was signed in.")
             return
         self.say("Signing in…")
-        self.db(act.sign_in, self.who, self.app.services.settings, self.rules, result, self.now(), then=self.printed)
+        then, failed = dialog.recording(self.printed, self.db_failed)  # refused: the form again, as it was
+        args = (self.who, self.app.services.settings, self.rules, result, self.now())
+        self.db(act.sign_in, *args, then=then, failed=failed)
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
@@ -422,8 +428,10 @@ class VisitorsScreen(DbWork, Screen[None]):
 
         def record(what: str | None) -> None:
             if what is None:
-                self.say("No concern was recorded.")
+                self.say("Cancelled: nothing was recorded.")  # as every cancelled form says
                 return
-            self.db(act.concern, self.who, row.visit_id, row.name, what, self.now(), then=self.done)
+            then, failed = dialog.recording(self.done, self.db_failed)  # refused: the form again, as it was
+            self.db(act.concern, self.who, row.visit_id, row.name, what, self.now(), then=then, failed=failed)
 
-        self.app.push_screen(VisitorConcernDialog(row.name), record)
+        dialog = VisitorConcernDialog(row.name)
+        ask(self.app, dialog, record)

@@ -170,7 +170,7 @@ def test_a_date_out_of_range_or_impossible_is_one_line_on_every_command(tmp_path
         assert (
             "out of range: give a date from 2000-01-01 to 2099-12-31" in err
             if bad != "2026-02-30"
-            else "is not a date: write it as YYYY-MM-DD." in err
+            else ": There is no 30 February 2026." in err  # models.dates: no such day, not a wrong format
         ), err
         assert listing(folder) == before, args  # not even the database was created
 

@@ -159,8 +159,8 @@ def test_reports(demo_db, run):
     assert code == 0 and any(r["state"] == "confiscated" for r in json.loads(out))
     code, out, _ = run("report", "day", "--format", "json", "--db", demo_db)
     assert code == 0 and isinstance(json.loads(out), list)
-    code, out, err = run("report", "day", "--date", "31/12/2026", "--db", demo_db)
-    assert code == 2 and "'31/12/2026' is not a date: write it as YYYY-MM-DD." in err
+    code, out, err = run("report", "day", "--date", "31/12/26", "--db", demo_db)
+    assert code == 2 and "'31/12/26' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD." in err
 
 
 def test_audit_verify_and_tamper(demo_db, run):

@@ -78,7 +78,7 @@ def test_relationships_add_list_review_end(school_db, run, monkeypatch):
     [
         (["--pupil", "000002", "--family", "The Joneses"], 1, "Error: Give either --pupil or --family, not both.\n"),
         (["--pupil", "999999"], 1, "Error: No pupil on roll has admission number '999999'.\n"),
-        (["--family", "The Joneses", "--review", "2027-13-01"], 2, "is not a date: write it as YYYY-MM-DD"),
+        (["--family", "The Joneses", "--review", "2027-13-01"], 2, "'2027-13-01': There is no month 13."),
         (["--family", "The Joneses", "--review", day(400)], 1, "The next review must be after today and within a year"),
     ],
 )

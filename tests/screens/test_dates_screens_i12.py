@@ -30,7 +30,7 @@ async def test_safeguarding_feed_dates_out_of_range(school, field, typed, what):
         assert app.focused.id == field
         await pilot.press(*["backspace"] * 10, *typed, "enter")
         await quiet(pilot)
-        assert msg(app, "#sg-message") == f"Give the {what} as a date from 2000-01-01 to 2099-12-31."
+        assert msg(app, "#sg-message") == f"Give the {what} as a date from 01/01/2000 to 31/12/2099."
         assert app.focused.id == field
         assert app.screen.query_one(f"#{field}").value == typed  # what was typed is kept
         assert table.row_count == rows and app.is_running
@@ -62,7 +62,7 @@ async def test_exception_form_end_date_out_of_range(school):
         await pilot.press("end", *["backspace"] * 10, *"9999-12-31", "enter")
         app.screen.action_continue()
         await pilot.pause()
-        assert text(app, "#exc-error") == "Give the end date as a date from 2000-01-01 to 2099-12-31."
+        assert text(app, "#exc-error") == "Give the end date as a date from 01/01/2000 to 31/12/2099."
         assert app.focused.id == "exc-ends"
         assert app.screen.query_one("#exc-ends").value == "9999-12-31"  # what was typed is kept
     assert AgreedException.select().count() == 0

@@ -243,7 +243,7 @@ async def test_a_search_recorded_meanwhile_reopens_the_police_form_with_what_was
             app.screen.query_one(f"#{w}", Input).value
             for w in ("police-officer", "police-number", "police-reference", "police-day", "police-time")
         ]
-        assert typed == ["PC Ng", "4521", "K/1", "12/11/2026", "08:15"]
+        assert typed == ["PC Ng", "4521", "K/1", "12/11/2026", "0815"]  # the same form again: exactly as typed
         assert app.focused.id == "police-time"
         await pilot.press("end", *["backspace"] * 5, *"0820", "enter", "enter")
         await quiet(pilot)

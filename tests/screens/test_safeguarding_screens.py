@@ -204,7 +204,7 @@ async def test_form_refuses_bad_input_before_the_summary(school):
         await pilot.press(*"Calls", "enter", *"Reception", "enter", "enter", "enter")
         assert app.focused.id == "exc-agreed-on"
         await pilot.press("enter", "enter", *"tomorrow", "enter", "enter")
-        assert text(app, "#exc-error") == "Give the review date as YYYY-MM-DD, e.g. 2026-11-12."
+        assert text(app, "#exc-error") == "Give the review date as DD/MM/YYYY, e.g. 12/11/2026."
         assert app.focused.id == "exc-review"
         await pilot.press(*["backspace"] * 8, *"2027-02-01", "tab", *"2027-01-01", "enter")
         assert text(app, "#exc-error") == "The review date must fall between the start and end dates."
@@ -324,18 +324,17 @@ async def test_head_records_a_review_and_the_exception_is_no_longer_due(school):
         assert "review due" in text(app, "#exceptions-detail")
         await pilot.press("v")
         assert screen_name(app) == "ReviewDialog"
-        assert app.screen.query_one("#review-date").value == (TODAY + dt.timedelta(weeks=6)).isoformat()
-        await pilot.press(*["backspace"] * 10, *"12/01/2027", "enter")
+        assert app.screen.query_one("#review-date").value == f"{TODAY + dt.timedelta(weeks=6):%d/%m/%Y}"
+        await pilot.press(*["backspace"] * 10, *"12/01/27", "enter")
         assert (
-            text(app, "#review-error")
-            == f"Give the date as YYYY-MM-DD, e.g. {(TODAY + dt.timedelta(weeks=6)).isoformat()}."
+            text(app, "#review-error") == f"Give the date as DD/MM/YYYY, e.g. {TODAY + dt.timedelta(weeks=6):%d/%m/%Y}."
         )
         await pilot.press(*["backspace"] * 10, *TODAY.isoformat(), "enter")
         ends = (TODAY + dt.timedelta(days=60)).isoformat()
         assert (
             text(app, "#review-error") == f"The next review must be after today and no later than the end date, {ends}."
         )
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # a date typed: Esc asks first (kiosk.dialogs.two_step)
         await quiet(pilot)
         assert msg(app) == "Cancelled: nothing was recorded."
         assert AgreedException.get_by_id(exc.id).review_on == TODAY + dt.timedelta(days=7)
@@ -444,7 +443,7 @@ async def test_dsl_feed_opens_a_concern_marks_it_seen_and_follows_it_up(school):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "head", SafeguardingScreen, pin=DEMO_PINS["head"])
-        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 2026-10-13")
+        assert text(app, "#sg-counts").startswith("Concerns not yet seen: 2 · open: 2.   Showing 2 from 13/10/2026")
         table = app.screen.query_one("#sg-feed")
         assert [str(c) for c in table.get_row_at(0)][:5] == [
             "2026-11-12 08:25",
@@ -570,8 +569,8 @@ async def test_feed_filters_by_kind_class_and_dates(school):
         assert app.focused.id == "sg-feed"
         assert table.row_count == 3  # the visitor concern of 40 days ago
         assert str(table.get_row_at(2)[2]) == "Sam Visitor"
-        await pilot.press("d", *["backspace"] * 10, *"01-10-2026", "enter")
-        assert msg(app, "#sg-message") == "Give the start date as YYYY-MM-DD."
+        await pilot.press("d", *["backspace"] * 10, *"2026/10/01", "enter")
+        assert msg(app, "#sg-message") == "Give the start date as DD/MM/YYYY."
         await pilot.press(*["backspace"] * 10, *"2026-12-01", "enter")
         assert msg(app, "#sg-message") == "The end date is before the start date."
         assert app.focused.id == "sg-to"

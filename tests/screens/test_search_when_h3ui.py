@@ -141,7 +141,7 @@ async def test_times_that_cannot_be_used_are_said_on_enter_and_what_was_typed_st
         # a day that is not a day
         await pilot.press("shift+tab", *["backspace"] * 10, *"31/02/2026", "tab", *"10:00", "enter")
         await quiet(pilot)
-        assert text(app, error) == "Give the day of the search as DD/MM/YYYY, e.g. 12/11/2026."
+        assert text(app, error) == "There is no 31 February 2026."  # models.dates: no such day, not a format slip
         assert app.focused.id == "search-day" and app.focused.value == "31/02/2026"
         # put right: goes on
         await pilot.press(*["backspace"] * 10, "tab", *["backspace"] * 5, *"09:10", "enter")

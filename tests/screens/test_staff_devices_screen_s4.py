@@ -153,10 +153,13 @@ async def test_the_chair_is_refused_for_another_persons_device_and_what_was_type
         error = text(app, "#giveback-error")
         assert error == "This device is not held by the school." and "\n" not in error
         assert app.screen.query_one("#giveback-decision", Input).value == "LADO: no further action"
+        await pilot.press("escape")  # the decision typed: Esc asks first (kiosk.dialogs.two_step)
+        await drawn(pilot)
+        assert name(app) == "GiveBackDialog"
         await pilot.press("escape")
         await drawn(pilot)
         assert name(app) == "StaffDevicesScreen"
-        assert text(app, "#staff-devices-said") == "This device is not held by the school."
+        assert text(app, "#staff-devices-said") == "Cancelled: nothing was recorded."
         await pilot.press("h")
         await quiet(pilot)
         await until(pilot, lambda: name(app) == "HoldDialog", what="the hold form")
