@@ -203,8 +203,9 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.clear_message_on_load = True
         self.busy = False  # the phone is being reloaded after an action
         self.recording: PhoneView | None = None  # the phone an action is being recorded for, until it answers
-        # a refused form is shown again by kiosk.dialogs.two_step.ask; this stays None (see reopen_form)
-        self.reopen: Callable[[], None] | None = None
+        # a form refused on Confirm (kiosk.dialogs.two_step shows it again as it was): told where
+        # the phone is once it is read again, as it may have moved at another terminal meanwhile
+        self.refused_form: tuple[TwoStepDialog[Any], int] | None = None  # (the form, its phone)
         self.results_for = ""  # the name search the list on screen answers
         self.open_when_found = False  # Enter came before the list for what was typed: open its one match
 
@@ -488,6 +489,13 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         self.recording = view
         self.say("Recording…")
         then, failed = (self.recorded, self.refused) if form is None else form.recording(self.recorded, self.refused)
+        if form is not None:
+            inner = failed
+
+            def failed(failure: Failure) -> None:
+                self.refused_form = (form, view.device_id)
+                inner(failure)
+
         self.db(fn, self.who, *args, self.app.services.clock.now(), then=then, failed=failed)
 
     def recorded(self, done: str) -> None:
@@ -511,10 +519,16 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.reopen_form()
 
     def reopen_form(self) -> None:
-        """Open the refused form again (:attr:`reopen`), if there is one."""
-        reopen, self.reopen = self.reopen, None
-        if reopen is not None:
-            reopen()
+        """The refused form, shown again as it was, learns where the phone is now (its own
+        checks before Confirm then agree with the ledger's)."""
+        refused, self.refused_form = self.refused_form, None
+        view = self.view
+        if refused is None or view is None or refused[1] != view.device_id:
+            return
+        form = refused[0]
+        for name in ("state", "latest", "hold"):
+            if hasattr(form, name) and hasattr(view, name):
+                setattr(form, name, getattr(view, name))
 
     def now_shown(self, view: PhoneView) -> PhoneView:
         """``view``'s phone as read since, if it is still the one shown; else ``view``."""
