@@ -151,6 +151,19 @@ class UnchosenRadioSet(RadioSet):
         if self.pressed_index < 0:
             self._selected = None
 
+    # Folded to the option chosen once the focus has left it (the rules are in app.tcss, as for
+    # kiosk.widgets.folding's pickers): at 80x24 the form scrolled on to the next field and
+    # showed the list's last rows, cut off above, not the one chosen.
+    def on_blur(self) -> None:
+        self.set_class(self.pressed_index >= 0, "folded")
+
+    def on_focus(self) -> None:
+        self.set_class(False, "folded")
+
+    def on_radio_set_changed(self) -> None:  # (it bubbles on to the form, whose handler sees it too)
+        if not self.has_focus:  # chosen with Enter, the form having moved the focus on already
+            self.set_class(True, "folded")
+
 
 def acting_pump() -> Any:
     """The app, screen or widget whose handler is running now (None outside any handler)."""
