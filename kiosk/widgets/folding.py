@@ -32,5 +32,8 @@ def fold(widget: Widget, folded: bool) -> None:
     """Fold ``widget`` to its chosen row (``folded``), or open it again."""
     row = chosen_row(widget) if folded else None
     widget.set_class(row is not None, FOLDED)
-    if row is not None and isinstance(widget, OptionList):
-        widget.call_after_refresh(widget.scroll_to, y=row, animate=False)
+    if row is not None:
+        if isinstance(widget, OptionList):
+            widget.call_after_refresh(widget.scroll_to, y=row, animate=False)
+        widget.scroll_visible(animate=False)  # in view with the field now being filled in, where both fit
+        widget.call_after_refresh(lambda: widget.screen.focused and widget.screen.focused.scroll_visible(animate=False))
