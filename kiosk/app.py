@@ -76,7 +76,7 @@ class KioskApp(CalmErrorsApp):
         self.records_checked_at = None  # the clock's time of the last check that ran to the end
         self.records_failed_at = None  # ...and when that check failed (None: it passed)
         self._records_checking = False
-        self._stop_background = threading.Event()  # ends the print and checkpoint loops
+        self._stop_background = threading.Event()  # ends the print and checkpoint loops, and stops the records' check
         self._closing_anchored = False
         self.services = services
         self.start_screen = start
@@ -139,13 +139,19 @@ class KioskApp(CalmErrorsApp):
         tz = self.services.settings.tz
         clock = self.services.clock
 
+        stop = self._stop_background  # set as the app closes: the check stops between batches
+
         def work() -> None:
             from kiosk.actions.records import records_check
-            from models.store.db import close_db
+            from models.store.db import close_db, stoppable
+            from models.store.stopping import CheckStopped
 
             ok: bool | None = None
             try:
-                ok = records_check(tz)
+                with stoppable(stop):
+                    ok = records_check(tz)
+            except CheckStopped:  # quitting does not wait for a check in progress: no answer
+                log.info("The records' audit check stopped: the app is closing")
             except Exception:  # noqa: BLE001 - a check that cannot run is not a tamper
                 log.exception("The records' audit check failed to run")
             finally:
@@ -262,7 +268,8 @@ class KioskApp(CalmErrorsApp):
         self.anchor_on_close()
 
     def stop_background(self) -> None:
-        """End the background loops: the print outbox sender and the WAL checkpoints."""
+        """End the background loops (the print outbox sender and the WAL checkpoints), and stop
+        a records' check in progress (models.store.stopping): quitting does not wait for them."""
         if self.outbox is not None:
             self.outbox.stop(timeout=0)
         self._stop_background.set()

@@ -151,6 +151,25 @@ class UnchosenRadioSet(RadioSet):
         if self.pressed_index < 0:
             self._selected = None
 
+    # Folded to the option chosen once the focus has left it (the rules are in app.tcss, as for
+    # kiosk.widgets.folding's pickers): at 80x24 the form scrolled on to the next field and
+    # showed the list's last rows, cut off above, not the one chosen.
+    def on_blur(self) -> None:
+        self._fold(self.pressed_index >= 0)
+
+    def on_focus(self) -> None:
+        self.set_class(False, "folded")
+
+    def on_radio_set_changed(self) -> None:  # (it bubbles on to the form, whose handler sees it too)
+        if not self.has_focus:  # chosen with Enter, the form having moved the focus on already
+            self._fold(True)
+
+    def _fold(self, folded: bool) -> None:
+        self.set_class(folded, "folded")
+        if folded:  # in view with the field now being filled in, where both fit
+            self.scroll_visible(animate=False)
+            self.call_after_refresh(lambda: self.screen.focused and self.screen.focused.scroll_visible(animate=False))
+
 
 def acting_pump() -> Any:
     """The app, screen or widget whose handler is running now (None outside any handler)."""

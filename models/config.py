@@ -186,6 +186,11 @@ class Settings:
     device_rules_path: Path = DEVICE_RULES
     visitor_checks: dict[str, VisitorChecks] = field(default_factory=_default_visitor_checks)
     visitor_flag_time: dt.time = dt.time(16, 30)  # local time after which visitors still in are flagged
+    # Morning hand-in (local time, from the injected clock): a scan at Home in this window
+    # goes straight to the hand-in screen; outside it Home only says where the phone is and
+    # offers the hand-in as a key of its own (models.custody.devices.route_home_scan).
+    hand_in_from: dt.time = dt.time(7, 30)
+    hand_in_until: dt.time = dt.time(9, 30)
     audit_anchors: Path | None = None  # [audit] anchors: None = beside the database in the data directory
     pin_key_file: Path | None = None  # [auth] key_file: None = pin.key in the data directory (models.store.pinkey)
     backup_dir: Path | None = None  # [backup] dir: None = backups/ in the data directory (models.upkeep.backup)
@@ -371,6 +376,13 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         settings.device_rules_path = rules
     if "visitor_flag_time" in raw:
         settings.visitor_flag_time = parse_flag_time(_expect(raw, "visitor_flag_time", str, ""))
+    for key, example in (("hand_in_from", "08:30"), ("hand_in_until", "09:15")):
+        if key in raw:
+            setattr(settings, key, parse_flag_time(_expect(raw, key, str, ""), key, example))
+    if settings.hand_in_from >= settings.hand_in_until:
+        raise ConfigError(
+            f"hand_in_from ({settings.hand_in_from:%H:%M}) must be before hand_in_until ({settings.hand_in_until:%H:%M})."
+        )
     if "visitors" in raw:
         _load_visitor_checks(raw["visitors"], settings)
     if "audit" in raw:
@@ -460,11 +472,11 @@ def _load_backup(table: Any, settings: Settings, cfg_path: Path) -> None:
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
-def parse_flag_time(text: str) -> dt.time:
-    """ "16:30" -> 16:30; anything else is a one-line ConfigError."""
+def parse_flag_time(text: str, key: str = "visitor_flag_time", example: str = "16:30") -> dt.time:
+    """ "16:30" -> 16:30; anything else is a one-line ConfigError naming ``key``."""
     m = _HHMM.match(text.strip())
     if not m:
-        raise ConfigError(f'visitor_flag_time must be a time of day such as "16:30", not {text!r}.')
+        raise ConfigError(f'{key} must be a time of day such as "{example}", not {text!r}.')
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 

@@ -190,9 +190,13 @@ def load_phone(
         state_text += ": held for the DSL" if row.dsl_hold == custody.HOLD_DSL else ": kept for the police"
 
     undone_by = {e.reverses_id: e.id for e in events if e.reverses_id}
+    # Each event edited outside the kiosk (or whose audit entry was) is marked on its own line,
+    # as the records' check would judge it (models.custody.ledger.altered_events).
+    altered = custody.altered_events(events)
     chain = tuple(
         f"#{e.id}  {custody.describe_event(e, reader=staff)}"
         + (f"  [undone by #{undone_by[e.id]}]" if e.id in undone_by else "")
+        + (f"\n      {altered[e.id]}" if e.id in altered else "")
         for e in events
     )
     try:
@@ -301,7 +305,20 @@ def load_phone(
         refusals={k: v for k, v in refusals.items() if v is not None},
         latest=(events[-1].at, events[-1].kind) if events else None,
         slot=slot,
-        note=read_only,
+        note=" ".join(
+            part
+            for part in (
+                read_only,
+                (
+                    f"{len(altered)} of this phone's records "
+                    f"{'does' if len(altered) == 1 else 'do'} not match the audit chain (marked ALTERED): "
+                    "do not rely on them; ask an admin to run kiosk audit verify."
+                )
+                if altered
+                else "",
+            )
+            if part
+        ),
         hold=row.dsl_hold or "",
         police_reference=police_reference,
         inform_about=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import string
 from dataclasses import dataclass
+from functools import partial
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.custody.devices import route_scan
+from models.custody.devices import HAND_IN_OFFER, in_hand_in_window, route_home_scan
 from models.staff.auth import capped_accounts
 
 
@@ -125,6 +126,8 @@ class HomeScreen(DbWork, Screen[None]):
         Binding("o", "open('staff-devices')", "Staff devices", show=False, id="home.staff_devices"),
         Binding("t", "open('trust')", "Trust", show=False, id="home.trust"),
         Binding("n", "raise_concern", "Raise a concern", id="home.raise_concern"),
+        # Outside morning hand-in a scan at Home only looks the phone up: Y hands it in (route_home_scan).
+        Binding("y", "hand_in_offered", "Hand it in", id="home.hand_in_offered"),
         Binding("a", "unlock", "Unlock an account", id="home.unlock"),
         Binding("l", "app.lock", "Sign out", id="home.sign_out"),
         # Home runs past the screen at 80x24 for a headteacher on a busy day: the rest is below.
@@ -143,6 +146,8 @@ class HomeScreen(DbWork, Screen[None]):
         self.carry: list[events.Key] = []  # keys typed at once with the one that opened a screen
         self.held: str | None = None  # k, v or s pressed at Home: a task key, or a lower-case scan's first letter
         self.held_count = 0  # numbers each hold, so a stale timer does nothing
+        self.offered: str | None = None  # a code looked up outside morning hand-in: Y hands it in
+        self.scans = 0  # scans ended at Home: only the latest one's look-up is offered
 
     @staticmethod
     def screen_for(name: str, who: SignedIn) -> Screen | None:
@@ -182,6 +187,8 @@ class HomeScreen(DbWork, Screen[None]):
             return self.who.may("raise_concern")
         if action == "unlock":
             return self.who.may("manage_staff")
+        if action == "hand_in_offered":
+            return self.offered is not None
         if action == "page":
             box = self.query("#home-box")
             if not box:
@@ -209,8 +216,9 @@ class HomeScreen(DbWork, Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.opened = None
-        if self.scanned:  # keys gathered here just before another screen opened: not a scan now
+        if self.scanned or self.offered:  # keys gathered (or a hand-in offered) before another screen: stale now
             self.scanned = ""
+            self._offer(None)
             self._show_scan("")
         self.refresh_summary()
 
@@ -356,13 +364,29 @@ class HomeScreen(DbWork, Screen[None]):
             return
         if self.scanned and event.key in terminators:
             text, self.scanned = self.scanned, ""
+            self._offer(None)  # a new scan replaces what the last one offered
+            self.scans += 1
             self._show_scan("Looking up " + text + "…")
-            self.db(route_scan, text, self.who.roles, then=self.routed, failed=self.not_routed)
+            settings = self.app.services.settings
+            morning = in_hand_in_window(
+                self.app.services.clock.now(), settings.hand_in_from, settings.hand_in_until, settings.tz
+            )
+            window = f"{settings.hand_in_from:%H:%M}–{settings.hand_in_until:%H:%M}"
+            self.db(
+                route_home_scan,
+                text,
+                self.who.roles,
+                morning=morning,
+                window=window,
+                then=partial(self.routed, self.scans),
+                failed=self.not_routed,
+            )
         elif self.scanned and event.key == "backspace":
             self.scanned = self.scanned[:-1]
             self._show_scan(self._typing())
-        elif self.scanned and event.key == "escape":
+        elif (self.scanned or self.offered) and event.key == "escape":
             self.scanned = ""
+            self._offer(None)
             self._show_scan("")
         elif event.is_printable and character and (self.scanned or character in CODE_START):
             if len(self.scanned) < 64:
@@ -409,8 +433,38 @@ class HomeScreen(DbWork, Screen[None]):
     def not_routed(self, failure: Failure) -> None:
         self._show_scan(failure.message)
 
-    def routed(self, answer: tuple[str | None, str]) -> None:
-        self._routed(*answer)
+    def routed(self, scan: int, answer: tuple[str | None, str | None, str]) -> None:
+        route, code, line = answer
+        if route == HAND_IN_OFFER and code is not None:
+            if scan != self.scans:
+                return  # a later scan at Home (its answer may come first) replaces this look-up
+            # Outside morning hand-in: where the phone is, and a key of its own to hand it in.
+            # A code typed with the key of a screen Home was opening (h and a code at once) is
+            # that screen's, as in the morning: the person chose it.
+            if self.opened is not None and self.app.screen is self.opened:
+                self._routed("hand-in", code)
+            elif self.app.screen is self:
+                self._offer(code)
+                self._show_scan(line)
+            else:
+                self._show_scan(f"{code} was scanned while another screen was open: scan it again.")
+            return
+        self._routed(route, code if route is not None else line)
+
+    def _offer(self, code: str | None) -> None:
+        if self.offered != code:
+            self.offered = code
+            self.refresh_bindings()
+
+    def action_hand_in_offered(self) -> None:
+        """Y after a look-up outside morning hand-in: the phone is handed in, on the hand-in
+        screen (which shows the slot), as if scanned there."""
+        code = self.offered
+        if code is None:
+            return
+        self._offer(None)
+        self._show_scan("")
+        self._routed("hand-in", code)
 
     def _routed(self, route: str | None, value: str) -> None:
         if route is None:

@@ -218,7 +218,19 @@ class FormNote(KeyFirst, PasteFirst, TextArea):
 
 
 class FormOptionList(KeyFirst, OptionList):
-    """An OptionList of a form whose moving keys are taken in order with the keys around them."""
+    """An OptionList of a form whose moving keys are taken in order with the keys around them.
+    A picker that marks its chosen row (kiosk.widgets.matches.CHOSEN) folds to that row once
+    left (kiosk.widgets.folding)."""
+
+    def on_blur(self) -> None:
+        from kiosk.widgets.folding import fold
+
+        fold(self, True)
+
+    def on_focus(self) -> None:
+        from kiosk.widgets.folding import fold
+
+        fold(self, False)
 
     def take_key(self, event: events.Key) -> bool:
         action = LIST_KEYS.get(event.key)

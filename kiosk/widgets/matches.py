@@ -47,7 +47,8 @@ def chosen(box: OptionList) -> Option | None:
     return box.get_option_at_index(box.highlighted)
 
 
-CHOSEN = "\u25cf "  # before the chosen person's name, as a radio list's ● (a staff or contact picker)
+from kiosk.widgets.folding import CHOSEN, fold  # noqa: E402 - ● before the chosen person's name (a staff or contact picker)
+
 UNCHOSEN = "  "
 
 
@@ -62,6 +63,8 @@ def mark_chosen(box: OptionList, rows: list[tuple[int, str]], chosen: int) -> No
     """Mark ``chosen`` (a row id) with ●, and only it; the highlight stays where it is."""
     for option in picker_options(rows, chosen):
         box.replace_option_prompt(option.id or "", option.prompt)
+    if not box.has_focus:  # chosen with Enter, the form having moved on already: folded to it
+        fold(box, True)
 
 
 SEVERAL = "Several match: Down/Up to choose, then Enter."

@@ -42,9 +42,11 @@ from typing import Any
 
 from models.audit import integrity
 from models.store import keys
+from models.store.stopping import stop_point
 from models.store.tables import AuditEntry, AuditHead, CustodyEvent
 
 GENESIS = "0" * 64
+STOP_EVERY = 1000  # entries walked between looks at the check's stop flag
 SYSTEM = "system"
 HEAD_ID = 1
 ANCHOR_ID = 2  # the last entry removed by a retention purge: the chain starts after it
@@ -395,11 +397,100 @@ def verify(
         with _snapshot():
             _verify(report, batch, content, then)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        stop_point()  # a statement interrupted because the check was asked to stop: no answer
         message = damage_message(exc)
         if message is None:
             raise
         report.bad(None, f"The check stopped: {message}")
     return report
+
+
+def entry_problem(e: Any, prev_hash: str, key: bytes, plain_before: int) -> str | None:
+    """What is wrong with entry ``e``, given the hash of the entry before it (None: it fits).
+
+    The test :func:`verify` makes of each entry in its walk, and :func:`altered_rows` of one
+    entry alone: it follows the entry before it, and its content still gives its hash, keyed
+    (``key``), or plain SHA-256 only before ``plain_before`` (an upgraded database)."""
+    if e.prev_hash != prev_hash:
+        return f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered."
+    fields = (e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
+    if hmac.compare_digest(entry_hash(*fields, key=key), str(e.hash)):
+        return None
+    if not hmac.compare_digest(entry_hash(*fields), str(e.hash)):
+        return f"Entry {e.seq} was edited: its content no longer matches its hash."
+    if e.seq >= plain_before:
+        return (
+            f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
+            "it was added, or the log re-chained, outside the kiosk."
+        )
+    return None
+
+
+ENTRY_ALTERED = "its audit entry was edited outside the kiosk"
+ROW_ALTERED = "edited outside the kiosk: it no longer matches its audit entry"
+ENTRY_MISSING = "its audit entry is missing"
+NOT_BOUND = "its audit entry does not record it: written outside the kiosk"
+PREV_MISSING = "the audit entry before its own is missing: the log was cut"
+
+
+def altered_rows(table: str, rows: dict[int, Any]) -> dict[int, str]:
+    """Which of these rows of an append-only protected table (``rows``: id -> the seq of the
+    audit entry that wrote it, as the row says) do not match the audit chain, and why.
+
+    :func:`verify`'s own tests, made for these rows alone so that a screen can afford them
+    (a phone's history: a few hundred rows, not the whole log): the row's entry follows the
+    one before it and still gives its hash (:func:`entry_problem`), and the row is as that
+    entry bound it (:func:`models.audit.integrity.row_hash`). Only for tables the kiosk
+    never updates (the custody ledger): a row's entry is then the last word on it. A row
+    whose entry a retention purge removed, or written before contents were bound (an old
+    upgraded database), cannot be judged here and is not named; ``kiosk audit verify``
+    still checks everything.
+    """
+    if not rows:
+        return {}
+    anchor_seq, anchor_hash = anchor()
+    key = chain_key()
+    plain_before = keyed_from() or 0
+    out: dict[int, str] = {}
+    wanted: set[int] = set()
+    for rid, seq in rows.items():
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            out[rid] = NOT_BOUND  # the row's entry number is not a number: edited outside the kiosk
+        elif seq > anchor_seq:
+            wanted.update((seq, seq - 1))
+    found = sorted(wanted)
+    entries: dict[int, Any] = {}
+    for i in range(0, len(found), 500):
+        for row in AuditEntry.select().where(AuditEntry.seq.in_(found[i : i + 500])):
+            entries[row.seq] = row
+    current = integrity.current_hashes(table, rows)
+    for rid, seq in rows.items():
+        if rid in out or seq <= anchor_seq:
+            continue
+        e = entries.get(seq)
+        if e is None:
+            out[rid] = ENTRY_MISSING
+            continue
+        before = entries.get(seq - 1)
+        prev = anchor_hash if seq - 1 == anchor_seq else (before.hash if before is not None else None)
+        if prev is None:
+            out[rid] = PREV_MISSING
+            continue
+        if entry_problem(e, str(prev), key, plain_before) is not None:
+            out[rid] = ENTRY_ALTERED
+            continue
+        if not e.rows:
+            continue  # written before row contents were bound (an upgraded database)
+        try:
+            bound = json.loads(e.rows).get("b", {}).get(table, {}).get(str(rid))
+        except (ValueError, AttributeError):
+            out[rid] = ENTRY_ALTERED
+            continue
+        if bound is None:
+            out[rid] = NOT_BOUND
+        elif current.get(rid) != bound:
+            out[rid] = ROW_ALTERED
+    return out
 
 
 def _snapshot():
@@ -436,6 +527,8 @@ def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[Ver
     query = AuditEntry.select().order_by(AuditEntry.seq)
     for e in query.iterator():
         report.entries += 1
+        if not report.entries % STOP_EVERY:
+            stop_point()  # the app is closing: stop between batches (models.store.stopping)
         if content:
             try:
                 cov.apply(e.seq, e.action, e.rows)
@@ -458,25 +551,9 @@ def _verify(report: VerifyReport, batch: int, content: bool, then: Callable[[Ver
                 else:
                     report.bad(e.seq, f"Entry {e.seq} is out of order.")
                 broken = True
-            elif e.prev_hash != prev_hash:
-                report.bad(
-                    e.seq, f"Entry {e.seq} does not follow entry {e.seq - 1}: entries were removed or reordered."
-                )
+            elif (problem := entry_problem(e, prev_hash, key, plain_before)) is not None:
+                report.bad(e.seq, problem)
                 broken = True
-            else:
-                fields = (e.prev_hash, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.details, e.rows)
-                if not hmac.compare_digest(entry_hash(*fields, key=key), str(e.hash)):
-                    plain = hmac.compare_digest(entry_hash(*fields), str(e.hash))
-                    if not plain:
-                        report.bad(e.seq, f"Entry {e.seq} was edited: its content no longer matches its hash.")
-                        broken = True
-                    elif e.seq >= plain_before:
-                        report.bad(
-                            e.seq,
-                            f"Entry {e.seq} was written without the kiosk's key (a plain SHA-256): "
-                            "it was added, or the log re-chained, outside the kiosk.",
-                        )
-                        broken = True
         prev_hash = e.hash
         expected_seq = e.seq + 1
         last_seq = report.last_seq = e.seq

@@ -39,6 +39,7 @@ from typing import Any
 import peewee
 
 from models.store.db import db, is_sqlite
+from models.store.stopping import stop_point
 
 # The protected tables and the columns bound, frozen here: a column added to a table
 # later is not silently made part of old rows' hashes. Staff: not the lockout counters.
@@ -385,6 +386,7 @@ def all_hashes(table: str, batch: int = 5000) -> Iterator[tuple[int, str]]:
     last = None
     mark = "?" if is_sqlite() else "%s"
     while True:
+        stop_point()  # the app is closing: the records' check stops between batches
         if last is None:
             rows = db.execute_sql(f'{_select(table)} ORDER BY "id" LIMIT {batch}').fetchall()
         else:
@@ -927,7 +929,9 @@ def binding_seqs(wanted: dict[str, set[int]]) -> dict[tuple[str, int], int]:
         .where(AuditEntry.rows.is_null(False))
         .order_by(AuditEntry.seq)
     )
-    for seq, text in q.tuples().iterator():
+    for n, (seq, text) in enumerate(q.tuples().iterator()):
+        if not n % 1000:
+            stop_point()
         if not any(f'"{t}"' in text for t in tables):
             continue
         try:

@@ -236,3 +236,57 @@ def route_scan(text: str, roles: frozenset[str]) -> tuple[str | None, str]:
             "Ask the office to scan it on the Morning hand-in screen."
         )
     return "hand-in", code
+
+
+HAND_IN_OFFER = "offer-hand-in"  # route_home_scan: outside morning hand-in, Home offers it as a key
+
+
+def in_hand_in_window(now: dt.datetime, start: dt.time, end: dt.time, tz) -> bool:
+    """Whether ``now`` (naive UTC, from the app's clock) falls in the school's morning hand-in,
+    ``start`` to ``end`` local time (``hand_in_from`` / ``hand_in_until`` in the config)."""
+    from models.clock import to_local
+
+    local = to_local(now, tz).time()
+    return start <= local < end
+
+
+def route_home_scan(
+    text: str, roles: frozenset[str], *, morning: bool, window: str = ""
+) -> tuple[str | None, str | None, str]:
+    """Where a code scanned at Home goes: ``(route, code, line)``.
+
+    In the morning hand-in window (``morning``) it is :func:`route_scan`'s answer, with no line:
+    a phone with its owner goes straight to the hand-in screen, as a scanner at the desk
+    expects. Outside it nothing is recorded from a scan at Home: a phone with its owner is
+    looked up (``HAND_IN_OFFER``, its code, and a line saying where it is and which key hands
+    it in), and an unregistered code is only described. A scan meant for a look-up whose
+    task key was dropped (``p`` lost, the code reaching Home) no longer hands a phone in in
+    the afternoon. ``window``: the hours as shown ("07:30–09:30").
+    """
+    route, value = route_scan(text, roles)
+    if route is None:
+        return None, None, value
+    if morning:
+        return route, value, ""
+    code = value
+    outside = f"Morning hand-in is {window}, so nothing was recorded" if window else "Nothing was recorded"
+    try:
+        r = resolve(code)
+    except (UnknownCode, RevokedCode):
+        return (
+            None,
+            None,
+            (
+                f"{code} is not registered to any phone. {outside}: "
+                "press H for Morning hand-in to scan it there (F3 registers a new label)."
+            ),
+        )
+    who = f"{r.owner} ({r.class_name})" if r.class_name else r.owner
+    return (
+        HAND_IN_OFFER,
+        code,
+        (
+            f"{code}: {who}'s phone is with its owner, not held by the school. "
+            f"{outside}: press Y to hand it in now, or Esc."
+        ),
+    )

@@ -66,6 +66,7 @@ from models.staff.auth import (
     may_read_details,
     require,
 )
+from models.store.stopping import stop_point
 from models.store.tables import Contact, CustodyEvent, Device, DeviceState, ParentsInformed, Pupil, Staff, Tray
 from models.text import Evidence, text_field
 
@@ -1494,6 +1495,18 @@ def history(device_id: int) -> list[CustodyEvent]:
     )
 
 
+ALTERED = "ALTERED — does not match the audit chain"
+
+
+def altered_events(events: Iterable[CustodyEvent]) -> dict[int, str]:
+    """The mark for each of ``events`` that does not match the audit chain (someone with the
+    database file edited the event or its audit entry): the audit check's own tests, for these
+    events alone (:func:`models.audit.chain.altered_rows`). The ledger is append-only, so an
+    event's own entry is the last word on it."""
+    found = audit.altered_rows("custody_event", {e.id: e.audit_seq for e in events})
+    return {event_id: f"{ALTERED} ({why})" for event_id, why in found.items()}
+
+
 DETAIL_KINDS = frozenset({CONFISCATED_EV, SEARCHED, POLICE_EV, DSL_DECISION, POLICE_RETURNED})
 
 
@@ -1645,7 +1658,9 @@ def verify_states() -> list[str]:
     problems: list[str] = []
     events_by_device: dict[int, list[CustodyEvent]] = {}
     unreadable: set[int] = set()  # devices with an event the replay cannot read
-    for e in CustodyEvent.select().order_by(CustodyEvent.id).iterator():
+    for n, e in enumerate(CustodyEvent.select().order_by(CustodyEvent.id).iterator()):
+        if not n % 1000:
+            stop_point()  # the app is closing: the records' check stops between batches
         events_by_device.setdefault(e.device_id, []).append(e)
         if e.kind not in KINDS:
             problems.append(

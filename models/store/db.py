@@ -12,9 +12,11 @@ transaction-scoped advisory lock so audit entries are chained in one order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,6 +283,10 @@ def integrity_problems(quick: bool = False, limit: int = 20) -> list[str]:
         rows = db.execute_sql(f"PRAGMA {pragma}({int(limit)})").fetchall()
         lines = [str(r[0]) for r in rows]
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:  # too damaged even to check
+        from models.store.stopping import CheckStopped, stopping
+
+        if stopping():  # interrupted because the check was asked to stop: not damage
+            raise CheckStopped from None
         lines = [_first_line(exc)]
     problems = [] if lines == ["ok"] else lines
     if problems:
@@ -432,3 +438,29 @@ def retrying(fn, *args, attempts: int = 5, **kwargs):
 def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     """A query's rows as plain tuples (peewee's type stubs call them model instances)."""
     return iter(query.tuples())
+
+
+@contextlib.contextmanager
+def stoppable(stop: threading.Event) -> Iterator[None]:
+    """Run a check in this thread that stops soon after ``stop`` is set: it looks between
+    batches (:func:`models.store.stopping.stop_point`), and on SQLite a statement running
+    then is interrupted by a progress handler. Either way it ends with
+    :class:`models.store.stopping.CheckStopped` (the app's records' check, as the app closes)."""
+    from models.store import stopping
+
+    stopping.set_stop(stop)
+    conn = None
+    if is_sqlite():
+        conn = db.obj.connection()
+        conn.set_progress_handler(lambda: 1 if stop.is_set() else 0, stopping.PROGRESS_EVERY)
+    try:
+        stopping.stop_point()
+        yield
+    except (peewee.OperationalError, sqlite3.OperationalError):
+        if stop.is_set():  # "interrupted": the progress handler stopped the statement
+            raise stopping.CheckStopped from None
+        raise
+    finally:
+        stopping.set_stop(None)
+        if conn is not None:
+            conn.set_progress_handler(None, 0)
