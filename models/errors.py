@@ -101,6 +101,11 @@ class StorageError(KioskError):
     """The database could not be written (disk full, read-only, locked too long)."""
 
 
+class SiteUnavailable(StorageError):
+    """A trust's site this connection cannot open: no such site, its tables gone, or a
+    database role that may not use it. Its message names the site and says nothing changed."""
+
+
 class DatabaseBusy(StorageError):
     """Another terminal held the write lock past the busy timeout: nothing was saved, and
     trying again is safe (:func:`models.store.db.retrying` does, a few times)."""

@@ -152,3 +152,9 @@ def clean_typed(text: str, *, multiline: bool = False) -> str:
             kept.append(" ")
         # else: a control or format character: dropped
     return "".join(kept)
+
+
+def how_many(n: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun agreeing: ``how_many(1, "school day")`` is "1 school day",
+    ``how_many(2, "school day")`` "2 school days" (``plural`` when adding "s" is wrong)."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

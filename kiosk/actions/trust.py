@@ -39,6 +39,13 @@ def unread_row(site: SiteInfo, columns: Sequence[str]) -> dict[str, Any]:
     return row(site, tuple(columns))
 
 
+def left_out_text(gone: Sequence[SiteInfo]) -> str:
+    """What a total across the trust leaves out, as `trust compliance`'s total row says it."""
+    from models.trust.reports import left_out_text as text
+
+    return text(list(gone))
+
+
 def grants(code: str, role: str | None) -> str:
     """The SQL for the ``postgres`` superuser giving a school a login role of its own: its own
     schema and the registry (read), nothing of the other schools (``models.trust.grants``)."""
@@ -121,7 +128,7 @@ def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: 
 @dataclass(frozen=True)
 class TrustGovernors:
     term: str
-    rows: list[dict[str, Any]]  # site, school, section, measure, group, value
+    rows: list[dict[str, Any]]  # site, code, school, section, measure, group, value, note
     small_counts: bool = False  # some count is 1 or 2: it may identify a child
 
 
@@ -147,19 +154,13 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
         if rep is None:  # not read: its place is empty, or its tables are gone
             rows.append(reports.unread_row(site, ("section", "measure", "group", "value")))
             continue
-        mine = [{"site": site.number, "school": site.name, **row.to_dict()} for row in rep.rows()]
+        named = {"site": site.number, "code": site.code, "school": site.name}
+        mine = [{**named, **row.to_dict(), "note": None} for row in rep.rows()]
         if not any(r["section"] == "hand_in_term" for r in mine):
-            # No hand-in yet this term (the compliance report still counts today's expected): the
-            # school is shown with zeros, not left out of the hand-in figures.
+            # No hand-in yet this term (so no school day, and no hand-in rows): the school is
+            # shown with zeros, not left out of the hand-in figures.
             mine[:0] = [
-                {
-                    "site": site.number,
-                    "school": site.name,
-                    "section": "hand_in_term",
-                    "measure": m,
-                    "group": gov.ALL_CLASSES,
-                    "value": v,
-                }
+                {**named, "section": "hand_in_term", "measure": m, "group": gov.ALL_CLASSES, "value": v, "note": None}
                 for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
             ]
         rows += mine

@@ -45,7 +45,13 @@ from kiosk.cli import (
     staff,
     trust,
 )
-from kiosk.cli._common import EXIT_REFUSED, EXIT_UNEXPECTED, Warned
+from kiosk.cli._common import (
+    EXIT_REFUSED,
+    EXIT_UNEXPECTED,
+    Warned,
+    database_options,
+    remember_database_options,
+)
 from models.errors import KioskError
 
 log = logging.getLogger("kiosk")
@@ -53,8 +59,13 @@ log = logging.getLogger("kiosk")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reception-kiosk")
-def cli() -> None:
-    """Reception kiosk: phone hand-in, custody ledger and visitor sign-in."""
+@database_options
+def cli(db: str | None, config: str | None, demo: bool) -> None:
+    """Reception kiosk: phone hand-in, custody ledger and visitor sign-in.
+
+    --db, --config and --demo go before the command (kiosk --db URL scan ...) or after it
+    (kiosk scan --db URL ...); given in both places, they must agree."""
+    remember_database_options(db, config, demo)
 
 
 # Each module defines its command or group of commands; they join `kiosk` here.

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from models.errors import KioskError
+from models.text import how_many as how_many  # counts in words, for every command
 
 log = logging.getLogger("kiosk")
 
@@ -154,36 +155,71 @@ class Warned(Exception):
     """The command ran, but ended with a warning on stderr: exit code 1 (see :func:`main`)."""
 
 
-def common(fn: Callable) -> Callable:
-    """Add --db, --config and --demo to a command and pass an :class:`Env`.
-
-    ``--demo``: the demo school, in its own database (``demo.sqlite3`` in the data
-    directory) with the demo's settings, so it is never mixed with the school's records;
-    without it, every command uses the school's database (``kiosk.sqlite3``)."""
-
-    @click.option(
-        "--config",
-        "config",
-        type=click.Path(),
-        default=None,  # a folder: one line from load_settings
-        help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.",
-    )
-    @click.option(
-        "--demo",
-        "demo",
-        is_flag=True,
-        default=False,
-        help="Use the demo school: its own database (demo.sqlite3 in the data directory) and settings.",
-    )
-    @click.option(
+def database_options(fn: Callable) -> Callable:
+    """--db, --config and --demo: on every command (:func:`common`), and on ``kiosk`` itself
+    before the command (:func:`remember_database_options`)."""
+    fn = click.option(
         "--db",
         "db",
         default=None,
         metavar="URL",
         help="Database: a file path, sqlite:///… or postgresql://…  Default: $KIOSK_DATABASE_URL or the data directory.",
-    )
+    )(fn)
+    fn = click.option(
+        "--demo",
+        "demo",
+        is_flag=True,
+        default=False,
+        help="Use the demo school: its own database (demo.sqlite3 in the data directory) and settings.",
+    )(fn)
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(),
+        default=None,  # a folder: one line from load_settings
+        help="Config file (TOML). Default: $KIOSK_CONFIG or the user config directory.",
+    )(fn)
+
+
+_BEFORE_KEY = "kiosk.database_options"  # where `kiosk --db X cmd` keeps them, in the root context's meta
+
+
+def remember_database_options(db: str | None, config: str | None, demo: bool) -> None:
+    """``kiosk --db URL --config FILE --demo COMMAND``: kept for the command (:func:`common`)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_BEFORE_KEY] = (db, config, demo)
+
+
+def _merged(db: str | None, config: str | None, demo: bool) -> tuple[str | None, str | None, bool]:
+    """The command's own --db/--config/--demo with those given before it: either place does;
+    both, different, is one line (two databases are never mixed, nor one guessed)."""
+    ctx = click.get_current_context(silent=True)
+    before = ctx.meta.get(_BEFORE_KEY) if ctx is not None else None
+    if before is None:
+        return db, config, demo
+    first_db, first_config, first_demo = before
+    for option, a, b in (("--db", first_db, db), ("--config", first_config, config)):
+        if a is not None and b is not None and a != b:
+            raise BadInput(
+                f"{option} is given twice, before and after the command, with different values ({a!r} and {b!r}): "
+                "give it once."
+            )
+    return (db if db is not None else first_db), (config if config is not None else first_config), demo or first_demo
+
+
+def common(fn: Callable) -> Callable:
+    """Add --db, --config and --demo to a command and pass an :class:`Env`. They may also
+    come before the command (``kiosk --db URL report day``): :func:`remember_database_options`.
+
+    ``--demo``: the demo school, in its own database (``demo.sqlite3`` in the data
+    directory) with the demo's settings, so it is never mixed with the school's records;
+    without it, every command uses the school's database (``kiosk.sqlite3``)."""
+
+    @database_options
     @functools.wraps(fn)
     def wrapper(db: str | None, config: str | None, demo: bool, **kwargs: Any) -> Any:
+        db, config, demo = _merged(db, config, demo)
         _check_dates(kwargs)  # before anything is opened, asked for or written
         env = Env(db, config, demo=demo)
         result = fn(env, **kwargs)

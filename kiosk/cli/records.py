@@ -9,7 +9,7 @@ import click
 
 from kiosk.actions import admin, records
 from kiosk.cli._access import acts, open_command
-from kiosk.cli._common import Env, anchor_after, common
+from kiosk.cli._common import Env, anchor_after, common, how_many
 from models.errors import KioskError
 
 
@@ -45,8 +45,14 @@ def backup(env: Env, who, path: str | None) -> None:
     click.echo(f"Backup written to {done.path}.")
     days = env.settings.backup_keep_days
     if done.deleted:
-        click.echo(f"Deleted {len(done.deleted)} backup(s) older than {days} days: {', '.join(done.deleted)}.")
-    click.echo(f"{done.kept + 1} backup(s) of this database kept in {done.path.parent} (at most {days} days old).")
+        click.echo(
+            f"Deleted {how_many(len(done.deleted), 'backup')} older than {how_many(days, 'day')}: "
+            f"{', '.join(done.deleted)}."
+        )
+    click.echo(
+        f"{how_many(done.kept + 1, 'backup')} of this database kept in {done.path.parent} "
+        f"(at most {how_many(days, 'day')} old)."
+    )
 
 
 @open_command(

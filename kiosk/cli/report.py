@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 import click
@@ -10,7 +11,7 @@ import click
 from kiosk.actions import admin, listings
 from kiosk.actions import reports as report_actions
 from kiosk.cli._access import acts, open_command
-from kiosk.cli._common import FORMAT, Env, common, emit, parse_date
+from kiosk.cli._common import FORMAT, Env, common, emit, how_many, parse_date
 
 
 @click.group()
@@ -46,6 +47,16 @@ def report_uncollected(env: Env, fmt: str) -> None:
         fmt,
         ["slot", "code", "pupil", "class", "state", "since"],
     )
+
+
+WIDTH = 80  # a line of the human output at most (a table is as wide as its columns)
+# The day tables' headings, plain and narrow enough for 80 columns (CSV keeps the field names).
+DAY_HEADINGS = {"handed_in": "handed", "no_phone": "no phone", "rate_percent": "rate %"}
+
+
+def say(text: str) -> None:
+    """A sentence of the human output, wrapped at :data:`WIDTH` (the next lines indented)."""
+    click.echo(textwrap.fill(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False))
 
 
 @open_command("read-only report")
@@ -109,7 +120,14 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     if fmt == "csv":
         rows = [day_row("class_day", r) for r in rep.class_days]
         rows += [day_row("school_day", r) for r in rep.last_30]
-        rows += [{"section": "not_collected", **{k: h.to_dict()[k] for k in held_cols}} for h in rep.not_collected]
+        rows += [
+            {
+                "section": "not_collected",
+                "date": h.day.isoformat() if h.day else "",  # a past range: the day it was not collected
+                **{k: h.to_dict()[k] for k in held_cols},
+            }
+            for h in rep.not_collected
+        ]
         rows += [{"section": "visitor_not_signed_out", **v.to_dict()} for v in rep.visitors_not_signed_out_rows]
         rows += [{"section": "breaches", **b} for b in breach_rows]
         rows += [{"section": "repeat_breaches", **b} for b in repeat_rows]
@@ -117,19 +135,28 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
         emit(rows, "csv", ["section", *day_cols, "slot", "code", "pupil", "state", "since", *visit_cols, *extra])
         return
     t = rep.totals
-    click.echo(
-        f"Compliance {rep.from_day} to {rep.to_day}: {t.handed_in} of {t.expected} phones handed in "
-        f"({pct(t.rate) or '-'} %) over {t.school_days} school days."
-    )
-    click.echo(f"\nToday ({rep.to_day}), per class:")
-    emit([day_row("today", r) for r in rep.today], "table", day_cols[1:])
+    click.echo(f"Compliance {rep.from_day} to {rep.to_day} ({how_many(t.school_days, 'school day')}):")
+    click.echo(f"{t.handed_in} of {how_many(t.expected, 'phone')} handed in ({pct(t.rate) or '-'} %).")
+    if rep.ends_today:
+        click.echo(f"\nToday ({rep.to_day}), per class:")
+    else:
+        click.echo(f"\nThe last day, {rep.to_day:%a} {rep.to_day}, per class:")
+    emit([day_row("today", r) for r in rep.today], "table", day_cols[1:], DAY_HEADINGS)
     click.echo("\nLast 30 school days (all classes):")
     for line in view.chart:
         click.echo(line)
     click.echo("\nPer class per school day:")
-    emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols)
-    click.echo(f"\nPhones not collected ({len(rep.not_collected)}):")
-    emit([h.to_dict() for h in rep.not_collected], "table", held_cols)
+    emit([day_row("class_day", r) for r in rep.class_days], "table", day_cols, DAY_HEADINGS)
+    if rep.ends_today:
+        click.echo(f"\nPhones not collected, now ({len(rep.not_collected)}):")
+        emit([h.to_dict() for h in rep.not_collected], "table", held_cols)
+    else:  # a past range: as the ledger had them at the end of each school day, not as today
+        click.echo(f"\nPhones still held at the end of each school day ({len(rep.not_collected)}, a phone once a day):")
+        emit(
+            [{"date": h.day.isoformat() if h.day else "", **h.to_dict()} for h in rep.not_collected],
+            "table",
+            ["date", *held_cols],
+        )
     click.echo(f"\nVisitors not signed out by the end of their day ({rep.visitors_not_signed_out}):")
     if rep.visitors_not_signed_out_rows:
         emit(
@@ -143,11 +170,11 @@ def report_compliance(env: Env, from_text: str | None, to_text: str | None, fmt:
     total = breaches.total if breaches else 0
     click.echo(f"\nBreaches (confiscations) {rep.from_day} to {rep.to_day}: {total}, per class:")
     emit(breach_rows, "table", ["class", "breaches", "pupils"])
-    click.echo(f"\nRepeat breaches (2 or more in the period): {len(repeat_rows)} pupil(s)")
+    click.echo(f"\nRepeat breaches (2 or more in the period): {how_many(len(repeat_rows), 'pupil')}")
     if repeat_rows:
         emit(repeat_rows, "table", ["pupil_id", "class", "breaches", "last"])
     for note in rep.notes:
-        click.echo(f"Note: {note}")
+        say(f"Note: {note}")
 
 
 @report.command("governors")
@@ -189,7 +216,7 @@ def report_governors(
     if done.audit_warning:
         click.echo(done.audit_warning)
     click.echo(
-        f"Governors' report for {done.label} ({done.school_days} school days), "
+        f"Governors' report for {done.label} ({how_many(done.school_days, 'school day')}), "
         + ("with names" if done.names else "without names")
         + ":"
     )

@@ -15,22 +15,52 @@ from kiosk.cli._access import acts, open_command
 from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date
 
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
-HELD_NOTE = "Held = in tray + confiscated (not collected); overnight and in overflow are some of those, not more."
-NAMING = ("site", "code", "school", "note")
+HELD_NOTE = (  # two lines of 80 columns at most
+    "Held = in tray + confiscated (not collected).\nOvernight and in overflow are some of those, not more."
+)
+HELD_FIELDS = ("held", "in_tray", "confiscated", "kept_overnight", "in_overflow")
+# The compliance table's headings, short as on the screen so that they fit 80 columns ("held":
+# the phones not collected, as the held table heads them).
+COMPLIANCE_HEADINGS = {"school_days": "days", "handed_in": "handed", "rate_percent": "rate", "not_collected": "held"}
+TABLE_TOTAL = "Trust total"  # the total row's name in a table, as on the screen (CSV, JSON: "The trust (all schools)")
+# CSV and JSON (the machine formats) of every `kiosk trust` command: each row starts with the
+# school (site, code, school; site 1's code "") and ends with `note`, "" in CSV and null in
+# JSON when there is nothing to say (README: "A trust of several schools"). The table shows
+# fewer columns, and a note column only when some row has a note.
+MACHINE = {
+    "sites": ["site", "code", "school", "schema", "note"],
+    "compliance": [
+        "site",
+        "code",
+        "school",
+        "school_days",
+        "handed_in",
+        "expected",
+        "rate_percent",
+        "breaches",
+        "not_collected",
+        "visitors_not_signed_out",
+        "note",
+    ],
+    "uncollected": ["site", "code", "school", *HELD_FIELDS, "note"],
+    "feed": ["site", "code", "school", "time", "kind_text", "subject", "class_name", "summary", "by", "detail", "note"],
+    "governors": ["site", "code", "school", "section", "measure", "group", "value", "note"],
+}
 
 
-def _with_note(rows: list[dict], columns: list[str], fmt: str) -> tuple[list[dict], list[str]]:
-    """A school not read (its place empty, or its tables gone) has its row with its state
-    in ``note`` and no figures: blank in a table or CSV (JSON keeps null). The column is
-    there when some row has one."""
-    if fmt != "json":
-        rows = [
-            {k: "" if v is None else v for k, v in r.items()}
-            if "note" in r and all(v is None for k, v in r.items() if k not in NAMING)
-            else r
-            for r in rows
-        ]
-    return rows, [*columns, "note"] if any("note" in r for r in rows) else columns
+def _shown(rows: list[dict], table_columns: list[str], report: str, fmt: str) -> tuple[list[dict], list[str]]:
+    """The rows and columns to print. JSON: every row whole (null where nothing is known or
+    said). CSV: :data:`MACHINE`'s columns, whatever the rows hold, blank for null. Table:
+    ``table_columns``, then ``note`` if some row has one; a school not read has blanks."""
+    if fmt == "json":
+        return rows, MACHINE[report]
+    rows = [{k: "" if v is None else v for k, v in r.items()} for r in rows]
+    if fmt == "csv":
+        return rows, MACHINE[report]
+    for r in rows:
+        if r.get("site") == 0:  # the trust's total: no school's number, and a short name (80 columns)
+            r["site"], r["school"] = "", TABLE_TOTAL
+    return rows, [*table_columns, "note"] if any(r.get("note") for r in rows) else table_columns
 
 
 def _say_not_read(gone: list, fmt: str, *, listing: bool = False) -> None:
@@ -67,18 +97,19 @@ def trust_sites(env: Env, fmt: str) -> None:
     """The trust's schools (site 1 first) and the code a terminal names to open each."""
     env.open(create=False)
     listed = trust_actions.sites(env.settings)
-    rows, columns = _with_note(
+    rows, columns = _shown(
         [  # site 1 has no code: "" in JSON and CSV (as `trust compliance` has it), named in the table
             {
                 "site": s.number,
                 "code": s.code or ("(none: site 1)" if fmt == "table" else ""),
                 "school": s.name,
                 "schema": s.schema,
-                **({"note": s.state_text} if s.state_text else {}),
+                "note": s.state_text or None,
             }
             for s in listed
         ],
         ["site", "code", "school", "schema"],
+        "sites",
         fmt,
     )
     emit(rows, fmt, columns)
@@ -164,23 +195,23 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
     to_day = parse_date(to_text, "--to")
     env.open(create=False)
     rows = trust_actions.compliance(who, from_day, to_day, env.settings, admin.now())
-    shown, columns = _with_note(
-        [r.as_dict() for r in rows],
+    data = [r.as_dict() for r in rows]
+    if fmt != "json":  # no one expected: no rate (JSON keeps null); a school not read: no figures
+        data = [
+            {**r, "rate_percent": "n/a"} if r["rate_percent"] is None and r["handed_in"] is not None else r
+            for r in data
+        ]
+    shown, columns = _shown(
+        data,
         ["site", "school", "school_days", "handed_in", "expected", "rate_percent", "breaches", "not_collected"],
+        "compliance",
         fmt,
     )
-    if fmt != "json":  # no one expected: no rate (JSON keeps null)
-        shown = [{**r, "rate_percent": "n/a" if r["rate_percent"] is None else r["rate_percent"]} for r in shown]
     emit(
         shown,
         fmt,
         columns,
-        {
-            "school_days": "school days",
-            "handed_in": "handed in",
-            "rate_percent": "rate %",
-            "not_collected": "not collected",
-        },
+        COMPLIANCE_HEADINGS,
     )
     _say_not_read([r.site for r in rows[:-1] if not r.site.ready], fmt)
 
@@ -193,11 +224,19 @@ def trust_uncollected(env: Env, who, fmt: str) -> None:
     """Phones each school still holds: counts (each school's own list has the names)."""
     env.open(create=False)
     rows = trust_actions.uncollected(who, env.settings, admin.now())
-    shown, columns = _with_note(
-        [r.as_dict() for r in rows],
-        ["site", "school", "held", "in_tray", "confiscated", "kept_overnight", "in_overflow"],
-        fmt,
-    )
+    data = [r.as_dict() for r in rows]
+    if fmt == "table" and len(rows) > 1:  # the trust's total, as on the screen (CSV and JSON: the schools only)
+        read = [r for r in data if r["held"] is not None]
+        gone = [r.site for r in rows if not r.site.ready]
+        data.append(
+            {
+                "site": 0,
+                "school": TABLE_TOTAL,
+                **{f: sum(r[f] for r in read) for f in HELD_FIELDS},
+                "note": trust_actions.left_out_text(gone) if gone else None,
+            }
+        )
+    shown, columns = _shown(data, ["site", "school", *HELD_FIELDS], "uncollected", fmt)
     emit(shown, fmt, columns, HELD_HEADINGS)
     if fmt == "table":
         click.echo(HELD_NOTE)
@@ -220,11 +259,12 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
     env.open(create=False)
     rows = trust_actions.feed(who, from_day, to_day, env.settings, admin.now())
     columns = ["school", "time", "kind_text", "subject", "class_name", "summary", "by"]
-    if fmt == "csv":  # a spreadsheet has room for the whole text (the summary is cut to fit a line)
-        columns.append("detail")
     gone = trust_actions.not_read(env.settings)
-    shown, columns = _with_note(
-        [r.as_dict() for r in rows] + [trust_actions.unread_row(s, columns) for s in gone], columns, fmt
+    shown, columns = _shown(  # the CSV has `detail`, the whole text (the summary is cut to fit a line)
+        [r.as_dict() for r in rows] + [trust_actions.unread_row(s, MACHINE["feed"][:-1]) for s in gone],
+        columns,
+        "feed",
+        fmt,
     )
     emit(shown, fmt, columns, {"kind_text": "kind", "class_name": "class"})
     _say_not_read(gone, fmt)
@@ -239,9 +279,10 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
     """Each school's governors' figures for the term (counts, no names), one row per figure."""
     env.open(create=False)
     done = trust_actions.governors(who, term_text, env.settings, admin.now())
-    shown, columns = _with_note(done.rows, ["site", "school", "section", "measure", "group", "value"], fmt)
-    if fmt != "json":  # a rate with no one expected (JSON keeps null)
-        shown = [{**r, "value": "n/a" if r["value"] is None else r["value"]} for r in shown]
+    data = done.rows
+    if fmt != "json":  # a rate with no one expected (JSON keeps null); a school not read: no figures
+        data = [{**r, "value": "n/a"} if r["value"] is None and r["section"] is not None else r for r in data]
+    shown, columns = _shown(data, ["site", "school", "section", "measure", "group", "value"], "governors", fmt)
     emit(shown, fmt, columns)
     if done.small_counts:  # as the school's own report warns (JSON and CSV: on stderr, the data untouched)
         click.echo(

@@ -27,6 +27,7 @@ from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody.ledger import CONFISCATED
 from models.reports.compliance import DayTotal
+from models.text import how_many
 
 CHART_HEIGHT = 8  # rows of the bar chart; each row is 8 steps of a block
 _BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -160,7 +161,8 @@ class ComplianceScreen(DbWork, Screen[None]):
         no_phone = sum(c.no_phone for c in data.classes)
         rate = rate_text(round(100.0 * handed / expected, 1) if expected else None)
         self.query_one("#comp-summary", Static).update(
-            f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {expected} phones brought in were handed in "
+            f"Today, {data.today.strftime('%A %d %B %Y')}: {handed} of {how_many(expected, 'phone')} brought in "
+            f"{'was' if expected == 1 else 'were'} handed in "
             f"({rate}). Not expected: {absent} absent, {no_phone} with no phone today, {excepted} with an agreed "
             "exception."
         )

@@ -3,14 +3,18 @@
 For a range of local days: per class per school day, the pupils whose phone was
 handed in set against the pupils with a registered phone, with pupils under an agreed
 exception counted separately (neither expected nor counted as handed in); the last 30
-school days as a series for a chart; and the phones not collected.
+school days as a series for a chart; and the phones not collected: held now, for a range
+that ends today; for a range wholly in the past, those still held at the end of each of its
+school days, read from the ledger (not today's, which would answer another question).
 
 **School days** are weekdays (Monday to Friday) on which at least one phone was handed
-in, plus the last day of the range when it is a weekday (so today shows before the
-first scan). Holidays, INSET and closure days have no hand-ins and so are left out
-rather than shown as 0 %, which would hide real lapses among false ones. A weekday
-when the office scanned nothing at all is therefore also left out: the report says so
-in its notes.
+in, the range's last day like any other: today is one once its first phone is handed in
+(before that, its per-class table shows, apart from the figures). Holidays, INSET and
+closure days have no hand-ins and so are left out rather than shown as 0 %, which would
+hide real lapses among false ones. A weekday when the office scanned nothing at all is
+therefore also left out, even if phones kept from the day before count as handed in on
+it: the report says so in its notes. The trust's compliance and the governors' figures
+count the same days (:meth:`_Ledger.school_days`).
 
 **Expected** on a day: active pupils with an active registered phone registered by
 the end of that day, in the class they are in now (the roster keeps no history of
@@ -60,6 +64,7 @@ from models.reports.phones import (
     UncollectedPhone,
     held_count,
     marks_in_force,
+    not_collected_on,
     uncollected,
 )
 from models.reports.phones import held_at as _held_at
@@ -80,8 +85,8 @@ from models.store.tables import (
 CHART_DAYS = 30
 MAX_RANGE_DAYS = 400
 NOTES = (
-    "School days are weekdays on which at least one phone was handed in (plus the last day of the range "
-    "if a weekday); holidays and closures are left out.",
+    "School days are weekdays on which at least one phone was handed in (today too, once its first phone "
+    "is in); holidays and closures are left out.",
     "Pupils with an agreed exception are shown separately and are neither expected nor counted as handed in.",
     "Expected: pupils in school with a phone. Pupils marked absent or 'no phone today' are left out (one who "
     "hands a phone in counts as handed in); a phone still held from the day before counts as handed in.",
@@ -355,6 +360,10 @@ class ComplianceReport:
     visitors_not_signed_out_rows: list[LateVisitor] = field(default_factory=list)
     notes: tuple[str, ...] = field(default=NOTES)
     breaches: Breaches | None = None  # over from_day..to_day
+    # The range ends today: ``not_collected`` is the phones held now (today is not over). A
+    # range wholly in the past: the phones still held at the end of each of its school days,
+    # one row per phone per day, from the ledger (models.reports.phones.not_collected_on).
+    ends_today: bool = True
 
     @property
     def totals(self) -> Totals:
@@ -372,7 +381,10 @@ class ComplianceReport:
             "class_days": [r.to_dict() for r in self.class_days],
             "daily": [r.to_dict() for r in self.daily],
             "last_30_school_days": [r.to_dict() for r in self.last_30],
-            "not_collected": [r.to_dict() for r in self.not_collected],
+            "not_collected_when": "now" if self.ends_today else "end_of_each_school_day",
+            "not_collected": [
+                {**r.to_dict(), "date": r.day.isoformat() if r.day else None} for r in self.not_collected
+            ],
             "visitors_not_signed_out": self.visitors_not_signed_out,
             "visitors_not_signed_out_rows": [r.to_dict() for r in self.visitors_not_signed_out_rows],
             "breaches": self.breaches.to_dict() if self.breaches is not None else None,
@@ -835,10 +847,9 @@ class _Ledger:
         return out
 
     def school_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        days = [d for d in _weekdays(first, last) if d in self.active_days]
-        if last.weekday() < 5 and (not days or days[-1] != last):
-            days.append(last)
-        return days
+        """The weekdays with a hand-in, ``last`` like any other (the one rule of the school's
+        report, the trust's and the governors')."""
+        return [d for d in _weekdays(first, last) if d in self.active_days]
 
 
 def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> list[LateVisitor]:
@@ -928,6 +939,7 @@ def compliance(
     class_days = [row for d in days for row in per_day[d]]
     today = per_day[to_day] if to_day in per_day else ledger.by_class(to_day)
     late = visitors_not_signed_out(from_day, to_day, now=now, tz=tz)
+    ends_today = to_day == local_day(now, tz)
     return ComplianceReport(
         from_day=from_day,
         to_day=to_day,
@@ -936,10 +948,11 @@ def compliance(
         daily=[ledger.totals[d] for d in days],
         last_30=[ledger.totals[d] for d in chart_days],
         today=today,
-        not_collected=uncollected(now, tz),
+        not_collected=uncollected(now, tz) if ends_today else not_collected_on(days, tz),
         visitors_not_signed_out=len(late),
         visitors_not_signed_out_rows=late,
         breaches=breaches(from_day, to_day, tz=tz),
+        ends_today=ends_today,
     )
 
 
@@ -968,7 +981,7 @@ class Summary:
     handed_in: int
     expected: int
     breaches: int
-    not_collected: int
+    not_collected: int  # held now; for a range wholly in the past, per phone per school day (as the report lists them)
     visitors_not_signed_out: int
 
 
@@ -979,16 +992,10 @@ def summary(
     now: dt.datetime | None = None,
     tz=SCHOOL_TZ,
     cache: bool = True,
-    hand_in_days_only: bool = False,
 ) -> Summary:
     """The totals of :func:`compliance` for the same range (the trust-wide report's figures):
     the same days, rules and cache, but no per-class rows, no chart, and counts where the
-    report has rows (its breaches, the phones not collected).
-
-    ``hand_in_days_only``: the range's last day counts only if a phone was handed in on it,
-    as every other school day (the governors' rule: a school with no hand-ins has no school
-    days, and today before the first scan is not one). The report itself counts it anyway,
-    so that today shows before the first scan."""
+    report has rows (its breaches, the phones not collected)."""
     now = now or utcnow()
     to_day = _check_range(from_day, to_day, now, tz)
     if from_day is None:  # the report's default: the first of the last 30 school days
@@ -1001,8 +1008,6 @@ def summary(
     days = ledger.school_days(from_day, to_day)
     for d in days:
         ledger.day_total(d)
-    if hand_in_days_only and days and ledger.totals[days[-1]].handed_in == 0:
-        days = days[:-1]
     return Summary(
         from_day=from_day,
         to_day=to_day,
@@ -1010,7 +1015,7 @@ def summary(
         handed_in=sum(ledger.totals[d].handed_in for d in days),
         expected=sum(ledger.totals[d].expected for d in days),
         breaches=breach_count(from_day, to_day, tz=tz),
-        not_collected=held_count(),
+        not_collected=held_count() if to_day == local_day(now, tz) else len(not_collected_on(days, tz)),
         visitors_not_signed_out=len(visitors_not_signed_out(from_day, to_day, now=now, tz=tz)),
     )
 

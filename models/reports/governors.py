@@ -495,12 +495,9 @@ def governors_report(
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)
 
-    # Hand-in consistency: the compliance report's figures. Its last day counts even with no
-    # hand-in (so today shows before the first scan); here a day with none is not a school
-    # day (a holiday at the end of a term, or today before the first scan).
+    # Hand-in consistency: the compliance report's figures, over its school days (a day with
+    # no hand-in, such as a holiday at the end of a term or today before the first scan, is none).
     class_days = compliance.class_days(first, last, now=now, tz=tz)
-    if class_days and sum(r.handed_in for r in class_days if r.date == last) == 0:
-        class_days = [r for r in class_days if r.date != last]
     weeks, term_by_class = _sum_weeks(class_days)
     school_days = sorted({r.date for r in class_days})
 

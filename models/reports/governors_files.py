@@ -24,6 +24,7 @@ from models.errors import StorageError
 from models.reports.governors import ALL_CLASSES, SMALL_COUNTS_NOTE, GovernorsReport
 from models.store.csvsafe import write_csv
 from models.store.files import create_private, private_dir
+from models.text import how_many
 
 TITLE = "Mobile phones: report to governors"
 CSV_COLUMNS = ["section", "measure", "group", "value"]
@@ -61,7 +62,7 @@ def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[st
                 for w in report.term_by_class
             ]
             or [["(no school days yet)", "0", "0", "0", "–"]],
-            f"{len(report.school_days)} school days (weekdays with any hand-in).",
+            f"{how_many(len(report.school_days), 'school day')} (weekdays with any hand-in).",
         )
     )
     weeks = sorted({w.week for w in report.weeks})

@@ -23,6 +23,7 @@ from models.custody.ledger import (
     RELEASED,
     RELEASED_TO_CONTACT,
     RETURNED,
+    RETURNED_TO_STAFF,
     REVERSAL,
     SEARCHED,
     STATE_WORDS,
@@ -480,6 +481,7 @@ class UncollectedPhone:
     held_as: PhoneState  # IN_TRAY or CONFISCATED: decide on this
     since: dt.datetime  # local (the school's time zone)
     overnight: bool = False  # held since before today began, never given back between (kept overnight)
+    day: dt.date | None = None  # a past day at whose end it was still held (:func:`not_collected_on`); None: now
 
     @property
     def state_text(self) -> str:
@@ -551,6 +553,167 @@ def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool
                 held_as=PhoneState(st.state),
                 since=to_local(st.since, tz),
                 overnight=st.device_id in kept,
+            )
+        )
+    return out
+
+
+# Events after which the phone is back with its owner (not with the police): a replay can
+# start from nothing after the last of them (:func:`not_collected_on`).
+_BACK_WITH_OWNER = (RELEASED, RELEASED_TO_CONTACT, RETURNED, RETURNED_TO_STAFF)
+_CHUNK = 500
+_LOOK_BACK = dt.timedelta(days=14)  # where to look for a phone's last going back to its owner before a range
+
+
+def not_collected_on(days: list[dt.date], tz=SCHOOL_TZ) -> list[UncollectedPhone]:
+    """The phones the school still held at the end of each of ``days`` (local days, all
+    over, ascending): one row per phone per day it was not collected, oldest day first, from
+    the custody ledger (events undone left out, as every report counts them). The list the
+    compliance report shows for a range wholly in the past, where :func:`uncollected` (the
+    phones held now) would answer another question.
+
+    Only the phones with an event since the first day ended are replayed, each from the last
+    time it went back to its owner before then; every other phone is as it is now."""
+    from models.custody.ledger import Custody, LedgerError, step
+
+    if not days:
+        return []
+    ends = [day_bounds(d, tz)[1] for d in days]
+    first_end, last_end = ends[0], ends[-1]
+    held_states = (PhoneState.IN_TRAY, PhoneState.CONFISCATED)
+    undone = CustodyEvent.alias("nc_undone")
+    effective = (CustodyEvent.kind != REVERSAL) & ~fn.EXISTS(
+        undone.select(undone.id).where(undone.reverses == CustodyEvent.id)
+    )
+    since_first: Any = CustodyEvent.select(CustodyEvent.device).where(CustodyEvent.at >= first_end).distinct().tuples()
+    changed: set[int] = {row[0] for row in since_first}
+    # (day index, device, state, tray id, slot, stay began (naive UTC) or None)
+    found: list[tuple[int, int, str, int | None, int | None, dt.datetime | None]] = []
+    still = [
+        r
+        for r in DeviceState.select(DeviceState.device, DeviceState.state, DeviceState.tray, DeviceState.slot_no)
+        .where(DeviceState.state.in_(list(held_states)))
+        .tuples()
+        .iterator()
+        if r[0] not in changed
+    ]
+    began_of = custody_started([r[0] for r in still])
+    for device_id, state, tray_id, slot_no in still:  # no event since: held at every day's end as now
+        found += [(i, device_id, state, tray_id, slot_no, began_of.get(device_id)) for i in range(len(days))]
+
+    ids = sorted(changed)
+    since: dict[int, dt.datetime] = {}
+    for i in range(0, len(ids), _CHUNK):  # (a phone not given back in the fortnight before: its whole ledger)
+        since.update(
+            CustodyEvent.select(CustodyEvent.device, fn.MAX(CustodyEvent.at))
+            .where(
+                CustodyEvent.device.in_(ids[i : i + _CHUNK])
+                & (CustodyEvent.at < first_end)
+                & (CustodyEvent.at >= first_end - _LOOK_BACK)
+                & CustodyEvent.kind.in_(list(_BACK_WITH_OWNER))
+                & effective
+            )
+            .group_by(CustodyEvent.device)
+            .tuples()
+            .iterator()
+        )
+    since = {d: _when(at) for d, at in since.items()}
+    events: dict[int, list[tuple]] = {}
+    for group, floor in (
+        ([d for d in ids if d in since], min(since.values(), default=None)),
+        ([d for d in ids if d not in since], None),  # never back with its owner before: its whole ledger
+    ):
+        for i in range(0, len(group), _CHUNK):
+            where = CustodyEvent.device.in_(group[i : i + _CHUNK]) & (CustodyEvent.at < last_end) & effective
+            if floor is not None:
+                where &= CustodyEvent.at >= floor
+            for row in (
+                CustodyEvent.select(
+                    CustodyEvent.device,
+                    CustodyEvent.at,
+                    CustodyEvent.kind,
+                    CustodyEvent.tray,
+                    CustodyEvent.slot_no,
+                    CustodyEvent.category,
+                    CustodyEvent.outcome,
+                )
+                .where(where)
+                .order_by(CustodyEvent.at, CustodyEvent.id)
+                .tuples()
+                .iterator()
+            ):
+                events.setdefault(row[0], []).append((_when(row[1]), *row[2:]))
+    for device_id, rows in events.items():
+        start = since.get(device_id)
+        if start is not None:  # from just after its last going back to its owner before the range
+            last_back = max((j for j, r in enumerate(rows) if r[0] == start and r[1] in _BACK_WITH_OWNER), default=-1)
+            rows = rows[last_back + 1 :]
+        cur, began, i = Custody(), None, 0
+        try:
+            for at, kind, tray_id, slot_no, category, outcome in rows:
+                while i < len(ends) and at >= ends[i]:  # a day ended before this event: held then?
+                    if cur.state in held_states:
+                        found.append((i, device_id, cur.state, cur.tray_id, cur.slot_no, began))
+                    i += 1
+                nxt = step(cur, kind, tray_id, slot_no, category=category, outcome=outcome)
+                if nxt.state in held_states and cur.state not in held_states:
+                    began = at
+                elif nxt.state not in held_states:
+                    began = None
+                cur = nxt
+        except (LedgerError, KioskError):
+            continue  # a ledger that does not replay: kiosk audit verify reports it
+        if cur.state in held_states:  # the days that ended after its last event in the range
+            found += [(j, device_id, cur.state, cur.tray_id, cur.slot_no, began) for j in range(i, len(ends))]
+    return _phones_on(days, found, tz)
+
+
+def _phones_on(
+    days: list[dt.date], found: list[tuple[int, int, str, int | None, int | None, dt.datetime | None]], tz
+) -> list[UncollectedPhone]:
+    """The rows of :func:`not_collected_on`, named as :func:`uncollected` names them."""
+    ids = sorted({f[1] for f in found})
+    devices: dict[int, Any] = {}
+    for i in range(0, len(ids), _CHUNK):
+        for d in (
+            Device.select(Device, Pupil, SchoolClass)
+            .join(Pupil, JOIN.LEFT_OUTER, on=(Device.pupil == Pupil.id))
+            .join(SchoolClass, JOIN.LEFT_OUTER, on=(Pupil.school_class == SchoolClass.id))
+            .where(Device.id.in_(ids[i : i + _CHUNK]))
+        ):
+            devices[d.id] = d
+    trays = dict(Tray.select(Tray.id, Tray.name).tuples().iterator())
+    position = dict(Tray.select(Tray.id, Tray.position).tuples().iterator())
+    current = (
+        Label.revoked_at.is_null() & Label.device.in_(ids or [0]) if len(ids) <= _CHUNK else Label.revoked_at.is_null()
+    )
+    labels = {lab.device_id: lab.code for lab in Label.select(Label.device, Label.code).where(current)}
+    visitor_names = _visitor_names([d for d in ids if d in devices and not devices[d].pupil_id])
+    out = []
+    for i, device_id, state, tray_id, slot_no, began in sorted(
+        found, key=lambda f: (f[0], position.get(f[3], 1 << 30), trays.get(f[3], ""), f[4] or 0, f[1])
+    ):
+        device = devices.get(device_id)
+        if device is None:
+            continue
+        pupil = device.pupil if device.pupil_id else None
+        day_start, _ = day_bounds(days[i], tz)
+        out.append(
+            UncollectedPhone(
+                slot=_held(device_id, trays.get(tray_id) if tray_id else None, slot_no),
+                overflow=not tray_id,
+                code=labels.get(device_id, ""),
+                admission_no=pupil.admission_no if pupil else "",
+                pupil=pupil.full_name
+                if pupil
+                else STAFF_DEVICE_OWNER
+                if device.kind == "staff"
+                else visitor_names.get(device_id, "Visitor"),
+                class_name=pupil.school_class.name if pupil else "",
+                held_as=PhoneState(state),
+                since=to_local(began, tz) if began is not None else to_local(day_start, tz),
+                overnight=began is not None and began < day_start,
+                day=days[i],
             )
         )
     return out

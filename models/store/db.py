@@ -27,7 +27,7 @@ import peewee
 from playhouse.db_url import parseresult_to_dict
 
 from models import sites
-from models.errors import ConfigError, DatabaseBusy, StorageError
+from models.errors import ConfigError, DatabaseBusy, SiteUnavailable, StorageError
 
 db = peewee.DatabaseProxy()
 _site = sites.MAIN  # the site (school) the open database is for: models.sites
@@ -144,37 +144,79 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
         with conn.cursor() as cur:
             cur.execute("SELECT current_schema(), current_setting('search_path')")
             in_use, path = cur.fetchone()
-            exists, usable, user = True, True, ""
-            if in_use is None and self.site_schema != sites.MAIN_SCHEMA:
+            exists, usable, user, school = True, True, "", ""
+            if in_use is None:  # the site's schema is not there, or this role may not use it (site 1's too)
                 cur.execute(
-                    "SELECT has_schema_privilege(oid, 'USAGE'), current_user FROM pg_namespace WHERE nspname = %s",
+                    "SELECT n.oid IS NOT NULL, has_schema_privilege(n.oid, 'USAGE'), current_user "
+                    "FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = %s",
                     (self.site_schema,),
                 )
-                row = cur.fetchone()
-                exists = row is not None
-                usable, user = (bool(row[0]), row[1]) if row else (True, "")
+                exists, usable, user = cur.fetchone()
+                usable = bool(usable) if exists else True
+                school = _registered_name(cur, self.site_schema)
         if not exists or not usable or in_use != self.site_schema:
             conn.close()
             self._state.reset()  # type: ignore[attr-defined]  # (peewee keeps the connection it was opening: it is closed, not this thread's)
-        site = self.site_schema[len(sites.SCHEMA_PREFIX) :]
+        site = _site_words(self.site_schema, school)
+        if not exists and school:  # in the trust's registry, its schema dropped outside the kiosk
+            code = self.site_schema[len(sites.SCHEMA_PREFIX) :]
+            raise SiteUnavailable(
+                f"{site} is one of the trust's schools, but its tables are gone from this database (dropped "
+                f"outside the kiosk). At site 1, `kiosk trust add-site {code} --empty` makes its place again, then "
+                f"`KIOSK_SITE={code} kiosk restore FILE` puts its backup back. Nothing was changed."
+            )
+        if not exists and self.site_schema == sites.MAIN_SCHEMA:
+            raise SiteUnavailable(
+                f"{site} cannot be opened: its tables are not in this database (its schema, public, is gone). "
+                "Check the database URL. Nothing was changed."
+            )
         if not exists:
-            raise StorageError(
-                f"There is no site {site!r} in this database: `kiosk trust sites` shows the trust's schools and "
+            raise SiteUnavailable(
+                f"There is no {site} in this database: `kiosk trust sites` shows the trust's schools and "
                 "`kiosk trust add-site` makes one. Nothing was changed."
             )
+        if not usable and self.site_schema == sites.MAIN_SCHEMA:  # a school's own role, no site named
+            raise SiteUnavailable(
+                f"The database role {user!r} may not open {site}: a school's role opens its own school only, and a "
+                'terminal that names no site opens site 1. Name your school with KIOSK_SITE (or site = "…" in '
+                "the config), and check the user in the database URL. Nothing was changed."
+            )
         if not usable:  # a school's own login role (kiosk trust grants) at another school
-            raise StorageError(
-                f"The database role {user!r} may not open site {site!r}: a school's role opens its own school only "
+            raise SiteUnavailable(
+                f"The database role {user!r} may not open {site}: a school's role opens its own school only "
                 "(check KIOSK_SITE and the user in the database URL). Nothing was changed."
             )
         if in_use != self.site_schema:
             conn.close()
             raise StorageError(
                 f"The database server put this connection in schema {in_use or 'none'} (search_path {path}), "
-                f"not {self.site_schema}, the schema of the site this terminal is configured for: something "
+                f"not {self.site_schema}, the schema of {site}, which this terminal is configured for: something "
                 "(PGOPTIONS, or the role's or database's settings) sets search_path. Remove it and name the "
                 "school with KIOSK_SITE. Nothing was read or written."
             )
+
+
+def _site_words(schema: str, school: str = "") -> str:
+    """A site as a message names it: "site 'elm' (Elm Primary)", or site 1 as what it is."""
+    if schema == sites.MAIN_SCHEMA:
+        return "site 1" + (f" ({school})" if school else "")
+    code = schema[len(sites.SCHEMA_PREFIX) :]
+    return f"site {code!r}" + (f" ({school})" if school else "")
+
+
+def _registered_name(cur: Any, schema: str) -> str:
+    """The school's name in the trust's registry ("" when there is none, or it cannot be read):
+    only to name it in a message, on a connection about to be refused."""
+    try:
+        cur.execute(
+            f"SELECT name FROM {sites.TRUST_SCHEMA}.site WHERE schema_name = %s",
+            (schema,),
+        )
+        row = cur.fetchone()
+    except Exception:  # noqa: BLE001 - no registry, or this role may not read it: the message goes without the name
+        cur.connection.rollback()
+        return ""
+    return str(row[0]) if row else ""
 
 
 def _prepare_file(path: Path, *, create: bool = True) -> None:

@@ -90,14 +90,15 @@ NAMING_KEYS = ("site", "code", "school")  # what a school not read keeps in its 
 
 
 def _with_note(row: dict[str, Any], site: SiteInfo, left_out: tuple[SiteInfo, ...] = ()) -> dict[str, Any]:
-    """A report's row as it is shown: a school not read has no figures (None, not a zero)
-    and its state in ``note``; a total that leaves schools out says which. A row read as
-    normal has no ``note``."""
+    """A report's row as it is shown, ending in ``note`` (every trust report's rows have
+    one, so that their CSV and JSON have the same columns whatever the trust's state): a
+    school not read has no figures (None, not a zero) and its state in ``note``; a total
+    that leaves schools out says which; a row read as normal has None."""
     if not site.ready:
         return {**{k: (v if k in NAMING_KEYS else None) for k, v in row.items()}, "note": site.state_text}
     if left_out:
         return {**row, "note": left_out_text(left_out)}
-    return row
+    return {**row, "note": None}
 
 
 def left_out_text(left_out: tuple[SiteInfo, ...] | list[SiteInfo]) -> str:
@@ -131,9 +132,7 @@ def compliance_across(
     _at_site_1(actor, "trust_reports", now)
     sites = all_sites(first_name)
     rows: list[SiteCompliance] = []
-    for site, s in read_each(
-        sites, lambda _site: comp.summary(from_day, to_day, now=now, tz=tz, hand_in_days_only=True)
-    ):
+    for site, s in read_each(sites, lambda _site: comp.summary(from_day, to_day, now=now, tz=tz)):
         if s is None:
             rows.append(_unread(site))
             continue
@@ -232,7 +231,13 @@ class SiteFeedEntry:
     entry: concerns.FeedEntry
 
     def as_dict(self) -> dict[str, Any]:
-        return {"site": self.site.number, "school": self.site.name, **self.entry.as_dict()}
+        return {
+            "site": self.site.number,
+            "code": self.site.code,
+            "school": self.site.name,
+            **self.entry.as_dict(),
+            "note": None,
+        }
 
 
 def feed_across(

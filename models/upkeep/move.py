@@ -27,7 +27,7 @@ from urllib.parse import quote, urlparse, urlunparse
 
 import peewee
 
-from models.errors import ConfigError, StorageError, ValidationError
+from models.errors import ConfigError, SiteUnavailable, StorageError, ValidationError
 from models.store.db import PG_WRITE_LOCK, db, init_db, normalise_url
 from models.store.tables import ALL_MODELS
 from models.upkeep.backup import not_empty
@@ -176,9 +176,9 @@ def _first_line(exc: BaseException) -> str:
 def _connect_target(url: str) -> peewee.Database:
     try:
         return init_db(url)
+    except SiteUnavailable:
+        raise  # it names the site, and says that nothing was changed, in its own line
     except StorageError as exc:
-        if "There is no site" in str(exc):
-            raise  # it says so, and that nothing was changed, in its own line
         reason = str(exc).removeprefix("Cannot open the database: ").rstrip(".")
         hint = ": create it first (createdb), empty" if "does not exist" in reason else ""
         raise StorageError(

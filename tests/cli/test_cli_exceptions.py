@@ -187,7 +187,7 @@ def test_report_compliance_formats(small_db, run):
 
     code, out, _ = run("report", "compliance", "--db", small_db)
     assert code == 0
-    assert out.startswith("Compliance 2026-11-12 to 2026-11-12: 2 of 5 phones handed in (40.0 %) over 1 school days.")
+    assert out.startswith("Compliance 2026-11-12 to 2026-11-12 (1 school day):\n2 of 5 phones handed in (40.0 %).")
     assert "2026-11-12 Thu  40.0%" in out and "Visitors not signed out by the end of their day (0):" in out
 
     code, out, _ = run("report", "compliance", "--format", "csv", "--from", "2026-11-11", "--db", small_db)
