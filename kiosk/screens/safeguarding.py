@@ -32,7 +32,7 @@ from kiosk.widgets.in_order import FormInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.clock import DAY_RANGE_TEXT, in_day_range
+from models.clock import DAY_RANGE_TEXT, in_day_range, local_day
 from models.staff.auth import DETAIL_ROLES
 
 DEFAULT_DAYS = 30
@@ -410,6 +410,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 allegation=entry.about == "staff",
                 radicalisation=entry.category == "radicalisation",
                 referred=referred,
+                raised_on=local_day(entry.at),
             )
             self.app.push_screen(dialog, lambda f: self.after_follow_up(entry.concern_id, f))
 

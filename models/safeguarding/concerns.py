@@ -136,7 +136,9 @@ def category_problem(category: str, about_kind: str) -> str | None:
     if subject is None or subject == about_kind:
         return None
     words = CATEGORIES[category].split(" or ")[0]
-    return f"{words[0].upper()}{words[1:]} is a kind for a concern about {_SUBJECT_WORDS[subject]}: choose another kind."
+    return (
+        f"{words[0].upper()}{words[1:]} is a kind for a concern about {_SUBJECT_WORDS[subject]}: choose another kind."
+    )
 
 
 def _get(concern_id: int) -> Concern:
@@ -439,11 +441,13 @@ def missing_referral(outcome: str | None, referred: Iterable[str]) -> str | None
     return None
 
 
-def referral_day_problem(concern: Concern, *, lado: dt.date | None, prevent: dt.date | None) -> str | None:
-    """The refusal when a LADO or Prevent referral day is before the (school's) day the
-    concern was raised: a referral follows the concern, as the parents told and the police
-    contact follow their record. (A day in the future :func:`follow_up` refuses first.)"""
-    raised = local_day(concern.raised_at)
+def referral_day_problem(raised_on: dt.date, *, lado: dt.date | None, prevent: dt.date | None) -> str | None:
+    """The refusal when a LADO or Prevent referral day is before ``raised_on``, the school's
+    day the concern was raised (``local_day(concern.raised_at)``): a referral follows the
+    concern, as the parents told and the police contact follow their record. The follow-up
+    form asks it before Confirm; :func:`follow_up` when recording (a day in the future it
+    refuses first)."""
+    raised = raised_on
     for what, day in (("LADO", lado), ("Prevent", prevent)):
         if day is not None and day < raised:
             return f"The day of the {what} referral is before the concern was raised ({raised.isoformat()})."
@@ -530,7 +534,9 @@ def follow_up(
         concern = _visible(concern_id, actor)
         if concern.status == CLOSED:
             raise RuleViolation("This concern is already closed.")
-        if problem := referral_day_problem(concern, lado=lado_referred_on, prevent=prevent_referred_on):
+        if problem := referral_day_problem(
+            local_day(concern.raised_at), lado=lado_referred_on, prevent=prevent_referred_on
+        ):
             raise ValidationError(problem)
         if lado_referred_on is not None and not is_allegation(concern):
             raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")

@@ -85,7 +85,12 @@ def test_a_lado_referral_before_the_concern_was_raised_is_refused(school):
     assert str(refused.value) == "The day of the LADO referral is before the concern was raised (2026-11-12)."
     with pytest.raises(ValidationError, match="LADO referral is in the future"):
         concerns.follow_up(
-            c.id, school.head, note="n", lado_referred_on=later.date() + dt.timedelta(days=1), lado_reference="L1", now=later
+            c.id,
+            school.head,
+            note="n",
+            lado_referred_on=later.date() + dt.timedelta(days=1),
+            lado_reference="L1",
+            now=later,
         )
     assert not ConcernAction.select().exists()
     concerns.follow_up(c.id, school.head, note="Phoned", lado_referred_on=TODAY, lado_reference="L1", now=later)
@@ -102,7 +107,12 @@ def test_a_prevent_referral_before_the_concern_was_raised_is_refused(school):
     assert str(refused.value) == "The day of the Prevent referral is before the concern was raised (2026-11-12)."
     assert not ConcernAction.select().exists()
     concerns.follow_up(
-        c.id, school.head, note="n", prevent_referred_on=TODAY + dt.timedelta(days=1), prevent_to="Kent Prevent", now=later
+        c.id,
+        school.head,
+        note="n",
+        prevent_referred_on=TODAY + dt.timedelta(days=1),
+        prevent_to="Kent Prevent",
+        now=later,
     )
     assert [a.done_on for a in ConcernAction.select()] == [TODAY + dt.timedelta(days=1)]
 
@@ -116,4 +126,6 @@ def test_the_raised_day_is_the_schools_day_not_utcs(school):
         concerns.follow_up(
             c.id, school.head, note="n", lado_referred_on=dt.date(2026, 6, 30), lado_reference="L1", now=later
         )
-    concerns.follow_up(c.id, school.head, note="n", lado_referred_on=dt.date(2026, 7, 1), lado_reference="L1", now=later)
+    concerns.follow_up(
+        c.id, school.head, note="n", lado_referred_on=dt.date(2026, 7, 1), lado_reference="L1", now=later
+    )
