@@ -134,8 +134,10 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         state: str | None = None,
         typed: SearchRecord | None = None,
         error: str = "",
+        searcher_roles: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        self.searcher_roles = searcher_roles  # "the headteacher" is no witness to the head's own search
         self.typed = typed  # what was typed before, when the form opens again after the ledger refused it
         self.error = error  # that refusal, shown at the field it concerns
         # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
@@ -306,7 +308,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return None, "Give the witness's name, or the reason there was no witness.", "search-witness"
         if witness and no_witness:
             return None, "Give the witness's name or the reason there was no witness, not both.", "search-no-witness"
-        if witness and (problem := witness_problem(witness, self.searcher)):
+        if witness and (problem := witness_problem(witness, self.searcher, self.searcher_roles)):
             return None, problem, "search-witness"
         if no_witness and (problem := no_witness_problem(no_witness, self.searcher)):
             return None, problem, "search-no-witness"
@@ -443,7 +445,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):
             return
-        if field == "search-witness" and (problem := witness_problem(self.value(field), self.searcher)):
+        if field == "search-witness" and (
+            problem := witness_problem(self.value(field), self.searcher, self.searcher_roles)
+        ):
             self.say(problem)  # the searcher named as witness: said here, not at Continue
             self.set_focus(self.query_one(f"#{field}"))
         elif field in self.EMPTY and not self.value(field):

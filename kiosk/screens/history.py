@@ -124,6 +124,7 @@ ACTIONS: dict[str, PhoneAction] = {
             state=view.state,
             typed=typed,
             error=error,
+            searcher_roles=screen.who.roles,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
         reopens=True,  # refused on Confirm (its time, the phone moved meanwhile): opens again with all typed

@@ -67,7 +67,13 @@ def test_another_persons_role_or_name_is_a_witness(searcher, witness):
 def test_recording_a_search_refuses_the_searchers_role_as_witness(database):
     school = build()
     dev = custody.hand_in(school.codes["000001"], school.office, now=NOW).device_id
-    kw = dict(consent_by="pupil", grounds="A pupil reported an image on the phone", item_sought="an image", location="the office", outcome="nothing_found")
+    kw = dict(
+        consent_by="pupil",
+        grounds="A pupil reported an image on the phone",
+        item_sought="an image",
+        location="the office",
+        outcome="nothing_found",
+    )
     with pytest.raises(ValidationError, match="name them, not your role"):
         custody.record_search(dev, school.head, now=NOW, witness="the headteacher", **kw)
     with pytest.raises(ValidationError, match="name them, not your role"):
