@@ -365,8 +365,28 @@ _WORD_SECRETS = frozenset({"password", "passphrase", "passwd", "passcode"})  # a
 _NOT_A_PASS = frozenset({"bus", "boarding", "day", "hall", "library", "travel", "visitor", "visitors", "season"})
 _BARE_NUMBER = re.compile(r"(?<![\w/.\-:])(\d{4,8})(?![\w/.\-:]|\.\d)")
 _LABELS = _NOT_A_SECRET | frozenset(
-    {"tag", "serial", "barcode", "postcode", "imei", "badge", "no", "number", "ref", "reference", "order", "invoice",
-     "room", "year", "sn", "asset", "model", "version", "ios", "android"}
+    {
+        "tag",
+        "serial",
+        "barcode",
+        "postcode",
+        "imei",
+        "badge",
+        "no",
+        "number",
+        "ref",
+        "reference",
+        "order",
+        "invoice",
+        "room",
+        "year",
+        "sn",
+        "asset",
+        "model",
+        "version",
+        "ios",
+        "android",
+    }
 )
 
 

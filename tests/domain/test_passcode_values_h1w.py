@@ -77,10 +77,20 @@ def test_every_free_text_field_of_the_register_refuses_it(database):
     school = build()
     with pytest.raises(ValidationError, match="^The device's description looks like"):
         school_devices.add_device(
-            school.admin, asset_tag="SCH-PH-01", kind="phone", description="password hunter2", passcode_set=True, now=NOW
+            school.admin,
+            asset_tag="SCH-PH-01",
+            kind="phone",
+            description="password hunter2",
+            passcode_set=True,
+            now=NOW,
         )
     school_devices.add_device(
-        school.admin, asset_tag="SCH-PH-01", kind="phone", description="Samsung A15 trip phone", passcode_set=True, now=NOW
+        school.admin,
+        asset_tag="SCH-PH-01",
+        kind="phone",
+        description="Samsung A15 trip phone",
+        passcode_set=True,
+        now=NOW,
     )
     with pytest.raises(ValidationError, match="^The note on the purpose looks like"):
         school_devices.lend(
