@@ -21,6 +21,8 @@ an underscore.
   (:func:`parse_input` shows the parser's result, for the tests).
 - :class:`UnchosenRadioSet`: a radio set with no option highlighted until Down/Up (Textual
   highlights the first on mount, so Enter chose it without the user choosing).
+- :func:`unpress`: press none of a radio set's buttons (Textual turns a pressed one switched
+  off back on): the concern form takes back a kind that no longer fits whom it is about.
 - :func:`show_toggle_state`: check boxes and radio options draw an empty mark when off.
 - :func:`unnotify_titled`: take away the notifications of one kind (the safeguarding alert
   goes at the next key, so it never hides a form).
@@ -55,6 +57,7 @@ __all__ = [
     "screen_settled",
     "send_key_as_driver",
     "unnotify_titled",
+    "unpress",
 ]
 
 
@@ -169,6 +172,20 @@ class UnchosenRadioSet(RadioSet):
         if folded:  # in view with the field now being filled in, where both fit
             self.scroll_visible(animate=False)
             self.call_after_refresh(lambda: self.screen.focused and self.screen.focused.scroll_visible(animate=False))
+
+
+def unpress(radio_set: RadioSet) -> None:
+    """Press none of ``radio_set``'s buttons (Textual's RadioSet turns a button switched off
+    back on): a choice that no longer fits the form is taken back."""
+    from textual.widgets import RadioButton
+
+    pressed = radio_set._pressed_button
+    if pressed is None:
+        return
+    with radio_set.prevent(RadioButton.Changed):
+        pressed.value = False
+    radio_set._pressed_button = None
+    radio_set._selected = None
 
 
 def acting_pump() -> Any:

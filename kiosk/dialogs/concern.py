@@ -25,11 +25,18 @@ from kiosk.actions.agreed import find_pupils, staff_list
 from kiosk.actions.safeguarding import ConcernConfirmWords, ConcernForm, concern_confirm_words
 from kiosk.dialogs.exception_form import options
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.textual_compat import UnchosenRadioSet
+from kiosk.textual_compat import UnchosenRadioSet, unpress
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, FormOptionList, InOrderForm
 from kiosk.workers import DbWork, Failure
-from models.safeguarding.concerns import ABOUT_KINDS, CATEGORIES, NAME_LIMIT, WHAT_LIMIT
+from models.safeguarding.concerns import (
+    ABOUT_KINDS,
+    CATEGORIES,
+    NAME_LIMIT,
+    WHAT_LIMIT,
+    categories_for,
+    category_problem,
+)
 
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 
@@ -99,6 +106,20 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         self.query_one("#concern-pupil-box").display = about == "pupil"
         self.query_one("#concern-staff-box").display = about == "staff"
         self.query_one("#concern-visitor-box").display = about == "visitor"
+        self.show_kinds(about)
+
+    def show_kinds(self, about: str | None) -> None:
+        """Offer only the kinds that fit whom the concern is about (``categories_for``: staff
+        conduct for a member of staff, visitor device use for a visitor); one chosen that no
+        longer fits is unchosen. Down/Up skip the others (disabled as well as hidden)."""
+        fits = set(categories_for(about))
+        kinds = self.query_one("#concern-category", RadioSet)
+        for code, button in zip(CATEGORIES, kinds.query(RadioButton), strict=True):
+            fit = code in fits
+            button.display = fit
+            button.disabled = not fit
+            if not fit and button.value:
+                unpress(kinds)
 
     def show_who_sees(self) -> None:
         """The title and Confirm say who will see the concern as soon as whom it is about is
@@ -244,10 +265,8 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         category = self.category()
         if category is None:
             return "Choose the kind of concern.", "concern-category"
-        if category == "staff_conduct" and about != "staff":  # said before Confirm (the domain refuses it too)
-            return "Staff conduct is a kind for a concern about a member of staff: choose another kind.", (
-                "concern-category"
-            )
+        if problem := category_problem(category, about):  # said before Confirm (the domain refuses it too)
+            return problem, "concern-category"
         what = self.query_one("#concern-what", FormNote).value.strip()
         if not what:
             return "Say what happened.", "concern-what"

@@ -48,6 +48,7 @@ from models.safeguarding.concerns import (
     PREVENT_TO_LIMIT,
     REFERRALS,
     missing_referral,
+    referral_day_problem,
 )
 
 KEEP_OPEN = "open"
@@ -81,9 +82,15 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
     BINDINGS = [*FORM_BINDINGS, Binding("escape", "back", "Back / cancel", id="follow_up.back")]
 
     def __init__(
-        self, about: str, allegation: bool = False, radicalisation: bool = False, referred: frozenset[str] = frozenset()
+        self,
+        about: str,
+        allegation: bool = False,
+        radicalisation: bool = False,
+        referred: frozenset[str] = frozenset(),
+        raised_on: dt.date | None = None,
     ) -> None:
         self.referred = referred  # the referrals (LADO, Prevent) recorded on the concern before
+        self.raised_on = raised_on  # the school's day the concern was raised: no referral before it
         super().__init__()
         self.about = about
         self.allegation = allegation
@@ -197,6 +204,8 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             return day
         if day > today:  # said here, before Confirm, keeping the form
             return "The day of the LADO referral is in the future."
+        if self.raised_on is not None and (problem := referral_day_problem(self.raised_on, lado=day, prevent=None)):
+            return problem
         if problem := bad_text(ref, "LADO's reference"):
             return problem
         return day, ref
@@ -218,6 +227,8 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             return day
         if day > today:
             return "The day of the Prevent referral is in the future."
+        if self.raised_on is not None and (problem := referral_day_problem(self.raised_on, lado=None, prevent=day)):
+            return problem
         for value, what in ((to, "name of who it went to"), (ref, "Prevent reference")):
             if value and (problem := bad_text(value, what)):
                 return problem

@@ -144,7 +144,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         super().__init__()
         # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
         self.state = state
-        self.roles = roles  # the searcher's: only the headteacher searches when consent was refused
+        # the searcher's: only the headteacher searches when consent was refused, and "the
+        # headteacher" is no witness to the head's own search
+        self.roles = roles
         self.latest = latest  # the phone's latest event (time, kind): the search may not be dated before it
         self.hold = hold  # held for the DSL (models.custody.dsl_hold.HOLDS): some outcomes are refused
         self.pupil_name = pupil_name
@@ -290,7 +292,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
             return None, "Give the witness's name, or the reason there was no witness.", "search-witness"
         if witness and no_witness:
             return None, "Give the witness's name or the reason there was no witness, not both.", "search-no-witness"
-        if witness and (problem := witness_problem(witness, self.searcher)):
+        if witness and (problem := witness_problem(witness, self.searcher, self.roles)):
             return None, problem, "search-witness"
         if no_witness and (problem := no_witness_problem(no_witness, self.searcher)):
             return None, problem, "search-no-witness"
@@ -448,7 +450,7 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
     def form_entered(self, field: str) -> None:
         if field == "search-no-witness" and self.value("search-witness"):
             return
-        if field == "search-witness" and (problem := witness_problem(self.value(field), self.searcher)):
+        if field == "search-witness" and (problem := witness_problem(self.value(field), self.searcher, self.roles)):
             self.say(problem)  # the searcher named as witness: said here, not at Continue
             self.set_focus(self.query_one(f"#{field}"))
         elif field in self.EMPTY and not self.value(field):

@@ -34,6 +34,7 @@ from kiosk.widgets.in_order import FormInput
 from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
+from models.clock import local_day
 from models.dates import DAY_FORMAT, read_day, uk
 from models.staff.auth import DETAIL_ROLES
 
@@ -451,6 +452,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
                 allegation=entry.about == "staff",
                 radicalisation=entry.category == "radicalisation",
                 referred=referred,
+                raised_on=local_day(entry.at),
             )
             ask(self.app, dialog, lambda f: self.after_follow_up(entry.concern_id, f, dialog))
 

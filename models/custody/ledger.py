@@ -1040,11 +1040,62 @@ def _same_person(one: str, other: str) -> bool:
     return first_a == first_b
 
 
-def witness_problem(witness: str, searcher_display_name: str) -> str | None:
+# What a searcher may be called by their role (issue 15): "the headteacher" as the witness to the
+# head's own search is the searcher. Phrases, compared as words (:func:`_role_only`).
+_ROLE_PHRASES: dict[str, tuple[str, ...]] = {
+    HEADTEACHER: ("headteacher", "head teacher", "head", "headmistress", "headmaster", "head of school", "principal"),
+    DSL: ("dsl", "designated safeguarding lead", "safeguarding lead", "designated lead"),
+    LEADERSHIP: ("leadership", "senior leadership", "senior leader", "slt", "leadership team"),
+    TEACHER: ("teacher", "class teacher"),
+    OFFICE: ("office", "office staff", "receptionist"),
+}
+_SELF = ("me", "myself", "i", "self", "searcher", "the searcher")
+_FILLERS = frozenset({"the", "our", "my", "a", "an", "school", "schools", "and", "also", "acting", "team"})
+_ROLE_TAILS = frozenset({"head", "headteacher", "teacher", "lead"})  # "deputy head" is also "deputy"
+
+
+def _searcher_role_phrases(display_name: str, roles: Iterable[str]) -> set[tuple[str, ...]]:
+    """The phrases naming the searcher by role: their roles' words, and the role or class in
+    brackets in their display name ("(deputy head)": "deputy head", "deputy")."""
+    phrases = {tuple(p.split()) for p in _SELF}
+    for role in roles:
+        phrases |= {tuple(p.split()) for p in _ROLE_PHRASES.get(role, (ROLE_NAMES.get(role, role),))}
+    for bracket in re.findall(r"\(([^)]*)\)?", display_name or ""):
+        for part in re.split(r"[,/&;]|\band\b", bracket.casefold()):
+            words = tuple(re.sub(r"[\W_]+", " ", part).split())
+            if words:
+                phrases.add(words)
+                if len(words) > 1 and words[-1] in _ROLE_TAILS:
+                    phrases.add(words[:-1])
+    return phrases
+
+
+def _role_only(witness: str, phrases: set[tuple[str, ...]]) -> bool:
+    """Whether ``witness`` is only the searcher's role words (with "the", "our", "and" …): no
+    title, no other word. "Mrs Head" has a title: a person's name."""
+    words = [w for w in re.sub(r"[\W_]+", " ", (witness or "").casefold().replace("'s", "")).split()]
+    if any(w in _TITLES for w in words):
+        return False
+    words = [w for w in words if w not in _FILLERS]
+    if not words:
+        return False
+    covered = [True] + [False] * len(words)  # covered[i]: words[:i] are all role phrases
+    for i in range(len(words)):
+        if covered[i]:
+            for phrase in phrases:
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    covered[i + len(phrase)] = True
+    return covered[-1]
+
+
+def witness_problem(witness: str, searcher_display_name: str, searcher_roles: Iterable[str] = ()) -> str | None:
     """The refusal when the witness is the searcher themselves (by any spelling of the name:
-    titles, roles in brackets, punctuation, case, an initial dropped), or None."""
+    titles, roles in brackets, punctuation, case, an initial dropped; or by their own role
+    words: "the headteacher" for the head, "DSL" for the DSL), or None."""
     if _same_person(witness, searcher_display_name):
         return "The witness must be someone other than the person searching."
+    if _role_only(witness, _searcher_role_phrases(searcher_display_name, searcher_roles)):
+        return "The witness must be someone other than the person searching: name them, not your role."
     return None
 
 
@@ -1134,7 +1185,7 @@ def record_search(
         if searched_at is not None and latest_event(device.id) is None:
             _not_before_roster(device, searched_at)
         require(actor, "search", school_class_id=_device_class_id(device))
-        if witness is not None and (problem := witness_problem(witness, actor.display_name)):
+        if witness is not None and (problem := witness_problem(witness, actor.display_name, actor.role_set)):
             raise ValidationError(problem)
         if no_witness_reason is not None and (problem := no_witness_problem(no_witness_reason, actor.display_name)):
             raise ValidationError(problem)

@@ -340,6 +340,91 @@ def _named_nearby(text: str) -> bool:
     return False
 
 
+# What a new-user walk got past the rules above (issue 15): a word naming a passcode followed by
+# its value, digits or not ("password hunter2", "pass: Tr1p!", "passcode = mereworth", "passcode
+# set to school postcode ME18 5NB"), and a bare number of 4 to 8 digits ("Trip phone 482916").
+# Still passing: what says only that a passcode is set ("passcode set by the office", "password
+# protected", "PIN: none"), a year ("iPad 7 (2019)"), a date, and a number labelled as something
+# else ("asset tag 2024-017", "barcode 50012345", "IMEI …", "pin badge 1234").
+_NAMING = r"pass\s*code|pass\s*word|pass\s*phrase|passwd|pass|pin|code|unlock"
+_NAMED_VALUE = re.compile(
+    rf"(?:\b([\w']+)\s+)?\b({_NAMING})\b"  # the word naming it (and the word before, for "bus pass")
+    r"(?:\s*[:=]\s*|\s+(?:(?:is|was)\s+(?:now|(?:set|changed|reset)\s+to)|(?:set|changed|reset)\s+to|is|was|now|to)\s+|\s+)"  # ":" "=" "is" "set to" or a space
+    r"(\S+)",  # the value's first word
+    re.IGNORECASE,
+)
+# After a word naming a passcode, a word that says something about it, not what it is.
+_NOT_A_VALUE = frozenset(
+    "set on off enabled disabled required needed known unknown held kept changed reset protected protection "
+    "lock locked locks screen in with by at from for of not none no yes n/a na nil a an and or is was be "
+    "being stored written recorded shared given managed applied active only face touch fingerprint id "
+    "the this that it its same holder badge card tag number no. sticker label needs need resetting expired "
+    "expires policy manager reminder change changes must should will".split()
+)
+_WORD_SECRETS = frozenset({"password", "passphrase", "passwd", "passcode"})  # a value may be a word
+_NOT_A_PASS = frozenset({"bus", "boarding", "day", "hall", "library", "travel", "visitor", "visitors", "season"})
+_BARE_NUMBER = re.compile(r"(?<![\w/.\-:])(\d{4,8})(?![\w/.\-:]|\.\d)")
+_LABELS = _NOT_A_SECRET | frozenset(
+    {
+        "tag",
+        "serial",
+        "barcode",
+        "postcode",
+        "imei",
+        "badge",
+        "no",
+        "number",
+        "ref",
+        "reference",
+        "order",
+        "invoice",
+        "room",
+        "year",
+        "sn",
+        "asset",
+        "model",
+        "version",
+        "ios",
+        "android",
+    }
+)
+
+
+def _named_value(text: str) -> bool:
+    """A word naming a passcode followed by a value (:data:`_NAMED_VALUE`): after ":", "=",
+    "is" or "set to", any word not in :data:`_NOT_A_VALUE`; straight after the word, only a
+    word of four or more characters with a digit or a symbol ("password hunter2")."""
+    for m in _NAMED_VALUE.finditer(text):
+        before, word, value = (m.group(1) or "").lower(), m.group(2).lower(), m.group(3)
+        if word == "code" and before in _NOT_A_SECRET or word == "pass" and before in _NOT_A_PASS:
+            continue
+        bare = value.strip(".,;()[]'\"!?").lower()
+        if not bare or bare in _NOT_A_VALUE:
+            continue
+        between = text[m.end(2) : m.start(3)]
+        if between.strip():  # ":", "=", "is", "set to": what follows is the value
+            return True
+        if len(bare) >= 4 and re.search(r"\d", bare) or re.search(r"[!@#$%^&*+=~?]", value):
+            return True
+        if word.replace(" ", "") in _WORD_SECRETS:  # "password mereworth": a word is its value
+            return True
+    return False
+
+
+def _bare_number(text: str) -> bool:
+    """A number of 4 to 8 digits standing alone (not in a date, a tag like "2024-017", a
+    decimal), not a year from 1990 to 2039, and not labelled by one of the two words before it."""
+    for m in _BARE_NUMBER.finditer(text):
+        number = m.group(1)
+        if len(number) == 4 and 1990 <= int(number) <= 2039:
+            continue
+        before = re.sub(r"[^\w\s]", " ", text[: m.start()]).lower().split()[-2:]
+        if any(w in _LABELS for w in before):
+            continue
+        return True
+    return False
+
+
 def passcode_problem(value: str | None, what: str) -> str | None:
     """The refusal, naming the field, when ``value`` looks like it holds a passcode or PIN; else None."""
     text = value or ""
@@ -353,6 +438,8 @@ def passcode_problem(value: str | None, what: str) -> str | None:
         or _SPACED_DIGITS.search(text)
         or _NUMBER_WORDS.search(text)
         or _named_nearby(text)
+        or _named_value(text)
+        or _bare_number(text)
     ):
         return (
             f"The {what} looks like it holds a passcode or PIN: take it out. The register records only "

@@ -91,6 +91,11 @@ OLD_CATEGORIES = {
     "safeguarding": "safeguarding concern (an earlier kind)",
 }
 CATEGORY_WORDS = {**CATEGORIES, **OLD_CATEGORIES}
+# The kinds that fit only one subject (issue 15): staff conduct is an allegation about a member
+# of staff; visitor device use is a visitor's. Every other kind fits any subject. Records
+# raised before this rule (a staff concern filed as visitor device use) still read.
+CATEGORY_SUBJECT = {"staff_conduct": ABOUT_STAFF, "visitor_device": ABOUT_VISITOR}
+_SUBJECT_WORDS = {ABOUT_PUPIL: "a pupil", ABOUT_STAFF: "a member of staff", ABOUT_VISITOR: "a visitor"}
 # Told to the DSL at once (online safety policy 11.6; KCSIE Part 4: any allegation too; nude or
 # semi-nude images, OS 11.1.1 and UKCIS 2024: "the DSL should be informed immediately", as a
 # confiscation of that kind is).
@@ -119,6 +124,24 @@ _NOT_A_PUPILS = {
 WHAT_LIMIT = 2000  # what happened
 NAME_LIMIT = 100  # the person's name, when not a pupil or member of staff
 NOTE_LIMIT = 2000  # a follow-up note
+
+
+def categories_for(about_kind: str | None) -> list[str]:
+    """The kinds (codes, in :data:`CATEGORIES` order) that fit a concern about ``about_kind``:
+    what the concern form offers once whom it is about is chosen."""
+    return [code for code in CATEGORIES if CATEGORY_SUBJECT.get(code, about_kind) == about_kind]
+
+
+def category_problem(category: str, about_kind: str) -> str | None:
+    """The one-line refusal when the kind ``category`` does not fit a concern about
+    ``about_kind`` (:data:`CATEGORY_SUBJECT`), or None."""
+    subject = CATEGORY_SUBJECT.get(category)
+    if subject is None or subject == about_kind:
+        return None
+    words = CATEGORIES[category].split(" or ")[0]
+    return (
+        f"{words[0].upper()}{words[1:]} is a kind for a concern about {_SUBJECT_WORDS[subject]}: choose another kind."
+    )
 
 
 def _get(concern_id: int) -> Concern:
@@ -211,8 +234,8 @@ def raise_concern(
         raise ValidationError("Say who the concern is about: a pupil, a member of staff or a visitor.")
     if category not in CATEGORIES:
         raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
-    if category == "staff_conduct" and about_kind != ABOUT_STAFF:
-        raise ValidationError("Staff conduct is a kind for a concern about a member of staff: choose another kind.")
+    if problem := category_problem(category, about_kind):
+        raise ValidationError(problem)
     what = text_field(what, "description of what happened", limit=WHAT_LIMIT)
     name = text_field(name, "person's name", required=False, limit=NAME_LIMIT)
     if name is not None and "\n" in name:
@@ -411,6 +434,19 @@ def missing_referral(outcome: str | None, referred: Iterable[str]) -> str | None
     return None
 
 
+def referral_day_problem(raised_on: dt.date, *, lado: dt.date | None, prevent: dt.date | None) -> str | None:
+    """The refusal when a LADO or Prevent referral day is before ``raised_on``, the school's
+    day the concern was raised (``local_day(concern.raised_at)``): a referral follows the
+    concern, as the parents told and the police contact follow their record. The follow-up
+    form asks it before Confirm; :func:`follow_up` when recording (a day in the future it
+    refuses first)."""
+    raised = raised_on
+    for what, day in (("LADO", lado), ("Prevent", prevent)):
+        if day is not None and day < raised:
+            return f"The day of the {what} referral is before the concern was raised ({raised.isoformat()})."
+    return None
+
+
 def follow_up(
     concern_id: int,
     actor: Staff,
@@ -492,6 +528,10 @@ def follow_up(
         concern = _visible(concern_id, actor)
         if concern.status == CLOSED:
             raise RuleViolation("This concern is already closed.")
+        if problem := referral_day_problem(
+            local_day(concern.raised_at), lado=lado_referred_on, prevent=prevent_referred_on
+        ):
+            raise ValidationError(problem)
         if lado_referred_on is not None and not is_allegation(concern):
             raise ValidationError("Only an allegation about a member of staff is referred to the LADO.")
         if (prevent_referred_on is not None or (close and code in PREVENT_OUTCOMES)) and (

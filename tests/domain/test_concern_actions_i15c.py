@@ -65,7 +65,7 @@ def test_the_kinds_follow_the_policies_and_old_kinds_still_read(school):
     ]
     assert concerns.CATEGORIES["radicalisation"] == "radicalisation (Prevent)"
     for code in concerns.CATEGORIES:
-        if code != "staff_conduct":  # (a kind for a concern about a member of staff only)
+        if code not in ("staff_conduct", "visitor_device"):  # (kinds for a member of staff, a visitor)
             assert about_pupil(school, code).category == code
     with pytest.raises(ValidationError, match="Choose the kind of concern"):
         about_pupil(school, "online_safety")  # an old kind is never chosen now

@@ -22,15 +22,15 @@ def school(database):
     return build()
 
 
-def raised(school, category: str = "radicalisation") -> Concern:
+def raised(school, category: str = "radicalisation", now: dt.datetime = NOW) -> Concern:
     pupil = Pupil.get(Pupil.admission_no == "000001").id
     return concerns.raise_concern(
-        school.oak, about_kind="pupil", pupil_id=pupil, what="Shared extremist videos", category=category, now=NOW
+        school.oak, about_kind="pupil", pupil_id=pupil, what="Shared extremist videos", category=category, now=now
     )
 
 
 def test_the_dsl_records_a_prevent_referral_day_to_whom_and_reference(school):
-    c = raised(school)
+    c = raised(school, now=NOW - dt.timedelta(days=2))  # a referral is never before the concern (issue 15)
     concerns.follow_up(
         c.id,
         school.head,

@@ -25,7 +25,7 @@ async def test_an_allegation_follow_up_typed_in_one_burst_lands_in_its_fields(sc
         await quiet(pilot)
         await open_follow_up(pilot)
         assert app.screen.allegation
-        day = (NOW - dt.timedelta(days=1)).date().isoformat()
+        day = NOW.date().isoformat()  # a referral is never before the concern (issue 15)
         keys = [*"Rang the LADO", "tab", "tab", "space", *["tab"] * 5, *day, "tab", *"LADO/7", "enter"]
         burst(app, keys)
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")
@@ -46,7 +46,7 @@ async def test_a_prevent_follow_up_typed_in_one_burst_lands_in_its_fields(school
         await sign_in(pilot, "head", DEMO_PINS["head"])
         await quiet(pilot)
         await open_follow_up(pilot)
-        day = (NOW - dt.timedelta(days=1)).date().isoformat()
+        day = NOW.date().isoformat()  # a referral is never before the concern (issue 15)
         keys = [*"Rang Prevent", "tab", "tab", *["tab"] * 5, *day, "tab", *"Kent Prevent", "tab", *"PRV/2", "enter"]
         burst(app, keys)
         await until(pilot, lambda: app.screen.has_class("confirming"), what="the summary")

@@ -46,10 +46,10 @@ async def test_a_radicalisation_concern_is_referred_to_prevent_and_closed_as_a_c
         await pilot.pause()
         await pilot.press("tab", *["tab"] * 5)  # past the steps done
         assert pilot.app.focused.id == "follow-prevent-day"
-        await pilot.press(*"2026-11-11", "tab", *"Kent Prevent team", "tab", *"PRV/26/2", "tab", "enter")
+        await pilot.press(*"2026-11-12", "tab", *"Kent Prevent team", "tab", *"PRV/26/2", "tab", "enter")
         await pilot.pause()
         summary = text(app, "#follow-summary")
-        assert "Done: referred to Prevent on 2026-11-11 (to Kent Prevent team), reference PRV/26/2." in summary
+        assert "Done: referred to Prevent on 2026-11-12 (to Kent Prevent team), reference PRV/26/2." in summary
         assert "The concern will be CLOSED: Taken to a Channel panel." in summary
         await pilot.press("enter")
         await quiet(pilot)
