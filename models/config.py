@@ -278,6 +278,62 @@ def read_small_file(
         os.close(fd)
 
 
+# Every key the file may have, by where it goes: anything else is refused (a misspelt or
+# misplaced key is a setting silently not made: `site` written after a [[trays]] block,
+# which TOML puts inside that tray, would open site 1).
+TEXT_KEYS = (
+    "school_name",
+    "dsl_name",
+    "headteacher_name",
+    "report_concern",
+    "timezone",
+    "scanner_terminator",
+    "database",
+    "site",
+)
+TOP_LEVEL_KEYS = (
+    *TEXT_KEYS,
+    "idle_lock_seconds",
+    "kiosk_mode",
+    "overflow_place",
+    "device_rules",
+    "visitor_flag_time",
+)
+TABLES = ("trays", "printer", "camera", "retention", "visitors", "audit", "auth", "backup")
+TRAY_KEYS = ("name", "slots", "class")
+CAMERA_KEYS = ("source", "debounce_seconds")
+_BELONGS = "belongs at the top of the file, before any [[trays]] or [table]"
+
+
+def _check_misplaced(table: dict, where: str) -> None:
+    """A ConfigError if ``table`` holds a key of the top of the file (TOML puts every key
+    after a [table] or [[trays]] header into it): one line saying where it belongs."""
+    for key in table:
+        if key in TOP_LEVEL_KEYS:
+            raise ConfigError(f"Setting {key!r} is {where}, where it means nothing: {key} {_BELONGS}.")
+
+
+def _check_keys(table: dict, allowed: tuple[str, ...], where: str) -> None:
+    """One line for the first key of ``table`` not in ``allowed`` (at the top of the file,
+    the tables too): the key, where it is, and a near name or where it belongs."""
+    import difflib
+
+    top = where == "at the top of the file"
+    known = allowed + TABLES if top else allowed
+    for key in table:
+        if key in known:
+            continue
+        if top and isinstance(table[key], dict):
+            inside = next((k for k in table[key] if k in TOP_LEVEL_KEYS), None)
+            hint = f"{inside} {_BELONGS}" if inside else f"use {', '.join(f'[{t}]' for t in TABLES[1:])} or [[trays]]"
+            raise ConfigError(f"Unknown table [{key}] {where}: {hint}.")
+        if not top and key in TOP_LEVEL_KEYS:
+            _check_misplaced({key: None}, where)
+        near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]}?" if near else f"use {', '.join(known)}."
+        raise ConfigError(f"Unknown setting {key!r} {where}: {hint}")
+
+
 def load_settings(path: str | os.PathLike | None = None, *, required: bool = False) -> Settings:
     """Read the config file (or the default location); missing file → defaults."""
     explicit = path is not None or "KIOSK_CONFIG" in os.environ
@@ -296,16 +352,8 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}.") from None
     settings.source = cfg_path
-    for key in (
-        "school_name",
-        "dsl_name",
-        "headteacher_name",
-        "report_concern",
-        "timezone",
-        "scanner_terminator",
-        "database",
-        "site",
-    ):
+    _check_keys(raw, TOP_LEVEL_KEYS, "at the top of the file")
+    for key in TEXT_KEYS:
         if key in raw:
             setattr(settings, key, _expect(raw, key, str, ""))
     settings.school_name_given = "school_name" in raw
@@ -327,6 +375,10 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     if not isinstance(trays, list):
         raise ConfigError("trays must be a list of [[trays]] tables.")
     for i, t in enumerate(trays, 1):
+        if isinstance(t, dict):
+            name = t.get("name")
+            where = f"in [[trays]] number {i}" + (f" ({name[:40]})" if isinstance(name, str) and name.strip() else "")
+            _check_keys(t, TRAY_KEYS, where)
         if not isinstance(t, dict) or "name" not in t or "slots" not in t:
             raise ConfigError(f"Tray {i} needs a name and a number of slots.")
         settings.trays.append(
@@ -340,6 +392,10 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
         if section in raw:
             if not isinstance(raw[section], dict):
                 raise ConfigError(f"[{section}] must be a table.")
+            if section == "camera":
+                _check_keys(raw[section], CAMERA_KEYS, "in [camera]")
+            else:  # the printer's keys depend on its kind (printing.PrinterSpec checks them): a top-level one here
+                _check_misplaced(raw[section], "in [printer]")
             getattr(settings, section).update(raw[section])
     if "retention" in raw:
         ret = raw["retention"]
@@ -355,6 +411,7 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
                     )
                 settings.retention_days[key] = value
                 continue
+            _check_misplaced({key: value}, "in [retention]")
             key = key.removesuffix("_days")
             if key not in RETENTION_KINDS:
                 raise ConfigError(
@@ -408,6 +465,7 @@ def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[audit] anchors = PATH``: where the audit anchors file is (models.audit.anchors)."""
     if not isinstance(table, dict):
         raise ConfigError("[audit] must be a table.")
+    _check_misplaced(table, "in [audit]")
     for key in table:
         if key != "anchors":
             raise ConfigError(f"Unknown setting {key!r} in [audit]: use anchors.")
@@ -423,6 +481,7 @@ def _load_auth(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[auth] key_file = PATH``: where the PIN key is (models.store.pinkey)."""
     if not isinstance(table, dict):
         raise ConfigError("[auth] must be a table.")
+    _check_misplaced(table, "in [auth]")
     for key in table:
         if key != "key_file":
             raise ConfigError(f"Unknown setting {key!r} in [auth]: use key_file.")
@@ -438,6 +497,7 @@ def _load_backup(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[backup] dir = PATH`` and ``keep_days = N``: the nightly backups (models.upkeep.backup)."""
     if not isinstance(table, dict):
         raise ConfigError("[backup] must be a table.")
+    _check_misplaced(table, "in [backup]")
     for key in table:
         if key not in ("dir", "keep_days"):
             raise ConfigError(f"Unknown setting {key!r} in [backup]: use dir or keep_days.")
@@ -475,11 +535,13 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
     """``[visitors.<type>]`` tables: id_seen, dbs_assured, supervised (true/false)."""
     if not isinstance(table, dict):
         raise ConfigError("[visitors] must be a table of visitor types.")
+    _check_misplaced(table, "in [visitors]")
     for vtype, checks in table.items():
         if vtype not in VISITOR_TYPES:
             raise ConfigError(f"Unknown visitor type {vtype!r} in [visitors]: use {', '.join(VISITOR_TYPES)}.")
         if not isinstance(checks, dict):
             raise ConfigError(f"[visitors.{vtype}] must be a table of checks.")
+        _check_misplaced(checks, f"in [visitors.{vtype}]")
         current = settings.visitor_checks[vtype]
         values = {k: getattr(current, k) for k in _CHECK_KEYS}
         for key in checks:
