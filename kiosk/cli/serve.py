@@ -81,8 +81,12 @@ def listen(host: str, port: int) -> list[socket.socket]:
     to be served before it is. A warning line (stderr) if an address is not loopback:
     browsers must reach the server only through the TLS proxy (docs/deploy.md)."""
     shown = host if _address(host) else repr(host)
+    if not host.strip():  # (getaddrinfo would take it as every address)
+        raise click.ClickException(
+            "No address given: give one with --host (127.0.0.1, the default, is this machine only)."
+        )
     try:
-        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError, ValueError):
         raise click.ClickException(
             f"{shown} is not an address or a name this machine can look up: give one with --host "
@@ -108,8 +112,9 @@ def listen(host: str, port: int) -> list[socket.socket]:
         raise click.ClickException(_bind_failure(shown, port, exc)) from None
     exposed = [a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_loopback]
     if exposed:
+        resolved = "" if exposed == [host] else f" ({', '.join(dict.fromkeys(exposed))})"
         click.echo(
-            f"Warning: listening on {host} ({', '.join(dict.fromkeys(exposed))}), not loopback only: PINs cross the "
+            f"Warning: listening on {shown}{resolved}, not loopback only: PINs cross the "
             "network in clear unless browsers reach it only through the TLS proxy of docs/deploy.md.",
             err=True,
         )

@@ -25,6 +25,8 @@ def _refused(tmp_path, text: str) -> str:
         load_settings(path)
     message = str(caught.value)
     assert "\n" not in message
+    if "Unknown" in message or "belongs" in message:
+        assert message.startswith(f"{path}: ")  # which file (a unit may set KIOSK_CONFIG)
     return message
 
 
