@@ -283,6 +283,68 @@ def read_small_file(
         os.close(fd)
 
 
+# Every key the file may have, by where it goes: anything else is refused (a misspelt or
+# misplaced key is a setting silently not made: `site` written after a [[trays]] block,
+# which TOML puts inside that tray, would open site 1).
+TEXT_KEYS = (
+    "school_name",
+    "dsl_name",
+    "headteacher_name",
+    "report_concern",
+    "timezone",
+    "scanner_terminator",
+    "database",
+    "site",
+)
+TOP_LEVEL_KEYS = (
+    *TEXT_KEYS,
+    "idle_lock_seconds",
+    "kiosk_mode",
+    "overflow_place",
+    "device_rules",
+    "visitor_flag_time",
+    "hand_in_from",
+    "hand_in_until",
+)
+TABLES = ("trays", "printer", "camera", "retention", "visitors", "audit", "auth", "backup")
+TRAY_KEYS = ("name", "slots", "class")
+CAMERA_KEYS = ("source", "debounce_seconds")
+_BELONGS = "belongs at the top of the file, before any [[trays]] or [table]"
+
+
+class _KeyError(ConfigError):
+    """A key refused by :func:`_check_keys` (load_settings names the file)."""
+
+
+def _check_misplaced(table: dict, where: str) -> None:
+    """A ConfigError if ``table`` holds a key of the top of the file (TOML puts every key
+    after a [table] or [[trays]] header into it): one line saying where it belongs."""
+    for key in table:
+        if key in TOP_LEVEL_KEYS:
+            raise _KeyError(f"Setting {key!r} is {where}, where it means nothing: {key} {_BELONGS}.")
+
+
+def _check_keys(table: dict, allowed: tuple[str, ...], where: str) -> None:
+    """One line for the first key of ``table`` not in ``allowed`` (at the top of the file,
+    the tables too): the key, where it is, and a near name or where it belongs."""
+    import difflib
+
+    top = where == "at the top of the file"
+    known = allowed + TABLES if top else allowed
+    for key in table:
+        if key in known:
+            continue
+        if top and isinstance(table[key], dict):
+            inside = next((k for k in table[key] if k in TOP_LEVEL_KEYS), None)
+            hint = f"{inside} {_BELONGS}" if inside else f"use {', '.join(f'[{t}]' for t in TABLES[1:])} or [[trays]]"
+            raise _KeyError(f"Unknown table [{key}] {where}: {hint}.")
+        if not top and key in TOP_LEVEL_KEYS:
+            _check_misplaced({key: None}, where)
+        near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]}?" if near else f"use {', '.join(known)}."
+        raise _KeyError(f"Unknown setting {key!r} {where}: {hint}")
+
+
 def load_settings(path: str | os.PathLike | None = None, *, required: bool = False) -> Settings:
     """Read the config file (or the default location); missing file → defaults."""
     explicit = path is not None or "KIOSK_CONFIG" in os.environ
@@ -301,96 +363,107 @@ def load_settings(path: str | os.PathLike | None = None, *, required: bool = Fal
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}.") from None
     settings.source = cfg_path
-    for key in (
-        "school_name",
-        "dsl_name",
-        "headteacher_name",
-        "report_concern",
-        "timezone",
-        "scanner_terminator",
-        "database",
-        "site",
-    ):
-        if key in raw:
-            setattr(settings, key, _expect(raw, key, str, ""))
-    settings.school_name_given = "school_name" in raw
-    if "idle_lock_seconds" in raw:
-        settings.idle_lock_seconds = _expect(raw, "idle_lock_seconds", int, "")
-        if not 15 <= settings.idle_lock_seconds <= 86400:
-            raise ConfigError("idle_lock_seconds must be between 15 and 86400.")
-    if "kiosk_mode" in raw:
-        settings.kiosk_mode = _expect(raw, "kiosk_mode", bool, "")
-    if settings.scanner_terminator not in ("enter", "tab"):
-        raise ConfigError('scanner_terminator must be "enter" or "tab".')
     try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"Unknown timezone {settings.timezone!r}.") from None
-    if "overflow_place" in raw:
-        settings.overflow_place = check_overflow_place(raw["overflow_place"])
-    trays = raw.get("trays", [])
-    if not isinstance(trays, list):
-        raise ConfigError("trays must be a list of [[trays]] tables.")
-    for i, t in enumerate(trays, 1):
-        if not isinstance(t, dict) or "name" not in t or "slots" not in t:
-            raise ConfigError(f"Tray {i} needs a name and a number of slots.")
-        settings.trays.append(
-            TraySpec(
-                name=str(_expect(t, "name", str, f"trays[{i}].")),
-                slots=_expect(t, "slots", int, f"trays[{i}]."),
-                school_class=_expect(t, "class", str, f"trays[{i}].") if "class" in t else None,
-            )
-        )
-    for section in ("printer", "camera"):
-        if section in raw:
-            if not isinstance(raw[section], dict):
-                raise ConfigError(f"[{section}] must be a table.")
-            getattr(settings, section).update(raw[section])
-    if "retention" in raw:
-        ret = raw["retention"]
-        if not isinstance(ret, dict):
-            raise ConfigError("[retention] must be a table of days.")
-        for key, value in ret.items():
-            if key == CHILD_PROTECTION_KEY:
-                if not isinstance(value, int) or isinstance(value, bool) or not CHILD_PROTECTION_YEARS <= value <= 100:
-                    raise ConfigError(
-                        f"retention.{key} must be a whole number of years from {CHILD_PROTECTION_YEARS} to 100: "
-                        f"child protection records are kept at least until the pupil's date of birth plus "
-                        f"{CHILD_PROTECTION_YEARS} years (IRMS toolkit for schools)."
-                    )
-                settings.retention_days[key] = value
-                continue
-            key = key.removesuffix("_days")
-            if key not in RETENTION_KINDS:
-                raise ConfigError(
-                    f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)} (days), "
-                    f"or {CHILD_PROTECTION_KEY} (years)."
+        _check_keys(raw, TOP_LEVEL_KEYS, "at the top of the file")
+        for key in TEXT_KEYS:
+            if key in raw:
+                setattr(settings, key, _expect(raw, key, str, ""))
+        settings.school_name_given = "school_name" in raw
+        if "idle_lock_seconds" in raw:
+            settings.idle_lock_seconds = _expect(raw, "idle_lock_seconds", int, "")
+            if not 15 <= settings.idle_lock_seconds <= 86400:
+                raise ConfigError("idle_lock_seconds must be between 15 and 86400.")
+        if "kiosk_mode" in raw:
+            settings.kiosk_mode = _expect(raw, "kiosk_mode", bool, "")
+        if settings.scanner_terminator not in ("enter", "tab"):
+            raise ConfigError('scanner_terminator must be "enter" or "tab".')
+        try:
+            ZoneInfo(settings.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"Unknown timezone {settings.timezone!r}.") from None
+        if "overflow_place" in raw:
+            settings.overflow_place = check_overflow_place(raw["overflow_place"])
+        trays = raw.get("trays", [])
+        if not isinstance(trays, list):
+            raise ConfigError("trays must be a list of [[trays]] tables.")
+        for i, t in enumerate(trays, 1):
+            if isinstance(t, dict):
+                name = t.get("name")
+                where = f"in [[trays]] number {i}" + (
+                    f" ({name[:40]})" if isinstance(name, str) and name.strip() else ""
                 )
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
-                raise ConfigError(f"retention.{key} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}.")
-            settings.retention_days[key] = value
-    if "device_rules" in raw:
-        rules = Path(_expect(raw, "device_rules", str, "")).expanduser()
-        if not rules.is_absolute():
-            rules = cfg_path.parent / rules
-        settings.device_rules_path = rules
-    if "visitor_flag_time" in raw:
-        settings.visitor_flag_time = parse_flag_time(_expect(raw, "visitor_flag_time", str, ""))
-    for key, example in (("hand_in_from", "08:30"), ("hand_in_until", "09:15")):
-        if key in raw:
-            setattr(settings, key, parse_flag_time(_expect(raw, key, str, ""), key, example))
-    if settings.hand_in_from >= settings.hand_in_until:
-        raise ConfigError(
-            f"hand_in_from ({settings.hand_in_from:%H:%M}) must be before hand_in_until ({settings.hand_in_until:%H:%M})."
-        )
-    if "visitors" in raw:
-        _load_visitor_checks(raw["visitors"], settings)
-    if "audit" in raw:
-        _load_audit(raw["audit"], settings, cfg_path)
-    if "auth" in raw:
-        _load_auth(raw["auth"], settings, cfg_path)
-    if "backup" in raw:
-        _load_backup(raw["backup"], settings, cfg_path)
+                _check_keys(t, TRAY_KEYS, where)
+            if not isinstance(t, dict) or "name" not in t or "slots" not in t:
+                raise ConfigError(f"Tray {i} needs a name and a number of slots.")
+            settings.trays.append(
+                TraySpec(
+                    name=str(_expect(t, "name", str, f"trays[{i}].")),
+                    slots=_expect(t, "slots", int, f"trays[{i}]."),
+                    school_class=_expect(t, "class", str, f"trays[{i}].") if "class" in t else None,
+                )
+            )
+        for section in ("printer", "camera"):
+            if section in raw:
+                if not isinstance(raw[section], dict):
+                    raise ConfigError(f"[{section}] must be a table.")
+                if section == "camera":
+                    _check_keys(raw[section], CAMERA_KEYS, "in [camera]")
+                else:  # the printer's keys depend on its kind (printing.PrinterSpec checks them): a top-level one here
+                    _check_misplaced(raw[section], "in [printer]")
+                getattr(settings, section).update(raw[section])
+        if "retention" in raw:
+            ret = raw["retention"]
+            if not isinstance(ret, dict):
+                raise ConfigError("[retention] must be a table of days.")
+            for key, value in ret.items():
+                if key == CHILD_PROTECTION_KEY:
+                    if (
+                        not isinstance(value, int)
+                        or isinstance(value, bool)
+                        or not CHILD_PROTECTION_YEARS <= value <= 100
+                    ):
+                        raise ConfigError(
+                            f"retention.{key} must be a whole number of years from {CHILD_PROTECTION_YEARS} to 100: "
+                            f"child protection records are kept at least until the pupil's date of birth plus "
+                            f"{CHILD_PROTECTION_YEARS} years (IRMS toolkit for schools)."
+                        )
+                    settings.retention_days[key] = value
+                    continue
+                _check_misplaced({key: value}, "in [retention]")
+                key = key.removesuffix("_days")
+                if key not in RETENTION_KINDS:
+                    raise ConfigError(
+                        f"Unknown retention kind {key!r}: use {', '.join(RETENTION_KINDS)} (days), "
+                        f"or {CHILD_PROTECTION_KEY} (years)."
+                    )
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
+                    raise ConfigError(f"retention.{key} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}.")
+                settings.retention_days[key] = value
+        if "device_rules" in raw:
+            rules = Path(_expect(raw, "device_rules", str, "")).expanduser()
+            if not rules.is_absolute():
+                rules = cfg_path.parent / rules
+            settings.device_rules_path = rules
+        if "visitor_flag_time" in raw:
+            settings.visitor_flag_time = parse_flag_time(_expect(raw, "visitor_flag_time", str, ""))
+        for key, example in (("hand_in_from", "08:30"), ("hand_in_until", "09:15")):
+            if key in raw:
+                setattr(settings, key, parse_flag_time(_expect(raw, key, str, ""), key, example))
+        if settings.hand_in_from >= settings.hand_in_until:
+            raise ConfigError(
+                f"hand_in_from ({settings.hand_in_from:%H:%M}) must be before hand_in_until "
+                f"({settings.hand_in_until:%H:%M})."
+            )
+        if "visitors" in raw:
+            _load_visitor_checks(raw["visitors"], settings)
+        if "audit" in raw:
+            _load_audit(raw["audit"], settings, cfg_path)
+        if "auth" in raw:
+            _load_auth(raw["auth"], settings, cfg_path)
+        if "backup" in raw:
+            _load_backup(raw["backup"], settings, cfg_path)
+    except _KeyError as exc:  # which file: a terminal may be given one by KIOSK_CONFIG in a unit file
+        raise ConfigError(f"{cfg_path}: {exc}") from None
     _apply_env(settings)
     _check_printer(settings)
     _check_camera(settings)
@@ -420,6 +493,7 @@ def _load_audit(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[audit] anchors = PATH``: where the audit anchors file is (models.audit.anchors)."""
     if not isinstance(table, dict):
         raise ConfigError("[audit] must be a table.")
+    _check_misplaced(table, "in [audit]")
     for key in table:
         if key != "anchors":
             raise ConfigError(f"Unknown setting {key!r} in [audit]: use anchors.")
@@ -435,6 +509,7 @@ def _load_auth(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[auth] key_file = PATH``: where the PIN key is (models.store.pinkey)."""
     if not isinstance(table, dict):
         raise ConfigError("[auth] must be a table.")
+    _check_misplaced(table, "in [auth]")
     for key in table:
         if key != "key_file":
             raise ConfigError(f"Unknown setting {key!r} in [auth]: use key_file.")
@@ -450,6 +525,7 @@ def _load_backup(table: Any, settings: Settings, cfg_path: Path) -> None:
     """``[backup] dir = PATH`` and ``keep_days = N``: the nightly backups (models.upkeep.backup)."""
     if not isinstance(table, dict):
         raise ConfigError("[backup] must be a table.")
+    _check_misplaced(table, "in [backup]")
     for key in table:
         if key not in ("dir", "keep_days"):
             raise ConfigError(f"Unknown setting {key!r} in [backup]: use dir or keep_days.")
@@ -487,11 +563,13 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
     """``[visitors.<type>]`` tables: id_seen, dbs_assured, supervised (true/false)."""
     if not isinstance(table, dict):
         raise ConfigError("[visitors] must be a table of visitor types.")
+    _check_misplaced(table, "in [visitors]")
     for vtype, checks in table.items():
         if vtype not in VISITOR_TYPES:
             raise ConfigError(f"Unknown visitor type {vtype!r} in [visitors]: use {', '.join(VISITOR_TYPES)}.")
         if not isinstance(checks, dict):
             raise ConfigError(f"[visitors.{vtype}] must be a table of checks.")
+        _check_misplaced(checks, f"in [visitors.{vtype}]")
         current = settings.visitor_checks[vtype]
         values = {k: getattr(current, k) for k in _CHECK_KEYS}
         for key in checks:

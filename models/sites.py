@@ -5,7 +5,7 @@ tables: its pupils, phones, trays, visitors, staff posts, exceptions, concerns a
 audit chain. A terminal is configured for one site, and its connections see only that
 site's schema (``search_path``), so every query of the domain stays as it is and a record
 can never be read or written into another school by accident. The site travels with the
-database URL, as ``?site=CODE`` (or ``KIOSK_SITE`` / ``[site] code`` in the config, which
+database URL, as ``?site=CODE`` (or ``KIOSK_SITE`` / ``site = CODE`` at the top of the config, which
 add it to the URL): everything that opens a connection (workers, the CLI, backups) opens
 the same site.
 
@@ -82,7 +82,7 @@ def split_url(url: str) -> tuple[str, str]:
         if f"?{SITE_PARAM}=" in url or f"&{SITE_PARAM}=" in url:
             raise ConfigError(
                 "A site can only be named on PostgreSQL: one SQLite file holds one school. "
-                "Remove site from the database URL (or KIOSK_SITE, or [site] in the config)."
+                "Remove site from the database URL (or KIOSK_SITE, or site in the config)."
             )
         return url, MAIN
     parsed = urlparse(url)

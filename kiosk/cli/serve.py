@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import shlex
 import socket
@@ -32,6 +33,7 @@ import click
 from kiosk.cli._access import open_command
 from kiosk.cli._common import Env, common
 
+log = logging.getLogger("kiosk.serve")
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets" / "serve"
 TERMINAL_VAR = "KIOSK_TERMINAL"  # read by models.staff.auth.this_terminal
 
@@ -62,9 +64,76 @@ def serve(env: Env, host: str, port: int, proxies: tuple[str, ...]) -> None:
     """Serve the app to web browsers (put it behind a TLS reverse proxy; see docs/deploy.md)."""
     from kiosk.cli.run import prepare
 
-    prepare(env)  # as kiosk run does, once here rather than in every session (the demo school made once)
-    server = kiosk_server(host, port, session_environment(env), demo=env.demo, proxies=proxies)
-    server.serve()
+    sockets = listen(host, port)  # first: a port in use is one line before anything else is done
+    try:
+        prepare(env)  # as kiosk run does, once here rather than in every session (the demo school made once)
+        server = kiosk_server(host, port, session_environment(env), demo=env.demo, proxies=proxies)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    server.serve_on(sockets)
+
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Sockets listening on ``host`` (each address it names) and ``port``, or one plain line
+    (a :class:`click.ClickException`) saying why not: never a traceback, and nothing said
+    to be served before it is. A warning line (stderr) if an address is not loopback:
+    browsers must reach the server only through the TLS proxy (docs/deploy.md)."""
+    shown = host if _address(host) else repr(host)
+    if not host.strip():  # (getaddrinfo would take it as every address)
+        raise click.ClickException(
+            "No address given: give one with --host (127.0.0.1, the default, is this machine only)."
+        )
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise click.ClickException(
+            f"{shown} is not an address or a name this machine can look up: give one with --host "
+            "(127.0.0.1, the default, is this machine only)."
+        ) from None
+    sockets: list[socket.socket] = []
+    addresses = []
+    try:
+        for family, kind, proto, _, sockaddr in dict.fromkeys(found):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            if os.name == "posix":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # its IPv4 address has its own socket
+            sock.bind(sockaddr)
+            sock.listen(100)
+            sock.setblocking(False)
+            addresses.append(str(sockaddr[0]))
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        raise click.ClickException(_bind_failure(shown, port, exc)) from None
+    exposed = [a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_loopback]
+    if exposed:
+        resolved = "" if exposed == [host] else f" ({', '.join(dict.fromkeys(exposed))})"
+        click.echo(
+            f"Warning: listening on {shown}{resolved}, not loopback only: PINs cross the "
+            "network in clear unless browsers reach it only through the TLS proxy of docs/deploy.md.",
+            err=True,
+        )
+    return sockets
+
+
+def _bind_failure(host: str, port: int, exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} on {host} is in use: choose another with --port."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: give one of its own with --host (127.0.0.1 by default)."
+    if exc.errno == errno.EACCES:
+        return (
+            f"Not allowed to listen on port {port} on {host}: ports below 1024 need root; choose a port above 1023 "
+            "with --port (the TLS proxy of docs/deploy.md serves 443)."
+        )
+    return f"Cannot listen on port {port} on {host}: {exc.strerror or exc}."
 
 
 def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -108,6 +177,51 @@ def _address(text: str) -> str | None:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError:
         return None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_refusal(request: Any, proxies: tuple[str, ...]) -> str | None:
+    """Why a request must be refused for its ``Origin`` (one line), or None.
+
+    A browser names, in ``Origin``, the page that makes a request: every WebSocket, and
+    any fetch from another page. A session opened by any other site's page, through a
+    teacher's browser, would be a kiosk session on that page's terms; so a request whose
+    ``Origin`` is present must come from this server's own page: the same host and port
+    (and, when the proxy says it, scheme) as the browser asked for. That is the ``Host``
+    header, or behind the proxy named with ``--behind-proxy`` (and only from it) the
+    ``X-Forwarded-Host`` and ``X-Forwarded-Proto`` it sets. No ``Origin`` at all is not
+    a browser's page (browsers always send one with a WebSocket): a client on a machine
+    that can reach the port, which could type a PIN at the sign-in as anyone can.
+    """
+    from urllib.parse import urlsplit
+
+    origins = request.headers.getall("Origin", [])
+    if not origins:
+        return None
+    origin = origins[0].strip()
+    peer = _address(request.remote or "")
+    through_proxy = peer is not None and peer in proxies
+    host = (through_proxy and _last(request.headers.get("X-Forwarded-Host", ""))) or request.headers.get("Host", "")
+    proto = (through_proxy and _last(request.headers.get("X-Forwarded-Proto", "")).lower()) or None
+    try:
+        seen = urlsplit(origin)
+        asked = urlsplit("//" + host)
+        if len(origins) > 1 or seen.scheme not in _DEFAULT_PORTS or not seen.hostname or not asked.hostname:
+            raise ValueError
+        seen_port = seen.port or _DEFAULT_PORTS[seen.scheme]
+        asked_port = asked.port or _DEFAULT_PORTS.get(proto or seen.scheme, 0)
+    except ValueError:
+        return f"refused a request from the web page {origin[:80]!r}: not this kiosk's own page."
+    if (seen.hostname, seen_port) != (asked.hostname, asked_port) or (proto and seen.scheme != proto):
+        page = f"{proto or seen.scheme}://{host[:80]}"
+        return f"refused a request from the web page {origin[:80]!r}: this kiosk's own page is {page}."
+    return None
+
+
+def _last(value: str) -> str:
+    return value[:MAX_FORWARDED].rsplit(",", 1)[-1].strip()
 
 
 def session_environment(env: Env) -> dict[str, str]:
@@ -174,10 +288,34 @@ def kiosk_server(
 
             # (routes are matched in order: this one is added after /static, so it has its own path)
             app.router.add_get("/kiosk/textual.js", kiosk_script)
+
+            @web.middleware
+            async def own_page_only(request: web.Request, handler: Any) -> web.StreamResponse:
+                refusal = origin_refusal(request, proxies)
+                if refusal is not None:  # before the handler: no session is started
+                    log.warning("%s", refusal[0].upper() + refusal[1:])
+                    raise web.HTTPForbidden(text="This kiosk answers only its own page.\n")
+                return await handler(request)
+
+            app.middlewares.append(own_page_only)
             return app
 
         async def on_startup(self, app: web.Application) -> None:
-            click.echo(f"Serving the reception kiosk on http://{host}:{port} (Ctrl+C to stop).")
+            click.echo(f"Serving the reception kiosk on {self.public_url} (Ctrl+C to stop).")
+
+        def serve_on(self, sockets: list[socket.socket]) -> None:
+            """textual-serve's serve, on sockets already listening (:func:`listen`)."""
+            import signal
+
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.add_signal_handler(signal.SIGINT, self.request_exit)
+                loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+            except NotImplementedError:
+                pass
+            web.run_app(self._make_app(), sock=sockets, handle_signals=False, loop=loop, print=lambda *args: None)
 
         def initialize_logging(self) -> None:  # textual-serve's own logging, plain
             import logging
@@ -215,6 +353,9 @@ def kiosk_server(
                     await service.stop()
             return websocket
 
-    server = KioskServer(session_command(demo), host=host, port=port, title="Reception kiosk", templates_path=ASSETS)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    server = KioskServer(
+        session_command(demo), host=host, port=port, title="Reception kiosk", public_url=url, templates_path=ASSETS
+    )
     server.session_class = Session  # (for the tests)
     return server
