@@ -132,7 +132,7 @@ def time_call(fn: Callable[[], object], repeat: int) -> dict:
 
 def run_reports(base: str, code: str, repeat: int) -> dict:
     """Each report at the school ``code``, then the trust-wide compliance at site 1."""
-    from models.clock import local_day, utcnow
+    from models.clock import local_day
     from models.reports import compliance as comp
     from models.reports import governors as gov
     from models.reports import phones
@@ -144,12 +144,15 @@ def run_reports(base: str, code: str, repeat: int) -> dict:
     from models.trust.reports import compliance_across
     from models.upkeep.opening import open_database
 
-    now = utcnow()
     out: dict[str, dict] = {}
     open_database(with_site(base, code))
     try:
         newest = CustodyEvent.select(CustodyEvent.at).order_by(CustodyEvent.id.desc()).first()
         day = local_day(newest.at)
+        # "now" is the generated history's last day, as bench_queries has it: the term then ends
+        # today, as a school reads it, not a range wholly in the past (which replays the phones
+        # held at the end of each day)
+        now = newest.at.replace(tzinfo=None) + dt.timedelta(minutes=1)
         start = day - dt.timedelta(weeks=12)
         term = gov.Term("bench", "12 weeks", start, day)
         out["compliance (12-week term)"] = time_call(lambda: comp.compliance(start, day, now=now), repeat)
