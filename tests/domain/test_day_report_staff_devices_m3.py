@@ -34,9 +34,7 @@ def test_the_open_day_report_lists_no_staff_device(school):
     assert _held_by(everyone) == []
     assert listings.day_events(day, SCHOOL_TZ) == everyone
     # Those who may read a hold see it; the head never sees the chair's hold of her own device.
-    assert [r["by"] for r in reports.day(day, SCHOOL_TZ, reader=school.head) if r["by"] in ("chair", "dsl")] == [
-        "dsl"
-    ]
+    assert [r["by"] for r in reports.day(day, SCHOOL_TZ, reader=school.head) if r["by"] in ("chair", "dsl")] == ["dsl"]
     assert sorted(r["by"] for r in reports.day(day, SCHOOL_TZ, reader=school.dsl) if r["by"] in ("chair", "dsl")) == [
         "chair",
         "dsl",
@@ -48,7 +46,9 @@ def test_the_heads_device_says_who_reads_it_without_naming_the_head(school):
     from models.custody import ledger
     from models.store.tables import CustodyEvent
 
-    heads = school_devices.hold_staff_device(school.chair, staff_id=school.head.id, pending="police", reason="x", now=NOW)
+    heads = school_devices.hold_staff_device(
+        school.chair, staff_id=school.head.id, pending="police", reason="x", now=NOW
+    )
     oaks = school_devices.hold_staff_device(school.dsl, staff_id=school.oak.id, pending="lado", reason="y", now=NOW)
     head_event = CustodyEvent.get(CustodyEvent.device == heads.device_id)
     oak_event = CustodyEvent.get(CustodyEvent.device == oaks.device_id)
