@@ -258,9 +258,7 @@ def _staff_devices_hidden(reader: Staff | Iterable[str], in_day) -> list[int]:
     if not isinstance(reader, Staff):
         return [device_id for device_id, _ in rows]
     owners = {s.id: s for s in Staff.select().where(Staff.id.in_([staff_id for _, staff_id in rows]))}
-    return [
-        device_id for device_id, staff_id in rows if not staff_device_access.may_read(reader, owners.get(staff_id))
-    ]
+    return [device_id for device_id, staff_id in rows if not staff_device_access.may_read(reader, owners.get(staff_id))]
 
 
 def _visitor_names(device_ids) -> dict[int, str]:
