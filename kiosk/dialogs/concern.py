@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,6 +42,26 @@ from models.safeguarding.concerns import (
 ABOUT_WORDS = {"pupil": "A pupil", "staff": "A member of staff", "visitor": "A visitor"}
 
 
+class PupilFind(FormInput):
+    """The pupil search. Down/Up are taken here, in turn with the letters before them, and
+    handed to the form with the text they were typed after: at the dialog they arrived only
+    after an Enter typed straight after them had moved the focus on, and did nothing."""
+
+    def take_key(self, event: events.Key) -> bool:
+        if event.key in ("down", "up"):
+            self.waiting = max(0, self.waiting - 1)
+            dialog = self.screen
+            if isinstance(dialog, RaiseConcernDialog):
+                dialog.pupil_step(self.value, event.key)
+            return True
+        return super().take_key(event)
+
+    def on_focus(self) -> None:
+        dialog = self.screen
+        if isinstance(dialog, RaiseConcernDialog):  # back to the search: an Enter before it is undone
+            dialog.pick_when_found, dialog.continue_when_found = None, False
+
+
 class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
     DEFAULT_CLASSES = "focus-cue"  # the focused field drawn in heavy lines (dialogs.tcss)
     PREFIX = "concern"
@@ -57,6 +78,12 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         self.staff: tuple[int, str] | None = None
         self.pupil_rows: dict[int, str] = {}
         self.staff_rows: dict[int, str] = {}
+        # Keys typed faster than the pupils are looked up (issue 15: "Ava Cl", Down, Enter and
+        # what happened, in one burst): kept until the list for what was typed comes.
+        self.pupil_results_for = ""  # the search text the pupil list on screen answers
+        self.pupil_steps: list[tuple[str, str]] = []  # (text typed, "down"/"up") before its list came
+        self.pick_when_found: str | None = None  # Enter came before the list for this text: pick then
+        self.continue_when_found = False  # ...and the form's last Enter after it: go on once picked
 
     def dialog_title(self) -> str:
         return "Raise a concern for the DSL"
@@ -68,7 +95,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
                 yield RadioButton(Content(ABOUT_WORDS[key]))
         with Vertical(id="concern-pupil-box"):
             yield Label("Pupil: type part of the name, then Down/Up and Enter")
-            yield FormInput(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
+            yield PupilFind(id="concern-pupil-find", placeholder="Pupil's name or admission number", max_length=100)
             yield FormOptionList(id="concern-pupil-list")
             yield Static("", id="concern-pupil-chosen", markup=False)
         with Vertical(id="concern-staff-box"):
@@ -167,14 +194,27 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         elif field == "concern-category":
             self.say("Choose the kind of concern (Down/Up, then Enter).")
 
+    def pupil_pending(self, text: str) -> bool:
+        """The pupils for ``text`` are still being looked up (or are yet to be)."""
+        return len(text.strip()) >= 2 and text != self.pupil_results_for
+
+    def pupil_step(self, text: str, key: str) -> None:
+        """Down/Up in the pupil search, typed after ``text``: moves in its list, once it has come."""
+        if self.pupil_pending(text):
+            self.pupil_steps.append((text, key))
+            return
+        results = self.query_one("#concern-pupil-list", OptionList)
+        if results.option_count:
+            matches.step(results, key)
+
     def form_entered(self, field: str) -> None:
         if field == "concern-pupil-find":
-            box = self.query_one("#concern-pupil-list", OptionList)
-            if (option := matches.chosen(box)) is not None:
-                self.pick("concern-pupil-list", int(option.id or 0))
+            text = self.query_one("#concern-pupil-find", Input).value
+            if self.pupil_pending(text):  # picked when its list comes (show_pupils); the focus has gone on
+                self.pick_when_found = text
                 return
-            self.say(matches.SEVERAL if box.option_count else "Type part of the pupil's name, then pick them.")
-            self.set_focus(self.query_one("#concern-pupil-find"))
+            self.pick_when_found = None
+            self.pick_found(text, move_back=True)
         elif field in ("concern-pupil-list", "concern-staff-list"):
             box = self.query_one(f"#{field}", OptionList)
             option = box.highlighted_option
@@ -184,7 +224,26 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
                 return
             self.pick(field, int(option.id or 0))
         elif field == "concern-what":
+            if self.pick_when_found is not None:  # the pupil is still being looked up: go on once picked
+                self.continue_when_found = True
+                return
             self.action_continue()
+
+    def pick_found(self, text: str, *, move_back: bool) -> None:
+        """Enter in the pupil search, its list for ``text`` on screen: pick the highlighted
+        match, or say why not. ``move_back``: the focus goes back to the search (Enter came
+        after the list; once it has come late, the keys typed since are going elsewhere)."""
+        box = self.query_one("#concern-pupil-list", OptionList)
+        if (option := matches.chosen(box)) is not None:
+            self.pick("concern-pupil-list", int(option.id or 0))
+            return
+        if move_back:
+            self.say(matches.SEVERAL if box.option_count else "Type part of the pupil's name, then pick them.")
+            self.set_focus(self.query_one("#concern-pupil-find"))
+        elif box.option_count:
+            self.say(f"Several pupils match {text.strip()!r}: go back (Shift+Tab) and choose one.")
+        else:
+            self.say(f"No pupil found for {text.strip()!r}.")
 
     def set_list(self, selector: str, rows: list[tuple[int, str]]) -> None:
         box = self.query_one(selector, OptionList)
@@ -201,6 +260,7 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         else:
             self.superseded("pupils")  # typed over: what was asked before is no longer wanted
             self.set_list("#concern-pupil-list", [])
+            self.pupil_results_for = event.value
 
     def db_failed(self, failure: Failure) -> None:
         self.say(failure.message)
@@ -211,19 +271,24 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
 
     def show_pupils(self, text: str, rows: list[tuple[int, str]]) -> None:
         self.pupil_rows = dict(rows)
-        matches.show_matches(self.query_one("#concern-pupil-list", OptionList), options(rows))
+        box = self.query_one("#concern-pupil-list", OptionList)
+        matches.show_matches(box, options(rows))
+        self.pupil_results_for = text
         self.say(f"No pupil found for {text.strip()!r}." if not rows else "Down/Up to choose, Enter to pick.")
-
-    def on_key(self, event) -> None:
-        results = self.query_one("#concern-pupil-list", OptionList)
-        if (
-            self.focused is not None
-            and self.focused.id == "concern-pupil-find"
-            and event.key in ("down", "up")
-            and results.option_count
-        ):
-            event.stop()
-            matches.step(results, event.key)
+        # The keys typed after this text, before its list came, in the order typed.
+        steps, self.pupil_steps = self.pupil_steps, []
+        for typed, key in steps:
+            if typed == text:
+                if box.option_count:
+                    matches.step(box, key)
+            elif self.pupil_pending(typed):  # for a later search, still on its way
+                self.pupil_steps.append((typed, key))
+        if self.pick_when_found == text:
+            self.pick_when_found = None
+            self.pick_found(text, move_back=False)
+            go_on, self.continue_when_found = self.continue_when_found, False
+            if go_on:
+                self.action_continue()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A click (Enter's is dealt with as it arrives)."""

@@ -1613,7 +1613,7 @@ def describe_event(
         owner = staff_device_access.owner_of(e.device_id)
         if owner is not None and not staff_device_access.may_read(reader, owner):
             where = f"; held in {'slot ' if e.slot_no is not None else ''}{slot}" if e.kind == HELD_STAFF else ""
-            text = f"{EVENT_WORDS[e.kind]} ({staff_device_access.STAFF_DEVICE_WITHHELD}){where}"
+            text = f"{EVENT_WORDS[e.kind]} ({staff_device_access.withheld_words(owner)}){where}"
             return f"{local_from_utc_naive(e.at)}  {text}  (by {who})"
     if e.kind == REVERSAL and e.reverses_id is not None:
         # An undo's reason often repeats what it undoes: as private as the undone event's

@@ -26,6 +26,14 @@ from models.store.tables import Device, Staff, StaffDevice
 
 STAFF_KIND = "staff"  # Device.kind of a member of staff's own device
 STAFF_DEVICE_WITHHELD = "details for the DSL and the headteacher"
+# The headteacher's own device: never for her (issue 15: "for the DSL and the headteacher"
+# told the head she might read what the chair recorded about her device).
+HEAD_DEVICE_WITHHELD = "details for the chair of governors and a DSL who is not the headteacher"
+
+
+def withheld_words(owner: Staff) -> str:
+    """Who may read the details of a hold of ``owner``'s device, as a history says it."""
+    return HEAD_DEVICE_WITHHELD if _is_head(owner) else STAFF_DEVICE_WITHHELD
 
 
 def owner_of(device_id: int) -> Staff | None:
