@@ -272,6 +272,7 @@ def feed_read(
     refused, as the trust's compliance refuses it."""
     now = now or utcnow()
     _at_site_1(actor, "trust_safeguarding")
+    comp.check_range(None, to_day, now, tz)  # (--to alone: the range's end named, not its start)
     comp.check_range(from_day, to_day, now, tz)
     out: list[SiteFeedEntry] = []
     gone: list[SiteInfo] = []

@@ -120,8 +120,10 @@ def test_the_trust_feed_and_governors_refuse_days_after_today_as_the_compliance_
         compliance_across(lead, today, tomorrow, now=NOW)
     with pytest.raises(ValidationError, match="The end date is after today"):
         feed_read(tdsl, today, tomorrow, now=NOW)
-    with pytest.raises(ValidationError, match="The start date is after today"):
+    with pytest.raises(ValidationError, match="The end date is after today"):
         feed_read(tdsl, tomorrow, tomorrow + dt.timedelta(days=30), now=NOW)
+    with pytest.raises(ValidationError, match="The start date is after the end date"):
+        feed_read(tdsl, today, today - dt.timedelta(days=1), now=NOW)
     assert feed_read(tdsl, today, today, now=NOW) == ([], [])
     with pytest.raises(ValidationError, match="starts after today"):
         governors_across(lead, gov.resolve_term(None, tomorrow, tomorrow), now=NOW)
