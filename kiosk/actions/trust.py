@@ -115,14 +115,23 @@ def uncollected(who: SignedIn, settings: Any, now: dt.datetime) -> list[SiteHeld
     return rows
 
 
-def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: dt.datetime) -> list[SiteFeedEntry]:
+@dataclass(frozen=True)
+class TrustFeed:
+    entries: list[SiteFeedEntry]  # newest first
+    gone: list[SiteInfo]  # the schools not read, each with its state
+
+
+def feed(who: SignedIn, from_day: dt.date, to_day: dt.date, settings: Any, now: dt.datetime) -> TrustFeed:
     from models.trust import reports
 
     actor = staff_row(who)
-    rows = reports.feed_across(actor, from_day, to_day, tz=settings.tz, first_name=settings.school_name or "Site 1")
-    read = [s for s in sites(settings) if s.ready]
+    rows, gone = reports.feed_read(
+        actor, from_day, to_day, now=now, tz=settings.tz, first_name=settings.school_name or "Site 1"
+    )
+    unread = {s.number for s in gone}
+    read = [s for s in sites(settings) if s.ready and s.number not in unread]
     reports.record_read(actor, "safeguarding_feed", read, now, from_day=from_day, to_day=to_day)
-    return rows
+    return TrustFeed(rows, gone)
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ class TrustGovernors:
     term: str
     rows: list[dict[str, Any]]  # site, code, school, section, measure, group, value, note
     small_counts: bool = False  # some count is 1 or 2: it may identify a child
+    gone: tuple[SiteInfo, ...] = ()  # the schools not read, each with its state
 
 
 def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) -> TrustGovernors:
@@ -164,4 +174,9 @@ def governors(who: SignedIn, term: str | None, settings: Any, now: dt.datetime) 
                 for m, v in (("school_days", 0), ("handed_in", 0), ("expected", 0), ("rate_percent", None))
             ]
         rows += mine
-    return TrustGovernors(span.label, rows, small_counts=any(rep.small_counts for _, rep in read))
+    return TrustGovernors(
+        span.label,
+        rows,
+        small_counts=any(rep.small_counts for _, rep in read),
+        gone=tuple(site for site, rep in per_site if rep is None),
+    )

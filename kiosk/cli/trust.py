@@ -257,9 +257,9 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
     to_day = parse_date(to_text, "--to") or today(env.settings.tz)
     from_day = parse_date(from_text, "--from") or to_day
     env.open(create=False)
-    rows = trust_actions.feed(who, from_day, to_day, env.settings, admin.now())
+    done = trust_actions.feed(who, from_day, to_day, env.settings, admin.now())
+    rows, gone = done.entries, done.gone
     columns = ["school", "time", "kind_text", "subject", "class_name", "summary", "by"]
-    gone = trust_actions.not_read(env.settings)
     shown, columns = _shown(  # the CSV has `detail`, the whole text (the summary is cut to fit a line)
         [r.as_dict() for r in rows] + [trust_actions.unread_row(s, MACHINE["feed"][:-1]) for s in gone],
         columns,
@@ -289,4 +289,4 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
             "Some counts are 1 or 2 and may identify a child: keep these figures within the trust.",
             err=fmt != "table",
         )
-    _say_not_read(trust_actions.not_read(env.settings), fmt)
+    _say_not_read(list(done.gone), fmt)

@@ -149,8 +149,7 @@ class TrustScreen(DbWork, Screen[None]):
         if self.feed_shown:
             today = self.today()
             first = today - dt.timedelta(days=WEEK_DAYS - 1) if self.week else today
-            self.db(trust.feed, self.who, first, today, services.settings, now, then=self.show_feed, latest="feed")
-            self.db(trust.not_read, services.settings, then=self.show_feed_gaps, latest="gaps")
+            self.db(trust.feed, self.who, first, today, services.settings, now, then=self.show_feed_read, latest="feed")
             return
         self.db(
             trust.compliance,
@@ -311,6 +310,10 @@ class TrustScreen(DbWork, Screen[None]):
             line = f"{e.site.name} · {e.entry.time} · {e.entry.kind_text} · {e.entry.subject}{where} · by {e.entry.by}"
             line += f"\n{e.entry.detail or e.entry.summary}"
         self.query_one("#trust-feed-detail", Static).update(line)
+
+    def show_feed_read(self, read: trust.TrustFeed) -> None:
+        self.show_feed(read.entries)
+        self.show_feed_gaps(read.gone)
 
     def show_feed(self, entries: list[SiteFeedEntry]) -> None:
         same = entries is self.entries  # drawn again (a resize): the cursor stays where it was

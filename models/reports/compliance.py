@@ -894,7 +894,7 @@ def _chart_start(to_day: dt.date, tz) -> dt.date:
     return max(earliest, to_day - dt.timedelta(weeks=CHART_DAYS))
 
 
-def _check_range(from_day: dt.date | None, to_day: dt.date | None, now: dt.datetime, tz) -> dt.date:
+def check_range(from_day: dt.date | None, to_day: dt.date | None, now: dt.datetime, tz) -> dt.date:
     """The range's last day (today when none is given), checked: a range that ends (or
     starts) after today is refused, not read (the figures of a day to come are not known: a
     range in the future showed today's under a future date)."""
@@ -924,7 +924,7 @@ def compliance(
     Defaults: ``to_day`` is today; ``from_day`` is the first of the last 30 school days.
     """
     now = now or utcnow()
-    to_day = _check_range(from_day, to_day, now, tz)
+    to_day = check_range(from_day, to_day, now, tz)
     chart_first = _chart_start(to_day, tz)
     first = min(chart_first, from_day) if from_day else chart_first
     ledger = _Ledger(first, to_day, tz, now, cache)
@@ -997,7 +997,7 @@ def summary(
     the same days, rules and cache, but no per-class rows, no chart, and counts where the
     report has rows (its breaches, the phones not collected)."""
     now = now or utcnow()
-    to_day = _check_range(from_day, to_day, now, tz)
+    to_day = check_range(from_day, to_day, now, tz)
     if from_day is None:  # the report's default: the first of the last 30 school days
         chart_first = _chart_start(to_day, tz)
         ledger = _Ledger(chart_first, to_day, tz, now, cache)

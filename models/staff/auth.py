@@ -202,7 +202,7 @@ ACTION_WORDS = {
     "lend_school_device": "lend or take back the school's phones and tablets",
     "manage_school_devices": "manage the register of the school's phones and tablets",
     "view_school_devices": "see the register of the school's phones and tablets",
-    "manage_sites": "add schools to the trust",
+    "manage_sites": "add or rename the trust's schools",
     "trust_reports": "read reports across the trust's schools",
     "trust_safeguarding": "read the safeguarding feed across the trust's schools",
 }

@@ -59,6 +59,8 @@ READY = "ready"  # its tables are there: read as normal
 EMPTY = "empty"  # its place, no tables yet: waiting for its records (migrate-to, or restore)
 MISSING = "missing"  # in the registry, but its schema is gone (dropped outside the kiosk)
 ALTERED = "altered"  # its schema holds what the kiosk did not make (a view, a function): never read
+INCOMPLETE = "incomplete"  # a table the kiosk made there is gone (renamed or dropped outside the kiosk): never read
+UNREADABLE = "unreadable"  # the database refused a report's read of it (a column dropped outside the kiosk): not read
 SWAPPED = "swapped"  # its audit log is not the one the trust recorded for it (models.trust.chains): never read
 
 # What a school's schema may hold: the kiosk's tables (and partitions), their indexes and
@@ -99,13 +101,19 @@ class SiteInfo:
     def lost(self) -> bool:
         """In the registry, its tables gone or its schema holding what the kiosk did not make:
         a fault (``kiosk audit verify`` names it), where an empty place is a move under way."""
-        return self.state in (MISSING, ALTERED, SWAPPED)
+        return self.state in (MISSING, ALTERED, SWAPPED, INCOMPLETE, UNREADABLE)
 
     @property
     def fault_text(self) -> str:
         """Why a school at fault is not read, in a few words."""
         if self.state == ALTERED:
             return f"its schema {self.schema} holds things the kiosk did not make (a view or a function)"
+        if self.state == INCOMPLETE:
+            return (
+                f"tables the kiosk made are gone from its schema {self.schema} (renamed or dropped outside the kiosk)"
+            )
+        if self.state == UNREADABLE:
+            return f"its tables in {self.schema} could not be read (changed outside the kiosk: a column dropped or altered)"
         if self.state == SWAPPED:
             return (
                 f"its schema {self.schema} holds another school's records (not the audit log the trust recorded for it)"
@@ -122,6 +130,10 @@ class SiteInfo:
             return f"missing: its tables are gone (schema {self.schema})"
         if self.state == ALTERED:
             return f"not read: its schema holds things the kiosk did not make (a view or a function in {self.schema})"
+        if self.state == INCOMPLETE:
+            return f"not read: tables the kiosk made are gone from {self.schema} (renamed or dropped outside the kiosk)"
+        if self.state == UNREADABLE:
+            return f"not read: the database could not read its tables in {self.schema} (changed outside the kiosk)"
         if self.state == SWAPPED:
             return (
                 f"not read: {self.schema} holds another school's records (not the audit log the trust recorded "
@@ -178,14 +190,22 @@ def all_sites(first_name: str = "This school") -> list[SiteInfo]:
 
 def schema_states(schemas: list[str]) -> dict[str, str]:
     """Each schema's state: :data:`MISSING` (no such schema), :data:`EMPTY` (no tables in
-    it) or :data:`READY`; one query (pg_catalog, which every role may read)."""
-    found = dict(
-        db.execute_sql(
-            "SELECT n.nspname, n.oid IN (SELECT c.relnamespace FROM pg_class c WHERE c.relkind IN ('r', 'p')) "
-            "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
-            (list(schemas),),
-        ).fetchall()
-    )
+    it), :data:`ALTERED` (a school's holding what the kiosk did not make),
+    :data:`INCOMPLETE` (a school's missing a table the kiosk made at its version) or
+    :data:`READY`; a few queries (pg_catalog, which every role may read, and each school's
+    version record where this role may read it)."""
+    found: dict[str, set[str]] = {}
+    readable: set[str] = set()  # those whose version record this role may read
+    for name, tables, allowed in db.execute_sql(
+        "SELECT n.nspname, ARRAY(SELECT c.relname FROM pg_class c WHERE c.relnamespace = n.oid "
+        "AND c.relkind IN ('r', 'p')), COALESCE((SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+        "WHERE c.relnamespace = n.oid AND c.relname = 'schema_version' AND c.relkind IN ('r', 'p')), false) "
+        "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
+        (list(schemas),),
+    ).fetchall():
+        found[name] = set(tables)
+        if allowed:
+            readable.add(name)
     states = {s: (MISSING if s not in found else READY if found[s] else EMPTY) for s in schemas}
     schools = [s for s, state in states.items() if state != MISSING and s != MAIN_SCHEMA]
     if schools:
@@ -194,7 +214,34 @@ def schema_states(schemas: list[str]) -> dict[str, str]:
             (schools, _CAPTURE_FUNCTIONS),
         ).fetchall():
             states[name] = ALTERED
+    whole = [s for s in schools if states[s] == READY]
+    if whole:
+        for name in _incomplete({s: found[s] for s in whole}, readable & set(whole)):
+            states[name] = INCOMPLETE
     return states
+
+
+def _incomplete(present: dict[str, set[str]], readable: set[str]) -> list[str]:
+    """Those schemas (each holding only what the kiosk made, with the tables ``present``)
+    missing a table the kiosk made at its schema version (renamed or dropped outside the
+    kiosk): a report reading one would fail on it. The version is read where this role may
+    read it (``readable``: a school's own version record); otherwise, or if that record
+    cannot be read, what its tables imply."""
+    from models.upkeep.migrations import tables_at, version_implied
+
+    versions: dict[str, int] = {}
+    if readable:
+        query = " UNION ALL ".join(
+            f'SELECT %s, (SELECT MAX(version) FROM "{s}"."schema_version")' for s in sorted(readable)
+        )
+        try:
+            with db.atomic():  # (a savepoint: a version record altered outside the kiosk fails only this)
+                versions = {s: int(v or 0) for s, v in db.execute_sql(query, sorted(readable)).fetchall()}
+        except peewee.DatabaseError:
+            versions = {}
+    return [
+        s for s, there in present.items() if not tables_at(max(versions.get(s, 0), version_implied(there))) <= there
+    ]
 
 
 def grants_for(code: str, role: str | None = None) -> str:
@@ -516,8 +563,14 @@ def read_each(sites: list[SiteInfo], read: Callable[[SiteInfo], T]) -> list[tupl
             if state != READY:
                 out.append((site if state == site.state else replace(site, state=state), None))
                 continue
-            db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
-            out.append((site, read(site)))
+            try:
+                with db.atomic():  # a savepoint: a school the database refuses to read fails only itself
+                    db.execute_sql(f'SET LOCAL search_path TO "{site.schema}"')
+                    out.append((site, read(site)))
+            except (peewee.ProgrammingError, peewee.DataError):
+                # (a table or column renamed, dropped or retyped outside the kiosk since the checks;
+                # a write refused in this read-only transaction is not caught: that is the code's fault)
+                out.append((replace(site, state=UNREADABLE), None))
         read_schools = [s.schema for s, _ in out if s.ready and s.schema != MAIN_SCHEMA]
         if read_schools:
             after = schema_states(read_schools)
@@ -615,6 +668,12 @@ def registry_problems() -> list[str]:
                 f"Table site: the school {s.name!r} ({s.code}): its schema {s.schema_name} holds things the kiosk did "
                 "not make (a view, a function, an operator or row security), created outside the kiosk; no report "
                 "across the trust reads it until they are removed."
+            )
+        if states[s.schema_name] == INCOMPLETE:
+            problems.append(
+                f"Table site: the school {s.name!r} ({s.code}): tables the kiosk made are gone from its schema "
+                f"{s.schema_name} (renamed or dropped outside the kiosk); no report across the trust reads it until "
+                f"they are put back as the kiosk made them."
             )
         if states[s.schema_name] == MISSING:
             problems.append(

@@ -18,8 +18,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from models.clock import SCHOOL_TZ, utcnow
+from models.clock import SCHOOL_TZ, local_day, utcnow
 from models.custody.ledger import PhoneState
+from models.errors import ValidationError
 from models.reports import compliance as comp
 from models.reports import governors as gov
 from models.reports import phones
@@ -241,31 +242,62 @@ class SiteFeedEntry:
 
 
 def feed_across(
-    actor: Staff | None, from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ, first_name: str = "Site 1"
+    actor: Staff | None,
+    from_day: dt.date,
+    to_day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    first_name: str = "Site 1",
 ) -> list[SiteFeedEntry]:
+    """Every school's DSL feed over the range (:func:`feed_read`), without the schools not read."""
+    return feed_read(actor, from_day, to_day, now=now, tz=tz, first_name=first_name)[0]
+
+
+def feed_read(
+    actor: Staff | None,
+    from_day: dt.date,
+    to_day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    tz=SCHOOL_TZ,
+    first_name: str = "Site 1",
+) -> tuple[list[SiteFeedEntry], list[SiteInfo]]:
     """Every school's DSL feed over the range (concerns, confiscations, searches, police),
-    newest first, for the trust's safeguarding lead. Read only: nothing is marked seen at
-    a school (its own DSL's marks are theirs). An allegation about the reader is left out;
-    one about a school's headteacher is in (the trust, the employer, deals with those).
-    A school not read has no entries: :func:`not_read` names it."""
+    newest first, for the trust's safeguarding lead, and the schools not read (each with its
+    state: one not there to be read, or found not as the kiosk made it while the trust was
+    read). Read only: nothing is marked seen at a school (its own DSL's marks are theirs).
+    An allegation about the reader is left out; one about a school's headteacher is in (the
+    trust, the employer, deals with those). A range that ends (or starts) after today is
+    refused, as the trust's compliance refuses it."""
+    now = now or utcnow()
     _at_site_1(actor, "trust_safeguarding")
+    comp.check_range(None, to_day, now, tz)  # (--to alone: the range's end named, not its start)
+    comp.check_range(from_day, to_day, now, tz)
     out: list[SiteFeedEntry] = []
-    ready = [s for s in all_sites(first_name) if s.ready]
+    gone: list[SiteInfo] = []
     for site, entries in read_each(
-        ready, lambda site: concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor))
+        all_sites(first_name),
+        lambda site: concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor)),
     ):
+        if entries is None:
+            gone.append(site)
         out += [SiteFeedEntry(site, e) for e in entries or ()]
     out.sort(key=lambda s: s.entry.at, reverse=True)
-    return out
+    return out, gone
 
 
 def governors_across(
     actor: Staff | None, term: gov.Term, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
 ) -> list[tuple[SiteInfo, gov.GovernorsReport | None]]:
     """Each school's governors' figures for the term (counts, no names); None for a school
-    not read."""
+    not read. A term under way is read to today; one that starts after today is refused,
+    as the trust's compliance refuses a range after today."""
     now = now or utcnow()
     _at_site_1(actor, "trust_reports", now)
+    today = local_day(now, tz)
+    if term.from_day > today:
+        raise ValidationError(f"{term.label} starts after today ({today.isoformat()}): give a term that has begun.")
     return read_each(
         all_sites(first_name),
         lambda site: gov.governors_report(

@@ -419,3 +419,39 @@ def migrate() -> int:
             SchemaVersion.create(version=step.version, description=step.description, applied_at=utcnow())
         version = step.version
     return version
+
+
+def _made_by_step() -> dict[int, list[str]]:
+    """The tables each migration made (the version that made them), beyond version 1's."""
+    from models.store import tables as t
+
+    made = {
+        2: t.VISITOR_MODELS,
+        3: t.EXCEPTION_MODELS,
+        4: t.COMPLIANCE_MODELS,
+        6: t.AUTH_MODELS,
+        10: t.GOVERNANCE_MODELS,
+        11: t.SCHOOL_DEVICE_MODELS,
+        12: t.DAY_MARK_MODELS,
+        14: t.CONCERN_ACTION_MODELS,
+        15: t.INFORMED_MODELS,
+        16: t.CONCERN_SEEN_MODELS,
+    }
+    return {v: [m._meta.table_name for m in models] for v, models in made.items()}
+
+
+def tables_at(version: int) -> set[str]:
+    """The names of the tables the kiosk has made in a database at schema ``version`` (a
+    database made new at :data:`LATEST` has them all): a school's schema missing one of them
+    was changed outside the kiosk (models.trust)."""
+    later = _made_by_step()
+    base = {m._meta.table_name for m in ALL_MODELS} - {n for names in later.values() for n in names}
+    return base.union(*(set(names) for v, names in later.items() if v <= version))
+
+
+def version_implied(names: Iterable[str]) -> int:
+    """The newest version whose own tables are among ``names`` (1 when none is): what a
+    school's tables say of its version, for a reader not allowed to read its version record."""
+    present = set(names)
+    found = [v for v, made in _made_by_step().items() if present & set(made)]
+    return max(found, default=1)

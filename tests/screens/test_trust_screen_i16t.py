@@ -377,3 +377,28 @@ async def test_a_school_waiting_for_its_records_and_one_whose_tables_are_gone_ar
         assert "Elm Primary" in gaps and "Ash Primary" in gaps and "not in the feed" in gaps
         shown = screen_text(app)
         assert "waiting for its records" in shown and "Something went wrong" not in shown
+
+
+@pytest.mark.skipif(not os.environ.get("KIOSK_TEST_POSTGRES"), reason="KIOSK_TEST_POSTGRES is not set")
+async def test_a_school_the_database_refuses_to_read_is_named_under_the_feed(trust_db):
+    """The tester (issue 16): a column dropped at one school by its own role failed the
+    trust's feed whole. Its read is undone, the school is named under the feed (found only
+    while reading, so the feed's own read says so), and site 1's entries are shown."""
+    from models import trust as trust_model
+    from models.store.db import db
+
+    _, school = trust_db
+    auth.create_staff("tdsl", "Trust DSL", [auth.TRUST_DSL], DSL_PIN, now=NOW)
+    pupil = Pupil.get(Pupil.admission_no == "000002")
+    concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil.id, what="Texting in class", now=NOW)
+    trust_model.add_site("ash", "Ash Primary", actor=school.admin, now=NOW, first_name="Test School")
+    db.execute_sql("ALTER TABLE site_ash.concern DROP COLUMN what CASCADE")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_trust(pilot, "tdsl", DSL_PIN)
+        await pilot.press("f")
+        await quiet(pilot)
+        assert {r[0] for r in rows(app, "#trust-feed")} == {"Test School"}
+        gaps = text(app, "#trust-gaps")
+        assert "Ash Primary" in gaps and "could not be read" in gaps and "not in the feed" in gaps, gaps
+        assert "Something went wrong" not in screen_text(app)
