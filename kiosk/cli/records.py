@@ -184,7 +184,7 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
     erasure. Works in short transactions (terminals keep scanning), each with its own
     audit entry; if it is cut off, run it again to finish.
     """
-    env.open()
+    env.open(create=False)  # --dry-run reads only; with --as, already open (whoever acts is in it)
     done = records.purge(who, env.settings.retention_days, dry_run, None if dry_run else env.anchors_path())
     result = done.result
     if done.anchor_problem is not None:
