@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,7 @@ class RestoreDone:
     path: str  # the database restored into
     verified: Verified | None
     unverified: str | None  # why the restored log could not be checked (the PIN key missing?)
+    to_restore: list[tuple[str, str]] = field(default_factory=list)  # (code, name): a trust's other schools
 
 
 def restore(backup_file: str, url: str) -> str:
@@ -117,14 +118,21 @@ def restore(backup_file: str, url: str) -> str:
 
 def verify_restored(anchors_path: Path, tz: Any) -> RestoreDone:
     """Verify the restored database's audit log (as ``kiosk audit verify`` does)."""
+    from models import sites
     from models.errors import KioskError
-    from models.store.db import db
+    from models.store.db import current_site, db
+    from models.trust import MISSING, all_sites
 
     where = str(db.obj.database)
+    to_restore: list[tuple[str, str]] = []
     try:
-        return RestoreDone(where, verify(anchors_path, (), tz), None)
+        if current_site() == sites.MAIN:
+            # Site 1 of a trust comes back with the registry and its own tables only: every
+            # other school is restored from its own backup, at its own site (no fault here).
+            to_restore = [(s.code, s.name) for s in all_sites() if s.state == MISSING]
+        return RestoreDone(where, verify(anchors_path, (), tz, missing_schools=False), None, to_restore)
     except KioskError as exc:
-        return RestoreDone(where, None, str(exc))
+        return RestoreDone(where, None, str(exc), to_restore)
 
 
 # ---------------------------------------------------------------- moving to PostgreSQL
@@ -354,7 +362,7 @@ class Verified:
         return bool(self.report.ok) and not self.states
 
 
-def verify(anchors_path: Path | None, paper: Sequence[str], tz: Any) -> Verified:
+def verify(anchors_path: Path | None, paper: Sequence[str], tz: Any, *, missing_schools: bool = True) -> Verified:
     """Check the hash chain, the anchors (and those copied from slips), and that current
     state agrees with the ledger. A paper anchor that disagrees is refused in one line."""
     from models.audit import anchors
@@ -366,7 +374,7 @@ def verify(anchors_path: Path | None, paper: Sequence[str], tz: Any) -> Verified
         anchors.check_paper(report, text)
     from models.trust import registry_problems
 
-    return Verified(report, verify_states() + cache_problems(tz) + registry_problems())
+    return Verified(report, verify_states() + cache_problems(tz) + registry_problems(missing=missing_schools))
 
 
 def anchor(anchors_path: Path) -> Anchor | None:

@@ -82,6 +82,7 @@ def restore(env: Env, file: str) -> None:
         click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows match.")
         for note in report.notes:
             click.echo(note)
+        _say_to_restore(done.to_restore)
         return
     for problem in [*report.problems, *done.verified.states][:20]:
         click.echo(problem, err=True)
@@ -89,6 +90,18 @@ def restore(env: Env, file: str) -> None:
         "Restored, but the audit check FAILED (above). If it says only that the log is cut short "
         "(anchors written after this backup), record the restore: kiosk audit restored --as HEAD|ADMIN."
     )
+
+
+def _say_to_restore(schools: list[tuple[str, str]]) -> None:
+    """After site 1 of a trust: the trust's other schools, each still to restore from its own backup."""
+    if not schools:
+        return
+    click.echo(
+        f"Site 1 and the trust's registry are back. {how_many(len(schools), 'other school')} of the trust "
+        "still to restore, each from its own backup (kiosk audit verify names them until then):"
+    )
+    for code, name in schools:
+        click.echo(f"  {name} ({code}): kiosk trust add-site {code} --empty, then KIOSK_SITE={code} kiosk restore FILE")
 
 
 def _move_target(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -171,7 +184,7 @@ def purge(env: Env, who, dry_run: bool, fmt: str) -> None:
     erasure. Works in short transactions (terminals keep scanning), each with its own
     audit entry; if it is cut off, run it again to finish.
     """
-    env.open()
+    env.open(create=False)  # --dry-run reads only; with --as, already open (whoever acts is in it)
     done = records.purge(who, env.settings.retention_days, dry_run, None if dry_run else env.anchors_path())
     result = done.result
     if done.anchor_problem is not None:

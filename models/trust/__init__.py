@@ -599,12 +599,14 @@ def _own_log_problems() -> list[str]:
     ]
 
 
-def registry_problems() -> list[str]:
+def registry_problems(*, missing: bool = True) -> list[str]:
     """The trust's registry against site 1's audit log (for ``kiosk audit verify`` at site
     1): every school was added by an entry that names its code, name and schema, and each
     school's tables have their row. A registry edited outside the kiosk (a school renamed,
     two schools' schemas swapped so that one's figures show as the other's, a row deleted)
-    is named here."""
+    is named here. ``missing=False`` (a site-1 backup just restored into a new database,
+    which holds site 1 and the registry only): a school whose tables are not there is not
+    named (the restore names it as still to be restored from its own backup)."""
     import json
 
     from models.store.tables import AuditEntry
@@ -675,7 +677,7 @@ def registry_problems() -> list[str]:
                 f"{s.schema_name} (renamed or dropped outside the kiosk); no report across the trust reads it until "
                 f"they are put back as the kiosk made them."
             )
-        if states[s.schema_name] == MISSING:
+        if missing and states[s.schema_name] == MISSING:
             problems.append(
                 f"Table site: the school {s.name!r} ({s.code}) is in the trust's registry but its tables are "
                 f"gone (schema {s.schema_name}, dropped outside the kiosk): put its backup back with `kiosk trust "

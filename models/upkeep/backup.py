@@ -375,21 +375,21 @@ def restore_postgres(backup: Path) -> None:
             else "with no site named"
         )
         raise ValidationError(f"This backup is of {whose}: restore it {where}. Nothing was changed.")
-    use_list: list[str] = []
-    listed = None
-    if current_site() != MAIN:
-        # The site's schema is there already (empty): restore what is in it, not the schema itself.
-        listing = _run_tool([tool, "--list", str(backup)], "pg_restore").stdout
-        keep = [ln for ln in listing.splitlines() if not (" SCHEMA - " in ln and ln.split()[-2] == here)]
-        import tempfile
-
-        fd, name = tempfile.mkstemp(suffix=".list")  # (0600: a list of table names, no data)
-        with os.fdopen(fd, "w") as fh:
-            fh.write("\n".join(keep) + "\n")
-        listed = Path(name)
-        use_list = [f"--use-list={listed}"]
-    elif any(s != MAIN_SCHEMA for s in held if s != "trust"):
+    if current_site() == MAIN and any(s != MAIN_SCHEMA for s in held if s != "trust"):
         raise ValidationError("This backup holds other schools' tables too: restore each school at its own site.")
+    # The school's schema is there already: a site's own place (empty, `add-site --empty`), or
+    # at site 1 the `public` schema every new database has. A site-1 backup of a trust names
+    # it (pg_dump --schema=public writes CREATE SCHEMA public), so it is left out of the list
+    # restored; the rest (its tables, the trust's schema and registry) is restored as it was.
+    listing = _run_tool([tool, "--list", str(backup)], "pg_restore").stdout
+    keep = [ln for ln in listing.splitlines() if not _creates_schema(ln, here)]
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=".list")  # (0600: a list of table names, no data)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(keep) + "\n")
+    listed = Path(name)
+    use_list = [f"--use-list={listed}"]
     db.close()  # pg_restore has its own connection; nothing of ours holds a lock meanwhile
     try:
         _run_tool(
@@ -411,6 +411,18 @@ def restore_postgres(backup: Path) -> None:
         if listed is not None:
             listed.unlink(missing_ok=True)
     db.connect(reuse_if_open=True)
+
+
+def _creates_schema(line: str, schema: str) -> bool:
+    """A ``pg_restore --list`` line that makes ``schema`` itself (or comments on it), as in
+    ``5; 2615 2200 SCHEMA - public kiosk``: not one of the objects in it."""
+    if line.startswith(";") or ";" not in line:
+        return False
+    parts = line.split(";", 1)[1].split()
+    # [oid, oid, SCHEMA, -, name, owner] or [oid, oid, COMMENT, -, SCHEMA, name, owner]
+    if len(parts) >= 5 and parts[2] == "SCHEMA" and parts[3] == "-":
+        return parts[4] == schema
+    return len(parts) >= 6 and parts[2:5] == ["COMMENT", "-", "SCHEMA"] and parts[5] == schema
 
 
 def empty_site() -> None:

@@ -26,6 +26,8 @@ def open_database(url: str | os.PathLike, *, create: bool = True) -> peewee.Data
     is told so in one line, nothing made."""
     database = init_db(url, create=create)
     _refuse_an_empty_place(database)
+    if not create:
+        _refuse_an_empty_database(database)
     try:
         migrate()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
@@ -33,6 +35,30 @@ def open_database(url: str | os.PathLike, *, create: bool = True) -> peewee.Data
             raise
         raise StorageError(message) from None
     return database
+
+
+EMPTY_DATABASE = (
+    "This database ({where}) is empty: nothing to read, and nothing was made in it. Set it up with "
+    'kiosk staff add USERNAME --name "…" --role admin (the first admin), or restore a backup into it '
+    "with kiosk restore FILE."
+)
+
+
+def _refuse_an_empty_database(database: peewee.Database) -> None:
+    """``create=False`` (a command that reads, or acts for someone): a database with no tables
+    at all (a new SQLite file, a PostgreSQL database just made with createdb) is one line, and
+    stays empty, so that ``kiosk restore`` can still put a backup into it."""
+    from models.store.db import current_schema
+
+    if isinstance(database, peewee.SqliteDatabase):
+        tables = database.get_tables()
+    else:
+        tables = database.get_tables(schema=current_schema())
+    if tables:
+        return
+    where = database.database
+    database.close()
+    raise StorageError(EMPTY_DATABASE.format(where=where))
 
 
 def _refuse_an_empty_place(database: peewee.Database) -> None:

@@ -177,8 +177,8 @@ def test_kiosk_backup_into_the_folder_deletes_only_its_own_old_backups(school_db
     made = [p for p in folder.iterdir() if p.name.startswith(f"{stem}-backup-") and p not in (recent, linked)]
     made = [p for p in made if p.is_file() and not p.name.endswith(".keep")]
     assert len(made) == 1 and (os.stat(made[0]).st_mode & 0o077) == 0
-    assert f"Deleted 1 backup(s) older than 14 days: {old.name}." in out
-    assert "2 backup(s) of this database kept" in out
+    assert f"Deleted 1 backup older than 14 days: {old.name}." in out
+    assert "2 backups of this database kept" in out
     actions = [a for (a,) in _query(school_db, "SELECT action FROM audit_entry ORDER BY seq")]
     assert "backup.pruned" in actions[-3:]
 

@@ -93,3 +93,54 @@ def test_a_school_of_the_trust_is_backed_up_alone_and_restored_as_itself(trust_u
     code, _, err = run("restore", one_copy, "--db", with_site(other, "elm"))  # Elm holds records now
     assert code == 1 and err.count("\n") == 1, err
     _reset_postgres(other)
+
+
+def _new_database(suffix: str) -> str:
+    """A database just made, as `createdb` makes it (its own `public` schema, nothing else)."""
+    import psycopg2
+
+    base, _, name = POSTGRES_URL.rpartition("/")
+    own = f"{name}_{suffix}"
+    conn = psycopg2.connect(POSTGRES_URL)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{own}"')
+            cur.execute(f'CREATE DATABASE "{own}"')
+    finally:
+        conn.close()
+    return f"{base}/{own}"
+
+
+def test_site_1_of_a_trust_is_restored_into_a_new_empty_database(trust_url, run, monkeypatch, tmp_path):
+    """The documented way back for site 1: createdb, then kiosk restore. Its backup names the
+    `public` schema (it is dumped with --schema), which a new database has already. It brings
+    back site 1 and the trust's registry; the other schools come from their own backups."""
+    monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["admin"])
+    code, out, err = run("backup", "--as", "admin", "--db", trust_url)  # the nightly, dated one
+    assert code == 0, err
+    nightly = out.split("Backup written to ", 1)[1].split(".\n", 1)[0]
+    one_copy = tmp_path / "site1.pgdump"
+    code, _, err = run("backup", one_copy, "--as", "admin", "--db", trust_url)  # the newest
+    assert code == 0, err
+    monkeypatch.delenv("KIOSK_PIN")
+
+    new = _new_database("fresh_i16s")
+    code, out, err = run("restore", nightly, "--db", new)
+    assert "Restored " in out and "already exists" not in err, err
+    assert "log is cut short" in err, err  # older than the anchors written since: as for any backup
+
+    new = _new_database("fresh_i16s")
+    code, out, err = run("restore", one_copy, "--db", new)
+    assert code == 0, err
+    assert "Audit log OK" in out, out
+    assert "Elm Primary (elm): kiosk trust add-site elm --empty, then KIOSK_SITE=elm kiosk restore FILE" in out, out
+    code, out, err = run("trust", "sites", "--db", new)  # the trust's registry came back
+    assert "Elm Primary" in out and "tables are gone" in err, out + err  # (exit 1: still to restore)
+    open_database(new)
+    from models.store.tables import CustodyEvent
+
+    assert CustodyEvent.select().count() == 1  # site 1's own records; Elm's are in Elm's backup
+    close_db()
+    code, out, err = run("audit", "verify", "--db", new)  # Elm is named until it is restored
+    assert code == 1 and "'Elm Primary' (elm) is in the trust's registry" in out + err, out + err
