@@ -38,6 +38,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.dom import NoScreen
 from textual.widgets import DataTable, RadioSet
 from textual.widgets._footer import FooterKey  # noqa: F401 - re-exported for the tests
 from textual.widgets.data_table import RowKey
@@ -171,7 +172,19 @@ class UnchosenRadioSet(RadioSet):
         self.set_class(folded, "folded")
         if folded:  # in view with the field now being filled in, where both fit
             self.scroll_visible(animate=False)
-            self.call_after_refresh(lambda: self.screen.focused and self.screen.focused.scroll_visible(animate=False))
+            self.call_after_refresh(self._focused_in_view)
+
+    def _focused_in_view(self) -> None:
+        """After the fold: the field now focused in view too, unless the form has closed
+        meanwhile (as :func:`kiosk.widgets.folding.focused_in_view`, which imports this module)."""
+        if not self.is_attached:
+            return
+        try:
+            focused = self.screen.focused
+        except NoScreen:
+            return
+        if focused is not None:
+            focused.scroll_visible(animate=False)
 
 
 def unpress(radio_set: RadioSet) -> None:

@@ -279,14 +279,15 @@ class HomeScreen(DbWork, Screen[None]):
         dialog = RaiseConcernDialog()
         ask(self.app, dialog, lambda form: self._raise(form, dialog))
 
-    def _raise(self, form, dialog) -> None:
+    def _raise(self, form, dialog=None) -> None:
         if form is None:
             self.notify(CANCELLED, markup=False)  # as every other cancel says
             return
         from kiosk.actions.safeguarding import raise_concern
 
         now = self.app.services.clock.now()
-        then, failed = dialog.recording(self.done, self.not_done)  # refused: the form again, as it was
+        # refused: the form again, as it was (a form given with no dialog: the refusal is said only)
+        then, failed = (self.done, self.not_done) if dialog is None else dialog.recording(self.done, self.not_done)
         self.db(raise_concern, self.who, form, now, then=then, failed=failed)
 
     # ------------------------------------------------------------ an admin unlocks an account

@@ -268,10 +268,10 @@ async def test_an_error_goes_once_its_field_changes_and_stays_while_another_is_t
         await pilot.press("tab", "end", *"2")  # another field: the error is not about it
         await quiet(pilot)
         assert text(app, "#follow-error") == "There is no 31 February 2026."
-        await pilot.press("shift+tab", *["backspace"] * 10, *"06.11.2026")
+        await pilot.press("shift+tab", *["backspace"] * 10, *"12.11.2026")
         await quiet(pilot)
         assert text(app, "#follow-error") == FOLLOW_HELP
         await pilot.press("tab", "enter")
         await quiet(pilot)
         assert app.screen.has_class("confirming")
-        assert "referred to the LADO on 2026-11-06, reference LADO/12" in text(app, "#follow-summary")
+        assert "referred to the LADO on 2026-11-12, reference LADO/12" in text(app, "#follow-summary")
