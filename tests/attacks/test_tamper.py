@@ -542,8 +542,8 @@ def test_a_non_database_or_truncated_file_gives_one_plain_line(tmp_path, run, co
     path = tmp_path / "broken.sqlite3"
     path.write_bytes(content)
     code, out, err = run("audit", "verify", "--db", path)
-    if content == b"":  # an empty file is a new, empty database to SQLite
-        assert code == 0
+    if content == b"":  # an empty file is a new, empty database: nothing to read, and nothing made in it (m2)
+        assert code == 1 and len(err.strip().splitlines()) == 1 and "is empty" in err, err
         return
     for args in (("audit", "verify"), ("run",), ("report", "day")):  # the command line and the app's start
         code, out, err = run(*args, "--db", path)

@@ -90,12 +90,14 @@ def _staff_device_held_and_given_back(s) -> None:
 def test_day_report_lists_every_event_once_in_order_with_the_ledger_wording(busy_day):
     _visitor_phone_in_and_back(busy_day)
     _staff_device_held_and_given_back(busy_day)
-    rows = reports.day(NOW.date(), reader=DETAIL_ROLES)
+    rows = reports.day(
+        NOW.date(), reader=busy_day.head
+    )  # the head may read oak's held device (m3: a report for nobody leaves staff devices out)
     events = list(CustodyEvent.select().order_by(CustodyEvent.at, CustodyEvent.id))
     assert [r["event_id"] for r in rows] == [e.id for e in events]
     assert {r["kind"] for r in rows} == set(custody.EVENT_WORDS)  # every kind is covered here
     for row, e in zip(rows, events, strict=True):
-        full = custody.describe_event(CustodyEvent.get_by_id(e.id), reader=DETAIL_ROLES)
+        full = custody.describe_event(CustodyEvent.get_by_id(e.id), reader=busy_day.head)
         assert row["detail"] == full.split("  ", 1)[1].rsplit("  (by", 1)[0]
         assert row["time"] == full.split("  ", 1)[0]
         assert row["by"] == e.actor.username
