@@ -172,19 +172,20 @@ class UnchosenRadioSet(RadioSet):
         self.set_class(folded, "folded")
         if folded:  # in view with the field now being filled in, where both fit
             self.scroll_visible(animate=False)
-            self.call_after_refresh(self._focused_in_view)
+            self.call_after_refresh(focused_in_view, self)
 
-    def _focused_in_view(self) -> None:
-        """After the fold: the field now focused in view too, unless the form has closed
-        meanwhile (as :func:`kiosk.widgets.folding.focused_in_view`, which imports this module)."""
-        if not self.is_attached:
-            return
-        try:
-            focused = self.screen.focused
-        except NoScreen:
-            return
-        if focused is not None:
-            focused.scroll_visible(animate=False)
+
+def focused_in_view(widget: Any) -> None:
+    """After a pick-list folds: the field now focused in view too. The form may have closed
+    meanwhile (Esc, Confirm): then there is nothing to show."""
+    if not widget.is_attached:
+        return
+    try:
+        focused = widget.screen.focused
+    except NoScreen:
+        return
+    if focused is not None:
+        focused.scroll_visible(animate=False)
 
 
 def unpress(radio_set: RadioSet) -> None:

@@ -10,9 +10,10 @@ back to change it). A list with nothing chosen never folds. The rules are in app
 
 from __future__ import annotations
 
-from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import OptionList, RadioSet
+
+from kiosk.textual_compat import focused_in_view
 
 FOLDED = "folded"
 CHOSEN = "\u25cf "  # before the chosen row of a picker (kiosk.widgets.matches), as a radio list's ●
@@ -38,16 +39,3 @@ def fold(widget: Widget, folded: bool) -> None:
             widget.call_after_refresh(widget.scroll_to, y=row, animate=False)
         widget.scroll_visible(animate=False)  # in view with the field now being filled in, where both fit
         widget.call_after_refresh(focused_in_view, widget)
-
-
-def focused_in_view(widget: Widget) -> None:
-    """After a fold: the field now focused in view too. The form may have closed meanwhile
-    (Esc, Confirm): then there is nothing to show."""
-    if not widget.is_attached:
-        return
-    try:
-        focused = widget.screen.focused
-    except NoScreen:
-        return
-    if focused is not None:
-        focused.scroll_visible(animate=False)
