@@ -161,6 +161,16 @@ def _default_overflow_place():
     trays.set_overflow_place(trays.DEFAULT_OVERFLOW_PLACE)
 
 
+@pytest.fixture(autouse=True)
+def _no_compiled_queries_from_another_test():
+    """Compiled queries are kept process-wide (models.store.compiled): each test compiles its own."""
+    from models.store import compiled
+
+    compiled.forget()
+    yield
+    compiled.forget()
+
+
 @pytest.fixture(params=BACKENDS)
 def database(request, tmp_path):
     """An empty, migrated database: SQLite always, PostgreSQL when KIOSK_TEST_POSTGRES is set."""

@@ -248,6 +248,27 @@ def origin(schema: str | None = None) -> str | None:
     return None
 
 
+def origins(schemas: list[str]) -> dict[str, str | None]:
+    """:func:`origin` of each of ``schemas`` (PostgreSQL: other sites' logs, by their
+    schemas' names): the usual cases (a trust's own start, or entry 1) in one statement for
+    them all, not two a schema (a report across a trust of 30 schools asks this of each);
+    a log purged past entry 1, or empty, as :func:`origin` finds it."""
+    from models.store.db import db
+
+    if not schemas:
+        return {}
+    query = " UNION ALL ".join(
+        f'SELECT %s, (SELECT hash FROM "{s}"."audit_head" WHERE id = %s), '
+        f'(SELECT hash FROM "{s}"."audit_entry" WHERE seq = 1)'
+        for s in schemas
+    )
+    params = [p for s in schemas for p in (s, GENESIS_ID)]
+    out: dict[str, str | None] = {}
+    for schema, start, first in db.execute_sql(query, params).fetchall():
+        out[schema] = str(start) if start else str(first) if first is not None else origin(schema)
+    return out
+
+
 def set_anchor(seq: int, digest: str) -> None:
     """Record where the chain now starts. Only a retention purge calls this, in its write tx."""
     if AuditHead.update(seq=seq, hash=digest).where(AuditHead.id == ANCHOR_ID).execute() == 0:

@@ -68,6 +68,7 @@ from models.reports.phones import (
     uncollected,
 )
 from models.reports.phones import held_at as _held_at
+from models.store import compiled
 from models.store.db import db
 from models.store.tables import (
     AgreedException,
@@ -323,7 +324,10 @@ def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
 
 def breach_count(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> int:
     """``breaches(from_day, to_day).total``, counted without reading the pupils."""
-    return sum(1 for (kind,) in _breach_query(from_day, to_day, tz).iterator() if is_breach(kind))
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    rows = compiled.execute(("breach kinds", start, end), lambda: _breach_query(from_day, to_day, tz)).fetchall()
+    return sum(1 for (kind,) in rows if is_breach(kind))
 
 
 def _breach_query(from_day: dt.date, to_day: dt.date, tz, *columns: Any) -> Any:
@@ -627,12 +631,12 @@ def handed_in_by_day(
     mark, ledger = _refresh_cache(tz)
     out: dict[dt.date, tuple[bool, int]] = {}
     if mark is not None:
-        for d, active, pupils in (
-            ComplianceDay.select(ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils)
-            .where((ComplianceDay.day >= days[0]) & (ComplianceDay.day <= days[-1]))
-            .tuples()
-            .iterator()
-        ):
+        for d, active, pupils in compiled.execute(
+            ("cached days", days[0], days[-1]),
+            lambda: ComplianceDay.select(ComplianceDay.day, ComplianceDay.active, ComplianceDay.pupils).where(
+                (ComplianceDay.day >= days[0]) & (ComplianceDay.day <= days[-1])
+            ),
+        ).fetchall():
             if isinstance(d, str):
                 d = dt.date.fromisoformat(d)
             out[d] = (bool(active), int.from_bytes(bytes(pupils), "little"))
@@ -697,16 +701,19 @@ class _Roster:
         return mask
 
 
-# The last roster built, with the raw rows it was built from: the phones change a few
-# times a term, the report is asked for many times a day, and comparing the rows costs
-# a fraction of building the bitmaps again. Replaced whole (safe between threads).
-_last_roster: tuple[list, dict, _Roster] | None = None
+# The rosters last built, each with the raw rows it was built from: the phones change a
+# few times a term, the report is asked for many times a day (and a trust's report asks it
+# of each of its schools in turn), and comparing the rows costs a fraction of building the
+# bitmaps again. A few are kept, the oldest replaced first (safe between threads: a lookup
+# and an insert, each whole).
+_ROSTERS_KEPT = 64
+_rosters: dict[int, tuple[list, dict, _Roster]] = {}
 
 
 def _roster(rows: list[tuple], class_names: dict[int, str]) -> _Roster:
     """The roster from (pupil id, class id, registered at) rows, one per current phone."""
-    global _last_roster
-    last = _last_roster
+    key = hash((tuple(rows), tuple(sorted(class_names.items()))))
+    last = _rosters.get(key)
     if last is not None and last[0] == rows and last[1] == class_names:
         return last[2]
     first_phone: dict[int, tuple[int, Any]] = {}  # pupil -> (class id, first registration)
@@ -732,7 +739,9 @@ def _roster(rows: list[tuple], class_names: dict[int, str]) -> _Roster:
         pupils_by_registration=[p[0] for p in by_registration],
         _late={len(phones): 0},
     )
-    _last_roster = (rows, class_names, roster)
+    if len(_rosters) >= _ROSTERS_KEPT:
+        _rosters.pop(next(iter(_rosters)), None)
+    _rosters[key] = (rows, class_names, roster)
     return roster
 
 
@@ -751,11 +760,17 @@ class _Ledger:
         # the device table once, where GROUP BY walks an index and sorts (about 2.5x
         # slower on 4,000 phones).
         # The class's name comes with each row (one round trip, not two).
-        named = db.execute(
-            Device.select(Device.pupil, Pupil.school_class, Device.registered_at, SchoolClass.name)
-            .join(Pupil, on=(Device.pupil == Pupil.id))
-            .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
-            .where((Device.active == True) & (Pupil.active == True))  # noqa: E712
+        named = compiled.execute(
+            ("roster",),
+            lambda: (
+                Device.select(Device.pupil, Pupil.school_class, Device.registered_at, SchoolClass.name)
+                .join(Pupil, on=(Device.pupil == Pupil.id))
+                .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))
+                .where(
+                    (Device.active == True)  # noqa: E712
+                    & (Pupil.active == True)
+                )
+            ),  # noqa: E712
         ).fetchall()
         rows = [r[:3] for r in named]
         class_names: dict[int, str] = {r[1]: r[3] for r in named}
@@ -765,13 +780,15 @@ class _Ledger:
         self.late = roster.late
         self.totals: dict[dt.date, DayTotal] = {}
         self._rates: dict[tuple[int, int], float | None] = {}
-        self.exceptions = list(
-            AgreedException.select().where(
+        sql, params = compiled.sql_of(
+            ("exceptions", first, last),
+            lambda: AgreedException.select().where(
                 (AgreedException.subject_kind == PUPIL)
                 & (AgreedException.starts_on <= last)
                 & (AgreedException.ends_on >= first)
-            )
+            ),
         )
+        self.exceptions = list(AgreedException.raw(sql, *params))
 
         self.absent: dict[dt.date, int] = {}
         self.no_phone: dict[dt.date, int] = {}
@@ -852,6 +869,36 @@ class _Ledger:
         return [d for d in _weekdays(first, last) if d in self.active_days]
 
 
+def _late(signed_in: dt.datetime, signed_out: dt.datetime | None, now: dt.datetime, tz) -> dt.date | None:
+    """The local day a visit began, if it was not signed out by that day's end and the day
+    is over (None: not one of :func:`visitors_not_signed_out`)."""
+    day = to_local(signed_in, tz).date()
+    _, day_end = day_bounds(day, tz)
+    if now < day_end:
+        return None  # the day is not over yet
+    if signed_out is not None and signed_out < day_end:
+        return None
+    return day
+
+
+def visitors_not_signed_out_count(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> int:
+    """``len(visitors_not_signed_out(...))``, counted from two columns of each visit."""
+    start, _ = day_bounds(from_day, tz)
+    _, end = day_bounds(to_day, tz)
+    rows = compiled.execute(
+        ("visit times", start, end),
+        lambda: Visit.select(Visit.signed_in_at, Visit.signed_out_at).where(
+            (Visit.signed_in_at >= start) & (Visit.signed_in_at < end)
+        ),
+    ).fetchall()
+    return sum(1 for signed_in, signed_out in rows if _late(_when(signed_in), _when(signed_out), now, tz) is not None)
+
+
+def _when(value: Any) -> Any:
+    """A time as read by raw SQL (SQLite gives text) as the model would give it."""
+    return Visit.signed_in_at.python_value(value) if value is not None else None
+
+
 def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datetime, tz=SCHOOL_TZ) -> list[LateVisitor]:
     """Visits begun on a local day in the range and not signed out by that day's end (see the module).
 
@@ -866,11 +913,8 @@ def visitors_not_signed_out(from_day: dt.date, to_day: dt.date, *, now: dt.datet
         .order_by(Visit.signed_in_at, Visit.id)
     )
     for v in query:
-        day = to_local(v.signed_in_at, tz).date()
-        _, day_end = day_bounds(day, tz)
-        if now < day_end:
-            continue  # the day is not over yet
-        if v.signed_out_at is not None and v.signed_out_at < day_end:
+        day = _late(v.signed_in_at, v.signed_out_at, now, tz)
+        if day is None:
             continue
         rows.append(
             LateVisitor(
@@ -1016,7 +1060,7 @@ def summary(
         expected=sum(ledger.totals[d].expected for d in days),
         breaches=breach_count(from_day, to_day, tz=tz),
         not_collected=held_count() if to_day == local_day(now, tz) else len(not_collected_on(days, tz)),
-        visitors_not_signed_out=len(visitors_not_signed_out(from_day, to_day, now=now, tz=tz)),
+        visitors_not_signed_out=visitors_not_signed_out_count(from_day, to_day, now=now, tz=tz),
     )
 
 

@@ -467,13 +467,17 @@ def marks_in_force(
     """Per day in ``first``..``last``: each marked pupil's mark in force (``absent`` or ``no_phone``).
 
     The latest mark of a pupil for a day stands; a withdrawal leaves none."""
+    from models.store import compiled
+
     query = DayMark.select(DayMark.pupil, DayMark.day, DayMark.mark).where(
         (DayMark.day >= first) & (DayMark.day <= last)
     )
     if pupil_ids is not None:
-        query = query.where(DayMark.pupil.in_(list(pupil_ids)))
+        rows = query.where(DayMark.pupil.in_(list(pupil_ids))).order_by(DayMark.id).tuples().iterator()
+    else:  # every pupil (the reports): compiled once for the range
+        rows = compiled.execute(("day marks", first, last), lambda: query.order_by(DayMark.id)).fetchall()
     latest: dict[tuple[dt.date, int], str] = {}
-    for pupil_id, day, mark in query.order_by(DayMark.id).tuples().iterator():
+    for pupil_id, day, mark in rows:
         if isinstance(day, str):
             day = dt.date.fromisoformat(day)
         latest[day, pupil_id] = mark
@@ -529,12 +533,17 @@ class UncollectedPhone:
 
 def held_count() -> int:
     """``len(uncollected())``: the phones the school holds, counted without reading them."""
-    return (
-        DeviceState.select()
-        .join(Device, on=(DeviceState.device == Device.id))
-        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]))
-        .count()
-    )
+    from models.store import compiled
+
+    (count,) = compiled.execute(
+        ("held count",),
+        lambda: (
+            DeviceState.select(fn.COUNT(DeviceState.device))
+            .join(Device, on=(DeviceState.device == Device.id))
+            .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]))
+        ),
+    ).fetchone()
+    return int(count)
 
 
 def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool = True) -> list[UncollectedPhone]:

@@ -170,9 +170,10 @@ def all_sites(first_name: str = "This school") -> list[SiteInfo]:
     from models.trust import chains
 
     rows = list(Site.select().order_by(Site.id))
-    states = schema_states([s.schema_name for s in rows])
+    names = [s.schema_name for s in rows]
     found = chains.recorded()
-    now_there = chains.current([s.schema_name for s in rows if states[s.schema_name] == READY])
+    # the states and the logs in one catalogue check, after the logs are locked
+    now_there, states = chains.current_and_states(names, names, lambda state: state == READY)
     taken = {origin: sid for sid, origin in found.items()}
     out = []
     for s in rows:
@@ -197,10 +198,12 @@ def schema_states(schemas: list[str]) -> dict[str, str]:
     found: dict[str, set[str]] = {}
     readable: set[str] = set()  # those whose version record this role may read
     for name, tables, allowed in db.execute_sql(
-        "SELECT n.nspname, ARRAY(SELECT c.relname FROM pg_class c WHERE c.relnamespace = n.oid "
-        "AND c.relkind IN ('r', 'p')), COALESCE((SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
-        "WHERE c.relnamespace = n.oid AND c.relname = 'schema_version' AND c.relkind IN ('r', 'p')), false) "
-        "FROM pg_namespace n WHERE n.nspname = ANY(%s)",
+        # one pass over pg_class for all the schemas (a join, not a subquery a schema: pg_class
+        # has no index on its namespace alone, and a trust of 30 schools took 20 ms the other way)
+        "SELECT n.nspname, COALESCE(array_agg(c.relname) FILTER (WHERE c.relname IS NOT NULL), '{}'), "
+        "COALESCE(bool_or(c.relname = 'schema_version' AND has_table_privilege(c.oid, 'SELECT')), false) "
+        "FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p') "
+        "WHERE n.nspname = ANY(%s) GROUP BY n.nspname",
         (list(schemas),),
     ).fetchall():
         found[name] = set(tables)
@@ -556,9 +559,13 @@ def read_each(sites: list[SiteInfo], read: Callable[[SiteInfo], T]) -> list[tupl
                 names = ", ".join(f'"{n}"."{t}"' for n, t in tables)
                 db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
             states = schema_states(schools)
+        # the logs in every school's place, in one statement (not two a school)
+        origins = audit.origins(
+            [s.schema for s in sites if s.recorded is not None and states.get(s.schema, s.state) == READY]
+        )
         for site in sites:
             state = states.get(site.schema, site.state)
-            if state == READY and site.recorded is not None and audit.origin(site.schema) != site.recorded:
+            if state == READY and site.recorded is not None and origins.get(site.schema) != site.recorded:
                 state = SWAPPED  # another school's log since the list of schools was read (models.trust.chains)
             if state != READY:
                 out.append((site if state == site.state else replace(site, state=state), None))

@@ -68,41 +68,53 @@ def current(schemas: list[str]) -> dict[str, str | None]:
     only what the kiosk made: their audit tables locked (ACCESS SHARE, so they cannot be
     renamed away or given row security until the transaction ends), then checked, then
     read. A schema left out is not known (not readable, not there, or altered)."""
-    from models.trust import ALTERED, schema_states
+    from models.trust import ALTERED
+
+    schools = [s for s in schemas if s != MAIN_SCHEMA]
+    return current_and_states(schemas, schools, lambda state: state != ALTERED)[0]
+
+
+def current_and_states(
+    schemas: list[str], checked: list[str], readable_when: Any
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """:func:`current` of ``schemas``, and :func:`models.trust.schema_states` of ``checked``,
+    read once, after the audit tables are locked (a list of the trust's schools needs both:
+    one catalogue check, not one for the states and another for the logs). The origin of a
+    schema is read when ``readable_when(its state)`` (a schema not in ``checked``: READY)."""
+    from models.trust import READY, schema_states
 
     if not schemas:
-        return {}
+        return {}, (schema_states(checked) if checked else {})
     readable = [
         r[0]
         for r in db.execute_sql(
-            "SELECT n.nspname FROM pg_namespace n WHERE n.nspname = ANY(%s) AND has_schema_privilege(n.oid, 'USAGE') "
-            "AND (SELECT COUNT(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = ANY(%s) "
-            "AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')) = %s",
-            (list(schemas), list(_AUDIT_TABLES), len(_AUDIT_TABLES)),
+            # (a join: one pass over pg_class for all the schemas, not a subquery a schema)
+            "SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+            "AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT') "
+            "WHERE n.nspname = ANY(%s) AND has_schema_privilege(n.oid, 'USAGE') "
+            "GROUP BY n.nspname HAVING COUNT(*) = %s",
+            (list(_AUDIT_TABLES), list(schemas), len(_AUDIT_TABLES)),
         ).fetchall()
     ]
-    if not readable:
-        return {}
-    out: dict[str, str | None] = {}
     with db.atomic():
-        names = ", ".join(f'"{s}"."{t}"' for s in readable for t in _AUDIT_TABLES)
-        db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
-        schools = [s for s in readable if s != MAIN_SCHEMA]
-        states = schema_states(schools) if schools else {}
-        for schema in readable:
-            if states.get(schema) == ALTERED:
-                continue  # never read: what it holds may run inside the reader's query
-            out[schema] = audit.origin(schema)
-    return out
+        if readable:
+            names = ", ".join(f'"{s}"."{t}"' for s in readable for t in _AUDIT_TABLES)
+            db.execute_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+        states = schema_states(checked) if checked else {}
+        # never read one altered: what it holds may run inside the reader's query
+        out = audit.origins([s for s in readable if readable_when(states.get(s, READY))])
+    return out, states
 
 
-def record(actor: Any, now: dt.datetime, *, copies: bool = False) -> list[str]:
+def record(actor: Any, now: dt.datetime, *, copies: bool = False, sites: list[Any] | None = None) -> list[str]:
     """At site 1: record the origin of every school whose log has begun and has none recorded
     yet, each with its entry in site 1's log; the codes recorded. A school whose log is
     another school's is not recorded (every view names it). ``copies``: the benchmark's
     schools, each a copy of site 1's log (``benchmarks/gen_trust.py``), recorded as they are
     (over what was recorded when they were made). Never for a real trust.
-    Call outside a transaction, or inside site 1's write transaction."""
+    Call outside a transaction, or inside site 1's write transaction. ``sites``: the list of
+    schools just read (:func:`models.trust.all_sites`), to decide from without reading it
+    again (the usual case: nothing to record); it is read again before anything is."""
     from models.audit.tx import write_tx
     from models.sites import MAIN
     from models.store.db import current_site, is_sqlite
@@ -121,7 +133,7 @@ def record(actor: Any, now: dt.datetime, *, copies: bool = False) -> list[str]:
             and (s.state == READY or (copies and s.state == SWAPPED))
         ]
 
-    if not wanted(all_sites()):
+    if not wanted(sites if sites is not None else all_sites()):
         return []  # (the usual case: no write, no wait for site 1's write lock)
     done: list[str] = []
     with write_tx():

@@ -32,7 +32,12 @@ from models.store.tables import Staff
 from models.trust import SiteInfo, all_sites, read_each
 
 
-def _at_site_1(actor: Staff | None, action: str, now: dt.datetime | None = None) -> None:
+def _at_site_1(
+    actor: Staff | None, action: str, now: dt.datetime | None = None, first_name: str = "Site 1"
+) -> list[SiteInfo]:
+    """The reader may read this report here (site 1), and the trust's schools to read: each
+    school whose log began since is recorded first (which log it is, before it is read), and
+    the list is read again only then (one catalogue check a report, in the usual case)."""
     if actor is not None:
         require(actor, action)
     if current_site() != MAIN:
@@ -43,7 +48,10 @@ def _at_site_1(actor: Staff | None, action: str, now: dt.datetime | None = None)
         )
     from models.trust import chains
 
-    chains.record(None, now or utcnow())  # a school whose log began since: which log it is, before it is read
+    sites = all_sites(first_name)
+    if chains.record(None, now or utcnow(), sites=sites):
+        sites = all_sites(first_name)
+    return sites
 
 
 def _self_at(site: SiteInfo, actor: Staff | None) -> int | None:
@@ -130,8 +138,7 @@ def compliance_across(
     :func:`models.reports.compliance.summary`, over the days with a hand-in, as the
     governors' figures count them: a school with none has no school days), then the trust's total (its rate from the summed counts, not an average of rates)."""
     now = now or utcnow()
-    _at_site_1(actor, "trust_reports", now)
-    sites = all_sites(first_name)
+    sites = _at_site_1(actor, "trust_reports", now, first_name)
     rows: list[SiteCompliance] = []
     for site, s in read_each(sites, lambda _site: comp.summary(from_day, to_day, now=now, tz=tz)):
         if s is None:
@@ -208,9 +215,9 @@ def uncollected_across(
     actor: Staff | None, *, now: dt.datetime | None = None, tz=SCHOOL_TZ, first_name: str = "Site 1"
 ) -> list[SiteHeld]:
     now = now or utcnow()
-    _at_site_1(actor, "trust_reports", now)
+    sites = _at_site_1(actor, "trust_reports", now, first_name)
     out: list[SiteHeld] = []
-    for site, held in read_each(all_sites(first_name), lambda _site: phones.uncollected(now, tz)):
+    for site, held in read_each(sites, lambda _site: phones.uncollected(now, tz)):
         if held is None:
             out.append(SiteHeld(site, 0, 0, 0, 0))
             continue
@@ -271,13 +278,13 @@ def feed_read(
     trust, the employer, deals with those). A range that ends (or starts) after today is
     refused, as the trust's compliance refuses it."""
     now = now or utcnow()
-    _at_site_1(actor, "trust_safeguarding")
+    sites = _at_site_1(actor, "trust_safeguarding", now, first_name)
     comp.check_range(None, to_day, now, tz)  # (--to alone: the range's end named, not its start)
     comp.check_range(from_day, to_day, now, tz)
     out: list[SiteFeedEntry] = []
     gone: list[SiteInfo] = []
     for site, entries in read_each(
-        all_sites(first_name),
+        sites,
         lambda site: concerns.safeguarding_feed(from_day, to_day, tz=tz, not_about=_self_at(site, actor)),
     ):
         if entries is None:
@@ -294,12 +301,12 @@ def governors_across(
     not read. A term under way is read to today; one that starts after today is refused,
     as the trust's compliance refuses a range after today."""
     now = now or utcnow()
-    _at_site_1(actor, "trust_reports", now)
+    sites = _at_site_1(actor, "trust_reports", now, first_name)
     today = local_day(now, tz)
     if term.from_day > today:
         raise ValidationError(f"{term.label} starts after today ({today.isoformat()}): give a term that has begun.")
     return read_each(
-        all_sites(first_name),
+        sites,
         lambda site: gov.governors_report(
             term, names=False, reader=None, now=now, tz=tz, not_about=_self_at(site, actor)
         ),

@@ -95,12 +95,11 @@ def _more_records(url: str) -> None:
         )
         school_devices.hold_staff_device(head, staff_id=staff["oak"].id, pending="lado", reason="11.3")
         concern = Concern.select().order_by(Concern.id).first()
-        parents.record_informed(
-            head, told_at=now - dt.timedelta(minutes=5), how="phone", concern_id=concern.id, parent_name="Mrs Carer"
-        )
-        parents.record_police_contact(
-            head, line="101", reference="CAD 1234", called_at=now - dt.timedelta(minutes=4), concern_id=concern.id
-        )
+        # after the concern, whatever the time of day the test runs (the demo's concern is
+        # raised a few minutes ago just after midnight, so "five minutes ago" came before it)
+        told = max(now - dt.timedelta(minutes=5), concern.raised_at)
+        parents.record_informed(head, told_at=told, how="phone", concern_id=concern.id, parent_name="Mrs Carer")
+        parents.record_police_contact(head, line="101", reference="CAD 1234", called_at=told, concern_id=concern.id)
         concerns.follow_up(concern.id, head, note="Spoke to the family", close=True, outcome="no_further_action")
         concerns.record_lessons(concern.id, head, "Remind staff of the reporting route")  # one who may see it (f2)
         feed = CustodyEvent.select().where(CustodyEvent.kind.in_(sorted(concerns.CUSTODY_FEED))).first()
