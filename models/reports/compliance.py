@@ -30,7 +30,8 @@ they have: the hand-in wins.
 
 **Breaches** (:func:`breaches`): confiscations of pupils' phones in the range, per class,
 and the pupils with two or more (repeat breaches). :func:`is_breach` is the one rule of
-what counts (every confiscation, for now).
+what counts: every confiscation, but one for child protection or suspected nude images
+(a safeguarding step: the pupil may be the one harmed).
 
 **Visitors not signed out**: visits that began on a day in the range and were not
 signed out by the end of that local day (still signed in, or signed out on a later
@@ -52,7 +53,7 @@ from peewee import JOIN, SqliteDatabase, fn
 from models.audit.chain import PURGE_ACTION
 from models.audit.tx import write_tx
 from models.clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
-from models.custody.ledger import CONFISCATED_EV, HANDED_IN, REVERSAL
+from models.custody.ledger import CONFISCATED_EV, HANDED_IN, NUDE_IMAGES, REVERSAL
 from models.errors import StorageError, ValidationError
 from models.policy.agreed import PUPIL, in_effect
 from models.reports.phones import (
@@ -288,10 +289,17 @@ class Breaches:
 REPEAT_AT = 2  # breaches in the period that make a pupil a repeat
 
 
+# Confiscations that are safeguarding steps, not breaches of the phone policy: the pupil may
+# be the one harmed (a phone taken for child protection, or for suspected nude images, is
+# referred to the DSL: online safety 11.1.1). Counting them showed a likely victim to the
+# governors as a repeat breacher (issue 15 walk).
+NOT_BREACHES = frozenset({"child_protection", NUDE_IMAGES})
+
+
 def is_breach(kind: str, reason_category: str | None = None) -> bool:
-    """Whether a custody event counts as a breach: for now every confiscation of a pupil's
-    phone (the one place to narrow it, e.g. to the confiscation's category)."""
-    return kind == CONFISCATED_EV
+    """Whether a custody event counts as a breach: a confiscation of a pupil's phone, but
+    not one for child protection or suspected nude images (:data:`NOT_BREACHES`)."""
+    return kind == CONFISCATED_EV and reason_category not in NOT_BREACHES
 
 
 def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
@@ -302,8 +310,8 @@ def breaches(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> Breaches:
     )
     per_class: dict[str, list[int]] = {}
     per_pupil: dict[int, list[Any]] = {}
-    for kind, at, pupil_id, first, last, class_name in query.iterator():
-        if not is_breach(kind):
+    for kind, category, at, pupil_id, first, last, class_name in query.iterator():
+        if not is_breach(kind, category):
             continue
         per_class.setdefault(class_name, []).append(pupil_id)
         day = to_local(_naive(at), tz).date()
@@ -326,17 +334,20 @@ def breach_count(from_day: dt.date, to_day: dt.date, *, tz=SCHOOL_TZ) -> int:
     """``breaches(from_day, to_day).total``, counted without reading the pupils."""
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
-    rows = compiled.execute(("breach kinds", start, end), lambda: _breach_query(from_day, to_day, tz)).fetchall()
-    return sum(1 for (kind,) in rows if is_breach(kind))
+    rows = compiled.execute(
+        ("breach kinds and categories", start, end), lambda: _breach_query(from_day, to_day, tz)
+    ).fetchall()
+    return sum(1 for kind, category in rows if is_breach(kind, category))
 
 
 def _breach_query(from_day: dt.date, to_day: dt.date, tz, *columns: Any) -> Any:
-    """Confiscations (not undone) of pupils' phones in the range: the kind, then ``columns``."""
+    """Confiscations (not undone) of pupils' phones in the range: the kind and reason
+    category (for :func:`is_breach`), then ``columns``."""
     start, _ = day_bounds(from_day, tz)
     _, end = day_bounds(to_day, tz)
     undone = CustodyEvent.alias()
     return (
-        CustodyEvent.select(CustodyEvent.kind, *columns)
+        CustodyEvent.select(CustodyEvent.kind, CustodyEvent.category, *columns)
         .join(Device, on=(CustodyEvent.device == Device.id))
         .join(Pupil, on=(Device.pupil == Pupil.id))
         .join(SchoolClass, on=(Pupil.school_class == SchoolClass.id))

@@ -5,7 +5,8 @@ One school term (``autumn-2026``, or any range of dates), read from the records:
 - **hand-in consistency** by class and week: the compliance report's own figures
   (:func:`models.reports.compliance.compliance`, so what counts as expected is decided
   there, once), summed per week (weeks start on Monday);
-- **breaches and repeats**: confiscations (each records the policy breached) and concerns
+- **breaches and repeats**: confiscations (each records the policy breached; not those for
+  child protection or suspected nude images, which are safeguarding steps) and concerns
   in the category "breach of the phone policy" about pupils; a repeat is a pupil with two or
   more breaches in the term;
 - **confiscations, searches and police hand-overs**: confiscations by reason category,
@@ -77,7 +78,8 @@ AUDIT_UNCHECKED_NOTE = (
 NOTES = (
     "Hand-in consistency: phones handed in against phones expected on school days (weekdays with any "
     "hand-in), as the compliance report counts them; pupils with an agreed exception are not expected.",
-    "A breach is a confiscation or a concern of the category 'breach of the phone policy' about a pupil; "
+    "A breach is a confiscation (not one for child protection or suspected nude images, a safeguarding step) "
+    "or a concern of the category 'breach of the phone policy' about a pupil; "
     "a repeat is a pupil with two or more breaches in the term.",
     "Undone events (a reversal with a reason) are not counted.",
     "Allegations about members of staff are counted only as the person who made the report may see them "
@@ -519,7 +521,11 @@ def governors_report(
     ]
 
     breach_of: Counter[int] = Counter()
-    for device_id, _ in confiscations:
+    # (a confiscation for child protection or suspected nude images is a safeguarding step, not a breach)
+    breach_confiscations = [
+        (d, category) for d, category in confiscations if compliance.is_breach(CONFISCATED_EV, category)
+    ]
+    for device_id, _ in breach_confiscations:
         pupil_id = device_pupil.get(device_id)
         if pupil_id is not None:
             breach_of[pupil_id] += 1
@@ -553,7 +559,7 @@ def governors_report(
         Repeat(class_of(p), breach_of[p], pupils[p].full_name if names and p in pupils else None) for p in repeat_ids
     ]
     breaches = {
-        "confiscations": len(confiscations),
+        "confiscations": len(breach_confiscations),
         "breach_concerns": len(breach_concerns),
         "pupils": len(breach_of),
         "repeat_pupils": len(repeat_ids),

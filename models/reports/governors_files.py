@@ -85,7 +85,7 @@ def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[st
             "Breaches and repeats",
             ["Measure", "Count"],
             [
-                ["Confiscations", str(b["confiscations"])],
+                ["Confiscations for a breach (not for child protection)", str(b["confiscations"])],
                 ["Concerns: breach of the phone policy (pupils)", str(b["breach_concerns"])],
                 ["Pupils with a breach", str(b["pupils"])],
                 ["Pupils with two or more breaches", str(b["repeat_pupils"])],

@@ -289,10 +289,12 @@ def expected_rest():
     confiscated = [e for e in rows if e.kind == "confiscated"]
     searched = [e for e in rows if e.kind == "searched"]
     raised = [c for c in Concern.select() if in_term(c.raised_at)]
-    per_pupil = Counter(owner[e.device_id] for e in confiscated)
+    # a confiscation for child protection or suspected nude images is no breach (a safeguarding step)
+    breach = [e for e in confiscated if e.category not in ("child_protection", "nude_images")]
+    per_pupil = Counter(owner[e.device_id] for e in breach)
     per_pupil.update(c.pupil_id for c in raised if c.category == "phone_breach" and c.about_kind == "pupil")
     return {
-        "confiscations": len(confiscated),
+        "confiscations": len(breach),
         "breach_concerns": sum(1 for c in raised if c.category == "phone_breach" and c.about_kind == "pupil"),
         "pupils": len(per_pupil),
         "repeat_pupils": sum(1 for n in per_pupil.values() if n >= 2),
