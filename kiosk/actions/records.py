@@ -116,6 +116,14 @@ def restore(backup_file: str, url: str) -> str:
     return full.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
+def not_the_demo() -> bool:
+    """The open database, restored or moved, is a school of its own: not the demo, whose
+    sign-in shows its PINs. Whether its records were the demo's."""
+    from models.upkeep.demo import forget_demo
+
+    return forget_demo()
+
+
 def verify_restored(anchors_path: Path, tz: Any) -> RestoreDone:
     """Verify the restored database's audit log (as ``kiosk audit verify`` does)."""
     from models import sites
