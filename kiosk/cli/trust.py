@@ -22,6 +22,7 @@ HELD_FIELDS = ("held", "in_tray", "confiscated", "kept_overnight", "in_overflow"
 # The compliance table's headings, short as on the screen so that they fit 80 columns ("held":
 # the phones not collected, as the held table heads them).
 COMPLIANCE_HEADINGS = {"school_days": "days", "handed_in": "handed", "rate_percent": "rate", "not_collected": "held"}
+TABLE_TOTAL_SITE = "—"  # the total row's site column in a table: the trust's, no school's number
 TABLE_TOTAL = "Trust total"  # the total row's name in a table, as on the screen (CSV, JSON: "The trust (all schools)")
 # CSV and JSON (the machine formats) of every `kiosk trust` command: each row starts with the
 # school (site, code, school; site 1's code "") and ends with `note`, "" in CSV and null in
@@ -52,14 +53,17 @@ def _shown(rows: list[dict], table_columns: list[str], report: str, fmt: str) ->
     """The rows and columns to print. JSON: every row whole (null where nothing is known or
     said). CSV: :data:`MACHINE`'s columns, whatever the rows hold, blank for null. Table:
     ``table_columns``, then ``note`` if some row has one; a school not read has blanks."""
+    # the trust's total is no school: no site number (never "site 0"), null in JSON, blank in CSV
+    total = [r.get("site") == 0 for r in rows]
+    rows = [{**r, "site": None} if is_total else r for r, is_total in zip(rows, total, strict=True)]
     if fmt == "json":
         return rows, MACHINE[report]
     rows = [{k: "" if v is None else v for k, v in r.items()} for r in rows]
     if fmt == "csv":
         return rows, MACHINE[report]
-    for r in rows:
-        if r.get("site") == 0:  # the trust's total: no school's number, and a short name (80 columns)
-            r["site"], r["school"] = "", TABLE_TOTAL
+    for r, is_total in zip(rows, total, strict=True):
+        if is_total:  # in the table: "—" where a school has its number, and a short name (80 columns)
+            r["site"], r["school"] = TABLE_TOTAL_SITE, TABLE_TOTAL
     return rows, [*table_columns, "note"] if any(r.get("note") for r in rows) else table_columns
 
 
