@@ -59,8 +59,15 @@ class Env:
 
     def db_url(self) -> str:
         from models.config import data_dir, database_url
+        from models.errors import ConfigError
 
         if self.demo and not self.db_arg and "KIOSK_DATABASE_URL" not in os.environ:
+            if self.settings.site.strip():  # the demo's own file is one school: no site to open there
+                raise ConfigError(
+                    f"--demo opens the demo school's own file, which has no sites, but KIOSK_SITE (or the config's "
+                    f"site) names {self.settings.site.strip()!r}: unset KIOSK_SITE to use the demo, or leave out "
+                    "--demo to open that school. Nothing was opened."
+                )
             return str(data_dir() / DEMO_DATABASE)
         return database_url(self.db_arg, self.settings)
 
