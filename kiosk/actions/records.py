@@ -376,7 +376,14 @@ def verify(anchors_path: Path | None, paper: Sequence[str], tz: Any, *, missing_
     from models.audit import anchors
     from models.custody.ledger import verify_states
     from models.reports.compliance import cache_problems
+    from models.upkeep.migrations import lost_columns
 
+    lost = lost_columns()
+    if lost:  # rows that cannot be read whole: the chain and the anchors only, and the columns named
+        report = anchors.verify(anchors_path, content=False)
+        for text in paper:
+            anchors.check_paper(report, text)
+        return Verified(report, lost)
     report = anchors.verify(anchors_path)
     for text in paper:
         anchors.check_paper(report, text)
