@@ -206,8 +206,9 @@ def test_the_trust_s_reports_read_plainly_and_agree(site_1, run, monkeypatch):
     day = NOW.date().isoformat()
     code, out, err = run("trust", "feed", "--from", day, "--to", day, "--as", "tdsl", "--db", url)
     assert code == 0, err
-    head = out.splitlines()[0]
-    assert "KIND" in head and "CLASS" in head and "KIND_TEXT" not in head and "CLASS_NAME" not in head
+    # each entry in lines of its own within 80 columns, in plain words, its text whole (f4s6)
+    assert "KIND_TEXT" not in out and "CLASS_NAME" not in out and "THE END" in out
+    assert max(len(line) for line in out.splitlines()) <= 80, out
     code, out, err = run("trust", "feed", "--from", day, "--to", day, "--as", "tdsl", "--db", url, "--format", "csv")
     assert code == 0, err
     assert "detail" in out.splitlines()[0] and "THE END" in out
