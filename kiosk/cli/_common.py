@@ -305,6 +305,13 @@ def emit(
                 click.echo(f"      {part}")
 
 
+def printable_text(text: str, limit: int = 2000) -> str:
+    """Untrusted text made safe for a terminal (a control character shown as ``?``)."""
+    from models.custody.codes import printable
+
+    return printable(text, limit)
+
+
 def _wrapped(text: str, width: int) -> list[str]:
     """A table's cell in lines of at most ``width`` terminal cells: at spaces where it can,
     a word longer than the column cut across lines; nothing left out."""

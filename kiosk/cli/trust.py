@@ -12,7 +12,7 @@ import click
 from kiosk.actions import admin
 from kiosk.actions import trust as trust_actions
 from kiosk.cli._access import acts, open_command
-from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date
+from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date, printable_text
 
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
 HELD_NOTE = (  # two lines of 80 columns at most
@@ -283,14 +283,12 @@ def _feed_entries(rows: list[dict]) -> None:
     a school not read, its note."""
     import textwrap
 
-    from models.custody.codes import printable
-
     if not rows:
         click.echo("(none)")
         return
 
     def text(row: dict, key: str) -> str:
-        return printable(str(row.get(key) or ""), 2000)
+        return printable_text(str(row.get(key) or ""))
 
     for n, row in enumerate(rows):
         if n:
