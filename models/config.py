@@ -582,6 +582,12 @@ def _load_visitor_checks(table: Any, settings: Settings) -> None:
 def _apply_env(settings: Settings) -> None:
     if "KIOSK_SITE" in os.environ:
         value = os.environ["KIOSK_SITE"]
+        if value and not value.strip():
+            # spaces only: a slip in a service's environment file, not a choice of site 1 (KIOSK_SITE=)
+            raise ConfigError(
+                "KIOSK_SITE is set to spaces only: set it to a school's code (kiosk trust sites lists them), "
+                "or leave it empty (KIOSK_SITE=) or unset for site 1. Nothing was opened."
+            )
         if not value.strip() and settings.site.strip():
             # An empty KIOSK_SITE= left in a service's environment file must not quietly open
             # site 1 at a terminal whose config names its school (issue 16, the trust's attack).

@@ -59,8 +59,15 @@ class Env:
 
     def db_url(self) -> str:
         from models.config import data_dir, database_url
+        from models.errors import ConfigError
 
         if self.demo and not self.db_arg and "KIOSK_DATABASE_URL" not in os.environ:
+            if self.settings.site.strip():  # the demo's own file is one school: no site to open there
+                raise ConfigError(
+                    f"--demo opens the demo school's own file, which has no sites, but KIOSK_SITE (or the config's "
+                    f"site) names {self.settings.site.strip()!r}: unset KIOSK_SITE to use the demo, or leave out "
+                    "--demo to open that school. Nothing was opened."
+                )
             return str(data_dir() / DEMO_DATABASE)
         return database_url(self.db_arg, self.settings)
 
@@ -240,9 +247,18 @@ def emit(
     fmt: str,
     columns: Sequence[str] | None = None,
     headings: dict[str, str] | None = None,
+    *,
+    width: int | None = None,
+    keep: Sequence[str] = (),
+    below: str | None = None,
 ) -> None:
     """Print rows as an aligned table, CSV (formula-safe) or JSON. ``headings``: the
-    table's plain headings for some columns (CSV and JSON keep the field names)."""
+    table's plain headings for some columns (CSV and JSON keep the field names).
+
+    ``width`` (a table only): at most that many columns, nothing cut. The widest columns
+    narrow first (never below their heading, nor those in ``keep``), and a cell longer than
+    its column wraps onto the lines below, at spaces where it can. ``below`` (a column, with
+    ``width``): printed under its row, indented and wrapped to the width, when it says anything."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
@@ -264,12 +280,66 @@ def emit(
     def pad(text: str, width: int) -> str:  # in terminal cells: an emoji takes two
         return text + " " * (width - cell_len(text))
 
-    cells = [[printable(str(r.get(c, "")), 60) for c in columns] for r in rows]
+    notes = [printable(str(r.get(below) or ""), 2000) if below else "" for r in rows]
+    if below is not None and width is not None:
+        columns = [c for c in columns if c != below]
+    cells = [[printable(str(r.get(c, "")), 60 if width is None else 500) for c in columns] for r in rows]
     titles = [(headings or {}).get(c, c).upper() for c in columns]
     widths = [max(cell_len(c), *(cell_len(row[i]) for row in cells)) for i, c in enumerate(titles)]
+    if width is not None:
+        budget = width - 2 * (len(columns) - 1)
+        least = [cell_len(t) if c not in keep else w for c, t, w in zip(columns, titles, widths, strict=True)]
+        while sum(widths) > budget:
+            narrower = [i for i, w in enumerate(widths) if w > least[i]]
+            if not narrower:
+                break
+            widths[max(narrower, key=lambda i: widths[i])] -= 1
     click.echo("  ".join(pad(c, w) for c, w in zip(titles, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+    for row, note in zip(cells, notes, strict=True):
+        parts = [_wrapped(v, w) for v, w in zip(row, widths, strict=True)]
+        for n in range(max(len(p) for p in parts)):
+            line = [pad(p[n] if n < len(p) else "", w) for p, w in zip(parts, widths, strict=True)]
+            click.echo("  ".join(line).rstrip())
+        if note and width is not None:
+            for part in _wrapped(note, width - 6):
+                click.echo(f"      {part}")
+
+
+def printable_text(text: str, limit: int = 2000) -> str:
+    """Untrusted text made safe for a terminal (a control character shown as ``?``)."""
+    from models.custody.codes import printable
+
+    return printable(text, limit)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """A table's cell in lines of at most ``width`` terminal cells: at spaces where it can,
+    a word longer than the column cut across lines; nothing left out."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        while cell_len(word) > width:  # a word longer than the column: across lines
+            if line:
+                lines.append(line)
+                line = ""
+            cut = width
+            while cell_len(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[: max(cut, 1)])
+            word = word[max(cut, 1) :]
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 FORMAT = click.option(

@@ -78,6 +78,11 @@ def restore(env: Env, file: str) -> None:
             f"Restored, but its audit log could not be checked: {done.unverified} Then run kiosk audit verify."
         )
     report = done.verified.report
+    if not env.demo and records.not_the_demo():
+        click.echo(
+            "These are the demo school's records, restored here as a school of their own, not the demo: "
+            "its sign-in shows no demo PINs (restore with --demo for the demo)."
+        )
     if done.verified.ok:
         click.echo(f"Audit log OK: {report.entries} entries, chain intact; {report.rows_checked} protected rows match.")
         for note in report.notes:

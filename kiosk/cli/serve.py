@@ -22,6 +22,7 @@ import asyncio
 import ipaddress
 import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -59,15 +60,28 @@ _JS_PATCHED = (
     help="The TLS reverse proxy's address (e.g. 127.0.0.1): each browser's own address, for the wrong-PIN "
     "delays, is then the last one that proxy adds to X-Forwarded-For. Repeatable.",
 )
+@click.option(
+    "--allow-host",
+    "extra_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="KIOSK_ALLOWED_HOSTS",
+    callback=lambda ctx, param, value: _host_names(value),
+    help="A name browsers use for this server (the reverse proxy's, e.g. reception-kiosk.school.internal): "
+    "requests naming any host but these, the --host address and (on loopback) localhost are refused. "
+    "Repeatable; or KIOSK_ALLOWED_HOSTS, names separated by spaces.",
+)
 @common
-def serve(env: Env, host: str, port: int, proxies: tuple[str, ...]) -> None:
+def serve(env: Env, host: str, port: int, proxies: tuple[str, ...], extra_hosts: tuple[str, ...]) -> None:
     """Serve the app to web browsers (put it behind a TLS reverse proxy; see docs/deploy.md)."""
     from kiosk.cli.run import prepare
 
     sockets = listen(host, port)  # first: a port in use is one line before anything else is done
     try:
         prepare(env)  # as kiosk run does, once here rather than in every session (the demo school made once)
-        server = kiosk_server(host, port, session_environment(env), demo=env.demo, proxies=proxies)
+        server = kiosk_server(
+            host, port, session_environment(env), demo=env.demo, proxies=proxies, extra_hosts=extra_hosts
+        )
     except BaseException:
         for sock in sockets:
             sock.close()
@@ -148,6 +162,72 @@ def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
                 param_hint="'--behind-proxy'",
             ) from None
     return tuple(out)
+
+
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """--allow-host's values: host names or IP addresses, without a port or a path."""
+    out = []
+    for value in values:
+        name = _plain_host(value)
+        if not name or not (_address(name) or _HOST_NAME.fullmatch(name)):
+            raise click.BadParameter(
+                f"{value[:60]!r} is not a host name: give the name browsers use, e.g. reception-kiosk.school.internal.",
+                param_hint="'--allow-host'",
+            )
+        out.append(name)
+    return tuple(out)
+
+
+def _plain_host(name: str) -> str:
+    """A host as compared: lower case, no trailing dot, no brackets round an IPv6 address."""
+    name = name.strip().lower().rstrip(".")
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    return str(ipaddress.ip_address(name)) if _address(name) else name
+
+
+def allowed_hosts(bound: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The names a request's ``Host`` may give: the address ``kiosk serve`` is bound to
+    (not a wildcard such as 0.0.0.0), localhost, 127.0.0.1 and ::1 when that is loopback,
+    and ``extra`` (--allow-host: the reverse proxy's public name)."""
+    hosts = {_plain_host(h) for h in extra}
+    own = _plain_host(bound)
+    ip = _address(own)
+    if own and not (ip and ipaddress.ip_address(ip).is_unspecified):
+        hosts.add(own)
+        if own == "localhost" or (ip and ipaddress.ip_address(ip).is_loopback):
+            hosts |= LOOPBACK_NAMES
+    return frozenset(hosts)
+
+
+def host_refusal(request: Any, allowed: frozenset[str]) -> str | None:
+    """Why a request must be refused for its ``Host`` header (one line for the log), or None.
+
+    DNS rebinding: a web page at a name its owner controls (evil.example) can point that
+    name at 127.0.0.1, or at this server's address, and then its own scripts talk to the
+    kiosk as the page's "own" site: the ``Origin`` and the ``Host`` agree, so the origin
+    check passes. The browser still sends the name it looked up as ``Host``: only the
+    names this server is reached by (:func:`allowed_hosts`) are answered."""
+    from urllib.parse import urlsplit
+
+    hosts = request.headers.getall("Host", [])
+    given = hosts[0].strip() if len(hosts) == 1 else ""
+    try:
+        name = _plain_host(urlsplit("//" + given).hostname or "") if given else ""
+    except ValueError:
+        name = ""
+    if name and name in allowed:
+        return None
+    shown = repr(given[:80]) if given else "no host"
+    names = ", ".join(sorted(allowed)) or "none"
+    return (
+        f"refused a request for {shown}: this kiosk answers only for {names} "
+        "(a name browsers use for it, e.g. the reverse proxy's, is added with --allow-host)."
+    )
 
 
 MAX_FORWARDED = 1000  # characters of X-Forwarded-For read at most
@@ -255,7 +335,13 @@ def patched_script() -> bytes:
 
 
 def kiosk_server(
-    host: str, port: int, environ: dict[str, str], *, demo: bool = False, proxies: tuple[str, ...] = ()
+    host: str,
+    port: int,
+    environ: dict[str, str],
+    *,
+    demo: bool = False,
+    proxies: tuple[str, ...] = (),
+    extra_hosts: tuple[str, ...] = (),
 ) -> Any:
     """A textual-serve Server whose sessions each run ``kiosk run --served`` in ``environ``,
     with their client's terminal name (:func:`client_address`, ``proxies`` as
@@ -266,6 +352,7 @@ def kiosk_server(
 
     script = patched_script()
     here = socket.gethostname() or "server"
+    hosts = allowed_hosts(host, extra_hosts)
 
     class Session(AppService):
         def __init__(self, *args: Any, remote: str, **kwargs: Any) -> None:
@@ -291,6 +378,10 @@ def kiosk_server(
 
             @web.middleware
             async def own_page_only(request: web.Request, handler: Any) -> web.StreamResponse:
+                refusal = host_refusal(request, hosts)
+                if refusal is not None:  # a name not this server's (DNS rebinding): before anything else
+                    log.warning("%s", refusal[0].upper() + refusal[1:])
+                    raise web.HTTPForbidden(text="This kiosk answers only to its own name.\n")
                 refusal = origin_refusal(request, proxies)
                 if refusal is not None:  # before the handler: no session is started
                     log.warning("%s", refusal[0].upper() + refusal[1:])

@@ -12,7 +12,7 @@ import click
 from kiosk.actions import admin
 from kiosk.actions import trust as trust_actions
 from kiosk.cli._access import acts, open_command
-from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date
+from kiosk.cli._common import FORMAT, Env, Warned, common, emit, parse_date, printable_text
 
 HELD_HEADINGS = {"in_tray": "in tray", "kept_overnight": "overnight", "in_overflow": "in overflow"}  # as on screen
 HELD_NOTE = (  # two lines of 80 columns at most
@@ -22,6 +22,8 @@ HELD_FIELDS = ("held", "in_tray", "confiscated", "kept_overnight", "in_overflow"
 # The compliance table's headings, short as on the screen so that they fit 80 columns ("held":
 # the phones not collected, as the held table heads them).
 COMPLIANCE_HEADINGS = {"school_days": "days", "handed_in": "handed", "rate_percent": "rate", "not_collected": "held"}
+WIDTH = 80  # every table within 80 columns (a cell too long wraps: nothing is cut)
+TABLE_TOTAL_SITE = "—"  # the total row's site column in a table: the trust's, no school's number
 TABLE_TOTAL = "Trust total"  # the total row's name in a table, as on the screen (CSV, JSON: "The trust (all schools)")
 # CSV and JSON (the machine formats) of every `kiosk trust` command: each row starts with the
 # school (site, code, school; site 1's code "") and ends with `note`, "" in CSV and null in
@@ -52,14 +54,17 @@ def _shown(rows: list[dict], table_columns: list[str], report: str, fmt: str) ->
     """The rows and columns to print. JSON: every row whole (null where nothing is known or
     said). CSV: :data:`MACHINE`'s columns, whatever the rows hold, blank for null. Table:
     ``table_columns``, then ``note`` if some row has one; a school not read has blanks."""
+    # the trust's total is no school: no site number (never "site 0"), null in JSON, blank in CSV
+    total = [r.get("site") == 0 for r in rows]
+    rows = [{**r, "site": None} if is_total else r for r, is_total in zip(rows, total, strict=True)]
     if fmt == "json":
         return rows, MACHINE[report]
     rows = [{k: "" if v is None else v for k, v in r.items()} for r in rows]
     if fmt == "csv":
         return rows, MACHINE[report]
-    for r in rows:
-        if r.get("site") == 0:  # the trust's total: no school's number, and a short name (80 columns)
-            r["site"], r["school"] = "", TABLE_TOTAL
+    for r, is_total in zip(rows, total, strict=True):
+        if is_total:  # in the table: "—" where a school has its number, and a short name (80 columns)
+            r["site"], r["school"] = TABLE_TOTAL_SITE, TABLE_TOTAL
     return rows, [*table_columns, "note"] if any(r.get("note") for r in rows) else table_columns
 
 
@@ -76,10 +81,14 @@ def _say_not_read(gone: list, fmt: str, *, listing: bool = False) -> None:
                 err=True,
             )
         elif not listing:
-            click.echo(
-                f"Note: {s.label} is not in these figures: its place is empty, waiting for its records to be moved in.",
-                err=fmt != "table",
+            note = (
+                f"Note: {s.label} is not in these figures: its place is empty, waiting for its records to be moved in."
             )
+            if fmt == "table":  # under the table, within its 80 columns (CSV and JSON: one line on stderr)
+                import textwrap
+
+                note = textwrap.fill(note, WIDTH, subsequent_indent="  ")
+            click.echo(note, err=fmt != "table")
     if lost:
         raise Warned()
 
@@ -112,7 +121,7 @@ def trust_sites(env: Env, fmt: str) -> None:
         "sites",
         fmt,
     )
-    emit(rows, fmt, columns)
+    emit(rows, fmt, columns, width=WIDTH, keep=("site",), below="note")
     _say_not_read([s for s in listed if not s.ready], fmt, listing=True)
 
 
@@ -207,12 +216,7 @@ def trust_compliance(env: Env, who, from_text: str | None, to_text: str | None, 
         "compliance",
         fmt,
     )
-    emit(
-        shown,
-        fmt,
-        columns,
-        COMPLIANCE_HEADINGS,
-    )
+    emit(shown, fmt, columns, COMPLIANCE_HEADINGS, width=WIDTH, keep=("site",), below="note")
     _say_not_read([r.site for r in rows[:-1] if not r.site.ready], fmt)
 
 
@@ -237,7 +241,7 @@ def trust_uncollected(env: Env, who, fmt: str) -> None:
             }
         )
     shown, columns = _shown(data, ["site", "school", *HELD_FIELDS], "uncollected", fmt)
-    emit(shown, fmt, columns, HELD_HEADINGS)
+    emit(shown, fmt, columns, HELD_HEADINGS, width=WIDTH, keep=("site",), below="note")
     if fmt == "table":
         click.echo(HELD_NOTE)
     _say_not_read([r.site for r in rows if not r.site.ready], fmt)
@@ -266,8 +270,45 @@ def trust_feed(env: Env, who, from_text: str | None, to_text: str | None, fmt: s
         "feed",
         fmt,
     )
-    emit(shown, fmt, columns, {"kind_text": "kind", "class_name": "class"})
+    if fmt == "table":  # seven columns cannot share 80: each entry in a few lines of its own, whole
+        _feed_entries(shown)
+    else:
+        emit(shown, fmt, columns, {"kind_text": "kind", "class_name": "class"})
     _say_not_read(gone, fmt)
+
+
+def _feed_entries(rows: list[dict]) -> None:
+    """The trust's feed as a person reads it at 80 columns: per entry, its time, school and
+    kind, then who it is about, the whole text and who recorded it, wrapped (nothing cut);
+    a school not read, its note."""
+    import textwrap
+
+    if not rows:
+        click.echo("(none)")
+        return
+
+    def text(row: dict, key: str) -> str:
+        return printable_text(str(row.get(key) or ""))
+
+    for n, row in enumerate(rows):
+        if n:
+            click.echo("")
+        if not row.get("time"):  # a school not read
+            click.echo(textwrap.fill(f"{text(row, 'school')}: {text(row, 'note')}", WIDTH, subsequent_indent="  "))
+            continue
+        click.echo(
+            textwrap.fill(
+                f"{text(row, 'time')}  {text(row, 'school')}: {text(row, 'kind_text')}", WIDTH, subsequent_indent="  "
+            )
+        )
+        about = text(row, "subject") + (f" ({text(row, 'class_name')})" if row.get("class_name") else "")
+        said = text(row, "detail") or text(row, "summary")
+        words = f"{about}: {said}" if about else said
+        if row.get("by"):
+            words += f" Recorded by {text(row, 'by')}."
+        if row.get("note"):
+            words += f" {text(row, 'note')}"
+        click.echo(textwrap.fill(words, WIDTH, initial_indent="  ", subsequent_indent="  "))
 
 
 @trust_group.command("governors")
@@ -283,10 +324,10 @@ def trust_governors(env: Env, who, term_text: str | None, fmt: str) -> None:
     if fmt != "json":  # a rate with no one expected (JSON keeps null); a school not read: no figures
         data = [{**r, "value": "n/a"} if r["value"] is None and r["section"] is not None else r for r in data]
     shown, columns = _shown(data, ["site", "school", "section", "measure", "group", "value"], "governors", fmt)
-    emit(shown, fmt, columns)
+    emit(shown, fmt, columns, width=WIDTH, keep=("site",), below="note")
     if done.small_counts:  # as the school's own report warns (JSON and CSV: on stderr, the data untouched)
         click.echo(
-            "Some counts are 1 or 2 and may identify a child: keep these figures within the trust.",
+            "Some counts are 1 or 2 and may identify a child: keep these within the trust.",  # (80 columns)
             err=fmt != "table",
         )
     _say_not_read(list(done.gone), fmt)

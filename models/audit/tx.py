@@ -17,7 +17,7 @@ import peewee
 from models.audit import chain as audit
 from models.audit import integrity  # the entry, and the content binding of the rows a transaction writes
 from models.clock import utcnow
-from models.errors import StorageError
+from models.errors import RuleViolation, StorageError
 from models.store.db import (
     STORAGE_FAILURES,
     count_commit,
@@ -25,6 +25,7 @@ from models.store.db import (
     damaged,
     db,
     mark_damaged,
+    privilege_message,
     reset_if_disconnected,
     storage_error,
     write_lock,
@@ -89,6 +90,8 @@ def write_tx() -> Iterator[None]:
             raise StorageError(message) from None
         raise storage_error(exc) from None
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        if (message := privilege_message(exc)) is not None:  # a role that may read here, not write
+            raise RuleViolation(message) from None
         if (message := damage_message(exc)) is None:
             raise
         mark_damaged(message)

@@ -36,7 +36,7 @@ from typing import Any
 
 from models.audit import chain as audit
 from models.audit.tx import write_tx
-from models.clock import SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
+from models.clock import FIRST_DAY, LAST_DAY, SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from models.config import VISITOR_TYPE_NAMES
 from models.custody.ledger import CATEGORIES, CONFISCATED_EV, POLICE_EV, SEARCH_OUTCOMES, SEARCHED
 from models.errors import PermissionDenied, ValidationError
@@ -145,8 +145,11 @@ def resolve_term(text: str | None, from_day: dt.date | None, to_day: dt.date | N
         if not m:
             raise ValidationError(f"Give the term as autumn-2026, spring-2027 or summer-2027, not {text.strip()!r}.")
         name, year = m.group(1), int(m.group(2))
-        if not 2000 <= year <= 2100:
-            raise ValidationError("Give a term between 2000 and 2100.")
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:  # the dates the kiosk takes (models.clock)
+            raise ValidationError(
+                f"There is no term {name}-{year} here: give one from spring-{FIRST_DAY.year} to "
+                f"autumn-{LAST_DAY.year}, for example autumn-2026."
+            )
         first, last = term_dates(name, year)
         from_day, to_day = from_day or first, to_day or last
         if (from_day, to_day) == (first, last):

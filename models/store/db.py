@@ -145,6 +145,7 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
             cur.execute("SELECT current_schema(), current_setting('search_path')")
             in_use, path = cur.fetchone()
             exists, usable, user, school = True, True, "", ""
+            owns_none = False
             if in_use is None:  # the site's schema is not there, or this role may not use it (site 1's too)
                 cur.execute(
                     "SELECT n.oid IS NOT NULL, has_schema_privilege(n.oid, 'USAGE'), current_user "
@@ -153,6 +154,13 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
                 )
                 exists, usable, user = cur.fetchone()
                 usable = bool(usable) if exists else True
+                if exists and not usable:  # a school's role that owns no school's place: its own was made again
+                    cur.execute(
+                        "SELECT count(*) = 0 FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles "
+                        "WHERE rolname = current_user) AND nspname LIKE %s",
+                        (sites.SCHEMA_PREFIX.replace("_", "\\_") + "%",),
+                    )
+                    owns_none = bool(cur.fetchone()[0])
                 school = _registered_name(cur, self.site_schema)
         if not exists or not usable or in_use != self.site_schema:
             conn.close()
@@ -180,6 +188,16 @@ class SitePostgresqlDatabase(peewee.PostgresqlDatabase):
                 f"The database role {user!r} may not open {site}: a school's role opens its own school only, and a "
                 'terminal that names no site opens site 1. Name your school with KIOSK_SITE (or site = "…" in '
                 "the config), and check the user in the database URL. Nothing was changed."
+            )
+        if not usable and owns_none and self.site_schema != sites.MAIN_SCHEMA:
+            # its own school's place made again (add-site --empty) and restored, owned by the trust's role:
+            # the grants (run once by the superuser) are to be run again for the new schema
+            code = self.site_schema[len(sites.SCHEMA_PREFIX) :]
+            raise SiteUnavailable(
+                f"The database role {user!r} cannot open {site} yet: its place was made again (or restored), so "
+                f"the postgres superuser must run `kiosk trust grants --site {code}` again (docs/deploy.md, "
+                "section 6), or this role is not the school's: check KIOSK_SITE and the user in the database "
+                "URL. Nothing was changed."
             )
         if not usable:  # a school's own login role (kiosk trust grants) at another school
             raise SiteUnavailable(
@@ -302,6 +320,30 @@ def damage_message(exc: BaseException) -> str | None:
     return (
         f"The database file{where} is damaged: nothing more will be written to it. "
         "Restore the last backup and ask the school's IT support."
+    )
+
+
+def privilege_message(exc: BaseException) -> str | None:
+    """One plain line for a write the PostgreSQL server refused this role (``permission
+    denied``: the trust's own role at a school that has a login role of its own, which it
+    may read for the trust's reports and never write); None for other errors. Called after
+    the transaction has rolled back."""
+    if not isinstance(exc, peewee.DatabaseError) or isinstance(db.obj, peewee.SqliteDatabase):
+        return None
+    cause = exc.__cause__ or exc.__context__ or (exc.args[0] if exc.args else None)
+    if getattr(cause, "pgcode", None) != "42501" and "permission denied" not in str(exc).lower():
+        return None
+    user = ""
+    try:
+        user = str(db.execute_sql("SELECT current_user").fetchone()[0])
+    except Exception:  # noqa: BLE001 - the message goes without the role's name
+        pass
+    schema = getattr(db.obj, "site_schema", sites.MAIN_SCHEMA)
+    role = f"The database role {user!r}" if user else "This terminal's database role"
+    return (
+        f"{role} may only read {_site_words(schema)}, not write there: a school's records are written by its own "
+        "terminals, with the school's own login role (kiosk trust grants); the trust's roles read them. "
+        "Nothing was changed."
     )
 
 

@@ -54,6 +54,16 @@ def is_demo_school() -> bool:
     return row is not None and row.value == "1"
 
 
+def forget_demo() -> bool:
+    """The open database is a school of its own now, not the demo (the demo's records restored
+    or moved somewhere else): its sign-in shows no demo PINs, and it prints where its config
+    says. Whether it was the demo. Not in the audit log: the flag is the kiosk's, not a record."""
+    from models.store.db import db
+
+    with db.atomic():
+        return KioskSetting.delete().where(KioskSetting.name == DEMO_SETTING).execute() > 0
+
+
 def _school_days_before(today: dt.date, n: int) -> list[dt.date]:
     days: list[dt.date] = []
     d = today

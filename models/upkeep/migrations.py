@@ -455,3 +455,35 @@ def version_implied(names: Iterable[str]) -> int:
     present = set(names)
     found = [v for v, made in _made_by_step().items() if present & set(made)]
     return max(found, default=1)
+
+
+def lost_columns() -> list[str]:
+    """The kiosk's columns gone from its tables (``ALTER TABLE … DROP COLUMN`` outside the
+    kiosk), one line each, for ``kiosk audit verify``: a column the audit hashes do not bind
+    would otherwise pass unseen, and one they bind could not be read at all. A table that is
+    gone altogether is not named here. After :func:`migrate`, every model's column is there."""
+    from models.store.db import current_schema
+
+    if is_sqlite():
+        have: dict[str, set[str]] = {}
+        for name in db.get_tables():
+            have[name] = {row[1] for row in db.execute_sql(f'PRAGMA table_info("{name}")').fetchall()}
+    else:
+        have = {}
+        for table, column in db.execute_sql(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
+            (current_schema(),),
+        ).fetchall():
+            have.setdefault(table, set()).add(column)
+    lost = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        if table not in have:
+            continue
+        for column in model._meta.columns:
+            if column not in have[table]:
+                lost.append(
+                    f"Table {table} has lost its column {column} (dropped outside the kiosk): its records are not "
+                    "whole. Restore the last backup (kiosk restore)."
+                )
+    return lost

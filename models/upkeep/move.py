@@ -249,6 +249,10 @@ def copy_to_postgres(
                             raise StorageError(
                                 f"The table {table} has {there} rows on PostgreSQL after copying {n}. Nothing was moved."
                             )
+                    # the demo's records moved are a school of their own: no demo PINs on its sign-in
+                    from models.upkeep.demo import forget_demo
+
+                    forget_demo()
                     conn.execute("COMMIT")
                     (after,) = conn.execute("PRAGMA data_version").fetchone()
                     if after != before:

@@ -126,7 +126,7 @@ def test_trust_uncollected_has_the_trust_s_total_in_its_table_only(trust, run, m
     code, out, err = _report(run, monkeypatch, trust, "uncollected", "table")
     assert code == 0, err
     lines = out.splitlines()
-    total = next(line for line in lines if line.startswith("  ") and "Trust total" in line)
+    total = next(line for line in lines if line.startswith("—  ") and "Trust total" in line)
     # held, in tray, confiscated, overnight (since NOW, before today), overflow
     assert total.split()[-5:] == ["3", "2", "1", "3", "0"], total
     assert lines.index(total) == 3  # after the heading and the two schools
@@ -134,3 +134,21 @@ def test_trust_uncollected_has_the_trust_s_total_in_its_table_only(trust, run, m
     for fmt in ("csv", "json"):
         code, text, _ = _report(run, monkeypatch, trust, "uncollected", fmt)
         assert "The trust (all schools)" not in text and "Trust total" not in text, fmt
+
+
+def test_the_trust_s_total_has_no_site_number_in_any_format(trust, run, monkeypatch):
+    """The total is the trust's, not a school's: never "site 0" (f4s6, finding 4). The tables
+    show "—" in the site column; CSV leaves it blank and JSON null, as for nothing known."""
+    for report in ("compliance", "uncollected"):
+        code, out, err = _report(run, monkeypatch, trust, report, "table")
+        assert code == 0, err
+        total = next(line for line in out.splitlines() if "Trust total" in line)
+        assert total.split()[0] == "—", total
+    code, out, err = _report(run, monkeypatch, trust, "compliance", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[-1]["school"] == "The trust (all schools)" and rows[-1]["site"] == "", rows[-1]
+    code, out, err = _report(run, monkeypatch, trust, "compliance", "json")
+    rows = json.loads(out)
+    assert rows[-1]["school"] == "The trust (all schools)" and rows[-1]["site"] is None, rows[-1]
+    assert 0 not in [r["site"] for r in rows]

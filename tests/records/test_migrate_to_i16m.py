@@ -22,7 +22,7 @@ import pytest
 from models.audit.integrity import _norm
 from models.store.db import close_db, init_db
 from models.store.tables import ALL_MODELS
-from models.upkeep.demo import DEMO_PINS
+from models.upkeep.demo import DEMO_PINS, DEMO_SETTING
 from tests.conftest import POSTGRES_URL
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="KIOSK_TEST_POSTGRES is not set")
@@ -167,11 +167,22 @@ def test_the_demo_school_moves_with_every_row_and_its_chain_verified_on_both_sid
     assert added == ["records.migrated", "audit.anchor"], added
     after.pop("audit_head")  # the head moved on with those two entries
     before.pop("audit_head")
+    flag = [row for row in before["kiosk_setting"] if DEMO_SETTING in row]
+    assert flag and not [row for row in after["kiosk_setting"] if DEMO_SETTING in row]  # moved: not the demo (f4s6)
+    before["kiosk_setting"] = [row for row in before["kiosk_setting"] if row not in flag]
     assert after == before  # every other table: the same rows, the same values
     assert f"{len(source_log)} entries, chain intact" in out
 
     code, out, err = run("audit", "verify", "--db", target)
     assert code == 0 and "Audit log OK" in out, err
+    from kiosk.actions.accounts import sign_in_page
+    from models.upkeep.opening import open_database
+
+    open_database(target, create=False)
+    try:
+        assert sign_in_page().demo_pins == ""  # a school of its own now: no demo PINs on its sign-in
+    finally:
+        close_db()
 
     # A new scan on PostgreSQL gets a fresh id (the sequences were set past the copied ids).
     events = len(before["custody_event"])
