@@ -31,6 +31,7 @@ class Feed:
     unseen: int
     open: int
     unseen_events: int = 0  # confiscations, searches, police hand-overs no DSL has opened
+    raised_only: bool = False  # the reader sees only the concerns they raised, as they raised them
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,14 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
     """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``read_concerns``;
     the chair of governors: allegations about the headteacher)."""
     from models.safeguarding import concerns
+    from models.staff.auth import may
     from models.store.tables import SchoolClass
 
     staff = staff_row(who)
     entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff)
     classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
+    if not (may(staff, "read_concerns") or may(staff, "view_head_allegations")):
+        return Feed(entries, classes, 0, 0, 0, raised_only=True)  # only what they raised (f1s6)
     return Feed(
         entries,
         classes,
@@ -89,6 +93,12 @@ def open_entry(
     from models.staff.auth import may, require
 
     staff = staff_row(who)
+    if concern_id is not None and (mine := concerns.raised_only(concern_id, staff)) is not None:
+        # A concern they raised and may not see whole: as they raised it, nothing the DSL added (f1s6).
+        kind = "Allegation" if concerns.is_allegation(mine) else "Concern"
+        return EntryHistory(
+            f"{kind} #{mine.id} about {concerns.subject_of(mine)}", tuple(concerns.as_raised_lines(mine))
+        )
     concerns.require_concerns(staff)
     lines: list[str] = []
     title = ""

@@ -1,7 +1,8 @@
 """The DSL's view: breaches and concerns, confiscations, searches and police hand-overs.
 
 For ``read_concerns`` (leadership, DSL, headteacher; the chair of governors: allegations
-about the headteacher). The feed covers a date range (typed in the
+about the headteacher); anyone else who raised a concern reads there those they raised, as they
+raised them (f1s6: ``models.staff.concern_access.reads_as_raised``). The feed covers a date range (typed in the
 From / To boxes, Enter to apply), filtered by class (C cycles) and kind (K cycles).
 Enter on an entry opens its full history: the chain of custody for a phone, the
 concern's story for a concern (opening a concern marks it seen; opening a confiscation,
@@ -369,8 +370,13 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self.entries:
             table.move_cursor(row=index)
         self.show_detail()
+        counts = (
+            "Concerns you raised, as you raised them (their follow-up is for the DSL)."
+            if feed.raised_only
+            else f"Concerns not yet seen: {feed.unseen} · open: {feed.open}."
+        )
         self.query_one("#sg-counts", Static).update(
-            f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
+            f"{counts}   Showing {len(self.entries)} "
             f"from {uk(self.from_day) if self.from_day else ''} to {uk(self.to_day) if self.to_day else ''}."
             + (
                 f"\nConfiscations, searches and police hand-overs not yet seen: {feed.unseen_events} (NEW)."

@@ -811,6 +811,32 @@ def get(concern_id: int, reader: Staff | None = None) -> Concern:
     return _get(concern_id) if reader is None else _visible(concern_id, reader)
 
 
+AS_RAISED_NOTE = (
+    "You raised this concern: its follow-up, referrals, outcome and lessons learnt are for the DSL "
+    "and leadership, not shown here."
+)
+
+
+def raised_only(concern_id: int, reader: Staff) -> Concern | None:
+    """The concern, if ``reader`` reads it only as they raised it (``concern_access.reads_as_raised``);
+    None if they see it whole. Refused, as if there were none, if they may read it neither way."""
+    c = Concern.get_or_none(Concern.id == concern_id)
+    if c is not None and concern_access.may_read_as_raised(reader, c):
+        return c
+    _visible(concern_id, reader)  # the whole concern, or the usual refusal
+    return None
+
+
+def as_raised_lines(c: Concern) -> list[str]:
+    """A concern as its raiser recorded it, and whether it is open or closed: nothing the DSL added."""
+    return [
+        f"{local_from_utc_naive(c.raised_at)}  {kind_words(c)} about "
+        f"{subject_of(c)} ({c.about_kind}) raised by {c.raised_by.display_name}: {c.what}",
+        "closed" if c.status == CLOSED else "open",
+        AS_RAISED_NOTE,
+    ]
+
+
 def subject_of(c: Concern) -> str:
     if c.about_kind == ABOUT_PUPIL:
         assert c.pupil is not None  # a concern about a pupil is raised only with the pupil's row
@@ -834,7 +860,10 @@ def kind_words(c: Concern) -> str:
 
 def concern_history(concern_id: int, reader: Staff | None = None) -> list[str]:
     """A concern's whole story, one plain line per step, oldest first (with ``reader``:
-    only a concern they may see)."""
+    only a concern they may see; one they raised and may not see whole, as they raised it:
+    :func:`as_raised_lines`)."""
+    if reader is not None and (mine := raised_only(concern_id, reader)) is not None:
+        return as_raised_lines(mine)
     c = get(concern_id, reader)
     lines = [
         f"{local_from_utc_naive(c.raised_at)}  {kind_words(c)} about "
@@ -922,8 +951,8 @@ def safeguarding_feed(
     its ``actor`` (the trust's safeguarding lead, reading site 1 from the trust's report):
     an allegation about them is left out, as it is for any reader.
     """
-    if actor is not None:
-        require_concerns(actor)
+    if actor is not None and not may(actor, "raise_concern"):
+        require_concerns(actor)  # whoever may raise a concern reads back those they raised
     if to_day < from_day:
         raise ValidationError("The end date is before the start date.")
     if kind is not None and kind not in FEED_KINDS and kind not in CATEGORY_WORDS:
@@ -949,8 +978,8 @@ def safeguarding_feed(
         concerns_found = list(q)
         opened = _concerns_seen_by(actor, [c.id for c in concerns_found]) if actor is not None else None
         for c in concerns_found:
-            if actor is not None and not _sees(actor, c, heads):
-                continue  # e.g. an allegation about the reader, or about the headteacher
+            if actor is not None and not _sees(actor, c, heads) and not concern_access.raised_it(actor, c):
+                continue  # e.g. an allegation about the reader, or about the headteacher (unless they raised it)
             if not_about is not None and c.about_kind == ABOUT_STAFF and c.staff_id == not_about:
                 continue  # nobody reads an allegation about themself
             pupil = c.pupil if c.pupil_id else None
@@ -976,7 +1005,7 @@ def safeguarding_feed(
 
     wanted = [k for k, (feed_kind, _) in CUSTODY_FEED.items() if kind is None or kind == feed_kind]
     if actor is not None and not may(actor, "read_concerns"):
-        wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
+        wanted = []  # the chair: allegations about the head; a raiser: their own concerns; nothing custody-related
     if wanted:
         events_q = (
             CustodyEvent.select(
