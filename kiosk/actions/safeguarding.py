@@ -32,6 +32,7 @@ class Feed:
     open: int
     unseen_events: int = 0  # confiscations, searches, police hand-overs no DSL has opened
     raised_only: bool = False  # the reader sees only the concerns they raised, as they raised them
+    unseen_not_searched: int = 0  # "not searched (consent refused)" records not yet opened: not searches
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
         concerns.unseen_count(staff),
         concerns.open_count(staff),
         concerns.unseen_events_count(staff),
+        unseen_not_searched=concerns.unseen_not_searched_count(staff),
     )
 
 
@@ -293,4 +295,7 @@ def home_lines(who: SignedIn) -> list[str]:
     events = concerns.unseen_events_count(staff)
     if events:
         lines.append(f"Confiscations, searches and police hand-overs not yet seen: {events} (press S).")
+    refused = concerns.unseen_not_searched_count(staff)  # not searches: counted apart (f1s6)
+    if refused:
+        lines.append(f"Not searched (consent refused), not yet seen: {refused} (press S).")
     return lines

@@ -74,6 +74,7 @@ SHORT_CUSTODY = {
     "police": "police hand-over",
     "police_return": "police return",
     "dsl_decision": "DSL decision",
+    "not_searched": "not searched",  # consent refused: not a search (f1s6)
 }
 FIXED = {"when": 16, "status": 9}
 CAPS = {"kind": 16, "class": 10}  # as wide as the widest shown, up to these
@@ -381,6 +382,11 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             + (
                 f"\nConfiscations, searches and police hand-overs not yet seen: {feed.unseen_events} (NEW)."
                 if feed.unseen_events
+                else ""
+            )
+            + (
+                f"\nNot searched (consent refused), not yet seen: {feed.unseen_not_searched} (NEW)."
+                if feed.unseen_not_searched
                 else ""
             )
         )

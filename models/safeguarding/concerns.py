@@ -45,6 +45,7 @@ from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive,
 from models.custody.ledger import (
     CONFISCATED_EV,
     DSL_DECISION,
+    NOT_SEARCHED,
     NUDE_IMAGES,
     POLICE_EV,
     POLICE_RETURNED,
@@ -113,7 +114,21 @@ CUSTODY_FEED: dict[str, tuple[str, str]] = {
     POLICE_RETURNED: ("police_return", "return from the police"),
     DSL_DECISION: ("dsl_decision", "DSL's decision"),
 }
-FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values())}
+# A "not searched (consent refused)" record is a SEARCHED event but not a search (f1s6): the feed
+# shows it as a kind of its own and the counts keep it apart from the searches.
+NOT_SEARCHED_FEED = ("not_searched", "not searched: consent refused")
+FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values()), NOT_SEARCHED_FEED[0]: NOT_SEARCHED_FEED[1]}
+
+
+def _is_not_searched() -> Any:
+    return (CustodyEvent.kind == SEARCHED) & (CustodyEvent.outcome == NOT_SEARCHED)
+
+
+def _not_not_searched() -> Any:
+    """Every custody event but a "not searched (consent refused)" record (outcome is NULL for most kinds)."""
+    return (CustodyEvent.kind != SEARCHED) | CustodyEvent.outcome.is_null() | (CustodyEvent.outcome != NOT_SEARCHED)
+
+
 MAX_NOTES = 10000
 _NOT_A_PUPILS = {
     "staff": "A member of staff's device"
@@ -769,17 +784,24 @@ def _not_made_by(reader: Staff | None) -> Any:
     return CustodyEvent.actor.is_null() | (CustodyEvent.actor != reader.id)
 
 
-def unseen_events_count(reader: Staff | None = None) -> int:
+def unseen_events_count(reader: Staff | None = None, *, not_searched: bool = False) -> int:
     """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
-    reader who may not see them; no reader: those nobody has opened)."""
+    reader who may not see them; no reader: those nobody has opened). A "not searched (consent
+    refused)" record is not a search: counted only with ``not_searched`` (and then only those)."""
     if reader is not None and not may(reader, "read_concerns"):
         return 0
     seen = _custody_seen(reader)
+    which = _is_not_searched() if not_searched else _not_not_searched()
     return (
         CustodyEvent.select()
-        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
+        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & which & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
         .count()
     )
+
+
+def unseen_not_searched_count(reader: Staff | None = None) -> int:
+    """ "Not searched (consent refused)" records ``reader`` has not opened yet: apart from the searches."""
+    return unseen_events_count(reader, not_searched=True)
 
 
 # ---------------------------------------------------------------- reading
@@ -1004,6 +1026,8 @@ def safeguarding_feed(
             )
 
     wanted = [k for k, (feed_kind, _) in CUSTODY_FEED.items() if kind is None or kind == feed_kind]
+    if kind == NOT_SEARCHED_FEED[0]:
+        wanted = [SEARCHED]
     if actor is not None and not may(actor, "read_concerns"):
         wanted = []  # the chair: allegations about the head; a raiser: their own concerns; nothing custody-related
     if wanted:
@@ -1030,6 +1054,10 @@ def safeguarding_feed(
             .join(Staff, JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
             .where(CustodyEvent.kind.in_(wanted) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
         )
+        if kind == NOT_SEARCHED_FEED[0]:
+            events_q = events_q.where(_is_not_searched())
+        elif kind == SEARCH:
+            events_q = events_q.where(_not_not_searched())  # a refused consent is not a search
         if class_name:
             events_q = events_q.where(SchoolClass.name == class_name)
         events = list(events_q)
@@ -1047,6 +1075,8 @@ def safeguarding_feed(
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind, feed_words = CUSTODY_FEED[e.kind]
+            if e.kind == SEARCHED and e.outcome == NOT_SEARCHED:
+                feed_kind, feed_words = NOT_SEARCHED_FEED
             detail = describe_event(e, trays, reader=reader, told=told).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             by_staff = e.actor if e.actor_id else None
