@@ -372,7 +372,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             table.move_cursor(row=index)
         self.show_detail()
         counts = (
-            "Concerns you raised, as you raised them (their follow-up is for the DSL)."
+            "Your concerns, as you raised them."  # (their follow-up is the DSL's: the history says so)
             if feed.raised_only
             else f"Concerns not yet seen: {feed.unseen} · open: {feed.open}."
         )

@@ -35,7 +35,7 @@ async def test_the_teacher_opens_the_concern_she_raised_and_not_the_dsls_follow_
         await pilot.press("s")
         await until(pilot, lambda: type(app.screen).__name__ == "SafeguardingScreen", 10, "the list")
         await quiet(pilot)
-        assert text(app, "#sg-counts").startswith("Concerns you raised, as you raised them")
+        assert text(app, "#sg-counts").startswith("Your concerns, as you raised them.   Showing 1 ")
         assert len(rows(app)) == 1 and "open" in rows(app)[0] and "Ben Jones" in rows(app)[0]
         assert "OFFICE-WROTE" not in "\n".join(rows(app))
         await pilot.press("enter")
