@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kiosk.actions._common import staff_row
+from kiosk.session import SignedIn
 from models.reports.compliance import ClassDay as ClassDay  # re-exported: the rows of a compliance report, for the CLI
 from models.reports.compliance import DayTotal as DayTotal
 
@@ -30,13 +32,19 @@ def today(tz: ZoneInfo) -> dt.date:
     return local_day(utcnow(), tz)
 
 
-def day_events(day: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Every custody event of one day, as anyone may read it: that a phone was confiscated,
-    searched or handed to the police, not why (no one has signed in; the details are read on
-    the kiosk by leadership, the DSL and the person who recorded them)."""
+def day_events(day: dt.date, tz: ZoneInfo, who: SignedIn | None = None) -> list[dict[str, Any]]:
+    """Every custody event of one day, as ``who`` may read it (``view_reports``: office staff
+    and above; the details of a confiscation, search or police hand-over only for those
+    ``may_read_details`` allows). With nobody named, as anyone may read it: that a phone was
+    confiscated, searched or handed to the police, not why."""
     from models.reports import phones as reports
+    from models.staff.auth import require
 
-    return reports.day(day, tz, reader=())
+    if who is None:
+        return reports.day(day, tz, reader=())
+    staff = staff_row(who)
+    require(staff, "view_reports")
+    return reports.day(day, tz, reader=staff)
 
 
 def uncollected(tz: ZoneInfo) -> list[UncollectedPhone]:

@@ -31,6 +31,8 @@ class Feed:
     unseen: int
     open: int
     unseen_events: int = 0  # confiscations, searches, police hand-overs no DSL has opened
+    raised_only: bool = False  # the reader sees only the concerns they raised, as they raised them
+    unseen_not_searched: int = 0  # "not searched (consent refused)" records not yet opened: not searches
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,21 @@ def load_feed(who: SignedIn, from_day: dt.date, to_day: dt.date, class_name: str
     """The feed from ``from_day`` to ``to_day``, filtered by class and kind (``read_concerns``;
     the chair of governors: allegations about the headteacher)."""
     from models.safeguarding import concerns
+    from models.staff.auth import may
     from models.store.tables import SchoolClass
 
     staff = staff_row(who)
     entries = concerns.safeguarding_feed(from_day, to_day, class_name, kind, actor=staff)
     classes = [c.name for c in SchoolClass.select().order_by(SchoolClass.name)]
+    if not (may(staff, "read_concerns") or may(staff, "view_head_allegations")):
+        return Feed(entries, classes, 0, 0, 0, raised_only=True)  # only what they raised (f1s6)
     return Feed(
         entries,
         classes,
         concerns.unseen_count(staff),
         concerns.open_count(staff),
         concerns.unseen_events_count(staff),
+        unseen_not_searched=concerns.unseen_not_searched_count(staff),
     )
 
 
@@ -89,6 +95,12 @@ def open_entry(
     from models.staff.auth import may, require
 
     staff = staff_row(who)
+    if concern_id is not None and (mine := concerns.raised_only(concern_id, staff)) is not None:
+        # A concern they raised and may not see whole: as they raised it, nothing the DSL added (f1s6).
+        kind = "Allegation" if concerns.is_allegation(mine) else "Concern"
+        return EntryHistory(
+            f"{kind} #{mine.id} about {concerns.subject_of(mine)}", tuple(concerns.as_raised_lines(mine))
+        )
     concerns.require_concerns(staff)
     lines: list[str] = []
     title = ""
@@ -283,4 +295,7 @@ def home_lines(who: SignedIn) -> list[str]:
     events = concerns.unseen_events_count(staff)
     if events:
         lines.append(f"Confiscations, searches and police hand-overs not yet seen: {events} (press S).")
+    refused = concerns.unseen_not_searched_count(staff)  # not searches: counted apart (f1s6)
+    if refused:
+        lines.append(f"Not searched (consent refused), not yet seen: {refused} (press S).")
     return lines

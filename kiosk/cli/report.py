@@ -19,17 +19,18 @@ def report() -> None:
     """Reports for the office, leadership and inspectors."""
 
 
-@open_command("read-only report")
 @report.command("day")
 @click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today).")
 @FORMAT
 @common
-def report_day(env: Env, date_text: str | None, fmt: str) -> None:
-    """Every custody event of one day."""
+@acts("view_reports", doing="list a day's phone events")
+def report_day(env: Env, who, date_text: str | None, fmt: str) -> None:
+    """Every custody event of one day (pupils' personal data: --as office staff or above), with
+    the details of each as the person named may read them."""
     day = parse_date(date_text, "--date") or listings.today(env.settings.tz)
     env.open(create=False)
     emit(
-        listings.day_events(day, env.settings.tz),
+        listings.day_events(day, env.settings.tz, who=who),
         fmt,
         ["time", "event", "code", "pupil", "class", "slot", "by", "detail"],
     )

@@ -90,6 +90,7 @@ def allowed_tasks(who: SignedIn) -> list[Task]:
         if who.may(t.permission)
         or (t.name == "history" and (who.may("search") or who.may("police")))
         or (t.name == "safeguarding" and who.may("view_head_allegations"))  # the chair of governors
+        or (t.name == "safeguarding" and who.may("raise_concern"))  # the concerns they raised (f1s6)
     ]
 
 
@@ -99,6 +100,8 @@ def task_label(task: Task, who: SignedIn) -> str:
     "breaches and concerns"."""
     if task.name == "safeguarding" and not who.may("read_concerns") and who.may("view_head_allegations"):
         return "Concerns about the headteacher"
+    if task.name == "safeguarding" and not who.may("read_concerns"):
+        return "Concerns you raised"  # as they raised them, not the DSL's follow-up (f1s6)
     return task.label
 
 

@@ -1,7 +1,8 @@
 """The DSL's view: breaches and concerns, confiscations, searches and police hand-overs.
 
 For ``read_concerns`` (leadership, DSL, headteacher; the chair of governors: allegations
-about the headteacher). The feed covers a date range (typed in the
+about the headteacher); anyone else who raised a concern reads there those they raised, as they
+raised them (f1s6: ``models.staff.concern_access.reads_as_raised``). The feed covers a date range (typed in the
 From / To boxes, Enter to apply), filtered by class (C cycles) and kind (K cycles).
 Enter on an entry opens its full history: the chain of custody for a phone, the
 concern's story for a concern (opening a concern marks it seen; opening a confiscation,
@@ -73,6 +74,7 @@ SHORT_CUSTODY = {
     "police": "police hand-over",
     "police_return": "police return",
     "dsl_decision": "DSL decision",
+    "not_searched": "not searched",  # consent refused: not a search (f1s6)
 }
 FIXED = {"when": 16, "status": 9}
 CAPS = {"kind": 16, "class": 10}  # as wide as the widest shown, up to these
@@ -369,12 +371,22 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         if self.entries:
             table.move_cursor(row=index)
         self.show_detail()
+        counts = (
+            "Your concerns, as you raised them."  # (their follow-up is the DSL's: the history says so)
+            if feed.raised_only
+            else f"Concerns not yet seen: {feed.unseen} · open: {feed.open}."
+        )
         self.query_one("#sg-counts", Static).update(
-            f"Concerns not yet seen: {feed.unseen} · open: {feed.open}.   Showing {len(self.entries)} "
+            f"{counts}   Showing {len(self.entries)} "
             f"from {uk(self.from_day) if self.from_day else ''} to {uk(self.to_day) if self.to_day else ''}."
             + (
                 f"\nConfiscations, searches and police hand-overs not yet seen: {feed.unseen_events} (NEW)."
                 if feed.unseen_events
+                else ""
+            )
+            + (
+                f"\nNot searched (consent refused), not yet seen: {feed.unseen_not_searched} (NEW)."
+                if feed.unseen_not_searched
                 else ""
             )
         )

@@ -1156,32 +1156,70 @@ class Withheld:
     an investigation or name a third party; the reviewer decides what is disclosed."""
 
     by_reviewer: dict[str, tuple[int, ...]] = field(default_factory=dict)  # reviewer -> concern ids
+    # Members of staff's own devices held for the LADO or the police that whoever made the export
+    # may not read (models.custody.staff_device_access): reviewer -> device ids. Their register
+    # row, their audit entries and police contacts about them are left out.
+    staff_devices: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Searches, confiscations, police hand-overs and the DSL's decisions on a pupil's phone whose
+    # details whoever made the export may not read (models.staff.auth.may_read_details):
+    # reviewer -> custody event ids. The event stays (what happened, when, where the phone was);
+    # its grounds, consent, outcome, what was found and the like are left out.
+    details: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def concerns(self) -> int:
+        return sum(len(ids) for ids in self.by_reviewer.values())
 
     @property
     def count(self) -> int:
-        return sum(len(ids) for ids in self.by_reviewer.values())
+        """Everything withheld: concerns, staff devices and records whose details were left out."""
+        return self.concerns + sum(len(ids) for ids in (*self.staff_devices.values(), *self.details.values()))
+
+    @staticmethod
+    def _who(by: dict[str, tuple[int, ...]], mark: str = "#") -> str:
+        return "; ".join(
+            f"{reviewer}: {len(ids)} ({', '.join(f'{mark}{i}' for i in ids)})" for reviewer, ids in by.items()
+        )
 
     def statement(self) -> str:
         """The plain statement put in the export (empty when nothing was withheld)."""
-        if not self.count:
-            return ""
-        n = self.count
-        who = "; ".join(
-            f"{reviewer}: {len(ids)} ({', '.join(f'#{i}' for i in ids)})" for reviewer, ids in self.by_reviewer.items()
-        )
-        return (
-            f"WITHHELD: {n} concern{'s' if n != 1 else ''} about this person "
-            f"{'are' if n != 1 else 'is'} not in this export, with {'their' if n != 1 else 'its'} follow-ups, "
-            "parents told, police contacts and audit entries, because the person who made it may not see "
-            f"{'them' if n != 1 else 'it'} (disclosure could prejudice an investigation, and names third parties). "
-            f"Before anything is disclosed, review {'them' if n != 1 else 'it'}: {who}. "
-            "The reviewer decides what may be disclosed and adds it."
-        )
+        parts = []
+        if n := self.concerns:
+            parts.append(
+                f"WITHHELD: {n} concern{'s' if n != 1 else ''} about this person "
+                f"{'are' if n != 1 else 'is'} not in this export, with {'their' if n != 1 else 'its'} follow-ups, "
+                "parents told, police contacts and audit entries, because the person who made it may not see "
+                f"{'them' if n != 1 else 'it'} (disclosure could prejudice an investigation, and names third parties). "
+                f"Before anything is disclosed, review {'them' if n != 1 else 'it'}: {self._who(self.by_reviewer)}. "
+                "The reviewer decides what may be disclosed and adds it."
+            )
+        if n := sum(len(ids) for ids in self.staff_devices.values()):
+            parts.append(
+                f"WITHHELD: {n} member{'s' if n != 1 else ''} of staff's own device{'s' if n != 1 else ''} held for "
+                f"the LADO or the police {'are' if n != 1 else 'is'} not in this export (the register, the custody "
+                "audit entries and police contacts about it), because the person who made it may not read "
+                f"{'them' if n != 1 else 'it'} (online safety policy 11.3; KCSIE Part 4). Before anything is "
+                f"disclosed, review {'them' if n != 1 else 'it'}: {self._who(self.staff_devices, 'device #')}. "
+                "The reviewer decides what may be disclosed and adds it."
+            )
+        if n := sum(len(ids) for ids in self.details.values()):
+            parts.append(
+                f"WITHHELD: the details of {n} search{'es' if n != 1 else ''}, confiscation{'s' if n != 1 else ''} "
+                "or police hand-over"
+                f"{'s' if n != 1 else ''} (grounds, reason, consent, outcome, what was found, follow-up, parents "
+                "told, police references) are not in this export; the events themselves are. The person who made "
+                "it may not read them (mobile technology policy 9: details are for leadership and the DSL). "
+                f"Before anything is disclosed, review {'them' if n != 1 else 'it'}: "
+                f"{self._who(self.details, 'event #')}. The reviewer decides what may be disclosed and adds it."
+            )
+        return " ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "count": self.count,
             "review": [{"reviewer": r, "concern_ids": list(ids)} for r, ids in self.by_reviewer.items()],
+            "staff_devices": [{"reviewer": r, "device_ids": list(ids)} for r, ids in self.staff_devices.items()],
+            "details": [{"reviewer": r, "event_ids": list(ids)} for r, ids in self.details.items()],
             "statement": self.statement(),
         }
 
@@ -1265,6 +1303,11 @@ def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: 
         _refuse_own_allegation(subject, actor)
         subject, withheld = _withhold_concerns(subject, actor)
         sections = {k.name: k.export(subject) for k in kinds}
+        withheld = replace(
+            withheld,
+            staff_devices=_withhold_staff_devices(sections, actor),
+            details=_withhold_details(sections, actor),
+        )
     return SarExport(
         subject, now, sections, {k.name: k.columns for k in kinds}, {k.name: k.title for k in kinds}, actor, withheld
     )
@@ -1297,6 +1340,171 @@ def _withhold_concerns(subject: Subject, actor: Staff | str | None) -> tuple[Sub
     kept = replace(subject, row_ids=row_ids, withheld_concerns=tuple(sorted(gone)))
     order = (concern_access.THE_DSL, concern_access.THE_CHAIR)
     return kept, Withheld({r: tuple(sorted(hidden[r])) for r in order if r in hidden})
+
+
+def _is_person(actor: Staff | str | None) -> bool:
+    return actor is not None and not isinstance(actor, str)
+
+
+def _drop(rows: list[dict[str, Any]], gone: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    return [r for r in rows if not gone(r)]
+
+
+def _withhold_staff_devices(
+    sections: dict[str, list[dict[str, Any]]], actor: Staff | str | None
+) -> dict[str, tuple[int, ...]]:
+    """Take out of ``sections`` every member of staff's own device held for the LADO or the
+    police that ``actor`` may not read (``staff_device_access.may_read``: never their own, a
+    headteacher never a headteacher's, an admin none): its register row, the audit entries about
+    it and its events, police contacts about it and parents told of its events. Returns what
+    was withheld by who must review it: the chair of governors for the headteacher's device
+    (or a DSL who is not the headteacher), else the DSL. The domain's own use withholds nothing."""
+    if not _is_person(actor):
+        return {}
+    assert isinstance(actor, Staff)
+    from models.custody import staff_device_access
+    from models.store.tables import StaffDevice
+
+    owners = {r.device_id: r.staff_id for r in StaffDevice.select(StaffDevice.device, StaffDevice.staff)}
+    if not owners:
+        return {}
+    staff = {s.id: s for s in Staff.select().where(Staff.id.in_(sorted(set(owners.values()))))}
+    hidden = {d: staff[o] for d, o in owners.items() if not staff_device_access.may_read(actor, staff[o])}
+    if not hidden:
+        return {}
+    events = {
+        e.id: e.device_id
+        for e in CustodyEvent.select(CustodyEvent.id, CustodyEvent.device).where(
+            CustodyEvent.device.in_(sorted(hidden))
+        )
+    }
+    seen: set[int] = set()
+
+    def about(device_id: Any) -> bool:
+        if device_id in hidden:
+            seen.add(device_id)
+            return True
+        return False
+
+    def audit_about(r: dict[str, Any]) -> bool:
+        entity, ident = r.get("entity"), str(r.get("entity_id"))
+        if entity == "device" and ident.isdigit() and about(int(ident)):
+            return True
+        if entity == "custody_event" and ident.isdigit() and int(ident) in events:
+            return about(events[int(ident)])
+        try:
+            details = json.loads(r.get("details") or "{}")
+        except ValueError:
+            return False
+        return isinstance(details, dict) and about(details.get("device_id"))
+
+    if "staff_devices" in sections:
+        sections["staff_devices"] = _drop(sections["staff_devices"], lambda r: about(r.get("device_id")))
+    if "police_contacts" in sections:
+        sections["police_contacts"] = _drop(sections["police_contacts"], lambda r: about(r.get("device_id")))
+    if "parents_informed" in sections:
+        sections["parents_informed"] = _drop(
+            sections["parents_informed"], lambda r: r.get("event_id") in events and about(events[r["event_id"]])
+        )
+    if "audit" in sections:
+        sections["audit"] = _drop(sections["audit"], audit_about)
+    by: dict[str, list[int]] = {}
+    for device_id in sorted(seen):
+        owner = hidden[device_id]
+        who = concern_access.THE_CHAIR if HEADTEACHER in owner.role_set else concern_access.THE_DSL
+        by.setdefault(who, []).append(device_id)
+    order = (concern_access.THE_DSL, concern_access.THE_CHAIR)
+    return {r: tuple(by[r]) for r in order if r in by}
+
+
+# What a search, a confiscation, a police hand-over or return and the DSL's decision record beyond
+# that they happened (the history's withheld line: ``models.custody.ledger.describe_event``).
+_DETAIL_COLUMNS = (
+    "reason",
+    "policy",
+    "consent_by",
+    "consent_contact_id",
+    "witness",
+    "grounds",
+    "outcome",
+    "parents_informed_at",
+    "parents_informed_how",
+    "officer",
+    "force_reference",
+    "category",
+    "item_sought",
+    "location",
+    "no_witness_reason",
+    "others_present",
+    "found_what",
+    "follow_up",
+)
+# An audit entry of such an event keeps only these (the rest, its outcome, category or decision, are details).
+_AUDIT_PLAIN = ("event_id", "device_id", "kind", "slot", "overflow", "searched_at", "returned_at")
+
+
+def _withhold_details(
+    sections: dict[str, list[dict[str, Any]]], actor: Staff | str | None
+) -> dict[str, tuple[int, ...]]:
+    """Blank in ``sections`` the details of every search, confiscation, police hand-over or return
+    and DSL's decision on a phone that ``actor`` may not read (``may_read_details``: leadership,
+    the DSL, the headteacher and whoever recorded it; not an admin), with the reason of an undo
+    of one, those keys of their audit entries, the parents told of them and police contacts'
+    references, callers and notes. The events stay: what happened, when, by whom, where the phone
+    was. Returns the event ids so withheld, for the DSL to review. The domain's own use withholds
+    nothing."""
+    if not _is_person(actor) or not sections.get("custody_events"):
+        return {}
+    assert isinstance(actor, Staff)
+    from models.custody.ledger import DETAIL_KINDS
+    from models.staff.auth import DETAILS_WITHHELD, may_read_details
+    from models.store.tables import PoliceContact
+
+    ids = [r["id"] for r in sections["custody_events"]]
+    events = {
+        e.id: e
+        for e in CustodyEvent.select(
+            CustodyEvent.id, CustodyEvent.kind, CustodyEvent.actor, CustodyEvent.reverses
+        ).where(CustodyEvent.id.in_(ids))
+    }
+    hidden: set[int] = set()
+    for e in events.values():
+        if e.kind in DETAIL_KINDS and not may_read_details(actor, e.actor_id):
+            hidden.add(e.id)
+    for e in events.values():  # an undo's reason often repeats what it undoes
+        undone = events.get(e.reverses_id) if e.kind == REVERSAL else None
+        if undone is not None and undone.id in hidden and not may_read_details(actor, e.actor_id):
+            hidden.add(e.id)
+    if not hidden:
+        return {}
+    for r in sections["custody_events"]:
+        if r["id"] in hidden:
+            for c in _DETAIL_COLUMNS:
+                if c in r:
+                    r[c] = None
+            if r.get("note") and not str(r["note"]).startswith("overflow: "):
+                r["note"] = DETAILS_WITHHELD
+    if "parents_informed" in sections:
+        sections["parents_informed"] = _drop(sections["parents_informed"], lambda r: r.get("event_id") in hidden)
+    for r in sections.get("audit", []):
+        if r.get("entity") == "custody_event" and str(r.get("entity_id")).isdigit() and int(r["entity_id"]) in hidden:
+            try:
+                details = json.loads(r.get("details") or "{}")
+            except ValueError:
+                details = {}
+            plain = {k: v for k, v in details.items() if k in _AUDIT_PLAIN} if isinstance(details, dict) else {}
+            r["details"] = json.dumps({**plain, "withheld": DETAILS_WITHHELD})
+    if sections.get("police_contacts"):
+        recorded = {
+            p.id: p.recorded_by_id
+            for p in PoliceContact.select(PoliceContact.id, PoliceContact.recorded_by).where(
+                PoliceContact.id.in_([r["id"] for r in sections["police_contacts"]])
+            )
+        }
+        for r in sections["police_contacts"]:
+            if r.get("device_id") is not None and not may_read_details(actor, recorded.get(r["id"])):
+                r.update(reference=None, called_by_name=None, note=None)
+    return {concern_access.THE_DSL: tuple(sorted(hidden))}
 
 
 _NOTHING = "Nothing was exported."

@@ -13,7 +13,9 @@ One school term (``autumn-2026``, or any range of dates), read from the records:
   searches by outcome, hand-overs to the police; and, on its own line (parents told is its
   own event, not an outcome of the search), how many of the term's searches the parents
   were told of: a parents-told entry about the search (models.safeguarding.parents), or a
-  search recorded before those entries whose own columns say so;
+  search recorded before those entries whose own columns say so; and "not searched: consent
+  refused" records (a ``searched`` event whose outcome is that it was not searched) counted on
+  their own line, never as searches;
 - **concerns** raised in the term by category and outcome (open, or how they were closed);
 - **exceptions** agreed with the headteacher in effect in the term, their reviews and the
   reviews overdue;
@@ -38,7 +40,7 @@ from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import FIRST_DAY, LAST_DAY, SCHOOL_TZ, day_bounds, local_day, to_local, utcnow
 from models.config import VISITOR_TYPE_NAMES
-from models.custody.ledger import CATEGORIES, CONFISCATED_EV, POLICE_EV, SEARCH_OUTCOMES, SEARCHED
+from models.custody.ledger import CATEGORIES, CONFISCATED_EV, NOT_SEARCHED, POLICE_EV, SEARCH_OUTCOMES, SEARCHED
 from models.errors import PermissionDenied, ValidationError
 from models.governance.policies import list_policies
 from models.policy import agreed
@@ -272,6 +274,9 @@ class GovernorsReport:
     # the anchors) as the report was made: a record edited outside the kiosk is counted
     # here like any other, so the report says so at its top (notes[0], the CSV's first row).
     audit_failed: bool = False
+    # "Not searched (consent refused)" records (DfE 2022: recorded, with what was done next): a
+    # ``searched`` event in the ledger, never a search; counted here, apart from ``searches_total`` (f1s6).
+    not_searched: int = 0
 
     @property
     def small_counts(self) -> bool:
@@ -306,6 +311,7 @@ class GovernorsReport:
             add(Row("searches", "searches", outcome, n))
         add(Row("searches", "total", "all", self.searches_total))
         add(Row("searches", "parents_informed", "all", self.searches_parents_informed))
+        add(Row("searches", "not_searched_consent_refused", "all", self.not_searched))
         add(Row("police", "handovers", "all", self.police_handovers))
         for category, outcomes in self.concerns.items():
             for outcome, n in outcomes.items():
@@ -345,6 +351,7 @@ class GovernorsReport:
                 "by_outcome": dict(self.searches_by_outcome),
                 "total": self.searches_total,
                 "parents_informed": self.searches_parents_informed,
+                "not_searched_consent_refused": self.not_searched,
             },
             "police_handovers": self.police_handovers,
             "concerns": {c: dict(o) for c, o in self.concerns.items()},
@@ -514,7 +521,9 @@ def governors_report(
 
     # (device, category) of each confiscation; (outcome, parents told, id) of each search
     confiscations = _events(CONFISCATED_EV, start, end, CustodyEvent.device, CustodyEvent.category)
-    searches = _events(SEARCHED, start, end, CustodyEvent.outcome, CustodyEvent.parents_informed_at, CustodyEvent.id)
+    searched = _events(SEARCHED, start, end, CustodyEvent.outcome, CustodyEvent.parents_informed_at, CustodyEvent.id)
+    searches = [s for s in searched if s[0] != NOT_SEARCHED]  # consent refused, not searched: not a search
+    not_searched = len(searched) - len(searches)
     police = _events(POLICE_EV, start, end, CustodyEvent.id)
     raised = [
         c
@@ -634,6 +643,7 @@ def governors_report(
         searches_parents_informed=_searches_told(searches),
         police_handovers=len(police),
         searches_total=len(searches),
+        not_searched=not_searched,
         concerns=concern_table,
         exceptions=exceptions,
         exceptions_by_kind=dict(sorted(kinds.items())),

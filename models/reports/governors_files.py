@@ -120,6 +120,8 @@ def sections(report: GovernorsReport) -> list[tuple[str, list[str], list[list[st
                     "",
                     f"{report.searches_parents_informed} of {report.searches_total}",
                 ],
+                # A record that consent was refused and the phone was not searched: not a search (f1s6).
+                ["Not searched: consent refused", "", str(report.not_searched)],
             ],
             "Confiscations by reason category; searches by outcome; parents told is recorded apart.",
         )

@@ -45,6 +45,7 @@ from models.clock import SCHOOL_TZ, day_bounds, local_day, local_from_utc_naive,
 from models.custody.ledger import (
     CONFISCATED_EV,
     DSL_DECISION,
+    NOT_SEARCHED,
     NUDE_IMAGES,
     POLICE_EV,
     POLICE_RETURNED,
@@ -113,7 +114,21 @@ CUSTODY_FEED: dict[str, tuple[str, str]] = {
     POLICE_RETURNED: ("police_return", "return from the police"),
     DSL_DECISION: ("dsl_decision", "DSL's decision"),
 }
-FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values())}
+# A "not searched (consent refused)" record is a SEARCHED event but not a search (f1s6): the feed
+# shows it as a kind of its own and the counts keep it apart from the searches.
+NOT_SEARCHED_FEED = ("not_searched", "not searched: consent refused")
+FEED_KINDS = {CONCERN: "concern", **dict(CUSTODY_FEED.values()), NOT_SEARCHED_FEED[0]: NOT_SEARCHED_FEED[1]}
+
+
+def _is_not_searched() -> Any:
+    return (CustodyEvent.kind == SEARCHED) & (CustodyEvent.outcome == NOT_SEARCHED)
+
+
+def _not_not_searched() -> Any:
+    """Every custody event but a "not searched (consent refused)" record (outcome is NULL for most kinds)."""
+    return (CustodyEvent.kind != SEARCHED) | CustodyEvent.outcome.is_null() | (CustodyEvent.outcome != NOT_SEARCHED)
+
+
 MAX_NOTES = 10000
 _NOT_A_PUPILS = {
     "staff": "A member of staff's device"
@@ -769,17 +784,24 @@ def _not_made_by(reader: Staff | None) -> Any:
     return CustodyEvent.actor.is_null() | (CustodyEvent.actor != reader.id)
 
 
-def unseen_events_count(reader: Staff | None = None) -> int:
+def unseen_events_count(reader: Staff | None = None, *, not_searched: bool = False) -> int:
     """Confiscations, searches and police hand-overs ``reader`` has not opened yet (0 for a
-    reader who may not see them; no reader: those nobody has opened)."""
+    reader who may not see them; no reader: those nobody has opened). A "not searched (consent
+    refused)" record is not a search: counted only with ``not_searched`` (and then only those)."""
     if reader is not None and not may(reader, "read_concerns"):
         return 0
     seen = _custody_seen(reader)
+    which = _is_not_searched() if not_searched else _not_not_searched()
     return (
         CustodyEvent.select()
-        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
+        .where(CustodyEvent.kind.in_(list(CUSTODY_FEED)) & which & CustodyEvent.id.not_in(seen) & _not_made_by(reader))
         .count()
     )
+
+
+def unseen_not_searched_count(reader: Staff | None = None) -> int:
+    """ "Not searched (consent refused)" records ``reader`` has not opened yet: apart from the searches."""
+    return unseen_events_count(reader, not_searched=True)
 
 
 # ---------------------------------------------------------------- reading
@@ -811,6 +833,32 @@ def get(concern_id: int, reader: Staff | None = None) -> Concern:
     return _get(concern_id) if reader is None else _visible(concern_id, reader)
 
 
+AS_RAISED_NOTE = (
+    "You raised this concern: its follow-up, referrals, outcome and lessons learnt are for the DSL "
+    "and leadership, not shown here."
+)
+
+
+def raised_only(concern_id: int, reader: Staff) -> Concern | None:
+    """The concern, if ``reader`` reads it only as they raised it (``concern_access.reads_as_raised``);
+    None if they see it whole. Refused, as if there were none, if they may read it neither way."""
+    c = Concern.get_or_none(Concern.id == concern_id)
+    if c is not None and concern_access.may_read_as_raised(reader, c):
+        return c
+    _visible(concern_id, reader)  # the whole concern, or the usual refusal
+    return None
+
+
+def as_raised_lines(c: Concern) -> list[str]:
+    """A concern as its raiser recorded it, and whether it is open or closed: nothing the DSL added."""
+    return [
+        f"{local_from_utc_naive(c.raised_at)}  {kind_words(c)} about "
+        f"{subject_of(c)} ({c.about_kind}) raised by {c.raised_by.display_name}: {c.what}",
+        "closed" if c.status == CLOSED else "open",
+        AS_RAISED_NOTE,
+    ]
+
+
 def subject_of(c: Concern) -> str:
     if c.about_kind == ABOUT_PUPIL:
         assert c.pupil is not None  # a concern about a pupil is raised only with the pupil's row
@@ -834,7 +882,10 @@ def kind_words(c: Concern) -> str:
 
 def concern_history(concern_id: int, reader: Staff | None = None) -> list[str]:
     """A concern's whole story, one plain line per step, oldest first (with ``reader``:
-    only a concern they may see)."""
+    only a concern they may see; one they raised and may not see whole, as they raised it:
+    :func:`as_raised_lines`)."""
+    if reader is not None and (mine := raised_only(concern_id, reader)) is not None:
+        return as_raised_lines(mine)
     c = get(concern_id, reader)
     lines = [
         f"{local_from_utc_naive(c.raised_at)}  {kind_words(c)} about "
@@ -922,8 +973,8 @@ def safeguarding_feed(
     its ``actor`` (the trust's safeguarding lead, reading site 1 from the trust's report):
     an allegation about them is left out, as it is for any reader.
     """
-    if actor is not None:
-        require_concerns(actor)
+    if actor is not None and not may(actor, "raise_concern"):
+        require_concerns(actor)  # whoever may raise a concern reads back those they raised
     if to_day < from_day:
         raise ValidationError("The end date is before the start date.")
     if kind is not None and kind not in FEED_KINDS and kind not in CATEGORY_WORDS:
@@ -949,8 +1000,8 @@ def safeguarding_feed(
         concerns_found = list(q)
         opened = _concerns_seen_by(actor, [c.id for c in concerns_found]) if actor is not None else None
         for c in concerns_found:
-            if actor is not None and not _sees(actor, c, heads):
-                continue  # e.g. an allegation about the reader, or about the headteacher
+            if actor is not None and not _sees(actor, c, heads) and not concern_access.raised_it(actor, c):
+                continue  # e.g. an allegation about the reader, or about the headteacher (unless they raised it)
             if not_about is not None and c.about_kind == ABOUT_STAFF and c.staff_id == not_about:
                 continue  # nobody reads an allegation about themself
             pupil = c.pupil if c.pupil_id else None
@@ -975,8 +1026,10 @@ def safeguarding_feed(
             )
 
     wanted = [k for k, (feed_kind, _) in CUSTODY_FEED.items() if kind is None or kind == feed_kind]
+    if kind == NOT_SEARCHED_FEED[0]:
+        wanted = [SEARCHED]
     if actor is not None and not may(actor, "read_concerns"):
-        wanted = []  # the chair of governors: allegations about the headteacher, nothing custody-related
+        wanted = []  # the chair: allegations about the head; a raiser: their own concerns; nothing custody-related
     if wanted:
         events_q = (
             CustodyEvent.select(
@@ -1001,6 +1054,10 @@ def safeguarding_feed(
             .join(Staff, JOIN.LEFT_OUTER, on=(CustodyEvent.actor == Staff.id))
             .where(CustodyEvent.kind.in_(wanted) & (CustodyEvent.at >= start) & (CustodyEvent.at < end))
         )
+        if kind == NOT_SEARCHED_FEED[0]:
+            events_q = events_q.where(_is_not_searched())
+        elif kind == SEARCH:
+            events_q = events_q.where(_not_not_searched())  # a refused consent is not a search
         if class_name:
             events_q = events_q.where(SchoolClass.name == class_name)
         events = list(events_q)
@@ -1018,6 +1075,8 @@ def safeguarding_feed(
         for e in events:
             pupil = e.device.pupil if e.device.pupil_id else None
             feed_kind, feed_words = CUSTODY_FEED[e.kind]
+            if e.kind == SEARCHED and e.outcome == NOT_SEARCHED:
+                feed_kind, feed_words = NOT_SEARCHED_FEED
             detail = describe_event(e, trays, reader=reader, told=told).split("  ", 1)[1].rsplit("  (by", 1)[0]
             undone = e.id in reversed_ids
             by_staff = e.actor if e.actor_id else None

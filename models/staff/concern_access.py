@@ -9,6 +9,10 @@ person exporting may not see is withheld from the export).
 * Nobody sees an allegation about themself (KCSIE Part 4).
 * An allegation about the headteacher goes to the chair of governors, and to the DSL when the
   DSL is not a headteacher; never to a headteacher, nor to leadership.
+* Whoever raised a concern reads it back as they recorded it (issue 15: "and the teacher who
+  recorded them"): the subject, the category, what they wrote, when, and whether it is open or
+  closed; never the DSL's follow-ups, referrals, outcome or lessons unless :func:`sees` gives
+  them the whole concern (:func:`may_read_as_raised`), and never an allegation about themself.
 
 Here, below both, so that the records duties (which may not import the safeguarding area: the
 two are siblings) ask the very same rule.
@@ -43,6 +47,22 @@ def sees(reader: Staff, c: Concern, heads: set[int]) -> bool:
         # About the headteacher: the chair of governors, and the DSL when not a headteacher.
         return HEADTEACHER not in roles and bool(roles & {CHAIR, DSL})
     return may(reader, "read_concerns")  # leadership, the DSL, the headteacher
+
+
+def raised_it(reader: Staff, c: Concern) -> bool:
+    """Whether ``reader`` raised ``c`` and it is not an allegation about them (KCSIE Part 4)."""
+    return c.raised_by_id == reader.id and not (c.about_kind == ABOUT_STAFF and c.staff_id == reader.id)
+
+
+def reads_as_raised(reader: Staff, c: Concern, heads: set[int]) -> bool:
+    """Whether ``reader`` reads ``c`` only as they raised it: they raised it and may not see it
+    whole (``heads``: :func:`head_ids`)."""
+    return raised_it(reader, c) and not sees(reader, c, heads)
+
+
+def may_read_as_raised(reader: Staff, c: Concern) -> bool:
+    """:func:`reads_as_raised`, reading the headteachers itself."""
+    return reads_as_raised(reader, c, head_ids())
 
 
 def may_see_concern(reader: Staff, c: Concern) -> bool:

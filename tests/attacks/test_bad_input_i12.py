@@ -175,11 +175,13 @@ def test_a_date_out_of_range_or_impossible_is_one_line_on_every_command(tmp_path
         assert listing(folder) == before, args  # not even the database was created
 
 
-def test_dates_at_the_ends_of_the_range_are_taken(tmp_path, run):
+def test_dates_at_the_ends_of_the_range_are_taken(tmp_path, run, monkeypatch):
     open_database(str(tmp_path / "k.sqlite3"))  # read-only commands never make a database
+    auth.create_staff("office", "Office", [auth.OFFICE], PIN)  # report day is read by someone (f1s6)
     close_db()
+    monkeypatch.setenv("KIOSK_PIN", PIN)
     for day in ("2000-01-01", "2099-12-31"):
-        code, _, err = run("report", "day", "--date", day, "--db", tmp_path / "k.sqlite3")
+        code, _, err = run("report", "day", "--date", day, "--as", "office", "--db", tmp_path / "k.sqlite3")
         assert code == 0, err
 
 
@@ -581,7 +583,7 @@ def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, k
 @pytest.mark.parametrize(
     "args",
     [
-        ("report", "day"),
+        ("report", "day", "--as", "office"),  # read by someone (f1s6)
         ("report", "uncollected"),
         ("report", "compliance"),
         ("staff", "list"),
@@ -593,9 +595,10 @@ def test_a_roster_file_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, k
         ("exceptions", "agreement", "1"),
     ],
 )
-def test_a_read_only_command_on_a_mistyped_db_makes_no_empty_database(tmp_path, run, args):
+def test_a_read_only_command_on_a_mistyped_db_makes_no_empty_database(tmp_path, run, args, monkeypatch):
     """A new-user walk: `kiosk report day --db kiosk.sqlte3` printed an empty day and left
     an empty database behind, and verify said OK on it."""
+    monkeypatch.setenv("KIOSK_PIN", PIN)
     typo = tmp_path / "kiosk.sqlte3"
     code, out, err = run(*args, "--db", typo)
     assert code == 1

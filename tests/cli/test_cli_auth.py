@@ -320,6 +320,8 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             outputs=[str(tmp / "sar.zip")],
         ),
         "erase": Case(["erase", "--pupil", "000003", "--yes"], "c_head", "c_office", "records.erase"),
+        # pupils' phone events of a day: personal data, office staff and above (f1s6)
+        "report day": Case(["report", "day"], "c_office", "c_teacher", "auth.login"),
         "report governors": Case(
             ["report", "governors", "--from", d["today"], "--to", d["review"], "--out", str(tmp / "gov")],
             "c_lead",
@@ -371,7 +373,6 @@ OPEN = {
     "serve",  # (as run: staff sign in on its screens)
     "devices list",
     "camera test",
-    "report day",
     "report uncollected",
     "report compliance",
     "exceptions list",
@@ -678,7 +679,6 @@ def test_read_only_commands_stay_open(school, run, tmp_path):
     url, _ = school
     for args in (
         ["devices", "list"],
-        ["report", "day"],
         ["report", "uncollected"],
         ["exceptions", "list"],
         ["staff", "list"],

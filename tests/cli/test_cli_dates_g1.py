@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import pytest
 
+from models.staff import auth
 from models.store.db import close_db
 from models.upkeep.opening import open_database
+
+OFFICE_PIN = "482916"
 
 
 @pytest.fixture
 def db(tmp_path):
     open_database(str(tmp_path / "k.sqlite3"))  # read-only commands never make a database
+    auth.create_staff("office", "Office", [auth.OFFICE], OFFICE_PIN)  # report day is read by someone (f1s6)
     close_db()
     return tmp_path / "k.sqlite3"
 
 
 @pytest.mark.parametrize("typed", ["06.11.2026", "06-11-2026", "06/11/2026", "2026-11-06"])
-def test_report_day_takes_a_uk_date_with_any_separator(db, run, typed):
-    code, out, err = run("report", "day", "--date", typed, "--db", db)
+def test_report_day_takes_a_uk_date_with_any_separator(db, run, typed, monkeypatch):
+    monkeypatch.setenv("KIOSK_PIN", OFFICE_PIN)
+    code, out, err = run("report", "day", "--date", typed, "--as", "office", "--db", db)
     assert code == 0, err
 
 

@@ -105,7 +105,13 @@ def term(database):
             device[adno], school.head, category="behaviour", reason="Used in class", policy="MTP 6", now=at(day, 15, 30)
         )
         searched = None
-        if search:
+        if search == "not_searched":  # consent refused: a "searched" event that is not a search (f1s6)
+            custody.record_search(
+                device[adno], school.head, consent_by="refused_pupil", witness="Deputy", item_sought="a video",
+                location="the office", grounds="Reported photos", outcome="not_searched",
+                follow_up="Parents asked to collect the phone", now=at(day, 15, 50),
+            )  # fmt: skip
+        elif search:
             searched = custody.record_search(
                 device[adno], school.head, consent_by="pupil", witness="Deputy", item_sought="a video", location="the office", grounds="Reported photos",
                 outcome=search, found_what=None if search == "nothing_found" else "an image",
@@ -129,7 +135,7 @@ def term(database):
 
     afternoons = {  # confiscations after the day's releases: (pupil, search outcome, parents told)
         dt.date(2026, 9, 8): ("000002", "nothing_found", "old"),
-        dt.date(2026, 9, 21): ("000002", None, "confiscation"),
+        dt.date(2026, 9, 21): ("000002", "not_searched", "confiscation"),  # consent refused (f1s6)
         dt.date(2026, 9, 22): ("000004", "content_deleted", "search"),
     }
     day = FIRST
@@ -287,7 +293,9 @@ def expected_rest():
     owner = {d.id: d.pupil_id for d in Device.select()}
     rows = [e for e in CustodyEvent.select() if e.id not in undone and in_term(e.at)]
     confiscated = [e for e in rows if e.kind == "confiscated"]
-    searched = [e for e in rows if e.kind == "searched"]
+    # "not searched (consent refused)" is a searched event but not a search: counted apart (f1s6)
+    searched = [e for e in rows if e.kind == "searched" and e.outcome != "not_searched"]
+    not_searched = [e for e in rows if e.kind == "searched" and e.outcome == "not_searched"]
     raised = [c for c in Concern.select() if in_term(c.raised_at)]
     # a confiscation for child protection or suspected nude images is no breach (a safeguarding step)
     breach = [e for e in confiscated if e.category not in ("child_protection", "nude_images")]
@@ -309,6 +317,7 @@ def expected_rest():
             if e.parents_informed_at is not None
             or ParentsInformed.select().where(ParentsInformed.event == e.id).exists()
         ),
+        "not_searched": len(not_searched),
         "police": sum(1 for e in rows if e.kind == "handed_to_police"),
         "concerns": Counter((concerns.CATEGORIES[c.category], outcome_words(c)) for c in raised),
         "visits": Counter(VISITOR_TYPE_NAMES[v.visitor_type] for v in Visit.select() if in_term(v.signed_in_at)),
@@ -374,8 +383,12 @@ def test_json_and_csv_agree_with_the_ledger(term, tmp_path):
     assert data["searches"]["parents_informed"] == truth["informed"] == 2  # the old record, and one told twice
     assert data["searches"]["total"] == sum(truth["searches"].values()) == 3
     assert csv_value("searches", "parents_informed", "all") == "2" and csv_value("searches", "total", "all") == "3"
+    assert "not searched (consent refused)" not in data["searches"]["by_outcome"]  # not a search (f1s6)
+    assert data["searches"]["not_searched_consent_refused"] == truth["not_searched"] == 1
+    assert csv_value("searches", "not_searched_consent_refused", "all") == "1"
     table_rows = {r[0]: r for _, _, rows, _ in governors_files.sections(report) for r in rows}
     assert table_rows["Searches where parents were told"] == ["Searches where parents were told", "", "2 of 3"]
+    assert table_rows["Not searched: consent refused"] == ["Not searched: consent refused", "", "1"]
     assert not any(r[1] == "parents informed" for _, _, rows, _ in governors_files.sections(report) for r in rows)
     assert data["police_handovers"] == truth["police"] == 1
     assert csv_value("police", "handovers", "all") == "1"

@@ -27,8 +27,8 @@ def screen(app) -> str:
         ("head", DEMO_PINS["head"], "s", "SafeguardingScreen"),
         ("head", DEMO_PINS["head"], "e", "ExceptionsScreen"),
         ("oak", DEMO_PINS["oak"], "v", "HomeScreen"),  # a teacher has no visitor desk
-        ("oak", DEMO_PINS["oak"], "s", "HomeScreen"),  # nor the DSL's feed
-        ("office", DEMO_PINS["office"], "s", "HomeScreen"),
+        ("oak", DEMO_PINS["oak"], "s", "SafeguardingScreen"),  # the concerns she raised only (f1s6)
+        ("office", DEMO_PINS["office"], "s", "SafeguardingScreen"),  # likewise (f1s6)
         ("admin", DEMO_PINS["admin"], "e", "HomeScreen"),
     ],
 )

@@ -604,13 +604,16 @@ async def test_the_feed_fits_the_screen_and_shows_the_highlighted_entry_whole(sc
 
 
 async def test_office_and_teacher_cannot_see_the_feed(school):
+    """Only the concerns they raised, as they raised them (f1s6): the office's is older than the
+    range shown; the teacher's is listed, and no confiscation, search or anyone else's concern."""
     from kiosk.screens.safeguarding import SafeguardingScreen
 
     _, concern, _ = seed_feed(school)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(pilot, "office", SafeguardingScreen)
-        assert msg(app, "#sg-message") == "Office (office staff) may not see safeguarding concerns."
+        assert msg(app, "#sg-message") == "Nothing in this range with these filters."
+        assert msg(app, "#sg-counts").startswith("Your concerns, as you raised them.")
         assert app.screen.query_one("#sg-feed").row_count == 0
         assert "f" not in app.screen.active_bindings
         app.screen.say("")
@@ -621,7 +624,8 @@ async def test_office_and_teacher_cannot_see_the_feed(school):
         await pilot.press("escape", "l")
         await quiet(pilot)
         await open_screen(pilot, "oak", SafeguardingScreen)
-        assert msg(app, "#sg-message") == "Oak Teacher (teacher) may not see safeguarding concerns."
+        assert msg(app, "#sg-message") == ""
+        assert [e.concern_id for e in app.screen.entries] == [concern.id]  # hers; not the confiscation
 
 
 async def test_any_staff_raises_a_concern_about_a_pupil_staff_or_visitor(school):
