@@ -28,11 +28,15 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- backup
 
 
-def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
+def backup(
+    who: SignedIn, path: str, anchor: Callable[[], None], before_copy: Callable[[Path], list[str]] | None = None
+) -> Path:
     """A consistent copy of the database at ``path`` (audited: it holds everyone's data).
 
-    The backup is recorded, then ``anchor()`` is called, before the copy, so the copy holds
-    both: restored, it is the log as anchored. A copy that fails is recorded too.
+    The backup is recorded (and ``before_copy(dest)``'s own entries written: the old
+    backups it will delete), then ``anchor()`` is called, before the copy, so the copy
+    holds them all: restored, it is the log as anchored. A copy that fails is recorded
+    too, with the old backups kept after all.
     SQLite: the online backup API; PostgreSQL: pg_dump (its absence is one line).
     """
     from models.errors import KioskError
@@ -41,11 +45,12 @@ def backup(who: SignedIn, path: str, anchor: Callable[[], None]) -> Path:
     actor = staff_row(who)
     dest = check_destination(Path(path))
     record_backup(dest, actor=actor)
+    to_delete = before_copy(dest) if before_copy is not None else []
     anchor()
     try:
         return backup_to(dest)
     except KioskError as exc:
-        record_backup(dest, actor=actor, failed=str(exc))
+        record_backup(dest, actor=actor, failed=str(exc), old_kept=to_delete)
         raise
 
 
@@ -61,10 +66,22 @@ def backup_into_folder(
 ) -> NightlyBackup:
     """``kiosk backup`` with no file: a dated copy in the backup folder, then this
     database's copies there older than ``keep_days`` deleted (only once the new copy is
-    whole: a failed backup deletes nothing). Nothing else in the folder is touched."""
-    from models.errors import ValidationError
+    whole: a failed backup deletes nothing). Nothing else in the folder is touched.
+
+    The deletion is on record before the copy (the copy holds it, so the newest backup
+    restores with its log as anchored); a file that then cannot be deleted is recorded
+    after, and is one line."""
+    from models.errors import StorageError, ValidationError
     from models.store.files import private_dir
-    from models.upkeep.backup import dated_name, default_folder, prune, record_pruned
+    from models.upkeep.backup import (
+        Pruned,
+        dated_name,
+        default_folder,
+        delete_backups,
+        old_backups,
+        record_prune_failed,
+        record_pruned,
+    )
 
     if folder is None:
         folder = private_dir(default_folder())  # 0700: it will hold everyone's data
@@ -75,11 +92,21 @@ def backup_into_folder(
             "No backup was made."
         )
     folder = folder.expanduser()
-    dest = backup(who, str(folder / dated_name(url, now)), anchor)
-    pruned = prune(dest.parent, url, keep_days, now)
-    if pruned.deleted:
-        record_pruned(pruned, dest.parent, keep_days, actor=staff_row(who), now=now)
-    return NightlyBackup(dest, pruned.deleted, pruned.kept - 1)
+    planned = Pruned([], 0)
+
+    def record_the_prune(dest: Path) -> list[str]:
+        nonlocal planned
+        planned = old_backups(dest.parent, url, keep_days, now)
+        if planned.deleted:
+            record_pruned(planned, dest.parent, keep_days, actor=staff_row(who), now=now)
+        return planned.deleted
+
+    dest = backup(who, str(folder / dated_name(url, now)), anchor, before_copy=record_the_prune)
+    left, why = delete_backups(dest.parent, planned.deleted)
+    if why is not None:
+        record_prune_failed(left, why, dest.parent, actor=staff_row(who), now=now)
+        raise StorageError(f"Backup written to {dest}. {why}")
+    return NightlyBackup(dest, planned.deleted, planned.kept)
 
 
 @dataclass(frozen=True)

@@ -124,9 +124,11 @@ def trust_terminal_then(env: Env) -> None:
         )
 
 
-def prepare(env: Env) -> None:
-    """Open the database (--demo: the demo school, made on first use), the trays, the daily anchor."""
-    env.open()
+def prepare(env: Env, *, create: bool = True) -> None:
+    """Open the database (--demo: the demo school, made on first use), the trays, the daily
+    anchor. ``create=False`` (kiosk serve): a database that does not exist, or is empty, is
+    one line and none is made (only run, demo and the first staff add make one)."""
+    env.open(create=create)
     if env.demo:  # (--demo: the demo school, created on first run)
         from models.store.tables import Staff
 

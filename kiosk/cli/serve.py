@@ -78,7 +78,9 @@ def serve(env: Env, host: str, port: int, proxies: tuple[str, ...], extra_hosts:
 
     sockets = listen(host, port)  # first: a port in use is one line before anything else is done
     try:
-        prepare(env)  # as kiosk run does, once here rather than in every session (the demo school made once)
+        # as kiosk run does, once here rather than in every session (the demo school made once);
+        # never a new empty database (README: only run, demo and the first staff add make one)
+        prepare(env, create=env.demo)
         server = kiosk_server(
             host, port, session_environment(env), demo=env.demo, proxies=proxies, extra_hosts=extra_hosts
         )

@@ -57,8 +57,27 @@ def normalise_url(url: str | os.PathLike) -> str:
     if scheme in ("sqlite",):
         return text
     if scheme in ("postgres", "postgresql"):
-        return "postgresql://" + text.split("://", 1)[1]
+        full = "postgresql://" + text.split("://", 1)[1]
+        _check_readable(full)
+        return full
     raise ConfigError(f"Unsupported database URL scheme {scheme!r}: use a file path, sqlite:///… or postgresql://…")
+
+
+def _check_readable(url: str) -> None:
+    """A PostgreSQL URL whose server part cannot be read (an IPv6 address with no closing
+    bracket, a port that is not a number from 1 to 65535) is one line, without the URL
+    itself (it may hold a password)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        why = "an IPv6 address needs its closing ]" if "IPv6" in str(exc) else "the port must be a number up to 65535"
+        raise ConfigError(
+            f"This is not a valid PostgreSQL URL ({why}): give postgresql://user@host/dbname, an IPv6 server "
+            "as postgresql://user@[::1]/dbname. Nothing was changed."
+        ) from None
 
 
 def is_sqlite() -> bool:

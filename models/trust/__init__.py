@@ -686,9 +686,10 @@ def registry_problems(*, missing: bool = True) -> list[str]:
             )
         if missing and states[s.schema_name] == MISSING:
             problems.append(
-                f"Table site: the school {s.name!r} ({s.code}) is in the trust's registry but its tables are "
-                f"gone (schema {s.schema_name}, dropped outside the kiosk): put its backup back with `kiosk trust "
-                f"add-site {s.code} --empty`, then `KIOSK_SITE={s.code} kiosk restore FILE`."
+                f"Table site: the school {s.name!r} ({s.code}) is in the trust's registry but its tables are not "
+                f"in this database (schema {s.schema_name}): still to be restored from its own backup (`kiosk trust "
+                f"add-site {s.code} --empty`, then `KIOSK_SITE={s.code} kiosk restore FILE`), or, if this database "
+                "had them, dropped outside the kiosk."
             )
     for (name,) in db.execute_sql(
         "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (site_names.SCHEMA_PREFIX.replace("_", "\\_") + "%%",)

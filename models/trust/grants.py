@@ -34,12 +34,27 @@ def role_for(database: str, code: str) -> str:
     return f"{database}_{code}"
 
 
+# PostgreSQL's reserved role names (CREATE ROLE refuses them), its words for a role in
+# GRANT and ALTER (never a role's own name), and pg_hba.conf's keywords in the user field
+# (the line printed for the school would let every role in, or none)
+RESERVED_ROLES = frozenset(
+    {"public", "none", "current_user", "session_user", "current_role", "user"}
+    | {"all", "sameuser", "samerole", "samegroup", "replication"}
+)
+
+
 def check_role(role: str) -> str:
     role = (role or "").strip()
     if not _ROLE.fullmatch(role) or len(role) > MAX_ROLE:
         raise ValidationError(
             f"{role[:70]!r} cannot be a PostgreSQL role here: lower-case letters, digits and _, starting with "
             f"a letter, at most {MAX_ROLE} characters (give one with --role)."
+        )
+    if role in RESERVED_ROLES or role.startswith("pg_"):
+        raise ValidationError(
+            f"{role!r} cannot be a school's role: the name is reserved by PostgreSQL (public, none, pg_…, "
+            "current_user and the like, and pg_hba.conf's all, sameuser, samerole, samegroup, replication). "
+            "Give another with --role, or leave it out for the database's name and the school's code."
         )
     return role
 

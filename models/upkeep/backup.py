@@ -74,11 +74,14 @@ def backup_to(dest: Path) -> Path:
     return dest
 
 
-def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = None) -> None:
+def record_backup(
+    dest: Path, *, actor: object, now=None, failed: str | None = None, old_kept: list[str] | None = None
+) -> None:
     """Audit a backup: it holds everyone's data, so who made it and where is on record.
 
     Written before the copy (the copy then holds it); ``failed``: the copy did not happen
-    after all, and why (a second entry, since the first cannot be taken back)."""
+    after all, and why (a second entry, since the first cannot be taken back); ``old_kept``:
+    the old backups recorded as to be deleted (:func:`record_pruned`), kept after all."""
     from models.audit import chain as audit
     from models.audit.tx import write_tx
     from models.clock import utcnow
@@ -87,9 +90,10 @@ def record_backup(dest: Path, *, actor: object, now=None, failed: str | None = N
         if failed is None:
             audit.append(actor, "backup.write", "database", "-", {"file": str(dest)}, now or utcnow())
         else:
-            audit.append(
-                actor, "backup.failed", "database", "-", {"file": str(dest), "why": failed[:300]}, now or utcnow()
-            )
+            details: dict[str, object] = {"file": str(dest), "why": failed[:300]}
+            if old_kept:
+                details["old_backups_kept"] = old_kept[:200]
+            audit.append(actor, "backup.failed", "database", "-", details, now or utcnow())
 
 
 # ---------------------------------------------------------------- PostgreSQL tools
@@ -481,16 +485,17 @@ class Pruned:
     kept: int
 
 
-def prune(folder: Path, url: str, keep_days: int, now: dt.datetime) -> Pruned:
-    """Delete this database's backups in ``folder`` made more than ``keep_days`` days
-    before ``now``: only regular files named as :func:`dated_name` names them (the time
-    is read from the name, not the file's date, which a copy changes). Nothing else in the
-    folder is touched, nor any other database's backups."""
+def old_backups(folder: Path, url: str, keep_days: int, now: dt.datetime) -> Pruned:
+    """This database's backups in ``folder`` made more than ``keep_days`` days before
+    ``now`` (``deleted``: to delete, by :func:`delete_backups` once the new copy is whole),
+    and how many others are kept. Only regular files named as :func:`dated_name` names them
+    (the time is read from the name, not the file's date, which a copy changes); nothing
+    else in the folder, nor any other database's backups."""
     import stat
 
     stem = stem_of(url)
     cutoff = now - dt.timedelta(days=keep_days)
-    deleted: list[str] = []
+    old: list[str] = []
     kept = 0
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         m = _NAME.match(entry.name)
@@ -504,17 +509,49 @@ def prune(folder: Path, url: str, keep_days: int, now: dt.datetime) -> Pruned:
             continue
         if made >= cutoff:
             kept += 1
-            continue
+        else:
+            old.append(entry.name)
+    return Pruned(old, kept)
+
+
+def delete_backups(folder: Path, names: list[str]) -> tuple[list[str], str | None]:
+    """Delete ``names`` (from :func:`old_backups`) in ``folder``: the names not deleted, and
+    why the first of them was not (one line), or ``([], None)``."""
+    left: list[str] = []
+    why = None
+    for name in names:
+        path = folder / name
         try:
-            os.unlink(entry.path)
+            os.unlink(path)
+        except FileNotFoundError:
+            continue  # gone already (deleted by hand meanwhile): what was wanted
         except OSError as exc:
-            raise StorageError(f"Cannot delete the old backup {entry.path}: {exc.strerror or exc}.") from None
-        deleted.append(entry.name)
-    return Pruned(deleted, kept)
+            left.append(name)
+            why = why or f"Cannot delete the old backup {path}: {exc.strerror or exc}."
+    return left, why
+
+
+def record_prune_failed(left: list[str], why: str, folder: Path, *, actor: object, now: dt.datetime) -> None:
+    """The old backups that :func:`record_pruned` put on record as deleted but could not be."""
+    from models.audit import chain as audit
+    from models.audit.tx import write_tx
+
+    with write_tx():
+        audit.append(
+            actor,
+            "backup.prune_failed",
+            "database",
+            "-",
+            {"folder": str(folder), "not_deleted": left[:200], "count": len(left), "why": why[:300]},
+            now,
+        )
 
 
 def record_pruned(pruned: Pruned, folder: Path, keep_days: int, *, actor: object, now: dt.datetime) -> None:
-    """Audit the old backups deleted (file names only: they hold no one's name)."""
+    """Audit the old backups to be deleted (file names only: they hold no one's name). Written
+    before the copy, so that the copy holds it (after it, the copy's log would be one entry
+    short of the anchors, and its restore would fail verify); the files are deleted once the
+    copy is whole, and a copy that fails, or a file that cannot be deleted, is recorded as such."""
     from models.audit import chain as audit
     from models.audit.tx import write_tx
 

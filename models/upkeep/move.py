@@ -38,7 +38,11 @@ PG_HINT = "give postgresql://user@host/dbname"
 
 def shown(url: str) -> str:
     """A PostgreSQL URL fit to print: a password in it is never shown."""
-    p = urlparse(url)
+    try:
+        p = urlparse(url)
+        p.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:  # not readable: only the part before any user and password is shown
+        return url.split("://", 1)[0] + "://…" if "@" in url else url
     if p.password is None:
         return url
     netloc = (p.username or "") + ":…@" + (p.hostname or "") + (f":{p.port}" if p.port else "")

@@ -144,3 +144,8 @@ def test_site_1_of_a_trust_is_restored_into_a_new_empty_database(trust_url, run,
     close_db()
     code, out, err = run("audit", "verify", "--db", new)  # Elm is named until it is restored
     assert code == 1 and "'Elm Primary' (elm) is in the trust's registry" in out + err, out + err
+    # as the restore said: still to be restored (not accused of being dropped outside the kiosk)
+    said = next(line for line in (out + err).splitlines() if "'Elm Primary' (elm)" in line)
+    assert "its tables are not in this database" in said and "still to be restored from its own backup" in said, said
+    assert said.index("still to be restored") < said.find("dropped outside the kiosk"), said  # only as the other case
+    assert "kiosk trust add-site elm --empty" in said and "KIOSK_SITE=elm kiosk restore FILE" in said, said
