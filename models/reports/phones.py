@@ -570,9 +570,9 @@ def held_counts(reader: Staff | Iterable[str]) -> HeldCounts:
             confiscated += 1
     readable = 0
     if staff_ids:
-        links = list(
+        links: list[tuple[int, int]] = db.execute(
             StaffDevice.select(StaffDevice.device, StaffDevice.staff).where(StaffDevice.device.in_(staff_ids)).tuples()
-        )
+        ).fetchall()
         owners = {s.id: s for s in Staff.select().where(Staff.id.in_([staff_id for _, staff_id in links]))}
         readable = sum(1 for _, staff_id in links if staff_device_access.may_read(reader, owners.get(staff_id)))
     return HeldCounts(held + readable, confiscated, readable)

@@ -431,11 +431,10 @@ def waiting(reader: Staff) -> list[Waiting]:
         .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
     )
     events = list(q)
-    holds = dict(
-        DeviceState.select(DeviceState.device, DeviceState.dsl_hold)
-        .where(DeviceState.device.in_(sorted({e.device_id for e in events}) or [0]))
-        .tuples()
+    held = DeviceState.select(DeviceState.device, DeviceState.dsl_hold).where(
+        DeviceState.device.in_(sorted({e.device_id for e in events}) or [0])
     )
+    holds: dict[int, str] = {row.device_id: row.dsl_hold for row in held}
     out = []
     for e in events:
         if not may_read_details(reader, e.actor_id) or dsl_decides_refusal(
