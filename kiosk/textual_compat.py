@@ -175,17 +175,69 @@ class UnchosenRadioSet(RadioSet):
             self.call_after_refresh(focused_in_view, self)
 
 
-def focused_in_view(widget: Any) -> None:
-    """After a pick-list folds: the field now focused in view too. The form may have closed
-    meanwhile (Esc, Confirm): then there is nothing to show."""
+def _label_before(widget: Any) -> Any:
+    """The label just above a form's field (the sibling before it, if it takes no focus)."""
+    container = widget.parent
+    if container is None:
+        return None
+    siblings = list(container.children)
+    at = siblings.index(widget)
+    return siblings[at - 1] if at > 0 and not siblings[at - 1].can_focus else None
+
+
+def in_view_with_label(widget: Any) -> None:
+    """Scroll a form's field into view, and its label above it with it where both fit: a
+    field as tall as the form's view (the search's seven outcomes at 80x24) was scrolled to
+    with its label off above it, so the list was shown without saying what it was."""
+    if not widget.is_attached:
+        return
+    widget.scroll_visible(animate=False)
+    container, label = widget.parent, _label_before(widget)
+    if label is None or not container.allow_vertical_scroll:
+        return
+    from textual.geometry import Region
+
+    both = Region.union(label.virtual_region_with_margin, widget.virtual_region_with_margin)
+    if both.height <= container.scrollable_content_region.height:
+        container.scroll_to_region(both, animate=False, immediate=True)
+
+
+def focused_in_view(widget: Any, again: bool = True) -> None:
+    """After a pick-list folds: the field now focused in view too, and the folded list's
+    chosen row with it (and the list's label above it) where they fit together: the focus
+    moved on while the list was still unfolded, and the form had scrolled the list's rows
+    out of view, so at 80x24 the confiscation's chosen Why was above the view. Run once more
+    after the next refresh: the fold's new height is laid out only then. The form may have
+    closed meanwhile (Esc, Confirm): then there is nothing to show."""
+    from textual.geometry import Region
+
     if not widget.is_attached:
         return
     try:
         focused = widget.screen.focused
     except NoScreen:
         return
-    if focused is not None:
-        focused.scroll_visible(animate=False)
+    if focused is None:
+        return
+    focused.scroll_visible(animate=False)
+    container = widget.parent
+    if (
+        widget.has_class("folded")
+        and focused is not widget
+        and container is not None
+        and focused.parent is container
+        and container.allow_vertical_scroll
+    ):
+        room = container.scrollable_content_region.height
+        wanted = Region.union(widget.virtual_region_with_margin, focused.virtual_region_with_margin)
+        label = _label_before(widget)
+        if label is not None:  # its label too, where it fits
+            with_label = Region.union(wanted, label.virtual_region_with_margin)
+            wanted = with_label if with_label.height <= room else wanted
+        if wanted.height <= room:
+            container.scroll_to_region(wanted, animate=False, immediate=True)
+    if again:
+        widget.call_after_refresh(focused_in_view, widget, False)
 
 
 def unpress(radio_set: RadioSet) -> None:

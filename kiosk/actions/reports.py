@@ -22,20 +22,18 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
     ``printer`` is the printer jobs go to (``Services.printer_spec``): its state is the one reported.
     """
     from models.clock import local_day
-    from models.custody.ledger import CONFISCATED
     from models.reports import phones as reports
 
     lines: list[str] = []
     # The morning's figures are for those with a part in the hand-in or its reports; the chair
     # of governors has none (models.staff.auth.PERMISSIONS): their Home has their own lines.
     if who.may("hand_in") or who.may("view_reports"):
-        held = reports.uncollected(now, overnight=False)  # counts only
+        held = reports.held_counts(staff_row(who))  # staff devices only for those who may read of them
         progress = reports.class_progress(local_day(now))
         done = sum(p.handed_in for p in progress)
         expected = sum(p.expected for p in progress)
         excepted = sum(p.exceptions for p in progress)
         marked = sum(p.absent + p.no_phone for p in progress)
-        confiscated = sum(1 for h in held if h.held_as == CONFISCATED)
         lines.append(
             f"Today: {done} of {expected} registered phones handed in"
             + (
@@ -45,7 +43,13 @@ def home_summary(who: SignedIn, now: dt.datetime, settings: Any, printer: Any) -
                 else ""
             )
             + (f"; {marked} absent or with no phone today, not expected" if marked else "")
-            + f". Held now: {len(held)} ({confiscated} confiscated)."
+            + f". Held now: {held.held} ({held.confiscated} confiscated"
+            + (
+                f"; {held.staff_devices} staff {'device' if held.staff_devices == 1 else 'devices'} held for the DSL"
+                if held.staff_devices
+                else ""
+            )
+            + ")."
         )
     if who.may("visitors"):
         from models.visitors import visits as visitors

@@ -22,7 +22,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
-from kiosk.textual_compat import UnchosenRadioSet
+from kiosk.textual_compat import UnchosenRadioSet, focused_in_view
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
 from models.custody.ledger import CATEGORIES, NUDE_GUIDANCE, NUDE_IMAGES, POLICY_LIMIT, REASON_LIMIT
 
@@ -97,8 +97,9 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
         self.call_after_refresh(self.keep_focus_in_view)
 
     def keep_focus_in_view(self) -> None:
-        """The field being typed in stays in view when the guidance above the form takes room."""
-        self.call_after_refresh(lambda: self.focused is not None and self.focused.scroll_visible(animate=False))
+        """The field being typed in stays in view when the guidance above the form takes room,
+        and the chosen Why (folded) with it where both fit (kiosk.textual_compat.focused_in_view)."""
+        self.call_after_refresh(focused_in_view, self.query_one("#confiscate-category", RadioSet))
 
     def policy(self) -> str | None:
         index = self.query_one("#confiscate-policy", RadioSet).pressed_index
@@ -187,11 +188,15 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
                 f"Why: {CATEGORIES[category]}\n"
                 f"What happened: {result.reason}\n"
                 f"Policy: {result.policy}\n\n"
-                # (the guidance on such images shows whole above the summary: dialogs.tcss)
-                + ("The phone is held for the DSL until the DSL decides.\n\n" if nude else "")
-                # What it means, said again where it is confirmed (the note above the form is hidden here).
+                # What it means, said again where it is confirmed (the note above the form is hidden
+                # here). Held for the DSL, it is not a listed parent's to collect until the DSL
+                # decides: said in two lines, under the guidance shown whole above it (dialogs.tcss),
+                # so the whole summary fits at 80x24.
                 + (
-                    self.where
+                    "The phone is held for the DSL in the office until the DSL decides: "
+                    "not released to the pupil or a parent meanwhile."
+                    if nude
+                    else self.where
                     or "It will be held in the office and released only to a listed parent or carer, with ID seen."
                 )
             ),

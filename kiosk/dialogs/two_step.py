@@ -344,12 +344,28 @@ class DockedTwoStepDialog(TwoStepDialog[T]):
         if "docked" not in self.BOX_CLASSES.split() or not self.is_attached:
             return
         box = self.query_one(f"#{self.PREFIX}-box")
-        docked = box.query_children(".dialog-head, .dialog-foot, .dialog-confirm-buttons")
-        used = box.styles.gutter.height + sum(part.outer_size.height for part in docked if part.display)
+        # What is docked in this step, by the step (the class), not by the parts' display: just
+        # after Continue their styles may not have caught up yet. The Confirm buttons, docked
+        # and not yet laid out, measure nothing: they are as tall as the form's buttons (the
+        # same row of buttons). Uncounted, the summary's last lines ran on under them at 80x24,
+        # cut off unseen. Measured again after the next refresh until the room settles.
+        confirming = self.has_class("confirming")
+        head = sum(part.outer_size.height for part in box.query_children(".dialog-head"))
+        if confirming:
+            buttons = box.query_children(".dialog-confirm-buttons").first()
+            foot_buttons = box.query(".dialog-foot .dialog-buttons").first()
+            foot = max(buttons.outer_size.height, foot_buttons.outer_size.height)
+        else:
+            foot = sum(part.outer_size.height for part in box.query_children(".dialog-foot"))
+        used = box.styles.gutter.height + head + foot
         room = max(3, int(self.size.height * 0.95) - used)
+        changed = False
         for part in box.query_children(".dialog-form, .dialog-confirm"):
             if part.styles.max_height is None or part.styles.max_height.value != room:
                 part.styles.max_height = room
+                changed = True
+        if changed:
+            self.call_after_refresh(self.fit_form)
 
     def compose_foot(self) -> ComposeResult:
         p = self.PREFIX

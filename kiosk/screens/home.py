@@ -20,7 +20,7 @@ from kiosk.session import SignedIn
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
-from models.custody.devices import HAND_IN_OFFER, in_hand_in_window, route_home_scan
+from models.custody.devices import HAND_IN_OFFER, hand_in_window_words, in_hand_in_window, route_home_scan
 from models.staff.auth import capped_accounts
 
 
@@ -372,10 +372,9 @@ class HomeScreen(DbWork, Screen[None]):
             self.scans += 1
             self._show_scan("Looking up " + text + "…")
             settings = self.app.services.settings
-            morning = in_hand_in_window(
-                self.app.services.clock.now(), settings.hand_in_from, settings.hand_in_until, settings.tz
-            )
-            window = f"{settings.hand_in_from:%H:%M}–{settings.hand_in_until:%H:%M}"
+            now = self.app.services.clock.now()
+            morning = in_hand_in_window(now, settings.hand_in_from, settings.hand_in_until, settings.tz)
+            window = hand_in_window_words(now, settings.hand_in_from, settings.hand_in_until, settings.tz)
             self.db(
                 route_home_scan,
                 text,

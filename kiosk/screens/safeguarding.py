@@ -76,14 +76,26 @@ SHORT_CUSTODY = {
     "dsl_decision": "DSL decision",
     "not_searched": "not searched",  # consent refused: not a search (f1s6)
 }
-FIXED = {"when": 16, "status": 9}
-CAPS = {"kind": 16, "class": 10}  # as wide as the widest shown, up to these
+FIXED = {"when": 16}
+# As wide as the widest shown, up to these. Status: "NEW, closed" and "NEW, undone" are 11
+# (a fixed 9 cut them to "NEW, clos" at every width).
+CAPS = {"kind": 16, "class": 10, "status": 11}
 # "About" is as wide as its widest name, up to ABOUT_MAX, taking from "What" (whose entry
 # shows whole under the table) while "What" keeps MIN_WHAT; it is never narrower than
 # ABOUT_MIN where its names need that (at 80x24 "What" is then off to the right).
 ABOUT_MIN, ABOUT_MAX = 20, 32
+ABOUT_LEAST = 8  # narrower still only if Status would otherwise be cut at the right edge
 MIN_WHAT = 20
 SCROLLBAR = 2  # the table keeps room for its vertical scrollbar (scrollbar-gutter: stable)
+
+
+def status_text(entry) -> str:
+    """The Status column: a concern's open or closed, a custody entry's undone, each with NEW
+    until the reader opens it."""
+    if entry.kind == "concern":
+        return ("NEW, " if not entry.seen else "") + entry.status
+    # a confiscation, search or police hand-over: NEW until the DSL opens it
+    return ", ".join(w for w, on in (("NEW", not entry.seen), ("undone", entry.undone)) if on)
 
 
 def short_kind(entry) -> str:
@@ -100,11 +112,16 @@ def column_widths(entries: list, total: int, padding: int = 1) -> dict[str, int]
     for key, label, values in (
         ("kind", "Kind", [short_kind(e) for e in entries]),
         ("class", "Class", [e.class_name for e in entries]),
+        ("status", "Status", [status_text(e) for e in entries]),
     ):
         widths[key] = min(CAPS[key], max([len(label), *map(cell_len, values)]))  # (cells: an emoji is two)
     used = sum(widths.values()) + 2 * padding * (len(widths) + 2) + SCROLLBAR  # (+2: About and What)
     about = max([len("About"), *(cell_len(e.subject) for e in entries)])
     widths["about"] = min(about, max(ABOUT_MIN, min(ABOUT_MAX, total - used - MIN_WHAT)))
+    # Status (NEW) is never pushed off the right edge: About gives way first, down to
+    # ABOUT_LEAST (the whole name is under the table); only "What" runs off to the right.
+    before_what = used - 2 * padding  # every column but What, with their padding and the scrollbar
+    widths["about"] = min(widths["about"], max(ABOUT_LEAST, total - before_what))
     widths["what"] = max(MIN_WHAT, total - used - widths["about"])
     return widths
 
@@ -355,10 +372,7 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
         table = self.query_one("#sg-feed", DataTable)
         widths = self.set_columns(table, self.entries)
         for e in self.entries:
-            if e.kind == "concern":
-                status = ("NEW, " if not e.seen else "") + e.status
-            else:  # a confiscation, search or police hand-over: NEW until the DSL opens it
-                status = ", ".join(w for w, on in (("NEW", not e.seen), ("undone", e.undone)) if on)
+            status = status_text(e)
             table.add_row(
                 Text(e.time),
                 Text(short_kind(e)),

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, RadioButton, RadioSet, TextArea
 
-from kiosk.textual_compat import KeyFirst, PasteFirst
+from kiosk.textual_compat import KeyFirst, PasteFirst, in_view_with_label
 from models.text import clean_typed
 
 
@@ -387,7 +387,8 @@ class InOrderForm:
             screen.set_focus(widget)  # at once, before the next keys
             # Into view once laid out again: a part just shown (a visitor's name box) has no
             # place yet, and Textual's own scroll, run before the layout, left it out of view.
-            widget.call_after_refresh(widget.scroll_visible, animate=False)
+            # Its label with it, where both fit (kiosk.textual_compat.in_view_with_label).
+            widget.call_after_refresh(in_view_with_label, widget)
         # Acted on in the order the Enters came: each field's keys are waited for on its own
         # path (after_keys), and a shorter path (a field typed after a pupil was looked up)
         # could otherwise finish first, and the form be checked before the pupil was picked.

@@ -243,11 +243,23 @@ HAND_IN_OFFER = "offer-hand-in"  # route_home_scan: outside morning hand-in, Hom
 
 def in_hand_in_window(now: dt.datetime, start: dt.time, end: dt.time, tz) -> bool:
     """Whether ``now`` (naive UTC, from the app's clock) falls in the school's morning hand-in,
-    ``start`` to ``end`` local time (``hand_in_from`` / ``hand_in_until`` in the config)."""
+    ``start`` to ``end`` local time (``hand_in_from`` / ``hand_in_until`` in the config), on a
+    weekday: a Saturday or Sunday is no school day. (The kiosk keeps no holiday calendar: a
+    school day is known only afterwards, from its hand-ins.)"""
     from models.clock import to_local
 
-    local = to_local(now, tz).time()
-    return start <= local < end
+    local = to_local(now, tz)
+    return local.weekday() < 5 and start <= local.time() < end
+
+
+def hand_in_window_words(now: dt.datetime, start: dt.time, end: dt.time, tz) -> str:
+    """The morning hand-in's hours as Home says them ("07:30–09:30"), with why a scan at a
+    weekend is outside them ("… on weekdays (today is Saturday)")."""
+    from models.clock import to_local
+
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    local = to_local(now, tz)
+    return hours if local.weekday() < 5 else f"{hours} on weekdays (today is {local:%A})"
 
 
 def route_home_scan(

@@ -1441,6 +1441,8 @@ def check_undo(actor: Staff, target: CustodyEvent, *, now: dt.datetime | None = 
         raise RuleViolation("A reversal cannot itself be undone: record the action again instead.")
     if target.kind == POLICE_EV:
         raise RuleViolation("A police hand-over is final and cannot be undone.")
+    if altered_events([target]):  # a reversal on top of a record nobody can vouch for: never
+        raise RuleViolation(UNDO_ALTERED)
     if target.kind == CONFISCATED_EV and target.category == NUDE_IMAGES:
         # Undoing it would lift the hold for the DSL: only the DSL (or the headteacher) may,
         # whoever recorded it (online safety 11.1.1: all such concerns go to the DSL).
@@ -1547,6 +1549,10 @@ def history(device_id: int) -> list[CustodyEvent]:
 
 
 ALTERED = "ALTERED — does not match the audit chain"
+UNDO_ALTERED = (
+    "Not undone: the latest action was edited outside the kiosk (marked ALTERED): "
+    "ask an admin to run kiosk audit verify."
+)
 
 
 def altered_events(events: Iterable[CustodyEvent]) -> dict[int, str]:

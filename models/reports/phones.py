@@ -546,6 +546,47 @@ def held_count() -> int:
     return int(count)
 
 
+@dataclass(frozen=True)
+class HeldCounts:
+    """What Home says of the phones the school holds now, for one reader (:func:`held_counts`)."""
+
+    held: int  # every phone held now, less the staff devices the reader may not read of
+    confiscated: int  # pupils' phones confiscated (never a staff device held for the LADO or police)
+    staff_devices: int  # members of staff's devices held that the reader may read of
+
+
+def held_counts(reader: Staff | Iterable[str]) -> HeldCounts:
+    """Counts of the phones held now (in a slot or confiscated), as ``reader`` may know them:
+    a member of staff's own device held for the LADO or the police is counted only for those
+    who may read of its hold (:func:`models.custody.staff_device_access.may_read`), and never
+    as a pupil's confiscated phone."""
+    from models.custody import staff_device_access  # noqa: PLC0415
+
+    rows = (
+        DeviceState.select(DeviceState.device, DeviceState.state, Device.kind, Device.pupil)
+        .join(Device, on=(DeviceState.device == Device.id))
+        .where(DeviceState.state.in_([PhoneState.IN_TRAY, PhoneState.CONFISCATED]))
+        .tuples()
+    )
+    held = confiscated = 0
+    staff_ids: list[int] = []
+    for device_id, state, kind, pupil_id in rows.iterator():
+        if kind == staff_device_access.STAFF_KIND:
+            staff_ids.append(device_id)
+            continue
+        held += 1
+        if pupil_id is not None and state == PhoneState.CONFISCATED:
+            confiscated += 1
+    readable = 0
+    if staff_ids:
+        links: list[tuple[int, int]] = db.execute(
+            StaffDevice.select(StaffDevice.device, StaffDevice.staff).where(StaffDevice.device.in_(staff_ids)).tuples()
+        ).fetchall()
+        owners = {s.id: s for s in Staff.select().where(Staff.id.in_([staff_id for _, staff_id in links]))}
+        readable = sum(1 for _, staff_id in links if staff_device_access.may_read(reader, owners.get(staff_id)))
+    return HeldCounts(held + readable, confiscated, readable)
+
+
 def uncollected(now: dt.datetime | None = None, tz=SCHOOL_TZ, *, overnight: bool = True) -> list[UncollectedPhone]:
     """Phones the school still holds (in the tray or confiscated), by slot; each marked if
     kept overnight (:func:`kept_overnight`), unless ``overnight`` is False (counts only)."""

@@ -37,6 +37,7 @@ from models.custody.ledger import (
     HANDED_IN,
     REVERSAL,
     SEARCHED,
+    dsl_decides_refusal,
     require_dsl_for,
     state_of,
 )
@@ -48,6 +49,7 @@ from models.store.tables import (
     Contact,
     CustodyEvent,
     Device,
+    DeviceState,
     ParentsInformed,
     PoliceContact,
     Pupil,
@@ -406,7 +408,8 @@ class Waiting:
 def waiting(reader: Staff) -> list[Waiting]:
     """Confiscations and searches of pupils' phones (not undone) with no parents-informed entry
     and, for a search, no time recorded on the search itself: newest first. For leadership, the
-    DSL and the headteacher."""
+    DSL and the headteacher; each lists only what they may record (:func:`about`): a phone held
+    for the DSL is the DSL's to tell the parents of, so it is not on leadership's list."""
     if reader is None:
         raise PermissionDenied("Sign in first.")
     _reader_roles_ok(reader)
@@ -427,8 +430,17 @@ def waiting(reader: Staff) -> list[Waiting]:
         )
         .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
     )
+    events = list(q)
+    held = DeviceState.select(DeviceState.device, DeviceState.dsl_hold).where(
+        DeviceState.device.in_(sorted({e.device_id for e in events}) or [0])
+    )
+    holds: dict[int, str] = {row.device_id: row.dsl_hold for row in held}
     out = []
-    for e in q:
+    for e in events:
+        if not may_read_details(reader, e.actor_id) or dsl_decides_refusal(
+            reader, holds.get(e.device_id), "parents_informed"
+        ):
+            continue  # not theirs to record: _event_about would refuse it
         pupil: Any = e.device.pupil
         actor: Any = e.actor if e.actor_id else None
         out.append(

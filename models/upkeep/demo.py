@@ -166,9 +166,10 @@ def _build(settings: Settings, now: dt.datetime, history_days: int) -> dict[str,
                 grounds="Reported photograph of another pupil",
                 found_what="a photograph of another pupil",
                 outcome="pupil_asked_to_delete",
-                parents_informed_at=_at(day, 12, 0),
+                parents_informed_at=_at(day, 12, 25),  # after the 12:10 search, recorded once they were told
                 parents_informed_how="telephone",
-                now=_at(day, 12, 10),
+                searched_at=_at(day, 12, 10),
+                now=_at(day, 12, 30),
             )
             events += 2
         for j, device in enumerate(devices):

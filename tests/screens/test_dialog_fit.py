@@ -176,3 +176,85 @@ async def test_exception_form_shows_its_error_line_and_buttons(school, size):
         await quiet(pilot)
         assert text(app, "#exc-error")  # something is missing: it says what
         await assert_whole(pilot, "exc-error", "exc-continue", "exc-cancel")
+
+
+@pytest.mark.parametrize("in_slot", [False, True], ids=["with-owner", "in-slot"])
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_nude_images_confirm_step_shows_its_last_sentence(school, size, in_slot):
+    """Findings after issue 15: at 80x24 the confirmation of a confiscation for suspected nude
+    images (its guidance above it) cut off its last sentence, with no sign that more was below."""
+    if in_slot:
+        custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f6")
+        await pilot.press("down", "down", "down", "down", "enter")  # suspected nude or semi-nude images
+        await pilot.press(*"Image shared in a group chat", "enter", "down", "enter", "enter")
+        assert app.screen.has_class("confirming")
+        await assert_whole(pilot, "confiscate-guidance", "confiscate-summary", "confiscate-yes", "confiscate-back")
+        box = app.screen.query_one("#confiscate-summary").parent
+        await until(pilot, lambda: box.max_scroll_y == 0, 10, "the whole summary in view, nothing below it")
+        summary = text(app, "#confiscate-summary")
+        assert "held for the DSL" in summary
+        assert "listed parent or carer collects it" not in summary  # not theirs to collect until the DSL decides
+
+
+def _row_in_view(app, form_id: str, widget_id: str) -> bool:
+    """The chosen row of the folded pick-list ``widget_id`` is drawn inside the form's view."""
+    from textual.widgets import RadioSet
+
+    form = app.screen.query_one(f"#{form_id}")
+    radio = app.screen.query_one(f"#{widget_id}", RadioSet)
+    if not radio.has_class("folded"):
+        return False
+    chosen = radio.query("RadioButton.-on").first()
+    return chosen.region.height > 0 and form.region.contains_region(chosen.region)
+
+
+@pytest.mark.parametrize("why", [1, 4], ids=["behaviour", "nude-images"])
+@pytest.mark.parametrize("in_slot", [False, True], ids=["with-owner", "in-slot"])
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_folded_why_stays_in_view_with_what_happened(school, size, in_slot, why):
+    """Findings after issue 15: at 80x24 the folded "Why" (the confiscation's reason) was
+    scrolled out of the form's view while "What happened" was typed in, most of all with the
+    longer note of a phone in a slot above the form."""
+    if in_slot:
+        custody.hand_in(school.codes["000001"], school.office, now=NOW)
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f6")
+        await pilot.press(*["down"] * why, "enter")  # why: behaviour, or suspected nude images (its guidance above)
+        assert app.focused.id == "confiscate-reason"
+        await quiet(pilot)
+        await pilot.press(*"Filming in class during a lesson")
+        await quiet(pilot)
+        await assert_whole(pilot, "confiscate-reason")
+        assert _row_in_view(app, "confiscate-form", "confiscate-category"), "the chosen why is out of view"
+
+
+def _label_in_view(app, form_id: str, words: str) -> bool:
+    """A label reading ``words`` is drawn whole inside the form's view."""
+    form = app.screen.query_one(f"#{form_id}")
+    for label in form.query("Label"):
+        if str(label.render()).startswith(words):
+            return label.region.height > 0 and form.region.contains_region(label.region)
+    return False
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
+async def test_the_search_outcome_list_keeps_its_label_in_view(school, size):
+    """Findings after issue 15: with seven outcomes the list (nine rows) filled the form's view
+    at 80x24 and its label, "Outcome: what was done with it", scrolled off above it."""
+    custody.confiscate(
+        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+    )
+    app = make_app(start="history")
+    async with app.run_test(size=size) as pilot:
+        await open_dialog(pilot, school, size, "f7")
+        await pilot.press("down", "enter", "enter", "shift+tab")  # consent: the pupil; then the witness
+        await pilot.press(*"Mrs R Hughes", "enter", *"Reported image", "enter", *"an image", "enter")
+        await pilot.press(*"office", "enter", "enter", "enter", "enter", "enter")
+        assert app.focused.id == "search-outcome"
+        await quiet(pilot)
+        await assert_whole(pilot, "search-outcome")
+        assert _label_in_view(app, "search-form", "Outcome"), "the outcome list's label is out of view"

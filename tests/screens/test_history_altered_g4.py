@@ -62,3 +62,27 @@ async def test_history_marks_the_events_edited_outside_the_kiosk(school, databas
         assert text(app, "#history-message").startswith(
             "2 of this phone's records do not match the audit chain (marked ALTERED)"
         )
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_undo_is_not_offered_on_an_altered_latest_event_and_says_why(school, database, size):
+    ava = school.codes["000001"]
+    custody.hand_in(ava, school.office, now=NOW)
+    (handed,) = custody.history(resolve(ava).device.id)
+    edit_file(database, f"update audit_entry set actor = 'staff:99' where seq = {handed.audit_seq}")  # noqa: S608
+
+    app = make_app(start="history")
+    app.services.clock.at = NOW + dt.timedelta(minutes=5)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        await quiet(pilot)
+        await pilot.press(*ava, "enter")
+        await quiet(pilot)
+        assert MARK in text(app, "#history-chain")
+        assert app.screen.check_action("phone", ("undo",)) is False  # not offered
+        await pilot.press("f2")
+        await quiet(pilot)
+        said = text(app, "#history-message")
+        assert "\n" not in said.strip()
+        assert said.startswith("Not undone: the latest action was edited outside the kiosk"), said
+        assert [e.kind for e in custody.history(resolve(ava).device.id)] == [custody.HANDED_IN]

@@ -87,3 +87,20 @@ async def test_in_the_configured_window_a_scan_at_home_hands_in_at_once(school, 
         await scans_done(pilot, 1)
         assert text(app, "#outcome-word") == "HANDED IN"
         assert handed_in() == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_scan_at_home_on_a_saturday_morning_is_a_look_up(school, size):
+    """08:10 is in the window's hours, but Saturday is no school day: nothing is recorded."""
+    app = make_app()
+    app.services.clock.at = dt.datetime(2026, 11, 14, 8, 10)  # a Saturday (GMT)
+    async with app.run_test(size=size) as pilot:
+        await sign_in(pilot, "office", DEMO_PINS["office"])
+        ava = school.codes["000001"]
+        burst(app, [*ava, "enter"])
+        await drawn(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        line = text(app, "#home-scan")
+        assert "Morning hand-in is 07:30–09:30 on weekdays (today is Saturday), so nothing was recorded" in line
+        assert handed_in() == 0
+        assert app.screen.query_one("#home-scan").region.bottom <= size[1] - 1  # above the footer

@@ -269,7 +269,11 @@ def test_the_safeguarding_feed_measures_names_in_cells():
 
     from kiosk.screens.safeguarding import column_widths
 
-    entries = [SimpleNamespace(subject="🎉🎉🎉 Ava", class_name="Oak", kind="search", kind_text="search")]
+    entries = [
+        SimpleNamespace(
+            subject="🎉🎉🎉 Ava", class_name="Oak", kind="search", kind_text="search", seen=True, undone=False
+        )
+    ]
     assert column_widths(entries, 110)["about"] == len("🎉🎉🎉 Ava") + 3  # three emoji: three more cells
 
 
