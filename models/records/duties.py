@@ -1165,6 +1165,10 @@ class Withheld:
     # reviewer -> custody event ids. The event stays (what happened, when, where the phone was);
     # its grounds, consent, outcome, what was found and the like are left out.
     details: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Said in every export this maker makes, whether or not anything is left out for it (so
+    # that it says nothing of what there is): an export never counts or names an allegation
+    # about the person who made it, nor one about a headteacher in a headteacher's.
+    always: str = ""
 
     @property
     def concerns(self) -> int:
@@ -1182,8 +1186,9 @@ class Withheld:
         )
 
     def statement(self) -> str:
-        """The plain statement put in the export (empty when nothing was withheld)."""
-        parts = []
+        """The plain statement put in the export (empty when nothing was withheld, and the
+        maker is owed no standing note)."""
+        parts = [self.always] if self.always else []
         if n := self.concerns:
             parts.append(
                 f"WITHHELD: {n} concern{'s' if n != 1 else ''} about this person "
@@ -1258,6 +1263,24 @@ class SarExport:
         }
 
 
+def _refuse_own_records(subject: Subject, actor: Staff | str | None) -> None:
+    """Nobody erases their own records, and a headteacher no headteacher's, whatever they
+    hold (a refusal only when they held an allegation would say that they do)."""
+    if not isinstance(actor, Staff) or subject.kind != STAFF:
+        return
+    if subject.row_id == actor.id:
+        raise PermissionDenied(
+            "Nobody erases their own records: another records officer (the administrator), "
+            "with the chair of governors, must handle this request."
+        )
+    target = Staff.get_or_none(Staff.id == subject.row_id)
+    if target is not None and HEADTEACHER in target.role_set and HEADTEACHER in actor.role_set:
+        raise PermissionDenied(
+            "A headteacher does not erase a headteacher's records: the administrator, with the chair "
+            "of governors, must handle this request."
+        )
+
+
 def _refuse_own_allegation(subject: Subject, actor: Staff | str | None) -> None:
     """Nobody reads or erases an allegation about themself (KCSIE Part 4), and a headteacher
     none about a headteacher (models.safeguarding.concerns routes those to the chair of
@@ -1300,7 +1323,6 @@ def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: 
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     with db.atomic():  # one consistent read; nothing written
         subject = subject.with_devices()
-        _refuse_own_allegation(subject, actor)
         subject, withheld = _withhold_concerns(subject, actor)
         sections = {k.name: k.export(subject) for k in kinds}
         withheld = replace(
@@ -1314,32 +1336,72 @@ def subject_access(subject: Subject, *, actor: Staff | str | None = "cli", now: 
 
 
 def _withhold_concerns(subject: Subject, actor: Staff | str | None) -> tuple[Subject, Withheld]:
-    """``subject`` without the concerns about them that ``actor`` may not see (the feed's rule,
-    ``models.staff.concern_access``: an admin sees none, a headteacher none about a headteacher),
-    and what was withheld, by who must review it. The concern's text, its follow-ups, who raised
-    it, its parents told and police contacts and its audit entries all stay out. The domain's
-    own use (no person: ``actor`` a string or None) withholds nothing."""
-    if actor is None or isinstance(actor, str):
-        return subject, Withheld()
-    ids = subject.ids("concern")
-    if not ids:
+    """``subject`` without the concerns that ``actor`` may not see (the feed's rule,
+    ``models.staff.concern_access``: an admin sees none, a headteacher none about a headteacher,
+    nobody one about themself), and what was withheld, by who must review it. Those are the
+    concerns about the subject, and (for a member of staff) those they raised or acted on, whose
+    audit entries are theirs. The concern's text, its follow-ups, who raised it, its parents
+    told and police contacts and its audit entries all stay out.
+
+    An allegation about the maker (or, for a headteacher, about a headteacher) is left out
+    without being counted or named: the export instead always says that such allegations are
+    never in an export they make, whether or not there are any (a count would tell them).
+    The domain's own use (no person: ``actor`` a string or None) withholds nothing."""
+    if not isinstance(actor, Staff):
         return subject, Withheld()
     heads = concern_access.head_ids()
+    always = _always_note(subject, actor, heads)
+    ids = set(subject.ids("concern"))
+    if subject.kind == STAFF:  # what they raised or did on a concern: its entries are in their audit rows
+        ids |= {
+            int(e)
+            for (e,) in _rows(
+                AuditEntry.select(AuditEntry.entity_id).where(
+                    (AuditEntry.actor == f"staff:{subject.row_id}") & (AuditEntry.entity == "concern")
+                )
+            )
+            if str(e).isdigit()
+        }
+    if not ids:
+        return subject, Withheld(always=always)
     hidden: dict[str, list[int]] = {}
+    unsaid: list[int] = []  # about the maker (or a head, for a head): left out, never counted
     for chunk in chunks(sorted(ids), 500):
         for c in Concern.select(Concern.id, Concern.about_kind, Concern.staff).where(Concern.id.in_(chunk)):
-            if not concern_access.sees(actor, c, heads):
+            if concern_access.sees(actor, c, heads):
+                continue
+            about_maker = c.about_kind == concern_access.ABOUT_STAFF and c.staff_id == actor.id
+            if about_maker or (HEADTEACHER in actor.role_set and concern_access.about_a_head(c, heads)):
+                unsaid.append(c.id)
+            else:
                 hidden.setdefault(concern_access.reviewer(c, heads), []).append(c.id)
-    if not hidden:
-        return subject, Withheld()
-    gone = {i for ids_ in hidden.values() for i in ids_}
+    if not hidden and not unsaid:
+        return subject, Withheld(always=always)
+    gone = {i for ids_ in hidden.values() for i in ids_} | set(unsaid)
     row_ids = tuple(
         (table, tuple(i for i in rows if i not in gone) if table == "concern" else rows)
         for table, rows in subject.row_ids or ()
     )
     kept = replace(subject, row_ids=row_ids, withheld_concerns=tuple(sorted(gone)))
     order = (concern_access.THE_DSL, concern_access.THE_CHAIR)
-    return kept, Withheld({r: tuple(sorted(hidden[r])) for r in order if r in hidden})
+    return kept, Withheld({r: tuple(sorted(hidden[r])) for r in order if r in hidden}, always=always)
+
+
+def _always_note(subject: Subject, actor: Staff, heads: set[int]) -> str:
+    """What every export this maker makes of this subject says, whatever is held."""
+    if HEADTEACHER in actor.role_set:
+        return (
+            "NOTE: allegations about a headteacher are never in an export a headteacher makes, whether or not "
+            "there are any: before anything is disclosed, the chair of governors checks for them and adds what "
+            "may be disclosed."
+        )
+    if subject.kind == STAFF and subject.row_id == actor.id:
+        return (
+            "NOTE: allegations about the person who made this export are never in it, whether or not there are "
+            "any: before anything is disclosed, the DSL (the chair of governors, for a headteacher) checks for "
+            "them and adds what may be disclosed."
+        )
+    return ""
 
 
 def _is_person(actor: Staff | str | None) -> bool:
@@ -1719,6 +1781,7 @@ def erase(
     now = now or utcnow()
     if actor is not None and not isinstance(actor, str):
         require(actor, "manage_records")
+        _refuse_own_records(subject, actor)
         _refuse_own_allegation(subject.with_devices(), actor)
     kinds = [k for k in KINDS if subject.kind in k.subjects]
     batch_rows = max(1, batch_rows or BATCH_ROWS)
