@@ -93,7 +93,7 @@ def _more_records(url: str) -> None:
             purpose="trip",
             due_on=now.date() + dt.timedelta(days=3),
         )
-        school_devices.hold_staff_device(head, staff_id=staff["oak"].id, pending="lado", reason="11.3")
+        school_devices.hold_staff_device(head, staff_id=staff["oak"].id, pending="lado", reason="Policy 11.3")
         concern = Concern.select().order_by(Concern.id).first()
         parents.record_informed(
             head, told_at=now - dt.timedelta(minutes=5), how="phone", concern_id=concern.id, parent_name="Mrs Carer"
