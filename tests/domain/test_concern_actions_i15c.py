@@ -179,7 +179,7 @@ def test_a_pupil_concern_cannot_be_closed_as_referred_to_the_lado(school):
 
 def test_the_outcome_of_a_concern_closed_before_outcomes_were_rows_is_read_from_its_note(school):
     c = about_pupil(school)
-    concerns.follow_up(c.id, school.head, note="ok", close=True, outcome="Early help offered", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Spoke to parents", close=True, outcome="Early help offered", now=NOW)
     ConcernAction.delete().execute()  # as a schema 10 kiosk left it: the outcome in the note only
     assert concerns.concern_outcome(Concern.get_by_id(c.id)) == "early_help"
     assert concerns.concern_outcome(about_pupil(school)) is None
@@ -196,7 +196,7 @@ def test_those_who_may_see_a_closed_concern_record_lessons_learnt_on_it(school):
     concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="Resolved in school", now=NOW)
     for who in (school.office, school.oak):
         with pytest.raises(PermissionDenied, match="may not record lessons learnt"):
-            concerns.record_lessons(c.id, who, "x", now=NOW)
+            concerns.record_lessons(c.id, who, "Brief staff", now=NOW)
     dsl = auth.create_staff("dsl", "Mrs D Lead", [auth.DSL], "317460", now=NOW)
     with pytest.raises(ValidationError):
         concerns.record_lessons(c.id, dsl, "   ", now=NOW)
@@ -237,7 +237,7 @@ def test_nobody_acts_on_a_concern_they_may_not_see(school):
     ]
     for c, who in refused:
         with pytest.raises(NotFound, match="^There is no such concern.$"):
-            concerns.record_lessons(c.id, who, "x", now=NOW)
+            concerns.record_lessons(c.id, who, "Brief staff", now=NOW)
     open_one = allegation(school, school.head)
     with pytest.raises(NotFound, match="^There is no such concern.$"):
         concerns.follow_up(open_one.id, school.head, note="Spoke to parents", now=NOW)

@@ -114,7 +114,7 @@ def test_leadership_never_records_lessons_on_an_allegation_about_itself_or_the_h
     concerns.follow_up(on_head.id, governor, note="Spoke to parents", close=True, outcome="No further action", now=NOW)
     for c in (on_deputy, on_head):
         with pytest.raises(NotFound, match="^There is no such concern.$"):
-            concerns.record_lessons(c.id, school.deputy, "x", now=NOW)
+            concerns.record_lessons(c.id, school.deputy, "Brief staff", now=NOW)
         with pytest.raises(NotFound, match="^There is no such concern.$"):
             concerns.mark_seen(c.id, school.deputy, now=NOW)
 
