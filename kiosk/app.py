@@ -76,6 +76,7 @@ class KioskApp(CalmErrorsApp):
         self.records_checked_at = None  # the clock's time of the last check that ran to the end
         self.records_failed_at = None  # ...and when that check failed (None: it passed)
         self._records_checking = False
+        self._records_again = False  # asked for while one ran: one more once it ends
         self._stop_background = threading.Event()  # ends the print and checkpoint loops, and stops the records' check
         self._closing_anchored = False
         self.services = services
@@ -132,10 +133,16 @@ class KioskApp(CalmErrorsApp):
         """The audit check (kiosk.actions.records.records_check, what ``kiosk audit verify``
         checks) in a thread worker: a record edited outside the kiosk puts a red line on the
         Home of those who answer for the records until a later check passes. A check that
-        cannot run is logged and changes nothing: it is not a tamper."""
+        cannot run is logged and changes nothing: it is not a tamper.
+
+        Run at start, every RECORDS_CHECK_EVERY seconds, and as staff sign in or unlock the
+        terminal (:meth:`sign_in`): never two at once. Asked for while one runs, it runs once
+        more after it (what was edited meanwhile may have been read before the edit)."""
         if self._records_checking:
-            return  # the last one is still running
+            self._records_again = True  # the one running may have read past the change already
+            return
         self._records_checking = True
+        self._records_again = False
         tz = self.services.settings.tz
         clock = self.services.clock
 
@@ -166,6 +173,8 @@ class KioskApp(CalmErrorsApp):
     def records_checked(self, ok: bool | None, at: Any) -> None:
         """The background check's answer (None: it did not run): Home shows or clears its line."""
         self._records_checking = False
+        if self._records_again and not self._stop_background.is_set():
+            self.check_records()  # asked for while it ran
         if ok is None:
             return
         self.records_checked_at = at
@@ -482,6 +491,8 @@ class KioskApp(CalmErrorsApp):
         self.locked_by, self.held = None, []
         self.signed_in = who
         self.last_input = time.monotonic()
+        if self.records_check:  # a record edited since the last check: on Home now, not within the hour
+            self.check_records()
         if locked_by is not None and locked_by == who and self.is_lock_screen(self.screen):
             self.pop_screen()  # the sign-in screen: their screens, as they left them
             self.catch_up(held)

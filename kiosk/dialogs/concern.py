@@ -346,11 +346,22 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
             self.say(message)
             self.query_one(f"#{widget}").focus()
             return
-        self.db(concern_confirm_words, checked, then=partial(self.confirm_concern, checked))
+        self.summary_lookup()  # Esc typed meanwhile goes back from the summary
+        self.db(concern_confirm_words, checked, then=partial(self.confirm_concern, checked), failed=self.summary_failed)
+
+    def summary_failed(self, failure: Failure) -> None:
+        self.db_failed(failure)
+        self.summary_looked_up()
 
     def confirm_concern(self, checked: ConcernForm, words: ConcernConfirmWords) -> None:
         """The summary, with the title and Confirm saying who will see it (the actions layer decides)."""
         self.show_words(words)
+        try:
+            self.show_summary(checked)
+        finally:
+            self.summary_looked_up()
+
+    def show_summary(self, checked: ConcernForm) -> None:
         self.confirm_step(
             checked,
             (

@@ -149,9 +149,37 @@ class KeepsWhatWasTyped:
         return False
 
     def action_escape(self) -> None:
-        """Esc in a one-step dialog: asks first when something was typed, else cancels."""
+        """Esc in a one-step dialog: asks first when something was typed, else cancels. An Enter
+        typed before it and not yet acted on (an InOrderForm's) is acted on first."""
+        if not self.behind_enters(self.action_escape_now):
+            self.action_escape_now()
+
+    def action_escape_now(self) -> None:
         if not self.escape_asks():
             self.action_cancel()
+
+    summary_coming: list[Callable[[], Any]] | None = None  # Continue is looking something up: keys wait
+
+    def behind_enters(self, callback: Callable[[], Any]) -> bool:
+        """True when ``callback`` waits for Enters typed before it (kiosk.widgets.in_order.
+        InOrderForm.after_entries), or for the summary Continue is looking up
+        (:meth:`summary_lookup`): the key then acts on what they left on screen."""
+        if self.summary_coming is not None:
+            self.summary_coming.append(callback)
+            return True
+        later = getattr(self, "after_entries", None)
+        return bool(later is not None and later(callback))
+
+    def summary_lookup(self) -> None:
+        """Continue looks something up before the summary (a worker): Esc typed meanwhile waits
+        for it (:meth:`summary_looked_up`), to go back from the summary it brings."""
+        self.summary_coming = []
+
+    def summary_looked_up(self) -> None:
+        """The summary is shown (or was not: the lookup failed): the keys that waited, in turn."""
+        waiting, self.summary_coming = self.summary_coming or [], None
+        for callback in waiting:
+            callback()
 
     def action_cancel(self) -> None:
         screen: Any = self
@@ -216,6 +244,14 @@ class TwoStepDialog(KeepsWhatWasTyped, FieldsBlinkAsTheAppSays, ModalScreen[T | 
             self.dismiss(self.result)
 
     def action_back(self) -> None:
+        """Esc: back from the summary to the form; on the form, asks first when something was
+        typed (:meth:`escape_asks`), else cancels. Each Esc acts on what is on screen when its
+        turn comes: after the Enters typed before it (:meth:`behind_enters`), so Enter, Esc, Esc
+        typed fast do what they do typed slowly (the summary, back to the form, ask)."""
+        if not self.behind_enters(self.action_back_now):
+            self.action_back_now()
+
+    def action_back_now(self) -> None:
         if self.has_class("confirming"):
             self.remove_class("confirming")
             self.call_after_refresh(self.fit_form)

@@ -399,12 +399,27 @@ class InOrderForm:
     def _entries(self) -> list[list[Any]]:
         return self.__dict__.setdefault("_form_entries", [])
 
+    def after_entries(self, callback: Callable[[], Any]) -> bool:
+        """Run ``callback`` once every Enter typed before it has been acted on (True: it waits
+        for them; False: none is pending, and the caller runs it now). Esc typed straight
+        after an Enter that goes on to the summary acted on the form as it was before the
+        Enter (it asked, the next Esc threw the form away, and the summary came up over
+        nothing): Esc acts on what the Enter left on screen, as when the keys come slowly."""
+        entries = self._entries()
+        if not entries:
+            return False
+        entries.append([callback, True])
+        return True
+
     def _entry_ready(self, entry: list[Any]) -> None:
         entry[1] = True
         entries = self._entries()
         while entries and entries[0][1]:
             field, _ = entries.pop(0)
-            self.form_entered(field)
+            if callable(field):  # a key queued behind the Enters (after_entries)
+                field()
+            else:
+                self.form_entered(field)
 
 
 class FieldsInTurn(InOrderForm):

@@ -189,6 +189,10 @@ OTHERS_LIMIT = 200
 FOUND_LIMIT = 300
 FOLLOW_UP_LIMIT = 300
 DECISION_NOTE_LIMIT = 500
+# A confiscation's reason and the DSL's note are evidence too, said in words as a search's are
+# (models.text.Evidence; issue 15, f3: "r" and "x" were taken).
+CONFISCATION_REASON = Evidence("reason for the confiscation", "say in words what happened")
+DECISION_NOTE = Evidence("note on the decision", "say in words what was decided and why")
 
 # Why a phone is confiscated (mobile technology policy 6; online safety 9.3 and 11.1).
 NUDE_IMAGES = "nude_images"
@@ -842,7 +846,7 @@ def confiscate(
     now = now or utcnow()
     if category not in CATEGORIES:
         raise ValidationError("Choose why the phone is confiscated: " + ", ".join(CATEGORIES.values()) + ".")
-    reason = text_field(reason, "reason for the confiscation", limit=REASON_LIMIT)
+    reason = CONFISCATION_REASON.check(reason, limit=REASON_LIMIT)
     policy = text_field(policy, "policy that was breached", limit=POLICY_LIMIT)
     with write_tx():
         device = _device(device_id)
@@ -1268,7 +1272,7 @@ def record_dsl_decision(
     now = now or utcnow()
     if decision not in DECISIONS:
         raise ValidationError("Choose the decision: " + ", ".join(DECISIONS.values()) + ".")
-    note = text_field(note, "note on the decision", limit=DECISION_NOTE_LIMIT)
+    note = DECISION_NOTE.check(note, limit=DECISION_NOTE_LIMIT)
     with write_tx():
         device = _device(device_id)
         require(actor, "dsl_decision")

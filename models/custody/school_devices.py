@@ -47,12 +47,13 @@ from models.store.tables import (
     StaffDevice,
     Tray,
 )
-from models.text import line_field, text_field
+from models.text import Evidence, line_field, text_field
 
 # ---------------------------------------------------------------- a member of staff's device
 
 PENDING = {"lado": "LADO", "police": "police"}  # what the school holds it for
 HOLD_REASON_LIMIT = 500
+HOLD_REASON = Evidence("reason the device is held", "say in words why it is held")  # issue 15, f3
 DECISION_LIMIT = 500
 
 
@@ -89,7 +90,7 @@ def hold_staff_device(
     now = now or utcnow()
     if pending not in PENDING:
         raise ValidationError("Say whom the device is held for: the LADO or the police.")
-    reason = text_field(reason, "reason the device is held", limit=HOLD_REASON_LIMIT)
+    reason = HOLD_REASON.check(reason, limit=HOLD_REASON_LIMIT)
     description = line_field(description or "phone", "device's description")
     with write_tx():
         require(actor, "hold_staff_device")

@@ -70,7 +70,7 @@ from models.store.tables import (
     Tray,
     Visit,
 )
-from models.text import text_field
+from models.text import Evidence, text_field
 
 ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR = "pupil", "staff", "visitor"
 ABOUT_KINDS = (ABOUT_PUPIL, ABOUT_STAFF, ABOUT_VISITOR)
@@ -139,6 +139,11 @@ _NOT_A_PUPILS = {
 WHAT_LIMIT = 2000  # what happened
 NAME_LIMIT = 100  # the person's name, when not a pupil or member of staff
 NOTE_LIMIT = 2000  # a follow-up note
+# What happened, a follow-up note (with the actions taken, or the outcome it closes with) and
+# lessons learnt are the record itself: said in words (models.text.Evidence; issue 15, f3).
+WHAT_WORDS = Evidence("description of what happened", "say in words what was seen or said")
+NOTE_WORDS = Evidence("follow-up note", "say in words what was done")
+LESSONS_WORDS = Evidence("lessons learnt", "say in words what will change", plural=True)
 
 
 def categories_for(about_kind: str | None) -> list[str]:
@@ -251,7 +256,7 @@ def raise_concern(
         raise ValidationError("Choose the kind of concern: " + ", ".join(CATEGORIES.values()) + ".")
     if problem := category_problem(category, about_kind):
         raise ValidationError(problem)
-    what = text_field(what, "description of what happened", limit=WHAT_LIMIT)
+    what = WHAT_WORDS.check(what, limit=WHAT_LIMIT)
     name = text_field(name, "person's name", required=False, limit=NAME_LIMIT)
     if name is not None and "\n" in name:
         raise ValidationError("The person's name must be on one line.")
@@ -496,7 +501,7 @@ def follow_up(
     Notes accumulate (each line dated and signed); a closed concern takes no more.
     """
     now = now or utcnow()
-    note = text_field(note, "follow-up note", limit=NOTE_LIMIT)
+    note = NOTE_WORDS.check(note, limit=NOTE_LIMIT)
     code = outcome_code(outcome)
     if close and code is None:
         raise ValidationError("Choose the outcome to close the concern: " + "; ".join(CLOSE_OUTCOMES) + ".")
@@ -611,7 +616,7 @@ def record_lessons(concern_id: int, actor: Staff, lessons: str, *, now: dt.datet
     someone who may see the concern (:func:`may_see_concern`, as the feed), else as if there
     were no such concern."""
     now = now or utcnow()
-    lessons = text_field(lessons, "lessons learnt", limit=NOTE_LIMIT)
+    lessons = LESSONS_WORDS.check(lessons, limit=NOTE_LIMIT)
     with write_tx():
         require(actor, "record_lessons")
         c = _get(concern_id)

@@ -343,7 +343,16 @@ def _every_command(tmp_path: Path) -> dict[str, list[str]]:
         ],
         "school-devices return": ["school-devices", "return", "TRIP-1", "--condition", "fine"],
         "school-devices retire": ["school-devices", "retire", "TRIP-1", "--reason", "broken"],
-        "staff-devices hold": ["staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "x"],
+        "staff-devices hold": [
+            "staff-devices",
+            "hold",
+            "--staff",
+            "oak",
+            "--for",
+            "lado",
+            "--reason",
+            "Phone out in class",
+        ],
         "staff-devices return": ["staff-devices", "return", "1", "--decision", "LADO: no further action"],
         "staff-devices police": [
             *("staff-devices", "police", "1", "--officer", "PC A", "--number", "1"),

@@ -264,7 +264,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
         "school-devices list": Case(["school-devices", "list"], "c_office", "c_teacher", "auth.login"),
         "school-devices overdue": Case(["school-devices", "overdue"], "c_admin", "c_teacher", "auth.login"),
         "staff-devices hold": Case(
-            ["staff-devices", "hold", "--staff", "c_office", "--for", "lado", "--reason", "11.3"],
+            ["staff-devices", "hold", "--staff", "c_office", "--for", "lado", "--reason", "Policy 11.3"],
             "c_head",
             "c_lead",
             "staff_device.register",
@@ -478,11 +478,11 @@ def school(database, tmp_path, monkeypatch):
         due_on=dt.date.fromisoformat(d["review"]),
     )
     held = school_devices.hold_staff_device(
-        head, staff_id=Staff.get(Staff.username == "c_teacher").id, pending="lado", reason="11.3"
+        head, staff_id=Staff.get(Staff.username == "c_teacher").id, pending="lado", reason="Policy 11.3"
     )
     assert held.device_id == 6  # (staff-devices return names it)
     with_police = school_devices.hold_staff_device(
-        head, staff_id=Staff.get(Staff.username == "c_office").id, pending="police", reason="11.3"
+        head, staff_id=Staff.get(Staff.username == "c_office").id, pending="police", reason="Policy 11.3"
     )
     school_devices.staff_device_to_police(head, with_police.device_id, officer="PC Smith, 123", force_reference="KP/2")
     assert with_police.device_id == 7  # (staff-devices police-return names it)

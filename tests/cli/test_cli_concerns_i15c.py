@@ -28,7 +28,7 @@ def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypa
     base = ["--db", school_db, "--as", "head"]
     code, out, err = run("concerns", "follow-up", "1", "--note", "Rang the LADO", "--close", "lado", *base)
     assert code == 1 and "Record the referral to the LADO" in err and out == ""
-    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--lado-day", "2026-11-12", *base)
+    code, out, err = run("concerns", "follow-up", "1", "--note", "Spoke to parents", "--lado-day", "2026-11-12", *base)
     assert code != 0 and "Give both --lado-day and --lado-reference, or neither." in err
     code, out, err = run(
         "concerns", "follow-up", "1", "--note", "Rang the LADO", "--done", "ess_advice",
@@ -37,12 +37,16 @@ def test_follow_up_with_steps_close_as_lado_and_lessons(school_db, run, monkeypa
     assert code == 0, err
     assert out == "Follow-up of allegation #1 recorded; the allegation is closed. Referred to the LADO.\n"
     monkeypatch.setenv("KIOSK_PIN", OFFICE)
-    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", school_db, "--as", "office")
+    code, out, err = run(
+        "concerns", "lessons", "1", "--text", "Brief staff on group chats", "--db", school_db, "--as", "office"
+    )
     assert code == 1 and "may not record lessons learnt" in err
     monkeypatch.setenv("KIOSK_PIN", DEPUTY)  # leadership sees the allegation about Oak, and debriefs (g3)
     code, out, err = run("concerns", "lessons", "1", "--text", "Debrief", "--db", school_db, "--as", "deputy")
     assert (code, out) == (0, "Lessons learnt recorded on concern #1.\n"), err
-    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--db", school_db, "--as", "deputy")
+    code, out, err = run(
+        "concerns", "follow-up", "1", "--note", "Spoke to parents", "--db", school_db, "--as", "deputy"
+    )
     assert code == 1 and "may not follow up safeguarding concerns" in err and out == ""
     monkeypatch.setenv("KIOSK_PIN", HEAD)
     code, out, err = run("concerns", "lessons", "1", "--text", "Staff use school phones only", *base)
@@ -76,7 +80,9 @@ def test_the_chair_follows_up_an_allegation_about_the_head_from_the_command_line
     code, out, err = run("concerns", "lessons", "1", "--text", "Train governors", "--db", database, "--as", "chair")
     assert (code, out) == (0, "Lessons learnt recorded on concern #1.\n"), err
     monkeypatch.setenv("KIOSK_PIN", DEPUTY)
-    code, out, err = run("concerns", "lessons", "1", "--text", "x", "--db", database, "--as", "deputy")
+    code, out, err = run(
+        "concerns", "lessons", "1", "--text", "Brief staff on group chats", "--db", database, "--as", "deputy"
+    )
     assert code == 1 and "There is no such concern." in err and out == ""
 
 
@@ -92,9 +98,11 @@ def test_a_radicalisation_concern_is_referred_to_prevent_and_closed_as_a_channel
     monkeypatch.setattr(_access, "_has_terminal", lambda: False)
     monkeypatch.setenv("KIOSK_PIN", HEAD)
     base = ["--db", database, "--as", "head"]
-    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--done", "prevent", *base)
+    code, out, err = run("concerns", "follow-up", "1", "--note", "Spoke to parents", "--done", "prevent", *base)
     assert code != 0 and "'prevent' is not one of" in err  # the referral has its own options
-    code, out, err = run("concerns", "follow-up", "1", "--note", "x", "--prevent-day", "2026-11-12", *base)
+    code, out, err = run(
+        "concerns", "follow-up", "1", "--note", "Spoke to parents", "--prevent-day", "2026-11-12", *base
+    )
     assert code != 0 and "Give both --prevent-day and --prevent-to" in err
     code, out, err = run("concerns", "follow-up", "1", "--note", "Panel", "--close", "channel", *base)
     assert code == 1 and "Record the referral to Prevent" in err

@@ -160,7 +160,9 @@ def test_exceptions_errors_are_one_line(small_db, run, monkeypatch):
     monkeypatch.setenv("KIOSK_PIN", DEMO_PINS["office"])
     code, _, err = run(*[a if a != "head" else "office" for a in ADD_ORG], "--db", small_db)
     assert code == 1 and err == "Error: Office (office staff) may not record exceptions.\n"
-    code, _, err = run("exceptions", "revoke", "99", "--as", "office", "--reason", "x", "--db", small_db)
+    code, _, err = run(
+        "exceptions", "revoke", "99", "--as", "office", "--reason", "Phone out in class", "--db", small_db
+    )
     assert code == 1 and err.count("\n") == 1
 
 

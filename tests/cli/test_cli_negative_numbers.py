@@ -43,12 +43,12 @@ JOB = "use the number shown by kiosk print queue."
             f"0 is not an exception number: {EXC}",
         ),
         (
-            ["exceptions", "revoke", "-12", "--reason", "x", "--as", "head"],
+            ["exceptions", "revoke", "-12", "--reason", "Phone out in class", "--as", "head"],
             "head",
             f"-12 is not an exception number: {EXC}",
         ),
         (
-            ["exceptions", "revoke", "-0", "--reason", "x", "--as", "head"],
+            ["exceptions", "revoke", "-0", "--reason", "Phone out in class", "--as", "head"],
             "head",
             f"-0 is not an exception number: {EXC}",
         ),

@@ -20,7 +20,7 @@ def demo_db(tmp_path, run):
 @pytest.mark.parametrize(
     "args,pin",
     [
-        (["exceptions", "revoke", HUGE, "--reason", "x", "--as", "head"], "head"),
+        (["exceptions", "revoke", HUGE, "--reason", "Phone out in class", "--as", "head"], "head"),
         (["exceptions", "review", HUGE, "--next", "2026-12-20", "--as", "head"], "head"),
         (["exceptions", "agreement", HUGE], None),
         (["print", "reprint", HUGE, "--as", "office"], "office"),

@@ -91,14 +91,26 @@ def test_a_loan_warns_of_no_passcode_and_never_goes_to_the_it_admin_account(scho
 def test_staff_devices_hold_list_return(school_db, run, monkeypatch):
     base = as_(monkeypatch, "head", HEAD, school_db)
     code, out, err = run(
-        "staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "11.3", "--description", "iPhone", *base
+        "staff-devices",
+        "hold",
+        "--staff",
+        "oak",
+        "--for",
+        "lado",
+        "--reason",
+        "Policy 11.3",
+        "--description",
+        "iPhone",
+        *base,
     )
     assert code == 0 and out.startswith("Device ") and "held for the LADO: put it in slot C-01" in out, err
     device = out.split()[1]
     code, out, err = run("staff-devices", "list", "--format", "json", *base)
     [row] = json.loads(out)
     assert (row["owner"], row["held_for"], row["state"]) == ("Oak Teacher", "LADO", "held in slot C-01")
-    code, out, err = run("staff-devices", "hold", "--staff", "head", "--for", "police", "--reason", "x", *base)
+    code, out, err = run(
+        "staff-devices", "hold", "--staff", "head", "--for", "police", "--reason", "Phone out in class", *base
+    )
     assert code == 1 and "their own device" in err
     code, out, err = run(
         "staff-devices", "police", device, "--officer", "PC Smith", "--number", "123", "--reference", "KP/1", *base
@@ -113,7 +125,7 @@ def test_staff_devices_hold_list_return(school_db, run, monkeypatch):
 
 def test_a_staff_device_goes_to_the_police_from_the_command_line(school_db, run, monkeypatch):
     base = as_(monkeypatch, "head", HEAD, school_db)
-    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "police", "--reason", "11.3", *base)
+    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "police", "--reason", "Policy 11.3", *base)
     device = out.split()[1]
     code, out, err = run(
         "staff-devices",
@@ -152,7 +164,9 @@ def test_the_chair_holds_and_returns_the_heads_device_from_the_command_line(scho
     device = out.split()[1]
     code, out, err = run("staff-devices", "list", "--format", "json", *base)
     assert [r["owner"] for r in json.loads(out)] == ["Head"], err
-    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "x", *base)
+    code, out, err = run(
+        "staff-devices", "hold", "--staff", "oak", "--for", "lado", "--reason", "Phone out in class", *base
+    )
     assert (code, err.strip().splitlines()[-1]) == (
         1,
         "Error: The chair of governors holds only the headteacher's own device: ask the DSL or the headteacher.",

@@ -31,7 +31,7 @@ def as_(monkeypatch, who: str, db: str) -> list[str]:
 
 def with_the_police(run, monkeypatch, db: str, actor: str, owner: str) -> str:
     base = as_(monkeypatch, actor, db)
-    code, out, err = run("staff-devices", "hold", "--staff", owner, "--for", "police", "--reason", "11.3", *base)
+    code, out, err = run("staff-devices", "hold", "--staff", owner, "--for", "police", "--reason", "Policy 11.3", *base)
     assert code == 0, err
     device = out.split()[1]
     code, out, err = run(

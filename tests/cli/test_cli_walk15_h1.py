@@ -41,14 +41,16 @@ def to_police(run, device: str, base: list[str]):
 def test_the_chair_hands_the_heads_own_device_to_the_police_and_no_other(school_db, run, monkeypatch):
     db, _ = school_db
     base = as_(monkeypatch, "chair", db)
-    code, out, err = run("staff-devices", "hold", "--staff", "head", "--for", "police", "--reason", "11.3", *base)
+    code, out, err = run(
+        "staff-devices", "hold", "--staff", "head", "--for", "police", "--reason", "Policy 11.3", *base
+    )
     assert code == 0, err
     heads = out.split()[1]
     code, out, err = to_police(run, heads, as_(monkeypatch, "head", db))
     assert code == 1 and "their own device" in err and len(err.strip().splitlines()) == 1
     code, out, err = to_police(run, heads, as_(monkeypatch, "chair", db))
     assert (code, out) == (0, f"Device {heads} handed to the police, reference KP/1. This is final.\n"), err
-    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "police", "--reason", "11.3",
+    code, out, err = run("staff-devices", "hold", "--staff", "oak", "--for", "police", "--reason", "Policy 11.3",
                          *as_(monkeypatch, "head", db))  # fmt: skip
     oaks = out.split()[1]
     code, out, err = to_police(run, oaks, as_(monkeypatch, "chair", db))

@@ -133,7 +133,11 @@ def test_home_counts_only_the_concerns_the_reader_may_see(school):
 def test_the_lado_referral_is_recorded_with_its_day_and_reference(school):
     c = about(school, school.oak)
     pupil_concern = concerns.raise_concern(
-        school.oak, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000001").id, what="x", now=NOW
+        school.oak,
+        about_kind="pupil",
+        pupil_id=Pupil.get(Pupil.admission_no == "000001").id,
+        what="Upset after a group chat",
+        now=NOW,
     )
     head = school.head
     cases = [
@@ -146,10 +150,12 @@ def test_the_lado_referral_is_recorded_with_its_day_and_reference(school):
     ]
     for kwargs, why in cases:
         with pytest.raises(ValidationError) as err:
-            concerns.follow_up(c.id, head, note="n", now=NOW, **kwargs)
+            concerns.follow_up(c.id, head, note="Spoke to parents", now=NOW, **kwargs)
         assert str(err.value) == why
     with pytest.raises(ValidationError) as err:
-        concerns.follow_up(pupil_concern.id, head, note="n", lado_referred_on=TODAY, lado_reference="R1", now=NOW)
+        concerns.follow_up(
+            pupil_concern.id, head, note="Spoke to parents", lado_referred_on=TODAY, lado_reference="R1", now=NOW
+        )
     assert str(err.value) == "Only an allegation about a member of staff is referred to the LADO."
     assert concerns.get(c.id).follow_up_note is None  # nothing written by a refusal
     concerns.follow_up(c.id, head, note="Phoned the LADO", lado_referred_on=TODAY, lado_reference="LADO/26/9", now=NOW)

@@ -64,7 +64,9 @@ def week(database):
             dan = custody.latest_event(resolve(codes["000004"]).device.id)
             custody.reverse(dan.id, school.office, reason="scanned by mistake", now=at(day, 8, 45))
         if n == 1:
-            custody.confiscate(ben, school.head, category="behaviour", reason="r", policy="MST 3", now=at(day, 11))
+            custody.confiscate(
+                ben, school.head, category="behaviour", reason="Phone out in class", policy="MST 3", now=at(day, 11)
+            )
         if n == 2:
             custody.record_search(
                 cara,
@@ -129,7 +131,9 @@ def test_a_phone_back_from_the_police_is_held_the_next_morning_in_a_run_of_days_
     school = build(now=at(MON - dt.timedelta(days=7), 7))
     ben = resolve(school.codes["000002"]).device.id
     custody.hand_in(school.codes["000002"], school.office, now=at(MON, 8, 30))
-    custody.confiscate(ben, school.head, category="behaviour", reason="r", policy="MST 3", now=at(MON, 10))
+    custody.confiscate(
+        ben, school.head, category="behaviour", reason="Phone out in class", policy="MST 3", now=at(MON, 10)
+    )
     custody.hand_to_police(ben, school.head, officer="PC 1", force_reference="R/1", now=at(MON, 11))
     custody.return_from_police(ben, school.head, officer="PC 1", reference="R/1", now=at(MON, 14))
     days = [MON, MON + dt.timedelta(days=1)]

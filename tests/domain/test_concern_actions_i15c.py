@@ -79,7 +79,12 @@ def test_the_kinds_follow_the_policies_and_old_kinds_still_read(school):
 
 def test_a_concern_about_staff_is_an_allegation_whatever_its_kind(school):
     c = concerns.raise_concern(
-        school.office, about_kind="staff", staff_id=school.oak.id, what="x", category="bullying", now=NOW
+        school.office,
+        about_kind="staff",
+        staff_id=school.oak.id,
+        what="Upset after a group chat",
+        category="bullying",
+        now=NOW,
     )
     assert concerns.is_allegation(c) and concerns.kind_words(c) == "allegation (bullying or cyberbullying)"
     assert concerns.is_urgent(c)
@@ -124,10 +129,10 @@ def test_each_action_is_its_own_dated_signed_row_and_the_audit_names_ids_only(sc
 def test_an_unknown_action_or_a_lado_action_without_its_day_and_reference_is_refused(school):
     c = about_pupil(school)
     with pytest.raises(ValidationError, match="Unknown action"):
-        concerns.follow_up(c.id, school.head, note="n", actions=["told_the_press"], now=NOW)
+        concerns.follow_up(c.id, school.head, note="Spoke to parents", actions=["told_the_press"], now=NOW)
     a = allegation(school, school.oak)
     with pytest.raises(ValidationError, match="Give the day of the LADO referral"):
-        concerns.follow_up(a.id, school.head, note="n", actions=[concerns.LADO], now=NOW)
+        concerns.follow_up(a.id, school.head, note="Spoke to parents", actions=[concerns.LADO], now=NOW)
     assert not ConcernAction.select().exists() and Concern.get_by_id(c.id).follow_up_note is None
 
 
@@ -167,12 +172,14 @@ def test_closing_as_referred_to_the_lado_needs_a_recorded_referral(school):
 def test_a_pupil_concern_cannot_be_closed_as_referred_to_the_lado(school):
     c = about_pupil(school)
     with pytest.raises(RuleViolation, match="Record the referral to the LADO"):
-        concerns.follow_up(c.id, school.head, note="x", close=True, outcome="Referred to the LADO", now=NOW)
+        concerns.follow_up(
+            c.id, school.head, note="Spoke to parents", close=True, outcome="Referred to the LADO", now=NOW
+        )
 
 
 def test_the_outcome_of_a_concern_closed_before_outcomes_were_rows_is_read_from_its_note(school):
     c = about_pupil(school)
-    concerns.follow_up(c.id, school.head, note="ok", close=True, outcome="Early help offered", now=NOW)
+    concerns.follow_up(c.id, school.head, note="Spoke to parents", close=True, outcome="Early help offered", now=NOW)
     ConcernAction.delete().execute()  # as a schema 10 kiosk left it: the outcome in the note only
     assert concerns.concern_outcome(Concern.get_by_id(c.id)) == "early_help"
     assert concerns.concern_outcome(about_pupil(school)) is None
@@ -189,7 +196,7 @@ def test_those_who_may_see_a_closed_concern_record_lessons_learnt_on_it(school):
     concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="Resolved in school", now=NOW)
     for who in (school.office, school.oak):
         with pytest.raises(PermissionDenied, match="may not record lessons learnt"):
-            concerns.record_lessons(c.id, who, "x", now=NOW)
+            concerns.record_lessons(c.id, who, "Brief staff", now=NOW)
     dsl = auth.create_staff("dsl", "Mrs D Lead", [auth.DSL], "317460", now=NOW)
     with pytest.raises(ValidationError):
         concerns.record_lessons(c.id, dsl, "   ", now=NOW)
@@ -213,9 +220,15 @@ def test_nobody_acts_on_a_concern_they_may_not_see(school):
     about_head = allegation(school, school.head)
     about_child = about_pupil(school)
     governor = chair()
-    concerns.follow_up(about_deputy.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
-    concerns.follow_up(about_head.id, governor, note="x", close=True, outcome="No further action", now=NOW)
-    concerns.follow_up(about_child.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
+    concerns.follow_up(
+        about_deputy.id, school.head, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+    )
+    concerns.follow_up(
+        about_head.id, governor, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+    )
+    concerns.follow_up(
+        about_child.id, school.head, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+    )
     refused = [
         (about_deputy, school.deputy),  # about themself
         (about_head, school.head),  # the head, about the head
@@ -224,18 +237,22 @@ def test_nobody_acts_on_a_concern_they_may_not_see(school):
     ]
     for c, who in refused:
         with pytest.raises(NotFound, match="^There is no such concern.$"):
-            concerns.record_lessons(c.id, who, "x", now=NOW)
+            concerns.record_lessons(c.id, who, "Brief staff", now=NOW)
     open_one = allegation(school, school.head)
     with pytest.raises(NotFound, match="^There is no such concern.$"):
-        concerns.follow_up(open_one.id, school.head, note="x", now=NOW)
+        concerns.follow_up(open_one.id, school.head, note="Spoke to parents", now=NOW)
     with pytest.raises(NotFound, match="^There is no such concern.$"):
-        concerns.follow_up(open_one.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
+        concerns.follow_up(
+            open_one.id, school.head, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+        )
     with pytest.raises(NotFound, match="^There is no such concern.$"):
         concerns.mark_seen(open_one.id, school.head, now=NOW)
     with pytest.raises(NotFound, match="^There is no such concern.$"):
         concerns.mark_seen(open_one.id, school.deputy, now=NOW)  # leadership: never one about the head
     with pytest.raises(PermissionDenied, match="may not follow up safeguarding concerns"):
-        concerns.follow_up(open_one.id, school.deputy, note="x", now=NOW)  # the DSL's: refused before any look-up
+        concerns.follow_up(
+            open_one.id, school.deputy, note="Spoke to parents", now=NOW
+        )  # the DSL's: refused before any look-up
     with pytest.raises(PermissionDenied, match="may not see safeguarding concerns"):
         concerns.mark_seen(open_one.id, school.office, now=NOW)  # the office sees no concern at all
     # leadership debriefs a closed concern it may see (mobile technology policy 9; g3)
@@ -340,7 +357,7 @@ def test_closing_as_a_referral_needs_the_referral_one_rule_for_form_and_ledger(s
     assert concerns.missing_referral("No further action", []) is None
     c = allegation(school, school.oak)
     with pytest.raises(RuleViolation, match="Record the referral to the LADO"):
-        concerns.follow_up(c.id, school.head, note="x", close=True, outcome="lado", now=NOW)
+        concerns.follow_up(c.id, school.head, note="Spoke to parents", close=True, outcome="lado", now=NOW)
     concerns.follow_up(c.id, school.head, note="Rang", lado_referred_on=TODAY, lado_reference="L/1", now=NOW)
     assert concerns.referrals_of(c.id) == {concerns.LADO}
     concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="lado", now=NOW)
@@ -438,10 +455,20 @@ def test_staff_conduct_is_a_kind_only_for_a_concern_about_a_member_of_staff(scho
     pupil = Pupil.get(Pupil.admission_no == "000001").id
     with pytest.raises(ValidationError, match="Staff conduct"):
         concerns.raise_concern(
-            school.office, about_kind="pupil", pupil_id=pupil, category="staff_conduct", what="x", now=NOW
+            school.office,
+            about_kind="pupil",
+            pupil_id=pupil,
+            category="staff_conduct",
+            what="Upset after a group chat",
+            now=NOW,
         )
     c = concerns.raise_concern(
-        school.office, about_kind="staff", staff_id=school.oak.id, category="staff_conduct", what="x", now=NOW
+        school.office,
+        about_kind="staff",
+        staff_id=school.oak.id,
+        category="staff_conduct",
+        what="Upset after a group chat",
+        now=NOW,
     )
     assert concerns.is_allegation(c)
 

@@ -61,18 +61,25 @@ def test_the_dsl_records_a_prevent_referral_day_to_whom_and_reference(school):
 def test_a_prevent_referral_needs_a_day_and_to_whom_and_is_for_radicalisation_only(school):
     c = raised(school)
     with pytest.raises(ValidationError, match="to whom"):
-        concerns.follow_up(c.id, school.head, note="n", prevent_referred_on=TODAY, now=NOW)
+        concerns.follow_up(c.id, school.head, note="Spoke to parents", prevent_referred_on=TODAY, now=NOW)
     with pytest.raises(ValidationError, match="day of the Prevent referral"):
-        concerns.follow_up(c.id, school.head, note="n", prevent_to="Kent Prevent team", now=NOW)
+        concerns.follow_up(c.id, school.head, note="Spoke to parents", prevent_to="Kent Prevent team", now=NOW)
     with pytest.raises(ValidationError, match="future"):
         concerns.follow_up(
-            c.id, school.head, note="n", prevent_referred_on=TODAY + dt.timedelta(days=1), prevent_to="P", now=NOW
+            c.id,
+            school.head,
+            note="Spoke to parents",
+            prevent_referred_on=TODAY + dt.timedelta(days=1),
+            prevent_to="P",
+            now=NOW,
         )
     with pytest.raises(ValidationError, match="day of the Prevent referral"):
-        concerns.follow_up(c.id, school.head, note="n", actions=[concerns.PREVENT], now=NOW)
+        concerns.follow_up(c.id, school.head, note="Spoke to parents", actions=[concerns.PREVENT], now=NOW)
     other = raised(school, "bullying")
     with pytest.raises(ValidationError, match="Only a radicalisation concern is referred to Prevent"):
-        concerns.follow_up(other.id, school.head, note="n", prevent_referred_on=TODAY, prevent_to="P", now=NOW)
+        concerns.follow_up(
+            other.id, school.head, note="Spoke to parents", prevent_referred_on=TODAY, prevent_to="P", now=NOW
+        )
     assert not ConcernAction.select().exists()
 
 
@@ -105,5 +112,7 @@ def test_the_prevent_outcomes_are_offered_and_accepted_for_radicalisation_only(s
     assert not set(concerns.outcomes_for(other)) & {"Referred to Prevent", "Taken to a Channel panel"}
     assert "Referred to Prevent" in concerns.outcomes_for(raised(school))
     with pytest.raises(ValidationError, match="radicalisation"):
-        concerns.follow_up(other.id, school.head, note="x", close=True, outcome="prevent_advice", now=NOW)
+        concerns.follow_up(
+            other.id, school.head, note="Spoke to parents", close=True, outcome="prevent_advice", now=NOW
+        )
     assert Concern.get_by_id(other.id).status == concerns.OPEN

@@ -68,16 +68,16 @@ def test_concern_about_staff_and_visitor_and_audit_carries_no_text(school):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (dict(about_kind="parent", what="x"), "Say who the concern is about"),
-        (dict(about_kind="pupil", what="x", category="gossip"), "Choose the kind of concern"),
+        (dict(about_kind="parent", what="Upset after a group chat"), "Say who the concern is about"),
+        (dict(about_kind="pupil", what="Upset after a group chat", category="gossip"), "Choose the kind of concern"),
         (dict(about_kind="pupil", what=" "), "Give the description of what happened"),
-        (dict(about_kind="pupil", what="x" * 2001), "too long"),
+        (dict(about_kind="pupil", what="Upset after a group chat" * 2001), "too long"),
         (dict(about_kind="pupil", what="a\x1bb"), "control characters"),
-        (dict(about_kind="visitor", what="x"), "Give the visitor's name or pick their visit"),
-        (dict(about_kind="visitor", what="x", visit_id=0), "That is not a visit"),
-        (dict(about_kind="visitor", what="x", name="A\nB"), "on one line"),
-        (dict(about_kind="staff", what="x", pupil_id=1), "Only a concern about a pupil"),
-        (dict(about_kind="pupil", what="x", name="Ava"), "names them from the list"),
+        (dict(about_kind="visitor", what="Upset after a group chat"), "Give the visitor's name or pick their visit"),
+        (dict(about_kind="visitor", what="Upset after a group chat", visit_id=0), "That is not a visit"),
+        (dict(about_kind="visitor", what="Upset after a group chat", name="A\nB"), "on one line"),
+        (dict(about_kind="staff", what="Upset after a group chat", pupil_id=1), "Only a concern about a pupil"),
+        (dict(about_kind="pupil", what="Upset after a group chat", name="Ava"), "names them from the list"),
     ],
 )
 def test_bad_concerns_are_refused_and_nothing_is_written(school, args, message):
@@ -88,16 +88,20 @@ def test_bad_concerns_are_refused_and_nothing_is_written(school, args, message):
 
 def test_unknown_people_and_mismatched_phone_are_refused(school):
     with pytest.raises(NotFound, match="Choose the pupil"):
-        concerns.raise_concern(school.office, about_kind="pupil", pupil_id=999, what="x", now=NOW)
+        concerns.raise_concern(
+            school.office, about_kind="pupil", pupil_id=999, what="Upset after a group chat", now=NOW
+        )
     with pytest.raises(NotFound, match="Choose the member of staff"):
-        concerns.raise_concern(school.office, about_kind="staff", staff_id=999, what="x", now=NOW)
+        concerns.raise_concern(
+            school.office, about_kind="staff", staff_id=999, what="Upset after a group chat", now=NOW
+        )
     with pytest.raises(RuleViolation, match="not registered to Ava Patel"):
         concerns.raise_concern(
             school.office,
             about_kind="pupil",
             pupil_id=pid("000001"),
             device_id=device(school, "000002"),
-            what="x",
+            what="Upset after a group chat",
             now=NOW,
         )
     assert Concern.select().count() == 0
@@ -114,7 +118,7 @@ def test_dsl_sees_and_follows_up_and_others_may_not(school):
     )
     for who in (school.office, school.oak, school.deputy, school.admin):
         with pytest.raises(PermissionDenied):
-            concerns.follow_up(c.id, who, note="x", now=NOW)
+            concerns.follow_up(c.id, who, note="Spoke to parents", now=NOW)
     for who in (school.office, school.oak, school.admin):  # leadership reads concerns (g3)
         with pytest.raises(PermissionDenied, match="see safeguarding concerns"):
             concerns.mark_seen(c.id, who, now=NOW)
@@ -153,7 +157,9 @@ def test_dsl_sees_and_follows_up_and_others_may_not(school):
 
 
 def test_follow_up_marks_an_unseen_concern_seen(school):
-    c = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid("000001"), what="x", now=NOW)
+    c = concerns.raise_concern(
+        school.office, about_kind="pupil", pupil_id=pid("000001"), what="Upset after a group chat", now=NOW
+    )
     concerns.follow_up(c.id, school.head, note="Dealt with", close=True, outcome="Resolved in school", now=NOW)
     assert concerns.unseen_count() == 0 and concerns.open_count() == 0
 
@@ -261,7 +267,9 @@ def test_feed_filters_by_date_class_and_kind(school):
 
 def test_a_follow_up_leaves_the_concern_open_unless_closed_deliberately_with_an_outcome(school):
     """Issue 14: a note with Enter, Enter closed the concern. Closing is a choice, with an outcome."""
-    c = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid("000001"), what="x", now=NOW)
+    c = concerns.raise_concern(
+        school.office, about_kind="pupil", pupil_id=pid("000001"), what="Upset after a group chat", now=NOW
+    )
     kept = concerns.follow_up(c.id, school.head, note="Spoke to Ava and her mother", now=NOW)
     assert kept.status == concerns.OPEN  # a note alone keeps it open
     with pytest.raises(ValidationError, match="Choose the outcome"):

@@ -27,8 +27,12 @@ def _held_by(rows):
 
 
 def test_the_open_day_report_lists_no_staff_device(school):
-    school_devices.hold_staff_device(school.chair, staff_id=school.head.id, pending="police", reason="x", now=NOW)
-    school_devices.hold_staff_device(school.dsl, staff_id=school.oak.id, pending="lado", reason="y", now=NOW)
+    school_devices.hold_staff_device(
+        school.chair, staff_id=school.head.id, pending="police", reason="Phone out in class", now=NOW
+    )
+    school_devices.hold_staff_device(
+        school.dsl, staff_id=school.oak.id, pending="lado", reason="Phone out in class", now=NOW
+    )
     day = to_local(NOW, SCHOOL_TZ).date()
     everyone = reports.day(day, SCHOOL_TZ, reader=())
     assert _held_by(everyone) == []
@@ -47,9 +51,11 @@ def test_the_heads_device_says_who_reads_it_without_naming_the_head(school):
     from models.store.tables import CustodyEvent
 
     heads = school_devices.hold_staff_device(
-        school.chair, staff_id=school.head.id, pending="police", reason="x", now=NOW
+        school.chair, staff_id=school.head.id, pending="police", reason="Phone out in class", now=NOW
     )
-    oaks = school_devices.hold_staff_device(school.dsl, staff_id=school.oak.id, pending="lado", reason="y", now=NOW)
+    oaks = school_devices.hold_staff_device(
+        school.dsl, staff_id=school.oak.id, pending="lado", reason="Phone out in class", now=NOW
+    )
     head_event = CustodyEvent.get(CustodyEvent.device == heads.device_id)
     oak_event = CustodyEvent.get(CustodyEvent.device == oaks.device_id)
     line = ledger.describe_event(head_event, reader=school.head)

@@ -215,7 +215,12 @@ def test_a_refused_release_does_not_say_why_the_phone_is_held_for_the_dsl(school
     dev = resolve(school.codes["000001"]).device.id
     custody.hand_in(school.codes["000001"], school.office, now=NOW)
     custody.confiscate(
-        dev, school.office, category=custody.NUDE_IMAGES, reason="x", policy="OS 11.1", now=NOW + dt.timedelta(hours=1)
+        dev,
+        school.office,
+        category=custody.NUDE_IMAGES,
+        reason="Phone out in class",
+        policy="OS 11.1",
+        now=NOW + dt.timedelta(hours=1),
     )
     with pytest.raises(RuleViolation) as err:
         custody.release(school.codes["000001"], school.oak, now=NOW + dt.timedelta(hours=2))

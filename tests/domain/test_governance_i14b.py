@@ -97,9 +97,9 @@ def test_nobody_else_may_record_review_end_or_read_the_register(school, who):
         record(school, actor)
     rel = record(school)
     with pytest.raises(PermissionDenied):
-        relationships.review(rel.id, actor, note="x", next_review_on=d(30), now=NOW)
+        relationships.review(rel.id, actor, note="Spoke to parents", next_review_on=d(30), now=NOW)
     with pytest.raises(PermissionDenied):
-        relationships.end(rel.id, actor, reason="x", now=NOW)
+        relationships.end(rel.id, actor, reason="Phone out in class", now=NOW)
     with pytest.raises(PermissionDenied, match="may not see the register of staff relationships"):
         relationships.list_relationships(actor)
 
@@ -146,16 +146,16 @@ def test_a_review_is_appended_and_moves_the_review_date_an_end_keeps_the_record(
     (row,) = relationships.reviews_of(after)
     assert (row.note, row.next_review_on, row.reviewed_by_id) == ("Still appropriate.", d(200), school.head.id)
     with pytest.raises(ValidationError, match="after today"):
-        relationships.review(rel.id, school.dsl, note="x", next_review_on=d(80), now=later)
+        relationships.review(rel.id, school.dsl, note="Spoke to parents", next_review_on=d(80), now=later)
     ended = relationships.end(rel.id, school.dsl, reason="The pupil left the school.", now=later)
     assert ended.ended_by_id == school.dsl.id and ended.end_reason == "The pupil left the school."
     assert StaffRelationship.get_by_id(rel.id).dsl_advice.startswith("Keep to professional")  # kept as given
     with pytest.raises(RuleViolation, match="already ended"):
         relationships.end(rel.id, school.dsl, reason="again", now=later)
     with pytest.raises(RuleViolation, match="nothing to review"):
-        relationships.review(rel.id, school.dsl, note="x", next_review_on=d(200), now=later)
+        relationships.review(rel.id, school.dsl, note="Spoke to parents", next_review_on=d(200), now=later)
     with pytest.raises(NotFound):
-        relationships.end(9999, school.dsl, reason="x", now=later)
+        relationships.end(9999, school.dsl, reason="Phone out in class", now=later)
     assert [e.action for e in AuditEntry.select().where(AuditEntry.entity == "staff_relationship")] == [
         "relationship.record",
         "relationship.review",

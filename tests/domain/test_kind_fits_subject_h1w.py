@@ -80,14 +80,19 @@ def test_a_lado_referral_before_the_concern_was_raised_is_refused(school):
     later = NOW + dt.timedelta(days=3)
     with pytest.raises(ValidationError) as refused:
         concerns.follow_up(
-            c.id, school.head, note="n", lado_referred_on=TODAY - dt.timedelta(days=1), lado_reference="L1", now=later
+            c.id,
+            school.head,
+            note="Spoke to parents",
+            lado_referred_on=TODAY - dt.timedelta(days=1),
+            lado_reference="L1",
+            now=later,
         )
     assert str(refused.value) == "The day of the LADO referral is before the concern was raised (2026-11-12)."
     with pytest.raises(ValidationError, match="LADO referral is in the future"):
         concerns.follow_up(
             c.id,
             school.head,
-            note="n",
+            note="Spoke to parents",
             lado_referred_on=later.date() + dt.timedelta(days=1),
             lado_reference="L1",
             now=later,
@@ -102,14 +107,19 @@ def test_a_prevent_referral_before_the_concern_was_raised_is_refused(school):
     later = NOW + dt.timedelta(days=3)
     with pytest.raises(ValidationError) as refused:
         concerns.follow_up(
-            c.id, school.head, note="n", prevent_referred_on=dt.date(2026, 11, 1), prevent_to="Kent Prevent", now=later
+            c.id,
+            school.head,
+            note="Spoke to parents",
+            prevent_referred_on=dt.date(2026, 11, 1),
+            prevent_to="Kent Prevent",
+            now=later,
         )
     assert str(refused.value) == "The day of the Prevent referral is before the concern was raised (2026-11-12)."
     assert not ConcernAction.select().exists()
     concerns.follow_up(
         c.id,
         school.head,
-        note="n",
+        note="Spoke to parents",
         prevent_referred_on=TODAY + dt.timedelta(days=1),
         prevent_to="Kent Prevent",
         now=later,
@@ -124,8 +134,13 @@ def test_the_raised_day_is_the_schools_day_not_utcs(school):
     later = dt.datetime(2026, 7, 3, 9, 0)
     with pytest.raises(ValidationError, match=r"before the concern was raised \(2026-07-01\)"):
         concerns.follow_up(
-            c.id, school.head, note="n", lado_referred_on=dt.date(2026, 6, 30), lado_reference="L1", now=later
+            c.id,
+            school.head,
+            note="Spoke to parents",
+            lado_referred_on=dt.date(2026, 6, 30),
+            lado_reference="L1",
+            now=later,
         )
     concerns.follow_up(
-        c.id, school.head, note="n", lado_referred_on=dt.date(2026, 7, 1), lado_reference="L1", now=later
+        c.id, school.head, note="Spoke to parents", lado_referred_on=dt.date(2026, 7, 1), lado_reference="L1", now=later
     )

@@ -91,7 +91,9 @@ def test_leadership_reads_a_concern_marks_it_seen_for_itself_and_records_lessons
     history = safeguarding_actions.open_entry(SignedIn.of(school.deputy), c.id, None, LATER)
     assert "raised by Oak Teacher: Messages" in history.lines[0]
     with pytest.raises(PermissionDenied, match="may not follow up safeguarding concerns"):
-        concerns.follow_up(c.id, school.deputy, note="x", close=True, outcome="No further action", now=NOW)
+        concerns.follow_up(
+            c.id, school.deputy, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+        )
     concerns.follow_up(c.id, school.head, note="Done", close=True, outcome="Resolved in school", now=NOW)
     row = concerns.record_lessons(c.id, school.deputy, "Debrief: brief staff on group chats", now=LATER)
     assert row.recorded_by_id == school.deputy.id
@@ -104,11 +106,13 @@ def test_leadership_never_records_lessons_on_an_allegation_about_itself_or_the_h
     governor = auth.create_staff("chair", "Mr C Governor", [auth.CHAIR], "947261", now=NOW)
     on_deputy = allegation(school.office, school.deputy)
     on_head = allegation(school.office, school.head)
-    concerns.follow_up(on_deputy.id, school.head, note="x", close=True, outcome="No further action", now=NOW)
-    concerns.follow_up(on_head.id, governor, note="x", close=True, outcome="No further action", now=NOW)
+    concerns.follow_up(
+        on_deputy.id, school.head, note="Spoke to parents", close=True, outcome="No further action", now=NOW
+    )
+    concerns.follow_up(on_head.id, governor, note="Spoke to parents", close=True, outcome="No further action", now=NOW)
     for c in (on_deputy, on_head):
         with pytest.raises(NotFound, match="^There is no such concern.$"):
-            concerns.record_lessons(c.id, school.deputy, "x", now=NOW)
+            concerns.record_lessons(c.id, school.deputy, "Brief staff", now=NOW)
         with pytest.raises(NotFound, match="^There is no such concern.$"):
             concerns.mark_seen(c.id, school.deputy, now=NOW)
 

@@ -140,7 +140,7 @@ def test_a_correction_is_a_new_entry_with_its_reason(school):
     assert second.corrects_id == first.id
     other = confiscated_by(school, school.head, adno="000002")
     with pytest.raises(NotFound):
-        tell(school, school.head, other, corrects_id=first.id, note="x")
+        tell(school, school.head, other, corrects_id=first.id, note="Spoke to parents")
 
 
 def test_concerns_parents_informed_by_those_who_may_see_the_concern(school):
@@ -195,7 +195,9 @@ def test_police_contacts_the_rules(school):
     with pytest.raises(ValidationError, match="phone, a concern"):
         parents.record_police_contact(school.head, **{**ok, "device_id": None})
     pupil_id = device_pupil(school, "000001")
-    concern = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil_id, what="x", now=NOW)
+    concern = concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=pupil_id, what="Upset after a group chat", now=NOW
+    )
     with pytest.raises(ValidationError, match="before the concern"):
         parents.record_police_contact(school.head, **{**ok, "concern_id": concern.id, "called_at": NOW - T(hours=1)})
     row = parents.record_police_contact(school.head, **{**ok, "concern_id": concern.id})

@@ -105,7 +105,9 @@ def test_nobody_holds_their_own_device_and_a_head_never_holds_a_heads(school):
 def test_a_staff_device_is_never_released_confiscated_or_searched_as_a_pupils_phone(school):
     held = hold(school)
     with pytest.raises(RuleViolation, match="member of staff's device"):
-        ledger.confiscate(held.device_id, school.head, category="behaviour", reason="x", policy="y", now=NOW)
+        ledger.confiscate(
+            held.device_id, school.head, category="behaviour", reason="Phone out in class", policy="y", now=NOW
+        )
     with pytest.raises(RuleViolation, match="member of staff's device"):
         ledger.record_search(
             held.device_id,

@@ -112,7 +112,7 @@ def test_the_chair_has_no_police_powers_over_pupils_phones_or_other_staffs_devic
     with pytest.raises(PermissionDenied):
         ledger.hand_to_police(phone(school), school.chair, officer="PC 1", force_reference="KP/1", now=LATER)
     oaks = school_devices.hold_staff_device(
-        school.head, staff_id=school.oak.id, pending="police", reason="x", description="phone", now=NOW
+        school.head, staff_id=school.oak.id, pending="police", reason="Phone out in class", description="phone", now=NOW
     ).device_id
     with pytest.raises(PermissionDenied):
         school_devices.staff_device_to_police(school.chair, oaks, officer="PC 1", force_reference="KP/1", now=LATER)

@@ -40,7 +40,9 @@ def test_a_confiscation_rolled_back_wants_no_anchor(school):
 
     with pytest.raises(Stop):
         with write_tx():
-            confiscate(out.device_id, school.deputy, category="behaviour", reason="x", policy="M6", now=NOW)
+            confiscate(
+                out.device_id, school.deputy, category="behaviour", reason="Phone out in class", policy="M6", now=NOW
+            )
             raise Stop
     assert anchor_soon_wanted() is False
     hand_in(school.codes["000003"], school.office, now=NOW)  # the next transaction does not inherit it

@@ -61,7 +61,9 @@ SEARCH = dict(
 def test_every_member_of_staff_may_confiscate_a_teacher_any_class(school):
     takers = [school.office, school.oak, school.deputy, school.head, school.dsl]
     for n, (who, adno) in enumerate(zip(takers, ["000004", "000005", "000001", "000002", "000003"], strict=True)):
-        event = custody.confiscate(dev(school, adno), who, category="behaviour", reason="r", policy="p", now=later(n))
+        event = custody.confiscate(
+            dev(school, adno), who, category="behaviour", reason="Phone out in class", policy="p", now=later(n)
+        )
         assert event.kind == custody.CONFISCATED_EV
     # Oak's teacher took Ella's phone (Beech): any class, not only their own.
     assert custody.state_of(dev(school, "000005")).state == custody.CONFISCATED
@@ -71,14 +73,18 @@ def test_every_member_of_staff_may_confiscate_a_teacher_any_class(school):
 def test_neither_the_it_admin_nor_the_chair_may_confiscate(school, who):
     staff = school.admin if who == "admin" else school.chair
     with pytest.raises(PermissionDenied, match="may not confiscate a phone"):
-        custody.confiscate(dev(school, "000001"), staff, category="behaviour", reason="r", policy="p", now=T)
+        custody.confiscate(
+            dev(school, "000001"), staff, category="behaviour", reason="Phone out in class", policy="p", now=T
+        )
     assert CustodyEvent.select().count() == 0
 
 
 def test_a_confiscation_needs_a_category_from_the_list(school):
     for bad in (None, "", "rudeness"):
         with pytest.raises(ValidationError, match="Choose why the phone is confiscated"):
-            custody.confiscate(dev(school, "000001"), school.office, category=bad, reason="r", policy="p", now=T)
+            custody.confiscate(
+                dev(school, "000001"), school.office, category=bad, reason="Phone out in class", policy="p", now=T
+            )
     assert CustodyEvent.select().count() == 0
 
 
@@ -173,7 +179,9 @@ def test_only_the_dsl_or_the_head_records_the_decision(school, who):
         who, school.chair
     )
     with pytest.raises(PermissionDenied, match="may not record the DSL's decision"):
-        custody.record_dsl_decision(dev(school, "000001"), staff, decision="return_to_parents", note="ok", now=later(1))
+        custody.record_dsl_decision(
+            dev(school, "000001"), staff, decision="return_to_parents", note="Spoke to parents", now=later(1)
+        )
 
 
 def test_the_dsls_decision_lets_a_parent_collect_but_content_is_never_deleted(school):
@@ -213,11 +221,17 @@ def test_kept_for_the_police_stays_held_until_the_police_take_it(school):
 
 
 def test_no_decision_without_a_hold(school):
-    custody.confiscate(dev(school, "000001"), school.oak, category="behaviour", reason="r", policy="p", now=T)
+    custody.confiscate(
+        dev(school, "000001"), school.oak, category="behaviour", reason="Phone out in class", policy="p", now=T
+    )
     with pytest.raises(RuleViolation, match="not held for the DSL"):
-        custody.record_dsl_decision(dev(school, "000001"), school.dsl, decision="other", note="n", now=later(1))
+        custody.record_dsl_decision(
+            dev(school, "000001"), school.dsl, decision="other", note="Spoke to parents", now=later(1)
+        )
     with pytest.raises(ValidationError, match="Choose the decision"):
-        custody.record_dsl_decision(dev(school, "000001"), school.dsl, decision="burn it", note="n", now=later(1))
+        custody.record_dsl_decision(
+            dev(school, "000001"), school.dsl, decision="burn it", note="Spoke to parents", now=later(1)
+        )
 
 
 def test_undoing_the_decision_or_the_confiscation_is_for_the_dsl_or_the_head(school):
@@ -225,7 +239,9 @@ def test_undoing_the_decision_or_the_confiscation_is_for_the_dsl_or_the_head(sch
     d = dev(school, "000001")
     with pytest.raises(PermissionDenied, match="may not undo this confiscation \\(the phone is held for the DSL\\)"):
         custody.reverse(taken.id, school.office, reason="mistake", now=later(1))  # even its recorder
-    decided = custody.record_dsl_decision(d, school.dsl, decision="return_to_parents", note="n", now=later(2))
+    decided = custody.record_dsl_decision(
+        d, school.dsl, decision="return_to_parents", note="Spoke to parents", now=later(2)
+    )
     for who in (school.office, school.deputy):
         with pytest.raises(PermissionDenied):
             custody.reverse(decided.id, who, reason="mistake", now=later(3))
@@ -351,7 +367,7 @@ def test_a_schema_10_database_upgrades_and_its_new_columns_are_bound(tmp_path):
         resolve(s.codes["000002"]).device.id,
         s_office,
         category=custody.NUDE_IMAGES,
-        reason="r",
+        reason="Phone out in class",
         policy="p",
         now=later(5),
     )
@@ -375,7 +391,9 @@ def test_a_release_scan_of_a_held_phone_says_it_is_held_for_the_dsl(school):
     office = SignedIn(school.office.id, "office", "Office", school.office.role_set)
     offer = contact_offer(office, d.device_id)
     assert offer.hold == custody.HOLD_DSL and not offer.collectable  # F4 at the release desk: not offered
-    custody.record_dsl_decision(d.device_id, school.dsl, decision="return_to_parents", note="n", now=later(2))
+    custody.record_dsl_decision(
+        d.device_id, school.dsl, decision="return_to_parents", note="Spoke to parents", now=later(2)
+    )
     assert contact_offer(office, d.device_id).collectable
 
 
@@ -391,6 +409,8 @@ def test_a_phone_held_for_the_dsl_is_not_described_as_for_a_parent_to_collect(sc
     assert "parent" not in row.text and "held for the DSL" in row.text, row.text
     _, said = route_scan(school.codes["000001"], frozenset({auth.OFFICE}))
     assert "parent" not in said and "held for the DSL" in said and "nude" not in said, said
-    custody.record_dsl_decision(dev(school, "000001"), school.head, decision="return_to_parents", note="ok", now=T)
+    custody.record_dsl_decision(
+        dev(school, "000001"), school.head, decision="return_to_parents", note="Spoke to parents", now=T
+    )
     row = next(r for r in class_checklist("Oak", T.date()) if r.admission_no == "000001")
     assert "parent collection" in row.text

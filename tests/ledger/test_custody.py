@@ -144,7 +144,7 @@ def test_contact_not_allowed_to_collect(school):
 
     dev = device_of(school, "000002")
     custody.hand_in(school.codes["000002"], school.office, now=T)
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="x", policy="MST 6", now=T)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=T)
     c = contacts_of(Pupil.get(Pupil.admission_no == "000002").id)[0]
     Contact.update(can_collect=False).where(Contact.id == c.id).execute()
     with pytest.raises(RuleViolation, match="may not collect"):
@@ -191,7 +191,7 @@ def test_search_rules(school):
         location="the office",
         outcome="nothing_found",
     )
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=T)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=T)
     with pytest.raises(PermissionDenied, match="may not record a search"):
         custody.record_search(dev, school.office, now=T, **kw)
     with pytest.raises(PermissionDenied, match="may not record a search"):
@@ -232,7 +232,9 @@ def test_parents_cannot_be_informed_later_than_now(school):
     the confiscation is allowed: that is when it was recorded at the kiosk, and parents
     may be phoned from the classroom first.)"""
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=later(10))
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=later(10)
+    )
     kw = dict(
         consent_by="pupil",
         witness="Head",
@@ -261,9 +263,11 @@ def test_roles(school):
     custody.hand_in(code_beech, school.office, now=T)
     dev_beech = device_of(school, "000004")
     with pytest.raises(PermissionDenied, match="may not confiscate"):
-        custody.confiscate(dev_beech, school.admin, category="behaviour", reason="r", policy="p", now=T)
+        custody.confiscate(
+            dev_beech, school.admin, category="behaviour", reason="Phone out in class", policy="p", now=T
+        )
     # issue 15: any member of staff confiscates, a teacher any class's pupil
-    custody.confiscate(dev_beech, school.oak, category="behaviour", reason="r", policy="p", now=T)
+    custody.confiscate(dev_beech, school.oak, category="behaviour", reason="Phone out in class", policy="p", now=T)
     grandma = contacts_of(Pupil.get(Pupil.admission_no == "000004").id)[0]
     with pytest.raises(PermissionDenied, match="only for their own class, not Beech"):
         custody.release_to_contact(dev_beech, school.oak, contact_id=grandma.id, id_seen=True, now=T)
@@ -302,7 +306,7 @@ def test_only_the_latest_action_can_be_undone(school):
     first = custody.hand_in(code, school.office, now=T)
     custody.release(code, school.office, now=later(1))
     with pytest.raises(RuleViolation, match="Only the latest action"):
-        custody.reverse(first.event_id, school.office, reason="x", now=later(2))
+        custody.reverse(first.event_id, school.office, reason="Phone out in class", now=later(2))
 
 
 def test_undo_release_refused_when_slot_taken_since(school):
@@ -316,9 +320,9 @@ def test_undo_release_refused_when_slot_taken_since(school):
 
 def test_undo_needs_the_permission_of_the_original_action(school):
     dev = device_of(school, "000001")
-    ev = custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=T)
+    ev = custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="p", now=T)
     with pytest.raises(PermissionDenied):
-        custody.reverse(ev.id, school.office, reason="x", now=later(1))
+        custody.reverse(ev.id, school.office, reason="Phone out in class", now=later(1))
     custody.reverse(ev.id, school.deputy, reason="wrong pupil", now=later(1))
     assert custody.state_of(dev).state == "out"
 
@@ -341,9 +345,11 @@ def test_free_text_fields_are_checked(school):
     with pytest.raises(ValidationError, match="control characters"):
         custody.confiscate(dev, school.deputy, category="behaviour", reason="bad\x1b[2J", policy="MST", now=T)
     with pytest.raises(ValidationError, match="too long"):
-        custody.confiscate(dev, school.deputy, category="behaviour", reason="x" * 501, policy="MST", now=T)
+        custody.confiscate(
+            dev, school.deputy, category="behaviour", reason="Phone out in class" * 501, policy="MST", now=T
+        )
     with pytest.raises(ValidationError, match="Give the policy"):
-        custody.confiscate(dev, school.deputy, category="behaviour", reason="x", policy="", now=T)
+        custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="", now=T)
 
 
 def test_every_change_writes_an_audit_entry_in_the_same_transaction(school):
@@ -378,7 +384,7 @@ def test_the_searcher_cannot_be_their_own_witness_however_the_name_is_typed(scho
 
     head = auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=T)
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=T)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=T)
     kw = dict(
         consent_by="pupil",
         grounds="Reported image",

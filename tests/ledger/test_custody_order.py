@@ -92,12 +92,16 @@ def test_an_action_timed_before_the_latest_event_is_refused_whatever_the_form(sc
     dev = device_of(school, "000001")
     out = custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
-        custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(8, 20))
+        custody.confiscate(
+            dev, school.deputy, category="behaviour", reason="Phone out in class", policy="p", now=at(8, 20)
+        )
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
         custody.release(school.codes["000001"], school.office, now=at(8, 0))
     with pytest.raises(RuleViolation, match="before this phone's hand-in at 08:35"):
         custody.reverse(out.event_id, school.office, reason="wrong phone", now=at(8, 34))
-    conf = custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(11, 5))
+    conf = custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="p", now=at(11, 5)
+    )
     mum = contacts_of(Pupil.get(Pupil.admission_no == "000001").id)[0]
     with pytest.raises(RuleViolation, match="before this phone's confiscation at 11:05"):
         custody.release_to_contact(dev, school.office, contact_id=mum.id, id_seen=True, now=at(10, 0))
@@ -124,7 +128,9 @@ def test_a_latest_event_on_another_day_is_named_with_its_date(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35) + dt.timedelta(days=1))
     with pytest.raises(RuleViolation, match=r"hand-in at 08:35 on Fri 13 Nov"):
-        custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="p", now=at(9, 0))
+        custody.confiscate(
+            dev, school.deputy, category="behaviour", reason="Phone out in class", policy="p", now=at(9, 0)
+        )
 
 
 def test_time_order_problem_is_the_same_message_for_the_form(school):
@@ -186,8 +192,10 @@ def do_action(action: str, school, recorder, dev: int, code: str, clock) -> int:
         tray = Tray.get(Tray.name == "B")
         return custody.move(dev, recorder, tray_id=tray.id, slot_no=5, now=next(clock)).id
     if action == "confiscate":
-        return custody.confiscate(dev, recorder, category="behaviour", reason="r", policy="p", now=next(clock)).id
-    custody.confiscate(dev, head, category="behaviour", reason="r", policy="p", now=next(clock))
+        return custody.confiscate(
+            dev, recorder, category="behaviour", reason="Phone out in class", policy="p", now=next(clock)
+        ).id
+    custody.confiscate(dev, head, category="behaviour", reason="Phone out in class", policy="p", now=next(clock))
     if action == "search":
         return custody.record_search(
             dev,
@@ -269,7 +277,9 @@ def test_teacher_cannot_undo_the_headteachers_confiscation_and_so_cannot_release
 def test_the_recorder_may_undo_their_own_action(school):
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
-    conf = custody.confiscate(dev, school.oak, category="behaviour", reason="r", policy="p", now=at(10, 0))
+    conf = custody.confiscate(
+        dev, school.oak, category="behaviour", reason="Phone out in class", policy="p", now=at(10, 0)
+    )
     custody.reverse(conf.id, school.oak, reason="wrong pupil", now=at(10, 1))
     assert custody.state_of(dev).state == custody.IN_TRAY
 
@@ -278,7 +288,9 @@ def test_undo_refusal_is_offered_to_the_screen(school):
     """The check the history screen runs before offering F2 is the domain's own."""
     dev = device_of(school, "000001")
     custody.hand_in(school.codes["000001"], school.office, now=at(8, 35))
-    conf = custody.confiscate(dev, school.head, category="behaviour", reason="r", policy="p", now=at(10, 0))
+    conf = custody.confiscate(
+        dev, school.head, category="behaviour", reason="Phone out in class", policy="p", now=at(10, 0)
+    )
     with pytest.raises(PermissionDenied):
         custody.check_undo(school.oak, conf)
     custody.check_undo(school.head, conf)

@@ -409,7 +409,12 @@ class LedgerMachine(RuleBasedStateMachine):
         device_id = _pick([r.device_id for r in query], pick) or _pick(self.device_ids(), pick)
         if device_id is not None:
             self.attempt(
-                custody.record_dsl_decision, device_id, self.who(actor), decision=decision, note="n", now=self.now()
+                custody.record_dsl_decision,
+                device_id,
+                self.who(actor),
+                decision=decision,
+                note="Spoke to parents",
+                now=self.now(),
             )
 
     @rule(

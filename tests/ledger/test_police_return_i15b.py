@@ -20,7 +20,7 @@ def school(database):
 
 def _with_police(school, adno="000001"):
     dev = resolve(school.codes[adno]).device
-    custody.confiscate(dev.id, school.head, category="behaviour", reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev.id, school.head, category="behaviour", reason="Phone out in class", policy="MST 6", now=NOW)
     custody.hand_to_police(dev.id, school.head, officer="PC 1 Lee", force_reference="KP/1", now=NOW + T(minutes=5))
     return dev
 
@@ -69,7 +69,7 @@ def test_with_no_free_slot_a_returned_phone_goes_to_the_overflow_place(database)
 
 def test_only_a_phone_with_the_police_is_returned_from_them(school):
     dev = resolve(school.codes["000001"]).device
-    custody.confiscate(dev.id, school.head, category="behaviour", reason="r", policy="p", now=NOW)
+    custody.confiscate(dev.id, school.head, category="behaviour", reason="Phone out in class", policy="p", now=NOW)
     with pytest.raises(RuleViolation, match="Only a phone with the police"):
         _return(dev, school.head, NOW + T(minutes=1))
 
@@ -146,7 +146,7 @@ def test_the_details_of_a_return_are_for_readers_who_may_read_them(school):
 
 def test_a_return_written_outside_the_kiosk_to_a_phone_not_with_the_police_is_reported(school):
     dev = resolve(school.codes["000001"]).device
-    custody.confiscate(dev.id, school.head, category="behaviour", reason="r", policy="p", now=NOW)
+    custody.confiscate(dev.id, school.head, category="behaviour", reason="Phone out in class", policy="p", now=NOW)
     CustodyEvent.insert(
         device=dev.id, kind=custody.POLICE_RETURNED, at=NOW + T(minutes=1), actor=school.head.id, audit_seq=99999
     ).execute()

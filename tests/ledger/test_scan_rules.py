@@ -224,7 +224,12 @@ def test_route_scan_sends_a_phone_with_its_owner_to_hand_in_and_says_what_to_do_
         "Ava Patel's phone is in slot B-01: press R for end-of-day release to give it back.",
     )
     custody.confiscate(
-        custody.resolve(ava).device.id, school.deputy, category="behaviour", reason="r", policy="p", now=NOW
+        custody.resolve(ava).device.id,
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="p",
+        now=NOW,
     )
     assert route_scan(ava, office) == (
         None,

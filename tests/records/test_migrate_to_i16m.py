@@ -93,7 +93,7 @@ def _more_records(url: str) -> None:
             purpose="trip",
             due_on=now.date() + dt.timedelta(days=3),
         )
-        school_devices.hold_staff_device(head, staff_id=staff["oak"].id, pending="lado", reason="11.3")
+        school_devices.hold_staff_device(head, staff_id=staff["oak"].id, pending="lado", reason="Policy 11.3")
         concern = Concern.select().order_by(Concern.id).first()
         # after the concern, whatever the time of day the test runs (the demo's concern is
         # raised a few minutes ago just after midnight, so "five minutes ago" came before it)

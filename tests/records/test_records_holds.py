@@ -269,7 +269,12 @@ def test_for_any_history_erase_refuses_exactly_what_purge_keeps(database, steps)
             if step[0] == "concern":
                 d = device_of(step[1])
                 concerns.raise_concern(
-                    school.oak, about_kind="pupil", pupil_id=d.pupil_id, device_id=d.id, what="x", now=at
+                    school.oak,
+                    about_kind="pupil",
+                    pupil_id=d.pupil_id,
+                    device_id=d.id,
+                    what="Upset after a group chat",
+                    now=at,
                 )
             elif step[0] == "close":
                 d = device_of(step[1])

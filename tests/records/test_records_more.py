@@ -386,7 +386,9 @@ def test_purge_of_concerns_keeps_open_ones_and_lists_them(school):
         outcome="No further action",
         now=ago(2300),
     )
-    closed_late = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=ava.id, what="x", now=ago(2400))
+    closed_late = concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=ava.id, what="Upset after a group chat", now=ago(2400)
+    )
     concerns.follow_up(
         closed_late.id,
         school.head,

@@ -210,7 +210,11 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
     from models.store.tables import Pupil
 
     c = concerns.raise_concern(
-        school.oak, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000002").id, what="x", now=NOW
+        school.oak,
+        about_kind="pupil",
+        pupil_id=Pupil.get(Pupil.admission_no == "000002").id,
+        what="Upset after a group chat",
+        now=NOW,
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -61,7 +61,12 @@ async def open_dialog(pilot, school, size, key: str) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
 async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
     custody.confiscate(
-        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+        device_of(school, "000002"),
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW,
     )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
@@ -91,7 +96,12 @@ async def test_search_dialog_fits_with_buttons_and_error_line(school, size):
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "110x32"])
 async def test_police_dialog_fits_with_buttons_and_error_line(school, size):
     custody.confiscate(
-        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+        device_of(school, "000002"),
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW,
     )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:

@@ -29,7 +29,9 @@ FORMS = {
 async def test_the_new_dialogs_fit_with_buttons_and_error_line(school, size, key):
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(hours=1)
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=earlier)
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=earlier
+    )
     if key == "f8":  # with the police, F8 is the return
         custody.hand_to_police(dev, school.head, officer="PC 1", force_reference="KP/1", now=earlier)
     prefix, fields, typed = FORMS[key]

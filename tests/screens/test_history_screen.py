@@ -290,7 +290,7 @@ async def test_office_and_teacher_are_not_offered_search_and_a_forced_attempt_is
 
 async def test_search_witness_cannot_be_the_searcher(school):
     dev = device_of(school, "000002")
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")
@@ -320,7 +320,7 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
 
     auth.create_staff("lavelle", "Miss A Lavelle (head, DSL)", [auth.HEADTEACHER, auth.DSL], "271845", now=NOW)
     dev = device_of(school, "000002")
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "lavelle")
@@ -346,7 +346,7 @@ async def test_search_witness_cannot_be_the_searcher_by_their_plain_name(school)
 
 async def test_parent_consent_needs_a_listed_contact(school):
     dev = device_of(school, "000001")
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "head")
@@ -377,7 +377,7 @@ async def test_parent_consent_needs_a_listed_contact(school):
 
 async def test_no_listed_contact_means_only_pupil_consent(school):
     dev = device_of(school, "000003")  # Cara Smith: nobody listed
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW)
+    custody.confiscate(dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=NOW)
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot, "deputy")

@@ -151,7 +151,12 @@ async def test_the_search_form_typed_in_one_burst(school):
     from tests.screens.test_dialog_fit import open_dialog
 
     custody.confiscate(
-        device_of(school, "000002"), school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW
+        device_of(school, "000002"),
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW,
     )
     app = make_app(start="history")
     async with app.run_test(size=(80, 24)) as pilot:

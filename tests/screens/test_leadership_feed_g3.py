@@ -164,10 +164,15 @@ async def test_the_staff_devices_list_never_scrolls_sideways(school, size):
         (school.beech_teacher, "tab"),
     ):
         school_devices.hold_staff_device(
-            school.head, staff_id=who.id, pending="lado", reason="11.3", description=description, now=earlier
+            school.head, staff_id=who.id, pending="lado", reason="Policy 11.3", description=description, now=earlier
         )
     police = school_devices.hold_staff_device(
-        school.head, staff_id=school.deputy.id, pending="police", reason="11.3", description="Samsung", now=earlier
+        school.head,
+        staff_id=school.deputy.id,
+        pending="police",
+        reason="Policy 11.3",
+        description="Samsung",
+        now=earlier,
     )
     school_devices.staff_device_to_police(
         school.head, police.device_id, officer="PC Ng", force_reference="K/1", now=NOW

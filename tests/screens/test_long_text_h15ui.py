@@ -50,7 +50,7 @@ async def test_the_item_sought_typed_past_its_limit_is_kept_and_refused(school):
         resolve(school.codes["000002"]).device.id,
         school.deputy,
         category="behaviour",
-        reason="r",
+        reason="Phone out in class",
         policy="MST 6",
         now=NOW,
     )

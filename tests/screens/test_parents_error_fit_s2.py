@@ -29,7 +29,12 @@ def whole_and_clear(app) -> None:
 async def test_the_time_refusal_covers_no_field(school, size, typed):
     dev = device_of(school, "000001")
     custody.confiscate(
-        dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW - dt.timedelta(hours=1)
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW - dt.timedelta(hours=1),
     )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:

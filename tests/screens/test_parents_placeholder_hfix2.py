@@ -17,7 +17,12 @@ from tests.screens.test_history_screen import device_of, find, open_history
 async def test_the_parents_told_placeholders_read_as_examples(school):
     dev = device_of(school, "000001")
     custody.confiscate(
-        dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW - dt.timedelta(hours=1)
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW - dt.timedelta(hours=1),
     )
     app = make_app(start="history")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -129,7 +129,7 @@ async def test_w_on_the_safeguarding_screen_lists_what_waits_and_enter_records_i
         device_of(school, "000002"),
         school.head,
         category="behaviour",
-        reason="x",
+        reason="Phone out in class",
         policy="MST 6",
         now=NOW - dt.timedelta(minutes=30),
     )

@@ -17,7 +17,12 @@ SIZE = (80, 24)
 
 async def test_a_police_call_dated_before_the_confiscation_is_refused_in_the_form(school):
     custody.confiscate(
-        device_of(school, "000001"), school.deputy, category="behaviour", reason="x", policy="MST 6", now=NOW
+        device_of(school, "000001"),
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW,
     )
     app = make_app(start="history")
     async with app.run_test(size=SIZE) as pilot:

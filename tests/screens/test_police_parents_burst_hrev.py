@@ -36,7 +36,9 @@ async def test_the_form_typed_in_one_burst_lands_in_its_fields(school, case):
     state, dialog, keys, expected = BURSTS[case]
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(hours=1)
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=earlier)
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=earlier
+    )
     if state == "police":
         custody.hand_to_police(dev, school.head, officer="PC 1", force_reference="KP/1", now=earlier)
     app = make_app(start="history")

@@ -22,7 +22,7 @@ def staffed(database):
     school = build()  # the head is the headteacher and the DSL, as in the demo
     school.chair = auth.create_staff("chair", "Mr C Governor", [auth.CHAIR], DEMO_PINS["chair"], now=NOW)
     held = school_devices.hold_staff_device(
-        school.head, staff_id=school.oak.id, pending="lado", reason="11.3", description="Oak's iPhone", now=NOW
+        school.head, staff_id=school.oak.id, pending="lado", reason="Policy 11.3", description="Oak's iPhone", now=NOW
     )
     school.oaks = held.device_id
     return school

@@ -31,7 +31,12 @@ SIZE = (80, 24)
 def confiscated(school) -> int:
     dev = device_of(school, "000001")
     custody.confiscate(
-        dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=NOW - dt.timedelta(hours=1)
+        dev,
+        school.deputy,
+        category="behaviour",
+        reason="Phone out in class",
+        policy="MST 6",
+        now=NOW - dt.timedelta(hours=1),
     )
     return dev
 
@@ -214,7 +219,9 @@ async def test_the_confiscation_note_box_is_drawn_whole_as_it_grows(school, size
 async def test_the_police_return_form_shows_no_label_over_a_cut_off_field(school, size):
     dev = device_of(school, "000001")
     earlier = NOW - dt.timedelta(hours=1)
-    custody.confiscate(dev, school.deputy, category="behaviour", reason="r", policy="MST 6", now=earlier)
+    custody.confiscate(
+        dev, school.deputy, category="behaviour", reason="Phone out in class", policy="MST 6", now=earlier
+    )
     custody.hand_to_police(dev, school.head, officer="PC 1", force_reference="KP/1", now=earlier)
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:

@@ -24,13 +24,18 @@ def snap_staff_devices(sqlite_db):
     chair = auth.create_staff("chair", "Mr C Governor", [auth.CHAIR], DEMO_PINS["chair"], now=NOW)
     earlier = NOW - dt.timedelta(hours=2)
     school_devices.hold_staff_device(
-        school.head, staff_id=school.oak.id, pending="lado", reason="11.3", description="black iPhone", now=earlier
+        school.head,
+        staff_id=school.oak.id,
+        pending="lado",
+        reason="Policy 11.3",
+        description="black iPhone",
+        now=earlier,
     )
     police = school_devices.hold_staff_device(
         school.head,
         staff_id=school.beech_teacher.id,
         pending="police",
-        reason="11.3",
+        reason="Policy 11.3",
         description="Samsung tablet",
         now=earlier,
     )
