@@ -120,6 +120,7 @@ ACTIONS: dict[str, PhoneAction] = {
             latest=view.latest,
             state=view.state,
             roles=screen.who.roles,
+            police_contacted=view.police_contacted,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
     ),
