@@ -140,6 +140,9 @@ def open_entry(
             + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
             for e in events
         ] or ["Nothing recorded for this phone."]
+        from models.safeguarding import parents as told
+
+        lines += told.phone_section(device_id, staff)  # as the phone's own view shows them (P)
         if event_id is not None and concern_id is None:  # open the chain at the entry itself
             focus = next((first + i for i, e in enumerate(events) if e.id == event_id), 0)
             return EntryHistory(title, tuple(lines), focus)
