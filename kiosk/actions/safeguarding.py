@@ -14,9 +14,15 @@ from typing import TYPE_CHECKING
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
-from models.safeguarding.concerns import ACTIONS, OUTCOMES, REFERRALS
+from models.safeguarding.concerns import ACTIONS, NOT_TICKED, OUTCOMES, PARENTS_TOLD, REFERRALS
 
-__all__ = ["ACTIONS", "OUTCOMES", "REFERRALS"]  # for the command line's choices (kiosk.cli imports no models)
+__all__ = [
+    "ACTIONS",
+    "NOT_TICKED",
+    "OUTCOMES",
+    "PARENTS_TOLD",
+    "REFERRALS",
+]  # for the command line's choices (kiosk.cli imports no models)
 
 if TYPE_CHECKING:
     from models.safeguarding.concerns import FeedEntry

@@ -305,7 +305,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "custody.returned_by_police",
         ),
         "concerns follow-up": Case(
-            ["concerns", "follow-up", "1", "--note", "Rang mum", "--done", "parents_told"],
+            ["concerns", "follow-up", "1", "--note", "Asked the ESS", "--done", "ess_advice"],
             "c_head",
             "c_lead",
             "concern.follow_up",
