@@ -1016,7 +1016,7 @@ def police_contacted(device_id: int) -> bool:
 # reason for the confiscation, nor says "held for the DSL" once the DSL has decided.
 NEVER_DELETED_NUDE = (
     "Content is never deleted from this phone, nor the pupil asked to delete it, whatever the DSL "
-    "decided (online safety 11.1.1): the DSL and the police may need it."
+    "decided (online safety 11.1.1)."
 )
 NEVER_DELETED_POLICE = (
     "The police were called about this phone: nothing is deleted from it, nor the pupil asked to "

@@ -226,7 +226,10 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
         await pilot.press("tab", "enter")  # Continue
         await pilot.pause()
         summary = text(app, "#follow-summary")
-        assert "Done: parents or carers told; advice sought from the Education Safeguarding Service." in summary
+        assert (
+            "Done: parents or carers told (who, when and how: on the next form); advice sought from the "
+            "Education Safeguarding Service." in summary.replace("\n", " ")
+        )
         await pilot.press("enter")
         await quiet(pilot)
         # "parents told" is recorded on the parents-told form, which opens next (f6s6)
