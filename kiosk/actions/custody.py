@@ -107,6 +107,8 @@ class PhoneView:
     told: tuple[str, ...] = ()  # parents informed and police contacts, for this reader (oldest first)
     # what a call to the police about it is about (F10: not dated before it): (time, noun)
     police_call_about: tuple[dt.datetime, str] | None = None
+    # the police were called about it (this incident): nothing is deleted from it (the search form)
+    police_contacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ def load_phone(
         ),
         told=told,
         police_call_about=police_call_about(device.id),
+        police_contacted=custody.police_contacted(device.id),
     )
 
 

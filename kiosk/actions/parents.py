@@ -54,6 +54,44 @@ class InformAbout:
     contacts: tuple[tuple[int, str], ...]  # the pupil's listed parents and carers
 
 
+@dataclass(frozen=True)
+class InformAboutConcern:
+    """A concern the parents may be told about (the follow-up's "parents told", routed here)."""
+
+    concern_id: int
+    pupil: str  # whom it is about, for the form's title
+    what: str  # "concern #3 raised 2026-11-12 08:30"
+    at: dt.datetime  # naive UTC: the time may not be before it
+    contacts: tuple[tuple[int, str], ...]  # the pupil's listed parents and carers (none: a name is typed)
+
+
+def inform_about_concern(who: SignedIn, concern_id: int) -> InformAboutConcern:
+    """Concern ``concern_id``, if ``who`` may see it (and so record that parents were told of it)."""
+    from models.clock import local_from_utc_naive
+    from models.safeguarding import concerns, parents
+    from models.school.people import contacts_of
+
+    subject = parents.about(staff_row(who), concern_id=concern_id)
+    concern: Any = subject.concern
+    pupil: Any = subject.pupil
+    contacts = (
+        tuple((c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name) for c in contacts_of(pupil.id))
+        if pupil is not None
+        else ()
+    )
+    return InformAboutConcern(
+        concern_id=concern.id,
+        pupil=pupil.full_name if pupil is not None else concerns.subject_of(concern),
+        what=f"concern #{concern.id} raised {local_from_utc_naive(concern.raised_at)}",
+        at=concern.raised_at,
+        contacts=contacts,
+    )
+
+
+def informed_of_concern(who: SignedIn, concern_id: int, told: ParentsTold, now: dt.datetime) -> str:
+    return record_informed(who, told, now, concern_id=concern_id)
+
+
 def waiting(who: SignedIn) -> tuple[Waiting, ...]:
     """Confiscations and searches of pupils' phones whose parents are not yet recorded as told."""
     from models.safeguarding import parents

@@ -14,9 +14,15 @@ from typing import TYPE_CHECKING
 
 from kiosk.actions._common import staff_row
 from kiosk.session import SignedIn
-from models.safeguarding.concerns import ACTIONS, OUTCOMES, REFERRALS
+from models.safeguarding.concerns import ACTIONS, NOT_TICKED, OUTCOMES, PARENTS_TOLD, REFERRALS
 
-__all__ = ["ACTIONS", "OUTCOMES", "REFERRALS"]  # for the command line's choices (kiosk.cli imports no models)
+__all__ = [
+    "ACTIONS",
+    "NOT_TICKED",
+    "OUTCOMES",
+    "PARENTS_TOLD",
+    "REFERRALS",
+]  # for the command line's choices (kiosk.cli imports no models)
 
 if TYPE_CHECKING:
     from models.safeguarding.concerns import FeedEntry
@@ -140,6 +146,9 @@ def open_entry(
             + (f"  [undone by #{undone[e.id]}]" if e.id in undone else "")
             for e in events
         ] or ["Nothing recorded for this phone."]
+        from models.safeguarding import parents as told
+
+        lines += told.phone_section(device_id, staff)  # as the phone's own view shows them (P)
         if event_id is not None and concern_id is None:  # open the chain at the entry itself
             focus = next((first + i for i, e in enumerate(events) if e.id == event_id), 0)
             return EntryHistory(title, tuple(lines), focus)

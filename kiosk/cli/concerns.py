@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from kiosk.actions import admin, safeguarding
-from kiosk.actions.safeguarding import ACTIONS, OUTCOMES, REFERRALS
+from kiosk.actions.safeguarding import ACTIONS, NOT_TICKED, OUTCOMES, REFERRALS
 from kiosk.cli._access import acts
 from kiosk.cli._common import Env, RecordCommand, RecordNumber, common, parse_date
 from models.errors import KioskError
@@ -29,7 +29,9 @@ NUMBER = RecordNumber("a concern", "the safeguarding screen")
     "done",
     multiple=True,
     type=click.Choice([code for code in ACTIONS if code not in REFERRALS]),
-    help="A step done (repeat): " + "; ".join(f"{c}: {w}" for c, w in ACTIONS.items() if c not in REFERRALS) + ".",
+    help="A step done (repeat, each once): "
+    + "; ".join(f"{c}: {w}" for c, w in ACTIONS.items() if c not in REFERRALS and c not in NOT_TICKED)
+    + ". Parents told: kiosk parents informed --concern N.",
 )
 @click.option(
     "--lado-day", "lado_day", default=None, help="YYYY-MM-DD: the day an allegation was referred to the LADO."
@@ -54,6 +56,9 @@ def concerns_follow_up(
     env: Env, who, number, note, done, lado_day, lado_reference, prevent_day, prevent_to, prevent_reference, outcome
 ) -> None:
     """Record a follow-up of concern NUMBER: a note, the steps done, and (--close) its outcome."""
+    twice = sorted({d for d in done if done.count(d) > 1})
+    if twice:
+        raise KioskError(f"--done {twice[0]} is given twice: give each step once.")
     if (lado_day is None) != (lado_reference is None):
         raise KioskError("Give both --lado-day and --lado-reference, or neither.")
     if (prevent_day is None) != (prevent_to is None) or (prevent_reference is not None and prevent_day is None):

@@ -40,6 +40,7 @@ from models.safeguarding.concerns import (
     ACTIONS,
     LADO,
     LADO_REFERENCE_LIMIT,
+    NOT_TICKED,
     NOTE_LIMIT,
     OUTCOMES,
     PREVENT,
@@ -268,7 +269,10 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
             self.query_one(field if self.query(field) else "#follow-outcome").focus()
             return
         actions = tuple(code for code in TICKED if self.query_one(f"#follow-act-{code}", Checkbox).value)
-        done = [ACTIONS[code] for code in actions]
+        # "parents told": the parents-told form opens next, for who told them, when and how (f6s6)
+        done = [
+            ACTIONS[code] + (" (who, when and how: on the next form)" if code in NOT_TICKED else "") for code in actions
+        ]
         if lado is not None:
             done.append(f"{ACTIONS[LADO]} on {lado[0].isoformat()}, reference {lado[1]}")
         if prevent is not None:

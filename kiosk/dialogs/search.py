@@ -140,8 +140,10 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         *,
         state: str | None = None,
         roles: frozenset[str] = frozenset(),
+        police_contacted: bool = False,
     ) -> None:
         super().__init__()
+        self.police_contacted = police_contacted  # the police were called about it: nothing deleted
         # where the phone is (models.custody.ledger's states; None: unknown): some outcomes are refused
         self.state = state
         # the searcher's: only the headteacher searches when consent was refused, and "the
@@ -364,7 +366,9 @@ class SearchDialog(InOrderForm, DockedTwoStepDialog[SearchRecord]):
         if outcome < 0:
             return None
         where = Custody(self.state, hold=self.hold) if self.state else None
-        if refused := search_outcome_problem(OUTCOME_KEYS[outcome], self.value("search-found"), where):
+        if refused := search_outcome_problem(
+            OUTCOME_KEYS[outcome], self.value("search-found"), where, police_contacted=self.police_contacted
+        ):
             field, exc = refused
             return str(exc), "search-found" if field == "found_what" else "search-outcome"
         consent = self.pressed("search-consent")

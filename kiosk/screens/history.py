@@ -47,6 +47,7 @@ from kiosk.widgets.scan_input import ScanInput
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.custody.ledger import searcher_name
+from models.safeguarding.parents import PHONE_HEADING
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ ACTIONS: dict[str, PhoneAction] = {
             latest=view.latest,
             state=view.state,
             roles=screen.who.roles,
+            police_contacted=view.police_contacted,
         ),
         record=lambda view, record: (act.search, view.device_id, record),
     ),
@@ -305,7 +307,7 @@ class HistoryScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             parts.append(f"{view.description} {view.code or '(no current label)'}")
             self.query_one("#history-pupil", Static).update(" · ".join(parts))
             self.query_one("#history-state", Static).update(f"Now: {view.state_text}")
-            told = ["", "Parents informed and police contacts:", *view.told] if view.told else []
+            told = ["", PHONE_HEADING, *view.told] if view.told else []
             self.query_one("#history-chain", Static).update(
                 "\n".join([*view.chain, *told])
                 if view.chain

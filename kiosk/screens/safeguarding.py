@@ -25,8 +25,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from kiosk.actions import parents as act_parents
 from kiosk.actions import safeguarding
-from kiosk.actions.safeguarding import EntryHistory, Feed
+from kiosk.actions.safeguarding import PARENTS_TOLD, EntryHistory, Feed
 from kiosk.dialogs.two_step import TwoStepDialog, ask
 from kiosk.session import SignedIn
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
@@ -36,6 +37,7 @@ from kiosk.widgets.table import Table
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.workers import DbWork, Failure
 from models.clock import local_day
+from models.custody.ledger import searcher_name
 from models.dates import DAY_FORMAT, read_day, uk
 from models.staff.auth import DETAIL_ROLES
 
@@ -489,7 +491,12 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             self.say("Cancelled: nothing was recorded.")
             return
         self.busy = True
-        then, failed = dialog.recording(self.recorded, self.refused)  # refused: the form again, as it was
+        # "Parents told" is not a tick on the follow-up: it is recorded with who, when and how
+        # (the parents-told form, opened once the follow-up is recorded; issue 15, f6s6).
+        tell = PARENTS_TOLD in follow.actions
+        actions = tuple(a for a in follow.actions if a != PARENTS_TOLD)
+        done = (lambda line: self.then_tell_parents(concern_id, line)) if tell else self.recorded
+        then, failed = dialog.recording(done, self.refused)  # refused: the form again, as it was
         self.db(
             safeguarding.follow_up,
             self.who,
@@ -498,11 +505,37 @@ class SafeguardingScreen(FieldsBlinkAsTheAppSays, DbWork, Screen[None]):
             follow.outcome,
             self.app.services.clock.now(),
             follow.lado,
-            follow.actions,
+            actions,
             follow.prevent,
             then=then,
             failed=failed,
         )
+
+    def then_tell_parents(self, concern_id: int, line: str) -> None:
+        """The follow-up is recorded; "parents told" was ticked: the parents-told form, for the concern."""
+        self.recorded(line)
+        self.db(act_parents.inform_about_concern, self.who, concern_id, then=self.ask_parents, failed=self.refused)
+
+    def ask_parents(self, about: act_parents.InformAboutConcern) -> None:
+        from kiosk.dialogs.parents_informed import ParentsInformedDialog
+
+        dialog = ParentsInformedDialog(
+            about.pupil,
+            (about.what, about.at),
+            list(about.contacts),
+            searcher_name(self.who.display_name),
+            self.app.services.clock.now(),
+        )
+        ask(self.app, dialog, lambda told: self.parents_answered(about.concern_id, told, dialog))
+
+    def parents_answered(self, concern_id: int, told, dialog: TwoStepDialog[Any]) -> None:
+        if told is None:
+            self.say("The follow-up is recorded; that the parents were told is not (press F, then tick it again).")
+            return
+        self.busy = True
+        then, failed = dialog.recording(self.recorded, self.refused)  # refused: the form again, as it was
+        now = self.app.services.clock.now()
+        self.db(act_parents.informed_of_concern, self.who, concern_id, told, now, then=then, failed=failed)
 
     def action_lessons(self) -> None:
         from kiosk.dialogs.follow_up import LessonsDialog

@@ -67,7 +67,17 @@ from models.staff.auth import (
     require,
 )
 from models.store.stopping import stop_point
-from models.store.tables import Contact, CustodyEvent, Device, DeviceState, ParentsInformed, Pupil, Staff, Tray
+from models.store.tables import (
+    Contact,
+    CustodyEvent,
+    Device,
+    DeviceState,
+    ParentsInformed,
+    PoliceContact,
+    Pupil,
+    Staff,
+    Tray,
+)
 from models.text import Evidence, text_field
 
 
@@ -380,6 +390,8 @@ def step(
             raise RuleViolation(
                 "Held for the DSL: content is never deleted by the school on this phone (the DSL and "
                 "the police may need it)."
+                if cur.hold == HOLD_DSL
+                else NEVER_DELETED_NUDE
             )
         if held_for_dsl(cur.hold) and outcome in DELETING:
             raise RuleViolation(
@@ -984,13 +996,49 @@ def consent_problem(
     return None
 
 
+def police_contacted(device_id: int) -> bool:
+    """Whether the police were called about this phone (``PoliceContact``) in its current
+    incident: since its latest confiscation (not undone), or ever if it was never confiscated.
+    Then nothing is deleted from it (DfE 2022: data is never deleted from a device that may
+    go to the police). A call about an earlier incident, before a later confiscation, does not bind it."""
+    undone = CustodyEvent.select(CustodyEvent.reverses).where(CustodyEvent.kind == REVERSAL)
+    taken = (
+        CustodyEvent.select(CustodyEvent.at)
+        .where(
+            (CustodyEvent.device == device_id) & (CustodyEvent.kind == CONFISCATED_EV) & CustodyEvent.id.not_in(undone)
+        )
+        .order_by(CustodyEvent.at.desc(), CustodyEvent.id.desc())
+        .first()
+    )
+    calls = PoliceContact.select().where(PoliceContact.device == device_id)
+    if taken is not None:
+        calls = calls.where(PoliceContact.called_at >= taken.at)
+    return calls.exists()
+
+
+# Refused whatever the DSL decided (online safety 11.1.1; UKCIS; DfE 2022). Never names the
+# reason for the confiscation, nor says "held for the DSL" once the DSL has decided.
+NEVER_DELETED_NUDE = (
+    "Content is never deleted from this phone, nor the pupil asked to delete it, whatever the DSL "
+    "decided (online safety 11.1.1)."
+)
+NEVER_DELETED_POLICE = (
+    "The police were called about this phone: nothing is deleted from it, nor the pupil asked to "
+    "delete it (DfE 2022: never from a device that may go to the police)."
+)
+
+
 def search_outcome_problem(
-    outcome: str, found_what: str | None, cur: Custody | None = None
+    outcome: str, found_what: str | None, cur: Custody | None = None, *, police_contacted: bool = False
 ) -> tuple[str, KioskError] | None:
     """What a search found and what was done with it, against each other and, given ``cur``,
     against where the phone is (``step``'s rules): None, or the field of :func:`record_search`
     to put right (``"outcome"`` or ``"found_what"``) and the refusal to raise. Shared by the
-    ledger and the search form, which checks before its confirm step."""
+    ledger and the search form, which checks before its confirm step.
+
+    A deleting outcome is refused on a phone confiscated for suspected nude images (any hold,
+    whatever the DSL decided) or that the police were called about (``police_contacted``,
+    :func:`police_contacted`)."""
     found_what = (found_what or "").strip() or None
     if outcome == NOT_SEARCHED and found_what is not None:
         return "found_what", ValidationError(NOTHING_FOUND_UNSEARCHED)
@@ -1015,6 +1063,10 @@ def search_outcome_problem(
             step(cur, SEARCHED, outcome=outcome)
         except (RuleViolation, ValidationError) as exc:
             return "outcome", exc
+        if outcome in DELETING and cur.hold:  # the DSL decided: still never deleted
+            return "outcome", RuleViolation(NEVER_DELETED_NUDE)
+    if outcome in DELETING and police_contacted:
+        return "outcome", RuleViolation(NEVER_DELETED_POLICE)
     return None
 
 
@@ -1198,7 +1250,9 @@ def record_search(
         require_dsl_for(actor, row.dsl_hold, "search")
         # Where the phone is now, in this transaction: not where it was when a form was opened
         # (it may have gone home, or to the police, meanwhile at another terminal).
-        if refused := search_outcome_problem(outcome, found_what, _custody(row)):
+        if refused := search_outcome_problem(
+            outcome, found_what, _custody(row), police_contacted=police_contacted(device.id)
+        ):
             raise refused[1]
         consent_contact = None
         if consent_by in BY_PARENT:

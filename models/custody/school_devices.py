@@ -350,7 +350,7 @@ def _named_nearby(text: str) -> bool:
 _NAMING = r"pass\s*code|pass\s*word|pass\s*phrase|passwd|pass|pin|code|unlock"
 _NAMED_VALUE = re.compile(
     rf"(?:\b([\w']+)\s+)?\b({_NAMING})\b"  # the word naming it (and the word before, for "bus pass")
-    r"(?:\s*[:=]\s*|\s+(?:(?:is|was)\s+(?:now|(?:set|changed|reset)\s+to)|(?:set|changed|reset)\s+to|is|was|now|to)\s+|\s+)"  # ":" "=" "is" "set to" or a space
+    r"(?:\s*[:=]\s*|\s+[\-\u2013\u2014]\s+|\s+(?:(?:is|was)\s+(?:now|(?:set|changed|reset)\s+to)|(?:set|changed|reset)\s+to|is|was|now|to)\s+|\s+)"  # ":" "=" "is" "set to" or a space
     r"(\S+)",  # the value's first word
     re.IGNORECASE,
 )
@@ -363,6 +363,10 @@ _NOT_A_VALUE = frozenset(
     "expires policy manager reminder change changes must should will".split()
 )
 _WORD_SECRETS = frozenset({"password", "passphrase", "passwd", "passcode"})  # a value may be a word
+# After "PIN is", "code:", "passcode set to" (a connector), a word that begins a description of
+# the value ("PIN is the school postcode", "passcode is the same as …"): the passcode, in other
+# words (a tester's walk, issue 15). "passcode is set", "PIN: none" still pass.
+_DESCRIBES_A_VALUE = frozenset("the this that these those a an its same my our their his her your".split())
 _NOT_A_PASS = frozenset({"bus", "boarding", "day", "hall", "library", "travel", "visitor", "visitors", "season"})
 _BARE_NUMBER = re.compile(r"(?<![\w/.\-:])(\d{4,8})(?![\w/.\-:]|\.\d)")
 _LABELS = _NOT_A_SECRET | frozenset(
@@ -400,9 +404,11 @@ def _named_value(text: str) -> bool:
         if word == "code" and before in _NOT_A_SECRET or word == "pass" and before in _NOT_A_PASS:
             continue
         bare = value.strip(".,;()[]'\"!?").lower()
+        between = text[m.end(2) : m.start(3)]
+        if between.strip() and bare in _DESCRIBES_A_VALUE:  # "PIN is the school postcode"
+            return True
         if not bare or bare in _NOT_A_VALUE:
             continue
-        between = text[m.end(2) : m.start(3)]
         if between.strip():  # ":", "=", "is", "set to": what follows is the value
             return True
         if len(bare) >= 4 and re.search(r"\d", bare) or re.search(r"[!@#$%^&*+=~?]", value):

@@ -7,11 +7,15 @@ media policy 4.2: such relationships "will be discussed with the DSL and the hea
 The rules:
 
 * only the DSL or the headteacher records, reviews, ends or reads an entry
-  (permission ``record_relationship``);
+  (permission ``record_relationship``); nobody records, reviews or ends their own (as nobody
+  holds their own device): the headteacher's is for the chair of governors (who sees only
+  the headteacher's) or a DSL who is not the headteacher; a DSL's own is for the headteacher
+  (:func:`require_for`);
 * an entry names one member of staff and EITHER one pupil (their row) OR a family or
   parent, named as text; the nature is one of :data:`NATURES`, described in a line;
 * the DSL's advice is kept as given; the discussion cannot be in the future;
-* the next review is after today and no more than a year ahead (:data:`MAX_REVIEW_DAYS`);
+* the next review is after today and at most one year after the day it was discussed (when
+  recorded) or reviewed: the policies' rule (``models.governance.policies.one_year_after``);
 * an entry is never edited or deleted in place: a review is a new
   ``RelationshipReview`` row (its note and the next review date; the entry's
   ``review_on`` moves on), ending it records who, when and why; each with its audit entry;
@@ -31,8 +35,9 @@ from peewee import JOIN
 from models.audit import chain as audit
 from models.audit.tx import write_tx
 from models.clock import local_day, utcnow
-from models.errors import NotFound, RuleViolation, ValidationError
-from models.staff.auth import require
+from models.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
+from models.governance.policies import one_year_after
+from models.staff.auth import CHAIR, DSL, HEADTEACHER, PERMISSIONS, require
 from models.store.tables import Pupil, RelationshipReview, SchoolClass, Staff, StaffRelationship
 from models.text import line_field, text_field
 
@@ -42,7 +47,6 @@ NATURES = {
     "family_friend": "a family friend",
     "other": "another relationship",
 }
-MAX_REVIEW_DAYS = 366  # reviewed at least yearly
 PERMISSION = "record_relationship"
 OPEN, ENDED, REVIEW_DUE = "open", "ended", "review due"
 
@@ -57,10 +61,38 @@ def _date(value: Any, what: str) -> dt.date:
     return value
 
 
-def check_next_review(next_review_on: dt.date, today: dt.date) -> None:
-    if not today < next_review_on <= today + dt.timedelta(days=MAX_REVIEW_DAYS):
+def check_next_review(next_review_on: dt.date, today: dt.date, *, discussed_on: dt.date | None = None) -> None:
+    """After today, and at most one year after ``discussed_on`` (a new entry) or today (a review)."""
+    since = discussed_on or today
+    last = one_year_after(since)
+    if not today < next_review_on <= last:
+        of = "of the day it was discussed" if discussed_on is not None and discussed_on != today else "of today"
         raise ValidationError(
-            f"The next review must be after today and within a year (by {today + dt.timedelta(days=MAX_REVIEW_DAYS)})."
+            f"The next review must be after today and within a year {of} (by {last.isoformat()}): "
+            "relationships are reviewed at least yearly."
+        )
+
+
+def _is_head(staff: Staff) -> bool:
+    return HEADTEACHER in staff.role_set
+
+
+def require_for(actor: Staff, staff: Staff, *, doing: str | None = None) -> None:
+    """Refuse (one line) unless ``actor`` may record, review or end ``staff``'s relationship:
+    never one's own (the chair of governors records the headteacher's, the headteacher a
+    DSL's, the DSL everyone else's); the chair of governors only the headteacher's."""
+    require(actor, PERMISSION, doing=doing)
+    if actor.id == staff.id:
+        if _is_head(staff):
+            who = "the chair of governors (or a DSL who is not the headteacher) records the headteacher's"
+        elif DSL in staff.role_set:
+            who = "the headteacher records a DSL's"
+        else:
+            who = "the DSL (or the headteacher) records it"
+        raise PermissionDenied(f"Nobody records their own relationship with a pupil or family: {who}.")
+    if not _is_head(staff) and not actor.role_set & (PERMISSIONS[PERMISSION] - {CHAIR}):
+        raise PermissionDenied(
+            "The chair of governors records only the headteacher's relationships: ask the DSL or the headteacher."
         )
 
 
@@ -98,12 +130,13 @@ def record(
     review_on = _date(review_on, "review date")
     if discussed_on > today:
         raise ValidationError("The date it was discussed with the DSL is in the future.")
-    check_next_review(review_on, today)
+    check_next_review(review_on, today, discussed_on=discussed_on)
     with write_tx():
         require(actor, PERMISSION)
         staff = Staff.get_or_none((Staff.id == staff_id) & (Staff.active == True))  # noqa: E712
         if staff is None:
             raise NotFound("Choose the member of staff the relationship is about.")
+        require_for(actor, staff)
         pupil = None
         if pupil_id is not None:
             pupil = Pupil.get_or_none((Pupil.id == pupil_id) & (Pupil.active == True))  # noqa: E712
@@ -159,6 +192,7 @@ def review(
     with write_tx():
         require(actor, PERMISSION)
         rel = _get(relationship_id)
+        require_for(actor, rel.staff)
         if rel.ended_at is not None:
             raise RuleViolation(
                 f"This relationship was ended on {local_day(rel.ended_at)}: there is nothing to review."
@@ -188,6 +222,7 @@ def end(relationship_id: int, actor: Staff, *, reason: str, now: dt.datetime | N
     with write_tx():
         require(actor, PERMISSION)
         rel = _get(relationship_id)
+        require_for(actor, rel.staff)
         if rel.ended_at is not None:
             raise RuleViolation(f"This relationship was already ended on {local_day(rel.ended_at)}.")
         StaffRelationship.update(ended_at=now, ended_by=actor, end_reason=reason_text, updated_at=now).where(
@@ -229,7 +264,10 @@ def list_relationships(actor: Staff, *, include_ended: bool = False) -> list[Sta
     )
     if not include_ended:
         query = query.where(StaffRelationship.ended_at.is_null())
-    return list(query)
+    rows = list(query)
+    if not actor.role_set & (PERMISSIONS[PERMISSION] - {CHAIR}):  # the chair: the headteacher's only
+        rows = [r for r in rows if _is_head(r.staff)]
+    return rows
 
 
 def due_for_review(today: dt.date, within_days: int) -> list[StaffRelationship]:

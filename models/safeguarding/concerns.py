@@ -399,6 +399,20 @@ ACTIONS = {
     PREVENT: "referred to Prevent",  # a radicalisation concern: the day, to whom, the reference
 }
 REFERRALS = (LADO, PREVENT)  # the steps with fields of their own (a day and more), never a bare tick
+# "Parents told" is one structured record (models.safeguarding.parents: which parent, who told
+# them, when, how), not a bare tick on a follow-up as well (two unlinked ways, a tester's walk,
+# issue 15): a follow-up refuses it and says where it is recorded. Rows from before stay as they were.
+NOT_TICKED = frozenset({PARENTS_TOLD})
+
+
+def parents_told_elsewhere(concern_id: int) -> str:
+    """The refusal of a "parents told" tick on a follow-up: where it is recorded instead."""
+    return (
+        "Parents told is recorded with who told them, when and how: "
+        f"use kiosk parents informed --concern {concern_id} (at the kiosk, the parents-told form)."
+    )
+
+
 CLOSED_ENTRY, LESSONS_ENTRY = "closed", "lessons"  # the other kinds of ConcernAction
 # Lessons learnt once a concern is closed (mobile technology policy 9, online safety policy 10).
 LESSONS_ROLES = PERMISSIONS["record_lessons"]
@@ -511,6 +525,8 @@ def follow_up(
     unknown = [a for a in done if a not in ACTIONS]
     if unknown:
         raise ValidationError("Unknown action: choose from " + "; ".join(ACTIONS.values()) + ".")
+    if PARENTS_TOLD in done:
+        raise ValidationError(parents_told_elsewhere(concern_id))
     reference = text_field(lado_reference, "LADO's reference", required=False, limit=LADO_REFERENCE_LIMIT)
     if reference is not None and "\n" in reference:
         raise ValidationError("The LADO's reference must be on one line.")

@@ -375,6 +375,16 @@ def phone_lines(device_id: int, reader: Staff) -> list[str]:
     return [text for _, _, text in sorted(lines, key=lambda t: (t[0], t[1]))]
 
 
+PHONE_HEADING = "Parents informed and police contacts:"
+
+
+def phone_section(device_id: int, reader: Staff) -> list[str]:
+    """:func:`phone_lines` under :data:`PHONE_HEADING`, after a blank line (none: nothing):
+    the same words in the phone's own view and in the safeguarding feed's custody view."""
+    lines = phone_lines(device_id, reader)
+    return ["", PHONE_HEADING, *lines] if lines else []
+
+
 def concern_lines(concern_id: int, reader: Staff) -> list[str]:
     """The parents-informed entries and police contacts about a concern ``reader`` may see."""
     concerns.get(concern_id, reader)

@@ -8,6 +8,9 @@ The rules:
 
 * a mark is per pupil per school day: ``absent`` or ``no_phone``; the office, the class's
   own teacher, leadership and the headteacher may mark (``mark_attendance``);
+* the day is a weekday (Monday to Friday) of the current school year (from 1 September),
+  today or at most :data:`MARK_DAYS_BACK` days back (:func:`day_problem`); older days come
+  from the MIS attendance import;
 * marks are appended, never edited: a correction is a new mark (the latest stands) or a
   withdrawal with a reason; each records who and when, with its audit entry (ids and
   codes only);
@@ -51,6 +54,36 @@ MARK_WORDS = {ABSENT: "absent", NO_PHONE: "no phone today", WITHDRAWN: "mark wit
 KIOSK, MIS = "kiosk", "mis"
 PRESENT_CODES = frozenset({"/", "\\", "L"})
 REASON_LIMIT = 200
+MARK_DAYS_BACK = 30  # a mark at the kiosk is for today or a school day in the last 30 days
+
+
+def school_year_start(day: dt.date) -> dt.date:
+    """1 September of the school year ``day`` is in (a UK school year runs September to August)."""
+    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+
+
+def _long(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def day_problem(day: dt.date, today: dt.date) -> str | None:
+    """Why ``day`` cannot be marked at the kiosk on ``today`` (one line), or None."""
+    if day > today:
+        return "That day has not come yet: mark today or an earlier day."
+    if day.weekday() >= 5:
+        return f"{_long(day)} is a weekend: marks are for school days (Monday to Friday)."
+    start = school_year_start(today)
+    if day < start:
+        return (
+            f"{_long(day)} is before this school year (from {_long(start)}): "
+            f"mark a school day this year, at most {MARK_DAYS_BACK} days back."
+        )
+    if (today - day).days > MARK_DAYS_BACK:
+        return (
+            f"{_long(day)} is more than {MARK_DAYS_BACK} days ago: mark a school day at most "
+            f"{MARK_DAYS_BACK} days back (older days come from the MIS attendance import)."
+        )
+    return None
 
 
 class AttendanceFileError(KioskError):
@@ -92,12 +125,12 @@ def mark_day(
     now: dt.datetime | None = None,
 ) -> Marked:
     """Mark a pupil ``absent`` or ``no_phone`` on ``day``, or withdraw the mark in force
-    (``withdrawn``, with a reason). Today or an earlier day, never a later one."""
+    (``withdrawn``, with a reason). Today or an earlier school day (:func:`day_problem`)."""
     now = now or utcnow()
     if mark not in (*MARKS, WITHDRAWN):
         raise ValidationError(f"Mark {mark!r} is not known: use absent, no_phone or withdrawn.")
-    if day > local_day(now):
-        raise ValidationError("That day has not come yet: mark today or an earlier day.")
+    if problem := day_problem(day, local_day(now)):
+        raise ValidationError(problem)
     if mark == WITHDRAWN:
         reason = line_field(reason or "", "reason", REASON_LIMIT)
         if not reason:

@@ -126,7 +126,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "backup": frozenset({HEADTEACHER, ADMIN, NIGHTLY}),
     # Staff's pre-existing relationships with pupils or families (policy 5; social media 4.2):
     # recorded, reviewed, ended and seen by the DSL or the headteacher only.
-    "record_relationship": frozenset({DSL, HEADTEACHER}),
+    # the chair of governors: the headteacher's own only (models.governance.relationships.require_for)
+    "record_relationship": frozenset({DSL, HEADTEACHER, CHAIR}),
     # Lessons learnt once a concern is closed (mobile technology policy 9: "leadership staff will
     # debrief, identify lessons learnt"); never on an allegation about themself
     # (models.safeguarding.concerns.record_lessons). Only on a concern they may see: the chair of

@@ -47,12 +47,18 @@ def test_import_reports_each_bad_row_and_a_second_import_changes_nothing(school_
     assert code != 0 and "may not import the attendance register" in err
 
 
+def school_day() -> str:
+    """Today, or on a weekend the Friday before (a mark is for a school day: f6s6)."""
+    today = dt.date.today()
+    return (today - dt.timedelta(days=max(0, today.weekday() - 4))).isoformat()
+
+
 def test_mark_and_withdraw_and_a_teacher_only_for_their_class(school_db, run, monkeypatch):
     monkeypatch.setenv("KIOSK_PIN", OAK)
-    base = ["--db", school_db, "--as", "oak"]
+    base = ["--db", school_db, "--as", "oak", "--date", school_day()]
     code, out, err = run("attendance", "mark", "000003", "--no-phone", *base)
     assert code == 0, err
-    assert out == f"Cara Smith: marked no phone today on {dt.date.today().isoformat()}.\n"
+    assert out == f"Cara Smith: marked no phone today on {school_day()}.\n"
     code, out, err = run("attendance", "mark", "000004", "--absent", *base)
     assert code != 0 and "only for their own class" in err
     code, out, err = run("attendance", "mark", "000003", "--withdraw", *base)
@@ -115,6 +121,26 @@ def test_two_marks_at_once_are_refused_and_nothing_is_recorded(school_db, run, m
     monkeypatch.setenv("KIOSK_PIN", OFFICE)
     code, out, err = run("attendance", "mark", "000002", "--absent", "--no-phone", "--db", school_db, "--as", "office")
     assert code == 2 and "only one of --absent, --no-phone or --withdraw" in err and out == ""
+    from models.store.tables import DayMark
+    from models.upkeep.opening import open_database
+
+    open_database(school_db)
+    assert DayMark.select().count() == 0
+
+
+def test_a_weekend_or_a_day_two_years_ago_is_refused(school_db, run, monkeypatch):
+    """A tester walking issue 15: `--absent --date 2025-01-06` (two years before) and
+    `--no-phone --date 2026-12-06` (a Sunday) were accepted."""
+    monkeypatch.setenv("KIOSK_PIN", OFFICE)
+    today = dt.date.today()
+    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7 or 7)
+    long_ago = today - dt.timedelta(days=730)
+    long_ago -= dt.timedelta(days=long_ago.weekday())  # a Monday, two years before
+    base = ["--db", school_db, "--as", "office"]
+    code, out, err = run("attendance", "mark", "000002", "--no-phone", "--date", sunday.isoformat(), *base)
+    assert code == 1 and out == "" and "is a weekend" in err and err.count("\n") == 1
+    code, out, err = run("attendance", "mark", "000002", "--absent", "--date", long_ago.isoformat(), *base)
+    assert code == 1 and out == "" and "before this school year" in err and err.count("\n") == 1
     from models.store.tables import DayMark
     from models.upkeep.opening import open_database
 

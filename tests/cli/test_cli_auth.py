@@ -70,6 +70,8 @@ def _dates() -> dict[str, str]:
     today = dt.date.today()
     return {
         "today": today.isoformat(),
+        # a mark is for a school day: today, or on a weekend the Friday before (f6s6)
+        "school_day": (today - dt.timedelta(days=max(0, today.weekday() - 4))).isoformat(),
         "review": (today + dt.timedelta(days=10)).isoformat(),
         "next": (today + dt.timedelta(days=20)).isoformat(),
         "to": (today + dt.timedelta(days=40)).isoformat(),
@@ -109,7 +111,10 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             ["attendance", "import", str(_attendance_file(tmp))], "c_office", "c_teacher", "attendance.import"
         ),
         "attendance mark": Case(
-            ["attendance", "mark", "000002", "--absent"], "c_teacher", "c_admin", "attendance.mark"
+            ["attendance", "mark", "000002", "--absent", "--date", d["school_day"]],
+            "c_teacher",
+            "c_admin",
+            "attendance.mark",
         ),
         "devices register": Case(
             ["devices", "register", "000003", "--description", "second phone"],
@@ -300,7 +305,7 @@ def cases(tmp: Path, codes: dict[str, str]) -> dict[str, Case]:
             "custody.returned_by_police",
         ),
         "concerns follow-up": Case(
-            ["concerns", "follow-up", "1", "--note", "Rang mum", "--done", "parents_told"],
+            ["concerns", "follow-up", "1", "--note", "Asked the ESS", "--done", "ess_advice"],
             "c_head",
             "c_lead",
             "concern.follow_up",

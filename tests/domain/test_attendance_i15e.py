@@ -352,7 +352,8 @@ def test_day_marks_are_in_subject_access_erased_with_the_pupil_and_purged(school
     from models.config import Settings
     from models.records import duties as records
 
-    attendance.mark_day(school.office, pid("000003"), MON - dt.timedelta(days=100), attendance.ABSENT, now=at(MON, 8))
+    old = MON - dt.timedelta(days=98)  # Monday 3 August 2026: marked on that day (a mark is at most 30 days back)
+    attendance.mark_day(school.office, pid("000003"), old, attendance.ABSENT, now=at(old, 8))
     attendance.mark_day(school.office, pid("000003"), MON, attendance.NO_PHONE, now=at(MON, 8))
     attendance.mark_day(school.office, pid("000002"), MON, attendance.ABSENT, now=at(MON, 8))
     export = records.subject_access(records.pupil_subject("000003"), now=at(MON, 9))

@@ -99,18 +99,18 @@ def test_each_action_is_its_own_dated_signed_row_and_the_audit_names_ids_only(sc
         c.id,
         school.head,
         note="Rang mum; asked the ESS",
-        actions=[concerns.PARENTS_TOLD, concerns.ESS_ADVICE, concerns.PARENTS_TOLD],
+        actions=[concerns.EARLY_HELP, concerns.ESS_ADVICE, concerns.EARLY_HELP],  # parents told: f6s6
         now=NOW,
     )
     rows = concerns.actions_of(c.id)
     assert [(r.kind, r.done_on, r.recorded_by_id) for r in rows] == [
-        ("parents_told", TODAY, school.head.id),
+        ("early_help", TODAY, school.head.id),
         ("ess_advice", TODAY, school.head.id),
     ]
     concerns.follow_up(c.id, school.head, note="Referred", actions=[concerns.SOCIAL_CARE], now=LATER)
-    assert [r.kind for r in concerns.actions_of(c.id)] == ["parents_told", "ess_advice", "social_care"]
+    assert [r.kind for r in concerns.actions_of(c.id)] == ["early_help", "ess_advice", "social_care"]
     history = concerns.concern_history(c.id, school.head)
-    assert "2026-11-12 08:30  parents or carers told on 2026-11-12 (recorded by Head)" in history
+    assert "2026-11-12 08:30  early help on 2026-11-12 (recorded by Head)" in history
     assert any("advice sought from the Education Safeguarding Service" in line for line in history)
     details = [json.loads(a.details) for a in AuditEntry.select().where(AuditEntry.action == "concern.follow_up")]
     assert details[0]["action_ids"] == [rows[0].id, rows[1].id]
@@ -387,7 +387,7 @@ def test_erasing_a_pupil_takes_their_concerns_actions_and_seen_marks_and_verifie
     concerns.mark_event_seen(event.id, school.head, now=NOW)
     c = about_pupil(school)
     concerns.follow_up(
-        c.id, school.head, note="Done", actions=[concerns.PARENTS_TOLD], close=True, outcome="No further action"
+        c.id, school.head, note="Done", actions=[concerns.ESS_ADVICE], close=True, outcome="No further action"
     )
     concerns.record_lessons(c.id, school.head, "Brief staff", now=NOW)
     from models.school.people import contacts_of
@@ -398,7 +398,7 @@ def test_erasing_a_pupil_takes_their_concerns_actions_and_seen_marks_and_verifie
     )
     export = records.subject_access(records.pupil_subject("000001"), now=NOW)
     [row] = export.sections["concerns"]
-    assert "parents_told" in row["actions"] and "lessons" in row["actions"] and "Brief staff" in row["actions"]
+    assert "ess_advice" in row["actions"] and "lessons" in row["actions"] and "Brief staff" in row["actions"]
     assert audit.verify().ok
     result = records.erase(records.pupil_subject("000001"), now=LATER)
     assert result.deleted["concerns"] == 1 and result.deleted["custody_events"] == 3
@@ -429,7 +429,7 @@ def test_a_version_10_database_upgrades_and_its_new_rows_are_bound(database):
     assert SchemaVersion.select().where(SchemaVersion.version == 11).exists()
     head = Staff.get(Staff.username == "head")
     assert concerns.unseen_events_count(head) == 0  # from before the upgrade that kept marks: seen (no flood)
-    concerns.follow_up(c.id, head, note="Rang mum", actions=[concerns.PARENTS_TOLD], now=LATER)
+    concerns.follow_up(c.id, head, note="Rang mum", actions=[concerns.ESS_ADVICE], now=LATER)
     concerns.mark_event_seen(event.id, head, now=LATER)
     assert audit.verify().ok
     db.execute_sql("UPDATE concern_action SET kind = 'early_help'")  # edited outside the kiosk

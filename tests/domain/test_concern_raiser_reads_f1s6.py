@@ -29,7 +29,7 @@ DSL_ONLY = (
     "referred to the LADO",
     "Resolved in school",
     "LESSON-TEXT",
-    "parents or carers told",
+    "advice sought from the Education Safeguarding Service",  # a step (parents told is its own record: f6s6)
 )
 
 
@@ -40,7 +40,7 @@ def school(database):
 
 def _raised_and_closed(school, by: Staff, **about):
     c = concerns.raise_concern(by, what="OAK-WROTE messages at break", category="bullying", now=NOW, **about)
-    concerns.follow_up(c.id, school.head, note="DSL-NOTE spoke to mum", actions=["parents_told"], now=LATER)
+    concerns.follow_up(c.id, school.head, note="DSL-NOTE spoke to mum", actions=["ess_advice"], now=LATER)
     return c
 
 
@@ -49,7 +49,7 @@ def test_the_teacher_reads_back_what_she_raised_and_its_status_not_the_dsls_work
     c = concerns.raise_concern(
         school.oak, about_kind="pupil", pupil_id=pid, what="OAK-WROTE messages at break", category="bullying", now=NOW
     )
-    concerns.follow_up(c.id, school.head, note="DSL-NOTE spoke to mum", actions=["parents_told"], now=LATER)
+    concerns.follow_up(c.id, school.head, note="DSL-NOTE spoke to mum", actions=["ess_advice"], now=LATER)
     lines = concerns.concern_history(c.id, school.oak)
     text = "\n".join(lines)
     assert "OAK-WROTE messages at break" in text and "Ava Patel" in text and "bullying" in text
@@ -109,7 +109,7 @@ def test_a_role_that_reads_concerns_still_reads_them_whole(school):
         school, school.deputy, about_kind="pupil", pupil_id=Pupil.get(Pupil.admission_no == "000001").id
     )
     text = "\n".join(concerns.concern_history(c.id, school.deputy))
-    assert "DSL-NOTE" in text and "parents or carers told" in text
+    assert "DSL-NOTE" in text and "advice sought from the Education Safeguarding Service" in text
 
 
 def test_opening_it_from_the_feed_shows_it_as_raised(school):

@@ -202,9 +202,12 @@ def test_the_dsls_decision_lets_a_parent_collect_but_content_is_never_deleted(sc
         custody.record_search(
             d, school.deputy, now=later(6), **{**SEARCH, "outcome": "content_deleted", "found_what": "an image"}
         )
-    custody.record_search(
-        d, school.deputy, now=later(7), **{**SEARCH, "outcome": "pupil_asked_to_delete", "found_what": "an image"}
-    )
+    # nor the pupil asked to delete it, whatever the DSL decided (a tester's walk, issue 15: f6s6)
+    with pytest.raises(RuleViolation, match="never deleted"):
+        custody.record_search(
+            d, school.deputy, now=later(7), **{**SEARCH, "outcome": "pupil_asked_to_delete", "found_what": "an image"}
+        )
+    custody.record_search(d, school.deputy, now=later(7), **{**SEARCH, "outcome": "kept", "found_what": "an image"})
     custody.release_to_contact(d, school.office, contact_id=mum("000001").id, id_seen=True, now=later(8))
     assert custody.state_of(d).state == custody.OUT and custody.state_of(d).dsl_hold == ""
     assert custody.verify_states() == []

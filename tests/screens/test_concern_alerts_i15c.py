@@ -230,10 +230,18 @@ async def test_the_follow_up_form_records_the_steps_ticked(school):
         await pilot.press("tab", "enter")  # Continue
         await pilot.pause()
         summary = text(app, "#follow-summary")
-        assert "Done: parents or carers told; advice sought from the Education Safeguarding Service." in summary
+        assert (
+            "Done: parents or carers told (who, when and how: on the next form); advice sought from the "
+            "Education Safeguarding Service." in summary.replace("\n", " ")
+        )
         await pilot.press("enter")
         await quiet(pilot)
-        assert [a.kind for a in concerns.actions_of(c.id)] == ["parents_told", "ess_advice"]
+        # "parents told" is recorded on the parents-told form, which opens next (f6s6)
+        assert [a.kind for a in concerns.actions_of(c.id)] == ["ess_advice"]
+        assert screen_name(app) == "ParentsInformedDialog"
+        await pilot.press("escape")
+        await quiet(pilot)
+        assert "that the parents were told is not" in text(app, "#sg-message")
         assert Concern.get_by_id(c.id).status == "open"
 
 
