@@ -367,6 +367,8 @@ def test_the_feed_kinds_come_from_one_map(school):
     assert concerns.FEED_KINDS == {
         "concern": "concern",
         **{feed: words for feed, words in concerns.CUSTODY_FEED.values()},
+        # a search event whose consent was refused and was not searched: a kind of its own (f1s6)
+        "not_searched": "not searched: consent refused",
     }
     assert set(concerns.CUSTODY_FEED) == {
         custody.CONFISCATED_EV,
