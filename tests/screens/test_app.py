@@ -145,6 +145,7 @@ async def test_each_role_sees_only_its_tasks(school):
         await sign_in(pilot, "admin", DEMO_PINS["admin"])
         assert [b.id for b in app.screen.query(".task") if b.id.startswith("task-")] == [
             "task-uncollected",
+            "task-safeguarding",  # "Concerns you raised": anyone may raise one, and read it back (f1s6)
             "task-compliance",
             "task-school-devices",  # admin keeps the register of school devices (issue 15)
         ]
@@ -158,6 +159,7 @@ async def test_each_role_sees_only_its_tasks(school):
             "task-release",
             "task-checklist",
             "task-history",
+            "task-safeguarding",  # the concerns she raised, as she raised them (f1s6)
         ]
 
 
