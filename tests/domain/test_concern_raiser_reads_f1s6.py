@@ -69,7 +69,9 @@ def test_the_teacher_reads_back_what_she_raised_and_its_status_not_the_dsls_work
 
 def test_the_raiser_cannot_follow_up_close_or_record_lessons(school):
     pid = Pupil.get(Pupil.admission_no == "000001").id
-    c = concerns.raise_concern(school.office, about_kind="pupil", pupil_id=pid, what="Crying at break time", category="other", now=NOW)
+    c = concerns.raise_concern(
+        school.office, about_kind="pupil", pupil_id=pid, what="Crying at break time", category="other", now=NOW
+    )
     with pytest.raises(PermissionDenied):
         concerns.follow_up(c.id, school.office, note="mine", now=LATER)
     with pytest.raises(PermissionDenied):

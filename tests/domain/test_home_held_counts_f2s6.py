@@ -49,8 +49,12 @@ def test_held_now_counts_pupils_confiscated_phones_only_and_staff_devices_for_th
         policy="M6",
         now=NOW,
     )
-    school_devices.hold_staff_device(school.dsl, staff_id=school.oak.id, pending="lado", reason="Held for the LADO enquiry", now=NOW)
-    school_devices.hold_staff_device(school.chair, staff_id=school.head.id, pending="police", reason="Held for the police enquiry", now=NOW)
+    school_devices.hold_staff_device(
+        school.dsl, staff_id=school.oak.id, pending="lado", reason="Held for the LADO enquiry", now=NOW
+    )
+    school_devices.hold_staff_device(
+        school.chair, staff_id=school.head.id, pending="police", reason="Held for the police enquiry", now=NOW
+    )
     assert Device.select().where(Device.kind == "staff").count() == 2
     # Nobody reads two pupils' phones and two staff devices as "3 confiscated".
     for who in (school.office, school.oak, school.deputy):

@@ -36,7 +36,9 @@ async def test_new_closed_and_new_undone_show_whole(school, size):
         concern.id, dsl, note="Spoke to the pupil", close=True, outcome="resolved_in_school", now=NOW
     )  # closed by the DSL: still NEW for the head, who has not opened it
     device = resolve(school.codes["000004"]).device.id
-    taken = custody.confiscate(device, school.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=NOW)
+    taken = custody.confiscate(
+        device, school.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=NOW
+    )
     custody.reverse(taken.id, school.deputy, reason="wrong phone", now=NOW)
     app = make_app()
     async with app.run_test(size=size) as pilot:

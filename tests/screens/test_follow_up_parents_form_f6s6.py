@@ -16,7 +16,9 @@ from tests.screens.test_leadership_feed_g3 import open_feed, screen_name
 @pytest.mark.parametrize("size", [(80, 24), (110, 32)])
 async def test_ticking_parents_told_opens_the_parents_told_form_for_the_concern(school, size):
     pupil = Pupil.get(Pupil.admission_no == "000002")
-    c = concerns.raise_concern(school.oak, about_kind="pupil", pupil_id=pupil.id, what="Upset after messages in a group chat", now=NOW)
+    c = concerns.raise_concern(
+        school.oak, about_kind="pupil", pupil_id=pupil.id, what="Upset after messages in a group chat", now=NOW
+    )
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot, "head", DEMO_PINS["head"])
