@@ -35,6 +35,7 @@ from models.safeguarding.concerns import (
     CATEGORIES,
     NAME_LIMIT,
     WHAT_LIMIT,
+    WHAT_WORDS,
     categories_for,
     category_problem,
 )
@@ -335,9 +336,18 @@ class RaiseConcernDialog(InOrderForm, DbWork, DockedTwoStepDialog[ConcernForm]):
         what = self.query_one("#concern-what", FormNote).value.strip()
         if not what:
             return "Say what happened.", "concern-what"
-        if problem := bad_text(what, "description", multiline=True):
+        if problem := bad_text(what, "description", multiline=True, words=WHAT_WORDS):
             return problem, "concern-what"
         return ConcernForm(category=category, what=what, subject_label=label, **kw)
+
+    def refused_at(self, error: str) -> str:
+        """Where a refusal on Confirm is put right: the description (not in words, too long),
+        the kind (one that does not fit whom it is about), else the form's first field."""
+        if "description" in error or "what happened" in error.lower():
+            return "concern-what"
+        if "kind" in error.lower() or "category" in error.lower():
+            return "concern-category"
+        return super().refused_at(error)
 
     def action_continue(self) -> None:
         checked = self.check()

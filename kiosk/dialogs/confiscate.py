@@ -24,7 +24,14 @@ from kiosk.actions.custody import Confiscation
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.textual_compat import UnchosenRadioSet, focused_in_view
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormNote, InOrderForm
-from models.custody.ledger import CATEGORIES, NUDE_GUIDANCE, NUDE_IMAGES, POLICY_LIMIT, REASON_LIMIT
+from models.custody.ledger import (
+    CATEGORIES,
+    CONFISCATION_REASON,
+    NUDE_GUIDANCE,
+    NUDE_IMAGES,
+    POLICY_LIMIT,
+    REASON_LIMIT,
+)
 
 # Sections of the school's policies a confiscation can cite (mobile and smart technology
 # policy sections 3 and 6; online safety policy 9.3). "Other" asks for the policy's name.
@@ -116,7 +123,7 @@ class ConfiscateDialog(InOrderForm, DockedTwoStepDialog[Confiscation]):
         reason = self.query_one("#confiscate-reason", FormNote).value.strip()
         if not reason:
             return "Give the reason for the confiscation.", "confiscate-reason"
-        if problem := bad_text(reason, "reason", multiline=True):
+        if problem := bad_text(reason, "reason", multiline=True, words=CONFISCATION_REASON):
             return problem, "confiscate-reason"
         policy = self.policy()
         if policy is None:

@@ -20,7 +20,7 @@ from kiosk.actions.custody import DslDecision
 from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets.in_order import FORM_BINDINGS, FormNote, InOrderForm
-from models.custody.ledger import DECISION_NOTE_LIMIT, DECISIONS
+from models.custody.ledger import DECISION_NOTE, DECISION_NOTE_LIMIT, DECISIONS
 
 DECISION_KEYS = tuple(DECISIONS)
 WHAT_IT_MEANS = (
@@ -90,7 +90,7 @@ class DslDecisionDialog(InOrderForm, DockedTwoStepDialog[DslDecision]):
             problem, widget = "Choose the decision (Down/Up, then Enter).", "decision-choice"
         elif not note:
             problem, widget = "Give the note on the decision.", "decision-note"
-        elif bad := bad_text(note, "note", multiline=True):
+        elif bad := bad_text(note, "note", multiline=True, words=DECISION_NOTE):
             problem, widget = bad, "decision-note"
         if problem:
             self.say(problem)

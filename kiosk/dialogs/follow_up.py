@@ -40,8 +40,10 @@ from models.safeguarding.concerns import (
     ACTIONS,
     LADO,
     LADO_REFERENCE_LIMIT,
+    LESSONS_WORDS,
     NOT_TICKED,
     NOTE_LIMIT,
+    NOTE_WORDS,
     OUTCOMES,
     PREVENT,
     PREVENT_OUTCOMES,
@@ -240,7 +242,7 @@ class FollowUpDialog(InOrderForm, DockedTwoStepDialog[FollowUp]):
         problem = (
             "Write the follow-up note: it is kept with the concern."
             if not note
-            else bad_text(note, "note", multiline=True)
+            else bad_text(note, "note", multiline=True, words=NOTE_WORDS)
         )
         if problem:
             self.say(problem)
@@ -322,7 +324,7 @@ class LessonsDialog(DockedTwoStepDialog[str]):
 
     def action_continue(self) -> None:
         text = self.query_one("#lessons-note", FormNote).value.strip()
-        problem = "Write what was learnt." if not text else bad_text(text, "note", multiline=True)
+        problem = "Write what was learnt." if not text else bad_text(text, "note", multiline=True, words=LESSONS_WORDS)
         if problem:
             self.say(problem)
             self.query_one("#lessons-note", FormNote).focus()

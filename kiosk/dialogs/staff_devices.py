@@ -23,6 +23,7 @@ from kiosk.dialogs.two_step import DockedTwoStepDialog, bad_text
 from kiosk.textual_compat import UnchosenRadioSet
 from kiosk.widgets import matches
 from kiosk.widgets.in_order import FORM_BINDINGS, FormInput, FormOptionList, InOrderForm
+from models.custody.school_devices import HOLD_REASON
 
 HELD_FOR = (("lado", "The LADO"), ("police", "The police"))
 REASON_LIMIT = 500  # models.custody.school_devices.HOLD_REASON_LIMIT
@@ -123,7 +124,7 @@ class HoldDialog(InOrderForm, DockedTwoStepDialog[HoldForm]):
         reason = self.query_one("#hold-reason", Input).value.strip()
         if not reason:
             return "Say why the device is held.", "hold-reason"
-        if (problem := bad_text(reason, "reason")) is not None:
+        if (problem := bad_text(reason, "reason", words=HOLD_REASON)) is not None:
             return problem, "hold-reason"
         return HoldForm(self.owner, self.owners[self.owner], description, HELD_FOR[i][0], reason)
 

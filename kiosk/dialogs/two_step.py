@@ -37,6 +37,7 @@ from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static, T
 from kiosk.widgets.blink import FieldsBlinkAsTheAppSays
 from kiosk.workers import Failure
 from models.errors import KioskError
+from models.text import Evidence
 
 T = TypeVar("T")
 
@@ -58,12 +59,14 @@ def form_values(screen: Widget) -> tuple[object, ...]:
     return tuple(values)
 
 
-def bad_text(value: str, what: str, *, multiline: bool = False) -> str | None:
+def bad_text(value: str, what: str, *, multiline: bool = False, words: Evidence | None = None) -> str | None:
     """The message for text with control characters in it, or None. A free-text field
-    (``multiline``) may hold line breaks."""
+    (``multiline``) may hold line breaks. ``words``: a field of a safeguarding record that
+    must be said in words (the domain's own rule, asked at Continue so that "x" is refused at
+    its field, not after the summary)."""
     if any(not (ch.isprintable() or (multiline and ch == "\n")) for ch in value):
         return f"The {what} contains control characters."
-    return None
+    return words.problem(value) if words is not None else None
 
 
 class KeepsWhatWasTyped:
