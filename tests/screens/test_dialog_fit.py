@@ -256,7 +256,12 @@ async def test_the_search_outcome_list_keeps_its_label_in_view(school, size):
     """Findings after issue 15: with seven outcomes the list (nine rows) filled the form's view
     at 80x24 and its label, "Outcome: what was done with it", scrolled off above it."""
     custody.confiscate(
-        device_of(school, "000002"), school.deputy, category="behaviour", reason="Used in class", policy="MST 6", now=NOW
+        device_of(school, "000002"),
+        school.deputy,
+        category="behaviour",
+        reason="Used in class",
+        policy="MST 6",
+        now=NOW,
     )
     app = make_app(start="history")
     async with app.run_test(size=size) as pilot:
