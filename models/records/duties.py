@@ -1350,7 +1350,7 @@ def _withhold_concerns(subject: Subject, actor: Staff | str | None) -> tuple[Sub
     if not isinstance(actor, Staff):
         return subject, Withheld()
     heads = concern_access.head_ids()
-    always = _always_note(subject, actor, heads)
+    always = _always_note(subject, actor)
     ids = set(subject.ids("concern"))
     if subject.kind == STAFF:  # what they raised or did on a concern: its entries are in their audit rows
         ids |= {
@@ -1387,7 +1387,7 @@ def _withhold_concerns(subject: Subject, actor: Staff | str | None) -> tuple[Sub
     return kept, Withheld({r: tuple(sorted(hidden[r])) for r in order if r in hidden}, always=always)
 
 
-def _always_note(subject: Subject, actor: Staff, heads: set[int]) -> str:
+def _always_note(subject: Subject, actor: Staff) -> str:
     """What every export this maker makes of this subject says, whatever is held."""
     if HEADTEACHER in actor.role_set:
         return (
